@@ -1,0 +1,204 @@
+'use client';
+
+import { useState } from 'react';
+import { maxUint256 } from 'viem';
+import { useAccount, useReadContract, useReadContracts } from 'wagmi';
+import { FaucetButton } from '@/components/common/FaucetButton';
+import { FieldError, Stat } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { useTx } from '@/components/tx/useTx';
+import { fmtPct, fmtUsd } from '@/lib/format';
+import { checkAmount } from '@/lib/validation';
+
+const ZERO = '0x0000000000000000000000000000000000000000' as const;
+
+export function PoolPanel() {
+  const c = useContracts();
+  const { address, isConnected } = useAccount();
+  const user = address ?? ZERO;
+  const pool = useReadContract({ ...c.reader, functionName: 'poolView' });
+  const acct = useReadContracts({
+    contracts: [
+      { ...c.token, functionName: 'balanceOf', args: [user] },
+      { ...c.token, functionName: 'allowance', args: [user, c.pool.address] },
+      { ...c.pool, functionName: 'balanceOf', args: [user] },
+      { ...c.pool, functionName: 'maxWithdraw', args: [user] },
+      { ...c.pool, functionName: 'withdrawableAt', args: [user] },
+    ],
+    allowFailure: false,
+    query: { enabled: isConnected },
+  });
+  const shares = acct.data?.[2];
+  const sharesValue = useReadContract({
+    ...c.pool,
+    functionName: 'convertToAssets',
+    args: [shares ?? 0n],
+    query: { enabled: shares !== undefined },
+  });
+
+  const p = pool.data;
+  const [walletUsd, allowance, , maxWithdraw, withdrawableAt] = acct.data ?? [];
+
+  return (
+    <div className="grid gap-4 lg:grid-cols-3">
+      <section aria-labelledby="pool-stats" className="card lg:col-span-2">
+        <h2 id="pool-stats" className="mb-3 text-sm font-semibold text-zinc-300">
+          Pool
+        </h2>
+        {pool.isError && (
+          <p role="alert" className="text-sm text-rose-400">
+            The chain is unreachable: {pool.error.message.split('\n')[0]}
+          </p>
+        )}
+        <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
+          <Stat label="NAV" testId="pool-nav" value={p && fmtUsd(p.navUsd)} hint="cash + fees owed to the pool − traders' capped PnL" />
+          <Stat label="Share price" testId="pool-share-price" value={p && `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}`} />
+          <Stat label="Utilization" testId="pool-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />
+          <Stat label="Borrow APR" value={p && fmtPct(p.borrowRateWad * 31_536_000n)} />
+          <Stat label="Pool cash" value={p && fmtUsd(p.poolCashUsd, 0)} />
+          <Stat label="Reserved" value={p && fmtUsd(p.reservedUsd, 0)} hint="max payouts of open positions" />
+          <Stat label="Free liquidity" testId="pool-free" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="what LPs can withdraw now" />
+          <Stat label="Bad debt" value={p && fmtUsd(p.badDebtUsd)} />
+        </dl>
+      </section>
+
+      <section aria-labelledby="lp-position" className="card">
+        <h2 id="lp-position" className="mb-3 text-sm font-semibold text-zinc-300">
+          Your liquidity
+        </h2>
+        {!isConnected ? (
+          <p className="text-sm text-zinc-400">Connect a wallet to deposit.</p>
+        ) : (
+          <dl className="grid grid-cols-2 gap-3">
+            <Stat label="Wallet USDC" testId="wallet-usdc" value={walletUsd !== undefined ? fmtUsd(walletUsd) : undefined} />
+            <Stat label="Your value" testId="lp-value" value={sharesValue.data !== undefined ? fmtUsd(sharesValue.data) : undefined} />
+            <Stat label="Withdrawable now" testId="lp-max-withdraw" value={maxWithdraw !== undefined ? fmtUsd(maxWithdraw) : undefined} />
+            <Stat
+              label="Cooldown"
+              value={
+                withdrawableAt === undefined
+                  ? undefined
+                  : withdrawableAt === 0n || Number(withdrawableAt) * 1000 < Date.now()
+                    ? 'none'
+                    : `until ${new Date(Number(withdrawableAt) * 1000).toLocaleTimeString()}`
+              }
+            />
+          </dl>
+        )}
+        <div className="mt-4">
+          <FaucetButton />
+        </div>
+      </section>
+
+      <DepositForm walletUsd={walletUsd} allowance={allowance} />
+      <WithdrawForm maxWithdraw={maxWithdraw} shares={shares} valueUsd={sharesValue.data} />
+    </div>
+  );
+}
+
+function DepositForm({ walletUsd, allowance }: { walletUsd?: bigint; allowance?: bigint }) {
+  const c = useContracts();
+  const { address, isConnected } = useAccount();
+  const { send, pending, error } = useTx();
+  const [text, setText] = useState('');
+  const check = checkAmount(text, { max: walletUsd, maxLabel: 'your wallet balance' });
+  const needsApproval = check.value !== undefined && allowance !== undefined && allowance < check.value;
+  const showError = text !== '' ? check.error : undefined;
+
+  return (
+    <form
+      aria-labelledby="deposit-title"
+      className="card"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (check.value === undefined || !address) return;
+        if (needsApproval) {
+          await send({ ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256], label: 'Approve USDC' });
+          return;
+        }
+        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address], label: `Deposit ${text} USDC` })) setText('');
+      }}
+    >
+      <h2 id="deposit-title" className="mb-3 text-sm font-semibold text-zinc-300">
+        Deposit
+      </h2>
+      <label htmlFor="deposit-amount" className="label">
+        Amount (USDC)
+      </label>
+      <input
+        id="deposit-amount"
+        className="input num"
+        inputMode="decimal"
+        autoComplete="off"
+        placeholder="0.00"
+        value={text}
+        aria-invalid={!!showError}
+        aria-describedby="deposit-error"
+        onChange={(e) => setText(e.target.value)}
+      />
+      <FieldError id="deposit-error" message={showError} />
+      <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || check.value === undefined}>
+        {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : 'Deposit'}
+      </button>
+      {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
+    </form>
+  );
+}
+
+function WithdrawForm({ maxWithdraw, shares, valueUsd }: { maxWithdraw?: bigint; shares?: bigint; valueUsd?: bigint }) {
+  const c = useContracts();
+  const { address, isConnected } = useAccount();
+  const { send, pending, error } = useTx();
+  const [text, setText] = useState('');
+  const check = checkAmount(text, { max: valueUsd, maxLabel: 'your pool value' });
+  const showError = text !== '' ? check.error : undefined;
+  const instant = check.value !== undefined && maxWithdraw !== undefined && check.value <= maxWithdraw;
+
+  return (
+    <form
+      aria-labelledby="withdraw-title"
+      className="card lg:col-span-2"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (check.value === undefined || !address) return;
+        if (instant) {
+          if (await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address], label: `Withdraw ${text} USDC` }))
+            setText('');
+          return;
+        }
+        // Not free now: queue the matching shares; they are paid at the NAV of the fill.
+        const wanted = valueUsd && shares ? (check.value * shares + valueUsd - 1n) / valueUsd : 0n;
+        const queued = wanted > (shares ?? 0n) ? (shares ?? 0n) : wanted;
+        if (await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address], label: `Queue withdrawal of ${text} USDC` }))
+          setText('');
+      }}
+    >
+      <h2 id="withdraw-title" className="mb-3 text-sm font-semibold text-zinc-300">
+        Withdraw
+      </h2>
+      <label htmlFor="withdraw-amount" className="label">
+        Amount (USDC)
+      </label>
+      <input
+        id="withdraw-amount"
+        className="input num"
+        inputMode="decimal"
+        autoComplete="off"
+        placeholder="0.00"
+        value={text}
+        aria-invalid={!!showError}
+        aria-describedby="withdraw-error withdraw-help"
+        onChange={(e) => setText(e.target.value)}
+      />
+      <FieldError id="withdraw-error" message={showError} />
+      <p id="withdraw-help" className="mt-1 text-xs text-zinc-500">
+        Withdrawals are limited to free liquidity (cash not backing open positions) and wait out the deposit cooldown.
+        Larger amounts join a queue that fills in order at the NAV of the fill; you can cancel while it waits.
+      </p>
+      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined}>
+        {pending ? 'Confirming…' : instant || check.value === undefined ? 'Withdraw' : 'Queue withdrawal'}
+      </button>
+      {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
+    </form>
+  );
+}

@@ -1,0 +1,71 @@
+'use client';
+
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+
+export type ToastKind = 'pending' | 'success' | 'error' | 'info';
+export interface Toast {
+  id: number;
+  kind: ToastKind;
+  title: string;
+  detail?: string;
+}
+
+interface ToastApi {
+  push(t: Omit<Toast, 'id'>): number;
+  update(id: number, t: Partial<Omit<Toast, 'id'>>): void;
+  dismiss(id: number): void;
+}
+
+const ToastContext = createContext<ToastApi | null>(null);
+
+export function ToastProvider({ children }: { children: ReactNode }) {
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const dismiss = useCallback((id: number) => setToasts((ts) => ts.filter((t) => t.id !== id)), []);
+  const push = useCallback(
+    (t: Omit<Toast, 'id'>) => {
+      const id = Date.now() + Math.random();
+      setToasts((ts) => [...ts.slice(-4), { ...t, id }]);
+      if (t.kind !== 'pending') setTimeout(() => dismiss(id), 8000);
+      return id;
+    },
+    [dismiss],
+  );
+  const update = useCallback(
+    (id: number, patch: Partial<Omit<Toast, 'id'>>) => {
+      setToasts((ts) => ts.map((t) => (t.id === id ? { ...t, ...patch } : t)));
+      if (patch.kind && patch.kind !== 'pending') setTimeout(() => dismiss(id), 8000);
+    },
+    [dismiss],
+  );
+  const api = useMemo(() => ({ push, update, dismiss }), [push, update, dismiss]);
+  const color: Record<ToastKind, string> = {
+    pending: 'border-sky-500',
+    success: 'border-emerald-500',
+    error: 'border-rose-500',
+    info: 'border-zinc-500',
+  };
+  return (
+    <ToastContext.Provider value={api}>
+      {children}
+      <div aria-live="polite" className="fixed bottom-4 right-4 z-50 flex w-96 max-w-[calc(100vw-2rem)] flex-col gap-2">
+        {toasts.map((t) => (
+          <div key={t.id} role="status" data-testid={`toast-${t.kind}`} className={`rounded border-l-4 bg-zinc-900 p-3 text-sm shadow-lg ${color[t.kind]}`}>
+            <div className="flex items-start justify-between gap-2">
+              <span className="font-medium text-zinc-100">{t.title}</span>
+              <button aria-label="Dismiss notification" className="text-zinc-500 hover:text-zinc-200" onClick={() => dismiss(t.id)}>
+                ×
+              </button>
+            </div>
+            {t.detail && <p className="mt-1 break-words text-zinc-400">{t.detail}</p>}
+          </div>
+        ))}
+      </div>
+    </ToastContext.Provider>
+  );
+}
+
+export function useToasts(): ToastApi {
+  const ctx = useContext(ToastContext);
+  if (!ctx) throw new Error('useToasts outside ToastProvider');
+  return ctx;
+}

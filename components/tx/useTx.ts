@@ -1,0 +1,68 @@
+'use client';
+
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useState } from 'react';
+import type { Abi } from 'viem';
+import { useAccount, useConfig } from 'wagmi';
+import { simulateContract, waitForTransactionReceipt, writeContract } from 'wagmi/actions';
+import { counterpoolErrorsAbi } from '@/lib/contracts';
+import { explainError } from '@/lib/errors';
+import { useToasts } from './Toasts';
+
+export interface TxRequest {
+  address: `0x${string}`;
+  abi: Abi;
+  functionName: string;
+  args: readonly unknown[];
+  /** Shown in the toasts, e.g. "Open long 5,000 USD ETH-USD". */
+  label: string;
+}
+
+/**
+ * The app's one way to send a transaction: simulate (decoded custom errors surface before signing), sign, pending
+ * toast, wait for the receipt, then refresh every on-chain and API query.
+ */
+export function useTx() {
+  const config = useConfig();
+  const { address } = useAccount();
+  const queryClient = useQueryClient();
+  const toasts = useToasts();
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const send = useCallback(
+    async (req: TxRequest): Promise<boolean> => {
+      setError(null);
+      setPending(true);
+      const abi = [...req.abi, ...counterpoolErrorsAbi] as Abi;
+      let toastId: number | undefined;
+      try {
+        const { request } = await simulateContract(config, {
+          address: req.address,
+          abi,
+          functionName: req.functionName,
+          args: req.args,
+          account: address,
+        } as Parameters<typeof simulateContract>[1]);
+        const hash = await writeContract(config, request as Parameters<typeof writeContract>[1]);
+        toastId = toasts.push({ kind: 'pending', title: `${req.label}: pending`, detail: hash });
+        const receipt = await waitForTransactionReceipt(config, { hash });
+        if (receipt.status !== 'success') throw new Error('Transaction reverted on chain');
+        toasts.update(toastId, { kind: 'success', title: `${req.label}: confirmed`, detail: `block ${receipt.blockNumber}` });
+        await queryClient.invalidateQueries();
+        return true;
+      } catch (e) {
+        const msg = explainError(e);
+        setError(msg);
+        if (toastId !== undefined) toasts.update(toastId, { kind: 'error', title: `${req.label}: failed`, detail: msg });
+        else toasts.push({ kind: 'error', title: `${req.label}: failed`, detail: msg });
+        return false;
+      } finally {
+        setPending(false);
+      }
+    },
+    [config, address, queryClient, toasts],
+  );
+
+  return { send, pending, error };
+}

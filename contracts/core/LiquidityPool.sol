@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {ILiquidityPool} from "../interfaces/ILiquidityPool.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title LiquidityPool
+/// @notice Counterpool LP shares (cpUSD). Assets sit in the PerpEngine; this contract mints and burns shares against
+///         the engine's NAV, enforces the deposit cooldown and runs the withdrawal queue.
+/// @dev A 6-decimal virtual-share offset and NAV-based totalAssets defeat first-depositor inflation and donations.
+contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    // ------------------------------------------------------------ constants & immutables
+
+    bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
+    uint256 public constant MAX_COOLDOWN_SEC = 7 days;
+
+    IPerpEngine public immutable engine;
+    /// @inheritdoc ILiquidityPool
+    uint256 public immutable minDepositAssets;
+
+    // ------------------------------------------------------------ storage
+
+    /// @inheritdoc ILiquidityPool
+    uint256 public cooldownSec;
+    mapping(address owner => uint256) internal lastDepositAt;
+    mapping(uint256 requestId => WithdrawalRequest) internal requests;
+    uint256 internal head;
+    uint256 internal tail;
+    /// @inheritdoc ILiquidityPool
+    uint256 public queuedShares;
+
+    // ------------------------------------------------------------ constructor
+
+    constructor(IPerpEngine engine_, address admin, uint256 cooldownSec_, uint256 minDepositAssets_)
+        ERC20("Counterpool LP", "cpUSD")
+        ERC4626(IERC20(engine_.collateralToken()))
+    {
+        if (cooldownSec_ > MAX_COOLDOWN_SEC) revert CooldownTooLong(cooldownSec_, MAX_COOLDOWN_SEC);
+        engine = engine_;
+        minDepositAssets = minDepositAssets_;
+        cooldownSec = cooldownSec_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        emit CooldownUpdated(cooldownSec_);
+    }
+
+    // ------------------------------------------------------------ admin
+
+    function setCooldown(uint256 cooldownSec_) external onlyRole(RISK_ROLE) {
+        if (cooldownSec_ > MAX_COOLDOWN_SEC) revert CooldownTooLong(cooldownSec_, MAX_COOLDOWN_SEC);
+        cooldownSec = cooldownSec_;
+        emit CooldownUpdated(cooldownSec_);
+    }
+
+    // ------------------------------------------------------------ ERC-4626 entry points
+
+    function deposit(uint256 assets, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        if (assets < minDepositAssets) revert DepositTooSmall(assets, minDepositAssets);
+        uint256 shares = super.deposit(assets, receiver);
+        if (shares == 0) revert ZeroShares();
+        return shares;
+    }
+
+    function mint(uint256 shares, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        if (shares == 0) revert ZeroShares();
+        uint256 assets = super.mint(shares, receiver);
+        if (assets < minDepositAssets) revert DepositTooSmall(assets, minDepositAssets);
+        return assets;
+    }
+
+    function withdraw(uint256 assets, address receiver, address owner)
+        public
+        override(ERC4626, IERC4626)
+        nonReentrant
+        returns (uint256)
+    {
+        _requireCooledDown(owner);
+        return super.withdraw(assets, receiver, owner);
+    }
+
+    function redeem(uint256 shares, address receiver, address owner)
+        public
+        override(ERC4626, IERC4626)
+        nonReentrant
+        returns (uint256)
+    {
+        _requireCooledDown(owner);
+        if (shares == 0) revert ZeroShares();
+        return super.redeem(shares, receiver, owner);
+    }
+
+    // ------------------------------------------------------------ withdrawal queue
+
+    /// @inheritdoc ILiquidityPool
+    function requestRedeem(uint256 shares, address receiver) external nonReentrant returns (uint256 requestId) {
+        if (shares == 0) revert ZeroShares();
+        _requireCooledDown(msg.sender);
+        _transfer(msg.sender, address(this), shares);
+        requestId = tail++;
+        requests[requestId] = WithdrawalRequest({
+            owner: msg.sender, receiver: receiver, shares: uint128(shares), requestedAt: uint64(block.timestamp)
+        });
+        queuedShares += shares;
+        emit WithdrawalRequested(requestId, msg.sender, receiver, shares);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function cancelRedeem(uint256 requestId) external nonReentrant {
+        WithdrawalRequest storage r = requests[requestId];
+        if (r.owner != msg.sender) revert NotRequestOwner(requestId, msg.sender, r.owner);
+        uint256 shares = r.shares;
+        if (shares == 0) revert RequestNotPending(requestId);
+        r.shares = 0;
+        queuedShares -= shares;
+        _transfer(address(this), msg.sender, shares);
+        emit WithdrawalCancelled(requestId, msg.sender, shares);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function processQueue(uint256 maxRequests) external nonReentrant returns (uint256 filled) {
+        uint256 i = head;
+        uint256 end = tail;
+        uint256 free = engine.freeLiquidityUsd();
+        for (uint256 n; i < end && n < maxRequests; ++n) {
+            WithdrawalRequest storage r = requests[i];
+            uint256 shares = r.shares;
+            if (shares == 0) {
+                ++i;
+                continue;
+            }
+            uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
+            uint256 burnShares = shares;
+            if (assets > free) {
+                if (free == 0) break;
+                assets = free;
+                burnShares = Math.min(_convertToShares(assets, Math.Rounding.Ceil), shares);
+            }
+            uint256 remaining = shares - burnShares;
+            r.shares = uint128(remaining);
+            queuedShares -= burnShares;
+            free -= assets;
+            _burn(address(this), burnShares);
+            if (assets > 0) engine.withdrawLiquidity(r.receiver, assets);
+            emit WithdrawalFilled(i, r.owner, r.receiver, burnShares, assets, remaining);
+            if (remaining > 0) break;
+            ++filled;
+            ++i;
+        }
+        head = i;
+    }
+
+    // ------------------------------------------------------------ ERC-4626 internals
+
+    /// @dev Live NAV from the engine (reverts during an engine call: read-only reentrancy guard).
+    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        return engine.poolValueUsd();
+    }
+
+    function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (totalSupply() > 0 && totalAssets() == 0) return 0;
+        return type(uint256).max;
+    }
+
+    function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
+        return maxDeposit(receiver) == 0 ? 0 : type(uint256).max;
+    }
+
+    function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (block.timestamp < withdrawableAt(owner)) return 0;
+        return Math.min(_convertToAssets(balanceOf(owner), Math.Rounding.Floor), engine.freeLiquidityUsd());
+    }
+
+    function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (block.timestamp < withdrawableAt(owner)) return 0;
+        return Math.min(balanceOf(owner), _convertToShares(engine.freeLiquidityUsd(), Math.Rounding.Floor));
+    }
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return 6;
+    }
+
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        IERC20(asset()).safeTransferFrom(caller, address(engine), assets);
+        engine.depositLiquidity(assets);
+        lastDepositAt[receiver] = block.timestamp;
+        _mint(receiver, shares);
+        emit Deposit(caller, receiver, assets, shares);
+    }
+
+    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
+        internal
+        override
+    {
+        if (caller != owner) _spendAllowance(owner, caller, shares);
+        _burn(owner, shares);
+        engine.withdrawLiquidity(receiver, assets);
+        emit Withdraw(caller, receiver, owner, assets, shares);
+    }
+
+    /// @dev Shares carry their sender's cooldown, so a fresh deposit cannot be redeemed through another address.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0) && to != address(0) && to != address(this) && from != address(this)) {
+            uint256 fromAt = lastDepositAt[from];
+            if (fromAt > lastDepositAt[to]) lastDepositAt[to] = fromAt;
+        }
+        super._update(from, to, value);
+    }
+
+    function _requireCooledDown(address owner) internal view {
+        uint256 at = withdrawableAt(owner);
+        if (block.timestamp < at) revert CooldownActive(owner, at, block.timestamp);
+    }
+
+    // ------------------------------------------------------------ views
+
+    /// @inheritdoc ILiquidityPool
+    function withdrawableAt(address owner) public view returns (uint256) {
+        uint256 last = lastDepositAt[owner];
+        return last == 0 ? 0 : last + cooldownSec;
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function withdrawalRequest(uint256 requestId) external view returns (WithdrawalRequest memory) {
+        return requests[requestId];
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function queueBounds() external view returns (uint256, uint256) {
+        return (head, tail);
+    }
+
+    function supportsInterface(bytes4 id) public view override returns (bool) {
+        return super.supportsInterface(id);
+    }
+}

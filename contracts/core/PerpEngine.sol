@@ -1,0 +1,838 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {ConfigValidation} from "../libraries/ConfigValidation.sol";
+import {MathLib} from "../libraries/MathLib.sol";
+import {PositionMath} from "../libraries/PositionMath.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+import {IPriceFeed} from "../oracles/IPriceFeed.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title PerpEngine
+/// @notice Counterpool's clearing core. Holds every token (LP cash and trader collateral) under internal accounting,
+///         runs the perpetual markets against the pool, prices risk from on-chain volatility and utilization, and
+///         liquidates. LP shares live in the LiquidityPool vault, the only caller of the liquidity hooks.
+/// @dev All accrual is O(1) per action: a pool-wide borrow index (utilization is pool-wide) and a per-market funding
+///      index, with per-side sums of size x snapshot so pending fees and trader PnL never need a loop over positions.
+contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using MathLib for uint256;
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    // ------------------------------------------------------------ constants & immutables
+
+    bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    uint256 public constant MAX_MARKETS = 16;
+    uint256 internal constant WAD = 1e18;
+
+    IERC20 internal immutable token;
+
+    // ------------------------------------------------------------ storage
+
+    /// @inheritdoc IPerpEngine
+    address public vault;
+    PoolConfig internal poolCfg;
+    PoolState internal poolSt;
+    MarketConfig[] internal configs;
+    MarketState[] internal states;
+    bytes32[] internal names;
+    mapping(bytes32 key => Position) internal positions;
+
+    /// @dev Working values of one trade, kept in memory to stay clear of the stack limit.
+    struct Trade {
+        uint256 marketId;
+        bool isLong;
+        uint256 priceWad;
+        uint256 borrowIndexWad;
+        int256 fundingIndexWad;
+        uint256 borrowFeeUsd;
+        int256 fundingFeeUsd;
+        int256 impactUsd;
+        uint256 feeUsd;
+        uint256 executionPriceWad;
+        int256 collateralUsd; // running collateral while the trade is applied
+        int256 realizedPnlUsd;
+        uint256 sizeUsd; // size after the trade
+    }
+
+    // ------------------------------------------------------------ constructor
+
+    constructor(IERC20 token_, address admin, PoolConfig memory cfg) {
+        token = token_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        ConfigValidation.validatePool(cfg);
+        poolCfg = cfg;
+        poolSt.borrowIndexWad = uint128(WAD);
+        poolSt.lastBorrowAt = uint64(block.timestamp);
+        emit PoolConfigUpdated(cfg);
+    }
+
+    // ------------------------------------------------------------ modifiers
+
+    modifier onlyVault() {
+        _requireVault();
+        _;
+    }
+
+    modifier knownMarket(uint256 marketId) {
+        _requireMarket(marketId);
+        _;
+    }
+
+    // ------------------------------------------------------------ admin
+
+    /// @notice Binds the LP vault once.
+    function setVault(address vault_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (vault != address(0)) revert VaultAlreadySet(vault);
+        vault = vault_;
+        emit VaultSet(vault_);
+    }
+
+    /// @notice Lists a new market.
+    function addMarket(bytes32 name, MarketConfig calldata cfg) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint256) {
+        if (configs.length >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
+        ConfigValidation.validateMarket(cfg);
+        uint256 marketId = configs.length;
+        configs.push();
+        _storeConfig(marketId, cfg);
+        names.push(name);
+        MarketState storage st = states.push();
+        st.lastFundingAt = uint64(block.timestamp);
+        st.varianceWad = cfg.initialVarianceWad;
+        emit MarketAdded(marketId, name);
+        return marketId;
+    }
+
+    /// @notice Updates a market's risk parameters within hard bounds; open positions follow the new values.
+    function setMarketConfig(uint256 marketId, MarketConfig calldata cfg)
+        external
+        onlyRole(RISK_ROLE)
+        knownMarket(marketId)
+        nonReentrant
+    {
+        ConfigValidation.validateMarket(cfg);
+        _accrueBorrow();
+        _accrueFunding(marketId);
+        _storeConfig(marketId, cfg);
+        _updateReserve(marketId);
+    }
+
+    /// @notice Updates the borrow curve, the utilization limit and the keeper share within hard bounds.
+    function setPoolConfig(PoolConfig calldata cfg) external onlyRole(RISK_ROLE) nonReentrant {
+        ConfigValidation.validatePool(cfg);
+        _accrueBorrow();
+        poolCfg = cfg;
+        emit PoolConfigUpdated(cfg);
+    }
+
+    /// @notice Stops new risk (opening or increasing size). Exits, collateral top-ups and liquidations continue.
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        _pause();
+    }
+
+    function unpause() external onlyRole(GUARDIAN_ROLE) {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------ traders
+
+    /// @inheritdoc IPerpEngine
+    function increasePosition(
+        uint256 marketId,
+        bool isLong,
+        uint256 collateralDeltaUsd,
+        uint256 sizeDeltaUsd,
+        uint256 acceptablePriceWad
+    ) external knownMarket(marketId) nonReentrant {
+        if (sizeDeltaUsd > 0) _requireNotPaused();
+        if (sizeDeltaUsd == 0 && collateralDeltaUsd == 0) revert ZeroAmount();
+        Trade memory t = _beginTrade(marketId, isLong);
+        Position storage pos = positions[_key(msg.sender, marketId, isLong)];
+        uint256 oldSize = pos.sizeUsd;
+        uint256 oldCollateral = pos.collateralUsd;
+        _settleFees(t, pos);
+        t.collateralUsd += int256(collateralDeltaUsd);
+
+        uint256 addTokens = sizeDeltaUsd > 0 ? _applyOpen(t, sizeDeltaUsd, acceptablePriceWad) : 0;
+        if (t.collateralUsd < 0) revert InsufficientMargin(t.collateralUsd, 0);
+
+        t.sizeUsd = oldSize + sizeDeltaUsd;
+        uint256 newTokens = uint256(pos.sizeTokens) + addTokens;
+        _replacePosition(t, pos, oldSize, newTokens);
+        _settleCash(oldCollateral, collateralDeltaUsd, uint256(t.collateralUsd), 0);
+
+        if (sizeDeltaUsd > 0) {
+            _checkOpenInterest(marketId, isLong);
+            _checkInitialMargin(t, newTokens);
+            _checkSolvency();
+        }
+
+        if (collateralDeltaUsd > 0) token.safeTransferFrom(msg.sender, address(this), collateralDeltaUsd);
+        _emitTrade(t, true, sizeDeltaUsd, collateralDeltaUsd);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function decreasePosition(
+        uint256 marketId,
+        bool isLong,
+        uint256 collateralOutUsd,
+        uint256 sizeDeltaUsd,
+        uint256 acceptablePriceWad
+    ) external knownMarket(marketId) nonReentrant {
+        if (sizeDeltaUsd == 0 && collateralOutUsd == 0) revert ZeroAmount();
+        Position storage pos = positions[_key(msg.sender, marketId, isLong)];
+        uint256 oldSize = pos.sizeUsd;
+        if (oldSize == 0) revert NoPosition(msg.sender, marketId, isLong);
+        if (sizeDeltaUsd > oldSize) revert SizeDeltaTooLarge(sizeDeltaUsd, oldSize);
+        Trade memory t = _beginTrade(marketId, isLong);
+        uint256 oldCollateral = pos.collateralUsd;
+        _settleFees(t, pos);
+
+        uint256 oldTokens = pos.sizeTokens;
+        uint256 closedTokens = sizeDeltaUsd > 0 ? _applyClose(t, oldSize, oldTokens, sizeDeltaUsd, acceptablePriceWad) : 0;
+
+        t.sizeUsd = oldSize - sizeDeltaUsd;
+        uint256 paidOut;
+        if (t.sizeUsd == 0) {
+            // Full close: everything left goes to the trader; a shortfall is bad debt the pool absorbs.
+            if (t.collateralUsd < 0) _recordBadDebt(msg.sender, marketId, uint256(-t.collateralUsd));
+            paidOut = t.collateralUsd > 0 ? uint256(t.collateralUsd) : 0;
+            t.collateralUsd = 0;
+        } else {
+            if (collateralOutUsd > 0 && int256(collateralOutUsd) > t.collateralUsd) {
+                revert CollateralDeltaTooLarge(collateralOutUsd, t.collateralUsd > 0 ? uint256(t.collateralUsd) : 0);
+            }
+            paidOut = collateralOutUsd;
+            t.collateralUsd -= int256(collateralOutUsd);
+            if (t.collateralUsd < 0) revert InsufficientMargin(t.collateralUsd, 0);
+        }
+
+        _replacePosition(t, pos, oldSize, oldTokens - closedTokens);
+        _settleCash(oldCollateral, 0, uint256(t.collateralUsd), paidOut);
+
+        if (t.sizeUsd > 0) {
+            if (collateralOutUsd > 0) _checkInitialMargin(t, oldTokens - closedTokens);
+            else _checkMaintenance(t, oldTokens - closedTokens);
+        }
+
+        if (paidOut > 0) token.safeTransfer(msg.sender, paidOut);
+        _emitTrade(t, false, sizeDeltaUsd, paidOut);
+    }
+
+    // ------------------------------------------------------------ keepers
+
+    /// @inheritdoc IPerpEngine
+    function liquidate(address account, uint256 marketId, bool isLong)
+        external
+        knownMarket(marketId)
+        nonReentrant
+        returns (uint256 keeperRewardUsd)
+    {
+        Trade memory t = _beginTrade(marketId, isLong);
+        bool done;
+        (done, keeperRewardUsd) = _liquidate(t, account, true);
+        if (keeperRewardUsd > 0) token.safeTransfer(msg.sender, keeperRewardUsd);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function liquidateBatch(PositionRef[] calldata refs)
+        external
+        nonReentrant
+        returns (uint256 liquidated, uint256 keeperRewardUsd)
+    {
+        uint256 lastMarket = type(uint256).max;
+        Trade memory t;
+        for (uint256 i; i < refs.length; ++i) {
+            PositionRef calldata r = refs[i];
+            _requireMarket(r.marketId);
+            if (r.marketId != lastMarket || r.isLong != t.isLong) {
+                t = _beginTrade(r.marketId, r.isLong);
+                lastMarket = r.marketId;
+            }
+            (bool done, uint256 reward) = _liquidate(t, r.account, false);
+            if (done) {
+                ++liquidated;
+                keeperRewardUsd += reward;
+            }
+        }
+        if (keeperRewardUsd > 0) token.safeTransfer(msg.sender, keeperRewardUsd);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function poke(uint256 marketId) external knownMarket(marketId) nonReentrant {
+        _beginTrade(marketId, true);
+    }
+
+    // ------------------------------------------------------------ vault hooks
+
+    /// @inheritdoc IPerpEngine
+    /// @dev The vault has already moved `amountUsd` tokens to this contract.
+    function depositLiquidity(uint256 amountUsd) external onlyVault nonReentrant {
+        _accrueBorrow();
+        uint256 cash = poolSt.poolCashUsd + amountUsd;
+        poolSt.poolCashUsd = cash.toUint128();
+        emit LiquidityDeposited(amountUsd, cash);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function withdrawLiquidity(address to, uint256 amountUsd) external onlyVault nonReentrant {
+        _accrueBorrow();
+        uint256 free = _freeLiquidity();
+        if (amountUsd > free) revert WithdrawalExceedsFreeLiquidity(amountUsd, free);
+        uint256 cash = poolSt.poolCashUsd - amountUsd;
+        poolSt.poolCashUsd = uint128(cash);
+        token.safeTransfer(to, amountUsd);
+        emit LiquidityWithdrawn(to, amountUsd, cash);
+    }
+
+    // ------------------------------------------------------------ internal: trade lifecycle
+
+    /// @dev Reads and validates the price, feeds the volatility estimator and accrues both indices.
+    function _beginTrade(uint256 marketId, bool isLong) internal returns (Trade memory t) {
+        t.marketId = marketId;
+        t.isLong = isLong;
+        MarketState storage st = states[marketId];
+        uint256 updatedAt;
+        (t.priceWad, updatedAt) = _validatedPrice(marketId);
+        uint256 lastAt = st.lastPriceAt;
+        if (updatedAt > lastAt) {
+            if (lastAt != 0) {
+                uint256 variance = RiskMath.nextVarianceUp(
+                    st.varianceWad, st.lastPriceWad, t.priceWad, updatedAt - lastAt, configs[marketId].lambdaWad
+                );
+                st.varianceWad = variance.toUint128();
+                emit VolatilityUpdated(marketId, t.priceWad, variance, updatedAt);
+            }
+            st.lastPriceWad = t.priceWad.toUint128();
+            st.lastPriceAt = uint64(updatedAt);
+        }
+        (uint256 borrowIndex, uint256 borrowRate, uint256 utilization) = _accrueBorrow();
+        t.borrowIndexWad = borrowIndex;
+        (int256 fundingIndex, int256 fundingRate, bool moved) = _accrueFunding(marketId);
+        t.fundingIndexWad = fundingIndex;
+        if (moved) emit Accrued(marketId, borrowIndex, borrowRate, fundingIndex, fundingRate, utilization);
+    }
+
+    /// @dev Prices the opening part of a trade (impact, fee, slippage check); returns the index tokens bought/sold.
+    function _applyOpen(Trade memory t, uint256 sizeDeltaUsd, uint256 acceptablePriceWad)
+        internal
+        view
+        returns (uint256 addTokens)
+    {
+        MarketConfig storage cfg = configs[t.marketId];
+        MarketState storage st = states[t.marketId];
+        int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
+        int256 delta = t.isLong ? int256(sizeDeltaUsd) : -int256(sizeDeltaUsd);
+        t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, cfg.impactScaleUsd, cfg.positiveImpactBps);
+        t.feeUsd = sizeDeltaUsd.bpsUp(cfg.openFeeBps);
+        t.executionPriceWad = _executionPrice(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
+        _checkAcceptable(t.executionPriceWad, acceptablePriceWad, t.isLong);
+        t.collateralUsd -= t.impactUsd + int256(t.feeUsd);
+        addTokens = PositionMath.sizeTokensFor(t.isLong, sizeDeltaUsd, t.priceWad);
+    }
+
+    /// @dev Prices the closing part of a trade: realized (capped) PnL, impact, fee, slippage check.
+    function _applyClose(
+        Trade memory t,
+        uint256 oldSize,
+        uint256 oldTokens,
+        uint256 sizeDeltaUsd,
+        uint256 acceptablePriceWad
+    ) internal view returns (uint256 closedTokens) {
+        MarketConfig storage cfg = configs[t.marketId];
+        MarketState storage st = states[t.marketId];
+        if (sizeDeltaUsd == oldSize) {
+            closedTokens = oldTokens;
+        } else {
+            closedTokens =
+                t.isLong ? oldTokens.mulDivDown(sizeDeltaUsd, oldSize) : oldTokens.mulDivUp(sizeDeltaUsd, oldSize);
+        }
+        t.realizedPnlUsd =
+            PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, cfg.maxProfitBps);
+        int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
+        int256 delta = t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd);
+        t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, cfg.impactScaleUsd, cfg.positiveImpactBps);
+        t.feeUsd = sizeDeltaUsd.bpsUp(cfg.closeFeeBps);
+        t.executionPriceWad = _executionPrice(t.priceWad, sizeDeltaUsd, t.impactUsd, !t.isLong);
+        _checkAcceptable(t.executionPriceWad, acceptablePriceWad, !t.isLong);
+        t.collateralUsd += t.realizedPnlUsd - t.impactUsd - int256(t.feeUsd);
+    }
+
+    function _emitTrade(Trade memory t, bool increased, uint256 sizeDeltaUsd, uint256 collateralDeltaUsd) internal {
+        TradeResult memory r = TradeResult({
+            sizeDeltaUsd: sizeDeltaUsd,
+            collateralDeltaUsd: collateralDeltaUsd,
+            priceWad: t.priceWad,
+            executionPriceWad: t.executionPriceWad,
+            impactUsd: t.impactUsd,
+            feeUsd: t.feeUsd,
+            borrowFeeUsd: t.borrowFeeUsd,
+            fundingFeeUsd: t.fundingFeeUsd,
+            realizedPnlUsd: t.realizedPnlUsd,
+            sizeUsd: t.sizeUsd,
+            collateralUsd: uint256(t.collateralUsd)
+        });
+        if (increased) emit PositionIncreased(msg.sender, t.marketId, t.isLong, r);
+        else emit PositionDecreased(msg.sender, t.marketId, t.isLong, r);
+    }
+
+    /// @dev Moves the fees owed since the position's snapshots into the trade's running collateral.
+    function _settleFees(Trade memory t, Position storage pos) internal view {
+        uint256 size = pos.sizeUsd;
+        t.collateralUsd = int256(uint256(pos.collateralUsd));
+        if (size == 0) return;
+        t.borrowFeeUsd = PositionMath.borrowFeeUp(size, t.borrowIndexWad, pos.borrowSnapWad);
+        t.fundingFeeUsd = PositionMath.fundingFeeUp(t.isLong, size, t.fundingIndexWad, pos.fundingSnapWad);
+        t.collateralUsd -= int256(t.borrowFeeUsd) + t.fundingFeeUsd;
+    }
+
+    /// @dev Swaps a position's contribution to every aggregate for its new one (snapshots reset to current indices).
+    function _replacePosition(Trade memory t, Position storage pos, uint256 oldSize, uint256 newTokens) internal {
+        uint256 newSize = t.sizeUsd;
+        MarketState storage st = states[t.marketId];
+        uint256 oldTokens = pos.sizeTokens;
+        int256 oldFundingWeight = int256(oldSize) * pos.fundingSnapWad;
+        int256 newFundingWeight = int256(newSize) * t.fundingIndexWad;
+        if (t.isLong) {
+            st.longOiUsd = (st.longOiUsd + newSize - oldSize).toUint128();
+            st.longTokens = (st.longTokens + newTokens - oldTokens).toUint128();
+            st.longFundingSnapSum = (st.longFundingSnapSum + newFundingWeight - oldFundingWeight).toInt128();
+        } else {
+            st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint128();
+            st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint128();
+            st.shortFundingSnapSum = (st.shortFundingSnapSum + newFundingWeight - oldFundingWeight).toInt128();
+        }
+        poolSt.totalSizeUsd = (poolSt.totalSizeUsd + newSize - oldSize).toUint128();
+        poolSt.sizeBorrowSnapSum =
+            poolSt.sizeBorrowSnapSum + newSize * t.borrowIndexWad - oldSize * uint256(pos.borrowSnapWad);
+        if (newSize != oldSize) _updateReserve(t.marketId);
+
+        if (newSize == 0) {
+            delete positions[_key(msg.sender, t.marketId, t.isLong)];
+            return;
+        }
+        pos.sizeUsd = uint128(newSize);
+        pos.collateralUsd = uint256(t.collateralUsd).toUint128();
+        pos.sizeTokens = newTokens.toUint128();
+        pos.borrowSnapWad = uint128(t.borrowIndexWad);
+        pos.fundingSnapWad = int128(t.fundingIndexWad);
+    }
+
+    /// @dev One rule for every cash movement: the pool's cash changes by what the trader's collateral and the tokens
+    ///      moved in or out do not explain. Keeps balance == pool cash + collateral exactly.
+    function _settleCash(uint256 collateralBefore, uint256 inflowUsd, uint256 collateralAfter, uint256 outflowUsd)
+        internal
+    {
+        int256 cash = int256(uint256(poolSt.poolCashUsd)) + int256(collateralBefore) + int256(inflowUsd)
+            - int256(collateralAfter) - int256(outflowUsd);
+        if (cash < 0) revert PoolCashShortfall(uint256(-cash) + poolSt.poolCashUsd, poolSt.poolCashUsd);
+        poolSt.poolCashUsd = uint256(cash).toUint128();
+        poolSt.totalCollateralUsd = (poolSt.totalCollateralUsd + collateralAfter - collateralBefore).toUint128();
+    }
+
+    /// @dev Liquidates `account`'s position on `t`'s market and side if eligible. `strict` reverts when it is not.
+    function _liquidate(Trade memory t, address account, bool strict) internal returns (bool, uint256) {
+        bytes32 key = _key(account, t.marketId, t.isLong);
+        Position storage pos = positions[key];
+        if (pos.sizeUsd == 0) {
+            if (strict) revert NoPosition(account, t.marketId, t.isLong);
+            return (false, 0);
+        }
+        PositionStatus memory s = _status(t, pos);
+        if (!s.liquidatable) {
+            if (strict) revert NotLiquidatable(s.equityUsd, s.maintenanceUsd);
+            return (false, 0);
+        }
+        uint256 size = pos.sizeUsd;
+        uint256 collateral = pos.collateralUsd;
+        uint256 keeperReward = MathLib.min(
+            size.bpsUp(configs[t.marketId].liquidationFeeBps).bpsDown(poolCfg.keeperShareBps), collateral
+        );
+        _removeFromAggregates(t.marketId, t.isLong, pos);
+        delete positions[key];
+        _settleCash(collateral, 0, 0, keeperReward);
+        uint256 badDebt = s.equityUsd < 0 ? uint256(-s.equityUsd) : 0;
+        if (badDebt > 0) _recordBadDebt(account, t.marketId, badDebt);
+        _emitLiquidated(t, account, s, size, collateral, keeperReward, badDebt);
+        return (true, keeperReward);
+    }
+
+    function _emitLiquidated(
+        Trade memory t,
+        address account,
+        PositionStatus memory s,
+        uint256 size,
+        uint256 collateral,
+        uint256 keeperReward,
+        uint256 badDebt
+    ) internal {
+        LiquidationResult memory r = LiquidationResult({
+            keeper: msg.sender,
+            priceWad: t.priceWad,
+            sizeUsd: size,
+            collateralUsd: collateral,
+            pnlUsd: s.pnlUsd,
+            equityUsd: s.equityUsd,
+            keeperRewardUsd: keeperReward,
+            poolGainUsd: collateral - keeperReward,
+            badDebtUsd: badDebt
+        });
+        emit PositionLiquidated(account, t.marketId, t.isLong, r);
+    }
+
+    /// @dev Takes a liquidated position out of every aggregate (a close at the oracle price, without impact).
+    function _removeFromAggregates(uint256 marketId, bool isLong, Position storage pos) internal {
+        MarketState storage st = states[marketId];
+        uint256 size = pos.sizeUsd;
+        uint256 tokens = pos.sizeTokens;
+        int256 fundingWeight = int256(size) * pos.fundingSnapWad;
+        if (isLong) {
+            st.longOiUsd -= uint128(size);
+            st.longTokens -= uint128(tokens);
+            st.longFundingSnapSum = (st.longFundingSnapSum - fundingWeight).toInt128();
+        } else {
+            st.shortOiUsd -= uint128(size);
+            st.shortTokens -= uint128(tokens);
+            st.shortFundingSnapSum = (st.shortFundingSnapSum - fundingWeight).toInt128();
+        }
+        poolSt.totalSizeUsd -= uint128(size);
+        poolSt.sizeBorrowSnapSum -= size * uint256(pos.borrowSnapWad);
+        _updateReserve(marketId);
+    }
+
+    function _recordBadDebt(address account, uint256 marketId, uint256 amountUsd) internal {
+        uint256 total = poolSt.badDebtUsd + amountUsd;
+        poolSt.badDebtUsd = total;
+        emit BadDebt(account, marketId, amountUsd, total);
+    }
+
+    // ------------------------------------------------------------ internal: accrual
+
+    function _accrueBorrow() internal returns (uint256 indexWad, uint256 rateWad, uint256 utilization) {
+        utilization = _utilization();
+        rateWad = _borrowRate(utilization);
+        indexWad = poolSt.borrowIndexWad;
+        uint256 elapsed = block.timestamp - poolSt.lastBorrowAt;
+        if (elapsed > 0) {
+            indexWad += rateWad * elapsed;
+            poolSt.borrowIndexWad = indexWad.toUint128();
+            poolSt.lastBorrowAt = uint64(block.timestamp);
+        }
+    }
+
+    function _accrueFunding(uint256 marketId) internal returns (int256 indexWad, int256 rateWad, bool moved) {
+        MarketState storage st = states[marketId];
+        uint256 elapsed = block.timestamp - st.lastFundingAt;
+        indexWad = st.fundingIndexWad;
+        rateWad = st.fundingRateWad;
+        if (elapsed == 0) return (indexWad, rateWad, false);
+        int256 delta;
+        (rateWad, delta) = _nextFunding(marketId, st, elapsed);
+        indexWad += delta;
+        st.fundingIndexWad = indexWad.toInt128();
+        st.fundingRateWad = rateWad.toInt64();
+        st.lastFundingAt = uint64(block.timestamp);
+        return (indexWad, rateWad, true);
+    }
+
+    function _nextFunding(uint256 marketId, MarketState storage st, uint256 elapsed)
+        internal
+        view
+        returns (int256 rateWad, int256 deltaWad)
+    {
+        MarketConfig storage cfg = configs[marketId];
+        return RiskMath.nextFunding(
+            st.fundingRateWad,
+            int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd)),
+            cfg.skewScaleUsd,
+            cfg.maxFundingVelocityWad,
+            cfg.maxFundingRateWad,
+            elapsed
+        );
+    }
+
+    function _updateReserve(uint256 marketId) internal {
+        MarketState storage st = states[marketId];
+        uint256 reserve =
+            (uint256(st.longOiUsd) + uint256(st.shortOiUsd)).bpsUp(configs[marketId].maxProfitBps);
+        poolSt.reservedUsd = (poolSt.reservedUsd + reserve - st.reservedUsd).toUint128();
+        st.reservedUsd = uint128(reserve);
+    }
+
+    // ------------------------------------------------------------ internal: checks
+
+    function _validatedPrice(uint256 marketId) internal view returns (uint256 priceWad, uint256 updatedAt) {
+        MarketConfig storage cfg = configs[marketId];
+        (priceWad, updatedAt) = cfg.feed.latestPrice();
+        uint256 maxAge = cfg.maxPriceAgeSec;
+        if (updatedAt > block.timestamp || block.timestamp - updatedAt > maxAge) {
+            revert PriceTooOld(marketId, updatedAt, block.timestamp, maxAge);
+        }
+    }
+
+    function _checkAcceptable(uint256 executionPriceWad, uint256 acceptablePriceWad, bool buying) internal pure {
+        if (buying ? executionPriceWad > acceptablePriceWad : executionPriceWad < acceptablePriceWad) {
+            revert SlippageExceeded(executionPriceWad, acceptablePriceWad);
+        }
+    }
+
+    /// @dev Initial margin on the worst of (PnL, 0): unrealized profit never backs new risk.
+    function _checkInitialMargin(Trade memory t, uint256 tokens) internal view {
+        uint256 size = t.sizeUsd;
+        MarketConfig storage cfg = configs[t.marketId];
+        uint256 collateral = uint256(t.collateralUsd);
+        if (collateral < cfg.minCollateralUsd) revert CollateralBelowMinimum(collateral, cfg.minCollateralUsd);
+        int256 pnl = PositionMath.pnlUsd(t.isLong, size, tokens, t.priceWad);
+        int256 equity = t.collateralUsd + (pnl < 0 ? pnl : int256(0));
+        (, uint256 imr) = _marginRates(t.marketId, size);
+        if (equity <= 0) revert InsufficientMargin(equity, size.mulDivUp(imr, WAD));
+        uint256 leverageWad = size.mulDivUp(WAD, uint256(equity));
+        uint256 maxLeverageWad = WAD.mulDivDown(WAD, imr);
+        if (leverageWad > maxLeverageWad) revert LeverageTooHigh(leverageWad, maxLeverageWad);
+    }
+
+    function _checkMaintenance(Trade memory t, uint256 tokens) internal view {
+        uint256 size = t.sizeUsd;
+        MarketConfig storage cfg = configs[t.marketId];
+        uint256 collateral = uint256(t.collateralUsd);
+        if (collateral < cfg.minCollateralUsd) revert CollateralBelowMinimum(collateral, cfg.minCollateralUsd);
+        int256 equity = t.collateralUsd
+            + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, cfg.maxProfitBps);
+        (uint256 mmr,) = _marginRates(t.marketId, size);
+        uint256 required = size.mulDivUp(mmr, WAD);
+        if (equity < int256(required)) revert InsufficientMargin(equity, required);
+    }
+
+    function _checkOpenInterest(uint256 marketId, bool isLong) internal view {
+        MarketState storage st = states[marketId];
+        MarketConfig storage cfg = configs[marketId];
+        uint256 oi = isLong ? st.longOiUsd : st.shortOiUsd;
+        uint256 cap = isLong ? cfg.maxLongOiUsd : cfg.maxShortOiUsd;
+        if (oi > cap) revert OpenInterestCapExceeded(marketId, isLong, oi, cap);
+    }
+
+    function _checkSolvency() internal view {
+        uint256 maxReservable = uint256(poolSt.poolCashUsd).bpsDown(poolCfg.maxUtilizationBps);
+        if (poolSt.reservedUsd > maxReservable) revert InsufficientLiquidity(poolSt.reservedUsd, maxReservable);
+    }
+
+    // ------------------------------------------------------------ internal: views
+
+    function _storeConfig(uint256 marketId, MarketConfig calldata cfg) internal {
+        configs[marketId] = cfg;
+        emit MarketConfigUpdated(marketId, cfg);
+    }
+
+    function _requireVault() internal view {
+        if (msg.sender != vault) revert NotVault(msg.sender);
+    }
+
+    function _requireMarket(uint256 marketId) internal view {
+        if (marketId >= configs.length) revert UnknownMarket(marketId, configs.length);
+    }
+
+    function _key(address account, uint256 marketId, bool isLong) internal pure returns (bytes32) {
+        return keccak256(abi.encode(account, marketId, isLong));
+    }
+
+    function _executionPrice(uint256 priceWad, uint256 sizeDeltaUsd, int256 impactUsd, bool buying)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (buying) {
+            int256 paid = int256(sizeDeltaUsd) + impactUsd;
+            return paid <= 0 ? 0 : priceWad.mulDivUp(uint256(paid), sizeDeltaUsd);
+        }
+        int256 received = int256(sizeDeltaUsd) - impactUsd;
+        return received <= 0 ? 0 : priceWad.mulDivDown(uint256(received), sizeDeltaUsd);
+    }
+
+    function _utilization() internal view returns (uint256) {
+        uint256 reserved = poolSt.reservedUsd;
+        if (reserved == 0) return 0;
+        uint256 cash = poolSt.poolCashUsd;
+        if (cash == 0) return WAD;
+        return reserved.mulDivUp(WAD, cash);
+    }
+
+    function _borrowRate(uint256 utilization) internal view returns (uint256) {
+        PoolConfig storage c = poolCfg;
+        return RiskMath.borrowRateUp(utilization, c.baseRateWad, c.slope1Wad, c.slope2Wad, c.kinkWad);
+    }
+
+    function _currentBorrowIndex() internal view returns (uint256) {
+        return poolSt.borrowIndexWad + _borrowRate(_utilization()) * (block.timestamp - poolSt.lastBorrowAt);
+    }
+
+    function _currentFunding(uint256 marketId) internal view returns (int256 indexWad, int256 rateWad) {
+        MarketState storage st = states[marketId];
+        uint256 elapsed = block.timestamp - st.lastFundingAt;
+        if (elapsed == 0) return (st.fundingIndexWad, st.fundingRateWad);
+        int256 delta;
+        (rateWad, delta) = _nextFunding(marketId, st, elapsed);
+        indexWad = st.fundingIndexWad + delta;
+    }
+
+    function _freeLiquidity() internal view returns (uint256) {
+        uint256 locked = uint256(poolSt.reservedUsd).mulDivUp(MathLib.BPS, poolCfg.maxUtilizationBps);
+        uint256 cash = poolSt.poolCashUsd;
+        return cash > locked ? cash - locked : 0;
+    }
+
+    function _marginRates(uint256 marketId, uint256 sizeUsd) internal view returns (uint256 mmr, uint256 imr) {
+        MarketConfig storage cfg = configs[marketId];
+        mmr = RiskMath.maintenanceMarginUp(
+            states[marketId].varianceWad,
+            cfg.horizonSec,
+            cfg.zWad,
+            cfg.mmrFloorWad,
+            sizeUsd,
+            cfg.sizeScaleUsd,
+            cfg.sizeTermWad
+        );
+        imr = RiskMath.initialMarginUp(
+            mmr, cfg.imrMultiplierWad, _utilization(), poolCfg.kinkWad, cfg.utilTermWad, cfg.maxLeverage
+        );
+    }
+
+    function _status(Trade memory t, Position storage pos) internal view returns (PositionStatus memory s) {
+        MarketConfig storage cfg = configs[t.marketId];
+        uint256 size = pos.sizeUsd;
+        s.pnlUsd = PositionMath.cappedPnlUsd(t.isLong, size, pos.sizeTokens, t.priceWad, cfg.maxProfitBps);
+        s.borrowFeeUsd = PositionMath.borrowFeeUp(size, t.borrowIndexWad, pos.borrowSnapWad);
+        s.fundingFeeUsd = PositionMath.fundingFeeUp(t.isLong, size, t.fundingIndexWad, pos.fundingSnapWad);
+        s.equityUsd = int256(uint256(pos.collateralUsd)) + s.pnlUsd - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
+        (s.maintenanceMarginWad,) = _marginRates(t.marketId, size);
+        s.maintenanceUsd = size.mulDivUp(s.maintenanceMarginWad, WAD);
+        s.liquidationPriceWad = PositionMath.liquidationPriceWad(
+            t.isLong,
+            size,
+            pos.sizeTokens,
+            pos.collateralUsd,
+            int256(s.borrowFeeUsd) + s.fundingFeeUsd,
+            s.maintenanceMarginWad
+        );
+        s.liquidatable = s.equityUsd < int256(s.maintenanceUsd);
+    }
+
+    // ------------------------------------------------------------ views
+
+    /// @inheritdoc IPerpEngine
+    function collateralToken() external view returns (address) {
+        return address(token);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function marketCount() external view returns (uint256) {
+        return configs.length;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function marketName(uint256 marketId) external view knownMarket(marketId) returns (bytes32) {
+        return names[marketId];
+    }
+
+    /// @inheritdoc IPerpEngine
+    function marketConfig(uint256 marketId) external view knownMarket(marketId) returns (MarketConfig memory) {
+        return configs[marketId];
+    }
+
+    /// @inheritdoc IPerpEngine
+    function marketState(uint256 marketId) external view knownMarket(marketId) returns (MarketState memory st) {
+        st = states[marketId];
+        (int256 index, int256 rate) = _currentFunding(marketId);
+        st.fundingIndexWad = int128(index);
+        st.fundingRateWad = int64(rate);
+        st.lastFundingAt = uint64(block.timestamp);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function poolConfig() external view returns (PoolConfig memory) {
+        return poolCfg;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function poolState() external view returns (PoolState memory st) {
+        st = poolSt;
+        st.borrowIndexWad = uint128(_currentBorrowIndex());
+        st.lastBorrowAt = uint64(block.timestamp);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function position(address account, uint256 marketId, bool isLong) external view returns (Position memory) {
+        return positions[_key(account, marketId, isLong)];
+    }
+
+    /// @inheritdoc IPerpEngine
+    function positionStatus(address account, uint256 marketId, bool isLong)
+        external
+        view
+        knownMarket(marketId)
+        returns (PositionStatus memory s)
+    {
+        Position storage pos = positions[_key(account, marketId, isLong)];
+        if (pos.sizeUsd == 0) return s;
+        Trade memory t;
+        t.marketId = marketId;
+        t.isLong = isLong;
+        (t.priceWad,) = _validatedPrice(marketId);
+        t.borrowIndexWad = _currentBorrowIndex();
+        (t.fundingIndexWad,) = _currentFunding(marketId);
+        s = _status(t, pos);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function poolValueUsd() public view returns (uint256) {
+        if (_reentrancyGuardEntered()) revert PoolValueUnavailable();
+        uint256 borrowIndex = _currentBorrowIndex();
+        int256 value = int256(uint256(poolSt.poolCashUsd))
+            + int256((borrowIndex * poolSt.totalSizeUsd - poolSt.sizeBorrowSnapSum) / WAD);
+        for (uint256 m; m < configs.length; ++m) {
+            MarketState storage st = states[m];
+            uint256 longOi = st.longOiUsd;
+            uint256 shortOi = st.shortOiUsd;
+            if (longOi == 0 && shortOi == 0) continue;
+            (int256 fundingIndex,) = _currentFunding(m);
+            int256 fundingOwed = fundingIndex * (int256(longOi) - int256(shortOi))
+                - (int256(st.longFundingSnapSum) - int256(st.shortFundingSnapSum));
+            value += MathLib.mulDivSignedDown(fundingOwed, 1, WAD);
+            (uint256 priceWad,) = _validatedPrice(m);
+            uint256 maxProfitBps = configs[m].maxProfitBps;
+            // Traders' PnL, counted pessimistically: values rounded against the pool, profit capped per side.
+            int256 longPnl = int256(uint256(st.longTokens).mulDivUp(priceWad, 1e30)) - int256(longOi);
+            int256 shortPnl = int256(shortOi) - int256(uint256(st.shortTokens).mulDivDown(priceWad, 1e30));
+            int256 longCap = int256(longOi.bpsUp(maxProfitBps));
+            int256 shortCap = int256(shortOi.bpsUp(maxProfitBps));
+            value -= (longPnl > longCap ? longCap : longPnl) + (shortPnl > shortCap ? shortCap : shortPnl);
+        }
+        return value > 0 ? uint256(value) : 0;
+    }
+
+
+    /// @inheritdoc IPerpEngine
+    function freeLiquidityUsd() external view returns (uint256) {
+        return _freeLiquidity();
+    }
+
+
+
+    /// @inheritdoc IPerpEngine
+    function marginRates(uint256 marketId, uint256 sizeUsd)
+        external
+        view
+        knownMarket(marketId)
+        returns (uint256 maintenanceWad, uint256 initialWad, uint256 maxLeverageWad)
+    {
+        (maintenanceWad, initialWad) = _marginRates(marketId, sizeUsd);
+        maxLeverageWad = WAD.mulDivDown(WAD, initialWad);
+    }
+}

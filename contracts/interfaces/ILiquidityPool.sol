@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+
+/// @title ILiquidityPool
+/// @notice ERC-4626 LP shares over Counterpool's pool. totalAssets is the engine's live net asset value (cash + fees
+///         owed to the pool - traders' capped PnL), never a token balance, so donations do not move the share price.
+///         Withdrawals are limited to free liquidity (cash not backing open positions) and to owners past their
+///         deposit cooldown; the rest waits in a FIFO queue filled at the NAV of the fill.
+interface ILiquidityPool is IERC4626 {
+    /// @notice A queued redemption.
+    struct WithdrawalRequest {
+        address owner; // who queued the shares (and may cancel)
+        address receiver; // who receives the assets
+        uint128 shares; // shares still waiting (escrowed in the pool)
+        uint64 requestedAt;
+    }
+
+    error CooldownActive(address owner, uint256 availableAt, uint256 nowTs);
+    error DepositTooSmall(uint256 assets, uint256 minAssets);
+    error ZeroShares();
+    error NotRequestOwner(uint256 requestId, address caller, address owner);
+    error RequestNotPending(uint256 requestId);
+    error CooldownTooLong(uint256 cooldownSec, uint256 maxSec);
+
+    /// @notice Shares were put in the withdrawal queue.
+    /// @param requestId position in the queue
+    /// @param owner share owner
+    /// @param receiver receiver of the assets
+    /// @param shares shares escrowed
+    event WithdrawalRequested(uint256 indexed requestId, address indexed owner, address receiver, uint256 shares);
+
+    /// @notice A queued request was cancelled and its remaining shares returned.
+    event WithdrawalCancelled(uint256 indexed requestId, address indexed owner, uint256 shares);
+
+    /// @notice (Part of) a queued request was paid.
+    /// @param shares shares burned in this fill
+    /// @param assets assets paid (NAV at the fill)
+    /// @param remainingShares shares still queued
+    event WithdrawalFilled(
+        uint256 indexed requestId,
+        address indexed owner,
+        address receiver,
+        uint256 shares,
+        uint256 assets,
+        uint256 remainingShares
+    );
+
+    /// @notice The deposit cooldown changed.
+    event CooldownUpdated(uint256 cooldownSec);
+
+    /// @notice Seconds after an account's last deposit before it may redeem or queue.
+    function cooldownSec() external view returns (uint256);
+
+    /// @notice Smallest deposit, in assets.
+    function minDepositAssets() external view returns (uint256);
+
+    /// @notice Timestamp from which `owner` may redeem.
+    function withdrawableAt(address owner) external view returns (uint256);
+
+    /// @notice Queues `shares` for redemption to `receiver`, escrowing them in the pool.
+    function requestRedeem(uint256 shares, address receiver) external returns (uint256 requestId);
+
+    /// @notice Cancels what is left of a queued request and returns its shares to the owner.
+    function cancelRedeem(uint256 requestId) external;
+
+    /// @notice Fills queued requests in order while free liquidity lasts (anyone may call).
+    /// @return filled number of requests completely filled
+    function processQueue(uint256 maxRequests) external returns (uint256 filled);
+
+    function withdrawalRequest(uint256 requestId) external view returns (WithdrawalRequest memory);
+
+    /// @notice Index of the first unfilled request and one past the last.
+    function queueBounds() external view returns (uint256 head, uint256 tail);
+
+    /// @notice Shares waiting in the queue.
+    function queuedShares() external view returns (uint256);
+}

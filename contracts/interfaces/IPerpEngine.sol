@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPriceFeed} from "../oracles/IPriceFeed.sol";
+
+/// @title IPerpEngine
+/// @notice Counterpool's clearing core: custody of the settlement stablecoin, the pool's cash, every perpetual market
+///         and position, the risk engine and liquidations. The ERC-4626 vault (ILiquidityPool) issues LP shares on top.
+/// @dev Units, one per quantity: `...Usd` settlement-token units (6 decimals, 1 token = 1 USD); `sizeTokens` index
+///      tokens with 18 decimals; `...PriceWad` USD per whole index token, 18 decimals; `...RateWad` per second, 18
+///      decimals; `...Wad` fractions with 18 decimals; `...Bps` fractions of 10_000; indices cumulative per USD of size.
+interface IPerpEngine {
+    // ---------------------------------------------------------------- types
+
+    /// @notice Risk and fee parameters of one market (set by RISK_ROLE within hard bounds).
+    struct MarketConfig {
+        IPriceFeed feed;
+        uint32 maxPriceAgeSec; // oldest oracle answer a trade accepts
+        uint16 openFeeBps; // on size opened
+        uint16 closeFeeBps; // on size closed
+        uint16 liquidationFeeBps; // on size liquidated, split keeper / pool
+        uint16 positiveImpactBps; // share of the impact formula paid back on skew-improving trades (< 10_000)
+        uint32 maxProfitBps; // profit cap per position, of its entry notional; reserved in the pool while open
+        uint32 maxLeverage; // hard leverage cap (x), on top of the risk-based initial margin
+        uint32 horizonSec; // liquidation horizon h of the volatility margin
+        uint64 lambdaWad; // EWMA decay of the variance, e.g. 0.94e18
+        uint64 zWad; // one-sided quantile, e.g. 2.33e18 (99%)
+        uint64 mmrFloorWad; // lowest maintenance margin rate
+        uint64 sizeTermWad; // b: maintenance added per sizeScaleUsd of position size
+        uint64 imrMultiplierWad; // initial = maintenance * this (>= 1e18) + utilization term
+        uint64 utilTermWad; // a: initial margin added at 100% utilization excess over the kink
+        uint128 maxLongOiUsd; // open-interest cap, long side
+        uint128 maxShortOiUsd; // open-interest cap, short side
+        uint128 impactScaleUsd; // K in impact = (s1^2 - s0^2) / 2K
+        uint128 skewScaleUsd; // skew at which funding velocity saturates
+        uint128 sizeScaleUsd; // size at which the size term adds sizeTermWad
+        uint64 minCollateralUsd; // smallest collateral a position may keep
+        uint64 maxFundingVelocityWad; // funding-rate change per second at full skew
+        uint64 maxFundingRateWad; // |funding rate| cap per second
+        uint64 initialVarianceWad; // variance per second before the first observed return
+    }
+
+    /// @notice Live accumulators of one market.
+    struct MarketState {
+        uint128 longOiUsd; // sum of long entry notionals
+        uint128 shortOiUsd; // sum of short entry notionals
+        uint128 longTokens; // sum of long sizes in index tokens
+        uint128 shortTokens; // sum of short sizes in index tokens
+        int128 fundingIndexWad; // cumulative funding per USD of size (longs pay when it rises)
+        int64 fundingRateWad; // current funding rate per second
+        uint64 lastFundingAt;
+        int128 longFundingSnapSum; // sum over longs of sizeUsd * funding snapshot (USD * WAD)
+        int128 shortFundingSnapSum; // sum over shorts of sizeUsd * funding snapshot
+        uint128 lastPriceWad; // last price the volatility estimator saw
+        uint64 lastPriceAt;
+        uint128 varianceWad; // EWMA variance of log returns per second
+        uint128 reservedUsd; // max payout reserved for this market's positions
+    }
+
+    /// @notice Pool-wide parameters: borrow curve, solvency limit, keeper share.
+    struct PoolConfig {
+        uint64 baseRateWad; // borrow rate per second at 0% utilization
+        uint64 slope1Wad; // added up to the kink
+        uint64 slope2Wad; // added from the kink to 100%
+        uint64 kinkWad; // utilization of the kink
+        uint16 maxUtilizationBps; // reserved <= pool cash * this
+        uint16 keeperShareBps; // keeper's share of the liquidation fee
+    }
+
+    /// @notice Pool-wide accounting.
+    struct PoolState {
+        uint128 poolCashUsd; // tokens owned by LPs (excludes trader collateral)
+        uint128 totalCollateralUsd; // tokens owned by traders as collateral
+        uint128 reservedUsd; // sum of market reserves
+        uint128 totalSizeUsd; // sum of all entry notionals (borrow base)
+        uint128 borrowIndexWad; // cumulative borrow fee per USD of size
+        uint64 lastBorrowAt;
+        uint256 sizeBorrowSnapSum; // sum over positions of sizeUsd * borrow snapshot (USD * WAD)
+        uint256 badDebtUsd; // cumulative bad debt absorbed
+    }
+
+    /// @notice One position (per account, market and side).
+    struct Position {
+        uint128 sizeUsd; // entry notional
+        uint128 collateralUsd; // collateral after settled fees
+        uint128 sizeTokens; // index tokens
+        uint128 borrowSnapWad; // borrow index at last settlement
+        int128 fundingSnapWad; // funding index at last settlement
+    }
+
+    /// @notice Result of valuing a position at the current price, after accrual.
+    struct PositionStatus {
+        int256 pnlUsd; // capped unrealized PnL
+        uint256 borrowFeeUsd; // borrow fee owed
+        int256 fundingFeeUsd; // funding owed (negative: owed to the position)
+        int256 equityUsd; // collateral + pnl - fees
+        uint256 maintenanceMarginWad;
+        uint256 maintenanceUsd; // equity below this is liquidatable
+        uint256 liquidationPriceWad;
+        bool liquidatable;
+    }
+
+    struct PositionRef {
+        address account;
+        uint256 marketId;
+        bool isLong;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    error UnknownMarket(uint256 marketId, uint256 marketCount);
+    error TooManyMarkets(uint256 max);
+    error ZeroAmount();
+    error InvalidParameter(bytes32 name, uint256 value, uint256 min, uint256 max);
+    error VaultAlreadySet(address vault);
+    error NotVault(address caller);
+    error PriceTooOld(uint256 marketId, uint256 updatedAt, uint256 nowTs, uint256 maxAgeSec);
+    error SlippageExceeded(uint256 executionPriceWad, uint256 acceptablePriceWad);
+    error LeverageTooHigh(uint256 leverageWad, uint256 maxLeverageWad);
+    error InsufficientMargin(int256 equityUsd, uint256 requiredUsd);
+    error CollateralBelowMinimum(uint256 collateralUsd, uint256 minCollateralUsd);
+    error OpenInterestCapExceeded(uint256 marketId, bool isLong, uint256 oiUsd, uint256 capUsd);
+    error InsufficientLiquidity(uint256 reservedUsd, uint256 maxReservableUsd);
+    error NoPosition(address account, uint256 marketId, bool isLong);
+    error SizeDeltaTooLarge(uint256 sizeDeltaUsd, uint256 sizeUsd);
+    error CollateralDeltaTooLarge(uint256 collateralDeltaUsd, uint256 collateralUsd);
+    error NotLiquidatable(int256 equityUsd, uint256 maintenanceUsd);
+    error PoolCashShortfall(uint256 neededUsd, uint256 availableUsd);
+    error WithdrawalExceedsFreeLiquidity(uint256 amountUsd, uint256 freeUsd);
+    error PoolValueUnavailable();
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice What one trade did, as reported by PositionIncreased / PositionDecreased.
+    struct TradeResult {
+        uint256 sizeDeltaUsd; // notional added or closed
+        uint256 collateralDeltaUsd; // collateral deposited (increase) or sent to the account (decrease)
+        uint256 priceWad; // oracle price
+        uint256 executionPriceWad; // oracle price adjusted by the impact (0 when no size moved)
+        int256 impactUsd; // impact paid (negative: rebate received)
+        uint256 feeUsd; // open or close fee
+        uint256 borrowFeeUsd; // borrow fee settled
+        int256 fundingFeeUsd; // funding settled (negative: received)
+        int256 realizedPnlUsd; // PnL realized on the closed part (capped); 0 on increases
+        uint256 sizeUsd; // size after (0: closed)
+        uint256 collateralUsd; // collateral after
+    }
+
+    /// @notice What one liquidation did.
+    struct LiquidationResult {
+        address keeper; // caller, paid the reward
+        uint256 priceWad; // oracle price
+        uint256 sizeUsd; // size closed
+        uint256 collateralUsd; // collateral seized
+        int256 pnlUsd; // capped PnL at the price
+        int256 equityUsd; // collateral + pnl - fees owed
+        uint256 keeperRewardUsd; // paid to the keeper
+        uint256 poolGainUsd; // added to pool cash
+        uint256 badDebtUsd; // loss beyond collateral, absorbed by the pool
+    }
+
+    /// @notice A position was opened or increased, or collateral was added.
+    /// @param account position owner
+    /// @param marketId market index
+    /// @param isLong side
+    /// @param result amounts, prices and fees of the trade
+    event PositionIncreased(address indexed account, uint256 indexed marketId, bool indexed isLong, TradeResult result);
+
+    /// @notice A position was decreased or closed, or collateral was withdrawn.
+    /// @param account position owner
+    /// @param marketId market index
+    /// @param isLong side
+    /// @param result amounts, prices, fees and realized PnL of the trade
+    event PositionDecreased(address indexed account, uint256 indexed marketId, bool indexed isLong, TradeResult result);
+
+    /// @notice A position was liquidated.
+    /// @param account position owner
+    /// @param marketId market index
+    /// @param isLong side
+    /// @param result keeper, price, amounts, reward and bad debt
+    event PositionLiquidated(
+        address indexed account, uint256 indexed marketId, bool indexed isLong, LiquidationResult result
+    );
+
+    /// @notice Bad debt was absorbed by the pool.
+    /// @param amountUsd this liquidation's bad debt
+    /// @param totalBadDebtUsd cumulative bad debt
+    event BadDebt(address indexed account, uint256 indexed marketId, uint256 amountUsd, uint256 totalBadDebtUsd);
+
+    /// @notice Indices accrued (emitted when a market is touched after time passed).
+    /// @param borrowIndexWad pool borrow index
+    /// @param borrowRateWad borrow rate that applied, per second
+    /// @param fundingIndexWad market funding index
+    /// @param fundingRateWad new funding rate, per second
+    /// @param utilizationWad pool utilization at accrual
+    event Accrued(
+        uint256 indexed marketId,
+        uint256 borrowIndexWad,
+        uint256 borrowRateWad,
+        int256 fundingIndexWad,
+        int256 fundingRateWad,
+        uint256 utilizationWad
+    );
+
+    /// @notice The volatility estimator observed a new price.
+    /// @param priceWad observed price
+    /// @param varianceWad new variance per second
+    /// @param publishedAt oracle timestamp
+    event VolatilityUpdated(uint256 indexed marketId, uint256 priceWad, uint256 varianceWad, uint256 publishedAt);
+
+    /// @notice LP liquidity moved in (by the vault).
+    event LiquidityDeposited(uint256 amountUsd, uint256 poolCashUsd);
+    /// @notice LP liquidity moved out (by the vault).
+    event LiquidityWithdrawn(address indexed to, uint256 amountUsd, uint256 poolCashUsd);
+
+    /// @notice A market was listed (its config follows in MarketConfigUpdated).
+    event MarketAdded(uint256 indexed marketId, bytes32 indexed name);
+    /// @notice A market's parameters were set.
+    event MarketConfigUpdated(uint256 indexed marketId, MarketConfig config);
+    /// @notice The pool's borrow curve, utilization limit or keeper share were set.
+    event PoolConfigUpdated(PoolConfig config);
+    /// @notice The LP vault was bound.
+    event VaultSet(address indexed vault);
+
+    // ---------------------------------------------------------------- traders
+
+    /// @notice Opens or increases a position; fills now at the oracle price plus impact.
+    /// @param collateralDeltaUsd collateral pulled from the caller (needs allowance)
+    /// @param sizeDeltaUsd notional to add (0 = just add collateral)
+    /// @param acceptablePriceWad worst execution price accepted (max for longs, min for shorts)
+    function increasePosition(
+        uint256 marketId,
+        bool isLong,
+        uint256 collateralDeltaUsd,
+        uint256 sizeDeltaUsd,
+        uint256 acceptablePriceWad
+    ) external;
+
+    /// @notice Decreases or closes a position, or withdraws collateral. Allowed while paused.
+    /// @param collateralOutUsd collateral to withdraw (ignored on a full close, which pays out everything)
+    /// @param sizeDeltaUsd notional to close (== size closes the position)
+    /// @param acceptablePriceWad worst execution price accepted (min for longs, max for shorts)
+    function decreasePosition(
+        uint256 marketId,
+        bool isLong,
+        uint256 collateralOutUsd,
+        uint256 sizeDeltaUsd,
+        uint256 acceptablePriceWad
+    ) external;
+
+    // ---------------------------------------------------------------- keepers
+
+    /// @notice Liquidates a position whose equity is below maintenance. Never paused, capped or utilization-gated.
+    function liquidate(address account, uint256 marketId, bool isLong) external returns (uint256 keeperRewardUsd);
+
+    /// @notice Liquidates every eligible position in `refs`, skipping the others.
+    function liquidateBatch(PositionRef[] calldata refs) external returns (uint256 liquidated, uint256 keeperRewardUsd);
+
+    /// @notice Feeds the latest oracle price of a market to the volatility estimator and accrues its indices.
+    function poke(uint256 marketId) external;
+
+    // ---------------------------------------------------------------- vault
+
+    function depositLiquidity(uint256 amountUsd) external;
+
+    function withdrawLiquidity(address to, uint256 amountUsd) external;
+
+    // ---------------------------------------------------------------- views
+
+    function collateralToken() external view returns (address);
+
+    function vault() external view returns (address);
+
+    function marketCount() external view returns (uint256);
+
+    function marketName(uint256 marketId) external view returns (bytes32);
+
+    function marketConfig(uint256 marketId) external view returns (MarketConfig memory);
+
+    /// @notice Market accumulators accrued to now (funding) without writing.
+    function marketState(uint256 marketId) external view returns (MarketState memory);
+
+    function poolConfig() external view returns (PoolConfig memory);
+
+    /// @notice Pool accounting with the borrow index accrued to now.
+    function poolState() external view returns (PoolState memory);
+
+    function position(address account, uint256 marketId, bool isLong) external view returns (Position memory);
+
+    /// @notice Value, fees, equity and liquidation status of a position at the current oracle price.
+    function positionStatus(address account, uint256 marketId, bool isLong)
+        external
+        view
+        returns (PositionStatus memory);
+
+    /// @notice Net asset value owed to LPs: cash + accrued borrow and funding owed to the pool - traders' capped PnL.
+    /// @dev Reverts while a state-changing call is in progress (read-only reentrancy guard).
+    function poolValueUsd() external view returns (uint256);
+
+    /// @notice Pool cash LPs may take out now without breaking the solvency limit.
+    function freeLiquidityUsd() external view returns (uint256);
+
+    /// @notice Maintenance and initial margin rates and the max leverage (WAD) for a new position of `sizeUsd`.
+    function marginRates(uint256 marketId, uint256 sizeUsd)
+        external
+        view
+        returns (uint256 maintenanceWad, uint256 initialWad, uint256 maxLeverageWad);
+}

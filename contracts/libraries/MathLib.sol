@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title MathLib
+/// @notice Fixed-point helpers. Every name says which way it rounds; callers pick the direction that favours the pool.
+/// @dev WAD = 1e18. All functions are mirrored bit-for-bit in lib/math/fixed.ts.
+library MathLib {
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant BPS = 10_000;
+    /// @dev ln(2) in WAD, floor.
+    int256 internal constant LN2_WAD = 693_147_180_559_945_309;
+
+    /// @notice Thrown when the logarithm of zero is requested.
+    error LnOfZero();
+
+    function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        return Math.mulDiv(x, y, d);
+    }
+
+    function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        return Math.mulDiv(x, y, d, Math.Rounding.Ceil);
+    }
+
+    function wadMulDown(uint256 x, uint256 y) internal pure returns (uint256) {
+        return Math.mulDiv(x, y, WAD);
+    }
+
+    function wadMulUp(uint256 x, uint256 y) internal pure returns (uint256) {
+        return Math.mulDiv(x, y, WAD, Math.Rounding.Ceil);
+    }
+
+    function wadDivDown(uint256 x, uint256 y) internal pure returns (uint256) {
+        return Math.mulDiv(x, WAD, y);
+    }
+
+    function wadDivUp(uint256 x, uint256 y) internal pure returns (uint256) {
+        return Math.mulDiv(x, WAD, y, Math.Rounding.Ceil);
+    }
+
+    function bpsUp(uint256 x, uint256 bps) internal pure returns (uint256) {
+        return Math.mulDiv(x, bps, BPS, Math.Rounding.Ceil);
+    }
+
+    function bpsDown(uint256 x, uint256 bps) internal pure returns (uint256) {
+        return Math.mulDiv(x, bps, BPS);
+    }
+
+    /// @notice Signed x * y / d, rounded toward +infinity (the pool's side when x*y is an amount owed to it).
+    function mulDivSignedUp(int256 x, uint256 y, uint256 d) internal pure returns (int256) {
+        if (x >= 0) return int256(Math.mulDiv(uint256(x), y, d, Math.Rounding.Ceil));
+        return -int256(Math.mulDiv(uint256(-x), y, d));
+    }
+
+    /// @notice Signed x * y / d, rounded toward -infinity.
+    function mulDivSignedDown(int256 x, uint256 y, uint256 d) internal pure returns (int256) {
+        if (x >= 0) return int256(Math.mulDiv(uint256(x), y, d));
+        return -int256(Math.mulDiv(uint256(-x), y, d, Math.Rounding.Ceil));
+    }
+
+    /// @notice Floor of the square root.
+    function sqrtDown(uint256 x) internal pure returns (uint256) {
+        return Math.sqrt(x);
+    }
+
+    function abs(int256 x) internal pure returns (uint256) {
+        return x >= 0 ? uint256(x) : uint256(-x);
+    }
+
+    function min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
+    }
+
+    function max(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a > b ? a : b;
+    }
+
+    function clamp(int256 x, int256 lo, int256 hi) internal pure returns (int256) {
+        return x < lo ? lo : (x > hi ? hi : x);
+    }
+
+    /// @notice Natural logarithm of a WAD number, truncated toward zero at each step (error < 1e-16 relative).
+    /// @dev Range reduction x = m * 2^k with m in [1, 2), then ln m = 2 * atanh((m - 1) / (m + 1)) by its series.
+    function lnWad(uint256 x) internal pure returns (int256) {
+        if (x == 0) revert LnOfZero();
+        int256 k;
+        if (x >= 2 * WAD) {
+            uint256 s = Math.log2(x / WAD);
+            k = int256(s);
+            x >>= s;
+        } else if (x < WAD) {
+            uint256 s = Math.log2((WAD - 1) / x) + 1;
+            k = -int256(s);
+            x <<= s;
+        }
+        int256 y = (int256(x) - int256(WAD)) * int256(WAD) / (int256(x) + int256(WAD));
+        int256 y2 = y * y / int256(WAD);
+        int256 term = y;
+        int256 sum = y;
+        for (int256 i = 3; term != 0; i += 2) {
+            term = term * y2 / int256(WAD);
+            sum += term / i;
+        }
+        return 2 * sum + k * LN2_WAD;
+    }
+}

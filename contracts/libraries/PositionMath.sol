@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {MathLib} from "./MathLib.sol";
+
+/// @title PositionMath
+/// @notice Value, PnL, fees owed and liquidation price of one position. Rounding favours the pool.
+/// @dev Sizes: `sizeUsd` entry notional (6 decimals), `sizeTokens` index tokens (18 decimals). Prices: USD per whole
+///      index token, WAD. Mirrored to the wei in lib/math/position.ts.
+library PositionMath {
+    using MathLib for uint256;
+
+    /// @dev tokens(1e18) * price(1e18) / 1e30 = USD (1e6).
+    uint256 internal constant VALUE_SCALE = 1e30;
+
+    /// @notice Index tokens bought (long, rounded down) or sold (short, rounded up) for `sizeUsd` at `priceWad`.
+    function sizeTokensFor(bool isLong, uint256 sizeUsd, uint256 priceWad) internal pure returns (uint256) {
+        return isLong ? sizeUsd.mulDivDown(VALUE_SCALE, priceWad) : sizeUsd.mulDivUp(VALUE_SCALE, priceWad);
+    }
+
+    /// @notice Unrealized PnL before the profit cap: long rounds its value down, short rounds its value up.
+    function pnlUsd(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 priceWad) internal pure returns (int256) {
+        if (isLong) return int256(sizeTokens.mulDivDown(priceWad, VALUE_SCALE)) - int256(sizeUsd);
+        return int256(sizeUsd) - int256(sizeTokens.mulDivUp(priceWad, VALUE_SCALE));
+    }
+
+    /// @notice PnL with profit capped at `maxProfitBps` of the entry notional (losses are never capped).
+    function cappedPnlUsd(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 priceWad, uint256 maxProfitBps)
+        internal
+        pure
+        returns (int256)
+    {
+        int256 pnl = pnlUsd(isLong, sizeUsd, sizeTokens, priceWad);
+        int256 cap = int256(sizeUsd.bpsDown(maxProfitBps));
+        return pnl > cap ? cap : pnl;
+    }
+
+    /// @notice Borrow fee owed since the position's index snapshot, rounded up.
+    function borrowFeeUp(uint256 sizeUsd, uint256 indexWad, uint256 snapshotWad) internal pure returns (uint256) {
+        return sizeUsd.mulDivUp(indexWad - snapshotWad, 1e18);
+    }
+
+    /// @notice Funding owed by the position (negative: owed to it), rounded toward the pool.
+    function fundingFeeUp(bool isLong, uint256 sizeUsd, int256 indexWad, int256 snapshotWad)
+        internal
+        pure
+        returns (int256)
+    {
+        int256 delta = isLong ? indexWad - snapshotWad : snapshotWad - indexWad;
+        return MathLib.mulDivSignedUp(delta, sizeUsd, 1e18);
+    }
+
+    /// @notice Price at which equity equals the maintenance requirement, given fees owed and the margin rate.
+    /// @dev Long: rounded up (earlier), short: rounded down (earlier). 0 when a long cannot be liquidated at a positive
+    ///      price; type(uint256).max when a short never reaches it.
+    function liquidationPriceWad(
+        bool isLong,
+        uint256 sizeUsd,
+        uint256 sizeTokens,
+        uint256 collateralUsd,
+        int256 feesOwedUsd,
+        uint256 maintenanceWad
+    ) internal pure returns (uint256) {
+        if (sizeTokens == 0) return 0;
+        int256 marginUsd = int256(sizeUsd.mulDivUp(maintenanceWad, 1e18));
+        if (isLong) {
+            int256 valueAtLiq = int256(sizeUsd) + marginUsd + feesOwedUsd - int256(collateralUsd);
+            if (valueAtLiq <= 0) return 0;
+            return uint256(valueAtLiq).mulDivUp(VALUE_SCALE, sizeTokens);
+        }
+        int256 shortValueAtLiq = int256(sizeUsd) + int256(collateralUsd) - feesOwedUsd - marginUsd;
+        if (shortValueAtLiq <= 0) return 0;
+        return uint256(shortValueAtLiq).mulDivDown(VALUE_SCALE, sizeTokens);
+    }
+}

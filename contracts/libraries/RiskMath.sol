@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {MathLib} from "./MathLib.sol";
+
+/// @title RiskMath
+/// @notice The clearing house's rate, impact, volatility and margin formulas, as pure functions.
+/// @dev Units: USD amounts in settlement-token units (6 decimals, `...Usd`); rates per second in WAD; fractions in
+///      WAD or bps as named. Mirrored to the wei in lib/math/risk.ts (differential-tested).
+library RiskMath {
+    using MathLib for uint256;
+
+    uint256 internal constant WAD = 1e18;
+
+    /// @notice Kinked (two-slope) borrow rate per second for a utilization, rounded up.
+    /// @param utilizationWad reserved / pool cash, WAD (may exceed 1e18).
+    /// @param baseRateWad rate at zero utilization, per second.
+    /// @param slope1Wad extra rate reached at the kink, per second.
+    /// @param slope2Wad extra rate from the kink to 100% utilization, per second.
+    /// @param kinkWad utilization of the kink, WAD, in (0, 1e18).
+    function borrowRateUp(
+        uint256 utilizationWad,
+        uint256 baseRateWad,
+        uint256 slope1Wad,
+        uint256 slope2Wad,
+        uint256 kinkWad
+    ) internal pure returns (uint256 ratePerSecWad) {
+        if (utilizationWad <= kinkWad) {
+            return baseRateWad + slope1Wad.mulDivUp(utilizationWad, kinkWad);
+        }
+        return baseRateWad + slope1Wad + slope2Wad.mulDivUp(utilizationWad - kinkWad, WAD - kinkWad);
+    }
+
+    /// @notice Velocity funding: the rate drifts toward the side that is short of open interest while skew persists.
+    /// @param rateWad current funding rate per second (positive: longs pay).
+    /// @param skewUsd long minus short open interest.
+    /// @param skewScaleUsd skew at which the velocity saturates.
+    /// @param maxVelocityWad rate change per second at full skew.
+    /// @param maxRateWad cap on |rate|.
+    /// @param elapsed seconds since the last accrual.
+    /// @return nextRateWad rate after `elapsed`.
+    /// @return indexDeltaWad funding per USD of size accrued over `elapsed` (average of both rates, truncated).
+    function nextFunding(
+        int256 rateWad,
+        int256 skewUsd,
+        uint256 skewScaleUsd,
+        uint256 maxVelocityWad,
+        uint256 maxRateWad,
+        uint256 elapsed
+    ) internal pure returns (int256 nextRateWad, int256 indexDeltaWad) {
+        int256 proportionalWad = MathLib.clamp(skewUsd * int256(WAD) / int256(skewScaleUsd), -int256(WAD), int256(WAD));
+        int256 velocityWad = proportionalWad * int256(maxVelocityWad) / int256(WAD);
+        nextRateWad = MathLib.clamp(rateWad + velocityWad * int256(elapsed), -int256(maxRateWad), int256(maxRateWad));
+        indexDeltaWad = (rateWad + nextRateWad) * int256(elapsed) / 2;
+    }
+
+    /// @notice Price impact of moving the skew from `skewBeforeUsd` to `skewAfterUsd`, quadratic in the imbalance.
+    /// @dev A worsening move costs (s1^2 - s0^2) / (2 K), rounded up; an improving one earns the same times
+    ///      positiveImpactBps, rounded down. Crossing zero earns on the way to zero and pays from zero onward. With
+    ///      positiveImpactBps < 10_000 any path back to the starting skew costs more than it earns.
+    /// @return costUsd positive: the trader pays; negative: the trader receives a rebate.
+    function impactCostUsd(int256 skewBeforeUsd, int256 skewAfterUsd, uint256 impactScaleUsd, uint256 positiveImpactBps)
+        internal
+        pure
+        returns (int256 costUsd)
+    {
+        uint256 before2 = MathLib.abs(skewBeforeUsd) ** 2;
+        uint256 after2 = MathLib.abs(skewAfterUsd) ** 2;
+        uint256 denom = 2 * impactScaleUsd;
+        bool crossing = (skewBeforeUsd > 0 && skewAfterUsd < 0) || (skewBeforeUsd < 0 && skewAfterUsd > 0);
+        if (crossing) {
+            uint256 rebate = before2.mulDivDown(positiveImpactBps, denom * MathLib.BPS);
+            uint256 cost = after2.mulDivUp(1, denom);
+            return int256(cost) - int256(rebate);
+        }
+        if (after2 >= before2) return int256((after2 - before2).mulDivUp(1, denom));
+        return -int256((before2 - after2).mulDivDown(positiveImpactBps, denom * MathLib.BPS));
+    }
+
+    /// @notice One EWMA step of the per-second variance of log returns, rounded up.
+    /// @dev var' = lambda * var + (1 - lambda) * ln(p1/p0)^2 / dt.
+    function nextVarianceUp(
+        uint256 varianceWad,
+        uint256 lastPriceWad,
+        uint256 priceWad,
+        uint256 elapsed,
+        uint256 lambdaWad
+    ) internal pure returns (uint256) {
+        uint256 r = MathLib.abs(MathLib.lnWad(priceWad.mulDivDown(WAD, lastPriceWad)));
+        uint256 sampleWad = r.mulDivUp(r, WAD * elapsed);
+        return (lambdaWad * varianceWad + (WAD - lambdaWad) * sampleWad).mulDivUp(1, WAD);
+    }
+
+    /// @notice Volatility over the liquidation horizon, sqrt(var * h), WAD, rounded down by the square root.
+    function horizonVolatilityWad(uint256 varianceWad, uint256 horizonSec) internal pure returns (uint256) {
+        return MathLib.sqrtDown(varianceWad * horizonSec * WAD);
+    }
+
+    /// @notice Maintenance margin rate: max(floor, z * sigma_h + b * size / sizeScale), WAD, rounded up.
+    function maintenanceMarginUp(
+        uint256 varianceWad,
+        uint256 horizonSec,
+        uint256 zWad,
+        uint256 floorWad,
+        uint256 sizeUsd,
+        uint256 sizeScaleUsd,
+        uint256 sizeTermWad
+    ) internal pure returns (uint256) {
+        uint256 volTerm = zWad.mulDivUp(horizonVolatilityWad(varianceWad, horizonSec), WAD);
+        uint256 sizeTerm = sizeTermWad.mulDivUp(sizeUsd, sizeScaleUsd);
+        return MathLib.max(floorWad, volTerm + sizeTerm);
+    }
+
+    /// @notice Initial margin rate: max(mmr * multiplier + a * utilization excess over the kink, 1 / maxLeverage).
+    function initialMarginUp(
+        uint256 maintenanceWad,
+        uint256 multiplierWad,
+        uint256 utilizationWad,
+        uint256 kinkWad,
+        uint256 utilTermWad,
+        uint256 maxLeverage
+    ) internal pure returns (uint256) {
+        uint256 excessWad = utilizationWad > kinkWad ? (utilizationWad - kinkWad).mulDivUp(WAD, WAD - kinkWad) : 0;
+        uint256 imr = maintenanceWad.mulDivUp(multiplierWad, WAD) + utilTermWad.mulDivUp(excessWad, WAD);
+        return MathLib.max(imr, WAD.mulDivUp(1, maxLeverage));
+    }
+}

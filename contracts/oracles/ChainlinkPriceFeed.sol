@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IAggregatorV3} from "./IAggregatorV3.sol";
+import {IPriceFeed} from "./IPriceFeed.sol";
+import {OracleErrors} from "./OracleErrors.sol";
+
+/// @title ChainlinkPriceFeed
+/// @notice Chainlink AggregatorV3 adapter: rejects non-positive, out-of-bounds, stale and future answers, and, on L2s,
+///         any answer while the sequencer is down or within the grace period after it restarts.
+contract ChainlinkPriceFeed is IPriceFeed {
+    IAggregatorV3 public immutable aggregator;
+    /// @notice Sequencer-uptime feed (answer 0 = up); address(0) on L1.
+    IAggregatorV3 public immutable sequencerUptimeFeed;
+    uint256 public immutable maxAgeSec;
+    uint256 public immutable sequencerGraceSec;
+    /// @notice Answers at or beyond these bounds are refused (a feed pinned at its floor, as LUNA's was, is not a price).
+    int256 public immutable minAnswer;
+    int256 public immutable maxAnswer;
+    uint256 internal immutable scale;
+
+    constructor(
+        IAggregatorV3 aggregator_,
+        IAggregatorV3 sequencerUptimeFeed_,
+        uint256 maxAgeSec_,
+        uint256 sequencerGraceSec_,
+        int256 minAnswer_,
+        int256 maxAnswer_
+    ) {
+        uint8 dec = aggregator_.decimals();
+        if (dec > 18 || maxAgeSec_ == 0 || minAnswer_ <= 0 || maxAnswer_ <= minAnswer_) {
+            revert OracleErrors.InvalidOracleConfig();
+        }
+        aggregator = aggregator_;
+        sequencerUptimeFeed = sequencerUptimeFeed_;
+        maxAgeSec = maxAgeSec_;
+        sequencerGraceSec = sequencerGraceSec_;
+        minAnswer = minAnswer_;
+        maxAnswer = maxAnswer_;
+        scale = 10 ** (18 - dec);
+    }
+
+    /// @inheritdoc IPriceFeed
+    function latestPrice() external view returns (uint256 priceWad, uint256 updatedAt) {
+        if (address(sequencerUptimeFeed) != address(0)) {
+            (, int256 status, uint256 startedAt,,) = sequencerUptimeFeed.latestRoundData();
+            if (status != 0) revert OracleErrors.SequencerDown();
+            if (block.timestamp - startedAt <= sequencerGraceSec) {
+                revert OracleErrors.SequencerGracePeriod(startedAt, sequencerGraceSec);
+            }
+        }
+        int256 answer;
+        (, answer,, updatedAt,) = aggregator.latestRoundData();
+        if (answer <= 0) revert OracleErrors.NonPositivePrice(answer);
+        if (answer <= minAnswer || answer >= maxAnswer) {
+            revert OracleErrors.PriceOutOfBounds(answer, minAnswer, maxAnswer);
+        }
+        if (updatedAt > block.timestamp) revert OracleErrors.FuturePrice(updatedAt, block.timestamp);
+        if (block.timestamp - updatedAt > maxAgeSec) {
+            revert OracleErrors.StalePrice(updatedAt, block.timestamp, maxAgeSec);
+        }
+        priceWad = uint256(answer) * scale;
+    }
+}

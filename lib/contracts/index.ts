@@ -1,0 +1,36 @@
+import type { Address } from 'viem';
+import {
+  counterpoolErrorsAbi,
+  deployments,
+  devPriceFeedAbi,
+  faucetTokenAbi,
+  liquidityPoolAbi,
+  perpEngineAbi,
+  readerAbi,
+} from './generated';
+
+export { counterpoolErrorsAbi, deployments, devPriceFeedAbi, faucetTokenAbi, liquidityPoolAbi, perpEngineAbi, readerAbi };
+
+export type DeployedChainId = keyof typeof deployments;
+
+/** The typed contract map of one chain: `{ address, abi }` per contract, from the generated module. */
+export function contractsFor(chainId: number) {
+  const d = (deployments as Record<number, (typeof deployments)[DeployedChainId] | undefined>)[chainId];
+  if (!d) throw new Error(`No Counterpool deployment for chain ${chainId}: run the deploy script and \`npm run codegen\``);
+  const a = d.addresses;
+  return {
+    chainId: d.chainId as number,
+    startBlock: BigInt(d.startBlock),
+    devFeeds: d.devFeeds as boolean,
+    engine: { address: a.PerpEngine as Address, abi: perpEngineAbi },
+    pool: { address: a.LiquidityPool as Address, abi: liquidityPoolAbi },
+    reader: { address: a.Reader as Address, abi: readerAbi },
+    token: { address: a.FaucetToken as Address, abi: faucetTokenAbi },
+    feeds: [
+      { address: a.EthUsdFeed as Address, abi: devPriceFeedAbi },
+      { address: a.BtcUsdFeed as Address, abi: devPriceFeedAbi },
+    ],
+  } as const;
+}
+
+export type CounterpoolContracts = ReturnType<typeof contractsFor>;

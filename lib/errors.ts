@@ -1,0 +1,69 @@
+import { BaseError, ContractFunctionRevertedError, UserRejectedRequestError } from 'viem';
+import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from './format';
+
+type Args = readonly unknown[];
+const u = (x: unknown) => x as bigint;
+const t = (x: unknown) => new Date(Number(x) * 1000).toISOString().replace('T', ' ').slice(0, 19);
+
+/** Plain-words messages for every custom error the contracts can raise, with their numbers. */
+const MESSAGES: Record<string, (a: Args) => string> = {
+  LeverageTooHigh: (a) => `Leverage ${fmtLev(u(a[0]))} is above the current maximum ${fmtLev(u(a[1]))}`,
+  InsufficientMargin: (a) => `Equity ${fmtUsd(u(a[0]))} is below the ${fmtUsd(u(a[1]))} margin required`,
+  CollateralBelowMinimum: (a) => `Collateral ${fmtUsd(u(a[0]))} is below the minimum ${fmtUsd(u(a[1]))}`,
+  SlippageExceeded: (a) => `Execution price ${fmtPrice(u(a[0]))} is worse than your acceptable price ${fmtPrice(u(a[1]))}`,
+  OpenInterestCapExceeded: (a) =>
+    `Open interest on the ${a[1] ? 'long' : 'short'} side would reach ${fmtUsd(u(a[2]), 0)}, above its cap ${fmtUsd(u(a[3]), 0)}`,
+  InsufficientLiquidity: (a) =>
+    `The pool cannot back this: reserved payouts ${fmtUsd(u(a[0]), 0)} would exceed the ${fmtUsd(u(a[1]), 0)} it may reserve`,
+  PriceTooOld: (a) => `The oracle price is stale (updated ${t(a[1])}, older than ${String(a[3])} s)`,
+  NoPosition: () => 'There is no open position on this market and side',
+  SizeDeltaTooLarge: (a) => `Cannot close ${fmtUsd(u(a[0]))}: the position is only ${fmtUsd(u(a[1]))}`,
+  CollateralDeltaTooLarge: (a) => `Cannot withdraw ${fmtUsd(u(a[0]))}: only ${fmtUsd(u(a[1]))} is available`,
+  NotLiquidatable: (a) => `Not liquidatable: equity ${fmtUsd(u(a[0]))} is above maintenance ${fmtUsd(u(a[1]))}`,
+  WithdrawalExceedsFreeLiquidity: (a) =>
+    `Only ${fmtUsd(u(a[1]))} is free to withdraw now (asked ${fmtUsd(u(a[0]))}); queue the rest`,
+  PoolCashShortfall: (a) => `Pool cash ${fmtUsd(u(a[1]))} cannot cover ${fmtUsd(u(a[0]))}`,
+  ZeroAmount: () => 'Enter an amount greater than zero',
+  UnknownMarket: (a) => `Unknown market ${String(a[0])}`,
+  EnforcedPause: () => 'Trading is paused: only closing, collateral top-ups and liquidations are allowed',
+  CooldownActive: (a) => `Your deposit cooldown ends at ${t(a[1])}`,
+  DepositTooSmall: (a) => `Deposits start at ${fmtUsd(u(a[1]))}`,
+  ZeroShares: () => 'That amount is worth zero shares',
+  NotRequestOwner: () => 'Only the owner of this withdrawal request can cancel it',
+  RequestNotPending: () => 'This withdrawal request is no longer pending',
+  ERC4626ExceededMaxWithdraw: (a) => `You can withdraw at most ${fmtUsd(u(a[2]))} right now`,
+  ERC4626ExceededMaxRedeem: () => 'You cannot redeem that many shares right now (free liquidity or cooldown)',
+  ERC20InsufficientBalance: (a) => `Balance ${fmtUsd(u(a[1]))} is below the ${fmtUsd(u(a[2]))} needed`,
+  ERC20InsufficientAllowance: (a) => `Approval ${fmtUsd(u(a[1]))} is below the ${fmtUsd(u(a[2]))} needed: approve first`,
+  FaucetLimitExceeded: (a) => `The faucet gives at most ${fmtUsd(u(a[1]), 0)} per call`,
+  StalePrice: (a) => `The oracle price is stale (updated ${t(a[0])})`,
+  NonPositivePrice: () => 'The oracle returned a non-positive price',
+  PriceOutOfBounds: () => 'The oracle price is outside its sane bounds',
+  SequencerDown: () => 'The L2 sequencer is down: trading waits until it is back',
+  SequencerGracePeriod: () => 'The L2 sequencer restarted recently: trading resumes after the grace period',
+  InvalidParameter: (a) => `Parameter ${bytes32ToString(String(a[0]))} = ${String(a[1])} is outside [${String(a[2])}, ${String(a[3])}]`,
+  PoolValueUnavailable: () => 'Pool value is unavailable during another call',
+};
+
+export function describeRevert(errorName: string, args: Args = []): string {
+  const f = MESSAGES[errorName];
+  return f ? f(args) : `Transaction reverted: ${errorName}`;
+}
+
+/** Turns any wagmi/viem error into one sentence for a toast or an inline message. */
+export function explainError(err: unknown): string {
+  if (err instanceof BaseError) {
+    const rejected = err.walk((e) => e instanceof UserRejectedRequestError);
+    if (rejected) return 'You rejected the request in your wallet';
+    const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (reverted instanceof ContractFunctionRevertedError) {
+      const name = reverted.data?.errorName;
+      if (name) return describeRevert(name, reverted.data?.args ?? []);
+      if (reverted.reason) return reverted.reason;
+    }
+    return err.shortMessage;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export { fmtPct };

@@ -1,0 +1,42 @@
+import { formatUnits } from 'viem';
+
+export const USD_DECIMALS = 6;
+
+/** 6-decimal settlement units -> "$1,234.56". */
+export function fmtUsd(v: bigint | undefined, digits = 2): string {
+  if (v === undefined) return '—';
+  const n = Number(formatUnits(v, USD_DECIMALS));
+  return n.toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** WAD price -> "3,012.45". */
+export function fmtPrice(v: bigint | undefined, digits = 2): string {
+  if (v === undefined) return '—';
+  return Number(formatUnits(v, 18)).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** WAD fraction -> "12.34%". */
+export function fmtPct(v: bigint | undefined, digits = 2): string {
+  if (v === undefined) return '—';
+  return `${(Number(formatUnits(v, 18)) * 100).toFixed(digits)}%`;
+}
+
+/** WAD multiple -> "25.0x". */
+export function fmtLev(v: bigint | undefined, digits = 1): string {
+  if (v === undefined) return '—';
+  return `${Number(formatUnits(v, 18)).toFixed(digits)}x`;
+}
+
+export const SECONDS_PER_YEAR = 31_536_000n;
+
+/** Per-second WAD rate -> annualized WAD. */
+export const annualize = (ratePerSecWad: bigint) => ratePerSecWad * SECONDS_PER_YEAR;
+
+export function bytes32ToString(hex: string): string {
+  const bytes = hex.replace(/^0x/, '').match(/.{2}/g) ?? [];
+  return bytes
+    .map((b) => parseInt(b, 16))
+    .filter((c) => c !== 0)
+    .map((c) => String.fromCharCode(c))
+    .join('');
+}

@@ -1,0 +1,77 @@
+/** Mirrors contracts/libraries/RiskMath.sol to the wei. */
+import { WAD, BPS, abs, clamp, max, mulDivDown, mulDivUp, sqrtDown, lnWad } from './fixed';
+
+export function borrowRateUp(u: bigint, base: bigint, slope1: bigint, slope2: bigint, kink: bigint): bigint {
+  if (u <= kink) return base + mulDivUp(slope1, u, kink);
+  return base + slope1 + mulDivUp(slope2, u - kink, WAD - kink);
+}
+
+export function nextFunding(
+  rateWad: bigint,
+  skewUsd: bigint,
+  skewScaleUsd: bigint,
+  maxVelocityWad: bigint,
+  maxRateWad: bigint,
+  elapsed: bigint,
+): { nextRateWad: bigint; indexDeltaWad: bigint } {
+  const proportional = clamp((skewUsd * WAD) / skewScaleUsd, -WAD, WAD);
+  const velocity = (proportional * maxVelocityWad) / WAD;
+  const nextRateWad = clamp(rateWad + velocity * elapsed, -maxRateWad, maxRateWad);
+  return { nextRateWad, indexDeltaWad: ((rateWad + nextRateWad) * elapsed) / 2n };
+}
+
+/** Positive: the trader pays; negative: rebate. */
+export function impactCostUsd(before: bigint, after: bigint, impactScaleUsd: bigint, positiveImpactBps: bigint): bigint {
+  const b2 = abs(before) ** 2n;
+  const a2 = abs(after) ** 2n;
+  const denom = 2n * impactScaleUsd;
+  const crossing = (before > 0n && after < 0n) || (before < 0n && after > 0n);
+  if (crossing) {
+    return mulDivUp(a2, 1n, denom) - mulDivDown(b2, positiveImpactBps, denom * BPS);
+  }
+  if (a2 >= b2) return mulDivUp(a2 - b2, 1n, denom);
+  return -mulDivDown(b2 - a2, positiveImpactBps, denom * BPS);
+}
+
+export function nextVarianceUp(
+  varianceWad: bigint,
+  lastPriceWad: bigint,
+  priceWad: bigint,
+  elapsed: bigint,
+  lambdaWad: bigint,
+): bigint {
+  const r = abs(lnWad(mulDivDown(priceWad, WAD, lastPriceWad)));
+  const sample = mulDivUp(r, r, WAD * elapsed);
+  return mulDivUp(lambdaWad * varianceWad + (WAD - lambdaWad) * sample, 1n, WAD);
+}
+
+export function horizonVolatilityWad(varianceWad: bigint, horizonSec: bigint): bigint {
+  return sqrtDown(varianceWad * horizonSec * WAD);
+}
+
+export function maintenanceMarginUp(
+  varianceWad: bigint,
+  horizonSec: bigint,
+  zWad: bigint,
+  floorWad: bigint,
+  sizeUsd: bigint,
+  sizeScaleUsd: bigint,
+  sizeTermWad: bigint,
+): bigint {
+  const volTerm = mulDivUp(zWad, horizonVolatilityWad(varianceWad, horizonSec), WAD);
+  const sizeTerm = mulDivUp(sizeTermWad, sizeUsd, sizeScaleUsd);
+  return max(floorWad, volTerm + sizeTerm);
+}
+
+export function initialMarginUp(
+  maintenanceWad: bigint,
+  multiplierWad: bigint,
+  utilizationWad: bigint,
+  kinkWad: bigint,
+  utilTermWad: bigint,
+  maxLeverage: bigint,
+): bigint {
+  const excess = utilizationWad > kinkWad ? mulDivUp(utilizationWad - kinkWad, WAD, WAD - kinkWad) : 0n;
+  const imr = mulDivUp(maintenanceWad, multiplierWad, WAD) + mulDivUp(utilTermWad, excess, WAD);
+  return max(imr, mulDivUp(WAD, 1n, maxLeverage));
+}

@@ -1,0 +1,27 @@
+import 'server-only';
+import { contracts, publicClient } from './chain';
+
+/** Live pool summary straight from the Reader (units: USD amounts 6 decimals, rates/fractions WAD, as strings). */
+export async function getLivePoolSummary() {
+  const [block, v] = await Promise.all([
+    publicClient.getBlock(),
+    publicClient.readContract({ ...contracts.reader, functionName: 'poolView' }),
+  ]);
+  return {
+    blockNumber: block.number.toString(),
+    timestamp: Number(block.timestamp),
+    navUsd: v.navUsd.toString(),
+    totalShares: v.totalShares.toString(),
+    sharePriceWad: v.sharePriceWad.toString(),
+    poolCashUsd: v.poolCashUsd.toString(),
+    totalCollateralUsd: v.totalCollateralUsd.toString(),
+    reservedUsd: v.reservedUsd.toString(),
+    freeLiquidityUsd: v.freeLiquidityUsd.toString(),
+    utilizationWad: v.utilizationWad.toString(),
+    borrowRateWad: v.borrowRateWad.toString(),
+    badDebtUsd: v.badDebtUsd.toString(),
+    queuedShares: v.queuedShares.toString(),
+    cooldownSec: Number(v.cooldownSec),
+    maxUtilizationBps: Number(v.maxUtilizationBps),
+  };
+}
