@@ -50,10 +50,14 @@ contract Deploy is Script {
             d.btcFeed = address(new DevPriceFeed(deployer, 60_000e18, 1 days));
         } else {
             d.ethFeed = address(
-                new ChainlinkPriceFeed(IAggregatorV3(ethAggregator), IAggregatorV3(sequencer), 1 hours, 1 hours, 1e8, 1e14)
+                new ChainlinkPriceFeed(
+                    IAggregatorV3(ethAggregator), IAggregatorV3(sequencer), 1 hours, 1 hours, 1e8, 1e14
+                )
             );
             d.btcFeed = address(
-                new ChainlinkPriceFeed(IAggregatorV3(btcAggregator), IAggregatorV3(sequencer), 1 hours, 1 hours, 1e9, 1e15)
+                new ChainlinkPriceFeed(
+                    IAggregatorV3(btcAggregator), IAggregatorV3(sequencer), 1 hours, 1 hours, 1e9, 1e15
+                )
             );
         }
 

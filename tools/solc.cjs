@@ -3,6 +3,7 @@
 //   solc --version                 -> "Version: <version>"
 //   solc --standard-json [paths…]  -> reads the standard-JSON input on stdin, prints the output,
 //                                      resolving imports against --base-path, --include-path and the cwd.
+/* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');

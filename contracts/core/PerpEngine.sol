@@ -97,7 +97,11 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     }
 
     /// @notice Lists a new market.
-    function addMarket(bytes32 name, MarketConfig calldata cfg) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint256) {
+    function addMarket(bytes32 name, MarketConfig calldata cfg)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+        returns (uint256)
+    {
         if (configs.length >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
         ConfigValidation.validateMarket(cfg);
         uint256 marketId = configs.length;
@@ -197,7 +201,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         _settleFees(t, pos);
 
         uint256 oldTokens = pos.sizeTokens;
-        uint256 closedTokens = sizeDeltaUsd > 0 ? _applyClose(t, oldSize, oldTokens, sizeDeltaUsd, acceptablePriceWad) : 0;
+        uint256 closedTokens =
+            sizeDeltaUsd > 0 ? _applyClose(t, oldSize, oldTokens, sizeDeltaUsd, acceptablePriceWad) : 0;
 
         t.sizeUsd = oldSize - sizeDeltaUsd;
         uint256 paidOut;
@@ -305,8 +310,15 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 lastAt = st.lastPriceAt;
         if (updatedAt > lastAt) {
             if (lastAt != 0) {
+                // Returns are normalised by at least the oracle's heartbeat (maxPriceAgeSec): two updates a second
+                // apart must not annualise one jump into an absurd variance.
+                MarketConfig storage cfg = configs[marketId];
                 uint256 variance = RiskMath.nextVarianceUp(
-                    st.varianceWad, st.lastPriceWad, t.priceWad, updatedAt - lastAt, configs[marketId].lambdaWad
+                    st.varianceWad,
+                    st.lastPriceWad,
+                    t.priceWad,
+                    MathLib.max(updatedAt - lastAt, cfg.maxPriceAgeSec),
+                    cfg.lambdaWad
                 );
                 st.varianceWad = variance.toUint128();
                 emit VolatilityUpdated(marketId, t.priceWad, variance, updatedAt);
@@ -355,8 +367,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             closedTokens =
                 t.isLong ? oldTokens.mulDivDown(sizeDeltaUsd, oldSize) : oldTokens.mulDivUp(sizeDeltaUsd, oldSize);
         }
-        t.realizedPnlUsd =
-            PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, cfg.maxProfitBps);
+        t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, cfg.maxProfitBps);
         int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
         int256 delta = t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd);
         t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, cfg.impactScaleUsd, cfg.positiveImpactBps);
@@ -453,9 +464,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         }
         uint256 size = pos.sizeUsd;
         uint256 collateral = pos.collateralUsd;
-        uint256 keeperReward = MathLib.min(
-            size.bpsUp(configs[t.marketId].liquidationFeeBps).bpsDown(poolCfg.keeperShareBps), collateral
-        );
+        uint256 keeperReward =
+            MathLib.min(size.bpsUp(configs[t.marketId].liquidationFeeBps).bpsDown(poolCfg.keeperShareBps), collateral);
         _removeFromAggregates(t.marketId, t.isLong, pos);
         delete positions[key];
         _settleCash(collateral, 0, 0, keeperReward);
@@ -561,8 +571,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     function _updateReserve(uint256 marketId) internal {
         MarketState storage st = states[marketId];
-        uint256 reserve =
-            (uint256(st.longOiUsd) + uint256(st.shortOiUsd)).bpsUp(configs[marketId].maxProfitBps);
+        uint256 reserve = (uint256(st.longOiUsd) + uint256(st.shortOiUsd)).bpsUp(configs[marketId].maxProfitBps);
         poolSt.reservedUsd = (poolSt.reservedUsd + reserve - st.reservedUsd).toUint128();
         st.reservedUsd = uint128(reserve);
     }
@@ -604,8 +613,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         MarketConfig storage cfg = configs[t.marketId];
         uint256 collateral = uint256(t.collateralUsd);
         if (collateral < cfg.minCollateralUsd) revert CollateralBelowMinimum(collateral, cfg.minCollateralUsd);
-        int256 equity = t.collateralUsd
-            + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, cfg.maxProfitBps);
+        int256 equity =
+            t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, cfg.maxProfitBps);
         (uint256 mmr,) = _marginRates(t.marketId, size);
         uint256 required = size.mulDivUp(mmr, WAD);
         if (equity < int256(required)) revert InsufficientMargin(equity, required);
@@ -713,14 +722,6 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         s.equityUsd = int256(uint256(pos.collateralUsd)) + s.pnlUsd - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
         (s.maintenanceMarginWad,) = _marginRates(t.marketId, size);
         s.maintenanceUsd = size.mulDivUp(s.maintenanceMarginWad, WAD);
-        s.liquidationPriceWad = PositionMath.liquidationPriceWad(
-            t.isLong,
-            size,
-            pos.sizeTokens,
-            pos.collateralUsd,
-            int256(s.borrowFeeUsd) + s.fundingFeeUsd,
-            s.maintenanceMarginWad
-        );
         s.liquidatable = s.equityUsd < int256(s.maintenanceUsd);
     }
 
@@ -817,13 +818,10 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return value > 0 ? uint256(value) : 0;
     }
 
-
     /// @inheritdoc IPerpEngine
     function freeLiquidityUsd() external view returns (uint256) {
         return _freeLiquidity();
     }
-
-
 
     /// @inheritdoc IPerpEngine
     function marginRates(uint256 marketId, uint256 sizeUsd)

@@ -96,7 +96,6 @@ interface IPerpEngine {
         int256 equityUsd; // collateral + pnl - fees
         uint256 maintenanceMarginWad;
         uint256 maintenanceUsd; // equity below this is liquidatable
-        uint256 liquidationPriceWad;
         bool liquidatable;
     }
 

@@ -46,5 +46,4 @@ library ConfigValidation {
     function _bound(bytes32 name, uint256 value, uint256 lo, uint256 hi) internal pure {
         if (value < lo || value > hi) revert IPerpEngine.InvalidParameter(name, value, lo, hi);
     }
-
 }

@@ -11,6 +11,9 @@ library RiskMath {
     using MathLib for uint256;
 
     uint256 internal constant WAD = 1e18;
+    /// @notice Ceiling of the maintenance margin rate: whatever sigma does, a position at 2x or less is never
+    ///         liquidated by the volatility term alone.
+    uint256 internal constant MAX_MAINTENANCE_WAD = 0.5e18;
 
     /// @notice Kinked (two-slope) borrow rate per second for a utilization, rounded up.
     /// @param utilizationWad reserved / pool cash, WAD (may exceed 1e18).
@@ -96,7 +99,7 @@ library RiskMath {
         return MathLib.sqrtDown(varianceWad * horizonSec * WAD);
     }
 
-    /// @notice Maintenance margin rate: max(floor, z * sigma_h + b * size / sizeScale), WAD, rounded up.
+    /// @notice Maintenance margin rate: min(max(floor, z * sigma_h + b * size / sizeScale), 50%), WAD, rounded up.
     function maintenanceMarginUp(
         uint256 varianceWad,
         uint256 horizonSec,
@@ -108,7 +111,7 @@ library RiskMath {
     ) internal pure returns (uint256) {
         uint256 volTerm = zWad.mulDivUp(horizonVolatilityWad(varianceWad, horizonSec), WAD);
         uint256 sizeTerm = sizeTermWad.mulDivUp(sizeUsd, sizeScaleUsd);
-        return MathLib.max(floorWad, volTerm + sizeTerm);
+        return MathLib.min(MathLib.max(floorWad, volTerm + sizeTerm), MAX_MAINTENANCE_WAD);
     }
 
     /// @notice Initial margin rate: max(mmr * multiplier + a * utilization excess over the kink, 1 / maxLeverage).

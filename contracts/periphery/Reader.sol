@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ILiquidityPool} from "../interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {MathLib} from "../libraries/MathLib.sol";
+import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 
 /// @title Reader
@@ -42,6 +43,8 @@ contract Reader {
         IPerpEngine.PositionStatus status;
         uint256 entryPriceWad; // sizeUsd / sizeTokens
         uint256 leverageWad; // size / equity (0 when equity <= 0)
+        uint256 liquidationPriceWad; // price at which equity meets maintenance, at the current sigma
+        int256 distanceToLiquidationWad; // (price - liquidation price) / price, signed toward safety
     }
 
     struct PoolView {
@@ -110,7 +113,15 @@ contract Reader {
                 v.position = p;
                 v.status = engine.positionStatus(account, m, isLong);
                 v.entryPriceWad = uint256(p.sizeUsd).mulDivDown(1e30, p.sizeTokens);
-                if (v.status.equityUsd > 0) v.leverageWad = uint256(p.sizeUsd).mulDivUp(WAD, uint256(v.status.equityUsd));
+                v.liquidationPriceWad = liquidationPrice(p, isLong, v.status);
+                (uint256 priceWad,) = engine.marketConfig(m).feed.latestPrice();
+                int256 gap = isLong
+                    ? int256(priceWad) - int256(v.liquidationPriceWad)
+                    : int256(v.liquidationPriceWad) - int256(priceWad);
+                v.distanceToLiquidationWad = gap * int256(WAD) / int256(priceWad);
+                if (v.status.equityUsd > 0) {
+                    v.leverageWad = uint256(p.sizeUsd).mulDivUp(WAD, uint256(v.status.equityUsd));
+                }
             }
         }
         views = new PositionView[](count);
@@ -135,6 +146,29 @@ contract Reader {
         (v.queueHead, v.queueTail) = pool.queueBounds();
         v.cooldownSec = pool.cooldownSec();
         v.maxUtilizationBps = engine.poolConfig().maxUtilizationBps;
+    }
+
+    /// @notice Liquidation price of a position given its status (fees owed and maintenance rate at the current sigma).
+    function liquidationPrice(IPerpEngine.Position memory p, bool isLong, IPerpEngine.PositionStatus memory s)
+        public
+        pure
+        returns (uint256)
+    {
+        return PositionMath.liquidationPriceWad(
+            isLong,
+            p.sizeUsd,
+            p.sizeTokens,
+            p.collateralUsd,
+            int256(s.borrowFeeUsd) + s.fundingFeeUsd,
+            s.maintenanceMarginWad
+        );
+    }
+
+    /// @notice Liquidation price of `account`'s position now.
+    function positionLiquidationPrice(address account, uint256 marketId, bool isLong) external view returns (uint256) {
+        return liquidationPrice(
+            engine.position(account, marketId, isLong), isLong, engine.positionStatus(account, marketId, isLong)
+        );
     }
 
     /// @notice reserved / pool cash, WAD (same rounding as the engine).

@@ -1,5 +1,7 @@
 /** Mirrors contracts/libraries/RiskMath.sol to the wei. */
-import { WAD, BPS, abs, clamp, max, mulDivDown, mulDivUp, sqrtDown, lnWad } from './fixed';
+import { WAD, BPS, abs, clamp, max, min, mulDivDown, mulDivUp, sqrtDown, lnWad } from './fixed';
+
+export const MAX_MAINTENANCE_WAD = 5n * 10n ** 17n;
 
 export function borrowRateUp(u: bigint, base: bigint, slope1: bigint, slope2: bigint, kink: bigint): bigint {
   if (u <= kink) return base + mulDivUp(slope1, u, kink);
@@ -60,7 +62,7 @@ export function maintenanceMarginUp(
 ): bigint {
   const volTerm = mulDivUp(zWad, horizonVolatilityWad(varianceWad, horizonSec), WAD);
   const sizeTerm = mulDivUp(sizeTermWad, sizeUsd, sizeScaleUsd);
-  return max(floorWad, volTerm + sizeTerm);
+  return min(max(floorWad, volTerm + sizeTerm), MAX_MAINTENANCE_WAD);
 }
 
 export function initialMarginUp(

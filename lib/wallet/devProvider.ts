@@ -14,6 +14,18 @@ export const ANVIL_MNEMONIC = 'test test test test test test test test test test
 /** Accounts 0-14 belong to the deployer, keeper and simulator; the browser dev wallet uses 15-19. */
 export const DEV_WALLET_FIRST_INDEX = 15;
 export const DEV_WALLET_STORAGE_KEY = 'counterpool.devAccountIndex';
+/** Set once the user connected the dev wallet, so it reconnects on reload but never connects on its own. */
+const AUTHORIZED_KEY = 'counterpool.devWalletAuthorized';
+
+function authorized(): boolean {
+  return typeof window !== 'undefined' && window.localStorage.getItem(AUTHORIZED_KEY) === '1';
+}
+
+function setAuthorized(on: boolean) {
+  if (typeof window === 'undefined') return;
+  if (on) window.localStorage.setItem(AUTHORIZED_KEY, '1');
+  else window.localStorage.removeItem(AUTHORIZED_KEY);
+}
 
 type Listener = (...args: unknown[]) => void;
 
@@ -50,8 +62,13 @@ export function createDevProvider(chain: Chain, addressIndex: number): DevProvid
       const p = (params ?? []) as unknown[];
       switch (method) {
         case 'eth_requestAccounts':
-        case 'eth_accounts':
+          setAuthorized(true);
           return [account.address];
+        case 'eth_accounts':
+          return authorized() ? [account.address] : [];
+        case 'wallet_revokePermissions':
+          setAuthorized(false);
+          return null;
         case 'eth_chainId':
           return numberToHex(chain.id);
         case 'net_version':
@@ -62,8 +79,10 @@ export function createDevProvider(chain: Chain, addressIndex: number): DevProvid
           return null;
         }
         case 'wallet_requestPermissions':
-        case 'wallet_getPermissions':
+          setAuthorized(true);
           return [{ parentCapability: 'eth_accounts' }];
+        case 'wallet_getPermissions':
+          return authorized() ? [{ parentCapability: 'eth_accounts' }] : [];
         case 'eth_sendTransaction': {
           const tx = p[0] as RpcTx;
           const request: TransactionRequest = {

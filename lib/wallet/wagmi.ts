@@ -8,7 +8,8 @@ import { createDevProvider, DEV_WALLET_FIRST_INDEX, DEV_WALLET_STORAGE_KEY } fro
 
 function devAccountIndex(): number {
   if (typeof window === 'undefined') return DEV_WALLET_FIRST_INDEX;
-  const stored = Number(window.localStorage.getItem(DEV_WALLET_STORAGE_KEY));
+  const raw = window.localStorage.getItem(DEV_WALLET_STORAGE_KEY);
+  const stored = raw === null ? NaN : Number(raw);
   return Number.isInteger(stored) && stored >= 0 && stored < 20 ? stored : DEV_WALLET_FIRST_INDEX;
 }
 

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// `npm start`: the whole Counterpool stack with one command.
+//   Local (default): anvil on :8545 -> build + deploy contracts -> codegen -> simulator, keeper, indexer -> web app on :3000.
+//   External chain: set RPC_URL, CHAIN_ID and PRIVATE_KEY (and DATABASE_URL for Postgres); anvil is not started.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  bin,
+  deployContracts,
+  log,
+  requirePortFree,
+  root,
+  runOrThrow,
+  startAnvil,
+  startProcess,
+  startWebApp,
+  stopProcess,
+  nextEnv,
+} from './lib/stack.mjs';
+
+const external = !!process.env.RPC_URL;
+const rpcUrl = process.env.RPC_URL ?? `http://127.0.0.1:${process.env.ANVIL_PORT ?? 8545}`;
+const chainId = Number(process.env.CHAIN_ID ?? 31337);
+const webPort = Number(process.env.PORT ?? 3000);
+const children = [];
+let stopping = false;
+
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  log('start', 'stopping', { processes: children.map((c) => c.name) });
+  for (const c of [...children].reverse()) await stopProcess(c);
+  process.exit(code);
+}
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+async function main() {
+  await requirePortFree(webPort, 'web app');
+  if (!external) {
+    const anvil = await startAnvil({ port: Number(process.env.ANVIL_PORT ?? 8545), blockTime: 1 });
+    children.push(anvil.child);
+    log('start', 'anvil up', { rpcUrl });
+  }
+  runOrThrow(bin('forge'), ['build']);
+  const deployment =
+    external && process.env.SKIP_DEPLOY === '1'
+      ? null
+      : deployContracts({ rpcUrl, privateKey: process.env.PRIVATE_KEY ?? undefined });
+  if (deployment) log('start', 'contracts deployed', { chainId: deployment.chainId, engine: deployment.PerpEngine });
+  runOrThrow('node', [join(root, 'script', 'codegen.mjs')]);
+
+  const serviceEnv = { RPC_URL: rpcUrl, CHAIN_ID: String(chainId) };
+  for (const svc of ['indexer', 'keeper', 'simulator']) {
+    const entry = join(root, 'services', svc, 'main.ts');
+    if (!existsSync(entry)) continue;
+    if (svc === 'simulator' && !(deployment?.devFeeds ?? chainId === 31337)) continue;
+    const child = startProcess(svc, process.execPath, ['--import', 'tsx', entry], { env: serviceEnv });
+    child.on('exit', (code) => !stopping && log('start', `${svc} exited`, { code }));
+    children.push(child);
+  }
+
+  const web = await startWebApp({ port: webPort, rpcUrl, chainId, env: nextEnv(rpcUrl, chainId) });
+  children.push(web.child);
+  console.log(`
+  Counterpool is up
+    web app     ${web.url}   (local chain: choose "Dev wallet (anvil)" in Connect)
+    chain RPC   ${rpcUrl}   (chain id ${chainId})
+    contracts   deployments/${chainId}.json
+    services    ${children.filter((c) => ['indexer', 'keeper', 'simulator'].includes(c.name)).map((c) => c.name).join(', ') || 'none'}
+  Ctrl-C stops everything.
+`);
+}
+
+main().catch(async (e) => {
+  console.error(`\nnpm start failed: ${e.message}\n`);
+  await shutdown(1);
+});

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Browser tests: anvil + contracts + `next start`, then every test/e2e/*.spec.mjs (node:test + playwright-core on
+// Debian chromium). Starts and stops its own processes.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { deployContracts, root, startAnvil, startWebApp, stopProcess, startProcess, log } from '../../script/lib/stack.mjs';
+import { existsSync } from 'node:fs';
+
+const ANVIL_PORT = Number(process.env.E2E_ANVIL_PORT ?? 8565);
+const WEB_PORT = Number(process.env.E2E_WEB_PORT ?? 3100);
+const children = [];
+let code = 1;
+try {
+  const anvil = await startAnvil({ port: ANVIL_PORT });
+  children.push(anvil.child);
+  deployContracts({ rpcUrl: anvil.url });
+  const services = (process.env.E2E_SERVICES ?? '').split(',').filter(Boolean);
+  for (const svc of services) {
+    const entry = join(root, 'services', svc, 'main.ts');
+    if (existsSync(entry)) children.push(startProcess(svc, process.execPath, ['--import', 'tsx', entry], { env: { RPC_URL: anvil.url }, quiet: true }));
+  }
+  const web = await startWebApp({ port: WEB_PORT, rpcUrl: anvil.url, quiet: true });
+  children.push(web.child);
+  log('e2e', 'stack up', { web: web.url, rpc: anvil.url });
+  const specs = readdirSync(join(root, 'test', 'e2e'))
+    .filter((f) => f.endsWith('.spec.mjs') && (!process.env.E2E_ONLY || f.includes(process.env.E2E_ONLY)))
+    .map((f) => join('test', 'e2e', f));
+  const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...specs], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, BASE_URL: web.url, RPC_URL: anvil.url },
+  });
+  code = res.status ?? 1;
+} catch (e) {
+  console.error(e);
+  code = 1;
+} finally {
+  for (const c of children.reverse()) await stopProcess(c);
+}
+process.exit(code);

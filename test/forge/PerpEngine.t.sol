@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {PositionMath} from "../../contracts/libraries/PositionMath.sol";
+import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
+import {IPriceFeed} from "../../contracts/oracles/IPriceFeed.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
+contract PerpEngineTest is BaseTest {
+    function setUp() public override {
+        super.setUp();
+        _deposit(carol, 1_000_000 * USD);
+    }
+
+    // ------------------------------------------------------------ increase
+
+    function test_increasePosition_opensLongAtOraclePlusImpact() public {
+        uint256 cashBefore = _poolCash();
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+
+        IPerpEngine.Position memory p = engine.position(alice, ETH, true);
+        uint256 fee = 6 * USD; // 6 bps of 10,000
+        uint256 impact = uint256((10_000 * USD) ** 2) / (2 * 1_000_000_000 * USD) + 0; // exact division here
+        assertEq(p.sizeUsd, 10_000 * USD, "size");
+        assertEq(p.collateralUsd, 1000 * USD - fee - impact, "collateral net of fee and impact");
+        assertEq(p.sizeTokens, PositionMath.sizeTokensFor(true, 10_000 * USD, 3000e18), "tokens at oracle price");
+        assertEq(_poolCash() - cashBefore, fee + impact, "fee and impact to the pool");
+
+        IPerpEngine.MarketState memory st = engine.marketState(ETH);
+        assertEq(st.longOiUsd, 10_000 * USD);
+        assertEq(st.reservedUsd, 10_000 * USD, "max payout reserved (100% of notional)");
+        assertEq(engine.poolState().reservedUsd, 10_000 * USD);
+        assertEq(usdc.balanceOf(address(engine)), _poolCash() + engine.poolState().totalCollateralUsd);
+    }
+
+    function test_increasePosition_emitsTradeWithExecutionPrice() public {
+        _mint(alice, 1000 * USD);
+        uint256 impact = 50_000; // (1e10)^2 / 2e15
+        IPerpEngine.TradeResult memory r = IPerpEngine.TradeResult({
+            sizeDeltaUsd: 10_000 * USD,
+            collateralDeltaUsd: 1000 * USD,
+            priceWad: 3000e18,
+            executionPriceWad: uint256(3000e18) * (10_000 * USD + impact) / (10_000 * USD),
+            impactUsd: int256(impact),
+            feeUsd: 6 * USD,
+            borrowFeeUsd: 0,
+            fundingFeeUsd: 0,
+            realizedPnlUsd: 0,
+            sizeUsd: 10_000 * USD,
+            collateralUsd: 1000 * USD - 6 * USD - impact
+        });
+        vm.expectEmit(true, true, true, true, address(engine));
+        emit IPerpEngine.PositionIncreased(alice, ETH, true, r);
+        vm.prank(alice);
+        engine.increasePosition(ETH, true, 1000 * USD, 10_000 * USD, MAX_PRICE);
+    }
+
+    function test_increasePosition_opensShort() public {
+        _open(bob, BTC, false, 2000 * USD, 20_000 * USD);
+        IPerpEngine.Position memory p = engine.position(bob, BTC, false);
+        assertEq(p.sizeUsd, 20_000 * USD);
+        assertEq(p.sizeTokens, PositionMath.sizeTokensFor(false, 20_000 * USD, 60_000e18));
+        assertEq(engine.marketState(BTC).shortOiUsd, 20_000 * USD);
+    }
+
+    function test_increasePosition_increasesExisting() public {
+        _open(alice, ETH, true, 1000 * USD, 5000 * USD);
+        _setPriceAfter(ETH, 3300e18, 1 days);
+        _open(alice, ETH, true, 500 * USD, 5000 * USD);
+        IPerpEngine.Position memory p = engine.position(alice, ETH, true);
+        assertEq(p.sizeUsd, 10_000 * USD);
+        uint256 expectedTokens = PositionMath.sizeTokensFor(true, 5000 * USD, 3000e18)
+            + PositionMath.sizeTokensFor(true, 5000 * USD, 3300e18);
+        assertEq(p.sizeTokens, expectedTokens, "tokens at each fill price");
+    }
+
+    function test_increasePosition_addCollateralOnly() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 before = engine.position(alice, ETH, true).collateralUsd;
+        _open(alice, ETH, true, 250 * USD, 0);
+        assertEq(engine.position(alice, ETH, true).collateralUsd, before + 250 * USD);
+    }
+
+    function test_increasePosition_revertsWhenLeverageTooHigh() public {
+        _mint(alice, 100 * USD);
+        (,, uint256 maxLev) = engine.marginRates(ETH, 10_000 * USD);
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.LeverageTooHigh.selector);
+        engine.increasePosition(ETH, true, 100 * USD, 10_000 * USD, MAX_PRICE);
+        assertLt(maxLev, 100e18, "max leverage is below 100x");
+    }
+
+    function test_increasePosition_revertsOnSlippage() public {
+        _mint(alice, 1000 * USD);
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.SlippageExceeded.selector);
+        engine.increasePosition(ETH, true, 1000 * USD, 10_000 * USD, 3000e18); // impact pushes execution above 3000
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.SlippageExceeded.selector);
+        engine.increasePosition(ETH, false, 1000 * USD, 10_000 * USD, 3000e18); // short fills below 3000
+    }
+
+    function test_increasePosition_revertsOnStalePrice() public {
+        skip(301);
+        _mint(alice, 1000 * USD);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IPerpEngine.PriceTooOld.selector, ETH, block.timestamp - 301, block.timestamp, uint256(300)
+            )
+        );
+        engine.increasePosition(ETH, true, 1000 * USD, 10_000 * USD, MAX_PRICE);
+    }
+
+    function test_increasePosition_revertsWhenPausedButCollateralTopUpWorks() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        vm.prank(admin);
+        engine.pause();
+        _mint(bob, 1000 * USD);
+        vm.prank(bob);
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        engine.increasePosition(ETH, true, 1000 * USD, 10_000 * USD, MAX_PRICE);
+        _open(alice, ETH, true, 100 * USD, 0); // top-up allowed
+        _close(alice, ETH, true); // exit allowed
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+    }
+
+    function test_increasePosition_revertsAboveOpenInterestCap() public {
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        cfg.maxLongOiUsd = uint128(15_000 * USD);
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        _mint(bob, 1000 * USD);
+        vm.prank(bob);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IPerpEngine.OpenInterestCapExceeded.selector, ETH, true, 20_000 * USD, 15_000 * USD
+            )
+        );
+        engine.increasePosition(ETH, true, 1000 * USD, 10_000 * USD, MAX_PRICE);
+    }
+
+    function test_increasePosition_revertsWhenPoolCannotReserve() public {
+        // 1,000,000 cash * 90% = 900,000 reservable; 50 positions of 20,000 = 1,000,000 > limit.
+        for (uint256 i; i < 45; ++i) {
+            _open(address(uint160(0x1000 + i)), i % 2 == 0 ? ETH : BTC, i % 4 < 2, 2000 * USD, 20_000 * USD);
+        }
+        _mint(alice, 2000 * USD);
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.InsufficientLiquidity.selector);
+        engine.increasePosition(ETH, true, 2000 * USD, 20_000 * USD, MAX_PRICE);
+    }
+
+    function test_increasePosition_revertsBelowMinimumCollateral() public {
+        _mint(alice, 20 * USD);
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.CollateralBelowMinimum.selector);
+        engine.increasePosition(ETH, true, 9 * USD, 100 * USD, MAX_PRICE);
+    }
+
+    function test_increasePosition_revertsOnZeroAndUnknownMarket() public {
+        vm.prank(alice);
+        vm.expectRevert(IPerpEngine.ZeroAmount.selector);
+        engine.increasePosition(ETH, true, 0, 0, MAX_PRICE);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.UnknownMarket.selector, 7, 2));
+        engine.increasePosition(7, true, 1, 1, MAX_PRICE);
+    }
+
+    function test_increasePosition_unrealizedProfitDoesNotBackNewRisk() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        _setPrice(ETH, 4500e18); // +50%: ~5,000 USD unrealized profit
+        _mint(alice, 1);
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.LeverageTooHigh.selector);
+        engine.increasePosition(ETH, true, 0, 40_000 * USD, MAX_PRICE);
+    }
+
+    // ------------------------------------------------------------ decrease
+
+    function test_decreasePosition_closesWithProfit() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 collateral = engine.position(alice, ETH, true).collateralUsd;
+        uint256 tokens = engine.position(alice, ETH, true).sizeTokens;
+        _setPrice(ETH, 3300e18);
+        uint256 balBefore = usdc.balanceOf(alice);
+        IPerpEngine.PositionStatus memory s = _status(alice, ETH, true);
+        _close(alice, ETH, true);
+        int256 pnl = PositionMath.pnlUsd(true, 10_000 * USD, tokens, 3300e18);
+        assertGt(pnl, 0);
+        uint256 received = usdc.balanceOf(alice) - balBefore;
+        // closing a long at skew 10,000 -> 0 earns a rebate of half the impact formula
+        int256 rebate = (int256((10_000 * USD) ** 2) * 5000 / 10_000) / int256(2 * 1_000_000_000 * USD);
+        int256 expected = int256(collateral) + pnl - int256(6 * USD) + rebate - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
+        assertEq(int256(received), expected);
+        assertEq(engine.poolState().totalCollateralUsd, 0);
+        assertEq(engine.poolState().reservedUsd, 0);
+        assertEq(usdc.balanceOf(address(engine)), _poolCash());
+    }
+
+    function test_decreasePosition_closesWithLossToPool() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 cash = _poolCash();
+        _setPrice(ETH, 2850e18); // -5%: about -500
+        _close(alice, ETH, true);
+        assertGt(_poolCash(), cash + 490 * USD, "trader loss goes to the pool");
+    }
+
+    function test_decreasePosition_partialKeepsProportionalTokens() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 tokens = engine.position(alice, ETH, true).sizeTokens;
+        vm.prank(alice);
+        engine.decreasePosition(ETH, true, 0, 4000 * USD, 0);
+        IPerpEngine.Position memory p = engine.position(alice, ETH, true);
+        assertEq(p.sizeUsd, 6000 * USD);
+        assertEq(p.sizeTokens, tokens - tokens * 4000 / 10_000);
+        assertEq(engine.marketState(ETH).longOiUsd, 6000 * USD);
+    }
+
+    function test_decreasePosition_removesCollateralWithinInitialMargin() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 bal = usdc.balanceOf(alice);
+        vm.prank(alice);
+        engine.decreasePosition(ETH, true, 500 * USD, 0, 0);
+        assertEq(usdc.balanceOf(alice) - bal, 500 * USD);
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.LeverageTooHigh.selector);
+        engine.decreasePosition(ETH, true, 400 * USD, 0, 0);
+    }
+
+    function test_decreasePosition_revertPaths() public {
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.NoPosition.selector, alice, ETH, true));
+        engine.decreasePosition(ETH, true, 0, 1, 0);
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IPerpEngine.SizeDeltaTooLarge.selector, 10_001 * USD, 10_000 * USD)
+        );
+        engine.decreasePosition(ETH, true, 0, 10_001 * USD, 0);
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.CollateralDeltaTooLarge.selector);
+        engine.decreasePosition(ETH, true, 5000 * USD, 0, 0);
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.SlippageExceeded.selector);
+        engine.decreasePosition(ETH, true, 0, 10_000 * USD, 3100e18); // long close must sell at >= 3100
+        vm.prank(alice);
+        vm.expectRevert(IPerpEngine.ZeroAmount.selector);
+        engine.decreasePosition(ETH, true, 0, 0, 0);
+    }
+
+    function test_decreasePosition_profitIsCapped() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        _setPrice(ETH, 9000e18); // +200%, cap is 100% of notional
+        uint256 bal = usdc.balanceOf(alice);
+        uint256 collateral = engine.position(alice, ETH, true).collateralUsd;
+        _close(alice, ETH, true);
+        uint256 received = usdc.balanceOf(alice) - bal;
+        assertLe(received, collateral + 10_000 * USD, "payout <= collateral + cap");
+        assertGt(received, collateral + 9_900 * USD);
+    }
+
+    function test_decreasePosition_openThenCloseNeverProfits() public {
+        _mint(alice, 1000 * USD);
+        uint256 bal = usdc.balanceOf(alice);
+        vm.prank(alice);
+        engine.increasePosition(ETH, true, 1000 * USD, 30_000 * USD, MAX_PRICE);
+        _close(alice, ETH, true);
+        assertLt(usdc.balanceOf(alice), bal);
+    }
+
+    // ------------------------------------------------------------ fees
+
+    function test_borrowFee_accruesWithTimeAndUtilization() public {
+        _open(alice, ETH, true, 10_000 * USD, 100_000 * USD);
+        skip(30 days);
+        _refreshPrices();
+        IPerpEngine.PositionStatus memory s = _status(alice, ETH, true);
+        // U = 100k / ~1M = 10%: rate = 10% * 10%/80% = 1.25% a year -> ~0.1% a month of 100k
+        assertApproxEqRel(s.borrowFeeUsd, 100_000 * USD * 125 / 10_000 * 30 / 365, 0.02e18);
+    }
+
+    function test_funding_driftsTowardTheCrowdedSideAndPaysThePool() public {
+        _open(alice, ETH, true, 20_000 * USD, 200_000 * USD);
+        _open(bob, ETH, false, 5000 * USD, 50_000 * USD);
+        skip(1 days);
+        _refreshPrices();
+        IPerpEngine.MarketState memory st = engine.marketState(ETH);
+        assertGt(st.fundingRateWad, 0, "longs pay while the skew is long");
+        IPerpEngine.PositionStatus memory longS = _status(alice, ETH, true);
+        IPerpEngine.PositionStatus memory shortS = _status(bob, ETH, false);
+        assertGt(longS.fundingFeeUsd, 0);
+        assertLt(shortS.fundingFeeUsd, 0, "shorts receive");
+        assertGt(longS.fundingFeeUsd + shortS.fundingFeeUsd, 0, "the pool keeps the imbalance");
+    }
+
+    // ------------------------------------------------------------ risk engine
+
+    function test_volatility_risesWithLargeReturnsAndCutsMaxLeverage() public {
+        (,, uint256 levBefore) = engine.marginRates(ETH, 10_000 * USD);
+        uint256 varBefore = engine.marketState(ETH).varianceWad;
+        uint256 p = 3000e18;
+        for (uint256 i; i < 10; ++i) {
+            p = i % 2 == 0 ? p * 106 / 100 : p * 94 / 100;
+            _setPrice(ETH, p);
+            engine.poke(ETH);
+        }
+        assertGt(engine.marketState(ETH).varianceWad, varBefore * 10, "EWMA variance up");
+        (,, uint256 levAfter) = engine.marginRates(ETH, 10_000 * USD);
+        assertLt(levAfter, levBefore / 2, "max leverage falls");
+    }
+
+    function test_utilization_raisesInitialMarginAboveTheKink() public {
+        (, uint256 imrLow,) = engine.marginRates(BTC, 10_000 * USD);
+        for (uint256 i; i < 42; ++i) {
+            _open(address(uint160(0x2000 + i)), ETH, i % 2 == 0, 2000 * USD, 20_000 * USD);
+        }
+        assertGt(reader.utilization(), 0.8e18);
+        (, uint256 imrHigh,) = engine.marginRates(BTC, 10_000 * USD);
+        assertGt(imrHigh, imrLow, "initial margin rises with utilization");
+    }
+
+    function test_maintenanceMargin_ignoresUtilization() public {
+        _open(alice, BTC, true, 1000 * USD, 10_000 * USD);
+        IPerpEngine.PositionStatus memory before = _status(alice, BTC, true);
+        for (uint256 i; i < 42; ++i) {
+            _open(address(uint160(0x3000 + i)), ETH, i % 2 == 0, 2000 * USD, 20_000 * USD);
+        }
+        assertEq(_status(alice, BTC, true).maintenanceMarginWad, before.maintenanceMarginWad);
+    }
+
+    // ------------------------------------------------------------ liquidation
+
+    function test_liquidate_paysKeeperAndPool() public {
+        _open(alice, ETH, true, 500 * USD, 10_000 * USD);
+        _setPrice(ETH, reader.positionLiquidationPrice(alice, ETH, true) - 1e18);
+        assertTrue(_status(alice, ETH, true).liquidatable);
+        uint256 cash = _poolCash();
+        uint256 collateral = engine.position(alice, ETH, true).collateralUsd;
+        vm.prank(keeper);
+        uint256 reward = engine.liquidate(alice, ETH, true);
+        assertEq(reward, 10 * USD, "20 bps of 10,000, half to the keeper");
+        assertEq(usdc.balanceOf(keeper), reward);
+        assertEq(_poolCash(), cash + collateral - reward);
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+        assertEq(engine.marketState(ETH).longOiUsd, 0);
+    }
+
+    function test_liquidate_revertsWhenHealthy() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        vm.prank(keeper);
+        vm.expectPartialRevert(IPerpEngine.NotLiquidatable.selector);
+        engine.liquidate(alice, ETH, true);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.NoPosition.selector, bob, ETH, true));
+        engine.liquidate(bob, ETH, true);
+    }
+
+    function test_liquidate_recordsBadDebt() public {
+        _open(alice, ETH, true, 500 * USD, 10_000 * USD);
+        _setPrice(ETH, 2400e18); // -20% on 20x: equity ~ -1,500
+        IPerpEngine.PositionStatus memory s = _status(alice, ETH, true);
+        assertLt(s.equityUsd, 0);
+        vm.prank(keeper);
+        engine.liquidate(alice, ETH, true);
+        assertEq(engine.poolState().badDebtUsd, uint256(-s.equityUsd));
+    }
+
+    function test_liquidate_worksWhilePausedAndAboveCaps() public {
+        _open(alice, ETH, true, 500 * USD, 10_000 * USD);
+        vm.startPrank(admin);
+        engine.pause();
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        cfg.maxLongOiUsd = 1;
+        engine.setMarketConfig(ETH, cfg);
+        vm.stopPrank();
+        _setPrice(ETH, 2700e18);
+        vm.prank(keeper);
+        engine.liquidate(alice, ETH, true);
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+    }
+
+    function test_liquidateBatch_skipsHealthyPositions() public {
+        _open(alice, ETH, true, 500 * USD, 10_000 * USD);
+        _open(bob, ETH, true, 5000 * USD, 10_000 * USD);
+        _open(dave, ETH, false, 2000 * USD, 10_000 * USD);
+        _setPrice(ETH, 2820e18);
+        IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](3);
+        refs[0] = IPerpEngine.PositionRef(alice, ETH, true);
+        refs[1] = IPerpEngine.PositionRef(bob, ETH, true);
+        refs[2] = IPerpEngine.PositionRef(dave, ETH, false);
+        vm.prank(keeper);
+        (uint256 n,) = engine.liquidateBatch(refs);
+        assertEq(n, 1);
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+        assertGt(engine.position(bob, ETH, true).sizeUsd, 0);
+    }
+
+    function test_liquidationPrice_matchesStatusFlip() public {
+        _open(alice, BTC, false, 1000 * USD, 20_000 * USD);
+        uint256 liq = reader.positionLiquidationPrice(alice, BTC, false);
+        _setPrice(BTC, liq - 50e18);
+        assertFalse(_status(alice, BTC, false).liquidatable);
+        _setPrice(BTC, liq + 50e18);
+        assertTrue(_status(alice, BTC, false).liquidatable);
+    }
+
+    // ------------------------------------------------------------ admin & views
+
+    function test_admin_rolesAndBounds() public {
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        vm.prank(alice);
+        vm.expectPartialRevert(IAccessControl.AccessControlUnauthorizedAccount.selector);
+        engine.setMarketConfig(ETH, cfg);
+        cfg.maxLeverage = 500;
+        vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.InvalidParameter.selector, bytes32("maxLeverage"), 500, 1, 200));
+        engine.setMarketConfig(ETH, cfg);
+        vm.prank(alice);
+        vm.expectPartialRevert(IAccessControl.AccessControlUnauthorizedAccount.selector);
+        engine.pause();
+        vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.VaultAlreadySet.selector, address(pool)));
+        engine.setVault(alice);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.NotVault.selector, alice));
+        vm.prank(alice);
+        engine.withdrawLiquidity(alice, 1);
+    }
+
+    function test_reader_reportsMarketAndAccount() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        _open(alice, BTC, false, 1000 * USD, 5000 * USD);
+        assertEq(reader.accountPositions(alice).length, 2);
+        assertEq(reader.market(ETH).name, bytes32("ETH-USD"));
+        assertEq(reader.market(ETH).priceWad, 3000e18);
+        assertGt(reader.market(ETH).maxLeverageWad, 1e18);
+        assertEq(reader.poolView().reservedUsd, 15_000 * USD);
+    }
+
+    // ------------------------------------------------------------ fuzz
+
+    function testFuzz_increasePosition_accountingHolds(uint256 collateral, uint256 leverage, bool isLong, uint256 move)
+        public
+    {
+        collateral = bound(collateral, 20 * USD, 10_000 * USD);
+        leverage = bound(leverage, 1, 30);
+        move = bound(move, 80, 120);
+        _open(alice, ETH, isLong, collateral, collateral * leverage);
+        _setPrice(ETH, 3000e18 * move / 100);
+        IPerpEngine.PositionStatus memory s = _status(alice, ETH, isLong);
+        if (s.liquidatable) {
+            vm.prank(keeper);
+            engine.liquidate(alice, ETH, isLong);
+        } else {
+            _close(alice, ETH, isLong);
+        }
+        assertEq(usdc.balanceOf(address(engine)), _poolCash() + engine.poolState().totalCollateralUsd);
+        assertEq(engine.poolState().reservedUsd, 0);
+        assertEq(engine.poolState().totalSizeUsd, 0);
+    }
+
+    function testFuzz_roundTrip_neverProfits(uint256 size, uint256 preSkew, bool isLong) public {
+        size = bound(size, 100 * USD, 200_000 * USD);
+        preSkew = bound(preSkew, 0, 300_000 * USD);
+        if (preSkew >= 100 * USD) _open(bob, ETH, !isLong, preSkew / 5, preSkew);
+        _mint(alice, size);
+        uint256 bal = usdc.balanceOf(alice);
+        vm.prank(alice);
+        engine.increasePosition(ETH, isLong, size / 5, size, isLong ? MAX_PRICE : 0);
+        _close(alice, ETH, isLong);
+        assertLt(usdc.balanceOf(alice), bal, "open-then-close loses");
+    }
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {Deploy} from "../../../script/Deploy.s.sol";
+import {LiquidityPool} from "../../../contracts/core/LiquidityPool.sol";
+import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
+import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
+import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
+import {IPriceFeed} from "../../../contracts/oracles/IPriceFeed.sol";
+import {FaucetToken} from "../../../contracts/periphery/FaucetToken.sol";
+import {Reader} from "../../../contracts/periphery/Reader.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Test} from "forge-std/Test.sol";
+
+/// @notice Shared fixture: the production parameters from script/Deploy.s.sol on dev feeds, with named actors.
+abstract contract BaseTest is Test {
+    uint256 internal constant ETH = 0;
+    uint256 internal constant BTC = 1;
+    uint256 internal constant USD = 1e6;
+    uint256 internal constant MAX_PRICE = type(uint256).max;
+
+    address internal admin = makeAddr("admin");
+    address internal alice = makeAddr("alice"); // trader
+    address internal bob = makeAddr("bob"); // trader
+    address internal carol = makeAddr("carol"); // LP
+    address internal dave = makeAddr("dave"); // LP
+    address internal keeper = makeAddr("keeper");
+    address internal attacker = makeAddr("attacker");
+
+    Deploy internal deployer;
+    FaucetToken internal usdc;
+    DevPriceFeed internal ethFeed;
+    DevPriceFeed internal btcFeed;
+    PerpEngine internal engine;
+    LiquidityPool internal pool;
+    Reader internal reader;
+
+    function setUp() public virtual {
+        vm.warp(1_700_000_000);
+        deployer = new Deploy();
+        vm.startPrank(admin);
+        usdc = new FaucetToken("USD Coin", "USDC");
+        ethFeed = new DevPriceFeed(admin, 3000e18, 1 days);
+        btcFeed = new DevPriceFeed(admin, 60_000e18, 1 days);
+        engine = new PerpEngine(IERC20(address(usdc)), admin, deployer.poolConfig());
+        engine.grantRole(engine.RISK_ROLE(), admin);
+        engine.grantRole(engine.GUARDIAN_ROLE(), admin);
+        engine.addMarket("ETH-USD", deployer.marketConfig(IPriceFeed(address(ethFeed)), 0.6e18));
+        engine.addMarket("BTC-USD", deployer.marketConfig(IPriceFeed(address(btcFeed)), 0.5e18));
+        pool = new LiquidityPool(engine, admin, 60, 1e6);
+        pool.grantRole(pool.RISK_ROLE(), admin);
+        engine.setVault(address(pool));
+        reader = new Reader(engine, pool);
+        vm.stopPrank();
+
+        vm.label(address(engine), "PerpEngine");
+        vm.label(address(pool), "LiquidityPool");
+        vm.label(address(usdc), "USDC");
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    function _mint(address to, uint256 amount) internal {
+        deal(address(usdc), to, usdc.balanceOf(to) + amount);
+        vm.startPrank(to);
+        usdc.approve(address(engine), type(uint256).max);
+        usdc.approve(address(pool), type(uint256).max);
+        vm.stopPrank();
+    }
+
+    function _deposit(address lp, uint256 amount) internal returns (uint256 shares) {
+        _mint(lp, amount);
+        vm.prank(lp);
+        shares = pool.deposit(amount, lp);
+    }
+
+    function _open(address trader, uint256 marketId, bool isLong, uint256 collateral, uint256 size) internal {
+        _mint(trader, collateral);
+        vm.prank(trader);
+        engine.increasePosition(marketId, isLong, collateral, size, isLong ? MAX_PRICE : 0);
+    }
+
+    function _close(address trader, uint256 marketId, bool isLong) internal {
+        uint256 size = engine.position(trader, marketId, isLong).sizeUsd;
+        vm.prank(trader);
+        engine.decreasePosition(marketId, isLong, 0, size, isLong ? 0 : MAX_PRICE);
+    }
+
+    function _feed(uint256 marketId) internal view returns (DevPriceFeed) {
+        return marketId == ETH ? ethFeed : btcFeed;
+    }
+
+    mapping(uint256 marketId => uint256) internal lastPushed;
+
+    /// @dev Advances one second and pushes a new price.
+    function _setPrice(uint256 marketId, uint256 priceWad) internal {
+        _setPriceAfter(marketId, priceWad, 1);
+    }
+
+    /// @dev Advances `dt` seconds and pushes a new price.
+    function _setPriceAfter(uint256 marketId, uint256 priceWad, uint256 dt) internal {
+        skip(dt);
+        vm.prank(admin);
+        _feed(marketId).setPrice(priceWad);
+        lastPushed[marketId] = priceWad;
+    }
+
+    function _price(uint256 marketId) internal view returns (uint256) {
+        uint256 p = lastPushed[marketId];
+        return p != 0 ? p : (marketId == ETH ? 3000e18 : 60_000e18);
+    }
+
+    /// @dev Keeps both feeds fresh after a time jump.
+    function _refreshPrices() internal {
+        vm.startPrank(admin);
+        ethFeed.setPrice(_price(ETH));
+        btcFeed.setPrice(_price(BTC));
+        vm.stopPrank();
+    }
+
+    function _status(address trader, uint256 marketId, bool isLong)
+        internal
+        view
+        returns (IPerpEngine.PositionStatus memory)
+    {
+        return engine.positionStatus(trader, marketId, isLong);
+    }
+
+    function _poolCash() internal view returns (uint256) {
+        return engine.poolState().poolCashUsd;
+    }
+}
