@@ -58,6 +58,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         int256 impactUsd;
         uint256 feeUsd;
         uint256 executionPriceWad;
+        uint256 varianceWad; // volatility estimate after observing this price
         int256 collateralUsd; // running collateral while the trade is applied
         int256 realizedPnlUsd;
         uint256 sizeUsd; // size after the trade
@@ -308,20 +309,11 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 updatedAt;
         (t.priceWad, updatedAt) = _validatedPrice(marketId);
         uint256 lastAt = st.lastPriceAt;
+        t.varianceWad = _varianceAt(marketId, t.priceWad, updatedAt);
         if (updatedAt > lastAt) {
             if (lastAt != 0) {
-                // Returns are normalised by at least the oracle's heartbeat (maxPriceAgeSec): two updates a second
-                // apart must not annualise one jump into an absurd variance.
-                MarketConfig storage cfg = configs[marketId];
-                uint256 variance = RiskMath.nextVarianceUp(
-                    st.varianceWad,
-                    st.lastPriceWad,
-                    t.priceWad,
-                    MathLib.max(updatedAt - lastAt, cfg.maxPriceAgeSec),
-                    cfg.lambdaWad
-                );
-                st.varianceWad = variance.toUint128();
-                emit VolatilityUpdated(marketId, t.priceWad, variance, updatedAt);
+                st.varianceWad = t.varianceWad.toUint128();
+                emit VolatilityUpdated(marketId, t.priceWad, t.varianceWad, updatedAt);
             }
             st.lastPriceWad = t.priceWad.toUint128();
             st.lastPriceAt = uint64(updatedAt);
@@ -601,7 +593,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         if (collateral < cfg.minCollateralUsd) revert CollateralBelowMinimum(collateral, cfg.minCollateralUsd);
         int256 pnl = PositionMath.pnlUsd(t.isLong, size, tokens, t.priceWad);
         int256 equity = t.collateralUsd + (pnl < 0 ? pnl : int256(0));
-        (, uint256 imr) = _marginRates(t.marketId, size);
+        (, uint256 imr) = _marginRates(t.marketId, size, t.varianceWad);
         if (equity <= 0) revert InsufficientMargin(equity, size.mulDivUp(imr, WAD));
         uint256 leverageWad = size.mulDivUp(WAD, uint256(equity));
         uint256 maxLeverageWad = WAD.mulDivDown(WAD, imr);
@@ -615,7 +607,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         if (collateral < cfg.minCollateralUsd) revert CollateralBelowMinimum(collateral, cfg.minCollateralUsd);
         int256 equity =
             t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, cfg.maxProfitBps);
-        (uint256 mmr,) = _marginRates(t.marketId, size);
+        (uint256 mmr,) = _marginRates(t.marketId, size, t.varianceWad);
         uint256 required = size.mulDivUp(mmr, WAD);
         if (equity < int256(required)) revert InsufficientMargin(equity, required);
     }
@@ -638,6 +630,23 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     function _storeConfig(uint256 marketId, MarketConfig calldata cfg) internal {
         configs[marketId] = cfg;
         emit MarketConfigUpdated(marketId, cfg);
+    }
+
+    /// @dev The variance after observing `priceWad` published at `updatedAt` (unchanged if not newer). Returns are
+    ///      normalised by at least the oracle heartbeat (maxPriceAgeSec), so two updates a second apart cannot
+    ///      annualise one jump into an absurd variance.
+    function _varianceAt(uint256 marketId, uint256 priceWad, uint256 updatedAt) internal view returns (uint256) {
+        MarketState storage st = states[marketId];
+        uint256 lastAt = st.lastPriceAt;
+        if (updatedAt <= lastAt || lastAt == 0) return st.varianceWad;
+        MarketConfig storage cfg = configs[marketId];
+        return RiskMath.nextVarianceUp(
+            st.varianceWad,
+            st.lastPriceWad,
+            priceWad,
+            MathLib.max(updatedAt - lastAt, cfg.maxPriceAgeSec),
+            cfg.lambdaWad
+        );
     }
 
     function _requireVault() internal view {
@@ -697,16 +706,14 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return cash > locked ? cash - locked : 0;
     }
 
-    function _marginRates(uint256 marketId, uint256 sizeUsd) internal view returns (uint256 mmr, uint256 imr) {
+    function _marginRates(uint256 marketId, uint256 sizeUsd, uint256 varianceWad)
+        internal
+        view
+        returns (uint256 mmr, uint256 imr)
+    {
         MarketConfig storage cfg = configs[marketId];
         mmr = RiskMath.maintenanceMarginUp(
-            states[marketId].varianceWad,
-            cfg.horizonSec,
-            cfg.zWad,
-            cfg.mmrFloorWad,
-            sizeUsd,
-            cfg.sizeScaleUsd,
-            cfg.sizeTermWad
+            varianceWad, cfg.horizonSec, cfg.zWad, cfg.mmrFloorWad, sizeUsd, cfg.sizeScaleUsd, cfg.sizeTermWad
         );
         imr = RiskMath.initialMarginUp(
             mmr, cfg.imrMultiplierWad, _utilization(), poolCfg.kinkWad, cfg.utilTermWad, cfg.maxLeverage
@@ -720,7 +727,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         s.borrowFeeUsd = PositionMath.borrowFeeUp(size, t.borrowIndexWad, pos.borrowSnapWad);
         s.fundingFeeUsd = PositionMath.fundingFeeUp(t.isLong, size, t.fundingIndexWad, pos.fundingSnapWad);
         s.equityUsd = int256(uint256(pos.collateralUsd)) + s.pnlUsd - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
-        (s.maintenanceMarginWad,) = _marginRates(t.marketId, size);
+        (s.maintenanceMarginWad,) = _marginRates(t.marketId, size, t.varianceWad);
         s.maintenanceUsd = size.mulDivUp(s.maintenanceMarginWad, WAD);
         s.liquidatable = s.equityUsd < int256(s.maintenanceUsd);
     }
@@ -785,7 +792,9 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         Trade memory t;
         t.marketId = marketId;
         t.isLong = isLong;
-        (t.priceWad,) = _validatedPrice(marketId);
+        uint256 updatedAt;
+        (t.priceWad, updatedAt) = _validatedPrice(marketId);
+        t.varianceWad = _varianceAt(marketId, t.priceWad, updatedAt);
         t.borrowIndexWad = _currentBorrowIndex();
         (t.fundingIndexWad,) = _currentFunding(marketId);
         s = _status(t, pos);
@@ -830,7 +839,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         knownMarket(marketId)
         returns (uint256 maintenanceWad, uint256 initialWad, uint256 maxLeverageWad)
     {
-        (maintenanceWad, initialWad) = _marginRates(marketId, sizeUsd);
+        (uint256 priceWad, uint256 updatedAt) = _validatedPrice(marketId);
+        (maintenanceWad, initialWad) = _marginRates(marketId, sizeUsd, _varianceAt(marketId, priceWad, updatedAt));
         maxLeverageWad = WAD.mulDivDown(WAD, initialWad);
     }
 }

@@ -137,9 +137,7 @@ contract PerpEngineTest is BaseTest {
         _mint(bob, 1000 * USD);
         vm.prank(bob);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IPerpEngine.OpenInterestCapExceeded.selector, ETH, true, 20_000 * USD, 15_000 * USD
-            )
+            abi.encodeWithSelector(IPerpEngine.OpenInterestCapExceeded.selector, ETH, true, 20_000 * USD, 15_000 * USD)
         );
         engine.increasePosition(ETH, true, 1000 * USD, 10_000 * USD, MAX_PRICE);
     }
@@ -238,9 +236,7 @@ contract PerpEngineTest is BaseTest {
         engine.decreasePosition(ETH, true, 0, 1, 0);
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         vm.prank(alice);
-        vm.expectRevert(
-            abi.encodeWithSelector(IPerpEngine.SizeDeltaTooLarge.selector, 10_001 * USD, 10_000 * USD)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.SizeDeltaTooLarge.selector, 10_001 * USD, 10_000 * USD));
         engine.decreasePosition(ETH, true, 0, 10_001 * USD, 0);
         vm.prank(alice);
         vm.expectPartialRevert(IPerpEngine.CollateralDeltaTooLarge.selector);
@@ -261,7 +257,7 @@ contract PerpEngineTest is BaseTest {
         _close(alice, ETH, true);
         uint256 received = usdc.balanceOf(alice) - bal;
         assertLe(received, collateral + 10_000 * USD, "payout <= collateral + cap");
-        assertGt(received, collateral + 9_900 * USD);
+        assertGt(received, collateral + 9900 * USD);
     }
 
     function test_decreasePosition_openThenCloseNeverProfits() public {
@@ -417,7 +413,9 @@ contract PerpEngineTest is BaseTest {
         engine.setMarketConfig(ETH, cfg);
         cfg.maxLeverage = 500;
         vm.prank(admin);
-        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.InvalidParameter.selector, bytes32("maxLeverage"), 500, 1, 200));
+        vm.expectRevert(
+            abi.encodeWithSelector(IPerpEngine.InvalidParameter.selector, bytes32("maxLeverage"), 500, 1, 200)
+        );
         engine.setMarketConfig(ETH, cfg);
         vm.prank(alice);
         vm.expectPartialRevert(IAccessControl.AccessControlUnauthorizedAccount.selector);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
-import {Deploy} from "../../../script/Deploy.s.sol";
 import {LiquidityPool} from "../../../contracts/core/LiquidityPool.sol";
 import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
@@ -9,6 +8,7 @@ import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
 import {IPriceFeed} from "../../../contracts/oracles/IPriceFeed.sol";
 import {FaucetToken} from "../../../contracts/periphery/FaucetToken.sol";
 import {Reader} from "../../../contracts/periphery/Reader.sol";
+import {Deploy} from "../../../script/Deploy.s.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Test} from "forge-std/Test.sol";
 

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {LiquidityPool} from "../../contracts/core/LiquidityPool.sol";
+import {PerpEngine} from "../../contracts/core/PerpEngine.sol";
+import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {DevPriceFeed} from "../../contracts/oracles/DevPriceFeed.sol";
+import {IPriceFeed} from "../../contracts/oracles/IPriceFeed.sol";
+import {Deploy} from "../../script/Deploy.s.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+import {HostileToken} from "./utils/Mocks.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+/// @notice One test per known incident class of peer-to-pool venues (see PROPERTIES.md for the IDs).
+contract IncidentsTest is BaseTest {
+    /// GMX v1 (Jul 2025): a callback re-entered the core mid-trade. Every entry point and the NAV view refuse.
+    /// Properties P-21, P-22.
+    function test_incident_crossContractReentrancyIsRefused() public {
+        HostileToken token = new HostileToken();
+        Deploy d = new Deploy();
+        DevPriceFeed feed = new DevPriceFeed(address(this), 3000e18, 1 days);
+        PerpEngine eng = new PerpEngine(IERC20(address(token)), address(this), d.poolConfig());
+        eng.addMarket("ETH-USD", d.marketConfig(IPriceFeed(address(feed)), 0.6e18));
+        LiquidityPool lp = new LiquidityPool(eng, address(this), 0, 1e6);
+        eng.setVault(address(lp));
+        token.mint(address(this), 2_000_000e6);
+        token.approve(address(lp), type(uint256).max);
+        token.approve(address(eng), type(uint256).max);
+        lp.deposit(1_000_000e6, address(this));
+
+        bytes[] memory reentries = new bytes[](5);
+        reentries[0] = abi.encodeCall(PerpEngine.increasePosition, (0, false, 100e6, 1000e6, 0));
+        reentries[1] = abi.encodeCall(PerpEngine.decreasePosition, (0, true, 0, 1000e6, 0));
+        reentries[2] = abi.encodeCall(PerpEngine.liquidate, (address(this), 0, true));
+        reentries[3] = abi.encodeCall(PerpEngine.poke, (0));
+        reentries[4] = abi.encodeCall(PerpEngine.poolValueUsd, ());
+        for (uint256 i; i < reentries.length; ++i) {
+            token.arm(address(eng), reentries[i]);
+            eng.increasePosition(0, true, 100e6, 1000e6, type(uint256).max);
+            assertFalse(token.lastCallSucceeded(), "re-entry must fail");
+            bytes4 sel = bytes4(token.lastRevertData());
+            assertTrue(
+                sel == ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector
+                    || sel == IPerpEngine.PoolValueUnavailable.selector,
+                "reverted by the guard"
+            );
+        }
+        // The vault's share price cannot be read mid-trade either (read-only reentrancy).
+        token.arm(address(lp), abi.encodeWithSignature("totalAssets()"));
+        eng.increasePosition(0, true, 100e6, 1000e6, type(uint256).max);
+        assertEq(bytes4(token.lastRevertData()), IPerpEngine.PoolValueUnavailable.selector);
+        // Aggregates still equal the one position.
+        assertEq(eng.marketState(0).longOiUsd, eng.position(address(this), 0, true).sizeUsd);
+    }
+
+    /// ERC-4626 inflation (Hundred Finance 2023): first deposit + donation cannot steal a later deposit. P-5, P-6.
+    function test_incident_firstDepositorDonationInflation() public {
+        _deposit(attacker, 1 * USD);
+        _mint(attacker, 2_000_000 * USD);
+        vm.prank(attacker);
+        usdc.transfer(address(engine), 1_000_000 * USD); // donation to the custody contract
+        vm.prank(attacker);
+        usdc.transfer(address(pool), 1_000_000 * USD - 1); // and to the vault
+        assertEq(pool.totalAssets(), 1 * USD, "donations do not move NAV");
+
+        uint256 victimShares = _deposit(carol, 10_000 * USD);
+        assertEq(victimShares, 10_000 * USD * 1e6, "victim gets the fair 1:1 shares");
+        skip(60);
+        uint256 attackerShares = pool.balanceOf(attacker);
+        vm.prank(attacker);
+        uint256 out = pool.redeem(attackerShares, attacker, attacker);
+        assertLe(out, 1 * USD, "attacker gets back at most the deposit");
+    }
+
+    /// Stale, zero and floor-pinned oracle answers never reach a trade. P-24.
+    function test_incident_staleOracleBlocksTradingNotSafety() public {
+        _deposit(carol, 1_000_000 * USD);
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        skip(301); // older than maxPriceAgeSec
+        _mint(bob, 1000 * USD);
+        vm.prank(bob);
+        vm.expectPartialRevert(IPerpEngine.PriceTooOld.selector);
+        engine.increasePosition(ETH, true, 1000 * USD, 10_000 * USD, MAX_PRICE);
+        vm.expectPartialRevert(IPerpEngine.PriceTooOld.selector);
+        pool.totalAssets(); // the pool is not valued at a stale price
+    }
+
+    /// A -40% jump in one update: every eligible position is liquidated, bad debt is recorded and bounded, the pool
+    /// stays solvent and its accounting exact. P-15, P-16, P-17.
+    function test_incident_fortyPercentJumpLeavesPoolSolvent() public {
+        _deposit(carol, 2_000_000 * USD);
+        address[] memory traders = new address[](40);
+        for (uint256 i; i < traders.length; ++i) {
+            traders[i] = address(uint160(0x5000 + i));
+            uint256 lev = 2 + (i % 30); // 2x .. 31x
+            _open(traders[i], ETH, true, 2000 * USD, 2000 * USD * lev);
+        }
+        uint256 collateralBefore = engine.poolState().totalCollateralUsd;
+        _setPriceAfter(ETH, 1800e18, 60);
+
+        uint256 worstCaseBadDebt;
+        IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](traders.length);
+        for (uint256 i; i < traders.length; ++i) {
+            refs[i] = IPerpEngine.PositionRef(traders[i], ETH, true);
+            int256 eq = _status(traders[i], ETH, true).equityUsd;
+            if (eq < 0) worstCaseBadDebt += uint256(-eq);
+        }
+        vm.prank(keeper);
+        (uint256 n,) = engine.liquidateBatch(refs);
+        assertGt(n, 30, "high-leverage positions all liquidated");
+        for (uint256 i; i < traders.length; ++i) {
+            if (engine.position(traders[i], ETH, true).sizeUsd > 0) {
+                assertFalse(_status(traders[i], ETH, true).liquidatable, "nothing eligible is left");
+            }
+        }
+        IPerpEngine.PoolState memory ps = engine.poolState();
+        assertEq(ps.badDebtUsd, worstCaseBadDebt, "bad debt recorded exactly");
+        assertLe(ps.badDebtUsd, 40 * 2000 * USD * 31 * 40 / 100, "bounded by the notional move");
+        assertEq(usdc.balanceOf(address(engine)), ps.poolCashUsd + ps.totalCollateralUsd, "books balance");
+        assertGt(pool.totalAssets(), 2_000_000 * USD, "LPs absorbed bad debt and still gained the seized collateral");
+        assertLt(ps.totalCollateralUsd, collateralBefore);
+    }
+
+    /// Gains forks 2024: a limit on the wrong side of the price must not fill. Acceptable prices are directional. P-13.
+    function test_incident_acceptablePriceOnTheWrongSide() public {
+        _deposit(carol, 1_000_000 * USD);
+        _mint(alice, 2000 * USD);
+        vm.startPrank(alice);
+        vm.expectPartialRevert(IPerpEngine.SlippageExceeded.selector);
+        engine.increasePosition(ETH, true, 1000 * USD, 10_000 * USD, 2900e18); // long "at most 2900" while at 3000
+        vm.expectPartialRevert(IPerpEngine.SlippageExceeded.selector);
+        engine.increasePosition(ETH, false, 1000 * USD, 10_000 * USD, 3100e18); // short "at least 3100"
+        vm.stopPrank();
+    }
+
+    /// gTrade 2021: a size cap bypassed with many accounts. Caps bind per market and side, not per trade. P-12.
+    function test_incident_openInterestCapAcrossManyAccounts() public {
+        _deposit(carol, 10_000_000 * USD);
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(BTC);
+        cfg.maxShortOiUsd = uint128(100_000 * USD);
+        vm.prank(admin);
+        engine.setMarketConfig(BTC, cfg);
+        for (uint256 i; i < 10; ++i) {
+            _open(address(uint160(0x6000 + i)), BTC, false, 1000 * USD, 10_000 * USD);
+        }
+        _mint(attacker, 1000 * USD);
+        vm.prank(attacker);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IPerpEngine.OpenInterestCapExceeded.selector, BTC, false, 100_001 * USD, 100_000 * USD
+            )
+        );
+        engine.increasePosition(BTC, false, 1000 * USD, 1 * USD, 0);
+    }
+
+    /// GMX v1 AVAX (2022): with convex impact, pushing the price reference by a large trade and unwinding it loses. P-14.
+    function test_incident_largeTradeRoundTripLosesToImpact() public {
+        _deposit(carol, 10_000_000 * USD);
+        _mint(attacker, 500_000 * USD);
+        uint256 bal = usdc.balanceOf(attacker);
+        vm.startPrank(attacker);
+        engine.increasePosition(ETH, true, 200_000 * USD, 2_000_000 * USD, MAX_PRICE);
+        engine.decreasePosition(ETH, true, 0, 2_000_000 * USD, 0);
+        vm.stopPrank();
+        assertLt(usdc.balanceOf(attacker) + 1000 * USD, bal, "loses fees and impact");
+    }
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {ChainlinkPriceFeed} from "../../contracts/oracles/ChainlinkPriceFeed.sol";
+import {DevPriceFeed} from "../../contracts/oracles/DevPriceFeed.sol";
+import {IAggregatorV3} from "../../contracts/oracles/IAggregatorV3.sol";
+import {OracleErrors} from "../../contracts/oracles/OracleErrors.sol";
+import {PythPriceFeed} from "../../contracts/oracles/PythPriceFeed.sol";
+import {MockAggregator} from "./utils/Mocks.sol";
+import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
+import {MockPyth} from "@pythnetwork/pyth-sdk-solidity/MockPyth.sol";
+import {Test} from "forge-std/Test.sol";
+
+/// @notice Oracle adapters reject every bad price class with an error carrying the numbers (incident class: Chainlink
+///         LUNA min-answer, stale feeds, L2 sequencer outages).
+contract OraclesTest is Test {
+    MockAggregator internal agg;
+    MockAggregator internal sequencer;
+    ChainlinkPriceFeed internal feed;
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        agg = new MockAggregator(8);
+        sequencer = new MockAggregator(0);
+        agg.set(3000e8, block.timestamp);
+        sequencer.set(0, block.timestamp - 2 hours); // up for two hours
+        feed = new ChainlinkPriceFeed(
+            IAggregatorV3(address(agg)), IAggregatorV3(address(sequencer)), 1 hours, 1 hours, 1e8, 1e14
+        );
+    }
+
+    function test_chainlink_scalesToWad() public view {
+        (uint256 p, uint256 at) = feed.latestPrice();
+        assertEq(p, 3000e18);
+        assertEq(at, block.timestamp);
+    }
+
+    function test_chainlink_rejectsZeroAndNegative() public {
+        agg.set(0, block.timestamp);
+        vm.expectRevert(abi.encodeWithSelector(OracleErrors.NonPositivePrice.selector, int256(0)));
+        feed.latestPrice();
+        agg.set(-1, block.timestamp);
+        vm.expectRevert(abi.encodeWithSelector(OracleErrors.NonPositivePrice.selector, int256(-1)));
+        feed.latestPrice();
+    }
+
+    function test_chainlink_rejectsMinAnswerFloor() public {
+        agg.set(1e8, block.timestamp); // pinned at the floor, as LUNA's feed was
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleErrors.PriceOutOfBounds.selector, int256(1e8), int256(1e8), int256(1e14))
+        );
+        feed.latestPrice();
+    }
+
+    function test_chainlink_rejectsStaleAndFuture() public {
+        agg.set(3000e8, block.timestamp - 1 hours - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleErrors.StalePrice.selector, block.timestamp - 1 hours - 1, block.timestamp, 1 hours
+            )
+        );
+        feed.latestPrice();
+        agg.set(3000e8, block.timestamp + 5);
+        vm.expectRevert(abi.encodeWithSelector(OracleErrors.FuturePrice.selector, block.timestamp + 5, block.timestamp));
+        feed.latestPrice();
+    }
+
+    function test_chainlink_sequencerDownAndGracePeriod() public {
+        sequencer.set(1, block.timestamp - 10);
+        vm.expectRevert(OracleErrors.SequencerDown.selector);
+        feed.latestPrice();
+        sequencer.set(0, block.timestamp - 10 minutes); // back up 10 minutes ago, grace is 1 hour
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleErrors.SequencerGracePeriod.selector, block.timestamp - 10 minutes, 1 hours)
+        );
+        feed.latestPrice();
+        skip(1 hours);
+        agg.set(3000e8, block.timestamp);
+        (uint256 p,) = feed.latestPrice();
+        assertEq(p, 3000e18);
+    }
+
+    function test_pyth_updatesInTheSameTransactionAndChecksConfidence() public {
+        MockPyth pyth = new MockPyth(60, 1);
+        bytes32 id = keccak256("ETH/USD");
+        PythPriceFeed pf = new PythPriceFeed(IPyth(address(pyth)), id, 60, 50);
+        bytes[] memory data = new bytes[](1);
+        data[0] = pyth.createPriceFeedUpdateData(id, 3000e8, 1e8, -8, 3000e8, 1e8, uint64(block.timestamp), 0);
+        pf.updatePrice{value: 1}(data);
+        (uint256 p,) = pf.latestPrice();
+        assertEq(p, 3000e18);
+
+        data[0] = pyth.createPriceFeedUpdateData(id, 3000e8, 30e8, -8, 3000e8, 1e8, uint64(block.timestamp + 1), 0);
+        skip(1);
+        pf.updatePrice{value: 1}(data);
+        vm.expectRevert(abi.encodeWithSelector(OracleErrors.ConfidenceTooWide.selector, 100, 50));
+        pf.latestPrice();
+
+        skip(61);
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleErrors.StalePrice.selector, block.timestamp - 61, block.timestamp, 60)
+        );
+        pf.latestPrice();
+    }
+
+    function test_devFeed_onlyOwnerAndStaleness() public {
+        DevPriceFeed dev = new DevPriceFeed(address(this), 100e18, 300);
+        vm.prank(address(0xBEEF));
+        vm.expectRevert();
+        dev.setPrice(1e18);
+        vm.expectRevert(abi.encodeWithSelector(OracleErrors.NonPositivePrice.selector, int256(0)));
+        dev.setPrice(0);
+        skip(301);
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleErrors.StalePrice.selector, block.timestamp - 301, block.timestamp, 300)
+        );
+        dev.latestPrice();
+    }
+}

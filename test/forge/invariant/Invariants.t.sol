@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
+import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
+import {BaseTest} from "../utils/Base.t.sol";
+import {Handler} from "./Handler.sol";
+
+/// @notice Stateful properties of the clearing house. IDs refer to PROPERTIES.md.
+contract InvariantsTest is BaseTest {
+    Handler internal handler;
+
+    function setUp() public override {
+        super.setUp();
+        handler = new Handler(engine, pool, usdc, ethFeed, btcFeed, admin);
+        _deposit(carol, 500_000 * USD); // seed liquidity so trading starts at once
+        targetContract(address(handler));
+        excludeSender(address(pool));
+        excludeSender(address(engine));
+    }
+
+    /// P-01: the engine holds at least what its books say it owes (exactly, plus donations).
+    function invariant_P01_tokenBalanceCoversAccounting() public view {
+        IPerpEngine.PoolState memory ps = engine.poolState();
+        assertGe(usdc.balanceOf(address(engine)), uint256(ps.poolCashUsd) + ps.totalCollateralUsd);
+    }
+
+    /// P-02: per-market OI and token accumulators equal the sums over open positions.
+    function invariant_P02_aggregatesEqualSumsOverPositions() public view {
+        uint256 totalSize;
+        for (uint256 m; m < 2; ++m) {
+            uint256 longOi;
+            uint256 shortOi;
+            uint256 longTokens;
+            uint256 shortTokens;
+            for (uint256 i; i < handler.traderCount(); ++i) {
+                IPerpEngine.Position memory l = engine.position(handler.traders(i), m, true);
+                IPerpEngine.Position memory s = engine.position(handler.traders(i), m, false);
+                longOi += l.sizeUsd;
+                shortOi += s.sizeUsd;
+                longTokens += l.sizeTokens;
+                shortTokens += s.sizeTokens;
+            }
+            IPerpEngine.MarketState memory st = engine.marketState(m);
+            assertEq(st.longOiUsd, longOi, "long OI");
+            assertEq(st.shortOiUsd, shortOi, "short OI");
+            assertEq(st.longTokens, longTokens, "long tokens");
+            assertEq(st.shortTokens, shortTokens, "short tokens");
+            totalSize += longOi + shortOi;
+        }
+        assertEq(engine.poolState().totalSizeUsd, totalSize, "borrow base");
+    }
+
+    /// P-03: NAV equals a recomputation over all positions (cash + fees owed - capped PnL), within one unit per position
+    ///       per rounding site, always on the pool's side of the recomputation.
+    function invariant_P03_navEqualsRecomputation() public view {
+        (bool ok, int256 recomputed, uint256 n) = _recomputeNav();
+        if (!ok) return; // a stale price: the NAV view reverts too
+        int256 nav = int256(pool.totalAssets());
+        if (recomputed < 0) recomputed = 0;
+        assertApproxEqAbs(nav, recomputed, 4 * n + 4, "NAV vs recomputation");
+    }
+
+    /// P-04: reserved payouts never exceed pool cash, and equal the sum of per-market reserves.
+    function invariant_P04_reservedBacked() public view {
+        IPerpEngine.PoolState memory ps = engine.poolState();
+        assertLe(ps.reservedUsd, ps.poolCashUsd, "reserved <= cash");
+        assertEq(ps.reservedUsd, uint256(engine.marketState(0).reservedUsd) + engine.marketState(1).reservedUsd);
+    }
+
+    /// P-05: donations never move the share price.
+    function invariant_P05_donationsDoNotMoveSharePrice() public view {
+        assertFalse(handler.flagDonationMovedPrice());
+    }
+
+    /// P-07: LP deposits and redemptions never lower the share price.
+    function invariant_P07_lpActionsDoNotDiluteSharePrice() public view {
+        assertFalse(handler.flagLpActionMovedPrice());
+    }
+
+    /// P-08: a trader's action never makes another trader's healthy position liquidatable.
+    function invariant_P08_onlyPriceOrTimeMakesPositionsLiquidatable() public view {
+        assertFalse(handler.flagHealthyMadeLiquidatableByOther());
+    }
+
+    /// P-09: an eligible liquidation always succeeds.
+    function invariant_P09_eligibleLiquidationAlwaysSucceeds() public view {
+        assertFalse(handler.flagEligibleLiquidationFailed());
+    }
+
+    /// P-18: bad debt counter equals what liquidations and closes recorded, and never decreases.
+    function invariant_P18_badDebtRecorded() public view {
+        assertGe(engine.poolState().badDebtUsd, handler.ghostBadDebt());
+    }
+
+    /// P-10: with every position closed and the queue cancelled, LPs withdraw everything; dust <= 1 unit per LP.
+    function afterInvariant() external {
+        // Keep prices fresh, then close (or liquidate) every position.
+        vm.startPrank(admin);
+        (uint256 pe,) = ethFeed.latestPrice();
+        (uint256 pb,) = btcFeed.latestPrice();
+        ethFeed.setPrice(pe);
+        btcFeed.setPrice(pb);
+        vm.stopPrank();
+        for (uint256 i; i < handler.traderCount(); ++i) {
+            address t = handler.traders(i);
+            for (uint256 k; k < 4; ++k) {
+                uint256 m = k / 2;
+                bool isLong = k % 2 == 0;
+                uint256 size = engine.position(t, m, isLong).sizeUsd;
+                if (size == 0) continue;
+                if (engine.positionStatus(t, m, isLong).liquidatable) {
+                    engine.liquidate(t, m, isLong);
+                } else {
+                    vm.prank(t);
+                    engine.decreasePosition(m, isLong, 0, size, isLong ? 0 : type(uint256).max);
+                }
+            }
+        }
+        assertEq(engine.poolState().reservedUsd, 0);
+        assertEq(engine.poolState().totalCollateralUsd, 0);
+        skip(61);
+        vm.startPrank(admin);
+        ethFeed.setPrice(pe);
+        btcFeed.setPrice(pb);
+        vm.stopPrank();
+        pool.processQueue(type(uint256).max);
+        address[3] memory holders = [carol, handler.lps(0), handler.lps(1)];
+        for (uint256 i; i < holders.length; ++i) {
+            uint256 shares = pool.balanceOf(holders[i]);
+            if (shares == 0) continue;
+            vm.prank(holders[i]);
+            pool.redeem(shares, holders[i], holders[i]);
+        }
+        // Cancelled-but-unfilled requests would leave shares in the pool: there are none after processQueue.
+        assertEq(pool.totalSupply(), pool.queuedShares(), "only queued shares remain");
+        assertLe(engine.poolState().poolCashUsd, 3 + pool.totalAssets(), "cash dust only");
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    function _recomputeNav() internal view returns (bool ok, int256 nav, uint256 n) {
+        IPerpEngine.PoolState memory ps = engine.poolState();
+        nav = int256(uint256(ps.poolCashUsd));
+        for (uint256 m; m < 2; ++m) {
+            uint256 p;
+            try (m == 0 ? ethFeed : btcFeed).latestPrice() returns (uint256 price, uint256 at) {
+                if (block.timestamp - at > engine.marketConfig(m).maxPriceAgeSec) return (false, 0, 0);
+                p = price;
+            } catch {
+                return (false, 0, 0);
+            }
+            (int256 fees, int256 longPnl, int256 shortPnl, uint256 count) = _marketSums(m, p, ps.borrowIndexWad);
+            n += count;
+            nav += fees;
+            IPerpEngine.MarketState memory st = engine.marketState(m);
+            uint256 maxProfitBps = engine.marketConfig(m).maxProfitBps;
+            int256 longCap = int256(uint256(st.longOiUsd) * maxProfitBps / 10_000);
+            int256 shortCap = int256(uint256(st.shortOiUsd) * maxProfitBps / 10_000);
+            nav -= (longPnl > longCap ? longCap : longPnl) + (shortPnl > shortCap ? shortCap : shortPnl);
+        }
+        ok = true;
+    }
+
+    function _marketSums(uint256 m, uint256 p, uint256 borrowIndex)
+        internal
+        view
+        returns (int256 fees, int256 longPnl, int256 shortPnl, uint256 n)
+    {
+        int256 fundingIndex = engine.marketState(m).fundingIndexWad;
+        for (uint256 i; i < handler.traderCount() * 2; ++i) {
+            bool isLong = i % 2 == 0;
+            IPerpEngine.Position memory pos = engine.position(handler.traders(i / 2), m, isLong);
+            if (pos.sizeUsd == 0) continue;
+            ++n;
+            int256 pnl = PositionMath.pnlUsd(isLong, pos.sizeUsd, pos.sizeTokens, p);
+            if (isLong) longPnl += pnl;
+            else shortPnl += pnl;
+            fees += int256(PositionMath.borrowFeeUp(pos.sizeUsd, borrowIndex, pos.borrowSnapWad));
+            fees += PositionMath.fundingFeeUp(isLong, pos.sizeUsd, fundingIndex, pos.fundingSnapWad);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {MathLib} from "../../../contracts/libraries/MathLib.sol";
+import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
+import {RiskMath} from "../../../contracts/libraries/RiskMath.sol";
+
+/// @notice Exposes the math libraries in batches for the TypeScript differential test (test/ts/math.diff.test.ts).
+contract MathHarness {
+    function lnWad(uint256[] calldata xs) external pure returns (int256[] memory out) {
+        out = new int256[](xs.length);
+        for (uint256 i; i < xs.length; ++i) {
+            out[i] = MathLib.lnWad(xs[i]);
+        }
+    }
+
+    function sqrtDown(uint256[] calldata xs) external pure returns (uint256[] memory out) {
+        out = new uint256[](xs.length);
+        for (uint256 i; i < xs.length; ++i) {
+            out[i] = MathLib.sqrtDown(xs[i]);
+        }
+    }
+
+    function borrowRateUp(uint256[5][] calldata a) external pure returns (uint256[] memory out) {
+        out = new uint256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = RiskMath.borrowRateUp(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4]);
+        }
+    }
+
+    function nextFunding(int256[6][] calldata a) external pure returns (int256[2][] memory out) {
+        out = new int256[2][](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            (out[i][0], out[i][1]) = RiskMath.nextFunding(
+                a[i][0], a[i][1], uint256(a[i][2]), uint256(a[i][3]), uint256(a[i][4]), uint256(a[i][5])
+            );
+        }
+    }
+
+    function impactCostUsd(int256[4][] calldata a) external pure returns (int256[] memory out) {
+        out = new int256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = RiskMath.impactCostUsd(a[i][0], a[i][1], uint256(a[i][2]), uint256(a[i][3]));
+        }
+    }
+
+    function nextVarianceUp(uint256[5][] calldata a) external pure returns (uint256[] memory out) {
+        out = new uint256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = RiskMath.nextVarianceUp(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4]);
+        }
+    }
+
+    function margins(uint256[11][] calldata a) external pure returns (uint256[2][] memory out) {
+        out = new uint256[2][](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            uint256 mmr = RiskMath.maintenanceMarginUp(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4], a[i][5], a[i][6]);
+            out[i][0] = mmr;
+            out[i][1] = RiskMath.initialMarginUp(mmr, a[i][7], a[i][8], a[i][9], a[i][10], 50);
+        }
+    }
+
+    /// @dev Per case: [isLong, sizeUsd, priceWad, closePriceWad, maxProfitBps, collateralUsd, feesOwed, mmrWad]
+    ///      -> [sizeTokens, pnl, cappedPnl, liquidationPrice]
+    function position(int256[8][] calldata a) external pure returns (int256[4][] memory out) {
+        out = new int256[4][](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            bool isLong = a[i][0] == 1;
+            uint256 size = uint256(a[i][1]);
+            uint256 tokens = PositionMath.sizeTokensFor(isLong, size, uint256(a[i][2]));
+            out[i][0] = int256(tokens);
+            out[i][1] = PositionMath.pnlUsd(isLong, size, tokens, uint256(a[i][3]));
+            out[i][2] = PositionMath.cappedPnlUsd(isLong, size, tokens, uint256(a[i][3]), uint256(a[i][4]));
+            out[i][3] = int256(
+                PositionMath.liquidationPriceWad(isLong, size, tokens, uint256(a[i][5]), a[i][6], uint256(a[i][7]))
+            );
+        }
+    }
+
+    /// @dev Per case: [isLong, sizeUsd, borrowIndex, borrowSnap, fundingIndex, fundingSnap] -> [borrowFee, fundingFee]
+    function fees(int256[6][] calldata a) external pure returns (int256[2][] memory out) {
+        out = new int256[2][](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i][0] = int256(PositionMath.borrowFeeUp(uint256(a[i][1]), uint256(a[i][2]), uint256(a[i][3])));
+            out[i][1] = PositionMath.fundingFeeUp(a[i][0] == 1, uint256(a[i][1]), a[i][4], a[i][5]);
+        }
+    }
+}

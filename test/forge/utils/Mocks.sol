@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+/// @notice Settable Chainlink-style aggregator (also used as a sequencer-uptime feed: answer 0 = up).
+contract MockAggregator {
+    uint8 public immutable decimals;
+    int256 internal answer;
+    uint256 internal updatedAt;
+
+    constructor(uint8 decimals_) {
+        decimals = decimals_;
+    }
+
+    function set(int256 answer_, uint256 updatedAt_) external {
+        answer = answer_;
+        updatedAt = updatedAt_;
+    }
+
+    function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
+        return (1, answer, updatedAt, updatedAt, 1);
+    }
+}
+
+/// @notice A 6-decimal token that calls back an arbitrary target during transfers (hostile-callback simulator).
+contract HostileToken is ERC20 {
+    address public target;
+    bytes public payload;
+    bool public lastCallSucceeded;
+    bytes public lastRevertData;
+    bool internal armed;
+
+    constructor() ERC20("Hostile USD", "hUSD") {}
+
+    function decimals() public pure override returns (uint8) {
+        return 6;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    /// @notice The next transfer re-enters `target` with `payload` once.
+    function arm(address target_, bytes calldata payload_) external {
+        target = target_;
+        payload = payload_;
+        armed = true;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (armed) {
+            armed = false;
+            (lastCallSucceeded, lastRevertData) = target.call(payload);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPublicClient, createTestClient, createWalletClient, http, type Abi, type Hex } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import { inject } from 'vitest';
+import { localChain } from '@/lib/chain';
+
+export const MNEMONIC = 'test test test test test test test test test test test junk';
+export const rpcUrl = () => inject('rpcUrl');
+export const account = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
+
+export function clients(index = 0) {
+  const transport = http(rpcUrl());
+  const chain = { ...localChain, rpcUrls: { default: { http: [rpcUrl()] } } };
+  return {
+    publicClient: createPublicClient({ chain, transport }),
+    walletClient: createWalletClient({ chain, transport, account: account(index) }),
+    testClient: createTestClient({ chain, transport, mode: 'anvil' }),
+  };
+}
+
+/** Deploys a contract compiled by forge (out/<File>.sol/<Name>.json). */
+export async function deployArtifact(file: string, name: string, args: unknown[] = []) {
+  const artifact = JSON.parse(readFileSync(join('out', file, `${name}.json`), 'utf8'));
+  const { walletClient, publicClient } = clients(0);
+  const hash = await walletClient.deployContract({ abi: artifact.abi as Abi, bytecode: artifact.bytecode.object as Hex, args });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  return { address: receipt.contractAddress!, abi: artifact.abi as Abi };
+}
+
+/** Deterministic 64-bit PRNG (splitmix64) so failures reproduce. */
+export function rng(seed: bigint) {
+  let s = seed;
+  const M = (1n << 64n) - 1n;
+  const next = () => {
+    s = (s + 0x9e3779b97f4a7c15n) & M;
+    let z = s;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M;
+    return z ^ (z >> 31n);
+  };
+  /** Uniform-ish in [lo, hi], with extra mass at the edges and across magnitudes. */
+  const between = (lo: bigint, hi: bigint): bigint => {
+    const r = next();
+    const pick = r % 10n;
+    if (pick === 0n) return lo;
+    if (pick === 1n) return hi;
+    const span = hi - lo + 1n;
+    if (pick < 5n) {
+      // log-uniform magnitude
+      const bits = BigInt(span.toString(2).length);
+      const b = next() % bits;
+      const v = (next() << 64n | next()) % ((1n << b) + 1n);
+      return lo + (v % span);
+    }
+    return lo + ((next() << 128n) | (next() << 64n) | next()) % span;
+  };
+  return { next, between, bool: () => (next() & 1n) === 1n };
+}
