@@ -103,7 +103,7 @@ contract Deploy is Script {
             maxProfitBps: 10_000,
             maxLeverage: 50,
             horizonSec: 3600,
-            lambdaWad: 0.94e18,
+            volTauSec: 3600,
             zWad: 2.33e18,
             mmrFloorWad: 0.005e18,
             sizeTermWad: 0.01e18,

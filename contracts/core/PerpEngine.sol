@@ -632,20 +632,13 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         emit MarketConfigUpdated(marketId, cfg);
     }
 
-    /// @dev The variance after observing `priceWad` published at `updatedAt` (unchanged if not newer). Returns are
-    ///      normalised by at least the oracle heartbeat (maxPriceAgeSec), so two updates a second apart cannot
-    ///      annualise one jump into an absurd variance.
+    /// @dev The variance after observing `priceWad` published at `updatedAt` (unchanged if not newer).
     function _varianceAt(uint256 marketId, uint256 priceWad, uint256 updatedAt) internal view returns (uint256) {
         MarketState storage st = states[marketId];
         uint256 lastAt = st.lastPriceAt;
         if (updatedAt <= lastAt || lastAt == 0) return st.varianceWad;
-        MarketConfig storage cfg = configs[marketId];
         return RiskMath.nextVarianceUp(
-            st.varianceWad,
-            st.lastPriceWad,
-            priceWad,
-            MathLib.max(updatedAt - lastAt, cfg.maxPriceAgeSec),
-            cfg.lambdaWad
+            st.varianceWad, st.lastPriceWad, priceWad, updatedAt - lastAt, configs[marketId].volTauSec
         );
     }
 

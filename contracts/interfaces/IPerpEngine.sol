@@ -23,7 +23,7 @@ interface IPerpEngine {
         uint32 maxProfitBps; // profit cap per position, of its entry notional; reserved in the pool while open
         uint32 maxLeverage; // hard leverage cap (x), on top of the risk-based initial margin
         uint32 horizonSec; // liquidation horizon h of the volatility margin
-        uint64 lambdaWad; // EWMA decay of the variance, e.g. 0.94e18
+        uint64 volTauSec; // time constant of the variance EWMA (its memory), seconds
         uint64 zWad; // one-sided quantile, e.g. 2.33e18 (99%)
         uint64 mmrFloorWad; // lowest maintenance margin rate
         uint64 sizeTermWad; // b: maintenance added per sizeScaleUsd of position size

@@ -18,7 +18,7 @@ library ConfigValidation {
         _bound("maxProfitBps", c.maxProfitBps, 100, 100_000);
         _bound("maxLeverage", c.maxLeverage, 1, 200);
         _bound("horizonSec", c.horizonSec, 60, 7 days);
-        _bound("lambdaWad", c.lambdaWad, 0.5e18, 0.9999e18);
+        _bound("volTauSec", c.volTauSec, 60, 30 days);
         _bound("zWad", c.zWad, 1e18, 5e18);
         _bound("mmrFloorWad", c.mmrFloorWad, 0.001e18, 0.5e18);
         _bound("sizeTermWad", c.sizeTermWad, 0, 0.5e18);

@@ -80,18 +80,20 @@ library RiskMath {
         return -int256((before2 - after2).mulDivDown(positiveImpactBps, denom * MathLib.BPS));
     }
 
-    /// @notice One EWMA step of the per-second variance of log returns, rounded up.
-    /// @dev var' = lambda * var + (1 - lambda) * ln(p1/p0)^2 / dt.
+    /// @notice One step of a continuous-time EWMA of the per-second variance of log returns, rounded up.
+    /// @dev var' = (tau * var + ln(p1/p0)^2) / (tau + dt): the sample r^2/dt weighted by dt / (tau + dt). Unbiased for
+    ///      any update frequency (steady state var = E[r^2] / dt), and one jump adds at most r^2 / tau, so updates a
+    ///      second apart cannot annualise a single move into an absurd variance.
+    /// @param tauSec time constant of the average (about its memory), seconds.
     function nextVarianceUp(
         uint256 varianceWad,
         uint256 lastPriceWad,
         uint256 priceWad,
         uint256 elapsed,
-        uint256 lambdaWad
+        uint256 tauSec
     ) internal pure returns (uint256) {
         uint256 r = MathLib.abs(MathLib.lnWad(priceWad.mulDivDown(WAD, lastPriceWad)));
-        uint256 sampleWad = r.mulDivUp(r, WAD * elapsed);
-        return (lambdaWad * varianceWad + (WAD - lambdaWad) * sampleWad).mulDivUp(1, WAD);
+        return (tauSec * varianceWad + r.mulDivUp(r, WAD)).mulDivUp(1, tauSec + elapsed);
     }
 
     /// @notice Volatility over the liquidation horizon, sqrt(var * h), WAD, rounded down by the square root.

@@ -130,6 +130,18 @@ contract Reader {
         }
     }
 
+    /// @notice Status of many positions at once (keepers); a position without size reports zeros.
+    function statuses(IPerpEngine.PositionRef[] calldata refs)
+        external
+        view
+        returns (IPerpEngine.PositionStatus[] memory out)
+    {
+        out = new IPerpEngine.PositionStatus[](refs.length);
+        for (uint256 i; i < refs.length; ++i) {
+            out[i] = engine.positionStatus(refs[i].account, refs[i].marketId, refs[i].isLong);
+        }
+    }
+
     function poolView() external view returns (PoolView memory v) {
         IPerpEngine.PoolState memory st = engine.poolState();
         v.navUsd = engine.poolValueUsd();

@@ -166,7 +166,7 @@ export const perpEngineAbi = [
             "internalType": "uint32"
           },
           {
-            "name": "lambdaWad",
+            "name": "volTauSec",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -584,7 +584,7 @@ export const perpEngineAbi = [
             "internalType": "uint32"
           },
           {
-            "name": "lambdaWad",
+            "name": "volTauSec",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -1040,11 +1040,6 @@ export const perpEngineAbi = [
             "internalType": "uint256"
           },
           {
-            "name": "liquidationPriceWad",
-            "type": "uint256",
-            "internalType": "uint256"
-          },
-          {
             "name": "liquidatable",
             "type": "bool",
             "internalType": "bool"
@@ -1150,7 +1145,7 @@ export const perpEngineAbi = [
             "internalType": "uint32"
           },
           {
-            "name": "lambdaWad",
+            "name": "volTauSec",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -1544,7 +1539,7 @@ export const perpEngineAbi = [
             "internalType": "uint32"
           },
           {
-            "name": "lambdaWad",
+            "name": "volTauSec",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -4061,11 +4056,6 @@ export const readerAbi = [
                 "internalType": "uint256"
               },
               {
-                "name": "liquidationPriceWad",
-                "type": "uint256",
-                "internalType": "uint256"
-              },
-              {
                 "name": "liquidatable",
                 "type": "bool",
                 "internalType": "bool"
@@ -4081,6 +4071,16 @@ export const readerAbi = [
             "name": "leverageWad",
             "type": "uint256",
             "internalType": "uint256"
+          },
+          {
+            "name": "liquidationPriceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "distanceToLiquidationWad",
+            "type": "int256",
+            "internalType": "int256"
           }
         ]
       }
@@ -4112,6 +4112,99 @@ export const readerAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "liquidationPrice",
+    "inputs": [
+      {
+        "name": "p",
+        "type": "tuple",
+        "internalType": "struct IPerpEngine.Position",
+        "components": [
+          {
+            "name": "sizeUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "collateralUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "sizeTokens",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "borrowSnapWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "fundingSnapWad",
+            "type": "int128",
+            "internalType": "int128"
+          }
+        ]
+      },
+      {
+        "name": "isLong",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "s",
+        "type": "tuple",
+        "internalType": "struct IPerpEngine.PositionStatus",
+        "components": [
+          {
+            "name": "pnlUsd",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "borrowFeeUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "fundingFeeUsd",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "equityUsd",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "maintenanceMarginWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maintenanceUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "liquidatable",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -4205,7 +4298,7 @@ export const readerAbi = [
                 "internalType": "uint32"
               },
               {
-                "name": "lambdaWad",
+                "name": "volTauSec",
                 "type": "uint64",
                 "internalType": "uint64"
               },
@@ -4484,7 +4577,7 @@ export const readerAbi = [
                 "internalType": "uint32"
               },
               {
-                "name": "lambdaWad",
+                "name": "volTauSec",
                 "type": "uint64",
                 "internalType": "uint64"
               },
@@ -4774,6 +4867,108 @@ export const readerAbi = [
             "name": "maxUtilizationBps",
             "type": "uint256",
             "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "positionLiquidationPrice",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isLong",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "statuses",
+    "inputs": [
+      {
+        "name": "refs",
+        "type": "tuple[]",
+        "internalType": "struct IPerpEngine.PositionRef[]",
+        "components": [
+          {
+            "name": "account",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "marketId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "isLong",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "out",
+        "type": "tuple[]",
+        "internalType": "struct IPerpEngine.PositionStatus[]",
+        "components": [
+          {
+            "name": "pnlUsd",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "borrowFeeUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "fundingFeeUsd",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "equityUsd",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "maintenanceMarginWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maintenanceUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "liquidatable",
+            "type": "bool",
+            "internalType": "bool"
           }
         ]
       }
@@ -5418,7 +5613,7 @@ export const configValidationAbi = [
             "internalType": "uint32"
           },
           {
-            "name": "lambdaWad",
+            "name": "volTauSec",
             "type": "uint64",
             "internalType": "uint64"
           },

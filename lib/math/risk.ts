@@ -35,16 +35,16 @@ export function impactCostUsd(before: bigint, after: bigint, impactScaleUsd: big
   return -mulDivDown(b2 - a2, positiveImpactBps, denom * BPS);
 }
 
+/** Continuous-time EWMA step: (tau * var + ln(p1/p0)^2) / (tau + dt), rounded up. */
 export function nextVarianceUp(
   varianceWad: bigint,
   lastPriceWad: bigint,
   priceWad: bigint,
   elapsed: bigint,
-  lambdaWad: bigint,
+  tauSec: bigint,
 ): bigint {
   const r = abs(lnWad(mulDivDown(priceWad, WAD, lastPriceWad)));
-  const sample = mulDivUp(r, r, WAD * elapsed);
-  return mulDivUp(lambdaWad * varianceWad + (WAD - lambdaWad) * sample, 1n, WAD);
+  return mulDivUp(tauSec * varianceWad + mulDivUp(r, r, WAD), 1n, tauSec + elapsed);
 }
 
 export function horizonVolatilityWad(varianceWad: bigint, horizonSec: bigint): bigint {

@@ -395,13 +395,17 @@ contract PerpEngineTest is BaseTest {
         assertGt(engine.position(bob, ETH, true).sizeUsd, 0);
     }
 
+    /// @dev The maintenance rate follows sigma, and a move updates sigma: the flip happens at the liquidation price
+    ///      computed with the sigma that includes the move, which is what the Reader reports.
     function test_liquidationPrice_matchesStatusFlip() public {
         _open(alice, BTC, false, 1000 * USD, 20_000 * USD);
-        uint256 liq = reader.positionLiquidationPrice(alice, BTC, false);
-        _setPrice(BTC, liq - 50e18);
-        assertFalse(_status(alice, BTC, false).liquidatable);
-        _setPrice(BTC, liq + 50e18);
-        assertTrue(_status(alice, BTC, false).liquidatable);
+        for (uint256 bps = 10_000; bps <= 10_600; bps += 20) {
+            _setPriceAfter(BTC, 60_000e18 * bps / 10_000, 60);
+            uint256 p = _price(BTC);
+            uint256 liq = reader.positionLiquidationPrice(alice, BTC, false);
+            if (p > liq ? p - liq < p / 1e6 : liq - p < p / 1e6) continue; // on the boundary's rounding
+            assertEq(_status(alice, BTC, false).liquidatable, p > liq, "short is liquidatable exactly above it");
+        }
     }
 
     // ------------------------------------------------------------ admin & views

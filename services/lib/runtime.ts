@@ -1,0 +1,112 @@
+/**
+ * Shared plumbing for the long-running services: env config, structured JSON logs, viem clients, retry with
+ * backoff, graceful shutdown, and a tiny health endpoint.
+ */
+import { createServer, type Server } from 'node:http';
+import { createPublicClient, createWalletClient, http, type Chain } from 'viem';
+import { mnemonicToAccount, nonceManager, privateKeyToAccount } from 'viem/accounts';
+import { defineChain } from 'viem';
+import { contractsFor } from '../../lib/contracts';
+
+export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
+
+export function env(name: string, fallback?: string): string {
+  const v = process.env[name] ?? fallback;
+  if (v === undefined) throw new Error(`missing env ${name}`);
+  return v;
+}
+
+export function createLogger(component: string) {
+  const write = (level: string, msg: string, extra?: Record<string, unknown>) =>
+    process.stdout.write(
+      JSON.stringify({ t: new Date().toISOString(), level, component, msg, ...extra }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n',
+    );
+  return {
+    info: (msg: string, extra?: Record<string, unknown>) => write('info', msg, extra),
+    warn: (msg: string, extra?: Record<string, unknown>) => write('warn', msg, extra),
+    error: (msg: string, extra?: Record<string, unknown>) => write('error', msg, extra),
+  };
+}
+export type Logger = ReturnType<typeof createLogger>;
+
+export function chainFromEnv(): { chain: Chain; rpcUrl: string } {
+  const rpcUrl = env('RPC_URL', 'http://127.0.0.1:8545');
+  const id = Number(env('CHAIN_ID', '31337'));
+  const chain = defineChain({ id, name: id === 31337 ? 'Counterpool Local' : `Chain ${id}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
+  return { chain, rpcUrl };
+}
+
+/** An account from `<PREFIX>_PRIVATE_KEY`, else anvil dev account `devIndex` (local chains only). */
+export function accountFromEnv(prefix: string, devIndex: number) {
+  const key = process.env[`${prefix}_PRIVATE_KEY`];
+  if (key) return privateKeyToAccount(key as `0x${string}`, { nonceManager });
+  return mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: devIndex, nonceManager });
+}
+
+export function setup(component: string) {
+  const log = createLogger(component);
+  const { chain, rpcUrl } = chainFromEnv();
+  const transport = http(rpcUrl, { retryCount: 3, retryDelay: 300, timeout: 15_000 });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 500 });
+  const contracts = contractsFor(chain.id);
+  const wallet = (account: ReturnType<typeof accountFromEnv>) => createWalletClient({ chain, transport, account });
+  return { log, chain, rpcUrl, publicClient, contracts, wallet };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn` until it succeeds, backing off exponentially (capped), logging each failure. */
+export async function withRetry<T>(what: string, fn: () => Promise<T>, log: Logger, { attempts = Infinity, maxDelayMs = 10_000, shouldStop = () => false } = {}): Promise<T> {
+  let delay = 250;
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= attempts || shouldStop()) throw e;
+      log.warn(`${what} failed, retrying`, { attempt: i, delayMs: delay, error: (e as Error).message.split('\n')[0] });
+      await sleep(delay);
+      delay = Math.min(maxDelayMs, delay * 2);
+    }
+  }
+}
+
+/** SIGINT/SIGTERM set `stopping` and run the cleanups once; the main loop checks `stopping()`. */
+export function onShutdown(log: Logger, cleanup: () => Promise<void> | void) {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    try {
+      await cleanup();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return () => stopping;
+}
+
+export function healthServer(port: number, state: () => unknown, log: Logger, routes: Record<string, (body: unknown) => Promise<unknown>> = {}): Server {
+  const server = createServer(async (req, res) => {
+    const send = (code: number, body: unknown) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+    };
+    try {
+      if (req.method === 'GET' && req.url === '/health') return send(200, state());
+      const handler = req.method === 'POST' ? routes[req.url ?? ''] : undefined;
+      if (!handler) return send(404, { error: 'not found' });
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+      send(200, await handler(body));
+    } catch (e) {
+      send(400, { error: (e as Error).message });
+    }
+  });
+  server.on('error', (e) => log.error('health server error', { port, error: e.message }));
+  server.listen(port, '127.0.0.1');
+  return server;
+}
