@@ -56,7 +56,7 @@ export function setup(component: string) {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn` until it succeeds, backing off exponentially (capped), logging each failure. */
-export async function withRetry<T>(what: string, fn: () => Promise<T>, log: Logger, { attempts = Infinity, maxDelayMs = 10_000, shouldStop = () => false } = {}): Promise<T> {
+export async function withRetry<T>(what: string, fn: () => Promise<T>, log: Logger, { attempts = Infinity, maxDelayMs = 10_000, shouldStop = (): boolean => false } = {}): Promise<T> {
   let delay = 250;
   for (let i = 1; ; i++) {
     try {

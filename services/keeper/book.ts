@@ -1,0 +1,63 @@
+import { parseAbiItem, type Address, type PublicClient } from 'viem';
+import type { CounterpoolContracts } from '../../lib/contracts';
+import type { Logger } from '../lib/runtime';
+
+export interface Ref {
+  account: Address;
+  marketId: bigint;
+  isLong: boolean;
+}
+
+const increased = parseAbiItem(
+  'event PositionIncreased(address indexed account, uint256 indexed marketId, bool indexed isLong, (uint256 sizeDeltaUsd, uint256 collateralDeltaUsd, uint256 priceWad, uint256 executionPriceWad, int256 impactUsd, uint256 feeUsd, uint256 borrowFeeUsd, int256 fundingFeeUsd, int256 realizedPnlUsd, uint256 sizeUsd, uint256 collateralUsd) result)',
+);
+
+/**
+ * The set of open positions, rebuilt from the engine's events (from the deploy block on every start, then
+ * incrementally). Which positions are still open is read from the chain, so missed or reorged logs cannot hide one.
+ */
+export class PositionBook {
+  private known = new Map<string, Ref>();
+  private synced: bigint;
+
+  constructor(
+    private client: PublicClient,
+    private c: CounterpoolContracts,
+    private log: Logger,
+    private chunk = 5_000n,
+  ) {
+    this.synced = c.startBlock - 1n;
+  }
+
+  static key(r: Ref) {
+    return `${r.account.toLowerCase()}:${r.marketId}:${r.isLong}`;
+  }
+
+  size() {
+    return this.known.size;
+  }
+
+  refs(): Ref[] {
+    return [...this.known.values()];
+  }
+
+  /** Adds every position ever opened up to `head`. Closed ones are dropped by `remove` when a status read shows size 0. */
+  async sync(head: bigint) {
+    const before = this.known.size;
+    while (this.synced < head) {
+      const from = this.synced + 1n;
+      const to = from + this.chunk - 1n < head ? from + this.chunk - 1n : head;
+      const logs = await this.client.getLogs({ address: this.c.engine.address, event: increased, fromBlock: from, toBlock: to });
+      for (const l of logs) {
+        const r = { account: l.args.account!, marketId: l.args.marketId!, isLong: l.args.isLong! };
+        this.known.set(PositionBook.key(r), r);
+      }
+      this.synced = to;
+    }
+    if (this.known.size !== before) this.log.info('book synced', { block: this.synced, watched: this.known.size });
+  }
+
+  remove(r: Ref) {
+    this.known.delete(PositionBook.key(r));
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Keeper: watches every open position (rebuilt from the engine's events, so a kill -9 restart misses nothing), reads
+ * their status each block through the Reader, and liquidates every eligible one in simulated batches. Also fills the
+ * LP withdrawal queue when liquidity frees up. One account, one nonce manager, bounded gas price, retries.
+ */
+import { parseGwei } from 'viem';
+import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
+import { PositionBook } from './book';
+
+const { log, publicClient, contracts: c, wallet } = setup('keeper');
+const PORT = Number(env('KEEPER_PORT', '8788'));
+const BATCH = Number(env('KEEPER_BATCH', '100'));
+const MAX_FEE = parseGwei(env('KEEPER_MAX_GWEI', '200'));
+const POLL_MS = Number(env('KEEPER_POLL_MS', '500'));
+const signer = wallet(accountFromEnv('KEEPER', 1));
+
+const book = new PositionBook(publicClient, c, log);
+const health = {
+  account: signer.account.address,
+  lastBlock: 0n,
+  positionsWatched: 0,
+  liquidationsSent: 0,
+  liquidationsConfirmed: 0,
+  queueFills: 0,
+  failures: 0,
+  startedAt: new Date().toISOString(),
+};
+const inFlight = new Set<string>(); // position keys with a liquidation tx pending: never double-send
+const stopping = onShutdown(log, () => {
+  server.close();
+});
+const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), inFlight: inFlight.size }), log);
+
+async function liquidateEligible() {
+  const refs = book.refs();
+  health.positionsWatched = refs.length;
+  if (refs.length === 0) return;
+  const eligible: typeof refs = [];
+  for (let i = 0; i < refs.length; i += 500) {
+    const chunk = refs.slice(i, i + 500);
+    const statuses = await publicClient.readContract({ ...c.reader, functionName: 'statuses', args: [chunk] });
+    statuses.forEach((s, j) => {
+      if (s.maintenanceUsd === 0n) book.remove(chunk[j]); // closed: size 0 has no maintenance requirement
+      else if (s.liquidatable && !inFlight.has(PositionBook.key(chunk[j]))) eligible.push(chunk[j]);
+    });
+  }
+  if (eligible.length === 0) return;
+  log.info('eligible positions', { count: eligible.length });
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < eligible.length; i += BATCH) {
+    const batch = eligible.slice(i, i + BATCH);
+    batch.forEach((r) => inFlight.add(PositionBook.key(r)));
+    sends.push(sendBatch(batch).finally(() => batch.forEach((r) => inFlight.delete(PositionBook.key(r)))));
+  }
+  await Promise.all(sends);
+}
+
+async function sendBatch(batch: ReturnType<PositionBook['refs']>) {
+  try {
+    // Simulate first: nothing is pushed that would revert.
+    const { request, result } = await publicClient.simulateContract({
+      ...c.engine,
+      functionName: 'liquidateBatch',
+      args: [batch],
+      account: signer.account,
+    });
+    if (result[0] === 0n) return;
+    const fees = await publicClient.estimateFeesPerGas().catch(() => null);
+    const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < MAX_FEE ? fees.maxFeePerGas : MAX_FEE;
+    const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
+    const hash = await signer.writeContract({ ...(request as Parameters<typeof signer.writeContract>[0]), maxFeePerGas, maxPriorityFeePerGas } as Parameters<typeof signer.writeContract>[0]);
+    health.liquidationsSent += Number(result[0]);
+    log.info('liquidation sent', { hash, positions: Number(result[0]), rewardUsd: result[1] });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
+    if (receipt.status === 'success') health.liquidationsConfirmed += Number(result[0]);
+    else throw new Error(`liquidation ${hash} reverted`);
+  } catch (e) {
+    health.failures++;
+    log.warn('liquidation batch failed', { size: batch.length, error: (e as Error).message.split('\n')[0].slice(0, 200) });
+  }
+}
+
+async function fillQueue() {
+  const [head, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
+  if (tail === head) return;
+  const free = await publicClient.readContract({ ...c.engine, functionName: 'freeLiquidityUsd' });
+  if (free === 0n) return;
+  try {
+    const { request } = await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
+    const hash = await signer.writeContract(request);
+    await publicClient.waitForTransactionReceipt({ hash });
+    health.queueFills++;
+    log.info('withdrawal queue processed', { hash });
+  } catch (e) {
+    health.failures++;
+    log.warn('queue processing failed', { error: (e as Error).message.split('\n')[0] });
+  }
+}
+
+async function main() {
+  log.info('starting', { account: signer.account.address, port: PORT, batch: BATCH, engine: c.engine.address });
+  let lastBlock = -1n;
+  while (!stopping()) {
+    try {
+      const block = await withRetry('getBlockNumber', () => publicClient.getBlockNumber(), log, { shouldStop: () => stopping() });
+      if (block !== lastBlock) {
+        await book.sync(block);
+        await liquidateEligible();
+        if (block % 5n === 0n) await fillQueue();
+        lastBlock = block;
+        health.lastBlock = block;
+      }
+    } catch (e) {
+      health.failures++;
+      log.error('loop failed', { error: (e as Error).message.split('\n')[0] });
+      await sleep(1000);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+main().catch((e) => {
+  log.error('fatal', { error: (e as Error).message });
+  process.exit(1);
+});

@@ -1,0 +1,151 @@
+/**
+ * Market simulator (local and demo chains only): pushes dev-oracle prices for every market (GARCH(1,1) random walk with
+ * occasional jumps) and drives a dozen simulated LPs and traders, so a fresh `npm start` shows a living market.
+ * Scenarios (crash, spike, volsurge, bankrun) are triggered over HTTP: `npm run scenario -- crash`.
+ */
+import { maxUint256, parseUnits, type Address } from 'viem';
+import { mnemonicToAccount, nonceManager } from 'viem/accounts';
+import { ANVIL_MNEMONIC, accountFromEnv, env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
+import { createMarketModel, type Scenario } from './model';
+
+const { log, publicClient, contracts: c, wallet } = setup('simulator');
+const TICK_MS = Number(env('SIM_TICK_MS', '2000'));
+const PORT = Number(env('SIM_PORT', '8787'));
+const seed = Number(env('SIM_SEED', String(Date.now() % 1_000_000)));
+
+const oracle = wallet(accountFromEnv('ORACLE', 0));
+const lpIdx = [3, 4, 5];
+const traderIdx = [6, 7, 8, 9, 10, 11, 12, 13, 14];
+const actor = (i: number) => wallet(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i, nonceManager }));
+const lps = lpIdx.map(actor);
+const traders = traderIdx.map(actor);
+
+const model = createMarketModel(seed, [3000, 60_000]);
+const stats = { ticks: 0, pricePushes: 0, trades: 0, failures: 0, scenario: null as string | null, lastPrices: [] as number[] };
+const stopping = onShutdown(log, () => {
+  server.close();
+});
+const server = healthServer(PORT, () => ({ ...stats, scenarioQueue: model.pending() }), log, {
+  '/scenario': async (body) => {
+    const name = String((body as { name?: string }).name);
+    if (!['crash', 'spike', 'volsurge', 'bankrun', 'calm'].includes(name)) throw new Error(`unknown scenario ${name}`);
+    if (name === 'bankrun') void bankRun();
+    else model.trigger(name as Scenario);
+    stats.scenario = name;
+    log.info('scenario triggered', { name });
+    return { ok: true, scenario: name };
+  },
+});
+
+async function send(w: ReturnType<typeof actor>, req: Record<string, unknown>, label: string): Promise<boolean> {
+  try {
+    const { request } = await publicClient.simulateContract({ ...req, account: w.account } as never);
+    const hash = await w.writeContract(request as never);
+    await publicClient.waitForTransactionReceipt({ hash });
+    return true;
+  } catch (e) {
+    stats.failures++;
+    log.warn('action skipped', { label, account: w.account.address, error: (e as Error).message.split('\n')[0].slice(0, 200) });
+    return false;
+  }
+}
+
+async function pushPrices() {
+  const prices = model.step();
+  stats.lastPrices = prices.map(Number);
+  const hashes = await Promise.all(
+    prices.map((p, i) =>
+      oracle.writeContract({ ...c.feeds[i], functionName: 'setPrice', args: [parseUnits(p.toFixed(8), 18)] }),
+    ),
+  );
+  await Promise.all(hashes.map((hash) => publicClient.waitForTransactionReceipt({ hash })));
+  stats.pricePushes += prices.length;
+}
+
+async function fund(w: ReturnType<typeof actor>, amount: bigint) {
+  const bal = await publicClient.readContract({ ...c.token, functionName: 'balanceOf', args: [w.account.address] });
+  if (bal < amount) await send(w, { ...c.token, functionName: 'faucet', args: [1_000_000n * 10n ** 6n] }, 'faucet');
+  for (const spender of [c.engine.address, c.pool.address] as Address[]) {
+    const allowance = await publicClient.readContract({ ...c.token, functionName: 'allowance', args: [w.account.address, spender] });
+    if (allowance < amount) await send(w, { ...c.token, functionName: 'approve', args: [spender, maxUint256] }, 'approve');
+  }
+}
+
+async function seedLiquidity() {
+  for (const [i, lp] of lps.entries()) {
+    await fund(lp, 1_000_000n * 10n ** 6n);
+    const shares = await publicClient.readContract({ ...c.pool, functionName: 'balanceOf', args: [lp.account.address] });
+    if (shares === 0n) {
+      const amount = BigInt(300_000 + i * 150_000) * 10n ** 6n;
+      if (await send(lp, { ...c.pool, functionName: 'deposit', args: [amount, lp.account.address] }, 'lp deposit')) stats.trades++;
+    }
+  }
+}
+
+/** One random trader action: open, add, partial close, close or top up, sized within the live max leverage. */
+async function traderAction(rand: () => number) {
+  const t = traders[Math.floor(rand() * traders.length)];
+  const market = rand() < 0.6 ? 0 : 1;
+  const isLong = rand() < 0.55;
+  const pos = await publicClient.readContract({ ...c.engine, functionName: 'position', args: [t.account.address, BigInt(market), isLong] });
+  const u = rand();
+  if (pos.sizeUsd === 0n || u < 0.35) {
+    await fund(t, 200_000n * 10n ** 6n);
+    const [, , maxLevWad] = await publicClient.readContract({ ...c.engine, functionName: 'marginRates', args: [BigInt(market), 10n ** 10n] });
+    const maxLev = Number(maxLevWad) / 1e18;
+    const lev = Math.max(1.1, Math.min(maxLev * 0.9, 1 + rand() * rand() * 30));
+    const collateral = BigInt(Math.round(200 + rand() * 4800)) * 10n ** 6n;
+    const size = (collateral * BigInt(Math.round(lev * 100))) / 100n;
+    const ok = await send(
+      t,
+      { ...c.engine, functionName: 'increasePosition', args: [BigInt(market), isLong, collateral, size, isLong ? maxUint256 : 0n] },
+      `open ${isLong ? 'long' : 'short'} ${market}`,
+    );
+    if (ok) stats.trades++;
+  } else if (u < 0.7) {
+    const ok = await send(t, { ...c.engine, functionName: 'decreasePosition', args: [BigInt(market), isLong, 0n, pos.sizeUsd, isLong ? 0n : maxUint256] }, 'close');
+    if (ok) stats.trades++;
+  } else if (u < 0.85) {
+    const ok = await send(t, { ...c.engine, functionName: 'decreasePosition', args: [BigInt(market), isLong, 0n, pos.sizeUsd / 3n, isLong ? 0n : maxUint256] }, 'partial close');
+    if (ok) stats.trades++;
+  } else {
+    await fund(t, 1000n * 10n ** 6n);
+    const ok = await send(t, { ...c.engine, functionName: 'increasePosition', args: [BigInt(market), isLong, 500n * 10n ** 6n, 0n, 0n] }, 'add collateral');
+    if (ok) stats.trades++;
+  }
+}
+
+async function bankRun() {
+  for (const lp of lps) {
+    const shares = await publicClient.readContract({ ...c.pool, functionName: 'balanceOf', args: [lp.account.address] });
+    if (shares > 0n) await send(lp, { ...c.pool, functionName: 'requestRedeem', args: [shares, lp.account.address] }, 'bank run');
+  }
+}
+
+async function main() {
+  log.info('starting', { tickMs: TICK_MS, port: PORT, seed, engine: c.engine.address });
+  let rand = model.rand;
+  await pushPrices();
+  await seedLiquidity();
+  while (!stopping()) {
+    const t0 = Date.now();
+    try {
+      await pushPrices();
+      stats.ticks++;
+      // a couple of trader actions per tick keep history flowing without flooding the chain
+      const n = model.pending().length > 0 ? 0 : 1 + Math.floor(rand() * 2);
+      for (let i = 0; i < n; i++) await traderAction(rand);
+      if (stats.ticks % 15 === 0) await seedLiquidity();
+    } catch (e) {
+      stats.failures++;
+      log.error('tick failed', { error: (e as Error).message.split('\n')[0] });
+    }
+    rand = model.rand;
+    await sleep(Math.max(0, TICK_MS - (Date.now() - t0)));
+  }
+}
+
+main().catch((e) => {
+  log.error('fatal', { error: (e as Error).message });
+  process.exit(1);
+});
