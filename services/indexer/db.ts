@@ -1,0 +1,82 @@
+/**
+ * Storage for the indexer: an embedded PGlite (WebAssembly Postgres) by default, served on a local Postgres wire
+ * socket so the API reads it with the same `pg` client it uses for a real Postgres (DATABASE_URL). One schema, one
+ * set of SQL statements for both.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+export interface Db extends Queryable {
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /** URL other processes use to read this database. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const SCHEMA = readFileSync(join(here, 'schema.sql'), 'utf8');
+
+export async function openDb({ url = process.env.DATABASE_URL, dataDir = '.data/pglite', port = Number(process.env.INDEXER_PG_PORT ?? 5433) } = {}): Promise<Db> {
+  const db = url ? await openPostgres(url) : await openEmbedded(dataDir, port);
+  await db.query(SCHEMA);
+  return db;
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[];
+  return {
+    url,
+    query,
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn({ query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params as unknown[])).rows as T[] });
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK');
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openEmbedded(dataDir: string, port: number): Promise<Db> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
+  const lite = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
+  const server = new PGLiteSocketServer({ db: lite, port, host: '127.0.0.1', maxConnections: 32 });
+  await server.start();
+  const query = async <T>(sql: string, params?: unknown[]) => {
+    if (!params || params.length === 0) {
+      const results = await lite.exec(sql);
+      return (results.at(-1)?.rows ?? []) as T[];
+    }
+    return (await lite.query(sql, params)).rows as T[];
+  };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    query,
+    tx: (fn) =>
+      lite.transaction(async (t) =>
+        fn({
+          query: async <T>(sql: string, params?: unknown[]) => (await t.query(sql, params)).rows as T[],
+        }),
+      ),
+    async close() {
+      await server.stop();
+      await lite.close();
+    },
+  };
+}

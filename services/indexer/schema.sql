@@ -1,0 +1,52 @@
+-- Counterpool indexer schema (PGlite or Postgres). Amounts are raw on-chain integers (numeric, exact):
+-- USD in 6 decimals, prices/rates/fractions in WAD (18 decimals), sizes in index tokens (18 decimals).
+CREATE TABLE IF NOT EXISTS indexer_cursor (
+  id int PRIMARY KEY,
+  block_number bigint NOT NULL,
+  block_hash text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blocks (
+  number bigint PRIMARY KEY,
+  hash text NOT NULL,
+  parent_hash text NOT NULL,
+  timestamp bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+  block_number bigint NOT NULL,
+  log_index int NOT NULL,
+  tx_hash text NOT NULL,
+  contract text NOT NULL,
+  name text NOT NULL,
+  market_id int,
+  account text,
+  is_long boolean,
+  timestamp bigint NOT NULL,
+  args jsonb NOT NULL,
+  PRIMARY KEY (block_number, log_index)
+);
+CREATE INDEX IF NOT EXISTS events_account_idx ON events (account, block_number DESC);
+CREATE INDEX IF NOT EXISTS events_name_idx ON events (name, block_number DESC);
+-- One row per snapshot block and market; market_id = -1 is the pool as a whole.
+CREATE TABLE IF NOT EXISTS snapshots (
+  block_number bigint NOT NULL,
+  timestamp bigint NOT NULL,
+  market_id int NOT NULL,
+  price numeric,
+  long_oi numeric,
+  short_oi numeric,
+  net_exposure numeric,
+  funding_rate numeric,
+  borrow_rate numeric,
+  sigma numeric,
+  mmr numeric,
+  max_leverage numeric,
+  utilization numeric,
+  nav numeric,
+  share_price numeric,
+  pool_cash numeric,
+  reserved numeric,
+  free_liquidity numeric,
+  bad_debt numeric,
+  PRIMARY KEY (block_number, market_id)
+);
+CREATE INDEX IF NOT EXISTS snapshots_market_time_idx ON snapshots (market_id, timestamp);
