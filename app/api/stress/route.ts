@@ -1,0 +1,30 @@
+import { BadRequest, handle, queryObject } from '@/lib/api/http';
+import { SCENARIOS, stressQuery } from '@/lib/api/schemas';
+import { getStress } from '@/lib/server/metrics';
+
+export const dynamic = 'force-dynamic';
+
+/**
+ * GET /api/stress?scenario=crash|spike|volsurge|bankrun, or custom: ?price.0=-2000&price.1=-1000&vol=2&cashOut=3000
+ * (price shocks in bps per market id, sigma multiplier, LP cash outflow in bps). Returns NAV after the shock and after
+ * liquidations, positions liquidated, bad debt and utilization (USD 6 decimals, utilization WAD).
+ */
+export const GET = (req: Request) =>
+  handle(async () => {
+    const q = queryObject(req.url);
+    let raw;
+    if (q.scenario !== undefined) {
+      raw = SCENARIOS[q.scenario];
+      if (!raw) throw new BadRequest(`unknown scenario "${q.scenario}"; use one of ${Object.keys(SCENARIOS).join(', ')}`);
+    } else {
+      const priceBps: Record<string, string> = {};
+      for (const [k, v] of Object.entries(q)) {
+        const m = /^price\.(.+)$/.exec(k);
+        if (m) priceBps[m[1]] = v;
+        else if (!['vol', 'cashOut'].includes(k)) throw new BadRequest(`unknown parameter "${k}"`);
+      }
+      raw = { priceBps, volMultiplier: q.vol, cashOutflowBps: q.cashOut };
+    }
+    const shock = stressQuery.parse(raw);
+    return getStress({ ...shock, priceBps: Object.fromEntries(Object.entries(shock.priceBps).map(([k, v]) => [Number(k), v])) });
+  }, { maxAgeSec: 2 });

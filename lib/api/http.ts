@@ -1,0 +1,28 @@
+import { NextResponse } from 'next/server';
+import { z } from 'zod';
+
+/** 400 with a readable JSON error for invalid input; 503 when a dependency is down; never an unhandled 500. */
+export async function handle<T>(run: () => Promise<T>, { maxAgeSec = 2 } = {}) {
+  try {
+    const body = await run();
+    return NextResponse.json(body, { headers: { 'cache-control': `public, max-age=${maxAgeSec}` } });
+  } catch (e) {
+    if (e instanceof z.ZodError) {
+      return NextResponse.json(
+        { error: 'invalid request', issues: e.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+        { status: 400 },
+      );
+    }
+    if (e instanceof BadRequest) return NextResponse.json({ error: e.message }, { status: 400 });
+    const msg = (e as Error).message?.split('\n')[0] ?? String(e);
+    return NextResponse.json({ error: 'upstream unavailable', detail: msg }, { status: 503 });
+  }
+}
+
+export class BadRequest extends Error {}
+
+export function queryObject(url: string): Record<string, string> {
+  return Object.fromEntries(new URL(url).searchParams.entries());
+}
+
+export const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address');

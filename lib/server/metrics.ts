@@ -1,0 +1,207 @@
+import 'server-only';
+import { getAddress, type Address } from 'viem';
+import { bytes32ToString } from '../format';
+import { runStress, type Shock, type StressInput } from '../stress';
+import { contracts, publicClient } from './chain';
+import { cached, sql } from './db';
+
+const s = (v: bigint | number) => v.toString();
+
+/** Live markets from the Reader (USD 6 decimals, WAD prices/rates/fractions, as strings). */
+export const getMarkets = cached(2000, async () => {
+  const markets = await publicClient.readContract({ ...contracts.reader, functionName: 'markets' });
+  return markets.map((m) => ({
+    marketId: Number(m.marketId),
+    name: bytes32ToString(m.name),
+    priceWad: s(m.priceWad),
+    priceUpdatedAt: Number(m.priceUpdatedAt),
+    priceValid: m.priceValid,
+    longOiUsd: s(m.state.longOiUsd),
+    shortOiUsd: s(m.state.shortOiUsd),
+    skewUsd: s(m.skewUsd),
+    fundingRateWad: s(m.state.fundingRateWad),
+    borrowRateWad: s(m.borrowRateWad),
+    varianceWad: s(m.state.varianceWad),
+    volatilityWad: s(m.volatilityWad),
+    annualizedVolatilityWad: s(m.annualizedVolatilityWad),
+    maintenanceMarginWad: s(m.maintenanceMarginWad),
+    initialMarginWad: s(m.initialMarginWad),
+    maxLeverageWad: s(m.maxLeverageWad),
+    utilizationWad: s(m.utilizationWad),
+    config: Object.fromEntries(Object.entries(m.config).map(([k, v]) => [k, typeof v === 'bigint' || typeof v === 'number' ? s(v) : v])),
+  }));
+});
+
+/** Pool summary: live state plus indexed 24-hour activity. */
+export const getSummary = cached(2000, async () => {
+  const [pool, markets, block] = await Promise.all([
+    publicClient.readContract({ ...contracts.reader, functionName: 'poolView' }),
+    getMarkets(),
+    publicClient.getBlock(),
+  ]);
+  const since = Number(block.timestamp) - 86_400;
+  const [activity] = await sql<{ trades: string; volume: string | null; fees: string | null; liquidations: string; pnl: string | null }>(
+    `SELECT count(*) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS trades,
+            sum(((args->'result'->>'sizeDeltaUsd')::numeric)) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS volume,
+            sum(((args->'result'->>'feeUsd')::numeric) + ((args->'result'->>'borrowFeeUsd')::numeric)) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS fees,
+            count(*) FILTER (WHERE name = 'PositionLiquidated') AS liquidations,
+            sum(((args->'result'->>'realizedPnlUsd')::numeric)) FILTER (WHERE name = 'PositionDecreased') AS pnl
+       FROM events WHERE timestamp >= $1`,
+    [since],
+  ).catch(() => [null]);
+  return {
+    blockNumber: s(block.number),
+    timestamp: Number(block.timestamp),
+    pool: {
+      navUsd: s(pool.navUsd),
+      sharePriceWad: s(pool.sharePriceWad),
+      totalShares: s(pool.totalShares),
+      poolCashUsd: s(pool.poolCashUsd),
+      totalCollateralUsd: s(pool.totalCollateralUsd),
+      reservedUsd: s(pool.reservedUsd),
+      freeLiquidityUsd: s(pool.freeLiquidityUsd),
+      utilizationWad: s(pool.utilizationWad),
+      borrowRateWad: s(pool.borrowRateWad),
+      badDebtUsd: s(pool.badDebtUsd),
+      queuedShares: s(pool.queuedShares),
+      cooldownSec: Number(pool.cooldownSec),
+      maxUtilizationBps: Number(pool.maxUtilizationBps),
+    },
+    markets,
+    last24h: activity
+      ? { trades: Number(activity.trades), volumeUsd: activity.volume ?? '0', feesUsd: activity.fees ?? '0', liquidations: Number(activity.liquidations), traderRealizedPnlUsd: activity.pnl ?? '0' }
+      : null,
+  };
+});
+
+export const HISTORY_FIELDS = ['price', 'long_oi', 'short_oi', 'net_exposure', 'funding_rate', 'borrow_rate', 'sigma', 'mmr', 'max_leverage', 'utilization', 'nav', 'share_price', 'pool_cash', 'reserved', 'free_liquidity', 'bad_debt'] as const;
+
+/** Snapshots bucketed by `resolutionSec` (last value per bucket), for one market or the pool (-1). */
+export const getHistory = cached(2000, async (marketId: number, from: number, to: number, resolutionSec: number) => {
+  const rows = await sql<Record<string, string>>(
+    `SELECT DISTINCT ON (bucket) (timestamp / $4) * $4 AS bucket, ${HISTORY_FIELDS.join(', ')}
+       FROM snapshots WHERE market_id = $1 AND timestamp >= $2 AND timestamp <= $3
+      ORDER BY bucket, timestamp DESC LIMIT 5000`,
+    [marketId, from, to, resolutionSec],
+  );
+  return rows.map((r) => {
+    const out: Record<string, string | number | null> = { t: Number(r.bucket) };
+    for (const f of HISTORY_FIELDS) out[f] = r[f] ?? null;
+    return out;
+  });
+});
+
+/** Per-bucket event aggregates: fees, volume, liquidations, bad debt, trader realized PnL. */
+export const getActivity = cached(2000, async (from: number, to: number, resolutionSec: number) => {
+  const rows = await sql<Record<string, string>>(
+    `SELECT (timestamp / $3) * $3 AS bucket,
+            coalesce(sum(((args->'result'->>'feeUsd')::numeric) + ((args->'result'->>'borrowFeeUsd')::numeric)) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')), 0) AS fees,
+            coalesce(sum((args->'result'->>'sizeDeltaUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')), 0) AS volume,
+            count(*) FILTER (WHERE name = 'PositionLiquidated') AS liquidations,
+            coalesce(sum((args->'result'->>'badDebtUsd')::numeric) FILTER (WHERE name = 'PositionLiquidated'), 0) AS bad_debt,
+            coalesce(sum((args->'result'->>'realizedPnlUsd')::numeric) FILTER (WHERE name = 'PositionDecreased'), 0)
+              - coalesce(sum((args->'result'->>'collateralUsd')::numeric - (args->'result'->>'keeperRewardUsd')::numeric) FILTER (WHERE name = 'PositionLiquidated'), 0) AS trader_pnl
+       FROM events WHERE timestamp >= $1 AND timestamp <= $2 GROUP BY bucket ORDER BY bucket LIMIT 5000`,
+    [from, to, resolutionSec],
+  );
+  return rows.map((r) => ({ t: Number(r.bucket), feesUsd: r.fees, volumeUsd: r.volume, liquidations: Number(r.liquidations), badDebtUsd: r.bad_debt, traderPnlUsd: r.trader_pnl }));
+});
+
+export async function getTrades(account: Address, limit: number) {
+  return sql(
+    `SELECT block_number, log_index, tx_hash, name, market_id, is_long, timestamp, args FROM events
+      WHERE account = $1 AND name IN ('PositionIncreased','PositionDecreased','PositionLiquidated')
+      ORDER BY block_number DESC, log_index DESC LIMIT $2`,
+    [account.toLowerCase(), limit],
+  );
+}
+
+export async function getLiquidations(limit: number, marketId?: number) {
+  return sql(
+    `SELECT block_number, tx_hash, market_id, account, is_long, timestamp, args FROM events
+      WHERE name = 'PositionLiquidated' ${marketId === undefined ? '' : 'AND market_id = $2'}
+      ORDER BY block_number DESC, log_index DESC LIMIT $1`,
+    marketId === undefined ? [limit] : [limit, marketId],
+  );
+}
+
+export async function getPositions(account: Address) {
+  const views = await publicClient.readContract({ ...contracts.reader, functionName: 'accountPositions', args: [account] });
+  return views.map((v) => ({
+    marketId: Number(v.marketId),
+    isLong: v.isLong,
+    sizeUsd: s(v.position.sizeUsd),
+    collateralUsd: s(v.position.collateralUsd),
+    sizeTokens: s(v.position.sizeTokens),
+    entryPriceWad: s(v.entryPriceWad),
+    pnlUsd: s(v.status.pnlUsd),
+    borrowFeeUsd: s(v.status.borrowFeeUsd),
+    fundingFeeUsd: s(v.status.fundingFeeUsd),
+    equityUsd: s(v.status.equityUsd),
+    maintenanceUsd: s(v.status.maintenanceUsd),
+    liquidationPriceWad: s(v.liquidationPriceWad),
+    distanceToLiquidationWad: s(v.distanceToLiquidationWad),
+    leverageWad: s(v.leverageWad),
+    liquidatable: v.status.liquidatable,
+  }));
+}
+
+export async function getHealth() {
+  const [head, cursorRows, snapRows] = await Promise.all([
+    publicClient.getBlock(),
+    sql<{ block_number: string }>('SELECT block_number FROM indexer_cursor WHERE id = 1').catch(() => null),
+    sql<{ t: string }>('SELECT max(timestamp) AS t FROM snapshots').catch(() => null),
+  ]);
+  const keeper = await fetch(`http://127.0.0.1:${process.env.KEEPER_PORT ?? 8788}/health`, { signal: AbortSignal.timeout(500) })
+    .then((r) => r.json())
+    .catch(() => null);
+  const cursor = cursorRows?.[0] ? Number(cursorRows[0].block_number) : null;
+  const lastSnap = snapRows?.[0]?.t ? Number(snapRows[0].t) : null;
+  return {
+    chain: { head: Number(head.number), timestamp: Number(head.timestamp) },
+    indexer: cursorRows === null ? { reachable: false } : { reachable: true, cursor, lagBlocks: cursor === null ? null : Number(head.number) - cursor, dataAgeSec: lastSnap === null ? null : Number(head.timestamp) - lastSnap },
+    keeper,
+  };
+}
+
+/** Applies `shock` to the live state of every open position (accounts discovered from indexed events). */
+export async function getStress(shock: Shock) {
+  const accounts = await sql<{ account: string }>(`SELECT DISTINCT account FROM events WHERE name = 'PositionIncreased' AND account IS NOT NULL`);
+  const [poolState, poolConfig, marketViews] = await Promise.all([
+    publicClient.readContract({ ...contracts.engine, functionName: 'poolState' }),
+    publicClient.readContract({ ...contracts.engine, functionName: 'poolConfig' }),
+    publicClient.readContract({ ...contracts.reader, functionName: 'markets' }),
+  ]);
+  const views = await Promise.all(
+    accounts.map(async ({ account }) => ({ account, views: await publicClient.readContract({ ...contracts.reader, functionName: 'accountPositions', args: [getAddress(account)] }) })),
+  );
+  const input: StressInput = {
+    poolCashUsd: poolState.poolCashUsd,
+    reservedUsd: poolState.reservedUsd,
+    keeperShareBps: BigInt(poolConfig.keeperShareBps),
+    markets: marketViews.map((m) => ({
+      marketId: Number(m.marketId),
+      priceWad: m.priceWad,
+      varianceWad: m.state.varianceWad,
+      horizonSec: BigInt(m.config.horizonSec),
+      zWad: m.config.zWad,
+      mmrFloorWad: m.config.mmrFloorWad,
+      sizeScaleUsd: m.config.sizeScaleUsd,
+      sizeTermWad: m.config.sizeTermWad,
+      maxProfitBps: BigInt(m.config.maxProfitBps),
+      liquidationFeeBps: BigInt(m.config.liquidationFeeBps),
+    })),
+    positions: views.flatMap(({ account, views }) =>
+      views.map((v) => ({
+        account,
+        marketId: Number(v.marketId),
+        isLong: v.isLong,
+        sizeUsd: v.position.sizeUsd,
+        sizeTokens: v.position.sizeTokens,
+        collateralUsd: v.position.collateralUsd,
+        feesOwedUsd: v.status.borrowFeeUsd + v.status.fundingFeeUsd,
+      })),
+    ),
+  };
+  return { shock, ...runStress(input, shock) };
+}
