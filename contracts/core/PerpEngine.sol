@@ -699,14 +699,14 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return cash > locked ? cash - locked : 0;
     }
 
-    function _marginRates(uint256 marketId, uint256 sizeUsd, uint256 varianceWad)
+    function _marginRates(uint256 marketId, uint256 sizeUsd, uint256 variance)
         internal
         view
         returns (uint256 mmr, uint256 imr)
     {
         MarketConfig storage cfg = configs[marketId];
         mmr = RiskMath.maintenanceMarginUp(
-            varianceWad, cfg.horizonSec, cfg.zWad, cfg.mmrFloorWad, sizeUsd, cfg.sizeScaleUsd, cfg.sizeTermWad
+            variance, cfg.horizonSec, cfg.zWad, cfg.mmrFloorWad, sizeUsd, cfg.sizeScaleUsd, cfg.sizeTermWad
         );
         imr = RiskMath.initialMarginUp(
             mmr, cfg.imrMultiplierWad, _utilization(), poolCfg.kinkWad, cfg.utilTermWad, cfg.maxLeverage
@@ -754,6 +754,12 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         st.fundingIndexWad = int128(index);
         st.fundingRateWad = int64(rate);
         st.lastFundingAt = uint64(block.timestamp);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function varianceWad(uint256 marketId) external view knownMarket(marketId) returns (uint256) {
+        (uint256 priceWad, uint256 updatedAt) = _validatedPrice(marketId);
+        return _varianceAt(marketId, priceWad, updatedAt);
     }
 
     /// @inheritdoc IPerpEngine

@@ -279,6 +279,9 @@ interface IPerpEngine {
     /// @notice Market accumulators accrued to now (funding) without writing.
     function marketState(uint256 marketId) external view returns (MarketState memory);
 
+    /// @notice Variance per second (WAD) the engine would use now, including the latest oracle price.
+    function varianceWad(uint256 marketId) external view returns (uint256);
+
     function poolConfig() external view returns (PoolConfig memory);
 
     /// @notice Pool accounting with the borrow index accrued to now.

@@ -28,6 +28,7 @@ contract Reader {
         IPerpEngine.MarketState state; // funding accrued to now
         int256 skewUsd; // long - short open interest
         uint256 borrowRateWad; // pool-wide, per second
+        uint256 varianceWad; // per second, including the latest oracle price (what the next trade uses)
         uint256 volatilityWad; // sigma over the liquidation horizon
         uint256 annualizedVolatilityWad; // sigma * sqrt(1 year)
         uint256 maintenanceMarginWad; // for a position of minimum size
@@ -91,10 +92,13 @@ contract Reader {
         v.skewUsd = int256(uint256(v.state.longOiUsd)) - int256(uint256(v.state.shortOiUsd));
         v.utilizationWad = utilization();
         v.borrowRateWad = borrowRate();
-        v.volatilityWad = RiskMath.horizonVolatilityWad(v.state.varianceWad, v.config.horizonSec);
-        v.annualizedVolatilityWad = RiskMath.horizonVolatilityWad(v.state.varianceWad, 365 days);
-        (v.maintenanceMarginWad, v.initialMarginWad, v.maxLeverageWad) =
-            engine.marginRates(marketId, v.config.minCollateralUsd);
+        v.varianceWad = v.priceValid ? engine.varianceWad(marketId) : v.state.varianceWad;
+        v.volatilityWad = RiskMath.horizonVolatilityWad(v.varianceWad, v.config.horizonSec);
+        v.annualizedVolatilityWad = RiskMath.horizonVolatilityWad(v.varianceWad, 365 days);
+        if (v.priceValid) {
+            (v.maintenanceMarginWad, v.initialMarginWad, v.maxLeverageWad) =
+                engine.marginRates(marketId, v.config.minCollateralUsd);
+        }
     }
 
     /// @notice Every open position of `account`, valued now.

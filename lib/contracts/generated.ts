@@ -1311,6 +1311,25 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
+    "name": "varianceWad",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "vault",
     "inputs": [],
     "outputs": [
@@ -4457,6 +4476,11 @@ export const readerAbi = [
             "internalType": "uint256"
           },
           {
+            "name": "varianceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
             "name": "volatilityWad",
             "type": "uint256",
             "internalType": "uint256"
@@ -4732,6 +4756,11 @@ export const readerAbi = [
           },
           {
             "name": "borrowRateWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "varianceWad",
             "type": "uint256",
             "internalType": "uint256"
           },
@@ -6583,7 +6612,7 @@ export const counterpoolErrorsAbi = [
 export const deployments = {
   "31337": {
     "chainId": 31337,
-    "startBlock": 0,
+    "startBlock": 15,
     "devFeeds": true,
     "addresses": {
       "PerpEngine": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
