@@ -1,0 +1,230 @@
+'use client';
+
+import { useMemo, useState } from 'react';
+import { maxUint256 } from 'viem';
+import { useAccount } from 'wagmi';
+import { FieldError } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { useTx } from '@/components/tx/useTx';
+import { WAD } from '@/lib/math/fixed';
+import { previewOpen } from '@/lib/math/preview';
+import { horizonVolatilityWad } from '@/lib/math/risk';
+import { fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { checkAmount } from '@/lib/validation';
+import type { useMarketData } from './useMarketData';
+
+type Data = ReturnType<typeof useMarketData>;
+const SLIPPAGE_BPS = 30n; // acceptable price = execution price +/- 0.30%
+
+export function OrderForm({ marketId, data }: { marketId: number; data: Data }) {
+  const c = useContracts();
+  const { address, isConnected } = useAccount();
+  const { send, pending, error } = useTx();
+  const [isLong, setIsLong] = useState(true);
+  const [collateralText, setCollateralText] = useState('');
+  const [leverageText, setLeverageText] = useState('5');
+  const m = data.market;
+
+  const existing = data.positions?.find((p) => Number(p.marketId) === marketId && p.isLong === isLong);
+  const collateral = checkAmount(collateralText, { max: data.balance, maxLabel: 'your wallet balance' });
+  const liveMaxLev = m ? Number(m.maxLeverageWad) / 1e18 : 50;
+  const leverage = Number(leverageText);
+  const leverageError =
+    leverageText.trim() === ''
+      ? 'Enter a leverage'
+      : !Number.isFinite(leverage) || !/^\d*\.?\d*$/.test(leverageText.trim())
+        ? 'Leverage must be a number'
+        : leverage < 1.1
+          ? 'Leverage starts at 1.1x'
+          : leverage > liveMaxLev
+            ? `Leverage ${leverage.toFixed(1)}x is above the current maximum ${liveMaxLev.toFixed(1)}x`
+            : undefined;
+  const sizeUsd = collateral.value !== undefined && !leverageError ? (collateral.value * BigInt(Math.round(leverage * 100))) / 100n : undefined;
+
+  const preview = useMemo(() => {
+    if (!m || sizeUsd === undefined || collateral.value === undefined || data.pool === undefined || data.kinkWad === undefined) return undefined;
+    return previewOpen(
+      {
+        priceWad: m.priceWad,
+        longOiUsd: m.state.longOiUsd,
+        shortOiUsd: m.state.shortOiUsd,
+        varianceWad: m.varianceWad,
+        reservedUsd: m.state.reservedUsd,
+        config: {
+          openFeeBps: BigInt(m.config.openFeeBps),
+          positiveImpactBps: BigInt(m.config.positiveImpactBps),
+          impactScaleUsd: m.config.impactScaleUsd,
+          horizonSec: BigInt(m.config.horizonSec),
+          zWad: m.config.zWad,
+          mmrFloorWad: m.config.mmrFloorWad,
+          sizeScaleUsd: m.config.sizeScaleUsd,
+          sizeTermWad: m.config.sizeTermWad,
+          imrMultiplierWad: m.config.imrMultiplierWad,
+          utilTermWad: m.config.utilTermWad,
+          maxLeverage: BigInt(m.config.maxLeverage),
+          maxProfitBps: BigInt(m.config.maxProfitBps),
+        },
+      },
+      isLong,
+      collateral.value,
+      sizeUsd,
+      { reservedUsd: data.pool.reservedUsd, poolCashUsd: data.pool.poolCashUsd, kinkWad: data.kinkWad },
+      existing
+        ? {
+            sizeUsd: existing.position.sizeUsd,
+            sizeTokens: existing.position.sizeTokens,
+            collateralUsd: existing.position.collateralUsd,
+            feesOwedUsd: existing.status.borrowFeeUsd + existing.status.fundingFeeUsd,
+          }
+        : undefined,
+    );
+  }, [m, sizeUsd, collateral.value, data.pool, data.kinkWad, isLong, existing]);
+
+  const maxReservable = data.pool ? (data.pool.poolCashUsd * BigInt(data.pool.maxUtilizationBps)) / 10_000n : undefined;
+  const poolError =
+    preview && maxReservable !== undefined && preview.reservedAfterUsd > maxReservable
+      ? `The pool can back only ${fmtUsd(maxReservable - (data.pool?.reservedUsd ?? 0n), 0)} more of max payouts right now`
+      : preview?.exceedsMaxLeverage
+        ? `Leverage after fees ${fmtLev(preview.leverageWad)} is above the maximum ${fmtLev(preview.maxLeverageWad)}`
+        : undefined;
+  const needsApproval = collateral.value !== undefined && data.allowance !== undefined && data.allowance < collateral.value;
+  const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && m?.priceValid;
+  const sigmaH = m ? horizonVolatilityWad(m.varianceWad, BigInt(m.config.horizonSec)) : undefined;
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (!preview || collateral.value === undefined || sizeUsd === undefined || !address) return;
+    if (needsApproval) {
+      await send({ ...c.token, functionName: 'approve', args: [c.engine.address, maxUint256], label: 'Approve USDC for trading' });
+      return;
+    }
+    const acceptable = isLong
+      ? (preview.executionPriceWad * (10_000n + SLIPPAGE_BPS)) / 10_000n
+      : (preview.executionPriceWad * (10_000n - SLIPPAGE_BPS)) / 10_000n;
+    const ok = await send({
+      ...c.engine,
+      functionName: 'increasePosition',
+      args: [BigInt(marketId), isLong, collateral.value, sizeUsd, acceptable],
+      label: `${isLong ? 'Long' : 'Short'} ${fmtUsd(sizeUsd, 0)}`,
+    });
+    if (ok) setCollateralText('');
+  }
+
+  const sliderMax = Math.max(1.1, Math.floor(liveMaxLev * 10) / 10);
+  return (
+    <form onSubmit={submit} aria-labelledby="order-title" className="card">
+      <h2 id="order-title" className="mb-3 text-sm font-semibold text-zinc-300">
+        Order
+      </h2>
+      <div role="radiogroup" aria-label="Side" className="mb-3 grid grid-cols-2 gap-2">
+        {[true, false].map((side) => (
+          <button
+            key={String(side)}
+            type="button"
+            role="radio"
+            aria-checked={isLong === side}
+            onClick={() => setIsLong(side)}
+            className={`rounded py-2 text-sm font-medium ${isLong === side ? (side ? 'bg-emerald-600 text-white' : 'bg-rose-600 text-white') : 'bg-zinc-800 text-zinc-300 hover:bg-zinc-700'}`}
+          >
+            {side ? 'Long' : 'Short'}
+          </button>
+        ))}
+      </div>
+      <label htmlFor="collateral" className="label">
+        Collateral (USDC)
+      </label>
+      <input
+        id="collateral"
+        className="input num"
+        inputMode="decimal"
+        autoComplete="off"
+        placeholder="0.00"
+        value={collateralText}
+        onChange={(e) => setCollateralText(e.target.value)}
+        aria-invalid={collateralText !== '' && !!collateral.error}
+        aria-describedby="collateral-error"
+      />
+      <FieldError id="collateral-error" message={collateralText !== '' ? collateral.error : undefined} />
+      <div className="mt-3 flex items-end gap-3">
+        <div className="flex-1">
+          <label htmlFor="leverage-range" className="label">
+            Leverage (max {fmtLev(m?.maxLeverageWad)} now)
+          </label>
+          <input
+            id="leverage-range"
+            type="range"
+            min={1.1}
+            max={sliderMax}
+            step={0.1}
+            value={Math.min(Number.isFinite(leverage) ? leverage : 1.1, sliderMax)}
+            onChange={(e) => setLeverageText(e.target.value)}
+            className="w-full accent-teal-500"
+            aria-valuetext={`${leverageText}x`}
+          />
+        </div>
+        <div className="w-24">
+          <label htmlFor="leverage" className="sr-only">
+            Leverage
+          </label>
+          <input
+            id="leverage"
+            className="input num"
+            inputMode="decimal"
+            value={leverageText}
+            onChange={(e) => setLeverageText(e.target.value)}
+            aria-invalid={!!leverageError}
+            aria-describedby="leverage-error"
+          />
+        </div>
+      </div>
+      <FieldError id="leverage-error" message={collateralText !== '' || leverageText !== '5' ? leverageError : undefined} />
+      {m && (
+        <p className="mt-2 text-xs text-zinc-500" data-testid="max-leverage-why">
+          Max leverage = 1 / initial margin {fmtPct(m.initialMarginWad)}. Maintenance {fmtPct(m.maintenanceMarginWad)} = max(floor{' '}
+          {fmtPct(m.config.mmrFloorWad)}, z {(Number(m.config.zWad) / 1e18).toFixed(2)} × σ over {Number(m.config.horizonSec) / 60} min{' '}
+          {fmtPct(sigmaH)} + size term); initial = maintenance × {(Number(m.config.imrMultiplierWad) / 1e18).toFixed(2)} + utilization
+          term (pool utilization {fmtPct(m.utilizationWad)}, kink {fmtPct(data.kinkWad)}). Volatility or utilization up → max leverage down.
+        </p>
+      )}
+
+      <dl className="mt-4 grid grid-cols-2 gap-x-3 gap-y-1 text-xs" aria-label="Preview">
+        <PreviewRow label="Size" value={sizeUsd !== undefined ? fmtUsd(sizeUsd) : '—'} />
+        <PreviewRow label="Oracle price" value={fmtPrice(m?.priceWad)} />
+        <PreviewRow label="Entry (with impact)" testId="preview-entry" wei={preview?.executionPriceWad} value={fmtPrice(preview?.executionPriceWad, 4)} />
+        <PreviewRow label="Price impact" value={preview ? fmtUsd(preview.impactUsd, 4) : '—'} />
+        <PreviewRow label="Open fee" value={preview ? fmtUsd(preview.feeUsd) : '—'} />
+        <PreviewRow label="Collateral after fees" value={preview ? fmtUsd(preview.collateralAfterUsd) : '—'} />
+        <PreviewRow label="Maintenance margin" value={preview ? `${fmtPct(preview.maintenanceMarginWad)} (${fmtUsd((preview.sizeAfterUsd * preview.maintenanceMarginWad) / WAD)})` : '—'} />
+        <PreviewRow label="Initial margin" value={preview ? fmtPct(preview.initialMarginWad) : '—'} />
+        <PreviewRow label="Liquidation price" testId="preview-liq" wei={preview?.liquidationPriceWad} value={fmtPrice(preview?.liquidationPriceWad, 4)} />
+        <PreviewRow label="Borrow rate (APR)" value={m ? fmtPct(m.borrowRateWad * 31_536_000n) : '—'} />
+        <PreviewRow label="Funding (APR, longs pay +)" value={m ? fmtPct(BigInt(m.state.fundingRateWad) * 31_536_000n) : '—'} />
+      </dl>
+      {poolError && (
+        <p role="alert" className="mt-2 text-xs text-rose-400" data-testid="order-error">
+          {poolError}
+        </p>
+      )}
+      {m && !m.priceValid && (
+        <p role="alert" className="mt-2 text-xs text-amber-400">
+          The oracle price is stale: trading resumes with the next price update.
+        </p>
+      )}
+      <button type="submit" className={`btn mt-4 w-full ${isLong ? '' : 'bg-rose-600 hover:bg-rose-500'}`} disabled={!canSubmit}>
+        {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : isLong ? 'Long' : 'Short'}
+      </button>
+      {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
+    </form>
+  );
+}
+
+function PreviewRow({ label, value, testId, wei }: { label: string; value: string; testId?: string; wei?: bigint }) {
+  return (
+    <>
+      <dt className="text-zinc-500">{label}</dt>
+      <dd className="num text-right text-zinc-200" data-testid={testId} data-wei={wei?.toString()}>
+        {value}
+      </dd>
+    </>
+  );
+}

@@ -1,0 +1,81 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { useAccount } from 'wagmi';
+import { fmtPrice, fmtUsd } from '@/lib/format';
+
+interface Row {
+  block_number: string;
+  log_index: number;
+  tx_hash: string;
+  name: string;
+  market_id: number;
+  is_long: boolean;
+  timestamp: string;
+  args: { result: Record<string, string> };
+}
+
+const NAMES = ['ETH-USD', 'BTC-USD'];
+const LABEL: Record<string, string> = { PositionIncreased: 'Open / increase', PositionDecreased: 'Decrease / close', PositionLiquidated: 'Liquidated' };
+
+export function TradeHistory() {
+  const { address } = useAccount();
+  const q = useQuery({
+    queryKey: ['trades', address],
+    enabled: !!address,
+    queryFn: async () => {
+      const res = await fetch(`/api/accounts/${address}/trades?limit=50`);
+      const body = await res.json();
+      if (!res.ok) throw new Error(body.detail ?? body.error);
+      return body.trades as Row[];
+    },
+    refetchInterval: 4000,
+  });
+  return (
+    <section aria-labelledby="history-title" className="card overflow-x-auto">
+      <h2 id="history-title" className="mb-3 text-sm font-semibold text-zinc-300">
+        Trade and liquidation history
+      </h2>
+      {!address ? (
+        <p className="text-sm text-zinc-500">Connect a wallet to see your history.</p>
+      ) : q.isError ? (
+        <p role="alert" className="text-sm text-amber-400">
+          History unavailable (indexer not reachable): {(q.error as Error).message}
+        </p>
+      ) : q.isLoading ? (
+        <div className="skeleton h-16 w-full" />
+      ) : (q.data ?? []).length === 0 ? (
+        <p className="text-sm text-zinc-500">No trades yet.</p>
+      ) : (
+        <table className="num w-full min-w-[700px] text-left text-xs">
+          <thead className="text-zinc-500">
+            <tr>
+              {['Time', 'Market', 'Side', 'Action', 'Size Δ', 'Price', 'Fee', 'Realized PnL'].map((h) => (
+                <th key={h} scope="col" className="py-1 pr-3 font-medium">
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {q.data!.map((r) => {
+              const x = r.args.result;
+              return (
+                <tr key={`${r.block_number}-${r.log_index}`} className="border-t border-zinc-800" data-testid="history-row">
+                  <td className="py-1 pr-3">{new Date(Number(r.timestamp) * 1000).toLocaleTimeString()}</td>
+                  <td className="pr-3">{NAMES[r.market_id] ?? r.market_id}</td>
+                  <td className="pr-3">{r.is_long ? 'Long' : 'Short'}</td>
+                  <td className="pr-3">{LABEL[r.name] ?? r.name}</td>
+                  <td className="pr-3">{fmtUsd(BigInt(x.sizeDeltaUsd ?? x.sizeUsd ?? '0'))}</td>
+                  <td className="pr-3">{fmtPrice(BigInt(x.executionPriceWad && x.executionPriceWad !== '0' ? x.executionPriceWad : x.priceWad))}</td>
+                  <td className="pr-3">{x.feeUsd ? fmtUsd(BigInt(x.feeUsd)) : x.keeperRewardUsd ? fmtUsd(BigInt(x.keeperRewardUsd)) : '—'}</td>
+                  <td className="pr-3">{x.realizedPnlUsd ? fmtUsd(BigInt(x.realizedPnlUsd)) : x.badDebtUsd ? `bad debt ${fmtUsd(BigInt(x.badDebtUsd))}` : '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

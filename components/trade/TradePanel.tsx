@@ -1,0 +1,63 @@
+'use client';
+
+import { useState } from 'react';
+import { FaucetButton } from '@/components/common/FaucetButton';
+import { Stat } from '@/components/common/Stat';
+import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { OrderForm } from './OrderForm';
+import { PositionsTable } from './PositionsTable';
+import { PriceChart } from './PriceChart';
+import { TradeHistory } from './TradeHistory';
+import { useMarketData } from './useMarketData';
+
+export function TradePanel() {
+  const [marketId, setMarketId] = useState(0);
+  const data = useMarketData(marketId);
+  const m = data.market;
+  const name = m ? bytes32ToString(m.name) : '…';
+  return (
+    <div className="grid gap-4">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <div role="tablist" aria-label="Market" className="flex gap-2">
+          {(data.markets ?? []).map((mk, i) => (
+            <button
+              key={i}
+              role="tab"
+              aria-selected={i === marketId}
+              onClick={() => setMarketId(i)}
+              className={`rounded px-3 py-1.5 text-sm ${i === marketId ? 'bg-zinc-100 text-zinc-900' : 'bg-zinc-800 text-zinc-300 hover:bg-zinc-700'}`}
+            >
+              {bytes32ToString(mk.name)}
+            </button>
+          ))}
+        </div>
+        <FaucetButton />
+      </div>
+      {data.marketsError && (
+        <p role="alert" className="card text-sm text-rose-400">
+          The chain is unreachable: {data.marketsError.message.split('\n')[0]}
+        </p>
+      )}
+      <section aria-label="Market stats" className="card">
+        <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4 lg:grid-cols-8">
+          <Stat label={`${name} price`} testId="market-price" value={m && fmtPrice(m.priceWad)} />
+          <Stat label="Long OI" value={m && fmtUsd(m.state.longOiUsd, 0)} />
+          <Stat label="Short OI" value={m && fmtUsd(m.state.shortOiUsd, 0)} />
+          <Stat label="Funding APR" value={m && fmtPct(BigInt(m.state.fundingRateWad) * 31_536_000n)} hint="positive: longs pay" />
+          <Stat label="Borrow APR" value={m && fmtPct(m.borrowRateWad * 31_536_000n)} />
+          <Stat label="σ (annualized)" value={m && fmtPct(m.annualizedVolatilityWad)} />
+          <Stat label="Max leverage" testId="market-max-leverage" value={m && fmtLev(m.maxLeverageWad)} />
+          <Stat label="Utilization" value={m && fmtPct(m.utilizationWad)} />
+        </dl>
+      </section>
+      <div className="grid gap-4 lg:grid-cols-3">
+        <div className="lg:col-span-2">
+          <PriceChart marketId={marketId} name={name} />
+        </div>
+        <OrderForm marketId={marketId} data={data} />
+      </div>
+      <PositionsTable data={data} />
+      <TradeHistory />
+    </div>
+  );
+}

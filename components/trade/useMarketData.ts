@@ -1,0 +1,63 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { useAccount, useReadContract, useReadContracts } from 'wagmi';
+import { useContracts } from '@/components/common/useContracts';
+
+const ZERO = '0x0000000000000000000000000000000000000000' as const;
+
+/** Everything the trade page reads on-chain, refreshed every few seconds (and after every transaction). */
+export function useMarketData(marketId: number) {
+  const c = useContracts();
+  const { address } = useAccount();
+  const user = address ?? ZERO;
+  const markets = useReadContract({ ...c.reader, functionName: 'markets', query: { refetchInterval: 2000 } });
+  const pool = useReadContract({ ...c.reader, functionName: 'poolView', query: { refetchInterval: 3000 } });
+  const poolConfig = useReadContract({ ...c.engine, functionName: 'poolConfig' });
+  const wallet = useReadContracts({
+    contracts: [
+      { ...c.token, functionName: 'balanceOf', args: [user] },
+      { ...c.token, functionName: 'allowance', args: [user, c.engine.address] },
+    ],
+    allowFailure: false,
+    query: { enabled: !!address },
+  });
+  const positions = useReadContract({
+    ...c.reader,
+    functionName: 'accountPositions',
+    args: [user],
+    query: { enabled: !!address, refetchInterval: 2000 },
+  });
+  const market = markets.data?.[marketId];
+  return {
+    markets: markets.data,
+    market,
+    marketsError: markets.error,
+    pool: pool.data,
+    kinkWad: poolConfig.data?.kinkWad,
+    balance: wallet.data?.[0],
+    allowance: wallet.data?.[1],
+    positions: positions.data,
+  };
+}
+
+export interface HistoryPoint {
+  t: number;
+  price: string | null;
+  [k: string]: string | number | null;
+}
+
+/** Snapshot history for a market (or the pool, -1) from the metrics API. */
+export function useHistory(market: number, windowSec: number, resolution: number) {
+  return useQuery({
+    queryKey: ['history', market, windowSec, resolution],
+    queryFn: async () => {
+      const from = Math.floor(Date.now() / 1000) - windowSec;
+      const res = await fetch(`/api/history?market=${market}&from=${from}&resolution=${resolution}`);
+      const body = await res.json();
+      if (!res.ok) throw new Error(body.detail ?? body.error ?? `HTTP ${res.status}`);
+      return body.points as HistoryPoint[];
+    },
+    refetchInterval: 5000,
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * Trade preview: what `PerpEngine.increasePosition` will do, computed with the same formulas (lib/math mirrors the
+ * Solidity libraries to the wei). Inputs come from the Reader's market view at the current block.
+ */
+import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
+import { liquidationPriceWad, sizeTokensFor } from './position';
+import { impactCostUsd, initialMarginUp, maintenanceMarginUp } from './risk';
+
+export interface PreviewMarket {
+  priceWad: bigint;
+  longOiUsd: bigint;
+  shortOiUsd: bigint;
+  varianceWad: bigint; // including the latest price (Reader.market().varianceWad)
+  reservedUsd: bigint; // this market's reserve
+  config: {
+    openFeeBps: bigint;
+    positiveImpactBps: bigint;
+    impactScaleUsd: bigint;
+    horizonSec: bigint;
+    zWad: bigint;
+    mmrFloorWad: bigint;
+    sizeScaleUsd: bigint;
+    sizeTermWad: bigint;
+    imrMultiplierWad: bigint;
+    utilTermWad: bigint;
+    maxLeverage: bigint;
+    maxProfitBps: bigint;
+  };
+}
+
+export interface ExistingPosition {
+  sizeUsd: bigint;
+  sizeTokens: bigint;
+  collateralUsd: bigint;
+  feesOwedUsd: bigint; // borrow + funding, settled by the trade
+}
+
+export interface OpenPreview {
+  impactUsd: bigint;
+  feeUsd: bigint;
+  executionPriceWad: bigint;
+  collateralAfterUsd: bigint;
+  sizeAfterUsd: bigint;
+  sizeTokensAfter: bigint;
+  maintenanceMarginWad: bigint;
+  initialMarginWad: bigint;
+  maxLeverageWad: bigint;
+  leverageWad: bigint; // size / collateral after fees (before any loss)
+  liquidationPriceWad: bigint;
+  /** the initial-margin check the engine will run, true = the trade would revert */
+  exceedsMaxLeverage: boolean;
+  /** pool utilization after the trade (what the initial margin uses) */
+  utilizationAfterWad: bigint;
+  /** whether the pool can reserve the max payout: reserved <= cash * maxUtilization */
+  reservedAfterUsd: bigint;
+}
+
+/** Execution price: buying pays (size + impact) / size of the oracle price, selling receives (size - impact) / size. */
+export function executionPriceWad(priceWad: bigint, sizeDeltaUsd: bigint, impactUsd: bigint, buying: boolean): bigint {
+  if (buying) {
+    const paid = sizeDeltaUsd + impactUsd;
+    return paid <= 0n ? 0n : mulDivUp(priceWad, paid, sizeDeltaUsd);
+  }
+  const received = sizeDeltaUsd - impactUsd;
+  return received <= 0n ? 0n : mulDivDown(priceWad, received, sizeDeltaUsd);
+}
+
+export function previewOpen(
+  m: PreviewMarket,
+  isLong: boolean,
+  collateralDeltaUsd: bigint,
+  sizeDeltaUsd: bigint,
+  pool: { reservedUsd: bigint; poolCashUsd: bigint; kinkWad: bigint },
+  existing?: ExistingPosition,
+): OpenPreview {
+  const skew = m.longOiUsd - m.shortOiUsd;
+  const delta = isLong ? sizeDeltaUsd : -sizeDeltaUsd;
+  const impactUsd = impactCostUsd(skew, skew + delta, m.config.impactScaleUsd, m.config.positiveImpactBps);
+  const feeUsd = bpsUp(sizeDeltaUsd, m.config.openFeeBps);
+  const collateralAfterUsd = (existing ? existing.collateralUsd - existing.feesOwedUsd : 0n) + collateralDeltaUsd - feeUsd - impactUsd;
+  const sizeAfterUsd = (existing?.sizeUsd ?? 0n) + sizeDeltaUsd;
+  const sizeTokensAfter = (existing?.sizeTokens ?? 0n) + sizeTokensFor(isLong, sizeDeltaUsd, m.priceWad);
+  const c = m.config;
+  const mmr = maintenanceMarginUp(m.varianceWad, c.horizonSec, c.zWad, c.mmrFloorWad, sizeAfterUsd, c.sizeScaleUsd, c.sizeTermWad);
+  // The engine checks initial margin after the trade's reserve is added: utilization is the post-trade one.
+  const marketReserveAfter = bpsUp(m.longOiUsd + m.shortOiUsd + sizeDeltaUsd, c.maxProfitBps);
+  const reservedAfter = pool.reservedUsd - m.reservedUsd + marketReserveAfter;
+  const utilizationWad = reservedAfter === 0n ? 0n : pool.poolCashUsd === 0n ? WAD : mulDivUp(reservedAfter, WAD, pool.poolCashUsd);
+  const imr = initialMarginUp(mmr, c.imrMultiplierWad, utilizationWad, pool.kinkWad, c.utilTermWad, c.maxLeverage);
+  const maxLeverageWad = mulDivDown(WAD, WAD, imr);
+  const leverageWad = collateralAfterUsd > 0n ? mulDivUp(sizeAfterUsd, WAD, collateralAfterUsd) : 0n;
+  return {
+    impactUsd,
+    feeUsd,
+    executionPriceWad: executionPriceWad(m.priceWad, sizeDeltaUsd, impactUsd, isLong),
+    collateralAfterUsd,
+    sizeAfterUsd,
+    sizeTokensAfter,
+    maintenanceMarginWad: mmr,
+    initialMarginWad: imr,
+    maxLeverageWad,
+    leverageWad,
+    liquidationPriceWad: collateralAfterUsd > 0n ? liquidationPriceWad(isLong, sizeAfterUsd, sizeTokensAfter, collateralAfterUsd, 0n, mmr) : 0n,
+    exceedsMaxLeverage: collateralAfterUsd <= 0n || leverageWad > maxLeverageWad,
+    utilizationAfterWad: utilizationWad,
+    reservedAfterUsd: reservedAfter,
+  };
+}
