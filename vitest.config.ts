@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
-  resolve: { alias: { '@': fileURLToPath(new URL('./', import.meta.url)) } },
+  resolve: {
+    alias: {
+      '@': fileURLToPath(new URL('./', import.meta.url)),
+      // route handlers and server data functions are tested directly in node
+      'server-only': fileURLToPath(new URL('./test/ts/empty.ts', import.meta.url)),
+    },
+  },
   test: {
     include: ['test/ts/**/*.test.ts'],
     testTimeout: 120_000,

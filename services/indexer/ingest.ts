@@ -60,7 +60,8 @@ export class Indexer {
       for (const b of got) blocks.set(b.number!, { hash: b.hash!, parentHash: b.parentHash, timestamp: b.timestamp });
     }
     const end = blocks.get(to)!;
-    const snapshot = head - to <= this.opts.snapshotWindow && (this.lastSnapshotBlock < 0n || to - this.lastSnapshotBlock >= this.opts.snapshotEvery) ? await this.readSnapshot(to, end.timestamp) : null;
+    const due = head - to <= this.opts.snapshotWindow && (this.lastSnapshotBlock < 0n || to - this.lastSnapshotBlock >= this.opts.snapshotEvery);
+    const snapshot = due && (await this.readerLive(to)) ? await this.readSnapshot(to, end.timestamp) : null;
 
     await this.db.tx(async (q) => {
       await insertBlocks(q, blocks);
@@ -104,6 +105,19 @@ export class Indexer {
     this.stats.reorgs++;
     this.lastSnapshotBlock = -1n;
     this.log.warn('reorg: rewound', { toBlock: keep.toString() });
+  }
+
+  private readerSince: bigint | null = null;
+
+  /** The deploy script's first blocks precede the Reader: no snapshot before it has code. */
+  private async readerLive(blockNumber: bigint) {
+    if (this.readerSince !== null && blockNumber >= this.readerSince) return true;
+    const code = await this.client.getCode({ address: this.c.reader.address, blockNumber });
+    if (code && code !== '0x') {
+      this.readerSince = blockNumber;
+      return true;
+    }
+    return false;
   }
 
   async readSnapshot(blockNumber: bigint, timestamp: bigint) {

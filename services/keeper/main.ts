@@ -12,6 +12,7 @@ const PORT = Number(env('KEEPER_PORT', '8788'));
 const BATCH = Number(env('KEEPER_BATCH', '100'));
 const MAX_FEE = parseGwei(env('KEEPER_MAX_GWEI', '200'));
 const POLL_MS = Number(env('KEEPER_POLL_MS', '500'));
+const MAX_INFLIGHT = Number(env('KEEPER_MAX_INFLIGHT', '8')); // batches in flight at once
 const signer = wallet(accountFromEnv('KEEPER', 1));
 
 const book = new PositionBook(publicClient, c, log);
@@ -46,13 +47,16 @@ async function liquidateEligible() {
   }
   if (eligible.length === 0) return;
   log.info('eligible positions', { count: eligible.length });
-  const sends: Promise<void>[] = [];
-  for (let i = 0; i < eligible.length; i += BATCH) {
-    const batch = eligible.slice(i, i + BATCH);
-    batch.forEach((r) => inFlight.add(PositionBook.key(r)));
-    sends.push(sendBatch(batch).finally(() => batch.forEach((r) => inFlight.delete(PositionBook.key(r)))));
+  const batches: (typeof eligible)[] = [];
+  for (let i = 0; i < eligible.length; i += BATCH) batches.push(eligible.slice(i, i + BATCH));
+  for (let i = 0; i < batches.length; i += MAX_INFLIGHT) {
+    await Promise.all(
+      batches.slice(i, i + MAX_INFLIGHT).map((batch) => {
+        batch.forEach((r) => inFlight.add(PositionBook.key(r)));
+        return sendBatch(batch).finally(() => batch.forEach((r) => inFlight.delete(PositionBook.key(r))));
+      }),
+    );
   }
-  await Promise.all(sends);
 }
 
 async function sendBatch(batch: ReturnType<PositionBook['refs']>) {

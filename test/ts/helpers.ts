@@ -57,3 +57,14 @@ export function rng(seed: bigint) {
   };
   return { next, between, bool: () => (next() & 1n) === 1n };
 }
+
+/** Each test file starts from the freshly deployed chain and leaves it as it found it (anvil snapshot/revert). */
+export function isolateChain(beforeAll: (fn: () => Promise<void>) => void, afterAll: (fn: () => Promise<void>) => void) {
+  let id: `0x${string}`;
+  beforeAll(async () => {
+    id = await clients().testClient.snapshot();
+  });
+  afterAll(async () => {
+    await clients().testClient.revert({ id });
+  });
+}
