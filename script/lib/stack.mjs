@@ -137,6 +137,7 @@ export const nextEnv = (rpcUrl, chainId = 31337) => ({
 export async function startWebApp({ port = 3000, rpcUrl, chainId = 31337, env = {}, build = true, quiet = false }) {
   await requirePortFree(port, 'web app');
   const fullEnv = { ...nextEnv(rpcUrl, chainId), ...env };
+  if (process.env.SKIP_NEXT_BUILD === '1') build = false;
   if (build) runOrThrow(bin('next'), ['build'], { env: fullEnv, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
   const child = startProcess('web', bin('next'), ['start', '-p', String(port), '-H', '127.0.0.1'], { env: fullEnv, quiet });
   const url = `http://127.0.0.1:${port}`;

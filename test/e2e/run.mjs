@@ -5,7 +5,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { deployContracts, root, startAnvil, startWebApp, stopProcess, startProcess, log } from '../../script/lib/stack.mjs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const ANVIL_PORT = Number(process.env.E2E_ANVIL_PORT ?? 8565);
 const WEB_PORT = Number(process.env.E2E_WEB_PORT ?? 3100);
@@ -15,12 +16,22 @@ try {
   const anvil = await startAnvil({ port: ANVIL_PORT });
   children.push(anvil.child);
   deployContracts({ rpcUrl: anvil.url });
-  const services = (process.env.E2E_SERVICES ?? '').split(',').filter(Boolean);
+  // The indexer feeds the history charts and the API; the simulator stays off so previews are deterministic
+  // (the tests push prices themselves, as the simulator would).
+  const dataDir = mkdtempSync(join(tmpdir(), 'cp-e2e-'));
+  const pgPort = String(Number(process.env.E2E_PG_PORT ?? 5533));
+  const serviceEnv = { RPC_URL: anvil.url, INDEXER_DATA_DIR: dataDir, INDEXER_PG_PORT: pgPort, INDEXER_PORT: '8799', INDEXER_SNAPSHOT_EVERY: '1', KEEPER_PORT: '8798' };
+  const services = (process.env.E2E_SERVICES ?? 'indexer').split(',').filter(Boolean);
   for (const svc of services) {
     const entry = join(root, 'services', svc, 'main.ts');
-    if (existsSync(entry)) children.push(startProcess(svc, process.execPath, ['--import', 'tsx', entry], { env: { RPC_URL: anvil.url }, quiet: true }));
+    if (existsSync(entry)) children.push(startProcess(svc, process.execPath, ['--import', 'tsx', entry], { env: serviceEnv, quiet: true }));
   }
-  const web = await startWebApp({ port: WEB_PORT, rpcUrl: anvil.url, quiet: true });
+  const web = await startWebApp({
+    port: WEB_PORT,
+    rpcUrl: anvil.url,
+    quiet: true,
+    env: { DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/postgres?sslmode=disable`, KEEPER_PORT: '8798' },
+  });
   children.push(web.child);
   log('e2e', 'stack up', { web: web.url, rpc: anvil.url });
   const specs = readdirSync(join(root, 'test', 'e2e'))

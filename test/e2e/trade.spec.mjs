@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { erc20Abi, parseUnits } from 'viem';
+import { client, launch, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
+import { createWalletClient, http } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+
+const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
+const readerAbi = JSON.parse(readFileSync('out/Reader.sol/Reader.json', 'utf8')).abi;
+const feedAbi = JSON.parse(readFileSync('out/DevPriceFeed.sol/DevPriceFeed.json', 'utf8')).abi;
+const oracle = createWalletClient({
+  account: mnemonicToAccount('test test test test test test test test test test test junk', { addressIndex: 0 }),
+  chain: client.chain,
+  transport: http(process.env.RPC_URL),
+});
+
+async function pushPrice(market, bps) {
+  const [p] = await client.readContract({ address: market === 0 ? d.EthUsdFeed : d.BtcUsdFeed, abi: feedAbi, functionName: 'latestPrice' });
+  const hash = await oracle.writeContract({ address: market === 0 ? d.EthUsdFeed : d.BtcUsdFeed, abi: feedAbi, functionName: 'setPrice', args: [(p * BigInt(10_000 + bps)) / 10_000n] });
+  await client.waitForTransactionReceipt({ hash });
+}
+
+test('trader and LP: faucet, deposit, open long at the previewed liquidation price, PnL moves, close, withdraw', async () => {
+  const browser = await launch();
+  try {
+    const { page, address } = await openConnected(browser, '/pool', 18);
+    await page.getByRole('button', { name: /get 10,000 test usdc/i }).click();
+    await waitToast(page, /Faucet/);
+    await page.locator('#deposit-amount').fill('5000');
+    await page.getByRole('button', { name: 'Approve USDC' }).click();
+    await waitToast(page, /Approve/);
+    await page.getByRole('button', { name: 'Deposit', exact: true }).click();
+    await waitToast(page, /Deposit 5000/);
+    await page.screenshot({ path: `${SHOTS}/flow-1-deposit.png`, fullPage: true });
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Trade', exact: true }).click();
+    await page.getByTestId('market-price').filter({ hasText: /\d/ }).waitFor();
+    await page.locator('#collateral').fill('200');
+    await page.locator('#leverage').fill('10');
+    await page.getByRole('button', { name: 'Approve USDC' }).click();
+    await waitToast(page, /Approve USDC for trading/);
+    const liqCell = page.getByTestId('preview-liq');
+    await liqCell.and(page.locator('[data-wei]')).waitFor();
+    const previewLiq = BigInt(await liqCell.getAttribute('data-wei'));
+    const previewEntry = BigInt(await page.getByTestId('preview-entry').getAttribute('data-wei'));
+    assert.ok(previewLiq > 0n);
+    await page.screenshot({ path: `${SHOTS}/flow-2-preview.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Long', exact: true }).last().click();
+    await waitToast(page, /Long \$2,000/);
+
+    const block = await client.getBlockNumber();
+    const onChainLiq = await client.readContract({ address: d.Reader, abi: readerAbi, functionName: 'positionLiquidationPrice', args: [address, 0n, true], blockNumber: block });
+    assert.equal(onChainLiq, previewLiq, 'previewed liquidation price equals the Reader to the wei');
+    const logs = await client.getContractEvents({ address: d.PerpEngine, abi: JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi, eventName: 'PositionIncreased', fromBlock: block, toBlock: block });
+    assert.equal(logs[0].args.result.executionPriceWad, previewEntry, 'previewed entry price equals the fill');
+
+    const row = page.getByTestId('position-ETH-USD-long');
+    await row.waitFor();
+    const pnlBefore = BigInt(await row.getByTestId('position-pnl').getAttribute('data-wei'));
+    await pushPrice(0, 200); // +2%, as the simulator would push
+    await row.getByTestId('position-pnl').and(page.locator(`:not([data-wei="${pnlBefore}"])`)).waitFor({ timeout: 15_000 });
+    const pnlAfter = BigInt(await row.getByTestId('position-pnl').getAttribute('data-wei'));
+    assert.ok(pnlAfter > pnlBefore + parseUnits('30', 6), `PnL rose with the price (${pnlBefore} -> ${pnlAfter})`);
+    await page.screenshot({ path: `${SHOTS}/flow-3-pnl.png`, fullPage: true });
+
+    const balBefore = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
+    await row.getByRole('button', { name: 'Close', exact: true }).click();
+    await waitToast(page, /Close ETH-USD long/);
+    await page.getByTestId('positions-empty').waitFor();
+    const balAfter = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
+    assert.ok(balAfter > balBefore + parseUnits('230', 6), 'closing paid collateral plus profit');
+    await page.getByTestId('history-row').first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: `${SHOTS}/flow-4-closed.png`, fullPage: true });
+
+    // Past the LP cooldown (60 s), then withdraw part of the deposit.
+    await testClient.increaseTime({ seconds: 61 });
+    await pushPrice(0, 0);
+    await pushPrice(1, 0);
+    await page.getByRole('navigation').getByRole('link', { name: 'Pool', exact: true }).click();
+    await page.locator('#withdraw-amount').fill('1000');
+    const usdBefore = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
+    await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await waitToast(page, /Withdraw 1000/);
+    const usdAfter = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
+    assert.equal(usdAfter - usdBefore, parseUnits('1000', 6));
+    await page.screenshot({ path: `${SHOTS}/flow-5-withdraw.png`, fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('trade form: invalid inputs show inline messages and disable the order button', async () => {
+  const browser = await launch();
+  try {
+    const { page } = await openConnected(browser, '/trade', 19);
+    await page.getByRole('button', { name: /get 10,000 test usdc/i }).click();
+    await waitToast(page, /Faucet/);
+    const submit = page.locator('form[aria-labelledby="order-title"] button[type="submit"]');
+    const cases = [
+      ['#collateral', 'ten', /Enter a number/, '#collateral-error'],
+      ['#collateral', '-1', /cannot be negative/, '#collateral-error'],
+      ['#collateral', '0', /greater than zero/, '#collateral-error'],
+      ['#collateral', '1.0000001', /At most 6 decimal places/, '#collateral-error'],
+      ['#collateral', '50000', /above your wallet balance/, '#collateral-error'],
+      ['#collateral', '1e30', /Enter a number/, '#collateral-error'],
+      ['#collateral', '9999999999999999', /unrealistically large/, '#collateral-error'],
+    ];
+    for (const [sel, value, msg, errSel] of cases) {
+      await page.locator(sel).fill(value);
+      await page.locator(errSel).filter({ hasText: msg }).waitFor({ timeout: 5000 });
+      assert.equal(await submit.isDisabled(), true, `disabled for ${value}`);
+    }
+    await page.locator('#collateral').fill('100');
+    await page.locator('#leverage').fill('500');
+    await page.locator('#leverage-error').filter({ hasText: /above the current maximum/ }).waitFor();
+    assert.equal(await submit.isDisabled(), true);
+    await page.locator('#leverage').fill('abc');
+    await page.locator('#leverage-error').filter({ hasText: /must be a number/ }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/trade-invalid.png`, fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('analytics: charts show indexed data and the stress test runs', async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 1800 } });
+    await page.goto(`${process.env.BASE_URL}/analytics`);
+    await page.getByRole('button', { name: '15m' }).click();
+    for (const id of ['chart-nav', 'chart-utilization', 'chart-oi', 'chart-risk']) {
+      const chart = page.getByTestId(id);
+      await chart.waitFor({ timeout: 30_000 });
+      assert.ok(Number(await chart.getAttribute('data-points')) > 0, `${id} has points`);
+      assert.ok((await chart.locator('svg path').count()) > 0, `${id} drew a line`);
+    }
+    await page.getByRole('button', { name: 'crash' }).click();
+    await page.getByTestId('stress-result').waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: `${SHOTS}/analytics.png`, fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
