@@ -1,5 +1,6 @@
 'use client';
 
+import { TableHead } from '@/components/common/Stat';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -213,15 +214,7 @@ export function Analytics() {
           </p>
         )}
         <table className="num w-full min-w-[800px] text-left text-xs">
-          <thead className="text-zinc-500">
-            <tr>
-              {['Market', 'Max oracle age', 'Fees open/close', 'Liq. fee', 'Max lev.', 'Profit cap', 'MMR floor', 'z', 'Horizon', 'σ memory τ', 'IMR ×', 'OI caps L/S'].map((h) => (
-                <th key={h} scope="col" className="py-1 pr-3 font-medium">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={['Market', 'Max oracle age', 'Fees open/close', 'Liq. fee', 'Max lev.', 'Profit cap', 'MMR floor', 'z', 'Horizon', 'σ memory τ', 'IMR ×', 'OI caps L/S']} />
           <tbody>
             {(markets.data ?? []).map((m, i) => (
               <tr key={i} className="border-t border-zinc-800">

@@ -21,3 +21,56 @@ export function FieldError({ id, message }: { id: string; message?: string }) {
     </p>
   );
 }
+
+/** A labelled decimal amount input with its inline error (shown once the user typed something). */
+export function AmountField({
+  id,
+  label,
+  value,
+  onChange,
+  error,
+  help,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  error?: string;
+  help?: string;
+}) {
+  const shown = value !== '' ? error : undefined;
+  return (
+    <>
+      <label htmlFor={id} className="label">
+        {label}
+      </label>
+      <input
+        id={id}
+        className="input num"
+        inputMode="decimal"
+        autoComplete="off"
+        placeholder="0.00"
+        value={value}
+        aria-invalid={!!shown}
+        aria-describedby={help ? `${id}-error ${id}-help` : `${id}-error`}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <FieldError id={`${id}-error`} message={shown} />
+    </>
+  );
+}
+
+/** Column headers of the app's dense data tables. */
+export function TableHead({ columns }: { columns: string[] }) {
+  return (
+    <thead className="text-zinc-500">
+      <tr>
+        {columns.map((h) => (
+          <th key={h} scope="col" className="py-1 pr-3 font-medium">
+            {h}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

@@ -1,10 +1,11 @@
 'use client';
 
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { maxUint256 } from 'viem';
 import { useAccount, useReadContract, useReadContracts } from 'wagmi';
 import { FaucetButton } from '@/components/common/FaucetButton';
-import { FieldError, Stat } from '@/components/common/Stat';
+import { AmountField, Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPct, fmtUsd } from '@/lib/format';
@@ -90,6 +91,7 @@ export function PoolPanel() {
         </div>
       </section>
 
+      <AprBreakdown navUsd={p?.navUsd} />
       <DepositForm walletUsd={walletUsd} allowance={allowance} />
       <WithdrawForm maxWithdraw={maxWithdraw} shares={shares} valueUsd={sharesValue.data} />
     </div>
@@ -103,7 +105,6 @@ function DepositForm({ walletUsd, allowance }: { walletUsd?: bigint; allowance?:
   const [text, setText] = useState('');
   const check = checkAmount(text, { max: walletUsd, maxLabel: 'your wallet balance' });
   const needsApproval = check.value !== undefined && allowance !== undefined && allowance < check.value;
-  const showError = text !== '' ? check.error : undefined;
 
   return (
     <form
@@ -122,21 +123,7 @@ function DepositForm({ walletUsd, allowance }: { walletUsd?: bigint; allowance?:
       <h2 id="deposit-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Deposit
       </h2>
-      <label htmlFor="deposit-amount" className="label">
-        Amount (USDC)
-      </label>
-      <input
-        id="deposit-amount"
-        className="input num"
-        inputMode="decimal"
-        autoComplete="off"
-        placeholder="0.00"
-        value={text}
-        aria-invalid={!!showError}
-        aria-describedby="deposit-error"
-        onChange={(e) => setText(e.target.value)}
-      />
-      <FieldError id="deposit-error" message={showError} />
+      <AmountField id="deposit-amount" label="Amount (USDC)" value={text} onChange={setText} error={check.error} />
       <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || check.value === undefined}>
         {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : 'Deposit'}
       </button>
@@ -151,7 +138,6 @@ function WithdrawForm({ maxWithdraw, shares, valueUsd }: { maxWithdraw?: bigint;
   const { send, pending, error } = useTx();
   const [text, setText] = useState('');
   const check = checkAmount(text, { max: valueUsd, maxLabel: 'your pool value' });
-  const showError = text !== '' ? check.error : undefined;
   const instant = check.value !== undefined && maxWithdraw !== undefined && check.value <= maxWithdraw;
 
   return (
@@ -176,22 +162,8 @@ function WithdrawForm({ maxWithdraw, shares, valueUsd }: { maxWithdraw?: bigint;
       <h2 id="withdraw-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Withdraw
       </h2>
-      <label htmlFor="withdraw-amount" className="label">
-        Amount (USDC)
-      </label>
-      <input
-        id="withdraw-amount"
-        className="input num"
-        inputMode="decimal"
-        autoComplete="off"
-        placeholder="0.00"
-        value={text}
-        aria-invalid={!!showError}
-        aria-describedby="withdraw-error withdraw-help"
-        onChange={(e) => setText(e.target.value)}
-      />
-      <FieldError id="withdraw-error" message={showError} />
-      <p id="withdraw-help" className="mt-1 text-xs text-zinc-500">
+      <AmountField id="withdraw-amount" label="Amount (USDC)" value={text} onChange={setText} error={check.error} help="yes" />
+      <p id="withdraw-amount-help" className="mt-1 text-xs text-zinc-500">
         Withdrawals are limited to free liquidity (cash not backing open positions) and wait out the deposit cooldown.
         Larger amounts join a queue that fills in order at the NAV of the fill; you can cancel while it waits.
       </p>
@@ -200,5 +172,58 @@ function WithdrawForm({ maxWithdraw, shares, valueUsd }: { maxWithdraw?: bigint;
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
     </form>
+  );
+}
+
+type Income = { tradingFeesUsd: string; borrowFeesUsd: string; fundingUsd: string; traderPnlUsd: string };
+
+/** LP APR over the last 24 hours of indexed activity, annualized, by source. */
+function AprBreakdown({ navUsd }: { navUsd?: bigint }) {
+  const q = useQuery({
+    queryKey: ['summary'],
+    queryFn: async () => {
+      const res = await fetch('/api/summary');
+      const body = await res.json();
+      if (!res.ok) throw new Error(body.detail ?? body.error);
+      return body as { last24h: { lpIncomeUsd: Income | null; trades: number; volumeUsd: string } | null };
+    },
+    refetchInterval: 10_000,
+  });
+  const inc = q.data?.last24h?.lpIncomeUsd;
+  const apr = (x: string) => (navUsd && navUsd > 0n ? fmtPct((BigInt(x) * 365n * 10n ** 18n) / navUsd) : '—');
+  const rows: [string, keyof Income][] = [
+    ['Trading fees and impact', 'tradingFeesUsd'],
+    ['Borrow fees', 'borrowFeesUsd'],
+    ['Funding imbalance', 'fundingUsd'],
+    ['Trader PnL (pool side)', 'traderPnlUsd'],
+  ];
+  const total = inc ? rows.reduce((t, [, k]) => t + BigInt(inc[k]), 0n) : undefined;
+  return (
+    <section aria-labelledby="apr-title" className="card">
+      <h2 id="apr-title" className="mb-3 text-sm font-semibold text-zinc-300">
+        APR (last 24 h, annualized)
+      </h2>
+      {q.isError ? (
+        <p className="text-sm text-amber-400">Activity unavailable (indexer not reachable).</p>
+      ) : !inc ? (
+        <div className="skeleton h-20 w-full" />
+      ) : (
+        <dl className="grid grid-cols-2 gap-y-1 text-xs">
+          {rows.map(([label, k]) => (
+            <div key={k} className="contents">
+              <dt className="text-zinc-500">{label}</dt>
+              <dd className="num text-right">
+                {apr(inc[k])} <span className="text-zinc-500">({fmtUsd(BigInt(inc[k]))})</span>
+              </dd>
+            </div>
+          ))}
+          <dt className="font-medium text-zinc-300">Total realized</dt>
+          <dd className="num text-right font-medium" data-testid="pool-apr">
+            {total !== undefined ? apr(total.toString()) : '—'}
+          </dd>
+        </dl>
+      )}
+      <p className="mt-2 text-xs text-zinc-500">Realized income only; unrealized trader PnL moves the NAV above.</p>
+    </section>
   );
 }

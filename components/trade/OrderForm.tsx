@@ -3,7 +3,7 @@
 import { useMemo, useState } from 'react';
 import { maxUint256 } from 'viem';
 import { useAccount } from 'wagmi';
-import { FieldError } from '@/components/common/Stat';
+import { AmountField, FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { WAD } from '@/lib/math/fixed';
@@ -130,21 +130,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           </button>
         ))}
       </div>
-      <label htmlFor="collateral" className="label">
-        Collateral (USDC)
-      </label>
-      <input
-        id="collateral"
-        className="input num"
-        inputMode="decimal"
-        autoComplete="off"
-        placeholder="0.00"
-        value={collateralText}
-        onChange={(e) => setCollateralText(e.target.value)}
-        aria-invalid={collateralText !== '' && !!collateral.error}
-        aria-describedby="collateral-error"
-      />
-      <FieldError id="collateral-error" message={collateralText !== '' ? collateral.error : undefined} />
+      <AmountField id="collateral" label="Collateral (USDC)" value={collateralText} onChange={setCollateralText} error={collateral.error} />
       <div className="mt-3 flex items-end gap-3">
         <div className="flex-1">
           <label htmlFor="leverage-range" className="label">

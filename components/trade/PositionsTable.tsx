@@ -1,5 +1,6 @@
 'use client';
 
+import { TableHead } from '@/components/common/Stat';
 import { useState } from 'react';
 import { maxUint256 } from 'viem';
 import { useContracts } from '@/components/common/useContracts';
@@ -24,15 +25,7 @@ export function PositionsTable({ data }: { data: Data }) {
         </p>
       ) : (
         <table className="num w-full min-w-[900px] text-left text-xs">
-          <thead className="text-zinc-500">
-            <tr>
-              {['Market', 'Side', 'Size', 'Collateral', 'Entry', 'Mark', 'PnL', 'Fees owed', 'Equity', 'Leverage', 'Liq. price', 'To liq.', ''].map((h) => (
-                <th key={h} scope="col" className="py-1 pr-3 font-medium">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={['Market', 'Side', 'Size', 'Collateral', 'Entry', 'Mark', 'PnL', 'Fees owed', 'Equity', 'Leverage', 'Liq. price', 'To liq.', '']} />
           <tbody>
             {rows.map((p) => (
               <PositionRow key={`${p.marketId}-${p.isLong}`} p={p} data={data} />

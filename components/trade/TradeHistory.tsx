@@ -1,5 +1,6 @@
 'use client';
 
+import { TableHead } from '@/components/common/Stat';
 import { useQuery } from '@tanstack/react-query';
 import { useAccount } from 'wagmi';
 import { fmtPrice, fmtUsd } from '@/lib/format';
@@ -48,15 +49,7 @@ export function TradeHistory() {
         <p className="text-sm text-zinc-500">No trades yet.</p>
       ) : (
         <table className="num w-full min-w-[700px] text-left text-xs">
-          <thead className="text-zinc-500">
-            <tr>
-              {['Time', 'Market', 'Side', 'Action', 'Size Δ', 'Price', 'Fee', 'Realized PnL'].map((h) => (
-                <th key={h} scope="col" className="py-1 pr-3 font-medium">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={['Time', 'Market', 'Side', 'Action', 'Size Δ', 'Price', 'Fee', 'Realized PnL']} />
           <tbody>
             {q.data!.map((r) => {
               const x = r.args.result;

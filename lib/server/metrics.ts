@@ -40,15 +40,31 @@ export const getSummary = cached(2000, async () => {
     publicClient.getBlock(),
   ]);
   const since = Number(block.timestamp) - 86_400;
-  const [activity] = await sql<{ trades: string; volume: string | null; fees: string | null; liquidations: string; pnl: string | null }>(
+  const [activity] = await sql<Record<string, string | null>>(
     `SELECT count(*) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS trades,
-            sum(((args->'result'->>'sizeDeltaUsd')::numeric)) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS volume,
-            sum(((args->'result'->>'feeUsd')::numeric) + ((args->'result'->>'borrowFeeUsd')::numeric)) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS fees,
-            count(*) FILTER (WHERE name = 'PositionLiquidated') AS liquidations,
-            sum(((args->'result'->>'realizedPnlUsd')::numeric)) FILTER (WHERE name = 'PositionDecreased') AS pnl
+            sum((args->'result'->>'sizeDeltaUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS volume,
+            sum((args->'result'->>'feeUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS trade_fees,
+            sum((args->'result'->>'impactUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS impact,
+            sum((args->'result'->>'borrowFeeUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS borrow,
+            sum((args->'result'->>'fundingFeeUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS funding,
+            sum((args->'result'->>'realizedPnlUsd')::numeric) FILTER (WHERE name = 'PositionDecreased') AS pnl,
+            sum((args->'result'->>'poolGainUsd')::numeric) FILTER (WHERE name = 'PositionLiquidated') AS liq_gain,
+            sum((args->'result'->>'badDebtUsd')::numeric) FILTER (WHERE name = 'PositionLiquidated') AS bad_debt,
+            count(*) FILTER (WHERE name = 'PositionLiquidated') AS liquidations
        FROM events WHERE timestamp >= $1`,
     [since],
   ).catch(() => [null]);
+  const v = (k: string) => BigInt(String(activity?.[k] ?? '0').split('.')[0]);
+  // Realized LP income over 24 h by source (USD, 6 decimals); trader losses are what the pool keeps from
+  // liquidations plus negative realized PnL.
+  const income = activity
+    ? {
+        tradingFeesUsd: (v('trade_fees') + v('impact')).toString(),
+        borrowFeesUsd: v('borrow').toString(),
+        fundingUsd: v('funding').toString(),
+        traderPnlUsd: (v('liq_gain') - v('pnl')).toString(),
+      }
+    : null;
   return {
     blockNumber: s(block.number),
     timestamp: Number(block.timestamp),
@@ -69,7 +85,7 @@ export const getSummary = cached(2000, async () => {
     },
     markets,
     last24h: activity
-      ? { trades: Number(activity.trades), volumeUsd: activity.volume ?? '0', feesUsd: activity.fees ?? '0', liquidations: Number(activity.liquidations), traderRealizedPnlUsd: activity.pnl ?? '0' }
+      ? { trades: Number(activity.trades), volumeUsd: v('volume').toString(), liquidations: Number(activity.liquidations), badDebtUsd: v('bad_debt').toString(), lpIncomeUsd: income }
       : null,
   };
 });

@@ -54,7 +54,7 @@ test('LP: every invalid deposit amount shows its message and disables the button
     ];
     for (const [value, message] of cases) {
       await input.fill(value);
-      await page.locator('#deposit-error').filter({ hasText: message }).waitFor({ timeout: 5000 });
+      await page.locator('#deposit-amount-error').filter({ hasText: message }).waitFor({ timeout: 5000 });
       assert.equal(await submit.isDisabled(), true, `submit disabled for ${value}`);
     }
     await input.fill('');

@@ -1,0 +1,79 @@
+/**
+ * Keeper reaction: 1,000 open long positions (500 accounts x 2 markets), a -40% shock in one price update, then the
+ * real keeper process on 1-second blocks. Reports blocks and seconds from the shock to the last liquidation.
+ * Prints one JSON line. Needs anvil on BENCH_RPC_URL with the contracts deployed.
+ */
+import { spawn } from 'node:child_process';
+import { createPublicClient, createTestClient, createWalletClient, http, maxUint256, parseAbiItem, type Address } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import { localChain } from '../lib/chain';
+import { contractsFor } from '../lib/contracts';
+
+const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
+const N = Number(process.env.BENCH_POSITIONS ?? 1000);
+const chain = { ...localChain, rpcUrls: { default: { http: [rpc] } } };
+const c = contractsFor(31337);
+const pub = createPublicClient({ chain, transport: http(rpc) });
+const test = createTestClient({ chain, mode: 'anvil', transport: http(rpc) });
+const wallet = createWalletClient({ chain, transport: http(rpc) });
+const deployer = mnemonicToAccount('test test test test test test test test test test test junk', { addressIndex: 0 });
+const lp = mnemonicToAccount('test test test test test test test test test test test junk', { addressIndex: 2 });
+
+async function send(account: Address | typeof lp, req: Record<string, unknown>) {
+  const hash = await wallet.writeContract({ ...req, account, chain } as never);
+  return hash;
+}
+
+await test.setAutomine(true);
+for (let i = 0; i < 10; i++) await pub.waitForTransactionReceipt({ hash: await send(lp, { ...c.token, functionName: 'faucet', args: [1_000_000n * 10n ** 6n] }) });
+await pub.waitForTransactionReceipt({ hash: await send(lp, { ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256] }) });
+await pub.waitForTransactionReceipt({ hash: await send(lp, { ...c.pool, functionName: 'deposit', args: [10_000_000n * 10n ** 6n, lp.address] }) });
+
+const accounts = Array.from({ length: Math.ceil(N / 2) }, (_, i) => `0x${(0xbe00000 + i).toString(16).padStart(40, '0')}` as Address);
+const t0 = Date.now();
+for (const a of accounts) {
+  await test.impersonateAccount({ address: a });
+  await test.setBalance({ address: a, value: 10n ** 20n });
+}
+await test.setAutomine(false);
+const hashes: `0x${string}`[] = [];
+for (const a of accounts) {
+  hashes.push(await send(a, { ...c.token, functionName: 'faucet', args: [2000n * 10n ** 6n], gas: 100_000n }));
+  hashes.push(await send(a, { ...c.token, functionName: 'approve', args: [c.engine.address, maxUint256], gas: 100_000n }));
+  for (const m of [0n, 1n]) hashes.push(await send(a, { ...c.engine, functionName: 'increasePosition', args: [m, true, 500n * 10n ** 6n, 5000n * 10n ** 6n, maxUint256], gas: 400_000n }));
+}
+while ((await pub.getBlock({ blockTag: 'pending' })).transactions.length > 0) await test.mine({ blocks: 1 });
+await test.setAutomine(true);
+const statuses = await Promise.all(hashes.slice(-4).map((hash) => pub.getTransactionReceipt({ hash })));
+if (statuses.some((r) => r.status !== 'success')) throw new Error('setup transactions failed');
+const setupSec = (Date.now() - t0) / 1000;
+
+// Shock, then 1-second blocks with the keeper running.
+const [eth] = await pub.readContract({ ...c.feeds[0], functionName: 'latestPrice' });
+const [btc] = await pub.readContract({ ...c.feeds[1], functionName: 'latestPrice' });
+await pub.waitForTransactionReceipt({ hash: await send(deployer, { ...c.feeds[0], functionName: 'setPrice', args: [(eth * 60n) / 100n] }) });
+await pub.waitForTransactionReceipt({ hash: await send(deployer, { ...c.feeds[1], functionName: 'setPrice', args: [(btc * 60n) / 100n] }) });
+const shockBlock = await pub.getBlockNumber();
+const shockAt = Date.now();
+await test.setIntervalMining({ interval: 1 });
+const keeper = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
+  env: { ...process.env, RPC_URL: rpc, KEEPER_PORT: '8797', KEEPER_BATCH: '100', KEEPER_POLL_MS: '200' },
+  stdio: 'ignore',
+});
+const ev = parseAbiItem('event PositionLiquidated(address indexed account, uint256 indexed marketId, bool indexed isLong, (address keeper, uint256 priceWad, uint256 sizeUsd, uint256 collateralUsd, int256 pnlUsd, int256 equityUsd, uint256 keeperRewardUsd, uint256 poolGainUsd, uint256 badDebtUsd) result)');
+let lastBlock = shockBlock;
+let count = 0;
+const deadline = Date.now() + 120_000;
+while (Date.now() < deadline) {
+  const logs = await pub.getLogs({ address: c.engine.address, event: ev, fromBlock: shockBlock + 1n });
+  count = logs.length;
+  if (count >= N) {
+    lastBlock = logs.reduce((m, l) => (l.blockNumber! > m ? l.blockNumber! : m), 0n);
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 250));
+}
+const seconds = (Date.now() - shockAt) / 1000;
+keeper.kill('SIGTERM');
+console.log(JSON.stringify({ bench: 'keeper', positions: N, liquidated: count, blocksAfterShock: Number(lastBlock - shockBlock), secondsToLastLiquidation: Number(seconds.toFixed(1)), setupSeconds: Number(setupSec.toFixed(0)) }));
+process.exit(count >= N ? 0 : 1);
