@@ -1,5 +1,5 @@
 import { BaseError, ContractFunctionRevertedError, UserRejectedRequestError } from 'viem';
-import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from './format';
+import { bytes32ToString, fmtLev, fmtPrice, fmtUsd } from './format';
 
 type Args = readonly unknown[];
 const u = (x: unknown) => x as bigint;
@@ -37,6 +37,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   ERC20InsufficientAllowance: (a) => `Approval ${fmtUsd(u(a[1]))} is below the ${fmtUsd(u(a[2]))} needed: approve first`,
   FaucetLimitExceeded: (a) => `The faucet gives at most ${fmtUsd(u(a[1]), 0)} per call`,
   StalePrice: (a) => `The oracle price is stale (updated ${t(a[0])})`,
+  FuturePrice: (a) => `The oracle reported a price from the future (${t(a[0])})`,
+  ConfidenceTooWide: (a) => `The oracle's confidence interval is too wide (${Number(a[0]) / 100}% > ${Number(a[1]) / 100}%)`,
   NonPositivePrice: () => 'The oracle returned a non-positive price',
   PriceOutOfBounds: () => 'The oracle price is outside its sane bounds',
   SequencerDown: () => 'The L2 sequencer is down: trading waits until it is back',
@@ -66,4 +68,3 @@ export function explainError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export { fmtPct };

@@ -10,7 +10,10 @@ const only = process.argv[2];
 const steps = [
   ['forge', () => runOrThrow(bin('forge'), ['test', '--no-match-contract', 'GasScaling'])],
   ['gas', () => runOrThrow(bin('forge'), ['snapshot', '--check', '--match-contract', '^GasTest$'])],
-  ['codegen', () => runOrThrow('node', ['script/codegen.mjs', '--check'])],
+  ['codegen', () => {
+    runOrThrow(bin('forge'), ['build']); // full artifacts (test harnesses included) for codegen and vitest
+    runOrThrow('node', ['script/codegen.mjs', '--check']);
+  }],
   ['vitest', () => runOrThrow(bin('vitest'), ['run'])],
   ['e2e', () => runOrThrow('node', ['test/e2e/run.mjs'])],
 ];

@@ -124,7 +124,7 @@ async function bankRun() {
 
 async function main() {
   log.info('starting', { tickMs: TICK_MS, port: PORT, seed, engine: c.engine.address });
-  let rand = model.rand;
+  const rand = model.rand;
   await pushPrices();
   await seedLiquidity();
   while (!stopping()) {
@@ -140,7 +140,6 @@ async function main() {
       stats.failures++;
       log.error('tick failed', { error: (e as Error).message.split('\n')[0] });
     }
-    rand = model.rand;
     await sleep(Math.max(0, TICK_MS - (Date.now() - t0)));
   }
 }
