@@ -48,18 +48,26 @@ const statuses = await Promise.all(hashes.slice(-4).map((hash) => pub.getTransac
 if (statuses.some((r) => r.status !== 'success')) throw new Error('setup transactions failed');
 const setupSec = (Date.now() - t0) / 1000;
 
-// Shock, then 1-second blocks with the keeper running.
-const [eth] = await pub.readContract({ ...c.feeds[0], functionName: 'latestPrice' });
-const [btc] = await pub.readContract({ ...c.feeds[1], functionName: 'latestPrice' });
-await pub.waitForTransactionReceipt({ hash: await send(deployer, { ...c.feeds[0], functionName: 'setPrice', args: [(eth * 60n) / 100n] }) });
-await pub.waitForTransactionReceipt({ hash: await send(deployer, { ...c.feeds[1], functionName: 'setPrice', args: [(btc * 60n) / 100n] }) });
-const shockBlock = await pub.getBlockNumber();
-const shockAt = Date.now();
-await test.setIntervalMining({ interval: 1 });
+// The keeper runs (and has synced its book) before the shock, as in production; then 1-second blocks.
 const keeper = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
   env: { ...process.env, RPC_URL: rpc, KEEPER_PORT: '8797', KEEPER_BATCH: '100', KEEPER_POLL_MS: '200' },
   stdio: 'ignore',
 });
+const head = await pub.getBlockNumber();
+for (let i = 0; i < 200; i++) {
+  const h = await fetch('http://127.0.0.1:8797/health').then((r) => r.json()).catch(() => null);
+  if (h && BigInt(h.lastBlock) >= head && h.positionsWatched >= N) break;
+  await new Promise((r) => setTimeout(r, 250));
+}
+const [eth] = await pub.readContract({ ...c.feeds[0], functionName: 'latestPrice' });
+const [btc] = await pub.readContract({ ...c.feeds[1], functionName: 'latestPrice' });
+await test.setAutomine(false);
+await send(deployer, { ...c.feeds[0], functionName: 'setPrice', args: [(eth * 60n) / 100n] });
+await send(deployer, { ...c.feeds[1], functionName: 'setPrice', args: [(btc * 60n) / 100n] });
+await test.mine({ blocks: 1 }); // both price updates land in one block: the shock block
+const shockBlock = await pub.getBlockNumber();
+const shockAt = Date.now();
+await test.setIntervalMining({ interval: 1 });
 const ev = parseAbiItem('event PositionLiquidated(address indexed account, uint256 indexed marketId, bool indexed isLong, (address keeper, uint256 priceWad, uint256 sizeUsd, uint256 collateralUsd, int256 pnlUsd, int256 equityUsd, uint256 keeperRewardUsd, uint256 poolGainUsd, uint256 badDebtUsd) result)');
 let lastBlock = shockBlock;
 let count = 0;

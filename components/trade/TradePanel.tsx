@@ -1,14 +1,20 @@
 'use client';
 
+import dynamic from 'next/dynamic';
 import { useState } from 'react';
 import { FaucetButton } from '@/components/common/FaucetButton';
 import { Stat } from '@/components/common/Stat';
 import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { OrderForm } from './OrderForm';
 import { PositionsTable } from './PositionsTable';
-import { PriceChart } from './PriceChart';
 import { TradeHistory } from './TradeHistory';
 import { useMarketData } from './useMarketData';
+
+// recharts is the heaviest dependency: load the chart after the order form is interactive.
+const PriceChart = dynamic(() => import('./PriceChart').then((m) => m.PriceChart), {
+  ssr: false,
+  loading: () => <div className="card skeleton h-72" />,
+});
 
 export function TradePanel() {
   const [marketId, setMarketId] = useState(0);

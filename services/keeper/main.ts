@@ -12,7 +12,7 @@ const PORT = Number(env('KEEPER_PORT', '8788'));
 const BATCH = Number(env('KEEPER_BATCH', '100'));
 const MAX_FEE = parseGwei(env('KEEPER_MAX_GWEI', '200'));
 const POLL_MS = Number(env('KEEPER_POLL_MS', '500'));
-const MAX_INFLIGHT = Number(env('KEEPER_MAX_INFLIGHT', '8')); // batches in flight at once
+const MAX_INFLIGHT = Number(env('KEEPER_MAX_INFLIGHT', '16')); // batches in flight at once
 const signer = wallet(accountFromEnv('KEEPER', 1));
 
 const book = new PositionBook(publicClient, c, log);
