@@ -2,6 +2,7 @@
 
 import { TableHead } from '@/components/common/Stat';
 import { useQuery } from '@tanstack/react-query';
+import { api } from '@/lib/api/client';
 import { useState } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useReadContract } from 'wagmi';
@@ -21,12 +22,9 @@ type Point = Record<string, string | number | null>;
 function useSeries(path: string, market: number | null, range: (typeof RANGES)[number]) {
   return useQuery({
     queryKey: [path, market, range.sec],
-    queryFn: async () => {
+    queryFn: (): Promise<Point[]> => {
       const from = Math.floor(Date.now() / 1000) - range.sec;
-      const res = await fetch(`/api/${path}?from=${from}&resolution=${range.res}${market === null ? '' : `&market=${market}`}`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body.detail ?? body.error);
-      return body.points as Point[];
+      return path === 'history' ? api.history(market ?? -1, from, range.res) : (api.activity(from, range.res) as unknown as Promise<Point[]>);
     },
     refetchInterval: 5000,
   });

@@ -1,18 +1,9 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
+import { api } from '@/lib/api/client';
 import { useState } from 'react';
 import { fmtPct, fmtUsd } from '@/lib/format';
-
-interface StressResult {
-  navShockedUsd: string;
-  navAfterLiquidationsUsd: string;
-  badDebtUsd: string;
-  positionsLiquidated: number;
-  positionsTotal: number;
-  utilizationBeforeWad: string;
-  utilizationAfterWad: string;
-}
 
 export function StressPanel() {
   const [eth, setEth] = useState('-20');
@@ -20,12 +11,7 @@ export function StressPanel() {
   const [vol, setVol] = useState('2');
   const [cashOut, setCashOut] = useState('0');
   const run = useMutation({
-    mutationFn: async (query: string) => {
-      const res = await fetch(`/api/stress?${query}`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body.issues?.map((i: { path: string; message: string }) => `${i.path}: ${i.message}`).join('; ') ?? body.error);
-      return body as StressResult;
-    },
+    mutationFn: api.stress,
   });
   const pct = (s: string) => Math.round(Number(s) * 100);
   const custom = () => run.mutate(`price.0=${pct(eth)}&price.1=${pct(btc)}&vol=${vol}&cashOut=${pct(cashOut)}`);

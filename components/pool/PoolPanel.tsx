@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import { api, type LpIncome } from '@/lib/api/client';
 import { useState } from 'react';
 import { maxUint256 } from 'viem';
 import { useAccount, useReadContract, useReadContracts } from 'wagmi';
@@ -37,6 +38,12 @@ export function PoolPanel() {
     query: { enabled: shares !== undefined },
   });
 
+  const lp = useQuery({
+    queryKey: ['lp', address],
+    enabled: !!address,
+    queryFn: () => api.lp(address!),
+    refetchInterval: 4000,
+  });
   const p = pool.data;
   const [walletUsd, allowance, , maxWithdraw, withdrawableAt] = acct.data ?? [];
 
@@ -75,6 +82,13 @@ export function PoolPanel() {
             <Stat label="Your value" testId="lp-value" value={sharesValue.data !== undefined ? fmtUsd(sharesValue.data) : undefined} />
             <Stat label="Withdrawable now" testId="lp-max-withdraw" value={maxWithdraw !== undefined ? fmtUsd(maxWithdraw) : undefined} />
             <Stat
+              label="Your PnL"
+              testId="lp-pnl"
+              hint="value + withdrawn − deposited (indexed)"
+              value={lp.data && sharesValue.data !== undefined ? fmtUsd(sharesValue.data + BigInt(lp.data.withdrawnUsd) - BigInt(lp.data.depositedUsd)) : lp.isError ? 'n/a' : undefined}
+            />
+            <Stat label="Shares" value={shares !== undefined ? (Number(shares) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 }) : undefined} />
+            <Stat
               label="Cooldown"
               value={
                 withdrawableAt === undefined
@@ -86,6 +100,7 @@ export function PoolPanel() {
             />
           </dl>
         )}
+        {lp.data && lp.data.requests.length > 0 && <QueuedRequests requests={lp.data.requests} />}
         <div className="mt-4">
           <FaucetButton />
         </div>
@@ -175,18 +190,13 @@ function WithdrawForm({ maxWithdraw, shares, valueUsd }: { maxWithdraw?: bigint;
   );
 }
 
-type Income = { tradingFeesUsd: string; borrowFeesUsd: string; fundingUsd: string; traderPnlUsd: string };
+type Income = LpIncome;
 
 /** LP APR over the last 24 hours of indexed activity, annualized, by source. */
 function AprBreakdown({ navUsd }: { navUsd?: bigint }) {
   const q = useQuery({
     queryKey: ['summary'],
-    queryFn: async () => {
-      const res = await fetch('/api/summary');
-      const body = await res.json();
-      if (!res.ok) throw new Error(body.detail ?? body.error);
-      return body as { last24h: { lpIncomeUsd: Income | null; trades: number; volumeUsd: string } | null };
-    },
+    queryFn: api.summary,
     refetchInterval: 10_000,
   });
   const inc = q.data?.last24h?.lpIncomeUsd;
@@ -225,5 +235,33 @@ function AprBreakdown({ navUsd }: { navUsd?: bigint }) {
       )}
       <p className="mt-2 text-xs text-zinc-500">Realized income only; unrealized trader PnL moves the NAV above.</p>
     </section>
+  );
+}
+
+/** The LP's pending withdrawal requests: filled in order at the NAV of the fill, cancellable while they wait. */
+function QueuedRequests({ requests }: { requests: { requestId: string; sharesPending: string; requestedAt: number }[] }) {
+  const c = useContracts();
+  const { send, pending } = useTx();
+  return (
+    <div className="mt-4" data-testid="lp-queue">
+      <h3 className="label">Queued withdrawals</h3>
+      <ul className="space-y-1 text-xs">
+        {requests.map((r) => (
+          <li key={r.requestId} className="flex items-center justify-between gap-2">
+            <span className="num">
+              #{r.requestId}: {(Number(r.sharesPending) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} shares since{' '}
+              {new Date(r.requestedAt * 1000).toLocaleTimeString()}
+            </span>
+            <button
+              className="btn-ghost px-2 py-1 text-xs"
+              disabled={pending}
+              onClick={() => send({ ...c.pool, functionName: 'cancelRedeem', args: [BigInt(r.requestId)], label: `Cancel withdrawal #${r.requestId}` })}
+            >
+              Cancel
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

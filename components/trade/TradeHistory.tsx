@@ -2,19 +2,10 @@
 
 import { TableHead } from '@/components/common/Stat';
 import { useQuery } from '@tanstack/react-query';
+import { api } from '@/lib/api/client';
 import { useAccount } from 'wagmi';
 import { fmtPrice, fmtUsd } from '@/lib/format';
 
-interface Row {
-  block_number: string;
-  log_index: number;
-  tx_hash: string;
-  name: string;
-  market_id: number;
-  is_long: boolean;
-  timestamp: string;
-  args: { result: Record<string, string> };
-}
 
 const NAMES = ['ETH-USD', 'BTC-USD'];
 const LABEL: Record<string, string> = { PositionIncreased: 'Open / increase', PositionDecreased: 'Decrease / close', PositionLiquidated: 'Liquidated' };
@@ -24,12 +15,7 @@ export function TradeHistory() {
   const q = useQuery({
     queryKey: ['trades', address],
     enabled: !!address,
-    queryFn: async () => {
-      const res = await fetch(`/api/accounts/${address}/trades?limit=50`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body.detail ?? body.error);
-      return body.trades as Row[];
-    },
+    queryFn: () => api.trades(address!, 50),
     refetchInterval: 4000,
   });
   return (

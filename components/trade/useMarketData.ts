@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import { api } from '@/lib/api/client';
 import { useAccount, useReadContract, useReadContracts } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 
@@ -41,23 +42,12 @@ export function useMarketData(marketId: number) {
   };
 }
 
-export interface HistoryPoint {
-  t: number;
-  price: string | null;
-  [k: string]: string | number | null;
-}
 
 /** Snapshot history for a market (or the pool, -1) from the metrics API. */
 export function useHistory(market: number, windowSec: number, resolution: number) {
   return useQuery({
     queryKey: ['history', market, windowSec, resolution],
-    queryFn: async () => {
-      const from = Math.floor(Date.now() / 1000) - windowSec;
-      const res = await fetch(`/api/history?market=${market}&from=${from}&resolution=${resolution}`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body.detail ?? body.error ?? `HTTP ${res.status}`);
-      return body.points as HistoryPoint[];
-    },
+    queryFn: () => api.history(market, Math.floor(Date.now() / 1000) - windowSec, resolution),
     refetchInterval: 5000,
   });
 }

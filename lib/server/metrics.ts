@@ -221,3 +221,27 @@ export async function getStress(shock: Shock) {
   };
   return { shock, ...runStress(input, shock) };
 }
+
+/** An LP's flows from indexed events (USD 6 decimals) and their withdrawal requests with live state. */
+export async function getLpAccount(account: Address) {
+  const rows = await sql<{ name: string; args: Record<string, string> }>(
+    `SELECT name, args FROM events WHERE account = $1 AND name IN ('Deposit','Withdraw','WithdrawalRequested','WithdrawalFilled','WithdrawalCancelled')
+      ORDER BY block_number, log_index`,
+    [account.toLowerCase()],
+  );
+  let deposited = 0n;
+  let withdrawn = 0n;
+  const ids = new Set<string>();
+  for (const r of rows) {
+    if (r.name === 'Deposit') deposited += BigInt(r.args.assets);
+    if (r.name === 'Withdraw' || r.name === 'WithdrawalFilled') withdrawn += BigInt(r.args.assets);
+    if (r.name === 'WithdrawalRequested') ids.add(r.args.requestId);
+  }
+  const requests = await Promise.all(
+    [...ids].map(async (id) => {
+      const q = await publicClient.readContract({ ...contracts.pool, functionName: 'withdrawalRequest', args: [BigInt(id)] });
+      return { requestId: id, receiver: q.receiver, sharesPending: s(q.shares), requestedAt: Number(q.requestedAt) };
+    }),
+  );
+  return { account, depositedUsd: s(deposited), withdrawnUsd: s(withdrawn), requests: requests.filter((r) => r.sharesPending !== '0') };
+}

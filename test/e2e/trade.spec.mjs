@@ -32,6 +32,8 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
     await waitToast(page, /Approve/);
     await page.getByRole('button', { name: 'Deposit', exact: true }).click();
     await waitToast(page, /Deposit 5000/);
+    // PnL = value + withdrawn - deposited, from the indexed Deposit event: zero right after depositing (to the cent)
+    await page.getByTestId('lp-pnl').filter({ hasText: /^-?\$0\.0[01]$/ }).waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${SHOTS}/flow-1-deposit.png`, fullPage: true });
 
     await page.getByRole('navigation').getByRole('link', { name: 'Trade', exact: true }).click();
@@ -138,6 +140,23 @@ test('analytics: charts show indexed data and the stress test runs', async () =>
     await page.getByRole('button', { name: 'crash' }).click();
     await page.getByTestId('stress-result').waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${SHOTS}/analytics.png`, fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('phone width: every route fits a 390 px screen without page-level horizontal scrolling', async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    for (const path of ['/trade', '/pool', '/analytics']) {
+      await page.goto(`${process.env.BASE_URL}${path}`);
+      await page.getByRole('main').waitFor();
+      await page.waitForTimeout(1500);
+      const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+      assert.ok(scroll <= width + 1, `${path}: page is ${scroll}px wide on a ${width}px screen`);
+      await page.screenshot({ path: `${SHOTS}/phone${path.replace('/', '-')}.png`, fullPage: true });
+    }
   } finally {
     await browser.close();
   }

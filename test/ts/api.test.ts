@@ -59,6 +59,14 @@ describe('metrics API', () => {
     expect(res.status).toBe(400);
   });
 
+  it('an LP account reports its indexed deposits', async () => {
+    const { getLpAccount } = await import('@/lib/server/metrics');
+    const lp = await getLpAccount(clients(5).walletClient.account.address);
+    expect(lp.depositedUsd).toBe(USD(1_000_000).toString());
+    expect(lp.withdrawnUsd).toBe('0');
+    expect(lp.requests).toEqual([]);
+  });
+
   it('history returns the indexed snapshots', async () => {
     const mod = await import('@/app/api/history/route');
     const res: Response = await mod.GET(req('/api/history?market=-1&resolution=1'));

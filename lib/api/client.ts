@@ -1,0 +1,85 @@
+/**
+ * Typed client for the metrics API (the one place the app fetches it). Units, everywhere: integers as decimal
+ * strings; USD in the settlement token's 6 decimals; prices, per-second rates, fractions, sigma and leverage in WAD
+ * (18 decimals); times in unix seconds. `market` -1 is the pool as a whole.
+ */
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function get<T>(path: string): Promise<T> {
+  const res = await fetch(path);
+  const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
+  if (!res.ok) {
+    const detail = body.issues?.map((i: { path: string; message: string }) => `${i.path}: ${i.message}`).join('; ');
+    throw new ApiError(res.status, detail || body.detail || body.error || `HTTP ${res.status}`);
+  }
+  return body as T;
+}
+
+/** One snapshot bucket: pool fields (nav, share_price, pool_cash, reserved, free_liquidity, bad_debt, utilization,
+ *  borrow_rate) or market fields (price, long_oi, short_oi, net_exposure, funding_rate, borrow_rate, sigma, mmr,
+ *  max_leverage, utilization); absent ones are null. */
+export type HistoryPoint = { t: number } & Record<string, string | number | null>;
+
+export interface ActivityPoint {
+  t: number;
+  feesUsd: string;
+  volumeUsd: string;
+  liquidations: number;
+  badDebtUsd: string;
+  traderPnlUsd: string;
+}
+
+export interface TradeRow {
+  block_number: string;
+  log_index: number;
+  tx_hash: string;
+  name: 'PositionIncreased' | 'PositionDecreased' | 'PositionLiquidated';
+  market_id: number;
+  is_long: boolean;
+  timestamp: string;
+  /** the event's arguments; `result` holds TradeResult or LiquidationResult fields */
+  args: { result: Record<string, string> };
+}
+
+export interface LpAccount {
+  depositedUsd: string;
+  withdrawnUsd: string;
+  requests: { requestId: string; receiver: string; sharesPending: string; requestedAt: number }[];
+}
+
+export interface StressResult {
+  navShockedUsd: string;
+  navAfterLiquidationsUsd: string;
+  badDebtUsd: string;
+  positionsLiquidated: number;
+  positionsTotal: number;
+  utilizationBeforeWad: string;
+  utilizationAfterWad: string;
+  shockedPricesWad: Record<string, string>;
+}
+
+export interface LpIncome {
+  tradingFeesUsd: string;
+  borrowFeesUsd: string;
+  fundingUsd: string;
+  traderPnlUsd: string;
+}
+
+export const api = {
+  history: (market: number, from: number, resolution: number) =>
+    get<{ points: HistoryPoint[] }>(`/api/history?market=${market}&from=${from}&resolution=${resolution}`).then((b) => b.points),
+  activity: (from: number, resolution: number) =>
+    get<{ points: ActivityPoint[] }>(`/api/activity?from=${from}&resolution=${resolution}`).then((b) => b.points),
+  trades: (account: string, limit = 50) => get<{ trades: TradeRow[] }>(`/api/accounts/${account}/trades?limit=${limit}`).then((b) => b.trades),
+  lp: (account: string) => get<LpAccount>(`/api/accounts/${account}/lp`),
+  summary: () => get<{ last24h: { lpIncomeUsd: LpIncome | null; trades: number; volumeUsd: string } | null }>('/api/summary'),
+  /** `query`: `scenario=crash` or `price.<marketId>=<bps>&vol=<k>&cashOut=<bps>` */
+  stress: (query: string) => get<StressResult>(`/api/stress?${query}`),
+};
