@@ -337,7 +337,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         int256 delta = t.isLong ? int256(sizeDeltaUsd) : -int256(sizeDeltaUsd);
         t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, cfg.impactScaleUsd, cfg.positiveImpactBps);
         t.feeUsd = sizeDeltaUsd.bpsUp(cfg.openFeeBps);
-        t.executionPriceWad = _executionPrice(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
+        t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, t.isLong);
         t.collateralUsd -= t.impactUsd + int256(t.feeUsd);
         addTokens = PositionMath.sizeTokensFor(t.isLong, sizeDeltaUsd, t.priceWad);
@@ -364,7 +364,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         int256 delta = t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd);
         t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, cfg.impactScaleUsd, cfg.positiveImpactBps);
         t.feeUsd = sizeDeltaUsd.bpsUp(cfg.closeFeeBps);
-        t.executionPriceWad = _executionPrice(t.priceWad, sizeDeltaUsd, t.impactUsd, !t.isLong);
+        t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, !t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, !t.isLong);
         t.collateralUsd += t.realizedPnlUsd - t.impactUsd - int256(t.feeUsd);
     }
@@ -652,19 +652,6 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     function _key(address account, uint256 marketId, bool isLong) internal pure returns (bytes32) {
         return keccak256(abi.encode(account, marketId, isLong));
-    }
-
-    function _executionPrice(uint256 priceWad, uint256 sizeDeltaUsd, int256 impactUsd, bool buying)
-        internal
-        pure
-        returns (uint256)
-    {
-        if (buying) {
-            int256 paid = int256(sizeDeltaUsd) + impactUsd;
-            return paid <= 0 ? 0 : priceWad.mulDivUp(uint256(paid), sizeDeltaUsd);
-        }
-        int256 received = int256(sizeDeltaUsd) - impactUsd;
-        return received <= 0 ? 0 : priceWad.mulDivDown(uint256(received), sizeDeltaUsd);
     }
 
     function _utilization() internal view returns (uint256) {

@@ -18,6 +18,21 @@ library PositionMath {
         return isLong ? sizeUsd.mulDivDown(VALUE_SCALE, priceWad) : sizeUsd.mulDivUp(VALUE_SCALE, priceWad);
     }
 
+    /// @notice Oracle price adjusted by the impact: buying pays (size + impact) / size of it, rounded up; selling
+    ///         receives (size - impact) / size, rounded down. 0 when the impact eats the whole size.
+    function executionPriceWad(uint256 priceWad, uint256 sizeDeltaUsd, int256 impactUsd, bool buying)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (buying) {
+            int256 paid = int256(sizeDeltaUsd) + impactUsd;
+            return paid <= 0 ? 0 : priceWad.mulDivUp(uint256(paid), sizeDeltaUsd);
+        }
+        int256 received = int256(sizeDeltaUsd) - impactUsd;
+        return received <= 0 ? 0 : priceWad.mulDivDown(uint256(received), sizeDeltaUsd);
+    }
+
     /// @notice Unrealized PnL before the profit cap: long rounds its value down, short rounds its value up.
     function pnlUsd(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 priceWad) internal pure returns (int256) {
         if (isLong) return int256(sizeTokens.mulDivDown(priceWad, VALUE_SCALE)) - int256(sizeUsd);

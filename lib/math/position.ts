@@ -7,6 +7,16 @@ export function sizeTokensFor(isLong: boolean, sizeUsd: bigint, priceWad: bigint
   return isLong ? mulDivDown(sizeUsd, VALUE_SCALE, priceWad) : mulDivUp(sizeUsd, VALUE_SCALE, priceWad);
 }
 
+/** Execution price: buying pays (size + impact) / size of the oracle price (up), selling receives (size - impact) / size (down). */
+export function executionPriceWad(priceWad: bigint, sizeDeltaUsd: bigint, impactUsd: bigint, buying: boolean): bigint {
+  if (buying) {
+    const paid = sizeDeltaUsd + impactUsd;
+    return paid <= 0n ? 0n : mulDivUp(priceWad, paid, sizeDeltaUsd);
+  }
+  const received = sizeDeltaUsd - impactUsd;
+  return received <= 0n ? 0n : mulDivDown(priceWad, received, sizeDeltaUsd);
+}
+
 export function pnlUsd(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, priceWad: bigint): bigint {
   if (isLong) return mulDivDown(sizeTokens, priceWad, VALUE_SCALE) - sizeUsd;
   return sizeUsd - mulDivUp(sizeTokens, priceWad, VALUE_SCALE);

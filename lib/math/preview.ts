@@ -3,7 +3,7 @@
  * Solidity libraries to the wei). Inputs come from the Reader's market view at the current block.
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
-import { liquidationPriceWad, sizeTokensFor } from './position';
+import { executionPriceWad, liquidationPriceWad, sizeTokensFor } from './position';
 import { impactCostUsd, initialMarginUp, maintenanceMarginUp } from './risk';
 
 export interface PreviewMarket {
@@ -53,16 +53,6 @@ export interface OpenPreview {
   utilizationAfterWad: bigint;
   /** whether the pool can reserve the max payout: reserved <= cash * maxUtilization */
   reservedAfterUsd: bigint;
-}
-
-/** Execution price: buying pays (size + impact) / size of the oracle price, selling receives (size - impact) / size. */
-export function executionPriceWad(priceWad: bigint, sizeDeltaUsd: bigint, impactUsd: bigint, buying: boolean): bigint {
-  if (buying) {
-    const paid = sizeDeltaUsd + impactUsd;
-    return paid <= 0n ? 0n : mulDivUp(priceWad, paid, sizeDeltaUsd);
-  }
-  const received = sizeDeltaUsd - impactUsd;
-  return received <= 0n ? 0n : mulDivDown(priceWad, received, sizeDeltaUsd);
 }
 
 export function previewOpen(

@@ -146,6 +146,16 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     });
   });
 
+  it('execution price with impact, both directions', async () => {
+    const r = rng(10n);
+    const cases = Array.from({ length: N }, () => {
+      const size = r.between(1n, 10n ** 15n);
+      return [r.between(1n, 10n ** 24n), size, r.between(-2n * size, 2n * size), r.bool() ? 1n : 0n];
+    });
+    const out = await call<bigint[]>('executionPrice', cases);
+    cases.forEach((c, i) => expect(P.executionPriceWad(c[0], c[1], c[2], c[3] === 1n)).toBe(out[i]));
+  });
+
   it('borrow and funding fees owed', async () => {
     const r = rng(9n);
     const cases = Array.from({ length: N }, () => {

@@ -77,6 +77,14 @@ contract MathHarness {
         }
     }
 
+    /// @dev Per case: [priceWad, sizeDeltaUsd, impactUsd, buying] -> execution price
+    function executionPrice(int256[4][] calldata a) external pure returns (uint256[] memory out) {
+        out = new uint256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = PositionMath.executionPriceWad(uint256(a[i][0]), uint256(a[i][1]), a[i][2], a[i][3] == 1);
+        }
+    }
+
     /// @dev Per case: [isLong, sizeUsd, borrowIndex, borrowSnap, fundingIndex, fundingSnap] -> [borrowFee, fundingFee]
     function fees(int256[6][] calldata a) external pure returns (int256[2][] memory out) {
         out = new int256[2][](a.length);
