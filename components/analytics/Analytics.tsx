@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useReadContract } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
-import { bytes32ToString, fmtPct, fmtUsd } from '@/lib/format';
+import { annualize, bytes32ToString, fmtPct, fmtUsd, SECONDS_PER_YEAR } from '@/lib/format';
 import { StressPanel } from './StressPanel';
 
 const RANGES = [
@@ -70,8 +70,8 @@ export function Analytics() {
     long: n(p.long_oi, 1e6),
     short: n(p.short_oi, 1e6),
     net: n(p.net_exposure, 1e6),
-    funding: n(p.funding_rate, 1e16 / 31_536_000),
-    borrow: n(p.borrow_rate, 1e16 / 31_536_000),
+    funding: n(p.funding_rate, 1e16 / Number(SECONDS_PER_YEAR)),
+    borrow: n(p.borrow_rate, 1e16 / Number(SECONDS_PER_YEAR)),
     sigma: n(p.sigma, 1e16),
     mmr: n(p.mmr, 1e16),
     maxLev: n(p.max_leverage, 1e18),
@@ -206,8 +206,8 @@ export function Analytics() {
         </h2>
         {poolConfig.data && (
           <p className="mb-2 text-xs text-zinc-400">
-            Borrow curve: {fmtPct(poolConfig.data.baseRateWad * 31_536_000n)} + {fmtPct(poolConfig.data.slope1Wad * 31_536_000n)} up to the{' '}
-            {fmtPct(poolConfig.data.kinkWad)} kink, + {fmtPct(poolConfig.data.slope2Wad * 31_536_000n)} above (APR). Solvency: reserved ≤{' '}
+            Borrow curve: {fmtPct(annualize(poolConfig.data.baseRateWad))} + {fmtPct(annualize(poolConfig.data.slope1Wad))} up to the{' '}
+            {fmtPct(poolConfig.data.kinkWad)} kink, + {fmtPct(annualize(poolConfig.data.slope2Wad))} above (APR). Solvency: reserved ≤{' '}
             {poolConfig.data.maxUtilizationBps / 100}% of pool cash. Keeper share of the liquidation fee: {poolConfig.data.keeperShareBps / 100}%.
           </p>
         )}

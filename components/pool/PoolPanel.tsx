@@ -9,7 +9,7 @@ import { FaucetButton } from '@/components/common/FaucetButton';
 import { AmountField, Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
-import { fmtPct, fmtUsd } from '@/lib/format';
+import { annualize, fmtPct, fmtUsd } from '@/lib/format';
 import { checkAmount } from '@/lib/validation';
 
 const ZERO = '0x0000000000000000000000000000000000000000' as const;
@@ -62,7 +62,7 @@ export function PoolPanel() {
           <Stat label="NAV" testId="pool-nav" value={p && fmtUsd(p.navUsd)} hint="cash + fees owed to the pool − traders' capped PnL" />
           <Stat label="Share price" testId="pool-share-price" value={p && `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}`} />
           <Stat label="Utilization" testId="pool-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />
-          <Stat label="Borrow APR" value={p && fmtPct(p.borrowRateWad * 31_536_000n)} />
+          <Stat label="Borrow APR" value={p && fmtPct(annualize(p.borrowRateWad))} />
           <Stat label="Pool cash" value={p && fmtUsd(p.poolCashUsd, 0)} />
           <Stat label="Reserved" value={p && fmtUsd(p.reservedUsd, 0)} hint="max payouts of open positions" />
           <Stat label="Free liquidity" testId="pool-free" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="what LPs can withdraw now" />

@@ -9,7 +9,7 @@ import { useTx } from '@/components/tx/useTx';
 import { WAD } from '@/lib/math/fixed';
 import { previewOpen } from '@/lib/math/preview';
 import { horizonVolatilityWad } from '@/lib/math/risk';
-import { fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { annualize, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 
@@ -183,8 +183,8 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         <PreviewRow label="Maintenance margin" value={preview ? `${fmtPct(preview.maintenanceMarginWad)} (${fmtUsd((preview.sizeAfterUsd * preview.maintenanceMarginWad) / WAD)})` : '—'} />
         <PreviewRow label="Initial margin" value={preview ? fmtPct(preview.initialMarginWad) : '—'} />
         <PreviewRow label="Liquidation price" testId="preview-liq" wei={preview?.liquidationPriceWad} value={fmtPrice(preview?.liquidationPriceWad, 4)} />
-        <PreviewRow label="Borrow rate (APR)" value={m ? fmtPct(m.borrowRateWad * 31_536_000n) : '—'} />
-        <PreviewRow label="Funding (APR, longs pay +)" value={m ? fmtPct(BigInt(m.state.fundingRateWad) * 31_536_000n) : '—'} />
+        <PreviewRow label="Borrow rate (APR)" value={m ? fmtPct(annualize(m.borrowRateWad)) : '—'} />
+        <PreviewRow label="Funding (APR, longs pay +)" value={m ? fmtPct(annualize(BigInt(m.state.fundingRateWad))) : '—'} />
       </dl>
       {poolError && (
         <p role="alert" className="mt-2 text-xs text-rose-400" data-testid="order-error">
