@@ -25,6 +25,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   PoolCashShortfall: (a) => `Pool cash ${fmtUsd(u(a[1]))} cannot cover ${fmtUsd(u(a[0]))}`,
   ZeroAmount: () => 'Enter an amount greater than zero',
   UnknownMarket: (a) => `Unknown market ${String(a[0])}`,
+  ConfigStoreWriteFailed: () => 'The new risk parameters could not be stored (their data contract was not created)',
   EnforcedPause: () => 'Trading is paused: only closing, collateral top-ups and liquidations are allowed',
   CooldownActive: (a) => `Your deposit cooldown ends at ${t(a[1])}`,
   DepositTooSmall: (a) => `Deposits start at ${fmtUsd(u(a[1]))}`,

@@ -4,7 +4,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import type { Abi } from 'viem';
 import { useAccount, useConfig } from 'wagmi';
-import { simulateContract, waitForTransactionReceipt, writeContract } from 'wagmi/actions';
+import { getPublicClient, simulateContract, waitForTransactionReceipt, writeContract } from 'wagmi/actions';
+import { gasWithHeadroom } from '@/lib/gas';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
 import { explainError } from '@/lib/errors';
 import { useToasts } from './Toasts';
@@ -44,7 +45,10 @@ export function useTx() {
           args: req.args,
           account: address,
         } as Parameters<typeof simulateContract>[1]);
-        const hash = await writeContract(config, request as Parameters<typeof writeContract>[1]);
+        const client = getPublicClient(config);
+        const estimate = client ? await client.estimateContractGas(request as never) : undefined;
+        const gas = estimate === undefined ? undefined : gasWithHeadroom(estimate);
+        const hash = await writeContract(config, { ...request, gas } as Parameters<typeof writeContract>[1]);
         toastId = toasts.push({ kind: 'pending', title: `${req.label}: pending`, detail: hash });
         const receipt = await waitForTransactionReceipt(config, { hash });
         if (receipt.status !== 'success') throw new Error('Transaction reverted on chain');

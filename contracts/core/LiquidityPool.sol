@@ -12,6 +12,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title LiquidityPool
 /// @notice Counterpool LP shares (cpUSD). Assets sit in the PerpEngine; this contract mints and burns shares against
@@ -31,9 +32,18 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     // ------------------------------------------------------------ storage
 
+    /// @dev An LP's shares and the time of their last deposit share one slot, so a deposit writes one slot, not two.
+    ///      This contract keeps the share ledger itself (balanceOf, totalSupply and _update are overridden); OZ's
+    ///      ERC20 still handles allowances, metadata and the mint/burn/transfer entry points.
+    struct Account {
+        uint192 shares;
+        uint64 lastDepositAt;
+    }
+
     /// @inheritdoc ILiquidityPool
     uint256 public cooldownSec;
-    mapping(address owner => uint256) internal lastDepositAt;
+    mapping(address owner => Account) internal accounts;
+    uint256 internal supply;
     mapping(uint256 requestId => WithdrawalRequest) internal requests;
     uint256 internal head;
     uint256 internal tail;
@@ -71,8 +81,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         returns (uint256)
     {
         if (assets < minDepositAssets) revert DepositTooSmall(assets, minDepositAssets);
-        uint256 shares = super.deposit(assets, receiver);
+        // One NAV read (the engine values every market) instead of OZ's two, in maxDeposit and previewDeposit.
+        uint256 nav = totalAssets();
+        uint256 supply = totalSupply();
+        if (supply > 0 && nav == 0) revert ERC4626ExceededMaxDeposit(receiver, assets, 0);
+        uint256 shares = Math.mulDiv(assets, supply + 10 ** _decimalsOffset(), nav + 1, Math.Rounding.Floor);
         if (shares == 0) revert ZeroShares();
+        _deposit(_msgSender(), receiver, assets, shares);
         return shares;
     }
 
@@ -197,8 +212,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         IERC20(asset()).safeTransferFrom(caller, address(engine), assets);
         engine.depositLiquidity(assets);
-        lastDepositAt[receiver] = block.timestamp;
         _mint(receiver, shares);
+        accounts[receiver].lastDepositAt = uint64(block.timestamp);
         emit Deposit(caller, receiver, assets, shares);
     }
 
@@ -212,13 +227,29 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         emit Withdraw(caller, receiver, owner, assets, shares);
     }
 
-    /// @dev Shares carry their sender's cooldown, so a fresh deposit cannot be redeemed through another address.
+    /// @dev The share ledger. Shares carry their sender's cooldown, so a fresh deposit cannot be redeemed through
+    ///      another address.
     function _update(address from, address to, uint256 value) internal override {
-        if (from != address(0) && to != address(0) && to != address(this) && from != address(this)) {
-            uint256 fromAt = lastDepositAt[from];
-            if (fromAt > lastDepositAt[to]) lastDepositAt[to] = fromAt;
+        uint64 fromAt;
+        if (from == address(0)) {
+            supply += value;
+        } else {
+            Account storage a = accounts[from];
+            uint256 balance = a.shares;
+            if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
+            a.shares = uint192(balance - value);
+            fromAt = a.lastDepositAt;
         }
-        super._update(from, to, value);
+        if (to == address(0)) {
+            supply -= value;
+        } else {
+            Account storage b = accounts[to];
+            b.shares += SafeCast.toUint192(value);
+            if (from != address(0) && from != address(this) && to != address(this) && fromAt > b.lastDepositAt) {
+                b.lastDepositAt = fromAt;
+            }
+        }
+        emit Transfer(from, to, value);
     }
 
     function _requireCooledDown(address owner) internal view {
@@ -228,9 +259,17 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     // ------------------------------------------------------------ views
 
+    function balanceOf(address owner) public view override(ERC20, IERC20) returns (uint256) {
+        return accounts[owner].shares;
+    }
+
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        return supply;
+    }
+
     /// @inheritdoc ILiquidityPool
     function withdrawableAt(address owner) public view returns (uint256) {
-        uint256 last = lastDepositAt[owner];
+        uint256 last = accounts[owner].lastDepositAt;
         return last == 0 ? 0 : last + cooldownSec;
     }
 

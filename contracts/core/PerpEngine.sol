@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
-import {ConfigValidation} from "../libraries/ConfigValidation.sol";
+import {ConfigStore} from "../libraries/ConfigStore.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
@@ -20,6 +20,10 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///         liquidates. LP shares live in the LiquidityPool vault, the only caller of the liquidity hooks.
 /// @dev All accrual is O(1) per action: a pool-wide borrow index (utilization is pool-wide) and a per-market funding
 ///      index, with per-side sums of size x snapshot so pending fees and trader PnL never need a loop over positions.
+///      Gas layout: risk parameters live in a ConfigStore data contract (one EXTCODECOPY per action instead of a dozen
+///      cold SLOADs); pool accounting is packed in three slots, each market in five, each position in two. The
+///      narrower integers are safe because ConfigValidation bounds open interest to 1e12 USD per side and every
+///      write goes through SafeCast.
 contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using MathLib for uint256;
@@ -37,19 +41,54 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     // ------------------------------------------------------------ storage
 
+    /// @dev Pool accounting in three slots: (cash, reserved, collateral, lastBorrowAt), (borrow index, Σ size x
+    ///      borrow snapshot), bad debt. Total size is not stored: it is the markets' open interest.
+    struct PoolSlots {
+        uint80 poolCashUsd;
+        uint80 reservedUsd;
+        uint64 totalCollateralUsd;
+        uint32 lastBorrowAt;
+        uint96 borrowIndexWad;
+        uint160 sizeBorrowSnapSum;
+        uint256 badDebtUsd;
+    }
+
+    /// @dev One market in four slots. The market's reserve is not stored: it is (long + short OI) x maxProfitBps.
+    ///      Token sums are 112-bit (5.2e15 whole index tokens per side; an open beyond that reverts in SafeCast).
+    ///      The volatility estimator's inputs saturate instead of reverting, so no price can block a liquidation:
+    ///      variance at 2^64 - 1 (far above the level where maintenance hits its 50% ceiling) and the last price at
+    ///      2^96 - 1 (7.9e10 USD per index token).
+    struct MarketSlots {
+        uint80 longOiUsd;
+        uint80 shortOiUsd;
+        int64 fundingRateWad;
+        uint32 lastFundingAt;
+        uint112 longTokens;
+        uint112 shortTokens;
+        uint32 lastPriceAt;
+        int128 longFundingSnapSum;
+        int128 shortFundingSnapSum;
+        int96 fundingIndexWad;
+        uint64 varianceWad;
+        uint96 lastPriceWad;
+    }
+
+    /// @dev Shares a slot with Pausable's flag: one cold read answers "paused?", "which config?" and "how many markets?".
+    address internal configStore;
+    uint8 internal marketCount_;
     /// @inheritdoc IPerpEngine
     address public vault;
-    PoolConfig internal poolCfg;
-    PoolState internal poolSt;
-    MarketConfig[] internal configs;
-    MarketState[] internal states;
-    bytes32[] internal names;
+    PoolSlots internal poolSt;
+    mapping(uint256 marketId => MarketSlots) internal markets;
+    mapping(uint256 marketId => bytes32) internal names;
     mapping(bytes32 key => Position) internal positions;
 
     /// @dev Working values of one trade, kept in memory to stay clear of the stack limit.
     struct Trade {
         uint256 marketId;
         bool isLong;
+        MarketConfig cfg;
+        PoolConfig pool;
         uint256 priceWad;
         uint256 borrowIndexWad;
         int256 fundingIndexWad;
@@ -69,10 +108,9 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     constructor(IERC20 token_, address admin, PoolConfig memory cfg) {
         token = token_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        ConfigValidation.validatePool(cfg);
-        poolCfg = cfg;
-        poolSt.borrowIndexWad = uint128(WAD);
-        poolSt.lastBorrowAt = uint64(block.timestamp);
+        configStore = ConfigStore.writePool(address(0), 0, cfg);
+        poolSt.borrowIndexWad = uint96(WAD);
+        poolSt.lastBorrowAt = uint32(block.timestamp);
         emit PoolConfigUpdated(cfg);
     }
 
@@ -101,19 +139,21 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     function addMarket(bytes32 name, MarketConfig calldata cfg)
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
-        returns (uint256)
+        returns (uint256 marketId)
     {
-        if (configs.length >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
-        ConfigValidation.validateMarket(cfg);
-        uint256 marketId = configs.length;
-        configs.push();
-        _storeConfig(marketId, cfg);
-        names.push(name);
-        MarketState storage st = states.push();
-        st.lastFundingAt = uint64(block.timestamp);
+        marketId = marketCount_;
+        if (marketId >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
+        configStore = ConfigStore.writeMarket(configStore, marketId, marketId, cfg);
+        marketCount_ = uint8(marketId + 1);
+        names[marketId] = name;
+        MarketSlots storage st = markets[marketId];
+        // The funding index starts at 1e18, like the borrow index: fees only use index differences, and a nonzero
+        // origin keeps the per-side snapshot sums nonzero while a side has positions (no 20k zero-to-nonzero writes).
+        st.fundingIndexWad = int96(int256(WAD));
+        st.lastFundingAt = uint32(block.timestamp);
         st.varianceWad = cfg.initialVarianceWad;
         emit MarketAdded(marketId, name);
-        return marketId;
+        emit MarketConfigUpdated(marketId, cfg);
     }
 
     /// @notice Updates a market's risk parameters within hard bounds; open positions follow the new values.
@@ -123,18 +163,22 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         knownMarket(marketId)
         nonReentrant
     {
-        ConfigValidation.validateMarket(cfg);
-        _accrueBorrow();
-        _accrueFunding(marketId);
-        _storeConfig(marketId, cfg);
-        _updateReserve(marketId);
+        address store = configStore;
+        MarketConfig memory old = ConfigStore.readMarket(store, marketId);
+        _accrueBorrow(ConfigStore.readPool(store));
+        _accrueFunding(marketId, old);
+        configStore = ConfigStore.writeMarket(store, marketCount_, marketId, cfg);
+        MarketSlots storage st = markets[marketId];
+        uint256 oi = uint256(st.longOiUsd) + st.shortOiUsd;
+        _moveReserve(oi.bpsUp(old.maxProfitBps), oi.bpsUp(cfg.maxProfitBps));
+        emit MarketConfigUpdated(marketId, cfg);
     }
 
     /// @notice Updates the borrow curve, the utilization limit and the keeper share within hard bounds.
     function setPoolConfig(PoolConfig calldata cfg) external onlyRole(RISK_ROLE) nonReentrant {
-        ConfigValidation.validatePool(cfg);
-        _accrueBorrow();
-        poolCfg = cfg;
+        address store = configStore;
+        _accrueBorrow(ConfigStore.readPool(store));
+        configStore = ConfigStore.writePool(store, marketCount_, cfg);
         emit PoolConfigUpdated(cfg);
     }
 
@@ -175,9 +219,9 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         _settleCash(oldCollateral, collateralDeltaUsd, uint256(t.collateralUsd), 0);
 
         if (sizeDeltaUsd > 0) {
-            _checkOpenInterest(marketId, isLong);
+            _checkOpenInterest(t);
             _checkInitialMargin(t, newTokens);
-            _checkSolvency();
+            _checkSolvency(t.pool);
         }
 
         if (collateralDeltaUsd > 0) token.safeTransferFrom(msg.sender, address(this), collateralDeltaUsd);
@@ -282,45 +326,49 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     /// @inheritdoc IPerpEngine
     /// @dev The vault has already moved `amountUsd` tokens to this contract.
     function depositLiquidity(uint256 amountUsd) external onlyVault nonReentrant {
-        _accrueBorrow();
+        _accrueBorrow(ConfigStore.readPool(configStore));
         uint256 cash = poolSt.poolCashUsd + amountUsd;
-        poolSt.poolCashUsd = cash.toUint128();
+        poolSt.poolCashUsd = cash.toUint80();
         emit LiquidityDeposited(amountUsd, cash);
     }
 
     /// @inheritdoc IPerpEngine
     function withdrawLiquidity(address to, uint256 amountUsd) external onlyVault nonReentrant {
-        _accrueBorrow();
-        uint256 free = _freeLiquidity();
+        PoolConfig memory pc = ConfigStore.readPool(configStore);
+        _accrueBorrow(pc);
+        uint256 free = _freeLiquidity(pc);
         if (amountUsd > free) revert WithdrawalExceedsFreeLiquidity(amountUsd, free);
         uint256 cash = poolSt.poolCashUsd - amountUsd;
-        poolSt.poolCashUsd = uint128(cash);
+        poolSt.poolCashUsd = uint80(cash);
         token.safeTransfer(to, amountUsd);
         emit LiquidityWithdrawn(to, amountUsd, cash);
     }
 
     // ------------------------------------------------------------ internal: trade lifecycle
 
-    /// @dev Reads and validates the price, feeds the volatility estimator and accrues both indices.
+    /// @dev Loads the configs, reads and validates the price, feeds the volatility estimator, accrues both indices.
     function _beginTrade(uint256 marketId, bool isLong) internal returns (Trade memory t) {
         t.marketId = marketId;
         t.isLong = isLong;
-        MarketState storage st = states[marketId];
+        address store = configStore;
+        t.cfg = ConfigStore.readMarket(store, marketId);
+        t.pool = ConfigStore.readPool(store);
+        MarketSlots storage st = markets[marketId];
         uint256 updatedAt;
-        (t.priceWad, updatedAt) = _validatedPrice(marketId);
+        (t.priceWad, updatedAt) = _validatedPrice(marketId, t.cfg);
         uint256 lastAt = st.lastPriceAt;
-        t.varianceWad = _varianceAt(marketId, t.priceWad, updatedAt);
+        t.varianceWad = _varianceAt(st, t.cfg, t.priceWad, updatedAt);
         if (updatedAt > lastAt) {
             if (lastAt != 0) {
-                st.varianceWad = t.varianceWad.toUint128();
+                st.varianceWad = uint64(t.varianceWad);
                 emit VolatilityUpdated(marketId, t.priceWad, t.varianceWad, updatedAt);
             }
-            st.lastPriceWad = t.priceWad.toUint128();
-            st.lastPriceAt = uint64(updatedAt);
+            st.lastPriceWad = uint96(MathLib.min(t.priceWad, type(uint96).max));
+            st.lastPriceAt = uint32(updatedAt);
         }
-        (uint256 borrowIndex, uint256 borrowRate, uint256 utilization) = _accrueBorrow();
+        (uint256 borrowIndex, uint256 borrowRate, uint256 utilization) = _accrueBorrow(t.pool);
         t.borrowIndexWad = borrowIndex;
-        (int256 fundingIndex, int256 fundingRate, bool moved) = _accrueFunding(marketId);
+        (int256 fundingIndex, int256 fundingRate, bool moved) = _accrueFunding(marketId, t.cfg);
         t.fundingIndexWad = fundingIndex;
         if (moved) emit Accrued(marketId, borrowIndex, borrowRate, fundingIndex, fundingRate, utilization);
     }
@@ -331,12 +379,11 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         view
         returns (uint256 addTokens)
     {
-        MarketConfig storage cfg = configs[t.marketId];
-        MarketState storage st = states[t.marketId];
+        MarketSlots storage st = markets[t.marketId];
         int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
         int256 delta = t.isLong ? int256(sizeDeltaUsd) : -int256(sizeDeltaUsd);
-        t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, cfg.impactScaleUsd, cfg.positiveImpactBps);
-        t.feeUsd = sizeDeltaUsd.bpsUp(cfg.openFeeBps);
+        t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, t.cfg.impactScaleUsd, t.cfg.positiveImpactBps);
+        t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.openFeeBps);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, t.isLong);
         t.collateralUsd -= t.impactUsd + int256(t.feeUsd);
@@ -351,19 +398,19 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 sizeDeltaUsd,
         uint256 acceptablePriceWad
     ) internal view returns (uint256 closedTokens) {
-        MarketConfig storage cfg = configs[t.marketId];
-        MarketState storage st = states[t.marketId];
+        MarketSlots storage st = markets[t.marketId];
         if (sizeDeltaUsd == oldSize) {
             closedTokens = oldTokens;
         } else {
             closedTokens =
                 t.isLong ? oldTokens.mulDivDown(sizeDeltaUsd, oldSize) : oldTokens.mulDivUp(sizeDeltaUsd, oldSize);
         }
-        t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, cfg.maxProfitBps);
+        t.realizedPnlUsd =
+            PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, t.cfg.maxProfitBps);
         int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
         int256 delta = t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd);
-        t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, cfg.impactScaleUsd, cfg.positiveImpactBps);
-        t.feeUsd = sizeDeltaUsd.bpsUp(cfg.closeFeeBps);
+        t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, t.cfg.impactScaleUsd, t.cfg.positiveImpactBps);
+        t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.closeFeeBps);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, !t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, !t.isLong);
         t.collateralUsd += t.realizedPnlUsd - t.impactUsd - int256(t.feeUsd);
@@ -400,30 +447,33 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     /// @dev Swaps a position's contribution to every aggregate for its new one (snapshots reset to current indices).
     function _replacePosition(Trade memory t, Position storage pos, uint256 oldSize, uint256 newTokens) internal {
         uint256 newSize = t.sizeUsd;
-        MarketState storage st = states[t.marketId];
+        MarketSlots storage st = markets[t.marketId];
+        uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
         uint256 oldTokens = pos.sizeTokens;
         int256 oldFundingWeight = int256(oldSize) * pos.fundingSnapWad;
         int256 newFundingWeight = int256(newSize) * t.fundingIndexWad;
         if (t.isLong) {
-            st.longOiUsd = (st.longOiUsd + newSize - oldSize).toUint128();
-            st.longTokens = (st.longTokens + newTokens - oldTokens).toUint128();
+            st.longOiUsd = (st.longOiUsd + newSize - oldSize).toUint80();
+            st.longTokens = (st.longTokens + newTokens - oldTokens).toUint112();
             st.longFundingSnapSum = (st.longFundingSnapSum + newFundingWeight - oldFundingWeight).toInt128();
         } else {
-            st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint128();
-            st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint128();
+            st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint80();
+            st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
             st.shortFundingSnapSum = (st.shortFundingSnapSum + newFundingWeight - oldFundingWeight).toInt128();
         }
-        poolSt.totalSizeUsd = (poolSt.totalSizeUsd + newSize - oldSize).toUint128();
         poolSt.sizeBorrowSnapSum =
-            poolSt.sizeBorrowSnapSum + newSize * t.borrowIndexWad - oldSize * uint256(pos.borrowSnapWad);
-        if (newSize != oldSize) _updateReserve(t.marketId);
+            (poolSt.sizeBorrowSnapSum + newSize * t.borrowIndexWad - oldSize * uint256(pos.borrowSnapWad)).toUint160();
+        if (newSize != oldSize) {
+            uint256 maxProfitBps = t.cfg.maxProfitBps;
+            _moveReserve(oldOi.bpsUp(maxProfitBps), (oldOi + newSize - oldSize).bpsUp(maxProfitBps));
+        }
 
         if (newSize == 0) {
             delete positions[_key(msg.sender, t.marketId, t.isLong)];
             return;
         }
-        pos.sizeUsd = uint128(newSize);
-        pos.collateralUsd = uint256(t.collateralUsd).toUint128();
+        pos.sizeUsd = newSize.toUint64();
+        pos.collateralUsd = uint256(t.collateralUsd).toUint64();
         pos.sizeTokens = newTokens.toUint128();
         pos.borrowSnapWad = uint128(t.borrowIndexWad);
         pos.fundingSnapWad = int128(t.fundingIndexWad);
@@ -434,18 +484,20 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     function _settleCash(uint256 collateralBefore, uint256 inflowUsd, uint256 collateralAfter, uint256 outflowUsd)
         internal
     {
-        int256 cash = int256(uint256(poolSt.poolCashUsd)) + int256(collateralBefore) + int256(inflowUsd)
-            - int256(collateralAfter) - int256(outflowUsd);
-        if (cash < 0) revert PoolCashShortfall(uint256(-cash) + poolSt.poolCashUsd, poolSt.poolCashUsd);
-        poolSt.poolCashUsd = uint256(cash).toUint128();
-        poolSt.totalCollateralUsd = (poolSt.totalCollateralUsd + collateralAfter - collateralBefore).toUint128();
+        uint256 poolCash = poolSt.poolCashUsd;
+        int256 cash = int256(poolCash) + int256(collateralBefore) + int256(inflowUsd) - int256(collateralAfter)
+            - int256(outflowUsd);
+        if (cash < 0) revert PoolCashShortfall(uint256(-cash) + poolCash, poolCash);
+        poolSt.poolCashUsd = uint256(cash).toUint80();
+        poolSt.totalCollateralUsd = (poolSt.totalCollateralUsd + collateralAfter - collateralBefore).toUint64();
     }
 
     /// @dev Liquidates `account`'s position on `t`'s market and side if eligible. `strict` reverts when it is not.
     function _liquidate(Trade memory t, address account, bool strict) internal returns (bool, uint256) {
         bytes32 key = _key(account, t.marketId, t.isLong);
         Position storage pos = positions[key];
-        if (pos.sizeUsd == 0) {
+        uint256 size = pos.sizeUsd;
+        if (size == 0) {
             if (strict) revert NoPosition(account, t.marketId, t.isLong);
             return (false, 0);
         }
@@ -454,11 +506,10 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             if (strict) revert NotLiquidatable(s.equityUsd, s.maintenanceUsd);
             return (false, 0);
         }
-        uint256 size = pos.sizeUsd;
         uint256 collateral = pos.collateralUsd;
         uint256 keeperReward =
-            MathLib.min(size.bpsUp(configs[t.marketId].liquidationFeeBps).bpsDown(poolCfg.keeperShareBps), collateral);
-        _removeFromAggregates(t.marketId, t.isLong, pos);
+            MathLib.min(size.bpsUp(t.cfg.liquidationFeeBps).bpsDown(t.pool.keeperShareBps), collateral);
+        _removeFromAggregates(t, pos, size);
         delete positions[key];
         _settleCash(collateral, 0, 0, keeperReward);
         uint256 badDebt = s.equityUsd < 0 ? uint256(-s.equityUsd) : 0;
@@ -491,23 +542,28 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     }
 
     /// @dev Takes a liquidated position out of every aggregate (a close at the oracle price, without impact).
-    function _removeFromAggregates(uint256 marketId, bool isLong, Position storage pos) internal {
-        MarketState storage st = states[marketId];
-        uint256 size = pos.sizeUsd;
-        uint256 tokens = pos.sizeTokens;
+    function _removeFromAggregates(Trade memory t, Position storage pos, uint256 size) internal {
+        MarketSlots storage st = markets[t.marketId];
+        uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
+        uint112 tokens = uint112(pos.sizeTokens);
         int256 fundingWeight = int256(size) * pos.fundingSnapWad;
-        if (isLong) {
-            st.longOiUsd -= uint128(size);
-            st.longTokens -= uint128(tokens);
+        if (t.isLong) {
+            st.longOiUsd -= uint80(size);
+            st.longTokens -= tokens;
             st.longFundingSnapSum = (st.longFundingSnapSum - fundingWeight).toInt128();
         } else {
-            st.shortOiUsd -= uint128(size);
-            st.shortTokens -= uint128(tokens);
+            st.shortOiUsd -= uint80(size);
+            st.shortTokens -= tokens;
             st.shortFundingSnapSum = (st.shortFundingSnapSum - fundingWeight).toInt128();
         }
-        poolSt.totalSizeUsd -= uint128(size);
-        poolSt.sizeBorrowSnapSum -= size * uint256(pos.borrowSnapWad);
-        _updateReserve(marketId);
+        poolSt.sizeBorrowSnapSum -= uint160(size * uint256(pos.borrowSnapWad));
+        uint256 maxProfitBps = t.cfg.maxProfitBps;
+        _moveReserve(oldOi.bpsUp(maxProfitBps), (oldOi - size).bpsUp(maxProfitBps));
+    }
+
+    /// @dev A market's reserve is a function of its open interest; the pool keeps the sum.
+    function _moveReserve(uint256 oldReserveUsd, uint256 newReserveUsd) internal {
+        poolSt.reservedUsd = (poolSt.reservedUsd + newReserveUsd - oldReserveUsd).toUint80();
     }
 
     function _recordBadDebt(address account, uint256 marketId, uint256 amountUsd) internal {
@@ -518,39 +574,41 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     // ------------------------------------------------------------ internal: accrual
 
-    function _accrueBorrow() internal returns (uint256 indexWad, uint256 rateWad, uint256 utilization) {
-        utilization = _utilization();
-        rateWad = _borrowRate(utilization);
+    function _accrueBorrow(PoolConfig memory pc) internal returns (uint256 indexWad, uint256 rateWad, uint256 util) {
+        util = _utilization();
+        rateWad = _borrowRate(pc, util);
         indexWad = poolSt.borrowIndexWad;
         uint256 elapsed = block.timestamp - poolSt.lastBorrowAt;
         if (elapsed > 0) {
             indexWad += rateWad * elapsed;
-            poolSt.borrowIndexWad = indexWad.toUint128();
-            poolSt.lastBorrowAt = uint64(block.timestamp);
+            poolSt.borrowIndexWad = indexWad.toUint96();
+            poolSt.lastBorrowAt = uint32(block.timestamp);
         }
     }
 
-    function _accrueFunding(uint256 marketId) internal returns (int256 indexWad, int256 rateWad, bool moved) {
-        MarketState storage st = states[marketId];
+    function _accrueFunding(uint256 marketId, MarketConfig memory cfg)
+        internal
+        returns (int256 indexWad, int256 rateWad, bool moved)
+    {
+        MarketSlots storage st = markets[marketId];
         uint256 elapsed = block.timestamp - st.lastFundingAt;
         indexWad = st.fundingIndexWad;
         rateWad = st.fundingRateWad;
         if (elapsed == 0) return (indexWad, rateWad, false);
         int256 delta;
-        (rateWad, delta) = _nextFunding(marketId, st, elapsed);
+        (rateWad, delta) = _nextFunding(st, cfg, elapsed);
         indexWad += delta;
-        st.fundingIndexWad = indexWad.toInt128();
+        st.fundingIndexWad = indexWad.toInt96();
         st.fundingRateWad = rateWad.toInt64();
-        st.lastFundingAt = uint64(block.timestamp);
+        st.lastFundingAt = uint32(block.timestamp);
         return (indexWad, rateWad, true);
     }
 
-    function _nextFunding(uint256 marketId, MarketState storage st, uint256 elapsed)
+    function _nextFunding(MarketSlots storage st, MarketConfig memory cfg, uint256 elapsed)
         internal
         view
         returns (int256 rateWad, int256 deltaWad)
     {
-        MarketConfig storage cfg = configs[marketId];
         return RiskMath.nextFunding(
             st.fundingRateWad,
             int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd)),
@@ -561,17 +619,13 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         );
     }
 
-    function _updateReserve(uint256 marketId) internal {
-        MarketState storage st = states[marketId];
-        uint256 reserve = (uint256(st.longOiUsd) + uint256(st.shortOiUsd)).bpsUp(configs[marketId].maxProfitBps);
-        poolSt.reservedUsd = (poolSt.reservedUsd + reserve - st.reservedUsd).toUint128();
-        st.reservedUsd = uint128(reserve);
-    }
-
     // ------------------------------------------------------------ internal: checks
 
-    function _validatedPrice(uint256 marketId) internal view returns (uint256 priceWad, uint256 updatedAt) {
-        MarketConfig storage cfg = configs[marketId];
+    function _validatedPrice(uint256 marketId, MarketConfig memory cfg)
+        internal
+        view
+        returns (uint256 priceWad, uint256 updatedAt)
+    {
         (priceWad, updatedAt) = cfg.feed.latestPrice();
         uint256 maxAge = cfg.maxPriceAgeSec;
         if (updatedAt > block.timestamp || block.timestamp - updatedAt > maxAge) {
@@ -588,12 +642,12 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     /// @dev Initial margin on the worst of (PnL, 0): unrealized profit never backs new risk.
     function _checkInitialMargin(Trade memory t, uint256 tokens) internal view {
         uint256 size = t.sizeUsd;
-        MarketConfig storage cfg = configs[t.marketId];
         uint256 collateral = uint256(t.collateralUsd);
-        if (collateral < cfg.minCollateralUsd) revert CollateralBelowMinimum(collateral, cfg.minCollateralUsd);
+        uint256 minCollateral = t.cfg.minCollateralUsd;
+        if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         int256 pnl = PositionMath.pnlUsd(t.isLong, size, tokens, t.priceWad);
         int256 equity = t.collateralUsd + (pnl < 0 ? pnl : int256(0));
-        (, uint256 imr) = _marginRates(t.marketId, size, t.varianceWad);
+        (, uint256 imr) = _marginRates(t.cfg, t.pool, size, t.varianceWad);
         if (equity <= 0) revert InsufficientMargin(equity, size.mulDivUp(imr, WAD));
         uint256 leverageWad = size.mulDivUp(WAD, uint256(equity));
         uint256 maxLeverageWad = WAD.mulDivDown(WAD, imr);
@@ -602,44 +656,43 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     function _checkMaintenance(Trade memory t, uint256 tokens) internal view {
         uint256 size = t.sizeUsd;
-        MarketConfig storage cfg = configs[t.marketId];
         uint256 collateral = uint256(t.collateralUsd);
-        if (collateral < cfg.minCollateralUsd) revert CollateralBelowMinimum(collateral, cfg.minCollateralUsd);
+        uint256 minCollateral = t.cfg.minCollateralUsd;
+        if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         int256 equity =
-            t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, cfg.maxProfitBps);
-        (uint256 mmr,) = _marginRates(t.marketId, size, t.varianceWad);
+            t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, t.cfg.maxProfitBps);
+        (uint256 mmr,) = _marginRates(t.cfg, t.pool, size, t.varianceWad);
         uint256 required = size.mulDivUp(mmr, WAD);
         if (equity < int256(required)) revert InsufficientMargin(equity, required);
     }
 
-    function _checkOpenInterest(uint256 marketId, bool isLong) internal view {
-        MarketState storage st = states[marketId];
-        MarketConfig storage cfg = configs[marketId];
-        uint256 oi = isLong ? st.longOiUsd : st.shortOiUsd;
-        uint256 cap = isLong ? cfg.maxLongOiUsd : cfg.maxShortOiUsd;
-        if (oi > cap) revert OpenInterestCapExceeded(marketId, isLong, oi, cap);
+    function _checkOpenInterest(Trade memory t) internal view {
+        MarketSlots storage st = markets[t.marketId];
+        uint256 oi = t.isLong ? st.longOiUsd : st.shortOiUsd;
+        uint256 cap = t.isLong ? t.cfg.maxLongOiUsd : t.cfg.maxShortOiUsd;
+        if (oi > cap) revert OpenInterestCapExceeded(t.marketId, t.isLong, oi, cap);
     }
 
-    function _checkSolvency() internal view {
-        uint256 maxReservable = uint256(poolSt.poolCashUsd).bpsDown(poolCfg.maxUtilizationBps);
-        if (poolSt.reservedUsd > maxReservable) revert InsufficientLiquidity(poolSt.reservedUsd, maxReservable);
+    function _checkSolvency(PoolConfig memory pc) internal view {
+        uint256 reserved = poolSt.reservedUsd;
+        uint256 maxReservable = uint256(poolSt.poolCashUsd).bpsDown(pc.maxUtilizationBps);
+        if (reserved > maxReservable) revert InsufficientLiquidity(reserved, maxReservable);
     }
 
     // ------------------------------------------------------------ internal: views
 
-    function _storeConfig(uint256 marketId, MarketConfig calldata cfg) internal {
-        configs[marketId] = cfg;
-        emit MarketConfigUpdated(marketId, cfg);
-    }
-
-    /// @dev The variance after observing `priceWad` published at `updatedAt` (unchanged if not newer).
-    function _varianceAt(uint256 marketId, uint256 priceWad, uint256 updatedAt) internal view returns (uint256) {
-        MarketState storage st = states[marketId];
+    /// @dev The variance after observing `priceWad` published at `updatedAt` (unchanged if not newer), saturated to
+    ///      its 64-bit storage.
+    function _varianceAt(MarketSlots storage st, MarketConfig memory cfg, uint256 priceWad, uint256 updatedAt)
+        internal
+        view
+        returns (uint256)
+    {
         uint256 lastAt = st.lastPriceAt;
         if (updatedAt <= lastAt || lastAt == 0) return st.varianceWad;
-        return RiskMath.nextVarianceUp(
-            st.varianceWad, st.lastPriceWad, priceWad, updatedAt - lastAt, configs[marketId].volTauSec
-        );
+        uint256 v =
+            RiskMath.nextVarianceUp(st.varianceWad, st.lastPriceWad, priceWad, updatedAt - lastAt, cfg.volTauSec);
+        return MathLib.min(v, type(uint64).max);
     }
 
     function _requireVault() internal view {
@@ -647,7 +700,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     }
 
     function _requireMarket(uint256 marketId) internal view {
-        if (marketId >= configs.length) revert UnknownMarket(marketId, configs.length);
+        uint256 count = marketCount_;
+        if (marketId >= count) revert UnknownMarket(marketId, count);
     }
 
     function _key(address account, uint256 marketId, bool isLong) internal pure returns (bytes32) {
@@ -662,52 +716,52 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return reserved.mulDivUp(WAD, cash);
     }
 
-    function _borrowRate(uint256 utilization) internal view returns (uint256) {
-        PoolConfig storage c = poolCfg;
-        return RiskMath.borrowRateUp(utilization, c.baseRateWad, c.slope1Wad, c.slope2Wad, c.kinkWad);
+    function _borrowRate(PoolConfig memory pc, uint256 utilization) internal pure returns (uint256) {
+        return RiskMath.borrowRateUp(utilization, pc.baseRateWad, pc.slope1Wad, pc.slope2Wad, pc.kinkWad);
     }
 
-    function _currentBorrowIndex() internal view returns (uint256) {
-        return poolSt.borrowIndexWad + _borrowRate(_utilization()) * (block.timestamp - poolSt.lastBorrowAt);
+    function _currentBorrowIndex(PoolConfig memory pc) internal view returns (uint256) {
+        return poolSt.borrowIndexWad + _borrowRate(pc, _utilization()) * (block.timestamp - poolSt.lastBorrowAt);
     }
 
-    function _currentFunding(uint256 marketId) internal view returns (int256 indexWad, int256 rateWad) {
-        MarketState storage st = states[marketId];
+    function _currentFunding(MarketSlots storage st, MarketConfig memory cfg)
+        internal
+        view
+        returns (int256 indexWad, int256 rateWad)
+    {
         uint256 elapsed = block.timestamp - st.lastFundingAt;
         if (elapsed == 0) return (st.fundingIndexWad, st.fundingRateWad);
         int256 delta;
-        (rateWad, delta) = _nextFunding(marketId, st, elapsed);
+        (rateWad, delta) = _nextFunding(st, cfg, elapsed);
         indexWad = st.fundingIndexWad + delta;
     }
 
-    function _freeLiquidity() internal view returns (uint256) {
-        uint256 locked = uint256(poolSt.reservedUsd).mulDivUp(MathLib.BPS, poolCfg.maxUtilizationBps);
+    function _freeLiquidity(PoolConfig memory pc) internal view returns (uint256) {
+        uint256 locked = uint256(poolSt.reservedUsd).mulDivUp(MathLib.BPS, pc.maxUtilizationBps);
         uint256 cash = poolSt.poolCashUsd;
         return cash > locked ? cash - locked : 0;
     }
 
-    function _marginRates(uint256 marketId, uint256 sizeUsd, uint256 variance)
+    function _marginRates(MarketConfig memory cfg, PoolConfig memory pc, uint256 sizeUsd, uint256 variance)
         internal
         view
         returns (uint256 mmr, uint256 imr)
     {
-        MarketConfig storage cfg = configs[marketId];
         mmr = RiskMath.maintenanceMarginUp(
             variance, cfg.horizonSec, cfg.zWad, cfg.mmrFloorWad, sizeUsd, cfg.sizeScaleUsd, cfg.sizeTermWad
         );
         imr = RiskMath.initialMarginUp(
-            mmr, cfg.imrMultiplierWad, _utilization(), poolCfg.kinkWad, cfg.utilTermWad, cfg.maxLeverage
+            mmr, cfg.imrMultiplierWad, _utilization(), pc.kinkWad, cfg.utilTermWad, cfg.maxLeverage
         );
     }
 
     function _status(Trade memory t, Position storage pos) internal view returns (PositionStatus memory s) {
-        MarketConfig storage cfg = configs[t.marketId];
         uint256 size = pos.sizeUsd;
-        s.pnlUsd = PositionMath.cappedPnlUsd(t.isLong, size, pos.sizeTokens, t.priceWad, cfg.maxProfitBps);
+        s.pnlUsd = PositionMath.cappedPnlUsd(t.isLong, size, pos.sizeTokens, t.priceWad, t.cfg.maxProfitBps);
         s.borrowFeeUsd = PositionMath.borrowFeeUp(size, t.borrowIndexWad, pos.borrowSnapWad);
         s.fundingFeeUsd = PositionMath.fundingFeeUp(t.isLong, size, t.fundingIndexWad, pos.fundingSnapWad);
         s.equityUsd = int256(uint256(pos.collateralUsd)) + s.pnlUsd - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
-        (s.maintenanceMarginWad,) = _marginRates(t.marketId, size, t.varianceWad);
+        (s.maintenanceMarginWad,) = _marginRates(t.cfg, t.pool, size, t.varianceWad);
         s.maintenanceUsd = size.mulDivUp(s.maintenanceMarginWad, WAD);
         s.liquidatable = s.equityUsd < int256(s.maintenanceUsd);
     }
@@ -721,7 +775,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     /// @inheritdoc IPerpEngine
     function marketCount() external view returns (uint256) {
-        return configs.length;
+        return marketCount_;
     }
 
     /// @inheritdoc IPerpEngine
@@ -731,34 +785,56 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     /// @inheritdoc IPerpEngine
     function marketConfig(uint256 marketId) external view knownMarket(marketId) returns (MarketConfig memory) {
-        return configs[marketId];
+        return ConfigStore.readMarket(configStore, marketId);
     }
 
     /// @inheritdoc IPerpEngine
-    function marketState(uint256 marketId) external view knownMarket(marketId) returns (MarketState memory st) {
-        st = states[marketId];
-        (int256 index, int256 rate) = _currentFunding(marketId);
-        st.fundingIndexWad = int128(index);
-        st.fundingRateWad = int64(rate);
-        st.lastFundingAt = uint64(block.timestamp);
+    function marketState(uint256 marketId) external view knownMarket(marketId) returns (MarketState memory v) {
+        MarketSlots storage st = markets[marketId];
+        MarketConfig memory cfg = ConfigStore.readMarket(configStore, marketId);
+        (int256 index, int256 rate) = _currentFunding(st, cfg);
+        v.longOiUsd = st.longOiUsd;
+        v.shortOiUsd = st.shortOiUsd;
+        v.longTokens = st.longTokens;
+        v.shortTokens = st.shortTokens;
+        v.fundingIndexWad = int128(index);
+        v.fundingRateWad = int64(rate);
+        v.lastFundingAt = uint64(block.timestamp);
+        v.longFundingSnapSum = st.longFundingSnapSum;
+        v.shortFundingSnapSum = st.shortFundingSnapSum;
+        v.lastPriceWad = st.lastPriceWad;
+        v.lastPriceAt = st.lastPriceAt;
+        v.varianceWad = st.varianceWad;
+        v.reservedUsd = uint128((uint256(v.longOiUsd) + v.shortOiUsd).bpsUp(cfg.maxProfitBps));
     }
 
     /// @inheritdoc IPerpEngine
     function varianceWad(uint256 marketId) external view knownMarket(marketId) returns (uint256) {
-        (uint256 priceWad, uint256 updatedAt) = _validatedPrice(marketId);
-        return _varianceAt(marketId, priceWad, updatedAt);
+        MarketConfig memory cfg = ConfigStore.readMarket(configStore, marketId);
+        (uint256 priceWad, uint256 updatedAt) = _validatedPrice(marketId, cfg);
+        return _varianceAt(markets[marketId], cfg, priceWad, updatedAt);
     }
 
     /// @inheritdoc IPerpEngine
     function poolConfig() external view returns (PoolConfig memory) {
-        return poolCfg;
+        return ConfigStore.readPool(configStore);
     }
 
     /// @inheritdoc IPerpEngine
-    function poolState() external view returns (PoolState memory st) {
-        st = poolSt;
-        st.borrowIndexWad = uint128(_currentBorrowIndex());
-        st.lastBorrowAt = uint64(block.timestamp);
+    function poolState() external view returns (PoolState memory v) {
+        v.poolCashUsd = poolSt.poolCashUsd;
+        v.totalCollateralUsd = poolSt.totalCollateralUsd;
+        v.reservedUsd = poolSt.reservedUsd;
+        uint256 count = marketCount_;
+        uint256 totalSize;
+        for (uint256 m; m < count; ++m) {
+            totalSize += uint256(markets[m].longOiUsd) + markets[m].shortOiUsd;
+        }
+        v.totalSizeUsd = uint128(totalSize);
+        v.borrowIndexWad = uint128(_currentBorrowIndex(ConfigStore.readPool(configStore)));
+        v.lastBorrowAt = uint64(block.timestamp);
+        v.sizeBorrowSnapSum = poolSt.sizeBorrowSnapSum;
+        v.badDebtUsd = poolSt.badDebtUsd;
     }
 
     /// @inheritdoc IPerpEngine
@@ -778,31 +854,37 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         Trade memory t;
         t.marketId = marketId;
         t.isLong = isLong;
+        t.cfg = ConfigStore.readMarket(configStore, marketId);
+        t.pool = ConfigStore.readPool(configStore);
+        MarketSlots storage st = markets[marketId];
         uint256 updatedAt;
-        (t.priceWad, updatedAt) = _validatedPrice(marketId);
-        t.varianceWad = _varianceAt(marketId, t.priceWad, updatedAt);
-        t.borrowIndexWad = _currentBorrowIndex();
-        (t.fundingIndexWad,) = _currentFunding(marketId);
+        (t.priceWad, updatedAt) = _validatedPrice(marketId, t.cfg);
+        t.varianceWad = _varianceAt(st, t.cfg, t.priceWad, updatedAt);
+        t.borrowIndexWad = _currentBorrowIndex(t.pool);
+        (t.fundingIndexWad,) = _currentFunding(st, t.cfg);
         s = _status(t, pos);
     }
 
     /// @inheritdoc IPerpEngine
     function poolValueUsd() public view returns (uint256) {
         if (_reentrancyGuardEntered()) revert PoolValueUnavailable();
-        uint256 borrowIndex = _currentBorrowIndex();
-        int256 value = int256(uint256(poolSt.poolCashUsd))
-            + int256((borrowIndex * poolSt.totalSizeUsd - poolSt.sizeBorrowSnapSum) / WAD);
-        for (uint256 m; m < configs.length; ++m) {
-            MarketState storage st = states[m];
+        address store = configStore;
+        uint256 count = marketCount_;
+        int256 value = int256(uint256(poolSt.poolCashUsd));
+        uint256 totalSize;
+        for (uint256 m; m < count; ++m) {
+            MarketSlots storage st = markets[m];
             uint256 longOi = st.longOiUsd;
             uint256 shortOi = st.shortOiUsd;
             if (longOi == 0 && shortOi == 0) continue;
-            (int256 fundingIndex,) = _currentFunding(m);
+            totalSize += longOi + shortOi;
+            MarketConfig memory cfg = ConfigStore.readMarket(store, m);
+            (int256 fundingIndex,) = _currentFunding(st, cfg);
             int256 fundingOwed = fundingIndex * (int256(longOi) - int256(shortOi))
                 - (int256(st.longFundingSnapSum) - int256(st.shortFundingSnapSum));
             value += MathLib.mulDivSignedDown(fundingOwed, 1, WAD);
-            (uint256 priceWad,) = _validatedPrice(m);
-            uint256 maxProfitBps = configs[m].maxProfitBps;
+            (uint256 priceWad,) = _validatedPrice(m, cfg);
+            uint256 maxProfitBps = cfg.maxProfitBps;
             // Traders' PnL, counted pessimistically: values rounded against the pool, profit capped per side.
             int256 longPnl = int256(uint256(st.longTokens).mulDivUp(priceWad, 1e30)) - int256(longOi);
             int256 shortPnl = int256(shortOi) - int256(uint256(st.shortTokens).mulDivDown(priceWad, 1e30));
@@ -810,12 +892,16 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             int256 shortCap = int256(shortOi.bpsUp(maxProfitBps));
             value -= (longPnl > longCap ? longCap : longPnl) + (shortPnl > shortCap ? shortCap : shortPnl);
         }
+        if (totalSize > 0) {
+            uint256 borrowIndex = _currentBorrowIndex(ConfigStore.readPool(store));
+            value += int256((borrowIndex * totalSize - poolSt.sizeBorrowSnapSum) / WAD);
+        }
         return value > 0 ? uint256(value) : 0;
     }
 
     /// @inheritdoc IPerpEngine
     function freeLiquidityUsd() external view returns (uint256) {
-        return _freeLiquidity();
+        return _freeLiquidity(ConfigStore.readPool(configStore));
     }
 
     /// @inheritdoc IPerpEngine
@@ -825,8 +911,11 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         knownMarket(marketId)
         returns (uint256 maintenanceWad, uint256 initialWad, uint256 maxLeverageWad)
     {
-        (uint256 priceWad, uint256 updatedAt) = _validatedPrice(marketId);
-        (maintenanceWad, initialWad) = _marginRates(marketId, sizeUsd, _varianceAt(marketId, priceWad, updatedAt));
+        MarketConfig memory cfg = ConfigStore.readMarket(configStore, marketId);
+        (uint256 priceWad, uint256 updatedAt) = _validatedPrice(marketId, cfg);
+        (maintenanceWad, initialWad) = _marginRates(
+            cfg, ConfigStore.readPool(configStore), sizeUsd, _varianceAt(markets[marketId], cfg, priceWad, updatedAt)
+        );
         maxLeverageWad = WAD.mulDivDown(WAD, initialWad);
     }
 }

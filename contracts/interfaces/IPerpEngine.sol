@@ -40,7 +40,7 @@ interface IPerpEngine {
         uint64 initialVarianceWad; // variance per second before the first observed return
     }
 
-    /// @notice Live accumulators of one market.
+    /// @notice Live accumulators of one market (a view: the engine stores them packed in five slots).
     struct MarketState {
         uint128 longOiUsd; // sum of long entry notionals
         uint128 shortOiUsd; // sum of short entry notionals
@@ -54,7 +54,7 @@ interface IPerpEngine {
         uint128 lastPriceWad; // last price the volatility estimator saw
         uint64 lastPriceAt;
         uint128 varianceWad; // EWMA variance of log returns per second
-        uint128 reservedUsd; // max payout reserved for this market's positions
+        uint128 reservedUsd; // max payout reserved for this market's positions (derived from open interest)
     }
 
     /// @notice Pool-wide parameters: borrow curve, solvency limit, keeper share.
@@ -67,12 +67,12 @@ interface IPerpEngine {
         uint16 keeperShareBps; // keeper's share of the liquidation fee
     }
 
-    /// @notice Pool-wide accounting.
+    /// @notice Pool-wide accounting (a view: the engine stores it packed in three slots).
     struct PoolState {
         uint128 poolCashUsd; // tokens owned by LPs (excludes trader collateral)
         uint128 totalCollateralUsd; // tokens owned by traders as collateral
         uint128 reservedUsd; // sum of market reserves
-        uint128 totalSizeUsd; // sum of all entry notionals (borrow base)
+        uint128 totalSizeUsd; // sum of all entry notionals (borrow base; derived from the markets' open interest)
         uint128 borrowIndexWad; // cumulative borrow fee per USD of size
         uint64 lastBorrowAt;
         uint256 sizeBorrowSnapSum; // sum over positions of sizeUsd * borrow snapshot (USD * WAD)
@@ -80,9 +80,10 @@ interface IPerpEngine {
     }
 
     /// @notice One position (per account, market and side).
+    /// @dev Two storage slots: (sizeUsd, collateralUsd, sizeTokens) and (borrowSnapWad, fundingSnapWad).
     struct Position {
-        uint128 sizeUsd; // entry notional
-        uint128 collateralUsd; // collateral after settled fees
+        uint64 sizeUsd; // entry notional (64 bits hold 1.8e13 USD; open-interest caps stay far below)
+        uint64 collateralUsd; // collateral after settled fees
         uint128 sizeTokens; // index tokens
         uint128 borrowSnapWad; // borrow index at last settlement
         int128 fundingSnapWad; // funding index at last settlement

@@ -6,9 +6,13 @@ import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 /// @title ConfigValidation
 /// @notice Hard bounds on every risk parameter: RISK_ROLE can tune within them, never beyond. Each violation reverts
 ///         with `InvalidParameter(name, value, min, max)`.
-/// @dev An external (linked) library so the bounds do not count against the engine's code size.
+/// @dev Internal; called by the external ConfigStore library, so the bounds do not count against the engine's size.
+///      The bounds also keep every value inside the narrower integer types of the engine's packed storage.
 library ConfigValidation {
-    function validateMarket(IPerpEngine.MarketConfig memory c) public pure {
+    /// @notice Largest open-interest cap per side: 1e12 USD (in 6-decimal units), far inside the engine's 80-bit sums.
+    uint256 internal constant MAX_OI_USD = 1e18;
+
+    function validateMarket(IPerpEngine.MarketConfig memory c) internal pure {
         if (address(c.feed) == address(0)) revert IPerpEngine.InvalidParameter("feed", 0, 1, type(uint160).max);
         _bound("maxPriceAgeSec", c.maxPriceAgeSec, 1, 1 days);
         _bound("openFeeBps", c.openFeeBps, 0, 100);
@@ -24,6 +28,8 @@ library ConfigValidation {
         _bound("sizeTermWad", c.sizeTermWad, 0, 0.5e18);
         _bound("imrMultiplierWad", c.imrMultiplierWad, 1e18, 5e18);
         _bound("utilTermWad", c.utilTermWad, 0, 1e18);
+        _bound("maxLongOiUsd", c.maxLongOiUsd, 0, MAX_OI_USD);
+        _bound("maxShortOiUsd", c.maxShortOiUsd, 0, MAX_OI_USD);
         _bound("impactScaleUsd", c.impactScaleUsd, 1e6, type(uint128).max);
         _bound("skewScaleUsd", c.skewScaleUsd, 1e6, type(uint128).max);
         _bound("sizeScaleUsd", c.sizeScaleUsd, 1e6, type(uint128).max);
@@ -33,7 +39,7 @@ library ConfigValidation {
         _bound("initialVarianceWad", c.initialVarianceWad, 0, uint256(1e18) / 1 days);
     }
 
-    function validatePool(IPerpEngine.PoolConfig memory c) public pure {
+    function validatePool(IPerpEngine.PoolConfig memory c) internal pure {
         uint256 maxRate = uint256(10e18) / 365 days; // 1000% a year
         _bound("baseRateWad", c.baseRateWad, 0, maxRate);
         _bound("slope1Wad", c.slope1Wad, 0, maxRate);

@@ -15,48 +15,59 @@ library MathLib {
     /// @notice Thrown when the logarithm of zero is requested.
     error LnOfZero();
 
-    function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+    /// @notice floor(x * y / d); reverts when d == 0 or the result overflows.
+    /// @dev Fast path when x * y fits in 256 bits (every amount in this codebase), full-width mulDiv otherwise.
+    function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256 z) {
+        unchecked {
+            z = x * y;
+            if (d != 0 && (x == 0 || z / x == y)) return z / d;
+        }
         return Math.mulDiv(x, y, d);
     }
 
-    function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+    /// @notice ceil(x * y / d); reverts when d == 0 or the result overflows.
+    function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256 z) {
+        unchecked {
+            z = x * y;
+            if (d != 0 && (x == 0 || z / x == y)) return z / d + (z % d == 0 ? 0 : 1);
+        }
         return Math.mulDiv(x, y, d, Math.Rounding.Ceil);
     }
 
     function wadMulDown(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, y, WAD);
+        return mulDivDown(x, y, WAD);
     }
 
     function wadMulUp(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, y, WAD, Math.Rounding.Ceil);
+        return mulDivUp(x, y, WAD);
     }
 
     function wadDivDown(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, WAD, y);
+        return mulDivDown(x, WAD, y);
     }
 
     function wadDivUp(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, WAD, y, Math.Rounding.Ceil);
+        return mulDivUp(x, WAD, y);
     }
 
     function bpsUp(uint256 x, uint256 bps) internal pure returns (uint256) {
-        return Math.mulDiv(x, bps, BPS, Math.Rounding.Ceil);
+        return mulDivUp(x, bps, BPS);
     }
 
     function bpsDown(uint256 x, uint256 bps) internal pure returns (uint256) {
-        return Math.mulDiv(x, bps, BPS);
+        return mulDivDown(x, bps, BPS);
     }
 
     /// @notice Signed x * y / d, rounded toward +infinity (the pool's side when x*y is an amount owed to it).
     function mulDivSignedUp(int256 x, uint256 y, uint256 d) internal pure returns (int256) {
-        if (x >= 0) return int256(Math.mulDiv(uint256(x), y, d, Math.Rounding.Ceil));
-        return -int256(Math.mulDiv(uint256(-x), y, d));
+        if (x >= 0) return int256(mulDivUp(uint256(x), y, d));
+        return -int256(mulDivDown(uint256(-x), y, d));
     }
 
     /// @notice Signed x * y / d, rounded toward -infinity.
     function mulDivSignedDown(int256 x, uint256 y, uint256 d) internal pure returns (int256) {
-        if (x >= 0) return int256(Math.mulDiv(uint256(x), y, d));
-        return -int256(Math.mulDiv(uint256(-x), y, d, Math.Rounding.Ceil));
+        if (x >= 0) return int256(mulDivDown(uint256(x), y, d));
+        return -int256(mulDivUp(uint256(-x), y, d));
     }
 
     /// @notice Floor of the square root.
@@ -81,7 +92,8 @@ library MathLib {
     }
 
     /// @notice Natural logarithm of a WAD number, truncated toward zero at each step (error < 1e-16 relative).
-    /// @dev Range reduction x = m * 2^k with m in [1, 2), then ln m = 2 * atanh((m - 1) / (m + 1)) by its series.
+    /// @dev Range reduction x = m * 2^k with m in [1/2, 2) (no shift at all for x in [1/2, 2), where price returns
+    ///      live), then ln m = 2 * atanh((m - 1) / (m + 1)) by its series, which converges in a few terms near 1.
     function lnWad(uint256 x) internal pure returns (int256) {
         if (x == 0) revert LnOfZero();
         int256 k;
@@ -89,7 +101,7 @@ library MathLib {
             uint256 s = Math.log2(x / WAD);
             k = int256(s);
             x >>= s;
-        } else if (x < WAD) {
+        } else if (x < WAD / 2) {
             uint256 s = Math.log2((WAD - 1) / x) + 1;
             k = -int256(s);
             x <<= s;

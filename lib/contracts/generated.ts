@@ -245,7 +245,7 @@ export const perpEngineAbi = [
     ],
     "outputs": [
       {
-        "name": "",
+        "name": "marketId",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -707,7 +707,7 @@ export const perpEngineAbi = [
     ],
     "outputs": [
       {
-        "name": "st",
+        "name": "v",
         "type": "tuple",
         "internalType": "struct IPerpEngine.MarketState",
         "components": [
@@ -865,7 +865,7 @@ export const perpEngineAbi = [
     "inputs": [],
     "outputs": [
       {
-        "name": "st",
+        "name": "v",
         "type": "tuple",
         "internalType": "struct IPerpEngine.PoolState",
         "components": [
@@ -955,13 +955,13 @@ export const perpEngineAbi = [
         "components": [
           {
             "name": "sizeUsd",
-            "type": "uint128",
-            "internalType": "uint128"
+            "type": "uint64",
+            "internalType": "uint64"
           },
           {
             "name": "collateralUsd",
-            "type": "uint128",
-            "internalType": "uint128"
+            "type": "uint64",
+            "internalType": "uint64"
           },
           {
             "name": "sizeTokens",
@@ -2617,7 +2617,7 @@ export const liquidityPoolAbi = [
     "name": "balanceOf",
     "inputs": [
       {
-        "name": "account",
+        "name": "owner",
         "type": "address",
         "internalType": "address"
       }
@@ -3948,6 +3948,22 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "error",
+    "name": "SafeCastOverflowedUintDowncast",
+    "inputs": [
+      {
+        "name": "bits",
+        "type": "uint8",
+        "internalType": "uint8"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "SafeERC20FailedOperation",
     "inputs": [
       {
@@ -4014,13 +4030,13 @@ export const readerAbi = [
             "components": [
               {
                 "name": "sizeUsd",
-                "type": "uint128",
-                "internalType": "uint128"
+                "type": "uint64",
+                "internalType": "uint64"
               },
               {
                 "name": "collateralUsd",
-                "type": "uint128",
-                "internalType": "uint128"
+                "type": "uint64",
+                "internalType": "uint64"
               },
               {
                 "name": "sizeTokens",
@@ -4143,13 +4159,13 @@ export const readerAbi = [
         "components": [
           {
             "name": "sizeUsd",
-            "type": "uint128",
-            "internalType": "uint128"
+            "type": "uint64",
+            "internalType": "uint64"
           },
           {
             "name": "collateralUsd",
-            "type": "uint128",
-            "internalType": "uint128"
+            "type": "uint64",
+            "internalType": "uint64"
           },
           {
             "name": "sizeTokens",
@@ -5565,6 +5581,22 @@ export const devPriceFeedAbi = [
   },
   {
     "type": "error",
+    "name": "SafeCastOverflowedUintDowncast",
+    "inputs": [
+      {
+        "name": "bits",
+        "type": "uint8",
+        "internalType": "uint8"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "StalePrice",
     "inputs": [
       {
@@ -5586,186 +5618,11 @@ export const devPriceFeedAbi = [
   }
 ] as const;
 
-export const configValidationAbi = [
+export const configStoreAbi = [
   {
-    "type": "function",
-    "name": "validateMarket",
-    "inputs": [
-      {
-        "name": "c",
-        "type": "tuple",
-        "internalType": "struct IPerpEngine.MarketConfig",
-        "components": [
-          {
-            "name": "feed",
-            "type": "IPriceFeed",
-            "internalType": "contract IPriceFeed"
-          },
-          {
-            "name": "maxPriceAgeSec",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "openFeeBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          },
-          {
-            "name": "closeFeeBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          },
-          {
-            "name": "liquidationFeeBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          },
-          {
-            "name": "positiveImpactBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          },
-          {
-            "name": "maxProfitBps",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "maxLeverage",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "horizonSec",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "volTauSec",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "zWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "mmrFloorWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "sizeTermWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "imrMultiplierWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "utilTermWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "maxLongOiUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "maxShortOiUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "impactScaleUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "skewScaleUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "sizeScaleUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "minCollateralUsd",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "maxFundingVelocityWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "maxFundingRateWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "initialVarianceWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          }
-        ]
-      }
-    ],
-    "outputs": [],
-    "stateMutability": "pure"
-  },
-  {
-    "type": "function",
-    "name": "validatePool",
-    "inputs": [
-      {
-        "name": "c",
-        "type": "tuple",
-        "internalType": "struct IPerpEngine.PoolConfig",
-        "components": [
-          {
-            "name": "baseRateWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "slope1Wad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "slope2Wad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "kinkWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "maxUtilizationBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          },
-          {
-            "name": "keeperShareBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          }
-        ]
-      }
-    ],
-    "outputs": [],
-    "stateMutability": "pure"
+    "type": "error",
+    "name": "ConfigStoreWriteFailed",
+    "inputs": []
   },
   {
     "type": "error",
@@ -6532,6 +6389,11 @@ export const counterpoolErrorsAbi = [
         "internalType": "uint256"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "ConfigStoreWriteFailed",
+    "inputs": []
   },
   {
     "type": "error",

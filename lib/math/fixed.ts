@@ -56,7 +56,7 @@ export function sqrtDown(x: bigint): bigint {
   }
 }
 
-/** Natural log of a WAD number (MathLib.lnWad): range reduction to [1, 2) then the atanh series, truncating. */
+/** Natural log of a WAD number (MathLib.lnWad): range reduction to [1/2, 2) then the atanh series, truncating. */
 export function lnWad(x: bigint): bigint {
   if (x <= 0n) throw new RangeError('ln of non-positive');
   let k = 0n;
@@ -64,7 +64,7 @@ export function lnWad(x: bigint): bigint {
     const s = log2Floor(x / WAD);
     k = s;
     x >>= s;
-  } else if (x < WAD) {
+  } else if (x < WAD / 2n) {
     const s = log2Floor((WAD - 1n) / x) + 1n;
     k = -s;
     x <<= s;

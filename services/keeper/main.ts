@@ -6,6 +6,7 @@
 import { parseGwei } from 'viem';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
+import { gasWithHeadroom } from '../../lib/gas';
 
 const { log, publicClient, contracts: c, wallet } = setup('keeper');
 const PORT = Number(env('KEEPER_PORT', '8788'));
@@ -72,7 +73,8 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>) {
     const fees = await publicClient.estimateFeesPerGas().catch(() => null);
     const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < MAX_FEE ? fees.maxFeePerGas : MAX_FEE;
     const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
-    const hash = await signer.writeContract({ ...(request as Parameters<typeof signer.writeContract>[0]), maxFeePerGas, maxPriorityFeePerGas } as Parameters<typeof signer.writeContract>[0]);
+    const gas = gasWithHeadroom(await publicClient.estimateContractGas(request));
+    const hash = await signer.writeContract({ ...(request as Parameters<typeof signer.writeContract>[0]), gas, maxFeePerGas, maxPriorityFeePerGas } as Parameters<typeof signer.writeContract>[0]);
     health.liquidationsSent += Number(result[0]);
     log.info('liquidation sent', { hash, positions: Number(result[0]), rewardUsd: result[1] });
     const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
@@ -91,7 +93,7 @@ async function fillQueue() {
   if (free === 0n) return;
   try {
     const { request } = await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
-    const hash = await signer.writeContract(request);
+    const hash = await signer.writeContract({ ...request, gas: gasWithHeadroom(await publicClient.estimateContractGas(request)) });
     await publicClient.waitForTransactionReceipt({ hash });
     health.queueFills++;
     log.info('withdrawal queue processed', { hash });

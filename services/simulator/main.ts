@@ -7,6 +7,7 @@ import { maxUint256, parseUnits, type Address } from 'viem';
 import { mnemonicToAccount, nonceManager } from 'viem/accounts';
 import { ANVIL_MNEMONIC, accountFromEnv, env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
 import { createMarketModel, type Scenario } from './model';
+import { gasWithHeadroom } from '../../lib/gas';
 
 const { log, publicClient, contracts: c, wallet } = setup('simulator');
 const TICK_MS = Number(env('SIM_TICK_MS', '2000'));
@@ -40,7 +41,8 @@ const server = healthServer(PORT, () => ({ ...stats, scenarioQueue: model.pendin
 async function send(w: ReturnType<typeof actor>, req: Record<string, unknown>, label: string): Promise<boolean> {
   try {
     const { request } = await publicClient.simulateContract({ ...req, account: w.account } as never);
-    const hash = await w.writeContract(request as never);
+    const gas = gasWithHeadroom(await publicClient.estimateContractGas(request as never));
+    const hash = await w.writeContract({ ...(request as object), gas } as never);
     await publicClient.waitForTransactionReceipt({ hash });
     return true;
   } catch (e) {

@@ -1,5 +1,6 @@
 import { maxUint256, parseUnits, type Address } from 'viem';
 import { contractsFor } from '@/lib/contracts';
+import { gasWithHeadroom } from '@/lib/gas';
 import { clients } from './helpers';
 
 export const c = contractsFor(31337);
@@ -8,7 +9,8 @@ export const USD = (n: number | string) => parseUnits(String(n), 6);
 /** Sends a contract call from anvil account `index` and waits for it (anvil automines). */
 export async function tx(index: number, req: { address: Address; abi: readonly unknown[]; functionName: string; args?: readonly unknown[] }) {
   const { walletClient, publicClient } = clients(index);
-  const hash = await walletClient.writeContract(req as never);
+  const gas = gasWithHeadroom(await publicClient.estimateContractGas({ ...req, account: walletClient.account } as never));
+  const hash = await walletClient.writeContract({ ...req, gas } as never);
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`${req.functionName} reverted`);
   return receipt;

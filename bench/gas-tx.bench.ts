@@ -1,0 +1,107 @@
+/**
+ * Whole-transaction gas on anvil: the receipts' gasUsed (21,000 base + calldata + execution − refund), the measure
+ * the anchors' figures in shared/reference use. Every action is a fresh transaction in its own block, by a fresh
+ * account where "first" matters (new storage slots cost 20,000 more each). Prints one JSON line.
+ * Needs anvil on BENCH_RPC_URL with the contracts deployed (bench/run.mjs starts one).
+ */
+import { createPublicClient, createTestClient, createWalletClient, http, maxUint256, type Address, type Hash } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import { localChain } from '../lib/chain';
+import { contractsFor } from '../lib/contracts';
+import { gasWithHeadroom } from '../lib/gas';
+
+const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
+const chain = { ...localChain, rpcUrls: { default: { http: [rpc] } } };
+const c = contractsFor(31337);
+const pub = createPublicClient({ chain, transport: http(rpc) });
+const test = createTestClient({ chain, mode: 'anvil', transport: http(rpc) });
+const wallet = createWalletClient({ chain, transport: http(rpc) });
+const mnemonic = 'test test test test test test test test test test test junk';
+const deployer = mnemonicToAccount(mnemonic, { addressIndex: 0 }); // owns the dev feeds
+const USD = 10n ** 6n;
+
+async function tx(account: Address, req: Record<string, unknown>): Promise<bigint> {
+  await pub.simulateContract({ ...req, account } as never); // a clear error instead of a bare revert
+  // gasUsed does not depend on the limit; the headroom covers estimates taken before a time jump.
+  const gas = gasWithHeadroom(await pub.estimateContractGas({ ...req, account } as never));
+  const hash: Hash = await wallet.writeContract({ ...req, account, chain, gas } as never);
+  const r = await pub.waitForTransactionReceipt({ hash });
+  if (r.status !== 'success') throw new Error(`${String(req.functionName)} reverted`);
+  return r.gasUsed;
+}
+
+async function fund(a: Address, usd: bigint, spender: Address) {
+  await test.impersonateAccount({ address: a });
+  await test.setBalance({ address: a, value: 10n ** 20n });
+  for (let left = usd; left > 0n; left -= left > 1_000_000n ? 1_000_000n : left) {
+    await tx(a, { ...c.token, functionName: 'faucet', args: [(left > 1_000_000n ? 1_000_000n : left) * USD] });
+  }
+  await tx(a, { ...c.token, functionName: 'approve', args: [spender, maxUint256] });
+}
+
+const fresh = (i: number) => `0x${(0xcafe0000 + i).toString(16).padStart(40, '0')}` as Address;
+let next = 0;
+const ethPrice = async () => (await pub.readContract({ ...c.feeds[0], functionName: 'latestPrice' }))[0];
+const setEth = (priceWad: bigint) => tx(deployer.address, { ...c.feeds[0], functionName: 'setPrice', args: [priceWad] });
+const refresh = async () => {
+  await setEth(await ethPrice());
+  await tx(deployer.address, { ...c.feeds[1], functionName: 'setPrice', args: [(await pub.readContract({ ...c.feeds[1], functionName: 'latestPrice' }))[0]] });
+};
+
+await test.setAutomine(true);
+const out: Record<string, number> = {};
+
+// LPs: a first deposit (new share slot), a repeat deposit, then a withdrawal after the cooldown.
+const lpBig = fresh(next++);
+await fund(lpBig, 2_000_000n, c.pool.address);
+await tx(lpBig, { ...c.pool, functionName: 'deposit', args: [1_000_000n * USD, lpBig] });
+const lp = fresh(next++);
+await fund(lp, 20_000n, c.pool.address);
+
+// Some open interest on both markets so NAV values both (as on a live pool).
+for (const m of [0n, 1n]) {
+  const a = fresh(next++);
+  await fund(a, 1_000n, c.engine.address);
+  await tx(a, { ...c.engine, functionName: 'increasePosition', args: [m, m === 0n, 1_000n * USD, 5_000n * USD, m === 0n ? maxUint256 : 0n] });
+}
+
+await test.increaseTime({ seconds: 30 });
+await refresh();
+out.depositFirst = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [5_000n * USD, lp] }));
+await refresh();
+out.depositRepeat = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [5_000n * USD, lp] }));
+await test.increaseTime({ seconds: 3_600 });
+await refresh();
+out.withdraw = Number(await tx(lp, { ...c.pool, functionName: 'withdraw', args: [2_000n * USD, lp, lp] }));
+
+// Traders: first open, increase, full close.
+const trader = fresh(next++);
+await fund(trader, 5_000n, c.engine.address);
+await refresh();
+out.open = Number(await tx(trader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 1_000n * USD, 10_000n * USD, maxUint256] }));
+await test.increaseTime({ seconds: 5 });
+await refresh();
+out.increase = Number(await tx(trader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 0n, 1_000n * USD, maxUint256] }));
+await test.increaseTime({ seconds: 5 });
+await refresh();
+out.close = Number(await tx(trader, { ...c.engine, functionName: 'decreasePosition', args: [0n, true, 0n, 11_000n * USD, 0n] }));
+
+// Liquidations: 11 thin longs, a -1.7% move (equity below maintenance, still positive), one alone then a batch of 10.
+const thin: Address[] = [];
+for (let i = 0; i < 11; i++) {
+  const a = fresh(next++);
+  await fund(a, 300n, c.engine.address);
+  await tx(a, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 300n * USD, 10_000n * USD, maxUint256] });
+  thin.push(a);
+}
+const keeper = fresh(next++);
+await fund(keeper, 10n, c.engine.address); // a working keeper already holds the token: its reward slot is not new
+await test.increaseTime({ seconds: 5 });
+await setEth(((await ethPrice()) * 983n) / 1000n);
+const status = await pub.readContract({ ...c.engine, functionName: 'positionStatus', args: [thin[0], 0n, true] });
+if (!status.liquidatable || status.equityUsd <= 0n) throw new Error(`setup: expected liquidatable with positive equity, got ${status.equityUsd}`);
+out.liquidate = Number(await tx(keeper, { ...c.engine, functionName: 'liquidate', args: [thin[0], 0n, true] }));
+const refs = thin.slice(1).map((account) => ({ account, marketId: 0n, isLong: true }));
+out.liquidateBatchPerPosition = Math.round(Number(await tx(keeper, { ...c.engine, functionName: 'liquidateBatch', args: [refs] })) / refs.length);
+
+console.log(JSON.stringify({ bench: 'gas-tx', ...out }));
