@@ -25,6 +25,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   PoolCashShortfall: (a) => `Pool cash ${fmtUsd(u(a[1]))} cannot cover ${fmtUsd(u(a[0]))}`,
   ZeroAmount: () => 'Enter an amount greater than zero',
   UnknownMarket: (a) => `Unknown market ${String(a[0])}`,
+  FeesExceedValue: (a) => `The oracle update fees (${String(a[0])} wei) exceed the value sent (${String(a[1])} wei)`,
+  RefundFailed: (a) => `Returning ${String(a[1])} wei of unspent oracle fee to your account failed`,
   ConfigStoreWriteFailed: () => 'The new risk parameters could not be stored (their data contract was not created)',
   EnforcedPause: () => 'Trading is paused: only closing, collateral top-ups and liquidations are allowed',
   CooldownActive: (a) => `Your deposit cooldown ends at ${t(a[1])}`,

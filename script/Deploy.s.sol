@@ -130,6 +130,7 @@ contract Deploy is Script {
         vm.serializeAddress(o, "PerpEngine", d.engine);
         vm.serializeAddress(o, "LiquidityPool", d.pool);
         vm.serializeAddress(o, "Reader", d.reader);
+        vm.serializeAddress(o, "PriceUpdateRouter", PerpEngine(d.engine).router());
         vm.serializeAddress(o, "EthUsdFeed", d.ethFeed);
         string memory json = vm.serializeAddress(o, "BtcUsdFeed", d.btcFeed);
         string memory path = string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json");

@@ -7,8 +7,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CONTRACTS = ['PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore'];
-const ADDRESS_KEYS = ['PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'EthUsdFeed', 'BtcUsdFeed'];
+const CONTRACTS = ['PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter'];
+const ADDRESS_KEYS = ['PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'FaucetToken', 'EthUsdFeed', 'BtcUsdFeed'];
 
 const camel = (name) => name[0].toLowerCase() + name.slice(1);
 

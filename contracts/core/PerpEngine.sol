@@ -7,6 +7,7 @@ import {MathLib} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {IPriceFeed} from "../oracles/IPriceFeed.sol";
+import {PriceUpdateRouter} from "../periphery/PriceUpdateRouter.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -38,6 +39,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     uint256 internal constant WAD = 1e18;
 
     IERC20 internal immutable token;
+    /// @inheritdoc IPerpEngine
+    address public immutable router;
 
     // ------------------------------------------------------------ storage
 
@@ -85,6 +88,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     /// @dev Working values of one trade, kept in memory to stay clear of the stack limit.
     struct Trade {
+        address account;
         uint256 marketId;
         bool isLong;
         MarketConfig cfg;
@@ -107,6 +111,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     constructor(IERC20 token_, address admin, PoolConfig memory cfg) {
         token = token_;
+        router = address(new PriceUpdateRouter(token_));
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         configStore = ConfigStore.writePool(address(0), 0, cfg);
         poolSt.borrowIndexWad = uint96(WAD);
@@ -204,7 +209,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         if (sizeDeltaUsd > 0) _requireNotPaused();
         if (sizeDeltaUsd == 0 && collateralDeltaUsd == 0) revert ZeroAmount();
         Trade memory t = _beginTrade(marketId, isLong);
-        Position storage pos = positions[_key(msg.sender, marketId, isLong)];
+        t.account = _sender();
+        Position storage pos = positions[_key(t.account, marketId, isLong)];
         uint256 oldSize = pos.sizeUsd;
         uint256 oldCollateral = pos.collateralUsd;
         _settleFees(t, pos);
@@ -224,7 +230,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             _checkSolvency(t.pool);
         }
 
-        if (collateralDeltaUsd > 0) token.safeTransferFrom(msg.sender, address(this), collateralDeltaUsd);
+        if (collateralDeltaUsd > 0) token.safeTransferFrom(t.account, address(this), collateralDeltaUsd);
         _emitTrade(t, true, sizeDeltaUsd, collateralDeltaUsd);
     }
 
@@ -237,11 +243,13 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 acceptablePriceWad
     ) external knownMarket(marketId) nonReentrant {
         if (sizeDeltaUsd == 0 && collateralOutUsd == 0) revert ZeroAmount();
-        Position storage pos = positions[_key(msg.sender, marketId, isLong)];
+        address account = _sender();
+        Position storage pos = positions[_key(account, marketId, isLong)];
         uint256 oldSize = pos.sizeUsd;
-        if (oldSize == 0) revert NoPosition(msg.sender, marketId, isLong);
+        if (oldSize == 0) revert NoPosition(account, marketId, isLong);
         if (sizeDeltaUsd > oldSize) revert SizeDeltaTooLarge(sizeDeltaUsd, oldSize);
         Trade memory t = _beginTrade(marketId, isLong);
+        t.account = account;
         uint256 oldCollateral = pos.collateralUsd;
         _settleFees(t, pos);
 
@@ -253,7 +261,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 paidOut;
         if (t.sizeUsd == 0) {
             // Full close: everything left goes to the trader; a shortfall is bad debt the pool absorbs.
-            if (t.collateralUsd < 0) _recordBadDebt(msg.sender, marketId, uint256(-t.collateralUsd));
+            if (t.collateralUsd < 0) _recordBadDebt(account, marketId, uint256(-t.collateralUsd));
             paidOut = t.collateralUsd > 0 ? uint256(t.collateralUsd) : 0;
             t.collateralUsd = 0;
         } else {
@@ -273,7 +281,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             else _checkMaintenance(t, oldTokens - closedTokens);
         }
 
-        if (paidOut > 0) token.safeTransfer(msg.sender, paidOut);
+        if (paidOut > 0) token.safeTransfer(account, paidOut);
         _emitTrade(t, false, sizeDeltaUsd, paidOut);
     }
 
@@ -430,8 +438,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             sizeUsd: t.sizeUsd,
             collateralUsd: uint256(t.collateralUsd)
         });
-        if (increased) emit PositionIncreased(msg.sender, t.marketId, t.isLong, r);
-        else emit PositionDecreased(msg.sender, t.marketId, t.isLong, r);
+        if (increased) emit PositionIncreased(t.account, t.marketId, t.isLong, r);
+        else emit PositionDecreased(t.account, t.marketId, t.isLong, r);
     }
 
     /// @dev Moves the fees owed since the position's snapshots into the trade's running collateral.
@@ -469,7 +477,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         }
 
         if (newSize == 0) {
-            delete positions[_key(msg.sender, t.marketId, t.isLong)];
+            delete positions[_key(t.account, t.marketId, t.isLong)];
             return;
         }
         pos.sizeUsd = newSize.toUint64();
@@ -695,6 +703,15 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return MathLib.min(v, type(uint64).max);
     }
 
+    /// @dev The trader: the caller, or the account the PriceUpdateRouter appends to its forwarded call (ERC-2771
+    ///      style; the router only forwards increasePosition and decreasePosition, always for its own caller).
+    function _sender() internal view returns (address account) {
+        if (msg.sender != router) return msg.sender;
+        assembly ("memory-safe") {
+            account := shr(96, calldataload(sub(calldatasize(), 20)))
+        }
+    }
+
     function _requireVault() internal view {
         if (msg.sender != vault) revert NotVault(msg.sender);
     }
@@ -866,7 +883,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     }
 
     /// @inheritdoc IPerpEngine
-    function poolValueUsd() public view returns (uint256) {
+    function poolValueUsd() external view returns (uint256) {
         if (_reentrancyGuardEntered()) revert PoolValueUnavailable();
         address store = configStore;
         uint256 count = marketCount_;

@@ -271,6 +271,10 @@ interface IPerpEngine {
 
     function vault() external view returns (address);
 
+    /// @notice The PriceUpdateRouter this engine deployed: it posts pull-oracle updates (Pyth) and forwards a trade
+    ///         in the same transaction, appending its caller, whom the engine then trades for.
+    function router() external view returns (address);
+
     function marketCount() external view returns (uint256);
 
     function marketName(uint256 marketId) external view returns (bytes32);

@@ -2,15 +2,16 @@
 pragma solidity ^0.8.28;
 
 import {IPriceFeed} from "./IPriceFeed.sol";
+import {IUpdatablePriceFeed} from "./IUpdatablePriceFeed.sol";
 import {OracleErrors} from "./OracleErrors.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {PythStructs} from "@pythnetwork/pyth-sdk-solidity/PythStructs.sol";
 
 /// @title PythPriceFeed
 /// @notice Pyth pull-oracle adapter. A trader (or keeper) posts signed update data with `updatePrice` in the same
-///         transaction as the trade (through a multicall wallet or router); reads reject stale, future, non-positive
+///         transaction as the trade, through the engine's PriceUpdateRouter; reads reject stale, future, non-positive
 ///         and low-confidence prices.
-contract PythPriceFeed is IPriceFeed {
+contract PythPriceFeed is IUpdatablePriceFeed {
     IPyth public immutable pyth;
     bytes32 public immutable priceId;
     uint256 public immutable maxAgeSec;
@@ -27,7 +28,7 @@ contract PythPriceFeed is IPriceFeed {
         maxConfBps = maxConfBps_;
     }
 
-    /// @notice Posts Pyth update data; the caller pays Pyth's fee and gets any excess back.
+    /// @inheritdoc IUpdatablePriceFeed
     function updatePrice(bytes[] calldata updateData) external payable {
         uint256 fee = pyth.getUpdateFee(updateData);
         pyth.updatePriceFeeds{value: fee}(updateData);

@@ -1087,6 +1087,19 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
+    "name": "router",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "setMarketConfig",
     "inputs": [
       {
@@ -5652,6 +5665,271 @@ export const configStoreAbi = [
   }
 ] as const;
 
+export const priceUpdateRouterAbi = [
+  {
+    "type": "constructor",
+    "inputs": [
+      {
+        "name": "token_",
+        "type": "address",
+        "internalType": "contract IERC20"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "receive",
+    "stateMutability": "payable"
+  },
+  {
+    "type": "function",
+    "name": "decreasePosition",
+    "inputs": [
+      {
+        "name": "updates",
+        "type": "tuple[]",
+        "internalType": "struct PriceUpdateRouter.PriceUpdate[]",
+        "components": [
+          {
+            "name": "feed",
+            "type": "address",
+            "internalType": "contract IUpdatablePriceFeed"
+          },
+          {
+            "name": "data",
+            "type": "bytes[]",
+            "internalType": "bytes[]"
+          },
+          {
+            "name": "fee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isLong",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "collateralOutUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "sizeDeltaUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "acceptablePriceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "payable"
+  },
+  {
+    "type": "function",
+    "name": "engine",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IPerpEngine"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "increasePosition",
+    "inputs": [
+      {
+        "name": "updates",
+        "type": "tuple[]",
+        "internalType": "struct PriceUpdateRouter.PriceUpdate[]",
+        "components": [
+          {
+            "name": "feed",
+            "type": "address",
+            "internalType": "contract IUpdatablePriceFeed"
+          },
+          {
+            "name": "data",
+            "type": "bytes[]",
+            "internalType": "bytes[]"
+          },
+          {
+            "name": "fee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isLong",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "collateralDeltaUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "sizeDeltaUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "acceptablePriceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "payable"
+  },
+  {
+    "type": "function",
+    "name": "liquidateBatch",
+    "inputs": [
+      {
+        "name": "updates",
+        "type": "tuple[]",
+        "internalType": "struct PriceUpdateRouter.PriceUpdate[]",
+        "components": [
+          {
+            "name": "feed",
+            "type": "address",
+            "internalType": "contract IUpdatablePriceFeed"
+          },
+          {
+            "name": "data",
+            "type": "bytes[]",
+            "internalType": "bytes[]"
+          },
+          {
+            "name": "fee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "refs",
+        "type": "tuple[]",
+        "internalType": "struct IPerpEngine.PositionRef[]",
+        "components": [
+          {
+            "name": "account",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "marketId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "isLong",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "liquidated",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "keeperRewardUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "payable"
+  },
+  {
+    "type": "function",
+    "name": "token",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IERC20"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "error",
+    "name": "FeesExceedValue",
+    "inputs": [
+      {
+        "name": "feesWei",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "valueWei",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ReentrancyGuardReentrantCall",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "RefundFailed",
+    "inputs": [
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SafeERC20FailedOperation",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  }
+] as const;
+
 export const counterpoolErrorsAbi = [
   {
     "type": "error",
@@ -6397,6 +6675,38 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "FeesExceedValue",
+    "inputs": [
+      {
+        "name": "feesWei",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "valueWei",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RefundFailed",
+    "inputs": [
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "FuturePrice",
     "inputs": [
       {
@@ -6480,6 +6790,7 @@ export const deployments = {
       "PerpEngine": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
       "LiquidityPool": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
       "Reader": "0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0",
+      "PriceUpdateRouter": "0x856e4424f806D16E8CBC702B3c0F2ede5468eae5",
       "FaucetToken": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
       "EthUsdFeed": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
       "BtcUsdFeed": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9"

@@ -6,10 +6,11 @@ import {
   faucetTokenAbi,
   liquidityPoolAbi,
   perpEngineAbi,
+  priceUpdateRouterAbi,
   readerAbi,
 } from './generated';
 
-export { counterpoolErrorsAbi, deployments, devPriceFeedAbi, faucetTokenAbi, liquidityPoolAbi, perpEngineAbi, readerAbi };
+export { counterpoolErrorsAbi, deployments, devPriceFeedAbi, faucetTokenAbi, liquidityPoolAbi, perpEngineAbi, priceUpdateRouterAbi, readerAbi };
 
 export type DeployedChainId = keyof typeof deployments;
 
@@ -25,6 +26,8 @@ export function contractsFor(chainId: number) {
     engine: { address: a.PerpEngine as Address, abi: perpEngineAbi },
     pool: { address: a.LiquidityPool as Address, abi: liquidityPoolAbi },
     reader: { address: a.Reader as Address, abi: readerAbi },
+    /** Posts pull-oracle (Pyth) updates and trades in the same transaction; unused by markets on push feeds. */
+    router: { address: a.PriceUpdateRouter as Address, abi: priceUpdateRouterAbi },
     token: { address: a.FaucetToken as Address, abi: faucetTokenAbi },
     feeds: [
       { address: a.EthUsdFeed as Address, abi: devPriceFeedAbi },

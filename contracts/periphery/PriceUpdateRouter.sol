@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {IUpdatablePriceFeed} from "../oracles/IUpdatablePriceFeed.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+/// @title PriceUpdateRouter
+/// @notice Posts pull-oracle (Pyth) price updates and acts on the engine in the same transaction, so a trade or a
+///         liquidation never has to rely on a price someone else pushed. Deployed by the PerpEngine's constructor,
+///         which trusts it to name the trader: a forwarded increase/decrease carries `msg.sender` appended to the
+///         calldata (ERC-2771 style), and the engine trades for that account. The trader approves the engine, not this
+///         router; collateral moves between the trader and the engine directly.
+/// @dev Holds nothing between calls: native currency left after the oracle fees goes back to the caller, and a
+///      liquidation's keeper reward is passed on to the caller at once.
+contract PriceUpdateRouter is ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice One feed's update: the signed data and the native fee to forward with it (excess is refunded).
+    struct PriceUpdate {
+        IUpdatablePriceFeed feed;
+        bytes[] data;
+        uint256 fee;
+    }
+
+    IPerpEngine public immutable engine;
+    IERC20 public immutable token;
+
+    /// @notice Returning unspent native currency to the caller failed.
+    error RefundFailed(address to, uint256 amount);
+    /// @notice The fees named in the updates add up to more than the value sent.
+    error FeesExceedValue(uint256 feesWei, uint256 valueWei);
+
+    constructor(IERC20 token_) {
+        engine = IPerpEngine(msg.sender);
+        token = token_;
+    }
+
+    /// @notice Posts `updates`, then opens or increases the caller's position (see IPerpEngine.increasePosition).
+    function increasePosition(
+        PriceUpdate[] calldata updates,
+        uint256 marketId,
+        bool isLong,
+        uint256 collateralDeltaUsd,
+        uint256 sizeDeltaUsd,
+        uint256 acceptablePriceWad
+    ) external payable nonReentrant {
+        _update(updates);
+        _forward(
+            abi.encodeCall(
+                IPerpEngine.increasePosition, (marketId, isLong, collateralDeltaUsd, sizeDeltaUsd, acceptablePriceWad)
+            )
+        );
+        _refund();
+    }
+
+    /// @notice Posts `updates`, then decreases or closes the caller's position (see IPerpEngine.decreasePosition).
+    function decreasePosition(
+        PriceUpdate[] calldata updates,
+        uint256 marketId,
+        bool isLong,
+        uint256 collateralOutUsd,
+        uint256 sizeDeltaUsd,
+        uint256 acceptablePriceWad
+    ) external payable nonReentrant {
+        _update(updates);
+        _forward(
+            abi.encodeCall(
+                IPerpEngine.decreasePosition, (marketId, isLong, collateralOutUsd, sizeDeltaUsd, acceptablePriceWad)
+            )
+        );
+        _refund();
+    }
+
+    /// @notice Posts `updates`, then liquidates every eligible position in `refs`; the keeper reward goes to the caller.
+    function liquidateBatch(PriceUpdate[] calldata updates, IPerpEngine.PositionRef[] calldata refs)
+        external
+        payable
+        nonReentrant
+        returns (uint256 liquidated, uint256 keeperRewardUsd)
+    {
+        _update(updates);
+        (liquidated, keeperRewardUsd) = engine.liquidateBatch(refs);
+        if (keeperRewardUsd > 0) token.safeTransfer(msg.sender, keeperRewardUsd);
+        _refund();
+    }
+
+    /// @notice Receives the feeds' refunds of excess oracle fees (passed on to the caller in the same call).
+    receive() external payable {}
+
+    function _update(PriceUpdate[] calldata updates) internal {
+        uint256 fees;
+        for (uint256 i; i < updates.length; ++i) {
+            fees += updates[i].fee;
+            if (fees > msg.value) revert FeesExceedValue(fees, msg.value);
+            updates[i].feed.updatePrice{value: updates[i].fee}(updates[i].data);
+        }
+    }
+
+    /// @dev Calls the engine with the caller appended; bubbles the engine's revert data unchanged.
+    function _forward(bytes memory call) internal {
+        (bool ok, bytes memory ret) = address(engine).call(abi.encodePacked(call, msg.sender));
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
+    }
+
+    function _refund() internal {
+        uint256 left = address(this).balance;
+        if (left == 0) return;
+        (bool ok,) = msg.sender.call{value: left}("");
+        if (!ok) revert RefundFailed(msg.sender, left);
+    }
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {IPriceFeed} from "../../contracts/oracles/IPriceFeed.sol";
+import {IUpdatablePriceFeed} from "../../contracts/oracles/IUpdatablePriceFeed.sol";
+import {OracleErrors} from "../../contracts/oracles/OracleErrors.sol";
+import {PythPriceFeed} from "../../contracts/oracles/PythPriceFeed.sol";
+import {PriceUpdateRouter} from "../../contracts/periphery/PriceUpdateRouter.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
+import {MockPyth} from "@pythnetwork/pyth-sdk-solidity/MockPyth.sol";
+
+/// @notice A Pyth market traded through the engine's PriceUpdateRouter: the update and the trade in one transaction.
+contract PriceUpdateRouterTest is BaseTest {
+    bytes32 internal constant SOL_ID = keccak256("SOL/USD");
+    uint256 internal constant FEE_WEI = 1;
+
+    MockPyth internal pyth;
+    PythPriceFeed internal solFeed;
+    PriceUpdateRouter internal router;
+    uint256 internal sol;
+
+    function setUp() public override {
+        super.setUp();
+        pyth = new MockPyth(60, FEE_WEI);
+        solFeed = new PythPriceFeed(IPyth(address(pyth)), SOL_ID, 60, 100);
+        _post(150e8, block.timestamp);
+        IPerpEngine.MarketConfig memory cfg = deployer.marketConfig(IPriceFeed(address(solFeed)), 0.8e18);
+        vm.prank(admin);
+        sol = engine.addMarket("SOL-USD", cfg);
+        router = PriceUpdateRouter(payable(engine.router()));
+        _deposit(carol, 1_000_000 * USD);
+        vm.deal(alice, 1 ether);
+        vm.deal(bob, 1 ether);
+        vm.deal(keeper, 1 ether);
+        skip(120); // the stored Pyth price is now stale (max age 60 s)
+        _refreshPrices();
+    }
+
+    function _post(int64 price8, uint256 publishTime) internal {
+        bytes[] memory data = _data(price8, publishTime);
+        solFeed.updatePrice{value: FEE_WEI}(data);
+    }
+
+    function _data(int64 price8, uint256 publishTime) internal view returns (bytes[] memory data) {
+        data = new bytes[](1);
+        data[0] = pyth.createPriceFeedUpdateData(SOL_ID, price8, 1e6, -8, price8, 1e6, uint64(publishTime), 0);
+    }
+
+    function _updates(int64 price8) internal view returns (PriceUpdateRouter.PriceUpdate[] memory u) {
+        u = new PriceUpdateRouter.PriceUpdate[](1);
+        u[0] = PriceUpdateRouter.PriceUpdate(
+            IUpdatablePriceFeed(address(solFeed)), _data(price8, block.timestamp), FEE_WEI
+        );
+    }
+
+    function test_router_isDeployedByTheEngine() public view {
+        assertEq(address(router.engine()), address(engine));
+        assertEq(address(router.token()), address(usdc));
+    }
+
+    function test_router_updatesPythAndOpensInOneTransaction() public {
+        _mint(alice, 1000 * USD);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleErrors.StalePrice.selector, block.timestamp - 120, block.timestamp, 60)
+        );
+        engine.increasePosition(sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
+
+        uint256 ethBefore = alice.balance;
+        PriceUpdateRouter.PriceUpdate[] memory u151e8 = _updates(151e8);
+        vm.prank(alice);
+        router.increasePosition{value: 10}(u151e8, sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
+
+        IPerpEngine.Position memory p = engine.position(alice, sol, true);
+        assertEq(p.sizeUsd, 5000 * USD, "the position belongs to the caller");
+        assertEq(engine.position(address(router), sol, true).sizeUsd, 0, "never to the router");
+        assertEq(alice.balance, ethBefore - FEE_WEI, "only the oracle fee is spent");
+        assertEq(address(router).balance, 0);
+        assertEq(usdc.balanceOf(address(router)), 0);
+        (uint256 priceWad,) = solFeed.latestPrice();
+        assertEq(priceWad, 151e18);
+    }
+
+    function test_router_decreasesOnlyTheCallersPosition() public {
+        _mint(alice, 1000 * USD);
+        PriceUpdateRouter.PriceUpdate[] memory u150e8 = _updates(150e8);
+        vm.prank(alice);
+        router.increasePosition{value: FEE_WEI}(u150e8, sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
+
+        skip(1);
+        PriceUpdateRouter.PriceUpdate[] memory later = _updates(150e8);
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.NoPosition.selector, bob, sol, true));
+        router.decreasePosition{value: FEE_WEI}(later, sol, true, 0, 5000 * USD, 0);
+
+        uint256 usdcBefore = usdc.balanceOf(alice);
+        PriceUpdateRouter.PriceUpdate[] memory u152e8 = _updates(152e8);
+        vm.prank(alice);
+        router.decreasePosition{value: FEE_WEI}(u152e8, sol, true, 0, 5000 * USD, 0);
+        assertEq(engine.position(alice, sol, true).sizeUsd, 0);
+        assertGt(usdc.balanceOf(alice), usdcBefore + 1000 * USD, "proceeds (collateral + profit) go to the trader");
+    }
+
+    function test_router_liquidatesWithAFreshPriceAndPaysTheCaller() public {
+        _mint(alice, 200 * USD);
+        PriceUpdateRouter.PriceUpdate[] memory u150e8 = _updates(150e8);
+        vm.prank(alice);
+        router.increasePosition{value: FEE_WEI}(u150e8, sol, true, 200 * USD, 5000 * USD, MAX_PRICE);
+
+        skip(1);
+        IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](1);
+        refs[0] = IPerpEngine.PositionRef(alice, sol, true);
+        uint256 before = usdc.balanceOf(keeper);
+        PriceUpdateRouter.PriceUpdate[] memory u143e8 = _updates(143e8);
+        vm.prank(keeper);
+        (uint256 n, uint256 reward) = router.liquidateBatch{value: FEE_WEI}(u143e8, refs);
+        assertEq(n, 1);
+        assertGt(reward, 0);
+        assertEq(usdc.balanceOf(keeper), before + reward, "the reward is passed on");
+        assertEq(usdc.balanceOf(address(router)), 0);
+    }
+
+    function test_router_revertsWhenFeesExceedValue() public {
+        _mint(alice, 1000 * USD);
+        PriceUpdateRouter.PriceUpdate[] memory u150e8 = _updates(150e8);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(PriceUpdateRouter.FeesExceedValue.selector, FEE_WEI, 0));
+        router.increasePosition(u150e8, sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
+    }
+
+    /// @dev Only the router may name the trader: anyone else appending an address still trades as themselves.
+    function test_engine_ignoresAnAppendedAccountFromOtherCallers() public {
+        _mint(bob, 1000 * USD);
+        bytes memory call = abi.encodePacked(
+            abi.encodeCall(IPerpEngine.increasePosition, (ETH, true, 1000 * USD, 5000 * USD, MAX_PRICE)), alice
+        );
+        vm.prank(bob);
+        (bool ok,) = address(engine).call(call);
+        assertTrue(ok);
+        assertEq(engine.position(bob, ETH, true).sizeUsd, 5000 * USD);
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+    }
+}
