@@ -2,6 +2,7 @@
  * Serves an embedded PGlite with the indexer schema and ~1,000,000 snapshot rows (3 series x 333,334, one per 10 s),
  * plus 100,000 events, on a local Postgres socket for the API bench. Prints "ready <rows>" then stays up until killed.
  */
+import { rebuildRollups } from '../lib/rollups';
 import { openDb } from '../services/indexer/db';
 
 const port = Number(process.env.BENCH_PG_PORT ?? 5598);
@@ -22,6 +23,7 @@ await db.query(
           jsonb_build_object('result', jsonb_build_object('sizeDeltaUsd', '1000000000', 'feeUsd', '600000', 'borrowFeeUsd', '0', 'realizedPnlUsd', '0'))
      FROM generate_series(1, 100000) AS g`,
 );
+await rebuildRollups(db, 0n); // what the indexer keeps up to date as it writes snapshots
 await db.query('ANALYZE');
 const [{ n }] = await db.query<{ n: string }>('SELECT count(*) AS n FROM snapshots');
 console.log(`ready ${n}`);

@@ -5,24 +5,54 @@ import pg from 'pg';
 export const DATABASE_URL = process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.INDEXER_PG_PORT ?? 5433}/postgres?sslmode=disable`;
 
 const globalForPool = globalThis as unknown as { cpPool?: pg.Pool };
-export const pool = globalForPool.cpPool ?? new pg.Pool({ connectionString: DATABASE_URL, max: 8, connectionTimeoutMillis: 3000 });
+export const pool =
+  globalForPool.cpPool ??
+  new pg.Pool({ connectionString: DATABASE_URL, max: 8, connectionTimeoutMillis: 3000 }).on('error', (e) => {
+    // An idle connection dropped (database restarted): the pool replaces it; without a listener node would crash.
+    console.warn(JSON.stringify({ level: 'warn', service: 'api', msg: 'database connection lost', error: e.message }));
+  });
 globalForPool.cpPool = pool;
 
 export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
   return (await pool.query(text, params as unknown[])).rows as T[];
 }
 
-/** Memoizes a loader for `ttlMs` per key (the data changes per block; a few seconds of cache is exact enough). */
-export function cached<A extends unknown[], T>(ttlMs: number, fn: (...args: A) => Promise<T>) {
-  const store = new Map<string, { at: number; value: Promise<T> }>();
+/**
+ * Memoizes a loader per key for `ttlMs` (the data changes per block; a few seconds of cache is exact enough), then
+ * serves the last value while one request refreshes it in the background (stale-while-revalidate), for up to
+ * `staleMs`; older than that, callers wait for the refresh. Concurrent misses share one load; failures are not kept.
+ */
+export function cached<A extends unknown[], T>(ttlMs: number, fn: (...args: A) => Promise<T>, staleMs = ttlMs * 5) {
+  type Entry = { at: number; has: boolean; value?: T; pending?: Promise<T> };
+  const store = new Map<string, Entry>();
+  const load = (key: string, args: A, entry: Entry): Promise<T> => {
+    const pending = fn(...args).then(
+      (value) => {
+        Object.assign(entry, { at: Date.now(), has: true, value, pending: undefined });
+        return value;
+      },
+      (e) => {
+        entry.pending = undefined;
+        if (!entry.has) store.delete(key);
+        throw e;
+      },
+    );
+    entry.pending = pending;
+    return pending;
+  };
   return (...args: A): Promise<T> => {
     const key = JSON.stringify(args);
-    const hit = store.get(key);
-    if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const value = fn(...args);
-    store.set(key, { at: Date.now(), value });
-    value.catch(() => store.delete(key));
-    if (store.size > 500) store.delete(store.keys().next().value as string);
-    return value;
+    let entry = store.get(key);
+    if (!entry) {
+      entry = { at: 0, has: false };
+      store.set(key, entry);
+      if (store.size > 500) store.delete(store.keys().next().value as string);
+    }
+    const age = Date.now() - entry.at;
+    if (entry.has && age < ttlMs) return Promise.resolve(entry.value as T);
+    const refresh = entry.pending ?? load(key, args, entry);
+    refresh.catch(() => {}); // a background refresh's failure surfaces to whoever awaits it, not as unhandled
+    if (entry.has && age < staleMs) return Promise.resolve(entry.value as T);
+    return refresh;
   };
 }

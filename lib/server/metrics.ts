@@ -3,6 +3,7 @@ import { getAddress, type Address } from 'viem';
 import { bytes32ToString } from '../format';
 import { runStress, type Shock, type StressInput } from '../stress';
 import { contracts, publicClient } from './chain';
+import { rollupFor, SNAPSHOT_FIELDS } from '../rollups';
 import { cached, sql } from './db';
 
 const s = (v: bigint | number) => v.toString();
@@ -90,16 +91,37 @@ export const getSummary = cached(2000, async () => {
   };
 });
 
-export const HISTORY_FIELDS = ['price', 'long_oi', 'short_oi', 'net_exposure', 'funding_rate', 'borrow_rate', 'sigma', 'mmr', 'max_leverage', 'utilization', 'nav', 'share_price', 'pool_cash', 'reserved', 'free_liquidity', 'bad_debt'] as const;
+export const HISTORY_FIELDS = SNAPSHOT_FIELDS;
+const fields = HISTORY_FIELDS.join(', ');
 
-/** Snapshots bucketed by `resolutionSec` (last value per bucket), for one market or the pool (-1). */
+/**
+ * Snapshots bucketed by `resolutionSec` (last value per bucket), for one market or the pool (-1). Whole buckets of
+ * the coarsest rollup that divides the resolution come from `snapshot_rollups`; only the partial rollup buckets at
+ * the two ends of the range are read from the raw snapshots, so the answer equals a scan of the snapshots.
+ */
 export const getHistory = cached(2000, async (marketId: number, from: number, to: number, resolutionSec: number) => {
-  const rows = await sql<Record<string, string>>(
-    `SELECT DISTINCT ON (bucket) (timestamp / $4) * $4 AS bucket, ${HISTORY_FIELDS.join(', ')}
-       FROM snapshots WHERE market_id = $1 AND timestamp >= $2 AND timestamp <= $3
-      ORDER BY bucket, timestamp DESC LIMIT 5000`,
-    [marketId, from, to, resolutionSec],
-  );
+  const r = rollupFor(resolutionSec);
+  const lo = r === null ? 0 : Math.ceil(from / r) * r; // first whole rollup bucket
+  const hi = r === null ? 0 : Math.floor((to + 1) / r) * r; // end of the last whole one
+  const rows =
+    r !== null && hi > lo
+      ? await sql<Record<string, string>>(
+          `WITH pts AS (
+             SELECT timestamp, block_number, ${fields} FROM snapshot_rollups
+              WHERE resolution = $5 AND market_id = $1 AND bucket >= $6 AND bucket < $7
+             UNION ALL
+             SELECT timestamp, block_number, ${fields} FROM snapshots
+              WHERE market_id = $1 AND ((timestamp >= $2 AND timestamp < $6) OR (timestamp >= $7 AND timestamp <= $3)))
+           SELECT DISTINCT ON (bucket) (timestamp / $4) * $4 AS bucket, ${fields}
+             FROM pts ORDER BY bucket, timestamp DESC, block_number DESC LIMIT 5000`,
+          [marketId, from, to, resolutionSec, r, lo, hi],
+        )
+      : await sql<Record<string, string>>(
+          `SELECT DISTINCT ON (bucket) (timestamp / $4) * $4 AS bucket, ${fields}
+             FROM snapshots WHERE market_id = $1 AND timestamp >= $2 AND timestamp <= $3
+            ORDER BY bucket, timestamp DESC, block_number DESC LIMIT 5000`,
+          [marketId, from, to, resolutionSec],
+        );
   return rows.map((r) => {
     const out: Record<string, string | number | null> = { t: Number(r.bucket) };
     for (const f of HISTORY_FIELDS) out[f] = r[f] ?? null;

@@ -6,6 +6,7 @@
 import { parseEventLogs, type Hex, type PublicClient } from 'viem';
 import { liquidityPoolAbi, perpEngineAbi, type CounterpoolContracts } from '../../lib/contracts';
 import type { Logger } from '../lib/runtime';
+import { foldSnapshot, rebuildRollups } from '../../lib/rollups';
 import type { Db, Queryable } from './db';
 
 const ABI = [...perpEngineAbi, ...liquidityPoolAbi];
@@ -66,7 +67,10 @@ export class Indexer {
     await this.db.tx(async (q) => {
       await insertBlocks(q, blocks);
       await insertEvents(q, decoded, blocks, this.c);
-      if (snapshot) await insertSnapshot(q, snapshot);
+      if (snapshot) {
+        await insertSnapshot(q, snapshot);
+        await foldSnapshot(q, snapshot.blockNumber);
+      }
       await q.query(
         `INSERT INTO indexer_cursor (id, block_number, block_hash) VALUES (1, $1, $2)
          ON CONFLICT (id) DO UPDATE SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash`,
@@ -97,7 +101,9 @@ export class Indexer {
     const keep = ancestor ? ancestor.number : this.c.startBlock - 1n;
     await this.db.tx(async (q) => {
       await q.query('DELETE FROM events WHERE block_number > $1', [keep.toString()]);
+      const [gone] = await q.query<{ from: string | null }>('SELECT min(timestamp) AS from FROM snapshots WHERE block_number > $1', [keep.toString()]);
       await q.query('DELETE FROM snapshots WHERE block_number > $1', [keep.toString()]);
+      if (gone?.from != null) await rebuildRollups(q, BigInt(gone.from));
       await q.query('DELETE FROM blocks WHERE number > $1', [keep.toString()]);
       if (ancestor) await q.query('UPDATE indexer_cursor SET block_number = $1, block_hash = $2 WHERE id = 1', [keep.toString(), ancestor.hash]);
       else await q.query('DELETE FROM indexer_cursor WHERE id = 1');
