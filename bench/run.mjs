@@ -146,7 +146,9 @@ if (want('api')) {
 
 \`next start\` on loopback, autocannon 20 connections × 10 s per route, snapshots table of ${rows.toLocaleString('en-US')} rows in
 embedded PGlite (served over its Postgres socket, the same \`pg\` client code as a real Postgres), live chain reads from anvil.
-Responses are memoized for 2 s per query (the data changes per block).
+Responses are memoized for 2 s per query (the data changes per block), then served stale for up to 10 s while one
+request refreshes them; history reads whole buckets from the snapshot rollups the indexer keeps (1 min, 5 min, 1 h,
+1 day) and only the partial buckets at the range's ends from the raw snapshots.
 
 | route | req/s | p50 | p99 | non-2xx | target |
 |---|---|---|---|---|---|

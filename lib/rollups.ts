@@ -1,12 +1,11 @@
 /**
  * Snapshot rollups: the last snapshot of every bucket at a few fixed resolutions. The indexer folds each new snapshot
  * in (same transaction) and rebuilds the affected buckets after a reorg; the history API reads whole buckets from
- * here and only the partial buckets at the edges of a range from the raw snapshots.
+ * here and only the partial buckets at the edges of a range from the raw snapshots. The statements are written as
+ * SQL (INSERT ... SELECT DISTINCT ON with a conditional upsert) rather than built with Kysely: they are analytic
+ * queries over the columns typed in lib/db.ts.
  */
-/** Any SQL runner: the indexer's transaction handle or a pg pool. */
-export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-}
+import type { Queryable } from './db';
 
 /** Rollup resolutions, seconds. A history resolution that is a multiple of one of them can use it. */
 export const ROLLUP_RESOLUTIONS = [60, 300, 3600, 86_400] as const;

@@ -1,5 +1,6 @@
 import 'server-only';
 import pg from 'pg';
+import type { Queryable } from '../db';
 
 /** Reads the indexer's database: a real Postgres, or the indexer's embedded PGlite over its local wire socket. */
 export const DATABASE_URL = process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.INDEXER_PG_PORT ?? 5433}/postgres?sslmode=disable`;
@@ -16,6 +17,9 @@ globalForPool.cpPool = pool;
 export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
   return (await pool.query(text, params as unknown[])).rows as T[];
 }
+
+/** The pool as a runner for queries built with `qb` (lib/db.ts). */
+export const db: Queryable = { query: sql };
 
 /**
  * Memoizes a loader per key for `ttlMs` (the data changes per block; a few seconds of cache is exact enough), then

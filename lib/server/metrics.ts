@@ -4,7 +4,8 @@ import { bytes32ToString } from '../format';
 import { runStress, type Shock, type StressInput } from '../stress';
 import { contracts, publicClient } from './chain';
 import { rollupFor, SNAPSHOT_FIELDS } from '../rollups';
-import { cached, sql } from './db';
+import { qb, run } from '../db';
+import { cached, db, sql } from './db';
 
 const s = (v: bigint | number) => v.toString();
 
@@ -146,20 +147,30 @@ export const getActivity = cached(2000, async (from: number, to: number, resolut
 });
 
 export async function getTrades(account: Address, limit: number) {
-  return sql(
-    `SELECT block_number, log_index, tx_hash, name, market_id, is_long, timestamp, args FROM events
-      WHERE account = $1 AND name IN ('PositionIncreased','PositionDecreased','PositionLiquidated')
-      ORDER BY block_number DESC, log_index DESC LIMIT $2`,
-    [account.toLowerCase(), limit],
+  return run(
+    db,
+    qb
+      .selectFrom('events')
+      .select(['block_number', 'log_index', 'tx_hash', 'name', 'market_id', 'is_long', 'timestamp', 'args'])
+      .where('account', '=', account.toLowerCase())
+      .where('name', 'in', ['PositionIncreased', 'PositionDecreased', 'PositionLiquidated'])
+      .orderBy('block_number', 'desc')
+      .orderBy('log_index', 'desc')
+      .limit(limit),
   );
 }
 
 export async function getLiquidations(limit: number, marketId?: number) {
-  return sql(
-    `SELECT block_number, tx_hash, market_id, account, is_long, timestamp, args FROM events
-      WHERE name = 'PositionLiquidated' ${marketId === undefined ? '' : 'AND market_id = $2'}
-      ORDER BY block_number DESC, log_index DESC LIMIT $1`,
-    marketId === undefined ? [limit] : [limit, marketId],
+  return run(
+    db,
+    qb
+      .selectFrom('events')
+      .select(['block_number', 'tx_hash', 'market_id', 'account', 'is_long', 'timestamp', 'args'])
+      .where('name', '=', 'PositionLiquidated')
+      .$if(marketId !== undefined, (q) => q.where('market_id', '=', marketId!))
+      .orderBy('block_number', 'desc')
+      .orderBy('log_index', 'desc')
+      .limit(limit),
   );
 }
 
@@ -187,8 +198,8 @@ export async function getPositions(account: Address) {
 export async function getHealth() {
   const [head, cursorRows, snapRows] = await Promise.all([
     publicClient.getBlock(),
-    sql<{ block_number: string }>('SELECT block_number FROM indexer_cursor WHERE id = 1').catch(() => null),
-    sql<{ t: string }>('SELECT max(timestamp) AS t FROM snapshots').catch(() => null),
+    run(db, qb.selectFrom('indexer_cursor').select('block_number').where('id', '=', 1)).catch(() => null),
+    run(db, qb.selectFrom('snapshots').select((eb) => eb.fn.max('timestamp').as('t'))).catch(() => null),
   ]);
   const keeper = await fetch(`http://127.0.0.1:${process.env.KEEPER_PORT ?? 8788}/health`, { signal: AbortSignal.timeout(500) })
     .then((r) => r.json())
@@ -204,7 +215,7 @@ export async function getHealth() {
 
 /** Applies `shock` to the live state of every open position (accounts discovered from indexed events). */
 export async function getStress(shock: Shock) {
-  const accounts = await sql<{ account: string }>(`SELECT DISTINCT account FROM events WHERE name = 'PositionIncreased' AND account IS NOT NULL`);
+  const accounts = await run(db, qb.selectFrom('events').select('account').distinct().where('name', '=', 'PositionIncreased').where('account', 'is not', null).$narrowType<{ account: string }>());
   const [poolState, poolConfig, marketViews] = await Promise.all([
     publicClient.readContract({ ...contracts.engine, functionName: 'poolState' }),
     publicClient.readContract({ ...contracts.engine, functionName: 'poolConfig' }),
@@ -246,10 +257,16 @@ export async function getStress(shock: Shock) {
 
 /** An LP's flows from indexed events (USD 6 decimals) and their withdrawal requests with live state. */
 export async function getLpAccount(account: Address) {
-  const rows = await sql<{ name: string; args: Record<string, string> }>(
-    `SELECT name, args FROM events WHERE account = $1 AND name IN ('Deposit','Withdraw','WithdrawalRequested','WithdrawalFilled','WithdrawalCancelled')
-      ORDER BY block_number, log_index`,
-    [account.toLowerCase()],
+  const rows = await run(
+    db,
+    qb
+      .selectFrom('events')
+      .select(['name', 'args'])
+      .where('account', '=', account.toLowerCase())
+      .where('name', 'in', ['Deposit', 'Withdraw', 'WithdrawalRequested', 'WithdrawalFilled', 'WithdrawalCancelled'])
+      .orderBy('block_number')
+      .orderBy('log_index')
+      .$narrowType<{ args: Record<string, string> }>(),
   );
   let deposited = 0n;
   let withdrawn = 0n;

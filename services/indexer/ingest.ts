@@ -6,8 +6,9 @@
 import { parseEventLogs, type Hex, type PublicClient } from 'viem';
 import { liquidityPoolAbi, perpEngineAbi, type CounterpoolContracts } from '../../lib/contracts';
 import type { Logger } from '../lib/runtime';
+import { qb, run, type Queryable } from '../../lib/db';
 import { foldSnapshot, rebuildRollups } from '../../lib/rollups';
-import type { Db, Queryable } from './db';
+import type { Db } from './db';
 
 const ABI = [...perpEngineAbi, ...liquidityPoolAbi];
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
@@ -31,7 +32,7 @@ export class Indexer {
   ) {}
 
   async cursor(): Promise<{ block: bigint; hash: Hex } | null> {
-    const rows = await this.db.query<{ block_number: string; block_hash: string }>('SELECT block_number, block_hash FROM indexer_cursor WHERE id = 1');
+    const rows = await run(this.db, qb.selectFrom('indexer_cursor').select(['block_number', 'block_hash']).where('id', '=', 1));
     return rows[0] ? { block: BigInt(rows[0].block_number), hash: rows[0].block_hash as Hex } : null;
   }
 
@@ -71,10 +72,12 @@ export class Indexer {
         await insertSnapshot(q, snapshot);
         await foldSnapshot(q, snapshot.blockNumber);
       }
-      await q.query(
-        `INSERT INTO indexer_cursor (id, block_number, block_hash) VALUES (1, $1, $2)
-         ON CONFLICT (id) DO UPDATE SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash`,
-        [to.toString(), end.hash],
+      await run(
+        q,
+        qb
+          .insertInto('indexer_cursor')
+          .values({ id: 1, block_number: to, block_hash: end.hash })
+          .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ block_number: eb.ref('excluded.block_number'), block_hash: eb.ref('excluded.block_hash') }))),
       );
     });
     this.stats.cursor = to;
@@ -89,7 +92,7 @@ export class Indexer {
 
   /** Rolls back to the newest stored block whose hash is still canonical. */
   async rewind() {
-    const stored = await this.db.query<{ number: string; hash: string }>('SELECT number, hash FROM blocks ORDER BY number DESC LIMIT 512');
+    const stored = await run(this.db, qb.selectFrom('blocks').select(['number', 'hash']).orderBy('number', 'desc').limit(512));
     let ancestor: { number: bigint; hash: string } | null = null;
     for (const b of stored) {
       const onChain = await this.client.getBlock({ blockNumber: BigInt(b.number) }).catch(() => null);
@@ -100,13 +103,13 @@ export class Indexer {
     }
     const keep = ancestor ? ancestor.number : this.c.startBlock - 1n;
     await this.db.tx(async (q) => {
-      await q.query('DELETE FROM events WHERE block_number > $1', [keep.toString()]);
-      const [gone] = await q.query<{ from: string | null }>('SELECT min(timestamp) AS from FROM snapshots WHERE block_number > $1', [keep.toString()]);
-      await q.query('DELETE FROM snapshots WHERE block_number > $1', [keep.toString()]);
+      await run(q, qb.deleteFrom('events').where('block_number', '>', keep.toString()));
+      const [gone] = await run(q, qb.selectFrom('snapshots').select((eb) => eb.fn.min('timestamp').as('from')).where('block_number', '>', keep.toString()));
+      await run(q, qb.deleteFrom('snapshots').where('block_number', '>', keep.toString()));
       if (gone?.from != null) await rebuildRollups(q, BigInt(gone.from));
-      await q.query('DELETE FROM blocks WHERE number > $1', [keep.toString()]);
-      if (ancestor) await q.query('UPDATE indexer_cursor SET block_number = $1, block_hash = $2 WHERE id = 1', [keep.toString(), ancestor.hash]);
-      else await q.query('DELETE FROM indexer_cursor WHERE id = 1');
+      await run(q, qb.deleteFrom('blocks').where('number', '>', keep.toString()));
+      if (ancestor) await run(q, qb.updateTable('indexer_cursor').set({ block_number: keep, block_hash: ancestor.hash }).where('id', '=', 1));
+      else await run(q, qb.deleteFrom('indexer_cursor').where('id', '=', 1));
     });
     this.stats.reorgs++;
     this.lastSnapshotBlock = -1n;
@@ -138,72 +141,72 @@ export class Indexer {
 type Snapshot = Awaited<ReturnType<Indexer['readSnapshot']>>;
 
 async function insertBlocks(q: Queryable, blocks: Map<bigint, { hash: Hex; parentHash: Hex; timestamp: bigint }>) {
-  for (const [n, b] of blocks) {
-    await q.query('INSERT INTO blocks (number, hash, parent_hash, timestamp) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO UPDATE SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash, timestamp = EXCLUDED.timestamp', [
-      n.toString(),
-      b.hash,
-      b.parentHash,
-      b.timestamp.toString(),
-    ]);
+  const rows = [...blocks].map(([n, b]) => ({ number: n, hash: b.hash, parent_hash: b.parentHash, timestamp: b.timestamp }));
+  for (let i = 0; i < rows.length; i += 1000) {
+    await run(
+      q,
+      qb
+        .insertInto('blocks')
+        .values(rows.slice(i, i + 1000))
+        .onConflict((oc) =>
+          oc.column('number').doUpdateSet((eb) => ({ hash: eb.ref('excluded.hash'), parent_hash: eb.ref('excluded.parent_hash'), timestamp: eb.ref('excluded.timestamp') })),
+        ),
+    );
   }
 }
 
 type DecodedLog = { blockNumber: bigint | null; logIndex: number | null; transactionHash: Hex | null; address: Hex; eventName?: string; args?: unknown };
 
 async function insertEvents(q: Queryable, logs: DecodedLog[], blocks: Map<bigint, { timestamp: bigint }>, c: CounterpoolContracts) {
-  const rows: unknown[][] = [];
-  for (const l of logs) {
+  const rows = logs.map((l) => {
     const args = (l.args ?? {}) as Record<string, unknown>;
-    rows.push([
-      l.blockNumber!.toString(),
-      l.logIndex!,
-      l.transactionHash,
-      l.address.toLowerCase() === c.engine.address.toLowerCase() ? 'engine' : 'pool',
-      l.eventName ?? 'Unknown',
-      args.marketId !== undefined ? Number(args.marketId) : null,
-      typeof args.account === 'string' ? args.account.toLowerCase() : typeof args.owner === 'string' ? args.owner.toLowerCase() : null,
-      typeof args.isLong === 'boolean' ? args.isLong : null,
-      blocks.get(l.blockNumber!)!.timestamp.toString(),
-      json(args),
-    ]);
-  }
+    return {
+      block_number: l.blockNumber!,
+      log_index: l.logIndex!,
+      tx_hash: l.transactionHash!,
+      contract: l.address.toLowerCase() === c.engine.address.toLowerCase() ? ('engine' as const) : ('pool' as const),
+      name: l.eventName ?? 'Unknown',
+      market_id: args.marketId !== undefined ? Number(args.marketId) : null,
+      account: typeof args.account === 'string' ? args.account.toLowerCase() : typeof args.owner === 'string' ? args.owner.toLowerCase() : null,
+      is_long: typeof args.isLong === 'boolean' ? args.isLong : null,
+      timestamp: blocks.get(l.blockNumber!)!.timestamp,
+      args: json(args),
+    };
+  });
   // multi-row inserts keep backfill fast; ON CONFLICT makes replays after a crash idempotent
   for (let i = 0; i < rows.length; i += 200) {
-    const chunk = rows.slice(i, i + 200);
-    const values = chunk.map((_, r) => `(${Array.from({ length: 10 }, (_, k) => `$${r * 10 + k + 1}`).join(', ')})`).join(', ');
-    await q.query(
-      `INSERT INTO events (block_number, log_index, tx_hash, contract, name, market_id, account, is_long, timestamp, args) VALUES ${values} ON CONFLICT DO NOTHING`,
-      chunk.flat(),
-    );
+    await run(q, qb.insertInto('events').values(rows.slice(i, i + 200)).onConflict((oc) => oc.doNothing()));
   }
 }
 
 async function insertSnapshot(q: Queryable, s: Snapshot) {
   const p = s.pool;
-  const base = [s.blockNumber.toString(), s.timestamp.toString()];
-  await q.query(
-    `INSERT INTO snapshots (block_number, timestamp, market_id, utilization, nav, share_price, pool_cash, reserved, free_liquidity, bad_debt, borrow_rate)
-     VALUES ($1, $2, -1, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-    [...base, p.utilizationWad, p.navUsd, p.sharePriceWad, p.poolCashUsd, p.reservedUsd, p.freeLiquidityUsd, p.badDebtUsd, p.borrowRateWad].map(String),
-  );
-  for (const m of s.markets) {
-    await q.query(
-      `INSERT INTO snapshots (block_number, timestamp, market_id, price, long_oi, short_oi, net_exposure, funding_rate, borrow_rate, sigma, mmr, max_leverage, utilization)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
-      [
-        ...base,
-        String(m.marketId),
-        String(m.priceWad),
-        String(m.state.longOiUsd),
-        String(m.state.shortOiUsd),
-        String(m.skewUsd),
-        String(m.state.fundingRateWad),
-        String(m.borrowRateWad),
-        String(m.volatilityWad),
-        String(m.maintenanceMarginWad),
-        String(m.maxLeverageWad),
-        String(m.utilizationWad),
-      ],
-    );
-  }
+  const at = { block_number: s.blockNumber, timestamp: s.timestamp };
+  const pool = {
+    ...at,
+    market_id: -1,
+    utilization: p.utilizationWad,
+    nav: p.navUsd,
+    share_price: p.sharePriceWad,
+    pool_cash: p.poolCashUsd,
+    reserved: p.reservedUsd,
+    free_liquidity: p.freeLiquidityUsd,
+    bad_debt: p.badDebtUsd,
+    borrow_rate: p.borrowRateWad,
+  };
+  const markets = s.markets.map((m) => ({
+    ...at,
+    market_id: Number(m.marketId),
+    price: m.priceWad,
+    long_oi: m.state.longOiUsd,
+    short_oi: m.state.shortOiUsd,
+    net_exposure: m.skewUsd,
+    funding_rate: m.state.fundingRateWad,
+    borrow_rate: m.borrowRateWad,
+    sigma: m.volatilityWad,
+    mmr: m.maintenanceMarginWad,
+    max_leverage: m.maxLeverageWad,
+    utilization: m.utilizationWad,
+  }));
+  await run(q, qb.insertInto('snapshots').values([pool, ...markets]).onConflict((oc) => oc.doNothing()));
 }

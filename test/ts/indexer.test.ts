@@ -130,7 +130,7 @@ describe('indexer', () => {
         db.tx(async (q) => {
           const out = await fn({
             query: async (sql, params) => {
-              if (armed && sql.startsWith('INSERT INTO indexer_cursor')) throw new Error('simulated kill -9');
+              if (armed && /^insert into "indexer_cursor"/i.test(sql)) throw new Error('simulated kill -9');
               return q.query(sql, params);
             },
           });
