@@ -432,6 +432,36 @@ contract PerpEngineTest is BaseTest {
         engine.withdrawLiquidity(alice, 1);
     }
 
+    /// @dev The ConfigStore data contract returns exactly what was validated and stored, for the edited market only,
+    ///      and the pool reserve follows a new profit cap at once.
+    function testFuzz_configStore_roundTripsEveryField(uint256 seed) public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        IPerpEngine.MarketConfig memory btcBefore = engine.marketConfig(BTC);
+        IPerpEngine.PoolConfig memory poolBefore = engine.poolConfig();
+        cfg.maxPriceAgeSec = uint32(bound(uint256(keccak256(abi.encode(seed, 0))), 1, 1 days));
+        cfg.openFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 1))), 0, 100));
+        cfg.closeFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 2))), 0, 100));
+        cfg.liquidationFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 3))), 0, 500));
+        cfg.positiveImpactBps = uint16(bound(uint256(keccak256(abi.encode(seed, 4))), 0, 9999));
+        cfg.maxProfitBps = uint32(bound(uint256(keccak256(abi.encode(seed, 5))), 100, 100_000));
+        cfg.maxLeverage = uint32(bound(uint256(keccak256(abi.encode(seed, 6))), 1, 200));
+        cfg.zWad = uint64(bound(uint256(keccak256(abi.encode(seed, 7))), 1e18, 5e18));
+        cfg.maxLongOiUsd = uint128(bound(uint256(keccak256(abi.encode(seed, 8))), 20_000 * USD, 1e18));
+        cfg.impactScaleUsd = uint128(bound(uint256(keccak256(abi.encode(seed, 9))), 1e6, type(uint128).max));
+        cfg.maxFundingRateWad = uint64(bound(uint256(keccak256(abi.encode(seed, 10))), 0, uint256(0.01e18) / 3600));
+        cfg.maxFundingVelocityWad = uint64(bound(uint256(keccak256(abi.encode(seed, 11))), 0, cfg.maxFundingRateWad));
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+
+        assertEq(keccak256(abi.encode(engine.marketConfig(ETH))), keccak256(abi.encode(cfg)), "edited market");
+        assertEq(keccak256(abi.encode(engine.marketConfig(BTC))), keccak256(abi.encode(btcBefore)), "other market");
+        assertEq(keccak256(abi.encode(engine.poolConfig())), keccak256(abi.encode(poolBefore)), "pool config");
+        uint256 reserve = uint256(10_000 * USD) * cfg.maxProfitBps / 10_000;
+        assertEq(engine.marketState(ETH).reservedUsd, reserve, "market reserve at the new cap");
+        assertEq(engine.poolState().reservedUsd, reserve, "pool reserve follows");
+    }
+
     function test_reader_reportsMarketAndAccount() public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         _open(alice, BTC, false, 1000 * USD, 5000 * USD);
