@@ -57,16 +57,6 @@ function tsxJson(file, env = {}) {
   return JSON.parse(line);
 }
 
-if (want('indexer')) {
-  const r = tsxJson('bench/indexer.bench.ts');
-  sections.push(`## Indexer: backfill rate
-
-${r.events.toLocaleString('en-US')} ABI-encoded engine events over 20,000 blocks (500-block ranges), decoded and inserted into
-embedded PGlite in ${r.seconds} s: **${r.eventsPerSec.toLocaleString('en-US')} events/s** (target ≥ 2,000: ${r.eventsPerSec >= 2000 ? 'met' : '**missed**'}).
-The chain side is an in-process stub serving the logs, so this is the indexer's own decode + write pipeline.
-`);
-}
-
 let anvil;
 // A failed section must not leave the bench chain running.
 const failed = async (e) => {
@@ -101,6 +91,16 @@ accounts. Shown against the same targets for comparison; the targets above are j
 | action | gas used | vs target |
 |---|---|---|
 ${rows.join('\n')}
+`);
+}
+
+if (want('indexer')) {
+  const r = tsxJson('bench/indexer.bench.ts');
+  sections.push(`## Indexer: backfill rate
+
+${r.events.toLocaleString('en-US')} ABI-encoded engine events over 20,000 blocks (500-block ranges), decoded and inserted into
+embedded PGlite in ${r.seconds} s: **${r.eventsPerSec.toLocaleString('en-US')} events/s** (target ≥ 2,000: ${r.eventsPerSec >= 2000 ? 'met' : '**missed**'}).
+The chain side is an in-process stub serving the logs, so this is the indexer's own decode + write pipeline.
 `);
 }
 
