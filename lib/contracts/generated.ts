@@ -6784,7 +6784,7 @@ export const counterpoolErrorsAbi = [
 export const deployments = {
   "31337": {
     "chainId": 31337,
-    "startBlock": 2,
+    "startBlock": 0,
     "devFeeds": true,
     "addresses": {
       "PerpEngine": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
