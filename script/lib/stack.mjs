@@ -116,6 +116,9 @@ export function deployContracts({ rpcUrl, privateKey = ANVIL_KEY_0, env = {} }) 
   );
   if (res.status !== 0) throw new Error(`forge script failed:\n${res.stdout}\n${res.stderr}`);
   const chainId = Number(spawnSync(bin('cast'), ['chain-id', '--rpc-url', rpcUrl], { encoding: 'utf8' }).stdout.trim());
+  // The deployment file and the generated contract map always change together (the test suite checks they agree).
+  const gen = spawnSync('node', [join(root, 'script', 'codegen.mjs')], { cwd: root, encoding: 'utf8' });
+  if (gen.status !== 0) throw new Error(`codegen failed:\n${gen.stdout}\n${gen.stderr}`);
   return JSON.parse(readFileSync(join(root, 'deployments', `${chainId}.json`), 'utf8'));
 }
 
