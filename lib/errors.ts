@@ -26,6 +26,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   ZeroAmount: () => 'Enter an amount greater than zero',
   UnknownMarket: (a) => `Unknown market ${String(a[0])}`,
   FeesExceedValue: (a) => `The oracle update fees (${String(a[0])} wei) exceed the value sent (${String(a[1])} wei)`,
+  UnexpectedEther: (a) => `The price-update router only takes oracle fees with a call (${String(a[1])} wei refused)`,
   RefundFailed: (a) => `Returning ${String(a[1])} wei of unspent oracle fee to your account failed`,
   ConfigStoreWriteFailed: () => 'The new risk parameters could not be stored (their data contract was not created)',
   EnforcedPause: () => 'Trading is paused: only closing, collateral top-ups and liquidations are allowed',

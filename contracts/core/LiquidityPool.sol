@@ -202,7 +202,12 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         if (block.timestamp < withdrawableAt(owner)) return 0;
-        return Math.min(balanceOf(owner), _convertToShares(engine.freeLiquidityUsd(), Math.Rounding.Floor));
+        uint256 shares = balanceOf(owner);
+        uint256 free = engine.freeLiquidityUsd();
+        // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting
+        // `free` back to shares would round the last LP's final shares away).
+        if (_convertToAssets(shares, Math.Rounding.Floor) <= free) return shares;
+        return _convertToShares(free, Math.Rounding.Floor);
     }
 
     function _decimalsOffset() internal pure override returns (uint8) {
@@ -227,28 +232,24 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         emit Withdraw(caller, receiver, owner, assets, shares);
     }
 
-    /// @dev The share ledger. Shares carry their sender's cooldown, so a fresh deposit cannot be redeemed through
-    ///      another address.
+    /// @dev The share ledger. Shares in their deposit cooldown cannot move (except into the withdrawal queue, which
+    ///      checks the cooldown itself), so a fresh deposit cannot be redeemed through another address; and since a
+    ///      transfer never touches the receiver's cooldown, nobody can restart someone else's with a dust transfer.
     function _update(address from, address to, uint256 value) internal override {
-        uint64 fromAt;
         if (from == address(0)) {
             supply += value;
         } else {
             Account storage a = accounts[from];
             uint256 balance = a.shares;
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
-            a.shares = uint192(balance - value);
-            fromAt = a.lastDepositAt;
-        }
-        if (to == address(0)) {
-            supply -= value;
-        } else {
-            Account storage b = accounts[to];
-            b.shares += SafeCast.toUint192(value);
-            if (from != address(0) && from != address(this) && to != address(this) && fromAt > b.lastDepositAt) {
-                b.lastDepositAt = fromAt;
+            if (to != address(0) && to != address(this) && from != address(this)) {
+                uint256 at = a.lastDepositAt == 0 ? 0 : a.lastDepositAt + cooldownSec;
+                if (block.timestamp < at) revert CooldownActive(from, at, block.timestamp);
             }
+            a.shares = uint192(balance - value);
         }
+        if (to == address(0)) supply -= value;
+        else accounts[to].shares += SafeCast.toUint192(value);
         emit Transfer(from, to, value);
     }
 

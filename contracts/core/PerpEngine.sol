@@ -35,7 +35,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
-    uint256 public constant MAX_MARKETS = 16;
+    uint256 internal constant MAX_MARKETS = 16;
     uint256 internal constant WAD = 1e18;
 
     IERC20 internal immutable token;
@@ -212,6 +212,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         t.account = _sender();
         Position storage pos = positions[_key(t.account, marketId, isLong)];
         uint256 oldSize = pos.sizeUsd;
+        if (oldSize == 0 && sizeDeltaUsd == 0) revert NoPosition(t.account, marketId, isLong); // collateral needs one
         uint256 oldCollateral = pos.collateralUsd;
         _settleFees(t, pos);
         t.collateralUsd += int256(collateralDeltaUsd);

@@ -27,11 +27,15 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
 
     IPerpEngine public immutable engine;
     IERC20 public immutable token;
+    /// @dev The router's balance when the current call began (transient: only meaningful inside a call).
+    uint256 private transient _balanceBefore;
 
     /// @notice Returning unspent native currency to the caller failed.
     error RefundFailed(address to, uint256 amount);
     /// @notice The fees named in the updates add up to more than the value sent.
     error FeesExceedValue(uint256 feesWei, uint256 valueWei);
+    /// @notice Native currency arrived outside a call (only the feeds' fee refunds are accepted, during a call).
+    error UnexpectedEther(address from, uint256 amountWei);
 
     constructor(IERC20 token_) {
         engine = IPerpEngine(msg.sender);
@@ -87,10 +91,14 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
         _refund();
     }
 
-    /// @notice Receives the feeds' refunds of excess oracle fees (passed on to the caller in the same call).
-    receive() external payable {}
+    /// @notice Receives the feeds' refunds of excess oracle fees (passed on to the caller in the same call); refuses
+    ///      anything sent outside a call, so no balance can build up for a later caller to be refunded.
+    receive() external payable {
+        if (!_reentrancyGuardEntered()) revert UnexpectedEther(msg.sender, msg.value);
+    }
 
     function _update(PriceUpdate[] calldata updates) internal {
+        _balanceBefore = address(this).balance - msg.value;
         uint256 fees;
         for (uint256 i; i < updates.length; ++i) {
             fees += updates[i].fee;
@@ -109,8 +117,10 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
         }
     }
 
+    /// @dev Returns this call's unspent value. Native currency forced in without a call (selfdestruct) is not the
+    ///      caller's and stays.
     function _refund() internal {
-        uint256 left = address(this).balance;
+        uint256 left = address(this).balance - _balanceBefore;
         if (left == 0) return;
         (bool ok,) = msg.sender.call{value: left}("");
         if (!ok) revert RefundFailed(msg.sender, left);

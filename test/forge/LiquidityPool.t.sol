@@ -39,11 +39,21 @@ contract LiquidityPoolTest is BaseTest {
 
     function test_cooldown_followsTransferredShares() public {
         uint256 shares = _deposit(carol, 10_000 * USD);
+        // Shares in their cooldown cannot move, so the cooldown cannot be skipped through another address.
         vm.prank(carol);
+        vm.expectRevert(
+            abi.encodeWithSelector(ILiquidityPool.CooldownActive.selector, carol, block.timestamp + 60, block.timestamp)
+        );
         pool.transfer(dave, shares);
+        // After it, they move freely, and a transfer never restarts the receiver's cooldown (no dust griefing).
+        uint256 daveShares = _deposit(dave, 1000 * USD);
+        skip(61);
+        _refreshPrices();
+        vm.prank(carol);
+        pool.transfer(dave, 1);
+        assertEq(pool.maxRedeem(dave), daveShares + 1);
         vm.prank(dave);
-        vm.expectPartialRevert(ILiquidityPool.CooldownActive.selector);
-        pool.redeem(shares, dave, dave);
+        pool.redeem(daveShares + 1, dave, dave);
     }
 
     function test_withdraw_limitedToFreeLiquidity() public {

@@ -462,6 +462,15 @@ contract PerpEngineTest is BaseTest {
         assertEq(engine.poolState().reservedUsd, reserve, "pool reserve follows");
     }
 
+    /// @dev Collateral alone cannot create a position: it would be counted but belong to no position.
+    function test_increasePosition_collateralWithoutPositionReverts() public {
+        _mint(alice, 1000 * USD);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.NoPosition.selector, alice, ETH, true));
+        engine.increasePosition(ETH, true, 1000 * USD, 0, MAX_PRICE);
+        assertEq(engine.poolState().totalCollateralUsd, 0);
+    }
+
     function test_reader_reportsMarketAndAccount() public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         _open(alice, BTC, false, 1000 * USD, 5000 * USD);

@@ -130,6 +130,15 @@ contract PriceUpdateRouterTest is BaseTest {
         router.increasePosition(u150e8, sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
     }
 
+    /// @dev No balance can build up for a later caller: ether sent outside a call is refused.
+    function test_router_refusesStrayEther() public {
+        vm.prank(bob);
+        (bool ok, bytes memory ret) = address(router).call{value: 1}("");
+        assertFalse(ok);
+        assertEq(ret, abi.encodeWithSelector(PriceUpdateRouter.UnexpectedEther.selector, bob, 1));
+        assertEq(address(router).balance, 0);
+    }
+
     /// @dev Only the router may name the trader: anyone else appending an address still trades as themselves.
     function test_engine_ignoresAnAppendedAccountFromOtherCallers() public {
         _mint(bob, 1000 * USD);
