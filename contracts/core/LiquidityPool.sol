@@ -242,10 +242,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             Account storage a = accounts[from];
             uint256 balance = a.shares;
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
-            if (to != address(0) && to != address(this) && from != address(this)) {
-                uint256 at = a.lastDepositAt == 0 ? 0 : a.lastDepositAt + cooldownSec;
-                if (block.timestamp < at) revert CooldownActive(from, at, block.timestamp);
-            }
+            if (to != address(0) && to != address(this) && from != address(this)) _requireCooledDown(from);
             a.shares = uint192(balance - value);
         }
         if (to == address(0)) supply -= value;

@@ -54,25 +54,7 @@ CREATE INDEX IF NOT EXISTS snapshots_market_time_idx ON snapshots (market_id, ti
 -- queries read a few hundred rows instead of scanning every snapshot. Rebuilt for the affected buckets on a reorg.
 CREATE TABLE IF NOT EXISTS snapshot_rollups (
   resolution int NOT NULL,
-  market_id int NOT NULL,
   bucket bigint NOT NULL,
-  block_number bigint NOT NULL,
-  timestamp bigint NOT NULL,
-  price numeric,
-  long_oi numeric,
-  short_oi numeric,
-  net_exposure numeric,
-  funding_rate numeric,
-  borrow_rate numeric,
-  sigma numeric,
-  mmr numeric,
-  max_leverage numeric,
-  utilization numeric,
-  nav numeric,
-  share_price numeric,
-  pool_cash numeric,
-  reserved numeric,
-  free_liquidity numeric,
-  bad_debt numeric,
+  LIKE snapshots,
   PRIMARY KEY (resolution, market_id, bucket)
 );

@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAbiItem } from 'viem';
 import { clients, isolateChain, rpcUrl } from './helpers';
 import { c, deposit, open, price, setPrice, USD } from './fixtures';
 
@@ -99,13 +98,7 @@ describe('keeper', () => {
       if (Date.now() - t1 > 90_000) throw new Error('keeper did not finish after the outage');
       await new Promise((r) => setTimeout(r, 300));
     }
-    const logs = await publicClient.getLogs({
-      address: c.engine.address,
-      event: parseAbiItem(
-        'event PositionLiquidated(address indexed account, uint256 indexed marketId, bool indexed isLong, (address keeper, uint256 priceWad, uint256 sizeUsd, uint256 collateralUsd, int256 pnlUsd, int256 equityUsd, uint256 keeperRewardUsd, uint256 poolGainUsd, uint256 badDebtUsd) result)',
-      ),
-      fromBlock,
-    });
+    const logs = await publicClient.getContractEvents({ ...c.engine, eventName: 'PositionLiquidated', fromBlock });
     expect(logs.length).toBe(eligible);
     const keys = logs.map((l) => `${l.args.account}:${l.args.marketId}`);
     expect(new Set(keys).size).toBe(keys.length);
