@@ -61,17 +61,17 @@ contract Deploy is Script {
             );
         }
 
-        PerpEngine engine = new PerpEngine(IERC20(d.token), deployer, poolConfig());
+        // The engine fixes its vault at deployment: the vault is the deployer's next contract.
+        address vaultAddress = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
+        PerpEngine engine = new PerpEngine(IERC20(d.token), deployer, poolConfig(), vaultAddress);
         d.engine = address(engine);
+        LiquidityPool pool = new LiquidityPool(engine, deployer, vm.envOr("LP_COOLDOWN_SEC", uint256(60)), 1e6);
+        d.pool = address(pool);
+        pool.grantRole(pool.RISK_ROLE(), deployer);
         engine.grantRole(engine.RISK_ROLE(), deployer);
         engine.grantRole(engine.GUARDIAN_ROLE(), deployer);
         engine.addMarket("ETH-USD", marketConfig(IPriceFeed(d.ethFeed), 0.6e18));
         engine.addMarket("BTC-USD", marketConfig(IPriceFeed(d.btcFeed), 0.5e18));
-
-        LiquidityPool pool = new LiquidityPool(engine, deployer, vm.envOr("LP_COOLDOWN_SEC", uint256(60)), 1e6);
-        d.pool = address(pool);
-        pool.grantRole(pool.RISK_ROLE(), deployer);
-        engine.setVault(d.pool);
         d.reader = address(new Reader(engine, pool));
         vm.stopBroadcast();
 

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ILiquidityPool} from "../interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {MathLib} from "../libraries/MathLib.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
@@ -57,6 +58,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         ERC4626(IERC20(engine_.collateralToken()))
     {
         if (cooldownSec_ > MAX_COOLDOWN_SEC) revert CooldownTooLong(cooldownSec_, MAX_COOLDOWN_SEC);
+        if (engine_.vault() != address(this)) revert VaultMismatch(engine_.vault(), address(this));
         engine = engine_;
         minDepositAssets = minDepositAssets_;
         cooldownSec = cooldownSec_;
@@ -81,13 +83,17 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         returns (uint256)
     {
         if (assets < minDepositAssets) revert DepositTooSmall(assets, minDepositAssets);
-        // One NAV read (the engine values every market) instead of OZ's two, in maxDeposit and previewDeposit.
-        uint256 nav = totalAssets();
-        uint256 supply = totalSupply();
-        if (supply > 0 && nav == 0) revert ERC4626ExceededMaxDeposit(receiver, assets, 0);
-        uint256 shares = Math.mulDiv(assets, supply + 10 ** _decimalsOffset(), nav + 1, Math.Rounding.Floor);
+        // The tokens go to the engine first; the engine then accrues, values the pool once (the NAV OZ would read
+        // twice, in maxDeposit and previewDeposit) and adds the cash, all in one call. Shares follow OZ's formula.
+        address caller = _msgSender();
+        IERC20(asset()).safeTransferFrom(caller, address(engine), assets);
+        uint256 nav = engine.depositLiquidity(assets);
+        uint256 totalShares = supply;
+        if (totalShares > 0 && nav == 0) revert ERC4626ExceededMaxDeposit(receiver, assets, 0);
+        uint256 shares = MathLib.mulDivDown(assets, totalShares + 10 ** _decimalsOffset(), nav + 1);
         if (shares == 0) revert ZeroShares();
-        _deposit(_msgSender(), receiver, assets, shares);
+        _mintWithCooldown(receiver, shares);
+        emit Deposit(caller, receiver, assets, shares);
         return shares;
     }
 
@@ -214,12 +220,22 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return 6;
     }
 
+    /// @dev `mint` goes through here; `deposit` inlines the same steps around its single engine call.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         IERC20(asset()).safeTransferFrom(caller, address(engine), assets);
         engine.depositLiquidity(assets);
-        _mint(receiver, shares);
-        accounts[receiver].lastDepositAt = uint64(block.timestamp);
+        _mintWithCooldown(receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
+    }
+
+    /// @dev Mints `shares` and starts the receiver's cooldown in one write of their account slot.
+    function _mintWithCooldown(address receiver, uint256 shares) internal {
+        if (receiver == address(0)) revert ERC20InvalidReceiver(address(0));
+        supply += shares;
+        Account storage a = accounts[receiver];
+        a.shares = SafeCast.toUint192(a.shares + shares);
+        a.lastDepositAt = uint64(block.timestamp);
+        emit Transfer(address(0), receiver, shares);
     }
 
     function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)

@@ -41,6 +41,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     IERC20 internal immutable token;
     /// @inheritdoc IPerpEngine
     address public immutable router;
+    /// @inheritdoc IPerpEngine
+    address public immutable vault;
 
     // ------------------------------------------------------------ storage
 
@@ -56,7 +58,9 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 badDebtUsd;
     }
 
-    /// @dev One market in four slots. The market's reserve is not stored: it is (long + short OI) x maxProfitBps.
+    /// @dev One market in four slots; the NAV reads the first three. The market's reserve is not stored: it is
+    ///      (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is kept (the NAV
+    ///      needs nothing else), next to the index it is measured against.
     ///      Token sums are 112-bit (5.2e15 whole index tokens per side; an open beyond that reverts in SafeCast).
     ///      The volatility estimator's inputs saturate instead of reverting, so no price can block a liquidation:
     ///      variance at 2^64 - 1 (far above the level where maintenance hits its 50% ceiling) and the last price at
@@ -69,8 +73,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint112 longTokens;
         uint112 shortTokens;
         uint32 lastPriceAt;
-        int128 longFundingSnapSum;
-        int128 shortFundingSnapSum;
+        int160 netFundingSnapSum; // sum over longs - sum over shorts of sizeUsd x funding snapshot (USD x WAD)
         int96 fundingIndexWad;
         uint64 varianceWad;
         uint96 lastPriceWad;
@@ -79,8 +82,6 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     /// @dev Shares a slot with Pausable's flag: one cold read answers "paused?", "which config?" and "how many markets?".
     address internal configStore;
     uint8 internal marketCount_;
-    /// @inheritdoc IPerpEngine
-    address public vault;
     PoolSlots internal poolSt;
     mapping(uint256 marketId => MarketSlots) internal markets;
     mapping(uint256 marketId => bytes32) internal names;
@@ -109,9 +110,11 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     // ------------------------------------------------------------ constructor
 
-    constructor(IERC20 token_, address admin, PoolConfig memory cfg) {
+    /// @param vault_ the LP vault, deployed next (its address is known in advance; the vault checks it is the one).
+    constructor(IERC20 token_, address admin, PoolConfig memory cfg, address vault_) {
         token = token_;
-        router = address(new PriceUpdateRouter(token_));
+        vault = vault_;
+        router = address(new PriceUpdateRouter());
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         configStore = ConfigStore.writePool(address(0), 0, cfg);
         poolSt.borrowIndexWad = uint96(WAD);
@@ -133,13 +136,6 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     // ------------------------------------------------------------ admin
 
-    /// @notice Binds the LP vault once.
-    function setVault(address vault_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (vault != address(0)) revert VaultAlreadySet(vault);
-        vault = vault_;
-        emit VaultSet(vault_);
-    }
-
     /// @notice Lists a new market.
     function addMarket(bytes32 name, MarketConfig calldata cfg)
         external
@@ -153,7 +149,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         names[marketId] = name;
         MarketSlots storage st = markets[marketId];
         // The funding index starts at 1e18, like the borrow index: fees only use index differences, and a nonzero
-        // origin keeps the per-side snapshot sums nonzero while a side has positions (no 20k zero-to-nonzero writes).
+        // origin keeps the snapshot sum's slot nonzero (no 20k zero-to-nonzero writes).
         st.fundingIndexWad = int96(int256(WAD));
         st.lastFundingAt = uint32(block.timestamp);
         st.varianceWad = cfg.initialVarianceWad;
@@ -298,7 +294,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         Trade memory t = _beginTrade(marketId, isLong);
         bool done;
         (done, keeperRewardUsd) = _liquidate(t, account, true);
-        if (keeperRewardUsd > 0) token.safeTransfer(msg.sender, keeperRewardUsd);
+        if (keeperRewardUsd > 0) token.safeTransfer(_sender(), keeperRewardUsd);
     }
 
     /// @inheritdoc IPerpEngine
@@ -322,7 +318,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
                 keeperRewardUsd += reward;
             }
         }
-        if (keeperRewardUsd > 0) token.safeTransfer(msg.sender, keeperRewardUsd);
+        if (keeperRewardUsd > 0) token.safeTransfer(_sender(), keeperRewardUsd);
     }
 
     /// @inheritdoc IPerpEngine
@@ -333,12 +329,12 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     // ------------------------------------------------------------ vault hooks
 
     /// @inheritdoc IPerpEngine
-    /// @dev The vault has already moved `amountUsd` tokens to this contract.
-    function depositLiquidity(uint256 amountUsd) external onlyVault nonReentrant {
-        _accrueBorrow(ConfigStore.readPool(configStore));
-        uint256 cash = poolSt.poolCashUsd + amountUsd;
-        poolSt.poolCashUsd = cash.toUint80();
-        emit LiquidityDeposited(amountUsd, cash);
+    /// @dev The vault has already moved `amountUsd` tokens to this contract. The NAV is taken after the borrow
+    ///      accrual (which the new cash would otherwise reprice) and before the cash is added.
+    function depositLiquidity(uint256 amountUsd) external onlyVault nonReentrant returns (uint256 navBeforeUsd) {
+        (uint256 borrowIndex,,) = _accrueBorrow(ConfigStore.readPool(configStore));
+        navBeforeUsd = _poolValue(borrowIndex);
+        poolSt.poolCashUsd = (poolSt.poolCashUsd + amountUsd).toUint80();
     }
 
     /// @inheritdoc IPerpEngine
@@ -347,10 +343,8 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         _accrueBorrow(pc);
         uint256 free = _freeLiquidity(pc);
         if (amountUsd > free) revert WithdrawalExceedsFreeLiquidity(amountUsd, free);
-        uint256 cash = poolSt.poolCashUsd - amountUsd;
-        poolSt.poolCashUsd = uint80(cash);
+        poolSt.poolCashUsd = uint80(poolSt.poolCashUsd - amountUsd);
         token.safeTransfer(to, amountUsd);
-        emit LiquidityWithdrawn(to, amountUsd, cash);
     }
 
     // ------------------------------------------------------------ internal: trade lifecycle
@@ -464,11 +458,11 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         if (t.isLong) {
             st.longOiUsd = (st.longOiUsd + newSize - oldSize).toUint80();
             st.longTokens = (st.longTokens + newTokens - oldTokens).toUint112();
-            st.longFundingSnapSum = (st.longFundingSnapSum + newFundingWeight - oldFundingWeight).toInt128();
+            st.netFundingSnapSum = (st.netFundingSnapSum + newFundingWeight - oldFundingWeight).toInt160();
         } else {
             st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint80();
             st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
-            st.shortFundingSnapSum = (st.shortFundingSnapSum + newFundingWeight - oldFundingWeight).toInt128();
+            st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt160();
         }
         poolSt.sizeBorrowSnapSum =
             (poolSt.sizeBorrowSnapSum + newSize * t.borrowIndexWad - oldSize * uint256(pos.borrowSnapWad)).toUint160();
@@ -537,7 +531,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 badDebt
     ) internal {
         LiquidationResult memory r = LiquidationResult({
-            keeper: msg.sender,
+            keeper: _sender(),
             priceWad: t.priceWad,
             sizeUsd: size,
             collateralUsd: collateral,
@@ -559,11 +553,11 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         if (t.isLong) {
             st.longOiUsd -= uint80(size);
             st.longTokens -= tokens;
-            st.longFundingSnapSum = (st.longFundingSnapSum - fundingWeight).toInt128();
+            st.netFundingSnapSum = (st.netFundingSnapSum - fundingWeight).toInt160();
         } else {
             st.shortOiUsd -= uint80(size);
             st.shortTokens -= tokens;
-            st.shortFundingSnapSum = (st.shortFundingSnapSum - fundingWeight).toInt128();
+            st.netFundingSnapSum = (st.netFundingSnapSum + fundingWeight).toInt160();
         }
         poolSt.sizeBorrowSnapSum -= uint160(size * uint256(pos.borrowSnapWad));
         uint256 maxProfitBps = t.cfg.maxProfitBps;
@@ -624,7 +618,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             cfg.skewScaleUsd,
             cfg.maxFundingVelocityWad,
             cfg.maxFundingRateWad,
-            elapsed
+            uint32(elapsed) // timestamps are 32-bit in storage
         );
     }
 
@@ -704,8 +698,9 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return MathLib.min(v, type(uint64).max);
     }
 
-    /// @dev The trader: the caller, or the account the PriceUpdateRouter appends to its forwarded call (ERC-2771
-    ///      style; the router only forwards increasePosition and decreasePosition, always for its own caller).
+    /// @dev The trader or keeper: the caller, or the account the PriceUpdateRouter appends to its forwarded call
+    ///      (ERC-2771 style; the router forwards increasePosition, decreasePosition and liquidateBatch, always for its
+    ///      own caller, so a keeper using it is named in PositionLiquidated and paid directly).
     function _sender() internal view returns (address account) {
         if (msg.sender != router) return msg.sender;
         assembly ("memory-safe") {
@@ -784,6 +779,58 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         s.liquidatable = s.equityUsd < int256(s.maintenanceUsd);
     }
 
+    /// @dev Funding the market's traders owe the pool, net, accrued to now: index x skew - net snapshot sum (rounded
+    ///      down: a receivable is never overstated).
+    function _fundingOwedToPool(MarketSlots storage st, MarketConfig memory cfg, int256 skewUsd)
+        internal
+        view
+        returns (int256)
+    {
+        int256 index = st.fundingIndexWad;
+        uint256 elapsed = block.timestamp - st.lastFundingAt;
+        if (elapsed > 0) {
+            (, int256 delta) = RiskMath.nextFunding(
+                st.fundingRateWad,
+                skewUsd,
+                cfg.skewScaleUsd,
+                cfg.maxFundingVelocityWad,
+                cfg.maxFundingRateWad,
+                uint32(elapsed)
+            );
+            index += delta;
+        }
+        return MathLib.mulDivSignedDown(index * skewUsd - st.netFundingSnapSum, 1, WAD);
+    }
+
+    /// @dev NAV with the borrow index at `borrowIndexWad`: cash + borrow and funding owed to the pool - traders'
+    ///      capped PnL, each market in O(1) from its accumulators.
+    function _poolValue(uint256 borrowIndexWad) internal view returns (uint256) {
+        address store = configStore;
+        uint256 count = marketCount_;
+        int256 value = int256(uint256(poolSt.poolCashUsd));
+        uint256 totalSize;
+        MarketConfig memory cfg;
+        for (uint256 m; m < count; ++m) {
+            MarketSlots storage st = markets[m];
+            uint256 longOi = st.longOiUsd;
+            uint256 shortOi = st.shortOiUsd;
+            if (longOi == 0 && shortOi == 0) continue;
+            totalSize += longOi + shortOi;
+            ConfigStore.readMarketInto(store, m, cfg);
+            value += _fundingOwedToPool(st, cfg, int256(longOi) - int256(shortOi));
+            (uint256 priceWad,) = _validatedPrice(m, cfg);
+            uint256 maxProfitBps = cfg.maxProfitBps;
+            // Traders' PnL, counted pessimistically: values rounded against the pool, profit capped per side.
+            int256 longPnl = int256(uint256(st.longTokens).mulDivUp(priceWad, 1e30)) - int256(longOi);
+            int256 shortPnl = int256(shortOi) - int256(uint256(st.shortTokens).mulDivDown(priceWad, 1e30));
+            int256 longCap = int256(longOi.bpsUp(maxProfitBps));
+            int256 shortCap = int256(shortOi.bpsUp(maxProfitBps));
+            value -= (longPnl > longCap ? longCap : longPnl) + (shortPnl > shortCap ? shortCap : shortPnl);
+        }
+        if (totalSize > 0) value += int256((borrowIndexWad * totalSize - poolSt.sizeBorrowSnapSum) / WAD);
+        return value > 0 ? uint256(value) : 0;
+    }
+
     // ------------------------------------------------------------ views
 
     /// @inheritdoc IPerpEngine
@@ -818,8 +865,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         v.fundingIndexWad = int128(index);
         v.fundingRateWad = int64(rate);
         v.lastFundingAt = uint64(block.timestamp);
-        v.longFundingSnapSum = st.longFundingSnapSum;
-        v.shortFundingSnapSum = st.shortFundingSnapSum;
+        v.netFundingSnapSum = st.netFundingSnapSum;
         v.lastPriceWad = st.lastPriceWad;
         v.lastPriceAt = st.lastPriceAt;
         v.varianceWad = st.varianceWad;
@@ -886,35 +932,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     /// @inheritdoc IPerpEngine
     function poolValueUsd() external view returns (uint256) {
         if (_reentrancyGuardEntered()) revert PoolValueUnavailable();
-        address store = configStore;
-        uint256 count = marketCount_;
-        int256 value = int256(uint256(poolSt.poolCashUsd));
-        uint256 totalSize;
-        for (uint256 m; m < count; ++m) {
-            MarketSlots storage st = markets[m];
-            uint256 longOi = st.longOiUsd;
-            uint256 shortOi = st.shortOiUsd;
-            if (longOi == 0 && shortOi == 0) continue;
-            totalSize += longOi + shortOi;
-            MarketConfig memory cfg = ConfigStore.readMarket(store, m);
-            (int256 fundingIndex,) = _currentFunding(st, cfg);
-            int256 fundingOwed = fundingIndex * (int256(longOi) - int256(shortOi))
-                - (int256(st.longFundingSnapSum) - int256(st.shortFundingSnapSum));
-            value += MathLib.mulDivSignedDown(fundingOwed, 1, WAD);
-            (uint256 priceWad,) = _validatedPrice(m, cfg);
-            uint256 maxProfitBps = cfg.maxProfitBps;
-            // Traders' PnL, counted pessimistically: values rounded against the pool, profit capped per side.
-            int256 longPnl = int256(uint256(st.longTokens).mulDivUp(priceWad, 1e30)) - int256(longOi);
-            int256 shortPnl = int256(shortOi) - int256(uint256(st.shortTokens).mulDivDown(priceWad, 1e30));
-            int256 longCap = int256(longOi.bpsUp(maxProfitBps));
-            int256 shortCap = int256(shortOi.bpsUp(maxProfitBps));
-            value -= (longPnl > longCap ? longCap : longPnl) + (shortPnl > shortCap ? shortCap : shortPnl);
-        }
-        if (totalSize > 0) {
-            uint256 borrowIndex = _currentBorrowIndex(ConfigStore.readPool(store));
-            value += int256((borrowIndex * totalSize - poolSt.sizeBorrowSnapSum) / WAD);
-        }
-        return value > 0 ? uint256(value) : 0;
+        return _poolValue(_currentBorrowIndex(ConfigStore.readPool(configStore)));
     }
 
     /// @inheritdoc IPerpEngine

@@ -23,6 +23,8 @@ interface ILiquidityPool is IERC4626 {
     error NotRequestOwner(uint256 requestId, address caller, address owner);
     error RequestNotPending(uint256 requestId);
     error CooldownTooLong(uint256 cooldownSec, uint256 maxSec);
+    /// @notice The engine was deployed for another vault address (it fixes its vault at deployment).
+    error VaultMismatch(address engineVault, address vault);
 
     /// @notice Shares were put in the withdrawal queue.
     /// @param requestId position in the queue

@@ -40,7 +40,7 @@ interface IPerpEngine {
         uint64 initialVarianceWad; // variance per second before the first observed return
     }
 
-    /// @notice Live accumulators of one market (a view: the engine stores them packed in five slots).
+    /// @notice Live accumulators of one market (a view: the engine stores them packed in four slots).
     struct MarketState {
         uint128 longOiUsd; // sum of long entry notionals
         uint128 shortOiUsd; // sum of short entry notionals
@@ -49,8 +49,7 @@ interface IPerpEngine {
         int128 fundingIndexWad; // cumulative funding per USD of size (longs pay when it rises)
         int64 fundingRateWad; // current funding rate per second
         uint64 lastFundingAt;
-        int128 longFundingSnapSum; // sum over longs of sizeUsd * funding snapshot (USD * WAD)
-        int128 shortFundingSnapSum; // sum over shorts of sizeUsd * funding snapshot
+        int256 netFundingSnapSum; // sum over longs - sum over shorts of sizeUsd * funding snapshot (USD * WAD)
         uint128 lastPriceWad; // last price the volatility estimator saw
         uint64 lastPriceAt;
         uint128 varianceWad; // EWMA variance of log returns per second
@@ -112,7 +111,6 @@ interface IPerpEngine {
     error TooManyMarkets(uint256 max);
     error ZeroAmount();
     error InvalidParameter(bytes32 name, uint256 value, uint256 min, uint256 max);
-    error VaultAlreadySet(address vault);
     error NotVault(address caller);
     error PriceTooOld(uint256 marketId, uint256 updatedAt, uint256 nowTs, uint256 maxAgeSec);
     error SlippageExceeded(uint256 executionPriceWad, uint256 acceptablePriceWad);
@@ -208,19 +206,12 @@ interface IPerpEngine {
     /// @param publishedAt oracle timestamp
     event VolatilityUpdated(uint256 indexed marketId, uint256 priceWad, uint256 varianceWad, uint256 publishedAt);
 
-    /// @notice LP liquidity moved in (by the vault).
-    event LiquidityDeposited(uint256 amountUsd, uint256 poolCashUsd);
-    /// @notice LP liquidity moved out (by the vault).
-    event LiquidityWithdrawn(address indexed to, uint256 amountUsd, uint256 poolCashUsd);
-
     /// @notice A market was listed (its config follows in MarketConfigUpdated).
     event MarketAdded(uint256 indexed marketId, bytes32 indexed name);
     /// @notice A market's parameters were set.
     event MarketConfigUpdated(uint256 indexed marketId, MarketConfig config);
     /// @notice The pool's borrow curve, utilization limit or keeper share were set.
     event PoolConfigUpdated(PoolConfig config);
-    /// @notice The LP vault was bound.
-    event VaultSet(address indexed vault);
 
     // ---------------------------------------------------------------- traders
 
@@ -261,14 +252,20 @@ interface IPerpEngine {
 
     // ---------------------------------------------------------------- vault
 
-    function depositLiquidity(uint256 amountUsd) external;
+    /// @notice Adds `amountUsd` the vault has just moved here to the pool's cash (only the vault). The vault's ERC-4626
+    ///         Deposit event records it.
+    /// @return navBeforeUsd the pool's NAV before the deposit (borrow accrued), at which the vault prices the shares
+    function depositLiquidity(uint256 amountUsd) external returns (uint256 navBeforeUsd);
 
+    /// @notice Pays `amountUsd` of free liquidity to `to` (only the vault, which records it in Withdraw or
+    ///         WithdrawalFilled). Reverts WithdrawalExceedsFreeLiquidity beyond the solvency limit.
     function withdrawLiquidity(address to, uint256 amountUsd) external;
 
     // ---------------------------------------------------------------- views
 
     function collateralToken() external view returns (address);
 
+    /// @notice The LP vault (ILiquidityPool), fixed at deployment.
     function vault() external view returns (address);
 
     /// @notice The PriceUpdateRouter this engine deployed: it posts pull-oracle updates (Pyth) and forwards a trade

@@ -59,6 +59,11 @@ library ConfigStore {
 
     /// @notice Market `marketId`'s config held by `store` (the caller checks that the market exists).
     function readMarket(address store, uint256 marketId) internal view returns (IPerpEngine.MarketConfig memory c) {
+        readMarketInto(store, marketId, c);
+    }
+
+    /// @notice Overwrites `c` with market `marketId`'s config (loops reuse one struct instead of allocating each).
+    function readMarketInto(address store, uint256 marketId, IPerpEngine.MarketConfig memory c) internal view {
         assembly ("memory-safe") {
             extcodecopy(store, c, add(193, mul(marketId, 768)), 768)
         }

@@ -44,17 +44,23 @@ library RiskMath {
     /// @return nextRateWad rate after `elapsed`.
     /// @return indexDeltaWad funding per USD of size accrued over `elapsed` (average of both rates, truncated).
     function nextFunding(
-        int256 rateWad,
+        int64 rateWad,
         int256 skewUsd,
         uint256 skewScaleUsd,
-        uint256 maxVelocityWad,
-        uint256 maxRateWad,
-        uint256 elapsed
+        uint64 maxVelocityWad,
+        uint64 maxRateWad,
+        uint32 elapsed
     ) internal pure returns (int256 nextRateWad, int256 indexDeltaWad) {
         int256 proportionalWad = MathLib.clamp(skewUsd * int256(WAD) / int256(skewScaleUsd), -int256(WAD), int256(WAD));
-        int256 velocityWad = proportionalWad * int256(maxVelocityWad) / int256(WAD);
-        nextRateWad = MathLib.clamp(rateWad + velocityWad * int256(elapsed), -int256(maxRateWad), int256(maxRateWad));
-        indexDeltaWad = (rateWad + nextRateWad) * int256(elapsed) / 2;
+        // Unchecked: |proportional| <= 1e18 and the other factors are 64- or 32-bit (the parameter types), so no
+        // product below exceeds 2^160.
+        unchecked {
+            int256 dt = int256(uint256(elapsed));
+            int256 maxRate = int256(uint256(maxRateWad));
+            int256 velocityWad = proportionalWad * int256(uint256(maxVelocityWad)) / int256(WAD);
+            nextRateWad = MathLib.clamp(rateWad + velocityWad * dt, -maxRate, maxRate);
+            indexDeltaWad = (rateWad + nextRateWad) * dt / 2;
+        }
     }
 
     /// @notice Price impact of moving the skew from `skewBeforeUsd` to `skewAfterUsd`, quadratic in the imbalance.

@@ -3,21 +3,16 @@ pragma solidity ^0.8.28;
 
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IUpdatablePriceFeed} from "../oracles/IUpdatablePriceFeed.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /// @title PriceUpdateRouter
 /// @notice Posts pull-oracle (Pyth) price updates and acts on the engine in the same transaction, so a trade or a
 ///         liquidation never has to rely on a price someone else pushed. Deployed by the PerpEngine's constructor,
-///         which trusts it to name the trader: a forwarded increase/decrease carries `msg.sender` appended to the
-///         calldata (ERC-2771 style), and the engine trades for that account. The trader approves the engine, not this
-///         router; collateral moves between the trader and the engine directly.
-/// @dev Holds nothing between calls: native currency left after the oracle fees goes back to the caller, and a
-///      liquidation's keeper reward is passed on to the caller at once.
+///         which trusts it to name the trader or keeper: every forwarded call carries `msg.sender` appended to the
+///         calldata (ERC-2771 style), and the engine acts for that account. The trader approves the engine, not this
+///         router; collateral and keeper rewards move between the engine and the caller directly.
+/// @dev Holds nothing between calls: native currency left after the oracle fees goes back to the caller.
 contract PriceUpdateRouter is ReentrancyGuardTransient {
-    using SafeERC20 for IERC20;
-
     /// @notice One feed's update: the signed data and the native fee to forward with it (excess is refunded).
     struct PriceUpdate {
         IUpdatablePriceFeed feed;
@@ -26,7 +21,6 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
     }
 
     IPerpEngine public immutable engine;
-    IERC20 public immutable token;
     /// @dev The router's balance when the current call began (transient: only meaningful inside a call).
     uint256 private transient _balanceBefore;
 
@@ -37,9 +31,8 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
     /// @notice Native currency arrived outside a call (only the feeds' fee refunds are accepted, during a call).
     error UnexpectedEther(address from, uint256 amountWei);
 
-    constructor(IERC20 token_) {
+    constructor() {
         engine = IPerpEngine(msg.sender);
-        token = token_;
     }
 
     /// @notice Posts `updates`, then opens or increases the caller's position (see IPerpEngine.increasePosition).
@@ -78,7 +71,8 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
         _refund();
     }
 
-    /// @notice Posts `updates`, then liquidates every eligible position in `refs`; the keeper reward goes to the caller.
+    /// @notice Posts `updates`, then liquidates every eligible position in `refs`; the engine names the caller as the
+    ///         keeper and pays it the reward.
     function liquidateBatch(PriceUpdate[] calldata updates, IPerpEngine.PositionRef[] calldata refs)
         external
         payable
@@ -86,8 +80,8 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
         returns (uint256 liquidated, uint256 keeperRewardUsd)
     {
         _update(updates);
-        (liquidated, keeperRewardUsd) = engine.liquidateBatch(refs);
-        if (keeperRewardUsd > 0) token.safeTransfer(msg.sender, keeperRewardUsd);
+        (liquidated, keeperRewardUsd) =
+            abi.decode(_forward(abi.encodeCall(IPerpEngine.liquidateBatch, (refs))), (uint256, uint256));
         _refund();
     }
 
@@ -108,8 +102,9 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
     }
 
     /// @dev Calls the engine with the caller appended; bubbles the engine's revert data unchanged.
-    function _forward(bytes memory call) internal {
-        (bool ok, bytes memory ret) = address(engine).call(abi.encodePacked(call, msg.sender));
+    function _forward(bytes memory call) internal returns (bytes memory ret) {
+        bool ok;
+        (ok, ret) = address(engine).call(abi.encodePacked(call, msg.sender));
         if (!ok) {
             assembly ("memory-safe") {
                 revert(add(ret, 32), mload(ret))

@@ -50,6 +50,11 @@ export const perpEngineAbi = [
             "internalType": "uint16"
           }
         ]
+      },
+      {
+        "name": "vault_",
+        "type": "address",
+        "internalType": "address"
       }
     ],
     "stateMutability": "nonpayable"
@@ -295,7 +300,13 @@ export const perpEngineAbi = [
         "internalType": "uint256"
       }
     ],
-    "outputs": [],
+    "outputs": [
+      {
+        "name": "navBeforeUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
     "stateMutability": "nonpayable"
   },
   {
@@ -734,14 +745,9 @@ export const perpEngineAbi = [
             "internalType": "uint64"
           },
           {
-            "name": "longFundingSnapSum",
-            "type": "int128",
-            "internalType": "int128"
-          },
-          {
-            "name": "shortFundingSnapSum",
-            "type": "int128",
-            "internalType": "int128"
+            "name": "netFundingSnapSum",
+            "type": "int256",
+            "internalType": "int256"
           },
           {
             "name": "lastPriceWad",
@@ -1272,19 +1278,6 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
-    "name": "setVault",
-    "inputs": [
-      {
-        "name": "vault_",
-        "type": "address",
-        "internalType": "address"
-      }
-    ],
-    "outputs": [],
-    "stateMutability": "nonpayable"
-  },
-  {
-    "type": "function",
     "name": "supportsInterface",
     "inputs": [
       {
@@ -1426,50 +1419,6 @@ export const perpEngineAbi = [
       },
       {
         "name": "totalBadDebtUsd",
-        "type": "uint256",
-        "indexed": false,
-        "internalType": "uint256"
-      }
-    ],
-    "anonymous": false
-  },
-  {
-    "type": "event",
-    "name": "LiquidityDeposited",
-    "inputs": [
-      {
-        "name": "amountUsd",
-        "type": "uint256",
-        "indexed": false,
-        "internalType": "uint256"
-      },
-      {
-        "name": "poolCashUsd",
-        "type": "uint256",
-        "indexed": false,
-        "internalType": "uint256"
-      }
-    ],
-    "anonymous": false
-  },
-  {
-    "type": "event",
-    "name": "LiquidityWithdrawn",
-    "inputs": [
-      {
-        "name": "to",
-        "type": "address",
-        "indexed": true,
-        "internalType": "address"
-      },
-      {
-        "name": "amountUsd",
-        "type": "uint256",
-        "indexed": false,
-        "internalType": "uint256"
-      },
-      {
-        "name": "poolCashUsd",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -2039,19 +1988,6 @@ export const perpEngineAbi = [
   },
   {
     "type": "event",
-    "name": "VaultSet",
-    "inputs": [
-      {
-        "name": "vault",
-        "type": "address",
-        "indexed": true,
-        "internalType": "address"
-      }
-    ],
-    "anonymous": false
-  },
-  {
-    "type": "event",
     "name": "VolatilityUpdated",
     "inputs": [
       {
@@ -2448,17 +2384,6 @@ export const perpEngineAbi = [
         "name": "marketCount",
         "type": "uint256",
         "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "VaultAlreadySet",
-    "inputs": [
-      {
-        "name": "vault",
-        "type": "address",
-        "internalType": "address"
       }
     ]
   },
@@ -3975,6 +3900,22 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "error",
+    "name": "VaultMismatch",
+    "inputs": [
+      {
+        "name": "engineVault",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "vault",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ZeroShares",
     "inputs": []
   }
@@ -4450,14 +4391,9 @@ export const readerAbi = [
                 "internalType": "uint64"
               },
               {
-                "name": "longFundingSnapSum",
-                "type": "int128",
-                "internalType": "int128"
-              },
-              {
-                "name": "shortFundingSnapSum",
-                "type": "int128",
-                "internalType": "int128"
+                "name": "netFundingSnapSum",
+                "type": "int256",
+                "internalType": "int256"
               },
               {
                 "name": "lastPriceWad",
@@ -4734,14 +4670,9 @@ export const readerAbi = [
                 "internalType": "uint64"
               },
               {
-                "name": "longFundingSnapSum",
-                "type": "int128",
-                "internalType": "int128"
-              },
-              {
-                "name": "shortFundingSnapSum",
-                "type": "int128",
-                "internalType": "int128"
+                "name": "netFundingSnapSum",
+                "type": "int256",
+                "internalType": "int256"
               },
               {
                 "name": "lastPriceWad",
@@ -5655,13 +5586,7 @@ export const configStoreAbi = [
 export const priceUpdateRouterAbi = [
   {
     "type": "constructor",
-    "inputs": [
-      {
-        "name": "token_",
-        "type": "address",
-        "internalType": "contract IERC20"
-      }
-    ],
+    "inputs": [],
     "stateMutability": "nonpayable"
   },
   {
@@ -5855,19 +5780,6 @@ export const priceUpdateRouterAbi = [
     "stateMutability": "payable"
   },
   {
-    "type": "function",
-    "name": "token",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "address",
-        "internalType": "contract IERC20"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
     "type": "error",
     "name": "FeesExceedValue",
     "inputs": [
@@ -5901,17 +5813,6 @@ export const priceUpdateRouterAbi = [
         "name": "amount",
         "type": "uint256",
         "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "SafeERC20FailedOperation",
-    "inputs": [
-      {
-        "name": "token",
-        "type": "address",
-        "internalType": "address"
       }
     ]
   },
@@ -6306,17 +6207,6 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
-    "name": "VaultAlreadySet",
-    "inputs": [
-      {
-        "name": "vault",
-        "type": "address",
-        "internalType": "address"
-      }
-    ]
-  },
-  {
-    "type": "error",
     "name": "WithdrawalExceedsFreeLiquidity",
     "inputs": [
       {
@@ -6593,6 +6483,22 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "VaultMismatch",
+    "inputs": [
+      {
+        "name": "engineVault",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "vault",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ZeroShares",
     "inputs": []
   },
@@ -6807,8 +6713,8 @@ export const deployments = {
     "devFeeds": true,
     "addresses": {
       "PerpEngine": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
-      "LiquidityPool": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
-      "Reader": "0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0",
+      "LiquidityPool": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
+      "Reader": "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e",
       "PriceUpdateRouter": "0x856e4424f806D16E8CBC702B3c0F2ede5468eae5",
       "FaucetToken": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
       "EthUsdFeed": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",

@@ -20,6 +20,9 @@ abstract contract GasBase is BaseTest {
         for (uint256 i; i < n; ++i) {
             _open(address(uint160(0x100000 + i)), i % 2, i % 3 == 0, 1000 * USD, 5000 * USD);
         }
+        // Open interest on both markets in every variant: the NAV a deposit or withdrawal reads values each market
+        // with open interest (its oracle and accumulators), so this is the deployed setup's worst case.
+        _open(address(0xB7C), BTC, false, 1000 * USD, 5000 * USD);
         _open(bob, ETH, true, 1000 * USD, 10_000 * USD); // to increase and close
         _open(keeper, ETH, true, 300 * USD, 10_000 * USD); // to liquidate
         for (uint256 i; i < 10; ++i) {

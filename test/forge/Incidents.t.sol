@@ -20,10 +20,10 @@ contract IncidentsTest is BaseTest {
         HostileToken token = new HostileToken();
         Deploy d = new Deploy();
         DevPriceFeed feed = new DevPriceFeed(address(this), 3000e18, 1 days);
-        PerpEngine eng = new PerpEngine(IERC20(address(token)), address(this), d.poolConfig());
-        eng.addMarket("ETH-USD", d.marketConfig(IPriceFeed(address(feed)), 0.6e18));
+        address vaultAddress = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        PerpEngine eng = new PerpEngine(IERC20(address(token)), address(this), d.poolConfig(), vaultAddress);
         LiquidityPool lp = new LiquidityPool(eng, address(this), 0, 1e6);
-        eng.setVault(address(lp));
+        eng.addMarket("ETH-USD", d.marketConfig(IPriceFeed(address(feed)), 0.6e18));
         token.mint(address(this), 2_000_000e6);
         token.approve(address(lp), type(uint256).max);
         token.approve(address(eng), type(uint256).max);

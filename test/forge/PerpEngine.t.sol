@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {LiquidityPool} from "../../contracts/core/LiquidityPool.sol";
+import {ILiquidityPool} from "../../contracts/interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {PositionMath} from "../../contracts/libraries/PositionMath.sol";
 import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
@@ -424,9 +426,11 @@ contract PerpEngineTest is BaseTest {
         vm.prank(alice);
         vm.expectPartialRevert(IAccessControl.AccessControlUnauthorizedAccount.selector);
         engine.pause();
-        vm.prank(admin);
-        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.VaultAlreadySet.selector, address(pool)));
-        engine.setVault(alice);
+        // The vault is fixed at deployment, and a vault refuses an engine built for another address.
+        assertEq(engine.vault(), address(pool));
+        address next = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.VaultMismatch.selector, address(pool), next));
+        new LiquidityPool(engine, admin, 60, 1e6);
         vm.expectRevert(abi.encodeWithSelector(IPerpEngine.NotVault.selector, alice));
         vm.prank(alice);
         engine.withdrawLiquidity(alice, 1);

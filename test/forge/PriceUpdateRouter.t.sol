@@ -10,6 +10,7 @@ import {PriceUpdateRouter} from "../../contracts/periphery/PriceUpdateRouter.sol
 import {BaseTest} from "./utils/Base.t.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {MockPyth} from "@pythnetwork/pyth-sdk-solidity/MockPyth.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @notice A Pyth market traded through the engine's PriceUpdateRouter: the update and the trade in one transaction.
 contract PriceUpdateRouterTest is BaseTest {
@@ -57,7 +58,6 @@ contract PriceUpdateRouterTest is BaseTest {
 
     function test_router_isDeployedByTheEngine() public view {
         assertEq(address(router.engine()), address(engine));
-        assertEq(address(router.token()), address(usdc));
     }
 
     function test_router_updatesPythAndOpensInOneTransaction() public {
@@ -114,12 +114,23 @@ contract PriceUpdateRouterTest is BaseTest {
         refs[0] = IPerpEngine.PositionRef(alice, sol, true);
         uint256 before = usdc.balanceOf(keeper);
         PriceUpdateRouter.PriceUpdate[] memory u143e8 = _updates(143e8);
+        vm.recordLogs();
         vm.prank(keeper);
         (uint256 n, uint256 reward) = router.liquidateBatch{value: FEE_WEI}(u143e8, refs);
         assertEq(n, 1);
         assertGt(reward, 0);
-        assertEq(usdc.balanceOf(keeper), before + reward, "the reward is passed on");
+        assertEq(usdc.balanceOf(keeper), before + reward, "the engine pays the caller");
         assertEq(usdc.balanceOf(address(router)), 0);
+        // The event names the caller, not the router, as the keeper.
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bool seen;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] != IPerpEngine.PositionLiquidated.selector) continue;
+            (IPerpEngine.LiquidationResult memory r) = abi.decode(logs[i].data, (IPerpEngine.LiquidationResult));
+            assertEq(r.keeper, keeper, "keeper named");
+            seen = true;
+        }
+        assertTrue(seen, "liquidation event emitted");
     }
 
     function test_router_revertsWhenFeesExceedValue() public {

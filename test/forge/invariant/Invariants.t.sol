@@ -25,7 +25,7 @@ contract InvariantsTest is BaseTest {
         assertGe(usdc.balanceOf(address(engine)), uint256(ps.poolCashUsd) + ps.totalCollateralUsd);
     }
 
-    /// P-02: per-market OI and token accumulators equal the sums over open positions.
+    /// P-02: per-market OI, token and funding-snapshot accumulators equal the sums over open positions.
     function invariant_P02_aggregatesEqualSumsOverPositions() public view {
         uint256 totalSize;
         for (uint256 m; m < 2; ++m) {
@@ -33,6 +33,7 @@ contract InvariantsTest is BaseTest {
             uint256 shortOi;
             uint256 longTokens;
             uint256 shortTokens;
+            int256 netSnap;
             for (uint256 i; i < handler.traderCount(); ++i) {
                 IPerpEngine.Position memory l = engine.position(handler.traders(i), m, true);
                 IPerpEngine.Position memory s = engine.position(handler.traders(i), m, false);
@@ -40,12 +41,14 @@ contract InvariantsTest is BaseTest {
                 shortOi += s.sizeUsd;
                 longTokens += l.sizeTokens;
                 shortTokens += s.sizeTokens;
+                netSnap += int256(uint256(l.sizeUsd)) * l.fundingSnapWad - int256(uint256(s.sizeUsd)) * s.fundingSnapWad;
             }
             IPerpEngine.MarketState memory st = engine.marketState(m);
             assertEq(st.longOiUsd, longOi, "long OI");
             assertEq(st.shortOiUsd, shortOi, "short OI");
             assertEq(st.longTokens, longTokens, "long tokens");
             assertEq(st.shortTokens, shortTokens, "short tokens");
+            assertEq(st.netFundingSnapSum, netSnap, "net funding snapshot sum");
             totalSize += longOi + shortOi;
         }
         assertEq(engine.poolState().totalSizeUsd, totalSize, "borrow base");

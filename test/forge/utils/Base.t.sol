@@ -42,14 +42,14 @@ abstract contract BaseTest is Test {
         usdc = new FaucetToken("USD Coin", "USDC");
         ethFeed = new DevPriceFeed(admin, 3000e18, 1 days);
         btcFeed = new DevPriceFeed(admin, 60_000e18, 1 days);
-        engine = new PerpEngine(IERC20(address(usdc)), admin, deployer.poolConfig());
+        address vaultAddress = vm.computeCreateAddress(admin, vm.getNonce(admin) + 1);
+        engine = new PerpEngine(IERC20(address(usdc)), admin, deployer.poolConfig(), vaultAddress);
+        pool = new LiquidityPool(engine, admin, 60, 1e6);
+        pool.grantRole(pool.RISK_ROLE(), admin);
         engine.grantRole(engine.RISK_ROLE(), admin);
         engine.grantRole(engine.GUARDIAN_ROLE(), admin);
         engine.addMarket("ETH-USD", deployer.marketConfig(IPriceFeed(address(ethFeed)), 0.6e18));
         engine.addMarket("BTC-USD", deployer.marketConfig(IPriceFeed(address(btcFeed)), 0.5e18));
-        pool = new LiquidityPool(engine, admin, 60, 1e6);
-        pool.grantRole(pool.RISK_ROLE(), admin);
-        engine.setVault(address(pool));
         reader = new Reader(engine, pool);
         vm.stopPrank();
 

@@ -32,7 +32,12 @@ contract MathHarness {
         out = new int256[2][](a.length);
         for (uint256 i; i < a.length; ++i) {
             (out[i][0], out[i][1]) = RiskMath.nextFunding(
-                a[i][0], a[i][1], uint256(a[i][2]), uint256(a[i][3]), uint256(a[i][4]), uint256(a[i][5])
+                int64(a[i][0]),
+                a[i][1],
+                uint256(a[i][2]),
+                uint64(uint256(a[i][3])),
+                uint64(uint256(a[i][4])),
+                uint32(uint256(a[i][5]))
             );
         }
     }
