@@ -41,7 +41,9 @@ Execution gas of the call as a transaction runs it, measured in forge (test/forg
 every other contract cold, the called contract warm (as a transaction's \`to\` is), no 21,000 base, no calldata,
 no refund. "open" and "deposit" are by accounts that never had a position or shares (two and one new storage
 slots); \`liquidate\` leaves no bad debt, \`liquidateWithBadDebt\` records the pool's first bad debt (a new slot);
-\`liquidateBatchPerPosition\` is a batch of 10 divided by 10. Targets are judged on the worst column.
+\`liquidateBatchPerPosition\` is a batch of 10 divided by 10. Every column has the same 13 positions the actions
+use (12 on ETH-USD, one on BTC-USD, so both markets carry open interest and a deposit or withdrawal values both, as
+in the deployed setup) plus 0, 10 or 10,000 others. Targets are judged on the worst column.
 Measured in ${((Date.now() - t0) / 1000).toFixed(0)} s.
 
 | action | 0 other positions | 10 | 10,000 | growth 10 → 10,000 | target |
