@@ -1,5 +1,5 @@
 import { BaseError, ContractFunctionRevertedError, UserRejectedRequestError } from 'viem';
-import { bytes32ToString, fmtLev, fmtPrice, fmtUsd } from './format';
+import { bytes32ToString, fmtLev, fmtPrice, fmtShares, fmtUsd } from './format';
 
 type Args = readonly unknown[];
 const u = (x: unknown) => x as bigint;
@@ -30,13 +30,15 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   RefundFailed: (a) => `Returning ${String(a[1])} wei of unspent oracle fee to your account failed`,
   ConfigStoreWriteFailed: () => 'The new risk parameters could not be stored (their data contract was not created)',
   EnforcedPause: () => 'Trading is paused: only closing, collateral top-ups and liquidations are allowed',
-  CooldownActive: (a) => `Your deposit cooldown ends at ${t(a[1])}`,
+  SharesLocked: (a) =>
+    `Only ${fmtShares(u(a[2]))} of the ${fmtShares(u(a[1]))} shares are past their deposit cooldown; the rest unlock at ${t(a[3])}`,
+  ReceiverInCooldown: (a) => `That account's own deposit cooldown runs until ${t(a[1])}; only it can add to the pool before then`,
   DepositTooSmall: (a) => `Deposits start at ${fmtUsd(u(a[1]))}`,
   ZeroShares: () => 'That amount is worth zero shares',
   NotRequestOwner: () => 'Only the owner of this withdrawal request can cancel it',
   RequestNotPending: () => 'This withdrawal request is no longer pending',
   ERC4626ExceededMaxWithdraw: (a) => `You can withdraw at most ${fmtUsd(u(a[2]))} right now`,
-  ERC4626ExceededMaxRedeem: () => 'You cannot redeem that many shares right now (free liquidity or cooldown)',
+  ERC4626ExceededMaxRedeem: () => 'You cannot redeem that many shares right now (free liquidity or shares still in cooldown)',
   ERC20InsufficientBalance: (a) => `Balance ${fmtUsd(u(a[1]))} is below the ${fmtUsd(u(a[2]))} needed`,
   ERC20InsufficientAllowance: (a) => `Approval ${fmtUsd(u(a[1]))} is below the ${fmtUsd(u(a[2]))} needed: approve first`,
   FaucetLimitExceeded: (a) => `The faucet gives at most ${fmtUsd(u(a[1]), 0)} per call`,

@@ -27,6 +27,12 @@ export function fmtLev(v: bigint | undefined, digits = 1): string {
   return `${Number(formatUnits(v, 18)).toFixed(digits)}x`;
 }
 
+/** LP shares: 12 decimals (the 6-decimal asset plus the vault's 6-decimal virtual offset). */
+export function fmtShares(v: bigint | undefined, digits = 4): string {
+  if (v === undefined) return '—';
+  return (Number(v) / 1e12).toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
 export const SECONDS_PER_YEAR = 31_536_000n;
 
 /** Per-second WAD rate -> annualized WAD. */

@@ -35,7 +35,9 @@ contract Deploy is Script {
     function run() external returns (Deployed memory d) {
         uint256 key = vm.envOr("PRIVATE_KEY", ANVIL_KEY_0);
         address deployer = vm.addr(key);
-        d.startBlock = block.number;
+        // A local chain is indexed from genesis (a handful of blocks), so the tracked deployments/31337.json is the
+        // same whether the stack (1-second blocks) or a test chain (automine) deployed it.
+        d.startBlock = block.chainid == 31_337 ? 0 : block.number;
         vm.startBroadcast(key);
 
         d.token = vm.envOr("SETTLEMENT_TOKEN", address(0));

@@ -9,7 +9,7 @@ import { FaucetButton } from '@/components/common/FaucetButton';
 import { AmountField, Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
-import { annualize, fmtPct, fmtUsd } from '@/lib/format';
+import { annualize, fmtPct, fmtShares, fmtUsd } from '@/lib/format';
 import { checkAmount } from '@/lib/validation';
 
 const ZERO = '0x0000000000000000000000000000000000000000' as const;
@@ -26,6 +26,7 @@ export function PoolPanel() {
       { ...c.pool, functionName: 'balanceOf', args: [user] },
       { ...c.pool, functionName: 'maxWithdraw', args: [user] },
       { ...c.pool, functionName: 'withdrawableAt', args: [user] },
+      { ...c.pool, functionName: 'lockedShares', args: [user] },
     ],
     allowFailure: false,
     query: { enabled: isConnected },
@@ -45,7 +46,7 @@ export function PoolPanel() {
     refetchInterval: 4000,
   });
   const p = pool.data;
-  const [walletUsd, allowance, , maxWithdraw, withdrawableAt] = acct.data ?? [];
+  const [walletUsd, allowance, , maxWithdraw, withdrawableAt, lockedShares] = acct.data ?? [];
 
   return (
     <div className="grid gap-4 lg:grid-cols-3">
@@ -87,15 +88,15 @@ export function PoolPanel() {
               hint="value + withdrawn − deposited (indexed)"
               value={lp.data && sharesValue.data !== undefined ? fmtUsd(sharesValue.data + BigInt(lp.data.withdrawnUsd) - BigInt(lp.data.depositedUsd)) : lp.isError ? 'n/a' : undefined}
             />
-            <Stat label="Shares" value={shares !== undefined ? (Number(shares) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 }) : undefined} />
+            <Stat label="Shares" value={shares !== undefined ? fmtShares(shares) : undefined} />
             <Stat
               label="Cooldown"
               value={
-                withdrawableAt === undefined
+                withdrawableAt === undefined || lockedShares === undefined
                   ? undefined
-                  : withdrawableAt === 0n || Number(withdrawableAt) * 1000 < Date.now()
+                  : lockedShares === 0n || Number(withdrawableAt) * 1000 < Date.now()
                     ? 'none'
-                    : `until ${new Date(Number(withdrawableAt) * 1000).toLocaleTimeString()}`
+                    : `${fmtShares(lockedShares)} shares until ${new Date(Number(withdrawableAt) * 1000).toLocaleTimeString()}`
               }
             />
           </dl>
@@ -179,7 +180,7 @@ function WithdrawForm({ maxWithdraw, shares, valueUsd }: { maxWithdraw?: bigint;
       </h2>
       <AmountField id="withdraw-amount" label="Amount (USDC)" value={text} onChange={setText} error={check.error} help="yes" />
       <p id="withdraw-amount-help" className="mt-1 text-xs text-zinc-500">
-        Withdrawals are limited to free liquidity (cash not backing open positions) and wait out the deposit cooldown.
+        Withdrawals are limited to free liquidity (cash not backing open positions); newly deposited shares wait out the deposit cooldown, earlier ones stay free.
         Larger amounts join a queue that fills in order at the NAV of the fill; you can cancel while it waits.
       </p>
       <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined}>
@@ -249,7 +250,7 @@ function QueuedRequests({ requests }: { requests: { requestId: string; sharesPen
         {requests.map((r) => (
           <li key={r.requestId} className="flex items-center justify-between gap-2">
             <span className="num">
-              #{r.requestId}: {(Number(r.sharesPending) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} shares since{' '}
+              #{r.requestId}: {fmtShares(BigInt(r.sharesPending))} shares since{' '}
               {new Date(r.requestedAt * 1000).toLocaleTimeString()}
             </span>
             <button

@@ -33,18 +33,21 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     // ------------------------------------------------------------ storage
 
-    /// @dev An LP's shares and the time of their last deposit share one slot, so a deposit writes one slot, not two.
-    ///      This contract keeps the share ledger itself (balanceOf, totalSupply and _update are overridden); OZ's
-    ///      ERC20 still handles allowances, metadata and the mint/burn/transfer entry points.
+    /// @dev An LP's shares, the part of them still in its deposit cooldown and the time of the last deposit share one
+    ///      slot, so a deposit writes one slot. `lockedShares` counts only while `lastDepositAt + cooldown` is ahead
+    ///      (a stale value after that means nothing). This contract keeps the share ledger itself (balanceOf,
+    ///      totalSupply and _update are overridden); OZ's ERC20 still handles allowances, metadata and the entry points.
+    ///      112 bits hold 5.2e33 shares (5.2e21 USD at the 1e12 shares per USD the 6-decimal offset gives).
     struct Account {
-        uint192 shares;
-        uint64 lastDepositAt;
+        uint112 shares;
+        uint112 lockedShares;
+        uint32 lastDepositAt;
     }
 
-    /// @inheritdoc ILiquidityPool
-    uint256 public cooldownSec;
     mapping(address owner => Account) internal accounts;
-    uint256 internal supply;
+    /// @dev Share supply and the cooldown share a slot: every mint and burn needs both.
+    uint224 internal supply;
+    uint32 internal cooldown;
     mapping(uint256 requestId => WithdrawalRequest) internal requests;
     uint256 internal head;
     uint256 internal tail;
@@ -61,7 +64,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (engine_.vault() != address(this)) revert VaultMismatch(engine_.vault(), address(this));
         engine = engine_;
         minDepositAssets = minDepositAssets_;
-        cooldownSec = cooldownSec_;
+        cooldown = uint32(cooldownSec_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         emit CooldownUpdated(cooldownSec_);
     }
@@ -70,7 +73,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     function setCooldown(uint256 cooldownSec_) external onlyRole(RISK_ROLE) {
         if (cooldownSec_ > MAX_COOLDOWN_SEC) revert CooldownTooLong(cooldownSec_, MAX_COOLDOWN_SEC);
-        cooldownSec = cooldownSec_;
+        cooldown = uint32(cooldownSec_);
         emit CooldownUpdated(cooldownSec_);
     }
 
@@ -92,7 +95,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (totalShares > 0 && nav == 0) revert ERC4626ExceededMaxDeposit(receiver, assets, 0);
         uint256 shares = MathLib.mulDivDown(assets, totalShares + 10 ** _decimalsOffset(), nav + 1);
         if (shares == 0) revert ZeroShares();
-        _mintWithCooldown(receiver, shares);
+        _mintWithCooldown(caller, receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
         return shares;
     }
@@ -110,8 +113,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         nonReentrant
         returns (uint256)
     {
-        _requireCooledDown(owner);
-        return super.withdraw(assets, receiver, owner);
+        return super.withdraw(assets, receiver, owner); // maxWithdraw excludes shares in cooldown
     }
 
     function redeem(uint256 shares, address receiver, address owner)
@@ -120,8 +122,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         nonReentrant
         returns (uint256)
     {
-        _requireCooledDown(owner);
         if (shares == 0) revert ZeroShares();
+        _requireUnlocked(owner, shares);
         return super.redeem(shares, receiver, owner);
     }
 
@@ -130,8 +132,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     /// @inheritdoc ILiquidityPool
     function requestRedeem(uint256 shares, address receiver) external nonReentrant returns (uint256 requestId) {
         if (shares == 0) revert ZeroShares();
-        _requireCooledDown(msg.sender);
-        _transfer(msg.sender, address(this), shares);
+        _transfer(msg.sender, address(this), shares); // only shares past their cooldown can move (_update)
         requestId = tail++;
         requests[requestId] = WithdrawalRequest({
             owner: msg.sender, receiver: receiver, shares: uint128(shares), requestedAt: uint64(block.timestamp)
@@ -202,13 +203,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (block.timestamp < withdrawableAt(owner)) return 0;
-        return Math.min(_convertToAssets(balanceOf(owner), Math.Rounding.Floor), engine.freeLiquidityUsd());
+        return Math.min(_convertToAssets(_unlocked(owner), Math.Rounding.Floor), engine.freeLiquidityUsd());
     }
 
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (block.timestamp < withdrawableAt(owner)) return 0;
-        uint256 shares = balanceOf(owner);
+        uint256 shares = _unlocked(owner);
         uint256 free = engine.freeLiquidityUsd();
         // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting
         // `free` back to shares would round the last LP's final shares away).
@@ -224,17 +223,26 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         IERC20(asset()).safeTransferFrom(caller, address(engine), assets);
         engine.depositLiquidity(assets);
-        _mintWithCooldown(receiver, shares);
+        _mintWithCooldown(caller, receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
     }
 
-    /// @dev Mints `shares` and starts the receiver's cooldown in one write of their account slot.
-    function _mintWithCooldown(address receiver, uint256 shares) internal {
+    /// @dev Mints `shares` locked for the cooldown, in one write of the receiver's slot. Shares minted while an
+    ///      earlier deposit's cooldown runs join it (the cooldown restarts for both); shares past their cooldown are
+    ///      never locked again. Only the receiver may add to a running cooldown: otherwise anyone could keep an LP's
+    ///      recent deposit locked forever with minimum deposits in their name.
+    function _mintWithCooldown(address caller, address receiver, uint256 shares) internal {
         if (receiver == address(0)) revert ERC20InvalidReceiver(address(0));
-        supply += shares;
         Account storage a = accounts[receiver];
-        a.shares = SafeCast.toUint192(a.shares + shares);
-        a.lastDepositAt = uint64(block.timestamp);
+        (uint256 locked, uint256 unlockAt) = _lock(a);
+        if (locked > 0 && receiver != caller) revert ReceiverInCooldown(receiver, unlockAt);
+        supply = SafeCast.toUint224(supply + shares);
+        // One SSTORE of the whole Account word (a struct assignment would write its three fields one by one):
+        // shares in bits 0-111, lockedShares (<= shares) in 112-223, lastDepositAt in 224-255.
+        uint256 word = SafeCast.toUint112(a.shares + shares) | (locked + shares) << 112 | block.timestamp << 224;
+        assembly ("memory-safe") {
+            sstore(a.slot, word)
+        }
         emit Transfer(address(0), receiver, shares);
     }
 
@@ -248,27 +256,46 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         emit Withdraw(caller, receiver, owner, assets, shares);
     }
 
-    /// @dev The share ledger. Shares in their deposit cooldown cannot move (except into the withdrawal queue, which
-    ///      checks the cooldown itself), so a fresh deposit cannot be redeemed through another address; and since a
-    ///      transfer never touches the receiver's cooldown, nobody can restart someone else's with a dust transfer.
+    /// @dev The share ledger. Shares in their deposit cooldown cannot move (transfer, redeem, queue), so a fresh
+    ///      deposit cannot be redeemed through another address; received shares are never locked and a transfer never
+    ///      touches the receiver's cooldown. The queue's escrow (this contract's own balance) moves freely.
     function _update(address from, address to, uint256 value) internal override {
         if (from == address(0)) {
-            supply += value;
+            supply = SafeCast.toUint224(supply + value);
         } else {
             Account storage a = accounts[from];
             uint256 balance = a.shares;
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
-            if (to != address(0) && to != address(this) && from != address(this)) _requireCooledDown(from);
-            a.shares = uint192(balance - value);
+            if (from != address(this)) {
+                (uint256 locked, uint256 unlockAt) = _lock(a);
+                if (balance - locked < value) revert SharesLocked(from, value, balance - locked, unlockAt);
+            }
+            a.shares = uint112(balance - value);
         }
-        if (to == address(0)) supply -= value;
-        else accounts[to].shares += SafeCast.toUint192(value);
+        if (to == address(0)) supply -= uint224(value);
+        else accounts[to].shares += SafeCast.toUint112(value);
         emit Transfer(from, to, value);
     }
 
-    function _requireCooledDown(address owner) internal view {
-        uint256 at = withdrawableAt(owner);
-        if (block.timestamp < at) revert CooldownActive(owner, at, block.timestamp);
+    /// @dev Reverts with the cooldown's numbers when `shares` exceed what `owner` has past its cooldown.
+    function _requireUnlocked(address owner, uint256 shares) internal view {
+        Account storage a = accounts[owner];
+        (uint256 locked, uint256 unlockAt) = _lock(a);
+        uint256 free = a.shares - locked;
+        if (locked > 0 && shares > free) revert SharesLocked(owner, shares, free, unlockAt);
+    }
+
+    /// @dev The shares of `a` in a running cooldown and when it ends; (0, 0) when none are.
+    function _lock(Account storage a) internal view returns (uint256 locked, uint256 unlockAt) {
+        unlockAt = uint256(a.lastDepositAt) + cooldown;
+        if (block.timestamp >= unlockAt) return (0, 0);
+        locked = a.lockedShares;
+    }
+
+    function _unlocked(address owner) internal view returns (uint256) {
+        Account storage a = accounts[owner];
+        (uint256 locked,) = _lock(a);
+        return a.shares - locked;
     }
 
     // ------------------------------------------------------------ views
@@ -282,9 +309,18 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     /// @inheritdoc ILiquidityPool
-    function withdrawableAt(address owner) public view returns (uint256) {
-        uint256 last = accounts[owner].lastDepositAt;
-        return last == 0 ? 0 : last + cooldownSec;
+    function cooldownSec() external view returns (uint256) {
+        return cooldown;
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function withdrawableAt(address owner) external view returns (uint256 unlockAt) {
+        (, unlockAt) = _lock(accounts[owner]);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function lockedShares(address owner) external view returns (uint256 locked) {
+        (locked,) = _lock(accounts[owner]);
     }
 
     /// @inheritdoc ILiquidityPool

@@ -20,9 +20,10 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///         runs the perpetual markets against the pool, prices risk from on-chain volatility and utilization, and
 ///         liquidates. LP shares live in the LiquidityPool vault, the only caller of the liquidity hooks.
 /// @dev All accrual is O(1) per action: a pool-wide borrow index (utilization is pool-wide) and a per-market funding
-///      index, with per-side sums of size x snapshot so pending fees and trader PnL never need a loop over positions.
+///      index, with running sums of size x snapshot (pool-wide for borrow, one net sum per market for funding) so
+///      pending fees and trader PnL never need a loop over positions.
 ///      Gas layout: risk parameters live in a ConfigStore data contract (one EXTCODECOPY per action instead of a dozen
-///      cold SLOADs); pool accounting is packed in three slots, each market in five, each position in two. The
+///      cold SLOADs); pool accounting is packed in three slots, each market in four, each position in two. The
 ///      narrower integers are safe because ConfigValidation bounds open interest to 1e12 USD per side and every
 ///      write goes through SafeCast.
 contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTransient {
@@ -629,7 +630,21 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         view
         returns (uint256 priceWad, uint256 updatedAt)
     {
-        (priceWad, updatedAt) = cfg.feed.latestPrice();
+        // IPriceFeed.latestPrice() without the high-level call's memory and decoding overhead (it runs once per
+        // market with open interest on every NAV read): the feed's revert data is bubbled unchanged, and an answer
+        // shorter than two words reverts like a failed decode would.
+        address feed = address(cfg.feed);
+        bytes4 selector = IPriceFeed.latestPrice.selector;
+        assembly ("memory-safe") {
+            mstore(0, selector)
+            if iszero(staticcall(gas(), feed, 0, 4, 0, 64)) {
+                returndatacopy(0, 0, returndatasize())
+                revert(0, returndatasize())
+            }
+            if lt(returndatasize(), 64) { revert(0, 0) }
+            priceWad := mload(0)
+            updatedAt := mload(32)
+        }
         uint256 maxAge = cfg.maxPriceAgeSec;
         if (updatedAt > block.timestamp || block.timestamp - updatedAt > maxAge) {
             revert PriceTooOld(marketId, updatedAt, block.timestamp, maxAge);
@@ -786,20 +801,23 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         view
         returns (int256)
     {
+        // Fields of one slot read together (one SLOAD each pair).
         int256 index = st.fundingIndexWad;
-        uint256 elapsed = block.timestamp - st.lastFundingAt;
-        if (elapsed > 0) {
+        int256 netSnapSum = st.netFundingSnapSum;
+        uint256 lastAt = st.lastFundingAt;
+        int64 rate = st.fundingRateWad;
+        if (block.timestamp > lastAt) {
             (, int256 delta) = RiskMath.nextFunding(
-                st.fundingRateWad,
+                rate,
                 skewUsd,
                 cfg.skewScaleUsd,
                 cfg.maxFundingVelocityWad,
                 cfg.maxFundingRateWad,
-                uint32(elapsed)
+                uint32(block.timestamp - lastAt)
             );
             index += delta;
         }
-        return MathLib.mulDivSignedDown(index * skewUsd - st.netFundingSnapSum, 1, WAD);
+        return MathLib.mulDivSignedDown(index * skewUsd - netSnapSum, 1, WAD);
     }
 
     /// @dev NAV with the borrow index at `borrowIndexWad`: cash + borrow and funding owed to the pool - traders'
@@ -821,8 +839,10 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             (uint256 priceWad,) = _validatedPrice(m, cfg);
             uint256 maxProfitBps = cfg.maxProfitBps;
             // Traders' PnL, counted pessimistically: values rounded against the pool, profit capped per side.
-            int256 longPnl = int256(uint256(st.longTokens).mulDivUp(priceWad, 1e30)) - int256(longOi);
-            int256 shortPnl = int256(shortOi) - int256(uint256(st.shortTokens).mulDivDown(priceWad, 1e30));
+            uint256 longTokens = st.longTokens;
+            uint256 shortTokens = st.shortTokens;
+            int256 longPnl = int256(longTokens.mulDivUp(priceWad, 1e30)) - int256(longOi);
+            int256 shortPnl = int256(shortOi) - int256(shortTokens.mulDivDown(priceWad, 1e30));
             int256 longCap = int256(longOi.bpsUp(maxProfitBps));
             int256 shortCap = int256(shortOi.bpsUp(maxProfitBps));
             value -= (longPnl > longCap ? longCap : longPnl) + (shortPnl > shortCap ? shortCap : shortPnl);

@@ -6,8 +6,9 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// @title ILiquidityPool
 /// @notice ERC-4626 LP shares over Counterpool's pool. totalAssets is the engine's live net asset value (cash + fees
 ///         owed to the pool - traders' capped PnL), never a token balance, so donations do not move the share price.
-///         Withdrawals are limited to free liquidity (cash not backing open positions) and to owners past their
-///         deposit cooldown; the rest waits in a FIFO queue filled at the NAV of the fill.
+///         Withdrawals are limited to free liquidity (cash not backing open positions) and to shares past their
+///         deposit cooldown (newly minted shares are locked for `cooldownSec`; older ones stay free); the rest waits
+///         in a FIFO queue filled at the NAV of the fill.
 interface ILiquidityPool is IERC4626 {
     /// @notice A queued redemption.
     struct WithdrawalRequest {
@@ -17,7 +18,10 @@ interface ILiquidityPool is IERC4626 {
         uint64 requestedAt;
     }
 
-    error CooldownActive(address owner, uint256 availableAt, uint256 nowTs);
+    /// @notice `shares` exceed the `unlockedShares` `owner` may move; the rest unlock at `availableAt`.
+    error SharesLocked(address owner, uint256 shares, uint256 unlockedShares, uint256 availableAt);
+    /// @notice Only `receiver` itself may deposit while its own deposit cooldown runs (until `availableAt`).
+    error ReceiverInCooldown(address receiver, uint256 availableAt);
     error DepositTooSmall(uint256 assets, uint256 minAssets);
     error ZeroShares();
     error NotRequestOwner(uint256 requestId, address caller, address owner);
@@ -52,14 +56,18 @@ interface ILiquidityPool is IERC4626 {
     /// @notice The deposit cooldown changed.
     event CooldownUpdated(uint256 cooldownSec);
 
-    /// @notice Seconds after an account's last deposit before it may redeem or queue.
+    /// @notice Seconds newly minted shares stay locked (no transfer, redeem or queue). A deposit made while the
+    ///         receiver's earlier one is still locked joins it and restarts the cooldown for both.
     function cooldownSec() external view returns (uint256);
 
     /// @notice Smallest deposit, in assets.
     function minDepositAssets() external view returns (uint256);
 
-    /// @notice Timestamp from which `owner` may redeem.
+    /// @notice When `owner`'s locked shares unlock (0 when none are locked).
     function withdrawableAt(address owner) external view returns (uint256);
+
+    /// @notice Shares of `owner` still in their deposit cooldown.
+    function lockedShares(address owner) external view returns (uint256);
 
     /// @notice Queues `shares` for redemption to `receiver`, escrowing them in the pool.
     function requestRedeem(uint256 shares, address receiver) external returns (uint256 requestId);

@@ -146,7 +146,7 @@ interface IPerpEngine {
 
     /// @notice What one liquidation did.
     struct LiquidationResult {
-        address keeper; // caller, paid the reward
+        address keeper; // caller (or the PriceUpdateRouter's caller), paid the reward
         uint256 priceWad; // oracle price
         uint256 sizeUsd; // size closed
         uint256 collateralUsd; // collateral seized
@@ -269,7 +269,8 @@ interface IPerpEngine {
     function vault() external view returns (address);
 
     /// @notice The PriceUpdateRouter this engine deployed: it posts pull-oracle updates (Pyth) and forwards a trade
-    ///         in the same transaction, appending its caller, whom the engine then trades for.
+    ///         or a liquidation batch in the same transaction, appending its caller, whom the engine then trades for
+    ///         or names and pays as the keeper.
     function router() external view returns (address);
 
     function marketCount() external view returns (uint256);

@@ -2733,6 +2733,25 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "function",
+    "name": "lockedShares",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "locked",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "maxDeposit",
     "inputs": [
       {
@@ -3237,7 +3256,7 @@ export const liquidityPoolAbi = [
     ],
     "outputs": [
       {
-        "name": "",
+        "name": "unlockAt",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -3613,27 +3632,6 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "error",
-    "name": "CooldownActive",
-    "inputs": [
-      {
-        "name": "owner",
-        "type": "address",
-        "internalType": "address"
-      },
-      {
-        "name": "availableAt",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "nowTs",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
     "name": "CooldownTooLong",
     "inputs": [
       {
@@ -3857,6 +3855,22 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "error",
+    "name": "ReceiverInCooldown",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "availableAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ReentrancyGuardReentrantCall",
     "inputs": []
   },
@@ -3895,6 +3909,32 @@ export const liquidityPoolAbi = [
         "name": "token",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SharesLocked",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "shares",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "unlockedShares",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "availableAt",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -6228,27 +6268,6 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
-    "name": "CooldownActive",
-    "inputs": [
-      {
-        "name": "owner",
-        "type": "address",
-        "internalType": "address"
-      },
-      {
-        "name": "availableAt",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "nowTs",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
     "name": "CooldownTooLong",
     "inputs": [
       {
@@ -6472,10 +6491,52 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "ReceiverInCooldown",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "availableAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "RequestNotPending",
     "inputs": [
       {
         "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SharesLocked",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "shares",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "unlockedShares",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "availableAt",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -29,12 +29,15 @@ contract IncidentsTest is BaseTest {
         token.approve(address(eng), type(uint256).max);
         lp.deposit(1_000_000e6, address(this));
 
-        bytes[] memory reentries = new bytes[](5);
+        IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](1);
+        refs[0] = IPerpEngine.PositionRef(address(this), 0, true);
+        bytes[] memory reentries = new bytes[](6);
         reentries[0] = abi.encodeCall(PerpEngine.increasePosition, (0, false, 100e6, 1000e6, 0));
         reentries[1] = abi.encodeCall(PerpEngine.decreasePosition, (0, true, 0, 1000e6, 0));
         reentries[2] = abi.encodeCall(PerpEngine.liquidate, (address(this), 0, true));
         reentries[3] = abi.encodeCall(PerpEngine.poke, (0));
         reentries[4] = abi.encodeCall(PerpEngine.poolValueUsd, ());
+        reentries[5] = abi.encodeCall(PerpEngine.liquidateBatch, (refs));
         for (uint256 i; i < reentries.length; ++i) {
             token.arm(address(eng), reentries[i]);
             eng.increasePosition(0, true, 100e6, 1000e6, type(uint256).max);
@@ -52,6 +55,23 @@ contract IncidentsTest is BaseTest {
         assertEq(bytes4(token.lastRevertData()), IPerpEngine.PoolValueUnavailable.selector);
         // Aggregates still equal the one position.
         assertEq(eng.marketState(0).longOiUsd, eng.position(address(this), 0, true).sizeUsd);
+
+        // A deposit's token transfer cannot re-enter the vault. It may reach the engine (which is not mid-call then:
+        // the vault prices the deposit in the engine call that follows); a poke there realizes accruals the NAV
+        // view already counts, so the deposit still gets exactly the preview.
+        skip(30);
+        feed.setPrice(3000e18);
+        token.arm(address(lp), abi.encodeCall(LiquidityPool.deposit, (10e6, address(this))));
+        lp.deposit(100e6, address(this));
+        assertEq(bytes4(token.lastRevertData()), ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+        skip(30);
+        feed.setPrice(3000e18);
+        token.arm(address(eng), abi.encodeCall(PerpEngine.poke, (0)));
+        uint256 navBefore = lp.totalAssets();
+        uint256 supplyBefore = lp.totalSupply();
+        uint256 shares = lp.deposit(100e6, address(this));
+        assertTrue(token.lastCallSucceeded(), "the engine is not mid-call during the vault's transfer");
+        assertEq(shares, 100e6 * (supplyBefore + 1e6) / (navBefore + 1), "priced at the live NAV");
     }
 
     /// ERC-4626 inflation (Hundred Finance 2023): first deposit + donation cannot steal a later deposit. P-5, P-6.

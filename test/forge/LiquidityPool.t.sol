@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ILiquidityPool} from "../../contracts/interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {BaseTest} from "./utils/Base.t.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 
 contract LiquidityPoolTest is BaseTest {
@@ -23,13 +24,50 @@ contract LiquidityPoolTest is BaseTest {
         pool.deposit(999_999, carol);
     }
 
+    /// @dev The NAV a deposit prices at is the live one after the borrow accrual: shares equal the preview taken in
+    ///      the same block, with open interest on both markets, fees accruing and prices moved.
+    function test_deposit_pricesAtTheLiveNavWithOpenInterest() public {
+        _deposit(dave, 500_000 * USD);
+        _open(alice, ETH, true, 5000 * USD, 50_000 * USD);
+        _open(bob, BTC, false, 4000 * USD, 30_000 * USD);
+        _setPrice(ETH, 3100e18);
+        _setPriceAfter(BTC, 59_000e18, 3600);
+        _refreshPrices();
+        uint256 preview = pool.previewDeposit(10_000 * USD);
+        uint256 navBefore = pool.totalAssets();
+        assertLt(navBefore, 500_000 * USD, "traders are in profit: NAV below the deposits");
+        uint256 shares = _deposit(carol, 10_000 * USD);
+        assertEq(shares, preview, "shares at the previewed NAV");
+        assertEq(pool.totalAssets(), navBefore + 10_000 * USD, "NAV grows by the deposit exactly");
+    }
+
+    /// @dev `mint` charges the previewed assets (rounded up) and locks the new shares like a deposit.
+    function test_mint_chargesThePreviewAndLocksTheShares() public {
+        _deposit(dave, 100_000 * USD);
+        _open(alice, ETH, true, 5000 * USD, 50_000 * USD);
+        _setPrice(ETH, 2950e18);
+        uint256 shares = 1000 * USD * 1e6;
+        uint256 assets = pool.previewMint(shares);
+        _mint(carol, assets);
+        vm.expectEmit(address(pool));
+        emit IERC4626.Deposit(carol, carol, assets, shares);
+        vm.prank(carol);
+        assertEq(pool.mint(shares, carol), assets);
+        assertEq(usdc.balanceOf(carol), 0, "charged exactly the preview");
+        assertEq(pool.balanceOf(carol), shares);
+        assertEq(pool.lockedShares(carol), shares);
+        assertEq(pool.withdrawableAt(carol), block.timestamp + 60);
+    }
+
     function test_redeem_afterCooldownReturnsNav() public {
         uint256 shares = _deposit(carol, 10_000 * USD);
         vm.prank(carol);
         vm.expectRevert(
-            abi.encodeWithSelector(ILiquidityPool.CooldownActive.selector, carol, block.timestamp + 60, block.timestamp)
+            abi.encodeWithSelector(ILiquidityPool.SharesLocked.selector, carol, shares, 0, block.timestamp + 60)
         );
         pool.redeem(shares, carol, carol);
+        assertEq(pool.maxRedeem(carol), 0);
+        assertEq(pool.maxWithdraw(carol), 0);
         skip(60);
         vm.prank(carol);
         uint256 assets = pool.redeem(shares, carol, carol);
@@ -42,9 +80,14 @@ contract LiquidityPoolTest is BaseTest {
         // Shares in their cooldown cannot move, so the cooldown cannot be skipped through another address.
         vm.prank(carol);
         vm.expectRevert(
-            abi.encodeWithSelector(ILiquidityPool.CooldownActive.selector, carol, block.timestamp + 60, block.timestamp)
+            abi.encodeWithSelector(ILiquidityPool.SharesLocked.selector, carol, shares, 0, block.timestamp + 60)
         );
         pool.transfer(dave, shares);
+        vm.prank(carol);
+        vm.expectRevert(
+            abi.encodeWithSelector(ILiquidityPool.SharesLocked.selector, carol, shares, 0, block.timestamp + 60)
+        );
+        pool.requestRedeem(shares, carol);
         // After it, they move freely, and a transfer never restarts the receiver's cooldown (no dust griefing).
         uint256 daveShares = _deposit(dave, 1000 * USD);
         skip(61);
@@ -54,6 +97,52 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(pool.maxRedeem(dave), daveShares + 1);
         vm.prank(dave);
         pool.redeem(daveShares + 1, dave, dave);
+    }
+
+    /// @dev A top-up locks only the new shares: what was deposited before and has cooled down stays redeemable.
+    function test_cooldown_locksOnlyNewShares() public {
+        uint256 first = _deposit(carol, 10_000 * USD);
+        skip(61);
+        _refreshPrices();
+        uint256 second = _deposit(carol, 5000 * USD);
+        assertEq(pool.lockedShares(carol), second);
+        assertEq(pool.maxRedeem(carol), first, "the first deposit is free");
+        vm.prank(carol);
+        vm.expectRevert(
+            abi.encodeWithSelector(ILiquidityPool.SharesLocked.selector, carol, first + 1, first, block.timestamp + 60)
+        );
+        pool.redeem(first + 1, carol, carol);
+        vm.prank(carol);
+        pool.redeem(first, carol, carol);
+        assertEq(usdc.balanceOf(carol), 10_000 * USD);
+        // A second deposit inside the cooldown joins the locked shares and restarts the cooldown for both.
+        skip(30);
+        _refreshPrices();
+        uint256 third = _deposit(carol, 1000 * USD);
+        assertEq(pool.lockedShares(carol), second + third);
+        assertEq(pool.withdrawableAt(carol), block.timestamp + 60);
+        skip(60);
+        assertEq(pool.lockedShares(carol), 0);
+        assertEq(pool.withdrawableAt(carol), 0);
+    }
+
+    /// @dev Nobody can keep another LP's deposit locked by depositing in their name (the fix of a griefing vector:
+    ///      1 USD per cooldown period used to be enough); once the LP's cooldown is over a gift deposit locks only
+    ///      itself.
+    function test_cooldown_cannotBeExtendedByOthers() public {
+        uint256 shares = _deposit(carol, 10_000 * USD);
+        _mint(attacker, 10 * USD);
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.ReceiverInCooldown.selector, carol, block.timestamp + 60));
+        pool.deposit(1 * USD, carol);
+        skip(61);
+        _refreshPrices();
+        vm.prank(attacker);
+        uint256 gift = pool.deposit(1 * USD, carol);
+        assertEq(pool.lockedShares(carol), gift, "only the gift is locked");
+        assertEq(pool.maxRedeem(carol), shares, "carol's own shares stay free");
+        vm.prank(carol);
+        pool.redeem(shares, carol, carol);
     }
 
     function test_withdraw_limitedToFreeLiquidity() public {

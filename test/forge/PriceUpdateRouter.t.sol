@@ -161,5 +161,18 @@ contract PriceUpdateRouterTest is BaseTest {
         assertTrue(ok);
         assertEq(engine.position(bob, ETH, true).sizeUsd, 5000 * USD);
         assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+
+        // Nor can a keeper calling directly redirect the reward by appending an address.
+        _deposit(carol, 1_000_000 * USD);
+        _setPrice(ETH, 2500e18); // bob's 5x long is far below maintenance
+        IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](1);
+        refs[0] = IPerpEngine.PositionRef(bob, ETH, true);
+        uint256 before = usdc.balanceOf(keeper);
+        vm.prank(keeper);
+        (ok,) = address(engine).call(abi.encodePacked(abi.encodeCall(IPerpEngine.liquidateBatch, (refs)), alice));
+        assertTrue(ok);
+        assertEq(engine.position(bob, ETH, true).sizeUsd, 0, "liquidated");
+        assertGt(usdc.balanceOf(keeper), before, "the caller is paid");
+        assertEq(usdc.balanceOf(alice), 0, "the appended address is not");
     }
 }
