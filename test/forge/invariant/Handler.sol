@@ -32,6 +32,7 @@ contract Handler is Test {
     bool public flagHealthyMadeLiquidatableByOther; // P-08
     bool public flagDonationMovedPrice; // P-05
     bool public flagLpActionMovedPrice; // P-07
+    bool public flagCooldownExtendedByOther; // P-38
     bool public flagRoundTripGained; // P-11
     mapping(bytes32 => uint256) public calls;
 
@@ -95,6 +96,22 @@ contract Handler is Test {
         try pool.deposit(amount, lp) {
             calls["deposit"]++;
             if (sharePrice() + 1 < before) flagLpActionMovedPrice = true;
+        } catch {}
+    }
+
+    /// @dev A deposit in another LP's name: refused while that LP's own cooldown runs, and otherwise locking only
+    ///      the gift (P-38).
+    function giftDeposit(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
+        address from = lps[fromSeed % lps.length];
+        address to = lps[toSeed % lps.length];
+        if (from == to) return;
+        amount = bound(amount, 1 * USD, 100_000 * USD);
+        deal(address(usdc), from, usdc.balanceOf(from) + amount);
+        uint256 lockedBefore = pool.lockedShares(to);
+        vm.prank(from);
+        try pool.deposit(amount, to) returns (uint256 shares) {
+            calls["giftDeposit"]++;
+            if (lockedBefore > 0 || pool.lockedShares(to) != shares) flagCooldownExtendedByOther = true;
         } catch {}
     }
 

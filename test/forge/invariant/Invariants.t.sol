@@ -91,6 +91,16 @@ contract InvariantsTest is BaseTest {
         assertFalse(handler.flagEligibleLiquidationFailed());
     }
 
+    /// P-38: locked shares never exceed an LP's balance, and no deposit in someone else's name ever added to a
+    ///       running cooldown.
+    function invariant_P38_cooldownLocksOnlyOwnNewShares() public view {
+        assertFalse(handler.flagCooldownExtendedByOther(), "a gift deposit extended a running cooldown");
+        for (uint256 i; i < handler.lpCount(); ++i) {
+            address lp = handler.lps(i);
+            assertLe(pool.lockedShares(lp), pool.balanceOf(lp), "locked <= balance");
+        }
+    }
+
     /// P-18: bad debt counter equals what liquidations and closes recorded, and never decreases.
     function invariant_P18_badDebtRecorded() public view {
         assertGe(engine.poolState().badDebtUsd, handler.ghostBadDebt());
