@@ -8,7 +8,7 @@ import { useAccount, useReadContract, useReadContracts } from 'wagmi';
 import { FaucetButton } from '@/components/common/FaucetButton';
 import { AmountField, Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
-import { useTx } from '@/components/tx/useTx';
+import { lastTxBlockKey, useTx } from '@/components/tx/useTx';
 import { annualize, fmtPct, fmtShares, fmtUsd } from '@/lib/format';
 import { checkAmount } from '@/lib/validation';
 
@@ -45,6 +45,11 @@ export function PoolPanel() {
     queryFn: () => api.lp(address!),
     refetchInterval: 4000,
   });
+  // The PnL sums indexed flows: right after this app confirmed a deposit or withdrawal, wait for the indexer to reach
+  // that block instead of showing a PnL that misses it (set by useTx; a disabled query just follows the cache).
+  const lastTx = useQuery<bigint>({ queryKey: lastTxBlockKey(user), queryFn: () => 0n, enabled: false });
+  const lastTxBlock = lastTx.data;
+  const lpSynced = !!lp.data && (lastTxBlock === undefined || (lp.data.indexedBlock !== null && BigInt(lp.data.indexedBlock) >= lastTxBlock));
   const p = pool.data;
   const [walletUsd, allowance, , maxWithdraw, withdrawableAt, lockedShares] = acct.data ?? [];
 
@@ -86,17 +91,27 @@ export function PoolPanel() {
               label="Your PnL"
               testId="lp-pnl"
               hint="value + withdrawn − deposited (indexed)"
-              value={lp.data && sharesValue.data !== undefined ? fmtUsd(sharesValue.data + BigInt(lp.data.withdrawnUsd) - BigInt(lp.data.depositedUsd)) : lp.isError ? 'n/a' : undefined}
+              value={
+                lp.data && sharesValue.data !== undefined
+                  ? lpSynced
+                    ? fmtUsd(sharesValue.data + BigInt(lp.data.withdrawnUsd) - BigInt(lp.data.depositedUsd))
+                    : 'indexing…'
+                  : lp.isError
+                    ? 'n/a'
+                    : undefined
+              }
             />
             <Stat label="Shares" value={shares !== undefined ? fmtShares(shares) : undefined} />
             <Stat
               label="Cooldown"
+              testId="lp-cooldown"
+              hint={lockedShares ? `${fmtShares(lockedShares)} shares locked; older shares are free` : 'newly deposited shares are locked for the cooldown'}
               value={
                 withdrawableAt === undefined || lockedShares === undefined
                   ? undefined
                   : lockedShares === 0n || Number(withdrawableAt) * 1000 < Date.now()
                     ? 'none'
-                    : `${fmtShares(lockedShares)} shares until ${new Date(Number(withdrawableAt) * 1000).toLocaleTimeString()}`
+                    : `until ${new Date(Number(withdrawableAt) * 1000).toLocaleTimeString()}`
               }
             />
           </dl>

@@ -19,6 +19,9 @@ export interface TxRequest {
   label: string;
 }
 
+/** Cache key of the block of `account`'s last transaction confirmed in this app (a bigint; absent before any). */
+export const lastTxBlockKey = (account: string) => ['lastTxBlock', account.toLowerCase()] as const;
+
 /**
  * The app's one way to send a transaction: simulate (decoded custom errors surface before signing), sign, pending
  * toast, wait for the receipt, then refresh every on-chain and API query.
@@ -53,6 +56,8 @@ export function useTx() {
         const receipt = await waitForTransactionReceipt(config, { hash });
         if (receipt.status !== 'success') throw new Error('Transaction reverted on chain');
         toasts.update(toastId, { kind: 'success', title: `${req.label}: confirmed`, detail: `block ${receipt.blockNumber}` });
+        // Views built on indexed data compare this with the indexer's cursor before trusting it (see lastTxBlockKey).
+        if (address) queryClient.setQueryData(lastTxBlockKey(address), receipt.blockNumber);
         await queryClient.invalidateQueries();
         return true;
       } catch (e) {

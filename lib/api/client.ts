@@ -51,6 +51,8 @@ export interface TradeRow {
 export interface LpAccount {
   depositedUsd: string;
   withdrawnUsd: string;
+  /** last block the indexer has ingested (flows after it are not in the sums yet); null before its first range */
+  indexedBlock: number | null;
   requests: { requestId: string; receiver: string; sharesPending: string; requestedAt: number }[];
 }
 

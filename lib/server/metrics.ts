@@ -282,5 +282,12 @@ export async function getLpAccount(account: Address) {
       return { requestId: id, receiver: q.receiver, sharesPending: s(q.shares), requestedAt: Number(q.requestedAt) };
     }),
   );
-  return { account, depositedUsd: s(deposited), withdrawnUsd: s(withdrawn), requests: requests.filter((r) => r.sharesPending !== '0') };
+  const cursor = await run(db, qb.selectFrom('indexer_cursor').select('block_number').where('id', '=', 1));
+  return {
+    account,
+    depositedUsd: s(deposited),
+    withdrawnUsd: s(withdrawn),
+    indexedBlock: cursor[0] ? Number(cursor[0].block_number) : null,
+    requests: requests.filter((r) => r.sharesPending !== '0'),
+  };
 }
