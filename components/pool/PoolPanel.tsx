@@ -45,6 +45,16 @@ export function PoolPanel() {
     queryFn: () => api.lp(address!),
     refetchInterval: 4000,
   });
+  // Shares waiting in the withdrawal queue are escrowed by the vault but still the LP's until filled: they count in
+  // the LP's value and PnL (the deposit that bought them is in the sums; the fill is not yet).
+  const queuedShares = lp.data?.requests.reduce((sum, r) => sum + BigInt(r.sharesPending), 0n) ?? 0n;
+  const queuedValue = useReadContract({
+    ...c.pool,
+    functionName: 'convertToAssets',
+    args: [queuedShares],
+    query: { enabled: queuedShares > 0n },
+  });
+  const totalValue = sharesValue.data === undefined ? undefined : sharesValue.data + (queuedShares > 0n ? (queuedValue.data ?? 0n) : 0n);
   // The PnL sums indexed flows: right after this app confirmed a deposit or withdrawal, wait for the indexer to reach
   // that block instead of showing a PnL that misses it (set by useTx; a disabled query just follows the cache).
   const lastTx = useQuery<bigint>({ queryKey: lastTxBlockKey(user), queryFn: () => 0n, enabled: false });
@@ -85,16 +95,16 @@ export function PoolPanel() {
         ) : (
           <dl className="grid grid-cols-2 gap-3">
             <Stat label="Wallet USDC" testId="wallet-usdc" value={walletUsd !== undefined ? fmtUsd(walletUsd) : undefined} />
-            <Stat label="Your value" testId="lp-value" value={sharesValue.data !== undefined ? fmtUsd(sharesValue.data) : undefined} />
+            <Stat label="Your value" testId="lp-value" hint="your shares, including any waiting in the withdrawal queue" value={totalValue !== undefined ? fmtUsd(totalValue) : undefined} />
             <Stat label="Withdrawable now" testId="lp-max-withdraw" value={maxWithdraw !== undefined ? fmtUsd(maxWithdraw) : undefined} />
             <Stat
               label="Your PnL"
               testId="lp-pnl"
               hint="value + withdrawn − deposited (indexed)"
               value={
-                lp.data && sharesValue.data !== undefined
+                lp.data && totalValue !== undefined
                   ? lpSynced
-                    ? fmtUsd(sharesValue.data + BigInt(lp.data.withdrawnUsd) - BigInt(lp.data.depositedUsd))
+                    ? fmtUsd(totalValue + BigInt(lp.data.withdrawnUsd) - BigInt(lp.data.depositedUsd))
                     : 'indexing…'
                   : lp.isError
                     ? 'n/a'
@@ -123,18 +133,26 @@ export function PoolPanel() {
       </section>
 
       <AprBreakdown navUsd={p?.navUsd} />
-      <DepositForm walletUsd={walletUsd} allowance={allowance} />
-      <WithdrawForm maxWithdraw={maxWithdraw} shares={shares} valueUsd={sharesValue.data} />
+      <DepositForm walletUsd={walletUsd} allowance={allowance} lockedShares={lockedShares} cooldownSec={p?.cooldownSec} />
+      <WithdrawForm
+        maxWithdraw={maxWithdraw}
+        shares={shares}
+        lockedShares={lockedShares}
+        unlockAt={withdrawableAt}
+        valueUsd={sharesValue.data}
+      />
     </div>
   );
 }
 
-function DepositForm({ walletUsd, allowance }: { walletUsd?: bigint; allowance?: bigint }) {
+function DepositForm({ walletUsd, allowance, lockedShares, cooldownSec }: { walletUsd?: bigint; allowance?: bigint; lockedShares?: bigint; cooldownSec?: bigint }) {
   const c = useContracts();
   const { address, isConnected } = useAccount();
   const { send, pending, error } = useTx();
   const [text, setText] = useState('');
-  const check = checkAmount(text, { max: walletUsd, maxLabel: 'your wallet balance' });
+  const minDeposit = useReadContract({ ...c.pool, functionName: 'minDepositAssets' }).data;
+  const base = checkAmount(text, { max: walletUsd, maxLabel: 'your wallet balance' });
+  const check = base.value !== undefined && minDeposit !== undefined && base.value < minDeposit ? { error: `Deposits start at ${fmtUsd(minDeposit)}` } : base;
   const needsApproval = check.value !== undefined && allowance !== undefined && allowance < check.value;
 
   return (
@@ -155,6 +173,12 @@ function DepositForm({ walletUsd, allowance }: { walletUsd?: bigint; allowance?:
         Deposit
       </h2>
       <AmountField id="deposit-amount" label="Amount (USDC)" value={text} onChange={setText} error={check.error} />
+      {!!lockedShares && lockedShares > 0n && (
+        <p className="mt-1 text-xs text-amber-400" data-testid="deposit-restarts-cooldown">
+          Your {fmtShares(lockedShares)} shares still in their cooldown will join this deposit&apos;s: all of them unlock
+          {cooldownSec !== undefined ? ` ${Number(cooldownSec)} s after it` : ' after its cooldown'}.
+        </p>
+      )}
       <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || check.value === undefined}>
         {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : 'Deposit'}
       </button>
@@ -163,12 +187,31 @@ function DepositForm({ walletUsd, allowance }: { walletUsd?: bigint; allowance?:
   );
 }
 
-function WithdrawForm({ maxWithdraw, shares, valueUsd }: { maxWithdraw?: bigint; shares?: bigint; valueUsd?: bigint }) {
+function WithdrawForm({
+  maxWithdraw,
+  shares,
+  lockedShares,
+  unlockAt,
+  valueUsd,
+}: {
+  maxWithdraw?: bigint;
+  shares?: bigint;
+  lockedShares?: bigint;
+  unlockAt?: bigint;
+  valueUsd?: bigint;
+}) {
   const c = useContracts();
   const { address, isConnected } = useAccount();
   const { send, pending, error } = useTx();
   const [text, setText] = useState('');
-  const check = checkAmount(text, { max: valueUsd, maxLabel: 'your pool value' });
+  // Shares still in their deposit cooldown can neither be withdrawn nor queued: only the rest is available.
+  const unlocked = shares !== undefined && lockedShares !== undefined ? shares - lockedShares : shares;
+  const unlockedValue = valueUsd !== undefined && shares && unlocked !== undefined ? (valueUsd * unlocked) / shares : valueUsd;
+  const base = checkAmount(text, { max: valueUsd, maxLabel: 'your pool value' });
+  const check =
+    base.value !== undefined && unlockedValue !== undefined && base.value > unlockedValue
+      ? { error: `Only ${fmtUsd(unlockedValue)} is past its deposit cooldown; the rest unlocks at ${new Date(Number(unlockAt ?? 0n) * 1000).toLocaleTimeString()}` }
+      : base;
   const instant = check.value !== undefined && maxWithdraw !== undefined && check.value <= maxWithdraw;
 
   return (
@@ -185,7 +228,7 @@ function WithdrawForm({ maxWithdraw, shares, valueUsd }: { maxWithdraw?: bigint;
         }
         // Not free now: queue the matching shares; they are paid at the NAV of the fill.
         const wanted = valueUsd && shares ? (check.value * shares + valueUsd - 1n) / valueUsd : 0n;
-        const queued = wanted > (shares ?? 0n) ? (shares ?? 0n) : wanted;
+        const queued = wanted > (unlocked ?? 0n) ? (unlocked ?? 0n) : wanted;
         if (await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address], label: `Queue withdrawal of ${text} USDC` }))
           setText('');
       }}

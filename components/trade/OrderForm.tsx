@@ -10,6 +10,7 @@ import { WAD } from '@/lib/math/fixed';
 import { previewOpen } from '@/lib/math/preview';
 import { horizonVolatilityWad } from '@/lib/math/risk';
 import { annualize, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { explainError } from '@/lib/errors';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 
@@ -63,6 +64,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           utilTermWad: m.config.utilTermWad,
           maxLeverage: BigInt(m.config.maxLeverage),
           maxProfitBps: BigInt(m.config.maxProfitBps),
+          minCollateralUsd: BigInt(m.config.minCollateralUsd),
         },
       },
       isLong,
@@ -82,11 +84,17 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
 
   const maxReservable = data.pool ? (data.pool.poolCashUsd * BigInt(data.pool.maxUtilizationBps)) / 10_000n : undefined;
   const poolError =
-    preview && maxReservable !== undefined && preview.reservedAfterUsd > maxReservable
+    data.pool === undefined && data.poolError
+      ? `The pool cannot be valued right now: ${explainError(data.poolError)}`
+      : preview && maxReservable !== undefined && preview.reservedAfterUsd > maxReservable
       ? `The pool can back only ${fmtUsd(maxReservable - (data.pool?.reservedUsd ?? 0n), 0)} more of max payouts right now`
-      : preview?.exceedsMaxLeverage
-        ? `Leverage after fees ${fmtLev(preview.leverageWad)} is above the maximum ${fmtLev(preview.maxLeverageWad)}`
-        : undefined;
+      : preview?.belowMinCollateral
+        ? `Collateral after fees ${fmtUsd(preview.collateralAfterUsd)} is below the market's minimum ${fmtUsd(m?.config.minCollateralUsd)}`
+        : preview?.exceedsMaxLeverage
+          ? preview.equityUsd <= 0n
+            ? 'Fees and the position’s loss would use up all the collateral'
+            : `Leverage after fees${preview.equityUsd < preview.collateralAfterUsd ? ' and the open loss' : ''} ${fmtLev(preview.leverageWad)} is above the maximum ${fmtLev(preview.maxLeverageWad)}`
+          : undefined;
   const needsApproval = collateral.value !== undefined && data.allowance !== undefined && data.allowance < collateral.value;
   const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && m?.priceValid;
   const sigmaH = m ? horizonVolatilityWad(m.varianceWad, BigInt(m.config.horizonSec)) : undefined;

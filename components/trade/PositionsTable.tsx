@@ -6,6 +6,7 @@ import { maxUint256 } from 'viem';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { explainError } from '@/lib/errors';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 
@@ -19,7 +20,11 @@ export function PositionsTable({ data }: { data: Data }) {
       <h2 id="positions-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Positions
       </h2>
-      {rows.length === 0 ? (
+      {rows.length === 0 && data.positionsError ? (
+        <p role="alert" className="text-sm text-amber-400" data-testid="positions-error">
+          Your positions cannot be valued right now: {explainError(data.positionsError)}
+        </p>
+      ) : rows.length === 0 ? (
         <p className="text-sm text-zinc-500" data-testid="positions-empty">
           No open positions.
         </p>

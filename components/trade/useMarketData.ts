@@ -39,6 +39,9 @@ export function useMarketData(marketId: number) {
     balance: wallet.data?.[0],
     allowance: wallet.data?.[1],
     positions: positions.data,
+    /** set when the account's positions cannot be valued (e.g. a market's oracle is stale): never "no positions" */
+    positionsError: positions.error,
+    poolError: pool.error,
   };
 }
 

@@ -3,7 +3,7 @@
  * Solidity libraries to the wei). Inputs come from the Reader's market view at the current block.
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
-import { executionPriceWad, liquidationPriceWad, sizeTokensFor } from './position';
+import { executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor } from './position';
 import { impactCostUsd, initialMarginUp, maintenanceMarginUp } from './risk';
 
 export interface PreviewMarket {
@@ -25,6 +25,7 @@ export interface PreviewMarket {
     utilTermWad: bigint;
     maxLeverage: bigint;
     maxProfitBps: bigint;
+    minCollateralUsd: bigint;
   };
 }
 
@@ -45,7 +46,11 @@ export interface OpenPreview {
   maintenanceMarginWad: bigint;
   initialMarginWad: bigint;
   maxLeverageWad: bigint;
-  leverageWad: bigint; // size / collateral after fees (before any loss)
+  /** collateral after fees plus the position's unrealized loss (a profit does not count), what the engine divides by */
+  equityUsd: bigint;
+  leverageWad: bigint; // size / equity
+  /** collateral after fees below the market's minimum (the engine reverts CollateralBelowMinimum) */
+  belowMinCollateral: boolean;
   liquidationPriceWad: bigint;
   /** the initial-margin check the engine will run, true = the trade would revert */
   exceedsMaxLeverage: boolean;
@@ -78,7 +83,11 @@ export function previewOpen(
   const utilizationWad = reservedAfter === 0n ? 0n : pool.poolCashUsd === 0n ? WAD : mulDivUp(reservedAfter, WAD, pool.poolCashUsd);
   const imr = initialMarginUp(mmr, c.imrMultiplierWad, utilizationWad, pool.kinkWad, c.utilTermWad, c.maxLeverage);
   const maxLeverageWad = mulDivDown(WAD, WAD, imr);
-  const leverageWad = collateralAfterUsd > 0n ? mulDivUp(sizeAfterUsd, WAD, collateralAfterUsd) : 0n;
+  // As PerpEngine._checkInitialMargin: equity = collateral + min(PnL at the oracle price, 0), so adding to a losing
+  // position needs the margin for its loss too.
+  const pnl = pnlUsd(isLong, sizeAfterUsd, sizeTokensAfter, m.priceWad);
+  const equityUsd = collateralAfterUsd + (pnl < 0n ? pnl : 0n);
+  const leverageWad = equityUsd > 0n ? mulDivUp(sizeAfterUsd, WAD, equityUsd) : 0n;
   return {
     impactUsd,
     feeUsd,
@@ -89,9 +98,11 @@ export function previewOpen(
     maintenanceMarginWad: mmr,
     initialMarginWad: imr,
     maxLeverageWad,
+    equityUsd,
     leverageWad,
+    belowMinCollateral: collateralAfterUsd < c.minCollateralUsd,
     liquidationPriceWad: collateralAfterUsd > 0n ? liquidationPriceWad(isLong, sizeAfterUsd, sizeTokensAfter, collateralAfterUsd, 0n, mmr) : 0n,
-    exceedsMaxLeverage: collateralAfterUsd <= 0n || leverageWad > maxLeverageWad,
+    exceedsMaxLeverage: equityUsd <= 0n || leverageWad > maxLeverageWad,
     utilizationAfterWad: utilizationWad,
     reservedAfterUsd: reservedAfter,
   };

@@ -257,6 +257,9 @@ export async function getStress(shock: Shock) {
 
 /** An LP's flows from indexed events (USD 6 decimals) and their withdrawal requests with live state. */
 export async function getLpAccount(account: Address) {
+  // The cursor first: the sums below then include at least every block up to it (an ingest committing in between
+  // only adds later events), so a page that trusts them from `indexedBlock` on never misses a flow.
+  const cursor = await run(db, qb.selectFrom('indexer_cursor').select('block_number').where('id', '=', 1));
   const rows = await run(
     db,
     qb
@@ -282,7 +285,6 @@ export async function getLpAccount(account: Address) {
       return { requestId: id, receiver: q.receiver, sharesPending: s(q.shares), requestedAt: Number(q.requestedAt) };
     }),
   );
-  const cursor = await run(db, qb.selectFrom('indexer_cursor').select('block_number').where('id', '=', 1));
   return {
     account,
     depositedUsd: s(deposited),

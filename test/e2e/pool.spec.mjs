@@ -50,6 +50,7 @@ test('LP: every invalid deposit amount shows its message and disables the button
       ['0', /greater than zero/],
       ['1.1234567', /At most 6 decimal places/],
       ['20000', /above your wallet balance/],
+      ['0.5', /Deposits start at \$1\.00/],
       ['99999999999999999', /unrealistically large/],
     ];
     for (const [value, message] of cases) {

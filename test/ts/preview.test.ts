@@ -1,0 +1,66 @@
+/**
+ * The order preview runs the engine's initial-margin check: leverage is size over equity, where equity counts the
+ * position's open loss (never its profit), and collateral below the market minimum is flagged.
+ */
+import { describe, expect, it } from 'vitest';
+import { WAD, mulDivUp } from '@/lib/math/fixed';
+import { pnlUsd, sizeTokensFor } from '@/lib/math/position';
+import { previewOpen, type PreviewMarket } from '@/lib/math/preview';
+
+const USD = (n: number) => BigInt(Math.round(n * 1e6));
+const market = (priceWad: bigint): PreviewMarket => ({
+  priceWad,
+  longOiUsd: USD(100_000),
+  shortOiUsd: USD(100_000),
+  varianceWad: 3n * 10n ** 9n,
+  reservedUsd: USD(200_000),
+  config: {
+    openFeeBps: 6n,
+    positiveImpactBps: 5000n,
+    impactScaleUsd: USD(100_000_000),
+    horizonSec: 3600n,
+    zWad: 233n * 10n ** 16n,
+    mmrFloorWad: 5n * 10n ** 15n,
+    sizeScaleUsd: USD(1_000_000),
+    sizeTermWad: 10n ** 16n,
+    imrMultiplierWad: 15n * 10n ** 17n,
+    utilTermWad: 5n * 10n ** 16n,
+    maxLeverage: 50n,
+    maxProfitBps: 10_000n,
+    minCollateralUsd: USD(10),
+  },
+});
+const pool = { reservedUsd: USD(200_000), poolCashUsd: USD(10_000_000), kinkWad: 8n * 10n ** 17n };
+
+describe('previewOpen', () => {
+  it('counts an existing position’s open loss in the equity the leverage check divides by', () => {
+    const entry = 3000n * WAD;
+    const tokens = sizeTokensFor(true, USD(10_000), entry);
+    const existing = { sizeUsd: USD(10_000), sizeTokens: tokens, collateralUsd: USD(1500), feesOwedUsd: 0n };
+    const m = market(2700n * WAD); // the long is down 10%: about $1,000 of loss
+    m.config.maxLeverage = 10n; // a 10x hard cap
+    const p = previewOpen(m, true, 0n, USD(1000), pool, existing);
+    const loss = pnlUsd(true, p.sizeAfterUsd, p.sizeTokensAfter, m.priceWad);
+    expect(loss).toBeLessThan(-USD(990));
+    expect(p.equityUsd).toBe(p.collateralAfterUsd + loss);
+    expect(p.leverageWad).toBe(mulDivUp(p.sizeAfterUsd, WAD, p.equityUsd));
+    // 11,000 of size on ~500 of equity is ~22x: above the 10x cap, though size / collateral (~7.3x) is not.
+    expect(mulDivUp(p.sizeAfterUsd, WAD, p.collateralAfterUsd)).toBeLessThan(p.maxLeverageWad);
+    expect(p.exceedsMaxLeverage).toBe(true);
+  });
+
+  it('ignores an open profit (it never backs new risk)', () => {
+    const tokens = sizeTokensFor(true, USD(10_000), 3000n * WAD);
+    const existing = { sizeUsd: USD(10_000), sizeTokens: tokens, collateralUsd: USD(1500), feesOwedUsd: 0n };
+    const p = previewOpen(market(3300n * WAD), true, 0n, USD(1000), pool, existing);
+    expect(p.equityUsd).toBe(p.collateralAfterUsd);
+    expect(p.exceedsMaxLeverage).toBe(false);
+  });
+
+  it('flags collateral after fees below the market minimum', () => {
+    const p = previewOpen(market(3000n * WAD), true, USD(10), USD(100), pool);
+    expect(p.collateralAfterUsd).toBeLessThan(USD(10));
+    expect(p.belowMinCollateral).toBe(true);
+    expect(previewOpen(market(3000n * WAD), true, USD(20), USD(100), pool).belowMinCollateral).toBe(false);
+  });
+});
