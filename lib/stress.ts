@@ -1,7 +1,8 @@
 /**
  * Stress test over live state, with the same math as the contracts (lib/math mirrors them to the wei):
- * shock prices per market, scale sigma by k, remove a share of pool cash (LP run), then find which positions become
- * liquidatable, the bad debt, the NAV before and after liquidations, and the utilization.
+ * shock prices per market, scale sigma by k, let LPs pull a share of pool cash (an LP run, capped at the free liquidity
+ * the vault lets out, as LiquidityPool does), then find which positions become liquidatable, the bad debt, the NAV
+ * before and after liquidations, and the utilization (liquidated collateral, less keeper rewards, joins pool cash).
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
 import { cappedPnlUsd } from './math/position';
@@ -32,6 +33,7 @@ export interface StressInput {
   poolCashUsd: bigint;
   reservedUsd: bigint;
   keeperShareBps: bigint;
+  maxUtilizationBps: bigint;
   markets: StressMarket[];
   positions: StressPosition[];
 }
@@ -40,13 +42,19 @@ export interface Shock {
   priceBps: Record<number, number>;
   /** sigma multiplier (variance scales by k^2) */
   volMultiplier: number;
-  /** share of pool cash LPs pull out, bps */
+  /** share of pool cash LPs ask to pull out, bps (they get at most the free liquidity) */
   cashOutflowBps: number;
 }
 
 export function runStress(input: StressInput, shock: Shock) {
   const k1000 = BigInt(Math.round(shock.volMultiplier * 1000));
-  const cash = input.poolCashUsd - mulDivDown(input.poolCashUsd, BigInt(shock.cashOutflowBps), 10_000n);
+  // PerpEngine._freeLiquidity: cash beyond reserved / maxUtilization.
+  const locked = mulDivUp(input.reservedUsd, 10_000n, input.maxUtilizationBps);
+  const free = input.poolCashUsd > locked ? input.poolCashUsd - locked : 0n;
+  const asked = mulDivDown(input.poolCashUsd, BigInt(shock.cashOutflowBps), 10_000n);
+  const outflow = asked < free ? asked : free;
+  const cash = input.poolCashUsd - outflow;
+  let cashAfter = cash;
   const byId = new Map(input.markets.map((m) => [m.marketId, m]));
   const shockedPrice = (m: StressMarket) => mulDivDown(m.priceWad, BigInt(10_000 + (shock.priceBps[m.marketId] ?? 0)), 10_000n);
 
@@ -68,6 +76,7 @@ export function runStress(input: StressInput, shock: Shock) {
       const reward = bpsUp(p.sizeUsd, m.liquidationFeeBps) * input.keeperShareBps / 10_000n;
       const keeperReward = reward < p.collateralUsd ? reward : p.collateralUsd;
       navAfter += p.collateralUsd - keeperReward;
+      cashAfter += p.collateralUsd - keeperReward;
       if (equity < 0n) badDebt += -equity;
       reservedAfter -= bpsUp(p.sizeUsd, m.maxProfitBps);
       liquidated.push({ account: p.account, marketId: p.marketId, isLong: p.isLong, equityUsd: equity.toString(), sizeUsd: p.sizeUsd.toString() });
@@ -81,11 +90,12 @@ export function runStress(input: StressInput, shock: Shock) {
     navShockedUsd: (navShocked > 0n ? navShocked : 0n).toString(),
     navAfterLiquidationsUsd: (navAfter > 0n ? navAfter : 0n).toString(),
     badDebtUsd: badDebt.toString(),
+    lpOutflowUsd: outflow.toString(),
     positionsLiquidated: liquidated.length,
     positionsTotal: input.positions.length,
     liquidated: liquidated.slice(0, 200),
     utilizationBeforeWad: util(input.reservedUsd, input.poolCashUsd).toString(),
-    utilizationAfterWad: util(reservedAfter, cash).toString(),
+    utilizationAfterWad: util(reservedAfter, cashAfter).toString(),
     shockedPricesWad: Object.fromEntries(input.markets.map((m) => [m.marketId, shockedPrice(m).toString()])),
   };
 }

@@ -170,7 +170,7 @@ export function Analytics() {
             <YAxis {...AX} width={70} />
             <Tooltip {...TT} />
             <Legend />
-            <Bar dataKey="fees" fill="#2dd4bf" isAnimationActive={false} />
+            <Bar dataKey="fees" name="fees, impact, borrow, funding" fill="#2dd4bf" isAnimationActive={false} />
             <Bar dataKey="traderPnl" name="trader realized PnL" fill="#f43f5e" isAnimationActive={false} />
             <Bar dataKey="lpPnl" name="LP (fees − trader PnL)" fill="#a78bfa" isAnimationActive={false} />
           </BarChart>

@@ -58,7 +58,7 @@ export function StressPanel() {
         </p>
       )}
       {r && (
-        <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6" data-testid="stress-result">
+        <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-7" data-testid="stress-result">
           <div>
             <dt className="text-xs text-zinc-500">NAV after shock</dt>
             <dd className="num">{fmtUsd(BigInt(r.navShockedUsd))}</dd>
@@ -76,6 +76,12 @@ export function StressPanel() {
           <div>
             <dt className="text-xs text-zinc-500">Bad debt</dt>
             <dd className="num">{fmtUsd(BigInt(r.badDebtUsd))}</dd>
+          </div>
+          <div>
+            <dt className="text-xs text-zinc-500" title="the asked share of pool cash, capped at the free liquidity LPs may take">
+              LP outflow
+            </dt>
+            <dd className="num">{fmtUsd(BigInt(r.lpOutflowUsd))}</dd>
           </div>
           <div>
             <dt className="text-xs text-zinc-500">Utilization before</dt>

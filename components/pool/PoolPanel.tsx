@@ -272,7 +272,7 @@ function AprBreakdown({ navUsd }: { navUsd?: bigint }) {
       <h2 id="apr-title" className="mb-3 text-sm font-semibold text-zinc-300">
         APR (last 24 h, annualized)
       </h2>
-      {q.isError ? (
+      {q.isError || (q.data && !q.data.last24h) ? (
         <p className="text-sm text-amber-400">Activity unavailable (indexer not reachable).</p>
       ) : !inc ? (
         <div className="skeleton h-20 w-full" />

@@ -29,6 +29,7 @@ export type HistoryPoint = { t: number } & Record<string, string | number | null
 
 export interface ActivityPoint {
   t: number;
+  /** open/close fees + impact + borrow + funding paid to the pool (USD, 6 decimals; impact and funding may be negative) */
   feesUsd: string;
   volumeUsd: string;
   liquidations: number;
@@ -60,6 +61,8 @@ export interface StressResult {
   navShockedUsd: string;
   navAfterLiquidationsUsd: string;
   badDebtUsd: string;
+  /** what the LP run actually took out: the asked share of cash, capped at free liquidity */
+  lpOutflowUsd: string;
   positionsLiquidated: number;
   positionsTotal: number;
   utilizationBeforeWad: string;

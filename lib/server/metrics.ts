@@ -130,11 +130,14 @@ export const getHistory = cached(2000, async (marketId: number, from: number, to
   });
 });
 
-/** Per-bucket event aggregates: fees, volume, liquidations, bad debt, trader realized PnL. */
+/** Per-bucket event aggregates: what trades paid the pool (open/close fees, impact, borrow and funding: the same
+ *  sources as the pool page's APR), volume, liquidations, bad debt, trader realized PnL. */
 export const getActivity = cached(2000, async (from: number, to: number, resolutionSec: number) => {
   const rows = await sql<Record<string, string>>(
     `SELECT (timestamp / $3) * $3 AS bucket,
-            coalesce(sum(((args->'result'->>'feeUsd')::numeric) + ((args->'result'->>'borrowFeeUsd')::numeric)) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')), 0) AS fees,
+            coalesce(sum(((args->'result'->>'feeUsd')::numeric) + ((args->'result'->>'impactUsd')::numeric)
+              + ((args->'result'->>'borrowFeeUsd')::numeric) + ((args->'result'->>'fundingFeeUsd')::numeric))
+              FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')), 0) AS fees,
             coalesce(sum((args->'result'->>'sizeDeltaUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')), 0) AS volume,
             count(*) FILTER (WHERE name = 'PositionLiquidated') AS liquidations,
             coalesce(sum((args->'result'->>'badDebtUsd')::numeric) FILTER (WHERE name = 'PositionLiquidated'), 0) AS bad_debt,
@@ -228,6 +231,7 @@ export async function getStress(shock: Shock) {
     poolCashUsd: poolState.poolCashUsd,
     reservedUsd: poolState.reservedUsd,
     keeperShareBps: BigInt(poolConfig.keeperShareBps),
+    maxUtilizationBps: BigInt(poolConfig.maxUtilizationBps),
     markets: marketViews.map((m) => ({
       marketId: Number(m.marketId),
       priceWad: m.priceWad,
