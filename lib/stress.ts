@@ -6,7 +6,7 @@
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
 import { cappedPnlUsd } from './math/position';
-import { maintenanceMarginUp } from './math/risk';
+import { freeLiquidityDown, maintenanceMarginUp } from './math/risk';
 
 export interface StressMarket {
   marketId: number;
@@ -48,9 +48,7 @@ export interface Shock {
 
 export function runStress(input: StressInput, shock: Shock) {
   const k1000 = BigInt(Math.round(shock.volMultiplier * 1000));
-  // PerpEngine._freeLiquidity: cash beyond reserved / maxUtilization.
-  const locked = mulDivUp(input.reservedUsd, 10_000n, input.maxUtilizationBps);
-  const free = input.poolCashUsd > locked ? input.poolCashUsd - locked : 0n;
+  const free = freeLiquidityDown(input.poolCashUsd, input.reservedUsd, input.maxUtilizationBps);
   const asked = mulDivDown(input.poolCashUsd, BigInt(shock.cashOutflowBps), 10_000n);
   const outflow = asked < free ? asked : free;
   const cash = input.poolCashUsd - outflow;

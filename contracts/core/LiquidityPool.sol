@@ -89,8 +89,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         // The tokens go to the engine first; the engine then accrues, values the pool once (the NAV OZ would read
         // twice, in maxDeposit and previewDeposit) and adds the cash, all in one call. Shares follow OZ's formula.
         address caller = _msgSender();
-        IERC20(asset()).safeTransferFrom(caller, address(engine), assets);
-        uint256 nav = engine.depositLiquidity(assets);
+        uint256 nav = _takeLiquidity(caller, assets);
         uint256 totalShares = supply;
         if (totalShares > 0 && nav == 0) revert ERC4626ExceededMaxDeposit(receiver, assets, 0);
         uint256 shares = MathLib.mulDivDown(assets, totalShares + 10 ** _decimalsOffset(), nav + 1);
@@ -219,12 +218,17 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return 6;
     }
 
-    /// @dev `mint` goes through here; `deposit` inlines the same steps around its single engine call.
+    /// @dev `mint` goes through here; `deposit` runs the same steps, pricing its shares at the NAV in between.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
-        IERC20(asset()).safeTransferFrom(caller, address(engine), assets);
-        engine.depositLiquidity(assets);
+        _takeLiquidity(caller, assets);
         _mintWithCooldown(caller, receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
+    }
+
+    /// @dev Moves `assets` from `caller` to the engine and credits them; returns the NAV before them.
+    function _takeLiquidity(address caller, uint256 assets) internal returns (uint256 navBeforeUsd) {
+        IERC20(asset()).safeTransferFrom(caller, address(engine), assets);
+        return engine.depositLiquidity(assets);
     }
 
     /// @dev Mints `shares` locked for the cooldown, in one write of the receiver's slot. Shares minted while an

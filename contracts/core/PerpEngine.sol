@@ -595,32 +595,12 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         returns (int256 indexWad, int256 rateWad, bool moved)
     {
         MarketSlots storage st = markets[marketId];
-        uint256 elapsed = block.timestamp - st.lastFundingAt;
-        indexWad = st.fundingIndexWad;
-        rateWad = st.fundingRateWad;
-        if (elapsed == 0) return (indexWad, rateWad, false);
-        int256 delta;
-        (rateWad, delta) = _nextFunding(st, cfg, elapsed);
-        indexWad += delta;
+        if (st.lastFundingAt == block.timestamp) return (st.fundingIndexWad, st.fundingRateWad, false);
+        (indexWad, rateWad) = _currentFunding(st, cfg);
         st.fundingIndexWad = indexWad.toInt96();
         st.fundingRateWad = rateWad.toInt64();
         st.lastFundingAt = uint32(block.timestamp);
         return (indexWad, rateWad, true);
-    }
-
-    function _nextFunding(MarketSlots storage st, MarketConfig memory cfg, uint256 elapsed)
-        internal
-        view
-        returns (int256 rateWad, int256 deltaWad)
-    {
-        return RiskMath.nextFunding(
-            st.fundingRateWad,
-            int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd)),
-            cfg.skewScaleUsd,
-            cfg.maxFundingVelocityWad,
-            cfg.maxFundingRateWad,
-            uint32(elapsed) // timestamps are 32-bit in storage
-        );
     }
 
     // ------------------------------------------------------------ internal: checks
@@ -752,22 +732,39 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return poolSt.borrowIndexWad + _borrowRate(pc, _utilization()) * (block.timestamp - poolSt.lastBorrowAt);
     }
 
+    /// @dev The market's funding index and rate accrued to now (the one definition: accrual writes what this returns).
     function _currentFunding(MarketSlots storage st, MarketConfig memory cfg)
         internal
         view
         returns (int256 indexWad, int256 rateWad)
     {
-        uint256 elapsed = block.timestamp - st.lastFundingAt;
-        if (elapsed == 0) return (st.fundingIndexWad, st.fundingRateWad);
-        int256 delta;
-        (rateWad, delta) = _nextFunding(st, cfg, elapsed);
-        indexWad = st.fundingIndexWad + delta;
+        // The fields of the first slot read together (one SLOAD).
+        uint256 lastAt = st.lastFundingAt;
+        int64 rate = st.fundingRateWad;
+        int256 skewUsd = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
+        return _fundingAt(st.fundingIndexWad, rate, lastAt, skewUsd, cfg);
+    }
+
+    /// @dev Funding index and rate now, from the last accrual's index, rate and time and the current skew.
+    function _fundingAt(int256 indexWad, int64 rateWad, uint256 lastAt, int256 skewUsd, MarketConfig memory cfg)
+        internal
+        view
+        returns (int256, int256)
+    {
+        if (block.timestamp == lastAt) return (indexWad, rateWad);
+        (int256 nextRateWad, int256 deltaWad) = RiskMath.nextFunding(
+            rateWad,
+            skewUsd,
+            cfg.skewScaleUsd,
+            cfg.maxFundingVelocityWad,
+            cfg.maxFundingRateWad,
+            uint32(block.timestamp - lastAt) // timestamps are 32-bit in storage
+        );
+        return (indexWad + deltaWad, nextRateWad);
     }
 
     function _freeLiquidity(PoolConfig memory pc) internal view returns (uint256) {
-        uint256 locked = uint256(poolSt.reservedUsd).mulDivUp(MathLib.BPS, pc.maxUtilizationBps);
-        uint256 cash = poolSt.poolCashUsd;
-        return cash > locked ? cash - locked : 0;
+        return RiskMath.freeLiquidityDown(poolSt.poolCashUsd, poolSt.reservedUsd, pc.maxUtilizationBps);
     }
 
     function _marginRates(MarketConfig memory cfg, PoolConfig memory pc, uint256 sizeUsd, uint256 variance)
@@ -801,22 +798,10 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         view
         returns (int256)
     {
-        // Fields of one slot read together (one SLOAD each pair).
+        // Fields of one slot read together (one SLOAD each pair); the caller read the skew from the first slot.
         int256 index = st.fundingIndexWad;
         int256 netSnapSum = st.netFundingSnapSum;
-        uint256 lastAt = st.lastFundingAt;
-        int64 rate = st.fundingRateWad;
-        if (block.timestamp > lastAt) {
-            (, int256 delta) = RiskMath.nextFunding(
-                rate,
-                skewUsd,
-                cfg.skewScaleUsd,
-                cfg.maxFundingVelocityWad,
-                cfg.maxFundingRateWad,
-                uint32(block.timestamp - lastAt)
-            );
-            index += delta;
-        }
+        (index,) = _fundingAt(index, st.fundingRateWad, st.lastFundingAt, skewUsd, cfg);
         return MathLib.mulDivSignedDown(index * skewUsd - netSnapSum, 1, WAD);
     }
 

@@ -34,6 +34,17 @@ library RiskMath {
         return baseRateWad + slope1Wad + slope2Wad.mulDivUp(utilizationWad - kinkWad, WAD - kinkWad);
     }
 
+    /// @notice Pool cash LPs may take out without breaking the solvency limit: cash beyond reserved / maxUtilization
+    ///         (the locked part rounded up, so the free part rounds down).
+    function freeLiquidityDown(uint256 cashUsd, uint256 reservedUsd, uint256 maxUtilizationBps)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 locked = reservedUsd.mulDivUp(MathLib.BPS, maxUtilizationBps);
+        return cashUsd > locked ? cashUsd - locked : 0;
+    }
+
     /// @notice Velocity funding: the rate drifts toward the side that is short of open interest while skew persists.
     /// @param rateWad current funding rate per second (positive: longs pay).
     /// @param skewUsd long minus short open interest.

@@ -3,6 +3,12 @@ import { WAD, BPS, abs, clamp, max, min, mulDivDown, mulDivUp, sqrtDown, lnWad }
 
 export const MAX_MAINTENANCE_WAD = 5n * 10n ** 17n;
 
+/** Pool cash beyond reserved / maxUtilization (RiskMath.freeLiquidityDown). */
+export function freeLiquidityDown(cashUsd: bigint, reservedUsd: bigint, maxUtilizationBps: bigint): bigint {
+  const locked = mulDivUp(reservedUsd, BPS, maxUtilizationBps);
+  return cashUsd > locked ? cashUsd - locked : 0n;
+}
+
 export function borrowRateUp(u: bigint, base: bigint, slope1: bigint, slope2: bigint, kink: bigint): bigint {
   if (u <= kink) return base + mulDivUp(slope1, u, kink);
   return base + slope1 + mulDivUp(slope2, u - kink, WAD - kink);

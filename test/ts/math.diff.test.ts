@@ -51,6 +51,16 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     cases.forEach((c, i) => expect(R.borrowRateUp(c[0], c[1], c[2], c[3], c[4])).toBe(out[i]));
   });
 
+  it('free liquidity', async () => {
+    const r = rng(11n);
+    const cases = Array.from({ length: N }, () => {
+      const cash = r.between(0n, 10n ** 18n);
+      return [cash, r.between(0n, cash), r.between(1n, 10_000n)];
+    });
+    const out = await call<bigint[]>('freeLiquidityDown', cases);
+    cases.forEach((c, i) => expect(R.freeLiquidityDown(c[0], c[1], c[2])).toBe(out[i]));
+  });
+
   it('velocity funding', async () => {
     const r = rng(4n);
     const maxRate = WAD / 3600n / 100n;

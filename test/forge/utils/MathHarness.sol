@@ -28,6 +28,13 @@ contract MathHarness {
         }
     }
 
+    function freeLiquidityDown(uint256[3][] calldata a) external pure returns (uint256[] memory out) {
+        out = new uint256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = RiskMath.freeLiquidityDown(a[i][0], a[i][1], a[i][2]);
+        }
+    }
+
     function nextFunding(int256[6][] calldata a) external pure returns (int256[2][] memory out) {
         out = new int256[2][](a.length);
         for (uint256 i; i < a.length; ++i) {
