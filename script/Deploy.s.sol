@@ -1,33 +1,50 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {ClearingCore} from "../contracts/core/ClearingCore.sol";
 import {LiquidityPool} from "../contracts/core/LiquidityPool.sol";
-import {PerpEngine} from "../contracts/core/PerpEngine.sol";
+import {IClearingCore} from "../contracts/interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../contracts/interfaces/IPerpEngine.sol";
 import {ChainlinkPriceFeed} from "../contracts/oracles/ChainlinkPriceFeed.sol";
 import {DevPriceFeed} from "../contracts/oracles/DevPriceFeed.sol";
 import {IAggregatorV3} from "../contracts/oracles/IAggregatorV3.sol";
 import {IPriceFeed} from "../contracts/oracles/IPriceFeed.sol";
 import {FaucetToken} from "../contracts/periphery/FaucetToken.sol";
+import {PriceUpdateRouter} from "../contracts/periphery/PriceUpdateRouter.sol";
 import {Reader} from "../contracts/periphery/Reader.sol";
+import {PerpEngine} from "../contracts/perps/PerpEngine.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Script, console2} from "forge-std/Script.sol";
 
 /// @notice Deploys Counterpool and writes deployments/<chainId>.json.
-/// @dev Env: PRIVATE_KEY (deployer; anvil's first key by default). Optional: SETTLEMENT_TOKEN (else a faucet token),
-///      ETH_USD_FEED / BTC_USD_FEED Chainlink aggregators (else dev feeds the simulator pushes), SEQUENCER_UPTIME_FEED
-///      (L2s), LP_COOLDOWN_SEC.
+/// @dev Markets come from script/markets.json (name, dev price, starting volatility, the env variable naming its
+///      Chainlink aggregator and that aggregator's answer bounds): adding a market there lists it everywhere, on
+///      chain and off. Env: PRIVATE_KEY (deployer; anvil's first key by default). Optional: SETTLEMENT_TOKEN (else a
+///      faucet token), each market's feed variable (e.g. ETH_USD_FEED; when any is missing every market gets a dev
+///      feed the simulator pushes), SEQUENCER_UPTIME_FEED (L2s), LP_COOLDOWN_SEC.
 contract Deploy is Script {
     uint256 internal constant ANVIL_KEY_0 = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
     uint256 internal constant YEAR = 365 days;
 
+    /// @notice One market of script/markets.json.
+    struct MarketSpec {
+        string name;
+        uint256 devPriceUsd; // starting price of the dev feed, whole USD
+        uint256 annualVolPct; // starting volatility estimate, percent a year
+        string feedEnv; // env variable holding the Chainlink aggregator
+        uint256 minAnswer; // aggregator answer bounds (8 decimals)
+        uint256 maxAnswer;
+    }
+
     struct Deployed {
         address token;
+        address core;
         address engine;
         address pool;
+        address router;
         address reader;
-        address ethFeed;
-        address btcFeed;
+        address[] feeds;
+        string[] names;
         bool devFeeds;
         uint256 startBlock;
     }
@@ -38,51 +55,92 @@ contract Deploy is Script {
         // A local chain is indexed from genesis (a handful of blocks), so the tracked deployments/31337.json is the
         // same whether the stack (1-second blocks) or a test chain (automine) deployed it.
         d.startBlock = block.chainid == 31_337 ? 0 : block.number;
+        MarketSpec[] memory specs = marketSpecs();
         vm.startBroadcast(key);
 
         d.token = vm.envOr("SETTLEMENT_TOKEN", address(0));
         if (d.token == address(0)) d.token = address(new FaucetToken("USD Coin (Counterpool faucet)", "USDC"));
+        (d.feeds, d.devFeeds) = _feeds(specs, deployer);
 
-        address ethAggregator = vm.envOr("ETH_USD_FEED", address(0));
-        address btcAggregator = vm.envOr("BTC_USD_FEED", address(0));
-        address sequencer = vm.envOr("SEQUENCER_UPTIME_FEED", address(0));
-        if (ethAggregator == address(0) || btcAggregator == address(0)) {
-            d.devFeeds = true;
-            d.ethFeed = address(new DevPriceFeed(deployer, 3000e18, 1 days));
-            d.btcFeed = address(new DevPriceFeed(deployer, 60_000e18, 1 days));
-        } else {
-            d.ethFeed = address(
-                new ChainlinkPriceFeed(
-                    IAggregatorV3(ethAggregator), IAggregatorV3(sequencer), 1 hours, 1 hours, 1e8, 1e14
-                )
-            );
-            d.btcFeed = address(
-                new ChainlinkPriceFeed(
-                    IAggregatorV3(btcAggregator), IAggregatorV3(sequencer), 1 hours, 1 hours, 1e9, 1e15
-                )
+        // The core fixes its vault at deployment: the vault is the deployer's next contract.
+        address vaultAddress = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
+        ClearingCore core = new ClearingCore(IERC20(d.token), deployer, poolConfig(), vaultAddress);
+        d.core = address(core);
+        LiquidityPool pool = new LiquidityPool(core, deployer, vm.envOr("LP_COOLDOWN_SEC", uint256(60)), 1e6);
+        d.pool = address(pool);
+        PerpEngine engine = new PerpEngine(core, deployer);
+        d.engine = address(engine);
+        d.router = address(new PriceUpdateRouter(engine));
+
+        core.addProduct(d.engine, 10_000);
+        core.setForwarder(d.router, true);
+        pool.grantRole(pool.RISK_ROLE(), deployer);
+        core.grantRole(core.RISK_ROLE(), deployer);
+        core.grantRole(core.GUARDIAN_ROLE(), deployer);
+        engine.grantRole(engine.RISK_ROLE(), deployer);
+        d.names = new string[](specs.length);
+        for (uint256 i; i < specs.length; ++i) {
+            d.names[i] = specs[i].name;
+            engine.addMarket(
+                bytes32(bytes(specs[i].name)), marketConfig(IPriceFeed(d.feeds[i]), specs[i].annualVolPct * 1e16)
             );
         }
-
-        // The engine fixes its vault at deployment: the vault is the deployer's next contract.
-        address vaultAddress = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
-        PerpEngine engine = new PerpEngine(IERC20(d.token), deployer, poolConfig(), vaultAddress);
-        d.engine = address(engine);
-        LiquidityPool pool = new LiquidityPool(engine, deployer, vm.envOr("LP_COOLDOWN_SEC", uint256(60)), 1e6);
-        d.pool = address(pool);
-        pool.grantRole(pool.RISK_ROLE(), deployer);
-        engine.grantRole(engine.RISK_ROLE(), deployer);
-        engine.grantRole(engine.GUARDIAN_ROLE(), deployer);
-        engine.addMarket("ETH-USD", marketConfig(IPriceFeed(d.ethFeed), 0.6e18));
-        engine.addMarket("BTC-USD", marketConfig(IPriceFeed(d.btcFeed), 0.5e18));
-        d.reader = address(new Reader(engine, pool));
+        d.reader = address(new Reader(core, engine, pool));
         vm.stopBroadcast();
 
         write(d);
     }
 
+    /// @notice The markets listed in script/markets.json, in order (market id = index).
+    function marketSpecs() public view returns (MarketSpec[] memory specs) {
+        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/script/markets.json"));
+        uint256 n;
+        while (vm.keyExistsJson(json, string.concat(".markets[", vm.toString(n), "]"))) ++n;
+        specs = new MarketSpec[](n);
+        for (uint256 i; i < n; ++i) {
+            string memory at = string.concat(".markets[", vm.toString(i), "]");
+            specs[i] = MarketSpec({
+                name: vm.parseJsonString(json, string.concat(at, ".name")),
+                devPriceUsd: vm.parseJsonUint(json, string.concat(at, ".devPriceUsd")),
+                annualVolPct: vm.parseJsonUint(json, string.concat(at, ".annualVolPct")),
+                feedEnv: vm.parseJsonString(json, string.concat(at, ".feedEnv")),
+                minAnswer: vm.parseJsonUint(json, string.concat(at, ".minAnswer")),
+                maxAnswer: vm.parseJsonUint(json, string.concat(at, ".maxAnswer"))
+            });
+        }
+    }
+
+    /// @dev Chainlink feeds when every market's aggregator is configured, else dev feeds for all.
+    function _feeds(MarketSpec[] memory specs, address deployer)
+        internal
+        returns (address[] memory feeds, bool devFeeds)
+    {
+        feeds = new address[](specs.length);
+        address[] memory aggregators = new address[](specs.length);
+        for (uint256 i; i < specs.length; ++i) {
+            aggregators[i] = vm.envOr(specs[i].feedEnv, address(0));
+            if (aggregators[i] == address(0)) devFeeds = true;
+        }
+        address sequencer = vm.envOr("SEQUENCER_UPTIME_FEED", address(0));
+        for (uint256 i; i < specs.length; ++i) {
+            feeds[i] = devFeeds
+                ? address(new DevPriceFeed(deployer, specs[i].devPriceUsd * 1e18, 1 days))
+                : address(
+                    new ChainlinkPriceFeed(
+                        IAggregatorV3(aggregators[i]),
+                        IAggregatorV3(sequencer),
+                        1 hours,
+                        1 hours,
+                        int256(specs[i].minAnswer),
+                        int256(specs[i].maxAnswer)
+                    )
+                );
+        }
+    }
+
     /// @notice Borrow curve: 0% at zero utilization, 10% a year at the 80% kink, 110% a year at 100%.
-    function poolConfig() public pure returns (IPerpEngine.PoolConfig memory) {
-        return IPerpEngine.PoolConfig({
+    function poolConfig() public pure returns (IClearingCore.PoolConfig memory) {
+        return IClearingCore.PoolConfig({
             baseRateWad: 0,
             slope1Wad: uint64(uint256(0.1e18) / YEAR),
             slope2Wad: uint64(uint256(1e18) / YEAR),
@@ -129,12 +187,13 @@ contract Deploy is Script {
         vm.serializeUint(o, "startBlock", d.startBlock);
         vm.serializeBool(o, "devFeeds", d.devFeeds);
         vm.serializeAddress(o, "FaucetToken", d.token);
+        vm.serializeAddress(o, "ClearingCore", d.core);
         vm.serializeAddress(o, "PerpEngine", d.engine);
         vm.serializeAddress(o, "LiquidityPool", d.pool);
         vm.serializeAddress(o, "Reader", d.reader);
-        vm.serializeAddress(o, "PriceUpdateRouter", PerpEngine(d.engine).router());
-        vm.serializeAddress(o, "EthUsdFeed", d.ethFeed);
-        string memory json = vm.serializeAddress(o, "BtcUsdFeed", d.btcFeed);
+        vm.serializeAddress(o, "PriceUpdateRouter", d.router);
+        vm.serializeString(o, "marketNames", d.names);
+        string memory json = vm.serializeAddress(o, "feeds", d.feeds);
         string memory path = string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json");
         vm.writeJson(json, path);
         console2.log("deployment written to", path);

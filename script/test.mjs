@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every suite, in order; stops at the first failure and leaves no process running.
 //   1. forge tests (unit, fuzz, invariant, incidents) and the gas snapshot check
-//   2. the generated contract module is up to date
+//   2. the generated contract module is up to date, and the bytecode-size snapshot (22,000-byte budget)
 //   3. TypeScript tests (vitest: math mirror differential, services, API) against their own anvil
 //   4. browser tests (Debian chromium) against anvil + `next start`
 import { bin, root, runOrThrow } from './lib/stack.mjs';
@@ -14,6 +14,7 @@ const steps = [
     runOrThrow(bin('forge'), ['build']); // full artifacts (test harnesses included) for codegen and vitest
     runOrThrow('node', ['script/codegen.mjs', '--check']);
   }],
+  ['sizes', () => runOrThrow('node', ['script/sizes.mjs', '--check'])],
   ['vitest', () => runOrThrow(bin('vitest'), ['run'])],
   ['e2e', () => runOrThrow('node', ['test/e2e/run.mjs'])],
 ];

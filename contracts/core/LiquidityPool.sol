@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {ILiquidityPool} from "../interfaces/ILiquidityPool.sol";
-import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
-import {MathLib} from "../libraries/MathLib.sol";
+import {SharesMath} from "../libraries/SharesMath.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
@@ -16,9 +16,10 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title LiquidityPool
-/// @notice Counterpool LP shares (cpUSD). Assets sit in the PerpEngine; this contract mints and burns shares against
-///         the engine's NAV, enforces the deposit cooldown and runs the withdrawal queue.
+/// @notice Counterpool LP shares (cpUSD). Assets sit in the ClearingCore; this contract mints and burns shares against
+///         the core's NAV, enforces the deposit cooldown and runs the withdrawal queue.
 /// @dev A 6-decimal virtual-share offset and NAV-based totalAssets defeat first-depositor inflation and donations.
+///      Every share/asset conversion goes through SharesMath (its rounding named at each call).
 contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -27,7 +28,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
     uint256 public constant MAX_COOLDOWN_SEC = 7 days;
 
-    IPerpEngine public immutable engine;
+    IClearingCore public immutable core;
     /// @inheritdoc ILiquidityPool
     uint256 public immutable minDepositAssets;
 
@@ -56,13 +57,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     // ------------------------------------------------------------ constructor
 
-    constructor(IPerpEngine engine_, address admin, uint256 cooldownSec_, uint256 minDepositAssets_)
+    constructor(IClearingCore core_, address admin, uint256 cooldownSec_, uint256 minDepositAssets_)
         ERC20("Counterpool LP", "cpUSD")
-        ERC4626(IERC20(engine_.collateralToken()))
+        ERC4626(IERC20(core_.collateralToken()))
     {
         if (cooldownSec_ > MAX_COOLDOWN_SEC) revert CooldownTooLong(cooldownSec_, MAX_COOLDOWN_SEC);
-        if (engine_.vault() != address(this)) revert VaultMismatch(engine_.vault(), address(this));
-        engine = engine_;
+        if (core_.vault() != address(this)) revert VaultMismatch(core_.vault(), address(this));
+        core = core_;
         minDepositAssets = minDepositAssets_;
         cooldown = uint32(cooldownSec_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -86,13 +87,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         returns (uint256)
     {
         if (assets < minDepositAssets) revert DepositTooSmall(assets, minDepositAssets);
-        // The tokens go to the engine first; the engine then accrues, values the pool once (the NAV OZ would read
-        // twice, in maxDeposit and previewDeposit) and adds the cash, all in one call. Shares follow OZ's formula.
+        // The tokens go to the core first; the core then accrues, values the pool once (the NAV OZ would read
+        // twice, in maxDeposit and previewDeposit) and adds the cash, all in one call.
         address caller = _msgSender();
         uint256 nav = _takeLiquidity(caller, assets);
         uint256 totalShares = supply;
         if (totalShares > 0 && nav == 0) revert ERC4626ExceededMaxDeposit(receiver, assets, 0);
-        uint256 shares = MathLib.mulDivDown(assets, totalShares + 10 ** _decimalsOffset(), nav + 1);
+        uint256 shares = SharesMath.toSharesDown(assets, totalShares, nav);
         if (shares == 0) revert ZeroShares();
         _mintWithCooldown(caller, receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
@@ -156,7 +157,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function processQueue(uint256 maxRequests) external nonReentrant returns (uint256 filled) {
         uint256 i = head;
         uint256 end = tail;
-        uint256 free = engine.freeLiquidityUsd();
+        uint256 free = core.freeLiquidityUsd();
         for (uint256 n; i < end && n < maxRequests; ++n) {
             WithdrawalRequest storage r = requests[i];
             uint256 shares = r.shares;
@@ -176,7 +177,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             queuedShares -= burnShares;
             free -= assets;
             _burn(address(this), burnShares);
-            if (assets > 0) engine.withdrawLiquidity(r.receiver, assets);
+            if (assets > 0) core.withdrawLiquidity(r.receiver, assets);
             emit WithdrawalFilled(i, r.owner, r.receiver, burnShares, assets, remaining);
             if (remaining > 0) break;
             ++filled;
@@ -187,9 +188,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     // ------------------------------------------------------------ ERC-4626 internals
 
-    /// @dev Live NAV from the engine (reverts during an engine call: read-only reentrancy guard).
+    /// @dev Live NAV from the core (reverts while an action holds the core's lock: read-only reentrancy guard).
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
-        return engine.poolValueUsd();
+        return core.poolValueUsd();
     }
 
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
@@ -202,12 +203,12 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return Math.min(_convertToAssets(_unlocked(owner), Math.Rounding.Floor), engine.freeLiquidityUsd());
+        return Math.min(_convertToAssets(_unlocked(owner), Math.Rounding.Floor), core.freeLiquidityUsd());
     }
 
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 shares = _unlocked(owner);
-        uint256 free = engine.freeLiquidityUsd();
+        uint256 free = core.freeLiquidityUsd();
         // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting
         // `free` back to shares would round the last LP's final shares away).
         if (_convertToAssets(shares, Math.Rounding.Floor) <= free) return shares;
@@ -215,7 +216,20 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     function _decimalsOffset() internal pure override returns (uint8) {
-        return 6;
+        return 6; // SharesMath.VIRTUAL_SHARES = 10 ** 6
+    }
+
+    /// @dev OZ's conversions, through the one definition (SharesMath) with the rounding OZ asks for.
+    function _convertToShares(uint256 assets, Math.Rounding rounding) internal view override returns (uint256) {
+        return Math.unsignedRoundsUp(rounding)
+            ? SharesMath.toSharesUp(assets, totalSupply(), totalAssets())
+            : SharesMath.toSharesDown(assets, totalSupply(), totalAssets());
+    }
+
+    function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
+        return Math.unsignedRoundsUp(rounding)
+            ? SharesMath.toAssetsUp(shares, totalSupply(), totalAssets())
+            : SharesMath.toAssetsDown(shares, totalSupply(), totalAssets());
     }
 
     /// @dev `mint` goes through here; `deposit` runs the same steps, pricing its shares at the NAV in between.
@@ -225,10 +239,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         emit Deposit(caller, receiver, assets, shares);
     }
 
-    /// @dev Moves `assets` from `caller` to the engine and credits them; returns the NAV before them.
+    /// @dev Moves `assets` from `caller` to the core and credits them; returns the NAV before them.
     function _takeLiquidity(address caller, uint256 assets) internal returns (uint256 navBeforeUsd) {
-        IERC20(asset()).safeTransferFrom(caller, address(engine), assets);
-        return engine.depositLiquidity(assets);
+        IERC20(asset()).safeTransferFrom(caller, address(core), assets);
+        return core.depositLiquidity(assets);
     }
 
     /// @dev Mints `shares` locked for the cooldown, in one write of the receiver's slot. Shares minted while an
@@ -256,7 +270,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     {
         if (caller != owner) _spendAllowance(owner, caller, shares);
         _burn(owner, shares);
-        engine.withdrawLiquidity(receiver, assets);
+        core.withdrawLiquidity(receiver, assets);
         emit Withdraw(caller, receiver, owner, assets, shares);
     }
 

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 
 /// @title ILiquidityPool
-/// @notice ERC-4626 LP shares over Counterpool's pool. totalAssets is the engine's live net asset value (cash + fees
+/// @notice ERC-4626 LP shares over Counterpool's pool. totalAssets is the clearing core's live net asset value (cash + fees
 ///         owed to the pool - traders' capped PnL), never a token balance, so donations do not move the share price.
 ///         Withdrawals are limited to free liquidity (cash not backing open positions) and to shares past their
 ///         deposit cooldown (newly minted shares are locked for `cooldownSec`; older ones stay free); the rest waits
@@ -27,8 +27,8 @@ interface ILiquidityPool is IERC4626 {
     error NotRequestOwner(uint256 requestId, address caller, address owner);
     error RequestNotPending(uint256 requestId);
     error CooldownTooLong(uint256 cooldownSec, uint256 maxSec);
-    /// @notice The engine was deployed for another vault address (it fixes its vault at deployment).
-    error VaultMismatch(address engineVault, address vault);
+    /// @notice The core was deployed for another vault address (it fixes its vault at deployment).
+    error VaultMismatch(address coreVault, address vault);
 
     /// @notice Shares were put in the withdrawal queue.
     /// @param requestId position in the queue

@@ -3,13 +3,16 @@ pragma solidity ^0.8.28;
 
 import {IPriceFeed} from "../oracles/IPriceFeed.sol";
 
+import {IProduct} from "./IProduct.sol";
+
 /// @title IPerpEngine
-/// @notice Counterpool's clearing core: custody of the settlement stablecoin, the pool's cash, every perpetual market
-///         and position, the risk engine and liquidations. The ERC-4626 vault (ILiquidityPool) issues LP shares on top.
+/// @notice Counterpool's perpetuals product: every perpetual market and position, impact, funding, the volatility
+///         risk engine and liquidations. Tokens, pool cash, the borrow index and the solvency check live in the
+///         clearing core (IClearingCore); every action here runs between the core's `enter` and `settle`.
 /// @dev Units, one per quantity: `...Usd` settlement-token units (6 decimals, 1 token = 1 USD); `sizeTokens` index
 ///      tokens with 18 decimals; `...PriceWad` USD per whole index token, 18 decimals; `...RateWad` per second, 18
 ///      decimals; `...Wad` fractions with 18 decimals; `...Bps` fractions of 10_000; indices cumulative per USD of size.
-interface IPerpEngine {
+interface IPerpEngine is IProduct {
     // ---------------------------------------------------------------- types
 
     /// @notice Risk and fee parameters of one market (set by RISK_ROLE within hard bounds).
@@ -56,28 +59,6 @@ interface IPerpEngine {
         uint128 reservedUsd; // max payout reserved for this market's positions (derived from open interest)
     }
 
-    /// @notice Pool-wide parameters: borrow curve, solvency limit, keeper share.
-    struct PoolConfig {
-        uint64 baseRateWad; // borrow rate per second at 0% utilization
-        uint64 slope1Wad; // added up to the kink
-        uint64 slope2Wad; // added from the kink to 100%
-        uint64 kinkWad; // utilization of the kink
-        uint16 maxUtilizationBps; // reserved <= pool cash * this
-        uint16 keeperShareBps; // keeper's share of the liquidation fee
-    }
-
-    /// @notice Pool-wide accounting (a view: the engine stores it packed in three slots).
-    struct PoolState {
-        uint128 poolCashUsd; // tokens owned by LPs (excludes trader collateral)
-        uint128 totalCollateralUsd; // tokens owned by traders as collateral
-        uint128 reservedUsd; // sum of market reserves
-        uint128 totalSizeUsd; // sum of all entry notionals (borrow base; derived from the markets' open interest)
-        uint128 borrowIndexWad; // cumulative borrow fee per USD of size
-        uint64 lastBorrowAt;
-        uint256 sizeBorrowSnapSum; // sum over positions of sizeUsd * borrow snapshot (USD * WAD)
-        uint256 badDebtUsd; // cumulative bad debt absorbed
-    }
-
     /// @notice One position (per account, market and side).
     /// @dev Two storage slots: (sizeUsd, collateralUsd, sizeTokens) and (borrowSnapWad, fundingSnapWad).
     struct Position {
@@ -86,6 +67,13 @@ interface IPerpEngine {
         uint128 sizeTokens; // index tokens
         uint128 borrowSnapWad; // borrow index at last settlement
         int128 fundingSnapWad; // funding index at last settlement
+    }
+
+    /// @notice Product-wide totals (a view).
+    struct ProductTotals {
+        uint256 totalSizeUsd; // sum of all entry notionals (the borrow base: sum of the markets' open interest)
+        uint256 sizeBorrowSnapSum; // sum over positions of sizeUsd x borrow snapshot (USD x WAD)
+        uint256 badDebtUsd; // cumulative bad debt this product's positions left
     }
 
     /// @notice Result of valuing a position at the current price, after accrual.
@@ -111,21 +99,16 @@ interface IPerpEngine {
     error TooManyMarkets(uint256 max);
     error ZeroAmount();
     error InvalidParameter(bytes32 name, uint256 value, uint256 min, uint256 max);
-    error NotVault(address caller);
     error PriceTooOld(uint256 marketId, uint256 updatedAt, uint256 nowTs, uint256 maxAgeSec);
     error SlippageExceeded(uint256 executionPriceWad, uint256 acceptablePriceWad);
     error LeverageTooHigh(uint256 leverageWad, uint256 maxLeverageWad);
     error InsufficientMargin(int256 equityUsd, uint256 requiredUsd);
     error CollateralBelowMinimum(uint256 collateralUsd, uint256 minCollateralUsd);
     error OpenInterestCapExceeded(uint256 marketId, bool isLong, uint256 oiUsd, uint256 capUsd);
-    error InsufficientLiquidity(uint256 reservedUsd, uint256 maxReservableUsd);
     error NoPosition(address account, uint256 marketId, bool isLong);
     error SizeDeltaTooLarge(uint256 sizeDeltaUsd, uint256 sizeUsd);
     error CollateralDeltaTooLarge(uint256 collateralDeltaUsd, uint256 collateralUsd);
     error NotLiquidatable(int256 equityUsd, uint256 maintenanceUsd);
-    error PoolCashShortfall(uint256 neededUsd, uint256 availableUsd);
-    error WithdrawalExceedsFreeLiquidity(uint256 amountUsd, uint256 freeUsd);
-    error PoolValueUnavailable();
 
     // ---------------------------------------------------------------- events
 
@@ -180,9 +163,9 @@ interface IPerpEngine {
         address indexed account, uint256 indexed marketId, bool indexed isLong, LiquidationResult result
     );
 
-    /// @notice Bad debt was absorbed by the pool.
-    /// @param amountUsd this liquidation's bad debt
-    /// @param totalBadDebtUsd cumulative bad debt
+    /// @notice A position left bad debt, absorbed by the pool (the core also reports it in BadDebtAbsorbed).
+    /// @param amountUsd this position's bad debt
+    /// @param totalBadDebtUsd cumulative bad debt of the perpetuals product
     event BadDebt(address indexed account, uint256 indexed marketId, uint256 amountUsd, uint256 totalBadDebtUsd);
 
     /// @notice Indices accrued (emitted when a market is touched after time passed).
@@ -210,8 +193,6 @@ interface IPerpEngine {
     event MarketAdded(uint256 indexed marketId, bytes32 indexed name);
     /// @notice A market's parameters were set.
     event MarketConfigUpdated(uint256 indexed marketId, MarketConfig config);
-    /// @notice The pool's borrow curve, utilization limit or keeper share were set.
-    event PoolConfigUpdated(PoolConfig config);
 
     // ---------------------------------------------------------------- traders
 
@@ -250,28 +231,13 @@ interface IPerpEngine {
     /// @notice Feeds the latest oracle price of a market to the volatility estimator and accrues its indices.
     function poke(uint256 marketId) external;
 
-    // ---------------------------------------------------------------- vault
-
-    /// @notice Adds `amountUsd` the vault has just moved here to the pool's cash (only the vault). The vault's ERC-4626
-    ///         Deposit event records it.
-    /// @return navBeforeUsd the pool's NAV before the deposit (borrow accrued), at which the vault prices the shares
-    function depositLiquidity(uint256 amountUsd) external returns (uint256 navBeforeUsd);
-
-    /// @notice Pays `amountUsd` of free liquidity to `to` (only the vault, which records it in Withdraw or
-    ///         WithdrawalFilled). Reverts WithdrawalExceedsFreeLiquidity beyond the solvency limit.
-    function withdrawLiquidity(address to, uint256 amountUsd) external;
-
     // ---------------------------------------------------------------- views
 
+    /// @notice The clearing core this product settles with (custody, pool cash, borrow index, solvency).
+    function core() external view returns (address);
+
+    /// @notice The settlement stablecoin (traders approve this product, which moves their collateral to the core).
     function collateralToken() external view returns (address);
-
-    /// @notice The LP vault (ILiquidityPool), fixed at deployment.
-    function vault() external view returns (address);
-
-    /// @notice The PriceUpdateRouter this engine deployed: it posts pull-oracle updates (Pyth) and forwards a trade
-    ///         or a liquidation batch in the same transaction, appending its caller, whom the engine then trades for
-    ///         or names and pays as the keeper.
-    function router() external view returns (address);
 
     function marketCount() external view returns (uint256);
 
@@ -279,16 +245,8 @@ interface IPerpEngine {
 
     function marketConfig(uint256 marketId) external view returns (MarketConfig memory);
 
-    /// @notice Market accumulators accrued to now (funding) without writing.
-    function marketState(uint256 marketId) external view returns (MarketState memory);
-
-    /// @notice Variance per second (WAD) the engine would use now, including the latest oracle price.
-    function varianceWad(uint256 marketId) external view returns (uint256);
-
-    function poolConfig() external view returns (PoolConfig memory);
-
-    /// @notice Pool accounting with the borrow index accrued to now.
-    function poolState() external view returns (PoolState memory);
+    /// @notice Raw storage words, for lenses (the Reader decodes market accumulators and product totals from them).
+    function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory);
 
     function position(address account, uint256 marketId, bool isLong) external view returns (Position memory);
 
@@ -297,17 +255,4 @@ interface IPerpEngine {
         external
         view
         returns (PositionStatus memory);
-
-    /// @notice Net asset value owed to LPs: cash + accrued borrow and funding owed to the pool - traders' capped PnL.
-    /// @dev Reverts while a state-changing call is in progress (read-only reentrancy guard).
-    function poolValueUsd() external view returns (uint256);
-
-    /// @notice Pool cash LPs may take out now without breaking the solvency limit.
-    function freeLiquidityUsd() external view returns (uint256);
-
-    /// @notice Maintenance and initial margin rates and the max leverage (WAD) for a new position of `sizeUsd`.
-    function marginRates(uint256 marketId, uint256 sizeUsd)
-        external
-        view
-        returns (uint256 maintenanceWad, uint256 initialWad, uint256 maxLeverageWad);
 }

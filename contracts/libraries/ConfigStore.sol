@@ -5,34 +5,20 @@ import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {ConfigValidation} from "./ConfigValidation.sol";
 
 /// @title ConfigStore
-/// @notice Keeps the pool's and every market's risk parameters in the code of one data contract (the SSTORE2
+/// @notice Keeps every perpetual market's risk parameters in the code of one data contract (the SSTORE2
 ///         pattern): they are read on every trade, liquidation and NAV valuation and written only by the admin, and
 ///         one cold EXTCODECOPY (2,600 gas) is far cheaper than the seven-plus cold SLOADs (2,100 each) they would take
 ///         in storage. Every write validates, then deploys a fresh data contract; the engine keeps its address.
-/// @dev Layout of the data: PoolConfig as 6 ABI words, then MarketConfig i as 24 ABI words at 192 + 768 * i. Both
-///      structs are fully static, so a memory struct is exactly its ABI encoding and is copied straight into place.
+/// @dev Layout of the data: MarketConfig i as 24 ABI words at 768 * i. The struct is fully static, so a memory struct is exactly its ABI encoding and is copied straight into place.
 ///      The runtime code starts with a STOP byte so the data contract can never be called into.
 ///      The write functions are external (delegatecalled) so encoding and validation stay out of the engine's code.
 library ConfigStore {
-    uint256 internal constant POOL_BYTES = 6 * 32;
     uint256 internal constant MARKET_BYTES = 24 * 32;
 
     /// @notice The data contract could not be created.
     error ConfigStoreWriteFailed();
 
     // ------------------------------------------------------------ writes (external, delegatecalled by the engine)
-
-    /// @notice Validates `cfg` and returns a new store holding it as the pool config and the old store's markets.
-    function writePool(address store, uint256 marketCount, IPerpEngine.PoolConfig calldata cfg)
-        external
-        returns (address)
-    {
-        ConfigValidation.validatePool(cfg);
-        bytes memory data = _load(store, marketCount, marketCount);
-        IPerpEngine.PoolConfig memory c = cfg;
-        _put(data, 0, _ptr(c), POOL_BYTES);
-        return _deploy(data);
-    }
 
     /// @notice Validates `cfg` and returns a new store where market `marketId` (< marketCount, or == marketCount to
     ///         append one) holds it.
@@ -44,18 +30,11 @@ library ConfigStore {
         uint256 newCount = marketId == marketCount ? marketCount + 1 : marketCount;
         bytes memory data = _load(store, marketCount, newCount);
         IPerpEngine.MarketConfig memory c = cfg;
-        _put(data, POOL_BYTES + marketId * MARKET_BYTES, _ptr(c), MARKET_BYTES);
+        _put(data, marketId * MARKET_BYTES, _ptr(c), MARKET_BYTES);
         return _deploy(data);
     }
 
     // ------------------------------------------------------------ reads (internal, inlined in the caller)
-
-    /// @notice The pool config held by `store`.
-    function readPool(address store) internal view returns (IPerpEngine.PoolConfig memory c) {
-        assembly ("memory-safe") {
-            extcodecopy(store, c, 1, 192)
-        }
-    }
 
     /// @notice Market `marketId`'s config held by `store` (the caller checks that the market exists).
     function readMarket(address store, uint256 marketId) internal view returns (IPerpEngine.MarketConfig memory c) {
@@ -65,16 +44,28 @@ library ConfigStore {
     /// @notice Overwrites `c` with market `marketId`'s config (loops reuse one struct instead of allocating each).
     function readMarketInto(address store, uint256 marketId, IPerpEngine.MarketConfig memory c) internal view {
         assembly ("memory-safe") {
-            extcodecopy(store, c, add(193, mul(marketId, 768)), 768)
+            extcodecopy(store, c, add(1, mul(marketId, 768)), 768)
         }
+    }
+
+    /// @notice The address a CREATE by `deployer` at `nonce` (1 to 2^32 - 1) makes: keccak256(rlp([deployer, nonce])).
+    ///         The engine stores the nonce of its store instead of its address.
+    function createdAt(address deployer, uint256 nonce) internal pure returns (address) {
+        bytes memory rlp;
+        if (nonce < 0x80) rlp = abi.encodePacked(bytes1(0xd6), bytes1(0x94), deployer, uint8(nonce));
+        else if (nonce < 0x100) rlp = abi.encodePacked(bytes2(0xd794), deployer, bytes1(0x81), uint8(nonce));
+        else if (nonce < 0x10000) rlp = abi.encodePacked(bytes2(0xd894), deployer, bytes1(0x82), uint16(nonce));
+        else if (nonce < 0x1000000) rlp = abi.encodePacked(bytes2(0xd994), deployer, bytes1(0x83), uint24(nonce));
+        else rlp = abi.encodePacked(bytes2(0xda94), deployer, bytes1(0x84), uint32(nonce));
+        return address(uint160(uint256(keccak256(rlp))));
     }
 
     // ------------------------------------------------------------ internal
 
     /// @dev The store's data resized for `newCount` markets (new market slots zeroed).
     function _load(address store, uint256 oldCount, uint256 newCount) private view returns (bytes memory data) {
-        uint256 oldLen = store == address(0) ? 0 : POOL_BYTES + oldCount * MARKET_BYTES;
-        data = new bytes(POOL_BYTES + newCount * MARKET_BYTES);
+        uint256 oldLen = store == address(0) ? 0 : oldCount * MARKET_BYTES;
+        data = new bytes(newCount * MARKET_BYTES);
         assembly ("memory-safe") {
             extcodecopy(store, add(data, 32), 1, oldLen)
         }
@@ -83,12 +74,6 @@ library ConfigStore {
     function _put(bytes memory data, uint256 offset, uint256 src, uint256 len) private pure {
         assembly ("memory-safe") {
             mcopy(add(add(data, 32), offset), src, len)
-        }
-    }
-
-    function _ptr(IPerpEngine.PoolConfig memory c) private pure returns (uint256 p) {
-        assembly ("memory-safe") {
-            p := c
         }
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 
 /// @title ConfigValidation
@@ -14,42 +15,43 @@ library ConfigValidation {
 
     function validateMarket(IPerpEngine.MarketConfig memory c) internal pure {
         if (address(c.feed) == address(0)) revert IPerpEngine.InvalidParameter("feed", 0, 1, type(uint160).max);
-        _bound("maxPriceAgeSec", c.maxPriceAgeSec, 1, 1 days);
-        _bound("openFeeBps", c.openFeeBps, 0, 100);
-        _bound("closeFeeBps", c.closeFeeBps, 0, 100);
-        _bound("liquidationFeeBps", c.liquidationFeeBps, 0, 500);
-        _bound("positiveImpactBps", c.positiveImpactBps, 0, 9999);
-        _bound("maxProfitBps", c.maxProfitBps, 100, 100_000);
-        _bound("maxLeverage", c.maxLeverage, 1, 200);
-        _bound("horizonSec", c.horizonSec, 60, 7 days);
-        _bound("volTauSec", c.volTauSec, 60, 30 days);
-        _bound("zWad", c.zWad, 1e18, 5e18);
-        _bound("mmrFloorWad", c.mmrFloorWad, 0.001e18, 0.5e18);
-        _bound("sizeTermWad", c.sizeTermWad, 0, 0.5e18);
-        _bound("imrMultiplierWad", c.imrMultiplierWad, 1e18, 5e18);
-        _bound("utilTermWad", c.utilTermWad, 0, 1e18);
-        _bound("maxLongOiUsd", c.maxLongOiUsd, 0, MAX_OI_USD);
-        _bound("maxShortOiUsd", c.maxShortOiUsd, 0, MAX_OI_USD);
-        _bound("impactScaleUsd", c.impactScaleUsd, 1e6, type(uint128).max);
-        _bound("skewScaleUsd", c.skewScaleUsd, 1e6, type(uint128).max);
-        _bound("sizeScaleUsd", c.sizeScaleUsd, 1e6, type(uint128).max);
-        _bound("minCollateralUsd", c.minCollateralUsd, 1e6, 1e12);
-        _bound("maxFundingRateWad", c.maxFundingRateWad, 0, uint256(0.01e18) / 3600);
-        _bound("maxFundingVelocityWad", c.maxFundingVelocityWad, 0, c.maxFundingRateWad);
-        _bound("initialVarianceWad", c.initialVarianceWad, 0, uint256(1e18) / 1 days);
+        bound("maxPriceAgeSec", c.maxPriceAgeSec, 1, 1 days);
+        bound("openFeeBps", c.openFeeBps, 0, 100);
+        bound("closeFeeBps", c.closeFeeBps, 0, 100);
+        bound("liquidationFeeBps", c.liquidationFeeBps, 0, 500);
+        bound("positiveImpactBps", c.positiveImpactBps, 0, 9999);
+        bound("maxProfitBps", c.maxProfitBps, 100, 100_000);
+        bound("maxLeverage", c.maxLeverage, 1, 200);
+        bound("horizonSec", c.horizonSec, 60, 7 days);
+        bound("volTauSec", c.volTauSec, 60, 30 days);
+        bound("zWad", c.zWad, 1e18, 5e18);
+        bound("mmrFloorWad", c.mmrFloorWad, 0.001e18, 0.5e18);
+        bound("sizeTermWad", c.sizeTermWad, 0, 0.5e18);
+        bound("imrMultiplierWad", c.imrMultiplierWad, 1e18, 5e18);
+        bound("utilTermWad", c.utilTermWad, 0, 1e18);
+        bound("maxLongOiUsd", c.maxLongOiUsd, 0, MAX_OI_USD);
+        bound("maxShortOiUsd", c.maxShortOiUsd, 0, MAX_OI_USD);
+        bound("impactScaleUsd", c.impactScaleUsd, 1e6, type(uint128).max);
+        bound("skewScaleUsd", c.skewScaleUsd, 1e6, type(uint128).max);
+        bound("sizeScaleUsd", c.sizeScaleUsd, 1e6, type(uint128).max);
+        bound("minCollateralUsd", c.minCollateralUsd, 1e6, 1e12);
+        bound("maxFundingRateWad", c.maxFundingRateWad, 0, uint256(0.01e18) / 3600);
+        bound("maxFundingVelocityWad", c.maxFundingVelocityWad, 0, c.maxFundingRateWad);
+        bound("initialVarianceWad", c.initialVarianceWad, 0, uint256(1e18) / 1 days);
     }
 
-    function validatePool(IPerpEngine.PoolConfig memory c) internal pure {
-        uint256 maxRate = uint256(10e18) / 365 days; // 1000% a year
-        _bound("baseRateWad", c.baseRateWad, 0, maxRate);
-        _bound("slope1Wad", c.slope1Wad, 0, maxRate);
-        _bound("slope2Wad", c.slope2Wad, 0, maxRate);
-        _bound("kinkWad", c.kinkWad, 0.05e18, 0.99e18);
-        _bound("maxUtilizationBps", c.maxUtilizationBps, 1000, 9500);
-        _bound("keeperShareBps", c.keeperShareBps, 0, 10_000);
+    function validatePool(IClearingCore.PoolConfig memory c) internal pure {
+        uint256 maxRate = uint256(10e18) / 365 days; // 1000% a year (fits the core's 40-bit rate fields)
+        bound("baseRateWad", c.baseRateWad, 0, maxRate);
+        bound("slope1Wad", c.slope1Wad, 0, maxRate);
+        bound("slope2Wad", c.slope2Wad, 0, maxRate);
+        bound("kinkWad", c.kinkWad, 0.05e18, 0.99e18);
+        bound("maxUtilizationBps", c.maxUtilizationBps, 1000, 9500);
+        bound("keeperShareBps", c.keeperShareBps, 0, 10_000);
     }
 
-    function _bound(bytes32 name, uint256 value, uint256 lo, uint256 hi) internal pure {
+    /// @notice Reverts InvalidParameter(name, value, lo, hi) unless lo <= value <= hi.
+    function bound(bytes32 name, uint256 value, uint256 lo, uint256 hi) internal pure {
         if (value < lo || value > hi) revert IPerpEngine.InvalidParameter(name, value, lo, hi);
     }
 }

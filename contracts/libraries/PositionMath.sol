@@ -50,6 +50,21 @@ library PositionMath {
         return pnl > cap ? cap : pnl;
     }
 
+    /// @notice One side's aggregate PnL as the NAV counts it: rounded against the pool (the traders' value rounds up
+    ///         for longs and down for shorts) and capped at `maxProfitBps` of the side's open interest, rounded up.
+    ///         The one definition of the NAV's trader-PnL term (the stress test uses its TS mirror).
+    function sidePnlCappedUp(bool isLong, uint256 oiUsd, uint256 sizeTokens, uint256 priceWad, uint256 maxProfitBps)
+        internal
+        pure
+        returns (int256)
+    {
+        int256 pnl = isLong
+            ? int256(sizeTokens.mulDivUp(priceWad, VALUE_SCALE)) - int256(oiUsd)
+            : int256(oiUsd) - int256(sizeTokens.mulDivDown(priceWad, VALUE_SCALE));
+        int256 cap = int256(oiUsd.bpsUp(maxProfitBps));
+        return pnl > cap ? cap : pnl;
+    }
+
     /// @notice Borrow fee owed since the position's index snapshot, rounded up.
     function borrowFeeUp(uint256 sizeUsd, uint256 indexWad, uint256 snapshotWad) internal pure returns (uint256) {
         return sizeUsd.mulDivUp(indexWad - snapshotWad, 1e18);

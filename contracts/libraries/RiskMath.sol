@@ -34,6 +34,15 @@ library RiskMath {
         return baseRateWad + slope1Wad + slope2Wad.mulDivUp(utilizationWad - kinkWad, WAD - kinkWad);
     }
 
+    /// @notice Pool utilization: reserved maximum payouts / pool cash, WAD, rounded up (1e18 when reserves exist and
+    ///         cash is zero). The one definition: the core's borrow rate and initial margin, the Reader, the TS previews
+    ///         and the stress test all use it.
+    function utilizationUp(uint256 reservedUsd, uint256 cashUsd) internal pure returns (uint256) {
+        if (reservedUsd == 0) return 0;
+        if (cashUsd == 0) return WAD;
+        return reservedUsd.mulDivUp(WAD, cashUsd);
+    }
+
     /// @notice Pool cash LPs may take out without breaking the solvency limit: cash beyond reserved / maxUtilization
     ///         (the locked part rounded up, so the free part rounds down).
     function freeLiquidityDown(uint256 cashUsd, uint256 reservedUsd, uint256 maxUtilizationBps)

@@ -7,10 +7,11 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 
 /// @title PriceUpdateRouter
 /// @notice Posts pull-oracle (Pyth) price updates and acts on the engine in the same transaction, so a trade or a
-///         liquidation never has to rely on a price someone else pushed. Deployed by the PerpEngine's constructor,
-///         which trusts it to name the trader or keeper: every forwarded call carries `msg.sender` appended to the
-///         calldata (ERC-2771 style), and the engine acts for that account. The trader approves the engine, not this
-///         router; collateral and keeper rewards move between the engine and the caller directly.
+///         liquidation never has to rely on a price someone else pushed. The clearing core lists it as a trusted
+///         forwarder, so the perpetuals product accepts the trader or keeper it names: every forwarded call carries
+///         `msg.sender` appended to the calldata (ERC-2771 style), and the product acts for that account. The trader
+///         approves the product, not this router; collateral and keeper rewards move between the core and the caller
+///         directly.
 /// @dev Holds nothing between calls: native currency left after the oracle fees goes back to the caller.
 contract PriceUpdateRouter is ReentrancyGuardTransient {
     /// @notice One feed's update: the signed data and the native fee to forward with it (excess is refunded).
@@ -31,8 +32,8 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
     /// @notice Native currency arrived outside a call (only the feeds' fee refunds are accepted, during a call).
     error UnexpectedEther(address from, uint256 amountWei);
 
-    constructor() {
-        engine = IPerpEngine(msg.sender);
+    constructor(IPerpEngine engine_) {
+        engine = engine_;
     }
 
     /// @notice Posts `updates`, then opens or increases the caller's position (see IPerpEngine.increasePosition).

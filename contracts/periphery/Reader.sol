@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {ILiquidityPool} from "../interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
+import {PerpRisk} from "../perps/PerpRisk.sol";
 
 /// @title Reader
 /// @notice Read-only lens for the web app, keepers and the indexer: one call returns a market's, an account's or the
@@ -15,6 +17,7 @@ contract Reader {
 
     uint256 internal constant WAD = 1e18;
 
+    IClearingCore public immutable core;
     IPerpEngine public immutable engine;
     ILiquidityPool public immutable pool;
 
@@ -66,7 +69,8 @@ contract Reader {
         uint256 maxUtilizationBps;
     }
 
-    constructor(IPerpEngine engine_, ILiquidityPool pool_) {
+    constructor(IClearingCore core_, IPerpEngine engine_, ILiquidityPool pool_) {
+        core = core_;
         engine = engine_;
         pool = pool_;
     }
@@ -83,7 +87,7 @@ contract Reader {
         v.marketId = marketId;
         v.name = engine.marketName(marketId);
         v.config = engine.marketConfig(marketId);
-        v.state = engine.marketState(marketId);
+        v.state = marketState(marketId);
         try v.config.feed.latestPrice() returns (uint256 p, uint256 at) {
             v.priceWad = p;
             v.priceUpdatedAt = at;
@@ -92,12 +96,13 @@ contract Reader {
         v.skewUsd = int256(uint256(v.state.longOiUsd)) - int256(uint256(v.state.shortOiUsd));
         v.utilizationWad = utilization();
         v.borrowRateWad = borrowRate();
-        v.varianceWad = v.priceValid ? engine.varianceWad(marketId) : v.state.varianceWad;
+        v.varianceWad =
+            v.priceValid ? _varianceAt(v.state, v.config, v.priceWad, v.priceUpdatedAt) : v.state.varianceWad;
         v.volatilityWad = RiskMath.horizonVolatilityWad(v.varianceWad, v.config.horizonSec);
         v.annualizedVolatilityWad = RiskMath.horizonVolatilityWad(v.varianceWad, 365 days);
         if (v.priceValid) {
             (v.maintenanceMarginWad, v.initialMarginWad, v.maxLeverageWad) =
-                engine.marginRates(marketId, v.config.minCollateralUsd);
+                marginRates(marketId, v.config.minCollateralUsd);
         }
     }
 
@@ -147,21 +152,21 @@ contract Reader {
     }
 
     function poolView() external view returns (PoolView memory v) {
-        IPerpEngine.PoolState memory st = engine.poolState();
-        v.navUsd = engine.poolValueUsd();
+        IClearingCore.PoolState memory st = core.poolState();
+        v.navUsd = core.poolValueUsd();
         v.totalShares = pool.totalSupply();
         v.sharePriceWad = pool.convertToAssets(1e12) * 1e12;
         v.poolCashUsd = st.poolCashUsd;
         v.totalCollateralUsd = st.totalCollateralUsd;
         v.reservedUsd = st.reservedUsd;
-        v.freeLiquidityUsd = engine.freeLiquidityUsd();
+        v.freeLiquidityUsd = core.freeLiquidityUsd();
         v.utilizationWad = utilization();
         v.borrowRateWad = borrowRate();
         v.badDebtUsd = st.badDebtUsd;
         v.queuedShares = pool.queuedShares();
         (v.queueHead, v.queueTail) = pool.queueBounds();
         v.cooldownSec = pool.cooldownSec();
-        v.maxUtilizationBps = engine.poolConfig().maxUtilizationBps;
+        v.maxUtilizationBps = core.poolConfig().maxUtilizationBps;
     }
 
     /// @notice Liquidation price of a position given its status (fees owed and maintenance rate at the current sigma).
@@ -187,17 +192,117 @@ contract Reader {
         );
     }
 
-    /// @notice reserved / pool cash, WAD (same rounding as the engine).
-    function utilization() public view returns (uint256) {
-        IPerpEngine.PoolState memory st = engine.poolState();
-        if (st.reservedUsd == 0) return 0;
-        if (st.poolCashUsd == 0) return WAD;
-        return uint256(st.reservedUsd).mulDivUp(WAD, st.poolCashUsd);
+    // ------------------------------------------------------------ engine storage, decoded (extsload lens)
+
+    /// @notice A market's accumulators with funding accrued to now, decoded from the engine's storage (slot 2 mapping:
+    ///         four words per market, layout in PerpEngine.MarketSlots).
+    function marketState(uint256 marketId) public view returns (IPerpEngine.MarketState memory v) {
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId); // reverts on an unknown market
+        uint256 base = uint256(keccak256(abi.encode(marketId, uint256(2))));
+        bytes32[] memory slots = new bytes32[](4);
+        for (uint256 i; i < 4; ++i) {
+            slots[i] = bytes32(base + i);
+        }
+        bytes32[] memory w = engine.extsload(slots);
+        v.longOiUsd = uint128(uint80(uint256(w[0])));
+        v.shortOiUsd = uint128(uint80(uint256(w[0]) >> 80));
+        v.longTokens = uint128(uint112(uint256(w[1])));
+        v.shortTokens = uint128(uint112(uint256(w[1]) >> 112));
+        v.lastPriceAt = uint64(uint32(uint256(w[1]) >> 224));
+        v.netFundingSnapSum = int256(int160(uint160(uint256(w[2]))));
+        v.varianceWad = uint128(uint64(uint256(w[3])));
+        v.lastPriceWad = uint128(uint96(uint256(w[3]) >> 64));
+        (int256 index, int256 rateNow) = _fundingNow(v, cfg, w[0], w[2]);
+        v.fundingIndexWad = int128(index);
+        v.fundingRateWad = int64(rateNow);
+        v.lastFundingAt = uint64(block.timestamp);
+        v.reservedUsd = uint128((uint256(v.longOiUsd) + v.shortOiUsd).bpsUp(cfg.maxProfitBps));
     }
 
-    /// @notice Borrow rate per second at the current utilization.
+    /// @notice Maintenance and initial margin rates and the max leverage (WAD) for a new position of `sizeUsd` now:
+    ///         the engine's formula (PerpRisk) at the variance, utilization and kink its next trade would use.
+    function marginRates(uint256 marketId, uint256 sizeUsd)
+        public
+        view
+        returns (uint256 maintenanceWad, uint256 initialWad, uint256 maxLeverageWad)
+    {
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId);
+        IClearingCore.Accrual memory a = core.accrualNow();
+        (maintenanceWad, initialWad) =
+            PerpRisk.marginRatesUp(cfg, sizeUsd, this.varianceWad(marketId), a.utilizationWad, a.kinkWad);
+        maxLeverageWad = WAD.mulDivDown(WAD, initialWad);
+    }
+
+    /// @dev The engine's funding index and rate accrued to now (RiskMath.nextFunding, as the engine accrues).
+    function _fundingNow(IPerpEngine.MarketState memory v, IPerpEngine.MarketConfig memory cfg, bytes32 w0, bytes32 w2)
+        internal
+        view
+        returns (int256 index, int256 rate)
+    {
+        rate = int64(uint64(uint256(w0) >> 160));
+        uint256 lastFundingAt = uint32(uint256(w0) >> 224);
+        index = int256(int96(uint96(uint256(w2) >> 160)));
+        if (block.timestamp <= lastFundingAt) return (index, rate);
+        (int256 nextRate, int256 delta) = RiskMath.nextFunding(
+            int64(rate),
+            int256(uint256(v.longOiUsd)) - int256(uint256(v.shortOiUsd)),
+            cfg.skewScaleUsd,
+            cfg.maxFundingVelocityWad,
+            cfg.maxFundingRateWad,
+            uint32(block.timestamp - lastFundingAt)
+        );
+        return (index + delta, nextRate);
+    }
+
+    /// @notice The engine's product totals (slot 1: borrow snapshot sum, store nonce, market count, active-market
+    ///         mask, bad debt) with the borrow base summed over markets.
+    function productTotals() public view returns (IPerpEngine.ProductTotals memory v) {
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = bytes32(uint256(1));
+        uint256 w = uint256(engine.extsload(slots)[0]);
+        v.sizeBorrowSnapSum = uint128(w);
+        v.badDebtUsd = uint72(w >> 184);
+        uint256 n = engine.marketCount();
+        for (uint256 m; m < n; ++m) {
+            IPerpEngine.MarketState memory st = marketState(m);
+            v.totalSizeUsd += uint256(st.longOiUsd) + st.shortOiUsd;
+        }
+    }
+
+    /// @notice Variance per second (WAD) the engine would use now, including the latest oracle price (reverts on a
+    ///         stale or invalid price, like the engine).
+    function varianceWad(uint256 marketId) external view returns (uint256) {
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId);
+        (uint256 p, uint256 at) = cfg.feed.latestPrice();
+        if (at > block.timestamp || block.timestamp - at > cfg.maxPriceAgeSec) {
+            revert IPerpEngine.PriceTooOld(marketId, at, block.timestamp, cfg.maxPriceAgeSec);
+        }
+        return _varianceAt(marketState(marketId), cfg, p, at);
+    }
+
+    /// @dev The engine's variance after observing `priceWad` at `updatedAt` (same rule: unchanged unless newer).
+    function _varianceAt(
+        IPerpEngine.MarketState memory st,
+        IPerpEngine.MarketConfig memory cfg,
+        uint256 priceWad,
+        uint256 updatedAt
+    ) internal pure returns (uint256) {
+        if (updatedAt <= st.lastPriceAt || st.lastPriceAt == 0) return st.varianceWad;
+        uint256 v = RiskMath.nextVarianceUp(
+            st.varianceWad, st.lastPriceWad, priceWad, updatedAt - st.lastPriceAt, cfg.volTauSec
+        );
+        return MathLib.min(v, type(uint64).max);
+    }
+
+    // ------------------------------------------------------------ pool
+
+    /// @notice reserved / pool cash, WAD (the core's RiskMath.utilizationUp).
+    function utilization() public view returns (uint256) {
+        return core.utilizationWad();
+    }
+
+    /// @notice Borrow rate per second at the current utilization (what the core's next accrual applies).
     function borrowRate() public view returns (uint256) {
-        IPerpEngine.PoolConfig memory c = engine.poolConfig();
-        return RiskMath.borrowRateUp(utilization(), c.baseRateWad, c.slope1Wad, c.slope2Wad, c.kinkWad);
+        return core.accrualNow().borrowRateWad;
     }
 }

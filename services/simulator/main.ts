@@ -93,7 +93,7 @@ async function traderAction(rand: () => number) {
   const u = rand();
   if (pos.sizeUsd === 0n || u < 0.35) {
     await fund(t, 200_000n * 10n ** 6n);
-    const [, , maxLevWad] = await publicClient.readContract({ ...c.engine, functionName: 'marginRates', args: [BigInt(market), 10n ** 10n] });
+    const [, , maxLevWad] = await publicClient.readContract({ ...c.reader, functionName: 'marginRates', args: [BigInt(market), 10n ** 10n] });
     const maxLev = Number(maxLevWad) / 1e18;
     const lev = Math.max(1.1, Math.min(maxLev * 0.9, 1 + rand() * rand() * 30));
     const collateral = BigInt(Math.round(200 + rand() * 4800)) * 10n ** 6n;

@@ -91,7 +91,7 @@ abstract contract GasBase is BaseTest {
         uint256 g = gasleft();
         engine.liquidate(keeper, ETH, true);
         _log("liquidate", g - gasleft());
-        assertEq(engine.poolState().badDebtUsd, 0, "no bad debt");
+        assertEq(core.poolState().badDebtUsd, 0, "no bad debt");
     }
 
     /// @dev A gap through the collateral: the loss beyond it is recorded as bad debt (the first one writes a new slot).
@@ -102,7 +102,7 @@ abstract contract GasBase is BaseTest {
         uint256 g = gasleft();
         engine.liquidate(keeper, ETH, true);
         _log("liquidateWithBadDebt", g - gasleft());
-        assertGt(engine.poolState().badDebtUsd, 0, "bad debt recorded");
+        assertGt(core.poolState().badDebtUsd, 0, "bad debt recorded");
     }
 
     function test_gas_liquidateBatch10() public {

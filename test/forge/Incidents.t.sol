@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {ClearingCore} from "../../contracts/core/ClearingCore.sol";
 import {LiquidityPool} from "../../contracts/core/LiquidityPool.sol";
-import {PerpEngine} from "../../contracts/core/PerpEngine.sol";
+import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {DevPriceFeed} from "../../contracts/oracles/DevPriceFeed.sol";
 import {IPriceFeed} from "../../contracts/oracles/IPriceFeed.sol";
+import {Reader} from "../../contracts/periphery/Reader.sol";
+import {PerpEngine} from "../../contracts/perps/PerpEngine.sol";
 import {Deploy} from "../../script/Deploy.s.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {HostileToken} from "./utils/Mocks.sol";
@@ -14,15 +17,17 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 
 /// @notice One test per known incident class of peer-to-pool venues (see PROPERTIES.md for the IDs).
 contract IncidentsTest is BaseTest {
-    /// GMX v1 (Jul 2025): a callback re-entered the core mid-trade. Every entry point and the NAV view refuse.
-    /// Properties P-21, P-22.
+    /// GMX v1 (Jul 2025): a callback re-entered the core mid-trade. Every entry point of the product, the core's
+    /// product and vault hooks and the NAV view refuse: one lock spans the core and its products. P-21, P-22.
     function test_incident_crossContractReentrancyIsRefused() public {
         HostileToken token = new HostileToken();
         Deploy d = new Deploy();
         DevPriceFeed feed = new DevPriceFeed(address(this), 3000e18, 1 days);
         address vaultAddress = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        PerpEngine eng = new PerpEngine(IERC20(address(token)), address(this), d.poolConfig(), vaultAddress);
-        LiquidityPool lp = new LiquidityPool(eng, address(this), 0, 1e6);
+        ClearingCore hub = new ClearingCore(IERC20(address(token)), address(this), d.poolConfig(), vaultAddress);
+        LiquidityPool lp = new LiquidityPool(hub, address(this), 0, 1e6);
+        PerpEngine eng = new PerpEngine(hub, address(this));
+        hub.addProduct(address(eng), 10_000);
         eng.addMarket("ETH-USD", d.marketConfig(IPriceFeed(address(feed)), 0.6e18));
         token.mint(address(this), 2_000_000e6);
         token.approve(address(lp), type(uint256).max);
@@ -31,33 +36,39 @@ contract IncidentsTest is BaseTest {
 
         IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](1);
         refs[0] = IPerpEngine.PositionRef(address(this), 0, true);
-        bytes[] memory reentries = new bytes[](6);
+        bytes[] memory reentries = new bytes[](8);
+        address[] memory targets = new address[](8);
         reentries[0] = abi.encodeCall(PerpEngine.increasePosition, (0, false, 100e6, 1000e6, 0));
         reentries[1] = abi.encodeCall(PerpEngine.decreasePosition, (0, true, 0, 1000e6, 0));
         reentries[2] = abi.encodeCall(PerpEngine.liquidate, (address(this), 0, true));
         reentries[3] = abi.encodeCall(PerpEngine.poke, (0));
-        reentries[4] = abi.encodeCall(PerpEngine.poolValueUsd, ());
+        reentries[4] = abi.encodeCall(ClearingCore.poolValueUsd, ());
         reentries[5] = abi.encodeCall(PerpEngine.liquidateBatch, (refs));
+        reentries[6] = abi.encodeCall(PerpEngine.poolClaimUsd, (1e18)); // reads mid-trade aggregates: callers see it
+        reentries[7] = abi.encodeCall(LiquidityPool.redeem, (1, address(this), address(this)));
+        for (uint256 i; i < 8; ++i) {
+            targets[i] = i == 4 ? address(hub) : i == 7 ? address(lp) : address(eng);
+        }
         for (uint256 i; i < reentries.length; ++i) {
-            token.arm(address(eng), reentries[i]);
+            if (i == 6) continue; // a pure product view: only the core's NAV (which calls it) must refuse
+            token.arm(targets[i], reentries[i]);
             eng.increasePosition(0, true, 100e6, 1000e6, type(uint256).max);
             assertFalse(token.lastCallSucceeded(), "re-entry must fail");
             bytes4 sel = bytes4(token.lastRevertData());
             assertTrue(
-                sel == ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector
-                    || sel == IPerpEngine.PoolValueUnavailable.selector,
+                sel == IClearingCore.Locked.selector || sel == IClearingCore.PoolValueUnavailable.selector,
                 "reverted by the guard"
             );
         }
         // The vault's share price cannot be read mid-trade either (read-only reentrancy).
         token.arm(address(lp), abi.encodeWithSignature("totalAssets()"));
         eng.increasePosition(0, true, 100e6, 1000e6, type(uint256).max);
-        assertEq(bytes4(token.lastRevertData()), IPerpEngine.PoolValueUnavailable.selector);
+        assertEq(bytes4(token.lastRevertData()), IClearingCore.PoolValueUnavailable.selector);
         // Aggregates still equal the one position.
-        assertEq(eng.marketState(0).longOiUsd, eng.position(address(this), 0, true).sizeUsd);
+        assertEq(new Reader(hub, eng, lp).marketState(0).longOiUsd, eng.position(address(this), 0, true).sizeUsd);
 
-        // A deposit's token transfer cannot re-enter the vault. It may reach the engine (which is not mid-call then:
-        // the vault prices the deposit in the engine call that follows); a poke there realizes accruals the NAV
+        // A deposit's token transfer cannot re-enter the vault. It may reach the product (the core is not mid-call
+        // then: the vault prices the deposit in the core call that follows); a poke there realizes accruals the NAV
         // view already counts, so the deposit still gets exactly the preview.
         skip(30);
         feed.setPrice(3000e18);
@@ -70,7 +81,7 @@ contract IncidentsTest is BaseTest {
         uint256 navBefore = lp.totalAssets();
         uint256 supplyBefore = lp.totalSupply();
         uint256 shares = lp.deposit(100e6, address(this));
-        assertTrue(token.lastCallSucceeded(), "the engine is not mid-call during the vault's transfer");
+        assertTrue(token.lastCallSucceeded(), "the core is not mid-call during the vault's transfer");
         assertEq(shares, 100e6 * (supplyBefore + 1e6) / (navBefore + 1), "priced at the live NAV");
     }
 
@@ -79,7 +90,7 @@ contract IncidentsTest is BaseTest {
         _deposit(attacker, 1 * USD);
         _mint(attacker, 2_000_000 * USD);
         vm.prank(attacker);
-        usdc.transfer(address(engine), 1_000_000 * USD); // donation to the custody contract
+        usdc.transfer(address(core), 1_000_000 * USD); // donation to the custody contract
         vm.prank(attacker);
         usdc.transfer(address(pool), 1_000_000 * USD - 1); // and to the vault
         assertEq(pool.totalAssets(), 1 * USD, "donations do not move NAV");
@@ -116,7 +127,7 @@ contract IncidentsTest is BaseTest {
             uint256 lev = 2 + (i % 30); // 2x .. 31x
             _open(traders[i], ETH, true, 2000 * USD, 2000 * USD * lev);
         }
-        uint256 collateralBefore = engine.poolState().totalCollateralUsd;
+        uint256 collateralBefore = core.poolState().totalCollateralUsd;
         _setPriceAfter(ETH, 1800e18, 60);
 
         uint256 worstCaseBadDebt;
@@ -134,10 +145,10 @@ contract IncidentsTest is BaseTest {
                 assertFalse(_status(traders[i], ETH, true).liquidatable, "nothing eligible is left");
             }
         }
-        IPerpEngine.PoolState memory ps = engine.poolState();
+        IClearingCore.PoolState memory ps = core.poolState();
         assertEq(ps.badDebtUsd, worstCaseBadDebt, "bad debt recorded exactly");
         assertLe(ps.badDebtUsd, 40 * 2000 * USD * 31 * 40 / 100, "bounded by the notional move");
-        assertEq(usdc.balanceOf(address(engine)), ps.poolCashUsd + ps.totalCollateralUsd, "books balance");
+        assertEq(usdc.balanceOf(address(core)), ps.poolCashUsd + ps.totalCollateralUsd, "books balance");
         assertGt(pool.totalAssets(), 2_000_000 * USD, "LPs absorbed bad debt and still gained the seized collateral");
         assertLt(ps.totalCollateralUsd, collateralBefore);
     }

@@ -13,7 +13,7 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(shares, 10_000 * USD * 1e6, "1:1 with the 6-decimal offset");
         assertEq(pool.totalAssets(), 10_000 * USD);
         assertEq(_poolCash(), 10_000 * USD);
-        assertEq(usdc.balanceOf(address(engine)), 10_000 * USD, "assets sit in the engine");
+        assertEq(usdc.balanceOf(address(core)), 10_000 * USD, "assets sit in the engine");
         assertEq(usdc.balanceOf(address(pool)), 0);
     }
 
@@ -150,14 +150,14 @@ contract LiquidityPoolTest is BaseTest {
         _open(alice, ETH, true, 5000 * USD, 50_000 * USD); // reserves 50,000 -> locks 55,556 at 90%
         skip(60);
         _refreshPrices();
-        uint256 free = engine.freeLiquidityUsd();
+        uint256 free = core.freeLiquidityUsd();
         assertEq(pool.maxWithdraw(carol), free);
         vm.prank(carol);
         vm.expectPartialRevert(ERC4626.ERC4626ExceededMaxWithdraw.selector);
         pool.withdraw(free + 1, carol, carol);
         vm.prank(carol);
         pool.withdraw(free, carol, carol);
-        assertLe(engine.poolState().reservedUsd, _poolCash() * 9000 / 10_000 + 1);
+        assertLe(core.poolState().reservedUsd, _poolCash() * 9000 / 10_000 + 1);
     }
 
     function test_queue_fillsInOrderAsLiquidityFrees() public {

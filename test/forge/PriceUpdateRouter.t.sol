@@ -19,7 +19,6 @@ contract PriceUpdateRouterTest is BaseTest {
 
     MockPyth internal pyth;
     PythPriceFeed internal solFeed;
-    PriceUpdateRouter internal router;
     uint256 internal sol;
 
     function setUp() public override {
@@ -30,7 +29,6 @@ contract PriceUpdateRouterTest is BaseTest {
         IPerpEngine.MarketConfig memory cfg = deployer.marketConfig(IPriceFeed(address(solFeed)), 0.8e18);
         vm.prank(admin);
         sol = engine.addMarket("SOL-USD", cfg);
-        router = PriceUpdateRouter(payable(engine.router()));
         _deposit(carol, 1_000_000 * USD);
         vm.deal(alice, 1 ether);
         vm.deal(bob, 1 ether);

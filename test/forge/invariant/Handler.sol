@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {ClearingCore} from "../../../contracts/core/ClearingCore.sol";
 import {LiquidityPool} from "../../../contracts/core/LiquidityPool.sol";
-import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
 import {FaucetToken} from "../../../contracts/periphery/FaucetToken.sol";
+import {PerpEngine} from "../../../contracts/perps/PerpEngine.sol";
 import {Test} from "forge-std/Test.sol";
 
 /// @notice Drives the system through every external entry point with named actors (traders, LPs, a liquidator)
@@ -14,10 +15,11 @@ import {Test} from "forge-std/Test.sol";
 contract Handler is Test {
     uint256 internal constant USD = 1e6;
 
+    ClearingCore public core;
     PerpEngine public engine;
     LiquidityPool public pool;
     FaucetToken public usdc;
-    DevPriceFeed[2] public feeds;
+    DevPriceFeed[] public feeds; // one per market, every market the deployment lists
     address public admin;
 
     address[] public traders;
@@ -37,18 +39,18 @@ contract Handler is Test {
     mapping(bytes32 => uint256) public calls;
 
     constructor(
+        ClearingCore core_,
         PerpEngine engine_,
         LiquidityPool pool_,
         FaucetToken usdc_,
-        DevPriceFeed eth,
-        DevPriceFeed btc,
+        DevPriceFeed[] memory feeds_,
         address admin_
     ) {
+        core = core_;
         engine = engine_;
         pool = pool_;
         usdc = usdc_;
-        feeds[0] = eth;
-        feeds[1] = btc;
+        feeds = feeds_;
         admin = admin_;
         for (uint256 i; i < 3; ++i) {
             traders.push(address(uint160(0xA11CE + i)));
@@ -75,6 +77,10 @@ contract Handler is Test {
 
     function traderCount() external view returns (uint256) {
         return traders.length;
+    }
+
+    function marketCount() external view returns (uint256) {
+        return feeds.length;
     }
 
     function lpCount() external view returns (uint256) {
@@ -159,7 +165,7 @@ contract Handler is Test {
 
     function open(uint256 traderSeed, uint256 marketSeed, bool isLong, uint256 collateral, uint256 leverage) external {
         address t = traders[traderSeed % traders.length];
-        uint256 m = marketSeed % 2;
+        uint256 m = marketSeed % feeds.length;
         collateral = bound(collateral, 10 * USD, 50_000 * USD);
         leverage = bound(leverage, 1, 40);
         deal(address(usdc), t, usdc.balanceOf(t) + collateral);
@@ -173,7 +179,7 @@ contract Handler is Test {
 
     function decrease(uint256 traderSeed, uint256 marketSeed, bool isLong, uint256 fraction) external {
         address t = traders[traderSeed % traders.length];
-        uint256 m = marketSeed % 2;
+        uint256 m = marketSeed % feeds.length;
         uint256 size = engine.position(t, m, isLong).sizeUsd;
         if (size == 0) return;
         uint256 delta = bound(fraction, 1, size);
@@ -187,7 +193,7 @@ contract Handler is Test {
 
     function addCollateral(uint256 traderSeed, uint256 marketSeed, bool isLong, uint256 amount) external {
         address t = traders[traderSeed % traders.length];
-        uint256 m = marketSeed % 2;
+        uint256 m = marketSeed % feeds.length;
         if (engine.position(t, m, isLong).sizeUsd == 0) return;
         amount = bound(amount, 1, 10_000 * USD);
         deal(address(usdc), t, usdc.balanceOf(t) + amount);
@@ -199,7 +205,7 @@ contract Handler is Test {
 
     function removeCollateral(uint256 traderSeed, uint256 marketSeed, bool isLong, uint256 amount) external {
         address t = traders[traderSeed % traders.length];
-        uint256 m = marketSeed % 2;
+        uint256 m = marketSeed % feeds.length;
         uint256 c = engine.position(t, m, isLong).collateralUsd;
         if (c == 0) return;
         bool[] memory healthy = _healthSnapshot();
@@ -214,7 +220,7 @@ contract Handler is Test {
 
     function liquidate(uint256 traderSeed, uint256 marketSeed, bool isLong) external {
         address t = traders[traderSeed % traders.length];
-        uint256 m = marketSeed % 2;
+        uint256 m = marketSeed % feeds.length;
         if (engine.position(t, m, isLong).sizeUsd == 0) return;
         IPerpEngine.PositionStatus memory s;
         try engine.positionStatus(t, m, isLong) returns (IPerpEngine.PositionStatus memory st) {
@@ -223,12 +229,12 @@ contract Handler is Test {
             return; // no valid price: nobody can act
         }
         if (!s.liquidatable) return;
-        uint256 badBefore = engine.poolState().badDebtUsd;
+        uint256 badBefore = core.poolState().badDebtUsd;
         vm.prank(liquidator);
         try engine.liquidate(t, m, isLong) {
             calls["liquidate"]++;
             ghostLiquidations++;
-            ghostBadDebt += engine.poolState().badDebtUsd - badBefore;
+            ghostBadDebt += core.poolState().badDebtUsd - badBefore;
         } catch {
             flagEligibleLiquidationFailed = true;
         }
@@ -237,24 +243,25 @@ contract Handler is Test {
     // ------------------------------------------------------------ simulators
 
     function movePrice(uint256 marketSeed, uint256 bps, uint256 dt) external {
-        uint256 m = marketSeed % 2;
+        uint256 m = marketSeed % feeds.length;
         (uint256 p,) = feeds[m].latestPrice();
         bps = bound(bps, 8000, 12_000); // -20% .. +20%
         skip(bound(dt, 1, 120));
-        uint256 other = _price(1 - m); // read before the prank: an external call would consume it
-        vm.startPrank(admin);
-        feeds[m].setPrice(p * bps / 10_000);
-        feeds[1 - m].setPrice(other);
-        vm.stopPrank();
+        for (uint256 k; k < feeds.length; ++k) {
+            uint256 next = k == m ? p * bps / 10_000 : _price(k); // read before the prank: a call would consume it
+            vm.prank(admin);
+            feeds[k].setPrice(next);
+        }
         calls["movePrice"]++;
     }
 
     function warp(uint256 dt) external {
         skip(bound(dt, 1, 250));
-        vm.startPrank(admin);
-        feeds[0].setPrice(_price(0));
-        feeds[1].setPrice(_price(1));
-        vm.stopPrank();
+        for (uint256 k; k < feeds.length; ++k) {
+            uint256 p = _price(k);
+            vm.prank(admin);
+            feeds[k].setPrice(p);
+        }
         calls["warp"]++;
     }
 
@@ -262,7 +269,7 @@ contract Handler is Test {
         amount = bound(amount, 1, 1_000_000 * USD);
         uint256 before = sharePrice();
         deal(address(usdc), address(this), amount);
-        usdc.transfer(toVault ? address(pool) : address(engine), amount);
+        usdc.transfer(toVault ? address(pool) : address(core), amount);
         ghostDonated += amount;
         if (sharePrice() != before) flagDonationMovedPrice = true;
         calls["donate"]++;
@@ -275,14 +282,14 @@ contract Handler is Test {
     }
 
     function _healthSnapshot() internal view returns (bool[] memory healthy) {
-        healthy = new bool[](traders.length * 4);
+        healthy = new bool[](traders.length * 2 * feeds.length);
         for (uint256 i; i < traders.length; ++i) {
-            for (uint256 k; k < 4; ++k) {
+            for (uint256 k; k < 2 * feeds.length; ++k) {
                 uint256 m = k / 2;
                 bool isLong = k % 2 == 0;
                 if (engine.position(traders[i], m, isLong).sizeUsd == 0) continue;
                 try engine.positionStatus(traders[i], m, isLong) returns (IPerpEngine.PositionStatus memory s) {
-                    healthy[i * 4 + k] = !s.liquidatable;
+                    healthy[i * 2 * feeds.length + k] = !s.liquidatable;
                 } catch {}
             }
         }
@@ -291,8 +298,8 @@ contract Handler is Test {
     function _checkOthersStillHealthy(bool[] memory healthy, address actor) internal {
         for (uint256 i; i < traders.length; ++i) {
             if (traders[i] == actor) continue;
-            for (uint256 k; k < 4; ++k) {
-                if (!healthy[i * 4 + k]) continue;
+            for (uint256 k; k < 2 * feeds.length; ++k) {
+                if (!healthy[i * 2 * feeds.length + k]) continue;
                 IPerpEngine.PositionStatus memory s = engine.positionStatus(traders[i], k / 2, k % 2 == 0);
                 if (s.liquidatable) flagHealthyMadeLiquidatableByOther = true;
             }

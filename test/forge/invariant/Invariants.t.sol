@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IClearingCore} from "../../../contracts/interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {BaseTest} from "../utils/Base.t.sol";
@@ -12,23 +13,34 @@ contract InvariantsTest is BaseTest {
 
     function setUp() public override {
         super.setUp();
-        handler = new Handler(engine, pool, usdc, ethFeed, btcFeed, admin);
+        handler = new Handler(core, engine, pool, usdc, feeds, admin);
         _deposit(carol, 500_000 * USD); // seed liquidity so trading starts at once
         targetContract(address(handler));
         excludeSender(address(pool));
         excludeSender(address(engine));
+        excludeSender(address(core));
     }
 
-    /// P-01: the engine holds at least what its books say it owes (exactly, plus donations).
+    /// P-01: the core holds at least what its books say it owes (exactly, plus donations), and the product's
+    ///       collateral ledger in the core equals the sum of its positions' collateral.
     function invariant_P01_tokenBalanceCoversAccounting() public view {
-        IPerpEngine.PoolState memory ps = engine.poolState();
-        assertGe(usdc.balanceOf(address(engine)), uint256(ps.poolCashUsd) + ps.totalCollateralUsd);
+        IClearingCore.PoolState memory ps = core.poolState();
+        assertGe(usdc.balanceOf(address(core)), uint256(ps.poolCashUsd) + ps.totalCollateralUsd);
+        assertEq(usdc.balanceOf(address(engine)), 0, "the product holds no tokens");
+        uint256 collateral;
+        for (uint256 m; m < feeds.length; ++m) {
+            for (uint256 i; i < handler.traderCount(); ++i) {
+                collateral += engine.position(handler.traders(i), m, true).collateralUsd;
+                collateral += engine.position(handler.traders(i), m, false).collateralUsd;
+            }
+        }
+        assertEq(core.productLedger(address(engine)).collateralUsd, collateral, "collateral ledger");
     }
 
     /// P-02: per-market OI, token and funding-snapshot accumulators equal the sums over open positions.
     function invariant_P02_aggregatesEqualSumsOverPositions() public view {
         uint256 totalSize;
-        for (uint256 m; m < 2; ++m) {
+        for (uint256 m; m < feeds.length; ++m) {
             uint256 longOi;
             uint256 shortOi;
             uint256 longTokens;
@@ -43,7 +55,7 @@ contract InvariantsTest is BaseTest {
                 shortTokens += s.sizeTokens;
                 netSnap += int256(uint256(l.sizeUsd)) * l.fundingSnapWad - int256(uint256(s.sizeUsd)) * s.fundingSnapWad;
             }
-            IPerpEngine.MarketState memory st = engine.marketState(m);
+            IPerpEngine.MarketState memory st = reader.marketState(m);
             assertEq(st.longOiUsd, longOi, "long OI");
             assertEq(st.shortOiUsd, shortOi, "short OI");
             assertEq(st.longTokens, longTokens, "long tokens");
@@ -51,7 +63,7 @@ contract InvariantsTest is BaseTest {
             assertEq(st.netFundingSnapSum, netSnap, "net funding snapshot sum");
             totalSize += longOi + shortOi;
         }
-        assertEq(engine.poolState().totalSizeUsd, totalSize, "borrow base");
+        assertEq(reader.productTotals().totalSizeUsd, totalSize, "borrow base");
     }
 
     /// P-03: NAV equals a recomputation over all positions (cash + fees owed - capped PnL), within one unit per position
@@ -64,11 +76,19 @@ contract InvariantsTest is BaseTest {
         assertApproxEqAbs(nav, recomputed, 4 * n + 4, "NAV vs recomputation");
     }
 
-    /// P-04: reserved payouts never exceed pool cash, and equal the sum of per-market reserves.
+    /// P-04: reserved payouts never exceed pool cash; the pool's reserve equals the product's ledger, which equals the
+    ///       sum of per-market reserves recomputed from open interest.
     function invariant_P04_reservedBacked() public view {
-        IPerpEngine.PoolState memory ps = engine.poolState();
+        IClearingCore.PoolState memory ps = core.poolState();
         assertLe(ps.reservedUsd, ps.poolCashUsd, "reserved <= cash");
-        assertEq(ps.reservedUsd, uint256(engine.marketState(0).reservedUsd) + engine.marketState(1).reservedUsd);
+        uint256 sum;
+        for (uint256 m; m < feeds.length; ++m) {
+            IPerpEngine.MarketState memory st = reader.marketState(m);
+            uint256 oi = uint256(st.longOiUsd) + st.shortOiUsd;
+            sum += (oi * engine.marketConfig(m).maxProfitBps + 9999) / 10_000;
+        }
+        assertEq(ps.reservedUsd, sum, "pool reserve = sum over markets");
+        assertEq(core.productLedger(address(engine)).reservedUsd, sum, "product ledger");
     }
 
     /// P-05: donations never move the share price.
@@ -103,21 +123,21 @@ contract InvariantsTest is BaseTest {
 
     /// P-18: bad debt counter equals what liquidations and closes recorded, and never decreases.
     function invariant_P18_badDebtRecorded() public view {
-        assertGe(engine.poolState().badDebtUsd, handler.ghostBadDebt());
+        assertGe(core.poolState().badDebtUsd, handler.ghostBadDebt());
     }
 
     /// P-10: with every position closed and the queue cancelled, LPs withdraw everything; dust <= 1 unit per LP.
     function afterInvariant() external {
         // Keep prices fresh, then close (or liquidate) every position.
-        vm.startPrank(admin);
-        (uint256 pe,) = ethFeed.latestPrice();
-        (uint256 pb,) = btcFeed.latestPrice();
-        ethFeed.setPrice(pe);
-        btcFeed.setPrice(pb);
-        vm.stopPrank();
+        uint256[] memory prices = new uint256[](feeds.length);
+        for (uint256 m; m < feeds.length; ++m) {
+            (prices[m],) = feeds[m].latestPrice();
+            vm.prank(admin);
+            feeds[m].setPrice(prices[m]);
+        }
         for (uint256 i; i < handler.traderCount(); ++i) {
             address t = handler.traders(i);
-            for (uint256 k; k < 4; ++k) {
+            for (uint256 k; k < 2 * feeds.length; ++k) {
                 uint256 m = k / 2;
                 bool isLong = k % 2 == 0;
                 uint256 size = engine.position(t, m, isLong).sizeUsd;
@@ -130,13 +150,13 @@ contract InvariantsTest is BaseTest {
                 }
             }
         }
-        assertEq(engine.poolState().reservedUsd, 0);
-        assertEq(engine.poolState().totalCollateralUsd, 0);
+        assertEq(core.poolState().reservedUsd, 0);
+        assertEq(core.poolState().totalCollateralUsd, 0);
         skip(61);
-        vm.startPrank(admin);
-        ethFeed.setPrice(pe);
-        btcFeed.setPrice(pb);
-        vm.stopPrank();
+        for (uint256 m; m < feeds.length; ++m) {
+            vm.prank(admin);
+            feeds[m].setPrice(prices[m]);
+        }
         pool.processQueue(type(uint256).max);
         address[3] memory holders = [carol, handler.lps(0), handler.lps(1)];
         for (uint256 i; i < holders.length; ++i) {
@@ -147,17 +167,17 @@ contract InvariantsTest is BaseTest {
         }
         // Cancelled-but-unfilled requests would leave shares in the pool: there are none after processQueue.
         assertEq(pool.totalSupply(), pool.queuedShares(), "only queued shares remain");
-        assertLe(engine.poolState().poolCashUsd, 3 + pool.totalAssets(), "cash dust only");
+        assertLe(core.poolState().poolCashUsd, 3 + pool.totalAssets(), "cash dust only");
     }
 
     // ------------------------------------------------------------ helpers
 
     function _recomputeNav() internal view returns (bool ok, int256 nav, uint256 n) {
-        IPerpEngine.PoolState memory ps = engine.poolState();
+        IClearingCore.PoolState memory ps = core.poolState();
         nav = int256(uint256(ps.poolCashUsd));
-        for (uint256 m; m < 2; ++m) {
+        for (uint256 m; m < feeds.length; ++m) {
             uint256 p;
-            try (m == 0 ? ethFeed : btcFeed).latestPrice() returns (uint256 price, uint256 at) {
+            try feeds[m].latestPrice() returns (uint256 price, uint256 at) {
                 if (block.timestamp - at > engine.marketConfig(m).maxPriceAgeSec) return (false, 0, 0);
                 p = price;
             } catch {
@@ -166,7 +186,7 @@ contract InvariantsTest is BaseTest {
             (int256 fees, int256 longPnl, int256 shortPnl, uint256 count) = _marketSums(m, p, ps.borrowIndexWad);
             n += count;
             nav += fees;
-            IPerpEngine.MarketState memory st = engine.marketState(m);
+            IPerpEngine.MarketState memory st = reader.marketState(m);
             uint256 maxProfitBps = engine.marketConfig(m).maxProfitBps;
             int256 longCap = int256(uint256(st.longOiUsd) * maxProfitBps / 10_000);
             int256 shortCap = int256(uint256(st.shortOiUsd) * maxProfitBps / 10_000);
@@ -180,7 +200,7 @@ contract InvariantsTest is BaseTest {
         view
         returns (int256 fees, int256 longPnl, int256 shortPnl, uint256 n)
     {
-        int256 fundingIndex = engine.marketState(m).fundingIndexWad;
+        int256 fundingIndex = reader.marketState(m).fundingIndexWad;
         for (uint256 i; i < handler.traderCount() * 2; ++i) {
             bool isLong = i % 2 == 0;
             IPerpEngine.Position memory pos = engine.position(handler.traders(i / 2), m, isLong);

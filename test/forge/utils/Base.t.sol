@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {ClearingCore} from "../../../contracts/core/ClearingCore.sol";
 import {LiquidityPool} from "../../../contracts/core/LiquidityPool.sol";
-import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
 import {IPriceFeed} from "../../../contracts/oracles/IPriceFeed.sol";
 import {FaucetToken} from "../../../contracts/periphery/FaucetToken.sol";
+import {PriceUpdateRouter} from "../../../contracts/periphery/PriceUpdateRouter.sol";
 import {Reader} from "../../../contracts/periphery/Reader.sol";
+import {PerpEngine} from "../../../contracts/perps/PerpEngine.sol";
 import {Deploy} from "../../../script/Deploy.s.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Test} from "forge-std/Test.sol";
 
-/// @notice Shared fixture: the production parameters from script/Deploy.s.sol on dev feeds, with named actors.
+/// @notice Shared fixture: the production parameters and the market list of script/Deploy.s.sol (script/markets.json)
+///         on dev feeds, with named actors. ETH and BTC are markets 0 and 1; `feeds` holds every market's feed.
 abstract contract BaseTest is Test {
     uint256 internal constant ETH = 0;
     uint256 internal constant BTC = 1;
@@ -31,7 +34,10 @@ abstract contract BaseTest is Test {
     FaucetToken internal usdc;
     DevPriceFeed internal ethFeed;
     DevPriceFeed internal btcFeed;
+    DevPriceFeed[] internal feeds;
+    ClearingCore internal core;
     PerpEngine internal engine;
+    PriceUpdateRouter internal router;
     LiquidityPool internal pool;
     Reader internal reader;
 
@@ -40,19 +46,33 @@ abstract contract BaseTest is Test {
         deployer = new Deploy();
         vm.startPrank(admin);
         usdc = new FaucetToken("USD Coin", "USDC");
-        ethFeed = new DevPriceFeed(admin, 3000e18, 1 days);
-        btcFeed = new DevPriceFeed(admin, 60_000e18, 1 days);
+        Deploy.MarketSpec[] memory specs = deployer.marketSpecs();
+        for (uint256 m; m < specs.length; ++m) {
+            feeds.push(new DevPriceFeed(admin, specs[m].devPriceUsd * 1e18, 1 days));
+        }
+        ethFeed = feeds[ETH];
+        btcFeed = feeds[BTC];
         address vaultAddress = vm.computeCreateAddress(admin, vm.getNonce(admin) + 1);
-        engine = new PerpEngine(IERC20(address(usdc)), admin, deployer.poolConfig(), vaultAddress);
-        pool = new LiquidityPool(engine, admin, 60, 1e6);
+        core = new ClearingCore(IERC20(address(usdc)), admin, deployer.poolConfig(), vaultAddress);
+        pool = new LiquidityPool(core, admin, 60, 1e6);
+        engine = new PerpEngine(core, admin);
+        router = new PriceUpdateRouter(engine);
+        core.addProduct(address(engine), 10_000);
+        core.setForwarder(address(router), true);
         pool.grantRole(pool.RISK_ROLE(), admin);
+        core.grantRole(core.RISK_ROLE(), admin);
+        core.grantRole(core.GUARDIAN_ROLE(), admin);
         engine.grantRole(engine.RISK_ROLE(), admin);
-        engine.grantRole(engine.GUARDIAN_ROLE(), admin);
-        engine.addMarket("ETH-USD", deployer.marketConfig(IPriceFeed(address(ethFeed)), 0.6e18));
-        engine.addMarket("BTC-USD", deployer.marketConfig(IPriceFeed(address(btcFeed)), 0.5e18));
-        reader = new Reader(engine, pool);
+        for (uint256 m; m < specs.length; ++m) {
+            engine.addMarket(
+                bytes32(bytes(specs[m].name)),
+                deployer.marketConfig(IPriceFeed(address(feeds[m])), specs[m].annualVolPct * 1e16)
+            );
+        }
+        reader = new Reader(core, engine, pool);
         vm.stopPrank();
 
+        vm.label(address(core), "ClearingCore");
         vm.label(address(engine), "PerpEngine");
         vm.label(address(pool), "LiquidityPool");
         vm.label(address(usdc), "USDC");
@@ -87,7 +107,7 @@ abstract contract BaseTest is Test {
     }
 
     function _feed(uint256 marketId) internal view returns (DevPriceFeed) {
-        return marketId == ETH ? ethFeed : btcFeed;
+        return feeds[marketId];
     }
 
     mapping(uint256 marketId => uint256) internal lastPushed;
@@ -107,15 +127,16 @@ abstract contract BaseTest is Test {
 
     function _price(uint256 marketId) internal view returns (uint256) {
         uint256 p = lastPushed[marketId];
-        return p != 0 ? p : (marketId == ETH ? 3000e18 : 60_000e18);
+        return p != 0 ? p : deployer.marketSpecs()[marketId].devPriceUsd * 1e18;
     }
 
-    /// @dev Keeps both feeds fresh after a time jump.
+    /// @dev Keeps every feed fresh after a time jump.
     function _refreshPrices() internal {
-        vm.startPrank(admin);
-        ethFeed.setPrice(_price(ETH));
-        btcFeed.setPrice(_price(BTC));
-        vm.stopPrank();
+        for (uint256 m; m < feeds.length; ++m) {
+            uint256 p = _price(m);
+            vm.prank(admin);
+            feeds[m].setPrice(p);
+        }
     }
 
     function _status(address trader, uint256 marketId, bool isLong)
@@ -127,6 +148,6 @@ abstract contract BaseTest is Test {
     }
 
     function _poolCash() internal view returns (uint256) {
-        return engine.poolState().poolCashUsd;
+        return core.poolState().poolCashUsd;
     }
 }

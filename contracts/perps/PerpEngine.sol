@@ -1,32 +1,34 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {IProduct} from "../interfaces/IProduct.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {IPriceFeed} from "../oracles/IPriceFeed.sol";
-import {PriceUpdateRouter} from "../periphery/PriceUpdateRouter.sol";
+import {PerpRisk} from "./PerpRisk.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title PerpEngine
-/// @notice Counterpool's clearing core. Holds every token (LP cash and trader collateral) under internal accounting,
-///         runs the perpetual markets against the pool, prices risk from on-chain volatility and utilization, and
-///         liquidates. LP shares live in the LiquidityPool vault, the only caller of the liquidity hooks.
-/// @dev All accrual is O(1) per action: a pool-wide borrow index (utilization is pool-wide) and a per-market funding
-///      index, with running sums of size x snapshot (pool-wide for borrow, one net sum per market for funding) so
-///      pending fees and trader PnL never need a loop over positions.
+/// @notice Counterpool's perpetuals product: runs the perpetual markets against the pool, prices risk from on-chain
+///         volatility and utilization, and liquidates. Tokens, pool cash, the borrow index, bad debt and the solvency
+///         check live in the ClearingCore: every action opens with `core.enter` (shared lock, borrow accrual) and
+///         ends with one `core.settle` carrying its collateral, reserve, payout and bad-debt changes.
+/// @dev All accrual is O(1) per action: the core's pool-wide borrow index (utilization is pool-wide) and a per-market
+///      funding index, with running sums of size x snapshot (product-wide for borrow, one net sum per market for
+///      funding) so pending fees and trader PnL never need a loop over positions; `poolClaimUsd` gives the core the
+///      product's claim on the pool in O(markets).
 ///      Gas layout: risk parameters live in a ConfigStore data contract (one EXTCODECOPY per action instead of a dozen
-///      cold SLOADs); pool accounting is packed in three slots, each market in four, each position in two. The
-///      narrower integers are safe because ConfigValidation bounds open interest to 1e12 USD per side and every
-///      write goes through SafeCast.
-contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTransient {
+///      cold SLOADs); product totals in one slot, each market in four, each position in two. The narrower integers
+///      are safe because ConfigValidation bounds open interest to 1e12 USD per side and every write goes through
+///      SafeCast.
+contract PerpEngine is IPerpEngine, AccessControl {
     using SafeERC20 for IERC20;
     using MathLib for uint256;
     using SafeCast for uint256;
@@ -35,29 +37,13 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     // ------------------------------------------------------------ constants & immutables
 
     bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
-    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     uint256 internal constant MAX_MARKETS = 16;
     uint256 internal constant WAD = 1e18;
 
     IERC20 internal immutable token;
-    /// @inheritdoc IPerpEngine
-    address public immutable router;
-    /// @inheritdoc IPerpEngine
-    address public immutable vault;
+    IClearingCore internal immutable core_;
 
     // ------------------------------------------------------------ storage
-
-    /// @dev Pool accounting in three slots: (cash, reserved, collateral, lastBorrowAt), (borrow index, Σ size x
-    ///      borrow snapshot), bad debt. Total size is not stored: it is the markets' open interest.
-    struct PoolSlots {
-        uint80 poolCashUsd;
-        uint80 reservedUsd;
-        uint64 totalCollateralUsd;
-        uint32 lastBorrowAt;
-        uint96 borrowIndexWad;
-        uint160 sizeBorrowSnapSum;
-        uint256 badDebtUsd;
-    }
 
     /// @dev One market in four slots; the NAV reads the first three. The market's reserve is not stored: it is
     ///      (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is kept (the NAV
@@ -80,10 +66,21 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint96 lastPriceWad;
     }
 
-    /// @dev Shares a slot with Pausable's flag: one cold read answers "paused?", "which config?" and "how many markets?".
-    address internal configStore;
-    uint8 internal marketCount_;
-    PoolSlots internal poolSt;
+    /// @dev Storage slots are part of the interface: the Reader decodes `totals` (slot 1) and `markets` (slot 2)
+    ///      through `extsload` (test/forge/PerpEngine.t.sol checks the decoding against the engine's own values).
+    /// @dev The product in one slot, so one cold read answers "which config?", "how many markets?" and "which have
+    ///      open interest?", and gives the borrow snapshot sum (the NAV's borrow receivable is index x total size -
+    ///      this; 128 bits hold 1e12 USD of size at an index of 3e20). The ConfigStore's address is not stored: it is
+    ///      this contract's CREATE address at `storeNonce` (this contract creates nothing else).
+    struct ProductSlots {
+        uint128 sizeBorrowSnapSum;
+        uint32 storeNonce;
+        uint8 marketCount;
+        uint16 activeMarkets; // bit m set while market m has open interest (the NAV skips the others)
+        uint72 badDebtUsd;
+    }
+
+    ProductSlots internal totals;
     mapping(uint256 marketId => MarketSlots) internal markets;
     mapping(uint256 marketId => bytes32) internal names;
     mapping(bytes32 key => Position) internal positions;
@@ -94,9 +91,11 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 marketId;
         bool isLong;
         MarketConfig cfg;
-        PoolConfig pool;
         uint256 priceWad;
         uint256 borrowIndexWad;
+        uint256 utilizationWad; // pool utilization the margin checks use
+        uint256 kinkWad; // where the initial margin's utilization term starts
+        uint256 keeperShareBps; // keeper's share of the liquidation fee
         int256 fundingIndexWad;
         uint256 borrowFeeUsd;
         int256 fundingFeeUsd;
@@ -107,28 +106,20 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         int256 collateralUsd; // running collateral while the trade is applied
         int256 realizedPnlUsd;
         uint256 sizeUsd; // size after the trade
+        int256 reserveDeltaUsd; // change of the product's reserve, settled with the core
+        uint256 badDebtUsd; // loss beyond collateral on a full close, absorbed by the pool
     }
 
     // ------------------------------------------------------------ constructor
 
-    /// @param vault_ the LP vault, deployed next (its address is known in advance; the vault checks it is the one).
-    constructor(IERC20 token_, address admin, PoolConfig memory cfg, address vault_) {
-        token = token_;
-        vault = vault_;
-        router = address(new PriceUpdateRouter());
+    /// @param coreAddress the clearing core, which registers this product (addProduct) before it can trade.
+    constructor(IClearingCore coreAddress, address admin) {
+        core_ = coreAddress;
+        token = IERC20(coreAddress.collateralToken());
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        configStore = ConfigStore.writePool(address(0), 0, cfg);
-        poolSt.borrowIndexWad = uint96(WAD);
-        poolSt.lastBorrowAt = uint32(block.timestamp);
-        emit PoolConfigUpdated(cfg);
     }
 
     // ------------------------------------------------------------ modifiers
-
-    modifier onlyVault() {
-        _requireVault();
-        _;
-    }
 
     modifier knownMarket(uint256 marketId) {
         _requireMarket(marketId);
@@ -143,10 +134,10 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         onlyRole(DEFAULT_ADMIN_ROLE)
         returns (uint256 marketId)
     {
-        marketId = marketCount_;
+        marketId = totals.marketCount;
         if (marketId >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
-        configStore = ConfigStore.writeMarket(configStore, marketId, marketId, cfg);
-        marketCount_ = uint8(marketId + 1);
+        _setStore(ConfigStore.writeMarket(_store(), marketId, marketId, cfg));
+        totals.marketCount = uint8(marketId + 1);
         names[marketId] = name;
         MarketSlots storage st = markets[marketId];
         // The funding index starts at 1e18, like the borrow index: fees only use index differences, and a nonzero
@@ -163,34 +154,18 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         external
         onlyRole(RISK_ROLE)
         knownMarket(marketId)
-        nonReentrant
     {
-        address store = configStore;
+        core_.enter(false);
+        address store = _store();
         MarketConfig memory old = ConfigStore.readMarket(store, marketId);
-        _accrueBorrow(ConfigStore.readPool(store));
         _accrueFunding(marketId, old);
-        configStore = ConfigStore.writeMarket(store, marketCount_, marketId, cfg);
+        _setStore(ConfigStore.writeMarket(store, totals.marketCount, marketId, cfg));
         MarketSlots storage st = markets[marketId];
         uint256 oi = uint256(st.longOiUsd) + st.shortOiUsd;
-        _moveReserve(oi.bpsUp(old.maxProfitBps), oi.bpsUp(cfg.maxProfitBps));
+        IClearingCore.Settlement memory s;
+        s.reserveDeltaUsd = int256(oi.bpsUp(cfg.maxProfitBps)) - int256(oi.bpsUp(old.maxProfitBps));
+        core_.settle(s);
         emit MarketConfigUpdated(marketId, cfg);
-    }
-
-    /// @notice Updates the borrow curve, the utilization limit and the keeper share within hard bounds.
-    function setPoolConfig(PoolConfig calldata cfg) external onlyRole(RISK_ROLE) nonReentrant {
-        address store = configStore;
-        _accrueBorrow(ConfigStore.readPool(store));
-        configStore = ConfigStore.writePool(store, marketCount_, cfg);
-        emit PoolConfigUpdated(cfg);
-    }
-
-    /// @notice Stops new risk (opening or increasing size). Exits, collateral top-ups and liquidations continue.
-    function pause() external onlyRole(GUARDIAN_ROLE) {
-        _pause();
-    }
-
-    function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _unpause();
     }
 
     // ------------------------------------------------------------ traders
@@ -202,10 +177,9 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 collateralDeltaUsd,
         uint256 sizeDeltaUsd,
         uint256 acceptablePriceWad
-    ) external knownMarket(marketId) nonReentrant {
-        if (sizeDeltaUsd > 0) _requireNotPaused();
+    ) external knownMarket(marketId) {
+        Trade memory t = _beginTrade(marketId, isLong, _enter(sizeDeltaUsd > 0)); // the shared lock first
         if (sizeDeltaUsd == 0 && collateralDeltaUsd == 0) revert ZeroAmount();
-        Trade memory t = _beginTrade(marketId, isLong);
         t.account = _sender();
         Position storage pos = positions[_key(t.account, marketId, isLong)];
         uint256 oldSize = pos.sizeUsd;
@@ -220,15 +194,15 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         t.sizeUsd = oldSize + sizeDeltaUsd;
         uint256 newTokens = uint256(pos.sizeTokens) + addTokens;
         _replacePosition(t, pos, oldSize, newTokens);
-        _settleCash(oldCollateral, collateralDeltaUsd, uint256(t.collateralUsd), 0);
+
+        // Collateral goes straight to the core (custody); settle credits it and checks solvency for new size.
+        if (collateralDeltaUsd > 0) token.safeTransferFrom(t.account, address(core_), collateralDeltaUsd);
+        t.utilizationWad = _settle(t, oldCollateral, collateralDeltaUsd, address(0), 0, sizeDeltaUsd > 0);
 
         if (sizeDeltaUsd > 0) {
             _checkOpenInterest(t);
             _checkInitialMargin(t, newTokens);
-            _checkSolvency(t.pool);
         }
-
-        if (collateralDeltaUsd > 0) token.safeTransferFrom(t.account, address(this), collateralDeltaUsd);
         _emitTrade(t, true, sizeDeltaUsd, collateralDeltaUsd);
     }
 
@@ -239,14 +213,14 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 collateralOutUsd,
         uint256 sizeDeltaUsd,
         uint256 acceptablePriceWad
-    ) external knownMarket(marketId) nonReentrant {
+    ) external knownMarket(marketId) {
+        Trade memory t = _beginTrade(marketId, isLong, _enter(false)); // the shared lock before any state is read
         if (sizeDeltaUsd == 0 && collateralOutUsd == 0) revert ZeroAmount();
         address account = _sender();
         Position storage pos = positions[_key(account, marketId, isLong)];
         uint256 oldSize = pos.sizeUsd;
         if (oldSize == 0) revert NoPosition(account, marketId, isLong);
         if (sizeDeltaUsd > oldSize) revert SizeDeltaTooLarge(sizeDeltaUsd, oldSize);
-        Trade memory t = _beginTrade(marketId, isLong);
         t.account = account;
         uint256 oldCollateral = pos.collateralUsd;
         _settleFees(t, pos);
@@ -259,7 +233,10 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 paidOut;
         if (t.sizeUsd == 0) {
             // Full close: everything left goes to the trader; a shortfall is bad debt the pool absorbs.
-            if (t.collateralUsd < 0) _recordBadDebt(account, marketId, uint256(-t.collateralUsd));
+            if (t.collateralUsd < 0) {
+                t.badDebtUsd = uint256(-t.collateralUsd);
+                _recordBadDebt(account, marketId, t.badDebtUsd);
+            }
             paidOut = t.collateralUsd > 0 ? uint256(t.collateralUsd) : 0;
             t.collateralUsd = 0;
         } else {
@@ -272,14 +249,12 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         }
 
         _replacePosition(t, pos, oldSize, oldTokens - closedTokens);
-        _settleCash(oldCollateral, 0, uint256(t.collateralUsd), paidOut);
+        t.utilizationWad = _settle(t, oldCollateral, 0, account, paidOut, false);
 
         if (t.sizeUsd > 0) {
             if (collateralOutUsd > 0) _checkInitialMargin(t, oldTokens - closedTokens);
             else _checkMaintenance(t, oldTokens - closedTokens);
         }
-
-        if (paidOut > 0) token.safeTransfer(account, paidOut);
         _emitTrade(t, false, sizeDeltaUsd, paidOut);
     }
 
@@ -289,74 +264,68 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
     function liquidate(address account, uint256 marketId, bool isLong)
         external
         knownMarket(marketId)
-        nonReentrant
         returns (uint256 keeperRewardUsd)
     {
-        Trade memory t = _beginTrade(marketId, isLong);
-        bool done;
-        (done, keeperRewardUsd) = _liquidate(t, account, true);
-        if (keeperRewardUsd > 0) token.safeTransfer(_sender(), keeperRewardUsd);
+        IClearingCore.Accrual memory a = _enter(false);
+        Trade memory t = _beginTrade(marketId, isLong, a);
+        address keeper = _sender();
+        IClearingCore.Settlement memory s;
+        _liquidate(t, account, keeper, true, s);
+        keeperRewardUsd = s.payoutUsd;
+        s.payee = keeper;
+        core_.settle(s);
     }
 
     /// @inheritdoc IPerpEngine
     function liquidateBatch(PositionRef[] calldata refs)
         external
-        nonReentrant
         returns (uint256 liquidated, uint256 keeperRewardUsd)
     {
+        IClearingCore.Accrual memory a = _enter(false);
+        address keeper = _sender();
+        IClearingCore.Settlement memory s;
         uint256 lastMarket = type(uint256).max;
         Trade memory t;
         for (uint256 i; i < refs.length; ++i) {
             PositionRef calldata r = refs[i];
             _requireMarket(r.marketId);
             if (r.marketId != lastMarket || r.isLong != t.isLong) {
-                t = _beginTrade(r.marketId, r.isLong);
+                t = _beginTrade(r.marketId, r.isLong, a);
                 lastMarket = r.marketId;
             }
-            (bool done, uint256 reward) = _liquidate(t, r.account, false);
-            if (done) {
-                ++liquidated;
-                keeperRewardUsd += reward;
-            }
+            if (_liquidate(t, r.account, keeper, false, s)) ++liquidated;
         }
-        if (keeperRewardUsd > 0) token.safeTransfer(_sender(), keeperRewardUsd);
+        keeperRewardUsd = s.payoutUsd;
+        s.payee = keeper;
+        core_.settle(s);
     }
 
     /// @inheritdoc IPerpEngine
-    function poke(uint256 marketId) external knownMarket(marketId) nonReentrant {
-        _beginTrade(marketId, true);
-    }
-
-    // ------------------------------------------------------------ vault hooks
-
-    /// @inheritdoc IPerpEngine
-    /// @dev The vault has already moved `amountUsd` tokens to this contract. The NAV is taken after the borrow
-    ///      accrual (which the new cash would otherwise reprice) and before the cash is added.
-    function depositLiquidity(uint256 amountUsd) external onlyVault nonReentrant returns (uint256 navBeforeUsd) {
-        (uint256 borrowIndex,,) = _accrueBorrow(ConfigStore.readPool(configStore));
-        navBeforeUsd = _poolValue(borrowIndex);
-        poolSt.poolCashUsd = (poolSt.poolCashUsd + amountUsd).toUint80();
-    }
-
-    /// @inheritdoc IPerpEngine
-    function withdrawLiquidity(address to, uint256 amountUsd) external onlyVault nonReentrant {
-        PoolConfig memory pc = ConfigStore.readPool(configStore);
-        _accrueBorrow(pc);
-        uint256 free = _freeLiquidity(pc);
-        if (amountUsd > free) revert WithdrawalExceedsFreeLiquidity(amountUsd, free);
-        poolSt.poolCashUsd = uint80(poolSt.poolCashUsd - amountUsd);
-        token.safeTransfer(to, amountUsd);
+    function poke(uint256 marketId) external knownMarket(marketId) {
+        _beginTrade(marketId, true, _enter(false));
+        IClearingCore.Settlement memory s;
+        core_.settle(s);
     }
 
     // ------------------------------------------------------------ internal: trade lifecycle
 
-    /// @dev Loads the configs, reads and validates the price, feeds the volatility estimator, accrues both indices.
-    function _beginTrade(uint256 marketId, bool isLong) internal returns (Trade memory t) {
+    /// @dev Opens the action with the core: shared lock, borrow accrual (refused while paused if it adds risk).
+    function _enter(bool addsRisk) internal returns (IClearingCore.Accrual memory) {
+        return core_.enter(addsRisk);
+    }
+
+    /// @dev Loads the config, reads and validates the price, feeds the volatility estimator, accrues funding (the
+    ///      borrow index was accrued by the core in `a`).
+    function _beginTrade(uint256 marketId, bool isLong, IClearingCore.Accrual memory a)
+        internal
+        returns (Trade memory t)
+    {
         t.marketId = marketId;
         t.isLong = isLong;
-        address store = configStore;
-        t.cfg = ConfigStore.readMarket(store, marketId);
-        t.pool = ConfigStore.readPool(store);
+        t.cfg = ConfigStore.readMarket(_store(), marketId);
+        t.utilizationWad = a.utilizationWad;
+        t.kinkWad = a.kinkWad;
+        t.keeperShareBps = a.keeperShareBps;
         MarketSlots storage st = markets[marketId];
         uint256 updatedAt;
         (t.priceWad, updatedAt) = _validatedPrice(marketId, t.cfg);
@@ -370,11 +339,12 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             st.lastPriceWad = uint96(MathLib.min(t.priceWad, type(uint96).max));
             st.lastPriceAt = uint32(updatedAt);
         }
-        (uint256 borrowIndex, uint256 borrowRate, uint256 utilization) = _accrueBorrow(t.pool);
-        t.borrowIndexWad = borrowIndex;
+        t.borrowIndexWad = a.borrowIndexWad;
         (int256 fundingIndex, int256 fundingRate, bool moved) = _accrueFunding(marketId, t.cfg);
         t.fundingIndexWad = fundingIndex;
-        if (moved) emit Accrued(marketId, borrowIndex, borrowRate, fundingIndex, fundingRate, utilization);
+        if (moved) {
+            emit Accrued(marketId, a.borrowIndexWad, a.borrowRateWad, fundingIndex, fundingRate, a.utilizationWad);
+        }
     }
 
     /// @dev Prices the opening part of a trade (impact, fee, slippage check); returns the index tokens bought/sold.
@@ -465,11 +435,15 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
             st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt160();
         }
-        poolSt.sizeBorrowSnapSum =
-            (poolSt.sizeBorrowSnapSum + newSize * t.borrowIndexWad - oldSize * uint256(pos.borrowSnapWad)).toUint160();
+        ProductSlots memory tot = totals;
+        tot.sizeBorrowSnapSum =
+            (tot.sizeBorrowSnapSum + newSize * t.borrowIndexWad - oldSize * uint256(pos.borrowSnapWad)).toUint128();
+        tot.activeMarkets = _activeMask(tot.activeMarkets, t.marketId, oldOi + newSize - oldSize);
+        totals = tot;
         if (newSize != oldSize) {
             uint256 maxProfitBps = t.cfg.maxProfitBps;
-            _moveReserve(oldOi.bpsUp(maxProfitBps), (oldOi + newSize - oldSize).bpsUp(maxProfitBps));
+            t.reserveDeltaUsd =
+                int256((oldOi + newSize - oldSize).bpsUp(maxProfitBps)) - int256(oldOi.bpsUp(maxProfitBps));
         }
 
         if (newSize == 0) {
@@ -483,48 +457,69 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         pos.fundingSnapWad = int128(t.fundingIndexWad);
     }
 
-    /// @dev One rule for every cash movement: the pool's cash changes by what the trader's collateral and the tokens
-    ///      moved in or out do not explain. Keeps balance == pool cash + collateral exactly.
-    function _settleCash(uint256 collateralBefore, uint256 inflowUsd, uint256 collateralAfter, uint256 outflowUsd)
-        internal
-    {
-        uint256 poolCash = poolSt.poolCashUsd;
-        int256 cash = int256(poolCash) + int256(collateralBefore) + int256(inflowUsd) - int256(collateralAfter)
-            - int256(outflowUsd);
-        if (cash < 0) revert PoolCashShortfall(uint256(-cash) + poolCash, poolCash);
-        poolSt.poolCashUsd = uint256(cash).toUint80();
-        poolSt.totalCollateralUsd = (poolSt.totalCollateralUsd + collateralAfter - collateralBefore).toUint64();
+    /// @dev Settles a trade with the core: the collateral change, the tokens the trader moved in, the payout, the
+    ///      reserve change and any bad debt. Returns the utilization after it.
+    function _settle(
+        Trade memory t,
+        uint256 collateralBefore,
+        uint256 inflowUsd,
+        address payee,
+        uint256 payoutUsd,
+        bool addsRisk
+    ) internal returns (uint256) {
+        return core_.settle(
+            IClearingCore.Settlement({
+                inflowUsd: inflowUsd,
+                collateralDeltaUsd: t.collateralUsd - int256(collateralBefore),
+                reserveDeltaUsd: t.reserveDeltaUsd,
+                payee: payee,
+                payoutUsd: payoutUsd,
+                badDebtUsd: t.badDebtUsd,
+                checkSolvency: addsRisk
+            })
+        );
     }
 
-    /// @dev Liquidates `account`'s position on `t`'s market and side if eligible. `strict` reverts when it is not.
-    function _liquidate(Trade memory t, address account, bool strict) internal returns (bool, uint256) {
+    /// @dev Liquidates `account`'s position on `t`'s market and side if eligible, adding its collateral, reserve,
+    ///      keeper reward and bad debt to `out`. `strict` reverts when it is not eligible.
+    function _liquidate(
+        Trade memory t,
+        address account,
+        address keeper,
+        bool strict,
+        IClearingCore.Settlement memory out
+    ) internal returns (bool) {
         bytes32 key = _key(account, t.marketId, t.isLong);
         Position storage pos = positions[key];
         uint256 size = pos.sizeUsd;
         if (size == 0) {
             if (strict) revert NoPosition(account, t.marketId, t.isLong);
-            return (false, 0);
+            return false;
         }
         PositionStatus memory s = _status(t, pos);
         if (!s.liquidatable) {
             if (strict) revert NotLiquidatable(s.equityUsd, s.maintenanceUsd);
-            return (false, 0);
+            return false;
         }
         uint256 collateral = pos.collateralUsd;
-        uint256 keeperReward =
-            MathLib.min(size.bpsUp(t.cfg.liquidationFeeBps).bpsDown(t.pool.keeperShareBps), collateral);
-        _removeFromAggregates(t, pos, size);
+        uint256 keeperReward = MathLib.min(size.bpsUp(t.cfg.liquidationFeeBps).bpsDown(t.keeperShareBps), collateral);
+        out.reserveDeltaUsd += _removeFromAggregates(t, pos, size);
         delete positions[key];
-        _settleCash(collateral, 0, 0, keeperReward);
+        out.collateralDeltaUsd -= int256(collateral);
+        out.payoutUsd += keeperReward;
         uint256 badDebt = s.equityUsd < 0 ? uint256(-s.equityUsd) : 0;
-        if (badDebt > 0) _recordBadDebt(account, t.marketId, badDebt);
-        _emitLiquidated(t, account, s, size, collateral, keeperReward, badDebt);
-        return (true, keeperReward);
+        if (badDebt > 0) {
+            out.badDebtUsd += badDebt;
+            _recordBadDebt(account, t.marketId, badDebt);
+        }
+        _emitLiquidated(t, account, keeper, s, size, collateral, keeperReward, badDebt);
+        return true;
     }
 
     function _emitLiquidated(
         Trade memory t,
         address account,
+        address keeper,
         PositionStatus memory s,
         uint256 size,
         uint256 collateral,
@@ -532,7 +527,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 badDebt
     ) internal {
         LiquidationResult memory r = LiquidationResult({
-            keeper: _sender(),
+            keeper: keeper,
             priceWad: t.priceWad,
             sizeUsd: size,
             collateralUsd: collateral,
@@ -545,8 +540,9 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         emit PositionLiquidated(account, t.marketId, t.isLong, r);
     }
 
-    /// @dev Takes a liquidated position out of every aggregate (a close at the oracle price, without impact).
-    function _removeFromAggregates(Trade memory t, Position storage pos, uint256 size) internal {
+    /// @dev Takes a liquidated position out of every aggregate (a close at the oracle price, without impact);
+    ///      returns the change of the product's reserve.
+    function _removeFromAggregates(Trade memory t, Position storage pos, uint256 size) internal returns (int256) {
         MarketSlots storage st = markets[t.marketId];
         uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
         uint112 tokens = uint112(pos.sizeTokens);
@@ -560,35 +556,22 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
             st.shortTokens -= tokens;
             st.netFundingSnapSum = (st.netFundingSnapSum + fundingWeight).toInt160();
         }
-        poolSt.sizeBorrowSnapSum -= uint160(size * uint256(pos.borrowSnapWad));
+        ProductSlots memory tot = totals;
+        tot.sizeBorrowSnapSum -= uint128(size * uint256(pos.borrowSnapWad));
+        tot.activeMarkets = _activeMask(tot.activeMarkets, t.marketId, oldOi - size);
+        totals = tot;
         uint256 maxProfitBps = t.cfg.maxProfitBps;
-        _moveReserve(oldOi.bpsUp(maxProfitBps), (oldOi - size).bpsUp(maxProfitBps));
+        return int256((oldOi - size).bpsUp(maxProfitBps)) - int256(oldOi.bpsUp(maxProfitBps));
     }
 
-    /// @dev A market's reserve is a function of its open interest; the pool keeps the sum.
-    function _moveReserve(uint256 oldReserveUsd, uint256 newReserveUsd) internal {
-        poolSt.reservedUsd = (poolSt.reservedUsd + newReserveUsd - oldReserveUsd).toUint80();
-    }
-
+    /// @dev Records a position's bad debt in the product's total (the core adds it to the pool's in `settle`).
     function _recordBadDebt(address account, uint256 marketId, uint256 amountUsd) internal {
-        uint256 total = poolSt.badDebtUsd + amountUsd;
-        poolSt.badDebtUsd = total;
+        uint256 total = totals.badDebtUsd + amountUsd;
+        totals.badDebtUsd = total.toUint72();
         emit BadDebt(account, marketId, amountUsd, total);
     }
 
     // ------------------------------------------------------------ internal: accrual
-
-    function _accrueBorrow(PoolConfig memory pc) internal returns (uint256 indexWad, uint256 rateWad, uint256 util) {
-        util = _utilization();
-        rateWad = _borrowRate(pc, util);
-        indexWad = poolSt.borrowIndexWad;
-        uint256 elapsed = block.timestamp - poolSt.lastBorrowAt;
-        if (elapsed > 0) {
-            indexWad += rateWad * elapsed;
-            poolSt.borrowIndexWad = indexWad.toUint96();
-            poolSt.lastBorrowAt = uint32(block.timestamp);
-        }
-    }
 
     function _accrueFunding(uint256 marketId, MarketConfig memory cfg)
         internal
@@ -645,7 +628,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         int256 pnl = PositionMath.pnlUsd(t.isLong, size, tokens, t.priceWad);
         int256 equity = t.collateralUsd + (pnl < 0 ? pnl : int256(0));
-        (, uint256 imr) = _marginRates(t.cfg, t.pool, size, t.varianceWad);
+        (, uint256 imr) = PerpRisk.marginRatesUp(t.cfg, size, t.varianceWad, t.utilizationWad, t.kinkWad);
         if (equity <= 0) revert InsufficientMargin(equity, size.mulDivUp(imr, WAD));
         uint256 leverageWad = size.mulDivUp(WAD, uint256(equity));
         uint256 maxLeverageWad = WAD.mulDivDown(WAD, imr);
@@ -659,7 +642,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         int256 equity =
             t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, t.cfg.maxProfitBps);
-        (uint256 mmr,) = _marginRates(t.cfg, t.pool, size, t.varianceWad);
+        (uint256 mmr,) = PerpRisk.marginRatesUp(t.cfg, size, t.varianceWad, t.utilizationWad, t.kinkWad);
         uint256 required = size.mulDivUp(mmr, WAD);
         if (equity < int256(required)) revert InsufficientMargin(equity, required);
     }
@@ -669,12 +652,6 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         uint256 oi = t.isLong ? st.longOiUsd : st.shortOiUsd;
         uint256 cap = t.isLong ? t.cfg.maxLongOiUsd : t.cfg.maxShortOiUsd;
         if (oi > cap) revert OpenInterestCapExceeded(t.marketId, t.isLong, oi, cap);
-    }
-
-    function _checkSolvency(PoolConfig memory pc) internal view {
-        uint256 reserved = poolSt.reservedUsd;
-        uint256 maxReservable = uint256(poolSt.poolCashUsd).bpsDown(pc.maxUtilizationBps);
-        if (reserved > maxReservable) revert InsufficientLiquidity(reserved, maxReservable);
     }
 
     // ------------------------------------------------------------ internal: views
@@ -693,43 +670,41 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return MathLib.min(v, type(uint64).max);
     }
 
-    /// @dev The trader or keeper: the caller, or the account the PriceUpdateRouter appends to its forwarded call
-    ///      (ERC-2771 style; the router forwards increasePosition, decreasePosition and liquidateBatch, always for its
-    ///      own caller, so a keeper using it is named in PositionLiquidated and paid directly).
+    /// @dev The trader or keeper: the caller, or the account a trusted forwarder (the core's set: the Pyth
+    ///      PriceUpdateRouter, the order book) appends to its call, ERC-2771 style. Only calldata whose length is an
+    ///      ABI encoding plus 20 bytes can carry an appended account, so direct calls never pay for the core lookup.
     function _sender() internal view returns (address account) {
-        if (msg.sender != router) return msg.sender;
+        if ((msg.data.length - 4) % 32 != 20 || !core_.isTrustedForwarder(msg.sender)) return msg.sender;
         assembly ("memory-safe") {
             account := shr(96, calldataload(sub(calldatasize(), 20)))
         }
     }
 
-    function _requireVault() internal view {
-        if (msg.sender != vault) revert NotVault(msg.sender);
+    /// @dev The market config store: this contract's CREATE address at the nonce that deployed it.
+    function _store() internal view returns (address) {
+        return ConfigStore.createdAt(address(this), totals.storeNonce);
+    }
+
+    /// @dev Records a new config store, checking it sits where `_store` will look for it.
+    function _setStore(address store) internal {
+        uint32 nonce = totals.storeNonce + 1;
+        if (store != ConfigStore.createdAt(address(this), nonce)) revert ConfigStore.ConfigStoreWriteFailed();
+        totals.storeNonce = nonce;
+    }
+
+    /// @dev `mask` with market `marketId`'s bit set iff its open interest `oiUsd` is nonzero.
+    function _activeMask(uint16 mask, uint256 marketId, uint256 oiUsd) internal pure returns (uint16) {
+        uint16 bit = uint16(1 << marketId);
+        return oiUsd > 0 ? mask | bit : mask & ~bit;
     }
 
     function _requireMarket(uint256 marketId) internal view {
-        uint256 count = marketCount_;
+        uint256 count = totals.marketCount;
         if (marketId >= count) revert UnknownMarket(marketId, count);
     }
 
     function _key(address account, uint256 marketId, bool isLong) internal pure returns (bytes32) {
         return keccak256(abi.encode(account, marketId, isLong));
-    }
-
-    function _utilization() internal view returns (uint256) {
-        uint256 reserved = poolSt.reservedUsd;
-        if (reserved == 0) return 0;
-        uint256 cash = poolSt.poolCashUsd;
-        if (cash == 0) return WAD;
-        return reserved.mulDivUp(WAD, cash);
-    }
-
-    function _borrowRate(PoolConfig memory pc, uint256 utilization) internal pure returns (uint256) {
-        return RiskMath.borrowRateUp(utilization, pc.baseRateWad, pc.slope1Wad, pc.slope2Wad, pc.kinkWad);
-    }
-
-    function _currentBorrowIndex(PoolConfig memory pc) internal view returns (uint256) {
-        return poolSt.borrowIndexWad + _borrowRate(pc, _utilization()) * (block.timestamp - poolSt.lastBorrowAt);
     }
 
     /// @dev The market's funding index and rate accrued to now (the one definition: accrual writes what this returns).
@@ -763,30 +738,13 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return (indexWad + deltaWad, nextRateWad);
     }
 
-    function _freeLiquidity(PoolConfig memory pc) internal view returns (uint256) {
-        return RiskMath.freeLiquidityDown(poolSt.poolCashUsd, poolSt.reservedUsd, pc.maxUtilizationBps);
-    }
-
-    function _marginRates(MarketConfig memory cfg, PoolConfig memory pc, uint256 sizeUsd, uint256 variance)
-        internal
-        view
-        returns (uint256 mmr, uint256 imr)
-    {
-        mmr = RiskMath.maintenanceMarginUp(
-            variance, cfg.horizonSec, cfg.zWad, cfg.mmrFloorWad, sizeUsd, cfg.sizeScaleUsd, cfg.sizeTermWad
-        );
-        imr = RiskMath.initialMarginUp(
-            mmr, cfg.imrMultiplierWad, _utilization(), pc.kinkWad, cfg.utilTermWad, cfg.maxLeverage
-        );
-    }
-
     function _status(Trade memory t, Position storage pos) internal view returns (PositionStatus memory s) {
         uint256 size = pos.sizeUsd;
         s.pnlUsd = PositionMath.cappedPnlUsd(t.isLong, size, pos.sizeTokens, t.priceWad, t.cfg.maxProfitBps);
         s.borrowFeeUsd = PositionMath.borrowFeeUp(size, t.borrowIndexWad, pos.borrowSnapWad);
         s.fundingFeeUsd = PositionMath.fundingFeeUp(t.isLong, size, t.fundingIndexWad, pos.fundingSnapWad);
         s.equityUsd = int256(uint256(pos.collateralUsd)) + s.pnlUsd - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
-        (s.maintenanceMarginWad,) = _marginRates(t.cfg, t.pool, size, t.varianceWad);
+        (s.maintenanceMarginWad,) = PerpRisk.marginRatesUp(t.cfg, size, t.varianceWad, t.utilizationWad, t.kinkWad);
         s.maintenanceUsd = size.mulDivUp(s.maintenanceMarginWad, WAD);
         s.liquidatable = s.equityUsd < int256(s.maintenanceUsd);
     }
@@ -805,38 +763,43 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         return MathLib.mulDivSignedDown(index * skewUsd - netSnapSum, 1, WAD);
     }
 
-    /// @dev NAV with the borrow index at `borrowIndexWad`: cash + borrow and funding owed to the pool - traders'
-    ///      capped PnL, each market in O(1) from its accumulators.
-    function _poolValue(uint256 borrowIndexWad) internal view returns (uint256) {
-        address store = configStore;
-        uint256 count = marketCount_;
-        int256 value = int256(uint256(poolSt.poolCashUsd));
+    // ------------------------------------------------------------ views
+
+    /// @inheritdoc IProduct
+    /// @dev Borrow and funding owed to the pool minus traders' PnL capped per side, each market in O(1) from its
+    ///      accumulators; markets without open interest cost one slot read.
+    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256 claimUsd) {
+        ProductSlots memory tot = totals;
+        address store = ConfigStore.createdAt(address(this), tot.storeNonce);
         uint256 totalSize;
         MarketConfig memory cfg;
-        for (uint256 m; m < count; ++m) {
+        for (uint256 mask = tot.activeMarkets; mask != 0; mask &= mask - 1) {
+            uint256 m = _lowestBit(mask);
             MarketSlots storage st = markets[m];
             uint256 longOi = st.longOiUsd;
             uint256 shortOi = st.shortOiUsd;
-            if (longOi == 0 && shortOi == 0) continue;
             totalSize += longOi + shortOi;
             ConfigStore.readMarketInto(store, m, cfg);
-            value += _fundingOwedToPool(st, cfg, int256(longOi) - int256(shortOi));
+            claimUsd += _fundingOwedToPool(st, cfg, int256(longOi) - int256(shortOi));
             (uint256 priceWad,) = _validatedPrice(m, cfg);
-            uint256 maxProfitBps = cfg.maxProfitBps;
-            // Traders' PnL, counted pessimistically: values rounded against the pool, profit capped per side.
-            uint256 longTokens = st.longTokens;
-            uint256 shortTokens = st.shortTokens;
-            int256 longPnl = int256(longTokens.mulDivUp(priceWad, 1e30)) - int256(longOi);
-            int256 shortPnl = int256(shortOi) - int256(shortTokens.mulDivDown(priceWad, 1e30));
-            int256 longCap = int256(longOi.bpsUp(maxProfitBps));
-            int256 shortCap = int256(shortOi.bpsUp(maxProfitBps));
-            value -= (longPnl > longCap ? longCap : longPnl) + (shortPnl > shortCap ? shortCap : shortPnl);
+            claimUsd -= PositionMath.sidePnlCappedUp(true, longOi, st.longTokens, priceWad, cfg.maxProfitBps)
+            + PositionMath.sidePnlCappedUp(false, shortOi, st.shortTokens, priceWad, cfg.maxProfitBps);
         }
-        if (totalSize > 0) value += int256((borrowIndexWad * totalSize - poolSt.sizeBorrowSnapSum) / WAD);
-        return value > 0 ? uint256(value) : 0;
+        if (totalSize > 0) claimUsd += int256((borrowIndexWad * totalSize - tot.sizeBorrowSnapSum) / WAD);
     }
 
-    // ------------------------------------------------------------ views
+    /// @dev Index of the lowest set bit of a nonzero 16-bit mask.
+    function _lowestBit(uint256 mask) internal pure returns (uint256 m) {
+        while (mask & 1 == 0) {
+            mask >>= 1;
+            ++m;
+        }
+    }
+
+    /// @inheritdoc IPerpEngine
+    function core() external view returns (address) {
+        return address(core_);
+    }
 
     /// @inheritdoc IPerpEngine
     function collateralToken() external view returns (address) {
@@ -845,7 +808,7 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     /// @inheritdoc IPerpEngine
     function marketCount() external view returns (uint256) {
-        return marketCount_;
+        return totals.marketCount;
     }
 
     /// @inheritdoc IPerpEngine
@@ -855,55 +818,20 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
 
     /// @inheritdoc IPerpEngine
     function marketConfig(uint256 marketId) external view knownMarket(marketId) returns (MarketConfig memory) {
-        return ConfigStore.readMarket(configStore, marketId);
+        return ConfigStore.readMarket(_store(), marketId);
     }
 
     /// @inheritdoc IPerpEngine
-    function marketState(uint256 marketId) external view knownMarket(marketId) returns (MarketState memory v) {
-        MarketSlots storage st = markets[marketId];
-        MarketConfig memory cfg = ConfigStore.readMarket(configStore, marketId);
-        (int256 index, int256 rate) = _currentFunding(st, cfg);
-        v.longOiUsd = st.longOiUsd;
-        v.shortOiUsd = st.shortOiUsd;
-        v.longTokens = st.longTokens;
-        v.shortTokens = st.shortTokens;
-        v.fundingIndexWad = int128(index);
-        v.fundingRateWad = int64(rate);
-        v.lastFundingAt = uint64(block.timestamp);
-        v.netFundingSnapSum = st.netFundingSnapSum;
-        v.lastPriceWad = st.lastPriceWad;
-        v.lastPriceAt = st.lastPriceAt;
-        v.varianceWad = st.varianceWad;
-        v.reservedUsd = uint128((uint256(v.longOiUsd) + v.shortOiUsd).bpsUp(cfg.maxProfitBps));
-    }
-
-    /// @inheritdoc IPerpEngine
-    function varianceWad(uint256 marketId) external view knownMarket(marketId) returns (uint256) {
-        MarketConfig memory cfg = ConfigStore.readMarket(configStore, marketId);
-        (uint256 priceWad, uint256 updatedAt) = _validatedPrice(marketId, cfg);
-        return _varianceAt(markets[marketId], cfg, priceWad, updatedAt);
-    }
-
-    /// @inheritdoc IPerpEngine
-    function poolConfig() external view returns (PoolConfig memory) {
-        return ConfigStore.readPool(configStore);
-    }
-
-    /// @inheritdoc IPerpEngine
-    function poolState() external view returns (PoolState memory v) {
-        v.poolCashUsd = poolSt.poolCashUsd;
-        v.totalCollateralUsd = poolSt.totalCollateralUsd;
-        v.reservedUsd = poolSt.reservedUsd;
-        uint256 count = marketCount_;
-        uint256 totalSize;
-        for (uint256 m; m < count; ++m) {
-            totalSize += uint256(markets[m].longOiUsd) + markets[m].shortOiUsd;
+    function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory values) {
+        values = new bytes32[](slots.length);
+        for (uint256 i; i < slots.length; ++i) {
+            bytes32 slot = slots[i];
+            bytes32 value;
+            assembly ("memory-safe") {
+                value := sload(slot)
+            }
+            values[i] = value;
         }
-        v.totalSizeUsd = uint128(totalSize);
-        v.borrowIndexWad = uint128(_currentBorrowIndex(ConfigStore.readPool(configStore)));
-        v.lastBorrowAt = uint64(block.timestamp);
-        v.sizeBorrowSnapSum = poolSt.sizeBorrowSnapSum;
-        v.badDebtUsd = poolSt.badDebtUsd;
     }
 
     /// @inheritdoc IPerpEngine
@@ -923,40 +851,16 @@ contract PerpEngine is IPerpEngine, AccessControl, Pausable, ReentrancyGuardTran
         Trade memory t;
         t.marketId = marketId;
         t.isLong = isLong;
-        t.cfg = ConfigStore.readMarket(configStore, marketId);
-        t.pool = ConfigStore.readPool(configStore);
+        t.cfg = ConfigStore.readMarket(_store(), marketId);
+        IClearingCore.Accrual memory a = core_.accrualNow();
+        t.utilizationWad = a.utilizationWad;
+        t.kinkWad = a.kinkWad;
         MarketSlots storage st = markets[marketId];
         uint256 updatedAt;
         (t.priceWad, updatedAt) = _validatedPrice(marketId, t.cfg);
         t.varianceWad = _varianceAt(st, t.cfg, t.priceWad, updatedAt);
-        t.borrowIndexWad = _currentBorrowIndex(t.pool);
+        t.borrowIndexWad = a.borrowIndexWad;
         (t.fundingIndexWad,) = _currentFunding(st, t.cfg);
         s = _status(t, pos);
-    }
-
-    /// @inheritdoc IPerpEngine
-    function poolValueUsd() external view returns (uint256) {
-        if (_reentrancyGuardEntered()) revert PoolValueUnavailable();
-        return _poolValue(_currentBorrowIndex(ConfigStore.readPool(configStore)));
-    }
-
-    /// @inheritdoc IPerpEngine
-    function freeLiquidityUsd() external view returns (uint256) {
-        return _freeLiquidity(ConfigStore.readPool(configStore));
-    }
-
-    /// @inheritdoc IPerpEngine
-    function marginRates(uint256 marketId, uint256 sizeUsd)
-        external
-        view
-        knownMarket(marketId)
-        returns (uint256 maintenanceWad, uint256 initialWad, uint256 maxLeverageWad)
-    {
-        MarketConfig memory cfg = ConfigStore.readMarket(configStore, marketId);
-        (uint256 priceWad, uint256 updatedAt) = _validatedPrice(marketId, cfg);
-        (maintenanceWad, initialWad) = _marginRates(
-            cfg, ConfigStore.readPool(configStore), sizeUsd, _varianceAt(markets[marketId], cfg, priceWad, updatedAt)
-        );
-        maxLeverageWad = WAD.mulDivDown(WAD, initialWad);
     }
 }

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IClearingCore} from "../interfaces/IClearingCore.sol";
+import {IProduct} from "../interfaces/IProduct.sol";
+import {ConfigValidation} from "../libraries/ConfigValidation.sol";
+import {MathLib} from "../libraries/MathLib.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title ClearingCore
+/// @notice Counterpool's ledger. Holds every token (LP cash and every product's trader collateral) under internal
+///         accounting; products (perpetuals, options) price and record positions and report each action's effect in
+///         one `settle`. The LiquidityPool vault mints LP shares on the NAV computed here.
+/// @dev Gas layout: the pool in three slots (cash, reserved, borrow index, last accrual: read and written by every
+///      action | borrow curve, limits, pause: read only | first product, product count, bad debt) and one slot per
+///      product ledger, so a trade reads three core slots and writes two, and a deposit with one product reads three
+///      and writes one. 64-bit USD amounts hold 1.8e13 USD; anything larger reverts in SafeCast. The shared lock is a transient flag: `enter` takes it, `settle`
+///      releases it, and while it is held no product action, vault hook or NAV read can start.
+contract ClearingCore is IClearingCore, AccessControl {
+    using SafeERC20 for IERC20;
+    using MathLib for uint256;
+    using SafeCast for uint256;
+
+    // ------------------------------------------------------------ constants & immutables
+
+    bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice At most this many products (the NAV loops over them).
+    uint256 public constant MAX_PRODUCTS = 8;
+
+    IERC20 internal immutable token;
+    /// @inheritdoc IClearingCore
+    address public immutable vault;
+
+    // ------------------------------------------------------------ storage
+
+    /// @dev Slot A: what every action reads and writes.
+    struct PoolSlots {
+        uint64 poolCashUsd;
+        uint64 reservedUsd;
+        uint96 borrowIndexWad;
+        uint32 lastBorrowAt;
+    }
+
+    /// @dev Slot B, read only by actions: the pool config (rates bounded to 1000%/year fit 40 bits) and the pause flag.
+    struct PoolParams {
+        uint40 baseRateWad;
+        uint40 slope1Wad;
+        uint40 slope2Wad;
+        uint64 kinkWad;
+        uint16 maxUtilizationBps;
+        uint16 keeperShareBps;
+        bool paused;
+    }
+
+    /// @dev Slot C: the registry's first product sits beside the count, so the NAV with one product reads one slot.
+    struct Registry {
+        address product0;
+        uint8 productCount;
+        uint88 badDebtUsd;
+    }
+
+    PoolSlots internal poolSt;
+    PoolParams internal params;
+    Registry internal registry;
+    mapping(uint256 id => address) internal extraProducts; // ids >= 1
+    mapping(address product => ProductLedger) internal ledgers;
+    mapping(address forwarder => bool) internal forwarders;
+    /// @dev The shared reentrancy lock (held from `enter` to `settle`, and during vault hooks).
+    bool internal transient locked;
+
+    // ------------------------------------------------------------ constructor
+
+    /// @param vault_ the LP vault, deployed next (its address is known in advance; the vault checks it is the one).
+    constructor(IERC20 token_, address admin, PoolConfig memory cfg, address vault_) {
+        token = token_;
+        vault = vault_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        poolSt.borrowIndexWad = uint96(1e18);
+        poolSt.lastBorrowAt = uint32(block.timestamp);
+        _writePoolConfig(cfg);
+    }
+
+    // ------------------------------------------------------------ modifiers
+
+    modifier onlyVault() {
+        if (msg.sender != vault) revert NotVault(msg.sender);
+        _;
+    }
+
+    /// @dev Vault hooks take the same lock a product action holds.
+    modifier lock() {
+        if (locked) revert Locked();
+        locked = true;
+        _;
+        locked = false;
+    }
+
+    // ------------------------------------------------------------ admin
+
+    /// @notice Registers a product with its reserve cap (of pool cash). The product's claim joins the NAV at once.
+    function addProduct(address product, uint16 reserveCapBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (ledgers[product].listed) revert ProductAlreadyListed(product);
+        ConfigValidation.bound("reserveCapBps", reserveCapBps, 1, 10_000);
+        Registry memory r = registry;
+        uint256 id = r.productCount;
+        if (id >= MAX_PRODUCTS) revert TooManyProducts(MAX_PRODUCTS);
+        if (id == 0) registry.product0 = product;
+        else extraProducts[id] = product;
+        registry.productCount = uint8(id + 1);
+        ledgers[product] = ProductLedger({
+            reservedUsd: 0, collateralUsd: 0, reserveCapBps: reserveCapBps, id: uint8(id), listed: true
+        });
+        emit ProductAdded(product, id, reserveCapBps);
+    }
+
+    /// @notice Sets a product's reserve cap; positions already open stay (the cap gates new risk).
+    function setProductReserveCap(address product, uint16 reserveCapBps) external onlyRole(RISK_ROLE) {
+        if (!ledgers[product].listed) revert NotProduct(product);
+        ConfigValidation.bound("reserveCapBps", reserveCapBps, 1, 10_000);
+        ledgers[product].reserveCapBps = reserveCapBps;
+        emit ProductReserveCapUpdated(product, reserveCapBps);
+    }
+
+    /// @notice Trusts or distrusts a forwarder (the Pyth PriceUpdateRouter, the order book) to name the account it
+    ///         acts for.
+    function setForwarder(address forwarder, bool trusted) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        forwarders[forwarder] = trusted;
+        emit ForwarderUpdated(forwarder, trusted);
+    }
+
+    /// @notice Updates the borrow curve, the utilization limit and the keeper share within hard bounds.
+    function setPoolConfig(PoolConfig calldata cfg) external onlyRole(RISK_ROLE) lock {
+        _accrueBorrow();
+        _writePoolConfig(cfg);
+    }
+
+    /// @notice Stops new risk in every product. Exits, collateral top-ups, liquidations and LP flows continue.
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        params.paused = true;
+    }
+
+    function unpause() external onlyRole(GUARDIAN_ROLE) {
+        params.paused = false;
+    }
+
+    // ------------------------------------------------------------ products
+
+    /// @inheritdoc IClearingCore
+    function enter(bool addsRisk) external returns (Accrual memory a) {
+        if (!ledgers[msg.sender].listed) revert NotProduct(msg.sender);
+        if (locked) revert Locked();
+        locked = true;
+        PoolParams memory pp = params;
+        if (addsRisk && pp.paused) revert Paused();
+        (a.borrowIndexWad, a.borrowRateWad, a.utilizationWad) = _accrueBorrow();
+        a.kinkWad = pp.kinkWad;
+        a.keeperShareBps = pp.keeperShareBps;
+    }
+
+    /// @inheritdoc IClearingCore
+    function settle(Settlement calldata s) external returns (uint256) {
+        ProductLedger memory led = ledgers[msg.sender];
+        if (!led.listed) revert NotProduct(msg.sender);
+        if (!locked) revert NotLocked();
+
+        PoolSlots memory p = poolSt;
+        int256 cash = int256(uint256(p.poolCashUsd)) + int256(s.inflowUsd) - s.collateralDeltaUsd - int256(s.payoutUsd);
+        if (cash < 0) revert PoolCashShortfall(uint256(-cash) + p.poolCashUsd, p.poolCashUsd);
+        uint256 reserved = uint256(int256(uint256(p.reservedUsd)) + s.reserveDeltaUsd);
+        uint256 productReserved = uint256(int256(uint256(led.reservedUsd)) + s.reserveDeltaUsd);
+        poolSt = PoolSlots({
+            poolCashUsd: uint256(cash).toUint64(),
+            reservedUsd: reserved.toUint64(),
+            borrowIndexWad: p.borrowIndexWad,
+            lastBorrowAt: p.lastBorrowAt
+        });
+        led.reservedUsd = productReserved.toUint64();
+        led.collateralUsd = uint256(int256(uint256(led.collateralUsd)) + s.collateralDeltaUsd).toUint64();
+        ledgers[msg.sender] = led;
+
+        if (s.badDebtUsd > 0) {
+            uint256 total = registry.badDebtUsd + s.badDebtUsd;
+            registry.badDebtUsd = total.toUint88();
+            emit BadDebtAbsorbed(msg.sender, s.badDebtUsd, total);
+        }
+        if (s.checkSolvency) {
+            uint256 maxReservable = uint256(cash).bpsDown(params.maxUtilizationBps);
+            if (reserved > maxReservable) revert InsufficientLiquidity(reserved, maxReservable);
+            uint256 cap = uint256(cash).bpsDown(led.reserveCapBps);
+            if (productReserved > cap) revert ProductReserveCapExceeded(msg.sender, productReserved, cap);
+        }
+        if (s.payoutUsd > 0) token.safeTransfer(s.payee, s.payoutUsd);
+        locked = false;
+        return RiskMath.utilizationUp(reserved, uint256(cash));
+    }
+
+    // ------------------------------------------------------------ vault hooks
+
+    /// @inheritdoc IClearingCore
+    /// @dev The vault has already moved `amountUsd` tokens here. The NAV is taken after the borrow accrual (which the
+    ///      new cash would otherwise reprice) and before the cash is added.
+    function depositLiquidity(uint256 amountUsd) external onlyVault lock returns (uint256 navBeforeUsd) {
+        (uint256 borrowIndex,,) = _accrueBorrow();
+        navBeforeUsd = _poolValue(borrowIndex);
+        poolSt.poolCashUsd = (poolSt.poolCashUsd + amountUsd).toUint64();
+    }
+
+    /// @inheritdoc IClearingCore
+    function withdrawLiquidity(address to, uint256 amountUsd) external onlyVault lock {
+        _accrueBorrow();
+        uint256 free = _freeLiquidity();
+        if (amountUsd > free) revert WithdrawalExceedsFreeLiquidity(amountUsd, free);
+        poolSt.poolCashUsd = uint64(poolSt.poolCashUsd - amountUsd);
+        token.safeTransfer(to, amountUsd);
+    }
+
+    // ------------------------------------------------------------ internal
+
+    function _writePoolConfig(PoolConfig memory cfg) internal {
+        ConfigValidation.validatePool(cfg);
+        PoolParams storage pp = params;
+        pp.baseRateWad = uint40(cfg.baseRateWad);
+        pp.slope1Wad = uint40(cfg.slope1Wad);
+        pp.slope2Wad = uint40(cfg.slope2Wad);
+        pp.kinkWad = cfg.kinkWad;
+        pp.maxUtilizationBps = cfg.maxUtilizationBps;
+        pp.keeperShareBps = cfg.keeperShareBps;
+        emit PoolConfigUpdated(cfg);
+    }
+
+    /// @dev Accrues the borrow index to now at the utilization that held since the last accrual.
+    function _accrueBorrow() internal returns (uint256 indexWad, uint256 rateWad, uint256 utilizationWad) {
+        PoolSlots memory p = poolSt;
+        PoolParams memory pp = params;
+        utilizationWad = RiskMath.utilizationUp(p.reservedUsd, p.poolCashUsd);
+        rateWad = RiskMath.borrowRateUp(utilizationWad, pp.baseRateWad, pp.slope1Wad, pp.slope2Wad, pp.kinkWad);
+        indexWad = p.borrowIndexWad;
+        uint256 elapsed = block.timestamp - p.lastBorrowAt;
+        if (elapsed > 0) {
+            indexWad += rateWad * elapsed;
+            poolSt.borrowIndexWad = indexWad.toUint96();
+            poolSt.lastBorrowAt = uint32(block.timestamp);
+        }
+    }
+
+    function _borrowIndexNow() internal view returns (uint256) {
+        PoolSlots memory p = poolSt;
+        PoolParams memory pp = params;
+        uint256 rate = RiskMath.borrowRateUp(
+            RiskMath.utilizationUp(p.reservedUsd, p.poolCashUsd), pp.baseRateWad, pp.slope1Wad, pp.slope2Wad, pp.kinkWad
+        );
+        return p.borrowIndexWad + rate * (block.timestamp - p.lastBorrowAt);
+    }
+
+    /// @dev NAV with the borrow index at `borrowIndexWad`: cash + every product's claim, floored at zero.
+    function _poolValue(uint256 borrowIndexWad) internal view returns (uint256) {
+        Registry memory r = registry;
+        int256 value = int256(uint256(poolSt.poolCashUsd));
+        for (uint256 id; id < r.productCount; ++id) {
+            address product = id == 0 ? r.product0 : extraProducts[id];
+            value += IProduct(product).poolClaimUsd(borrowIndexWad);
+        }
+        return value > 0 ? uint256(value) : 0;
+    }
+
+    function _freeLiquidity() internal view returns (uint256) {
+        return RiskMath.freeLiquidityDown(poolSt.poolCashUsd, poolSt.reservedUsd, params.maxUtilizationBps);
+    }
+
+    // ------------------------------------------------------------ views
+
+    /// @inheritdoc IClearingCore
+    function collateralToken() external view returns (address) {
+        return address(token);
+    }
+
+    /// @inheritdoc IClearingCore
+    function isTrustedForwarder(address forwarder) external view returns (bool) {
+        return forwarders[forwarder];
+    }
+
+    /// @inheritdoc IClearingCore
+    function paused() external view returns (bool) {
+        return params.paused;
+    }
+
+    /// @inheritdoc IClearingCore
+    function productCount() external view returns (uint256) {
+        return registry.productCount;
+    }
+
+    /// @inheritdoc IClearingCore
+    function productAt(uint256 id) external view returns (address) {
+        return id == 0 ? registry.product0 : extraProducts[id];
+    }
+
+    /// @inheritdoc IClearingCore
+    function productLedger(address product) external view returns (ProductLedger memory) {
+        return ledgers[product];
+    }
+
+    /// @inheritdoc IClearingCore
+    function poolConfig() external view returns (PoolConfig memory c) {
+        PoolParams memory pp = params;
+        c = PoolConfig({
+            baseRateWad: pp.baseRateWad,
+            slope1Wad: pp.slope1Wad,
+            slope2Wad: pp.slope2Wad,
+            kinkWad: pp.kinkWad,
+            maxUtilizationBps: pp.maxUtilizationBps,
+            keeperShareBps: pp.keeperShareBps
+        });
+    }
+
+    /// @inheritdoc IClearingCore
+    function poolState() external view returns (PoolState memory v) {
+        Registry memory r = registry;
+        v.poolCashUsd = poolSt.poolCashUsd;
+        v.reservedUsd = poolSt.reservedUsd;
+        uint256 collateral;
+        for (uint256 id; id < r.productCount; ++id) {
+            collateral += ledgers[id == 0 ? r.product0 : extraProducts[id]].collateralUsd;
+        }
+        v.totalCollateralUsd = uint128(collateral);
+        v.borrowIndexWad = uint128(_borrowIndexNow());
+        v.lastBorrowAt = uint64(block.timestamp);
+        v.badDebtUsd = r.badDebtUsd;
+    }
+
+    /// @inheritdoc IClearingCore
+    function accrualNow() external view returns (Accrual memory a) {
+        PoolSlots memory p = poolSt;
+        PoolParams memory pp = params;
+        a.utilizationWad = RiskMath.utilizationUp(p.reservedUsd, p.poolCashUsd);
+        a.borrowRateWad =
+            RiskMath.borrowRateUp(a.utilizationWad, pp.baseRateWad, pp.slope1Wad, pp.slope2Wad, pp.kinkWad);
+        a.borrowIndexWad = p.borrowIndexWad + a.borrowRateWad * (block.timestamp - p.lastBorrowAt);
+        a.kinkWad = pp.kinkWad;
+        a.keeperShareBps = pp.keeperShareBps;
+    }
+
+    /// @inheritdoc IClearingCore
+    function utilizationWad() external view returns (uint256) {
+        return RiskMath.utilizationUp(poolSt.reservedUsd, poolSt.poolCashUsd);
+    }
+
+    /// @inheritdoc IClearingCore
+    function poolValueUsd() external view returns (uint256) {
+        if (locked) revert PoolValueUnavailable();
+        return _poolValue(_borrowIndexNow());
+    }
+
+    /// @inheritdoc IClearingCore
+    function freeLiquidityUsd() external view returns (uint256) {
+        return _freeLiquidity();
+    }
+}

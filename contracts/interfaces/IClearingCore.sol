@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+/// @title IClearingCore
+/// @notice Counterpool's ledger: custody of the settlement stablecoin, the pool's cash, each product's collateral and
+///         reserve, the pool-wide borrow index, bad debt, the LP vault's hooks, the solvency check over every product
+///         and the NAV (cash + each registered product's O(1) claim on the pool). Products (perpetuals today, options
+///         next) hold their own positions and pricing; every state-changing product action opens with `enter` and ends
+///         with `settle`, between which one reentrancy lock covers the core and every product.
+/// @dev Units: `...Usd` settlement-token units (6 decimals); `...Wad` 18 decimals; `...RateWad` per second; `...Bps` of
+///      10_000. Utilization = reserved / pool cash (IPoolMath.utilizationUp).
+interface IClearingCore {
+    // ---------------------------------------------------------------- types
+
+    /// @notice Pool-wide parameters: borrow curve, solvency limit, keeper share.
+    struct PoolConfig {
+        uint64 baseRateWad; // borrow rate per second at 0% utilization
+        uint64 slope1Wad; // added up to the kink
+        uint64 slope2Wad; // added from the kink to 100%
+        uint64 kinkWad; // utilization of the kink
+        uint16 maxUtilizationBps; // sum of reserves <= pool cash * this
+        uint16 keeperShareBps; // keeper's share of a liquidation fee
+    }
+
+    /// @notice Pool-wide accounting (a view; stored packed).
+    struct PoolState {
+        uint128 poolCashUsd; // tokens owned by LPs (excludes trader collateral)
+        uint128 totalCollateralUsd; // tokens owned by traders, summed over products
+        uint128 reservedUsd; // sum of the products' reserved maximum payouts
+        uint128 borrowIndexWad; // cumulative borrow fee per USD of borrowed size, accrued to now
+        uint64 lastBorrowAt;
+        uint256 badDebtUsd; // cumulative bad debt absorbed
+    }
+
+    /// @notice One product's ledger in the core.
+    struct ProductLedger {
+        uint64 reservedUsd; // maximum payout the product's open positions may claim from the pool
+        uint64 collateralUsd; // traders' collateral the product holds here
+        uint16 reserveCapBps; // reservedUsd <= pool cash * this (the product's own credit line)
+        uint8 id; // index in the registry
+        bool listed;
+    }
+
+    /// @notice The borrow accrual a product action starts from, with the pool parameters products price with.
+    struct Accrual {
+        uint256 borrowIndexWad; // borrow index accrued to now
+        uint256 borrowRateWad; // rate that applied to the accrual, per second
+        uint256 utilizationWad; // utilization at the accrual
+        uint256 kinkWad; // utilization of the borrow curve's kink (the initial margin's utilization term starts there)
+        uint256 keeperShareBps; // keeper's share of a liquidation fee
+    }
+
+    /// @notice What a product's action did to the ledger, applied at once by `settle`.
+    struct Settlement {
+        uint256 inflowUsd; // tokens the product moved into the core during this action (trader deposits)
+        int256 collateralDeltaUsd; // change of the product's trader collateral
+        int256 reserveDeltaUsd; // change of the product's reserve
+        address payee; // receives `payoutUsd` (trader or keeper); unused when payoutUsd is 0
+        uint256 payoutUsd; // tokens paid out of the core
+        uint256 badDebtUsd; // losses beyond collateral absorbed by the pool in this action
+        bool checkSolvency; // true when the action added risk (reserves and utilization limit are checked)
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    error NotVault(address caller);
+    error NotProduct(address caller);
+    error ProductAlreadyListed(address product);
+    error TooManyProducts(uint256 max);
+    error Paused();
+    error Locked();
+    error NotLocked();
+    error PoolCashShortfall(uint256 neededUsd, uint256 availableUsd);
+    error InsufficientLiquidity(uint256 reservedUsd, uint256 maxReservableUsd);
+    error ProductReserveCapExceeded(address product, uint256 reservedUsd, uint256 capUsd);
+    error WithdrawalExceedsFreeLiquidity(uint256 amountUsd, uint256 freeUsd);
+    error PoolValueUnavailable();
+    error InvalidParameter(bytes32 name, uint256 value, uint256 min, uint256 max);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A product was registered.
+    /// @param product the product contract
+    /// @param id its index in the registry
+    /// @param reserveCapBps its reserve cap, of pool cash
+    event ProductAdded(address indexed product, uint256 indexed id, uint256 reserveCapBps);
+
+    /// @notice A product's reserve cap changed.
+    event ProductReserveCapUpdated(address indexed product, uint256 reserveCapBps);
+
+    /// @notice A trusted forwarder (a periphery contract that acts for its caller) was added or removed.
+    /// @param forwarder the forwarder contract
+    /// @param trusted whether products now accept the account it appends
+    event ForwarderUpdated(address indexed forwarder, bool trusted);
+
+    /// @notice The pool's borrow curve, utilization limit or keeper share were set.
+    event PoolConfigUpdated(PoolConfig config);
+
+    /// @notice Bad debt was absorbed by the pool.
+    /// @param product the product whose position left it
+    /// @param amountUsd this settlement's bad debt
+    /// @param totalBadDebtUsd cumulative bad debt, every product
+    event BadDebtAbsorbed(address indexed product, uint256 amountUsd, uint256 totalBadDebtUsd);
+
+    // ---------------------------------------------------------------- products
+
+    /// @notice Opens a product action: takes the shared reentrancy lock, accrues the borrow index.
+    /// @param addsRisk true when the action may add size (refused while paused)
+    function enter(bool addsRisk) external returns (Accrual memory);
+
+    /// @notice Applies a product action's ledger changes, pays out, checks solvency and releases the lock.
+    /// @return utilizationWad utilization after the action (for the product's initial-margin check)
+    function settle(Settlement calldata s) external returns (uint256 utilizationWad);
+
+    // ---------------------------------------------------------------- vault
+
+    /// @notice Adds `amountUsd` the vault has just moved here to the pool's cash (only the vault).
+    /// @return navBeforeUsd the NAV before the deposit (borrow accrued), at which the vault prices the shares
+    function depositLiquidity(uint256 amountUsd) external returns (uint256 navBeforeUsd);
+
+    /// @notice Pays `amountUsd` of free liquidity to `to` (only the vault). Reverts WithdrawalExceedsFreeLiquidity
+    ///         beyond the solvency limit.
+    function withdrawLiquidity(address to, uint256 amountUsd) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The settlement stablecoin.
+    function collateralToken() external view returns (address);
+
+    /// @notice The LP vault, fixed at deployment.
+    function vault() external view returns (address);
+
+    /// @notice Whether `forwarder` may act for the account it appends to its calls (ERC-2771 style).
+    function isTrustedForwarder(address forwarder) external view returns (bool);
+
+    function paused() external view returns (bool);
+
+    function productCount() external view returns (uint256);
+
+    function productAt(uint256 id) external view returns (address);
+
+    function productLedger(address product) external view returns (ProductLedger memory);
+
+    function poolConfig() external view returns (PoolConfig memory);
+
+    /// @notice Pool accounting with the borrow index accrued to now.
+    function poolState() external view returns (PoolState memory);
+
+    /// @notice What `enter` would return now, without writing (for products' views).
+    function accrualNow() external view returns (Accrual memory);
+
+    /// @notice reserved / pool cash now (PoolMath.utilizationUp).
+    function utilizationWad() external view returns (uint256);
+
+    /// @notice Net asset value owed to LPs: cash + the sum of every product's claim on the pool.
+    /// @dev Reverts while an action holds the lock (read-only reentrancy guard).
+    function poolValueUsd() external view returns (uint256);
+
+    /// @notice Pool cash LPs may take out now without breaking the solvency limit.
+    function freeLiquidityUsd() external view returns (uint256);
+}

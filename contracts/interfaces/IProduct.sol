@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+/// @title IProduct
+/// @notice What a product (perpetuals, options) gives the clearing core: its claim on the pool in O(1), so the core's
+///         NAV is cash plus the sum of these.
+interface IProduct {
+    /// @notice The product's net claim of the pool on its traders, in USD, at the current oracle prices: fees owed to
+    ///         the pool (borrow at `borrowIndexWad`, funding) minus what traders may take from the pool (capped PnL,
+    ///         option values). Positive: the pool is owed; negative: the pool owes. Rounded against the pool.
+    /// @param borrowIndexWad the core's borrow index accrued to now
+    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256);
+}
