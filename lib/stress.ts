@@ -3,10 +3,13 @@
  * shock prices per market, scale sigma by k, let LPs pull a share of pool cash (an LP run, capped at the free liquidity
  * the vault lets out, as LiquidityPool does), then find which positions become liquidatable, the bad debt, the NAV
  * before and after liquidations, and the utilization (liquidated collateral, less keeper rewards, joins pool cash).
+ * The NAV is the chain's formula (ClearingCore: cash + the product's claim): the fees the pool is owed as the chain
+ * counts them (its NAV less cash, plus the trader-PnL term at the current prices) minus the trader-PnL term per market
+ * and side at the shocked prices (PositionMath.sidePnlCappedUp's mirror), over the sides' aggregates.
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
-import { cappedPnlUsd } from './math/position';
-import { freeLiquidityDown, maintenanceMarginUp } from './math/risk';
+import { cappedPnlUsd, sidePnlCappedUp } from './math/position';
+import { freeLiquidityDown, maintenanceMarginUp, utilizationUp } from './math/risk';
 
 export interface StressMarket {
   marketId: number;
@@ -19,6 +22,11 @@ export interface StressMarket {
   sizeTermWad: bigint;
   maxProfitBps: bigint;
   liquidationFeeBps: bigint;
+  /** the market's aggregates, as the chain's NAV reads them */
+  longOiUsd: bigint;
+  shortOiUsd: bigint;
+  longTokens: bigint;
+  shortTokens: bigint;
 }
 export interface StressPosition {
   account: string;
@@ -30,6 +38,8 @@ export interface StressPosition {
   feesOwedUsd: bigint; // borrow + funding owed now
 }
 export interface StressInput {
+  /** the chain's NAV now (ClearingCore.poolValueUsd) */
+  navUsd: bigint;
   poolCashUsd: bigint;
   reservedUsd: bigint;
   keeperShareBps: bigint;
@@ -56,34 +66,45 @@ export function runStress(input: StressInput, shock: Shock) {
   const byId = new Map(input.markets.map((m) => [m.marketId, m]));
   const shockedPrice = (m: StressMarket) => mulDivDown(m.priceWad, BigInt(10_000 + (shock.priceBps[m.marketId] ?? 0)), 10_000n);
 
-  let navShocked = cash;
-  let navAfter = cash;
+  // The chain's trader-PnL term over every market's side aggregates at the given prices.
+  const pnlTerm = (price: (m: StressMarket) => bigint, oi: Map<number, bigint[]>) =>
+    input.markets.reduce((sum, m) => {
+      const [lo, so, lt, st] = oi.get(m.marketId)!;
+      return sum + sidePnlCappedUp(true, lo, lt, price(m), m.maxProfitBps) + sidePnlCappedUp(false, so, st, price(m), m.maxProfitBps);
+    }, 0n);
+  const aggregates = new Map(input.markets.map((m) => [m.marketId, [m.longOiUsd, m.shortOiUsd, m.longTokens, m.shortTokens]]));
+  // Fees owed to the pool exactly as the chain counts them (borrow and funding receivables, aggregate rounding).
+  const feesClaim = input.navUsd - input.poolCashUsd + pnlTerm((m) => m.priceWad, aggregates);
+  const remaining = new Map([...aggregates].map(([k, v]) => [k, [...v]]));
+  let feesOfLiquidated = 0n;
   let badDebt = 0n;
   let reservedAfter = input.reservedUsd;
   const liquidated: { account: string; marketId: number; isLong: boolean; equityUsd: string; sizeUsd: string }[] = [];
   for (const p of input.positions) {
     const m = byId.get(p.marketId)!;
     const price = shockedPrice(m);
-    const pnl = cappedPnlUsd(p.isLong, p.sizeUsd, p.sizeTokens, price, m.maxProfitBps);
+    const pnl = cappedPnlUsd(p.isLong, p.sizeUsd, p.sizeTokens, price, m.maxProfitBps); // the liquidation rule's PnL
     const variance = mulDivUp(m.varianceWad * k1000 * k1000, 1n, 1_000_000n);
     const mmr = maintenanceMarginUp(variance, m.horizonSec, m.zWad, m.mmrFloorWad, p.sizeUsd, m.sizeScaleUsd, m.sizeTermWad);
     const equity = p.collateralUsd + pnl - p.feesOwedUsd;
     const maintenance = mulDivUp(p.sizeUsd, mmr, WAD);
-    navShocked += p.feesOwedUsd - pnl;
     if (equity < maintenance) {
       const reward = bpsUp(p.sizeUsd, m.liquidationFeeBps) * input.keeperShareBps / 10_000n;
       const keeperReward = reward < p.collateralUsd ? reward : p.collateralUsd;
-      navAfter += p.collateralUsd - keeperReward;
       cashAfter += p.collateralUsd - keeperReward;
+      feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable
+      const agg = remaining.get(p.marketId)!;
+      agg[p.isLong ? 0 : 1] -= p.sizeUsd;
+      agg[p.isLong ? 2 : 3] -= p.sizeTokens;
       if (equity < 0n) badDebt += -equity;
       reservedAfter -= bpsUp(p.sizeUsd, m.maxProfitBps);
       liquidated.push({ account: p.account, marketId: p.marketId, isLong: p.isLong, equityUsd: equity.toString(), sizeUsd: p.sizeUsd.toString() });
-    } else {
-      navAfter += p.feesOwedUsd - pnl;
     }
   }
+  const navShocked = cash + feesClaim - pnlTerm(shockedPrice, aggregates);
+  const navAfter = cashAfter + feesClaim - feesOfLiquidated - pnlTerm(shockedPrice, remaining);
   if (reservedAfter < 0n) reservedAfter = 0n;
-  const util = (r: bigint, c: bigint) => (r === 0n ? 0n : c === 0n ? WAD : mulDivUp(r, WAD, c));
+  const util = utilizationUp;
   return {
     navShockedUsd: (navShocked > 0n ? navShocked : 0n).toString(),
     navAfterLiquidationsUsd: (navAfter > 0n ? navAfter : 0n).toString(),

@@ -7,8 +7,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CONTRACTS = ['PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter'];
-const ADDRESS_KEYS = ['PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'FaucetToken', 'EthUsdFeed', 'BtcUsdFeed'];
+const CONTRACTS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter'];
+const ADDRESS_KEYS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'FaucetToken'];
 
 const camel = (name) => name[0].toLowerCase() + name.slice(1);
 
@@ -43,8 +43,16 @@ const dir = join(root, 'deployments');
 for (const f of readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).sort()) {
   const d = JSON.parse(readFileSync(join(dir, f), 'utf8'));
   const addresses = {};
-  for (const k of ADDRESS_KEYS) addresses[k] = d[k];
-  deployments[d.chainId] = { chainId: d.chainId, startBlock: d.startBlock, devFeeds: d.devFeeds, addresses };
+  for (const k of ADDRESS_KEYS) {
+    if (!d[k]) throw new Error(`deployments/${f} has no ${k}: redeploy`);
+    addresses[k] = d[k];
+  }
+  // Markets: one feed per market id, in listing order (script/markets.json); nothing here names a market.
+  if (!Array.isArray(d.feeds) || !Array.isArray(d.marketNames) || d.feeds.length !== d.marketNames.length) {
+    throw new Error(`deployments/${f} needs equal-length feeds and marketNames: redeploy`);
+  }
+  const markets = d.marketNames.map((name, id) => ({ id, name, feed: d.feeds[id] }));
+  deployments[d.chainId] = { chainId: d.chainId, startBlock: d.startBlock, devFeeds: d.devFeeds, addresses, markets };
 }
 src += `export const deployments = ${JSON.stringify(deployments, null, 2)} as const;\n`;
 

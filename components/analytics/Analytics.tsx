@@ -62,7 +62,7 @@ export function Analytics() {
   const mk = useSeries('history', market, range);
   const activity = useSeries('activity', null, range);
   const markets = useReadContract({ ...c.reader, functionName: 'markets' });
-  const poolConfig = useReadContract({ ...c.engine, functionName: 'poolConfig' });
+  const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
 
   const poolData = pool.data?.map((p) => ({ t: p.t, utilization: n(p.utilization, 1e16), nav: n(p.nav, 1e6), sharePrice: n(p.share_price, 1e18), reserved: n(p.reserved, 1e6), free: n(p.free_liquidity, 1e6), badDebt: n(p.bad_debt, 1e6) }));
   const mkData = mk.data?.map((p) => ({

@@ -14,7 +14,7 @@ export function useMarketData(marketId: number) {
   const user = address ?? ZERO;
   const markets = useReadContract({ ...c.reader, functionName: 'markets', query: { refetchInterval: 2000 } });
   const pool = useReadContract({ ...c.reader, functionName: 'poolView', query: { refetchInterval: 3000 } });
-  const poolConfig = useReadContract({ ...c.engine, functionName: 'poolConfig' });
+  const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
   const wallet = useReadContracts({
     contracts: [
       { ...c.token, functionName: 'balanceOf', args: [user] },

@@ -1,5 +1,6 @@
 import type { Address } from 'viem';
 import {
+  clearingCoreAbi,
   counterpoolErrorsAbi,
   deployments,
   devPriceFeedAbi,
@@ -10,7 +11,7 @@ import {
   readerAbi,
 } from './generated';
 
-export { counterpoolErrorsAbi, deployments, devPriceFeedAbi, faucetTokenAbi, liquidityPoolAbi, perpEngineAbi, priceUpdateRouterAbi, readerAbi };
+export { clearingCoreAbi, counterpoolErrorsAbi, deployments, devPriceFeedAbi, faucetTokenAbi, liquidityPoolAbi, perpEngineAbi, priceUpdateRouterAbi, readerAbi };
 
 export type DeployedChainId = keyof typeof deployments;
 
@@ -23,16 +24,19 @@ export function contractsFor(chainId: number) {
     chainId: d.chainId as number,
     startBlock: BigInt(d.startBlock),
     devFeeds: d.devFeeds as boolean,
+    /** The ledger: custody, pool cash, borrow index, solvency, NAV (poolState, poolConfig, poolValueUsd, ...). */
+    core: { address: a.ClearingCore as Address, abi: clearingCoreAbi },
+    /** The perpetuals product: traders approve it and trade through it. */
     engine: { address: a.PerpEngine as Address, abi: perpEngineAbi },
     pool: { address: a.LiquidityPool as Address, abi: liquidityPoolAbi },
     reader: { address: a.Reader as Address, abi: readerAbi },
     /** Posts pull-oracle (Pyth) updates and trades in the same transaction; unused by markets on push feeds. */
     router: { address: a.PriceUpdateRouter as Address, abi: priceUpdateRouterAbi },
     token: { address: a.FaucetToken as Address, abi: faucetTokenAbi },
-    feeds: [
-      { address: a.EthUsdFeed as Address, abi: devPriceFeedAbi },
-      { address: a.BtcUsdFeed as Address, abi: devPriceFeedAbi },
-    ],
+    /** Every listed market in id order, as the deployment lists them (names come from the chain too). */
+    markets: d.markets.map((m) => ({ id: m.id as number, name: m.name as string, feed: m.feed as Address })),
+    /** One price feed per market id (dev feeds take setPrice; real feeds share the read interface). */
+    feeds: d.markets.map((m) => ({ address: m.feed as Address, abi: devPriceFeedAbi })),
   } as const;
 }
 

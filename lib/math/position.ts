@@ -1,5 +1,5 @@
 /** Mirrors contracts/libraries/PositionMath.sol to the wei. */
-import { bpsDown, mulDivDown, mulDivSignedUp, mulDivUp } from './fixed';
+import { bpsDown, bpsUp, mulDivDown, mulDivSignedUp, mulDivUp } from './fixed';
 
 export const VALUE_SCALE = 10n ** 30n;
 
@@ -20,6 +20,14 @@ export function executionPriceWad(priceWad: bigint, sizeDeltaUsd: bigint, impact
 export function pnlUsd(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, priceWad: bigint): bigint {
   if (isLong) return mulDivDown(sizeTokens, priceWad, VALUE_SCALE) - sizeUsd;
   return sizeUsd - mulDivUp(sizeTokens, priceWad, VALUE_SCALE);
+}
+
+/** One side's aggregate PnL as the NAV counts it (PositionMath.sidePnlCappedUp): traders' value rounded up for longs
+ *  and down for shorts, capped at maxProfitBps of the side's open interest rounded up. */
+export function sidePnlCappedUp(isLong: boolean, oiUsd: bigint, sizeTokens: bigint, priceWad: bigint, maxProfitBps: bigint): bigint {
+  const pnl = isLong ? mulDivUp(sizeTokens, priceWad, VALUE_SCALE) - oiUsd : oiUsd - mulDivDown(sizeTokens, priceWad, VALUE_SCALE);
+  const cap = bpsUp(oiUsd, maxProfitBps);
+  return pnl > cap ? cap : pnl;
 }
 
 export function cappedPnlUsd(

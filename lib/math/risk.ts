@@ -3,6 +3,13 @@ import { WAD, BPS, abs, clamp, max, min, mulDivDown, mulDivUp, sqrtDown, lnWad }
 
 export const MAX_MAINTENANCE_WAD = 5n * 10n ** 17n;
 
+/** reserved / pool cash, WAD, rounded up; 1e18 when reserves exist and cash is zero (RiskMath.utilizationUp). */
+export function utilizationUp(reservedUsd: bigint, cashUsd: bigint): bigint {
+  if (reservedUsd === 0n) return 0n;
+  if (cashUsd === 0n) return WAD;
+  return mulDivUp(reservedUsd, WAD, cashUsd);
+}
+
 /** Pool cash beyond reserved / maxUtilization (RiskMath.freeLiquidityDown). */
 export function freeLiquidityDown(cashUsd: bigint, reservedUsd: bigint, maxUtilizationBps: bigint): bigint {
   const locked = mulDivUp(reservedUsd, BPS, maxUtilizationBps);

@@ -219,15 +219,17 @@ export async function getHealth() {
 /** Applies `shock` to the live state of every open position (accounts discovered from indexed events). */
 export async function getStress(shock: Shock) {
   const accounts = await run(db, qb.selectFrom('events').select('account').distinct().where('name', '=', 'PositionIncreased').where('account', 'is not', null).$narrowType<{ account: string }>());
-  const [poolState, poolConfig, marketViews] = await Promise.all([
-    publicClient.readContract({ ...contracts.engine, functionName: 'poolState' }),
-    publicClient.readContract({ ...contracts.engine, functionName: 'poolConfig' }),
+  const [navUsd, poolState, poolConfig, marketViews] = await Promise.all([
+    publicClient.readContract({ ...contracts.core, functionName: 'poolValueUsd' }),
+    publicClient.readContract({ ...contracts.core, functionName: 'poolState' }),
+    publicClient.readContract({ ...contracts.core, functionName: 'poolConfig' }),
     publicClient.readContract({ ...contracts.reader, functionName: 'markets' }),
   ]);
   const views = await Promise.all(
     accounts.map(async ({ account }) => ({ account, views: await publicClient.readContract({ ...contracts.reader, functionName: 'accountPositions', args: [getAddress(account)] }) })),
   );
   const input: StressInput = {
+    navUsd,
     poolCashUsd: poolState.poolCashUsd,
     reservedUsd: poolState.reservedUsd,
     keeperShareBps: BigInt(poolConfig.keeperShareBps),
@@ -243,6 +245,10 @@ export async function getStress(shock: Shock) {
       sizeTermWad: m.config.sizeTermWad,
       maxProfitBps: BigInt(m.config.maxProfitBps),
       liquidationFeeBps: BigInt(m.config.liquidationFeeBps),
+      longOiUsd: m.state.longOiUsd,
+      shortOiUsd: m.state.shortOiUsd,
+      longTokens: m.state.longTokens,
+      shortTokens: m.state.shortTokens,
     })),
     positions: views.flatMap(({ account, views }) =>
       views.map((v) => ({

@@ -89,7 +89,7 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>) {
 async function fillQueue() {
   const [head, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
   if (tail === head) return;
-  const free = await publicClient.readContract({ ...c.engine, functionName: 'freeLiquidityUsd' });
+  const free = await publicClient.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
   if (free === 0n) return;
   try {
     const { request } = await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });

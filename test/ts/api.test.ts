@@ -84,7 +84,7 @@ describe('metrics API', () => {
     expect(result.positionsLiquidated).toBe(0);
     const p = await price(0);
     await setPrice(0, (p * 9900n) / 10_000n);
-    const nav = await publicClient.readContract({ ...c.engine, functionName: 'poolValueUsd' });
+    const nav = await publicClient.readContract({ ...c.core, functionName: 'poolValueUsd' });
     // one block of borrow/funding accrual and per-position vs aggregate rounding: a few units at most
     expect(Number(BigInt(result.navShockedUsd) - nav)).toBeGreaterThanOrEqual(-200);
     expect(Number(BigInt(result.navShockedUsd) - nav)).toBeLessThanOrEqual(200);
