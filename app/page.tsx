@@ -12,7 +12,7 @@ export default function Home() {
       <div className="mt-8 grid gap-4 sm:grid-cols-3">
         <Link href="/trade" className="card hover:border-teal-600">
           <h2 className="font-medium text-zinc-100">Trade</h2>
-          <p className="mt-1 text-sm text-zinc-400">Long or short ETH and BTC with risk-based leverage.</p>
+          <p className="mt-1 text-sm text-zinc-400">Long or short every listed market with risk-based leverage.</p>
         </Link>
         <Link href="/pool" className="card hover:border-teal-600">
           <h2 className="font-medium text-zinc-100">Provide liquidity</h2>

@@ -4,7 +4,7 @@
  * Prints one JSON line. Needs anvil on BENCH_RPC_URL with the contracts deployed.
  */
 import { spawn } from 'node:child_process';
-import { createPublicClient, createTestClient, createWalletClient, http, maxUint256, parseAbiItem, type Address } from 'viem';
+import { createPublicClient, createTestClient, createWalletClient, getAbiItem, http, maxUint256, type Address } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { localChain } from '../lib/chain';
 import { contractsFor } from '../lib/contracts';
@@ -29,7 +29,8 @@ for (let i = 0; i < 10; i++) await pub.waitForTransactionReceipt({ hash: await s
 await pub.waitForTransactionReceipt({ hash: await send(lp, { ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256] }) });
 await pub.waitForTransactionReceipt({ hash: await send(lp, { ...c.pool, functionName: 'deposit', args: [10_000_000n * 10n ** 6n, lp.address] }) });
 
-const accounts = Array.from({ length: Math.ceil(N / 2) }, (_, i) => `0x${(0xbe00000 + i).toString(16).padStart(40, '0')}` as Address);
+const marketIds = c.markets.map((m) => BigInt(m.id)); // every listed market
+const accounts = Array.from({ length: Math.ceil(N / marketIds.length) }, (_, i) => `0x${(0xbe00000 + i).toString(16).padStart(40, '0')}` as Address);
 const t0 = Date.now();
 for (const a of accounts) {
   await test.impersonateAccount({ address: a });
@@ -40,7 +41,7 @@ const hashes: `0x${string}`[] = [];
 for (const a of accounts) {
   hashes.push(await send(a, { ...c.token, functionName: 'faucet', args: [2000n * 10n ** 6n], gas: 100_000n }));
   hashes.push(await send(a, { ...c.token, functionName: 'approve', args: [c.engine.address, maxUint256], gas: 100_000n }));
-  for (const m of [0n, 1n]) hashes.push(await send(a, { ...c.engine, functionName: 'increasePosition', args: [m, true, 500n * 10n ** 6n, 5000n * 10n ** 6n, maxUint256], gas: 400_000n }));
+  for (const m of marketIds) hashes.push(await send(a, { ...c.engine, functionName: 'increasePosition', args: [m, true, 500n * 10n ** 6n, 5000n * 10n ** 6n, maxUint256], gas: 400_000n }));
 }
 while ((await pub.getBlock({ blockTag: 'pending' })).transactions.length > 0) await test.mine({ blocks: 1 });
 await test.setAutomine(true);
@@ -59,16 +60,14 @@ for (let i = 0; i < 200; i++) {
   if (h && BigInt(h.lastBlock) >= head && h.positionsWatched >= N) break;
   await new Promise((r) => setTimeout(r, 250));
 }
-const [eth] = await pub.readContract({ ...c.feeds[0], functionName: 'latestPrice' });
-const [btc] = await pub.readContract({ ...c.feeds[1], functionName: 'latestPrice' });
+const before = await Promise.all(c.feeds.map(async (f) => (await pub.readContract({ ...f, functionName: 'latestPrice' }))[0]));
 await test.setAutomine(false);
-await send(deployer, { ...c.feeds[0], functionName: 'setPrice', args: [(eth * 60n) / 100n] });
-await send(deployer, { ...c.feeds[1], functionName: 'setPrice', args: [(btc * 60n) / 100n] });
-await test.mine({ blocks: 1 }); // both price updates land in one block: the shock block
+for (const [i, f] of c.feeds.entries()) await send(deployer, { ...f, functionName: 'setPrice', args: [(before[i] * 60n) / 100n] });
+await test.mine({ blocks: 1 }); // every price update lands in one block: the shock block
 const shockBlock = await pub.getBlockNumber();
 const shockAt = Date.now();
 await test.setIntervalMining({ interval: 1 });
-const ev = parseAbiItem('event PositionLiquidated(address indexed account, uint256 indexed marketId, bool indexed isLong, (address keeper, uint256 priceWad, uint256 sizeUsd, uint256 collateralUsd, int256 pnlUsd, int256 equityUsd, uint256 keeperRewardUsd, uint256 poolGainUsd, uint256 badDebtUsd) result)');
+const ev = getAbiItem({ abi: c.engine.abi, name: 'PositionLiquidated' });
 let lastBlock = shockBlock;
 let count = 0;
 const deadline = Date.now() + 120_000;

@@ -4,17 +4,20 @@ import { useMutation } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
 import { useState } from 'react';
 import { fmtPct, fmtUsd } from '@/lib/format';
+import { useContracts } from '@/components/common/useContracts';
 
 export function StressPanel() {
-  const [eth, setEth] = useState('-20');
-  const [btc, setBtc] = useState('-20');
+  const markets = useContracts().markets;
+  const [moves, setMoves] = useState<Record<number, string>>({});
+  const move = (id: number) => moves[id] ?? '-20';
   const [vol, setVol] = useState('2');
   const [cashOut, setCashOut] = useState('0');
   const run = useMutation({
     mutationFn: api.stress,
   });
   const pct = (s: string) => Math.round(Number(s) * 100);
-  const custom = () => run.mutate(`price.0=${pct(eth)}&price.1=${pct(btc)}&vol=${vol}&cashOut=${pct(cashOut)}`);
+  const custom = () =>
+    run.mutate([...markets.map((m) => `price.${m.id}=${pct(move(m.id))}`), `vol=${vol}`, `cashOut=${pct(cashOut)}`].join('&'));
   const r = run.data;
   return (
     <section aria-labelledby="stress-title" className="card">
@@ -36,8 +39,12 @@ export function StressPanel() {
         }}
       >
         {[
-          ['ETH move %', eth, setEth, 'stress-eth'],
-          ['BTC move %', btc, setBtc, 'stress-btc'],
+          ...markets.map((m) => [
+            `${m.name.split('-')[0]} move %`,
+            move(m.id),
+            (v: string) => setMoves((x) => ({ ...x, [m.id]: v })),
+            `stress-${m.name.split('-')[0].toLowerCase()}`,
+          ]),
           ['σ multiplier', vol, setVol, 'stress-vol'],
           ['LP cash out %', cashOut, setCashOut, 'stress-cash'],
         ].map(([label, value, set, id]) => (

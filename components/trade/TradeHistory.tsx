@@ -5,13 +5,13 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
 import { useAccount } from 'wagmi';
 import { fmtPrice, fmtUsd } from '@/lib/format';
+import { useContracts } from '@/components/common/useContracts';
 
-
-const NAMES = ['ETH-USD', 'BTC-USD'];
 const LABEL: Record<string, string> = { PositionIncreased: 'Open / increase', PositionDecreased: 'Decrease / close', PositionLiquidated: 'Liquidated' };
 
 export function TradeHistory() {
   const { address } = useAccount();
+  const names = useContracts().markets.map((m) => m.name);
   const q = useQuery({
     queryKey: ['trades', address],
     enabled: !!address,
@@ -42,7 +42,7 @@ export function TradeHistory() {
               return (
                 <tr key={`${r.block_number}-${r.log_index}`} className="border-t border-zinc-800" data-testid="history-row">
                   <td className="py-1 pr-3">{new Date(Number(r.timestamp) * 1000).toLocaleTimeString()}</td>
-                  <td className="pr-3">{NAMES[r.market_id] ?? r.market_id}</td>
+                  <td className="pr-3">{names[r.market_id] ?? r.market_id}</td>
                   <td className="pr-3">{r.is_long ? 'Long' : 'Short'}</td>
                   <td className="pr-3">{LABEL[r.name] ?? r.name}</td>
                   <td className="pr-3">{fmtUsd(BigInt(x.sizeDeltaUsd ?? x.sizeUsd ?? '0'))}</td>

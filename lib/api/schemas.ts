@@ -26,9 +26,19 @@ export const stressQuery = z.object({
   cashOutflowBps: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
-export const SCENARIOS: Record<string, z.input<typeof stressQuery>> = {
-  crash: { priceBps: { '0': -4000, '1': -4000 }, volMultiplier: 3 },
-  spike: { priceBps: { '0': 3000, '1': 3000 }, volMultiplier: 2 },
+/** Named shocks; `everyMarketBps` moves every listed market's price (expanded with the deployment's market ids). */
+export const SCENARIOS: Record<string, Omit<z.input<typeof stressQuery>, 'priceBps'> & { everyMarketBps?: number }> = {
+  crash: { everyMarketBps: -4000, volMultiplier: 3 },
+  spike: { everyMarketBps: 3000, volMultiplier: 2 },
   volsurge: { volMultiplier: 5 },
   bankrun: { cashOutflowBps: 5000 },
 };
+
+/** A scenario as a stress query over the given market ids. */
+export function scenarioQuery(name: string, marketIds: number[]): z.input<typeof stressQuery> | undefined {
+  const s = SCENARIOS[name];
+  if (!s) return undefined;
+  const { everyMarketBps, ...rest } = s;
+  const priceBps = everyMarketBps === undefined ? {} : Object.fromEntries(marketIds.map((id) => [String(id), everyMarketBps]));
+  return { ...rest, priceBps };
+}

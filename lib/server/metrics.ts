@@ -216,6 +216,11 @@ export async function getHealth() {
   };
 }
 
+/** Every market id the deployment lists. */
+export function listedMarketIds(): number[] {
+  return contracts.markets.map((m) => m.id);
+}
+
 /** Applies `shock` to the live state of every open position (accounts discovered from indexed events). */
 export async function getStress(shock: Shock) {
   const accounts = await run(db, qb.selectFrom('events').select('account').distinct().where('name', '=', 'PositionIncreased').where('account', 'is not', null).$narrowType<{ account: string }>());

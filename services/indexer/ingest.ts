@@ -4,13 +4,13 @@
  * compared with the chain; on a mismatch the indexer rewinds to the newest stored block still on the chain.
  */
 import { parseEventLogs, type Hex, type PublicClient } from 'viem';
-import { liquidityPoolAbi, perpEngineAbi, type CounterpoolContracts } from '../../lib/contracts';
+import { clearingCoreAbi, liquidityPoolAbi, perpEngineAbi, type CounterpoolContracts } from '../../lib/contracts';
 import type { Logger } from '../lib/runtime';
 import { qb, run, type Queryable } from '../../lib/db';
 import { foldSnapshot, rebuildRollups } from '../../lib/rollups';
 import type { Db } from './db';
 
-const ABI = [...perpEngineAbi, ...liquidityPoolAbi];
+const ABI = [...clearingCoreAbi, ...perpEngineAbi, ...liquidityPoolAbi];
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 
 export interface IndexerOptions {
@@ -52,7 +52,7 @@ export class Indexer {
     if (from > head) return true;
     const to = from + this.opts.range - 1n < head ? from + this.opts.range - 1n : head;
 
-    const logs = await this.client.getLogs({ address: [this.c.engine.address, this.c.pool.address], fromBlock: from, toBlock: to });
+    const logs = await this.client.getLogs({ address: [this.c.core.address, this.c.engine.address, this.c.pool.address], fromBlock: from, toBlock: to });
     const decoded = parseEventLogs({ abi: ABI, logs, strict: false });
     const blockNumbers = new Set<bigint>([to, ...decoded.map((l) => l.blockNumber!)]);
     const blocks = new Map<bigint, { hash: Hex; parentHash: Hex; timestamp: bigint }>();
@@ -157,6 +157,13 @@ async function insertBlocks(q: Queryable, blocks: Map<bigint, { hash: Hex; paren
 
 type DecodedLog = { blockNumber: bigint | null; logIndex: number | null; transactionHash: Hex | null; address: Hex; eventName?: string; args?: unknown };
 
+/** Which of the indexed contracts emitted a log (the `events.contract` column). */
+function contractOf(address: Hex, c: CounterpoolContracts): 'core' | 'engine' | 'pool' {
+  const a = address.toLowerCase();
+  if (a === c.core.address.toLowerCase()) return 'core';
+  return a === c.engine.address.toLowerCase() ? 'engine' : 'pool';
+}
+
 async function insertEvents(q: Queryable, logs: DecodedLog[], blocks: Map<bigint, { timestamp: bigint }>, c: CounterpoolContracts) {
   const rows = logs.map((l) => {
     const args = (l.args ?? {}) as Record<string, unknown>;
@@ -164,7 +171,7 @@ async function insertEvents(q: Queryable, logs: DecodedLog[], blocks: Map<bigint
       block_number: l.blockNumber!,
       log_index: l.logIndex!,
       tx_hash: l.transactionHash!,
-      contract: l.address.toLowerCase() === c.engine.address.toLowerCase() ? ('engine' as const) : ('pool' as const),
+      contract: contractOf(l.address, c),
       name: l.eventName ?? 'Unknown',
       market_id: args.marketId !== undefined ? Number(args.marketId) : null,
       account: typeof args.account === 'string' ? args.account.toLowerCase() : typeof args.owner === 'string' ? args.owner.toLowerCase() : null,

@@ -1,5 +1,5 @@
-import { parseAbiItem, type Address, type PublicClient } from 'viem';
-import type { CounterpoolContracts } from '../../lib/contracts';
+import { getAbiItem, type Address, type PublicClient } from 'viem';
+import { perpEngineAbi, type CounterpoolContracts } from '../../lib/contracts';
 import type { Logger } from '../lib/runtime';
 
 export interface Ref {
@@ -8,9 +8,8 @@ export interface Ref {
   isLong: boolean;
 }
 
-const increased = parseAbiItem(
-  'event PositionIncreased(address indexed account, uint256 indexed marketId, bool indexed isLong, (uint256 sizeDeltaUsd, uint256 collateralDeltaUsd, uint256 priceWad, uint256 executionPriceWad, int256 impactUsd, uint256 feeUsd, uint256 borrowFeeUsd, int256 fundingFeeUsd, int256 realizedPnlUsd, uint256 sizeUsd, uint256 collateralUsd) result)',
-);
+/** From the generated ABI: a renamed event or field fails the type check instead of silently matching nothing. */
+const increased = getAbiItem({ abi: perpEngineAbi, name: 'PositionIncreased' });
 
 /**
  * The set of open positions, rebuilt from the engine's events (from the deploy block on every start, then

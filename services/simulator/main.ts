@@ -3,7 +3,7 @@
  * occasional jumps) and drives a dozen simulated LPs and traders, so a fresh `npm start` shows a living market.
  * Scenarios (crash, spike, volsurge, bankrun) are triggered over HTTP: `npm run scenario -- crash`.
  */
-import { maxUint256, parseUnits, type Address } from 'viem';
+import { formatUnits, maxUint256, parseUnits, type Address } from 'viem';
 import { mnemonicToAccount, nonceManager } from 'viem/accounts';
 import { ANVIL_MNEMONIC, accountFromEnv, env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
 import { createMarketModel, type Scenario } from './model';
@@ -21,7 +21,11 @@ const actor = (i: number) => wallet(mnemonicToAccount(ANVIL_MNEMONIC, { addressI
 const lps = lpIdx.map(actor);
 const traders = traderIdx.map(actor);
 
-const model = createMarketModel(seed, [3000, 60_000]);
+// Every listed market, from its feed's current price (a restart continues where the chain is).
+const startPrices = await Promise.all(
+  c.feeds.map(async (f) => Number(formatUnits((await publicClient.readContract({ ...f, functionName: 'latestPrice' }))[0], 18))),
+);
+const model = createMarketModel(seed, startPrices);
 const stats = { ticks: 0, pricePushes: 0, trades: 0, failures: 0, scenario: null as string | null, lastPrices: [] as number[] };
 const stopping = onShutdown(log, () => {
   server.close();
@@ -87,7 +91,7 @@ async function seedLiquidity() {
 /** One random trader action: open, add, partial close, close or top up, sized within the live max leverage. */
 async function traderAction(rand: () => number) {
   const t = traders[Math.floor(rand() * traders.length)];
-  const market = rand() < 0.6 ? 0 : 1;
+  const market = Math.floor(rand() * c.markets.length);
   const isLong = rand() < 0.55;
   const pos = await publicClient.readContract({ ...c.engine, functionName: 'position', args: [t.account.address, BigInt(market), isLong] });
   const u = rand();

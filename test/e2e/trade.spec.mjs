@@ -16,8 +16,8 @@ const oracle = createWalletClient({
 });
 
 async function pushPrice(market, bps) {
-  const [p] = await client.readContract({ address: market === 0 ? d.EthUsdFeed : d.BtcUsdFeed, abi: feedAbi, functionName: 'latestPrice' });
-  const hash = await oracle.writeContract({ address: market === 0 ? d.EthUsdFeed : d.BtcUsdFeed, abi: feedAbi, functionName: 'setPrice', args: [(p * BigInt(10_000 + bps)) / 10_000n] });
+  const [p] = await client.readContract({ address: d.feeds[market], abi: feedAbi, functionName: 'latestPrice' });
+  const hash = await oracle.writeContract({ address: d.feeds[market], abi: feedAbi, functionName: 'setPrice', args: [(p * BigInt(10_000 + bps)) / 10_000n] });
   await client.waitForTransactionReceipt({ hash });
 }
 
@@ -82,8 +82,7 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
 
     // Past the LP cooldown (60 s), then withdraw part of the deposit.
     await testClient.increaseTime({ seconds: 61 });
-    await pushPrice(0, 0);
-    await pushPrice(1, 0);
+    for (const m of d.feeds.keys()) await pushPrice(m, 0);
     await page.getByRole('navigation').getByRole('link', { name: 'Pool', exact: true }).click();
     await page.getByTestId('lp-cooldown').filter({ hasText: 'none' }).waitFor();
     await page.locator('#withdraw-amount').fill('1000');

@@ -109,7 +109,7 @@ describe('indexer process', () => {
       return h !== null && BigInt(h.cursor) >= finalHead;
     });
 
-    const logs = await publicClient.getLogs({ address: [c.engine.address, c.pool.address], fromBlock: c.startBlock, toBlock: finalHead });
+    const logs = await publicClient.getLogs({ address: [c.core.address, c.engine.address, c.pool.address], fromBlock: c.startBlock, toBlock: finalHead });
     const expected = parseEventLogs({ abi: [...perpEngineAbi, ...liquidityPoolAbi], logs }).map((l) => `${l.blockNumber}:${l.logIndex}:${l.eventName}`);
     const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${PG_PORT}/postgres?sslmode=disable` });
     await client.connect();

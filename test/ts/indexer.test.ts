@@ -17,7 +17,7 @@ let db: Db;
 
 async function chainEvents() {
   const { publicClient } = clients();
-  const logs = await publicClient.getLogs({ address: [c.engine.address, c.pool.address], fromBlock: c.startBlock, toBlock: 'latest' });
+  const logs = await publicClient.getLogs({ address: [c.core.address, c.engine.address, c.pool.address], fromBlock: c.startBlock, toBlock: 'latest' });
   return parseEventLogs({ abi: [...perpEngineAbi, ...liquidityPoolAbi], logs }).map((l) => `${l.blockNumber}:${l.logIndex}:${l.eventName}`);
 }
 

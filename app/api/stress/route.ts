@@ -1,6 +1,6 @@
 import { BadRequest, handle, queryObject } from '@/lib/api/http';
-import { SCENARIOS, stressQuery } from '@/lib/api/schemas';
-import { getStress } from '@/lib/server/metrics';
+import { SCENARIOS, scenarioQuery, stressQuery } from '@/lib/api/schemas';
+import { getStress, listedMarketIds } from '@/lib/server/metrics';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,7 +14,7 @@ export const GET = (req: Request) =>
     const q = queryObject(req.url);
     let raw;
     if (q.scenario !== undefined) {
-      raw = SCENARIOS[q.scenario];
+      raw = scenarioQuery(q.scenario, listedMarketIds());
       if (!raw) throw new BadRequest(`unknown scenario "${q.scenario}"; use one of ${Object.keys(SCENARIOS).join(', ')}`);
     } else {
       const priceBps: Record<string, string> = {};
