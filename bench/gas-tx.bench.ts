@@ -9,6 +9,7 @@ import { mnemonicToAccount } from 'viem/accounts';
 import { localChain } from '../lib/chain';
 import { contractsFor } from '../lib/contracts';
 import { gasWithHeadroom } from '../lib/gas';
+import { DEFAULTS } from '../lib/config';
 
 const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
 const chain = { ...localChain, rpcUrls: { default: { http: [rpc] } } };
@@ -16,7 +17,7 @@ const c = contractsFor(31337);
 const pub = createPublicClient({ chain, transport: http(rpc) });
 const test = createTestClient({ chain, mode: 'anvil', transport: http(rpc) });
 const wallet = createWalletClient({ chain, transport: http(rpc) });
-const mnemonic = 'test test test test test test test test test test test junk';
+const mnemonic = DEFAULTS.devMnemonic;
 const deployer = mnemonicToAccount(mnemonic, { addressIndex: 0 }); // owns the dev feeds
 const USD = 10n ** 6n;
 

@@ -8,6 +8,7 @@ import { createPublicClient, createTestClient, createWalletClient, getAbiItem, h
 import { mnemonicToAccount } from 'viem/accounts';
 import { localChain } from '../lib/chain';
 import { contractsFor } from '../lib/contracts';
+import { DEFAULTS } from '../lib/config';
 
 const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
 const N = Number(process.env.BENCH_POSITIONS ?? 1000);
@@ -16,8 +17,8 @@ const c = contractsFor(31337);
 const pub = createPublicClient({ chain, transport: http(rpc) });
 const test = createTestClient({ chain, mode: 'anvil', transport: http(rpc) });
 const wallet = createWalletClient({ chain, transport: http(rpc) });
-const deployer = mnemonicToAccount('test test test test test test test test test test test junk', { addressIndex: 0 });
-const lp = mnemonicToAccount('test test test test test test test test test test test junk', { addressIndex: 2 });
+const deployer = mnemonicToAccount(DEFAULTS.devMnemonic, { addressIndex: 0 });
+const lp = mnemonicToAccount(DEFAULTS.devMnemonic, { addressIndex: 2 });
 
 async function send(account: Address | typeof lp, req: Record<string, unknown>) {
   const hash = await wallet.writeContract({ ...req, account, chain } as never);

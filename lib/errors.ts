@@ -29,7 +29,14 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   UnexpectedEther: (a) => `The price-update router only takes oracle fees with a call (${String(a[1])} wei refused)`,
   RefundFailed: (a) => `Returning ${String(a[1])} wei of unspent oracle fee to your account failed`,
   ConfigStoreWriteFailed: () => 'The new risk parameters could not be stored (their data contract was not created)',
-  EnforcedPause: () => 'Trading is paused: only closing, collateral top-ups and liquidations are allowed',
+  Paused: () => 'Trading is paused: only closing, collateral top-ups and liquidations are allowed',
+  Locked: () => 'Another action of the clearing house is in progress in this transaction (re-entry refused)',
+  NotLocked: () => 'A product tried to settle outside an action it opened',
+  NotProduct: (a) => `${String(a[0])} is not a product registered with the clearing core`,
+  ProductAlreadyListed: (a) => `${String(a[0])} is already a registered product`,
+  TooManyProducts: (a) => `The clearing core takes at most ${String(a[0])} products`,
+  ProductReserveCapExceeded: (a) =>
+    `This product's reserved payouts would reach ${fmtUsd(u(a[1]), 0)}, above its cap of ${fmtUsd(u(a[2]), 0)} of pool cash`,
   SharesLocked: (a) =>
     `Only ${fmtShares(u(a[2]))} of the ${fmtShares(u(a[1]))} shares are past their deposit cooldown; the rest unlock at ${t(a[3])}`,
   ReceiverInCooldown: (a) => `That account's own deposit cooldown runs until ${t(a[1])}; only it can add to the pool before then`,

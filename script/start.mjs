@@ -19,9 +19,9 @@ import {
 } from './lib/stack.mjs';
 
 const external = !!process.env.RPC_URL;
-const rpcUrl = process.env.RPC_URL ?? `http://127.0.0.1:${process.env.ANVIL_PORT ?? 8545}`;
+const rpcUrl = process.env.RPC_URL ?? `http://127.0.0.1:${process.env.ANVIL_PORT ?? DEFAULTS.ports.anvil}`;
 const chainId = Number(process.env.CHAIN_ID ?? 31337);
-const webPort = Number(process.env.PORT ?? 3000);
+const webPort = Number(process.env.PORT ?? DEFAULTS.ports.web);
 const children = [];
 let stopping = false;
 
@@ -38,7 +38,7 @@ process.on('SIGTERM', () => shutdown(0));
 async function main() {
   await requirePortFree(webPort, 'web app');
   if (!external) {
-    const anvil = await startAnvil({ port: Number(process.env.ANVIL_PORT ?? 8545), blockTime: 1 });
+    const anvil = await startAnvil({ port: Number(process.env.ANVIL_PORT ?? DEFAULTS.ports.anvil), blockTime: 1 });
     children.push(anvil.child);
     log('start', 'anvil up', { rpcUrl });
   }

@@ -24,7 +24,7 @@ function useSeries(path: string, market: number | null, range: (typeof RANGES)[n
     queryKey: [path, market, range.sec],
     queryFn: (): Promise<Point[]> => {
       const from = Math.floor(Date.now() / 1000) - range.sec;
-      return path === 'history' ? api.history(market ?? -1, from, range.res) : (api.activity(from, range.res) as unknown as Promise<Point[]>);
+      return path === 'history' ? api.history(market ?? -1, from, range.res) : api.activity(from, range.res).then((rows): Point[] => rows.map((r) => ({ ...r })));
     },
     refetchInterval: 5000,
   });

@@ -2,7 +2,7 @@
 
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
-import type { Abi } from 'viem';
+import type { Abi, ContractFunctionArgs, ContractFunctionName } from 'viem';
 import { useAccount, useConfig } from 'wagmi';
 import { getPublicClient, simulateContract, waitForTransactionReceipt, writeContract } from 'wagmi/actions';
 import { gasWithHeadroom } from '@/lib/gas';
@@ -10,11 +10,14 @@ import { counterpoolErrorsAbi } from '@/lib/contracts';
 import { explainError } from '@/lib/errors';
 import { useToasts } from './Toasts';
 
-export interface TxRequest {
+type Mutability = 'nonpayable' | 'payable';
+
+/** A transaction over one of the generated ABIs: a misspelled function or wrong arguments do not compile. */
+export interface TxRequest<abi extends Abi, fn extends ContractFunctionName<abi, Mutability>> {
   address: `0x${string}`;
-  abi: Abi;
-  functionName: string;
-  args: readonly unknown[];
+  abi: abi;
+  functionName: fn;
+  args: ContractFunctionArgs<abi, Mutability, fn>;
   /** Shown in the toasts, e.g. "Open long 5,000 USD ETH-USD". */
   label: string;
 }
@@ -35,7 +38,7 @@ export function useTx() {
   const [error, setError] = useState<string | null>(null);
 
   const send = useCallback(
-    async (req: TxRequest): Promise<boolean> => {
+    async <const abi extends Abi, fn extends ContractFunctionName<abi, Mutability>>(req: TxRequest<abi, fn>): Promise<boolean> => {
       setError(null);
       setPending(true);
       const abi = [...req.abi, ...counterpoolErrorsAbi] as Abi;
@@ -49,7 +52,9 @@ export function useTx() {
           account: address,
         } as Parameters<typeof simulateContract>[1]);
         const client = getPublicClient(config);
-        const estimate = client ? await client.estimateContractGas(request as never) : undefined;
+        const estimate = client
+          ? await client.estimateContractGas(request as Parameters<typeof client.estimateContractGas>[0])
+          : undefined;
         const gas = estimate === undefined ? undefined : gasWithHeadroom(estimate);
         const hash = await writeContract(config, { ...request, gas } as Parameters<typeof writeContract>[1]);
         toastId = toasts.push({ kind: 'pending', title: `${req.label}: pending`, detail: hash });

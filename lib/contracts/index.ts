@@ -41,3 +41,10 @@ export function contractsFor(chainId: number) {
 }
 
 export type CounterpoolContracts = ReturnType<typeof contractsFor>;
+
+/** Every event the indexer stores: the core's, the perpetuals product's and the vault's (one list for the indexer and
+ *  the tests that compare its tables with the chain). */
+export const indexedEventsAbi = [...clearingCoreAbi, ...perpEngineAbi, ...liquidityPoolAbi] as const;
+
+/** The contracts whose events the indexer stores. */
+export const indexedAddresses = (c: CounterpoolContracts) => [c.core.address, c.engine.address, c.pool.address];

@@ -1,9 +1,10 @@
 import 'server-only';
 import pg from 'pg';
 import type { Queryable } from '../db';
+import { DEFAULTS } from '@/lib/config';
 
 /** Reads the indexer's database: a real Postgres, or the indexer's embedded PGlite over its local wire socket. */
-export const DATABASE_URL = process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.INDEXER_PG_PORT ?? 5433}/postgres?sslmode=disable`;
+export const DATABASE_URL = process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.INDEXER_PG_PORT ?? DEFAULTS.ports.embeddedDb}/postgres?sslmode=disable`;
 
 const globalForPool = globalThis as unknown as { cpPool?: pg.Pool };
 export const pool =

@@ -6,6 +6,7 @@ import { contracts, publicClient } from './chain';
 import { rollupFor, SNAPSHOT_FIELDS } from '../rollups';
 import { qb, run } from '../db';
 import { cached, db, sql } from './db';
+import { DEFAULTS } from '@/lib/config';
 
 const s = (v: bigint | number) => v.toString();
 
@@ -204,7 +205,7 @@ export async function getHealth() {
     run(db, qb.selectFrom('indexer_cursor').select('block_number').where('id', '=', 1)).catch(() => null),
     run(db, qb.selectFrom('snapshots').select((eb) => eb.fn.max('timestamp').as('t'))).catch(() => null),
   ]);
-  const keeper = await fetch(`http://127.0.0.1:${process.env.KEEPER_PORT ?? 8788}/health`, { signal: AbortSignal.timeout(500) })
+  const keeper = await fetch(`http://127.0.0.1:${process.env.KEEPER_PORT ?? DEFAULTS.ports.keeper}/health`, { signal: AbortSignal.timeout(500) })
     .then((r) => r.json())
     .catch(() => null);
   const cursor = cursorRows?.[0] ? Number(cursorRows[0].block_number) : null;

@@ -8,9 +8,10 @@ import {
   type TransactionRequest,
 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
+import { DEFAULTS } from '../config';
 
 /** anvil's public dev mnemonic: its keys fund every local chain and must never hold real value. */
-export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
+export const ANVIL_MNEMONIC = DEFAULTS.devMnemonic;
 /** Accounts 0-14 belong to the deployer, keeper and simulator; the browser dev wallet uses 15-19. */
 export const DEV_WALLET_FIRST_INDEX = 15;
 export const DEV_WALLET_STORAGE_KEY = 'counterpool.devAccountIndex';

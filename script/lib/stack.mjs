@@ -4,12 +4,14 @@ import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import DEFAULTS from '../../lib/defaults.json' with { type: 'json' };
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 /** anvil's well-known dev keys are derived from this mnemonic (public test data, never for real funds). */
-export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
+export const ANVIL_MNEMONIC = DEFAULTS.devMnemonic;
+export { DEFAULTS };
 export const ANVIL_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
 export function log(component, msg, extra = {}) {
@@ -97,7 +99,7 @@ export async function waitFor(check, what, timeoutMs = 60_000) {
 }
 
 /** Starts anvil on `port` with 20 funded dev accounts; resolves once it answers RPC. */
-export async function startAnvil({ port = 8545, blockTime, quiet = true } = {}) {
+export async function startAnvil({ port = DEFAULTS.ports.anvil, blockTime, quiet = true } = {}) {
   await requirePortFree(port, 'anvil');
   const args = ['--port', String(port), '--accounts', '20', '--chain-id', '31337', '--silent'];
   if (blockTime) args.push('--block-time', String(blockTime));

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 import type { Queryable } from '../../lib/db';
+import { DEFAULTS } from '../../lib/config';
 
 export type { Queryable };
 export interface Db extends Queryable {
@@ -21,7 +22,7 @@ export interface Db extends Queryable {
 const here = dirname(fileURLToPath(import.meta.url));
 export const SCHEMA = readFileSync(join(here, 'schema.sql'), 'utf8');
 
-export async function openDb({ url = process.env.DATABASE_URL, dataDir = '.data/pglite', port = Number(process.env.INDEXER_PG_PORT ?? 5433) } = {}): Promise<Db> {
+export async function openDb({ url = process.env.DATABASE_URL, dataDir = '.data/pglite', port = Number(process.env.INDEXER_PG_PORT ?? DEFAULTS.ports.embeddedDb) } = {}): Promise<Db> {
   const db = url ? await openPostgres(url) : await openEmbedded(dataDir, port);
   await db.query(SCHEMA);
   return db;

@@ -4,13 +4,13 @@
  * compared with the chain; on a mismatch the indexer rewinds to the newest stored block still on the chain.
  */
 import { parseEventLogs, type Hex, type PublicClient } from 'viem';
-import { clearingCoreAbi, liquidityPoolAbi, perpEngineAbi, type CounterpoolContracts } from '../../lib/contracts';
+import { indexedAddresses, indexedEventsAbi, type CounterpoolContracts } from '../../lib/contracts';
 import type { Logger } from '../lib/runtime';
 import { qb, run, type Queryable } from '../../lib/db';
 import { foldSnapshot, rebuildRollups } from '../../lib/rollups';
 import type { Db } from './db';
 
-const ABI = [...clearingCoreAbi, ...perpEngineAbi, ...liquidityPoolAbi];
+const ABI = indexedEventsAbi;
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 
 export interface IndexerOptions {
@@ -52,7 +52,7 @@ export class Indexer {
     if (from > head) return true;
     const to = from + this.opts.range - 1n < head ? from + this.opts.range - 1n : head;
 
-    const logs = await this.client.getLogs({ address: [this.c.core.address, this.c.engine.address, this.c.pool.address], fromBlock: from, toBlock: to });
+    const logs = await this.client.getLogs({ address: indexedAddresses(this.c), fromBlock: from, toBlock: to });
     const decoded = parseEventLogs({ abi: ABI, logs, strict: false });
     const blockNumbers = new Set<bigint>([to, ...decoded.map((l) => l.blockNumber!)]);
     const blocks = new Map<bigint, { hash: Hex; parentHash: Hex; timestamp: bigint }>();

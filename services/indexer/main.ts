@@ -5,9 +5,10 @@
 import { env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
 import { openDb } from './db';
 import { Indexer } from './ingest';
+import { DEFAULTS } from '../../lib/config';
 
 const { log, publicClient, contracts } = setup('indexer');
-const PORT = Number(env('INDEXER_PORT', '8789'));
+const PORT = Number(env('INDEXER_PORT', String(DEFAULTS.ports.indexer)));
 
 async function main() {
   const db = await openDb({ dataDir: env('INDEXER_DATA_DIR', '.data/pglite') });

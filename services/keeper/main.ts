@@ -7,9 +7,10 @@ import { parseGwei } from 'viem';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
 import { gasWithHeadroom } from '../../lib/gas';
+import { DEFAULTS } from '../../lib/config';
 
 const { log, publicClient, contracts: c, wallet } = setup('keeper');
-const PORT = Number(env('KEEPER_PORT', '8788'));
+const PORT = Number(env('KEEPER_PORT', String(DEFAULTS.ports.keeper)));
 const BATCH = Number(env('KEEPER_BATCH', '100'));
 const MAX_FEE = parseGwei(env('KEEPER_MAX_GWEI', '200'));
 const POLL_MS = Number(env('KEEPER_POLL_MS', '500'));

@@ -8,7 +8,10 @@ import { mnemonicToAccount, nonceManager, privateKeyToAccount } from 'viem/accou
 import { defineChain } from 'viem';
 import { contractsFor } from '../../lib/contracts';
 
-export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
+import { DEFAULTS, LOCAL_RPC_URL } from '../../lib/config';
+
+export const ANVIL_MNEMONIC = DEFAULTS.devMnemonic;
+export { DEFAULTS };
 
 export function env(name: string, fallback?: string): string {
   const v = process.env[name] ?? fallback;
@@ -30,7 +33,7 @@ export function createLogger(component: string) {
 export type Logger = ReturnType<typeof createLogger>;
 
 export function chainFromEnv(): { chain: Chain; rpcUrl: string } {
-  const rpcUrl = env('RPC_URL', 'http://127.0.0.1:8545');
+  const rpcUrl = env('RPC_URL', LOCAL_RPC_URL);
   const id = Number(env('CHAIN_ID', '31337'));
   const chain = defineChain({ id, name: id === 31337 ? 'Counterpool Local' : `Chain ${id}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
   return { chain, rpcUrl };

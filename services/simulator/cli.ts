@@ -1,8 +1,9 @@
 /** `npm run scenario -- <crash|spike|volsurge|bankrun|calm>`: triggers a scenario on the running simulator. */
 export {};
+import { DEFAULTS } from '../../lib/config';
 
 const scenario = process.argv[2];
-const port = Number(process.env.SIM_PORT ?? 8787);
+const port = Number(process.env.SIM_PORT ?? DEFAULTS.ports.simulator);
 if (!scenario) {
   console.error('usage: npm run scenario -- <crash|spike|volsurge|bankrun|calm>');
   process.exit(2);

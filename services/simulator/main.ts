@@ -8,10 +8,11 @@ import { mnemonicToAccount, nonceManager } from 'viem/accounts';
 import { ANVIL_MNEMONIC, accountFromEnv, env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
 import { createMarketModel, type Scenario } from './model';
 import { gasWithHeadroom } from '../../lib/gas';
+import { DEFAULTS } from '../../lib/config';
 
 const { log, publicClient, contracts: c, wallet } = setup('simulator');
 const TICK_MS = Number(env('SIM_TICK_MS', '2000'));
-const PORT = Number(env('SIM_PORT', '8787'));
+const PORT = Number(env('SIM_PORT', String(DEFAULTS.ports.simulator)));
 const seed = Number(env('SIM_SEED', String(Date.now() % 1_000_000)));
 
 const oracle = wallet(accountFromEnv('ORACLE', 0));

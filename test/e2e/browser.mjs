@@ -3,10 +3,11 @@ import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { createPublicClient, createTestClient, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
+import DEFAULTS from '../../lib/defaults.json' with { type: 'json' };
 
 export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3100';
 export const RPC_URL = process.env.RPC_URL ?? 'http://127.0.0.1:8565';
-export const MNEMONIC = 'test test test test test test test test test test test junk';
+export const MNEMONIC = DEFAULTS.devMnemonic;
 export const SHOTS = 'test-results/screenshots';
 mkdirSync(SHOTS, { recursive: true });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { erc20Abi, parseUnits } from 'viem';
-import { client, launch, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
+import { client, MNEMONIC, launch, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
 import { createWalletClient, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 
@@ -10,7 +10,7 @@ const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
 const readerAbi = JSON.parse(readFileSync('out/Reader.sol/Reader.json', 'utf8')).abi;
 const feedAbi = JSON.parse(readFileSync('out/DevPriceFeed.sol/DevPriceFeed.json', 'utf8')).abi;
 const oracle = createWalletClient({
-  account: mnemonicToAccount('test test test test test test test test test test test junk', { addressIndex: 0 }),
+  account: mnemonicToAccount(MNEMONIC, { addressIndex: 0 }),
   chain: client.chain,
   transport: http(process.env.RPC_URL),
 });

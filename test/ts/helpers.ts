@@ -4,8 +4,9 @@ import { createPublicClient, createTestClient, createWalletClient, http, type Ab
 import { mnemonicToAccount } from 'viem/accounts';
 import { inject } from 'vitest';
 import { localChain } from '@/lib/chain';
+import { DEFAULTS } from '@/lib/config';
 
-export const MNEMONIC = 'test test test test test test test test test test test junk';
+export const MNEMONIC = DEFAULTS.devMnemonic;
 export const rpcUrl = () => inject('rpcUrl');
 export const account = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { parseEventLogs } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liquidityPoolAbi, perpEngineAbi } from '@/lib/contracts';
+import { indexedAddresses, indexedEventsAbi } from '@/lib/contracts';
 import { clients, isolateChain, rpcUrl } from './helpers';
 import { c, close, deposit, open, price, setPrice, USD } from './fixtures';
 
@@ -109,8 +109,8 @@ describe('indexer process', () => {
       return h !== null && BigInt(h.cursor) >= finalHead;
     });
 
-    const logs = await publicClient.getLogs({ address: [c.core.address, c.engine.address, c.pool.address], fromBlock: c.startBlock, toBlock: finalHead });
-    const expected = parseEventLogs({ abi: [...perpEngineAbi, ...liquidityPoolAbi], logs }).map((l) => `${l.blockNumber}:${l.logIndex}:${l.eventName}`);
+    const logs = await publicClient.getLogs({ address: indexedAddresses(c), fromBlock: c.startBlock, toBlock: finalHead });
+    const expected = parseEventLogs({ abi: indexedEventsAbi, logs }).map((l) => `${l.blockNumber}:${l.logIndex}:${l.eventName}`);
     const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${PG_PORT}/postgres?sslmode=disable` });
     await client.connect();
     try {

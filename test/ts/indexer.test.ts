@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEventLogs } from 'viem';
-import { liquidityPoolAbi, perpEngineAbi } from '@/lib/contracts';
+import { indexedAddresses, indexedEventsAbi } from '@/lib/contracts';
 import { openDb, type Db } from '@/services/indexer/db';
 import { Indexer } from '@/services/indexer/ingest';
 import { ROLLUP_RESOLUTIONS, SNAPSHOT_FIELDS } from '@/lib/rollups';
@@ -17,8 +17,8 @@ let db: Db;
 
 async function chainEvents() {
   const { publicClient } = clients();
-  const logs = await publicClient.getLogs({ address: [c.core.address, c.engine.address, c.pool.address], fromBlock: c.startBlock, toBlock: 'latest' });
-  return parseEventLogs({ abi: [...perpEngineAbi, ...liquidityPoolAbi], logs }).map((l) => `${l.blockNumber}:${l.logIndex}:${l.eventName}`);
+  const logs = await publicClient.getLogs({ address: indexedAddresses(c), fromBlock: c.startBlock, toBlock: 'latest' });
+  return parseEventLogs({ abi: indexedEventsAbi, logs }).map((l) => `${l.blockNumber}:${l.logIndex}:${l.eventName}`);
 }
 
 async function dbEvents() {

@@ -1,0 +1,21 @@
+/**
+ * Compile-time checks of the typed seams (run by `tsc --noEmit` in `npm run lint`): each `@ts-expect-error` line must
+ * fail to type-check, so a misspelled function name or wrong arguments to the transaction hook break the build.
+ */
+import type { TxRequest } from '@/components/tx/useTx';
+import { perpEngineAbi, liquidityPoolAbi } from '@/lib/contracts';
+
+type Send = <const abi extends import('viem').Abi, fn extends import('viem').ContractFunctionName<abi, 'nonpayable' | 'payable'>>(req: TxRequest<abi, fn>) => Promise<boolean>;
+declare const send: Send;
+const address = '0x0000000000000000000000000000000000000001' as const;
+
+export async function typedSeams() {
+  await send({ address, abi: perpEngineAbi, functionName: 'increasePosition', args: [0n, true, 1n, 1n, 1n], label: 'ok' });
+  await send({ address, abi: liquidityPoolAbi, functionName: 'deposit', args: [1n, address], label: 'ok' });
+  // @ts-expect-error misspelled function name
+  await send({ address, abi: perpEngineAbi, functionName: 'increasePositon', args: [0n, true, 1n, 1n, 1n], label: 'typo' });
+  // @ts-expect-error wrong argument type (a number where a bigint is required)
+  await send({ address, abi: perpEngineAbi, functionName: 'increasePosition', args: [0, true, 1n, 1n, 1n], label: 'bad args' });
+  // @ts-expect-error a view is not a transaction
+  await send({ address, abi: perpEngineAbi, functionName: 'position', args: [address, 0n, true], label: 'view' });
+}
