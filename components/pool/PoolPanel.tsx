@@ -11,6 +11,7 @@ import { useContracts } from '@/components/common/useContracts';
 import { lastTxBlockKey, useTx } from '@/components/tx/useTx';
 import { annualize, fmtPct, fmtShares, fmtUsd } from '@/lib/format';
 import { checkAmount } from '@/lib/validation';
+import { toSharesUp } from '@/lib/math/shares';
 
 const ZERO = '0x0000000000000000000000000000000000000000' as const;
 
@@ -140,6 +141,7 @@ export function PoolPanel() {
         lockedShares={lockedShares}
         unlockAt={withdrawableAt}
         valueUsd={sharesValue.data}
+        pool={p ? { totalShares: p.totalShares, navUsd: p.navUsd } : undefined}
       />
     </div>
   );
@@ -193,7 +195,10 @@ function WithdrawForm({
   lockedShares,
   unlockAt,
   valueUsd,
+  pool,
 }: {
+  /** the pool's share supply and NAV, for the vault's own conversion (SharesMath mirror) */
+  pool?: { totalShares: bigint; navUsd: bigint };
   maxWithdraw?: bigint;
   shares?: bigint;
   lockedShares?: bigint;
@@ -227,7 +232,8 @@ function WithdrawForm({
           return;
         }
         // Not free now: queue the matching shares; they are paid at the NAV of the fill.
-        const wanted = valueUsd && shares ? (check.value * shares + valueUsd - 1n) / valueUsd : 0n;
+        // Shares worth the amount, rounded up as the vault rounds a withdrawal (SharesMath.toSharesUp).
+        const wanted = pool ? toSharesUp(check.value, pool.totalShares, pool.navUsd) : 0n;
         const queued = wanted > (unlocked ?? 0n) ? (unlocked ?? 0n) : wanted;
         if (await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address], label: `Queue withdrawal of ${text} USDC` }))
           setText('');

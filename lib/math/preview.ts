@@ -4,7 +4,7 @@
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
 import { executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor } from './position';
-import { impactCostUsd, initialMarginUp, maintenanceMarginUp } from './risk';
+import { impactCostUsd, initialMarginUp, maintenanceMarginUp, utilizationUp } from './risk';
 
 export interface PreviewMarket {
   priceWad: bigint;
@@ -80,7 +80,7 @@ export function previewOpen(
   // The engine checks initial margin after the trade's reserve is added: utilization is the post-trade one.
   const marketReserveAfter = bpsUp(m.longOiUsd + m.shortOiUsd + sizeDeltaUsd, c.maxProfitBps);
   const reservedAfter = pool.reservedUsd - m.reservedUsd + marketReserveAfter;
-  const utilizationWad = reservedAfter === 0n ? 0n : pool.poolCashUsd === 0n ? WAD : mulDivUp(reservedAfter, WAD, pool.poolCashUsd);
+  const utilizationWad = utilizationUp(reservedAfter, pool.poolCashUsd);
   const imr = initialMarginUp(mmr, c.imrMultiplierWad, utilizationWad, pool.kinkWad, c.utilTermWad, c.maxLeverage);
   const maxLeverageWad = mulDivDown(WAD, WAD, imr);
   // As PerpEngine._checkInitialMargin: equity = collateral + min(PnL at the oracle price, 0), so adding to a losing

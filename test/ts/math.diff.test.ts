@@ -7,6 +7,7 @@ import type { Abi, Address } from 'viem';
 import * as F from '@/lib/math/fixed';
 import * as P from '@/lib/math/position';
 import * as R from '@/lib/math/risk';
+import * as S from '@/lib/math/shares';
 import { clients, deployArtifact, rng } from './helpers';
 
 const WAD = 10n ** 18n;
@@ -49,6 +50,38 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     ]);
     const out = await call<bigint[]>('borrowRateUp', cases);
     cases.forEach((c, i) => expect(R.borrowRateUp(c[0], c[1], c[2], c[3], c[4])).toBe(out[i]));
+  });
+
+  it('utilization (one definition: core, Reader, previews, stress)', async () => {
+    const r = rng(21n);
+    const cases = Array.from({ length: N }, (_, i) => [i % 10 === 0 ? 0n : r.between(0n, 10n ** 18n), i % 13 === 0 ? 0n : r.between(0n, 10n ** 18n)]);
+    const out = await call<bigint[]>('utilizationUp', cases);
+    cases.forEach((c, i) => expect(R.utilizationUp(c[0], c[1])).toBe(out[i]));
+  });
+
+  it("the NAV's per-side capped trader PnL", async () => {
+    const r = rng(22n);
+    const cases = Array.from({ length: N }, () => {
+      const oi = r.between(0n, 10n ** 18n);
+      const price = r.between(10n ** 14n, 10n ** 24n);
+      // tokens around oi / price, so PnL lands on both sides of zero and of the cap
+      const tokens = (oi * 10n ** 30n) / price * r.between(1n, 40n) / 10n;
+      return [r.between(0n, 1n), oi, tokens, price, r.between(100n, 100_000n)];
+    });
+    const out = await call<bigint[]>('sidePnlCappedUp', cases);
+    cases.forEach((c, i) => expect(P.sidePnlCappedUp(c[0] === 1n, c[1], c[2], c[3], c[4])).toBe(out[i]));
+  });
+
+  it('share conversion, every rounding', async () => {
+    const r = rng(23n);
+    const cases = Array.from({ length: N }, () => [r.between(0n, 10n ** 24n), r.between(0n, 10n ** 30n), r.between(0n, 10n ** 18n)]);
+    const out = await call<bigint[][]>('shares', cases);
+    cases.forEach((c, i) => {
+      expect(S.toSharesDown(c[0], c[1], c[2])).toBe(out[i][0]);
+      expect(S.toSharesUp(c[0], c[1], c[2])).toBe(out[i][1]);
+      expect(S.toAssetsDown(c[0], c[1], c[2])).toBe(out[i][2]);
+      expect(S.toAssetsUp(c[0], c[1], c[2])).toBe(out[i][3]);
+    });
   });
 
   it('free liquidity', async () => {

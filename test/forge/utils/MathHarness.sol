@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {MathLib} from "../../../contracts/libraries/MathLib.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {RiskMath} from "../../../contracts/libraries/RiskMath.sol";
+import {SharesMath} from "../../../contracts/libraries/SharesMath.sol";
 
 /// @notice Exposes the math libraries in batches for the TypeScript differential test (test/ts/math.diff.test.ts).
 contract MathHarness {
@@ -25,6 +26,32 @@ contract MathHarness {
         out = new uint256[](a.length);
         for (uint256 i; i < a.length; ++i) {
             out[i] = RiskMath.borrowRateUp(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4]);
+        }
+    }
+
+    function utilizationUp(uint256[2][] calldata a) external pure returns (uint256[] memory out) {
+        out = new uint256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = RiskMath.utilizationUp(a[i][0], a[i][1]);
+        }
+    }
+
+    /// @dev Each case: (isLong 0/1, oiUsd, sizeTokens, priceWad, maxProfitBps).
+    function sidePnlCappedUp(uint256[5][] calldata a) external pure returns (int256[] memory out) {
+        out = new int256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = PositionMath.sidePnlCappedUp(a[i][0] == 1, a[i][1], a[i][2], a[i][3], a[i][4]);
+        }
+    }
+
+    /// @dev Each case: (amount, totalShares, totalAssets); returns (toSharesDown, toSharesUp, toAssetsDown, toAssetsUp).
+    function shares(uint256[3][] calldata a) external pure returns (uint256[4][] memory out) {
+        out = new uint256[4][](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i][0] = SharesMath.toSharesDown(a[i][0], a[i][1], a[i][2]);
+            out[i][1] = SharesMath.toSharesUp(a[i][0], a[i][1], a[i][2]);
+            out[i][2] = SharesMath.toAssetsDown(a[i][0], a[i][1], a[i][2]);
+            out[i][3] = SharesMath.toAssetsUp(a[i][0], a[i][1], a[i][2]);
         }
     }
 
