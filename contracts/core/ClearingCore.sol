@@ -173,15 +173,14 @@ contract ClearingCore is IClearingCore, AccessControl {
         if (cash < 0) revert PoolCashShortfall(uint256(-cash) + p.poolCashUsd, p.poolCashUsd);
         uint256 reserved = uint256(int256(uint256(p.reservedUsd)) + s.reserveDeltaUsd);
         uint256 productReserved = uint256(int256(uint256(led.reservedUsd)) + s.reserveDeltaUsd);
-        poolSt = PoolSlots({
-            poolCashUsd: uint256(cash).toUint64(),
-            reservedUsd: reserved.toUint64(),
-            borrowIndexWad: p.borrowIndexWad,
-            lastBorrowAt: p.lastBorrowAt
-        });
-        led.reservedUsd = productReserved.toUint64();
-        led.collateralUsd = uint256(int256(uint256(led.collateralUsd)) + s.collateralDeltaUsd).toUint64();
-        ledgers[msg.sender] = led;
+        // One SSTORE per slot: the packed words are rebuilt whole (cash and reserved in bits 0-127 of slot A; the
+        // ledger's reserve and collateral in bits 0-127 of its slot), the other fields kept as read.
+        _storeLow128(_poolSlot(), uint256(cash).toUint64() | uint256(reserved.toUint64()) << 64);
+        _storeLow128(
+            _ledgerSlot(msg.sender),
+            uint256(productReserved.toUint64())
+                | uint256(uint256(int256(uint256(led.collateralUsd)) + s.collateralDeltaUsd).toUint64()) << 64
+        );
 
         if (s.badDebtUsd > 0) {
             uint256 total = registry.badDebtUsd + s.badDebtUsd;
@@ -220,6 +219,29 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     // ------------------------------------------------------------ internal
+
+    /// @dev Storage slot of `poolSt` (slot A).
+    function _poolSlot() internal pure returns (bytes32 slot) {
+        assembly ("memory-safe") {
+            slot := poolSt.slot
+        }
+    }
+
+    /// @dev Storage slot of `ledgers[product]`.
+    function _ledgerSlot(address product) internal pure returns (bytes32 slot) {
+        assembly ("memory-safe") {
+            mstore(0, product)
+            mstore(32, ledgers.slot)
+            slot := keccak256(0, 64)
+        }
+    }
+
+    /// @dev Replaces the low 128 bits of `slot` with `low` (< 2^128), keeping the high 128 bits.
+    function _storeLow128(bytes32 slot, uint256 low) internal {
+        assembly ("memory-safe") {
+            sstore(slot, or(and(sload(slot), not(0xffffffffffffffffffffffffffffffff)), low))
+        }
+    }
 
     function _writePoolConfig(PoolConfig memory cfg) internal {
         ConfigValidation.validatePool(cfg);

@@ -15,12 +15,20 @@ test(`every listed market trades: open and close a long on ${name} (market ${mar
   assert.ok(d.marketNames.length >= 3, 'the local deployment lists at least three markets');
   const browser = await launch();
   try {
-    const { page, address } = await openConnected(browser, '/trade', 15);
+    const { page, address } = await openConnected(browser, '/pool', 15);
+    // The pool backs every trade: give it liquidity first (this spec may run before the others).
+    await page.getByRole('button', { name: /get 10,000 test usdc/i }).click();
+    await waitToast(page, /Faucet/);
+    await page.locator('#deposit-amount').fill('5000');
+    await page.getByRole('button', { name: 'Approve USDC' }).click();
+    await waitToast(page, /Approve/);
+    await page.getByRole('button', { name: 'Deposit', exact: true }).click();
+    await waitToast(page, /Deposit 5000/);
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Trade', exact: true }).click();
     await page.getByRole('tab', { name }).click();
     await page.getByRole('tab', { name, selected: true }).waitFor();
     await page.getByTestId('market-price').filter({ hasText: /\d/ }).waitFor();
-    await page.getByRole('button', { name: /get 10,000 test usdc/i }).click();
-    await waitToast(page, /Faucet/);
     await page.locator('#collateral').fill('150');
     await page.locator('#leverage').fill('5');
     await page.getByRole('button', { name: 'Approve USDC' }).click();
