@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {ClearingCore} from "../../contracts/core/ClearingCore.sol";
+import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
+import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {IProduct} from "../../contracts/interfaces/IProduct.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @notice A second product for the registry tests: it reserves, holds collateral and claims on the pool as told.
+contract ScriptedProduct is IProduct {
+    ClearingCore internal immutable core;
+    int256 public claimUsd;
+
+    constructor(ClearingCore core_) {
+        core = core_;
+    }
+
+    function setClaim(int256 claimUsd_) external {
+        claimUsd = claimUsd_;
+    }
+
+    function poolClaimUsd(uint256) external view returns (int256) {
+        return claimUsd;
+    }
+
+    /// @dev One action: take `inflow` from `from` as collateral and reserve `reserve`.
+    function open(address from, uint256 inflow, uint256 reserve) external {
+        core.enter(true);
+        IERC20(core.collateralToken()).transferFrom(from, address(core), inflow);
+        core.settle(
+            IClearingCore.Settlement({
+                inflowUsd: inflow,
+                collateralDeltaUsd: int256(inflow),
+                reserveDeltaUsd: int256(reserve),
+                payee: address(0),
+                payoutUsd: 0,
+                badDebtUsd: 0,
+                checkSolvency: true
+            })
+        );
+    }
+
+    /// @dev Settles without entering first (must be refused).
+    function settleWithoutEnter() external {
+        IClearingCore.Settlement memory s;
+        core.settle(s);
+    }
+}
+
+/// @notice The ledger across products: registry, per-product ledgers and caps, the NAV over every product, trusted
+///         forwarders and the shared lock. IDs refer to PROPERTIES.md.
+contract ClearingCoreTest is BaseTest {
+    ScriptedProduct internal options; // stands in for the next product
+
+    function setUp() public override {
+        super.setUp();
+        options = new ScriptedProduct(core);
+        vm.prank(admin);
+        core.addProduct(address(options), 2000); // 20% of pool cash
+        _deposit(carol, 1_000_000 * USD);
+    }
+
+    /// P-40: only registered products open and settle actions, and a settle needs the product's own `enter`.
+    function test_enterSettle_onlyRegisteredProductsInsideAnAction() public {
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IClearingCore.NotProduct.selector, attacker));
+        core.enter(false);
+        IClearingCore.Settlement memory s;
+        s.payee = attacker;
+        s.payoutUsd = 1000 * USD;
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IClearingCore.NotProduct.selector, attacker));
+        core.settle(s);
+        vm.expectRevert(IClearingCore.NotLocked.selector);
+        options.settleWithoutEnter();
+        vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IClearingCore.ProductAlreadyListed.selector, address(options)));
+        core.addProduct(address(options), 1000);
+    }
+
+    /// P-41: NAV = cash + the sum of every registered product's claim, whatever their number.
+    function test_poolValue_sumsEveryProductsClaim() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 navBefore = core.poolValueUsd();
+        int256 perpClaim = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
+        assertEq(int256(navBefore), int256(_poolCash()) + perpClaim, "cash + the perpetuals claim");
+        options.setClaim(-12_345 * int256(USD)); // the pool owes option holders
+        assertEq(core.poolValueUsd(), navBefore - 12_345 * USD, "a second product's claim joins the NAV");
+        options.setClaim(777 * int256(USD));
+        assertEq(core.poolValueUsd(), navBefore + 777 * USD);
+        assertEq(core.productCount(), 2);
+        assertEq(core.productAt(1), address(options));
+    }
+
+    /// P-42: each product has its own collateral and reserve ledger; the pool's solvency check covers every product's
+    ///       reserve together, and a product's reserve stays within its own cap.
+    function test_settle_ledgersPerProductAndCapsBind() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        _mint(bob, 300_000 * USD);
+        vm.prank(bob);
+        usdc.approve(address(options), type(uint256).max);
+        options.open(bob, 100 * USD, 150_000 * USD);
+        IClearingCore.ProductLedger memory o = core.productLedger(address(options));
+        IClearingCore.ProductLedger memory p = core.productLedger(address(engine));
+        assertEq(o.collateralUsd, 100 * USD);
+        assertEq(o.reservedUsd, 150_000 * USD);
+        assertEq(p.reservedUsd, 10_000 * USD, "the perpetuals reserve: 100% of 10,000");
+        IClearingCore.PoolState memory ps = core.poolState();
+        assertEq(ps.reservedUsd, uint256(o.reservedUsd) + p.reservedUsd, "pool reserve = sum over products");
+        assertEq(ps.totalCollateralUsd, uint256(o.collateralUsd) + p.collateralUsd, "collateral = sum over products");
+        assertEq(usdc.balanceOf(address(core)), ps.poolCashUsd + ps.totalCollateralUsd, "custody balances");
+
+        // The options product's own cap: 20% of pool cash.
+        uint256 cap = _poolCash() * 2000 / 10_000;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IClearingCore.ProductReserveCapExceeded.selector, address(options), 150_000 * USD + cap, cap
+            )
+        );
+        options.open(bob, 0, cap);
+        // The pool-wide limit (90% of cash) counts both products' reserves: with the cap raised, it binds.
+        vm.prank(admin);
+        core.setProductReserveCap(address(options), 10_000);
+        uint256 room = _poolCash() * 9000 / 10_000 - ps.reservedUsd;
+        vm.expectPartialRevert(IClearingCore.InsufficientLiquidity.selector);
+        options.open(bob, 0, room + 1);
+        options.open(bob, 0, room);
+        // A perpetual trade now finds no room either: one solvency check over every product.
+        _mint(dave, 1000 * USD);
+        vm.prank(dave);
+        vm.expectPartialRevert(IClearingCore.InsufficientLiquidity.selector);
+        engine.increasePosition(ETH, true, 1000 * USD, 5000 * USD, MAX_PRICE);
+    }
+
+    /// P-43: forwarders are the core's set: a removed forwarder's appended account is ignored.
+    function test_forwarders_setByAdminAndHonouredOnlyWhileTrusted() public {
+        assertTrue(core.isTrustedForwarder(address(router)));
+        vm.prank(attacker);
+        vm.expectRevert(); // role-gated
+        core.setForwarder(attacker, true);
+
+        // A forwarder (here: this test contract, trusted by the admin) trades for the account it appends.
+        _mint(alice, 1000 * USD);
+        vm.prank(admin);
+        core.setForwarder(address(this), true);
+        bytes memory call = abi.encodePacked(
+            abi.encodeCall(IPerpEngine.increasePosition, (ETH, true, 1000 * USD, 5000 * USD, MAX_PRICE)), alice
+        );
+        (bool ok,) = address(engine).call(call);
+        assertTrue(ok);
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 5000 * USD, "traded for the appended account");
+
+        // Distrusted: the same call trades for the caller itself (which has no tokens, so it reverts).
+        vm.prank(admin);
+        core.setForwarder(address(this), false);
+        _mint(alice, 1000 * USD);
+        (ok,) = address(engine).call(call);
+        assertFalse(ok, "no longer acts for alice");
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 5000 * USD, "alice's position unchanged");
+    }
+
+    /// P-44: a product action holds the lock across the core: while it is held no vault hook, NAV read or other
+    ///       product action starts (checked with the product's own hostile callback in IncidentsTest; here directly).
+    function test_lock_heldFromEnterToSettle() public {
+        vm.startPrank(address(options));
+        core.enter(false);
+        vm.expectRevert(IClearingCore.PoolValueUnavailable.selector);
+        core.poolValueUsd();
+        vm.expectRevert(IClearingCore.Locked.selector);
+        core.enter(false);
+        vm.stopPrank();
+        vm.prank(address(pool));
+        vm.expectRevert(IClearingCore.Locked.selector);
+        core.depositLiquidity(1);
+        vm.expectRevert(IClearingCore.Locked.selector);
+        engine.poke(ETH);
+        vm.startPrank(address(options));
+        IClearingCore.Settlement memory s;
+        core.settle(s);
+        vm.stopPrank();
+        assertGt(core.poolValueUsd(), 0, "released by settle");
+    }
+}
