@@ -102,7 +102,7 @@ const keeper = fresh(next++);
 await fund(keeper, 10n, c.engine.address); // a working keeper already holds the token: its reward slot is not new
 await test.increaseTime({ seconds: 5 });
 await setEth(((await ethPrice()) * 983n) / 1000n);
-const status = await pub.readContract({ ...c.engine, functionName: 'positionStatus', args: [thin[0], 0n, true] });
+const status = await pub.readContract({ ...c.reader, functionName: 'positionStatus', args: [thin[0], 0n, true] });
 if (!status.liquidatable || status.equityUsd <= 0n) throw new Error(`setup: expected liquidatable with positive equity, got ${status.equityUsd}`);
 out.liquidate = Number(await tx(keeper, { ...c.engine, functionName: 'liquidate', args: [thin[0], 0n, true] }));
 const refs = thin.slice(1).map((account) => ({ account, marketId: 0n, isLong: true }));

@@ -249,10 +249,4 @@ interface IPerpEngine is IProduct {
     function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory);
 
     function position(address account, uint256 marketId, bool isLong) external view returns (Position memory);
-
-    /// @notice Value, fees, equity and liquidation status of a position at the current oracle price.
-    function positionStatus(address account, uint256 marketId, bool isLong)
-        external
-        view
-        returns (PositionStatus memory);
 }

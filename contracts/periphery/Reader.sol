@@ -120,7 +120,7 @@ contract Reader {
                 v.marketId = m;
                 v.isLong = isLong;
                 v.position = p;
-                v.status = engine.positionStatus(account, m, isLong);
+                v.status = positionStatus(account, m, isLong);
                 v.entryPriceWad = uint256(p.sizeUsd).mulDivDown(1e30, p.sizeTokens);
                 v.liquidationPriceWad = liquidationPrice(p, isLong, v.status);
                 (uint256 priceWad,) = engine.marketConfig(m).feed.latestPrice();
@@ -147,7 +147,7 @@ contract Reader {
     {
         out = new IPerpEngine.PositionStatus[](refs.length);
         for (uint256 i; i < refs.length; ++i) {
-            out[i] = engine.positionStatus(refs[i].account, refs[i].marketId, refs[i].isLong);
+            out[i] = positionStatus(refs[i].account, refs[i].marketId, refs[i].isLong);
         }
     }
 
@@ -187,9 +187,10 @@ contract Reader {
 
     /// @notice Liquidation price of `account`'s position now.
     function positionLiquidationPrice(address account, uint256 marketId, bool isLong) external view returns (uint256) {
-        return liquidationPrice(
-            engine.position(account, marketId, isLong), isLong, engine.positionStatus(account, marketId, isLong)
-        );
+        return
+            liquidationPrice(
+                engine.position(account, marketId, isLong), isLong, positionStatus(account, marketId, isLong)
+            );
     }
 
     // ------------------------------------------------------------ engine storage, decoded (extsload lens)
@@ -269,14 +270,51 @@ contract Reader {
         }
     }
 
+    /// @notice Value, fees, equity and liquidation status of a position at the current oracle price, accrued to now:
+    ///         PerpRisk.statusOf, the rule the engine's liquidations apply. Reverts on a stale price, like the engine.
+    function positionStatus(address account, uint256 marketId, bool isLong)
+        public
+        view
+        returns (IPerpEngine.PositionStatus memory s)
+    {
+        IPerpEngine.Position memory p = engine.position(account, marketId, isLong);
+        if (p.sizeUsd == 0) return s;
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId);
+        (uint256 priceWad, uint256 at) = _validPrice(marketId, cfg);
+        IPerpEngine.MarketState memory st = marketState(marketId);
+        IClearingCore.Accrual memory a = core.accrualNow();
+        s = PerpRisk.statusOf(
+            cfg,
+            p,
+            PerpRisk.Mark({
+                isLong: isLong,
+                priceWad: priceWad,
+                varianceWad: _varianceAt(st, cfg, priceWad, at),
+                borrowIndexWad: a.borrowIndexWad,
+                fundingIndexWad: st.fundingIndexWad,
+                utilizationWad: a.utilizationWad,
+                kinkWad: a.kinkWad
+            })
+        );
+    }
+
+    /// @dev The feed's price, refused when older than the market's limit (the engine's rule).
+    function _validPrice(uint256 marketId, IPerpEngine.MarketConfig memory cfg)
+        internal
+        view
+        returns (uint256 priceWad, uint256 at)
+    {
+        (priceWad, at) = cfg.feed.latestPrice();
+        if (at > block.timestamp || block.timestamp - at > cfg.maxPriceAgeSec) {
+            revert IPerpEngine.PriceTooOld(marketId, at, block.timestamp, cfg.maxPriceAgeSec);
+        }
+    }
+
     /// @notice Variance per second (WAD) the engine would use now, including the latest oracle price (reverts on a
     ///         stale or invalid price, like the engine).
     function varianceWad(uint256 marketId) external view returns (uint256) {
         IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId);
-        (uint256 p, uint256 at) = cfg.feed.latestPrice();
-        if (at > block.timestamp || block.timestamp - at > cfg.maxPriceAgeSec) {
-            revert IPerpEngine.PriceTooOld(marketId, at, block.timestamp, cfg.maxPriceAgeSec);
-        }
+        (uint256 p, uint256 at) = _validPrice(marketId, cfg);
         return _varianceAt(marketState(marketId), cfg, p, at);
     }
 

@@ -738,15 +738,20 @@ contract PerpEngine is IPerpEngine, AccessControl {
         return (indexWad + deltaWad, nextRateWad);
     }
 
-    function _status(Trade memory t, Position storage pos) internal view returns (PositionStatus memory s) {
-        uint256 size = pos.sizeUsd;
-        s.pnlUsd = PositionMath.cappedPnlUsd(t.isLong, size, pos.sizeTokens, t.priceWad, t.cfg.maxProfitBps);
-        s.borrowFeeUsd = PositionMath.borrowFeeUp(size, t.borrowIndexWad, pos.borrowSnapWad);
-        s.fundingFeeUsd = PositionMath.fundingFeeUp(t.isLong, size, t.fundingIndexWad, pos.fundingSnapWad);
-        s.equityUsd = int256(uint256(pos.collateralUsd)) + s.pnlUsd - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
-        (s.maintenanceMarginWad,) = PerpRisk.marginRatesUp(t.cfg, size, t.varianceWad, t.utilizationWad, t.kinkWad);
-        s.maintenanceUsd = size.mulDivUp(s.maintenanceMarginWad, WAD);
-        s.liquidatable = s.equityUsd < int256(s.maintenanceUsd);
+    function _status(Trade memory t, Position storage pos) internal view returns (PositionStatus memory) {
+        return PerpRisk.statusOf(
+            t.cfg,
+            pos,
+            PerpRisk.Mark({
+                isLong: t.isLong,
+                priceWad: t.priceWad,
+                varianceWad: t.varianceWad,
+                borrowIndexWad: t.borrowIndexWad,
+                fundingIndexWad: t.fundingIndexWad,
+                utilizationWad: t.utilizationWad,
+                kinkWad: t.kinkWad
+            })
+        );
     }
 
     /// @dev Funding the market's traders owe the pool, net, accrued to now: index x skew - net snapshot sum (rounded
@@ -773,8 +778,9 @@ contract PerpEngine is IPerpEngine, AccessControl {
         address store = ConfigStore.createdAt(address(this), tot.storeNonce);
         uint256 totalSize;
         MarketConfig memory cfg;
-        for (uint256 mask = tot.activeMarkets; mask != 0; mask &= mask - 1) {
-            uint256 m = _lowestBit(mask);
+        uint256 active = tot.activeMarkets;
+        for (uint256 m; active >> m != 0; ++m) {
+            if ((active >> m) & 1 == 0) continue;
             MarketSlots storage st = markets[m];
             uint256 longOi = st.longOiUsd;
             uint256 shortOi = st.shortOiUsd;
@@ -782,18 +788,15 @@ contract PerpEngine is IPerpEngine, AccessControl {
             ConfigStore.readMarketInto(store, m, cfg);
             claimUsd += _fundingOwedToPool(st, cfg, int256(longOi) - int256(shortOi));
             (uint256 priceWad,) = _validatedPrice(m, cfg);
-            claimUsd -= PositionMath.sidePnlCappedUp(true, longOi, st.longTokens, priceWad, cfg.maxProfitBps)
-            + PositionMath.sidePnlCappedUp(false, shortOi, st.shortTokens, priceWad, cfg.maxProfitBps);
+            // A side without open interest has no PnL (and no tokens): its term is skipped.
+            if (longOi > 0) {
+                claimUsd -= PositionMath.sidePnlCappedUp(true, longOi, st.longTokens, priceWad, cfg.maxProfitBps);
+            }
+            if (shortOi > 0) {
+                claimUsd -= PositionMath.sidePnlCappedUp(false, shortOi, st.shortTokens, priceWad, cfg.maxProfitBps);
+            }
         }
         if (totalSize > 0) claimUsd += int256((borrowIndexWad * totalSize - tot.sizeBorrowSnapSum) / WAD);
-    }
-
-    /// @dev Index of the lowest set bit of a nonzero 16-bit mask.
-    function _lowestBit(uint256 mask) internal pure returns (uint256 m) {
-        while (mask & 1 == 0) {
-            mask >>= 1;
-            ++m;
-        }
     }
 
     /// @inheritdoc IPerpEngine
@@ -837,30 +840,5 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @inheritdoc IPerpEngine
     function position(address account, uint256 marketId, bool isLong) external view returns (Position memory) {
         return positions[_key(account, marketId, isLong)];
-    }
-
-    /// @inheritdoc IPerpEngine
-    function positionStatus(address account, uint256 marketId, bool isLong)
-        external
-        view
-        knownMarket(marketId)
-        returns (PositionStatus memory s)
-    {
-        Position storage pos = positions[_key(account, marketId, isLong)];
-        if (pos.sizeUsd == 0) return s;
-        Trade memory t;
-        t.marketId = marketId;
-        t.isLong = isLong;
-        t.cfg = ConfigStore.readMarket(_store(), marketId);
-        IClearingCore.Accrual memory a = core_.accrualNow();
-        t.utilizationWad = a.utilizationWad;
-        t.kinkWad = a.kinkWad;
-        MarketSlots storage st = markets[marketId];
-        uint256 updatedAt;
-        (t.priceWad, updatedAt) = _validatedPrice(marketId, t.cfg);
-        t.varianceWad = _varianceAt(st, t.cfg, t.priceWad, updatedAt);
-        t.borrowIndexWad = a.borrowIndexWad;
-        (t.fundingIndexWad,) = _currentFunding(st, t.cfg);
-        s = _status(t, pos);
     }
 }

@@ -1921,72 +1921,6 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
-    "name": "positionStatus",
-    "inputs": [
-      {
-        "name": "account",
-        "type": "address",
-        "internalType": "address"
-      },
-      {
-        "name": "marketId",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "isLong",
-        "type": "bool",
-        "internalType": "bool"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "s",
-        "type": "tuple",
-        "internalType": "struct IPerpEngine.PositionStatus",
-        "components": [
-          {
-            "name": "pnlUsd",
-            "type": "int256",
-            "internalType": "int256"
-          },
-          {
-            "name": "borrowFeeUsd",
-            "type": "uint256",
-            "internalType": "uint256"
-          },
-          {
-            "name": "fundingFeeUsd",
-            "type": "int256",
-            "internalType": "int256"
-          },
-          {
-            "name": "equityUsd",
-            "type": "int256",
-            "internalType": "int256"
-          },
-          {
-            "name": "maintenanceMarginWad",
-            "type": "uint256",
-            "internalType": "uint256"
-          },
-          {
-            "name": "maintenanceUsd",
-            "type": "uint256",
-            "internalType": "uint256"
-          },
-          {
-            "name": "liquidatable",
-            "type": "bool",
-            "internalType": "bool"
-          }
-        ]
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
     "name": "renounceRole",
     "inputs": [
       {
@@ -5730,6 +5664,72 @@ export const readerAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "positionStatus",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isLong",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "s",
+        "type": "tuple",
+        "internalType": "struct IPerpEngine.PositionStatus",
+        "components": [
+          {
+            "name": "pnlUsd",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "borrowFeeUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "fundingFeeUsd",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "equityUsd",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "maintenanceMarginWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maintenanceUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "liquidatable",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
       }
     ],
     "stateMutability": "view"

@@ -6,6 +6,7 @@ import {LiquidityPool} from "../../../contracts/core/LiquidityPool.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
 import {FaucetToken} from "../../../contracts/periphery/FaucetToken.sol";
+import {Reader} from "../../../contracts/periphery/Reader.sol";
 import {PerpEngine} from "../../../contracts/perps/PerpEngine.sol";
 import {Test} from "forge-std/Test.sol";
 
@@ -18,6 +19,7 @@ contract Handler is Test {
     ClearingCore public core;
     PerpEngine public engine;
     LiquidityPool public pool;
+    Reader public reader;
     FaucetToken public usdc;
     DevPriceFeed[] public feeds; // one per market, every market the deployment lists
     address public admin;
@@ -42,6 +44,7 @@ contract Handler is Test {
         ClearingCore core_,
         PerpEngine engine_,
         LiquidityPool pool_,
+        Reader reader_,
         FaucetToken usdc_,
         DevPriceFeed[] memory feeds_,
         address admin_
@@ -49,6 +52,7 @@ contract Handler is Test {
         core = core_;
         engine = engine_;
         pool = pool_;
+        reader = reader_;
         usdc = usdc_;
         feeds = feeds_;
         admin = admin_;
@@ -223,7 +227,7 @@ contract Handler is Test {
         uint256 m = marketSeed % feeds.length;
         if (engine.position(t, m, isLong).sizeUsd == 0) return;
         IPerpEngine.PositionStatus memory s;
-        try engine.positionStatus(t, m, isLong) returns (IPerpEngine.PositionStatus memory st) {
+        try reader.positionStatus(t, m, isLong) returns (IPerpEngine.PositionStatus memory st) {
             s = st;
         } catch {
             return; // no valid price: nobody can act
@@ -288,7 +292,7 @@ contract Handler is Test {
                 uint256 m = k / 2;
                 bool isLong = k % 2 == 0;
                 if (engine.position(traders[i], m, isLong).sizeUsd == 0) continue;
-                try engine.positionStatus(traders[i], m, isLong) returns (IPerpEngine.PositionStatus memory s) {
+                try reader.positionStatus(traders[i], m, isLong) returns (IPerpEngine.PositionStatus memory s) {
                     healthy[i * 2 * feeds.length + k] = !s.liquidatable;
                 } catch {}
             }
@@ -300,7 +304,7 @@ contract Handler is Test {
             if (traders[i] == actor) continue;
             for (uint256 k; k < 2 * feeds.length; ++k) {
                 if (!healthy[i * 2 * feeds.length + k]) continue;
-                IPerpEngine.PositionStatus memory s = engine.positionStatus(traders[i], k / 2, k % 2 == 0);
+                IPerpEngine.PositionStatus memory s = reader.positionStatus(traders[i], k / 2, k % 2 == 0);
                 if (s.liquidatable) flagHealthyMadeLiquidatableByOther = true;
             }
         }

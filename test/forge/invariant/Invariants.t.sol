@@ -13,7 +13,7 @@ contract InvariantsTest is BaseTest {
 
     function setUp() public override {
         super.setUp();
-        handler = new Handler(core, engine, pool, usdc, feeds, admin);
+        handler = new Handler(core, engine, pool, reader, usdc, feeds, admin);
         _deposit(carol, 500_000 * USD); // seed liquidity so trading starts at once
         targetContract(address(handler));
         excludeSender(address(pool));
@@ -142,7 +142,7 @@ contract InvariantsTest is BaseTest {
                 bool isLong = k % 2 == 0;
                 uint256 size = engine.position(t, m, isLong).sizeUsd;
                 if (size == 0) continue;
-                if (engine.positionStatus(t, m, isLong).liquidatable) {
+                if (reader.positionStatus(t, m, isLong).liquidatable) {
                     engine.liquidate(t, m, isLong);
                 } else {
                     vm.prank(t);

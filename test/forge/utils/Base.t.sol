@@ -144,7 +144,7 @@ abstract contract BaseTest is Test {
         view
         returns (IPerpEngine.PositionStatus memory)
     {
-        return engine.positionStatus(trader, marketId, isLong);
+        return reader.positionStatus(trader, marketId, isLong);
     }
 
     function _poolCash() internal view returns (uint256) {
