@@ -7,6 +7,12 @@ import { rollupFor, SNAPSHOT_FIELDS } from '../rollups';
 import { qb, run } from '../db';
 import { cached, db, sql } from './db';
 import { DEFAULTS } from '@/lib/config';
+import { ev, resultNum } from '@/lib/events';
+import { BadRequest } from '@/lib/api/http';
+
+/** Event names as SQL literals (typed against the generated ABI: a renamed event fails the build). */
+const TRADES = ev('PositionIncreased', 'PositionDecreased');
+const LIQ = ev('PositionLiquidated');
 
 const s = (v: bigint | number) => v.toString();
 
@@ -44,16 +50,16 @@ export const getSummary = cached(2000, async () => {
   ]);
   const since = Number(block.timestamp) - 86_400;
   const [activity] = await sql<Record<string, string | null>>(
-    `SELECT count(*) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS trades,
-            sum((args->'result'->>'sizeDeltaUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS volume,
-            sum((args->'result'->>'feeUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS trade_fees,
-            sum((args->'result'->>'impactUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS impact,
-            sum((args->'result'->>'borrowFeeUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS borrow,
-            sum((args->'result'->>'fundingFeeUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')) AS funding,
-            sum((args->'result'->>'realizedPnlUsd')::numeric) FILTER (WHERE name = 'PositionDecreased') AS pnl,
-            sum((args->'result'->>'poolGainUsd')::numeric) FILTER (WHERE name = 'PositionLiquidated') AS liq_gain,
-            sum((args->'result'->>'badDebtUsd')::numeric) FILTER (WHERE name = 'PositionLiquidated') AS bad_debt,
-            count(*) FILTER (WHERE name = 'PositionLiquidated') AS liquidations
+    `SELECT count(*) FILTER (WHERE name IN (${TRADES})) AS trades,
+            sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE name IN (${TRADES})) AS volume,
+            sum(${resultNum('PositionIncreased', 'feeUsd')}) FILTER (WHERE name IN (${TRADES})) AS trade_fees,
+            sum(${resultNum('PositionIncreased', 'impactUsd')}) FILTER (WHERE name IN (${TRADES})) AS impact,
+            sum(${resultNum('PositionIncreased', 'borrowFeeUsd')}) FILTER (WHERE name IN (${TRADES})) AS borrow,
+            sum(${resultNum('PositionIncreased', 'fundingFeeUsd')}) FILTER (WHERE name IN (${TRADES})) AS funding,
+            sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE name = ${ev('PositionDecreased')}) AS pnl,
+            sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE name = ${LIQ}) AS liq_gain,
+            sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE name = ${LIQ}) AS bad_debt,
+            count(*) FILTER (WHERE name = ${LIQ}) AS liquidations
        FROM events WHERE timestamp >= $1`,
     [since],
   ).catch(() => [null]);
@@ -136,14 +142,14 @@ export const getHistory = cached(2000, async (marketId: number, from: number, to
 export const getActivity = cached(2000, async (from: number, to: number, resolutionSec: number) => {
   const rows = await sql<Record<string, string>>(
     `SELECT (timestamp / $3) * $3 AS bucket,
-            coalesce(sum(((args->'result'->>'feeUsd')::numeric) + ((args->'result'->>'impactUsd')::numeric)
-              + ((args->'result'->>'borrowFeeUsd')::numeric) + ((args->'result'->>'fundingFeeUsd')::numeric))
-              FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')), 0) AS fees,
-            coalesce(sum((args->'result'->>'sizeDeltaUsd')::numeric) FILTER (WHERE name IN ('PositionIncreased','PositionDecreased')), 0) AS volume,
-            count(*) FILTER (WHERE name = 'PositionLiquidated') AS liquidations,
-            coalesce(sum((args->'result'->>'badDebtUsd')::numeric) FILTER (WHERE name = 'PositionLiquidated'), 0) AS bad_debt,
-            coalesce(sum((args->'result'->>'realizedPnlUsd')::numeric) FILTER (WHERE name = 'PositionDecreased'), 0)
-              - coalesce(sum((args->'result'->>'collateralUsd')::numeric - (args->'result'->>'keeperRewardUsd')::numeric) FILTER (WHERE name = 'PositionLiquidated'), 0) AS trader_pnl
+            coalesce(sum(${resultNum('PositionIncreased', 'feeUsd')} + ${resultNum('PositionIncreased', 'impactUsd')}
+              + ${resultNum('PositionIncreased', 'borrowFeeUsd')} + ${resultNum('PositionIncreased', 'fundingFeeUsd')})
+              FILTER (WHERE name IN (${TRADES})), 0) AS fees,
+            coalesce(sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE name IN (${TRADES})), 0) AS volume,
+            count(*) FILTER (WHERE name = ${LIQ}) AS liquidations,
+            coalesce(sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS bad_debt,
+            coalesce(sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE name = ${ev('PositionDecreased')}), 0)
+              - coalesce(sum(${resultNum('PositionLiquidated', 'collateralUsd')} - ${resultNum('PositionLiquidated', 'keeperRewardUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS trader_pnl
        FROM events WHERE timestamp >= $1 AND timestamp <= $2 GROUP BY bucket ORDER BY bucket LIMIT 5000`,
     [from, to, resolutionSec],
   );
@@ -220,6 +226,15 @@ export async function getHealth() {
 /** Every market id the deployment lists. */
 export function listedMarketIds(): number[] {
   return contracts.markets.map((m) => m.id);
+}
+
+/** Refuses a market id the deployment does not list (400 with the valid range); -1 (the pool) where allowed. */
+export function requireListedMarket(marketId: number | undefined, { poolAllowed = false } = {}) {
+  if (marketId === undefined || (poolAllowed && marketId === -1)) return;
+  const n = contracts.markets.length;
+  if (!Number.isInteger(marketId) || marketId < 0 || marketId >= n) {
+    throw new BadRequest(`unknown market ${marketId}: markets are 0..${n - 1}${poolAllowed ? ' (-1 is the pool)' : ''}`);
+  }
 }
 
 /** Applies `shock` to the live state of every open position (accounts discovered from indexed events). */

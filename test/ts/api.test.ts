@@ -45,12 +45,22 @@ describe('metrics API', () => {
     ['/api/stress?vol=banana', 'stress'],
     ['/api/stress?scenario=meteor', 'stress'],
     ['/api/stress?pirce.0=-100', 'stress'],
+    // market ids come from the deployment: one past the last listed market is unknown
+    [`/api/history?market=${c.markets.length}`, 'history'],
+    [`/api/liquidations?market=${c.markets.length}`, 'liquidations'],
   ])('GET %s answers 400 with a JSON error', async (path, route) => {
     const mod = await import(`@/app/api/${route}/route`);
     const res: Response = await mod.GET(req(path));
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(typeof body.error).toBe('string');
+  });
+
+  it('GET /api/history serves every listed market, the last one included', async () => {
+    const mod = await import('@/app/api/history/route');
+    const res: Response = await mod.GET(req(`/api/history?market=${c.markets.length - 1}&resolution=1`));
+    expect(res.status).toBe(200);
+    expect((await res.json()).market).toBe(c.markets.length - 1);
   });
 
   it('GET /api/accounts/:address/trades rejects a malformed address with 400', async () => {

@@ -19,3 +19,15 @@ export async function typedSeams() {
   // @ts-expect-error a view is not a transaction
   await send({ address, abi: perpEngineAbi, functionName: 'position', args: [address, 0n, true], label: 'view' });
 }
+
+import { ev, resultNum } from '@/lib/events';
+
+/** SQL over indexed events names events and fields through the generated ABI. */
+export const typedEventSql = [
+  resultNum('PositionLiquidated', 'badDebtUsd'),
+  ev('PositionIncreased', 'Deposit', 'WithdrawalFilled', 'BadDebtAbsorbed'),
+  // @ts-expect-error a field the event does not have (renamed fields fail the build)
+  resultNum('PositionLiquidated', 'badDebt'),
+  // @ts-expect-error an event no indexed contract emits
+  ev('PositionLiquidate'),
+];

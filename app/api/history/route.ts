@@ -1,15 +1,16 @@
 import { handle, queryObject } from '@/lib/api/http';
 import { historyQuery } from '@/lib/api/schemas';
-import { getHistory } from '@/lib/server/metrics';
+import { getHistory, requireListedMarket } from '@/lib/server/metrics';
 
 export const dynamic = 'force-dynamic';
 
 /**
- * GET /api/history?market=-1|0|1&from=<unix s>&to=<unix s>&resolution=<s>: snapshot time series (last value per bucket).
+ * GET /api/history?market=-1|<listed market id>&from=<unix s>&to=<unix s>&resolution=<s>: snapshot time series (last value per bucket).
  * market -1 is the pool. Raw units: USD 6 decimals; prices, rates (per second), sigma, margins, leverage, utilization WAD.
  */
 export const GET = (req: Request) =>
   handle(async () => {
     const q = historyQuery.parse(queryObject(req.url));
+    requireListedMarket(q.market, { poolAllowed: true });
     return { ...q, points: await getHistory(q.market, q.from, q.to, q.resolution) };
   });

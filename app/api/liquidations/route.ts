@@ -1,6 +1,6 @@
 import { handle, queryObject } from '@/lib/api/http';
 import { limitQuery } from '@/lib/api/schemas';
-import { getLiquidations } from '@/lib/server/metrics';
+import { getLiquidations, requireListedMarket } from '@/lib/server/metrics';
 
 export const dynamic = 'force-dynamic';
 
@@ -8,5 +8,6 @@ export const dynamic = 'force-dynamic';
 export const GET = (req: Request) =>
   handle(async () => {
     const { limit, market } = limitQuery.parse(queryObject(req.url));
+    requireListedMarket(market);
     return { liquidations: await getLiquidations(limit, market) };
   });

@@ -1,0 +1,19 @@
+/**
+ * Typed access to indexed event fields in SQL. The indexer stores each event's decoded arguments as JSON (`args`);
+ * queries name an event and a field of its `result` struct through these helpers, whose types come from the generated
+ * ABIs: renaming an event or a field fails the type check instead of silently summing nulls.
+ */
+import type { ContractEventArgsFromTopics, ContractEventName } from 'viem';
+import type { indexedEventsAbi } from './contracts';
+
+type IndexedAbi = typeof indexedEventsAbi;
+export type IndexedEvent = ContractEventName<IndexedAbi>;
+type ResultOf<E extends IndexedEvent> = ContractEventArgsFromTopics<IndexedAbi, E> extends { result: infer R } ? R : never;
+/** Fields of event `E`'s `result` struct (none for events without one). */
+export type ResultField<E extends IndexedEvent> = [ResultOf<E>] extends [never] ? never : keyof ResultOf<E> & string;
+
+/** SQL: the event's name as a literal, e.g. `'PositionLiquidated'`. */
+export const ev = (...names: IndexedEvent[]) => names.map((n) => `'${n}'`).join(',');
+
+/** SQL: a numeric field of the event's `result` struct, e.g. `(args->'result'->>'badDebtUsd')::numeric`. */
+export const resultNum = <E extends IndexedEvent>(_event: E, field: ResultField<E>) => `(args->'result'->>'${field}')::numeric`;
