@@ -45,3 +45,14 @@ export async function openConnected(browser, path, index) {
 export async function waitToast(page, pattern, timeout = 30_000) {
   await page.locator('[data-testid="toast-success"]', { hasText: pattern }).first().waitFor({ timeout });
 }
+
+/** On /pool: takes 10,000 test USDC from the faucet, approves the vault and deposits `amount` (whole USDC). */
+export async function faucetAndDeposit(page, amount) {
+  await page.getByRole('button', { name: /get 10,000 test usdc/i }).click();
+  await waitToast(page, /Faucet/);
+  await page.locator('#deposit-amount').fill(String(amount));
+  await page.getByRole('button', { name: 'Approve USDC' }).click();
+  await waitToast(page, /Approve/);
+  await page.getByRole('button', { name: 'Deposit', exact: true }).click();
+  await waitToast(page, new RegExp(`Deposit ${amount}`));
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { client, launch, openConnected, SHOTS, waitToast } from './browser.mjs';
+import { client, faucetAndDeposit, launch, openConnected, SHOTS, waitToast } from './browser.mjs';
 
 const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
 const engineAbi = JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi;
@@ -17,13 +17,7 @@ test(`every listed market trades: open and close a long on ${name} (market ${mar
   try {
     const { page, address } = await openConnected(browser, '/pool', 15);
     // The pool backs every trade: give it liquidity first (this spec may run before the others).
-    await page.getByRole('button', { name: /get 10,000 test usdc/i }).click();
-    await waitToast(page, /Faucet/);
-    await page.locator('#deposit-amount').fill('5000');
-    await page.getByRole('button', { name: 'Approve USDC' }).click();
-    await waitToast(page, /Approve/);
-    await page.getByRole('button', { name: 'Deposit', exact: true }).click();
-    await waitToast(page, /Deposit 5000/);
+    await faucetAndDeposit(page, 5000);
 
     await page.getByRole('navigation').getByRole('link', { name: 'Trade', exact: true }).click();
     await page.getByRole('tab', { name }).click();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { erc20Abi, parseUnits } from 'viem';
-import { client, MNEMONIC, launch, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
+import { client, faucetAndDeposit, MNEMONIC, launch, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
 import { createWalletClient, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 
@@ -25,13 +25,7 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
   const browser = await launch();
   try {
     const { page, address } = await openConnected(browser, '/pool', 18);
-    await page.getByRole('button', { name: /get 10,000 test usdc/i }).click();
-    await waitToast(page, /Faucet/);
-    await page.locator('#deposit-amount').fill('5000');
-    await page.getByRole('button', { name: 'Approve USDC' }).click();
-    await waitToast(page, /Approve/);
-    await page.getByRole('button', { name: 'Deposit', exact: true }).click();
-    await waitToast(page, /Deposit 5000/);
+    await faucetAndDeposit(page, 5000);
     // PnL = value + withdrawn - deposited, from the indexed Deposit event. Until the indexer has the deposit's block
     // the page says so (or is still loading) instead of counting the new shares as profit; then it is zero (to the cent).
     assert.match((await page.getByTestId('lp-pnl').textContent()) ?? '', /^(|indexing…|-?\$0\.0[01])$/);
