@@ -70,8 +70,10 @@ contract ClearingCore is IClearingCore, AccessControl {
     mapping(uint256 id => address) internal extraProducts; // ids >= 1
     mapping(address product => ProductLedger) internal ledgers;
     mapping(address forwarder => bool) internal forwarders;
-    /// @dev The shared reentrancy lock (held from `enter` to `settle`, and during vault hooks).
-    bool internal transient locked;
+    /// @dev The shared reentrancy lock and who holds it: the product between its `enter` and `settle`, or VAULT_HOOK
+    ///      during a vault hook. Zero when free.
+    address internal transient lockHolder;
+    address internal constant VAULT_HOOK = address(1);
 
     // ------------------------------------------------------------ constructor
 
@@ -94,10 +96,10 @@ contract ClearingCore is IClearingCore, AccessControl {
 
     /// @dev Vault hooks take the same lock a product action holds.
     modifier lock() {
-        if (locked) revert Locked();
-        locked = true;
+        if (lockHolder != address(0)) revert Locked();
+        lockHolder = VAULT_HOOK;
         _;
-        locked = false;
+        lockHolder = address(0);
     }
 
     // ------------------------------------------------------------ admin
@@ -153,8 +155,8 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @inheritdoc IClearingCore
     function enter(bool addsRisk) external returns (Accrual memory a) {
         if (!ledgers[msg.sender].listed) revert NotProduct(msg.sender);
-        if (locked) revert Locked();
-        locked = true;
+        if (lockHolder != address(0)) revert Locked();
+        lockHolder = msg.sender;
         PoolParams memory pp = params;
         if (addsRisk && pp.paused) revert Paused();
         (a.borrowIndexWad, a.borrowRateWad, a.utilizationWad) = _accrueBorrow();
@@ -166,7 +168,7 @@ contract ClearingCore is IClearingCore, AccessControl {
     function settle(Settlement calldata s) external returns (uint256) {
         ProductLedger memory led = ledgers[msg.sender];
         if (!led.listed) revert NotProduct(msg.sender);
-        if (!locked) revert NotLocked();
+        if (lockHolder != msg.sender) revert NotLocked(); // only the product that entered settles and releases
 
         PoolSlots memory p = poolSt;
         int256 cash = int256(uint256(p.poolCashUsd)) + int256(s.inflowUsd) - s.collateralDeltaUsd - int256(s.payoutUsd);
@@ -194,7 +196,7 @@ contract ClearingCore is IClearingCore, AccessControl {
             if (productReserved > cap) revert ProductReserveCapExceeded(msg.sender, productReserved, cap);
         }
         if (s.payoutUsd > 0) token.safeTransfer(s.payee, s.payoutUsd);
-        locked = false;
+        lockHolder = address(0);
         return RiskMath.utilizationUp(reserved, uint256(cash));
     }
 
@@ -373,7 +375,7 @@ contract ClearingCore is IClearingCore, AccessControl {
 
     /// @inheritdoc IClearingCore
     function poolValueUsd() external view returns (uint256) {
-        if (locked) revert PoolValueUnavailable();
+        if (lockHolder != address(0)) revert PoolValueUnavailable();
         return _poolValue(_borrowIndexNow());
     }
 

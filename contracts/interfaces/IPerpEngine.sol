@@ -109,6 +109,8 @@ interface IPerpEngine is IProduct {
     error SizeDeltaTooLarge(uint256 sizeDeltaUsd, uint256 sizeUsd);
     error CollateralDeltaTooLarge(uint256 collateralDeltaUsd, uint256 collateralUsd);
     error NotLiquidatable(int256 equityUsd, uint256 maintenanceUsd);
+    /// @notice A trusted forwarder's call did not end in exactly one appended address.
+    error MalformedForwardedCall(address forwarder, uint256 calldataLength);
 
     // ---------------------------------------------------------------- events
 

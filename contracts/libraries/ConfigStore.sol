@@ -51,6 +51,7 @@ library ConfigStore {
     /// @notice The address a CREATE by `deployer` at `nonce` (1 to 2^32 - 1) makes: keccak256(rlp([deployer, nonce])).
     ///         The engine stores the nonce of its store instead of its address.
     function createdAt(address deployer, uint256 nonce) internal pure returns (address) {
+        if (nonce == 0) return address(0); // no store yet (RLP would encode nonce 0 as 0x80)
         bytes memory rlp;
         if (nonce < 0x80) rlp = abi.encodePacked(bytes1(0xd6), bytes1(0x94), deployer, uint8(nonce));
         else if (nonce < 0x100) rlp = abi.encodePacked(bytes2(0xd794), deployer, bytes1(0x81), uint8(nonce));

@@ -70,7 +70,9 @@ contract PerpEngine is IPerpEngine, AccessControl {
     ///      through `extsload` (test/forge/PerpEngine.t.sol checks the decoding against the engine's own values).
     /// @dev The product in one slot, so one cold read answers "which config?", "how many markets?" and "which have
     ///      open interest?", and gives the borrow snapshot sum (the NAV's borrow receivable is index x total size -
-    ///      this; 128 bits hold 1e12 USD of size at an index of 3e20). The ConfigStore's address is not stored: it is
+    ///      this; 128 bits hold 3.4e38: 1e12 USD of total size up to an index of 3.4e20, 340 years at the highest
+    ///      borrow rate the bounds allow; past that, opens revert in SafeCast while closes and liquidations, which
+    ///      only subtract, go on). The ConfigStore's address is not stored: it is
     ///      this contract's CREATE address at `storeNonce` (this contract creates nothing else).
     struct ProductSlots {
         uint128 sizeBorrowSnapSum;
@@ -164,6 +166,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 oi = uint256(st.longOiUsd) + st.shortOiUsd;
         IClearingCore.Settlement memory s;
         s.reserveDeltaUsd = int256(oi.bpsUp(cfg.maxProfitBps)) - int256(oi.bpsUp(old.maxProfitBps));
+        s.checkSolvency = s.reserveDeltaUsd > 0; // a higher cap reserves more: the pool and product limits apply
         core_.settle(s);
         emit MarketConfigUpdated(marketId, cfg);
     }
@@ -673,8 +676,12 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @dev The trader or keeper: the caller, or the account a trusted forwarder (the core's set: the Pyth
     ///      PriceUpdateRouter, the order book) appends to its call, ERC-2771 style. Only calldata whose length is an
     ///      ABI encoding plus 20 bytes can carry an appended account, so direct calls never pay for the core lookup.
+    ///      A trusted forwarder must append exactly one address: anything else reverts rather than trade or pay the
+    ///      forwarder itself.
     function _sender() internal view returns (address account) {
-        if ((msg.data.length - 4) % 32 != 20 || !core_.isTrustedForwarder(msg.sender)) return msg.sender;
+        uint256 extra = (msg.data.length - 4) % 32;
+        if (extra == 0 || !core_.isTrustedForwarder(msg.sender)) return msg.sender;
+        if (extra != 20) revert MalformedForwardedCall(msg.sender, msg.data.length);
         assembly ("memory-safe") {
             account := shr(96, calldataload(sub(calldatasize(), 20)))
         }

@@ -2831,6 +2831,22 @@ export const perpEngineAbi = [
   },
   {
     "type": "error",
+    "name": "MalformedForwardedCall",
+    "inputs": [
+      {
+        "name": "forwarder",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "calldataLength",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NoPosition",
     "inputs": [
       {
@@ -7057,6 +7073,22 @@ export const counterpoolErrorsAbi = [
     "type": "error",
     "name": "LnOfZero",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "MalformedForwardedCall",
+    "inputs": [
+      {
+        "name": "forwarder",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "calldataLength",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
   },
   {
     "type": "error",

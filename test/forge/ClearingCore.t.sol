@@ -161,6 +161,44 @@ contract ClearingCoreTest is BaseTest {
         assertEq(engine.position(alice, ETH, true).sizeUsd, 5000 * USD, "alice's position unchanged");
     }
 
+    /// P-40: only the product that entered may settle (and so release the lock); another listed product cannot.
+    function test_settle_onlyTheProductThatEntered() public {
+        vm.prank(address(options));
+        core.enter(false);
+        IClearingCore.Settlement memory s;
+        vm.prank(address(engine));
+        vm.expectRevert(IClearingCore.NotLocked.selector);
+        core.settle(s);
+        vm.prank(address(options));
+        core.settle(s);
+    }
+
+    /// P-43: a trusted forwarder must append exactly one address; a malformed call reverts instead of acting for (or
+    ///       paying) the forwarder itself.
+    function test_forwarders_malformedAppendReverts() public {
+        vm.prank(admin);
+        core.setForwarder(address(this), true);
+        bytes memory base = abi.encodeCall(IPerpEngine.increasePosition, (ETH, true, 1000 * USD, 5000 * USD, MAX_PRICE));
+        bytes memory call = abi.encodePacked(base, bytes19(bytes20(alice)));
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.MalformedForwardedCall.selector, address(this), call.length));
+        (bool ok,) = address(engine).call(call);
+        ok; // expectRevert checks the revert
+    }
+
+    /// P-42: a config change that reserves more (a higher profit cap) passes the same solvency check as new risk.
+    function test_setMarketConfig_higherReserveChecksSolvency() public {
+        _open(alice, ETH, true, 100_000 * USD, 400_000 * USD); // reserves 400,000 of 1,000,000 cash (limit 900,000)
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        cfg.maxProfitBps = 30_000; // would reserve 1,200,000
+        vm.prank(admin);
+        vm.expectPartialRevert(IClearingCore.InsufficientLiquidity.selector);
+        engine.setMarketConfig(ETH, cfg);
+        cfg.maxProfitBps = 5000; // lowering always works
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        assertEq(core.poolState().reservedUsd, 200_000 * USD);
+    }
+
     /// P-44: a product action holds the lock across the core: while it is held no vault hook, NAV read or other
     ///       product action starts (checked with the product's own hostile callback in IncidentsTest; here directly).
     function test_lock_heldFromEnterToSettle() public {
