@@ -96,6 +96,9 @@ Receipts' \`gasUsed\` on anvil (bench/gas-tx.bench.ts): 21,000 base + calldata +
 the anchors' figures in shared/reference (GMX v1: bare vault open 319,041, full close 192,842, liquidation 211,527,
 LP mint 481–502k). Both markets carry open interest, so a deposit values both; first open and first deposit by fresh
 accounts. Shown against the same targets for comparison; the targets above are judged on execution gas.
+LP actions stay within +5% of the single contract; trades pay the split's structural cost: a cold call into the core
+(2,600), the product's ledger slot in the core read and written (2,100 + 2,900), the pool-parameter slot (2,100),
+and two calls with the shared lock (about 2,000): about 11,000 gas a trade, +8–11% over the single contract.
 
 | action | gas used | before the split | change | vs target |
 |---|---|---|---|---|
