@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bin,
+  DEFAULTS,
   deployContracts,
   log,
   requirePortFree,
