@@ -32,6 +32,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   Paused: () => 'Trading is paused: only closing, collateral top-ups and liquidations are allowed',
   Locked: () => 'Another action of the clearing house is in progress in this transaction (re-entry refused)',
   NotLocked: () => 'A product tried to settle outside an action it opened',
+  NothingToClaim: () => 'There is no undelivered withdrawal to claim',
   MalformedForwardedCall: (a) => `The forwarder ${String(a[0])} sent a call that does not end in exactly one account address`,
   NotProduct: (a) => `${String(a[0])} is not a product registered with the clearing core`,
   ProductAlreadyListed: (a) => `${String(a[0])} is already a registered product`,

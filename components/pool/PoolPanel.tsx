@@ -128,6 +128,7 @@ export function PoolPanel() {
           </dl>
         )}
         {lp.data && lp.data.requests.length > 0 && <QueuedRequests requests={lp.data.requests} />}
+        {isConnected && <ClaimDeferred />}
         <div className="mt-4">
           <FaucetButton />
         </div>
@@ -304,6 +305,25 @@ function AprBreakdown({ navUsd }: { navUsd?: bigint }) {
 }
 
 /** The LP's pending withdrawal requests: filled in order at the NAV of the fill, cancellable while they wait. */
+/** Queue payouts the token refused to deliver to a receiver wait here for the owner, who claims them to itself. */
+function ClaimDeferred() {
+  const c = useContracts();
+  const { address } = useAccount();
+  const { send, pending } = useTx();
+  const owed = useReadContract({ ...c.pool, functionName: 'claimable', args: [address ?? ZERO], query: { enabled: !!address } }).data;
+  if (!address || !owed) return null;
+  return (
+    <p className="mt-3 flex items-center justify-between gap-3 text-sm" data-testid="lp-claimable">
+      <span>
+        {fmtUsd(owed)} from a queued withdrawal could not be delivered to its receiver and waits for you.
+      </span>
+      <button className="btn-ghost" disabled={pending} onClick={() => send({ ...c.pool, functionName: 'claim', args: [address], label: `Claim ${fmtUsd(owed)}` })}>
+        Claim
+      </button>
+    </p>
+  );
+}
+
 function QueuedRequests({ requests }: { requests: { requestId: string; sharesPending: string; requestedAt: number }[] }) {
   const c = useContracts();
   const { send, pending } = useTx();

@@ -34,15 +34,16 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     // ------------------------------------------------------------ storage
 
-    /// @dev An LP's shares, the part of them still in its deposit cooldown and the time of the last deposit share one
-    ///      slot, so a deposit writes one slot. `lockedShares` counts only while `lastDepositAt + cooldown` is ahead
-    ///      (a stale value after that means nothing). This contract keeps the share ledger itself (balanceOf,
+    /// @dev An LP's shares, the part of them still in its deposit cooldown and when that cooldown ends share one slot,
+    ///      so a deposit writes one slot. The end is fixed when the shares are minted: a later change of the cooldown
+    ///      parameter never relocks shares whose cooldown has ended. `lockedShares` counts only while `unlockAt` is
+    ///      ahead (a stale value after that means nothing). This contract keeps the share ledger itself (balanceOf,
     ///      totalSupply and _update are overridden); OZ's ERC20 still handles allowances, metadata and the entry points.
     ///      112 bits hold 5.2e33 shares (5.2e21 USD at the 1e12 shares per USD the 6-decimal offset gives).
     struct Account {
         uint112 shares;
         uint112 lockedShares;
-        uint32 lastDepositAt;
+        uint32 unlockAt;
     }
 
     mapping(address owner => Account) internal accounts;
@@ -50,6 +51,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     uint224 internal supply;
     uint32 internal cooldown;
     mapping(uint256 requestId => WithdrawalRequest) internal requests;
+    /// @dev Queue payouts the token refused to deliver, owed to the request's owner (see `claim`).
+    mapping(address owner => uint256) internal claimableAssets;
+    /// @dev The sum of `claimableAssets`: tokens this vault holds for owners (never part of the NAV).
+    uint256 internal totalClaimable;
     uint256 internal head;
     uint256 internal tail;
     /// @inheritdoc ILiquidityPool
@@ -132,6 +137,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     /// @inheritdoc ILiquidityPool
     function requestRedeem(uint256 shares, address receiver) external nonReentrant returns (uint256 requestId) {
         if (shares == 0) revert ZeroShares();
+        if (receiver == address(0) || receiver == address(this)) revert ERC20InvalidReceiver(receiver);
         _transfer(msg.sender, address(this), shares); // only shares past their cooldown can move (_update)
         requestId = tail++;
         requests[requestId] = WithdrawalRequest({
@@ -177,13 +183,35 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             queuedShares -= burnShares;
             free -= assets;
             _burn(address(this), burnShares);
-            if (assets > 0) core.withdrawLiquidity(r.receiver, assets);
+            if (assets > 0) _payQueued(i, r.owner, r.receiver, assets);
             emit WithdrawalFilled(i, r.owner, r.receiver, burnShares, assets, remaining);
             if (remaining > 0) break;
             ++filled;
             ++i;
         }
         head = i;
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function claim(address to) external nonReentrant returns (uint256 assets) {
+        if (to == address(0)) revert ERC20InvalidReceiver(to);
+        assets = claimableAssets[msg.sender];
+        if (assets == 0) revert NothingToClaim(msg.sender);
+        claimableAssets[msg.sender] = 0;
+        totalClaimable -= assets;
+        IERC20(asset()).safeTransfer(to, assets);
+        emit Claimed(msg.sender, to, assets);
+    }
+
+    /// @dev Pays a queued fill: the core pays this vault, which forwards to the receiver; if the token refuses (a
+    ///      blocked receiver), the assets stay here as the owner's claimable balance and the queue moves on.
+    function _payQueued(uint256 requestId, address owner, address receiver, uint256 assets) internal {
+        core.withdrawLiquidity(address(this), assets);
+        (bool ok, bytes memory ret) = asset().call(abi.encodeCall(IERC20.transfer, (receiver, assets)));
+        if (ok && (ret.length == 0 || abi.decode(ret, (bool)))) return;
+        claimableAssets[owner] += assets;
+        totalClaimable += assets;
+        emit PayoutDeferred(requestId, owner, receiver, assets);
     }
 
     // ------------------------------------------------------------ ERC-4626 internals
@@ -256,8 +284,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (locked > 0 && receiver != caller) revert ReceiverInCooldown(receiver, unlockAt);
         supply = SafeCast.toUint224(supply + shares);
         // One SSTORE of the whole Account word (a struct assignment would write its three fields one by one):
-        // shares in bits 0-111, lockedShares (<= shares) in 112-223, lastDepositAt in 224-255.
-        uint256 word = SafeCast.toUint112(a.shares + shares) | (locked + shares) << 112 | block.timestamp << 224;
+        // shares in bits 0-111, lockedShares (<= shares) in 112-223, unlockAt in 224-255.
+        uint256 word =
+            SafeCast.toUint112(a.shares + shares) | (locked + shares) << 112 | (block.timestamp + cooldown) << 224;
         assembly ("memory-safe") {
             sstore(a.slot, word)
         }
@@ -303,11 +332,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (locked > 0 && shares > free) revert SharesLocked(owner, shares, free, unlockAt);
     }
 
-    /// @dev The shares of `a` in a running cooldown and when it ends; (0, 0) when none are.
+    /// @dev The shares of `a` in a running cooldown (never more than it holds) and when it ends; (0, 0) when none are.
     function _lock(Account storage a) internal view returns (uint256 locked, uint256 unlockAt) {
-        unlockAt = uint256(a.lastDepositAt) + cooldown;
+        unlockAt = a.unlockAt;
         if (block.timestamp >= unlockAt) return (0, 0);
-        locked = a.lockedShares;
+        locked = Math.min(a.lockedShares, a.shares);
     }
 
     function _unlocked(address owner) internal view returns (uint256) {
@@ -339,6 +368,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     /// @inheritdoc ILiquidityPool
     function lockedShares(address owner) external view returns (uint256 locked) {
         (locked,) = _lock(accounts[owner]);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function claimable(address owner) external view returns (uint256) {
+        return claimableAssets[owner];
     }
 
     /// @inheritdoc ILiquidityPool

@@ -27,6 +27,8 @@ interface ILiquidityPool is IERC4626 {
     error NotRequestOwner(uint256 requestId, address caller, address owner);
     error RequestNotPending(uint256 requestId);
     error CooldownTooLong(uint256 cooldownSec, uint256 maxSec);
+    /// @notice `owner` has no deferred queue payout to claim.
+    error NothingToClaim(address owner);
     /// @notice The core was deployed for another vault address (it fixes its vault at deployment).
     error VaultMismatch(address coreVault, address vault);
 
@@ -53,11 +55,26 @@ interface ILiquidityPool is IERC4626 {
         uint256 remainingShares
     );
 
+    /// @notice A queue fill's payout was refused by the token (a blocked receiver); the assets wait for the owner's
+    ///         `claim` and the queue moved on.
+    /// @param requestId the request filled
+    /// @param owner who may claim the assets
+    /// @param receiver the receiver the token refused
+    /// @param assets assets held for the owner
+    event PayoutDeferred(uint256 indexed requestId, address indexed owner, address receiver, uint256 assets);
+
+    /// @notice An owner claimed deferred queue payouts.
+    /// @param owner the request owner
+    /// @param to where the assets went
+    /// @param assets assets paid
+    event Claimed(address indexed owner, address indexed to, uint256 assets);
+
     /// @notice The deposit cooldown changed.
     event CooldownUpdated(uint256 cooldownSec);
 
     /// @notice Seconds newly minted shares stay locked (no transfer, redeem or queue). A deposit made while the
-    ///         receiver's earlier one is still locked joins it and restarts the cooldown for both.
+    ///         receiver's earlier one is still locked joins it and restarts the cooldown for both. A change of this
+    ///         parameter applies to later deposits only.
     function cooldownSec() external view returns (uint256);
 
     /// @notice Smallest deposit, in assets.
@@ -75,7 +92,14 @@ interface ILiquidityPool is IERC4626 {
     /// @notice Cancels what is left of a queued request and returns its shares to the owner.
     function cancelRedeem(uint256 requestId) external;
 
-    /// @notice Fills queued requests in order while free liquidity lasts (anyone may call).
+    /// @notice Pays `to` the queue payouts the token refused to deliver to the caller's receivers.
+    function claim(address to) external returns (uint256 assets);
+
+    /// @notice Queue payouts owed to `owner` after the token refused its receiver.
+    function claimable(address owner) external view returns (uint256);
+
+    /// @notice Fills queued requests in order while free liquidity lasts (anyone may call). A payout the token
+    ///         refuses becomes the owner's claimable balance; it never blocks the requests behind it.
     /// @return filled number of requests completely filled
     function processQueue(uint256 maxRequests) external returns (uint256 filled);
 

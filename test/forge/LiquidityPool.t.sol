@@ -5,6 +5,8 @@ import {ILiquidityPool} from "../../contracts/interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 
 contract LiquidityPoolTest is BaseTest {
@@ -231,5 +233,66 @@ contract LiquidityPoolTest is BaseTest {
         vm.prank(dave);
         uint256 out = pool.redeem(shares, dave, dave);
         assertLe(out, b);
+    }
+
+    /// P-47: a queued request cannot name an unpayable zero receiver (or the vault itself).
+    function test_requestRedeem_refusesZeroReceiver() public {
+        uint256 shares = _deposit(carol, 10_000 * USD);
+        skip(61);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, address(0)));
+        pool.requestRedeem(shares, address(0));
+    }
+
+    /// P-47: a receiver the token refuses never blocks the queue: its payout becomes the owner's claimable balance,
+    ///       the requests behind it are filled, and the owner claims to another address.
+    function test_queue_blockedReceiverDoesNotBlockOthers() public {
+        address blocked = makeAddr("blocked");
+        uint256 cShares = _deposit(carol, 10_000 * USD);
+        uint256 dShares = _deposit(dave, 20_000 * USD);
+        skip(61);
+        vm.prank(carol);
+        uint256 idC = pool.requestRedeem(cShares, blocked);
+        vm.prank(dave);
+        pool.requestRedeem(dShares, dave);
+        // The token refuses every transfer to `blocked` (a blocklisted address).
+        vm.mockCallRevert(address(usdc), abi.encodeWithSelector(IERC20.transfer.selector, blocked), "blocked");
+        uint256 expectedC = pool.convertToAssets(cShares);
+        uint256 daveBefore = usdc.balanceOf(dave);
+        vm.expectEmit(true, true, false, true, address(pool));
+        emit ILiquidityPool.PayoutDeferred(idC, carol, blocked, expectedC);
+        assertEq(pool.processQueue(10), 2, "both requests filled");
+        assertEq(usdc.balanceOf(dave) - daveBefore, 20_000 * USD, "the request behind was paid");
+        assertEq(pool.claimable(carol), expectedC, "carol's payout waits for her");
+        assertEq(usdc.balanceOf(address(pool)), expectedC, "held by the vault, outside the NAV");
+        assertEq(pool.totalAssets(), _poolCash(), "NAV excludes the held payout");
+        vm.clearMockedCalls();
+        address elsewhere = makeAddr("carol-2");
+        vm.prank(carol);
+        pool.claim(elsewhere);
+        assertEq(usdc.balanceOf(elsewhere), expectedC);
+        assertEq(pool.claimable(carol), 0);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.NothingToClaim.selector, carol));
+        pool.claim(elsewhere);
+    }
+
+    /// P-48: a cooldown change never relocks shares whose cooldown had ended (the end is fixed at mint), and a stale
+    ///       lock larger than the balance cannot underflow maxRedeem or transfers.
+    function test_setCooldown_neverRelocksEndedCooldowns() public {
+        uint256 shares = _deposit(carol, 10_000 * USD);
+        skip(61);
+        vm.prank(carol);
+        pool.transfer(dave, shares * 8 / 10); // the stale lock (all shares) now exceeds carol's balance
+        vm.prank(admin);
+        pool.setCooldown(7 days);
+        assertEq(pool.lockedShares(carol), 0, "ended cooldowns stay ended");
+        assertEq(pool.maxRedeem(carol), shares - shares * 8 / 10, "no underflow, all free");
+        vm.prank(carol);
+        pool.transfer(dave, 1);
+        // New deposits take the new cooldown.
+        uint256 fresh = _deposit(bob, 1000 * USD);
+        assertEq(pool.lockedShares(bob), fresh);
+        assertEq(pool.withdrawableAt(bob), block.timestamp + 7 days);
     }
 }
