@@ -56,6 +56,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   ConfidenceTooWide: (a) => `The oracle's confidence interval is too wide (${Number(a[0]) / 100}% > ${Number(a[1]) / 100}%)`,
   NonPositivePrice: () => 'The oracle returned a non-positive price',
   PriceOutOfBounds: () => 'The oracle price is outside its sane bounds',
+  SequencerStatusUnknown: () => 'The L2 sequencer status is unknown (its uptime feed has no valid round): trading waits',
   SequencerDown: () => 'The L2 sequencer is down: trading waits until it is back',
   SequencerGracePeriod: () => 'The L2 sequencer restarted recently: trading resumes after the grace period',
   InvalidParameter: (a) => `Parameter ${bytes32ToString(String(a[0]))} = ${String(a[1])} is outside [${String(a[2])}, ${String(a[3])}]`,

@@ -132,6 +132,17 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return super.redeem(shares, receiver, owner);
     }
 
+    /// @dev Shares sent to the vault's own address would be stuck (only the queue escrows there): refused.
+    function transfer(address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
+        if (to == address(this)) revert ERC20InvalidReceiver(to);
+        return super.transfer(to, value);
+    }
+
+    function transferFrom(address from, address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
+        if (to == address(this)) revert ERC20InvalidReceiver(to);
+        return super.transferFrom(from, to, value);
+    }
+
     // ------------------------------------------------------------ withdrawal queue
 
     /// @inheritdoc ILiquidityPool

@@ -45,6 +45,7 @@ contract ChainlinkPriceFeed is IPriceFeed {
         if (address(sequencerUptimeFeed) != address(0)) {
             (, int256 status, uint256 startedAt,,) = sequencerUptimeFeed.latestRoundData();
             if (status != 0) revert OracleErrors.SequencerDown();
+            if (startedAt == 0) revert OracleErrors.SequencerStatusUnknown(); // an uninitialized round: not "up"
             if (block.timestamp - startedAt <= sequencerGraceSec) {
                 revert OracleErrors.SequencerGracePeriod(startedAt, sequencerGraceSec);
             }

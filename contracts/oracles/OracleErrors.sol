@@ -15,6 +15,8 @@ library OracleErrors {
     error SequencerDown();
     /// @notice The L2 sequencer came back less than the grace period ago.
     error SequencerGracePeriod(uint256 upSince, uint256 graceSec);
+    /// @notice The sequencer uptime feed has no valid round yet (startedAt == 0): its status is unknown.
+    error SequencerStatusUnknown();
     /// @notice Pyth's confidence interval is too wide relative to the price.
     error ConfidenceTooWide(uint256 confBps, uint256 maxConfBps);
     /// @notice A configuration value is out of range.

@@ -7860,6 +7860,11 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "SequencerStatusUnknown",
+    "inputs": []
+  },
+  {
+    "type": "error",
     "name": "ConfidenceTooWide",
     "inputs": [
       {

@@ -295,4 +295,22 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(pool.lockedShares(bob), fresh);
         assertEq(pool.withdrawableAt(bob), block.timestamp + 7 days);
     }
+
+    /// P-49: shares cannot be sent to the vault's own address, where they would be stuck (the queue escrows there only
+    ///       through requestRedeem, which still works).
+    function test_transfer_toTheVaultIsRefused() public {
+        uint256 shares = _deposit(carol, 10_000 * USD);
+        skip(61);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, address(pool)));
+        pool.transfer(address(pool), shares);
+        vm.prank(carol);
+        pool.approve(dave, shares);
+        vm.prank(dave);
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, address(pool)));
+        pool.transferFrom(carol, address(pool), shares);
+        vm.prank(carol);
+        pool.requestRedeem(shares, carol);
+        assertEq(pool.balanceOf(address(pool)), shares, "the queue escrow still works");
+    }
 }

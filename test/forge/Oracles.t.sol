@@ -69,6 +69,9 @@ contract OraclesTest is Test {
         sequencer.set(1, block.timestamp - 10);
         vm.expectRevert(OracleErrors.SequencerDown.selector);
         feed.latestPrice();
+        sequencer.set(0, 0); // "up" in a round that never started (L2 feeds report this before their first round)
+        vm.expectRevert(OracleErrors.SequencerStatusUnknown.selector);
+        feed.latestPrice();
         sequencer.set(0, block.timestamp - 10 minutes); // back up 10 minutes ago, grace is 1 hour
         vm.expectRevert(
             abi.encodeWithSelector(OracleErrors.SequencerGracePeriod.selector, block.timestamp - 10 minutes, 1 hours)
