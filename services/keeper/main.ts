@@ -4,6 +4,7 @@
  * LP withdrawal queue when liquidity frees up. One account, one nonce manager, bounded gas price, retries.
  */
 import { parseGwei } from 'viem';
+import { liquidationsIn } from './receipts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
 import { gasWithHeadroom } from '../../lib/gas';
@@ -79,8 +80,11 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>) {
     health.liquidationsSent += Number(result[0]);
     log.info('liquidation sent', { hash, positions: Number(result[0]), rewardUsd: result[1] });
     const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
-    if (receipt.status === 'success') health.liquidationsConfirmed += Number(result[0]);
-    else throw new Error(`liquidation ${hash} reverted`);
+    if (receipt.status !== 'success') throw new Error(`liquidation ${hash} reverted`);
+    // Count what the chain did, not what the simulation expected (see liquidationsIn).
+    const done = liquidationsIn(receipt, c);
+    health.liquidationsConfirmed += done;
+    if (done < Number(result[0])) log.info('liquidated fewer than simulated', { hash, simulated: Number(result[0]), liquidated: done });
   } catch (e) {
     health.failures++;
     log.warn('liquidation batch failed', { size: batch.length, error: (e as Error).message.split('\n')[0].slice(0, 200) });
