@@ -96,7 +96,7 @@ export function runStress(input: StressInput, shock: Shock) {
       const agg = remaining.get(p.marketId)!;
       agg[p.isLong ? 0 : 1] -= p.sizeUsd;
       agg[p.isLong ? 2 : 3] -= p.sizeTokens;
-      if (equity < 0n) badDebt += -equity;
+      if (equity < keeperReward) badDebt += keeperReward - equity; // as the engine: the reward is paid from what was owed
       reservedAfter -= bpsUp(p.sizeUsd, m.maxProfitBps);
       liquidated.push({ account: p.account, marketId: p.marketId, isLong: p.isLong, equityUsd: equity.toString(), sizeUsd: p.sizeUsd.toString() });
     }

@@ -510,7 +510,9 @@ contract PerpEngine is IPerpEngine, AccessControl {
         delete positions[key];
         out.collateralDeltaUsd -= int256(collateral);
         out.payoutUsd += keeperReward;
-        uint256 badDebt = s.equityUsd < 0 ? uint256(-s.equityUsd) : 0;
+        // What the pool was owed and does not get: the keeper is paid from the collateral, so the shortfall is the
+        // reward less the equity left (the whole reward plus the deficit when the position is underwater).
+        uint256 badDebt = int256(keeperReward) > s.equityUsd ? uint256(int256(keeperReward) - s.equityUsd) : 0;
         if (badDebt > 0) {
             out.badDebtUsd += badDebt;
             _recordBadDebt(account, t.marketId, badDebt);

@@ -363,9 +363,16 @@ contract PerpEngineTest is BaseTest {
         _setPrice(ETH, 2400e18); // -20% on 20x: equity ~ -1,500
         IPerpEngine.PositionStatus memory s = _status(alice, ETH, true);
         assertLt(s.equityUsd, 0);
+        uint256 cashBefore = _poolCash();
+        uint256 collateral = engine.position(alice, ETH, true).collateralUsd;
         vm.prank(keeper);
-        engine.liquidate(alice, ETH, true);
-        assertEq(core.poolState().badDebtUsd, uint256(-s.equityUsd));
+        uint256 reward = engine.liquidate(alice, ETH, true);
+        // First principles: the pool was owed collateral - equity (losses and fees) and received collateral - reward.
+        uint256 owed = uint256(int256(collateral) - s.equityUsd);
+        uint256 received = _poolCash() - cashBefore;
+        assertEq(received, collateral - reward, "cash gained");
+        assertEq(core.poolState().badDebtUsd, owed - received, "bad debt = deficit + the keeper reward it paid");
+        assertEq(core.poolState().badDebtUsd, uint256(-s.equityUsd) + reward);
     }
 
     function test_liquidate_worksWhilePausedAndAboveCaps() public {
