@@ -34,7 +34,11 @@ contract Deploy is Script {
         string feedEnv; // env variable holding the Chainlink aggregator
         uint256 minAnswer; // aggregator answer bounds (8 decimals)
         uint256 maxAnswer;
+        uint256 heartbeatSec; // the Chainlink feed's heartbeat on the target chain
     }
+
+    /// @notice Max price age of a dev feed (the simulator pushes every few seconds).
+    uint32 public constant DEV_MAX_PRICE_AGE_SEC = 300;
 
     struct Deployed {
         address token;
@@ -81,8 +85,10 @@ contract Deploy is Script {
         d.names = new string[](specs.length);
         for (uint256 i; i < specs.length; ++i) {
             d.names[i] = specs[i].name;
+            uint32 maxAge = d.devFeeds ? DEV_MAX_PRICE_AGE_SEC : priceAgeSec(specs[i].heartbeatSec);
             engine.addMarket(
-                bytes32(bytes(specs[i].name)), marketConfig(IPriceFeed(d.feeds[i]), specs[i].annualVolPct * 1e16)
+                bytes32(bytes(specs[i].name)),
+                marketConfig(IPriceFeed(d.feeds[i]), specs[i].annualVolPct * 1e16, maxAge)
             );
         }
         d.reader = address(new Reader(core, engine, pool));
@@ -105,7 +111,8 @@ contract Deploy is Script {
                 annualVolPct: vm.parseJsonUint(json, string.concat(at, ".annualVolPct")),
                 feedEnv: vm.parseJsonString(json, string.concat(at, ".feedEnv")),
                 minAnswer: vm.parseJsonUint(json, string.concat(at, ".minAnswer")),
-                maxAnswer: vm.parseJsonUint(json, string.concat(at, ".maxAnswer"))
+                maxAnswer: vm.parseJsonUint(json, string.concat(at, ".maxAnswer")),
+                heartbeatSec: vm.parseJsonUint(json, string.concat(at, ".heartbeatSec"))
             });
         }
     }
@@ -129,7 +136,7 @@ contract Deploy is Script {
                     new ChainlinkPriceFeed(
                         IAggregatorV3(aggregators[i]),
                         IAggregatorV3(sequencer),
-                        1 hours,
+                        priceAgeSec(specs[i].heartbeatSec),
                         1 hours,
                         int256(specs[i].minAnswer),
                         int256(specs[i].maxAnswer)
@@ -150,12 +157,28 @@ contract Deploy is Script {
         });
     }
 
-    /// @param annualVolWad starting volatility estimate (annualized) before the EWMA has seen returns.
+    /// @notice The staleness limit of a Chainlink-fed market, used by both the adapter and the market (so the market
+    ///         is never stricter than the feed's own rhythm): one heartbeat plus 10% and a minute for block inclusion.
+    function priceAgeSec(uint256 heartbeatSec) public pure returns (uint32) {
+        return uint32(heartbeatSec + heartbeatSec / 10 + 60);
+    }
+
+    /// @notice A market on a dev feed (max price age DEV_MAX_PRICE_AGE_SEC).
     function marketConfig(IPriceFeed feed, uint256 annualVolWad) public pure returns (IPerpEngine.MarketConfig memory) {
+        return marketConfig(feed, annualVolWad, DEV_MAX_PRICE_AGE_SEC);
+    }
+
+    /// @param annualVolWad starting volatility estimate (annualized) before the EWMA has seen returns.
+    /// @param maxPriceAgeSec oldest oracle answer trades, liquidations and the NAV accept.
+    function marketConfig(IPriceFeed feed, uint256 annualVolWad, uint32 maxPriceAgeSec)
+        public
+        pure
+        returns (IPerpEngine.MarketConfig memory)
+    {
         uint64 maxFundingRate = uint64(uint256(1e18) / YEAR); // 100% a year
         return IPerpEngine.MarketConfig({
             feed: feed,
-            maxPriceAgeSec: 300,
+            maxPriceAgeSec: maxPriceAgeSec,
             openFeeBps: 6,
             closeFeeBps: 6,
             liquidationFeeBps: 20,

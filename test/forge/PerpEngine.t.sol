@@ -7,8 +7,13 @@ import {ILiquidityPool} from "../../contracts/interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {PositionMath} from "../../contracts/libraries/PositionMath.sol";
 import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
+import {ChainlinkPriceFeed} from "../../contracts/oracles/ChainlinkPriceFeed.sol";
+import {IAggregatorV3} from "../../contracts/oracles/IAggregatorV3.sol";
 import {IPriceFeed} from "../../contracts/oracles/IPriceFeed.sol";
+import {OracleErrors} from "../../contracts/oracles/OracleErrors.sol";
+import {Deploy} from "../../script/Deploy.s.sol";
 import {BaseTest} from "./utils/Base.t.sol";
+import {MockAggregator} from "./utils/Mocks.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
@@ -525,5 +530,40 @@ contract PerpEngineTest is BaseTest {
         engine.increasePosition(ETH, isLong, size / 5, size, isLong ? MAX_PRICE : 0);
         _close(alice, ETH, isLong);
         assertLt(usdc.balanceOf(alice), bal, "open-then-close loses");
+    }
+
+    /// P-51: on a Chainlink feed the market's max price age and the adapter's staleness are one value derived from
+    ///       the feed's heartbeat (script/markets.json): a healthy feed one heartbeat quiet still trades, a feed past it
+    ///       is refused by both with their numbers.
+    function test_deploy_chainlinkStalenessFollowsTheHeartbeat() public {
+        Deploy.MarketSpec[] memory specs = deployer.marketSpecs();
+        _deposit(carol, 1_000_000 * USD);
+        for (uint256 i; i < specs.length; ++i) {
+            uint256 heartbeat = specs[i].heartbeatSec;
+            uint32 age = deployer.priceAgeSec(heartbeat);
+            assertGe(age, heartbeat, "never stricter than the heartbeat");
+            assertLe(age, 1 days, "within the config bound");
+            MockAggregator agg = new MockAggregator(8);
+            agg.set(int256(specs[i].devPriceUsd * 1e8), block.timestamp);
+            ChainlinkPriceFeed feed = new ChainlinkPriceFeed(
+                IAggregatorV3(address(agg)),
+                IAggregatorV3(address(0)),
+                age,
+                1 hours,
+                int256(specs[i].minAnswer),
+                int256(specs[i].maxAnswer)
+            );
+            IPerpEngine.MarketConfig memory cfg = deployer.marketConfig(IPriceFeed(address(feed)), 0.6e18, age);
+            vm.prank(admin); // after the config call: a prank is consumed by the next external call
+            uint256 m = engine.addMarket(bytes32(bytes(specs[i].name)), cfg);
+            skip(heartbeat); // the quietest a healthy feed gets: trading still works
+            _open(alice, m, true, 1000 * USD, 2000 * USD);
+            skip(age - heartbeat + 1); // past the limit: refused with the numbers
+            _mint(alice, 1000 * USD);
+            vm.prank(alice);
+            vm.expectPartialRevert(OracleErrors.StalePrice.selector);
+            engine.increasePosition(m, true, 1000 * USD, 2000 * USD, MAX_PRICE);
+            _refreshPrices();
+        }
     }
 }
