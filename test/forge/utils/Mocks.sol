@@ -56,3 +56,27 @@ contract HostileToken is ERC20 {
         }
     }
 }
+
+/// @notice FaucetToken's twin with a blocklist (as real USDC has), for the browser test of undeliverable queue
+///         payouts: the test swaps it in at the faucet token's address (`anvil_setCode`; same storage layout, the
+///         blocklist after ERC20's slots) and swaps the original back.
+contract BlocklistFaucetToken is ERC20 {
+    mapping(address account => bool) public blocked;
+
+    error Blocked(address account);
+
+    constructor() ERC20("", "") {}
+
+    function decimals() public pure override returns (uint8) {
+        return 6;
+    }
+
+    function setBlocked(address account, bool isBlocked) external {
+        blocked[account] = isBlocked;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        if (blocked[to]) revert Blocked(to);
+        super._update(from, to, value);
+    }
+}
