@@ -11,7 +11,6 @@ import { contractsFor } from '../../lib/contracts';
 import { DEFAULTS, LOCAL_RPC_URL } from '../../lib/config';
 
 export const ANVIL_MNEMONIC = DEFAULTS.devMnemonic;
-export { DEFAULTS };
 
 export function env(name: string, fallback?: string): string {
   const v = process.env[name] ?? fallback;
