@@ -33,6 +33,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   Locked: () => 'Another action of the clearing house is in progress in this transaction (re-entry refused)',
   NotLocked: () => 'A product tried to settle outside an action it opened',
   NothingToClaim: () => 'There is no undelivered withdrawal to claim',
+  ProfitCapLoweredWithOpenInterest: (a) =>
+    `Open positions keep the profit cap they were opened with: market ${String(a[0])} can lower its cap from ${Number(a[2]) / 100}% to ${Number(a[3]) / 100}% only once it has no open interest`,
   MalformedForwardedCall: (a) => `The forwarder ${String(a[0])} sent a call that does not end in exactly one account address`,
   NotProduct: (a) => `${String(a[0])} is not a product registered with the clearing core`,
   ProductAlreadyListed: (a) => `${String(a[0])} is already a registered product`,

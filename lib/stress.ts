@@ -5,10 +5,11 @@
  * before and after liquidations, and the utilization (liquidated collateral, less keeper rewards, joins pool cash).
  * The NAV is the chain's formula (ClearingCore: cash + the product's claim): the fees the pool is owed as the chain
  * counts them (its NAV less cash, plus the trader-PnL term at the current prices) minus the trader-PnL term per market
- * and side at the shocked prices (PositionMath.sidePnlCappedUp's mirror), over the sides' aggregates.
+ * and side at the shocked prices (position.ts sideLiabilityUp: the side's uncapped PnL from its aggregates less the
+ * excess of every cap bucket the price has crossed, as PerpState.poolClaimUsd and CapBook compute it).
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
-import { cappedPnlUsd, sidePnlCappedUp } from './math/position';
+import { cappedPnlUsd, sideLiabilityUp } from './math/position';
 import { freeLiquidityDown, maintenanceMarginUp, utilizationUp } from './math/risk';
 
 export interface StressMarket {
@@ -34,6 +35,7 @@ export interface StressPosition {
   isLong: boolean;
   sizeUsd: bigint;
   sizeTokens: bigint;
+  capBucket: bigint; // the position's cap price on CapGrid
   collateralUsd: bigint;
   feesOwedUsd: bigint; // borrow + funding owed now
 }
@@ -66,24 +68,37 @@ export function runStress(input: StressInput, shock: Shock) {
   const byId = new Map(input.markets.map((m) => [m.marketId, m]));
   const shockedPrice = (m: StressMarket) => mulDivDown(m.priceWad, BigInt(10_000 + (shock.priceBps[m.marketId] ?? 0)), 10_000n);
 
-  // The chain's trader-PnL term over every market's side aggregates at the given prices.
-  const pnlTerm = (price: (m: StressMarket) => bigint, oi: Map<number, bigint[]>) =>
+  // Index tokens per cap bucket, per market and side (the chain's CapBook), from the positions.
+  type Books = Map<number, [Map<bigint, bigint>, Map<bigint, bigint>]>;
+  const book = (positions: StressPosition[]): Books => {
+    const b: Books = new Map(input.markets.map((m) => [m.marketId, [new Map(), new Map()]]));
+    for (const p of positions) {
+      const side = b.get(p.marketId)![p.isLong ? 0 : 1];
+      side.set(p.capBucket, (side.get(p.capBucket) ?? 0n) + p.sizeTokens);
+    }
+    return b;
+  };
+  // The chain's trader-PnL term over every market's side aggregates and cap buckets at the given prices.
+  const pnlTerm = (price: (m: StressMarket) => bigint, oi: Map<number, bigint[]>, books: Books) =>
     input.markets.reduce((sum, m) => {
       const [lo, so, lt, st] = oi.get(m.marketId)!;
-      return sum + sidePnlCappedUp(true, lo, lt, price(m), m.maxProfitBps) + sidePnlCappedUp(false, so, st, price(m), m.maxProfitBps);
+      const [longBook, shortBook] = books.get(m.marketId)!;
+      return sum + sideLiabilityUp(true, lo, lt, price(m), longBook) + sideLiabilityUp(false, so, st, price(m), shortBook);
     }, 0n);
   const aggregates = new Map(input.markets.map((m) => [m.marketId, [m.longOiUsd, m.shortOiUsd, m.longTokens, m.shortTokens]]));
+  const books = book(input.positions);
   // Fees owed to the pool exactly as the chain counts them (borrow and funding receivables, aggregate rounding).
-  const feesClaim = input.navUsd - input.poolCashUsd + pnlTerm((m) => m.priceWad, aggregates);
+  const feesClaim = input.navUsd - input.poolCashUsd + pnlTerm((m) => m.priceWad, aggregates, books);
   const remaining = new Map([...aggregates].map(([k, v]) => [k, [...v]]));
   let feesOfLiquidated = 0n;
   let badDebt = 0n;
   let reservedAfter = input.reservedUsd;
+  const liquidatedPositions: StressPosition[] = [];
   const liquidated: { account: string; marketId: number; isLong: boolean; equityUsd: string; sizeUsd: string }[] = [];
   for (const p of input.positions) {
     const m = byId.get(p.marketId)!;
     const price = shockedPrice(m);
-    const pnl = cappedPnlUsd(p.isLong, p.sizeUsd, p.sizeTokens, price, m.maxProfitBps); // the liquidation rule's PnL
+    const pnl = cappedPnlUsd(p.isLong, p.sizeUsd, p.sizeTokens, price, p.capBucket); // the liquidation rule's PnL
     const variance = mulDivUp(m.varianceWad * k1000 * k1000, 1n, 1_000_000n);
     const mmr = maintenanceMarginUp(variance, m.horizonSec, m.zWad, m.mmrFloorWad, p.sizeUsd, m.sizeScaleUsd, m.sizeTermWad);
     const equity = p.collateralUsd + pnl - p.feesOwedUsd;
@@ -98,11 +113,13 @@ export function runStress(input: StressInput, shock: Shock) {
       agg[p.isLong ? 2 : 3] -= p.sizeTokens;
       if (equity < keeperReward) badDebt += keeperReward - equity; // as the engine: the reward is paid from what was owed
       reservedAfter -= bpsUp(p.sizeUsd, m.maxProfitBps);
+      liquidatedPositions.push(p);
       liquidated.push({ account: p.account, marketId: p.marketId, isLong: p.isLong, equityUsd: equity.toString(), sizeUsd: p.sizeUsd.toString() });
     }
   }
-  const navShocked = cash + feesClaim - pnlTerm(shockedPrice, aggregates);
-  const navAfter = cashAfter + feesClaim - feesOfLiquidated - pnlTerm(shockedPrice, remaining);
+  const navShocked = cash + feesClaim - pnlTerm(shockedPrice, aggregates, books);
+  const gone = new Set(liquidatedPositions);
+  const navAfter = cashAfter + feesClaim - feesOfLiquidated - pnlTerm(shockedPrice, remaining, book(input.positions.filter((p) => !gone.has(p))));
   if (reservedAfter < 0n) reservedAfter = 0n;
   const util = utilizationUp;
   return {

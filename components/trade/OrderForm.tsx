@@ -75,6 +75,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         ? {
             sizeUsd: existing.position.sizeUsd,
             sizeTokens: existing.position.sizeTokens,
+            capBucket: BigInt(existing.position.capBucket),
             collateralUsd: existing.position.collateralUsd,
             feesOwedUsd: existing.status.borrowFeeUsd + existing.status.fundingFeeUsd,
           }

@@ -23,7 +23,7 @@ interface IPerpEngine is IProduct {
         uint16 closeFeeBps; // on size closed
         uint16 liquidationFeeBps; // on size liquidated, split keeper / pool
         uint16 positiveImpactBps; // share of the impact formula paid back on skew-improving trades (< 10_000)
-        uint32 maxProfitBps; // profit cap per position, of its entry notional; reserved in the pool while open
+        uint32 maxProfitBps; // profit cap per position, of its entry notional (fixed at open as a cap price); reserved
         uint32 maxLeverage; // hard leverage cap (x), on top of the risk-based initial margin
         uint32 horizonSec; // liquidation horizon h of the volatility margin
         uint64 volTauSec; // time constant of the variance EWMA (its memory), seconds
@@ -60,11 +60,12 @@ interface IPerpEngine is IProduct {
     }
 
     /// @notice One position (per account, market and side).
-    /// @dev Two storage slots: (sizeUsd, collateralUsd, sizeTokens) and (borrowSnapWad, fundingSnapWad).
+    /// @dev Two storage slots: (sizeUsd, collateralUsd, sizeTokens, capBucket) and (borrowSnapWad, fundingSnapWad).
     struct Position {
         uint64 sizeUsd; // entry notional (64 bits hold 1.8e13 USD; open-interest caps stay far below)
         uint64 collateralUsd; // collateral after settled fees
-        uint128 sizeTokens; // index tokens
+        uint112 sizeTokens; // index tokens
+        uint16 capBucket; // the profit cap as a price on CapGrid, fixed when the position is opened or increased
         uint128 borrowSnapWad; // borrow index at last settlement
         int128 fundingSnapWad; // funding index at last settlement
     }
@@ -111,6 +112,8 @@ interface IPerpEngine is IProduct {
     error NotLiquidatable(int256 equityUsd, uint256 maintenanceUsd);
     /// @notice A trusted forwarder's call did not end in exactly one appended address.
     error MalformedForwardedCall(address forwarder, uint256 calldataLength);
+    /// @notice Open positions keep the profit cap they were opened with, so the reserve may not drop below it.
+    error ProfitCapLoweredWithOpenInterest(uint256 marketId, uint256 oiUsd, uint256 fromBps, uint256 toBps);
 
     // ---------------------------------------------------------------- events
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {CapGrid} from "./CapGrid.sol";
 import {MathLib} from "./MathLib.sol";
 
 /// @title PositionMath
@@ -39,30 +40,39 @@ library PositionMath {
         return int256(sizeUsd) - int256(sizeTokens.mulDivUp(priceWad, VALUE_SCALE));
     }
 
-    /// @notice PnL with profit capped at `maxProfitBps` of the entry notional (losses are never capped).
-    function cappedPnlUsd(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 priceWad, uint256 maxProfitBps)
+    /// @notice PnL with the profit capped by the position's cap bucket (CapGrid): the position is valued at the oracle
+    ///         price limited by its cap price, with pnlUsd's rounding. Losses are never capped.
+    function cappedPnlUsd(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 priceWad, uint256 capBucket)
         internal
         pure
         returns (int256)
     {
-        int256 pnl = pnlUsd(isLong, sizeUsd, sizeTokens, priceWad);
-        int256 cap = int256(sizeUsd.bpsDown(maxProfitBps));
-        return pnl > cap ? cap : pnl;
+        return pnlUsd(isLong, sizeUsd, sizeTokens, CapGrid.cappedPriceWad(isLong, priceWad, capBucket));
     }
 
-    /// @notice One side's aggregate PnL as the NAV counts it: rounded against the pool (the traders' value rounds up
-    ///         for longs and down for shorts) and capped at `maxProfitBps` of the side's open interest, rounded up.
-    ///         The one definition of the NAV's trader-PnL term (the stress test uses its TS mirror).
-    function sidePnlCappedUp(bool isLong, uint256 oiUsd, uint256 sizeTokens, uint256 priceWad, uint256 maxProfitBps)
+    /// @notice One side's aggregate PnL before caps, rounded against the pool (the traders' value rounds up for longs
+    ///         and down for shorts). The NAV subtracts the capped buckets' excess (bucketExcessDownUsd) from it.
+    function sidePnlUp(bool isLong, uint256 oiUsd, uint256 sizeTokens, uint256 priceWad)
         internal
         pure
         returns (int256)
     {
-        int256 pnl = isLong
+        return isLong
             ? int256(sizeTokens.mulDivUp(priceWad, VALUE_SCALE)) - int256(oiUsd)
             : int256(oiUsd) - int256(sizeTokens.mulDivDown(priceWad, VALUE_SCALE));
-        int256 cap = int256(oiUsd.bpsUp(maxProfitBps));
-        return pnl > cap ? cap : pnl;
+    }
+
+    /// @notice What the cap takes off the uncapped PnL of `sizeTokens` capped in `bucket` at `priceWad` (rounded down:
+    ///         the NAV's liability is never understated): tokens x (price - cap price) for longs above their cap,
+    ///         tokens x (cap price - price) for shorts below theirs, else 0.
+    function bucketExcessDownUsd(bool isLong, uint256 sizeTokens, uint256 bucket, uint256 priceWad)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 cap = CapGrid.priceOf(bucket);
+        if (isLong ? priceWad <= cap : priceWad >= cap) return 0;
+        return sizeTokens.mulDivDown(isLong ? priceWad - cap : cap - priceWad, VALUE_SCALE);
     }
 
     /// @notice Borrow fee owed since the position's index snapshot, rounded up.

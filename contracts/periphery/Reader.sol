@@ -196,7 +196,7 @@ contract Reader {
     // ------------------------------------------------------------ engine storage, decoded (extsload lens)
 
     /// @notice A market's accumulators with funding accrued to now, decoded from the engine's storage (slot 2 mapping:
-    ///         four words per market, layout in PerpEngine.MarketSlots).
+    ///         four words per market, layout in PerpState.MarketSlots).
     function marketState(uint256 marketId) public view returns (IPerpEngine.MarketState memory v) {
         IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId); // reverts on an unknown market
         uint256 base = uint256(keccak256(abi.encode(marketId, uint256(2))));
@@ -209,10 +209,10 @@ contract Reader {
         v.shortOiUsd = uint128(uint80(uint256(w[0]) >> 80));
         v.longTokens = uint128(uint112(uint256(w[1])));
         v.shortTokens = uint128(uint112(uint256(w[1]) >> 112));
-        v.lastPriceAt = uint64(uint32(uint256(w[1]) >> 224));
         v.netFundingSnapSum = int256(int160(uint160(uint256(w[2]))));
         v.varianceWad = uint128(uint64(uint256(w[3])));
         v.lastPriceWad = uint128(uint96(uint256(w[3]) >> 64));
+        v.lastPriceAt = uint64(uint32(uint256(w[3]) >> 160));
         (int256 index, int256 rateNow) = _fundingNow(v, cfg, w[0], w[2]);
         v.fundingIndexWad = int128(index);
         v.fundingRateWad = int64(rateNow);

@@ -4,12 +4,15 @@ pragma solidity ^0.8.28;
 import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IProduct} from "../interfaces/IProduct.sol";
+import {CapGrid} from "../libraries/CapGrid.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {IPriceFeed} from "../oracles/IPriceFeed.sol";
+import {CapBook} from "./CapBook.sol";
 import {PerpRisk} from "./PerpRisk.sol";
+import {PerpState} from "./PerpState.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -37,7 +40,6 @@ contract PerpEngine is IPerpEngine, AccessControl {
     // ------------------------------------------------------------ constants & immutables
 
     bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
-    uint256 internal constant MAX_MARKETS = 16;
     uint256 internal constant WAD = 1e18;
 
     IERC20 internal immutable token;
@@ -45,47 +47,13 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     // ------------------------------------------------------------ storage
 
-    /// @dev One market in four slots; the NAV reads the first three. The market's reserve is not stored: it is
-    ///      (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is kept (the NAV
-    ///      needs nothing else), next to the index it is measured against.
-    ///      Token sums are 112-bit (5.2e15 whole index tokens per side; an open beyond that reverts in SafeCast).
-    ///      The volatility estimator's inputs saturate instead of reverting, so no price can block a liquidation:
-    ///      variance at 2^64 - 1 (far above the level where maintenance hits its 50% ceiling) and the last price at
-    ///      2^96 - 1 (7.9e10 USD per index token).
-    struct MarketSlots {
-        uint80 longOiUsd;
-        uint80 shortOiUsd;
-        int64 fundingRateWad;
-        uint32 lastFundingAt;
-        uint112 longTokens;
-        uint112 shortTokens;
-        uint32 lastPriceAt;
-        int160 netFundingSnapSum; // sum over longs - sum over shorts of sizeUsd x funding snapshot (USD x WAD)
-        int96 fundingIndexWad;
-        uint64 varianceWad;
-        uint96 lastPriceWad;
-    }
-
     /// @dev Storage slots are part of the interface: the Reader decodes `totals` (slot 1) and `markets` (slot 2)
-    ///      through `extsload` (test/forge/PerpEngine.t.sol checks the decoding against the engine's own values).
-    /// @dev The product in one slot, so one cold read answers "which config?", "how many markets?" and "which have
-    ///      open interest?", and gives the borrow snapshot sum (the NAV's borrow receivable is index x total size -
-    ///      this; 128 bits hold 3.4e38: 1e12 USD of total size up to an index of 3.4e20, 340 years at the highest
-    ///      borrow rate the bounds allow; past that, opens revert in SafeCast while closes and liquidations, which
-    ///      only subtract, go on). The ConfigStore's address is not stored: it is
-    ///      this contract's CREATE address at `storeNonce` (this contract creates nothing else).
-    struct ProductSlots {
-        uint128 sizeBorrowSnapSum;
-        uint32 storeNonce;
-        uint8 marketCount;
-        uint16 activeMarkets; // bit m set while market m has open interest (the NAV skips the others)
-        uint72 badDebtUsd;
-    }
-
-    ProductSlots internal totals;
-    mapping(uint256 marketId => MarketSlots) internal markets;
+    ///      through `extsload` (layouts in PerpState; test/forge/PerpEngine.t.sol checks the decoding).
+    PerpState.ProductSlots internal totals;
+    mapping(uint256 marketId => PerpState.MarketSlots) internal markets;
     mapping(uint256 marketId => bytes32) internal names;
     mapping(bytes32 key => Position) internal positions;
+    CapBook.Book internal capBook;
 
     /// @dev Working values of one trade, kept in memory to stay clear of the stack limit.
     struct Trade {
@@ -108,6 +76,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         int256 collateralUsd; // running collateral while the trade is applied
         int256 realizedPnlUsd;
         uint256 sizeUsd; // size after the trade
+        uint256 capBucket; // the position's cap bucket (CapGrid) after the trade
         int256 reserveDeltaUsd; // change of the product's reserve, settled with the core
         uint256 badDebtUsd; // loss beyond collateral on a full close, absorbed by the pool
     }
@@ -130,45 +99,22 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     // ------------------------------------------------------------ admin
 
-    /// @notice Lists a new market.
+    /// @notice Lists a new market (PerpState.addMarket on this contract's storage).
     function addMarket(bytes32 name, MarketConfig calldata cfg)
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
-        returns (uint256 marketId)
+        returns (uint256)
     {
-        marketId = totals.marketCount;
-        if (marketId >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
-        _setStore(ConfigStore.writeMarket(_store(), marketId, marketId, cfg));
-        totals.marketCount = uint8(marketId + 1);
-        names[marketId] = name;
-        MarketSlots storage st = markets[marketId];
-        // The funding index starts at 1e18, like the borrow index: fees only use index differences, and a nonzero
-        // origin keeps the snapshot sum's slot nonzero (no 20k zero-to-nonzero writes).
-        st.fundingIndexWad = int96(int256(WAD));
-        st.lastFundingAt = uint32(block.timestamp);
-        st.varianceWad = cfg.initialVarianceWad;
-        emit MarketAdded(marketId, name);
-        emit MarketConfigUpdated(marketId, cfg);
+        return PerpState.addMarket(totals, markets, names, name, cfg);
     }
 
-    /// @notice Updates a market's risk parameters within hard bounds; open positions follow the new values.
+    /// @notice Updates a market's risk parameters within hard bounds (PerpState.setMarketConfig).
     function setMarketConfig(uint256 marketId, MarketConfig calldata cfg)
         external
         onlyRole(RISK_ROLE)
         knownMarket(marketId)
     {
-        core_.enter(false);
-        address store = _store();
-        MarketConfig memory old = ConfigStore.readMarket(store, marketId);
-        _accrueFunding(marketId, old);
-        _setStore(ConfigStore.writeMarket(store, totals.marketCount, marketId, cfg));
-        MarketSlots storage st = markets[marketId];
-        uint256 oi = uint256(st.longOiUsd) + st.shortOiUsd;
-        IClearingCore.Settlement memory s;
-        s.reserveDeltaUsd = int256(oi.bpsUp(cfg.maxProfitBps)) - int256(oi.bpsUp(old.maxProfitBps));
-        s.checkSolvency = s.reserveDeltaUsd > 0; // a higher cap reserves more: the pool and product limits apply
-        core_.settle(s);
-        emit MarketConfigUpdated(marketId, cfg);
+        PerpState.setMarketConfig(totals, markets, core_, marketId, cfg);
     }
 
     // ------------------------------------------------------------ traders
@@ -190,12 +136,18 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 oldCollateral = pos.collateralUsd;
         _settleFees(t, pos);
         t.collateralUsd += int256(collateralDeltaUsd);
-
-        uint256 addTokens = sizeDeltaUsd > 0 ? _applyOpen(t, sizeDeltaUsd, acceptablePriceWad) : 0;
+        uint256 newTokens = pos.sizeTokens;
+        t.capBucket = pos.capBucket;
+        t.sizeUsd = oldSize;
+        if (sizeDeltaUsd > 0) {
+            // Adding size closes and reopens the position at the price: its capped PnL is realized first, so the
+            // cap cannot be stretched by fresh notional, and the whole position takes a new cap from its new entry.
+            if (oldSize > 0) t.sizeUsd = _realize(t, oldSize, newTokens);
+            newTokens += _applyOpen(t, sizeDeltaUsd, acceptablePriceWad);
+            t.sizeUsd += sizeDeltaUsd;
+            t.capBucket = CapGrid.bucketFor(isLong, t.sizeUsd, newTokens, t.cfg.maxProfitBps);
+        }
         if (t.collateralUsd < 0) revert InsufficientMargin(t.collateralUsd, 0);
-
-        t.sizeUsd = oldSize + sizeDeltaUsd;
-        uint256 newTokens = uint256(pos.sizeTokens) + addTokens;
         _replacePosition(t, pos, oldSize, newTokens);
 
         // Collateral goes straight to the core (custody); settle credits it and checks solvency for new size.
@@ -204,7 +156,12 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
         if (sizeDeltaUsd > 0) {
             _checkOpenInterest(t);
+            // Profit realized by this increase does not back its new risk (P-20): it is paid, but only from the
+            // next action on does it count as collateral, as after a close and a reopen.
+            int256 realizedProfit = t.realizedPnlUsd > 0 ? t.realizedPnlUsd : int256(0);
+            t.collateralUsd -= realizedProfit;
             _checkInitialMargin(t, newTokens);
+            t.collateralUsd += realizedProfit;
         }
         _emitTrade(t, true, sizeDeltaUsd, collateralDeltaUsd);
     }
@@ -225,6 +182,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         if (oldSize == 0) revert NoPosition(account, marketId, isLong);
         if (sizeDeltaUsd > oldSize) revert SizeDeltaTooLarge(sizeDeltaUsd, oldSize);
         t.account = account;
+        t.capBucket = pos.capBucket;
         uint256 oldCollateral = pos.collateralUsd;
         _settleFees(t, pos);
 
@@ -325,13 +283,13 @@ contract PerpEngine is IPerpEngine, AccessControl {
     {
         t.marketId = marketId;
         t.isLong = isLong;
-        t.cfg = ConfigStore.readMarket(_store(), marketId);
+        t.cfg = ConfigStore.readMarket(PerpState.store(totals), marketId);
         t.utilizationWad = a.utilizationWad;
         t.kinkWad = a.kinkWad;
         t.keeperShareBps = a.keeperShareBps;
-        MarketSlots storage st = markets[marketId];
+        PerpState.MarketSlots storage st = markets[marketId];
         uint256 updatedAt;
-        (t.priceWad, updatedAt) = _validatedPrice(marketId, t.cfg);
+        (t.priceWad, updatedAt) = PerpState.validatedPrice(marketId, t.cfg);
         uint256 lastAt = st.lastPriceAt;
         t.varianceWad = _varianceAt(st, t.cfg, t.priceWad, updatedAt);
         if (updatedAt > lastAt) {
@@ -343,7 +301,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
             st.lastPriceAt = uint32(updatedAt);
         }
         t.borrowIndexWad = a.borrowIndexWad;
-        (int256 fundingIndex, int256 fundingRate, bool moved) = _accrueFunding(marketId, t.cfg);
+        (int256 fundingIndex, int256 fundingRate, bool moved) = PerpState.accrueFunding(markets[marketId], t.cfg);
         t.fundingIndexWad = fundingIndex;
         if (moved) {
             emit Accrued(marketId, a.borrowIndexWad, a.borrowRateWad, fundingIndex, fundingRate, a.utilizationWad);
@@ -356,7 +314,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         view
         returns (uint256 addTokens)
     {
-        MarketSlots storage st = markets[t.marketId];
+        PerpState.MarketSlots storage st = markets[t.marketId];
         int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
         int256 delta = t.isLong ? int256(sizeDeltaUsd) : -int256(sizeDeltaUsd);
         t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, t.cfg.impactScaleUsd, t.cfg.positiveImpactBps);
@@ -375,15 +333,14 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 sizeDeltaUsd,
         uint256 acceptablePriceWad
     ) internal view returns (uint256 closedTokens) {
-        MarketSlots storage st = markets[t.marketId];
+        PerpState.MarketSlots storage st = markets[t.marketId];
         if (sizeDeltaUsd == oldSize) {
             closedTokens = oldTokens;
         } else {
             closedTokens =
                 t.isLong ? oldTokens.mulDivDown(sizeDeltaUsd, oldSize) : oldTokens.mulDivUp(sizeDeltaUsd, oldSize);
         }
-        t.realizedPnlUsd =
-            PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, t.cfg.maxProfitBps);
+        t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, t.capBucket);
         int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
         int256 delta = t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd);
         t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, t.cfg.impactScaleUsd, t.cfg.positiveImpactBps);
@@ -411,6 +368,16 @@ contract PerpEngine is IPerpEngine, AccessControl {
         else emit PositionDecreased(t.account, t.marketId, t.isLong, r);
     }
 
+    /// @dev Realizes a position's capped PnL into the trade's running collateral at the oracle price; returns the
+    ///         notional it is reopened at (its tokens' value, rounded against the trader).
+    function _realize(Trade memory t, uint256 sizeUsd, uint256 tokens) internal pure returns (uint256) {
+        t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeUsd, tokens, t.priceWad, t.capBucket);
+        t.collateralUsd += t.realizedPnlUsd;
+        return t.isLong
+            ? tokens.mulDivUp(t.priceWad, PositionMath.VALUE_SCALE)
+            : tokens.mulDivDown(t.priceWad, PositionMath.VALUE_SCALE);
+    }
+
     /// @dev Moves the fees owed since the position's snapshots into the trade's running collateral.
     function _settleFees(Trade memory t, Position storage pos) internal view {
         uint256 size = pos.sizeUsd;
@@ -424,7 +391,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @dev Swaps a position's contribution to every aggregate for its new one (snapshots reset to current indices).
     function _replacePosition(Trade memory t, Position storage pos, uint256 oldSize, uint256 newTokens) internal {
         uint256 newSize = t.sizeUsd;
-        MarketSlots storage st = markets[t.marketId];
+        PerpState.MarketSlots storage st = markets[t.marketId];
         uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
         uint256 oldTokens = pos.sizeTokens;
         int256 oldFundingWeight = int256(oldSize) * pos.fundingSnapWad;
@@ -438,7 +405,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
             st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
             st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt160();
         }
-        ProductSlots memory tot = totals;
+        _moveCapTokens(t, st, pos.capBucket, oldTokens, newSize == 0 ? CapGrid.NONE : t.capBucket, newTokens);
+        PerpState.ProductSlots memory tot = totals;
         tot.sizeBorrowSnapSum =
             (tot.sizeBorrowSnapSum + newSize * t.borrowIndexWad - oldSize * uint256(pos.borrowSnapWad)).toUint128();
         tot.activeMarkets = _activeMask(tot.activeMarkets, t.marketId, oldOi + newSize - oldSize);
@@ -455,7 +423,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         }
         pos.sizeUsd = newSize.toUint64();
         pos.collateralUsd = uint256(t.collateralUsd).toUint64();
-        pos.sizeTokens = newTokens.toUint128();
+        pos.sizeTokens = newTokens.toUint112();
+        pos.capBucket = uint16(t.capBucket);
         pos.borrowSnapWad = uint128(t.borrowIndexWad);
         pos.fundingSnapWad = int128(t.fundingIndexWad);
     }
@@ -548,9 +517,10 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @dev Takes a liquidated position out of every aggregate (a close at the oracle price, without impact);
     ///      returns the change of the product's reserve.
     function _removeFromAggregates(Trade memory t, Position storage pos, uint256 size) internal returns (int256) {
-        MarketSlots storage st = markets[t.marketId];
+        PerpState.MarketSlots storage st = markets[t.marketId];
         uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
-        uint112 tokens = uint112(pos.sizeTokens);
+        uint112 tokens = pos.sizeTokens;
+        _moveCapTokens(t, st, pos.capBucket, tokens, CapGrid.NONE, 0);
         int256 fundingWeight = int256(size) * pos.fundingSnapWad;
         if (t.isLong) {
             st.longOiUsd -= uint80(size);
@@ -561,12 +531,35 @@ contract PerpEngine is IPerpEngine, AccessControl {
             st.shortTokens -= tokens;
             st.netFundingSnapSum = (st.netFundingSnapSum + fundingWeight).toInt160();
         }
-        ProductSlots memory tot = totals;
+        PerpState.ProductSlots memory tot = totals;
         tot.sizeBorrowSnapSum -= uint128(size * uint256(pos.borrowSnapWad));
         tot.activeMarkets = _activeMask(tot.activeMarkets, t.marketId, oldOi - size);
         totals = tot;
         uint256 maxProfitBps = t.cfg.maxProfitBps;
         return int256((oldOi - size).bpsUp(maxProfitBps)) - int256(oldOi.bpsUp(maxProfitBps));
+    }
+
+    /// @dev Moves a position's tokens between cap buckets in the book (shorts capped at 100% or more have none).
+    function _moveCapTokens(
+        Trade memory t,
+        PerpState.MarketSlots storage st,
+        uint256 oldBucket,
+        uint256 oldTokens,
+        uint256 newBucket,
+        uint256 newTokens
+    ) internal {
+        if (oldBucket | newBucket == 0 || (oldBucket == newBucket && oldTokens == newTokens)) return;
+        bool isLong = t.isLong;
+        uint256 bound = CapBook.move(
+            capBook,
+            (t.marketId << 1) | (isLong ? 1 : 0),
+            (oldBucket << 112) | oldTokens,
+            (newBucket << 112) | newTokens,
+            isLong ? st.longCapLow : st.shortCapHigh,
+            t.priceWad
+        );
+        if (isLong) st.longCapLow = uint16(bound);
+        else st.shortCapHigh = uint16(bound);
     }
 
     /// @dev Records a position's bad debt in the product's total (the core adds it to the pool's in `settle`).
@@ -578,46 +571,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     // ------------------------------------------------------------ internal: accrual
 
-    function _accrueFunding(uint256 marketId, MarketConfig memory cfg)
-        internal
-        returns (int256 indexWad, int256 rateWad, bool moved)
-    {
-        MarketSlots storage st = markets[marketId];
-        if (st.lastFundingAt == block.timestamp) return (st.fundingIndexWad, st.fundingRateWad, false);
-        (indexWad, rateWad) = _currentFunding(st, cfg);
-        st.fundingIndexWad = indexWad.toInt96();
-        st.fundingRateWad = rateWad.toInt64();
-        st.lastFundingAt = uint32(block.timestamp);
-        return (indexWad, rateWad, true);
-    }
-
     // ------------------------------------------------------------ internal: checks
-
-    function _validatedPrice(uint256 marketId, MarketConfig memory cfg)
-        internal
-        view
-        returns (uint256 priceWad, uint256 updatedAt)
-    {
-        // IPriceFeed.latestPrice() without the high-level call's memory and decoding overhead (it runs once per
-        // market with open interest on every NAV read): the feed's revert data is bubbled unchanged, and an answer
-        // shorter than two words reverts like a failed decode would.
-        address feed = address(cfg.feed);
-        bytes4 selector = IPriceFeed.latestPrice.selector;
-        assembly ("memory-safe") {
-            mstore(0, selector)
-            if iszero(staticcall(gas(), feed, 0, 4, 0, 64)) {
-                returndatacopy(0, 0, returndatasize())
-                revert(0, returndatasize())
-            }
-            if lt(returndatasize(), 64) { revert(0, 0) }
-            priceWad := mload(0)
-            updatedAt := mload(32)
-        }
-        uint256 maxAge = cfg.maxPriceAgeSec;
-        if (updatedAt > block.timestamp || block.timestamp - updatedAt > maxAge) {
-            revert PriceTooOld(marketId, updatedAt, block.timestamp, maxAge);
-        }
-    }
 
     function _checkAcceptable(uint256 executionPriceWad, uint256 acceptablePriceWad, bool buying) internal pure {
         if (buying ? executionPriceWad > acceptablePriceWad : executionPriceWad < acceptablePriceWad) {
@@ -645,15 +599,14 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 collateral = uint256(t.collateralUsd);
         uint256 minCollateral = t.cfg.minCollateralUsd;
         if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
-        int256 equity =
-            t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, t.cfg.maxProfitBps);
+        int256 equity = t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, t.capBucket);
         (uint256 mmr,) = PerpRisk.marginRatesUp(t.cfg, size, t.varianceWad, t.utilizationWad, t.kinkWad);
         uint256 required = size.mulDivUp(mmr, WAD);
         if (equity < int256(required)) revert InsufficientMargin(equity, required);
     }
 
     function _checkOpenInterest(Trade memory t) internal view {
-        MarketSlots storage st = markets[t.marketId];
+        PerpState.MarketSlots storage st = markets[t.marketId];
         uint256 oi = t.isLong ? st.longOiUsd : st.shortOiUsd;
         uint256 cap = t.isLong ? t.cfg.maxLongOiUsd : t.cfg.maxShortOiUsd;
         if (oi > cap) revert OpenInterestCapExceeded(t.marketId, t.isLong, oi, cap);
@@ -663,7 +616,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @dev The variance after observing `priceWad` published at `updatedAt` (unchanged if not newer), saturated to
     ///      its 64-bit storage.
-    function _varianceAt(MarketSlots storage st, MarketConfig memory cfg, uint256 priceWad, uint256 updatedAt)
+    function _varianceAt(PerpState.MarketSlots storage st, MarketConfig memory cfg, uint256 priceWad, uint256 updatedAt)
         internal
         view
         returns (uint256)
@@ -689,18 +642,6 @@ contract PerpEngine is IPerpEngine, AccessControl {
         }
     }
 
-    /// @dev The market config store: this contract's CREATE address at the nonce that deployed it.
-    function _store() internal view returns (address) {
-        return ConfigStore.createdAt(address(this), totals.storeNonce);
-    }
-
-    /// @dev Records a new config store, checking it sits where `_store` will look for it.
-    function _setStore(address store) internal {
-        uint32 nonce = totals.storeNonce + 1;
-        if (store != ConfigStore.createdAt(address(this), nonce)) revert ConfigStore.ConfigStoreWriteFailed();
-        totals.storeNonce = nonce;
-    }
-
     /// @dev `mask` with market `marketId`'s bit set iff its open interest `oiUsd` is nonzero.
     function _activeMask(uint16 mask, uint256 marketId, uint256 oiUsd) internal pure returns (uint16) {
         uint16 bit = uint16(1 << marketId);
@@ -714,37 +655,6 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     function _key(address account, uint256 marketId, bool isLong) internal pure returns (bytes32) {
         return keccak256(abi.encode(account, marketId, isLong));
-    }
-
-    /// @dev The market's funding index and rate accrued to now (the one definition: accrual writes what this returns).
-    function _currentFunding(MarketSlots storage st, MarketConfig memory cfg)
-        internal
-        view
-        returns (int256 indexWad, int256 rateWad)
-    {
-        // The fields of the first slot read together (one SLOAD).
-        uint256 lastAt = st.lastFundingAt;
-        int64 rate = st.fundingRateWad;
-        int256 skewUsd = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
-        return _fundingAt(st.fundingIndexWad, rate, lastAt, skewUsd, cfg);
-    }
-
-    /// @dev Funding index and rate now, from the last accrual's index, rate and time and the current skew.
-    function _fundingAt(int256 indexWad, int64 rateWad, uint256 lastAt, int256 skewUsd, MarketConfig memory cfg)
-        internal
-        view
-        returns (int256, int256)
-    {
-        if (block.timestamp == lastAt) return (indexWad, rateWad);
-        (int256 nextRateWad, int256 deltaWad) = RiskMath.nextFunding(
-            rateWad,
-            skewUsd,
-            cfg.skewScaleUsd,
-            cfg.maxFundingVelocityWad,
-            cfg.maxFundingRateWad,
-            uint32(block.timestamp - lastAt) // timestamps are 32-bit in storage
-        );
-        return (indexWad + deltaWad, nextRateWad);
     }
 
     function _status(Trade memory t, Position storage pos) internal view returns (PositionStatus memory) {
@@ -763,49 +673,12 @@ contract PerpEngine is IPerpEngine, AccessControl {
         );
     }
 
-    /// @dev Funding the market's traders owe the pool, net, accrued to now: index x skew - net snapshot sum (rounded
-    ///      down: a receivable is never overstated).
-    function _fundingOwedToPool(MarketSlots storage st, MarketConfig memory cfg, int256 skewUsd)
-        internal
-        view
-        returns (int256)
-    {
-        // Fields of one slot read together (one SLOAD each pair); the caller read the skew from the first slot.
-        int256 index = st.fundingIndexWad;
-        int256 netSnapSum = st.netFundingSnapSum;
-        (index,) = _fundingAt(index, st.fundingRateWad, st.lastFundingAt, skewUsd, cfg);
-        return MathLib.mulDivSignedDown(index * skewUsd - netSnapSum, 1, WAD);
-    }
-
     // ------------------------------------------------------------ views
 
     /// @inheritdoc IProduct
-    /// @dev Borrow and funding owed to the pool minus traders' PnL capped per side, each market in O(1) from its
-    ///      accumulators; markets without open interest cost one slot read.
-    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256 claimUsd) {
-        ProductSlots memory tot = totals;
-        address store = ConfigStore.createdAt(address(this), tot.storeNonce);
-        uint256 totalSize;
-        MarketConfig memory cfg;
-        uint256 active = tot.activeMarkets;
-        for (uint256 m; active >> m != 0; ++m) {
-            if ((active >> m) & 1 == 0) continue;
-            MarketSlots storage st = markets[m];
-            uint256 longOi = st.longOiUsd;
-            uint256 shortOi = st.shortOiUsd;
-            totalSize += longOi + shortOi;
-            ConfigStore.readMarketInto(store, m, cfg);
-            claimUsd += _fundingOwedToPool(st, cfg, int256(longOi) - int256(shortOi));
-            (uint256 priceWad,) = _validatedPrice(m, cfg);
-            // A side without open interest has no PnL (and no tokens): its term is skipped.
-            if (longOi > 0) {
-                claimUsd -= PositionMath.sidePnlCappedUp(true, longOi, st.longTokens, priceWad, cfg.maxProfitBps);
-            }
-            if (shortOi > 0) {
-                claimUsd -= PositionMath.sidePnlCappedUp(false, shortOi, st.shortTokens, priceWad, cfg.maxProfitBps);
-            }
-        }
-        if (totalSize > 0) claimUsd += int256((borrowIndexWad * totalSize - tot.sizeBorrowSnapSum) / WAD);
+    /// @dev PerpState.poolClaimUsd, run on this contract's storage.
+    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256) {
+        return PerpState.poolClaimUsd(totals, markets, capBook, borrowIndexWad);
     }
 
     /// @inheritdoc IPerpEngine
@@ -830,7 +703,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @inheritdoc IPerpEngine
     function marketConfig(uint256 marketId) external view knownMarket(marketId) returns (MarketConfig memory) {
-        return ConfigStore.readMarket(_store(), marketId);
+        return ConfigStore.readMarket(PerpState.store(totals), marketId);
     }
 
     /// @inheritdoc IPerpEngine

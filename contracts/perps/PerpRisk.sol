@@ -31,7 +31,7 @@ library PerpRisk {
         returns (IPerpEngine.PositionStatus memory s)
     {
         uint256 size = pos.sizeUsd;
-        s.pnlUsd = PositionMath.cappedPnlUsd(m.isLong, size, pos.sizeTokens, m.priceWad, cfg.maxProfitBps);
+        s.pnlUsd = PositionMath.cappedPnlUsd(m.isLong, size, pos.sizeTokens, m.priceWad, pos.capBucket);
         s.borrowFeeUsd = PositionMath.borrowFeeUp(size, m.borrowIndexWad, pos.borrowSnapWad);
         s.fundingFeeUsd = PositionMath.fundingFeeUp(m.isLong, size, m.fundingIndexWad, pos.fundingSnapWad);
         s.equityUsd = int256(uint256(pos.collateralUsd)) + s.pnlUsd - int256(s.borrowFeeUsd) - s.fundingFeeUsd;

@@ -1409,7 +1409,7 @@ export const perpEngineAbi = [
     ],
     "outputs": [
       {
-        "name": "marketId",
+        "name": "",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -1856,7 +1856,7 @@ export const perpEngineAbi = [
     ],
     "outputs": [
       {
-        "name": "claimUsd",
+        "name": "",
         "type": "int256",
         "internalType": "int256"
       }
@@ -1901,8 +1901,13 @@ export const perpEngineAbi = [
           },
           {
             "name": "sizeTokens",
-            "type": "uint128",
-            "internalType": "uint128"
+            "type": "uint112",
+            "internalType": "uint112"
+          },
+          {
+            "name": "capBucket",
+            "type": "uint16",
+            "internalType": "uint16"
           },
           {
             "name": "borrowSnapWad",
@@ -2763,11 +2768,6 @@ export const perpEngineAbi = [
   },
   {
     "type": "error",
-    "name": "ConfigStoreWriteFailed",
-    "inputs": []
-  },
-  {
-    "type": "error",
     "name": "InsufficientMargin",
     "inputs": [
       {
@@ -2929,6 +2929,32 @@ export const perpEngineAbi = [
       },
       {
         "name": "maxAgeSec",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProfitCapLoweredWithOpenInterest",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "oiUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "fromBps",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "toBps",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -4764,8 +4790,13 @@ export const readerAbi = [
               },
               {
                 "name": "sizeTokens",
-                "type": "uint128",
-                "internalType": "uint128"
+                "type": "uint112",
+                "internalType": "uint112"
+              },
+              {
+                "name": "capBucket",
+                "type": "uint16",
+                "internalType": "uint16"
               },
               {
                 "name": "borrowSnapWad",
@@ -4906,8 +4937,13 @@ export const readerAbi = [
           },
           {
             "name": "sizeTokens",
-            "type": "uint128",
-            "internalType": "uint128"
+            "type": "uint112",
+            "internalType": "uint112"
+          },
+          {
+            "name": "capBucket",
+            "type": "uint16",
+            "internalType": "uint16"
           },
           {
             "name": "borrowSnapWad",
@@ -7139,11 +7175,6 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
-    "name": "ConfigStoreWriteFailed",
-    "inputs": []
-  },
-  {
-    "type": "error",
     "name": "InsufficientMargin",
     "inputs": [
       {
@@ -7279,6 +7310,32 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "maxAgeSec",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProfitCapLoweredWithOpenInterest",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "oiUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "fromBps",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "toBps",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -7754,6 +7811,11 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "ConfigStoreWriteFailed",
+    "inputs": []
+  },
+  {
+    "type": "error",
     "name": "FeesExceedValue",
     "inputs": [
       {
@@ -7887,28 +7949,28 @@ export const deployments = {
     "startBlock": 0,
     "devFeeds": true,
     "addresses": {
-      "ClearingCore": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
-      "PerpEngine": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
-      "LiquidityPool": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
-      "Reader": "0x68B1D87F95878fE05B998F19b66F4baba5De1aed",
-      "PriceUpdateRouter": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
-      "FaucetToken": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
+      "ClearingCore": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+      "PerpEngine": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
+      "LiquidityPool": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
+      "Reader": "0xc6e7DF5E7b4f2A278906862b61205850344D4e7d",
+      "PriceUpdateRouter": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
+      "FaucetToken": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9"
     },
     "markets": [
       {
         "id": 0,
         "name": "ETH-USD",
-        "feed": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
+        "feed": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9"
       },
       {
         "id": 1,
         "name": "BTC-USD",
-        "feed": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9"
+        "feed": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"
       },
       {
         "id": 2,
         "name": "SOL-USD",
-        "feed": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9"
+        "feed": "0x0165878A594ca255338adfa4d48449f69242Eb8F"
       }
     ]
   }

@@ -1,5 +1,6 @@
 /** Mirrors contracts/libraries/PositionMath.sol to the wei. */
-import { bpsDown, bpsUp, mulDivDown, mulDivSignedUp, mulDivUp } from './fixed';
+import { NONE, cappedPriceWad, priceOf } from './capgrid';
+import { mulDivDown, mulDivSignedUp, mulDivUp } from './fixed';
 
 export const VALUE_SCALE = 10n ** 30n;
 
@@ -22,24 +23,30 @@ export function pnlUsd(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, pri
   return sizeUsd - mulDivUp(sizeTokens, priceWad, VALUE_SCALE);
 }
 
-/** One side's aggregate PnL as the NAV counts it (PositionMath.sidePnlCappedUp): traders' value rounded up for longs
- *  and down for shorts, capped at maxProfitBps of the side's open interest rounded up. */
-export function sidePnlCappedUp(isLong: boolean, oiUsd: bigint, sizeTokens: bigint, priceWad: bigint, maxProfitBps: bigint): bigint {
-  const pnl = isLong ? mulDivUp(sizeTokens, priceWad, VALUE_SCALE) - oiUsd : oiUsd - mulDivDown(sizeTokens, priceWad, VALUE_SCALE);
-  const cap = bpsUp(oiUsd, maxProfitBps);
-  return pnl > cap ? cap : pnl;
+/** One side's aggregate PnL before caps, rounded against the pool (PositionMath.sidePnlUp). */
+export function sidePnlUp(isLong: boolean, oiUsd: bigint, sizeTokens: bigint, priceWad: bigint): bigint {
+  return isLong ? mulDivUp(sizeTokens, priceWad, VALUE_SCALE) - oiUsd : oiUsd - mulDivDown(sizeTokens, priceWad, VALUE_SCALE);
 }
 
-export function cappedPnlUsd(
-  isLong: boolean,
-  sizeUsd: bigint,
-  sizeTokens: bigint,
-  priceWad: bigint,
-  maxProfitBps: bigint,
-): bigint {
-  const pnl = pnlUsd(isLong, sizeUsd, sizeTokens, priceWad);
-  const cap = bpsDown(sizeUsd, maxProfitBps);
-  return pnl > cap ? cap : pnl;
+/** What the cap takes off `sizeTokens` capped in `bucket` at `priceWad`, rounded down (PositionMath.bucketExcessDownUsd). */
+export function bucketExcessDownUsd(isLong: boolean, sizeTokens: bigint, bucket: bigint, priceWad: bigint): bigint {
+  const cap = priceOf(bucket);
+  if (isLong ? priceWad <= cap : priceWad >= cap) return 0n;
+  return mulDivDown(sizeTokens, isLong ? priceWad - cap : cap - priceWad, VALUE_SCALE);
+}
+
+/** PnL with the profit capped by the position's cap bucket (PositionMath.cappedPnlUsd). */
+export function cappedPnlUsd(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, priceWad: bigint, capBucket: bigint): bigint {
+  return pnlUsd(isLong, sizeUsd, sizeTokens, cappedPriceWad(isLong, priceWad, capBucket));
+}
+
+/** One side's trader-PnL term as the chain's NAV counts it (PerpState.poolClaimUsd with CapBook): the uncapped side
+ *  PnL less the excess of every bucket the price has crossed. `buckets` maps cap bucket -> index tokens in it. */
+export function sideLiabilityUp(isLong: boolean, oiUsd: bigint, sizeTokens: bigint, priceWad: bigint, buckets: Map<bigint, bigint>): bigint {
+  if (oiUsd === 0n) return 0n;
+  let liability = sidePnlUp(isLong, oiUsd, sizeTokens, priceWad);
+  for (const [bucket, tokens] of buckets) if (bucket !== NONE) liability -= bucketExcessDownUsd(isLong, tokens, bucket, priceWad);
+  return liability;
 }
 
 export function borrowFeeUp(sizeUsd: bigint, indexWad: bigint, snapshotWad: bigint): bigint {

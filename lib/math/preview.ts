@@ -3,7 +3,7 @@
  * Solidity libraries to the wei). Inputs come from the Reader's market view at the current block.
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
-import { executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor } from './position';
+import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, VALUE_SCALE } from './position';
 import { impactCostUsd, initialMarginUp, maintenanceMarginUp, utilizationUp } from './risk';
 
 export interface PreviewMarket {
@@ -32,6 +32,7 @@ export interface PreviewMarket {
 export interface ExistingPosition {
   sizeUsd: bigint;
   sizeTokens: bigint;
+  capBucket: bigint; // its cap price on CapGrid
   collateralUsd: bigint;
   feesOwedUsd: bigint; // borrow + funding, settled by the trade
 }
@@ -43,6 +44,8 @@ export interface OpenPreview {
   collateralAfterUsd: bigint;
   sizeAfterUsd: bigint;
   sizeTokensAfter: bigint;
+  /** an increase realizes the existing position's capped PnL into its collateral first (the engine's rule) */
+  realizedPnlUsd: bigint;
   maintenanceMarginWad: bigint;
   initialMarginWad: bigint;
   maxLeverageWad: bigint;
@@ -72,21 +75,31 @@ export function previewOpen(
   const delta = isLong ? sizeDeltaUsd : -sizeDeltaUsd;
   const impactUsd = impactCostUsd(skew, skew + delta, m.config.impactScaleUsd, m.config.positiveImpactBps);
   const feeUsd = bpsUp(sizeDeltaUsd, m.config.openFeeBps);
-  const collateralAfterUsd = (existing ? existing.collateralUsd - existing.feesOwedUsd : 0n) + collateralDeltaUsd - feeUsd - impactUsd;
-  const sizeAfterUsd = (existing?.sizeUsd ?? 0n) + sizeDeltaUsd;
+  // As PerpEngine.increasePosition: adding size realizes the existing position's capped PnL at the oracle price and
+  // reopens its tokens at their value there (rounded against the trader); a collateral top-up changes neither.
+  const realizes = existing !== undefined && existing.sizeUsd > 0n && sizeDeltaUsd > 0n;
+  const realizedPnlUsd = realizes ? cappedPnlUsd(isLong, existing.sizeUsd, existing.sizeTokens, m.priceWad, existing.capBucket) : 0n;
+  const reopenedUsd = !realizes
+    ? existing?.sizeUsd ?? 0n
+    : isLong
+      ? mulDivUp(existing.sizeTokens, m.priceWad, VALUE_SCALE)
+      : mulDivDown(existing.sizeTokens, m.priceWad, VALUE_SCALE);
+  const collateralAfterUsd = (existing ? existing.collateralUsd - existing.feesOwedUsd : 0n) + realizedPnlUsd + collateralDeltaUsd - feeUsd - impactUsd;
+  const sizeAfterUsd = reopenedUsd + sizeDeltaUsd;
   const sizeTokensAfter = (existing?.sizeTokens ?? 0n) + sizeTokensFor(isLong, sizeDeltaUsd, m.priceWad);
   const c = m.config;
   const mmr = maintenanceMarginUp(m.varianceWad, c.horizonSec, c.zWad, c.mmrFloorWad, sizeAfterUsd, c.sizeScaleUsd, c.sizeTermWad);
   // The engine checks initial margin after the trade's reserve is added: utilization is the post-trade one.
-  const marketReserveAfter = bpsUp(m.longOiUsd + m.shortOiUsd + sizeDeltaUsd, c.maxProfitBps);
+  const marketReserveAfter = bpsUp(m.longOiUsd + m.shortOiUsd + sizeAfterUsd - (existing?.sizeUsd ?? 0n), c.maxProfitBps);
   const reservedAfter = pool.reservedUsd - m.reservedUsd + marketReserveAfter;
   const utilizationWad = utilizationUp(reservedAfter, pool.poolCashUsd);
   const imr = initialMarginUp(mmr, c.imrMultiplierWad, utilizationWad, pool.kinkWad, c.utilTermWad, c.maxLeverage);
   const maxLeverageWad = mulDivDown(WAD, WAD, imr);
   // As PerpEngine._checkInitialMargin: equity = collateral + min(PnL at the oracle price, 0), so adding to a losing
   // position needs the margin for its loss too.
+  // Profit this increase realizes does not back its own new risk (P-20).
   const pnl = pnlUsd(isLong, sizeAfterUsd, sizeTokensAfter, m.priceWad);
-  const equityUsd = collateralAfterUsd + (pnl < 0n ? pnl : 0n);
+  const equityUsd = collateralAfterUsd - (realizedPnlUsd > 0n ? realizedPnlUsd : 0n) + (pnl < 0n ? pnl : 0n);
   const leverageWad = equityUsd > 0n ? mulDivUp(sizeAfterUsd, WAD, equityUsd) : 0n;
   return {
     impactUsd,
@@ -95,6 +108,7 @@ export function previewOpen(
     collateralAfterUsd,
     sizeAfterUsd,
     sizeTokensAfter,
+    realizedPnlUsd,
     maintenanceMarginWad: mmr,
     initialMarginWad: imr,
     maxLeverageWad,

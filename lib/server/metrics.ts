@@ -278,6 +278,7 @@ export async function getStress(shock: Shock) {
         isLong: v.isLong,
         sizeUsd: v.position.sizeUsd,
         sizeTokens: v.position.sizeTokens,
+        capBucket: BigInt(v.position.capBucket),
         collateralUsd: v.position.collateralUsd,
         feesOwedUsd: v.status.borrowFeeUsd + v.status.fundingFeeUsd,
       })),

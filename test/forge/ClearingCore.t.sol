@@ -193,10 +193,19 @@ contract ClearingCoreTest is BaseTest {
         vm.prank(admin);
         vm.expectPartialRevert(IClearingCore.InsufficientLiquidity.selector);
         engine.setMarketConfig(ETH, cfg);
-        cfg.maxProfitBps = 5000; // lowering always works
+        cfg.maxProfitBps = 20_000; // within the pool's limit: reserves 800,000
         vm.prank(admin);
         engine.setMarketConfig(ETH, cfg);
-        assertEq(core.poolState().reservedUsd, 200_000 * USD);
+        assertEq(core.poolState().reservedUsd, 800_000 * USD);
+        // The open position keeps the cap it was opened with, so the reserve may not fall below it while it is open.
+        cfg.maxProfitBps = 5000;
+        vm.prank(admin);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IPerpEngine.ProfitCapLoweredWithOpenInterest.selector, ETH, 400_000 * USD, 20_000, 5000
+            )
+        );
+        engine.setMarketConfig(ETH, cfg);
     }
 
     /// P-44: a product action holds the lock across the core: while it is held no vault hook, NAV read or other

@@ -5,6 +5,7 @@ import {LiquidityPool} from "../../contracts/core/LiquidityPool.sol";
 import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
 import {ILiquidityPool} from "../../contracts/interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {CapGrid} from "../../contracts/libraries/CapGrid.sol";
 import {PositionMath} from "../../contracts/libraries/PositionMath.sol";
 import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {ChainlinkPriceFeed} from "../../contracts/oracles/ChainlinkPriceFeed.sol";
@@ -77,12 +78,17 @@ contract PerpEngineTest is BaseTest {
     function test_increasePosition_increasesExisting() public {
         _open(alice, ETH, true, 1000 * USD, 5000 * USD);
         _setPriceAfter(ETH, 3300e18, 1 days);
+        uint256 tokensBefore = engine.position(alice, ETH, true).sizeTokens;
         _open(alice, ETH, true, 500 * USD, 5000 * USD);
         IPerpEngine.Position memory p = engine.position(alice, ETH, true);
-        assertEq(p.sizeUsd, 10_000 * USD);
-        uint256 expectedTokens = PositionMath.sizeTokensFor(true, 5000 * USD, 3000e18)
-            + PositionMath.sizeTokensFor(true, 5000 * USD, 3300e18);
+        uint256 expectedTokens = tokensBefore + PositionMath.sizeTokensFor(true, 5000 * USD, 3300e18);
         assertEq(p.sizeTokens, expectedTokens, "tokens at each fill price");
+        // The increase realized the first part at 3,300 (+10%): it is reopened at its value there, rounded up.
+        uint256 reopenedUsd = (tokensBefore * 3300e18 + 1e30 - 1) / 1e30;
+        assertEq(p.sizeUsd, reopenedUsd + 5000 * USD, "entry notional: the old tokens' value at the price + the delta");
+        assertApproxEqAbs(reopenedUsd, 5500 * USD, 1, "5,000 of ETH bought at 3,000 is worth 5,500 at 3,300");
+        // The whole position takes the cap price of its new entry (maxProfitBps above it, rounded down on the grid).
+        assertEq(p.capBucket, CapGrid.bucketFor(true, p.sizeUsd, p.sizeTokens, engine.marketConfig(ETH).maxProfitBps));
     }
 
     function test_increasePosition_addCollateralOnly() public {
@@ -454,6 +460,7 @@ contract PerpEngineTest is BaseTest {
     function testFuzz_configStore_roundTripsEveryField(uint256 seed) public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        uint256 capBefore = cfg.maxProfitBps;
         IPerpEngine.MarketConfig memory btcBefore = engine.marketConfig(BTC);
         IClearingCore.PoolConfig memory poolBefore = core.poolConfig();
         cfg.maxPriceAgeSec = uint32(bound(uint256(keccak256(abi.encode(seed, 0))), 1, 1 days));
@@ -461,7 +468,8 @@ contract PerpEngineTest is BaseTest {
         cfg.closeFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 2))), 0, 100));
         cfg.liquidationFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 3))), 0, 500));
         cfg.positiveImpactBps = uint16(bound(uint256(keccak256(abi.encode(seed, 4))), 0, 9999));
-        cfg.maxProfitBps = uint32(bound(uint256(keccak256(abi.encode(seed, 5))), 100, 100_000));
+        // Open positions keep their cap: with open interest the cap may only rise (P-52).
+        cfg.maxProfitBps = uint32(bound(uint256(keccak256(abi.encode(seed, 5))), capBefore, 100_000));
         cfg.maxLeverage = uint32(bound(uint256(keccak256(abi.encode(seed, 6))), 1, 200));
         cfg.zWad = uint64(bound(uint256(keccak256(abi.encode(seed, 7))), 1e18, 5e18));
         cfg.maxLongOiUsd = uint128(bound(uint256(keccak256(abi.encode(seed, 8))), 20_000 * USD, 1e18));

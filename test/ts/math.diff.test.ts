@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Abi, Address } from 'viem';
+import * as C from '@/lib/math/capgrid';
 import * as F from '@/lib/math/fixed';
 import * as P from '@/lib/math/position';
 import * as R from '@/lib/math/risk';
@@ -59,17 +60,27 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     cases.forEach((c, i) => expect(R.utilizationUp(c[0], c[1])).toBe(out[i]));
   });
 
-  it("the NAV's per-side capped trader PnL", async () => {
+  it("the cap grid and the NAV's side terms (uncapped side PnL, a crossed bucket's excess)", async () => {
     const r = rng(22n);
-    const cases = Array.from({ length: N }, () => {
+    const cases = Array.from({ length: N }, (_, i) => {
       const oi = r.between(0n, 10n ** 18n);
-      const price = r.between(10n ** 14n, 10n ** 24n);
-      // tokens around oi / price, so PnL lands on both sides of zero and of the cap
-      const tokens = (oi * 10n ** 30n) / price * r.between(1n, 40n) / 10n;
-      return [r.between(0n, 1n), oi, tokens, price, r.between(100n, 100_000n)];
+      // prices over the grid's whole range, edges included
+      const price = i % 50 === 0 ? r.between(1n, 300n) : i % 50 === 1 ? r.between(2n ** 127n, 2n ** 129n) : r.between(10n ** 8n, 10n ** 26n);
+      const tokens = ((oi * 10n ** 30n) / (price > 0n ? price : 1n)) * r.between(1n, 40n) / 10n;
+      const bucket = r.between(7n << 7n, C.MAX_BUCKET);
+      return [r.between(0n, 1n), oi, tokens % 2n ** 112n, price, bucket];
     });
-    const out = await call<bigint[]>('sidePnlCappedUp', cases);
-    cases.forEach((c, i) => expect(P.sidePnlCappedUp(c[0] === 1n, c[1], c[2], c[3], c[4])).toBe(out[i]));
+    const out = await call<bigint[][]>('sideTerms', cases);
+    cases.forEach((c, i) => {
+      const isLong = c[0] === 1n;
+      expect([
+        P.sidePnlUp(isLong, c[1], c[2], c[3]),
+        P.bucketExcessDownUsd(isLong, c[2], c[4], c[3]),
+        C.priceOf(c[4]),
+        C.bucketDown(c[3]),
+        C.bucketUp(c[3]),
+      ]).toEqual(out[i]);
+    });
   });
 
   it('share conversion, every rounding', async () => {
@@ -183,8 +194,9 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
       expect([
         tokens,
         P.pnlUsd(isLong, c[1], tokens, c[3]),
-        P.cappedPnlUsd(isLong, c[1], tokens, c[3], c[4]),
+        P.cappedPnlUsd(isLong, c[1], tokens, c[3], C.bucketFor(isLong, c[1], tokens, c[4])),
         P.liquidationPriceWad(isLong, c[1], tokens, c[5], c[6], c[7]),
+        C.bucketFor(isLong, c[1], tokens, c[4]),
       ]).toEqual(out[i]);
     });
   });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { WAD, mulDivUp } from '@/lib/math/fixed';
+import { bucketFor } from '@/lib/math/capgrid';
 import { pnlUsd, sizeTokensFor } from '@/lib/math/position';
 import { previewOpen, type PreviewMarket } from '@/lib/math/preview';
 
@@ -33,27 +34,33 @@ const market = (priceWad: bigint): PreviewMarket => ({
 const pool = { reservedUsd: USD(200_000), poolCashUsd: USD(10_000_000), kinkWad: 8n * 10n ** 17n };
 
 describe('previewOpen', () => {
-  it('counts an existing position’s open loss in the equity the leverage check divides by', () => {
+  it('realizes an existing position’s loss into the collateral the leverage check divides by', () => {
     const entry = 3000n * WAD;
     const tokens = sizeTokensFor(true, USD(10_000), entry);
-    const existing = { sizeUsd: USD(10_000), sizeTokens: tokens, collateralUsd: USD(1500), feesOwedUsd: 0n };
+    const existing = { sizeUsd: USD(10_000), sizeTokens: tokens, capBucket: bucketFor(true, USD(10_000), tokens, 10_000n), collateralUsd: USD(1500), feesOwedUsd: 0n };
     const m = market(2700n * WAD); // the long is down 10%: about $1,000 of loss
     m.config.maxLeverage = 10n; // a 10x hard cap
     const p = previewOpen(m, true, 0n, USD(1000), pool, existing);
-    const loss = pnlUsd(true, p.sizeAfterUsd, p.sizeTokensAfter, m.priceWad);
-    expect(loss).toBeLessThan(-USD(990));
-    expect(p.equityUsd).toBe(p.collateralAfterUsd + loss);
+    // the engine's rule: the increase closes and reopens the old tokens at 2,700, so their loss moves into collateral
+    expect(p.realizedPnlUsd).toBe(pnlUsd(true, USD(10_000), tokens, m.priceWad));
+    expect(p.realizedPnlUsd).toBeLessThan(-USD(990));
+    expect(p.sizeAfterUsd).toBe(mulDivUp(tokens, m.priceWad, 10n ** 30n) + USD(1000));
+    const pnlAfter = pnlUsd(true, p.sizeAfterUsd, p.sizeTokensAfter, m.priceWad);
+    expect(p.equityUsd).toBe(p.collateralAfterUsd + (pnlAfter < 0n ? pnlAfter : 0n));
     expect(p.leverageWad).toBe(mulDivUp(p.sizeAfterUsd, WAD, p.equityUsd));
-    // 11,000 of size on ~500 of equity is ~22x: above the 10x cap, though size / collateral (~7.3x) is not.
-    expect(mulDivUp(p.sizeAfterUsd, WAD, p.collateralAfterUsd)).toBeLessThan(p.maxLeverageWad);
+    // 10,000 of size on ~500 of equity is ~20x: above the 10x cap.
     expect(p.exceedsMaxLeverage).toBe(true);
   });
 
-  it('ignores an open profit (it never backs new risk)', () => {
+  it('realizes an open profit but does not let it back the increase', () => {
     const tokens = sizeTokensFor(true, USD(10_000), 3000n * WAD);
-    const existing = { sizeUsd: USD(10_000), sizeTokens: tokens, collateralUsd: USD(1500), feesOwedUsd: 0n };
+    const existing = { sizeUsd: USD(10_000), sizeTokens: tokens, capBucket: bucketFor(true, USD(10_000), tokens, 10_000n), collateralUsd: USD(1500), feesOwedUsd: 0n };
     const p = previewOpen(market(3300n * WAD), true, 0n, USD(1000), pool, existing);
-    expect(p.equityUsd).toBe(p.collateralAfterUsd);
+    expect(p.realizedPnlUsd).toBeGreaterThan(USD(990));
+    const pnlAfter = pnlUsd(true, p.sizeAfterUsd, p.sizeTokensAfter, 3300n * WAD); // 0 or a unit of rounding
+    expect(pnlAfter).toBeLessThanOrEqual(0n);
+    expect(pnlAfter).toBeGreaterThanOrEqual(-1n);
+    expect(p.equityUsd).toBe(p.collateralAfterUsd - p.realizedPnlUsd + pnlAfter);
     expect(p.exceedsMaxLeverage).toBe(false);
   });
 

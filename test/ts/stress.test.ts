@@ -4,14 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bpsUp, mulDivUp, WAD } from '@/lib/math/fixed';
-import { sidePnlCappedUp } from '@/lib/math/position';
+import { bucketFor, priceOf } from '@/lib/math/capgrid';
+import { sidePnlUp } from '@/lib/math/position';
 import { runStress, type StressInput } from '@/lib/stress';
 
 const USD = (n: number) => BigInt(Math.round(n * 1e6));
 const TOKENS = (10n ** 18n * 10n) / 3n;
 const input = (): StressInput => ({
   // no fees owed: the NAV is cash less the long side's PnL at 3,000 (rounded against the pool)
-  navUsd: USD(1_000_000) - sidePnlCappedUp(true, USD(10_000), TOKENS, 3000n * WAD, 10_000n),
+  navUsd: USD(1_000_000) - sidePnlUp(true, USD(10_000), TOKENS, 3000n * WAD),
   poolCashUsd: USD(1_000_000),
   reservedUsd: USD(450_000),
   keeperShareBps: 5000n,
@@ -35,7 +36,7 @@ const input = (): StressInput => ({
     },
   ],
   // a 10x long bought at 3,000: 10,000 of size, 1,000 of collateral
-  positions: [{ account: '0xa', marketId: 0, isLong: true, sizeUsd: USD(10_000), sizeTokens: TOKENS, collateralUsd: USD(1000), feesOwedUsd: 0n }],
+  positions: [{ account: '0xa', marketId: 0, isLong: true, sizeUsd: USD(10_000), sizeTokens: TOKENS, capBucket: bucketFor(true, USD(10_000), TOKENS, 10_000n), collateralUsd: USD(1000), feesOwedUsd: 0n }],
 });
 
 describe('runStress', () => {
@@ -54,26 +55,26 @@ describe('runStress', () => {
     expect(r.utilizationAfterWad).toBe(mulDivUp(reservedAfter, WAD, cashAfter).toString());
   });
 
-  it('values the NAV with the chain formula: the cap applies per side, not per position', () => {
-    // Two longs on one side: A (10,000 at 3,000) and B (10,000 at 1,000). At 9,000 A is up 20,000 (capped alone at
-    // 10,000) and B is up 80,000: the chain caps the side's 100,000 at 20,000; a per-position cap would say 20,000
-    // too here, so the side is tested where they differ: at 2,000 A is down 3,333 and B up 10,000 (capped 10,000).
+  it('values the NAV with the chain formula: each position is capped at its own cap price', () => {
+    // Two longs: A (10,000 at 3,000, cap price ~6,000) and B (10,000 at 1,000, cap price ~2,000), both capped at 100%.
+    // At 2,000 (a -33.33% shock) B is at its cap and A is down 3,333: a per-side cap (the old NAV) would have let A's
+    // loss offset B's profit beyond its cap; the chain counts what each would be paid.
     const base = input();
     const bTokens = 10n * 10n ** 18n; // 10,000 USD at 1,000
+    const bBucket = bucketFor(true, USD(10_000), bTokens, 10_000n);
     const m = { ...base.markets[0], longOiUsd: USD(20_000), longTokens: TOKENS + bTokens };
-    const navNow = base.poolCashUsd - sidePnlCappedUp(true, m.longOiUsd, m.longTokens, m.priceWad, 10_000n);
-    const withB: StressInput = {
-      ...base,
-      navUsd: navNow,
-      markets: [m],
-      positions: [base.positions[0], { account: '0xb', marketId: 0, isLong: true, sizeUsd: USD(10_000), sizeTokens: bTokens, collateralUsd: USD(5000), feesOwedUsd: 0n }],
-    };
+    const b = { account: '0xb', marketId: 0, isLong: true, sizeUsd: USD(10_000), sizeTokens: bTokens, capBucket: bBucket, collateralUsd: USD(5000), feesOwedUsd: 0n };
+    // at 3,000 B is past its cap: the chain's NAV now counts B at its cap price
+    const navNow = base.poolCashUsd - (sidePnlUp(true, m.longOiUsd, m.longTokens, m.priceWad) - (bTokens * (m.priceWad - priceOf(bBucket))) / 10n ** 30n);
+    const withB: StressInput = { ...base, navUsd: navNow, markets: [m], positions: [base.positions[0], b] };
     const r = runStress(withB, { priceBps: { 0: -3333 }, volMultiplier: 0, cashOutflowBps: 0 });
     const shocked = (3000n * WAD * 6667n) / 10_000n;
-    // first principles: the side's value is tokens x price (rounded up), its PnL capped at 100% of the side's OI
-    const sideValue = ((TOKENS + bTokens) * shocked + 10n ** 30n - 1n) / 10n ** 30n;
-    const sidePnl = sideValue - USD(20_000);
-    const capped = sidePnl > USD(20_000) ? USD(20_000) : sidePnl;
-    expect(r.navShockedUsd).toBe((base.poolCashUsd - capped).toString());
+    // first principles, per position: A valued at the shocked price, B at the lower of it and its cap price
+    const aPnl = (TOKENS * shocked) / 10n ** 30n - USD(10_000);
+    const bPrice = shocked < priceOf(bBucket) ? shocked : priceOf(bBucket);
+    const bPnl = (bTokens * bPrice) / 10n ** 30n - USD(10_000);
+    expect(priceOf(bBucket) <= 2000n * WAD && priceOf(bBucket) * 129n / 128n >= 2000n * WAD).toBe(true);
+    expect(BigInt(r.navShockedUsd) - (base.poolCashUsd - aPnl - bPnl)).toBeLessThanOrEqual(0n);
+    expect(BigInt(r.navShockedUsd) - (base.poolCashUsd - aPnl - bPnl)).toBeGreaterThanOrEqual(-2n);
   });
 });

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IClearingCore} from "../../../contracts/interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
+import {CapGrid} from "../../../contracts/libraries/CapGrid.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 import {Handler} from "./Handler.sol";
@@ -13,6 +14,12 @@ contract InvariantsTest is BaseTest {
 
     function setUp() public override {
         super.setUp();
+        // The last market caps profit at 15% on both sides, so the price mover's ±20% steps carry positions past their
+        // cap prices (longs above, shorts below) and the cap book is exercised in every property.
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(feeds.length - 1);
+        cfg.maxProfitBps = 1500;
+        vm.prank(admin);
+        engine.setMarketConfig(feeds.length - 1, cfg);
         handler = new Handler(core, engine, pool, reader, usdc, feeds, admin);
         _deposit(carol, 500_000 * USD); // seed liquidity so trading starts at once
         targetContract(address(handler));
@@ -183,34 +190,57 @@ contract InvariantsTest is BaseTest {
             } catch {
                 return (false, 0, 0);
             }
-            (int256 fees, int256 longPnl, int256 shortPnl, uint256 count) = _marketSums(m, p, ps.borrowIndexWad);
+            (int256 fees, int256 pnl, uint256 count) = _marketSums(m, p, ps.borrowIndexWad);
             n += count;
-            nav += fees;
-            IPerpEngine.MarketState memory st = reader.marketState(m);
-            uint256 maxProfitBps = engine.marketConfig(m).maxProfitBps;
-            int256 longCap = int256(uint256(st.longOiUsd) * maxProfitBps / 10_000);
-            int256 shortCap = int256(uint256(st.shortOiUsd) * maxProfitBps / 10_000);
-            nav -= (longPnl > longCap ? longCap : longPnl) + (shortPnl > shortCap ? shortCap : shortPnl);
+            nav += fees - pnl;
         }
         ok = true;
     }
 
+    /// @dev Fees owed and what every position would be paid if it closed now, summed position by position from the
+    ///      documented rule: a position is valued at the oracle price limited by its cap price (a long's from above, a
+    ///      short's from below), and that cap price lies within one grid step (1/128) below the price at which its
+    ///      profit would reach maxProfitBps of its entry notional (above it for a short; none for a short capped at
+    ///      100% or more).
     function _marketSums(uint256 m, uint256 p, uint256 borrowIndex)
         internal
         view
-        returns (int256 fees, int256 longPnl, int256 shortPnl, uint256 n)
+        returns (int256 fees, int256 pnl, uint256 n)
     {
         int256 fundingIndex = reader.marketState(m).fundingIndexWad;
+        uint256 maxProfitBps = engine.marketConfig(m).maxProfitBps;
         for (uint256 i; i < handler.traderCount() * 2; ++i) {
             bool isLong = i % 2 == 0;
             IPerpEngine.Position memory pos = engine.position(handler.traders(i / 2), m, isLong);
             if (pos.sizeUsd == 0) continue;
             ++n;
-            int256 pnl = PositionMath.pnlUsd(isLong, pos.sizeUsd, pos.sizeTokens, p);
-            if (isLong) longPnl += pnl;
-            else shortPnl += pnl;
+            pnl += _payoutAt(pos, isLong, p, maxProfitBps);
             fees += int256(PositionMath.borrowFeeUp(pos.sizeUsd, borrowIndex, pos.borrowSnapWad));
             fees += PositionMath.fundingFeeUp(isLong, pos.sizeUsd, fundingIndex, pos.fundingSnapWad);
         }
+    }
+
+    function _payoutAt(IPerpEngine.Position memory pos, bool isLong, uint256 p, uint256 maxProfitBps)
+        internal
+        pure
+        returns (int256)
+    {
+        uint256 size = pos.sizeUsd;
+        uint256 tokens = pos.sizeTokens;
+        if (!isLong && maxProfitBps >= 10_000) {
+            require(pos.capBucket == 0, "a short capped at 100% has no cap price");
+            return int256(size) - int256((tokens * p + 1e30 - 1) / 1e30);
+        }
+        uint256 k = CapGrid.priceOf(pos.capBucket);
+        // The stated cap price, as a real number: entry x (1 +- maxProfitBps), entry = size / tokens.
+        uint256 stated = size * 1e30 * (isLong ? 10_000 + maxProfitBps : 10_000 - maxProfitBps) / (tokens * 10_000);
+        if (isLong) {
+            require(k <= stated && k * 129 / 128 >= stated, "long cap price within one grid step below the stated");
+            uint256 valued = p < k ? p : k;
+            return int256(tokens * valued / 1e30) - int256(size);
+        }
+        require(k + 1 >= stated && k * 127 / 128 <= stated + 1, "short cap price within one grid step above");
+        uint256 v = p > k ? p : k;
+        return int256(size) - int256((tokens * v + 1e30 - 1) / 1e30);
     }
 }

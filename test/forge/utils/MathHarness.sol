@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {CapGrid} from "../../../contracts/libraries/CapGrid.sol";
 import {MathLib} from "../../../contracts/libraries/MathLib.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {RiskMath} from "../../../contracts/libraries/RiskMath.sol";
@@ -36,11 +37,17 @@ contract MathHarness {
         }
     }
 
-    /// @dev Each case: (isLong 0/1, oiUsd, sizeTokens, priceWad, maxProfitBps).
-    function sidePnlCappedUp(uint256[5][] calldata a) external pure returns (int256[] memory out) {
-        out = new int256[](a.length);
+    /// @dev Each case: (isLong 0/1, oiUsd, sizeTokens, priceWad, bucket)
+    ///      -> [sidePnlUp, bucketExcessDownUsd, priceOf(bucket), bucketDown(price), bucketUp(price)].
+    function sideTerms(uint256[5][] calldata a) external pure returns (int256[5][] memory out) {
+        out = new int256[5][](a.length);
         for (uint256 i; i < a.length; ++i) {
-            out[i] = PositionMath.sidePnlCappedUp(a[i][0] == 1, a[i][1], a[i][2], a[i][3], a[i][4]);
+            bool isLong = a[i][0] == 1;
+            out[i][0] = PositionMath.sidePnlUp(isLong, a[i][1], a[i][2], a[i][3]);
+            out[i][1] = int256(PositionMath.bucketExcessDownUsd(isLong, a[i][2], a[i][4], a[i][3]));
+            out[i][2] = int256(CapGrid.priceOf(a[i][4]));
+            out[i][3] = int256(CapGrid.bucketDown(a[i][3]));
+            out[i][4] = int256(CapGrid.bucketUp(a[i][3]));
         }
     }
 
@@ -100,16 +107,18 @@ contract MathHarness {
     }
 
     /// @dev Per case: [isLong, sizeUsd, priceWad, closePriceWad, maxProfitBps, collateralUsd, feesOwed, mmrWad]
-    ///      -> [sizeTokens, pnl, cappedPnl, liquidationPrice]
-    function position(int256[8][] calldata a) external pure returns (int256[4][] memory out) {
-        out = new int256[4][](a.length);
+    ///      -> [sizeTokens, pnl, cappedPnl, liquidationPrice, capBucket]
+    function position(int256[8][] calldata a) external pure returns (int256[5][] memory out) {
+        out = new int256[5][](a.length);
         for (uint256 i; i < a.length; ++i) {
             bool isLong = a[i][0] == 1;
             uint256 size = uint256(a[i][1]);
             uint256 tokens = PositionMath.sizeTokensFor(isLong, size, uint256(a[i][2]));
             out[i][0] = int256(tokens);
             out[i][1] = PositionMath.pnlUsd(isLong, size, tokens, uint256(a[i][3]));
-            out[i][2] = PositionMath.cappedPnlUsd(isLong, size, tokens, uint256(a[i][3]), uint256(a[i][4]));
+            uint256 bucket = CapGrid.bucketFor(isLong, size, tokens, uint256(a[i][4]));
+            out[i][4] = int256(bucket);
+            out[i][2] = PositionMath.cappedPnlUsd(isLong, size, tokens, uint256(a[i][3]), bucket);
             out[i][3] = int256(
                 PositionMath.liquidationPriceWad(isLong, size, tokens, uint256(a[i][5]), a[i][6], uint256(a[i][7]))
             );

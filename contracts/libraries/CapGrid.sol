@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {MathLib} from "./MathLib.sol";
+
+/// @title CapGrid
+/// @notice The price grid that per-position profit caps are stored on. A position's cap is a price: a long is paid as
+///         if the price were at most its cap price, a short as if it were at least its cap price. Cap prices sit on a
+///         grid so that positions share buckets and the NAV can sum the capped ones per bucket (CapBook).
+/// @dev The grid is a binary floating-point grid with 128 steps per octave: bucket b = 128·e + m (e = the price's most
+///      significant bit, m = its next seven bits) has the price (128 + m) · 2^(e − 7). Steps are at most 1/128 of the
+///      price (0.78%), and every conversion is exact integer arithmetic (no logarithms). Prices are WAD USD per whole
+///      index token; only [2^7, 2^128) is representable, so buckets fit 16 bits (at most 16,511). Bucket 0 is "no cap"
+///      (a short whose cap is at or above 100% of its notional cannot gain more than its notional anyway).
+///      Rounding favours the pool: a long's cap price rounds down, a short's rounds up. Mirrored in lib/math/capgrid.ts.
+library CapGrid {
+    using MathLib for uint256;
+
+    uint256 internal constant NONE = 0;
+    uint256 internal constant MIN_PRICE = 1 << 7;
+    uint256 internal constant MAX_PRICE = (1 << 128) - 1;
+    /// @dev Highest bucket: the one holding MAX_PRICE.
+    uint256 internal constant MAX_BUCKET = (127 << 7) + 127;
+
+    /// @notice The grid price of `bucket` (WAD).
+    function priceOf(uint256 bucket) internal pure returns (uint256) {
+        return (128 + (bucket & 127)) << ((bucket >> 7) - 7);
+    }
+
+    /// @notice The highest bucket whose price is at or below `priceWad` (clamped into the grid's range).
+    function bucketDown(uint256 priceWad) internal pure returns (uint256) {
+        if (priceWad < MIN_PRICE) return 7 << 7;
+        if (priceWad > MAX_PRICE) return MAX_BUCKET;
+        uint256 e = msb(priceWad);
+        return (e << 7) + ((priceWad >> (e - 7)) - 128);
+    }
+
+    /// @notice The lowest bucket whose price is at or above `priceWad` (clamped into the grid's range).
+    function bucketUp(uint256 priceWad) internal pure returns (uint256 b) {
+        b = bucketDown(priceWad);
+        if (priceOf(b) < priceWad && b < MAX_BUCKET) ++b;
+    }
+
+    /// @notice The cap bucket of a position with entry notional `sizeUsd` and `sizeTokens`, under `maxProfitBps`:
+    ///         the price at which its profit reaches maxProfitBps of its notional, rounded toward the pool onto the grid
+    ///         (a long's down, a short's up), so the profit paid at the cap never exceeds the stated cap and falls short
+    ///         of it by at most one grid step. A short capped at 100% or more has no cap price (NONE).
+    function bucketFor(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 maxProfitBps)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (isLong) {
+            if (sizeTokens == 0) return MAX_BUCKET; // worth nothing at any price: never capped
+            return bucketDown(sizeUsd.mulDivDown((10_000 + maxProfitBps) * 1e30, sizeTokens * 10_000));
+        }
+        if (maxProfitBps >= 10_000 || sizeTokens == 0) return NONE;
+        return bucketUp(sizeUsd.mulDivUp((10_000 - maxProfitBps) * 1e30, sizeTokens * 10_000));
+    }
+
+    /// @notice The price a position is valued at: the oracle price limited by its cap price (a long's from above, a
+    ///         short's from below).
+    function cappedPriceWad(bool isLong, uint256 priceWad, uint256 bucket) internal pure returns (uint256) {
+        if (bucket == NONE) return priceWad;
+        uint256 cap = priceOf(bucket);
+        return isLong ? MathLib.min(priceWad, cap) : MathLib.max(priceWad, cap);
+    }
+
+    /// @notice Index of the most significant set bit of `x` (x > 0).
+    function msb(uint256 x) internal pure returns (uint256 r) {
+        assembly ("memory-safe") {
+            r := shl(7, lt(0xffffffffffffffffffffffffffffffff, x))
+            r := or(r, shl(6, lt(0xffffffffffffffff, shr(r, x))))
+            r := or(r, shl(5, lt(0xffffffff, shr(r, x))))
+            r := or(r, shl(4, lt(0xffff, shr(r, x))))
+            r := or(r, shl(3, lt(0xff, shr(r, x))))
+            r := or(r, shl(2, lt(0xf, shr(r, x))))
+            r := or(r, shl(1, lt(0x3, shr(r, x))))
+            r := or(r, lt(0x1, shr(r, x)))
+        }
+    }
+}

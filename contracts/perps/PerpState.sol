@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IClearingCore} from "../interfaces/IClearingCore.sol";
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {CapGrid} from "../libraries/CapGrid.sol";
+import {ConfigStore} from "../libraries/ConfigStore.sol";
+import {MathLib} from "../libraries/MathLib.sol";
+import {PositionMath} from "../libraries/PositionMath.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+import {IPriceFeed} from "../oracles/IPriceFeed.sol";
+import {CapBook} from "./CapBook.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title PerpState
+/// @notice The perpetuals product's storage layout and its O(1) valuation: the NAV's claim on the pool runs here, by
+///         DELEGATECALL on the engine's storage, so the engine's code keeps room for its trade paths.
+/// @dev The price and funding rules are internal functions used by both this library and the engine (one definition).
+library PerpState {
+    using MathLib for uint256;
+    using SafeCast for int256;
+
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant MAX_MARKETS = 16;
+
+    /// @dev One market in four slots; the NAV reads the first three. The market's reserve is not stored: it is
+    ///      (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is kept (the NAV
+    ///      needs nothing else), next to the index it is measured against.
+    ///      Token sums are 112-bit (5.2e15 whole index tokens per side; an open beyond that reverts in SafeCast).
+    ///      The volatility estimator's inputs saturate instead of reverting, so no price can block a liquidation:
+    ///      variance at 2^64 - 1 (far above the level where maintenance hits its 50% ceiling) and the last price at
+    ///      2^96 - 1 (7.9e10 USD per index token).
+    struct MarketSlots {
+        uint80 longOiUsd;
+        uint80 shortOiUsd;
+        int64 fundingRateWad;
+        uint32 lastFundingAt;
+        uint112 longTokens;
+        uint112 shortTokens;
+        uint16 longCapLow; // no long cap bucket is nonempty below this (0: none yet); CapBook
+        uint16 shortCapHigh; // no short cap bucket is nonempty above this (0: none)
+        int160 netFundingSnapSum; // sum over longs - sum over shorts of sizeUsd x funding snapshot (USD x WAD)
+        int96 fundingIndexWad;
+        uint64 varianceWad;
+        uint96 lastPriceWad;
+        uint32 lastPriceAt;
+    }
+
+    /// @dev The product in one slot, so one cold read answers "which config?", "how many markets?" and "which have
+    ///      open interest?", and gives the borrow snapshot sum (the NAV's borrow receivable is index x total size -
+    ///      this; 128 bits hold 3.4e38: 1e12 USD of total size up to an index of 3.4e20, 340 years at the highest
+    ///      borrow rate the bounds allow; past that, opens revert in SafeCast while closes and liquidations, which
+    ///      only subtract, go on). The ConfigStore's address is not stored: it is
+    ///      this contract's CREATE address at `storeNonce` (this contract creates nothing else).
+    struct ProductSlots {
+        uint128 sizeBorrowSnapSum;
+        uint32 storeNonce;
+        uint8 marketCount;
+        uint16 activeMarkets; // bit m set while market m has open interest (the NAV skips the others)
+        uint72 badDebtUsd;
+    }
+
+    /// @notice The feed's price and time, refused (PriceTooOld) when older than the market's max age or in the future.
+    function validatedPrice(uint256 marketId, IPerpEngine.MarketConfig memory cfg)
+        internal
+        view
+        returns (uint256 priceWad, uint256 updatedAt)
+    {
+        // IPriceFeed.latestPrice() without the high-level call's memory and decoding overhead (it runs once per
+        // market with open interest on every NAV read): the feed's revert data is bubbled unchanged, and an answer
+        // shorter than two words reverts like a failed decode would.
+        address feed = address(cfg.feed);
+        bytes4 selector = IPriceFeed.latestPrice.selector;
+        assembly ("memory-safe") {
+            mstore(0, selector)
+            if iszero(staticcall(gas(), feed, 0, 4, 0, 64)) {
+                returndatacopy(0, 0, returndatasize())
+                revert(0, returndatasize())
+            }
+            if lt(returndatasize(), 64) { revert(0, 0) }
+            priceWad := mload(0)
+            updatedAt := mload(32)
+        }
+        uint256 maxAge = cfg.maxPriceAgeSec;
+        if (updatedAt > block.timestamp || block.timestamp - updatedAt > maxAge) {
+            revert IPerpEngine.PriceTooOld(marketId, updatedAt, block.timestamp, maxAge);
+        }
+    }
+
+    /// @dev Funding index and rate now, from the last accrual's index, rate and time and the current skew.
+    function fundingAt(
+        int256 indexWad,
+        int64 rateWad,
+        uint256 lastAt,
+        int256 skewUsd,
+        IPerpEngine.MarketConfig memory cfg
+    ) internal view returns (int256, int256) {
+        if (block.timestamp == lastAt) return (indexWad, rateWad);
+        (int256 nextRateWad, int256 deltaWad) = RiskMath.nextFunding(
+            rateWad,
+            skewUsd,
+            cfg.skewScaleUsd,
+            cfg.maxFundingVelocityWad,
+            cfg.maxFundingRateWad,
+            uint32(block.timestamp - lastAt) // timestamps are 32-bit in storage
+        );
+        return (indexWad + deltaWad, nextRateWad);
+    }
+
+    /// @dev Funding the market's traders owe the pool, net, accrued to now: index x skew - net snapshot sum (rounded
+    ///      down: a receivable is never overstated).
+    function _fundingOwedToPool(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, int256 skewUsd)
+        private
+        view
+        returns (int256)
+    {
+        // Fields of one slot read together (one SLOAD each pair); the caller read the skew from the first slot.
+        int256 index = st.fundingIndexWad;
+        int256 netSnapSum = st.netFundingSnapSum;
+        (index,) = fundingAt(index, st.fundingRateWad, st.lastFundingAt, skewUsd, cfg);
+        return MathLib.mulDivSignedDown(index * skewUsd - netSnapSum, 1, WAD);
+    }
+
+    /// @notice The product's claim on the pool (IProduct.poolClaimUsd): borrow and funding owed to the pool minus traders' PnL capped per side, each market in O(1) from its
+    ///      accumulators; markets without open interest cost one slot read.
+    function poolClaimUsd(
+        ProductSlots storage totals,
+        mapping(uint256 => MarketSlots) storage markets,
+        CapBook.Book storage capBook,
+        uint256 borrowIndexWad
+    ) external view returns (int256 claimUsd) {
+        ProductSlots memory tot = totals;
+        address cfgStore = ConfigStore.createdAt(address(this), tot.storeNonce);
+        uint256 totalSize;
+        IPerpEngine.MarketConfig memory cfg;
+        uint256 active = tot.activeMarkets;
+        for (uint256 m; active >> m != 0; ++m) {
+            if ((active >> m) & 1 == 0) continue;
+            MarketSlots storage st = markets[m];
+            uint256 longOi = st.longOiUsd;
+            uint256 shortOi = st.shortOiUsd;
+            totalSize += longOi + shortOi;
+            ConfigStore.readMarketInto(cfgStore, m, cfg);
+            claimUsd += _fundingOwedToPool(st, cfg, int256(longOi) - int256(shortOi));
+            (uint256 priceWad,) = validatedPrice(m, cfg);
+            // A side without open interest has no PnL (and no tokens): its term is skipped. Each side owes its
+            // uncapped PnL less what the caps of the buckets the price has crossed take off (CapBook): exactly the
+            // sum of what its positions would be paid if they closed now.
+            if (longOi > 0) {
+                claimUsd -= PositionMath.sidePnlUp(true, longOi, st.longTokens, priceWad);
+                uint256 low = st.longCapLow;
+                if (low != 0 && low <= CapGrid.bucketDown(priceWad)) {
+                    claimUsd += int256(CapBook.excessDownUsd(capBook, m, true, low, priceWad));
+                }
+            }
+            if (shortOi > 0) {
+                claimUsd -= PositionMath.sidePnlUp(false, shortOi, st.shortTokens, priceWad);
+                uint256 high = st.shortCapHigh;
+                if (high != 0 && high >= CapGrid.bucketUp(priceWad)) {
+                    claimUsd += int256(CapBook.excessDownUsd(capBook, m, false, high, priceWad));
+                }
+            }
+        }
+        if (totalSize > 0) claimUsd += int256((borrowIndexWad * totalSize - tot.sizeBorrowSnapSum) / WAD);
+    }
+
+    // ------------------------------------------------------------ admin (external, delegatecalled)
+
+    /// @notice Lists a new market: validates and stores its config, starts its indices.
+    function addMarket(
+        ProductSlots storage totals,
+        mapping(uint256 => MarketSlots) storage markets,
+        mapping(uint256 => bytes32) storage names,
+        bytes32 name,
+        IPerpEngine.MarketConfig calldata cfg
+    ) external returns (uint256 marketId) {
+        marketId = totals.marketCount;
+        if (marketId >= MAX_MARKETS) revert IPerpEngine.TooManyMarkets(MAX_MARKETS);
+        _setStore(totals, ConfigStore.writeMarket(store(totals), marketId, marketId, cfg));
+        totals.marketCount = uint8(marketId + 1);
+        names[marketId] = name;
+        MarketSlots storage st = markets[marketId];
+        // The funding index starts at 1e18, like the borrow index: fees only use index differences, and a nonzero
+        // origin keeps the snapshot sum's slot nonzero (no 20k zero-to-nonzero writes).
+        st.fundingIndexWad = int96(int256(WAD));
+        st.lastFundingAt = uint32(block.timestamp);
+        st.varianceWad = cfg.initialVarianceWad;
+        emit IPerpEngine.MarketAdded(marketId, name);
+        emit IPerpEngine.MarketConfigUpdated(marketId, cfg);
+    }
+
+    /// @notice Updates a market's risk parameters within hard bounds, inside the core's lock (funding accrues under
+    ///         the old parameters first). Open positions follow the new values, except the profit cap: each position
+    ///         keeps the cap price it was opened with, so the cap may rise at any time (the reserve rises with it, checked
+    ///         for solvency) but falls only while the market has no open interest.
+    function setMarketConfig(
+        ProductSlots storage totals,
+        mapping(uint256 => MarketSlots) storage markets,
+        IClearingCore core_,
+        uint256 marketId,
+        IPerpEngine.MarketConfig calldata cfg
+    ) external {
+        core_.enter(false);
+        address oldStore = store(totals);
+        IPerpEngine.MarketConfig memory old = ConfigStore.readMarket(oldStore, marketId);
+        accrueFunding(markets[marketId], old);
+        _setStore(totals, ConfigStore.writeMarket(oldStore, totals.marketCount, marketId, cfg));
+        MarketSlots storage st = markets[marketId];
+        uint256 oi = uint256(st.longOiUsd) + st.shortOiUsd;
+        if (cfg.maxProfitBps < old.maxProfitBps && oi > 0) {
+            revert IPerpEngine.ProfitCapLoweredWithOpenInterest(marketId, oi, old.maxProfitBps, cfg.maxProfitBps);
+        }
+        IClearingCore.Settlement memory s;
+        s.reserveDeltaUsd = int256(oi.bpsUp(cfg.maxProfitBps)) - int256(oi.bpsUp(old.maxProfitBps));
+        s.checkSolvency = s.reserveDeltaUsd > 0; // a higher cap reserves more: the pool and product limits apply
+        core_.settle(s);
+        emit IPerpEngine.MarketConfigUpdated(marketId, cfg);
+    }
+
+    // ------------------------------------------------------------ shared rules (internal)
+
+    /// @notice Accrues a market's funding to now; `moved` is false when it was already current.
+    function accrueFunding(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg)
+        internal
+        returns (int256 indexWad, int256 rateWad, bool moved)
+    {
+        if (st.lastFundingAt == block.timestamp) return (st.fundingIndexWad, st.fundingRateWad, false);
+        (indexWad, rateWad) = currentFunding(st, cfg);
+        st.fundingIndexWad = indexWad.toInt96();
+        st.fundingRateWad = rateWad.toInt64();
+        st.lastFundingAt = uint32(block.timestamp);
+        return (indexWad, rateWad, true);
+    }
+
+    /// @dev The market's funding index and rate accrued to now (the one definition: accrual writes what this returns).
+    function currentFunding(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg)
+        internal
+        view
+        returns (int256 indexWad, int256 rateWad)
+    {
+        // The fields of the first slot read together (one SLOAD).
+        uint256 lastAt = st.lastFundingAt;
+        int64 rate = st.fundingRateWad;
+        int256 skewUsd = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
+        return fundingAt(st.fundingIndexWad, rate, lastAt, skewUsd, cfg);
+    }
+
+    /// @dev The market config store: this contract's CREATE address at the nonce that deployed it.
+    function store(ProductSlots storage totals) internal view returns (address) {
+        return ConfigStore.createdAt(address(this), totals.storeNonce);
+    }
+
+    /// @dev Records a new config store, checking it sits where `store` will look for it.
+    function _setStore(ProductSlots storage totals, address newStore) private {
+        uint32 nonce = totals.storeNonce + 1;
+        if (newStore != ConfigStore.createdAt(address(this), nonce)) revert ConfigStore.ConfigStoreWriteFailed();
+        totals.storeNonce = nonce;
+    }
+}
