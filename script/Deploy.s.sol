@@ -39,6 +39,10 @@ contract Deploy is Script {
 
     /// @notice Max price age of a dev feed (the simulator pushes every few seconds).
     uint32 public constant DEV_MAX_PRICE_AGE_SEC = 300;
+    /// @notice Max price age of a pull-oracle (Pyth) market: the update is posted in the trade's own transaction (the
+    ///         PriceUpdateRouter), so only seconds of publishing and inclusion latency are allowed, and the engine pins
+    ///         the first price a transaction reads (P-14 on pull markets).
+    uint32 public constant PULL_MAX_PRICE_AGE_SEC = 10;
 
     struct Deployed {
         address token;

@@ -101,6 +101,8 @@ interface IPerpEngine is IProduct {
     error ZeroAmount();
     error InvalidParameter(bytes32 name, uint256 value, uint256 min, uint256 max);
     error PriceTooOld(uint256 marketId, uint256 updatedAt, uint256 nowTs, uint256 maxAgeSec);
+    /// @notice The feed answered with a price older than one this market has already used (timestamps only move on).
+    error PriceOlderThanLastUsed(uint256 marketId, uint256 updatedAt, uint256 lastUsedAt);
     error SlippageExceeded(uint256 executionPriceWad, uint256 acceptablePriceWad);
     error LeverageTooHigh(uint256 leverageWad, uint256 maxLeverageWad);
     error InsufficientMargin(int256 equityUsd, uint256 requiredUsd);

@@ -289,8 +289,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         t.keeperShareBps = a.keeperShareBps;
         PerpState.MarketSlots storage st = markets[marketId];
         uint256 updatedAt;
-        (t.priceWad, updatedAt) = PerpState.validatedPrice(marketId, t.cfg);
         uint256 lastAt = st.lastPriceAt;
+        (t.priceWad, updatedAt) = _pinPrice(marketId, t.cfg, lastAt);
         t.varianceWad = _varianceAt(st, t.cfg, t.priceWad, updatedAt);
         if (updatedAt > lastAt) {
             if (lastAt != 0) {
@@ -572,6 +572,28 @@ contract PerpEngine is IPerpEngine, AccessControl {
     // ------------------------------------------------------------ internal: accrual
 
     // ------------------------------------------------------------ internal: checks
+
+    /// @dev The price this transaction uses for the market: the first one it read, pinned in transient storage (keyed
+    ///      by market and timestamp, which is fixed within a transaction). An update posted later in the same
+    ///      transaction, through the router or straight to a pull oracle, changes nothing until the next one, so a
+    ///      trade cannot open at one signed price and close at a newer one atomically (P-14 on pull markets). A price
+    ///      older than the newest the market has already used is refused (timestamps are monotone per market).
+    function _pinPrice(uint256 marketId, MarketConfig memory cfg, uint256 lastUsedAt)
+        internal
+        returns (uint256 priceWad, uint256 updatedAt)
+    {
+        bytes32 slot = PerpState.pinSlot(marketId);
+        uint256 pinned;
+        assembly ("memory-safe") {
+            pinned := tload(slot)
+        }
+        if (pinned != 0) return (pinned >> 32, uint32(pinned));
+        (priceWad, updatedAt) = PerpState.validatedPrice(marketId, cfg);
+        if (updatedAt < lastUsedAt) revert PriceOlderThanLastUsed(marketId, updatedAt, lastUsedAt);
+        assembly ("memory-safe") {
+            tstore(slot, or(shl(32, priceWad), updatedAt))
+        }
+    }
 
     function _checkAcceptable(uint256 executionPriceWad, uint256 acceptablePriceWad, bool buying) internal pure {
         if (buying ? executionPriceWad > acceptablePriceWad : executionPriceWad < acceptablePriceWad) {

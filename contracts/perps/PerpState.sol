@@ -22,6 +22,7 @@ library PerpState {
 
     uint256 internal constant WAD = 1e18;
     uint256 internal constant MAX_MARKETS = 16;
+    bytes32 internal constant PIN_SEED = keccak256("counterpool.perps.pinnedPrice");
 
     /// @dev One market in four slots; the NAV reads the first three. The market's reserve is not stored: it is
     ///      (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is kept (the NAV
@@ -58,6 +59,27 @@ library PerpState {
         uint8 marketCount;
         uint16 activeMarkets; // bit m set while market m has open interest (the NAV skips the others)
         uint72 badDebtUsd;
+    }
+
+    /// @notice The transient slot pinning market `marketId`'s price for the current transaction (PerpEngine._pinPrice).
+    function pinSlot(uint256 marketId) internal view returns (bytes32) {
+        return keccak256(abi.encode(PIN_SEED, marketId, block.timestamp));
+    }
+
+    /// @notice The price this transaction has pinned for the market, or else the feed's validated price: the NAV values
+    ///         a market at the price the transaction's trades use.
+    function currentPrice(uint256 marketId, IPerpEngine.MarketConfig memory cfg)
+        internal
+        view
+        returns (uint256 priceWad)
+    {
+        bytes32 slot = pinSlot(marketId);
+        uint256 pinned;
+        assembly ("memory-safe") {
+            pinned := tload(slot)
+        }
+        if (pinned != 0) return pinned >> 32;
+        (priceWad,) = validatedPrice(marketId, cfg);
     }
 
     /// @notice The feed's price and time, refused (PriceTooOld) when older than the market's max age or in the future.
@@ -142,7 +164,7 @@ library PerpState {
             totalSize += longOi + shortOi;
             ConfigStore.readMarketInto(cfgStore, m, cfg);
             claimUsd += _fundingOwedToPool(st, cfg, int256(longOi) - int256(shortOi));
-            (uint256 priceWad,) = validatedPrice(m, cfg);
+            uint256 priceWad = currentPrice(m, cfg);
             // A side without open interest has no PnL (and no tokens): its term is skipped. Each side owes its
             // uncapped PnL less what the caps of the buckets the price has crossed take off (CapBook): exactly the
             // sum of what its positions would be paid if they closed now.

@@ -2910,6 +2910,27 @@ export const perpEngineAbi = [
   },
   {
     "type": "error",
+    "name": "PriceOlderThanLastUsed",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "updatedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "lastUsedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "PriceTooOld",
     "inputs": [
       {
@@ -7284,6 +7305,27 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "capUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "PriceOlderThanLastUsed",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "updatedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "lastUsedAt",
         "type": "uint256",
         "internalType": "uint256"
       }
