@@ -37,6 +37,7 @@ export interface StressPosition {
   sizeTokens: bigint;
   capBucket: bigint; // the position's cap price on CapGrid
   collateralUsd: bigint;
+  rebateUsd: bigint; // unrealized impact rebates: seized with the collateral on liquidation
   feesOwedUsd: bigint; // borrow + funding owed now
 }
 export interface StressInput {
@@ -105,13 +106,15 @@ export function runStress(input: StressInput, shock: Shock) {
     const maintenance = mulDivUp(p.sizeUsd, mmr, WAD);
     if (equity < maintenance) {
       const reward = bpsUp(p.sizeUsd, m.liquidationFeeBps) * input.keeperShareBps / 10_000n;
-      const keeperReward = reward < p.collateralUsd ? reward : p.collateralUsd;
-      cashAfter += p.collateralUsd - keeperReward;
+      const seized = p.collateralUsd + p.rebateUsd;
+      const keeperReward = reward < seized ? reward : seized;
+      cashAfter += seized - keeperReward;
       feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable
       const agg = remaining.get(p.marketId)!;
       agg[p.isLong ? 0 : 1] -= p.sizeUsd;
       agg[p.isLong ? 2 : 3] -= p.sizeTokens;
-      if (equity < keeperReward) badDebt += keeperReward - equity; // as the engine: the reward is paid from what was owed
+      // as the engine: the reward is paid from what was owed; the forfeited rebate offsets it
+      if (equity + p.rebateUsd < keeperReward) badDebt += keeperReward - equity - p.rebateUsd;
       reservedAfter -= bpsUp(p.sizeUsd, m.maxProfitBps);
       liquidatedPositions.push(p);
       liquidated.push({ account: p.account, marketId: p.marketId, isLong: p.isLong, equityUsd: equity.toString(), sizeUsd: p.sizeUsd.toString() });

@@ -187,6 +187,12 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         <PreviewRow label="Oracle price" value={fmtPrice(m?.priceWad)} />
         <PreviewRow label="Entry (with impact)" testId="preview-entry" wei={preview?.executionPriceWad} value={fmtPrice(preview?.executionPriceWad, 4)} />
         <PreviewRow label="Price impact" value={preview ? fmtUsd(preview.impactUsd, 4) : '—'} />
+        {preview && preview.rebateUsd > 0n && (
+          <PreviewRow label="Impact rebate (paid on close, not margin)" value={fmtUsd(preview.rebateUsd, 2)} />
+        )}
+        {preview && preview.realizedPnlUsd !== 0n && (
+          <PreviewRow label="PnL realized by adding" value={fmtUsd(preview.realizedPnlUsd, 2)} />
+        )}
         <PreviewRow label="Open fee" value={preview ? fmtUsd(preview.feeUsd) : '—'} />
         <PreviewRow label="Collateral after fees" value={preview ? fmtUsd(preview.collateralAfterUsd) : '—'} />
         <PreviewRow label="Maintenance margin" value={preview ? `${fmtPct(preview.maintenanceMarginWad)} (${fmtUsd((preview.sizeAfterUsd * preview.maintenanceMarginWad) / WAD)})` : '—'} />

@@ -69,7 +69,14 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
         <td className="py-2 pr-3">{name}</td>
         <td className={`pr-3 ${p.isLong ? 'text-emerald-400' : 'text-rose-400'}`}>{p.isLong ? 'Long' : 'Short'}</td>
         <td className="pr-3">{fmtUsd(size)}</td>
-        <td className="pr-3">{fmtUsd(p.position.collateralUsd)}</td>
+        <td className="pr-3">
+          {fmtUsd(p.position.collateralUsd)}
+          {p.position.rebateUsd > 0n && (
+            <span className="block text-xs text-zinc-500" title="Impact rebate: paid as the position closes, forfeited on liquidation, not margin">
+              + {fmtUsd(p.position.rebateUsd)} rebate on close
+            </span>
+          )}
+        </td>
         <td className="pr-3">{fmtPrice(p.entryPriceWad)}</td>
         <td className="pr-3">{fmtPrice(market?.priceWad)}</td>
         <td className={`pr-3 ${pnl >= 0n ? 'text-emerald-400' : 'text-rose-400'}`} data-testid="position-pnl" data-wei={pnl.toString()}>

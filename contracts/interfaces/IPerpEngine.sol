@@ -60,14 +60,17 @@ interface IPerpEngine is IProduct {
     }
 
     /// @notice One position (per account, market and side).
-    /// @dev Two storage slots: (sizeUsd, collateralUsd, sizeTokens, capBucket) and (borrowSnapWad, fundingSnapWad).
+    /// @dev Two storage slots: (sizeUsd, collateralUsd, sizeTokens, capBucket) and (borrowSnapWad, fundingSnapWad,
+    ///      rebateUsd).
     struct Position {
         uint64 sizeUsd; // entry notional (64 bits hold 1.8e13 USD; open-interest caps stay far below)
         uint64 collateralUsd; // collateral after settled fees
         uint112 sizeTokens; // index tokens
         uint16 capBucket; // the profit cap as a price on CapGrid, fixed when the position is opened or increased
-        uint128 borrowSnapWad; // borrow index at last settlement
-        int128 fundingSnapWad; // funding index at last settlement
+        uint96 borrowSnapWad; // borrow index at last settlement (the core's index is 96-bit too)
+        int96 fundingSnapWad; // funding index at last settlement (the market's index is 96-bit too)
+        uint64 rebateUsd; // skew-reducing impact rebates not yet realized: paid out as the position is closed, forfeited
+        // to the pool on liquidation, never margin (held in the core's collateral ledger, outside the NAV)
     }
 
     /// @notice Product-wide totals (a view).
@@ -139,7 +142,7 @@ interface IPerpEngine is IProduct {
         address keeper; // caller (or the PriceUpdateRouter's caller), paid the reward
         uint256 priceWad; // oracle price
         uint256 sizeUsd; // size closed
-        uint256 collateralUsd; // collateral seized
+        uint256 collateralUsd; // collateral seized, unrealized rebate included
         int256 pnlUsd; // capped PnL at the price
         int256 equityUsd; // collateral + pnl - fees owed
         uint256 keeperRewardUsd; // paid to the keeper
@@ -247,8 +250,6 @@ interface IPerpEngine is IProduct {
     function collateralToken() external view returns (address);
 
     function marketCount() external view returns (uint256);
-
-    function marketName(uint256 marketId) external view returns (bytes32);
 
     function marketConfig(uint256 marketId) external view returns (MarketConfig memory);
 

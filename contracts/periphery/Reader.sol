@@ -85,8 +85,8 @@ contract Reader {
 
     function market(uint256 marketId) public view returns (MarketView memory v) {
         v.marketId = marketId;
-        v.name = engine.marketName(marketId);
-        v.config = engine.marketConfig(marketId);
+        v.config = engine.marketConfig(marketId); // reverts on an unknown market
+        v.name = marketName(marketId);
         v.state = marketState(marketId);
         try v.config.feed.latestPrice() returns (uint256 p, uint256 at) {
             v.priceWad = p;
@@ -194,6 +194,13 @@ contract Reader {
     }
 
     // ------------------------------------------------------------ engine storage, decoded (extsload lens)
+
+    /// @notice A market's name, decoded from the engine's storage (slot 3 mapping).
+    function marketName(uint256 marketId) public view returns (bytes32) {
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = keccak256(abi.encode(marketId, uint256(3)));
+        return engine.extsload(slots)[0];
+    }
 
     /// @notice A market's accumulators with funding accrued to now, decoded from the engine's storage (slot 2 mapping:
     ///         four words per market, layout in PerpState.MarketSlots).

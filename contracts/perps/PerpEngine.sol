@@ -47,8 +47,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     // ------------------------------------------------------------ storage
 
-    /// @dev Storage slots are part of the interface: the Reader decodes `totals` (slot 1) and `markets` (slot 2)
-    ///      through `extsload` (layouts in PerpState; test/forge/PerpEngine.t.sol checks the decoding).
+    /// @dev Storage slots are part of the interface: the Reader decodes `totals` (slot 1), `markets` (slot 2) and
+    ///      `names` (slot 3) through `extsload` (layouts in PerpState; test/forge/PerpEngine.t.sol checks the decoding).
     PerpState.ProductSlots internal totals;
     mapping(uint256 marketId => PerpState.MarketSlots) internal markets;
     mapping(uint256 marketId => bytes32) internal names;
@@ -74,6 +74,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 executionPriceWad;
         uint256 varianceWad; // volatility estimate after observing this price
         int256 collateralUsd; // running collateral while the trade is applied
+        uint256 rebateUsd; // the position's unrealized impact rebates after the trade
         int256 realizedPnlUsd;
         uint256 sizeUsd; // size after the trade
         uint256 capBucket; // the position's cap bucket (CapGrid) after the trade
@@ -133,7 +134,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         Position storage pos = positions[_key(t.account, marketId, isLong)];
         uint256 oldSize = pos.sizeUsd;
         if (oldSize == 0 && sizeDeltaUsd == 0) revert NoPosition(t.account, marketId, isLong); // collateral needs one
-        uint256 oldCollateral = pos.collateralUsd;
+        uint256 oldCollateral = uint256(pos.collateralUsd) + pos.rebateUsd; // the core's ledger holds both
         _settleFees(t, pos);
         t.collateralUsd += int256(collateralDeltaUsd);
         uint256 newTokens = pos.sizeTokens;
@@ -183,7 +184,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         if (sizeDeltaUsd > oldSize) revert SizeDeltaTooLarge(sizeDeltaUsd, oldSize);
         t.account = account;
         t.capBucket = pos.capBucket;
-        uint256 oldCollateral = pos.collateralUsd;
+        uint256 oldCollateral = uint256(pos.collateralUsd) + pos.rebateUsd;
         _settleFees(t, pos);
 
         uint256 oldTokens = pos.sizeTokens;
@@ -321,7 +322,10 @@ contract PerpEngine is IPerpEngine, AccessControl {
         t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.openFeeBps);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, t.isLong);
-        t.collateralUsd -= t.impactUsd + int256(t.feeUsd);
+        // A rebate (negative impact) is owed, not margin: it waits in `rebateUsd` until the position is closed.
+        if (t.impactUsd < 0) t.rebateUsd += uint256(-t.impactUsd);
+        else t.collateralUsd -= t.impactUsd;
+        t.collateralUsd -= int256(t.feeUsd);
         addTokens = PositionMath.sizeTokensFor(t.isLong, sizeDeltaUsd, t.priceWad);
     }
 
@@ -348,6 +352,10 @@ contract PerpEngine is IPerpEngine, AccessControl {
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, !t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, !t.isLong);
         t.collateralUsd += t.realizedPnlUsd - t.impactUsd - int256(t.feeUsd);
+        // The closed share of the position's pending rebates is realized (all of it on a full close).
+        uint256 realizedRebate = sizeDeltaUsd == oldSize ? t.rebateUsd : t.rebateUsd.mulDivDown(sizeDeltaUsd, oldSize);
+        t.rebateUsd -= realizedRebate;
+        t.collateralUsd += int256(realizedRebate);
     }
 
     function _emitTrade(Trade memory t, bool increased, uint256 sizeDeltaUsd, uint256 collateralDeltaUsd) internal {
@@ -382,6 +390,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
     function _settleFees(Trade memory t, Position storage pos) internal view {
         uint256 size = pos.sizeUsd;
         t.collateralUsd = int256(uint256(pos.collateralUsd));
+        t.rebateUsd = pos.rebateUsd;
         if (size == 0) return;
         t.borrowFeeUsd = PositionMath.borrowFeeUp(size, t.borrowIndexWad, pos.borrowSnapWad);
         t.fundingFeeUsd = PositionMath.fundingFeeUp(t.isLong, size, t.fundingIndexWad, pos.fundingSnapWad);
@@ -425,8 +434,9 @@ contract PerpEngine is IPerpEngine, AccessControl {
         pos.collateralUsd = uint256(t.collateralUsd).toUint64();
         pos.sizeTokens = newTokens.toUint112();
         pos.capBucket = uint16(t.capBucket);
-        pos.borrowSnapWad = uint128(t.borrowIndexWad);
-        pos.fundingSnapWad = int128(t.fundingIndexWad);
+        pos.borrowSnapWad = uint96(t.borrowIndexWad);
+        pos.fundingSnapWad = int96(t.fundingIndexWad);
+        pos.rebateUsd = t.rebateUsd.toUint64();
     }
 
     /// @dev Settles a trade with the core: the collateral change, the tokens the trader moved in, the payout, the
@@ -442,7 +452,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         return core_.settle(
             IClearingCore.Settlement({
                 inflowUsd: inflowUsd,
-                collateralDeltaUsd: t.collateralUsd - int256(collateralBefore),
+                collateralDeltaUsd: t.collateralUsd + int256(t.rebateUsd) - int256(collateralBefore),
                 reserveDeltaUsd: t.reserveDeltaUsd,
                 payee: payee,
                 payoutUsd: payoutUsd,
@@ -473,21 +483,27 @@ contract PerpEngine is IPerpEngine, AccessControl {
             if (strict) revert NotLiquidatable(s.equityUsd, s.maintenanceUsd);
             return false;
         }
-        uint256 collateral = pos.collateralUsd;
+        // The seized collateral includes the unrealized rebates: they were never margin and go back to the pool.
+        uint256 collateral = uint256(pos.collateralUsd) + pos.rebateUsd;
         uint256 keeperReward = MathLib.min(size.bpsUp(t.cfg.liquidationFeeBps).bpsDown(t.keeperShareBps), collateral);
+        // What the pool was owed and does not get: the keeper is paid from the collateral, so the shortfall is the
+        // reward less the equity left and the forfeited rebate (the whole reward plus the deficit when underwater).
+        uint256 badDebt = _shortfall(keeperReward, s.equityUsd + int256(uint256(pos.rebateUsd)));
         out.reserveDeltaUsd += _removeFromAggregates(t, pos, size);
         delete positions[key];
         out.collateralDeltaUsd -= int256(collateral);
         out.payoutUsd += keeperReward;
-        // What the pool was owed and does not get: the keeper is paid from the collateral, so the shortfall is the
-        // reward less the equity left (the whole reward plus the deficit when the position is underwater).
-        uint256 badDebt = int256(keeperReward) > s.equityUsd ? uint256(int256(keeperReward) - s.equityUsd) : 0;
         if (badDebt > 0) {
             out.badDebtUsd += badDebt;
             _recordBadDebt(account, t.marketId, badDebt);
         }
         _emitLiquidated(t, account, keeper, s, size, collateral, keeperReward, badDebt);
         return true;
+    }
+
+    /// @dev max(0, paid - recovered): what a liquidation leaves the pool short.
+    function _shortfall(uint256 paidUsd, int256 recoveredUsd) internal pure returns (uint256) {
+        return int256(paidUsd) > recoveredUsd ? uint256(int256(paidUsd) - recoveredUsd) : 0;
     }
 
     function _emitLiquidated(
@@ -716,11 +732,6 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @inheritdoc IPerpEngine
     function marketCount() external view returns (uint256) {
         return totals.marketCount;
-    }
-
-    /// @inheritdoc IPerpEngine
-    function marketName(uint256 marketId) external view knownMarket(marketId) returns (bytes32) {
-        return names[marketId];
     }
 
     /// @inheritdoc IPerpEngine

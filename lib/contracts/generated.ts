@@ -1814,25 +1814,6 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
-    "name": "marketName",
-    "inputs": [
-      {
-        "name": "marketId",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
     "name": "poke",
     "inputs": [
       {
@@ -1911,13 +1892,18 @@ export const perpEngineAbi = [
           },
           {
             "name": "borrowSnapWad",
-            "type": "uint128",
-            "internalType": "uint128"
+            "type": "uint96",
+            "internalType": "uint96"
           },
           {
             "name": "fundingSnapWad",
-            "type": "int128",
-            "internalType": "int128"
+            "type": "int96",
+            "internalType": "int96"
+          },
+          {
+            "name": "rebateUsd",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -4821,13 +4807,18 @@ export const readerAbi = [
               },
               {
                 "name": "borrowSnapWad",
-                "type": "uint128",
-                "internalType": "uint128"
+                "type": "uint96",
+                "internalType": "uint96"
               },
               {
                 "name": "fundingSnapWad",
-                "type": "int128",
-                "internalType": "int128"
+                "type": "int96",
+                "internalType": "int96"
+              },
+              {
+                "name": "rebateUsd",
+                "type": "uint64",
+                "internalType": "uint64"
               }
             ]
           },
@@ -4968,13 +4959,18 @@ export const readerAbi = [
           },
           {
             "name": "borrowSnapWad",
-            "type": "uint128",
-            "internalType": "uint128"
+            "type": "uint96",
+            "internalType": "uint96"
           },
           {
             "name": "fundingSnapWad",
-            "type": "int128",
-            "internalType": "int128"
+            "type": "int96",
+            "internalType": "int96"
+          },
+          {
+            "name": "rebateUsd",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       },
@@ -5350,6 +5346,25 @@ export const readerAbi = [
             "internalType": "uint256"
           }
         ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "marketName",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "stateMutability": "view"

@@ -46,6 +46,8 @@ export interface OpenPreview {
   sizeTokensAfter: bigint;
   /** an increase realizes the existing position's capped PnL into its collateral first (the engine's rule) */
   realizedPnlUsd: bigint;
+  /** this trade's impact rebate: owed, paid as the position closes, forfeited on liquidation, never margin */
+  rebateUsd: bigint;
   maintenanceMarginWad: bigint;
   initialMarginWad: bigint;
   maxLeverageWad: bigint;
@@ -84,7 +86,10 @@ export function previewOpen(
     : isLong
       ? mulDivUp(existing.sizeTokens, m.priceWad, VALUE_SCALE)
       : mulDivDown(existing.sizeTokens, m.priceWad, VALUE_SCALE);
-  const collateralAfterUsd = (existing ? existing.collateralUsd - existing.feesOwedUsd : 0n) + realizedPnlUsd + collateralDeltaUsd - feeUsd - impactUsd;
+  // A rebate (negative impact) is not margin: the engine holds it in the position until it closes.
+  const rebateUsd = impactUsd < 0n ? -impactUsd : 0n;
+  const collateralAfterUsd =
+    (existing ? existing.collateralUsd - existing.feesOwedUsd : 0n) + realizedPnlUsd + collateralDeltaUsd - feeUsd - (impactUsd > 0n ? impactUsd : 0n);
   const sizeAfterUsd = reopenedUsd + sizeDeltaUsd;
   const sizeTokensAfter = (existing?.sizeTokens ?? 0n) + sizeTokensFor(isLong, sizeDeltaUsd, m.priceWad);
   const c = m.config;
@@ -109,6 +114,7 @@ export function previewOpen(
     sizeAfterUsd,
     sizeTokensAfter,
     realizedPnlUsd,
+    rebateUsd,
     maintenanceMarginWad: mmr,
     initialMarginWad: imr,
     maxLeverageWad,

@@ -280,6 +280,7 @@ export async function getStress(shock: Shock) {
         sizeTokens: v.position.sizeTokens,
         capBucket: BigInt(v.position.capBucket),
         collateralUsd: v.position.collateralUsd,
+        rebateUsd: v.position.rebateUsd,
         feesOwedUsd: v.status.borrowFeeUsd + v.status.fundingFeeUsd,
       })),
     ),

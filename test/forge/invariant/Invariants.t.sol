@@ -29,7 +29,7 @@ contract InvariantsTest is BaseTest {
     }
 
     /// P-01: the core holds at least what its books say it owes (exactly, plus donations), and the product's
-    ///       collateral ledger in the core equals the sum of its positions' collateral.
+    ///       collateral ledger in the core equals the sum of its positions' collateral and unrealized rebates.
     function invariant_P01_tokenBalanceCoversAccounting() public view {
         IClearingCore.PoolState memory ps = core.poolState();
         assertGe(usdc.balanceOf(address(core)), uint256(ps.poolCashUsd) + ps.totalCollateralUsd);
@@ -37,8 +37,10 @@ contract InvariantsTest is BaseTest {
         uint256 collateral;
         for (uint256 m; m < feeds.length; ++m) {
             for (uint256 i; i < handler.traderCount(); ++i) {
-                collateral += engine.position(handler.traders(i), m, true).collateralUsd;
-                collateral += engine.position(handler.traders(i), m, false).collateralUsd;
+                for (uint256 side; side < 2; ++side) {
+                    IPerpEngine.Position memory p = engine.position(handler.traders(i), m, side == 0);
+                    collateral += uint256(p.collateralUsd) + p.rebateUsd; // unrealized rebates wait in the ledger
+                }
             }
         }
         assertEq(core.productLedger(address(engine)).collateralUsd, collateral, "collateral ledger");

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
-import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
-import {CapGrid} from "../../contracts/libraries/CapGrid.sol";
-import {BaseTest} from "./utils/Base.t.sol";
+import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
+import {CapGrid} from "../../../contracts/libraries/CapGrid.sol";
+import {BaseTest} from "../utils/Base.t.sol";
 
 /// @notice Per-position profit caps as cap prices (items 1-2 of the value-leaks issue), written from the attacker's
 ///         side and recomputed per position from prices and the documented rule.
-contract ProfitCapTest is BaseTest {
+contract ProfitCapAttacksTest is BaseTest {
     function _setCap(uint256 marketId, uint32 bps) internal {
         IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId);
         cfg.maxProfitBps = bps;
