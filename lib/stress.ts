@@ -6,7 +6,8 @@
  * The NAV is the chain's formula (ClearingCore: cash + the product's claim): the fees the pool is owed as the chain
  * counts them (its NAV less cash, plus the trader-PnL term at the current prices) minus the trader-PnL term per market
  * and side at the shocked prices (position.ts sideLiabilityUp: the side's uncapped PnL from its aggregates less the
- * excess of every cap bucket the price has crossed, as PerpState.poolClaimUsd and CapBook compute it).
+ * excess of every cap bucket the price has crossed, plus the uncollectible loss past every floor bucket it has crossed,
+ * as PerpState.poolClaimUsd and CapBook compute it).
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
 import { cappedPnlUsd, sideLiabilityUp } from './math/position';
@@ -36,6 +37,7 @@ export interface StressPosition {
   sizeUsd: bigint;
   sizeTokens: bigint;
   capBucket: bigint; // the position's cap price on CapGrid
+  floorBucket: bigint; // where its loss exceeds its backing, on CapGrid
   collateralUsd: bigint;
   rebateUsd: bigint; // unrealized impact rebates: seized with the collateral on liquidation
   feesOwedUsd: bigint; // borrow + funding owed now
@@ -69,13 +71,16 @@ export function runStress(input: StressInput, shock: Shock) {
   const byId = new Map(input.markets.map((m) => [m.marketId, m]));
   const shockedPrice = (m: StressMarket) => mulDivDown(m.priceWad, BigInt(10_000 + (shock.priceBps[m.marketId] ?? 0)), 10_000n);
 
-  // Index tokens per cap bucket, per market and side (the chain's CapBook), from the positions.
-  type Books = Map<number, [Map<bigint, bigint>, Map<bigint, bigint>]>;
+  // Index tokens per cap and floor bucket, per market and side (the chain's CapBook), from the positions:
+  // [long caps, short caps, long floors, short floors].
+  type Books = Map<number, Map<bigint, bigint>[]>;
   const book = (positions: StressPosition[]): Books => {
-    const b: Books = new Map(input.markets.map((m) => [m.marketId, [new Map(), new Map()]]));
+    const b: Books = new Map(input.markets.map((m) => [m.marketId, [new Map(), new Map(), new Map(), new Map()]]));
+    const add = (m: Map<bigint, bigint>, bucket: bigint, tokens: bigint) => m.set(bucket, (m.get(bucket) ?? 0n) + tokens);
     for (const p of positions) {
-      const side = b.get(p.marketId)![p.isLong ? 0 : 1];
-      side.set(p.capBucket, (side.get(p.capBucket) ?? 0n) + p.sizeTokens);
+      const books = b.get(p.marketId)!;
+      add(books[p.isLong ? 0 : 1], p.capBucket, p.sizeTokens);
+      add(books[p.isLong ? 2 : 3], p.floorBucket, p.sizeTokens);
     }
     return b;
   };
@@ -83,8 +88,8 @@ export function runStress(input: StressInput, shock: Shock) {
   const pnlTerm = (price: (m: StressMarket) => bigint, oi: Map<number, bigint[]>, books: Books) =>
     input.markets.reduce((sum, m) => {
       const [lo, so, lt, st] = oi.get(m.marketId)!;
-      const [longBook, shortBook] = books.get(m.marketId)!;
-      return sum + sideLiabilityUp(true, lo, lt, price(m), longBook) + sideLiabilityUp(false, so, st, price(m), shortBook);
+      const [longCaps, shortCaps, longFloors, shortFloors] = books.get(m.marketId)!;
+      return sum + sideLiabilityUp(true, lo, lt, price(m), longCaps, longFloors) + sideLiabilityUp(false, so, st, price(m), shortCaps, shortFloors);
     }, 0n);
   const aggregates = new Map(input.markets.map((m) => [m.marketId, [m.longOiUsd, m.shortOiUsd, m.longTokens, m.shortTokens]]));
   const books = book(input.positions);

@@ -71,9 +71,9 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
         <td className="pr-3">{fmtUsd(size)}</td>
         <td className="pr-3">
           {fmtUsd(p.position.collateralUsd)}
-          {p.position.rebateUsd > 0n && (
+          {p.position.rebateUsd > 0 && (
             <span className="block text-xs text-zinc-500" title="Impact rebate: paid as the position closes, forfeited on liquidation, not margin">
-              + {fmtUsd(p.position.rebateUsd)} rebate on close
+              + {fmtUsd(BigInt(p.position.rebateUsd))} rebate on close
             </span>
           )}
         </td>

@@ -61,7 +61,7 @@ interface IPerpEngine is IProduct {
 
     /// @notice One position (per account, market and side).
     /// @dev Two storage slots: (sizeUsd, collateralUsd, sizeTokens, capBucket) and (borrowSnapWad, fundingSnapWad,
-    ///      rebateUsd).
+    ///      rebateUsd, floorBucket).
     struct Position {
         uint64 sizeUsd; // entry notional (64 bits hold 1.8e13 USD; open-interest caps stay far below)
         uint64 collateralUsd; // collateral after settled fees
@@ -69,8 +69,10 @@ interface IPerpEngine is IProduct {
         uint16 capBucket; // the profit cap as a price on CapGrid, fixed when the position is opened or increased
         uint96 borrowSnapWad; // borrow index at last settlement (the core's index is 96-bit too)
         int96 fundingSnapWad; // funding index at last settlement (the market's index is 96-bit too)
-        uint64 rebateUsd; // skew-reducing impact rebates not yet realized: paid out as the position is closed, forfeited
-        // to the pool on liquidation, never margin (held in the core's collateral ledger, outside the NAV)
+        // Skew-reducing impact rebates not yet realized: paid out as the position is closed, forfeited to the pool on
+        // liquidation, never margin (held in the core's collateral ledger, outside the NAV).
+        uint48 rebateUsd;
+        uint16 floorBucket; // where its loss would exceed its backing, on CapGrid (CapBook); set at every update
     }
 
     /// @notice Product-wide totals (a view).
@@ -242,12 +244,6 @@ interface IPerpEngine is IProduct {
     function poke(uint256 marketId) external;
 
     // ---------------------------------------------------------------- views
-
-    /// @notice The clearing core this product settles with (custody, pool cash, borrow index, solvency).
-    function core() external view returns (address);
-
-    /// @notice The settlement stablecoin (traders approve this product, which moves their collateral to the core).
-    function collateralToken() external view returns (address);
 
     function marketCount() external view returns (uint256);
 

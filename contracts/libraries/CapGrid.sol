@@ -58,6 +58,24 @@ library CapGrid {
         return bucketUp(sizeUsd.mulDivUp((10_000 - maxProfitBps) * 1e30, sizeTokens * 10_000));
     }
 
+    /// @notice The floor bucket of a position with entry notional `sizeUsd`, `sizeTokens` and `backingUsd` that the pool
+    ///         can collect from it (collateral + unrealized rebate - the keeper's reward): the price beyond which its
+    ///         loss exceeds its backing, rounded toward the pool onto the grid (a long's up, a short's down), so the pool
+    ///         never counts more than the backing as collectible. A long backed by its whole notional or more, or a
+    ///         position without tokens, has no floor (NONE).
+    function floorBucketFor(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 backingUsd)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (sizeTokens == 0) return NONE;
+        if (isLong) {
+            if (backingUsd >= sizeUsd) return NONE;
+            return bucketUp((sizeUsd - backingUsd).mulDivUp(1e30, sizeTokens));
+        }
+        return bucketDown((sizeUsd + backingUsd).mulDivDown(1e30, sizeTokens));
+    }
+
     /// @notice The price a position is valued at: the oracle price limited by its cap price (a long's from above, a
     ///         short's from below).
     function cappedPriceWad(bool isLong, uint256 priceWad, uint256 bucket) internal pure returns (uint256) {

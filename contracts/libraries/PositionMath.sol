@@ -51,7 +51,7 @@ library PositionMath {
     }
 
     /// @notice One side's aggregate PnL before caps, rounded against the pool (the traders' value rounds up for longs
-    ///         and down for shorts). The NAV subtracts the capped buckets' excess (bucketExcessDownUsd) from it.
+    ///         and down for shorts). The NAV corrects it by the crossed buckets of the cap and floor books (CapBook).
     function sidePnlUp(bool isLong, uint256 oiUsd, uint256 sizeTokens, uint256 priceWad)
         internal
         pure
@@ -62,17 +62,19 @@ library PositionMath {
             : int256(oiUsd) - int256(sizeTokens.mulDivDown(priceWad, VALUE_SCALE));
     }
 
-    /// @notice What the cap takes off the uncapped PnL of `sizeTokens` capped in `bucket` at `priceWad` (rounded down:
-    ///         the NAV's liability is never understated): tokens x (price - cap price) for longs above their cap,
-    ///         tokens x (cap price - price) for shorts below theirs, else 0.
-    function bucketExcessDownUsd(bool isLong, uint256 sizeTokens, uint256 bucket, uint256 priceWad)
+    /// @notice What one bucket of a cap or floor book changes in the NAV's liability at `priceWad`: tokens x the
+    ///         distance the price is past the bucket's price, upward (`up`: a long's cap, a short's floor) or downward
+    ///         (a short's cap, a long's floor), else 0. Caps take it off the liability, rounded down; floors add the
+    ///         loss the pool cannot collect, rounded up (`roundUp`): either way the liability is never understated.
+    function bucketExcessUsd(bool up, uint256 sizeTokens, uint256 bucket, uint256 priceWad, bool roundUp)
         internal
         pure
         returns (uint256)
     {
-        uint256 cap = CapGrid.priceOf(bucket);
-        if (isLong ? priceWad <= cap : priceWad >= cap) return 0;
-        return sizeTokens.mulDivDown(isLong ? priceWad - cap : cap - priceWad, VALUE_SCALE);
+        uint256 k = CapGrid.priceOf(bucket);
+        if (up ? priceWad <= k : priceWad >= k) return 0;
+        uint256 distance = up ? priceWad - k : k - priceWad;
+        return roundUp ? sizeTokens.mulDivUp(distance, VALUE_SCALE) : sizeTokens.mulDivDown(distance, VALUE_SCALE);
     }
 
     /// @notice Borrow fee owed since the position's index snapshot, rounded up.

@@ -157,12 +157,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
         if (sizeDeltaUsd > 0) {
             _checkOpenInterest(t);
-            // Profit realized by this increase does not back its new risk (P-20): it is paid, but only from the
-            // next action on does it count as collateral, as after a close and a reopen.
-            int256 realizedProfit = t.realizedPnlUsd > 0 ? t.realizedPnlUsd : int256(0);
-            t.collateralUsd -= realizedProfit;
             _checkInitialMargin(t, newTokens);
-            t.collateralUsd += realizedProfit;
         }
         _emitTrade(t, true, sizeDeltaUsd, collateralDeltaUsd);
     }
@@ -403,18 +398,20 @@ contract PerpEngine is IPerpEngine, AccessControl {
         PerpState.MarketSlots storage st = markets[t.marketId];
         uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
         uint256 oldTokens = pos.sizeTokens;
-        int256 oldFundingWeight = int256(oldSize) * pos.fundingSnapWad;
-        int256 newFundingWeight = int256(newSize) * t.fundingIndexWad;
-        if (t.isLong) {
-            st.longOiUsd = (st.longOiUsd + newSize - oldSize).toUint80();
-            st.longTokens = (st.longTokens + newTokens - oldTokens).toUint112();
-            st.netFundingSnapSum = (st.netFundingSnapSum + newFundingWeight - oldFundingWeight).toInt160();
-        } else {
-            st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint80();
-            st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
-            st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt160();
+        {
+            int256 oldFundingWeight = int256(oldSize) * pos.fundingSnapWad;
+            int256 newFundingWeight = int256(newSize) * t.fundingIndexWad;
+            if (t.isLong) {
+                st.longOiUsd = (st.longOiUsd + newSize - oldSize).toUint80();
+                st.longTokens = (st.longTokens + newTokens - oldTokens).toUint112();
+                st.netFundingSnapSum = (st.netFundingSnapSum + newFundingWeight - oldFundingWeight).toInt160();
+            } else {
+                st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint80();
+                st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
+                st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt160();
+            }
         }
-        _moveCapTokens(t, st, pos.capBucket, oldTokens, newSize == 0 ? CapGrid.NONE : t.capBucket, newTokens);
+        uint256 floorBucket = _moveBooks(t, pos, newSize, newTokens);
         PerpState.ProductSlots memory tot = totals;
         tot.sizeBorrowSnapSum =
             (tot.sizeBorrowSnapSum + newSize * t.borrowIndexWad - oldSize * uint256(pos.borrowSnapWad)).toUint128();
@@ -436,7 +433,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         pos.capBucket = uint16(t.capBucket);
         pos.borrowSnapWad = uint96(t.borrowIndexWad);
         pos.fundingSnapWad = int96(t.fundingIndexWad);
-        pos.rebateUsd = t.rebateUsd.toUint64();
+        pos.rebateUsd = t.rebateUsd.toUint48();
+        pos.floorBucket = uint16(floorBucket);
     }
 
     /// @dev Settles a trade with the core: the collateral change, the tokens the trader moved in, the payout, the
@@ -536,7 +534,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         PerpState.MarketSlots storage st = markets[t.marketId];
         uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
         uint112 tokens = pos.sizeTokens;
-        _moveCapTokens(t, st, pos.capBucket, tokens, CapGrid.NONE, 0);
+        _moveBooks(t, pos, 0, 0);
         int256 fundingWeight = int256(size) * pos.fundingSnapWad;
         if (t.isLong) {
             st.longOiUsd -= uint80(size);
@@ -555,27 +553,25 @@ contract PerpEngine is IPerpEngine, AccessControl {
         return int256((oldOi - size).bpsUp(maxProfitBps)) - int256(oldOi.bpsUp(maxProfitBps));
     }
 
-    /// @dev Moves a position's tokens between cap buckets in the book (shorts capped at 100% or more have none).
-    function _moveCapTokens(
-        Trade memory t,
-        PerpState.MarketSlots storage st,
-        uint256 oldBucket,
-        uint256 oldTokens,
-        uint256 newBucket,
-        uint256 newTokens
-    ) internal {
-        if (oldBucket | newBucket == 0 || (oldBucket == newBucket && oldTokens == newTokens)) return;
-        bool isLong = t.isLong;
-        uint256 bound = CapBook.move(
+    /// @dev Moves a position between the buckets of its cap and floor books (CapBook.movePosition, on this contract's
+    ///      storage): from its stored buckets and tokens to `newTokens` in cap bucket `t.capBucket` and the floor its
+    ///      size and collateral + unrealized rebate give; returns the new floor bucket.
+    function _moveBooks(Trade memory t, Position storage pos, uint256 newSize, uint256 newTokens)
+        internal
+        returns (uint256)
+    {
+        return CapBook.movePosition(
             capBook,
-            (t.marketId << 1) | (isLong ? 1 : 0),
-            (oldBucket << 112) | oldTokens,
-            (newBucket << 112) | newTokens,
-            isLong ? st.longCapLow : st.shortCapHigh,
+            markets[t.marketId],
+            (t.marketId << 1) | (t.isLong ? 1 : 0),
+            uint256(pos.sizeTokens) | (uint256(pos.capBucket) << 112) | (uint256(pos.floorBucket) << 128)
+                | (uint256(t.cfg.liquidationFeeBps) << 144) | (t.keeperShareBps << 160),
+            newSize == 0
+                ? 0
+                : newTokens | (t.capBucket << 112) | (newSize << 128)
+                    | ((uint256(t.collateralUsd) + t.rebateUsd) << 192),
             t.priceWad
         );
-        if (isLong) st.longCapLow = uint16(bound);
-        else st.shortCapHigh = uint16(bound);
     }
 
     /// @dev Records a position's bad debt in the product's total (the core adds it to the pool's in `settle`).
@@ -624,7 +620,10 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 minCollateral = t.cfg.minCollateralUsd;
         if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         int256 pnl = PositionMath.pnlUsd(t.isLong, size, tokens, t.priceWad);
-        int256 equity = t.collateralUsd + (pnl < 0 ? pnl : int256(0));
+        // Profit realized in this action (an increase realizes first) does not back its risk either (P-20): it is
+        // paid, but counts as collateral only from the next action on, as after a close and a reopen.
+        int256 equity =
+            t.collateralUsd + (pnl < 0 ? pnl : int256(0)) - (t.realizedPnlUsd > 0 ? t.realizedPnlUsd : int256(0));
         (, uint256 imr) = PerpRisk.marginRatesUp(t.cfg, size, t.varianceWad, t.utilizationWad, t.kinkWad);
         if (equity <= 0) revert InsufficientMargin(equity, size.mulDivUp(imr, WAD));
         uint256 leverageWad = size.mulDivUp(WAD, uint256(equity));
@@ -717,16 +716,6 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @dev PerpState.poolClaimUsd, run on this contract's storage.
     function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256) {
         return PerpState.poolClaimUsd(totals, markets, capBook, borrowIndexWad);
-    }
-
-    /// @inheritdoc IPerpEngine
-    function core() external view returns (address) {
-        return address(core_);
-    }
-
-    /// @inheritdoc IPerpEngine
-    function collateralToken() external view returns (address) {
-        return address(token);
     }
 
     /// @inheritdoc IPerpEngine

@@ -45,6 +45,8 @@ library PerpState {
         uint64 varianceWad;
         uint96 lastPriceWad;
         uint32 lastPriceAt;
+        uint16 longFloorHigh; // no long floor bucket is nonempty above this (0: none); CapBook
+        uint16 shortFloorLow; // no short floor bucket is nonempty below this (0: none yet)
     }
 
     /// @dev The product in one slot, so one cold read answers "which config?", "how many markets?" and "which have
@@ -166,24 +168,38 @@ library PerpState {
             claimUsd += _fundingOwedToPool(st, cfg, int256(longOi) - int256(shortOi));
             uint256 priceWad = currentPrice(m, cfg);
             // A side without open interest has no PnL (and no tokens): its term is skipped. Each side owes its
-            // uncapped PnL less what the caps of the buckets the price has crossed take off (CapBook): exactly the
-            // sum of what its positions would be paid if they closed now.
-            if (longOi > 0) {
-                claimUsd -= PositionMath.sidePnlUp(true, longOi, st.longTokens, priceWad);
-                uint256 low = st.longCapLow;
-                if (low != 0 && low <= CapGrid.bucketDown(priceWad)) {
-                    claimUsd += int256(CapBook.excessDownUsd(capBook, m, true, low, priceWad));
-                }
-            }
-            if (shortOi > 0) {
-                claimUsd -= PositionMath.sidePnlUp(false, shortOi, st.shortTokens, priceWad);
-                uint256 high = st.shortCapHigh;
-                if (high != 0 && high >= CapGrid.bucketUp(priceWad)) {
-                    claimUsd += int256(CapBook.excessDownUsd(capBook, m, false, high, priceWad));
-                }
-            }
+            // uncapped PnL, less what the caps of the buckets the price has crossed take off, plus the losses past
+            // the floors it has crossed (the pool cannot collect beyond a position's backing): exactly the sum of what
+            // its positions would be paid, or could be made to pay, if they closed now (CapBook).
+            if (longOi > 0) claimUsd -= _sideLiabilityUp(capBook, st, m, true, longOi, priceWad);
+            if (shortOi > 0) claimUsd -= _sideLiabilityUp(capBook, st, m, false, shortOi, priceWad);
         }
         if (totalSize > 0) claimUsd += int256((borrowIndexWad * totalSize - tot.sizeBorrowSnapSum) / WAD);
+    }
+
+    /// @dev One side's liability at `priceWad`: its uncapped PnL (aggregates, rounded against the pool), less the
+    ///      crossed cap buckets' excess, plus the crossed floor buckets' uncollectible loss. A book is read only when
+    ///      the price has reached its bound.
+    function _sideLiabilityUp(
+        CapBook.Book storage capBook,
+        MarketSlots storage st,
+        uint256 m,
+        bool isLong,
+        uint256 oiUsd,
+        uint256 priceWad
+    ) private view returns (int256 liability) {
+        liability = PositionMath.sidePnlUp(isLong, oiUsd, isLong ? st.longTokens : st.shortTokens, priceWad);
+        uint256 key = (m << 2) | (isLong ? 1 : 0);
+        uint256 down = CapGrid.bucketDown(priceWad);
+        uint256 up = CapGrid.bucketUp(priceWad);
+        uint256 capBound = isLong ? st.longCapLow : st.shortCapHigh;
+        if (capBound != 0 && (isLong ? capBound <= down : capBound >= up)) {
+            liability -= int256(CapBook.excessUsd(capBook, key, capBound, priceWad));
+        }
+        uint256 floorBound = isLong ? st.longFloorHigh : st.shortFloorLow;
+        if (floorBound != 0 && (isLong ? floorBound >= up : floorBound <= down)) {
+            liability += int256(CapBook.excessUsd(capBook, key | 2, floorBound, priceWad));
+        }
     }
 
     // ------------------------------------------------------------ admin (external, delegatecalled)

@@ -1418,32 +1418,6 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
-    "name": "collateralToken",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "address",
-        "internalType": "address"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "core",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "address",
-        "internalType": "address"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
     "name": "decreasePosition",
     "inputs": [
       {
@@ -1902,8 +1876,13 @@ export const perpEngineAbi = [
           },
           {
             "name": "rebateUsd",
-            "type": "uint64",
-            "internalType": "uint64"
+            "type": "uint48",
+            "internalType": "uint48"
+          },
+          {
+            "name": "floorBucket",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
       }
@@ -4817,8 +4796,13 @@ export const readerAbi = [
               },
               {
                 "name": "rebateUsd",
-                "type": "uint64",
-                "internalType": "uint64"
+                "type": "uint48",
+                "internalType": "uint48"
+              },
+              {
+                "name": "floorBucket",
+                "type": "uint16",
+                "internalType": "uint16"
               }
             ]
           },
@@ -4969,8 +4953,13 @@ export const readerAbi = [
           },
           {
             "name": "rebateUsd",
-            "type": "uint64",
-            "internalType": "uint64"
+            "type": "uint48",
+            "internalType": "uint48"
+          },
+          {
+            "name": "floorBucket",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
       },

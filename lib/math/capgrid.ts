@@ -41,6 +41,17 @@ export function bucketFor(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, 
   return bucketUp(mulDivUp(sizeUsd, (10_000n - maxProfitBps) * 10n ** 30n, sizeTokens * 10_000n));
 }
 
+/** A position's floor bucket: where its loss exceeds its backing (collateral + unrealized rebate − the keeper's
+ *  reward), a long's rounded up onto the grid, a short's down; NONE for a long backed by its whole notional. */
+export function floorBucketFor(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, backingUsd: bigint): bigint {
+  if (sizeTokens === 0n) return NONE;
+  if (isLong) {
+    if (backingUsd >= sizeUsd) return NONE;
+    return bucketUp(mulDivUp(sizeUsd - backingUsd, 10n ** 30n, sizeTokens));
+  }
+  return bucketDown(mulDivDown(sizeUsd + backingUsd, 10n ** 30n, sizeTokens));
+}
+
 /** The price a position is valued at: the oracle price limited by its cap price. */
 export function cappedPriceWad(isLong: boolean, priceWad: bigint, bucket: bigint): bigint {
   if (bucket === NONE) return priceWad;

@@ -28,11 +28,13 @@ export function sidePnlUp(isLong: boolean, oiUsd: bigint, sizeTokens: bigint, pr
   return isLong ? mulDivUp(sizeTokens, priceWad, VALUE_SCALE) - oiUsd : oiUsd - mulDivDown(sizeTokens, priceWad, VALUE_SCALE);
 }
 
-/** What the cap takes off `sizeTokens` capped in `bucket` at `priceWad`, rounded down (PositionMath.bucketExcessDownUsd). */
-export function bucketExcessDownUsd(isLong: boolean, sizeTokens: bigint, bucket: bigint, priceWad: bigint): bigint {
-  const cap = priceOf(bucket);
-  if (isLong ? priceWad <= cap : priceWad >= cap) return 0n;
-  return mulDivDown(sizeTokens, isLong ? priceWad - cap : cap - priceWad, VALUE_SCALE);
+/** What one bucket of a cap or floor book changes in the NAV's liability (PositionMath.bucketExcessUsd): tokens x the
+ *  distance the price is past the bucket's price, upward or downward; caps round down, floors round up. */
+export function bucketExcessUsd(up: boolean, sizeTokens: bigint, bucket: bigint, priceWad: bigint, roundUp: boolean): bigint {
+  const k = priceOf(bucket);
+  if (up ? priceWad <= k : priceWad >= k) return 0n;
+  const distance = up ? priceWad - k : k - priceWad;
+  return roundUp ? mulDivUp(sizeTokens, distance, VALUE_SCALE) : mulDivDown(sizeTokens, distance, VALUE_SCALE);
 }
 
 /** PnL with the profit capped by the position's cap bucket (PositionMath.cappedPnlUsd). */
@@ -40,12 +42,21 @@ export function cappedPnlUsd(isLong: boolean, sizeUsd: bigint, sizeTokens: bigin
   return pnlUsd(isLong, sizeUsd, sizeTokens, cappedPriceWad(isLong, priceWad, capBucket));
 }
 
-/** One side's trader-PnL term as the chain's NAV counts it (PerpState.poolClaimUsd with CapBook): the uncapped side
- *  PnL less the excess of every bucket the price has crossed. `buckets` maps cap bucket -> index tokens in it. */
-export function sideLiabilityUp(isLong: boolean, oiUsd: bigint, sizeTokens: bigint, priceWad: bigint, buckets: Map<bigint, bigint>): bigint {
+/** One side's trader-PnL term as the chain's NAV counts it (PerpState._sideLiabilityUp with CapBook): the uncapped side
+ *  PnL, less the excess of every cap bucket the price has crossed, plus the uncollectible loss of every floor bucket it
+ *  has crossed. `caps` and `floors` map bucket -> index tokens in it. */
+export function sideLiabilityUp(
+  isLong: boolean,
+  oiUsd: bigint,
+  sizeTokens: bigint,
+  priceWad: bigint,
+  caps: Map<bigint, bigint>,
+  floors: Map<bigint, bigint> = new Map(),
+): bigint {
   if (oiUsd === 0n) return 0n;
   let liability = sidePnlUp(isLong, oiUsd, sizeTokens, priceWad);
-  for (const [bucket, tokens] of buckets) if (bucket !== NONE) liability -= bucketExcessDownUsd(isLong, tokens, bucket, priceWad);
+  for (const [bucket, tokens] of caps) if (bucket !== NONE) liability -= bucketExcessUsd(isLong, tokens, bucket, priceWad, false);
+  for (const [bucket, tokens] of floors) if (bucket !== NONE) liability += bucketExcessUsd(!isLong, tokens, bucket, priceWad, true);
   return liability;
 }
 

@@ -60,7 +60,7 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     cases.forEach((c, i) => expect(R.utilizationUp(c[0], c[1])).toBe(out[i]));
   });
 
-  it("the cap grid and the NAV's side terms (uncapped side PnL, a crossed bucket's excess)", async () => {
+  it("the cap grid and the NAV's side terms (uncapped side PnL, crossed cap and floor buckets, floor buckets)", async () => {
     const r = rng(22n);
     const cases = Array.from({ length: N }, (_, i) => {
       const oi = r.between(0n, 10n ** 18n);
@@ -75,10 +75,12 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
       const isLong = c[0] === 1n;
       expect([
         P.sidePnlUp(isLong, c[1], c[2], c[3]),
-        P.bucketExcessDownUsd(isLong, c[2], c[4], c[3]),
+        P.bucketExcessUsd(isLong, c[2], c[4], c[3], false),
         C.priceOf(c[4]),
         C.bucketDown(c[3]),
         C.bucketUp(c[3]),
+        P.bucketExcessUsd(!isLong, c[2], c[4], c[3], true),
+        C.floorBucketFor(isLong, c[1], c[2], c[4] * 10n ** 6n),
       ]).toEqual(out[i]);
     });
   });

@@ -36,7 +36,7 @@ const input = (): StressInput => ({
     },
   ],
   // a 10x long bought at 3,000: 10,000 of size, 1,000 of collateral
-  positions: [{ account: '0xa', marketId: 0, isLong: true, sizeUsd: USD(10_000), sizeTokens: TOKENS, capBucket: bucketFor(true, USD(10_000), TOKENS, 10_000n), collateralUsd: USD(1000), rebateUsd: 0n, feesOwedUsd: 0n }],
+  positions: [{ account: '0xa', marketId: 0, isLong: true, sizeUsd: USD(10_000), sizeTokens: TOKENS, capBucket: bucketFor(true, USD(10_000), TOKENS, 10_000n), floorBucket: 0n, collateralUsd: USD(1000), rebateUsd: 0n, feesOwedUsd: 0n }],
 });
 
 describe('runStress', () => {
@@ -63,7 +63,7 @@ describe('runStress', () => {
     const bTokens = 10n * 10n ** 18n; // 10,000 USD at 1,000
     const bBucket = bucketFor(true, USD(10_000), bTokens, 10_000n);
     const m = { ...base.markets[0], longOiUsd: USD(20_000), longTokens: TOKENS + bTokens };
-    const b = { account: '0xb', marketId: 0, isLong: true, sizeUsd: USD(10_000), sizeTokens: bTokens, capBucket: bBucket, collateralUsd: USD(5000), rebateUsd: 0n, feesOwedUsd: 0n };
+    const b = { account: '0xb', marketId: 0, isLong: true, sizeUsd: USD(10_000), sizeTokens: bTokens, capBucket: bBucket, floorBucket: 0n, collateralUsd: USD(5000), rebateUsd: 0n, feesOwedUsd: 0n };
     // at 3,000 B is past its cap: the chain's NAV now counts B at its cap price
     const navNow = base.poolCashUsd - (sidePnlUp(true, m.longOiUsd, m.longTokens, m.priceWad) - (bTokens * (m.priceWad - priceOf(bBucket))) / 10n ** 30n);
     const withB: StressInput = { ...base, navUsd: navNow, markets: [m], positions: [base.positions[0], b] };

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {CapGrid} from "../../../contracts/libraries/CapGrid.sol";
 import {BaseTest} from "../utils/Base.t.sol";
+import {Payoffs} from "../utils/Payoffs.sol";
 
 /// @notice Per-position profit caps as cap prices (items 1-2 of the value-leaks issue), written from the attacker's
 ///         side and recomputed per position from prices and the documented rule.
@@ -27,6 +28,11 @@ contract ProfitCapAttacksTest is BaseTest {
         return isLong
             ? int256(uint256(pos.sizeTokens) * p / 1e30) - int256(uint256(pos.sizeUsd))
             : int256(uint256(pos.sizeUsd)) - int256((uint256(pos.sizeTokens) * p + 1e30 - 1) / 1e30);
+    }
+
+    function _terms(uint256 m) internal view returns (Payoffs.Terms memory) {
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(m);
+        return Payoffs.Terms(cfg.maxProfitBps, cfg.liquidationFeeBps, core.poolConfig().keeperShareBps);
     }
 
     /// @dev Walks a market's price to `target` in +-10% daily steps, so the volatility estimate stays calm (each
@@ -114,8 +120,9 @@ contract ProfitCapAttacksTest is BaseTest {
         assertLe(_balance(attacker) - start, 0, "attacker's trader + LP round trip does not profit");
     }
 
-    /// P-53: the NAV's trader-PnL term is, position by position, what closing would pay now (first principles: each
-    ///       position valued at the price limited by its cap price), for longs and shorts, capped or not, at any price.
+    /// P-53 / P-56: the NAV's trader-PnL term is, position by position, what closing would pay now or what the pool
+    ///       could collect (first principles, Payoffs: each position valued at the price clamped between its floor and
+    ///       cap prices), for longs and shorts, capped, bankrupt or neither, at any price.
     function testFuzz_nav_equalsSumOfWhatClosesPay(uint256 seed) public {
         _deposit(carol, 5_000_000 * USD);
         _setCap(ETH, 1500); // 15% on both sides, so shorts have cap prices too
@@ -136,14 +143,14 @@ contract ProfitCapAttacksTest is BaseTest {
             for (uint256 side; side < 2; ++side) {
                 bool isLong = side == 0;
                 if (engine.position(traders[i], ETH, isLong).sizeUsd == 0) continue;
-                int256 payout = _payout(traders[i], ETH, isLong, price);
-                liability += payout;
+                IPerpEngine.Position memory pos = engine.position(traders[i], ETH, isLong);
+                liability += Payoffs.owedAt(pos, isLong, price, _terms(ETH));
                 IPerpEngine.PositionStatus memory s = reader.positionStatus(traders[i], ETH, isLong);
                 fees += int256(s.borrowFeeUsd) + s.fundingFeeUsd;
-                assertEq(s.pnlUsd, payout, "the status PnL is what a close pays");
+                assertEq(s.pnlUsd, _payout(traders[i], ETH, isLong, price), "the status PnL is the capped PnL");
             }
         }
-        assertApproxEqAbs(claim, fees - liability, 4 * 8 + 4, "claim = fees owed - sum of per-position payouts");
+        assertApproxEqAbs(claim, fees - liability, 4 * 8 + 4, "claim = fees owed - what each position is owed");
         assertLe(claim, fees - liability, "rounded for the pool");
     }
 

@@ -3,9 +3,9 @@ pragma solidity ^0.8.28;
 
 import {IClearingCore} from "../../../contracts/interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
-import {CapGrid} from "../../../contracts/libraries/CapGrid.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {BaseTest} from "../utils/Base.t.sol";
+import {Payoffs} from "../utils/Payoffs.sol";
 import {Handler} from "./Handler.sol";
 
 /// @notice Stateful properties of the clearing house. IDs refer to PROPERTIES.md.
@@ -199,50 +199,26 @@ contract InvariantsTest is BaseTest {
         ok = true;
     }
 
-    /// @dev Fees owed and what every position would be paid if it closed now, summed position by position from the
-    ///      documented rule: a position is valued at the oracle price limited by its cap price (a long's from above, a
-    ///      short's from below), and that cap price lies within one grid step (1/128) below the price at which its
-    ///      profit would reach maxProfitBps of its entry notional (above it for a short; none for a short capped at
-    ///      100% or more).
+    /// @dev Fees owed and what every position would be paid (or could be made to pay) if it closed now, summed
+    ///      position by position from the documented rule (Payoffs: the price clamped between the position's floor and
+    ///      cap prices, each checked against its stated value).
     function _marketSums(uint256 m, uint256 p, uint256 borrowIndex)
         internal
         view
         returns (int256 fees, int256 pnl, uint256 n)
     {
         int256 fundingIndex = reader.marketState(m).fundingIndexWad;
-        uint256 maxProfitBps = engine.marketConfig(m).maxProfitBps;
+        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(m);
+        Payoffs.Terms memory terms =
+            Payoffs.Terms(cfg.maxProfitBps, cfg.liquidationFeeBps, core.poolConfig().keeperShareBps);
         for (uint256 i; i < handler.traderCount() * 2; ++i) {
             bool isLong = i % 2 == 0;
             IPerpEngine.Position memory pos = engine.position(handler.traders(i / 2), m, isLong);
             if (pos.sizeUsd == 0) continue;
             ++n;
-            pnl += _payoutAt(pos, isLong, p, maxProfitBps);
+            pnl += Payoffs.owedAt(pos, isLong, p, terms);
             fees += int256(PositionMath.borrowFeeUp(pos.sizeUsd, borrowIndex, pos.borrowSnapWad));
             fees += PositionMath.fundingFeeUp(isLong, pos.sizeUsd, fundingIndex, pos.fundingSnapWad);
         }
-    }
-
-    function _payoutAt(IPerpEngine.Position memory pos, bool isLong, uint256 p, uint256 maxProfitBps)
-        internal
-        pure
-        returns (int256)
-    {
-        uint256 size = pos.sizeUsd;
-        uint256 tokens = pos.sizeTokens;
-        if (!isLong && maxProfitBps >= 10_000) {
-            require(pos.capBucket == 0, "a short capped at 100% has no cap price");
-            return int256(size) - int256((tokens * p + 1e30 - 1) / 1e30);
-        }
-        uint256 k = CapGrid.priceOf(pos.capBucket);
-        // The stated cap price, as a real number: entry x (1 +- maxProfitBps), entry = size / tokens.
-        uint256 stated = size * 1e30 * (isLong ? 10_000 + maxProfitBps : 10_000 - maxProfitBps) / (tokens * 10_000);
-        if (isLong) {
-            require(k <= stated && k * 129 / 128 >= stated, "long cap price within one grid step below the stated");
-            uint256 valued = p < k ? p : k;
-            return int256(tokens * valued / 1e30) - int256(size);
-        }
-        require(k + 1 >= stated && k * 127 / 128 <= stated + 1, "short cap price within one grid step above");
-        uint256 v = p > k ? p : k;
-        return int256(size) - int256((tokens * v + 1e30 - 1) / 1e30);
     }
 }
