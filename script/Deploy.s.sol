@@ -35,10 +35,14 @@ contract Deploy is Script {
         uint256 minAnswer; // aggregator answer bounds (8 decimals)
         uint256 maxAnswer;
         uint256 heartbeatSec; // the Chainlink feed's heartbeat on the target chain
+        uint256 deviationBps; // the feed's deviation threshold: the most its price can lag unseen
     }
 
     /// @notice Max price age of a dev feed (the simulator pushes every few seconds).
     uint32 public constant DEV_MAX_PRICE_AGE_SEC = 300;
+    /// @notice Oracle lag priced into LP actions when a market does not state its feed's deviation threshold (0.5%,
+    ///         Chainlink's threshold for the major pairs).
+    uint16 public constant DEFAULT_ORACLE_LAG_BPS = 50;
     /// @notice Max price age of a pull-oracle (Pyth) market: the update is posted in the trade's own transaction (the
     ///         PriceUpdateRouter), so only seconds of publishing and inclusion latency are allowed, and the engine pins
     ///         the first price a transaction reads (P-14 on pull markets).
@@ -90,10 +94,10 @@ contract Deploy is Script {
         for (uint256 i; i < specs.length; ++i) {
             d.names[i] = specs[i].name;
             uint32 maxAge = d.devFeeds ? DEV_MAX_PRICE_AGE_SEC : priceAgeSec(specs[i].heartbeatSec);
-            engine.addMarket(
-                bytes32(bytes(specs[i].name)),
-                marketConfig(IPriceFeed(d.feeds[i]), specs[i].annualVolPct * 1e16, maxAge)
-            );
+            IPerpEngine.MarketConfig memory cfg =
+                marketConfig(IPriceFeed(d.feeds[i]), specs[i].annualVolPct * 1e16, maxAge);
+            cfg.oracleLagBps = uint16(specs[i].deviationBps);
+            engine.addMarket(bytes32(bytes(specs[i].name)), cfg);
         }
         d.reader = address(new Reader(core, engine, pool));
         vm.stopBroadcast();
@@ -116,7 +120,8 @@ contract Deploy is Script {
                 feedEnv: vm.parseJsonString(json, string.concat(at, ".feedEnv")),
                 minAnswer: vm.parseJsonUint(json, string.concat(at, ".minAnswer")),
                 maxAnswer: vm.parseJsonUint(json, string.concat(at, ".maxAnswer")),
-                heartbeatSec: vm.parseJsonUint(json, string.concat(at, ".heartbeatSec"))
+                heartbeatSec: vm.parseJsonUint(json, string.concat(at, ".heartbeatSec")),
+                deviationBps: vm.parseJsonUint(json, string.concat(at, ".deviationBps"))
             });
         }
     }
@@ -204,7 +209,8 @@ contract Deploy is Script {
             minCollateralUsd: 10e6,
             maxFundingVelocityWad: maxFundingRate / 1 days,
             maxFundingRateWad: maxFundingRate,
-            initialVarianceWad: uint64(annualVolWad * annualVolWad / 1e18 / YEAR)
+            initialVarianceWad: uint64(annualVolWad * annualVolWad / 1e18 / YEAR),
+            oracleLagBps: DEFAULT_ORACLE_LAG_BPS
         });
     }
 

@@ -76,7 +76,13 @@ export function PoolPanel() {
           </p>
         )}
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
-          <Stat label="NAV" testId="pool-nav" value={p && fmtUsd(p.navUsd)} hint="cash + fees owed to the pool − traders' capped PnL" />
+          <Stat label="NAV" testId="pool-nav" value={p && fmtUsd(p.navUsd)} hint="cash + fees owed to the pool − what traders would be paid" />
+          <Stat
+            label="Deposit / withdraw at"
+            testId="pool-nav-bounds"
+            value={p && `${fmtUsd(p.navHighUsd, 0)} / ${fmtUsd(p.navLowUsd, 0)}`}
+            hint="the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold)"
+          />
           <Stat label="Share price" testId="pool-share-price" value={p && `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}`} />
           <Stat label="Utilization" testId="pool-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />
           <Stat label="Borrow APR" value={p && fmtPct(annualize(p.borrowRateWad))} />
@@ -142,7 +148,7 @@ export function PoolPanel() {
         lockedShares={lockedShares}
         unlockAt={withdrawableAt}
         valueUsd={sharesValue.data}
-        pool={p ? { totalShares: p.totalShares, navUsd: p.navUsd } : undefined}
+        pool={p ? { totalShares: p.totalShares, navLowUsd: p.navLowUsd } : undefined}
       />
     </div>
   );
@@ -198,8 +204,8 @@ function WithdrawForm({
   valueUsd,
   pool,
 }: {
-  /** the pool's share supply and NAV, for the vault's own conversion (SharesMath mirror) */
-  pool?: { totalShares: bigint; navUsd: bigint };
+  /** the pool's share supply and the NAV bound withdrawals use, for the vault's own conversion (SharesMath mirror) */
+  pool?: { totalShares: bigint; navLowUsd: bigint };
   maxWithdraw?: bigint;
   shares?: bigint;
   lockedShares?: bigint;
@@ -233,8 +239,8 @@ function WithdrawForm({
           return;
         }
         // Not free now: queue the matching shares; they are paid at the NAV of the fill.
-        // Shares worth the amount, rounded up as the vault rounds a withdrawal (SharesMath.toSharesUp).
-        const wanted = pool ? toSharesUp(check.value, pool.totalShares, pool.navUsd) : 0n;
+        // Shares worth the amount as the vault burns them for a withdrawal: at the NAV's low bound, rounded up.
+        const wanted = pool ? toSharesUp(check.value, pool.totalShares, pool.navLowUsd) : 0n;
         const queued = wanted > (unlocked ?? 0n) ? (unlocked ?? 0n) : wanted;
         if (await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address], label: `Queue withdrawal of ${text} USDC` }))
           setText('');

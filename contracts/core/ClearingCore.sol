@@ -207,7 +207,8 @@ contract ClearingCore is IClearingCore, AccessControl {
     ///      new cash would otherwise reprice) and before the cash is added.
     function depositLiquidity(uint256 amountUsd) external onlyVault lock returns (uint256 navBeforeUsd) {
         (uint256 borrowIndex,,) = _accrueBorrow();
-        navBeforeUsd = _poolValue(borrowIndex);
+        (uint256 nav, uint256 lagRisk) = _poolValue(borrowIndex);
+        navBeforeUsd = nav + lagRisk;
         poolSt.poolCashUsd = (poolSt.poolCashUsd + amountUsd).toUint64();
     }
 
@@ -282,14 +283,17 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     /// @dev NAV with the borrow index at `borrowIndexWad`: cash + every product's claim, floored at zero.
-    function _poolValue(uint256 borrowIndexWad) internal view returns (uint256) {
+    /// @dev NAV (cash + every product's claim, floored at 0) and the products' summed oracle-lag risk.
+    function _poolValue(uint256 borrowIndexWad) internal view returns (uint256, uint256 lagRiskUsd) {
         Registry memory r = registry;
         int256 value = int256(uint256(poolSt.poolCashUsd));
         for (uint256 id; id < r.productCount; ++id) {
             address product = id == 0 ? r.product0 : extraProducts[id];
-            value += IProduct(product).poolClaimUsd(borrowIndexWad);
+            (int256 claim, uint256 lagRisk) = IProduct(product).poolClaimUsd(borrowIndexWad);
+            value += claim;
+            lagRiskUsd += lagRisk;
         }
-        return value > 0 ? uint256(value) : 0;
+        return (value > 0 ? uint256(value) : 0, lagRiskUsd);
     }
 
     function _freeLiquidity() internal view returns (uint256) {
@@ -374,9 +378,16 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     /// @inheritdoc IClearingCore
-    function poolValueUsd() external view returns (uint256) {
+    function poolValueUsd() external view returns (uint256 navUsd) {
         if (lockHolder != address(0)) revert PoolValueUnavailable();
-        return _poolValue(_borrowIndexNow());
+        (navUsd,) = _poolValue(_borrowIndexNow());
+    }
+
+    /// @inheritdoc IClearingCore
+    function poolValueBoundsUsd() external view returns (uint256 lowUsd, uint256 highUsd) {
+        if (lockHolder != address(0)) revert PoolValueUnavailable();
+        (uint256 nav, uint256 lagRisk) = _poolValue(_borrowIndexNow());
+        return (nav > lagRisk ? nav - lagRisk : 0, nav + lagRisk);
     }
 
     /// @inheritdoc IClearingCore

@@ -258,17 +258,33 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return 6; // SharesMath.VIRTUAL_SHARES = 10 ** 6
     }
 
-    /// @dev OZ's conversions, through the one definition (SharesMath) with the rounding OZ asks for.
+    /// @notice Shares worth `assets` at the NAV itself (ERC-4626: no bound, no fee; the share price shown to LPs).
+    function convertToShares(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
+        return SharesMath.toSharesDown(assets, totalSupply(), totalAssets());
+    }
+
+    /// @notice Assets `shares` are worth at the NAV itself (ERC-4626: no bound, no fee; the share price).
+    function convertToAssets(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return SharesMath.toAssetsDown(shares, totalSupply(), totalAssets());
+    }
+
+    /// @dev OZ's conversions, through the one definition (SharesMath) with the rounding OZ asks for, at the NAV bound
+    ///      that favours the pool the same way (core.poolValueBoundsUsd): shares for assets paid in (rounded down) and
+    ///      assets charged for shares (rounded up) at the high bound; shares burned for assets out (rounded up) and
+    ///      assets paid for shares (rounded down) at the low bound. An LP who sees a price update coming gains nothing
+    ///      against the others by entering or leaving before it (the bounds span the most any oracle can lag unseen).
     function _convertToShares(uint256 assets, Math.Rounding rounding) internal view override returns (uint256) {
+        (uint256 low, uint256 high) = core.poolValueBoundsUsd();
         return Math.unsignedRoundsUp(rounding)
-            ? SharesMath.toSharesUp(assets, totalSupply(), totalAssets())
-            : SharesMath.toSharesDown(assets, totalSupply(), totalAssets());
+            ? SharesMath.toSharesUp(assets, totalSupply(), low)
+            : SharesMath.toSharesDown(assets, totalSupply(), high);
     }
 
     function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
+        (uint256 low, uint256 high) = core.poolValueBoundsUsd();
         return Math.unsignedRoundsUp(rounding)
-            ? SharesMath.toAssetsUp(shares, totalSupply(), totalAssets())
-            : SharesMath.toAssetsDown(shares, totalSupply(), totalAssets());
+            ? SharesMath.toAssetsUp(shares, totalSupply(), high)
+            : SharesMath.toAssetsDown(shares, totalSupply(), low);
     }
 
     /// @dev `mint` goes through here; `deposit` runs the same steps, pricing its shares at the NAV in between.

@@ -115,7 +115,8 @@ interface IClearingCore {
     // ---------------------------------------------------------------- vault
 
     /// @notice Adds `amountUsd` the vault has just moved here to the pool's cash (only the vault).
-    /// @return navBeforeUsd the NAV before the deposit (borrow accrued), at which the vault prices the shares
+    /// @return navBeforeUsd the NAV's upper bound before the deposit (borrow accrued; poolValueBoundsUsd), at which the
+    ///         vault prices the shares
     function depositLiquidity(uint256 amountUsd) external returns (uint256 navBeforeUsd);
 
     /// @notice Pays `amountUsd` of free liquidity to `to` (only the vault). Reverts WithdrawalExceedsFreeLiquidity
@@ -155,6 +156,12 @@ interface IClearingCore {
     /// @notice Net asset value owed to LPs: cash + the sum of every product's claim on the pool.
     /// @dev Reverts while an action holds the lock (read-only reentrancy guard).
     function poolValueUsd() external view returns (uint256);
+
+    /// @notice The NAV less and plus the products' oracle-lag risk (IProduct.poolClaimUsd): what the pool could be worth
+    ///         if every oracle were as far behind the market as it can be unseen, either way. LPs redeem at the low
+    ///         bound and deposit at the high one, so a price update they see coming is no edge against the other LPs.
+    /// @dev Reverts while an action holds the lock (read-only reentrancy guard).
+    function poolValueBoundsUsd() external view returns (uint256 lowUsd, uint256 highUsd);
 
     /// @notice Pool cash LPs may take out now without breaking the solvency limit.
     function freeLiquidityUsd() external view returns (uint256);

@@ -41,6 +41,9 @@ interface IPerpEngine is IProduct {
         uint64 maxFundingVelocityWad; // funding-rate change per second at full skew
         uint64 maxFundingRateWad; // |funding rate| cap per second
         uint64 initialVarianceWad; // variance per second before the first observed return
+        uint16 oracleLagBps; // the most the oracle can lag the market unseen: a push feed's deviation threshold (a pull
+        // feed's seconds of movement); LP deposits are priced that much of the pool's net exposure high, redemptions
+        // that much low
     }
 
     /// @notice Live accumulators of one market (a view: the engine stores them packed in four slots).
@@ -246,8 +249,6 @@ interface IPerpEngine is IProduct {
     // ---------------------------------------------------------------- views
 
     function marketCount() external view returns (uint256);
-
-    function marketConfig(uint256 marketId) external view returns (MarketConfig memory);
 
     /// @notice Raw storage words, for lenses (the Reader decodes market accumulators and product totals from them).
     function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory);

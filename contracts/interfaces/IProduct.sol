@@ -9,5 +9,9 @@ interface IProduct {
     ///         the pool (borrow at `borrowIndexWad`, funding) minus what traders may take from the pool (capped PnL,
     ///         option values). Positive: the pool is owed; negative: the pool owes. Rounded against the pool.
     /// @param borrowIndexWad the core's borrow index accrued to now
-    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256);
+    /// @return claimUsd the claim
+    /// @return lagRiskUsd how far the claim could move if every oracle were as far behind the market as it can be
+    ///         unseen (its deviation threshold): the pool prices LP deposits that much high and redemptions that much
+    ///         low, so nobody can trade the pool on a price update they see coming (rounded up)
+    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256 claimUsd, uint256 lagRiskUsd);
 }

@@ -38,6 +38,7 @@ library ConfigValidation {
         bound("maxFundingRateWad", c.maxFundingRateWad, 0, uint256(0.01e18) / 3600);
         bound("maxFundingVelocityWad", c.maxFundingVelocityWad, 0, c.maxFundingRateWad);
         bound("initialVarianceWad", c.initialVarianceWad, 0, uint256(1e18) / 1 days);
+        bound("oracleLagBps", c.oracleLagBps, 0, 1000);
     }
 
     function validatePool(IClearingCore.PoolConfig memory c) internal pure {

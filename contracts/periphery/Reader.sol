@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {ILiquidityPool} from "../interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {ConfigStore} from "../libraries/ConfigStore.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
@@ -53,6 +54,8 @@ contract Reader {
 
     struct PoolView {
         uint256 navUsd; // live net asset value
+        uint256 navLowUsd; // NAV less the oracle-lag risk: what redemptions are priced at
+        uint256 navHighUsd; // NAV plus the oracle-lag risk: what deposits are priced at
         uint256 totalShares;
         uint256 sharePriceWad; // assets per whole share (1e12 share units), WAD
         uint256 poolCashUsd;
@@ -85,7 +88,7 @@ contract Reader {
 
     function market(uint256 marketId) public view returns (MarketView memory v) {
         v.marketId = marketId;
-        v.config = engine.marketConfig(marketId); // reverts on an unknown market
+        v.config = marketConfig(marketId); // reverts on an unknown market
         v.name = marketName(marketId);
         v.state = marketState(marketId);
         try v.config.feed.latestPrice() returns (uint256 p, uint256 at) {
@@ -123,7 +126,7 @@ contract Reader {
                 v.status = positionStatus(account, m, isLong);
                 v.entryPriceWad = uint256(p.sizeUsd).mulDivDown(1e30, p.sizeTokens);
                 v.liquidationPriceWad = liquidationPrice(p, isLong, v.status);
-                (uint256 priceWad,) = engine.marketConfig(m).feed.latestPrice();
+                (uint256 priceWad,) = marketConfig(m).feed.latestPrice();
                 int256 gap = isLong
                     ? int256(priceWad) - int256(v.liquidationPriceWad)
                     : int256(v.liquidationPriceWad) - int256(priceWad);
@@ -154,6 +157,7 @@ contract Reader {
     function poolView() external view returns (PoolView memory v) {
         IClearingCore.PoolState memory st = core.poolState();
         v.navUsd = core.poolValueUsd();
+        (v.navLowUsd, v.navHighUsd) = core.poolValueBoundsUsd();
         v.totalShares = pool.totalSupply();
         v.sharePriceWad = pool.convertToAssets(1e12) * 1e12;
         v.poolCashUsd = st.poolCashUsd;
@@ -195,6 +199,17 @@ contract Reader {
 
     // ------------------------------------------------------------ engine storage, decoded (extsload lens)
 
+    /// @notice A market's risk parameters, read from the engine's ConfigStore data contract (its address is the
+    ///         engine's CREATE address at the store nonce in slot 1). Reverts UnknownMarket past the listed markets.
+    function marketConfig(uint256 marketId) public view returns (IPerpEngine.MarketConfig memory) {
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = bytes32(uint256(1));
+        uint256 w = uint256(engine.extsload(slots)[0]);
+        uint256 count = uint8(w >> 160);
+        if (marketId >= count) revert IPerpEngine.UnknownMarket(marketId, count);
+        return ConfigStore.readMarket(ConfigStore.createdAt(address(engine), uint32(w >> 128)), marketId);
+    }
+
     /// @notice A market's name, decoded from the engine's storage (slot 3 mapping).
     function marketName(uint256 marketId) public view returns (bytes32) {
         bytes32[] memory slots = new bytes32[](1);
@@ -205,7 +220,7 @@ contract Reader {
     /// @notice A market's accumulators with funding accrued to now, decoded from the engine's storage (slot 2 mapping:
     ///         four words per market, layout in PerpState.MarketSlots).
     function marketState(uint256 marketId) public view returns (IPerpEngine.MarketState memory v) {
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId); // reverts on an unknown market
+        IPerpEngine.MarketConfig memory cfg = marketConfig(marketId); // reverts on an unknown market
         uint256 base = uint256(keccak256(abi.encode(marketId, uint256(2))));
         bytes32[] memory slots = new bytes32[](4);
         for (uint256 i; i < 4; ++i) {
@@ -234,7 +249,7 @@ contract Reader {
         view
         returns (uint256 maintenanceWad, uint256 initialWad, uint256 maxLeverageWad)
     {
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId);
+        IPerpEngine.MarketConfig memory cfg = marketConfig(marketId);
         IClearingCore.Accrual memory a = core.accrualNow();
         (maintenanceWad, initialWad) =
             PerpRisk.marginRatesUp(cfg, sizeUsd, this.varianceWad(marketId), a.utilizationWad, a.kinkWad);
@@ -286,7 +301,7 @@ contract Reader {
     {
         IPerpEngine.Position memory p = engine.position(account, marketId, isLong);
         if (p.sizeUsd == 0) return s;
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId);
+        IPerpEngine.MarketConfig memory cfg = marketConfig(marketId);
         (uint256 priceWad, uint256 at) = _validPrice(marketId, cfg);
         IPerpEngine.MarketState memory st = marketState(marketId);
         IClearingCore.Accrual memory a = core.accrualNow();
@@ -320,7 +335,7 @@ contract Reader {
     /// @notice Variance per second (WAD) the engine would use now, including the latest oracle price (reverts on a
     ///         stale or invalid price, like the engine).
     function varianceWad(uint256 marketId) external view returns (uint256) {
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(marketId);
+        IPerpEngine.MarketConfig memory cfg = marketConfig(marketId);
         (uint256 p, uint256 at) = _validPrice(marketId, cfg);
         return _varianceAt(marketState(marketId), cfg, p, at);
     }

@@ -714,18 +714,13 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @inheritdoc IProduct
     /// @dev PerpState.poolClaimUsd, run on this contract's storage.
-    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256) {
+    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256, uint256) {
         return PerpState.poolClaimUsd(totals, markets, capBook, borrowIndexWad);
     }
 
     /// @inheritdoc IPerpEngine
     function marketCount() external view returns (uint256) {
         return totals.marketCount;
-    }
-
-    /// @inheritdoc IPerpEngine
-    function marketConfig(uint256 marketId) external view knownMarket(marketId) returns (MarketConfig memory) {
-        return ConfigStore.readMarket(PerpState.store(totals), marketId);
     }
 
     /// @inheritdoc IPerpEngine

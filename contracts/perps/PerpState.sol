@@ -152,7 +152,7 @@ library PerpState {
         mapping(uint256 => MarketSlots) storage markets,
         CapBook.Book storage capBook,
         uint256 borrowIndexWad
-    ) external view returns (int256 claimUsd) {
+    ) external view returns (int256 claimUsd, uint256 lagRiskUsd) {
         ProductSlots memory tot = totals;
         address cfgStore = ConfigStore.createdAt(address(this), tot.storeNonce);
         uint256 totalSize;
@@ -171,10 +171,20 @@ library PerpState {
             // uncapped PnL, less what the caps of the buckets the price has crossed take off, plus the losses past
             // the floors it has crossed (the pool cannot collect beyond a position's backing): exactly the sum of what
             // its positions would be paid, or could be made to pay, if they closed now (CapBook).
+            lagRiskUsd += _lagRiskUp(st, priceWad, cfg.oracleLagBps);
             if (longOi > 0) claimUsd -= _sideLiabilityUp(capBook, st, m, true, longOi, priceWad);
             if (shortOi > 0) claimUsd -= _sideLiabilityUp(capBook, st, m, false, shortOi, priceWad);
         }
         if (totalSize > 0) claimUsd += int256((borrowIndexWad * totalSize - tot.sizeBorrowSnapSum) / WAD);
+    }
+
+    /// @dev How far the market's claim could move if its oracle lagged by `lagBps` unseen: the traders' net exposure
+    ///      (|long - short| tokens x price) times the lag, rounded up.
+    function _lagRiskUp(MarketSlots storage st, uint256 priceWad, uint256 lagBps) private view returns (uint256) {
+        uint256 longTokens = st.longTokens;
+        uint256 shortTokens = st.shortTokens;
+        uint256 net = longTokens > shortTokens ? longTokens - shortTokens : shortTokens - longTokens;
+        return net.mulDivUp(priceWad, PositionMath.VALUE_SCALE).bpsUp(lagBps);
     }
 
     /// @dev One side's liability at `priceWad`: its uncapped PnL (aggregates, rounded against the pool), less the

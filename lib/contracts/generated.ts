@@ -452,11 +452,29 @@ export const clearingCoreAbi = [
   },
   {
     "type": "function",
+    "name": "poolValueBoundsUsd",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "lowUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "highUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "poolValueUsd",
     "inputs": [],
     "outputs": [
       {
-        "name": "",
+        "name": "navUsd",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -1403,6 +1421,11 @@ export const perpEngineAbi = [
             "name": "initialVarianceWad",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "oracleLagBps",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
       }
@@ -1634,147 +1657,6 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
-    "name": "marketConfig",
-    "inputs": [
-      {
-        "name": "marketId",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "",
-        "type": "tuple",
-        "internalType": "struct IPerpEngine.MarketConfig",
-        "components": [
-          {
-            "name": "feed",
-            "type": "address",
-            "internalType": "contract IPriceFeed"
-          },
-          {
-            "name": "maxPriceAgeSec",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "openFeeBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          },
-          {
-            "name": "closeFeeBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          },
-          {
-            "name": "liquidationFeeBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          },
-          {
-            "name": "positiveImpactBps",
-            "type": "uint16",
-            "internalType": "uint16"
-          },
-          {
-            "name": "maxProfitBps",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "maxLeverage",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "horizonSec",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "volTauSec",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "zWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "mmrFloorWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "sizeTermWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "imrMultiplierWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "utilTermWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "maxLongOiUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "maxShortOiUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "impactScaleUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "skewScaleUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "sizeScaleUsd",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "minCollateralUsd",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "maxFundingVelocityWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "maxFundingRateWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "initialVarianceWad",
-            "type": "uint64",
-            "internalType": "uint64"
-          }
-        ]
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
     "name": "marketCount",
     "inputs": [],
     "outputs": [
@@ -1814,6 +1696,11 @@ export const perpEngineAbi = [
         "name": "",
         "type": "int256",
         "internalType": "int256"
+      },
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "view"
@@ -2058,6 +1945,11 @@ export const perpEngineAbi = [
             "name": "initialVarianceWad",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "oracleLagBps",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
       }
@@ -2312,6 +2204,11 @@ export const perpEngineAbi = [
             "name": "initialVarianceWad",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "oracleLagBps",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
       }
@@ -5219,6 +5116,11 @@ export const readerAbi = [
                 "name": "initialVarianceWad",
                 "type": "uint64",
                 "internalType": "uint64"
+              },
+              {
+                "name": "oracleLagBps",
+                "type": "uint16",
+                "internalType": "uint16"
               }
             ]
           },
@@ -5333,6 +5235,152 @@ export const readerAbi = [
             "name": "utilizationWad",
             "type": "uint256",
             "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "marketConfig",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IPerpEngine.MarketConfig",
+        "components": [
+          {
+            "name": "feed",
+            "type": "address",
+            "internalType": "contract IPriceFeed"
+          },
+          {
+            "name": "maxPriceAgeSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "openFeeBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "closeFeeBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "liquidationFeeBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "positiveImpactBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "maxProfitBps",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "maxLeverage",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "horizonSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "volTauSec",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "zWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "mmrFloorWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "sizeTermWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "imrMultiplierWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "utilTermWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxLongOiUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "maxShortOiUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "impactScaleUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "skewScaleUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "sizeScaleUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "minCollateralUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxFundingVelocityWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxFundingRateWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "initialVarianceWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "oracleLagBps",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
       }
@@ -5598,6 +5646,11 @@ export const readerAbi = [
                 "name": "initialVarianceWad",
                 "type": "uint64",
                 "internalType": "uint64"
+              },
+              {
+                "name": "oracleLagBps",
+                "type": "uint16",
+                "internalType": "uint16"
               }
             ]
           },
@@ -5743,6 +5796,16 @@ export const readerAbi = [
         "components": [
           {
             "name": "navUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "navLowUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "navHighUsd",
             "type": "uint256",
             "internalType": "uint256"
           },
@@ -6077,6 +6140,22 @@ export const readerAbi = [
       },
       {
         "name": "maxAgeSec",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnknownMarket",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "marketCount",
         "type": "uint256",
         "internalType": "uint256"
       }

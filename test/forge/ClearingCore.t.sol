@@ -21,8 +21,8 @@ contract ScriptedProduct is IProduct {
         claimUsd = claimUsd_;
     }
 
-    function poolClaimUsd(uint256) external view returns (int256) {
-        return claimUsd;
+    function poolClaimUsd(uint256) external view returns (int256, uint256) {
+        return (claimUsd, 0);
     }
 
     /// @dev One action: take `inflow` from `from` as collateral and reserve `reserve`.
@@ -84,7 +84,7 @@ contract ClearingCoreTest is BaseTest {
     function test_poolValue_sumsEveryProductsClaim() public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         uint256 navBefore = core.poolValueUsd();
-        int256 perpClaim = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
+        (int256 perpClaim,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
         assertEq(int256(navBefore), int256(_poolCash()) + perpClaim, "cash + the perpetuals claim");
         options.setClaim(-12_345 * int256(USD)); // the pool owes option holders
         assertEq(core.poolValueUsd(), navBefore - 12_345 * USD, "a second product's claim joins the NAV");
@@ -188,7 +188,7 @@ contract ClearingCoreTest is BaseTest {
     /// P-42: a config change that reserves more (a higher profit cap) passes the same solvency check as new risk.
     function test_setMarketConfig_higherReserveChecksSolvency() public {
         _open(alice, ETH, true, 100_000 * USD, 400_000 * USD); // reserves 400,000 of 1,000,000 cash (limit 900,000)
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         cfg.maxProfitBps = 30_000; // would reserve 1,200,000
         vm.prank(admin);
         vm.expectPartialRevert(IClearingCore.InsufficientLiquidity.selector);

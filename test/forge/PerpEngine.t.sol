@@ -88,7 +88,7 @@ contract PerpEngineTest is BaseTest {
         assertEq(p.sizeUsd, reopenedUsd + 5000 * USD, "entry notional: the old tokens' value at the price + the delta");
         assertApproxEqAbs(reopenedUsd, 5500 * USD, 1, "5,000 of ETH bought at 3,000 is worth 5,500 at 3,300");
         // The whole position takes the cap price of its new entry (maxProfitBps above it, rounded down on the grid).
-        assertEq(p.capBucket, CapGrid.bucketFor(true, p.sizeUsd, p.sizeTokens, engine.marketConfig(ETH).maxProfitBps));
+        assertEq(p.capBucket, CapGrid.bucketFor(true, p.sizeUsd, p.sizeTokens, reader.marketConfig(ETH).maxProfitBps));
     }
 
     function test_increasePosition_addCollateralOnly() public {
@@ -143,7 +143,7 @@ contract PerpEngineTest is BaseTest {
     }
 
     function test_increasePosition_revertsAboveOpenInterestCap() public {
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         cfg.maxLongOiUsd = uint128(15_000 * USD);
         vm.prank(admin);
         engine.setMarketConfig(ETH, cfg);
@@ -390,7 +390,7 @@ contract PerpEngineTest is BaseTest {
         _open(alice, ETH, true, 500 * USD, 10_000 * USD);
         vm.startPrank(admin);
         core.pause();
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         cfg.maxLongOiUsd = 1;
         engine.setMarketConfig(ETH, cfg);
         vm.stopPrank();
@@ -432,7 +432,7 @@ contract PerpEngineTest is BaseTest {
     // ------------------------------------------------------------ admin & views
 
     function test_admin_rolesAndBounds() public {
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         vm.prank(alice);
         vm.expectPartialRevert(IAccessControl.AccessControlUnauthorizedAccount.selector);
         engine.setMarketConfig(ETH, cfg);
@@ -459,9 +459,9 @@ contract PerpEngineTest is BaseTest {
     ///      and the pool reserve follows a new profit cap at once.
     function testFuzz_configStore_roundTripsEveryField(uint256 seed) public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         uint256 capBefore = cfg.maxProfitBps;
-        IPerpEngine.MarketConfig memory btcBefore = engine.marketConfig(BTC);
+        IPerpEngine.MarketConfig memory btcBefore = reader.marketConfig(BTC);
         IClearingCore.PoolConfig memory poolBefore = core.poolConfig();
         cfg.maxPriceAgeSec = uint32(bound(uint256(keccak256(abi.encode(seed, 0))), 1, 1 days));
         cfg.openFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 1))), 0, 100));
@@ -479,8 +479,8 @@ contract PerpEngineTest is BaseTest {
         vm.prank(admin);
         engine.setMarketConfig(ETH, cfg);
 
-        assertEq(keccak256(abi.encode(engine.marketConfig(ETH))), keccak256(abi.encode(cfg)), "edited market");
-        assertEq(keccak256(abi.encode(engine.marketConfig(BTC))), keccak256(abi.encode(btcBefore)), "other market");
+        assertEq(keccak256(abi.encode(reader.marketConfig(ETH))), keccak256(abi.encode(cfg)), "edited market");
+        assertEq(keccak256(abi.encode(reader.marketConfig(BTC))), keccak256(abi.encode(btcBefore)), "other market");
         assertEq(keccak256(abi.encode(core.poolConfig())), keccak256(abi.encode(poolBefore)), "pool config");
         uint256 reserve = uint256(10_000 * USD) * cfg.maxProfitBps / 10_000;
         assertEq(reader.marketState(ETH).reservedUsd, reserve, "market reserve at the new cap");

@@ -11,7 +11,7 @@ import {BaseTest} from "../utils/Base.t.sol";
 contract RebateAttacksTest is BaseTest {
     function setUp() public override {
         super.setUp();
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(ETH);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         cfg.impactScaleUsd = uint128(100_000_000 * USD); // impact that matters at these sizes
         vm.prank(admin);
         engine.setMarketConfig(ETH, cfg);

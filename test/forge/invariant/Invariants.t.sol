@@ -16,7 +16,7 @@ contract InvariantsTest is BaseTest {
         super.setUp();
         // The last market caps profit at 15% on both sides, so the price mover's ±20% steps carry positions past their
         // cap prices (longs above, shorts below) and the cap book is exercised in every property.
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(feeds.length - 1);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(feeds.length - 1);
         cfg.maxProfitBps = 1500;
         vm.prank(admin);
         engine.setMarketConfig(feeds.length - 1, cfg);
@@ -94,7 +94,7 @@ contract InvariantsTest is BaseTest {
         for (uint256 m; m < feeds.length; ++m) {
             IPerpEngine.MarketState memory st = reader.marketState(m);
             uint256 oi = uint256(st.longOiUsd) + st.shortOiUsd;
-            sum += (oi * engine.marketConfig(m).maxProfitBps + 9999) / 10_000;
+            sum += (oi * reader.marketConfig(m).maxProfitBps + 9999) / 10_000;
         }
         assertEq(ps.reservedUsd, sum, "pool reserve = sum over markets");
         assertEq(core.productLedger(address(engine)).reservedUsd, sum, "product ledger");
@@ -187,7 +187,7 @@ contract InvariantsTest is BaseTest {
         for (uint256 m; m < feeds.length; ++m) {
             uint256 p;
             try feeds[m].latestPrice() returns (uint256 price, uint256 at) {
-                if (block.timestamp - at > engine.marketConfig(m).maxPriceAgeSec) return (false, 0, 0);
+                if (block.timestamp - at > reader.marketConfig(m).maxPriceAgeSec) return (false, 0, 0);
                 p = price;
             } catch {
                 return (false, 0, 0);
@@ -208,7 +208,7 @@ contract InvariantsTest is BaseTest {
         returns (int256 fees, int256 pnl, uint256 n)
     {
         int256 fundingIndex = reader.marketState(m).fundingIndexWad;
-        IPerpEngine.MarketConfig memory cfg = engine.marketConfig(m);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(m);
         Payoffs.Terms memory terms =
             Payoffs.Terms(cfg.maxProfitBps, cfg.liquidationFeeBps, core.poolConfig().keeperShareBps);
         for (uint256 i; i < handler.traderCount() * 2; ++i) {

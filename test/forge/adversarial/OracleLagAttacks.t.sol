@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {BaseTest} from "../utils/Base.t.sol";
+
+/// @notice Item 4 of the value-leaks issue, from the attacker's side: an LP who sees a price update coming (a push
+///         feed lags the market by up to its deviation threshold) enters or leaves the pool just before it. LPs deposit
+///         at the NAV plus and redeem at the NAV minus the oracle-lag risk (|traders' net exposure| x the threshold),
+///         so the other LPs end no worse off than if the attacker had done nothing, for any update within the
+///         threshold; beyond it, the harm is at most the attacker's share of |exposure| x (move - threshold), the
+///         stated bound. Measured on the incumbent LP (carol) against the same history without the attacker.
+contract OracleLagAttacksTest is BaseTest {
+    uint256 internal constant LAG_BPS = 50; // Deploy.DEFAULT_ORACLE_LAG_BPS
+
+    function setUp() public override {
+        super.setUp();
+        vm.prank(admin);
+        pool.setCooldown(0); // the attacker's round trip is as short as it can be
+        _deposit(carol, 5_000_000 * USD);
+        _open(alice, ETH, true, 100_000 * USD, 800_000 * USD); // 800k of net long exposure
+        skip(1);
+        _refreshPrices();
+    }
+
+    /// @dev Carol's shares valued at the NAV after an update of `moveBps` (up when `up`), with or without the attack.
+    function _carolAfter(bool attack, bool deposit, uint256 amount, uint256 moveBps, bool up)
+        internal
+        returns (uint256)
+    {
+        uint256 snap = vm.snapshotState();
+        uint256 shares;
+        if (attack) {
+            if (deposit) {
+                shares = _deposit(attacker, amount);
+            } else {
+                shares = _deposit(dave, amount); // dave's older shares, cooled down (cooldown 0)
+                skip(1);
+                _refreshPrices();
+                vm.prank(dave);
+                pool.redeem(shares, dave, dave);
+            }
+        } else if (!deposit) {
+            _deposit(dave, amount); // the same LP, staying
+            skip(1);
+            _refreshPrices();
+        }
+        _setPrice(ETH, up ? 3000e18 * (10_000 + moveBps) / 10_000 : 3000e18 * (10_000 - moveBps) / 10_000);
+        if (attack && deposit) {
+            vm.prank(attacker);
+            pool.redeem(shares, attacker, attacker);
+        }
+        uint256 carol = pool.convertToAssets(pool.balanceOf(carol));
+        vm.revertToState(snap);
+        return carol;
+    }
+
+    /// Deposit before an update that favours LPs (longs lose), redeem after: within the threshold it costs the
+    /// incumbents nothing.
+    function testFuzz_depositBeforeKnownUpdate_withinThreshold(uint256 amountSeed, uint256 moveSeed) public {
+        uint256 amount = bound(amountSeed, 10_000, 10_000_000) * USD;
+        uint256 moveBps = bound(moveSeed, 1, LAG_BPS);
+        uint256 with = _carolAfter(true, true, amount, moveBps, false);
+        uint256 without = _carolAfter(false, true, amount, moveBps, false);
+        assertGe(with + 2, without, "the incumbent LP is no worse off");
+    }
+
+    /// Redeem before an update that hurts LPs (longs win): within the threshold the leaver leaves enough behind.
+    function testFuzz_exitBeforeKnownUpdate_withinThreshold(uint256 amountSeed, uint256 moveSeed) public {
+        uint256 amount = bound(amountSeed, 10_000, 5_000_000) * USD;
+        uint256 moveBps = bound(moveSeed, 1, LAG_BPS);
+        uint256 with = _carolAfter(true, false, amount, moveBps, true);
+        uint256 without = _carolAfter(false, false, amount, moveBps, true);
+        assertGe(with + 2, without, "the incumbent LP is no worse off");
+    }
+
+    /// Beyond the threshold the edge is bounded: the incumbents lose at most the leaver's share of |exposure| x (move -
+    /// threshold) (carol's part of it), and the old 2% example is cut to that.
+    function testFuzz_exitBeforeKnownUpdate_beyondThresholdIsBounded(uint256 amountSeed, uint256 moveSeed) public {
+        uint256 amount = bound(amountSeed, 100_000, 5_000_000) * USD;
+        uint256 moveBps = bound(moveSeed, LAG_BPS + 1, 500);
+        uint256 with = _carolAfter(true, false, amount, moveBps, true);
+        uint256 without = _carolAfter(false, false, amount, moveBps, true);
+        uint256 exposure = 800_000 * USD; // the long's tokens at 3,000
+        // leaver's share of the pool ~ amount / (5M + amount); carol holds the rest
+        uint256 bound_ = exposure * (moveBps - LAG_BPS) / 10_000 * amount / (5_000_000 * USD + amount);
+        assertLe(without, with + bound_ + 2, "harm within the stated bound");
+    }
+}
