@@ -5,6 +5,7 @@ import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {CapGrid} from "../../../contracts/libraries/CapGrid.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 import {Payoffs} from "../utils/Payoffs.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @notice Per-position profit caps as cap prices (items 1-2 of the value-leaks issue), written from the attacker's
 ///         side and recomputed per position from prices and the documented rule.
@@ -118,6 +119,84 @@ contract ProfitCapAttacksTest is BaseTest {
         vm.prank(attacker);
         pool.redeem(shares, attacker, attacker);
         assertLe(_balance(attacker) - start, 0, "attacker's trader + LP round trip does not profit");
+    }
+
+    /// P-19, fuzzed: whatever the sizes, the cap and the move, adding fresh notional to one of two identical positions
+    ///       and closing pays no more than closing the other one untouched (the fresh part opens and closes at one
+    ///       price, paying fees and impact), and neither is paid more than its stated cap.
+    function testFuzz_increaseNeverStretchesTheCap(uint256 sizeSeed, uint256 moveSeed, uint256 addSeed, bool isLong)
+        public
+    {
+        uint256 size = bound(sizeSeed, 10_000, 300_000) * USD;
+        uint256 add = bound(addSeed, 1000, 300_000) * USD;
+        uint32 cap = uint32(bound(uint256(keccak256(abi.encode(sizeSeed, moveSeed))), 500, 30_000));
+        _deposit(carol, 20_000_000 * USD);
+        _setCap(ETH, cap);
+        _mint(alice, size);
+        _mint(bob, size + add + 5 * size);
+        int256 aliceStart = _balance(alice);
+        int256 bobStart = _balance(bob);
+        vm.prank(alice);
+        engine.increasePosition(ETH, isLong, size / 2, size, isLong ? MAX_PRICE : 0);
+        vm.prank(bob);
+        engine.increasePosition(ETH, isLong, size / 2, size, isLong ? MAX_PRICE : 0);
+        // A move in the positions' favour of 1% to 4x the cap (so capped and uncapped both occur).
+        uint256 favourBps = bound(moveSeed, 100, (isLong ? 4 * uint256(cap) : 9000));
+        if (!isLong && favourBps > 9000) favourBps = 9000;
+        _walkPrice(ETH, isLong ? 3000e18 * (10_000 + favourBps) / 10_000 : 3000e18 * (10_000 - favourBps) / 10_000);
+        _refreshPrices();
+
+        int256 cappedPnl = reader.positionStatus(alice, ETH, isLong).pnlUsd; // bob's is the same
+        _close(alice, ETH, isLong);
+        vm.recordLogs();
+        vm.prank(bob); // collateral enough for the reopened notional (realized profit does not back it)
+        engine.increasePosition(ETH, isLong, add / 2 + 5 * size, add, isLong ? MAX_PRICE : 0);
+        IPerpEngine.TradeResult memory r = _lastTrade();
+        assertEq(r.realizedPnlUsd, cappedPnl, "the increase realizes exactly the capped PnL alice was paid");
+        assertLe(reader.positionStatus(bob, ETH, isLong).pnlUsd, 1, "nothing carried past the realization");
+        _close(bob, ETH, isLong);
+        int256 limit = int256(size * cap / 10_000);
+        assertLe(_balance(alice) - aliceStart, limit, "alice within the stated cap");
+        assertLe(_balance(bob) - bobStart, limit, "bob within the stated cap, increase or not");
+    }
+
+    /// @dev The TradeResult of the last PositionIncreased/Decreased in the recorded logs.
+    function _lastTrade() internal returns (IPerpEngine.TradeResult memory r) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = logs.length; i > 0; --i) {
+            bytes32 sig = logs[i - 1].topics[0];
+            if (sig == IPerpEngine.PositionIncreased.selector || sig == IPerpEngine.PositionDecreased.selector) {
+                return abi.decode(logs[i - 1].data, (IPerpEngine.TradeResult));
+            }
+        }
+        revert("no trade event");
+    }
+
+    /// P-53, fuzzed: an attacker's at-the-money open never lowers the NAV, with or without another position past its
+    ///       cap, so depositing right after it and redeeming after the close does not profit across both accounts.
+    function testFuzz_freshPositionNeverDepressesTheNav(uint256 sizeSeed, uint256 moveSeed, uint256 depositSeed)
+        public
+    {
+        _deposit(carol, 10_000_000 * USD);
+        _open(alice, ETH, true, 400_000 * USD, 2_000_000 * USD);
+        _walkPrice(ETH, bound(moveSeed, 2500e18, 9000e18)); // alice below, at or far past her cap price
+        _refreshPrices();
+        uint256 size = bound(sizeSeed, 10_000, 2_000_000) * USD;
+        uint256 deposit = bound(depositSeed, 100_000, 9_000_000) * USD;
+        _mint(attacker, size + deposit);
+        int256 start = _balance(attacker);
+        uint256 navBefore = core.poolValueUsd();
+        vm.startPrank(attacker);
+        engine.increasePosition(ETH, true, size, size, MAX_PRICE);
+        assertGe(core.poolValueUsd() + 1, navBefore, "the open never lowers the NAV");
+        uint256 shares = pool.deposit(deposit, attacker);
+        engine.decreasePosition(ETH, true, 0, engine.position(attacker, ETH, true).sizeUsd, 0);
+        vm.stopPrank();
+        skip(pool.cooldownSec() + 1);
+        _refreshPrices();
+        vm.prank(attacker);
+        pool.redeem(shares, attacker, attacker);
+        assertLe(_balance(attacker) - start, 0, "trader + LP round trip does not profit");
     }
 
     /// P-53 / P-56: the NAV's trader-PnL term is, position by position, what closing would pay now or what the pool

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
+import {IPriceFeed} from "../../../contracts/oracles/IPriceFeed.sol";
+import {PriceUpdateRouter} from "../../../contracts/periphery/PriceUpdateRouter.sol";
+import {PythBaseTest} from "../utils/PythBase.t.sol";
+
+/// @notice Item 5 of the value-leaks issue, from the attacker's side: stale-price arbitrage on a pull oracle. The
+///         attacker holds signed prices the chain has not seen and picks whichever pays.
+contract PullOracleAttacksTest is PythBaseTest {
+    /// P-14 on a pull market (item 5): within one transaction an attacker who holds two signed prices cannot open at
+    ///       the older and close at the newer. Fuzzed over the older price's lag (1 s to the market's max age), the move between them
+    ///       (up to +-30%) and the side; both routes: open at the stored price then post the newer one to close, and
+    ///       post one price to open and a newer one to close. The market keeps the first price the transaction read.
+    function testFuzz_pull_openUpdateCloseInOneTransactionNeverProfits(
+        uint256 lag,
+        int256 moveBps,
+        bool isLong,
+        bool storedFirst
+    ) public {
+        lag = bound(lag, 1, deployer.PULL_MAX_PRICE_AGE_SEC());
+        moveBps = bound(moveBps, -3000, 3000);
+        int64 older = 150e8;
+        int64 newer = int64(int256(older) * (10_000 + moveBps) / 10_000);
+        _mint(attacker, 10_000 * USD);
+        vm.deal(attacker, 1 ether);
+        uint256 start = usdc.balanceOf(attacker);
+        vm.startPrank(attacker);
+        if (storedFirst) {
+            _post(older, block.timestamp - lag); // someone posted it earlier; the attacker trades on it directly
+            engine.increasePosition(sol, isLong, 10_000 * USD, 50_000 * USD, isLong ? MAX_PRICE : 0);
+        } else {
+            router.increasePosition{value: FEE_WEI}(
+                _updatesAt(older, block.timestamp - lag),
+                sol,
+                isLong,
+                10_000 * USD,
+                50_000 * USD,
+                isLong ? MAX_PRICE : 0
+            );
+        }
+        uint256 size = engine.position(attacker, sol, isLong).sizeUsd;
+        router.decreasePosition{value: FEE_WEI}(
+            _updatesAt(newer, block.timestamp), sol, isLong, 0, size, isLong ? 0 : MAX_PRICE
+        );
+        vm.stopPrank();
+        (uint256 oraclePrice,) = solFeed.latestPrice();
+        assertEq(oraclePrice, uint256(uint64(newer)) * 1e10, "the newer price did reach the oracle");
+        assertLe(usdc.balanceOf(attacker), start, "open then close in one transaction never profits");
+    }
+
+    /// Item 5: timestamps are monotone per market: once a market has used a price, an answer older than it is refused
+    ///       with both times (here a feed that went back in time, e.g. after a feed swap).
+    function test_pull_olderThanLastUsedPriceIsRefused() public {
+        _mint(alice, 2000 * USD);
+        PriceUpdateRouter.PriceUpdate[] memory u = _updates(150e8);
+        vm.prank(alice);
+        router.increasePosition{value: FEE_WEI}(u, sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
+        uint256 usedAt = block.timestamp;
+        skip(5);
+        vm.mockCall(
+            address(solFeed),
+            abi.encodeWithSelector(IPriceFeed.latestPrice.selector),
+            abi.encode(uint256(140e18), usedAt - 3)
+        );
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.PriceOlderThanLastUsed.selector, sol, usedAt - 3, usedAt));
+        engine.increasePosition(sol, true, 1000 * USD, 0, MAX_PRICE);
+    }
+
+    /// Item 5: a pull market accepts only a price of seconds (here 10 s): a stored price older than that is refused,
+    ///       so the option of trading on an old price while a newer one is known is bounded by seconds of movement.
+    function test_pull_storedPriceOlderThanSecondsIsRefused() public {
+        uint256 maxAge = deployer.PULL_MAX_PRICE_AGE_SEC();
+        _post(150e8, block.timestamp - maxAge - 1);
+        _mint(alice, 1000 * USD);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IPerpEngine.PriceTooOld.selector, sol, block.timestamp - maxAge - 1, block.timestamp, maxAge
+            )
+        );
+        engine.increasePosition(sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
+    }
+}
