@@ -195,7 +195,7 @@ contract Deploy is Script {
             maxProfitBps: 10_000,
             maxLeverage: 50,
             horizonSec: 3600,
-            volTauSec: 3600,
+            volTauSec: 2 days,
             zWad: 2.33e18,
             mmrFloorWad: 0.005e18,
             sizeTermWad: 0.01e18,
@@ -210,7 +210,8 @@ contract Deploy is Script {
             maxFundingVelocityWad: maxFundingRate / 1 days,
             maxFundingRateWad: maxFundingRate,
             initialVarianceWad: uint64(annualVolWad * annualVolWad / 1e18 / YEAR),
-            oracleLagBps: DEFAULT_ORACLE_LAG_BPS
+            oracleLagBps: DEFAULT_ORACLE_LAG_BPS,
+            sampleIntervalSec: 10 minutes
         });
     }
 

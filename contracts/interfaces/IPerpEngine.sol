@@ -44,6 +44,8 @@ interface IPerpEngine is IProduct {
         uint16 oracleLagBps; // the most the oracle can lag the market unseen: a push feed's deviation threshold (a pull
         // feed's seconds of movement); LP deposits are priced that much of the pool's net exposure high, redemptions
         // that much low
+        uint32 sampleIntervalSec; // the volatility estimator takes one return per interval: the first price at or
+        // after each boundary (ticks inside an interval change nothing)
     }
 
     /// @notice Live accumulators of one market (a view: the engine stores them packed in four slots).
@@ -56,8 +58,9 @@ interface IPerpEngine is IProduct {
         int64 fundingRateWad; // current funding rate per second
         uint64 lastFundingAt;
         int256 netFundingSnapSum; // sum over longs - sum over shorts of sizeUsd * funding snapshot (USD * WAD)
-        uint128 lastPriceWad; // last price the volatility estimator saw
-        uint64 lastPriceAt;
+        uint128 lastPriceWad; // the volatility estimator's last sample (the first price after a sampling boundary)
+        uint64 lastPriceAt; // publish time of the newest price the market has used
+        uint64 lastSampleAt; // publish time of the last sample
         uint128 varianceWad; // EWMA variance of log returns per second
         uint128 reservedUsd; // max payout reserved for this market's positions (derived from open interest)
     }

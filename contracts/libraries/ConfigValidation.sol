@@ -39,6 +39,7 @@ library ConfigValidation {
         bound("maxFundingVelocityWad", c.maxFundingVelocityWad, 0, c.maxFundingRateWad);
         bound("initialVarianceWad", c.initialVarianceWad, 0, uint256(1e18) / 1 days);
         bound("oracleLagBps", c.oracleLagBps, 0, 1000);
+        bound("sampleIntervalSec", c.sampleIntervalSec, 60, 1 days);
     }
 
     function validatePool(IClearingCore.PoolConfig memory c) internal pure {

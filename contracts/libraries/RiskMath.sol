@@ -122,6 +122,27 @@ library RiskMath {
         return (tauSec * varianceWad + r.mulDivUp(r, WAD)).mulDivUp(1, tauSec + elapsed);
     }
 
+    /// @notice The sampled estimator: a price published at `at` is a sample iff it is the first the market sees in a
+    ///         new sampling interval (at / interval > sampleAt / interval; the first price ever only starts the series);
+    ///         a sample moves the variance by one nextVarianceUp step from the last sample, anything else leaves it.
+    ///         Ticks inside one interval, however many and whoever posts them, change nothing.
+    /// @return varianceWad the variance after observing the price (saturated at 2^64 - 1, the engine's storage)
+    /// @return isSample whether the price becomes the new sample
+    function sampledVarianceUp(
+        uint256 varianceWad,
+        uint256 samplePriceWad,
+        uint256 sampleAt,
+        uint256 priceWad,
+        uint256 at,
+        uint256 intervalSec,
+        uint256 tauSec
+    ) internal pure returns (uint256, bool) {
+        if (sampleAt == 0) return (varianceWad, true);
+        if (at / intervalSec <= sampleAt / intervalSec) return (varianceWad, false);
+        uint256 v = nextVarianceUp(varianceWad, samplePriceWad, priceWad, at - sampleAt, tauSec);
+        return (v < type(uint64).max ? v : type(uint64).max, true);
+    }
+
     /// @notice Volatility over the liquidation horizon, sqrt(var * h), WAD, rounded down by the square root.
     function horizonVolatilityWad(uint256 varianceWad, uint256 horizonSec) internal pure returns (uint256) {
         return MathLib.sqrtDown(varianceWad * horizonSec * WAD);

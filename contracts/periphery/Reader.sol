@@ -235,6 +235,7 @@ contract Reader {
         v.varianceWad = uint128(uint64(uint256(w[3])));
         v.lastPriceWad = uint128(uint96(uint256(w[3]) >> 64));
         v.lastPriceAt = uint64(uint32(uint256(w[3]) >> 160));
+        v.lastSampleAt = uint64(uint32(uint256(w[3]) >> 224));
         (int256 index, int256 rateNow) = _fundingNow(v, cfg, w[0], w[2]);
         v.fundingIndexWad = int128(index);
         v.fundingRateWad = int64(rateNow);
@@ -340,18 +341,16 @@ contract Reader {
         return _varianceAt(marketState(marketId), cfg, p, at);
     }
 
-    /// @dev The engine's variance after observing `priceWad` at `updatedAt` (same rule: unchanged unless newer).
+    /// @dev The engine's variance after observing `priceWad` at `updatedAt` (same rule: RiskMath.sampledVarianceUp).
     function _varianceAt(
         IPerpEngine.MarketState memory st,
         IPerpEngine.MarketConfig memory cfg,
         uint256 priceWad,
         uint256 updatedAt
-    ) internal pure returns (uint256) {
-        if (updatedAt <= st.lastPriceAt || st.lastPriceAt == 0) return st.varianceWad;
-        uint256 v = RiskMath.nextVarianceUp(
-            st.varianceWad, st.lastPriceWad, priceWad, updatedAt - st.lastPriceAt, cfg.volTauSec
+    ) internal pure returns (uint256 v) {
+        (v,) = RiskMath.sampledVarianceUp(
+            st.varianceWad, st.lastPriceWad, st.lastSampleAt, priceWad, updatedAt, cfg.sampleIntervalSec, cfg.volTauSec
         );
-        return MathLib.min(v, type(uint64).max);
     }
 
     // ------------------------------------------------------------ pool

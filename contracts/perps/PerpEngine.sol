@@ -287,15 +287,17 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 updatedAt;
         uint256 lastAt = st.lastPriceAt;
         (t.priceWad, updatedAt) = _pinPrice(marketId, t.cfg, lastAt);
-        t.varianceWad = _varianceAt(st, t.cfg, t.priceWad, updatedAt);
-        if (updatedAt > lastAt) {
-            if (lastAt != 0) {
+        bool isSample;
+        (t.varianceWad, isSample) = _varianceAt(st, t.cfg, t.priceWad, updatedAt);
+        if (isSample) {
+            if (st.lastSampleAt != 0) {
                 st.varianceWad = uint64(t.varianceWad);
                 emit VolatilityUpdated(marketId, t.priceWad, t.varianceWad, updatedAt);
             }
             st.lastPriceWad = uint96(MathLib.min(t.priceWad, type(uint96).max));
-            st.lastPriceAt = uint32(updatedAt);
+            st.lastSampleAt = uint32(updatedAt);
         }
+        if (updatedAt > lastAt) st.lastPriceAt = uint32(updatedAt);
         t.borrowIndexWad = a.borrowIndexWad;
         (int256 fundingIndex, int256 fundingRate, bool moved) = PerpState.accrueFunding(markets[marketId], t.cfg);
         t.fundingIndexWad = fundingIndex;
@@ -651,18 +653,16 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     // ------------------------------------------------------------ internal: views
 
-    /// @dev The variance after observing `priceWad` published at `updatedAt` (unchanged if not newer), saturated to
-    ///      its 64-bit storage.
+    /// @dev The variance after observing `priceWad` published at `updatedAt`, and whether that price is the estimator's
+    ///      next sample (RiskMath.sampledVarianceUp: one sample per interval).
     function _varianceAt(PerpState.MarketSlots storage st, MarketConfig memory cfg, uint256 priceWad, uint256 updatedAt)
         internal
         view
-        returns (uint256)
+        returns (uint256, bool)
     {
-        uint256 lastAt = st.lastPriceAt;
-        if (updatedAt <= lastAt || lastAt == 0) return st.varianceWad;
-        uint256 v =
-            RiskMath.nextVarianceUp(st.varianceWad, st.lastPriceWad, priceWad, updatedAt - lastAt, cfg.volTauSec);
-        return MathLib.min(v, type(uint64).max);
+        return RiskMath.sampledVarianceUp(
+            st.varianceWad, st.lastPriceWad, st.lastSampleAt, priceWad, updatedAt, cfg.sampleIntervalSec, cfg.volTauSec
+        );
     }
 
     /// @dev The trader or keeper: the caller, or the account a trusted forwarder (the core's set: the Pyth

@@ -47,6 +47,7 @@ library PerpState {
         uint32 lastPriceAt;
         uint16 longFloorHigh; // no long floor bucket is nonempty above this (0: none); CapBook
         uint16 shortFloorLow; // no short floor bucket is nonempty below this (0: none yet)
+        uint32 lastSampleAt; // publish time of the volatility estimator's last sample (its price: lastPriceWad)
     }
 
     /// @dev The product in one slot, so one cold read answers "which config?", "how many markets?" and "which have

@@ -1426,6 +1426,11 @@ export const perpEngineAbi = [
             "name": "oracleLagBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "sampleIntervalSec",
+            "type": "uint32",
+            "internalType": "uint32"
           }
         ]
       }
@@ -1950,6 +1955,11 @@ export const perpEngineAbi = [
             "name": "oracleLagBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "sampleIntervalSec",
+            "type": "uint32",
+            "internalType": "uint32"
           }
         ]
       }
@@ -2209,6 +2219,11 @@ export const perpEngineAbi = [
             "name": "oracleLagBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "sampleIntervalSec",
+            "type": "uint32",
+            "internalType": "uint32"
           }
         ]
       }
@@ -5121,6 +5136,11 @@ export const readerAbi = [
                 "name": "oracleLagBps",
                 "type": "uint16",
                 "internalType": "uint16"
+              },
+              {
+                "name": "sampleIntervalSec",
+                "type": "uint32",
+                "internalType": "uint32"
               }
             ]
           },
@@ -5176,6 +5196,11 @@ export const readerAbi = [
               },
               {
                 "name": "lastPriceAt",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "lastSampleAt",
                 "type": "uint64",
                 "internalType": "uint64"
               },
@@ -5381,6 +5406,11 @@ export const readerAbi = [
             "name": "oracleLagBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "sampleIntervalSec",
+            "type": "uint32",
+            "internalType": "uint32"
           }
         ]
       }
@@ -5469,6 +5499,11 @@ export const readerAbi = [
           },
           {
             "name": "lastPriceAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "lastSampleAt",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -5651,6 +5686,11 @@ export const readerAbi = [
                 "name": "oracleLagBps",
                 "type": "uint16",
                 "internalType": "uint16"
+              },
+              {
+                "name": "sampleIntervalSec",
+                "type": "uint32",
+                "internalType": "uint32"
               }
             ]
           },
@@ -5706,6 +5746,11 @@ export const readerAbi = [
               },
               {
                 "name": "lastPriceAt",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "lastSampleAt",
                 "type": "uint64",
                 "internalType": "uint64"
               },

@@ -60,6 +60,24 @@ export function nextVarianceUp(
   return mulDivUp(tauSec * varianceWad + mulDivUp(r, r, WAD), 1n, tauSec + elapsed);
 }
 
+/** The sampled estimator (RiskMath.sampledVarianceUp): a price is a sample iff it is the first in a new sampling
+ *  interval; only a sample moves the variance (one EWMA step from the last sample), saturated at 2^64 - 1. */
+export function sampledVarianceUp(
+  varianceWad: bigint,
+  samplePriceWad: bigint,
+  sampleAt: bigint,
+  priceWad: bigint,
+  at: bigint,
+  intervalSec: bigint,
+  tauSec: bigint,
+): [bigint, boolean] {
+  if (sampleAt === 0n) return [varianceWad, true];
+  if (at / intervalSec <= sampleAt / intervalSec) return [varianceWad, false];
+  const v = nextVarianceUp(varianceWad, samplePriceWad, priceWad, at - sampleAt, tauSec);
+  const max = (1n << 64n) - 1n;
+  return [v < max ? v : max, true];
+}
+
 export function horizonVolatilityWad(varianceWad: bigint, horizonSec: bigint): bigint {
   return sqrtDown(varianceWad * horizonSec * WAD);
 }

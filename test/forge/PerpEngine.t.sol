@@ -314,9 +314,10 @@ contract PerpEngineTest is BaseTest {
         (,, uint256 levBefore) = reader.marginRates(ETH, 10_000 * USD);
         uint256 varBefore = reader.marketState(ETH).varianceWad;
         uint256 p = 3000e18;
+        uint256 interval = reader.marketConfig(ETH).sampleIntervalSec;
         for (uint256 i; i < 10; ++i) {
             p = i % 2 == 0 ? p * 106 / 100 : p * 94 / 100;
-            _setPrice(ETH, p);
+            _setPriceAfter(ETH, p, interval); // one sample per interval: +-6% every 10 minutes is a real regime
             engine.poke(ETH);
         }
         assertGt(reader.marketState(ETH).varianceWad, varBefore * 10, "EWMA variance up");

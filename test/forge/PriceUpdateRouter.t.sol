@@ -117,7 +117,7 @@ contract PriceUpdateRouterTest is PythBaseTest {
 
         // Nor can a keeper calling directly redirect the reward by appending an address.
         _deposit(carol, 1_000_000 * USD);
-        _setPrice(ETH, 2500e18); // bob's 5x long is far below maintenance
+        _setPrice(ETH, 2400e18); // bob's 5x long has lost its margin
         IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](1);
         refs[0] = IPerpEngine.PositionRef(bob, ETH, true);
         uint256 before = usdc.balanceOf(keeper);

@@ -151,6 +151,23 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     cases.forEach((c, i) => expect(R.nextVarianceUp(c[0], c[1], c[2], c[3], c[4])).toBe(out[i]));
   });
 
+  it('sampled volatility estimator: one sample per interval', async () => {
+    const r = rng(61n);
+    const cases = Array.from({ length: N }, (_, i) => {
+      const p0 = r.between(10n ** 12n, 10n ** 26n);
+      const interval = r.between(60n, 86_400n);
+      const sampleAt = i % 10 === 0 ? 0n : r.between(1n, 2n ** 32n - 1n - 3n * 86_400n);
+      const at = sampleAt + r.between(0n, 3n * interval); // same interval, next, or later
+      const move = r.between(10n ** 16n, 10n ** 20n);
+      return [r.between(0n, WAD), p0, sampleAt, (p0 * move) / WAD + 1n, at, interval, r.between(60n, 30n * 86_400n)];
+    });
+    const out = await call<bigint[][]>('sampledVarianceUp', cases);
+    cases.forEach((c, i) => {
+      const [v, sample] = R.sampledVarianceUp(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+      expect([v, sample ? 1n : 0n]).toEqual(out[i]);
+    });
+  });
+
   it('maintenance and initial margin', async () => {
     const r = rng(7n);
     const cases = Array.from({ length: N }, () => [

@@ -100,6 +100,17 @@ contract MathHarness {
         }
     }
 
+    /// @dev Each case: (variance, samplePrice, sampleAt, price, at, interval, tau) -> [variance, isSample 0/1].
+    function sampledVarianceUp(uint256[7][] calldata a) external pure returns (uint256[2][] memory out) {
+        out = new uint256[2][](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            (uint256 v, bool sample) =
+                RiskMath.sampledVarianceUp(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4], a[i][5], a[i][6]);
+            out[i][0] = v;
+            out[i][1] = sample ? 1 : 0;
+        }
+    }
+
     function margins(uint256[11][] calldata a) external pure returns (uint256[2][] memory out) {
         out = new uint256[2][](a.length);
         for (uint256 i; i < a.length; ++i) {
