@@ -33,6 +33,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   Locked: () => 'Another action of the clearing house is in progress in this transaction (re-entry refused)',
   NotLocked: () => 'A product tried to settle outside an action it opened',
   NothingToClaim: () => 'There is no undelivered withdrawal to claim',
+  NoRefund: (a) => `No liquidation refund waits for ${String(a[0])}`,
   PriceOlderThanLastUsed: (a) => `The oracle answered with a price from ${new Date(Number(a[1]) * 1000).toISOString()}, older than one market ${String(a[0])} already used (${new Date(Number(a[2]) * 1000).toISOString()}); post a newer price`,
   ProfitCapLoweredWithOpenInterest: (a) =>
     `Open positions keep the profit cap they were opened with: market ${String(a[0])} can lower its cap from ${Number(a[2]) / 100}% to ${Number(a[3]) / 100}% only once it has no open interest`,

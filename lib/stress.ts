@@ -113,7 +113,10 @@ export function runStress(input: StressInput, shock: Shock) {
       const reward = bpsUp(p.sizeUsd, m.liquidationFeeBps) * input.keeperShareBps / 10_000n;
       const seized = p.collateralUsd + p.rebateUsd;
       const keeperReward = reward < seized ? reward : seized;
-      cashAfter += seized - keeperReward;
+      // fair liquidation, as the engine: the trader gets back the equity beyond the whole liquidation fee
+      const fee = bpsUp(p.sizeUsd, m.liquidationFeeBps);
+      const refund = equity > fee ? equity - fee : 0n;
+      cashAfter += seized - keeperReward - refund;
       feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable
       const agg = remaining.get(p.marketId)!;
       agg[p.isLong ? 0 : 1] -= p.sizeUsd;

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { FaucetButton } from '@/components/common/FaucetButton';
 import { Stat } from '@/components/common/Stat';
 import { annualize, bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { ClaimRefund } from './ClaimRefund';
 import { OrderForm } from './OrderForm';
 import { PositionsTable } from './PositionsTable';
 import { TradeHistory } from './TradeHistory';
@@ -62,6 +63,7 @@ export function TradePanel() {
         </div>
         <OrderForm marketId={marketId} data={data} />
       </div>
+      <ClaimRefund />
       <PositionsTable data={data} />
       <TradeHistory />
     </div>

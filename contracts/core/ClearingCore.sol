@@ -70,6 +70,10 @@ contract ClearingCore is IClearingCore, AccessControl {
     mapping(uint256 id => address) internal extraProducts; // ids >= 1
     mapping(address product => ProductLedger) internal ledgers;
     mapping(address forwarder => bool) internal forwarders;
+    mapping(address account => uint256) internal refunds; // deferred refunds, outside pool cash and the NAV
+    uint256 internal refundsOwedUsd;
+    /// @dev Refunds paid during the current action; its settle takes them from pool cash.
+    uint256 internal transient refundedUsd;
     /// @dev The shared reentrancy lock and who holds it: the product between its `enter` and `settle`, or VAULT_HOOK
     ///      during a vault hook. Zero when free.
     address internal transient lockHolder;
@@ -171,7 +175,9 @@ contract ClearingCore is IClearingCore, AccessControl {
         if (lockHolder != msg.sender) revert NotLocked(); // only the product that entered settles and releases
 
         PoolSlots memory p = poolSt;
-        int256 cash = int256(uint256(p.poolCashUsd)) + int256(s.inflowUsd) - s.collateralDeltaUsd - int256(s.payoutUsd);
+        int256 cash = int256(uint256(p.poolCashUsd)) + int256(s.inflowUsd) - s.collateralDeltaUsd - int256(s.payoutUsd)
+            - int256(refundedUsd);
+        refundedUsd = 0;
         if (cash < 0) revert PoolCashShortfall(uint256(-cash) + p.poolCashUsd, p.poolCashUsd);
         uint256 reserved = uint256(int256(uint256(p.reservedUsd)) + s.reserveDeltaUsd);
         uint256 productReserved = uint256(int256(uint256(led.reservedUsd)) + s.reserveDeltaUsd);
@@ -198,6 +204,32 @@ contract ClearingCore is IClearingCore, AccessControl {
         if (s.payoutUsd > 0) token.safeTransfer(s.payee, s.payoutUsd);
         lockHolder = address(0);
         return RiskMath.utilizationUp(reserved, uint256(cash));
+    }
+
+    /// @inheritdoc IClearingCore
+    function refund(address account, uint256 amountUsd) external {
+        if (!ledgers[msg.sender].listed) revert NotProduct(msg.sender);
+        if (lockHolder != msg.sender) revert NotLocked();
+        refundedUsd += amountUsd;
+        // A refused transfer (a blocklisted account) must not block the liquidation paying it: the refund waits.
+        (bool ok, bytes memory ret) = address(token).call(abi.encodeCall(IERC20.transfer, (account, amountUsd)));
+        bool deferred =
+            !ok || (ret.length > 0 && !abi.decode(ret, (bool))) || (ret.length == 0 && address(token).code.length == 0);
+        if (deferred) {
+            refunds[account] += amountUsd;
+            refundsOwedUsd += amountUsd;
+        }
+        emit Refunded(msg.sender, account, amountUsd, deferred);
+    }
+
+    /// @inheritdoc IClearingCore
+    function claimRefund(address to) external lock returns (uint256 amountUsd) {
+        amountUsd = refunds[msg.sender];
+        if (amountUsd == 0) revert NoRefund(msg.sender);
+        refunds[msg.sender] = 0;
+        refundsOwedUsd -= amountUsd;
+        token.safeTransfer(to, amountUsd);
+        emit RefundClaimed(msg.sender, to, amountUsd);
     }
 
     // ------------------------------------------------------------ vault hooks
@@ -358,6 +390,12 @@ contract ClearingCore is IClearingCore, AccessControl {
         v.borrowIndexWad = uint128(_borrowIndexNow());
         v.lastBorrowAt = uint64(block.timestamp);
         v.badDebtUsd = r.badDebtUsd;
+        v.refundsOwedUsd = refundsOwedUsd;
+    }
+
+    /// @inheritdoc IClearingCore
+    function refundOf(address account) external view returns (uint256) {
+        return refunds[account];
     }
 
     /// @inheritdoc IClearingCore

@@ -30,6 +30,7 @@ interface IClearingCore {
         uint128 borrowIndexWad; // cumulative borrow fee per USD of borrowed size, accrued to now
         uint64 lastBorrowAt;
         uint256 badDebtUsd; // cumulative bad debt absorbed
+        uint256 refundsOwedUsd; // traders' refunds the token refused to deliver, waiting to be claimed
     }
 
     /// @notice One product's ledger in the core.
@@ -76,6 +77,7 @@ interface IClearingCore {
     error WithdrawalExceedsFreeLiquidity(uint256 amountUsd, uint256 freeUsd);
     error PoolValueUnavailable();
     error InvalidParameter(bytes32 name, uint256 value, uint256 min, uint256 max);
+    error NoRefund(address account);
 
     // ---------------------------------------------------------------- events
 
@@ -102,11 +104,32 @@ interface IClearingCore {
     /// @param totalBadDebtUsd cumulative bad debt, every product
     event BadDebtAbsorbed(address indexed product, uint256 amountUsd, uint256 totalBadDebtUsd);
 
+    /// @notice A product returned equity to a trader (a liquidation's equity beyond its fee).
+    /// @param product the product returning it
+    /// @param account the trader
+    /// @param amountUsd the amount
+    /// @param deferred true when the token refused the transfer: the amount waits for `claimRefund`
+    event Refunded(address indexed product, address indexed account, uint256 amountUsd, bool deferred);
+
+    /// @notice A trader claimed a deferred refund.
+    event RefundClaimed(address indexed account, address indexed to, uint256 amountUsd);
+
     // ---------------------------------------------------------------- products
 
     /// @notice Opens a product action: takes the shared reentrancy lock, accrues the borrow index.
     /// @param addsRisk true when the action may add size (refused while paused)
     function enter(bool addsRisk) external returns (Accrual memory);
+
+    /// @notice Pays `amountUsd` of pool cash to `account` during an action (only the product holding the lock; its
+    ///         settle then takes it from cash). A transfer the token refuses never fails the action: the amount waits
+    ///         as the account's refund, outside the NAV, for `claimRefund`.
+    function refund(address account, uint256 amountUsd) external;
+
+    /// @notice Sends the caller's deferred refunds to `to`.
+    function claimRefund(address to) external returns (uint256 amountUsd);
+
+    /// @notice Deferred refunds waiting for `account`.
+    function refundOf(address account) external view returns (uint256);
 
     /// @notice Applies a product action's ledger changes, pays out, checks solvency and releases the lock.
     /// @return utilizationWad utilization after the action (for the product's initial-margin check)

@@ -154,7 +154,9 @@ interface IPerpEngine is IProduct {
         int256 pnlUsd; // capped PnL at the price
         int256 equityUsd; // collateral + pnl - fees owed
         uint256 keeperRewardUsd; // paid to the keeper
-        uint256 poolGainUsd; // added to pool cash
+        uint256 traderRefundUsd; // equity beyond the liquidation fee, returned to the trader
+        int256 poolGainUsd; // added to pool cash: collateral - keeper reward - refund (negative when a winner's profit
+        // is paid out)
         uint256 badDebtUsd; // loss beyond collateral, absorbed by the pool
     }
 

@@ -80,6 +80,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 capBucket; // the position's cap bucket (CapGrid) after the trade
         int256 reserveDeltaUsd; // change of the product's reserve, settled with the core
         uint256 badDebtUsd; // loss beyond collateral on a full close, absorbed by the pool
+        uint256 refundUsd; // a liquidated trader's equity beyond the liquidation fee, returned to them
     }
 
     // ------------------------------------------------------------ constructor
@@ -489,6 +490,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         // What the pool was owed and does not get: the keeper is paid from the collateral, so the shortfall is the
         // reward less the equity left and the forfeited rebate (the whole reward plus the deficit when underwater).
         uint256 badDebt = _shortfall(keeperReward, s.equityUsd + int256(uint256(pos.rebateUsd)));
+        _refundEquity(t, account, s.equityUsd, size);
         out.reserveDeltaUsd += _removeFromAggregates(t, pos, size);
         delete positions[key];
         out.collateralDeltaUsd -= int256(collateral);
@@ -499,6 +501,14 @@ contract PerpEngine is IPerpEngine, AccessControl {
         }
         _emitLiquidated(t, account, keeper, s, size, collateral, keeperReward, badDebt);
         return true;
+    }
+
+    /// @dev Fair liquidation: the liquidation fee (the keeper's share and the pool's) is all it costs the trader; the
+    ///      equity beyond it goes back to them (from the seized collateral, or from the pool for a winner's profit).
+    function _refundEquity(Trade memory t, address account, int256 equityUsd, uint256 sizeUsd) internal {
+        uint256 fee = sizeUsd.bpsUp(t.cfg.liquidationFeeBps);
+        t.refundUsd = equityUsd > int256(fee) ? uint256(equityUsd) - fee : 0;
+        if (t.refundUsd > 0) core_.refund(account, t.refundUsd);
     }
 
     /// @dev max(0, paid - recovered): what a liquidation leaves the pool short.
@@ -524,7 +534,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
             pnlUsd: s.pnlUsd,
             equityUsd: s.equityUsd,
             keeperRewardUsd: keeperReward,
-            poolGainUsd: collateral - keeperReward,
+            traderRefundUsd: t.refundUsd,
+            poolGainUsd: int256(collateral) - int256(keeperReward) - int256(t.refundUsd),
             badDebtUsd: badDebt
         });
         emit PositionLiquidated(account, t.marketId, t.isLong, r);

@@ -171,6 +171,25 @@ export const clearingCoreAbi = [
   },
   {
     "type": "function",
+    "name": "claimRefund",
+    "inputs": [
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amountUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "collateralToken",
     "inputs": [],
     "outputs": [
@@ -444,6 +463,11 @@ export const clearingCoreAbi = [
             "name": "badDebtUsd",
             "type": "uint256",
             "internalType": "uint256"
+          },
+          {
+            "name": "refundsOwedUsd",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
       }
@@ -555,6 +579,43 @@ export const clearingCoreAbi = [
             "internalType": "bool"
           }
         ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "refund",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amountUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "refundOf",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "view"
@@ -937,6 +998,62 @@ export const clearingCoreAbi = [
   },
   {
     "type": "event",
+    "name": "RefundClaimed",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amountUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Refunded",
+    "inputs": [
+      {
+        "name": "product",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amountUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "deferred",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "RoleAdminChanged",
     "inputs": [
       {
@@ -1103,6 +1220,17 @@ export const clearingCoreAbi = [
     "type": "error",
     "name": "Locked",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "NoRefund",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
   },
   {
     "type": "error",
@@ -2470,9 +2598,14 @@ export const perpEngineAbi = [
             "internalType": "uint256"
           },
           {
-            "name": "poolGainUsd",
+            "name": "traderRefundUsd",
             "type": "uint256",
             "internalType": "uint256"
+          },
+          {
+            "name": "poolGainUsd",
+            "type": "int256",
+            "internalType": "int256"
           },
           {
             "name": "badDebtUsd",
@@ -7150,6 +7283,17 @@ export const counterpoolErrorsAbi = [
     "type": "error",
     "name": "Locked",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "NoRefund",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
   },
   {
     "type": "error",

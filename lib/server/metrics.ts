@@ -149,7 +149,7 @@ export const getActivity = cached(2000, async (from: number, to: number, resolut
             count(*) FILTER (WHERE name = ${LIQ}) AS liquidations,
             coalesce(sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS bad_debt,
             coalesce(sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE name = ${ev('PositionDecreased')}), 0)
-              - coalesce(sum(${resultNum('PositionLiquidated', 'collateralUsd')} - ${resultNum('PositionLiquidated', 'keeperRewardUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS trader_pnl
+              - coalesce(sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS trader_pnl
        FROM events WHERE timestamp >= $1 AND timestamp <= $2 GROUP BY bucket ORDER BY bucket LIMIT 5000`,
     [from, to, resolutionSec],
   );

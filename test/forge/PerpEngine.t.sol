@@ -16,6 +16,7 @@ import {Deploy} from "../../script/Deploy.s.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {MockAggregator} from "./utils/Mocks.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 contract PerpEngineTest is BaseTest {
@@ -352,13 +353,40 @@ contract PerpEngineTest is BaseTest {
         assertTrue(_status(alice, ETH, true).liquidatable);
         uint256 cash = _poolCash();
         uint256 collateral = engine.position(alice, ETH, true).collateralUsd;
+        int256 equity = _status(alice, ETH, true).equityUsd;
+        uint256 aliceBefore = usdc.balanceOf(alice);
         vm.prank(keeper);
         uint256 reward = engine.liquidate(alice, ETH, true);
         assertEq(reward, 10 * USD, "20 bps of 10,000, half to the keeper");
         assertEq(usdc.balanceOf(keeper), reward);
-        assertEq(_poolCash(), cash + collateral - reward);
+        // P-59: the trader gets back the equity beyond the whole liquidation fee (20 bps of the size).
+        uint256 refund = uint256(equity) - 20 * USD;
+        assertGt(refund, 0, "liquidated just below maintenance: equity is left");
+        assertEq(usdc.balanceOf(alice) - aliceBefore, refund, "equity beyond the fee goes back to the trader");
+        assertEq(_poolCash(), cash + collateral - reward - refund, "the pool keeps its fee share and the loss");
         assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
         assertEq(reader.marketState(ETH).longOiUsd, 0);
+    }
+
+    /// P-59 with P-09: a refund the token refuses (a blocklisted trader) never blocks the liquidation; it waits as the
+    ///       trader's claim, outside the NAV, and is claimed to another address.
+    function test_liquidate_refundRefusedByTheTokenWaitsAsAClaim() public {
+        _open(alice, ETH, true, 500 * USD, 10_000 * USD);
+        _setPrice(ETH, reader.positionLiquidationPrice(alice, ETH, true) - 1e18);
+        uint256 refund = uint256(_status(alice, ETH, true).equityUsd) - 20 * USD;
+        vm.mockCallRevert(address(usdc), abi.encodeWithSelector(IERC20.transfer.selector, alice), "blocked");
+        vm.prank(keeper);
+        engine.liquidate(alice, ETH, true);
+        vm.clearMockedCalls();
+        assertEq(core.refundOf(alice), refund, "the refund waits");
+        assertEq(core.poolState().refundsOwedUsd, refund);
+        address elsewhere = makeAddr("alice-2");
+        vm.prank(alice);
+        core.claimRefund(elsewhere);
+        assertEq(usdc.balanceOf(elsewhere), refund);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IClearingCore.NoRefund.selector, alice));
+        core.claimRefund(elsewhere);
     }
 
     function test_liquidate_revertsWhenHealthy() public {

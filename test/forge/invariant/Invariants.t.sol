@@ -32,7 +32,7 @@ contract InvariantsTest is BaseTest {
     ///       collateral ledger in the core equals the sum of its positions' collateral and unrealized rebates.
     function invariant_P01_tokenBalanceCoversAccounting() public view {
         IClearingCore.PoolState memory ps = core.poolState();
-        assertGe(usdc.balanceOf(address(core)), uint256(ps.poolCashUsd) + ps.totalCollateralUsd);
+        assertGe(usdc.balanceOf(address(core)), uint256(ps.poolCashUsd) + ps.totalCollateralUsd + ps.refundsOwedUsd);
         assertEq(usdc.balanceOf(address(engine)), 0, "the product holds no tokens");
         uint256 collateral;
         for (uint256 m; m < feeds.length; ++m) {
