@@ -11,7 +11,7 @@
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
 import { cappedPnlUsd, sideLiabilityUp } from './math/position';
-import { freeLiquidityDown, maintenanceMarginUp, utilizationUp } from './math/risk';
+import { freeLiquidityDown, impactCostUsd, maintenanceMarginUp, utilizationUp } from './math/risk';
 
 export interface StressMarket {
   marketId: number;
@@ -24,6 +24,7 @@ export interface StressMarket {
   sizeTermWad: bigint;
   maxProfitBps: bigint;
   liquidationFeeBps: bigint;
+  impactScaleUsd: bigint;
   /** the market's aggregates, as the chain's NAV reads them */
   longOiUsd: bigint;
   shortOiUsd: bigint;
@@ -114,7 +115,10 @@ export function runStress(input: StressInput, shock: Shock) {
       const seized = p.collateralUsd + p.rebateUsd;
       const keeperReward = reward < seized ? reward : seized;
       // fair liquidation, as the engine: the trader gets back the equity beyond the whole liquidation fee
-      const fee = bpsUp(p.sizeUsd, m.liquidationFeeBps);
+      // ... and the impact its close would pay (none for a skew-reducing one), from the skew as liquidations proceed
+      const agg0 = remaining.get(p.marketId)!;
+      const skewNow = agg0[0] - agg0[1];
+      const fee = bpsUp(p.sizeUsd, m.liquidationFeeBps) + impactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.impactScaleUsd, 0n);
       const refund = equity > fee ? equity - fee : 0n;
       cashAfter += seized - keeperReward - refund;
       feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable

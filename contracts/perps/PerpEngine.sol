@@ -145,7 +145,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
             // Adding size closes and reopens the position at the price: its capped PnL is realized first, so the
             // cap cannot be stretched by fresh notional, and the whole position takes a new cap from its new entry.
             if (oldSize > 0) t.sizeUsd = _realize(t, oldSize, newTokens);
-            newTokens += _applyOpen(t, sizeDeltaUsd, acceptablePriceWad);
+            // The reopened notional moves the skew too: the trade's impact prices the whole change (M-1 review).
+            newTokens += _applyOpen(t, sizeDeltaUsd, acceptablePriceWad, int256(t.sizeUsd) - int256(oldSize));
             t.sizeUsd += sizeDeltaUsd;
             t.capBucket = CapGrid.bucketFor(isLong, t.sizeUsd, newTokens, t.cfg.maxProfitBps);
         }
@@ -308,14 +309,16 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @dev Prices the opening part of a trade (impact, fee, slippage check); returns the index tokens bought/sold.
-    function _applyOpen(Trade memory t, uint256 sizeDeltaUsd, uint256 acceptablePriceWad)
+    ///      `reopenedUsd` is how much a realizing increase moved the position's own notional before the added size
+    ///      (its tokens reopened at their value): the skew change it causes is priced with the trade's.
+    function _applyOpen(Trade memory t, uint256 sizeDeltaUsd, uint256 acceptablePriceWad, int256 reopenedUsd)
         internal
         view
         returns (uint256 addTokens)
     {
         PerpState.MarketSlots storage st = markets[t.marketId];
         int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
-        int256 delta = t.isLong ? int256(sizeDeltaUsd) : -int256(sizeDeltaUsd);
+        int256 delta = t.isLong ? int256(sizeDeltaUsd) + reopenedUsd : -int256(sizeDeltaUsd) - reopenedUsd;
         t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, t.cfg.impactScaleUsd, t.cfg.positiveImpactBps);
         t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.openFeeBps);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
@@ -505,8 +508,14 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @dev Fair liquidation: the liquidation fee (the keeper's share and the pool's) is all it costs the trader; the
     ///      equity beyond it goes back to them (from the seized collateral, or from the pool for a winner's profit).
+    ///      The impact a close would pay is charged too, so liquidating oneself is never a cheaper exit than closing.
     function _refundEquity(Trade memory t, address account, int256 equityUsd, uint256 sizeUsd) internal {
-        uint256 fee = sizeUsd.bpsUp(t.cfg.liquidationFeeBps);
+        PerpState.MarketSlots storage st = markets[t.marketId];
+        int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
+        int256 impact = RiskMath.impactCostUsd(
+            skew, t.isLong ? skew - int256(sizeUsd) : skew + int256(sizeUsd), t.cfg.impactScaleUsd, 0
+        );
+        uint256 fee = sizeUsd.bpsUp(t.cfg.liquidationFeeBps) + uint256(impact);
         t.refundUsd = equityUsd > int256(fee) ? uint256(equityUsd) - fee : 0;
         if (t.refundUsd > 0) core_.refund(account, t.refundUsd);
     }

@@ -181,11 +181,19 @@ library PerpState {
 
     /// @dev How far the market's claim could move if its oracle lagged by `lagBps` unseen: the traders' net exposure
     ///      (|long - short| tokens x price) times the lag, rounded up.
+    ///      When a cap or floor lies within the lag of the price (or is already crossed: the book bounds say so,
+    ///      conservatively), positions there lose their sensitivity and the net no longer bounds the move; then each
+    ///      side's sensitivity is anywhere between 0 and its tokens, and the larger side's tokens bound it.
     function _lagRiskUp(MarketSlots storage st, uint256 priceWad, uint256 lagBps) private view returns (uint256) {
         uint256 longTokens = st.longTokens;
         uint256 shortTokens = st.shortTokens;
-        uint256 net = longTokens > shortTokens ? longTokens - shortTokens : shortTokens - longTokens;
-        return net.mulDivUp(priceWad, PositionMath.VALUE_SCALE).bpsUp(lagBps);
+        uint256 exposure = longTokens > shortTokens ? longTokens - shortTokens : shortTokens - longTokens;
+        uint256 upper = CapGrid.bucketDown(priceWad.mulDivUp(10_000 + lagBps, 10_000));
+        uint256 lower = CapGrid.bucketUp(priceWad.mulDivDown(10_000 - lagBps, 10_000));
+        bool kinkInReach = (st.longCapLow != 0 && st.longCapLow <= upper) || st.longFloorHigh >= lower
+            || st.shortCapHigh >= lower || (st.shortFloorLow != 0 && st.shortFloorLow <= upper);
+        if (kinkInReach) exposure = longTokens > shortTokens ? longTokens : shortTokens;
+        return exposure.mulDivUp(priceWad, PositionMath.VALUE_SCALE).bpsUp(lagBps);
     }
 
     /// @dev One side's liability at `priceWad`: its uncapped PnL (aggregates, rounded against the pool), less the

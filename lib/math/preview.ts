@@ -73,9 +73,6 @@ export function previewOpen(
   pool: { reservedUsd: bigint; poolCashUsd: bigint; kinkWad: bigint },
   existing?: ExistingPosition,
 ): OpenPreview {
-  const skew = m.longOiUsd - m.shortOiUsd;
-  const delta = isLong ? sizeDeltaUsd : -sizeDeltaUsd;
-  const impactUsd = impactCostUsd(skew, skew + delta, m.config.impactScaleUsd, m.config.positiveImpactBps);
   const feeUsd = bpsUp(sizeDeltaUsd, m.config.openFeeBps);
   // As PerpEngine.increasePosition: adding size realizes the existing position's capped PnL at the oracle price and
   // reopens its tokens at their value there (rounded against the trader); a collateral top-up changes neither.
@@ -86,6 +83,10 @@ export function previewOpen(
     : isLong
       ? mulDivUp(existing.sizeTokens, m.priceWad, VALUE_SCALE)
       : mulDivDown(existing.sizeTokens, m.priceWad, VALUE_SCALE);
+  // The reopened notional moves the skew with the added size: the engine prices the whole change as one trade.
+  const skew = m.longOiUsd - m.shortOiUsd;
+  const moved = sizeDeltaUsd + reopenedUsd - (existing?.sizeUsd ?? 0n);
+  const impactUsd = impactCostUsd(skew, skew + (isLong ? moved : -moved), m.config.impactScaleUsd, m.config.positiveImpactBps);
   // A rebate (negative impact) is not margin: the engine holds it in the position until it closes.
   const rebateUsd = impactUsd < 0n ? -impactUsd : 0n;
   const collateralAfterUsd =

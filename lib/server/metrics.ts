@@ -266,6 +266,7 @@ export async function getStress(shock: Shock) {
       sizeTermWad: m.config.sizeTermWad,
       maxProfitBps: BigInt(m.config.maxProfitBps),
       liquidationFeeBps: BigInt(m.config.liquidationFeeBps),
+      impactScaleUsd: m.config.impactScaleUsd,
       longOiUsd: m.state.longOiUsd,
       shortOiUsd: m.state.shortOiUsd,
       longTokens: m.state.longTokens,

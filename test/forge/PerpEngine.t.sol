@@ -389,6 +389,27 @@ contract PerpEngineTest is BaseTest {
         core.claimRefund(elsewhere);
     }
 
+    /// P-59: a liquidation charges the impact a close would pay, so liquidating oneself is never a cheaper exit than
+    ///       closing: a short against a 5M long skew returns its equity less the fee and that impact.
+    function test_liquidate_refundPaysTheCloseImpact() public {
+        _deposit(carol, 10_000_000 * USD);
+        _open(bob, ETH, true, 1_000_000 * USD, 5_000_000 * USD);
+        _open(alice, ETH, false, 500 * USD, 10_000 * USD);
+        _setPrice(ETH, reader.positionLiquidationPrice(alice, ETH, false) + 1e18);
+        IPerpEngine.PositionStatus memory st = _status(alice, ETH, false);
+        assertTrue(st.liquidatable);
+        // Closing the short moves the skew from s to s + 10,000: impact (s'^2 - s^2) / 2K, rounded up (K = 1e9 USD).
+        uint256 s0 = reader.marketState(ETH).longOiUsd - reader.marketState(ETH).shortOiUsd;
+        uint256 s1 = s0 + 10_000 * USD;
+        uint256 impact = (s1 * s1 - s0 * s0 + 2 * 1_000_000_000 * USD - 1) / (2 * 1_000_000_000 * USD);
+        uint256 before = usdc.balanceOf(alice);
+        vm.prank(keeper);
+        engine.liquidate(alice, ETH, false);
+        int256 expected = st.equityUsd - int256(20 * USD) - int256(impact);
+        assertGt(impact, 0);
+        assertEq(int256(usdc.balanceOf(alice) - before), expected > 0 ? expected : int256(0), "equity - fee - impact");
+    }
+
     function test_liquidate_revertsWhenHealthy() public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         vm.prank(keeper);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 
 /// @notice Item 4 of the value-leaks issue, from the attacker's side: an LP who sees a price update coming (a push
@@ -84,5 +85,42 @@ contract OracleLagAttacksTest is BaseTest {
         // leaver's share of the pool ~ amount / (5M + amount); carol holds the rest
         uint256 bound_ = exposure * (moveBps - LAG_BPS) / 10_000 * amount / (5_000_000 * USD + amount);
         assertLe(without, with + bound_ + 2, "harm within the stated bound");
+    }
+
+    /// Review M-2: with one side past its caps (no longer moving with the price) the net token count understates how
+    ///       far the NAV moves; the band then uses the larger side's tokens, so exiting before a known update within
+    ///       the threshold still harms no one. Longs capped at 10% and 30% above their entry, shorts of the same size.
+    function testFuzz_exitBeforeUpdate_withOneSideCapped(uint256 amountSeed, uint256 moveSeed) public {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.maxProfitBps = 20_000; // raising is allowed with open interest; the new longs below use 10%
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        _close(alice, ETH, true);
+        cfg.maxProfitBps = 1000;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        _open(alice, ETH, true, 200_000 * USD, 800_000 * USD);
+        _open(bob, ETH, false, 200_000 * USD, 800_000 * USD * 13 / 10); // about as many tokens once longs are capped
+        _setPriceAfter(ETH, 3900e18, 1 days); // +30%: the longs are capped, the shorts are not
+        _refreshPrices();
+        (uint256 low, uint256 high) = core.poolValueBoundsUsd();
+        assertGt(high - low, 0, "the band is not zero although net tokens are near zero");
+        uint256 amount = bound(amountSeed, 10_000, 5_000_000) * USD;
+        uint256 moveBps = bound(moveSeed, 1, LAG_BPS);
+        uint256 snap = vm.snapshotState();
+        uint256 shares = _deposit(dave, amount);
+        skip(1);
+        _refreshPrices();
+        vm.prank(dave);
+        pool.redeem(shares, dave, dave);
+        _setPrice(ETH, 3900e18 * (10_000 + moveBps) / 10_000);
+        uint256 with = pool.convertToAssets(pool.balanceOf(carol));
+        vm.revertToState(snap);
+        _deposit(dave, amount);
+        skip(1);
+        _refreshPrices();
+        _setPrice(ETH, 3900e18 * (10_000 + moveBps) / 10_000);
+        uint256 without = pool.convertToAssets(pool.balanceOf(carol));
+        assertGe(with + 2, without, "the incumbent LP is no worse off");
     }
 }

@@ -199,6 +199,29 @@ contract ProfitCapAttacksTest is BaseTest {
         assertLe(_balance(attacker) - start, 0, "trader + LP round trip does not profit");
     }
 
+    /// Review M-1: realizing on an increase moves the position's notional (and the skew) to its value; that move is
+    ///       priced as impact with the trade, so a 1-unit increase after a gain cannot inflate the skew for free and
+    ///       collect a larger rebate on the close. Two paths from the same state: close at once, or add 1 unit first.
+    function testFuzz_realizingIncreaseCannotInflateTheSkewForFree(uint256 moveSeed) public {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.positiveImpactBps = 9000;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        _deposit(carol, 40_000_000 * USD);
+        _open(attacker, ETH, true, 2_000_000 * USD, 10_000_000 * USD);
+        _walkPrice(ETH, bound(moveSeed, 3100e18, 6000e18));
+        _refreshPrices();
+        _mint(attacker, 10_000_000 * USD);
+        uint256 snap = vm.snapshotState();
+        _close(attacker, ETH, true);
+        uint256 direct = usdc.balanceOf(attacker);
+        vm.revertToState(snap);
+        vm.prank(attacker);
+        engine.increasePosition(ETH, true, 10_000_000 * USD, 1 * USD, MAX_PRICE);
+        _close(attacker, ETH, true);
+        assertLe(usdc.balanceOf(attacker), direct, "adding one unit before the close gains nothing");
+    }
+
     /// P-53 / P-56: the NAV's trader-PnL term is, position by position, what closing would pay now or what the pool
     ///       could collect (first principles, Payoffs: each position valued at the price clamped between its floor and
     ///       cap prices), for longs and shorts, capped, bankrupt or neither, at any price.
