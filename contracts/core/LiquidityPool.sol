@@ -118,7 +118,15 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         nonReentrant
         returns (uint256)
     {
-        return super.withdraw(assets, receiver, owner); // maxWithdraw excludes shares in cooldown
+        // OZ's steps (maxWithdraw, then previewWithdraw) on one valuation of the pool: the NAV's low bound.
+        (uint256 low,) = core.poolValueBoundsUsd();
+        uint256 totalShares = totalSupply();
+        uint256 maxAssets =
+            Math.min(SharesMath.toAssetsDown(_unlocked(owner), totalShares, low), core.freeLiquidityUsd());
+        if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets); // cooldown excluded
+        uint256 shares = SharesMath.toSharesUp(assets, totalShares, low);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+        return shares;
     }
 
     function redeem(uint256 shares, address receiver, address owner)
@@ -129,7 +137,12 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     {
         if (shares == 0) revert ZeroShares();
         _requireUnlocked(owner, shares);
-        return super.redeem(shares, receiver, owner);
+        // OZ's steps (maxRedeem, then previewRedeem) on one valuation of the pool: the NAV's low bound.
+        (uint256 low,) = core.poolValueBoundsUsd();
+        uint256 assets = SharesMath.toAssetsDown(shares, totalSupply(), low);
+        if (assets > core.freeLiquidityUsd()) revert ERC4626ExceededMaxRedeem(owner, shares, maxRedeem(owner));
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+        return assets;
     }
 
     /// @dev Shares sent to the vault's own address would be stuck (only the queue escrows there): refused.
