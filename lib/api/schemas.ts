@@ -2,7 +2,11 @@ import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** /api/history and /api/activity: unix seconds, to > from, at most 5,000 buckets. */
+/** The most buckets a history or activity query may span ((to - from) / resolution). */
+export const MAX_BUCKETS = 5000;
+
+/** /api/history and /api/activity: unix seconds, to > from, at most MAX_BUCKETS buckets. `to` defaults to now (the
+ *  chain's latest block, filled in by `withHistoryDefaults`), `from` to the last MAX_BUCKETS buckets before it. */
 export const historyQuery = z
   .object({
     market: int(-1, 15).default(-1),
@@ -10,12 +14,19 @@ export const historyQuery = z
     to: int(0, 2 ** 40).optional(),
     resolution: int(1, 86_400 * 7).default(60),
   })
-  .transform((q) => {
-    const to = q.to ?? Math.floor(Date.now() / 1000) + 3600 * 24 * 365 * 5;
-    const from = q.from ?? 0;
-    return { ...q, from, to };
-  })
-  .refine((q) => q.to > q.from, { message: '`to` must be after `from`', path: ['to'] });
+  .refine((q) => q.to === undefined || q.from === undefined || q.to > q.from, { message: '`to` must be after `from`', path: ['to'] });
+
+/** A history query with its defaults at `nowSec` (the chain's time), refused when it spans more than MAX_BUCKETS. */
+export function withHistoryDefaults(q: z.output<typeof historyQuery>, nowSec: number) {
+  const to = q.to ?? nowSec;
+  const from = q.from ?? Math.max(0, to - q.resolution * MAX_BUCKETS);
+  if (to <= from) return { error: '`to` must be after `from`' } as const;
+  const buckets = Math.ceil((to - from) / q.resolution);
+  if (buckets > MAX_BUCKETS) {
+    return { error: `at most ${MAX_BUCKETS} buckets per query: (to - from) / resolution is ${buckets}; raise resolution or narrow from..to` } as const;
+  }
+  return { ...q, from, to } as const;
+}
 
 export const limitQuery = z.object({ limit: int(1, 500).default(50), market: int(0, 15).optional() });
 

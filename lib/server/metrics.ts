@@ -184,6 +184,11 @@ export async function getLiquidations(limit: number, marketId?: number) {
   );
 }
 
+/** The chain's time: the latest block's timestamp (what "now" means for history defaults). */
+export async function chainNowSec(): Promise<number> {
+  return Number((await publicClient.getBlock()).timestamp);
+}
+
 export async function getPositions(account: Address) {
   const views = await publicClient.readContract({ ...contracts.reader, functionName: 'accountPositions', args: [account] });
   return views.map((v) => ({

@@ -56,6 +56,21 @@ describe('metrics API', () => {
     expect(typeof body.error).toBe('string');
   });
 
+  it('a history query spanning more than MAX_BUCKETS buckets is a 400 naming the limit; the default `to` is the chain now', async () => {
+    const mod = await import('@/app/api/history/route');
+    const { MAX_BUCKETS } = await import('@/lib/api/schemas');
+    const tooMany = await mod.GET(req(`/api/history?market=-1&from=0&to=${MAX_BUCKETS * 60 + 60}&resolution=60`));
+    expect(tooMany.status).toBe(400);
+    expect((await tooMany.json()).error).toContain(`at most ${MAX_BUCKETS} buckets`);
+    const res: Response = await mod.GET(req('/api/history?market=-1&resolution=60'));
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    const head = Number((await clients().publicClient.getBlock()).timestamp);
+    expect(body.to).toBeGreaterThanOrEqual(head - 5);
+    expect(body.to).toBeLessThanOrEqual(head + 5);
+    expect(body.from).toBe(body.to - 60 * MAX_BUCKETS);
+  });
+
   it('GET /api/history serves every listed market, the last one included', async () => {
     const mod = await import('@/app/api/history/route');
     const res: Response = await mod.GET(req(`/api/history?market=${c.markets.length - 1}&resolution=1`));

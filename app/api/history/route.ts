@@ -1,6 +1,6 @@
-import { handle, queryObject } from '@/lib/api/http';
-import { historyQuery } from '@/lib/api/schemas';
-import { getHistory, requireListedMarket } from '@/lib/server/metrics';
+import { BadRequest, handle, queryObject } from '@/lib/api/http';
+import { historyQuery, withHistoryDefaults } from '@/lib/api/schemas';
+import { chainNowSec, getHistory, requireListedMarket } from '@/lib/server/metrics';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,7 +10,9 @@ export const dynamic = 'force-dynamic';
  */
 export const GET = (req: Request) =>
   handle(async () => {
-    const q = historyQuery.parse(queryObject(req.url));
-    requireListedMarket(q.market, { poolAllowed: true });
+    const parsed = historyQuery.parse(queryObject(req.url));
+    requireListedMarket(parsed.market, { poolAllowed: true });
+    const q = withHistoryDefaults(parsed, await chainNowSec());
+    if ('error' in q) throw new BadRequest(q.error);
     return { ...q, points: await getHistory(q.market, q.from, q.to, q.resolution) };
   });
