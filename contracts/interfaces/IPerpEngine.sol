@@ -216,7 +216,9 @@ interface IPerpEngine is IProduct {
 
     // ---------------------------------------------------------------- traders
 
-    /// @notice Opens or increases a position; fills now at the oracle price plus impact.
+    /// @notice Opens or increases a position; fills now at the oracle price plus impact. Adding size to an open
+    ///         position first realizes its capped PnL into collateral and reopens its tokens at their value (one cap
+    ///         price for the whole position, from its new entry); the skew this moves is priced with the trade.
     /// @param collateralDeltaUsd collateral pulled from the caller (needs allowance)
     /// @param sizeDeltaUsd notional to add (0 = just add collateral)
     /// @param acceptablePriceWad worst execution price accepted (max for longs, min for shorts)

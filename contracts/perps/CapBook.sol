@@ -105,12 +105,6 @@ library CapBook {
         }
     }
 
-    /// @notice Index tokens in one bucket of one book (for the Reader and tests).
-    function bucketTokens(Book storage book, uint256 key, uint256 bucket) external view returns (uint256) {
-        uint256 v = book.tokens[(key << 16) | bucket];
-        return v == 0 ? 0 : v - 1;
-    }
-
     /// @dev Moves a position in one book (`from`/`to`: bucket << 112 | tokens) and keeps that book's bound in the
     ///      market's slots.
     function _moveIn(
