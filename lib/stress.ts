@@ -11,12 +11,17 @@
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
 import { cappedPnlUsd, sideLiabilityUp } from './math/position';
-import { freeLiquidityDown, impactCostUsd, maintenanceMarginUp, utilizationUp } from './math/risk';
+import { freeLiquidityDown, impactCostUsd, maintenanceMarginUp, rampedMarginUp, targetMarginUp, utilizationUp } from './math/risk';
 
 export interface StressMarket {
   marketId: number;
   priceWad: bigint;
+  /** the estimator after the current price (Reader.market().state) */
   varianceWad: bigint;
+  longVarianceWad: bigint;
+  /** base maintenance rate on the schedule now (Reader.market().maintenanceBaseWad) and its ramp limit */
+  maintenanceBaseWad: bigint;
+  maintenanceRampWadPerHour: bigint;
   horizonSec: bigint;
   zWad: bigint;
   mmrFloorWad: bigint;
@@ -56,8 +61,11 @@ export interface StressInput {
 export interface Shock {
   /** price change per market id, in bps (-4000 = -40%) */
   priceBps: Record<number, number>;
-  /** sigma multiplier (variance scales by k^2) */
+  /** sigma multiplier (variance scales by k^2; the long-run variance, the margin's floor, is left as it is) */
   volMultiplier: number;
+  /** hours the shocked sigma has persisted when positions are checked: maintenance ramps toward the shocked target by
+   *  at most the market's maintenanceRampWadPerHour per hour, as on chain (0: the instant of the shock) */
+  hours?: number;
   /** share of pool cash LPs ask to pull out, bps (they get at most the free liquidity) */
   cashOutflowBps: number;
 }
@@ -70,6 +78,14 @@ export function runStress(input: StressInput, shock: Shock) {
   const cash = input.poolCashUsd - outflow;
   let cashAfter = cash;
   const byId = new Map(input.markets.map((m) => [m.marketId, m]));
+  // The chain's margin schedule (PerpRisk): the shocked variance sets a new target, and maintenance ramps from where
+  // it stands now toward it for `hours`.
+  const elapsedSec = BigInt(Math.round((shock.hours ?? 0) * 3600));
+  const baseAfter = (m: StressMarket) => {
+    const variance = mulDivUp(m.varianceWad * k1000 * k1000, 1n, 1_000_000n);
+    const target = targetMarginUp(m, variance, m.longVarianceWad);
+    return rampedMarginUp(m.maintenanceBaseWad, 0n, target, m.maintenanceRampWadPerHour, elapsedSec);
+  };
   const shockedPrice = (m: StressMarket) => mulDivDown(m.priceWad, BigInt(10_000 + (shock.priceBps[m.marketId] ?? 0)), 10_000n);
 
   // Index tokens per cap and floor bucket, per market and side (the chain's CapBook), from the positions:
@@ -106,8 +122,7 @@ export function runStress(input: StressInput, shock: Shock) {
     const m = byId.get(p.marketId)!;
     const price = shockedPrice(m);
     const pnl = cappedPnlUsd(p.isLong, p.sizeUsd, p.sizeTokens, price, p.capBucket); // the liquidation rule's PnL
-    const variance = mulDivUp(m.varianceWad * k1000 * k1000, 1n, 1_000_000n);
-    const mmr = maintenanceMarginUp(variance, m.horizonSec, m.zWad, m.mmrFloorWad, p.sizeUsd, m.sizeScaleUsd, m.sizeTermWad);
+    const mmr = maintenanceMarginUp(baseAfter(m), p.sizeUsd, m.sizeScaleUsd, m.sizeTermWad);
     const equity = p.collateralUsd + pnl - p.feesOwedUsd;
     const maintenance = mulDivUp(p.sizeUsd, mmr, WAD);
     if (equity < maintenance) {

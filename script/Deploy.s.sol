@@ -211,7 +211,10 @@ contract Deploy is Script {
             maxFundingRateWad: maxFundingRate,
             initialVarianceWad: uint64(annualVolWad * annualVolWad / 1e18 / YEAR),
             oracleLagBps: DEFAULT_ORACLE_LAG_BPS,
-            sampleIntervalSec: 10 minutes
+            sampleIntervalSec: 10 minutes,
+            longVolTauSec: 30 days,
+            clipSigmas: 10,
+            maintenanceRampWadPerHour: 0.005e18
         });
     }
 

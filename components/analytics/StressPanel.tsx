@@ -12,12 +12,13 @@ export function StressPanel() {
   const move = (id: number) => moves[id] ?? '-20';
   const [vol, setVol] = useState('2');
   const [cashOut, setCashOut] = useState('0');
+  const [hours, setHours] = useState('0');
   const run = useMutation({
     mutationFn: api.stress,
   });
   const pct = (s: string) => Math.round(Number(s) * 100);
   const custom = () =>
-    run.mutate([...markets.map((m) => `price.${m.id}=${pct(move(m.id))}`), `vol=${vol}`, `cashOut=${pct(cashOut)}`].join('&'));
+    run.mutate([...markets.map((m) => `price.${m.id}=${pct(move(m.id))}`), `vol=${vol}`, `cashOut=${pct(cashOut)}`, `hours=${hours}`].join('&'));
   const r = run.data;
   return (
     <section aria-labelledby="stress-title" className="card">
@@ -32,7 +33,7 @@ export function StressPanel() {
         ))}
       </div>
       <form
-        className="grid grid-cols-2 gap-3 sm:grid-cols-5"
+        className="grid grid-cols-2 gap-3 sm:grid-cols-6"
         onSubmit={(e) => {
           e.preventDefault();
           custom();
@@ -47,6 +48,7 @@ export function StressPanel() {
           ]),
           ['σ multiplier', vol, setVol, 'stress-vol'],
           ['LP cash out %', cashOut, setCashOut, 'stress-cash'],
+          ['σ lasts (hours)', hours, setHours, 'stress-hours'],
         ].map(([label, value, set, id]) => (
           <div key={id as string}>
             <label htmlFor={id as string} className="label">
@@ -59,6 +61,10 @@ export function StressPanel() {
           {run.isPending ? 'Running…' : 'Run custom shock'}
         </button>
       </form>
+      <p className="mt-2 text-xs text-zinc-500">
+        A σ shock moves maintenance as the chain does: open positions are held to a rate that ramps toward the shocked target by at most the
+        market’s ramp per hour, so it liquidates more the longer it lasts (0 hours: the instant of the shock).
+      </p>
       {run.isError && (
         <p role="alert" className="mt-2 text-xs text-rose-400">
           {(run.error as Error).message}

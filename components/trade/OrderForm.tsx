@@ -8,7 +8,7 @@ import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { WAD } from '@/lib/math/fixed';
 import { previewOpen } from '@/lib/math/preview';
-import { horizonVolatilityWad } from '@/lib/math/risk';
+import { MarginExplainer } from './MarginExplainer';
 import { annualize, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { explainError } from '@/lib/errors';
 import { checkAmount } from '@/lib/validation';
@@ -49,7 +49,8 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         priceWad: m.priceWad,
         longOiUsd: m.state.longOiUsd,
         shortOiUsd: m.state.shortOiUsd,
-        varianceWad: m.varianceWad,
+        maintenanceBaseWad: m.maintenanceBaseWad,
+        marginTargetWad: m.marginTargetWad,
         reservedUsd: m.state.reservedUsd,
         config: {
           openFeeBps: BigInt(m.config.openFeeBps),
@@ -98,7 +99,6 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           : undefined;
   const needsApproval = collateral.value !== undefined && data.allowance !== undefined && data.allowance < collateral.value;
   const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && m?.priceValid;
-  const sigmaH = m ? horizonVolatilityWad(m.varianceWad, BigInt(m.config.horizonSec)) : undefined;
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -173,14 +173,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         </div>
       </div>
       <FieldError id="leverage-error" message={collateralText !== '' || leverageText !== '5' ? leverageError : undefined} />
-      {m && (
-        <p className="mt-2 text-xs text-zinc-500" data-testid="max-leverage-why">
-          Max leverage = 1 / initial margin {fmtPct(m.initialMarginWad)}. Maintenance {fmtPct(m.maintenanceMarginWad)} = max(floor{' '}
-          {fmtPct(m.config.mmrFloorWad)}, z {(Number(m.config.zWad) / 1e18).toFixed(2)} × σ over {Number(m.config.horizonSec) / 60} min{' '}
-          {fmtPct(sigmaH)} + size term); initial = maintenance × {(Number(m.config.imrMultiplierWad) / 1e18).toFixed(2)} + utilization
-          term (pool utilization {fmtPct(m.utilizationWad)}, kink {fmtPct(data.kinkWad)}). Volatility or utilization up → max leverage down.
-        </p>
-      )}
+      {m && <MarginExplainer m={m} kinkWad={data.kinkWad} />}
 
       <dl className="mt-4 grid grid-cols-2 gap-x-3 gap-y-1 text-xs" aria-label="Preview">
         <PreviewRow label="Size" value={sizeUsd !== undefined ? fmtUsd(sizeUsd) : '—'} />
@@ -198,6 +191,14 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         <PreviewRow label="Maintenance margin" value={preview ? `${fmtPct(preview.maintenanceMarginWad)} (${fmtUsd((preview.sizeAfterUsd * preview.maintenanceMarginWad) / WAD)})` : '—'} />
         <PreviewRow label="Initial margin" value={preview ? fmtPct(preview.initialMarginWad) : '—'} />
         <PreviewRow label="Liquidation price" testId="preview-liq" wei={preview?.liquidationPriceWad} value={fmtPrice(preview?.liquidationPriceWad, 4)} />
+        {preview && preview.maintenanceAtTargetWad > preview.maintenanceMarginWad && (
+          <PreviewRow
+            label="… once margin ramps up (σ unchanged)"
+            testId="preview-liq-target"
+            wei={preview.liquidationPriceAtTargetWad}
+            value={`${fmtPrice(preview.liquidationPriceAtTargetWad, 4)} (maintenance ${fmtPct(preview.maintenanceAtTargetWad)})`}
+          />
+        )}
         <PreviewRow label="Borrow rate (APR)" value={m ? fmtPct(annualize(m.borrowRateWad)) : '—'} />
         <PreviewRow label="Funding (APR, longs pay +)" value={m ? fmtPct(annualize(BigInt(m.state.fundingRateWad))) : '—'} />
       </dl>

@@ -9,6 +9,7 @@ import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format'
 import { explainError } from '@/lib/errors';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
+import { PositionSchedule } from './PositionSchedule';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -46,6 +47,7 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
   const c = useContracts();
   const { send, pending } = useTx();
   const [edit, setEdit] = useState<null | 'add' | 'remove'>(null);
+  const [showSchedule, setShowSchedule] = useState(false);
   const [amount, setAmount] = useState('');
   const market = data.markets?.[Number(p.marketId)];
   const name = market ? bytes32ToString(market.name) : `#${p.marketId}`;
@@ -102,8 +104,18 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
           <button className="btn-ghost px-2 py-1 text-xs" onClick={() => setEdit(edit === 'remove' ? null : 'remove')} aria-expanded={edit === 'remove'}>
             −Coll.
           </button>
+          <button className="btn-ghost px-2 py-1 text-xs" onClick={() => setShowSchedule(!showSchedule)} aria-expanded={showSchedule} title="Maintenance and liquidation price over the next hours">
+            Margin
+          </button>
         </td>
       </tr>
+      {showSchedule && market && (
+        <tr>
+          <td colSpan={13} className="pb-3">
+            <PositionSchedule p={p} m={market} />
+          </td>
+        </tr>
+      )}
       {edit && (
         <tr>
           <td colSpan={13} className="pb-3">

@@ -46,6 +46,9 @@ interface IPerpEngine is IProduct {
         // that much low
         uint32 sampleIntervalSec; // the volatility estimator takes one return per interval: the first price at or
         // after each boundary (ticks inside an interval change nothing)
+        uint64 longVolTauSec; // memory of the long-run variance EWMA (same samples): the margin's floor volatility
+        uint16 clipSigmas; // outlier rule: a sample's squared return is winsorized at this many standard deviations
+        uint64 maintenanceRampWadPerHour; // the most the maintenance rate of open positions may rise per hour
     }
 
     /// @notice Live accumulators of one market (a view: the engine stores them packed in four slots).
@@ -62,6 +65,10 @@ interface IPerpEngine is IProduct {
         uint64 lastPriceAt; // publish time of the newest price the market has used
         uint64 lastSampleAt; // publish time of the last sample
         uint128 varianceWad; // EWMA variance of log returns per second
+        uint128 longVarianceWad; // long-run EWMA variance (memory longVolTauSec): the margin's floor
+        uint128 marginTargetWad; // base margin rate at max(variance, long-run variance): initial margin uses it now
+        uint128 marginAnchorWad; // base maintenance rate at marginAnchorAt, from which it ramps toward the target
+        uint64 marginAnchorAt; // time of the anchor (the last sample or config change)
         uint128 reservedUsd; // max payout reserved for this market's positions (derived from open interest)
     }
 
@@ -203,11 +210,22 @@ interface IPerpEngine is IProduct {
         uint256 utilizationWad
     );
 
-    /// @notice The volatility estimator observed a new price.
-    /// @param priceWad observed price
+    /// @notice The volatility estimator took a sample, and the margin schedule was re-anchored.
+    /// @param priceWad the sample's price
     /// @param varianceWad new variance per second
-    /// @param publishedAt oracle timestamp
-    event VolatilityUpdated(uint256 indexed marketId, uint256 priceWad, uint256 varianceWad, uint256 publishedAt);
+    /// @param longVarianceWad new long-run variance per second (the margin's floor)
+    /// @param marginAnchorWad base maintenance rate now (the schedule's new starting point)
+    /// @param marginTargetWad base margin rate the schedule ramps toward (what initial margin uses now)
+    /// @param publishedAt oracle timestamp of the sample
+    event VolatilityUpdated(
+        uint256 indexed marketId,
+        uint256 priceWad,
+        uint256 varianceWad,
+        uint256 longVarianceWad,
+        uint256 marginAnchorWad,
+        uint256 marginTargetWad,
+        uint256 publishedAt
+    );
 
     /// @notice A market was listed (its config follows in MarketConfigUpdated).
     event MarketAdded(uint256 indexed marketId, bytes32 indexed name);

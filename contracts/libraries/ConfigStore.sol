@@ -9,11 +9,11 @@ import {ConfigValidation} from "./ConfigValidation.sol";
 ///         pattern): they are read on every trade, liquidation and NAV valuation and written only by the admin, and
 ///         one cold EXTCODECOPY (2,600 gas) is far cheaper than the seven-plus cold SLOADs (2,100 each) they would take
 ///         in storage. Every write validates, then deploys a fresh data contract; the engine keeps its address.
-/// @dev Layout of the data: MarketConfig i as 26 ABI words at 832 * i. The struct is fully static, so a memory struct is exactly its ABI encoding and is copied straight into place.
+/// @dev Layout of the data: MarketConfig i as 29 ABI words at 928 * i. The struct is fully static, so a memory struct is exactly its ABI encoding and is copied straight into place.
 ///      The runtime code starts with a STOP byte so the data contract can never be called into.
 ///      The write functions are external (delegatecalled) so encoding and validation stay out of the engine's code.
 library ConfigStore {
-    uint256 internal constant MARKET_BYTES = 26 * 32;
+    uint256 internal constant MARKET_BYTES = 29 * 32;
 
     /// @notice The data contract could not be created.
     error ConfigStoreWriteFailed();
@@ -44,7 +44,7 @@ library ConfigStore {
     /// @notice Overwrites `c` with market `marketId`'s config (loops reuse one struct instead of allocating each).
     function readMarketInto(address store, uint256 marketId, IPerpEngine.MarketConfig memory c) internal view {
         assembly ("memory-safe") {
-            extcodecopy(store, c, add(1, mul(marketId, 832)), 832)
+            extcodecopy(store, c, add(1, mul(marketId, 928)), 928)
         }
     }
 

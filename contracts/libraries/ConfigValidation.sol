@@ -12,6 +12,8 @@ import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 library ConfigValidation {
     /// @notice Largest open-interest cap per side: 1e12 USD (in 6-decimal units), far inside the engine's 80-bit sums.
     uint256 internal constant MAX_OI_USD = 1e18;
+    /// @notice Smallest starting variance per second: (1% a year)^2 / 1 year, in WAD.
+    uint256 internal constant MIN_VARIANCE_WAD = uint256(1e14) / 365 days;
 
     function validateMarket(IPerpEngine.MarketConfig memory c) internal pure {
         if (address(c.feed) == address(0)) revert IPerpEngine.InvalidParameter("feed", 0, 1, type(uint160).max);
@@ -37,9 +39,15 @@ library ConfigValidation {
         bound("minCollateralUsd", c.minCollateralUsd, 1e6, 1e12);
         bound("maxFundingRateWad", c.maxFundingRateWad, 0, uint256(0.01e18) / 3600);
         bound("maxFundingVelocityWad", c.maxFundingVelocityWad, 0, c.maxFundingRateWad);
-        bound("initialVarianceWad", c.initialVarianceWad, 0, uint256(1e18) / 1 days);
+        // At least (1% a year)^2 per second: the outlier rule clips relative to the estimate, so it must start
+        // above zero.
+        bound("initialVarianceWad", c.initialVarianceWad, MIN_VARIANCE_WAD, uint256(1e18) / 1 days);
         bound("oracleLagBps", c.oracleLagBps, 0, 1000);
         bound("sampleIntervalSec", c.sampleIntervalSec, 60, 1 days);
+        bound("longVolTauSec", c.longVolTauSec, c.volTauSec, 365 days);
+        bound("clipSigmas", c.clipSigmas, 3, 100);
+        // From 0.01 to 50 percentage points per hour: maintenance always moves, and never jumps.
+        bound("maintenanceRampWadPerHour", c.maintenanceRampWadPerHour, 0.0001e18, 0.5e18);
     }
 
     function validatePool(IClearingCore.PoolConfig memory c) internal pure {

@@ -106,41 +106,47 @@ library RiskMath {
         return -int256((before2 - after2).mulDivDown(positiveImpactBps, denom * MathLib.BPS));
     }
 
-    /// @notice One step of a continuous-time EWMA of the per-second variance of log returns, rounded up.
-    /// @dev var' = (tau * var + ln(p1/p0)^2) / (tau + dt): the sample r^2/dt weighted by dt / (tau + dt). Unbiased for
-    ///      any update frequency (steady state var = E[r^2] / dt), and one jump adds at most r^2 / tau, so updates a
-    ///      second apart cannot annualise a single move into an absurd variance.
-    /// @param tauSec time constant of the average (about its memory), seconds.
-    function nextVarianceUp(
-        uint256 varianceWad,
-        uint256 lastPriceWad,
-        uint256 priceWad,
-        uint256 elapsed,
-        uint256 tauSec
-    ) internal pure returns (uint256) {
-        uint256 r = MathLib.abs(MathLib.lnWad(priceWad.mulDivDown(WAD, lastPriceWad)));
-        return (tauSec * varianceWad + r.mulDivUp(r, WAD)).mulDivUp(1, tauSec + elapsed);
+    /// @notice Largest variance the estimator stores (the engine's 64-bit fields): far above the level where
+    ///         maintenance reaches MAX_MAINTENANCE_WAD, so saturating loses nothing a margin could use.
+    uint256 internal constant MAX_VARIANCE_WAD = type(uint64).max;
+
+    /// @notice Whether a price published at `at` is the estimator's next sample: the first price the market sees in a
+    ///         new sampling interval (at / interval > sampleAt / interval). Ticks inside one interval, however many and
+    ///         whoever posts them, are not samples.
+    function isNewSample(uint256 sampleAt, uint256 at, uint256 intervalSec) internal pure returns (bool) {
+        return at / intervalSec > sampleAt / intervalSec;
     }
 
-    /// @notice The sampled estimator: a price published at `at` is a sample iff it is the first the market sees in a
-    ///         new sampling interval (at / interval > sampleAt / interval; the first price ever only starts the series);
-    ///         a sample moves the variance by one nextVarianceUp step from the last sample, anything else leaves it.
-    ///         Ticks inside one interval, however many and whoever posts them, change nothing.
-    /// @return varianceWad the variance after observing the price (saturated at 2^64 - 1, the engine's storage)
-    /// @return isSample whether the price becomes the new sample
-    function sampledVarianceUp(
-        uint256 varianceWad,
+    /// @notice A sample's squared log return ln(p1/p0)^2, WAD, rounded up, winsorized (the outlier rule) at
+    ///         `clipSigmas` standard deviations of the larger of the two estimates over the `elapsed` seconds it
+    ///         spans: min(r^2, k^2 * refVariance * elapsed). One sample can therefore raise a variance by at most the
+    ///         factor (tau + k^2 dt) / (tau + dt): a crash is a k-sigma observation, not an explosion, and a sustained
+    ///         regime change still compounds sample after sample.
+    function clippedSquaredReturnUp(
         uint256 samplePriceWad,
-        uint256 sampleAt,
         uint256 priceWad,
-        uint256 at,
-        uint256 intervalSec,
-        uint256 tauSec
-    ) internal pure returns (uint256, bool) {
-        if (sampleAt == 0) return (varianceWad, true);
-        if (at / intervalSec <= sampleAt / intervalSec) return (varianceWad, false);
-        uint256 v = nextVarianceUp(varianceWad, samplePriceWad, priceWad, at - sampleAt, tauSec);
-        return (v < type(uint64).max ? v : type(uint64).max, true);
+        uint256 elapsed,
+        uint256 refVarianceWad,
+        uint256 clipSigmas
+    ) internal pure returns (uint256) {
+        uint256 r = MathLib.abs(MathLib.lnWad(priceWad.mulDivDown(WAD, samplePriceWad)));
+        uint256 r2 = r.mulDivUp(r, WAD);
+        uint256 cap = clipSigmas * clipSigmas * refVarianceWad * elapsed;
+        return r2 < cap ? r2 : cap;
+    }
+
+    /// @notice One step of a continuous-time EWMA of the per-second variance of log returns, rounded up and
+    ///         saturated at MAX_VARIANCE_WAD: var' = (tau * var + r^2) / (tau + dt).
+    /// @dev The sample r^2/dt weighted by dt / (tau + dt): unbiased for any sampling interval (steady state
+    ///      var = E[r^2] / dt).
+    /// @param tauSec time constant of the average (its memory), seconds.
+    function ewmaVarianceUp(uint256 varianceWad, uint256 squaredReturnWad, uint256 elapsed, uint256 tauSec)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 v = (tauSec * varianceWad + squaredReturnWad).mulDivUp(1, tauSec + elapsed);
+        return v < MAX_VARIANCE_WAD ? v : MAX_VARIANCE_WAD;
     }
 
     /// @notice Volatility over the liquidation horizon, sqrt(var * h), WAD, rounded down by the square root.
@@ -148,19 +154,40 @@ library RiskMath {
         return MathLib.sqrtDown(varianceWad * horizonSec * WAD);
     }
 
-    /// @notice Maintenance margin rate: min(max(floor, z * sigma_h + b * size / sizeScale), 50%), WAD, rounded up.
-    function maintenanceMarginUp(
-        uint256 varianceWad,
-        uint256 horizonSec,
-        uint256 zWad,
-        uint256 floorWad,
-        uint256 sizeUsd,
-        uint256 sizeScaleUsd,
-        uint256 sizeTermWad
-    ) internal pure returns (uint256) {
+    /// @notice A market's base margin rate at a variance: min(max(floor, z * sigma_h), 50%), WAD, rounded up. The
+    ///         margin engine's target (initial margin applies it at once; maintenance ramps toward it).
+    function baseMarginUp(uint256 varianceWad, uint256 horizonSec, uint256 zWad, uint256 floorWad)
+        internal
+        pure
+        returns (uint256)
+    {
         uint256 volTerm = zWad.mulDivUp(horizonVolatilityWad(varianceWad, horizonSec), WAD);
-        uint256 sizeTerm = sizeTermWad.mulDivUp(sizeUsd, sizeScaleUsd);
-        return MathLib.min(MathLib.max(floorWad, volTerm + sizeTerm), MAX_MAINTENANCE_WAD);
+        return MathLib.min(MathLib.max(floorWad, volTerm), MAX_MAINTENANCE_WAD);
+    }
+
+    /// @notice The base maintenance rate at `nowSec` on its schedule: it follows a lower target at once and rises
+    ///         toward a higher one by at most `rampWadPerHour` per hour from the anchor (its value at `anchorAt`):
+    ///         min(target, anchor + ramp * (now - anchorAt) / 1 hour), rounded up.
+    function rampedMarginUp(
+        uint256 anchorWad,
+        uint256 anchorAt,
+        uint256 targetWad,
+        uint256 rampWadPerHour,
+        uint256 nowSec
+    ) internal pure returns (uint256) {
+        if (targetWad <= anchorWad) return targetWad;
+        uint256 elapsed = nowSec > anchorAt ? nowSec - anchorAt : 0;
+        uint256 ramped = anchorWad + rampWadPerHour.mulDivUp(elapsed, 1 hours);
+        return ramped < targetWad ? ramped : targetWad;
+    }
+
+    /// @notice A position's margin rate from a base rate: min(base + b * size / sizeScale, 50%), WAD, rounded up.
+    function maintenanceMarginUp(uint256 baseWad, uint256 sizeUsd, uint256 sizeScaleUsd, uint256 sizeTermWad)
+        internal
+        pure
+        returns (uint256)
+    {
+        return MathLib.min(baseWad + sizeTermWad.mulDivUp(sizeUsd, sizeScaleUsd), MAX_MAINTENANCE_WAD);
     }
 
     /// @notice Initial margin rate: max(mmr * multiplier + a * utilization excess over the kink, 1 / maxLeverage).

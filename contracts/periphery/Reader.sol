@@ -35,6 +35,9 @@ contract Reader {
         uint256 varianceWad; // per second, including the latest oracle price (what the next trade uses)
         uint256 volatilityWad; // sigma over the liquidation horizon
         uint256 annualizedVolatilityWad; // sigma * sqrt(1 year)
+        uint256 longRunVolatilityWad; // the long-run sigma (the margin's floor), annualized
+        uint256 maintenanceBaseWad; // base maintenance rate on its schedule now (ramps toward marginTargetWad)
+        uint256 marginTargetWad; // base rate at max(sigma, long-run sigma): what initial margin applies now
         uint256 maintenanceMarginWad; // for a position of minimum size
         uint256 initialMarginWad;
         uint256 maxLeverageWad; // 1 / initial margin, WAD
@@ -99,10 +102,14 @@ contract Reader {
         v.skewUsd = int256(uint256(v.state.longOiUsd)) - int256(uint256(v.state.shortOiUsd));
         v.utilizationWad = utilization();
         v.borrowRateWad = borrowRate();
-        v.varianceWad =
-            v.priceValid ? _varianceAt(v.state, v.config, v.priceWad, v.priceUpdatedAt) : v.state.varianceWad;
+        // The state the next trade would see: the current price observed (a sample moves the estimator).
+        if (v.priceValid) PerpRisk.observe(v.config, v.state, v.priceWad, v.priceUpdatedAt, block.timestamp);
+        v.varianceWad = v.state.varianceWad;
         v.volatilityWad = RiskMath.horizonVolatilityWad(v.varianceWad, v.config.horizonSec);
         v.annualizedVolatilityWad = RiskMath.horizonVolatilityWad(v.varianceWad, 365 days);
+        v.longRunVolatilityWad = RiskMath.horizonVolatilityWad(v.state.longVarianceWad, 365 days);
+        v.maintenanceBaseWad = PerpRisk.maintenanceBaseUp(v.config, v.state, block.timestamp);
+        v.marginTargetWad = v.state.marginTargetWad;
         if (v.priceValid) {
             (v.maintenanceMarginWad, v.initialMarginWad, v.maxLeverageWad) =
                 marginRates(marketId, v.config.minCollateralUsd);
@@ -218,12 +225,13 @@ contract Reader {
     }
 
     /// @notice A market's accumulators with funding accrued to now, decoded from the engine's storage (slot 2 mapping:
-    ///         four words per market, layout in PerpState.MarketSlots).
+    ///         five words per market, layout in PerpState.MarketSlots). The estimator's fields are as stored (the
+    ///         last sample); `market` and `observedState` add the current price.
     function marketState(uint256 marketId) public view returns (IPerpEngine.MarketState memory v) {
         IPerpEngine.MarketConfig memory cfg = marketConfig(marketId); // reverts on an unknown market
         uint256 base = uint256(keccak256(abi.encode(marketId, uint256(2))));
-        bytes32[] memory slots = new bytes32[](4);
-        for (uint256 i; i < 4; ++i) {
+        bytes32[] memory slots = new bytes32[](5);
+        for (uint256 i; i < 5; ++i) {
             slots[i] = bytes32(base + i);
         }
         bytes32[] memory w = engine.extsload(slots);
@@ -236,6 +244,10 @@ contract Reader {
         v.lastPriceWad = uint128(uint96(uint256(w[3]) >> 64));
         v.lastPriceAt = uint64(uint32(uint256(w[3]) >> 160));
         v.lastSampleAt = uint64(uint32(uint256(w[3]) >> 224));
+        v.longVarianceWad = uint128(uint64(uint256(w[4])));
+        v.marginTargetWad = uint128(uint64(uint256(w[4]) >> 64));
+        v.marginAnchorWad = uint128(uint64(uint256(w[4]) >> 128));
+        v.marginAnchorAt = uint64(uint32(uint256(w[4]) >> 192));
         (int256 index, int256 rateNow) = _fundingNow(v, cfg, w[0], w[2]);
         v.fundingIndexWad = int128(index);
         v.fundingRateWad = int64(rateNow);
@@ -244,17 +256,54 @@ contract Reader {
     }
 
     /// @notice Maintenance and initial margin rates and the max leverage (WAD) for a new position of `sizeUsd` now:
-    ///         the engine's formula (PerpRisk) at the variance, utilization and kink its next trade would use.
+    ///         the engine's formula (PerpRisk) on the schedule, target, utilization and kink its next trade would use.
     function marginRates(uint256 marketId, uint256 sizeUsd)
         public
         view
         returns (uint256 maintenanceWad, uint256 initialWad, uint256 maxLeverageWad)
     {
-        IPerpEngine.MarketConfig memory cfg = marketConfig(marketId);
+        (IPerpEngine.MarketConfig memory cfg, IPerpEngine.MarketState memory st) = observedState(marketId);
         IClearingCore.Accrual memory a = core.accrualNow();
-        (maintenanceWad, initialWad) =
-            PerpRisk.marginRatesUp(cfg, sizeUsd, this.varianceWad(marketId), a.utilizationWad, a.kinkWad);
+        (maintenanceWad, initialWad) = PerpRisk.marginRatesUp(
+            cfg,
+            sizeUsd,
+            PerpRisk.maintenanceBaseUp(cfg, st, block.timestamp),
+            st.marginTargetWad,
+            a.utilizationWad,
+            a.kinkWad
+        );
         maxLeverageWad = WAD.mulDivDown(WAD, initialWad);
+    }
+
+    /// @notice The maintenance rate of a position of `sizeUsd` at each of `times` (unix seconds, now or later) if no
+    ///         new volatility sample arrives: the schedule the engine applies (PerpRisk.maintenanceBaseUp), so the app
+    ///         can show a position's maintenance and liquidation price over the next hours.
+    function maintenanceSchedule(uint256 marketId, uint256 sizeUsd, uint256[] calldata times)
+        external
+        view
+        returns (uint256[] memory maintenanceWad)
+    {
+        (IPerpEngine.MarketConfig memory cfg, IPerpEngine.MarketState memory st) = observedState(marketId);
+        maintenanceWad = new uint256[](times.length);
+        for (uint256 i; i < times.length; ++i) {
+            uint256 at = times[i] > block.timestamp ? times[i] : block.timestamp;
+            maintenanceWad[i] = RiskMath.maintenanceMarginUp(
+                PerpRisk.maintenanceBaseUp(cfg, st, at), sizeUsd, cfg.sizeScaleUsd, cfg.sizeTermWad
+            );
+        }
+    }
+
+    /// @notice A market's config and its state after observing the current oracle price, as the next trade would
+    ///         (PerpRisk.observe). Reverts on a stale or invalid price, like the engine.
+    function observedState(uint256 marketId)
+        public
+        view
+        returns (IPerpEngine.MarketConfig memory cfg, IPerpEngine.MarketState memory st)
+    {
+        cfg = marketConfig(marketId);
+        (uint256 p, uint256 at) = _validPrice(marketId, cfg);
+        st = marketState(marketId);
+        PerpRisk.observe(cfg, st, p, at, block.timestamp);
     }
 
     /// @dev The engine's funding index and rate accrued to now (RiskMath.nextFunding, as the engine accrues).
@@ -302,9 +351,8 @@ contract Reader {
     {
         IPerpEngine.Position memory p = engine.position(account, marketId, isLong);
         if (p.sizeUsd == 0) return s;
-        IPerpEngine.MarketConfig memory cfg = marketConfig(marketId);
-        (uint256 priceWad, uint256 at) = _validPrice(marketId, cfg);
-        IPerpEngine.MarketState memory st = marketState(marketId);
+        (IPerpEngine.MarketConfig memory cfg, IPerpEngine.MarketState memory st) = observedState(marketId);
+        (uint256 priceWad,) = cfg.feed.latestPrice();
         IClearingCore.Accrual memory a = core.accrualNow();
         s = PerpRisk.statusOf(
             cfg,
@@ -312,11 +360,9 @@ contract Reader {
             PerpRisk.Mark({
                 isLong: isLong,
                 priceWad: priceWad,
-                varianceWad: _varianceAt(st, cfg, priceWad, at),
+                maintenanceBaseWad: PerpRisk.maintenanceBaseUp(cfg, st, block.timestamp),
                 borrowIndexWad: a.borrowIndexWad,
-                fundingIndexWad: st.fundingIndexWad,
-                utilizationWad: a.utilizationWad,
-                kinkWad: a.kinkWad
+                fundingIndexWad: st.fundingIndexWad
             })
         );
     }
@@ -336,21 +382,8 @@ contract Reader {
     /// @notice Variance per second (WAD) the engine would use now, including the latest oracle price (reverts on a
     ///         stale or invalid price, like the engine).
     function varianceWad(uint256 marketId) external view returns (uint256) {
-        IPerpEngine.MarketConfig memory cfg = marketConfig(marketId);
-        (uint256 p, uint256 at) = _validPrice(marketId, cfg);
-        return _varianceAt(marketState(marketId), cfg, p, at);
-    }
-
-    /// @dev The engine's variance after observing `priceWad` at `updatedAt` (same rule: RiskMath.sampledVarianceUp).
-    function _varianceAt(
-        IPerpEngine.MarketState memory st,
-        IPerpEngine.MarketConfig memory cfg,
-        uint256 priceWad,
-        uint256 updatedAt
-    ) internal pure returns (uint256 v) {
-        (v,) = RiskMath.sampledVarianceUp(
-            st.varianceWad, st.lastPriceWad, st.lastSampleAt, priceWad, updatedAt, cfg.sampleIntervalSec, cfg.volTauSec
-        );
+        (, IPerpEngine.MarketState memory st) = observedState(marketId);
+        return st.varianceWad;
     }
 
     // ------------------------------------------------------------ pool

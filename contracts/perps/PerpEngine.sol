@@ -72,7 +72,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         int256 impactUsd;
         uint256 feeUsd;
         uint256 executionPriceWad;
-        uint256 varianceWad; // volatility estimate after observing this price
+        uint256 maintenanceBaseWad; // the market's base maintenance rate on its schedule now
+        uint256 marginTargetWad; // the base rate the schedule ramps toward (initial margin applies it at once)
         int256 collateralUsd; // running collateral while the trade is applied
         uint256 rebateUsd; // the position's unrealized impact rebates after the trade
         int256 realizedPnlUsd;
@@ -273,8 +274,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         return core_.enter(addsRisk);
     }
 
-    /// @dev Loads the config, reads and validates the price, feeds the volatility estimator, accrues funding (the
-    ///      borrow index was accrued by the core in `a`).
+    /// @dev Loads the config, pins the price and feeds the volatility estimator (PerpState.observePrice), accrues
+    ///      funding (the borrow index was accrued by the core in `a`).
     function _beginTrade(uint256 marketId, bool isLong, IClearingCore.Accrual memory a)
         internal
         returns (Trade memory t)
@@ -285,21 +286,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         t.utilizationWad = a.utilizationWad;
         t.kinkWad = a.kinkWad;
         t.keeperShareBps = a.keeperShareBps;
-        PerpState.MarketSlots storage st = markets[marketId];
-        uint256 updatedAt;
-        uint256 lastAt = st.lastPriceAt;
-        (t.priceWad, updatedAt) = _pinPrice(marketId, t.cfg, lastAt);
-        bool isSample;
-        (t.varianceWad, isSample) = _varianceAt(st, t.cfg, t.priceWad, updatedAt);
-        if (isSample) {
-            if (st.lastSampleAt != 0) {
-                st.varianceWad = uint64(t.varianceWad);
-                emit VolatilityUpdated(marketId, t.priceWad, t.varianceWad, updatedAt);
-            }
-            st.lastPriceWad = uint96(MathLib.min(t.priceWad, type(uint96).max));
-            st.lastSampleAt = uint32(updatedAt);
-        }
-        if (updatedAt > lastAt) st.lastPriceAt = uint32(updatedAt);
+        (t.priceWad, t.maintenanceBaseWad, t.marginTargetWad) =
+            PerpState.observePrice(markets[marketId], t.cfg, marketId);
         t.borrowIndexWad = a.borrowIndexWad;
         (int256 fundingIndex, int256 fundingRate, bool moved) = PerpState.accrueFunding(markets[marketId], t.cfg);
         t.fundingIndexWad = fundingIndex;
@@ -603,31 +591,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         emit BadDebt(account, marketId, amountUsd, total);
     }
 
-    // ------------------------------------------------------------ internal: accrual
-
     // ------------------------------------------------------------ internal: checks
-
-    /// @dev The price this transaction uses for the market: the first one it read, pinned in transient storage (keyed
-    ///      by market and timestamp, which is fixed within a transaction). An update posted later in the same
-    ///      transaction, through the router or straight to a pull oracle, changes nothing until the next one, so a
-    ///      trade cannot open at one signed price and close at a newer one atomically (P-14 on pull markets). A price
-    ///      older than the newest the market has already used is refused (timestamps are monotone per market).
-    function _pinPrice(uint256 marketId, MarketConfig memory cfg, uint256 lastUsedAt)
-        internal
-        returns (uint256 priceWad, uint256 updatedAt)
-    {
-        bytes32 slot = PerpState.pinSlot(marketId);
-        uint256 pinned;
-        assembly ("memory-safe") {
-            pinned := tload(slot)
-        }
-        if (pinned != 0) return (pinned >> 32, uint32(pinned));
-        (priceWad, updatedAt) = PerpState.validatedPrice(marketId, cfg);
-        if (updatedAt < lastUsedAt) revert PriceOlderThanLastUsed(marketId, updatedAt, lastUsedAt);
-        assembly ("memory-safe") {
-            tstore(slot, or(shl(32, priceWad), updatedAt))
-        }
-    }
 
     function _checkAcceptable(uint256 executionPriceWad, uint256 acceptablePriceWad, bool buying) internal pure {
         if (buying ? executionPriceWad > acceptablePriceWad : executionPriceWad < acceptablePriceWad) {
@@ -646,7 +610,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         // paid, but counts as collateral only from the next action on, as after a close and a reopen.
         int256 equity =
             t.collateralUsd + (pnl < 0 ? pnl : int256(0)) - (t.realizedPnlUsd > 0 ? t.realizedPnlUsd : int256(0));
-        (, uint256 imr) = PerpRisk.marginRatesUp(t.cfg, size, t.varianceWad, t.utilizationWad, t.kinkWad);
+        (, uint256 imr) =
+            PerpRisk.marginRatesUp(t.cfg, size, t.maintenanceBaseWad, t.marginTargetWad, t.utilizationWad, t.kinkWad);
         if (equity <= 0) revert InsufficientMargin(equity, size.mulDivUp(imr, WAD));
         uint256 leverageWad = size.mulDivUp(WAD, uint256(equity));
         uint256 maxLeverageWad = WAD.mulDivDown(WAD, imr);
@@ -659,7 +624,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 minCollateral = t.cfg.minCollateralUsd;
         if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         int256 equity = t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, t.capBucket);
-        (uint256 mmr,) = PerpRisk.marginRatesUp(t.cfg, size, t.varianceWad, t.utilizationWad, t.kinkWad);
+        (uint256 mmr,) =
+            PerpRisk.marginRatesUp(t.cfg, size, t.maintenanceBaseWad, t.marginTargetWad, t.utilizationWad, t.kinkWad);
         uint256 required = size.mulDivUp(mmr, WAD);
         if (equity < int256(required)) revert InsufficientMargin(equity, required);
     }
@@ -672,18 +638,6 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     // ------------------------------------------------------------ internal: views
-
-    /// @dev The variance after observing `priceWad` published at `updatedAt`, and whether that price is the estimator's
-    ///      next sample (RiskMath.sampledVarianceUp: one sample per interval).
-    function _varianceAt(PerpState.MarketSlots storage st, MarketConfig memory cfg, uint256 priceWad, uint256 updatedAt)
-        internal
-        view
-        returns (uint256, bool)
-    {
-        return RiskMath.sampledVarianceUp(
-            st.varianceWad, st.lastPriceWad, st.lastSampleAt, priceWad, updatedAt, cfg.sampleIntervalSec, cfg.volTauSec
-        );
-    }
 
     /// @dev The trader or keeper: the caller, or the account a trusted forwarder (the core's set: the Pyth
     ///      PriceUpdateRouter, the order book) appends to its call, ERC-2771 style. Only calldata whose length is an
@@ -721,11 +675,9 @@ contract PerpEngine is IPerpEngine, AccessControl {
             PerpRisk.Mark({
                 isLong: t.isLong,
                 priceWad: t.priceWad,
-                varianceWad: t.varianceWad,
+                maintenanceBaseWad: t.maintenanceBaseWad,
                 borrowIndexWad: t.borrowIndexWad,
-                fundingIndexWad: t.fundingIndexWad,
-                utilizationWad: t.utilizationWad,
-                kinkWad: t.kinkWad
+                fundingIndexWad: t.fundingIndexWad
             })
         );
     }

@@ -16,11 +16,9 @@ library PerpRisk {
     struct Mark {
         bool isLong;
         uint256 priceWad; // oracle price
-        uint256 varianceWad; // variance per second after observing the price
+        uint256 maintenanceBaseWad; // the market's base maintenance rate on its schedule now (maintenanceBaseUp)
         uint256 borrowIndexWad; // the core's borrow index
         int256 fundingIndexWad; // the market's funding index
-        uint256 utilizationWad; // pool utilization
-        uint256 kinkWad; // the borrow curve's kink
     }
 
     /// @notice A position's capped PnL, fees owed, equity, maintenance and liquidation status at `m`: the one rule
@@ -35,25 +33,82 @@ library PerpRisk {
         s.borrowFeeUsd = PositionMath.borrowFeeUp(size, m.borrowIndexWad, pos.borrowSnapWad);
         s.fundingFeeUsd = PositionMath.fundingFeeUp(m.isLong, size, m.fundingIndexWad, pos.fundingSnapWad);
         s.equityUsd = int256(uint256(pos.collateralUsd)) + s.pnlUsd - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
-        (s.maintenanceMarginWad,) = marginRatesUp(cfg, size, m.varianceWad, m.utilizationWad, m.kinkWad);
+        s.maintenanceMarginWad =
+            RiskMath.maintenanceMarginUp(m.maintenanceBaseWad, size, cfg.sizeScaleUsd, cfg.sizeTermWad);
         s.maintenanceUsd = size.mulDivUp(s.maintenanceMarginWad, 1e18);
         s.liquidatable = s.equityUsd < int256(s.maintenanceUsd);
     }
 
-    /// @notice Maintenance and initial margin rates (WAD, rounded up) for a position of `sizeUsd` at `varianceWad` and
-    ///         the pool's `utilizationWad` (the initial margin's utilization term starts at the borrow curve's kink).
+    /// @notice Maintenance and initial margin rates (WAD, rounded up) for a position of `sizeUsd`: maintenance from the
+    ///         base rate on the schedule, initial from the target the schedule ramps toward (new risk pays the current
+    ///         volatility at once) and the pool's `utilizationWad` (its term starts at the borrow curve's kink).
     function marginRatesUp(
         IPerpEngine.MarketConfig memory cfg,
         uint256 sizeUsd,
-        uint256 varianceWad,
+        uint256 maintenanceBaseWad,
+        uint256 targetWad,
         uint256 utilizationWad,
         uint256 kinkWad
     ) internal pure returns (uint256 mmr, uint256 imr) {
-        mmr = RiskMath.maintenanceMarginUp(
-            varianceWad, cfg.horizonSec, cfg.zWad, cfg.mmrFloorWad, sizeUsd, cfg.sizeScaleUsd, cfg.sizeTermWad
-        );
+        mmr = RiskMath.maintenanceMarginUp(maintenanceBaseWad, sizeUsd, cfg.sizeScaleUsd, cfg.sizeTermWad);
+        uint256 atTarget = RiskMath.maintenanceMarginUp(targetWad, sizeUsd, cfg.sizeScaleUsd, cfg.sizeTermWad);
         imr = RiskMath.initialMarginUp(
-            mmr, cfg.imrMultiplierWad, utilizationWad, kinkWad, cfg.utilTermWad, cfg.maxLeverage
+            atTarget, cfg.imrMultiplierWad, utilizationWad, kinkWad, cfg.utilTermWad, cfg.maxLeverage
         );
+    }
+
+    /// @notice The margin target at two variances: the base rate (RiskMath.baseMarginUp) at the larger of the current
+    ///         and the long-run variance, so a calm spell cannot thin margins below the long-run level.
+    function targetMarginUp(IPerpEngine.MarketConfig memory cfg, uint256 varianceWad, uint256 longVarianceWad)
+        internal
+        pure
+        returns (uint256)
+    {
+        return RiskMath.baseMarginUp(
+            MathLib.max(varianceWad, longVarianceWad), cfg.horizonSec, cfg.zWad, cfg.mmrFloorWad
+        );
+    }
+
+    /// @notice The base maintenance rate of market state `st` at `nowSec`: its anchor ramped toward its target by at
+    ///         most `maintenanceRampWadPerHour` per hour (RiskMath.rampedMarginUp).
+    function maintenanceBaseUp(IPerpEngine.MarketConfig memory cfg, IPerpEngine.MarketState memory st, uint256 nowSec)
+        internal
+        pure
+        returns (uint256)
+    {
+        return RiskMath.rampedMarginUp(
+            st.marginAnchorWad, st.marginAnchorAt, st.marginTargetWad, cfg.maintenanceRampWadPerHour, nowSec
+        );
+    }
+
+    /// @notice Feeds a price published at `at` to the volatility estimator of `st` (in place). Only a sample counts
+    ///         (the first price of a new interval, RiskMath.isNewSample; the first price ever only starts the
+    ///         series): its winsorized squared return moves both EWMAs, the schedule is re-anchored at its value now
+    ///         and its target recomputed. Returns whether the price was a sample.
+    function observe(
+        IPerpEngine.MarketConfig memory cfg,
+        IPerpEngine.MarketState memory st,
+        uint256 priceWad,
+        uint256 at,
+        uint256 nowSec
+    ) internal pure returns (bool) {
+        uint256 sampleAt = st.lastSampleAt;
+        if (sampleAt != 0) {
+            if (!RiskMath.isNewSample(sampleAt, at, cfg.sampleIntervalSec)) return false;
+            uint256 elapsed = at - sampleAt;
+            uint256 v = st.varianceWad;
+            uint256 vLong = st.longVarianceWad;
+            uint256 r2 = RiskMath.clippedSquaredReturnUp(
+                st.lastPriceWad, priceWad, elapsed, MathLib.max(v, vLong), cfg.clipSigmas
+            );
+            st.marginAnchorWad = uint128(maintenanceBaseUp(cfg, st, nowSec));
+            st.marginAnchorAt = uint64(nowSec);
+            st.varianceWad = uint128(RiskMath.ewmaVarianceUp(v, r2, elapsed, cfg.volTauSec));
+            st.longVarianceWad = uint128(RiskMath.ewmaVarianceUp(vLong, r2, elapsed, cfg.longVolTauSec));
+            st.marginTargetWad = uint128(targetMarginUp(cfg, st.varianceWad, st.longVarianceWad));
+        }
+        st.lastPriceWad = uint128(MathLib.min(priceWad, type(uint96).max));
+        st.lastSampleAt = uint64(at);
+        return true;
     }
 }

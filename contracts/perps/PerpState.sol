@@ -10,6 +10,7 @@ import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {IPriceFeed} from "../oracles/IPriceFeed.sol";
 import {CapBook} from "./CapBook.sol";
+import {PerpRisk} from "./PerpRisk.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title PerpState
@@ -24,7 +25,8 @@ library PerpState {
     uint256 internal constant MAX_MARKETS = 16;
     bytes32 internal constant PIN_SEED = keccak256("counterpool.perps.pinnedPrice");
 
-    /// @dev One market in four slots; the NAV reads the first three. The market's reserve is not stored: it is
+    /// @dev One market in five slots; the NAV reads the first three, trades the last two (price, volatility, margin
+    ///      schedule). The market's reserve is not stored: it is
     ///      (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is kept (the NAV
     ///      needs nothing else), next to the index it is measured against.
     ///      Token sums are 112-bit (5.2e15 whole index tokens per side; an open beyond that reverts in SafeCast).
@@ -48,6 +50,10 @@ library PerpState {
         uint16 longFloorHigh; // no long floor bucket is nonempty above this (0: none); CapBook
         uint16 shortFloorLow; // no short floor bucket is nonempty below this (0: none yet)
         uint32 lastSampleAt; // publish time of the volatility estimator's last sample (its price: lastPriceWad)
+        uint64 longVarianceWad; // long-run variance (memory longVolTauSec): the margin's floor
+        uint64 marginTargetWad; // base margin rate at max(variance, long-run variance) (<= 50%)
+        uint64 marginAnchorWad; // base maintenance rate at marginAnchorAt; ramps toward the target (PerpRisk)
+        uint32 marginAnchorAt;
     }
 
     /// @dev The product in one slot, so one cold read answers "which config?", "how many markets?" and "which have
@@ -242,6 +248,11 @@ library PerpState {
         st.fundingIndexWad = int96(int256(WAD));
         st.lastFundingAt = uint32(block.timestamp);
         st.varianceWad = cfg.initialVarianceWad;
+        st.longVarianceWad = cfg.initialVarianceWad;
+        uint64 base = uint64(PerpRisk.targetMarginUp(cfg, cfg.initialVarianceWad, cfg.initialVarianceWad));
+        st.marginTargetWad = base;
+        st.marginAnchorWad = base;
+        st.marginAnchorAt = uint32(block.timestamp);
         emit IPerpEngine.MarketAdded(marketId, name);
         emit IPerpEngine.MarketConfigUpdated(marketId, cfg);
     }
@@ -267,6 +278,12 @@ library PerpState {
         if (cfg.maxProfitBps < old.maxProfitBps && oi > 0) {
             revert IPerpEngine.ProfitCapLoweredWithOpenInterest(marketId, oi, old.maxProfitBps, cfg.maxProfitBps);
         }
+        // The margin schedule restarts from where it stands under the old parameters, toward the new target: a
+        // stricter config raises maintenance at the ramp's pace, like a volatility rise (notice before margin calls).
+        IPerpEngine.MarketState memory m = _volState(st);
+        st.marginAnchorWad = uint64(PerpRisk.maintenanceBaseUp(old, m, block.timestamp));
+        st.marginAnchorAt = uint32(block.timestamp);
+        st.marginTargetWad = uint64(PerpRisk.targetMarginUp(cfg, m.varianceWad, m.longVarianceWad));
         IClearingCore.Settlement memory s;
         s.reserveDeltaUsd = int256(oi.bpsUp(cfg.maxProfitBps)) - int256(oi.bpsUp(old.maxProfitBps));
         s.checkSolvency = s.reserveDeltaUsd > 0; // a higher cap reserves more: the pool and product limits apply
@@ -274,7 +291,79 @@ library PerpState {
         emit IPerpEngine.MarketConfigUpdated(marketId, cfg);
     }
 
+    // ------------------------------------------------------------ trades (external, delegatecalled)
+
+    /// @notice A trade's view of its market: pins the price (PerpState.pinPrice), feeds it to the volatility estimator
+    ///         (a sample re-anchors the margin schedule: PerpRisk.observe) and returns the base maintenance rate on the
+    ///         schedule now and the target that initial margin applies at once.
+    function observePrice(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, uint256 marketId)
+        external
+        returns (uint256 priceWad, uint256 maintenanceBaseWad, uint256 targetWad)
+    {
+        uint256 lastAt = st.lastPriceAt;
+        uint256 updatedAt;
+        (priceWad, updatedAt) = pinPrice(marketId, cfg, lastAt);
+        IPerpEngine.MarketState memory m = _volState(st);
+        bool seeded = m.lastSampleAt != 0;
+        if (PerpRisk.observe(cfg, m, priceWad, updatedAt, block.timestamp)) {
+            st.lastPriceWad = uint96(m.lastPriceWad);
+            st.lastSampleAt = uint32(updatedAt);
+            if (seeded) {
+                st.varianceWad = uint64(m.varianceWad);
+                st.longVarianceWad = uint64(m.longVarianceWad);
+                st.marginTargetWad = uint64(m.marginTargetWad);
+                st.marginAnchorWad = uint64(m.marginAnchorWad);
+                st.marginAnchorAt = uint32(block.timestamp);
+                emit IPerpEngine.VolatilityUpdated(
+                    marketId,
+                    priceWad,
+                    m.varianceWad,
+                    m.longVarianceWad,
+                    m.marginAnchorWad,
+                    m.marginTargetWad,
+                    updatedAt
+                );
+            }
+        }
+        if (updatedAt > lastAt) st.lastPriceAt = uint32(updatedAt);
+        return (priceWad, PerpRisk.maintenanceBaseUp(cfg, m, block.timestamp), m.marginTargetWad);
+    }
+
     // ------------------------------------------------------------ shared rules (internal)
+
+    /// @notice The price this transaction uses for the market: the first one it read, pinned in transient storage
+    ///         (keyed by market and timestamp, which is fixed within a transaction). An update posted later in the same
+    ///         transaction, through the router or straight to a pull oracle, changes nothing until the next one, so a
+    ///         trade cannot open at one signed price and close at a newer one atomically (P-14 on pull markets). A
+    ///         price older than the newest the market has already used is refused (timestamps are monotone per market).
+    function pinPrice(uint256 marketId, IPerpEngine.MarketConfig memory cfg, uint256 lastUsedAt)
+        internal
+        returns (uint256 priceWad, uint256 updatedAt)
+    {
+        bytes32 slot = pinSlot(marketId);
+        uint256 pinned;
+        assembly ("memory-safe") {
+            pinned := tload(slot)
+        }
+        if (pinned != 0) return (pinned >> 32, uint32(pinned));
+        (priceWad, updatedAt) = validatedPrice(marketId, cfg);
+        if (updatedAt < lastUsedAt) revert IPerpEngine.PriceOlderThanLastUsed(marketId, updatedAt, lastUsedAt);
+        assembly ("memory-safe") {
+            tstore(slot, or(shl(32, priceWad), updatedAt))
+        }
+    }
+
+    /// @dev The estimator's and the margin schedule's fields of a market (slots 3 and 4), in the view struct
+    ///      PerpRisk works on (the Reader decodes the same fields through extsload).
+    function _volState(MarketSlots storage st) private view returns (IPerpEngine.MarketState memory m) {
+        m.varianceWad = st.varianceWad;
+        m.lastPriceWad = st.lastPriceWad;
+        m.lastSampleAt = st.lastSampleAt;
+        m.longVarianceWad = st.longVarianceWad;
+        m.marginTargetWad = st.marginTargetWad;
+        m.marginAnchorWad = st.marginAnchorWad;
+        m.marginAnchorAt = st.marginAnchorAt;
+    }
 
     /// @notice Accrues a market's funding to now; `moved` is false when it was already current.
     function accrueFunding(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg)

@@ -35,13 +35,15 @@ export const stressQuery = z.object({
   priceBps: z.record(z.string().regex(/^\d+$/, 'market ids are integers'), z.coerce.number().int().min(-9900).max(100_000)).default({}),
   volMultiplier: z.coerce.number().min(0).max(100).default(1),
   cashOutflowBps: z.coerce.number().int().min(0).max(10_000).default(0),
+  // how long the shocked sigma persists before positions are checked: maintenance ramps toward it, as on chain
+  hours: z.coerce.number().min(0).max(168).default(0),
 });
 
 /** Named shocks; `everyMarketBps` moves every listed market's price (expanded with the deployment's market ids). */
 export const SCENARIOS: Record<string, Omit<z.input<typeof stressQuery>, 'priceBps'> & { everyMarketBps?: number }> = {
   crash: { everyMarketBps: -4000, volMultiplier: 3 },
   spike: { everyMarketBps: 3000, volMultiplier: 2 },
-  volsurge: { volMultiplier: 5 },
+  volsurge: { volMultiplier: 5, hours: 24 },
   bankrun: { cashOutflowBps: 5000 },
 };
 

@@ -1559,6 +1559,21 @@ export const perpEngineAbi = [
             "name": "sampleIntervalSec",
             "type": "uint32",
             "internalType": "uint32"
+          },
+          {
+            "name": "longVolTauSec",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "clipSigmas",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "maintenanceRampWadPerHour",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -2088,6 +2103,21 @@ export const perpEngineAbi = [
             "name": "sampleIntervalSec",
             "type": "uint32",
             "internalType": "uint32"
+          },
+          {
+            "name": "longVolTauSec",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "clipSigmas",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "maintenanceRampWadPerHour",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -2352,6 +2382,21 @@ export const perpEngineAbi = [
             "name": "sampleIntervalSec",
             "type": "uint32",
             "internalType": "uint32"
+          },
+          {
+            "name": "longVolTauSec",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "clipSigmas",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "maintenanceRampWadPerHour",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -2715,6 +2760,24 @@ export const perpEngineAbi = [
         "internalType": "uint256"
       },
       {
+        "name": "longVarianceWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "marginAnchorWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "marginTargetWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
         "name": "publishedAt",
         "type": "uint256",
         "indexed": false,
@@ -2833,11 +2896,6 @@ export const perpEngineAbi = [
         "internalType": "uint256"
       }
     ]
-  },
-  {
-    "type": "error",
-    "name": "LnOfZero",
-    "inputs": []
   },
   {
     "type": "error",
@@ -5067,6 +5125,35 @@ export const readerAbi = [
   },
   {
     "type": "function",
+    "name": "maintenanceSchedule",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "sizeUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "times",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "maintenanceWad",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "marginRates",
     "inputs": [
       {
@@ -5274,6 +5361,21 @@ export const readerAbi = [
                 "name": "sampleIntervalSec",
                 "type": "uint32",
                 "internalType": "uint32"
+              },
+              {
+                "name": "longVolTauSec",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "clipSigmas",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "maintenanceRampWadPerHour",
+                "type": "uint64",
+                "internalType": "uint64"
               }
             ]
           },
@@ -5343,6 +5445,26 @@ export const readerAbi = [
                 "internalType": "uint128"
               },
               {
+                "name": "longVarianceWad",
+                "type": "uint128",
+                "internalType": "uint128"
+              },
+              {
+                "name": "marginTargetWad",
+                "type": "uint128",
+                "internalType": "uint128"
+              },
+              {
+                "name": "marginAnchorWad",
+                "type": "uint128",
+                "internalType": "uint128"
+              },
+              {
+                "name": "marginAnchorAt",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
                 "name": "reservedUsd",
                 "type": "uint128",
                 "internalType": "uint128"
@@ -5371,6 +5493,21 @@ export const readerAbi = [
           },
           {
             "name": "annualizedVolatilityWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "longRunVolatilityWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maintenanceBaseWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marginTargetWad",
             "type": "uint256",
             "internalType": "uint256"
           },
@@ -5544,6 +5681,21 @@ export const readerAbi = [
             "name": "sampleIntervalSec",
             "type": "uint32",
             "internalType": "uint32"
+          },
+          {
+            "name": "longVolTauSec",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "clipSigmas",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "maintenanceRampWadPerHour",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -5644,6 +5796,26 @@ export const readerAbi = [
             "name": "varianceWad",
             "type": "uint128",
             "internalType": "uint128"
+          },
+          {
+            "name": "longVarianceWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "marginTargetWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "marginAnchorWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "marginAnchorAt",
+            "type": "uint64",
+            "internalType": "uint64"
           },
           {
             "name": "reservedUsd",
@@ -5824,6 +5996,21 @@ export const readerAbi = [
                 "name": "sampleIntervalSec",
                 "type": "uint32",
                 "internalType": "uint32"
+              },
+              {
+                "name": "longVolTauSec",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "clipSigmas",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "maintenanceRampWadPerHour",
+                "type": "uint64",
+                "internalType": "uint64"
               }
             ]
           },
@@ -5893,6 +6080,26 @@ export const readerAbi = [
                 "internalType": "uint128"
               },
               {
+                "name": "longVarianceWad",
+                "type": "uint128",
+                "internalType": "uint128"
+              },
+              {
+                "name": "marginTargetWad",
+                "type": "uint128",
+                "internalType": "uint128"
+              },
+              {
+                "name": "marginAnchorWad",
+                "type": "uint128",
+                "internalType": "uint128"
+              },
+              {
+                "name": "marginAnchorAt",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
                 "name": "reservedUsd",
                 "type": "uint128",
                 "internalType": "uint128"
@@ -5925,6 +6132,21 @@ export const readerAbi = [
             "internalType": "uint256"
           },
           {
+            "name": "longRunVolatilityWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maintenanceBaseWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marginTargetWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
             "name": "maintenanceMarginWad",
             "type": "uint256",
             "internalType": "uint256"
@@ -5943,6 +6165,264 @@ export const readerAbi = [
             "name": "utilizationWad",
             "type": "uint256",
             "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "observedState",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "cfg",
+        "type": "tuple",
+        "internalType": "struct IPerpEngine.MarketConfig",
+        "components": [
+          {
+            "name": "feed",
+            "type": "address",
+            "internalType": "contract IPriceFeed"
+          },
+          {
+            "name": "maxPriceAgeSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "openFeeBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "closeFeeBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "liquidationFeeBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "positiveImpactBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "maxProfitBps",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "maxLeverage",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "horizonSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "volTauSec",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "zWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "mmrFloorWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "sizeTermWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "imrMultiplierWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "utilTermWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxLongOiUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "maxShortOiUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "impactScaleUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "skewScaleUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "sizeScaleUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "minCollateralUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxFundingVelocityWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxFundingRateWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "initialVarianceWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "oracleLagBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "sampleIntervalSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "longVolTauSec",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "clipSigmas",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "maintenanceRampWadPerHour",
+            "type": "uint64",
+            "internalType": "uint64"
+          }
+        ]
+      },
+      {
+        "name": "st",
+        "type": "tuple",
+        "internalType": "struct IPerpEngine.MarketState",
+        "components": [
+          {
+            "name": "longOiUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "shortOiUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "longTokens",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "shortTokens",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "fundingIndexWad",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
+            "name": "fundingRateWad",
+            "type": "int64",
+            "internalType": "int64"
+          },
+          {
+            "name": "lastFundingAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "netFundingSnapSum",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "lastPriceWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "lastPriceAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "lastSampleAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "varianceWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "longVarianceWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "marginTargetWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "marginAnchorWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "marginAnchorAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "reservedUsd",
+            "type": "uint128",
+            "internalType": "uint128"
           }
         ]
       }
@@ -7500,11 +7980,6 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
-    "name": "LnOfZero",
-    "inputs": []
-  },
-  {
-    "type": "error",
     "name": "MalformedForwardedCall",
     "inputs": [
       {
@@ -8046,6 +8521,11 @@ export const counterpoolErrorsAbi = [
   {
     "type": "error",
     "name": "ZeroShares",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "LnOfZero",
     "inputs": []
   },
   {

@@ -10,7 +10,10 @@ export interface PreviewMarket {
   priceWad: bigint;
   longOiUsd: bigint;
   shortOiUsd: bigint;
-  varianceWad: bigint; // including the latest price (Reader.market().varianceWad)
+  /** base maintenance rate on the market's schedule now, and the target initial margin applies at once
+   *  (Reader.market().maintenanceBaseWad / marginTargetWad) */
+  maintenanceBaseWad: bigint;
+  marginTargetWad: bigint;
   reservedUsd: bigint; // this market's reserve
   config: {
     openFeeBps: bigint;
@@ -49,6 +52,8 @@ export interface OpenPreview {
   /** this trade's impact rebate: owed, paid as the position closes, forfeited on liquidation, never margin */
   rebateUsd: bigint;
   maintenanceMarginWad: bigint;
+  /** where the schedule takes maintenance if sigma stays (the target, with this size's term) */
+  maintenanceAtTargetWad: bigint;
   initialMarginWad: bigint;
   maxLeverageWad: bigint;
   /** collateral after fees plus the position's unrealized loss (a profit does not count), what the engine divides by */
@@ -57,6 +62,8 @@ export interface OpenPreview {
   /** collateral after fees below the market's minimum (the engine reverts CollateralBelowMinimum) */
   belowMinCollateral: boolean;
   liquidationPriceWad: bigint;
+  /** the liquidation price once maintenance has ramped to its target (sigma unchanged) */
+  liquidationPriceAtTargetWad: bigint;
   /** the initial-margin check the engine will run, true = the trade would revert */
   exceedsMaxLeverage: boolean;
   /** pool utilization after the trade (what the initial margin uses) */
@@ -94,12 +101,14 @@ export function previewOpen(
   const sizeAfterUsd = reopenedUsd + sizeDeltaUsd;
   const sizeTokensAfter = (existing?.sizeTokens ?? 0n) + sizeTokensFor(isLong, sizeDeltaUsd, m.priceWad);
   const c = m.config;
-  const mmr = maintenanceMarginUp(m.varianceWad, c.horizonSec, c.zWad, c.mmrFloorWad, sizeAfterUsd, c.sizeScaleUsd, c.sizeTermWad);
+  // As PerpRisk.marginRatesUp: maintenance on the schedule now, initial margin from the target.
+  const mmr = maintenanceMarginUp(m.maintenanceBaseWad, sizeAfterUsd, c.sizeScaleUsd, c.sizeTermWad);
+  const mmrAtTarget = maintenanceMarginUp(m.marginTargetWad, sizeAfterUsd, c.sizeScaleUsd, c.sizeTermWad);
   // The engine checks initial margin after the trade's reserve is added: utilization is the post-trade one.
   const marketReserveAfter = bpsUp(m.longOiUsd + m.shortOiUsd + sizeAfterUsd - (existing?.sizeUsd ?? 0n), c.maxProfitBps);
   const reservedAfter = pool.reservedUsd - m.reservedUsd + marketReserveAfter;
   const utilizationWad = utilizationUp(reservedAfter, pool.poolCashUsd);
-  const imr = initialMarginUp(mmr, c.imrMultiplierWad, utilizationWad, pool.kinkWad, c.utilTermWad, c.maxLeverage);
+  const imr = initialMarginUp(mmrAtTarget, c.imrMultiplierWad, utilizationWad, pool.kinkWad, c.utilTermWad, c.maxLeverage);
   const maxLeverageWad = mulDivDown(WAD, WAD, imr);
   // As PerpEngine._checkInitialMargin: equity = collateral + min(PnL at the oracle price, 0), so adding to a losing
   // position needs the margin for its loss too.
@@ -117,12 +126,15 @@ export function previewOpen(
     realizedPnlUsd,
     rebateUsd,
     maintenanceMarginWad: mmr,
+    maintenanceAtTargetWad: mmrAtTarget,
     initialMarginWad: imr,
     maxLeverageWad,
     equityUsd,
     leverageWad,
     belowMinCollateral: collateralAfterUsd < c.minCollateralUsd,
     liquidationPriceWad: collateralAfterUsd > 0n ? liquidationPriceWad(isLong, sizeAfterUsd, sizeTokensAfter, collateralAfterUsd, 0n, mmr) : 0n,
+    liquidationPriceAtTargetWad:
+      collateralAfterUsd > 0n ? liquidationPriceWad(isLong, sizeAfterUsd, sizeTokensAfter, collateralAfterUsd, 0n, mmrAtTarget) : 0n,
     exceedsMaxLeverage: equityUsd <= 0n || leverageWad > maxLeverageWad,
     utilizationAfterWad: utilizationWad,
     reservedAfterUsd: reservedAfter,

@@ -48,52 +48,105 @@ export function impactCostUsd(before: bigint, after: bigint, impactScaleUsd: big
   return -mulDivDown(b2 - a2, positiveImpactBps, denom * BPS);
 }
 
-/** Continuous-time EWMA step: (tau * var + ln(p1/p0)^2) / (tau + dt), rounded up. */
-export function nextVarianceUp(
-  varianceWad: bigint,
-  lastPriceWad: bigint,
-  priceWad: bigint,
-  elapsed: bigint,
-  tauSec: bigint,
-): bigint {
-  const r = abs(lnWad(mulDivDown(priceWad, WAD, lastPriceWad)));
-  return mulDivUp(tauSec * varianceWad + mulDivUp(r, r, WAD), 1n, tauSec + elapsed);
+/** Largest variance the estimator stores (RiskMath.MAX_VARIANCE_WAD: the engine's 64-bit fields). */
+export const MAX_VARIANCE_WAD = (1n << 64n) - 1n;
+
+/** Whether a price published at `at` is the next sample: the first of a new interval (RiskMath.isNewSample). */
+export function isNewSample(sampleAt: bigint, at: bigint, intervalSec: bigint): boolean {
+  return at / intervalSec > sampleAt / intervalSec;
 }
 
-/** The sampled estimator (RiskMath.sampledVarianceUp): a price is a sample iff it is the first in a new sampling
- *  interval; only a sample moves the variance (one EWMA step from the last sample), saturated at 2^64 - 1. */
-export function sampledVarianceUp(
-  varianceWad: bigint,
+/** ln(p1/p0)^2 rounded up, winsorized at k sigma of `refVarianceWad` over `elapsed` (RiskMath.clippedSquaredReturnUp). */
+export function clippedSquaredReturnUp(
   samplePriceWad: bigint,
-  sampleAt: bigint,
   priceWad: bigint,
-  at: bigint,
-  intervalSec: bigint,
-  tauSec: bigint,
-): [bigint, boolean] {
-  if (sampleAt === 0n) return [varianceWad, true];
-  if (at / intervalSec <= sampleAt / intervalSec) return [varianceWad, false];
-  const v = nextVarianceUp(varianceWad, samplePriceWad, priceWad, at - sampleAt, tauSec);
-  const max = (1n << 64n) - 1n;
-  return [v < max ? v : max, true];
+  elapsed: bigint,
+  refVarianceWad: bigint,
+  clipSigmas: bigint,
+): bigint {
+  const r = abs(lnWad(mulDivDown(priceWad, WAD, samplePriceWad)));
+  const r2 = mulDivUp(r, r, WAD);
+  const cap = clipSigmas * clipSigmas * refVarianceWad * elapsed;
+  return r2 < cap ? r2 : cap;
+}
+
+/** Continuous-time EWMA step (tau * var + r^2) / (tau + dt), rounded up, saturated (RiskMath.ewmaVarianceUp). */
+export function ewmaVarianceUp(varianceWad: bigint, squaredReturnWad: bigint, elapsed: bigint, tauSec: bigint): bigint {
+  const v = mulDivUp(tauSec * varianceWad + squaredReturnWad, 1n, tauSec + elapsed);
+  return v < MAX_VARIANCE_WAD ? v : MAX_VARIANCE_WAD;
 }
 
 export function horizonVolatilityWad(varianceWad: bigint, horizonSec: bigint): bigint {
   return sqrtDown(varianceWad * horizonSec * WAD);
 }
 
-export function maintenanceMarginUp(
-  varianceWad: bigint,
-  horizonSec: bigint,
-  zWad: bigint,
-  floorWad: bigint,
-  sizeUsd: bigint,
-  sizeScaleUsd: bigint,
-  sizeTermWad: bigint,
-): bigint {
+/** min(max(floor, z * sigma_h), 50%), rounded up (RiskMath.baseMarginUp). */
+export function baseMarginUp(varianceWad: bigint, horizonSec: bigint, zWad: bigint, floorWad: bigint): bigint {
   const volTerm = mulDivUp(zWad, horizonVolatilityWad(varianceWad, horizonSec), WAD);
-  const sizeTerm = mulDivUp(sizeTermWad, sizeUsd, sizeScaleUsd);
-  return min(max(floorWad, volTerm + sizeTerm), MAX_MAINTENANCE_WAD);
+  return min(max(floorWad, volTerm), MAX_MAINTENANCE_WAD);
+}
+
+/** The base maintenance rate on its schedule at `nowSec` (RiskMath.rampedMarginUp). */
+export function rampedMarginUp(anchorWad: bigint, anchorAt: bigint, targetWad: bigint, rampWadPerHour: bigint, nowSec: bigint): bigint {
+  if (targetWad <= anchorWad) return targetWad;
+  const elapsed = nowSec > anchorAt ? nowSec - anchorAt : 0n;
+  const ramped = anchorWad + mulDivUp(rampWadPerHour, elapsed, 3600n);
+  return ramped < targetWad ? ramped : targetWad;
+}
+
+/** min(base + b * size / sizeScale, 50%), rounded up (RiskMath.maintenanceMarginUp). */
+export function maintenanceMarginUp(baseWad: bigint, sizeUsd: bigint, sizeScaleUsd: bigint, sizeTermWad: bigint): bigint {
+  return min(baseWad + mulDivUp(sizeTermWad, sizeUsd, sizeScaleUsd), MAX_MAINTENANCE_WAD);
+}
+
+/** What the estimator and margin schedule read and write (a subset of Reader.MarketState). */
+export interface VolState {
+  varianceWad: bigint;
+  longVarianceWad: bigint;
+  lastPriceWad: bigint;
+  lastSampleAt: bigint;
+  marginTargetWad: bigint;
+  marginAnchorWad: bigint;
+  marginAnchorAt: bigint;
+}
+export interface VolConfig {
+  sampleIntervalSec: bigint;
+  volTauSec: bigint;
+  longVolTauSec: bigint;
+  clipSigmas: bigint;
+  maintenanceRampWadPerHour: bigint;
+  horizonSec: bigint;
+  zWad: bigint;
+  mmrFloorWad: bigint;
+}
+
+/** The margin target: the base rate at the larger of the two variances (PerpRisk.targetMarginUp). */
+export function targetMarginUp(c: Pick<VolConfig, 'horizonSec' | 'zWad' | 'mmrFloorWad'>, varianceWad: bigint, longVarianceWad: bigint): bigint {
+  return baseMarginUp(max(varianceWad, longVarianceWad), c.horizonSec, c.zWad, c.mmrFloorWad);
+}
+
+/** The base maintenance rate of a market state at `nowSec` (PerpRisk.maintenanceBaseUp). */
+export function maintenanceBaseUp(c: Pick<VolConfig, 'maintenanceRampWadPerHour'>, st: VolState, nowSec: bigint): bigint {
+  return rampedMarginUp(st.marginAnchorWad, st.marginAnchorAt, st.marginTargetWad, c.maintenanceRampWadPerHour, nowSec);
+}
+
+/** Observes a price published at `at`: returns the state after it and whether it was a sample (PerpRisk.observe). */
+export function observe(c: VolConfig, st: VolState, priceWad: bigint, at: bigint, nowSec: bigint): [VolState, boolean] {
+  const next = { ...st };
+  if (st.lastSampleAt !== 0n) {
+    if (!isNewSample(st.lastSampleAt, at, c.sampleIntervalSec)) return [next, false];
+    const elapsed = at - st.lastSampleAt;
+    const r2 = clippedSquaredReturnUp(st.lastPriceWad, priceWad, elapsed, max(st.varianceWad, st.longVarianceWad), c.clipSigmas);
+    next.marginAnchorWad = maintenanceBaseUp(c, st, nowSec);
+    next.marginAnchorAt = nowSec;
+    next.varianceWad = ewmaVarianceUp(st.varianceWad, r2, elapsed, c.volTauSec);
+    next.longVarianceWad = ewmaVarianceUp(st.longVarianceWad, r2, elapsed, c.longVolTauSec);
+    next.marginTargetWad = targetMarginUp(c, next.varianceWad, next.longVarianceWad);
+  }
+  const maxPrice = (1n << 96n) - 1n;
+  next.lastPriceWad = priceWad < maxPrice ? priceWad : maxPrice;
+  next.lastSampleAt = at;
+  return [next, true];
 }
 
 export function initialMarginUp(
@@ -107,4 +160,23 @@ export function initialMarginUp(
   const excess = utilizationWad > kinkWad ? mulDivUp(utilizationWad - kinkWad, WAD, WAD - kinkWad) : 0n;
   const imr = mulDivUp(maintenanceWad, multiplierWad, WAD) + mulDivUp(utilTermWad, excess, WAD);
   return max(imr, mulDivUp(WAD, 1n, maxLeverage));
+}
+
+/** The maintenance rate of a position of `sizeUsd` at each of `times` if no new sample arrives: the schedule the
+ *  engine applies (Reader.maintenanceSchedule; times before now count as now). */
+export function maintenanceScheduleUp(
+  c: Pick<VolConfig, 'maintenanceRampWadPerHour'> & { sizeScaleUsd: bigint; sizeTermWad: bigint },
+  st: VolState,
+  sizeUsd: bigint,
+  nowSec: bigint,
+  times: bigint[],
+): bigint[] {
+  return times.map((t) => maintenanceMarginUp(maintenanceBaseUp(c, st, t > nowSec ? t : nowSec), sizeUsd, c.sizeScaleUsd, c.sizeTermWad));
+}
+
+/** Hours until the scheduled maintenance reaches its target (0 when it is there). */
+export function hoursToTarget(anchorWad: bigint, anchorAt: bigint, targetWad: bigint, rampWadPerHour: bigint, nowSec: bigint): number {
+  if (targetWad <= anchorWad) return 0;
+  const reachAt = Number(anchorAt) + (Number(targetWad - anchorWad) / Number(rampWadPerHour)) * 3600;
+  return Math.max(0, (reachAt - Number(nowSec)) / 3600);
 }

@@ -140,18 +140,29 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     cases.forEach((c, i) => expect(R.impactCostUsd(c[0], c[1], c[2], c[3])).toBe(out[i]));
   });
 
-  it('continuous-time EWMA variance of log returns', async () => {
+  it('winsorized squared return and continuous-time EWMA variance', async () => {
     const r = rng(6n);
     const cases = Array.from({ length: N }, () => {
       const p0 = r.between(10n ** 12n, 10n ** 26n);
       const move = r.between(10n ** 16n, 10n ** 20n); // price ratio 0.01x .. 100x
-      return [r.between(0n, WAD / 86_400n), p0, (p0 * move) / WAD + 1n, r.between(1n, 86_400n * 7n), r.between(60n, 30n * 86_400n)];
+      return [
+        p0,
+        (p0 * move) / WAD + 1n,
+        r.between(1n, 86_400n * 7n),
+        r.between(1n, WAD / 86_400n),
+        r.between(3n, 100n),
+        r.between(0n, (1n << 64n) - 1n),
+        r.between(60n, 365n * 86_400n),
+      ];
     });
-    const out = await call<bigint[]>('nextVarianceUp', cases);
-    cases.forEach((c, i) => expect(R.nextVarianceUp(c[0], c[1], c[2], c[3], c[4])).toBe(out[i]));
+    const out = await call<[bigint, bigint][]>('variance', cases);
+    cases.forEach((c, i) => {
+      const r2 = R.clippedSquaredReturnUp(c[0], c[1], c[2], c[3], c[4]);
+      expect([r2, R.ewmaVarianceUp(c[5], r2, c[2], c[6])]).toEqual([out[i][0], out[i][1]]);
+    });
   });
 
-  it('sampled volatility estimator: one sample per interval', async () => {
+  it('sampled estimator and margin schedule (PerpRisk.observe): one sample per interval, re-anchored ramp', async () => {
     const r = rng(61n);
     const cases = Array.from({ length: N }, (_, i) => {
       const p0 = r.between(10n ** 12n, 10n ** 26n);
@@ -159,34 +170,77 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
       const sampleAt = i % 10 === 0 ? 0n : r.between(1n, 2n ** 32n - 1n - 3n * 86_400n);
       const at = sampleAt + r.between(0n, 3n * interval); // same interval, next, or later
       const move = r.between(10n ** 16n, 10n ** 20n);
-      return [r.between(0n, WAD), p0, sampleAt, (p0 * move) / WAD + 1n, at, interval, r.between(60n, 30n * 86_400n)];
+      const anchorAt = r.between(1n, at + 1n);
+      const now = at + r.between(0n, 600n);
+      const tau = r.between(60n, 30n * 86_400n);
+      return [
+        r.between(1n, WAD / 86_400n), // variance
+        r.between(1n, WAD / 86_400n), // long-run variance
+        p0,
+        sampleAt,
+        r.between(WAD / 1000n, WAD / 2n), // target
+        r.between(WAD / 1000n, WAD / 2n), // anchor
+        anchorAt,
+        (p0 * move) / WAD + 1n,
+        at,
+        now,
+        interval,
+        tau,
+        tau + r.between(0n, 300n * 86_400n),
+        r.between(3n, 100n),
+        r.between(WAD / 10_000n, WAD / 2n),
+        r.between(60n, 7n * 86_400n),
+        r.between(WAD, 5n * WAD),
+        r.between(WAD / 1000n, WAD / 2n),
+      ];
     });
-    const out = await call<bigint[][]>('sampledVarianceUp', cases);
+    const out = await call<bigint[][]>('observe', cases);
     cases.forEach((c, i) => {
-      const [v, sample] = R.sampledVarianceUp(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
-      expect([v, sample ? 1n : 0n]).toEqual(out[i]);
+      const cfg = {
+        sampleIntervalSec: c[10], volTauSec: c[11], longVolTauSec: c[12], clipSigmas: c[13],
+        maintenanceRampWadPerHour: c[14], horizonSec: c[15], zWad: c[16], mmrFloorWad: c[17],
+      };
+      const st = {
+        varianceWad: c[0], longVarianceWad: c[1], lastPriceWad: c[2], lastSampleAt: c[3],
+        marginTargetWad: c[4], marginAnchorWad: c[5], marginAnchorAt: c[6],
+      };
+      const [n, sample] = R.observe(cfg, st, c[7], c[8], c[9]);
+      expect([
+        n.varianceWad, n.longVarianceWad, n.lastPriceWad, n.lastSampleAt, n.marginTargetWad, n.marginAnchorWad,
+        n.marginAnchorAt, sample ? 1n : 0n, R.maintenanceBaseUp(cfg, n, c[9]),
+      ]).toEqual(out[i]);
     });
   });
 
-  it('maintenance and initial margin', async () => {
+  it('base margin, schedule, maintenance and initial margin', async () => {
     const r = rng(7n);
-    const cases = Array.from({ length: N }, () => [
-      r.between(0n, WAD / 86_400n),
-      r.between(60n, 7n * 86_400n),
-      r.between(WAD, 5n * WAD),
-      r.between(WAD / 1000n, WAD / 2n),
-      r.between(0n, 10n ** 15n),
-      r.between(10n ** 6n, 10n ** 15n),
-      r.between(0n, WAD / 2n),
-      r.between(WAD, 5n * WAD),
-      r.between(0n, 2n * WAD),
-      r.between(WAD / 20n, (WAD * 99n) / 100n),
-      r.between(0n, WAD),
-    ]);
-    const out = await call<[bigint, bigint][]>('margins', cases);
+    const cases = Array.from({ length: N }, () => {
+      const anchorAt = r.between(0n, 2n ** 32n);
+      return [
+        r.between(0n, WAD / 86_400n),
+        r.between(60n, 7n * 86_400n),
+        r.between(WAD, 5n * WAD),
+        r.between(WAD / 1000n, WAD / 2n),
+        r.between(WAD / 1000n, WAD / 2n),
+        anchorAt,
+        r.between(WAD / 10_000n, WAD / 2n),
+        r.between(anchorAt > 100n ? anchorAt - 100n : 0n, anchorAt + 2n * 86_400n), // now (also before the anchor)
+        r.between(0n, 10n ** 15n),
+        r.between(10n ** 6n, 10n ** 15n),
+        r.between(0n, WAD / 2n),
+        r.between(WAD, 5n * WAD),
+        r.between(0n, 2n * WAD),
+        r.between(WAD / 20n, (WAD * 99n) / 100n),
+        r.between(0n, WAD),
+      ];
+    });
+    const out = await call<bigint[][]>('margins', cases);
     cases.forEach((c, i) => {
-      const mmr = R.maintenanceMarginUp(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
-      expect([mmr, R.initialMarginUp(mmr, c[7], c[8], c[9], c[10], 50n)]).toEqual([out[i][0], out[i][1]]);
+      const target = R.baseMarginUp(c[0], c[1], c[2], c[3]);
+      const ramped = R.rampedMarginUp(c[4], c[5], target, c[6], c[7]);
+      const mmr = R.maintenanceMarginUp(ramped, c[8], c[9], c[10]);
+      const atTarget = R.maintenanceMarginUp(target, c[8], c[9], c[10]);
+      expect([target, ramped, mmr, R.initialMarginUp(atTarget, c[11], c[12], c[13], c[14], 50n)]).toEqual(out[i]);
     });
   });
 

@@ -13,7 +13,8 @@ const market = (priceWad: bigint): PreviewMarket => ({
   priceWad,
   longOiUsd: USD(100_000),
   shortOiUsd: USD(100_000),
-  varianceWad: 3n * 10n ** 9n,
+  maintenanceBaseWad: 10n ** 16n,
+  marginTargetWad: 10n ** 16n,
   reservedUsd: USD(200_000),
   config: {
     openFeeBps: 6n,

@@ -22,6 +22,9 @@ const input = (): StressInput => ({
       marketId: 0,
       priceWad: 3000n * WAD,
       varianceWad: 3n * 10n ** 9n,
+      longVarianceWad: 3n * 10n ** 9n,
+      maintenanceBaseWad: 10n ** 16n,
+      maintenanceRampWadPerHour: 5n * 10n ** 15n,
       horizonSec: 3600n,
       zWad: 233n * 10n ** 16n,
       mmrFloorWad: 5n * 10n ** 15n,
@@ -45,6 +48,20 @@ describe('runStress', () => {
     // locked = 450,000 / 90% = 500,000, so at most 500,000 of the 1,000,000 can leave
     expect(runStress(input(), { priceBps: {}, volMultiplier: 1, cashOutflowBps: 8000 }).lpOutflowUsd).toBe(USD(500_000).toString());
     expect(runStress(input(), { priceBps: {}, volMultiplier: 1, cashOutflowBps: 1000 }).lpOutflowUsd).toBe(USD(100_000).toString());
+  });
+
+  it('applies the chain margin schedule: a sigma shock moves maintenance at the ramp pace, not at once', () => {
+    // A 10x long at entry with 1,000 of collateral: equity 1,000 against maintenance 1% (base) + 0.01% (size term).
+    // sigma x12 makes the target base z * 12 * sigma_h = 2.33 * 12 * sqrt(3e9 * 3600) / 1e9 = 9.19% (so 9.2% with the
+    // size term, above the 10% equity only once the ramp has climbed 0.5 percentage points an hour for long enough).
+    const shock = (hours: number) => runStress(input(), { priceBps: {}, volMultiplier: 12, cashOutflowBps: 0, hours });
+    expect(shock(0).positionsLiquidated).toBe(0); // the instant of the shock: maintenance is where it stood
+    expect(shock(10).positionsLiquidated).toBe(0); // 1% + 10 h x 0.5 pp = 6%: still below the 10% equity
+    // after 17 hours the ramp would be at 9.5%, but the target (9.19% + size term) caps it: still no liquidation
+    expect(shock(17).positionsLiquidated).toBe(0);
+    const x14 = runStress(input(), { priceBps: {}, volMultiplier: 14, cashOutflowBps: 0, hours: 24 });
+    expect(x14.positionsLiquidated).toBe(1); // target 10.7% > 10% equity, reached by the ramp within 24 h
+    expect(runStress(input(), { priceBps: {}, volMultiplier: 14, cashOutflowBps: 0, hours: 17 }).positionsLiquidated).toBe(0); // ramp at 9.5%
   });
 
   it('adds liquidated collateral, less the keeper reward, back to cash for the utilization after', () => {

@@ -5,8 +5,9 @@ import { getStress, listedMarketIds } from '@/lib/server/metrics';
 export const dynamic = 'force-dynamic';
 
 /**
- * GET /api/stress?scenario=crash|spike|volsurge|bankrun, or custom: ?price.0=-2000&price.1=-1000&vol=2&cashOut=3000
- * (price shocks in bps per market id, sigma multiplier, LP cash outflow in bps). Returns NAV after the shock and after
+ * GET /api/stress?scenario=crash|spike|volsurge|bankrun, or custom: ?price.0=-2000&price.1=-1000&vol=2&cashOut=3000&hours=24
+ * (price shocks in bps per market id, sigma multiplier, LP cash outflow in bps, hours the shocked sigma persists: maintenance
+ * ramps toward it at the market's pace, as on chain). Returns NAV after the shock and after
  * liquidations, positions liquidated, bad debt and utilization (USD 6 decimals, utilization WAD).
  */
 export const GET = (req: Request) =>
@@ -21,9 +22,9 @@ export const GET = (req: Request) =>
       for (const [k, v] of Object.entries(q)) {
         const m = /^price\.(.+)$/.exec(k);
         if (m) priceBps[m[1]] = v;
-        else if (!['vol', 'cashOut'].includes(k)) throw new BadRequest(`unknown parameter "${k}"`);
+        else if (!['vol', 'cashOut', 'hours'].includes(k)) throw new BadRequest(`unknown parameter "${k}"`);
       }
-      raw = { priceBps, volMultiplier: q.vol, cashOutflowBps: q.cashOut };
+      raw = { priceBps, volMultiplier: q.vol, cashOutflowBps: q.cashOut, hours: q.hours };
     }
     const shock = stressQuery.parse(raw);
     return getStress({ ...shock, priceBps: Object.fromEntries(Object.entries(shock.priceBps).map(([k, v]) => [Number(k), v])) });

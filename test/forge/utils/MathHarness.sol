@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {CapGrid} from "../../../contracts/libraries/CapGrid.sol";
 import {MathLib} from "../../../contracts/libraries/MathLib.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {RiskMath} from "../../../contracts/libraries/RiskMath.sol";
 import {SharesMath} from "../../../contracts/libraries/SharesMath.sol";
+import {PerpRisk} from "../../../contracts/perps/PerpRisk.sol";
 
 /// @notice Exposes the math libraries in batches for the TypeScript differential test (test/ts/math.diff.test.ts).
 contract MathHarness {
@@ -93,30 +95,66 @@ contract MathHarness {
         }
     }
 
-    function nextVarianceUp(uint256[5][] calldata a) external pure returns (uint256[] memory out) {
-        out = new uint256[](a.length);
+    /// @dev Each case: (samplePrice, price, elapsed, refVariance, clipSigmas, variance, tau) ->
+    ///      [clipped r^2, ewma variance].
+    function variance(uint256[7][] calldata a) external pure returns (uint256[2][] memory out) {
+        out = new uint256[2][](a.length);
         for (uint256 i; i < a.length; ++i) {
-            out[i] = RiskMath.nextVarianceUp(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4]);
+            out[i][0] = RiskMath.clippedSquaredReturnUp(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4]);
+            out[i][1] = RiskMath.ewmaVarianceUp(a[i][5], out[i][0], a[i][2], a[i][6]);
         }
     }
 
-    /// @dev Each case: (variance, samplePrice, sampleAt, price, at, interval, tau) -> [variance, isSample 0/1].
-    function sampledVarianceUp(uint256[7][] calldata a) external pure returns (uint256[2][] memory out) {
-        out = new uint256[2][](a.length);
+    /// @dev Each case: (variance, longVariance, samplePrice, sampleAt, target, anchor, anchorAt, price, at, now,
+    ///      interval, tau, longTau, clipSigmas, rampWadPerHour, horizon, z, floor) -> [variance, longVariance,
+    ///      samplePrice, sampleAt, target, anchor, anchorAt, isSample, maintenance base now] (PerpRisk.observe).
+    function observe(uint256[18][] calldata a) external pure returns (uint256[9][] memory out) {
+        out = new uint256[9][](a.length);
         for (uint256 i; i < a.length; ++i) {
-            (uint256 v, bool sample) =
-                RiskMath.sampledVarianceUp(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4], a[i][5], a[i][6]);
-            out[i][0] = v;
-            out[i][1] = sample ? 1 : 0;
+            uint256[18] calldata c = a[i];
+            IPerpEngine.MarketConfig memory cfg;
+            cfg.sampleIntervalSec = uint32(c[10]);
+            cfg.volTauSec = uint64(c[11]);
+            cfg.longVolTauSec = uint64(c[12]);
+            cfg.clipSigmas = uint16(c[13]);
+            cfg.maintenanceRampWadPerHour = uint64(c[14]);
+            cfg.horizonSec = uint32(c[15]);
+            cfg.zWad = uint64(c[16]);
+            cfg.mmrFloorWad = uint64(c[17]);
+            IPerpEngine.MarketState memory st;
+            st.varianceWad = uint128(c[0]);
+            st.longVarianceWad = uint128(c[1]);
+            st.lastPriceWad = uint128(c[2]);
+            st.lastSampleAt = uint64(c[3]);
+            st.marginTargetWad = uint128(c[4]);
+            st.marginAnchorWad = uint128(c[5]);
+            st.marginAnchorAt = uint64(c[6]);
+            bool sample = PerpRisk.observe(cfg, st, c[7], c[8], c[9]);
+            out[i] = [
+                uint256(st.varianceWad),
+                st.longVarianceWad,
+                st.lastPriceWad,
+                st.lastSampleAt,
+                st.marginTargetWad,
+                st.marginAnchorWad,
+                st.marginAnchorAt,
+                sample ? 1 : 0,
+                PerpRisk.maintenanceBaseUp(cfg, st, c[9])
+            ];
         }
     }
 
-    function margins(uint256[11][] calldata a) external pure returns (uint256[2][] memory out) {
-        out = new uint256[2][](a.length);
+    /// @dev Each case: (variance, horizon, z, floor, anchor, anchorAt, ramp, now, size, sizeScale, sizeTerm,
+    ///      multiplier, utilization, kink, utilTerm) -> [base at variance, ramped base, maintenance, initial].
+    function margins(uint256[15][] calldata a) external pure returns (uint256[4][] memory out) {
+        out = new uint256[4][](a.length);
         for (uint256 i; i < a.length; ++i) {
-            uint256 mmr = RiskMath.maintenanceMarginUp(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4], a[i][5], a[i][6]);
-            out[i][0] = mmr;
-            out[i][1] = RiskMath.initialMarginUp(mmr, a[i][7], a[i][8], a[i][9], a[i][10], 50);
+            uint256[15] calldata c = a[i];
+            uint256 target = RiskMath.baseMarginUp(c[0], c[1], c[2], c[3]);
+            uint256 ramped = RiskMath.rampedMarginUp(c[4], c[5], target, c[6], c[7]);
+            uint256 mmr = RiskMath.maintenanceMarginUp(ramped, c[8], c[9], c[10]);
+            uint256 atTarget = RiskMath.maintenanceMarginUp(target, c[8], c[9], c[10]);
+            out[i] = [target, ramped, mmr, RiskMath.initialMarginUp(atTarget, c[11], c[12], c[13], c[14], 50)];
         }
     }
 

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+
+/// @notice The anti-procyclical margin rules (PROPERTIES.md P-60 to P-64), checked against the documented rules:
+///         maintenance of open positions rises at most `maintenanceRampWadPerHour` per hour and never at the instant of
+///         a sample; initial margin answers at once; a sample's return is winsorized at `clipSigmas`; a long-run
+///         variance floors the margin through calm spells; a position that met initial margin is not liquidated at its
+///         entry price by the rising rate before its notice period.
+contract MarginScheduleTest is BaseTest {
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant SIZE = 100_000 * USD;
+    uint256 internal interval;
+    uint256 internal ramp;
+
+    function setUp() public override {
+        super.setUp();
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        interval = cfg.sampleIntervalSec;
+        ramp = cfg.maintenanceRampWadPerHour;
+        _deposit(carol, 10_000_000 * USD);
+    }
+
+    function _rates() internal view returns (uint256 mmr, uint256 imr) {
+        (mmr, imr,) = reader.marginRates(ETH, SIZE);
+    }
+
+    /// @dev The next sampling boundary plus `offset` seconds, with a new price there.
+    function _sampleAt(uint256 priceWad, uint256 offset) internal {
+        _setPriceAfter(ETH, priceWad, interval - block.timestamp % interval + offset);
+        engine.poke(ETH);
+    }
+
+    /// P-60: whatever the samples (moves up to +-50%, any spacing), maintenance never rises faster than the ramp.
+    function testFuzz_maintenance_risesAtMostRampPerHour(uint256 seed) public {
+        uint256 p = 3000e18;
+        for (uint256 i; i < 16; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            (uint256 mmrBefore,) = _rates();
+            uint256 t0 = block.timestamp;
+            skip(bound(r, 1, 3 * interval));
+            uint256 move = bound(r >> 64, 5000, 15_000); // x0.5 .. x1.5
+            p = p * move / 10_000;
+            vm.prank(admin);
+            _feed(ETH).setPrice(p);
+            engine.poke(ETH);
+            (uint256 mmrAfter,) = _rates();
+            uint256 allowed = ramp * (block.timestamp - t0) / 1 hours + 1; // + rounding up of the ramp
+            assertLe(mmrAfter, mmrBefore + allowed, "rise bounded by the ramp");
+        }
+    }
+
+    /// P-61: initial margin (new risk) answers a turbulent sample at once while maintenance (existing risk) waits.
+    function test_initialMargin_respondsAtOnce_maintenanceRamps() public {
+        _sampleAt(3000e18, 0);
+        (uint256 mmr0, uint256 imr0) = _rates();
+        _sampleAt(2400e18, 0); // -20% in one interval
+        (uint256 mmr1, uint256 imr1) = _rates();
+        assertGt(imr1, imr0, "initial margin up at once");
+        assertEq(mmr1, mmr0, "maintenance unchanged at the instant");
+        skip(1 hours);
+        _refreshPrices();
+        (uint256 mmr2,) = _rates();
+        assertGt(mmr2, mmr1, "maintenance catches up");
+        assertLe(mmr2, mmr1 + ramp + 1, "by at most the ramp per hour");
+    }
+
+    /// P-62: a crash is one winsorized observation: a -40% sample raises the variance by at most the factor
+    /// (tau + k^2 dt) / (tau + dt) of the documented outlier rule, not by r^2 / tau (which would be x46 here).
+    function test_crashSample_isWinsorized() public {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        _sampleAt(3000e18, 0);
+        IPerpEngine.MarketState memory st = reader.marketState(ETH);
+        uint256 v0 = st.varianceWad > st.longVarianceWad ? st.varianceWad : st.longVarianceWad;
+        _sampleAt(1800e18, 0);
+        uint256 v1 = reader.marketState(ETH).varianceWad;
+        uint256 dt = interval;
+        uint256 k2 = uint256(cfg.clipSigmas) ** 2;
+        assertLe(v1, (cfg.volTauSec * v0 + k2 * v0 * dt) / (cfg.volTauSec + dt) + 1, "bounded by the k-sigma rule");
+        assertGt(v1, v0, "but the crash still counts");
+        // unclipped, ln(0.6)^2 / tau alone would add 0.26 / 172,800 per second: about 46 times the 60% variance
+        assertLt(v1, 2 * v0, "not an explosion");
+    }
+
+    /// P-63: through a week of a flat price the current variance decays toward zero, but the long-run variance floors
+    /// the margin: maintenance stays above 85% of its level before (it would fall to the 0.5% rate floor without it).
+    function test_longRunFloor_keepsCalmMarginsUp() public {
+        _sampleAt(3000e18, 0);
+        (uint256 mmrBefore, uint256 imrBefore) = _rates();
+        for (uint256 i; i < 28; ++i) {
+            _setPriceAfter(ETH, 3000e18, 6 hours); // one sample every 6 hours, zero return
+            engine.poke(ETH);
+        }
+        IPerpEngine.MarketState memory st = reader.marketState(ETH);
+        assertLt(st.varianceWad * 10, st.longVarianceWad, "the current variance decayed far below the long-run one");
+        (uint256 mmrAfter, uint256 imrAfter) = _rates();
+        assertGt(mmrAfter * 100, mmrBefore * 85, "maintenance held up by the long-run sigma");
+        assertGt(imrAfter * 100, imrBefore * 85, "initial margin too");
+    }
+
+    /// P-64: a position opened at its initial margin is not liquidated at its entry price by the rising rate alone
+    /// before its notice period: (initial - maintenance) / ramp hours, less the fees it owes by then.
+    function testFuzz_noLiquidationAtEntryWithinNotice(uint256 seed) public {
+        _sampleAt(3000e18, 0);
+        (uint256 mmr0, uint256 imr0, uint256 maxLev) = reader.marginRates(ETH, SIZE);
+        uint256 collateral = SIZE * WAD / maxLev + 100 * USD; // at the max leverage, plus the open fee and impact
+        _open(alice, ETH, true, collateral, SIZE);
+        _open(bob, ETH, false, collateral, SIZE); // skew zero: no funding
+        uint256 openedAt = block.timestamp;
+        // half the notice: the slack (imr - mmr) over the ramp, with room for the borrow fee
+        uint256 notice = (imr0 - mmr0) * 1 hours / ramp / 2;
+        // turbulence: samples of +-10% every interval, back at the entry price at the end of each pair
+        for (uint256 i; block.timestamp + interval < openedAt + notice; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            uint256 p = i % 2 == 0 ? 3000e18 * bound(r, 9000, 11_000) / 10_000 : 3000e18;
+            _sampleAt(p, bound(r >> 64, 0, 30));
+            if (p == 3000e18) {
+                assertFalse(_status(alice, ETH, true).liquidatable, "long at entry safe within notice");
+                assertFalse(_status(bob, ETH, false).liquidatable, "short at entry safe within notice");
+            }
+        }
+        (, uint256 imrNow,) = reader.marginRates(ETH, SIZE);
+        assertGt(imrNow, imr0, "the turbulence did raise margin for new risk");
+    }
+}
