@@ -58,6 +58,13 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
 
     const row = page.getByTestId('position-ETH-USD-long');
     await row.waitFor();
+    // the margin explanation and the position's schedule over the next hours (issue 12 item 5)
+    assert.match(await page.getByTestId('margin-ramp-why').innerText(), /rises toward the target by at most \d/);
+    await row.getByRole('button', { name: 'Margin' }).click();
+    const schedule = page.getByTestId('position-schedule');
+    await schedule.waitFor();
+    assert.match(await schedule.innerText(), /24 h/);
+    assert.equal(await schedule.locator('tbody tr').count(), 2, 'maintenance and liquidation price rows');
     const pnlBefore = BigInt(await row.getByTestId('position-pnl').getAttribute('data-wei'));
     await pushPrice(0, 200); // +2%, as the simulator would push
     await row.getByTestId('position-pnl').and(page.locator(`:not([data-wei="${pnlBefore}"])`)).waitFor({ timeout: 15_000 });

@@ -158,6 +158,30 @@ contract CrashScenarioTest is BaseTest {
         _crash(false);
     }
 
+    /// The issue's -43% replay as a sustained sell-off: 48 samples 10 minutes apart (8 hours), each -1.16% on trend
+    /// with +-1.5% noise, so sigma and the margin target climb for hours while maintenance follows at the ramp's pace.
+    function test_replay_minus43_overEightHours() public {
+        console2.log("SCENARIO-TITLE|-43% over 8 hours: 48 samples 10 min apart, -1.16% trend with +-1.5% noise");
+        Tally memory tally;
+        _row("start", tally);
+        uint256 p = 3000e18;
+        for (uint256 i = 1; i <= 48; ++i) {
+            uint256 noise = uint256(keccak256(abi.encode(i))) % 301; // 0 .. 300 bps
+            p = p * 9884 / 10_000 * (10_000 + noise - 150) / 10_000;
+            _setPriceAfter(ETH, p, interval - block.timestamp % interval);
+            engine.poke(ETH);
+            _keeperPass(tally);
+            if (i % 12 == 0) _row(string.concat(vm.toString(i / 6), " h"), tally);
+        }
+        assertLt(_price(ETH), 3000e18 * 60 / 100, "the replay fell by about 43%");
+        assertEq(tally.winnersLiquidated, 0, "no position with positive PnL liquidated");
+        assertEq(tally.equitySeizedBeyondFeesUsd, 0, "every liquidation returns the equity beyond fee and impact");
+        (uint256 mmr,,) = reader.marginRates(ETH, 10_000 * USD);
+        (,, uint256 maxLev) = reader.marginRates(ETH, 10_000 * USD);
+        assertGt(mmr, 0.0149e18, "a sustained sell-off does raise maintenance");
+        assertLt(maxLev, 44e18, "and lowers max leverage");
+    }
+
     function _abs(int256 x) internal pure returns (uint256) {
         return uint256(x >= 0 ? x : -x);
     }
