@@ -51,7 +51,7 @@ interface IPerpEngine is IProduct {
         uint64 maintenanceRampWadPerHour; // the most the maintenance rate of open positions may rise per hour
     }
 
-    /// @notice Live accumulators of one market (a view: the engine stores them packed in four slots).
+    /// @notice Live accumulators of one market (a view: the engine stores them packed in five slots).
     struct MarketState {
         uint128 longOiUsd; // sum of long entry notionals
         uint128 shortOiUsd; // sum of short entry notionals

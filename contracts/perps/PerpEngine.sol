@@ -28,7 +28,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///      funding) so pending fees and trader PnL never need a loop over positions; `poolClaimUsd` gives the core the
 ///      product's claim on the pool in O(markets).
 ///      Gas layout: risk parameters live in a ConfigStore data contract (one EXTCODECOPY per action instead of a dozen
-///      cold SLOADs); product totals in one slot, each market in four, each position in two. The narrower integers
+///      cold SLOADs); product totals in one slot, each market in five, each position in two. The narrower integers
 ///      are safe because ConfigValidation bounds open interest to 1e12 USD per side and every write goes through
 ///      SafeCast.
 contract PerpEngine is IPerpEngine, AccessControl {

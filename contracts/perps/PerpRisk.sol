@@ -98,8 +98,14 @@ library PerpRisk {
             uint256 elapsed = at - sampleAt;
             uint256 v = st.varianceWad;
             uint256 vLong = st.longVarianceWad;
+            // The clip spans at least one interval: two samples a second apart (either side of a boundary) cannot
+            // shrink a jump between them to k sigma of one second.
             uint256 r2 = RiskMath.clippedSquaredReturnUp(
-                st.lastPriceWad, priceWad, elapsed, MathLib.max(v, vLong), cfg.clipSigmas
+                st.lastPriceWad,
+                priceWad,
+                MathLib.max(elapsed, cfg.sampleIntervalSec),
+                MathLib.max(v, vLong),
+                cfg.clipSigmas
             );
             st.marginAnchorWad = uint128(maintenanceBaseUp(cfg, st, nowSec));
             st.marginAnchorAt = uint64(nowSec);

@@ -70,7 +70,7 @@ library PerpState {
         uint72 badDebtUsd;
     }
 
-    /// @notice The transient slot pinning market `marketId`'s price for the current transaction (PerpEngine._pinPrice).
+    /// @notice The transient slot pinning market `marketId`'s price for the current transaction (PerpState.pinPrice).
     function pinSlot(uint256 marketId) internal view returns (bytes32) {
         return keccak256(abi.encode(PIN_SEED, marketId, block.timestamp));
     }

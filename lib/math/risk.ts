@@ -136,7 +136,9 @@ export function observe(c: VolConfig, st: VolState, priceWad: bigint, at: bigint
   if (st.lastSampleAt !== 0n) {
     if (!isNewSample(st.lastSampleAt, at, c.sampleIntervalSec)) return [next, false];
     const elapsed = at - st.lastSampleAt;
-    const r2 = clippedSquaredReturnUp(st.lastPriceWad, priceWad, elapsed, max(st.varianceWad, st.longVarianceWad), c.clipSigmas);
+    // the clip spans at least one interval (two samples either side of a boundary cannot shrink a jump)
+    const clipSpan = elapsed > c.sampleIntervalSec ? elapsed : c.sampleIntervalSec;
+    const r2 = clippedSquaredReturnUp(st.lastPriceWad, priceWad, clipSpan, max(st.varianceWad, st.longVarianceWad), c.clipSigmas);
     next.marginAnchorWad = maintenanceBaseUp(c, st, nowSec);
     next.marginAnchorAt = nowSec;
     next.varianceWad = ewmaVarianceUp(st.varianceWad, r2, elapsed, c.volTauSec);

@@ -84,6 +84,18 @@ contract MarginScheduleTest is BaseTest {
         assertLt(v1, 2 * v0, "not an explosion");
     }
 
+    /// P-62: the clip spans at least one interval: a 5% jump between two samples one second apart (either side of a
+    /// boundary) still counts as a 10-sigma move of an interval (variance +34%), not of one second (+0.06%).
+    function test_clip_spansAtLeastOneInterval() public {
+        _sampleAt(3000e18, interval - 1); // the last second of an interval
+        uint256 v0 = reader.marketState(ETH).varianceWad;
+        _setPriceAfter(ETH, 3150e18, 1); // the first second of the next: a sample 1 s later
+        engine.poke(ETH);
+        IPerpEngine.MarketState memory st = reader.marketState(ETH);
+        assertEq(st.lastSampleAt, block.timestamp, "a sample");
+        assertGt(st.varianceWad * 100, v0 * 120, "the jump counts");
+    }
+
     /// P-63: through a week of a flat price the current variance decays toward zero, but the long-run variance floors
     /// the margin: maintenance stays above 85% of its level before (it would fall to the 0.5% rate floor without it).
     function test_longRunFloor_keepsCalmMarginsUp() public {
