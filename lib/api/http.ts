@@ -1,3 +1,4 @@
+import { getAddress } from 'viem';
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
 
@@ -25,4 +26,8 @@ export function queryObject(url: string): Record<string, string> {
   return Object.fromEntries(new URL(url).searchParams.entries());
 }
 
-export const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address');
+/** A 0x address, answered back checksummed (EIP-55) whatever case the client sent. */
+export const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address')
+  .transform((a) => getAddress(a.toLowerCase()));

@@ -176,7 +176,7 @@ export async function getTrades(account: Address, limit: number) {
 }
 
 export async function getLiquidations(limit: number, marketId?: number) {
-  return run(
+  const rows = await run(
     db,
     qb
       .selectFrom('events')
@@ -187,6 +187,8 @@ export async function getLiquidations(limit: number, marketId?: number) {
       .orderBy('log_index', 'desc')
       .limit(limit),
   );
+  // the index stores accounts in lower case; responses carry them checksummed
+  return rows.map((r) => ({ ...r, account: r.account ? getAddress(r.account) : r.account }));
 }
 
 /** The chain's time: the latest block's timestamp (what "now" means for history defaults). */
@@ -249,7 +251,7 @@ export function requireListedMarket(marketId: number | undefined, { poolAllowed 
 
 /** Applies `shock` to the live state of every open position (accounts discovered from indexed events). */
 export async function getStress(shock: Shock) {
-  const accounts = await run(db, qb.selectFrom('events').select('account').distinct().where('name', '=', 'PositionIncreased').where('account', 'is not', null).$narrowType<{ account: string }>());
+  const accounts = await run(db, qb.selectFrom('events').select('account').distinct().where('name', '=', 'PositionIncreased').where('account', 'is not', null).$narrowType<{ account: string }>()).then((rows) => rows.map((r) => ({ account: getAddress(r.account) })));
   const [navUsd, poolState, poolConfig, marketViews] = await Promise.all([
     publicClient.readContract({ ...contracts.core, functionName: 'poolValueUsd' }),
     publicClient.readContract({ ...contracts.core, functionName: 'poolState' }),

@@ -84,6 +84,21 @@ describe('metrics API', () => {
     expect(res.status).toBe(400);
   });
 
+  it('echoes addresses checksummed (EIP-55) whatever case the client sent', async () => {
+    const checksummed = clients(5).walletClient.account.address;
+    const lower = checksummed.toLowerCase();
+    expect(lower).not.toBe(checksummed);
+    const routes = {
+      positions: await import('@/app/api/accounts/[address]/positions/route'),
+      trades: await import('@/app/api/accounts/[address]/trades/route'),
+    };
+    for (const [path, mod] of Object.entries(routes)) {
+      const res: Response = await mod.GET(req(`/api/accounts/${lower}/${path}`), { params: Promise.resolve({ address: lower }) });
+      expect(res.status).toBe(200);
+      expect((await res.json()).account).toBe(checksummed);
+    }
+  });
+
   it('an LP account reports its indexed deposits', async () => {
     const { getLpAccount } = await import('@/lib/server/metrics');
     const lp = await getLpAccount(clients(5).walletClient.account.address);
