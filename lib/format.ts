@@ -46,3 +46,10 @@ export function bytes32ToString(hex: string): string {
     .map((c) => String.fromCharCode(c))
     .join('');
 }
+
+/** Market ids from the Reader's stale-market bitmask (PoolView.staleMarkets: bit m = market m). */
+export function staleMarketIds(mask: bigint): number[] {
+  const ids: number[] = [];
+  for (let m = 0; mask >> BigInt(m) !== 0n; m++) if ((mask >> BigInt(m)) & 1n) ids.push(m);
+  return ids;
+}

@@ -1,3 +1,4 @@
+import { formatUnits } from 'viem';
 import type { ReactNode } from 'react';
 
 export function Stat({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: string; testId?: string }) {
@@ -30,6 +31,7 @@ export function AmountField({
   onChange,
   error,
   help,
+  max,
 }: {
   id: string;
   label: string;
@@ -37,13 +39,25 @@ export function AmountField({
   onChange: (v: string) => void;
   error?: string;
   help?: string;
+  /** the most the field may take (6 decimals), shown with a Max button: e.g. the wallet's balance */
+  max?: { value?: bigint; label: string };
 }) {
   const shown = value !== '' ? error : undefined;
   return (
     <>
-      <label htmlFor={id} className="label">
-        {label}
-      </label>
+      <div className="flex items-baseline justify-between gap-2">
+        <label htmlFor={id} className="label">
+          {label}
+        </label>
+        {max && max.value !== undefined && (
+          <span className="text-xs text-zinc-500">
+            {max.label} <span className="num">{formatUnits(max.value, 6)}</span>{' '}
+            <button type="button" className="text-teal-400 hover:underline" data-testid={`${id}-max`} onClick={() => onChange(formatUnits(max.value!, 6))}>
+              Max
+            </button>
+          </span>
+        )}
+      </div>
       <input
         id={id}
         className="input num"

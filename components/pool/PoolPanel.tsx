@@ -9,7 +9,7 @@ import { FaucetButton } from '@/components/common/FaucetButton';
 import { AmountField, Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { lastTxBlockKey, useTx } from '@/components/tx/useTx';
-import { annualize, fmtPct, fmtShares, fmtUsd } from '@/lib/format';
+import { annualize, fmtPct, fmtShares, fmtUsd, staleMarketIds } from '@/lib/format';
 import { checkAmount } from '@/lib/validation';
 import { toSharesUp } from '@/lib/math/shares';
 
@@ -75,15 +75,24 @@ export function PoolPanel() {
             The chain is unreachable: {pool.error.message.split('\n')[0]}
           </p>
         )}
+        {p && !p.navValid && (
+          <p role="status" className="mb-3 text-sm text-amber-400" data-testid="pool-stale">
+            {staleMarketIds(p.staleMarkets)
+              .map((id) => c.markets.find((m) => m.id === id)?.name ?? `market ${id}`)
+              .join(', ')}{' '}
+            has open interest and no fresh price: the NAV cannot be valued, so deposits and withdrawals wait for its next price update.
+            Trading, closing and liquidations on the other markets go on.
+          </p>
+        )}
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
-          <Stat label="NAV" testId="pool-nav" value={p && fmtUsd(p.navUsd)} hint="cash + fees owed to the pool − what traders would be paid" />
+          <Stat label="NAV" testId="pool-nav" value={p && (p.navValid ? fmtUsd(p.navUsd) : 'waiting for prices')} hint="cash + fees owed to the pool − what traders would be paid" />
           <Stat
             label="Deposit / withdraw at"
             testId="pool-nav-bounds"
-            value={p && `${fmtUsd(p.navHighUsd, 0)} / ${fmtUsd(p.navLowUsd, 0)}`}
+            value={p && (p.navValid ? `${fmtUsd(p.navHighUsd, 0)} / ${fmtUsd(p.navLowUsd, 0)}` : '—')}
             hint="the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold)"
           />
-          <Stat label="Share price" testId="pool-share-price" value={p && `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}`} />
+          <Stat label="Share price" testId="pool-share-price" value={p && (p.navValid ? `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}` : '—')} />
           <Stat label="Utilization" testId="pool-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />
           <Stat label="Borrow APR" value={p && fmtPct(annualize(p.borrowRateWad))} />
           <Stat label="Pool cash" value={p && fmtUsd(p.poolCashUsd, 0)} />

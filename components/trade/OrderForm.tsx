@@ -7,7 +7,10 @@ import { AmountField, FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { WAD } from '@/lib/math/fixed';
-import { previewOpen } from '@/lib/math/preview';
+import { acceptablePriceWad, previewOpen } from '@/lib/math/preview';
+import { SlippageField } from './SlippageField';
+import { previewConfig } from './previewConfig';
+import { useSlippage } from './useSlippage';
 import { MarginExplainer } from './MarginExplainer';
 import { annualize, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { explainError } from '@/lib/errors';
@@ -15,7 +18,6 @@ import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 
 type Data = ReturnType<typeof useMarketData>;
-const SLIPPAGE_BPS = 30n; // acceptable price = execution price +/- 0.30%
 
 export function OrderForm({ marketId, data }: { marketId: number; data: Data }) {
   const c = useContracts();
@@ -52,21 +54,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         maintenanceBaseWad: m.maintenanceBaseWad,
         marginTargetWad: m.marginTargetWad,
         reservedUsd: m.state.reservedUsd,
-        config: {
-          openFeeBps: BigInt(m.config.openFeeBps),
-          positiveImpactBps: BigInt(m.config.positiveImpactBps),
-          impactScaleUsd: m.config.impactScaleUsd,
-          horizonSec: BigInt(m.config.horizonSec),
-          zWad: m.config.zWad,
-          mmrFloorWad: m.config.mmrFloorWad,
-          sizeScaleUsd: m.config.sizeScaleUsd,
-          sizeTermWad: m.config.sizeTermWad,
-          imrMultiplierWad: m.config.imrMultiplierWad,
-          utilTermWad: m.config.utilTermWad,
-          maxLeverage: BigInt(m.config.maxLeverage),
-          maxProfitBps: BigInt(m.config.maxProfitBps),
-          minCollateralUsd: BigInt(m.config.minCollateralUsd),
-        },
+        config: previewConfig(m),
       },
       isLong,
       collateral.value,
@@ -100,6 +88,8 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   const needsApproval = collateral.value !== undefined && data.allowance !== undefined && data.allowance < collateral.value;
   const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && m?.priceValid;
 
+  const [slippageBps] = useSlippage();
+
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     if (!preview || collateral.value === undefined || sizeUsd === undefined || !address) return;
@@ -107,9 +97,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       await send({ ...c.token, functionName: 'approve', args: [c.engine.address, maxUint256], label: 'Approve USDC for trading' });
       return;
     }
-    const acceptable = isLong
-      ? (preview.executionPriceWad * (10_000n + SLIPPAGE_BPS)) / 10_000n
-      : (preview.executionPriceWad * (10_000n - SLIPPAGE_BPS)) / 10_000n;
+    const acceptable = acceptablePriceWad(preview.executionPriceWad, isLong, slippageBps);
     const ok = await send({
       ...c.engine,
       functionName: 'increasePosition',
@@ -139,7 +127,14 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           </button>
         ))}
       </div>
-      <AmountField id="collateral" label="Collateral (USDC)" value={collateralText} onChange={setCollateralText} error={collateral.error} />
+      <AmountField
+        id="collateral"
+        label="Collateral (USDC)"
+        value={collateralText}
+        onChange={setCollateralText}
+        error={collateral.error}
+        max={isConnected ? { value: data.balance, label: 'Wallet' } : undefined}
+      />
       <div className="mt-3 flex items-end gap-3">
         <div className="flex-1">
           <label htmlFor="leverage-range" className="label">
@@ -173,6 +168,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         </div>
       </div>
       <FieldError id="leverage-error" message={collateralText !== '' || leverageText !== '5' ? leverageError : undefined} />
+      <SlippageField />
       {m && <MarginExplainer m={m} kinkWad={data.kinkWad} />}
 
       <dl className="mt-4 grid grid-cols-2 gap-x-3 gap-y-1 text-xs" aria-label="Preview">

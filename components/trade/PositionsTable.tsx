@@ -2,14 +2,14 @@
 
 import { TableHead } from '@/components/common/Stat';
 import { useState } from 'react';
-import { maxUint256 } from 'viem';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { explainError } from '@/lib/errors';
-import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 import { PositionSchedule } from './PositionSchedule';
+import { closeBound, PositionEditor, type EditMode } from './PositionEditor';
+import { useSlippage } from './useSlippage';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -31,7 +31,7 @@ export function PositionsTable({ data }: { data: Data }) {
         </p>
       ) : (
         <table className="num w-full min-w-[900px] text-left text-xs">
-          <TableHead columns={['Market', 'Side', 'Size', 'Collateral', 'Entry', 'Mark', 'PnL', 'Fees owed', 'Equity', 'Leverage', 'Liq. price', 'To liq.', '']} />
+          <TableHead columns={['Market', 'Side', 'Size', 'Collateral', 'Entry', 'Mark', 'PnL (ROE)', 'Fees owed', 'Equity', 'Leverage', 'Liq. price', 'To liq.', '']} />
           <tbody>
             {rows.map((p) => (
               <PositionRow key={`${p.marketId}-${p.isLong}`} p={p} data={data} />
@@ -46,25 +46,27 @@ export function PositionsTable({ data }: { data: Data }) {
 function PositionRow({ p, data }: { p: Row; data: Data }) {
   const c = useContracts();
   const { send, pending } = useTx();
-  const [edit, setEdit] = useState<null | 'add' | 'remove'>(null);
+  const [slippageBps] = useSlippage();
+  const [edit, setEdit] = useState<null | EditMode>(null);
   const [showSchedule, setShowSchedule] = useState(false);
-  const [amount, setAmount] = useState('');
   const market = data.markets?.[Number(p.marketId)];
   const name = market ? bytes32ToString(market.name) : `#${p.marketId}`;
   const pnl = p.status.pnlUsd;
   const fees = p.status.borrowFeeUsd + p.status.fundingFeeUsd;
   const size = p.position.sizeUsd;
-  const check = checkAmount(amount, {
-    max: edit === 'add' ? data.balance : p.position.collateralUsd,
-    maxLabel: edit === 'add' ? 'your wallet balance' : 'the collateral',
-  });
-  const close = (fraction: bigint, label: string) =>
-    send({
+  // return on equity: PnL net of the fees owed, over the collateral posted
+  const roeWad = p.position.collateralUsd > 0n ? ((pnl - fees) * 10n ** 18n) / p.position.collateralUsd : 0n;
+  const close = (fraction: bigint, label: string) => {
+    if (!market) return;
+    const delta = (size * fraction) / 100n;
+    return send({
       ...c.engine,
       functionName: 'decreasePosition',
-      args: [p.marketId, p.isLong, 0n, (size * fraction) / 100n, p.isLong ? 0n : maxUint256],
+      args: [p.marketId, p.isLong, 0n, delta, closeBound(market, p.isLong, delta, slippageBps)],
       label: `${label} ${name} ${p.isLong ? 'long' : 'short'}`,
     });
+  };
+  const toggle = (mode: EditMode) => setEdit((cur) => (cur === mode ? null : mode));
   return (
     <>
       <tr className="border-t border-zinc-800" data-testid={`position-${name}-${p.isLong ? 'long' : 'short'}`}>
@@ -83,6 +85,10 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
         <td className="pr-3">{fmtPrice(market?.priceWad)}</td>
         <td className={`pr-3 ${pnl >= 0n ? 'text-emerald-400' : 'text-rose-400'}`} data-testid="position-pnl" data-wei={pnl.toString()}>
           {fmtUsd(pnl)}
+          <span className="ml-1 text-xs" data-testid="position-roe" title="return on the collateral, net of the fees owed">
+            ({roeWad >= 0n ? '+' : ''}
+            {fmtPct(roeWad)})
+          </span>
         </td>
         <td className="pr-3">{fmtUsd(fees, 4)}</td>
         <td className="pr-3">{fmtUsd(p.status.equityUsd)}</td>
@@ -92,16 +98,19 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
         </td>
         <td className={`pr-3 ${p.distanceToLiquidationWad < 5n * 10n ** 16n ? 'text-amber-400' : ''}`}>{fmtPct(p.distanceToLiquidationWad)}</td>
         <td className="whitespace-nowrap">
-          <button className="btn-ghost mr-1 px-2 py-1 text-xs" disabled={pending} onClick={() => close(100n, 'Close')}>
+          <button className="btn-ghost mr-1 px-2 py-1 text-xs" disabled={pending || !market} onClick={() => close(100n, 'Close')}>
             Close
           </button>
-          <button className="btn-ghost mr-1 px-2 py-1 text-xs" disabled={pending} onClick={() => close(50n, 'Close 50%')}>
+          <button className="btn-ghost mr-1 px-2 py-1 text-xs" disabled={pending || !market} onClick={() => close(50n, 'Close 50%')}>
             50%
           </button>
-          <button className="btn-ghost mr-1 px-2 py-1 text-xs" onClick={() => setEdit(edit === 'add' ? null : 'add')} aria-expanded={edit === 'add'}>
+          <button className="btn-ghost mr-1 px-2 py-1 text-xs" onClick={() => toggle('close')} aria-expanded={edit === 'close'} title="Close a custom amount">
+            Close…
+          </button>
+          <button className="btn-ghost mr-1 px-2 py-1 text-xs" onClick={() => toggle('add')} aria-expanded={edit === 'add'}>
             +Coll.
           </button>
-          <button className="btn-ghost px-2 py-1 text-xs" onClick={() => setEdit(edit === 'remove' ? null : 'remove')} aria-expanded={edit === 'remove'}>
+          <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('remove')} aria-expanded={edit === 'remove'}>
             −Coll.
           </button>
           <button className="btn-ghost px-2 py-1 text-xs" onClick={() => setShowSchedule(!showSchedule)} aria-expanded={showSchedule} title="Maintenance and liquidation price over the next hours">
@@ -116,44 +125,10 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
           </td>
         </tr>
       )}
-      {edit && (
+      {edit && market && (
         <tr>
           <td colSpan={13} className="pb-3">
-            <form
-              className="flex flex-wrap items-start gap-2"
-              onSubmit={async (e) => {
-                e.preventDefault();
-                if (check.value === undefined) return;
-                const ok =
-                  edit === 'add'
-                    ? await send({ ...c.engine, functionName: 'increasePosition', args: [p.marketId, p.isLong, check.value, 0n, 0n], label: `Add ${amount} USDC collateral` })
-                    : await send({ ...c.engine, functionName: 'decreasePosition', args: [p.marketId, p.isLong, check.value, 0n, 0n], label: `Remove ${amount} USDC collateral` });
-                if (ok) {
-                  setAmount('');
-                  setEdit(null);
-                }
-              }}
-            >
-              <label className="sr-only" htmlFor={`coll-${p.marketId}-${p.isLong}`}>
-                {edit === 'add' ? 'Collateral to add' : 'Collateral to remove'} (USDC)
-              </label>
-              <input
-                id={`coll-${p.marketId}-${p.isLong}`}
-                className="input num w-40"
-                placeholder={edit === 'add' ? 'add USDC' : 'remove USDC'}
-                value={amount}
-                onChange={(e) => setAmount(e.target.value)}
-                aria-describedby={`coll-err-${p.marketId}-${p.isLong}`}
-              />
-              <button className="btn" disabled={pending || check.value === undefined}>
-                {edit === 'add' ? 'Add collateral' : 'Remove collateral'}
-              </button>
-              {amount !== '' && check.error && (
-                <span id={`coll-err-${p.marketId}-${p.isLong}`} role="alert" className="self-center text-xs text-rose-400">
-                  {check.error}
-                </span>
-              )}
-            </form>
+            <PositionEditor key={edit} p={p} m={market} data={data} mode={edit} onDone={(mode) => setEdit((cur) => (cur === mode ? null : cur))} />
           </td>
         </tr>
       )}

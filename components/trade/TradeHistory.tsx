@@ -9,6 +9,18 @@ import { useContracts } from '@/components/common/useContracts';
 
 const LABEL: Record<string, string> = { PositionIncreased: 'Open / increase', PositionDecreased: 'Decrease / close', PositionLiquidated: 'Liquidated' };
 
+type Result = Record<string, string | undefined>;
+
+/** What a history row did, in words: a trade with no size change is a collateral change and says so. */
+export function historyAction(name: string, x: Result): string {
+  const sizeDelta = BigInt(x.sizeDeltaUsd ?? '0');
+  const collateralDelta = BigInt(x.collateralDeltaUsd ?? '0');
+  if (name === 'PositionIncreased' && sizeDelta === 0n) return `Add collateral ${fmtUsd(collateralDelta)}`;
+  if (name === 'PositionDecreased' && sizeDelta === 0n) return `Remove collateral ${fmtUsd(collateralDelta)}`;
+  if (name === 'PositionDecreased' && x.sizeUsd === '0') return 'Close';
+  return LABEL[name] ?? name;
+}
+
 export function TradeHistory() {
   const { address } = useAccount();
   const names = useContracts().markets.map((m) => m.name);
@@ -44,7 +56,7 @@ export function TradeHistory() {
                   <td className="py-1 pr-3">{new Date(Number(r.timestamp) * 1000).toLocaleTimeString()}</td>
                   <td className="pr-3">{names[r.market_id] ?? r.market_id}</td>
                   <td className="pr-3">{r.is_long ? 'Long' : 'Short'}</td>
-                  <td className="pr-3">{LABEL[r.name] ?? r.name}</td>
+                  <td className="pr-3" data-testid="history-action">{historyAction(r.name, x)}</td>
                   <td className="pr-3">{fmtUsd(BigInt(x.sizeDeltaUsd ?? x.sizeUsd ?? '0'))}</td>
                   <td className="pr-3">{fmtPrice(BigInt(x.executionPriceWad && x.executionPriceWad !== '0' ? x.executionPriceWad : x.priceWad))}</td>
                   <td className="pr-3">{x.feeUsd ? fmtUsd(BigInt(x.feeUsd)) : x.keeperRewardUsd ? fmtUsd(BigInt(x.keeperRewardUsd)) : '—'}</td>

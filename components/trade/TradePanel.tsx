@@ -6,6 +6,7 @@ import { FaucetButton } from '@/components/common/FaucetButton';
 import { Stat } from '@/components/common/Stat';
 import { annualize, bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { ClaimRefund } from './ClaimRefund';
+import { LiquidationNotice } from './LiquidationNotice';
 import { OrderForm } from './OrderForm';
 import { PositionsTable } from './PositionsTable';
 import { TradeHistory } from './TradeHistory';
@@ -45,6 +46,7 @@ export function TradePanel() {
           The chain is unreachable: {data.marketsError.message.split('\n')[0]}
         </p>
       )}
+      <LiquidationNotice />
       <section aria-label="Market stats" className="card">
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4 lg:grid-cols-8">
           <Stat label={`${name} price`} testId="market-price" value={m && fmtPrice(m.priceWad)} />

@@ -56,7 +56,9 @@ contract Reader {
     }
 
     struct PoolView {
-        uint256 navUsd; // live net asset value
+        bool navValid; // false while a market with open interest has no valid price: the NAV (and LP actions) wait
+        uint256 staleMarkets; // bit m set: market m has open interest and a stale or failing price
+        uint256 navUsd; // live net asset value (0 while !navValid)
         uint256 navLowUsd; // NAV less the oracle-lag risk: what redemptions are priced at
         uint256 navHighUsd; // NAV plus the oracle-lag risk: what deposits are priced at
         uint256 totalShares;
@@ -163,10 +165,26 @@ contract Reader {
 
     function poolView() external view returns (PoolView memory v) {
         IClearingCore.PoolState memory st = core.poolState();
-        v.navUsd = core.poolValueUsd();
-        (v.navLowUsd, v.navHighUsd) = core.poolValueBoundsUsd();
         v.totalShares = pool.totalSupply();
-        v.sharePriceWad = pool.convertToAssets(1e12) * 1e12;
+        // A stale market with open interest leaves the NAV undefined (LP actions revert PriceTooOld naming it): the
+        // view says so instead of reverting, so the app and the indexer keep the rest.
+        try core.poolValueUsd() returns (uint256 nav) {
+            v.navValid = true;
+            v.navUsd = nav;
+            (v.navLowUsd, v.navHighUsd) = core.poolValueBoundsUsd();
+            v.sharePriceWad = pool.convertToAssets(1e12) * 1e12;
+        } catch {
+            uint256 n = engine.marketCount();
+            for (uint256 m; m < n; ++m) {
+                IPerpEngine.MarketState memory ms = marketState(m);
+                if (ms.longOiUsd + ms.shortOiUsd == 0) continue;
+                IPerpEngine.MarketConfig memory cfg = marketConfig(m);
+                try cfg.feed.latestPrice() returns (uint256, uint256 at) {
+                    if (at <= block.timestamp && block.timestamp - at <= cfg.maxPriceAgeSec) continue;
+                } catch {}
+                v.staleMarkets |= 1 << m;
+            }
+        }
         v.poolCashUsd = st.poolCashUsd;
         v.totalCollateralUsd = st.totalCollateralUsd;
         v.reservedUsd = st.reservedUsd;

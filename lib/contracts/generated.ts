@@ -6453,6 +6453,16 @@ export const readerAbi = [
         "internalType": "struct Reader.PoolView",
         "components": [
           {
+            "name": "navValid",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "staleMarkets",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
             "name": "navUsd",
             "type": "uint256",
             "internalType": "uint256"

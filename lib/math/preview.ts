@@ -140,3 +140,63 @@ export function previewOpen(
     reservedAfterUsd: reservedAfter,
   };
 }
+
+/** The acceptable-price bound for a trade executing at `executionPriceWad` with the trader's slippage tolerance: a buy
+ *  (opening a long, closing a short) accepts up to exec × (1 + tol), a sell down to exec × (1 − tol). */
+export function acceptablePriceWad(executionPriceWad: bigint, buying: boolean, slippageBps: bigint): bigint {
+  return buying ? (executionPriceWad * (10_000n + slippageBps)) / 10_000n : (executionPriceWad * (10_000n - slippageBps)) / 10_000n;
+}
+
+/** The execution price of closing `sizeDeltaUsd` of a position now (PerpEngine._applyClose: the skew's impact on the
+ *  closed notional, paid or earned at positiveImpactBps), from the Reader's market view. */
+export function previewCloseExecutionWad(
+  m: { priceWad: bigint; longOiUsd: bigint; shortOiUsd: bigint; config: { impactScaleUsd: bigint; positiveImpactBps: bigint } },
+  isLong: boolean,
+  sizeDeltaUsd: bigint,
+): bigint {
+  const skew = m.longOiUsd - m.shortOiUsd;
+  const impact = impactCostUsd(skew, skew + (isLong ? -sizeDeltaUsd : sizeDeltaUsd), m.config.impactScaleUsd, m.config.positiveImpactBps);
+  return executionPriceWad(m.priceWad, sizeDeltaUsd, impact, !isLong);
+}
+
+/** Removing collateral runs the engine's initial-margin check (PerpEngine._checkInitialMargin): collateral after the
+ *  fees owed and the removal at least the market's minimum, and size / (collateral + min(PnL, 0)) within the max
+ *  leverage at the margin target and the pool's utilization. Returns the largest removable amount (0 if none) and
+ *  whether `amountUsd` passes. */
+export function previewRemoveCollateral(
+  m: { priceWad: bigint; marginTargetWad: bigint; config: PreviewMarket['config'] },
+  p: { isLong: boolean; sizeUsd: bigint; sizeTokens: bigint; collateralUsd: bigint; feesOwedUsd: bigint },
+  pool: { utilizationWad: bigint; kinkWad: bigint },
+  amountUsd: bigint,
+): { maxRemovableUsd: bigint; ok: boolean; leverageWad: bigint; maxLeverageWad: bigint } {
+  const c = m.config;
+  const atTarget = maintenanceMarginUp(m.marginTargetWad, p.sizeUsd, c.sizeScaleUsd, c.sizeTermWad);
+  const imr = initialMarginUp(atTarget, c.imrMultiplierWad, pool.utilizationWad, pool.kinkWad, c.utilTermWad, c.maxLeverage);
+  const maxLeverageWad = mulDivDown(WAD, WAD, imr);
+  const pnl = pnlUsd(p.isLong, p.sizeUsd, p.sizeTokens, m.priceWad);
+  const base = p.collateralUsd - p.feesOwedUsd;
+  const passes = (x: bigint) => {
+    const collateral = base - x;
+    const equity = collateral + (pnl < 0n ? pnl : 0n);
+    return collateral >= c.minCollateralUsd && equity > 0n && mulDivUp(p.sizeUsd, WAD, equity) <= maxLeverageWad;
+  };
+  // equity must reach size / maxLeverage: solve, then step down over the roundings until the exact check holds
+  let x = base + (pnl < 0n ? pnl : 0n) - mulDivUp(p.sizeUsd, WAD, maxLeverageWad);
+  const byMin = base - c.minCollateralUsd;
+  if (byMin < x) x = byMin;
+  for (let i = 0; x > 0n && !passes(x); i++) x = i < 100 ? x - 1n : 0n; // the roundings are a few units at most
+  const equityAfter = base - amountUsd + (pnl < 0n ? pnl : 0n);
+  return {
+    maxRemovableUsd: x > 0n ? x : 0n,
+    ok: passes(amountUsd),
+    leverageWad: equityAfter > 0n ? mulDivUp(p.sizeUsd, WAD, equityAfter) : 0n,
+    maxLeverageWad,
+  };
+}
+
+/** The preview's config from the Reader's MarketConfig (whose narrow integer fields decode as numbers). */
+export function toPreviewConfig(c: Record<keyof PreviewMarket['config'], bigint | number>): PreviewMarket['config'] {
+  const out = {} as PreviewMarket['config'];
+  for (const k of Object.keys(c) as (keyof PreviewMarket['config'])[]) out[k] = BigInt(c[k]);
+  return out;
+}

@@ -1,6 +1,6 @@
 import 'server-only';
 import { getAddress, type Address } from 'viem';
-import { bytes32ToString } from '../format';
+import { bytes32ToString, staleMarketIds } from '../format';
 import { runStress, type Shock, type StressInput } from '../stress';
 import { contracts, publicClient } from './chain';
 import { rollupFor, SNAPSHOT_FIELDS } from '../rollups';
@@ -83,8 +83,10 @@ export const getSummary = cached(2000, async () => {
     blockNumber: s(block.number),
     timestamp: Number(block.timestamp),
     pool: {
-      navUsd: s(pool.navUsd),
-      sharePriceWad: s(pool.sharePriceWad),
+      navValid: pool.navValid,
+      staleMarkets: staleMarketIds(pool.staleMarkets),
+      navUsd: pool.navValid ? s(pool.navUsd) : null,
+      sharePriceWad: pool.navValid ? s(pool.sharePriceWad) : null,
       totalShares: s(pool.totalShares),
       poolCashUsd: s(pool.poolCashUsd),
       totalCollateralUsd: s(pool.totalCollateralUsd),

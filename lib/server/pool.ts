@@ -1,5 +1,6 @@
 import 'server-only';
 import { contracts, publicClient } from './chain';
+import { staleMarketIds } from '../format';
 
 /** Live pool summary straight from the Reader (units: USD amounts 6 decimals, rates/fractions WAD, as strings). */
 export async function getLivePoolSummary() {
@@ -10,9 +11,12 @@ export async function getLivePoolSummary() {
   return {
     blockNumber: block.number.toString(),
     timestamp: Number(block.timestamp),
-    navUsd: v.navUsd.toString(),
+    // While a market with open interest is stale the NAV is undefined and LP actions wait for its price.
+    navValid: v.navValid,
+    staleMarkets: staleMarketIds(v.staleMarkets),
+    navUsd: v.navValid ? v.navUsd.toString() : null,
     totalShares: v.totalShares.toString(),
-    sharePriceWad: v.sharePriceWad.toString(),
+    sharePriceWad: v.navValid ? v.sharePriceWad.toString() : null,
     poolCashUsd: v.poolCashUsd.toString(),
     totalCollateralUsd: v.totalCollateralUsd.toString(),
     reservedUsd: v.reservedUsd.toString(),

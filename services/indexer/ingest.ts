@@ -63,7 +63,14 @@ export class Indexer {
     }
     const end = blocks.get(to)!;
     const due = head - to <= this.opts.snapshotWindow && (this.lastSnapshotBlock < 0n || to - this.lastSnapshotBlock >= this.opts.snapshotEvery);
-    const snapshot = due && (await this.readerLive(to)) ? await this.readSnapshot(to, end.timestamp) : null;
+    // A snapshot that cannot be read (a node without that state, a view reverting) never holds back the events.
+    const snapshot =
+      due && (await this.readerLive(to))
+        ? await this.readSnapshot(to, end.timestamp).catch((e: Error) => {
+            this.log.warn('snapshot skipped', { block: to.toString(), error: e.message.split('\n')[0].slice(0, 200) });
+            return null;
+          })
+        : null;
 
     await this.db.tx(async (q) => {
       await insertBlocks(q, blocks);
@@ -193,8 +200,9 @@ async function insertSnapshot(q: Queryable, s: Snapshot) {
     ...at,
     market_id: -1,
     utilization: p.utilizationWad,
-    nav: p.navUsd,
-    share_price: p.sharePriceWad,
+    // a stale market with open interest leaves the NAV undefined: recorded as missing, not as zero
+    nav: p.navValid ? p.navUsd : null,
+    share_price: p.navValid ? p.sharePriceWad : null,
     pool_cash: p.poolCashUsd,
     reserved: p.reservedUsd,
     free_liquidity: p.freeLiquidityUsd,
@@ -204,15 +212,16 @@ async function insertSnapshot(q: Queryable, s: Snapshot) {
   const markets = s.markets.map((m) => ({
     ...at,
     market_id: Number(m.marketId),
-    price: m.priceWad,
+    // a stale market's price-derived values are recorded as missing
+    price: m.priceValid ? m.priceWad : null,
     long_oi: m.state.longOiUsd,
     short_oi: m.state.shortOiUsd,
     net_exposure: m.skewUsd,
     funding_rate: m.state.fundingRateWad,
     borrow_rate: m.borrowRateWad,
     sigma: m.volatilityWad,
-    mmr: m.maintenanceMarginWad,
-    max_leverage: m.maxLeverageWad,
+    mmr: m.priceValid ? m.maintenanceMarginWad : null,
+    max_leverage: m.priceValid ? m.maxLeverageWad : null,
     utilization: m.utilizationWad,
   }));
   await run(q, qb.insertInto('snapshots').values([pool, ...markets]).onConflict((oc) => oc.doNothing()));

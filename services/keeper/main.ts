@@ -27,6 +27,7 @@ const health = {
   liquidationsConfirmed: 0,
   queueFills: 0,
   failures: 0,
+  stalledMarkets: [] as number[], // markets whose statuses could not be read on the last scan (stale price)
   startedAt: new Date().toISOString(),
 };
 const inFlight = new Set<string>(); // position keys with a liquidation tx pending: never double-send
@@ -35,23 +36,42 @@ const stopping = onShutdown(log, () => {
 });
 const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), inFlight: inFlight.size }), log);
 
+/**
+ * Reads every watched position's status market by market: a market whose read fails (its price stale, its feed down)
+ * is skipped and logged while the others are scanned and liquidated. Batches never mix markets, so one stale market
+ * cannot revert a batch for the fresh ones.
+ */
 async function liquidateEligible() {
   const refs = book.refs();
   health.positionsWatched = refs.length;
   if (refs.length === 0) return;
-  const eligible: typeof refs = [];
-  for (let i = 0; i < refs.length; i += 500) {
-    const chunk = refs.slice(i, i + 500);
-    const statuses = await publicClient.readContract({ ...c.reader, functionName: 'statuses', args: [chunk] });
-    statuses.forEach((s, j) => {
-      if (s.maintenanceUsd === 0n) book.remove(chunk[j]); // closed: size 0 has no maintenance requirement
-      else if (s.liquidatable && !inFlight.has(PositionBook.key(chunk[j]))) eligible.push(chunk[j]);
-    });
+  const byMarket = new Map<bigint, typeof refs>();
+  for (const r of refs) byMarket.set(r.marketId, [...(byMarket.get(r.marketId) ?? []), r]);
+  const batches: (typeof refs)[] = [];
+  const stalled: number[] = [];
+  for (const [marketId, marketRefs] of byMarket) {
+    const eligible: typeof refs = [];
+    try {
+      for (let i = 0; i < marketRefs.length; i += 500) {
+        const chunk = marketRefs.slice(i, i + 500);
+        const statuses = await publicClient.readContract({ ...c.reader, functionName: 'statuses', args: [chunk] });
+        statuses.forEach((s, j) => {
+          if (s.maintenanceUsd === 0n) book.remove(chunk[j]); // closed: size 0 has no maintenance requirement
+          else if (s.liquidatable && !inFlight.has(PositionBook.key(chunk[j]))) eligible.push(chunk[j]);
+        });
+      }
+    } catch (e) {
+      stalled.push(Number(marketId));
+      if (!health.stalledMarkets.includes(Number(marketId))) {
+        log.warn('market skipped: its statuses cannot be read', { marketId: Number(marketId), error: decodeError(e) });
+      }
+      continue;
+    }
+    for (let i = 0; i < eligible.length; i += BATCH) batches.push(eligible.slice(i, i + BATCH));
   }
-  if (eligible.length === 0) return;
-  log.info('eligible positions', { count: eligible.length });
-  const batches: (typeof eligible)[] = [];
-  for (let i = 0; i < eligible.length; i += BATCH) batches.push(eligible.slice(i, i + BATCH));
+  health.stalledMarkets = stalled;
+  if (batches.length === 0) return;
+  log.info('eligible positions', { count: batches.reduce((n, b) => n + b.length, 0) });
   for (let i = 0; i < batches.length; i += MAX_INFLIGHT) {
     await Promise.all(
       batches.slice(i, i + MAX_INFLIGHT).map((batch) => {
@@ -60,6 +80,14 @@ async function liquidateEligible() {
       }),
     );
   }
+}
+
+/** The first line of an error, with a decoded custom error name when viem found one. */
+function decodeError(e: unknown): string {
+  const err = e as { shortMessage?: string; message?: string; cause?: { data?: { errorName?: string; args?: unknown[] } } };
+  const data = err.cause?.data;
+  if (data?.errorName) return `${data.errorName}(${(data.args ?? []).map(String).join(', ')})`;
+  return (err.shortMessage ?? err.message ?? String(e)).split('\n')[0].slice(0, 200);
 }
 
 async function sendBatch(batch: ReturnType<PositionBook['refs']>) {

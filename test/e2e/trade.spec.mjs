@@ -72,6 +72,22 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
     assert.ok(pnlAfter > pnlBefore + parseUnits('30', 6), `PnL rose with the price (${pnlBefore} -> ${pnlAfter})`);
     await page.screenshot({ path: `${SHOTS}/flow-3-pnl.png`, fullPage: true });
 
+    // trader controls (issue 14): ROE next to PnL; remove-collateral checked against the max leverage before it is
+    // sent; a custom partial close within the slippage tolerance
+    assert.match(await row.getByTestId('position-roe').innerText(), /%/);
+    await row.getByRole('button', { name: '−Coll.' }).click();
+    const removeForm = page.getByTestId('position-edit-remove');
+    await removeForm.getByRole('textbox').fill('190');
+    await removeForm.getByText(/above the max/).waitFor();
+    assert.ok(await removeForm.getByRole('button', { name: 'Remove collateral' }).isDisabled(), 'an over-leveraging removal cannot be sent');
+    await row.getByRole('button', { name: 'Close…' }).click();
+    const closeForm = page.getByTestId('position-edit-close');
+    await closeForm.getByRole('textbox').fill('500');
+    await closeForm.getByRole('button', { name: 'Close amount' }).click();
+    await waitToast(page, /Close \$500 of long/);
+    const after = await client.readContract({ address: d.PerpEngine, abi: JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi, functionName: 'position', args: [address, 0n, true] });
+    assert.equal(after.sizeUsd, parseUnits('1500', 6), 'the custom partial close closed exactly 500');
+
     const balBefore = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
     await row.getByRole('button', { name: 'Close', exact: true }).click();
     await waitToast(page, /Close ETH-USD long/);

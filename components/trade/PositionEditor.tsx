@@ -1,0 +1,108 @@
+'use client';
+
+import { formatUnits } from 'viem';
+import { useState } from 'react';
+import { AmountField } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { useTx } from '@/components/tx/useTx';
+import { fmtLev, fmtUsd } from '@/lib/format';
+import { acceptablePriceWad, previewCloseExecutionWad, previewRemoveCollateral } from '@/lib/math/preview';
+import { previewConfig } from './previewConfig';
+import { checkAmount } from '@/lib/validation';
+import type { useMarketData } from './useMarketData';
+import { useSlippage } from './useSlippage';
+
+type Data = ReturnType<typeof useMarketData>;
+type Row = NonNullable<Data['positions']>[number];
+type Market = NonNullable<Data['markets']>[number];
+export type EditMode = 'add' | 'remove' | 'close';
+
+/** The acceptable price of closing `sizeDeltaUsd` now, within the trader's slippage tolerance (a long's close sells). */
+export function closeBound(m: Market, isLong: boolean, sizeDeltaUsd: bigint, slippageBps: bigint) {
+  const exec = previewCloseExecutionWad(
+    { priceWad: m.priceWad, longOiUsd: m.state.longOiUsd, shortOiUsd: m.state.shortOiUsd, config: previewConfig(m) },
+    isLong,
+    sizeDeltaUsd,
+  );
+  return acceptablePriceWad(exec, !isLong, slippageBps);
+}
+
+/** Add collateral, remove collateral (checked against the max leverage before it is sent) or close part of a position. */
+export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market; data: Data; mode: EditMode; onDone: (mode: EditMode) => void }) {
+  const c = useContracts();
+  const { send, pending } = useTx();
+  const [slippageBps] = useSlippage();
+  const [amount, setAmount] = useState('');
+  const fees = p.status.borrowFeeUsd + p.status.fundingFeeUsd;
+  const removal =
+    mode === 'remove' && data.pool && data.kinkWad !== undefined
+      ? previewRemoveCollateral(
+          { priceWad: m.priceWad, marginTargetWad: m.marginTargetWad, config: previewConfig(m) },
+          { isLong: p.isLong, sizeUsd: p.position.sizeUsd, sizeTokens: p.position.sizeTokens, collateralUsd: p.position.collateralUsd, feesOwedUsd: fees },
+          { utilizationWad: data.pool.utilizationWad, kinkWad: data.kinkWad },
+          0n,
+        )
+      : undefined;
+  const max = mode === 'add' ? data.balance : mode === 'remove' ? removal?.maxRemovableUsd : p.position.sizeUsd;
+  // a removal is checked against the collateral here and against the max leverage below, with the numbers
+  const check = checkAmount(amount, {
+    max: mode === 'remove' ? p.position.collateralUsd : max,
+    maxLabel: mode === 'add' ? 'your wallet balance' : mode === 'remove' ? 'the collateral' : 'the position size',
+  });
+  let error = check.error;
+  if (!error && mode === 'remove' && check.value !== undefined && data.pool && data.kinkWad !== undefined && removal) {
+    const r = previewRemoveCollateral(
+      { priceWad: m.priceWad, marginTargetWad: m.marginTargetWad, config: previewConfig(m) },
+      { isLong: p.isLong, sizeUsd: p.position.sizeUsd, sizeTokens: p.position.sizeTokens, collateralUsd: p.position.collateralUsd, feesOwedUsd: fees },
+      { utilizationWad: data.pool.utilizationWad, kinkWad: data.kinkWad },
+      check.value,
+    );
+    if (!r.ok) error = `Leverage would be ${fmtLev(r.leverageWad)}, above the max ${fmtLev(r.maxLeverageWad)}: at most ${fmtUsd(r.maxRemovableUsd)} can be removed now`;
+  }
+  const id = `${mode}-${p.marketId}-${p.isLong}`;
+  const label = mode === 'add' ? 'Collateral to add (USDC)' : mode === 'remove' ? 'Collateral to remove (USDC)' : 'Size to close (USD)';
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (check.value === undefined || error) return;
+    const v = check.value;
+    const ok =
+      mode === 'add'
+        ? await send({ ...c.engine, functionName: 'increasePosition', args: [p.marketId, p.isLong, v, 0n, 0n], label: `Add ${fmtUsd(v)} collateral` })
+        : mode === 'remove'
+          ? await send({ ...c.engine, functionName: 'decreasePosition', args: [p.marketId, p.isLong, v, 0n, 0n], label: `Remove ${fmtUsd(v)} collateral` })
+          : await send({
+              ...c.engine,
+              functionName: 'decreasePosition',
+              args: [p.marketId, p.isLong, 0n, v, closeBound(m, p.isLong, v, slippageBps)],
+              label: `Close ${fmtUsd(v, 0)} of ${p.isLong ? 'long' : 'short'}`,
+            });
+    if (ok) {
+      setAmount('');
+      onDone(mode); // closes this panel only if it is still the one open
+    }
+  }
+
+  return (
+    <form className="flex flex-wrap items-end gap-2" onSubmit={submit} data-testid={`position-edit-${mode}`}>
+      <div className="w-64">
+        <AmountField
+          id={id}
+          label={label}
+          value={amount}
+          onChange={setAmount}
+          error={error}
+          max={max !== undefined ? { value: max, label: mode === 'add' ? 'Wallet' : mode === 'remove' ? 'Removable' : 'Size' } : undefined}
+        />
+      </div>
+      <button className="btn mb-1" disabled={pending || check.value === undefined || !!error}>
+        {mode === 'add' ? 'Add collateral' : mode === 'remove' ? 'Remove collateral' : 'Close amount'}
+      </button>
+      {mode === 'close' && check.value !== undefined && !error && (
+        <span className="mb-2 text-xs text-zinc-500">
+          {formatUnits((check.value * 10_000n) / p.position.sizeUsd, 2)}% of the position, filled within {Number(slippageBps) / 100}% of the preview
+        </span>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,37 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { FieldError } from '@/components/common/Stat';
+import { checkSlippage, useSlippage } from './useSlippage';
+
+/** The trader's slippage tolerance: every trade on the page (open, close, partial close) refuses to fill beyond it. */
+export function SlippageField() {
+  const [bps, setBps] = useSlippage();
+  const [text, setText] = useState((Number(bps) / 100).toString());
+  useEffect(() => setText((Number(bps) / 100).toString()), [bps]);
+  const check = checkSlippage(text);
+  return (
+    <div className="mt-3">
+      <div className="flex items-center gap-2">
+        <label htmlFor="slippage" className="label mb-0">
+          Slippage tolerance %
+        </label>
+        <input
+          id="slippage"
+          className="input num w-20 py-1"
+          inputMode="decimal"
+          value={text}
+          aria-invalid={!!check.error}
+          aria-describedby="slippage-error"
+          onChange={(e) => {
+            setText(e.target.value);
+            const c = checkSlippage(e.target.value);
+            if (c.bps !== undefined) setBps(c.bps);
+          }}
+        />
+        <span className="text-xs text-zinc-500">applies to opens and closes</span>
+      </div>
+      <FieldError id="slippage-error" message={check.error} />
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * The trade page's close and remove-collateral previews against the chain (P-66): at one block, the previewed
+ * largest removable collateral passes the engine's initial-margin check and one unit more does not; a close bounded
+ * at exactly the previewed execution price fills, and one wei tighter reverts SlippageExceeded.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, isolateChain } from './helpers';
+import { c, deposit, open, USD } from './fixtures';
+import { acceptablePriceWad, previewCloseExecutionWad, previewRemoveCollateral, toPreviewConfig } from '@/lib/math/preview';
+
+isolateChain(beforeAll, afterAll);
+
+async function state(index: number, market: bigint, isLong: boolean) {
+  const { publicClient, walletClient } = clients(index);
+  const blockNumber = await publicClient.getBlockNumber();
+  const [m, views, pool, poolConfig] = await Promise.all([
+    publicClient.readContract({ ...c.reader, functionName: 'market', args: [market], blockNumber }),
+    publicClient.readContract({ ...c.reader, functionName: 'accountPositions', args: [walletClient.account.address], blockNumber }),
+    publicClient.readContract({ ...c.reader, functionName: 'poolView', blockNumber }),
+    publicClient.readContract({ ...c.core, functionName: 'poolConfig', blockNumber }),
+  ]);
+  const p = views.find((v) => v.marketId === market && v.isLong === isLong)!;
+  return { publicClient, account: walletClient.account, blockNumber, m, p, pool, kinkWad: poolConfig.kinkWad };
+}
+
+const config = (cfg: Record<string, bigint | number | string>) =>
+  toPreviewConfig({
+    openFeeBps: cfg.openFeeBps as number, positiveImpactBps: cfg.positiveImpactBps as number, impactScaleUsd: cfg.impactScaleUsd as bigint,
+    horizonSec: cfg.horizonSec as number, zWad: cfg.zWad as bigint, mmrFloorWad: cfg.mmrFloorWad as bigint, sizeScaleUsd: cfg.sizeScaleUsd as bigint,
+    sizeTermWad: cfg.sizeTermWad as bigint, imrMultiplierWad: cfg.imrMultiplierWad as bigint, utilTermWad: cfg.utilTermWad as bigint,
+    maxLeverage: cfg.maxLeverage as number, maxProfitBps: cfg.maxProfitBps as number, minCollateralUsd: cfg.minCollateralUsd as bigint,
+  });
+
+describe('close and remove-collateral previews equal the engine', () => {
+  beforeAll(async () => {
+    await deposit(3, USD(1_000_000));
+    await open(7, 0, true, USD(2000), USD(20_000));
+    await open(8, 1, false, USD(3000), USD(15_000));
+  });
+
+  for (const [index, market, isLong] of [
+    [7, 0n, true],
+    [8, 1n, false],
+  ] as const) {
+    it(`remove collateral: the previewed maximum passes, one unit more does not (${isLong ? 'long' : 'short'})`, async () => {
+      const s = await state(index, market, isLong);
+      const r = previewRemoveCollateral(
+        { priceWad: s.m.priceWad, marginTargetWad: s.m.marginTargetWad, config: config(s.m.config) },
+        { isLong, sizeUsd: s.p.position.sizeUsd, sizeTokens: s.p.position.sizeTokens, collateralUsd: s.p.position.collateralUsd, feesOwedUsd: s.p.status.borrowFeeUsd + s.p.status.fundingFeeUsd },
+        { utilizationWad: s.pool.utilizationWad, kinkWad: s.kinkWad },
+        0n,
+      );
+      expect(r.maxRemovableUsd).toBeGreaterThan(0n);
+      const sim = (amount: bigint) =>
+        s.publicClient.simulateContract({ ...c.engine, functionName: 'decreasePosition', args: [market, isLong, amount, 0n, 0n], account: s.account, blockNumber: s.blockNumber });
+      await expect(sim(r.maxRemovableUsd)).resolves.toBeDefined();
+      await expect(sim(r.maxRemovableUsd + 1n)).rejects.toThrow(/LeverageTooHigh|InsufficientMargin|CollateralBelowMinimum/);
+    });
+
+    it(`close: bounded at the previewed execution price it fills, one wei tighter it reverts (${isLong ? 'long' : 'short'})`, async () => {
+      const s = await state(index, market, isLong);
+      const delta = s.p.position.sizeUsd / 3n;
+      const exec = previewCloseExecutionWad(
+        { priceWad: s.m.priceWad, longOiUsd: s.m.state.longOiUsd, shortOiUsd: s.m.state.shortOiUsd, config: config(s.m.config) },
+        isLong,
+        delta,
+      );
+      const sim = (bound: bigint) =>
+        s.publicClient.simulateContract({ ...c.engine, functionName: 'decreasePosition', args: [market, isLong, 0n, delta, bound], account: s.account, blockNumber: s.blockNumber });
+      await expect(sim(exec)).resolves.toBeDefined();
+      // a long's close sells (it needs at least the bound), a short's buys (at most the bound)
+      await expect(sim(isLong ? exec + 1n : exec - 1n)).rejects.toThrow(/SlippageExceeded/);
+      // the trader's tolerance widens the bound on the side that protects them
+      const tolerant = acceptablePriceWad(exec, !isLong, 30n);
+      expect(isLong ? tolerant < exec : tolerant > exec).toBe(true);
+      await expect(sim(tolerant)).resolves.toBeDefined();
+    });
+  }
+});
