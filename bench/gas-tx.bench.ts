@@ -90,6 +90,27 @@ await test.increaseTime({ seconds: 5 });
 await refresh();
 out.close = Number(await tx(trader, { ...c.engine, functionName: 'decreasePosition', args: [0n, true, 0n, 11_000n * USD, 0n] }));
 
+// Trigger orders: create (escrows the fee), cancel (refunds it), execute (a keeper fills a limit long: a first open
+// by a fresh account, comparable with `open` above).
+const orderTrader = fresh(next++);
+await fund(orderTrader, 5_000n, c.engine.address);
+await tx(orderTrader, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256] });
+const orderKeeper = fresh(next++);
+await fund(orderKeeper, 10n, c.orderBook.address); // holds the token already: its fee slot is not new
+const expiresAt = (await pub.getBlock()).timestamp + 86_400n;
+const p0 = await ethPrice();
+const limitArgs = (trigger: bigint) => [0n, true, 0, trigger, 30n, 10_000n * USD, 1_000n * USD, expiresAt, USD] as const;
+out.orderCreate = Number(await tx(orderTrader, { ...c.orderBook, functionName: 'createOrder', args: limitArgs((p0 * 99n) / 100n) }));
+const toCancel = (await pub.readContract({ ...c.orderBook, functionName: 'nextOrderId' })) ;
+await tx(orderTrader, { ...c.orderBook, functionName: 'createOrder', args: limitArgs((p0 * 90n) / 100n) });
+out.orderCancel = Number(await tx(orderTrader, { ...c.orderBook, functionName: 'cancelOrder', args: [toCancel] }));
+await test.increaseTime({ seconds: 5 });
+await refresh();
+await setEth((p0 * 985n) / 1000n);
+out.orderExecute = Number(await tx(orderKeeper, { ...c.orderBook, functionName: 'executeOrder', args: [toCancel - 1n] }));
+await setEth(p0);
+await tx(orderTrader, { ...c.engine, functionName: 'decreasePosition', args: [0n, true, 0n, 10_000n * USD, 0n] });
+
 // Liquidations: 11 thin longs, a -1.7% move (equity below maintenance, still positive), one alone then a batch of 10.
 const thin: Address[] = [];
 for (let i = 0; i < 11; i++) {

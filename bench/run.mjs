@@ -109,7 +109,16 @@ async function benchChain() {
 if (want('gas')) {
   const a = await benchChain();
   const r = tsxJson('bench/gas-tx.bench.ts', { BENCH_RPC_URL: a.url });
-  const label = { depositFirst: 'deposit (first)', depositRepeat: 'deposit (repeat)', liquidateBatchPerPosition: 'liquidate, batch of 10 (per position)' };
+  const label = {
+    depositFirst: 'deposit (first)',
+    depositRepeat: 'deposit (repeat)',
+    liquidateBatchPerPosition: 'liquidate, batch of 10 (per position)',
+    orderCreate: 'order: create (limit long)',
+    orderCancel: 'order: cancel',
+    orderExecute: 'order: execute (fills a first open)',
+  };
+  // The order book's targets (issue 14): create 120k, cancel 50k, execute within 30k of the market action it performs.
+  Object.assign(targets, { orderCreate: 120_000, orderCancel: 50_000, orderExecute: r.open + 30_000 });
   // Whole-transaction gas of the single-contract engine before the core/product split (d5ef3df, same bench, two live
   // markets): the split's budget is +5% on each.
   const beforeSplit = { depositFirst: 129_581, depositRepeat: 109_106, withdraw: 135_186, open: 165_602, increase: 115_237, close: 115_307, liquidate: 117_111, liquidateBatchPerPosition: 31_471 };

@@ -65,6 +65,13 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   SequencerGracePeriod: () => 'The L2 sequencer restarted recently: trading resumes after the grace period',
   InvalidParameter: (a) => `Parameter ${bytes32ToString(String(a[0]))} = ${String(a[1])} is outside [${String(a[2])}, ${String(a[3])}]`,
   PoolValueUnavailable: () => 'Pool value is unavailable during another call',
+  OrderNotFound: (a) => `Order #${String(a[0])} is not on the book (filled, cancelled or never placed)`,
+  NotOrderOwner: (a) => `Order #${String(a[0])} belongs to ${String(a[2])}: only its owner can change it`,
+  ExecutionFeeTooLow: (a) => `The keeper's execution fee is at least ${fmtUsd(u(a[1]))} (offered ${fmtUsd(u(a[0]))})`,
+  TriggerNotReached: (a) => `Order #${String(a[0])} has not triggered: the price is ${fmtPrice(u(a[1]))}, its trigger ${fmtPrice(u(a[2]))}`,
+  OrderExpired: (a) => `Order #${String(a[0])} expired at ${t(a[1])}; clear it to refund its fee`,
+  OrderNotExpired: (a) => `Order #${String(a[0])} runs until ${t(a[1])}: only its owner can cancel it before then`,
+  InvalidOrder: (a) => `Order field ${bytes32ToString(String(a[0]))} = ${String(a[1])} is not allowed`,
 };
 
 export function describeRevert(errorName: string, args: Args = []): string {

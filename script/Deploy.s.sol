@@ -9,6 +9,7 @@ import {ChainlinkPriceFeed} from "../contracts/oracles/ChainlinkPriceFeed.sol";
 import {DevPriceFeed} from "../contracts/oracles/DevPriceFeed.sol";
 import {IAggregatorV3} from "../contracts/oracles/IAggregatorV3.sol";
 import {IPriceFeed} from "../contracts/oracles/IPriceFeed.sol";
+import {OrderBook} from "../contracts/orders/OrderBook.sol";
 import {FaucetToken} from "../contracts/periphery/FaucetToken.sol";
 import {PriceUpdateRouter} from "../contracts/periphery/PriceUpdateRouter.sol";
 import {Reader} from "../contracts/periphery/Reader.sol";
@@ -40,6 +41,8 @@ contract Deploy is Script {
 
     /// @notice Max price age of a dev feed (the simulator pushes every few seconds).
     uint32 public constant DEV_MAX_PRICE_AGE_SEC = 300;
+    /// @notice The least execution fee a trigger order escrows for its keeper: 0.50 USD (6-decimal units).
+    uint256 public constant MIN_EXECUTION_FEE_USD = 0.5e6;
     /// @notice Oracle lag priced into LP actions when a market does not state its feed's deviation threshold (0.5%,
     ///         Chainlink's threshold for the major pairs).
     uint16 public constant DEFAULT_ORACLE_LAG_BPS = 50;
@@ -55,6 +58,7 @@ contract Deploy is Script {
         address pool;
         address router;
         address reader;
+        address orderBook;
         address[] feeds;
         string[] names;
         bool devFeeds;
@@ -100,6 +104,10 @@ contract Deploy is Script {
             engine.addMarket(bytes32(bytes(specs[i].name)), cfg);
         }
         d.reader = address(new Reader(core, engine, pool));
+        // Trigger orders: the book forwards to the engine for the order's owner (a trusted forwarder); a keeper's
+        // execution fee is at least 0.50 USD (settlement-token units).
+        d.orderBook = address(new OrderBook(engine, IERC20(d.token), deployer, MIN_EXECUTION_FEE_USD));
+        core.setForwarder(d.orderBook, true);
         vm.stopBroadcast();
 
         write(d);
@@ -229,6 +237,7 @@ contract Deploy is Script {
         vm.serializeAddress(o, "LiquidityPool", d.pool);
         vm.serializeAddress(o, "Reader", d.reader);
         vm.serializeAddress(o, "PriceUpdateRouter", d.router);
+        vm.serializeAddress(o, "OrderBook", d.orderBook);
         vm.serializeString(o, "marketNames", d.names);
         string memory json = vm.serializeAddress(o, "feeds", d.feeds);
         string memory path = string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json");

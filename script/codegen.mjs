@@ -7,8 +7,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CONTRACTS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter'];
-const ADDRESS_KEYS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'FaucetToken'];
+const CONTRACTS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter', 'OrderBook'];
+const ADDRESS_KEYS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'FaucetToken', 'OrderBook'];
 
 const camel = (name) => name[0].toLowerCase() + name.slice(1);
 

@@ -2,7 +2,7 @@
 
 import { useMemo, useState } from 'react';
 import { maxUint256 } from 'viem';
-import { useAccount } from 'wagmi';
+import { useAccount, useReadContract } from 'wagmi';
 import { AmountField, FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
@@ -12,6 +12,8 @@ import { SlippageField } from './SlippageField';
 import { previewConfig } from './previewConfig';
 import { useSlippage } from './useSlippage';
 import { MarginExplainer } from './MarginExplainer';
+import { OrderTypeFields, type OrderTypeState } from './OrderTypeFields';
+import { checkOrderFields, NO_BOUND } from '@/lib/orders';
 import { annualize, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { explainError } from '@/lib/errors';
 import { checkAmount } from '@/lib/validation';
@@ -27,6 +29,13 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   const [collateralText, setCollateralText] = useState('');
   const [leverageText, setLeverageText] = useState('5');
   const m = data.market;
+  const [orderType, setOrderType] = useState<OrderTypeState>({ type: 'market', trigger: '', takeProfit: '', stopLoss: '' });
+  const orderFields = checkOrderFields(orderType.type, isLong, m?.priceWad, orderType);
+  const orderFieldError = Object.values(orderFields.errors).find(Boolean);
+  const minFee = useReadContract({ ...c.orderBook, functionName: 'minExecutionFeeUsd' }).data;
+  // orders placed by this submit: the limit/stop itself, and a take-profit and a stop-loss when set
+  const ordersPlaced = (orderType.type !== 'market' ? 1n : 0n) + (orderFields.takeProfit ? 1n : 0n) + (orderFields.stopLoss ? 1n : 0n);
+  const needsOrderApproval = ordersPlaced > 0n && minFee !== undefined && (data.orderBookAllowance ?? 0n) < minFee * ordersPlaced;
 
   const existing = data.positions?.find((p) => Number(p.marketId) === marketId && p.isLong === isLong);
   const collateral = checkAmount(collateralText, { max: data.balance, maxLabel: 'your wallet balance' });
@@ -86,7 +95,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
             : `Leverage after fees${preview.equityUsd < preview.collateralAfterUsd ? ' and the open loss' : ''} ${fmtLev(preview.leverageWad)} is above the maximum ${fmtLev(preview.maxLeverageWad)}`
           : undefined;
   const needsApproval = collateral.value !== undefined && data.allowance !== undefined && data.allowance < collateral.value;
-  const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && m?.priceValid;
+  const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && !orderFieldError && m?.priceValid;
 
   const [slippageBps] = useSlippage();
 
@@ -97,14 +106,37 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       await send({ ...c.token, functionName: 'approve', args: [c.engine.address, maxUint256], label: 'Approve USDC for trading' });
       return;
     }
-    const acceptable = acceptablePriceWad(preview.executionPriceWad, isLong, slippageBps);
-    const ok = await send({
-      ...c.engine,
-      functionName: 'increasePosition',
-      args: [BigInt(marketId), isLong, collateral.value, sizeUsd, acceptable],
-      label: `${isLong ? 'Long' : 'Short'} ${fmtUsd(sizeUsd, 0)}`,
-    });
-    if (ok) setCollateralText('');
+    if (needsOrderApproval) {
+      await send({ ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], label: 'Approve USDC for order fees' });
+      return;
+    }
+    if (orderFieldError || minFee === undefined) return;
+    const expiresAt = BigInt(Math.floor(Date.now() / 1000) + 7 * 86_400); // a week
+    const side = isLong ? 'long' : 'short';
+    const place = (kind: number, trigger: bigint, bound: bigint, size: bigint, coll: bigint, label: string) =>
+      send({ ...c.orderBook, functionName: 'createOrder', args: [BigInt(marketId), isLong, kind, trigger, bound, size, coll, expiresAt, minFee], label });
+    let ok: boolean;
+    if (orderType.type === 'market') {
+      const acceptable = acceptablePriceWad(preview.executionPriceWad, isLong, slippageBps);
+      ok = await send({
+        ...c.engine,
+        functionName: 'increasePosition',
+        args: [BigInt(marketId), isLong, collateral.value, sizeUsd, acceptable],
+        label: `${isLong ? 'Long' : 'Short'} ${fmtUsd(sizeUsd, 0)}`,
+      });
+    } else {
+      const kind = orderType.type === 'limit' ? 0 : 1;
+      ok = await place(kind, orderFields.trigger!, slippageBps, sizeUsd, collateral.value, `${orderType.type === 'limit' ? 'Limit' : 'Stop'} ${side} ${fmtUsd(sizeUsd, 0)} at ${fmtPrice(orderFields.trigger)}`);
+    }
+    // Take-profit and stop-loss guard the whole position (reduce-only: they shrink to what is open when they fire);
+    // a stop-loss fills at any price once crossed, a take-profit within the slippage tolerance of its price.
+    const guarded = preview.sizeAfterUsd;
+    if (ok && orderFields.takeProfit) ok = await place(2, orderFields.takeProfit, slippageBps, guarded, 0n, `Take profit ${side} at ${fmtPrice(orderFields.takeProfit)}`);
+    if (ok && orderFields.stopLoss) ok = await place(3, orderFields.stopLoss, BigInt(NO_BOUND), guarded, 0n, `Stop loss ${side} at ${fmtPrice(orderFields.stopLoss)}`);
+    if (ok) {
+      setCollateralText('');
+      setOrderType({ ...orderType, trigger: '', takeProfit: '', stopLoss: '' });
+    }
   }
 
   const sliderMax = Math.max(1.1, Math.floor(liveMaxLev * 10) / 10);
@@ -127,6 +159,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           </button>
         ))}
       </div>
+      <OrderTypeFields isLong={isLong} state={orderType} onChange={setOrderType} errors={orderFields.errors} />
       <AmountField
         id="collateral"
         label="Collateral (USDC)"
@@ -209,7 +242,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         </p>
       )}
       <button type="submit" className={`btn mt-4 w-full ${isLong ? '' : 'bg-rose-600 hover:bg-rose-500'}`} disabled={!canSubmit}>
-        {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : isLong ? 'Long' : 'Short'}
+        {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : needsOrderApproval ? 'Approve order fees' : `${orderType.type === 'market' ? '' : orderType.type === 'limit' ? 'Limit ' : 'Stop '}${isLong ? 'Long' : 'Short'}`}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
     </form>

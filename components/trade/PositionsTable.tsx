@@ -10,6 +10,7 @@ import type { useMarketData } from './useMarketData';
 import { PositionSchedule } from './PositionSchedule';
 import { closeBound, PositionEditor, type EditMode } from './PositionEditor';
 import { useSlippage } from './useSlippage';
+import { PositionTpSl } from './PositionTpSl';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -47,7 +48,7 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
   const c = useContracts();
   const { send, pending } = useTx();
   const [slippageBps] = useSlippage();
-  const [edit, setEdit] = useState<null | EditMode>(null);
+  const [edit, setEdit] = useState<null | EditMode | 'tpsl'>(null);
   const [showSchedule, setShowSchedule] = useState(false);
   const market = data.markets?.[Number(p.marketId)];
   const name = market ? bytes32ToString(market.name) : `#${p.marketId}`;
@@ -66,7 +67,7 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
       label: `${label} ${name} ${p.isLong ? 'long' : 'short'}`,
     });
   };
-  const toggle = (mode: EditMode) => setEdit((cur) => (cur === mode ? null : mode));
+  const toggle = (mode: EditMode | 'tpsl') => setEdit((cur) => (cur === mode ? null : mode));
   return (
     <>
       <tr className="border-t border-zinc-800" data-testid={`position-${name}-${p.isLong ? 'long' : 'short'}`}>
@@ -113,6 +114,9 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
           <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('remove')} aria-expanded={edit === 'remove'}>
             −Coll.
           </button>
+          <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('tpsl')} aria-expanded={edit === 'tpsl'}>
+            TP/SL
+          </button>
           <button className="btn-ghost px-2 py-1 text-xs" onClick={() => setShowSchedule(!showSchedule)} aria-expanded={showSchedule} title="Maintenance and liquidation price over the next hours">
             Margin
           </button>
@@ -125,7 +129,14 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
           </td>
         </tr>
       )}
-      {edit && market && (
+      {edit === 'tpsl' && market && (
+        <tr>
+          <td colSpan={13} className="pb-3">
+            <PositionTpSl p={p} m={market} data={data} onDone={() => setEdit((cur) => (cur === 'tpsl' ? null : cur))} />
+          </td>
+        </tr>
+      )}
+      {edit && edit !== 'tpsl' && market && (
         <tr>
           <td colSpan={13} className="pb-3">
             <PositionEditor key={edit} p={p} m={market} data={data} mode={edit} onDone={(mode) => setEdit((cur) => (cur === mode ? null : cur))} />

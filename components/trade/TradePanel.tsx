@@ -8,6 +8,7 @@ import { annualize, bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/
 import { ClaimRefund } from './ClaimRefund';
 import { LiquidationNotice } from './LiquidationNotice';
 import { OrderForm } from './OrderForm';
+import { OpenOrders } from './OpenOrders';
 import { PositionsTable } from './PositionsTable';
 import { TradeHistory } from './TradeHistory';
 import { useMarketData } from './useMarketData';
@@ -67,6 +68,7 @@ export function TradePanel() {
       </div>
       <ClaimRefund />
       <PositionsTable data={data} />
+      <OpenOrders />
       <TradeHistory />
     </div>
   );

@@ -19,6 +19,7 @@ export function useMarketData(marketId: number) {
     contracts: [
       { ...c.token, functionName: 'balanceOf', args: [user] },
       { ...c.token, functionName: 'allowance', args: [user, c.engine.address] },
+      { ...c.token, functionName: 'allowance', args: [user, c.orderBook.address] },
     ],
     allowFailure: false,
     query: { enabled: !!address },
@@ -38,6 +39,8 @@ export function useMarketData(marketId: number) {
     kinkWad: poolConfig.data?.kinkWad,
     balance: wallet.data?.[0],
     allowance: wallet.data?.[1],
+    /** what the order book may take for execution fees */
+    orderBookAllowance: wallet.data?.[2],
     positions: positions.data,
     /** set when the account's positions cannot be valued (e.g. a market's oracle is stale): never "no positions" */
     positionsError: positions.error,

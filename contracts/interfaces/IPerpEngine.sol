@@ -273,6 +273,10 @@ interface IPerpEngine is IProduct {
 
     // ---------------------------------------------------------------- views
 
+    /// @notice The price a trade on `marketId` would use now: the one this transaction has pinned, or the feed's
+    ///         validated price (reverts PriceTooOld like a trade). Trigger orders are checked against it.
+    function markPrice(uint256 marketId) external view returns (uint256 priceWad);
+
     function marketCount() external view returns (uint256);
 
     /// @notice Raw storage words, for lenses (the Reader decodes market accumulators and product totals from them).

@@ -691,6 +691,11 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @inheritdoc IPerpEngine
+    function markPrice(uint256 marketId) external view knownMarket(marketId) returns (uint256) {
+        return PerpState.currentPrice(marketId, ConfigStore.readMarket(PerpState.store(totals), marketId));
+    }
+
+    /// @inheritdoc IPerpEngine
     function marketCount() external view returns (uint256) {
         return totals.marketCount;
     }

@@ -6,12 +6,13 @@ import {
   devPriceFeedAbi,
   faucetTokenAbi,
   liquidityPoolAbi,
+  orderBookAbi,
   perpEngineAbi,
   priceUpdateRouterAbi,
   readerAbi,
 } from './generated';
 
-export { clearingCoreAbi, counterpoolErrorsAbi, deployments, devPriceFeedAbi, faucetTokenAbi, liquidityPoolAbi, perpEngineAbi, priceUpdateRouterAbi, readerAbi };
+export { clearingCoreAbi, counterpoolErrorsAbi, deployments, devPriceFeedAbi, faucetTokenAbi, liquidityPoolAbi, orderBookAbi, perpEngineAbi, priceUpdateRouterAbi, readerAbi };
 
 export type DeployedChainId = keyof typeof deployments;
 
@@ -32,6 +33,8 @@ export function contractsFor(chainId: number) {
     reader: { address: a.Reader as Address, abi: readerAbi },
     /** Posts pull-oracle (Pyth) updates and trades in the same transaction; unused by markets on push feeds. */
     router: { address: a.PriceUpdateRouter as Address, abi: priceUpdateRouterAbi },
+    /** Trigger orders (limit, stop, take-profit, stop-loss): traders approve it for execution fees; keepers fill. */
+    orderBook: { address: a.OrderBook as Address, abi: orderBookAbi },
     token: { address: a.FaucetToken as Address, abi: faucetTokenAbi },
     /** Every listed market in id order, as the deployment lists them (names come from the chain too). */
     markets: d.markets.map((m) => ({ id: m.id as number, name: m.name as string, feed: m.feed as Address })),

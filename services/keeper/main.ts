@@ -1,12 +1,14 @@
 /**
  * Keeper: watches every open position (rebuilt from the engine's events, so a kill -9 restart misses nothing), reads
  * their status each block through the Reader, and liquidates every eligible one in simulated batches. Also fills the
- * LP withdrawal queue when liquidity frees up. One account, one nonce manager, bounded gas price, retries.
+ * LP withdrawal queue when liquidity frees up, and fills trigger orders (limit, stop, take-profit, stop-loss) once the
+ * oracle price crosses them. One account, one nonce manager, bounded gas price, retries.
  */
 import { parseGwei } from 'viem';
 import { liquidationsIn } from './receipts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
+import { OrderWatcher } from './orders';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
 
@@ -19,6 +21,8 @@ const MAX_INFLIGHT = Number(env('KEEPER_MAX_INFLIGHT', '16')); // batches in fli
 const signer = wallet(accountFromEnv('KEEPER', 1));
 
 const book = new PositionBook(publicClient, c, log);
+const orders = new OrderWatcher(publicClient, c, log);
+const orderBackoff = new Map<bigint, bigint>(); // order id -> block before which a failed order is not retried
 const health = {
   account: signer.account.address,
   lastBlock: 0n,
@@ -26,6 +30,9 @@ const health = {
   liquidationsSent: 0,
   liquidationsConfirmed: 0,
   queueFills: 0,
+  ordersWatched: 0,
+  ordersExecuted: 0,
+  ordersCleared: 0, // expired or orphaned orders taken off the book (fee refunded to the owner)
   failures: 0,
   stalledMarkets: [] as number[], // markets whose statuses could not be read on the last scan (stale price)
   startedAt: new Date().toISOString(),
@@ -34,7 +41,7 @@ const inFlight = new Set<string>(); // position keys with a liquidation tx pendi
 const stopping = onShutdown(log, () => {
   server.close();
 });
-const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), inFlight: inFlight.size }), log);
+const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), ordersWatched: orders.size(), inFlight: inFlight.size }), log);
 
 /**
  * Reads every watched position's status market by market: a market whose read fails (its price stale, its feed down)
@@ -119,6 +126,38 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>) {
   }
 }
 
+/**
+ * Fills every open order whose trigger the current oracle prices cross, each simulated first (the book re-checks the
+ * trigger on chain, and an order that cannot fill now, e.g. its owner lacks the collateral, is retried 10 blocks
+ * later); clears expired orders every 20 blocks (their fee goes back to the owner).
+ */
+async function executeOrders(block: bigint) {
+  health.ordersWatched = orders.size();
+  if (orders.size() === 0) return;
+  const [views, head] = await Promise.all([publicClient.readContract({ ...c.reader, functionName: 'markets' }), publicClient.getBlock({ blockNumber: block })]);
+  const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
+  const now = Number(head.timestamp);
+  const due = orders.due(prices, now).filter((o) => (orderBackoff.get(o.id) ?? 0n) <= block);
+  const clear = block % 20n === 0n ? orders.expired(now) : [];
+  const run = async (functionName: 'executeOrder' | 'cancelExpired', id: bigint) => {
+    try {
+      const { request, result } = await publicClient.simulateContract({ ...c.orderBook, functionName, args: [id], account: signer.account });
+      const hash = await signer.writeContract({ ...request, gas: gasWithHeadroom(await publicClient.estimateContractGas(request)) } as Parameters<typeof signer.writeContract>[0]);
+      const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
+      if (receipt.status !== 'success') throw new Error(`${functionName} ${id} reverted`);
+      orders.forget(id);
+      if (functionName === 'executeOrder' && result === true) health.ordersExecuted++;
+      else health.ordersCleared++;
+      log.info(functionName === 'executeOrder' ? (result ? 'order executed' : 'orphaned order cleared') : 'expired order cleared', { id: id.toString(), hash });
+    } catch (e) {
+      orderBackoff.set(id, block + 10n);
+      log.warn('order not filled', { id: id.toString(), error: decodeError(e) });
+    }
+  };
+  for (let i = 0; i < due.length; i += MAX_INFLIGHT) await Promise.all(due.slice(i, i + MAX_INFLIGHT).map((o) => run('executeOrder', o.id)));
+  for (const o of clear) await run('cancelExpired', o.id);
+}
+
 async function fillQueue() {
   const [head, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
   if (tail === head) return;
@@ -145,6 +184,8 @@ async function main() {
       if (block !== lastBlock) {
         await book.sync(block);
         await liquidateEligible();
+        await orders.sync(block);
+        await executeOrders(block);
         if (block % 5n === 0n) await fillQueue();
         lastBlock = block;
         health.lastBlock = block;

@@ -16,12 +16,13 @@ try {
   const anvil = await startAnvil({ port: ANVIL_PORT });
   children.push(anvil.child);
   deployContracts({ rpcUrl: anvil.url });
-  // The indexer feeds the history charts and the API; the simulator stays off so previews are deterministic
+  // The indexer feeds the history charts and the API, the keeper fills trigger orders and liquidates; the simulator
+  // stays off so previews are deterministic
   // (the tests push prices themselves, as the simulator would).
   const dataDir = mkdtempSync(join(tmpdir(), 'cp-e2e-'));
   const pgPort = String(Number(process.env.E2E_PG_PORT ?? 5533));
   const serviceEnv = { RPC_URL: anvil.url, INDEXER_DATA_DIR: dataDir, INDEXER_PG_PORT: pgPort, INDEXER_PORT: '8799', INDEXER_SNAPSHOT_EVERY: '1', KEEPER_PORT: '8798' };
-  const services = (process.env.E2E_SERVICES ?? 'indexer').split(',').filter(Boolean);
+  const services = (process.env.E2E_SERVICES ?? 'indexer,keeper').split(',').filter(Boolean);
   for (const svc of services) {
     const entry = join(root, 'services', svc, 'main.ts');
     if (existsSync(entry)) children.push(startProcess(svc, process.execPath, ['--import', 'tsx', entry], { env: serviceEnv, quiet: true }));

@@ -1,0 +1,116 @@
+'use client';
+
+import { useState } from 'react';
+import { formatUnits, parseUnits } from 'viem';
+import { TableHead } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { useTx } from '@/components/tx/useTx';
+import { fmtPrice, fmtUsd } from '@/lib/format';
+import { describeTrigger, NO_BOUND } from '@/lib/orders';
+import { useOpenOrders, type OpenOrderRow } from './useOpenOrders';
+
+const KIND_LABEL = ['Limit open', 'Stop open', 'Take profit', 'Stop loss'];
+
+/** The account's open trigger orders, each with an inline trigger edit and a cancel (the fee is refunded). */
+export function OpenOrders() {
+  const q = useOpenOrders();
+  const rows = q.data ?? [];
+  return (
+    <section aria-labelledby="orders-title" className="card overflow-x-auto">
+      <h2 id="orders-title" className="mb-3 text-sm font-semibold text-zinc-300">
+        Open orders
+      </h2>
+      {rows.length === 0 ? (
+        <p className="text-sm text-zinc-500" data-testid="orders-empty">
+          No open orders.
+        </p>
+      ) : (
+        <table className="num w-full min-w-[800px] text-left text-xs">
+          <TableHead columns={['Market', 'Side', 'Type', 'Trigger', 'Fill bound', 'Size', 'Collateral', 'Expires', '']} />
+          <tbody>
+            {rows.map((o) => (
+              <OrderRow key={o.id.toString()} o={o} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function OrderRow({ o }: { o: OpenOrderRow }) {
+  const c = useContracts();
+  const { send, pending } = useTx();
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(formatUnits(o.triggerPriceWad, 18));
+  const name = c.markets.find((m) => m.id === o.marketId)?.name ?? `#${o.marketId}`;
+  let newTrigger: bigint | undefined;
+  let error: string | undefined;
+  try {
+    newTrigger = /^\d+(\.\d{1,18})?$/.test(text.trim()) ? parseUnits(text.trim(), 18) : undefined;
+    if (newTrigger === undefined || newTrigger === 0n) error = 'Enter a price, like 2950.5';
+  } catch {
+    error = 'Enter a price, like 2950.5';
+  }
+  return (
+    <>
+      <tr className="border-t border-zinc-800" data-testid={`order-${o.id}`}>
+        <td className="py-2 pr-3">{name}</td>
+        <td className={`pr-3 ${o.isLong ? 'text-emerald-400' : 'text-rose-400'}`}>{o.isLong ? 'Long' : 'Short'}</td>
+        <td className="pr-3">{KIND_LABEL[o.kind]}</td>
+        <td className="pr-3" data-testid="order-trigger">
+          {describeTrigger(o)} {fmtPrice(o.triggerPriceWad)}
+        </td>
+        <td className="pr-3">{o.slippageBps === NO_BOUND ? 'any price' : `±${o.slippageBps / 100}%`}</td>
+        <td className="pr-3">{fmtUsd(o.sizeDeltaUsd)}</td>
+        <td className="pr-3">{o.collateralUsd > 0n ? fmtUsd(o.collateralUsd) : 'reduce-only'}</td>
+        <td className="pr-3">{new Date(o.expiresAt * 1000).toLocaleString()}</td>
+        <td className="whitespace-nowrap">
+          <button className="btn-ghost mr-1 px-2 py-1 text-xs" onClick={() => setEditing(!editing)} aria-expanded={editing}>
+            Edit
+          </button>
+          <button
+            className="btn-ghost px-2 py-1 text-xs"
+            disabled={pending}
+            onClick={() => send({ ...c.orderBook, functionName: 'cancelOrder', args: [o.id], label: `Cancel order #${o.id}` })}
+          >
+            Cancel
+          </button>
+        </td>
+      </tr>
+      {editing && (
+        <tr>
+          <td colSpan={9} className="pb-3">
+            <form
+              className="flex flex-wrap items-start gap-2"
+              onSubmit={async (e) => {
+                e.preventDefault();
+                if (newTrigger === undefined || error) return;
+                const ok = await send({
+                  ...c.orderBook,
+                  functionName: 'updateOrder',
+                  args: [o.id, newTrigger, BigInt(o.slippageBps), o.sizeDeltaUsd, o.collateralUsd, BigInt(o.expiresAt)],
+                  label: `Move order #${o.id} to ${fmtPrice(newTrigger)}`,
+                });
+                if (ok) setEditing(false);
+              }}
+            >
+              <label className="sr-only" htmlFor={`trigger-${o.id}`}>
+                New trigger price
+              </label>
+              <input id={`trigger-${o.id}`} className="input num w-40" value={text} onChange={(e) => setText(e.target.value)} aria-describedby={`trigger-err-${o.id}`} />
+              <button className="btn" disabled={pending || !!error}>
+                Save trigger
+              </button>
+              {error && (
+                <span id={`trigger-err-${o.id}`} role="alert" className="self-center text-xs text-rose-400">
+                  {error}
+                </span>
+              )}
+            </form>
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,71 @@
+'use client';
+
+import { useState } from 'react';
+import { maxUint256 } from 'viem';
+import { useReadContract } from 'wagmi';
+import { FieldError } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { useTx } from '@/components/tx/useTx';
+import { fmtPrice } from '@/lib/format';
+import { checkOrderFields, NO_BOUND } from '@/lib/orders';
+import type { useMarketData } from './useMarketData';
+import { useSlippage } from './useSlippage';
+
+type Data = ReturnType<typeof useMarketData>;
+type Row = NonNullable<Data['positions']>[number];
+type Market = NonNullable<Data['markets']>[number];
+
+/** Take-profit and stop-loss for an open position: reduce-only orders on its whole size (they shrink to what is left
+ *  when they fire, and leave the book when it closes). */
+export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: Data; onDone: () => void }) {
+  const c = useContracts();
+  const { send, pending } = useTx();
+  const [slippageBps] = useSlippage();
+  const [tp, setTp] = useState('');
+  const [sl, setSl] = useState('');
+  const minFee = useReadContract({ ...c.orderBook, functionName: 'minExecutionFeeUsd' }).data;
+  const f = checkOrderFields('market', p.isLong, m.priceWad, { trigger: '', takeProfit: tp, stopLoss: sl });
+  const count = (f.takeProfit ? 1n : 0n) + (f.stopLoss ? 1n : 0n);
+  const needsApproval = minFee !== undefined && (data.orderBookAllowance ?? 0n) < minFee * count;
+  const invalid = count === 0n || !!f.errors.takeProfit || !!f.errors.stopLoss || minFee === undefined;
+  const id = `${p.marketId}-${p.isLong}`;
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (invalid) return;
+    if (needsApproval) {
+      await send({ ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], label: 'Approve USDC for order fees' });
+      return;
+    }
+    const expiresAt = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
+    const side = p.isLong ? 'long' : 'short';
+    const place = (kind: number, trigger: bigint, bound: bigint, label: string) =>
+      send({ ...c.orderBook, functionName: 'createOrder', args: [p.marketId, p.isLong, kind, trigger, bound, p.position.sizeUsd, 0n, expiresAt, minFee!], label });
+    let ok = true;
+    if (f.takeProfit) ok = await place(2, f.takeProfit, slippageBps, `Take profit ${side} at ${fmtPrice(f.takeProfit)}`);
+    if (ok && f.stopLoss) ok = await place(3, f.stopLoss, BigInt(NO_BOUND), `Stop loss ${side} at ${fmtPrice(f.stopLoss)}`);
+    if (ok) onDone();
+  }
+
+  return (
+    <form className="flex flex-wrap items-start gap-2" onSubmit={submit} data-testid="position-edit-tpsl">
+      {(
+        [
+          [`tp-${id}`, `Take profit (${p.isLong ? 'above' : 'below'} ${fmtPrice(m.priceWad)})`, tp, setTp, f.errors.takeProfit],
+          [`sl-${id}`, `Stop loss (${p.isLong ? 'below' : 'above'}; fills at any price)`, sl, setSl, f.errors.stopLoss],
+        ] as const
+      ).map(([fid, label, value, set, err]) => (
+        <div key={fid} className="w-56">
+          <label htmlFor={fid} className="label">
+            {label}
+          </label>
+          <input id={fid} className="input num" inputMode="decimal" placeholder="price" value={value} onChange={(e) => set(e.target.value)} aria-invalid={!!err} aria-describedby={`${fid}-error`} />
+          <FieldError id={`${fid}-error`} message={err} />
+        </div>
+      ))}
+      <button className="btn mt-5" disabled={pending || invalid}>
+        {needsApproval ? 'Approve order fees' : 'Place TP/SL'}
+      </button>
+    </form>
+  );
+}

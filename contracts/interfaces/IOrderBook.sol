@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+/// @title IOrderBook
+/// @notice Keeper-executed trigger orders on the perpetuals product: limit and stop opens, take-profit and stop-loss.
+///         The book is one of the clearing core's trusted forwarders: it acts on the engine for the order's owner.
+interface IOrderBook {
+    /// @notice What an order does once its trigger is crossed.
+    /// @dev LimitOpen: a long opens at or below its trigger, a short at or above. StopOpen: a long opens at or above, a
+    ///      short at or below. TakeProfit (reduce-only): a long closes at or above, a short at or below. StopLoss
+    ///      (reduce-only): a long closes at or below, a short at or above.
+    enum Kind {
+        LimitOpen,
+        StopOpen,
+        TakeProfit,
+        StopLoss
+    }
+
+    /// @notice One order, packed in two slots.
+    struct Order {
+        address account; // owner; zero for an order that does not exist
+        uint40 executionFeeUsd; // escrowed in the settlement token, paid to the keeper that executes
+        uint32 expiresAt; // unix seconds; past it the order can only be cancelled (refunded)
+        uint8 marketId;
+        bool isLong;
+        Kind kind;
+        uint96 triggerPriceWad;
+        uint16 slippageBps; // the fill's bound around the trigger: buys at most trigger x (1 + s), sells at least
+        // trigger x (1 - s); NO_BOUND accepts any price (a stop-loss that must fill through a gap)
+        uint64 sizeDeltaUsd; // size to open, or to close (reduce-only orders shrink to what is left)
+        uint64 collateralUsd; // collateral an open adds, pulled from the owner's wallet when it fills
+    }
+
+    /// @notice A new order. Every field as stored.
+    event OrderCreated(uint256 indexed orderId, address indexed account, uint256 indexed marketId, Order order);
+    /// @notice The owner edited an order (trigger, slippage, size, collateral, expiry).
+    event OrderUpdated(uint256 indexed orderId, address indexed account, Order order);
+    /// @notice An order left the book without filling; its execution fee went back to the owner.
+    /// @param reason 0 cancelled by the owner, 1 expired, 2 its position is gone (reduce-only)
+    event OrderCancelled(uint256 indexed orderId, address indexed account, uint8 reason, uint256 refundUsd);
+    /// @notice An order filled.
+    /// @param keeper who executed it and received the execution fee
+    /// @param priceWad the oracle price the trigger was checked against (the fill's price before impact)
+    /// @param sizeDeltaUsd the size opened or closed (a reduce-only order's size shrunk to the position)
+    event OrderExecuted(
+        uint256 indexed orderId,
+        address indexed account,
+        address indexed keeper,
+        uint256 priceWad,
+        uint256 sizeDeltaUsd,
+        uint256 executionFeeUsd
+    );
+
+    error OrderNotFound(uint256 orderId);
+    error NotOrderOwner(uint256 orderId, address caller, address owner);
+    error ExecutionFeeTooLow(uint256 feeUsd, uint256 minFeeUsd);
+    error TriggerNotReached(uint256 orderId, uint256 priceWad, uint256 triggerPriceWad);
+    error OrderExpired(uint256 orderId, uint256 expiresAt, uint256 nowSec);
+    error OrderNotExpired(uint256 orderId, uint256 expiresAt);
+    error InvalidOrder(bytes32 field, uint256 value);
+
+    /// @notice Places an order and escrows its execution fee (at least `minExecutionFeeUsd`) from the caller. Opens
+    ///         need `collateralUsd` > 0 and the engine's approval when they fill; reduce-only orders need none.
+    function createOrder(
+        uint256 marketId,
+        bool isLong,
+        Kind kind,
+        uint256 triggerPriceWad,
+        uint256 slippageBps,
+        uint256 sizeDeltaUsd,
+        uint256 collateralUsd,
+        uint256 expiresAt,
+        uint256 executionFeeUsd
+    ) external returns (uint256 orderId);
+
+    /// @notice The owner changes an order's trigger, slippage, size, collateral and expiry (kind, side and market stay).
+    function updateOrder(
+        uint256 orderId,
+        uint256 triggerPriceWad,
+        uint256 slippageBps,
+        uint256 sizeDeltaUsd,
+        uint256 collateralUsd,
+        uint256 expiresAt
+    ) external;
+
+    /// @notice The owner cancels an order; the execution fee is refunded.
+    function cancelOrder(uint256 orderId) external;
+
+    /// @notice Anyone removes an expired order; the execution fee goes back to its owner.
+    function cancelExpired(uint256 orderId) external;
+
+    /// @notice Anyone (the keeper) fills an order whose trigger the oracle price has crossed, at the oracle price with
+    ///         the usual impact, bounded by the order's slippage; the execution fee goes to the caller. A reduce-only
+    ///         order whose position is gone is cancelled and refunded instead, and returns false.
+    function executeOrder(uint256 orderId) external returns (bool filled);
+
+    /// @notice Whether `order`'s trigger is crossed at `priceWad` (the rule executeOrder applies).
+    function triggered(Order calldata order, uint256 priceWad) external pure returns (bool);
+
+    /// @notice An order by id (account zero when it does not exist).
+    function order(uint256 orderId) external view returns (Order memory);
+}

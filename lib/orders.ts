@@ -1,0 +1,64 @@
+/** Trigger-order rules shared by the keeper and the trade page (mirrors OrderBook._triggered and _bound). */
+export const ORDER_KINDS = ['LimitOpen', 'StopOpen', 'TakeProfit', 'StopLoss'] as const;
+export type OrderKind = (typeof ORDER_KINDS)[number];
+/** `slippageBps` meaning "fill at any price" (OrderBook.NO_BOUND). */
+export const NO_BOUND = 0xffff;
+
+export interface OrderTerms {
+  kind: number; // index in ORDER_KINDS
+  isLong: boolean;
+  triggerPriceWad: bigint;
+}
+
+export const isOpenKind = (kind: number) => kind === 0 || kind === 1;
+
+/** Whether the order's trigger is crossed at `priceWad`: a long's limit open and stop-loss (a short's stop open and
+ *  take-profit) at or below the trigger, the others at or above. */
+export function triggered(o: OrderTerms, priceWad: bigint): boolean {
+  const atOrBelow = (o.kind === 0 || o.kind === 3) === o.isLong;
+  return atOrBelow ? priceWad <= o.triggerPriceWad : priceWad >= o.triggerPriceWad;
+}
+
+/** Plain words for an order's trigger, e.g. "long take-profit when ETH-USD ≥ 3,300". */
+export function describeTrigger(o: OrderTerms): string {
+  const atOrBelow = (o.kind === 0 || o.kind === 3) === o.isLong;
+  return atOrBelow ? '≤' : '≥';
+}
+
+export type OrderType = 'market' | 'limit' | 'stop';
+
+/** A typed price: a positive decimal with at most 18 decimals, in WAD; undefined when empty. */
+export function parsePriceWad(text: string): { value?: bigint; error?: string } {
+  const s = text.trim();
+  if (s === '') return {};
+  if (!/^\d*\.?\d+$/.test(s)) return { error: 'Enter a price, like 2950.5' };
+  const [int, frac = ''] = s.split('.');
+  if (frac.length > 18) return { error: 'At most 18 decimals' };
+  const value = BigInt(int || '0') * 10n ** 18n + BigInt((frac + '0'.repeat(18)).slice(0, 18));
+  if (value === 0n) return { error: 'The price must be above zero' };
+  return { value };
+}
+
+/** Checks the order form's trigger fields against the current price: a limit or stop needs its trigger; a
+ *  take-profit must lie on the position's profitable side of the price and a stop-loss on its losing side. */
+export function checkOrderFields(
+  type: OrderType,
+  isLong: boolean,
+  priceWad: bigint | undefined,
+  fields: { trigger: string; takeProfit: string; stopLoss: string },
+): { trigger?: bigint; takeProfit?: bigint; stopLoss?: bigint; errors: { trigger?: string; takeProfit?: string; stopLoss?: string } } {
+  const trigger = parsePriceWad(fields.trigger);
+  const tp = parsePriceWad(fields.takeProfit);
+  const sl = parsePriceWad(fields.stopLoss);
+  const errors: { trigger?: string; takeProfit?: string; stopLoss?: string } = {};
+  if (type !== 'market') errors.trigger = trigger.error ?? (trigger.value === undefined ? `Enter the ${type} price` : undefined);
+  if (tp.error) errors.takeProfit = tp.error;
+  else if (tp.value !== undefined && priceWad !== undefined && (isLong ? tp.value <= priceWad : tp.value >= priceWad)) {
+    errors.takeProfit = `A ${isLong ? 'long' : 'short'}'s take-profit must be ${isLong ? 'above' : 'below'} the price`;
+  }
+  if (sl.error) errors.stopLoss = sl.error;
+  else if (sl.value !== undefined && priceWad !== undefined && (isLong ? sl.value >= priceWad : sl.value <= priceWad)) {
+    errors.stopLoss = `A ${isLong ? 'long' : 'short'}'s stop-loss must be ${isLong ? 'below' : 'above'} the price`;
+  }
+  return { trigger: trigger.value, takeProfit: tp.value, stopLoss: sl.value, errors };
+}

@@ -1,0 +1,79 @@
+import { getAbiItem, type PublicClient } from 'viem';
+import { orderBookAbi, type CounterpoolContracts } from '../../lib/contracts';
+import { triggered } from '../../lib/orders';
+import type { Logger } from '../lib/runtime';
+
+const created = getAbiItem({ abi: orderBookAbi, name: 'OrderCreated' });
+const updated = getAbiItem({ abi: orderBookAbi, name: 'OrderUpdated' });
+const cancelled = getAbiItem({ abi: orderBookAbi, name: 'OrderCancelled' });
+const executed = getAbiItem({ abi: orderBookAbi, name: 'OrderExecuted' });
+
+export interface OpenOrder {
+  id: bigint;
+  marketId: number;
+  isLong: boolean;
+  kind: number;
+  triggerPriceWad: bigint;
+  expiresAt: number;
+}
+
+/**
+ * The open trigger orders, built from the order book's events (from the deploy block on every start, then
+ * incrementally): created and updated orders enter, cancelled and executed ones leave. `due` lists the orders whose
+ * trigger the given prices cross (OrderBook._triggered, mirrored in lib/orders.ts); the contract re-checks on chain.
+ */
+export class OrderWatcher {
+  private open = new Map<bigint, OpenOrder>();
+  private synced: bigint;
+
+  constructor(
+    private client: PublicClient,
+    private c: CounterpoolContracts,
+    private log: Logger,
+    private chunk = 5_000n,
+  ) {
+    this.synced = c.startBlock - 1n;
+  }
+
+  size() {
+    return this.open.size;
+  }
+
+  async sync(head: bigint) {
+    while (this.synced < head) {
+      const from = this.synced + 1n;
+      const to = from + this.chunk - 1n < head ? from + this.chunk - 1n : head;
+      const logs = await this.client.getLogs({ address: this.c.orderBook.address, events: [created, updated, cancelled, executed], fromBlock: from, toBlock: to });
+      for (const l of logs) {
+        const id = l.args.orderId!;
+        if (l.eventName === 'OrderCreated' || l.eventName === 'OrderUpdated') {
+          const o = l.args.order!;
+          this.open.set(id, { id, marketId: o.marketId, isLong: o.isLong, kind: o.kind, triggerPriceWad: o.triggerPriceWad, expiresAt: o.expiresAt });
+        } else {
+          this.open.delete(id);
+        }
+      }
+      this.synced = to;
+    }
+  }
+
+  /** Orders crossed at `prices` (market id -> price; a market without a valid price is absent) and not expired. */
+  due(prices: Map<number, bigint>, nowSec: number): OpenOrder[] {
+    const out: OpenOrder[] = [];
+    for (const o of this.open.values()) {
+      const p = prices.get(o.marketId);
+      if (p === undefined || o.expiresAt < nowSec) continue;
+      if (triggered(o, p)) out.push(o);
+    }
+    return out;
+  }
+
+  /** Expired orders (anyone may clear them; the fee goes back to the owner). */
+  expired(nowSec: number): OpenOrder[] {
+    return [...this.open.values()].filter((o) => o.expiresAt < nowSec);
+  }
+
+  forget(id: bigint) {
+    this.open.delete(id);
+  }
+}

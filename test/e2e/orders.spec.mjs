@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createWalletClient, http } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import { client, faucetAndDeposit, MNEMONIC, launch, openConnected, SHOTS, waitToast } from './browser.mjs';
+
+const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
+const feedAbi = JSON.parse(readFileSync('out/DevPriceFeed.sol/DevPriceFeed.json', 'utf8')).abi;
+const oracle = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 0 }), chain: client.chain, transport: http(process.env.RPC_URL) });
+
+async function ethPrice() {
+  const [p] = await client.readContract({ address: d.feeds[0], abi: feedAbi, functionName: 'latestPrice' });
+  return p;
+}
+async function setEth(priceWad) {
+  const hash = await oracle.writeContract({ address: d.feeds[0], abi: feedAbi, functionName: 'setPrice', args: [priceWad] });
+  await client.waitForTransactionReceipt({ hash });
+}
+const usd = (wad) => (Number(wad / 10n ** 14n) / 10_000).toFixed(2);
+
+test('orders: a limit long fills when the keeper sees the price cross it; TP/SL on the position; edit and cancel', async () => {
+  const browser = await launch();
+  try {
+    const { page } = await openConnected(browser, '/pool', 12);
+    await faucetAndDeposit(page, 5000);
+    await page.getByRole('navigation').getByRole('link', { name: 'Trade', exact: true }).click();
+    await page.getByTestId('market-price').filter({ hasText: /\d/ }).waitFor();
+    const p0 = await ethPrice();
+
+    // garbage in the order fields: inline messages, nothing can be sent
+    await page.getByRole('tab', { name: 'limit' }).click();
+    await page.locator('#collateral').fill('200');
+    await page.locator('#leverage').fill('10');
+    await page.locator('#trigger-price').fill('12abc');
+    await page.locator('#trigger-price-error').filter({ hasText: /Enter a price/ }).waitFor();
+    await page.locator('#take-profit').fill(usd((p0 * 90n) / 100n)); // a long's take-profit below the price
+    await page.locator('#take-profit-error').filter({ hasText: /must be above the price/ }).waitFor();
+    assert.ok(await page.locator('form[aria-labelledby="order-title"] button[type="submit"]').isDisabled(), 'nothing can be sent');
+    await page.locator('#take-profit').fill('');
+
+    // a limit long 1% below the price
+    await page.locator('#trigger-price').fill(usd((p0 * 99n) / 100n));
+    await page.getByRole('button', { name: 'Approve USDC' }).click();
+    await waitToast(page, /Approve USDC for trading/);
+    await page.getByRole('button', { name: 'Approve order fees' }).click();
+    await waitToast(page, /Approve USDC for order fees/);
+    await page.getByRole('button', { name: 'Limit Long' }).click();
+    await waitToast(page, /Limit long \$2,000/);
+    const orders = page.locator('section[aria-labelledby="orders-title"] tbody tr');
+    await orders.first().waitFor();
+    assert.match(await orders.first().innerText(), /Limit open/);
+    await page.screenshot({ path: `${SHOTS}/orders-1-limit.png`, fullPage: true });
+
+    // the price falls through the limit: the keeper fills it
+    await setEth((p0 * 985n) / 1000n);
+    const row = page.getByTestId('position-ETH-USD-long');
+    await row.waitFor({ timeout: 20_000 });
+    await page.getByTestId('orders-empty').waitFor({ timeout: 20_000 });
+
+    // take-profit and stop-loss on the position
+    const p1 = await ethPrice();
+    await row.getByRole('button', { name: 'TP/SL' }).click();
+    const form = page.getByTestId('position-edit-tpsl');
+    await form.getByRole('textbox').nth(0).fill(usd((p1 * 102n) / 100n));
+    await form.getByRole('textbox').nth(1).fill(usd((p1 * 95n) / 100n));
+    await form.getByRole('button', { name: 'Place TP/SL' }).click();
+    await waitToast(page, /Take profit long/);
+    await waitToast(page, /Stop loss long/);
+    await page.locator('section[aria-labelledby="orders-title"] tbody tr', { hasText: 'Stop loss' }).waitFor();
+
+    // edit the stop-loss's trigger
+    const sl = page.locator('section[aria-labelledby="orders-title"] tbody tr', { hasText: 'Stop loss' });
+    await sl.getByRole('button', { name: 'Edit' }).click();
+    const newSl = usd((p1 * 94n) / 100n);
+    await page.locator('section[aria-labelledby="orders-title"] input').first().fill(newSl);
+    await page.getByRole('button', { name: 'Save trigger' }).click();
+    await waitToast(page, /Move order/);
+    await sl.getByTestId('order-trigger').filter({ hasText: new RegExp(Number(newSl).toLocaleString('en-US').split('.')[0]) }).waitFor();
+
+    // the price rises through the take-profit: the keeper closes the position; the orphaned stop-loss is cancelled
+    await setEth((p1 * 1025n) / 1000n);
+    await page.getByTestId('positions-empty').waitFor({ timeout: 20_000 });
+    await sl.getByRole('button', { name: 'Cancel' }).click();
+    await waitToast(page, /Cancel order/);
+    await page.getByTestId('orders-empty').waitFor();
+    await page.screenshot({ path: `${SHOTS}/orders-2-done.png`, fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IOrderBook} from "../../contracts/interfaces/IOrderBook.sol";
+import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {OrderBook} from "../../contracts/orders/OrderBook.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @notice Trigger orders (P-67, P-68): each kind fills only once the oracle price has crossed its trigger on its
+///         side (Gains' TP/SL side bug as a regression), at the oracle price with impact bounded by the order's
+///         slippage, for its owner only; reduce-only orders shrink to the position and leave the book (refunded) when
+///         it is gone; fees are escrowed, paid to the executing keeper, refunded on cancel or expiry.
+contract OrderBookTest is BaseTest {
+    uint256 internal constant FEE = 1e6;
+    uint16 internal constant NO_BOUND = type(uint16).max;
+    OrderBook internal book;
+
+    function setUp() public override {
+        super.setUp();
+        vm.startPrank(admin);
+        book = new OrderBook(engine, IERC20(address(usdc)), admin, 0.5e6);
+        core.setForwarder(address(book), true);
+        vm.stopPrank();
+        _deposit(carol, 2_000_000 * USD);
+        _mint(alice, 10_000 * USD);
+        vm.prank(alice);
+        usdc.approve(address(book), type(uint256).max);
+    }
+
+    function _order(
+        address who,
+        bool isLong,
+        IOrderBook.Kind kind,
+        uint256 trigger,
+        uint256 slippageBps,
+        uint256 size,
+        uint256 collateral
+    ) internal returns (uint256 id) {
+        vm.prank(who);
+        id = book.createOrder(ETH, isLong, kind, trigger, slippageBps, size, collateral, block.timestamp + 1 days, FEE);
+    }
+
+    function _execute(uint256 id) internal returns (bool) {
+        vm.prank(keeper);
+        return book.executeOrder(id);
+    }
+
+    function test_limitLong_fillsOnlyAtOrBelowItsTrigger() public {
+        uint256 id = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
+        uint256 walletBefore = usdc.balanceOf(alice);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.TriggerNotReached.selector, id, 3000e18, 2900e18));
+        _execute(id);
+        _setPrice(ETH, 2890e18);
+        assertTrue(_execute(id));
+        IPerpEngine.Position memory p = engine.position(alice, ETH, true);
+        assertEq(p.sizeUsd, 10_000 * USD, "opened for the owner");
+        assertEq(walletBefore - usdc.balanceOf(alice), 1000 * USD, "collateral pulled from the owner when it filled");
+        assertEq(usdc.balanceOf(keeper), FEE, "the keeper is paid the escrowed fee");
+        assertEq(book.order(id).account, address(0), "the order left the book");
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.OrderNotFound.selector, id));
+        _execute(id);
+    }
+
+    /// Gains' TP/SL bug as a regression: a long's take-profit fires above, its stop-loss below; a short the reverse.
+    function testFuzz_takeProfitAndStopLoss_fireOnTheirSide(uint256 priceSeed, bool isLong) public {
+        uint256 price = bound(priceSeed, 2000e18, 4000e18);
+        IOrderBook.Order memory o;
+        o.isLong = isLong;
+        o.triggerPriceWad = 3000e18;
+        o.kind = IOrderBook.Kind.TakeProfit;
+        bool tp = book.triggered(o, price);
+        o.kind = IOrderBook.Kind.StopLoss;
+        bool sl = book.triggered(o, price);
+        o.kind = IOrderBook.Kind.LimitOpen;
+        bool limit = book.triggered(o, price);
+        o.kind = IOrderBook.Kind.StopOpen;
+        bool stop = book.triggered(o, price);
+        // first principles: a long profits above its trigger, a short below
+        bool favourable = isLong ? price >= 3000e18 : price <= 3000e18;
+        bool adverse = isLong ? price <= 3000e18 : price >= 3000e18;
+        assertEq(tp, favourable, "take-profit only on the profitable side");
+        assertEq(sl, adverse, "stop-loss only on the losing side");
+        assertEq(limit, adverse, "a limit open buys (long) low or sells (short) high");
+        assertEq(stop, favourable, "a stop open follows the breakout");
+    }
+
+    function test_takeProfitAndStopLoss_onAPosition() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 tp = _order(alice, true, IOrderBook.Kind.TakeProfit, 3300e18, 100, 10_000 * USD, 0);
+        uint256 sl = _order(alice, true, IOrderBook.Kind.StopLoss, 2700e18, NO_BOUND, 10_000 * USD, 0);
+        _setPrice(ETH, 3310e18);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.TriggerNotReached.selector, sl, 3310e18, 2700e18));
+        _execute(sl);
+        uint256 before = usdc.balanceOf(alice);
+        assertTrue(_execute(tp));
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0, "closed by the take-profit");
+        assertGt(usdc.balanceOf(alice) - before, 1000 * USD, "paid collateral plus profit");
+        // the stop-loss is now orphaned: executing it cancels it and refunds its fee to the owner
+        _setPrice(ETH, 2690e18);
+        before = usdc.balanceOf(alice);
+        assertFalse(_execute(sl));
+        assertEq(usdc.balanceOf(alice) - before, FEE, "refunded");
+        assertEq(book.order(sl).account, address(0));
+    }
+
+    function test_reduceOnly_shrinksToWhatIsLeft() public {
+        _open(alice, ETH, false, 1000 * USD, 10_000 * USD);
+        uint256 tp = _order(alice, false, IOrderBook.Kind.TakeProfit, 2900e18, 100, 25_000 * USD, 0);
+        vm.prank(alice);
+        engine.decreasePosition(ETH, false, 0, 4000 * USD, MAX_PRICE);
+        _setPrice(ETH, 2890e18);
+        assertTrue(_execute(tp));
+        assertEq(engine.position(alice, ETH, false).sizeUsd, 0, "closed the 6,000 left, not 25,000");
+    }
+
+    function test_stopLoss_slippageBoundRefusesAGapUnlessUnbounded() public {
+        _open(alice, ETH, true, 2000 * USD, 10_000 * USD);
+        uint256 bounded = _order(alice, true, IOrderBook.Kind.StopLoss, 2900e18, 100, 10_000 * USD, 0);
+        _setPrice(ETH, 2800e18); // gapped through the stop by 3.4%
+        vm.prank(keeper);
+        vm.expectRevert(); // SlippageExceeded: 2,800 is below 2,900 x 0.99
+        book.executeOrder(bounded);
+        vm.prank(alice);
+        book.updateOrder(bounded, 2900e18, NO_BOUND, 10_000 * USD, 0, block.timestamp + 1 days);
+        assertTrue(_execute(bounded), "an unbounded stop fills through the gap");
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+    }
+
+    function test_cancelAndExpiry_refundTheFee() public {
+        uint256 id = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.NotOrderOwner.selector, id, attacker, alice));
+        book.cancelOrder(id);
+        uint256 before = usdc.balanceOf(alice);
+        vm.prank(alice);
+        book.cancelOrder(id);
+        assertEq(usdc.balanceOf(alice) - before, FEE);
+        uint256 id2 = _order(alice, false, IOrderBook.Kind.StopOpen, 2800e18, 50, 10_000 * USD, 1000 * USD);
+        before = usdc.balanceOf(alice);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.OrderNotExpired.selector, id2, block.timestamp + 1 days));
+        book.cancelExpired(id2);
+        skip(1 days + 1);
+        _refreshPrices();
+        vm.expectRevert(
+            abi.encodeWithSelector(IOrderBook.OrderExpired.selector, id2, block.timestamp - 1, block.timestamp)
+        );
+        _execute(id2);
+        vm.prank(attacker);
+        book.cancelExpired(id2); // anyone may clear it: the fee goes to the owner
+        assertEq(usdc.balanceOf(alice) - before, FEE, "the expired order's fee went back to its owner");
+        assertEq(usdc.balanceOf(address(book)), 0, "the book holds nothing once its orders are gone");
+    }
+
+    /// An order trades only for its owner: a keeper cannot redirect it, and another account cannot edit it.
+    function test_order_actsOnlyForItsOwner() public {
+        uint256 alices = _order(alice, true, IOrderBook.Kind.LimitOpen, 2500e18, 50, 10_000 * USD, 1000 * USD);
+        _mint(attacker, 5000 * USD);
+        vm.startPrank(attacker);
+        usdc.approve(address(book), type(uint256).max);
+        uint256 id = book.createOrder(
+            ETH, true, IOrderBook.Kind.StopOpen, 3000e18, 50, 5000 * USD, 500 * USD, block.timestamp + 1 hours, FEE
+        );
+        vm.stopPrank();
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.NotOrderOwner.selector, alices, attacker, alice));
+        book.updateOrder(alices, 3000e18, 50, 5000 * USD, 500 * USD, block.timestamp + 1 hours);
+        assertTrue(_execute(id));
+        assertEq(engine.position(attacker, ETH, true).sizeUsd, 5000 * USD, "the attacker's own position");
+        assertEq(engine.position(keeper, ETH, true).sizeUsd, 0);
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+    }
+
+    function test_createOrder_refusesBadTerms() public {
+        vm.startPrank(alice);
+        uint256 exp = block.timestamp + 1 days;
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.ExecutionFeeTooLow.selector, 0.1e6, 0.5e6));
+        book.createOrder(ETH, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 1000 * USD, 100 * USD, exp, 0.1e6);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.InvalidOrder.selector, bytes32("collateralUsd"), 100 * USD));
+        book.createOrder(ETH, true, IOrderBook.Kind.TakeProfit, 3100e18, 50, 1000 * USD, 100 * USD, exp, FEE);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.InvalidOrder.selector, bytes32("collateralUsd"), 0));
+        book.createOrder(ETH, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 1000 * USD, 0, exp, FEE);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.InvalidOrder.selector, bytes32("slippageBps"), 10_000));
+        book.createOrder(ETH, true, IOrderBook.Kind.LimitOpen, 2900e18, 10_000, 1000 * USD, 100 * USD, exp, FEE);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.InvalidOrder.selector, bytes32("expiresAt"), block.timestamp));
+        book.createOrder(ETH, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 1000 * USD, 100 * USD, block.timestamp, FEE);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.InvalidOrder.selector, bytes32("marketId"), 99));
+        book.createOrder(99, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 1000 * USD, 100 * USD, exp, FEE);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.InvalidOrder.selector, bytes32("triggerPriceWad"), 0));
+        book.createOrder(ETH, true, IOrderBook.Kind.LimitOpen, 0, 50, 1000 * USD, 100 * USD, exp, FEE);
+        vm.stopPrank();
+        assertEq(usdc.balanceOf(address(book)), 0, "nothing escrowed by refused orders");
+    }
+}
