@@ -3,6 +3,9 @@ export const ORDER_KINDS = ['LimitOpen', 'StopOpen', 'TakeProfit', 'StopLoss'] a
 export type OrderKind = (typeof ORDER_KINDS)[number];
 /** `slippageBps` meaning "fill at any price" (OrderBook.NO_BOUND). */
 export const NO_BOUND = 0xffff;
+/** A reduce-only order's size meaning "the whole position, whatever it is when the order fires" (the book shrinks
+ *  every reduce-only order to the position). */
+export const WHOLE_POSITION = (1n << 64n) - 1n;
 
 export interface OrderTerms {
   kind: number; // index in ORDER_KINDS
@@ -48,8 +51,9 @@ export function checkOrderFields(
   fields: { trigger: string; takeProfit: string; stopLoss: string },
 ): { trigger?: bigint; takeProfit?: bigint; stopLoss?: bigint; errors: { trigger?: string; takeProfit?: string; stopLoss?: string } } {
   const trigger = parsePriceWad(fields.trigger);
-  const tp = parsePriceWad(fields.takeProfit);
-  const sl = parsePriceWad(fields.stopLoss);
+  // take-profit and stop-loss go with a market open only (a limit or stop has no position yet to guard)
+  const tp = type === 'market' ? parsePriceWad(fields.takeProfit) : {};
+  const sl = type === 'market' ? parsePriceWad(fields.stopLoss) : {};
   const errors: { trigger?: string; takeProfit?: string; stopLoss?: string } = {};
   if (type !== 'market') errors.trigger = trigger.error ?? (trigger.value === undefined ? `Enter the ${type} price` : undefined);
   if (tp.error) errors.takeProfit = tp.error;

@@ -6,7 +6,7 @@ import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPrice, fmtUsd } from '@/lib/format';
-import { describeTrigger, NO_BOUND } from '@/lib/orders';
+import { describeTrigger, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
 import { useOpenOrders, type OpenOrderRow } from './useOpenOrders';
 
 const KIND_LABEL = ['Limit open', 'Stop open', 'Take profit', 'Stop loss'];
@@ -62,7 +62,7 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
           {describeTrigger(o)} {fmtPrice(o.triggerPriceWad)}
         </td>
         <td className="pr-3">{o.slippageBps === NO_BOUND ? 'any price' : `±${o.slippageBps / 100}%`}</td>
-        <td className="pr-3">{fmtUsd(o.sizeDeltaUsd)}</td>
+        <td className="pr-3">{o.sizeDeltaUsd === WHOLE_POSITION ? 'whole position' : fmtUsd(o.sizeDeltaUsd)}</td>
         <td className="pr-3">{o.collateralUsd > 0n ? fmtUsd(o.collateralUsd) : 'reduce-only'}</td>
         <td className="pr-3">{new Date(o.expiresAt * 1000).toLocaleString()}</td>
         <td className="whitespace-nowrap">

@@ -13,7 +13,7 @@ import { previewConfig } from './previewConfig';
 import { useSlippage } from './useSlippage';
 import { MarginExplainer } from './MarginExplainer';
 import { OrderTypeFields, type OrderTypeState } from './OrderTypeFields';
-import { checkOrderFields, NO_BOUND } from '@/lib/orders';
+import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
 import { annualize, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { explainError } from '@/lib/errors';
 import { checkAmount } from '@/lib/validation';
@@ -128,9 +128,9 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       const kind = orderType.type === 'limit' ? 0 : 1;
       ok = await place(kind, orderFields.trigger!, slippageBps, sizeUsd, collateral.value, `${orderType.type === 'limit' ? 'Limit' : 'Stop'} ${side} ${fmtUsd(sizeUsd, 0)} at ${fmtPrice(orderFields.trigger)}`);
     }
-    // Take-profit and stop-loss guard the whole position (reduce-only: they shrink to what is open when they fire);
+    // Take-profit and stop-loss guard the whole position, whatever its size when they fire (reduce-only);
     // a stop-loss fills at any price once crossed, a take-profit within the slippage tolerance of its price.
-    const guarded = preview.sizeAfterUsd;
+    const guarded = WHOLE_POSITION;
     if (ok && orderFields.takeProfit) ok = await place(2, orderFields.takeProfit, slippageBps, guarded, 0n, `Take profit ${side} at ${fmtPrice(orderFields.takeProfit)}`);
     if (ok && orderFields.stopLoss) ok = await place(3, orderFields.stopLoss, BigInt(NO_BOUND), guarded, 0n, `Stop loss ${side} at ${fmtPrice(orderFields.stopLoss)}`);
     if (ok) {

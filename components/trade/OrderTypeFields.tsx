@@ -55,6 +55,9 @@ export function OrderTypeFields({
           <FieldError id="trigger-price-error" message={state.trigger !== '' ? errors.trigger : undefined} />
         </div>
       )}
+      {state.type !== 'market' ? (
+        <p className="mt-2 text-xs text-zinc-500">Take-profit and stop-loss go on the position once the order has filled (Positions → TP/SL).</p>
+      ) : (
       <div className="mt-2 grid grid-cols-2 gap-2">
         {(
           [
@@ -71,6 +74,7 @@ export function OrderTypeFields({
           </div>
         ))}
       </div>
+      )}
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPrice } from '@/lib/format';
-import { checkOrderFields, NO_BOUND } from '@/lib/orders';
+import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
 import type { useMarketData } from './useMarketData';
 import { useSlippage } from './useSlippage';
 
@@ -15,8 +15,8 @@ type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
 type Market = NonNullable<Data['markets']>[number];
 
-/** Take-profit and stop-loss for an open position: reduce-only orders on its whole size (they shrink to what is left
- *  when they fire, and leave the book when it closes). */
+/** Take-profit and stop-loss for an open position: reduce-only orders on the whole position, whatever its size when
+ *  they fire; once the position is gone the keeper clears them before a new one could inherit them. */
 export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: Data; onDone: () => void }) {
   const c = useContracts();
   const { send, pending } = useTx();
@@ -40,7 +40,7 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
     const expiresAt = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
     const side = p.isLong ? 'long' : 'short';
     const place = (kind: number, trigger: bigint, bound: bigint, label: string) =>
-      send({ ...c.orderBook, functionName: 'createOrder', args: [p.marketId, p.isLong, kind, trigger, bound, p.position.sizeUsd, 0n, expiresAt, minFee!], label });
+      send({ ...c.orderBook, functionName: 'createOrder', args: [p.marketId, p.isLong, kind, trigger, bound, WHOLE_POSITION, 0n, expiresAt, minFee!], label });
     let ok = true;
     if (f.takeProfit) ok = await place(2, f.takeProfit, slippageBps, `Take profit ${side} at ${fmtPrice(f.takeProfit)}`);
     if (ok && f.stopLoss) ok = await place(3, f.stopLoss, BigInt(NO_BOUND), `Stop loss ${side} at ${fmtPrice(f.stopLoss)}`);

@@ -35,8 +35,10 @@ interface IOrderBook {
     event OrderCreated(uint256 indexed orderId, address indexed account, uint256 indexed marketId, Order order);
     /// @notice The owner edited an order (trigger, slippage, size, collateral, expiry).
     event OrderUpdated(uint256 indexed orderId, address indexed account, Order order);
-    /// @notice An order left the book without filling; its execution fee went back to the owner.
+    /// @notice An order left the book without filling; its execution fee went back to the owner (less the clearing
+    ///         share paid to whoever cleared an expired or orphaned order).
     /// @param reason 0 cancelled by the owner, 1 expired, 2 its position is gone (reduce-only)
+    /// @param refundUsd what the owner got back
     event OrderCancelled(uint256 indexed orderId, address indexed account, uint8 reason, uint256 refundUsd);
     /// @notice An order filled.
     /// @param keeper who executed it and received the execution fee
@@ -86,13 +88,21 @@ interface IOrderBook {
     /// @notice The owner cancels an order; the execution fee is refunded.
     function cancelOrder(uint256 orderId) external;
 
-    /// @notice Anyone removes an expired order; the execution fee goes back to its owner.
+    /// @notice Anyone removes an expired order; the caller is paid the clearing share of its fee, the owner the rest.
     function cancelExpired(uint256 orderId) external;
 
     /// @notice Anyone (the keeper) fills an order whose trigger the oracle price has crossed, at the oracle price with
-    ///         the usual impact, bounded by the order's slippage; the execution fee goes to the caller. A reduce-only
-    ///         order whose position is gone is cancelled and refunded instead, and returns false.
+    ///         the usual impact, bounded around the trigger by the order's slippage and around the mark price by at
+    ///         most MAX_FILL_SLIPPAGE_BPS; the execution fee goes to the caller. A reduce-only order whose position is
+    ///         gone is removed instead, whatever the price (the caller gets the clearing share, the owner the rest),
+    ///         and returns false.
     function executeOrder(uint256 orderId) external returns (bool filled);
+
+    /// @notice Fills every order of `orderIds` that can fill now (one keeper transaction for many orders after a price
+    ///         move); the others are skipped untouched, except expired orders and reduce-only orders whose position is
+    ///         gone, which are removed (the caller gets the clearing share, the owner the rest of the fee). The fees
+    ///         of the filled orders go to the caller in one transfer.
+    function executeOrders(uint256[] calldata orderIds) external returns (uint256 filled, uint256 feesUsd);
 
     /// @notice Whether `order`'s trigger is crossed at `priceWad` (the rule executeOrder applies).
     function triggered(Order calldata order, uint256 priceWad) external pure returns (bool);

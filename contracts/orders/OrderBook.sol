@@ -22,6 +22,14 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     /// @notice `slippageBps` value for "any price": the order fills at the oracle price with impact, however far.
     uint16 public constant NO_BOUND = type(uint16).max;
+    /// @notice The widest a fill may stray from the mark price (bps), for every order including NO_BOUND ones: a fill
+    ///         is bounded by its trigger and by the mark price, so no one can force a large impact on it in the same
+    ///         transaction (push the skew, execute, unwind).
+    uint256 public constant MAX_FILL_SLIPPAGE_BPS = 500;
+    /// @notice Share of an order's execution fee (bps) paid to whoever clears it when it leaves the book unfilled
+    ///         (expired, or reduce-only with its position gone): their gas; the owner gets the rest back. An owner
+    ///         cancelling their own order gets all of it back.
+    uint256 public constant CLEARING_SHARE_BPS = 2000;
 
     // ------------------------------------------------------------ immutables
 
@@ -33,7 +41,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     uint256 public nextOrderId = 1;
     /// @notice The least execution fee an order escrows (what a keeper needs to be paid to fill it).
     uint256 public minExecutionFeeUsd;
-    mapping(uint256 orderId => Order) internal orders;
+    mapping(uint256 orderId => Order) internal orders_;
 
     // ------------------------------------------------------------ constructor
 
@@ -79,7 +87,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         o.kind = kind;
         _setTerms(o, triggerPriceWad, slippageBps, sizeDeltaUsd, collateralUsd, expiresAt);
         orderId = nextOrderId++;
-        orders[orderId] = o;
+        orders_[orderId] = o;
         token.safeTransferFrom(msg.sender, address(this), executionFeeUsd);
         emit OrderCreated(orderId, msg.sender, marketId, o);
     }
@@ -95,7 +103,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     ) external nonReentrant {
         Order memory o = _ownOrder(orderId);
         _setTerms(o, triggerPriceWad, slippageBps, sizeDeltaUsd, collateralUsd, expiresAt);
-        orders[orderId] = o;
+        orders_[orderId] = o;
         emit OrderUpdated(orderId, o.account, o);
     }
 
@@ -115,43 +123,98 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IOrderBook
     function executeOrder(uint256 orderId) external nonReentrant returns (bool filled) {
-        Order memory o = _load(orderId);
-        if (block.timestamp > o.expiresAt) revert OrderExpired(orderId, o.expiresAt, block.timestamp);
-        uint256 priceWad = engine.markPrice(o.marketId);
-        if (!_triggered(o, priceWad)) revert TriggerNotReached(orderId, priceWad, o.triggerPriceWad);
-        bool opens = o.kind == Kind.LimitOpen || o.kind == Kind.StopOpen;
-        uint256 size = o.sizeDeltaUsd;
-        if (!opens) {
-            // Reduce-only: shrinks to what is left of the position, and leaves the book (refunded) once it is gone.
-            uint256 positionSize = engine.position(o.account, o.marketId, o.isLong).sizeUsd;
-            if (positionSize == 0) {
-                _remove(orderId, o, 2);
-                return false;
-            }
-            if (size > positionSize) size = positionSize;
+        Order memory o = orders_[orderId];
+        (Outcome outcome, uint256 priceWad, bytes memory err) = _execute(orderId);
+        if (outcome == Outcome.Filled) {
+            token.safeTransfer(msg.sender, o.executionFeeUsd);
+            return true;
         }
-        delete orders[orderId];
-        // A buy (opening a long, closing a short) accepts at most the bound, a sell at least.
-        bool buying = opens == o.isLong;
-        uint256 bound = _bound(o, buying);
-        bytes memory call = opens
-            ? abi.encodeCall(IPerpEngine.increasePosition, (o.marketId, o.isLong, o.collateralUsd, size, bound))
-            : abi.encodeCall(IPerpEngine.decreasePosition, (o.marketId, o.isLong, 0, size, bound));
-        (bool ok, bytes memory ret) = address(engine).call(abi.encodePacked(call, o.account));
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(ret, 32), mload(ret))
-            }
+        if (outcome == Outcome.Orphaned) return false;
+        if (outcome == Outcome.NotFound) revert OrderNotFound(orderId);
+        if (outcome == Outcome.Expired) revert OrderExpired(orderId, o.expiresAt, block.timestamp);
+        if (outcome == Outcome.NotTriggered) revert TriggerNotReached(orderId, priceWad, o.triggerPriceWad);
+        assembly ("memory-safe") {
+            revert(add(err, 32), mload(err))
         }
-        token.safeTransfer(msg.sender, o.executionFeeUsd);
-        emit OrderExecuted(orderId, o.account, msg.sender, priceWad, size, o.executionFeeUsd);
-        return true;
+    }
+
+    /// @inheritdoc IOrderBook
+    function executeOrders(uint256[] calldata orderIds)
+        external
+        nonReentrant
+        returns (uint256 filled, uint256 feesUsd)
+    {
+        for (uint256 i; i < orderIds.length; ++i) {
+            Order memory o = orders_[orderIds[i]];
+            if (o.account != address(0) && block.timestamp > o.expiresAt) {
+                _remove(orderIds[i], o, 1); // expired: cleared in the same batch (the caller's clearing share)
+                continue;
+            }
+            uint256 fee = o.executionFeeUsd;
+            (Outcome outcome,,) = _execute(orderIds[i]);
+            if (outcome != Outcome.Filled) continue;
+            ++filled;
+            feesUsd += fee;
+        }
+        if (feesUsd > 0) token.safeTransfer(msg.sender, feesUsd);
     }
 
     // ------------------------------------------------------------ internal
 
+    /// @dev What an execution attempt did. Filled: traded and removed (the caller pays the keeper); Orphaned: a reduce-only order whose position is gone, removed and refunded; the others changed
+    ///      nothing (Failed carries the engine's revert data).
+    enum Outcome {
+        Filled,
+        Orphaned,
+        NotFound,
+        Expired,
+        NotTriggered,
+        Failed
+    }
+
+    /// @dev One execution attempt that never reverts on the order's account: the trigger is checked against the
+    ///      engine's mark price (a market without a valid price fails), a reduce-only order shrinks to the position or
+    ///      leaves the book, and the trade is forwarded for the owner.
+    function _execute(uint256 orderId) internal returns (Outcome, uint256 priceWad, bytes memory err) {
+        Order memory o = orders_[orderId];
+        if (o.account == address(0)) return (Outcome.NotFound, 0, err);
+        if (block.timestamp > o.expiresAt) return (Outcome.Expired, 0, err);
+        try engine.markPrice(o.marketId) returns (uint256 p) {
+            priceWad = p;
+        } catch (bytes memory reason) {
+            return (Outcome.Failed, 0, reason);
+        }
+        bool opens = o.kind == Kind.LimitOpen || o.kind == Kind.StopOpen;
+        uint256 size = o.sizeDeltaUsd;
+        if (!opens) {
+            // Reduce-only: leaves the book (refunded) as soon as its position is gone, whatever the price, so an old
+            // take-profit or stop-loss is cleared before a new position can inherit it; otherwise it shrinks to what
+            // is left of the position.
+            uint256 positionSize = engine.position(o.account, o.marketId, o.isLong).sizeUsd;
+            if (positionSize == 0) {
+                _remove(orderId, o, 2);
+                return (Outcome.Orphaned, priceWad, err);
+            }
+            if (size > positionSize) size = positionSize;
+        }
+        if (!_triggered(o, priceWad)) return (Outcome.NotTriggered, priceWad, err);
+        // A buy (opening a long, closing a short) accepts at most the bound, a sell at least.
+        uint256 bound = _bound(o, opens == o.isLong, priceWad);
+        bytes memory call = opens
+            ? abi.encodeCall(IPerpEngine.increasePosition, (o.marketId, o.isLong, o.collateralUsd, size, bound))
+            : abi.encodeCall(IPerpEngine.decreasePosition, (o.marketId, o.isLong, 0, size, bound));
+        delete orders_[orderId]; // before the call: nothing can fill it twice
+        (bool ok, bytes memory ret) = address(engine).call(abi.encodePacked(call, o.account));
+        if (!ok) {
+            orders_[orderId] = o; // unfilled: back on the book as it was
+            return (Outcome.Failed, priceWad, ret);
+        }
+        emit OrderExecuted(orderId, o.account, msg.sender, priceWad, size, o.executionFeeUsd);
+        return (Outcome.Filled, priceWad, err);
+    }
+
     function _load(uint256 orderId) internal view returns (Order memory o) {
-        o = orders[orderId];
+        o = orders_[orderId];
         if (o.account == address(0)) revert OrderNotFound(orderId);
     }
 
@@ -187,18 +250,28 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         o.expiresAt = uint32(expiresAt);
     }
 
-    /// @dev Deletes an order that did not fill and refunds its execution fee to the owner.
+    /// @dev Deletes an order that did not fill and refunds its execution fee to the owner (less the clearing share paid
+    ///      to the caller when someone else clears an expired or orphaned order).
     function _remove(uint256 orderId, Order memory o, uint8 reason) internal {
-        delete orders[orderId];
-        token.safeTransfer(o.account, o.executionFeeUsd);
-        emit OrderCancelled(orderId, o.account, reason, o.executionFeeUsd);
+        delete orders_[orderId];
+        uint256 clearing = reason == 0 ? 0 : uint256(o.executionFeeUsd) * CLEARING_SHARE_BPS / 10_000;
+        uint256 refund = o.executionFeeUsd - clearing;
+        if (clearing > 0) token.safeTransfer(msg.sender, clearing);
+        token.safeTransfer(o.account, refund);
+        emit OrderCancelled(orderId, o.account, reason, refund);
     }
 
-    /// @dev The acceptable price of the fill: the trigger moved by the slippage against the trader's side, or no bound.
-    function _bound(Order memory o, bool buying) internal pure returns (uint256) {
-        if (o.slippageBps == NO_BOUND) return buying ? type(uint256).max : 0;
+    /// @dev The acceptable price of the fill: the tighter of the trigger moved by the order's slippage (none for
+    ///      NO_BOUND) and the mark price moved by at most MAX_FILL_SLIPPAGE_BPS (or the order's slippage, if smaller),
+    ///      against the trader's side.
+    function _bound(Order memory o, bool buying, uint256 markWad) internal pure returns (uint256) {
+        uint256 s =
+            o.slippageBps == NO_BOUND || o.slippageBps > MAX_FILL_SLIPPAGE_BPS ? MAX_FILL_SLIPPAGE_BPS : o.slippageBps;
+        uint256 byMark = buying ? markWad * (10_000 + s) / 10_000 : markWad * (10_000 - s) / 10_000;
+        if (o.slippageBps == NO_BOUND) return byMark;
         uint256 t = o.triggerPriceWad;
-        return buying ? t * (10_000 + o.slippageBps) / 10_000 : t * (10_000 - o.slippageBps) / 10_000;
+        uint256 byTrigger = buying ? t * (10_000 + o.slippageBps) / 10_000 : t * (10_000 - o.slippageBps) / 10_000;
+        return buying ? (byTrigger < byMark ? byTrigger : byMark) : (byTrigger > byMark ? byTrigger : byMark);
     }
 
     /// @dev The trigger rule (IOrderBook.Kind): limits and take-profits want a better price than the trigger for their
@@ -219,6 +292,6 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IOrderBook
     function order(uint256 orderId) external view returns (Order memory) {
-        return orders[orderId];
+        return orders_[orderId];
     }
 }

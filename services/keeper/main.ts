@@ -23,6 +23,9 @@ const signer = wallet(accountFromEnv('KEEPER', 1));
 const book = new PositionBook(publicClient, c, log);
 const orders = new OrderWatcher(publicClient, c, log);
 const orderBackoff = new Map<bigint, bigint>(); // order id -> block before which a failed order is not retried
+const ordersInFlight = new Set<bigint>();
+const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
+const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '4'));
 const health = {
   account: signer.account.address,
   lastBlock: 0n,
@@ -32,7 +35,6 @@ const health = {
   queueFills: 0,
   ordersWatched: 0,
   ordersExecuted: 0,
-  ordersCleared: 0, // expired or orphaned orders taken off the book (fee refunded to the owner)
   failures: 0,
   stalledMarkets: [] as number[], // markets whose statuses could not be read on the last scan (stale price)
   startedAt: new Date().toISOString(),
@@ -127,35 +129,46 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>) {
 }
 
 /**
- * Fills every open order whose trigger the current oracle prices cross, each simulated first (the book re-checks the
- * trigger on chain, and an order that cannot fill now, e.g. its owner lacks the collateral, is retried 10 blocks
- * later); clears expired orders every 20 blocks (their fee goes back to the owner).
+ * Trigger orders, off the liquidation path: each block, the orders the current prices cross, the expired ones and the
+ * reduce-only ones whose position the book no longer holds go out in batches (`executeOrders`: fills what can fill,
+ * clears expired and orphaned orders for the clearing share of their fee, skips the rest untouched), at most
+ * ORDER_BATCHES_PER_BLOCK of ORDER_BATCH orders, without waiting for receipts: a flood of orders can neither delay a
+ * liquidation scan nor make the keeper spend more than that per block. A batch that fails simulation backs its orders
+ * off for 10 blocks.
  */
-async function executeOrders(block: bigint) {
+function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>) {
   health.ordersWatched = orders.size();
   if (orders.size() === 0) return;
-  const [views, head] = await Promise.all([publicClient.readContract({ ...c.reader, functionName: 'markets' }), publicClient.getBlock({ blockNumber: block })]);
-  const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
-  const now = Number(head.timestamp);
-  const due = orders.due(prices, now).filter((o) => (orderBackoff.get(o.id) ?? 0n) <= block);
-  const clear = block % 20n === 0n ? orders.expired(now) : [];
-  const run = async (functionName: 'executeOrder' | 'cancelExpired', id: bigint) => {
-    try {
-      const { request, result } = await publicClient.simulateContract({ ...c.orderBook, functionName, args: [id], account: signer.account });
-      const hash = await signer.writeContract({ ...request, gas: gasWithHeadroom(await publicClient.estimateContractGas(request)) } as Parameters<typeof signer.writeContract>[0]);
-      const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
-      if (receipt.status !== 'success') throw new Error(`${functionName} ${id} reverted`);
-      orders.forget(id);
-      if (functionName === 'executeOrder' && result === true) health.ordersExecuted++;
-      else health.ordersCleared++;
-      log.info(functionName === 'executeOrder' ? (result ? 'order executed' : 'orphaned order cleared') : 'expired order cleared', { id: id.toString(), hash });
-    } catch (e) {
-      orderBackoff.set(id, block + 10n);
-      log.warn('order not filled', { id: id.toString(), error: decodeError(e) });
-    }
-  };
-  for (let i = 0; i < due.length; i += MAX_INFLIGHT) await Promise.all(due.slice(i, i + MAX_INFLIGHT).map((o) => run('executeOrder', o.id)));
-  for (const o of clear) await run('cancelExpired', o.id);
+  const open = new Set(book.refs().map((r) => PositionBook.key(r)));
+  const work = orders
+    .actionable(prices, nowSec, (o) => open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })))
+    .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block)
+    .slice(0, ORDER_BATCH * ORDER_BATCHES_PER_BLOCK);
+  for (let i = 0; i < work.length; i += ORDER_BATCH) {
+    const ids = work.slice(i, i + ORDER_BATCH).map((o) => o.id);
+    ids.forEach((id) => ordersInFlight.add(id));
+    void sendOrders(ids, block).finally(() => ids.forEach((id) => ordersInFlight.delete(id)));
+  }
+}
+
+async function sendOrders(ids: bigint[], block: bigint) {
+  try {
+    const { request, result } = await publicClient.simulateContract({ ...c.orderBook, functionName: 'executeOrders', args: [ids], account: signer.account });
+    const fees = await publicClient.estimateFeesPerGas().catch(() => null);
+    const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < MAX_FEE ? fees.maxFeePerGas : MAX_FEE;
+    const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
+    const gas = gasWithHeadroom(await publicClient.estimateContractGas(request));
+    const hash = await signer.writeContract({ ...(request as Parameters<typeof signer.writeContract>[0]), gas, maxFeePerGas, maxPriorityFeePerGas } as Parameters<typeof signer.writeContract>[0]);
+    const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
+    if (receipt.status !== 'success') throw new Error(`executeOrders ${hash} reverted`);
+    health.ordersExecuted += Number(result[0]);
+    ids.forEach((id) => orders.forget(id)); // filled or cleared; an untouched one comes back with the next sync if still open
+    log.info('orders sent', { hash, orders: ids.length, filled: Number(result[0]), feesUsd: result[1] });
+  } catch (e) {
+    ids.forEach((id) => orderBackoff.set(id, block + 10n));
+    health.failures++;
+    log.warn('order batch not sent', { orders: ids.length, error: decodeError(e) });
+  }
 }
 
 async function fillQueue() {
@@ -185,7 +198,11 @@ async function main() {
         await book.sync(block);
         await liquidateEligible();
         await orders.sync(block);
-        await executeOrders(block);
+        if (orders.size() > 0) {
+          const [views, head] = await Promise.all([publicClient.readContract({ ...c.reader, functionName: 'markets' }), publicClient.getBlock({ blockNumber: block })]);
+          const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
+          executeOrders(block, Number(head.timestamp), prices);
+        }
         if (block % 5n === 0n) await fillQueue();
         lastBlock = block;
         health.lastBlock = block;

@@ -1,6 +1,6 @@
 import { getAbiItem, type PublicClient } from 'viem';
 import { orderBookAbi, type CounterpoolContracts } from '../../lib/contracts';
-import { triggered } from '../../lib/orders';
+import { isOpenKind, triggered } from '../../lib/orders';
 import type { Logger } from '../lib/runtime';
 
 const created = getAbiItem({ abi: orderBookAbi, name: 'OrderCreated' });
@@ -10,6 +10,7 @@ const executed = getAbiItem({ abi: orderBookAbi, name: 'OrderExecuted' });
 
 export interface OpenOrder {
   id: bigint;
+  account: `0x${string}`;
   marketId: number;
   isLong: boolean;
   kind: number;
@@ -48,7 +49,7 @@ export class OrderWatcher {
         const id = l.args.orderId!;
         if (l.eventName === 'OrderCreated' || l.eventName === 'OrderUpdated') {
           const o = l.args.order!;
-          this.open.set(id, { id, marketId: o.marketId, isLong: o.isLong, kind: o.kind, triggerPriceWad: o.triggerPriceWad, expiresAt: o.expiresAt });
+          this.open.set(id, { id, account: o.account, marketId: o.marketId, isLong: o.isLong, kind: o.kind, triggerPriceWad: o.triggerPriceWad, expiresAt: o.expiresAt });
         } else {
           this.open.delete(id);
         }
@@ -57,20 +58,20 @@ export class OrderWatcher {
     }
   }
 
-  /** Orders crossed at `prices` (market id -> price; a market without a valid price is absent) and not expired. */
-  due(prices: Map<number, bigint>, nowSec: number): OpenOrder[] {
+  /** Orders worth a transaction now: crossed at `prices` (market id -> price; a market without a valid price is
+   *  absent), expired (cleared for the clearing share), or reduce-only with no open position (`hasPosition` false:
+   *  cleared before a new position can inherit them). */
+  actionable(prices: Map<number, bigint>, nowSec: number, hasPosition: (o: OpenOrder) => boolean): OpenOrder[] {
     const out: OpenOrder[] = [];
     for (const o of this.open.values()) {
+      if (o.expiresAt < nowSec || (!isOpenKind(o.kind) && !hasPosition(o))) {
+        out.push(o);
+        continue;
+      }
       const p = prices.get(o.marketId);
-      if (p === undefined || o.expiresAt < nowSec) continue;
-      if (triggered(o, p)) out.push(o);
+      if (p !== undefined && triggered(o, p)) out.push(o);
     }
     return out;
-  }
-
-  /** Expired orders (anyone may clear them; the fee goes back to the owner). */
-  expired(nowSec: number): OpenOrder[] {
-    return [...this.open.values()].filter((o) => o.expiresAt < nowSec);
   }
 
   forget(id: bigint) {

@@ -19,7 +19,7 @@ async function setEth(priceWad) {
 }
 const usd = (wad) => (Number(wad / 10n ** 14n) / 10_000).toFixed(2);
 
-test('orders: a limit long fills when the keeper sees the price cross it; TP/SL on the position; edit and cancel', async () => {
+test('orders: a limit long fills when the keeper sees the price cross it; TP/SL on the position; edit, cancel, the stop fires', async () => {
   const browser = await launch();
   try {
     const { page } = await openConnected(browser, '/pool', 12);
@@ -29,15 +29,20 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     const p0 = await ethPrice();
 
     // garbage in the order fields: inline messages, nothing can be sent
-    await page.getByRole('tab', { name: 'limit' }).click();
     await page.locator('#collateral').fill('200');
     await page.locator('#leverage').fill('10');
-    await page.locator('#trigger-price').fill('12abc');
-    await page.locator('#trigger-price-error').filter({ hasText: /Enter a price/ }).waitFor();
+    const submit = page.locator('form[aria-labelledby="order-title"] button[type="submit"]');
     await page.locator('#take-profit').fill(usd((p0 * 90n) / 100n)); // a long's take-profit below the price
     await page.locator('#take-profit-error').filter({ hasText: /must be above the price/ }).waitFor();
-    assert.ok(await page.locator('form[aria-labelledby="order-title"] button[type="submit"]').isDisabled(), 'nothing can be sent');
+    await page.locator('#stop-loss').fill('-5');
+    await page.locator('#stop-loss-error').filter({ hasText: /Enter a price/ }).waitFor();
+    assert.ok(await submit.isDisabled(), 'nothing can be sent');
     await page.locator('#take-profit').fill('');
+    await page.locator('#stop-loss').fill('');
+    await page.getByRole('tab', { name: 'limit' }).click();
+    await page.locator('#trigger-price').fill('12abc');
+    await page.locator('#trigger-price-error').filter({ hasText: /Enter a price/ }).waitFor();
+    assert.ok(await submit.isDisabled(), 'nothing can be sent');
 
     // a limit long 1% below the price
     await page.locator('#trigger-price').fill(usd((p0 * 99n) / 100n));
@@ -78,12 +83,14 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     await waitToast(page, /Move order/);
     await sl.getByTestId('order-trigger').filter({ hasText: new RegExp(Number(newSl).toLocaleString('en-US').split('.')[0]) }).waitFor();
 
-    // the price rises through the take-profit: the keeper closes the position; the orphaned stop-loss is cancelled
-    await setEth((p1 * 1025n) / 1000n);
-    await page.getByTestId('positions-empty').waitFor({ timeout: 20_000 });
-    await sl.getByRole('button', { name: 'Cancel' }).click();
+    // cancel the take-profit (its fee comes back), then the price falls through the stop-loss: the keeper closes
+    const tpRow = page.locator('section[aria-labelledby="orders-title"] tbody tr', { hasText: 'Take profit' });
+    await tpRow.getByRole('button', { name: 'Cancel' }).click();
     await waitToast(page, /Cancel order/);
-    await page.getByTestId('orders-empty').waitFor();
+    await tpRow.waitFor({ state: 'detached' });
+    await setEth((p1 * 93n) / 100n);
+    await page.getByTestId('positions-empty').waitFor({ timeout: 20_000 });
+    await page.getByTestId('orders-empty').waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${SHOTS}/orders-2-done.png`, fullPage: true });
   } finally {
     await browser.close();

@@ -96,11 +96,14 @@ contract OrderBookTest is BaseTest {
         assertTrue(_execute(tp));
         assertEq(engine.position(alice, ETH, true).sizeUsd, 0, "closed by the take-profit");
         assertGt(usdc.balanceOf(alice) - before, 1000 * USD, "paid collateral plus profit");
-        // the stop-loss is now orphaned: executing it cancels it and refunds its fee to the owner
-        _setPrice(ETH, 2690e18);
+        // the stop-loss is now orphaned: anyone clears it at once, far from its trigger (so a new position cannot
+        // inherit it); the clearer gets the clearing share of the fee, the owner the rest
         before = usdc.balanceOf(alice);
+        uint256 keeperBefore = usdc.balanceOf(keeper);
         assertFalse(_execute(sl));
-        assertEq(usdc.balanceOf(alice) - before, FEE, "refunded");
+        uint256 share = FEE * book.CLEARING_SHARE_BPS() / 10_000;
+        assertEq(usdc.balanceOf(alice) - before, FEE - share, "refunded less the clearing share");
+        assertEq(usdc.balanceOf(keeper) - keeperBefore, share, "the clearer is paid for its gas");
         assertEq(book.order(sl).account, address(0));
     }
 
@@ -147,12 +150,34 @@ contract OrderBookTest is BaseTest {
         );
         _execute(id2);
         vm.prank(attacker);
-        book.cancelExpired(id2); // anyone may clear it: the fee goes to the owner
-        assertEq(usdc.balanceOf(alice) - before, FEE, "the expired order's fee went back to its owner");
+        book.cancelExpired(id2); // anyone may clear it: the owner gets the fee back less the clearer's share
+        uint256 share = FEE * book.CLEARING_SHARE_BPS() / 10_000;
+        assertEq(usdc.balanceOf(alice) - before, FEE - share, "the expired order's fee went back to its owner");
+        assertEq(usdc.balanceOf(attacker), share, "the clearer is paid its share");
         assertEq(usdc.balanceOf(address(book)), 0, "the book holds nothing once its orders are gone");
     }
 
     /// An order trades only for its owner: a keeper cannot redirect it, and another account cannot edit it.
+    /// A batch fills what can fill, removes orphans, and leaves the rest untouched; the fees go out in one transfer.
+    function test_executeOrders_batch() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 limit = _order(alice, true, IOrderBook.Kind.LimitOpen, 2950e18, 50, 5000 * USD, 1000 * USD);
+        uint256 far = _order(alice, false, IOrderBook.Kind.LimitOpen, 4000e18, 50, 5000 * USD, 1000 * USD);
+        uint256 sl = _order(alice, false, IOrderBook.Kind.StopLoss, 3100e18, NO_BOUND, 5000 * USD, 0); // no short
+        _setPrice(ETH, 2940e18);
+        uint256[] memory ids = new uint256[](4);
+        (ids[0], ids[1], ids[2], ids[3]) = (limit, far, sl, 999);
+        vm.prank(keeper);
+        (uint256 filled, uint256 fees) = book.executeOrders(ids);
+        assertEq(filled, 1);
+        assertEq(fees, FEE);
+        // the increase reopens the 10,000 long at its value at 2,940 (9,800) and adds 5,000
+        assertApproxEqAbs(engine.position(alice, ETH, true).sizeUsd, 14_800 * USD, 1, "the limit added to the long");
+        assertEq(book.order(far).account, alice, "the untriggered order waits");
+        assertEq(book.order(sl).account, address(0), "the orphan is gone");
+        assertEq(usdc.balanceOf(keeper), FEE + FEE * book.CLEARING_SHARE_BPS() / 10_000);
+    }
+
     function test_order_actsOnlyForItsOwner() public {
         uint256 alices = _order(alice, true, IOrderBook.Kind.LimitOpen, 2500e18, 50, 10_000 * USD, 1000 * USD);
         _mint(attacker, 5000 * USD);

@@ -1,7 +1,7 @@
 /**
  * The keeper fills trigger orders from the order book's events (issue 14 item 2): a limit long fills once the price
- * falls to it, a stop-loss closes its position once the price falls through it, a take-profit above the price waits,
- * each within a few blocks of the price update that crossed it.
+ * falls to it, a stop-loss closes its position once the price falls through it, each within a few blocks of the price
+ * update that crossed it; the take-profit left without a position is cleared (refunded less the clearing share).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { maxUint256 } from 'viem';
@@ -33,7 +33,7 @@ async function waitFor(what: string, check: () => Promise<boolean>) {
 }
 
 describe('keeper fills trigger orders', () => {
-  it('fills a limit open and a stop-loss once crossed, leaves an uncrossed take-profit', async () => {
+  it('fills a limit open and a stop-loss once crossed, clears the orphaned take-profit', async () => {
     const { publicClient } = clients();
     await deposit(4, USD(2_000_000));
     const p0 = await price(0);
@@ -69,7 +69,12 @@ describe('keeper fills trigger orders', () => {
     await setPrice(0, (p0 * 965n) / 1000n); // -3.5%: through the stop
     await waitFor('the stop-loss', async () => (await position(slOwner)).sizeUsd === 0n);
     expect((await order(sl)).account).toBe('0x0000000000000000000000000000000000000000');
-    expect((await order(tp)).account).toBe(slOwner); // far above the price: waits (orphaned until it expires)
-    expect(lines.some((l) => l.includes('order executed'))).toBe(true);
+    // the take-profit lost its position: the keeper clears it (whatever the price), the owner gets the fee back less
+    // the clearing share, so a new position can never inherit it
+    await waitFor('the orphaned take-profit to be cleared', async () => (await order(tp)).account === '0x0000000000000000000000000000000000000000');
+    const [cleared] = await publicClient.getContractEvents({ ...c.orderBook, eventName: 'OrderCancelled', args: { orderId: tp }, fromBlock: 0n });
+    expect(cleared.args.reason).toBe(2);
+    expect(cleared.args.refundUsd).toBe(USD('0.8'));
+    expect(lines.some((l) => l.includes('orders sent'))).toBe(true);
   });
 });
