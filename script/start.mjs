@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: the whole Counterpool stack with one command.
 //   Local (default): anvil on :8545 -> build + deploy contracts -> codegen -> simulator, keeper, indexer -> web app on :3000.
-//   External chain: set RPC_URL, CHAIN_ID and PRIVATE_KEY (and DATABASE_URL for Postgres); anvil is not started.
+//   External chain: set RPC_URL, CHAIN_ID, PRIVATE_KEY and KEEPER_PRIVATE_KEY (and DATABASE_URL for Postgres); anvil is
+//   not started. Preflight (script/lib/preflight.mjs) refuses a CHAIN_ID the RPC disagrees with and anvil's dev keys off
+//   the local chain, and reuses an existing deployment unless REDEPLOY=1.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -18,10 +20,11 @@ import {
   stopProcess,
   nextEnv,
 } from './lib/stack.mjs';
+import { preflight } from './lib/preflight.mjs';
 
 const external = !!process.env.RPC_URL;
 const rpcUrl = process.env.RPC_URL ?? `http://127.0.0.1:${process.env.ANVIL_PORT ?? DEFAULTS.ports.anvil}`;
-const chainId = Number(process.env.CHAIN_ID ?? 31337);
+let chainId = Number(process.env.CHAIN_ID ?? 31337);
 const webPort = Number(process.env.PORT ?? DEFAULTS.ports.web);
 const children = [];
 let stopping = false;
@@ -43,12 +46,17 @@ async function main() {
     children.push(anvil.child);
     log('start', 'anvil up', { rpcUrl });
   }
+  // Against a chain we did not just start: the chain id must match the RPC, real chains need real keys, and an existing
+  // deployment is reused (REDEPLOY=1 deploys a new one; the database is keyed by deployment).
+  const checked = external ? await preflight(rpcUrl) : { chainId, reuse: null };
+  chainId = checked.chainId;
   runOrThrow(bin('forge'), ['build']);
-  const deployment =
-    external && process.env.SKIP_DEPLOY === '1'
-      ? null
-      : deployContracts({ rpcUrl, privateKey: process.env.PRIVATE_KEY ?? undefined });
-  if (deployment) log('start', 'contracts deployed', { chainId: deployment.chainId, engine: deployment.PerpEngine });
+  let deployment = checked.reuse;
+  if (deployment) log('start', 'reusing the deployment', { chainId, core: deployment.ClearingCore, redeploy: 'set REDEPLOY=1 to deploy anew' });
+  else if (!(external && process.env.SKIP_DEPLOY === '1')) {
+    deployment = deployContracts({ rpcUrl, privateKey: process.env.PRIVATE_KEY ?? undefined });
+    log('start', 'contracts deployed', { chainId: deployment.chainId, engine: deployment.PerpEngine });
+  }
   runOrThrow('node', [join(root, 'script', 'codegen.mjs')]);
 
   const serviceEnv = { RPC_URL: rpcUrl, CHAIN_ID: String(chainId) };

@@ -30,6 +30,8 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     ///         (expired, or reduce-only with its position gone): their gas; the owner gets the rest back. An owner
     ///         cancelling their own order gets all of it back.
     uint256 public constant CLEARING_SHARE_BPS = 2000;
+    /// @notice The most markets the engine lists (PerpState.MAX_MARKETS).
+    uint256 internal constant MAX_MARKETS = 16;
 
     // ------------------------------------------------------------ immutables
 
@@ -74,8 +76,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         uint256 expiresAt,
         uint256 executionFeeUsd
     ) external nonReentrant returns (uint256 orderId) {
-        uint256 count = engine.marketCount();
-        if (marketId >= count) revert InvalidOrder("marketId", marketId);
+        // The engine lists at most MAX_MARKETS; an order on an id it has not listed never fills (its execution
+        // reverts UnknownMarket) and is refunded on cancel or expiry. Not asking the engine saves a cold call.
+        if (marketId >= MAX_MARKETS) revert InvalidOrder("marketId", marketId);
         uint256 minFee = minExecutionFeeUsd;
         if (executionFeeUsd < minFee) revert ExecutionFeeTooLow(executionFeeUsd, minFee);
         if (executionFeeUsd > type(uint40).max) revert InvalidOrder("executionFeeUsd", executionFeeUsd);

@@ -1,0 +1,57 @@
+// Production preflight for `npm start` against a chain (issue 16 items 3 and 4): the configured chain id must be the
+// RPC's, a real chain never runs on anvil's public dev keys, and an existing deployment is reused unless a redeploy is
+// asked for explicitly (REDEPLOY=1), so a restart never strands the pool's funds behind a fresh deployment.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mnemonicToAccount } from 'viem/accounts';
+import { bytesToHex } from 'viem';
+import { ANVIL_MNEMONIC, root, rpc } from './stack.mjs';
+
+export const LOCAL_CHAIN_ID = 31337;
+
+/** anvil's first 20 dev private keys (derived from its public mnemonic), lower case. */
+export const DEV_KEYS = new Set(
+  Array.from({ length: 20 }, (_, i) => bytesToHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey).toLowerCase()),
+);
+
+/** The chain id to run on: the RPC's; a CHAIN_ID that disagrees with it is refused with both numbers. */
+export function checkChainId(rpcChainId, envChainId) {
+  if (envChainId !== undefined && envChainId !== '' && Number(envChainId) !== rpcChainId) {
+    throw new Error(`CHAIN_ID=${envChainId} but the RPC answers eth_chainId ${rpcChainId}: fix CHAIN_ID (or RPC_URL)`);
+  }
+  return rpcChainId;
+}
+
+/** Keys a chain other than the local one needs: each present, a 32-byte hex key, and none of anvil's public dev keys.
+ *  `needsDeployer`: the deploy key is needed only when contracts are deployed. Returns the problems (empty when fine). */
+export function checkKeys(chainId, env, { needsDeployer = true } = {}) {
+  if (chainId === LOCAL_CHAIN_ID) return [];
+  const problems = [];
+  const required = [...(needsDeployer ? ['PRIVATE_KEY'] : []), 'KEEPER_PRIVATE_KEY'];
+  for (const name of required) {
+    const key = env[name];
+    if (!key) problems.push(`${name} is not set (chain ${chainId} is not the local chain: no dev-key fallback)`);
+    else if (!/^0x[0-9a-fA-F]{64}$/.test(key)) problems.push(`${name} is not a 0x-prefixed 32-byte hex key`);
+    else if (DEV_KEYS.has(key.toLowerCase())) problems.push(`${name} is one of anvil's public dev keys: anyone can sign with it`);
+  }
+  return problems;
+}
+
+/** Whether to deploy: not when deployments/<chainId>.json names a core with code on this RPC, unless REDEPLOY=1. */
+export async function deploymentToReuse(rpcUrl, chainId, env) {
+  const file = join(root, 'deployments', `${chainId}.json`);
+  if (!existsSync(file) || env.REDEPLOY === '1') return null;
+  const d = JSON.parse(readFileSync(file, 'utf8'));
+  const code = await rpc(rpcUrl, 'eth_getCode', [d.ClearingCore, 'latest']);
+  return typeof code === 'string' && code !== '0x' ? d : null;
+}
+
+/** Runs the checks; throws one error listing every problem. */
+export async function preflight(rpcUrl, env = process.env) {
+  const rpcChainId = Number(await rpc(rpcUrl, 'eth_chainId'));
+  const chainId = checkChainId(rpcChainId, env.CHAIN_ID);
+  const reuse = await deploymentToReuse(rpcUrl, chainId, env);
+  const problems = checkKeys(chainId, env, { needsDeployer: !reuse });
+  if (problems.length > 0) throw new Error(`preflight refused to start on chain ${chainId}:\n  - ${problems.join('\n  - ')}`);
+  return { chainId, reuse };
+}

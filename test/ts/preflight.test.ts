@@ -1,0 +1,38 @@
+/**
+ * Production preflight (issue 16 items 3 and 4): CHAIN_ID must be the RPC's; off the local chain anvil's public dev
+ * keys and missing keys are refused; an existing deployment is reused unless REDEPLOY=1.
+ */
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM module without types
+import { checkChainId, checkKeys, deploymentToReuse, DEV_KEYS, preflight } from '../../script/lib/preflight.mjs';
+import { rpcUrl } from './helpers';
+
+const REAL_KEY = `0x${'5a'.repeat(32)}`;
+
+describe('preflight', () => {
+  it('refuses a CHAIN_ID the RPC disagrees with, naming both', () => {
+    expect(() => checkChainId(31337, '4242')).toThrow(/CHAIN_ID=4242 but the RPC answers eth_chainId 31337/);
+    expect(checkChainId(4242, undefined)).toBe(4242);
+    expect(checkChainId(4242, '4242')).toBe(4242);
+  });
+
+  it('refuses anvil dev keys and missing keys off the local chain', () => {
+    const devKey = [...DEV_KEYS][1];
+    expect(checkKeys(4242, { PRIVATE_KEY: devKey, KEEPER_PRIVATE_KEY: REAL_KEY })).toEqual([expect.stringMatching(/PRIVATE_KEY is one of anvil's public dev keys/)]);
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY })).toEqual([expect.stringMatching(/KEEPER_PRIVATE_KEY is not set/)]);
+    expect(checkKeys(4242, { PRIVATE_KEY: '0x1234', KEEPER_PRIVATE_KEY: REAL_KEY })).toEqual([expect.stringMatching(/not a 0x-prefixed 32-byte hex key/)]);
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY })).toEqual([]);
+    expect(checkKeys(4242, { KEEPER_PRIVATE_KEY: REAL_KEY }, { needsDeployer: false })).toEqual([]); // reusing: no deploy key
+    expect(checkKeys(31337, {})).toEqual([]); // the local chain runs on dev keys
+  });
+
+  it('reuses the deployment that has code on the chain, unless REDEPLOY=1', async () => {
+    const reused = await deploymentToReuse(rpcUrl(), 31337, {});
+    expect(reused?.ClearingCore).toMatch(/^0x/);
+    expect(await deploymentToReuse(rpcUrl(), 31337, { REDEPLOY: '1' })).toBeNull();
+    expect(await deploymentToReuse(rpcUrl(), 4242, {})).toBeNull(); // no deployment file for that chain
+    const checked = await preflight(rpcUrl(), { CHAIN_ID: '31337' });
+    expect(checked.chainId).toBe(31337);
+    await expect(preflight(rpcUrl(), { CHAIN_ID: '1' })).rejects.toThrow(/CHAIN_ID=1/);
+  });
+});
