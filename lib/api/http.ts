@@ -3,10 +3,10 @@ import { NextResponse } from 'next/server';
 import { z } from 'zod';
 
 /** 400 with a readable JSON error for invalid input; 503 when a dependency is down; never an unhandled 500. */
-export async function handle<T>(run: () => Promise<T>, { maxAgeSec = 2 } = {}) {
+export async function handle<T>(run: () => Promise<T>, { maxAgeSec = 2, status }: { maxAgeSec?: number; status?: (body: T) => number } = {}) {
   try {
     const body = await run();
-    return NextResponse.json(body, { headers: { 'cache-control': `public, max-age=${maxAgeSec}` } });
+    return NextResponse.json(body, { status: status?.(body) ?? 200, headers: { 'cache-control': `public, max-age=${maxAgeSec}` } });
   } catch (e) {
     if (e instanceof z.ZodError) {
       return NextResponse.json(

@@ -219,21 +219,59 @@ export async function getPositions(account: Address) {
   }));
 }
 
+/** Health thresholds (env, with the defaults defined here once). */
+const HEALTH = {
+  maxIndexerLagBlocks: Number(process.env.HEALTH_MAX_LAG_BLOCKS ?? 20),
+  maxDataAgeSec: Number(process.env.HEALTH_MAX_DATA_AGE_SEC ?? 120),
+  maxKeeperLagBlocks: Number(process.env.HEALTH_MAX_KEEPER_LAG_BLOCKS ?? 10),
+};
+
+/** What is wrong, in words, from the parts' readings (empty when healthy). Every threshold is HEALTH's. */
+export function healthProblems(h: {
+  head: number;
+  indexer: { reachable: boolean; lagBlocks?: number | null; dataAgeSec?: number | null };
+  keeper: { lastBlock?: string | number } | null;
+  staleMarkets: string[];
+}): string[] {
+  const out: string[] = [];
+  if (!h.indexer.reachable) out.push('indexer database unreachable');
+  else {
+    if (h.indexer.lagBlocks == null || h.indexer.lagBlocks > HEALTH.maxIndexerLagBlocks) out.push(`indexer ${h.indexer.lagBlocks ?? '?'} blocks behind (limit ${HEALTH.maxIndexerLagBlocks})`);
+    if (h.indexer.dataAgeSec == null || h.indexer.dataAgeSec > HEALTH.maxDataAgeSec) out.push(`data ${h.indexer.dataAgeSec ?? '?'} s old (limit ${HEALTH.maxDataAgeSec} s)`);
+  }
+  if (!h.keeper) out.push('keeper unreachable');
+  else if (h.head - Number(h.keeper.lastBlock ?? 0) > HEALTH.maxKeeperLagBlocks) out.push(`keeper ${h.head - Number(h.keeper.lastBlock ?? 0)} blocks behind (limit ${HEALTH.maxKeeperLagBlocks})`);
+  for (const name of h.staleMarkets) out.push(`${name} price stale`);
+  return out;
+}
+
+/** /api/health: chain head, indexer cursor, lag and data age, keeper status, stale markets; `status` is `degraded`
+ *  (and the route answers 503) when any part is behind its threshold or down. */
 export async function getHealth() {
-  const [head, cursorRows, snapRows] = await Promise.all([
+  const [head, cursorRows, snapRows, markets] = await Promise.all([
     publicClient.getBlock(),
     run(db, qb.selectFrom('indexer_cursor').select('block_number').where('id', '=', 1)).catch(() => null),
     run(db, qb.selectFrom('snapshots').select((eb) => eb.fn.max('timestamp').as('t'))).catch(() => null),
+    publicClient.readContract({ ...contracts.reader, functionName: 'markets' }),
   ]);
   const keeper = await fetch(`http://127.0.0.1:${process.env.KEEPER_PORT ?? DEFAULTS.ports.keeper}/health`, { signal: AbortSignal.timeout(500) })
-    .then((r) => r.json())
+    .then((r) => r.json() as Promise<{ lastBlock?: string }>)
     .catch(() => null);
   const cursor = cursorRows?.[0] ? Number(cursorRows[0].block_number) : null;
   const lastSnap = snapRows?.[0]?.t ? Number(snapRows[0].t) : null;
+  const indexer =
+    cursorRows === null
+      ? { reachable: false }
+      : { reachable: true, cursor, lagBlocks: cursor === null ? null : Number(head.number) - cursor, dataAgeSec: lastSnap === null ? null : Number(head.timestamp) - lastSnap };
+  const staleMarkets = markets.filter((m) => !m.priceValid).map((m) => bytes32ToString(m.name));
+  const problems = healthProblems({ head: Number(head.number), indexer, keeper, staleMarkets });
   return {
+    status: problems.length === 0 ? ('ok' as const) : ('degraded' as const),
+    problems,
     chain: { head: Number(head.number), timestamp: Number(head.timestamp) },
-    indexer: cursorRows === null ? { reachable: false } : { reachable: true, cursor, lagBlocks: cursor === null ? null : Number(head.number) - cursor, dataAgeSec: lastSnap === null ? null : Number(head.timestamp) - lastSnap },
+    indexer,
     keeper,
+    staleMarkets,
   };
 }
 

@@ -141,7 +141,9 @@ export const nextEnv = (rpcUrl, chainId = 31337) => ({
 /** `next build` then `next start` on `port`; resolves when the home page answers. */
 export async function startWebApp({ port = 3000, rpcUrl, chainId = 31337, env = {}, build = true, quiet = false }) {
   await requirePortFree(port, 'web app');
-  const fullEnv = { ...nextEnv(rpcUrl, chainId), ...env };
+  // The HTTP server's header limit above the API's 8 KB URL limit (middleware.ts), so an oversized query gets a JSON 414
+  // instead of an empty 431.
+  const fullEnv = { ...nextEnv(rpcUrl, chainId), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-http-header-size=131072`.trim(), ...env };
   if (process.env.SKIP_NEXT_BUILD === '1') build = false;
   if (build) runOrThrow(bin('next'), ['build'], { env: fullEnv, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
   const child = startProcess('web', bin('next'), ['start', '-p', String(port), '-H', '127.0.0.1'], { env: fullEnv, quiet });

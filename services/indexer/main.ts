@@ -2,6 +2,7 @@
  * Indexer: ingests every engine and pool event into the database (embedded PGlite by default, Postgres with
  * DATABASE_URL) and keeps periodic pool and market snapshots for the metrics API. Resumable, idempotent, reorg-safe.
  */
+import { redactUrl } from '../lib/redact';
 import { env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
 import { openDb } from './db';
 import { Indexer } from './ingest';
@@ -12,13 +13,13 @@ const PORT = Number(env('INDEXER_PORT', String(DEFAULTS.ports.indexer)));
 
 async function main() {
   const db = await openDb({ dataDir: env('INDEXER_DATA_DIR', '.data/pglite') });
-  log.info('database ready', { url: db.url.replace(/:[^:@/]+@/, ':***@') });
+  log.info('database ready', { url: redactUrl(db.url) });
   const indexer = new Indexer(db, publicClient, contracts, log, {
     range: BigInt(env('INDEXER_RANGE', '2000')),
     snapshotEvery: BigInt(env('INDEXER_SNAPSHOT_EVERY', '3')),
     snapshotWindow: BigInt(env('INDEXER_SNAPSHOT_WINDOW', '50')),
   });
-  const server = healthServer(PORT, () => ({ ...indexer.stats, lag: indexer.stats.head - indexer.stats.cursor, databaseUrl: db.url }), log);
+  const server = healthServer(PORT, () => ({ ...indexer.stats, lag: indexer.stats.head - indexer.stats.cursor, database: redactUrl(db.url) }), log);
   const stopping = onShutdown(log, async () => {
     server.close();
     await db.close();
