@@ -131,7 +131,8 @@ export function runOrThrow(command, args, opts = {}) {
 
 export const nextEnv = (rpcUrl, chainId = 31337) => ({
   NEXT_TELEMETRY_DISABLED: '1',
-  NEXT_PUBLIC_RPC_URL: rpcUrl,
+  // The browser's RPC: a separate public setting when given (RPC_URL often carries an API key that must stay server-side).
+  NEXT_PUBLIC_RPC_URL: process.env.NEXT_PUBLIC_RPC_URL ?? rpcUrl,
   RPC_URL: rpcUrl,
   NEXT_PUBLIC_CHAIN_ID: String(chainId),
   CHAIN_ID: String(chainId),
@@ -146,8 +147,10 @@ export async function startWebApp({ port = 3000, rpcUrl, chainId = 31337, env = 
   const fullEnv = { ...nextEnv(rpcUrl, chainId), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-http-header-size=131072`.trim(), ...env };
   if (process.env.SKIP_NEXT_BUILD === '1') build = false;
   if (build) runOrThrow(bin('next'), ['build'], { env: fullEnv, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
-  const child = startProcess('web', bin('next'), ['start', '-p', String(port), '-H', '127.0.0.1'], { env: fullEnv, quiet });
-  const url = `http://127.0.0.1:${port}`;
+  // WEB_HOST: the listen address (loopback by default; 0.0.0.0 behind a reverse proxy on another host).
+  const host = process.env.WEB_HOST ?? '127.0.0.1';
+  const child = startProcess('web', bin('next'), ['start', '-p', String(port), '-H', host], { env: fullEnv, quiet });
+  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
   await waitFor(async () => (await fetch(url)).ok, `web app on ${url}`, 60_000);
   return { child, url };
 }
