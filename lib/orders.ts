@@ -18,14 +18,15 @@ export const isOpenKind = (kind: number) => kind === 0 || kind === 1;
 /** Whether the order's trigger is crossed at `priceWad`: a long's limit open and stop-loss (a short's stop open and
  *  take-profit) at or below the trigger, the others at or above. */
 export function triggered(o: OrderTerms, priceWad: bigint): boolean {
-  const atOrBelow = (o.kind === 0 || o.kind === 3) === o.isLong;
-  return atOrBelow ? priceWad <= o.triggerPriceWad : priceWad >= o.triggerPriceWad;
+  return triggersAtOrBelow(o) ? priceWad <= o.triggerPriceWad : priceWad >= o.triggerPriceWad;
 }
 
-/** Plain words for an order's trigger, e.g. "long take-profit when ETH-USD ≥ 3,300". */
+/** Whether the order fires at or below its trigger (else at or above). */
+const triggersAtOrBelow = (o: Pick<OrderTerms, 'kind' | 'isLong'>) => (o.kind === 0 || o.kind === 3) === o.isLong;
+
+/** The comparison an order's trigger fires on: "≤" or "≥" the trigger price. */
 export function describeTrigger(o: OrderTerms): string {
-  const atOrBelow = (o.kind === 0 || o.kind === 3) === o.isLong;
-  return atOrBelow ? '≤' : '≥';
+  return triggersAtOrBelow(o) ? '≤' : '≥';
 }
 
 export type OrderType = 'market' | 'limit' | 'stop';

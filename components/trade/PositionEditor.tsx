@@ -34,30 +34,24 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
   const [slippageBps] = useSlippage();
   const [amount, setAmount] = useState('');
   const fees = p.status.borrowFeeUsd + p.status.fundingFeeUsd;
+  // a removal is checked against the collateral here and against the max leverage (the engine's rule) below
+  const check = checkAmount(amount, {
+    max: mode === 'remove' ? p.position.collateralUsd : mode === 'add' ? data.balance : p.position.sizeUsd,
+    maxLabel: mode === 'add' ? 'your wallet balance' : mode === 'remove' ? 'the collateral' : 'the position size',
+  });
   const removal =
     mode === 'remove' && data.pool && data.kinkWad !== undefined
       ? previewRemoveCollateral(
           { priceWad: m.priceWad, marginTargetWad: m.marginTargetWad, config: previewConfig(m) },
           { isLong: p.isLong, sizeUsd: p.position.sizeUsd, sizeTokens: p.position.sizeTokens, collateralUsd: p.position.collateralUsd, feesOwedUsd: fees },
           { utilizationWad: data.pool.utilizationWad, kinkWad: data.kinkWad },
-          0n,
+          check.value ?? 0n,
         )
       : undefined;
   const max = mode === 'add' ? data.balance : mode === 'remove' ? removal?.maxRemovableUsd : p.position.sizeUsd;
-  // a removal is checked against the collateral here and against the max leverage below, with the numbers
-  const check = checkAmount(amount, {
-    max: mode === 'remove' ? p.position.collateralUsd : max,
-    maxLabel: mode === 'add' ? 'your wallet balance' : mode === 'remove' ? 'the collateral' : 'the position size',
-  });
   let error = check.error;
-  if (!error && mode === 'remove' && check.value !== undefined && data.pool && data.kinkWad !== undefined && removal) {
-    const r = previewRemoveCollateral(
-      { priceWad: m.priceWad, marginTargetWad: m.marginTargetWad, config: previewConfig(m) },
-      { isLong: p.isLong, sizeUsd: p.position.sizeUsd, sizeTokens: p.position.sizeTokens, collateralUsd: p.position.collateralUsd, feesOwedUsd: fees },
-      { utilizationWad: data.pool.utilizationWad, kinkWad: data.kinkWad },
-      check.value,
-    );
-    if (!r.ok) error = `Leverage would be ${fmtLev(r.leverageWad)}, above the max ${fmtLev(r.maxLeverageWad)}: at most ${fmtUsd(r.maxRemovableUsd)} can be removed now`;
+  if (!error && check.value !== undefined && removal && !removal.ok) {
+    error = `Leverage would be ${fmtLev(removal.leverageWad)}, above the max ${fmtLev(removal.maxLeverageWad)}: at most ${fmtUsd(removal.maxRemovableUsd)} can be removed now`;
   }
   const id = `${mode}-${p.marketId}-${p.isLong}`;
   const label = mode === 'add' ? 'Collateral to add (USDC)' : mode === 'remove' ? 'Collateral to remove (USDC)' : 'Size to close (USD)';
