@@ -145,6 +145,36 @@ ${rows.join('\n')}
 `);
 }
 
+if (want('options')) {
+  const a = await benchChain();
+  const r = tsxJson('bench/options-gas.bench.ts', { BENCH_RPC_URL: a.url });
+  const perMarket = r.depositOptionsLive - r.depositNoOptions;
+  const flat = r.depositOptionsLiveManyHolders - r.depositOptionsLive;
+  const settleTarget = 60_000 + 5_000 * r.settleStrikes;
+  const row = (what, v, target, note = '') => `| ${what} | ${fmt(v)} | ${target === undefined ? '—' : `${fmt(target)} ${v <= target ? 'met' : '**missed**'}`} | ${note} |`;
+  sections.push(`## Contracts: options gas per whole transaction
+
+Receipts' \`gasUsed\` on anvil (bench/options-gas.bench.ts): ETH options on the local deployment, a 5M USD pool.
+A capped call prices two Black-Scholes legs (the strike and the cap) at two volatilities (mid for the book, ask or
+bid for the premium); a put one leg at two. Refresh reprices every open strike and type of the market.
+
+| action | gas used | target | note |
+|---|---|---|---|
+${[
+    row('list the schedule\'s boards (4 boards, 11 strikes each)', r.listBoards, undefined, 'keeper, once per expiry'),
+    row('buy a call (first holding of the account)', r.buyCallFirst, 200_000),
+    row('buy a put (repeat buyer)', r.buyPutRepeat, 200_000),
+    row('sell a call back', r.sellCall, 180_000),
+    row(`refresh the greek cache, per strike (${r.refreshStrikes} strike-types, total ${fmt(r.refreshTotal)})`, r.refreshPerStrike, 25_000, 'keeper pays'),
+    row(`settle a board (${r.settleStrikes} strikes open)`, r.settleBoard, settleTarget, '60k + 5k per strike'),
+    row('claim a payoff', r.claim, undefined),
+    row('deposit, no options open', r.depositNoOptions, undefined),
+    row('deposit, options live on one market', r.depositOptionsLive, r.depositNoOptions + 10_000, `+${fmt(perMarket)} for the market`),
+    row(`deposit, options live, ${fmt(r.optionHolders)} holders`, r.depositOptionsLiveManyHolders, r.depositOptionsLive, `${flat >= 0 ? '+' : ''}${fmt(flat)} vs one holder: flat`),
+  ].join('\n')}
+`);
+}
+
 if (want('sizes')) {
   const rows = sizes().map((x) => `| ${x.name} | ${fmt(x.bytes)} | ${fmt(SIZE_LIMIT_BYTES - x.bytes)} | ${x.bytes <= SIZE_LIMIT_BYTES ? 'within' : '**over**'} |`);
   sections.push(`## Contracts: runtime bytecode size

@@ -27,7 +27,7 @@ export interface EventsTable {
   block_number: Int;
   log_index: number;
   tx_hash: string;
-  contract: 'core' | 'engine' | 'pool';
+  contract: 'core' | 'engine' | 'pool' | 'options';
   name: string;
   market_id: number | null;
   account: string | null;
@@ -55,6 +55,11 @@ export interface SnapshotMetrics {
   reserved: NullableInt;
   free_liquidity: NullableInt;
   bad_debt: NullableInt;
+  options_value: NullableInt;
+  options_delta: NullableInt;
+  options_gamma: NullableInt;
+  options_vega: NullableInt;
+  options_theta: NullableInt;
 }
 
 export interface SnapshotsTable extends SnapshotMetrics {

@@ -21,6 +21,12 @@ export function fmtPct(v: bigint | undefined, digits = 2): string {
   return `${(Number(formatUnits(v, 18)) * 100).toFixed(digits)}%`;
 }
 
+/** WAD delta (tokens per token) -> "0.52" / "-0.48". */
+export function fmtDelta(v: bigint | undefined): string {
+  if (v === undefined) return '—';
+  return Number(formatUnits(v, 18)).toFixed(2);
+}
+
 /** WAD multiple -> "25.0x". */
 export function fmtLev(v: bigint | undefined, digits = 1): string {
   if (v === undefined) return '—';

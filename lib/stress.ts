@@ -7,10 +7,12 @@
  * counts them (its NAV less cash, plus the trader-PnL term at the current prices) minus the trader-PnL term per market
  * and side at the shocked prices (position.ts sideLiabilityUp: the side's uncapped PnL from its aggregates less the
  * excess of every cap bucket the price has crossed, plus the uncollectible loss past every floor bucket it has crossed,
- * as PerpState.poolClaimUsd and CapBook compute it).
+ * as PerpState.poolClaimUsd and CapBook compute it). The options book is revalued at the shocked prices, the scaled
+ * volatility and the shock's hours (lib/options/stress.ts) in place of the chain's options term now.
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
 import { cappedPnlUsd, sideLiabilityUp } from './math/position';
+import { optionsLiabilityUsd, type StressOption, type StressOptionsMarket } from './options/stress';
 import { freeLiquidityDown, impactCostUsd, maintenanceMarginUp, rampedMarginUp, targetMarginUp, utilizationUp } from './math/risk';
 
 export interface StressMarket {
@@ -57,6 +59,8 @@ export interface StressInput {
   maxUtilizationBps: bigint;
   markets: StressMarket[];
   positions: StressPosition[];
+  /** the options book: its term in the chain's NAV now, the payouts owed, every open option and its market's pricing */
+  options?: { nowSec: bigint; claimUsd: bigint; owedUsd: bigint; open: StressOption[]; markets: StressOptionsMarket[] };
 }
 export interface Shock {
   /** price change per market id, in bps (-4000 = -40%) */
@@ -111,7 +115,12 @@ export function runStress(input: StressInput, shock: Shock) {
   const aggregates = new Map(input.markets.map((m) => [m.marketId, [m.longOiUsd, m.shortOiUsd, m.longTokens, m.shortTokens]]));
   const books = book(input.positions);
   // Fees owed to the pool exactly as the chain counts them (borrow and funding receivables, aggregate rounding).
-  const feesClaim = input.navUsd - input.poolCashUsd + pnlTerm((m) => m.priceWad, aggregates, books);
+  // ... less the options term now (NAV - cash = fees - trader PnL + options claim), revalued below at the shock.
+  const opt = input.options;
+  const feesClaim = input.navUsd - input.poolCashUsd + pnlTerm((m) => m.priceWad, aggregates, books) - (opt?.claimUsd ?? 0n);
+  const optionsShocked = opt
+    ? optionsLiabilityUsd(opt.open, new Map(opt.markets.map((m) => [m.marketId, m])), (id) => shockedPrice(byId.get(id)!), k1000, opt.nowSec, elapsedSec) + opt.owedUsd
+    : 0n;
   const remaining = new Map([...aggregates].map(([k, v]) => [k, [...v]]));
   let feesOfLiquidated = 0n;
   let badDebt = 0n;
@@ -147,9 +156,9 @@ export function runStress(input: StressInput, shock: Shock) {
       liquidated.push({ account: p.account, marketId: p.marketId, isLong: p.isLong, equityUsd: equity.toString(), sizeUsd: p.sizeUsd.toString() });
     }
   }
-  const navShocked = cash + feesClaim - pnlTerm(shockedPrice, aggregates, books);
+  const navShocked = cash + feesClaim - pnlTerm(shockedPrice, aggregates, books) - optionsShocked;
   const gone = new Set(liquidatedPositions);
-  const navAfter = cashAfter + feesClaim - feesOfLiquidated - pnlTerm(shockedPrice, remaining, book(input.positions.filter((p) => !gone.has(p))));
+  const navAfter = cashAfter + feesClaim - feesOfLiquidated - pnlTerm(shockedPrice, remaining, book(input.positions.filter((p) => !gone.has(p)))) - optionsShocked;
   if (reservedAfter < 0n) reservedAfter = 0n;
   const util = utilizationUp;
   return {
@@ -162,6 +171,9 @@ export function runStress(input: StressInput, shock: Shock) {
     liquidated: liquidated.slice(0, 200),
     utilizationBeforeWad: util(input.reservedUsd, input.poolCashUsd).toString(),
     utilizationAfterWad: util(reservedAfter, cashAfter).toString(),
+    /** what holders' options are worth (plus payouts owed), in the NAV now and after the shock */
+    optionsLiabilityNowUsd: (opt ? -opt.claimUsd : 0n).toString(),
+    optionsLiabilityShockedUsd: optionsShocked.toString(),
     shockedPricesWad: Object.fromEntries(input.markets.map((m) => [m.marketId, shockedPrice(m).toString()])),
   };
 }

@@ -4,7 +4,9 @@ pragma solidity ^0.8.28;
 import {ClearingCore} from "../contracts/core/ClearingCore.sol";
 import {LiquidityPool} from "../contracts/core/LiquidityPool.sol";
 import {IClearingCore} from "../contracts/interfaces/IClearingCore.sol";
+import {IOptionsBook} from "../contracts/interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../contracts/interfaces/IPerpEngine.sol";
+import {OptionsBook} from "../contracts/options/OptionsBook.sol";
 import {ChainlinkPriceFeed} from "../contracts/oracles/ChainlinkPriceFeed.sol";
 import {DevPriceFeed} from "../contracts/oracles/DevPriceFeed.sol";
 import {IAggregatorV3} from "../contracts/oracles/IAggregatorV3.sol";
@@ -37,6 +39,7 @@ contract Deploy is Script {
         uint256 maxAnswer;
         uint256 heartbeatSec; // the Chainlink feed's heartbeat on the target chain
         uint256 deviationBps; // the feed's deviation threshold: the most its price can lag unseen
+        uint256 optionStrikeStepUsd; // spacing of the options' strike grid, whole USD
     }
 
     /// @notice Max price age of a dev feed (the simulator pushes every few seconds).
@@ -50,6 +53,10 @@ contract Deploy is Script {
     ///         PriceUpdateRouter), so only seconds of publishing and inclusion latency are allowed, and the engine pins
     ///         the first price a transaction reads (P-14 on pull markets).
     uint32 public constant PULL_MAX_PRICE_AGE_SEC = 10;
+    /// @notice The options product's credit line: its reserved maximum payouts stay within half the pool's cash.
+    uint16 public constant OPTIONS_RESERVE_CAP_BPS = 5000;
+    /// @notice Open interest cap per strike and type, in USD of notional at the dev price.
+    uint256 public constant OPTIONS_STRIKE_OI_USD = 5_000_000;
 
     struct Deployed {
         address token;
@@ -59,6 +66,7 @@ contract Deploy is Script {
         address router;
         address reader;
         address orderBook;
+        address optionsBook;
         address[] feeds;
         string[] names;
         bool devFeeds;
@@ -108,6 +116,14 @@ contract Deploy is Script {
         // execution fee is at least 0.50 USD (settlement-token units).
         d.orderBook = address(new OrderBook(engine, IERC20(d.token), deployer, MIN_EXECUTION_FEE_USD));
         core.setForwarder(d.orderBook, true);
+        // Options on every market, written by the same pool (a second product on the core's ledger).
+        OptionsBook options = new OptionsBook(core, engine, deployer);
+        d.optionsBook = address(options);
+        core.addProduct(d.optionsBook, OPTIONS_RESERVE_CAP_BPS);
+        options.grantRole(options.RISK_ROLE(), deployer);
+        for (uint256 i; i < specs.length; ++i) {
+            options.setConfig(i, optionsConfig(specs[i]));
+        }
         vm.stopBroadcast();
 
         write(d);
@@ -129,7 +145,8 @@ contract Deploy is Script {
                 minAnswer: vm.parseJsonUint(json, string.concat(at, ".minAnswer")),
                 maxAnswer: vm.parseJsonUint(json, string.concat(at, ".maxAnswer")),
                 heartbeatSec: vm.parseJsonUint(json, string.concat(at, ".heartbeatSec")),
-                deviationBps: vm.parseJsonUint(json, string.concat(at, ".deviationBps"))
+                deviationBps: vm.parseJsonUint(json, string.concat(at, ".deviationBps")),
+                optionStrikeStepUsd: vm.parseJsonUint(json, string.concat(at, ".optionStrikeStepUsd"))
             });
         }
     }
@@ -226,6 +243,34 @@ contract Deploy is Script {
         });
     }
 
+    /// @notice A market's options: daily boards for the next two days and Friday boards for the next two weeks, 08:00
+    ///         UTC, 11 strikes; IV from the sampled variance with a one-month mean reversion, a put skew and a smile,
+    ///         within 20%-300%, 2 vol points each side; calls capped at twice their strike; the NAV prices through
+    ///         the cached greeks for an hour, 2% or a quarter sigma of the nearest expiry, whichever comes first.
+    function optionsConfig(MarketSpec memory spec) public pure returns (IOptionsBook.OptionsConfig memory) {
+        return IOptionsBook.OptionsConfig({
+            strikeStepWad: uint96(spec.optionStrikeStepUsd * 1e18),
+            strikesPerSide: 5,
+            dailyExpiries: 2,
+            weeklyExpiries: 2,
+            tradingCutoffSec: 1 hours,
+            callCapBps: 10_000,
+            ivMinWad: 0.2e18,
+            ivMaxWad: 3e18,
+            spreadVolWad: 0.02e18,
+            meanReversionWad: 12e18,
+            skewWad: 0.05e18,
+            smileWad: 0.02e18,
+            deltaScaleUsd: 1_000_000_000,
+            vegaScaleUsd: 10_000_000,
+            maxStrikeOiWad: uint128(OPTIONS_STRIKE_OI_USD * 1e18 / spec.devPriceUsd),
+            maxBoardReserveUsd: 20_000_000e6,
+            cacheMaxAgeSec: 1 hours,
+            cacheMaxMoveBps: 200,
+            cacheSdFracBps: 2500
+        });
+    }
+
     function write(Deployed memory d) internal {
         string memory o = "deployment";
         vm.serializeUint(o, "chainId", block.chainid);
@@ -238,6 +283,7 @@ contract Deploy is Script {
         vm.serializeAddress(o, "Reader", d.reader);
         vm.serializeAddress(o, "PriceUpdateRouter", d.router);
         vm.serializeAddress(o, "OrderBook", d.orderBook);
+        vm.serializeAddress(o, "OptionsBook", d.optionsBook);
         vm.serializeString(o, "marketNames", d.names);
         string memory json = vm.serializeAddress(o, "feeds", d.feeds);
         string memory path = string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json");

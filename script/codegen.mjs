@@ -7,8 +7,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CONTRACTS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter', 'OrderBook'];
-const ADDRESS_KEYS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'FaucetToken', 'OrderBook'];
+const CONTRACTS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter', 'OrderBook', 'OptionsBook'];
+const ADDRESS_KEYS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'FaucetToken', 'OrderBook', 'OptionsBook'];
 
 const camel = (name) => name[0].toLowerCase() + name.slice(1);
 
@@ -26,7 +26,7 @@ for (const name of CONTRACTS) {
 // Every custom error any contract can raise (feeds' errors bubble through the engine), for decoding reverts.
 const seen = new Set();
 const errors = [];
-for (const name of [...CONTRACTS, 'ChainlinkPriceFeed', 'PythPriceFeed', 'OracleErrors']) {
+for (const name of [...CONTRACTS, 'ChainlinkPriceFeed', 'PythPriceFeed', 'OracleErrors', 'IHistoricalPriceFeed']) {
   for (const item of abiOf(name)) {
     if (item.type !== 'error') continue;
     const sig = `${item.name}(${item.inputs.map((i) => i.type).join(',')})`;

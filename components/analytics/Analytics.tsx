@@ -8,6 +8,7 @@ import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart,
 import { useReadContract } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { annualize, bytes32ToString, fmtPct, fmtUsd, SECONDS_PER_YEAR } from '@/lib/format';
+import { OptionsBoards } from './OptionsBoards';
 import { StressPanel } from './StressPanel';
 
 const RANGES = [
@@ -75,6 +76,11 @@ export function Analytics() {
     sigma: n(p.sigma, 1e16),
     mmr: n(p.mmr, 1e16),
     maxLev: n(p.max_leverage, 1e18),
+    // the pool's side: short the perpetual skew and short the options traders hold
+    netDelta: p.price === null || p.net_exposure === null ? null : -(n(p.net_exposure, 1e6) ?? 0) - ((n(p.options_delta, 1e18) ?? 0) * (n(p.price, 1e18) ?? 0)),
+    optionsDelta: p.price === null ? null : -((n(p.options_delta, 1e18) ?? 0) * (n(p.price, 1e18) ?? 0)),
+    optionsVega: p.options_vega === null || p.options_vega === undefined ? null : -(n(p.options_vega, 1e18) ?? 0) / 100,
+    optionsValue: n(p.options_value, 1e18),
   }));
   const actData = activity.data?.map((p) => ({ t: p.t, fees: n(p.feesUsd, 1e6), liquidations: Number(p.liquidations), badDebt: n(p.badDebtUsd, 1e6), traderPnl: n(p.traderPnlUsd, 1e6), lpPnl: -(n(p.traderPnlUsd, 1e6) ?? 0) + (n(p.feesUsd, 1e6) ?? 0) }));
   const err = pool.error ?? mk.error ?? activity.error;
@@ -187,6 +193,19 @@ export function Analytics() {
             <Bar yAxisId="r" dataKey="badDebt" name="bad debt" fill="#ef4444" isAnimationActive={false} />
           </BarChart>
         </Chart>
+        <Chart title="Pool greeks on this market: net delta (perpetuals + options, USD) and options vega (USD per vol point)" data={mkData} testId="chart-greeks">
+          <LineChart data={mkData}>
+            <CartesianGrid stroke="#27272a" />
+            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <YAxis yAxisId="l" {...AX} width={80} />
+            <YAxis yAxisId="r" orientation="right" {...AX} width={70} />
+            <Tooltip {...TT} />
+            <Legend />
+            <Line yAxisId="l" dataKey="netDelta" name="pool net delta" stroke="#eab308" dot={false} isAnimationActive={false} />
+            <Line yAxisId="l" dataKey="optionsDelta" name="of which options" stroke="#38bdf8" dot={false} isAnimationActive={false} />
+            <Line yAxisId="r" dataKey="optionsVega" name="options vega" stroke="#e879f9" dot={false} isAnimationActive={false} />
+          </LineChart>
+        </Chart>
         <Chart title="Reserved vs free liquidity (USD)" data={poolData} testId="chart-liquidity">
           <AreaChart data={poolData}>
             <CartesianGrid stroke="#27272a" />
@@ -199,6 +218,7 @@ export function Analytics() {
           </AreaChart>
         </Chart>
       </div>
+      <OptionsBoards />
       <StressPanel />
       <section aria-labelledby="params-title" className="card overflow-x-auto">
         <h2 id="params-title" className="mb-2 text-sm font-semibold text-zinc-300">

@@ -71,7 +71,7 @@ export function StressPanel() {
         </p>
       )}
       {r && (
-        <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-7" data-testid="stress-result">
+        <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-8" data-testid="stress-result">
           <div>
             <dt className="text-xs text-zinc-500">NAV after shock</dt>
             <dd className="num">{fmtUsd(BigInt(r.navShockedUsd))}</dd>
@@ -84,6 +84,14 @@ export function StressPanel() {
             <dt className="text-xs text-zinc-500">Positions liquidated</dt>
             <dd className="num" data-testid="stress-liquidated">
               {r.positionsLiquidated} / {r.positionsTotal}
+            </dd>
+          </div>
+          <div>
+            <dt className="text-xs text-zinc-500" title="what holders' options are worth plus payouts owed: in the NAV now, and revalued at the shocked prices, volatility and hours">
+              Options owed: now → shocked
+            </dt>
+            <dd className="num" data-testid="stress-options">
+              {fmtUsd(BigInt(r.optionsLiabilityNowUsd))} → {fmtUsd(BigInt(r.optionsLiabilityShockedUsd))}
             </dd>
           </div>
           <div>

@@ -6,6 +6,7 @@ import { usePathname } from 'next/navigation';
 
 const LINKS = [
   { href: '/trade', label: 'Trade' },
+  { href: '/options', label: 'Options' },
   { href: '/pool', label: 'Pool' },
   { href: '/analytics', label: 'Analytics' },
 ];

@@ -7,6 +7,7 @@ import { maxUint256 } from 'viem';
 import { useAccount, useReadContract, useReadContracts } from 'wagmi';
 import { FaucetButton } from '@/components/common/FaucetButton';
 import { AmountField, Stat } from '@/components/common/Stat';
+import { OptionsShare } from './OptionsShare';
 import { useContracts } from '@/components/common/useContracts';
 import { lastTxBlockKey, useTx } from '@/components/tx/useTx';
 import { annualize, fmtPct, fmtShares, fmtUsd, staleMarketIds } from '@/lib/format';
@@ -77,11 +78,17 @@ export function PoolPanel() {
         )}
         {p && !p.navValid && (
           <p role="status" className="mb-3 text-sm text-amber-400" data-testid="pool-stale">
-            {staleMarketIds(p.staleMarkets)
-              .map((id) => c.markets.find((m) => m.id === id)?.name ?? `market ${id}`)
-              .join(', ')}{' '}
-            has open interest and no fresh price: the NAV cannot be valued, so deposits and withdrawals wait for its next price update.
-            Trading, closing and liquidations on the other markets go on.
+            {staleMarketIds(p.staleMarkets).length > 0 ? (
+              <>
+                {staleMarketIds(p.staleMarkets)
+                  .map((id) => c.markets.find((m) => m.id === id)?.name ?? `market ${id}`)
+                  .join(', ')}{' '}
+                has open interest and no fresh price: the NAV cannot be valued, so deposits and withdrawals wait for its next price update.
+                Trading, closing and liquidations on the other markets go on.
+              </>
+            ) : (
+              <>The options book&apos;s greek cache is out of its range (a price move, a new volatility sample, or an expiry to settle): deposits and withdrawals wait for the keeper&apos;s refresh, usually a block or two. Trading goes on.</>
+            )}
           </p>
         )}
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
@@ -100,6 +107,9 @@ export function PoolPanel() {
           <Stat label="Free liquidity" testId="pool-free" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="what LPs can withdraw now" />
           <Stat label="Bad debt" value={p && fmtUsd(p.badDebtUsd)} />
         </dl>
+        <div className="mt-4 border-t border-zinc-800 pt-4">
+          <OptionsShare navUsd={p?.navValid ? p.navUsd : undefined} reservedUsd={p?.reservedUsd} />
+        </div>
       </section>
 
       <section aria-labelledby="lp-position" className="card">

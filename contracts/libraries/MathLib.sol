@@ -106,14 +106,17 @@ library MathLib {
             k = -int256(s);
             x <<= s;
         }
-        int256 y = (int256(x) - int256(WAD)) * int256(WAD) / (int256(x) + int256(WAD));
-        int256 y2 = y * y / int256(WAD);
-        int256 term = y;
-        int256 sum = y;
-        for (int256 i = 3; term != 0; i += 2) {
-            term = term * y2 / int256(WAD);
-            sum += term / i;
+        // |y| < 1/3 WAD, so no product below overflows.
+        unchecked {
+            int256 y = (int256(x) - int256(WAD)) * int256(WAD) / (int256(x) + int256(WAD));
+            int256 y2 = y * y / int256(WAD);
+            int256 term = y;
+            int256 sum = y;
+            for (int256 i = 3; term != 0; i += 2) {
+                term = term * y2 / int256(WAD);
+                sum += term / i;
+            }
+            return 2 * sum + k * LN2_WAD;
         }
-        return 2 * sum + k * LN2_WAD;
     }
 }

@@ -2,13 +2,14 @@
 pragma solidity ^0.8.28;
 
 import {IAggregatorV3} from "./IAggregatorV3.sol";
+import {IHistoricalPriceFeed} from "./IHistoricalPriceFeed.sol";
 import {IPriceFeed} from "./IPriceFeed.sol";
 import {OracleErrors} from "./OracleErrors.sol";
 
 /// @title ChainlinkPriceFeed
 /// @notice Chainlink AggregatorV3 adapter: rejects non-positive, out-of-bounds, stale and future answers, and, on L2s,
 ///         any answer while the sequencer is down or within the grace period after it restarts.
-contract ChainlinkPriceFeed is IPriceFeed {
+contract ChainlinkPriceFeed is IPriceFeed, IHistoricalPriceFeed {
     IAggregatorV3 public immutable aggregator;
     /// @notice Sequencer-uptime feed (answer 0 = up); address(0) on L1.
     IAggregatorV3 public immutable sequencerUptimeFeed;
@@ -61,5 +62,41 @@ contract ChainlinkPriceFeed is IPriceFeed {
             revert OracleErrors.StalePrice(updatedAt, block.timestamp, maxAgeSec);
         }
         priceWad = uint256(answer) * scale;
+    }
+
+    /// @inheritdoc IHistoricalPriceFeed
+    /// @dev The round and the one before it must be in the same phase (the aggregator's phase id is the round id's top
+    ///      16 bits), so "the round before" is exactly roundId - 1. The answer passes the same bounds as live prices.
+    function priceAtOrAfter(uint256 timestamp, uint256 roundId)
+        external
+        view
+        returns (uint256 priceWad, uint256 publishedAt)
+    {
+        if (roundId > type(uint80).max || uint64(roundId) <= 1) revert RoundUnavailable(roundId);
+        int256 answer;
+        (, answer,, publishedAt,) = aggregator.getRoundData(uint80(roundId));
+        (,,, uint256 previousAt,) = aggregator.getRoundData(uint80(roundId - 1));
+        if (publishedAt == 0 || previousAt == 0) revert RoundUnavailable(roundId);
+        if (publishedAt < timestamp || previousAt >= timestamp) {
+            revert NotFirstRoundAtOrAfter(roundId, publishedAt, previousAt, timestamp);
+        }
+        if (answer <= minAnswer || answer >= maxAnswer) {
+            revert OracleErrors.PriceOutOfBounds(answer, minAnswer, maxAnswer);
+        }
+        priceWad = uint256(answer) * scale;
+    }
+
+    /// @inheritdoc IHistoricalPriceFeed
+    function latestRoundId() external view returns (uint256 roundId) {
+        (roundId,,,,) = aggregator.latestRoundData();
+    }
+
+    /// @inheritdoc IHistoricalPriceFeed
+    function roundAt(uint256 roundId) external view returns (uint256 priceWad, uint256 publishedAt) {
+        if (roundId > type(uint80).max) return (0, 0);
+        try aggregator.getRoundData(uint80(roundId)) returns (uint80, int256 answer, uint256, uint256 at, uint80) {
+            if (answer > 0) return (uint256(answer) * scale, at);
+        } catch {}
+        return (0, 0);
     }
 }

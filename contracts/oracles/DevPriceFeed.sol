@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IHistoricalPriceFeed} from "./IHistoricalPriceFeed.sol";
 import {IPriceFeed} from "./IPriceFeed.sol";
 import {OracleErrors} from "./OracleErrors.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
@@ -8,12 +9,16 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title DevPriceFeed
 /// @notice Price source for local and demo chains, pushed by the market simulator (its owner). Applies the same
-///         staleness rule as the production adapters so local behaviour matches.
-contract DevPriceFeed is IPriceFeed, Ownable {
+///         staleness rule as the production adapters so local behaviour matches. Keeps every push as a numbered round
+///         (like a Chainlink aggregator) so options settle on the first price at or after their expiry.
+contract DevPriceFeed is IPriceFeed, IHistoricalPriceFeed, Ownable {
     uint256 public immutable maxAgeSec;
     /// @dev Price and time in one slot: every trade and NAV valuation reads both (one cold SLOAD instead of two).
     uint192 internal priceWad_;
     uint64 internal updatedAt_;
+    /// @dev Round ids count from 1; each round is price << 64 | time.
+    uint256 public latestRoundId;
+    mapping(uint256 roundId => uint256) internal rounds;
 
     /// @notice Emitted on every push.
     /// @param priceWad new price, USD per token, 18 decimals.
@@ -25,6 +30,7 @@ contract DevPriceFeed is IPriceFeed, Ownable {
         maxAgeSec = maxAgeSec_;
         priceWad_ = SafeCast.toUint192(initialPriceWad);
         updatedAt_ = uint64(block.timestamp);
+        _record(initialPriceWad);
         emit PricePushed(initialPriceWad, block.timestamp);
     }
 
@@ -33,6 +39,7 @@ contract DevPriceFeed is IPriceFeed, Ownable {
         if (newPriceWad == 0) revert OracleErrors.NonPositivePrice(0);
         priceWad_ = SafeCast.toUint192(newPriceWad);
         updatedAt_ = uint64(block.timestamp);
+        _record(newPriceWad);
         emit PricePushed(newPriceWad, block.timestamp);
     }
 
@@ -43,5 +50,36 @@ contract DevPriceFeed is IPriceFeed, Ownable {
             revert OracleErrors.StalePrice(updatedAt, block.timestamp, maxAgeSec);
         }
         priceWad = priceWad_;
+    }
+
+    /// @inheritdoc IHistoricalPriceFeed
+    function priceAtOrAfter(uint256 timestamp, uint256 roundId)
+        external
+        view
+        returns (uint256 priceWad, uint256 publishedAt)
+    {
+        if (roundId == 0 || roundId > latestRoundId) revert RoundUnavailable(roundId);
+        (priceWad, publishedAt) = _round(roundId);
+        uint256 previousAt;
+        if (roundId > 1) (, previousAt) = _round(roundId - 1);
+        if (publishedAt < timestamp || (roundId > 1 && previousAt >= timestamp)) {
+            revert NotFirstRoundAtOrAfter(roundId, publishedAt, previousAt, timestamp);
+        }
+    }
+
+    /// @inheritdoc IHistoricalPriceFeed
+    function roundAt(uint256 roundId) external view returns (uint256 priceWad, uint256 publishedAt) {
+        return _round(roundId);
+    }
+
+    function _record(uint256 priceWad) internal {
+        uint256 id = latestRoundId + 1;
+        latestRoundId = id;
+        rounds[id] = priceWad << 64 | block.timestamp;
+    }
+
+    function _round(uint256 roundId) internal view returns (uint256 priceWad, uint256 publishedAt) {
+        uint256 r = rounds[roundId];
+        return (r >> 64, uint64(r));
     }
 }

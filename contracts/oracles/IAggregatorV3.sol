@@ -9,4 +9,10 @@ interface IAggregatorV3 {
         external
         view
         returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+
+    /// @notice A past round (round ids carry the phase in their top 16 bits; within a phase they count up by one).
+    function getRoundData(uint80 roundId)
+        external
+        view
+        returns (uint80 roundId_, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
 }

@@ -67,6 +67,9 @@ export interface StressResult {
   positionsTotal: number;
   utilizationBeforeWad: string;
   utilizationAfterWad: string;
+  /** holders' options plus payouts owed: in the NAV now, and revalued under the shock */
+  optionsLiabilityNowUsd: string;
+  optionsLiabilityShockedUsd: string;
   shockedPricesWad: Record<string, string>;
 }
 
@@ -77,6 +80,28 @@ export interface LpIncome {
   traderPnlUsd: string;
 }
 
+export interface OptionsBoardRow {
+  boardId: string;
+  marketId: number;
+  expiry: string;
+  strikeCount: number;
+  firstStrikeWad: string;
+  strikeStepWad: string;
+  callOiWad: string;
+  putOiWad: string;
+  premiumsInUsd: string;
+  premiumsOutUsd: string;
+  settled: boolean;
+  settlementPriceWad: string | null;
+  payoutUsd: string;
+}
+
+export interface OptionsSummary {
+  last24hFromSec: number;
+  boards: OptionsBoardRow[];
+  totals: { premiumsInUsd: string; premiumsOutUsd: string; premiumIncomeUsd: string; premiumIncomeSinceUsd: string | null; payoutsUsd: string };
+}
+
 export const api = {
   history: (market: number, from: number, resolution: number) =>
     get<{ points: HistoryPoint[] }>(`/api/history?market=${market}&from=${from}&resolution=${resolution}`).then((b) => b.points),
@@ -85,6 +110,7 @@ export const api = {
   trades: (account: string, limit = 50) => get<{ trades: TradeRow[] }>(`/api/accounts/${account}/trades?limit=${limit}`).then((b) => b.trades),
   lp: (account: string) => get<LpAccount>(`/api/accounts/${account}/lp`),
   summary: () => get<{ last24h: { lpIncomeUsd: LpIncome | null; trades: number; volumeUsd: string } | null }>('/api/summary'),
+  options: (market?: number) => get<OptionsSummary>(`/api/options${market === undefined ? '' : `?market=${market}`}`),
   /** `query`: `scenario=crash` or `price.<marketId>=<bps>&vol=<k>&cashOut=<bps>` */
   stress: (query: string) => get<StressResult>(`/api/stress?${query}`),
 };

@@ -3,7 +3,7 @@
  * so the published parameters cannot drift from what the handlers accept. Served at /api/openapi.json.
  */
 import { z } from 'zod';
-import { historyQuery, limitQuery, MAX_BUCKETS, SCENARIOS, stressQuery } from './schemas';
+import { historyQuery, limitQuery, MAX_BUCKETS, optionsQuery, SCENARIOS, stressQuery } from './schemas';
 
 type Param = { name: string; in: 'query' | 'path'; required: boolean; description?: string; schema: unknown };
 
@@ -47,6 +47,7 @@ export function openApiDocument() {
       '/api/history': get('snapshot history of a market (0..n-1) or the pool (-1)', queryParams(historyQuery)),
       '/api/activity': get('per-bucket fees, volume, liquidations, bad debt and trader PnL', queryParams(historyQuery)),
       '/api/liquidations': get('recent liquidations', queryParams(limitQuery)),
+      '/api/options': get('option boards with open interest per type, premiums in and out, settlement and payouts; premium income totals (all time and 24 h)', queryParams(optionsQuery)),
       '/api/accounts/{address}/positions': get("an account's open positions valued now", [address]),
       '/api/accounts/{address}/trades': get("an account's trades and liquidations, newest first", [address, ...queryParams(limitQuery).filter((p) => p.name === 'limit')]),
       '/api/accounts/{address}/lp': get("an LP's indexed deposits, withdrawals and queued requests", [address]),

@@ -30,6 +30,9 @@ export function withHistoryDefaults(q: z.output<typeof historyQuery>, nowSec: nu
 
 export const limitQuery = z.object({ limit: int(1, 500).default(50), market: int(0, 15).optional() });
 
+/** /api/options: one market's boards, or every market's. */
+export const optionsQuery = z.object({ market: int(0, 15).optional() });
+
 /** /api/stress: price shocks in bps per market (e.g. eth=-4000), a sigma multiplier, an LP cash outflow in bps. */
 export const stressQuery = z.object({
   priceBps: z.record(z.string().regex(/^\d+$/, 'market ids are integers'), z.coerce.number().int().min(-9900).max(100_000)).default({}),

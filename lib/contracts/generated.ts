@@ -7261,6 +7261,19 @@ export const devPriceFeedAbi = [
   },
   {
     "type": "function",
+    "name": "latestRoundId",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "maxAgeSec",
     "inputs": [],
     "outputs": [
@@ -7287,10 +7300,63 @@ export const devPriceFeedAbi = [
   },
   {
     "type": "function",
+    "name": "priceAtOrAfter",
+    "inputs": [
+      {
+        "name": "timestamp",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "priceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "publishedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "renounceOwnership",
     "inputs": [],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "roundAt",
+    "inputs": [
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "priceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "publishedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -7374,6 +7440,32 @@ export const devPriceFeedAbi = [
   },
   {
     "type": "error",
+    "name": "NotFirstRoundAtOrAfter",
+    "inputs": [
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "publishedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "previousPublishedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "timestamp",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "OwnableInvalidOwner",
     "inputs": [
       {
@@ -7391,6 +7483,17 @@ export const devPriceFeedAbi = [
         "name": "account",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RoundUnavailable",
+    "inputs": [
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -8767,6 +8870,1857 @@ export const orderBookAbi = [
   }
 ] as const;
 
+export const optionsBookAbi = [
+  {
+    "type": "constructor",
+    "inputs": [
+      {
+        "name": "core_",
+        "type": "address",
+        "internalType": "contract IClearingCore"
+      },
+      {
+        "name": "engine_",
+        "type": "address",
+        "internalType": "contract IPerpEngine"
+      },
+      {
+        "name": "admin",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "DEFAULT_ADMIN_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "RISK_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "board",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IOptionsBook.Board",
+        "components": [
+          {
+            "name": "marketId",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "expiry",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "strikeCount",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "firstStrikeWad",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "strikeStepWad",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "settled",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "settlementPriceWad",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "reservedUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "owedUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "boardCount",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "book",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IOptionsBook.BookView",
+        "components": [
+          {
+            "name": "valueWad",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "deltaWad",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "gammaWad",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "thetaWad",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "vegaWad",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "refPriceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "refAt",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "nearestExpiry",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maxMoveWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "validUntil",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "dirty",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "owedUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "liveBoards",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "lagBps",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "buy",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isCall",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "amountWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxPremiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "premiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "claim",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isCall",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "payoutUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "config",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IOptionsBook.OptionsConfig",
+        "components": [
+          {
+            "name": "strikeStepWad",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "strikesPerSide",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "dailyExpiries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "weeklyExpiries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "tradingCutoffSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callCapBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "ivMinWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "ivMaxWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "spreadVolWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "meanReversionWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "skewWad",
+            "type": "int64",
+            "internalType": "int64"
+          },
+          {
+            "name": "smileWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deltaScaleUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "vegaScaleUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxStrikeOiWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "maxBoardReserveUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "cacheMaxAgeSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "cacheMaxMoveBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "cacheSdFracBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "engine",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IPerpEngine"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "exactLiabilityWad",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getRoleAdmin",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "grantRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "hasRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "holding",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isCall",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "listBoards",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "liveBoards",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "navTerms",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "optionId",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isCall",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "function",
+    "name": "poolClaimUsd",
+    "inputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "claimUsd",
+        "type": "int256",
+        "internalType": "int256"
+      },
+      {
+        "name": "lagRiskUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "quote",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isCall",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "isBuy",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "amountWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IOptionsBook.Quote",
+        "components": [
+          {
+            "name": "premiumUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "impactUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "ivWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "midIvWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "spotWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "perTokenWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "reserveUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "greeks",
+            "type": "tuple",
+            "internalType": "struct IOptionsBook.OptionGreeks",
+            "components": [
+              {
+                "name": "valueWad",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "deltaWad",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "gammaWad",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "grossGammaWad",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "vegaWad",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "thetaWad",
+                "type": "int256",
+                "internalType": "int256"
+              }
+            ]
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "refresh",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "renounceRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "callerConfirmation",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "revokeRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "sell",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isCall",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "amountWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "minPremiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "premiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setConfig",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cfg",
+        "type": "tuple",
+        "internalType": "struct IOptionsBook.OptionsConfig",
+        "components": [
+          {
+            "name": "strikeStepWad",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "strikesPerSide",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "dailyExpiries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "weeklyExpiries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "tradingCutoffSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callCapBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "ivMinWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "ivMaxWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "spreadVolWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "meanReversionWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "skewWad",
+            "type": "int64",
+            "internalType": "int64"
+          },
+          {
+            "name": "smileWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deltaScaleUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "vegaScaleUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxStrikeOiWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "maxBoardReserveUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "cacheMaxAgeSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "cacheMaxMoveBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "cacheSdFracBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          }
+        ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "settleBoard",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "staleness",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "enum IOptionsBook.Staleness"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "strikeOi",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "supportsInterface",
+    "inputs": [
+      {
+        "name": "interfaceId",
+        "type": "bytes4",
+        "internalType": "bytes4"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "event",
+    "name": "BoardListed",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "expiry",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "firstStrikeWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeStepWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeCount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BoardSettled",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "settlementPriceWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "publishedAt",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "payoutUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "releasedUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BookRefreshed",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "priceWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "valueWad",
+        "type": "int256",
+        "indexed": false,
+        "internalType": "int256"
+      },
+      {
+        "name": "deltaWad",
+        "type": "int256",
+        "indexed": false,
+        "internalType": "int256"
+      },
+      {
+        "name": "gammaWad",
+        "type": "int256",
+        "indexed": false,
+        "internalType": "int256"
+      },
+      {
+        "name": "vegaWad",
+        "type": "int256",
+        "indexed": false,
+        "internalType": "int256"
+      },
+      {
+        "name": "thetaWad",
+        "type": "int256",
+        "indexed": false,
+        "internalType": "int256"
+      },
+      {
+        "name": "strikes",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OptionTraded",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "isCall",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "isBuy",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "amountWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "premiumUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "impactUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "ivWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "spotWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OptionsConfigUpdated",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "config",
+        "type": "tuple",
+        "indexed": false,
+        "internalType": "struct IOptionsBook.OptionsConfig",
+        "components": [
+          {
+            "name": "strikeStepWad",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "strikesPerSide",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "dailyExpiries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "weeklyExpiries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "tradingCutoffSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callCapBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "ivMinWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "ivMaxWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "spreadVolWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "meanReversionWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "skewWad",
+            "type": "int64",
+            "internalType": "int64"
+          },
+          {
+            "name": "smileWad",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deltaScaleUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "vegaScaleUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxStrikeOiWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "maxBoardReserveUsd",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "cacheMaxAgeSec",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "cacheMaxMoveBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "cacheSdFracBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          }
+        ]
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "PayoffClaimed",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "isCall",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "amountWad",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "payoutUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RoleAdminChanged",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "previousAdminRole",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "newAdminRole",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RoleGranted",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RoleRevoked",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "AccessControlBadConfirmation",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "AccessControlUnauthorizedAccount",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "neededRole",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BoardAlreadySettled",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BoardNotExpired",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "expiry",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "nowAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BoardNotSettled",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BoardReserveCapExceeded",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reservedUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "capUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InsufficientHolding",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "optionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "heldWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "requestedWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InvalidParameter",
+    "inputs": [
+      {
+        "name": "name",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "min",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "MalformedForwardedCall",
+    "inputs": [
+      {
+        "name": "forwarder",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "calldataLength",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NoPayoff",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "optionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "OptionsBookStale",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reason",
+        "type": "uint8",
+        "internalType": "enum IOptionsBook.Staleness"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "OptionsNotEnabled",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "PremiumAboveMax",
+    "inputs": [
+      {
+        "name": "premiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxPremiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "PremiumBelowMin",
+    "inputs": [
+      {
+        "name": "premiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "minPremiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SafeERC20FailedOperation",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StrikeOiCapExceeded",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "oiWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "capWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "TooManyBoards",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "TradingClosed",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cutoffAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "nowAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnknownBoard",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnknownMarket",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnknownStrike",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeCount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ZeroAmount",
+    "inputs": []
+  }
+] as const;
+
 export const counterpoolErrorsAbi = [
   {
     "type": "error",
@@ -9634,6 +11588,32 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "NotFirstRoundAtOrAfter",
+    "inputs": [
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "publishedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "previousPublishedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "timestamp",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "OwnableInvalidOwner",
     "inputs": [
       {
@@ -9651,6 +11631,17 @@ export const counterpoolErrorsAbi = [
         "name": "account",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RoundUnavailable",
+    "inputs": [
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -9852,6 +11843,277 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "BoardAlreadySettled",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BoardNotExpired",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "expiry",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "nowAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BoardNotSettled",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BoardReserveCapExceeded",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reservedUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "capUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InsufficientHolding",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "optionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "heldWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "requestedWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NoPayoff",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "optionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "OptionsBookStale",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reason",
+        "type": "uint8",
+        "internalType": "enum IOptionsBook.Staleness"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "OptionsNotEnabled",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "PremiumAboveMax",
+    "inputs": [
+      {
+        "name": "premiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxPremiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "PremiumBelowMin",
+    "inputs": [
+      {
+        "name": "premiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "minPremiumUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StrikeOiCapExceeded",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "oiWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "capWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "TooManyBoards",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "TradingClosed",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cutoffAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "nowAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnknownBoard",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnknownMarket",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnknownStrike",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeCount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "FuturePrice",
     "inputs": [
       {
@@ -9937,29 +12199,30 @@ export const deployments = {
     "startBlock": 0,
     "devFeeds": true,
     "addresses": {
-      "ClearingCore": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
-      "PerpEngine": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
-      "LiquidityPool": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
-      "Reader": "0xc6e7DF5E7b4f2A278906862b61205850344D4e7d",
-      "PriceUpdateRouter": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
-      "FaucetToken": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
-      "OrderBook": "0x59b670e9fA9D0A427751Af201D676719a970857b"
+      "ClearingCore": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
+      "PerpEngine": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
+      "LiquidityPool": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
+      "Reader": "0x59b670e9fA9D0A427751Af201D676719a970857b",
+      "PriceUpdateRouter": "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e",
+      "FaucetToken": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+      "OrderBook": "0x4ed7c70F96B99c776995fB64377f0d4aB3B0e1C1",
+      "OptionsBook": "0xa85233C63b9Ee964Add6F2cffe00Fd84eb32338f"
     },
     "markets": [
       {
         "id": 0,
         "name": "ETH-USD",
-        "feed": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9"
+        "feed": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"
       },
       {
         "id": 1,
         "name": "BTC-USD",
-        "feed": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"
+        "feed": "0x0165878A594ca255338adfa4d48449f69242Eb8F"
       },
       {
         "id": 2,
         "name": "SOL-USD",
-        "feed": "0x0165878A594ca255338adfa4d48449f69242Eb8F"
+        "feed": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853"
       }
     ]
   }

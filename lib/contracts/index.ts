@@ -6,13 +6,14 @@ import {
   devPriceFeedAbi,
   faucetTokenAbi,
   liquidityPoolAbi,
+  optionsBookAbi,
   orderBookAbi,
   perpEngineAbi,
   priceUpdateRouterAbi,
   readerAbi,
 } from './generated';
 
-export { clearingCoreAbi, counterpoolErrorsAbi, deployments, devPriceFeedAbi, faucetTokenAbi, liquidityPoolAbi, orderBookAbi, perpEngineAbi, priceUpdateRouterAbi, readerAbi };
+export { clearingCoreAbi, counterpoolErrorsAbi, deployments, devPriceFeedAbi, faucetTokenAbi, liquidityPoolAbi, optionsBookAbi, orderBookAbi, perpEngineAbi, priceUpdateRouterAbi, readerAbi };
 
 export type DeployedChainId = keyof typeof deployments;
 
@@ -35,6 +36,8 @@ export function contractsFor(chainId: number) {
     router: { address: a.PriceUpdateRouter as Address, abi: priceUpdateRouterAbi },
     /** Trigger orders (limit, stop, take-profit, stop-loss): traders approve it for execution fees; keepers fill. */
     orderBook: { address: a.OrderBook as Address, abi: orderBookAbi },
+    /** The options product: boards, buy and sell against the pool, settlement, the greek cache. */
+    optionsBook: { address: a.OptionsBook as Address, abi: optionsBookAbi },
     token: { address: a.FaucetToken as Address, abi: faucetTokenAbi },
     /** Every listed market in id order, as the deployment lists them (names come from the chain too). */
     markets: d.markets.map((m) => ({ id: m.id as number, name: m.name as string, feed: m.feed as Address })),
@@ -45,9 +48,9 @@ export function contractsFor(chainId: number) {
 
 export type CounterpoolContracts = ReturnType<typeof contractsFor>;
 
-/** Every event the indexer stores: the core's, the perpetuals product's and the vault's (one list for the indexer and
- *  the tests that compare its tables with the chain). */
-export const indexedEventsAbi = [...clearingCoreAbi, ...perpEngineAbi, ...liquidityPoolAbi] as const;
+/** Every event the indexer stores: the core's, the products' (perpetuals, options) and the vault's (one list for the
+ *  indexer and the tests that compare its tables with the chain). */
+export const indexedEventsAbi = [...clearingCoreAbi, ...perpEngineAbi, ...liquidityPoolAbi, ...optionsBookAbi] as const;
 
 /** The contracts whose events the indexer stores. */
-export const indexedAddresses = (c: CounterpoolContracts) => [c.core.address, c.engine.address, c.pool.address];
+export const indexedAddresses = (c: CounterpoolContracts) => [c.core.address, c.engine.address, c.pool.address, c.optionsBook.address];

@@ -7,6 +7,7 @@ import { rollupFor, SNAPSHOT_FIELDS } from '../rollups';
 import { qb, run } from '../db';
 import { cached, db, sql } from './db';
 import { DEFAULTS } from '@/lib/config';
+import { toPricingConfig } from '@/lib/options/context';
 import { ev, resultNum } from '@/lib/events';
 import { BadRequest } from '@/lib/api/http';
 
@@ -301,7 +302,15 @@ export async function getStress(shock: Shock) {
   const views = await Promise.all(
     accounts.map(async ({ account }) => ({ account, views: await publicClient.readContract({ ...contracts.reader, functionName: 'accountPositions', args: [getAddress(account)] }) })),
   );
+  const options = await readOpenOptions();
   const input: StressInput = {
+    options: {
+      ...options,
+      markets: options.markets.map((o) => {
+        const m = marketViews.find((v) => Number(v.marketId) === o.marketId)!;
+        return { ...o, varianceWad: m.state.varianceWad, longVarianceWad: m.state.longVarianceWad };
+      }),
+    },
     navUsd,
     poolCashUsd: poolState.poolCashUsd,
     reservedUsd: poolState.reservedUsd,
@@ -343,6 +352,37 @@ export async function getStress(shock: Shock) {
     ),
   };
   return { shock, ...runStress(input, shock) };
+}
+
+/** Every open option on the chain (per board and strike, from the book's open interest), the options term of the NAV
+ *  now and the payouts owed: the stress test revalues them. */
+async function readOpenOptions() {
+  const ob = contracts.optionsBook;
+  const [block, [claimUsd]] = await Promise.all([publicClient.getBlock(), publicClient.readContract({ ...ob, functionName: 'poolClaimUsd', args: [0n] })]);
+  const open: { marketId: number; expiry: bigint; strikeWad: bigint; isCall: boolean; amountWad: bigint }[] = [];
+  const markets: { marketId: number; cfg: ReturnType<typeof toPricingConfig> }[] = [];
+  let owedUsd = 0n;
+  for (const { id } of contracts.markets) {
+    const m = BigInt(id);
+    const [cfg, ids, bookView] = await Promise.all([
+      publicClient.readContract({ ...ob, functionName: 'config', args: [m] }),
+      publicClient.readContract({ ...ob, functionName: 'liveBoards', args: [m] }),
+      publicClient.readContract({ ...ob, functionName: 'book', args: [m] }),
+    ]);
+    owedUsd += bookView.owedUsd;
+    if (cfg.strikeStepWad === 0n) continue;
+    markets.push({ marketId: id, cfg: toPricingConfig(cfg) });
+    for (const boardId of ids) {
+      const b = await publicClient.readContract({ ...ob, functionName: 'board', args: [boardId] });
+      const ois = await Promise.all(Array.from({ length: b.strikeCount }, (_, k) => publicClient.readContract({ ...ob, functionName: 'strikeOi', args: [boardId, BigInt(k)] })));
+      ois.forEach(([callOi, putOi], k) => {
+        const strikeWad = b.firstStrikeWad + BigInt(k) * b.strikeStepWad;
+        if (callOi > 0n) open.push({ marketId: id, expiry: BigInt(b.expiry), strikeWad, isCall: true, amountWad: callOi });
+        if (putOi > 0n) open.push({ marketId: id, expiry: BigInt(b.expiry), strikeWad, isCall: false, amountWad: putOi });
+      });
+    }
+  }
+  return { nowSec: block.timestamp, claimUsd, owedUsd, open, markets };
 }
 
 /** An LP's flows from indexed events (USD 6 decimals) and their withdrawal requests with live state. */

@@ -137,11 +137,13 @@ export class Indexer {
   }
 
   async readSnapshot(blockNumber: bigint, timestamp: bigint) {
-    const [pool, markets] = await Promise.all([
+    const [pool, markets, books] = await Promise.all([
       this.client.readContract({ ...this.c.reader, functionName: 'poolView', blockNumber }),
       this.client.readContract({ ...this.c.reader, functionName: 'markets', blockNumber }),
+      // The options book's greeks per market (at its last refresh, plus trades since): the pool holds the other side.
+      Promise.all(this.c.markets.map((m) => this.client.readContract({ ...this.c.optionsBook, functionName: 'book', args: [BigInt(m.id)], blockNumber }))),
     ]);
-    return { blockNumber, timestamp, pool, markets };
+    return { blockNumber, timestamp, pool, markets, books };
   }
 }
 
@@ -165,9 +167,10 @@ async function insertBlocks(q: Queryable, blocks: Map<bigint, { hash: Hex; paren
 type DecodedLog = { blockNumber: bigint | null; logIndex: number | null; transactionHash: Hex | null; address: Hex; eventName?: string; args?: unknown };
 
 /** Which of the indexed contracts emitted a log (the `events.contract` column). */
-function contractOf(address: Hex, c: CounterpoolContracts): 'core' | 'engine' | 'pool' {
+function contractOf(address: Hex, c: CounterpoolContracts): 'core' | 'engine' | 'pool' | 'options' {
   const a = address.toLowerCase();
   if (a === c.core.address.toLowerCase()) return 'core';
+  if (a === c.optionsBook.address.toLowerCase()) return 'options';
   return a === c.engine.address.toLowerCase() ? 'engine' : 'pool';
 }
 
@@ -223,6 +226,13 @@ async function insertSnapshot(q: Queryable, s: Snapshot) {
     mmr: m.priceValid ? m.maintenanceMarginWad : null,
     max_leverage: m.priceValid ? m.maxLeverageWad : null,
     utilization: m.utilizationWad,
+    // options held by traders on this market (the pool is short them): value at the cache's reference point (USD
+    // WAD), delta (tokens), gamma, vega (USD per 1.0 of volatility), theta (USD per second), all WAD
+    options_value: s.books[Number(m.marketId)]?.valueWad ?? null,
+    options_delta: s.books[Number(m.marketId)]?.deltaWad ?? null,
+    options_gamma: s.books[Number(m.marketId)]?.gammaWad ?? null,
+    options_vega: s.books[Number(m.marketId)]?.vegaWad ?? null,
+    options_theta: s.books[Number(m.marketId)]?.thetaWad ?? null,
   }));
   await run(q, qb.insertInto('snapshots').values([pool, ...markets]).onConflict((oc) => oc.doNothing()));
 }

@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS snapshots (
   reserved numeric,
   free_liquidity numeric,
   bad_debt numeric,
+  options_value numeric,
+  options_delta numeric,
+  options_gamma numeric,
+  options_vega numeric,
+  options_theta numeric,
   PRIMARY KEY (block_number, market_id)
 );
 CREATE INDEX IF NOT EXISTS snapshots_market_time_idx ON snapshots (market_id, timestamp);
@@ -58,3 +63,14 @@ CREATE TABLE IF NOT EXISTS snapshot_rollups (
   LIKE snapshots,
   PRIMARY KEY (resolution, market_id, bucket)
 );
+-- Options greeks per market (added with the options product): databases created before get the columns here.
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS options_value numeric;
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS options_delta numeric;
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS options_gamma numeric;
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS options_vega numeric;
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS options_theta numeric;
+ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS options_value numeric;
+ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS options_delta numeric;
+ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS options_gamma numeric;
+ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS options_vega numeric;
+ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS options_theta numeric;

@@ -2,13 +2,15 @@
  * Keeper: watches every open position (rebuilt from the engine's events, so a kill -9 restart misses nothing), reads
  * their status each block through the Reader, and liquidates every eligible one in simulated batches. Also fills the
  * LP withdrawal queue when liquidity frees up, and fills trigger orders (limit, stop, take-profit, stop-loss) once the
- * oracle price crosses them. One account, one nonce manager, bounded gas price, retries.
+ * oracle price crosses them, and runs the options book (lists boards on schedule, refreshes stale greek caches,
+ * settles expired boards: services/keeper/options.ts). One account, one nonce manager, bounded gas price, retries.
  */
 import { parseGwei } from 'viem';
 import { liquidationsIn } from './receipts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
 import { OrderWatcher } from './orders';
+import { OptionsKeeper } from './options';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
 
@@ -26,6 +28,24 @@ const orderBackoff = new Map<bigint, bigint>(); // order id -> block before whic
 const ordersInFlight = new Set<bigint>();
 const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
 const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '4'));
+const OPTIONS_EVERY_BLOCKS = BigInt(env('KEEPER_OPTIONS_EVERY_BLOCKS', '2'));
+const OPTIONS_EVERY_MS = Number(env('KEEPER_OPTIONS_EVERY_MS', '5000')); // also on a timer: a quiet chain still settles
+const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log);
+let optionsRunning = false;
+let optionsLastRun = 0;
+
+/** One options pass (list, refresh, settle) off the liquidation path: a settlement or refresh waiting for its receipt
+ *  never delays a scan. Runs every OPTIONS_EVERY_BLOCKS blocks and at least every OPTIONS_EVERY_MS. */
+function runOptions(block: bigint | null) {
+  const due = (block !== null && block % OPTIONS_EVERY_BLOCKS === 0n) || Date.now() - optionsLastRun >= OPTIONS_EVERY_MS;
+  if (!due || optionsRunning) return;
+  optionsRunning = true;
+  optionsLastRun = Date.now();
+  void optionsKeeper
+    .tick()
+    .catch((e) => log.warn('options pass failed', { error: decodeError(e) }))
+    .finally(() => (optionsRunning = false));
+}
 const health = {
   account: signer.account.address,
   lastBlock: 0n,
@@ -37,6 +57,7 @@ const health = {
   ordersExecuted: 0,
   failures: 0,
   stalledMarkets: [] as number[], // markets whose statuses could not be read on the last scan (stale price)
+  options: optionsKeeper.stats,
   startedAt: new Date().toISOString(),
 };
 const inFlight = new Set<string>(); // position keys with a liquidation tx pending: never double-send
@@ -204,8 +225,11 @@ async function main() {
           executeOrders(block, Number(head.timestamp), prices);
         }
         if (block % 5n === 0n) await fillQueue();
+        runOptions(block);
         lastBlock = block;
         health.lastBlock = block;
+      } else {
+        runOptions(null);
       }
     } catch (e) {
       health.failures++;

@@ -27,7 +27,7 @@ const startPrices = await Promise.all(
   c.feeds.map(async (f) => Number(formatUnits((await publicClient.readContract({ ...f, functionName: 'latestPrice' }))[0], 18))),
 );
 const model = createMarketModel(seed, startPrices);
-const stats = { ticks: 0, pricePushes: 0, trades: 0, failures: 0, scenario: null as string | null, lastPrices: [] as number[] };
+const stats = { ticks: 0, pricePushes: 0, trades: 0, optionTrades: 0, failures: 0, scenario: null as string | null, lastPrices: [] as number[] };
 const stopping = onShutdown(log, () => {
   server.close();
 });
@@ -72,7 +72,7 @@ async function pushPrices() {
 async function fund(w: ReturnType<typeof actor>, amount: bigint) {
   const bal = await publicClient.readContract({ ...c.token, functionName: 'balanceOf', args: [w.account.address] });
   if (bal < amount) await send(w, { ...c.token, functionName: 'faucet', args: [1_000_000n * 10n ** 6n] }, 'faucet');
-  for (const spender of [c.engine.address, c.pool.address] as Address[]) {
+  for (const spender of [c.engine.address, c.pool.address, c.optionsBook.address] as Address[]) {
     const allowance = await publicClient.readContract({ ...c.token, functionName: 'allowance', args: [w.account.address, spender] });
     if (allowance < amount) await send(w, { ...c.token, functionName: 'approve', args: [spender, maxUint256] }, 'approve');
   }
@@ -122,6 +122,33 @@ async function traderAction(rand: () => number) {
   }
 }
 
+/** One random options action: buy a call or put near the money on a live board (paying up to 2% over the quote), or
+ *  sell back part of a holding at up to 2% under it. */
+async function optionAction(rand: () => number) {
+  const t = traders[Math.floor(rand() * traders.length)];
+  const market = BigInt(Math.floor(rand() * c.markets.length));
+  const boards = await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [market] });
+  if (boards.length === 0) return;
+  const boardId = boards[Math.floor(rand() * boards.length)];
+  const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId] });
+  const k = BigInt(Math.max(0, Math.min(b.strikeCount - 1, Math.floor(b.strikeCount / 2 + (rand() - 0.5) * 6))));
+  const isCall = rand() < 0.5;
+  const held = await publicClient.readContract({ ...c.optionsBook, functionName: 'holding', args: [t.account.address, boardId, k, isCall] });
+  const isBuy = held === 0n || rand() < 0.6;
+  // a notional of 2,000-20,000 USD at the strike
+  const amount = isBuy ? (BigInt(Math.round(2_000 + rand() * 18_000)) * 10n ** 36n) / (b.firstStrikeWad + k * b.strikeStepWad) : held / 2n;
+  if (amount === 0n) return;
+  try {
+    const q = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, amount] });
+    if (isBuy) await fund(t, q.premiumUsd * 2n);
+    const bound = isBuy ? (q.premiumUsd * 102n) / 100n : (q.premiumUsd * 98n) / 100n;
+    const ok = await send(t, { ...c.optionsBook, functionName: isBuy ? 'buy' : 'sell', args: [boardId, k, isCall, amount, bound] }, `${isBuy ? 'buy' : 'sell'} ${isCall ? 'call' : 'put'} board ${boardId}`);
+    if (ok) stats.optionTrades++;
+  } catch {
+    // the board closed for trading, or its quote moved: next tick
+  }
+}
+
 async function bankRun() {
   for (const lp of lps) {
     const shares = await publicClient.readContract({ ...c.pool, functionName: 'balanceOf', args: [lp.account.address] });
@@ -142,6 +169,7 @@ async function main() {
       // a couple of trader actions per tick keep history flowing without flooding the chain
       const n = model.pending().length > 0 ? 0 : 1 + Math.floor(rand() * 2);
       for (let i = 0; i < n; i++) await traderAction(rand);
+      if (n > 0 && rand() < 0.35) await optionAction(rand);
       if (stats.ticks % 15 === 0) await seedLiquidity();
     } catch (e) {
       stats.failures++;

@@ -52,13 +52,13 @@ contract ScriptedProduct is IProduct {
 /// @notice The ledger across products: registry, per-product ledgers and caps, the NAV over every product, trusted
 ///         forwarders and the shared lock. IDs refer to PROPERTIES.md.
 contract ClearingCoreTest is BaseTest {
-    ScriptedProduct internal options; // stands in for the next product
+    ScriptedProduct internal scripted; // stands in for the next product
 
     function setUp() public override {
         super.setUp();
-        options = new ScriptedProduct(core);
+        scripted = new ScriptedProduct(core);
         vm.prank(admin);
-        core.addProduct(address(options), 2000); // 20% of pool cash
+        core.addProduct(address(scripted), 2000); // 20% of pool cash
         _deposit(carol, 1_000_000 * USD);
     }
 
@@ -74,10 +74,10 @@ contract ClearingCoreTest is BaseTest {
         vm.expectRevert(abi.encodeWithSelector(IClearingCore.NotProduct.selector, attacker));
         core.settle(s);
         vm.expectRevert(IClearingCore.NotLocked.selector);
-        options.settleWithoutEnter();
+        scripted.settleWithoutEnter();
         vm.prank(admin);
-        vm.expectRevert(abi.encodeWithSelector(IClearingCore.ProductAlreadyListed.selector, address(options)));
-        core.addProduct(address(options), 1000);
+        vm.expectRevert(abi.encodeWithSelector(IClearingCore.ProductAlreadyListed.selector, address(scripted)));
+        core.addProduct(address(scripted), 1000);
     }
 
     /// P-41: NAV = cash + the sum of every registered product's claim, whatever their number.
@@ -86,12 +86,12 @@ contract ClearingCoreTest is BaseTest {
         uint256 navBefore = core.poolValueUsd();
         (int256 perpClaim,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
         assertEq(int256(navBefore), int256(_poolCash()) + perpClaim, "cash + the perpetuals claim");
-        options.setClaim(-12_345 * int256(USD)); // the pool owes option holders
+        scripted.setClaim(-12_345 * int256(USD)); // the pool owes option holders
         assertEq(core.poolValueUsd(), navBefore - 12_345 * USD, "a second product's claim joins the NAV");
-        options.setClaim(777 * int256(USD));
+        scripted.setClaim(777 * int256(USD));
         assertEq(core.poolValueUsd(), navBefore + 777 * USD);
-        assertEq(core.productCount(), 2);
-        assertEq(core.productAt(1), address(options));
+        assertEq(core.productCount(), 3); // perpetuals, options, the scripted product
+        assertEq(core.productAt(2), address(scripted));
     }
 
     /// P-42: each product has its own collateral and reserve ledger; the pool's solvency check covers every product's
@@ -100,9 +100,9 @@ contract ClearingCoreTest is BaseTest {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         _mint(bob, 300_000 * USD);
         vm.prank(bob);
-        usdc.approve(address(options), type(uint256).max);
-        options.open(bob, 100 * USD, 150_000 * USD);
-        IClearingCore.ProductLedger memory o = core.productLedger(address(options));
+        usdc.approve(address(scripted), type(uint256).max);
+        scripted.open(bob, 100 * USD, 150_000 * USD);
+        IClearingCore.ProductLedger memory o = core.productLedger(address(scripted));
         IClearingCore.ProductLedger memory p = core.productLedger(address(engine));
         assertEq(o.collateralUsd, 100 * USD);
         assertEq(o.reservedUsd, 150_000 * USD);
@@ -112,21 +112,21 @@ contract ClearingCoreTest is BaseTest {
         assertEq(ps.totalCollateralUsd, uint256(o.collateralUsd) + p.collateralUsd, "collateral = sum over products");
         assertEq(usdc.balanceOf(address(core)), ps.poolCashUsd + ps.totalCollateralUsd, "custody balances");
 
-        // The options product's own cap: 20% of pool cash.
+        // The scripted product's own cap: 20% of pool cash.
         uint256 cap = _poolCash() * 2000 / 10_000;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IClearingCore.ProductReserveCapExceeded.selector, address(options), 150_000 * USD + cap, cap
+                IClearingCore.ProductReserveCapExceeded.selector, address(scripted), 150_000 * USD + cap, cap
             )
         );
-        options.open(bob, 0, cap);
+        scripted.open(bob, 0, cap);
         // The pool-wide limit (90% of cash) counts both products' reserves: with the cap raised, it binds.
         vm.prank(admin);
-        core.setProductReserveCap(address(options), 10_000);
+        core.setProductReserveCap(address(scripted), 10_000);
         uint256 room = _poolCash() * 9000 / 10_000 - ps.reservedUsd;
         vm.expectPartialRevert(IClearingCore.InsufficientLiquidity.selector);
-        options.open(bob, 0, room + 1);
-        options.open(bob, 0, room);
+        scripted.open(bob, 0, room + 1);
+        scripted.open(bob, 0, room);
         // A perpetual trade now finds no room either: one solvency check over every product.
         _mint(dave, 1000 * USD);
         vm.prank(dave);
@@ -163,13 +163,13 @@ contract ClearingCoreTest is BaseTest {
 
     /// P-40: only the product that entered may settle (and so release the lock); another listed product cannot.
     function test_settle_onlyTheProductThatEntered() public {
-        vm.prank(address(options));
+        vm.prank(address(scripted));
         core.enter(false);
         IClearingCore.Settlement memory s;
         vm.prank(address(engine));
         vm.expectRevert(IClearingCore.NotLocked.selector);
         core.settle(s);
-        vm.prank(address(options));
+        vm.prank(address(scripted));
         core.settle(s);
     }
 
@@ -211,7 +211,7 @@ contract ClearingCoreTest is BaseTest {
     /// P-44: a product action holds the lock across the core: while it is held no vault hook, NAV read or other
     ///       product action starts (checked with the product's own hostile callback in IncidentsTest; here directly).
     function test_lock_heldFromEnterToSettle() public {
-        vm.startPrank(address(options));
+        vm.startPrank(address(scripted));
         core.enter(false);
         vm.expectRevert(IClearingCore.PoolValueUnavailable.selector);
         core.poolValueUsd();
@@ -223,7 +223,7 @@ contract ClearingCoreTest is BaseTest {
         core.depositLiquidity(1);
         vm.expectRevert(IClearingCore.Locked.selector);
         engine.poke(ETH);
-        vm.startPrank(address(options));
+        vm.startPrank(address(scripted));
         IClearingCore.Settlement memory s;
         core.settle(s);
         vm.stopPrank();

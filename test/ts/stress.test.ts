@@ -7,6 +7,7 @@ import { bpsUp, mulDivUp, WAD } from '@/lib/math/fixed';
 import { bucketFor, priceOf } from '@/lib/math/capgrid';
 import { sidePnlUp } from '@/lib/math/position';
 import { runStress, type StressInput } from '@/lib/stress';
+import { optionsLiabilityUsd } from '@/lib/options/stress';
 
 const USD = (n: number) => BigInt(Math.round(n * 1e6));
 const TOKENS = (10n ** 18n * 10n) / 3n;
@@ -94,5 +95,43 @@ describe('runStress', () => {
     expect(priceOf(bBucket) <= 2000n * WAD && priceOf(bBucket) * 129n / 128n >= 2000n * WAD).toBe(true);
     expect(BigInt(r.navShockedUsd) - (base.poolCashUsd - aPnl - bPnl)).toBeLessThanOrEqual(0n);
     expect(BigInt(r.navShockedUsd) - (base.poolCashUsd - aPnl - bPnl)).toBeGreaterThanOrEqual(-2n);
+  });
+});
+
+describe('runStress with options', () => {
+  const cfg = { callCapBps: 10_000n, ivMinWad: WAD / 5n, ivMaxWad: 3n * WAD, spreadVolWad: WAD / 50n, meanReversionWad: 12n * WAD, skewWad: 5n * 10n ** 16n, smileWad: 2n * 10n ** 16n, deltaScaleUsd: 10n ** 9n, vegaScaleUsd: 10n ** 7n };
+  const now = 1_700_000_000n;
+  const open = [
+    { marketId: 0, expiry: now + 7n * 86_400n, strikeWad: 3000n * WAD, isCall: true, amountWad: 10n * WAD },
+    { marketId: 0, expiry: now + 7n * 86_400n, strikeWad: 2800n * WAD, isCall: false, amountWad: 4n * WAD },
+  ];
+  const markets = [{ marketId: 0, cfg, varianceWad: 3n * 10n ** 9n, longVarianceWad: 3n * 10n ** 9n }];
+  const withOptions = () => {
+    const base = input();
+    const liability = optionsLiabilityUsd(open, new Map(markets.map((m) => [m.marketId, m])), () => 3000n * WAD, 1000n, now, 0n);
+    base.navUsd -= liability + USD(25);
+    base.options = { nowSec: now, claimUsd: -(liability + USD(25)), owedUsd: USD(25), open, markets };
+    return { base, liability };
+  };
+
+  it('keeps the NAV without a shock and revalues the book under price and volatility shocks', () => {
+    const { base, liability } = withOptions();
+    expect(liability).toBeGreaterThan(USD(500));
+    const calm = runStress(base, { priceBps: {}, volMultiplier: 1, cashOutflowBps: 0 });
+    expect(calm.navShockedUsd).toBe(base.navUsd.toString());
+    expect(calm.optionsLiabilityShockedUsd).toBe((liability + USD(25)).toString());
+    const volUp = runStress(base, { priceBps: {}, volMultiplier: 2, cashOutflowBps: 0 });
+    expect(BigInt(volUp.optionsLiabilityShockedUsd)).toBeGreaterThan(liability + USD(25));
+    expect(BigInt(volUp.navShockedUsd)).toBeLessThan(base.navUsd);
+  });
+
+  it('values options past their expiry at the payoff (first principles)', () => {
+    const { base } = withOptions();
+    // +10% and 10 days: the 3,000 calls pay 10 x 300, the 2,800 puts nothing; owed payouts stay owed.
+    const r = runStress(base, { priceBps: { 0: 1000 }, volMultiplier: 1, cashOutflowBps: 0, hours: 240 });
+    expect(r.optionsLiabilityShockedUsd).toBe((USD(3000) + USD(25)).toString());
+    // -20%: the puts pay 4 x (2,800 - 2,400), the calls nothing.
+    const down = runStress(base, { priceBps: { 0: -2000 }, volMultiplier: 1, cashOutflowBps: 0, hours: 240 });
+    expect(down.optionsLiabilityShockedUsd).toBe((USD(1600) + USD(25)).toString());
   });
 });

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ClearingCore} from "../../../contracts/core/ClearingCore.sol";
 import {LiquidityPool} from "../../../contracts/core/LiquidityPool.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
+import {OptionsBook} from "../../../contracts/options/OptionsBook.sol";
 import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
 import {IPriceFeed} from "../../../contracts/oracles/IPriceFeed.sol";
 import {FaucetToken} from "../../../contracts/periphery/FaucetToken.sol";
@@ -40,6 +41,7 @@ abstract contract BaseTest is Test {
     PriceUpdateRouter internal router;
     LiquidityPool internal pool;
     Reader internal reader;
+    OptionsBook internal options;
 
     function setUp() public virtual {
         vm.warp(1_700_000_000);
@@ -70,12 +72,19 @@ abstract contract BaseTest is Test {
             );
         }
         reader = new Reader(core, engine, pool);
+        options = new OptionsBook(core, engine, admin);
+        core.addProduct(address(options), deployer.OPTIONS_RESERVE_CAP_BPS());
+        options.grantRole(options.RISK_ROLE(), admin);
+        for (uint256 m; m < specs.length; ++m) {
+            options.setConfig(m, deployer.optionsConfig(specs[m]));
+        }
         vm.stopPrank();
 
         vm.label(address(core), "ClearingCore");
         vm.label(address(engine), "PerpEngine");
         vm.label(address(pool), "LiquidityPool");
         vm.label(address(usdc), "USDC");
+        vm.label(address(options), "OptionsBook");
     }
 
     // ------------------------------------------------------------ helpers
@@ -85,6 +94,7 @@ abstract contract BaseTest is Test {
         vm.startPrank(to);
         usdc.approve(address(engine), type(uint256).max);
         usdc.approve(address(pool), type(uint256).max);
+        usdc.approve(address(options), type(uint256).max);
         vm.stopPrank();
     }
 

@@ -8,6 +8,10 @@ contract MockAggregator {
     uint8 public immutable decimals;
     int256 internal answer;
     uint256 internal updatedAt;
+    /// @dev Phase 1 rounds: id = 1 << 64 | n.
+    uint80 public latestRound;
+    mapping(uint80 roundId => int256) internal answers;
+    mapping(uint80 roundId => uint256) internal times;
 
     constructor(uint8 decimals_) {
         decimals = decimals_;
@@ -16,10 +20,17 @@ contract MockAggregator {
     function set(int256 answer_, uint256 updatedAt_) external {
         answer = answer_;
         updatedAt = updatedAt_;
+        latestRound = latestRound == 0 ? uint80(1 << 64 | 1) : latestRound + 1;
+        answers[latestRound] = answer_;
+        times[latestRound] = updatedAt_;
     }
 
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
-        return (1, answer, updatedAt, updatedAt, 1);
+        return (latestRound, answer, updatedAt, updatedAt, latestRound);
+    }
+
+    function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
+        return (roundId, answers[roundId], times[roundId], times[roundId], roundId);
     }
 }
 

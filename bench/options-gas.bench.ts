@@ -1,0 +1,119 @@
+/**
+ * Options gas per whole transaction on anvil (receipts' gasUsed), against issue 13's targets: buy <= 200k, sell back
+ * <= 180k, settle a board <= 60k + 5k per strike, greek-cache refresh <= 25k per strike, a deposit with options live
+ * <= 10k more per market than without, and flat from 1 to 1,000 open option positions. Prints one JSON line.
+ * Needs anvil on BENCH_RPC_URL with the contracts deployed (bench/run.mjs starts one). Accounts are funded by writing
+ * the token's balance and allowance slots (OpenZeppelin ERC20: balances slot 0, allowances slot 1), so 1,000 holders
+ * cost one transaction each.
+ */
+import { createPublicClient, createTestClient, createWalletClient, encodeAbiParameters, http, keccak256, maxUint256, type Address, type Hash } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import { localChain } from '../lib/chain';
+import { contractsFor } from '../lib/contracts';
+import { gasWithHeadroom } from '../lib/gas';
+import { DEFAULTS } from '../lib/config';
+
+const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
+const HOLDERS = Number(process.env.BENCH_OPTION_HOLDERS ?? 1000);
+const chain = { ...localChain, rpcUrls: { default: { http: [rpc] } } };
+const c = contractsFor(31337);
+const pub = createPublicClient({ chain, transport: http(rpc) });
+const test = createTestClient({ chain, mode: 'anvil', transport: http(rpc) });
+const wallet = createWalletClient({ chain, transport: http(rpc) });
+const deployer = mnemonicToAccount(DEFAULTS.devMnemonic, { addressIndex: 0 });
+const USD = 10n ** 6n;
+const WAD = 10n ** 18n;
+
+async function tx(account: Address, req: Record<string, unknown>): Promise<bigint> {
+  await pub.simulateContract({ ...req, account } as never);
+  const gas = gasWithHeadroom(await pub.estimateContractGas({ ...req, account } as never));
+  const hash: Hash = await wallet.writeContract({ ...req, account, chain, gas } as never);
+  const r = await pub.waitForTransactionReceipt({ hash });
+  if (r.status !== 'success') throw new Error(`${String(req.functionName)} reverted`);
+  return r.gasUsed;
+}
+
+const slotOf = (key: Address, slot: bigint) => keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [key, slot]));
+const word = (v: bigint) => `0x${v.toString(16).padStart(64, '0')}` as `0x${string}`;
+
+/** Gives `a` ETH for gas, `usd` of the token and an unlimited allowance to `spender`, without transactions. */
+async function fund(a: Address, usd: bigint, spender: Address) {
+  await test.impersonateAccount({ address: a });
+  await test.setBalance({ address: a, value: 10n ** 20n });
+  await test.setStorageAt({ address: c.token.address, index: slotOf(a, 0n), value: word(usd * USD) });
+  const inner = keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }], [spender, slotOf(a, 1n)]));
+  await test.setStorageAt({ address: c.token.address, index: inner, value: word(maxUint256) });
+}
+
+const fresh = (i: number) => `0x${(0xbeef0000 + i).toString(16).padStart(40, '0')}` as Address;
+let next = 0;
+const pushAll = async () => {
+  for (const f of c.feeds) await tx(deployer.address, { ...f, functionName: 'setPrice', args: [(await pub.readContract({ ...f, functionName: 'latestPrice' }))[0]] });
+};
+const quote = (boardId: bigint, k: bigint, isCall: boolean, isBuy: boolean, amount: bigint) =>
+  pub.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, amount] });
+async function buy(a: Address, boardId: bigint, k: bigint, isCall: boolean, amount: bigint) {
+  const q = await quote(boardId, k, isCall, true, amount);
+  return tx(a, { ...c.optionsBook, functionName: 'buy', args: [boardId, k, isCall, amount, q.premiumUsd] });
+}
+
+await test.setAutomine(true);
+const out: Record<string, number> = {};
+
+const lp = fresh(next++);
+await fund(lp, 10_000_000n, c.pool.address);
+await tx(lp, { ...c.pool, functionName: 'deposit', args: [5_000_000n * USD, lp] });
+await pushAll();
+out.depositNoOptions = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
+
+const keeper = fresh(next++);
+await fund(keeper, 10n, c.pool.address);
+out.listBoards = Number(await tx(keeper, { ...c.optionsBook, functionName: 'listBoards', args: [0n] }));
+const boards = await pub.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] });
+const board = boards[boards.length - 1]; // the furthest expiry: the clock can move without reaching it
+const near = boards[0];
+
+// Buy and sell back: a first buy (new holding slot) by a fresh account, a repeat buy, a sale of part of it.
+const trader = fresh(next++);
+await fund(trader, 1_000_000n, c.optionsBook.address);
+await buy(trader, board, 3n, false, WAD); // the market's first option: the book's slots are created
+await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
+const buyer = fresh(next++);
+await fund(buyer, 1_000_000n, c.optionsBook.address);
+out.buyCallFirst = Number(await buy(buyer, board, 5n, true, 2n * WAD));
+out.buyPutRepeat = Number(await buy(buyer, board, 4n, false, WAD));
+out.sellCall = Number(await tx(buyer, { ...c.optionsBook, functionName: 'sell', args: [board, 5n, true, WAD, 0n] }));
+
+// Refresh: every strike of two boards open (calls and puts), per strike.
+for (const b of [near, board]) for (let k = 0n; k < 11n; k++) await buy(buyer, b, k, k % 2n === 0n, WAD / 2n);
+await tx(buyer, { ...c.optionsBook, functionName: 'buy', args: [near, 5n, false, WAD, (await quote(near, 5n, false, true, WAD)).premiumUsd] });
+const refreshGas = Number(await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] }));
+const strikesOpen = 22 + 1; // the first put's strike on `board` is among them
+out.refreshStrikes = strikesOpen;
+out.refreshPerStrike = Math.round(refreshGas / 22);
+out.refreshTotal = refreshGas;
+
+// Deposit with options live on one market, then with HOLDERS holders (each a separate account and holding).
+await pushAll();
+await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
+out.depositOptionsLive = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
+for (let i = 0; i < HOLDERS; i++) {
+  const h = fresh(next++);
+  await fund(h, 10_000n, c.optionsBook.address);
+  await tx(h, { ...c.optionsBook, functionName: 'buy', args: [board, BigInt(i % 11), i % 2 === 0, WAD / 100n, 10_000n * USD] });
+}
+await pushAll();
+await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
+out.optionHolders = HOLDERS;
+out.depositOptionsLiveManyHolders = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
+
+// Settle the nearest board (11 strikes open) at the first price after its expiry.
+const nb = await pub.readContract({ ...c.optionsBook, functionName: 'board', args: [near] });
+await test.setNextBlockTimestamp({ timestamp: BigInt(nb.expiry) + 3n });
+await pushAll();
+const round = await pub.readContract({ ...c.feeds[0], functionName: 'latestRoundId' });
+out.settleStrikes = 11;
+out.settleBoard = Number(await tx(keeper, { ...c.optionsBook, functionName: 'settleBoard', args: [near, round] }));
+out.claim = Number(await tx(buyer, { ...c.optionsBook, functionName: 'claim', args: [near, 5n, false] }));
+
+console.log(JSON.stringify({ bench: 'options-gas', ...out }));

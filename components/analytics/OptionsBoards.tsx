@@ -1,0 +1,57 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { Stat, TableHead } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { api } from '@/lib/api/client';
+import { fmtPrice, fmtUsd } from '@/lib/format';
+
+const usd = (s: string | null | undefined) => (s === null || s === undefined ? undefined : BigInt(s));
+
+/** Options from indexed events: the pool's premium income (premiums in less premiums paid on sales back) against the
+ *  payoffs it owed at settlement, and open interest per board and type. */
+export function OptionsBoards() {
+  const c = useContracts();
+  const q = useQuery({ queryKey: ['api-options'], queryFn: () => api.options(), refetchInterval: 5000 });
+  const d = q.data;
+  const now = Date.now() / 1000;
+  const boards = (d?.boards ?? []).filter((b) => !b.settled || Number(b.expiry) > now - 7 * 86_400);
+  return (
+    <section aria-labelledby="options-title" className="card overflow-x-auto" data-testid="analytics-options">
+      <h2 id="options-title" className="mb-3 text-sm font-semibold text-zinc-300">
+        Options: premium income and open interest per board
+      </h2>
+      {q.error && <p className="text-sm text-amber-400">Options data unavailable: {(q.error as Error).message}</p>}
+      <dl className="mb-3 grid grid-cols-2 gap-4 sm:grid-cols-4">
+        <Stat label="Premium income, all time" testId="options-premium-income" value={d ? fmtUsd(usd(d.totals.premiumIncomeUsd)) : undefined} hint="premiums in − premiums paid back on sales" />
+        <Stat label="Premium income, 24 h" value={d ? fmtUsd(usd(d.totals.premiumIncomeSinceUsd)) : undefined} />
+        <Stat label="Payoffs owed at settlement" value={d ? fmtUsd(usd(d.totals.payoutsUsd)) : undefined} />
+        <Stat label="Net, settled and open" value={d ? fmtUsd(BigInt(d.totals.premiumIncomeUsd) - BigInt(d.totals.payoutsUsd)) : undefined} hint="premium income − payoffs owed (open options are still a liability: see the pool page)" />
+      </dl>
+      {d && boards.length === 0 ? (
+        <p className="text-sm text-zinc-500">No boards listed yet.</p>
+      ) : (
+        <table className="w-full text-left text-xs">
+          <TableHead columns={['Market', 'Expiry (UTC)', 'Strikes', 'Call OI', 'Put OI', 'Premiums in', 'Paid back', 'Settlement', 'Payoffs']} />
+          <tbody>
+            {boards.map((b) => (
+              <tr key={b.boardId} className="border-t border-zinc-800/60">
+                <td className="py-1 pr-3">{c.markets.find((m) => m.id === b.marketId)?.name ?? b.marketId}</td>
+                <td className="py-1 pr-3">{new Date(Number(b.expiry) * 1000).toUTCString().slice(5, 22)}</td>
+                <td className="num py-1 pr-3">
+                  {fmtPrice(BigInt(b.firstStrikeWad), 0)}–{fmtPrice(BigInt(b.firstStrikeWad) + BigInt(b.strikeStepWad) * BigInt(b.strikeCount - 1), 0)}
+                </td>
+                <td className="num py-1 pr-3">{fmtPrice(BigInt(b.callOiWad), 3)}</td>
+                <td className="num py-1 pr-3">{fmtPrice(BigInt(b.putOiWad), 3)}</td>
+                <td className="num py-1 pr-3">{fmtUsd(BigInt(b.premiumsInUsd))}</td>
+                <td className="num py-1 pr-3">{fmtUsd(BigInt(b.premiumsOutUsd))}</td>
+                <td className="num py-1 pr-3">{b.settled && b.settlementPriceWad ? fmtPrice(BigInt(b.settlementPriceWad)) : 'open'}</td>
+                <td className="num py-1 pr-3">{b.settled ? fmtUsd(BigInt(b.payoutUsd)) : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

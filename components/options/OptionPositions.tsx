@@ -1,0 +1,78 @@
+'use client';
+
+import { TableHead } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { useTx } from '@/components/tx/useTx';
+import { fmtPrice, fmtUsd } from '@/lib/format';
+import { payoffWad, quoteOption, toUsdDown } from '@/lib/math/options';
+import type { Selection } from './OptionsChain';
+import { markOf, type Holding, type OptionsData } from './useOptionsData';
+
+function status(d: OptionsData, h: Holding) {
+  if (h.settled) {
+    const payout = toUsdDown(h.amountWad, payoffWad(h.isCall, h.strikeWad, h.settlementPriceWad, d.cfg.callCapBps));
+    return { kind: 'settled' as const, value: payout };
+  }
+  if (h.expiry <= d.ctx.nowSec) return { kind: 'awaiting' as const, value: undefined };
+  const mark = toUsdDown(h.amountWad, markOf(d, h.expiry, h.strikeWad, h.isCall).greeks.valueWad);
+  let bid: bigint | undefined;
+  try {
+    bid = quoteOption(h.expiry, h.strikeWad, h.isCall, false, h.amountWad, d.cfg, d.ctx).premiumUsd;
+  } catch {
+    bid = undefined; // past the trading cutoff: held to settlement
+  }
+  return { kind: 'live' as const, value: mark, bid };
+}
+
+/** The account's options on this market: mark (mid) value, what selling back pays now, PnL against the net premium
+ *  paid; settled ones show their payoff and a Claim button. */
+export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Selection) => void }) {
+  const c = useContracts();
+  const { send, pending } = useTx();
+  if (d.holdings.length === 0) return <p className="text-sm text-zinc-500">No options on this market yet.</p>;
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-xs" data-testid="option-positions">
+        <TableHead columns={['Expiry (UTC)', 'Option', 'Amount', 'Cost', 'Mark value', 'Sell now', 'PnL (mark)', '']} />
+        <tbody>
+          {d.holdings.map((h) => {
+            const st = status(d, h);
+            const pnl = st.value !== undefined ? st.value - h.costUsd : undefined;
+            const key = `${h.boardId}-${h.strikeIndex}-${h.isCall}`;
+            return (
+              <tr key={key} className="border-t border-zinc-800/60" data-testid="option-position-row">
+                <td className="py-1 pr-3">{new Date(Number(h.expiry) * 1000).toUTCString().slice(5, 22)}</td>
+                <td className="py-1 pr-3">
+                  {fmtPrice(h.strikeWad, 0)} {h.isCall ? 'call' : 'put'}
+                </td>
+                <td className="num py-1 pr-3">{fmtPrice(h.amountWad, 4)}</td>
+                <td className="num py-1 pr-3">{fmtUsd(h.costUsd)}</td>
+                <td className="num py-1 pr-3" data-testid="option-mark">
+                  {st.kind === 'settled' ? `${fmtUsd(st.value)} payoff at ${fmtPrice(h.settlementPriceWad)}` : st.kind === 'awaiting' ? 'Awaiting settlement' : fmtUsd(st.value)}
+                </td>
+                <td className="num py-1 pr-3">{st.kind === 'live' ? (st.bid === undefined ? 'after cutoff' : fmtUsd(st.bid)) : '—'}</td>
+                <td className={`num py-1 pr-3 ${pnl === undefined ? '' : pnl >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>{pnl === undefined ? '—' : fmtUsd(pnl)}</td>
+                <td className="py-1">
+                  {st.kind === 'settled' ? (
+                    <button
+                      className="btn px-2 py-1 text-xs"
+                      data-testid="option-claim"
+                      disabled={pending}
+                      onClick={() => send({ ...c.optionsBook, functionName: 'claim', args: [h.boardId, h.strikeIndex, h.isCall], label: `Claim ${fmtPrice(h.strikeWad, 0)} ${h.isCall ? 'call' : 'put'} payoff` })}
+                    >
+                      Claim {fmtUsd(st.value)}
+                    </button>
+                  ) : st.kind === 'live' && st.bid !== undefined ? (
+                    <button className="btn-ghost px-2 py-1 text-xs" data-testid="option-sell" onClick={() => onSell({ boardId: h.boardId, expiry: h.expiry, strikeIndex: h.strikeIndex, strikeWad: h.strikeWad, isCall: h.isCall, isBuy: false })}>
+                      Sell
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,140 @@
+'use client';
+
+import { useState } from 'react';
+import { maxUint256, parseUnits } from 'viem';
+import { useAccount, useReadContracts } from 'wagmi';
+import { FieldError } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { useSlippage } from '@/components/trade/useSlippage';
+import { useTx } from '@/components/tx/useTx';
+import { fmtDelta, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { capStrikeWad, quoteOption, type OptionQuote } from '@/lib/math/options';
+import type { Selection } from './OptionsChain';
+import type { OptionsData } from './useOptionsData';
+
+const ZERO = '0x0000000000000000000000000000000000000000' as const;
+
+/** Checks a typed option amount (index tokens, up to 18 decimals). */
+export function checkOptionAmount(text: string, heldWad?: bigint): { amountWad?: bigint; error?: string } {
+  const s = text.trim();
+  if (s === '') return {};
+  if (!/^\d*\.?\d+$/.test(s)) return { error: 'Enter an amount of the index token, like 1.5' };
+  const [, frac = ''] = s.split('.');
+  if (frac.length > 18) return { error: 'At most 18 decimals' };
+  const amountWad = parseUnits(s, 18);
+  if (amountWad === 0n) return { error: 'Enter more than zero' };
+  if (heldWad !== undefined && amountWad > heldWad) return { error: `You hold ${fmtPrice(heldWad, 4)}: you can sell at most that` };
+  return { amountWad };
+}
+
+function AmountInput({ value, onChange, error, held }: { value: string; onChange: (v: string) => void; error?: string; held?: bigint }) {
+  return (
+    <div>
+      <div className="flex items-baseline justify-between">
+        <label htmlFor="option-amount" className="label">
+          Amount (tokens)
+        </label>
+        {held !== undefined && (
+          <button type="button" className="text-xs text-teal-400 hover:underline" onClick={() => onChange((Number(held) / 1e18).toString())}>
+            Max {fmtPrice(held, 4)}
+          </button>
+        )}
+      </div>
+      <input id="option-amount" data-testid="option-amount" className="input num" inputMode="decimal" autoComplete="off" placeholder="1.0" value={value} aria-invalid={!!error} aria-describedby="option-amount-error" onChange={(e) => onChange(e.target.value)} />
+      <FieldError id="option-amount-error" message={error} />
+    </div>
+  );
+}
+
+function Preview({ s, q, limitUsd, cfg }: { s: Selection; q: OptionQuote; limitUsd: bigint; cfg: OptionsData['cfg'] }) {
+  const perToken = q.perTokenWad;
+  const breakeven = s.isCall ? s.strikeWad + perToken : s.strikeWad > perToken ? s.strikeWad - perToken : 0n;
+  const rows: [string, string, string?][] = [
+    [s.isBuy ? 'Premium you pay' : 'Premium you receive', fmtUsd(q.premiumUsd), 'option-premium'],
+    ['Impact (in the premium)', fmtUsd(q.impactUsd)],
+    [s.isBuy ? 'Most you pay (slippage)' : 'Least you receive (slippage)', fmtUsd(limitUsd)],
+    ['Implied volatility (mid / trade)', `${fmtPct(q.midIvWad, 1)} / ${fmtPct(q.ivWad, 1)}`],
+    ['Delta per token', fmtDelta(q.greeks.deltaWad)],
+  ];
+  if (s.isBuy) {
+    rows.push(['Breakeven at expiry', fmtPrice(breakeven)]);
+    rows.push(['Most it can pay', s.isCall ? `${fmtUsd(q.reserveUsd)} (capped at ${fmtPrice(capStrikeWad(s.strikeWad, cfg.callCapBps), 0)})` : fmtUsd(q.reserveUsd)]);
+  }
+  return (
+    <dl className="grid grid-cols-2 gap-x-3 gap-y-1 text-xs" data-testid="option-preview">
+      {rows.map(([k, v, id]) => (
+        <div key={k} className="contents">
+          <dt className="text-zinc-500">{k}</dt>
+          <dd className="num text-right text-zinc-200" data-testid={id}>
+            {v}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** Buy from or sell back to the pool: amount field, the preview (the TS mirror of OptionsBook.quote, equal to the
+ *  chain's to the wei at the same block), submit with the slippage bound. */
+export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Selection; held?: bigint; onDone: () => void }) {
+  const c = useContracts();
+  const { address } = useAccount();
+  const { send, pending, error } = useTx();
+  const [slippageBps] = useSlippage();
+  const [text, setText] = useState('1');
+  const wallet = useReadContracts({
+    contracts: [
+      { ...c.token, functionName: 'balanceOf', args: [address ?? ZERO] },
+      { ...c.token, functionName: 'allowance', args: [address ?? ZERO, c.optionsBook.address] },
+    ],
+    allowFailure: false,
+    query: { enabled: !!address, refetchInterval: 4000 },
+  });
+  const a = checkOptionAmount(text, s.isBuy ? undefined : (held ?? 0n));
+  let q: OptionQuote | undefined;
+  let quoteError: string | undefined;
+  if (a.amountWad) {
+    try {
+      q = quoteOption(s.expiry, s.strikeWad, s.isCall, s.isBuy, a.amountWad, d.cfg, d.ctx);
+    } catch {
+      quoteError = 'Trading on this board has closed';
+    }
+  }
+  const limitUsd = q ? (s.isBuy ? q.premiumUsd + (q.premiumUsd * slippageBps) / 10_000n : q.premiumUsd - (q.premiumUsd * slippageBps) / 10_000n) : 0n;
+  const balance = wallet.data?.[0];
+  const allowance = wallet.data?.[1] ?? 0n;
+  const short = s.isBuy && q && balance !== undefined && balance < limitUsd ? `Your USDC balance ${fmtUsd(balance)} is below ${fmtUsd(limitUsd)}` : undefined;
+  const needsApproval = s.isBuy && q !== undefined && allowance < limitUsd;
+  const label = `${s.isBuy ? 'Buy' : 'Sell'} ${text} ${fmtPrice(s.strikeWad, 0)} ${s.isCall ? 'call' : 'put'}`;
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (!q || !a.amountWad || short) return;
+    if (needsApproval) {
+      await send({ ...c.token, functionName: 'approve', args: [c.optionsBook.address, maxUint256], label: 'Approve USDC for options' });
+      return;
+    }
+    const ok = s.isBuy
+      ? await send({ ...c.optionsBook, functionName: 'buy', args: [s.boardId, s.strikeIndex, s.isCall, a.amountWad, limitUsd], label })
+      : await send({ ...c.optionsBook, functionName: 'sell', args: [s.boardId, s.strikeIndex, s.isCall, a.amountWad, limitUsd], label });
+    if (ok) onDone();
+  }
+
+  return (
+    <form className="grid gap-3" onSubmit={submit} data-testid="option-form">
+      <p className="text-sm text-zinc-300">
+        {s.isBuy ? 'Buy' : 'Sell back'} the {fmtPrice(s.strikeWad, 0)} {s.isCall ? 'call' : 'put'} expiring {new Date(Number(s.expiry) * 1000).toUTCString().slice(0, 22)} UTC
+      </p>
+      <AmountInput value={text} onChange={setText} error={a.error ?? quoteError ?? short} held={s.isBuy ? undefined : (held ?? 0n)} />
+      {q && <Preview s={s} q={q} limitUsd={limitUsd} cfg={d.cfg} />}
+      <button type="submit" className="btn" data-testid="option-submit" disabled={!address || !q || !!short || pending}>
+        {!address ? 'Connect a wallet' : pending ? 'Confirm in wallet…' : needsApproval ? 'Approve USDC' : label}
+      </button>
+      {error && (
+        <p role="alert" className="text-xs text-rose-400">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

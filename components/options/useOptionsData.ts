@@ -1,0 +1,121 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { getAbiItem, type Address } from 'viem';
+import { useAccount, usePublicClient } from 'wagmi';
+import { useContracts } from '@/components/common/useContracts';
+import { optionsBookAbi } from '@/lib/contracts';
+import { optionGreeks, lnMoneynessWad, midVolWad, termVarianceWad } from '@/lib/math/options';
+import { readQuoteContext, toPricingConfig } from '@/lib/options/context';
+
+const traded = getAbiItem({ abi: optionsBookAbi, name: 'OptionTraded' });
+const STALENESS = ['Fresh', 'Dirty', 'TooOld', 'PriceMoved', 'VolatilityResampled', 'AwaitingSettlement'] as const;
+
+export interface BoardRow {
+  id: bigint;
+  expiry: bigint;
+  strikes: bigint[];
+  settled: boolean;
+  settlementPriceWad: bigint;
+}
+
+export interface Holding {
+  boardId: bigint;
+  expiry: bigint;
+  strikeIndex: bigint;
+  strikeWad: bigint;
+  isCall: boolean;
+  amountWad: bigint;
+  /** net premium paid for the amount held (buys - sells), from the account's OptionTraded events */
+  costUsd: bigint;
+  settled: boolean;
+  settlementPriceWad: bigint;
+}
+
+/**
+ * Everything the options page reads, at one block, every few seconds: the market's config, its live boards, the
+ * pricing context (oracle price, sampled variance, skew, the book's greeks: lib/options/context.ts) and the connected
+ * account's options with their net cost. Quotes are computed locally by the TS mirror of OptionsBook.quote.
+ */
+export function useOptionsData(marketId: number) {
+  const c = useContracts();
+  const client = usePublicClient();
+  const { address } = useAccount();
+  return useQuery({
+    queryKey: ['options', c.chainId, marketId, address ?? null],
+    enabled: !!client,
+    refetchInterval: 3000,
+    queryFn: async () => {
+      const pc = client!;
+      const m = BigInt(marketId);
+      const blockNumber = await pc.getBlockNumber();
+      const [rawCfg, ids, staleness, ctx] = await Promise.all([
+        pc.readContract({ ...c.optionsBook, functionName: 'config', args: [m], blockNumber }),
+        pc.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [m], blockNumber }),
+        pc.readContract({ ...c.optionsBook, functionName: 'staleness', args: [m], blockNumber }).catch(() => null),
+        readQuoteContext(pc, m, blockNumber, c.chainId),
+      ]);
+      const boardOf = async (id: bigint): Promise<BoardRow> => {
+        const b = await pc.readContract({ ...c.optionsBook, functionName: 'board', args: [id], blockNumber });
+        return {
+          id,
+          expiry: BigInt(b.expiry),
+          strikes: Array.from({ length: b.strikeCount }, (_, i) => b.firstStrikeWad + BigInt(i) * b.strikeStepWad),
+          settled: b.settled,
+          settlementPriceWad: b.settlementPriceWad,
+        };
+      };
+      const boards = await Promise.all(ids.map(boardOf));
+      const holdings = address ? await readHoldings(pc, c, address, m, blockNumber, boardOf) : [];
+      return {
+        blockNumber,
+        enabled: rawCfg.strikeStepWad > 0n,
+        rawCfg,
+        cfg: toPricingConfig(rawCfg),
+        ctx,
+        boards: boards.filter((b) => b.expiry - BigInt(rawCfg.tradingCutoffSec) > ctx.nowSec),
+        staleness: staleness === null ? null : STALENESS[staleness],
+        holdings,
+      };
+    },
+  });
+}
+
+/** The account's options on this market: every option it ever traded (from its OptionTraded events), with what it
+ *  still holds and the net premium it paid. */
+async function readHoldings(
+  pc: NonNullable<ReturnType<typeof usePublicClient>>,
+  c: ReturnType<typeof useContracts>,
+  account: Address,
+  marketId: bigint,
+  blockNumber: bigint,
+  boardOf: (id: bigint) => Promise<BoardRow>,
+): Promise<Holding[]> {
+  const logs = await pc.getLogs({ address: c.optionsBook.address, event: traded, args: { account, marketId }, fromBlock: c.startBlock, toBlock: blockNumber });
+  const cost = new Map<string, bigint>();
+  const keys = new Map<string, { boardId: bigint; strikeIndex: bigint; isCall: boolean; strikeWad: bigint }>();
+  for (const l of logs) {
+    const a = l.args;
+    const key = `${a.boardId}-${a.strikeIndex}-${a.isCall}`;
+    keys.set(key, { boardId: a.boardId!, strikeIndex: a.strikeIndex!, isCall: a.isCall!, strikeWad: a.strikeWad! });
+    cost.set(key, (cost.get(key) ?? 0n) + (a.isBuy ? a.premiumUsd! : -a.premiumUsd!));
+  }
+  const out: Holding[] = [];
+  for (const [key, k] of keys) {
+    const amountWad = await pc.readContract({ ...c.optionsBook, functionName: 'holding', args: [account, k.boardId, k.strikeIndex, k.isCall], blockNumber });
+    if (amountWad === 0n) continue;
+    const b = await boardOf(k.boardId);
+    out.push({ ...k, amountWad, costUsd: cost.get(key)!, expiry: b.expiry, settled: b.settled, settlementPriceWad: b.settlementPriceWad });
+  }
+  return out.sort((a, b) => Number(a.expiry - b.expiry) || Number(a.strikeWad - b.strikeWad));
+}
+
+export type OptionsData = NonNullable<ReturnType<typeof useOptionsData>['data']>;
+
+/** Mid implied volatility and greeks of one strike per token, as the book marks it (OptionsLogic valuation). */
+export function markOf(d: OptionsData, expiry: bigint, strikeWad: bigint, isCall: boolean) {
+  const tau = expiry > d.ctx.nowSec ? expiry - d.ctx.nowSec : 0n;
+  const termVar = termVarianceWad(d.ctx.varianceWad, d.ctx.longVarianceWad, tau, d.cfg.meanReversionWad);
+  const iv = midVolWad(termVar, lnMoneynessWad(d.ctx.samplePriceWad, strikeWad), tau, d.cfg);
+  return { iv, greeks: optionGreeks(isCall, d.ctx.spotWad, strikeWad, lnMoneynessWad(d.ctx.spotWad, strikeWad), iv, tau, d.cfg) };
+}

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IProduct} from "./IProduct.sol";
+
+/// @title IOptionsBook
+/// @notice Counterpool's options product: cash-settled European calls and puts on every perpetual market's index,
+///         written by the LP pool. Boards (one expiry each, a strike grid around spot) are listed by a permissionless
+///         schedule; traders buy from the pool at the ask and sell back at the bid until a cutoff before expiry; at
+///         expiry anyone settles a board at the oracle's first price at or after the expiry and holders claim exactly
+///         their payoff. Each option's maximum payout is reserved in the ClearingCore (a call pays at most its strike
+///         x callCapBps: a call spread from the pool's side; a put at most its strike), so one solvency check covers
+///         perpetuals and options together.
+/// @dev Units: prices and strikes USD per index token (WAD); option amounts index tokens (WAD); premiums, reserves and
+///      payouts settlement-token units (6 decimals); volatilities annualized (1e18 = 100%); greeks of the pool's
+///      liability (what traders hold), per market: value USD (WAD), delta tokens (WAD), gamma tokens per USD (WAD),
+///      vega USD per 1.0 of volatility (WAD), theta USD per second (WAD).
+interface IOptionsBook is IProduct {
+    // ---------------------------------------------------------------- types
+
+    /// @notice One market's options parameters (RISK_ROLE; bounds in ConfigValidation.validateOptions).
+    struct OptionsConfig {
+        uint96 strikeStepWad; // spacing of the strike grid, USD per token
+        uint8 strikesPerSide; // strikes listed on each side of the at-the-money strike (1-7)
+        uint8 dailyExpiries; // daily boards (08:00 UTC) kept listed ahead (0-7)
+        uint8 weeklyExpiries; // Friday 08:00 UTC boards kept listed ahead (0-8)
+        uint32 tradingCutoffSec; // trading stops this long before expiry
+        uint16 callCapBps; // a call pays at most strike x this / 10_000 (the disclosed cap)
+        uint64 ivMinWad; // implied volatility bounds (mid), annualized
+        uint64 ivMaxWad;
+        uint64 spreadVolWad; // ask = mid + this, bid = mid - this (volatility points)
+        uint64 meanReversionWad; // per year: speed at which short-dated variance reverts to the long-run variance
+        int64 skewWad; // IV slope per unit of standardized log-moneyness (positive: low strikes dearer)
+        uint64 smileWad; // IV curvature per unit^2 of standardized log-moneyness
+        uint64 deltaScaleUsd; // impact: (pool net delta in USD)^2 / (2 x this), charged when a trade adds to it
+        uint64 vegaScaleUsd; // impact: (pool net vega)^2 / (2 x this), charged when a trade adds to it
+        uint128 maxStrikeOiWad; // open interest cap per strike and type, index tokens
+        uint64 maxBoardReserveUsd; // cap on a board's reserved maximum payout
+        uint32 cacheMaxAgeSec; // the NAV prices through the cached greeks for at most this long after a refresh
+        uint16 cacheMaxMoveBps; // ... and for price moves up to this
+        uint16 cacheSdFracBps; // ... and up to this fraction of sigma sqrt(T) of the nearest expiry
+    }
+
+    /// @notice One listed expiry.
+    struct Board {
+        uint8 marketId;
+        uint32 expiry; // unix time; settles at the first oracle price at or after it
+        uint8 strikeCount;
+        uint96 firstStrikeWad; // strike i = first + i x step
+        uint96 strikeStepWad;
+        bool settled;
+        uint96 settlementPriceWad; // 0 until settled
+        uint64 reservedUsd; // the board's reserved maximum payout (after settlement: the payouts still owed)
+        uint64 owedUsd; // settled payouts not yet claimed
+    }
+
+    /// @notice Value and greeks of one option per token (a capped call or a put), from OptionPricing.optionGreeks.
+    struct OptionGreeks {
+        uint256 valueWad;
+        int256 deltaWad;
+        int256 gammaWad;
+        uint256 grossGammaWad; // sum of the legs' gammas (a capped call has two): the NAV error bound's input
+        int256 vegaWad;
+        int256 thetaWad; // per second
+    }
+
+    /// @notice A trade's price.
+    struct Quote {
+        uint256 premiumUsd; // paid by a buyer (ask, rounded up, impact included) or to a seller (bid, rounded down,
+        // impact deducted)
+        uint256 impactUsd; // part of the premium that is exposure impact
+        uint256 ivWad; // volatility the trade is priced at (mid +- spread)
+        uint256 midIvWad; // the surface's mid volatility
+        uint256 spotWad; // oracle price used
+        uint256 perTokenWad; // premium per token before impact (ask at least intrinsic)
+        uint256 reserveUsd; // maximum payout the amount reserves
+        OptionGreeks greeks; // at mid volatility, per token
+    }
+
+    /// @notice The options liability of one market as a second-order expansion around the last refresh, plus its error
+    ///         bound; the NAV reads it in O(1). Also the pool's option greeks for analytics and the impact.
+    struct BookView {
+        int256 valueWad; // liability at (refPrice, refAt)
+        int256 deltaWad;
+        int256 gammaWad;
+        int256 thetaWad;
+        int256 vegaWad;
+        uint256 refPriceWad;
+        uint256 refAt;
+        uint256 nearestExpiry; // earliest expiry among unsettled boards with open interest (0: none)
+        uint256 maxMoveWad; // price distance from refPrice within which the NAV prices through the expansion
+        uint256 validUntil; // ... and the time until which it does
+        bool dirty; // a trade or settlement happened off the expansion's range: the NAV waits for a refresh
+        uint256 owedUsd; // settled payouts not yet claimed
+        uint256 liveBoards;
+        uint256 lagBps; // the market's oracle lag copied at the last refresh: charged on each trade's delta
+    }
+
+    /// @notice Why the NAV cannot price a market's options now (LP deposits and redemptions wait for a refresh).
+    enum Staleness {
+        Fresh,
+        Dirty,
+        TooOld,
+        PriceMoved,
+        VolatilityResampled,
+        AwaitingSettlement
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    error OptionsNotEnabled(uint256 marketId);
+    error UnknownBoard(uint256 boardId);
+    error UnknownStrike(uint256 boardId, uint256 strikeIndex, uint256 strikeCount);
+    error TradingClosed(uint256 boardId, uint256 cutoffAt, uint256 nowAt);
+    error BoardNotExpired(uint256 boardId, uint256 expiry, uint256 nowAt);
+    error BoardAlreadySettled(uint256 boardId);
+    error BoardNotSettled(uint256 boardId);
+    error ZeroAmount();
+    error PremiumAboveMax(uint256 premiumUsd, uint256 maxPremiumUsd);
+    error PremiumBelowMin(uint256 premiumUsd, uint256 minPremiumUsd);
+    error InsufficientHolding(address account, uint256 optionId, uint256 heldWad, uint256 requestedWad);
+    error StrikeOiCapExceeded(uint256 boardId, uint256 strikeIndex, uint256 oiWad, uint256 capWad);
+    error BoardReserveCapExceeded(uint256 boardId, uint256 reservedUsd, uint256 capUsd);
+    /// @notice `account` holds none of the settled option `optionId`, or already claimed it.
+    error NoPayoff(address account, uint256 optionId);
+    error OptionsBookStale(uint256 marketId, Staleness reason);
+    error TooManyBoards(uint256 marketId, uint256 max);
+    error UnknownMarket(uint256 marketId);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A market's options parameters were set.
+    event OptionsConfigUpdated(uint256 indexed marketId, OptionsConfig config);
+
+    /// @notice A board was listed by the schedule.
+    /// @param boardId the board
+    /// @param marketId its market
+    /// @param expiry expiry timestamp
+    /// @param firstStrikeWad lowest strike
+    /// @param strikeStepWad strike spacing
+    /// @param strikeCount number of strikes
+    event BoardListed(
+        uint256 indexed boardId,
+        uint256 indexed marketId,
+        uint256 expiry,
+        uint256 firstStrikeWad,
+        uint256 strikeStepWad,
+        uint256 strikeCount
+    );
+
+    /// @notice A trader bought from or sold back to the pool.
+    /// @param account the trader
+    /// @param boardId the board
+    /// @param marketId the board's market
+    /// @param strikeIndex index on the board's grid
+    /// @param isCall call or put
+    /// @param isBuy bought from the pool (true) or sold back (false)
+    /// @param amountWad index tokens
+    /// @param premiumUsd paid (buy) or received (sell), impact included
+    /// @param impactUsd exposure impact inside the premium
+    /// @param ivWad volatility the trade was priced at
+    /// @param spotWad oracle price
+    /// @param strikeWad the strike
+    event OptionTraded(
+        address indexed account,
+        uint256 indexed boardId,
+        uint256 indexed marketId,
+        uint256 strikeIndex,
+        bool isCall,
+        bool isBuy,
+        uint256 amountWad,
+        uint256 premiumUsd,
+        uint256 impactUsd,
+        uint256 ivWad,
+        uint256 spotWad,
+        uint256 strikeWad
+    );
+
+    /// @notice A board was settled.
+    /// @param boardId the board
+    /// @param marketId its market
+    /// @param settlementPriceWad the oracle's first price at or after expiry
+    /// @param publishedAt that price's timestamp
+    /// @param payoutUsd total owed to holders (each claim rounds down, so the claims never exceed it)
+    /// @param releasedUsd reserve returned to free liquidity
+    event BoardSettled(
+        uint256 indexed boardId,
+        uint256 indexed marketId,
+        uint256 settlementPriceWad,
+        uint256 publishedAt,
+        uint256 payoutUsd,
+        uint256 releasedUsd
+    );
+
+    /// @notice A holder claimed a settled option's payoff.
+    /// @param account the holder
+    /// @param boardId the board
+    /// @param strikeIndex index on the grid
+    /// @param isCall call or put
+    /// @param amountWad tokens held
+    /// @param payoutUsd paid
+    event PayoffClaimed(
+        address indexed account,
+        uint256 indexed boardId,
+        uint256 strikeIndex,
+        bool isCall,
+        uint256 amountWad,
+        uint256 payoutUsd
+    );
+
+    /// @notice A market's options book was repriced from its open interest (the NAV's expansion point reset).
+    /// @param marketId the market
+    /// @param priceWad oracle price used
+    /// @param valueWad options liability (what holders' options are worth), USD WAD
+    /// @param deltaWad its delta, tokens
+    /// @param gammaWad its gamma
+    /// @param vegaWad its vega
+    /// @param thetaWad its theta per second
+    /// @param strikes strikes repriced
+    event BookRefreshed(
+        uint256 indexed marketId,
+        uint256 priceWad,
+        int256 valueWad,
+        int256 deltaWad,
+        int256 gammaWad,
+        int256 vegaWad,
+        int256 thetaWad,
+        uint256 strikes
+    );
+
+    // ---------------------------------------------------------------- actions
+
+    /// @notice Lists every board the market's schedule calls for that is not yet listed (anyone; the keeper calls it).
+    ///         Strikes: the at-the-money strike (spot rounded to the step) +- strikesPerSide steps, positive only.
+    /// @return listed number of boards listed
+    function listBoards(uint256 marketId) external returns (uint256 listed);
+
+    /// @notice Buys `amountWad` of an option from the pool at the ask; the premium is pulled from the caller.
+    /// @return premiumUsd paid
+    function buy(uint256 boardId, uint256 strikeIndex, bool isCall, uint256 amountWad, uint256 maxPremiumUsd)
+        external
+        returns (uint256 premiumUsd);
+
+    /// @notice Sells `amountWad` of a held option back to the pool at the bid.
+    /// @return premiumUsd received
+    function sell(uint256 boardId, uint256 strikeIndex, bool isCall, uint256 amountWad, uint256 minPremiumUsd)
+        external
+        returns (uint256 premiumUsd);
+
+    /// @notice Settles an expired board at the first oracle price at or after its expiry (anyone). `roundId` names that
+    ///         price in the feed's history (IHistoricalPriceFeed); the feed verifies it is the first, so no later price
+    ///         can be chosen.
+    function settleBoard(uint256 boardId, uint256 roundId) external;
+
+    /// @notice Pays the caller's settled payoff on one option.
+    function claim(uint256 boardId, uint256 strikeIndex, bool isCall) external returns (uint256 payoutUsd);
+
+    /// @notice Reprices a market's whole options book at the current price and volatility (anyone; the keeper calls it
+    ///         when `staleness` is not Fresh, so LPs never pay for it).
+    function refresh(uint256 marketId) external;
+
+    // ---------------------------------------------------------------- views
+
+    function config(uint256 marketId) external view returns (OptionsConfig memory);
+
+    function board(uint256 boardId) external view returns (Board memory);
+
+    function boardCount() external view returns (uint256);
+
+    /// @notice Unsettled boards of a market (listed, not yet settled), oldest first.
+    function liveBoards(uint256 marketId) external view returns (uint256[] memory);
+
+    /// @notice Open interest of a strike (index tokens).
+    function strikeOi(uint256 boardId, uint256 strikeIndex) external view returns (uint256 callOiWad, uint256 putOiWad);
+
+    /// @notice Tokens of an option `account` holds.
+    function holding(address account, uint256 boardId, uint256 strikeIndex, bool isCall)
+        external
+        view
+        returns (uint256 amountWad);
+
+    /// @notice The price of a trade now, computed by the code the trade runs.
+    function quote(uint256 boardId, uint256 strikeIndex, bool isCall, bool isBuy, uint256 amountWad)
+        external
+        view
+        returns (Quote memory);
+
+    function book(uint256 marketId) external view returns (BookView memory);
+
+    /// @notice Whether the NAV can price the market's options now, and if not why.
+    function staleness(uint256 marketId) external view returns (Staleness);
+
+    /// @notice The options liability of a market valued exactly: every open option at Black-Scholes, live price and
+    ///         time (O(strikes); for keepers, tests and the UI; the NAV uses the O(1) expansion).
+    function exactLiabilityWad(uint256 marketId) external view returns (uint256);
+
+    /// @notice What the NAV counts for a market's options now: the expanded liability and its error bound (USD WAD).
+    ///         Reverts OptionsBookStale where the NAV would.
+    function navTerms(uint256 marketId) external view returns (uint256 liabilityWad, uint256 boundWad);
+
+    /// @notice An option's id in `holding` and events: boardId << 8 | strikeIndex << 1 | isCall.
+    function optionId(uint256 boardId, uint256 strikeIndex, bool isCall) external pure returns (uint256);
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
+import {MathLib} from "../libraries/MathLib.sol";
+import {OptionMath} from "./OptionMath.sol";
+
+/// @title OptionPricing
+/// @notice The options product's rules on top of Black-Scholes: the volatility surface (sampled realized variance, a
+///         mean-reverting term structure, a per-strike skew and smile, hard bounds), the capped call, the bid/ask
+///         spread, the exposure impact and the rounding of premiums, reserves and payouts. Mirrored in
+///         lib/math/options.ts.
+/// @dev Units: prices and strikes USD per index token (WAD), amounts index tokens (WAD), premiums and payouts
+///      settlement-token units (6 decimals), variances per second (WAD, as the perpetuals' estimator stores them).
+library OptionPricing {
+    using MathLib for uint256;
+
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant YEAR_SEC = 365 days;
+    /// @dev WAD amount x WAD price = 1e36 per USD; USD amounts have 6 decimals.
+    uint256 internal constant AMOUNT_TO_USD = 1e30;
+    /// @dev Standardized moneyness beyond which the skew stops growing.
+    int256 internal constant MAX_MONEYNESS_WAD = 3e18;
+    /// @dev The skew multiplier's bounds.
+    uint256 internal constant MIN_SKEW_MULT_WAD = 0.5e18;
+    uint256 internal constant MAX_SKEW_MULT_WAD = 2e18;
+
+    /// @notice Annualized variance for an expiry `tauSec` away: the long-run variance plus the current one's excess,
+    ///         decaying at the mean-reversion speed (the average expected variance to expiry under mean reversion):
+    ///         v(T) = vL + (vS - vL) (1 - e^(-kT)) / (kT). Floored at zero.
+    /// @param varianceWad current (sampled) variance per second
+    /// @param longVarianceWad long-run variance per second
+    function termVarianceWad(uint256 varianceWad, uint256 longVarianceWad, uint256 tauSec, uint256 meanReversionWad)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 vS = varianceWad * YEAR_SEC;
+        uint256 vL = longVarianceWad * YEAR_SEC;
+        uint256 kT = meanReversionWad * tauSec / YEAR_SEC;
+        // (1 - e^-x)/x -> 1 as x -> 0; below 1e-9 the series' first term is exact to the wei.
+        uint256 weightWad = kT < 1e9 ? WAD : (WAD - OptionMath.expWad(-int256(kT))) * WAD / kT;
+        int256 v = int256(vL) + (int256(vS) - int256(vL)) * int256(weightWad) / int256(WAD);
+        return v > 0 ? uint256(v) : 0;
+    }
+
+    /// @notice Mid implied volatility of a strike: the board's volatility times a skew/smile multiplier in the
+    ///         standardized log-moneyness x = ln(K/S) / (sigma sqrt T) (clamped to +-3), S the last sampled price:
+    ///         m = 1 - skew x + smile x^2, clamped to [0.5, 2]; the result clamped to [ivMin, ivMax].
+    /// @param lnMoneynessWad ln(S/K) at the volatility estimator's last sampled price S (OptionMath.lnMoneynessWad)
+    function midVolWad(uint256 termVarWad, int256 lnMoneynessWad, uint256 tauSec, IOptionsBook.OptionsConfig memory cfg)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 boardVol = MathLib.sqrtDown(termVarWad * WAD);
+        uint256 sd = OptionMath.stdDevWad(boardVol, tauSec);
+        int256 x;
+        if (sd > 0) {
+            x = MathLib.clamp(-lnMoneynessWad * int256(WAD) / int256(sd), -MAX_MONEYNESS_WAD, MAX_MONEYNESS_WAD);
+        }
+        int256 mult = int256(WAD) - int256(cfg.skewWad) * x / int256(WAD) + int256(uint256(cfg.smileWad)) * x
+            / int256(WAD) * x / int256(WAD);
+        uint256 m = uint256(MathLib.clamp(mult, int256(MIN_SKEW_MULT_WAD), int256(MAX_SKEW_MULT_WAD)));
+        uint256 iv = boardVol * m / WAD;
+        return iv < cfg.ivMinWad ? cfg.ivMinWad : (iv > cfg.ivMaxWad ? cfg.ivMaxWad : iv);
+    }
+
+    /// @notice The volatility a trade is priced at: mid + spread to buy, mid - spread (never below ivMin / 2) to sell.
+    function tradeVolWad(uint256 midWad, bool isBuy, IOptionsBook.OptionsConfig memory cfg)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (isBuy) return midWad + cfg.spreadVolWad;
+        uint256 floor = cfg.ivMinWad / 2;
+        return midWad > cfg.spreadVolWad + floor ? midWad - cfg.spreadVolWad : floor;
+    }
+
+    /// @notice What an oracle lag of `lagBps` can move one token of an option with delta `deltaWad`: |delta| x S x
+    ///         lagBps, per token (WAD), rounded up. Added to the ask and taken off the bid.
+    function lagChargeUp(int256 deltaWad, uint256 spotWad, uint256 lagBps) internal pure returns (uint256) {
+        return MathLib.abs(deltaWad).wadMulUp(spotWad).bpsUp(lagBps);
+    }
+
+    /// @notice The capped call's cap strike: a call pays at most K x callCapBps, so it is the call spread K / capStrike.
+    function capStrikeWad(uint256 strikeWad, uint256 callCapBps) internal pure returns (uint256) {
+        return strikeWad + strikeWad * callCapBps / 10_000;
+    }
+
+    /// @notice ln(capStrike / strike) = ln(1 + callCapBps / 10_000), WAD.
+    function capLogWad(uint256 callCapBps) internal pure returns (int256) {
+        return MathLib.lnWad(WAD + callCapBps * WAD / 10_000);
+    }
+
+    /// @notice Value and greeks of one option (a capped call or a put) per token, at volatility `volWad`.
+    /// @dev The capped call is C(K) - C(capStrike) at the same volatility. Its greeks subtract likewise; `grossGamma`
+    ///      adds the legs' gammas (the NAV's error bound needs the gross figure).
+    /// @param lnMoneynessWad ln(S/K) (OptionMath.lnMoneynessWad); the cap leg's is ln(S/K) - ln(1 + callCapBps)
+    function optionGreeks(
+        bool isCall,
+        uint256 spotWad,
+        uint256 strikeWad,
+        int256 lnMoneynessWad,
+        uint256 volWad,
+        uint256 tauSec,
+        IOptionsBook.OptionsConfig memory cfg
+    ) internal pure returns (IOptionsBook.OptionGreeks memory o) {
+        OptionMath.Greeks memory g = OptionMath.blackScholes(spotWad, strikeWad, lnMoneynessWad, volWad, tauSec, 0);
+        if (!isCall) {
+            o.valueWad = g.putWad;
+            o.deltaWad = int256(g.callDeltaWad) - int256(WAD);
+            o.gammaWad = int256(g.gammaWad);
+            o.grossGammaWad = g.gammaWad;
+            o.vegaWad = int256(g.vegaWad);
+            o.thetaWad = g.putThetaWad / int256(YEAR_SEC);
+            return o;
+        }
+        OptionMath.Greeks memory c = OptionMath.blackScholes(
+            spotWad,
+            capStrikeWad(strikeWad, cfg.callCapBps),
+            lnMoneynessWad - capLogWad(cfg.callCapBps),
+            volWad,
+            tauSec,
+            0
+        );
+        o.valueWad = g.callWad > c.callWad ? g.callWad - c.callWad : 0;
+        o.deltaWad = int256(g.callDeltaWad) - int256(c.callDeltaWad);
+        o.gammaWad = int256(g.gammaWad) - int256(c.gammaWad);
+        o.grossGammaWad = g.gammaWad + c.gammaWad;
+        o.vegaWad = int256(g.vegaWad) - int256(c.vegaWad);
+        o.thetaWad = (g.callThetaWad - c.callThetaWad) / int256(YEAR_SEC);
+    }
+
+    /// @notice What one token of the option pays at `priceWad`: a put max(K - S, 0); a call min(max(S - K, 0), cap).
+    function payoffWad(bool isCall, uint256 strikeWad, uint256 priceWad, uint256 callCapBps)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (!isCall) return strikeWad > priceWad ? strikeWad - priceWad : 0;
+        if (priceWad <= strikeWad) return 0;
+        return MathLib.min(priceWad - strikeWad, capStrikeWad(strikeWad, callCapBps) - strikeWad);
+    }
+
+    /// @notice The most `amountWad` of the option can pay (reserved from the pool while it is open), rounded up.
+    function maxPayoutUp(bool isCall, uint256 strikeWad, uint256 amountWad, uint256 callCapBps)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 perToken = isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
+        return amountWad.mulDivUp(perToken, AMOUNT_TO_USD);
+    }
+
+    /// @notice USD amount of `amountWad` tokens at `perTokenWad`, rounded up (what the pool charges).
+    function toUsdUp(uint256 amountWad, uint256 perTokenWad) internal pure returns (uint256) {
+        return amountWad.mulDivUp(perTokenWad, AMOUNT_TO_USD);
+    }
+
+    /// @notice USD amount of `amountWad` tokens at `perTokenWad`, rounded down (what the pool pays).
+    function toUsdDown(uint256 amountWad, uint256 perTokenWad) internal pure returns (uint256) {
+        return amountWad.mulDivDown(perTokenWad, AMOUNT_TO_USD);
+    }
+
+    /// @notice Impact of a trade that moves the pool's net delta (USD) from `deltaBeforeWad` to `deltaAfterWad` and its
+    ///         net vega (USD per 1.0 of volatility) likewise: (after^2 - before^2) / (2 scale) for each, counted only
+    ///         when the trade adds exposure. Trades that reduce the pool's risk pay none; none is ever paid out, so no
+    ///         sequence of trades earns impact back. Rounded up, USD (6 decimals).
+    function impactUp(
+        int256 deltaBeforeWad,
+        int256 deltaAfterWad,
+        int256 vegaBeforeWad,
+        int256 vegaAfterWad,
+        IOptionsBook.OptionsConfig memory cfg
+    ) internal pure returns (uint256) {
+        return _quadraticUp(deltaBeforeWad, deltaAfterWad, cfg.deltaScaleUsd)
+            + _quadraticUp(vegaBeforeWad, vegaAfterWad, cfg.vegaScaleUsd);
+    }
+
+    /// @dev max(0, a^2 - b^2) / (2 scale), a and b in USD WAD, scale in whole USD; result USD (6 decimals), up.
+    function _quadraticUp(int256 beforeWad, int256 afterWad, uint256 scaleUsd) private pure returns (uint256) {
+        uint256 b = MathLib.abs(beforeWad);
+        uint256 a = MathLib.abs(afterWad);
+        if (a <= b || scaleUsd == 0) return 0;
+        // (a - b)(a + b) / (2 scale): WAD^2 / (USD) -> 6-decimal USD: divide by 2 x scale x 1e30.
+        return (a - b).mulDivUp(a + b, 2 * scaleUsd * 1e30);
+    }
+}

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IClearingCore} from "../interfaces/IClearingCore.sol";
+import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {IProduct} from "../interfaces/IProduct.sol";
+import {ConfigStore} from "../libraries/ConfigStore.sol";
+import {ConfigValidation} from "../libraries/ConfigValidation.sol";
+import {MathLib} from "../libraries/MathLib.sol";
+import {IHistoricalPriceFeed} from "../oracles/IHistoricalPriceFeed.sol";
+import {OptionPricing} from "./OptionPricing.sol";
+import {OptionsLogic} from "./OptionsLogic.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title OptionsBook
+/// @notice Counterpool's options product (see IOptionsBook). Prices from the perpetual market's oracle price (pinned per
+///         transaction, like the perpetuals) and its sampled variance estimators; reserves each option's maximum
+///         payout in the ClearingCore; gives the core an O(1)-per-market claim from a cached second-order expansion
+///         of the book, with a pessimistic error bound that prices LP deposits high and redemptions low.
+/// @dev The NAV's expansion. Each market's liability is kept as V(S, t) ~ value + delta dS + gamma dS^2 / 2 +
+///      theta dt around (refPrice, refAt), with dS = S - refPrice and dt = t - refAt. `refresh` recomputes it exactly
+///      from the open interest. A trade between refreshes adds (or removes) its own option's expansion taken at the
+///      trade's price and time, re-centred on (refPrice, refAt) exactly (the algebra of a quadratic), so the book
+///      never needs a loop. The error bound is a second quadratic: for every component expanded at (S_i, t_i),
+///      |V_i - its expansion| <= G_i (S - S_i)^2 / 2 + |theta_i| (t - t_i), with G_i the gross gamma (both legs of a
+///      capped call). Removing an option adds its bound too (errors of a difference add). The NAV uses the expansion
+///      only inside its range: not older than min(cacheMaxAgeSec, a quarter of the time to the nearest expiry),
+///      price within min(cacheMaxMoveBps, cacheSdFracBps x sigma sqrt T nearest), the volatility estimators not
+///      resampled, no expired board left unsettled; otherwise LP flows wait (OptionsBookStale) until a refresh,
+///      which the keeper sends. test/forge/OptionsNav.t.sol fuzzes the bound against an exact Black-Scholes mark.
+contract OptionsBook is IOptionsBook, AccessControl {
+    using SafeERC20 for IERC20;
+    using MathLib for uint256;
+
+    // ------------------------------------------------------------ constants & immutables
+
+    bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
+    uint256 internal constant WAD = 1e18;
+
+    IClearingCore internal immutable core;
+    IPerpEngine public immutable engine;
+    IERC20 internal immutable token;
+
+    // ------------------------------------------------------------ storage
+
+    OptionsLogic.State internal s;
+
+    // ------------------------------------------------------------ constructor
+
+    constructor(IClearingCore core_, IPerpEngine engine_, address admin) {
+        core = core_;
+        engine = engine_;
+        token = IERC20(core_.collateralToken());
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ------------------------------------------------------------ admin
+
+    /// @notice Enables options on a perpetual market, or retunes them. Open options keep their strikes and reserves;
+    ///         the book is repriced at the next refresh.
+    function setConfig(uint256 marketId, OptionsConfig calldata cfg) external onlyRole(RISK_ROLE) {
+        if (marketId >= engine.marketCount()) revert UnknownMarket(marketId);
+        _validate(cfg);
+        s.configs[marketId] = cfg;
+        s.books[marketId].dirty = true;
+        emit OptionsConfigUpdated(marketId, cfg);
+    }
+
+    // ------------------------------------------------------------ features
+
+    /// @inheritdoc IOptionsBook
+    function listBoards(uint256 marketId) external returns (uint256) {
+        return OptionsLogic.listDue(s, marketId, engine.markPrice(marketId), _config(marketId));
+    }
+
+    /// @inheritdoc IOptionsBook
+    function buy(uint256 boardId, uint256 strikeIndex, bool isCall, uint256 amountWad, uint256 maxPremiumUsd)
+        external
+        returns (uint256 premiumUsd)
+    {
+        address account = _sender();
+        core.enter(true);
+        (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
+            _tradeContext(boardId, strikeIndex, amountWad);
+        Quote memory q = OptionsLogic.quote(s, b, cfg, c, isCall, true, amountWad);
+        premiumUsd = q.premiumUsd;
+        if (premiumUsd > maxPremiumUsd) revert PremiumAboveMax(premiumUsd, maxPremiumUsd);
+        OptionsLogic.recordBuy(s, boardId, strikeIndex, isCall, amountWad, account, q, c, cfg);
+
+        token.safeTransferFrom(account, address(core), premiumUsd);
+        core.settle(
+            IClearingCore.Settlement({
+                inflowUsd: premiumUsd,
+                collateralDeltaUsd: 0,
+                reserveDeltaUsd: int256(q.reserveUsd),
+                payee: address(0),
+                payoutUsd: 0,
+                badDebtUsd: 0,
+                checkSolvency: true
+            })
+        );
+        _emitTrade(account, boardId, strikeIndex, isCall, true, amountWad, q, c);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function sell(uint256 boardId, uint256 strikeIndex, bool isCall, uint256 amountWad, uint256 minPremiumUsd)
+        external
+        returns (uint256 premiumUsd)
+    {
+        address account = _sender();
+        core.enter(false);
+        (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
+            _tradeContext(boardId, strikeIndex, amountWad);
+        Quote memory q = OptionsLogic.quote(s, b, cfg, c, isCall, false, amountWad);
+        premiumUsd = q.premiumUsd;
+        if (premiumUsd < minPremiumUsd) revert PremiumBelowMin(premiumUsd, minPremiumUsd);
+        uint256 released = OptionsLogic.recordSell(s, boardId, strikeIndex, isCall, amountWad, account, q, c, cfg);
+
+        core.settle(
+            IClearingCore.Settlement({
+                inflowUsd: 0,
+                collateralDeltaUsd: 0,
+                reserveDeltaUsd: -int256(released),
+                payee: account,
+                payoutUsd: premiumUsd,
+                badDebtUsd: 0,
+                checkSolvency: false
+            })
+        );
+        _emitTrade(account, boardId, strikeIndex, isCall, false, amountWad, q, c);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function settleBoard(uint256 boardId, uint256 roundId) external {
+        Board memory b = _board(boardId);
+        if (b.settled) revert BoardAlreadySettled(boardId);
+        if (block.timestamp < b.expiry) revert BoardNotExpired(boardId, b.expiry, block.timestamp);
+        core.enter(false);
+        (uint256 price, uint256 publishedAt) =
+            IHistoricalPriceFeed(address(_perpConfig(b.marketId).feed)).priceAtOrAfter(b.expiry, roundId);
+        (uint256 owed, uint256 released) = OptionsLogic.settle(s, boardId, price, s.configs[b.marketId].callCapBps);
+        core.settle(
+            IClearingCore.Settlement({
+                inflowUsd: 0,
+                collateralDeltaUsd: 0,
+                reserveDeltaUsd: -int256(released),
+                payee: address(0),
+                payoutUsd: 0,
+                badDebtUsd: 0,
+                checkSolvency: false
+            })
+        );
+        emit BoardSettled(boardId, b.marketId, price, publishedAt, owed, released);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function claim(uint256 boardId, uint256 strikeIndex, bool isCall) external returns (uint256 payoutUsd) {
+        address account = _sender();
+        Board memory b = _board(boardId);
+        if (!b.settled) revert BoardNotSettled(boardId);
+        uint256 id = OptionsLogic.optionId(boardId, strikeIndex, isCall);
+        uint256 amount = s.holdings[account][id];
+        if (amount == 0) revert NoPayoff(account, id);
+        core.enter(false);
+        s.holdings[account][id] = 0;
+        payoutUsd = OptionPricing.toUsdDown(
+            amount,
+            OptionPricing.payoffWad(
+                isCall,
+                b.firstStrikeWad + strikeIndex * b.strikeStepWad,
+                b.settlementPriceWad,
+                s.configs[b.marketId].callCapBps
+            )
+        );
+        payoutUsd = MathLib.min(payoutUsd, b.owedUsd); // the sum of claims never exceeds what settlement owed
+        Board storage sb = s.boards[boardId - 1];
+        sb.owedUsd = uint64(b.owedUsd - payoutUsd);
+        sb.reservedUsd = uint64(b.reservedUsd - payoutUsd);
+        s.books[b.marketId].owedUsd -= uint64(payoutUsd);
+
+        core.settle(
+            IClearingCore.Settlement({
+                inflowUsd: 0,
+                collateralDeltaUsd: 0,
+                reserveDeltaUsd: -int256(payoutUsd),
+                payee: account,
+                payoutUsd: payoutUsd,
+                badDebtUsd: 0,
+                checkSolvency: false
+            })
+        );
+        emit PayoffClaimed(account, boardId, strikeIndex, isCall, amount, payoutUsd);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function refresh(uint256 marketId) external {
+        OptionsConfig memory cfg = _config(marketId);
+        core.enter(false);
+        OptionsLogic.Ctx memory c = _context(marketId);
+        // Before the market's first volatility sample the surface centres on the book's reference price, which the
+        // refresh moves to spot: price the rebuild there too.
+        if (!c.sampled) c.samplePriceWad = c.spotWad;
+        (BookView memory v, uint256 strikes) =
+            OptionsLogic.rebuild(s, marketId, c, cfg, _perpConfig(marketId).oracleLagBps);
+        core.settle(
+            IClearingCore.Settlement({
+                inflowUsd: 0,
+                collateralDeltaUsd: 0,
+                reserveDeltaUsd: 0,
+                payee: address(0),
+                payoutUsd: 0,
+                badDebtUsd: 0,
+                checkSolvency: false
+            })
+        );
+        emit BookRefreshed(marketId, c.spotWad, v.valueWad, v.deltaWad, v.gammaWad, v.vegaWad, v.thetaWad, strikes);
+    }
+
+    // ------------------------------------------------------------ internal
+
+    function _validate(OptionsConfig calldata c) internal pure {
+        ConfigValidation.bound("strikeStepWad", c.strikeStepWad, 1e12, 1e30);
+        ConfigValidation.bound("strikesPerSide", c.strikesPerSide, 1, 7);
+        ConfigValidation.bound("dailyExpiries", c.dailyExpiries, 0, 7);
+        ConfigValidation.bound("weeklyExpiries", c.weeklyExpiries, 0, 8);
+        ConfigValidation.bound("tradingCutoffSec", c.tradingCutoffSec, 5 minutes, 2 days);
+        ConfigValidation.bound("callCapBps", c.callCapBps, 1000, 50_000);
+        ConfigValidation.bound("ivMinWad", c.ivMinWad, 0.05e18, 1e18);
+        ConfigValidation.bound("ivMaxWad", c.ivMaxWad, c.ivMinWad, 5e18);
+        ConfigValidation.bound("spreadVolWad", c.spreadVolWad, 0.001e18, 0.5e18);
+        ConfigValidation.bound("meanReversionWad", c.meanReversionWad, 0, 365e18);
+        ConfigValidation.bound("skewAbsWad", MathLib.abs(c.skewWad), 0, 0.3e18);
+        ConfigValidation.bound("smileWad", c.smileWad, 0, 0.2e18);
+        ConfigValidation.bound("deltaScaleUsd", c.deltaScaleUsd, 1, type(uint64).max);
+        ConfigValidation.bound("vegaScaleUsd", c.vegaScaleUsd, 1, type(uint64).max);
+        ConfigValidation.bound("maxStrikeOiWad", c.maxStrikeOiWad, 0, 1e30);
+        ConfigValidation.bound("maxBoardReserveUsd", c.maxBoardReserveUsd, 0, 1e18);
+        ConfigValidation.bound("cacheMaxAgeSec", c.cacheMaxAgeSec, 60, 1 days);
+        ConfigValidation.bound("cacheMaxMoveBps", c.cacheMaxMoveBps, 1, 1000);
+        ConfigValidation.bound("cacheSdFracBps", c.cacheSdFracBps, 1, 10_000);
+    }
+
+    function _config(uint256 marketId) internal view returns (OptionsConfig memory cfg) {
+        cfg = s.configs[marketId];
+        if (cfg.strikeStepWad == 0) revert OptionsNotEnabled(marketId);
+    }
+
+    function _board(uint256 boardId) internal view returns (Board memory) {
+        if (boardId == 0 || boardId > s.boards.length) revert UnknownBoard(boardId);
+        return s.boards[boardId - 1];
+    }
+
+    /// @dev The board, config and market inputs of a trade; checks the board is open and the strike exists.
+    function _tradeContext(uint256 boardId, uint256 strikeIndex, uint256 amountWad)
+        internal
+        view
+        returns (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c)
+    {
+        if (amountWad == 0) revert ZeroAmount();
+        b = _board(boardId);
+        if (strikeIndex >= b.strikeCount) revert UnknownStrike(boardId, strikeIndex, b.strikeCount);
+        cfg = _config(b.marketId);
+        uint256 cutoffAt = b.expiry - cfg.tradingCutoffSec;
+        if (b.settled || block.timestamp >= cutoffAt) revert TradingClosed(boardId, cutoffAt, block.timestamp);
+        c = _context(b.marketId);
+        c.strikeWad = b.firstStrikeWad + strikeIndex * b.strikeStepWad;
+        c.expiry = b.expiry;
+        // The lag the book copied at its last refresh; before the market's first option, the perpetual config's.
+        OptionsLogic.Book storage bk = s.books[b.marketId];
+        c.lagBps = bk.refAt != 0 ? bk.lagBps : _perpConfig(b.marketId).oracleLagBps;
+    }
+
+    /// @dev The market's price (pinned for the transaction, as the perpetuals use it) and the perpetual engine's sampled
+    ///      variance estimators and skew, read from its storage (slots 1, 3 and 4 of the market; layout in PerpState).
+    function _context(uint256 marketId) internal view returns (OptionsLogic.Ctx memory c) {
+        c.marketId = marketId;
+        c.spotWad = engine.markPrice(marketId);
+        bytes32[] memory slots = new bytes32[](3);
+        uint256 base = uint256(keccak256(abi.encode(marketId, uint256(2))));
+        slots[0] = bytes32(base + 1);
+        slots[1] = bytes32(base + 3);
+        slots[2] = bytes32(base + 4);
+        bytes32[] memory w = engine.extsload(slots);
+        c.perpDeltaTokens = int256(uint256(uint112(uint256(w[0]) >> 112))) - int256(uint256(uint112(uint256(w[0]))));
+        c.varianceWad = uint64(uint256(w[1]));
+        c.samplePriceWad = uint96(uint256(w[1]) >> 64);
+        c.sampled = c.samplePriceWad != 0;
+        if (!c.sampled) {
+            // No sample yet: the surface centres on the book's reference price (spot before the first option).
+            uint256 ref = s.books[marketId].refPriceWad;
+            c.samplePriceWad = ref != 0 ? ref : c.spotWad;
+        }
+        c.sampleAt = uint32(uint256(w[1]) >> 224);
+        c.longVarianceWad = uint64(uint256(w[2]));
+    }
+
+    /// @dev The perpetual market's config (feed, oracle lag), decoded from the engine's ConfigStore.
+    function _perpConfig(uint256 marketId) internal view returns (IPerpEngine.MarketConfig memory) {
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = bytes32(uint256(1));
+        uint256 w = uint256(engine.extsload(slots)[0]);
+        return ConfigStore.readMarket(ConfigStore.createdAt(address(engine), uint32(w >> 128)), marketId);
+    }
+
+    function _sampleAt(uint256 marketId) internal view returns (uint256) {
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = bytes32(uint256(keccak256(abi.encode(marketId, uint256(2)))) + 3);
+        return uint32(uint256(engine.extsload(slots)[0]) >> 224);
+    }
+
+    function _emitTrade(
+        address account,
+        uint256 boardId,
+        uint256 strikeIndex,
+        bool isCall,
+        bool isBuy,
+        uint256 amountWad,
+        Quote memory q,
+        OptionsLogic.Ctx memory c
+    ) internal {
+        emit OptionTraded(
+            account,
+            boardId,
+            c.marketId,
+            strikeIndex,
+            isCall,
+            isBuy,
+            amountWad,
+            q.premiumUsd,
+            q.impactUsd,
+            q.ivWad,
+            c.spotWad,
+            c.strikeWad
+        );
+    }
+
+    /// @dev As PerpEngine._sender: the caller, or the account a trusted forwarder appends.
+    function _sender() internal view returns (address account) {
+        uint256 extra = (msg.data.length - 4) % 32;
+        if (extra == 0 || !core.isTrustedForwarder(msg.sender)) return msg.sender;
+        if (extra != 20) revert IPerpEngine.MalformedForwardedCall(msg.sender, msg.data.length);
+        assembly ("memory-safe") {
+            account := shr(96, calldataload(sub(calldatasize(), 20)))
+        }
+    }
+
+    // ------------------------------------------------------------ views
+
+    /// @inheritdoc IProduct
+    /// @dev Per market with options open or payouts owed: -(expanded liability, rounded up) - owed payouts; the lag
+    ///      risk adds the expansion's error bound and the oracle-lag move of the options' delta (|delta| S lagBps).
+    ///      Reverts OptionsBookStale outside the expansion's range: LP flows wait for the keeper's refresh.
+    function poolClaimUsd(uint256) external view returns (int256 claimUsd, uint256 lagRiskUsd) {
+        uint256 active = s.activeMarkets;
+        for (uint256 m; active >> m != 0; ++m) {
+            if (active >> m & 1 == 0) continue;
+            OptionsLogic.Book storage bk = s.books[m];
+            if (bk.refAt != 0) {
+                uint256 spot = engine.markPrice(m);
+                Staleness st = OptionsLogic.staleness(bk, spot, _sampleAt(m));
+                if (st != Staleness.Fresh) revert OptionsBookStale(m, st);
+                (uint256 liability, uint256 bound) = OptionsLogic.expand(bk, spot);
+                int256 delta =
+                    bk.deltaWad + bk.gammaWad * (int256(spot) - int256(uint256(bk.refPriceWad))) / int256(WAD);
+                uint256 lagWad = MathLib.abs(delta).wadMulUp(spot).bpsUp(bk.lagBps);
+                claimUsd -= int256(liability.mulDivUp(1, 1e12));
+                lagRiskUsd += (bound + lagWad).mulDivUp(1, 1e12);
+            }
+            claimUsd -= int256(uint256(bk.owedUsd));
+        }
+    }
+
+    /// @inheritdoc IOptionsBook
+    function config(uint256 marketId) external view returns (OptionsConfig memory) {
+        return s.configs[marketId];
+    }
+
+    /// @inheritdoc IOptionsBook
+    function board(uint256 boardId) external view returns (Board memory) {
+        return _board(boardId);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function boardCount() external view returns (uint256) {
+        return s.boards.length;
+    }
+
+    /// @inheritdoc IOptionsBook
+    function liveBoards(uint256 marketId) external view returns (uint256[] memory) {
+        return s.live[marketId];
+    }
+
+    /// @inheritdoc IOptionsBook
+    function strikeOi(uint256 boardId, uint256 strikeIndex) external view returns (uint256, uint256) {
+        uint256 packed = s.oi[boardId][strikeIndex];
+        return (packed >> 128, uint128(packed));
+    }
+
+    /// @inheritdoc IOptionsBook
+    function holding(address account, uint256 boardId, uint256 strikeIndex, bool isCall)
+        external
+        view
+        returns (uint256)
+    {
+        return s.holdings[account][OptionsLogic.optionId(boardId, strikeIndex, isCall)];
+    }
+
+    /// @inheritdoc IOptionsBook
+    function quote(uint256 boardId, uint256 strikeIndex, bool isCall, bool isBuy, uint256 amountWad)
+        external
+        view
+        returns (Quote memory)
+    {
+        (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
+            _tradeContext(boardId, strikeIndex, amountWad);
+        return OptionsLogic.quote(s, b, cfg, c, isCall, isBuy, amountWad);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function book(uint256 marketId) external view returns (BookView memory) {
+        return OptionsLogic.view_(s, marketId);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function staleness(uint256 marketId) external view returns (Staleness) {
+        OptionsLogic.Book storage bk = s.books[marketId];
+        if (bk.refAt == 0) return Staleness.Fresh;
+        return OptionsLogic.staleness(bk, engine.markPrice(marketId), _sampleAt(marketId));
+    }
+
+    /// @inheritdoc IOptionsBook
+    function exactLiabilityWad(uint256 marketId) external view returns (uint256) {
+        return OptionsLogic.exactValueWad(s, marketId, _context(marketId), s.configs[marketId]);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function navTerms(uint256 marketId) external view returns (uint256, uint256) {
+        OptionsLogic.Book storage bk = s.books[marketId];
+        if (bk.refAt == 0) return (0, 0);
+        uint256 spot = engine.markPrice(marketId);
+        Staleness st = OptionsLogic.staleness(bk, spot, _sampleAt(marketId));
+        if (st != Staleness.Fresh) revert OptionsBookStale(marketId, st);
+        return OptionsLogic.expand(bk, spot);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function optionId(uint256 boardId, uint256 strikeIndex, bool isCall) external pure returns (uint256) {
+        return OptionsLogic.optionId(boardId, strikeIndex, isCall);
+    }
+}

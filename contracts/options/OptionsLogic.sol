@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
+import {MathLib} from "../libraries/MathLib.sol";
+import {OptionMath} from "./OptionMath.sol";
+import {OptionPricing} from "./OptionPricing.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title OptionsLogic
+/// @notice The options product's storage layout and its logic: listing, quoting, open interest, the NAV's expansion
+///         (build, re-centre, range, value) and settlement. Its external functions run by DELEGATECALL on the
+///         OptionsBook's storage, so the book's own code keeps to orchestration (the core's lock, tokens, events) and
+///         stays under the size limit. Quotes and trades run the same `quote`, so a preview cannot drift from a fill.
+library OptionsLogic {
+    using MathLib for uint256;
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant DAY = 1 days;
+    /// @notice Expiries fall at this time of day (UTC).
+    uint256 internal constant EXPIRY_TIME_OF_DAY = 8 hours;
+    uint256 internal constant FRIDAY = 5; // weekday index, 0 = Sunday (1970-01-01 was a Thursday: 4)
+    /// @notice Unsettled boards per market (refresh loops over them).
+    uint256 internal constant MAX_LIVE_BOARDS = 16;
+    /// @notice Fixed-point truncation allowance in the NAV's error bound per expansion component (a refreshed strike
+    ///         and type, or a trade since): 1e-9 USD, far above the few wei the re-centring and summing truncate.
+    int256 internal constant ROUNDING_ALLOWANCE_WAD = 1e9;
+
+    /// @dev The product's whole storage.
+    struct State {
+        mapping(uint256 marketId => IOptionsBook.OptionsConfig) configs;
+        mapping(uint256 marketId => Book) books;
+        mapping(uint256 marketId => uint256[]) live; // unsettled boards, oldest first
+        IOptionsBook.Board[] boards; // boardId = index + 1
+        mapping(uint256 marketId => mapping(uint256 expiry => uint256 boardId)) boardAt;
+        mapping(uint256 boardId => uint256) oiMask; // bit i: strike i has open interest
+        mapping(uint256 boardId => mapping(uint256 strikeIndex => uint256)) oi; // call OI << 128 | put OI (tokens)
+        mapping(address account => mapping(uint256 optionId => uint256 amountWad)) holdings;
+        uint256 activeMarkets; // bit m: market m has options open or payouts owed (the NAV reads only these)
+    }
+
+    /// @dev One market's expansion (slots A-F are what the NAV reads).
+    struct Book {
+        int128 valueWad; // A
+        int128 deltaWad;
+        int128 gammaWad; // B
+        int128 thetaWad;
+        int128 errConstWad; // C: the error bound b0 + b1 dS + b2 dS^2 + b3 dt
+        int128 errSlopeWad;
+        uint128 errCurveWad; // D
+        uint128 errTimeWad;
+        uint96 refPriceWad; // E
+        uint96 maxMoveWad;
+        uint32 refAt;
+        uint32 validUntil;
+        int128 vegaWad; // F
+        uint64 owedUsd;
+        uint32 refSampleAt; // the perpetual market's last variance sample at the refresh
+        uint16 lagBps; // the market's oracle lag (deviation threshold), copied at the refresh
+        bool dirty;
+        uint32 nearestExpiry; // G: earliest expiry with open interest (trades only)
+    }
+
+    /// @dev Inputs of a trade, in memory (stack).
+    struct Ctx {
+        uint256 marketId;
+        uint256 strikeWad;
+        uint256 expiry;
+        uint256 spotWad;
+        uint256 varianceWad;
+        uint256 longVarianceWad;
+        uint256 sampleAt;
+        int256 perpDeltaTokens; // the pool's delta from the perpetuals (short skew - long skew), tokens
+        uint256 tauSec; // time to the board's expiry (valuation loops)
+        uint256 termVarWad; // the board's term variance (valuation loops)
+        int256 lnMoneynessWad; // ln(spot / strike)
+        uint256 samplePriceWad; // the perpetual estimator's last sampled price: the surface's moneyness is measured from
+        // it, so implied volatilities move with the samples, not with every tick (sticky strike between samples)
+        bool sampled; // the perpetual market has sampled a price (else samplePriceWad is the book's reference price)
+        uint256 lagBps; // the market's oracle lag (its feed's deviation threshold): charged on the trade's delta
+    }
+
+    /// @dev Sums of a market's options (what traders hold), from a refresh or an exact valuation.
+    struct Acc {
+        int256 valueWad;
+        int256 deltaWad;
+        int256 gammaWad;
+        int256 thetaWad;
+        int256 vegaWad;
+        uint256 grossGammaWad;
+        uint256 grossThetaWad;
+        uint256 strikes;
+        uint256 nearest; // earliest expiry with open interest
+    }
+
+    // ------------------------------------------------------------ entry points (DELEGATECALL)
+
+    /// @notice Lists the market's due boards (IOptionsBook.listBoards).
+    function listDue(State storage s, uint256 marketId, uint256 spot, IOptionsBook.OptionsConfig memory cfg)
+        external
+        returns (uint256 listed)
+    {
+        uint256 firstDaily = ((block.timestamp - EXPIRY_TIME_OF_DAY) / DAY + 1) * DAY + EXPIRY_TIME_OF_DAY;
+        for (uint256 i; i < cfg.dailyExpiries; ++i) {
+            listed += _listIfDue(s, marketId, firstDaily + i * DAY, spot, cfg);
+        }
+        uint256 weekday = (firstDaily / DAY + 4) % 7;
+        uint256 firstFriday = firstDaily + ((FRIDAY + 7 - weekday) % 7) * DAY;
+        for (uint256 i; i < cfg.weeklyExpiries; ++i) {
+            listed += _listIfDue(s, marketId, firstFriday + i * 7 * DAY, spot, cfg);
+        }
+    }
+
+    /// @notice The price of a trade (IOptionsBook.quote; the trade runs the same function).
+    function quote(
+        State storage s,
+        IOptionsBook.Board memory b,
+        IOptionsBook.OptionsConfig memory cfg,
+        Ctx memory c,
+        bool isCall,
+        bool isBuy,
+        uint256 amountWad
+    ) external view returns (IOptionsBook.Quote memory) {
+        return _quote(s, b, cfg, c, isCall, isBuy, amountWad);
+    }
+
+    /// @notice Records a buy: open interest and board reserve (within caps), the holding, the book.
+    function recordBuy(
+        State storage s,
+        uint256 boardId,
+        uint256 strikeIndex,
+        bool isCall,
+        uint256 amountWad,
+        address account,
+        IOptionsBook.Quote memory q,
+        Ctx memory c,
+        IOptionsBook.OptionsConfig memory cfg
+    ) external {
+        _addOi(s, boardId, strikeIndex, isCall, amountWad, q.reserveUsd, cfg);
+        s.holdings[account][optionId(boardId, strikeIndex, isCall)] += amountWad;
+        _addToBook(s, c, cfg, q.greeks, amountWad, true);
+    }
+
+    /// @notice Records a sale back to the pool; returns the reserve released.
+    function recordSell(
+        State storage s,
+        uint256 boardId,
+        uint256 strikeIndex,
+        bool isCall,
+        uint256 amountWad,
+        address account,
+        IOptionsBook.Quote memory q,
+        Ctx memory c,
+        IOptionsBook.OptionsConfig memory cfg
+    ) external returns (uint256 released) {
+        _takeHolding(s, account, optionId(boardId, strikeIndex, isCall), amountWad);
+        released = _removeOi(s, boardId, strikeIndex, isCall, amountWad, q.reserveUsd);
+        _addToBook(s, c, cfg, q.greeks, amountWad, false);
+    }
+
+    /// @notice Rebuilds a market's expansion exactly from its open interest at `c` (IOptionsBook.refresh).
+    function rebuild(
+        State storage s,
+        uint256 marketId,
+        Ctx memory c,
+        IOptionsBook.OptionsConfig memory cfg,
+        uint16 lagBps
+    ) external returns (IOptionsBook.BookView memory v, uint256 strikes) {
+        Acc memory acc;
+        uint256[] memory ids = s.live[marketId];
+        for (uint256 j; j < ids.length; ++j) {
+            _accumulateBoard(s, acc, ids[j], c, cfg);
+        }
+        Book storage bk = s.books[marketId];
+        Book memory nb;
+        nb.valueWad = acc.valueWad.toInt128();
+        nb.deltaWad = acc.deltaWad.toInt128();
+        nb.gammaWad = acc.gammaWad.toInt128();
+        nb.thetaWad = acc.thetaWad.toInt128();
+        nb.vegaWad = acc.vegaWad.toInt128();
+        nb.owedUsd = bk.owedUsd;
+        nb.errConstWad = int128(int256(acc.strikes) * 2 * ROUNDING_ALLOWANCE_WAD);
+        nb.errCurveWad = uint128((acc.grossGammaWad + 1) / 2);
+        nb.errTimeWad = acc.grossThetaWad.toUint128();
+        nb.refPriceWad = c.spotWad.toUint96();
+        nb.refAt = uint32(block.timestamp);
+        nb.refSampleAt = uint32(c.sampleAt);
+        nb.lagBps = lagBps;
+        nb.nearestExpiry = uint32(acc.nearest);
+        (nb.maxMoveWad, nb.validUntil) = _range(c, cfg, acc.nearest);
+        s.books[marketId] = nb;
+        if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
+        else s.activeMarkets &= ~(1 << marketId);
+        v = view_(s, marketId);
+        strikes = acc.strikes;
+    }
+
+    /// @notice Every open option of a market at mid volatility, at `c`'s price and now (USD WAD).
+    function exactValueWad(State storage s, uint256 marketId, Ctx memory c, IOptionsBook.OptionsConfig memory cfg)
+        external
+        view
+        returns (uint256)
+    {
+        Acc memory acc;
+        uint256[] memory ids = s.live[marketId];
+        for (uint256 j; j < ids.length; ++j) {
+            _accumulateBoard(s, acc, ids[j], c, cfg);
+        }
+        return uint256(acc.valueWad);
+    }
+
+    /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) stay
+    ///         reserved, the rest of the reserve is released; the board leaves the live list and the book.
+    function settle(State storage s, uint256 boardId, uint256 price, uint256 callCapBps)
+        external
+        returns (uint256 owed, uint256 released)
+    {
+        IOptionsBook.Board storage sb = s.boards[boardId - 1];
+        uint256 mask = s.oiMask[boardId];
+        uint256 first = sb.firstStrikeWad;
+        uint256 step = sb.strikeStepWad;
+        for (uint256 i; mask >> i != 0; ++i) {
+            if (mask >> i & 1 == 0) continue;
+            uint256 packed = s.oi[boardId][i];
+            uint256 strike = first + i * step;
+            owed += OptionPricing.toUsdUp(packed >> 128, OptionPricing.payoffWad(true, strike, price, callCapBps));
+            owed += OptionPricing.toUsdUp(uint128(packed), OptionPricing.payoffWad(false, strike, price, callCapBps));
+        }
+        uint256 reserved = sb.reservedUsd;
+        owed = MathLib.min(owed, reserved);
+        released = reserved - owed;
+        sb.settled = true;
+        sb.settlementPriceWad = price.toUint96();
+        sb.reservedUsd = uint64(owed);
+        sb.owedUsd = uint64(owed);
+        uint256 marketId = sb.marketId;
+        _removeLive(s, marketId, boardId);
+        Book storage bk = s.books[marketId];
+        bk.owedUsd = (bk.owedUsd + owed).toUint64();
+        if (mask != 0) bk.dirty = true; // the settled options leave the expansion at the next refresh
+        if (owed > 0) s.activeMarkets |= 1 << marketId;
+    }
+
+    // ------------------------------------------------------------ internal
+
+    /// @notice The book of a market as the interface shows it.
+    function view_(State storage s, uint256 marketId) internal view returns (IOptionsBook.BookView memory v) {
+        Book storage bk = s.books[marketId];
+        v.valueWad = bk.valueWad;
+        v.deltaWad = bk.deltaWad;
+        v.gammaWad = bk.gammaWad;
+        v.thetaWad = bk.thetaWad;
+        v.vegaWad = bk.vegaWad;
+        v.refPriceWad = bk.refPriceWad;
+        v.refAt = bk.refAt;
+        v.nearestExpiry = bk.nearestExpiry;
+        v.maxMoveWad = bk.maxMoveWad;
+        v.validUntil = bk.validUntil;
+        v.dirty = bk.dirty;
+        v.owedUsd = bk.owedUsd;
+        v.liveBoards = s.live[marketId].length;
+        v.lagBps = bk.lagBps;
+    }
+
+    /// @dev Records bought open interest and reserve, within the strike's and the board's caps.
+    function _addOi(
+        State storage s,
+        uint256 boardId,
+        uint256 strikeIndex,
+        bool isCall,
+        uint256 amountWad,
+        uint256 reserveUsd,
+        IOptionsBook.OptionsConfig memory cfg
+    ) internal {
+        uint256 packed = s.oi[boardId][strikeIndex];
+        uint256 newOi = (isCall ? packed >> 128 : uint128(packed)) + amountWad;
+        if (newOi > cfg.maxStrikeOiWad) {
+            revert IOptionsBook.StrikeOiCapExceeded(boardId, strikeIndex, newOi, cfg.maxStrikeOiWad);
+        }
+        s.oi[boardId][strikeIndex] =
+            isCall ? (uint256(newOi.toUint128()) << 128 | uint128(packed)) : (packed >> 128 << 128 | newOi.toUint128());
+        s.oiMask[boardId] |= 1 << strikeIndex;
+        IOptionsBook.Board storage sb = s.boards[boardId - 1];
+        uint256 boardReserve = sb.reservedUsd + reserveUsd;
+        if (boardReserve > cfg.maxBoardReserveUsd) {
+            revert IOptionsBook.BoardReserveCapExceeded(boardId, boardReserve, cfg.maxBoardReserveUsd);
+        }
+        sb.reservedUsd = boardReserve.toUint64();
+    }
+
+    /// @dev Removes sold open interest; returns the reserve released: the amount's own maximum payout, as reserved
+    ///      when bought (same formula, same rounding), never more than the board holds.
+    function _removeOi(
+        State storage s,
+        uint256 boardId,
+        uint256 strikeIndex,
+        bool isCall,
+        uint256 amountWad,
+        uint256 reserveUsd
+    ) internal returns (uint256 released) {
+        uint256 packed = s.oi[boardId][strikeIndex];
+        packed = isCall ? packed - (amountWad << 128) : packed - amountWad;
+        s.oi[boardId][strikeIndex] = packed;
+        if (packed == 0) s.oiMask[boardId] &= ~(1 << strikeIndex);
+        IOptionsBook.Board storage sb = s.boards[boardId - 1];
+        uint256 reserved = sb.reservedUsd;
+        released = MathLib.min(reserveUsd, reserved);
+        sb.reservedUsd = uint64(reserved - released);
+    }
+
+    function _takeHolding(State storage s, address account, uint256 id, uint256 amountWad) internal {
+        uint256 held = s.holdings[account][id];
+        if (held < amountWad) revert IOptionsBook.InsufficientHolding(account, id, held, amountWad);
+        s.holdings[account][id] = held - amountWad;
+    }
+
+    /// @dev Adds every open option of a board, valued at mid volatility at `c`'s price and now, to `acc`.
+    function _accumulateBoard(
+        State storage s,
+        Acc memory acc,
+        uint256 boardId,
+        Ctx memory c,
+        IOptionsBook.OptionsConfig memory cfg
+    ) internal view {
+        uint256 mask = s.oiMask[boardId];
+        if (mask == 0) return;
+        IOptionsBook.Board memory b = s.boards[boardId - 1];
+        if (acc.nearest == 0 || b.expiry < acc.nearest) acc.nearest = b.expiry;
+        c.tauSec = b.expiry > block.timestamp ? b.expiry - block.timestamp : 0;
+        c.termVarWad = OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, c.tauSec, cfg.meanReversionWad);
+        for (uint256 i; mask >> i != 0; ++i) {
+            if (mask >> i & 1 == 0) continue;
+            c.strikeWad = b.firstStrikeWad + i * b.strikeStepWad;
+            _accumulateStrike(acc, s.oi[boardId][i], c, cfg);
+        }
+    }
+
+    /// @dev Adds one strike's open calls and puts (`packed` open interest) at the strike and board in `c`.
+    function _accumulateStrike(Acc memory acc, uint256 packed, Ctx memory c, IOptionsBook.OptionsConfig memory cfg)
+        internal
+        pure
+    {
+        c.lnMoneynessWad = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
+        uint256 mid = OptionPricing.midVolWad(
+            c.termVarWad, OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad), c.tauSec, cfg
+        );
+        if (packed >> 128 > 0) {
+            _accumulate(
+                acc,
+                OptionPricing.optionGreeks(true, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.tauSec, cfg),
+                packed >> 128
+            );
+        }
+        if (uint128(packed) > 0) {
+            _accumulate(
+                acc,
+                OptionPricing.optionGreeks(false, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.tauSec, cfg),
+                uint128(packed)
+            );
+        }
+        ++acc.strikes;
+    }
+
+    function _accumulate(Acc memory acc, IOptionsBook.OptionGreeks memory g, uint256 amount) internal pure {
+        acc.valueWad += int256(amount.mulDivUp(g.valueWad, WAD));
+        acc.deltaWad += MathLib.mulDivSignedDown(g.deltaWad, amount, WAD);
+        acc.gammaWad += MathLib.mulDivSignedDown(g.gammaWad, amount, WAD);
+        acc.thetaWad += MathLib.mulDivSignedDown(g.thetaWad, amount, WAD);
+        acc.vegaWad += MathLib.mulDivSignedDown(g.vegaWad, amount, WAD);
+        acc.grossGammaWad += amount.mulDivUp(g.grossGammaWad, WAD);
+        acc.grossThetaWad += amount.mulDivUp(MathLib.abs(g.thetaWad), WAD);
+    }
+
+    /// @dev The expansion's range after a refresh: the price move (min of cacheMaxMoveBps and cacheSdFracBps of the
+    ///      nearest expiry's sigma sqrt T) and the time (min of cacheMaxAgeSec and a quarter of the time to it).
+    function _range(Ctx memory c, IOptionsBook.OptionsConfig memory cfg, uint256 nearest)
+        internal
+        view
+        returns (uint96 maxMoveWad, uint32 validUntil)
+    {
+        if (nearest == 0) return (type(uint96).max, type(uint32).max);
+        uint256 tauNear = nearest > block.timestamp ? nearest - block.timestamp : 0;
+        uint256 termVar = OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, tauNear, cfg.meanReversionWad);
+        uint256 sdNear = OptionMath.stdDevWad(MathLib.sqrtDown(termVar * WAD), tauNear);
+        maxMoveWad = uint96(
+            MathLib.min(
+                c.spotWad.bpsDown(cfg.cacheMaxMoveBps), c.spotWad.wadMulDown(sdNear).bpsDown(cfg.cacheSdFracBps)
+            )
+        );
+        validUntil = uint32(block.timestamp + MathLib.min(cfg.cacheMaxAgeSec, tauNear / 4));
+    }
+
+    function _listIfDue(
+        State storage s,
+        uint256 marketId,
+        uint256 expiry,
+        uint256 spot,
+        IOptionsBook.OptionsConfig memory cfg
+    ) internal returns (uint256) {
+        if (expiry <= block.timestamp + cfg.tradingCutoffSec || s.boardAt[marketId][expiry] != 0) {
+            return 0;
+        }
+        uint256[] storage ids = s.live[marketId];
+        if (ids.length >= MAX_LIVE_BOARDS) revert IOptionsBook.TooManyBoards(marketId, MAX_LIVE_BOARDS);
+        uint256 step = cfg.strikeStepWad;
+        uint256 n = cfg.strikesPerSide;
+        uint256 atm = (spot + step / 2) / step * step;
+        if (atm == 0) atm = step;
+        uint256 first = atm > n * step ? atm - n * step : step;
+        s.boards
+            .push(
+                IOptionsBook.Board({
+                    marketId: uint8(marketId),
+                    expiry: uint32(expiry),
+                    strikeCount: uint8(2 * n + 1),
+                    firstStrikeWad: first.toUint96(),
+                    strikeStepWad: uint96(step),
+                    settled: false,
+                    settlementPriceWad: 0,
+                    reservedUsd: 0,
+                    owedUsd: 0
+                })
+            );
+        uint256 boardId = s.boards.length;
+        s.boardAt[marketId][expiry] = boardId;
+        ids.push(boardId);
+        emit IOptionsBook.BoardListed(boardId, marketId, expiry, first, step, 2 * n + 1);
+        return 1;
+    }
+
+    function _removeLive(State storage s, uint256 marketId, uint256 boardId) internal {
+        uint256[] storage ids = s.live[marketId];
+        uint256 n = ids.length;
+        for (uint256 j; j < n; ++j) {
+            if (ids[j] == boardId) {
+                for (uint256 k = j; k + 1 < n; ++k) {
+                    ids[k] = ids[k + 1]; // keep listing order (oldest first)
+                }
+                ids.pop();
+                return;
+            }
+        }
+    }
+
+    /// @dev The price of a trade: Black-Scholes at mid +- spread (the ask at least intrinsic), plus (buy) or minus
+    ///      (sell) the impact of the exposure it adds to the pool's net delta (options and perpetuals) and vega.
+    function _quote(
+        State storage s,
+        IOptionsBook.Board memory b,
+        IOptionsBook.OptionsConfig memory cfg,
+        Ctx memory c,
+        bool isCall,
+        bool isBuy,
+        uint256 amountWad
+    ) internal view returns (IOptionsBook.Quote memory q) {
+        uint256 tau = b.expiry - block.timestamp;
+        uint256 termVar = OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, tau, cfg.meanReversionWad);
+        q.spotWad = c.spotWad;
+        int256 lnM = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
+        q.midIvWad =
+            OptionPricing.midVolWad(termVar, OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad), tau, cfg);
+        q.ivWad = OptionPricing.tradeVolWad(q.midIvWad, isBuy, cfg);
+        q.greeks = OptionPricing.optionGreeks(isCall, c.spotWad, c.strikeWad, lnM, q.midIvWad, tau, cfg);
+        q.perTokenWad = OptionPricing.optionGreeks(isCall, c.spotWad, c.strikeWad, lnM, q.ivWad, tau, cfg).valueWad;
+        // A push oracle can lag the market by its deviation threshold unseen: whoever sees the update coming would
+        // trade the option at the old price. The premium moves against the trader by that much of its delta.
+        uint256 lagWad = OptionPricing.lagChargeUp(q.greeks.deltaWad, c.spotWad, c.lagBps);
+        if (isBuy) {
+            q.perTokenWad = MathLib.max(
+                q.perTokenWad + lagWad, OptionPricing.payoffWad(isCall, c.strikeWad, c.spotWad, cfg.callCapBps)
+            );
+        } else {
+            q.perTokenWad = q.perTokenWad > lagWad ? q.perTokenWad - lagWad : 0;
+        }
+        q.reserveUsd = OptionPricing.maxPayoutUp(isCall, c.strikeWad, amountWad, cfg.callCapBps);
+
+        q.impactUsd = _impactUsd(s, c, cfg, q.greeks, amountWad, isBuy);
+        if (isBuy) {
+            q.premiumUsd = OptionPricing.toUsdUp(amountWad, q.perTokenWad) + q.impactUsd;
+        } else {
+            uint256 gross = OptionPricing.toUsdDown(amountWad, q.perTokenWad);
+            q.premiumUsd = gross > q.impactUsd ? gross - q.impactUsd : 0;
+        }
+    }
+
+    /// @dev The pool's exposure is the opposite of what traders hold: options (the book's delta at this price) and the
+    ///      perpetuals' skew. A buy adds the option to traders' side, so the pool's delta and vega fall by it; a sell
+    ///      raises them.
+    function _impactUsd(
+        State storage s,
+        Ctx memory c,
+        IOptionsBook.OptionsConfig memory cfg,
+        IOptionsBook.OptionGreeks memory g,
+        uint256 amountWad,
+        bool isBuy
+    ) internal view returns (uint256) {
+        int256 poolDelta = _poolDeltaUsd(s, c);
+        int256 poolVega = -int256(s.books[c.marketId].vegaWad);
+        int256 side = isBuy ? -1 : int256(1);
+        return OptionPricing.impactUp(
+            poolDelta,
+            poolDelta + side * MathLib.mulDivSignedDown(g.deltaWad, amountWad, WAD) * int256(c.spotWad) / int256(WAD),
+            poolVega,
+            poolVega + side * MathLib.mulDivSignedDown(g.vegaWad, amountWad, WAD),
+            cfg
+        );
+    }
+
+    /// @dev The pool's net delta in USD (WAD) on a market at `c`'s price: minus the options book's delta, plus the
+    ///      perpetuals' (the pool holds the other side of the skew).
+    function _poolDeltaUsd(State storage s, Ctx memory c) internal view returns (int256) {
+        Book storage bk = s.books[c.marketId];
+        int256 dS = int256(c.spotWad) - int256(uint256(bk.refPriceWad));
+        int256 bookDelta = bk.refAt == 0 ? int256(0) : int256(bk.deltaWad) + int256(bk.gammaWad) * dS / int256(WAD);
+        return (c.perpDeltaTokens - bookDelta) * int256(c.spotWad) / int256(WAD);
+    }
+
+    /// @dev Adds (bought) or removes (sold) `amountWad` of an option, expanded at this trade's price and time, to the
+    ///      market's book re-centred on its reference point; the error bound grows either way.
+    function _addToBook(
+        State storage s,
+        Ctx memory c,
+        IOptionsBook.OptionsConfig memory cfg,
+        IOptionsBook.OptionGreeks memory g,
+        uint256 amountWad,
+        bool bought
+    ) internal {
+        Book storage bk = s.books[c.marketId];
+        if (bk.refAt == 0) {
+            // First option of the market: the expansion starts here.
+            bk.refPriceWad = c.spotWad.toUint96();
+            bk.refAt = uint32(block.timestamp);
+            bk.refSampleAt = uint32(c.sampleAt);
+            bk.validUntil = uint32(block.timestamp + MathLib.min(cfg.cacheMaxAgeSec, (c.expiry - block.timestamp) / 4));
+            bk.maxMoveWad = uint96(c.spotWad.bpsDown(cfg.cacheMaxMoveBps));
+            bk.dirty = true; // the keeper's first refresh sets the range from the volatility
+        }
+        Acc memory x;
+        _accumulate(x, g, amountWad);
+        _recentre(
+            bk, x, int256(c.spotWad) - int256(uint256(bk.refPriceWad)), int256(block.timestamp - bk.refAt), bought
+        );
+        if (bought && (bk.nearestExpiry == 0 || c.expiry < bk.nearestExpiry)) {
+            bk.nearestExpiry = uint32(c.expiry);
+            uint256 until = bk.refAt + (c.expiry - bk.refAt) / 4;
+            if (until < bk.validUntil) bk.validUntil = uint32(until);
+        }
+        if (staleness(bk, c.spotWad, c.sampleAt) != IOptionsBook.Staleness.Fresh) bk.dirty = true;
+        s.activeMarkets |= 1 << c.marketId;
+    }
+
+    /// @dev Adds (s = +1) or subtracts the expansion of `x` (taken at the reference price + e, reference time + tdiff)
+    ///      re-centred on the reference point: V_i(S, t) = v + d (dS - e) + gm (dS - e)^2 / 2 + th (dt - tdiff). Its
+    ///      error bound gg (dS - e)^2 / 2 + gt (dt - tdiff) is added either way, rounded up.
+    function _recentre(Book storage bk, Acc memory x, int256 e, int256 tdiff, bool bought) internal {
+        int256 s = bought ? int256(1) : -1;
+        int256 w = int256(WAD);
+        int256 value = x.valueWad - x.deltaWad * e / w + x.gammaWad * e / w * e / w / 2 - x.thetaWad * tdiff;
+        bk.valueWad = (bk.valueWad + s * value).toInt128();
+        bk.deltaWad = (bk.deltaWad + s * (x.deltaWad - x.gammaWad * e / w)).toInt128();
+        bk.gammaWad = (bk.gammaWad + s * x.gammaWad).toInt128();
+        bk.thetaWad = (bk.thetaWad + s * x.thetaWad).toInt128();
+        bk.vegaWad = (bk.vegaWad + s * x.vegaWad).toInt128();
+        int256 gg = int256(x.grossGammaWad);
+        bk.errConstWad = (bk.errConstWad + gg * e / w * e / w / 2 + ROUNDING_ALLOWANCE_WAD - int256(x.grossThetaWad)
+                * tdiff)
+        .toInt128();
+        bk.errSlopeWad = (bk.errSlopeWad - gg * e / w).toInt128();
+        bk.errCurveWad = (bk.errCurveWad + (x.grossGammaWad + 1) / 2).toUint128();
+        bk.errTimeWad = (bk.errTimeWad + x.grossThetaWad).toUint128();
+    }
+
+    function staleness(Book storage bk, uint256 spotWad, uint256 sampleAt)
+        internal
+        view
+        returns (IOptionsBook.Staleness)
+    {
+        if (bk.dirty) return IOptionsBook.Staleness.Dirty;
+        if (block.timestamp > bk.validUntil) {
+            return bk.nearestExpiry != 0 && block.timestamp >= bk.nearestExpiry
+                ? IOptionsBook.Staleness.AwaitingSettlement
+                : IOptionsBook.Staleness.TooOld;
+        }
+        if (MathLib.abs(int256(spotWad) - int256(uint256(bk.refPriceWad))) > bk.maxMoveWad) {
+            return IOptionsBook.Staleness.PriceMoved;
+        }
+        if (sampleAt != bk.refSampleAt) return IOptionsBook.Staleness.VolatilityResampled;
+        return IOptionsBook.Staleness.Fresh;
+    }
+
+    /// @dev The book's liability and error bound at `spotWad` now (USD WAD; the liability floored at 0).
+    function expand(Book storage bk, uint256 spotWad) internal view returns (uint256 liabilityWad, uint256 boundWad) {
+        int256 dS = int256(spotWad) - int256(uint256(bk.refPriceWad));
+        int256 dt = int256(block.timestamp - bk.refAt);
+        int256 value = bk.valueWad + bk.deltaWad * dS / int256(WAD) + bk.gammaWad * dS / int256(WAD) * dS / int256(WAD)
+            / 2 + bk.thetaWad * dt;
+        int256 bound = bk.errConstWad + bk.errSlopeWad * dS / int256(WAD) + int256(uint256(bk.errCurveWad)) * dS
+            / int256(WAD) * dS / int256(WAD) + int256(uint256(bk.errTimeWad)) * dt;
+        liabilityWad = value > 0 ? uint256(value) : 0;
+        boundWad = bound > 0 ? uint256(bound) + 1 : 1;
+    }
+
+    function optionId(uint256 boardId, uint256 strikeIndex, bool isCall) internal pure returns (uint256) {
+        return boardId << 8 | strikeIndex << 1 | (isCall ? 1 : 0);
+    }
+}

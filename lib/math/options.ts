@@ -1,0 +1,335 @@
+/**
+ * Options math, operation for operation the mirror of contracts/options/OptionMath.sol (e^x, the normal density and
+ * distribution, Black-Scholes) and OptionPricing.sol / OptionsLogic.quote (volatility surface, capped call, spread,
+ * impact, premium rounding). bigint throughout; Solidity's `/` truncates toward zero like bigint's.
+ * test/ts/options.diff.test.ts proves equality to the wei against the contracts on anvil, and closeness to an
+ * independent double-precision Black-Scholes.
+ */
+import { WAD, abs, clamp, lnWad, max, min, mulDivDown, mulDivSignedDown, mulDivUp, sqrtDown } from './fixed';
+
+export const RAY = 10n ** 27n;
+export const YEAR_SEC = 365n * 86_400n;
+const LN2_8_RAY = 86_643_397_569_993_163_677_154_015n;
+const INV_SQRT_2PI_WAD = 398_942_280_401_432_677n;
+const CDF_TAIL_WAD = 9n * WAD;
+const HART_LIMIT_WAD = 7_071_067_811_865_470_000n;
+const POW2_EIGHTHS = [
+  RAY,
+  1_090_507_732_665_257_659_207_010_655n,
+  1_189_207_115_002_721_066_717_499_970n,
+  1_296_839_554_651_009_665_933_754_117n,
+  1_414_213_562_373_095_048_801_688_724n,
+  1_542_210_825_407_940_823_612_291_862n,
+  1_681_792_830_507_429_086_062_250_952n,
+  1_834_008_086_409_342_463_487_083_189n,
+];
+const AMOUNT_TO_USD = 10n ** 30n;
+const MAX_MONEYNESS_WAD = 3n * WAD;
+const MIN_SKEW_MULT_WAD = WAD / 2n;
+const MAX_SKEW_MULT_WAD = 2n * WAD;
+
+/** e^x, x in WAD (OptionMath.expWad). */
+export function expWad(x: bigint): bigint {
+  if (x < -42n * WAD) return 0n;
+  if (x > 100n * WAD) throw new RangeError('expWad overflow');
+  const xr = x * 10n ** 9n;
+  const n = (xr + (xr >= 0n ? LN2_8_RAY / 2n : -LN2_8_RAY / 2n)) / LN2_8_RAY;
+  const r = xr - n * LN2_8_RAY;
+  let term = RAY;
+  let sum = RAY;
+  for (let i = 1n; term !== 0n; i++) {
+    term = (term * r) / RAY / i;
+    sum += term;
+  }
+  const k = n >= 0n ? n / 8n : -((-n + 7n) / 8n);
+  const m = (sum * POW2_EIGHTHS[Number(n - k * 8n)]) / RAY;
+  if (k >= 0n) return (m << k) / 10n ** 9n;
+  return m / (10n ** 9n << -k);
+}
+
+export function gaussKernelWad(absX: bigint): bigint {
+  return absX >= CDF_TAIL_WAD * 2n ? 0n : expWad(-((absX * absX) / (2n * WAD)));
+}
+
+export function normPdfWad(x: bigint): bigint {
+  return (gaussKernelWad(abs(x)) * INV_SQRT_2PI_WAD) / WAD;
+}
+
+function lowerTailWad(a: bigint, kernel: bigint): bigint {
+  if (a >= CDF_TAIL_WAD) return 0n;
+  if (a < HART_LIMIT_WAD) {
+    let num = 35_262_496_599_891_100n;
+    num = (num * a) / WAD + 700_383_064_443_688_000n;
+    num = (num * a) / WAD + 6_373_962_203_531_650_000n;
+    num = (num * a) / WAD + 33_912_866_078_383_000_000n;
+    num = (num * a) / WAD + 112_079_291_497_871_000_000n;
+    num = (num * a) / WAD + 221_213_596_169_931_000_000n;
+    num = (num * a) / WAD + 220_206_867_912_376_000_000n;
+    let den = 88_388_347_648_318_400n;
+    den = (den * a) / WAD + 1_755_667_163_182_640_000n;
+    den = (den * a) / WAD + 16_064_177_579_207_000_000n;
+    den = (den * a) / WAD + 86_780_732_202_946_100_000n;
+    den = (den * a) / WAD + 296_564_248_779_674_000_000n;
+    den = (den * a) / WAD + 637_333_633_378_831_000_000n;
+    den = (den * a) / WAD + 793_826_512_519_948_000_000n;
+    den = (den * a) / WAD + 440_413_735_824_752_000_000n;
+    return (kernel * num) / den;
+  }
+  let b = a + 650_000_000_000_000_000n;
+  b = a + 4n * 10n ** 36n / b;
+  b = a + 3n * 10n ** 36n / b;
+  b = a + 2n * 10n ** 36n / b;
+  b = a + 10n ** 36n / b;
+  return (((kernel * WAD) / b) * WAD) / 2_506_628_274_631_000_000n;
+}
+
+/** N(x), WAD (OptionMath.normCdfWad). */
+export function normCdfWad(x: bigint): bigint {
+  const tail = lowerTailWad(abs(x), gaussKernelWad(abs(x)));
+  return x > 0n ? WAD - tail : tail;
+}
+
+export const yearsWad = (tauSec: bigint) => (tauSec * WAD) / YEAR_SEC;
+export const stdDevWad = (volWad: bigint, tauSec: bigint) => (volWad * sqrtDown(yearsWad(tauSec) * WAD)) / WAD;
+export const lnMoneynessWad = (spotWad: bigint, strikeWad: bigint) => lnWad((spotWad * WAD) / strikeWad);
+
+export interface BsGreeks {
+  callWad: bigint;
+  putWad: bigint;
+  callDeltaWad: bigint;
+  gammaWad: bigint;
+  vegaWad: bigint;
+  callThetaWad: bigint;
+  putThetaWad: bigint;
+}
+
+/** OptionMath.blackScholes. */
+export function blackScholes(
+  spotWad: bigint,
+  strikeWad: bigint,
+  lnMoneyness: bigint,
+  volWad: bigint,
+  tauSec: bigint,
+  rateWad: bigint,
+): BsGreeks {
+  const g: BsGreeks = { callWad: 0n, putWad: 0n, callDeltaWad: 0n, gammaWad: 0n, vegaWad: 0n, callThetaWad: 0n, putThetaWad: 0n };
+  const tauWad = yearsWad(tauSec);
+  const sqrtTauWad = sqrtDown(tauWad * WAD);
+  const sdWad = (volWad * sqrtTauWad) / WAD;
+  const kDiscWad = rateWad === 0n ? strikeWad : (strikeWad * expWad(-((rateWad * tauWad) / WAD))) / WAD;
+  if (sdWad === 0n) {
+    g.callWad = spotWad > kDiscWad ? spotWad - kDiscWad : 0n;
+    g.putWad = kDiscWad > spotWad ? kDiscWad - spotWad : 0n;
+    g.callDeltaWad = spotWad > kDiscWad ? WAD : 0n;
+    return g;
+  }
+  const d1 = ((lnMoneyness + ((rateWad + (volWad * volWad) / (2n * WAD)) * tauWad) / WAD) * WAD) / sdWad;
+  const d2 = d1 - sdWad;
+  const k1 = gaussKernelWad(abs(d1));
+  let nD1 = lowerTailWad(abs(d1), k1);
+  nD1 = d1 > 0n ? WAD - nD1 : nD1;
+  let nD2 = lowerTailWad(abs(d2), gaussKernelWad(abs(d2)));
+  nD2 = d2 > 0n ? WAD - nD2 : nD2;
+  let a = (spotWad * nD1) / WAD;
+  let b = (kDiscWad * nD2) / WAD;
+  g.callWad = a > b ? a - b : 0n;
+  a = (kDiscWad * (WAD - nD2)) / WAD;
+  b = (spotWad * (WAD - nD1)) / WAD;
+  g.putWad = a > b ? a - b : 0n;
+  g.callDeltaWad = nD1;
+  const pdf = (k1 * INV_SQRT_2PI_WAD) / WAD;
+  g.gammaWad = (((pdf * WAD) / spotWad) * WAD) / sdWad;
+  g.vegaWad = (((spotWad * pdf) / WAD) * sqrtTauWad) / WAD;
+  const decay = -(((((spotWad * pdf) / WAD) * volWad) / WAD) * WAD / (2n * sqrtTauWad));
+  g.callThetaWad = decay - (((rateWad * kDiscWad) / WAD) * nD2) / WAD;
+  g.putThetaWad = decay + (((rateWad * kDiscWad) / WAD) * (WAD - nD2)) / WAD;
+  return g;
+}
+
+// ------------------------------------------------------------------ OptionPricing
+
+/** The options parameters of a market (IOptionsBook.OptionsConfig), as the pricing reads them. */
+export interface OptionsPricingConfig {
+  callCapBps: bigint;
+  ivMinWad: bigint;
+  ivMaxWad: bigint;
+  spreadVolWad: bigint;
+  meanReversionWad: bigint;
+  skewWad: bigint;
+  smileWad: bigint;
+  deltaScaleUsd: bigint;
+  vegaScaleUsd: bigint;
+}
+
+export function termVarianceWad(varianceWad: bigint, longVarianceWad: bigint, tauSec: bigint, meanReversionWad: bigint): bigint {
+  const vS = varianceWad * YEAR_SEC;
+  const vL = longVarianceWad * YEAR_SEC;
+  const kT = (meanReversionWad * tauSec) / YEAR_SEC;
+  const weight = kT < 10n ** 9n ? WAD : ((WAD - expWad(-kT)) * WAD) / kT;
+  const v = vL + ((vS - vL) * weight) / WAD;
+  return v > 0n ? v : 0n;
+}
+
+/** OptionPricing.midVolWad; `lnMoneyness` = ln(sample price / strike). */
+export function midVolWad(termVarWad: bigint, lnMoneyness: bigint, tauSec: bigint, cfg: OptionsPricingConfig): bigint {
+  const boardVol = sqrtDown(termVarWad * WAD);
+  const sd = stdDevWad(boardVol, tauSec);
+  let x = 0n;
+  if (sd > 0n) x = clamp((-lnMoneyness * WAD) / sd, -MAX_MONEYNESS_WAD, MAX_MONEYNESS_WAD);
+  const mult = WAD - (cfg.skewWad * x) / WAD + (((cfg.smileWad * x) / WAD) * x) / WAD;
+  const m = clamp(mult, MIN_SKEW_MULT_WAD, MAX_SKEW_MULT_WAD);
+  const iv = (boardVol * m) / WAD;
+  return iv < cfg.ivMinWad ? cfg.ivMinWad : iv > cfg.ivMaxWad ? cfg.ivMaxWad : iv;
+}
+
+export function tradeVolWad(midWad: bigint, isBuy: boolean, cfg: OptionsPricingConfig): bigint {
+  if (isBuy) return midWad + cfg.spreadVolWad;
+  const floor = cfg.ivMinWad / 2n;
+  return midWad > cfg.spreadVolWad + floor ? midWad - cfg.spreadVolWad : floor;
+}
+
+export const capStrikeWad = (strikeWad: bigint, callCapBps: bigint) => strikeWad + (strikeWad * callCapBps) / 10_000n;
+export const capLogWad = (callCapBps: bigint) => lnWad(WAD + (callCapBps * WAD) / 10_000n);
+
+export interface OptionGreeks {
+  valueWad: bigint;
+  deltaWad: bigint;
+  gammaWad: bigint;
+  grossGammaWad: bigint;
+  vegaWad: bigint;
+  thetaWad: bigint;
+}
+
+/** OptionPricing.optionGreeks: a capped call (call spread K / capStrike) or a put, per token. */
+export function optionGreeks(
+  isCall: boolean,
+  spotWad: bigint,
+  strikeWad: bigint,
+  lnMoneyness: bigint,
+  volWad: bigint,
+  tauSec: bigint,
+  cfg: OptionsPricingConfig,
+): OptionGreeks {
+  const g = blackScholes(spotWad, strikeWad, lnMoneyness, volWad, tauSec, 0n);
+  if (!isCall) {
+    return {
+      valueWad: g.putWad,
+      deltaWad: g.callDeltaWad - WAD,
+      gammaWad: g.gammaWad,
+      grossGammaWad: g.gammaWad,
+      vegaWad: g.vegaWad,
+      thetaWad: g.putThetaWad / YEAR_SEC,
+    };
+  }
+  const c = blackScholes(spotWad, capStrikeWad(strikeWad, cfg.callCapBps), lnMoneyness - capLogWad(cfg.callCapBps), volWad, tauSec, 0n);
+  return {
+    valueWad: g.callWad > c.callWad ? g.callWad - c.callWad : 0n,
+    deltaWad: g.callDeltaWad - c.callDeltaWad,
+    gammaWad: g.gammaWad - c.gammaWad,
+    grossGammaWad: g.gammaWad + c.gammaWad,
+    vegaWad: g.vegaWad - c.vegaWad,
+    thetaWad: (g.callThetaWad - c.callThetaWad) / YEAR_SEC,
+  };
+}
+
+/** What one token pays at `priceWad` (OptionPricing.payoffWad). */
+export function payoffWad(isCall: boolean, strikeWad: bigint, priceWad: bigint, callCapBps: bigint): bigint {
+  if (!isCall) return strikeWad > priceWad ? strikeWad - priceWad : 0n;
+  if (priceWad <= strikeWad) return 0n;
+  return min(priceWad - strikeWad, capStrikeWad(strikeWad, callCapBps) - strikeWad);
+}
+
+/** OptionPricing.lagChargeUp: |delta| x spot x lagBps per token, rounded up. */
+export const lagChargeUp = (deltaWad: bigint, spotWad: bigint, lagBps: bigint) => mulDivUp(mulDivUp(abs(deltaWad), spotWad, WAD), lagBps, 10_000n);
+
+export function maxPayoutUp(isCall: boolean, strikeWad: bigint, amountWad: bigint, callCapBps: bigint): bigint {
+  const perToken = isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
+  return mulDivUp(amountWad, perToken, AMOUNT_TO_USD);
+}
+
+export const toUsdUp = (amountWad: bigint, perTokenWad: bigint) => mulDivUp(amountWad, perTokenWad, AMOUNT_TO_USD);
+export const toUsdDown = (amountWad: bigint, perTokenWad: bigint) => mulDivDown(amountWad, perTokenWad, AMOUNT_TO_USD);
+
+function quadraticUp(before: bigint, after: bigint, scaleUsd: bigint): bigint {
+  const b = abs(before);
+  const a = abs(after);
+  if (a <= b || scaleUsd === 0n) return 0n;
+  return mulDivUp(a - b, a + b, 2n * scaleUsd * 10n ** 30n);
+}
+
+export function impactUp(deltaBefore: bigint, deltaAfter: bigint, vegaBefore: bigint, vegaAfter: bigint, cfg: OptionsPricingConfig): bigint {
+  return quadraticUp(deltaBefore, deltaAfter, cfg.deltaScaleUsd) + quadraticUp(vegaBefore, vegaAfter, cfg.vegaScaleUsd);
+}
+
+// ------------------------------------------------------------------ quote (OptionsLogic._quote)
+
+/** What a quote reads from the chain: the market's price and estimators (the perpetual engine's storage) and book. */
+export interface QuoteContext {
+  nowSec: bigint;
+  spotWad: bigint;
+  varianceWad: bigint;
+  longVarianceWad: bigint;
+  /** the estimator's last sampled price (or, before the first sample, the book's reference price, else spot) */
+  samplePriceWad: bigint;
+  /** the pool's perpetual delta: short tokens - long tokens */
+  perpDeltaTokens: bigint;
+  /** the market's oracle lag (deviation threshold, bps): the book's copy once it has options, else the perpetual config's */
+  lagBps: bigint;
+  book: { refAt: bigint; refPriceWad: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint };
+}
+
+export interface OptionQuote {
+  premiumUsd: bigint;
+  impactUsd: bigint;
+  ivWad: bigint;
+  midIvWad: bigint;
+  spotWad: bigint;
+  perTokenWad: bigint;
+  reserveUsd: bigint;
+  greeks: OptionGreeks;
+}
+
+/** The premium of a trade: the TS mirror of OptionsLogic.quote (test/ts/options.diff.test.ts: equal to the wei). */
+export function quoteOption(
+  expiry: bigint,
+  strikeWad: bigint,
+  isCall: boolean,
+  isBuy: boolean,
+  amountWad: bigint,
+  cfg: OptionsPricingConfig,
+  ctx: QuoteContext,
+): OptionQuote {
+  const tau = expiry - ctx.nowSec;
+  if (tau <= 0n) throw new RangeError('board expired');
+  const termVar = termVarianceWad(ctx.varianceWad, ctx.longVarianceWad, tau, cfg.meanReversionWad);
+  const lnM = lnMoneynessWad(ctx.spotWad, strikeWad);
+  const midIvWad = midVolWad(termVar, lnMoneynessWad(ctx.samplePriceWad, strikeWad), tau, cfg);
+  const ivWad = tradeVolWad(midIvWad, isBuy, cfg);
+  const greeks = optionGreeks(isCall, ctx.spotWad, strikeWad, lnM, midIvWad, tau, cfg);
+  let perTokenWad = optionGreeks(isCall, ctx.spotWad, strikeWad, lnM, ivWad, tau, cfg).valueWad;
+  const lagWad = lagChargeUp(greeks.deltaWad, ctx.spotWad, ctx.lagBps);
+  if (isBuy) perTokenWad = max(perTokenWad + lagWad, payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps));
+  else perTokenWad = perTokenWad > lagWad ? perTokenWad - lagWad : 0n;
+  const reserveUsd = maxPayoutUp(isCall, strikeWad, amountWad, cfg.callCapBps);
+
+  const bk = ctx.book;
+  const dS = ctx.spotWad - bk.refPriceWad;
+  const bookDelta = bk.refAt === 0n ? 0n : bk.deltaWad + (bk.gammaWad * dS) / WAD;
+  const poolDelta = ((ctx.perpDeltaTokens - bookDelta) * ctx.spotWad) / WAD;
+  const poolVega = -bk.vegaWad;
+  const side = isBuy ? -1n : 1n;
+  const impactUsd = impactUp(
+    poolDelta,
+    poolDelta + (side * mulDivSignedDown(greeks.deltaWad, amountWad, WAD) * ctx.spotWad) / WAD,
+    poolVega,
+    poolVega + side * mulDivSignedDown(greeks.vegaWad, amountWad, WAD),
+    cfg,
+  );
+  let premiumUsd: bigint;
+  if (isBuy) premiumUsd = toUsdUp(amountWad, perTokenWad) + impactUsd;
+  else {
+    const gross = toUsdDown(amountWad, perTokenWad);
+    premiumUsd = gross > impactUsd ? gross - impactUsd : 0n;
+  }
+  return { premiumUsd, impactUsd, ivWad, midIvWad, spotWad: ctx.spotWad, perTokenWad, reserveUsd, greeks };
+}

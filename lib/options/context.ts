@@ -1,0 +1,61 @@
+/**
+ * What the options pricing reads from the chain, in one place for the options page, the keeper and the tests: the
+ * market's oracle price (PerpEngine.markPrice), the perpetual engine's sampled variance estimators and skew (its
+ * storage, decoded as OptionsBook._context does), and the options book's expansion (its delta, gamma and vega feed the
+ * impact). quoteOption(lib/math/options.ts) over this context equals OptionsBook.quote at the same block.
+ */
+import { encodeAbiParameters, keccak256, type PublicClient } from 'viem';
+import { contractsFor } from '@/lib/contracts';
+import type { OptionsPricingConfig, QuoteContext } from '@/lib/math/options';
+
+type Client = Pick<PublicClient, 'readContract' | 'getBlock' | 'chain'>;
+
+/** Slot `offset` of market `marketId` in the engine's `markets` mapping (storage slot 2; layout in PerpState). */
+export function perpMarketSlot(marketId: bigint, offset: bigint): `0x${string}` {
+  const base = BigInt(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }], [marketId, 2n])));
+  return `0x${(base + offset).toString(16).padStart(64, '0')}`;
+}
+
+const u = (word: `0x${string}`, shift: bigint, bits: bigint) => (BigInt(word) >> shift) & ((1n << bits) - 1n);
+
+export async function readQuoteContext(client: Client, marketId: bigint, blockNumber: bigint, chainId = client.chain?.id ?? 31337): Promise<QuoteContext> {
+  const c = contractsFor(chainId);
+  const [block, spotWad, words, book, market] = await Promise.all([
+    client.getBlock({ blockNumber }),
+    client.readContract({ ...c.engine, functionName: 'markPrice', args: [marketId], blockNumber }),
+    client.readContract({ ...c.engine, functionName: 'extsload', args: [[perpMarketSlot(marketId, 1n), perpMarketSlot(marketId, 3n), perpMarketSlot(marketId, 4n)]], blockNumber }),
+    client.readContract({ ...c.optionsBook, functionName: 'book', args: [marketId], blockNumber }),
+    client.readContract({ ...c.reader, functionName: 'market', args: [marketId], blockNumber }),
+  ]);
+  const [tokens, vol, longVol] = words as readonly `0x${string}`[];
+  let samplePriceWad = u(vol, 64n, 96n);
+  if (samplePriceWad === 0n) samplePriceWad = book.refPriceWad !== 0n ? book.refPriceWad : spotWad;
+  return {
+    nowSec: block.timestamp,
+    spotWad,
+    varianceWad: u(vol, 0n, 64n),
+    longVarianceWad: u(longVol, 0n, 64n),
+    samplePriceWad,
+    perpDeltaTokens: u(tokens, 112n, 112n) - u(tokens, 0n, 112n),
+    lagBps: book.refAt !== 0n ? book.lagBps : BigInt(market.config.oracleLagBps),
+    book: { refAt: book.refAt, refPriceWad: book.refPriceWad, deltaWad: book.deltaWad, gammaWad: book.gammaWad, vegaWad: book.vegaWad },
+  };
+}
+
+/** The pricing fields of IOptionsBook.OptionsConfig as bigints. */
+export function toPricingConfig(cfg: {
+  callCapBps: number; ivMinWad: bigint; ivMaxWad: bigint; spreadVolWad: bigint; meanReversionWad: bigint;
+  skewWad: bigint; smileWad: bigint; deltaScaleUsd: bigint; vegaScaleUsd: bigint;
+}): OptionsPricingConfig {
+  return {
+    callCapBps: BigInt(cfg.callCapBps),
+    ivMinWad: cfg.ivMinWad,
+    ivMaxWad: cfg.ivMaxWad,
+    spreadVolWad: cfg.spreadVolWad,
+    meanReversionWad: cfg.meanReversionWad,
+    skewWad: cfg.skewWad,
+    smileWad: cfg.smileWad,
+    deltaScaleUsd: cfg.deltaScaleUsd,
+    vegaScaleUsd: cfg.vegaScaleUsd,
+  };
+}

@@ -1,0 +1,105 @@
+import 'server-only';
+import { run, qb } from '../db';
+import { db } from './db';
+
+type Row = { name: string; market_id: number | null; timestamp: string; args: Record<string, unknown> };
+const big = (v: unknown) => BigInt(String(v ?? 0));
+
+/**
+ * The options book from indexed events: every board with its open interest per type (bought minus sold back, index
+ * tokens), the premiums the pool took in and paid back, and, once settled, its settlement price and payouts; the
+ * totals give the pool's premium income (premiums in minus premiums paid on sales back) against the payoffs it owed.
+ * All integers as decimal strings: USD 6 decimals, prices and amounts WAD.
+ */
+export async function getOptionsSummary(marketId?: number, sinceSec?: number) {
+  const rows = (await run(
+    db,
+    qb
+      .selectFrom('events')
+      .select(['name', 'market_id', 'timestamp', 'args'])
+      .where('contract', '=', 'options')
+      .where('name', 'in', ['BoardListed', 'OptionTraded', 'BoardSettled'])
+      .$if(marketId !== undefined, (q) => q.where('market_id', '=', marketId!))
+      .orderBy('block_number', 'asc')
+      .orderBy('log_index', 'asc'),
+  )) as Row[];
+  type Board = {
+    boardId: string;
+    marketId: number;
+    expiry: string;
+    strikeCount: number;
+    firstStrikeWad: string;
+    strikeStepWad: string;
+    callOiWad: bigint;
+    putOiWad: bigint;
+    premiumsInUsd: bigint;
+    premiumsOutUsd: bigint;
+    settled: boolean;
+    settlementPriceWad: string | null;
+    payoutUsd: bigint;
+  };
+  const boards = new Map<string, Board>();
+  let premiumsIn = 0n;
+  let premiumsOut = 0n;
+  let recentIn = 0n;
+  let recentOut = 0n;
+  let payouts = 0n;
+  for (const r of rows) {
+    const a = r.args;
+    const id = String(a.boardId);
+    if (r.name === 'BoardListed') {
+      boards.set(id, {
+        boardId: id,
+        marketId: Number(a.marketId),
+        expiry: String(a.expiry),
+        strikeCount: Number(a.strikeCount),
+        firstStrikeWad: String(a.firstStrikeWad),
+        strikeStepWad: String(a.strikeStepWad),
+        callOiWad: 0n,
+        putOiWad: 0n,
+        premiumsInUsd: 0n,
+        premiumsOutUsd: 0n,
+        settled: false,
+        settlementPriceWad: null,
+        payoutUsd: 0n,
+      });
+      continue;
+    }
+    const b = boards.get(id);
+    if (!b) continue;
+    if (r.name === 'OptionTraded') {
+      const amount = big(a.amountWad) * (a.isBuy ? 1n : -1n);
+      if (a.isCall) b.callOiWad += amount;
+      else b.putOiWad += amount;
+      const premium = big(a.premiumUsd);
+      const recent = sinceSec !== undefined && Number(r.timestamp) >= sinceSec;
+      if (a.isBuy) {
+        b.premiumsInUsd += premium;
+        premiumsIn += premium;
+        if (recent) recentIn += premium;
+      } else {
+        b.premiumsOutUsd += premium;
+        premiumsOut += premium;
+        if (recent) recentOut += premium;
+      }
+    } else {
+      b.settled = true;
+      b.settlementPriceWad = String(a.settlementPriceWad);
+      b.payoutUsd = big(a.payoutUsd);
+      payouts += b.payoutUsd;
+    }
+  }
+  const s = (v: bigint) => v.toString();
+  return {
+    boards: [...boards.values()]
+      .sort((x, y) => Number(BigInt(x.expiry) - BigInt(y.expiry)) || x.marketId - y.marketId)
+      .map((b) => ({ ...b, callOiWad: s(b.callOiWad), putOiWad: s(b.putOiWad), premiumsInUsd: s(b.premiumsInUsd), premiumsOutUsd: s(b.premiumsOutUsd), payoutUsd: s(b.payoutUsd) })),
+    totals: {
+      premiumsInUsd: s(premiumsIn),
+      premiumsOutUsd: s(premiumsOut),
+      premiumIncomeUsd: s(premiumsIn - premiumsOut),
+      premiumIncomeSinceUsd: sinceSec === undefined ? null : s(recentIn - recentOut),
+      payoutsUsd: s(payouts),
+    },
+  };
+}

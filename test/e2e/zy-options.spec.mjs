@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createWalletClient, http } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import { client, faucetAndDeposit, MNEMONIC, launch, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
+
+// Runs after the perpetuals specs: it moves the chain's clock to an expiry (and pushes fresh prices for every market).
+const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
+const feedAbi = JSON.parse(readFileSync('out/DevPriceFeed.sol/DevPriceFeed.json', 'utf8')).abi;
+const optionsAbi = JSON.parse(readFileSync('out/OptionsBook.sol/OptionsBook.json', 'utf8')).abi;
+const tokenAbi = JSON.parse(readFileSync('out/FaucetToken.sol/FaucetToken.json', 'utf8')).abi;
+const oracle = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 0 }), chain: client.chain, transport: http(process.env.RPC_URL) });
+
+async function push(market, priceWad) {
+  const hash = await oracle.writeContract({ address: d.feeds[market], abi: feedAbi, functionName: 'setPrice', args: [priceWad] });
+  await client.waitForTransactionReceipt({ hash });
+}
+async function price(market) {
+  const [p] = await client.readContract({ address: d.feeds[market], abi: feedAbi, functionName: 'latestPrice' });
+  return p;
+}
+const dollars = (text) => Number(text.replace(/[^0-9.-]/g, ''));
+
+test('options: buy a call from the chain at the previewed premium, sell part back, settle at expiry and claim the payoff', async () => {
+  const browser = await launch();
+  try {
+    const { page, address } = await openConnected(browser, '/pool', 13);
+    await faucetAndDeposit(page, 5000);
+    await page.getByRole('navigation').getByRole('link', { name: 'Options', exact: true }).click();
+    // the keeper lists the boards on schedule; the chain shows once they exist. Earlier specs moved the price since the
+    // boards were listed: trade the strike nearest to spot.
+    await page.getByTestId('chain-ask-call-0').waitFor({ timeout: 30_000 });
+    const ids = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'liveBoards', args: [0n] });
+    const board = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'board', args: [ids[0]] });
+    const spot = await price(0);
+    const k = BigInt(Math.max(0, Math.min(board.strikeCount - 1, Math.round(Number(spot - board.firstStrikeWad) / Number(board.strikeStepWad)))));
+    const strike = board.firstStrikeWad + k * board.strikeStepWad;
+    await page.getByTestId(`chain-ask-call-${k}`).click();
+
+    // garbage amount: an inline message, nothing can be sent
+    await page.getByTestId('option-amount').fill('abc');
+    await page.locator('#option-amount-error').filter({ hasText: /Enter an amount/ }).waitFor();
+    assert.ok(await page.getByTestId('option-submit').isDisabled());
+
+    await page.getByTestId('option-amount').fill('0.5');
+    await page.getByTestId('option-premium').filter({ hasText: /\$/ }).waitFor();
+    await page.getByTestId('payoff-chart').waitFor();
+    await page.getByRole('button', { name: 'Approve USDC' }).click();
+    await waitToast(page, /Approve USDC for options/);
+    const preview = dollars(await page.getByTestId('option-premium').innerText());
+    await page.getByTestId('option-submit').click();
+    await waitToast(page, /Buy 0\.5 .* call/);
+    await page.screenshot({ path: `${SHOTS}/options-1-bought.png`, fullPage: true });
+
+    const row = page.getByTestId('option-position-row').first();
+    await row.waitFor({ timeout: 20_000 });
+    const paid = dollars(await row.locator('td').nth(3).innerText());
+    assert.ok(paid > 0, 'a premium was paid');
+    assert.ok(Math.abs(paid - preview) <= Math.max(0.02, preview * 0.003), `paid ${paid} vs previewed ${preview} (within the slippage bound)`);
+
+    // sell part of it back at the bid
+    await row.getByTestId('option-sell').click();
+    await page.getByTestId('option-amount').fill('0.2');
+    await page.getByTestId('option-premium').filter({ hasText: /\$/ }).waitFor();
+    await page.getByTestId('option-submit').click();
+    await waitToast(page, /Sell 0\.2 .* call/);
+    await page.getByTestId('option-position-row').first().locator('td').nth(2).filter({ hasText: '0.3000' }).waitFor({ timeout: 20_000 });
+
+    // expiry: the clock moves past the board's expiry, the oracle publishes, the keeper settles and refreshes
+    await testClient.setNextBlockTimestamp({ timestamp: BigInt(board.expiry) + 5n });
+    await push(0, strike + 100n * 10n ** 18n); // the first price after expiry: the call pays 100 per token
+    for (let m = 1; m < d.feeds.length; m++) await push(m, await price(m));
+    const claim = page.getByTestId('option-claim');
+    await claim.waitFor({ timeout: 40_000 }).catch(async (e) => {
+      await page.screenshot({ path: `${SHOTS}/options-settlement-failed.png`, fullPage: true });
+      throw e;
+    });
+    assert.match(await claim.innerText(), /\$30\.00/, 'payoff 0.3 x 100');
+    const before = await client.readContract({ address: d.FaucetToken, abi: tokenAbi, functionName: 'balanceOf', args: [address] });
+    await claim.click();
+    await waitToast(page, /Claim .* call payoff/);
+    const after = await client.readContract({ address: d.FaucetToken, abi: tokenAbi, functionName: 'balanceOf', args: [address] });
+    assert.equal(after - before, 30_000_000n, 'exactly the payoff, to the unit');
+    await page.screenshot({ path: `${SHOTS}/options-2-claimed.png`, fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
+import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
+import {IHistoricalPriceFeed} from "../../contracts/oracles/IHistoricalPriceFeed.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+
+/// @notice The options product: listing schedule, trading, reserves, settlement, caps (P-70 to P-75, P-77 to P-79).
+///         Expected values are recomputed here from the documented rules (payoffs, reserves, schedule), not read back
+///         from the contract's own formulas.
+contract OptionsTest is BaseTest {
+    uint256 internal constant DAY = 1 days;
+    uint256 internal constant AMOUNT = 10e18; // 10 ETH of options
+
+    uint256[] internal ids;
+
+    function setUp() public override {
+        super.setUp();
+        _deposit(carol, 10_000_000 * USD);
+        options.listBoards(ETH);
+        ids = options.liveBoards(ETH);
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    function _buy(address who, uint256 boardId, uint256 k, bool isCall, uint256 amountWad)
+        internal
+        returns (uint256 premium)
+    {
+        IOptionsBook.Quote memory q = options.quote(boardId, k, isCall, true, amountWad);
+        _mint(who, q.premiumUsd);
+        vm.prank(who);
+        premium = options.buy(boardId, k, isCall, amountWad, q.premiumUsd);
+        assertEq(premium, q.premiumUsd, "the quote is the fill");
+    }
+
+    function _strike(uint256 boardId, uint256 k) internal view returns (uint256) {
+        IOptionsBook.Board memory b = options.board(boardId);
+        return b.firstStrikeWad + k * b.strikeStepWad;
+    }
+
+    /// @dev Payoff per token from the documented rule: put max(K - S, 0); call min(max(S - K, 0), K x cap).
+    function _payoff(bool isCall, uint256 strike, uint256 price) internal view returns (uint256) {
+        if (!isCall) return strike > price ? strike - price : 0;
+        if (price <= strike) return 0;
+        uint256 cap = strike * options.config(ETH).callCapBps / 10_000;
+        return price - strike < cap ? price - strike : cap;
+    }
+
+    // ------------------------------------------------------------ listing
+
+    /// P-70: boards follow the schedule (the next daily 08:00 UTC expiries and the next Fridays), strikes centre on spot
+    ///       at the configured step; listing is permissionless and idempotent.
+    function test_listBoards_followsSchedule() public {
+        // 1_700_000_000 is Tue 2023-11-14 22:13:20 UTC: dailies Wed 15 and Thu 16, Fridays 17 and 24, all 08:00 UTC.
+        uint256[4] memory want = [uint256(1_700_035_200), 1_700_121_600, 1_700_208_000, 1_700_812_800];
+        assertEq(ids.length, 4);
+        for (uint256 i; i < 4; ++i) {
+            IOptionsBook.Board memory b = options.board(ids[i]);
+            assertEq(b.expiry, want[i]);
+            assertEq(b.expiry % DAY, 8 hours, "08:00 UTC");
+            assertEq(b.strikeCount, 11);
+            assertEq(b.firstStrikeWad, 2500e18, "ATM 3000 - 5 x 100");
+            assertEq(b.strikeStepWad, 100e18);
+        }
+        assertEq((want[2] / DAY + 4) % 7, 5, "a Friday");
+        vm.prank(attacker);
+        assertEq(options.listBoards(ETH), 0, "nothing new is due");
+        // Three days later (Fri 17, 22:13) the dailies Sat 18 and Sun 19 and the Friday Dec 1 are due.
+        _setPriceAfter(ETH, 3210e18, 3 * DAY);
+        vm.prank(attacker);
+        assertEq(options.listBoards(ETH), 3, "two dailies and a Friday join");
+        uint256[] memory after_ = options.liveBoards(ETH);
+        IOptionsBook.Board memory nb = options.board(after_[after_.length - 1]);
+        assertEq(nb.expiry, 1_701_417_600);
+        assertEq(nb.firstStrikeWad, 2700e18, "centred on the new spot: 3200 - 500");
+    }
+
+    // ------------------------------------------------------------ trading
+
+    /// P-71: a buy pays the premium into pool cash and reserves the option's maximum payout: a put its strike, a call
+    ///       its strike x the cap; a sale releases exactly that reserve.
+    function test_buy_reservesMaxPayout() public {
+        uint256 cash0 = _poolCash();
+        uint256 boardId = ids[2];
+        uint256 premium = _buy(alice, boardId, 5, false, AMOUNT);
+        uint256 putReserve = AMOUNT * _strike(boardId, 5) / 1e30; // 10 x 3000 = 30,000 USD
+        assertEq(_poolCash(), cash0 + premium, "premium to the pool");
+        assertEq(core.productLedger(address(options)).reservedUsd, putReserve);
+        uint256 premium2 = _buy(bob, boardId, 4, true, AMOUNT);
+        uint256 callReserve = AMOUNT * (_strike(boardId, 4) * 10_000 / 10_000) / 1e30; // cap 100% of 2900
+        assertEq(core.productLedger(address(options)).reservedUsd, putReserve + callReserve);
+        assertEq(core.poolState().reservedUsd, putReserve + callReserve, "one solvency ledger for both products");
+        assertEq(options.holding(bob, boardId, 4, true), AMOUNT);
+        assertGt(premium2, (3000e18 - 2900e18) * AMOUNT / 1e30, "an in-the-money call costs more than intrinsic");
+
+        vm.prank(bob);
+        options.sell(boardId, 4, true, AMOUNT, 0);
+        assertEq(core.productLedger(address(options)).reservedUsd, putReserve, "the sale releases its reserve");
+        assertEq(options.holding(bob, boardId, 4, true), 0);
+    }
+
+    /// P-71: the ask is never below intrinsic value, even where the capped call's Black-Scholes value is.
+    function test_buy_premiumAtLeastIntrinsic() public {
+        _setPrice(ETH, 6100e18); // far above the 2500 call's cap strike 5000: intrinsic = the cap, 2500
+        IOptionsBook.Quote memory q = options.quote(ids[3], 0, true, true, AMOUNT);
+        assertGe(q.perTokenWad, 2500e18);
+        q = options.quote(ids[3], 10, false, true, AMOUNT); // 3500 put at 6100: worthless
+        assertGt(q.premiumUsd, 0, "the ask of a far out-of-the-money option is still positive");
+    }
+
+    /// P-72: buying and selling back in the same block never earns anything, whatever the option, amount or board.
+    function testFuzz_buyThenSell_neverProfits(uint256 boardSeed, uint256 k, bool isCall, uint256 amountWad) public {
+        uint256 boardId = ids[bound(boardSeed, 0, ids.length - 1)];
+        k = bound(k, 0, 10);
+        amountWad = bound(amountWad, 1e12, 100e18);
+        uint256 paid = _buy(attacker, boardId, k, isCall, amountWad);
+        vm.prank(attacker);
+        uint256 got = options.sell(boardId, k, isCall, amountWad, 0);
+        assertLe(got, paid, "round trip never profits");
+        assertEq(options.holding(attacker, boardId, k, isCall), 0);
+        assertEq(core.productLedger(address(options)).reservedUsd, 0, "every reserve released");
+    }
+
+    /// P-72: seeing a push-oracle update coming earns nothing: buying at the old price and selling back after a move
+    ///       up to the feed's deviation threshold (ETH: 50 bps) loses, whatever the option and board.
+    function testFuzz_frontRunOracleUpdate_neverProfits(
+        uint256 boardSeed,
+        uint256 k,
+        bool isCall,
+        uint256 moveBps,
+        bool up
+    ) public {
+        uint256 boardId = ids[bound(boardSeed, 0, ids.length - 1)];
+        k = bound(k, 0, 10);
+        moveBps = bound(moveBps, 0, 50);
+        uint256 paid = _buy(attacker, boardId, k, isCall, 10e18);
+        uint256 p0 = _price(ETH);
+        _setPrice(ETH, up ? p0 * (10_000 + moveBps) / 10_000 : p0 * (10_000 - moveBps) / 10_000);
+        vm.prank(attacker);
+        uint256 got = options.sell(boardId, k, isCall, 10e18, 0);
+        assertLe(got, paid, "the lag charge and the spread cover a move the oracle could hide");
+    }
+
+    /// P-77: trading stops at the cutoff; after it, holders wait for settlement.
+    function test_trade_closedAtCutoff() public {
+        uint256 boardId = ids[0];
+        _buy(alice, boardId, 5, true, AMOUNT);
+        IOptionsBook.Board memory b = options.board(boardId);
+        uint256 cutoffAt = b.expiry - options.config(ETH).tradingCutoffSec;
+        vm.warp(cutoffAt);
+        _refreshPrices();
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.TradingClosed.selector, boardId, cutoffAt, cutoffAt));
+        vm.prank(alice);
+        options.sell(boardId, 5, true, AMOUNT, 0);
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.BoardNotExpired.selector, boardId, b.expiry, cutoffAt));
+        options.settleBoard(boardId, 1);
+    }
+
+    /// P-78: open interest per strike and type and each board's reserve are capped.
+    function test_caps_strikeAndBoard() public {
+        IOptionsBook.OptionsConfig memory cfg = options.config(ETH);
+        uint256 boardId = ids[1];
+        uint256 cap = cfg.maxStrikeOiWad;
+        _buy(alice, boardId, 5, true, cap);
+        IOptionsBook.Quote memory q = options.quote(boardId, 5, true, true, 1e18);
+        _mint(alice, q.premiumUsd);
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.StrikeOiCapExceeded.selector, boardId, 5, cap + 1e18, cap));
+        vm.prank(alice);
+        options.buy(boardId, 5, true, 1e18, q.premiumUsd);
+
+        cfg.maxBoardReserveUsd = uint64(100_000 * USD);
+        vm.prank(admin);
+        options.setConfig(ETH, cfg);
+        uint256 reserved = options.board(boardId).reservedUsd;
+        q = options.quote(boardId, 6, false, true, 1e18);
+        _mint(bob, q.premiumUsd);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IOptionsBook.BoardReserveCapExceeded.selector, boardId, reserved + q.reserveUsd, 100_000 * USD
+            )
+        );
+        vm.prank(bob);
+        options.buy(boardId, 6, false, 1e18, q.premiumUsd);
+    }
+
+    /// P-74 (reserves across products): the pool's utilization limit covers perpetual and option reserves together.
+    function test_solvency_coversPerpsAndOptions() public {
+        // Perpetual longs reserve maxProfitBps (100%) of their size: 8.5M of reserves on 10M of cash (limit 90%).
+        for (uint256 i; i < 17; ++i) {
+            _open(address(uint160(0x1000 + i)), ETH, true, 100_000 * USD, 500_000 * USD);
+        }
+        uint256 reserved = core.poolState().reservedUsd;
+        uint256 maxReservable = _poolCash() * 9000 / 10_000;
+        assertGt(reserved, 8_000_000 * USD);
+        IOptionsBook.Quote memory q = options.quote(ids[3], 10, false, true, 300e18); // 300 x 3500 = 1.05M of puts
+        _mint(alice, q.premiumUsd);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IClearingCore.InsufficientLiquidity.selector,
+                reserved + q.reserveUsd,
+                (_poolCash() + q.premiumUsd) * 9000 / 10_000
+            )
+        );
+        vm.prank(alice);
+        options.buy(ids[3], 10, false, 300e18, q.premiumUsd);
+        assertLe(reserved, maxReservable);
+    }
+
+    /// P-79: the impact charges exposure the trade adds to the pool; a trade that offsets the pool's net delta (here
+    ///       against the perpetuals' skew) pays less than the same trade on a flat pool.
+    function test_impact_offsettingTradesPayLess() public {
+        uint256 boardId = ids[3];
+        IOptionsBook.Quote memory flat = options.quote(boardId, 5, false, true, 100e18);
+        // Perpetual longs leave the pool short 2M USD of ETH; a put buyer hands the pool long delta.
+        _open(alice, ETH, true, 400_000 * USD, 2_000_000 * USD);
+        IOptionsBook.Quote memory offset = options.quote(boardId, 5, false, true, 100e18);
+        assertLt(offset.impactUsd, flat.impactUsd, "a put offsets the pool's short delta");
+        IOptionsBook.Quote memory adds = options.quote(boardId, 5, true, true, 100e18);
+        assertGt(adds.impactUsd, flat.impactUsd, "a call adds to it");
+    }
+
+    // ------------------------------------------------------------ settlement
+
+    /// P-75: a board settles at the oracle's first price at or after expiry and no other; each holder is paid exactly
+    ///       amount x payoff (rounded down), the pool keeps the rest of the reserve; calls pay at most their cap.
+    function test_settle_firstPriceAfterExpiry_paysExactPayoff() public {
+        uint256 boardId = ids[0];
+        _buy(alice, boardId, 4, true, AMOUNT); // 2900 call
+        _buy(bob, boardId, 6, false, 3e18); // 3100 put
+        _buy(dave, boardId, 0, true, 7e18 + 123); // 2500 call, odd amount
+        IOptionsBook.Board memory b = options.board(boardId);
+        IHistoricalPriceFeed feed = IHistoricalPriceFeed(address(ethFeed));
+
+        vm.warp(b.expiry - 30);
+        _setPrice(ETH, 3040e18); // before expiry
+        uint256 before_ = feed.latestRoundId();
+        vm.warp(b.expiry + 12);
+        _setPrice(ETH, 3050e18); // first at or after expiry
+        uint256 first = feed.latestRoundId();
+        _setPrice(ETH, 4000e18); // a later, better price for the call holders
+        uint256 later = feed.latestRoundId();
+
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IHistoricalPriceFeed.NotFirstRoundAtOrAfter.selector, later, b.expiry + 14, b.expiry + 13, b.expiry
+            )
+        );
+        options.settleBoard(boardId, later);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IHistoricalPriceFeed.NotFirstRoundAtOrAfter.selector, before_, b.expiry - 29, 1_700_000_000, b.expiry
+            )
+        );
+        options.settleBoard(boardId, before_);
+
+        uint256 cash0 = _poolCash();
+        vm.prank(attacker); // anyone settles
+        options.settleBoard(boardId, first);
+        assertEq(options.board(boardId).settlementPriceWad, 3050e18);
+
+        uint256 aliceWant = AMOUNT * _payoff(true, 2900e18, 3050e18) / 1e30; // 1,500
+        uint256 bobWant = 3e18 * _payoff(false, 3100e18, 3050e18) / 1e30; // 150
+        uint256 daveWant = (7e18 + 123) * _payoff(true, 2500e18, 3050e18) / 1e30; // 3,850
+        assertEq(options.board(boardId).reservedUsd, options.board(boardId).owedUsd, "only the payouts stay reserved");
+        vm.prank(alice);
+        assertEq(options.claim(boardId, 4, true), aliceWant);
+        vm.prank(bob);
+        assertEq(options.claim(boardId, 6, false), bobWant);
+        vm.prank(dave);
+        assertEq(options.claim(boardId, 0, true), daveWant);
+        assertEq(usdc.balanceOf(alice), aliceWant);
+        assertEq(_poolCash(), cash0 - aliceWant - bobWant - daveWant, "the pool paid exactly the payoffs");
+        assertLe(options.board(boardId).owedUsd, 2, "at most a wei of rounding per strike and type left");
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.NoPayoff.selector, alice, options.optionId(boardId, 4, true))
+        );
+        vm.prank(alice);
+        options.claim(boardId, 4, true);
+    }
+
+    /// P-75: a call's payout stops at its disclosed cap (strike x callCapBps).
+    function test_settle_callCapped() public {
+        uint256 boardId = ids[0];
+        _buy(alice, boardId, 5, true, AMOUNT); // 3000 call, cap 3000 per token
+        IOptionsBook.Board memory b = options.board(boardId);
+        vm.warp(b.expiry);
+        _setPrice(ETH, 9000e18);
+        options.settleBoard(boardId, IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+        vm.prank(alice);
+        assertEq(options.claim(boardId, 5, true), AMOUNT * 3000e18 / 1e30, "capped at the strike: 30,000");
+    }
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
+import {IHistoricalPriceFeed} from "../../contracts/oracles/IHistoricalPriceFeed.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+
+/// @notice The NAV's options term (P-76): O(1) per market from the cached expansion, within its stated error bound of
+///         the exact Black-Scholes mark (every open option valued one by one at the live price and time), and LP
+///         flows wait for a refresh outside the expansion's range.
+contract OptionsNavTest is BaseTest {
+    uint256[] internal ids;
+
+    function setUp() public override {
+        super.setUp();
+        _deposit(carol, 10_000_000 * USD);
+        options.listBoards(ETH);
+        ids = options.liveBoards(ETH);
+        // A book across every board, calls and puts, in and out of the money.
+        for (uint256 j; j < ids.length; ++j) {
+            for (uint256 k = 1; k < 11; k += 3) {
+                _buy(alice, ids[j], k, true, (j + 1) * 3e18 + k * 1e17);
+                _buy(bob, ids[j], 10 - k, false, (k + 2) * 2e18);
+            }
+        }
+        options.refresh(ETH);
+    }
+
+    function _buy(address who, uint256 boardId, uint256 k, bool isCall, uint256 amountWad) internal {
+        IOptionsBook.Quote memory q = options.quote(boardId, k, isCall, true, amountWad);
+        _mint(who, q.premiumUsd);
+        vm.prank(who);
+        options.buy(boardId, k, isCall, amountWad, q.premiumUsd);
+    }
+
+    function _assertWithinBound(string memory what) internal view {
+        (uint256 liability, uint256 bound) = options.navTerms(ETH);
+        uint256 exact = options.exactLiabilityWad(ETH);
+        uint256 diff = liability > exact ? liability - exact : exact - liability;
+        assertLe(diff, bound, what);
+    }
+
+    /// P-76: inside the expansion's range (price move, elapsed time), the NAV's options liability is within its error
+    ///       bound of the exact mark, also after trades since the refresh.
+    function testFuzz_nav_optionsTermWithinBound(int256 moveSeed, uint256 dtSeed, uint256 tradeSeed) public {
+        IOptionsBook.BookView memory v = options.book(ETH);
+        assertEq(uint256(v.refPriceWad), 3000e18);
+        int256 maxMove = int256(v.maxMoveWad);
+        int256 move = bound(moveSeed, -maxMove, maxMove);
+        uint256 dt = bound(dtSeed, 0, v.validUntil - v.refAt);
+        if (tradeSeed % 3 == 1) {
+            // A trade halfway: its own expansion joins the book re-centred on the reference point.
+            vm.warp(v.refAt + dt / 2);
+            _setPriceAfter(ETH, uint256(int256(v.refPriceWad) + move / 2), 0);
+            _buy(dave, ids[tradeSeed % ids.length], tradeSeed % 11, tradeSeed % 2 == 0, 5e18);
+        } else if (tradeSeed % 3 == 2) {
+            vm.warp(v.refAt + dt / 2);
+            _setPriceAfter(ETH, uint256(int256(v.refPriceWad) - move / 3), 0);
+            vm.prank(alice);
+            options.sell(ids[0], 1, true, 1e18, 0);
+        }
+        vm.warp(v.refAt + dt);
+        _setPriceAfter(ETH, uint256(int256(v.refPriceWad) + move), 0);
+        _assertWithinBound("options term within its bound");
+        // The NAV itself moves with it: LPs deposit and redeem at NAV +- (bound + oracle lag).
+        (int256 claim, uint256 lagRisk) = options.poolClaimUsd(0);
+        (uint256 liability, uint256 bound) = options.navTerms(ETH);
+        assertEq(claim, -int256((liability + 1e12 - 1) / 1e12), "NAV claim = -liability, rounded against the pool");
+        assertGe(lagRisk * 1e12, bound);
+    }
+
+    /// P-76: at the refresh point the expansion equals the exact mark.
+    function test_nav_exactAtRefresh() public view {
+        (uint256 liability,) = options.navTerms(ETH);
+        assertEq(liability, options.exactLiabilityWad(ETH));
+        assertGt(liability, 10_000e18, "a sizeable book");
+    }
+
+    /// P-76: beyond the price range, the age limit or a new volatility sample, LP flows wait for the keeper's refresh;
+    ///       an expired board waits for its settlement.
+    function test_nav_waitsOutsideRange() public {
+        IOptionsBook.BookView memory v = options.book(ETH);
+        _mint(dave, 1000 * USD);
+
+        _setPrice(ETH, v.refPriceWad + v.maxMoveWad + 1e18);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.PriceMoved)
+        );
+        vm.prank(dave);
+        pool.deposit(1000 * USD, dave);
+        options.refresh(ETH);
+        _assertWithinBound("after the refresh");
+        vm.prank(dave);
+        pool.deposit(500 * USD, dave);
+
+        v = options.book(ETH);
+        vm.warp(v.validUntil + 1);
+        _refreshPrices();
+        assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.TooOld));
+        options.refresh(ETH);
+        assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.Fresh));
+
+        // A new variance sample reprices every option's volatility: the expansion is refreshed first.
+        skip(11 minutes);
+        _refreshPrices();
+        engine.poke(ETH);
+        assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.VolatilityResampled));
+        options.refresh(ETH);
+
+        IOptionsBook.Board memory b = options.board(ids[0]);
+        vm.warp(b.expiry);
+        _setPriceAfter(ETH, 3000e18, 0);
+        assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.AwaitingSettlement));
+        options.settleBoard(ids[0], IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+        assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.Dirty));
+        options.refresh(ETH);
+        _assertWithinBound("settled board out, its payouts owed");
+        (int256 claim,) = options.poolClaimUsd(0);
+        (uint256 liability,) = options.navTerms(ETH);
+        assertEq(claim, -int256((liability + 1e12 - 1) / 1e12) - int256(uint256(options.book(ETH).owedUsd)));
+        vm.prank(dave);
+        pool.deposit(500 * USD, dave);
+    }
+}

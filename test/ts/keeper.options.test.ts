@@ -1,0 +1,94 @@
+/**
+ * The keeper's options job (issue 13 item 7): lists boards on schedule, refreshes a stale greek cache, settles an expired
+ * board at the first oracle round after its expiry (not a later one), and resumes after a restart mid-settlement
+ * (settled but not refreshed) without settling twice.
+ */
+import { maxUint256 } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, isolateChain } from './helpers';
+import { c, deposit, fundAndApprove, price, setPrice, tx, USD } from './fixtures';
+import { OptionsKeeper, STALENESS, firstRoundAtOrAfter } from '@/services/keeper/options';
+import { createLogger } from '@/services/lib/runtime';
+
+isolateChain(beforeAll, afterAll);
+const WAD = 10n ** 18n;
+const log = createLogger('options-keeper-test');
+
+function keeper() {
+  const { publicClient, walletClient } = clients(1);
+  return new OptionsKeeper(publicClient, walletClient as never, c, log);
+}
+
+async function warpTo(timestamp: bigint) {
+  const { publicClient } = clients();
+  await publicClient.request({ method: 'evm_setNextBlockTimestamp' as never, params: [`0x${timestamp.toString(16)}`] as never });
+}
+
+async function staleness(marketId: bigint) {
+  const { publicClient } = clients();
+  return STALENESS[await publicClient.readContract({ ...c.optionsBook, functionName: 'staleness', args: [marketId] })];
+}
+
+describe('options keeper', () => {
+  it('lists, refreshes, settles at the first price after expiry, and resumes after a restart', async () => {
+    const { publicClient } = clients();
+    await deposit(4, USD(2_000_000));
+    const k1 = keeper();
+    await k1.tick();
+    const boards = await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] });
+    expect(boards.length).toBe(4); // two dailies and two Fridays (or three when a daily is a Friday)
+    expect(k1.stats.boardsListed).toBeGreaterThanOrEqual(4 * c.markets.length - c.markets.length);
+    await k1.tick();
+    expect((await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })).length).toBe(boards.length);
+
+    // A trader buys calls on the nearest board; a 3% move takes the cache out of its range; the keeper refreshes it.
+    const boardId = boards[0];
+    await fundAndApprove(11, USD(100_000));
+    await tx(11, { ...c.token, functionName: 'approve', args: [c.optionsBook.address, maxUint256] });
+    await tx(11, { ...c.optionsBook, functionName: 'buy', args: [boardId, 5n, true, 5n * WAD, USD(100_000)] });
+    await k1.tick(); // the first option leaves the book dirty until a refresh sets its range
+    expect(await staleness(0n)).toBe('Fresh');
+    const p0 = await price(0);
+    await setPrice(0, (p0 * 103n) / 100n);
+    expect(await staleness(0n)).toBe('PriceMoved');
+    const refreshes = k1.stats.refreshes;
+    await k1.tick();
+    expect(k1.stats.refreshes).toBe(refreshes + 1);
+    expect(await staleness(0n)).toBe('Fresh');
+
+    // Expiry: the first price after it, then a later one (which the settlement must not use).
+    const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId] });
+    await warpTo(BigInt(b.expiry) + 5n);
+    await setPrice(0, 3100n * WAD);
+    for (let m = 1; m < c.markets.length; m++) await setPrice(m, await price(m)); // keep every feed fresh
+    const first = await publicClient.readContract({ ...c.feeds[0], functionName: 'latestRoundId' });
+    await setPrice(0, 3900n * WAD);
+    expect(await firstRoundAtOrAfter(publicClient, c.feeds[0], BigInt(b.expiry))).toBe(first);
+    expect(await staleness(0n)).toBe('AwaitingSettlement');
+
+    // Restart mid-settlement: the first keeper settles and dies before refreshing; a fresh one picks up from the chain.
+    const now = (await publicClient.getBlock()).timestamp;
+    await k1.settleExpired(0n, now);
+    expect(k1.stats.boardsSettled).toBe(1);
+    const settled = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId] });
+    expect(settled.settled).toBe(true);
+    expect(settled.settlementPriceWad).toBe(3100n * WAD);
+    expect(await staleness(0n)).toBe('Dirty');
+    const k2 = keeper();
+    await k2.tick();
+    // ETH's board is not settled twice (a second settle would fail its simulation); the other markets' boards of the
+    // same expiry are settled now.
+    expect(k2.stats.failures).toBe(0);
+    expect(k2.stats.boardsSettled).toBe(c.markets.length - 1);
+    expect(k2.stats.refreshes).toBeGreaterThanOrEqual(1);
+    expect(await staleness(0n)).toBe('Fresh');
+
+    // The holder is paid exactly amount x min(S - K, cap), S the first price after expiry.
+    const strike = settled.firstStrikeWad + 5n * settled.strikeStepWad;
+    const want = (5n * WAD * (3100n * WAD - strike)) / 10n ** 30n;
+    const before = await publicClient.readContract({ ...c.token, functionName: 'balanceOf', args: [clients(11).walletClient.account.address] });
+    await tx(11, { ...c.optionsBook, functionName: 'claim', args: [boardId, 5n, true] });
+    const after = await publicClient.readContract({ ...c.token, functionName: 'balanceOf', args: [clients(11).walletClient.account.address] });
+    expect(after - before).toBe(want);
+  });
+});

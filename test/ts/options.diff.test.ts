@@ -1,0 +1,228 @@
+/**
+ * Options math (P-80): the TypeScript mirror (lib/math/options.ts) equals the Solidity libraries to the wei, and both are
+ * within 1e-9 relative (1e-6 USD absolute for premiums under 1 USD) of an independent double-precision Black-Scholes
+ * over a grid of spot, strike, volatility and time. Put-call parity of mid prices holds within the spread; premiums are
+ * monotone in strike, volatility and time. The quote the options page previews equals OptionsBook.quote at one block.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Abi, Address } from 'viem';
+import * as O from '@/lib/math/options';
+import { abs } from '@/lib/math/fixed';
+import { readQuoteContext, toPricingConfig } from '@/lib/options/context';
+import { clients, deployArtifact, isolateChain, rng } from './helpers';
+import { c, deposit, fundAndApprove, tx, USD } from './fixtures';
+
+const WAD = 10n ** 18n;
+const N = 400;
+let harness: { address: Address; abi: Abi };
+
+isolateChain(beforeAll, afterAll);
+
+async function call<T>(functionName: string, arg: unknown): Promise<T> {
+  const { publicClient } = clients();
+  return (await publicClient.readContract({ ...harness, functionName, args: [arg] })) as T;
+}
+
+// ------------------------------------------------------------------ an independent double-precision reference
+
+/** erfc by its Taylor series (|x| < 3) or Laplace's continued fraction (|x| >= 3); relative error ~1e-15. */
+function erfc(x: number): number {
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 3) {
+    let sum = x;
+    let term = x;
+    for (let n = 1; n < 200; n++) {
+      term *= (-x * x) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = 0;
+  for (let k = 60; k >= 1; k--) f = (k / 2) / (x + f);
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + f);
+}
+const N01 = (x: number) => 0.5 * erfc(-x / Math.SQRT2);
+
+function bsDouble(S: number, K: number, vol: number, tauSec: number) {
+  const t = tauSec / 31_536_000;
+  const sd = vol * Math.sqrt(t);
+  const d1 = (Math.log(S / K) + 0.5 * vol * vol * t) / sd;
+  const d2 = d1 - sd;
+  return { call: S * N01(d1) - K * N01(d2), put: K * N01(-d2) - S * N01(-d1) };
+}
+
+const toNum = (wad: bigint) => Number(wad) / 1e18;
+
+beforeAll(async () => {
+  harness = await deployArtifact('OptionsHarness.sol', 'OptionsHarness');
+});
+
+describe('options math: TypeScript mirror equals Solidity to the wei', () => {
+  it('expWad over [-45, 60]', async () => {
+    const r = rng(101n);
+    const xs = Array.from({ length: N }, () => r.between(-45n * WAD, 60n * WAD) * (r.between(0n, 1n) === 0n ? 1n : 1n));
+    xs.push(0n, 1n, -1n, WAD, -WAD, 42n * WAD, -42n * WAD);
+    const out = await call<bigint[]>('expWad', xs);
+    xs.forEach((x, i) => expect(O.expWad(x), `expWad(${x})`).toBe(out[i]));
+    // and e^x itself: relative error below 1e-15 where the value is above 1e-3
+    for (const x of xs) {
+      const v = Math.exp(toNum(x));
+      if (v > 1e-3 && v < 1e25) expect(Math.abs(toNum(O.expWad(x)) / v - 1)).toBeLessThan(1e-14);
+    }
+  });
+
+  it('normal distribution and density', async () => {
+    const r = rng(102n);
+    const xs = Array.from({ length: N }, () => r.between(-12n * WAD, 12n * WAD));
+    xs.push(0n, 7_071_067_811_865_470_000n, -7_071_067_811_865_470_000n, 9n * WAD, -9n * WAD);
+    const [cdf, pdf] = await call<[bigint[], bigint[]]>('normCdfWad', xs);
+    xs.forEach((x, i) => {
+      expect(O.normCdfWad(x)).toBe(cdf[i]);
+      expect(O.normPdfWad(x)).toBe(pdf[i]);
+      expect(Math.abs(toNum(O.normCdfWad(x)) - N01(toNum(x)))).toBeLessThan(1e-14);
+    });
+  });
+
+  it('Black-Scholes prices and greeks', async () => {
+    const r = rng(103n);
+    const cases = Array.from({ length: N }, () => {
+      const spot = r.between(10n ** 17n, 10n ** 23n);
+      return [spot, (spot * r.between(30n, 300n)) / 100n, r.between(WAD / 20n, 3n * WAD), r.between(0n, 365n * 86_400n), r.between(0n, WAD / 10n)];
+    });
+    const out = await call<bigint[][]>('blackScholes', cases);
+    cases.forEach((cs, i) => {
+      const g = O.blackScholes(cs[0], cs[1], O.lnMoneynessWad(cs[0], cs[1]), cs[2], cs[3], cs[4]);
+      expect([g.callWad, g.putWad, g.callDeltaWad, g.gammaWad, g.vegaWad, g.callThetaWad, g.putThetaWad], `case ${i}`).toEqual(out[i]);
+    });
+  });
+
+  it('capped calls and puts (OptionPricing.optionGreeks)', async () => {
+    const r = rng(104n);
+    const cases = Array.from({ length: N }, () => {
+      const spot = r.between(10n ** 18n, 10n ** 23n);
+      return [r.between(0n, 1n), spot, (spot * r.between(50n, 200n)) / 100n, r.between(WAD / 10n, 2n * WAD), r.between(1n, 60n * 86_400n), r.between(1000n, 50_000n)];
+    });
+    const out = await call<bigint[][]>('optionGreeks', cases);
+    cases.forEach((cs, i) => {
+      const cfg = { callCapBps: cs[5] } as O.OptionsPricingConfig;
+      const g = O.optionGreeks(cs[0] === 1n, cs[1], cs[2], O.lnMoneynessWad(cs[1], cs[2]), cs[3], cs[4], cfg);
+      expect([g.valueWad, g.deltaWad, g.gammaWad, g.grossGammaWad, g.vegaWad, g.thetaWad], `case ${i}`).toEqual(out[i]);
+    });
+  });
+
+  it('volatility surface: term structure, skew, smile, bounds', async () => {
+    const r = rng(105n);
+    const perYear = (v: bigint) => v / 31_536_000n;
+    const cases = Array.from({ length: N }, () => {
+      const spot = r.between(10n ** 18n, 10n ** 23n);
+      return [perYear(r.between(WAD / 100n, 9n * WAD)), perYear(r.between(WAD / 100n, 4n * WAD)), r.between(60n, 90n * 86_400n), r.between(0n, 100n * WAD), spot, (spot * r.between(50n, 200n)) / 100n, r.between(0n, 6n * 10n ** 17n), r.between(0n, 2n * 10n ** 17n)];
+    });
+    const out = await call<bigint[][]>('surface', cases);
+    cases.forEach((cs, i) => {
+      const cfg = { ivMinWad: WAD / 5n, ivMaxWad: 3n * WAD, skewWad: cs[6] - 3n * 10n ** 17n, smileWad: cs[7] } as O.OptionsPricingConfig;
+      const tv = O.termVarianceWad(cs[0], cs[1], cs[2], cs[3]);
+      expect([tv, O.midVolWad(tv, O.lnMoneynessWad(cs[4], cs[5]), cs[2], cfg)], `case ${i}`).toEqual(out[i]);
+    });
+  });
+});
+
+describe('options math: within 1e-9 of a double-precision Black-Scholes', () => {
+  it('grid of spot, strike, volatility and time', () => {
+    let worst = 0;
+    let checked = 0;
+    for (const S of [150, 3000, 60_000]) {
+      for (const m of [0.5, 0.8, 0.95, 1, 1.05, 1.25, 2]) {
+        for (const vol of [0.1, 0.3, 0.6, 1, 2]) {
+          for (const tauSec of [3600, 86_400, 7 * 86_400, 30 * 86_400, 365 * 86_400]) {
+            const spot = BigInt(S) * WAD;
+            const strike = BigInt(Math.round(S * m * 1e6)) * 10n ** 12n;
+            const volWad = BigInt(Math.round(vol * 1e6)) * 10n ** 12n;
+            const g = O.blackScholes(spot, strike, O.lnMoneynessWad(spot, strike), volWad, BigInt(tauSec), 0n);
+            const ref = bsDouble(S, toNum(strike), toNum(volWad), tauSec);
+            for (const [ours, theirs] of [[toNum(g.callWad), ref.call], [toNum(g.putWad), ref.put]] as const) {
+              const err = Math.abs(ours - theirs);
+              if (theirs < 1) expect(err, `S ${S} m ${m} vol ${vol} tau ${tauSec}`).toBeLessThan(1e-6);
+              else {
+                expect(err / theirs, `S ${S} m ${m} vol ${vol} tau ${tauSec}`).toBeLessThan(1e-9);
+                worst = Math.max(worst, err / theirs);
+              }
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBe(3 * 7 * 5 * 5 * 2);
+    expect(worst).toBeGreaterThan(0); // the comparison is real
+  });
+
+  it('put-call parity of mid prices within the spread; premiums monotone in strike, volatility and time', () => {
+    const spot = 3000n * WAD;
+    const cfg = { callCapBps: 10_000n, spreadVolWad: WAD / 50n, ivMinWad: WAD / 5n } as O.OptionsPricingConfig;
+    for (const tau of [3600n, 86_400n, 7n * 86_400n]) {
+      let lastCall = -1n;
+      let lastPut = -1n;
+      for (let k = 2500n; k <= 3500n; k += 100n) {
+        const strike = k * WAD;
+        const lnM = O.lnMoneynessWad(spot, strike);
+        const uncapped = O.blackScholes(spot, strike, lnM, 6n * WAD / 10n, tau, 0n);
+        // C - P = S - K (r = 0), to a few wei of truncation
+        expect(abs(uncapped.callWad - uncapped.putWad - (spot - strike))).toBeLessThanOrEqual(4n);
+        const bid = O.optionGreeks(true, spot, strike, lnM, 58n * WAD / 100n, tau, cfg).valueWad;
+        const ask = O.optionGreeks(true, spot, strike, lnM, 62n * WAD / 100n, tau, cfg).valueWad;
+        const mid = O.optionGreeks(true, spot, strike, lnM, 6n * WAD / 10n, tau, cfg).valueWad;
+        expect(bid <= mid && mid <= ask).toBe(true);
+        const put = O.optionGreeks(false, spot, strike, lnM, 6n * WAD / 10n, tau, cfg).valueWad;
+        if (lastCall >= 0n) {
+          expect(mid).toBeLessThanOrEqual(lastCall); // calls no dearer as the strike rises
+          expect(put).toBeGreaterThanOrEqual(lastPut); // puts no cheaper
+          if (lastCall > 0n && mid > 0n) expect(mid).toBeLessThan(lastCall);
+        }
+        lastCall = mid;
+        lastPut = put;
+        // longer expiry, higher volatility: dearer
+        const later = O.optionGreeks(false, spot, strike, lnM, 6n * WAD / 10n, tau * 2n, cfg).valueWad;
+        expect(later).toBeGreaterThanOrEqual(put);
+      }
+    }
+  });
+});
+
+describe('the options page quote equals OptionsBook.quote at one block', () => {
+  it('every strike of every ETH board, calls and puts, buy and sell', async () => {
+    const { publicClient } = clients();
+    await deposit(3, USD(2_000_000));
+    await tx(0, { ...c.optionsBook, functionName: 'listBoards', args: [0n] });
+    await fundAndApprove(2, 1_000_000n * 10n ** 6n);
+    await tx(2, { ...c.token, functionName: 'approve', args: [c.optionsBook.address, 2n ** 255n] });
+    const boards = (await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })) as bigint[];
+    expect(boards.length).toBeGreaterThan(0);
+    // put some options on the book so the impact has a pool exposure to work from
+    await tx(2, { ...c.optionsBook, functionName: 'buy', args: [boards[0], 5n, true, 3n * WAD, 10n ** 12n] });
+    const blockNumber = await publicClient.getBlockNumber();
+    const cfgRaw = await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber });
+    const cfg = toPricingConfig(cfgRaw);
+    const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
+    let compared = 0;
+    for (const boardId of boards) {
+      const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId], blockNumber });
+      for (let k = 0n; k < BigInt(b.strikeCount); k++) {
+        for (const isCall of [true, false]) {
+          for (const isBuy of [true, false]) {
+            const amount = WAD * (k + 1n) + 12_345n;
+            const chain = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, amount], blockNumber });
+            const ours = O.quoteOption(BigInt(b.expiry), b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, amount, cfg, ctx);
+            expect(ours.premiumUsd, `board ${boardId} strike ${k} ${isCall ? 'call' : 'put'} ${isBuy ? 'buy' : 'sell'}`).toBe(chain.premiumUsd);
+            expect(ours.impactUsd).toBe(chain.impactUsd);
+            expect(ours.ivWad).toBe(chain.ivWad);
+            expect(ours.greeks.deltaWad).toBe(chain.greeks.deltaWad);
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(44);
+  });
+});
