@@ -255,6 +255,7 @@ contract Deploy is Script {
             weeklyExpiries: 2,
             tradingCutoffSec: 1 hours,
             callCapBps: 10_000,
+            minPremiumBps: 5,
             ivMinWad: 0.2e18,
             ivMaxWad: 3e18,
             spreadVolWad: 0.02e18,

@@ -6,18 +6,18 @@ import { useTx } from '@/components/tx/useTx';
 import { fmtPrice, fmtUsd } from '@/lib/format';
 import { payoffWad, quoteOption, toUsdDown } from '@/lib/math/options';
 import type { Selection } from './OptionsChain';
-import { markOf, type Holding, type OptionsData } from './useOptionsData';
+import { boardCfg, markOf, type Holding, type OptionsData } from './useOptionsData';
 
 function status(d: OptionsData, h: Holding) {
   if (h.settled) {
-    const payout = toUsdDown(h.amountWad, payoffWad(h.isCall, h.strikeWad, h.settlementPriceWad, d.cfg.callCapBps));
+    const payout = toUsdDown(h.amountWad, payoffWad(h.isCall, h.strikeWad, h.settlementPriceWad, h.callCapBps));
     return { kind: 'settled' as const, value: payout };
   }
   if (h.expiry <= d.ctx.nowSec) return { kind: 'awaiting' as const, value: undefined };
-  const mark = toUsdDown(h.amountWad, markOf(d, h.expiry, h.strikeWad, h.isCall).greeks.valueWad);
+  const mark = toUsdDown(h.amountWad, markOf(d, h.expiry, h.strikeWad, h.isCall, h.callCapBps).greeks.valueWad);
   let bid: bigint | undefined;
   try {
-    bid = quoteOption(h.expiry, h.strikeWad, h.isCall, false, h.amountWad, d.cfg, d.ctx).premiumUsd;
+    bid = quoteOption(h.expiry, h.strikeWad, h.isCall, false, h.amountWad, boardCfg(d, h.callCapBps), d.ctx).premiumUsd;
   } catch {
     bid = undefined; // past the trading cutoff: held to settlement
   }
@@ -63,7 +63,7 @@ export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Sel
                       Claim {fmtUsd(st.value)}
                     </button>
                   ) : st.kind === 'live' && st.bid !== undefined ? (
-                    <button className="btn-ghost px-2 py-1 text-xs" data-testid="option-sell" onClick={() => onSell({ boardId: h.boardId, expiry: h.expiry, strikeIndex: h.strikeIndex, strikeWad: h.strikeWad, isCall: h.isCall, isBuy: false })}>
+                    <button className="btn-ghost px-2 py-1 text-xs" data-testid="option-sell" onClick={() => onSell({ boardId: h.boardId, expiry: h.expiry, strikeIndex: h.strikeIndex, strikeWad: h.strikeWad, isCall: h.isCall, isBuy: false, callCapBps: h.callCapBps })}>
                       Sell
                     </button>
                   ) : null}

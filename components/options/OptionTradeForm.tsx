@@ -46,7 +46,7 @@ function AmountInput({ value, onChange, error, held }: { value: string; onChange
   );
 }
 
-function Preview({ s, q, limitUsd, cfg }: { s: Selection; q: OptionQuote; limitUsd: bigint; cfg: OptionsData['cfg'] }) {
+function Preview({ s, q, limitUsd }: { s: Selection; q: OptionQuote; limitUsd: bigint }) {
   const perToken = q.perTokenWad;
   const breakeven = s.isCall ? s.strikeWad + perToken : s.strikeWad > perToken ? s.strikeWad - perToken : 0n;
   const rows: [string, string, string?][] = [
@@ -58,7 +58,7 @@ function Preview({ s, q, limitUsd, cfg }: { s: Selection; q: OptionQuote; limitU
   ];
   if (s.isBuy) {
     rows.push(['Breakeven at expiry', fmtPrice(breakeven)]);
-    rows.push(['Most it can pay', s.isCall ? `${fmtUsd(q.reserveUsd)} (capped at ${fmtPrice(capStrikeWad(s.strikeWad, cfg.callCapBps), 0)})` : fmtUsd(q.reserveUsd)]);
+    rows.push(['Most it can pay', s.isCall ? `${fmtUsd(q.reserveUsd)} (capped at ${fmtPrice(capStrikeWad(s.strikeWad, s.callCapBps), 0)})` : fmtUsd(q.reserveUsd)]);
   }
   return (
     <dl className="grid grid-cols-2 gap-x-3 gap-y-1 text-xs" data-testid="option-preview">
@@ -95,7 +95,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
   let quoteError: string | undefined;
   if (a.amountWad) {
     try {
-      q = quoteOption(s.expiry, s.strikeWad, s.isCall, s.isBuy, a.amountWad, d.cfg, d.ctx);
+      q = quoteOption(s.expiry, s.strikeWad, s.isCall, s.isBuy, a.amountWad, { ...d.cfg, callCapBps: s.callCapBps }, d.ctx);
     } catch {
       quoteError = 'Trading on this board has closed';
     }
@@ -126,7 +126,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
         {s.isBuy ? 'Buy' : 'Sell back'} the {fmtPrice(s.strikeWad, 0)} {s.isCall ? 'call' : 'put'} expiring {new Date(Number(s.expiry) * 1000).toUTCString().slice(0, 22)} UTC
       </p>
       <AmountInput value={text} onChange={setText} error={a.error ?? quoteError ?? short} held={s.isBuy ? undefined : (held ?? 0n)} />
-      {q && <Preview s={s} q={q} limitUsd={limitUsd} cfg={d.cfg} />}
+      {q && <Preview s={s} q={q} limitUsd={limitUsd} />}
       <button type="submit" className="btn" data-testid="option-submit" disabled={!address || !q || !!short || pending}>
         {!address ? 'Connect a wallet' : pending ? 'Confirm in wallet…' : needsApproval ? 'Approve USDC' : label}
       </button>

@@ -2,7 +2,7 @@
 
 import { fmtDelta, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { quoteOption } from '@/lib/math/options';
-import { markOf, type BoardRow, type OptionsData } from './useOptionsData';
+import { boardCfg, markOf, type BoardRow, type OptionsData } from './useOptionsData';
 
 export interface Selection {
   boardId: bigint;
@@ -11,13 +11,14 @@ export interface Selection {
   strikeWad: bigint;
   isCall: boolean;
   isBuy: boolean;
+  callCapBps: bigint;
 }
 
 const ONE = 10n ** 18n;
 
 function safeQuote(d: OptionsData, b: BoardRow, strikeWad: bigint, isCall: boolean, isBuy: boolean) {
   try {
-    return quoteOption(b.expiry, strikeWad, isCall, isBuy, ONE, d.cfg, d.ctx).premiumUsd;
+    return quoteOption(b.expiry, strikeWad, isCall, isBuy, ONE, boardCfg(d, b.callCapBps), d.ctx).premiumUsd;
   } catch {
     return undefined;
   }
@@ -37,7 +38,7 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
           type="button"
           data-testid={`chain-${isBuy ? 'ask' : 'bid'}-${isCall ? 'call' : 'put'}-${strikeIndex}`}
           disabled={premium === undefined || (!isBuy && premium === 0n)}
-          onClick={() => onSelect({ boardId: board.id, expiry: board.expiry, strikeIndex: BigInt(strikeIndex), strikeWad, isCall, isBuy })}
+          onClick={() => onSelect({ boardId: board.id, expiry: board.expiry, strikeIndex: BigInt(strikeIndex), strikeWad, isCall, isBuy, callCapBps: board.callCapBps })}
           className={`num w-full rounded px-1.5 py-0.5 text-right ${active ? 'bg-teal-500 text-zinc-950' : isBuy ? 'text-rose-300 hover:bg-zinc-800' : 'text-emerald-300 hover:bg-zinc-800'} disabled:opacity-40`}
           aria-label={`${isBuy ? 'Buy' : 'Sell'} ${isCall ? 'call' : 'put'} ${fmtPrice(strikeWad, 0)} at ${fmtUsd(premium)}`}
         >
@@ -52,7 +53,7 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
         <thead className="text-zinc-500">
           <tr>
             <th scope="col" className="py-1 pr-2 font-medium" colSpan={4}>
-              Calls (payout capped at {Number(d.cfg.callCapBps) / 100}% of strike)
+              Calls (payout capped at {Number(board.callCapBps) / 100}% of strike)
             </th>
             <th scope="col" className="py-1 pr-2 text-center font-medium">
               Strike
@@ -71,8 +72,8 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
         </thead>
         <tbody>
           {board.strikes.map((k, i) => {
-            const call = markOf(d, board.expiry, k, true);
-            const put = markOf(d, board.expiry, k, false);
+            const call = markOf(d, board.expiry, k, true, board.callCapBps);
+            const put = markOf(d, board.expiry, k, false, board.callCapBps);
             const atm = i > 0 && board.strikes[i - 1] < spot && k >= spot;
             return (
               <tr key={i} className={`border-t border-zinc-800/60 ${atm ? 'border-t-teal-700' : ''}`}>

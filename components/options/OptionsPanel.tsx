@@ -34,7 +34,7 @@ export function OptionsPanel() {
   let chartPremium: bigint | undefined;
   if (sel?.isBuy && d) {
     try {
-      chartPremium = quoteOption(sel.expiry, sel.strikeWad, sel.isCall, true, 10n ** 18n, d.cfg, d.ctx).premiumUsd;
+      chartPremium = quoteOption(sel.expiry, sel.strikeWad, sel.isCall, true, 10n ** 18n, { ...d.cfg, callCapBps: sel.callCapBps }, d.ctx).premiumUsd;
     } catch {
       chartPremium = undefined;
     }
@@ -99,7 +99,7 @@ export function OptionsPanel() {
           {d && sel ? (
             <>
               <OptionTradeForm d={d} s={sel} held={held} onDone={() => undefined} />
-              {sel.isBuy && chartPremium !== undefined && <PayoffChart isCall={sel.isCall} strikeWad={sel.strikeWad} amountWad={10n ** 18n} premiumUsd={chartPremium} spotWad={d.ctx.spotWad} callCapBps={d.cfg.callCapBps} />}
+              {sel.isBuy && chartPremium !== undefined && <PayoffChart isCall={sel.isCall} strikeWad={sel.strikeWad} amountWad={10n ** 18n} premiumUsd={chartPremium} spotWad={d.ctx.spotWad} callCapBps={sel.callCapBps} />}
             </>
           ) : (
             <p className="text-sm text-zinc-400">Pick a price in the chain: an ask to buy, a bid to sell back.</p>

@@ -17,6 +17,8 @@ export interface BoardRow {
   strikes: bigint[];
   settled: boolean;
   settlementPriceWad: bigint;
+  /** the cap of this board's calls, fixed at listing */
+  callCapBps: bigint;
 }
 
 export interface Holding {
@@ -30,6 +32,7 @@ export interface Holding {
   costUsd: bigint;
   settled: boolean;
   settlementPriceWad: bigint;
+  callCapBps: bigint;
 }
 
 /**
@@ -63,6 +66,7 @@ export function useOptionsData(marketId: number) {
           strikes: Array.from({ length: b.strikeCount }, (_, i) => b.firstStrikeWad + BigInt(i) * b.strikeStepWad),
           settled: b.settled,
           settlementPriceWad: b.settlementPriceWad,
+          callCapBps: BigInt(b.callCapBps),
         };
       };
       const boards = await Promise.all(ids.map(boardOf));
@@ -105,17 +109,20 @@ async function readHoldings(
     const amountWad = await pc.readContract({ ...c.optionsBook, functionName: 'holding', args: [account, k.boardId, k.strikeIndex, k.isCall], blockNumber });
     if (amountWad === 0n) continue;
     const b = await boardOf(k.boardId);
-    out.push({ ...k, amountWad, costUsd: cost.get(key)!, expiry: b.expiry, settled: b.settled, settlementPriceWad: b.settlementPriceWad });
+    out.push({ ...k, amountWad, costUsd: cost.get(key)!, expiry: b.expiry, settled: b.settled, settlementPriceWad: b.settlementPriceWad, callCapBps: b.callCapBps });
   }
   return out.sort((a, b) => Number(a.expiry - b.expiry) || Number(a.strikeWad - b.strikeWad));
 }
 
 export type OptionsData = NonNullable<ReturnType<typeof useOptionsData>['data']>;
 
+/** The market's pricing config with a board's call cap (fixed at listing). */
+export const boardCfg = (d: OptionsData, callCapBps: bigint) => ({ ...d.cfg, callCapBps });
+
 /** Mid implied volatility and greeks of one strike per token, as the book marks it (OptionsLogic valuation). */
-export function markOf(d: OptionsData, expiry: bigint, strikeWad: bigint, isCall: boolean) {
+export function markOf(d: OptionsData, expiry: bigint, strikeWad: bigint, isCall: boolean, callCapBps: bigint) {
   const tau = expiry > d.ctx.nowSec ? expiry - d.ctx.nowSec : 0n;
   const termVar = termVarianceWad(d.ctx.varianceWad, d.ctx.longVarianceWad, tau, d.cfg.meanReversionWad);
   const iv = midVolWad(termVar, lnMoneynessWad(d.ctx.samplePriceWad, strikeWad), tau, d.cfg);
-  return { iv, greeks: optionGreeks(isCall, d.ctx.spotWad, strikeWad, lnMoneynessWad(d.ctx.spotWad, strikeWad), iv, tau, d.cfg) };
+  return { iv, greeks: optionGreeks(isCall, d.ctx.spotWad, strikeWad, lnMoneynessWad(d.ctx.spotWad, strikeWad), iv, tau, boardCfg(d, callCapBps)) };
 }

@@ -25,7 +25,8 @@ interface IOptionsBook is IProduct {
         uint8 dailyExpiries; // daily boards (08:00 UTC) kept listed ahead (0-7)
         uint8 weeklyExpiries; // Friday 08:00 UTC boards kept listed ahead (0-8)
         uint32 tradingCutoffSec; // trading stops this long before expiry
-        uint16 callCapBps; // a call pays at most strike x this / 10_000 (the disclosed cap)
+        uint16 callCapBps; // a call pays at most strike x this / 10_000 (the disclosed cap; fixed per board at listing)
+        uint16 minPremiumBps; // the ask is at least this share of the option's maximum payout (the reserve it locks)
         uint64 ivMinWad; // implied volatility bounds (mid), annualized
         uint64 ivMaxWad;
         uint64 spreadVolWad; // ask = mid + this, bid = mid - this (volatility points)
@@ -52,6 +53,7 @@ interface IOptionsBook is IProduct {
         uint96 settlementPriceWad; // 0 until settled
         uint64 reservedUsd; // the board's reserved maximum payout (after settlement: the payouts still owed)
         uint64 owedUsd; // settled payouts not yet claimed
+        uint16 callCapBps; // the cap of this board's calls, fixed at listing (a later config change leaves it)
     }
 
     /// @notice Value and greeks of one option per token (a capped call or a put), from OptionPricing.optionGreeks.
@@ -126,6 +128,10 @@ interface IOptionsBook is IProduct {
     error OptionsBookStale(uint256 marketId, Staleness reason);
     error TooManyBoards(uint256 marketId, uint256 max);
     error UnknownMarket(uint256 marketId);
+    /// @notice The market's feed cannot prove a price at a past time (IHistoricalPriceFeed), so boards could not settle.
+    error FeedCannotSettle(uint256 marketId, address feed);
+    /// @notice The fallback settlement opens only after `opensAt`, and only if no verifiable round settled the board.
+    error FallbackNotOpen(uint256 boardId, uint256 opensAt, uint256 nowAt);
 
     // ---------------------------------------------------------------- events
 
@@ -251,6 +257,11 @@ interface IOptionsBook is IProduct {
     ///         price in the feed's history (IHistoricalPriceFeed); the feed verifies it is the first, so no later price
     ///         can be chosen.
     function settleBoard(uint256 boardId, uint256 roundId) external;
+
+    /// @notice Settles a board the feed cannot prove a round for (no round after expiry within the phase, an answer out
+    ///         of bounds) at a price the risk admin states, only once FALLBACK_SETTLEMENT_DELAY has passed since expiry.
+    ///         Without it the board's payouts and the LP flows waiting on it would be stuck for good.
+    function settleBoardFallback(uint256 boardId, uint256 priceWad) external;
 
     /// @notice Pays the caller's settled payoff on one option.
     function claim(uint256 boardId, uint256 strikeIndex, bool isCall) external returns (uint256 payoutUsd);

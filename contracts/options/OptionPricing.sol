@@ -153,6 +153,17 @@ library OptionPricing {
         return amountWad.mulDivUp(perToken, AMOUNT_TO_USD);
     }
 
+    /// @notice The least an option may be sold for per token: minPremiumBps of its maximum payout (rounded up), so the
+    ///         liquidity a buy locks in the pool is never free to lock.
+    function minPremiumWad(bool isCall, uint256 strikeWad, uint256 callCapBps, uint256 minPremiumBps)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 perToken = isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
+        return perToken.bpsUp(minPremiumBps);
+    }
+
     /// @notice USD amount of `amountWad` tokens at `perTokenWad`, rounded up (what the pool charges).
     function toUsdUp(uint256 amountWad, uint256 perTokenWad) internal pure returns (uint256) {
         return amountWad.mulDivUp(perTokenWad, AMOUNT_TO_USD);

@@ -6,7 +6,6 @@ import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IProduct} from "../interfaces/IProduct.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
-import {ConfigValidation} from "../libraries/ConfigValidation.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {IHistoricalPriceFeed} from "../oracles/IHistoricalPriceFeed.sol";
 import {OptionPricing} from "./OptionPricing.sol";
@@ -39,6 +38,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
     // ------------------------------------------------------------ constants & immutables
 
     bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
+    /// @notice How long after expiry the risk admin may settle a board no verifiable round can settle.
+    uint256 public constant FALLBACK_SETTLEMENT_DELAY = 1 days;
     uint256 internal constant WAD = 1e18;
 
     IClearingCore internal immutable core;
@@ -64,7 +65,13 @@ contract OptionsBook is IOptionsBook, AccessControl {
     ///         the book is repriced at the next refresh.
     function setConfig(uint256 marketId, OptionsConfig calldata cfg) external onlyRole(RISK_ROLE) {
         if (marketId >= engine.marketCount()) revert UnknownMarket(marketId);
-        _validate(cfg);
+        OptionsLogic.validate(cfg);
+        // Boards settle at a verified past round: a feed that cannot prove one (a pull oracle) cannot list options.
+        address feed = address(_perpConfig(marketId).feed);
+        try IHistoricalPriceFeed(feed).latestRoundId() returns (uint256) {}
+        catch {
+            revert FeedCannotSettle(marketId, feed);
+        }
         s.configs[marketId] = cfg;
         s.books[marketId].dirty = true;
         emit OptionsConfigUpdated(marketId, cfg);
@@ -89,14 +96,14 @@ contract OptionsBook is IOptionsBook, AccessControl {
         Quote memory q = OptionsLogic.quote(s, b, cfg, c, isCall, true, amountWad);
         premiumUsd = q.premiumUsd;
         if (premiumUsd > maxPremiumUsd) revert PremiumAboveMax(premiumUsd, maxPremiumUsd);
-        OptionsLogic.recordBuy(s, boardId, strikeIndex, isCall, amountWad, account, q, c, cfg);
+        uint256 reserveUsd = OptionsLogic.recordBuy(s, boardId, strikeIndex, isCall, amountWad, account, q, c, cfg);
 
         token.safeTransferFrom(account, address(core), premiumUsd);
         core.settle(
             IClearingCore.Settlement({
                 inflowUsd: premiumUsd,
                 collateralDeltaUsd: 0,
-                reserveDeltaUsd: int256(q.reserveUsd),
+                reserveDeltaUsd: int256(reserveUsd),
                 payee: address(0),
                 payoutUsd: 0,
                 badDebtUsd: 0,
@@ -142,7 +149,23 @@ contract OptionsBook is IOptionsBook, AccessControl {
         core.enter(false);
         (uint256 price, uint256 publishedAt) =
             IHistoricalPriceFeed(address(_perpConfig(b.marketId).feed)).priceAtOrAfter(b.expiry, roundId);
-        (uint256 owed, uint256 released) = OptionsLogic.settle(s, boardId, price, s.configs[b.marketId].callCapBps);
+        _settle(boardId, b.marketId, price, publishedAt);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function settleBoardFallback(uint256 boardId, uint256 priceWad) external onlyRole(RISK_ROLE) {
+        Board memory b = _board(boardId);
+        if (b.settled) revert BoardAlreadySettled(boardId);
+        uint256 opensAt = uint256(b.expiry) + FALLBACK_SETTLEMENT_DELAY;
+        if (block.timestamp < opensAt) revert FallbackNotOpen(boardId, opensAt, block.timestamp);
+        if (priceWad == 0) revert ZeroAmount();
+        core.enter(false);
+        _settle(boardId, b.marketId, priceWad, block.timestamp);
+    }
+
+    /// @dev Settles at `price` (the core's lock held), releases the reserve beyond the payouts owed.
+    function _settle(uint256 boardId, uint256 marketId, uint256 price, uint256 publishedAt) internal {
+        (uint256 owed, uint256 released) = OptionsLogic.settle(s, boardId, price);
         core.settle(
             IClearingCore.Settlement({
                 inflowUsd: 0,
@@ -154,7 +177,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 checkSolvency: false
             })
         );
-        emit BoardSettled(boardId, b.marketId, price, publishedAt, owed, released);
+        emit BoardSettled(boardId, marketId, price, publishedAt, owed, released);
     }
 
     /// @inheritdoc IOptionsBook
@@ -170,10 +193,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         payoutUsd = OptionPricing.toUsdDown(
             amount,
             OptionPricing.payoffWad(
-                isCall,
-                b.firstStrikeWad + strikeIndex * b.strikeStepWad,
-                b.settlementPriceWad,
-                s.configs[b.marketId].callCapBps
+                isCall, b.firstStrikeWad + strikeIndex * b.strikeStepWad, b.settlementPriceWad, b.callCapBps
             )
         );
         payoutUsd = MathLib.min(payoutUsd, b.owedUsd); // the sum of claims never exceeds what settlement owed
@@ -222,28 +242,6 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     // ------------------------------------------------------------ internal
 
-    function _validate(OptionsConfig calldata c) internal pure {
-        ConfigValidation.bound("strikeStepWad", c.strikeStepWad, 1e12, 1e30);
-        ConfigValidation.bound("strikesPerSide", c.strikesPerSide, 1, 7);
-        ConfigValidation.bound("dailyExpiries", c.dailyExpiries, 0, 7);
-        ConfigValidation.bound("weeklyExpiries", c.weeklyExpiries, 0, 8);
-        ConfigValidation.bound("tradingCutoffSec", c.tradingCutoffSec, 5 minutes, 2 days);
-        ConfigValidation.bound("callCapBps", c.callCapBps, 1000, 50_000);
-        ConfigValidation.bound("ivMinWad", c.ivMinWad, 0.05e18, 1e18);
-        ConfigValidation.bound("ivMaxWad", c.ivMaxWad, c.ivMinWad, 5e18);
-        ConfigValidation.bound("spreadVolWad", c.spreadVolWad, 0.001e18, 0.5e18);
-        ConfigValidation.bound("meanReversionWad", c.meanReversionWad, 0, 365e18);
-        ConfigValidation.bound("skewAbsWad", MathLib.abs(c.skewWad), 0, 0.3e18);
-        ConfigValidation.bound("smileWad", c.smileWad, 0, 0.2e18);
-        ConfigValidation.bound("deltaScaleUsd", c.deltaScaleUsd, 1, type(uint64).max);
-        ConfigValidation.bound("vegaScaleUsd", c.vegaScaleUsd, 1, type(uint64).max);
-        ConfigValidation.bound("maxStrikeOiWad", c.maxStrikeOiWad, 0, 1e30);
-        ConfigValidation.bound("maxBoardReserveUsd", c.maxBoardReserveUsd, 0, 1e18);
-        ConfigValidation.bound("cacheMaxAgeSec", c.cacheMaxAgeSec, 60, 1 days);
-        ConfigValidation.bound("cacheMaxMoveBps", c.cacheMaxMoveBps, 1, 1000);
-        ConfigValidation.bound("cacheSdFracBps", c.cacheSdFracBps, 1, 10_000);
-    }
-
     function _config(uint256 marketId) internal view returns (OptionsConfig memory cfg) {
         cfg = s.configs[marketId];
         if (cfg.strikeStepWad == 0) revert OptionsNotEnabled(marketId);
@@ -264,6 +262,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         b = _board(boardId);
         if (strikeIndex >= b.strikeCount) revert UnknownStrike(boardId, strikeIndex, b.strikeCount);
         cfg = _config(b.marketId);
+        cfg.callCapBps = b.callCapBps; // the cap the board's calls were listed with
         uint256 cutoffAt = b.expiry - cfg.tradingCutoffSec;
         if (b.settled || block.timestamp >= cutoffAt) revert TradingClosed(boardId, cutoffAt, block.timestamp);
         c = _context(b.marketId);

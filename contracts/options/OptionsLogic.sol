@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
+import {ConfigValidation} from "../libraries/ConfigValidation.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {OptionMath} from "./OptionMath.sol";
 import {OptionPricing} from "./OptionPricing.sol";
@@ -97,6 +98,30 @@ library OptionsLogic {
 
     // ------------------------------------------------------------ entry points (DELEGATECALL)
 
+    /// @notice Hard bounds on a market's options parameters (InvalidParameter(name, value, min, max) beyond them).
+    function validate(IOptionsBook.OptionsConfig memory c) external pure {
+        ConfigValidation.bound("strikeStepWad", c.strikeStepWad, 1e12, 1e30);
+        ConfigValidation.bound("strikesPerSide", c.strikesPerSide, 1, 7);
+        ConfigValidation.bound("dailyExpiries", c.dailyExpiries, 0, 7);
+        ConfigValidation.bound("weeklyExpiries", c.weeklyExpiries, 0, 8);
+        ConfigValidation.bound("tradingCutoffSec", c.tradingCutoffSec, 5 minutes, 2 days);
+        ConfigValidation.bound("callCapBps", c.callCapBps, 1000, 50_000);
+        ConfigValidation.bound("minPremiumBps", c.minPremiumBps, 1, 1000);
+        ConfigValidation.bound("ivMinWad", c.ivMinWad, 0.05e18, 1e18);
+        ConfigValidation.bound("ivMaxWad", c.ivMaxWad, c.ivMinWad, 5e18);
+        ConfigValidation.bound("spreadVolWad", c.spreadVolWad, 0.001e18, 0.5e18);
+        ConfigValidation.bound("meanReversionWad", c.meanReversionWad, 0, 365e18);
+        ConfigValidation.bound("skewAbsWad", MathLib.abs(c.skewWad), 0, 0.3e18);
+        ConfigValidation.bound("smileWad", c.smileWad, 0, 0.2e18);
+        ConfigValidation.bound("deltaScaleUsd", c.deltaScaleUsd, 1, type(uint64).max);
+        ConfigValidation.bound("vegaScaleUsd", c.vegaScaleUsd, 1, type(uint64).max);
+        ConfigValidation.bound("maxStrikeOiWad", c.maxStrikeOiWad, 0, 1e30);
+        ConfigValidation.bound("maxBoardReserveUsd", c.maxBoardReserveUsd, 0, 1e18);
+        ConfigValidation.bound("cacheMaxAgeSec", c.cacheMaxAgeSec, 60, 1 days);
+        ConfigValidation.bound("cacheMaxMoveBps", c.cacheMaxMoveBps, 1, 1000);
+        ConfigValidation.bound("cacheSdFracBps", c.cacheSdFracBps, 1, 10_000);
+    }
+
     /// @notice Lists the market's due boards (IOptionsBook.listBoards).
     function listDue(State storage s, uint256 marketId, uint256 spot, IOptionsBook.OptionsConfig memory cfg)
         external
@@ -126,7 +151,8 @@ library OptionsLogic {
         return _quote(s, b, cfg, c, isCall, isBuy, amountWad);
     }
 
-    /// @notice Records a buy: open interest and board reserve (within caps), the holding, the book.
+    /// @notice Records a buy: open interest and board reserve (within caps), the holding, the book; returns the reserve
+    ///         the buy adds.
     function recordBuy(
         State storage s,
         uint256 boardId,
@@ -137,8 +163,8 @@ library OptionsLogic {
         IOptionsBook.Quote memory q,
         Ctx memory c,
         IOptionsBook.OptionsConfig memory cfg
-    ) external {
-        _addOi(s, boardId, strikeIndex, isCall, amountWad, q.reserveUsd, cfg);
+    ) external returns (uint256 reserveUsd) {
+        reserveUsd = _addOi(s, boardId, strikeIndex, isCall, amountWad, c.strikeWad, cfg);
         s.holdings[account][optionId(boardId, strikeIndex, isCall)] += amountWad;
         _addToBook(s, c, cfg, q.greeks, amountWad, true);
     }
@@ -156,7 +182,7 @@ library OptionsLogic {
         IOptionsBook.OptionsConfig memory cfg
     ) external returns (uint256 released) {
         _takeHolding(s, account, optionId(boardId, strikeIndex, isCall), amountWad);
-        released = _removeOi(s, boardId, strikeIndex, isCall, amountWad, q.reserveUsd);
+        released = _removeOi(s, boardId, strikeIndex, isCall, amountWad, c.strikeWad, cfg.callCapBps);
         _addToBook(s, c, cfg, q.greeks, amountWad, false);
     }
 
@@ -182,7 +208,7 @@ library OptionsLogic {
         nb.vegaWad = acc.vegaWad.toInt128();
         nb.owedUsd = bk.owedUsd;
         nb.errConstWad = int128(int256(acc.strikes) * 2 * ROUNDING_ALLOWANCE_WAD);
-        nb.errCurveWad = uint128((acc.grossGammaWad + 1) / 2);
+        nb.errCurveWad = ((acc.grossGammaWad + 1) / 2).toUint128();
         nb.errTimeWad = acc.grossThetaWad.toUint128();
         nb.refPriceWad = c.spotWad.toUint96();
         nb.refAt = uint32(block.timestamp);
@@ -213,11 +239,9 @@ library OptionsLogic {
 
     /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) stay
     ///         reserved, the rest of the reserve is released; the board leaves the live list and the book.
-    function settle(State storage s, uint256 boardId, uint256 price, uint256 callCapBps)
-        external
-        returns (uint256 owed, uint256 released)
-    {
+    function settle(State storage s, uint256 boardId, uint256 price) external returns (uint256 owed, uint256 released) {
         IOptionsBook.Board storage sb = s.boards[boardId - 1];
+        uint256 callCapBps = sb.callCapBps;
         uint256 mask = s.oiMask[boardId];
         uint256 first = sb.firstStrikeWad;
         uint256 step = sb.strikeStepWad;
@@ -239,7 +263,10 @@ library OptionsLogic {
         _removeLive(s, marketId, boardId);
         Book storage bk = s.books[marketId];
         bk.owedUsd = (bk.owedUsd + owed).toUint64();
-        if (mask != 0) bk.dirty = true; // the settled options leave the expansion at the next refresh
+        if (mask != 0) {
+            bk.dirty = true; // the settled options leave the expansion at the next refresh, which finds the next expiry
+            if (bk.nearestExpiry == sb.expiry) bk.nearestExpiry = 0;
+        }
         if (owed > 0) s.activeMarkets |= 1 << marketId;
     }
 
@@ -271,11 +298,15 @@ library OptionsLogic {
         uint256 strikeIndex,
         bool isCall,
         uint256 amountWad,
-        uint256 reserveUsd,
+        uint256 strikeWad,
         IOptionsBook.OptionsConfig memory cfg
-    ) internal {
+    ) internal returns (uint256 reserveUsd) {
         uint256 packed = s.oi[boardId][strikeIndex];
-        uint256 newOi = (isCall ? packed >> 128 : uint128(packed)) + amountWad;
+        uint256 oldOi = isCall ? packed >> 128 : uint128(packed);
+        uint256 newOi = oldOi + amountWad;
+        // The board reserves ceil(OI x max payout per token) per strike and type: a buy adds the difference.
+        reserveUsd = OptionPricing.maxPayoutUp(isCall, strikeWad, newOi, cfg.callCapBps)
+            - OptionPricing.maxPayoutUp(isCall, strikeWad, oldOi, cfg.callCapBps);
         if (newOi > cfg.maxStrikeOiWad) {
             revert IOptionsBook.StrikeOiCapExceeded(boardId, strikeIndex, newOi, cfg.maxStrikeOiWad);
         }
@@ -298,16 +329,20 @@ library OptionsLogic {
         uint256 strikeIndex,
         bool isCall,
         uint256 amountWad,
-        uint256 reserveUsd
+        uint256 strikeWad,
+        uint256 callCapBps
     ) internal returns (uint256 released) {
         uint256 packed = s.oi[boardId][strikeIndex];
+        uint256 oldOi = isCall ? packed >> 128 : uint128(packed);
         packed = isCall ? packed - (amountWad << 128) : packed - amountWad;
         s.oi[boardId][strikeIndex] = packed;
         if (packed == 0) s.oiMask[boardId] &= ~(1 << strikeIndex);
+        // The reserve of what remains, as the buys took it: the difference of the rounded-up totals (so selling in
+        // pieces releases no more than selling at once).
+        released = OptionPricing.maxPayoutUp(isCall, strikeWad, oldOi, callCapBps)
+            - OptionPricing.maxPayoutUp(isCall, strikeWad, oldOi - amountWad, callCapBps);
         IOptionsBook.Board storage sb = s.boards[boardId - 1];
-        uint256 reserved = sb.reservedUsd;
-        released = MathLib.min(reserveUsd, reserved);
-        sb.reservedUsd = uint64(reserved - released);
+        sb.reservedUsd = uint64(sb.reservedUsd - released);
     }
 
     function _takeHolding(State storage s, address account, uint256 id, uint256 amountWad) internal {
@@ -328,6 +363,7 @@ library OptionsLogic {
         if (mask == 0) return;
         IOptionsBook.Board memory b = s.boards[boardId - 1];
         if (acc.nearest == 0 || b.expiry < acc.nearest) acc.nearest = b.expiry;
+        cfg.callCapBps = b.callCapBps;
         c.tauSec = b.expiry > block.timestamp ? b.expiry - block.timestamp : 0;
         c.termVarWad = OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, c.tauSec, cfg.meanReversionWad);
         for (uint256 i; mask >> i != 0; ++i) {
@@ -420,7 +456,8 @@ library OptionsLogic {
                     settled: false,
                     settlementPriceWad: 0,
                     reservedUsd: 0,
-                    owedUsd: 0
+                    owedUsd: 0,
+                    callCapBps: cfg.callCapBps
                 })
             );
         uint256 boardId = s.boards.length;
@@ -468,9 +505,7 @@ library OptionsLogic {
         // trade the option at the old price. The premium moves against the trader by that much of its delta.
         uint256 lagWad = OptionPricing.lagChargeUp(q.greeks.deltaWad, c.spotWad, c.lagBps);
         if (isBuy) {
-            q.perTokenWad = MathLib.max(
-                q.perTokenWad + lagWad, OptionPricing.payoffWad(isCall, c.strikeWad, c.spotWad, cfg.callCapBps)
-            );
+            q.perTokenWad = MathLib.max(q.perTokenWad + lagWad, _askFloorWad(isCall, c, cfg));
         } else {
             q.perTokenWad = q.perTokenWad > lagWad ? q.perTokenWad - lagWad : 0;
         }
@@ -517,6 +552,18 @@ library OptionsLogic {
         return (c.perpDeltaTokens - bookDelta) * int256(c.spotWad) / int256(WAD);
     }
 
+    /// @dev The least an ask may be per token: the option's intrinsic value, and minPremiumBps of its maximum payout.
+    function _askFloorWad(bool isCall, Ctx memory c, IOptionsBook.OptionsConfig memory cfg)
+        internal
+        pure
+        returns (uint256)
+    {
+        return MathLib.max(
+            OptionPricing.payoffWad(isCall, c.strikeWad, c.spotWad, cfg.callCapBps),
+            OptionPricing.minPremiumWad(isCall, c.strikeWad, cfg.callCapBps, cfg.minPremiumBps)
+        );
+    }
+
     /// @dev Adds (bought) or removes (sold) `amountWad` of an option, expanded at this trade's price and time, to the
     ///      market's book re-centred on its reference point; the error bound grows either way.
     function _addToBook(
@@ -535,6 +582,7 @@ library OptionsLogic {
             bk.refSampleAt = uint32(c.sampleAt);
             bk.validUntil = uint32(block.timestamp + MathLib.min(cfg.cacheMaxAgeSec, (c.expiry - block.timestamp) / 4));
             bk.maxMoveWad = uint96(c.spotWad.bpsDown(cfg.cacheMaxMoveBps));
+            bk.lagBps = uint16(c.lagBps);
             bk.dirty = true; // the keeper's first refresh sets the range from the volatility
         }
         Acc memory x;
@@ -543,9 +591,9 @@ library OptionsLogic {
             bk, x, int256(c.spotWad) - int256(uint256(bk.refPriceWad)), int256(block.timestamp - bk.refAt), bought
         );
         if (bought && (bk.nearestExpiry == 0 || c.expiry < bk.nearestExpiry)) {
+            // A nearer expiry narrows the range (a quarter of its sigma sqrt T): the keeper recomputes it.
             bk.nearestExpiry = uint32(c.expiry);
-            uint256 until = bk.refAt + (c.expiry - bk.refAt) / 4;
-            if (until < bk.validUntil) bk.validUntil = uint32(until);
+            bk.dirty = true;
         }
         if (staleness(bk, c.spotWad, c.sampleAt) != IOptionsBook.Staleness.Fresh) bk.dirty = true;
         s.activeMarkets |= 1 << c.marketId;
@@ -577,12 +625,13 @@ library OptionsLogic {
         view
         returns (IOptionsBook.Staleness)
     {
-        if (bk.dirty) return IOptionsBook.Staleness.Dirty;
-        if (block.timestamp > bk.validUntil) {
-            return bk.nearestExpiry != 0 && block.timestamp >= bk.nearestExpiry
-                ? IOptionsBook.Staleness.AwaitingSettlement
-                : IOptionsBook.Staleness.TooOld;
+        // An expired board with open interest is worth its payoff at the settlement price, which only settlement
+        // fixes: no refresh can stand in for it.
+        if (bk.nearestExpiry != 0 && block.timestamp >= bk.nearestExpiry) {
+            return IOptionsBook.Staleness.AwaitingSettlement;
         }
+        if (bk.dirty) return IOptionsBook.Staleness.Dirty;
+        if (block.timestamp > bk.validUntil) return IOptionsBook.Staleness.TooOld;
         if (MathLib.abs(int256(spotWad) - int256(uint256(bk.refPriceWad))) > bk.maxMoveWad) {
             return IOptionsBook.Staleness.PriceMoved;
         }

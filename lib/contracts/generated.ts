@@ -8907,6 +8907,19 @@ export const optionsBookAbi = [
   },
   {
     "type": "function",
+    "name": "FALLBACK_SETTLEMENT_DELAY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "RISK_ROLE",
     "inputs": [],
     "outputs": [
@@ -8978,6 +8991,11 @@ export const optionsBookAbi = [
             "name": "owedUsd",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "callCapBps",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
       }
@@ -9199,6 +9217,11 @@ export const optionsBookAbi = [
           },
           {
             "name": "callCapBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "minPremiumBps",
             "type": "uint16",
             "internalType": "uint16"
           },
@@ -9760,6 +9783,11 @@ export const optionsBookAbi = [
             "internalType": "uint16"
           },
           {
+            "name": "minPremiumBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
             "name": "ivMinWad",
             "type": "uint64",
             "internalType": "uint64"
@@ -9841,6 +9869,24 @@ export const optionsBookAbi = [
       },
       {
         "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "settleBoardFallback",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "priceWad",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -10182,6 +10228,11 @@ export const optionsBookAbi = [
             "internalType": "uint16"
           },
           {
+            "name": "minPremiumBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
             "name": "ivMinWad",
             "type": "uint64",
             "internalType": "uint64"
@@ -10456,6 +10507,43 @@ export const optionsBookAbi = [
   },
   {
     "type": "error",
+    "name": "FallbackNotOpen",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "opensAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "nowAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "FeedCannotSettle",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "feed",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InsufficientHolding",
     "inputs": [
       {
@@ -10475,32 +10563,6 @@ export const optionsBookAbi = [
       },
       {
         "name": "requestedWad",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "InvalidParameter",
-    "inputs": [
-      {
-        "name": "name",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "value",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "min",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "max",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -11902,6 +11964,43 @@ export const counterpoolErrorsAbi = [
         "name": "capUsd",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "FallbackNotOpen",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "opensAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "nowAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "FeedCannotSettle",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "feed",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },

@@ -150,7 +150,9 @@ export function blackScholes(
 
 /** The options parameters of a market (IOptionsBook.OptionsConfig), as the pricing reads them. */
 export interface OptionsPricingConfig {
+  /** the board's cap (fixed at listing): pass the board's, not the market config's */
   callCapBps: bigint;
+  minPremiumBps: bigint;
   ivMinWad: bigint;
   ivMaxWad: bigint;
   spreadVolWad: bigint;
@@ -242,6 +244,12 @@ export function payoffWad(isCall: boolean, strikeWad: bigint, priceWad: bigint, 
 /** OptionPricing.lagChargeUp: |delta| x spot x lagBps per token, rounded up. */
 export const lagChargeUp = (deltaWad: bigint, spotWad: bigint, lagBps: bigint) => mulDivUp(mulDivUp(abs(deltaWad), spotWad, WAD), lagBps, 10_000n);
 
+/** OptionPricing.minPremiumWad: minPremiumBps of the maximum payout per token, rounded up. */
+export function minPremiumWad(isCall: boolean, strikeWad: bigint, callCapBps: bigint, minPremiumBps: bigint): bigint {
+  const perToken = isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
+  return mulDivUp(perToken, minPremiumBps, 10_000n);
+}
+
 export function maxPayoutUp(isCall: boolean, strikeWad: bigint, amountWad: bigint, callCapBps: bigint): bigint {
   const perToken = isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
   return mulDivUp(amountWad, perToken, AMOUNT_TO_USD);
@@ -308,7 +316,7 @@ export function quoteOption(
   const greeks = optionGreeks(isCall, ctx.spotWad, strikeWad, lnM, midIvWad, tau, cfg);
   let perTokenWad = optionGreeks(isCall, ctx.spotWad, strikeWad, lnM, ivWad, tau, cfg).valueWad;
   const lagWad = lagChargeUp(greeks.deltaWad, ctx.spotWad, ctx.lagBps);
-  if (isBuy) perTokenWad = max(perTokenWad + lagWad, payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps));
+  if (isBuy) perTokenWad = max(perTokenWad + lagWad, max(payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps), minPremiumWad(isCall, strikeWad, cfg.callCapBps, cfg.minPremiumBps)));
   else perTokenWad = perTokenWad > lagWad ? perTokenWad - lagWad : 0n;
   const reserveUsd = maxPayoutUp(isCall, strikeWad, amountWad, cfg.callCapBps);
 

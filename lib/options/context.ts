@@ -44,11 +44,12 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
 
 /** The pricing fields of IOptionsBook.OptionsConfig as bigints. */
 export function toPricingConfig(cfg: {
-  callCapBps: number; ivMinWad: bigint; ivMaxWad: bigint; spreadVolWad: bigint; meanReversionWad: bigint;
+  callCapBps: number; minPremiumBps: number; ivMinWad: bigint; ivMaxWad: bigint; spreadVolWad: bigint; meanReversionWad: bigint;
   skewWad: bigint; smileWad: bigint; deltaScaleUsd: bigint; vegaScaleUsd: bigint;
 }): OptionsPricingConfig {
   return {
     callCapBps: BigInt(cfg.callCapBps),
+    minPremiumBps: BigInt(cfg.minPremiumBps),
     ivMinWad: cfg.ivMinWad,
     ivMaxWad: cfg.ivMaxWad,
     spreadVolWad: cfg.spreadVolWad,

@@ -14,6 +14,8 @@ export interface StressOption {
   strikeWad: bigint;
   isCall: boolean;
   amountWad: bigint;
+  /** its board's call cap, fixed at listing */
+  callCapBps: bigint;
 }
 
 export interface StressOptionsMarket {
@@ -39,16 +41,17 @@ export function optionsLiabilityUsd(
     const m = markets.get(o.marketId);
     if (!m) continue;
     const spot = priceWad(o.marketId);
+    const cfg = { ...m.cfg, callCapBps: o.callCapBps };
     if (o.expiry <= at) {
-      valueWad += mulDivUp(o.amountWad, payoffWad(o.isCall, o.strikeWad, spot, m.cfg.callCapBps), 10n ** 18n);
+      valueWad += mulDivUp(o.amountWad, payoffWad(o.isCall, o.strikeWad, spot, cfg.callCapBps), 10n ** 18n);
       continue;
     }
     const tau = o.expiry - at;
     const variance = mulDivUp(m.varianceWad * k1000 * k1000, 1n, 1_000_000n);
-    const termVar = termVarianceWad(variance, m.longVarianceWad, tau, m.cfg.meanReversionWad);
+    const termVar = termVarianceWad(variance, m.longVarianceWad, tau, cfg.meanReversionWad);
     const lnM = lnMoneynessWad(spot, o.strikeWad);
-    const iv = midVolWad(termVar, lnM, tau, m.cfg);
-    valueWad += mulDivUp(o.amountWad, optionGreeks(o.isCall, spot, o.strikeWad, lnM, iv, tau, m.cfg).valueWad, 10n ** 18n);
+    const iv = midVolWad(termVar, lnM, tau, cfg);
+    valueWad += mulDivUp(o.amountWad, optionGreeks(o.isCall, spot, o.strikeWad, lnM, iv, tau, cfg).valueWad, 10n ** 18n);
   }
   return mulDivUp(valueWad, 1n, 10n ** 12n);
 }

@@ -359,7 +359,7 @@ export async function getStress(shock: Shock) {
 async function readOpenOptions() {
   const ob = contracts.optionsBook;
   const [block, [claimUsd]] = await Promise.all([publicClient.getBlock(), publicClient.readContract({ ...ob, functionName: 'poolClaimUsd', args: [0n] })]);
-  const open: { marketId: number; expiry: bigint; strikeWad: bigint; isCall: boolean; amountWad: bigint }[] = [];
+  const open: { marketId: number; expiry: bigint; strikeWad: bigint; isCall: boolean; amountWad: bigint; callCapBps: bigint }[] = [];
   const markets: { marketId: number; cfg: ReturnType<typeof toPricingConfig> }[] = [];
   let owedUsd = 0n;
   for (const { id } of contracts.markets) {
@@ -377,8 +377,8 @@ async function readOpenOptions() {
       const ois = await Promise.all(Array.from({ length: b.strikeCount }, (_, k) => publicClient.readContract({ ...ob, functionName: 'strikeOi', args: [boardId, BigInt(k)] })));
       ois.forEach(([callOi, putOi], k) => {
         const strikeWad = b.firstStrikeWad + BigInt(k) * b.strikeStepWad;
-        if (callOi > 0n) open.push({ marketId: id, expiry: BigInt(b.expiry), strikeWad, isCall: true, amountWad: callOi });
-        if (putOi > 0n) open.push({ marketId: id, expiry: BigInt(b.expiry), strikeWad, isCall: false, amountWad: putOi });
+        if (callOi > 0n) open.push({ marketId: id, expiry: BigInt(b.expiry), strikeWad, isCall: true, amountWad: callOi, callCapBps: BigInt(b.callCapBps) });
+        if (putOi > 0n) open.push({ marketId: id, expiry: BigInt(b.expiry), strikeWad, isCall: false, amountWad: putOi, callCapBps: BigInt(b.callCapBps) });
       });
     }
   }

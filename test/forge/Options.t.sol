@@ -221,6 +221,88 @@ contract OptionsTest is BaseTest {
         assertGt(adds.impactUsd, flat.impactUsd, "a call adds to it");
     }
 
+    /// P-71: liquidity is never free to lock: the ask is at least minPremiumBps of the maximum payout it reserves, so a
+    ///       near-worthless far put an hour before the cutoff still costs 5 bps of its strike (locking a board's
+    ///       reserve cap costs 10,000 USD per 20M, not a few dollars).
+    function test_buy_minPremiumPricesTheReserve() public {
+        uint256 boardId = ids[0];
+        IOptionsBook.Board memory b = options.board(boardId);
+        vm.warp(b.expiry - options.config(ETH).tradingCutoffSec - 10 minutes);
+        _refreshPrices();
+        IOptionsBook.Quote memory q = options.quote(boardId, 0, false, true, 100e18); // the 2,500 put at 3,000
+        assertLt(q.greeks.valueWad, 1e15, "worth under a tenth of a cent");
+        uint256 floor = 100e18 * (2500e18 * 5 / 10_000) / 1e30; // 5 bps of 250,000 reserved: 125 USD
+        assertGe(q.premiumUsd, floor);
+        assertLt(q.premiumUsd, floor + 2 * USD, "the floor, not more");
+    }
+
+    /// P-71: sales release the reserve of the total they remove (differences of rounded-up totals), so selling in 1-wei
+    ///       pieces cannot release other holders' reserve.
+    function test_sellInPieces_releasesNoMoreThanAtOnce() public {
+        uint256 boardId = ids[2];
+        _buy(alice, boardId, 6, false, 3e18 + 1);
+        _buy(bob, boardId, 6, false, 2e18 + 7);
+        for (uint256 i; i < 5; ++i) {
+            vm.prank(alice);
+            options.sell(boardId, 6, false, 1, 0);
+        }
+        vm.prank(alice);
+        options.sell(boardId, 6, false, 3e18 - 4, 0);
+        uint256 strike = _strike(boardId, 6);
+        uint256 want = ((2e18 + 7) * strike + 1e30 - 1) / 1e30; // ceil(bob's amount x strike)
+        assertEq(options.board(boardId).reservedUsd, want, "exactly bob's reserve is left");
+        assertEq(core.productLedger(address(options)).reservedUsd, want);
+    }
+
+    /// P-75: a board's call cap is fixed at listing: a later config change neither moves its reserve nor its payoff.
+    function test_callCap_fixedPerBoardAtListing() public {
+        uint256 boardId = ids[0];
+        _buy(alice, boardId, 5, true, AMOUNT);
+        IOptionsBook.OptionsConfig memory cfg = options.config(ETH);
+        cfg.callCapBps = 20_000;
+        vm.prank(admin);
+        options.setConfig(ETH, cfg);
+        assertEq(options.board(boardId).callCapBps, 10_000);
+        IOptionsBook.Board memory b = options.board(boardId);
+        vm.warp(b.expiry);
+        _setPrice(ETH, 9000e18);
+        options.settleBoard(boardId, IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+        vm.prank(alice);
+        assertEq(options.claim(boardId, 5, true), AMOUNT * 3000e18 / 1e30, "the listing's cap: 3,000 per token");
+    }
+
+    /// P-75: a board no verifiable round can settle is settled by the risk admin, and only a day after expiry.
+    function test_settleFallback_onlyAfterTheDelay() public {
+        uint256 boardId = ids[0];
+        _buy(alice, boardId, 4, true, AMOUNT);
+        IOptionsBook.Board memory b = options.board(boardId);
+        vm.warp(b.expiry + 1 hours);
+        uint256 opensAt = b.expiry + options.FALLBACK_SETTLEMENT_DELAY();
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.FallbackNotOpen.selector, boardId, opensAt, block.timestamp)
+        );
+        vm.prank(admin);
+        options.settleBoardFallback(boardId, 3100e18);
+        vm.warp(opensAt);
+        vm.expectRevert();
+        vm.prank(attacker);
+        options.settleBoardFallback(boardId, 9000e18);
+        vm.prank(admin);
+        options.settleBoardFallback(boardId, 3100e18);
+        vm.prank(alice);
+        assertEq(options.claim(boardId, 4, true), AMOUNT * 200e18 / 1e30);
+    }
+
+    /// P-75: options cannot be enabled on a feed that cannot prove a past round (a pull oracle): its boards could not
+    ///       settle.
+    function test_setConfig_refusesAFeedThatCannotSettle() public {
+        IOptionsBook.OptionsConfig memory cfg = options.config(ETH);
+        vm.mockCallRevert(address(ethFeed), abi.encodeWithSelector(IHistoricalPriceFeed.latestRoundId.selector), "");
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.FeedCannotSettle.selector, ETH, address(ethFeed)));
+        vm.prank(admin);
+        options.setConfig(ETH, cfg);
+    }
+
     // ------------------------------------------------------------ settlement
 
     /// P-75: a board settles at the oracle's first price at or after expiry and no other; each holder is paid exactly

@@ -69,6 +69,24 @@ contract OptionsNavTest is BaseTest {
         assertGe(lagRisk * 1e12, bound);
     }
 
+    /// P-76: once a board with open interest has expired, LP flows wait for its settlement; a refresh cannot stand in for
+    ///       it (its value depends on the settlement price, not the current one).
+    function test_nav_expiredBoard_refreshCannotBypassSettlement() public {
+        IOptionsBook.Board memory b = options.board(ids[0]);
+        vm.warp(b.expiry + 30);
+        _refreshPrices();
+        options.refresh(ETH);
+        assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.AwaitingSettlement));
+        _mint(dave, 100 * USD);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.AwaitingSettlement
+            )
+        );
+        vm.prank(dave);
+        pool.deposit(100 * USD, dave);
+    }
+
     /// P-76: at the refresh point the expansion equals the exact mark.
     function test_nav_exactAtRefresh() public view {
         (uint256 liability,) = options.navTerms(ETH);

@@ -213,7 +213,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
           for (const isBuy of [true, false]) {
             const amount = WAD * (k + 1n) + 12_345n;
             const chain = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, amount], blockNumber });
-            const ours = O.quoteOption(BigInt(b.expiry), b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, amount, cfg, ctx);
+            const ours = O.quoteOption(BigInt(b.expiry), b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, amount, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
             expect(ours.premiumUsd, `board ${boardId} strike ${k} ${isCall ? 'call' : 'put'} ${isBuy ? 'buy' : 'sell'}`).toBe(chain.premiumUsd);
             expect(ours.impactUsd).toBe(chain.impactUsd);
             expect(ours.ivWad).toBe(chain.ivWad);
