@@ -14,7 +14,7 @@ import { gasWithHeadroom } from '../lib/gas';
 import { DEFAULTS } from '../lib/config';
 
 const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
-const HOLDERS = Number(process.env.BENCH_OPTION_HOLDERS ?? 1000);
+const HOLDERS = Number(process.env.BENCH_OPTION_HOLDERS ?? 300);
 const chain = { ...localChain, rpcUrls: { default: { http: [rpc] } } };
 const c = contractsFor(31337);
 const pub = createPublicClient({ chain, transport: http(rpc) });
@@ -25,12 +25,17 @@ const USD = 10n ** 6n;
 const WAD = 10n ** 18n;
 
 async function tx(account: Address, req: Record<string, unknown>): Promise<bigint> {
-  await pub.simulateContract({ ...req, account } as never);
-  const gas = gasWithHeadroom(await pub.estimateContractGas({ ...req, account } as never));
-  const hash: Hash = await wallet.writeContract({ ...req, account, chain, gas } as never);
-  const r = await pub.waitForTransactionReceipt({ hash });
-  if (r.status !== 'success') throw new Error(`${String(req.functionName)} reverted`);
-  return r.gasUsed;
+  try {
+    await pub.simulateContract({ ...req, account } as never);
+    const gas = gasWithHeadroom(await pub.estimateContractGas({ ...req, account } as never));
+    const hash: Hash = await wallet.writeContract({ ...req, account, chain, gas } as never);
+    const r = await pub.waitForTransactionReceipt({ hash });
+    if (r.status !== 'success') throw new Error('reverted on chain');
+    return r.gasUsed;
+  } catch (e) {
+    const err = e as { shortMessage?: string; message: string };
+    throw new Error(`${String(req.functionName)}(${String(req.args ?? '')}): ${(err.shortMessage ?? err.message).split('\n').slice(0, 3).join(' ')}`);
+  }
 }
 
 const slotOf = (key: Address, slot: bigint) => keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [key, slot]));
@@ -98,6 +103,7 @@ await pushAll();
 await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
 out.depositOptionsLive = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
 for (let i = 0; i < HOLDERS; i++) {
+  if (i % 100 === 99) await pushAll(); // the dev feeds' 300 s max age outlasts 100 buys
   const h = fresh(next++);
   await fund(h, 10_000n, c.optionsBook.address);
   await tx(h, { ...c.optionsBook, functionName: 'buy', args: [board, BigInt(i % 11), i % 2 === 0, WAD / 100n, 10_000n * USD] });
