@@ -320,7 +320,7 @@ const previous = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : '';
 const kept = previous
   .split(/^## /m)
   .slice(1)
-  .filter((s) => !sections.some((n) => n.startsWith('## ' + s.split('\n')[0].split(':')[0])))
+  .filter((s) => !sections.some((n) => n.split('\n')[0] === '## ' + s.split('\n')[0]))
   .map((s) => '## ' + s);
 const report = `# Counterpool benchmarks
 
