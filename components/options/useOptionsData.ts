@@ -6,10 +6,9 @@ import { useAccount, usePublicClient } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { optionsBookAbi } from '@/lib/contracts';
 import { optionGreeks, lnMoneynessWad, midVolWad, termVarianceWad } from '@/lib/math/options';
-import { readQuoteContext, toPricingConfig } from '@/lib/options/context';
+import { readQuoteContext, STALENESS, toPricingConfig } from '@/lib/options/context';
 
 const traded = getAbiItem({ abi: optionsBookAbi, name: 'OptionTraded' });
-const STALENESS = ['Fresh', 'Dirty', 'TooOld', 'PriceMoved', 'VolatilityResampled', 'AwaitingSettlement'] as const;
 
 export interface BoardRow {
   id: bigint;

@@ -10,6 +10,9 @@ import type { OptionsPricingConfig, QuoteContext } from '@/lib/math/options';
 
 type Client = Pick<PublicClient, 'readContract' | 'getBlock' | 'chain'>;
 
+/** IOptionsBook.Staleness, by value. */
+export const STALENESS = ['Fresh', 'Dirty', 'TooOld', 'PriceMoved', 'VolatilityResampled', 'AwaitingSettlement'] as const;
+
 /** Slot `offset` of market `marketId` in the engine's `markets` mapping (storage slot 2; layout in PerpState). */
 export function perpMarketSlot(marketId: bigint, offset: bigint): `0x${string}` {
   const base = BigInt(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }], [marketId, 2n])));

@@ -14,8 +14,9 @@ import type { CounterpoolContracts } from '../../lib/contracts';
 import { gasWithHeadroom } from '../../lib/gas';
 import type { Logger } from '../lib/runtime';
 
-/** IOptionsBook.Staleness */
-export const STALENESS = ['Fresh', 'Dirty', 'TooOld', 'PriceMoved', 'VolatilityResampled', 'AwaitingSettlement'] as const;
+import { STALENESS } from '../../lib/options/context';
+
+export { STALENESS };
 
 type Signer = WalletClient<Transport, Chain, Account>;
 type Feed = CounterpoolContracts['feeds'][number];
