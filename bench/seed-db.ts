@@ -1,13 +1,13 @@
 /**
  * Serves an embedded PGlite with the indexer schema and ~1,000,000 snapshot rows (3 series x 333,334, one per 10 s),
- * plus 100,000 events, on a local Postgres socket for the API bench. Prints "ready <rows>" then stays up until killed.
+ * plus 100,000 events, on a local Postgres socket for the API bench (or into the PostgreSQL at BENCH_DATABASE_URL). Prints "ready <rows>" then stays up until killed.
  */
 import { rebuildRollups } from '../lib/rollups';
 import { openDb } from '../services/indexer/db';
 
 const port = Number(process.env.BENCH_PG_PORT ?? 5598);
 const perSeries = Number(process.env.BENCH_ROWS_PER_SERIES ?? 333_334);
-const db = await openDb({ url: undefined, dataDir: 'memory://', port });
+const db = await openDb({ url: process.env.BENCH_DATABASE_URL || undefined, dataDir: 'memory://', port });
 const now = Math.floor(Date.now() / 1000);
 const start = now - perSeries * 10;
 for (const m of [-1, 0, 1]) {

@@ -3,7 +3,7 @@
  * queries name an event and a field of its `result` struct through these helpers, whose types come from the generated
  * ABIs: renaming an event or a field fails the type check instead of silently summing nulls.
  */
-import type { ContractEventArgsFromTopics, ContractEventName } from 'viem';
+import type { ContractEventArgsFromTopics, ContractEventName, GetEventArgs } from 'viem';
 import type { indexedEventsAbi } from './contracts';
 
 type IndexedAbi = typeof indexedEventsAbi;
@@ -17,3 +17,9 @@ export const ev = (...names: IndexedEvent[]) => names.map((n) => `'${n}'`).join(
 
 /** SQL: a numeric field of the event's `result` struct, e.g. `(args->'result'->>'badDebtUsd')::numeric`. */
 export const resultNum = <E extends IndexedEvent>(_event: E, field: ResultField<E>) => `(args->'result'->>'${field}')::numeric`;
+
+/** Top-level arguments of event `E`, e.g. `assets` of the vault's `Deposit`. */
+export type ArgField<E extends IndexedEvent> = keyof GetEventArgs<IndexedAbi, E, { EnableUnion: false; IndexedOnly: false; Required: true }> & string;
+
+/** SQL: a numeric top-level argument of the event, e.g. `(args->>'assets')::numeric`. */
+export const argNum = <E extends IndexedEvent>(_event: E, field: ArgField<E>) => `(args->>'${field}')::numeric`;

@@ -33,7 +33,7 @@ function useSeries(path: string, market: number | null, range: (typeof RANGES)[n
 
 const n = (v: unknown, scale: number) => (v === null || v === undefined ? null : Number(v) / scale);
 const time = (t: number) => new Date(t * 1000).toLocaleTimeString();
-const AX = { stroke: '#71717a', fontSize: 11 };
+const AX = { stroke: '#a1a1aa', fontSize: 11 };
 const TT = { contentStyle: { background: '#18181b', border: '1px solid #3f3f46' }, labelFormatter: (t: unknown) => time(Number(t)) };
 
 function Chart({ title, children, data, testId }: { title: string; children: React.ReactNode; data?: Point[]; testId: string }) {
@@ -43,7 +43,7 @@ function Chart({ title, children, data, testId }: { title: string; children: Rea
       {!data ? (
         <div className="skeleton h-48 w-full" />
       ) : data.length === 0 ? (
-        <p className="h-48 text-sm text-zinc-500">No data in this range yet.</p>
+        <p className="h-48 text-sm text-zinc-400">No data in this range yet.</p>
       ) : (
         <div className="h-48" data-testid={testId} data-points={data.length}>
           <ResponsiveContainer width="100%" height="100%">
@@ -220,7 +220,7 @@ export function Analytics() {
       </div>
       <OptionsBoards />
       <StressPanel />
-      <section aria-labelledby="params-title" className="card overflow-x-auto">
+      <section aria-labelledby="params-title" className="card overflow-x-auto" tabIndex={0}>
         <h2 id="params-title" className="mb-2 text-sm font-semibold text-zinc-300">
           Risk parameters and oracle policy in force
         </h2>
@@ -256,7 +256,7 @@ export function Analytics() {
             ))}
           </tbody>
         </table>
-        <p className="mt-2 text-xs text-zinc-500">
+        <p className="mt-2 text-xs text-zinc-400">
           Oracles: prices older than the market&apos;s max age, in the future, zero or negative, at a Chainlink feed&apos;s min/max answer bounds,
           while an L2 sequencer is down or within its grace period, or with a Pyth confidence wider than its bound are rejected; one price per
           transaction; σ is a continuous-time EWMA of log returns updated on every new price.

@@ -17,7 +17,7 @@ export function OptionsBoards() {
   const now = Date.now() / 1000;
   const boards = (d?.boards ?? []).filter((b) => !b.settled || Number(b.expiry) > now - 7 * 86_400);
   return (
-    <section aria-labelledby="options-title" className="card overflow-x-auto" data-testid="analytics-options">
+    <section aria-labelledby="options-title" className="card overflow-x-auto" tabIndex={0} data-testid="analytics-options">
       <h2 id="options-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Options: premium income and open interest per board
       </h2>
@@ -29,7 +29,7 @@ export function OptionsBoards() {
         <Stat label="Net, settled and open" value={d ? fmtUsd(BigInt(d.totals.premiumIncomeUsd) - BigInt(d.totals.payoutsUsd)) : undefined} hint="premium income − payoffs owed (open options are still a liability: see the pool page)" />
       </dl>
       {d && boards.length === 0 ? (
-        <p className="text-sm text-zinc-500">No boards listed yet.</p>
+        <p className="text-sm text-zinc-400">No boards listed yet.</p>
       ) : (
         <table className="w-full text-left text-xs">
           <TableHead columns={['Market', 'Expiry (UTC)', 'Strikes', 'Call OI', 'Put OI', 'Premiums in', 'Paid back', 'Settlement', 'Payoffs']} />

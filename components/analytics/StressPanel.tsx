@@ -61,7 +61,7 @@ export function StressPanel() {
           {run.isPending ? 'Running…' : 'Run custom shock'}
         </button>
       </form>
-      <p className="mt-2 text-xs text-zinc-500">
+      <p className="mt-2 text-xs text-zinc-400">
         A σ shock moves maintenance as the chain does: open positions are held to a rate that ramps toward the shocked target by at most the
         market’s ramp per hour, so it liquidates more the longer it lasts (0 hours: the instant of the shock).
       </p>
@@ -73,21 +73,21 @@ export function StressPanel() {
       {r && (
         <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-8" data-testid="stress-result">
           <div>
-            <dt className="text-xs text-zinc-500">NAV after shock</dt>
+            <dt className="text-xs text-zinc-400">NAV after shock</dt>
             <dd className="num">{fmtUsd(BigInt(r.navShockedUsd))}</dd>
           </div>
           <div>
-            <dt className="text-xs text-zinc-500">NAV after liquidations</dt>
+            <dt className="text-xs text-zinc-400">NAV after liquidations</dt>
             <dd className="num">{fmtUsd(BigInt(r.navAfterLiquidationsUsd))}</dd>
           </div>
           <div>
-            <dt className="text-xs text-zinc-500">Positions liquidated</dt>
+            <dt className="text-xs text-zinc-400">Positions liquidated</dt>
             <dd className="num" data-testid="stress-liquidated">
               {r.positionsLiquidated} / {r.positionsTotal}
             </dd>
           </div>
           <div>
-            <dt className="text-xs text-zinc-500" title="what holders' options are worth plus payouts owed: in the NAV now, and revalued at the shocked prices, volatility and hours">
+            <dt className="text-xs text-zinc-400" title="what holders' options are worth plus payouts owed: in the NAV now, and revalued at the shocked prices, volatility and hours">
               Options owed: now → shocked
             </dt>
             <dd className="num" data-testid="stress-options">
@@ -95,21 +95,21 @@ export function StressPanel() {
             </dd>
           </div>
           <div>
-            <dt className="text-xs text-zinc-500">Bad debt</dt>
+            <dt className="text-xs text-zinc-400">Bad debt</dt>
             <dd className="num">{fmtUsd(BigInt(r.badDebtUsd))}</dd>
           </div>
           <div>
-            <dt className="text-xs text-zinc-500" title="the asked share of pool cash, capped at the free liquidity LPs may take">
+            <dt className="text-xs text-zinc-400" title="the asked share of pool cash, capped at the free liquidity LPs may take">
               LP outflow
             </dt>
             <dd className="num">{fmtUsd(BigInt(r.lpOutflowUsd))}</dd>
           </div>
           <div>
-            <dt className="text-xs text-zinc-500">Utilization before</dt>
+            <dt className="text-xs text-zinc-400">Utilization before</dt>
             <dd className="num">{fmtPct(BigInt(r.utilizationBeforeWad))}</dd>
           </div>
           <div>
-            <dt className="text-xs text-zinc-500">Utilization after</dt>
+            <dt className="text-xs text-zinc-400">Utilization after</dt>
             <dd className="num">{fmtPct(BigInt(r.utilizationAfterWad))}</dd>
           </div>
         </dl>

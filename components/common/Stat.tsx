@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 export function Stat({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: string; testId?: string }) {
   return (
     <div className="min-w-0">
-      <dt className="text-xs uppercase tracking-wide text-zinc-500" title={hint}>
+      <dt className="text-xs uppercase tracking-wide text-zinc-400" title={hint}>
         {label}
       </dt>
       <dd className="num truncate text-lg text-zinc-100" data-testid={testId}>
@@ -32,6 +32,7 @@ export function AmountField({
   error,
   help,
   max,
+  onMax,
 }: {
   id: string;
   label: string;
@@ -41,6 +42,8 @@ export function AmountField({
   help?: string;
   /** the most the field may take (6 decimals), shown with a Max button: e.g. the wallet's balance */
   max?: { value?: bigint; label: string };
+  /** what Max does instead of filling in `max.value` (e.g. switch a withdrawal to "all shares") */
+  onMax?: () => void;
 }) {
   const shown = value !== '' ? error : undefined;
   return (
@@ -50,9 +53,9 @@ export function AmountField({
           {label}
         </label>
         {max && max.value !== undefined && (
-          <span className="text-xs text-zinc-500">
+          <span className="text-xs text-zinc-400">
             {max.label} <span className="num">{formatUnits(max.value, 6)}</span>{' '}
-            <button type="button" className="text-teal-400 hover:underline" data-testid={`${id}-max`} onClick={() => onChange(formatUnits(max.value!, 6))}>
+            <button type="button" className="text-teal-400 hover:underline" data-testid={`${id}-max`} onClick={() => (onMax ? onMax() : onChange(formatUnits(max.value!, 6)))}>
               Max
             </button>
           </span>
@@ -77,7 +80,7 @@ export function AmountField({
 /** Column headers of the app's dense data tables. */
 export function TableHead({ columns }: { columns: string[] }) {
   return (
-    <thead className="text-zinc-500">
+    <thead className="text-zinc-400">
       <tr>
         {columns.map((h) => (
           <th key={h} scope="col" className="py-1 pr-3 font-medium">

@@ -29,9 +29,9 @@ function status(d: OptionsData, h: Holding) {
 export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Selection) => void }) {
   const c = useContracts();
   const { send, pending } = useTx();
-  if (d.holdings.length === 0) return <p className="text-sm text-zinc-500">No options on this market yet.</p>;
+  if (d.holdings.length === 0) return <p className="text-sm text-zinc-400">No options on this market yet.</p>;
   return (
-    <div className="overflow-x-auto">
+    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Your options (scrolls sideways)">
       <table className="w-full text-left text-xs" data-testid="option-positions">
         <TableHead columns={['Expiry (UTC)', 'Option', 'Amount', 'Cost', 'Mark value', 'Sell now', 'PnL (mark)', '']} />
         <tbody>

@@ -64,7 +64,7 @@ function Preview({ s, q, limitUsd }: { s: Selection; q: OptionQuote; limitUsd: b
     <dl className="grid grid-cols-2 gap-x-3 gap-y-1 text-xs" data-testid="option-preview">
       {rows.map(([k, v, id]) => (
         <div key={k} className="contents">
-          <dt className="text-zinc-500">{k}</dt>
+          <dt className="text-zinc-400">{k}</dt>
           <dd className="num text-right text-zinc-200" data-testid={id}>
             {v}
           </dd>

@@ -48,9 +48,9 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
     );
   };
   return (
-    <div className="overflow-x-auto">
+    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Option chain (scrolls sideways)">
       <table className="w-full text-left text-xs" data-testid="options-chain">
-        <thead className="text-zinc-500">
+        <thead className="text-zinc-400">
           <tr>
             <th scope="col" className="py-1 pr-2 font-medium" colSpan={4}>
               Calls (payout capped at {Number(board.callCapBps) / 100}% of strike)
@@ -91,7 +91,7 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
           })}
         </tbody>
       </table>
-      <p className="mt-2 text-xs text-zinc-500">
+      <p className="mt-2 text-xs text-zinc-400">
         Prices per 1 token, impact included: buy at the ask (red), sell back at the bid (green). IV is the mid; the spread is ±{fmtPct(d.cfg.spreadVolWad, 1)} of volatility.
       </p>
     </div>

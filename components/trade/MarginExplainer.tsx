@@ -14,7 +14,7 @@ export function MarginExplainer({ m, kinkWad }: { m: Market; kinkWad?: bigint })
   const hours = hoursToTarget(m.maintenanceBaseWad, nowSec, m.marginTargetWad, c.maintenanceRampWadPerHour, nowSec);
   const floorBinds = m.longRunVolatilityWad > m.annualizedVolatilityWad;
   return (
-    <div className="mt-2 space-y-1 text-xs text-zinc-500" data-testid="max-leverage-why">
+    <div className="mt-2 space-y-1 text-xs text-zinc-400" data-testid="max-leverage-why">
       <p>
         Max leverage = 1 / initial margin {fmtPct(m.initialMarginWad)}: the margin target {fmtPct(m.marginTargetWad)} × {(Number(c.imrMultiplierWad) / 1e18).toFixed(2)} + size
         term + utilization term (pool utilization {fmtPct(m.utilizationWad)}, kink {fmtPct(kinkWad)}).

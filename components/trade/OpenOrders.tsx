@@ -16,12 +16,12 @@ export function OpenOrders() {
   const q = useOpenOrders();
   const rows = q.data ?? [];
   return (
-    <section aria-labelledby="orders-title" className="card overflow-x-auto">
+    <section aria-labelledby="orders-title" className="card overflow-x-auto" tabIndex={0}>
       <h2 id="orders-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Open orders
       </h2>
       {rows.length === 0 ? (
-        <p className="text-sm text-zinc-500" data-testid="orders-empty">
+        <p className="text-sm text-zinc-400" data-testid="orders-empty">
           No open orders.
         </p>
       ) : (

@@ -153,7 +153,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
             role="radio"
             aria-checked={isLong === side}
             onClick={() => setIsLong(side)}
-            className={`rounded py-2 text-sm font-medium ${isLong === side ? (side ? 'bg-emerald-600 text-white' : 'bg-rose-600 text-white') : 'bg-zinc-800 text-zinc-300 hover:bg-zinc-700'}`}
+            className={`rounded py-2 text-sm font-medium ${isLong === side ? (side ? 'bg-emerald-700 text-white' : 'bg-rose-600 text-white') : 'bg-zinc-800 text-zinc-300 hover:bg-zinc-700'}`}
           >
             {side ? 'Long' : 'Short'}
           </button>
@@ -241,7 +241,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           The oracle price is stale: trading resumes with the next price update.
         </p>
       )}
-      <button type="submit" className={`btn mt-4 w-full ${isLong ? '' : 'bg-rose-600 hover:bg-rose-500'}`} disabled={!canSubmit}>
+      <button type="submit" className={`btn mt-4 w-full ${isLong ? '' : 'bg-rose-700 hover:bg-rose-600'}`} disabled={!canSubmit}>
         {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : needsOrderApproval ? 'Approve order fees' : `${orderType.type === 'market' ? '' : orderType.type === 'limit' ? 'Limit ' : 'Stop '}${isLong ? 'Long' : 'Short'}`}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
@@ -252,7 +252,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
 function PreviewRow({ label, value, testId, wei }: { label: string; value: string; testId?: string; wei?: bigint }) {
   return (
     <>
-      <dt className="text-zinc-500">{label}</dt>
+      <dt className="text-zinc-400">{label}</dt>
       <dd className="num text-right text-zinc-200" data-testid={testId} data-wei={wei?.toString()}>
         {value}
       </dd>

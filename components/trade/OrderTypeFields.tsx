@@ -56,7 +56,7 @@ export function OrderTypeFields({
         </div>
       )}
       {state.type !== 'market' ? (
-        <p className="mt-2 text-xs text-zinc-500">Take-profit and stop-loss go on the position once the order has filled (Positions → TP/SL).</p>
+        <p className="mt-2 text-xs text-zinc-400">Take-profit and stop-loss go on the position once the order has filled (Positions → TP/SL).</p>
       ) : (
       <div className="mt-2 grid grid-cols-2 gap-2">
         {(

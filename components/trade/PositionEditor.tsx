@@ -93,7 +93,7 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
         {mode === 'add' ? 'Add collateral' : mode === 'remove' ? 'Remove collateral' : 'Close amount'}
       </button>
       {mode === 'close' && check.value !== undefined && !error && (
-        <span className="mb-2 text-xs text-zinc-500">
+        <span className="mb-2 text-xs text-zinc-400">
           {formatUnits((check.value * 10_000n) / p.position.sizeUsd, 2)}% of the position, filled within {Number(slippageBps) / 100}% of the preview
         </span>
       )}

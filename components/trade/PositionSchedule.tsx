@@ -32,7 +32,7 @@ export function PositionSchedule({ p, m }: { p: Row; m: Market }) {
       </p>
       <table className="num">
         <thead>
-          <tr className="text-zinc-500">
+          <tr className="text-zinc-400">
             <th className="pr-4 text-left font-normal">in</th>
             {HOURS.map((h) => (
               <th key={h} className="pr-4 text-right font-normal">

@@ -18,7 +18,7 @@ type Row = NonNullable<Data['positions']>[number];
 export function PositionsTable({ data }: { data: Data }) {
   const rows = data.positions ?? [];
   return (
-    <section aria-labelledby="positions-title" className="card overflow-x-auto">
+    <section aria-labelledby="positions-title" className="card overflow-x-auto" tabIndex={0}>
       <h2 id="positions-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Positions
       </h2>
@@ -27,7 +27,7 @@ export function PositionsTable({ data }: { data: Data }) {
           Your positions cannot be valued right now: {explainError(data.positionsError)}
         </p>
       ) : rows.length === 0 ? (
-        <p className="text-sm text-zinc-500" data-testid="positions-empty">
+        <p className="text-sm text-zinc-400" data-testid="positions-empty">
           No open positions.
         </p>
       ) : (
@@ -77,7 +77,7 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
         <td className="pr-3">
           {fmtUsd(p.position.collateralUsd)}
           {p.position.rebateUsd > 0 && (
-            <span className="block text-xs text-zinc-500" title="Impact rebate: paid as the position closes, forfeited on liquidation, not margin">
+            <span className="block text-xs text-zinc-400" title="Impact rebate: paid as the position closes, forfeited on liquidation, not margin">
               + {fmtUsd(BigInt(p.position.rebateUsd))} rebate on close
             </span>
           )}

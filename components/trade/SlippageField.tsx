@@ -29,7 +29,7 @@ export function SlippageField() {
             if (c.bps !== undefined) setBps(c.bps);
           }}
         />
-        <span className="text-xs text-zinc-500">applies to opens and closes</span>
+        <span className="text-xs text-zinc-400">applies to opens and closes</span>
       </div>
       <FieldError id="slippage-error" message={check.error} />
     </div>

@@ -31,12 +31,12 @@ export function TradeHistory() {
     refetchInterval: 4000,
   });
   return (
-    <section aria-labelledby="history-title" className="card overflow-x-auto">
+    <section aria-labelledby="history-title" className="card overflow-x-auto" tabIndex={0}>
       <h2 id="history-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Trade and liquidation history
       </h2>
       {!address ? (
-        <p className="text-sm text-zinc-500">Connect a wallet to see your history.</p>
+        <p className="text-sm text-zinc-400">Connect a wallet to see your history.</p>
       ) : q.isError ? (
         <p role="alert" className="text-sm text-amber-400">
           History unavailable (indexer not reachable): {(q.error as Error).message}
@@ -44,7 +44,7 @@ export function TradeHistory() {
       ) : q.isLoading ? (
         <div className="skeleton h-16 w-full" />
       ) : (q.data ?? []).length === 0 ? (
-        <p className="text-sm text-zinc-500">No trades yet.</p>
+        <p className="text-sm text-zinc-400">No trades yet.</p>
       ) : (
         <table className="num w-full min-w-[700px] text-left text-xs">
           <TableHead columns={['Time', 'Market', 'Side', 'Action', 'Size Δ', 'Price', 'Fee', 'Realized PnL']} />

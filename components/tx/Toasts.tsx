@@ -52,7 +52,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
           <div key={t.id} role="status" data-testid={`toast-${t.kind}`} className={`rounded border-l-4 bg-zinc-900 p-3 text-sm shadow-lg ${color[t.kind]}`}>
             <div className="flex items-start justify-between gap-2">
               <span className="font-medium text-zinc-100">{t.title}</span>
-              <button aria-label="Dismiss notification" className="text-zinc-500 hover:text-zinc-200" onClick={() => dismiss(t.id)}>
+              <button aria-label="Dismiss notification" className="text-zinc-400 hover:text-zinc-200" onClick={() => dismiss(t.id)}>
                 ×
               </button>
             </div>

@@ -77,6 +77,16 @@ contract Reader {
         uint256 maxUtilizationBps;
     }
 
+    /// @notice One of an owner's waiting withdrawal requests and its place in the queue.
+    struct QueuedRequestView {
+        uint256 requestId;
+        address receiver;
+        uint256 shares; // shares still waiting
+        uint64 requestedAt;
+        uint256 aheadRequests; // unfilled requests in front of this one (any owner)
+        uint256 aheadShares; // shares those requests still wait for: filled first, in order
+    }
+
     constructor(IClearingCore core_, IPerpEngine engine_, ILiquidityPool pool_) {
         core = core_;
         engine = engine_;
@@ -125,29 +135,46 @@ contract Reader {
         uint256 count;
         for (uint256 m; m < n; ++m) {
             for (uint256 side; side < 2; ++side) {
-                bool isLong = side == 0;
-                IPerpEngine.Position memory p = engine.position(account, m, isLong);
-                if (p.sizeUsd == 0) continue;
-                PositionView memory v = all[count++];
-                v.marketId = m;
-                v.isLong = isLong;
-                v.position = p;
-                v.status = positionStatus(account, m, isLong);
-                v.entryPriceWad = uint256(p.sizeUsd).mulDivDown(1e30, p.sizeTokens);
-                v.liquidationPriceWad = liquidationPrice(p, isLong, v.status);
-                (uint256 priceWad,) = marketConfig(m).feed.latestPrice();
-                int256 gap = isLong
-                    ? int256(priceWad) - int256(v.liquidationPriceWad)
-                    : int256(v.liquidationPriceWad) - int256(priceWad);
-                v.distanceToLiquidationWad = gap * int256(WAD) / int256(priceWad);
-                if (v.status.equityUsd > 0) {
-                    v.leverageWad = uint256(p.sizeUsd).mulDivUp(WAD, uint256(v.status.equityUsd));
-                }
+                PositionView memory v = positionView(account, m, side == 0);
+                if (v.position.sizeUsd != 0) all[count++] = v;
             }
         }
         views = new PositionView[](count);
         for (uint256 i; i < count; ++i) {
             views[i] = all[i];
+        }
+    }
+
+    /// @notice Full views of many positions at once (the analytics' top positions); one without size reports zeros
+    ///         but its market and side. Reverts like `positionStatus` when a position's market has no valid price.
+    function positionViews(IPerpEngine.PositionRef[] calldata refs)
+        external
+        view
+        returns (PositionView[] memory views)
+    {
+        views = new PositionView[](refs.length);
+        for (uint256 i; i < refs.length; ++i) {
+            views[i] = positionView(refs[i].account, refs[i].marketId, refs[i].isLong);
+        }
+    }
+
+    /// @notice A position with its status, entry price, leverage, liquidation price and distance to it, now.
+    function positionView(address account, uint256 marketId, bool isLong) public view returns (PositionView memory v) {
+        v.marketId = marketId;
+        v.isLong = isLong;
+        IPerpEngine.Position memory p = engine.position(account, marketId, isLong);
+        if (p.sizeUsd == 0) return v;
+        v.position = p;
+        v.status = positionStatus(account, marketId, isLong);
+        v.entryPriceWad = uint256(p.sizeUsd).mulDivDown(1e30, p.sizeTokens);
+        v.liquidationPriceWad = liquidationPrice(p, isLong, v.status);
+        (uint256 priceWad,) = marketConfig(marketId).feed.latestPrice();
+        int256 gap = isLong
+            ? int256(priceWad) - int256(v.liquidationPriceWad)
+            : int256(v.liquidationPriceWad) - int256(priceWad);
+        v.distanceToLiquidationWad = gap * int256(WAD) / int256(priceWad);
+        if (v.status.equityUsd > 0) {
+            v.leverageWad = uint256(p.sizeUsd).mulDivUp(WAD, uint256(v.status.equityUsd));
         }
     }
 
@@ -196,6 +223,36 @@ contract Reader {
         (v.queueHead, v.queueTail) = pool.queueBounds();
         v.cooldownSec = pool.cooldownSec();
         v.maxUtilizationBps = core.poolConfig().maxUtilizationBps;
+    }
+
+    /// @notice `owner`'s unfilled withdrawal requests with the requests and shares ahead of each, scanning at most
+    ///         `maxScan` requests from the queue's head (the app reads this from the chain, so the queue and its Cancel
+    ///         buttons survive the indexer being down). `scannedAll` is false if the queue is longer than the scan.
+    function withdrawalQueue(address owner, uint256 maxScan)
+        external
+        view
+        returns (QueuedRequestView[] memory views, bool scannedAll)
+    {
+        (uint256 head, uint256 tail) = pool.queueBounds();
+        uint256 end = tail - head > maxScan ? head + maxScan : tail;
+        QueuedRequestView[] memory found = new QueuedRequestView[](end - head);
+        uint256 count;
+        uint256 aheadRequests;
+        uint256 aheadShares;
+        for (uint256 id = head; id < end; ++id) {
+            ILiquidityPool.WithdrawalRequest memory r = pool.withdrawalRequest(id);
+            if (r.shares == 0) continue; // cancelled (or filled) in place
+            if (r.owner == owner) {
+                found[count++] = QueuedRequestView(id, r.receiver, r.shares, r.requestedAt, aheadRequests, aheadShares);
+            }
+            ++aheadRequests;
+            aheadShares += r.shares;
+        }
+        views = new QueuedRequestView[](count);
+        for (uint256 i; i < count; ++i) {
+            views[i] = found[i];
+        }
+        scannedAll = end == tail;
     }
 
     /// @notice Liquidation price of a position given its status (fees owed and maintenance rate at the current sigma).

@@ -73,12 +73,33 @@ export interface StressResult {
   shockedPricesWad: Record<string, string>;
 }
 
-export interface LpIncome {
-  tradingFeesUsd: string;
-  borrowFeesUsd: string;
-  fundingUsd: string;
+export type WindowName = '24h' | '7d' | 'all';
+
+/** /api/summary's headline totals for one window (USD amounts with 6 decimals, as strings). */
+export interface WindowTotals {
+  window: WindowName;
+  /** Where the data behind these totals starts: the window's start, or later when indexing began later. */
+  fromSec: number;
+  /** now − fromSec: what an annualized figure must divide by (not the window's nominal length). */
+  coveredSec: number;
+  trades: number;
+  volumeUsd: string;
+  /** Everything traders paid the pool: open/close fees, price impact, borrow and funding. */
+  feesUsd: string;
+  /** Traders' realized PnL (closes, minus what liquidations kept): positive when traders won. */
   traderPnlUsd: string;
+  /** Realized LP income by source (the pool's side of the same flows). */
+  lpIncomeUsd: { tradingFeesUsd: string; borrowFeesUsd: string; fundingUsd: string; traderPnlUsd: string };
+  /**
+   * LPs' PnL: the NAV now − the NAV at the window's start − net deposits in between. Everything the pool earned or
+   * lost, realized or not, options included. Null while the NAV cannot be valued (a stale market).
+   */
+  lpPnlUsd: string | null;
+  liquidations: number;
+  badDebtUsd: string;
 }
+
+export type LpIncome = WindowTotals['lpIncomeUsd'];
 
 export interface OptionsBoardRow {
   boardId: string;
@@ -109,7 +130,7 @@ export const api = {
     get<{ points: ActivityPoint[] }>(`/api/activity?from=${from}&resolution=${resolution}`).then((b) => b.points),
   trades: (account: string, limit = 50) => get<{ trades: TradeRow[] }>(`/api/accounts/${account}/trades?limit=${limit}`).then((b) => b.trades),
   lp: (account: string) => get<LpAccount>(`/api/accounts/${account}/lp`),
-  summary: () => get<{ last24h: { lpIncomeUsd: LpIncome | null; trades: number; volumeUsd: string } | null }>('/api/summary'),
+  summary: () => get<{ timestamp: number; windows: WindowTotals[] | null }>('/api/summary'),
   options: (market?: number) => get<OptionsSummary>(`/api/options${market === undefined ? '' : `?market=${market}`}`),
   /** `query`: `scenario=crash` or `price.<marketId>=<bps>&vol=<k>&cashOut=<bps>` */
   stress: (query: string) => get<StressResult>(`/api/stress?${query}`),

@@ -6668,6 +6668,313 @@ export const readerAbi = [
   },
   {
     "type": "function",
+    "name": "positionView",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isLong",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "v",
+        "type": "tuple",
+        "internalType": "struct Reader.PositionView",
+        "components": [
+          {
+            "name": "marketId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "isLong",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "position",
+            "type": "tuple",
+            "internalType": "struct IPerpEngine.Position",
+            "components": [
+              {
+                "name": "sizeUsd",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "collateralUsd",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "sizeTokens",
+                "type": "uint112",
+                "internalType": "uint112"
+              },
+              {
+                "name": "capBucket",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "borrowSnapWad",
+                "type": "uint96",
+                "internalType": "uint96"
+              },
+              {
+                "name": "fundingSnapWad",
+                "type": "int96",
+                "internalType": "int96"
+              },
+              {
+                "name": "rebateUsd",
+                "type": "uint48",
+                "internalType": "uint48"
+              },
+              {
+                "name": "floorBucket",
+                "type": "uint16",
+                "internalType": "uint16"
+              }
+            ]
+          },
+          {
+            "name": "status",
+            "type": "tuple",
+            "internalType": "struct IPerpEngine.PositionStatus",
+            "components": [
+              {
+                "name": "pnlUsd",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "borrowFeeUsd",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "fundingFeeUsd",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "equityUsd",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "maintenanceMarginWad",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "maintenanceUsd",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "liquidatable",
+                "type": "bool",
+                "internalType": "bool"
+              }
+            ]
+          },
+          {
+            "name": "entryPriceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "leverageWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "liquidationPriceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "distanceToLiquidationWad",
+            "type": "int256",
+            "internalType": "int256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "positionViews",
+    "inputs": [
+      {
+        "name": "refs",
+        "type": "tuple[]",
+        "internalType": "struct IPerpEngine.PositionRef[]",
+        "components": [
+          {
+            "name": "account",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "marketId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "isLong",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "views",
+        "type": "tuple[]",
+        "internalType": "struct Reader.PositionView[]",
+        "components": [
+          {
+            "name": "marketId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "isLong",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "position",
+            "type": "tuple",
+            "internalType": "struct IPerpEngine.Position",
+            "components": [
+              {
+                "name": "sizeUsd",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "collateralUsd",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "sizeTokens",
+                "type": "uint112",
+                "internalType": "uint112"
+              },
+              {
+                "name": "capBucket",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "borrowSnapWad",
+                "type": "uint96",
+                "internalType": "uint96"
+              },
+              {
+                "name": "fundingSnapWad",
+                "type": "int96",
+                "internalType": "int96"
+              },
+              {
+                "name": "rebateUsd",
+                "type": "uint48",
+                "internalType": "uint48"
+              },
+              {
+                "name": "floorBucket",
+                "type": "uint16",
+                "internalType": "uint16"
+              }
+            ]
+          },
+          {
+            "name": "status",
+            "type": "tuple",
+            "internalType": "struct IPerpEngine.PositionStatus",
+            "components": [
+              {
+                "name": "pnlUsd",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "borrowFeeUsd",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "fundingFeeUsd",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "equityUsd",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "maintenanceMarginWad",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "maintenanceUsd",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "liquidatable",
+                "type": "bool",
+                "internalType": "bool"
+              }
+            ]
+          },
+          {
+            "name": "entryPriceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "leverageWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "liquidationPriceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "distanceToLiquidationWad",
+            "type": "int256",
+            "internalType": "int256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "productTotals",
     "inputs": [],
     "outputs": [
@@ -6797,6 +7104,67 @@ export const readerAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "withdrawalQueue",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "maxScan",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "views",
+        "type": "tuple[]",
+        "internalType": "struct Reader.QueuedRequestView[]",
+        "components": [
+          {
+            "name": "requestId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "receiver",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "shares",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "requestedAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "aheadRequests",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "aheadShares",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "scannedAll",
+        "type": "bool",
+        "internalType": "bool"
       }
     ],
     "stateMutability": "view"

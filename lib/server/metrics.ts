@@ -10,6 +10,7 @@ import { DEFAULTS } from '@/lib/config';
 import { toPricingConfig } from '@/lib/options/context';
 import { ev, resultNum } from '@/lib/events';
 import { BadRequest } from '@/lib/api/http';
+import { getWindowTotals } from './totals';
 
 /** Event names as SQL literals (typed against the generated ABI: a renamed event fails the build). */
 const TRADES = ev('PositionIncreased', 'PositionDecreased');
@@ -54,32 +55,9 @@ export const getSummary = cached(2000, async () => {
     getMarkets(),
     publicClient.getBlock(),
   ]);
-  const since = Number(block.timestamp) - 86_400;
-  const [activity] = await sql<Record<string, string | null>>(
-    `SELECT count(*) FILTER (WHERE name IN (${TRADES})) AS trades,
-            sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE name IN (${TRADES})) AS volume,
-            sum(${resultNum('PositionIncreased', 'feeUsd')}) FILTER (WHERE name IN (${TRADES})) AS trade_fees,
-            sum(${resultNum('PositionIncreased', 'impactUsd')}) FILTER (WHERE name IN (${TRADES})) AS impact,
-            sum(${resultNum('PositionIncreased', 'borrowFeeUsd')}) FILTER (WHERE name IN (${TRADES})) AS borrow,
-            sum(${resultNum('PositionIncreased', 'fundingFeeUsd')}) FILTER (WHERE name IN (${TRADES})) AS funding,
-            sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE name = ${ev('PositionDecreased')}) AS pnl,
-            sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE name = ${LIQ}) AS liq_gain,
-            sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE name = ${LIQ}) AS bad_debt,
-            count(*) FILTER (WHERE name = ${LIQ}) AS liquidations
-       FROM events WHERE timestamp >= $1`,
-    [since],
-  ).catch(() => [null]);
-  const v = (k: string) => BigInt(String(activity?.[k] ?? '0').split('.')[0]);
-  // Realized LP income over 24 h by source (USD, 6 decimals); trader losses are what the pool keeps from
-  // liquidations plus negative realized PnL.
-  const income = activity
-    ? {
-        tradingFeesUsd: (v('trade_fees') + v('impact')).toString(),
-        borrowFeesUsd: v('borrow').toString(),
-        fundingUsd: v('funding').toString(),
-        traderPnlUsd: (v('liq_gain') - v('pnl')).toString(),
-      }
-    : null;
+  // Headline totals per window (24 h, 7 d, all time), each with the span its data really covers; null when the
+  // database is unreachable (the chain part of the summary still answers).
+  const windows = await getWindowTotals(Number(block.timestamp), pool.navValid ? pool.navUsd : null).catch(() => null);
   return {
     blockNumber: s(block.number),
     timestamp: Number(block.timestamp),
@@ -101,9 +79,7 @@ export const getSummary = cached(2000, async () => {
       maxUtilizationBps: Number(pool.maxUtilizationBps),
     },
     markets,
-    last24h: activity
-      ? { trades: Number(activity.trades), volumeUsd: v('volume').toString(), liquidations: Number(activity.liquidations), badDebtUsd: v('bad_debt').toString(), lpIncomeUsd: income }
-      : null,
+    windows,
   };
 });
 

@@ -1,10 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { erc20Abi, erc4626Abi, parseUnits } from 'viem';
-import { client, launch, openConnected, SHOTS, waitToast } from './browser.mjs';
+import { createWalletClient, erc20Abi, erc4626Abi, http, maxUint256, parseUnits } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import { client, faucetAndDeposit, launch, MNEMONIC, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
 
 const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
+const poolAbi = JSON.parse(readFileSync('out/LiquidityPool.sol/LiquidityPool.json', 'utf8')).abi;
+const engineAbi = JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi;
+const tokenAbi = JSON.parse(readFileSync('out/FaucetToken.sol/FaucetToken.json', 'utf8')).abi;
+const feedAbi = JSON.parse(readFileSync('out/DevPriceFeed.sol/DevPriceFeed.json', 'utf8')).abi;
+const wallet = (i) => createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: i }), chain: client.chain, transport: http(process.env.RPC_URL) });
+async function send(i, request) {
+  const receipt = await client.waitForTransactionReceipt({ hash: await wallet(i).writeContract(request) });
+  assert.equal(receipt.status, 'success', request.functionName);
+}
+/** Every dev feed re-pushes its price (the deployer owns them): fresh prices again after a time jump. */
+async function refreshPrices() {
+  for (const feed of d.feeds) {
+    // the last round, read without the staleness check latestPrice applies
+    const round = await client.readContract({ address: feed, abi: feedAbi, functionName: 'latestRoundId' });
+    const [last] = await client.readContract({ address: feed, abi: feedAbi, functionName: 'roundAt', args: [round] });
+    await send(0, { address: feed, abi: feedAbi, functionName: 'setPrice', args: [last] });
+  }
+}
 
 test('LP: faucet, approve and deposit with the dev wallet move real tokens on chain', async () => {
   const browser = await launch();
@@ -73,4 +92,70 @@ test('API: /api/pool reads the chain and returns JSON', async () => {
   const onChain = await client.readContract({ address: d.LiquidityPool, abi: erc4626Abi, functionName: 'totalAssets' });
   assert.equal(body.navUsd, onChain.toString());
   assert.equal(body.maxUtilizationBps, 9000);
+});
+
+test('LP: Max withdraws every share (no dust); a queued request shows its place and stays cancellable with the API down', async () => {
+  const browser = await launch();
+  try {
+    const { page, address } = await openConnected(browser, '/pool', 10);
+    await faucetAndDeposit(page, 3000);
+    // Another LP, who will queue ahead, and a position so the NAV depends on a market's price.
+    const other = wallet(11).account.address;
+    await send(11, { address: d.FaucetToken, abi: tokenAbi, functionName: 'faucet', args: [parseUnits('5000', 6)] });
+    await send(11, { address: d.FaucetToken, abi: erc20Abi, functionName: 'approve', args: [d.LiquidityPool, maxUint256] });
+    await send(11, { address: d.FaucetToken, abi: erc20Abi, functionName: 'approve', args: [d.PerpEngine, maxUint256] });
+    await send(11, { address: d.LiquidityPool, abi: poolAbi, functionName: 'deposit', args: [parseUnits('2000', 6), other] });
+    await send(11, { address: d.PerpEngine, abi: engineAbi, functionName: 'increasePosition', args: [0n, true, parseUnits('200', 6), parseUnits('1000', 6), maxUint256] });
+
+    // Past the cooldown: Max, then "Withdraw all" redeems the exact shares.
+    await testClient.increaseTime({ seconds: 61 });
+    await refreshPrices();
+    await page.reload();
+    await page.getByTestId('lp-max-withdraw').filter({ hasText: /[1-9]/ }).waitFor();
+    await page.getByTestId('withdraw-amount-max').click();
+    await page.getByTestId('withdraw-preview').filter({ hasText: /Redeems all/ }).waitFor();
+    const walletBefore = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
+    await page.getByRole('button', { name: 'Withdraw all', exact: true }).click();
+    await waitToast(page, /Withdraw all/);
+    const left = await client.readContract({ address: d.LiquidityPool, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
+    assert.equal(left, 0n, 'no share left behind');
+    const got = (await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] })) - walletBefore;
+    assert.ok(got > parseUnits('2990', 6) && got <= parseUnits('3000', 6), `paid about the deposit (${got})`);
+
+    // Both LPs queue; then every price goes stale, so nothing can fill the queue (the NAV cannot be valued).
+    await page.locator('#deposit-amount').fill('1000');
+    await page.getByRole('button', { name: 'Deposit', exact: true }).click();
+    await waitToast(page, /Deposit 1000/);
+    await testClient.increaseTime({ seconds: 61 });
+    await refreshPrices();
+    const otherShares = await client.readContract({ address: d.LiquidityPool, abi: erc20Abi, functionName: 'balanceOf', args: [other] });
+    const mine = await client.readContract({ address: d.LiquidityPool, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
+    await testClient.setAutomine(false); // both requests in one block, before the keeper can fill either
+    const h1 = await wallet(11).writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [otherShares, other], gas: 300_000n });
+    const h2 = await wallet(10).writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [mine / 2n, address], gas: 300_000n });
+    await testClient.increaseTime({ seconds: 400 }); // past every feed's max age: the NAV waits for prices
+    await testClient.mine({ blocks: 1 });
+    await testClient.setAutomine(true);
+    for (const h of [h1, h2]) assert.equal((await client.waitForTransactionReceipt({ hash: h })).status, 'success');
+    const [, tail] = await client.readContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'queueBounds' });
+    const myId = tail - 1n;
+
+    // The API is down: the queue comes from the chain, with its place, and Cancel works.
+    await page.route('**/api/**', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"down for the test"}' }));
+    await page.reload();
+    const row = page.getByTestId(`lp-queue-${myId}`);
+    await row.waitFor({ timeout: 20_000 });
+    await page.getByTestId(`lp-queue-place-${myId}`).filter({ hasText: /1 request ahead/ }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/pool-queue-api-down.png`, fullPage: true });
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await waitToast(page, new RegExp(`Cancel withdrawal #${myId}`));
+    const req = await client.readContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'withdrawalRequest', args: [myId] });
+    assert.equal(req.shares, 0n, 'cancelled on chain');
+    await row.waitFor({ state: 'detached', timeout: 20_000 });
+    await page.unroute('**/api/**');
+  } finally {
+    await testClient.setAutomine(true).catch(() => {});
+    await refreshPrices(); // later specs trade on fresh prices
+    await browser.close();
+  }
 });

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ILiquidityPool} from "../../contracts/interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {Reader} from "../../contracts/periphery/Reader.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
@@ -190,6 +191,54 @@ contract LiquidityPoolTest is BaseTest {
         (uint256 head, uint256 tail) = pool.queueBounds();
         assertEq(head, tail);
         assertApproxEqAbs(usdc.balanceOf(carol) + usdc.balanceOf(dave), 100_000 * USD, 200 * USD);
+    }
+
+    /// @dev The Reader's queue view lists an owner's unfilled requests from the chain with what waits ahead of each:
+    ///      recomputed here from the requests as queued, a cancelled one in between, and after a partial fill.
+    function test_withdrawalQueue_listsOwnerRequestsWithWhatIsAhead() public {
+        uint256 cShares = _deposit(carol, 60_000 * USD);
+        uint256 dShares = _deposit(dave, 40_000 * USD);
+        _open(alice, ETH, true, 8000 * USD, 80_000 * USD);
+        skip(60);
+        _refreshPrices();
+        vm.startPrank(carol);
+        uint256 c1 = pool.requestRedeem(cShares / 2, carol);
+        vm.stopPrank();
+        vm.prank(dave);
+        uint256 d1 = pool.requestRedeem(dShares / 4, dave);
+        vm.prank(dave);
+        uint256 d2 = pool.requestRedeem(dShares / 4, bob); // to another receiver
+        vm.prank(carol);
+        uint256 c2 = pool.requestRedeem(cShares / 4, carol);
+        vm.prank(dave);
+        pool.cancelRedeem(d1);
+
+        (Reader.QueuedRequestView[] memory cv, bool all) = reader.withdrawalQueue(carol, 100);
+        assertTrue(all);
+        assertEq(cv.length, 2);
+        assertEq(cv[0].requestId, c1);
+        assertEq(cv[0].aheadRequests, 0);
+        assertEq(cv[0].aheadShares, 0);
+        assertEq(cv[1].requestId, c2);
+        assertEq(cv[1].aheadRequests, 2, "carol's first and dave's second; the cancelled one is gone");
+        assertEq(cv[1].aheadShares, cShares / 2 + dShares / 4);
+        (Reader.QueuedRequestView[] memory dv,) = reader.withdrawalQueue(dave, 100);
+        assertEq(dv.length, 1);
+        assertEq(dv[0].requestId, d2);
+        assertEq(dv[0].receiver, bob);
+        assertEq(dv[0].shares, dShares / 4);
+        assertEq(dv[0].aheadShares, cShares / 2);
+
+        pool.processQueue(10); // free liquidity fills part of the head
+        uint256 headLeft = pool.withdrawalRequest(c1).shares;
+        assertLt(headLeft, cShares / 2, "partly filled");
+        (cv,) = reader.withdrawalQueue(carol, 100);
+        assertEq(cv[0].shares, headLeft, "what is left of the head");
+        assertEq(cv[1].aheadShares, headLeft + dShares / 4);
+
+        (cv, all) = reader.withdrawalQueue(carol, 2); // a scan shorter than the queue says so
+        assertFalse(all);
+        assertEq(cv.length, 1);
     }
 
     function test_queue_cancelReturnsShares() public {

@@ -3,10 +3,11 @@
  * agrees with the engine's own NAV for a shock small enough to check by hand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '@/services/indexer/db';
+import type { Db } from '@/services/indexer/db';
 import { Indexer } from '@/services/indexer/ingest';
 import { createLogger } from '@/services/lib/runtime';
 import { clients, isolateChain, rpcUrl } from './helpers';
+import { dbKind, openTestDb } from './db';
 import { c, deposit, open, price, setPrice, USD } from './fixtures';
 
 let db: Db;
@@ -16,8 +17,7 @@ isolateChain(beforeAll, afterAll);
 
 beforeAll(async () => {
   process.env.RPC_URL = rpcUrl();
-  process.env.INDEXER_PG_PORT = '5546';
-  db = await openDb({ url: undefined, dataDir: 'memory://', port: 5546 });
+  db = await openTestDb(5546);
   await deposit(5, USD(1_000_000));
   await open(16, 0, true, USD(2000), USD(20_000));
   await open(17, 0, false, USD(3000), USD(15_000));
@@ -33,7 +33,7 @@ afterAll(async () => {
   await db.close();
 });
 
-describe('metrics API', () => {
+describe(`metrics API (${dbKind()})`, () => {
   it.each([
     ['/api/history?from=100&to=50', 'history'],
     ['/api/history?market=abc', 'history'],

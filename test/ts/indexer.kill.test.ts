@@ -1,6 +1,6 @@
 /**
  * The indexer process killed with SIGKILL mid-ingest (twice, while it is writing ranges on its embedded PGlite on
- * disk), then restarted on the same data directory: it resumes from its committed cursor and ends with exactly the
+ * disk, or on a real PostgreSQL server under TEST_DB=postgres), then restarted on the same data directory: it resumes from its committed cursor and ends with exactly the
  * chain's events, none lost and none duplicated.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,11 +12,13 @@ import { parseEventLogs } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexedAddresses, indexedEventsAbi } from '@/lib/contracts';
 import { clients, isolateChain, rpcUrl } from './helpers';
+import { dbKind, testDatabaseUrl } from './db';
 import { c, close, deposit, open, price, setPrice, USD } from './fixtures';
 
 const PG_PORT = 5547;
 const HEALTH_PORT = 8796;
 const dataDir = mkdtempSync(join(tmpdir(), 'cp-indexer-kill-'));
+let databaseUrl = '';
 const children: ChildProcess[] = [];
 
 function startIndexer() {
@@ -24,7 +26,7 @@ function startIndexer() {
     env: {
       ...process.env,
       RPC_URL: rpcUrl(),
-      DATABASE_URL: '',
+      DATABASE_URL: dbKind() === 'postgres' ? databaseUrl : '',
       INDEXER_DATA_DIR: dataDir,
       INDEXER_PG_PORT: String(PG_PORT),
       INDEXER_PORT: String(HEALTH_PORT),
@@ -68,6 +70,7 @@ afterAll(async () => {
 });
 
 beforeAll(async () => {
+  databaseUrl = await testDatabaseUrl(PG_PORT);
   // A history of a few hundred blocks for the indexer to work through.
   await deposit(3, USD(500_000));
   const p0 = await price(0);
@@ -79,7 +82,7 @@ beforeAll(async () => {
   await clients().testClient.mine({ blocks: 200 }); // snapshot-only blocks: more ranges to be killed in
 });
 
-describe('indexer process', () => {
+describe(`indexer process (${dbKind()})`, () => {
   it('survives SIGKILL mid-ingest twice: resumes from its cursor, loses and duplicates nothing', async () => {
     const { publicClient } = clients();
     const head = await publicClient.getBlockNumber();
@@ -111,7 +114,7 @@ describe('indexer process', () => {
 
     const logs = await publicClient.getLogs({ address: indexedAddresses(c), fromBlock: c.startBlock, toBlock: finalHead });
     const expected = parseEventLogs({ abi: indexedEventsAbi, logs }).map((l) => `${l.blockNumber}:${l.logIndex}:${l.eventName}`);
-    const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${PG_PORT}/postgres?sslmode=disable` });
+    const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
       const rows = (await client.query('SELECT block_number, log_index, name FROM events WHERE block_number <= $1 ORDER BY block_number, log_index', [finalHead.toString()])).rows;

@@ -5,11 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEventLogs } from 'viem';
 import { indexedAddresses, indexedEventsAbi } from '@/lib/contracts';
-import { openDb, type Db } from '@/services/indexer/db';
+import type { Db } from '@/services/indexer/db';
 import { Indexer } from '@/services/indexer/ingest';
 import { ROLLUP_RESOLUTIONS, SNAPSHOT_FIELDS } from '@/lib/rollups';
 import { createLogger } from '@/services/lib/runtime';
 import { clients, isolateChain, rpcUrl } from './helpers';
+import { dbKind, openTestDb } from './db';
 import { c, close, deposit, open, price, setPrice, USD } from './fixtures';
 
 const log = createLogger('indexer-test');
@@ -51,7 +52,7 @@ isolateChain(beforeAll, afterAll);
 
 beforeAll(async () => {
   process.env.RPC_URL = rpcUrl();
-  db = await openDb({ url: undefined, dataDir: 'memory://', port: 5544 });
+  db = await openTestDb(5544);
   await deposit(3, USD(500_000));
   const p0 = await price(0);
   for (let i = 0; i < 4; i++) {
@@ -67,7 +68,7 @@ afterAll(async () => {
   await db.close();
 });
 
-describe('indexer', () => {
+describe(`indexer (${dbKind()})`, () => {
   it('tables equal a recomputation from the chain, with snapshots of the live state', async () => {
     const { publicClient } = clients();
     const ix = new Indexer(db, publicClient, c, log, { range: 7n, snapshotEvery: 1n, snapshotWindow: 1000n });

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, isolateChain, rpcUrl } from './helpers';
 import { c, deposit, open, price, setPrice, tx, USD } from './fixtures';
-import { openDb } from '@/services/indexer/db';
+import { dbKind, openTestDb } from './db';
+
 import { Indexer } from '@/services/indexer/ingest';
 import { createLogger } from '@/services/lib/runtime';
 
@@ -17,7 +18,7 @@ afterAll(() => {
   for (const ch of children) if (ch.exitCode === null) ch.kill('SIGKILL');
 });
 
-describe('keeper with a stale market', () => {
+describe(`keeper with a stale market (indexer on ${dbKind()})`, () => {
   it('liquidates on the fresh market while the stale one waits', async () => {
     const { publicClient } = clients();
     await deposit(4, USD(2_000_000));
@@ -63,7 +64,7 @@ describe('keeper with a stale market', () => {
     // The indexer, run over the whole history with BTC stale at the head: every event (the liquidations included),
     // and a last snapshot with ETH priced, BTC's price and the NAV missing.
     process.env.RPC_URL = rpcUrl();
-    const db = await openDb({ url: undefined, dataDir: 'memory://', port: 5545 });
+    const db = await openTestDb(5545);
     const ix = new Indexer(db, publicClient, c, createLogger('indexer-stale-test'), { range: 50n, snapshotEvery: 1n, snapshotWindow: 5n });
     for (let i = 0; ; i++) {
       if (await ix.step()) break;

@@ -1,0 +1,61 @@
+'use client';
+
+import { useState } from 'react';
+import { maxUint256 } from 'viem';
+import { useAccount, useReadContract } from 'wagmi';
+import { AmountField } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { useTx } from '@/components/tx/useTx';
+import { fmtShares, fmtUsd } from '@/lib/format';
+import { toSharesDown } from '@/lib/math/shares';
+import { checkAmount } from '@/lib/validation';
+import type { PoolView } from './types';
+
+/** Deposit USDC for shares priced at the NAV's high bound (approving the vault first when needed). */
+export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { walletUsd?: bigint; allowance?: bigint; lockedShares?: bigint; pool?: PoolView }) {
+  const c = useContracts();
+  const { address, isConnected } = useAccount();
+  const { send, pending, error } = useTx();
+  const [text, setText] = useState('');
+  const minDeposit = useReadContract({ ...c.pool, functionName: 'minDepositAssets' }).data;
+  const base = checkAmount(text, { max: walletUsd, maxLabel: 'your wallet balance' });
+  const check = base.value !== undefined && minDeposit !== undefined && base.value < minDeposit ? { error: `Deposits start at ${fmtUsd(minDeposit)}` } : base;
+  const needsApproval = check.value !== undefined && allowance !== undefined && allowance < check.value;
+  const shares = check.value !== undefined && pool?.navValid ? toSharesDown(check.value, pool.totalShares, pool.navHighUsd) : undefined;
+
+  return (
+    <form
+      aria-labelledby="deposit-title"
+      className="card"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (check.value === undefined || !address) return;
+        if (needsApproval) {
+          await send({ ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256], label: 'Approve USDC' });
+          return;
+        }
+        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address], label: `Deposit ${text} USDC` })) setText('');
+      }}
+    >
+      <h2 id="deposit-title" className="mb-3 text-sm font-semibold text-zinc-300">
+        Deposit
+      </h2>
+      <AmountField id="deposit-amount" label="Amount (USDC)" value={text} onChange={setText} error={check.error} max={{ value: walletUsd, label: 'Wallet' }} />
+      {shares !== undefined && (
+        <p className="mt-1 text-xs text-zinc-400" data-testid="deposit-preview">
+          ≈ {fmtShares(shares)} shares at the deposit bound of the NAV
+        </p>
+      )}
+      {!!lockedShares && lockedShares > 0n && (
+        <p className="mt-1 text-xs text-amber-400" data-testid="deposit-restarts-cooldown">
+          Your {fmtShares(lockedShares)} shares still in their cooldown will join this deposit&apos;s: all of them unlock
+          {pool ? ` ${Number(pool.cooldownSec)} s after it` : ' after its cooldown'}.
+        </p>
+      )}
+      <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || check.value === undefined}>
+        {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : 'Deposit'}
+      </button>
+      {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
+    </form>
+  );
+}

@@ -1,0 +1,60 @@
+'use client';
+
+import { Stat } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { annualize, fmtPct, fmtUsd, staleMarketIds } from '@/lib/format';
+import { OptionsShare } from './OptionsShare';
+import type { PoolView } from './types';
+
+/** The pool's live state: NAV and its LP bounds, share price, utilization, cash, reserves and free liquidity. */
+export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | null }) {
+  const c = useContracts();
+  const p = pool;
+  const stale = p ? staleMarketIds(p.staleMarkets) : [];
+  return (
+    <section aria-labelledby="pool-stats" className="card lg:col-span-2">
+      <h2 id="pool-stats" className="mb-3 text-sm font-semibold text-zinc-300">
+        Pool
+      </h2>
+      {error && (
+        <p role="alert" className="text-sm text-rose-400">
+          The chain is unreachable: {error.message.split('\n')[0]}
+        </p>
+      )}
+      {p && !p.navValid && (
+        <p role="status" className="mb-3 text-sm text-amber-400" data-testid="pool-stale">
+          {stale.length > 0 ? (
+            <>
+              {stale.map((id) => c.markets.find((m) => m.id === id)?.name ?? `market ${id}`).join(', ')} has open interest and no fresh price: the NAV
+              cannot be valued, so deposits and withdrawals wait for its next price update. Trading, closing and liquidations on the other markets go on.
+            </>
+          ) : (
+            <>
+              The options book&apos;s greek cache is out of its range (a price move, a new volatility sample, or an expiry to settle): deposits and
+              withdrawals wait for the keeper&apos;s refresh, usually a block or two. Trading goes on.
+            </>
+          )}
+        </p>
+      )}
+      <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
+        <Stat label="NAV" testId="pool-nav" value={p && (p.navValid ? fmtUsd(p.navUsd) : 'waiting for prices')} hint="cash + fees owed to the pool − what traders would be paid" />
+        <Stat
+          label="Deposit / withdraw at"
+          testId="pool-nav-bounds"
+          value={p && (p.navValid ? `${fmtUsd(p.navHighUsd, 0)} / ${fmtUsd(p.navLowUsd, 0)}` : '—')}
+          hint="the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold)"
+        />
+        <Stat label="Share price" testId="pool-share-price" value={p && (p.navValid ? `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}` : '—')} />
+        <Stat label="Utilization" testId="pool-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />
+        <Stat label="Borrow APR" value={p && fmtPct(annualize(p.borrowRateWad))} />
+        <Stat label="Pool cash" value={p && fmtUsd(p.poolCashUsd, 0)} />
+        <Stat label="Reserved" value={p && fmtUsd(p.reservedUsd, 0)} hint="max payouts of open positions" />
+        <Stat label="Free liquidity" testId="pool-free" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="what LPs can withdraw now" />
+        <Stat label="Bad debt" value={p && fmtUsd(p.badDebtUsd)} />
+      </dl>
+      <div className="mt-4 border-t border-zinc-800 pt-4">
+        <OptionsShare navUsd={p?.navValid ? p.navUsd : undefined} reservedUsd={p?.reservedUsd} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,113 @@
+'use client';
+
+import { useState } from 'react';
+import { formatUnits } from 'viem';
+import { useAccount } from 'wagmi';
+import { AmountField } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { useTx } from '@/components/tx/useTx';
+import { fmtShares, fmtUsd } from '@/lib/format';
+import { toAssetsDown, toSharesUp } from '@/lib/math/shares';
+import { checkAmount } from '@/lib/validation';
+import type { PoolView } from './types';
+
+/** An amount within a cent of everything unlocked means everything: redeem the exact shares, leave no dust. */
+const DUST_USD = 10_000n;
+
+export interface WithdrawFormProps {
+  pool?: PoolView;
+  /** the LP's shares held (not queued), and those still in their deposit cooldown */
+  shares?: bigint;
+  lockedShares?: bigint;
+  unlockAt?: bigint;
+  /** pool.maxWithdraw / maxRedeem for the LP: what free liquidity lets out now */
+  maxWithdrawUsd?: bigint;
+  maxRedeemShares?: bigint;
+}
+
+/**
+ * Withdraw an amount, or everything (Max): "everything" redeems the exact unlocked shares, so nothing is left behind.
+ * What free liquidity covers is paid at once; the rest joins the queue, which fills in order at the NAV of the fill.
+ */
+export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdrawUsd, maxRedeemShares }: WithdrawFormProps) {
+  const c = useContracts();
+  const { address, isConnected } = useAccount();
+  const { send, pending, error } = useTx();
+  const [text, setText] = useState('');
+  const [maxPressed, setMaxPressed] = useState(false);
+  // Shares still in their deposit cooldown can neither be withdrawn nor queued: only the rest is available.
+  const unlocked = shares !== undefined && lockedShares !== undefined ? shares - lockedShares : undefined;
+  // What the vault pays for shares: its own conversion at the NAV's low bound, rounded down (SharesMath mirror).
+  const toUsd = (s: bigint) => (pool?.navValid ? toAssetsDown(s, pool.totalShares, pool.navLowUsd) : undefined);
+  const unlockedUsd = unlocked !== undefined ? toUsd(unlocked) : undefined;
+  const heldUsd = shares !== undefined ? toUsd(shares) : undefined;
+
+  const base = checkAmount(text, { max: heldUsd, maxLabel: 'your pool value' });
+  const check =
+    base.value !== undefined && unlockedUsd !== undefined && base.value > unlockedUsd
+      ? { error: `Only ${fmtUsd(unlockedUsd)} is past its deposit cooldown; the rest unlocks at ${new Date(Number(unlockAt ?? 0n) * 1000).toLocaleTimeString()}` }
+      : base;
+  const all = check.value !== undefined && unlockedUsd !== undefined && (maxPressed || check.value + DUST_USD >= unlockedUsd);
+  const instant = all ? maxRedeemShares !== undefined && unlocked !== undefined && maxRedeemShares >= unlocked : check.value !== undefined && maxWithdrawUsd !== undefined && check.value <= maxWithdrawUsd;
+  // Shares a partial amount burns: at the NAV's low bound, rounded up (as the vault does for a withdrawal).
+  const burns = all ? unlocked : check.value !== undefined && pool ? toSharesUp(check.value, pool.totalShares, pool.navLowUsd) : undefined;
+
+  async function submit() {
+    if (check.value === undefined || !address || unlocked === undefined || burns === undefined) return;
+    let ok: unknown;
+    if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address], label: `Withdraw all (${fmtUsd(unlockedUsd)})` });
+    else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address], label: `Withdraw ${text} USDC` });
+    // Not free now: queue the shares; they are paid at the NAV of the fill.
+    else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [burns > unlocked ? unlocked : burns, address], label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} USDC` });
+    if (ok) {
+      setText('');
+      setMaxPressed(false);
+    }
+  }
+
+  return (
+    <form
+      aria-labelledby="withdraw-title"
+      className="card lg:col-span-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <h2 id="withdraw-title" className="mb-3 text-sm font-semibold text-zinc-300">
+        Withdraw
+      </h2>
+      <AmountField
+        id="withdraw-amount"
+        label="Amount (USDC)"
+        value={text}
+        onChange={(v) => {
+          setText(v);
+          setMaxPressed(false);
+        }}
+        error={check.error}
+        help="yes"
+        max={{ value: unlockedUsd, label: 'Unlocked' }}
+        onMax={() => {
+          if (unlockedUsd === undefined) return;
+          setText(formatUnits(unlockedUsd, 6));
+          setMaxPressed(true);
+        }}
+      />
+      {burns !== undefined && check.value !== undefined && (
+        <p className="mt-1 text-xs text-zinc-400" data-testid="withdraw-preview">
+          {all ? `Redeems all ${fmtShares(burns)} unlocked shares: nothing is left behind.` : `Burns ≈ ${fmtShares(burns)} shares.`}{' '}
+          {instant ? 'Paid now from free liquidity.' : 'More than free liquidity covers now: it joins the withdrawal queue.'}
+        </p>
+      )}
+      <p id="withdraw-amount-help" className="mt-1 text-xs text-zinc-400">
+        Withdrawals are limited to free liquidity (cash not backing open positions); newly deposited shares wait out the deposit cooldown, earlier ones stay free.
+        Larger amounts join a queue that fills in order at the NAV of the fill; you can cancel while it waits.
+      </p>
+      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined}>
+        {pending ? 'Confirming…' : check.value === undefined || instant ? (all ? 'Withdraw all' : 'Withdraw') : all ? 'Queue withdrawal of all' : 'Queue withdrawal'}
+      </button>
+      {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
+    </form>
+  );
+}

@@ -1,0 +1,97 @@
+import 'server-only';
+import { argNum, ev, resultNum } from '@/lib/events';
+import type { WindowName, WindowTotals } from '@/lib/api/client';
+import { sql } from './db';
+
+/** The windows the headline totals and the LP APR cover, newest first; `null` is all time. */
+export const WINDOWS: readonly { window: WindowName; sec: number | null }[] = [
+  { window: '24h', sec: 86_400 },
+  { window: '7d', sec: 7 * 86_400 },
+  { window: 'all', sec: null },
+];
+
+const TRADES = ev('PositionIncreased', 'PositionDecreased');
+const LIQ = ev('PositionLiquidated');
+const num = (v: string | null | undefined) => BigInt(String(v ?? '0').split('.')[0]);
+
+
+/**
+ * Headline totals per window from the indexed events, and the LPs' PnL from the pool's NAV snapshots. `navNowUsd`
+ * is the live NAV (null if not valued). O(events in the window) per call; the summary route memoizes it per block.
+ */
+export async function getWindowTotals(nowSec: number, navNowUsd: bigint | null): Promise<WindowTotals[]> {
+  const sinces = WINDOWS.map((w) => (w.sec === null ? 0 : nowSec - w.sec));
+  const [flows, [first], starts] = await Promise.all([
+    sql<Record<string, string | null>>(
+      `SELECT w.name,
+              count(*) FILTER (WHERE e.name IN (${TRADES})) AS trades,
+              sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS volume,
+              sum(${resultNum('PositionIncreased', 'feeUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS trade_fees,
+              sum(${resultNum('PositionIncreased', 'impactUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS impact,
+              sum(${resultNum('PositionIncreased', 'borrowFeeUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS borrow,
+              sum(${resultNum('PositionIncreased', 'fundingFeeUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS funding,
+              sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE e.name = ${ev('PositionDecreased')}) AS pnl,
+              sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE e.name = ${LIQ}) AS liq_gain,
+              sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE e.name = ${LIQ}) AS bad_debt,
+              count(*) FILTER (WHERE e.name = ${LIQ}) AS liquidations
+         FROM (VALUES ${WINDOWS.map((w, i) => `('${w.window}', $${i + 1}::bigint)`).join(', ')}) AS w(name, since)
+         JOIN events e ON e.timestamp >= w.since
+        GROUP BY w.name`,
+      sinces,
+    ),
+    // the first indexed event: the deployment's own (roles, listings), so where the data begins
+    sql<{ ts: string | null }>('SELECT min(timestamp) AS ts FROM events'),
+    // the pool's last valued snapshot at or before each window's start: the NAV the window's LP PnL starts from
+    Promise.all(
+      sinces.map((since) =>
+        since === 0
+          ? Promise.resolve([])
+          : sql<{ nav: string; timestamp: string; block_number: string }>(
+              `SELECT nav, timestamp, block_number FROM snapshots
+                WHERE market_id = -1 AND nav IS NOT NULL AND timestamp <= $1
+                ORDER BY timestamp DESC, block_number DESC LIMIT 1`,
+              [since],
+            ),
+      ),
+    ),
+  ]);
+  const firstSec = first?.ts === null || first?.ts === undefined ? nowSec : Number(first.ts);
+  return Promise.all(
+    WINDOWS.map(async (w, i) => {
+      const row = flows.find((r) => r.name === w.window);
+      const v = (k: string) => num(row?.[k]);
+      const start = starts[i][0];
+      // No valued snapshot before the window: indexing began inside it, so it covers the whole history (NAV 0 at
+      // the deployment, every deposit and withdrawal since).
+      const navStart = start ? BigInt(start.nav) : 0n;
+      const fromBlock = start ? start.block_number : '-1';
+      const [net] = await sql<{ deposits: string | null; withdrawals: string | null }>(
+        `SELECT sum(${argNum('Deposit', 'assets')}) FILTER (WHERE name = ${ev('Deposit')}) AS deposits,
+                sum(${argNum('Withdraw', 'assets')}) FILTER (WHERE name IN (${ev('Withdraw', 'WithdrawalFilled')})) AS withdrawals
+           FROM events WHERE block_number > $1 AND name IN (${ev('Deposit', 'Withdraw', 'WithdrawalFilled')})`,
+        [fromBlock],
+      );
+      // The window clipped to where the data begins: the span the sums cover and an APR annualizes over.
+      const fromSec = Math.max(sinces[i], firstSec);
+      const traderPnl = v('pnl') - v('liq_gain');
+      return {
+        window: w.window,
+        fromSec,
+        coveredSec: Math.max(0, nowSec - fromSec),
+        trades: Number(row?.trades ?? 0),
+        volumeUsd: v('volume').toString(),
+        feesUsd: (v('trade_fees') + v('impact') + v('borrow') + v('funding')).toString(),
+        traderPnlUsd: traderPnl.toString(),
+        lpIncomeUsd: {
+          tradingFeesUsd: (v('trade_fees') + v('impact')).toString(),
+          borrowFeesUsd: v('borrow').toString(),
+          fundingUsd: v('funding').toString(),
+          traderPnlUsd: (-traderPnl).toString(),
+        },
+        lpPnlUsd: navNowUsd === null ? null : (navNowUsd - navStart - (num(net?.deposits) - num(net?.withdrawals))).toString(),
+        liquidations: Number(row?.liquidations ?? 0),
+        badDebtUsd: v('bad_debt').toString(),
+      };
+    }),
+  );
+}
