@@ -21,6 +21,19 @@ export function fmtPct(v: bigint | undefined, digits = 2): string {
   return `${(Number(formatUnits(v, 18)) * 100).toFixed(digits)}%`;
 }
 
+/**
+ * WAD fraction -> percent that stays readable when small: two decimals from 1% up, otherwise enough decimals for
+ * `sig` significant digits ("0.0083%", "-0.12%"), so a live but small rate never shows as 0.00%.
+ */
+export function fmtPctFine(v: bigint | undefined, sig = 2): string {
+  if (v === undefined) return '—';
+  const pct = Number(formatUnits(v, 18)) * 100;
+  if (pct === 0) return '0.00%';
+  const abs = Math.abs(pct);
+  const digits = abs >= 1 ? 2 : Math.min(8, Math.max(2, sig - 1 - Math.floor(Math.log10(abs))));
+  return `${pct.toFixed(digits)}%`;
+}
+
 /** WAD delta (tokens per token) -> "0.52" / "-0.48". */
 export function fmtDelta(v: bigint | undefined): string {
   if (v === undefined) return '—';

@@ -28,3 +28,48 @@ export function checkAmount(
   if (max !== undefined && value > max) return { error: `Amount is above ${maxLabel}` };
   return { value };
 }
+
+/** What the stress test accepts: one definition for the form's messages and the API's schema (lib/api/schemas). */
+export const STRESS_LIMITS = {
+  /** price move per market, bps: −99% (a price of zero is no price) to +1,000% */
+  priceBps: { min: -9900, max: 100_000 },
+  volMultiplier: { min: 0, max: 100 },
+  cashOutflowBps: { min: 0, max: 10_000 },
+  hours: { min: 0, max: 168 },
+} as const;
+
+export type StressField = 'move' | 'vol' | 'cashOut' | 'hours';
+
+/** Checks one stress-form field as typed; `value` is what the API takes (bps for percentages). Plain-words errors. */
+export function checkStressField(field: StressField, text: string): { value?: number; error?: string } {
+  const s = text.trim();
+  if (s === '') return { error: 'Enter a number' };
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(s)) return { error: field === 'move' ? 'Enter a number, like -20 or 15.5' : 'Enter a number, like 2 or 0.5' };
+  const x = Number(s);
+  const decimals = s.split('.')[1]?.length ?? 0;
+  const L = STRESS_LIMITS;
+  switch (field) {
+    case 'move': {
+      if (decimals > 2) return { error: 'At most 2 decimal places (the shock is in basis points)' };
+      const bps = Math.round(x * 100);
+      if (bps < L.priceBps.min) {
+        return { error: 'A price can fall at most 99%: at −100% it would be zero, which no oracle reports, and every long would be worth nothing' };
+      }
+      if (bps > L.priceBps.max) return { error: 'At most +1,000% (a price 11 times today’s)' };
+      return { value: bps };
+    }
+    case 'vol':
+      if (x < L.volMultiplier.min) return { error: 'A σ multiplier cannot be negative (1 keeps today’s σ)' };
+      if (x > L.volMultiplier.max) return { error: `At most ${L.volMultiplier.max}× today’s σ` };
+      return { value: x };
+    case 'cashOut': {
+      if (decimals > 2) return { error: 'At most 2 decimal places' };
+      const bps = Math.round(x * 100);
+      if (bps < L.cashOutflowBps.min || bps > L.cashOutflowBps.max) return { error: 'Between 0% and 100% of pool cash' };
+      return { value: bps };
+    }
+    case 'hours':
+      if (x < L.hours.min || x > L.hours.max) return { error: 'Between 0 and 168 hours (a week)' };
+      return { value: x };
+  }
+}

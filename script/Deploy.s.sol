@@ -209,6 +209,9 @@ contract Deploy is Script {
         pure
         returns (IPerpEngine.MarketConfig memory)
     {
+        // Funding: the rate moves at (skew / skewScaleUsd) x maxFundingRate per 8 hours, capped at 100% a year. The
+        // skew scale is sized to this pool (a 10M USD skew is a full-skew market), so a persistent skew of a few
+        // hundred thousand moves the rate by tenths of a percent APR per hour, not thousandths.
         uint64 maxFundingRate = uint64(uint256(1e18) / YEAR); // 100% a year
         return IPerpEngine.MarketConfig({
             feed: feed,
@@ -229,10 +232,10 @@ contract Deploy is Script {
             maxLongOiUsd: 50_000_000e6,
             maxShortOiUsd: 50_000_000e6,
             impactScaleUsd: 1_000_000_000e6,
-            skewScaleUsd: 100_000_000e6,
+            skewScaleUsd: 10_000_000e6,
             sizeScaleUsd: 10_000_000e6,
             minCollateralUsd: 10e6,
-            maxFundingVelocityWad: maxFundingRate / 1 days,
+            maxFundingVelocityWad: maxFundingRate / 8 hours,
             maxFundingRateWad: maxFundingRate,
             initialVarianceWad: uint64(annualVolWad * annualVolWad / 1e18 / YEAR),
             oracleLagBps: DEFAULT_ORACLE_LAG_BPS,

@@ -1,69 +1,28 @@
 'use client';
 
-import { TableHead } from '@/components/common/Stat';
-import { useQuery } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import { useState } from 'react';
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { useReadContract } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
-import { annualize, bytes32ToString, fmtPct, fmtUsd, SECONDS_PER_YEAR } from '@/lib/format';
+import { bytes32ToString, SECONDS_PER_YEAR } from '@/lib/format';
+import { AX, Chart, n, RANGES, time, TT, useActivity, useHistory } from './charts';
+import { HeadlineTotals } from './HeadlineTotals';
+import { LiquidationsTable } from './LiquidationsTable';
 import { OptionsBoards } from './OptionsBoards';
+import { RiskParams } from './RiskParams';
 import { StressPanel } from './StressPanel';
+import { TopPositions } from './TopPositions';
 
-const RANGES = [
-  { label: '15m', sec: 900, res: 5 },
-  { label: '1h', sec: 3600, res: 15 },
-  { label: '6h', sec: 21_600, res: 60 },
-  { label: '24h', sec: 86_400, res: 300 },
-];
-
-type Point = Record<string, string | number | null>;
-
-function useSeries(path: string, market: number | null, range: (typeof RANGES)[number]) {
-  return useQuery({
-    queryKey: [path, market, range.sec],
-    queryFn: (): Promise<Point[]> => {
-      const from = Math.floor(Date.now() / 1000) - range.sec;
-      return path === 'history' ? api.history(market ?? -1, from, range.res) : api.activity(from, range.res).then((rows): Point[] => rows.map((r) => ({ ...r })));
-    },
-    refetchInterval: 5000,
-  });
-}
-
-const n = (v: unknown, scale: number) => (v === null || v === undefined ? null : Number(v) / scale);
-const time = (t: number) => new Date(t * 1000).toLocaleTimeString();
-const AX = { stroke: '#a1a1aa', fontSize: 11 };
-const TT = { contentStyle: { background: '#18181b', border: '1px solid #3f3f46' }, labelFormatter: (t: unknown) => time(Number(t)) };
-
-function Chart({ title, children, data, testId }: { title: string; children: React.ReactNode; data?: Point[]; testId: string }) {
-  return (
-    <section className="card" aria-label={title}>
-      <h3 className="mb-2 text-sm font-semibold text-zinc-300">{title}</h3>
-      {!data ? (
-        <div className="skeleton h-48 w-full" />
-      ) : data.length === 0 ? (
-        <p className="h-48 text-sm text-zinc-400">No data in this range yet.</p>
-      ) : (
-        <div className="h-48" data-testid={testId} data-points={data.length}>
-          <ResponsiveContainer width="100%" height="100%">
-            {children as React.ReactElement}
-          </ResponsiveContainer>
-        </div>
-      )}
-    </section>
-  );
-}
+const barLabel = (sec: number) => (sec % 3600 === 0 ? `${sec / 3600} h` : `${sec / 60} min`);
 
 export function Analytics() {
   const c = useContracts();
   const [range, setRange] = useState(RANGES[1]);
   const [market, setMarket] = useState(0);
-  const pool = useSeries('history', -1, range);
-  const mk = useSeries('history', market, range);
-  const activity = useSeries('activity', null, range);
+  const pool = useHistory(-1, range);
+  const mk = useHistory(market, range);
+  const activity = useActivity(range);
   const markets = useReadContract({ ...c.reader, functionName: 'markets' });
-  const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
 
   const poolData = pool.data?.map((p) => ({ t: p.t, utilization: n(p.utilization, 1e16), nav: n(p.nav, 1e6), sharePrice: n(p.share_price, 1e18), reserved: n(p.reserved, 1e6), free: n(p.free_liquidity, 1e6), badDebt: n(p.bad_debt, 1e6) }));
   const mkData = mk.data?.map((p) => ({
@@ -87,6 +46,7 @@ export function Analytics() {
 
   return (
     <div className="grid gap-4">
+      <HeadlineTotals />
       <div className="flex flex-wrap items-center gap-3">
         <div role="group" aria-label="Time range" className="flex gap-1">
           {RANGES.map((r) => (
@@ -169,7 +129,7 @@ export function Analytics() {
             <Line yAxisId="r" dataKey="maxLev" name="max leverage" stroke="#a3e635" dot={false} isAnimationActive={false} />
           </LineChart>
         </Chart>
-        <Chart title="Fees, LP vs trader PnL (USD per bucket)" data={actData} testId="chart-pnl">
+        <Chart title={`Fees, LP vs trader PnL (USD per ${barLabel(range.barRes)})`} data={actData} testId="chart-pnl">
           <BarChart data={actData}>
             <CartesianGrid stroke="#27272a" />
             <XAxis dataKey="t" tickFormatter={time} {...AX} />
@@ -181,7 +141,7 @@ export function Analytics() {
             <Bar dataKey="lpPnl" name="LP (fees − trader PnL)" fill="#a78bfa" isAnimationActive={false} />
           </BarChart>
         </Chart>
-        <Chart title="Liquidations (count) and bad debt (USD)" data={actData} testId="chart-liquidations">
+        <Chart title={`Liquidations (count) and bad debt (USD) per ${barLabel(range.barRes)}`} data={actData} testId="chart-liquidations">
           <BarChart data={actData}>
             <CartesianGrid stroke="#27272a" />
             <XAxis dataKey="t" tickFormatter={time} {...AX} />
@@ -218,50 +178,11 @@ export function Analytics() {
           </AreaChart>
         </Chart>
       </div>
+      <TopPositions />
+      <LiquidationsTable />
       <OptionsBoards />
       <StressPanel />
-      <section aria-labelledby="params-title" className="card overflow-x-auto" tabIndex={0}>
-        <h2 id="params-title" className="mb-2 text-sm font-semibold text-zinc-300">
-          Risk parameters and oracle policy in force
-        </h2>
-        {poolConfig.data && (
-          <p className="mb-2 text-xs text-zinc-400">
-            Borrow curve: {fmtPct(annualize(poolConfig.data.baseRateWad))} + {fmtPct(annualize(poolConfig.data.slope1Wad))} up to the{' '}
-            {fmtPct(poolConfig.data.kinkWad)} kink, + {fmtPct(annualize(poolConfig.data.slope2Wad))} above (APR). Solvency: reserved ≤{' '}
-            {poolConfig.data.maxUtilizationBps / 100}% of pool cash. Keeper share of the liquidation fee: {poolConfig.data.keeperShareBps / 100}%.
-          </p>
-        )}
-        <table className="num w-full min-w-[800px] text-left text-xs">
-          <TableHead columns={['Market', 'Max oracle age', 'Fees open/close', 'Liq. fee', 'Max lev.', 'Profit cap', 'MMR floor', 'z', 'Horizon', 'σ memory τ', 'IMR ×', 'OI caps L/S']} />
-          <tbody>
-            {(markets.data ?? []).map((m, i) => (
-              <tr key={i} className="border-t border-zinc-800">
-                <td className="py-1 pr-3">{bytes32ToString(m.name)}</td>
-                <td className="pr-3">{m.config.maxPriceAgeSec} s</td>
-                <td className="pr-3">
-                  {m.config.openFeeBps}/{m.config.closeFeeBps} bps
-                </td>
-                <td className="pr-3">{m.config.liquidationFeeBps} bps</td>
-                <td className="pr-3">{m.config.maxLeverage}x</td>
-                <td className="pr-3">{m.config.maxProfitBps / 100}%</td>
-                <td className="pr-3">{fmtPct(m.config.mmrFloorWad)}</td>
-                <td className="pr-3">{(Number(m.config.zWad) / 1e18).toFixed(2)}</td>
-                <td className="pr-3">{m.config.horizonSec / 60} min</td>
-                <td className="pr-3">{Number(m.config.volTauSec) / 60} min</td>
-                <td className="pr-3">{(Number(m.config.imrMultiplierWad) / 1e18).toFixed(2)}</td>
-                <td className="pr-3">
-                  {fmtUsd(m.config.maxLongOiUsd, 0)} / {fmtUsd(m.config.maxShortOiUsd, 0)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <p className="mt-2 text-xs text-zinc-400">
-          Oracles: prices older than the market&apos;s max age, in the future, zero or negative, at a Chainlink feed&apos;s min/max answer bounds,
-          while an L2 sequencer is down or within its grace period, or with a Pyth confidence wider than its bound are rejected; one price per
-          transaction; σ is a continuous-time EWMA of log returns updated on every new price.
-        </p>
-      </section>
+      <RiskParams />
     </div>
   );
 }

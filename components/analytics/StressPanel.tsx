@@ -2,23 +2,15 @@
 
 import { useMutation } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
-import { useState } from 'react';
 import { fmtPct, fmtUsd } from '@/lib/format';
 import { useContracts } from '@/components/common/useContracts';
+import { StressForm } from './StressForm';
 
 export function StressPanel() {
   const markets = useContracts().markets;
-  const [moves, setMoves] = useState<Record<number, string>>({});
-  const move = (id: number) => moves[id] ?? '-20';
-  const [vol, setVol] = useState('2');
-  const [cashOut, setCashOut] = useState('0');
-  const [hours, setHours] = useState('0');
   const run = useMutation({
     mutationFn: api.stress,
   });
-  const pct = (s: string) => Math.round(Number(s) * 100);
-  const custom = () =>
-    run.mutate([...markets.map((m) => `price.${m.id}=${pct(move(m.id))}`), `vol=${vol}`, `cashOut=${pct(cashOut)}`, `hours=${hours}`].join('&'));
   const r = run.data;
   return (
     <section aria-labelledby="stress-title" className="card">
@@ -32,35 +24,7 @@ export function StressPanel() {
           </button>
         ))}
       </div>
-      <form
-        className="grid grid-cols-2 gap-3 sm:grid-cols-6"
-        onSubmit={(e) => {
-          e.preventDefault();
-          custom();
-        }}
-      >
-        {[
-          ...markets.map((m) => [
-            `${m.name.split('-')[0]} move %`,
-            move(m.id),
-            (v: string) => setMoves((x) => ({ ...x, [m.id]: v })),
-            `stress-${m.name.split('-')[0].toLowerCase()}`,
-          ]),
-          ['σ multiplier', vol, setVol, 'stress-vol'],
-          ['LP cash out %', cashOut, setCashOut, 'stress-cash'],
-          ['σ lasts (hours)', hours, setHours, 'stress-hours'],
-        ].map(([label, value, set, id]) => (
-          <div key={id as string}>
-            <label htmlFor={id as string} className="label">
-              {label as string}
-            </label>
-            <input id={id as string} className="input num" value={value as string} onChange={(e) => (set as (v: string) => void)(e.target.value)} />
-          </div>
-        ))}
-        <button className="btn self-end" disabled={run.isPending}>
-          {run.isPending ? 'Running…' : 'Run custom shock'}
-        </button>
-      </form>
+      <StressForm markets={markets} pending={run.isPending} onRun={run.mutate} />
       <p className="mt-2 text-xs text-zinc-400">
         A σ shock moves maintenance as the chain does: open positions are held to a rate that ramps toward the shocked target by at most the
         market’s ramp per hour, so it liquidates more the longer it lasts (0 hours: the instant of the shock).

@@ -14,7 +14,7 @@ import { useSlippage } from './useSlippage';
 import { MarginExplainer } from './MarginExplainer';
 import { OrderTypeFields, type OrderTypeState } from './OrderTypeFields';
 import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
-import { annualize, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { annualize, fmtLev, fmtPct, fmtPctFine, fmtPrice, fmtUsd } from '@/lib/format';
 import { explainError } from '@/lib/errors';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
@@ -229,7 +229,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           />
         )}
         <PreviewRow label="Borrow rate (APR)" value={m ? fmtPct(annualize(m.borrowRateWad)) : '—'} />
-        <PreviewRow label="Funding (APR, longs pay +)" value={m ? fmtPct(annualize(BigInt(m.state.fundingRateWad))) : '—'} />
+        <PreviewRow label="Funding (APR, longs pay +)" value={m ? fmtPctFine(annualize(BigInt(m.state.fundingRateWad))) : '—'} />
       </dl>
       {poolError && (
         <p role="alert" className="mt-2 text-xs text-rose-400" data-testid="order-error">

@@ -21,8 +21,10 @@ export function historyAction(name: string, x: Result): string {
   return LABEL[name] ?? name;
 }
 
-export function TradeHistory() {
-  const { address } = useAccount();
+/** An account's trades, collateral changes and liquidations: the connected wallet's, or `account`'s (analytics). */
+export function TradeHistory({ account }: { account?: string } = {}) {
+  const connected = useAccount().address;
+  const address = account ?? connected;
   const names = useContracts().markets.map((m) => m.name);
   const q = useQuery({
     queryKey: ['trades', address],

@@ -4,7 +4,7 @@ import dynamic from 'next/dynamic';
 import { useState } from 'react';
 import { FaucetButton } from '@/components/common/FaucetButton';
 import { Stat } from '@/components/common/Stat';
-import { annualize, bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { annualize, bytes32ToString, fmtLev, fmtPct, fmtPctFine, fmtPrice, fmtUsd } from '@/lib/format';
 import { ClaimRefund } from './ClaimRefund';
 import { LiquidationNotice } from './LiquidationNotice';
 import { OrderForm } from './OrderForm';
@@ -53,7 +53,7 @@ export function TradePanel() {
           <Stat label={`${name} price`} testId="market-price" value={m && fmtPrice(m.priceWad)} />
           <Stat label="Long OI" value={m && fmtUsd(m.state.longOiUsd, 0)} />
           <Stat label="Short OI" value={m && fmtUsd(m.state.shortOiUsd, 0)} />
-          <Stat label="Funding APR" value={m && fmtPct(annualize(BigInt(m.state.fundingRateWad)))} hint="positive: longs pay" />
+          <Stat label="Funding APR" value={m && fmtPctFine(annualize(BigInt(m.state.fundingRateWad)))} hint="positive: longs pay" />
           <Stat label="Borrow APR" value={m && fmtPct(annualize(m.borrowRateWad))} />
           <Stat label="σ (annualized)" value={m && fmtPct(m.annualizedVolatilityWad)} />
           <Stat label="Max leverage" testId="market-max-leverage" value={m && fmtLev(m.maxLeverageWad)} />

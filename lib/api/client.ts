@@ -57,6 +57,60 @@ export interface LpAccount {
   requests: { requestId: string; receiver: string; sharesPending: string; requestedAt: number }[];
 }
 
+export interface LiquidationRow {
+  block_number: string;
+  tx_hash: string;
+  market_id: number;
+  /** checksummed */
+  account: string;
+  is_long: boolean;
+  timestamp: string;
+  /** LiquidationResult: keeper, priceWad, sizeUsd, collateralUsd, pnlUsd, equityUsd, keeperRewardUsd, traderRefundUsd, poolGainUsd, badDebtUsd */
+  args: { result: Record<string, string> };
+}
+
+/** A live open position (Reader.positionView) as /api/positions ranks it. */
+export interface TopPosition {
+  account: string;
+  marketId: number;
+  isLong: boolean;
+  sizeUsd: string;
+  collateralUsd: string;
+  equityUsd: string;
+  maintenanceUsd: string;
+  pnlUsd: string;
+  leverageWad: string;
+  entryPriceWad: string;
+  liquidationPriceWad: string;
+  /** (price − liquidation price) / price toward safety, WAD */
+  distanceToLiquidationWad: string;
+  liquidatable: boolean;
+}
+
+export interface TopPositions {
+  openPositions: number;
+  /** markets whose positions could not be valued now (no valid price) */
+  staleMarkets: number[];
+  bySize: TopPosition[];
+  byRisk: TopPosition[];
+}
+
+/** /api/accounts/:address/positions: an account's open positions valued now. */
+export interface AccountPosition {
+  marketId: number;
+  isLong: boolean;
+  sizeUsd: string;
+  collateralUsd: string;
+  entryPriceWad: string;
+  pnlUsd: string;
+  equityUsd: string;
+  maintenanceUsd: string;
+  liquidationPriceWad: string;
+  distanceToLiquidationWad: string;
+  leverageWad: string;
+  liquidatable: boolean;
+}
+
 export interface StressResult {
   navShockedUsd: string;
   navAfterLiquidationsUsd: string;
@@ -130,6 +184,9 @@ export const api = {
     get<{ points: ActivityPoint[] }>(`/api/activity?from=${from}&resolution=${resolution}`).then((b) => b.points),
   trades: (account: string, limit = 50) => get<{ trades: TradeRow[] }>(`/api/accounts/${account}/trades?limit=${limit}`).then((b) => b.trades),
   lp: (account: string) => get<LpAccount>(`/api/accounts/${account}/lp`),
+  liquidations: (limit = 50) => get<{ liquidations: LiquidationRow[] }>(`/api/liquidations?limit=${limit}`).then((b) => b.liquidations),
+  topPositions: (limit = 10) => get<TopPositions>(`/api/positions?limit=${limit}`),
+  accountPositions: (account: string) => get<{ account: string; positions: AccountPosition[] }>(`/api/accounts/${account}/positions`),
   summary: () => get<{ timestamp: number; windows: WindowTotals[] | null }>('/api/summary'),
   options: (market?: number) => get<OptionsSummary>(`/api/options${market === undefined ? '' : `?market=${market}`}`),
   /** `query`: `scenario=crash` or `price.<marketId>=<bps>&vol=<k>&cashOut=<bps>` */

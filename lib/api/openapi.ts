@@ -3,7 +3,7 @@
  * so the published parameters cannot drift from what the handlers accept. Served at /api/openapi.json.
  */
 import { z } from 'zod';
-import { historyQuery, limitQuery, MAX_BUCKETS, optionsQuery, SCENARIOS, stressQuery } from './schemas';
+import { historyQuery, limitQuery, MAX_BUCKETS, optionsQuery, SCENARIOS, stressQuery, topPositionsQuery } from './schemas';
 
 type Param = { name: string; in: 'query' | 'path'; required: boolean; description?: string; schema: unknown };
 
@@ -42,11 +42,12 @@ export function openApiDocument() {
     },
     paths: {
       '/api/pool': get('live pool summary (NAV, shares, cash, reserves, utilization; navValid false while a market with open interest is stale)'),
-      '/api/summary': get('pool summary with indexed 24-hour activity'),
+      '/api/summary': get('live pool and markets; headline totals (volume, fees, traders\' PnL, LPs\' PnL) over 24 h, 7 d and all time, each with the span its data covers'),
       '/api/markets': get('every market: price, open interest, funding, volatility, margin rates and schedule'),
       '/api/history': get('snapshot history of a market (0..n-1) or the pool (-1)', queryParams(historyQuery)),
       '/api/activity': get('per-bucket fees, volume, liquidations, bad debt and trader PnL', queryParams(historyQuery)),
       '/api/liquidations': get('recent liquidations', queryParams(limitQuery)),
+      '/api/positions': get('the largest open positions and those closest to liquidation, valued live from the chain', queryParams(topPositionsQuery)),
       '/api/options': get('option boards with open interest per type, premiums in and out, settlement and payouts; premium income totals (all time and 24 h)', queryParams(optionsQuery)),
       '/api/accounts/{address}/positions': get("an account's open positions valued now", [address]),
       '/api/accounts/{address}/trades': get("an account's trades and liquidations, newest first", [address, ...queryParams(limitQuery).filter((p) => p.name === 'limit')]),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STRESS_LIMITS } from '../validation';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -30,16 +31,25 @@ export function withHistoryDefaults(q: z.output<typeof historyQuery>, nowSec: nu
 
 export const limitQuery = z.object({ limit: int(1, 500).default(50), market: int(0, 15).optional() });
 
+/** /api/positions: the largest open positions and those closest to liquidation, `limit` of each. */
+export const topPositionsQuery = z.object({ limit: int(1, 100).default(20), market: int(0, 15).optional() });
+
 /** /api/options: one market's boards, or every market's. */
 export const optionsQuery = z.object({ market: int(0, 15).optional() });
 
 /** /api/stress: price shocks in bps per market (e.g. eth=-4000), a sigma multiplier, an LP cash outflow in bps. */
+const L = STRESS_LIMITS;
 export const stressQuery = z.object({
-  priceBps: z.record(z.string().regex(/^\d+$/, 'market ids are integers'), z.coerce.number().int().min(-9900).max(100_000)).default({}),
-  volMultiplier: z.coerce.number().min(0).max(100).default(1),
-  cashOutflowBps: z.coerce.number().int().min(0).max(10_000).default(0),
+  priceBps: z
+    .record(
+      z.string().regex(/^\d+$/, 'market ids are integers'),
+      z.coerce.number().int().min(L.priceBps.min, 'a price can fall at most 99% (-9900 bps): a price of zero is no price').max(L.priceBps.max),
+    )
+    .default({}),
+  volMultiplier: z.coerce.number().min(L.volMultiplier.min).max(L.volMultiplier.max).default(1),
+  cashOutflowBps: z.coerce.number().int().min(L.cashOutflowBps.min).max(L.cashOutflowBps.max).default(0),
   // how long the shocked sigma persists before positions are checked: maintenance ramps toward it, as on chain
-  hours: z.coerce.number().min(0).max(168).default(0),
+  hours: z.coerce.number().min(L.hours.min).max(L.hours.max).default(0),
 });
 
 /** Named shocks; `everyMarketBps` moves every listed market's price (expanded with the deployment's market ids). */

@@ -4,10 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { BASE_URL, launch, openConnected } from './browser.mjs';
+import { mnemonicToAccount } from 'viem/accounts';
+import { BASE_URL, launch, MNEMONIC, openConnected } from './browser.mjs';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PAGES = ['/', '/trade', '/pool', '/analytics', '/options'];
+// an account page too: the dev account that trades in the trade spec
+const PAGES = ['/', '/trade', '/pool', '/analytics', '/options', `/analytics/accounts/${mnemonicToAccount(MNEMONIC, { addressIndex: 18 }).address}`];
 const WIDTHS = [1440, 390];
 
 /** Serious and critical violations on the page as it is now, one line per failing node. */

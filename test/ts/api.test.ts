@@ -45,6 +45,9 @@ describe(`metrics API (${dbKind()})`, () => {
     ['/api/stress?vol=banana', 'stress'],
     ['/api/stress?scenario=meteor', 'stress'],
     ['/api/stress?pirce.0=-100', 'stress'],
+    ['/api/stress?price.0=-10000', 'stress'],
+    ['/api/positions?limit=0', 'positions'],
+    [`/api/positions?market=${c.markets.length}`, 'positions'],
     // market ids come from the deployment: one past the last listed market is unknown
     [`/api/history?market=${c.markets.length}`, 'history'],
     [`/api/liquidations?market=${c.markets.length}`, 'liquidations'],
@@ -107,6 +110,43 @@ describe(`metrics API (${dbKind()})`, () => {
     expect(lp.requests).toEqual([]);
     // The indexer ran to the head in setup; the page trusts the sums only from the block of the LP's last tx on.
     expect(lp.indexedBlock).toBe(Number(await clients().publicClient.getBlockNumber()));
+  });
+
+  it('top positions: every open position from the setup, by size and by distance to liquidation, valued on chain', async () => {
+    const mod = await import('@/app/api/positions/route');
+    const res: Response = await mod.GET(req('/api/positions?limit=10'));
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    const { publicClient } = clients();
+    // the three positions opened in setup, read back from the engine
+    const opened = [
+      [16, 0, true],
+      [17, 0, false],
+      [18, 1, true],
+    ] as const;
+    const expected = await Promise.all(
+      opened.map(async ([i, m, isLong]) => {
+        const account = clients(i).walletClient.account.address;
+        const p = await publicClient.readContract({ ...c.engine, functionName: 'position', args: [account, BigInt(m), isLong] });
+        return { account, marketId: m, isLong, sizeUsd: p.sizeUsd.toString() };
+      }),
+    );
+    expect(body.openPositions).toBe(3);
+    const key = (p: { account: string; marketId: number; isLong: boolean }) => `${p.account}:${p.marketId}:${p.isLong}`;
+    const bySize = [...expected].sort((a, b) => Number(BigInt(b.sizeUsd) - BigInt(a.sizeUsd)));
+    expect(body.bySize.map((p: { account: string; marketId: number; isLong: boolean; sizeUsd: string }) => ({ ...bySize.find((e) => key(e) === key(p))!, sizeUsd: p.sizeUsd }))).toEqual(bySize);
+    // closest first: the distance from the price to each position's liquidation price, recomputed from the Reader's
+    // liquidation price and the feed's price
+    const distances: bigint[] = [];
+    for (const p of body.byRisk) {
+      const [priceWad] = await publicClient.readContract({ ...c.feeds[p.marketId], functionName: 'latestPrice' });
+      const liq = BigInt(p.liquidationPriceWad);
+      const gap = p.isLong ? priceWad - liq : liq - priceWad;
+      expect(BigInt(p.distanceToLiquidationWad)).toBe((gap * 10n ** 18n) / priceWad);
+      distances.push(BigInt(p.distanceToLiquidationWad));
+    }
+    expect(distances).toEqual([...distances].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(body.staleMarkets).toEqual([]);
   });
 
   it('history returns the indexed snapshots', async () => {

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { encodeErrorResult, BaseError, ContractFunctionRevertedError } from 'viem';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
+import { stressQuery } from '@/lib/api/schemas';
 import { describeRevert, explainError } from '@/lib/errors';
-import { checkAmount } from '@/lib/validation';
+import { checkAmount, checkStressField } from '@/lib/validation';
 
 describe('checkAmount', () => {
   it.each([
@@ -42,5 +43,37 @@ describe('revert decoding', () => {
       .filter((name) => !/^(ERC20Invalid|ERC20Insufficient|ERC4626Exceeded|AccessControl|Ownable|SafeCast|SafeERC20|ReentrancyGuard|ExpectedPause|LnOfZero|InvalidOracleConfig|MathOverflowedMulDiv|FailedCall|InsufficientBalance|AddressEmptyCode|ERC20Exceeded|ERC4626Exceeded|TooManyMarkets|VaultMismatch|NotVault|CooldownTooLong|ERC2612|InvalidAccountNonce|ECDSA)/.test(name))
       .filter((name) => describeRevert(name, [0n, 0n, 0n, 0n]).startsWith('Transaction reverted'));
     expect(generic).toEqual([]);
+  });
+});
+
+describe('stress form fields', () => {
+  it('explains each refusal in plain words; −100% is refused with the reason', () => {
+    expect(checkStressField('move', '-100').error).toMatch(/fall at most 99%.*zero/);
+    expect(checkStressField('move', '-99')).toEqual({ value: -9900 });
+    expect(checkStressField('move', '12.5')).toEqual({ value: 1250 });
+    expect(checkStressField('move', '1.234').error).toMatch(/2 decimal places/);
+    expect(checkStressField('move', 'abc').error).toMatch(/Enter a number/);
+    expect(checkStressField('move', '').error).toBe('Enter a number');
+    expect(checkStressField('move', '1001').error).toMatch(/1,000%/);
+    expect(checkStressField('vol', '-1').error).toMatch(/cannot be negative/);
+    expect(checkStressField('vol', '101').error).toMatch(/100×/);
+    expect(checkStressField('cashOut', '100.5').error).toMatch(/0% and 100%/);
+    expect(checkStressField('hours', '169').error).toMatch(/168 hours/);
+    expect(checkStressField('hours', '0.5')).toEqual({ value: 0.5 });
+  });
+
+  it('accepts exactly what the API accepts (one set of limits)', () => {
+    const samples = ['-100', '-99.99', '-99', '-50', '0', '0.01', '999.99', '1000', '1000.01', '-0', '5', '100', '100.01', '168', '168.5', '2.5'];
+    const apiOk = (q: Record<string, unknown>) => stressQuery.safeParse(q).success;
+    for (const s of samples) {
+      const move = checkStressField('move', s);
+      expect(move.error === undefined, `move ${s}`).toBe(apiOk({ priceBps: { 0: Math.round(Number(s) * 100) } }));
+      const vol = checkStressField('vol', s);
+      expect(vol.error === undefined, `vol ${s}`).toBe(apiOk({ volMultiplier: s }));
+      const cash = checkStressField('cashOut', s);
+      expect(cash.error === undefined, `cashOut ${s}`).toBe(apiOk({ cashOutflowBps: Math.round(Number(s) * 100) }));
+      const hours = checkStressField('hours', s);
+      expect(hours.error === undefined, `hours ${s}`).toBe(apiOk({ hours: s }));
+    }
   });
 });

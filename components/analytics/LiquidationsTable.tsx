@@ -1,0 +1,54 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { TableHead } from '@/components/common/Stat';
+import { useContracts } from '@/components/common/useContracts';
+import { api } from '@/lib/api/client';
+import { fmtPrice, fmtUsd } from '@/lib/format';
+import { AccountLink } from './AccountLink';
+
+/** Recent liquidations from the index: when, whose, what, at which price, the keeper's reward and any bad debt. */
+export function LiquidationsTable() {
+  const c = useContracts();
+  const q = useQuery({ queryKey: ['liquidations'], queryFn: () => api.liquidations(50), refetchInterval: 5000 });
+  return (
+    <section aria-labelledby="liqs-title" className="card overflow-x-auto" tabIndex={0} data-testid="liquidations-table">
+      <h2 id="liqs-title" className="mb-2 text-sm font-semibold text-zinc-300">
+        Liquidations
+      </h2>
+      {q.isError ? (
+        <p className="text-sm text-amber-400">Liquidations unavailable (indexer not reachable).</p>
+      ) : !q.data ? (
+        <div className="skeleton h-16 w-full" />
+      ) : q.data.length === 0 ? (
+        <p className="text-sm text-zinc-400">No liquidations yet.</p>
+      ) : (
+        <table className="num w-full min-w-[900px] text-left text-xs">
+          <TableHead columns={['Time', 'Account', 'Market', 'Size', 'Price', 'Equity', 'Keeper reward', 'Refund to trader', 'Bad debt']} />
+          <tbody>
+            {q.data.map((l) => {
+              const r = l.args.result;
+              return (
+                <tr key={`${l.tx_hash}-${l.account}-${l.market_id}-${l.is_long}`} className="border-t border-zinc-800">
+                  <td className="py-1 pr-3">{new Date(Number(l.timestamp) * 1000).toLocaleString()}</td>
+                  <td className="pr-3">
+                    <AccountLink account={l.account} />
+                  </td>
+                  <td className="pr-3">
+                    {c.markets.find((m) => m.id === l.market_id)?.name ?? `market ${l.market_id}`} {l.is_long ? 'long' : 'short'}
+                  </td>
+                  <td className="pr-3">{fmtUsd(BigInt(r.sizeUsd), 0)}</td>
+                  <td className="pr-3">{fmtPrice(BigInt(r.priceWad))}</td>
+                  <td className="pr-3">{fmtUsd(BigInt(r.equityUsd))}</td>
+                  <td className="pr-3">{fmtUsd(BigInt(r.keeperRewardUsd))}</td>
+                  <td className="pr-3">{fmtUsd(BigInt(r.traderRefundUsd))}</td>
+                  <td className={`pr-3 ${BigInt(r.badDebtUsd) > 0n ? 'text-rose-400' : ''}`}>{fmtUsd(BigInt(r.badDebtUsd))}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

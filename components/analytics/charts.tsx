@@ -1,0 +1,72 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { ResponsiveContainer } from 'recharts';
+import { api } from '@/lib/api/client';
+
+/** The analytics ranges: snapshot resolution for the lines, a coarser one for the per-bucket bars (readable bars). */
+export const RANGES = [
+  { label: '15m', sec: 900, res: 5, barRes: 60 },
+  { label: '1h', sec: 3600, res: 15, barRes: 300 },
+  { label: '6h', sec: 21_600, res: 60, barRes: 1800 },
+  { label: '24h', sec: 86_400, res: 300, barRes: 3600 },
+  { label: '7d', sec: 7 * 86_400, res: 1800, barRes: 6 * 3600 },
+];
+export type Range = (typeof RANGES)[number];
+export type Point = Record<string, string | number | null>;
+
+export function useHistory(market: number, range: Range) {
+  return useQuery({
+    queryKey: ['history', market, range.sec],
+    queryFn: (): Promise<Point[]> => api.history(market, Math.floor(Date.now() / 1000) - range.sec, range.res),
+    refetchInterval: 5000,
+  });
+}
+
+/** Activity per bar bucket over the range, every bucket present (zero when nothing happened). */
+export function useActivity(range: Range) {
+  return useQuery({
+    queryKey: ['activity', range.sec],
+    queryFn: async (): Promise<Point[]> => {
+      const to = Math.floor(Date.now() / 1000);
+      const from = to - range.sec;
+      const rows = await api.activity(from, range.barRes);
+      return fillBuckets(rows.map((r) => ({ ...r })), from, to, range.barRes);
+    },
+    refetchInterval: 5000,
+  });
+}
+
+/** One point per `res`-second bucket from `from` to `to`: the given rows where they exist, zeros elsewhere. */
+export function fillBuckets(rows: Point[], from: number, to: number, res: number): Point[] {
+  const byT = new Map(rows.map((r) => [Number(r.t), r]));
+  const out: Point[] = [];
+  for (let t = Math.floor(from / res) * res; t <= to; t += res) {
+    out.push(byT.get(t) ?? { t, feesUsd: '0', volumeUsd: '0', liquidations: 0, badDebtUsd: '0', traderPnlUsd: '0' });
+  }
+  return out;
+}
+
+export const n = (v: unknown, scale: number) => (v === null || v === undefined ? null : Number(v) / scale);
+export const time = (t: number) => new Date(t * 1000).toLocaleTimeString();
+export const AX = { stroke: '#a1a1aa', fontSize: 11 };
+export const TT = { contentStyle: { background: '#18181b', border: '1px solid #3f3f46' }, labelFormatter: (t: unknown) => time(Number(t)) };
+
+export function Chart({ title, children, data, testId }: { title: string; children: React.ReactNode; data?: Point[]; testId: string }) {
+  return (
+    <section className="card" aria-label={title}>
+      <h3 className="mb-2 text-sm font-semibold text-zinc-300">{title}</h3>
+      {!data ? (
+        <div className="skeleton h-48 w-full" />
+      ) : data.length === 0 ? (
+        <p className="h-48 text-sm text-zinc-400">No data in this range yet.</p>
+      ) : (
+        <div className="h-48" data-testid={testId} data-points={data.length}>
+          <ResponsiveContainer width="100%" height="100%">
+            {children as React.ReactElement}
+          </ResponsiveContainer>
+        </div>
+      )}
+    </section>
+  );
+}

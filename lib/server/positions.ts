@@ -1,0 +1,69 @@
+import 'server-only';
+import { getAddress } from 'viem';
+import type { TopPosition, TopPositions } from '@/lib/api/client';
+import { ev, resultNum } from '@/lib/events';
+import { contracts, publicClient } from './chain';
+import { sql } from './db';
+
+/** Positions read from the chain per call to the Reader (one eth_call each). */
+const VIEW_CHUNK = 100;
+/** The most open positions ranked: the largest by size from the index; enough for any book this pool carries. */
+const MAX_RANKED = 2000;
+
+
+/**
+ * The open book's largest positions and those closest to liquidation. Which positions are open comes from the index
+ * (the last event per account, market and side left size > 0); their state is read live from the chain through the
+ * Reader, the same views the trade page shows. A market without a valid price is skipped and named in `staleMarkets`.
+ */
+export async function getTopPositions(limit: number, marketId?: number): Promise<TopPositions> {
+  const open = await sql<{ account: string; market_id: number; is_long: boolean }>(
+    `SELECT account, market_id, is_long FROM (
+       SELECT DISTINCT ON (account, market_id, is_long) account, market_id, is_long, name, ${resultNum('PositionIncreased', 'sizeUsd')} AS size
+         FROM events
+        WHERE name IN (${ev('PositionIncreased', 'PositionDecreased', 'PositionLiquidated')})${marketId === undefined ? '' : ' AND market_id = $2'}
+        ORDER BY account, market_id, is_long, block_number DESC, log_index DESC) last
+      WHERE name <> ${ev('PositionLiquidated')} AND size > 0
+      ORDER BY size DESC LIMIT $1`,
+    marketId === undefined ? [MAX_RANKED] : [MAX_RANKED, marketId],
+  );
+  const byMarket = new Map<number, typeof open>();
+  for (const r of open) byMarket.set(r.market_id, [...(byMarket.get(r.market_id) ?? []), r]);
+  const staleMarkets: number[] = [];
+  const views: TopPosition[] = [];
+  for (const [m, rows] of byMarket) {
+    const market: TopPosition[] = [];
+    try {
+      for (let i = 0; i < rows.length; i += VIEW_CHUNK) {
+        const refs = rows.slice(i, i + VIEW_CHUNK).map((r) => ({ account: getAddress(r.account), marketId: BigInt(r.market_id), isLong: r.is_long }));
+        const out = await publicClient.readContract({ ...contracts.reader, functionName: 'positionViews', args: [refs] });
+        out.forEach((v, j) => {
+          if (v.position.sizeUsd === 0n) return; // closed since the last indexed event
+          market.push({
+            account: refs[j].account,
+            marketId: m,
+            isLong: v.isLong,
+            sizeUsd: v.position.sizeUsd.toString(),
+            collateralUsd: v.position.collateralUsd.toString(),
+            equityUsd: v.status.equityUsd.toString(),
+            maintenanceUsd: v.status.maintenanceUsd.toString(),
+            pnlUsd: v.status.pnlUsd.toString(),
+            leverageWad: v.leverageWad.toString(),
+            entryPriceWad: v.entryPriceWad.toString(),
+            liquidationPriceWad: v.liquidationPriceWad.toString(),
+            distanceToLiquidationWad: v.distanceToLiquidationWad.toString(),
+            liquidatable: v.status.liquidatable,
+          });
+        });
+      }
+      views.push(...market);
+    } catch {
+      staleMarkets.push(m); // no valid price: its positions cannot be valued now
+    }
+  }
+  const bySize = [...views].sort((a, b) => cmp(BigInt(b.sizeUsd), BigInt(a.sizeUsd))).slice(0, limit);
+  const byRisk = [...views].sort((a, b) => cmp(BigInt(a.distanceToLiquidationWad), BigInt(b.distanceToLiquidationWad))).slice(0, limit);
+  return { openPositions: views.length, staleMarkets: staleMarkets.sort((a, b) => a - b), bySize, byRisk };
+}
+
+const cmp = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
