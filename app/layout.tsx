@@ -13,11 +13,15 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>
+      {/* The app shell: header, the scrolling page, and the notification tray below it, all in flow. Toasts take room
+          of their own instead of floating over the page, so they never cover a button at any width. */}
+      <body className="flex h-dvh flex-col overflow-hidden">
         <Providers>
           <Nav />
           <NetworkGuard />
-          <main className="mx-auto max-w-7xl px-3 py-4 sm:px-6">{children}</main>
+          <main id="page" className="min-h-0 flex-1 overflow-y-auto">
+            <div className="mx-auto max-w-7xl px-3 py-4 sm:px-6">{children}</div>
+          </main>
         </Providers>
       </body>
     </html>

@@ -72,3 +72,10 @@ export function staleMarketIds(mask: bigint): number[] {
   for (let m = 0; mask >> BigInt(m) !== 0n; m++) if ((mask >> BigInt(m)) & 1n) ids.push(m);
   return ids;
 }
+
+/** A signed charge in words, so its sign says who pays: positive → "you pay $1.23", negative → "you receive $0.40". */
+export function fmtWhoPays(usd: bigint | undefined, digits = 2): string {
+  if (usd === undefined) return '—';
+  if (usd === 0n) return fmtUsd(0n, digits);
+  return usd > 0n ? `you pay ${fmtUsd(usd, digits)}` : `you receive ${fmtUsd(-usd, digits)}`;
+}

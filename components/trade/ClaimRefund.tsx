@@ -7,19 +7,36 @@ import { useTx } from '@/components/tx/useTx';
 
 const ZERO = '0x0000000000000000000000000000000000000000' as const;
 
-/** A liquidation returns the equity beyond its fee; if the token refused to deliver it, it waits here to be claimed. */
+/**
+ * What the token refused to deliver to this wallet (a blocklisted address) waits to be claimed: equity a liquidation
+ * returned (the core) and execution fees of cleared orders (the order book).
+ */
 export function ClaimRefund() {
   const c = useContracts();
   const { address } = useAccount();
   const { send, pending } = useTx();
-  const owed = useReadContract({ ...c.core, functionName: 'refundOf', args: [address ?? ZERO], query: { enabled: !!address } }).data;
-  if (!address || !owed) return null;
+  const enabled = { query: { enabled: !!address } };
+  const fromCore = useReadContract({ ...c.core, functionName: 'refundOf', args: [address ?? ZERO], ...enabled }).data;
+  const fromOrders = useReadContract({ ...c.orderBook, functionName: 'refundOwedUsd', args: [address ?? ZERO], ...enabled }).data;
+  if (!address || (!fromCore && !fromOrders)) return null;
   return (
-    <p className="card flex items-center justify-between gap-3 text-sm" data-testid="trade-refund">
-      <span>{fmtUsd(owed)} of equity returned by a liquidation could not be delivered and waits for you.</span>
-      <button className="btn-ghost" disabled={pending} onClick={() => send({ ...c.core, functionName: 'claimRefund', args: [address], label: `Claim ${fmtUsd(owed)}` })}>
-        Claim
-      </button>
-    </p>
+    <div className="card space-y-2 text-sm" data-testid="trade-refund">
+      {!!fromCore && (
+        <p className="flex items-center justify-between gap-3">
+          <span>{fmtUsd(fromCore)} of equity returned by a liquidation could not be delivered and waits for you.</span>
+          <button className="btn-ghost" disabled={pending} onClick={() => send({ ...c.core, functionName: 'claimRefund', args: [address], label: `Claim ${fmtUsd(fromCore)}` })}>
+            Claim
+          </button>
+        </p>
+      )}
+      {!!fromOrders && (
+        <p className="flex items-center justify-between gap-3" data-testid="order-refund">
+          <span>{fmtUsd(fromOrders)} of execution fees from your cleared orders could not be delivered and waits for you.</span>
+          <button className="btn-ghost" disabled={pending} onClick={() => send({ ...c.orderBook, functionName: 'claimRefund', args: [address], label: `Claim ${fmtUsd(fromOrders)} of order fees` })}>
+            Claim
+          </button>
+        </p>
+      )}
+    </div>
   );
 }

@@ -14,7 +14,7 @@ import { useSlippage } from './useSlippage';
 import { MarginExplainer } from './MarginExplainer';
 import { OrderTypeFields, type OrderTypeState } from './OrderTypeFields';
 import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
-import { annualize, fmtLev, fmtPct, fmtPctFine, fmtPrice, fmtUsd } from '@/lib/format';
+import { annualize, fmtLev, fmtPct, fmtPctFine, fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
 import { explainError } from '@/lib/errors';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
@@ -208,7 +208,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         <PreviewRow label="Size" value={sizeUsd !== undefined ? fmtUsd(sizeUsd) : '—'} />
         <PreviewRow label="Oracle price" value={fmtPrice(m?.priceWad)} />
         <PreviewRow label="Entry (with impact)" testId="preview-entry" wei={preview?.executionPriceWad} value={fmtPrice(preview?.executionPriceWad, 4)} />
-        <PreviewRow label="Price impact" value={preview ? fmtUsd(preview.impactUsd, 4) : '—'} />
+        <PreviewRow label="Price impact" testId="preview-impact" value={preview ? fmtWhoPays(preview.impactUsd, 4) : '—'} />
         {preview && preview.rebateUsd > 0n && (
           <PreviewRow label="Impact rebate (paid on close, not margin)" value={fmtUsd(preview.rebateUsd, 2)} />
         )}

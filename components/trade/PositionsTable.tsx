@@ -11,12 +11,14 @@ import { PositionSchedule } from './PositionSchedule';
 import { closeBound, PositionEditor, type EditMode } from './PositionEditor';
 import { useSlippage } from './useSlippage';
 import { PositionTpSl } from './PositionTpSl';
+import { useEntryPrices } from './useEntryPrices';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
 
 export function PositionsTable({ data }: { data: Data }) {
   const rows = data.positions ?? [];
+  const entries = useEntryPrices(rows);
   return (
     <section aria-labelledby="positions-title" className="card overflow-x-auto" tabIndex={0}>
       <h2 id="positions-title" className="mb-3 text-sm font-semibold text-zinc-300">
@@ -35,7 +37,7 @@ export function PositionsTable({ data }: { data: Data }) {
           <TableHead columns={['Market', 'Side', 'Size', 'Collateral', 'Entry', 'Mark', 'PnL (ROE)', 'Fees owed', 'Equity', 'Leverage', 'Liq. price', 'To liq.', '']} />
           <tbody>
             {rows.map((p) => (
-              <PositionRow key={`${p.marketId}-${p.isLong}`} p={p} data={data} />
+              <PositionRow key={`${p.marketId}-${p.isLong}`} p={p} data={data} entryWad={entries.get(`${p.marketId}:${p.isLong}`)} />
             ))}
           </tbody>
         </table>
@@ -44,7 +46,8 @@ export function PositionsTable({ data }: { data: Data }) {
   );
 }
 
-function PositionRow({ p, data }: { p: Row; data: Data }) {
+/** `entryWad`: the average execution price of the position's fills (impact included), when the history has them. */
+function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: bigint }) {
   const c = useContracts();
   const { send, pending } = useTx();
   const [slippageBps] = useSlippage();
@@ -82,7 +85,15 @@ function PositionRow({ p, data }: { p: Row; data: Data }) {
             </span>
           )}
         </td>
-        <td className="pr-3">{fmtPrice(p.entryPriceWad)}</td>
+        <td
+          className="pr-3"
+          data-testid="position-entry"
+          data-wei={(entryWad ?? p.entryPriceWad).toString()}
+          title={entryWad !== undefined ? 'average execution price of your fills, impact included (as in the preview and the history)' : 'oracle price at entry: the fills are not indexed yet'}
+        >
+          {fmtPrice(entryWad ?? p.entryPriceWad)}
+          {entryWad === undefined && <span className="text-zinc-400">*</span>}
+        </td>
         <td className="pr-3">{fmtPrice(market?.priceWad)}</td>
         <td className={`pr-3 ${pnl >= 0n ? 'text-emerald-400' : 'text-rose-400'}`} data-testid="position-pnl" data-wei={pnl.toString()}>
           {fmtUsd(pnl)}

@@ -4,7 +4,7 @@ import { TableHead } from '@/components/common/Stat';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
 import { useAccount } from 'wagmi';
-import { fmtPrice, fmtUsd } from '@/lib/format';
+import { fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
 import { useContracts } from '@/components/common/useContracts';
 
 const LABEL: Record<string, string> = { PositionIncreased: 'Open / increase', PositionDecreased: 'Decrease / close', PositionLiquidated: 'Liquidated' };
@@ -48,8 +48,8 @@ export function TradeHistory({ account }: { account?: string } = {}) {
       ) : (q.data ?? []).length === 0 ? (
         <p className="text-sm text-zinc-400">No trades yet.</p>
       ) : (
-        <table className="num w-full min-w-[700px] text-left text-xs">
-          <TableHead columns={['Time', 'Market', 'Side', 'Action', 'Size Δ', 'Price', 'Fee', 'Realized PnL']} />
+        <table className="num w-full min-w-[820px] text-left text-xs">
+          <TableHead columns={['Time', 'Market', 'Side', 'Action', 'Size Δ', 'Price (execution)', 'Impact', 'Fee', 'Realized PnL']} />
           <tbody>
             {q.data!.map((r) => {
               const x = r.args.result;
@@ -61,6 +61,7 @@ export function TradeHistory({ account }: { account?: string } = {}) {
                   <td className="pr-3" data-testid="history-action">{historyAction(r.name, x)}</td>
                   <td className="pr-3">{fmtUsd(BigInt(x.sizeDeltaUsd ?? x.sizeUsd ?? '0'))}</td>
                   <td className="pr-3">{fmtPrice(BigInt(x.executionPriceWad && x.executionPriceWad !== '0' ? x.executionPriceWad : x.priceWad))}</td>
+                  <td className="pr-3" data-testid="history-impact">{x.impactUsd !== undefined ? fmtWhoPays(BigInt(x.impactUsd)) : '—'}</td>
                   <td className="pr-3">{x.feeUsd ? fmtUsd(BigInt(x.feeUsd)) : x.keeperRewardUsd ? fmtUsd(BigInt(x.keeperRewardUsd)) : '—'}</td>
                   <td className="pr-3">{x.realizedPnlUsd ? fmtUsd(BigInt(x.realizedPnlUsd)) : x.badDebtUsd ? `bad debt ${fmtUsd(BigInt(x.badDebtUsd))}` : '—'}</td>
                 </tr>

@@ -47,18 +47,22 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   return (
     <ToastContext.Provider value={api}>
       {children}
-      <div aria-live="polite" className="fixed bottom-4 right-4 z-50 flex w-96 max-w-[calc(100vw-2rem)] flex-col gap-2">
-        {toasts.map((t) => (
-          <div key={t.id} role="status" data-testid={`toast-${t.kind}`} className={`rounded border-l-4 bg-zinc-900 p-3 text-sm shadow-lg ${color[t.kind]}`}>
-            <div className="flex items-start justify-between gap-2">
-              <span className="font-medium text-zinc-100">{t.title}</span>
-              <button aria-label="Dismiss notification" className="text-zinc-400 hover:text-zinc-200" onClick={() => dismiss(t.id)}>
-                ×
-              </button>
+      {/* In flow below the page (the layout's last row): it takes its own height while it has toasts and none when
+          empty, so the page above shrinks instead of being covered. Newest last, at most three shown. */}
+      <div aria-live="polite" data-testid="toast-tray" className={`flex-none border-zinc-800 bg-zinc-950 ${toasts.length ? 'border-t' : ''}`}>
+        <div className="mx-auto grid max-w-7xl gap-2 px-3 sm:px-6 lg:grid-cols-3 [&:not(:empty)]:py-2">
+          {toasts.slice(-3).map((t) => (
+            <div key={t.id} role="status" data-testid={`toast-${t.kind}`} className={`rounded border-l-4 bg-zinc-900 p-2 text-sm ${color[t.kind]}`}>
+              <div className="flex items-start justify-between gap-2">
+                <span className="font-medium text-zinc-100">{t.title}</span>
+                <button aria-label="Dismiss notification" className="text-zinc-400 hover:text-zinc-200" onClick={() => dismiss(t.id)}>
+                  ×
+                </button>
+              </div>
+              {t.detail && <p className="mt-1 line-clamp-2 break-words text-xs text-zinc-400" title={t.detail}>{t.detail}</p>}
             </div>
-            {t.detail && <p className="mt-1 break-words text-zinc-400">{t.detail}</p>}
-          </div>
-        ))}
+          ))}
+        </div>
       </div>
     </ToastContext.Provider>
   );

@@ -40,6 +40,16 @@ interface IOrderBook {
     /// @param reason 0 cancelled by the owner, 1 expired, 2 its position is gone (reduce-only)
     /// @param refundUsd what the owner got back
     event OrderCancelled(uint256 indexed orderId, address indexed account, uint8 reason, uint256 refundUsd);
+    /// @notice The token refused to deliver a refund to the owner (a blocklisted address): it waits in the book for
+    ///         the owner to claim, so clearing the order never depends on the owner being able to receive.
+    /// @param account the order's owner
+    /// @param amountUsd the refund kept for them
+    event RefundDeferred(address indexed account, uint256 amountUsd);
+    /// @notice The owner claimed deferred refunds.
+    /// @param account the owner
+    /// @param to who received them
+    /// @param amountUsd the amount paid
+    event RefundClaimed(address indexed account, address indexed to, uint256 amountUsd);
     /// @notice An order filled.
     /// @param keeper who executed it and received the execution fee
     /// @param priceWad the oracle price the trigger was checked against (the fill's price before impact)
@@ -60,6 +70,8 @@ interface IOrderBook {
     error OrderExpired(uint256 orderId, uint256 expiresAt, uint256 nowSec);
     error OrderNotExpired(uint256 orderId, uint256 expiresAt);
     error InvalidOrder(bytes32 field, uint256 value);
+    /// @notice `account` has no deferred refund to claim.
+    error NothingToClaim(address account);
 
     /// @notice Places an order and escrows its execution fee (at least `minExecutionFeeUsd`) from the caller. Opens
     ///         need `collateralUsd` > 0 and the engine's approval when they fill; reduce-only orders need none.
@@ -109,4 +121,11 @@ interface IOrderBook {
 
     /// @notice An order by id (account zero when it does not exist).
     function order(uint256 orderId) external view returns (Order memory);
+
+    /// @notice Pays `msg.sender`'s deferred refunds (fees the token refused to deliver) to `to`.
+    /// @return amountUsd what was paid
+    function claimRefund(address to) external returns (uint256 amountUsd);
+
+    /// @notice Refunds kept for `account` because the token refused to deliver them.
+    function refundOwedUsd(address account) external view returns (uint256);
 }

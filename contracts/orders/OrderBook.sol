@@ -44,6 +44,8 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     /// @notice The least execution fee an order escrows (what a keeper needs to be paid to fill it).
     uint256 public minExecutionFeeUsd;
     mapping(uint256 orderId => Order) internal orders_;
+    /// @inheritdoc IOrderBook
+    mapping(address account => uint256) public refundOwedUsd;
 
     // ------------------------------------------------------------ constructor
 
@@ -120,6 +122,15 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         Order memory o = _load(orderId);
         if (block.timestamp <= o.expiresAt) revert OrderNotExpired(orderId, o.expiresAt);
         _remove(orderId, o, 1);
+    }
+
+    /// @inheritdoc IOrderBook
+    function claimRefund(address to) external nonReentrant returns (uint256 amountUsd) {
+        amountUsd = refundOwedUsd[msg.sender];
+        if (amountUsd == 0) revert NothingToClaim(msg.sender);
+        refundOwedUsd[msg.sender] = 0;
+        token.safeTransfer(to, amountUsd);
+        emit RefundClaimed(msg.sender, to, amountUsd);
     }
 
     // ------------------------------------------------------------ keepers
@@ -260,8 +271,20 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         uint256 clearing = reason == 0 ? 0 : uint256(o.executionFeeUsd) * CLEARING_SHARE_BPS / 10_000;
         uint256 refund = o.executionFeeUsd - clearing;
         if (clearing > 0) token.safeTransfer(msg.sender, clearing);
-        token.safeTransfer(o.account, refund);
+        _refund(o.account, refund);
         emit OrderCancelled(orderId, o.account, reason, refund);
+    }
+
+    /// @dev Pays a refund to the owner; if the token refuses (a blocklisted owner), keeps it as the owner's claimable
+    ///      balance instead of reverting, so expired and orphaned orders can always be cleared.
+    function _refund(address account, uint256 amountUsd) internal {
+        if (amountUsd == 0) return;
+        (bool ok, bytes memory ret) = address(token).call(abi.encodeCall(IERC20.transfer, (account, amountUsd)));
+        if (ok && (ret.length == 0 ? address(token).code.length > 0 : ret.length == 32 && abi.decode(ret, (bool)))) {
+            return;
+        }
+        refundOwedUsd[account] += amountUsd;
+        emit RefundDeferred(account, amountUsd);
     }
 
     /// @dev The acceptable price of the fill: the tighter of the trigger moved by the order's slippage (none for

@@ -27,6 +27,16 @@ async function get<T>(path: string): Promise<T> {
  *  max_leverage, utilization); absent ones are null. */
 export type HistoryPoint = { t: number } & Record<string, string | number | null>;
 
+/** /api/candles: one candle of a market's oracle price (WAD strings), starting at `t`. */
+export interface Candle {
+  t: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  samples: number;
+}
+
 export interface ActivityPoint {
   t: number;
   /** open/close fees + impact + borrow + funding paid to the pool (USD, 6 decimals; impact and funding may be negative) */
@@ -180,6 +190,8 @@ export interface OptionsSummary {
 export const api = {
   history: (market: number, from: number, resolution: number) =>
     get<{ points: HistoryPoint[] }>(`/api/history?market=${market}&from=${from}&resolution=${resolution}`).then((b) => b.points),
+  candles: (market: number, from: number, resolution: number) =>
+    get<{ candles: Candle[] }>(`/api/candles?market=${market}&from=${from}&resolution=${resolution}`).then((b) => b.candles),
   activity: (from: number, resolution: number) =>
     get<{ points: ActivityPoint[] }>(`/api/activity?from=${from}&resolution=${resolution}`).then((b) => b.points),
   trades: (account: string, limit = 50) => get<{ trades: TradeRow[] }>(`/api/accounts/${account}/trades?limit=${limit}`).then((b) => b.trades),

@@ -3,7 +3,7 @@
  * so the published parameters cannot drift from what the handlers accept. Served at /api/openapi.json.
  */
 import { z } from 'zod';
-import { historyQuery, limitQuery, MAX_BUCKETS, optionsQuery, SCENARIOS, stressQuery, topPositionsQuery } from './schemas';
+import { candlesQuery, historyQuery, limitQuery, MAX_BUCKETS, optionsQuery, SCENARIOS, stressQuery, topPositionsQuery } from './schemas';
 
 type Param = { name: string; in: 'query' | 'path'; required: boolean; description?: string; schema: unknown };
 
@@ -45,6 +45,7 @@ export function openApiDocument() {
       '/api/summary': get('live pool and markets; headline totals (volume, fees, traders\' PnL, LPs\' PnL) over 24 h, 7 d and all time, each with the span its data covers'),
       '/api/markets': get('every market: price, open interest, funding, volatility, margin rates and schedule'),
       '/api/history': get('snapshot history of a market (0..n-1) or the pool (-1)', queryParams(historyQuery)),
+      '/api/candles': get('OHLC candles (1 min, 5 min, 1 h) of a market\'s indexed oracle prices', queryParams(candlesQuery)),
       '/api/activity': get('per-bucket fees, volume, liquidations, bad debt and trader PnL', queryParams(historyQuery)),
       '/api/liquidations': get('recent liquidations', queryParams(limitQuery)),
       '/api/positions': get('the largest open positions and those closest to liquidation, valued live from the chain', queryParams(topPositionsQuery)),

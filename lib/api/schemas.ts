@@ -17,8 +17,25 @@ export const historyQuery = z
   })
   .refine((q) => q.to === undefined || q.from === undefined || q.to > q.from, { message: '`to` must be after `from`', path: ['to'] });
 
+/** The candle timeframes the trade page offers (seconds per candle). */
+export const CANDLE_RESOLUTIONS = [60, 300, 3600] as const;
+
+/** /api/candles: OHLC of a market's indexed oracle prices, 1-minute, 5-minute or 1-hour candles. */
+export const candlesQuery = z
+  .object({
+    market: int(0, 15),
+    from: int(0, 2 ** 40).optional(),
+    to: int(0, 2 ** 40).optional(),
+    resolution: z.coerce
+      .number()
+      .int()
+      .refine((r) => (CANDLE_RESOLUTIONS as readonly number[]).includes(r), { message: `resolution is one of ${CANDLE_RESOLUTIONS.join(', ')} seconds` })
+      .default(60),
+  })
+  .refine((q) => q.to === undefined || q.from === undefined || q.to > q.from, { message: '`to` must be after `from`', path: ['to'] });
+
 /** A history query with its defaults at `nowSec` (the chain's time), refused when it spans more than MAX_BUCKETS. */
-export function withHistoryDefaults(q: z.output<typeof historyQuery>, nowSec: number) {
+export function withHistoryDefaults<Q extends { from?: number; to?: number; resolution: number }>(q: Q, nowSec: number) {
   const to = q.to ?? nowSec;
   const from = q.from ?? Math.max(0, to - q.resolution * MAX_BUCKETS);
   if (to <= from) return { error: '`to` must be after `from`' } as const;

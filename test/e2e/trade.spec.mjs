@@ -58,6 +58,17 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
 
     const row = page.getByTestId('position-ETH-USD-long');
     await row.waitFor();
+    // the price chart: candles from the indexed oracle prices, in each timeframe
+    for (const [frame, res] of [['5m', 300], ['1h', 3600], ['1m', 60]]) {
+      await page.getByTestId(`candles-${frame}`).click();
+      const chart = page.locator(`[data-testid="price-chart"][data-frame="${res}"]`);
+      await chart.waitFor({ timeout: 20_000 });
+      assert.ok(Number(await chart.getAttribute('data-candles')) >= 1, `${frame} candles`);
+      assert.ok((await chart.locator('svg rect').count()) >= 1, `${frame} candle bodies drawn`);
+    }
+    // one entry price everywhere: the positions table shows the fill's execution price (once indexed), as the
+    // preview did and the history does; the preview's impact says who pays it
+    await row.locator(`[data-testid="position-entry"][data-wei="${previewEntry}"]`).waitFor({ timeout: 20_000 });
     // the margin explanation and the position's schedule over the next hours (issue 12 item 5)
     assert.match(await page.getByTestId('margin-ramp-why').innerText(), /rises toward the target by at most \d/);
     await row.getByRole('button', { name: 'Margin' }).click();
@@ -149,7 +160,7 @@ test('trade form: invalid inputs show inline messages and disable the order butt
 
 test('analytics: charts, totals, top positions, a liquidation linked to its account, the stress form', async () => {
   const browser = await launch();
-  // A trader at 40x, then a 3% drop: the keeper liquidates, and the analytics list it.
+  // A trader at 30x, then a 4% drop: the keeper liquidates, and the analytics list it.
   const trader = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 9 }), chain: client.chain, transport: http(process.env.RPC_URL) });
   const engineAbi = JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi;
   const tokenAbi = JSON.parse(readFileSync('out/FaucetToken.sol/FaucetToken.json', 'utf8')).abi;
@@ -161,17 +172,17 @@ test('analytics: charts, totals, top positions, a liquidation linked to its acco
     // liquidity to back the trade, whatever ran before
     await send({ address: d.FaucetToken, abi: erc20Abi, functionName: 'approve', args: [d.LiquidityPool, parseUnits('9000', 6)] });
     await send({ address: d.LiquidityPool, abi: poolAbi, functionName: 'deposit', args: [parseUnits('9000', 6), trader.account.address] });
-    await send({ address: d.PerpEngine, abi: engineAbi, functionName: 'increasePosition', args: [0n, true, parseUnits('100', 6), parseUnits('4000', 6), 2n ** 256n - 1n] });
-    await pushPrice(0, -300);
+    await send({ address: d.PerpEngine, abi: engineAbi, functionName: 'increasePosition', args: [0n, true, parseUnits('100', 6), parseUnits('3000', 6), 2n ** 256n - 1n] });
+    await pushPrice(0, -400);
     const account = trader.account.address;
     const t0 = Date.now();
     for (;;) {
       const p = await client.readContract({ address: d.PerpEngine, abi: engineAbi, functionName: 'position', args: [account, 0n, true] });
       if (p.sizeUsd === 0n) break;
-      assert.ok(Date.now() - t0 < 30_000, 'the keeper liquidated the 40x long');
+      assert.ok(Date.now() - t0 < 30_000, 'the keeper liquidated the 30x long');
       await new Promise((r) => setTimeout(r, 300));
     }
-    await pushPrice(0, 309); // back to about where it was
+    await pushPrice(0, 417); // back to about where it was
     // and an open position for the top-positions tables: a 2x BTC short
     await send({ address: d.PerpEngine, abi: engineAbi, functionName: 'increasePosition', args: [1n, false, parseUnits('500', 6), parseUnits('1000', 6), 0n] });
 
@@ -216,6 +227,9 @@ test('analytics: charts, totals, top positions, a liquidation linked to its acco
     await page.getByTestId('account-positions').locator('tbody tr', { hasText: /BTC-USD short/ }).waitFor({ timeout: 20_000 });
     await page.getByTestId('history-action').filter({ hasText: 'Liquidated' }).first().waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${SHOTS}/analytics-account.png`, fullPage: true });
+    // leave the book as it was for the specs after this one
+    const short = await client.readContract({ address: d.PerpEngine, abi: engineAbi, functionName: 'position', args: [account, 1n, false] });
+    await send({ address: d.PerpEngine, abi: engineAbi, functionName: 'decreasePosition', args: [1n, false, 0n, short.sizeUsd, 2n ** 256n - 1n] });
   } finally {
     await browser.close();
   }
@@ -229,8 +243,13 @@ test('phone width: every route fits a 390 px screen without page-level horizonta
       await page.goto(`${process.env.BASE_URL}${path}`);
       await page.getByRole('main').waitFor();
       await page.waitForTimeout(1500);
-      const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-      assert.ok(scroll <= width + 1, `${path}: page is ${scroll}px wide on a ${width}px screen`);
+      // the document and the page's own scrolling box (the app shell scrolls #page) both fit the screen's width
+      const { doc, page: inner, box, width } = await page.evaluate(() => {
+        const el = document.getElementById('page');
+        return { doc: document.documentElement.scrollWidth, page: el.scrollWidth, box: el.clientWidth, width: window.innerWidth };
+      });
+      assert.ok(doc <= width + 1, `${path}: document is ${doc}px wide on a ${width}px screen`);
+      assert.ok(inner <= box + 1, `${path}: page content is ${inner}px wide in a ${box}px box`);
       await page.screenshot({ path: `${SHOTS}/phone${path.replace('/', '-')}.png`, fullPage: true });
     }
   } finally {

@@ -157,6 +157,34 @@ contract OrderBookTest is BaseTest {
         assertEq(usdc.balanceOf(address(book)), 0, "the book holds nothing once its orders are gone");
     }
 
+    /// An owner the token refuses to pay (a USDC blocklist) cannot block the clearing of their expired order: the
+    /// clearer is paid, the owner's refund waits in the book, and the owner claims it once they can receive.
+    function test_cancelExpired_blocklistedOwnerDoesNotBlockClearing() public {
+        uint256 id = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
+        skip(1 days + 1);
+        vm.mockCallRevert(address(usdc), abi.encodeWithSelector(IERC20.transfer.selector, alice), "blocked");
+        uint256 share = FEE * book.CLEARING_SHARE_BPS() / 10_000;
+        vm.expectEmit(address(book));
+        emit IOrderBook.RefundDeferred(alice, FEE - share);
+        vm.prank(attacker);
+        book.cancelExpired(id);
+        assertEq(usdc.balanceOf(attacker), share, "the clearer is paid");
+        assertEq(book.order(id).account, address(0), "the order left the book");
+        assertEq(book.refundOwedUsd(alice), FEE - share, "the owner's refund waits");
+        assertEq(usdc.balanceOf(address(book)), FEE - share, "and the book holds exactly it");
+
+        vm.clearMockedCalls();
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.NothingToClaim.selector, bob));
+        book.claimRefund(bob);
+        uint256 before = usdc.balanceOf(alice);
+        vm.prank(alice);
+        assertEq(book.claimRefund(alice), FEE - share);
+        assertEq(usdc.balanceOf(alice) - before, FEE - share);
+        assertEq(book.refundOwedUsd(alice), 0);
+        assertEq(usdc.balanceOf(address(book)), 0);
+    }
+
     /// An order trades only for its owner: a keeper cannot redirect it, and another account cannot edit it.
     /// A batch fills what can fill, removes orphans, and leaves the rest untouched; the fees go out in one transfer.
     function test_executeOrders_batch() public {

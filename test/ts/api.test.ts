@@ -47,6 +47,8 @@ describe(`metrics API (${dbKind()})`, () => {
     ['/api/stress?pirce.0=-100', 'stress'],
     ['/api/stress?price.0=-10000', 'stress'],
     ['/api/positions?limit=0', 'positions'],
+    ['/api/candles?market=0&resolution=120', 'candles'],
+    ['/api/candles?resolution=60', 'candles'],
     [`/api/positions?market=${c.markets.length}`, 'positions'],
     // market ids come from the deployment: one past the last listed market is unknown
     [`/api/history?market=${c.markets.length}`, 'history'],
@@ -147,6 +149,42 @@ describe(`metrics API (${dbKind()})`, () => {
     }
     expect(distances).toEqual([...distances].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     expect(body.staleMarkets).toEqual([]);
+  });
+
+  it('candles: open, high, low and close of the oracle price at the indexed snapshots, from the chain', async () => {
+    const { publicClient, testClient } = clients();
+    // three minutes of price moves, 20 s apart, indexed with a snapshot every block
+    const p0 = await price(0);
+    for (let i = 1; i <= 9; i++) {
+      await testClient.increaseTime({ seconds: 20 });
+      await setPrice(0, (p0 * BigInt(1000 + ((i * 7) % 11) - 5)) / 1000n);
+    }
+    const ix = new Indexer(db, publicClient, c, createLogger('api-test'), { range: 1n, snapshotEvery: 1n, snapshotWindow: 5000n });
+    while (!(await ix.step()));
+    const snaps = await db.query<{ block_number: string; timestamp: string }>('SELECT block_number, timestamp FROM snapshots WHERE market_id = 0 AND price IS NOT NULL ORDER BY timestamp, block_number');
+    expect(snaps.length).toBeGreaterThan(9);
+    const mod = await import('@/app/api/candles/route');
+    const res: Response = await mod.GET(req(`/api/candles?market=0&resolution=60&from=${Number(snaps[0].timestamp) - 60}`));
+    expect(res.status).toBe(200);
+    const { candles } = await res.json();
+    // the feed's price at each snapshot's block, read from the chain, grouped by minute
+    const byMinute = new Map<number, bigint[]>();
+    for (const sn of snaps) {
+      const [p] = await publicClient.readContract({ ...c.feeds[0], functionName: 'latestPrice', blockNumber: BigInt(sn.block_number) });
+      const t = Math.floor(Number(sn.timestamp) / 60) * 60;
+      byMinute.set(t, [...(byMinute.get(t) ?? []), p]);
+    }
+    const expected = [...byMinute.entries()].map(([t, ps]) => ({
+      t,
+      open: ps[0].toString(),
+      high: ps.reduce((a, b) => (b > a ? b : a)).toString(),
+      low: ps.reduce((a, b) => (b < a ? b : a)).toString(),
+      close: ps[ps.length - 1].toString(),
+      samples: ps.length,
+    }));
+    expect(candles).toEqual(expected);
+    expect(candles.length).toBeGreaterThanOrEqual(3);
+    expect(candles.some((k: { high: string; low: string }) => k.high !== k.low)).toBe(true);
   });
 
   it('history returns the indexed snapshots', async () => {

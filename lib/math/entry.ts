@@ -1,0 +1,49 @@
+/**
+ * The entry price a trader paid: the average execution price (impact included) of the fills that built the position
+ * now open. One definition for the positions table, so that it shows the same price as the preview and the history.
+ */
+import { mulDivDown } from './fixed';
+
+/** One indexed fill of a position (market and side already chosen), as TradeResult/LiquidationResult report it. */
+export interface Fill {
+  name: 'PositionIncreased' | 'PositionDecreased' | 'PositionLiquidated';
+  sizeDeltaUsd: bigint;
+  executionPriceWad: bigint;
+  /** the position's size after the fill (0: closed) */
+  sizeUsd: bigint;
+}
+
+/** Size (USD, 6 decimals) per token (18 decimals) at a WAD price: what Reader.entryPriceWad divides by. */
+const SCALE = 10n ** 30n;
+
+/**
+ * Average execution entry of the open position from its fills, oldest first: size over the tokens each fill bought
+ * at its execution price (the engine's sizeUsd / sizeTokens, at execution instead of oracle prices), rounded down.
+ * Exactly the fill's execution price after a single fill. Partial closes keep it; a full close or a liquidation
+ * starts a new position. Undefined when the fills do not add up to `currentSizeUsd` (history incomplete).
+ */
+export function executionEntryPriceWad(fills: readonly Fill[], currentSizeUsd: bigint): bigint | undefined {
+  let size = 0n;
+  let tokens = 0n;
+  let fillsSinceOpen = 0;
+  let only = 0n;
+  for (const f of fills) {
+    if (f.name === 'PositionLiquidated' || f.sizeUsd === 0n) {
+      size = tokens = 0n;
+      fillsSinceOpen = 0;
+      continue;
+    }
+    if (f.sizeDeltaUsd === 0n) continue; // a collateral change
+    if (f.name === 'PositionIncreased') {
+      tokens += mulDivDown(f.sizeDeltaUsd, SCALE, f.executionPriceWad);
+      size += f.sizeDeltaUsd;
+      only = f.executionPriceWad;
+      fillsSinceOpen++;
+    } else {
+      tokens -= mulDivDown(tokens, f.sizeDeltaUsd, size);
+      size -= f.sizeDeltaUsd;
+    }
+  }
+  if (size !== currentSizeUsd || size === 0n || tokens === 0n) return undefined;
+  return fillsSinceOpen === 1 ? only : mulDivDown(size, SCALE, tokens);
+}
