@@ -233,6 +233,22 @@ the last one **${r.blocksAfterShock} blocks** (${r.secondsToLastLiquidation} s) 
 `);
 }
 
+if (want('orders')) {
+  const a = await benchChain();
+  const r = tsxJson('bench/orders.bench.ts', { BENCH_RPC_URL: a.url });
+  const fitsPerBlock = Math.floor(r.blockGasLimit / r.gasPerFill);
+  sections.push(`## Keeper: trigger orders filled after one price move
+
+${r.orders.toLocaleString('en-US')} limit orders (100 accounts × 10, ETH long, 1,000 USD each), one −1.5% price update that crosses every
+trigger, then the keeper process on 1-second blocks (batches of 50, up to 4 per block, each simulated, none waiting on
+receipts): ${r.filled.toLocaleString('en-US')} filled, the last **${r.blocksAfterMove} blocks** (${r.secondsToLastFill} s) after the move
+(target ≤ 5 blocks: ${r.blocksAfterMove <= 5 ? 'met' : '**missed**'}). A fill costs ${r.gasPerFill.toLocaleString('en-US')} gas (an open through the
+order book); with anvil's ${(r.blockGasLimit / 1e6).toFixed(0)}M-gas blocks at most ${fitsPerBlock} fit in a block (busiest block:
+${(r.maxBlockGasUsed / 1e6).toFixed(1)}M gas), so ${r.orders.toLocaleString('en-US')} fills need at least ${Math.ceil(r.orders / fitsPerBlock)} blocks whatever the keeper does:
+the target needs blocks of ${((r.orders / 5) * r.gasPerFill / 1e6).toFixed(0)}M gas or cheaper fills.
+`);
+}
+
 async function autocannonRun(url, seconds = 10) {
   const { default: autocannon } = await import('autocannon');
   return new Promise((resolve, reject) =>
