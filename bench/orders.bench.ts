@@ -43,7 +43,8 @@ const hashes: `0x${string}`[] = [];
 let created = 0;
 for (const a of accounts) {
   hashes.push(await send(a, { ...c.token, functionName: 'faucet', args: [USD(5000)], gas: 100_000n }));
-  hashes.push(await send(a, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], gas: 100_000n }));
+  hashes.push(await send(a, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], gas: 100_000n })); // execution fees
+  hashes.push(await send(a, { ...c.token, functionName: 'approve', args: [c.engine.address, maxUint256], gas: 100_000n })); // collateral, pulled when a fill opens
   for (let k = 0; k < PER_ACCOUNT && created < N; k++, created++) {
     // one position per account and side: each account's orders add to its ETH long
     hashes.push(await send(a, { ...c.orderBook, functionName: 'createOrder', args: [0n, true, 0, trigger, 100n, USD(1000), USD(100), expiresAt, USD(1)], gas: 300_000n }));
@@ -58,7 +59,7 @@ const setupSec = (Date.now() - t0) / 1000;
 // The keeper runs (and has synced its order book) before the move, as in production; then 1-second blocks.
 const keeper = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
   env: { ...process.env, RPC_URL: rpc, KEEPER_PORT: '8796', KEEPER_POLL_MS: '200' },
-  stdio: 'ignore',
+  stdio: process.env.BENCH_VERBOSE ? ['ignore', 'inherit', 'inherit'] : 'ignore',
 });
 const head = await pub.getBlockNumber();
 for (let i = 0; i < 240; i++) {

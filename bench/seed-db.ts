@@ -4,10 +4,13 @@
  */
 import { rebuildRollups } from '../lib/rollups';
 import { openDb } from '../services/indexer/db';
+import { deploymentSchema } from '../lib/deployment';
+import { contractsFor } from '../lib/contracts';
 
 const port = Number(process.env.BENCH_PG_PORT ?? 5598);
 const perSeries = Number(process.env.BENCH_ROWS_PER_SERIES ?? 333_334);
-const db = await openDb({ url: process.env.BENCH_DATABASE_URL || undefined, dataDir: 'memory://', port });
+// in the local deployment's schema: where the web app reads (lib/server/db)
+const db = await openDb({ url: process.env.BENCH_DATABASE_URL || undefined, dataDir: 'memory://', port, schema: deploymentSchema(31337, contractsFor(31337).core.address) });
 const now = Math.floor(Date.now() / 1000);
 const start = now - perSeries * 10;
 for (const m of [-1, 0, 1]) {

@@ -1,4 +1,5 @@
-import { BaseError, ContractFunctionRevertedError, UserRejectedRequestError } from 'viem';
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult, UserRejectedRequestError, type Hex } from 'viem';
+import { counterpoolErrorsAbi } from './contracts';
 import { bytes32ToString, fmtLev, fmtPrice, fmtShares, fmtUsd } from './format';
 
 type Args = readonly unknown[];
@@ -99,19 +100,43 @@ export function describeRevert(errorName: string, args: Args = []): string {
   return f ? f(args) : `Transaction reverted: ${errorName}`;
 }
 
+/**
+ * The custom error inside any viem error, decoded through every contract's errors (counterpoolErrorsAbi): a call made
+ * with one contract's ABI that reverts in another (the pool calling the core, a forwarder calling the engine) still
+ * names its error instead of "reverted with the following signature: 0x…".
+ */
+export function decodeRevert(err: unknown): { errorName: string; args: Args } | undefined {
+  if (!(err instanceof BaseError)) return undefined;
+  const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return undefined;
+  if (reverted.data?.errorName) return { errorName: reverted.data.errorName, args: (reverted.data.args ?? []) as Args };
+  if (!reverted.raw || reverted.raw === '0x') return undefined;
+  try {
+    const d = decodeErrorResult({ abi: counterpoolErrorsAbi, data: reverted.raw as Hex });
+    return { errorName: d.errorName, args: (d.args ?? []) as Args };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Turns any wagmi/viem error into one sentence for a toast or an inline message. */
 export function explainError(err: unknown): string {
   if (err instanceof BaseError) {
     const rejected = err.walk((e) => e instanceof UserRejectedRequestError);
     if (rejected) return 'You rejected the request in your wallet';
+    const decoded = decodeRevert(err);
+    if (decoded) return describeRevert(decoded.errorName, decoded.args);
     const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (reverted instanceof ContractFunctionRevertedError) {
-      const name = reverted.data?.errorName;
-      if (name) return describeRevert(name, reverted.data?.args ?? []);
-      if (reverted.reason) return reverted.reason;
-    }
+    if (reverted instanceof ContractFunctionRevertedError && reverted.reason) return reverted.reason;
     return err.shortMessage;
   }
   return err instanceof Error ? err.message : String(err);
 }
 
+/** One line for logs and API answers: the decoded error's name and arguments and what it means, else the message. */
+export function errorForLog(err: unknown): string {
+  const decoded = decodeRevert(err);
+  if (decoded) return `${decoded.errorName}(${decoded.args.map(String).join(', ')}): ${describeRevert(decoded.errorName, decoded.args)}`;
+  const msg = err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0].slice(0, 300);
+}

@@ -1,6 +1,10 @@
 import { getAddress } from 'viem';
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
+import { decodeRevert, errorForLog } from '@/lib/errors';
+
+/** Errors that mean an oracle price is too old or missing: answered as a stale price, with Retry-After. */
+const STALE_PRICE_ERRORS = new Set(['PriceTooOld', 'StalePrice', 'SequencerDown', 'SequencerGracePeriod', 'SequencerStatusUnknown', 'OptionsBookStale']);
 
 /** 400 with a readable JSON error for invalid input; 503 when a dependency is down; never an unhandled 500. */
 export async function handle<T>(run: () => Promise<T>, { maxAgeSec = 2, status }: { maxAgeSec?: number; status?: (body: T) => number } = {}) {
@@ -15,8 +19,16 @@ export async function handle<T>(run: () => Promise<T>, { maxAgeSec = 2, status }
       );
     }
     if (e instanceof BadRequest) return NextResponse.json({ error: e.message }, { status: 400 });
-    const msg = (e as Error).message?.split('\n')[0] ?? String(e);
-    return NextResponse.json({ error: 'upstream unavailable', detail: msg }, { status: 503 });
+    // A revert is named and explained (a stale price says so, not "chain unreachable"); anything else is a dependency down.
+    const revert = decodeRevert(e);
+    if (revert) {
+      const stale = STALE_PRICE_ERRORS.has(revert.errorName);
+      return NextResponse.json(
+        { error: stale ? 'stale price' : 'chain call reverted', revert: revert.errorName, detail: errorForLog(e) },
+        { status: 503, headers: stale ? { 'retry-after': '5' } : undefined },
+      );
+    }
+    return NextResponse.json({ error: 'upstream unavailable', detail: errorForLog(e) }, { status: 503 });
   }
 }
 

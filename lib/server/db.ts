@@ -2,6 +2,10 @@ import 'server-only';
 import pg from 'pg';
 import type { Queryable } from '../db';
 import { DEFAULTS } from '@/lib/config';
+import { libpqUrl } from '@/lib/pgUrl';
+import { deploymentSchema } from '@/lib/deployment';
+import { appChain } from '@/lib/chain';
+import { contracts } from './chain';
 
 /** Reads the indexer's database: a real Postgres, or the indexer's embedded PGlite over its local wire socket. */
 export const DATABASE_URL = process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.INDEXER_PG_PORT ?? DEFAULTS.ports.embeddedDb}/postgres?sslmode=disable`;
@@ -9,11 +13,17 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? `postgres://postgres@127
 const globalForPool = globalThis as unknown as { cpPool?: pg.Pool };
 export const pool =
   globalForPool.cpPool ??
-  new pg.Pool({ connectionString: DATABASE_URL, max: 8, connectionTimeoutMillis: 3000 }).on('error', (e) => {
+  new pg.Pool({ connectionString: libpqUrl(DATABASE_URL), max: 8, connectionTimeoutMillis: 3000 }).on('error', (e) => {
     // An idle connection dropped (database restarted): the pool replaces it; without a listener node would crash.
     console.warn(JSON.stringify({ level: 'warn', service: 'api', msg: 'database connection lost', error: e.message }));
   });
 globalForPool.cpPool = pool;
+/** The deployment's schema in the indexer's database (lib/deployment.ts): every connection reads there. */
+export const DEPLOYMENT_SCHEMA = deploymentSchema(appChain.id, contracts.core.address);
+if (!(pool as unknown as { cpSchemaHook?: boolean }).cpSchemaHook) {
+  pool.on('connect', (client) => void client.query(`SET search_path TO ${DEPLOYMENT_SCHEMA}`).catch(() => {}));
+  (pool as unknown as { cpSchemaHook?: boolean }).cpSchemaHook = true;
+}
 
 export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
   return (await pool.query(text, params as unknown[])).rows as T[];

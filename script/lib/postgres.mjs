@@ -52,7 +52,7 @@ const owned = (exe, args) => (asRoot() ? ['runuser', ['-u', 'postgres', '--', ex
  * Starts a server; resolves to `{ url, adminUrl, createDatabase(name), stop() }`. `url` is the `postgres` database;
  * `createDatabase` gives each test file a clean database of its own on the same server.
  */
-export async function startPostgres({ port } = {}) {
+export async function startPostgres({ port, tls = false } = {}) {
   const binDir = postgresBinDir();
   if (!binDir) throw new Error('PostgreSQL is not installed: apt-get install -y postgresql (Debian), or set TEST_DB=pglite');
   const dir = mkdtempSync(join(tmpdir(), 'cp-pg-'));
@@ -63,7 +63,21 @@ export async function startPostgres({ port } = {}) {
   const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   const p = port ?? (await freePort());
-  const [cmd, args] = owned(join(binDir, 'postgres'), ['-D', data, '-p', String(p), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
+  const extra = [];
+  let caFile;
+  if (tls) {
+    // A self-signed server certificate for localhost and 127.0.0.1 (what a private CA looks like to a client):
+    // its certificate doubles as the CA a verifying client is given.
+    caFile = join(dir, 'server.crt');
+    const keyFile = join(dir, 'server.key');
+    const gen = spawnSync('openssl', ['req', '-new', '-x509', '-days', '1', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', caFile], { encoding: 'utf8' });
+    if (gen.status !== 0) throw new Error(`openssl failed: ${gen.stderr}`);
+    chmodSync(keyFile, 0o600);
+    chmodSync(caFile, 0o644);
+    if (asRoot()) spawnSync('chown', ['postgres', keyFile, caFile]);
+    extra.push('-c', 'ssl=on', '-c', `ssl_cert_file=${caFile}`, '-c', `ssl_key_file=${keyFile}`);
+  }
+  const [cmd, args] = owned(join(binDir, 'postgres'), ['-D', data, '-p', String(p), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', ...extra]);
   const child = startProcess('postgres', cmd, args, { quiet: true });
   const url = `postgres://postgres@127.0.0.1:${p}/postgres?sslmode=disable`;
   await waitFor(async () => {
@@ -82,6 +96,8 @@ export async function startPostgres({ port } = {}) {
   return {
     url,
     port: p,
+    /** with `tls`: the server's self-signed certificate, the CA a verifying client needs */
+    caFile,
     createDatabase: (name) => createDatabase(url, name),
     async stop() {
       await stopProcess(child, 'SIGINT'); // fast shutdown

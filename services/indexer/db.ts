@@ -10,6 +10,7 @@ import pg from 'pg';
 
 import type { Queryable } from '../../lib/db';
 import { DEFAULTS } from '../../lib/config';
+import { libpqUrl } from '../../lib/pgUrl';
 
 export type { Queryable };
 export interface Db extends Queryable {
@@ -22,14 +23,27 @@ export interface Db extends Queryable {
 const here = dirname(fileURLToPath(import.meta.url));
 export const SCHEMA = readFileSync(join(here, 'schema.sql'), 'utf8');
 
-export async function openDb({ url = process.env.DATABASE_URL, dataDir = '.data/pglite', port = Number(process.env.INDEXER_PG_PORT ?? DEFAULTS.ports.embeddedDb) } = {}): Promise<Db> {
-  const db = url ? await openPostgres(url) : await openEmbedded(dataDir, port);
+/**
+ * Opens the indexer's database and its tables in `schema` (the deployment's, lib/deployment.ts; created if missing):
+ * every connection works there, so deployments sharing a database never mix.
+ */
+export async function openDb({
+  url = process.env.DATABASE_URL,
+  dataDir = '.data/pglite',
+  port = Number(process.env.INDEXER_PG_PORT ?? DEFAULTS.ports.embeddedDb),
+  schema = 'public',
+}: { url?: string; dataDir?: string; port?: number; schema?: string } = {}): Promise<Db> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`schema ${schema}: lower case letters, digits and _ only`);
+  const db = url ? await openPostgres(url, schema) : await openEmbedded(dataDir, port, schema);
+  await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await db.query(SCHEMA);
   return db;
 }
 
-async function openPostgres(url: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: 5 });
+async function openPostgres(url: string, schema: string): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: libpqUrl(url), max: 5 });
+  // queued on each new connection before anything it is handed out for
+  pool.on('connect', (client) => void client.query(`SET search_path TO ${schema}`).catch(() => {}));
   const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[];
   return {
     url,
@@ -52,11 +66,13 @@ async function openPostgres(url: string): Promise<Db> {
   };
 }
 
-async function openEmbedded(dataDir: string, port: number): Promise<Db> {
+async function openEmbedded(dataDir: string, port: number, schema: string): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
   const lite = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
+  // one backend behind every socket connection: its search path is the deployment's for the indexer and the API alike
+  await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
   const server = new PGLiteSocketServer({ db: lite, port, host: '127.0.0.1', maxConnections: 32 });
   await server.start();
   const query = async <T>(sql: string, params?: unknown[]) => {

@@ -9,6 +9,7 @@ import type { Logger } from '../lib/runtime';
 import { qb, run, type Queryable } from '../../lib/db';
 import { foldSnapshot, rebuildRollups } from '../../lib/rollups';
 import type { Db } from './db';
+import { errorForLog } from '../../lib/errors';
 
 const ABI = indexedEventsAbi;
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
@@ -67,7 +68,7 @@ export class Indexer {
     const snapshot =
       due && (await this.readerLive(to))
         ? await this.readSnapshot(to, end.timestamp).catch((e: Error) => {
-            this.log.warn('snapshot skipped', { block: to.toString(), error: e.message.split('\n')[0].slice(0, 200) });
+            this.log.warn('snapshot skipped', { block: to.toString(), error: errorForLog(e) });
             return null;
           })
         : null;

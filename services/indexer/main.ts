@@ -7,13 +7,16 @@ import { env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
 import { openDb } from './db';
 import { Indexer } from './ingest';
 import { DEFAULTS } from '../../lib/config';
+import { errorForLog } from '../../lib/errors';
+import { deploymentSchema } from '../../lib/deployment';
 
-const { log, publicClient, contracts } = setup('indexer');
+const { log, publicClient, contracts, chain } = setup('indexer');
 const PORT = Number(env('INDEXER_PORT', String(DEFAULTS.ports.indexer)));
 
 async function main() {
-  const db = await openDb({ dataDir: env('INDEXER_DATA_DIR', '.data/pglite') });
-  log.info('database ready', { url: redactUrl(db.url) });
+  const schema = deploymentSchema(chain.id, contracts.core.address);
+  const db = await openDb({ dataDir: env('INDEXER_DATA_DIR', '.data/pglite'), schema });
+  log.info('database ready', { url: redactUrl(db.url), schema });
   const indexer = new Indexer(db, publicClient, contracts, log, {
     range: BigInt(env('INDEXER_RANGE', '2000')),
     snapshotEvery: BigInt(env('INDEXER_SNAPSHOT_EVERY', '3')),
@@ -31,7 +34,7 @@ async function main() {
       delay = 250;
       if (atHead) await sleep(Number(env('INDEXER_POLL_MS', '500')));
     } catch (e) {
-      log.warn('ingest failed, retrying', { delayMs: delay, error: (e as Error).message.split('\n')[0] });
+      log.warn('ingest failed, retrying', { delayMs: delay, error: errorForLog(e) });
       await sleep(delay);
       delay = Math.min(10_000, delay * 2);
     }
@@ -39,6 +42,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  log.error('fatal', { error: (e as Error).message });
+  log.error('fatal', { error: errorForLog(e) });
   process.exit(1);
 });

@@ -13,6 +13,7 @@ import { OrderWatcher } from './orders';
 import { OptionsKeeper } from './options';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
+import { errorForLog } from '../../lib/errors';
 
 const { log, publicClient, contracts: c, wallet } = setup('keeper');
 const PORT = Number(env('KEEPER_PORT', String(DEFAULTS.ports.keeper)));
@@ -43,7 +44,7 @@ function runOptions(block: bigint | null) {
   optionsLastRun = Date.now();
   void optionsKeeper
     .tick()
-    .catch((e) => log.warn('options pass failed', { error: decodeError(e) }))
+    .catch((e) => log.warn('options pass failed', { error: errorForLog(e) }))
     .finally(() => (optionsRunning = false));
 }
 const health = {
@@ -93,7 +94,7 @@ async function liquidateEligible() {
     } catch (e) {
       stalled.push(Number(marketId));
       if (!health.stalledMarkets.includes(Number(marketId))) {
-        log.warn('market skipped: its statuses cannot be read', { marketId: Number(marketId), error: decodeError(e) });
+        log.warn('market skipped: its statuses cannot be read', { marketId: Number(marketId), error: errorForLog(e) });
       }
       continue;
     }
@@ -110,14 +111,6 @@ async function liquidateEligible() {
       }),
     );
   }
-}
-
-/** The first line of an error, with a decoded custom error name when viem found one. */
-function decodeError(e: unknown): string {
-  const err = e as { shortMessage?: string; message?: string; cause?: { data?: { errorName?: string; args?: unknown[] } } };
-  const data = err.cause?.data;
-  if (data?.errorName) return `${data.errorName}(${(data.args ?? []).map(String).join(', ')})`;
-  return (err.shortMessage ?? err.message ?? String(e)).split('\n')[0].slice(0, 200);
 }
 
 async function sendBatch(batch: ReturnType<PositionBook['refs']>) {
@@ -145,7 +138,7 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>) {
     if (done < Number(result[0])) log.info('liquidated fewer than simulated', { hash, simulated: Number(result[0]), liquidated: done });
   } catch (e) {
     health.failures++;
-    log.warn('liquidation batch failed', { size: batch.length, error: (e as Error).message.split('\n')[0].slice(0, 200) });
+    log.warn('liquidation batch failed', { size: batch.length, error: errorForLog(e) });
   }
 }
 
@@ -188,7 +181,7 @@ async function sendOrders(ids: bigint[], block: bigint) {
   } catch (e) {
     ids.forEach((id) => orderBackoff.set(id, block + 10n));
     health.failures++;
-    log.warn('order batch not sent', { orders: ids.length, error: decodeError(e) });
+    log.warn('order batch not sent', { orders: ids.length, error: errorForLog(e) });
   }
 }
 
@@ -205,7 +198,7 @@ async function fillQueue() {
     log.info('withdrawal queue processed', { hash });
   } catch (e) {
     health.failures++;
-    log.warn('queue processing failed', { error: (e as Error).message.split('\n')[0] });
+    log.warn('queue processing failed', { error: errorForLog(e) });
   }
 }
 
@@ -233,7 +226,7 @@ async function main() {
       }
     } catch (e) {
       health.failures++;
-      log.error('loop failed', { error: (e as Error).message.split('\n')[0] });
+      log.error('loop failed', { error: errorForLog(e) });
       await sleep(1000);
     }
     await sleep(POLL_MS);
@@ -241,6 +234,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  log.error('fatal', { error: (e as Error).message });
+  log.error('fatal', { error: errorForLog(e) });
   process.exit(1);
 });

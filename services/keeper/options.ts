@@ -15,6 +15,7 @@ import { gasWithHeadroom } from '../../lib/gas';
 import type { Logger } from '../lib/runtime';
 
 import { STALENESS } from '../../lib/options/context';
+import { errorForLog } from '../../lib/errors';
 
 export { STALENESS };
 
@@ -141,7 +142,7 @@ export class OptionsKeeper {
       return true;
     } catch (e) {
       this.stats.failures++;
-      this.log.warn(`options ${functionName} not sent`, { args: args.map(String), error: (e as Error).message.split('\n')[0].slice(0, 200) });
+      this.log.warn(`options ${functionName} not sent`, { args: args.map(String), error: errorForLog(e) });
       return false;
     }
   }

@@ -9,6 +9,7 @@ import { defineChain } from 'viem';
 import { contractsFor } from '../../lib/contracts';
 
 import { DEFAULTS, LOCAL_RPC_URL } from '../../lib/config';
+import { errorForLog } from '../../lib/errors';
 
 export const ANVIL_MNEMONIC = DEFAULTS.devMnemonic;
 
@@ -65,7 +66,7 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, log: Logg
       return await fn();
     } catch (e) {
       if (i >= attempts || shouldStop()) throw e;
-      log.warn(`${what} failed, retrying`, { attempt: i, delayMs: delay, error: (e as Error).message.split('\n')[0] });
+      log.warn(`${what} failed, retrying`, { attempt: i, delayMs: delay, error: errorForLog(e) });
       await sleep(delay);
       delay = Math.min(maxDelayMs, delay * 2);
     }

@@ -9,6 +9,7 @@ import { ANVIL_MNEMONIC, accountFromEnv, env, healthServer, onShutdown, setup, s
 import { createMarketModel, type Scenario } from './model';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
+import { errorForLog } from '../../lib/errors';
 
 const { log, publicClient, contracts: c, wallet } = setup('simulator');
 const TICK_MS = Number(env('SIM_TICK_MS', '2000'));
@@ -52,7 +53,7 @@ async function send(w: ReturnType<typeof actor>, req: Record<string, unknown>, l
     return true;
   } catch (e) {
     stats.failures++;
-    log.warn('action skipped', { label, account: w.account.address, error: (e as Error).message.split('\n')[0].slice(0, 200) });
+    log.warn('action skipped', { label, account: w.account.address, error: errorForLog(e) });
     return false;
   }
 }
@@ -173,13 +174,13 @@ async function main() {
       if (stats.ticks % 15 === 0) await seedLiquidity();
     } catch (e) {
       stats.failures++;
-      log.error('tick failed', { error: (e as Error).message.split('\n')[0] });
+      log.error('tick failed', { error: errorForLog(e) });
     }
     await sleep(Math.max(0, TICK_MS - (Date.now() - t0)));
   }
 }
 
 main().catch((e) => {
-  log.error('fatal', { error: (e as Error).message });
+  log.error('fatal', { error: errorForLog(e) });
   process.exit(1);
 });

@@ -6,6 +6,11 @@
 import { inject } from 'vitest';
 import { createDatabase } from '../../script/lib/postgres.mjs';
 import { openDb, type Db } from '@/services/indexer/db';
+import { deploymentSchema } from '@/lib/deployment';
+import { contractsFor } from '@/lib/contracts';
+
+/** The local deployment's schema: where the indexer writes and the API (lib/server/db) reads. */
+export const TEST_SCHEMA = deploymentSchema(31337, contractsFor(31337).core.address);
 
 export type DbKind = 'pglite' | 'postgres';
 export const dbKind = (): DbKind => (inject('postgresUrl') ? 'postgres' : 'pglite');
@@ -22,9 +27,9 @@ export async function openTestDb(port: number): Promise<Db> {
   if (dbKind() === 'pglite') {
     delete process.env.DATABASE_URL;
     process.env.INDEXER_PG_PORT = String(port);
-    return openDb({ url: undefined, dataDir: 'memory://', port });
+    return openDb({ url: undefined, dataDir: 'memory://', port, schema: TEST_SCHEMA });
   }
   const url = await testDatabaseUrl(port);
   process.env.DATABASE_URL = url;
-  return openDb({ url });
+  return openDb({ url, schema: TEST_SCHEMA });
 }

@@ -12,7 +12,7 @@ import { parseEventLogs } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexedAddresses, indexedEventsAbi } from '@/lib/contracts';
 import { clients, isolateChain, rpcUrl } from './helpers';
-import { dbKind, testDatabaseUrl } from './db';
+import { dbKind, TEST_SCHEMA, testDatabaseUrl } from './db';
 import { c, close, deposit, open, price, setPrice, USD } from './fixtures';
 
 const PG_PORT = 5547;
@@ -117,6 +117,7 @@ describe(`indexer process (${dbKind()})`, () => {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
+      await client.query(`SET search_path TO ${TEST_SCHEMA}`); // the deployment's schema, where the indexer wrote
       const rows = (await client.query('SELECT block_number, log_index, name FROM events WHERE block_number <= $1 ORDER BY block_number, log_index', [finalHead.toString()])).rows;
       const actual = rows.map((r) => `${r.block_number}:${r.log_index}:${r.name}`);
       expect(actual.length).toBe(expected.length);

@@ -1,9 +1,9 @@
 /** Form validation and error decoding: the logic behind every inline message and toast. */
 import { describe, expect, it } from 'vitest';
-import { encodeErrorResult, BaseError, ContractFunctionRevertedError } from 'viem';
+import { encodeErrorResult, erc20Abi, BaseError, ContractFunctionRevertedError } from 'viem';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
 import { stressQuery } from '@/lib/api/schemas';
-import { describeRevert, explainError } from '@/lib/errors';
+import { describeRevert, errorForLog, explainError } from '@/lib/errors';
 import { checkAmount, checkStressField } from '@/lib/validation';
 
 describe('checkAmount', () => {
@@ -75,5 +75,32 @@ describe('stress form fields', () => {
       const hours = checkStressField('hours', s);
       expect(hours.error === undefined, `hours ${s}`).toBe(apiOk({ hours: s }));
     }
+  });
+});
+
+describe('reverts named in logs and API answers', () => {
+  it('decodes an error raised by another contract than the one called (no more bare signatures)', () => {
+    const data = encodeErrorResult({ abi: counterpoolErrorsAbi, errorName: 'InsufficientLiquidity', args: [2_000_000_000_000n, 1_800_000_000_000n] });
+    // called with the pool's ABI, which does not declare the core's error: viem alone only has the selector
+    const err = new BaseError('reverted', { cause: new ContractFunctionRevertedError({ abi: erc20Abi, data, functionName: 'deposit' }) });
+    expect(err.walk((e) => e instanceof ContractFunctionRevertedError)).toBeInstanceOf(ContractFunctionRevertedError);
+    expect(explainError(err)).toBe('The pool cannot back this: reserved payouts $2,000,000 would exceed the $1,800,000 it may reserve');
+    expect(errorForLog(err)).toBe('InsufficientLiquidity(2000000000000, 1800000000000): The pool cannot back this: reserved payouts $2,000,000 would exceed the $1,800,000 it may reserve');
+  });
+
+  it('an API call that hits a stale price answers 503 "stale price" naming the error, not "chain unreachable"', async () => {
+    const { handle } = await import('@/lib/api/http');
+    const data = encodeErrorResult({ abi: counterpoolErrorsAbi, errorName: 'PriceTooOld', args: [1n, 100n, 500n, 300n] });
+    const res = await handle(async () => {
+      throw new BaseError('reverted', { cause: new ContractFunctionRevertedError({ abi: erc20Abi, data, functionName: 'poolView' }) });
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    const body = await res.json();
+    expect(body).toMatchObject({ error: 'stale price', revert: 'PriceTooOld' });
+    const down = await handle(async () => {
+      throw new Error('fetch failed\nmore');
+    });
+    expect(await down.json()).toEqual({ error: 'upstream unavailable', detail: 'fetch failed' });
   });
 });
