@@ -50,10 +50,12 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   const all = check.value !== undefined && unlockedUsd !== undefined && (maxPressed || check.value + DUST_USD >= unlockedUsd);
   const instant = all ? maxRedeemShares !== undefined && unlocked !== undefined && maxRedeemShares >= unlocked : check.value !== undefined && maxWithdrawUsd !== undefined && check.value <= maxWithdrawUsd;
   // Shares a partial amount burns: at the NAV's low bound, rounded up (as the vault does for a withdrawal).
-  const burns = all ? unlocked : check.value !== undefined && pool ? toSharesUp(check.value, pool.totalShares, pool.navLowUsd) : undefined;
+  const burns = all ? unlocked : check.value !== undefined && pool?.navValid ? toSharesUp(check.value, pool.totalShares, pool.navLowUsd) : undefined;
+  // Without a valued NAV no amount converts to shares (a stale market): withdrawals wait for its price.
+  const navValid = pool?.navValid === true;
 
   async function submit() {
-    if (check.value === undefined || !address || unlocked === undefined || burns === undefined) return;
+    if (check.value === undefined || !address || unlocked === undefined || burns === undefined || !pool?.navValid) return;
     let ok: unknown;
     if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address], label: `Withdraw all (${fmtUsd(unlockedUsd)})` });
     else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address], label: `Withdraw ${text} USDC` });
@@ -104,7 +106,12 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
         Withdrawals are limited to free liquidity (cash not backing open positions); newly deposited shares wait out the deposit cooldown, earlier ones stay free.
         Larger amounts join a queue that fills in order at the NAV of the fill; you can cancel while it waits.
       </p>
-      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined}>
+      {pool && !navValid && (
+        <p className="mt-1 text-xs text-amber-400" data-testid="withdraw-waits">
+          Withdrawals wait for every market with open interest to have a fresh price (the NAV cannot be valued now).
+        </p>
+      )}
+      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined || !navValid}>
         {pending ? 'Confirming…' : check.value === undefined || instant ? (all ? 'Withdraw all' : 'Withdraw') : all ? 'Queue withdrawal of all' : 'Queue withdrawal'}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}

@@ -155,8 +155,9 @@ export interface WindowTotals {
   /** Realized LP income by source (the pool's side of the same flows). */
   lpIncomeUsd: { tradingFeesUsd: string; borrowFeesUsd: string; fundingUsd: string; traderPnlUsd: string };
   /**
-   * LPs' PnL: the NAV now − the NAV at the window's start − net deposits in between. Everything the pool earned or
-   * lost, realized or not, options included. Null while the NAV cannot be valued (a stale market).
+   * LPs' PnL: the NAV at the last indexed snapshot − the NAV at the window's start − net deposits in between.
+   * Everything the pool earned or lost, realized or not, options included. Null while the NAV cannot be valued, or
+   * when no snapshot reaches back to the window's start.
    */
   lpPnlUsd: string | null;
   liquidations: number;

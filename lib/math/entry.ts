@@ -40,6 +40,7 @@ export function executionEntryPriceWad(fills: readonly Fill[], currentSizeUsd: b
       only = f.executionPriceWad;
       fillsSinceOpen++;
     } else {
+      if (size === 0n) continue; // a close of a position opened before the fills we have: history cut off
       tokens -= mulDivDown(tokens, f.sizeDeltaUsd, size);
       size -= f.sizeDeltaUsd;
     }

@@ -17,8 +17,9 @@ export const getCandles = cached(2000, async (marketId: number, from: number, to
             count(*) AS n
        FROM snapshots
       WHERE market_id = $1 AND price IS NOT NULL AND timestamp >= $2 AND timestamp <= $3
-      GROUP BY bucket ORDER BY bucket LIMIT 5000`,
+      GROUP BY bucket ORDER BY bucket DESC LIMIT 5000`,
     [marketId, from, to, resolutionSec],
   );
-  return rows.map((r) => ({ t: Number(r.bucket), open: String(r.open), high: String(r.high), low: String(r.low), close: String(r.close), samples: Number(r.n) }));
+  // newest first under the limit (a range one bucket over it keeps the current candle), then oldest first
+  return rows.reverse().map((r) => ({ t: Number(r.bucket), open: String(r.open), high: String(r.high), low: String(r.low), close: String(r.close), samples: Number(r.n) }));
 });

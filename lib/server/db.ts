@@ -21,7 +21,8 @@ globalForPool.cpPool = pool;
 /** The deployment's schema in the indexer's database (lib/deployment.ts): every connection reads there. */
 export const DEPLOYMENT_SCHEMA = deploymentSchema(appChain.id, contracts.core.address);
 if (!(pool as unknown as { cpSchemaHook?: boolean }).cpSchemaHook) {
-  pool.on('connect', (client) => void client.query(`SET search_path TO ${DEPLOYMENT_SCHEMA}`).catch(() => {}));
+  // never run in another schema: a client that cannot set it is closed, and its queries fail instead
+  pool.on('connect', (client) => void client.query(`SET search_path TO ${DEPLOYMENT_SCHEMA}`).catch(() => void (client as unknown as pg.Client).end().catch(() => {})));
   (pool as unknown as { cpSchemaHook?: boolean }).cpSchemaHook = true;
 }
 

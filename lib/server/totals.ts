@@ -16,12 +16,12 @@ const num = (v: string | null | undefined) => BigInt(String(v ?? '0').split('.')
 
 
 /**
- * Headline totals per window from the indexed events, and the LPs' PnL from the pool's NAV snapshots. `navNowUsd`
- * is the live NAV (null if not valued). O(events in the window) per call; the summary route memoizes it per block.
+ * Headline totals per window from the indexed events, and the LPs' PnL from the pool's NAV snapshots (to the last
+ * valued one; `navNowUsd`, the live NAV or null, only before the first). O(events in the window) per call; the summary route memoizes it per block.
  */
 export async function getWindowTotals(nowSec: number, navNowUsd: bigint | null): Promise<WindowTotals[]> {
   const sinces = WINDOWS.map((w) => (w.sec === null ? 0 : nowSec - w.sec));
-  const [flows, [first], starts] = await Promise.all([
+  const [flows, [first], [end], starts] = await Promise.all([
     sql<Record<string, string | null>>(
       `SELECT w.name,
               count(*) FILTER (WHERE e.name IN (${TRADES})) AS trades,
@@ -41,6 +41,11 @@ export async function getWindowTotals(nowSec: number, navNowUsd: bigint | null):
     ),
     // the first indexed event: the deployment's own (roles, listings), so where the data begins
     sql<{ ts: string | null }>('SELECT min(timestamp) AS ts FROM events'),
+    // the pool's last valued snapshot: the NAV the LP PnL ends at, with the flows indexed up to its block (the chain's
+    // NAV now would count a deposit the indexer has not reached yet as LP profit)
+    sql<{ nav: string; block_number: string }>(
+      'SELECT nav, block_number FROM snapshots WHERE market_id = -1 AND nav IS NOT NULL ORDER BY block_number DESC LIMIT 1',
+    ),
     // the pool's last valued snapshot at or before each window's start: the NAV the window's LP PnL starts from
     Promise.all(
       sinces.map((since) =>
@@ -68,9 +73,13 @@ export async function getWindowTotals(nowSec: number, navNowUsd: bigint | null):
       const [net] = await sql<{ deposits: string | null; withdrawals: string | null }>(
         `SELECT sum(${argNum('Deposit', 'assets')}) FILTER (WHERE name = ${ev('Deposit')}) AS deposits,
                 sum(${argNum('Withdraw', 'assets')}) FILTER (WHERE name IN (${ev('Withdraw', 'WithdrawalFilled')})) AS withdrawals
-           FROM events WHERE block_number > $1 AND name IN (${ev('Deposit', 'Withdraw', 'WithdrawalFilled')})`,
-        [fromBlock],
+           FROM events WHERE block_number > $1 AND block_number <= $2 AND name IN (${ev('Deposit', 'Withdraw', 'WithdrawalFilled')})`,
+        [fromBlock, end ? end.block_number : '-1'],
       );
+      // Events before the window but no snapshot to start it from (snapshots only near the head during a backfill):
+      // the window's LP PnL is unknown, not the all-time one.
+      const unknownStart = !start && sinces[i] > 0 && firstSec < sinces[i];
+      const navEnd = end ? BigInt(end.nav) : navNowUsd;
       // The window clipped to where the data begins: the span the sums cover and an APR annualizes over.
       const fromSec = Math.max(sinces[i], firstSec);
       const traderPnl = v('pnl') - v('liq_gain');
@@ -88,7 +97,7 @@ export async function getWindowTotals(nowSec: number, navNowUsd: bigint | null):
           fundingUsd: v('funding').toString(),
           traderPnlUsd: (-traderPnl).toString(),
         },
-        lpPnlUsd: navNowUsd === null ? null : (navNowUsd - navStart - (num(net?.deposits) - num(net?.withdrawals))).toString(),
+        lpPnlUsd: navEnd === null || unknownStart ? null : (navEnd - navStart - (num(net?.deposits) - num(net?.withdrawals))).toString(),
         liquidations: Number(row?.liquidations ?? 0),
         badDebtUsd: v('bad_debt').toString(),
       };

@@ -43,7 +43,8 @@ export async function openDb({
 async function openPostgres(url: string, schema: string): Promise<Db> {
   const pool = new pg.Pool({ connectionString: libpqUrl(url), max: 5 });
   // queued on each new connection before anything it is handed out for
-  pool.on('connect', (client) => void client.query(`SET search_path TO ${schema}`).catch(() => {}));
+  // never run in another schema: a client that cannot set it is closed, and its queries fail instead
+  pool.on('connect', (client) => void client.query(`SET search_path TO ${schema}`).catch(() => void (client as unknown as pg.Client).end().catch(() => {})));
   const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[];
   return {
     url,

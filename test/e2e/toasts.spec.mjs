@@ -43,7 +43,15 @@ test('toasts never cover a button, at 1440 and 390 px, scrolled to the top and t
           await waitToast(page, /Faucet/);
         }
         const tray = page.getByTestId('toast-tray');
-        assert.ok((await tray.boundingBox()).height > 0, 'the toasts take room of their own');
+        const box = await tray.boundingBox();
+        assert.ok(box.height > 0, 'the toasts take room of their own');
+        // on screen, at the bottom of the window: the page scrolls inside its own box above it
+        const { innerHeight, scrollable } = await page.evaluate(() => {
+          const el = document.getElementById('page');
+          return { innerHeight: window.innerHeight, scrollable: el.scrollHeight > el.clientHeight };
+        });
+        assert.ok(box.y + box.height <= innerHeight + 1 && box.y >= 0, `${path} @${width}px: the toast row is on screen (${box.y}+${box.height} of ${innerHeight})`);
+        assert.ok(scrollable, `${path} @${width}px: the page scrolls inside #page`);
         for (const where of ['top', 'bottom']) {
           await page.evaluate((w) => {
             const el = document.getElementById('page');

@@ -35,5 +35,7 @@ describe('executionEntryPriceWad', () => {
   it('is undefined when the fills do not add up to the position (history cut off)', () => {
     expect(executionEntryPriceWad([inc(3000, 3000, 4000)], USD(4000))).toBeUndefined();
     expect(executionEntryPriceWad([], USD(1))).toBeUndefined();
+    // the window of fills starts with a partial close of a position opened before it: no throw, no number
+    expect(executionEntryPriceWad([dec(500, 2000, 1500), inc(500, 2100, 2000)], USD(2000))).toBeUndefined();
   });
 });
