@@ -1,5 +1,7 @@
 'use client';
 
+import { useState } from 'react';
+import { isAddress, type Address } from 'viem';
 import { useAccount, useReadContract } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { fmtUsd } from '@/lib/format';
@@ -18,13 +20,27 @@ export function ClaimRefund() {
   const enabled = { query: { enabled: !!address } };
   const fromCore = useReadContract({ ...c.core, functionName: 'refundOf', args: [address ?? ZERO], ...enabled }).data;
   const fromOrders = useReadContract({ ...c.orderBook, functionName: 'refundOwedUsd', args: [address ?? ZERO], ...enabled }).data;
+  // The token refused this wallet once (a blocklist): the claim may go to another address of the owner's choosing.
+  const [toText, setToText] = useState('');
+  const to = (toText.trim() === '' ? address : toText.trim()) as Address | undefined;
+  const toError = toText.trim() !== '' && !isAddress(toText.trim()) ? 'Enter an address (0x and 40 hex digits)' : undefined;
   if (!address || (!fromCore && !fromOrders)) return null;
+  const ready = !pending && !toError && !!to;
   return (
     <div className="card space-y-2 text-sm" data-testid="trade-refund">
+      <label htmlFor="refund-to" className="label">
+        Pay to (empty: this wallet)
+      </label>
+      <input id="refund-to" className="input num" placeholder={address} value={toText} onChange={(e) => setToText(e.target.value)} aria-invalid={!!toError} aria-describedby="refund-to-error" />
+      {toError && (
+        <p id="refund-to-error" role="alert" className="text-xs text-rose-400">
+          {toError}
+        </p>
+      )}
       {!!fromCore && (
         <p className="flex items-center justify-between gap-3">
           <span>{fmtUsd(fromCore)} of equity returned by a liquidation could not be delivered and waits for you.</span>
-          <button className="btn-ghost" disabled={pending} onClick={() => send({ ...c.core, functionName: 'claimRefund', args: [address], label: `Claim ${fmtUsd(fromCore)}` })}>
+          <button className="btn-ghost" disabled={!ready} onClick={() => send({ ...c.core, functionName: 'claimRefund', args: [to!], label: `Claim ${fmtUsd(fromCore)}` })}>
             Claim
           </button>
         </p>
@@ -32,7 +48,7 @@ export function ClaimRefund() {
       {!!fromOrders && (
         <p className="flex items-center justify-between gap-3" data-testid="order-refund">
           <span>{fmtUsd(fromOrders)} of execution fees from your cleared orders could not be delivered and waits for you.</span>
-          <button className="btn-ghost" disabled={pending} onClick={() => send({ ...c.orderBook, functionName: 'claimRefund', args: [address], label: `Claim ${fmtUsd(fromOrders)} of order fees` })}>
+          <button className="btn-ghost" disabled={!ready} onClick={() => send({ ...c.orderBook, functionName: 'claimRefund', args: [to!], label: `Claim ${fmtUsd(fromOrders)} of order fees` })}>
             Claim
           </button>
         </p>
