@@ -56,6 +56,11 @@ export class PositionBook {
     if (this.known.size !== before) this.log.info('book synced', { block: this.synced, watched: this.known.size });
   }
 
+  /** Watches `refs` again (a liquidation that removed them was reorged out: they may be open on the chain again). */
+  restore(refs: readonly Ref[]) {
+    for (const r of refs) this.known.set(PositionBook.key(r), r);
+  }
+
   remove(r: Ref) {
     this.known.delete(PositionBook.key(r));
   }

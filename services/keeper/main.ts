@@ -7,6 +7,8 @@
  */
 import { parseGwei } from 'viem';
 import { liquidationsIn } from './receipts';
+import { TxTracker } from './txs';
+import { nonceManager } from 'viem/accounts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
 import { OrderWatcher } from './orders';
@@ -62,10 +64,11 @@ const health = {
   startedAt: new Date().toISOString(),
 };
 const inFlight = new Set<string>(); // position keys with a liquidation tx pending: never double-send
+const txs = new TxTracker(publicClient, () => nonceManager.reset({ address: signer.account.address, chainId: publicClient.chain!.id }), log);
 const stopping = onShutdown(log, () => {
   server.close();
 });
-const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), ordersWatched: orders.size(), inFlight: inFlight.size }), log);
+const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), ordersWatched: orders.size(), inFlight: inFlight.size, txsInFlight: txs.size, nonceResyncs: txs.resyncs }), log);
 
 /**
  * Reads every watched position's status market by market: a market whose read fails (its price stale, its feed down)
@@ -107,38 +110,72 @@ async function liquidateEligible() {
     await Promise.all(
       batches.slice(i, i + MAX_INFLIGHT).map((batch) => {
         batch.forEach((r) => inFlight.add(PositionBook.key(r)));
-        return sendBatch(batch).finally(() => batch.forEach((r) => inFlight.delete(PositionBook.key(r))));
+        // the keys stay in flight until the tracker settles the transaction (mined, or given up and free to retry)
+        return sendBatch(batch).then((sent) => {
+          if (!sent) batch.forEach((r) => inFlight.delete(PositionBook.key(r)));
+        });
       }),
     );
   }
 }
 
-async function sendBatch(batch: ReturnType<PositionBook['refs']>) {
+/** Simulates, sends and hands a liquidation batch to the tracker (no receipt wait); true if it was sent. */
+async function sendBatch(batch: ReturnType<PositionBook['refs']>): Promise<boolean> {
   try {
-    // Simulate first: nothing is pushed that would revert.
+    // Simulate first: nothing is pushed that would revert, and a batch with nothing left to liquidate is not sent.
     const { request, result } = await publicClient.simulateContract({
       ...c.engine,
       functionName: 'liquidateBatch',
       args: [batch],
       account: signer.account,
     });
-    if (result[0] === 0n) return;
+    if (result[0] === 0n) return false;
     const fees = await publicClient.estimateFeesPerGas().catch(() => null);
     const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < MAX_FEE ? fees.maxFeePerGas : MAX_FEE;
     const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
     const gas = gasWithHeadroom(await publicClient.estimateContractGas(request));
-    const hash = await signer.writeContract({ ...(request as Parameters<typeof signer.writeContract>[0]), gas, maxFeePerGas, maxPriorityFeePerGas } as Parameters<typeof signer.writeContract>[0]);
+    const sentBlock = health.lastBlock;
+    const hash = await signer
+      .writeContract({ ...(request as Parameters<typeof signer.writeContract>[0]), gas, maxFeePerGas, maxPriorityFeePerGas } as Parameters<typeof signer.writeContract>[0])
+      .catch((e) => {
+        txs.sendFailed(); // a send that failed may still have used its nonce: resync before the next
+        throw e;
+      });
     health.liquidationsSent += Number(result[0]);
     log.info('liquidation sent', { hash, positions: Number(result[0]), rewardUsd: result[1] });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
-    if (receipt.status !== 'success') throw new Error(`liquidation ${hash} reverted`);
-    // Count what the chain did, not what the simulation expected (see liquidationsIn).
-    const done = liquidationsIn(receipt, c);
-    health.liquidationsConfirmed += done;
-    if (done < Number(result[0])) log.info('liquidated fewer than simulated', { hash, simulated: Number(result[0]), liquidated: done });
+    const release = () => batch.forEach((r) => inFlight.delete(PositionBook.key(r)));
+    let counted = 0;
+    txs.track({
+      hash,
+      label: 'liquidateBatch',
+      sentBlock,
+      onMined: (receipt) => {
+        release();
+        if (receipt.status !== 'success') {
+          health.failures++;
+          log.warn('liquidation reverted', { hash });
+          return;
+        }
+        // Count what the chain did, not what the simulation expected (see liquidationsIn).
+        counted = liquidationsIn(receipt, c);
+        health.liquidationsConfirmed += counted;
+        if (counted < Number(result[0])) log.info('liquidated fewer than simulated', { hash, simulated: Number(result[0]), liquidated: counted });
+      },
+      onReorged: () => {
+        health.liquidationsConfirmed -= counted; // the chain no longer has them: watch those positions again
+        counted = 0;
+        book.restore(batch);
+      },
+      onDropped: () => {
+        release();
+        book.restore(batch);
+      },
+    });
+    return true;
   } catch (e) {
     health.failures++;
     log.warn('liquidation batch failed', { size: batch.length, error: errorForLog(e) });
+    return false;
   }
 }
 
@@ -209,6 +246,8 @@ async function main() {
     try {
       const block = await withRetry('getBlockNumber', () => publicClient.getBlockNumber(), log, { shouldStop: () => stopping() });
       if (block !== lastBlock) {
+        health.lastBlock = block;
+        await txs.poll(block); // settle sends: mined, reorged out, or lost (nonce resynced)
         await book.sync(block);
         await liquidateEligible();
         await orders.sync(block);

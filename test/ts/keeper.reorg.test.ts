@@ -1,0 +1,106 @@
+/**
+ * The keeper's transactions against a chain that loses them: a liquidation the node drops from its mempool (a receipt
+ * that never comes) and one a reorg removes after it was mined. The keeper checks its transactions against the
+ * canonical chain every block, never waits on a receipt, and when one is lost it resyncs its nonce from the chain and
+ * liquidates again within a few blocks; its health counts only what the canonical chain did.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Hex } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, isolateChain, rpcUrl } from './helpers';
+import { c, deposit, open, price, setPrice, USD } from './fixtures';
+
+const HEALTH_PORT = 8793;
+let keeper: ChildProcess | null = null;
+const keeperAccount = clients(1).walletClient.account.address; // the keeper's default dev key (account 1)
+
+async function health(): Promise<{ lastBlock: string; positionsWatched: number; liquidationsConfirmed: number; nonceResyncs: number } | null> {
+  return fetch(`http://127.0.0.1:${HEALTH_PORT}/health`)
+    .then((r) => r.json())
+    .catch(() => null);
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, step: () => Promise<unknown> = async () => {}, timeoutMs = 60_000): Promise<T> {
+  for (const t0 = Date.now(); ; ) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out: ${what}`);
+    await step();
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const size = async (index: number) =>
+  (await clients().publicClient.readContract({ ...c.engine, functionName: 'position', args: [clients(index).walletClient.account.address, 0n, true] })).sizeUsd;
+
+/** The keeper's pending transactions in the node's mempool. */
+async function keeperPending(): Promise<Hex[]> {
+  const block = await clients().publicClient.getBlock({ blockTag: 'pending', includeTransactions: true });
+  return block.transactions.filter((t) => t.from.toLowerCase() === keeperAccount.toLowerCase()).map((t) => t.hash);
+}
+
+isolateChain(beforeAll, afterAll);
+
+beforeAll(async () => {
+  await deposit(4, USD(1_000_000));
+  await open(5, 0, true, USD(500), USD(10_000));
+  await open(6, 0, true, USD(500), USD(10_000));
+  keeper = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
+    env: { ...process.env, RPC_URL: rpcUrl(), KEEPER_PORT: String(HEALTH_PORT), KEEPER_POLL_MS: '100', KEEPER_OPTIONS_EVERY_MS: '600000', KEEPER_OPTIONS_EVERY_BLOCKS: '1000000' },
+    stdio: 'ignore',
+  });
+  const head = await clients().publicClient.getBlockNumber();
+  await until('keeper synced', async () => {
+    const h = await health();
+    return h && BigInt(h.lastBlock) >= head && h.positionsWatched >= 2;
+  });
+});
+
+afterAll(async () => {
+  await clients().testClient.setAutomine(true);
+  if (keeper && keeper.exitCode === null) keeper.kill('SIGKILL');
+});
+
+describe('keeper transactions', () => {
+  it('a liquidation dropped from the mempool is given up, the nonce resynced, and the position liquidated', async () => {
+    const { testClient } = clients();
+    await testClient.setAutomine(false);
+    const p0 = await price(0);
+    const crash = setPrice(0, (p0 * 94n) / 100n);
+    // one block with the price update in it, then none until the keeper's liquidation is in the mempool
+    const oracle = clients(0).walletClient.account.address.toLowerCase();
+    await until('the price update pending', async () => {
+      const b = await clients().publicClient.getBlock({ blockTag: 'pending', includeTransactions: true });
+      return b.transactions.some((t) => t.from.toLowerCase() === oracle);
+    });
+    await testClient.mine({ blocks: 1 });
+    await crash;
+    // the keeper sees the crash and sends; the node loses the transaction before any block includes it
+    const [lost] = await until('a pending liquidation', async () => {
+      const p = await keeperPending();
+      return p.length ? p : null;
+    });
+    await testClient.dropTransaction({ hash: lost });
+    const before = (await health())!.nonceResyncs;
+    // blocks go on; the keeper must notice, resync its nonce (its next send would otherwise wait behind a gap) and resend
+    await until('position 5 liquidated after the drop', async () => (await size(5)) === 0n, () => testClient.mine({ blocks: 1 }), 60_000);
+    expect((await health())!.nonceResyncs).toBeGreaterThan(before);
+    await testClient.setAutomine(true);
+  });
+
+  it('a liquidation a reorg removes is found again and redone; health counts only the canonical one', async () => {
+    const { publicClient, testClient } = clients();
+    await until('position 6 liquidated', async () => (await size(6)) === 0n);
+    const [liq] = await publicClient.getContractEvents({ ...c.engine, eventName: 'PositionLiquidated', args: { account: clients(6).walletClient.account.address }, fromBlock: 0n });
+    await until('keeper counted it', async () => ((await health())!.liquidationsConfirmed >= 2 ? true : null));
+    // the blocks from the liquidation on are replaced by empty ones: position 6 is open (and liquidatable) again
+    const head = await publicClient.getBlockNumber();
+    await testClient.request({ method: 'anvil_reorg' as never, params: [Number(head - liq.blockNumber! + 1n), []] as never });
+    const txGone = await publicClient.getTransactionReceipt({ hash: liq.transactionHash! }).catch(() => null);
+    if (txGone) expect(txGone.blockHash).not.toBe(liq.blockHash); // re-mined elsewhere, or gone
+    if (!txGone) expect(await size(6)).toBeGreaterThan(0n);
+    await until('position 6 liquidated again', async () => (await size(6)) === 0n, () => testClient.mine({ blocks: 1 }), 60_000);
+    const onChain = (await publicClient.getContractEvents({ ...c.engine, eventName: 'PositionLiquidated', fromBlock: 0n })).length;
+    await until('health agrees with the chain', async () => ((await health())!.liquidationsConfirmed === onChain ? true : null), () => testClient.mine({ blocks: 1 }));
+  });
+});
