@@ -15,7 +15,7 @@ import {
   root,
   runOrThrow,
   startAnvil,
-  startProcess,
+  superviseProcess,
   startWebApp,
   stopProcess,
   nextEnv,
@@ -33,7 +33,7 @@ async function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
   log('start', 'stopping', { processes: children.map((c) => c.name) });
-  for (const c of [...children].reverse()) await stopProcess(c);
+  for (const c of [...children].reverse()) await (c.stop ? c.stop() : stopProcess(c));
   process.exit(code);
 }
 process.on('SIGINT', () => shutdown(0));
@@ -64,9 +64,11 @@ async function main() {
     const entry = join(root, 'services', svc, 'main.ts');
     if (!existsSync(entry)) continue;
     if (svc === 'simulator' && !(deployment?.devFeeds ?? chainId === 31337)) continue;
-    const child = startProcess(svc, process.execPath, ['--import', 'tsx', entry], { env: serviceEnv });
-    child.on('exit', (code) => !stopping && log('start', `${svc} exited`, { code }));
-    children.push(child);
+    // a service that exits on its own is restarted with backoff (1 s doubling to 30 s, reset after a minute of running)
+    const service = superviseProcess(svc, process.execPath, ['--import', 'tsx', entry], { env: serviceEnv }, {
+      onRestart: (e) => !stopping && log('start', `${svc} exited; restarting`, { code: e.code, signal: e.signal, inMs: e.delayMs, restarts: e.restarts }),
+    });
+    children.push(service);
   }
 
   const web = await startWebApp({ port: webPort, rpcUrl, chainId, env: nextEnv(rpcUrl, chainId) });

@@ -9,3 +9,20 @@ export function rpc(url: string, method: string, params?: unknown[]): Promise<un
 export function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs?: number): Promise<void>;
 export function log(component: string, msg: string, extra?: Record<string, unknown>): void;
 export const ANVIL_KEY_0: string;
+export interface SupervisedProcess {
+  name: string;
+  /** the current run */
+  child: ChildProcess;
+  restarts: number;
+  /** every backoff waited before a restart, in order (ms) */
+  delays: number[];
+  stopped: boolean;
+  stop(signal?: string): Promise<void>;
+}
+export function superviseProcess(
+  name: string,
+  command: string,
+  args: string[],
+  opts?: { env?: Record<string, string>; quiet?: boolean; cwd?: string },
+  backoff?: { minDelayMs?: number; maxDelayMs?: number; stableMs?: number; onRestart?: (e: { name: string; code: number | null; signal: string | null; delayMs: number; restarts: number }) => void },
+): SupervisedProcess;

@@ -51,6 +51,42 @@ export function startProcess(name, command, args, { env = {}, quiet = false, cwd
   return child;
 }
 
+/**
+ * Runs a long-lived service and restarts it whenever it exits on its own, after a backoff that doubles from
+ * `minDelayMs` up to `maxDelayMs` while it keeps crashing and starts over once a run lasted `stableMs`: a crash loop
+ * cannot spin, a rare crash costs a second. `stop()` ends it for good (no restart). `delays` records every wait.
+ */
+export function superviseProcess(name, command, args, opts = {}, { minDelayMs = 1000, maxDelayMs = 30_000, stableMs = 60_000, onRestart } = {}) {
+  const handle = { name, child: null, restarts: 0, delays: [], stopped: false, timer: null };
+  let delay = minDelayMs;
+  const launch = () => {
+    const startedAt = Date.now();
+    const child = startProcess(name, command, args, opts);
+    handle.child = child;
+    child.on('exit', (code, signal) => {
+      if (handle.stopped) return;
+      if (Date.now() - startedAt >= stableMs) delay = minDelayMs; // it had been running fine: a fresh crash
+      const wait = delay;
+      delay = Math.min(maxDelayMs, delay * 2);
+      handle.delays.push(wait);
+      onRestart?.({ name, code, signal, delayMs: wait, restarts: handle.restarts + 1 });
+      handle.timer = setTimeout(() => {
+        handle.timer = null;
+        if (handle.stopped) return;
+        handle.restarts++;
+        launch();
+      }, wait);
+    });
+  };
+  handle.stop = async (signal) => {
+    handle.stopped = true;
+    if (handle.timer) clearTimeout(handle.timer);
+    await stopProcess(handle.child, signal);
+  };
+  launch();
+  return handle;
+}
+
 export function stopProcess(child, signal = 'SIGTERM') {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
