@@ -3,27 +3,12 @@
  * real keeper process on 1-second blocks. Reports blocks and seconds from the shock to the last liquidation.
  * Prints one JSON line. Needs anvil on BENCH_RPC_URL with the contracts deployed.
  */
-import { spawn } from 'node:child_process';
-import { createPublicClient, createTestClient, createWalletClient, getAbiItem, http, maxUint256, type Address } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
-import { localChain } from '../lib/chain';
-import { contractsFor } from '../lib/contracts';
-import { DEFAULTS } from '../lib/config';
+import { getAbiItem, maxUint256, type Address } from 'viem';
+import { c, devAccount, pub, send, startSyncedKeeper, test } from './lib/chain';
 
-const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
 const N = Number(process.env.BENCH_POSITIONS ?? 1000);
-const chain = { ...localChain, rpcUrls: { default: { http: [rpc] } } };
-const c = contractsFor(31337);
-const pub = createPublicClient({ chain, transport: http(rpc) });
-const test = createTestClient({ chain, mode: 'anvil', transport: http(rpc) });
-const wallet = createWalletClient({ chain, transport: http(rpc) });
-const deployer = mnemonicToAccount(DEFAULTS.devMnemonic, { addressIndex: 0 });
-const lp = mnemonicToAccount(DEFAULTS.devMnemonic, { addressIndex: 2 });
-
-async function send(account: Address | typeof lp, req: Record<string, unknown>) {
-  const hash = await wallet.writeContract({ ...req, account, chain } as never);
-  return hash;
-}
+const deployer = devAccount(0);
+const lp = devAccount(2);
 
 await test.setAutomine(true);
 for (let i = 0; i < 10; i++) await pub.waitForTransactionReceipt({ hash: await send(lp, { ...c.token, functionName: 'faucet', args: [1_000_000n * 10n ** 6n] }) });
@@ -51,16 +36,7 @@ if (statuses.some((r) => r.status !== 'success')) throw new Error('setup transac
 const setupSec = (Date.now() - t0) / 1000;
 
 // The keeper runs (and has synced its book) before the shock, as in production; then 1-second blocks.
-const keeper = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
-  env: { ...process.env, RPC_URL: rpc, KEEPER_PORT: '8797', KEEPER_BATCH: '100', KEEPER_POLL_MS: '200' },
-  stdio: 'ignore',
-});
-const head = await pub.getBlockNumber();
-for (let i = 0; i < 200; i++) {
-  const h = await fetch('http://127.0.0.1:8797/health').then((r) => r.json()).catch(() => null);
-  if (h && BigInt(h.lastBlock) >= head && h.positionsWatched >= N) break;
-  await new Promise((r) => setTimeout(r, 250));
-}
+const keeper = await startSyncedKeeper(8797, { KEEPER_BATCH: '100' }, (h) => h.positionsWatched >= N);
 const before = await Promise.all(c.feeds.map(async (f) => (await pub.readContract({ ...f, functionName: 'latestPrice' }))[0]));
 await test.setAutomine(false);
 for (const [i, f] of c.feeds.entries()) await send(deployer, { ...f, functionName: 'setPrice', args: [(before[i] * 60n) / 100n] });

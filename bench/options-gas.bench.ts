@@ -6,21 +6,12 @@
  * the token's balance and allowance slots (OpenZeppelin ERC20: balances slot 0, allowances slot 1), so 1,000 holders
  * cost one transaction each.
  */
-import { createPublicClient, createTestClient, createWalletClient, encodeAbiParameters, http, keccak256, maxUint256, type Address, type Hash } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
-import { localChain } from '../lib/chain';
-import { contractsFor } from '../lib/contracts';
+import { encodeAbiParameters, keccak256, maxUint256, type Address, type Hash } from 'viem';
 import { gasWithHeadroom } from '../lib/gas';
-import { DEFAULTS } from '../lib/config';
+import { c, chain, devAccount, pub, test, wallet } from './lib/chain';
 
-const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
 const HOLDERS = Number(process.env.BENCH_OPTION_HOLDERS ?? 300);
-const chain = { ...localChain, rpcUrls: { default: { http: [rpc] } } };
-const c = contractsFor(31337);
-const pub = createPublicClient({ chain, transport: http(rpc) });
-const test = createTestClient({ chain, mode: 'anvil', transport: http(rpc) });
-const wallet = createWalletClient({ chain, transport: http(rpc) });
-const deployer = mnemonicToAccount(DEFAULTS.devMnemonic, { addressIndex: 0 });
+const deployer = devAccount(0);
 const USD = 10n ** 6n;
 const WAD = 10n ** 18n;
 

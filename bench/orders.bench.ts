@@ -4,25 +4,14 @@
  * move to the last fill, and the gas the fills used per block. Prints one JSON line. Needs anvil on BENCH_RPC_URL with
  * the contracts deployed.
  */
-import { spawn } from 'node:child_process';
-import { createPublicClient, createTestClient, createWalletClient, getAbiItem, http, maxUint256, type Address } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
-import { localChain } from '../lib/chain';
-import { contractsFor } from '../lib/contracts';
-import { DEFAULTS } from '../lib/config';
+import { getAbiItem, maxUint256, type Address } from 'viem';
+import { c, devAccount, pub, send, startSyncedKeeper, test } from './lib/chain';
 
-const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
 const N = Number(process.env.BENCH_ORDERS ?? 1000);
 const PER_ACCOUNT = 10;
 const USD = (n: number) => BigInt(n) * 10n ** 6n;
-const chain = { ...localChain, rpcUrls: { default: { http: [rpc] } } };
-const c = contractsFor(31337);
-const pub = createPublicClient({ chain, transport: http(rpc) });
-const test = createTestClient({ chain, mode: 'anvil', transport: http(rpc) });
-const wallet = createWalletClient({ chain, transport: http(rpc) });
-const deployer = mnemonicToAccount(DEFAULTS.devMnemonic, { addressIndex: 0 });
-const lp = mnemonicToAccount(DEFAULTS.devMnemonic, { addressIndex: 4 });
-const send = (account: Address | typeof lp, req: Record<string, unknown>) => wallet.writeContract({ ...req, account, chain } as never);
+const deployer = devAccount(0);
+const lp = devAccount(4);
 
 await test.setAutomine(true);
 for (let i = 0; i < 10; i++) await pub.waitForTransactionReceipt({ hash: await send(lp, { ...c.token, functionName: 'faucet', args: [USD(1_000_000)] }) });
@@ -57,16 +46,7 @@ if (failed.length) throw new Error('setup transactions failed');
 const setupSec = (Date.now() - t0) / 1000;
 
 // The keeper runs (and has synced its order book) before the move, as in production; then 1-second blocks.
-const keeper = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
-  env: { ...process.env, RPC_URL: rpc, KEEPER_PORT: '8796', KEEPER_POLL_MS: '200' },
-  stdio: process.env.BENCH_VERBOSE ? ['ignore', 'inherit', 'inherit'] : 'ignore',
-});
-const head = await pub.getBlockNumber();
-for (let i = 0; i < 240; i++) {
-  const h = await fetch('http://127.0.0.1:8796/health').then((r) => r.json()).catch(() => null);
-  if (h && BigInt(h.lastBlock) >= head && h.ordersWatched >= N) break;
-  await new Promise((r) => setTimeout(r, 250));
-}
+const keeper = await startSyncedKeeper(8796, {}, (h) => h.ordersWatched >= N);
 await test.setAutomine(false);
 await send(deployer, { ...c.feeds[0], functionName: 'setPrice', args: [(p0 * 985n) / 1000n] }); // -1.5%: every trigger crossed
 await test.mine({ blocks: 1 });
