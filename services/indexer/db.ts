@@ -42,6 +42,8 @@ export async function openDb({
 
 async function openPostgres(url: string, schema: string): Promise<Db> {
   const pool = new pg.Pool({ connectionString: libpqUrl(url), max: 5 });
+  // an idle connection the server dropped (a restart, a failover): the pool replaces it; unheard it would crash the process
+  pool.on('error', () => {});
   // queued on each new connection before anything it is handed out for
   // never run in another schema: a client that cannot set it is closed, and its queries fail instead
   pool.on('connect', (client) => void client.query(`SET search_path TO ${schema}`).catch(() => void (client as unknown as pg.Client).end().catch(() => {})));

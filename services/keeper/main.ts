@@ -247,7 +247,6 @@ async function main() {
       const block = await withRetry('getBlockNumber', () => publicClient.getBlockNumber(), log, { shouldStop: () => stopping() });
       if (block !== lastBlock) {
         health.lastBlock = block;
-        await txs.poll(block); // settle sends: mined, reorged out, or lost (nonce resynced)
         await book.sync(block);
         await liquidateEligible();
         await orders.sync(block);
@@ -257,6 +256,7 @@ async function main() {
           executeOrders(block, Number(head.timestamp), prices);
         }
         if (block % 5n === 0n) await fillQueue();
+        await txs.poll(block); // settle sends after this block's work: mined, reorged out, or lost (nonce resynced)
         runOptions(block);
         lastBlock = block;
         health.lastBlock = block;
