@@ -83,7 +83,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   PriceOutOfBounds: () => 'The oracle price is outside its sane bounds',
   SequencerStatusUnknown: () => 'The L2 sequencer status is unknown (its uptime feed has no valid round): trading waits',
   SequencerDown: () => 'The L2 sequencer is down: trading waits until it is back',
-  SequencerGracePeriod: () => 'The L2 sequencer restarted recently: trading resumes after the grace period',
+  SequencerGracePeriod: () =>
+    'The L2 sequencer restarted recently: opening, adding size, withdrawing collateral, LP deposits and withdrawals and liquidations wait for the grace period; closing and adding collateral work now',
   InvalidParameter: (a) => `Parameter ${bytes32ToString(String(a[0]))} = ${String(a[1])} is outside [${String(a[2])}, ${String(a[3])}]`,
   PoolValueUnavailable: () => 'Pool value is unavailable during another call',
   OrderNotFound: (a) => `Order #${String(a[0])} is not on the book (filled, cancelled or never placed)`,

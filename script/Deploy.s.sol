@@ -11,20 +11,24 @@ import {ChainlinkPriceFeed} from "../contracts/oracles/ChainlinkPriceFeed.sol";
 import {DevPriceFeed} from "../contracts/oracles/DevPriceFeed.sol";
 import {IAggregatorV3} from "../contracts/oracles/IAggregatorV3.sol";
 import {IPriceFeed} from "../contracts/oracles/IPriceFeed.sol";
+import {PythPriceFeed} from "../contracts/oracles/PythPriceFeed.sol";
 import {OrderBook} from "../contracts/orders/OrderBook.sol";
 import {FaucetToken} from "../contracts/periphery/FaucetToken.sol";
 import {PriceUpdateRouter} from "../contracts/periphery/PriceUpdateRouter.sol";
 import {Reader} from "../contracts/periphery/Reader.sol";
 import {PerpEngine} from "../contracts/perps/PerpEngine.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {Script, console2} from "forge-std/Script.sol";
 
 /// @notice Deploys Counterpool and writes deployments/<chainId>.json.
 /// @dev Markets come from script/markets.json (name, dev price, starting volatility, the env variable naming its
-///      Chainlink aggregator and that aggregator's answer bounds): adding a market there lists it everywhere, on
-///      chain and off. Env: PRIVATE_KEY (deployer; anvil's first key by default). Optional: SETTLEMENT_TOKEN (else a
-///      faucet token), each market's feed variable (e.g. ETH_USD_FEED; when any is missing every market gets a dev
-///      feed the simulator pushes), SEQUENCER_UPTIME_FEED (L2s), LP_COOLDOWN_SEC.
+///      Chainlink aggregator, its price bounds, heartbeat and deviation, and optionally a Pyth price id): adding a
+///      market there lists it everywhere, on chain and off. Env: PRIVATE_KEY (deployer; anvil's first key by default).
+///      Optional: SETTLEMENT_TOKEN (else a faucet token), each market's feed variable (e.g. ETH_USD_FEED; when any
+///      Chainlink market's is missing every market gets a dev feed the simulator pushes), PYTH_CONTRACT (markets with
+///      a pythPriceId then read Pyth, pulled in the trade's transaction), SEQUENCER_UPTIME_FEED and
+///      SEQUENCER_GRACE_SEC (L2s: the core's sentinel), LP_COOLDOWN_SEC.
 contract Deploy is Script {
     uint256 internal constant ANVIL_KEY_0 = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
     uint256 internal constant YEAR = 365 days;
@@ -35,15 +39,20 @@ contract Deploy is Script {
         uint256 devPriceUsd; // starting price of the dev feed, whole USD
         uint256 annualVolPct; // starting volatility estimate, percent a year
         string feedEnv; // env variable holding the Chainlink aggregator
-        uint256 minAnswer; // aggregator answer bounds (8 decimals)
-        uint256 maxAnswer;
+        uint256 minPriceWad; // prices at or beyond these bounds are refused (USD, 18 decimals; from minPriceUsd/maxPriceUsd)
+        uint256 maxPriceWad;
         uint256 heartbeatSec; // the Chainlink feed's heartbeat on the target chain
         uint256 deviationBps; // the feed's deviation threshold: the most its price can lag unseen
         uint256 optionStrikeStepUsd; // spacing of the options' strike grid, whole USD
+        bytes32 pythPriceId; // the market's Pyth price id (0: none); used when PYTH_CONTRACT is set
     }
 
     /// @notice Max price age of a dev feed (the simulator pushes every few seconds).
     uint32 public constant DEV_MAX_PRICE_AGE_SEC = 300;
+    /// @notice Largest Pyth confidence interval a Pyth market accepts, in bps of the price.
+    uint256 public constant PYTH_MAX_CONF_BPS = 100;
+    /// @notice Default grace period after an L2 sequencer restarts (Aave's and Chainlink's usual hour).
+    uint256 public constant DEFAULT_SEQUENCER_GRACE_SEC = 1 hours;
     /// @notice The least execution fee a trigger order escrows for its keeper: 0.50 USD (6-decimal units).
     uint256 public constant MIN_EXECUTION_FEE_USD = 0.5e6;
     /// @notice Oracle lag priced into LP actions when a market does not state its feed's deviation threshold (0.5%,
@@ -70,6 +79,7 @@ contract Deploy is Script {
         address[] feeds;
         string[] names;
         bool devFeeds;
+        bool[] pull; // market i reads a Pyth pull oracle
         uint256 startBlock;
     }
 
@@ -84,11 +94,18 @@ contract Deploy is Script {
 
         d.token = vm.envOr("SETTLEMENT_TOKEN", address(0));
         if (d.token == address(0)) d.token = address(new FaucetToken("USD Coin (Counterpool faucet)", "USDC"));
-        (d.feeds, d.devFeeds) = _feeds(specs, deployer);
+        (d.feeds, d.devFeeds, d.pull) = _feeds(specs, deployer);
 
         // The core fixes its vault at deployment: the vault is the deployer's next contract.
         address vaultAddress = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
-        ClearingCore core = new ClearingCore(IERC20(d.token), deployer, poolConfig(), vaultAddress);
+        ClearingCore core = new ClearingCore(
+            IERC20(d.token),
+            deployer,
+            poolConfig(),
+            vaultAddress,
+            IAggregatorV3(vm.envOr("SEQUENCER_UPTIME_FEED", address(0))),
+            vm.envOr("SEQUENCER_GRACE_SEC", DEFAULT_SEQUENCER_GRACE_SEC)
+        );
         d.core = address(core);
         LiquidityPool pool = new LiquidityPool(core, deployer, vm.envOr("LP_COOLDOWN_SEC", uint256(60)), 1e6);
         d.pool = address(pool);
@@ -105,7 +122,9 @@ contract Deploy is Script {
         d.names = new string[](specs.length);
         for (uint256 i; i < specs.length; ++i) {
             d.names[i] = specs[i].name;
-            uint32 maxAge = d.devFeeds ? DEV_MAX_PRICE_AGE_SEC : priceAgeSec(specs[i].heartbeatSec);
+            uint32 maxAge = d.pull[i]
+                ? PULL_MAX_PRICE_AGE_SEC
+                : d.devFeeds ? DEV_MAX_PRICE_AGE_SEC : priceAgeSec(specs[i].heartbeatSec);
             IPerpEngine.MarketConfig memory cfg =
                 marketConfig(IPriceFeed(d.feeds[i]), specs[i].annualVolPct * 1e16, maxAge);
             cfg.oracleLagBps = uint16(specs[i].deviationBps);
@@ -122,7 +141,8 @@ contract Deploy is Script {
         core.addProduct(d.optionsBook, OPTIONS_RESERVE_CAP_BPS);
         options.grantRole(options.RISK_ROLE(), deployer);
         for (uint256 i; i < specs.length; ++i) {
-            options.setConfig(i, optionsConfig(specs[i]));
+            // A pull feed cannot prove past rounds, so no verifiable settlement price: no options on Pyth markets.
+            if (!d.pull[i]) options.setConfig(i, optionsConfig(specs[i]));
         }
         vm.stopBroadcast();
 
@@ -142,40 +162,78 @@ contract Deploy is Script {
                 devPriceUsd: vm.parseJsonUint(json, string.concat(at, ".devPriceUsd")),
                 annualVolPct: vm.parseJsonUint(json, string.concat(at, ".annualVolPct")),
                 feedEnv: vm.parseJsonString(json, string.concat(at, ".feedEnv")),
-                minAnswer: vm.parseJsonUint(json, string.concat(at, ".minAnswer")),
-                maxAnswer: vm.parseJsonUint(json, string.concat(at, ".maxAnswer")),
+                minPriceWad: parseUsdWad(vm.parseJsonString(json, string.concat(at, ".minPriceUsd"))),
+                maxPriceWad: parseUsdWad(vm.parseJsonString(json, string.concat(at, ".maxPriceUsd"))),
                 heartbeatSec: vm.parseJsonUint(json, string.concat(at, ".heartbeatSec")),
                 deviationBps: vm.parseJsonUint(json, string.concat(at, ".deviationBps")),
-                optionStrikeStepUsd: vm.parseJsonUint(json, string.concat(at, ".optionStrikeStepUsd"))
+                optionStrikeStepUsd: vm.parseJsonUint(json, string.concat(at, ".optionStrikeStepUsd")),
+                pythPriceId: vm.keyExistsJson(json, string.concat(at, ".pythPriceId"))
+                    ? vm.parseJsonBytes32(json, string.concat(at, ".pythPriceId"))
+                    : bytes32(0)
             });
         }
     }
 
-    /// @dev Chainlink feeds when every market's aggregator is configured, else dev feeds for all.
+    /// @notice A decimal USD amount ("150", "0.01") as an 18-decimal value; reverts on anything else.
+    function parseUsdWad(string memory usd) public pure returns (uint256 wad) {
+        bytes memory b = bytes(usd);
+        uint256 unit = 1e18;
+        bool point;
+        for (uint256 i; i < b.length; ++i) {
+            if (b[i] == ".") {
+                require(!point, "parseUsdWad: two points");
+                point = true;
+                continue;
+            }
+            require(b[i] >= "0" && b[i] <= "9", "parseUsdWad: not a decimal");
+            uint256 digit = uint8(b[i]) - 48;
+            if (point) {
+                unit /= 10;
+                require(unit > 0, "parseUsdWad: more than 18 decimals");
+                wad += digit * unit;
+            } else {
+                wad = wad * 10 + digit * 1e18;
+            }
+        }
+        require(b.length > 0, "parseUsdWad: empty");
+    }
+
+    /// @dev With PYTH_CONTRACT set, markets with a pythPriceId read Pyth (pull). The others read Chainlink when every
+    ///      one of their aggregators is configured; else every market gets a dev feed (a local chain).
     function _feeds(MarketSpec[] memory specs, address deployer)
         internal
-        returns (address[] memory feeds, bool devFeeds)
+        returns (address[] memory feeds, bool devFeeds, bool[] memory pull)
     {
         feeds = new address[](specs.length);
+        pull = new bool[](specs.length);
         address[] memory aggregators = new address[](specs.length);
+        address pyth = vm.envOr("PYTH_CONTRACT", address(0));
         for (uint256 i; i < specs.length; ++i) {
+            pull[i] = pyth != address(0) && specs[i].pythPriceId != bytes32(0);
+            if (pull[i]) continue;
             aggregators[i] = vm.envOr(specs[i].feedEnv, address(0));
             if (aggregators[i] == address(0)) devFeeds = true;
         }
+        if (devFeeds) pull = new bool[](specs.length); // a local chain: every market on a dev feed
         address sequencer = vm.envOr("SEQUENCER_UPTIME_FEED", address(0));
         for (uint256 i; i < specs.length; ++i) {
-            feeds[i] = devFeeds
-                ? address(new DevPriceFeed(deployer, specs[i].devPriceUsd * 1e18, 1 days))
-                : address(
+            if (devFeeds) {
+                feeds[i] = address(new DevPriceFeed(deployer, specs[i].devPriceUsd * 1e18, 1 days));
+            } else if (pull[i]) {
+                feeds[i] = address(
+                    new PythPriceFeed(IPyth(pyth), specs[i].pythPriceId, PULL_MAX_PRICE_AGE_SEC, PYTH_MAX_CONF_BPS)
+                );
+            } else {
+                feeds[i] = address(
                     new ChainlinkPriceFeed(
                         IAggregatorV3(aggregators[i]),
                         IAggregatorV3(sequencer),
                         priceAgeSec(specs[i].heartbeatSec),
-                        1 hours,
-                        int256(specs[i].minAnswer),
-                        int256(specs[i].maxAnswer)
+                        specs[i].minPriceWad,
+                        specs[i].maxPriceWad
                     )
                 );
+            }
         }
     }
 
@@ -280,6 +338,7 @@ contract Deploy is Script {
         vm.serializeUint(o, "chainId", block.chainid);
         vm.serializeUint(o, "startBlock", d.startBlock);
         vm.serializeBool(o, "devFeeds", d.devFeeds);
+        vm.serializeBool(o, "pullMarkets", d.pull);
         vm.serializeAddress(o, "FaucetToken", d.token);
         vm.serializeAddress(o, "ClearingCore", d.core);
         vm.serializeAddress(o, "PerpEngine", d.engine);

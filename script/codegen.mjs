@@ -51,7 +51,8 @@ for (const f of readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).sort()) {
   if (!Array.isArray(d.feeds) || !Array.isArray(d.marketNames) || d.feeds.length !== d.marketNames.length) {
     throw new Error(`deployments/${f} needs equal-length feeds and marketNames: redeploy`);
   }
-  const markets = d.marketNames.map((name, id) => ({ id, name, feed: d.feeds[id] }));
+  // pull: the market reads a Pyth pull oracle (updates posted through the PriceUpdateRouter in the trade's transaction).
+  const markets = d.marketNames.map((name, id) => ({ id, name, feed: d.feeds[id], pull: Boolean(d.pullMarkets?.[id]) }));
   deployments[d.chainId] = { chainId: d.chainId, startBlock: d.startBlock, devFeeds: d.devFeeds, addresses, markets };
 }
 src += `export const deployments = ${JSON.stringify(deployments, null, 2)} as const;\n`;

@@ -39,8 +39,11 @@ async function shutdown(code = 0) {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
+// START_WEB=0 runs the chain side only (deploy or reuse, keeper, indexer): a node whose web app is served elsewhere.
+const startWeb = process.env.START_WEB !== '0';
+
 async function main() {
-  await requirePortFree(webPort, 'web app');
+  if (startWeb) await requirePortFree(webPort, 'web app');
   if (!external) {
     const anvil = await startAnvil({ port: Number(process.env.ANVIL_PORT ?? DEFAULTS.ports.anvil), blockTime: 1 });
     children.push(anvil.child);
@@ -71,11 +74,11 @@ async function main() {
     children.push(service);
   }
 
-  const web = await startWebApp({ port: webPort, rpcUrl, chainId, env: nextEnv(rpcUrl, chainId) });
-  children.push(web.child);
+  const web = startWeb ? await startWebApp({ port: webPort, rpcUrl, chainId, env: nextEnv(rpcUrl, chainId) }) : undefined;
+  if (web) children.push(web.child);
   console.log(`
   Counterpool is up
-    web app     ${web.url}   (local chain: choose "Dev wallet (anvil)" in Connect)
+    web app     ${web ? `${web.url}   (local chain: choose "Dev wallet (anvil)" in Connect)` : 'not started (START_WEB=0)'}
     chain RPC   ${rpcUrl}   (chain id ${chainId})
     contracts   deployments/${chainId}.json
     services    ${children.filter((c) => ['indexer', 'keeper', 'simulator'].includes(c.name)).map((c) => c.name).join(', ') || 'none'}

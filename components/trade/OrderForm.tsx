@@ -11,6 +11,7 @@ import { acceptablePriceWad, previewOpen } from '@/lib/math/preview';
 import { SlippageField } from './SlippageField';
 import { previewConfig } from './previewConfig';
 import { useSlippage } from './useSlippage';
+import { useSequencerGrace } from './useSequencerGrace';
 import { MarginExplainer } from './MarginExplainer';
 import { OrderTypeFields, type OrderTypeState } from './OrderTypeFields';
 import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
@@ -33,6 +34,8 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   const orderFields = checkOrderFields(orderType.type, isLong, m?.priceWad, orderType);
   const orderFieldError = Object.values(orderFields.errors).find(Boolean);
   const minFee = useReadContract({ ...c.orderBook, functionName: 'minExecutionFeeUsd' }).data;
+  const sequencer = useSequencerGrace();
+  const newRiskWaits = sequencer.down || sequencer.graceEndsAt !== undefined;
   // orders placed by this submit: the limit/stop itself, and a take-profit and a stop-loss when set
   const ordersPlaced = (orderType.type !== 'market' ? 1n : 0n) + (orderFields.takeProfit ? 1n : 0n) + (orderFields.stopLoss ? 1n : 0n);
   const needsOrderApproval = ordersPlaced > 0n && minFee !== undefined && (data.orderBookAllowance ?? 0n) < minFee * ordersPlaced;
@@ -95,7 +98,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
             : `Leverage after fees${preview.equityUsd < preview.collateralAfterUsd ? ' and the open loss' : ''} ${fmtLev(preview.leverageWad)} is above the maximum ${fmtLev(preview.maxLeverageWad)}`
           : undefined;
   const needsApproval = collateral.value !== undefined && data.allowance !== undefined && data.allowance < collateral.value;
-  const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && !orderFieldError && m?.priceValid;
+  const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && !orderFieldError && m?.priceValid && !newRiskWaits;
 
   const [slippageBps] = useSlippage();
 
@@ -234,6 +237,13 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       {poolError && (
         <p role="alert" className="mt-2 text-xs text-rose-400" data-testid="order-error">
           {poolError}
+        </p>
+      )}
+      {newRiskWaits && (
+        <p role="alert" className="mt-2 text-xs text-amber-400" data-testid="sequencer-notice">
+          {sequencer.down
+            ? 'The L2 sequencer is down: trading waits until it is back.'
+            : `The L2 sequencer restarted: new positions, added size and liquidations wait until ${new Date(sequencer.graceEndsAt! * 1000).toLocaleTimeString()}. Closing and adding collateral work now.`}
         </p>
       )}
       {m && !m.priceValid && (

@@ -6,6 +6,8 @@ import {IProduct} from "../interfaces/IProduct.sol";
 import {ConfigValidation} from "../libraries/ConfigValidation.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
+import {IAggregatorV3} from "../oracles/IAggregatorV3.sol";
+import {OracleErrors} from "../oracles/OracleErrors.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -35,6 +37,9 @@ contract ClearingCore is IClearingCore, AccessControl {
     IERC20 internal immutable token;
     /// @inheritdoc IClearingCore
     address public immutable vault;
+    IAggregatorV3 internal immutable sequencer;
+    /// @inheritdoc IClearingCore
+    uint256 public immutable sequencerGraceSec;
 
     // ------------------------------------------------------------ storage
 
@@ -82,9 +87,20 @@ contract ClearingCore is IClearingCore, AccessControl {
     // ------------------------------------------------------------ constructor
 
     /// @param vault_ the LP vault, deployed next (its address is known in advance; the vault checks it is the one).
-    constructor(IERC20 token_, address admin, PoolConfig memory cfg, address vault_) {
+    /// @param sequencerUptimeFeed_ the L2 sequencer-uptime feed (address(0) on an L1: no sentinel)
+    /// @param sequencerGraceSec_ how long after a restart risk-adding actions, liquidations and LP flows wait
+    constructor(
+        IERC20 token_,
+        address admin,
+        PoolConfig memory cfg,
+        address vault_,
+        IAggregatorV3 sequencerUptimeFeed_,
+        uint256 sequencerGraceSec_
+    ) {
         token = token_;
         vault = vault_;
+        sequencer = sequencerUptimeFeed_;
+        sequencerGraceSec = sequencerGraceSec_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         poolSt.borrowIndexWad = uint96(1e18);
         poolSt.lastBorrowAt = uint32(block.timestamp);
@@ -157,12 +173,15 @@ contract ClearingCore is IClearingCore, AccessControl {
     // ------------------------------------------------------------ products
 
     /// @inheritdoc IClearingCore
-    function enter(bool addsRisk) external returns (Accrual memory a) {
+    function enter(Risk risk) external returns (Accrual memory a) {
         if (!ledgers[msg.sender].listed) revert NotProduct(msg.sender);
         if (lockHolder != address(0)) revert Locked();
         lockHolder = msg.sender;
         PoolParams memory pp = params;
-        if (addsRisk && pp.paused) revert Paused();
+        if (risk != Risk.Reduces) {
+            if (risk == Risk.Adds && pp.paused) revert Paused();
+            _requireSequencerSettled();
+        }
         (a.borrowIndexWad, a.borrowRateWad, a.utilizationWad) = _accrueBorrow();
         a.kinkWad = pp.kinkWad;
         a.keeperShareBps = pp.keeperShareBps;
@@ -238,6 +257,7 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @dev The vault has already moved `amountUsd` tokens here. The NAV is taken after the borrow accrual (which the
     ///      new cash would otherwise reprice) and before the cash is added.
     function depositLiquidity(uint256 amountUsd) external onlyVault lock returns (uint256 navBeforeUsd) {
+        _requireSequencerSettled();
         (uint256 borrowIndex,,) = _accrueBorrow();
         (uint256 nav, uint256 lagRisk) = _poolValue(borrowIndex);
         navBeforeUsd = nav + lagRisk;
@@ -246,6 +266,7 @@ contract ClearingCore is IClearingCore, AccessControl {
 
     /// @inheritdoc IClearingCore
     function withdrawLiquidity(address to, uint256 amountUsd) external onlyVault lock {
+        _requireSequencerSettled();
         _accrueBorrow();
         uint256 free = _freeLiquidity();
         if (amountUsd > free) revert WithdrawalExceedsFreeLiquidity(amountUsd, free);
@@ -254,6 +275,24 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     // ------------------------------------------------------------ internal
+
+    /// @dev The sentinel: reverts while the sequencer is down, its status unknown, or within the grace period after
+    ///      it came back; free on an L1 (no feed: one comparison with an immutable).
+    function _requireSequencerSettled() internal view {
+        uint256 endsAt = _graceEndsAt();
+        if (block.timestamp < endsAt) {
+            revert OracleErrors.SequencerGracePeriod(endsAt - sequencerGraceSec, sequencerGraceSec);
+        }
+    }
+
+    /// @dev When the current grace period ends (0 without a sentinel); reverts while the sequencer is down or unknown.
+    function _graceEndsAt() internal view returns (uint256) {
+        if (address(sequencer) == address(0)) return 0;
+        (, int256 status, uint256 startedAt,,) = sequencer.latestRoundData();
+        if (status != 0) revert OracleErrors.SequencerDown();
+        if (startedAt == 0) revert OracleErrors.SequencerStatusUnknown(); // an uninitialized round: not "up"
+        return startedAt + sequencerGraceSec; // refused while now - startedAt < grace
+    }
 
     /// @dev Storage slot of `poolSt` (slot A).
     function _poolSlot() internal pure returns (bytes32 slot) {
@@ -347,6 +386,17 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @inheritdoc IClearingCore
     function paused() external view returns (bool) {
         return params.paused;
+    }
+
+    /// @inheritdoc IClearingCore
+    function sequencerUptimeFeed() external view returns (address) {
+        return address(sequencer);
+    }
+
+    /// @inheritdoc IClearingCore
+    function sequencerGraceEndsAt() external view returns (uint256) {
+        uint256 endsAt = _graceEndsAt();
+        return endsAt > block.timestamp ? endsAt : 0;
     }
 
     /// @inheritdoc IClearingCore

@@ -12,6 +12,17 @@ pragma solidity ^0.8.28;
 interface IClearingCore {
     // ---------------------------------------------------------------- types
 
+    /// @notice What an action does to the pool's risk, which decides what may stop it. The guardian's pause refuses
+    ///         `Adds`. After an L2 sequencer restart, its grace period refuses `Adds` and `Liquidates` (and LP deposits
+    ///         and withdrawals, which price the NAV), so traders can react before anyone is liquidated on prices they
+    ///         could not answer (Aave's PriceOracleSentinel); `Reduces` (closing, adding collateral, selling an option
+    ///         back, keeper upkeep) stays open.
+    enum Risk {
+        Reduces,
+        Adds,
+        Liquidates
+    }
+
     /// @notice Pool-wide parameters: borrow curve, solvency limit, keeper share.
     struct PoolConfig {
         uint64 baseRateWad; // borrow rate per second at 0% utilization
@@ -117,8 +128,9 @@ interface IClearingCore {
     // ---------------------------------------------------------------- products
 
     /// @notice Opens a product action: takes the shared reentrancy lock, accrues the borrow index.
-    /// @param addsRisk true when the action may add size (refused while paused)
-    function enter(bool addsRisk) external returns (Accrual memory);
+    /// @param risk what the action does to the pool's risk: `Adds` is refused while paused, `Adds` and `Liquidates`
+    ///        while the sequencer is down or within its grace period (OracleErrors.SequencerDown / SequencerGracePeriod)
+    function enter(Risk risk) external returns (Accrual memory);
 
     /// @notice Pays `amountUsd` of pool cash to `account` during an action (only the product holding the lock; its
     ///         settle then takes it from cash). A transfer the token refuses never fails the action: the amount waits
@@ -158,6 +170,16 @@ interface IClearingCore {
     function isTrustedForwarder(address forwarder) external view returns (bool);
 
     function paused() external view returns (bool);
+
+    /// @notice The L2 sequencer-uptime feed the core's sentinel reads (answer 0 = up); address(0) on an L1.
+    function sequencerUptimeFeed() external view returns (address);
+
+    /// @notice How long after the sequencer comes back `Adds`, `Liquidates` and LP flows stay refused.
+    function sequencerGraceSec() external view returns (uint256);
+
+    /// @notice When the sequencer's current grace period ends (0 when there is no sentinel or no restart is in grace);
+    ///         reverts SequencerDown / SequencerStatusUnknown as `enter` would.
+    function sequencerGraceEndsAt() external view returns (uint256);
 
     function productCount() external view returns (uint256);
 

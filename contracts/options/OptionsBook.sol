@@ -90,7 +90,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         returns (uint256 premiumUsd)
     {
         address account = _sender();
-        core.enter(true);
+        core.enter(IClearingCore.Risk.Adds);
         (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
             _tradeContext(boardId, strikeIndex, amountWad);
         Quote memory q = OptionsLogic.quote(s, b, cfg, c, isCall, true, amountWad);
@@ -119,7 +119,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         returns (uint256 premiumUsd)
     {
         address account = _sender();
-        core.enter(false);
+        core.enter(IClearingCore.Risk.Reduces);
         (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
             _tradeContext(boardId, strikeIndex, amountWad);
         Quote memory q = OptionsLogic.quote(s, b, cfg, c, isCall, false, amountWad);
@@ -146,7 +146,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         Board memory b = _board(boardId);
         if (b.settled) revert BoardAlreadySettled(boardId);
         if (block.timestamp < b.expiry) revert BoardNotExpired(boardId, b.expiry, block.timestamp);
-        core.enter(false);
+        core.enter(IClearingCore.Risk.Reduces);
         (uint256 price, uint256 publishedAt) =
             IHistoricalPriceFeed(address(_perpConfig(b.marketId).feed)).priceAtOrAfter(b.expiry, roundId);
         _settle(boardId, b.marketId, price, publishedAt);
@@ -159,7 +159,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         uint256 opensAt = uint256(b.expiry) + FALLBACK_SETTLEMENT_DELAY;
         if (block.timestamp < opensAt) revert FallbackNotOpen(boardId, opensAt, block.timestamp);
         if (priceWad == 0) revert ZeroAmount();
-        core.enter(false);
+        core.enter(IClearingCore.Risk.Reduces);
         _settle(boardId, b.marketId, priceWad, block.timestamp);
     }
 
@@ -188,7 +188,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         uint256 id = OptionsLogic.optionId(boardId, strikeIndex, isCall);
         uint256 amount = s.holdings[account][id];
         if (amount == 0) revert NoPayoff(account, id);
-        core.enter(false);
+        core.enter(IClearingCore.Risk.Reduces);
         s.holdings[account][id] = 0;
         payoutUsd = OptionPricing.toUsdDown(
             amount,
@@ -219,7 +219,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
     /// @inheritdoc IOptionsBook
     function refresh(uint256 marketId) external {
         OptionsConfig memory cfg = _config(marketId);
-        core.enter(false);
+        core.enter(IClearingCore.Risk.Reduces);
         OptionsLogic.Ctx memory c = _context(marketId);
         // Before the market's first volatility sample the surface centres on the book's reference price, which the
         // refresh moves to spot: price the rebuild there too.

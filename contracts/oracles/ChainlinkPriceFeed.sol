@@ -8,37 +8,43 @@ import {OracleErrors} from "./OracleErrors.sol";
 
 /// @title ChainlinkPriceFeed
 /// @notice Chainlink AggregatorV3 adapter: rejects non-positive, out-of-bounds, stale and future answers, and, on L2s,
-///         any answer while the sequencer is down or within the grace period after it restarts.
+///         any answer while the sequencer is down. The grace period after a restart is the ClearingCore's sentinel:
+///         it refuses new risk, liquidations and LP flows then, while closes and added collateral go on.
 contract ChainlinkPriceFeed is IPriceFeed, IHistoricalPriceFeed {
     IAggregatorV3 public immutable aggregator;
     /// @notice Sequencer-uptime feed (answer 0 = up); address(0) on L1.
     IAggregatorV3 public immutable sequencerUptimeFeed;
     uint256 public immutable maxAgeSec;
-    uint256 public immutable sequencerGraceSec;
     /// @notice Answers at or beyond these bounds are refused (a feed pinned at its floor, as LUNA's was, is not a price).
+    ///         In the aggregator's own decimals, converted from the USD bounds given at deployment.
     int256 public immutable minAnswer;
     int256 public immutable maxAnswer;
     uint256 internal immutable scale;
 
+    /// @param maxAgeSec_ the oldest answer accepted: the feed's heartbeat plus inclusion slack (Deploy.priceAgeSec)
+    /// @param minPriceWad refuse answers at or below this USD price (18 decimals); the feed's decimals are read here
+    /// @param maxPriceWad refuse answers at or above this USD price (18 decimals)
     constructor(
         IAggregatorV3 aggregator_,
         IAggregatorV3 sequencerUptimeFeed_,
         uint256 maxAgeSec_,
-        uint256 sequencerGraceSec_,
-        int256 minAnswer_,
-        int256 maxAnswer_
+        uint256 minPriceWad,
+        uint256 maxPriceWad
     ) {
         uint8 dec = aggregator_.decimals();
-        if (dec > 18 || maxAgeSec_ == 0 || minAnswer_ <= 0 || maxAnswer_ <= minAnswer_) {
+        if (dec > 18 || maxAgeSec_ == 0) revert OracleErrors.InvalidOracleConfig();
+        uint256 scale_ = 10 ** (18 - dec);
+        int256 minAnswer_ = int256(minPriceWad / scale_);
+        int256 maxAnswer_ = int256(maxPriceWad / scale_);
+        if (minAnswer_ <= 0 || maxAnswer_ <= minAnswer_ || maxPriceWad > uint256(type(int256).max)) {
             revert OracleErrors.InvalidOracleConfig();
         }
         aggregator = aggregator_;
         sequencerUptimeFeed = sequencerUptimeFeed_;
         maxAgeSec = maxAgeSec_;
-        sequencerGraceSec = sequencerGraceSec_;
         minAnswer = minAnswer_;
         maxAnswer = maxAnswer_;
-        scale = 10 ** (18 - dec);
+        scale = scale_;
     }
 
     /// @inheritdoc IPriceFeed
@@ -47,9 +53,6 @@ contract ChainlinkPriceFeed is IPriceFeed, IHistoricalPriceFeed {
             (, int256 status, uint256 startedAt,,) = sequencerUptimeFeed.latestRoundData();
             if (status != 0) revert OracleErrors.SequencerDown();
             if (startedAt == 0) revert OracleErrors.SequencerStatusUnknown(); // an uninitialized round: not "up"
-            if (block.timestamp - startedAt <= sequencerGraceSec) {
-                revert OracleErrors.SequencerGracePeriod(startedAt, sequencerGraceSec);
-            }
         }
         int256 answer;
         (, answer,, updatedAt,) = aggregator.latestRoundData();

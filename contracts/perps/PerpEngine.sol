@@ -130,7 +130,10 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 sizeDeltaUsd,
         uint256 acceptablePriceWad
     ) external knownMarket(marketId) {
-        Trade memory t = _beginTrade(marketId, isLong, _enter(sizeDeltaUsd > 0)); // the shared lock first
+        // The shared lock first; adding collateral only reduces risk (open in the sequencer's grace period).
+        Trade memory t = _beginTrade(
+            marketId, isLong, _enter(sizeDeltaUsd > 0 ? IClearingCore.Risk.Adds : IClearingCore.Risk.Reduces)
+        );
         if (sizeDeltaUsd == 0 && collateralDeltaUsd == 0) revert ZeroAmount();
         t.account = _sender();
         Position storage pos = positions[_key(t.account, marketId, isLong)];
@@ -173,10 +176,19 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 sizeDeltaUsd,
         uint256 acceptablePriceWad
     ) external knownMarket(marketId) {
-        Trade memory t = _beginTrade(marketId, isLong, _enter(false)); // the shared lock before any state is read
-        if (sizeDeltaUsd == 0 && collateralOutUsd == 0) revert ZeroAmount();
         address account = _sender();
         Position storage pos = positions[_key(account, marketId, isLong)];
+        // Taking collateral out of a position that stays open adds risk; closing (all or part) reduces it.
+        Trade memory t = _beginTrade(
+            marketId,
+            isLong,
+            _enter(
+                collateralOutUsd > 0 && sizeDeltaUsd < pos.sizeUsd
+                    ? IClearingCore.Risk.Adds
+                    : IClearingCore.Risk.Reduces
+            )
+        ); // the shared lock before the state is used
+        if (sizeDeltaUsd == 0 && collateralOutUsd == 0) revert ZeroAmount();
         uint256 oldSize = pos.sizeUsd;
         if (oldSize == 0) revert NoPosition(account, marketId, isLong);
         if (sizeDeltaUsd > oldSize) revert SizeDeltaTooLarge(sizeDeltaUsd, oldSize);
@@ -226,7 +238,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         knownMarket(marketId)
         returns (uint256 keeperRewardUsd)
     {
-        IClearingCore.Accrual memory a = _enter(false);
+        IClearingCore.Accrual memory a = _enter(IClearingCore.Risk.Liquidates);
         Trade memory t = _beginTrade(marketId, isLong, a);
         address keeper = _sender();
         IClearingCore.Settlement memory s;
@@ -241,7 +253,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         external
         returns (uint256 liquidated, uint256 keeperRewardUsd)
     {
-        IClearingCore.Accrual memory a = _enter(false);
+        IClearingCore.Accrual memory a = _enter(IClearingCore.Risk.Liquidates);
         address keeper = _sender();
         IClearingCore.Settlement memory s;
         uint256 lastMarket = type(uint256).max;
@@ -262,16 +274,17 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @inheritdoc IPerpEngine
     function poke(uint256 marketId) external knownMarket(marketId) {
-        _beginTrade(marketId, true, _enter(false));
+        _beginTrade(marketId, true, _enter(IClearingCore.Risk.Reduces));
         IClearingCore.Settlement memory s;
         core_.settle(s);
     }
 
     // ------------------------------------------------------------ internal: trade lifecycle
 
-    /// @dev Opens the action with the core: shared lock, borrow accrual (refused while paused if it adds risk).
-    function _enter(bool addsRisk) internal returns (IClearingCore.Accrual memory) {
-        return core_.enter(addsRisk);
+    /// @dev Opens the action with the core: shared lock, borrow accrual (refused while paused if it adds risk, and in
+    ///      the sequencer's grace period if it adds risk or liquidates).
+    function _enter(IClearingCore.Risk risk) internal returns (IClearingCore.Accrual memory) {
+        return core_.enter(risk);
     }
 
     /// @dev Loads the config, pins the price and feeds the volatility estimator (PerpState.observePrice), accrues

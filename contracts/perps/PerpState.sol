@@ -268,7 +268,7 @@ library PerpState {
         uint256 marketId,
         IPerpEngine.MarketConfig calldata cfg
     ) external {
-        core_.enter(false);
+        core_.enter(IClearingCore.Risk.Reduces);
         address oldStore = store(totals);
         IPerpEngine.MarketConfig memory old = ConfigStore.readMarket(oldStore, marketId);
         accrueFunding(markets[marketId], old);

@@ -55,6 +55,16 @@ export const clearingCoreAbi = [
         "name": "vault_",
         "type": "address",
         "internalType": "address"
+      },
+      {
+        "name": "sequencerUptimeFeed_",
+        "type": "address",
+        "internalType": "contract IAggregatorV3"
+      },
+      {
+        "name": "sequencerGraceSec_",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "nonpayable"
@@ -225,9 +235,9 @@ export const clearingCoreAbi = [
     "name": "enter",
     "inputs": [
       {
-        "name": "addsRisk",
-        "type": "bool",
-        "internalType": "bool"
+        "name": "risk",
+        "type": "uint8",
+        "internalType": "enum IClearingCore.Risk"
       }
     ],
     "outputs": [
@@ -655,6 +665,45 @@ export const clearingCoreAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "sequencerGraceEndsAt",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "sequencerGraceSec",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "sequencerUptimeFeed",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -1343,6 +1392,32 @@ export const clearingCoreAbi = [
         "internalType": "address"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "SequencerDown",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SequencerGracePeriod",
+    "inputs": [
+      {
+        "name": "upSince",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "graceSec",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SequencerStatusUnknown",
+    "inputs": []
   },
   {
     "type": "error",
@@ -11438,6 +11513,32 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "SequencerDown",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SequencerGracePeriod",
+    "inputs": [
+      {
+        "name": "upSince",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "graceSec",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SequencerStatusUnknown",
+    "inputs": []
+  },
+  {
+    "type": "error",
     "name": "TooManyProducts",
     "inputs": [
       {
@@ -12711,32 +12812,6 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
-    "name": "SequencerDown",
-    "inputs": []
-  },
-  {
-    "type": "error",
-    "name": "SequencerGracePeriod",
-    "inputs": [
-      {
-        "name": "upSince",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "graceSec",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "SequencerStatusUnknown",
-    "inputs": []
-  },
-  {
-    "type": "error",
     "name": "ConfidenceTooWide",
     "inputs": [
       {
@@ -12772,17 +12847,20 @@ export const deployments = {
       {
         "id": 0,
         "name": "ETH-USD",
-        "feed": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"
+        "feed": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
+        "pull": false
       },
       {
         "id": 1,
         "name": "BTC-USD",
-        "feed": "0x0165878A594ca255338adfa4d48449f69242Eb8F"
+        "feed": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+        "pull": false
       },
       {
         "id": 2,
         "name": "SOL-USD",
-        "feed": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853"
+        "feed": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+        "pull": false
       }
     ]
   }

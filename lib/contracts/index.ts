@@ -40,7 +40,7 @@ export function contractsFor(chainId: number) {
     optionsBook: { address: a.OptionsBook as Address, abi: optionsBookAbi },
     token: { address: a.FaucetToken as Address, abi: faucetTokenAbi },
     /** Every listed market in id order, as the deployment lists them (names come from the chain too). */
-    markets: d.markets.map((m) => ({ id: m.id as number, name: m.name as string, feed: m.feed as Address })),
+    markets: d.markets.map((m) => ({ id: m.id as number, name: m.name as string, feed: m.feed as Address, pull: m.pull as boolean })),
     /** One price feed per market id (dev feeds take setPrice; real feeds share the read interface). */
     feeds: d.markets.map((m) => ({ address: m.feed as Address, abi: devPriceFeedAbi })),
   } as const;

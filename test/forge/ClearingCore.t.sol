@@ -27,7 +27,7 @@ contract ScriptedProduct is IProduct {
 
     /// @dev One action: take `inflow` from `from` as collateral and reserve `reserve`.
     function open(address from, uint256 inflow, uint256 reserve) external {
-        core.enter(true);
+        core.enter(IClearingCore.Risk.Adds);
         IERC20(core.collateralToken()).transferFrom(from, address(core), inflow);
         core.settle(
             IClearingCore.Settlement({
@@ -66,7 +66,7 @@ contract ClearingCoreTest is BaseTest {
     function test_enterSettle_onlyRegisteredProductsInsideAnAction() public {
         vm.prank(attacker);
         vm.expectRevert(abi.encodeWithSelector(IClearingCore.NotProduct.selector, attacker));
-        core.enter(false);
+        core.enter(IClearingCore.Risk.Reduces);
         IClearingCore.Settlement memory s;
         s.payee = attacker;
         s.payoutUsd = 1000 * USD;
@@ -164,7 +164,7 @@ contract ClearingCoreTest is BaseTest {
     /// P-40: only the product that entered may settle (and so release the lock); another listed product cannot.
     function test_settle_onlyTheProductThatEntered() public {
         vm.prank(address(scripted));
-        core.enter(false);
+        core.enter(IClearingCore.Risk.Reduces);
         IClearingCore.Settlement memory s;
         vm.prank(address(engine));
         vm.expectRevert(IClearingCore.NotLocked.selector);
@@ -212,11 +212,11 @@ contract ClearingCoreTest is BaseTest {
     ///       product action starts (checked with the product's own hostile callback in IncidentsTest; here directly).
     function test_lock_heldFromEnterToSettle() public {
         vm.startPrank(address(scripted));
-        core.enter(false);
+        core.enter(IClearingCore.Risk.Reduces);
         vm.expectRevert(IClearingCore.PoolValueUnavailable.selector);
         core.poolValueUsd();
         vm.expectRevert(IClearingCore.Locked.selector);
-        core.enter(false);
+        core.enter(IClearingCore.Risk.Reduces);
         vm.stopPrank();
         vm.prank(address(pool));
         vm.expectRevert(IClearingCore.Locked.selector);

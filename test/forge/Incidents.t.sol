@@ -6,6 +6,7 @@ import {LiquidityPool} from "../../contracts/core/LiquidityPool.sol";
 import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {DevPriceFeed} from "../../contracts/oracles/DevPriceFeed.sol";
+import {IAggregatorV3} from "../../contracts/oracles/IAggregatorV3.sol";
 import {IPriceFeed} from "../../contracts/oracles/IPriceFeed.sol";
 import {Reader} from "../../contracts/periphery/Reader.sol";
 import {PerpEngine} from "../../contracts/perps/PerpEngine.sol";
@@ -24,7 +25,9 @@ contract IncidentsTest is BaseTest {
         Deploy d = new Deploy();
         DevPriceFeed feed = new DevPriceFeed(address(this), 3000e18, 1 days);
         address vaultAddress = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        ClearingCore hub = new ClearingCore(IERC20(address(token)), address(this), d.poolConfig(), vaultAddress);
+        ClearingCore hub = new ClearingCore(
+            IERC20(address(token)), address(this), d.poolConfig(), vaultAddress, IAggregatorV3(address(0)), 0
+        );
         LiquidityPool lp = new LiquidityPool(hub, address(this), 0, 1e6);
         PerpEngine eng = new PerpEngine(hub, address(this));
         hub.addProduct(address(eng), 10_000);

@@ -24,9 +24,8 @@ contract OraclesTest is Test {
         sequencer = new MockAggregator(0);
         agg.set(3000e8, block.timestamp);
         sequencer.set(0, block.timestamp - 2 hours); // up for two hours
-        feed = new ChainlinkPriceFeed(
-            IAggregatorV3(address(agg)), IAggregatorV3(address(sequencer)), 1 hours, 1 hours, 1e8, 1e14
-        );
+        feed =
+            new ChainlinkPriceFeed(IAggregatorV3(address(agg)), IAggregatorV3(address(sequencer)), 1 hours, 1e18, 1e24);
     }
 
     function test_chainlink_scalesToWad() public view {
@@ -65,22 +64,40 @@ contract OraclesTest is Test {
         feed.latestPrice();
     }
 
-    function test_chainlink_sequencerDownAndGracePeriod() public {
+    /// The adapter refuses every answer while the sequencer is down or its status unknown; the grace period after a
+    /// restart is the core's sentinel (SequencerGrace.t.sol), so the adapter serves prices then (closes need them).
+    function test_chainlink_sequencerDownRefusedGraceServed() public {
         sequencer.set(1, block.timestamp - 10);
         vm.expectRevert(OracleErrors.SequencerDown.selector);
         feed.latestPrice();
         sequencer.set(0, 0); // "up" in a round that never started (L2 feeds report this before their first round)
         vm.expectRevert(OracleErrors.SequencerStatusUnknown.selector);
         feed.latestPrice();
-        sequencer.set(0, block.timestamp - 10 minutes); // back up 10 minutes ago, grace is 1 hour
-        vm.expectRevert(
-            abi.encodeWithSelector(OracleErrors.SequencerGracePeriod.selector, block.timestamp - 10 minutes, 1 hours)
-        );
-        feed.latestPrice();
-        skip(1 hours);
-        agg.set(3000e8, block.timestamp);
+        sequencer.set(0, block.timestamp - 10 minutes); // back up 10 minutes ago
         (uint256 p,) = feed.latestPrice();
         assertEq(p, 3000e18);
+    }
+
+    /// Bounds are given in USD and converted with the decimals read from the aggregator (8, 18 or 6 alike).
+    function testFuzz_chainlink_boundsFollowTheFeedDecimals(uint8 dec) public {
+        dec = uint8(bound(dec, 0, 18));
+        MockAggregator a = new MockAggregator(dec);
+        ChainlinkPriceFeed f =
+            new ChainlinkPriceFeed(IAggregatorV3(address(a)), IAggregatorV3(address(0)), 1 hours, 1e18, 1e24);
+        assertEq(f.minAnswer(), int256(10 ** dec), "1 USD in the feed's units");
+        assertEq(f.maxAnswer(), int256(1e6 * 10 ** dec), "1M USD in the feed's units");
+        a.set(int256(3000 * 10 ** dec), block.timestamp);
+        (uint256 p,) = f.latestPrice();
+        assertEq(p, 3000e18, "scaled to WAD");
+        a.set(int256(10 ** dec), block.timestamp); // pinned at the 1 USD floor
+        vm.expectPartialRevert(OracleErrors.PriceOutOfBounds.selector);
+        f.latestPrice();
+    }
+
+    function test_chainlink_boundsBelowOneUnitRefused() public {
+        MockAggregator a = new MockAggregator(2);
+        vm.expectRevert(OracleErrors.InvalidOracleConfig.selector);
+        new ChainlinkPriceFeed(IAggregatorV3(address(a)), IAggregatorV3(address(0)), 1 hours, 0.001e18, 1e24);
     }
 
     function test_pyth_updatesInTheSameTransactionAndChecksConfidence() public {

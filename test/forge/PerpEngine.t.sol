@@ -590,6 +590,23 @@ contract PerpEngineTest is BaseTest {
         assertLt(usdc.balanceOf(alice), bal, "open-then-close loses");
     }
 
+    /// markets.json gives price bounds as decimal USD strings; the deploy reads them exactly and refuses anything else.
+    function test_deploy_parsesDecimalUsdBounds() public {
+        assertEq(deployer.parseUsdWad("150"), 150e18);
+        assertEq(deployer.parseUsdWad("0.01"), 0.01e18);
+        assertEq(deployer.parseUsdWad("1000000.5"), 1_000_000.5e18);
+        vm.expectRevert(bytes("parseUsdWad: two points"));
+        deployer.parseUsdWad("1.2.3");
+        vm.expectRevert(bytes("parseUsdWad: not a decimal"));
+        deployer.parseUsdWad("1e8");
+        Deploy.MarketSpec[] memory specs = deployer.marketSpecs();
+        for (uint256 i; i < specs.length; ++i) {
+            assertGt(specs[i].maxPriceWad, specs[i].devPriceUsd * 1e18, "max above the dev price");
+            assertLt(specs[i].minPriceWad, specs[i].devPriceUsd * 1e18, "min below the dev price");
+            assertGt(specs[i].minPriceWad, 0, "a floor");
+        }
+    }
+
     /// P-51: on a Chainlink feed the market's max price age and the adapter's staleness are one value derived from
     ///       the feed's heartbeat (script/markets.json): a healthy feed one heartbeat quiet still trades, a feed past it
     ///       is refused by both with their numbers.
@@ -604,12 +621,7 @@ contract PerpEngineTest is BaseTest {
             MockAggregator agg = new MockAggregator(8);
             agg.set(int256(specs[i].devPriceUsd * 1e8), block.timestamp);
             ChainlinkPriceFeed feed = new ChainlinkPriceFeed(
-                IAggregatorV3(address(agg)),
-                IAggregatorV3(address(0)),
-                age,
-                1 hours,
-                int256(specs[i].minAnswer),
-                int256(specs[i].maxAnswer)
+                IAggregatorV3(address(agg)), IAggregatorV3(address(0)), age, specs[i].minPriceWad, specs[i].maxPriceWad
             );
             IPerpEngine.MarketConfig memory cfg = deployer.marketConfig(IPriceFeed(address(feed)), 0.6e18, age);
             vm.prank(admin); // after the config call: a prank is consumed by the next external call

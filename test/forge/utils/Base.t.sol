@@ -6,6 +6,7 @@ import {LiquidityPool} from "../../../contracts/core/LiquidityPool.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {OptionsBook} from "../../../contracts/options/OptionsBook.sol";
 import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
+import {IAggregatorV3} from "../../../contracts/oracles/IAggregatorV3.sol";
 import {IPriceFeed} from "../../../contracts/oracles/IPriceFeed.sol";
 import {FaucetToken} from "../../../contracts/periphery/FaucetToken.sol";
 import {PriceUpdateRouter} from "../../../contracts/periphery/PriceUpdateRouter.sol";
@@ -55,7 +56,8 @@ abstract contract BaseTest is Test {
         ethFeed = feeds[ETH];
         btcFeed = feeds[BTC];
         address vaultAddress = vm.computeCreateAddress(admin, vm.getNonce(admin) + 1);
-        core = new ClearingCore(IERC20(address(usdc)), admin, deployer.poolConfig(), vaultAddress);
+        core =
+            new ClearingCore(IERC20(address(usdc)), admin, deployer.poolConfig(), vaultAddress, _sequencer(), 1 hours);
         pool = new LiquidityPool(core, admin, 60, 1e6);
         engine = new PerpEngine(core, admin);
         router = new PriceUpdateRouter(engine);
@@ -85,6 +87,11 @@ abstract contract BaseTest is Test {
         vm.label(address(pool), "LiquidityPool");
         vm.label(address(usdc), "USDC");
         vm.label(address(options), "OptionsBook");
+    }
+
+    /// @dev The core's sequencer-uptime feed (none: an L1); a suite on an L2 returns a feed created before setUp.
+    function _sequencer() internal view virtual returns (IAggregatorV3) {
+        return IAggregatorV3(address(0));
     }
 
     // ------------------------------------------------------------ helpers

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {ChainlinkPriceFeed} from "../../contracts/oracles/ChainlinkPriceFeed.sol";
+import {IAggregatorV3} from "../../contracts/oracles/IAggregatorV3.sol";
+import {IPriceFeed} from "../../contracts/oracles/IPriceFeed.sol";
+import {OracleErrors} from "../../contracts/oracles/OracleErrors.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+import {MockAggregator} from "./utils/Mocks.sol";
+
+/// @notice P-77: the core's sequencer sentinel on an L2. After the sequencer comes back, its grace period refuses new
+///         risk (opens, increases, collateral withdrawals), liquidations and LP deposits and withdrawals, while closes
+///         and added collateral stay open (Aave's PriceOracleSentinel); while it is down the Chainlink adapter refuses
+///         every price, so nothing that needs one runs.
+contract SequencerGraceTest is BaseTest {
+    MockAggregator internal sequencer;
+    uint256 internal constant GRACE = 1 hours;
+
+    function setUp() public override {
+        sequencer = new MockAggregator(0);
+        super.setUp();
+        sequencer.set(0, block.timestamp - 1 days); // up for a day
+        _deposit(carol, 1_000_000 * USD);
+        _open(alice, ETH, true, 2000 * USD, 10_000 * USD); // healthy
+        _open(bob, ETH, true, 300 * USD, 10_000 * USD); // thin: liquidatable after a -2% move
+    }
+
+    function _sequencer() internal view override returns (IAggregatorV3) {
+        return IAggregatorV3(address(sequencer));
+    }
+
+    function _restart() internal returns (uint256 upSince) {
+        skip(10);
+        sequencer.set(1, block.timestamp); // down
+        skip(20 minutes);
+        upSince = block.timestamp;
+        sequencer.set(0, upSince); // back up now
+        _setPrice(ETH, 2930e18); // the first price after the restart: bob is below maintenance
+        assertTrue(_status(bob, ETH, true).liquidatable, "setup: bob liquidatable");
+    }
+
+    function _graceError(uint256 upSince) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(OracleErrors.SequencerGracePeriod.selector, upSince, GRACE);
+    }
+
+    function test_grace_refusesNewRiskLiquidationsAndLpFlows() public {
+        uint256 upSince = _restart();
+        assertEq(core.sequencerGraceEndsAt(), upSince + GRACE, "grace ends after the period");
+
+        _mint(dave, 1000 * USD);
+        vm.prank(dave);
+        vm.expectRevert(_graceError(upSince));
+        engine.increasePosition(ETH, false, 1000 * USD, 5000 * USD, 0); // a new position
+
+        vm.prank(alice);
+        vm.expectRevert(_graceError(upSince));
+        engine.increasePosition(ETH, true, 0, 1000 * USD, MAX_PRICE); // more size
+
+        vm.prank(alice);
+        vm.expectRevert(_graceError(upSince));
+        engine.decreasePosition(ETH, true, 500 * USD, 0, 0); // collateral out of an open position
+
+        vm.prank(keeper);
+        vm.expectRevert(_graceError(upSince));
+        engine.liquidate(bob, ETH, true);
+
+        IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](1);
+        refs[0] = IPerpEngine.PositionRef(bob, ETH, true);
+        vm.prank(keeper);
+        vm.expectRevert(_graceError(upSince));
+        engine.liquidateBatch(refs);
+
+        _mint(dave, 1000 * USD);
+        vm.prank(dave);
+        vm.expectRevert(_graceError(upSince));
+        pool.deposit(1000 * USD, dave);
+
+        vm.prank(carol);
+        vm.expectRevert(_graceError(upSince));
+        pool.withdraw(1000 * USD, carol, carol);
+    }
+
+    function test_grace_closesAndCollateralTopUpsStayOpen() public {
+        _restart();
+        // Bob adds collateral and is no longer liquidatable; alice takes part off, then closes.
+        _open(bob, ETH, true, 500 * USD, 0);
+        assertEq(engine.position(bob, ETH, true).collateralUsd > 700 * USD, true, "top-up credited");
+        assertFalse(_status(bob, ETH, true).liquidatable, "the top-up saved the position");
+        vm.prank(alice);
+        engine.decreasePosition(ETH, true, 0, 4000 * USD, 0);
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 6000 * USD, "partial close");
+        uint256 before = usdc.balanceOf(alice);
+        _close(alice, ETH, true);
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0, "closed in the grace period");
+        assertGt(usdc.balanceOf(alice), before, "paid out");
+    }
+
+    function test_grace_endsAndEverythingResumes() public {
+        uint256 upSince = _restart(); // now: upSince + 1
+        skip(GRACE - 2);
+        _refreshPrices();
+        vm.prank(keeper);
+        vm.expectRevert(_graceError(upSince)); // the last second of the period is still grace
+        engine.liquidate(bob, ETH, true);
+        skip(1);
+        _refreshPrices();
+        assertEq(core.sequencerGraceEndsAt(), 0, "no grace now");
+        vm.prank(keeper);
+        engine.liquidate(bob, ETH, true);
+        assertEq(engine.position(bob, ETH, true).sizeUsd, 0, "liquidated after the grace period");
+        _open(dave, ETH, false, 1000 * USD, 5000 * USD);
+        _deposit(dave, 1000 * USD);
+    }
+
+    /// While the sequencer is down the adapter refuses every answer, so even a close waits; the core refuses new risk
+    /// with its own check before any price is read.
+    function test_down_chainlinkMarketRefusesEvenCloses() public {
+        MockAggregator agg = new MockAggregator(8);
+        agg.set(3000e8, block.timestamp);
+        ChainlinkPriceFeed feed =
+            new ChainlinkPriceFeed(IAggregatorV3(address(agg)), IAggregatorV3(address(sequencer)), 1 hours, 1e18, 1e24);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.feed = IPriceFeed(address(feed));
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+
+        sequencer.set(1, block.timestamp); // down
+        vm.prank(alice);
+        vm.expectRevert(OracleErrors.SequencerDown.selector);
+        engine.decreasePosition(ETH, true, 0, 10_000 * USD, 0);
+        _mint(dave, 1000 * USD);
+        vm.prank(dave);
+        vm.expectRevert(OracleErrors.SequencerDown.selector);
+        engine.increasePosition(ETH, false, 1000 * USD, 5000 * USD, 0);
+        vm.expectRevert(OracleErrors.SequencerDown.selector);
+        core.sequencerGraceEndsAt();
+
+        sequencer.set(0, block.timestamp); // back: closes work at once on the adapter's price
+        _close(alice, ETH, true);
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+    }
+
+    function test_sentinel_fixedAtDeployment() public view {
+        assertEq(core.sequencerUptimeFeed(), address(sequencer));
+        assertEq(core.sequencerGraceSec(), GRACE);
+        assertEq(core.sequencerGraceEndsAt(), 0, "up for a day: no grace");
+    }
+}
