@@ -3,12 +3,13 @@
 //   1. forge tests (unit, fuzz, invariant, incidents) and the gas snapshot check
 //   2. the generated contract module is up to date, and the bytecode-size snapshot (22,000-byte budget)
 //   3. TypeScript tests (vitest: math mirror differential, services, API) against their own anvil, on embedded PGlite;
-//      then the indexer and API files again on a real PostgreSQL server
+//      then the indexer and API files again on a real PostgreSQL server, and the operator's rehearsal (chain 4242,
+//      Chainlink-style heartbeat feeds, `npm start` with RPC_URL and DATABASE_URL)
 //   4. browser tests (Debian chromium) against anvil + `next start`
 import { bin, root, runOrThrow } from './lib/stack.mjs';
 
 const only = process.argv[2];
-const DB_FILES = ['test/ts/indexer.test.ts', 'test/ts/indexer.kill.test.ts', 'test/ts/api.test.ts', 'test/ts/keeper.stale.test.ts', 'test/ts/totals.test.ts'];
+const DB_FILES = ['test/ts/indexer.test.ts', 'test/ts/indexer.kill.test.ts', 'test/ts/api.test.ts', 'test/ts/keeper.stale.test.ts', 'test/ts/totals.test.ts', 'test/ts/rehearsal.test.ts'];
 const steps = [
   ['forge', () => runOrThrow(bin('forge'), ['test', '--no-match-contract', 'GasScaling'])],
   ['gas', () => runOrThrow(bin('forge'), ['snapshot', '--check', '--match-contract', '^GasTest$'])],
