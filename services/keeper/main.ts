@@ -6,7 +6,7 @@
  * settles expired boards: services/keeper/options.ts). One account, one nonce manager, bounded gas price, retries.
  */
 import { parseGwei } from 'viem';
-import { liquidationsIn } from './receipts';
+import { liquidationsIn, ordersFilledIn } from './receipts';
 import { TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
@@ -33,7 +33,8 @@ const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
 const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '4'));
 const OPTIONS_EVERY_BLOCKS = BigInt(env('KEEPER_OPTIONS_EVERY_BLOCKS', '2'));
 const OPTIONS_EVERY_MS = Number(env('KEEPER_OPTIONS_EVERY_MS', '5000')); // also on a timer: a quiet chain still settles
-const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log);
+const txs = new TxTracker(publicClient, () => nonceManager.reset({ address: signer.account.address, chainId: publicClient.chain!.id }), log);
+const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs);
 let optionsRunning = false;
 let optionsLastRun = 0;
 
@@ -64,7 +65,7 @@ const health = {
   startedAt: new Date().toISOString(),
 };
 const inFlight = new Set<string>(); // position keys with a liquidation tx pending: never double-send
-const txs = new TxTracker(publicClient, () => nonceManager.reset({ address: signer.account.address, chainId: publicClient.chain!.id }), log);
+let queueInFlight = false;
 const stopping = onShutdown(log, () => {
   server.close();
 });
@@ -130,17 +131,8 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>): Promise<boole
       account: signer.account,
     });
     if (result[0] === 0n) return false;
-    const fees = await publicClient.estimateFeesPerGas().catch(() => null);
-    const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < MAX_FEE ? fees.maxFeePerGas : MAX_FEE;
-    const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
-    const gas = gasWithHeadroom(await publicClient.estimateContractGas(request));
     const sentBlock = health.lastBlock;
-    const hash = await signer
-      .writeContract({ ...(request as Parameters<typeof signer.writeContract>[0]), gas, maxFeePerGas, maxPriorityFeePerGas } as Parameters<typeof signer.writeContract>[0])
-      .catch((e) => {
-        txs.sendFailed(); // a send that failed may still have used its nonce: resync before the next
-        throw e;
-      });
+    const hash = await sendCapped(request);
     health.liquidationsSent += Number(result[0]);
     log.info('liquidation sent', { hash, positions: Number(result[0]), rewardUsd: result[1] });
     const release = () => batch.forEach((r) => inFlight.delete(PositionBook.key(r)));
@@ -202,37 +194,87 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
   }
 }
 
-async function sendOrders(ids: bigint[], block: bigint) {
+/** Simulates, sends and hands an order batch to the tracker; resolves once the transaction is settled (mined, or given
+ *  up), so its orders stay in flight until then and are never sent twice. */
+async function sendOrders(ids: bigint[], block: bigint): Promise<void> {
+  const backOff = () => ids.forEach((id) => orderBackoff.set(id, block + 10n));
   try {
     const { request, result } = await publicClient.simulateContract({ ...c.orderBook, functionName: 'executeOrders', args: [ids], account: signer.account });
-    const fees = await publicClient.estimateFeesPerGas().catch(() => null);
-    const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < MAX_FEE ? fees.maxFeePerGas : MAX_FEE;
-    const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
-    const gas = gasWithHeadroom(await publicClient.estimateContractGas(request));
-    const hash = await signer.writeContract({ ...(request as Parameters<typeof signer.writeContract>[0]), gas, maxFeePerGas, maxPriorityFeePerGas } as Parameters<typeof signer.writeContract>[0]);
-    const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
-    if (receipt.status !== 'success') throw new Error(`executeOrders ${hash} reverted`);
-    health.ordersExecuted += Number(result[0]);
-    ids.forEach((id) => orders.forget(id)); // filled or cleared; an untouched one comes back with the next sync if still open
-    log.info('orders sent', { hash, orders: ids.length, filled: Number(result[0]), feesUsd: result[1] });
+    const hash = await sendCapped(request);
+    log.info('orders sent', { hash, orders: ids.length, simulatedFills: Number(result[0]), feesUsd: result[1] });
+    let filled = 0;
+    await new Promise<void>((settled) =>
+      txs.track({
+        hash,
+        label: 'executeOrders',
+        sentBlock: block,
+        onMined: (receipt) => {
+          if (receipt.status !== 'success') {
+            health.failures++;
+            backOff();
+            log.warn('order batch reverted', { hash });
+          } else {
+            filled = ordersFilledIn(receipt, c); // what the chain did, not the simulation
+            health.ordersExecuted += filled;
+            ids.forEach((id) => orders.forget(id)); // filled or cleared; an untouched one returns with the next sync
+          }
+          settled();
+        },
+        onReorged: () => {
+          health.ordersExecuted -= filled;
+          filled = 0;
+          void orders.restore(ids).catch((e) => log.warn('orders not restored after a reorg', { error: errorForLog(e) }));
+        },
+        onDropped: () => settled(), // not mined: the orders are still open and go out again
+      }),
+    );
   } catch (e) {
-    ids.forEach((id) => orderBackoff.set(id, block + 10n));
+    backOff();
     health.failures++;
     log.warn('order batch not sent', { orders: ids.length, error: errorForLog(e) });
   }
 }
 
-async function fillQueue() {
+/** Sends a simulated request with gas headroom and the keeper's fee cap; a failed send resyncs the nonce. */
+async function sendCapped(request: unknown): Promise<`0x${string}`> {
+  type Req = Parameters<typeof signer.writeContract>[0];
+  const fees = await publicClient.estimateFeesPerGas().catch(() => null);
+  const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < MAX_FEE ? fees.maxFeePerGas : MAX_FEE;
+  const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
+  const gas = gasWithHeadroom(await publicClient.estimateContractGas(request as Parameters<typeof publicClient.estimateContractGas>[0]));
+  return signer.writeContract({ ...(request as Req), gas, maxFeePerGas, maxPriorityFeePerGas } as Req).catch((e) => {
+    txs.sendFailed(); // a send that failed may still have used its nonce: resync before the next
+    throw e;
+  });
+}
+
+/** Fills the LP withdrawal queue when liquidity is free: one transaction at a time, on the tracker (no receipt wait). */
+async function fillQueue(block: bigint) {
+  if (queueInFlight) return;
   const [head, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
   if (tail === head) return;
   const free = await publicClient.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
   if (free === 0n) return;
   try {
     const { request } = await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
-    const hash = await signer.writeContract({ ...request, gas: gasWithHeadroom(await publicClient.estimateContractGas(request)) });
-    await publicClient.waitForTransactionReceipt({ hash });
-    health.queueFills++;
-    log.info('withdrawal queue processed', { hash });
+    const hash = await sendCapped(request);
+    queueInFlight = true;
+    log.info('withdrawal queue sent', { hash });
+    txs.track({
+      hash,
+      label: 'processQueue',
+      sentBlock: block,
+      onMined: (receipt) => {
+        queueInFlight = false;
+        if (receipt.status === 'success') health.queueFills++;
+        else health.failures++;
+      },
+      onReorged: () => {
+        health.queueFills--; // only a mined success is ever reorged out of the count's view
+        queueInFlight = true; // still tracked: it may be mined again, or given up
+      },
+      onDropped: () => (queueInFlight = false),
+    });
   } catch (e) {
     health.failures++;
     log.warn('queue processing failed', { error: errorForLog(e) });
@@ -255,7 +297,7 @@ async function main() {
           const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
           executeOrders(block, Number(head.timestamp), prices);
         }
-        if (block % 5n === 0n) await fillQueue();
+        if (block % 5n === 0n) await fillQueue(block);
         await txs.poll(block); // settle sends after this block's work: mined, reorged out, or lost (nonce resynced)
         runOptions(block);
         lastBlock = block;

@@ -13,6 +13,7 @@ import type { PublicClient, WalletClient, Account, Chain, Transport } from 'viem
 import type { CounterpoolContracts } from '../../lib/contracts';
 import { gasWithHeadroom } from '../../lib/gas';
 import type { Logger } from '../lib/runtime';
+import type { TxTracker } from './txs';
 
 import { STALENESS } from '../../lib/options/context';
 import { errorForLog } from '../../lib/errors';
@@ -65,11 +66,16 @@ export async function firstRoundAtOrAfter(client: PublicClient, feed: Feed, time
 export class OptionsKeeper {
   readonly stats: OptionsKeeperStats = { boardsListed: 0, boardsSettled: 0, refreshes: 0, failures: 0 };
 
+  /** function + arguments of the transactions in flight: a pass never sends one twice before the first settles. */
+  private pending = new Set<string>();
+
+  /** `txs`: the keeper's transaction tracker (shared with its other sends: one account, one nonce). */
   constructor(
     private client: PublicClient,
     private signer: Signer,
     private c: CounterpoolContracts,
     private log: Logger,
+    private txs: TxTracker,
   ) {}
 
   /** Markets with options enabled. */
@@ -87,10 +93,7 @@ export class OptionsKeeper {
     for (const marketId of await this.markets()) {
       await this.settleExpired(marketId, block.timestamp);
       await this.refreshIfStale(marketId);
-      await this.send('listBoards', [marketId], (n) => {
-        if (n > 0n) this.stats.boardsListed += Number(n);
-        return n > 0n;
-      });
+      await this.send('listBoards', [marketId], (n) => n > 0n, (n) => (this.stats.boardsListed += Number(n)));
     }
   }
 
@@ -105,28 +108,32 @@ export class OptionsKeeper {
         this.log.info('board expired, waiting for the first price after expiry', { boardId, marketId, expiry: b.expiry });
         continue;
       }
-      if (await this.send('settleBoard', [boardId, round], () => true)) {
+      await this.send('settleBoard', [boardId, round], () => true, () => {
         this.stats.boardsSettled++;
         this.log.info('board settled', { boardId, marketId, round });
-      }
+      });
     }
   }
 
   async refreshIfStale(marketId: bigint): Promise<void> {
     const st = await this.client.readContract({ ...this.c.optionsBook, functionName: 'staleness', args: [marketId] });
     if (st === 0 || STALENESS[st] === 'AwaitingSettlement') return; // fresh, or settlement first (next pass)
-    if (await this.send('refresh', [marketId], () => true)) {
+    await this.send('refresh', [marketId], () => true, () => {
       this.stats.refreshes++;
       this.log.info('options book refreshed', { marketId, reason: STALENESS[st] });
-    }
+    });
   }
 
-  /** Simulates, then sends and waits for the receipt when `worth(result)`. A failed simulation is logged, not sent. */
+  /** Simulates, then sends when `worth(result)` and hands the transaction to the tracker (no receipt wait): `done`
+   *  runs once it is mined successfully. A failed simulation is logged, not sent; true when sent. */
   private async send<F extends 'listBoards' | 'settleBoard' | 'refresh'>(
     functionName: F,
     args: readonly bigint[],
     worth: (result: bigint) => boolean,
+    done: (result: bigint) => void,
   ): Promise<boolean> {
+    const key = `${functionName}:${args.join(',')}`;
+    if (this.pending.has(key)) return false;
     try {
       const { request, result } = await this.client.simulateContract({
         ...this.c.optionsBook,
@@ -134,11 +141,28 @@ export class OptionsKeeper {
         args,
         account: this.signer.account,
       } as Parameters<PublicClient['simulateContract']>[0]);
-      if (!worth(typeof result === 'bigint' ? result : 1n)) return false;
+      const value = typeof result === 'bigint' ? result : 1n;
+      if (!worth(value)) return false;
       const gas = gasWithHeadroom(await this.client.estimateContractGas(request as Parameters<PublicClient['estimateContractGas']>[0]));
-      const hash = await this.signer.writeContract({ ...(request as Parameters<Signer['writeContract']>[0]), gas });
-      const receipt = await this.client.waitForTransactionReceipt({ hash, timeout: 60_000 });
-      if (receipt.status !== 'success') throw new Error(`${functionName} ${hash} reverted`);
+      const sentBlock = await this.client.getBlockNumber();
+      const hash = await this.signer.writeContract({ ...(request as Parameters<Signer['writeContract']>[0]), gas }).catch((e) => {
+        this.txs.sendFailed();
+        throw e;
+      });
+      this.pending.add(key);
+      this.txs.track({
+        hash,
+        label: `options ${functionName}`,
+        sentBlock,
+        onMined: (receipt) => {
+          this.pending.delete(key);
+          if (receipt.status === 'success') return done(value);
+          this.stats.failures++;
+          this.log.warn(`options ${functionName} reverted`, { hash, args: args.map(String) });
+        },
+        onReorged: () => this.pending.add(key), // tracked still: mined again, or given up
+        onDropped: () => this.pending.delete(key),
+      });
       return true;
     } catch (e) {
       this.stats.failures++;

@@ -77,4 +77,13 @@ export class OrderWatcher {
   forget(id: bigint) {
     this.open.delete(id);
   }
+
+  /** Reads orders back from the chain (a reorg removed the transaction that filled them): the open ones re-enter. */
+  async restore(ids: bigint[]) {
+    for (const id of ids) {
+      const o = await this.client.readContract({ ...this.c.orderBook, functionName: 'order', args: [id] });
+      if (o.account === '0x0000000000000000000000000000000000000000') continue; // filled or cancelled after all
+      this.open.set(id, { id, account: o.account, marketId: o.marketId, isLong: o.isLong, kind: o.kind, triggerPriceWad: o.triggerPriceWad, expiresAt: o.expiresAt });
+    }
+  }
 }

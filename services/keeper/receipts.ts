@@ -11,3 +11,10 @@ export function liquidationsIn(receipt: Pick<TransactionReceipt, 'logs'>, c: Cou
     (l) => l.address.toLowerCase() === c.engine.address.toLowerCase(),
   ).length;
 }
+
+/** Orders a confirmed `executeOrders` filled: the order book's OrderExecuted events in its receipt. */
+export function ordersFilledIn(receipt: Pick<TransactionReceipt, 'logs'>, c: CounterpoolContracts): number {
+  return parseEventLogs({ abi: c.orderBook.abi, eventName: 'OrderExecuted', logs: receipt.logs }).filter(
+    (l) => l.address.toLowerCase() === c.orderBook.address.toLowerCase(),
+  ).length;
+}

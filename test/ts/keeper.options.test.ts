@@ -9,14 +9,30 @@ import { clients, isolateChain } from './helpers';
 import { c, deposit, fundAndApprove, price, setPrice, tx, USD } from './fixtures';
 import { OptionsKeeper, STALENESS, firstRoundAtOrAfter } from '@/services/keeper/options';
 import { createLogger } from '@/services/lib/runtime';
+import { TxTracker } from '@/services/keeper/txs';
 
 isolateChain(beforeAll, afterAll);
 const WAD = 10n ** 18n;
 const log = createLogger('options-keeper-test');
 
+/** An options keeper on its own transaction tracker; `tick` is one pass, then one tracker poll (as the keeper's loop
+ *  does each block), so the pass's transactions are settled and counted when it returns. */
 function keeper() {
   const { publicClient, walletClient } = clients(1);
-  return new OptionsKeeper(publicClient, walletClient as never, c, log);
+  const txs = new TxTracker(publicClient, () => {}, log);
+  const k = new OptionsKeeper(publicClient, walletClient as never, c, log, txs);
+  const settle = async () => txs.poll(await publicClient.getBlockNumber());
+  return {
+    stats: k.stats,
+    tick: async () => {
+      await k.tick();
+      await settle();
+    },
+    settleExpired: async (marketId: bigint, nowSec: bigint) => {
+      await k.settleExpired(marketId, nowSec);
+      await settle();
+    },
+  };
 }
 
 async function warpTo(timestamp: bigint) {

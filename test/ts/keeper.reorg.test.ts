@@ -2,13 +2,14 @@
  * The keeper's transactions against a chain that loses them: a liquidation the node drops from its mempool (a receipt
  * that never comes) and one a reorg removes after it was mined. The keeper checks its transactions against the
  * canonical chain every block, never waits on a receipt, and when one is lost it resyncs its nonce from the chain and
- * liquidates again within a few blocks; its health counts only what the canonical chain did.
+ * liquidates again within a few blocks; its health counts only what the canonical chain did. Its order fills go the
+ * same way: a dropped `executeOrders` is given up and the order filled by the next one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, isolateChain, rpcUrl } from './helpers';
-import { c, deposit, open, price, setPrice, USD } from './fixtures';
+import { c, deposit, fundAndApprove, open, price, setPrice, tx, USD } from './fixtures';
 
 const HEALTH_PORT = 8793;
 let keeper: ChildProcess | null = null;
@@ -102,5 +103,34 @@ describe('keeper transactions', () => {
     await until('position 6 liquidated again', async () => (await size(6)) === 0n, () => testClient.mine({ blocks: 1 }), 60_000);
     const onChain = (await publicClient.getContractEvents({ ...c.engine, eventName: 'PositionLiquidated', fromBlock: 0n })).length;
     await until('health agrees with the chain', async () => ((await health())!.liquidationsConfirmed === onChain ? true : null), () => testClient.mine({ blocks: 1 }));
+  });
+
+  it('an order fill dropped from the mempool is given up and the order filled by the next send', async () => {
+    const { publicClient, testClient } = clients();
+    const trader = clients(9).walletClient.account.address;
+    await fundAndApprove(9, USD(2_000));
+    await tx(9, { ...c.token, functionName: 'approve', args: [c.orderBook.address, 2n ** 256n - 1n] });
+    const p0 = await price(0);
+    const expiresAt = (await publicClient.getBlock()).timestamp + 86_400n;
+    await testClient.setAutomine(false);
+    // a limit long above the price: crossed at once, so the keeper's next block sends its fill
+    const { walletClient } = clients(9);
+    await walletClient.writeContract({
+      ...c.orderBook,
+      functionName: 'createOrder',
+      args: [0n, true, 0, (p0 * 101n) / 100n, 100n, USD(5_000), USD(1_000), expiresAt, USD(1)],
+      gas: 1_000_000n,
+    } as never);
+    await testClient.mine({ blocks: 1 });
+    const [lost] = await until('a pending order fill', async () => {
+      const p = await keeperPending();
+      return p.length ? p : null;
+    });
+    await testClient.dropTransaction({ hash: lost });
+    const before = (await health())!.nonceResyncs;
+    const position = async () => (await publicClient.readContract({ ...c.engine, functionName: 'position', args: [trader, 0n, true] })).sizeUsd;
+    await until('the order filled after the drop', async () => (await position()) > 0n, () => testClient.mine({ blocks: 1 }), 60_000);
+    expect((await health())!.nonceResyncs).toBeGreaterThan(before);
+    await testClient.setAutomine(true);
   });
 });

@@ -28,7 +28,7 @@ import {
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { clearingCoreAbi, faucetTokenAbi, liquidityPoolAbi, perpEngineAbi, readerAbi } from '@/lib/contracts';
+import { clearingCoreAbi, liquidityPoolAbi, perpEngineAbi, readerAbi } from '@/lib/contracts';
 import { deploymentSchema } from '@/lib/deployment';
 import { ANVIL_KEY_0, bin, root, rpc, startProcess, stopProcess, waitFor } from '../../script/lib/stack.mjs';
 import { createDatabase } from '../../script/lib/postgres.mjs';
