@@ -17,6 +17,7 @@ import {FaucetToken} from "../contracts/periphery/FaucetToken.sol";
 import {PriceUpdateRouter} from "../contracts/periphery/PriceUpdateRouter.sol";
 import {Reader} from "../contracts/periphery/Reader.sol";
 import {PerpEngine} from "../contracts/perps/PerpEngine.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {Script, console2} from "forge-std/Script.sol";
@@ -28,7 +29,10 @@ import {Script, console2} from "forge-std/Script.sol";
 ///      Optional: SETTLEMENT_TOKEN (else a faucet token), each market's feed variable (e.g. ETH_USD_FEED; when any
 ///      Chainlink market's is missing every market gets a dev feed the simulator pushes), PYTH_CONTRACT (markets with
 ///      a pythPriceId then read Pyth, pulled in the trade's transaction), SEQUENCER_UPTIME_FEED and
-///      SEQUENCER_GRACE_SEC (L2s: the core's sentinel), LP_COOLDOWN_SEC.
+///      SEQUENCER_GRACE_SEC (L2s: the core's sentinel), LP_COOLDOWN_SEC, and the role holders ADMIN_ADDRESS (every
+///      contract's DEFAULT_ADMIN_ROLE: config, product registry, forwarders), RISK_ADDRESS (RISK_ROLE: risk parameters,
+///      the options fallback settlement) and GUARDIAN_ADDRESS (the pause), each defaulting to ADMIN_ADDRESS: when
+///      ADMIN_ADDRESS is set the deployer hands every role over and renounces its own (a multisig in production).
 contract Deploy is Script {
     uint256 internal constant ANVIL_KEY_0 = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
     uint256 internal constant YEAR = 365 days;
@@ -80,6 +84,8 @@ contract Deploy is Script {
         string[] names;
         bool devFeeds;
         bool[] pull; // market i reads a Pyth pull oracle
+        bool faucet; // the settlement token is the faucet token this script deployed (no SETTLEMENT_TOKEN)
+        address admin; // holder of every DEFAULT_ADMIN_ROLE after the deploy
         uint256 startBlock;
     }
 
@@ -93,7 +99,8 @@ contract Deploy is Script {
         vm.startBroadcast(key);
 
         d.token = vm.envOr("SETTLEMENT_TOKEN", address(0));
-        if (d.token == address(0)) d.token = address(new FaucetToken("USD Coin (Counterpool faucet)", "USDC"));
+        d.faucet = d.token == address(0);
+        if (d.faucet) d.token = address(new FaucetToken("USD Coin (Counterpool faucet)", "USDC"));
         (d.feeds, d.devFeeds, d.pull) = _feeds(specs, deployer);
 
         // The core fixes its vault at deployment: the vault is the deployer's next contract.
@@ -144,9 +151,41 @@ contract Deploy is Script {
             // A pull feed cannot prove past rounds, so no verifiable settlement price: no options on Pyth markets.
             if (!d.pull[i]) options.setConfig(i, optionsConfig(specs[i]));
         }
+        d.admin = _handOverRoles(d, deployer);
         vm.stopBroadcast();
 
         write(d);
+    }
+
+    /// @dev With ADMIN_ADDRESS set, grants the admin, risk and guardian roles of every contract to the configured
+    ///      holders and renounces the deployer's; returns the admin (the deployer when none is configured).
+    function _handOverRoles(Deployed memory d, address deployer) internal returns (address admin) {
+        admin = vm.envOr("ADMIN_ADDRESS", address(0));
+        if (admin == address(0)) return deployer;
+        address risk = vm.envOr("RISK_ADDRESS", admin);
+        address guardian = vm.envOr("GUARDIAN_ADDRESS", admin);
+        ClearingCore core = ClearingCore(d.core);
+        LiquidityPool pool = LiquidityPool(d.pool);
+        PerpEngine engine = PerpEngine(d.engine);
+        OptionsBook options = OptionsBook(d.optionsBook);
+        bytes32 adminRole = core.DEFAULT_ADMIN_ROLE();
+        core.grantRole(core.RISK_ROLE(), risk);
+        core.grantRole(core.GUARDIAN_ROLE(), guardian);
+        pool.grantRole(pool.RISK_ROLE(), risk);
+        engine.grantRole(engine.RISK_ROLE(), risk);
+        options.grantRole(options.RISK_ROLE(), risk);
+        if (admin != deployer) {
+            core.renounceRole(core.RISK_ROLE(), deployer);
+            core.renounceRole(core.GUARDIAN_ROLE(), deployer);
+            pool.renounceRole(pool.RISK_ROLE(), deployer);
+            engine.renounceRole(engine.RISK_ROLE(), deployer);
+            options.renounceRole(options.RISK_ROLE(), deployer);
+            address[5] memory all = [d.core, d.pool, d.engine, d.optionsBook, d.orderBook]; // the order book: admin only
+            for (uint256 i; i < all.length; ++i) {
+                AccessControl(all[i]).grantRole(adminRole, admin);
+                AccessControl(all[i]).renounceRole(adminRole, deployer);
+            }
+        }
     }
 
     /// @notice The markets listed in script/markets.json, in order (market id = index).
@@ -339,6 +378,8 @@ contract Deploy is Script {
         vm.serializeUint(o, "startBlock", d.startBlock);
         vm.serializeBool(o, "devFeeds", d.devFeeds);
         vm.serializeBool(o, "pullMarkets", d.pull);
+        vm.serializeBool(o, "faucetToken", d.faucet);
+        vm.serializeAddress(o, "admin", d.admin);
         vm.serializeAddress(o, "FaucetToken", d.token);
         vm.serializeAddress(o, "ClearingCore", d.core);
         vm.serializeAddress(o, "PerpEngine", d.engine);

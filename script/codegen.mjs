@@ -53,7 +53,8 @@ for (const f of readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).sort()) {
   }
   // pull: the market reads a Pyth pull oracle (updates posted through the PriceUpdateRouter in the trade's transaction).
   const markets = d.marketNames.map((name, id) => ({ id, name, feed: d.feeds[id], pull: Boolean(d.pullMarkets?.[id]) }));
-  deployments[d.chainId] = { chainId: d.chainId, startBlock: d.startBlock, devFeeds: d.devFeeds, addresses, markets };
+  // faucetToken: the settlement token is this deployment's faucet token (a test chain), not a real stablecoin
+  deployments[d.chainId] = { chainId: d.chainId, startBlock: d.startBlock, devFeeds: d.devFeeds, faucetToken: d.faucetToken ?? d.devFeeds, addresses, markets };
 }
 src += `export const deployments = ${JSON.stringify(deployments, null, 2)} as const;\n`;
 

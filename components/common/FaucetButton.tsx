@@ -4,22 +4,24 @@ import { parseUnits } from 'viem';
 import { useAccount } from 'wagmi';
 import { useTx } from '@/components/tx/useTx';
 import { useContracts } from './useContracts';
+import { useTokenSymbol } from './useTokenSymbol';
 
-/** Mints 10,000 test USDC to the connected account (local and demo chains). */
+/** Mints 10,000 test tokens to the connected account: only on deployments that settle in their own faucet token. */
 export function FaucetButton() {
   const c = useContracts();
   const { isConnected } = useAccount();
   const { send, pending } = useTx();
-  if (!c.devFeeds) return null;
+  const sym = useTokenSymbol();
+  if (!c.faucetToken) return null;
   return (
     <button
       className="btn-ghost"
       disabled={!isConnected || pending}
       onClick={() =>
-        send({ ...c.token, functionName: 'faucet', args: [parseUnits('10000', 6)], label: 'Faucet 10,000 USDC' })
+        send({ ...c.token, functionName: 'faucet', args: [parseUnits('10000', 6)], label: `Faucet 10,000 ${sym}` })
       }
     >
-      {pending ? 'Minting…' : 'Get 10,000 test USDC'}
+      {pending ? 'Minting…' : `Get 10,000 test ${sym}`}
     </button>
   );
 }

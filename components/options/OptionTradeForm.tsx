@@ -5,6 +5,7 @@ import { maxUint256, parseUnits } from 'viem';
 import { useAccount, useReadContracts } from 'wagmi';
 import { FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
+import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
 import { fmtDelta, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
@@ -78,6 +79,7 @@ function Preview({ s, q, limitUsd }: { s: Selection; q: OptionQuote; limitUsd: b
  *  chain's to the wei at the same block), submit with the slippage bound. */
 export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Selection; held?: bigint; onDone: () => void }) {
   const c = useContracts();
+  const sym = useTokenSymbol();
   const { address } = useAccount();
   const { send, pending, error } = useTx();
   const [slippageBps] = useSlippage();
@@ -103,7 +105,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
   const limitUsd = q ? (s.isBuy ? q.premiumUsd + (q.premiumUsd * slippageBps) / 10_000n : q.premiumUsd - (q.premiumUsd * slippageBps) / 10_000n) : 0n;
   const balance = wallet.data?.[0];
   const allowance = wallet.data?.[1] ?? 0n;
-  const short = s.isBuy && q && balance !== undefined && balance < limitUsd ? `Your USDC balance ${fmtUsd(balance)} is below ${fmtUsd(limitUsd)}` : undefined;
+  const short = s.isBuy && q && balance !== undefined && balance < limitUsd ? `Your ${sym} balance ${fmtUsd(balance)} is below ${fmtUsd(limitUsd)}` : undefined;
   const needsApproval = s.isBuy && q !== undefined && allowance < limitUsd;
   const label = `${s.isBuy ? 'Buy' : 'Sell'} ${text} ${fmtPrice(s.strikeWad, 0)} ${s.isCall ? 'call' : 'put'}`;
 
@@ -111,7 +113,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
     e.preventDefault();
     if (!q || !a.amountWad || short) return;
     if (needsApproval) {
-      await send({ ...c.token, functionName: 'approve', args: [c.optionsBook.address, maxUint256], label: 'Approve USDC for options' });
+      await send({ ...c.token, functionName: 'approve', args: [c.optionsBook.address, maxUint256], label: `Approve ${sym} for options` });
       return;
     }
     const ok = s.isBuy
@@ -128,7 +130,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
       <AmountInput value={text} onChange={setText} error={a.error ?? quoteError ?? short} held={s.isBuy ? undefined : (held ?? 0n)} />
       {q && <Preview s={s} q={q} limitUsd={limitUsd} />}
       <button type="submit" className="btn" data-testid="option-submit" disabled={!address || !q || !!short || pending}>
-        {!address ? 'Connect a wallet' : pending ? 'Confirm in wallet…' : needsApproval ? 'Approve USDC' : label}
+        {!address ? 'Connect a wallet' : pending ? 'Confirm in wallet…' : needsApproval ? `Approve ${sym}` : label}
       </button>
       {error && (
         <p role="alert" className="text-xs text-rose-400">

@@ -5,15 +5,17 @@ import { maxUint256 } from 'viem';
 import { useAccount, useReadContract } from 'wagmi';
 import { AmountField } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
+import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
 import { fmtShares, fmtUsd } from '@/lib/format';
 import { toSharesDown } from '@/lib/math/shares';
 import { checkAmount } from '@/lib/validation';
 import type { PoolView } from './types';
 
-/** Deposit USDC for shares priced at the NAV's high bound (approving the vault first when needed). */
+/** Deposit the settlement token for shares priced at the NAV's high bound (approving the vault first when needed). */
 export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { walletUsd?: bigint; allowance?: bigint; lockedShares?: bigint; pool?: PoolView }) {
   const c = useContracts();
+  const sym = useTokenSymbol();
   const { address, isConnected } = useAccount();
   const { send, pending, error } = useTx();
   const [text, setText] = useState('');
@@ -31,16 +33,16 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
         e.preventDefault();
         if (check.value === undefined || !address) return;
         if (needsApproval) {
-          await send({ ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256], label: 'Approve USDC' });
+          await send({ ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256], label: `Approve ${sym}` });
           return;
         }
-        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address], label: `Deposit ${text} USDC` })) setText('');
+        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address], label: `Deposit ${text} ${sym}` })) setText('');
       }}
     >
       <h2 id="deposit-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Deposit
       </h2>
-      <AmountField id="deposit-amount" label="Amount (USDC)" value={text} onChange={setText} error={check.error} max={{ value: walletUsd, label: 'Wallet' }} />
+      <AmountField id="deposit-amount" label={`Amount (${sym})`} value={text} onChange={setText} error={check.error} max={{ value: walletUsd, label: 'Wallet' }} />
       {shares !== undefined && (
         <p className="mt-1 text-xs text-zinc-400" data-testid="deposit-preview">
           ≈ {fmtShares(shares)} shares at the deposit bound of the NAV
@@ -53,7 +55,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
         </p>
       )}
       <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || check.value === undefined}>
-        {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : 'Deposit'}
+        {pending ? 'Confirming…' : needsApproval ? `Approve ${sym}` : 'Deposit'}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
     </form>

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useAccount, useReadContract } from 'wagmi';
 import { FaucetButton } from '@/components/common/FaucetButton';
+import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { lastTxBlockKey, useTx } from '@/components/tx/useTx';
@@ -25,6 +26,7 @@ export interface LpAccountState {
 
 /** "Your liquidity": value, withdrawable now, PnL from indexed flows, shares, cooldown, the queue and claims. */
 export function LpPosition({ lp: a, pool }: { lp: LpAccountState; pool?: PoolView }) {
+  const sym = useTokenSymbol();
   const { address, isConnected } = useAccount();
   const user = address ?? ZERO_ADDRESS;
   const flows = useQuery({ queryKey: ['lp', address], enabled: !!address, queryFn: () => api.lp(address!), refetchInterval: 4000 });
@@ -58,7 +60,7 @@ export function LpPosition({ lp: a, pool }: { lp: LpAccountState; pool?: PoolVie
         <p className="text-sm text-zinc-400">Connect a wallet to deposit.</p>
       ) : (
         <dl className="grid grid-cols-2 gap-3">
-          <Stat label="Wallet USDC" testId="wallet-usdc" value={a.walletUsd !== undefined ? fmtUsd(a.walletUsd) : undefined} />
+          <Stat label={`Wallet ${sym}`} testId="wallet-usdc" value={a.walletUsd !== undefined ? fmtUsd(a.walletUsd) : undefined} />
           <Stat label="Your value" testId="lp-value" hint="your shares, including any waiting in the withdrawal queue" value={a.valueUsd !== undefined ? fmtUsd(a.valueUsd) : waiting} />
           <Stat label="Withdrawable now" testId="lp-max-withdraw" value={a.maxWithdrawUsd !== undefined ? fmtUsd(a.maxWithdrawUsd) : waiting} />
           <Stat label="Your PnL" testId="lp-pnl" hint="value + withdrawn − deposited (indexed)" value={pnl} />

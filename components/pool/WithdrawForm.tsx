@@ -5,6 +5,7 @@ import { formatUnits } from 'viem';
 import { useAccount } from 'wagmi';
 import { AmountField } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
+import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
 import { fmtShares, fmtUsd } from '@/lib/format';
 import { toAssetsDown, toSharesUp } from '@/lib/math/shares';
@@ -31,6 +32,7 @@ export interface WithdrawFormProps {
  */
 export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdrawUsd, maxRedeemShares }: WithdrawFormProps) {
   const c = useContracts();
+  const sym = useTokenSymbol();
   const { address, isConnected } = useAccount();
   const { send, pending, error } = useTx();
   const [text, setText] = useState('');
@@ -58,9 +60,9 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
     if (check.value === undefined || !address || unlocked === undefined || burns === undefined || !pool?.navValid) return;
     let ok: unknown;
     if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address], label: `Withdraw all (${fmtUsd(unlockedUsd)})` });
-    else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address], label: `Withdraw ${text} USDC` });
+    else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address], label: `Withdraw ${text} ${sym}` });
     // Not free now: queue the shares; they are paid at the NAV of the fill.
-    else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [burns > unlocked ? unlocked : burns, address], label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} USDC` });
+    else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [burns > unlocked ? unlocked : burns, address], label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} ${sym}` });
     if (ok) {
       setText('');
       setMaxPressed(false);
@@ -81,7 +83,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
       </h2>
       <AmountField
         id="withdraw-amount"
-        label="Amount (USDC)"
+        label={`Amount (${sym})`}
         value={text}
         onChange={(v) => {
           setText(v);

@@ -5,6 +5,7 @@ import { maxUint256 } from 'viem';
 import { useAccount, useReadContract } from 'wagmi';
 import { AmountField, FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
+import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
 import { WAD } from '@/lib/math/fixed';
 import { acceptablePriceWad, previewOpen } from '@/lib/math/preview';
@@ -24,6 +25,7 @@ type Data = ReturnType<typeof useMarketData>;
 
 export function OrderForm({ marketId, data }: { marketId: number; data: Data }) {
   const c = useContracts();
+  const sym = useTokenSymbol();
   const { address, isConnected } = useAccount();
   const { send, pending, error } = useTx();
   const [isLong, setIsLong] = useState(true);
@@ -106,11 +108,11 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
     e.preventDefault();
     if (!preview || collateral.value === undefined || sizeUsd === undefined || !address) return;
     if (needsApproval) {
-      await send({ ...c.token, functionName: 'approve', args: [c.engine.address, maxUint256], label: 'Approve USDC for trading' });
+      await send({ ...c.token, functionName: 'approve', args: [c.engine.address, maxUint256], label: `Approve ${sym} for trading` });
       return;
     }
     if (needsOrderApproval) {
-      await send({ ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], label: 'Approve USDC for order fees' });
+      await send({ ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], label: `Approve ${sym} for order fees` });
       return;
     }
     if (orderFieldError || minFee === undefined) return;
@@ -165,7 +167,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       <OrderTypeFields isLong={isLong} state={orderType} onChange={setOrderType} errors={orderFields.errors} />
       <AmountField
         id="collateral"
-        label="Collateral (USDC)"
+        label={`Collateral (${sym})`}
         value={collateralText}
         onChange={setCollateralText}
         error={collateral.error}
@@ -252,7 +254,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         </p>
       )}
       <button type="submit" className={`btn mt-4 w-full ${isLong ? '' : 'bg-rose-700 hover:bg-rose-600'}`} disabled={!canSubmit}>
-        {pending ? 'Confirming…' : needsApproval ? 'Approve USDC' : needsOrderApproval ? 'Approve order fees' : `${orderType.type === 'market' ? '' : orderType.type === 'limit' ? 'Limit ' : 'Stop '}${isLong ? 'Long' : 'Short'}`}
+        {pending ? 'Confirming…' : needsApproval ? `Approve ${sym}` : needsOrderApproval ? 'Approve order fees' : `${orderType.type === 'market' ? '' : orderType.type === 'limit' ? 'Limit ' : 'Stop '}${isLong ? 'Long' : 'Short'}`}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
     </form>

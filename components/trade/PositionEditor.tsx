@@ -4,6 +4,7 @@ import { formatUnits } from 'viem';
 import { useState } from 'react';
 import { AmountField } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
+import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
 import { fmtLev, fmtUsd } from '@/lib/format';
 import { acceptablePriceWad, previewCloseExecutionWad, previewRemoveCollateral } from '@/lib/math/preview';
@@ -30,6 +31,7 @@ export function closeBound(m: Market, isLong: boolean, sizeDeltaUsd: bigint, sli
 /** Add collateral, remove collateral (checked against the max leverage before it is sent) or close part of a position. */
 export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market; data: Data; mode: EditMode; onDone: (mode: EditMode) => void }) {
   const c = useContracts();
+  const sym = useTokenSymbol();
   const { send, pending } = useTx();
   const [slippageBps] = useSlippage();
   const [amount, setAmount] = useState('');
@@ -54,7 +56,7 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
     error = `Leverage would be ${fmtLev(removal.leverageWad)}, above the max ${fmtLev(removal.maxLeverageWad)}: at most ${fmtUsd(removal.maxRemovableUsd)} can be removed now`;
   }
   const id = `${mode}-${p.marketId}-${p.isLong}`;
-  const label = mode === 'add' ? 'Collateral to add (USDC)' : mode === 'remove' ? 'Collateral to remove (USDC)' : 'Size to close (USD)';
+  const label = mode === 'add' ? `Collateral to add (${sym})` : mode === 'remove' ? `Collateral to remove (${sym})` : 'Size to close (USD)';
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();

@@ -5,6 +5,7 @@ import { maxUint256 } from 'viem';
 import { useReadContract } from 'wagmi';
 import { FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
+import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPrice } from '@/lib/format';
 import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
@@ -19,6 +20,7 @@ type Market = NonNullable<Data['markets']>[number];
  *  they fire; once the position is gone the keeper clears them before a new one could inherit them. */
 export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: Data; onDone: () => void }) {
   const c = useContracts();
+  const sym = useTokenSymbol();
   const { send, pending } = useTx();
   const [slippageBps] = useSlippage();
   const [tp, setTp] = useState('');
@@ -34,7 +36,7 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
     e.preventDefault();
     if (invalid) return;
     if (needsApproval) {
-      await send({ ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], label: 'Approve USDC for order fees' });
+      await send({ ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], label: `Approve ${sym} for order fees` });
       return;
     }
     const expiresAt = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);

@@ -12833,6 +12833,7 @@ export const deployments = {
     "chainId": 31337,
     "startBlock": 0,
     "devFeeds": true,
+    "faucetToken": true,
     "addresses": {
       "ClearingCore": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
       "PerpEngine": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",

@@ -26,6 +26,8 @@ export function contractsFor(chainId: number) {
     chainId: d.chainId as number,
     startBlock: BigInt(d.startBlock),
     devFeeds: d.devFeeds as boolean,
+    /** The settlement token is this deployment's faucet token (test chains): the app offers its faucet. */
+    faucetToken: d.faucetToken as boolean,
     /** The ledger: custody, pool cash, borrow index, solvency, NAV (poolState, poolConfig, poolValueUsd, ...). */
     core: { address: a.ClearingCore as Address, abi: clearingCoreAbi },
     /** The perpetuals product: traders approve it and trade through it. */

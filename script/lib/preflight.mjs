@@ -22,7 +22,12 @@ export function checkChainId(rpcChainId, envChainId) {
   return rpcChainId;
 }
 
-/** Keys a chain other than the local one needs: each present, a 32-byte hex key, and none of anvil's public dev keys.
+/** anvil's dev accounts' addresses (lower case): no role may go to one off the local chain. */
+const DEV_ADDRESSES = new Set(Array.from({ length: 20 }, (_, i) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).address.toLowerCase()));
+
+/** Keys a chain other than the local one needs: each present, a 32-byte hex key, and none of anvil's public dev keys;
+ *  and, when deploying, ADMIN_ADDRESS (the deploy hands every admin role to it and renounces the deployer's; RISK_ADDRESS
+ *  and GUARDIAN_ADDRESS default to it), never a dev account.
  *  `needsDeployer`: the deploy key is needed only when contracts are deployed. Returns the problems (empty when fine). */
 export function checkKeys(chainId, env, { needsDeployer = true } = {}) {
   if (chainId === LOCAL_CHAIN_ID) return [];
@@ -33,6 +38,15 @@ export function checkKeys(chainId, env, { needsDeployer = true } = {}) {
     if (!key) problems.push(`${name} is not set (chain ${chainId} is not the local chain: no dev-key fallback)`);
     else if (!/^0x[0-9a-fA-F]{64}$/.test(key)) problems.push(`${name} is not a 0x-prefixed 32-byte hex key`);
     else if (DEV_KEYS.has(key.toLowerCase())) problems.push(`${name} is one of anvil's public dev keys: anyone can sign with it`);
+  }
+  if (needsDeployer) {
+    for (const name of ['ADMIN_ADDRESS', 'RISK_ADDRESS', 'GUARDIAN_ADDRESS']) {
+      const a = env[name];
+      if (!a) {
+        if (name === 'ADMIN_ADDRESS') problems.push('ADMIN_ADDRESS is not set: the deploy hands every admin role to it (a multisig), not to the deploy key');
+      } else if (!/^0x[0-9a-fA-F]{40}$/.test(a)) problems.push(`${name} is not an address`);
+      else if (DEV_ADDRESSES.has(a.toLowerCase())) problems.push(`${name} is one of anvil's dev accounts: anyone holds its key`);
+    }
   }
   return problems;
 }

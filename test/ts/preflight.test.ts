@@ -18,10 +18,16 @@ describe('preflight', () => {
 
   it('refuses anvil dev keys and missing keys off the local chain', () => {
     const devKey = [...DEV_KEYS][1];
-    expect(checkKeys(4242, { PRIVATE_KEY: devKey, KEEPER_PRIVATE_KEY: REAL_KEY })).toEqual([expect.stringMatching(/PRIVATE_KEY is one of anvil's public dev keys/)]);
-    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY })).toEqual([expect.stringMatching(/KEEPER_PRIVATE_KEY is not set/)]);
-    expect(checkKeys(4242, { PRIVATE_KEY: '0x1234', KEEPER_PRIVATE_KEY: REAL_KEY })).toEqual([expect.stringMatching(/not a 0x-prefixed 32-byte hex key/)]);
-    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY })).toEqual([]);
+    const ADMIN = { ADMIN_ADDRESS: '0x1111111111111111111111111111111111111111' };
+    expect(checkKeys(4242, { PRIVATE_KEY: devKey, KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN })).toEqual([expect.stringMatching(/PRIVATE_KEY is one of anvil's public dev keys/)]);
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, ...ADMIN })).toEqual([expect.stringMatching(/KEEPER_PRIVATE_KEY is not set/)]);
+    expect(checkKeys(4242, { PRIVATE_KEY: '0x1234', KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN })).toEqual([expect.stringMatching(/not a 0x-prefixed 32-byte hex key/)]);
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN })).toEqual([]);
+    // deploying hands the roles to configured holders: an admin is required, and never a dev account
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY })).toEqual([expect.stringMatching(/ADMIN_ADDRESS is not set/)]);
+    const devAddress = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'; // anvil account 0
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ADMIN_ADDRESS: devAddress })).toEqual([expect.stringMatching(/ADMIN_ADDRESS is one of anvil's dev accounts/)]);
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN, GUARDIAN_ADDRESS: 'nope' })).toEqual([expect.stringMatching(/GUARDIAN_ADDRESS is not an address/)]);
     expect(checkKeys(4242, { KEEPER_PRIVATE_KEY: REAL_KEY }, { needsDeployer: false })).toEqual([]); // reusing: no deploy key
     expect(checkKeys(31337, {})).toEqual([]); // the local chain runs on dev keys
   });

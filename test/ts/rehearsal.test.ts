@@ -138,6 +138,7 @@ async function health(port: number) {
 const ops = privateKeyToAccount(ANVIL_KEY_0 as Hex); // the "real chain's" own infrastructure: token and feeds
 const deployerKey = generatePrivateKey();
 const keeperKey = generatePrivateKey();
+const multisig = privateKeyToAccount(generatePrivateKey()).address; // ADMIN_ADDRESS: every admin role goes there
 let dbUrl = '';
 let token: { address: Address; abi: Abi };
 let nodes: Node[] = [];
@@ -186,6 +187,7 @@ beforeAll(async () => {
     PRIVATE_KEY: deployerKey,
     KEEPER_PRIVATE_KEY: keeperKey,
     SETTLEMENT_TOKEN: token.address,
+    ADMIN_ADDRESS: multisig,
     ETH_USD_FEED: nodes[0].feed.address,
     BTC_USD_FEED: nodes[1].feed.address,
     SOL_USD_FEED: nodes[2].feed.address,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {ClearingCore} from "../../contracts/core/ClearingCore.sol";
 import {LiquidityPool} from "../../contracts/core/LiquidityPool.sol";
 import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
@@ -11,15 +12,21 @@ import {PriceUpdateRouter} from "../../contracts/periphery/PriceUpdateRouter.sol
 import {Reader} from "../../contracts/periphery/Reader.sol";
 import {PerpEngine} from "../../contracts/perps/PerpEngine.sol";
 import {Deploy} from "../../script/Deploy.s.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {MockPyth} from "@pythnetwork/pyth-sdk-solidity/MockPyth.sol";
 import {Test} from "forge-std/Test.sol";
 
-/// @notice The deploy script lists Pyth markets (issue 16 item 1): with PYTH_CONTRACT set, every market with a
-///         pythPriceId in script/markets.json reads Pyth with a pull-oracle's max age, lists no options (a pull feed
-///         cannot prove past rounds), and trades through the PriceUpdateRouter with the update in the same call.
-contract DeployPythTest is Test {
+/// @notice The deploy script against a real chain's settings (issue 16 items 1 and 4): Pyth markets, and the admin,
+///         risk and guardian roles handed to configured holders. Each test deploys on its own chain id (its own
+///         deployments file, removed after) and resets the environment it set.
+contract DeployScriptTest is Test {
     uint256 internal constant USD = 1e6;
+    bytes32 internal constant RISK_ROLE = keccak256("RISK_ROLE");
 
+    /// With PYTH_CONTRACT set, every market with a pythPriceId in script/markets.json reads Pyth with a pull-oracle's
+    /// max age, lists no options (a pull feed cannot prove past rounds), and trades through the PriceUpdateRouter with
+    /// the update in the same call.
     function test_deploy_pythMarketsWhenPythContractIsSet() public {
         vm.warp(1_700_000_000);
         vm.chainId(4243); // its own deployments file, removed below
@@ -69,5 +76,47 @@ contract DeployPythTest is Test {
         );
         vm.stopPrank();
         assertEq(PerpEngine(d.engine).position(trader, 0, true).sizeUsd, 5000 * USD, "opened on the pulled price");
+    }
+
+    /// With ADMIN_ADDRESS (and RISK_ADDRESS, GUARDIAN_ADDRESS) set, every role ends with the configured holders and
+    /// the deployer keeps none: a leaked deploy key controls nothing.
+    function test_deploy_handsRolesToConfiguredHolders() public {
+        vm.chainId(4244);
+        address admin = makeAddr("multisig");
+        address risk = makeAddr("risk");
+        address guardian = makeAddr("guardian");
+        vm.setEnv("ADMIN_ADDRESS", vm.toString(admin));
+        vm.setEnv("RISK_ADDRESS", vm.toString(risk));
+        vm.setEnv("GUARDIAN_ADDRESS", vm.toString(guardian));
+        Deploy deployer = new Deploy();
+        Deploy.Deployed memory d = deployer.run();
+        for (uint256 i; i < 3; ++i) {
+            vm.setEnv(["ADMIN_ADDRESS", "RISK_ADDRESS", "GUARDIAN_ADDRESS"][i], vm.toString(address(0)));
+        }
+        vm.removeFile(string.concat(vm.projectRoot(), "/deployments/4244.json"));
+
+        address deployerAddress = vm.addr(0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80);
+        assertEq(d.admin, admin);
+        address[5] memory all = [d.core, d.pool, d.engine, d.optionsBook, d.orderBook];
+        for (uint256 i; i < all.length; ++i) {
+            AccessControl ac = AccessControl(all[i]);
+            assertTrue(ac.hasRole(ac.DEFAULT_ADMIN_ROLE(), admin), "admin holds it");
+            assertFalse(ac.hasRole(ac.DEFAULT_ADMIN_ROLE(), deployerAddress), "deployer renounced it");
+        }
+        ClearingCore core = ClearingCore(d.core);
+        assertTrue(core.hasRole(core.GUARDIAN_ROLE(), guardian));
+        assertFalse(core.hasRole(core.GUARDIAN_ROLE(), deployerAddress));
+        address[4] memory risky = [d.core, d.pool, d.engine, d.optionsBook];
+        for (uint256 i; i < risky.length; ++i) {
+            assertTrue(AccessControl(risky[i]).hasRole(RISK_ROLE, risk), "risk role held");
+            assertFalse(AccessControl(risky[i]).hasRole(RISK_ROLE, deployerAddress), "deployer has no risk role");
+        }
+        // the guardian can pause; the deployer no longer can
+        vm.prank(deployerAddress);
+        vm.expectPartialRevert(IAccessControl.AccessControlUnauthorizedAccount.selector);
+        core.pause();
+        vm.prank(guardian);
+        core.pause();
+        assertTrue(core.paused());
     }
 }
