@@ -6,7 +6,7 @@
  * settles expired boards: services/keeper/options.ts). One account, one nonce manager, bounded gas price, retries.
  */
 import { parseGwei } from 'viem';
-import { liquidationsIn, ordersFilledIn } from './receipts';
+import { liquidationsIn, ordersSettledIn } from './receipts';
 import { TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
@@ -194,14 +194,17 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
   }
 }
 
-/** Simulates, sends and hands an order batch to the tracker; resolves once the transaction is settled (mined, or given
- *  up), so its orders stay in flight until then and are never sent twice. */
+/** Estimates, sends and hands an order batch to the tracker; resolves once the transaction is settled (mined, or given
+ *  up), so its orders stay in flight until then and are never sent twice. The estimate is the simulation (it reverts
+ *  exactly when the transaction would), so a batch costs the node two executions before it is mined, not three. Once
+ *  mined, the receipt says what happened to each order: filled and removed ones leave the book (the event sync does the
+ *  same), and any the batch left untouched (no longer crossed, or a fill the engine refused) pause for 2 blocks. */
 async function sendOrders(ids: bigint[], block: bigint): Promise<void> {
-  const backOff = () => ids.forEach((id) => orderBackoff.set(id, block + 10n));
+  const backOff = (which: bigint[], blocks = 10n) => which.forEach((id) => orderBackoff.set(id, block + blocks));
   try {
-    const { request, result } = await publicClient.simulateContract({ ...c.orderBook, functionName: 'executeOrders', args: [ids], account: signer.account });
+    const request = { ...c.orderBook, functionName: 'executeOrders' as const, args: [ids] as const, account: signer.account };
     const hash = await sendCapped(request);
-    log.info('orders sent', { hash, orders: ids.length, simulatedFills: Number(result[0]), feesUsd: result[1] });
+    log.info('orders sent', { hash, orders: ids.length });
     let filled = 0;
     await new Promise<void>((settled) =>
       txs.track({
@@ -211,12 +214,16 @@ async function sendOrders(ids: bigint[], block: bigint): Promise<void> {
         onMined: (receipt) => {
           if (receipt.status !== 'success') {
             health.failures++;
-            backOff();
+            backOff(ids);
             log.warn('order batch reverted', { hash });
           } else {
-            filled = ordersFilledIn(receipt, c); // what the chain did, not the simulation
+            const done = ordersSettledIn(receipt, c); // what the chain did, not what a simulation expected
+            filled = done.filled.size;
             health.ordersExecuted += filled;
-            ids.forEach((id) => orders.forget(id)); // filled or cleared; an untouched one returns with the next sync
+            for (const id of ids) if (done.filled.has(id) || done.removed.has(id)) orders.forget(id);
+            const untouched = ids.filter((id) => !done.filled.has(id) && !done.removed.has(id));
+            backOff(untouched, 2n); // not fillable at that block (no longer crossed, refused): a short pause
+            log.info('orders settled', { hash, filled, removed: done.removed.size, untouched: untouched.length });
           }
           settled();
         },
@@ -229,13 +236,14 @@ async function sendOrders(ids: bigint[], block: bigint): Promise<void> {
       }),
     );
   } catch (e) {
-    backOff();
+    backOff(ids);
     health.failures++;
     log.warn('order batch not sent', { orders: ids.length, error: errorForLog(e) });
   }
 }
 
-/** Sends a simulated request with gas headroom and the keeper's fee cap; a failed send resyncs the nonce. */
+/** Sends a request with the estimate plus headroom as its gas and the keeper's fee cap (the estimate reverts exactly
+ *  when the call would); a failed send resyncs the nonce. */
 async function sendCapped(request: unknown): Promise<`0x${string}`> {
   type Req = Parameters<typeof signer.writeContract>[0];
   const fees = await publicClient.estimateFeesPerGas().catch(() => null);
@@ -286,7 +294,8 @@ async function main() {
   let lastBlock = -1n;
   while (!stopping()) {
     try {
-      const block = await withRetry('getBlockNumber', () => publicClient.getBlockNumber(), log, { shouldStop: () => stopping() });
+      // the head poll backs off to at most a second: after an RPC outage the keeper is back within a block of it
+      const block = await withRetry('getBlockNumber', () => publicClient.getBlockNumber(), log, { maxDelayMs: 1000, shouldStop: () => stopping() });
       if (block !== lastBlock) {
         health.lastBlock = block;
         await book.sync(block);

@@ -12,9 +12,11 @@ export function liquidationsIn(receipt: Pick<TransactionReceipt, 'logs'>, c: Cou
   ).length;
 }
 
-/** Orders a confirmed `executeOrders` filled: the order book's OrderExecuted events in its receipt. */
-export function ordersFilledIn(receipt: Pick<TransactionReceipt, 'logs'>, c: CounterpoolContracts): number {
-  return parseEventLogs({ abi: c.orderBook.abi, eventName: 'OrderExecuted', logs: receipt.logs }).filter(
-    (l) => l.address.toLowerCase() === c.orderBook.address.toLowerCase(),
-  ).length;
+/** What a confirmed `executeOrders` did to each order: the ids it filled (OrderExecuted) and the ids it removed
+ *  unfilled (OrderCancelled: expired or orphaned, refunded). Any other id in the batch was left on the book. */
+export function ordersSettledIn(receipt: Pick<TransactionReceipt, 'logs'>, c: CounterpoolContracts): { filled: Set<bigint>; removed: Set<bigint> } {
+  const ours = (l: { address: string }) => l.address.toLowerCase() === c.orderBook.address.toLowerCase();
+  const filled = new Set(parseEventLogs({ abi: c.orderBook.abi, eventName: 'OrderExecuted', logs: receipt.logs }).filter(ours).map((l) => l.args.orderId));
+  const removed = new Set(parseEventLogs({ abi: c.orderBook.abi, eventName: 'OrderCancelled', logs: receipt.logs }).filter(ours).map((l) => l.args.orderId));
+  return { filled, removed };
 }
