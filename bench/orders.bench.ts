@@ -56,10 +56,17 @@ await test.setIntervalMining({ interval: 1 });
 const ev = getAbiItem({ abi: c.orderBook.abi, name: 'OrderExecuted' });
 let lastBlock = moveBlock;
 let count = 0;
+let perBlock = new Map<bigint, number>();
 const deadline = Date.now() + 180_000;
 while (Date.now() < deadline) {
+  if ((await pub.getBlockNumber()) <= moveBlock) {
+    await new Promise((r) => setTimeout(r, 100)); // no block after the move yet (a range past the head is an error)
+    continue;
+  }
   const logs = await pub.getLogs({ address: c.orderBook.address, event: ev, fromBlock: moveBlock + 1n });
   count = logs.length;
+  perBlock = new Map();
+  for (const l of logs) perBlock.set(l.blockNumber!, (perBlock.get(l.blockNumber!) ?? 0) + 1);
   lastBlock = logs.reduce((m, l) => (l.blockNumber! > m ? l.blockNumber! : m), moveBlock);
   if (count >= N) break;
   await new Promise((r) => setTimeout(r, 250));
@@ -78,6 +85,7 @@ console.log(
     secondsToLastFill: Number(seconds.toFixed(1)),
     blockGasLimit: Number(gasLimit),
     maxBlockGasUsed: Number(maxGasUsed),
+    fillsPerBlock: Array.from({ length: Number(lastBlock - moveBlock) }, (_, i) => perBlock.get(moveBlock + 1n + BigInt(i)) ?? 0),
     gasPerFill: count ? Math.round(blocks.reduce((s, b) => s + Number(b.gasUsed), 0) / count) : 0,
     setupSeconds: Number(setupSec.toFixed(0)),
   }),

@@ -240,13 +240,12 @@ if (want('orders')) {
   sections.push(`## Keeper: trigger orders filled after one price move
 
 ${r.orders.toLocaleString('en-US')} limit orders (100 accounts × 10, ETH long, 1,000 USD each), one −1.5% price update that crosses every
-trigger, then the keeper process on 1-second blocks (batches of 50, up to 4 per block, each simulated, none waiting on
-receipts): ${r.filled.toLocaleString('en-US')} filled, the last **${r.blocksAfterMove} blocks** (${r.secondsToLastFill} s) after the move
+trigger, then the keeper process on 1-second blocks (batches of 50, up to 5 per block, each priced by one
+\`eth_createAccessList\` execution for its gas and access list, none waiting on receipts): ${r.filled.toLocaleString('en-US')} filled, the last **${r.blocksAfterMove} blocks** (${r.secondsToLastFill} s) after the move
 (target ≤ 5 blocks: ${r.filled >= r.orders && r.blocksAfterMove <= 5 ? 'met' : '**missed**'}). A fill costs ${r.gasPerFill.toLocaleString('en-US')} gas (an open through the
 order book), so anvil's ${(r.blockGasLimit / 1e6).toFixed(0)}M-gas blocks hold ${fitsPerBlock} (${Math.ceil(r.orders / fitsPerBlock)} blocks for all; busiest block
-${(r.maxBlockGasUsed / 1e6).toFixed(1)}M gas), and the keeper's cap of 4 batches of 50 a block (kept so that orders never crowd out
-liquidations) allows 200 (${Math.ceil(r.orders / 200)} blocks). The rest is the keeper's pace: each batch is simulated and estimated
-before it is sent, and a batch that misses a block waits for the next.
+${(r.maxBlockGasUsed / 1e6).toFixed(1)}M gas), and the keeper's cap of 5 batches of 50 a block (two thirds of a block, the
+rest left to liquidations) allows 250 (${Math.ceil(r.orders / 250)} blocks). Fills per block after the move: ${r.fillsPerBlock.join(', ')}.
 `);
 }
 

@@ -47,20 +47,26 @@ export class TxTracker {
   }
 
   async poll(head: bigint) {
-    let lost = 0;
-    for (const t of [...this.txs.values()]) {
-      const receipt = await this.client.getTransactionReceipt({ hash: t.hash }).catch(() => null);
-      if (receipt) {
-        const block = await this.client.getBlock({ blockNumber: receipt.blockNumber }).catch(() => null);
-        if (block?.hash === receipt.blockHash) {
-          if (!t.minedIn || t.minedIn.hash !== receipt.blockHash) {
-            if (t.minedIn) t.onReorged(); // re-mined in another block after a reorg: count it once
-            t.minedIn = { number: receipt.blockNumber, hash: receipt.blockHash };
-            t.onMined(receipt);
-          }
-          if (head - receipt.blockNumber >= this.opts.finalityBlocks) this.txs.delete(t.hash);
-          continue;
+    const all = [...this.txs.values()];
+    if (all.length === 0) return;
+    // One round of reads for every transaction at once, each block read once: the poll costs a few round trips a
+    // block however many transactions are in flight (a flood of order batches keeps dozens tracked).
+    const receipts = await Promise.all(all.map((t) => this.client.getTransactionReceipt({ hash: t.hash }).catch(() => null)));
+    const heights = [...new Set(receipts.filter((r) => r !== null).map((r) => r!.blockNumber))];
+    const blocks = new Map(
+      await Promise.all(heights.map(async (n) => [n, await this.client.getBlock({ blockNumber: n }).catch(() => null)] as const)),
+    );
+    const unmined: Tracked[] = [];
+    all.forEach((t, i) => {
+      const receipt = receipts[i];
+      if (receipt && blocks.get(receipt.blockNumber)?.hash === receipt.blockHash) {
+        if (!t.minedIn || t.minedIn.hash !== receipt.blockHash) {
+          if (t.minedIn) t.onReorged(); // re-mined in another block after a reorg: count it once
+          t.minedIn = { number: receipt.blockNumber, hash: receipt.blockHash };
+          t.onMined(receipt);
         }
+        if (head - receipt.blockNumber >= this.opts.finalityBlocks) this.txs.delete(t.hash);
+        return;
       }
       if (t.minedIn) {
         this.log.warn('transaction reorged out', { label: t.label, hash: t.hash, minedIn: t.minedIn.number.toString() });
@@ -68,14 +74,18 @@ export class TxTracker {
         t.onReorged();
         t.sentBlock = head; // it may come back from the mempool: give it the usual time
       }
-      const pending = await this.client.getTransaction({ hash: t.hash }).catch(() => null);
-      if (!pending || head - t.sentBlock >= this.opts.dropAfterBlocks) {
-        this.log.warn('transaction given up', { label: t.label, hash: t.hash, reason: pending ? 'not mined in time' : 'not on chain or in the mempool' });
+      unmined.push(t);
+    });
+    const pending = await Promise.all(unmined.map((t) => this.client.getTransaction({ hash: t.hash }).catch(() => null)));
+    let lost = 0;
+    unmined.forEach((t, i) => {
+      if (!pending[i] || head - t.sentBlock >= this.opts.dropAfterBlocks) {
+        this.log.warn('transaction given up', { label: t.label, hash: t.hash, reason: pending[i] ? 'not mined in time' : 'not on chain or in the mempool' });
         this.txs.delete(t.hash);
         t.onDropped();
         lost++;
       }
-    }
+    });
     if (lost > 0) this.resync(`${lost} transaction(s) lost`);
   }
 
