@@ -107,6 +107,11 @@ out.orderCancel = Number(await tx(orderTrader, { ...c.orderBook, functionName: '
 await test.increaseTime({ seconds: 5 });
 await refresh();
 await setEth((p0 * 985n) / 1000n);
+// The matching market action: the same open by the same owner on the same state (a snapshot, reverted), so the
+// execute's overhead is measured against exactly the trade it performs (the same cap and floor buckets, new or not).
+const snapshot = await test.snapshot();
+out.orderExecuteMatchingOpen = Number(await tx(orderTrader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 1_000n * USD, 10_000n * USD, maxUint256] }));
+await test.revert({ id: snapshot });
 out.orderExecute = Number(await tx(orderKeeper, { ...c.orderBook, functionName: 'executeOrder', args: [toCancel - 1n] }));
 await setEth(p0);
 await tx(orderTrader, { ...c.engine, functionName: 'decreasePosition', args: [0n, true, 0n, 10_000n * USD, 0n] });
