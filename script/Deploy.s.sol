@@ -140,7 +140,7 @@ contract Deploy is Script {
         d.reader = address(new Reader(core, engine, pool));
         // Trigger orders: the book forwards to the engine for the order's owner (a trusted forwarder); a keeper's
         // execution fee is at least 0.50 USD (settlement-token units).
-        d.orderBook = address(new OrderBook(engine, IERC20(d.token), deployer, MIN_EXECUTION_FEE_USD));
+        d.orderBook = address(new OrderBook(engine, core, IERC20(d.token), deployer, MIN_EXECUTION_FEE_USD));
         core.setForwarder(d.orderBook, true);
         // Options on every market, written by the same pool (a second product on the core's ledger).
         OptionsBook options = new OptionsBook(core, engine, deployer);

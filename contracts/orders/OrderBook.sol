@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {IOrderBook} from "../interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
@@ -37,6 +38,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     IPerpEngine public immutable engine;
     IERC20 public immutable token;
+    /// @notice The clearing core, whose trusted forwarders (the PriceUpdateRouter) may execute orders for the keeper
+    ///         they append to the call: a pull-oracle market's orders fill with the price update in the same call.
+    IClearingCore public immutable core;
 
     // ------------------------------------------------------------ storage
 
@@ -49,8 +53,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------ constructor
 
-    constructor(IPerpEngine engine_, IERC20 token_, address admin, uint256 minExecutionFeeUsd_) {
+    constructor(IPerpEngine engine_, IClearingCore core_, IERC20 token_, address admin, uint256 minExecutionFeeUsd_) {
         engine = engine_;
+        core = core_;
         token = token_;
         minExecutionFeeUsd = minExecutionFeeUsd_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -114,14 +119,14 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IOrderBook
     function cancelOrder(uint256 orderId) external nonReentrant {
-        _remove(orderId, _ownOrder(orderId), 0);
+        _remove(orderId, _ownOrder(orderId), 0, msg.sender);
     }
 
     /// @inheritdoc IOrderBook
     function cancelExpired(uint256 orderId) external nonReentrant {
         Order memory o = _load(orderId);
         if (block.timestamp <= o.expiresAt) revert OrderNotExpired(orderId, o.expiresAt);
-        _remove(orderId, o, 1);
+        _remove(orderId, o, 1, msg.sender);
     }
 
     /// @inheritdoc IOrderBook
@@ -138,9 +143,10 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IOrderBook
     function executeOrder(uint256 orderId) external nonReentrant returns (bool filled) {
         Order memory o = orders_[orderId];
-        (Outcome outcome, uint256 priceWad, bytes memory err) = _execute(orderId);
+        address keeper = _keeper();
+        (Outcome outcome, uint256 priceWad, bytes memory err) = _execute(orderId, keeper);
         if (outcome == Outcome.Filled) {
-            token.safeTransfer(msg.sender, o.executionFeeUsd);
+            token.safeTransfer(keeper, o.executionFeeUsd);
             return true;
         }
         if (outcome == Outcome.Orphaned) return false;
@@ -158,19 +164,20 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 filled, uint256 feesUsd)
     {
+        address keeper = _keeper();
         for (uint256 i; i < orderIds.length; ++i) {
             Order memory o = orders_[orderIds[i]];
             if (o.account != address(0) && block.timestamp > o.expiresAt) {
-                _remove(orderIds[i], o, 1); // expired: cleared in the same batch (the caller's clearing share)
+                _remove(orderIds[i], o, 1, keeper); // expired: cleared in the same batch (the caller's clearing share)
                 continue;
             }
             uint256 fee = o.executionFeeUsd;
-            (Outcome outcome,,) = _execute(orderIds[i]);
+            (Outcome outcome,,) = _execute(orderIds[i], keeper);
             if (outcome != Outcome.Filled) continue;
             ++filled;
             feesUsd += fee;
         }
-        if (feesUsd > 0) token.safeTransfer(msg.sender, feesUsd);
+        if (feesUsd > 0) token.safeTransfer(keeper, feesUsd);
     }
 
     // ------------------------------------------------------------ internal
@@ -189,7 +196,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     /// @dev One execution attempt that never reverts on the order's account: the trigger is checked against the
     ///      engine's mark price (a market without a valid price fails), a reduce-only order shrinks to the position or
     ///      leaves the book, and the trade is forwarded for the owner.
-    function _execute(uint256 orderId) internal returns (Outcome, uint256 priceWad, bytes memory err) {
+    function _execute(uint256 orderId, address keeper) internal returns (Outcome, uint256 priceWad, bytes memory err) {
         Order memory o = orders_[orderId];
         if (o.account == address(0)) return (Outcome.NotFound, 0, err);
         if (block.timestamp > o.expiresAt) return (Outcome.Expired, 0, err);
@@ -206,7 +213,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
             // is left of the position.
             uint256 positionSize = engine.position(o.account, o.marketId, o.isLong).sizeUsd;
             if (positionSize == 0) {
-                _remove(orderId, o, 2);
+                _remove(orderId, o, 2, keeper);
                 return (Outcome.Orphaned, priceWad, err);
             }
             if (size > positionSize) size = positionSize;
@@ -223,8 +230,17 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
             orders_[orderId] = o; // unfilled: back on the book as it was
             return (Outcome.Failed, priceWad, ret);
         }
-        emit OrderExecuted(orderId, o.account, msg.sender, priceWad, size, o.executionFeeUsd);
+        emit OrderExecuted(orderId, o.account, keeper, priceWad, size, o.executionFeeUsd);
         return (Outcome.Filled, priceWad, err);
+    }
+
+    /// @dev The keeper: the caller, or the account a trusted forwarder of the core (the PriceUpdateRouter) appends to its
+    ///      call, which is paid the execution fees. Only calldata of an ABI encoding plus 20 bytes can carry one.
+    function _keeper() internal view returns (address keeper) {
+        if ((msg.data.length - 4) % 32 != 20 || !core.isTrustedForwarder(msg.sender)) return msg.sender;
+        assembly ("memory-safe") {
+            keeper := shr(96, calldataload(sub(calldatasize(), 20)))
+        }
     }
 
     function _load(uint256 orderId) internal view returns (Order memory o) {
@@ -266,11 +282,11 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     /// @dev Deletes an order that did not fill and refunds its execution fee to the owner (less the clearing share paid
     ///      to the caller when someone else clears an expired or orphaned order).
-    function _remove(uint256 orderId, Order memory o, uint8 reason) internal {
+    function _remove(uint256 orderId, Order memory o, uint8 reason, address caller) internal {
         delete orders_[orderId];
         uint256 clearing = reason == 0 ? 0 : uint256(o.executionFeeUsd) * CLEARING_SHARE_BPS / 10_000;
         uint256 refund = o.executionFeeUsd - clearing;
-        if (clearing > 0) token.safeTransfer(msg.sender, clearing);
+        if (clearing > 0) token.safeTransfer(caller, clearing);
         _refund(o.account, refund);
         emit OrderCancelled(orderId, o.account, reason, refund);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IOrderBook} from "../interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IUpdatablePriceFeed} from "../oracles/IUpdatablePriceFeed.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -86,6 +87,22 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
         _refund();
     }
 
+    /// @notice Posts `updates`, then executes trigger orders on `book` (IOrderBook.executeOrders): a pull-oracle
+    ///         market's orders fill on the update posted in the same call. The book, which lists this router among the
+    ///         core's trusted forwarders, pays the execution fees to the caller. Only `executeOrders` is ever called on
+    ///         `book`, with the caller appended.
+    function executeOrders(PriceUpdate[] calldata updates, IOrderBook book, uint256[] calldata orderIds)
+        external
+        payable
+        nonReentrant
+        returns (uint256 filled, uint256 feesUsd)
+    {
+        _update(updates);
+        (filled, feesUsd) =
+            abi.decode(_call(address(book), abi.encodeCall(IOrderBook.executeOrders, (orderIds))), (uint256, uint256));
+        _refund();
+    }
+
     /// @notice Receives the feeds' refunds of excess oracle fees (passed on to the caller in the same call); refuses
     ///      anything sent outside a call, so no balance can build up for a later caller to be refunded.
     receive() external payable {
@@ -104,8 +121,13 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
 
     /// @dev Calls the engine with the caller appended; bubbles the engine's revert data unchanged.
     function _forward(bytes memory call) internal returns (bytes memory ret) {
+        return _call(address(engine), call);
+    }
+
+    /// @dev Calls `target` with the caller appended; bubbles its revert data unchanged.
+    function _call(address target, bytes memory call) internal returns (bytes memory ret) {
         bool ok;
-        (ok, ret) = address(engine).call(abi.encodePacked(call, msg.sender));
+        (ok, ret) = target.call(abi.encodePacked(call, msg.sender));
         if (!ok) {
             assembly ("memory-safe") {
                 revert(add(ret, 32), mload(ret))

@@ -8099,6 +8099,57 @@ export const priceUpdateRouterAbi = [
   },
   {
     "type": "function",
+    "name": "executeOrders",
+    "inputs": [
+      {
+        "name": "updates",
+        "type": "tuple[]",
+        "internalType": "struct PriceUpdateRouter.PriceUpdate[]",
+        "components": [
+          {
+            "name": "feed",
+            "type": "address",
+            "internalType": "contract IUpdatablePriceFeed"
+          },
+          {
+            "name": "data",
+            "type": "bytes[]",
+            "internalType": "bytes[]"
+          },
+          {
+            "name": "fee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "book",
+        "type": "address",
+        "internalType": "contract IOrderBook"
+      },
+      {
+        "name": "orderIds",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "filled",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "feesUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "payable"
+  },
+  {
+    "type": "function",
     "name": "increasePosition",
     "inputs": [
       {
@@ -8280,6 +8331,11 @@ export const orderBookAbi = [
         "internalType": "contract IPerpEngine"
       },
       {
+        "name": "core_",
+        "type": "address",
+        "internalType": "contract IClearingCore"
+      },
+      {
         "name": "token_",
         "type": "address",
         "internalType": "contract IERC20"
@@ -8393,6 +8449,19 @@ export const orderBookAbi = [
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "core",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IClearingCore"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ClearingCore} from "../../contracts/core/ClearingCore.sol";
 import {LiquidityPool} from "../../contracts/core/LiquidityPool.sol";
 import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
+import {IOrderBook} from "../../contracts/interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {IUpdatablePriceFeed} from "../../contracts/oracles/IUpdatablePriceFeed.sol";
 import {PythPriceFeed} from "../../contracts/oracles/PythPriceFeed.sol";
@@ -76,6 +77,42 @@ contract DeployScriptTest is Test {
         );
         vm.stopPrank();
         assertEq(PerpEngine(d.engine).position(trader, 0, true).sizeUsd, 5000 * USD, "opened on the pulled price");
+
+        // A limit order on the pull market fills only with the update in the keeper's own call, through the router;
+        // the book pays the execution fee to the keeper the router names.
+        vm.startPrank(trader);
+        token.faucet(1001 * USD); // the collateral the fill pulls, and the escrowed fee
+        token.approve(d.orderBook, type(uint256).max);
+        uint256 id = IOrderBook(d.orderBook)
+            .createOrder(
+                0, true, IOrderBook.Kind.LimitOpen, 2990e18, 100, 5000 * USD, 1000 * USD, block.timestamp + 1 days, 1e6
+            );
+        vm.stopPrank();
+        skip(30); // the last pulled price is now older than a pull market accepts
+        address keeper = makeAddr("keeper");
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        vm.prank(keeper);
+        (uint256 filledDirect,) = IOrderBook(d.orderBook).executeOrders(ids);
+        assertEq(filledDirect, 0, "no fresh price: nothing fills");
+        updates[0].data[0] = pyth.createPriceFeedUpdateData(
+            specs[0].pythPriceId, 2980e8, 1e8, -8, 2980e8, 1e8, uint64(block.timestamp), 0
+        );
+        vm.deal(keeper, 1 ether);
+        vm.prank(keeper);
+        (uint256 filled, uint256 feesUsd) =
+            PriceUpdateRouter(payable(d.router)).executeOrders{value: 1}(updates, IOrderBook(d.orderBook), ids);
+        assertEq(filled, 1, "filled on the update posted in the same call");
+        assertEq(feesUsd, 1e6);
+        assertEq(token.balanceOf(keeper), 1e6, "the keeper, not the router, is paid");
+        assertEq(token.balanceOf(d.router), 0);
+        // an increase realizes first and reopens the position at the price: 5,000 at 3,000 is 4,966.67 at 2,980
+        assertApproxEqAbs(
+            PerpEngine(d.engine).position(trader, 0, true).sizeUsd,
+            5000 * USD * 2980 / 3000 + 5000 * USD,
+            1,
+            "size added"
+        );
     }
 
     /// With ADMIN_ADDRESS (and RISK_ADDRESS, GUARDIAN_ADDRESS) set, every role ends with the configured holders and

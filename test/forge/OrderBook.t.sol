@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IOrderBook} from "../../contracts/interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {OrderBook} from "../../contracts/orders/OrderBook.sol";
+import {PriceUpdateRouter} from "../../contracts/periphery/PriceUpdateRouter.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
@@ -19,7 +20,7 @@ contract OrderBookTest is BaseTest {
     function setUp() public override {
         super.setUp();
         vm.startPrank(admin);
-        book = new OrderBook(engine, IERC20(address(usdc)), admin, 0.5e6);
+        book = new OrderBook(engine, core, IERC20(address(usdc)), admin, 0.5e6);
         core.setForwarder(address(book), true);
         vm.stopPrank();
         _deposit(carol, 2_000_000 * USD);
@@ -60,6 +61,29 @@ contract OrderBookTest is BaseTest {
         assertEq(book.order(id).account, address(0), "the order left the book");
         vm.expectRevert(abi.encodeWithSelector(IOrderBook.OrderNotFound.selector, id));
         _execute(id);
+    }
+
+    /// Only a trusted forwarder of the core (the PriceUpdateRouter) names the keeper it appends: an address appended by
+    /// anyone else is ignored, so no caller can direct fees to another account or claim them for one.
+    function test_executeOrders_appendedKeeperOnlyFromATrustedForwarder() public {
+        uint256 id = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
+        _setPrice(ETH, 2890e18);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        vm.prank(keeper);
+        (bool ok,) = address(book).call(abi.encodePacked(abi.encodeCall(book.executeOrders, (ids)), attacker));
+        assertTrue(ok);
+        assertEq(usdc.balanceOf(keeper), FEE, "the caller is paid");
+        assertEq(usdc.balanceOf(attacker), 0, "the appended address is not");
+        // the router, a trusted forwarder, names its caller
+        uint256 id2 = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
+        ids[0] = id2;
+        PriceUpdateRouter.PriceUpdate[] memory none = new PriceUpdateRouter.PriceUpdate[](0);
+        vm.prank(bob);
+        (uint256 filled,) = router.executeOrders(none, book, ids);
+        assertEq(filled, 1);
+        assertEq(usdc.balanceOf(bob), FEE, "the router's caller is paid");
+        assertEq(usdc.balanceOf(address(router)), 0, "the router keeps nothing");
     }
 
     /// Gains' TP/SL bug as a regression: a long's take-profit fires above, its stop-loss below; a short the reverse.

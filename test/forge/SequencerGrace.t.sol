@@ -9,7 +9,7 @@ import {OracleErrors} from "../../contracts/oracles/OracleErrors.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {MockAggregator} from "./utils/Mocks.sol";
 
-/// @notice P-77: the core's sequencer sentinel on an L2. After the sequencer comes back, its grace period refuses new
+/// @notice P-81: the core's sequencer sentinel on an L2. After the sequencer comes back, its grace period refuses new
 ///         risk (opens, increases, collateral withdrawals), liquidations and LP deposits and withdrawals, while closes
 ///         and added collateral stay open (Aave's PriceOracleSentinel); while it is down the Chainlink adapter refuses
 ///         every price, so nothing that needs one runs.
