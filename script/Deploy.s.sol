@@ -343,7 +343,8 @@ contract Deploy is Script {
         });
     }
 
-    /// @notice A market's options: daily boards for the next two days and Friday boards for the next two weeks, 08:00
+    /// @notice A market's options: daily boards for the next two days, Friday boards for the next two weeks and month-end (last
+    ///         Friday) boards for the next two months, 08:00
     ///         UTC, 11 strikes; IV from the sampled variance with a one-month mean reversion, a put skew and a smile,
     ///         within 20%-300%, 2 vol points each side; calls capped at twice their strike; the NAV prices through
     ///         the cached greeks for an hour, 2% or a quarter sigma of the nearest expiry, whichever comes first.
@@ -353,6 +354,7 @@ contract Deploy is Script {
             strikesPerSide: 5,
             dailyExpiries: 2,
             weeklyExpiries: 2,
+            monthlyExpiries: 2,
             tradingCutoffSec: 1 hours,
             callCapBps: 10_000,
             minPremiumBps: 5,

@@ -24,6 +24,7 @@ interface IOptionsBook is IProduct {
         uint8 strikesPerSide; // strikes listed on each side of the at-the-money strike (1-7)
         uint8 dailyExpiries; // daily boards (08:00 UTC) kept listed ahead (0-7)
         uint8 weeklyExpiries; // Friday 08:00 UTC boards kept listed ahead (0-8)
+        uint8 monthlyExpiries; // last-Friday-of-the-month 08:00 UTC boards kept listed ahead (0-3)
         uint32 tradingCutoffSec; // trading stops this long before expiry
         uint16 callCapBps; // a call pays at most strike x this / 10_000 (the disclosed cap; fixed per board at listing)
         uint16 minPremiumBps; // the ask is at least this share of the option's maximum payout (the reserve it locks)

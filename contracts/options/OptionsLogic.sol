@@ -104,6 +104,7 @@ library OptionsLogic {
         ConfigValidation.bound("strikesPerSide", c.strikesPerSide, 1, 7);
         ConfigValidation.bound("dailyExpiries", c.dailyExpiries, 0, 7);
         ConfigValidation.bound("weeklyExpiries", c.weeklyExpiries, 0, 8);
+        ConfigValidation.bound("monthlyExpiries", c.monthlyExpiries, 0, 3);
         ConfigValidation.bound("tradingCutoffSec", c.tradingCutoffSec, 5 minutes, 2 days);
         ConfigValidation.bound("callCapBps", c.callCapBps, 1000, 50_000);
         ConfigValidation.bound("minPremiumBps", c.minPremiumBps, 1, 1000);
@@ -136,6 +137,36 @@ library OptionsLogic {
         for (uint256 i; i < cfg.weeklyExpiries; ++i) {
             listed += _listIfDue(s, marketId, firstFriday + i * 7 * DAY, spot, cfg);
         }
+        // Monthlies: the last Friday of this month (if still ahead) and of the following ones; one that is also a
+        // listed weekly is the same board.
+        uint256 monthlies;
+        for (uint256 k; monthlies < cfg.monthlyExpiries; ++k) {
+            uint256 expiry = lastFridayOfMonth(firstDaily, k);
+            if (expiry < firstDaily) continue;
+            listed += _listIfDue(s, marketId, expiry, spot, cfg);
+            ++monthlies;
+        }
+    }
+
+    /// @notice The last Friday, 08:00 UTC, of the month `monthsAhead` months after the month of `timestamp` (UTC).
+    /// @dev Civil-calendar arithmetic after Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian).
+    function lastFridayOfMonth(uint256 timestamp, uint256 monthsAhead) public pure returns (uint256) {
+        // civil_from_days: the year and month (March-based internally) of the day
+        uint256 z = timestamp / DAY + 719_468;
+        uint256 doe = z % 146_097;
+        uint256 yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        uint256 mp = (5 * (doe - (365 * yoe + yoe / 4 - yoe / 100)) + 2) / 153;
+        uint256 month = (mp < 10 ? mp + 3 : mp - 9) + monthsAhead; // 1-based, may run past 12
+        uint256 year = yoe + (z / 146_097) * 400 + (mp >= 10 ? 1 : 0) + (month - 1) / 12;
+        month = (month - 1) % 12 + 1;
+        // days_from_civil of the first day of the month after, less one: the month's last day
+        (uint256 y, uint256 m) = month == 12 ? (year + 1, 1) : (year, month + 1);
+        if (m <= 2) y -= 1;
+        uint256 yoe2 = y % 400;
+        uint256 last = (y / 400) * 146_097 + yoe2 * 365 + yoe2 / 4 - yoe2 / 100 + (153 * (m > 2 ? m - 3 : m + 9) + 2)
+            / 5 - 719_468 - 1;
+        uint256 weekday = (last + 4) % 7; // 1970-01-01 was a Thursday
+        return (last - (weekday + 7 - FRIDAY) % 7) * DAY + EXPIRY_TIME_OF_DAY;
     }
 
     /// @notice The price of a trade (IOptionsBook.quote; the trade runs the same function).

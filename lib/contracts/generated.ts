@@ -9816,6 +9816,11 @@ export const optionsBookAbi = [
             "internalType": "uint8"
           },
           {
+            "name": "monthlyExpiries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
             "name": "tradingCutoffSec",
             "type": "uint32",
             "internalType": "uint32"
@@ -10378,6 +10383,11 @@ export const optionsBookAbi = [
             "internalType": "uint8"
           },
           {
+            "name": "monthlyExpiries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
             "name": "tradingCutoffSec",
             "type": "uint32",
             "internalType": "uint32"
@@ -10819,6 +10829,11 @@ export const optionsBookAbi = [
           },
           {
             "name": "weeklyExpiries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "monthlyExpiries",
             "type": "uint8",
             "internalType": "uint8"
           },

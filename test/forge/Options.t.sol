@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
 import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
+import {OptionsLogic} from "../../contracts/options/OptionsLogic.sol";
 import {IHistoricalPriceFeed} from "../../contracts/oracles/IHistoricalPriceFeed.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 
@@ -50,13 +51,14 @@ contract OptionsTest is BaseTest {
 
     // ------------------------------------------------------------ listing
 
-    /// P-70: boards follow the schedule (the next daily 08:00 UTC expiries and the next Fridays), strikes centre on spot
-    ///       at the configured step; listing is permissionless and idempotent.
+    /// P-70: boards follow the schedule (the next daily 08:00 UTC expiries, the next Fridays and the month-end Fridays),
+    ///       strikes centre on spot at the configured step; listing is permissionless and idempotent.
     function test_listBoards_followsSchedule() public {
-        // 1_700_000_000 is Tue 2023-11-14 22:13:20 UTC: dailies Wed 15 and Thu 16, Fridays 17 and 24, all 08:00 UTC.
-        uint256[4] memory want = [uint256(1_700_035_200), 1_700_121_600, 1_700_208_000, 1_700_812_800];
-        assertEq(ids.length, 4);
-        for (uint256 i; i < 4; ++i) {
+        // 1_700_000_000 is Tue 2023-11-14 22:13:20 UTC: dailies Wed 15 and Thu 16, Fridays 17 and 24, all 08:00 UTC;
+        // the month-ends Fri Nov 24 (the same board as the weekly) and Fri Dec 29.
+        uint256[5] memory want = [uint256(1_700_035_200), 1_700_121_600, 1_700_208_000, 1_700_812_800, 1_703_836_800];
+        assertEq(ids.length, 5);
+        for (uint256 i; i < 5; ++i) {
             IOptionsBook.Board memory b = options.board(ids[i]);
             assertEq(b.expiry, want[i]);
             assertEq(b.expiry % DAY, 8 hours, "08:00 UTC");
@@ -75,6 +77,33 @@ contract OptionsTest is BaseTest {
         IOptionsBook.Board memory nb = options.board(after_[after_.length - 1]);
         assertEq(nb.expiry, 1_701_417_600);
         assertEq(nb.firstStrikeWad, 2700e18, "centred on the new spot: 3200 - 500");
+    }
+
+    /// The month-end expiry is the month's last Friday at 08:00 UTC: across month and year ends and leap Februaries
+    /// (expected values from Python's calendar module).
+    function test_lastFridayOfMonth_calendar() public pure {
+        uint256[4] memory nov23On = [uint256(1_700_812_800), 1_703_836_800, 1_706_256_000, 1_708_675_200];
+        for (uint256 k; k < 4; ++k) {
+            assertEq(OptionsLogic.lastFridayOfMonth(1_700_000_000, k), nov23On[k]); // Nov 2023 .. Feb 2024
+        }
+        assertEq(OptionsLogic.lastFridayOfMonth(1_709_164_800, 0), 1_708_675_200); // 2024-02-29: Fri Feb 23
+        assertEq(OptionsLogic.lastFridayOfMonth(951_782_400, 0), 951_465_600); // 2000-02-29 (leap century)
+        assertEq(OptionsLogic.lastFridayOfMonth(1_798_675_200, 0), 1_798_185_600); // 2026-12-31: Fri Dec 25
+        assertEq(OptionsLogic.lastFridayOfMonth(1_798_675_200, 1), 1_801_209_600); // Jan 2027
+        assertEq(OptionsLogic.lastFridayOfMonth(4_102_444_800, 0), 4_104_892_800); // 2100-01-01 (not leap)
+    }
+
+    /// Property: the month-end is a Friday at 08:00 UTC, at or after `timestamp`'s month start, and a week later is in
+    /// the next month's listing (the next month-end is 4 or 5 weeks on).
+    function testFuzz_lastFridayOfMonth_isTheLastFriday(uint256 timestamp, uint8 ahead) public pure {
+        timestamp = bound(timestamp, 0, 4_000_000_000);
+        uint256 k = bound(ahead, 0, 24);
+        uint256 r = OptionsLogic.lastFridayOfMonth(timestamp, k);
+        uint256 next = OptionsLogic.lastFridayOfMonth(timestamp, k + 1);
+        assertEq((r / DAY + 4) % 7, 5, "a Friday");
+        assertEq(r % DAY, 8 hours, "08:00 UTC");
+        assertTrue(next - r == 28 * DAY || next - r == 35 * DAY, "the next month-end is 4 or 5 weeks on");
+        if (k == 0) assertLt(timestamp, r + 31 * DAY, "within the month");
     }
 
     // ------------------------------------------------------------ trading

@@ -40,6 +40,26 @@ async function warpTo(timestamp: bigint) {
   await publicClient.request({ method: 'evm_setNextBlockTimestamp' as never, params: [`0x${timestamp.toString(16)}`] as never });
 }
 
+/** The deployment's schedule from the calendar (Deploy.optionsConfig): the next two dailies, the next two Fridays and
+ *  the next two month-ends (a month's last Friday), all 08:00 UTC and more than the 1 h cutoff ahead, each once. */
+function scheduledExpiries(nowSec: number): number[] {
+  const DAY = 86_400;
+  const at8 = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 8) / 1000;
+  const firstDaily = (Math.floor((nowSec - 8 * 3600) / DAY) + 1) * DAY + 8 * 3600;
+  const out = new Set<number>([firstDaily, firstDaily + DAY]);
+  const toFriday = (5 - new Date(firstDaily * 1000).getUTCDay() + 7) % 7;
+  out.add(firstDaily + toFriday * DAY).add(firstDaily + (toFriday + 7) * DAY);
+  const start = new Date(firstDaily * 1000);
+  for (let k = 0, found = 0; found < 2; k++) {
+    const last = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + k + 1, 0)); // the month's last day
+    last.setUTCDate(last.getUTCDate() - ((last.getUTCDay() - 5 + 7) % 7));
+    if (at8(last) < firstDaily) continue;
+    out.add(at8(last));
+    found++;
+  }
+  return [...out].filter((t) => t > nowSec + 3600).sort();
+}
+
 async function staleness(marketId: bigint) {
   const { publicClient } = clients();
   return STALENESS[await publicClient.readContract({ ...c.optionsBook, functionName: 'staleness', args: [marketId] })];
@@ -52,8 +72,10 @@ describe('options keeper', () => {
     const k1 = keeper();
     await k1.tick();
     const boards = await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] });
-    expect(boards.length).toBe(4); // two dailies and two Fridays (or three when a daily is a Friday)
-    expect(k1.stats.boardsListed).toBeGreaterThanOrEqual(4 * c.markets.length - c.markets.length);
+    const due = scheduledExpiries(Number((await publicClient.getBlock()).timestamp));
+    const listed = await Promise.all(boards.map((id) => publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [id] })));
+    expect(listed.map((b) => Number(b.expiry)).sort()).toEqual(due); // the schedule, each expiry once
+    expect(k1.stats.boardsListed).toBe(due.length * c.markets.length);
     await k1.tick();
     expect((await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })).length).toBe(boards.length);
 
