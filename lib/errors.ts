@@ -83,6 +83,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   PriceOutOfBounds: () => 'The oracle price is outside its sane bounds',
   SequencerStatusUnknown: () => 'The L2 sequencer status is unknown (its uptime feed has no valid round): trading waits',
   SequencerDown: () => 'The L2 sequencer is down: trading waits until it is back',
+  PriceBeforeSequencerRestart: () => 'The last oracle price is from before the L2 sequencer restarted: trading waits for the first price after it',
   SequencerGracePeriod: () =>
     'The L2 sequencer restarted recently: opening, adding size, withdrawing collateral, LP deposits and withdrawals and liquidations wait for the grace period; closing and adding collateral work now',
   InvalidParameter: (a) => `Parameter ${bytes32ToString(String(a[0]))} = ${String(a[1])} is outside [${String(a[2])}, ${String(a[3])}]`,

@@ -8,8 +8,9 @@ import {OracleErrors} from "./OracleErrors.sol";
 
 /// @title ChainlinkPriceFeed
 /// @notice Chainlink AggregatorV3 adapter: rejects non-positive, out-of-bounds, stale and future answers, and, on L2s,
-///         any answer while the sequencer is down. The grace period after a restart is the ClearingCore's sentinel:
-///         it refuses new risk, liquidations and LP flows then, while closes and added collateral go on.
+///         any answer while the sequencer is down and any answer published before its last restart. The grace period
+///         after a restart is the ClearingCore's sentinel: it refuses new risk, liquidations and LP flows then, while
+///         closes and added collateral go on at prices published after the restart.
 contract ChainlinkPriceFeed is IPriceFeed, IHistoricalPriceFeed {
     IAggregatorV3 public immutable aggregator;
     /// @notice Sequencer-uptime feed (answer 0 = up); address(0) on L1.
@@ -49,13 +50,18 @@ contract ChainlinkPriceFeed is IPriceFeed, IHistoricalPriceFeed {
 
     /// @inheritdoc IPriceFeed
     function latestPrice() external view returns (uint256 priceWad, uint256 updatedAt) {
+        uint256 upSince;
         if (address(sequencerUptimeFeed) != address(0)) {
-            (, int256 status, uint256 startedAt,,) = sequencerUptimeFeed.latestRoundData();
+            int256 status;
+            (, status, upSince,,) = sequencerUptimeFeed.latestRoundData();
             if (status != 0) revert OracleErrors.SequencerDown();
-            if (startedAt == 0) revert OracleErrors.SequencerStatusUnknown(); // an uninitialized round: not "up"
+            if (upSince == 0) revert OracleErrors.SequencerStatusUnknown(); // an uninitialized round: not "up"
         }
         int256 answer;
         (, answer,, updatedAt,) = aggregator.latestRoundData();
+        // A price from before the restart missed whatever happened while the sequencer was down (a close at it could
+        // take that move from the pool): only a round published after the restart is served.
+        if (updatedAt < upSince) revert OracleErrors.PriceBeforeSequencerRestart(updatedAt, upSince);
         if (answer <= 0) revert OracleErrors.NonPositivePrice(answer);
         if (answer <= minAnswer || answer >= maxAnswer) {
             revert OracleErrors.PriceOutOfBounds(answer, minAnswer, maxAnswer);

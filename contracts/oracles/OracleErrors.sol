@@ -15,6 +15,9 @@ library OracleErrors {
     error SequencerDown();
     /// @notice The L2 sequencer came back less than the grace period ago.
     error SequencerGracePeriod(uint256 upSince, uint256 graceSec);
+    /// @notice The answer was published before the L2 sequencer's last restart: it may not reflect what the price did
+    ///         while the sequencer was down, so nothing trades on it (not even a close) until a round after the restart.
+    error PriceBeforeSequencerRestart(uint256 updatedAt, uint256 restartedAt);
     /// @notice The sequencer uptime feed has no valid round yet (startedAt == 0): its status is unknown.
     error SequencerStatusUnknown();
     /// @notice Pyth's confidence interval is too wide relative to the price.

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { decodeRevert, errorForLog } from '@/lib/errors';
 
 /** Errors that mean an oracle price is too old or missing: answered as a stale price, with Retry-After. */
-const STALE_PRICE_ERRORS = new Set(['PriceTooOld', 'StalePrice', 'SequencerDown', 'SequencerGracePeriod', 'SequencerStatusUnknown', 'OptionsBookStale']);
+const STALE_PRICE_ERRORS = new Set(['PriceTooOld', 'StalePrice', 'SequencerDown', 'SequencerGracePeriod', 'SequencerStatusUnknown', 'PriceBeforeSequencerRestart', 'OptionsBookStale']);
 
 /** 400 with a readable JSON error for invalid input; 503 when a dependency is down; never an unhandled 500. */
 export async function handle<T>(run: () => Promise<T>, { maxAgeSec = 2, status }: { maxAgeSec?: number; status?: (body: T) => number } = {}) {

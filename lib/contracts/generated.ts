@@ -12875,6 +12875,22 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "PriceBeforeSequencerRestart",
+    "inputs": [
+      {
+        "name": "updatedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "restartedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "PriceOutOfBounds",
     "inputs": [
       {

@@ -22,6 +22,11 @@ export function checkChainId(rpcChainId, envChainId) {
   return rpcChainId;
 }
 
+/** script/markets.json's markets (name, feedEnv, pythPriceId). */
+function marketSpecs() {
+  return JSON.parse(readFileSync(join(root, 'script', 'markets.json'), 'utf8')).markets;
+}
+
 /** anvil's dev accounts' addresses (lower case): no role may go to one off the local chain. */
 const DEV_ADDRESSES = new Set(Array.from({ length: 20 }, (_, i) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).address.toLowerCase()));
 
@@ -40,6 +45,13 @@ export function checkKeys(chainId, env, { needsDeployer = true } = {}) {
     else if (DEV_KEYS.has(key.toLowerCase())) problems.push(`${name} is one of anvil's public dev keys: anyone can sign with it`);
   }
   if (needsDeployer) {
+    // A real chain settles in a real stablecoin and prices from real feeds: the deploy's fallbacks (a faucet token
+    // anyone can mint, dev feeds the deployer sets) are for the local chain only.
+    if (!env.SETTLEMENT_TOKEN) problems.push('SETTLEMENT_TOKEN is not set: off the local chain the pool settles in a real stablecoin, not a faucet token');
+    for (const m of marketSpecs()) {
+      if (env.PYTH_CONTRACT && m.pythPriceId) continue;
+      if (!env[m.feedEnv]) problems.push(`${m.feedEnv} is not set: ${m.name} needs its Chainlink aggregator (or PYTH_CONTRACT for its Pyth price id); without it every market would get a dev feed the deployer sets`);
+    }
     for (const name of ['ADMIN_ADDRESS', 'RISK_ADDRESS', 'GUARDIAN_ADDRESS']) {
       const a = env[name];
       if (!a) {

@@ -28,13 +28,34 @@ const signer = wallet(accountFromEnv('KEEPER', 1));
 const book = new PositionBook(publicClient, c, log);
 const orders = new OrderWatcher(publicClient, c, log);
 const orderBackoff = new Map<bigint, bigint>(); // order id -> block before which a failed order is not retried
+const orderMisses = new Map<bigint, number>(); // order id -> mined batches in a row that left it untouched
 const ordersInFlight = new Set<bigint>();
 const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
 // 5 x 50 fills is about 21M gas: two thirds of a 30M block, the rest left to liquidations (over 100 of them)
 const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '5'));
 const OPTIONS_EVERY_BLOCKS = BigInt(env('KEEPER_OPTIONS_EVERY_BLOCKS', '2'));
 const OPTIONS_EVERY_MS = Number(env('KEEPER_OPTIONS_EVERY_MS', '5000')); // also on a timer: a quiet chain still settles
-const txs = new TxTracker(publicClient, () => nonceManager.reset({ address: signer.account.address, chainId: publicClient.chain!.id }), log);
+// One account, many concurrent sends (liquidations, order batches, options jobs): a nonce resync while another send
+// holds a locally assigned nonce would hand that nonce out twice, so a resync waits until no send is in progress.
+let sendsInProgress = 0;
+let resyncPending = false;
+const resetNonce = () => nonceManager.reset({ address: signer.account.address, chainId: publicClient.chain!.id });
+const writeContract = signer.writeContract.bind(signer);
+signer.writeContract = (async (...args: Parameters<typeof writeContract>) => {
+  sendsInProgress++;
+  try {
+    return await writeContract(...args);
+  } finally {
+    if (--sendsInProgress === 0 && resyncPending) {
+      resyncPending = false;
+      resetNonce();
+    }
+  }
+}) as typeof signer.writeContract;
+const txs = new TxTracker(publicClient, () => {
+  if (sendsInProgress > 0) resyncPending = true;
+  else resetNonce();
+}, log);
 const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs);
 let optionsRunning = false;
 let optionsLastRun = 0;
@@ -199,7 +220,8 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
  *  up), so its orders stay in flight until then and are never sent twice. Its gas and access list come from one
  *  execution (eth_createAccessList), not a simulation and an estimate's search: a flood of batches stays cheap. Once
  *  mined, the receipt says what happened to each order: filled and removed ones leave the book (the event sync does the
- *  same), and any the batch left untouched (no longer crossed, or a fill the engine refused) pause for 2 blocks. */
+ *  same), and any the batch left untouched (no longer crossed, or a fill the engine refused) pause for 2 blocks,
+ *  doubling while they keep missing (up to 256). */
 async function sendOrders(ids: bigint[], block: bigint): Promise<void> {
   const backOff = (which: bigint[], blocks = 10n) => which.forEach((id) => orderBackoff.set(id, block + blocks));
   try {
@@ -210,7 +232,8 @@ async function sendOrders(ids: bigint[], block: bigint): Promise<void> {
       to: c.orderBook.address,
       data: encodeFunctionData({ abi: c.orderBook.abi, functionName: 'executeOrders', args: [ids] }),
     });
-    const hash = await sendWithGas(request as Parameters<typeof signer.writeContract>[0], gasWithHeadroom(gasUsed), accessList);
+    // gasUsed is what the transaction is charged, net of refunds (up to a fifth); it needs that much more to run
+    const hash = await sendWithGas(request as Parameters<typeof signer.writeContract>[0], gasWithHeadroom(gasUsed + gasUsed / 4n), accessList);
     log.info('orders sent', { hash, orders: ids.length });
     let filled = 0;
     await new Promise<void>((settled) =>
@@ -229,7 +252,14 @@ async function sendOrders(ids: bigint[], block: bigint): Promise<void> {
             health.ordersExecuted += filled;
             for (const id of ids) if (done.filled.has(id) || done.removed.has(id)) orders.forget(id);
             const untouched = ids.filter((id) => !done.filled.has(id) && !done.removed.has(id));
-            backOff(untouched, 2n); // not fillable at that block (no longer crossed, refused): a short pause
+            for (const id of ids) if (!untouched.includes(id)) orderMisses.delete(id);
+            // Not fillable at that block (no longer crossed, or refused: margin, approval, slippage): paused 2, 4, 8 ...
+            // up to 256 blocks while it keeps missing, so an order that cannot fill does not cost a batch every block.
+            for (const id of untouched) {
+              const misses = (orderMisses.get(id) ?? 0) + 1;
+              orderMisses.set(id, misses);
+              backOff([id], 1n << BigInt(Math.min(misses, 8)));
+            }
             log.info('orders settled', { hash, filled, removed: done.removed.size, untouched: untouched.length });
           }
           settled();
@@ -280,6 +310,7 @@ async function fillQueue(block: bigint) {
     const { request } = await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
     const hash = await sendCapped(request);
     queueInFlight = true;
+    let counted = false;
     log.info('withdrawal queue sent', { hash });
     txs.track({
       hash,
@@ -287,11 +318,13 @@ async function fillQueue(block: bigint) {
       sentBlock: block,
       onMined: (receipt) => {
         queueInFlight = false;
-        if (receipt.status === 'success') health.queueFills++;
+        counted = receipt.status === 'success';
+        if (counted) health.queueFills++;
         else health.failures++;
       },
       onReorged: () => {
-        health.queueFills--; // only a mined success is ever reorged out of the count's view
+        if (counted) health.queueFills--;
+        counted = false;
         queueInFlight = true; // still tracked: it may be mined again, or given up
       },
       onDropped: () => (queueInFlight = false),

@@ -150,13 +150,18 @@ export class OptionsKeeper {
         throw e;
       });
       this.pending.add(key);
+      let counted = false; // a transaction reorged out and mined again is counted once
       this.txs.track({
         hash,
         label: `options ${functionName}`,
         sentBlock,
         onMined: (receipt) => {
           this.pending.delete(key);
-          if (receipt.status === 'success') return done(value);
+          if (receipt.status === 'success') {
+            if (!counted) done(value);
+            counted = true;
+            return;
+          }
           this.stats.failures++;
           this.log.warn(`options ${functionName} reverted`, { hash, args: args.map(String) });
         },

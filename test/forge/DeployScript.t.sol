@@ -23,12 +23,18 @@ import {Test} from "forge-std/Test.sol";
 ///         deployments file, removed after) and resets the environment it set.
 contract DeployScriptTest is Test {
     uint256 internal constant USD = 1e6;
+
+    /// One test, the cases in sequence: the environment is process-wide and forge runs test functions in parallel.
+    function test_deploy_realChainSettings() public {
+        _pythMarketsWhenPythContractIsSet();
+        _handsRolesToConfiguredHolders();
+    }
     bytes32 internal constant RISK_ROLE = keccak256("RISK_ROLE");
 
     /// With PYTH_CONTRACT set, every market with a pythPriceId in script/markets.json reads Pyth with a pull-oracle's
     /// max age, lists no options (a pull feed cannot prove past rounds), and trades through the PriceUpdateRouter with
     /// the update in the same call.
-    function test_deploy_pythMarketsWhenPythContractIsSet() public {
+    function _pythMarketsWhenPythContractIsSet() internal {
         vm.warp(1_700_000_000);
         vm.chainId(4243); // its own deployments file, removed below
         MockPyth pyth = new MockPyth(60, 1);
@@ -117,7 +123,7 @@ contract DeployScriptTest is Test {
 
     /// With ADMIN_ADDRESS (and RISK_ADDRESS, GUARDIAN_ADDRESS) set, every role ends with the configured holders and
     /// the deployer keeps none: a leaked deploy key controls nothing.
-    function test_deploy_handsRolesToConfiguredHolders() public {
+    function _handsRolesToConfiguredHolders() internal {
         vm.chainId(4244);
         address admin = makeAddr("multisig");
         address risk = makeAddr("risk");

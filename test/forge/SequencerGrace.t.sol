@@ -114,7 +114,7 @@ contract SequencerGraceTest is BaseTest {
     }
 
     /// While the sequencer is down the adapter refuses every answer, so even a close waits; the core refuses new risk
-    /// with its own check before any price is read.
+    /// with its own check before any price is read. After the restart only rounds published since are served.
     function test_down_chainlinkMarketRefusesEvenCloses() public {
         MockAggregator agg = new MockAggregator(8);
         agg.set(3000e8, block.timestamp);
@@ -136,9 +136,22 @@ contract SequencerGraceTest is BaseTest {
         vm.expectRevert(OracleErrors.SequencerDown.selector);
         core.sequencerGraceEndsAt();
 
-        sequencer.set(0, block.timestamp); // back: closes work at once on the adapter's price
-        _close(alice, ETH, true);
+        // ETH fell 10% while the sequencer was down. Back up: the last round is from before the outage, and a close at
+        // it would take the fall from the pool, so it is refused until the first round after the restart.
+        uint256 downAt = block.timestamp;
+        skip(20 minutes);
+        sequencer.set(0, block.timestamp);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleErrors.PriceBeforeSequencerRestart.selector, downAt, block.timestamp)
+        );
+        engine.decreasePosition(ETH, true, 0, 10_000 * USD, 0);
+        skip(30);
+        agg.set(2700e8, block.timestamp); // the first round after the restart
+        uint256 before = usdc.balanceOf(alice);
+        _close(alice, ETH, true); // in the grace period, at the post-restart price
         assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+        assertLt(usdc.balanceOf(alice) - before, 2000 * USD - 900 * USD, "closed at the fallen price: lost ~1,000");
     }
 
     function test_sentinel_fixedAtDeployment() public view {

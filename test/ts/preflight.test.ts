@@ -18,15 +18,24 @@ describe('preflight', () => {
 
   it('refuses anvil dev keys and missing keys off the local chain', () => {
     const devKey = [...DEV_KEYS][1];
-    const ADMIN = { ADMIN_ADDRESS: '0x1111111111111111111111111111111111111111' };
+    const FEEDS = { SETTLEMENT_TOKEN: '0x2222222222222222222222222222222222222222', ETH_USD_FEED: '0x3', BTC_USD_FEED: '0x4', SOL_USD_FEED: '0x5' };
+    const ADMIN = { ADMIN_ADDRESS: '0x1111111111111111111111111111111111111111', ...FEEDS };
     expect(checkKeys(4242, { PRIVATE_KEY: devKey, KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN })).toEqual([expect.stringMatching(/PRIVATE_KEY is one of anvil's public dev keys/)]);
     expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, ...ADMIN })).toEqual([expect.stringMatching(/KEEPER_PRIVATE_KEY is not set/)]);
     expect(checkKeys(4242, { PRIVATE_KEY: '0x1234', KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN })).toEqual([expect.stringMatching(/not a 0x-prefixed 32-byte hex key/)]);
     expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN })).toEqual([]);
     // deploying hands the roles to configured holders: an admin is required, and never a dev account
-    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY })).toEqual([expect.stringMatching(/ADMIN_ADDRESS is not set/)]);
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...FEEDS })).toEqual([expect.stringMatching(/ADMIN_ADDRESS is not set/)]);
+    // deploying needs the real token and every market's feed (no faucet token, no dev feeds off the local chain)
+    const { SETTLEMENT_TOKEN: _token, BTC_USD_FEED: _btc, ...partial } = ADMIN;
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...partial })).toEqual([
+      expect.stringMatching(/SETTLEMENT_TOKEN is not set/),
+      expect.stringMatching(/BTC_USD_FEED is not set/),
+    ]);
+    // Pyth markets need PYTH_CONTRACT instead of their aggregator
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...partial, SETTLEMENT_TOKEN: FEEDS.SETTLEMENT_TOKEN, PYTH_CONTRACT: '0x6' })).toEqual([]);
     const devAddress = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'; // anvil account 0
-    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ADMIN_ADDRESS: devAddress })).toEqual([expect.stringMatching(/ADMIN_ADDRESS is one of anvil's dev accounts/)]);
+    expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ADMIN_ADDRESS: devAddress, ...FEEDS })).toEqual([expect.stringMatching(/ADMIN_ADDRESS is one of anvil's dev accounts/)]);
     expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN, GUARDIAN_ADDRESS: 'nope' })).toEqual([expect.stringMatching(/GUARDIAN_ADDRESS is not an address/)]);
     expect(checkKeys(4242, { KEEPER_PRIVATE_KEY: REAL_KEY }, { needsDeployer: false })).toEqual([]); // reusing: no deploy key
     expect(checkKeys(31337, {})).toEqual([]); // the local chain runs on dev keys
