@@ -245,8 +245,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return core.poolValueUsd();
     }
 
+    /// @dev 0 while LP flows are closed: the core's sequencer sentinel (down, or within the grace period after a
+    ///      restart), as ERC-4626 asks of a temporarily disabled deposit or withdrawal.
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (totalSupply() > 0 && totalAssets() == 0) return 0;
+        if (!_flowsOpen() || (totalSupply() > 0 && totalAssets() == 0)) return 0;
         return type(uint256).max;
     }
 
@@ -255,16 +257,28 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (!_flowsOpen()) return 0;
         return Math.min(_convertToAssets(_unlocked(owner), Math.Rounding.Floor), core.freeLiquidityUsd());
     }
 
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (!_flowsOpen()) return 0;
         uint256 shares = _unlocked(owner);
         uint256 free = core.freeLiquidityUsd();
         // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting
         // `free` back to shares would round the last LP's final shares away).
         if (_convertToAssets(shares, Math.Rounding.Floor) <= free) return shares;
         return _convertToShares(free, Math.Rounding.Floor);
+    }
+
+    /// @dev Whether the core's sentinel lets LP flows through now (no sentinel on an L1: always).
+    function _flowsOpen() internal view returns (bool) {
+        if (core.sequencerUptimeFeed() == address(0)) return true;
+        try core.sequencerGraceEndsAt() returns (uint256 endsAt) {
+            return endsAt == 0;
+        } catch {
+            return false; // the sequencer is down or its status unknown
+        }
     }
 
     function _decimalsOffset() internal pure override returns (uint8) {

@@ -79,6 +79,16 @@ contract SequencerGraceTest is BaseTest {
         vm.prank(carol);
         vm.expectRevert(_graceError(upSince));
         pool.withdraw(1000 * USD, carol, carol);
+
+        // ERC-4626: a temporarily disabled deposit or withdrawal reports 0
+        assertEq(pool.maxDeposit(dave), 0);
+        assertEq(pool.maxMint(dave), 0);
+        assertEq(pool.maxWithdraw(carol), 0);
+        assertEq(pool.maxRedeem(carol), 0);
+        skip(GRACE);
+        _refreshPrices();
+        assertGt(pool.maxDeposit(dave), 0, "open again after the grace period");
+        assertGt(pool.maxRedeem(carol), 0);
     }
 
     function test_grace_closesAndCollateralTopUpsStayOpen() public {
