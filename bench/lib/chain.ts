@@ -30,6 +30,7 @@ export async function startSyncedKeeper(port: number, env: Record<string, string
     env: { ...process.env, RPC_URL: rpc, KEEPER_PORT: String(port), KEEPER_POLL_MS: '200', ...env },
     stdio: process.env.BENCH_VERBOSE ? ['ignore', 'inherit', 'inherit'] : 'ignore',
   });
+  process.on('exit', () => keeper.kill('SIGKILL')); // never outlives the bench, even when the bench fails
   const head = await pub.getBlockNumber();
   for (let i = 0; i < 240; i++) {
     const h = await fetch(`http://127.0.0.1:${port}/health`)

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { erc20Abi, parseUnits } from 'viem';
+import { erc20Abi, parseUnits, toFunctionSelector } from 'viem';
 import { client, faucetAndDeposit, MNEMONIC, launch, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
 import { createWalletClient, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
@@ -101,6 +101,36 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
     await waitToast(page, /Close \$500 of long/);
     const after = await client.readContract({ address: d.PerpEngine, abi: JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi, functionName: 'position', args: [address, 0n, true] });
     assert.equal(after.sizeUsd, parseUnits('1500', 6), 'the custom partial close closed exactly 500');
+
+    // A close refused by the slippage bound shows a plain message. The page's market reads are held at the price it
+    // shows while the oracle drops 1%: the close it then sends, bound 0.01% around that price, is refused in the
+    // simulation before anything is signed, and the position is untouched.
+    await page.locator('#slippage').fill('0.01');
+    const marketsCall = toFunctionSelector('markets()').slice(2);
+    let hold = false;
+    let held;
+    await page.route('**', async (route) => {
+      const body = route.request().method() === 'POST' ? (route.request().postData() ?? '') : '';
+      if (!hold || !body.includes(marketsCall)) return route.fallback();
+      if (!held) held = await (await route.fetch()).json();
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...held, id: JSON.parse(body).id }) });
+    });
+    hold = true;
+    for (let t0 = Date.now(); !held; ) {
+      if (Date.now() - t0 > 10_000) throw new Error('no market read to hold');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await pushPrice(0, -100);
+    if (!(await closeForm.isVisible())) await row.getByRole('button', { name: 'Close…' }).click();
+    await closeForm.getByRole('textbox').fill('100');
+    await closeForm.getByRole('button', { name: 'Close amount' }).click();
+    await page.locator('[data-testid="toast-error"]', { hasText: /worse than your acceptable price/ }).first().waitFor({ timeout: 30_000 });
+    hold = false;
+    await page.unroute('**');
+    const untouched = await client.readContract({ address: d.PerpEngine, abi: JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi, functionName: 'position', args: [address, 0n, true] });
+    assert.equal(untouched.sizeUsd, parseUnits('1500', 6), 'the refused close changed nothing');
+    await pushPrice(0, 101); // back to where it was (0.99 x 1.0101)
+    await page.locator('#slippage').fill('0.3');
 
     const balBefore = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
     await row.getByRole('button', { name: 'Close', exact: true }).click();
