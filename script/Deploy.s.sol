@@ -118,7 +118,7 @@ contract Deploy is Script {
         d.pool = address(pool);
         PerpEngine engine = new PerpEngine(core, deployer);
         d.engine = address(engine);
-        d.router = address(new PriceUpdateRouter(engine));
+        d.router = address(new PriceUpdateRouter(engine, core));
 
         core.addProduct(d.engine, 10_000);
         core.setForwarder(d.router, true);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {IOrderBook} from "../interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IUpdatablePriceFeed} from "../oracles/IUpdatablePriceFeed.sol";
@@ -23,6 +24,8 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
     }
 
     IPerpEngine public immutable engine;
+    /// @notice The clearing core: `executeOrders` calls only an order book among its trusted forwarders.
+    IClearingCore public immutable core;
     /// @dev The router's balance when the current call began (transient: only meaningful inside a call).
     uint256 private transient _balanceBefore;
 
@@ -33,8 +36,12 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
     /// @notice Native currency arrived outside a call (only the feeds' fee refunds are accepted, during a call).
     error UnexpectedEther(address from, uint256 amountWei);
 
-    constructor(IPerpEngine engine_) {
+    /// @notice `book` is not one of the core's trusted forwarders (an order book the core accepts).
+    error UnknownOrderBook(address book);
+
+    constructor(IPerpEngine engine_, IClearingCore core_) {
         engine = engine_;
+        core = core_;
     }
 
     /// @notice Posts `updates`, then opens or increases the caller's position (see IPerpEngine.increasePosition).
@@ -89,14 +96,15 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
 
     /// @notice Posts `updates`, then executes trigger orders on `book` (IOrderBook.executeOrders): a pull-oracle
     ///         market's orders fill on the update posted in the same call. The book, which lists this router among the
-    ///         core's trusted forwarders, pays the execution fees to the caller. Only `executeOrders` is ever called on
-    ///         `book`, with the caller appended.
+    ///         core's trusted forwarders, pays the execution fees to the caller. `book` must itself be a trusted
+    ///         forwarder of the core (the order book), so the router reaches nothing else this way.
     function executeOrders(PriceUpdate[] calldata updates, IOrderBook book, uint256[] calldata orderIds)
         external
         payable
         nonReentrant
         returns (uint256 filled, uint256 feesUsd)
     {
+        if (!core.isTrustedForwarder(address(book))) revert UnknownOrderBook(address(book));
         _update(updates);
         (filled, feesUsd) =
             abi.decode(_call(address(book), abi.encodeCall(IOrderBook.executeOrders, (orderIds))), (uint256, uint256));

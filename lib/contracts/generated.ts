@@ -8021,6 +8021,11 @@ export const priceUpdateRouterAbi = [
         "name": "engine_",
         "type": "address",
         "internalType": "contract IPerpEngine"
+      },
+      {
+        "name": "core_",
+        "type": "address",
+        "internalType": "contract IClearingCore"
       }
     ],
     "stateMutability": "nonpayable"
@@ -8028,6 +8033,19 @@ export const priceUpdateRouterAbi = [
   {
     "type": "receive",
     "stateMutability": "payable"
+  },
+  {
+    "type": "function",
+    "name": "core",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IClearingCore"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -8316,6 +8334,17 @@ export const priceUpdateRouterAbi = [
         "name": "amountWei",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnknownOrderBook",
+    "inputs": [
+      {
+        "name": "book",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   }
@@ -12424,6 +12453,17 @@ export const counterpoolErrorsAbi = [
         "name": "amountWei",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnknownOrderBook",
+    "inputs": [
+      {
+        "name": "book",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },

@@ -84,6 +84,10 @@ contract OrderBookTest is BaseTest {
         assertEq(filled, 1);
         assertEq(usdc.balanceOf(bob), FEE, "the router's caller is paid");
         assertEq(usdc.balanceOf(address(router)), 0, "the router keeps nothing");
+        // the router calls only an order book the core trusts
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(PriceUpdateRouter.UnknownOrderBook.selector, address(engine)));
+        router.executeOrders(none, IOrderBook(address(engine)), ids);
     }
 
     /// Gains' TP/SL bug as a regression: a long's take-profit fires above, its stop-loss below; a short the reverse.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {ChainlinkPriceFeed} from "../../contracts/oracles/ChainlinkPriceFeed.sol";
 import {IAggregatorV3} from "../../contracts/oracles/IAggregatorV3.sol";
@@ -104,6 +105,37 @@ contract SequencerGraceTest is BaseTest {
         _close(alice, ETH, true);
         assertEq(engine.position(alice, ETH, true).sizeUsd, 0, "closed in the grace period");
         assertGt(usdc.balanceOf(alice), before, "paid out");
+    }
+
+    /// The classification at the edges: a partial close that also takes collateral out adds risk (refused), a full
+    /// close with a collateral amount is a close (allowed); an option buy adds risk, selling one back reduces it.
+    function test_grace_edgeCases_partialCloseWithdrawalAndOptions() public {
+        options.listBoards(ETH);
+        uint256 boardId = options.liveBoards(ETH)[3];
+        IOptionsBook.Quote memory q = options.quote(boardId, 5, true, true, 1e18);
+        _mint(dave, q.premiumUsd);
+        vm.prank(dave);
+        options.buy(boardId, 5, true, 1e18, q.premiumUsd); // bought before the outage
+
+        uint256 upSince = _restart();
+        vm.prank(alice);
+        vm.expectRevert(_graceError(upSince));
+        engine.decreasePosition(ETH, true, 100 * USD, 1000 * USD, 0); // part of the size and collateral out
+
+        IOptionsBook.Quote memory q2 = options.quote(boardId, 5, true, true, 1e18);
+        _mint(dave, q2.premiumUsd);
+        vm.prank(dave);
+        vm.expectRevert(_graceError(upSince));
+        options.buy(boardId, 5, true, 1e18, q2.premiumUsd);
+
+        uint256 before = usdc.balanceOf(dave);
+        vm.prank(dave);
+        options.sell(boardId, 5, true, 1e18, 0); // selling back reduces the pool's risk
+        assertGt(usdc.balanceOf(dave), before, "sold back in the grace period");
+
+        vm.prank(alice);
+        engine.decreasePosition(ETH, true, 100 * USD, 10_000 * USD, 0); // a full close: the amount is moot
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0, "closed");
     }
 
     function test_grace_endsAndEverythingResumes() public {

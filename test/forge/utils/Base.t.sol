@@ -60,7 +60,7 @@ abstract contract BaseTest is Test {
             new ClearingCore(IERC20(address(usdc)), admin, deployer.poolConfig(), vaultAddress, _sequencer(), 1 hours);
         pool = new LiquidityPool(core, admin, 60, 1e6);
         engine = new PerpEngine(core, admin);
-        router = new PriceUpdateRouter(engine);
+        router = new PriceUpdateRouter(engine, core);
         core.addProduct(address(engine), 10_000);
         core.setForwarder(address(router), true);
         pool.grantRole(pool.RISK_ROLE(), admin);
