@@ -157,33 +157,30 @@ contract Deploy is Script {
         write(d);
     }
 
-    /// @dev With ADMIN_ADDRESS set, grants the admin, risk and guardian roles of every contract to the configured
-    ///      holders and renounces the deployer's; returns the admin (the deployer when none is configured).
+    /// @dev Hands each role to its configured holder and renounces the deployer's: RISK_ADDRESS and GUARDIAN_ADDRESS
+    ///      (each defaulting to ADMIN_ADDRESS), then ADMIN_ADDRESS (every contract's DEFAULT_ADMIN_ROLE, last, since it
+    ///      administers the others). A role without a holder stays with the deployer (the local chain). Returns the admin.
     function _handOverRoles(Deployed memory d, address deployer) internal returns (address admin) {
-        admin = vm.envOr("ADMIN_ADDRESS", address(0));
-        if (admin == address(0)) return deployer;
+        admin = vm.envOr("ADMIN_ADDRESS", deployer);
         address risk = vm.envOr("RISK_ADDRESS", admin);
         address guardian = vm.envOr("GUARDIAN_ADDRESS", admin);
-        ClearingCore core = ClearingCore(d.core);
-        LiquidityPool pool = LiquidityPool(d.pool);
-        PerpEngine engine = PerpEngine(d.engine);
-        OptionsBook options = OptionsBook(d.optionsBook);
-        bytes32 adminRole = core.DEFAULT_ADMIN_ROLE();
-        core.grantRole(core.RISK_ROLE(), risk);
-        core.grantRole(core.GUARDIAN_ROLE(), guardian);
-        pool.grantRole(pool.RISK_ROLE(), risk);
-        engine.grantRole(engine.RISK_ROLE(), risk);
-        options.grantRole(options.RISK_ROLE(), risk);
+        bytes32 riskRole = keccak256("RISK_ROLE");
+        if (risk != deployer) {
+            address[4] memory risky = [d.core, d.pool, d.engine, d.optionsBook];
+            for (uint256 i; i < risky.length; ++i) {
+                AccessControl(risky[i]).grantRole(riskRole, risk);
+                AccessControl(risky[i]).renounceRole(riskRole, deployer);
+            }
+        }
+        if (guardian != deployer) {
+            ClearingCore(d.core).grantRole(keccak256("GUARDIAN_ROLE"), guardian);
+            ClearingCore(d.core).renounceRole(keccak256("GUARDIAN_ROLE"), deployer);
+        }
         if (admin != deployer) {
-            core.renounceRole(core.RISK_ROLE(), deployer);
-            core.renounceRole(core.GUARDIAN_ROLE(), deployer);
-            pool.renounceRole(pool.RISK_ROLE(), deployer);
-            engine.renounceRole(engine.RISK_ROLE(), deployer);
-            options.renounceRole(options.RISK_ROLE(), deployer);
             address[5] memory all = [d.core, d.pool, d.engine, d.optionsBook, d.orderBook]; // the order book: admin only
             for (uint256 i; i < all.length; ++i) {
-                AccessControl(all[i]).grantRole(adminRole, admin);
-                AccessControl(all[i]).renounceRole(adminRole, deployer);
+                AccessControl(all[i]).grantRole(bytes32(0), admin); // DEFAULT_ADMIN_ROLE
+                AccessControl(all[i]).renounceRole(bytes32(0), deployer);
             }
         }
     }
