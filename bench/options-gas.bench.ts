@@ -66,6 +66,7 @@ const keeper = fresh(next++);
 await fund(keeper, 10n, c.pool.address);
 out.listBoards = Number(await tx(keeper, { ...c.optionsBook, functionName: 'listBoards', args: [0n] }));
 const boards = await pub.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] });
+out.boardsListed = boards.length;
 const board = boards[boards.length - 1]; // the furthest expiry: the clock can move without reaching it
 const near = boards[0];
 

@@ -182,7 +182,7 @@ bid for the premium); a put one leg at two. Refresh reprices every open strike a
 | action | gas used | target | note |
 |---|---|---|---|
 ${[
-    row('list the schedule\'s boards (4 boards, 11 strikes each)', r.listBoards, undefined, 'keeper, once per expiry'),
+    row(`list the schedule's boards (${r.boardsListed} boards: dailies, Fridays and month-ends, 11 strikes each)`, r.listBoards, undefined, 'keeper, once per expiry'),
     row('buy a call (first holding of the account)', r.buyCallFirst, 200_000),
     row('buy a put (repeat buyer)', r.buyPutRepeat, 200_000),
     row('sell a call back', r.sellCall, 180_000),
