@@ -58,6 +58,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   PriceOlderThanLastUsed: (a) => `The oracle answered with a price from ${new Date(Number(a[1]) * 1000).toISOString()}, older than one market ${String(a[0])} already used (${new Date(Number(a[2]) * 1000).toISOString()}); post a newer price`,
   ProfitCapLoweredWithOpenInterest: (a) =>
     `Open positions keep the profit cap they were opened with: market ${String(a[0])} can lower its cap from ${Number(a[2]) / 100}% to ${Number(a[3]) / 100}% only once it has no open interest`,
+  UnknownOrderBook: (a) => `${String(a[0])} is not an order book the clearing core trusts: the router executes orders only there`,
   MalformedForwardedCall: (a) => `The forwarder ${String(a[0])} sent a call that does not end in exactly one account address`,
   NotProduct: (a) => `${String(a[0])} is not a product registered with the clearing core`,
   ProductAlreadyListed: (a) => `${String(a[0])} is already a registered product`,
