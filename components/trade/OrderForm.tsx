@@ -222,7 +222,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         )}
         <PreviewRow label="Open fee" value={preview ? fmtUsd(preview.feeUsd) : '—'} />
         <PreviewRow label="Collateral after fees" value={preview ? fmtUsd(preview.collateralAfterUsd) : '—'} />
-        <PreviewRow label="Maintenance margin" value={preview ? `${fmtPct(preview.maintenanceMarginWad)} (${fmtUsd((preview.sizeAfterUsd * preview.maintenanceMarginWad) / WAD)})` : '—'} />
+        <PreviewRow label="Maintenance margin" testId="preview-mmr" wei={preview?.maintenanceMarginWad} value={preview ? `${fmtPct(preview.maintenanceMarginWad)} (${fmtUsd((preview.sizeAfterUsd * preview.maintenanceMarginWad) / WAD)})` : '—'} />
         <PreviewRow label="Initial margin" value={preview ? fmtPct(preview.initialMarginWad) : '—'} />
         <PreviewRow label="Liquidation price" testId="preview-liq" wei={preview?.liquidationPriceWad} value={fmtPrice(preview?.liquidationPriceWad, 4)} />
         {preview && preview.maintenanceAtTargetWad > preview.maintenanceMarginWad && (
