@@ -65,6 +65,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         priceWad: m.priceWad,
         longOiUsd: m.state.longOiUsd,
         shortOiUsd: m.state.shortOiUsd,
+        optionsSkewUsd: m.state.optionsSkewUsd,
         maintenanceBaseWad: m.maintenanceBaseWad,
         marginTargetWad: m.marginTargetWad,
         reservedUsd: m.state.reservedUsd,

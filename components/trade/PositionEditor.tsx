@@ -21,7 +21,7 @@ export type EditMode = 'add' | 'remove' | 'close';
 /** The acceptable price of closing `sizeDeltaUsd` now, within the trader's slippage tolerance (a long's close sells). */
 export function closeBound(m: Market, isLong: boolean, sizeDeltaUsd: bigint, slippageBps: bigint) {
   const exec = previewCloseExecutionWad(
-    { priceWad: m.priceWad, longOiUsd: m.state.longOiUsd, shortOiUsd: m.state.shortOiUsd, config: previewConfig(m) },
+    { priceWad: m.priceWad, longOiUsd: m.state.longOiUsd, shortOiUsd: m.state.shortOiUsd, optionsSkewUsd: m.state.optionsSkewUsd, config: previewConfig(m) },
     isLong,
     sizeDeltaUsd,
   );

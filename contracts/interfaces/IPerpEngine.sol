@@ -70,6 +70,9 @@ interface IPerpEngine is IProduct {
         uint128 marginAnchorWad; // base maintenance rate at marginAnchorAt, from which it ramps toward the target
         uint64 marginAnchorAt; // time of the anchor (the last sample or config change)
         uint128 reservedUsd; // max payout reserved for this market's positions (derived from open interest)
+        // The options product's traders' net delta x price at its last update (USD, whole dollars): netted into the
+        // skew that prices impact and drives funding (long - short open interest + this).
+        int256 optionsSkewUsd;
     }
 
     /// @notice One position (per account, market and side).
@@ -228,6 +231,11 @@ interface IPerpEngine is IProduct {
     );
 
     /// @notice A market was listed (its config follows in MarketConfigUpdated).
+    /// @notice The options product set a market's options skew (netted into the perpetuals' skew).
+    /// @param marketId the market
+    /// @param optionsSkewUsd the options traders' net delta x price, USD (6 decimals; whole dollars as stored)
+    event OptionsSkewUpdated(uint256 indexed marketId, int256 optionsSkewUsd);
+
     event MarketAdded(uint256 indexed marketId, bytes32 indexed name);
     /// @notice A market's parameters were set.
     event MarketConfigUpdated(uint256 indexed marketId, MarketConfig config);
@@ -270,6 +278,14 @@ interface IPerpEngine is IProduct {
 
     /// @notice Feeds the latest oracle price of a market to the volatility estimator and accrues its indices.
     function poke(uint256 marketId) external;
+
+    /// @notice Sets market `marketId`'s options skew: the options traders' net delta times the price, in USD (6
+    ///         decimals; stored in whole dollars, saturating at 2^31). The engine nets it into the skew that prices
+    ///         impact and drives the funding rate, so perpetual traders who offset the pool's options exposure earn
+    ///         the rebate and the funding. Funding accrues to now at the old skew first.
+    /// @dev Only a product listed in the core may call it (the options book, at every trade and refresh);
+    ///      otherwise IClearingCore.NotProduct.
+    function setOptionsSkew(uint256 marketId, int256 skewUsd) external;
 
     // ---------------------------------------------------------------- views
 

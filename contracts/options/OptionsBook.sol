@@ -97,6 +97,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         premiumUsd = q.premiumUsd;
         if (premiumUsd > maxPremiumUsd) revert PremiumAboveMax(premiumUsd, maxPremiumUsd);
         uint256 reserveUsd = OptionsLogic.recordBuy(s, boardId, strikeIndex, isCall, amountWad, account, q, c, cfg);
+        _pushSkew(c);
 
         token.safeTransferFrom(account, address(core), premiumUsd);
         core.settle(
@@ -126,6 +127,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         premiumUsd = q.premiumUsd;
         if (premiumUsd < minPremiumUsd) revert PremiumBelowMin(premiumUsd, minPremiumUsd);
         uint256 released = OptionsLogic.recordSell(s, boardId, strikeIndex, isCall, amountWad, account, q, c, cfg);
+        _pushSkew(c);
 
         core.settle(
             IClearingCore.Settlement({
@@ -226,6 +228,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         if (!c.sampled) c.samplePriceWad = c.spotWad;
         (BookView memory v, uint256 strikes) =
             OptionsLogic.rebuild(s, marketId, c, cfg, _perpConfig(marketId).oracleLagBps);
+        _pushSkew(c);
         core.settle(
             IClearingCore.Settlement({
                 inflowUsd: 0,
@@ -241,6 +244,12 @@ contract OptionsBook is IOptionsBook, AccessControl {
     }
 
     // ------------------------------------------------------------ internal
+
+    /// @dev Tells the perpetual engine the options traders' net delta in USD at this price (delta tokens x price), which
+    ///      it nets into the skew that prices perpetual impact and drives funding (PerpState.netSkewUsd).
+    function _pushSkew(OptionsLogic.Ctx memory c) internal {
+        engine.setOptionsSkew(c.marketId, OptionsLogic.bookDeltaTokens(s, c) * int256(c.spotWad) / 1e30);
+    }
 
     function _config(uint256 marketId) internal view returns (OptionsConfig memory cfg) {
         cfg = s.configs[marketId];

@@ -577,10 +577,16 @@ library OptionsLogic {
     /// @dev The pool's net delta in USD (WAD) on a market at `c`'s price: minus the options book's delta, plus the
     ///      perpetuals' (the pool holds the other side of the skew).
     function _poolDeltaUsd(State storage s, Ctx memory c) internal view returns (int256) {
+        return (c.perpDeltaTokens - bookDeltaTokens(s, c)) * int256(c.spotWad) / int256(WAD);
+    }
+
+    /// @dev The options traders' net delta on a market at `c`'s price, index tokens (WAD): the book's cached delta
+    ///      moved along its gamma (the expansion's derivative).
+    function bookDeltaTokens(State storage s, Ctx memory c) internal view returns (int256) {
         Book storage bk = s.books[c.marketId];
+        if (bk.refAt == 0) return 0;
         int256 dS = int256(c.spotWad) - int256(uint256(bk.refPriceWad));
-        int256 bookDelta = bk.refAt == 0 ? int256(0) : int256(bk.deltaWad) + int256(bk.gammaWad) * dS / int256(WAD);
-        return (c.perpDeltaTokens - bookDelta) * int256(c.spotWad) / int256(WAD);
+        return int256(bk.deltaWad) + int256(bk.gammaWad) * dS / int256(WAD);
     }
 
     /// @dev The least an ask may be per token: the option's intrinsic value, and minPremiumBps of its maximum payout.

@@ -9,6 +9,7 @@ import {MathLib} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {PerpRisk} from "../perps/PerpRisk.sol";
+import {PerpState} from "../perps/PerpState.sol";
 
 /// @title Reader
 /// @notice Read-only lens for the web app, keepers and the indexer: one call returns a market's, an account's or the
@@ -30,7 +31,7 @@ contract Reader {
         bool priceValid;
         IPerpEngine.MarketConfig config;
         IPerpEngine.MarketState state; // funding accrued to now
-        int256 skewUsd; // long - short open interest
+        int256 skewUsd; // the net skew that prices impact and drives funding: long - short open interest + options skew
         uint256 borrowRateWad; // pool-wide, per second
         uint256 varianceWad; // per second, including the latest oracle price (what the next trade uses)
         uint256 volatilityWad; // sigma over the liquidation horizon
@@ -111,7 +112,7 @@ contract Reader {
             v.priceUpdatedAt = at;
             v.priceValid = at <= block.timestamp && block.timestamp - at <= v.config.maxPriceAgeSec;
         } catch {}
-        v.skewUsd = int256(uint256(v.state.longOiUsd)) - int256(uint256(v.state.shortOiUsd));
+        v.skewUsd = netSkewUsd(v.state);
         v.utilizationWad = utilization();
         v.borrowRateWad = borrowRate();
         // The state the next trade would see: the current price observed (a sample moves the estimator).
@@ -310,8 +311,9 @@ contract Reader {
             slots[i] = bytes32(base + i);
         }
         bytes32[] memory w = engine.extsload(slots);
-        v.longOiUsd = uint128(uint80(uint256(w[0])));
-        v.shortOiUsd = uint128(uint80(uint256(w[0]) >> 80));
+        v.longOiUsd = uint128(uint64(uint256(w[0])));
+        v.shortOiUsd = uint128(uint64(uint256(w[0]) >> 64));
+        v.optionsSkewUsd = int256(int32(uint32(uint256(w[0]) >> 128))) * PerpState.OPTIONS_SKEW_UNIT;
         v.longTokens = uint128(uint112(uint256(w[1])));
         v.shortTokens = uint128(uint112(uint256(w[1]) >> 112));
         v.netFundingSnapSum = int256(int160(uint160(uint256(w[2]))));
@@ -381,6 +383,11 @@ contract Reader {
         PerpRisk.observe(cfg, st, p, at, block.timestamp);
     }
 
+    /// @notice The skew that prices impact and drives funding (PerpState.netSkewUsd) of a decoded market state.
+    function netSkewUsd(IPerpEngine.MarketState memory v) public pure returns (int256) {
+        return int256(uint256(v.longOiUsd)) - int256(uint256(v.shortOiUsd)) + v.optionsSkewUsd;
+    }
+
     /// @dev The engine's funding index and rate accrued to now (RiskMath.nextFunding, as the engine accrues).
     function _fundingNow(IPerpEngine.MarketState memory v, IPerpEngine.MarketConfig memory cfg, bytes32 w0, bytes32 w2)
         internal
@@ -393,7 +400,7 @@ contract Reader {
         if (block.timestamp <= lastFundingAt) return (index, rate);
         (int256 nextRate, int256 delta) = RiskMath.nextFunding(
             int64(rate),
-            int256(uint256(v.longOiUsd)) - int256(uint256(v.shortOiUsd)),
+            netSkewUsd(v),
             cfg.skewScaleUsd,
             cfg.maxFundingVelocityWad,
             cfg.maxFundingRateWad,

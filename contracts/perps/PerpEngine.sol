@@ -279,6 +279,16 @@ contract PerpEngine is IPerpEngine, AccessControl {
         core_.settle(s);
     }
 
+    /// @inheritdoc IPerpEngine
+    function setOptionsSkew(uint256 marketId, int256 skewUsd) external knownMarket(marketId) {
+        if (!core_.productLedger(msg.sender).listed) revert IClearingCore.NotProduct(msg.sender);
+        PerpState.MarketSlots storage st = markets[marketId];
+        PerpState.accrueFunding(st, ConfigStore.readMarket(PerpState.store(totals), marketId));
+        int32 whole = PerpState.toOptionsSkew(skewUsd);
+        st.optionsSkewUsd = whole;
+        emit OptionsSkewUpdated(marketId, int256(whole) * PerpState.OPTIONS_SKEW_UNIT);
+    }
+
     // ------------------------------------------------------------ internal: trade lifecycle
 
     /// @dev Opens the action with the core: shared lock, borrow accrual (refused while paused if it adds risk, and in
@@ -318,7 +328,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         returns (uint256 addTokens)
     {
         PerpState.MarketSlots storage st = markets[t.marketId];
-        int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
+        int256 skew = PerpState.netSkewUsd(st);
         int256 delta = t.isLong ? int256(sizeDeltaUsd) + reopenedUsd : -int256(sizeDeltaUsd) - reopenedUsd;
         t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, t.cfg.impactScaleUsd, t.cfg.positiveImpactBps);
         t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.openFeeBps);
@@ -347,7 +357,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
                 t.isLong ? oldTokens.mulDivDown(sizeDeltaUsd, oldSize) : oldTokens.mulDivUp(sizeDeltaUsd, oldSize);
         }
         t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, t.capBucket);
-        int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
+        int256 skew = PerpState.netSkewUsd(st);
         int256 delta = t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd);
         t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, t.cfg.impactScaleUsd, t.cfg.positiveImpactBps);
         t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.closeFeeBps);
@@ -409,11 +419,11 @@ contract PerpEngine is IPerpEngine, AccessControl {
             int256 oldFundingWeight = int256(oldSize) * pos.fundingSnapWad;
             int256 newFundingWeight = int256(newSize) * t.fundingIndexWad;
             if (t.isLong) {
-                st.longOiUsd = (st.longOiUsd + newSize - oldSize).toUint80();
+                st.longOiUsd = (st.longOiUsd + newSize - oldSize).toUint64();
                 st.longTokens = (st.longTokens + newTokens - oldTokens).toUint112();
                 st.netFundingSnapSum = (st.netFundingSnapSum + newFundingWeight - oldFundingWeight).toInt160();
             } else {
-                st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint80();
+                st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint64();
                 st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
                 st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt160();
             }
@@ -512,7 +522,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
     ///      The impact a close would pay is charged too, so liquidating oneself is never a cheaper exit than closing.
     function _refundEquity(Trade memory t, address account, int256 equityUsd, uint256 sizeUsd) internal {
         PerpState.MarketSlots storage st = markets[t.marketId];
-        int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
+        int256 skew = PerpState.netSkewUsd(st);
         int256 impact = RiskMath.impactCostUsd(
             skew, t.isLong ? skew - int256(sizeUsd) : skew + int256(sizeUsd), t.cfg.impactScaleUsd, 0
         );
@@ -560,11 +570,11 @@ contract PerpEngine is IPerpEngine, AccessControl {
         _moveBooks(t, pos, 0, 0);
         int256 fundingWeight = int256(size) * pos.fundingSnapWad;
         if (t.isLong) {
-            st.longOiUsd -= uint80(size);
+            st.longOiUsd -= uint64(size);
             st.longTokens -= tokens;
             st.netFundingSnapSum = (st.netFundingSnapSum - fundingWeight).toInt160();
         } else {
-            st.shortOiUsd -= uint80(size);
+            st.shortOiUsd -= uint64(size);
             st.shortTokens -= tokens;
             st.netFundingSnapSum = (st.netFundingSnapSum + fundingWeight).toInt160();
         }

@@ -23,6 +23,8 @@ library PerpState {
 
     uint256 internal constant WAD = 1e18;
     uint256 internal constant MAX_MARKETS = 16;
+    /// @dev One whole USD in the engine's USD units (the settlement token's 6 decimals): the options skew's unit.
+    int256 internal constant OPTIONS_SKEW_UNIT = 1e6;
     bytes32 internal constant PIN_SEED = keccak256("counterpool.perps.pinnedPrice");
 
     /// @dev One market in five slots; the NAV reads the first three, trades the last two (price, volatility, margin
@@ -34,8 +36,11 @@ library PerpState {
     ///      variance at 2^64 - 1 (far above the level where maintenance hits its 50% ceiling) and the last price at
     ///      2^96 - 1 (7.9e10 USD per index token).
     struct MarketSlots {
-        uint80 longOiUsd;
-        uint80 shortOiUsd;
+        uint64 longOiUsd; // 64 bits hold 1.8e13 USD, as a position's size does
+        uint64 shortOiUsd;
+        // The options product's traders' net delta x price at its last update, whole USD (saturating at +-2^31):
+        // netted into the skew that prices impact and drives funding (netSkewUsd).
+        int32 optionsSkewUsd;
         int64 fundingRateWad;
         uint32 lastFundingAt;
         uint112 longTokens;
@@ -140,7 +145,8 @@ library PerpState {
 
     /// @dev Funding the market's traders owe the pool, net, accrued to now: index x skew - net snapshot sum (rounded
     ///      down: a receivable is never overstated).
-    function _fundingOwedToPool(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, int256 skewUsd)
+    ///      Only the perpetuals' own skew pays or earns funding; the net skew (with the options' delta) drives the rate.
+    function _fundingOwedToPool(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, int256 perpSkewUsd)
         private
         view
         returns (int256)
@@ -148,8 +154,24 @@ library PerpState {
         // Fields of one slot read together (one SLOAD each pair); the caller read the skew from the first slot.
         int256 index = st.fundingIndexWad;
         int256 netSnapSum = st.netFundingSnapSum;
-        (index,) = fundingAt(index, st.fundingRateWad, st.lastFundingAt, skewUsd, cfg);
-        return MathLib.mulDivSignedDown(index * skewUsd - netSnapSum, 1, WAD);
+        (index,) = fundingAt(index, st.fundingRateWad, st.lastFundingAt, netSkewUsd(st), cfg);
+        return MathLib.mulDivSignedDown(index * perpSkewUsd - netSnapSum, 1, WAD);
+    }
+
+    /// @dev The skew that prices impact and drives the funding rate: the perpetuals' long minus short notional plus
+    ///      the options product's traders' net delta in USD (OptionsBook pushes it at every trade and refresh). A
+    ///      perpetual that offsets the options' delta reduces the pool's net exposure and is priced as such: it earns
+    ///      the skew-reducing rebate and, once the rate has moved, funding.
+    function netSkewUsd(MarketSlots storage st) internal view returns (int256) {
+        return
+            int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd)) + int256(st.optionsSkewUsd)
+                * OPTIONS_SKEW_UNIT;
+    }
+
+    /// @dev Whole USD of an options delta, saturated to the 32-bit field.
+    function toOptionsSkew(int256 skewUsd) internal pure returns (int32) {
+        int256 whole = skewUsd / OPTIONS_SKEW_UNIT;
+        return int32(MathLib.clamp(whole, type(int32).min, type(int32).max));
     }
 
     /// @notice The product's claim on the pool (IProduct.poolClaimUsd): borrow and funding owed to the pool minus traders' PnL capped per side, each market in O(1) from its
@@ -387,8 +409,7 @@ library PerpState {
         // The fields of the first slot read together (one SLOAD).
         uint256 lastAt = st.lastFundingAt;
         int64 rate = st.fundingRateWad;
-        int256 skewUsd = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
-        return fundingAt(st.fundingIndexWad, rate, lastAt, skewUsd, cfg);
+        return fundingAt(st.fundingIndexWad, rate, lastAt, netSkewUsd(st), cfg);
     }
 
     /// @dev The market config store: this contract's CREATE address at the nonce that deployed it.

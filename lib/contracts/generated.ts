@@ -2221,6 +2221,24 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
+    "name": "setOptionsSkew",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "skewUsd",
+        "type": "int256",
+        "internalType": "int256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "supportsInterface",
     "inputs": [
       {
@@ -2493,6 +2511,25 @@ export const perpEngineAbi = [
             "internalType": "uint64"
           }
         ]
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OptionsSkewUpdated",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "optionsSkewUsd",
+        "type": "int256",
+        "indexed": false,
+        "internalType": "int256"
       }
     ],
     "anonymous": false
@@ -3041,6 +3078,17 @@ export const perpEngineAbi = [
         "name": "maintenanceUsd",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotProduct",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },
@@ -5562,6 +5610,11 @@ export const readerAbi = [
                 "name": "reservedUsd",
                 "type": "uint128",
                 "internalType": "uint128"
+              },
+              {
+                "name": "optionsSkewUsd",
+                "type": "int256",
+                "internalType": "int256"
               }
             ]
           },
@@ -5915,6 +5968,11 @@ export const readerAbi = [
             "name": "reservedUsd",
             "type": "uint128",
             "internalType": "uint128"
+          },
+          {
+            "name": "optionsSkewUsd",
+            "type": "int256",
+            "internalType": "int256"
           }
         ]
       }
@@ -6197,6 +6255,11 @@ export const readerAbi = [
                 "name": "reservedUsd",
                 "type": "uint128",
                 "internalType": "uint128"
+              },
+              {
+                "name": "optionsSkewUsd",
+                "type": "int256",
+                "internalType": "int256"
               }
             ]
           },
@@ -6264,6 +6327,117 @@ export const readerAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "netSkewUsd",
+    "inputs": [
+      {
+        "name": "v",
+        "type": "tuple",
+        "internalType": "struct IPerpEngine.MarketState",
+        "components": [
+          {
+            "name": "longOiUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "shortOiUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "longTokens",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "shortTokens",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "fundingIndexWad",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
+            "name": "fundingRateWad",
+            "type": "int64",
+            "internalType": "int64"
+          },
+          {
+            "name": "lastFundingAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "netFundingSnapSum",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "lastPriceWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "lastPriceAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "lastSampleAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "varianceWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "longVarianceWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "marginTargetWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "marginAnchorWad",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "marginAnchorAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "reservedUsd",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "optionsSkewUsd",
+            "type": "int256",
+            "internalType": "int256"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "int256",
+        "internalType": "int256"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -6517,6 +6691,11 @@ export const readerAbi = [
             "name": "reservedUsd",
             "type": "uint128",
             "internalType": "uint128"
+          },
+          {
+            "name": "optionsSkewUsd",
+            "type": "int256",
+            "internalType": "int256"
           }
         ]
       }

@@ -4,12 +4,14 @@
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
 import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, VALUE_SCALE } from './position';
-import { impactCostUsd, initialMarginUp, maintenanceMarginUp, utilizationUp } from './risk';
+import { impactCostUsd, initialMarginUp, maintenanceMarginUp, netSkewUsd, utilizationUp } from './risk';
 
 export interface PreviewMarket {
   priceWad: bigint;
   longOiUsd: bigint;
   shortOiUsd: bigint;
+  /** the options traders' net delta in USD, netted into the skew (Reader MarketState.optionsSkewUsd) */
+  optionsSkewUsd: bigint;
   /** base maintenance rate on the market's schedule now, and the target initial margin applies at once
    *  (Reader.market().maintenanceBaseWad / marginTargetWad) */
   maintenanceBaseWad: bigint;
@@ -91,7 +93,7 @@ export function previewOpen(
       ? mulDivUp(existing.sizeTokens, m.priceWad, VALUE_SCALE)
       : mulDivDown(existing.sizeTokens, m.priceWad, VALUE_SCALE);
   // The reopened notional moves the skew with the added size: the engine prices the whole change as one trade.
-  const skew = m.longOiUsd - m.shortOiUsd;
+  const skew = netSkewUsd(m);
   const moved = sizeDeltaUsd + reopenedUsd - (existing?.sizeUsd ?? 0n);
   const impactUsd = impactCostUsd(skew, skew + (isLong ? moved : -moved), m.config.impactScaleUsd, m.config.positiveImpactBps);
   // A rebate (negative impact) is not margin: the engine holds it in the position until it closes.
@@ -150,11 +152,11 @@ export function acceptablePriceWad(executionPriceWad: bigint, buying: boolean, s
 /** The execution price of closing `sizeDeltaUsd` of a position now (PerpEngine._applyClose: the skew's impact on the
  *  closed notional, paid or earned at positiveImpactBps), from the Reader's market view. */
 export function previewCloseExecutionWad(
-  m: { priceWad: bigint; longOiUsd: bigint; shortOiUsd: bigint; config: { impactScaleUsd: bigint; positiveImpactBps: bigint } },
+  m: { priceWad: bigint; longOiUsd: bigint; shortOiUsd: bigint; optionsSkewUsd: bigint; config: { impactScaleUsd: bigint; positiveImpactBps: bigint } },
   isLong: boolean,
   sizeDeltaUsd: bigint,
 ): bigint {
-  const skew = m.longOiUsd - m.shortOiUsd;
+  const skew = netSkewUsd(m);
   const impact = impactCostUsd(skew, skew + (isLong ? -sizeDeltaUsd : sizeDeltaUsd), m.config.impactScaleUsd, m.config.positiveImpactBps);
   return executionPriceWad(m.priceWad, sizeDeltaUsd, impact, !isLong);
 }

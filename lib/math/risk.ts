@@ -35,6 +35,15 @@ export function nextFunding(
   return { nextRateWad, indexDeltaWad: ((rateWad + nextRateWad) * elapsed) / 2n };
 }
 
+/** One whole USD in the engine's USD units: the options skew is stored in whole dollars (PerpState.OPTIONS_SKEW_UNIT). */
+export const OPTIONS_SKEW_UNIT = 1_000_000n;
+
+/** The skew that prices impact and drives funding (PerpState.netSkewUsd): long - short open interest plus the options
+ *  traders' net delta in USD (Reader MarketState.optionsSkewUsd, already in USD units). */
+export function netSkewUsd(m: { longOiUsd: bigint; shortOiUsd: bigint; optionsSkewUsd: bigint }): bigint {
+  return m.longOiUsd - m.shortOiUsd + m.optionsSkewUsd;
+}
+
 /** Positive: the trader pays; negative: rebate. */
 export function impactCostUsd(before: bigint, after: bigint, impactScaleUsd: bigint, positiveImpactBps: bigint): bigint {
   const b2 = abs(before) ** 2n;

@@ -310,6 +310,7 @@ export async function getStress(shock: Shock) {
       longOiUsd: m.state.longOiUsd,
       shortOiUsd: m.state.shortOiUsd,
       longTokens: m.state.longTokens,
+      optionsSkewUsd: m.state.optionsSkewUsd,
       shortTokens: m.state.shortTokens,
     })),
     positions: views.flatMap(({ account, views }) =>

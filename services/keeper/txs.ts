@@ -37,6 +37,13 @@ export class TxTracker {
     return this.txs.size;
   }
 
+  /** Transactions sent and not yet seen in a block. */
+  get inFlight() {
+    let n = 0;
+    for (const t of this.txs.values()) if (!t.minedIn) n++;
+    return n;
+  }
+
   track(t: Omit<Tracked, 'minedIn'>) {
     this.txs.set(t.hash, t);
   }

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, isolateChain } from './helpers';
-import { c, deposit, open, USD } from './fixtures';
+import { maxUint256 } from 'viem';
+import { c, deposit, fundAndApprove, open, tx, USD } from './fixtures';
 import { acceptablePriceWad, previewCloseExecutionWad, previewRemoveCollateral, toPreviewConfig } from '@/lib/math/preview';
 
 isolateChain(beforeAll, afterAll);
@@ -36,6 +37,12 @@ describe('close and remove-collateral previews equal the engine', () => {
     await deposit(3, USD(1_000_000));
     await open(7, 0, true, USD(2000), USD(20_000));
     await open(8, 1, false, USD(3000), USD(15_000));
+    // calls on ETH: their delta is netted into the skew that prices the close (PerpState.netSkewUsd, P-83)
+    await tx(9, { ...c.optionsBook, functionName: 'listBoards', args: [0n] });
+    const [boardId] = await clients().publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] });
+    await fundAndApprove(9, USD(100_000));
+    await tx(9, { ...c.token, functionName: 'approve', args: [c.optionsBook.address, maxUint256] });
+    await tx(9, { ...c.optionsBook, functionName: 'buy', args: [boardId, 5n, true, 20n * 10n ** 18n, USD(100_000)] });
   });
 
   for (const [index, market, isLong] of [
@@ -60,8 +67,9 @@ describe('close and remove-collateral previews equal the engine', () => {
     it(`close: bounded at the previewed execution price it fills, one wei tighter it reverts (${isLong ? 'long' : 'short'})`, async () => {
       const s = await state(index, market, isLong);
       const delta = s.p.position.sizeUsd / 3n;
+      if (market === 0n) expect(s.m.state.optionsSkewUsd).toBeGreaterThan(0n); // the calls' delta is in the skew
       const exec = previewCloseExecutionWad(
-        { priceWad: s.m.priceWad, longOiUsd: s.m.state.longOiUsd, shortOiUsd: s.m.state.shortOiUsd, config: config(s.m.config) },
+        { priceWad: s.m.priceWad, longOiUsd: s.m.state.longOiUsd, shortOiUsd: s.m.state.shortOiUsd, optionsSkewUsd: s.m.state.optionsSkewUsd, config: config(s.m.config) },
         isLong,
         delta,
       );

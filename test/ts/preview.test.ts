@@ -13,6 +13,7 @@ const market = (priceWad: bigint): PreviewMarket => ({
   priceWad,
   longOiUsd: USD(100_000),
   shortOiUsd: USD(100_000),
+  optionsSkewUsd: 0n,
   maintenanceBaseWad: 10n ** 16n,
   marginTargetWad: 10n ** 16n,
   reservedUsd: USD(200_000),

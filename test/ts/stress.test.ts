@@ -38,6 +38,7 @@ const input = (): StressInput => ({
       shortOiUsd: 0n,
       longTokens: TOKENS,
       shortTokens: 0n,
+      optionsSkewUsd: 0n,
     },
   ],
   // a 10x long bought at 3,000: 10,000 of size, 1,000 of collateral

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
+import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
+import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {BaseTest} from "./utils/Base.t.sol";
+
+/// @notice Netting across products (issue 13 item 5, P-83): the options traders' net delta is netted into the skew that
+///         prices perpetual impact and drives funding, so perpetual traders who offset the pool's options exposure
+///         earn the rebate and the funding. Expected values come from the documented rules (the quadratic impact of
+///         RiskMath.impactCostUsd's NatSpec, the funding velocity of IPerpEngine's config), recomputed here.
+contract OptionsNettingTest is BaseTest {
+    uint256 internal constant CALLS = 200e18; // 200 ETH of calls
+
+    uint256 internal boardId;
+
+    function setUp() public override {
+        super.setUp();
+        _deposit(carol, 20_000_000 * USD);
+        options.listBoards(ETH);
+        boardId = options.liveBoards(ETH)[3];
+    }
+
+    function _buy(address who, uint256 k, bool isCall, uint256 amountWad) internal returns (uint256 premium) {
+        IOptionsBook.Quote memory q = options.quote(boardId, k, isCall, true, amountWad);
+        _mint(who, q.premiumUsd);
+        vm.prank(who);
+        premium = options.buy(boardId, k, isCall, amountWad, q.premiumUsd);
+    }
+
+    function _sell(address who, uint256 k, bool isCall, uint256 amountWad) internal returns (uint256) {
+        vm.prank(who);
+        return options.sell(boardId, k, isCall, amountWad, 0);
+    }
+
+    function _optionsSkew() internal view returns (int256) {
+        return reader.marketState(ETH).optionsSkewUsd;
+    }
+
+    /// Only a product listed in the core may set a market's options skew.
+    function test_setOptionsSkew_onlyListedProducts() public {
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IClearingCore.NotProduct.selector, attacker));
+        engine.setOptionsSkew(ETH, 1_000_000 * int256(USD));
+    }
+
+    /// P-83: every option trade pushes the traders' net delta x price to the engine: calls bought count as long
+    ///       exposure (between 0 and 1 token of delta each), puts as short; selling everything back returns it to
+    ///       about zero.
+    function test_trades_pushTheOptionsDelta() public {
+        assertEq(_optionsSkew(), 0);
+        _buy(alice, 5, true, CALLS);
+        int256 skew = _optionsSkew();
+        IOptionsBook.BookView memory v = options.book(ETH);
+        // delta x price in USD, whole dollars (the engine's unit), truncated toward zero
+        int256 expected = v.deltaWad * int256(_price(ETH)) / 1e30 / 1e6 * 1e6;
+        assertEq(skew, expected, "the book's delta x price");
+        uint256 notional = CALLS * _price(ETH) / 1e30;
+        assertGt(skew, int256(notional) / 5, "an at-the-money call carries a large delta");
+        assertLt(skew, int256(notional), "and less than one token each");
+        _buy(bob, 5, false, CALLS); // the same strike's puts: short delta
+        assertLt(_optionsSkew(), skew / 4, "puts offset the calls' delta");
+        _sell(bob, 5, false, CALLS);
+        _sell(alice, 5, true, CALLS);
+        assertLe(_abs(_optionsSkew()), int256(10 * USD), "all sold back: no delta left");
+    }
+
+    /// P-83: with calls open and no perpetuals, a short perpetual reduces the pool's net exposure: it earns the
+    ///       skew-reducing rebate (s0^2 - s1^2) / 2K x positiveImpactBps, while a long pays (s1^2 - s0^2) / 2K on
+    ///       top of the options' skew.
+    function test_perpImpact_netsTheOptionsDelta() public {
+        _buy(alice, 5, true, CALLS);
+        int256 s0 = _optionsSkew();
+        assertGt(s0, 0);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        uint256 size = uint256(s0) / 2;
+        uint256 snap = vm.snapshotState();
+
+        _open(bob, ETH, false, size / 5, size);
+        int256 s1 = s0 - int256(size);
+        uint256 rebate = uint256(s0 * s0 - s1 * s1) * cfg.positiveImpactBps / (2 * cfg.impactScaleUsd * 10_000);
+        assertGt(rebate, 0);
+        assertEq(engine.position(bob, ETH, false).rebateUsd, rebate, "the hedging short earns the rebate");
+
+        vm.revertToState(snap);
+        _open(bob, ETH, true, size / 5, size);
+        int256 s2 = s0 + int256(size);
+        uint256 cost = _divUp(uint256(s2 * s2 - s0 * s0), 2 * cfg.impactScaleUsd);
+        uint256 fee = _divUp(size * cfg.openFeeBps, 10_000);
+        assertEq(engine.position(bob, ETH, true).collateralUsd, size / 5 - fee - cost, "a long pays the netted impact");
+        assertEq(engine.position(bob, ETH, true).rebateUsd, 0);
+    }
+
+    /// P-83: the options' delta drives the funding rate: with calls open and the perpetuals balanced, the rate rises
+    ///       at (skew / skewScale) x maxFundingVelocity, so the pool pays a short who hedges it and a long pays.
+    function test_funding_drivenByTheOptionsDelta() public {
+        _open(dave, ETH, true, 20_000 * USD, 100_000 * USD);
+        _open(makeAddr("erin"), ETH, false, 20_000 * USD, 100_000 * USD);
+        _buy(alice, 5, true, CALLS);
+        int256 s0 = _optionsSkew();
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        int256 rate0 = reader.marketState(ETH).fundingRateWad;
+        uint256 dt = 1 hours;
+        _setPriceAfter(ETH, _price(ETH), dt);
+        _refreshPrices();
+        engine.poke(ETH);
+        int256 velocity =
+            s0 * 1e18 / int256(uint256(cfg.skewScaleUsd)) * int256(uint256(cfg.maxFundingVelocityWad)) / 1e18;
+        int256 want = rate0 + velocity * int256(dt);
+        if (want > int256(uint256(cfg.maxFundingRateWad))) want = int256(uint256(cfg.maxFundingRateWad));
+        assertGt(want, rate0);
+        assertEq(reader.marketState(ETH).fundingRateWad, want, "the rate moved with the options' skew");
+        skip(1 hours);
+        _refreshPrices();
+        assertGt(_status(dave, ETH, true).fundingFeeUsd, 0, "the long pays funding");
+        assertLt(_status(makeAddr("erin"), ETH, false).fundingFeeUsd, 0, "the hedging short is paid");
+    }
+
+    /// P-83 (attacker): creating options delta to farm the perpetual rebate never pays, however the legs are ordered:
+    ///       buy calls, open a short perpetual against them (rebate), sell the calls back, close the short (the skew
+    ///       returns to zero: a second rebate). The attacker's combined result over both accounts is <= 0.
+    function testFuzz_optionsDeltaRebateFarming_neverProfits(uint256 callsSeed, uint256 sizeSeed, bool closeFirst)
+        public
+    {
+        uint256 amount = bound(callsSeed, 10e18, 1500e18);
+        address optionsAcct = attacker;
+        address perpAcct = makeAddr("attacker2");
+        uint256 premium = _buy(optionsAcct, 5, true, amount);
+        int256 s0 = _optionsSkew();
+        uint256 size = bound(sizeSeed, 1000 * USD, uint256(s0) * 2);
+        uint256 collateral = size / 5;
+        _open(perpAcct, ETH, false, collateral, size);
+        uint256 received;
+        uint256 balBefore = usdc.balanceOf(perpAcct);
+        if (closeFirst) {
+            _close(perpAcct, ETH, false);
+            received += _sell(optionsAcct, 5, true, amount);
+        } else {
+            received += _sell(optionsAcct, 5, true, amount);
+            _close(perpAcct, ETH, false);
+        }
+        received += usdc.balanceOf(perpAcct) - balBefore;
+        assertLe(received, premium + collateral, "no profit from netted rebates");
+    }
+
+    function _abs(int256 x) internal pure returns (int256) {
+        return x < 0 ? -x : x;
+    }
+
+    function _divUp(uint256 a, uint256 b) internal pure returns (uint256) {
+        return (a + b - 1) / b;
+    }
+}
