@@ -59,6 +59,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   ProfitCapLoweredWithOpenInterest: (a) =>
     `Open positions keep the profit cap they were opened with: market ${String(a[0])} can lower its cap from ${Number(a[2]) / 100}% to ${Number(a[3]) / 100}% only once it has no open interest`,
   UnknownOrderBook: (a) => `${String(a[0])} is not an order book the clearing core trusts: the router executes orders only there`,
+  UnknownProduct: (a) => `${String(a[0])} is not a product the clearing core lists: the router forwards only to its products`,
   MalformedForwardedCall: (a) => `The forwarder ${String(a[0])} sent a call that does not end in exactly one account address`,
   NotProduct: (a) => `${String(a[0])} is not a product registered with the clearing core`,
   ProductAlreadyListed: (a) => `${String(a[0])} is already a registered product`,
@@ -79,6 +80,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   FaucetLimitExceeded: (a) => `The faucet gives at most ${fmtUsd(u(a[1]), 0)} per call`,
   StalePrice: (a) => `The oracle price is stale (updated ${t(a[0])})`,
   FuturePrice: (a) => `The oracle reported a price from the future (${t(a[0])})`,
+  SettlementPriceNotRecorded: (a) => `No Pyth price is recorded yet for the settlement time ${t(a[0])}: record the first update after it, then settle`,
+  SettlementTimeNotReached: (a) => `The settlement time ${t(a[0])} has not been reached (now ${t(a[1])})`,
   ConfidenceTooWide: (a) => `The oracle's confidence interval is too wide (${Number(a[0]) / 100}% > ${Number(a[1]) / 100}%)`,
   NonPositivePrice: () => 'The oracle returned a non-positive price',
   PriceOutOfBounds: () => 'The oracle price is outside its sane bounds',

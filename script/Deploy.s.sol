@@ -148,8 +148,9 @@ contract Deploy is Script {
         core.addProduct(d.optionsBook, OPTIONS_RESERVE_CAP_BPS);
         options.grantRole(options.RISK_ROLE(), deployer);
         for (uint256 i; i < specs.length; ++i) {
-            // A pull feed cannot prove past rounds, so no verifiable settlement price: no options on Pyth markets.
-            if (!d.pull[i]) options.setConfig(i, optionsConfig(specs[i]));
+            // Chainlink and dev feeds settle on their first round after expiry; Pyth markets on the first update after
+            // it, recorded by the settler (PythPriceFeed.recordSettlementPrice).
+            options.setConfig(i, optionsConfig(specs[i]));
         }
         d.admin = _handOverRoles(d, deployer);
         vm.stopBroadcast();

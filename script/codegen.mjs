@@ -7,7 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CONTRACTS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter', 'OrderBook', 'OptionsBook'];
+const CONTRACTS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter', 'OrderBook', 'OptionsBook', 'PythPriceFeed'];
 const ADDRESS_KEYS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'FaucetToken', 'OrderBook', 'OptionsBook'];
 
 const camel = (name) => name[0].toLowerCase() + name.slice(1);

@@ -38,6 +38,8 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
 
     /// @notice `book` is not one of the core's trusted forwarders (an order book the core accepts).
     error UnknownOrderBook(address book);
+    /// @notice `product` is not a product the clearing core lists.
+    error UnknownProduct(address product);
 
     constructor(IPerpEngine engine_, IClearingCore core_) {
         engine = engine_;
@@ -108,6 +110,21 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
         _update(updates);
         (filled, feesUsd) =
             abi.decode(_call(address(book), abi.encodeCall(IOrderBook.executeOrders, (orderIds))), (uint256, uint256));
+        _refund();
+    }
+
+    /// @notice Posts `updates`, then calls `product`, a product the clearing core lists (the options book), with `data`
+    ///         and the caller appended: an option bought, sold back, listed, refreshed or settled on a pull-oracle
+    ///         market uses the price posted in the same call, for the caller. Returns the product's answer.
+    function callProduct(PriceUpdate[] calldata updates, address product, bytes calldata data)
+        external
+        payable
+        nonReentrant
+        returns (bytes memory ret)
+    {
+        if (!core.productLedger(product).listed) revert UnknownProduct(product);
+        _update(updates);
+        ret = _call(product, data);
         _refund();
     }
 

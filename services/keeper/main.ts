@@ -15,6 +15,7 @@ import { OrderWatcher } from './orders';
 import { OptionsKeeper } from './options';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
+import { hermesClient } from './hermes';
 import { errorForLog } from '../../lib/errors';
 
 const { log, publicClient, contracts: c, wallet } = setup('keeper');
@@ -56,7 +57,8 @@ const txs = new TxTracker(publicClient, () => {
   if (sendsInProgress > 0) resyncPending = true;
   else resetNonce();
 }, log);
-const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs);
+// Pyth markets' options settle on the first update after expiry, fetched from Hermes (unused without pull markets).
+const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl)));
 let optionsRunning = false;
 let optionsLastRun = 0;
 

@@ -9,7 +9,9 @@
  * not mined, a settle mined but the refresh not yet sent) resumes where the chain is; each action is simulated first,
  * so an action another keeper already took is skipped, not reverted.
  */
-import type { PublicClient, WalletClient, Account, Chain, Transport } from 'viem';
+import { decodeFunctionResult, encodeFunctionData, parseAbi, type Abi, type Address, type Hex, type PublicClient, type WalletClient, type Account, type Chain, type Transport } from 'viem';
+import { optionsBookAbi, pythPriceFeedAbi } from '../../lib/contracts/generated';
+import type { Hermes } from './hermes';
 import type { CounterpoolContracts } from '../../lib/contracts';
 import { gasWithHeadroom } from '../../lib/gas';
 import type { Logger } from '../lib/runtime';
@@ -22,6 +24,9 @@ export { STALENESS };
 
 type Signer = WalletClient<Transport, Chain, Account>;
 type Feed = CounterpoolContracts['feeds'][number];
+
+/** The one Pyth function the keeper calls: the fee for posting update data (IPyth.getUpdateFee). */
+const PYTH_FEE_ABI = parseAbi(['function getUpdateFee(bytes[] updateData) view returns (uint256)']);
 
 export interface OptionsKeeperStats {
   boardsListed: number;
@@ -76,6 +81,8 @@ export class OptionsKeeper {
     private c: CounterpoolContracts,
     private log: Logger,
     private txs: TxTracker,
+    /** where the first Pyth update after an expiry comes from (pull-oracle markets); none: such boards wait */
+    private hermes?: Hermes,
   ) {}
 
   /** Markets with options enabled. */
@@ -90,11 +97,45 @@ export class OptionsKeeper {
 
   async tick(): Promise<void> {
     const block = await this.client.getBlock();
-    for (const marketId of await this.markets()) {
-      await this.settleExpired(marketId, block.timestamp);
-      await this.refreshIfStale(marketId);
-      await this.send('listBoards', [marketId], (n) => n > 0n, (n) => (this.stats.boardsListed += Number(n)));
+    for (const marketId of await this.markets()) await this.tickMarket(marketId, block.timestamp);
+  }
+
+  /** One market's pass: settle what expired, refresh a stale cache, list what the schedule calls for. */
+  async tickMarket(marketId: bigint, nowSec: bigint): Promise<void> {
+    await this.settleExpired(marketId, nowSec);
+    await this.refreshIfStale(marketId);
+    await this.bookCall(marketId, 'listBoards', (n) => n > 0n, (n) => (this.stats.boardsListed += Number(n)));
+  }
+
+  /** Calls the options book's `functionName(marketId)`: directly on a push-feed market; on a pull-oracle (Pyth) market
+   *  through the PriceUpdateRouter with Hermes' latest update posted in the same call (the book prices from it). */
+  private async bookCall(marketId: bigint, functionName: 'listBoards' | 'refresh', worth: (r: bigint) => boolean, done: (r: bigint) => void) {
+    const market = this.c.markets[Number(marketId)];
+    if (!market?.pull) return this.send(functionName, [marketId], worth, done);
+    if (!this.hermes) {
+      this.log.warn(`options ${functionName} on a pull-oracle market needs Hermes (HERMES_URL)`, { marketId });
+      return false;
     }
+    const feed = { address: market.feed, abi: pythPriceFeedAbi } as const;
+    let updates: { feed: Address; data: Hex[]; fee: bigint }[];
+    try {
+      const data = await this.hermes.latest(await this.client.readContract({ ...feed, functionName: 'priceId' }));
+      const pyth = await this.client.readContract({ ...feed, functionName: 'pyth' });
+      const fee = await this.client.readContract({ address: pyth, abi: PYTH_FEE_ABI, functionName: 'getUpdateFee', args: [data] });
+      updates = [{ feed: market.feed, data, fee }];
+    } catch (e) {
+      this.stats.failures++;
+      this.log.warn(`options ${functionName}: no Pyth update to post, retrying next pass`, { marketId, error: errorForLog(e) });
+      return false;
+    }
+    const call = encodeFunctionData({ abi: optionsBookAbi, functionName, args: [marketId] });
+    const decode = (ret: unknown) => (functionName === 'listBoards' ? decodeFunctionResult({ abi: optionsBookAbi, functionName, data: ret as Hex }) : 1n);
+    return this.send('callProduct', [updates, this.c.optionsBook.address, call], (r) => worth(r), (r) => done(r), {
+      target: this.c.router,
+      value: updates[0].fee,
+      decode,
+      label: functionName,
+    });
   }
 
   async settleExpired(marketId: bigint, nowSec: bigint): Promise<void> {
@@ -102,6 +143,10 @@ export class OptionsKeeper {
     for (const boardId of ids) {
       const b = await this.client.readContract({ ...this.c.optionsBook, functionName: 'board', args: [boardId] });
       if (b.settled || BigInt(b.expiry) > nowSec) continue;
+      if (this.c.markets[Number(marketId)]?.pull) {
+        await this.settlePull(marketId, boardId, BigInt(b.expiry));
+        continue;
+      }
       const feed = this.c.feeds[Number(marketId)];
       const round = await firstRoundAtOrAfter(this.client, feed, BigInt(b.expiry));
       if (round === null) {
@@ -115,10 +160,62 @@ export class OptionsKeeper {
     }
   }
 
+  /** A pull-oracle (Pyth) board: once the adapter holds the first update at or after expiry, settle on it; until
+   *  then fetch that update from Hermes and record it (PythPriceFeed.recordSettlementPrice verifies it is the first),
+   *  and settle on the next pass. */
+  async settlePull(marketId: bigint, boardId: bigint, expiry: bigint): Promise<void> {
+    const feed = { address: this.c.markets[Number(marketId)].feed, abi: pythPriceFeedAbi } as const;
+    const recorded = await this.client.readContract({ ...feed, functionName: 'priceAtOrAfter', args: [expiry, 0n] }).then(
+      () => true,
+      () => false,
+    );
+    if (recorded) {
+      await this.send('settleBoard', [boardId, 0n], () => true, () => {
+        this.stats.boardsSettled++;
+        this.log.info('board settled on the recorded Pyth update', { boardId, marketId, expiry });
+      });
+      return;
+    }
+    if (!this.hermes) {
+      this.log.warn('pull-oracle board expired and no Hermes configured: waiting (or the fallback settlement)', { boardId, marketId });
+      return;
+    }
+    const priceId = await this.client.readContract({ ...feed, functionName: 'priceId' });
+    let updateData: Hex[] | null;
+    try {
+      updateData = await this.hermes.atOrAfter(expiry, priceId);
+    } catch (e) {
+      this.stats.failures++;
+      this.log.warn('Hermes fetch failed, retrying next pass', { boardId, marketId, error: errorForLog(e) });
+      return;
+    }
+    if (updateData === null) {
+      this.log.info('board expired, waiting for the first Pyth update after expiry', { boardId, marketId, expiry });
+      return;
+    }
+    const pyth = await this.client.readContract({ ...feed, functionName: 'pyth' });
+    const fee = await this.client.readContract({ address: pyth, abi: PYTH_FEE_ABI, functionName: 'getUpdateFee', args: [updateData] });
+    await this.send(
+      'recordSettlementPrice',
+      [updateData, expiry],
+      () => true,
+      () => this.log.info('first Pyth update after expiry recorded', { boardId, marketId, expiry }),
+      { target: feed, value: fee },
+    );
+  }
+
   async refreshIfStale(marketId: bigint): Promise<void> {
-    const st = await this.client.readContract({ ...this.c.optionsBook, functionName: 'staleness', args: [marketId] });
+    let st: number;
+    try {
+      st = await this.client.readContract({ ...this.c.optionsBook, functionName: 'staleness', args: [marketId] });
+    } catch (e) {
+      // The staleness read needs a price: a pull-oracle market's stored one ages out between calls (the listing below
+      // posts a fresh one through the router, so the next pass reads it); a push feed past its age waits for its beat.
+      this.log.info('options staleness unreadable (no fresh price), next pass', { marketId, error: errorForLog(e) });
+      return;
+    }
     if (st === 0 || STALENESS[st] === 'AwaitingSettlement') return; // fresh, or settlement first (next pass)
-    await this.send('refresh', [marketId], () => true, () => {
+    await this.bookCall(marketId, 'refresh', () => true, () => {
       this.stats.refreshes++;
       this.log.info('options book refreshed', { marketId, reason: STALENESS[st] });
     });
@@ -126,22 +223,25 @@ export class OptionsKeeper {
 
   /** Simulates, then sends when `worth(result)` and hands the transaction to the tracker (no receipt wait): `done`
    *  runs once it is mined successfully. A failed simulation is logged, not sent; true when sent. */
-  private async send<F extends 'listBoards' | 'settleBoard' | 'refresh'>(
+  private async send<F extends 'listBoards' | 'settleBoard' | 'refresh' | 'recordSettlementPrice' | 'callProduct'>(
     functionName: F,
-    args: readonly bigint[],
+    args: readonly unknown[],
     worth: (result: bigint) => boolean,
     done: (result: bigint) => void,
+    opts: { target: { address: Address; abi: Abi }; value?: bigint; decode?: (ret: unknown) => bigint; label?: string } = { target: this.c.optionsBook },
   ): Promise<boolean> {
-    const key = `${functionName}:${args.join(',')}`;
+    // the in-flight key names the action, not its price update (a router call posts a new one each pass)
+    const key = `${opts.label ?? functionName}:${opts.target.address}:${args.filter((a) => typeof a !== 'object').map(String).join(',')}`;
     if (this.pending.has(key)) return false;
     try {
       const { request, result } = await this.client.simulateContract({
-        ...this.c.optionsBook,
+        ...opts.target,
         functionName,
         args,
+        value: opts.value,
         account: this.signer.account,
       } as Parameters<PublicClient['simulateContract']>[0]);
-      const value = typeof result === 'bigint' ? result : 1n;
+      const value = opts.decode ? opts.decode(result) : typeof result === 'bigint' ? result : 1n;
       if (!worth(value)) return false;
       const gas = gasWithHeadroom(await this.client.estimateContractGas(request as Parameters<PublicClient['estimateContractGas']>[0]));
       const sentBlock = await this.client.getBlockNumber();
@@ -171,7 +271,7 @@ export class OptionsKeeper {
       return true;
     } catch (e) {
       this.stats.failures++;
-      this.log.warn(`options ${functionName} not sent`, { args: args.map(String), error: errorForLog(e) });
+      this.log.warn(`options ${functionName} not sent`, { args: args.map(String).map((a) => a.slice(0, 80)), error: errorForLog(e) });
       return false;
     }
   }

@@ -32,8 +32,8 @@ contract DeployScriptTest is Test {
     bytes32 internal constant RISK_ROLE = keccak256("RISK_ROLE");
 
     /// With PYTH_CONTRACT set, every market with a pythPriceId in script/markets.json reads Pyth with a pull-oracle's
-    /// max age, lists no options (a pull feed cannot prove past rounds), and trades through the PriceUpdateRouter with
-    /// the update in the same call.
+    /// max age, lists options that settle on the first Pyth update after expiry (PythPriceFeed.recordSettlementPrice),
+    /// and trades through the PriceUpdateRouter with the update in the same call.
     function _pythMarketsWhenPythContractIsSet() internal {
         vm.warp(1_700_000_000);
         vm.chainId(4243); // its own deployments file, removed below
@@ -54,7 +54,11 @@ contract DeployScriptTest is Test {
             assertEq(feed.maxAgeSec(), deployer.PULL_MAX_PRICE_AGE_SEC());
             IPerpEngine.MarketConfig memory cfg = Reader(d.reader).marketConfig(i);
             assertEq(cfg.maxPriceAgeSec, deployer.PULL_MAX_PRICE_AGE_SEC(), "seconds, not a heartbeat");
-            assertEq(IOptionsBook(d.optionsBook).config(i).strikeStepWad, 0, "no options on a pull feed");
+            assertEq(
+                IOptionsBook(d.optionsBook).config(i).strikeStepWad,
+                specs[i].optionStrikeStepUsd * 1e18,
+                "options on a pull feed too: they settle on a recorded first update"
+            );
         }
 
         // An LP funds the pool; a trader opens on ETH with the Pyth update posted in the same call.

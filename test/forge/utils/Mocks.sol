@@ -2,6 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {MockPyth} from "@pythnetwork/pyth-sdk-solidity/MockPyth.sol";
+import {PythStructs} from "@pythnetwork/pyth-sdk-solidity/PythStructs.sol";
 
 /// @notice Settable Chainlink-style aggregator (also used as a sequencer-uptime feed: answer 0 = up).
 contract MockAggregator {
@@ -89,5 +91,39 @@ contract BlocklistFaucetToken is ERC20 {
     function _update(address from, address to, uint256 value) internal override {
         if (blocked[to]) revert Blocked(to);
         super._update(from, to, value);
+    }
+}
+
+/// @dev Pyth's uniqueness rule for `parsePriceFeedUpdatesUnique`, which pyth-sdk-solidity's MockPyth skips (it parses
+///      with checkUniqueness = false): the real contract accepts an update only if its previous publish time is before
+///      minPublishTime. Forwards everything else to the MockPyth it wraps, so prices posted either way are the same.
+contract UniqueMockPyth {
+    MockPyth public immutable mock;
+
+    constructor(MockPyth mock_) {
+        mock = mock_;
+    }
+
+    function getUpdateFee(bytes[] calldata updateData) external view returns (uint256) {
+        return mock.getUpdateFee(updateData);
+    }
+
+    function updatePriceFeeds(bytes[] calldata updateData) external payable {
+        mock.updatePriceFeeds{value: msg.value}(updateData);
+    }
+
+    function getPriceUnsafe(bytes32 id) external view returns (PythStructs.Price memory) {
+        return mock.getPriceUnsafe(id);
+    }
+
+    function parsePriceFeedUpdatesUnique(
+        bytes[] calldata updateData,
+        bytes32[] calldata priceIds,
+        uint64 minPublishTime,
+        uint64 maxPublishTime
+    ) external payable returns (PythStructs.PriceFeed[] memory feeds) {
+        (feeds,) = mock.parsePriceFeedUpdatesWithConfig{value: msg.value}(
+            updateData, priceIds, minPublishTime, maxPublishTime, true, true, false
+        );
     }
 }

@@ -7,6 +7,7 @@ import {IUpdatablePriceFeed} from "../../../contracts/oracles/IUpdatablePriceFee
 import {PythPriceFeed} from "../../../contracts/oracles/PythPriceFeed.sol";
 import {PriceUpdateRouter} from "../../../contracts/periphery/PriceUpdateRouter.sol";
 import {BaseTest} from "./Base.t.sol";
+import {UniqueMockPyth} from "./Mocks.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {MockPyth} from "@pythnetwork/pyth-sdk-solidity/MockPyth.sol";
 
@@ -20,10 +21,11 @@ abstract contract PythBaseTest is BaseTest {
     PythPriceFeed internal solFeed;
     uint256 internal sol;
 
-    function setUp() public override {
+    function setUp() public virtual override {
         super.setUp();
         pyth = new MockPyth(60, FEE_WEI);
-        solFeed = new PythPriceFeed(IPyth(address(pyth)), SOL_ID, 60, 100);
+        // Pyth's uniqueness rule on settlement parses (MockPyth skips it): UniqueMockPyth adds it in front of the mock.
+        solFeed = new PythPriceFeed(IPyth(address(new UniqueMockPyth(pyth))), SOL_ID, 60, 100);
         _post(150e8, block.timestamp);
         IPerpEngine.MarketConfig memory cfg =
             deployer.marketConfig(IPriceFeed(address(solFeed)), 0.8e18, deployer.PULL_MAX_PRICE_AGE_SEC());
