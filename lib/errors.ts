@@ -60,6 +60,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
     `Open positions keep the profit cap they were opened with: market ${String(a[0])} can lower its cap from ${Number(a[2]) / 100}% to ${Number(a[3]) / 100}% only once it has no open interest`,
   UnknownOrderBook: (a) => `${String(a[0])} is not an order book the clearing core trusts: the router executes orders only there`,
   UnknownProduct: (a) => `${String(a[0])} is not a product the clearing core lists: the router forwards only to its products`,
+  MalformedCall: (a) => `The forwarded call is ${String(a[0])} bytes: not a selector followed by whole 32-byte words`,
   MalformedForwardedCall: (a) => `The forwarder ${String(a[0])} sent a call that does not end in exactly one account address`,
   NotProduct: (a) => `${String(a[0])} is not a product registered with the clearing core`,
   ProductAlreadyListed: (a) => `${String(a[0])} is already a registered product`,

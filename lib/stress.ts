@@ -13,7 +13,7 @@
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
 import { cappedPnlUsd, sideLiabilityUp } from './math/position';
 import { optionsLiabilityUsd, type StressOption, type StressOptionsMarket } from './options/stress';
-import { freeLiquidityDown, impactCostUsd, maintenanceMarginUp, netSkewUsd, rampedMarginUp, targetMarginUp, utilizationUp } from './math/risk';
+import { freeLiquidityDown, maintenanceMarginUp, nettedImpactCostUsd, rampedMarginUp, targetMarginUp, utilizationUp } from './math/risk';
 
 export interface StressMarket {
   marketId: number;
@@ -143,8 +143,9 @@ export function runStress(input: StressInput, shock: Shock) {
       // fair liquidation, as the engine: the trader gets back the equity beyond the whole liquidation fee
       // ... and the impact its close would pay (none for a skew-reducing one), from the skew as liquidations proceed
       const agg0 = remaining.get(p.marketId)!;
-      const skewNow = netSkewUsd({ longOiUsd: agg0[0], shortOiUsd: agg0[1], optionsSkewUsd: m.optionsSkewUsd });
-      const fee = bpsUp(p.sizeUsd, m.liquidationFeeBps) + impactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.impactScaleUsd, 0n);
+      const skewNow = agg0[0] - agg0[1];
+      const fee =
+        bpsUp(p.sizeUsd, m.liquidationFeeBps) + nettedImpactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd, 0n);
       const refund = equity > fee ? equity - fee : 0n;
       cashAfter += seized - keeperReward - refund;
       feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable

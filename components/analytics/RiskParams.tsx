@@ -23,7 +23,7 @@ export function RiskParams() {
           </p>
         )}
         <table className="num w-full min-w-[1100px] text-left text-xs">
-          <TableHead columns={['Market', 'Max oracle age', 'Fees open/close', 'Liq. fee', 'Max lev.', 'Profit cap', 'MMR floor', 'z', 'Horizon', 'σ memory τ', 'IMR ×', 'OI caps L/S', 'Skew L−S + options Δ', 'Funding now (APR)', 'Funding max, full-skew ramp']} />
+          <TableHead columns={['Market', 'Max oracle age', 'Fees open/close', 'Liq. fee', 'Max lev.', 'Profit cap', 'MMR floor', 'z', 'Horizon', 'σ memory τ', 'IMR ×', 'OI caps L/S', 'Skew L−S (options Δ)', 'Funding now (APR)', 'Funding max, full-skew ramp']} />
           <tbody>
             {(markets.data ?? []).map((m, i) => (
               <tr key={i} className="border-t border-zinc-800">
@@ -43,8 +43,8 @@ export function RiskParams() {
                 <td className="pr-3">
                   {fmtUsd(m.config.maxLongOiUsd, 0)} / {fmtUsd(m.config.maxShortOiUsd, 0)}
                 </td>
-                <td className="pr-3" title={`perpetuals ${fmtUsd(m.state.longOiUsd - m.state.shortOiUsd, 0)}, options delta ${fmtUsd(m.state.optionsSkewUsd, 0)}: the net skew prices impact and drives funding`}>
-                  {fmtUsd(m.skewUsd, 0)}
+                <td className="pr-3" title="the options traders' delta × price is added to the perpetual skew to drive the funding rate, and charged to trades that add to the sum">
+                  {fmtUsd(m.skewUsd, 0)} ({fmtUsd(m.state.optionsSkewUsd, 0)})
                 </td>
                 <td className="pr-3" data-testid={`funding-now-${i}`} title="positive: longs pay shorts and the pool">
                   {fmtPctFine(annualize(BigInt(m.state.fundingRateWad)))}

@@ -106,6 +106,52 @@ library RiskMath {
         return -int256((before2 - after2).mulDivDown(positiveImpactBps, denom * MathLib.BPS));
     }
 
+    /// @notice Price impact of a perpetual trade moving the perpetual skew from `perpBeforeUsd` to `perpAfterUsd` while
+    ///         the options traders hold `optionsSkewUsd` of delta: the larger of the impact on the net skew (perpetual +
+    ///         options) and the impact on the perpetual skew alone.
+    /// @dev A trade that adds to the pool's net exposure pays for it, options included (the net cost is the larger);
+    ///      a trade that offsets the options' delta pays what it would without options, never less and never a rebate
+    ///      the perpetual skew alone would not pay. Why not the net skew alone: the options' delta moves without any
+    ///      perpetual trade paying impact (price moves, time, expiry, settlement), so rebates on it would be unfunded;
+    ///      here over any path that returns the perpetual skew to where it started the trades pay at least what the
+    ///      same path pays without options (each step is >= its perpetual-only impact), which is >= 0 by the
+    ///      asymmetry of impactCostUsd. Reduces to impactCostUsd when optionsSkewUsd is 0.
+    function nettedImpactCostUsd(
+        int256 perpBeforeUsd,
+        int256 perpAfterUsd,
+        int256 optionsSkewUsd,
+        uint256 impactScaleUsd,
+        uint256 positiveImpactBps
+    ) internal pure returns (int256) {
+        int256 perpOnly = impactCostUsd(perpBeforeUsd, perpAfterUsd, impactScaleUsd, positiveImpactBps);
+        if (optionsSkewUsd == 0) return perpOnly;
+        int256 net = impactCostUsd(
+            perpBeforeUsd + optionsSkewUsd, perpAfterUsd + optionsSkewUsd, impactScaleUsd, positiveImpactBps
+        );
+        return net > perpOnly ? net : perpOnly;
+    }
+
+    /// @notice Funding over `elapsed` with the rate driven by the net skew (perpetual + the options traders' delta) and
+    ///         paid by the perpetual positions: nextFunding, except that the pool is never the net payer. Payments flow
+    ///         index x size between longs, shorts and the pool, so the pool receives indexDelta x perpetual skew; an
+    ///         interval whose index move would make that negative moves the index by 0 (no one pays for it).
+    /// @dev Without the rule an options holder could pin the rate with delta that pays no funding and have the pool
+    ///      pay the perpetual shorts that hedge it. With perpetuals alone it only stops the pool paying while the rate
+    ///      lags a skew that changed sides.
+    function nextFundingNetted(
+        int64 rateWad,
+        int256 netSkewUsd,
+        int256 perpSkewUsd,
+        uint256 skewScaleUsd,
+        uint64 maxVelocityWad,
+        uint64 maxRateWad,
+        uint32 elapsed
+    ) internal pure returns (int256 nextRateWad, int256 indexDeltaWad) {
+        (nextRateWad, indexDeltaWad) =
+            nextFunding(rateWad, netSkewUsd, skewScaleUsd, maxVelocityWad, maxRateWad, elapsed);
+        if ((indexDeltaWad > 0 && perpSkewUsd < 0) || (indexDeltaWad < 0 && perpSkewUsd > 0)) indexDeltaWad = 0;
+    }
+
     /// @notice Largest variance the estimator stores (the engine's 64-bit fields): far above the level where
     ///         maintenance reaches MAX_MAINTENANCE_WAD, so saturating loses nothing a margin could use.
     uint256 internal constant MAX_VARIANCE_WAD = type(uint64).max;

@@ -5,6 +5,7 @@ import {IHistoricalPriceFeed} from "./IHistoricalPriceFeed.sol";
 import {IPriceFeed} from "./IPriceFeed.sol";
 import {IUpdatablePriceFeed} from "./IUpdatablePriceFeed.sol";
 import {OracleErrors} from "./OracleErrors.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {PythStructs} from "@pythnetwork/pyth-sdk-solidity/PythStructs.sol";
 
@@ -60,10 +61,7 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
     function updatePrice(bytes[] calldata updateData) external payable {
         uint256 fee = pyth.getUpdateFee(updateData);
         pyth.updatePriceFeeds{value: fee}(updateData);
-        if (msg.value > fee) {
-            (bool ok,) = msg.sender.call{value: msg.value - fee}("");
-            require(ok);
-        }
+        _refund(msg.value - fee);
     }
 
     /// @inheritdoc IPriceFeed
@@ -74,7 +72,7 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
         if (block.timestamp - updatedAt > maxAgeSec) {
             revert OracleErrors.StalePrice(updatedAt, block.timestamp, maxAgeSec);
         }
-        priceWad = _toWad(p);
+        priceWad = _toWad(p, true);
     }
 
     /// @notice Records the first Pyth price published at or after `timestamp` (and at most SETTLEMENT_WINDOW_SEC
@@ -87,7 +85,10 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
         returns (uint256 priceWad, uint256 publishedAt)
     {
         Settlement memory r = settlements[timestamp];
-        if (r.publishedAt != 0) return (r.priceWad, r.publishedAt);
+        if (r.publishedAt != 0) {
+            _refund(msg.value); // another settler was first: nothing to pay
+            return (r.priceWad, r.publishedAt);
+        }
         if (timestamp > block.timestamp) revert SettlementTimeNotReached(timestamp, block.timestamp);
         bytes32[] memory ids = new bytes32[](1);
         ids[0] = priceId;
@@ -95,14 +96,13 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
         PythStructs.PriceFeed[] memory feeds = pyth.parsePriceFeedUpdatesUnique{value: fee}(
             updateData, ids, uint64(timestamp), uint64(timestamp + SETTLEMENT_WINDOW_SEC)
         );
-        priceWad = _toWad(feeds[0].price);
+        // The one qualifying update settles whatever its confidence interval (there is no other to choose); only a
+        // non-positive price or an unusable exponent is refused (then the options book's fallback settlement).
+        priceWad = _toWad(feeds[0].price, false);
         publishedAt = feeds[0].price.publishTime;
-        settlements[timestamp] = Settlement(uint128(priceWad), uint64(publishedAt));
+        settlements[timestamp] = Settlement(SafeCast.toUint128(priceWad), uint64(publishedAt));
         emit SettlementPriceRecorded(timestamp, priceWad, publishedAt);
-        if (msg.value > fee) {
-            (bool ok,) = msg.sender.call{value: msg.value - fee}("");
-            require(ok);
-        }
+        _refund(msg.value - fee);
     }
 
     /// @inheritdoc IHistoricalPriceFeed
@@ -125,12 +125,20 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
         return (0, 0);
     }
 
-    /// @dev A Pyth price in WAD: positive, confidence within maxConfBps, exponent at most 18 decimals.
-    function _toWad(PythStructs.Price memory p) internal view returns (uint256) {
+    /// @dev Sends `amount` of native currency back to the caller.
+    function _refund(uint256 amount) internal {
+        if (amount == 0) return;
+        (bool ok,) = msg.sender.call{value: amount}("");
+        require(ok);
+    }
+
+    /// @dev A Pyth price in WAD: positive, exponent at most 18 decimals, and (when `checkConf`) confidence within
+    ///      maxConfBps.
+    function _toWad(PythStructs.Price memory p, bool checkConf) internal view returns (uint256) {
         if (p.price <= 0) revert OracleErrors.NonPositivePrice(p.price);
         uint256 raw = uint256(uint64(p.price));
         uint256 confBps = uint256(p.conf) * 10_000 / raw;
-        if (confBps > maxConfBps) revert OracleErrors.ConfidenceTooWide(confBps, maxConfBps);
+        if (checkConf && confBps > maxConfBps) revert OracleErrors.ConfidenceTooWide(confBps, maxConfBps);
         int256 shift = 18 + int256(p.expo);
         if (shift < 0) revert OracleErrors.InvalidOracleConfig();
         return raw * 10 ** uint256(shift);

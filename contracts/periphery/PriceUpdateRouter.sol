@@ -40,6 +40,8 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
     error UnknownOrderBook(address book);
     /// @notice `product` is not a product the clearing core lists.
     error UnknownProduct(address product);
+    /// @notice `data` is not a selector followed by whole 32-byte words.
+    error MalformedCall(uint256 length);
 
     constructor(IPerpEngine engine_, IClearingCore core_) {
         engine = engine_;
@@ -123,6 +125,9 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
         returns (bytes memory ret)
     {
         if (!core.productLedger(product).listed) revert UnknownProduct(product);
+        // ABI-encoded calls are a selector and 32-byte words: padding would make the appended caller unreadable and
+        // the product act for this router instead.
+        if (data.length < 4 || (data.length - 4) % 32 != 0) revert MalformedCall(data.length);
         _update(updates);
         ret = _call(product, data);
         _refund();

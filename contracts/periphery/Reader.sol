@@ -31,7 +31,7 @@ contract Reader {
         bool priceValid;
         IPerpEngine.MarketConfig config;
         IPerpEngine.MarketState state; // funding accrued to now
-        int256 skewUsd; // the net skew that prices impact and drives funding: long - short open interest + options skew
+        int256 skewUsd; // long - short open interest (state.optionsSkewUsd is the options traders' delta; their sum drives funding)
         uint256 borrowRateWad; // pool-wide, per second
         uint256 varianceWad; // per second, including the latest oracle price (what the next trade uses)
         uint256 volatilityWad; // sigma over the liquidation horizon
@@ -112,7 +112,7 @@ contract Reader {
             v.priceUpdatedAt = at;
             v.priceValid = at <= block.timestamp && block.timestamp - at <= v.config.maxPriceAgeSec;
         } catch {}
-        v.skewUsd = netSkewUsd(v.state);
+        v.skewUsd = int256(uint256(v.state.longOiUsd)) - int256(uint256(v.state.shortOiUsd));
         v.utilizationWad = utilization();
         v.borrowRateWad = borrowRate();
         // The state the next trade would see: the current price observed (a sample moves the estimator).
@@ -398,9 +398,10 @@ contract Reader {
         uint256 lastFundingAt = uint32(uint256(w0) >> 224);
         index = int256(int96(uint96(uint256(w2) >> 160)));
         if (block.timestamp <= lastFundingAt) return (index, rate);
-        (int256 nextRate, int256 delta) = RiskMath.nextFunding(
+        (int256 nextRate, int256 delta) = RiskMath.nextFundingNetted(
             int64(rate),
             netSkewUsd(v),
+            int256(uint256(v.longOiUsd)) - int256(uint256(v.shortOiUsd)),
             cfg.skewScaleUsd,
             cfg.maxFundingVelocityWad,
             cfg.maxFundingRateWad,

@@ -328,9 +328,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         returns (uint256 addTokens)
     {
         PerpState.MarketSlots storage st = markets[t.marketId];
-        int256 skew = PerpState.netSkewUsd(st);
         int256 delta = t.isLong ? int256(sizeDeltaUsd) + reopenedUsd : -int256(sizeDeltaUsd) - reopenedUsd;
-        t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, t.cfg.impactScaleUsd, t.cfg.positiveImpactBps);
+        t.impactUsd = _impactUsd(st, t.cfg, delta, t.cfg.positiveImpactBps);
         t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.openFeeBps);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, t.isLong);
@@ -357,9 +356,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
                 t.isLong ? oldTokens.mulDivDown(sizeDeltaUsd, oldSize) : oldTokens.mulDivUp(sizeDeltaUsd, oldSize);
         }
         t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, t.capBucket);
-        int256 skew = PerpState.netSkewUsd(st);
-        int256 delta = t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd);
-        t.impactUsd = RiskMath.impactCostUsd(skew, skew + delta, t.cfg.impactScaleUsd, t.cfg.positiveImpactBps);
+        t.impactUsd =
+            _impactUsd(st, t.cfg, t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd), t.cfg.positiveImpactBps);
         t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.closeFeeBps);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, !t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, !t.isLong);
@@ -522,13 +520,24 @@ contract PerpEngine is IPerpEngine, AccessControl {
     ///      The impact a close would pay is charged too, so liquidating oneself is never a cheaper exit than closing.
     function _refundEquity(Trade memory t, address account, int256 equityUsd, uint256 sizeUsd) internal {
         PerpState.MarketSlots storage st = markets[t.marketId];
-        int256 skew = PerpState.netSkewUsd(st);
-        int256 impact = RiskMath.impactCostUsd(
-            skew, t.isLong ? skew - int256(sizeUsd) : skew + int256(sizeUsd), t.cfg.impactScaleUsd, 0
-        );
+        int256 impact = _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0);
         uint256 fee = sizeUsd.bpsUp(t.cfg.liquidationFeeBps) + uint256(impact);
         t.refundUsd = equityUsd > int256(fee) ? uint256(equityUsd) - fee : 0;
         if (t.refundUsd > 0) core_.refund(account, t.refundUsd);
+    }
+
+    /// @dev The impact of moving the market's perpetual skew by `deltaUsd`, netted with the options' delta
+    ///      (RiskMath.nettedImpactCostUsd); `positiveImpactBps` 0 prices a liquidation's close without a rebate.
+    function _impactUsd(
+        PerpState.MarketSlots storage st,
+        MarketConfig memory cfg,
+        int256 deltaUsd,
+        uint256 positiveImpactBps
+    ) internal view returns (int256) {
+        int256 skew = PerpState.perpSkewUsd(st);
+        return RiskMath.nettedImpactCostUsd(
+            skew, skew + deltaUsd, PerpState.optionsSkewUsd(st), cfg.impactScaleUsd, positiveImpactBps
+        );
     }
 
     /// @dev max(0, paid - recovered): what a liquidation leaves the pool short.

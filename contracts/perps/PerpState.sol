@@ -128,13 +128,15 @@ library PerpState {
         int256 indexWad,
         int64 rateWad,
         uint256 lastAt,
-        int256 skewUsd,
+        int256 netSkewUsd_,
+        int256 perpSkewUsd_,
         IPerpEngine.MarketConfig memory cfg
     ) internal view returns (int256, int256) {
         if (block.timestamp == lastAt) return (indexWad, rateWad);
-        (int256 nextRateWad, int256 deltaWad) = RiskMath.nextFunding(
+        (int256 nextRateWad, int256 deltaWad) = RiskMath.nextFundingNetted(
             rateWad,
-            skewUsd,
+            netSkewUsd_,
+            perpSkewUsd_,
             cfg.skewScaleUsd,
             cfg.maxFundingVelocityWad,
             cfg.maxFundingRateWad,
@@ -146,7 +148,7 @@ library PerpState {
     /// @dev Funding the market's traders owe the pool, net, accrued to now: index x skew - net snapshot sum (rounded
     ///      down: a receivable is never overstated).
     ///      Only the perpetuals' own skew pays or earns funding; the net skew (with the options' delta) drives the rate.
-    function _fundingOwedToPool(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, int256 perpSkewUsd)
+    function _fundingOwedToPool(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, int256 perpSkew)
         private
         view
         returns (int256)
@@ -154,18 +156,26 @@ library PerpState {
         // Fields of one slot read together (one SLOAD each pair); the caller read the skew from the first slot.
         int256 index = st.fundingIndexWad;
         int256 netSnapSum = st.netFundingSnapSum;
-        (index,) = fundingAt(index, st.fundingRateWad, st.lastFundingAt, netSkewUsd(st), cfg);
-        return MathLib.mulDivSignedDown(index * perpSkewUsd - netSnapSum, 1, WAD);
+        (index,) = fundingAt(index, st.fundingRateWad, st.lastFundingAt, netSkewUsd(st), perpSkew, cfg);
+        return MathLib.mulDivSignedDown(index * perpSkew - netSnapSum, 1, WAD);
     }
 
-    /// @dev The skew that prices impact and drives the funding rate: the perpetuals' long minus short notional plus
-    ///      the options product's traders' net delta in USD (OptionsBook pushes it at every trade and refresh). A
-    ///      perpetual that offsets the options' delta reduces the pool's net exposure and is priced as such: it earns
-    ///      the skew-reducing rebate and, once the rate has moved, funding.
+    /// @dev The skew that drives the funding rate: the perpetuals' long minus short notional plus the options product's
+    ///      traders' net delta in USD (OptionsBook pushes it at every trade and refresh). Funding is paid on the
+    ///      perpetual skew only, and the pool is never the net payer (RiskMath.nextFundingNetted); impact charges the
+    ///      larger of the net and the perpetual-only impact (RiskMath.nettedImpactCostUsd).
     function netSkewUsd(MarketSlots storage st) internal view returns (int256) {
-        return
-            int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd)) + int256(st.optionsSkewUsd)
-                * OPTIONS_SKEW_UNIT;
+        return perpSkewUsd(st) + optionsSkewUsd(st);
+    }
+
+    /// @dev The perpetuals' own skew (long - short open interest): what pays funding, and the impact's floor.
+    function perpSkewUsd(MarketSlots storage st) internal view returns (int256) {
+        return int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
+    }
+
+    /// @dev The options traders' delta in USD as the engine stores it (whole dollars, scaled back to USD units).
+    function optionsSkewUsd(MarketSlots storage st) internal view returns (int256) {
+        return int256(st.optionsSkewUsd) * OPTIONS_SKEW_UNIT;
     }
 
     /// @dev Whole USD of an options delta, saturated to the 32-bit field.
@@ -409,7 +419,7 @@ library PerpState {
         // The fields of the first slot read together (one SLOAD).
         uint256 lastAt = st.lastFundingAt;
         int64 rate = st.fundingRateWad;
-        return fundingAt(st.fundingIndexWad, rate, lastAt, netSkewUsd(st), cfg);
+        return fundingAt(st.fundingIndexWad, rate, lastAt, netSkewUsd(st), perpSkewUsd(st), cfg);
     }
 
     /// @dev The market config store: this contract's CREATE address at the nonce that deployed it.

@@ -8527,6 +8527,17 @@ export const priceUpdateRouterAbi = [
   },
   {
     "type": "error",
+    "name": "MalformedCall",
+    "inputs": [
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ReentrancyGuardReentrantCall",
     "inputs": []
   },
@@ -11998,6 +12009,22 @@ export const pythPriceFeedAbi = [
   },
   {
     "type": "error",
+    "name": "SafeCastOverflowedUintDowncast",
+    "inputs": [
+      {
+        "name": "bits",
+        "type": "uint8",
+        "internalType": "uint8"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "SettlementPriceNotRecorded",
     "inputs": [
       {
@@ -13033,6 +13060,17 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "valueWei",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "MalformedCall",
+    "inputs": [
+      {
+        "name": "length",
         "type": "uint256",
         "internalType": "uint256"
       }

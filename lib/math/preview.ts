@@ -4,7 +4,7 @@
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
 import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, VALUE_SCALE } from './position';
-import { impactCostUsd, initialMarginUp, maintenanceMarginUp, netSkewUsd, utilizationUp } from './risk';
+import { initialMarginUp, maintenanceMarginUp, nettedImpactCostUsd, utilizationUp } from './risk';
 
 export interface PreviewMarket {
   priceWad: bigint;
@@ -93,9 +93,9 @@ export function previewOpen(
       ? mulDivUp(existing.sizeTokens, m.priceWad, VALUE_SCALE)
       : mulDivDown(existing.sizeTokens, m.priceWad, VALUE_SCALE);
   // The reopened notional moves the skew with the added size: the engine prices the whole change as one trade.
-  const skew = netSkewUsd(m);
+  const skew = m.longOiUsd - m.shortOiUsd;
   const moved = sizeDeltaUsd + reopenedUsd - (existing?.sizeUsd ?? 0n);
-  const impactUsd = impactCostUsd(skew, skew + (isLong ? moved : -moved), m.config.impactScaleUsd, m.config.positiveImpactBps);
+  const impactUsd = nettedImpactCostUsd(skew, skew + (isLong ? moved : -moved), m.optionsSkewUsd, m.config.impactScaleUsd, m.config.positiveImpactBps);
   // A rebate (negative impact) is not margin: the engine holds it in the position until it closes.
   const rebateUsd = impactUsd < 0n ? -impactUsd : 0n;
   const collateralAfterUsd =
@@ -156,8 +156,8 @@ export function previewCloseExecutionWad(
   isLong: boolean,
   sizeDeltaUsd: bigint,
 ): bigint {
-  const skew = netSkewUsd(m);
-  const impact = impactCostUsd(skew, skew + (isLong ? -sizeDeltaUsd : sizeDeltaUsd), m.config.impactScaleUsd, m.config.positiveImpactBps);
+  const skew = m.longOiUsd - m.shortOiUsd;
+  const impact = nettedImpactCostUsd(skew, skew + (isLong ? -sizeDeltaUsd : sizeDeltaUsd), m.optionsSkewUsd, m.config.impactScaleUsd, m.config.positiveImpactBps);
   return executionPriceWad(m.priceWad, sizeDeltaUsd, impact, !isLong);
 }
 

@@ -38,10 +38,29 @@ export function nextFunding(
 /** One whole USD in the engine's USD units: the options skew is stored in whole dollars (PerpState.OPTIONS_SKEW_UNIT). */
 export const OPTIONS_SKEW_UNIT = 1_000_000n;
 
-/** The skew that prices impact and drives funding (PerpState.netSkewUsd): long - short open interest plus the options
- *  traders' net delta in USD (Reader MarketState.optionsSkewUsd, already in USD units). */
-export function netSkewUsd(m: { longOiUsd: bigint; shortOiUsd: bigint; optionsSkewUsd: bigint }): bigint {
-  return m.longOiUsd - m.shortOiUsd + m.optionsSkewUsd;
+/** RiskMath.nettedImpactCostUsd: the larger of the impact on the net skew (perpetual + options) and on the perpetual
+ *  skew alone (a hedge of the options' delta pays what it would without options, never an unfunded rebate). */
+export function nettedImpactCostUsd(perpBefore: bigint, perpAfter: bigint, optionsSkew: bigint, impactScaleUsd: bigint, positiveImpactBps: bigint): bigint {
+  const perpOnly = impactCostUsd(perpBefore, perpAfter, impactScaleUsd, positiveImpactBps);
+  if (optionsSkew === 0n) return perpOnly;
+  const net = impactCostUsd(perpBefore + optionsSkew, perpAfter + optionsSkew, impactScaleUsd, positiveImpactBps);
+  return net > perpOnly ? net : perpOnly;
+}
+
+/** RiskMath.nextFundingNetted: nextFunding driven by the net skew, with the index held still over an interval in which
+ *  the pool (paid index x perpetual skew) would be the net payer. */
+export function nextFundingNetted(
+  rateWad: bigint,
+  netSkew: bigint,
+  perpSkew: bigint,
+  skewScaleUsd: bigint,
+  maxVelocityWad: bigint,
+  maxRateWad: bigint,
+  elapsed: bigint,
+): { nextRateWad: bigint; indexDeltaWad: bigint } {
+  const r = nextFunding(rateWad, netSkew, skewScaleUsd, maxVelocityWad, maxRateWad, elapsed);
+  if ((r.indexDeltaWad > 0n && perpSkew < 0n) || (r.indexDeltaWad < 0n && perpSkew > 0n)) return { nextRateWad: r.nextRateWad, indexDeltaWad: 0n };
+  return r;
 }
 
 /** Positive: the trader pays; negative: rebate. */

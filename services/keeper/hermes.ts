@@ -17,13 +17,16 @@ export interface Hermes {
 
 export class HermesError extends Error {}
 
-/** A client for the Hermes at `baseUrl`. Throws HermesError on any failure but "not published yet" (Hermes answers
- *  404 there): the keeper logs it and retries on its next pass. */
-export function hermesClient(baseUrl: string, timeoutMs = 10_000, fetchImpl: typeof fetch = fetch): Hermes {
+/** A client for the Hermes at `baseUrl`, sending `apiKey` (if any) as `Authorization: Bearer` as Pyth's endpoints
+ *  require. Throws HermesError on any failure but "not published yet" (Hermes answers 404 there): the keeper logs it
+ *  and retries on its next pass. */
+export function hermesClient(baseUrl: string, opts: { apiKey?: string; timeoutMs?: number; fetchImpl?: typeof fetch } = {}): Hermes {
+  const { apiKey, timeoutMs = 10_000, fetchImpl = fetch } = opts;
   const base = baseUrl.replace(/\/+$/, '');
+  const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const get = async (path: string, priceId: Hex): Promise<Hex[] | null> => {
     const url = `${base}/v2/updates/price/${path}?ids[]=${priceId}&encoding=hex&parsed=false`;
-    const res = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) }).catch((e: unknown) => {
+    const res = await fetchImpl(url, { headers, signal: AbortSignal.timeout(timeoutMs) }).catch((e: unknown) => {
       throw new HermesError(`Hermes unreachable at ${base}: ${e instanceof Error ? e.message : String(e)}`);
     });
     if (res.status === 404) return null;

@@ -58,7 +58,7 @@ const txs = new TxTracker(publicClient, () => {
   else resetNonce();
 }, log);
 // Pyth markets' options settle on the first update after expiry, fetched from Hermes (unused without pull markets).
-const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl)));
+const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl), { apiKey: process.env.PYTH_API_KEY }));
 let optionsRunning = false;
 let optionsLastRun = 0;
 

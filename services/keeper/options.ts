@@ -25,6 +25,9 @@ export { STALENESS };
 type Signer = WalletClient<Transport, Chain, Account>;
 type Feed = CounterpoolContracts['feeds'][number];
 
+/** One feed's Pyth update as the router posts it (PriceUpdateRouter.PriceUpdate). */
+type PullUpdate = { feed: Address; data: Hex[]; fee: bigint };
+
 /** The one Pyth function the keeper calls: the fee for posting update data (IPyth.getUpdateFee). */
 const PYTH_FEE_ABI = parseAbi(['function getUpdateFee(bytes[] updateData) view returns (uint256)']);
 
@@ -100,43 +103,57 @@ export class OptionsKeeper {
     for (const marketId of await this.markets()) await this.tickMarket(marketId, block.timestamp);
   }
 
-  /** One market's pass: settle what expired, refresh a stale cache, list what the schedule calls for. */
+  /** One market's pass: settle what expired, refresh a stale cache, list what the schedule calls for. On a
+   *  pull-oracle (Pyth) market the refresh and the listing go through the PriceUpdateRouter with Hermes' latest
+   *  update (fetched once per pass) posted in the same call, and the staleness is read the same way. */
   async tickMarket(marketId: bigint, nowSec: bigint): Promise<void> {
     await this.settleExpired(marketId, nowSec);
-    await this.refreshIfStale(marketId);
-    await this.bookCall(marketId, 'listBoards', (n) => n > 0n, (n) => (this.stats.boardsListed += Number(n)));
+    const updates = this.c.markets[Number(marketId)]?.pull ? await this.pullUpdates(marketId) : undefined;
+    if (updates === null) return; // logged: no update to post this pass
+    await this.refreshIfStale(marketId, updates);
+    await this.bookCall(marketId, 'listBoards', (n) => n > 0n, (n) => (this.stats.boardsListed += Number(n)), updates);
   }
 
-  /** Calls the options book's `functionName(marketId)`: directly on a push-feed market; on a pull-oracle (Pyth) market
-   *  through the PriceUpdateRouter with Hermes' latest update posted in the same call (the book prices from it). */
-  private async bookCall(marketId: bigint, functionName: 'listBoards' | 'refresh', worth: (r: bigint) => boolean, done: (r: bigint) => void) {
+  /** Hermes' latest update of a pull market's feed with Pyth's fee for it, or null (logged) when there is none. */
+  private async pullUpdates(marketId: bigint): Promise<PullUpdate[] | null> {
     const market = this.c.markets[Number(marketId)];
-    if (!market?.pull) return this.send(functionName, [marketId], worth, done);
     if (!this.hermes) {
-      this.log.warn(`options ${functionName} on a pull-oracle market needs Hermes (HERMES_URL)`, { marketId });
-      return false;
+      this.log.warn('options on a pull-oracle market need Hermes (HERMES_URL)', { marketId });
+      return null;
     }
     const feed = { address: market.feed, abi: pythPriceFeedAbi } as const;
-    let updates: { feed: Address; data: Hex[]; fee: bigint }[];
     try {
       const data = await this.hermes.latest(await this.client.readContract({ ...feed, functionName: 'priceId' }));
       const pyth = await this.client.readContract({ ...feed, functionName: 'pyth' });
       const fee = await this.client.readContract({ address: pyth, abi: PYTH_FEE_ABI, functionName: 'getUpdateFee', args: [data] });
-      updates = [{ feed: market.feed, data, fee }];
+      return [{ feed: market.feed, data, fee }];
     } catch (e) {
       this.stats.failures++;
-      this.log.warn(`options ${functionName}: no Pyth update to post, retrying next pass`, { marketId, error: errorForLog(e) });
-      return false;
+      this.log.warn('options: no Pyth update to post, retrying next pass', { marketId, error: errorForLog(e) });
+      return null;
     }
+  }
+
+  /** Calls the options book's `functionName(marketId)`: directly on a push-feed market; on a pull-oracle (Pyth) market
+   *  through the PriceUpdateRouter with Hermes' latest update posted in the same call (the book prices from it). */
+  private async bookCall(
+    marketId: bigint,
+    functionName: 'listBoards' | 'refresh',
+    worth: (r: bigint) => boolean,
+    done: (r: bigint) => void,
+    updates?: PullUpdate[],
+  ) {
+    if (!updates) return this.send(functionName, [marketId], worth, done);
     const call = encodeFunctionData({ abi: optionsBookAbi, functionName, args: [marketId] });
     const decode = (ret: unknown) => (functionName === 'listBoards' ? decodeFunctionResult({ abi: optionsBookAbi, functionName, data: ret as Hex }) : 1n);
-    return this.send('callProduct', [updates, this.c.optionsBook.address, call], (r) => worth(r), (r) => done(r), {
+    return this.send('callProduct', [updates, this.c.optionsBook.address, call], worth, done, {
       target: this.c.router,
       value: updates[0].fee,
       decode,
       label: functionName,
     });
   }
+
 
   async settleExpired(marketId: bigint, nowSec: bigint): Promise<void> {
     const ids = await this.client.readContract({ ...this.c.optionsBook, functionName: 'liveBoards', args: [marketId] });
@@ -204,13 +221,14 @@ export class OptionsKeeper {
     );
   }
 
-  async refreshIfStale(marketId: bigint): Promise<void> {
+  async refreshIfStale(marketId: bigint, updates?: PullUpdate[]): Promise<void> {
     let st: number;
     try {
-      st = await this.client.readContract({ ...this.c.optionsBook, functionName: 'staleness', args: [marketId] });
+      st = updates
+        ? ((await this.viaRouter(updates, 'staleness', marketId)) as number)
+        : await this.client.readContract({ ...this.c.optionsBook, functionName: 'staleness', args: [marketId] });
     } catch (e) {
-      // The staleness read needs a price: a pull-oracle market's stored one ages out between calls (the listing below
-      // posts a fresh one through the router, so the next pass reads it); a push feed past its age waits for its beat.
+      // The staleness read needs a fresh price: a push feed past its age waits for its next beat.
       this.log.info('options staleness unreadable (no fresh price), next pass', { marketId, error: errorForLog(e) });
       return;
     }
@@ -218,8 +236,22 @@ export class OptionsKeeper {
     await this.bookCall(marketId, 'refresh', () => true, () => {
       this.stats.refreshes++;
       this.log.info('options book refreshed', { marketId, reason: STALENESS[st] });
-    });
+    }, updates);
   }
+
+  /** A read of the options book through the router with `updates` posted first (a simulation: nothing is sent). */
+  private async viaRouter(updates: PullUpdate[], functionName: 'staleness', marketId: bigint) {
+    const call = encodeFunctionData({ abi: optionsBookAbi, functionName, args: [marketId] });
+    const { result } = await this.client.simulateContract({
+      ...this.c.router,
+      functionName: 'callProduct',
+      args: [updates, this.c.optionsBook.address, call],
+      value: updates[0].fee,
+      account: this.signer.account,
+    });
+    return decodeFunctionResult({ abi: optionsBookAbi, functionName, data: result });
+  }
+
 
   /** Simulates, then sends when `worth(result)` and hands the transaction to the tracker (no receipt wait): `done`
    *  runs once it is mined successfully. A failed simulation is logged, not sent; true when sent. */

@@ -66,30 +66,29 @@ contract OptionsNettingTest is BaseTest {
         assertLe(_abs(_optionsSkew()), int256(10 * USD), "all sold back: no delta left");
     }
 
-    /// P-83: with calls open and no perpetuals, a short perpetual reduces the pool's net exposure: it earns the
-    ///       skew-reducing rebate (s0^2 - s1^2) / 2K x positiveImpactBps, while a long pays (s1^2 - s0^2) / 2K on
-    ///       top of the options' skew.
+    /// P-83: impact is the larger of the impact on the net skew (perpetual + options) and on the perpetual skew alone:
+    ///       with calls open a long pays (s1^2 - s0^2) / 2K on top of the options' delta, while a short that hedges
+    ///       them pays exactly what it would without options (never an unfunded rebate).
     function test_perpImpact_netsTheOptionsDelta() public {
         _buy(alice, 5, true, CALLS);
         int256 s0 = _optionsSkew();
         assertGt(s0, 0);
         IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         uint256 size = uint256(s0) / 2;
+        uint256 fee = _divUp(size * cfg.openFeeBps, 10_000);
+        uint256 perpOnly = _divUp(size * size, 2 * cfg.impactScaleUsd); // 0 -> +-size on the perpetual skew
         uint256 snap = vm.snapshotState();
 
         _open(bob, ETH, false, size / 5, size);
-        int256 s1 = s0 - int256(size);
-        uint256 rebate = uint256(s0 * s0 - s1 * s1) * cfg.positiveImpactBps / (2 * cfg.impactScaleUsd * 10_000);
-        assertGt(rebate, 0);
-        assertEq(engine.position(bob, ETH, false).rebateUsd, rebate, "the hedging short earns the rebate");
+        assertEq(engine.position(bob, ETH, false).rebateUsd, 0, "no rebate from the options' delta");
+        assertEq(engine.position(bob, ETH, false).collateralUsd, size / 5 - fee - perpOnly, "the perpetual-only impact");
 
         vm.revertToState(snap);
         _open(bob, ETH, true, size / 5, size);
         int256 s2 = s0 + int256(size);
         uint256 cost = _divUp(uint256(s2 * s2 - s0 * s0), 2 * cfg.impactScaleUsd);
-        uint256 fee = _divUp(size * cfg.openFeeBps, 10_000);
+        assertGt(cost, perpOnly);
         assertEq(engine.position(bob, ETH, true).collateralUsd, size / 5 - fee - cost, "a long pays the netted impact");
-        assertEq(engine.position(bob, ETH, true).rebateUsd, 0);
     }
 
     /// P-83: the options' delta drives the funding rate: with calls open and the perpetuals balanced, the rate rises
@@ -115,6 +114,59 @@ contract OptionsNettingTest is BaseTest {
         _refreshPrices();
         assertGt(_status(dave, ETH, true).fundingFeeUsd, 0, "the long pays funding");
         assertLt(_status(makeAddr("erin"), ETH, false).fundingFeeUsd, 0, "the hedging short is paid");
+    }
+
+    /// P-83: the pool is never the net payer of funding: calls drive the rate up while the perpetuals are net short
+    ///       (hedging them), and no funding flows, so an options holder cannot have the pool pay the hedge.
+    function test_funding_poolNeverPaysTheHedge() public {
+        _buy(alice, 5, true, CALLS);
+        int256 s0 = _optionsSkew();
+        for (uint256 i; i < 6; ++i) {
+            _setPriceAfter(ETH, _price(ETH), 1 hours);
+            _refreshPrices();
+            engine.poke(ETH);
+        }
+        assertGt(reader.marketState(ETH).fundingRateWad, 0, "the calls drove the rate up");
+        _open(bob, ETH, false, uint256(s0) / 5, uint256(s0)); // hedges the calls: the perpetuals are net short
+        uint256 cash0 = _poolCash();
+        for (uint256 i; i < 6; ++i) {
+            _setPriceAfter(ETH, _price(ETH), 1 hours);
+            _refreshPrices();
+            engine.poke(ETH);
+        }
+        assertGt(reader.marketState(ETH).fundingRateWad, 0, "the rate stays up (the net skew is flat)");
+        assertEq(_status(bob, ETH, false).fundingFeeUsd, 0, "the hedging short is not paid by the pool");
+        _close(bob, ETH, false);
+        assertGe(_poolCash(), cash0, "the pool paid no funding");
+    }
+
+    /// P-83 (attacker): honest traders hold calls on the nearest board; the attacker shorts against their delta, lets
+    ///       the board expire, settles it and refreshes the book (the delta vanishes without anyone paying impact),
+    ///       then closes: the perpetual impact never pays a rebate the perpetual skew alone would not, so the short's
+    ///       round trip returns no more than its collateral.
+    function testFuzz_optionsDeltaExpiry_neverFundsARebate(uint256 callsSeed, uint256 sizeSeed) public {
+        uint256 amount = bound(callsSeed, 10e18, 1000e18);
+        address perpAcct = makeAddr("attacker2");
+        boardId = options.liveBoards(ETH)[0]; // the nearest expiry
+        _deposit(dave, 200_000_000 * USD); // room under the options' reserve cap
+        for (uint256 k; k < 5; ++k) {
+            _buy(alice, k, true, amount); // in-the-money calls: delta near one token each
+        }
+        int256 s0 = _optionsSkew();
+        uint256 size = bound(sizeSeed, 1000 * USD, uint256(s0) * 2);
+        uint256 collateral = size / 5;
+        _open(perpAcct, ETH, false, collateral, size);
+        uint256 balBefore = usdc.balanceOf(perpAcct);
+        IOptionsBook.Board memory b = options.board(boardId);
+        vm.warp(b.expiry);
+        _setPrice(ETH, _price(ETH)); // the first round at or after expiry, at the same price
+        uint256 round = ethFeed.latestRoundId();
+        _refreshPrices();
+        options.settleBoard(boardId, round);
+        options.refresh(ETH);
+        assertEq(_optionsSkew(), 0, "the expired calls' delta is gone");
+        _close(perpAcct, ETH, false);
+        assertLe(usdc.balanceOf(perpAcct) - balBefore, collateral, "no rebate funded by the vanished delta");
     }
 
     /// P-83 (attacker): creating options delta to farm the perpetual rebate never pays, however the legs are ordered:

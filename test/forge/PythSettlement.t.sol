@@ -25,6 +25,9 @@ contract PythSettlementTest is PythBaseTest {
         expiry = options.board(boardId).expiry;
     }
 
+    /// @dev Settlers get their unspent fee back.
+    receive() external payable {}
+
     function _buy(address who, uint256 k, bool isCall, uint256 amountWad) internal returns (uint256 premium) {
         _post(150e8, block.timestamp);
         IOptionsBook.Quote memory q = options.quote(boardId, k, isCall, true, amountWad);
@@ -115,6 +118,31 @@ contract PythSettlementTest is PythBaseTest {
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(PriceUpdateRouter.UnknownProduct.selector, address(usdc)));
         router.callProduct{value: FEE_WEI}(u, address(usdc), buy);
+    }
+
+    /// P-84: the one qualifying update settles whatever its confidence interval (trades would refuse it; a settlement
+    ///       has no other price to choose), and a settler who comes second gets its whole fee back.
+    function test_record_wideConfidenceSettlesAndSecondSettlerIsRefunded() public {
+        vm.warp(expiry + 10);
+        bytes[] memory wide = new bytes[](1);
+        wide[0] = pyth.createPriceFeedUpdateData(
+            SOL_ID, 150e8, 30e8, -8, 150e8, 30e8, uint64(expiry + 1), uint64(expiry - 1)
+        );
+        (uint256 p,) = solFeed.recordSettlementPrice{value: FEE_WEI}(wide, expiry); // conf 2% > the 1% trades accept
+        assertEq(p, 150e18);
+        vm.deal(bob, 1 ether);
+        uint256 before_ = bob.balance;
+        vm.prank(bob);
+        solFeed.recordSettlementPrice{value: 0.5 ether}(wide, expiry);
+        assertEq(bob.balance, before_, "nothing kept from the second settler");
+    }
+
+    /// The router forwards only whole ABI words: padding would hide the appended caller.
+    function test_router_refusesPaddedCalldata() public {
+        PriceUpdateRouter.PriceUpdate[] memory u = _updatesAt(150e8, block.timestamp);
+        bytes memory padded = abi.encodePacked(abi.encodeCall(IOptionsBook.refresh, (sol)), bytes12(0));
+        vm.expectRevert(abi.encodeWithSelector(PriceUpdateRouter.MalformedCall.selector, padded.length));
+        router.callProduct{value: FEE_WEI}(u, address(options), padded);
     }
 
     /// A settlement time still in the future cannot be recorded (nothing is published at or after it yet).

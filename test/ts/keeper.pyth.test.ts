@@ -24,9 +24,11 @@ describe('Hermes client', () => {
   let server: Server;
   let base = '';
   const seen: string[] = [];
+  const auth: (string | undefined)[] = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
       seen.push(req.url ?? '');
+      auth.push(req.headers.authorization);
       const m = /^\/v2\/updates\/price\/(\d+)\?/.exec(req.url ?? '');
       const t = m ? Number(m[1]) : 0;
       if (t === 500) return res.writeHead(500).end('boom');
@@ -54,6 +56,13 @@ describe('Hermes client', () => {
     await expect(hermes.atOrAfter(500n, PRICE_ID)).rejects.toThrow(/answered 500/);
     await expect(hermes.atOrAfter(600n, PRICE_ID)).rejects.toThrow(/without hex update data/);
     await expect(hermesClient('http://127.0.0.1:1').atOrAfter(900n, PRICE_ID)).rejects.toThrow(/unreachable/);
+  });
+
+  it('sends the API key as a bearer token', async () => {
+    await hermesClient(base, { apiKey: 'k-123' }).latest(PRICE_ID);
+    expect(auth.at(-1)).toBe('Bearer k-123');
+    await hermesClient(base).latest(PRICE_ID);
+    expect(auth.at(-1)).toBeUndefined();
   });
 });
 
@@ -109,6 +118,12 @@ describe('options keeper on a Pyth market', () => {
     const buy = encodeFunctionData({ abi: c.optionsBook.abi, functionName: 'buy', args: [boardId, 5n, true, 10n * WAD, USD(100_000)] });
     await tx(11, { ...c.router, functionName: 'callProduct', args: [[{ feed: feed.address, data: await latestUpdate(), fee: 1n }], c.optionsBook.address, buy], value: 1n } as never);
     expect(await publicClient.readContract({ ...c.optionsBook, functionName: 'holding', args: [clients(11).walletClient.account.address, boardId, 5n, true] })).toBe(10n * WAD);
+    // The first option leaves the book dirty: the keeper reads the staleness through the router (the stored price
+    // alone is too old) and refreshes the greek cache the same way.
+    await lister.pass();
+    expect(lister.stats.refreshes).toBe(1);
+    expect((await publicClient.readContract({ ...c.optionsBook, functionName: 'book', args: [marketId] })).dirty).toBe(false);
+    expect(lister.stats.failures).toBe(0);
 
     const expiry = BigInt(board.expiry);
     await publicClient.request({ method: 'evm_setNextBlockTimestamp' as never, params: [`0x${(expiry + 30n).toString(16)}`] as never });

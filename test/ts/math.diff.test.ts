@@ -140,6 +140,46 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     cases.forEach((c, i) => expect(R.impactCostUsd(c[0], c[1], c[2], c[3])).toBe(out[i]));
   });
 
+  it('price impact netted with the options delta (the larger of net and perpetual-only)', async () => {
+    const r = rng(51n);
+    const cases = Array.from({ length: N }, () => [
+      r.between(-(10n ** 15n), 10n ** 15n),
+      r.between(-(10n ** 15n), 10n ** 15n),
+      r.bool() ? 0n : r.between(-(10n ** 15n), 10n ** 15n),
+      r.between(10n ** 6n, 10n ** 18n),
+      r.between(0n, 9999n),
+    ]);
+    const out = await call<bigint[]>('nettedImpactCostUsd', cases);
+    cases.forEach((c, i) => {
+      expect(R.nettedImpactCostUsd(c[0], c[1], c[2], c[3], c[4])).toBe(out[i]);
+      // never below what the same perpetual trade pays without options
+      expect(out[i] >= R.impactCostUsd(c[0], c[1], c[3], c[4])).toBe(true);
+    });
+  });
+
+  it('funding driven by the net skew, the pool never the net payer', async () => {
+    const r = rng(41n);
+    const maxRate = WAD / 3600n / 100n;
+    const cases = Array.from({ length: N }, () => {
+      const maxR = r.between(0n, maxRate);
+      return [
+        r.between(-maxR, maxR),
+        r.between(-(10n ** 15n), 10n ** 15n),
+        r.between(-(10n ** 15n), 10n ** 15n),
+        r.between(10n ** 6n, 10n ** 15n),
+        r.between(0n, maxR),
+        maxR,
+        r.between(0n, 365n * 86_400n),
+      ];
+    });
+    const out = await call<[bigint, bigint][]>('nextFundingNetted', cases);
+    cases.forEach((c, i) => {
+      const got = R.nextFundingNetted(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+      expect([got.nextRateWad, got.indexDeltaWad]).toEqual([out[i][0], out[i][1]]);
+      expect(out[i][1] * c[2] >= 0n).toBe(true); // the pool receives index delta x perpetual skew >= 0
+    });
+  });
+
   it('winsorized squared return and continuous-time EWMA variance', async () => {
     const r = rng(6n);
     const cases = Array.from({ length: N }, () => {

@@ -37,7 +37,7 @@ describe('close and remove-collateral previews equal the engine', () => {
     await deposit(3, USD(1_000_000));
     await open(7, 0, true, USD(2000), USD(20_000));
     await open(8, 1, false, USD(3000), USD(15_000));
-    // calls on ETH: their delta is netted into the skew that prices the close (PerpState.netSkewUsd, P-83)
+    // calls on ETH: their delta is netted into the close's impact (RiskMath.nettedImpactCostUsd, P-83)
     await tx(9, { ...c.optionsBook, functionName: 'listBoards', args: [0n] });
     const [boardId] = await clients().publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] });
     await fundAndApprove(9, USD(100_000));

@@ -95,6 +95,28 @@ contract MathHarness {
         }
     }
 
+    function nettedImpactCostUsd(int256[5][] calldata a) external pure returns (int256[] memory out) {
+        out = new int256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = RiskMath.nettedImpactCostUsd(a[i][0], a[i][1], a[i][2], uint256(a[i][3]), uint256(a[i][4]));
+        }
+    }
+
+    function nextFundingNetted(int256[7][] calldata a) external pure returns (int256[2][] memory out) {
+        out = new int256[2][](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            (out[i][0], out[i][1]) = RiskMath.nextFundingNetted(
+                int64(a[i][0]),
+                a[i][1],
+                a[i][2],
+                uint256(a[i][3]),
+                uint64(uint256(a[i][4])),
+                uint64(uint256(a[i][5])),
+                uint32(uint256(a[i][6]))
+            );
+        }
+    }
+
     /// @dev Each case: (samplePrice, price, elapsed, refVariance, clipSigmas, variance, tau) ->
     ///      [clipped r^2, ewma variance].
     function variance(uint256[7][] calldata a) external pure returns (uint256[2][] memory out) {
