@@ -53,7 +53,11 @@ export function TradePanel() {
           <Stat label={`${name} price`} testId="market-price" value={m && fmtPrice(m.priceWad)} />
           <Stat label="Long OI" value={m && fmtUsd(m.state.longOiUsd, 0)} />
           <Stat label="Short OI" value={m && fmtUsd(m.state.shortOiUsd, 0)} />
-          <Stat label="Funding APR" value={m && fmtPctFine(annualize(BigInt(m.state.fundingRateWad)))} hint="positive: longs pay" />
+          <Stat
+            label="Funding APR"
+            value={m && fmtPctFine(annualize(BigInt(m.state.fundingRateWad)))}
+            hint={`positive: longs pay. Driven by long − short open interest plus the options traders' delta${m ? ` (${fmtUsd(m.state.optionsSkewUsd, 0)})` : ''}; trades that add to that sum pay its impact`}
+          />
           <Stat label="Borrow APR" value={m && fmtPct(annualize(m.borrowRateWad))} />
           <Stat label="σ (annualized)" value={m && fmtPct(m.annualizedVolatilityWad)} />
           <Stat label="Max leverage" testId="market-max-leverage" value={m && fmtLev(m.maxLeverageWad)} />

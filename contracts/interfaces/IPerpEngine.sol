@@ -70,8 +70,8 @@ interface IPerpEngine is IProduct {
         uint128 marginAnchorWad; // base maintenance rate at marginAnchorAt, from which it ramps toward the target
         uint64 marginAnchorAt; // time of the anchor (the last sample or config change)
         uint128 reservedUsd; // max payout reserved for this market's positions (derived from open interest)
-        // The options product's traders' net delta x price at its last update (USD, whole dollars): netted into the
-        // skew that prices impact and drives funding (long - short open interest + this).
+        // The options product's traders' net delta x price at its last update (USD, whole dollars): added to the
+        // perpetual skew (long - short open interest) to drive funding; trades that add to the sum pay its impact.
         int256 optionsSkewUsd;
     }
 
@@ -280,11 +280,14 @@ interface IPerpEngine is IProduct {
     function poke(uint256 marketId) external;
 
     /// @notice Sets market `marketId`'s options skew: the options traders' net delta times the price, in USD (6
-    ///         decimals; stored in whole dollars, saturating at 2^31). The engine nets it into the skew that prices
-    ///         impact and drives the funding rate, so perpetual traders who offset the pool's options exposure earn
-    ///         the rebate and the funding. Funding accrues to now at the old skew first.
+    ///         decimals; stored in whole dollars, saturating at 2^31). The engine adds it to the perpetual skew to
+    ///         drive the funding rate and charges perpetual trades that add to the sum. Funding accrues to now at the
+    ///         old skew first.
     /// @dev Only a product listed in the core may call it (the options book, at every trade and refresh);
-    ///      otherwise IClearingCore.NotProduct.
+    ///      otherwise IClearingCore.NotProduct. One options product per engine: the value is the last writer's.
+    ///      The value never funds a rebate and never makes the pool pay funding (RiskMath.nettedImpactCostUsd,
+    ///      RiskMath.nextFundingNetted), so a wrong value can mis-steer the rate between traders but take nothing
+    ///      from the pool.
     function setOptionsSkew(uint256 marketId, int256 skewUsd) external;
 
     // ---------------------------------------------------------------- views

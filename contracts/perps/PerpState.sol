@@ -39,7 +39,7 @@ library PerpState {
         uint64 longOiUsd; // 64 bits hold 1.8e13 USD, as a position's size does
         uint64 shortOiUsd;
         // The options product's traders' net delta x price at its last update, whole USD (saturating at +-2^31):
-        // netted into the skew that prices impact and drives funding (netSkewUsd).
+        // added to the perpetual skew to drive funding and charged to trades that add to the sum (netSkewUsd).
         int32 optionsSkewUsd;
         int64 fundingRateWad;
         uint32 lastFundingAt;
