@@ -10,7 +10,7 @@ import { encodeAbiParameters, keccak256, maxUint256, type Address, type Hash } f
 import { gasWithHeadroom } from '../lib/gas';
 import { c, chain, devAccount, pub, test, wallet } from './lib/chain';
 
-const HOLDERS = Number(process.env.BENCH_OPTION_HOLDERS ?? 300);
+const HOLDERS = Number(process.env.BENCH_OPTION_HOLDERS ?? 1000);
 const deployer = devAccount(0);
 const USD = 10n ** 6n;
 const WAD = 10n ** 18n;
@@ -95,7 +95,7 @@ await pushAll();
 await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
 out.depositOptionsLive = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
 for (let i = 0; i < HOLDERS; i++) {
-  if (i % 100 === 99) await pushAll(); // the dev feeds' 300 s max age outlasts 100 buys
+  if (i % 25 === 24) await pushAll(); // keep the dev feeds inside their 300 s max age however slow the machine
   const h = fresh(next++);
   await fund(h, 10_000n, c.optionsBook.address);
   await tx(h, { ...c.optionsBook, functionName: 'buy', args: [board, BigInt(i % 11), i % 2 === 0, WAD / 100n, 10_000n * USD] });

@@ -12,7 +12,7 @@ import { DEFAULTS } from '../../lib/config';
 export const rpc = process.env.BENCH_RPC_URL ?? 'http://127.0.0.1:8575';
 export const chain = { ...localChain, rpcUrls: { default: { http: [rpc] } } };
 export const c = contractsFor(31337);
-export const pub = createPublicClient({ chain, transport: http(rpc) });
+export const pub = createPublicClient({ chain, transport: http(rpc), pollingInterval: 50 }); // anvil mines at once: no 4 s receipt polls
 export const test = createTestClient({ chain, mode: 'anvil', transport: http(rpc) });
 export const wallet = createWalletClient({ chain, transport: http(rpc) });
 export const devAccount = (index: number) => mnemonicToAccount(DEFAULTS.devMnemonic, { addressIndex: index });

@@ -5,6 +5,9 @@
  *   2. refresh the greek cache of every market whose expansion the NAV cannot use (dirty, too old, price moved,
  *      volatility resampled), so LP deposits and redemptions never wait on it and LPs never pay for it, and
  *   3. list the boards the schedule calls for (OptionsBook.listBoards is permissionless and idempotent).
+ * On a pull-oracle (Pyth) market a board settles on the first update after its expiry, fetched from Hermes and
+ * recorded on the feed (PythPriceFeed.recordSettlementPrice proves it is the first), and the refresh and listing go
+ * through the PriceUpdateRouter with Hermes' latest update posted in the same call.
  * Nothing is kept between passes: everything is read from the chain, so a restart mid-settlement (a settle sent but
  * not mined, a settle mined but the refresh not yet sent) resumes where the chain is; each action is simulated first,
  * so an action another keeper already took is skipped, not reverted.
@@ -153,7 +156,6 @@ export class OptionsKeeper {
       label: functionName,
     });
   }
-
 
   async settleExpired(marketId: bigint, nowSec: bigint): Promise<void> {
     const ids = await this.client.readContract({ ...this.c.optionsBook, functionName: 'liveBoards', args: [marketId] });
