@@ -35,9 +35,6 @@ export function nextFunding(
   return { nextRateWad, indexDeltaWad: ((rateWad + nextRateWad) * elapsed) / 2n };
 }
 
-/** One whole USD in the engine's USD units: the options skew is stored in whole dollars (PerpState.OPTIONS_SKEW_UNIT). */
-export const OPTIONS_SKEW_UNIT = 1_000_000n;
-
 /** RiskMath.nettedImpactCostUsd: the larger of the impact on the net skew (perpetual + options) and on the perpetual
  *  skew alone (a hedge of the options' delta pays what it would without options, never an unfunded rebate). */
 export function nettedImpactCostUsd(perpBefore: bigint, perpAfter: bigint, optionsSkew: bigint, impactScaleUsd: bigint, positiveImpactBps: bigint): bigint {

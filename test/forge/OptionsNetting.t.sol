@@ -121,19 +121,11 @@ contract OptionsNettingTest is BaseTest {
     function test_funding_poolNeverPaysTheHedge() public {
         _buy(alice, 5, true, CALLS);
         int256 s0 = _optionsSkew();
-        for (uint256 i; i < 6; ++i) {
-            _setPriceAfter(ETH, _price(ETH), 1 hours);
-            _refreshPrices();
-            engine.poke(ETH);
-        }
+        _pokeHourly(6);
         assertGt(reader.marketState(ETH).fundingRateWad, 0, "the calls drove the rate up");
         _open(bob, ETH, false, uint256(s0) / 5, uint256(s0)); // hedges the calls: the perpetuals are net short
         uint256 cash0 = _poolCash();
-        for (uint256 i; i < 6; ++i) {
-            _setPriceAfter(ETH, _price(ETH), 1 hours);
-            _refreshPrices();
-            engine.poke(ETH);
-        }
+        _pokeHourly(6);
         assertGt(reader.marketState(ETH).fundingRateWad, 0, "the rate stays up (the net skew is flat)");
         assertEq(_status(bob, ETH, false).fundingFeeUsd, 0, "the hedging short is not paid by the pool");
         _close(bob, ETH, false);
@@ -194,6 +186,15 @@ contract OptionsNettingTest is BaseTest {
         }
         received += usdc.balanceOf(perpAcct) - balBefore;
         assertLe(received, premium + collateral, "no profit from netted rebates");
+    }
+
+    /// @dev `hours_` hours at an unchanged price, the market poked (funding accrued) each hour.
+    function _pokeHourly(uint256 hours_) internal {
+        for (uint256 i; i < hours_; ++i) {
+            _setPriceAfter(ETH, _price(ETH), 1 hours);
+            _refreshPrices();
+            engine.poke(ETH);
+        }
     }
 
     function _abs(int256 x) internal pure returns (int256) {

@@ -107,20 +107,19 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     cases.forEach((c, i) => expect(R.freeLiquidityDown(c[0], c[1], c[2])).toBe(out[i]));
   });
 
-  it('velocity funding', async () => {
-    const r = rng(4n);
+  /** Funding cases: (rate, skew, [perpetual skew,] skew scale, max velocity, max rate, elapsed). */
+  const fundingCases = (seed: bigint, withPerpSkew: boolean) => {
+    const r = rng(seed);
     const maxRate = WAD / 3600n / 100n;
-    const cases = Array.from({ length: N }, () => {
+    return Array.from({ length: N }, () => {
       const maxR = r.between(0n, maxRate);
-      return [
-        r.between(-maxR, maxR),
-        r.between(-(10n ** 15n), 10n ** 15n),
-        r.between(10n ** 6n, 10n ** 15n),
-        r.between(0n, maxR),
-        maxR,
-        r.between(0n, 365n * 86_400n),
-      ];
+      const skews = [r.between(-(10n ** 15n), 10n ** 15n), ...(withPerpSkew ? [r.between(-(10n ** 15n), 10n ** 15n)] : [])];
+      return [r.between(-maxR, maxR), ...skews, r.between(10n ** 6n, 10n ** 15n), r.between(0n, maxR), maxR, r.between(0n, 365n * 86_400n)];
     });
+  };
+
+  it('velocity funding', async () => {
+    const cases = fundingCases(4n, false);
     const out = await call<[bigint, bigint][]>('nextFunding', cases);
     cases.forEach((c, i) => {
       const got = R.nextFunding(c[0], c[1], c[2], c[3], c[4], c[5]);
@@ -158,20 +157,7 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
   });
 
   it('funding driven by the net skew, the pool never the net payer', async () => {
-    const r = rng(41n);
-    const maxRate = WAD / 3600n / 100n;
-    const cases = Array.from({ length: N }, () => {
-      const maxR = r.between(0n, maxRate);
-      return [
-        r.between(-maxR, maxR),
-        r.between(-(10n ** 15n), 10n ** 15n),
-        r.between(-(10n ** 15n), 10n ** 15n),
-        r.between(10n ** 6n, 10n ** 15n),
-        r.between(0n, maxR),
-        maxR,
-        r.between(0n, 365n * 86_400n),
-      ];
-    });
+    const cases = fundingCases(41n, true);
     const out = await call<[bigint, bigint][]>('nextFundingNetted', cases);
     cases.forEach((c, i) => {
       const got = R.nextFundingNetted(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
