@@ -20,6 +20,7 @@ const wallet = createWalletClient({ chain, transport: http(rpc) });
 const mnemonic = DEFAULTS.devMnemonic;
 const deployer = mnemonicToAccount(mnemonic, { addressIndex: 0 }); // owns the dev feeds
 const USD = 10n ** 6n;
+let lastHash: Hash | undefined;
 
 async function tx(account: Address, req: Record<string, unknown>): Promise<bigint> {
   await pub.simulateContract({ ...req, account } as never); // a clear error instead of a bare revert
@@ -28,6 +29,7 @@ async function tx(account: Address, req: Record<string, unknown>): Promise<bigin
   const hash: Hash = await wallet.writeContract({ ...req, account, chain, gas } as never);
   const r = await pub.waitForTransactionReceipt({ hash });
   if (r.status !== 'success') throw new Error(`${String(req.functionName)} reverted`);
+  lastHash = hash;
   return r.gasUsed;
 }
 
@@ -50,6 +52,9 @@ const refresh = async () => {
 
 await test.setAutomine(true);
 const out: Record<string, number> = {};
+// BENCH_HASHES=1 adds each figure's transaction hash (for a per-opcode trace: bench/profile.mjs).
+const hashOf: Record<string, Hash | undefined> = {};
+const record = new Proxy(out, { set: (o, k: string, v: number) => ((o[k] = v), (hashOf[k] = lastHash), true) });
 
 // LPs: a first deposit (new share slot), a repeat deposit, then a withdrawal after the cooldown.
 const lpBig = fresh(next++);
@@ -71,24 +76,24 @@ for (const m of c.markets.slice(0, LIVE_MARKETS).map((x) => BigInt(x.id))) {
 
 await test.increaseTime({ seconds: 30 });
 await refresh();
-out.depositFirst = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [5_000n * USD, lp] }));
+record.depositFirst = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [5_000n * USD, lp] }));
 await refresh();
-out.depositRepeat = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [5_000n * USD, lp] }));
+record.depositRepeat = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [5_000n * USD, lp] }));
 await test.increaseTime({ seconds: 3_600 });
 await refresh();
-out.withdraw = Number(await tx(lp, { ...c.pool, functionName: 'withdraw', args: [2_000n * USD, lp, lp] }));
+record.withdraw = Number(await tx(lp, { ...c.pool, functionName: 'withdraw', args: [2_000n * USD, lp, lp] }));
 
 // Traders: first open, increase, full close.
 const trader = fresh(next++);
 await fund(trader, 5_000n, c.engine.address);
 await refresh();
-out.open = Number(await tx(trader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 1_000n * USD, 10_000n * USD, maxUint256] }));
+record.open = Number(await tx(trader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 1_000n * USD, 10_000n * USD, maxUint256] }));
 await test.increaseTime({ seconds: 5 });
 await refresh();
-out.increase = Number(await tx(trader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 0n, 1_000n * USD, maxUint256] }));
+record.increase = Number(await tx(trader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 0n, 1_000n * USD, maxUint256] }));
 await test.increaseTime({ seconds: 5 });
 await refresh();
-out.close = Number(await tx(trader, { ...c.engine, functionName: 'decreasePosition', args: [0n, true, 0n, 11_000n * USD, 0n] }));
+record.close = Number(await tx(trader, { ...c.engine, functionName: 'decreasePosition', args: [0n, true, 0n, 11_000n * USD, 0n] }));
 
 // Trigger orders: create (escrows the fee), cancel (refunds it), execute (a keeper fills a limit long: a first open
 // by a fresh account, comparable with `open` above).
@@ -100,19 +105,19 @@ await fund(orderKeeper, 10n, c.orderBook.address); // holds the token already: i
 const expiresAt = (await pub.getBlock()).timestamp + 86_400n;
 const p0 = await ethPrice();
 const limitArgs = (trigger: bigint) => [0n, true, 0, trigger, 30n, 10_000n * USD, 1_000n * USD, expiresAt, USD] as const;
-out.orderCreate = Number(await tx(orderTrader, { ...c.orderBook, functionName: 'createOrder', args: limitArgs((p0 * 99n) / 100n) }));
+record.orderCreate = Number(await tx(orderTrader, { ...c.orderBook, functionName: 'createOrder', args: limitArgs((p0 * 99n) / 100n) }));
 const toCancel = (await pub.readContract({ ...c.orderBook, functionName: 'nextOrderId' })) ;
 await tx(orderTrader, { ...c.orderBook, functionName: 'createOrder', args: limitArgs((p0 * 90n) / 100n) });
-out.orderCancel = Number(await tx(orderTrader, { ...c.orderBook, functionName: 'cancelOrder', args: [toCancel] }));
+record.orderCancel = Number(await tx(orderTrader, { ...c.orderBook, functionName: 'cancelOrder', args: [toCancel] }));
 await test.increaseTime({ seconds: 5 });
 await refresh();
 await setEth((p0 * 985n) / 1000n);
 // The matching market action: the same open by the same owner on the same state (a snapshot, reverted), so the
 // execute's overhead is measured against exactly the trade it performs (the same cap and floor buckets, new or not).
 const snapshot = await test.snapshot();
-out.orderExecuteMatchingOpen = Number(await tx(orderTrader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 1_000n * USD, 10_000n * USD, maxUint256] }));
+record.orderExecuteMatchingOpen = Number(await tx(orderTrader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 1_000n * USD, 10_000n * USD, maxUint256] }));
 await test.revert({ id: snapshot });
-out.orderExecute = Number(await tx(orderKeeper, { ...c.orderBook, functionName: 'executeOrder', args: [toCancel - 1n] }));
+record.orderExecute = Number(await tx(orderKeeper, { ...c.orderBook, functionName: 'executeOrder', args: [toCancel - 1n] }));
 await setEth(p0);
 await tx(orderTrader, { ...c.engine, functionName: 'decreasePosition', args: [0n, true, 0n, 10_000n * USD, 0n] });
 
@@ -130,9 +135,9 @@ await test.increaseTime({ seconds: 5 });
 await setEth(((await ethPrice()) * 983n) / 1000n);
 const status = await pub.readContract({ ...c.reader, functionName: 'positionStatus', args: [thin[0], 0n, true] });
 if (!status.liquidatable || status.equityUsd <= 0n) throw new Error(`setup: expected liquidatable with positive equity, got ${status.equityUsd}`);
-out.liquidate = Number(await tx(keeper, { ...c.engine, functionName: 'liquidate', args: [thin[0], 0n, true] }));
+record.liquidate = Number(await tx(keeper, { ...c.engine, functionName: 'liquidate', args: [thin[0], 0n, true] }));
 const refs = thin.slice(1).map((account) => ({ account, marketId: 0n, isLong: true }));
-out.liquidateBatchPerPosition = Math.round(Number(await tx(keeper, { ...c.engine, functionName: 'liquidateBatch', args: [refs] })) / refs.length);
+record.liquidateBatchPerPosition = Math.round(Number(await tx(keeper, { ...c.engine, functionName: 'liquidateBatch', args: [refs] })) / refs.length);
 
 // Leave the chain as found (the keeper bench that may follow counts every liquidation).
 await refresh();
@@ -140,4 +145,4 @@ for (const [m, a] of oiHolders.entries()) {
   await tx(a, { ...c.engine, functionName: 'decreasePosition', args: [BigInt(m), m === 0, 0n, 5_000n * USD, m === 0 ? 0n : maxUint256] });
 }
 
-console.log(JSON.stringify({ bench: 'gas-tx', ...out }));
+console.log(JSON.stringify({ bench: 'gas-tx', ...out, ...(process.env.BENCH_HASHES ? { hashes: hashOf } : {}) }));

@@ -14,6 +14,7 @@ const HOLDERS = Number(process.env.BENCH_OPTION_HOLDERS ?? 1000);
 const deployer = devAccount(0);
 const USD = 10n ** 6n;
 const WAD = 10n ** 18n;
+let lastHash: Hash | undefined;
 
 async function tx(account: Address, req: Record<string, unknown>): Promise<bigint> {
   try {
@@ -22,6 +23,7 @@ async function tx(account: Address, req: Record<string, unknown>): Promise<bigin
     const hash: Hash = await wallet.writeContract({ ...req, account, chain, gas } as never);
     const r = await pub.waitForTransactionReceipt({ hash });
     if (r.status !== 'success') throw new Error('reverted on chain');
+    lastHash = hash;
     return r.gasUsed;
   } catch (e) {
     const err = e as { shortMessage?: string; message: string };
@@ -55,16 +57,19 @@ async function buy(a: Address, boardId: bigint, k: bigint, isCall: boolean, amou
 
 await test.setAutomine(true);
 const out: Record<string, number> = {};
+// BENCH_HASHES=1 adds each figure's transaction hash (for a per-opcode trace: bench/profile.mjs).
+const hashOf: Record<string, Hash | undefined> = {};
+const record = new Proxy(out, { set: (o, k: string, v: number) => ((o[k] = v), (hashOf[k] = lastHash), true) });
 
 const lp = fresh(next++);
 await fund(lp, 10_000_000n, c.pool.address);
 await tx(lp, { ...c.pool, functionName: 'deposit', args: [5_000_000n * USD, lp] });
 await pushAll();
-out.depositNoOptions = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
+record.depositNoOptions = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
 
 const keeper = fresh(next++);
 await fund(keeper, 10n, c.pool.address);
-out.listBoards = Number(await tx(keeper, { ...c.optionsBook, functionName: 'listBoards', args: [0n] }));
+record.listBoards = Number(await tx(keeper, { ...c.optionsBook, functionName: 'listBoards', args: [0n] }));
 const boards = await pub.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] });
 out.boardsListed = boards.length;
 const board = boards[boards.length - 1]; // the furthest expiry: the clock can move without reaching it
@@ -77,9 +82,9 @@ await buy(trader, board, 3n, false, WAD); // the market's first option: the book
 await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
 const buyer = fresh(next++);
 await fund(buyer, 1_000_000n, c.optionsBook.address);
-out.buyCallFirst = Number(await buy(buyer, board, 5n, true, 2n * WAD));
-out.buyPutRepeat = Number(await buy(buyer, board, 4n, false, WAD));
-out.sellCall = Number(await tx(buyer, { ...c.optionsBook, functionName: 'sell', args: [board, 5n, true, WAD, 0n] }));
+record.buyCallFirst = Number(await buy(buyer, board, 5n, true, 2n * WAD));
+record.buyPutRepeat = Number(await buy(buyer, board, 4n, false, WAD));
+record.sellCall = Number(await tx(buyer, { ...c.optionsBook, functionName: 'sell', args: [board, 5n, true, WAD, 0n] }));
 
 // Refresh: every strike of two boards open (calls and puts), per strike.
 for (const b of [near, board]) for (let k = 0n; k < 11n; k++) await buy(buyer, b, k, k % 2n === 0n, WAD / 2n);
@@ -93,7 +98,7 @@ out.refreshTotal = refreshGas;
 // Deposit with options live on one market, then with HOLDERS holders (each a separate account and holding).
 await pushAll();
 await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
-out.depositOptionsLive = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
+record.depositOptionsLive = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
 for (let i = 0; i < HOLDERS; i++) {
   if (i % 25 === 24) await pushAll(); // keep the dev feeds inside their 300 s max age however slow the machine
   const h = fresh(next++);
@@ -103,7 +108,7 @@ for (let i = 0; i < HOLDERS; i++) {
 await pushAll();
 await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
 out.optionHolders = HOLDERS;
-out.depositOptionsLiveManyHolders = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
+record.depositOptionsLiveManyHolders = Number(await tx(lp, { ...c.pool, functionName: 'deposit', args: [10_000n * USD, lp] }));
 
 // Settle the nearest board (11 strikes open) at the first price after its expiry.
 const nb = await pub.readContract({ ...c.optionsBook, functionName: 'board', args: [near] });
@@ -111,7 +116,7 @@ await test.setNextBlockTimestamp({ timestamp: BigInt(nb.expiry) + 3n });
 await pushAll();
 const round = await pub.readContract({ ...c.feeds[0], functionName: 'latestRoundId' });
 out.settleStrikes = 11;
-out.settleBoard = Number(await tx(keeper, { ...c.optionsBook, functionName: 'settleBoard', args: [near, round] }));
-out.claim = Number(await tx(buyer, { ...c.optionsBook, functionName: 'claim', args: [near, 5n, false] }));
+record.settleBoard = Number(await tx(keeper, { ...c.optionsBook, functionName: 'settleBoard', args: [near, round] }));
+record.claim = Number(await tx(buyer, { ...c.optionsBook, functionName: 'claim', args: [near, 5n, false] }));
 
-console.log(JSON.stringify({ bench: 'options-gas', ...out }));
+console.log(JSON.stringify({ bench: 'options-gas', ...out, ...(process.env.BENCH_HASHES ? { hashes: hashOf } : {}) }));

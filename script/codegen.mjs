@@ -5,10 +5,10 @@
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deploymentEntry } from './lib/deployments.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONTRACTS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'FaucetToken', 'DevPriceFeed', 'ConfigStore', 'PriceUpdateRouter', 'OrderBook', 'OptionsBook', 'PythPriceFeed'];
-const ADDRESS_KEYS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'FaucetToken', 'OrderBook', 'OptionsBook'];
 
 const camel = (name) => name[0].toLowerCase() + name.slice(1);
 
@@ -41,20 +41,8 @@ src += `export const counterpoolErrorsAbi = ${JSON.stringify(errors, null, 2)} a
 const deployments = {};
 const dir = join(root, 'deployments');
 for (const f of readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).sort()) {
-  const d = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-  const addresses = {};
-  for (const k of ADDRESS_KEYS) {
-    if (!d[k]) throw new Error(`deployments/${f} has no ${k}: redeploy`);
-    addresses[k] = d[k];
-  }
-  // Markets: one feed per market id, in listing order (script/markets.json); nothing here names a market.
-  if (!Array.isArray(d.feeds) || !Array.isArray(d.marketNames) || d.feeds.length !== d.marketNames.length) {
-    throw new Error(`deployments/${f} needs equal-length feeds and marketNames: redeploy`);
-  }
-  // pull: the market reads a Pyth pull oracle (updates posted through the PriceUpdateRouter in the trade's transaction).
-  const markets = d.marketNames.map((name, id) => ({ id, name, feed: d.feeds[id], pull: Boolean(d.pullMarkets?.[id]) }));
-  // faucetToken: the settlement token is this deployment's faucet token (a test chain), not a real stablecoin
-  deployments[d.chainId] = { chainId: d.chainId, startBlock: d.startBlock, devFeeds: d.devFeeds, faucetToken: d.faucetToken ?? d.devFeeds, addresses, markets };
+  const d = deploymentEntry(JSON.parse(readFileSync(join(dir, f), 'utf8')), f);
+  deployments[d.chainId] = d;
 }
 src += `export const deployments = ${JSON.stringify(deployments, null, 2)} as const;\n`;
 

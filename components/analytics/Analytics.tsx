@@ -2,8 +2,7 @@
 
 import { useState } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { useReadContract } from 'wagmi';
-import { useContracts } from '@/components/common/useContracts';
+import { useReaderView } from '@/components/common/useReaderView';
 import { bytes32ToString, SECONDS_PER_YEAR } from '@/lib/format';
 import { AX, Chart, n, RANGES, time, TT, useActivity, useHistory } from './charts';
 import { HeadlineTotals } from './HeadlineTotals';
@@ -16,13 +15,12 @@ import { TopPositions } from './TopPositions';
 const barLabel = (sec: number) => (sec % 3600 === 0 ? `${sec / 3600} h` : `${sec / 60} min`);
 
 export function Analytics() {
-  const c = useContracts();
   const [range, setRange] = useState(RANGES[1]);
   const [market, setMarket] = useState(0);
   const pool = useHistory(-1, range);
   const mk = useHistory(market, range);
   const activity = useActivity(range);
-  const markets = useReadContract({ ...c.reader, functionName: 'markets' });
+  const markets = useReaderView('markets');
 
   const poolData = pool.data?.map((p) => ({ t: p.t, utilization: n(p.utilization, 1e16), nav: n(p.nav, 1e6), sharePrice: n(p.share_price, 1e18), reserved: n(p.reserved, 1e6), free: n(p.free_liquidity, 1e6), badDebt: n(p.bad_debt, 1e6) }));
   const mkData = mk.data?.map((p) => ({

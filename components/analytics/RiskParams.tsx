@@ -3,12 +3,13 @@
 import { TableHead } from '@/components/common/Stat';
 import { useReadContract } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
+import { useReaderView } from '@/components/common/useReaderView';
 import { annualize, bytes32ToString, fmtPct, fmtPctFine, fmtUsd } from '@/lib/format';
 
 /** Every market's risk parameters and oracle policy in force, read from the chain, with the live funding rate. */
 export function RiskParams() {
   const c = useContracts();
-  const markets = useReadContract({ ...c.reader, functionName: 'markets' });
+  const markets = useReaderView('markets');
   const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
   return (
       <section aria-labelledby="params-title" className="card overflow-x-auto" tabIndex={0}>

@@ -117,8 +117,8 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
       return;
     }
     const ok = s.isBuy
-      ? await send({ ...c.optionsBook, functionName: 'buy', args: [s.boardId, s.strikeIndex, s.isCall, a.amountWad, limitUsd], label })
-      : await send({ ...c.optionsBook, functionName: 'sell', args: [s.boardId, s.strikeIndex, s.isCall, a.amountWad, limitUsd], label });
+      ? await send({ ...c.optionsBook, functionName: 'buy', args: [s.boardId, s.strikeIndex, s.isCall, a.amountWad, limitUsd], label, prices: [d.marketId] })
+      : await send({ ...c.optionsBook, functionName: 'sell', args: [s.boardId, s.strikeIndex, s.isCall, a.amountWad, limitUsd], label, prices: [d.marketId] });
     if (ok) onDone();
   }
 

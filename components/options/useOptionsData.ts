@@ -71,6 +71,7 @@ export function useOptionsData(marketId: number) {
       const boards = await Promise.all(ids.map(boardOf));
       const holdings = address ? await readHoldings(pc, c, address, m, blockNumber, boardOf) : [];
       return {
+        marketId,
         blockNumber,
         enabled: rawCfg.strikeStepWad > 0n,
         rawCfg,

@@ -36,7 +36,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
           await send({ ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256], label: `Approve ${sym}` });
           return;
         }
-        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address], label: `Deposit ${text} ${sym}` })) setText('');
+        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address], label: `Deposit ${text} ${sym}`, prices: 'all' })) setText('');
       }}
     >
       <h2 id="deposit-title" className="mb-3 text-sm font-semibold text-zinc-300">

@@ -2,6 +2,7 @@
 
 import { useAccount, useReadContract, useReadContracts } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
+import { useReaderView } from '@/components/common/useReaderView';
 import { AprBreakdown } from './AprBreakdown';
 import { DepositForm } from './DepositForm';
 import { LpPosition } from './LpPosition';
@@ -18,7 +19,7 @@ export function PoolPanel() {
   const c = useContracts();
   const { address, isConnected } = useAccount();
   const user = address ?? ZERO_ADDRESS;
-  const pool = useReadContract({ ...c.reader, functionName: 'poolView' });
+  const pool = useReaderView('poolView');
   const acct = useReadContracts({
     contracts: [
       { ...c.token, functionName: 'balanceOf', args: [user] },

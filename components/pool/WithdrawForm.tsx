@@ -59,8 +59,8 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   async function submit() {
     if (check.value === undefined || !address || unlocked === undefined || burns === undefined || !pool?.navValid) return;
     let ok: unknown;
-    if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address], label: `Withdraw all (${fmtUsd(unlockedUsd)})` });
-    else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address], label: `Withdraw ${text} ${sym}` });
+    if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address], label: `Withdraw all (${fmtUsd(unlockedUsd)})`, prices: 'all' });
+    else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address], label: `Withdraw ${text} ${sym}`, prices: 'all' });
     // Not free now: queue the shares; they are paid at the NAV of the fill.
     else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [burns > unlocked ? unlocked : burns, address], label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} ${sym}` });
     if (ok) {

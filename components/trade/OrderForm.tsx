@@ -129,6 +129,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         functionName: 'increasePosition',
         args: [BigInt(marketId), isLong, collateral.value, sizeUsd, acceptable],
         label: `${isLong ? 'Long' : 'Short'} ${fmtUsd(sizeUsd, 0)}`,
+        prices: [marketId],
       });
     } else {
       const kind = orderType.type === 'limit' ? 0 : 1;

@@ -64,14 +64,15 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
     const v = check.value;
     const ok =
       mode === 'add'
-        ? await send({ ...c.engine, functionName: 'increasePosition', args: [p.marketId, p.isLong, v, 0n, 0n], label: `Add ${fmtUsd(v)} collateral` })
+        ? await send({ ...c.engine, functionName: 'increasePosition', args: [p.marketId, p.isLong, v, 0n, 0n], label: `Add ${fmtUsd(v)} collateral`, prices: [Number(p.marketId)] })
         : mode === 'remove'
-          ? await send({ ...c.engine, functionName: 'decreasePosition', args: [p.marketId, p.isLong, v, 0n, 0n], label: `Remove ${fmtUsd(v)} collateral` })
+          ? await send({ ...c.engine, functionName: 'decreasePosition', args: [p.marketId, p.isLong, v, 0n, 0n], label: `Remove ${fmtUsd(v)} collateral`, prices: [Number(p.marketId)] })
           : await send({
               ...c.engine,
               functionName: 'decreasePosition',
               args: [p.marketId, p.isLong, 0n, v, closeBound(m, p.isLong, v, slippageBps)],
               label: `Close ${fmtUsd(v, 0)} of ${p.isLong ? 'long' : 'short'}`,
+              prices: [Number(p.marketId)],
             });
     if (ok) {
       setAmount('');

@@ -68,6 +68,7 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
       functionName: 'decreasePosition',
       args: [p.marketId, p.isLong, 0n, delta, closeBound(market, p.isLong, delta, slippageBps)],
       label: `${label} ${name} ${p.isLong ? 'long' : 'short'}`,
+      prices: [Number(p.marketId)],
     });
   };
   const toggle = (mode: EditMode | 'tpsl') => setEdit((cur) => (cur === mode ? null : mode));

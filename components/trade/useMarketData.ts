@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
 import { useAccount, useReadContract, useReadContracts } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
+import { useReaderView } from '@/components/common/useReaderView';
 
 const ZERO = '0x0000000000000000000000000000000000000000' as const;
 
@@ -12,8 +13,9 @@ export function useMarketData(marketId: number) {
   const c = useContracts();
   const { address } = useAccount();
   const user = address ?? ZERO;
-  const markets = useReadContract({ ...c.reader, functionName: 'markets', query: { refetchInterval: 2000 } });
-  const pool = useReadContract({ ...c.reader, functionName: 'poolView', query: { refetchInterval: 3000 } });
+  // at the prices the next transaction posts (pull-oracle markets: useReaderView)
+  const markets = useReaderView('markets', undefined, { refetchInterval: 2000 });
+  const pool = useReaderView('poolView', undefined, { refetchInterval: 3000 });
   const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
   const wallet = useReadContracts({
     contracts: [
@@ -24,12 +26,7 @@ export function useMarketData(marketId: number) {
     allowFailure: false,
     query: { enabled: !!address },
   });
-  const positions = useReadContract({
-    ...c.reader,
-    functionName: 'accountPositions',
-    args: [user],
-    query: { enabled: !!address, refetchInterval: 2000 },
-  });
+  const positions = useReaderView('accountPositions', [user], { enabled: !!address, refetchInterval: 2000 });
   const market = markets.data?.[marketId];
   return {
     markets: markets.data,

@@ -8,6 +8,8 @@ import { getPublicClient, simulateContract, waitForTransactionReceipt, writeCont
 import { gasWithHeadroom } from '@/lib/gas';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
 import { explainError } from '@/lib/errors';
+import { fetchAppUpdates, pullMarketsAmong, throughRouter, type PlainCall } from '@/lib/pyth/router';
+import { useContracts } from '@/components/common/useContracts';
 import { useToasts } from './Toasts';
 
 type Mutability = 'nonpayable' | 'payable';
@@ -20,6 +22,9 @@ export interface TxRequest<abi extends Abi, fn extends ContractFunctionName<abi,
   args: ContractFunctionArgs<abi, Mutability, fn>;
   /** Shown in the toasts, e.g. "Open long 5,000 USD ETH-USD". */
   label: string;
+  /** The markets whose price the action needs ('all': an LP action, which values every market). Any of them on a
+   *  pull oracle (Pyth) sends the call through the PriceUpdateRouter with their latest updates (/api/pyth/updates). */
+  prices?: readonly number[] | 'all';
 }
 
 /** Cache key of the block of `account`'s last transaction confirmed in this app (a bigint; absent before any). */
@@ -27,10 +32,12 @@ export const lastTxBlockKey = (account: string) => ['lastTxBlock', account.toLow
 
 /**
  * The app's one way to send a transaction: simulate (decoded custom errors surface before signing), sign, pending
- * toast, wait for the receipt, then refresh every on-chain and API query.
+ * toast, wait for the receipt, then refresh every on-chain and API query. An action on a pull-oracle market posts
+ * the market's latest price in the same transaction, through the router (lib/pyth/router.ts).
  */
 export function useTx() {
   const config = useConfig();
+  const c = useContracts();
   const { address } = useAccount();
   const queryClient = useQueryClient();
   const toasts = useToasts();
@@ -41,14 +48,16 @@ export function useTx() {
     async <const abi extends Abi, fn extends ContractFunctionName<abi, Mutability>>(req: TxRequest<abi, fn>): Promise<boolean> => {
       setError(null);
       setPending(true);
-      const abi = [...req.abi, ...counterpoolErrorsAbi] as Abi;
       let toastId: number | undefined;
       try {
+        const pull = req.prices ? pullMarketsAmong(c, req.prices) : [];
+        const call = pull.length > 0 ? throughRouter(c, req as PlainCall, await fetchAppUpdates(pull)) : { ...req, value: undefined };
         const { request } = await simulateContract(config, {
-          address: req.address,
-          abi,
-          functionName: req.functionName,
-          args: req.args,
+          address: call.address,
+          abi: [...call.abi, ...counterpoolErrorsAbi],
+          functionName: call.functionName,
+          args: call.args,
+          value: call.value,
           account: address,
         } as Parameters<typeof simulateContract>[1]);
         const client = getPublicClient(config);
@@ -75,7 +84,7 @@ export function useTx() {
         setPending(false);
       }
     },
-    [config, address, queryClient, toasts],
+    [config, c, address, queryClient, toasts],
   );
 
   return { send, pending, error };

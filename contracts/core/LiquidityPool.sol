@@ -162,25 +162,27 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function requestRedeem(uint256 shares, address receiver) external nonReentrant returns (uint256 requestId) {
         if (shares == 0) revert ZeroShares();
         if (receiver == address(0) || receiver == address(this)) revert ERC20InvalidReceiver(receiver);
-        _transfer(msg.sender, address(this), shares); // only shares past their cooldown can move (_update)
+        address owner = _msgSender();
+        _transfer(owner, address(this), shares); // only shares past their cooldown can move (_update)
         requestId = tail++;
         requests[requestId] = WithdrawalRequest({
-            owner: msg.sender, receiver: receiver, shares: uint128(shares), requestedAt: uint64(block.timestamp)
+            owner: owner, receiver: receiver, shares: uint128(shares), requestedAt: uint64(block.timestamp)
         });
         queuedShares += shares;
-        emit WithdrawalRequested(requestId, msg.sender, receiver, shares);
+        emit WithdrawalRequested(requestId, owner, receiver, shares);
     }
 
     /// @inheritdoc ILiquidityPool
     function cancelRedeem(uint256 requestId) external nonReentrant {
         WithdrawalRequest storage r = requests[requestId];
-        if (r.owner != msg.sender) revert NotRequestOwner(requestId, msg.sender, r.owner);
+        address owner = _msgSender();
+        if (r.owner != owner) revert NotRequestOwner(requestId, owner, r.owner);
         uint256 shares = r.shares;
         if (shares == 0) revert RequestNotPending(requestId);
         r.shares = 0;
         queuedShares -= shares;
-        _transfer(address(this), msg.sender, shares);
-        emit WithdrawalCancelled(requestId, msg.sender, shares);
+        _transfer(address(this), owner, shares);
+        emit WithdrawalCancelled(requestId, owner, shares);
     }
 
     /// @inheritdoc ILiquidityPool
@@ -219,12 +221,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     /// @inheritdoc ILiquidityPool
     function claim(address to) external nonReentrant returns (uint256 assets) {
         if (to == address(0)) revert ERC20InvalidReceiver(to);
-        assets = claimableAssets[msg.sender];
-        if (assets == 0) revert NothingToClaim(msg.sender);
-        claimableAssets[msg.sender] = 0;
+        address owner = _msgSender();
+        assets = claimableAssets[owner];
+        if (assets == 0) revert NothingToClaim(owner);
+        claimableAssets[owner] = 0;
         totalClaimable -= assets;
         IERC20(asset()).safeTransfer(to, assets);
-        emit Claimed(msg.sender, to, assets);
+        emit Claimed(owner, to, assets);
     }
 
     /// @dev Pays a queued fill: the core pays this vault, which forwards to the receiver; if the token refuses (a
@@ -239,6 +242,20 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     // ------------------------------------------------------------ ERC-4626 internals
+
+    /// @dev The account a trusted forwarder of the core (the Pyth PriceUpdateRouter) names by appending it to an
+    ///      ABI-encoded call, so an LP on a pull-oracle deployment deposits or redeems with the price update posted in
+    ///      the same transaction, as themselves; any other caller is itself, whatever it appends (the products' rule,
+    ///      P-34). OpenZeppelin's ERC-20, ERC-4626 and AccessControl all ask this function, so allowances, share
+    ///      locks and roles follow the named account. A plain call (whole 32-byte words) costs no external read; the
+    ///      constructor (empty calldata) is itself.
+    function _msgSender() internal view override returns (address account) {
+        uint256 n = msg.data.length;
+        if (n < 24 || (n - 4) % 32 != 20 || !core.isTrustedForwarder(msg.sender)) return msg.sender;
+        assembly ("memory-safe") {
+            account := shr(96, calldataload(sub(calldatasize(), 20)))
+        }
+    }
 
     /// @dev Live NAV from the core (reverts while an action holds the core's lock: read-only reentrancy guard).
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {

@@ -26,6 +26,8 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
     IPerpEngine public immutable engine;
     /// @notice The clearing core: `executeOrders` calls only an order book among its trusted forwarders.
     IClearingCore public immutable core;
+    /// @notice The core's LP vault (LiquidityPool), which `callPool` forwards to.
+    address public immutable pool;
     /// @dev The router's balance when the current call began (transient: only meaningful inside a call).
     uint256 private transient _balanceBefore;
 
@@ -46,6 +48,7 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
     constructor(IPerpEngine engine_, IClearingCore core_) {
         engine = engine_;
         core = core_;
+        pool = core_.vault();
     }
 
     /// @notice Posts `updates`, then opens or increases the caller's position (see IPerpEngine.increasePosition).
@@ -130,6 +133,42 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
         if (data.length < 4 || (data.length - 4) % 32 != 0) revert MalformedCall(data.length);
         _update(updates);
         ret = _call(product, data);
+        _refund();
+    }
+
+    /// @notice Posts `updates`, then calls the LP vault with `data` and the caller appended: a deposit, mint, withdrawal,
+    ///         redemption or queue fill on a deployment with pull-oracle markets values the pool at the prices posted in
+    ///         the same call (the NAV needs every market with open interest priced, P-65), for the caller: the caller
+    ///         approves the vault, and shares and assets move between the vault and the caller. Returns its answer.
+    function callPool(PriceUpdate[] calldata updates, bytes calldata data)
+        external
+        payable
+        nonReentrant
+        returns (bytes memory ret)
+    {
+        if (data.length < 4 || (data.length - 4) % 32 != 0) revert MalformedCall(data.length);
+        _update(updates);
+        ret = _call(pool, data);
+        _refund();
+    }
+
+    /// @notice Posts `updates`, then answers what view `data` of `target` returns at the prices they carry: how a
+    ///         keeper or the app reads positions, markets and the pool of a pull-oracle market, whose stored price is
+    ///         seconds old at most (call it with eth_call: only the updates are written, the target is static-called).
+    function readAfterUpdate(PriceUpdate[] calldata updates, address target, bytes calldata data)
+        external
+        payable
+        nonReentrant
+        returns (bytes memory ret)
+    {
+        _update(updates);
+        bool ok;
+        (ok, ret) = target.staticcall(data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
         _refund();
     }
 

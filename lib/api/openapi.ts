@@ -3,7 +3,7 @@
  * so the published parameters cannot drift from what the handlers accept. Served at /api/openapi.json.
  */
 import { z } from 'zod';
-import { candlesQuery, historyQuery, limitQuery, MAX_BUCKETS, optionsQuery, SCENARIOS, stressQuery, topPositionsQuery } from './schemas';
+import { candlesQuery, historyQuery, limitQuery, MAX_BUCKETS, optionsQuery, pythUpdatesQuery, SCENARIOS, stressQuery, topPositionsQuery } from './schemas';
 
 type Param = { name: string; in: 'query' | 'path'; required: boolean; description?: string; schema: unknown };
 
@@ -47,6 +47,7 @@ export function openApiDocument() {
       '/api/history': get('snapshot history of a market (0..n-1) or the pool (-1)', queryParams(historyQuery)),
       '/api/candles': get('OHLC candles (1 min, 5 min, 1 h) of a market\'s indexed oracle prices', queryParams(candlesQuery)),
       '/api/activity': get('per-bucket fees, volume, liquidations, bad debt and trader PnL', queryParams(historyQuery)),
+      '/api/pyth/updates': get('the latest signed Pyth update of each pull-oracle market asked for, with its fee in wei: what a trade, an option or an LP action on them posts through the PriceUpdateRouter (push markets are left out; 503 when Hermes cannot answer)', queryParams(pythUpdatesQuery)),
       '/api/liquidations': get('recent liquidations', queryParams(limitQuery)),
       '/api/positions': get('the largest open positions and those closest to liquidation, valued live from the chain', queryParams(topPositionsQuery)),
       '/api/options': get('option boards with open interest per type, premiums in and out, settlement and payouts; premium income totals (all time and 24 h)', queryParams(optionsQuery)),

@@ -49,6 +49,14 @@ export function withHistoryDefaults<Q extends { from?: number; to?: number; reso
 export const limitQuery = z.object({ limit: int(1, 500).default(50), market: int(0, 15).optional() });
 
 /** /api/positions: the largest open positions and those closest to liquidation, `limit` of each. */
+/** /api/pyth/updates: comma-separated market ids (at most 16, each once). */
+export const pythUpdatesQuery = z.object({
+  markets: z
+    .string()
+    .regex(/^\d{1,2}(,\d{1,2}){0,15}$/, 'comma-separated market ids, e.g. 0,2')
+    .transform((s) => [...new Set(s.split(',').map(Number))]),
+});
+
 export const topPositionsQuery = z.object({ limit: int(1, 100).default(20), market: int(0, 15).optional() });
 
 /** /api/options: one market's boards, or every market's. */

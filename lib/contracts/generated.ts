@@ -8215,6 +8215,47 @@ export const priceUpdateRouterAbi = [
   },
   {
     "type": "function",
+    "name": "callPool",
+    "inputs": [
+      {
+        "name": "updates",
+        "type": "tuple[]",
+        "internalType": "struct PriceUpdateRouter.PriceUpdate[]",
+        "components": [
+          {
+            "name": "feed",
+            "type": "address",
+            "internalType": "contract IUpdatablePriceFeed"
+          },
+          {
+            "name": "data",
+            "type": "bytes[]",
+            "internalType": "bytes[]"
+          },
+          {
+            "name": "fee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "data",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "ret",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "stateMutability": "payable"
+  },
+  {
+    "type": "function",
     "name": "callProduct",
     "inputs": [
       {
@@ -8505,6 +8546,65 @@ export const priceUpdateRouterAbi = [
         "name": "keeperRewardUsd",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "payable"
+  },
+  {
+    "type": "function",
+    "name": "pool",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "readAfterUpdate",
+    "inputs": [
+      {
+        "name": "updates",
+        "type": "tuple[]",
+        "internalType": "struct PriceUpdateRouter.PriceUpdate[]",
+        "components": [
+          {
+            "name": "feed",
+            "type": "address",
+            "internalType": "contract IUpdatablePriceFeed"
+          },
+          {
+            "name": "data",
+            "type": "bytes[]",
+            "internalType": "bytes[]"
+          },
+          {
+            "name": "fee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "target",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "data",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "ret",
+        "type": "bytes",
+        "internalType": "bytes"
       }
     ],
     "stateMutability": "payable"

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 export const root: string;
 export function bin(name: string): string;
-export function startAnvil(opts?: { port?: number; blockTime?: number; quiet?: boolean }): Promise<{ child: ChildProcess; url: string }>;
+export function startAnvil(opts?: { port?: number; blockTime?: number; quiet?: boolean; extraArgs?: string[] }): Promise<{ child: ChildProcess; url: string }>;
 export function stopProcess(child: ChildProcess, signal?: string): Promise<void>;
 export function deployContracts(opts: { rpcUrl: string; privateKey?: string; env?: Record<string, string> }): Record<string, unknown>;
 export function startProcess(name: string, command: string, args: string[], opts?: { env?: Record<string, string>; quiet?: boolean; cwd?: string }): ChildProcess;

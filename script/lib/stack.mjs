@@ -135,10 +135,11 @@ export async function waitFor(check, what, timeoutMs = 60_000) {
 }
 
 /** Starts anvil on `port` with 20 funded dev accounts; resolves once it answers RPC. */
-export async function startAnvil({ port = DEFAULTS.ports.anvil, blockTime, quiet = true } = {}) {
+export async function startAnvil({ port = DEFAULTS.ports.anvil, blockTime, quiet = true, extraArgs = [] } = {}) {
   await requirePortFree(port, 'anvil');
   const args = ['--port', String(port), '--accounts', '20', '--chain-id', '31337', '--silent'];
   if (blockTime) args.push('--block-time', String(blockTime));
+  args.push(...extraArgs);
   const child = startProcess('anvil', bin('anvil'), args, { quiet });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await rpc(url, 'eth_chainId')) === '0x7a69', `anvil on ${url}`, 30_000);

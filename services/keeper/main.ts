@@ -15,7 +15,8 @@ import { OrderWatcher } from './orders';
 import { OptionsKeeper } from './options';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
-import { hermesClient } from './hermes';
+import { hermesClient } from '../../lib/pyth/hermes';
+import { PullPrices, type PullUpdate } from '../../lib/pyth/pull';
 import { errorForLog } from '../../lib/errors';
 
 const { log, publicClient, contracts: c, wallet } = setup('keeper');
@@ -57,8 +58,11 @@ const txs = new TxTracker(publicClient, () => {
   if (sendsInProgress > 0) resyncPending = true;
   else resetNonce();
 }, log);
-// Pyth markets' options settle on the first update after expiry, fetched from Hermes (unused without pull markets).
-const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl), { apiKey: process.env.PYTH_API_KEY }));
+// Pull-oracle (Pyth) markets: every read and action on one posts Hermes' latest update in the same call through the
+// PriceUpdateRouter, and their options settle on the first update after expiry (all unused without pull markets).
+const hermes = hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl), { apiKey: process.env.PYTH_API_KEY });
+const pull = new PullPrices(publicClient, c, log, hermes);
+const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermes, pull);
 let optionsRunning = false;
 let optionsLastRun = 0;
 
@@ -98,7 +102,8 @@ const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.siz
 /**
  * Reads every watched position's status market by market: a market whose read fails (its price stale, its feed down)
  * is skipped and logged while the others are scanned and liquidated. Batches never mix markets, so one stale market
- * cannot revert a batch for the fresh ones.
+ * cannot revert a batch for the fresh ones. A pull-oracle (Pyth) market is read and liquidated at Hermes' latest
+ * update, posted in the same call (PriceUpdateRouter.readAfterUpdate, then liquidateBatch through the router).
  */
 async function liquidateEligible() {
   const refs = book.refs();
@@ -106,14 +111,19 @@ async function liquidateEligible() {
   if (refs.length === 0) return;
   const byMarket = new Map<bigint, typeof refs>();
   for (const r of refs) byMarket.set(r.marketId, [...(byMarket.get(r.marketId) ?? []), r]);
-  const batches: (typeof refs)[] = [];
+  const batches: { refs: typeof refs; updates: PullUpdate[] }[] = [];
   const stalled: number[] = [];
   for (const [marketId, marketRefs] of byMarket) {
     const eligible: typeof refs = [];
+    const updates = await pull.updates([marketId]);
+    if (updates === null) {
+      stalled.push(Number(marketId)); // logged by PullPrices
+      continue;
+    }
     try {
       for (let i = 0; i < marketRefs.length; i += 500) {
         const chunk = marketRefs.slice(i, i + 500);
-        const statuses = await publicClient.readContract({ ...c.reader, functionName: 'statuses', args: [chunk] });
+        const statuses = await pull.read(updates, c.reader, 'statuses', [chunk], signer.account);
         statuses.forEach((s, j) => {
           if (s.maintenanceUsd === 0n) book.remove(chunk[j]); // closed: size 0 has no maintenance requirement
           else if (s.liquidatable && !inFlight.has(PositionBook.key(chunk[j]))) eligible.push(chunk[j]);
@@ -126,17 +136,17 @@ async function liquidateEligible() {
       }
       continue;
     }
-    for (let i = 0; i < eligible.length; i += BATCH) batches.push(eligible.slice(i, i + BATCH));
+    for (let i = 0; i < eligible.length; i += BATCH) batches.push({ refs: eligible.slice(i, i + BATCH), updates });
   }
   health.stalledMarkets = stalled;
   if (batches.length === 0) return;
-  log.info('eligible positions', { count: batches.reduce((n, b) => n + b.length, 0) });
+  log.info('eligible positions', { count: batches.reduce((n, b) => n + b.refs.length, 0) });
   for (let i = 0; i < batches.length; i += MAX_INFLIGHT) {
     await Promise.all(
-      batches.slice(i, i + MAX_INFLIGHT).map((batch) => {
+      batches.slice(i, i + MAX_INFLIGHT).map(({ refs: batch, updates }) => {
         batch.forEach((r) => inFlight.add(PositionBook.key(r)));
         // the keys stay in flight until the tracker settles the transaction (mined, or given up and free to retry)
-        return sendBatch(batch).then((sent) => {
+        return sendBatch(batch, updates).then((sent) => {
           if (!sent) batch.forEach((r) => inFlight.delete(PositionBook.key(r)));
         });
       }),
@@ -144,16 +154,15 @@ async function liquidateEligible() {
   }
 }
 
-/** Simulates, sends and hands a liquidation batch to the tracker (no receipt wait); true if it was sent. */
-async function sendBatch(batch: ReturnType<PositionBook['refs']>): Promise<boolean> {
+/** Simulates, sends and hands a liquidation batch to the tracker (no receipt wait); true if it was sent. A batch on a
+ *  pull-oracle market goes through the router with its update (`updates`, empty on a push feed). */
+async function sendBatch(batch: ReturnType<PositionBook['refs']>, updates: PullUpdate[]): Promise<boolean> {
   try {
     // Simulate first: nothing is pushed that would revert, and a batch with nothing left to liquidate is not sent.
-    const { request, result } = await publicClient.simulateContract({
-      ...c.engine,
-      functionName: 'liquidateBatch',
-      args: [batch],
-      account: signer.account,
-    });
+    const { request, result } =
+      updates.length > 0
+        ? await publicClient.simulateContract({ ...c.router, functionName: 'liquidateBatch', args: [updates, batch], value: pull.value(updates), account: signer.account })
+        : await publicClient.simulateContract({ ...c.engine, functionName: 'liquidateBatch', args: [batch], account: signer.account });
     if (result[0] === 0n) return false;
     const sentBlock = health.lastBlock;
     const hash = await sendCapped(request);
@@ -212,9 +221,10 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
     .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block)
     .slice(0, ORDER_BATCH * ORDER_BATCHES_PER_BLOCK);
   for (let i = 0; i < work.length; i += ORDER_BATCH) {
-    const ids = work.slice(i, i + ORDER_BATCH).map((o) => o.id);
+    const batch = work.slice(i, i + ORDER_BATCH);
+    const ids = batch.map((o) => o.id);
     ids.forEach((id) => ordersInFlight.add(id));
-    void sendOrders(ids, block).finally(() => ids.forEach((id) => ordersInFlight.delete(id)));
+    void sendOrders(ids, batch.map((o) => o.marketId), block).finally(() => ids.forEach((id) => ordersInFlight.delete(id)));
   }
 }
 
@@ -224,15 +234,23 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
  *  mined, the receipt says what happened to each order: filled and removed ones leave the book (the event sync does the
  *  same), and any the batch left untouched (no longer crossed, or a fill the engine refused) pause for 2 blocks,
  *  doubling while they keep missing (up to 256). */
-async function sendOrders(ids: bigint[], block: bigint): Promise<void> {
+async function sendOrders(ids: bigint[], marketIds: number[], block: bigint): Promise<void> {
   const backOff = (which: bigint[], blocks = 10n) => which.forEach((id) => orderBackoff.set(id, block + blocks));
   try {
-    const request = { ...c.orderBook, functionName: 'executeOrders' as const, args: [ids] as const, account: signer.account };
+    // Orders on pull-oracle (Pyth) markets fill at the update posted in the same call, through the router (P-82).
+    const updates = await pull.updates(marketIds);
+    if (updates === null) throw new Error('no Pyth update for a pull-oracle market of the batch');
+    const value = pull.value(updates);
+    const request =
+      updates.length > 0
+        ? { ...c.router, functionName: 'executeOrders' as const, args: [updates, c.orderBook.address, ids] as const, value, account: signer.account }
+        : { ...c.orderBook, functionName: 'executeOrders' as const, args: [ids] as const, account: signer.account };
     // One execution gives the gas and the access list (eth_createAccessList), where an estimate searches over several.
     const { gasUsed, accessList } = await publicClient.createAccessList({
       account: signer.account,
-      to: c.orderBook.address,
-      data: encodeFunctionData({ abi: c.orderBook.abi, functionName: 'executeOrders', args: [ids] }),
+      to: request.address,
+      value: updates.length > 0 ? value : undefined,
+      data: encodeFunctionData(request as Parameters<typeof encodeFunctionData>[0]),
     });
     // gasUsed is what the transaction is charged, net of refunds (up to a fifth); it needs that much more to run
     const hash = await sendWithGas(request as Parameters<typeof signer.writeContract>[0], gasWithHeadroom(gasUsed + gasUsed / 4n), accessList);
@@ -309,7 +327,19 @@ async function fillQueue(block: bigint) {
   const free = await publicClient.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
   if (free === 0n) return;
   try {
-    const { request } = await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
+    // The fills value the pool: on a deployment with pull-oracle markets, at their updates posted in the same call.
+    const updates = await pull.updates(pull.pullMarkets);
+    if (updates === null) return; // logged: the queue waits for a Pyth update
+    const { request } =
+      updates.length > 0
+        ? await publicClient.simulateContract({
+            ...c.router,
+            functionName: 'callPool',
+            args: [updates, encodeFunctionData({ abi: c.pool.abi, functionName: 'processQueue', args: [20n] })],
+            value: pull.value(updates),
+            account: signer.account,
+          })
+        : await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
     const hash = await sendCapped(request);
     queueInFlight = true;
     let counted = false;
@@ -350,7 +380,9 @@ async function main() {
         await liquidateEligible();
         await orders.sync(block);
         if (orders.size() > 0) {
-          const [views, head] = await Promise.all([publicClient.readContract({ ...c.reader, functionName: 'markets' }), publicClient.getBlock({ blockNumber: block })]);
+          // pull-oracle markets' prices as Hermes has them now (posted with the fills); stale ones are left out
+          const updates = (await pull.updates(pull.pullMarkets)) ?? [];
+          const [views, head] = await Promise.all([pull.read(updates, c.reader, 'markets', [], signer.account), publicClient.getBlock({ blockNumber: block })]);
           const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
           executeOrders(block, Number(head.timestamp), prices);
         }

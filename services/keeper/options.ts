@@ -12,9 +12,10 @@
  * not mined, a settle mined but the refresh not yet sent) resumes where the chain is; each action is simulated first,
  * so an action another keeper already took is skipped, not reverted.
  */
-import { decodeFunctionResult, encodeFunctionData, parseAbi, type Abi, type Address, type Hex, type PublicClient, type WalletClient, type Account, type Chain, type Transport } from 'viem';
+import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex, type PublicClient, type WalletClient, type Account, type Chain, type Transport } from 'viem';
 import { optionsBookAbi, pythPriceFeedAbi } from '../../lib/contracts/generated';
-import type { Hermes } from './hermes';
+import type { Hermes } from '../../lib/pyth/hermes';
+import { PullPrices, PYTH_FEE_ABI, type PullUpdate } from '../../lib/pyth/pull';
 import type { CounterpoolContracts } from '../../lib/contracts';
 import { gasWithHeadroom } from '../../lib/gas';
 import type { Logger } from '../lib/runtime';
@@ -27,12 +28,6 @@ export { STALENESS };
 
 type Signer = WalletClient<Transport, Chain, Account>;
 type Feed = CounterpoolContracts['feeds'][number];
-
-/** One feed's Pyth update as the router posts it (PriceUpdateRouter.PriceUpdate). */
-type PullUpdate = { feed: Address; data: Hex[]; fee: bigint };
-
-/** The one Pyth function the keeper calls: the fee for posting update data (IPyth.getUpdateFee). */
-const PYTH_FEE_ABI = parseAbi(['function getUpdateFee(bytes[] updateData) view returns (uint256)']);
 
 export interface OptionsKeeperStats {
   boardsListed: number;
@@ -89,6 +84,8 @@ export class OptionsKeeper {
     private txs: TxTracker,
     /** where the first Pyth update after an expiry comes from (pull-oracle markets); none: such boards wait */
     private hermes?: Hermes,
+    /** pull markets' latest updates (shared with the keeper's other jobs; its own from `hermes` when not given) */
+    private pull: PullPrices = new PullPrices(client, c, log, hermes),
   ) {}
 
   /** Markets with options enabled. */
@@ -119,22 +116,9 @@ export class OptionsKeeper {
 
   /** Hermes' latest update of a pull market's feed with Pyth's fee for it, or null (logged) when there is none. */
   private async pullUpdates(marketId: bigint): Promise<PullUpdate[] | null> {
-    const market = this.c.markets[Number(marketId)];
-    if (!this.hermes) {
-      this.log.warn('options on a pull-oracle market need Hermes (HERMES_URL)', { marketId });
-      return null;
-    }
-    const feed = { address: market.feed, abi: pythPriceFeedAbi } as const;
-    try {
-      const data = await this.hermes.latest(await this.client.readContract({ ...feed, functionName: 'priceId' }));
-      const pyth = await this.client.readContract({ ...feed, functionName: 'pyth' });
-      const fee = await this.client.readContract({ address: pyth, abi: PYTH_FEE_ABI, functionName: 'getUpdateFee', args: [data] });
-      return [{ feed: market.feed, data, fee }];
-    } catch (e) {
-      this.stats.failures++;
-      this.log.warn('options: no Pyth update to post, retrying next pass', { marketId, error: errorForLog(e) });
-      return null;
-    }
+    const updates = await this.pull.updates([marketId]);
+    if (updates === null) this.stats.failures++;
+    return updates;
   }
 
   /** Calls the options book's `functionName(marketId)`: directly on a push-feed market; on a pull-oracle (Pyth) market
@@ -151,7 +135,7 @@ export class OptionsKeeper {
     const decode = (ret: unknown) => (functionName === 'listBoards' ? decodeFunctionResult({ abi: optionsBookAbi, functionName, data: ret as Hex }) : 1n);
     return this.send('callProduct', [updates, this.c.optionsBook.address, call], worth, done, {
       target: this.c.router,
-      value: updates[0].fee,
+      value: this.pull.value(updates),
       decode,
       label: functionName,
     });
@@ -241,19 +225,10 @@ export class OptionsKeeper {
     }, updates);
   }
 
-  /** A read of the options book through the router with `updates` posted first (a simulation: nothing is sent). */
+  /** A read of the options book with `updates` posted first (PullPrices.read: a simulation, nothing is sent). */
   private async viaRouter(updates: PullUpdate[], functionName: 'staleness', marketId: bigint) {
-    const call = encodeFunctionData({ abi: optionsBookAbi, functionName, args: [marketId] });
-    const { result } = await this.client.simulateContract({
-      ...this.c.router,
-      functionName: 'callProduct',
-      args: [updates, this.c.optionsBook.address, call],
-      value: updates[0].fee,
-      account: this.signer.account,
-    });
-    return decodeFunctionResult({ abi: optionsBookAbi, functionName, data: result });
+    return this.pull.read(updates, this.c.optionsBook, functionName, [marketId], this.signer.account);
   }
-
 
   /** Simulates, then sends when `worth(result)` and hands the transaction to the tracker (no receipt wait): `done`
    *  runs once it is mined successfully. A failed simulation is logged, not sent; true when sent. */

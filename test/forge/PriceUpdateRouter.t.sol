@@ -4,7 +4,9 @@ pragma solidity ^0.8.28;
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {OracleErrors} from "../../contracts/oracles/OracleErrors.sol";
 import {PriceUpdateRouter} from "../../contracts/periphery/PriceUpdateRouter.sol";
+import {Reader} from "../../contracts/periphery/Reader.sol";
 import {PythBaseTest} from "./utils/PythBase.t.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 /// @notice A Pyth market traded through the engine's PriceUpdateRouter: the update and the trade in one transaction.
@@ -127,5 +129,120 @@ contract PriceUpdateRouterTest is PythBaseTest {
         assertEq(engine.position(bob, ETH, true).sizeUsd, 0, "liquidated");
         assertGt(usdc.balanceOf(keeper), before, "the caller is paid");
         assertEq(usdc.balanceOf(alice), 0, "the appended address is not");
+    }
+
+    // ------------------------------------------------------------ LP actions and reads on a pull-oracle deployment
+
+    /// @dev Bob's SOL long gives the pull market open interest, so the NAV needs its price; then SOL's stored price
+    ///      goes stale (the push markets are refreshed).
+    function _solOpenInterestThenStale() internal {
+        _mint(bob, 1000 * USD);
+        PriceUpdateRouter.PriceUpdate[] memory u = _updates(150e8);
+        vm.prank(bob);
+        router.increasePosition{value: FEE_WEI}(u, sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
+        skip(120);
+        _refreshPrices();
+    }
+
+    function test_router_depositsForTheCallerAtThePostedPrice() public {
+        _solOpenInterestThenStale();
+        _mint(alice, 10_000 * USD);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleErrors.StalePrice.selector, block.timestamp - 120, block.timestamp, 60)
+        );
+        pool.deposit(10_000 * USD, alice);
+
+        // What the same deposit mints right after the same price is posted by anyone: the router adds nothing.
+        uint256 snap = vm.snapshotState();
+        _post(148e8, block.timestamp);
+        vm.prank(alice);
+        uint256 direct = pool.deposit(10_000 * USD, alice);
+        vm.revertToState(snap);
+
+        uint256 ethBefore = alice.balance;
+        PriceUpdateRouter.PriceUpdate[] memory u = _updates(148e8);
+        vm.prank(alice);
+        bytes memory ret = router.callPool{value: 10}(u, abi.encodeCall(pool.deposit, (10_000 * USD, alice)));
+        uint256 shares = abi.decode(ret, (uint256));
+        assertEq(shares, direct, "the shares a direct deposit at that price mints");
+        assertEq(pool.balanceOf(alice), shares, "minted to the caller");
+        assertEq(usdc.balanceOf(alice), 0, "the assets come from the caller");
+        assertEq(pool.balanceOf(address(router)) + usdc.balanceOf(address(router)) + address(router).balance, 0);
+        assertEq(alice.balance, ethBefore - FEE_WEI, "only the oracle fee is spent");
+    }
+
+    /// @dev The router names only its caller: a redemption of another LP's shares through it needs that LP's
+    ///      allowance like any other, and a contract the core does not trust cannot name anyone by appending.
+    function test_router_poolActsOnlyForTheCaller() public {
+        _solOpenInterestThenStale();
+        _mint(alice, 10_000 * USD);
+        PriceUpdateRouter.PriceUpdate[] memory u = _updates(150e8);
+        vm.prank(alice);
+        router.callPool{value: FEE_WEI}(u, abi.encodeCall(pool.deposit, (10_000 * USD, alice)));
+        uint256 shares = pool.balanceOf(alice);
+        skip(pool.cooldownSec());
+        _refreshPrices();
+
+        u = _updates(150e8);
+        bytes memory steal = abi.encodeCall(pool.redeem, (shares, bob, alice));
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, bob, 0, shares));
+        router.callPool{value: FEE_WEI}(u, steal);
+
+        _post(150e8, block.timestamp);
+        vm.prank(bob);
+        (bool ok, bytes memory err) = address(pool).call(abi.encodePacked(steal, alice));
+        assertFalse(ok, "an untrusted caller appending the owner acts as itself");
+        assertEq(err, abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, bob, 0, shares));
+
+        uint256 before = usdc.balanceOf(alice);
+        u = _updates(150e8);
+        vm.prank(alice);
+        bytes memory ret = router.callPool{value: FEE_WEI}(u, abi.encodeCall(pool.redeem, (shares, alice, alice)));
+        uint256 assets = abi.decode(ret, (uint256));
+        assertGt(assets, 0);
+        assertEq(pool.balanceOf(alice), 0);
+        assertEq(usdc.balanceOf(alice), before + assets, "paid to the caller's receiver");
+    }
+
+    function test_router_callPoolRefusesPaddedCalldata() public {
+        bytes memory padded = abi.encodePacked(abi.encodeCall(pool.deposit, (1, alice)), bytes1(0));
+        vm.expectRevert(abi.encodeWithSelector(PriceUpdateRouter.MalformedCall.selector, padded.length));
+        router.callPool(new PriceUpdateRouter.PriceUpdate[](0), padded);
+    }
+
+    /// @dev A keeper reads a pull market's positions at the price it is about to post: the same answer as the Reader
+    ///      gives once that price is stored, while the stored price alone is too old to read.
+    function test_router_readAfterUpdate_answersAtThePostedPrice() public {
+        _solOpenInterestThenStale();
+        IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](1);
+        refs[0] = IPerpEngine.PositionRef(bob, sol, true);
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleErrors.StalePrice.selector, block.timestamp - 120, block.timestamp, 60)
+        );
+        reader.statuses(refs);
+
+        uint256 snap = vm.snapshotState();
+        _post(121e8, block.timestamp);
+        bytes memory direct = abi.encode(reader.statuses(refs));
+        vm.revertToState(snap);
+
+        bytes memory read = abi.encodeCall(Reader.statuses, (refs));
+        PriceUpdateRouter.PriceUpdate[] memory u = _updates(121e8);
+        vm.prank(keeper);
+        bytes memory viaRouter = router.readAfterUpdate{value: FEE_WEI}(u, address(reader), read);
+        assertEq(viaRouter, direct);
+        IPerpEngine.PositionStatus[] memory st = abi.decode(viaRouter, (IPerpEngine.PositionStatus[]));
+        assertTrue(st[0].liquidatable, "a -19% move takes bob's 5x long past maintenance");
+        assertEq(address(router).balance, 0);
+
+        vm.revertToState(snap);
+        u = _updates(150e8);
+        vm.prank(keeper);
+        st = abi.decode(
+            router.readAfterUpdate{value: FEE_WEI}(u, address(reader), read), (IPerpEngine.PositionStatus[])
+        );
+        assertFalse(st[0].liquidatable, "at its entry price it is not");
     }
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, deployArtifact, isolateChain } from './helpers';
 import { c, deposit, fundAndApprove, tx, USD } from './fixtures';
 import { OptionsKeeper } from '@/services/keeper/options';
-import { HermesError, hermesClient, type Hermes } from '@/services/keeper/hermes';
+import { HermesError, hermesClient, type Hermes } from '@/lib/pyth/hermes';
 import { createLogger } from '@/services/lib/runtime';
 import { TxTracker } from '@/services/keeper/txs';
 

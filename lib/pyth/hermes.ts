@@ -1,5 +1,5 @@
 /**
- * Pyth's Hermes price service, for the options of pull-oracle markets:
+ * Pyth's Hermes price service (the keeper's and the app's server routes' source for pull-oracle markets):
  *   - `atOrAfter`: the first signed update of a price feed published at or after a time
  *     (GET /v2/updates/price/{publish_time}), to settle a board. PythPriceFeed.recordSettlementPrice checks on chain
  *     that it is the first (its previous publish time is before the expiry), so a service that answered with a later

@@ -1,0 +1,95 @@
+/**
+ * How an action on a pull-oracle (Pyth) market reaches the chain: the same call, wrapped in the PriceUpdateRouter's
+ * entry point that posts the updates first (P-33): a trade or a close as `increasePosition`/`decreasePosition`, an
+ * option as `callProduct`, an LP action as `callPool`, with the updates' fees as the value. The app's transaction
+ * hook uses it for every action whose market reads Pyth; on push feeds nothing is wrapped.
+ */
+import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex, type PublicClient } from 'viem';
+import { priceUpdateRouterAbi } from '../contracts/generated';
+import type { CounterpoolContracts } from '../contracts';
+import type { PullUpdate } from './pull';
+
+/** A contract call as the app builds it. */
+export interface PlainCall {
+  address: Address;
+  abi: Abi | readonly unknown[];
+  functionName: string;
+  args?: readonly unknown[];
+}
+
+/** The router call that posts `updates` and then makes `call`, for the same sender. */
+export interface RoutedCall {
+  address: Address;
+  abi: typeof priceUpdateRouterAbi;
+  functionName: 'increasePosition' | 'decreasePosition' | 'callProduct' | 'callPool';
+  args: readonly unknown[];
+  value: bigint;
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The markets of `ids` that read a pull oracle. */
+export function pullMarketsAmong(c: CounterpoolContracts, ids: readonly number[] | 'all'): number[] {
+  return (ids === 'all' ? c.markets.map((m) => m.id) : ids).filter((id) => c.markets[id]?.pull === true);
+}
+
+/** `call` through the router with `updates` posted first. Throws for a contract the router does not forward to. */
+export function throughRouter(c: CounterpoolContracts, call: PlainCall, updates: readonly PullUpdate[]): RoutedCall {
+  const value = updates.reduce((s, u) => s + u.fee, 0n);
+  const base = { address: c.router.address, abi: priceUpdateRouterAbi, value };
+  const args = call.args ?? [];
+  const data = () => encodeFunctionData({ abi: call.abi as Abi, functionName: call.functionName, args } as never) as Hex;
+  if (same(call.address, c.engine.address) && (call.functionName === 'increasePosition' || call.functionName === 'decreasePosition')) {
+    return { ...base, functionName: call.functionName, args: [updates, ...args] };
+  }
+  if (same(call.address, c.optionsBook.address)) return { ...base, functionName: 'callProduct', args: [updates, c.optionsBook.address, data()] };
+  if (same(call.address, c.pool.address)) return { ...base, functionName: 'callPool', args: [updates, data()] };
+  throw new Error(`${call.functionName} on ${call.address} cannot go through the price-update router`);
+}
+
+/** The JSON /api/pyth/updates answers (fees as decimal strings) back into router updates. */
+export function parseUpdates(body: unknown): PullUpdate[] {
+  const list = (body as { updates?: unknown })?.updates;
+  if (!Array.isArray(list)) throw new Error('the price service answered without updates');
+  return list.map((u: { feed?: unknown; data?: unknown; fee?: unknown }) => {
+    if (typeof u.feed !== 'string' || !Array.isArray(u.data) || typeof u.fee !== 'string') throw new Error('malformed price update');
+    return { feed: u.feed as Address, data: u.data as Hex[], fee: BigInt(u.fee) };
+  });
+}
+
+/** Latest signed updates of the pull-oracle markets `ids` from the app's own server (which holds the Hermes key). */
+export async function fetchAppUpdates(ids: readonly number[], base = ''): Promise<PullUpdate[]> {
+  const res = await fetch(`${base}/api/pyth/updates?markets=${ids.join(',')}`, { cache: 'no-store' });
+  const body = (await res.json().catch(() => ({}))) as { detail?: string; error?: string };
+  if (!res.ok) throw new Error(`No fresh Pyth price to post: ${body.detail ?? body.error ?? res.status}`);
+  return parseUpdates(body);
+}
+
+/** A probe account funded by a state override: a read through the router needs the updates' fee as its value, and an
+ *  eth_call from an account without it fails. Nothing is sent. */
+const PROBE = '0x000000000000000000000000000000000000c0de' as Address;
+
+/** What view `functionName(args)` of `target` answers with `updates` posted first (PriceUpdateRouter.readAfterUpdate
+ *  simulated; a direct read when there are none): how the app and the keeper read pull-oracle markets. */
+export async function readAfterUpdate(
+  client: PublicClient,
+  c: CounterpoolContracts,
+  updates: readonly PullUpdate[],
+  target: { address: Address; abi: Abi | readonly unknown[] },
+  functionName: string,
+  args: readonly unknown[] = [],
+  account: Address = PROBE,
+): Promise<unknown> {
+  if (updates.length === 0) return client.readContract({ ...target, functionName, args } as never);
+  const value = updates.reduce((s, u) => s + u.fee, 0n);
+  const data = encodeFunctionData({ abi: target.abi as Abi, functionName, args } as never);
+  const { result } = await client.simulateContract({
+    ...c.router,
+    functionName: 'readAfterUpdate',
+    args: [updates, target.address, data],
+    value,
+    account,
+    stateOverride: account === PROBE ? [{ address: PROBE, balance: value }] : undefined,
+  });
+  return decodeFunctionResult({ abi: target.abi as Abi, functionName, data: result } as never);
+}
