@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { getAbiItem, type Address } from 'viem';
 import { useAccount, usePublicClient } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
+import { fetchAppUpdates, readAfterUpdate } from '@/lib/pyth/router';
 import { optionsBookAbi } from '@/lib/contracts';
 import { optionGreeks, lnMoneynessWad, midVolWad, termVarianceWad } from '@/lib/math/options';
 import { readQuoteContext, STALENESS, toPricingConfig } from '@/lib/options/context';
@@ -51,11 +52,16 @@ export function useOptionsData(marketId: number) {
       const pc = client!;
       const m = BigInt(marketId);
       const blockNumber = await pc.getBlockNumber();
+      // A pull-oracle (Pyth) market is priced and checked at its latest update, as the buy will post it.
+      const updates = c.markets[marketId]?.pull ? await fetchAppUpdates([marketId]) : [];
       const [rawCfg, ids, staleness, ctx] = await Promise.all([
         pc.readContract({ ...c.optionsBook, functionName: 'config', args: [m], blockNumber }),
         pc.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [m], blockNumber }),
-        pc.readContract({ ...c.optionsBook, functionName: 'staleness', args: [m], blockNumber }).catch(() => null),
-        readQuoteContext(pc, m, blockNumber, c.chainId),
+        (updates.length > 0
+          ? (readAfterUpdate(pc, c, updates, c.optionsBook, 'staleness', [m]) as Promise<number>)
+          : pc.readContract({ ...c.optionsBook, functionName: 'staleness', args: [m], blockNumber })
+        ).catch(() => null),
+        readQuoteContext(pc, m, blockNumber, c.chainId, updates),
       ]);
       const boardOf = async (id: bigint): Promise<BoardRow> => {
         const b = await pc.readContract({ ...c.optionsBook, functionName: 'board', args: [id], blockNumber });

@@ -1,8 +1,8 @@
 'use client';
 
-import { useAccount, useReadContract, useReadContracts } from 'wagmi';
+import { useAccount, useReadContracts } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
-import { useReaderView } from '@/components/common/useReaderView';
+import { useReaderView, useViewAtPrices } from '@/components/common/useReaderView';
 import { AprBreakdown } from './AprBreakdown';
 import { DepositForm } from './DepositForm';
 import { LpPosition } from './LpPosition';
@@ -25,10 +25,8 @@ export function PoolPanel() {
       { ...c.token, functionName: 'balanceOf', args: [user] },
       { ...c.token, functionName: 'allowance', args: [user, c.pool.address] },
       { ...c.pool, functionName: 'balanceOf', args: [user] },
-      { ...c.pool, functionName: 'maxWithdraw', args: [user] },
       { ...c.pool, functionName: 'withdrawableAt', args: [user] },
       { ...c.pool, functionName: 'lockedShares', args: [user] },
-      { ...c.pool, functionName: 'maxRedeem', args: [user] },
       { ...c.reader, functionName: 'withdrawalQueue', args: [user, QUEUE_SCAN] },
     ],
     // Each read stands alone: while the NAV cannot be valued (a stale market) maxWithdraw and maxRedeem revert, and
@@ -36,25 +34,21 @@ export function PoolPanel() {
     query: { enabled: isConnected },
   });
   const d = acct.data;
-  const [walletUsd, allowance, shares, maxWithdrawUsd, withdrawableAt, lockedShares, maxRedeemShares, queue] = [
+  const [walletUsd, allowance, shares, withdrawableAt, lockedShares, queue] = [
     d?.[0].result,
     d?.[1].result,
     d?.[2].result,
     d?.[3].result,
     d?.[4].result,
     d?.[5].result,
-    d?.[6].result,
-    d?.[7].result,
   ] as const;
+  // What the vault would pay or burn now needs the NAV: read at the prices the next transaction posts (useViewAtPrices).
+  const maxWithdrawUsd = useViewAtPrices(c.pool, 'maxWithdraw', [user], { enabled: isConnected }).data;
+  const maxRedeemShares = useViewAtPrices(c.pool, 'maxRedeem', [user], { enabled: isConnected }).data;
   // Shares waiting in the withdrawal queue are escrowed by the vault but still the LP's until filled: they count in
   // the LP's value (and PnL) at the pool's own conversion.
   const queuedShares = queue?.[0].reduce((sum, r) => sum + r.shares, 0n) ?? 0n;
-  const value = useReadContract({
-    ...c.pool,
-    functionName: 'convertToAssets',
-    args: [(shares ?? 0n) + queuedShares],
-    query: { enabled: shares !== undefined },
-  });
+  const value = useViewAtPrices(c.pool, 'convertToAssets', [(shares ?? 0n) + queuedShares], { enabled: shares !== undefined });
   const p = pool.data;
 
   return (

@@ -149,7 +149,8 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     /// @notice Trusts or distrusts a forwarder (the Pyth PriceUpdateRouter, the order book) to name the account it
-    ///         acts for.
+    ///         acts for: on every product and on the LP vault, for any account and any function (roles included), so
+    ///         only a contract that always appends its own caller may be trusted.
     function setForwarder(address forwarder, bool trusted) external onlyRole(DEFAULT_ADMIN_ROLE) {
         forwarders[forwarder] = trusted;
         emit ForwarderUpdated(forwarder, trusted);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {ILiquidityPool} from "../interfaces/ILiquidityPool.sol";
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {SharesMath} from "../libraries/SharesMath.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
@@ -248,10 +249,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     ///      the same transaction, as themselves; any other caller is itself, whatever it appends (the products' rule,
     ///      P-34). OpenZeppelin's ERC-20, ERC-4626 and AccessControl all ask this function, so allowances, share
     ///      locks and roles follow the named account. A plain call (whole 32-byte words) costs no external read; the
-    ///      constructor (empty calldata) is itself.
+    ///      constructor (empty calldata) is itself; a trusted forwarder appending anything but one address reverts.
     function _msgSender() internal view override returns (address account) {
         uint256 n = msg.data.length;
-        if (n < 24 || (n - 4) % 32 != 20 || !core.isTrustedForwarder(msg.sender)) return msg.sender;
+        if (n < 4 || (n - 4) % 32 == 0 || !core.isTrustedForwarder(msg.sender)) return msg.sender;
+        if ((n - 4) % 32 != 20) revert IPerpEngine.MalformedForwardedCall(msg.sender, n);
         assembly ("memory-safe") {
             account := shr(96, calldataload(sub(calldatasize(), 20)))
         }

@@ -4818,6 +4818,22 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "error",
+    "name": "MalformedForwardedCall",
+    "inputs": [
+      {
+        "name": "forwarder",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "calldataLength",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NotRequestOwner",
     "inputs": [
       {

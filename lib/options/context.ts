@@ -7,6 +7,8 @@
 import { encodeAbiParameters, keccak256, type PublicClient } from 'viem';
 import { contractsFor } from '@/lib/contracts';
 import type { OptionsPricingConfig, QuoteContext } from '@/lib/math/options';
+import type { PullUpdate } from '@/lib/pyth/pull';
+import { readAfterUpdate } from '@/lib/pyth/router';
 
 type Client = Pick<PublicClient, 'readContract' | 'getBlock' | 'chain'>;
 
@@ -21,11 +23,17 @@ export function perpMarketSlot(marketId: bigint, offset: bigint): `0x${string}` 
 
 const u = (word: `0x${string}`, shift: bigint, bits: bigint) => (BigInt(word) >> shift) & ((1n << bits) - 1n);
 
-export async function readQuoteContext(client: Client, marketId: bigint, blockNumber: bigint, chainId = client.chain?.id ?? 31337): Promise<QuoteContext> {
+/** `updates`: on a pull-oracle (Pyth) market, the latest updates: the price is read as the router would post it
+ *  (lib/pyth/router.ts readAfterUpdate, at the latest block). */
+export async function readQuoteContext(client: Client, marketId: bigint, blockNumber: bigint, chainId = client.chain?.id ?? 31337, updates: readonly PullUpdate[] = []): Promise<QuoteContext> {
   const c = contractsFor(chainId);
+  const spot =
+    updates.length > 0
+      ? (readAfterUpdate(client as PublicClient, c, updates, c.engine, 'markPrice', [marketId]) as Promise<bigint>)
+      : client.readContract({ ...c.engine, functionName: 'markPrice', args: [marketId], blockNumber });
   const [block, spotWad, words, book, market] = await Promise.all([
     client.getBlock({ blockNumber }),
-    client.readContract({ ...c.engine, functionName: 'markPrice', args: [marketId], blockNumber }),
+    spot,
     client.readContract({ ...c.engine, functionName: 'extsload', args: [[perpMarketSlot(marketId, 1n), perpMarketSlot(marketId, 3n), perpMarketSlot(marketId, 4n)]], blockNumber }),
     client.readContract({ ...c.optionsBook, functionName: 'book', args: [marketId], blockNumber }),
     client.readContract({ ...c.reader, functionName: 'market', args: [marketId], blockNumber }),

@@ -27,6 +27,10 @@ export const PYTH_FEE_ABI = parseAbi(['function getUpdateFee(bytes[] updateData)
 
 export class PullPrices {
   private cache = new Map<number, { at: number; update: PullUpdate }>();
+  /** one Hermes fetch per market at a time: concurrent callers share it (the app's route under load) */
+  private inFlight = new Map<number, Promise<PullUpdate>>();
+  /** a failed fetch is remembered for `reuseMs`, so an outage is not retried by every caller */
+  private failed = new Map<number, { at: number; error: unknown }>();
   private feedInfo = new Map<number, { priceId: Hex; pyth: Address }>();
 
   constructor(
@@ -53,40 +57,62 @@ export class PullPrices {
   }
 
   /** Hermes' latest update of each pull market among `marketIds` (push markets are left out; [] when none is pull),
-   *  or null, logged, when one cannot be had (no Hermes configured, Hermes down): the caller waits for the next pass. */
+   *  or null, logged, when one cannot be had (no Hermes configured, Hermes down): the caller waits for the next pass.
+   *  The markets are fetched in parallel, each at most once at a time and once per `reuseMs`. */
   async updates(marketIds: readonly (bigint | number)[]): Promise<PullUpdate[] | null> {
-    const pull = [...new Set(marketIds.map(Number))].filter((id) => this.isPull(id));
-    if (pull.length === 0) return [];
-    if (!this.hermes) {
-      this.log.warn('a pull-oracle market needs Hermes (HERMES_URL): its actions wait', { markets: pull });
+    try {
+      return await this.updatesOrThrow(marketIds);
+    } catch (e) {
+      this.log.warn('no Pyth update to post for a pull-oracle market: its actions wait for the next pass', { markets: marketIds.map(Number), error: errorForLog(e) });
       return null;
     }
-    const out: PullUpdate[] = [];
-    for (const id of pull) {
-      const cached = this.cache.get(id);
-      if (cached && Date.now() - cached.at < this.reuseMs) {
-        out.push(cached.update);
-        continue;
+  }
+
+  /** As `updates`, throwing the first failure instead of logging it. */
+  async updatesOrThrow(marketIds: readonly (bigint | number)[]): Promise<PullUpdate[]> {
+    const pull = [...new Set(marketIds.map(Number))].filter((id) => this.isPull(id));
+    if (pull.length === 0) return [];
+    if (!this.hermes) throw new Error('a pull-oracle market needs Hermes (HERMES_URL)');
+    const settled = await Promise.allSettled(pull.map((id) => this.one(id)));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<PullUpdate>).value);
+  }
+
+  private one(id: number): Promise<PullUpdate> {
+    const now = Date.now();
+    const cached = this.cache.get(id);
+    if (cached && now - cached.at < this.reuseMs) return Promise.resolve(cached.update);
+    const failed = this.failed.get(id);
+    if (failed && now - failed.at < this.reuseMs) return Promise.reject(failed.error);
+    const running = this.inFlight.get(id);
+    if (running) return running;
+    const fetchOne = async () => {
+      const feed = { address: this.c.markets[id].feed, abi: pythPriceFeedAbi } as const;
+      let info = this.feedInfo.get(id);
+      if (!info) {
+        const [priceId, pyth] = await Promise.all([this.client.readContract({ ...feed, functionName: 'priceId' }), this.client.readContract({ ...feed, functionName: 'pyth' })]);
+        info = { priceId, pyth };
+        this.feedInfo.set(id, info);
       }
-      try {
-        const feed = { address: this.c.markets[id].feed, abi: pythPriceFeedAbi } as const;
-        let info = this.feedInfo.get(id);
-        if (!info) {
-          const [priceId, pyth] = await Promise.all([this.client.readContract({ ...feed, functionName: 'priceId' }), this.client.readContract({ ...feed, functionName: 'pyth' })]);
-          info = { priceId, pyth };
-          this.feedInfo.set(id, info);
-        }
-        const data = await this.hermes.latest(info.priceId);
-        const fee = await this.client.readContract({ address: info.pyth, abi: PYTH_FEE_ABI, functionName: 'getUpdateFee', args: [data] });
-        const update = { feed: feed.address, data, fee };
+      const data = await this.hermes!.latest(info.priceId);
+      const fee = await this.client.readContract({ address: info.pyth, abi: PYTH_FEE_ABI, functionName: 'getUpdateFee', args: [data] });
+      return { feed: feed.address, data, fee };
+    };
+    const p = fetchOne().then(
+      (update) => {
         this.cache.set(id, { at: Date.now(), update });
-        out.push(update);
-      } catch (e) {
-        this.log.warn('no Pyth update to post for a pull-oracle market: its actions wait for the next pass', { marketId: id, error: errorForLog(e) });
-        return null;
-      }
-    }
-    return out;
+        this.failed.delete(id);
+        return update;
+      },
+      (error: unknown) => {
+        this.failed.set(id, { at: Date.now(), error });
+        throw error;
+      },
+    );
+    this.inFlight.set(id, p);
+    void p.catch(() => {}).finally(() => this.inFlight.delete(id));
+    return p;
   }
 
   /** The native value a router call posting `updates` sends: the sum of their fees. */

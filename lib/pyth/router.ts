@@ -33,8 +33,19 @@ export function pullMarketsAmong(c: CounterpoolContracts, ids: readonly number[]
   return (ids === 'all' ? c.markets.map((m) => m.id) : ids).filter((id) => c.markets[id]?.pull === true);
 }
 
-/** `call` through the router with `updates` posted first. Throws for a contract the router does not forward to. */
+/** The most native fee one update may ask for (Pyth charges a few wei per update): a server that answered more would
+ *  have the wallet pay it to a feed, so the app refuses instead. */
+export const MAX_UPDATE_FEE_WEI = 10n ** 15n;
+
+/** `call` through the router with `updates` posted first. Throws for a contract the router does not forward to, and
+ *  for an update that is not for one of the deployment's pull-oracle feeds or asks more than MAX_UPDATE_FEE_WEI: the
+ *  app takes the updates from its server, and never sends value to a contract it does not know. */
 export function throughRouter(c: CounterpoolContracts, call: PlainCall, updates: readonly PullUpdate[]): RoutedCall {
+  const feeds = new Set(c.markets.filter((m) => m.pull).map((m) => m.feed.toLowerCase()));
+  for (const u of updates) {
+    if (!feeds.has(u.feed.toLowerCase())) throw new Error(`price update for ${u.feed}, not a pull-oracle feed of this deployment`);
+    if (u.fee > MAX_UPDATE_FEE_WEI) throw new Error(`price update fee ${u.fee} wei is above ${MAX_UPDATE_FEE_WEI}: refused`);
+  }
   const value = updates.reduce((s, u) => s + u.fee, 0n);
   const base = { address: c.router.address, abi: priceUpdateRouterAbi, value };
   const args = call.args ?? [];

@@ -60,7 +60,7 @@ const txs = new TxTracker(publicClient, () => {
 }, log);
 // Pull-oracle (Pyth) markets: every read and action on one posts Hermes' latest update in the same call through the
 // PriceUpdateRouter, and their options settle on the first update after expiry (all unused without pull markets).
-const hermes = hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl), { apiKey: process.env.PYTH_API_KEY });
+const hermes = hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl), { apiKey: process.env.PYTH_API_KEY, timeoutMs: Number(env('KEEPER_HERMES_TIMEOUT_MS', '3000')) });
 const pull = new PullPrices(publicClient, c, log, hermes);
 const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermes, pull);
 let optionsRunning = false;
@@ -111,19 +111,31 @@ async function liquidateEligible() {
   if (refs.length === 0) return;
   const byMarket = new Map<bigint, typeof refs>();
   for (const r of refs) byMarket.set(r.marketId, [...(byMarket.get(r.marketId) ?? []), r]);
-  const batches: { refs: typeof refs; updates: PullUpdate[] }[] = [];
+  // Push-feed markets first, while the pull markets' updates are fetched (in parallel): a slow or silent Hermes never
+  // delays a liquidation that does not need it.
+  const pullIds = [...byMarket.keys()].filter((id) => pull.isPull(id));
+  const pulled = Promise.all(pullIds.map(async (id) => [id, await pull.updates([id])] as const));
   const stalled: number[] = [];
-  for (const [marketId, marketRefs] of byMarket) {
-    const eligible: typeof refs = [];
-    const updates = await pull.updates([marketId]);
-    if (updates === null) {
-      stalled.push(Number(marketId)); // logged by PullPrices
-      continue;
-    }
+  await scanAndSend([...byMarket].filter(([id]) => !pull.isPull(id)), [], stalled);
+  for (const [id, updates] of await pulled) {
+    if (updates === null) stalled.push(Number(id)); // logged by PullPrices; the other pull markets go on
+    else await scanAndSend([[id, byMarket.get(id)!]], updates, stalled);
+  }
+  health.stalledMarkets = stalled;
+}
+
+/** Reads the statuses of `markets`' watched positions (at `updates`' prices on a pull-oracle market) and sends every
+ *  eligible one in batches that post only their own market's update. */
+async function scanAndSend(markets: [bigint, ReturnType<PositionBook['refs']>][], updates: PullUpdate[], stalled: number[]) {
+  type Refs = ReturnType<PositionBook['refs']>;
+  const batches: { refs: Refs; updates: PullUpdate[] }[] = [];
+  for (const [marketId, marketRefs] of markets) {
+    const eligible: Refs = [];
+    const own = updates.filter((u) => u.feed.toLowerCase() === c.markets[Number(marketId)]?.feed.toLowerCase());
     try {
       for (let i = 0; i < marketRefs.length; i += 500) {
         const chunk = marketRefs.slice(i, i + 500);
-        const statuses = await pull.read(updates, c.reader, 'statuses', [chunk], signer.account);
+        const statuses = await pull.read(own, c.reader, 'statuses', [chunk], signer.account);
         statuses.forEach((s, j) => {
           if (s.maintenanceUsd === 0n) book.remove(chunk[j]); // closed: size 0 has no maintenance requirement
           else if (s.liquidatable && !inFlight.has(PositionBook.key(chunk[j]))) eligible.push(chunk[j]);
@@ -136,17 +148,16 @@ async function liquidateEligible() {
       }
       continue;
     }
-    for (let i = 0; i < eligible.length; i += BATCH) batches.push({ refs: eligible.slice(i, i + BATCH), updates });
+    for (let i = 0; i < eligible.length; i += BATCH) batches.push({ refs: eligible.slice(i, i + BATCH), updates: own });
   }
-  health.stalledMarkets = stalled;
   if (batches.length === 0) return;
   log.info('eligible positions', { count: batches.reduce((n, b) => n + b.refs.length, 0) });
   for (let i = 0; i < batches.length; i += MAX_INFLIGHT) {
     await Promise.all(
-      batches.slice(i, i + MAX_INFLIGHT).map(({ refs: batch, updates }) => {
+      batches.slice(i, i + MAX_INFLIGHT).map(({ refs: batch, updates: u }) => {
         batch.forEach((r) => inFlight.add(PositionBook.key(r)));
         // the keys stay in flight until the tracker settles the transaction (mined, or given up and free to retry)
-        return sendBatch(batch, updates).then((sent) => {
+        return sendBatch(batch, u).then((sent) => {
           if (!sent) batch.forEach((r) => inFlight.delete(PositionBook.key(r)));
         });
       }),

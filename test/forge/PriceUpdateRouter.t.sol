@@ -206,6 +206,17 @@ contract PriceUpdateRouterTest is PythBaseTest {
         assertEq(usdc.balanceOf(alice), before + assets, "paid to the caller's receiver");
     }
 
+    /// @dev The vault takes the products' rule: a trusted forwarder that appends anything but one address reverts
+    ///      rather than acting as itself.
+    function test_pool_trustedForwarderMustAppendExactlyOneAddress() public {
+        _mint(alice, 1000 * USD);
+        bytes memory call = abi.encodePacked(abi.encodeCall(pool.deposit, (1000 * USD, alice)), bytes19(0));
+        vm.prank(address(router));
+        (bool ok, bytes memory err) = address(pool).call(call);
+        assertFalse(ok);
+        assertEq(err, abi.encodeWithSelector(IPerpEngine.MalformedForwardedCall.selector, address(router), call.length));
+    }
+
     function test_router_callPoolRefusesPaddedCalldata() public {
         bytes memory padded = abi.encodePacked(abi.encodeCall(pool.deposit, (1, alice)), bytes1(0));
         vm.expectRevert(abi.encodeWithSelector(PriceUpdateRouter.MalformedCall.selector, padded.length));

@@ -214,6 +214,17 @@ describe('a deployment on Pyth: every action posts its update in the same transa
     expect(pooled.navValid).toBe(true);
     expect(pooled.navUsd).toBeGreaterThan(0n);
 
+    // The options page prices a Pyth market at its latest update: the stored price is past its 10 s by now.
+    const { readQuoteContext } = await import('@/lib/options/context');
+    const ethId = markets[0].pythPriceId.toLowerCase();
+    const stored = hermesPrice.get(ethId)!;
+    hermesPrice.set(ethId, (stored * 101n) / 100n); // Hermes has moved on by 1%
+    await new Promise((r) => setTimeout(r, 600)); // past the route's 500 ms reuse of an update
+    const block = await pub.getBlockNumber();
+    await expect(readQuoteContext(pub as never, 0n, block, CHAIN_ID)).rejects.toThrow(/markPrice/);
+    const moved = parseUpdates(await (await get('markets=0')).json());
+    expect((await readQuoteContext(pub as never, 0n, block, CHAIN_ID, moved)).spotWad).toBe(((stored * 101n) / 100n) * 10n ** 10n);
+
     // The app's deposit, wrapped: callPool with the updates and their fees as value.
     const lp = await funded(20_000);
     const dep = throughRouter(c, { ...c.pool, functionName: 'deposit', args: [USD(20_000), lp.address] }, fresh);
@@ -221,9 +232,19 @@ describe('a deployment on Pyth: every action posts its update in the same transa
     expect(dep.value).toBe(3n * FEE_WEI);
     await send(lp, dep);
     expect(await pub.readContract({ ...c.pool, functionName: 'balanceOf', args: [lp.address] })).toBeGreaterThan(0n);
+    // the pool page's NAV-dependent views (what the LP could redeem) the same way
+    await testClient.increaseTime({ seconds: 30 });
+    await testClient.mine({ blocks: 1 });
+    await expect(pub.readContract({ ...c.pool, functionName: 'convertToAssets', args: [10n ** 18n] })).rejects.toThrow();
+    const later = parseUpdates(await (await get('markets=0,1,2')).json());
+    expect((await readAfterUpdate(pub as never, c, later, c.pool, 'convertToAssets', [10n ** 18n])) as bigint).toBeGreaterThan(0n);
     const close = throughRouter(c, { ...c.engine, functionName: 'decreasePosition', args: [0n, false, 0n, USD(5_000), maxUint256] }, await updatesFor(0));
     await send(trader, close);
     expect(() => throughRouter(c, { ...c.orderBook, functionName: 'cancelOrder', args: [1n] }, fresh)).toThrow(/cannot go through/);
+    // an answer naming a feed the deployment does not have, or asking a large fee, is refused before any wallet prompt
+    const deposit = { ...c.pool, functionName: 'deposit', args: [USD(1), lp.address] };
+    expect(() => throughRouter(c, deposit, [{ ...fresh[0], feed: d.PerpEngine }])).toThrow(/not a pull-oracle feed/);
+    expect(() => throughRouter(c, deposit, [{ ...fresh[0], fee: 10n ** 18n }])).toThrow(/refused/);
 
     // Hermes down: the route answers 503 with the reason, and the app shows it instead of sending.
     hermesDown = true;
