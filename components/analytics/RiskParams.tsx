@@ -44,7 +44,12 @@ export function RiskParams() {
                 <td className="pr-3">
                   {fmtUsd(m.config.maxLongOiUsd, 0)} / {fmtUsd(m.config.maxShortOiUsd, 0)}
                 </td>
-                <td className="pr-3" title="the options traders' delta × price is added to the perpetual skew to drive the funding rate, and charged to trades that add to the sum">
+                <td
+                  className="pr-3"
+                  data-testid={`skew-${i}`}
+                  data-options-skew={m.state.optionsSkewUsd.toString()}
+                  title="the options traders' delta × price is added to the perpetual skew to drive the funding rate, and charged to trades that add to the sum"
+                >
                   {fmtUsd(m.skewUsd, 0)} ({fmtUsd(m.state.optionsSkewUsd, 0)})
                 </td>
                 <td className="pr-3" data-testid={`funding-now-${i}`} title="positive: longs pay shorts and the pool">

@@ -10,6 +10,7 @@ const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
 const feedAbi = JSON.parse(readFileSync('out/DevPriceFeed.sol/DevPriceFeed.json', 'utf8')).abi;
 const optionsAbi = JSON.parse(readFileSync('out/OptionsBook.sol/OptionsBook.json', 'utf8')).abi;
 const tokenAbi = JSON.parse(readFileSync('out/FaucetToken.sol/FaucetToken.json', 'utf8')).abi;
+const readerAbi = JSON.parse(readFileSync('out/Reader.sol/Reader.json', 'utf8')).abi;
 const oracle = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 0 }), chain: client.chain, transport: http(process.env.RPC_URL) });
 
 async function push(market, priceWad) {
@@ -52,6 +53,22 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     await page.getByTestId('option-submit').click();
     await waitToast(page, /Buy 0\.5 .* call/);
     await page.screenshot({ path: `${SHOTS}/options-1-bought.png`, fullPage: true });
+
+    // Netting (P-83): the bought call's delta reaches the perpetual market's skew, and /analytics shows what the chain
+    // holds (a second tab; this one stays on the options page).
+    const analytics = await page.context().newPage();
+    await analytics.goto(new URL('/analytics', page.url()).toString());
+    let shown;
+    let onChain;
+    for (let i = 0; i < 40; i++) {
+      onChain = (await client.readContract({ address: d.Reader, abi: readerAbi, functionName: 'market', args: [0n] })).state.optionsSkewUsd;
+      shown = await analytics.getByTestId('skew-0').getAttribute('data-options-skew', { timeout: 10_000 }).catch(() => null);
+      if (onChain > 0n && shown === onChain.toString()) break;
+      await analytics.waitForTimeout(500);
+    }
+    assert.ok(onChain > 0n, `a bought call adds positive delta to the perpetual skew (chain: ${onChain})`);
+    assert.equal(shown, onChain.toString(), 'analytics shows the options delta the chain nets');
+    await analytics.close();
 
     const row = page.getByTestId('option-position-row').first();
     await row.waitFor({ timeout: 20_000 });
