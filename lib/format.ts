@@ -2,11 +2,20 @@ import { formatUnits } from 'viem';
 
 export const USD_DECIMALS = 6;
 
-/** 6-decimal settlement units -> "$1,234.56". */
+/** 6-decimal settlement units -> "$1,234.56" (an amount that rounds to zero shows as $0.00, never -$0.00). */
 export function fmtUsd(v: bigint | undefined, digits = 2): string {
   if (v === undefined) return '—';
   const n = Number(formatUnits(v, USD_DECIMALS));
-  return n.toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const shown = Math.abs(n) < 0.5 * 10 ** -digits ? 0 : n;
+  return shown.toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A signed amount with its sign spelled out: "+$4.50" (to the LP, the trader...), "−$1.20", "$0.00". */
+export function fmtSignedUsd(v: bigint | undefined, digits = 2): string {
+  if (v === undefined) return '—';
+  const abs = fmtUsd(v < 0n ? -v : v, digits);
+  if (abs === fmtUsd(0n, digits)) return abs;
+  return `${v < 0n ? '−' : '+'}${abs}`;
 }
 
 /** WAD price -> "3,012.45". */
@@ -34,10 +43,11 @@ export function fmtPctFine(v: bigint | undefined, sig = 2): string {
   return `${pct.toFixed(digits)}%`;
 }
 
-/** WAD delta (tokens per token) -> "0.52" / "-0.48". */
+/** WAD delta (tokens per token) -> "0.52" / "-0.48" ("0.00" for anything that rounds to zero). */
 export function fmtDelta(v: bigint | undefined): string {
   if (v === undefined) return '—';
-  return Number(formatUnits(v, 18)).toFixed(2);
+  const n = Number(formatUnits(v, 18));
+  return (Math.abs(n) < 0.005 ? 0 : n).toFixed(2);
 }
 
 /** WAD multiple -> "25.0x". */

@@ -1,5 +1,6 @@
 import { formatUnits } from 'viem';
 import type { ReactNode } from 'react';
+import { fmtUsd } from '@/lib/format';
 
 export function Stat({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: string; testId?: string }) {
   return (
@@ -7,7 +8,7 @@ export function Stat({ label, value, hint, testId }: { label: string; value: Rea
       <dt className="text-xs uppercase tracking-wide text-zinc-400" title={hint}>
         {label}
       </dt>
-      <dd className="num truncate text-lg text-zinc-100" data-testid={testId}>
+      <dd className="num break-words text-lg leading-tight text-zinc-100" data-testid={testId}>
         {value ?? <span className="skeleton inline-block h-5 w-20" />}
       </dd>
     </div>
@@ -54,7 +55,7 @@ export function AmountField({
         </label>
         {max && max.value !== undefined && (
           <span className="text-xs text-zinc-400">
-            {max.label} <span className="num">{formatUnits(max.value, 6)}</span>{' '}
+            {max.label} <span className="num" title={formatUnits(max.value, 6)}>{fmtUsd(max.value).replace('$', '')}</span>{' '}
             <button type="button" className="text-teal-400 hover:underline" data-testid={`${id}-max`} onClick={() => (onMax ? onMax() : onChange(formatUnits(max.value!, 6)))}>
               Max
             </button>

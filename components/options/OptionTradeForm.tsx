@@ -11,7 +11,10 @@ import { useTx } from '@/components/tx/useTx';
 import { fmtDelta, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { capStrikeWad, quoteOption, type OptionQuote } from '@/lib/math/options';
 import type { Selection } from './OptionsChain';
+import dynamic from 'next/dynamic';
 import type { OptionsData } from './useOptionsData';
+
+const PayoffChart = dynamic(() => import('./PayoffChart').then((m) => m.PayoffChart), { ssr: false, loading: () => <div className="skeleton h-48" /> });
 
 const ZERO = '0x0000000000000000000000000000000000000000' as const;
 
@@ -129,6 +132,10 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
       </p>
       <AmountInput value={text} onChange={setText} error={a.error ?? quoteError ?? short} held={s.isBuy ? undefined : (held ?? 0n)} />
       {q && <Preview s={s} q={q} limitUsd={limitUsd} />}
+      {/* the profit of exactly this order: its amount, at its premium */}
+      {q && s.isBuy && a.amountWad && (
+        <PayoffChart isCall={s.isCall} strikeWad={s.strikeWad} amountWad={a.amountWad} premiumUsd={q.premiumUsd} spotWad={d.ctx.spotWad} callCapBps={s.callCapBps} />
+      )}
       <button type="submit" className="btn" data-testid="option-submit" disabled={!address || !q || !!short || pending}>
         {!address ? 'Connect a wallet' : pending ? 'Confirm in wallet…' : needsApproval ? `Approve ${sym}` : label}
       </button>

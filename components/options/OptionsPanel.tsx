@@ -1,18 +1,15 @@
 'use client';
 
-import dynamic from 'next/dynamic';
 import { useState } from 'react';
 import { FaucetButton } from '@/components/common/FaucetButton';
 import { Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { fmtPct, fmtPrice } from '@/lib/format';
-import { quoteOption } from '@/lib/math/options';
 import { OptionPositions } from './OptionPositions';
 import { OptionsChain, type Selection } from './OptionsChain';
 import { OptionTradeForm } from './OptionTradeForm';
 import { useOptionsData } from './useOptionsData';
 
-const PayoffChart = dynamic(() => import('./PayoffChart').then((m) => m.PayoffChart), { ssr: false, loading: () => <div className="skeleton h-48" /> });
 
 const STALE_TEXT: Record<string, string> = {
   Dirty: 'the greek cache is being rebuilt after a trade or settlement',
@@ -31,16 +28,8 @@ export function OptionsPanel() {
   const d = q.data;
   const board = d?.boards[Math.min(boardIdx, Math.max(0, (d?.boards.length ?? 1) - 1))];
   const held = sel && d ? d.holdings.find((h) => h.boardId === sel.boardId && h.strikeIndex === sel.strikeIndex && h.isCall === sel.isCall)?.amountWad : undefined;
-  let chartPremium: bigint | undefined;
-  if (sel?.isBuy && d) {
-    try {
-      chartPremium = quoteOption(sel.expiry, sel.strikeWad, sel.isCall, true, 10n ** 18n, { ...d.cfg, callCapBps: sel.callCapBps }, d.ctx).premiumUsd;
-    } catch {
-      chartPremium = undefined;
-    }
-  }
   return (
-    <div className="grid gap-4">
+    <div className="grid min-w-0 gap-4 [&>*]:min-w-0">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div role="tablist" aria-label="Market" className="flex gap-2">
           {c.markets.map((m) => (
@@ -74,7 +63,7 @@ export function OptionsPanel() {
           <Stat label="Greek cache" value={d.staleness === 'Fresh' || d.staleness === null ? 'Fresh' : `Refreshing: ${STALE_TEXT[d.staleness] ?? d.staleness}`} hint="LP deposits and redemptions price the options book from this cache; the keeper refreshes it" />
         </dl>
       )}
-      <div className="grid gap-4 lg:grid-cols-[1fr_22rem]">
+      <div className="grid min-w-0 gap-4 lg:grid-cols-[1fr_22rem] [&>*]:min-w-0">
         <section className="card" aria-label="Option chain">
           {!d ? (
             <div className="skeleton h-64" />
@@ -87,7 +76,7 @@ export function OptionsPanel() {
               <div role="tablist" aria-label="Expiry" className="mb-3 flex flex-wrap gap-2">
                 {d.boards.map((b, i) => (
                   <button key={String(b.id)} role="tab" aria-selected={b.id === board.id} data-testid={`board-tab-${i}`} onClick={() => setBoardIdx(i)} className={`rounded px-2 py-1 text-xs ${b.id === board.id ? 'bg-teal-700 text-white' : 'bg-zinc-800 text-zinc-300 hover:bg-zinc-700'}`}>
-                    {new Date(Number(b.expiry) * 1000).toUTCString().slice(0, 11)} 08:00
+                    {new Date(Number(b.expiry) * 1000).toUTCString().slice(0, 11)} {new Date(Number(b.expiry) * 1000).toISOString().slice(11, 16)} UTC
                   </button>
                 ))}
               </div>
@@ -99,7 +88,6 @@ export function OptionsPanel() {
           {d && sel ? (
             <>
               <OptionTradeForm d={d} s={sel} held={held} onDone={() => undefined} />
-              {sel.isBuy && chartPremium !== undefined && <PayoffChart isCall={sel.isCall} strikeWad={sel.strikeWad} amountWad={10n ** 18n} premiumUsd={chartPremium} spotWad={d.ctx.spotWad} callCapBps={sel.callCapBps} />}
             </>
           ) : (
             <p className="text-sm text-zinc-400">Pick a price in the chain: an ask to buy, a bid to sell back.</p>

@@ -16,11 +16,11 @@ export function PayoffChart({ isCall, strikeWad, amountWad, premiumUsd, spotWad,
     return { price: Math.round(price * 100) / 100, profit: Number(pay - premiumUsd) / 1e6 };
   });
   return (
-    <div className="h-48" data-testid="payoff-chart" aria-label="Profit at expiry by index price">
+    <div className="h-56" data-testid="payoff-chart" aria-label="Profit at expiry by index price">
       <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={points} margin={{ left: 8, right: 8, top: 8, bottom: 0 }}>
-          <XAxis dataKey="price" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11, fill: '#a1a1aa' }} tickFormatter={(v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 })} />
-          <YAxis tick={{ fontSize: 11, fill: '#a1a1aa' }} width={64} tickFormatter={(v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 })} />
+        <LineChart data={points} margin={{ left: 8, right: 8, top: 8, bottom: 12 }}>
+          <XAxis dataKey="price" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11, fill: '#a1a1aa' }} tickFormatter={(v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 })} label={{ value: 'Index price at expiry', position: 'insideBottom', offset: -8, fill: '#71717a', fontSize: 10 }} />
+          <YAxis tick={{ fontSize: 11, fill: '#a1a1aa' }} width={64} tickFormatter={(v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 })} label={{ value: 'Profit (USD)', angle: -90, position: 'insideLeft', fill: '#71717a', fontSize: 10 }} />
           <Tooltip formatter={(v) => [`$${Number(v).toLocaleString('en-US', { maximumFractionDigits: 2 })}`, 'Profit at expiry']} labelFormatter={(l) => `Index ${Number(l).toLocaleString('en-US')}`} contentStyle={{ background: '#18181b', border: '1px solid #3f3f46' }} />
           <ReferenceLine y={0} stroke="#52525b" />
           <ReferenceLine x={Math.round(spot * 100) / 100} stroke="#14b8a6" strokeDasharray="3 3" label={{ value: 'spot', fill: '#14b8a6', fontSize: 10 }} />

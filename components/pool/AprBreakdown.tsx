@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type LpIncome, type WindowName, type WindowTotals } from '@/lib/api/client';
-import { fmtPct, fmtUsd, SECONDS_PER_YEAR } from '@/lib/format';
+import { fmtPct, fmtSignedUsd, SECONDS_PER_YEAR } from '@/lib/format';
 
 /** Below this much history an annualized rate says more about noise than about the pool. */
 const MIN_ANNUALIZE_SEC = 3600;
@@ -60,23 +60,28 @@ export function AprBreakdown({ navUsd }: { navUsd?: bigint }) {
             Covers {coverageLabel(w)}
             {!canAnnualize && w.coveredSec < MIN_ANNUALIZE_SEC && <>: too little history to annualize (at least {duration(MIN_ANNUALIZE_SEC)} needed); amounts only</>}.
           </p>
-          <dl className="grid grid-cols-2 gap-y-1 text-xs">
+          {/* to the LPs: + is income, − is a loss (traders' net gains) */}
+          <dl className="grid grid-cols-[1fr_auto_auto] gap-x-3 gap-y-1 text-xs">
+            <dt className="sr-only">Source</dt>
+            <dd className="col-start-2 text-right text-zinc-400">to LPs</dd>
+            <dd className="text-right text-zinc-400">APR</dd>
             {ROWS.map(([label, k]) => (
               <div key={k} className="contents">
                 <dt className="text-zinc-400">{label}</dt>
-                <dd className="num text-right">
-                  {apr(BigInt(w.lpIncomeUsd[k]))} <span className="text-zinc-400">({fmtUsd(BigInt(w.lpIncomeUsd[k]))})</span>
-                </dd>
+                <dd className="num text-right">{fmtSignedUsd(BigInt(w.lpIncomeUsd[k]))}</dd>
+                <dd className="num text-right text-zinc-400">{apr(BigInt(w.lpIncomeUsd[k]))}</dd>
               </div>
             ))}
             <dt className="font-medium text-zinc-300">Total realized</dt>
+            <dd className="num text-right font-medium">{fmtSignedUsd(total)}</dd>
             <dd className="num text-right font-medium" data-testid="pool-apr">
-              {total !== undefined ? apr(total) : '—'} <span className="text-zinc-400">({fmtUsd(total)})</span>
+              {total !== undefined ? apr(total) : '—'}
             </dd>
             <dt className="text-zinc-400">LP PnL, NAV based</dt>
             <dd className="num text-right" data-testid="pool-lp-pnl" title="NAV now − NAV at the window's start − net deposits: realized and unrealized, options included">
-              {w.lpPnlUsd === null ? '—' : fmtUsd(BigInt(w.lpPnlUsd))}
+              {w.lpPnlUsd === null ? '—' : fmtSignedUsd(BigInt(w.lpPnlUsd))}
             </dd>
+            <dd />
           </dl>
         </>
       )}

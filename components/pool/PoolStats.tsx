@@ -39,10 +39,10 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
       <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
         <Stat label="NAV" testId="pool-nav" value={p && (p.navValid ? fmtUsd(p.navUsd) : 'waiting for prices')} hint="cash + fees owed to the pool − what traders would be paid" />
         <Stat
-          label="Deposit / withdraw at"
+          label="Deposit / withdraw at (per share)"
           testId="pool-nav-bounds"
-          value={p && (p.navValid ? `${fmtUsd(p.navHighUsd, 0)} / ${fmtUsd(p.navLowUsd, 0)}` : '—')}
-          hint="the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold)"
+          value={p && (p.navValid && p.totalShares > 0n ? `$${perShare(p.navHighUsd, p.totalShares)} / $${perShare(p.navLowUsd, p.totalShares)}` : '—')}
+          hint={`the share price at the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold)${p && p.navUsd > 0n ? `: a ${((Number(p.navHighUsd - p.navLowUsd) / Number(p.navUsd)) * 10_000).toFixed(1)} bps spread` : ''}`}
         />
         <Stat label="Share price" testId="pool-share-price" value={p && (p.navValid ? `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}` : '—')} />
         <Stat label="Utilization" testId="pool-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />
@@ -57,4 +57,9 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
       </div>
     </section>
   );
+}
+
+/** A pool value (6 decimals) per whole share (1e12 share units), 6 decimals. */
+function perShare(valueUsd: bigint, totalShares: bigint): string {
+  return (Number((valueUsd * 10n ** 18n) / totalShares) / 1e12).toFixed(6);
 }

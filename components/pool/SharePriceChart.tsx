@@ -44,6 +44,13 @@ export function SharePriceChart() {
     refetchInterval: 10_000,
   });
   const data = q.data ? sharePriceSeries(q.data) : undefined;
+  // Axis decimals that tell the ticks apart, and a domain padded around the data (one point must not read as -1..3).
+  const prices = (data ?? []).map((p) => p.sharePrice).filter((v): v is number => v !== null);
+  const lo = prices.length ? Math.min(...prices) : 0;
+  const hi = prices.length ? Math.max(...prices) : 1;
+  const pad = Math.max((hi - lo) * 0.1, hi * 1e-5, 1e-9);
+  const decimals = Math.min(8, Math.max(2, Math.ceil(-Math.log10((hi - lo + 2 * pad) / 4)) + 1));
+  const hasApr = (data ?? []).some((p) => p.aprPct !== null);
   const fmtT = (t: number) => (range.sec > 86_400 ? new Date(t * 1000).toLocaleDateString() : new Date(t * 1000).toLocaleTimeString());
   return (
     <section aria-labelledby="share-history-title" className="card lg:col-span-2">
@@ -71,12 +78,12 @@ export function SharePriceChart() {
             <LineChart data={data}>
               <CartesianGrid stroke="#27272a" />
               <XAxis dataKey="t" tickFormatter={fmtT} stroke="#a1a1aa" fontSize={11} />
-              <YAxis yAxisId="l" stroke="#a1a1aa" fontSize={11} domain={['auto', 'auto']} width={70} tickFormatter={(v: number) => v.toFixed(4)} />
-              <YAxis yAxisId="r" orientation="right" stroke="#a1a1aa" fontSize={11} width={50} tickFormatter={(v: number) => `${v.toFixed(0)}%`} />
+              <YAxis yAxisId="l" stroke="#a1a1aa" fontSize={11} domain={[lo - pad, hi + pad]} width={76} tickFormatter={(v: number) => v.toFixed(decimals)} />
+              {hasApr && <YAxis yAxisId="r" orientation="right" stroke="#a1a1aa" fontSize={11} width={50} tickFormatter={(v: number) => `${v.toFixed(0)}%`} />}
               <Tooltip contentStyle={{ background: '#18181b', border: '1px solid #3f3f46' }} labelFormatter={(t) => new Date(Number(t) * 1000).toLocaleString()} />
               <Legend />
               <Line yAxisId="l" dataKey="sharePrice" name="share price (USD)" stroke="#a78bfa" dot={false} isAnimationActive={false} />
-              <Line yAxisId="r" dataKey="aprPct" name="APR since range start (%)" stroke="#2dd4bf" dot={false} isAnimationActive={false} connectNulls />
+              {hasApr && <Line yAxisId="r" dataKey="aprPct" name="APR since range start (%)" stroke="#2dd4bf" dot={false} isAnimationActive={false} connectNulls />}
             </LineChart>
           </ResponsiveContainer>
         </div>

@@ -26,7 +26,7 @@ export function OpenOrders() {
         </p>
       ) : (
         <table className="num w-full min-w-[800px] text-left text-xs">
-          <TableHead columns={['Market', 'Side', 'Type', 'Trigger', 'Fill bound', 'Size', 'Collateral', 'Expires', '']} />
+          <TableHead columns={['Market', 'Side', 'Type', 'Trigger', 'Fill bound', 'Size', 'Collateral', 'Keeper fee', 'Expires', '']} />
           <tbody>
             {rows.map((o) => (
               <OrderRow key={o.id.toString()} o={o} />
@@ -64,6 +64,7 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
         <td className="pr-3">{o.slippageBps === NO_BOUND ? 'any price' : `±${o.slippageBps / 100}%`}</td>
         <td className="pr-3">{o.sizeDeltaUsd === WHOLE_POSITION ? 'whole position' : fmtUsd(o.sizeDeltaUsd)}</td>
         <td className="pr-3">{o.collateralUsd > 0n ? fmtUsd(o.collateralUsd) : 'reduce-only'}</td>
+        <td className="pr-3" title="escrowed: paid to the keeper that fills it, refunded if you cancel">{fmtUsd(BigInt(o.executionFeeUsd))}</td>
         <td className="pr-3">{new Date(o.expiresAt * 1000).toLocaleString()}</td>
         <td className="whitespace-nowrap">
           <button className="btn-ghost mr-1 px-2 py-1 text-xs" onClick={() => setEditing(!editing)} aria-expanded={editing}>
@@ -80,7 +81,7 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
       </tr>
       {editing && (
         <tr>
-          <td colSpan={9} className="pb-3">
+          <td colSpan={10} className="pb-3">
             <form
               className="flex flex-wrap items-start gap-2"
               onSubmit={async (e) => {

@@ -223,6 +223,19 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           <PreviewRow label="PnL realized by adding" value={fmtUsd(preview.realizedPnlUsd, 2)} />
         )}
         <PreviewRow label="Open fee" value={preview ? fmtUsd(preview.feeUsd) : '—'} />
+        {m && sizeUsd !== undefined && (
+          <PreviewRow label={`Close fee (${m.config.closeFeeBps / 100}%, on close)`} value={fmtUsd((sizeUsd * BigInt(m.config.closeFeeBps) + 9_999n) / 10_000n)} />
+        )}
+        {m && sizeUsd !== undefined && (
+          <PreviewRow label="Most the pool pays (profit cap)" testId="preview-profit-cap" value={`${fmtUsd((sizeUsd * BigInt(m.config.maxProfitBps)) / 10_000n)} (${m.config.maxProfitBps / 100}% of size)`} />
+        )}
+        {ordersPlaced > 0n && minFee !== undefined && (
+          <PreviewRow
+            label={`Keeper fee, ${ordersPlaced} order${ordersPlaced > 1n ? 's' : ''} (escrowed; refunded on cancel)`}
+            testId="preview-order-fee"
+            value={fmtUsd(minFee * ordersPlaced)}
+          />
+        )}
         <PreviewRow label="Collateral after fees" value={preview ? fmtUsd(preview.collateralAfterUsd) : '—'} />
         <PreviewRow label="Maintenance margin" testId="preview-mmr" wei={preview?.maintenanceMarginWad} value={preview ? `${fmtPct(preview.maintenanceMarginWad)} (${fmtUsd((preview.sizeAfterUsd * preview.maintenanceMarginWad) / WAD)})` : '—'} />
         <PreviewRow label="Initial margin" value={preview ? fmtPct(preview.initialMarginWad) : '—'} />

@@ -75,7 +75,7 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
   return (
     <>
       <tr className="border-t border-zinc-800" data-testid={`position-${name}-${p.isLong ? 'long' : 'short'}`}>
-        <td className="py-2 pr-3">{name}</td>
+        <td className="sticky left-0 bg-[#121214] py-2 pr-3" title="stays in view when the table scrolls sideways">{name}</td>
         <td className={`pr-3 ${p.isLong ? 'text-emerald-400' : 'text-rose-400'}`}>{p.isLong ? 'Long' : 'Short'}</td>
         <td className="pr-3">{fmtUsd(size)}</td>
         <td className="pr-3">
@@ -110,28 +110,31 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
           {fmtPrice(p.liquidationPriceWad)}
         </td>
         <td className={`pr-3 ${p.distanceToLiquidationWad < 5n * 10n ** 16n ? 'text-amber-400' : ''}`}>{fmtPct(p.distanceToLiquidationWad)}</td>
-        <td className="whitespace-nowrap">
-          <button className="btn-ghost mr-1 px-2 py-1 text-xs" disabled={pending || !market} onClick={() => close(100n, 'Close')}>
-            Close
-          </button>
-          <button className="btn-ghost mr-1 px-2 py-1 text-xs" disabled={pending || !market} onClick={() => close(50n, 'Close 50%')}>
-            50%
-          </button>
-          <button className="btn-ghost mr-1 px-2 py-1 text-xs" onClick={() => toggle('close')} aria-expanded={edit === 'close'} title="Close a custom amount">
-            Close…
-          </button>
-          <button className="btn-ghost mr-1 px-2 py-1 text-xs" onClick={() => toggle('add')} aria-expanded={edit === 'add'}>
-            +Coll.
-          </button>
-          <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('remove')} aria-expanded={edit === 'remove'}>
-            −Coll.
-          </button>
-          <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('tpsl')} aria-expanded={edit === 'tpsl'}>
-            TP/SL
-          </button>
-          <button className="btn-ghost px-2 py-1 text-xs" onClick={() => setShowSchedule(!showSchedule)} aria-expanded={showSchedule} title="Maintenance and liquidation price over the next hours">
-            Margin
-          </button>
+        {/* two rows of actions at most: the table fits a laptop screen without sideways scrolling */}
+        <td className="min-w-[15.5rem] py-1">
+          <div className="flex flex-wrap gap-1">
+            <button className="btn-ghost px-2 py-1 text-xs" disabled={pending || !market} onClick={() => close(100n, 'Close')}>
+              Close
+            </button>
+            <button className="btn-ghost px-2 py-1 text-xs" disabled={pending || !market} onClick={() => close(50n, 'Close 50%')}>
+              50%
+            </button>
+            <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('close')} aria-expanded={edit === 'close'} title="Close a custom amount">
+              Close…
+            </button>
+            <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('add')} aria-expanded={edit === 'add'}>
+              +Coll.
+            </button>
+            <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('remove')} aria-expanded={edit === 'remove'}>
+              −Coll.
+            </button>
+            <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('tpsl')} aria-expanded={edit === 'tpsl'}>
+              TP/SL
+            </button>
+            <button className="btn-ghost px-2 py-1 text-xs" onClick={() => setShowSchedule(!showSchedule)} aria-expanded={showSchedule} title="Maintenance and liquidation price over the next hours">
+              Margin
+            </button>
+          </div>
         </td>
       </tr>
       {showSchedule && market && (
