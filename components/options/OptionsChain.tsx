@@ -37,7 +37,7 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
         <button
           type="button"
           data-testid={`chain-${isBuy ? 'ask' : 'bid'}-${isCall ? 'call' : 'put'}-${strikeIndex}`}
-          disabled={premium === undefined || (!isBuy && premium === 0n)}
+          disabled={premium === undefined || (!isBuy && premium < 5_000n)} // a bid under half a cent shows as $0.00: nothing to sell for
           onClick={() => onSelect({ boardId: board.id, expiry: board.expiry, strikeIndex: BigInt(strikeIndex), strikeWad, isCall, isBuy, callCapBps: board.callCapBps })}
           className={`num w-full rounded px-1.5 py-0.5 text-right ${active ? 'bg-teal-500 text-zinc-950' : isBuy ? 'text-rose-300 hover:bg-zinc-800' : 'text-emerald-300 hover:bg-zinc-800'} disabled:opacity-40`}
           aria-label={`${isBuy ? 'Buy' : 'Sell'} ${isCall ? 'call' : 'put'} ${fmtPrice(strikeWad, 0)} at ${fmtUsd(premium)}`}

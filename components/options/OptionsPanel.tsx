@@ -75,7 +75,7 @@ export function OptionsPanel() {
             <>
               <div role="tablist" aria-label="Expiry" className="mb-3 flex flex-wrap gap-2">
                 {d.boards.map((b, i) => (
-                  <button key={String(b.id)} role="tab" aria-selected={b.id === board.id} data-testid={`board-tab-${i}`} onClick={() => setBoardIdx(i)} className={`rounded px-2 py-1 text-xs ${b.id === board.id ? 'bg-teal-700 text-white' : 'bg-zinc-800 text-zinc-300 hover:bg-zinc-700'}`}>
+                  <button key={String(b.id)} role="tab" aria-selected={b.id === board.id} data-testid={`board-tab-${i}`} onClick={() => (setBoardIdx(i), setSel(undefined))} className={`rounded px-2 py-1 text-xs ${b.id === board.id ? 'bg-teal-700 text-white' : 'bg-zinc-800 text-zinc-300 hover:bg-zinc-700'}`}>
                     {new Date(Number(b.expiry) * 1000).toUTCString().slice(0, 11)} {new Date(Number(b.expiry) * 1000).toISOString().slice(11, 16)} UTC
                   </button>
                 ))}
