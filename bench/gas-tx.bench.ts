@@ -83,10 +83,21 @@ await test.increaseTime({ seconds: 3_600 });
 await refresh();
 record.withdraw = Number(await tx(lp, { ...c.pool, functionName: 'withdraw', args: [2_000n * USD, lp, lp] }));
 
-// Traders: first open, increase, full close.
+/** Moves the chain to just past the next volatility-sampling boundary: the next trade is the interval's first (it takes
+ *  the sample, about 12,000 gas, as the first trade after a quiet spell does) and the ones a few seconds later are not,
+ *  so no figure depends on where the wall clock happens to fall. */
+async function startSamplingInterval() {
+  const interval = BigInt((await pub.readContract({ ...c.reader, functionName: 'marketConfig', args: [0n] })).sampleIntervalSec);
+  const now = (await pub.getBlock()).timestamp;
+  await test.setNextBlockTimestamp({ timestamp: (now / interval + 1n) * interval + 1n });
+  await test.mine({ blocks: 1 });
+  await refresh(); // the dev feeds publish at the new time
+}
+
+// Traders: first open (the interval's first trade), increase, full close.
 const trader = fresh(next++);
 await fund(trader, 5_000n, c.engine.address);
-await refresh();
+await startSamplingInterval();
 record.open = Number(await tx(trader, { ...c.engine, functionName: 'increasePosition', args: [0n, true, 1_000n * USD, 10_000n * USD, maxUint256] }));
 await test.increaseTime({ seconds: 5 });
 await refresh();
@@ -122,6 +133,7 @@ await setEth(p0);
 await tx(orderTrader, { ...c.engine, functionName: 'decreasePosition', args: [0n, true, 0n, 10_000n * USD, 0n] });
 
 // Liquidations: 11 thin longs, a -1.7% move (equity below maintenance, still positive), one alone then a batch of 10.
+await startSamplingInterval(); // the first thin open takes the sample; the liquidations follow in the same interval
 const thin: Address[] = [];
 for (let i = 0; i < 11; i++) {
   const a = fresh(next++);
