@@ -4,11 +4,18 @@
  * figures' transactions (debug_traceTransaction, struct logs) and prints, per figure, the gas spent in each contract
  * frame (own opcodes, calls excluded) and every storage access with its cost.
  *   node bench/profile.mjs [open,close,...] [bench file]   (default: every figure of bench/gas-tx.bench.ts)
+ * PROFILE_ACCESSES=1 lists every storage access, call and log; PROFILE_SOURCE=1 attributes every opcode's gas to the
+ * Solidity function it came from (forge's source maps in out/), the functions' own gas, calls excluded.
  * A developer's tool: the report's tables come from bench/run.mjs.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deployContracts, root, rpc, startAnvil, stopProcess } from '../script/lib/stack.mjs';
 
+let artifacts;
+const codeMaps = new Map();
+const fileFunctions = new Map();
 const PORT = Number(process.env.PROFILE_ANVIL_PORT ?? 8576);
 const only = process.argv[2] && process.argv[2] !== 'all' ? process.argv[2].split(',') : undefined;
 const benchFile = process.argv[3] ?? 'bench/gas-tx.bench.ts';
@@ -38,8 +45,10 @@ try {
     if (!hash || (only && !only.includes(figure))) continue;
     const receipt = await rpc(anvil.url, 'eth_getTransactionReceipt', [hash]);
     const tx = await rpc(anvil.url, 'eth_getTransactionByHash', [hash]);
+    if (!receipt || !tx) continue; // a figure measured on a snapshot that was reverted
     const trace = await rpc(anvil.url, 'debug_traceTransaction', [hash, { enableMemory: false, disableStack: false, disableStorage: true }]);
     report(figure, receipt, tx, trace, names);
+    if (process.env.PROFILE_SOURCE) await sourceReport(anvil.url, tx, trace);
   }
 } finally {
   await stopProcess(anvil.child);
@@ -84,4 +93,132 @@ function label(addr, names) {
   const base = addr.slice(0, 42);
   const n = names.get(base);
   return n ? `${n}${addr.slice(42)}` : addr;
+}
+
+// ------------------------------------------------------------------ per-function attribution (PROFILE_SOURCE=1)
+
+
+/** Every deployed artifact in out/ with its runtime code, source map and the build's source ids. */
+function loadArtifacts() {
+  const out = join(root, 'out');
+  // forge's cache names the build that wrote each artifact; that build's source ids decode its source map.
+  const cache = JSON.parse(readFileSync(join(root, 'cache', 'solidity-files-cache.json'), 'utf8'));
+  const builds = new Map();
+  const idsOf = (id) => {
+    if (!builds.has(id)) builds.set(id, JSON.parse(readFileSync(join(out, 'build-info', `${id}.json`), 'utf8')).source_id_to_path);
+    return builds.get(id);
+  };
+  const list = [];
+  for (const file of Object.values(cache.files)) {
+    if (file.sourceName.endsWith('.t.sol')) continue;
+    for (const versions of Object.values(file.artifacts ?? {})) {
+      for (const profiles of Object.values(versions)) {
+        for (const { path, build_id: buildId } of Object.values(profiles)) {
+          let a;
+          try {
+            a = JSON.parse(readFileSync(join(out, path), 'utf8'));
+          } catch {
+            continue;
+          }
+          const code = a.deployedBytecode?.object;
+          if (!code || code.length < 10) continue;
+          list.push({ name: path.split('/').pop().replace('.json', ''), code: code.replace(/^0x/, ''), map: a.deployedBytecode.sourceMap, ids: idsOf(buildId) });
+        }
+      }
+    }
+  }
+  return list;
+}
+
+async function codeMap(url, addr) {
+  if (codeMaps.has(addr)) return codeMaps.get(addr);
+  artifacts ??= loadArtifacts();
+  const code = (await rpc(url, 'eth_getCode', [addr, 'latest'])).replace(/^0x/, '');
+  // Same length, and the same first bytes outside link placeholders and immutables.
+  const art = artifacts.find((a) => a.code.length === code.length && a.code.slice(0, 60) === code.slice(0, 60))
+    ?? artifacts.find((a) => a.code.length === code.length);
+  let m;
+  if (art) {
+    const pcToIndex = new Map();
+    for (let pc = 0, i = 0; pc < code.length / 2; i++) {
+      pcToIndex.set(pc, i);
+      const op = parseInt(code.slice(pc * 2, pc * 2 + 2), 16);
+      pc += op >= 0x60 && op <= 0x7f ? op - 0x5e : 1;
+    }
+    const entries = [];
+    let prev = [0, 0, -1];
+    for (const e of art.map.split(';')) {
+      const parts = e.split(':');
+      const cur = [0, 1, 2].map((k) => (parts[k] === undefined || parts[k] === '' ? prev[k] : Number(parts[k])));
+      entries.push(cur);
+      prev = cur;
+    }
+    m = { name: art.name, pcToIndex, entries, ids: art.ids };
+  }
+  codeMaps.set(addr, m);
+  return m;
+}
+
+/** The function enclosing byte `offset` of `path` (the innermost `function`/`modifier` whose body spans it). */
+function functionAt(path, offset) {
+  if (!fileFunctions.has(path)) {
+    let src = '';
+    try {
+      src = readFileSync(join(root, path), 'utf8');
+    } catch {}
+    const fns = [];
+    const re = /\b(function|modifier|constructor|fallback|receive)\s*([A-Za-z0-9_]*)/g;
+    let mt;
+    while ((mt = re.exec(src))) {
+      const open = src.indexOf('{', mt.index);
+      const semi = src.indexOf(';', mt.index);
+      if (open < 0 || (semi >= 0 && semi < open)) continue;
+      let depth = 0;
+      let end = open;
+      for (; end < src.length; end++) {
+        if (src[end] === '{') depth++;
+        else if (src[end] === '}' && --depth === 0) break;
+      }
+      fns.push({ name: mt[2] || mt[1], start: mt.index, end });
+    }
+    const lineStarts = [0];
+    for (let i = 0; i < src.length; i++) if (src[i] === '\n') lineStarts.push(i + 1);
+    fileFunctions.set(path, { fns, lineStarts });
+  }
+  const { fns } = fileFunctions.get(path);
+  let best;
+  for (const f of fns) if (f.start <= offset && offset <= f.end && (!best || f.start > best.start)) best = f;
+  const file = path.split('/').pop().replace('.sol', '');
+  return best ? `${file}.${best.name}` : `${file}:?`;
+}
+
+async function sourceReport(url, tx, trace) {
+  const logs = trace.structLogs;
+  const codes = [tx.to.toLowerCase()];
+  const byFn = new Map();
+  for (let i = 0; i < logs.length; i++) {
+    const l = logs[i];
+    const next = logs[i + 1];
+    let cost = l.gasCost;
+    if (['CALL', 'STATICCALL', 'DELEGATECALL', 'CALLCODE'].includes(l.op) && next && next.depth > l.depth) {
+      cost = l.gas - next.gas;
+      codes[l.depth] = '0x' + BigInt(l.stack[l.stack.length - 2]).toString(16).padStart(40, '0');
+    }
+    const m = await codeMap(url, codes[l.depth - 1]);
+    let key = `${codes[l.depth - 1]}`;
+    if (m) {
+      const e = m.entries[m.pcToIndex.get(l.pc)];
+      const path = e && e[2] >= 0 ? m.ids[String(e[2])] : undefined;
+      key = path ? functionAt(path, e[0]) : `${m.name}:generated`;
+    }
+    const kind = l.op === 'SLOAD' || l.op === 'SSTORE' ? 'storage' : ['CALL', 'STATICCALL', 'DELEGATECALL'].includes(l.op) || l.op.startsWith('LOG') ? 'call/log' : 'compute';
+    const row = byFn.get(key) ?? { total: 0, storage: 0, 'call/log': 0, compute: 0 };
+    row.total += cost;
+    row[kind] += cost;
+    byFn.set(key, row);
+  }
+  console.log('  by function (own gas: total = storage + calls/logs + compute):');
+  for (const [k, r] of [...byFn].sort((a, b) => b[1].total - a[1].total).slice(0, Number(process.env.PROFILE_TOP ?? 40))) {
+    console.log(`    ${k.padEnd(48)} ${String(r.total).padStart(7)} = ${r.storage} + ${r['call/log']} + ${r.compute}`);
+  }
 }

@@ -5,7 +5,8 @@ import { useMemo } from 'react';
 import type { Abi, Address, ContractFunctionArgs, ContractFunctionName, ContractFunctionReturnType } from 'viem';
 import { usePublicClient, useReadContract } from 'wagmi';
 import { readerAbi } from '@/lib/contracts';
-import { fetchAppUpdates, pullMarketsAmong, readAfterUpdate } from '@/lib/pyth/router';
+import { api } from '@/lib/api/client';
+import { pullMarketsAmong, readAfterUpdate } from '@/lib/pyth/router';
 import { useContracts } from './useContracts';
 
 type Opts = { enabled?: boolean; refetchInterval?: number };
@@ -40,7 +41,7 @@ export function useViewAtPrices<const A extends Abi, const F extends ContractFun
     queryKey: ['viewAtPulledPrices', c.chainId, target.address, functionName, JSON.stringify(args ?? [], (_, v) => (typeof v === 'bigint' ? v.toString() : v))],
     enabled: enabled && pull.length > 0 && !!client,
     refetchInterval: refetchInterval ?? 3000,
-    queryFn: async () => readAfterUpdate(client!, c, await fetchAppUpdates(pull), target, functionName, (args ?? []) as readonly unknown[]),
+    queryFn: async () => readAfterUpdate(client!, c, await api.pythUpdates(pull), target, functionName, (args ?? []) as readonly unknown[]),
   });
   return (pull.length > 0 ? pulled : direct) as unknown as Answer<A, F>;
 }

@@ -4,7 +4,8 @@ import { useQuery } from '@tanstack/react-query';
 import { getAbiItem, type Address } from 'viem';
 import { useAccount, usePublicClient } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
-import { fetchAppUpdates, readAfterUpdate } from '@/lib/pyth/router';
+import { api } from '@/lib/api/client';
+import { readAfterUpdate } from '@/lib/pyth/router';
 import { optionsBookAbi } from '@/lib/contracts';
 import { optionGreeks, lnMoneynessWad, midVolWad, termVarianceWad } from '@/lib/math/options';
 import { readQuoteContext, STALENESS, toPricingConfig } from '@/lib/options/context';
@@ -53,7 +54,7 @@ export function useOptionsData(marketId: number) {
       const m = BigInt(marketId);
       const blockNumber = await pc.getBlockNumber();
       // A pull-oracle (Pyth) market is priced and checked at its latest update, as the buy will post it.
-      const updates = c.markets[marketId]?.pull ? await fetchAppUpdates([marketId]) : [];
+      const updates = c.markets[marketId]?.pull ? await api.pythUpdates([marketId]) : [];
       const [rawCfg, ids, staleness, ctx] = await Promise.all([
         pc.readContract({ ...c.optionsBook, functionName: 'config', args: [m], blockNumber }),
         pc.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [m], blockNumber }),

@@ -8,7 +8,8 @@ import { getPublicClient, simulateContract, waitForTransactionReceipt, writeCont
 import { gasWithHeadroom } from '@/lib/gas';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
 import { explainError } from '@/lib/errors';
-import { fetchAppUpdates, pullMarketsAmong, throughRouter, type PlainCall } from '@/lib/pyth/router';
+import { api } from '@/lib/api/client';
+import { pullMarketsAmong, throughRouter, type PlainCall } from '@/lib/pyth/router';
 import { useContracts } from '@/components/common/useContracts';
 import { useToasts } from './Toasts';
 
@@ -51,7 +52,7 @@ export function useTx() {
       let toastId: number | undefined;
       try {
         const pull = req.prices ? pullMarketsAmong(c, req.prices) : [];
-        const call = pull.length > 0 ? throughRouter(c, req as PlainCall, await fetchAppUpdates(pull)) : { ...req, value: undefined };
+        const call = pull.length > 0 ? throughRouter(c, req as PlainCall, await api.pythUpdates(pull)) : { ...req, value: undefined };
         const { request } = await simulateContract(config, {
           address: call.address,
           abi: [...call.abi, ...counterpoolErrorsAbi],

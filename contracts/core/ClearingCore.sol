@@ -62,11 +62,13 @@ contract ClearingCore is IClearingCore, AccessControl {
         bool paused;
     }
 
-    /// @dev Slot C: the registry's first product sits beside the count, so the NAV with one product reads one slot.
+    /// @dev Slot C: the registry's first product sits beside the count and the set of products the NAV values, so the
+    ///      NAV with one product reads one slot, and a product with nothing open (no claim) costs it nothing.
     struct Registry {
         address product0;
         uint8 productCount;
-        uint88 badDebtUsd;
+        uint8 valuedProducts; // bit id set unless product id is idle (ProductLedger.idle)
+        uint80 badDebtUsd;
     }
 
     PoolSlots internal poolSt;
@@ -135,7 +137,7 @@ contract ClearingCore is IClearingCore, AccessControl {
         else extraProducts[id] = product;
         registry.productCount = uint8(id + 1);
         ledgers[product] = ProductLedger({
-            reservedUsd: 0, collateralUsd: 0, reserveCapBps: reserveCapBps, id: uint8(id), listed: true
+            reservedUsd: 0, collateralUsd: 0, reserveCapBps: reserveCapBps, id: uint8(id), listed: true, idle: true
         });
         emit ProductAdded(product, id, reserveCapBps);
     }
@@ -212,7 +214,7 @@ contract ClearingCore is IClearingCore, AccessControl {
 
         if (s.badDebtUsd > 0) {
             uint256 total = registry.badDebtUsd + s.badDebtUsd;
-            registry.badDebtUsd = total.toUint88();
+            registry.badDebtUsd = total.toUint80();
             emit BadDebtAbsorbed(msg.sender, s.badDebtUsd, total);
         }
         if (s.checkSolvency) {
@@ -220,6 +222,13 @@ contract ClearingCore is IClearingCore, AccessControl {
             if (reserved > maxReservable) revert InsufficientLiquidity(reserved, maxReservable);
             uint256 cap = uint256(cash).bpsDown(led.reserveCapBps);
             if (productReserved > cap) revert ProductReserveCapExceeded(msg.sender, productReserved, cap);
+        }
+        if (s.nothingOpen != led.idle) {
+            // Rare (a product's first position, its last one closing): the ledger's flag and the registry's set.
+            ledgers[msg.sender].idle = s.nothingOpen;
+            uint256 bit = 1 << led.id;
+            uint256 mask = registry.valuedProducts;
+            registry.valuedProducts = uint8(s.nothingOpen ? mask & ~bit : mask | bit);
         }
         if (s.payoutUsd > 0) token.safeTransfer(s.payee, s.payoutUsd);
         lockHolder = address(0);
@@ -354,12 +363,13 @@ contract ClearingCore is IClearingCore, AccessControl {
         return p.borrowIndexWad + rate * (block.timestamp - p.lastBorrowAt);
     }
 
-    /// @dev NAV with the borrow index at `borrowIndexWad`: cash + every product's claim, floored at zero.
-    /// @dev NAV (cash + every product's claim, floored at 0) and the products' summed oracle-lag risk.
+    /// @dev NAV (cash + every valued product's claim, floored at 0) and the products' summed oracle-lag risk.
     function _poolValue(uint256 borrowIndexWad) internal view returns (uint256, uint256 lagRiskUsd) {
         Registry memory r = registry;
         int256 value = int256(uint256(poolSt.poolCashUsd));
-        for (uint256 id; id < r.productCount; ++id) {
+        uint256 valued = r.valuedProducts;
+        for (uint256 id; valued >> id != 0; ++id) {
+            if ((valued >> id) & 1 == 0) continue; // nothing open: its claim is zero
             address product = id == 0 ? r.product0 : extraProducts[id];
             (int256 claim, uint256 lagRisk) = IProduct(product).poolClaimUsd(borrowIndexWad);
             value += claim;

@@ -51,6 +51,7 @@ interface IClearingCore {
         uint16 reserveCapBps; // reservedUsd <= pool cash * this (the product's own credit line)
         uint8 id; // index in the registry
         bool listed;
+        bool idle; // the product's last settle said nothing open (Settlement.nothingOpen); true when listed
     }
 
     /// @notice The borrow accrual a product action starts from, with the pool parameters products price with.
@@ -71,6 +72,10 @@ interface IClearingCore {
         uint256 payoutUsd; // tokens paid out of the core
         uint256 badDebtUsd; // losses beyond collateral absorbed by the pool in this action
         bool checkSolvency; // true when the action added risk (reserves and utilization limit are checked)
+        // True when the product has nothing open after this action (no positions, no payouts owed): its claim on the
+        // pool is zero and the NAV skips it until a settle says otherwise. The default, false, keeps it valued, so a
+        // settle that does not know costs the NAV a call, never a claim.
+        bool nothingOpen;
     }
 
     // ---------------------------------------------------------------- errors

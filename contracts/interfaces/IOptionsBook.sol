@@ -279,7 +279,7 @@ interface IOptionsBook is IProduct {
 
     function boardCount() external view returns (uint256);
 
-    /// @notice Unsettled boards of a market (listed, not yet settled), oldest first.
+    /// @notice Unsettled boards of a market (listed, not yet settled), in no set order (sort by expiry to show them).
     function liveBoards(uint256 marketId) external view returns (uint256[] memory);
 
     /// @notice Open interest of a strike (index tokens).

@@ -108,7 +108,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payee: address(0),
                 payoutUsd: 0,
                 badDebtUsd: 0,
-                checkSolvency: true
+                checkSolvency: true,
+                nothingOpen: s.activeMarkets == 0
             })
         );
         _emitTrade(account, boardId, strikeIndex, isCall, true, amountWad, q, c);
@@ -137,7 +138,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payee: account,
                 payoutUsd: premiumUsd,
                 badDebtUsd: 0,
-                checkSolvency: false
+                checkSolvency: false,
+                nothingOpen: s.activeMarkets == 0
             })
         );
         _emitTrade(account, boardId, strikeIndex, isCall, false, amountWad, q, c);
@@ -176,7 +178,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payee: address(0),
                 payoutUsd: 0,
                 badDebtUsd: 0,
-                checkSolvency: false
+                checkSolvency: false,
+                nothingOpen: s.activeMarkets == 0
             })
         );
         emit BoardSettled(boardId, marketId, price, publishedAt, owed, released);
@@ -212,7 +215,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payee: account,
                 payoutUsd: payoutUsd,
                 badDebtUsd: 0,
-                checkSolvency: false
+                checkSolvency: false,
+                nothingOpen: s.activeMarkets == 0
             })
         );
         emit PayoffClaimed(account, boardId, strikeIndex, isCall, amount, payoutUsd);
@@ -237,7 +241,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payee: address(0),
                 payoutUsd: 0,
                 badDebtUsd: 0,
-                checkSolvency: false
+                checkSolvency: false,
+                nothingOpen: s.activeMarkets == 0
             })
         );
         emit BookRefreshed(marketId, c.spotWad, v.valueWad, v.deltaWad, v.gammaWad, v.vegaWad, v.thetaWad, strikes);
@@ -302,7 +307,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
             uint256 ref = s.books[marketId].refPriceWad;
             c.samplePriceWad = ref != 0 ? ref : c.spotWad;
         }
-        c.sampleAt = uint32(uint256(w[1]) >> 224);
+        c.sampleAt = uint32(uint256(w[1]) >> 192);
         c.longVarianceWad = uint64(uint256(w[2]));
     }
 
@@ -317,7 +322,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
     function _sampleAt(uint256 marketId) internal view returns (uint256) {
         bytes32[] memory slots = new bytes32[](1);
         slots[0] = bytes32(uint256(keccak256(abi.encode(marketId, uint256(2)))) + 3);
-        return uint32(uint256(engine.extsload(slots)[0]) >> 224);
+        return uint32(uint256(engine.extsload(slots)[0]) >> 192);
     }
 
     function _emitTrade(

@@ -33,7 +33,7 @@ library OptionsLogic {
     struct State {
         mapping(uint256 marketId => IOptionsBook.OptionsConfig) configs;
         mapping(uint256 marketId => Book) books;
-        mapping(uint256 marketId => uint256[]) live; // unsettled boards, oldest first
+        mapping(uint256 marketId => uint256[]) live; // unsettled boards, in no set order (settling swaps and pops)
         IOptionsBook.Board[] boards; // boardId = index + 1
         mapping(uint256 marketId => mapping(uint256 expiry => uint256 boardId)) boardAt;
         mapping(uint256 boardId => uint256) oiMask; // bit i: strike i has open interest
@@ -503,9 +503,7 @@ library OptionsLogic {
         uint256 n = ids.length;
         for (uint256 j; j < n; ++j) {
             if (ids[j] == boardId) {
-                for (uint256 k = j; k + 1 < n; ++k) {
-                    ids[k] = ids[k + 1]; // keep listing order (oldest first)
-                }
+                if (j + 1 < n) ids[j] = ids[n - 1]; // the last takes its place: one write, whatever the list's length
                 ids.pop();
                 return;
             }

@@ -316,11 +316,11 @@ contract Reader {
         v.optionsSkewUsd = int256(int32(uint32(uint256(w[0]) >> 128))) * PerpState.OPTIONS_SKEW_UNIT;
         v.longTokens = uint128(uint112(uint256(w[1])));
         v.shortTokens = uint128(uint112(uint256(w[1]) >> 112));
-        v.netFundingSnapSum = int256(int160(uint160(uint256(w[2]))));
+        v.netFundingSnapSum = int256(int144(uint144(uint256(w[2]))));
         v.varianceWad = uint128(uint64(uint256(w[3])));
         v.lastPriceWad = uint128(uint96(uint256(w[3]) >> 64));
         v.lastPriceAt = uint64(uint32(uint256(w[3]) >> 160));
-        v.lastSampleAt = uint64(uint32(uint256(w[3]) >> 224));
+        v.lastSampleAt = uint64(uint32(uint256(w[3]) >> 192));
         v.longVarianceWad = uint128(uint64(uint256(w[4])));
         v.marginTargetWad = uint128(uint64(uint256(w[4]) >> 64));
         v.marginAnchorWad = uint128(uint64(uint256(w[4]) >> 128));
@@ -396,7 +396,7 @@ contract Reader {
     {
         rate = int64(uint64(uint256(w0) >> 160));
         uint256 lastFundingAt = uint32(uint256(w0) >> 224);
-        index = int256(int96(uint96(uint256(w2) >> 160)));
+        index = int256(int80(uint80(uint256(w2) >> 144)));
         if (block.timestamp <= lastFundingAt) return (index, rate);
         (int256 nextRate, int256 delta) = RiskMath.nextFundingNetted(
             int64(rate),

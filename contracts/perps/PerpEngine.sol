@@ -245,7 +245,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         _liquidate(t, account, keeper, true, s);
         keeperRewardUsd = s.payoutUsd;
         s.payee = keeper;
-        core_.settle(s);
+        _coreSettle(s);
     }
 
     /// @inheritdoc IPerpEngine
@@ -269,14 +269,14 @@ contract PerpEngine is IPerpEngine, AccessControl {
         }
         keeperRewardUsd = s.payoutUsd;
         s.payee = keeper;
-        core_.settle(s);
+        _coreSettle(s);
     }
 
     /// @inheritdoc IPerpEngine
     function poke(uint256 marketId) external knownMarket(marketId) {
         _beginTrade(marketId, true, _enter(IClearingCore.Risk.Reduces));
         IClearingCore.Settlement memory s;
-        core_.settle(s);
+        _coreSettle(s);
     }
 
     /// @inheritdoc IPerpEngine
@@ -419,11 +419,11 @@ contract PerpEngine is IPerpEngine, AccessControl {
             if (t.isLong) {
                 st.longOiUsd = (st.longOiUsd + newSize - oldSize).toUint64();
                 st.longTokens = (st.longTokens + newTokens - oldTokens).toUint112();
-                st.netFundingSnapSum = (st.netFundingSnapSum + newFundingWeight - oldFundingWeight).toInt160();
+                st.netFundingSnapSum = (st.netFundingSnapSum + newFundingWeight - oldFundingWeight).toInt144();
             } else {
                 st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint64();
                 st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
-                st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt160();
+                st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt144();
             }
         }
         uint256 floorBucket = _moveBooks(t, pos, newSize, newTokens);
@@ -462,7 +462,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 payoutUsd,
         bool addsRisk
     ) internal returns (uint256) {
-        return core_.settle(
+        return _coreSettle(
             IClearingCore.Settlement({
                 inflowUsd: inflowUsd,
                 collateralDeltaUsd: t.collateralUsd + int256(t.rebateUsd) - int256(collateralBefore),
@@ -470,9 +470,17 @@ contract PerpEngine is IPerpEngine, AccessControl {
                 payee: payee,
                 payoutUsd: payoutUsd,
                 badDebtUsd: t.badDebtUsd,
-                checkSolvency: addsRisk
+                checkSolvency: addsRisk,
+                nothingOpen: false
             })
         );
+    }
+
+    /// @dev Settles with the core, telling it whether the product has nothing open (no market with open interest: the
+    ///      claim is zero, PerpState.poolClaimUsd), so the NAV may skip it.
+    function _coreSettle(IClearingCore.Settlement memory s) internal returns (uint256) {
+        s.nothingOpen = totals.activeMarkets == 0;
+        return core_.settle(s);
     }
 
     /// @dev Liquidates `account`'s position on `t`'s market and side if eligible, adding its collateral, reserve,
@@ -581,11 +589,11 @@ contract PerpEngine is IPerpEngine, AccessControl {
         if (t.isLong) {
             st.longOiUsd -= uint64(size);
             st.longTokens -= tokens;
-            st.netFundingSnapSum = (st.netFundingSnapSum - fundingWeight).toInt160();
+            st.netFundingSnapSum = (st.netFundingSnapSum - fundingWeight).toInt144();
         } else {
             st.shortOiUsd -= uint64(size);
             st.shortTokens -= tokens;
-            st.netFundingSnapSum = (st.netFundingSnapSum + fundingWeight).toInt160();
+            st.netFundingSnapSum = (st.netFundingSnapSum + fundingWeight).toInt144();
         }
         PerpState.ProductSlots memory tot = totals;
         tot.sizeBorrowSnapSum -= uint128(size * uint256(pos.borrowSnapWad));

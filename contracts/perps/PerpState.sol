@@ -27,8 +27,9 @@ library PerpState {
     int256 internal constant OPTIONS_SKEW_UNIT = 1e6;
     bytes32 internal constant PIN_SEED = keccak256("counterpool.perps.pinnedPrice");
 
-    /// @dev One market in five slots; the NAV reads the first three, trades the last two (price, volatility, margin
-    ///      schedule). The market's reserve is not stored: it is
+    /// @dev One market in five slots; the NAV reads the first three (open interest and funding, tokens and cap bounds,
+    ///      funding snapshots and floor bounds), trades also the last two (price, volatility, margin schedule). The
+    ///      market's reserve is not stored: it is
     ///      (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is kept (the NAV
     ///      needs nothing else), next to the index it is measured against.
     ///      Token sums are 112-bit (5.2e15 whole index tokens per side; an open beyond that reverts in SafeCast).
@@ -47,13 +48,16 @@ library PerpState {
         uint112 shortTokens;
         uint16 longCapLow; // no long cap bucket is nonempty below this (0: none yet); CapBook
         uint16 shortCapHigh; // no short cap bucket is nonempty above this (0: none)
-        int160 netFundingSnapSum; // sum over longs - sum over shorts of sizeUsd x funding snapshot (USD x WAD)
-        int96 fundingIndexWad;
+        // Sum over longs - sum over shorts of sizeUsd x funding snapshot (USD x WAD). The funding index moves at most
+        // maxFundingRateWad (<= 1%/hour) a second, so it stays within +-2^78 WAD (3.0e5) for over 3,000 years; with
+        // each side's open interest below 2^64, the sum stays within 2^143 and 144 bits hold it (and the index 80).
+        int144 netFundingSnapSum;
+        int80 fundingIndexWad;
+        uint16 longFloorHigh; // no long floor bucket is nonempty above this (0: none); CapBook
+        uint16 shortFloorLow; // no short floor bucket is nonempty below this (0: none yet)
         uint64 varianceWad;
         uint96 lastPriceWad;
         uint32 lastPriceAt;
-        uint16 longFloorHigh; // no long floor bucket is nonempty above this (0: none); CapBook
-        uint16 shortFloorLow; // no short floor bucket is nonempty below this (0: none yet)
         uint32 lastSampleAt; // publish time of the volatility estimator's last sample (its price: lastPriceWad)
         uint64 longVarianceWad; // long-run variance (memory longVolTauSec): the margin's floor
         uint64 marginTargetWad; // base margin rate at max(variance, long-run variance) (<= 50%)
@@ -277,7 +281,7 @@ library PerpState {
         MarketSlots storage st = markets[marketId];
         // The funding index starts at 1e18, like the borrow index: fees only use index differences, and a nonzero
         // origin keeps the snapshot sum's slot nonzero (no 20k zero-to-nonzero writes).
-        st.fundingIndexWad = int96(int256(WAD));
+        st.fundingIndexWad = int80(int256(WAD));
         st.lastFundingAt = uint32(block.timestamp);
         st.varianceWad = cfg.initialVarianceWad;
         st.longVarianceWad = cfg.initialVarianceWad;
@@ -404,7 +408,7 @@ library PerpState {
     {
         if (st.lastFundingAt == block.timestamp) return (st.fundingIndexWad, st.fundingRateWad, false);
         (indexWad, rateWad) = currentFunding(st, cfg);
-        st.fundingIndexWad = indexWad.toInt96();
+        st.fundingIndexWad = indexWad.toInt80();
         st.fundingRateWad = rateWad.toInt64();
         st.lastFundingAt = uint32(block.timestamp);
         return (indexWad, rateWad, true);

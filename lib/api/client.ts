@@ -3,6 +3,9 @@
  * strings; USD in the settlement token's 6 decimals; prices, per-second rates, fractions, sigma and leverage in WAD
  * (18 decimals); times in unix seconds. `market` -1 is the pool as a whole.
  */
+import { parseUpdates } from '@/lib/pyth/router';
+import type { PullUpdate } from '@/lib/pyth/pull';
+
 export class ApiError extends Error {
   constructor(
     public status: number,
@@ -12,8 +15,8 @@ export class ApiError extends Error {
   }
 }
 
-async function get<T>(path: string): Promise<T> {
-  const res = await fetch(path);
+async function get<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(path, init);
   const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
   if (!res.ok) {
     const detail = body.issues?.map((i: { path: string; message: string }) => `${i.path}: ${i.message}`).join('; ');
@@ -204,4 +207,11 @@ export const api = {
   options: (market?: number) => get<OptionsSummary>(`/api/options${market === undefined ? '' : `?market=${market}`}`),
   /** `query`: `scenario=crash` or `price.<marketId>=<bps>&vol=<k>&cashOut=<bps>` */
   stress: (query: string) => get<StressResult>(`/api/stress?${query}`),
+  /** The latest signed updates of pull-oracle (Pyth) markets `ids`, from the app's server (which holds the Hermes key),
+   *  ready for the PriceUpdateRouter. Never cached: a trade posts the newest. */
+  pythUpdates: (ids: readonly number[]): Promise<PullUpdate[]> =>
+    get<unknown>(`/api/pyth/updates?markets=${ids.join(',')}`, { cache: 'no-store' }).then(parseUpdates, (e: unknown) => {
+      const status = e instanceof ApiError ? e.status : 502;
+      throw new ApiError(status, `No fresh Pyth price to post: ${e instanceof Error ? e.message : String(e)}`);
+    }),
 };

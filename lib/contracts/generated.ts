@@ -587,6 +587,11 @@ export const clearingCoreAbi = [
             "name": "listed",
             "type": "bool",
             "internalType": "bool"
+          },
+          {
+            "name": "idle",
+            "type": "bool",
+            "internalType": "bool"
           }
         ]
       }
@@ -827,6 +832,11 @@ export const clearingCoreAbi = [
           },
           {
             "name": "checkSolvency",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "nothingOpen",
             "type": "bool",
             "internalType": "bool"
           }

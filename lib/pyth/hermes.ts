@@ -15,7 +15,15 @@ export interface Hermes {
   latest(priceId: Hex): Promise<Hex[]>;
 }
 
-export class HermesError extends Error {}
+/** A Hermes failure. `reason` is what may be shown to anyone (no URL, which can carry a key; no upstream body). */
+export class HermesError extends Error {
+  constructor(
+    message: string,
+    public readonly reason: string,
+  ) {
+    super(message);
+  }
+}
 
 /** A client for the Hermes at `baseUrl`, sending `apiKey` (if any) as `Authorization: Bearer` as Pyth's endpoints
  *  require. Throws HermesError on any failure but "not published yet" (Hermes answers 404 there): the keeper logs it
@@ -27,14 +35,14 @@ export function hermesClient(baseUrl: string, opts: { apiKey?: string; timeoutMs
   const get = async (path: string, priceId: Hex): Promise<Hex[] | null> => {
     const url = `${base}/v2/updates/price/${path}?ids[]=${priceId}&encoding=hex&parsed=false`;
     const res = await fetchImpl(url, { headers, signal: AbortSignal.timeout(timeoutMs) }).catch((e: unknown) => {
-      throw new HermesError(`Hermes unreachable at ${base}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new HermesError(`Hermes unreachable at ${base}: ${e instanceof Error ? e.message : String(e)}`, 'Hermes unreachable');
     });
     if (res.status === 404) return null;
-    if (!res.ok) throw new HermesError(`Hermes answered ${res.status} for ${url}`);
+    if (!res.ok) throw new HermesError(`Hermes answered ${res.status} for ${url}`, `Hermes answered ${res.status}`);
     const body = (await res.json().catch(() => null)) as { binary?: { encoding?: string; data?: unknown } } | null;
     const data = body?.binary?.data;
     if (body?.binary?.encoding !== 'hex' || !Array.isArray(data) || data.length === 0 || !data.every((d) => typeof d === 'string' && /^(0x)?[0-9a-fA-F]+$/.test(d))) {
-      throw new HermesError(`Hermes answered without hex update data for ${url}`);
+      throw new HermesError(`Hermes answered without hex update data for ${url}`, 'Hermes answered without update data');
     }
     return (data as string[]).map((d) => (d.startsWith('0x') ? d : `0x${d}`) as Hex);
   };
@@ -42,7 +50,7 @@ export function hermesClient(baseUrl: string, opts: { apiKey?: string; timeoutMs
     atOrAfter: (publishTime, priceId) => get(String(publishTime), priceId),
     latest: async (priceId) => {
       const data = await get('latest', priceId);
-      if (data === null) throw new HermesError(`Hermes has no update for ${priceId}`);
+      if (data === null) throw new HermesError(`Hermes has no update for ${priceId}`, 'no Pyth update available');
       return data;
     },
   };

@@ -68,14 +68,6 @@ export function parseUpdates(body: unknown): PullUpdate[] {
   });
 }
 
-/** Latest signed updates of the pull-oracle markets `ids` from the app's own server (which holds the Hermes key). */
-export async function fetchAppUpdates(ids: readonly number[], base = ''): Promise<PullUpdate[]> {
-  const res = await fetch(`${base}/api/pyth/updates?markets=${ids.join(',')}`, { cache: 'no-store' });
-  const body = (await res.json().catch(() => ({}))) as { detail?: string; error?: string };
-  if (!res.ok) throw new Error(`No fresh Pyth price to post: ${body.detail ?? body.error ?? res.status}`);
-  return parseUpdates(body);
-}
-
 /** A probe account funded by a state override: a read through the router needs the updates' fee as its value, and an
  *  eth_call from an account without it fails. Nothing is sent. */
 const PROBE = '0x000000000000000000000000000000000000c0de' as Address;

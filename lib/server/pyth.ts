@@ -1,6 +1,6 @@
 import 'server-only';
 import { DEFAULTS } from '../config';
-import { hermesClient } from '../pyth/hermes';
+import { HermesError, hermesClient } from '../pyth/hermes';
 import { PullPrices, type PullUpdate } from '../pyth/pull';
 import { contracts, publicClient } from './chain';
 
@@ -11,11 +11,7 @@ const prices = new PullPrices(publicClient, contracts, { warn: () => {} }, herme
 
 /** What a caller may see of a failure: no URL (a provider URL can carry a key), no upstream body. */
 function publicReason(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  const status = /answered (\d{3})/.exec(m)?.[1];
-  if (status) return `Hermes answered ${status}`;
-  if (/unreachable|timeout|abort/i.test(m)) return 'Hermes unreachable';
-  return 'no Pyth update available';
+  return e instanceof HermesError ? e.reason : 'no Pyth update available';
 }
 
 /** The latest signed update of each pull-oracle market among `marketIds`, with Pyth's fee (push markets are left out):

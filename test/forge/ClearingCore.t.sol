@@ -17,7 +17,18 @@ contract ScriptedProduct is IProduct {
         core = core_;
     }
 
+    /// @dev An action that leaves the product with `claimUsd_` on the pool, settled as a product settles: nothing open
+    ///      while its claim is zero.
     function setClaim(int256 claimUsd_) external {
+        claimUsd = claimUsd_;
+        core.enter(IClearingCore.Risk.Reduces);
+        IClearingCore.Settlement memory s;
+        s.nothingOpen = claimUsd_ == 0;
+        core.settle(s);
+    }
+
+    /// @dev Changes the claim without an action (what a faulty product would do): the NAV only sees it once valued.
+    function setClaimWithoutSettling(int256 claimUsd_) external {
         claimUsd = claimUsd_;
     }
 
@@ -37,9 +48,17 @@ contract ScriptedProduct is IProduct {
                 payee: address(0),
                 payoutUsd: 0,
                 badDebtUsd: 0,
-                checkSolvency: true
+                checkSolvency: true,
+                nothingOpen: false
             })
         );
+    }
+
+    /// @dev An action settled with the default (zero) settlement.
+    function settleDefault() external {
+        core.enter(IClearingCore.Risk.Reduces);
+        IClearingCore.Settlement memory s;
+        core.settle(s);
     }
 
     /// @dev Settles without entering first (must be refused).
@@ -92,6 +111,35 @@ contract ClearingCoreTest is BaseTest {
         assertEq(core.poolValueUsd(), navBefore + 777 * USD);
         assertEq(core.productCount(), 3); // perpetuals, options, the scripted product
         assertEq(core.productAt(2), address(scripted));
+    }
+
+    /// P-41: the NAV calls only the products whose last settle said their claim may be nonzero; a product goes unvalued
+    ///       when its last position closes and valued again with its next, so nothing open costs an LP action nothing.
+    function test_poolValue_skipsProductsWithNothingOpen() public {
+        uint256 cash = _poolCash();
+        assertEq(core.poolValueUsd(), cash, "no positions: the NAV is the cash");
+        scripted.setClaimWithoutSettling(5000 * int256(USD));
+        assertEq(core.poolValueUsd(), cash, "a product listed with nothing open is not called");
+        scripted.setClaim(5000 * int256(USD));
+        assertEq(core.poolValueUsd(), cash + 5000 * USD, "valued from its next settle");
+        scripted.setClaim(0);
+        scripted.setClaimWithoutSettling(-1);
+        assertEq(core.poolValueUsd(), cash, "skipped again once it settled with nothing open");
+        // A settle that does not say (the default) keeps a product valued: a forgotten flag costs a call, never a claim.
+        scripted.settleDefault();
+        assertEq(core.poolValueUsd(), cash - 1, "a default settle values it");
+        scripted.setClaim(0);
+
+        // The perpetuals: valued from the first open, unvalued when the last position closes.
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        _setPriceAfter(ETH, _price(ETH) * 105 / 100, 1 days);
+        (int256 perpClaim,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
+        assertTrue(perpClaim != 0, "an open position gives the product a claim");
+        assertEq(int256(core.poolValueUsd()), int256(_poolCash()) + perpClaim, "valued while the position is open");
+        _close(alice, ETH, true);
+        (perpClaim,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
+        assertEq(perpClaim, 0, "nothing open: no claim");
+        assertEq(core.poolValueUsd(), _poolCash(), "and not valued");
     }
 
     /// P-42: each product has its own collateral and reserve ledger; the pool's solvency check covers every product's

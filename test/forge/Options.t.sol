@@ -368,8 +368,11 @@ contract OptionsTest is BaseTest {
 
         uint256 cash0 = _poolCash();
         vm.prank(attacker); // anyone settles
+        liveBeforeSettle = options.liveBoards(ETH);
         options.settleBoard(boardId, first);
         assertEq(options.board(boardId).settlementPriceWad, 3050e18);
+        // The board leaves the live list; the others stay.
+        _checkSettledBoardLeft(boardId);
 
         uint256 aliceWant = AMOUNT * _payoff(true, 2900e18, 3050e18) / 1e30; // 1,500
         uint256 bobWant = 3e18 * _payoff(false, 3100e18, 3050e18) / 1e30; // 150
@@ -389,6 +392,22 @@ contract OptionsTest is BaseTest {
         );
         vm.prank(alice);
         options.claim(boardId, 4, true);
+    }
+
+    /// @dev After settling `boardId`: it left the live list and every other board stayed.
+    uint256[] internal liveBeforeSettle;
+
+    function _checkSettledBoardLeft(uint256 boardId) internal view {
+        uint256[] memory liveBefore = liveBeforeSettle;
+        uint256[] memory liveAfter = options.liveBoards(ETH);
+        assertEq(liveAfter.length, liveBefore.length - 1);
+        for (uint256 i; i < liveBefore.length; ++i) {
+            bool found;
+            for (uint256 j; j < liveAfter.length; ++j) {
+                found = found || liveAfter[j] == liveBefore[i];
+            }
+            assertEq(found, liveBefore[i] != boardId, "every other board stays live");
+        }
     }
 
     /// P-75: a call's payout stops at its disclosed cap (strike x callCapBps).

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPublicClient, createTestClient, createWalletClient, http, type Abi, type Hex } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
+import { createPublicClient, createTestClient, createWalletClient, http, maxUint256, parseUnits, type Abi, type Address, type Hex } from 'viem';
+import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { inject } from 'vitest';
 import { localChain } from '@/lib/chain';
 import { DEFAULTS } from '@/lib/config';
@@ -68,4 +68,25 @@ export function isolateChain(beforeAll: (fn: () => Promise<void>) => void, after
   afterAll(async () => {
     await clients().testClient.revert({ id });
   });
+}
+
+/** A contract call as the chain tests send it. */
+export type TestCall = { address: Address; abi: Abi | readonly unknown[]; functionName: string; args?: readonly unknown[] };
+
+/** A fresh account on a separate test chain: ether for gas (`setBalance`), `usd` of the faucet token (minted a million
+ *  at a time, the faucet's limit) and the token approved to every one of `spenders`, each sent with the test's `send`. */
+export async function fundedAccount(opts: {
+  usd: number;
+  token: { address: Address; abi: Abi | readonly unknown[] };
+  spenders: readonly Address[];
+  setBalance: (address: Address) => Promise<unknown>;
+  send: (from: PrivateKeyAccount, call: TestCall) => Promise<unknown>;
+}): Promise<PrivateKeyAccount> {
+  const a = privateKeyToAccount(generatePrivateKey());
+  await opts.setBalance(a.address);
+  for (let left = opts.usd; left > 0; left -= 1_000_000) {
+    await opts.send(a, { ...opts.token, functionName: 'faucet', args: [parseUnits(String(Math.min(left, 1_000_000)), 6)] });
+  }
+  for (const spender of opts.spenders) await opts.send(a, { ...opts.token, functionName: 'approve', args: [spender, maxUint256] });
+  return a;
 }

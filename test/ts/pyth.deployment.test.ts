@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { counterpoolErrorsAbi, faucetTokenAbi, liquidityPoolAbi, orderBookAbi, perpEngineAbi, priceUpdateRouterAbi, readerAbi } from '@/lib/contracts';
 import { gasWithHeadroom } from '@/lib/gas';
 import { deploymentEntry } from '../../script/lib/deployments.mjs';
+import { fundedAccount } from './helpers';
 import { ANVIL_KEY_0, bin, deployContracts, root, rpc, startProcess, stopProcess, waitFor } from '../../script/lib/stack.mjs';
 
 const CHAIN_ID = 4243;
@@ -95,14 +96,8 @@ const ctr = () => ({
   token: { address: d.FaucetToken, abi: faucetTokenAbi },
 });
 
-async function funded(usd: number): Promise<PrivateKeyAccount> {
-  const a = privateKeyToAccount(generatePrivateKey());
-  await testClient.setBalance({ address: a.address, value: 10n ** 20n });
-  const { token } = ctr();
-  for (let left = usd; left > 0; left -= 1_000_000) await send(a, { ...token, functionName: 'faucet', args: [USD(Math.min(left, 1_000_000))] });
-  for (const spender of [d.PerpEngine, d.LiquidityPool, d.OrderBook]) await send(a, { ...token, functionName: 'approve', args: [spender, maxUint256] });
-  return a;
-}
+const funded = (usd: number) =>
+  fundedAccount({ usd, token: ctr().token, spenders: [d.PerpEngine, d.LiquidityPool, d.OrderBook], send, setBalance: (address) => testClient.setBalance({ address, value: 10n ** 20n }) });
 
 beforeAll(async () => {
   rmSync(DEPLOYMENT_FILE, { force: true });

@@ -32,7 +32,7 @@ import { clearingCoreAbi, liquidityPoolAbi, perpEngineAbi, readerAbi } from '@/l
 import { deploymentSchema } from '@/lib/deployment';
 import { ANVIL_KEY_0, bin, root, rpc, startProcess, stopProcess, waitFor } from '../../script/lib/stack.mjs';
 import { createDatabase } from '../../script/lib/postgres.mjs';
-import { account as devAccount } from './helpers';
+import { account as devAccount, fundedAccount } from './helpers';
 
 const CHAIN_ID = 4242;
 const ANVIL_PORT = 8671;
@@ -154,13 +154,8 @@ const contracts = () => ({
   reader: { address: d.Reader, abi: readerAbi },
 });
 
-async function funded(usd: number): Promise<PrivateKeyAccount> {
-  const a = privateKeyToAccount(generatePrivateKey());
-  await testClient.setBalance({ address: a.address, value: 10n ** 20n });
-  for (let left = usd; left > 0; left -= 1_000_000) await send(a, { ...token, functionName: 'faucet', args: [USD(Math.min(left, 1_000_000))] });
-  for (const spender of [d.PerpEngine, d.LiquidityPool]) await send(a, { ...token, functionName: 'approve', args: [spender, maxUint256] });
-  return a;
-}
+const funded = (usd: number) =>
+  fundedAccount({ usd, token, spenders: [d.PerpEngine, d.LiquidityPool], send, setBalance: (address) => testClient.setBalance({ address, value: 10n ** 20n }) });
 
 beforeAll(async () => {
   const serverUrl = inject('postgresUrl');
