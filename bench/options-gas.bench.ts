@@ -89,7 +89,8 @@ record.sellCall = Number(await tx(buyer, { ...c.optionsBook, functionName: 'sell
 // Refresh: every strike of two boards open (calls and puts), per strike.
 for (const b of [near, board]) for (let k = 0n; k < 11n; k++) await buy(buyer, b, k, k % 2n === 0n, WAD / 2n);
 await tx(buyer, { ...c.optionsBook, functionName: 'buy', args: [near, 5n, false, WAD, (await quote(near, 5n, false, true, WAD)).premiumUsd] });
-const refreshGas = Number(await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] }));
+const refreshGas = Number(await tx(keeper, { ...c.optionsBook, functionName: "refresh", args: [0n] }));
+hashOf.refreshTotal = lastHash;
 const strikesOpen = 22 + 1; // the first put's strike on `board` is among them
 out.refreshStrikes = strikesOpen;
 out.refreshPerStrike = Math.round(refreshGas / 22);

@@ -27,7 +27,7 @@ export interface EventsTable {
   block_number: Int;
   log_index: number;
   tx_hash: string;
-  contract: 'core' | 'engine' | 'pool' | 'options';
+  contract: 'core' | 'engine' | 'pool' | 'options' | 'orders';
   name: string;
   market_id: number | null;
   account: string | null;

@@ -2,23 +2,27 @@
 
 import { TableHead } from '@/components/common/Stat';
 import { useQuery } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
+import { api, type TradeRow } from '@/lib/api/client';
+import type { OrderKind } from '@/lib/orders';
 import { useAccount } from 'wagmi';
 import { fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
 import { useContracts } from '@/components/common/useContracts';
 
 const LABEL: Record<string, string> = { PositionIncreased: 'Open / increase', PositionDecreased: 'Decrease / close', PositionLiquidated: 'Liquidated' };
+const ORDER_LABEL: Record<OrderKind, string> = { LimitOpen: 'Limit order', StopOpen: 'Stop order', TakeProfit: 'Take-profit', StopLoss: 'Stop-loss' };
 
 type Result = Record<string, string | undefined>;
 
-/** What a history row did, in words: a trade with no size change is a collateral change and says so. */
-export function historyAction(name: string, x: Result): string {
+/** What a history row did, in words: a trade with no size change is a collateral change and says so; a fill of a
+ *  trigger order names the order ("Stop-loss #12: Close"). */
+export function historyAction(name: string, x: Result, order?: TradeRow['order']): string {
   const sizeDelta = BigInt(x.sizeDeltaUsd ?? '0');
   const collateralDelta = BigInt(x.collateralDeltaUsd ?? '0');
-  if (name === 'PositionIncreased' && sizeDelta === 0n) return `Add collateral ${fmtUsd(collateralDelta)}`;
-  if (name === 'PositionDecreased' && sizeDelta === 0n) return `Remove collateral ${fmtUsd(collateralDelta)}`;
-  if (name === 'PositionDecreased' && x.sizeUsd === '0') return 'Close';
-  return LABEL[name] ?? name;
+  let action = LABEL[name] ?? name;
+  if (name === 'PositionIncreased' && sizeDelta === 0n) action = `Add collateral ${fmtUsd(collateralDelta)}`;
+  else if (name === 'PositionDecreased' && sizeDelta === 0n) action = `Remove collateral ${fmtUsd(collateralDelta)}`;
+  else if (name === 'PositionDecreased' && x.sizeUsd === '0') action = 'Close';
+  return order ? `${ORDER_LABEL[order.kind]} #${order.id}: ${action}` : action;
 }
 
 /** An account's trades, collateral changes and liquidations: the connected wallet's, or `account`'s (analytics). */
@@ -58,7 +62,7 @@ export function TradeHistory({ account }: { account?: string } = {}) {
                   <td className="py-1 pr-3">{new Date(Number(r.timestamp) * 1000).toLocaleTimeString()}</td>
                   <td className="pr-3">{names[r.market_id] ?? r.market_id}</td>
                   <td className="pr-3">{r.is_long ? 'Long' : 'Short'}</td>
-                  <td className="pr-3" data-testid="history-action">{historyAction(r.name, x)}</td>
+                  <td className="pr-3" data-testid="history-action">{historyAction(r.name, x, r.order)}</td>
                   <td className="pr-3">{fmtUsd(BigInt(x.sizeDeltaUsd ?? x.sizeUsd ?? '0'))}</td>
                   <td className="pr-3">{fmtPrice(BigInt(x.executionPriceWad && x.executionPriceWad !== '0' ? x.executionPriceWad : x.priceWad))}</td>
                   <td className="pr-3" data-testid="history-impact">{x.impactUsd !== undefined ? fmtWhoPays(BigInt(x.impactUsd)) : '—'}</td>

@@ -5,6 +5,7 @@
  */
 import { parseUpdates } from '@/lib/pyth/router';
 import type { PullUpdate } from '@/lib/pyth/pull';
+import type { OrderKind } from '@/lib/orders';
 
 export class ApiError extends Error {
   constructor(
@@ -60,6 +61,8 @@ export interface TradeRow {
   timestamp: string;
   /** the event's arguments; `result` holds TradeResult or LiquidationResult fields */
   args: { result: Record<string, string> };
+  /** the trigger order a keeper filled in this trade (null: the trader's own trade, or a liquidation) */
+  order: { id: string; kind: OrderKind } | null;
 }
 
 export interface LpAccount {

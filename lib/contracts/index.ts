@@ -50,9 +50,9 @@ export function contractsFor(chainId: number) {
 
 export type CounterpoolContracts = ReturnType<typeof contractsFor>;
 
-/** Every event the indexer stores: the core's, the products' (perpetuals, options) and the vault's (one list for the
- *  indexer and the tests that compare its tables with the chain). */
-export const indexedEventsAbi = [...clearingCoreAbi, ...perpEngineAbi, ...liquidityPoolAbi, ...optionsBookAbi] as const;
+/** Every event the indexer stores: the core's, the products' (perpetuals, options), the vault's and the order book's
+ *  (one list for the indexer and the tests that compare its tables with the chain). */
+export const indexedEventsAbi = [...clearingCoreAbi, ...perpEngineAbi, ...liquidityPoolAbi, ...optionsBookAbi, ...orderBookAbi] as const;
 
 /** The contracts whose events the indexer stores. */
-export const indexedAddresses = (c: CounterpoolContracts) => [c.core.address, c.engine.address, c.pool.address, c.optionsBook.address];
+export const indexedAddresses = (c: CounterpoolContracts) => [c.core.address, c.engine.address, c.pool.address, c.optionsBook.address, c.orderBook.address];

@@ -9,6 +9,7 @@ import { cached, db, sql } from './db';
 import { DEFAULTS } from '@/lib/config';
 import { toPricingConfig } from '@/lib/options/context';
 import { ev, resultNum } from '@/lib/events';
+import { ORDER_KINDS, type OrderKind } from '@/lib/orders';
 import { BadRequest } from '@/lib/api/http';
 import { getWindowTotals } from './totals';
 
@@ -140,18 +141,57 @@ export const getActivity = cached(2000, async (from: number, to: number, resolut
   return rows.map((r) => ({ t: Number(r.bucket), feesUsd: r.fees, volumeUsd: r.volume, liquidations: Number(r.liquidations), badDebtUsd: r.bad_debt, traderPnlUsd: r.trader_pnl }));
 });
 
+/** An account's latest trades, collateral changes and liquidations; a trade a keeper filled from one of the account's
+ *  trigger orders carries that order (`order`: its id and kind), found as the OrderExecuted the order book logged right
+ *  after the fill in the same transaction. */
 export async function getTrades(account: Address, limit: number) {
-  return run(
+  const who = account.toLowerCase();
+  const trades = await run(
     db,
     qb
       .selectFrom('events')
       .select(['block_number', 'log_index', 'tx_hash', 'name', 'market_id', 'is_long', 'timestamp', 'args'])
-      .where('account', '=', account.toLowerCase())
+      .where('account', '=', who)
       .where('name', 'in', ['PositionIncreased', 'PositionDecreased', 'PositionLiquidated'])
       .orderBy('block_number', 'desc')
       .orderBy('log_index', 'desc')
       .limit(limit),
   );
+  const txs = [...new Set(trades.filter((t) => t.name !== 'PositionLiquidated').map((t) => t.tx_hash))];
+  if (txs.length === 0) return trades.map((t) => ({ ...t, order: null }));
+  const fills = await run(
+    db,
+    qb
+      .selectFrom('events')
+      .select(['tx_hash', 'log_index', 'args'])
+      .where('contract', '=', 'orders')
+      .where('name', '=', 'OrderExecuted')
+      .where('account', '=', who)
+      .where('tx_hash', 'in', txs)
+      .orderBy('log_index', 'asc'),
+  );
+  const orderIds = [...new Set(fills.map((f) => String(parseArgs(f.args).orderId)))];
+  const kinds = new Map<string, OrderKind>();
+  if (orderIds.length > 0) {
+    const created = await run(
+      db,
+      qb.selectFrom('events').select(['args']).where('contract', '=', 'orders').where('name', '=', 'OrderCreated').where('account', '=', who).orderBy('block_number', 'desc').limit(5000),
+    );
+    for (const row of created) {
+      const a = parseArgs(row.args) as { orderId?: unknown; order?: { kind?: unknown } };
+      const kind = ORDER_KINDS[Number(a.order?.kind)];
+      if (kind && orderIds.includes(String(a.orderId))) kinds.set(String(a.orderId), kind);
+    }
+  }
+  return trades.map((t) => {
+    const fill = t.name === 'PositionLiquidated' ? undefined : fills.find((f) => f.tx_hash === t.tx_hash && f.log_index > t.log_index);
+    const id = fill ? String(parseArgs(fill.args).orderId) : undefined;
+    return { ...t, order: id !== undefined && kinds.has(id) ? { id, kind: kinds.get(id)! } : null };
+  });
+}
+
+function parseArgs(args: unknown): Record<string, unknown> {
+  return (typeof args === 'string' ? JSON.parse(args) : args) as Record<string, unknown>;
 }
 
 export async function getLiquidations(limit: number, marketId?: number) {

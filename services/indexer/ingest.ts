@@ -168,10 +168,11 @@ async function insertBlocks(q: Queryable, blocks: Map<bigint, { hash: Hex; paren
 type DecodedLog = { blockNumber: bigint | null; logIndex: number | null; transactionHash: Hex | null; address: Hex; eventName?: string; args?: unknown };
 
 /** Which of the indexed contracts emitted a log (the `events.contract` column). */
-function contractOf(address: Hex, c: CounterpoolContracts): 'core' | 'engine' | 'pool' | 'options' {
+function contractOf(address: Hex, c: CounterpoolContracts): 'core' | 'engine' | 'pool' | 'options' | 'orders' {
   const a = address.toLowerCase();
   if (a === c.core.address.toLowerCase()) return 'core';
   if (a === c.optionsBook.address.toLowerCase()) return 'options';
+  if (a === c.orderBook.address.toLowerCase()) return 'orders';
   return a === c.engine.address.toLowerCase() ? 'engine' : 'pool';
 }
 

@@ -8,9 +8,12 @@ import { Indexer } from '@/services/indexer/ingest';
 import { createLogger } from '@/services/lib/runtime';
 import { clients, isolateChain, rpcUrl } from './helpers';
 import { dbKind, openTestDb } from './db';
-import { c, deposit, open, price, setPrice, USD } from './fixtures';
+import { maxUint256 } from 'viem';
+import { historyAction } from '@/components/trade/TradeHistory';
+import { c, close, deposit, fundAndApprove, open, price, setPrice, tx, USD } from './fixtures';
 
 let db: Db;
+let limitOrderId: bigint;
 const req = (path: string) => new Request(`http://localhost${path}`);
 
 isolateChain(beforeAll, afterAll);
@@ -22,6 +25,14 @@ beforeAll(async () => {
   await open(16, 0, true, USD(2000), USD(20_000));
   await open(17, 0, false, USD(3000), USD(15_000));
   await open(18, 1, true, USD(1000), USD(9000));
+  // A limit long whose trigger the price already satisfies, filled by a keeper (account 14).
+  await fundAndApprove(19, USD(1001));
+  await tx(19, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256] });
+  const expiresAt = (await clients().publicClient.getBlock()).timestamp + 86_400n;
+  const created = await tx(19, { ...c.orderBook, functionName: 'createOrder', args: [0n, true, 0, ((await price(0)) * 101n) / 100n, 100n, USD(5000), USD(1000), expiresAt, USD(1)] });
+  limitOrderId = BigInt(created.logs.find((l) => l.address.toLowerCase() === c.orderBook.address.toLowerCase())!.topics[1]!);
+  await tx(14, { ...c.orderBook, functionName: 'executeOrder', args: [limitOrderId] });
+  await close(19, 0, true); // by the trader: the setup's three positions stay the only open ones
   const { publicClient } = clients();
   const ix = new Indexer(db, publicClient, c, createLogger('api-test'), { range: 500n, snapshotEvery: 1n, snapshotWindow: 5000n });
   while (!(await ix.step()));
@@ -102,6 +113,20 @@ describe(`metrics API (${dbKind()})`, () => {
       expect(res.status).toBe(200);
       expect((await res.json()).account).toBe(checksummed);
     }
+  });
+
+  it("trades name the trigger order a keeper filled; the trader's own trades name none", async () => {
+    const { getTrades } = await import('@/lib/server/metrics');
+    const [closed, fill] = await getTrades(clients(19).walletClient.account.address, 10);
+    expect(closed.name).toBe('PositionDecreased');
+    expect(closed.order).toBeNull(); // the trader's own close, newest first
+    expect(fill.name).toBe('PositionIncreased');
+    expect(fill.order).toEqual({ id: limitOrderId.toString(), kind: 'LimitOpen' });
+    const args = (typeof fill.args === 'string' ? JSON.parse(fill.args) : fill.args) as { result: Record<string, string> };
+    expect(historyAction(fill.name, args.result, fill.order)).toBe(`Limit order #${limitOrderId}: Open / increase`);
+    const own = await getTrades(clients(16).walletClient.account.address, 10);
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.every((t) => t.order === null)).toBe(true);
   });
 
   it('an LP account reports its indexed deposits', async () => {
