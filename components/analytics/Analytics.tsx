@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { useReaderView } from '@/components/common/useReaderView';
 import { bytes32ToString, SECONDS_PER_YEAR } from '@/lib/format';
-import { AX, Chart, n, RANGES, time, TT, useActivity, useHistory } from './charts';
+import { AX, Chart, n, RANGES, tickFor, TIME_AX, TT, useActivity, useHistory } from './charts';
 import { HeadlineTotals } from './HeadlineTotals';
 import { LiquidationsTable } from './LiquidationsTable';
 import { OptionsBoards } from './OptionsBoards';
@@ -16,6 +16,7 @@ const barLabel = (sec: number) => (sec % 3600 === 0 ? `${sec / 3600} h` : `${sec
 
 export function Analytics() {
   const [range, setRange] = useState(RANGES[1]);
+  const tick = tickFor(range);
   const [market, setMarket] = useState(0);
   const pool = useHistory(-1, range);
   const mk = useHistory(market, range);
@@ -73,7 +74,7 @@ export function Analytics() {
         <Chart title="Utilization (%)" data={poolData} testId="chart-utilization">
           <AreaChart data={poolData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
             <YAxis {...AX} />
             <Tooltip {...TT} />
             <Area dataKey="utilization" stroke="#f59e0b" fill="#f59e0b33" isAnimationActive={false} />
@@ -82,7 +83,7 @@ export function Analytics() {
         <Chart title="NAV (USD) and share price" data={poolData} testId="chart-nav">
           <LineChart data={poolData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
             <YAxis yAxisId="l" {...AX} width={80} />
             <YAxis yAxisId="r" orientation="right" {...AX} domain={['auto', 'auto']} />
             <Tooltip {...TT} />
@@ -94,7 +95,7 @@ export function Analytics() {
         <Chart title="Open interest per side and net exposure (USD)" data={mkData} testId="chart-oi">
           <LineChart data={mkData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
             <YAxis {...AX} width={80} />
             <Tooltip {...TT} />
             <Legend />
@@ -106,7 +107,7 @@ export function Analytics() {
         <Chart title="Funding and borrow rates (APR %)" data={mkData} testId="chart-rates">
           <LineChart data={mkData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
             <YAxis {...AX} />
             <Tooltip {...TT} />
             <Legend />
@@ -117,7 +118,7 @@ export function Analytics() {
         <Chart title="σ over the horizon and maintenance margin (%), max leverage (x)" data={mkData} testId="chart-risk">
           <LineChart data={mkData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
             <YAxis yAxisId="l" {...AX} />
             <YAxis yAxisId="r" orientation="right" {...AX} />
             <Tooltip {...TT} />
@@ -130,7 +131,7 @@ export function Analytics() {
         <Chart title={`Fees, LP vs trader PnL (USD per ${barLabel(range.barRes)})`} data={actData} testId="chart-pnl">
           <BarChart data={actData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <XAxis dataKey="t" tickFormatter={tick} {...AX} />
             <YAxis {...AX} width={70} />
             <Tooltip {...TT} />
             <Legend />
@@ -142,7 +143,7 @@ export function Analytics() {
         <Chart title={`Liquidations (count) and bad debt (USD) per ${barLabel(range.barRes)}`} data={actData} testId="chart-liquidations">
           <BarChart data={actData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <XAxis dataKey="t" tickFormatter={tick} {...AX} />
             <YAxis yAxisId="l" {...AX} />
             <YAxis yAxisId="r" orientation="right" {...AX} />
             <Tooltip {...TT} />
@@ -154,7 +155,7 @@ export function Analytics() {
         <Chart title="Pool greeks on this market: net delta (perpetuals + options, USD) and options vega (USD per vol point)" data={mkData} testId="chart-greeks">
           <LineChart data={mkData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
             <YAxis yAxisId="l" {...AX} width={80} />
             <YAxis yAxisId="r" orientation="right" {...AX} width={70} />
             <Tooltip {...TT} />
@@ -167,7 +168,7 @@ export function Analytics() {
         <Chart title="Reserved vs free liquidity (USD)" data={poolData} testId="chart-liquidity">
           <AreaChart data={poolData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={time} {...AX} />
+            <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
             <YAxis {...AX} width={80} />
             <Tooltip {...TT} />
             <Legend />

@@ -49,8 +49,16 @@ export function fillBuckets(rows: Point[], from: number, to: number, res: number
 
 export const n = (v: unknown, scale: number) => (v === null || v === undefined ? null : Number(v) / scale);
 export const time = (t: number) => new Date(t * 1000).toLocaleTimeString();
+/** An axis tick for a range: the time of day within a day, the date and hour beyond (a 7-day axis is unambiguous). */
+export const tickFor = (range: Range) => (t: number) =>
+  range.sec > 86_400
+    ? new Date(t * 1000).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit' })
+    : new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: range.sec <= 3600 ? '2-digit' : undefined });
 export const AX = { stroke: '#a1a1aa', fontSize: 11 };
-export const TT = { contentStyle: { background: '#18181b', border: '1px solid #3f3f46' }, labelFormatter: (t: unknown) => time(Number(t)) };
+/** A time axis: positions follow the clock, so a gap in the data (a stalled market, an indexer outage) shows as a gap
+ *  instead of being squeezed out as it is on a category axis. */
+export const TIME_AX = { ...AX, type: 'number' as const, scale: 'time' as const, domain: ['dataMin', 'dataMax'] as [string, string], minTickGap: 24 };
+export const TT = { contentStyle: { background: '#18181b', border: '1px solid #3f3f46' }, labelFormatter: (t: unknown) => new Date(Number(t) * 1000).toLocaleString() };
 
 export function Chart({ title, children, data, testId }: { title: string; children: React.ReactNode; data?: Point[]; testId: string }) {
   return (

@@ -77,7 +77,7 @@ export function SharePriceChart() {
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={data}>
               <CartesianGrid stroke="#27272a" />
-              <XAxis dataKey="t" tickFormatter={fmtT} stroke="#a1a1aa" fontSize={11} />
+              <XAxis dataKey="t" tickFormatter={fmtT} stroke="#a1a1aa" fontSize={11} type="number" scale="time" domain={["dataMin", "dataMax"]} minTickGap={24} />
               <YAxis yAxisId="l" stroke="#a1a1aa" fontSize={11} domain={[lo - pad, hi + pad]} width={76} tickFormatter={(v: number) => v.toFixed(decimals)} />
               {hasApr && <YAxis yAxisId="r" orientation="right" stroke="#a1a1aa" fontSize={11} width={50} tickFormatter={(v: number) => `${v.toFixed(0)}%`} />}
               <Tooltip contentStyle={{ background: '#18181b', border: '1px solid #3f3f46' }} labelFormatter={(t) => new Date(Number(t) * 1000).toLocaleString()} />
