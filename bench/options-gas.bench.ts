@@ -70,8 +70,12 @@ record.depositNoOptions = Number(await tx(lp, { ...c.pool, functionName: 'deposi
 const keeper = fresh(next++);
 await fund(keeper, 10n, c.pool.address);
 record.listBoards = Number(await tx(keeper, { ...c.optionsBook, functionName: 'listBoards', args: [0n] }));
-const boards = await pub.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] });
-out.boardsListed = boards.length;
+const ids = await pub.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] });
+out.boardsListed = ids.length;
+// by expiry (the live list has no set order)
+const expiryOf = new Map<bigint, number>();
+for (const id of ids) expiryOf.set(id, (await pub.readContract({ ...c.optionsBook, functionName: 'board', args: [id] })).expiry);
+const boards = [...ids].sort((a, b) => expiryOf.get(a)! - expiryOf.get(b)!);
 const board = boards[boards.length - 1]; // the furthest expiry: the clock can move without reaching it
 const near = boards[0];
 

@@ -157,8 +157,10 @@ and parameter slots, two calls under the shared lock); the rest is what issues 1
 position's cap and floor buckets in the CapBook (about 10,000 when the buckets exist, 20,000 more for each new one:
 the floor bucket depends on leverage, so a fresh account's first open usually makes one), the pinned price and the
 volatility sample (about 12,000 in the first trade of a sampling interval, as here after an hour without trades), and
-the margin schedule. Deposits and withdrawals value every live market (oracle, accumulators, the cap and floor book
-bounds) and price the oracle-lag band.
+the margin schedule. Deposits and withdrawals value every live market (its oracle and three slots: open interest and
+funding, tokens and cap bounds, funding snapshots and floor bounds) and price the oracle-lag band; a product with
+nothing open (the options book here) costs them no call. \`node bench/profile.mjs <figure>\` (PROFILE_SOURCE=1 per
+Solidity function) shows where each figure's gas goes.
 
 | action | gas used | before the split | change | vs target |
 |---|---|---|---|---|
@@ -189,7 +191,7 @@ ${[
     row(`refresh the greek cache, per strike (${r.refreshStrikes} strike-types, total ${fmt(r.refreshTotal)})`, r.refreshPerStrike, 25_000, 'keeper pays'),
     row(`settle a board (${r.settleStrikes} strikes open)`, r.settleBoard, settleTarget, '60k + 5k per strike'),
     row('claim a payoff', r.claim, undefined),
-    row('deposit, no options open', r.depositNoOptions, undefined),
+    row('deposit, no options open', r.depositNoOptions, undefined, 'the NAV skips a product with nothing open'),
     row('deposit, options live on one market', r.depositOptionsLive, r.depositNoOptions + 10_000, `+${fmt(perMarket)} for the market`),
     // flat: within 2% of the one-holder deposit (the perpetuals' 10 -> 10,000 positions rule)
     row(`deposit, options live, ${fmt(r.optionHolders)} holders`, r.depositOptionsLiveManyHolders, Math.floor(r.depositOptionsLive * 1.02), `${flat >= 0 ? '+' : ''}${fmt(flat)} vs one holder (${((flat / r.depositOptionsLive) * 100).toFixed(2)}%): flat within 2%`),

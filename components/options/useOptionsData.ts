@@ -84,7 +84,7 @@ export function useOptionsData(marketId: number) {
         rawCfg,
         cfg: toPricingConfig(rawCfg),
         ctx,
-        // nearest expiry first (the book lists boards in the order it created them)
+        // nearest expiry first (the book's live list has no set order)
         boards: boards.filter((b) => b.expiry - BigInt(rawCfg.tradingCutoffSec) > ctx.nowSec).sort((x, y) => (x.expiry < y.expiry ? -1 : x.expiry > y.expiry ? 1 : 0)),
         staleness: staleness === null ? null : STALENESS[staleness],
         holdings,

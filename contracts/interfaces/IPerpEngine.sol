@@ -84,7 +84,7 @@ interface IPerpEngine is IProduct {
         uint112 sizeTokens; // index tokens
         uint16 capBucket; // the profit cap as a price on CapGrid, fixed when the position is opened or increased
         uint96 borrowSnapWad; // borrow index at last settlement (the core's index is 96-bit too)
-        int96 fundingSnapWad; // funding index at last settlement (the market's index is 96-bit too)
+        int96 fundingSnapWad; // funding index at last settlement (the market's index is 80-bit: PerpState)
         // Skew-reducing impact rebates not yet realized: paid out as the position is closed, forfeited to the pool on
         // liquidation, never margin (held in the core's collateral ledger, outside the NAV).
         uint48 rebateUsd;

@@ -242,7 +242,9 @@ library OptionsLogic {
         nb.errCurveWad = ((acc.grossGammaWad + 1) / 2).toUint128();
         nb.errTimeWad = acc.grossThetaWad.toUint128();
         nb.refPriceWad = c.spotWad.toUint96();
-        nb.refAt = uint32(block.timestamp);
+        // With nothing open there is no expansion to keep fresh: the book restarts at its next trade (as a market's
+        // first does), and the NAV counts only the payouts still owed, with no staleness to wait on.
+        nb.refAt = acc.strikes > 0 ? uint32(block.timestamp) : 0;
         nb.refSampleAt = uint32(c.sampleAt);
         nb.lagBps = lagBps;
         nb.nearestExpiry = uint32(acc.nearest);

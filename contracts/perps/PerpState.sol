@@ -323,6 +323,7 @@ library PerpState {
         IClearingCore.Settlement memory s;
         s.reserveDeltaUsd = int256(oi.bpsUp(cfg.maxProfitBps)) - int256(oi.bpsUp(old.maxProfitBps));
         s.checkSolvency = s.reserveDeltaUsd > 0; // a higher cap reserves more: the pool and product limits apply
+        s.nothingOpen = totals.activeMarkets == 0;
         core_.settle(s);
         emit IPerpEngine.MarketConfigUpdated(marketId, cfg);
     }

@@ -32,8 +32,12 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     // the keeper lists the boards on schedule; the chain shows once they exist. Earlier specs moved the price since the
     // boards were listed: trade the strike nearest to spot.
     await page.getByTestId('chain-ask-call-0').waitFor({ timeout: 30_000 });
+    // the board the page shows first: the nearest expiry still before its trading cutoff (the live list has no set order)
     const ids = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'liveBoards', args: [0n] });
-    const board = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'board', args: [ids[0]] });
+    const { tradingCutoffSec } = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'config', args: [0n] });
+    const now = (await client.getBlock()).timestamp;
+    const listed = await Promise.all(ids.map((id) => client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'board', args: [id] })));
+    const board = listed.filter((b) => BigInt(b.expiry) - BigInt(tradingCutoffSec) > now).sort((x, y) => x.expiry - y.expiry)[0];
     const spot = await price(0);
     const k = BigInt(Math.max(0, Math.min(board.strikeCount - 1, Math.round(Number(spot - board.firstStrikeWad) / Number(board.strikeStepWad)))));
     const strike = board.firstStrikeWad + k * board.strikeStepWad;

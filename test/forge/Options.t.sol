@@ -283,6 +283,32 @@ contract OptionsTest is BaseTest {
         assertEq(core.productLedger(address(options)).reservedUsd, want);
     }
 
+    /// P-76, P-41: once every option of the market has settled, the keeper's refresh leaves no expansion: the NAV's
+    ///       options term is exactly the payouts still owed, and a new volatility sample does not hold LP flows up.
+    function test_refresh_nothingOpen_navCountsOwedOnly() public {
+        uint256 boardId = ids[0];
+        _buy(alice, boardId, 4, true, AMOUNT); // 2900 call
+        vm.warp(options.board(boardId).expiry);
+        _setPrice(ETH, 3050e18);
+        options.settleBoard(boardId, IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+        options.refresh(ETH);
+        assertEq(options.book(ETH).refAt, 0, "nothing open: no expansion to keep fresh");
+        uint256 owed = AMOUNT * 150e18 / 1e30; // (3050 - 2900) x 10 tokens
+        assertEq(options.book(ETH).owedUsd, owed);
+        assertEq(core.poolValueUsd(), _poolCash() - owed, "the options term is the payouts owed");
+
+        // A later interval's price is a new volatility sample (a trade or a poke takes it): LP flows go on.
+        _setPriceAfter(ETH, 3080e18, reader.marketConfig(ETH).sampleIntervalSec);
+        engine.poke(ETH);
+        assertEq(uint256(options.staleness(ETH)), uint256(IOptionsBook.Staleness.Fresh));
+        assertEq(core.poolValueUsd(), _poolCash() - owed);
+        uint256 shares = _deposit(bob, 1000 * USD);
+        assertGt(shares, 0);
+        vm.prank(alice);
+        options.claim(boardId, 4, true);
+        assertEq(core.poolValueUsd(), _poolCash(), "claimed: nothing owed");
+    }
+
     /// P-75: a board's call cap is fixed at listing: a later config change neither moves its reserve nor its payoff.
     function test_callCap_fixedPerBoardAtListing() public {
         uint256 boardId = ids[0];
