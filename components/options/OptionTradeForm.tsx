@@ -50,7 +50,7 @@ function AmountInput({ value, onChange, error, held }: { value: string; onChange
   );
 }
 
-function Preview({ s, q, limitUsd }: { s: Selection; q: OptionQuote; limitUsd: bigint }) {
+function Preview({ s, q, limitUsd, minPremiumBps }: { s: Selection; q: OptionQuote; limitUsd: bigint; minPremiumBps: number }) {
   const perToken = q.perTokenWad;
   const breakeven = s.isCall ? s.strikeWad + perToken : s.strikeWad > perToken ? s.strikeWad - perToken : 0n;
   const rows: [string, string, string?][] = [
@@ -60,6 +60,14 @@ function Preview({ s, q, limitUsd }: { s: Selection; q: OptionQuote; limitUsd: b
     ['Implied volatility (mid / trade)', `${fmtPct(q.midIvWad, 1)} / ${fmtPct(q.ivWad, 1)}`],
     ['Delta per token', fmtDelta(q.greeks.deltaWad)],
   ];
+  if (s.isBuy && q.askFloor !== 'model') {
+    // the model price is below a floor: say which, so a flat premium across far strikes is not a surprise
+    rows.push([
+      'Priced at its floor',
+      q.askFloor === 'intrinsic' ? 'intrinsic value' : `minimum: ${(minPremiumBps / 100).toFixed(2)}% of the most it can pay`,
+      'option-ask-floor',
+    ]);
+  }
   if (s.isBuy) {
     rows.push(['Breakeven at expiry', fmtPrice(breakeven)]);
     rows.push(['Most it can pay', s.isCall ? `${fmtUsd(q.reserveUsd)} (capped at ${fmtPrice(capStrikeWad(s.strikeWad, s.callCapBps), 0)})` : fmtUsd(q.reserveUsd)]);
@@ -131,7 +139,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
         {s.isBuy ? 'Buy' : 'Sell back'} the {fmtPrice(s.strikeWad, 0)} {s.isCall ? 'call' : 'put'} expiring {new Date(Number(s.expiry) * 1000).toUTCString().slice(0, 22)} UTC
       </p>
       <AmountInput value={text} onChange={setText} error={a.error ?? quoteError ?? short} held={s.isBuy ? undefined : (held ?? 0n)} />
-      {q && <Preview s={s} q={q} limitUsd={limitUsd} />}
+      {q && <Preview s={s} q={q} limitUsd={limitUsd} minPremiumBps={Number(d.cfg.minPremiumBps)} />}
       {/* the profit of exactly this order: its amount, at its premium */}
       {q && s.isBuy && a.amountWad && (
         <PayoffChart isCall={s.isCall} strikeWad={s.strikeWad} amountWad={a.amountWad} premiumUsd={q.premiumUsd} spotWad={d.ctx.spotWad} callCapBps={s.callCapBps} />

@@ -295,6 +295,10 @@ export interface OptionQuote {
   perTokenWad: bigint;
   reserveUsd: bigint;
   greeks: OptionGreeks;
+  /** What set a buy's price per token: the model (Black-Scholes at the ask plus the oracle-lag charge), the intrinsic
+   *  value, or the minimum premium (minPremiumBps of the maximum payout per token, so it scales with the strike); a
+   *  sale is always 'model'. */
+  askFloor: 'model' | 'intrinsic' | 'minimum';
 }
 
 /** The premium of a trade: the TS mirror of OptionsLogic.quote (test/ts/options.diff.test.ts: equal to the wei). */
@@ -316,8 +320,14 @@ export function quoteOption(
   const greeks = optionGreeks(isCall, ctx.spotWad, strikeWad, lnM, midIvWad, tau, cfg);
   let perTokenWad = optionGreeks(isCall, ctx.spotWad, strikeWad, lnM, ivWad, tau, cfg).valueWad;
   const lagWad = lagChargeUp(greeks.deltaWad, ctx.spotWad, ctx.lagBps);
-  if (isBuy) perTokenWad = max(perTokenWad + lagWad, max(payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps), minPremiumWad(isCall, strikeWad, cfg.callCapBps, cfg.minPremiumBps)));
-  else perTokenWad = perTokenWad > lagWad ? perTokenWad - lagWad : 0n;
+  let askFloor: OptionQuote['askFloor'] = 'model';
+  if (isBuy) {
+    const model = perTokenWad + lagWad;
+    const intrinsic = payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps);
+    const minimum = minPremiumWad(isCall, strikeWad, cfg.callCapBps, cfg.minPremiumBps);
+    perTokenWad = max(model, max(intrinsic, minimum));
+    askFloor = perTokenWad === model ? 'model' : perTokenWad === intrinsic ? 'intrinsic' : 'minimum';
+  } else perTokenWad = perTokenWad > lagWad ? perTokenWad - lagWad : 0n;
   const reserveUsd = maxPayoutUp(isCall, strikeWad, amountWad, cfg.callCapBps);
 
   const bk = ctx.book;
@@ -339,5 +349,5 @@ export function quoteOption(
     const gross = toUsdDown(amountWad, perTokenWad);
     premiumUsd = gross > impactUsd ? gross - impactUsd : 0n;
   }
-  return { premiumUsd, impactUsd, ivWad, midIvWad, spotWad: ctx.spotWad, perTokenWad, reserveUsd, greeks };
+  return { premiumUsd, impactUsd, ivWad, midIvWad, spotWad: ctx.spotWad, perTokenWad, reserveUsd, greeks, askFloor };
 }

@@ -206,6 +206,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     const cfg = toPricingConfig(cfgRaw);
     const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
     let compared = 0;
+    const floors = new Set<string>();
     for (const boardId of boards) {
       const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId], blockNumber });
       for (let k = 0n; k < BigInt(b.strikeCount); k++) {
@@ -218,11 +219,20 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
             expect(ours.impactUsd).toBe(chain.impactUsd);
             expect(ours.ivWad).toBe(chain.ivWad);
             expect(ours.greeks.deltaWad).toBe(chain.greeks.deltaWad);
+            // the floor the preview names is the one that set the price
+            const strikeWad = b.firstStrikeWad + k * b.strikeStepWad;
+            const floorOf = { intrinsic: O.payoffWad(isCall, strikeWad, ctx.spotWad, BigInt(b.callCapBps)), minimum: O.minPremiumWad(isCall, strikeWad, BigInt(b.callCapBps), cfg.minPremiumBps) };
+            if (ours.askFloor !== 'model') {
+              expect(isBuy).toBe(true);
+              expect(ours.perTokenWad).toBe(floorOf[ours.askFloor]);
+              floors.add(ours.askFloor);
+            } else if (isBuy) expect(ours.perTokenWad).toBeGreaterThanOrEqual(floorOf.intrinsic > floorOf.minimum ? floorOf.intrinsic : floorOf.minimum);
             compared++;
           }
         }
       }
     }
     expect(compared).toBeGreaterThanOrEqual(44);
+    expect(floors.has('minimum'), 'far out-of-the-money buys are priced at the minimum premium').toBe(true);
   });
 });
