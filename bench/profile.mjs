@@ -167,17 +167,19 @@ function functionAt(path, offset) {
       src = readFileSync(join(root, path), 'utf8');
     } catch {}
     const fns = [];
-    const re = /\b(function|modifier|constructor|fallback|receive)\s*([A-Za-z0-9_]*)/g;
+    // Comments blanked out (same length, so offsets hold): a "function" in prose is not a function.
+    const code = src.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' '));
+    const re = /\b(function|modifier|constructor|fallback|receive)\b\s*([A-Za-z0-9_]*)/g;
     let mt;
-    while ((mt = re.exec(src))) {
-      const open = src.indexOf('{', mt.index);
-      const semi = src.indexOf(';', mt.index);
+    while ((mt = re.exec(code))) {
+      const open = code.indexOf('{', mt.index);
+      const semi = code.indexOf(';', mt.index);
       if (open < 0 || (semi >= 0 && semi < open)) continue;
       let depth = 0;
       let end = open;
-      for (; end < src.length; end++) {
-        if (src[end] === '{') depth++;
-        else if (src[end] === '}' && --depth === 0) break;
+      for (; end < code.length; end++) {
+        if (code[end] === '{') depth++;
+        else if (code[end] === '}' && --depth === 0) break;
       }
       fns.push({ name: mt[2] || mt[1], start: mt.index, end });
     }
