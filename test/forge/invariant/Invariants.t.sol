@@ -85,6 +85,22 @@ contract InvariantsTest is BaseTest {
         assertApproxEqAbs(nav, recomputed, 4 * n + 4, "NAV vs recomputation");
     }
 
+    /// P-41: the core's NAV skips the perpetuals exactly while no market has open interest, and then their claim (and
+    ///       its oracle-lag risk) is zero: whatever sequence of trades, liquidations, price moves and time.
+    function invariant_P41_idleExactlyWhenNothingOpen() public view {
+        uint256 oi;
+        for (uint256 m; m < feeds.length; ++m) {
+            IPerpEngine.MarketState memory st = reader.marketState(m);
+            oi += st.longOiUsd + st.shortOiUsd;
+        }
+        assertEq(core.productLedger(address(engine)).idle, oi == 0, "idle exactly when nothing is open");
+        if (oi == 0) {
+            (int256 claim, uint256 lagRisk) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
+            assertEq(claim, 0);
+            assertEq(lagRisk, 0);
+        }
+    }
+
     /// P-04: reserved payouts never exceed pool cash; the pool's reserve equals the product's ledger, which equals the
     ///       sum of per-market reserves recomputed from open interest.
     function invariant_P04_reservedBacked() public view {
