@@ -6,6 +6,7 @@
  *   node bench/profile.mjs [open,close,...] [bench file]   (default: every figure of bench/gas-tx.bench.ts)
  * PROFILE_ACCESSES=1 lists every storage access, call and log; PROFILE_SOURCE=1 attributes every opcode's gas to the
  * Solidity function it came from (forge's source maps in out/), the functions' own gas, calls excluded.
+ * PROFILE_JSON=1 prints one JSON line instead: per figure, its gas by kind (bench/run.mjs's breakdown table).
  * A developer's tool: the report's tables come from bench/run.mjs.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { deployContracts, root, rpc, startAnvil, stopProcess } from '../script/lib/stack.mjs';
 
 let artifacts;
+const kinds = {};
 const codeMaps = new Map();
 const fileFunctions = new Map();
 const PORT = Number(process.env.PROFILE_ANVIL_PORT ?? 8576);
@@ -47,11 +49,54 @@ try {
     const tx = await rpc(anvil.url, 'eth_getTransactionByHash', [hash]);
     if (!receipt || !tx) continue; // a figure measured on a snapshot that was reverted
     const trace = await rpc(anvil.url, 'debug_traceTransaction', [hash, { enableMemory: false, disableStack: false, disableStorage: true }]);
+    if (process.env.PROFILE_JSON) {
+      kinds[figure] = byKind(receipt, trace);
+      continue;
+    }
     report(figure, receipt, tx, trace, names);
     if (process.env.PROFILE_SOURCE) await sourceReport(anvil.url, tx, trace);
   }
+  if (process.env.PROFILE_JSON) console.log(JSON.stringify({ profile: benchFile, kinds }));
 } finally {
   await stopProcess(anvil.child);
+}
+
+/** A transaction's gas by kind: new storage slots (an SSTORE of a zero slot), other slot writes, cold and warm slot
+ *  reads, account access (a call's own cost, mostly the 2,600 of a cold account; EXTCODE*), events, and the rest
+ *  (compute); `fixed` is the receipt's gasUsed less all of that: the 21,000 base and calldata, less refunds. */
+function byKind(receipt, trace) {
+  const k = { gasUsed: Number(receipt.gasUsed), newSlots: 0, slotWrites: 0, coldReads: 0, warmReads: 0, accounts: 0, events: 0, compute: 0 };
+  const logs = trace.structLogs;
+  let executed = 0;
+  // A call's own cost (access, memory, value) is the gas before it less the gas after it returns less what the callee
+  // used; the gas it forwards, and the 1/64 it keeps back, are not spent by the call itself.
+  const pending = [];
+  for (let i = 0; i < logs.length; i++) {
+    const l = logs[i];
+    const next = logs[i + 1];
+    while (pending.length > 0 && pending[pending.length - 1].depth >= l.depth) {
+      const p = pending.pop();
+      const last = logs[i - 1];
+      const calleeUsed = p.calleeStart - (last.gas - last.gasCost);
+      const own = p.gasBefore - l.gas - calleeUsed;
+      k.accounts += own;
+      executed += own;
+    }
+    const calls = ['CALL', 'STATICCALL', 'DELEGATECALL', 'CALLCODE', 'CREATE', 'CREATE2'].includes(l.op);
+    if (calls && next && next.depth > l.depth) {
+      pending.push({ depth: l.depth, gasBefore: l.gas, calleeStart: next.gas });
+      continue;
+    }
+    const cost = l.gasCost;
+    executed += cost;
+    if (l.op === 'SSTORE') k[cost >= 20_000 ? 'newSlots' : 'slotWrites'] += cost;
+    else if (l.op === 'SLOAD') k[cost >= 2_100 ? 'coldReads' : 'warmReads'] += cost;
+    else if (calls || l.op.startsWith('EXTCODE') || l.op === 'BALANCE') k.accounts += cost;
+    else if (l.op.startsWith('LOG')) k.events += cost;
+    else k.compute += cost;
+  }
+  k.fixed = k.gasUsed - executed;
+  return k;
 }
 
 function report(figure, receipt, tx, trace, names) {

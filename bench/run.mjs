@@ -199,6 +199,44 @@ ${[
 `);
 }
 
+if (want('breakdown')) {
+  // Each whole-transaction figure traced opcode by opcode (bench/profile.mjs on its own anvil with step tracing).
+  const profile = (file, figures, env = {}) => {
+    const res = spawnSync(process.execPath, ['bench/profile.mjs', figures.join(','), file], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, PROFILE_JSON: '1', ...env },
+      maxBuffer: 64 << 20,
+    });
+    const line = res.stdout.split('\n').find((l) => l.startsWith('{"profile"'));
+    if (!line) throw new Error(`profile ${file} failed:\n${res.stdout.slice(-2000)}\n${res.stderr.slice(-2000)}`);
+    return JSON.parse(line).kinds;
+  };
+  const perps = profile('bench/gas-tx.bench.ts', ['depositRepeat', 'withdraw', 'open', 'increase', 'close', 'liquidate']);
+  const opts = profile('bench/options-gas.bench.ts', ['buyCallFirst', 'sellCall', 'settleBoard', 'depositOptionsLive'], { BENCH_OPTION_HOLDERS: '2' });
+  const names = { depositRepeat: 'deposit (repeat)', withdraw: 'withdraw', open: 'open', increase: 'increase', close: 'close', liquidate: 'liquidate', buyCallFirst: 'options: buy a call', sellCall: 'options: sell back', settleBoard: 'options: settle a board (11 strikes)', depositOptionsLive: 'deposit, options live on one market' };
+  const cols = ['fixed', 'newSlots', 'slotWrites', 'coldReads', 'warmReads', 'accounts', 'events', 'compute'];
+  const rows = Object.entries({ ...perps, ...opts }).map(([f, k]) => `| ${names[f] ?? f} | ${fmt(k.gasUsed)} | ${cols.map((c) => fmt(k[c])).join(' | ')} |`);
+  sections.push(`## Contracts: where each transaction's gas goes
+
+The whole-transaction figures above, traced opcode by opcode (\`node bench/profile.mjs\`, which also names the Solidity
+function behind each cost with PROFILE_SOURCE=1), in a run of their own: a figure can differ from the tables above by
+what the clock moves (a sampling boundary, an accrual, a book's staleness). "Base" is the 21,000 base and calldata
+less refunds (a close clears its position's two slots); new slots are SSTOREs of a zero slot (20,000 each: a
+position's two, a cap or floor bucket the book has never held); writes are the other SSTOREs; cold reads the first
+SLOAD of a slot (2,100); accounts the calls' own cost (2,600 for each contract first touched: the core, a library, a
+feed, the token); compute all the rest.
+The perpetuals' misses are mostly storage: an open writes a position (two new slots), its cap and floor buckets (one new
+here), five market slots, the core's pool and ledger slots and two token balances, and reads each first; a
+liquidation's new slot is the equity refunded to a trader whose wallet was empty. An option trade spends as much again
+on arithmetic: a capped call prices four Black-Scholes legs (the strike and the cap, at mid and at the trade's volatility).
+
+| transaction | gas used | base | new slots | writes | cold reads | warm reads | accounts | events | compute |
+|---|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+`);
+}
+
 if (want('sizes')) {
   const rows = sizes().map((x) => `| ${x.name} | ${fmt(x.bytes)} | ${fmt(SIZE_LIMIT_BYTES - x.bytes)} | ${x.bytes <= SIZE_LIMIT_BYTES ? 'within' : '**over**'} |`);
   sections.push(`## Contracts: runtime bytecode size
@@ -394,16 +432,22 @@ ${lines.join('\n')}
 }
 
 const reportPath = join(root, 'bench', 'report.md');
+/** The report's sections in a fixed order, whichever of them this run refreshed. */
+const SECTION_ORDER = ['Contracts: gas per action', 'Contracts: gas per whole transaction', 'Contracts: options gas', 'Contracts: where each', 'Contracts: runtime', 'Risk:', 'Keeper: shock', 'Keeper: trigger', 'Indexer', 'Metrics API', 'Web'];
+const rank = (section) => {
+  const i = SECTION_ORDER.findIndex((p) => section.startsWith(`## ${p}`));
+  return i < 0 ? SECTION_ORDER.length : i;
+};
 const previous = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : '';
 const kept = previous
   .split(/^## /m)
   .slice(1)
   .filter((s) => !sections.some((n) => n.split('\n')[0] === '## ' + s.split('\n')[0]))
-  .map((s) => '## ' + s);
+  .map((s) => '## ' + s.trimEnd() + '\n');
 const report = `# Counterpool benchmarks
 
 Written by \`npm run bench\` (${now}, ${process.platform}, node ${process.version}). Machine: 2 cores.
 
-${[...sections, ...kept].join('\n')}`;
+${[...sections.map((x) => x.trimEnd() + '\n'), ...kept].sort((x, y) => rank(x) - rank(y)).join('\n')}`;
 writeFileSync(reportPath, report);
 console.log(report);
