@@ -30,6 +30,7 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clearingCoreAbi, liquidityPoolAbi, perpEngineAbi, readerAbi } from '@/lib/contracts';
 import { deploymentSchema } from '@/lib/deployment';
+import { gasWithHeadroom } from '@/lib/gas';
 import { ANVIL_KEY_0, bin, root, rpc, startProcess, stopProcess, waitFor } from '../../script/lib/stack.mjs';
 import { createDatabase } from '../../script/lib/postgres.mjs';
 import { account as devAccount, fundedAccount } from './helpers';
@@ -65,7 +66,10 @@ function artifact(file: string, name: string) {
 async function send(from: PrivateKeyAccount, req: { address: Address; abi: Abi | readonly unknown[]; functionName: string; args?: readonly unknown[] }) {
   const wallet = createWalletClient({ chain, transport, account: from });
   const { request } = await pub.simulateContract({ ...(req as object), account: from } as never);
-  const hash = await wallet.writeContract(request as never);
+  // as the app and the keeper send: the estimate plus headroom (the block that includes it may be a sampling
+  // interval's first, whose trade also takes the volatility sample)
+  const gas = gasWithHeadroom(await pub.estimateContractGas(request as never));
+  const hash = await wallet.writeContract({ ...(request as object), gas } as never);
   const receipt = await pub.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`${req.functionName} reverted`);
   return receipt;
