@@ -91,6 +91,10 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     await setEth((p1 * 93n) / 100n);
     await page.getByTestId('positions-empty').waitFor({ timeout: 20_000 });
     await page.getByTestId('orders-empty').waitFor({ timeout: 20_000 });
+    // the history names the orders the keeper filled (indexed OrderExecuted after each fill)
+    const actions = page.getByTestId('history-action');
+    await actions.filter({ hasText: /^Stop-loss #\d+: Close$/ }).first().waitFor({ timeout: 30_000 });
+    await actions.filter({ hasText: /^Limit order #\d+: Open \/ increase$/ }).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: `${SHOTS}/orders-2-done.png`, fullPage: true });
   } finally {
     await browser.close();
