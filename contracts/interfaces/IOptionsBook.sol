@@ -95,7 +95,7 @@ interface IOptionsBook is IProduct {
         uint256 validUntil; // ... and the time until which it does
         bool dirty; // a trade or settlement happened off the expansion's range: the NAV waits for a refresh
         uint256 owedUsd; // settled payouts not yet claimed
-        uint256 liveBoards;
+        uint256 liveBoards; // entries of the stored live list: settled boards stay until the next listing prunes them
         uint256 lagBps; // the market's oracle lag copied at the last refresh: charged on each trade's delta
     }
 

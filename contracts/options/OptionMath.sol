@@ -138,7 +138,7 @@ library OptionMath {
 
     /// @notice sigma x sqrt(tau): the standard deviation of the log price to expiry, WAD (floor).
     function stdDevWad(uint256 volWad, uint256 tauSec) internal pure returns (uint256) {
-        return volWad * MathLib.sqrtDown(yearsWad(tauSec) * WAD) / WAD;
+        return volWad * sqrtYearsWad(yearsWad(tauSec)) / WAD;
     }
 
     /// @dev Black-Scholes inputs after the time conversions.
@@ -166,14 +166,33 @@ library OptionMath {
         uint256 volWad,
         uint256 tauSec,
         uint256 rateWad
-    ) internal pure returns (Greeks memory g) {
+    ) internal pure returns (Greeks memory) {
         uint256 tauWad = yearsWad(tauSec);
+        return blackScholesAt(spotWad, strikeWad, lnMoneynessWad, volWad, tauWad, sqrtYearsWad(tauWad), rateWad);
+    }
+
+    /// @notice sqrt of `tauWad` years, WAD (floor): what every strike of one expiry shares.
+    function sqrtYearsWad(uint256 tauWad) internal pure returns (uint256) {
+        return MathLib.sqrtDown(tauWad * WAD);
+    }
+
+    /// @notice `blackScholes` with the expiry's time terms computed once by the caller (a board prices many strikes
+    ///         and legs on one expiry): `tauWad` = yearsWad(tauSec), `sqrtTauWad` = sqrtYearsWad(tauWad).
+    function blackScholesAt(
+        uint256 spotWad,
+        uint256 strikeWad,
+        int256 lnMoneynessWad,
+        uint256 volWad,
+        uint256 tauWad,
+        uint256 sqrtTauWad,
+        uint256 rateWad
+    ) internal pure returns (Greeks memory g) {
         Inputs memory p;
         p.spotWad = spotWad;
         p.volWad = volWad;
         p.rateWad = rateWad;
-        p.sqrtTauWad = MathLib.sqrtDown(tauWad * WAD);
-        p.sdWad = volWad * p.sqrtTauWad / WAD;
+        p.sqrtTauWad = sqrtTauWad;
+        p.sdWad = volWad * sqrtTauWad / WAD;
         p.kDiscWad = rateWad == 0 ? strikeWad : strikeWad * expWad(-int256(rateWad * tauWad / WAD)) / WAD;
         if (p.sdWad == 0) {
             g.callWad = spotWad > p.kDiscWad ? spotWad - p.kDiscWad : 0;
@@ -190,12 +209,26 @@ library OptionMath {
     function _fill(Greeks memory g, Inputs memory p, int256 d1) private pure {
         // Inputs are bounded (price < 2^96, strike < 1e30, vol <= 5, tau <= 1 year): no product below reaches 1e70.
         unchecked {
-            int256 d2 = d1 - int256(p.sdWad);
-            uint256 k1 = gaussKernelWad(MathLib.abs(d1));
+            // One exponential for both kernels: e^(-d2^2/2) = e^(-d1^2/2) x S / K e^(-r tau) (d1 sd - sd^2/2 =
+            // ln(S / K e^(-r tau))). The larger kernel is computed and the smaller derived from it by a factor below
+            // one, so the derived one is as exact (to the wei) as a direct exponential.
+            uint256 k1;
+            uint256 nD2;
+            {
+                int256 d2 = d1 - int256(p.sdWad);
+                uint256 k2;
+                if (p.spotWad <= p.kDiscWad) {
+                    k1 = gaussKernelWad(MathLib.abs(d1));
+                    k2 = k1 * p.spotWad / p.kDiscWad;
+                } else {
+                    k2 = gaussKernelWad(MathLib.abs(d2));
+                    k1 = k2 * p.kDiscWad / p.spotWad;
+                }
+                nD2 = _lowerTailWad(MathLib.abs(d2), k2);
+                nD2 = d2 > 0 ? WAD - nD2 : nD2; // N(d2)
+            }
             uint256 nD1 = _lowerTailWad(MathLib.abs(d1), k1); // N(-|d1|)
             nD1 = d1 > 0 ? WAD - nD1 : nD1; // N(d1)
-            uint256 nD2 = _lowerTailWad(MathLib.abs(d2), gaussKernelWad(MathLib.abs(d2)));
-            nD2 = d2 > 0 ? WAD - nD2 : nD2; // N(d2)
             uint256 a = p.spotWad * nD1 / WAD;
             uint256 b = p.kDiscWad * nD2 / WAD;
             g.callWad = a > b ? a - b : 0;

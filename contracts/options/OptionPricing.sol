@@ -25,6 +25,16 @@ library OptionPricing {
     uint256 internal constant MIN_SKEW_MULT_WAD = 0.5e18;
     uint256 internal constant MAX_SKEW_MULT_WAD = 2e18;
 
+    /// @notice What every strike and leg of one expiry shares, computed once per board (`expiryTerms`).
+    struct Expiry {
+        uint256 tauWad; // years to expiry (OptionMath.yearsWad)
+        uint256 sqrtTauWad; // its square root (OptionMath.sqrtYearsWad)
+        uint256 boardVolWad; // sqrt of the term variance: the board's at-the-money volatility before the skew
+        uint256 boardSdWad; // boardVol x sqrtTau: the standardizer of the skew's moneyness
+        uint256 callCapBps; // the board's call cap
+        int256 capLogWad; // ln(capStrike / strike) = ln(1 + callCapBps / 10_000)
+    }
+
     /// @notice Annualized variance for an expiry `tauSec` away: the long-run variance plus the current one's excess,
     ///         decaying at the mean-reversion speed (the average expected variance to expiry under mean reversion):
     ///         v(T) = vL + (vS - vL) (1 - e^(-kT)) / (kT). Floored at zero.
@@ -53,16 +63,39 @@ library OptionPricing {
         pure
         returns (uint256)
     {
-        uint256 boardVol = MathLib.sqrtDown(termVarWad * WAD);
-        uint256 sd = OptionMath.stdDevWad(boardVol, tauSec);
+        return midVolAt(expiryTerms(termVarWad, tauSec, cfg.callCapBps), lnMoneynessWad, cfg);
+    }
+
+    /// @notice The terms of an expiry `tauSec` away with term variance `termVarWad` and call cap `callCapBps`.
+    function expiryTerms(uint256 termVarWad, uint256 tauSec, uint256 callCapBps)
+        internal
+        pure
+        returns (Expiry memory e)
+    {
+        e.tauWad = OptionMath.yearsWad(tauSec);
+        e.sqrtTauWad = OptionMath.sqrtYearsWad(e.tauWad);
+        e.boardVolWad = MathLib.sqrtDown(termVarWad * WAD);
+        e.boardSdWad = e.boardVolWad * e.sqrtTauWad / WAD;
+        e.callCapBps = callCapBps;
+        e.capLogWad = capLogWad(callCapBps);
+    }
+
+    /// @notice `midVolWad` on an expiry's precomputed terms.
+    function midVolAt(Expiry memory e, int256 lnMoneynessWad, IOptionsBook.OptionsConfig memory cfg)
+        internal
+        pure
+        returns (uint256)
+    {
         int256 x;
-        if (sd > 0) {
-            x = MathLib.clamp(-lnMoneynessWad * int256(WAD) / int256(sd), -MAX_MONEYNESS_WAD, MAX_MONEYNESS_WAD);
+        if (e.boardSdWad > 0) {
+            x = MathLib.clamp(
+                -lnMoneynessWad * int256(WAD) / int256(e.boardSdWad), -MAX_MONEYNESS_WAD, MAX_MONEYNESS_WAD
+            );
         }
         int256 mult = int256(WAD) - int256(cfg.skewWad) * x / int256(WAD) + int256(uint256(cfg.smileWad)) * x
             / int256(WAD) * x / int256(WAD);
         uint256 m = uint256(MathLib.clamp(mult, int256(MIN_SKEW_MULT_WAD), int256(MAX_SKEW_MULT_WAD)));
-        uint256 iv = boardVol * m / WAD;
+        uint256 iv = e.boardVolWad * m / WAD;
         return iv < cfg.ivMinWad ? cfg.ivMinWad : (iv > cfg.ivMaxWad ? cfg.ivMaxWad : iv);
     }
 
@@ -105,8 +138,24 @@ library OptionPricing {
         uint256 volWad,
         uint256 tauSec,
         IOptionsBook.OptionsConfig memory cfg
+    ) internal pure returns (IOptionsBook.OptionGreeks memory) {
+        return optionGreeksAt(
+            isCall, spotWad, strikeWad, lnMoneynessWad, volWad, expiryTerms(0, tauSec, cfg.callCapBps)
+        );
+    }
+
+    /// @notice `optionGreeks` on an expiry's precomputed terms (its time terms and call cap; the volatility is `volWad`).
+    function optionGreeksAt(
+        bool isCall,
+        uint256 spotWad,
+        uint256 strikeWad,
+        int256 lnMoneynessWad,
+        uint256 volWad,
+        Expiry memory e
     ) internal pure returns (IOptionsBook.OptionGreeks memory o) {
-        OptionMath.Greeks memory g = OptionMath.blackScholes(spotWad, strikeWad, lnMoneynessWad, volWad, tauSec, 0);
+        OptionMath.Greeks memory g = OptionMath.blackScholesAt(
+            spotWad, strikeWad, lnMoneynessWad, volWad, e.tauWad, e.sqrtTauWad, 0
+        );
         if (!isCall) {
             o.valueWad = g.putWad;
             o.deltaWad = int256(g.callDeltaWad) - int256(WAD);
@@ -116,12 +165,13 @@ library OptionPricing {
             o.thetaWad = g.putThetaWad / int256(YEAR_SEC);
             return o;
         }
-        OptionMath.Greeks memory c = OptionMath.blackScholes(
+        OptionMath.Greeks memory c = OptionMath.blackScholesAt(
             spotWad,
-            capStrikeWad(strikeWad, cfg.callCapBps),
-            lnMoneynessWad - capLogWad(cfg.callCapBps),
+            capStrikeWad(strikeWad, e.callCapBps),
+            lnMoneynessWad - e.capLogWad,
             volWad,
-            tauSec,
+            e.tauWad,
+            e.sqrtTauWad,
             0
         );
         o.valueWad = g.callWad > c.callWad ? g.callWad - c.callWad : 0;

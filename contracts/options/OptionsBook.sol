@@ -403,8 +403,15 @@ contract OptionsBook is IOptionsBook, AccessControl {
     }
 
     /// @inheritdoc IOptionsBook
-    function liveBoards(uint256 marketId) external view returns (uint256[] memory) {
-        return s.live[marketId];
+    function liveBoards(uint256 marketId) external view returns (uint256[] memory ids) {
+        ids = s.live[marketId]; // settled boards stay listed until the next listing prunes them
+        uint256 n;
+        for (uint256 j; j < ids.length; ++j) {
+            if (!s.boards[ids[j] - 1].settled) ids[n++] = ids[j];
+        }
+        assembly ("memory-safe") {
+            mstore(ids, n)
+        }
     }
 
     /// @inheritdoc IOptionsBook

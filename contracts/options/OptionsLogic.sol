@@ -74,8 +74,7 @@ library OptionsLogic {
         uint256 longVarianceWad;
         uint256 sampleAt;
         int256 perpDeltaTokens; // the pool's delta from the perpetuals (short skew - long skew), tokens
-        uint256 tauSec; // time to the board's expiry (valuation loops)
-        uint256 termVarWad; // the board's term variance (valuation loops)
+        OptionPricing.Expiry expiryTerms; // the board's time, volatility and cap terms (valuation loops)
         int256 lnMoneynessWad; // ln(spot / strike)
         uint256 samplePriceWad; // the perpetual estimator's last sampled price: the surface's moneyness is measured from
         // it, so implied volatilities move with the samples, not with every tick (sticky strike between samples)
@@ -128,6 +127,7 @@ library OptionsLogic {
         external
         returns (uint256 listed)
     {
+        _pruneSettled(s, marketId);
         uint256 firstDaily = ((block.timestamp - EXPIRY_TIME_OF_DAY) / DAY + 1) * DAY + EXPIRY_TIME_OF_DAY;
         for (uint256 i; i < cfg.dailyExpiries; ++i) {
             listed += _listIfDue(s, marketId, firstDaily + i * DAY, spot, cfg);
@@ -271,7 +271,8 @@ library OptionsLogic {
     }
 
     /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) stay
-    ///         reserved, the rest of the reserve is released; the board leaves the live list and the book.
+    ///         reserved, the rest of the reserve is released; the board leaves the book (and `liveBoards`) at once and the
+    ///         stored live list at the next listing.
     function settle(State storage s, uint256 boardId, uint256 price) external returns (uint256 owed, uint256 released) {
         IOptionsBook.Board storage sb = s.boards[boardId - 1];
         uint256 callCapBps = sb.callCapBps;
@@ -293,7 +294,8 @@ library OptionsLogic {
         sb.reservedUsd = uint64(owed);
         sb.owedUsd = uint64(owed);
         uint256 marketId = sb.marketId;
-        _removeLive(s, marketId, boardId);
+        // The board stays in the live list, marked settled, until the next listing prunes it (the keeper pays that):
+        // valuations skip settled boards and `liveBoards` leaves them out.
         Book storage bk = s.books[marketId];
         bk.owedUsd = (bk.owedUsd + owed).toUint64();
         if (mask != 0) {
@@ -395,10 +397,14 @@ library OptionsLogic {
         uint256 mask = s.oiMask[boardId];
         if (mask == 0) return;
         IOptionsBook.Board memory b = s.boards[boardId - 1];
+        if (b.settled) return; // its payouts are owed (the book's owedUsd), not valued
         if (acc.nearest == 0 || b.expiry < acc.nearest) acc.nearest = b.expiry;
-        cfg.callCapBps = b.callCapBps;
-        c.tauSec = b.expiry > block.timestamp ? b.expiry - block.timestamp : 0;
-        c.termVarWad = OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, c.tauSec, cfg.meanReversionWad);
+        uint256 tauSec = b.expiry > block.timestamp ? b.expiry - block.timestamp : 0;
+        c.expiryTerms = OptionPricing.expiryTerms(
+            OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, tauSec, cfg.meanReversionWad),
+            tauSec,
+            b.callCapBps
+        );
         for (uint256 i; mask >> i != 0; ++i) {
             if (mask >> i & 1 == 0) continue;
             c.strikeWad = b.firstStrikeWad + i * b.strikeStepWad;
@@ -412,20 +418,19 @@ library OptionsLogic {
         pure
     {
         c.lnMoneynessWad = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
-        uint256 mid = OptionPricing.midVolWad(
-            c.termVarWad, OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad), c.tauSec, cfg
-        );
+        uint256 mid =
+            OptionPricing.midVolAt(c.expiryTerms, OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad), cfg);
         if (packed >> 128 > 0) {
             _accumulate(
                 acc,
-                OptionPricing.optionGreeks(true, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.tauSec, cfg),
+                OptionPricing.optionGreeksAt(true, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms),
                 packed >> 128
             );
         }
         if (uint128(packed) > 0) {
             _accumulate(
                 acc,
-                OptionPricing.optionGreeks(false, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.tauSec, cfg),
+                OptionPricing.optionGreeksAt(false, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms),
                 uint128(packed)
             );
         }
@@ -500,14 +505,13 @@ library OptionsLogic {
         return 1;
     }
 
-    function _removeLive(State storage s, uint256 marketId, uint256 boardId) internal {
+    /// @dev Drops settled boards from the market's live list (swap and pop, from the end).
+    function _pruneSettled(State storage s, uint256 marketId) internal {
         uint256[] storage ids = s.live[marketId];
-        uint256 n = ids.length;
-        for (uint256 j; j < n; ++j) {
-            if (ids[j] == boardId) {
-                if (j + 1 < n) ids[j] = ids[n - 1]; // the last takes its place: one write, whatever the list's length
+        for (uint256 j = ids.length; j > 0; --j) {
+            if (s.boards[ids[j - 1] - 1].settled) {
+                ids[j - 1] = ids[ids.length - 1];
                 ids.pop();
-                return;
             }
         }
     }
@@ -524,14 +528,17 @@ library OptionsLogic {
         uint256 amountWad
     ) internal view returns (IOptionsBook.Quote memory q) {
         uint256 tau = b.expiry - block.timestamp;
-        uint256 termVar = OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, tau, cfg.meanReversionWad);
+        OptionPricing.Expiry memory e = OptionPricing.expiryTerms(
+            OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, tau, cfg.meanReversionWad),
+            tau,
+            cfg.callCapBps
+        );
         q.spotWad = c.spotWad;
         int256 lnM = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
-        q.midIvWad =
-            OptionPricing.midVolWad(termVar, OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad), tau, cfg);
+        q.midIvWad = OptionPricing.midVolAt(e, OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad), cfg);
         q.ivWad = OptionPricing.tradeVolWad(q.midIvWad, isBuy, cfg);
-        q.greeks = OptionPricing.optionGreeks(isCall, c.spotWad, c.strikeWad, lnM, q.midIvWad, tau, cfg);
-        q.perTokenWad = OptionPricing.optionGreeks(isCall, c.spotWad, c.strikeWad, lnM, q.ivWad, tau, cfg).valueWad;
+        q.greeks = OptionPricing.optionGreeksAt(isCall, c.spotWad, c.strikeWad, lnM, q.midIvWad, e);
+        q.perTokenWad = OptionPricing.optionGreeksAt(isCall, c.spotWad, c.strikeWad, lnM, q.ivWad, e).valueWad;
         // A push oracle can lag the market by its deviation threshold unseen: whoever sees the update coming would
         // trade the option at the old price. The premium moves against the trader by that much of its delta.
         uint256 lagWad = OptionPricing.lagChargeUp(q.greeks.deltaWad, c.spotWad, c.lagBps);

@@ -10465,7 +10465,7 @@ export const optionsBookAbi = [
     ],
     "outputs": [
       {
-        "name": "",
+        "name": "ids",
         "type": "uint256[]",
         "internalType": "uint256[]"
       }

@@ -90,7 +90,9 @@ export function normCdfWad(x: bigint): bigint {
 }
 
 export const yearsWad = (tauSec: bigint) => (tauSec * WAD) / YEAR_SEC;
-export const stdDevWad = (volWad: bigint, tauSec: bigint) => (volWad * sqrtDown(yearsWad(tauSec) * WAD)) / WAD;
+/** OptionMath.sqrtYearsWad: sqrt of `tauWad` years (floor), shared by every strike of one expiry. */
+export const sqrtYearsWad = (tauWad: bigint) => sqrtDown(tauWad * WAD);
+export const stdDevWad = (volWad: bigint, tauSec: bigint) => (volWad * sqrtYearsWad(yearsWad(tauSec))) / WAD;
 export const lnMoneynessWad = (spotWad: bigint, strikeWad: bigint) => lnWad((spotWad * WAD) / strikeWad);
 
 export interface BsGreeks {
@@ -112,9 +114,21 @@ export function blackScholes(
   tauSec: bigint,
   rateWad: bigint,
 ): BsGreeks {
-  const g: BsGreeks = { callWad: 0n, putWad: 0n, callDeltaWad: 0n, gammaWad: 0n, vegaWad: 0n, callThetaWad: 0n, putThetaWad: 0n };
   const tauWad = yearsWad(tauSec);
-  const sqrtTauWad = sqrtDown(tauWad * WAD);
+  return blackScholesAt(spotWad, strikeWad, lnMoneyness, volWad, tauWad, sqrtYearsWad(tauWad), rateWad);
+}
+
+/** OptionMath.blackScholesAt: the expiry's time terms computed once by the caller. */
+export function blackScholesAt(
+  spotWad: bigint,
+  strikeWad: bigint,
+  lnMoneyness: bigint,
+  volWad: bigint,
+  tauWad: bigint,
+  sqrtTauWad: bigint,
+  rateWad: bigint,
+): BsGreeks {
+  const g: BsGreeks = { callWad: 0n, putWad: 0n, callDeltaWad: 0n, gammaWad: 0n, vegaWad: 0n, callThetaWad: 0n, putThetaWad: 0n };
   const sdWad = (volWad * sqrtTauWad) / WAD;
   const kDiscWad = rateWad === 0n ? strikeWad : (strikeWad * expWad(-((rateWad * tauWad) / WAD))) / WAD;
   if (sdWad === 0n) {
@@ -125,10 +139,19 @@ export function blackScholes(
   }
   const d1 = ((lnMoneyness + ((rateWad + (volWad * volWad) / (2n * WAD)) * tauWad) / WAD) * WAD) / sdWad;
   const d2 = d1 - sdWad;
-  const k1 = gaussKernelWad(abs(d1));
+  // one exponential for both kernels (OptionMath._fill): the smaller derived from the larger by S / K e^(-r tau)
+  let k1: bigint;
+  let k2: bigint;
+  if (spotWad <= kDiscWad) {
+    k1 = gaussKernelWad(abs(d1));
+    k2 = (k1 * spotWad) / kDiscWad;
+  } else {
+    k2 = gaussKernelWad(abs(d2));
+    k1 = (k2 * kDiscWad) / spotWad;
+  }
   let nD1 = lowerTailWad(abs(d1), k1);
   nD1 = d1 > 0n ? WAD - nD1 : nD1;
-  let nD2 = lowerTailWad(abs(d2), gaussKernelWad(abs(d2)));
+  let nD2 = lowerTailWad(abs(d2), k2);
   nD2 = d2 > 0n ? WAD - nD2 : nD2;
   let a = (spotWad * nD1) / WAD;
   let b = (kDiscWad * nD2) / WAD;
@@ -174,13 +197,34 @@ export function termVarianceWad(varianceWad: bigint, longVarianceWad: bigint, ta
 
 /** OptionPricing.midVolWad; `lnMoneyness` = ln(sample price / strike). */
 export function midVolWad(termVarWad: bigint, lnMoneyness: bigint, tauSec: bigint, cfg: OptionsPricingConfig): bigint {
-  const boardVol = sqrtDown(termVarWad * WAD);
-  const sd = stdDevWad(boardVol, tauSec);
+  return midVolAt(expiryTerms(termVarWad, tauSec, cfg.callCapBps ?? 0n), lnMoneyness, cfg);
+}
+
+/** What every strike and leg of one expiry shares (OptionPricing.Expiry). */
+export interface ExpiryTerms {
+  tauWad: bigint;
+  sqrtTauWad: bigint;
+  boardVolWad: bigint;
+  boardSdWad: bigint;
+  callCapBps: bigint;
+  capLogWad: bigint;
+}
+
+/** OptionPricing.expiryTerms. */
+export function expiryTerms(termVarWad: bigint, tauSec: bigint, callCapBps: bigint): ExpiryTerms {
+  const tauWad = yearsWad(tauSec);
+  const sqrtTauWad = sqrtYearsWad(tauWad);
+  const boardVolWad = sqrtDown(termVarWad * WAD);
+  return { tauWad, sqrtTauWad, boardVolWad, boardSdWad: (boardVolWad * sqrtTauWad) / WAD, callCapBps, capLogWad: capLogWad(callCapBps) };
+}
+
+/** OptionPricing.midVolAt. */
+export function midVolAt(e: ExpiryTerms, lnMoneyness: bigint, cfg: OptionsPricingConfig): bigint {
   let x = 0n;
-  if (sd > 0n) x = clamp((-lnMoneyness * WAD) / sd, -MAX_MONEYNESS_WAD, MAX_MONEYNESS_WAD);
+  if (e.boardSdWad > 0n) x = clamp((-lnMoneyness * WAD) / e.boardSdWad, -MAX_MONEYNESS_WAD, MAX_MONEYNESS_WAD);
   const mult = WAD - (cfg.skewWad * x) / WAD + (((cfg.smileWad * x) / WAD) * x) / WAD;
   const m = clamp(mult, MIN_SKEW_MULT_WAD, MAX_SKEW_MULT_WAD);
-  const iv = (boardVol * m) / WAD;
+  const iv = (e.boardVolWad * m) / WAD;
   return iv < cfg.ivMinWad ? cfg.ivMinWad : iv > cfg.ivMaxWad ? cfg.ivMaxWad : iv;
 }
 
@@ -212,7 +256,12 @@ export function optionGreeks(
   tauSec: bigint,
   cfg: OptionsPricingConfig,
 ): OptionGreeks {
-  const g = blackScholes(spotWad, strikeWad, lnMoneyness, volWad, tauSec, 0n);
+  return optionGreeksAt(isCall, spotWad, strikeWad, lnMoneyness, volWad, expiryTerms(0n, tauSec, cfg.callCapBps));
+}
+
+/** OptionPricing.optionGreeksAt: on an expiry's precomputed terms. */
+export function optionGreeksAt(isCall: boolean, spotWad: bigint, strikeWad: bigint, lnMoneyness: bigint, volWad: bigint, e: ExpiryTerms): OptionGreeks {
+  const g = blackScholesAt(spotWad, strikeWad, lnMoneyness, volWad, e.tauWad, e.sqrtTauWad, 0n);
   if (!isCall) {
     return {
       valueWad: g.putWad,
@@ -223,7 +272,7 @@ export function optionGreeks(
       thetaWad: g.putThetaWad / YEAR_SEC,
     };
   }
-  const c = blackScholes(spotWad, capStrikeWad(strikeWad, cfg.callCapBps), lnMoneyness - capLogWad(cfg.callCapBps), volWad, tauSec, 0n);
+  const c = blackScholesAt(spotWad, capStrikeWad(strikeWad, e.callCapBps), lnMoneyness - e.capLogWad, volWad, e.tauWad, e.sqrtTauWad, 0n);
   return {
     valueWad: g.callWad > c.callWad ? g.callWad - c.callWad : 0n,
     deltaWad: g.callDeltaWad - c.callDeltaWad,
@@ -313,12 +362,12 @@ export function quoteOption(
 ): OptionQuote {
   const tau = expiry - ctx.nowSec;
   if (tau <= 0n) throw new RangeError('board expired');
-  const termVar = termVarianceWad(ctx.varianceWad, ctx.longVarianceWad, tau, cfg.meanReversionWad);
+  const e = expiryTerms(termVarianceWad(ctx.varianceWad, ctx.longVarianceWad, tau, cfg.meanReversionWad), tau, cfg.callCapBps);
   const lnM = lnMoneynessWad(ctx.spotWad, strikeWad);
-  const midIvWad = midVolWad(termVar, lnMoneynessWad(ctx.samplePriceWad, strikeWad), tau, cfg);
+  const midIvWad = midVolAt(e, lnMoneynessWad(ctx.samplePriceWad, strikeWad), cfg);
   const ivWad = tradeVolWad(midIvWad, isBuy, cfg);
-  const greeks = optionGreeks(isCall, ctx.spotWad, strikeWad, lnM, midIvWad, tau, cfg);
-  let perTokenWad = optionGreeks(isCall, ctx.spotWad, strikeWad, lnM, ivWad, tau, cfg).valueWad;
+  const greeks = optionGreeksAt(isCall, ctx.spotWad, strikeWad, lnM, midIvWad, e);
+  let perTokenWad = optionGreeksAt(isCall, ctx.spotWad, strikeWad, lnM, ivWad, e).valueWad;
   const lagWad = lagChargeUp(greeks.deltaWad, ctx.spotWad, ctx.lagBps);
   let askFloor: OptionQuote['askFloor'] = 'model';
   if (isBuy) {

@@ -436,6 +436,32 @@ contract OptionsTest is BaseTest {
         }
     }
 
+    /// P-75: a settled board leaves `liveBoards` and the book's valuation at once; the stored live list keeps it until
+    ///       the next listing prunes it (the keeper pays for that, not the settler).
+    function test_settle_boardPrunedAtNextListing() public {
+        uint256 boardId = ids[0]; // the nearest expiry
+        _buy(alice, boardId, 5, true, AMOUNT);
+        _buy(bob, ids[4], 5, false, AMOUNT); // a later board stays open
+        vm.warp(options.board(boardId).expiry);
+        _setPrice(ETH, 3100e18);
+        options.settleBoard(boardId, IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+
+        uint256[] memory live = options.liveBoards(ETH);
+        assertEq(live.length, 4, "the settled board is no longer live");
+        for (uint256 i; i < live.length; ++i) {
+            assertTrue(live[i] != boardId);
+        }
+        assertEq(options.book(ETH).liveBoards, 5, "still stored until the next listing");
+        options.refresh(ETH);
+        assertEq(options.book(ETH).nearestExpiry, options.board(ids[4]).expiry, "valued without the settled board");
+
+        _setPriceAfter(ETH, 3100e18, 1 hours);
+        options.listBoards(ETH);
+        assertEq(options.book(ETH).liveBoards, options.liveBoards(ETH).length, "the listing pruned it");
+        vm.prank(alice);
+        assertEq(options.claim(boardId, 5, true), AMOUNT * 100e18 / 1e30, "its payoff is still owed and paid");
+    }
+
     /// P-75: a call's payout stops at its disclosed cap (strike x callCapBps).
     function test_settle_callCapped() public {
         uint256 boardId = ids[0];
