@@ -290,11 +290,37 @@ interface IPerpEngine is IProduct {
     ///      from the pool.
     function setOptionsSkew(uint256 marketId, int256 skewUsd) external;
 
+    /// @notice Pins the market's price for this transaction and feeds it to the volatility estimator (taking the
+    ///         sample when one is due), as a perpetual trade does first: an option trade or refresh prices at one
+    ///         price per transaction (a newer signed price posted later in it changes nothing) and never on an
+    ///         estimator a due sample is about to move.
+    /// @dev Only a product listed in the core may call it; otherwise IClearingCore.NotProduct.
+    function pinPrice(uint256 marketId) external;
+
     // ---------------------------------------------------------------- views
 
     /// @notice The price a trade on `marketId` would use now: the one this transaction has pinned, or the feed's
     ///         validated price (reverts PriceTooOld like a trade). Trigger orders are checked against it.
     function markPrice(uint256 marketId) external view returns (uint256 priceWad);
+
+    /// @notice The price a trade would use now (`markPrice`) and the volatility estimator as that trade would leave
+    ///         it: a due sample (the first price of a new interval) applied at this price. Options price from it, so a
+    ///         quote, a fill and the NAV's check of the options cache all see a due sample before anyone takes it.
+    /// @return priceWad the price
+    /// @return varianceWad the EWMA variance per second
+    /// @return longVarianceWad the long-run EWMA variance per second
+    /// @return samplePriceWad the last sample's price (0 before the market's first price)
+    /// @return sampleAt the last sample's publish time
+    function volatilityNow(uint256 marketId)
+        external
+        view
+        returns (
+            uint256 priceWad,
+            uint256 varianceWad,
+            uint256 longVarianceWad,
+            uint256 samplePriceWad,
+            uint256 sampleAt
+        );
 
     function marketCount() external view returns (uint256);
 

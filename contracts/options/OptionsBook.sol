@@ -90,7 +90,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         returns (uint256 premiumUsd)
     {
         address account = _sender();
-        core.enter(IClearingCore.Risk.Adds);
+        _enter(IClearingCore.Risk.Adds, _board(boardId).marketId);
         (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
             _tradeContext(boardId, strikeIndex, amountWad);
         Quote memory q = OptionsLogic.quote(s, b, cfg, c, isCall, true, amountWad);
@@ -121,7 +121,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         returns (uint256 premiumUsd)
     {
         address account = _sender();
-        core.enter(IClearingCore.Risk.Reduces);
+        _enter(IClearingCore.Risk.Reduces, _board(boardId).marketId);
         (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
             _tradeContext(boardId, strikeIndex, amountWad);
         Quote memory q = OptionsLogic.quote(s, b, cfg, c, isCall, false, amountWad);
@@ -225,7 +225,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
     /// @inheritdoc IOptionsBook
     function refresh(uint256 marketId) external {
         OptionsConfig memory cfg = _config(marketId);
-        core.enter(IClearingCore.Risk.Reduces);
+        _enter(IClearingCore.Risk.Reduces, marketId);
         OptionsLogic.Ctx memory c = _context(marketId);
         // Before the market's first volatility sample the surface centres on the book's reference price, which the
         // refresh moves to spot: price the rebuild there too.
@@ -254,6 +254,13 @@ contract OptionsBook is IOptionsBook, AccessControl {
     ///      it nets into the skew that prices perpetual impact and drives funding (PerpState.netSkewUsd).
     function _pushSkew(OptionsLogic.Ctx memory c) internal {
         engine.setOptionsSkew(c.marketId, OptionsLogic.bookDeltaTokens(s, c) * int256(c.spotWad) / 1e30);
+    }
+
+    /// @dev Opens the action with the core (shared lock, borrow accrual), then pins the market's price for the
+    ///      transaction and takes a due volatility sample (IPerpEngine.pinPrice), before anything is priced.
+    function _enter(IClearingCore.Risk risk, uint256 marketId) internal {
+        core.enter(risk);
+        engine.pinPrice(marketId);
     }
 
     function _config(uint256 marketId) internal view returns (OptionsConfig memory cfg) {
@@ -291,24 +298,17 @@ contract OptionsBook is IOptionsBook, AccessControl {
     ///      variance estimators and skew, read from its storage (slots 1, 3 and 4 of the market; layout in PerpState).
     function _context(uint256 marketId) internal view returns (OptionsLogic.Ctx memory c) {
         c.marketId = marketId;
-        c.spotWad = engine.markPrice(marketId);
-        bytes32[] memory slots = new bytes32[](3);
-        uint256 base = uint256(keccak256(abi.encode(marketId, uint256(2))));
-        slots[0] = bytes32(base + 1);
-        slots[1] = bytes32(base + 3);
-        slots[2] = bytes32(base + 4);
-        bytes32[] memory w = engine.extsload(slots);
-        c.perpDeltaTokens = int256(uint256(uint112(uint256(w[0]) >> 112))) - int256(uint256(uint112(uint256(w[0]))));
-        c.varianceWad = uint64(uint256(w[1]));
-        c.samplePriceWad = uint96(uint256(w[1]) >> 64);
+        (c.spotWad, c.varianceWad, c.longVarianceWad, c.samplePriceWad, c.sampleAt) = engine.volatilityNow(marketId);
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = bytes32(uint256(keccak256(abi.encode(marketId, uint256(2)))) + 1);
+        uint256 w = uint256(engine.extsload(slots)[0]);
+        c.perpDeltaTokens = int256(uint256(uint112(w >> 112))) - int256(uint256(uint112(w)));
         c.sampled = c.samplePriceWad != 0;
         if (!c.sampled) {
-            // No sample yet: the surface centres on the book's reference price (spot before the first option).
+            // No price yet: the surface centres on the book's reference price (spot before the first option).
             uint256 ref = s.books[marketId].refPriceWad;
             c.samplePriceWad = ref != 0 ? ref : c.spotWad;
         }
-        c.sampleAt = uint32(uint256(w[1]) >> 192);
-        c.longVarianceWad = uint64(uint256(w[2]));
     }
 
     /// @dev The perpetual market's config (feed, oracle lag), decoded from the engine's ConfigStore.
@@ -319,10 +319,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
         return ConfigStore.readMarket(ConfigStore.createdAt(address(engine), uint32(w >> 128)), marketId);
     }
 
-    function _sampleAt(uint256 marketId) internal view returns (uint256) {
-        bytes32[] memory slots = new bytes32[](1);
-        slots[0] = bytes32(uint256(keccak256(abi.encode(marketId, uint256(2)))) + 3);
-        return uint32(uint256(engine.extsload(slots)[0]) >> 192);
+    /// @dev The price now and the publish time of the market's last volatility sample, a due one included.
+    function _priceAndSampleAt(uint256 marketId) internal view returns (uint256 spot, uint256 sampleAt) {
+        (spot,,,, sampleAt) = engine.volatilityNow(marketId);
     }
 
     function _emitTrade(
@@ -373,8 +372,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
             if (active >> m & 1 == 0) continue;
             OptionsLogic.Book storage bk = s.books[m];
             if (bk.refAt != 0) {
-                uint256 spot = engine.markPrice(m);
-                Staleness st = OptionsLogic.staleness(bk, spot, _sampleAt(m));
+                (uint256 spot, uint256 sampleAt) = _priceAndSampleAt(m);
+                Staleness st = OptionsLogic.staleness(bk, spot, sampleAt);
                 if (st != Staleness.Fresh) revert OptionsBookStale(m, st);
                 (uint256 liability, uint256 bound) = OptionsLogic.expand(bk, spot);
                 int256 delta =
@@ -449,7 +448,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
     function staleness(uint256 marketId) external view returns (Staleness) {
         OptionsLogic.Book storage bk = s.books[marketId];
         if (bk.refAt == 0) return Staleness.Fresh;
-        return OptionsLogic.staleness(bk, engine.markPrice(marketId), _sampleAt(marketId));
+        (uint256 spot, uint256 sampleAt) = _priceAndSampleAt(marketId);
+        return OptionsLogic.staleness(bk, spot, sampleAt);
     }
 
     /// @inheritdoc IOptionsBook
@@ -461,8 +461,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
     function navTerms(uint256 marketId) external view returns (uint256, uint256) {
         OptionsLogic.Book storage bk = s.books[marketId];
         if (bk.refAt == 0) return (0, 0);
-        uint256 spot = engine.markPrice(marketId);
-        Staleness st = OptionsLogic.staleness(bk, spot, _sampleAt(marketId));
+        (uint256 spot, uint256 sampleAt) = _priceAndSampleAt(marketId);
+        Staleness st = OptionsLogic.staleness(bk, spot, sampleAt);
         if (st != Staleness.Fresh) revert OptionsBookStale(marketId, st);
         return OptionsLogic.expand(bk, spot);
     }

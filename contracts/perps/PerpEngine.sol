@@ -281,12 +281,18 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @inheritdoc IPerpEngine
     function setOptionsSkew(uint256 marketId, int256 skewUsd) external knownMarket(marketId) {
-        if (!core_.productLedger(msg.sender).listed) revert IClearingCore.NotProduct(msg.sender);
+        _onlyProduct();
         PerpState.MarketSlots storage st = markets[marketId];
         PerpState.accrueFunding(st, ConfigStore.readMarket(PerpState.store(totals), marketId));
         int32 whole = PerpState.toOptionsSkew(skewUsd);
         st.optionsSkewUsd = whole;
         emit OptionsSkewUpdated(marketId, int256(whole) * PerpState.OPTIONS_SKEW_UNIT);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function pinPrice(uint256 marketId) external knownMarket(marketId) {
+        _onlyProduct();
+        PerpState.observePrice(markets[marketId], ConfigStore.readMarket(PerpState.store(totals), marketId), marketId);
     }
 
     // ------------------------------------------------------------ internal: trade lifecycle
@@ -699,6 +705,10 @@ contract PerpEngine is IPerpEngine, AccessControl {
         return oiUsd > 0 ? mask | bit : mask & ~bit;
     }
 
+    function _onlyProduct() internal view {
+        if (!core_.productLedger(msg.sender).listed) revert IClearingCore.NotProduct(msg.sender);
+    }
+
     function _requireMarket(uint256 marketId) internal view {
         uint256 count = totals.marketCount;
         if (marketId >= count) revert UnknownMarket(marketId, count);
@@ -731,8 +741,20 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @inheritdoc IPerpEngine
-    function markPrice(uint256 marketId) external view knownMarket(marketId) returns (uint256) {
-        return PerpState.currentPrice(marketId, ConfigStore.readMarket(PerpState.store(totals), marketId));
+    function markPrice(uint256 marketId) external view returns (uint256 priceWad) {
+        (priceWad,,,,) = volatilityNow(marketId);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function volatilityNow(uint256 marketId)
+        public
+        view
+        knownMarket(marketId)
+        returns (uint256, uint256, uint256, uint256, uint256)
+    {
+        return PerpState.volatilityNow(
+            markets[marketId], ConfigStore.readMarket(PerpState.store(totals), marketId), marketId
+        );
     }
 
     /// @inheritdoc IPerpEngine

@@ -366,6 +366,31 @@ library PerpState {
         return (priceWad, PerpRisk.maintenanceBaseUp(cfg, m, block.timestamp), m.marginTargetWad);
     }
 
+    /// @notice IPerpEngine.volatilityNow: the price a trade would use now and the estimator with a due sample applied
+    ///         at it (in memory: PerpRisk.observe, the rule `observePrice` stores).
+    function volatilityNow(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, uint256 marketId)
+        external
+        view
+        returns (
+            uint256 priceWad,
+            uint256 varianceWad,
+            uint256 longVarianceWad,
+            uint256 samplePriceWad,
+            uint256 sampleAt
+        )
+    {
+        uint256 at;
+        uint256 pinned;
+        bytes32 slot = pinSlot(marketId);
+        assembly ("memory-safe") {
+            pinned := tload(slot)
+        }
+        (priceWad, at) = pinned != 0 ? (pinned >> 32, uint256(uint32(pinned))) : validatedPrice(marketId, cfg);
+        IPerpEngine.MarketState memory m = _volState(st);
+        PerpRisk.observe(cfg, m, priceWad, at, block.timestamp);
+        return (priceWad, m.varianceWad, m.longVarianceWad, m.lastPriceWad, m.lastSampleAt);
+    }
+
     // ------------------------------------------------------------ shared rules (internal)
 
     /// @notice The price this transaction uses for the market: the first one it read, pinned in transient storage

@@ -1,7 +1,8 @@
 /**
  * What the options pricing reads from the chain, in one place for the options page, the keeper and the tests: the
- * market's oracle price (PerpEngine.markPrice), the perpetual engine's sampled variance estimators and skew (its
- * storage, decoded as OptionsBook._context does), and the options book's expansion (its delta, gamma and vega feed the
+ * market's oracle price and the perpetual engine's variance estimators with a due sample applied
+ * (PerpEngine.volatilityNow), its skew (its storage, decoded as OptionsBook._context does), and the options book's
+ * expansion (its delta, gamma and vega feed the
  * impact). quoteOption(lib/math/options.ts) over this context equals OptionsBook.quote at the same block.
  */
 import { encodeAbiParameters, keccak256, type PublicClient } from 'viem';
@@ -27,25 +28,24 @@ const u = (word: `0x${string}`, shift: bigint, bits: bigint) => (BigInt(word) >>
  *  (lib/pyth/router.ts readAfterUpdate, at the latest block). */
 export async function readQuoteContext(client: Client, marketId: bigint, blockNumber: bigint, chainId = client.chain?.id ?? 31337, updates: readonly PullUpdate[] = []): Promise<QuoteContext> {
   const c = contractsFor(chainId);
-  const spot =
+  const vol =
     updates.length > 0
-      ? (readAfterUpdate(client as PublicClient, c, updates, c.engine, 'markPrice', [marketId]) as Promise<bigint>)
-      : client.readContract({ ...c.engine, functionName: 'markPrice', args: [marketId], blockNumber });
-  const [block, spotWad, words, book, market] = await Promise.all([
+      ? (readAfterUpdate(client as PublicClient, c, updates, c.engine, 'volatilityNow', [marketId]) as Promise<readonly [bigint, bigint, bigint, bigint, bigint]>)
+      : client.readContract({ ...c.engine, functionName: 'volatilityNow', args: [marketId], blockNumber });
+  const [block, [spotWad, varianceWad, longVarianceWad, sampledWad], words, book, market] = await Promise.all([
     client.getBlock({ blockNumber }),
-    spot,
-    client.readContract({ ...c.engine, functionName: 'extsload', args: [[perpMarketSlot(marketId, 1n), perpMarketSlot(marketId, 3n), perpMarketSlot(marketId, 4n)]], blockNumber }),
+    vol,
+    client.readContract({ ...c.engine, functionName: 'extsload', args: [[perpMarketSlot(marketId, 1n)]], blockNumber }),
     client.readContract({ ...c.optionsBook, functionName: 'book', args: [marketId], blockNumber }),
     client.readContract({ ...c.reader, functionName: 'market', args: [marketId], blockNumber }),
   ]);
-  const [tokens, vol, longVol] = words as readonly `0x${string}`[];
-  let samplePriceWad = u(vol, 64n, 96n);
-  if (samplePriceWad === 0n) samplePriceWad = book.refPriceWad !== 0n ? book.refPriceWad : spotWad;
+  const [tokens] = words as readonly `0x${string}`[];
+  const samplePriceWad = sampledWad !== 0n ? sampledWad : book.refPriceWad !== 0n ? book.refPriceWad : spotWad;
   return {
     nowSec: block.timestamp,
     spotWad,
-    varianceWad: u(vol, 0n, 64n),
-    longVarianceWad: u(longVol, 0n, 64n),
+    varianceWad,
+    longVarianceWad,
     samplePriceWad,
     perpDeltaTokens: u(tokens, 112n, 112n) - u(tokens, 0n, 112n),
     lagBps: book.refAt !== 0n ? book.lagBps : BigInt(market.config.oracleLagBps),

@@ -29,11 +29,7 @@ contract OptionsTest is BaseTest {
         internal
         returns (uint256 premium)
     {
-        IOptionsBook.Quote memory q = options.quote(boardId, k, isCall, true, amountWad);
-        _mint(who, q.premiumUsd);
-        vm.prank(who);
-        premium = options.buy(boardId, k, isCall, amountWad, q.premiumUsd);
-        assertEq(premium, q.premiumUsd, "the quote is the fill");
+        return _buyOption(who, boardId, k, isCall, amountWad);
     }
 
     function _strike(uint256 boardId, uint256 k) internal view returns (uint256) {

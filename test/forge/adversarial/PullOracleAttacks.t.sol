@@ -84,3 +84,31 @@ contract PullOracleAttacksTest is PythBaseTest {
         engine.increasePosition(sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
     }
 }
+
+/// @notice The same attack on options: buy at the stored price, post a newer signed price, sell back in one transaction.
+///         Options trades pin the market's price as perpetual trades do (IPerpEngine.pinPrice), so the sale uses the
+///         buy's price. Before, a sale after a 2% move inside the 10 s max age paid +435 USD on 1,000 calls.
+contract PullOracleOptionsAttacksTest is PythBaseTest {
+    /// P-14 and P-86 for options on a pull market: fuzzed over the newer price's move (up to +-5%) and the option type.
+    function testFuzz_pull_optionBuyUpdateSellInOneTransactionNeverProfits(int256 moveBps, bool isCall) public {
+        moveBps = bound(moveBps, -500, 500);
+        vm.startPrank(admin);
+        options.setConfig(sol, deployer.optionsConfig(deployer.marketSpecs()[2]));
+        vm.stopPrank();
+        _deposit(carol, 5_000_000 * USD);
+        _post(150e8, block.timestamp);
+        options.listBoards(sol);
+        uint256 boardId = options.liveBoards(sol)[3];
+        skip(deployer.PULL_MAX_PRICE_AGE_SEC() - 1); // the stored price is as old as the market accepts
+        uint256 amount = 1000e18;
+        uint256 premium = options.quote(boardId, 5, isCall, true, amount).premiumUsd;
+        _mint(bob, premium);
+        vm.deal(bob, 1 ether);
+        vm.startPrank(bob);
+        uint256 paid = options.buy(boardId, 5, isCall, amount, premium);
+        _post(int64(int256(150e8) * (10_000 + moveBps) / 10_000), block.timestamp); // a newer signed price
+        uint256 got = options.sell(boardId, 5, isCall, amount, 0);
+        vm.stopPrank();
+        assertLe(got, paid, "the sale used the buy's price");
+    }
+}

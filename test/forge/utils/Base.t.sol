@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ClearingCore} from "../../../contracts/core/ClearingCore.sol";
 import {LiquidityPool} from "../../../contracts/core/LiquidityPool.sol";
+import {IOptionsBook} from "../../../contracts/interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {OptionsBook} from "../../../contracts/options/OptionsBook.sol";
 import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
@@ -103,6 +104,18 @@ abstract contract BaseTest is Test {
         usdc.approve(address(pool), type(uint256).max);
         usdc.approve(address(options), type(uint256).max);
         vm.stopPrank();
+    }
+
+    /// @dev `who` buys `amountWad` of an option at the quoted premium (minted first); the fill must equal the quote.
+    function _buyOption(address who, uint256 boardId, uint256 k, bool isCall, uint256 amountWad)
+        internal
+        returns (uint256 premium)
+    {
+        IOptionsBook.Quote memory q = options.quote(boardId, k, isCall, true, amountWad);
+        _mint(who, q.premiumUsd);
+        vm.prank(who);
+        premium = options.buy(boardId, k, isCall, amountWad, q.premiumUsd);
+        assertEq(premium, q.premiumUsd, "the quote is the fill");
     }
 
     function _deposit(address lp, uint256 amount) internal returns (uint256 shares) {
