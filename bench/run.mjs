@@ -179,7 +179,10 @@ if (want('options')) {
 
 Receipts' \`gasUsed\` on anvil (bench/options-gas.bench.ts): ETH options on the local deployment, a 5M USD pool.
 A capped call prices two Black-Scholes legs (the strike and the cap) at two volatilities (mid for the book, ask or
-bid for the premium); a put one leg at two. Refresh reprices every open strike and type of the market.
+bid for the premium); a put one leg at two; each expiry's time, volatility and cap terms are computed once per board.
+Every trade and refresh first pins the price and takes a due volatility sample (P-86). Refresh reprices every open
+strike and type of the market. The deposits are measured with perpetual positions open on every market, so the
+baseline is a perpetuals-only deposit, as the target states it.
 
 | action | gas used | target | note |
 |---|---|---|---|
@@ -191,7 +194,7 @@ ${[
     row(`refresh the greek cache, per strike (${r.refreshStrikes} strike-types, total ${fmt(r.refreshTotal)})`, r.refreshPerStrike, 25_000, 'keeper pays'),
     row(`settle a board (${r.settleStrikes} strikes open)`, r.settleBoard, settleTarget, '60k + 5k per strike'),
     row('claim a payoff', r.claim, undefined),
-    row('deposit, no options open', r.depositNoOptions, undefined, 'the NAV skips a product with nothing open'),
+    row('deposit, perpetuals only (no options open)', r.depositNoOptions, undefined, 'the NAV skips a product with nothing open'),
     row('deposit, options live on one market', r.depositOptionsLive, r.depositNoOptions + 10_000, `+${fmt(perMarket)} for the market`),
     // flat: within 2% of the one-holder deposit (the perpetuals' 10 -> 10,000 positions rule)
     row(`deposit, options live, ${fmt(r.optionHolders)} holders`, r.depositOptionsLiveManyHolders, Math.floor(r.depositOptionsLive * 1.02), `${flat >= 0 ? '+' : ''}${fmt(flat)} vs one holder (${((flat / r.depositOptionsLive) * 100).toFixed(2)}%): flat within 2%`),

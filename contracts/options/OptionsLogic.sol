@@ -588,11 +588,13 @@ library OptionsLogic {
     }
 
     /// @dev The options traders' net delta on a market at `c`'s price, index tokens (WAD): the book's cached delta
-    ///      moved along its gamma (the expansion's derivative).
+    ///      moved along its gamma (the expansion's derivative), the move clamped to the expansion's range: past it the
+    ///      cache is stale, and a straight-line gamma would push any skew (8.5M USD for 3.15M of calls after +5%).
     function bookDeltaTokens(State storage s, Ctx memory c) internal view returns (int256) {
         Book storage bk = s.books[c.marketId];
         if (bk.refAt == 0) return 0;
-        int256 dS = int256(c.spotWad) - int256(uint256(bk.refPriceWad));
+        int256 maxMove = int256(uint256(bk.maxMoveWad));
+        int256 dS = MathLib.clamp(int256(c.spotWad) - int256(uint256(bk.refPriceWad)), -maxMove, maxMove);
         return int256(bk.deltaWad) + int256(bk.gammaWad) * dS / int256(WAD);
     }
 

@@ -332,7 +332,7 @@ export interface QuoteContext {
   perpDeltaTokens: bigint;
   /** the market's oracle lag (deviation threshold, bps): the book's copy once it has options, else the perpetual config's */
   lagBps: bigint;
-  book: { refAt: bigint; refPriceWad: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint };
+  book: { refAt: bigint; refPriceWad: bigint; maxMoveWad: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint };
 }
 
 export interface OptionQuote {
@@ -380,7 +380,7 @@ export function quoteOption(
   const reserveUsd = maxPayoutUp(isCall, strikeWad, amountWad, cfg.callCapBps);
 
   const bk = ctx.book;
-  const dS = ctx.spotWad - bk.refPriceWad;
+  const dS = clamp(ctx.spotWad - bk.refPriceWad, -bk.maxMoveWad, bk.maxMoveWad); // OptionsLogic.bookDeltaTokens
   const bookDelta = bk.refAt === 0n ? 0n : bk.deltaWad + (bk.gammaWad * dS) / WAD;
   const poolDelta = ((ctx.perpDeltaTokens - bookDelta) * ctx.spotWad) / WAD;
   const poolVega = -bk.vegaWad;

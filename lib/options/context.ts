@@ -49,7 +49,7 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
     samplePriceWad,
     perpDeltaTokens: u(tokens, 112n, 112n) - u(tokens, 0n, 112n),
     lagBps: book.refAt !== 0n ? book.lagBps : BigInt(market.config.oracleLagBps),
-    book: { refAt: book.refAt, refPriceWad: book.refPriceWad, deltaWad: book.deltaWad, gammaWad: book.gammaWad, vegaWad: book.vegaWad },
+    book: { refAt: book.refAt, refPriceWad: book.refPriceWad, maxMoveWad: book.maxMoveWad, deltaWad: book.deltaWad, gammaWad: book.gammaWad, vegaWad: book.vegaWad },
   };
 }
 

@@ -204,4 +204,20 @@ contract OptionsNettingTest is BaseTest {
     function _divUp(uint256 a, uint256 b) internal pure returns (uint256) {
         return (a + b - 1) / b;
     }
+
+    /// P-83: the delta pushed between refreshes moves along the cached gamma only inside the expansion's range: past
+    ///       it (a stale cache), a dust trade cannot push more than the calls' whole notional. Before: 1,000 at-the-money
+    ///       calls two hours before expiry and +5% pushed 8.51M USD of skew for 3.15M of calls.
+    function test_pushedDelta_clampedToTheExpansionRange() public {
+        uint256[] memory ids = options.liveBoards(ETH);
+        vm.warp(options.board(ids[0]).expiry - 2 hours);
+        _refreshPrices();
+        _buyOption(alice, ids[0], 5, true, 1000e18); // 1,000 at-the-money calls
+        options.refresh(ETH);
+        _setPrice(ETH, 3150e18); // +5%: past the cache's range, no refresh yet
+        _buyOption(bob, ids[2], 5, false, 1e12); // any trade pushes the book's delta
+        int256 pushed = _optionsSkew();
+        assertLe(pushed, int256(1000 * 3150 * USD), "at most every call at delta 1");
+        assertGe(pushed, 0);
+    }
 }
