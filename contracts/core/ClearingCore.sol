@@ -269,9 +269,16 @@ contract ClearingCore is IClearingCore, AccessControl {
     function depositLiquidity(uint256 amountUsd) external onlyVault lock returns (uint256 navBeforeUsd) {
         _requireSequencerSettled();
         (uint256 borrowIndex,,) = _accrueBorrow();
+        _pinValuationPrices();
         (uint256 nav, uint256 lagRisk) = _poolValue(borrowIndex);
         navBeforeUsd = nav + lagRisk;
         poolSt.poolCashUsd = (poolSt.poolCashUsd + amountUsd).toUint64();
+    }
+
+    /// @inheritdoc IClearingCore
+    function pinValuationPrices() external {
+        if (lockHolder != address(0)) revert PoolValueUnavailable();
+        _pinValuationPrices();
     }
 
     /// @inheritdoc IClearingCore
@@ -364,6 +371,15 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     /// @dev NAV (cash + every valued product's claim, floored at 0) and the products' summed oracle-lag risk.
+    /// @dev IProduct.pinValuationPrices on every product the NAV values.
+    function _pinValuationPrices() internal {
+        Registry memory r = registry;
+        uint256 valued = r.valuedProducts;
+        for (uint256 id; valued >> id != 0; ++id) {
+            if ((valued >> id) & 1 == 1) IProduct(id == 0 ? r.product0 : extraProducts[id]).pinValuationPrices();
+        }
+    }
+
     function _poolValue(uint256 borrowIndexWad) internal view returns (uint256, uint256 lagRiskUsd) {
         Registry memory r = registry;
         int256 value = int256(uint256(poolSt.poolCashUsd));

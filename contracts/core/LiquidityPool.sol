@@ -108,6 +108,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     function mint(uint256 shares, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
         if (shares == 0) revert ZeroShares();
+        core.pinValuationPrices();
         uint256 assets = super.mint(shares, receiver);
         if (assets < minDepositAssets) revert DepositTooSmall(assets, minDepositAssets);
         return assets;
@@ -119,7 +120,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         nonReentrant
         returns (uint256)
     {
-        // OZ's steps (maxWithdraw, then previewWithdraw) on one valuation of the pool: the NAV's low bound.
+        // OZ's steps (maxWithdraw, then previewWithdraw) on one valuation of the pool: the NAV's low bound, at prices
+        // pinned for the transaction.
+        core.pinValuationPrices();
         (uint256 low,) = core.poolValueBoundsUsd();
         uint256 totalShares = totalSupply();
         uint256 maxAssets =
@@ -138,7 +141,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     {
         if (shares == 0) revert ZeroShares();
         _requireUnlocked(owner, shares);
-        // OZ's steps (maxRedeem, then previewRedeem) on one valuation of the pool: the NAV's low bound.
+        // OZ's steps (maxRedeem, then previewRedeem) on one valuation of the pool: the NAV's low bound, at prices
+        // pinned for the transaction.
+        core.pinValuationPrices();
         (uint256 low,) = core.poolValueBoundsUsd();
         uint256 assets = SharesMath.toAssetsDown(shares, totalSupply(), low);
         if (assets > core.freeLiquidityUsd()) revert ERC4626ExceededMaxRedeem(owner, shares, maxRedeem(owner));
@@ -190,6 +195,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function processQueue(uint256 maxRequests) external nonReentrant returns (uint256 filled) {
         uint256 i = head;
         uint256 end = tail;
+        core.pinValuationPrices();
         uint256 free = core.freeLiquidityUsd();
         for (uint256 n; i < end && n < maxRequests; ++n) {
             WithdrawalRequest storage r = requests[i];

@@ -294,7 +294,7 @@ interface IPerpEngine is IProduct {
     ///         sample when one is due), as a perpetual trade does first: an option trade or refresh prices at one
     ///         price per transaction (a newer signed price posted later in it changes nothing) and never on an
     ///         estimator a due sample is about to move.
-    /// @dev Only a product listed in the core may call it; otherwise IClearingCore.NotProduct.
+    /// @dev Permissionless, like `poke` (which also settles): it only does what any trade on the market does first.
     function pinPrice(uint256 marketId) external;
 
     // ---------------------------------------------------------------- views

@@ -14,4 +14,10 @@ interface IProduct {
     ///         unseen (its deviation threshold): the pool prices LP deposits that much high and redemptions that much
     ///         low, so nobody can trade the pool on a price update they see coming (rounded up)
     function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256 claimUsd, uint256 lagRiskUsd);
+
+    /// @notice Pins, for the rest of the transaction, every oracle price `poolClaimUsd` reads, and takes their markets'
+    ///         due volatility samples, so all of one transaction's LP flows are valued at the same prices and
+    ///         estimators: a newer signed price posted between a redemption and a deposit changes nothing. The core
+    ///         calls it before it values the pool for an LP flow. Permissionless and idempotent within a transaction.
+    function pinValuationPrices() external;
 }

@@ -386,6 +386,14 @@ contract OptionsBook is IOptionsBook, AccessControl {
         }
     }
 
+    /// @inheritdoc IProduct
+    function pinValuationPrices() external {
+        uint256 active = s.activeMarkets;
+        for (uint256 m; active >> m != 0; ++m) {
+            if ((active >> m) & 1 == 1 && s.books[m].refAt != 0) engine.pinPrice(m);
+        }
+    }
+
     /// @inheritdoc IOptionsBook
     function config(uint256 marketId) external view returns (OptionsConfig memory) {
         return s.configs[marketId];

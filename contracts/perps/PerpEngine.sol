@@ -291,8 +291,12 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @inheritdoc IPerpEngine
     function pinPrice(uint256 marketId) external knownMarket(marketId) {
-        _onlyProduct();
-        PerpState.observePrice(markets[marketId], ConfigStore.readMarket(PerpState.store(totals), marketId), marketId);
+        PerpState.pinPrices(totals, markets, 1 << marketId);
+    }
+
+    /// @inheritdoc IProduct
+    function pinValuationPrices() external {
+        PerpState.pinPrices(totals, markets, 0);
     }
 
     // ------------------------------------------------------------ internal: trade lifecycle

@@ -337,6 +337,25 @@ library PerpState {
         external
         returns (uint256 priceWad, uint256 maintenanceBaseWad, uint256 targetWad)
     {
+        return _observePrice(st, cfg, marketId);
+    }
+
+    /// @notice Pins and observes (`observePrice`) the price of every market in `marketMask`, or with 0 of every market
+    ///         the NAV values (open interest): IPerpEngine.pinPrice and IProduct.pinValuationPrices.
+    function pinPrices(ProductSlots storage totals, mapping(uint256 => MarketSlots) storage markets, uint256 marketMask)
+        external
+    {
+        address cfgStore = store(totals);
+        if (marketMask == 0) marketMask = totals.activeMarkets;
+        for (uint256 m; marketMask >> m != 0; ++m) {
+            if ((marketMask >> m) & 1 == 1) _observePrice(markets[m], ConfigStore.readMarket(cfgStore, m), m);
+        }
+    }
+
+    function _observePrice(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, uint256 marketId)
+        private
+        returns (uint256 priceWad, uint256 maintenanceBaseWad, uint256 targetWad)
+    {
         uint256 lastAt = st.lastPriceAt;
         uint256 updatedAt;
         (priceWad, updatedAt) = pinPrice(marketId, cfg, lastAt);

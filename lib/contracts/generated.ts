@@ -391,6 +391,13 @@ export const clearingCoreAbi = [
   },
   {
     "type": "function",
+    "name": "pinValuationPrices",
+    "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "poolConfig",
     "inputs": [],
     "outputs": [
@@ -1930,6 +1937,13 @@ export const perpEngineAbi = [
         "internalType": "uint256"
       }
     ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "pinValuationPrices",
+    "inputs": [],
     "outputs": [],
     "stateMutability": "nonpayable"
   },
@@ -10576,6 +10590,13 @@ export const optionsBookAbi = [
       }
     ],
     "stateMutability": "pure"
+  },
+  {
+    "type": "function",
+    "name": "pinValuationPrices",
+    "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",

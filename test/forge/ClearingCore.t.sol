@@ -36,6 +36,8 @@ contract ScriptedProduct is IProduct {
         return (claimUsd, 0);
     }
 
+    function pinValuationPrices() external {}
+
     /// @dev One action: take `inflow` from `from` as collateral and reserve `reserve`.
     function open(address from, uint256 inflow, uint256 reserve) external {
         core.enter(IClearingCore.Risk.Adds);

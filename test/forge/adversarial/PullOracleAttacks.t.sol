@@ -50,6 +50,32 @@ contract PullOracleAttacksTest is PythBaseTest {
         assertLe(usdc.balanceOf(attacker), start, "open then close in one transaction never profits");
     }
 
+    /// P-87 (item 4 on a pull market): an LP cannot redeem at one signed price and deposit back at a newer one in the
+    ///       same transaction: the first LP flow pins every price the NAV reads (IClearingCore.pinValuationPrices).
+    ///       Fuzzed over the newer price's move (up to +-10%) with a 1M long open on the market.
+    function testFuzz_pull_lpRedeemUpdateDepositInOneTransactionNeverProfits(int256 moveBps) public {
+        moveBps = bound(moveBps, -1000, 1000);
+        _deposit(carol, 4_000_000 * USD);
+        _deposit(attacker, 4_000_000 * USD);
+        vm.deal(alice, 1 ether);
+        _mint(alice, 200_000 * USD);
+        PriceUpdateRouter.PriceUpdate[] memory u = _updates(150e8);
+        vm.prank(alice);
+        router.increasePosition{value: FEE_WEI}(u, sol, true, 200_000 * USD, 1_000_000 * USD, MAX_PRICE);
+        skip(pool.cooldownSec() + 1);
+        _post(150e8, block.timestamp - 5); // the stored price, 5 s old
+        uint256 sharesBefore = pool.balanceOf(attacker);
+        vm.deal(attacker, 1 ether);
+        // ---- one transaction
+        vm.startPrank(attacker);
+        uint256 assets = pool.redeem(sharesBefore, attacker, attacker);
+        bytes[] memory newer = _data(int64(int256(150e8) * (10_000 + moveBps) / 10_000), block.timestamp);
+        solFeed.updatePrice{value: FEE_WEI}(newer);
+        pool.deposit(assets, attacker);
+        vm.stopPrank();
+        assertLe(pool.balanceOf(attacker), sharesBefore, "no more shares than before");
+    }
+
     /// Item 5: timestamps are monotone per market: once a market has used a price, an answer older than it is refused
     ///       with both times (here a feed that went back in time, e.g. after a feed swap).
     function test_pull_olderThanLastUsedPriceIsRefused() public {
