@@ -159,8 +159,8 @@ interface IClearingCore {
     ///         vault prices the shares
     function depositLiquidity(uint256 amountUsd) external returns (uint256 navBeforeUsd);
 
-    /// @notice Pins every oracle price the NAV reads for the rest of the transaction and takes their markets' due
-    ///         volatility samples (IProduct.pinValuationPrices on each valued product). The vault calls it before it
+    /// @notice Pins every oracle price the NAV reads for the rest of the transaction (IProduct.pinValuationPrices on
+    ///         each valued product). The vault calls it before it
     ///         values the pool for a withdrawal, redemption, mint or queue fill (`depositLiquidity` does it itself), so
     ///         one transaction's LP flows are all valued at the same prices. Permissionless; refused mid-action
     ///         (PoolValueUnavailable).

@@ -15,9 +15,9 @@ interface IProduct {
     ///         low, so nobody can trade the pool on a price update they see coming (rounded up)
     function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256 claimUsd, uint256 lagRiskUsd);
 
-    /// @notice Pins, for the rest of the transaction, every oracle price `poolClaimUsd` reads, and takes their markets'
-    ///         due volatility samples, so all of one transaction's LP flows are valued at the same prices and
-    ///         estimators: a newer signed price posted between a redemption and a deposit changes nothing. The core
+    /// @notice Pins, for the rest of the transaction, every oracle price `poolClaimUsd` reads, so all of one
+    ///         transaction's LP flows are valued at the same prices: a newer signed price posted between a redemption
+    ///         and a deposit changes nothing (the options book also takes its markets' due volatility samples). The core
     ///         calls it before it values the pool for an LP flow. Permissionless and idempotent within a transaction.
     function pinValuationPrices() external;
 }

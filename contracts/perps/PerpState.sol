@@ -340,15 +340,20 @@ library PerpState {
         return _observePrice(st, cfg, marketId);
     }
 
-    /// @notice Pins and observes (`observePrice`) the price of every market in `marketMask`, or with 0 of every market
-    ///         the NAV values (open interest): IPerpEngine.pinPrice and IProduct.pinValuationPrices.
+    /// @notice Pins and observes (`observePrice`) the price of every market in `marketMask` (IPerpEngine.pinPrice); with
+    ///         0, pins only (no sample, no write) the price of every market the NAV values (open interest): what
+    ///         IProduct.pinValuationPrices needs so one transaction's LP flows see one price per market.
     function pinPrices(ProductSlots storage totals, mapping(uint256 => MarketSlots) storage markets, uint256 marketMask)
         external
     {
         address cfgStore = store(totals);
-        if (marketMask == 0) marketMask = totals.activeMarkets;
+        bool valuation = marketMask == 0;
+        if (valuation) marketMask = totals.activeMarkets;
         for (uint256 m; marketMask >> m != 0; ++m) {
-            if ((marketMask >> m) & 1 == 1) _observePrice(markets[m], ConfigStore.readMarket(cfgStore, m), m);
+            if ((marketMask >> m) & 1 == 0) continue;
+            IPerpEngine.MarketConfig memory cfg = ConfigStore.readMarket(cfgStore, m);
+            if (valuation) pinPrice(m, cfg, 0);
+            else _observePrice(markets[m], cfg, m);
         }
     }
 
