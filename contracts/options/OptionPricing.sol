@@ -47,11 +47,17 @@ library OptionPricing {
     {
         uint256 vS = varianceWad * YEAR_SEC;
         uint256 vL = longVarianceWad * YEAR_SEC;
-        uint256 kT = meanReversionWad * tauSec / YEAR_SEC;
-        // (1 - e^-x)/x -> 1 as x -> 0; below 1e-9 the series' first term is exact to the wei.
-        uint256 weightWad = kT < 1e9 ? WAD : (WAD - OptionMath.expWad(-int256(kT))) * WAD / kT;
+        uint256 weightWad = termWeightWad(tauSec, meanReversionWad);
         int256 v = int256(vL) + (int256(vS) - int256(vL)) * int256(weightWad) / int256(WAD);
         return v > 0 ? uint256(v) : 0;
+    }
+
+    /// @notice The current variance's weight in the term variance of an expiry `tauSec` away: (1 - e^(-kT)) / (kT), in
+    ///         (0, 1], falling as the expiry lengthens (rounded down).
+    function termWeightWad(uint256 tauSec, uint256 meanReversionWad) internal pure returns (uint256) {
+        uint256 kT = meanReversionWad * tauSec / YEAR_SEC;
+        // (1 - e^-x)/x -> 1 as x -> 0; below 1e-9 the series' first term is exact to the wei.
+        return kT < 1e9 ? WAD : (WAD - OptionMath.expWad(-int256(kT))) * WAD / kT;
     }
 
     /// @notice Mid implied volatility of a strike: the board's volatility times a skew/smile multiplier in the

@@ -10,6 +10,7 @@ import {MathLib} from "../libraries/MathLib.sol";
 import {IHistoricalPriceFeed} from "../oracles/IHistoricalPriceFeed.sol";
 import {OptionPricing} from "./OptionPricing.sol";
 import {OptionsLogic} from "./OptionsLogic.sol";
+import {OptionsNav} from "./OptionsNav.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -65,7 +66,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
     ///         the book is repriced at the next refresh.
     function setConfig(uint256 marketId, OptionsConfig calldata cfg) external onlyRole(RISK_ROLE) {
         if (marketId >= engine.marketCount()) revert UnknownMarket(marketId);
-        OptionsLogic.validate(cfg);
+        OptionsNav.validate(cfg);
         // Boards settle at a verified past round: a feed that cannot prove one (a pull oracle) cannot list options.
         address feed = address(_perpConfig(marketId).feed);
         try IHistoricalPriceFeed(feed).latestRoundId() returns (uint256) {}
@@ -363,26 +364,19 @@ contract OptionsBook is IOptionsBook, AccessControl {
     // ------------------------------------------------------------ views
 
     /// @inheritdoc IProduct
-    /// @dev Per market with options open or payouts owed: -(expanded liability, rounded up) - owed payouts; the lag
-    ///      risk adds the expansion's error bound and the oracle-lag move of the options' delta (|delta| S lagBps).
+    /// @dev Per market with options open or payouts owed: the owed payouts, and OptionsNav.marketClaim for the open
+    ///      options (the expansion, its error bound, the delta's oracle lag and the next sample's repricing bound).
     ///      Reverts OptionsBookStale outside the expansion's range: LP flows wait for the keeper's refresh.
     function poolClaimUsd(uint256) external view returns (int256 claimUsd, uint256 lagRiskUsd) {
         uint256 active = s.activeMarkets;
         for (uint256 m; active >> m != 0; ++m) {
             if (active >> m & 1 == 0) continue;
-            OptionsLogic.Book storage bk = s.books[m];
-            if (bk.refAt != 0) {
-                (uint256 spot, uint256 sampleAt) = _priceAndSampleAt(m);
-                Staleness st = OptionsLogic.staleness(bk, spot, sampleAt);
-                if (st != Staleness.Fresh) revert OptionsBookStale(m, st);
-                (uint256 liability, uint256 bound) = OptionsLogic.expand(bk, spot);
-                int256 delta =
-                    bk.deltaWad + bk.gammaWad * (int256(spot) - int256(uint256(bk.refPriceWad))) / int256(WAD);
-                uint256 lagWad = MathLib.abs(delta).wadMulUp(spot).bpsUp(bk.lagBps);
-                claimUsd -= int256(liability.mulDivUp(1, 1e12));
-                lagRiskUsd += (bound + lagWad).mulDivUp(1, 1e12);
+            if (s.books[m].refAt != 0) {
+                (int256 claim, uint256 lagRisk) = OptionsNav.marketClaim(s, engine, _perpConfig(m), m);
+                claimUsd += claim;
+                lagRiskUsd += lagRisk;
             }
-            claimUsd -= int256(uint256(bk.owedUsd));
+            claimUsd -= int256(uint256(s.books[m].owedUsd));
         }
     }
 

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
-import {ConfigValidation} from "../libraries/ConfigValidation.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {OptionMath} from "./OptionMath.sol";
 import {OptionPricing} from "./OptionPricing.sol";
@@ -62,6 +61,11 @@ library OptionsLogic {
         uint16 lagBps; // the market's oracle lag (deviation threshold), copied at the refresh
         bool dirty;
         uint32 nearestExpiry; // G: earliest expiry with open interest (trades only)
+        // What bounds the book's repricing at the next volatility sample (OptionsNav.resampleBoundWad), in units of 1e9
+        // token-wei, rounded up, and only ever raised between refreshes (a sale leaves them: still upper bounds):
+        uint72 tokensE9; // sum of open amounts a (calls and puts)
+        uint72 rootTauE9; // sum of a sqrt(T) (years), T at the refresh or the buy
+        uint72 rootTauShortE9; // sum of a sqrt(T) w, w >= the current variance's term weight until the cache expires
     }
 
     /// @dev Inputs of a trade, in memory (stack).
@@ -93,34 +97,12 @@ library OptionsLogic {
         uint256 grossThetaWad;
         uint256 strikes;
         uint256 nearest; // earliest expiry with open interest
+        uint256 tokensWad; // the sums behind Book.tokensE9, rootTauE9 and rootTauShortE9 (WAD)
+        uint256 rootTauWad;
+        uint256 rootTauShortWad;
     }
 
     // ------------------------------------------------------------ entry points (DELEGATECALL)
-
-    /// @notice Hard bounds on a market's options parameters (InvalidParameter(name, value, min, max) beyond them).
-    function validate(IOptionsBook.OptionsConfig memory c) external pure {
-        ConfigValidation.bound("strikeStepWad", c.strikeStepWad, 1e12, 1e30);
-        ConfigValidation.bound("strikesPerSide", c.strikesPerSide, 1, 7);
-        ConfigValidation.bound("dailyExpiries", c.dailyExpiries, 0, 7);
-        ConfigValidation.bound("weeklyExpiries", c.weeklyExpiries, 0, 8);
-        ConfigValidation.bound("monthlyExpiries", c.monthlyExpiries, 0, 3);
-        ConfigValidation.bound("tradingCutoffSec", c.tradingCutoffSec, 5 minutes, 2 days);
-        ConfigValidation.bound("callCapBps", c.callCapBps, 1000, 50_000);
-        ConfigValidation.bound("minPremiumBps", c.minPremiumBps, 1, 1000);
-        ConfigValidation.bound("ivMinWad", c.ivMinWad, 0.05e18, 1e18);
-        ConfigValidation.bound("ivMaxWad", c.ivMaxWad, c.ivMinWad, 5e18);
-        ConfigValidation.bound("spreadVolWad", c.spreadVolWad, 0.001e18, 0.5e18);
-        ConfigValidation.bound("meanReversionWad", c.meanReversionWad, 0, 365e18);
-        ConfigValidation.bound("skewAbsWad", MathLib.abs(c.skewWad), 0, 0.3e18);
-        ConfigValidation.bound("smileWad", c.smileWad, 0, 0.2e18);
-        ConfigValidation.bound("deltaScaleUsd", c.deltaScaleUsd, 1, type(uint64).max);
-        ConfigValidation.bound("vegaScaleUsd", c.vegaScaleUsd, 1, type(uint64).max);
-        ConfigValidation.bound("maxStrikeOiWad", c.maxStrikeOiWad, 0, 1e30);
-        ConfigValidation.bound("maxBoardReserveUsd", c.maxBoardReserveUsd, 0, 1e18);
-        ConfigValidation.bound("cacheMaxAgeSec", c.cacheMaxAgeSec, 60, 1 days);
-        ConfigValidation.bound("cacheMaxMoveBps", c.cacheMaxMoveBps, 1, 1000);
-        ConfigValidation.bound("cacheSdFracBps", c.cacheSdFracBps, 1, 10_000);
-    }
 
     /// @notice Lists the market's due boards (IOptionsBook.listBoards).
     function listDue(State storage s, uint256 marketId, uint256 spot, IOptionsBook.OptionsConfig memory cfg)
@@ -248,6 +230,9 @@ library OptionsLogic {
         nb.refSampleAt = uint32(c.sampleAt);
         nb.lagBps = lagBps;
         nb.nearestExpiry = uint32(acc.nearest);
+        nb.tokensE9 = _e9Up(acc.tokensWad);
+        nb.rootTauE9 = _e9Up(acc.rootTauWad);
+        nb.rootTauShortE9 = _e9Up(acc.rootTauShortWad);
         (nb.maxMoveWad, nb.validUntil) = _range(c, cfg, acc.nearest);
         s.books[marketId] = nb;
         if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
@@ -405,11 +390,21 @@ library OptionsLogic {
             tauSec,
             b.callCapBps
         );
+        uint256 tokensBefore = acc.tokensWad;
         for (uint256 i; mask >> i != 0; ++i) {
             if (mask >> i & 1 == 0) continue;
             c.strikeWad = b.firstStrikeWad + i * b.strikeStepWad;
             _accumulateStrike(acc, s.oi[boardId][i], c, cfg);
         }
+        // The board's sqrt(T) (rounded up) and the largest term weight it reaches while the cache lives (the weight
+        // rises as the expiry nears), rounded up.
+        uint256 boardTokens = acc.tokensWad - tokensBefore;
+        uint256 rootTau = c.expiryTerms.sqrtTauWad + 1;
+        uint256 weightHi = OptionPricing.termWeightWad(
+            tauSec > cfg.cacheMaxAgeSec ? tauSec - cfg.cacheMaxAgeSec : 0, cfg.meanReversionWad
+        ) + 1;
+        acc.rootTauWad += boardTokens.mulDivUp(rootTau, WAD);
+        acc.rootTauShortWad += boardTokens.mulDivUp(rootTau, WAD).mulDivUp(MathLib.min(weightHi, WAD), WAD);
     }
 
     /// @dev Adds one strike's open calls and puts (`packed` open interest) at the strike and board in `c`.
@@ -426,6 +421,7 @@ library OptionsLogic {
                 OptionPricing.optionGreeksAt(true, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms),
                 packed >> 128
             );
+            acc.tokensWad += packed >> 128;
         }
         if (uint128(packed) > 0) {
             _accumulate(
@@ -433,6 +429,7 @@ library OptionsLogic {
                 OptionPricing.optionGreeksAt(false, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms),
                 uint128(packed)
             );
+            acc.tokensWad += uint128(packed);
         }
         ++acc.strikes;
     }
@@ -636,6 +633,14 @@ library OptionsLogic {
         _recentre(
             bk, x, int256(c.spotWad) - int256(uint256(bk.refPriceWad)), int256(block.timestamp - bk.refAt), bought
         );
+        if (bought) {
+            // A buy raises the resampling bound's sums with weight 1 (the largest); a sale leaves them.
+            uint256 rootTauAmount =
+                amountWad.mulDivUp(OptionMath.sqrtYearsWad(OptionMath.yearsWad(c.expiry - block.timestamp)) + 1, WAD);
+            bk.tokensE9 += _e9Up(amountWad);
+            bk.rootTauE9 += _e9Up(rootTauAmount);
+            bk.rootTauShortE9 += _e9Up(rootTauAmount);
+        }
         if (bought && (bk.nearestExpiry == 0 || c.expiry < bk.nearestExpiry)) {
             // A nearer expiry narrows the range (a quarter of its sigma sqrt T): the keeper recomputes it.
             bk.nearestExpiry = uint32(c.expiry);
@@ -695,6 +700,10 @@ library OptionsLogic {
             / int256(WAD) * dS / int256(WAD) + int256(uint256(bk.errTimeWad)) * dt;
         liabilityWad = value > 0 ? uint256(value) : 0;
         boundWad = bound > 0 ? uint256(bound) + 1 : 1;
+    }
+
+    function _e9Up(uint256 wad) private pure returns (uint72) {
+        return wad.mulDivUp(1, 1e9).toUint72();
     }
 
     function optionId(uint256 boardId, uint256 strikeIndex, bool isCall) internal pure returns (uint256) {

@@ -113,4 +113,121 @@ contract OptionsSampleAttacksTest is BaseTest {
         assertLe(attackerAttacked, attackerControl, "the round trip gains nothing");
         assertGe(carolAttacked, carolControl, "the other LP loses nothing");
     }
+
+    /// @dev The attacker's and the other LP's value (pool shares at the NAV's mid plus cash) at the end of a branch.
+    function _values() internal view returns (uint256 attackerUsd, uint256 carolUsd) {
+        attackerUsd = pool.convertToAssets(pool.balanceOf(attacker)) + usdc.balanceOf(attacker);
+        carolUsd = pool.convertToAssets(pool.balanceOf(carol));
+    }
+
+    /// @dev Moves the price to `priceWad` `beforeBoundary` seconds before the next sampling boundary, and has the
+    ///      keeper refresh the book there (the NAV is fresh at the move).
+    function _moveBeforeBoundary(uint256 priceWad, uint256 beforeBoundary) internal {
+        uint256 boundary = (block.timestamp / interval + 1) * interval;
+        vm.warp(boundary - beforeBoundary);
+        vm.prank(admin);
+        ethFeed.setPrice(priceWad);
+        options.refresh(ETH);
+    }
+
+    /// @dev A fuzzed scenario: the price after a move of -1.9% .. +1.9% (inside the cache's range), posted
+    ///      `beforeBoundary` seconds before the next sampling boundary, and the sample `delay` seconds after the
+    ///      boundary, before the posted price expires (a feed's heartbeat is within the max price age), less `spare`.
+    function _scenario(uint256 moveSeed, uint256 whenSeed, uint256 delaySeed, uint256 spare)
+        internal
+        view
+        returns (uint256 priceWad, uint256 beforeBoundary, uint256 delay)
+    {
+        int256 moveBps = int256(bound(moveSeed, 0, 380)) - 190;
+        priceWad = uint256(int256(3000e18) * (10_000 + moveBps) / 10_000);
+        uint256 maxAge = reader.marketConfig(ETH).maxPriceAgeSec;
+        beforeBoundary = bound(whenSeed, 1, (interval / 2 < maxAge ? interval / 2 : maxAge - 1) - spare);
+        delay = bound(delaySeed, 1, maxAge - beforeBoundary - spare);
+    }
+
+    /// @dev The next interval's first price (the sample) at `priceWad`, `delay` seconds after the boundary (a quiet
+    ///       feed publishes late: the later, the more the variance decays), taken and refreshed by the keeper.
+    function _sampleAtNextBoundary(uint256 priceWad, uint256 delay) internal {
+        vm.warp((block.timestamp / interval + 1) * interval + delay);
+        vm.prank(admin);
+        ethFeed.setPrice(priceWad);
+        engine.poke(ETH);
+        options.refresh(ETH);
+    }
+
+    /// P-88: the next sample is predictable from the price already published in its interval: a move raises the
+    ///       variance and re-centres the skew at the sample, which reprices every option the pool wrote. A cooled-down
+    ///       LP who redeems just before the boundary and deposits back after the keeper's refresh (two transactions,
+    ///       across blocks) gains nothing against staying in, and the other LP loses nothing, whatever the move and
+    ///       however close to the boundary and however late the feed publishes the sample.
+    function testFuzz_lpRedeemBeforeSampleDepositAfter_neverProfits(
+        uint256 moveSeed,
+        uint256 whenSeed,
+        uint256 delaySeed
+    ) public {
+        (uint256 priceWad, uint256 beforeBoundary, uint256 delay) = _scenario(moveSeed, whenSeed, delaySeed, 0);
+        _moveBeforeBoundary(priceWad, beforeBoundary);
+        uint256 snap = vm.snapshotState();
+        vm.startPrank(attacker);
+        uint256 assets = pool.redeem(pool.maxRedeem(attacker), attacker, attacker);
+        vm.stopPrank();
+        _sampleAtNextBoundary(priceWad, delay);
+        vm.prank(attacker);
+        pool.deposit(assets, attacker);
+        (uint256 attackerAttacked, uint256 carolAttacked) = _values();
+        vm.revertToState(snap);
+        _sampleAtNextBoundary(priceWad, delay);
+        (uint256 attackerControl, uint256 carolControl) = _values();
+        assertLe(attackerAttacked, attackerControl, "redeeming before the sample gains nothing");
+        assertGe(carolAttacked, carolControl, "the other LP loses nothing");
+    }
+
+    /// P-88: the other direction: a deposit just before a sample that will lower the options' value (a quiet interval
+    ///       decays the variance; a move re-centres the skew), redeemed after the keeper's refresh (and the deposit
+    ///       cooldown), returns no more than it put in, however late the sample comes.
+    function testFuzz_lpDepositBeforeSampleRedeemAfter_neverProfits(
+        uint256 moveSeed,
+        uint256 whenSeed,
+        uint256 delaySeed
+    ) public {
+        (uint256 priceWad, uint256 beforeBoundary, uint256 delay) = _scenario(moveSeed, whenSeed, delaySeed, 0);
+        _moveBeforeBoundary(priceWad, beforeBoundary);
+        uint256 depositedAt = block.timestamp;
+        uint256 shares = _deposit(bob, 20_000_000 * USD);
+        _sampleAtNextBoundary(priceWad, delay);
+        uint256 unlockAt = depositedAt + pool.cooldownSec();
+        if (block.timestamp < unlockAt) vm.warp(unlockAt);
+        vm.prank(bob);
+        uint256 assets = pool.redeem(shares, bob, bob);
+        assertLe(assets, 20_000_000 * USD, "a deposit across the sample returns no more than it put in");
+    }
+
+    /// P-88: the LP band covers the next sample's repricing of the book, recomputed from first principles: the exact
+    ///       Black-Scholes value of every open option on the old surface, against the exact value on the surface the
+    ///       sample makes (its price anywhere within the oracle's lag of the current one, published up to the max
+    ///       price age later), both at the same spot.
+    function testFuzz_lpBand_coversTheNextSampleRepricing(
+        uint256 moveSeed,
+        uint256 whenSeed,
+        uint256 delaySeed,
+        uint256 lagSeed
+    ) public {
+        (uint256 priceWad, uint256 beforeBoundary, uint256 delay) = _scenario(moveSeed, whenSeed, delaySeed, 1);
+        uint256 lagBps = reader.marketConfig(ETH).oracleLagBps;
+        int256 sampleOffBps = int256(bound(lagSeed, 0, 2 * lagBps)) - int256(lagBps);
+        _moveBeforeBoundary(priceWad, beforeBoundary);
+        vm.warp((block.timestamp / interval + 1) * interval + delay);
+        // Still the old interval's price: the old surface, now.
+        (uint256 lowUsd, uint256 highUsd) = core.poolValueBoundsUsd();
+        uint256 exactOld = options.exactLiabilityWad(ETH);
+        vm.prank(admin);
+        ethFeed.setPrice(uint256(int256(priceWad) * (10_000 + sampleOffBps) / 10_000));
+        engine.poke(ETH); // the sample
+        skip(1);
+        vm.prank(admin);
+        ethFeed.setPrice(priceWad); // back to the same spot, inside the new interval (not a sample)
+        uint256 exactNew = options.exactLiabilityWad(ETH);
+        uint256 repricingUsd = (exactNew > exactOld ? exactNew - exactOld : exactOld - exactNew) / 1e12;
+        assertLe(repricingUsd, (highUsd - lowUsd) / 2, "the band covers the sample's repricing");
+    }
 }

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {ConfigValidation} from "../libraries/ConfigValidation.sol";
+import {MathLib} from "../libraries/MathLib.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+import {OptionsLogic} from "./OptionsLogic.sol";
+
+/// @title OptionsNav
+/// @notice The options book's risk bounds: its parameters' hard bounds (`validate`) and its O(1) claim on the pool for one market (IProduct.poolClaimUsd): the cached expansion's
+///         liability at the pinned price, and the LP band around it: the expansion's error bound, the oracle lag of
+///         the book's delta, and the most the next volatility sample can reprice the book (`resampleBoundWad`).
+/// @dev The next sample is predictable: it is the first price of the next interval, and the price already published
+///      in this one (within the oracle's lag of the market) tells how far it will move the variance estimators and
+///      re-centre the skew. Without the last term, an LP who redeemed just before a sampling boundary and deposited
+///      back after the keeper's refresh took the repricing from the other LPs (P-88).
+library OptionsNav {
+    using MathLib for uint256;
+
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant YEAR_SEC = 365 days;
+    /// @dev 1/sqrt(2 pi), rounded up: the largest vega per token per unit of volatility per sqrt(year) per USD of spot
+    ///      (vega = S sqrt(T) phi(d1) <= S sqrt(T) / sqrt(2 pi), for a put, a call and a capped call's difference).
+    uint256 internal constant INV_SQRT_2PI_UP_WAD = 398_942_280_401_432_678;
+
+    /// @notice The market's price and volatility estimators now (IPerpEngine.volatilityNow).
+    struct Estimator {
+        uint256 spotWad;
+        uint256 varianceWad;
+        uint256 longVarianceWad;
+        uint256 samplePriceWad;
+        uint256 sampleAt;
+    }
+
+    /// @notice The range of the next sample: its squared return and its elapsed time since the last sample.
+    struct NextSample {
+        uint256 r2Hi;
+        uint256 r2Lo;
+        uint256 dtMin;
+        uint256 dtMax;
+    }
+
+    /// @notice Hard bounds on a market's options parameters (InvalidParameter(name, value, min, max) beyond them).
+    function validate(IOptionsBook.OptionsConfig memory c) external pure {
+        ConfigValidation.bound("strikeStepWad", c.strikeStepWad, 1e12, 1e30);
+        ConfigValidation.bound("strikesPerSide", c.strikesPerSide, 1, 7);
+        ConfigValidation.bound("dailyExpiries", c.dailyExpiries, 0, 7);
+        ConfigValidation.bound("weeklyExpiries", c.weeklyExpiries, 0, 8);
+        ConfigValidation.bound("monthlyExpiries", c.monthlyExpiries, 0, 3);
+        ConfigValidation.bound("tradingCutoffSec", c.tradingCutoffSec, 5 minutes, 2 days);
+        ConfigValidation.bound("callCapBps", c.callCapBps, 1000, 50_000);
+        ConfigValidation.bound("minPremiumBps", c.minPremiumBps, 1, 1000);
+        ConfigValidation.bound("ivMinWad", c.ivMinWad, 0.05e18, 1e18);
+        ConfigValidation.bound("ivMaxWad", c.ivMaxWad, c.ivMinWad, 5e18);
+        ConfigValidation.bound("spreadVolWad", c.spreadVolWad, 0.001e18, 0.5e18);
+        ConfigValidation.bound("meanReversionWad", c.meanReversionWad, 0, 365e18);
+        ConfigValidation.bound("skewAbsWad", MathLib.abs(c.skewWad), 0, 0.3e18);
+        ConfigValidation.bound("smileWad", c.smileWad, 0, 0.2e18);
+        ConfigValidation.bound("deltaScaleUsd", c.deltaScaleUsd, 1, type(uint64).max);
+        ConfigValidation.bound("vegaScaleUsd", c.vegaScaleUsd, 1, type(uint64).max);
+        ConfigValidation.bound("maxStrikeOiWad", c.maxStrikeOiWad, 0, 1e30);
+        ConfigValidation.bound("maxBoardReserveUsd", c.maxBoardReserveUsd, 0, 1e18);
+        ConfigValidation.bound("cacheMaxAgeSec", c.cacheMaxAgeSec, 60, 1 days);
+        ConfigValidation.bound("cacheMaxMoveBps", c.cacheMaxMoveBps, 1, 1000);
+        ConfigValidation.bound("cacheSdFracBps", c.cacheSdFracBps, 1, 10_000);
+    }
+
+    /// @notice One market's claim: -(expanded liability, rounded up) - owed payouts; the lag risk adds the expansion's
+    ///         error bound, the oracle-lag move of the options' delta (|delta| S lagBps) and the resampling bound.
+    ///         Reverts OptionsBookStale outside the expansion's range: LP flows wait for the keeper's refresh.
+    function marketClaim(
+        OptionsLogic.State storage s,
+        IPerpEngine engine,
+        IPerpEngine.MarketConfig memory pc,
+        uint256 marketId
+    ) external view returns (int256 claimUsd, uint256 lagRiskUsd) {
+        OptionsLogic.Book storage bk = s.books[marketId];
+        Estimator memory x;
+        (x.spotWad, x.varianceWad, x.longVarianceWad, x.samplePriceWad, x.sampleAt) = engine.volatilityNow(marketId);
+        IOptionsBook.Staleness st = OptionsLogic.staleness(bk, x.spotWad, x.sampleAt);
+        if (st != IOptionsBook.Staleness.Fresh) revert IOptionsBook.OptionsBookStale(marketId, st);
+        (uint256 liability, uint256 bound) = OptionsLogic.expand(bk, x.spotWad);
+        int256 delta = bk.deltaWad + bk.gammaWad * (int256(x.spotWad) - int256(uint256(bk.refPriceWad))) / int256(WAD);
+        uint256 lagWad = MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(bk.lagBps);
+        uint256 resampleWad = resampleBoundWad(bk, s.configs[marketId], pc, x);
+        claimUsd = -int256(liability.mulDivUp(1, 1e12));
+        lagRiskUsd = (bound + lagWad + resampleWad).mulDivUp(1, 1e12);
+    }
+
+    /// @notice The most the next volatility sample can change the value of the book's open options (USD WAD, rounded
+    ///         up), for every sample the next valid price can make: published at or after the next sampling boundary
+    ///         and at most the market's max price age after it (the later, the more a quiet spell decays the variance),
+    ///         within the oracle's lag of the current price.
+    /// @dev Each option's implied volatility is iv = clamp(B m(x), ivMin, ivMax) with B^2 = w vS + (1 - w) vL (annual,
+    ///      w in (0, 1]) and x = clamp(ln(K / Ss) / (B sqrt T), -3, 3), m = clamp(1 - skew x + smile x^2, 0.5, 2).
+    ///      A sample moves vS, vL and the sample price Ss. Step 1, B -> B' at the old Ss: d(B m)/dB is m where x or
+    ///      m is clamped and 1 - smile x^2 otherwise, so |d iv| <= Mb |dB| with Mb = max(9 smile - 1, min(2, 1 + 3
+    ///      |skew| + 9 smile)); |dB| = |dB^2| / (B + B') <= (w |dvS| + |dvL|) Y / (B + B'), and also <= sqrt(|dB^2|).
+    ///      Step 2, Ss -> Ss' at B': x moves by |ln(Ss'/Ss)| / (B' sqrt T) and |m'| <= L = |skew| + 6 smile, so
+    ///      |d iv| <= L |ln(Ss'/Ss)| / sqrt T. Each option's vega is at most S sqrt(T) / sqrt(2 pi) at any volatility,
+    ///      so |dV| <= S / sqrt(2 pi) (a sqrt(T) Mb |dB| + a L |r'|), r' = ln(Ss'/Ss). Summed with the book's sums
+    ///      (a, a sqrt T and a sqrt T w, upper bounds kept by the refresh and raised by buys).
+    function resampleBoundWad(
+        OptionsLogic.Book storage bk,
+        IOptionsBook.OptionsConfig memory oc,
+        IPerpEngine.MarketConfig memory pc,
+        Estimator memory x
+    ) internal view returns (uint256) {
+        uint256 rHi;
+        uint256 dB;
+        {
+            // r' = ln(S' / Ss) for a sample price S' within the lag of S: |r'| in [r - l', r + l'], l' = lag + lag^2
+            // >= -ln(1 - lag) >= ln(1 + lag); one wei more for the logarithm's truncation.
+            uint256 lag = uint256(bk.lagBps) * 1e14;
+            lag += lag.wadMulUp(lag) + 2;
+            uint256 r = MathLib.abs(MathLib.lnWad(x.spotWad.mulDivDown(WAD, x.samplePriceWad)));
+            rHi = r + lag;
+            (uint256 dvS, uint256 dvL, uint256 vLo) = _estimatorMoves(pc, x, rHi, r > lag ? r - lag : 0);
+            dB = _boardVolMoves(bk, x, dvS, dvL, vLo);
+        }
+        (uint256 mB, uint256 l) = _surfaceSlopesWad(oc);
+        uint256 volTokens = mB.wadMulUp(dB) + l.wadMulUp(rHi).wadMulUp(uint256(bk.tokensE9) * 1e9);
+        return volTokens.wadMulUp(x.spotWad).wadMulUp(INV_SQRT_2PI_UP_WAD);
+    }
+
+    /// @dev The surface's slopes: Mb bounds |d(B m)/dB| and L bounds |dm/dx| (see resampleBoundWad).
+    function _surfaceSlopesWad(IOptionsBook.OptionsConfig memory oc) private pure returns (uint256 mB, uint256 l) {
+        uint256 skewAbs = MathLib.abs(oc.skewWad);
+        uint256 smile9 = 9 * uint256(oc.smileWad);
+        mB = MathLib.max(smile9 > WAD ? smile9 - WAD : 0, MathLib.min(2 * WAD, WAD + 3 * skewAbs + smile9));
+        l = skewAbs + 6 * uint256(oc.smileWad);
+    }
+
+    /// @dev Sum over the book of a sqrt(T) |dB| (volatility x token x sqrt(year)), bounded both ways (the smaller
+    ///      holds): a sqrt(T) (w |dvS| + |dvL|) Y / (B + B'), and a sqrt(T) sqrt(max(|dvS|, |dvL|) Y).
+    function _boardVolMoves(OptionsLogic.Book storage bk, Estimator memory x, uint256 dvS, uint256 dvL, uint256 vLo)
+        private
+        view
+        returns (uint256 dB)
+    {
+        uint256 rootTau = uint256(bk.rootTauE9) * 1e9;
+        dB = rootTau.wadMulUp(MathLib.sqrtDown(MathLib.max(dvS, dvL) * YEAR_SEC * WAD) + 1);
+        uint256 denominator = MathLib.sqrtDown(MathLib.min(x.varianceWad, x.longVarianceWad) * YEAR_SEC * WAD)
+            + MathLib.sqrtDown(vLo * YEAR_SEC * WAD);
+        if (denominator > 0) {
+            uint256 viaSquare = (uint256(bk.rootTauShortE9) * 1e9 * dvS + rootTau * dvL).mulDivUp(YEAR_SEC, denominator);
+            dB = MathLib.min(dB, viaSquare);
+        }
+    }
+
+    /// @dev How far the next sample can move each variance estimator (the sample elapsed from the next boundary to the
+    ///      max price age after it, or after now; the squared return between the smallest clipped and the largest
+    ///      unclipped), and the lowest either can reach.
+    function _estimatorMoves(IPerpEngine.MarketConfig memory pc, Estimator memory x, uint256 rHi, uint256 rLo)
+        private
+        view
+        returns (uint256 dvS, uint256 dvL, uint256 vLo)
+    {
+        NextSample memory n;
+        n.r2Hi = rHi.mulDivUp(rHi, WAD);
+        n.r2Lo = MathLib.min(
+            rLo.mulDivDown(rLo, WAD),
+            uint256(pc.clipSigmas) * pc.clipSigmas * MathLib.max(x.varianceWad, x.longVarianceWad)
+                * pc.sampleIntervalSec
+        );
+        uint256 next = (x.sampleAt / pc.sampleIntervalSec + 1) * pc.sampleIntervalSec;
+        n.dtMin = next - x.sampleAt;
+        n.dtMax = MathLib.max(next, block.timestamp) + pc.maxPriceAgeSec - x.sampleAt;
+        uint256 lo;
+        (dvS, vLo) = _varianceMove(x.varianceWad, n, pc.volTauSec);
+        (dvL, lo) = _varianceMove(x.longVarianceWad, n, pc.longVolTauSec);
+        vLo = MathLib.min(vLo, lo);
+    }
+
+    /// @dev How far one sample can move a variance EWMA (RiskMath.ewmaVarianceUp) from `v`, given the squared return
+    ///      and elapsed time ranges; and the lowest value it can reach.
+    function _varianceMove(uint256 v, NextSample memory n, uint256 tauSec)
+        private
+        pure
+        returns (uint256 move, uint256 lo)
+    {
+        uint256 hi = RiskMath.ewmaVarianceUp(v, n.r2Hi, n.dtMin, tauSec);
+        lo = MathLib.min((tauSec * v + n.r2Lo) / (tauSec + n.dtMax), RiskMath.MAX_VARIANCE_WAD);
+        move = MathLib.max(hi > v ? hi - v : 0, v > lo ? v - lo : 0);
+    }
+}
