@@ -35,6 +35,8 @@ import {Script, console2} from "forge-std/Script.sol";
 ///      ADMIN_ADDRESS is set the deployer hands every role over and renounces its own (a multisig in production).
 contract Deploy is Script {
     uint256 internal constant ANVIL_KEY_0 = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
+    /// @dev Anvil's account 1: the local keeper (services/keeper, KEEPER_PRIVATE_KEY unset).
+    uint256 internal constant ANVIL_KEY_1 = 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d;
     uint256 internal constant YEAR = 365 days;
 
     /// @notice One market of script/markets.json.
@@ -123,6 +125,10 @@ contract Deploy is Script {
         core.addProduct(d.engine, 10_000);
         core.setForwarder(d.router, true);
         pool.grantRole(pool.RISK_ROLE(), deployer);
+        // The keeper fills the withdrawal queue (KEEPER_ROLE): KEEPER_ADDRESS, else KEEPER_PRIVATE_KEY's account.
+        pool.grantRole(
+            pool.KEEPER_ROLE(), vm.envOr("KEEPER_ADDRESS", vm.addr(vm.envOr("KEEPER_PRIVATE_KEY", ANVIL_KEY_1)))
+        );
         core.grantRole(core.RISK_ROLE(), deployer);
         core.grantRole(core.GUARDIAN_ROLE(), deployer);
         engine.grantRole(engine.RISK_ROLE(), deployer);

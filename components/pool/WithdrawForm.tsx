@@ -14,6 +14,9 @@ import type { PoolView } from './types';
 
 /** An amount within a cent of everything unlocked means everything: redeem the exact shares, leave no dust. */
 const DUST_USD = 10_000n;
+/** A queued request accepts fills down to this much under today's value; a fill that would pay less (the NAV fell, or
+ *  someone widened the LP band around the fill) cancels it and returns the shares. */
+export const QUEUE_TOLERANCE_BPS = 200n;
 
 export interface WithdrawFormProps {
   pool?: PoolView;
@@ -56,13 +59,17 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   // Without a valued NAV no amount converts to shares (a stale market): withdrawals wait for its price.
   const navValid = pool?.navValid === true;
 
+  const queued = burns !== undefined && unlocked !== undefined ? (burns > unlocked ? unlocked : burns) : undefined;
+  const queuedUsd = queued !== undefined ? toUsd(queued) : undefined;
+  const queueMinUsd = queuedUsd !== undefined ? queuedUsd - (queuedUsd * QUEUE_TOLERANCE_BPS) / 10_000n : undefined;
+
   async function submit() {
-    if (check.value === undefined || !address || unlocked === undefined || burns === undefined || !pool?.navValid) return;
+    if (check.value === undefined || !address || unlocked === undefined || burns === undefined || queued === undefined || !pool?.navValid) return;
     let ok: unknown;
     if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address], label: `Withdraw all (${fmtUsd(unlockedUsd)})`, prices: 'all' });
     else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address], label: `Withdraw ${text} ${sym}`, prices: 'all' });
-    // Not free now: queue the shares; they are paid at the NAV of the fill.
-    else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [burns > unlocked ? unlocked : burns, address], label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} ${sym}` });
+    // Not free now: queue the shares; they are paid at the NAV of the fill, and at least `queueMinUsd`.
+    else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address, queueMinUsd ?? 0n], label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} ${sym}` });
     if (ok) {
       setText('');
       setMaxPressed(false);
@@ -101,7 +108,9 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
       {burns !== undefined && check.value !== undefined && (
         <p className="mt-1 text-xs text-zinc-400" data-testid="withdraw-preview">
           {all ? `Redeems all ${fmtShares(burns)} unlocked shares: nothing is left behind.` : `Burns ≈ ${fmtShares(burns)} shares.`}{' '}
-          {instant ? 'Paid now from free liquidity.' : 'More than free liquidity covers now: it joins the withdrawal queue.'}
+          {instant
+            ? 'Paid now from free liquidity.'
+            : `More than free liquidity covers now: it joins the withdrawal queue, and a fill pays at least ${fmtUsd(queueMinUsd)} (${Number(QUEUE_TOLERANCE_BPS) / 100}% under today's value; below that the request is cancelled and the shares come back).`}
         </p>
       )}
       <p id="withdraw-amount-help" className="mt-1 text-xs text-zinc-400">

@@ -27,6 +27,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     // ------------------------------------------------------------ constants & immutables
 
     bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
+    /// @notice Fills the withdrawal queue (processQueue).
+    bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
+    /// @notice How long the queue's head request waits before anyone may fill the queue.
+    uint256 public constant KEEPERLESS_QUEUE_SEC = 1 days;
     uint256 public constant MAX_COOLDOWN_SEC = 7 days;
 
     IClearingCore public immutable core;
@@ -165,14 +169,22 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     // ------------------------------------------------------------ withdrawal queue
 
     /// @inheritdoc ILiquidityPool
-    function requestRedeem(uint256 shares, address receiver) external nonReentrant returns (uint256 requestId) {
+    function requestRedeem(uint256 shares, address receiver, uint256 minAssets)
+        external
+        nonReentrant
+        returns (uint256 requestId)
+    {
         if (shares == 0) revert ZeroShares();
         if (receiver == address(0) || receiver == address(this)) revert ERC20InvalidReceiver(receiver);
         address owner = _msgSender();
         _transfer(owner, address(this), shares); // only shares past their cooldown can move (_update)
         requestId = tail++;
         requests[requestId] = WithdrawalRequest({
-            owner: owner, receiver: receiver, shares: uint128(shares), requestedAt: uint64(block.timestamp)
+            owner: owner,
+            receiver: receiver,
+            minAssetsPerShareWad: SafeCast.toUint96(Math.mulDiv(minAssets, 1e18, shares, Math.Rounding.Ceil)),
+            shares: uint128(shares),
+            requestedAt: uint64(block.timestamp)
         });
         queuedShares += shares;
         emit WithdrawalRequested(requestId, owner, receiver, shares);
@@ -195,6 +207,12 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function processQueue(uint256 maxRequests) external nonReentrant returns (uint256 filled) {
         uint256 i = head;
         uint256 end = tail;
+        address caller = _msgSender();
+        if (!hasRole(KEEPER_ROLE, caller)) {
+            while (i < end && requests[i].shares == 0) ++i;
+            uint256 keeperlessAt = i < end ? requests[i].requestedAt + KEEPERLESS_QUEUE_SEC : 0;
+            if (block.timestamp < keeperlessAt) revert QueueKeeperOnly(caller, keeperlessAt);
+        }
         core.pinValuationPrices();
         uint256 free = core.freeLiquidityUsd();
         for (uint256 n; i < end && n < maxRequests; ++n) {
@@ -205,6 +223,17 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
                 continue;
             }
             uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
+            uint256 minAssets = Math.mulDiv(shares, r.minAssetsPerShareWad, 1e18, Math.Rounding.Ceil);
+            if (assets < minAssets) {
+                // Below the owner's minimum: refused, the shares go back, the queue moves on.
+                r.shares = 0;
+                queuedShares -= shares;
+                _transfer(address(this), r.owner, shares);
+                emit WithdrawalRefused(i, r.owner, shares, assets, minAssets);
+                emit WithdrawalCancelled(i, r.owner, shares);
+                ++i;
+                continue;
+            }
             uint256 burnShares = shares;
             if (assets > free) {
                 if (free == 0) break;

@@ -14,6 +14,7 @@ interface ILiquidityPool is IERC4626 {
     struct WithdrawalRequest {
         address owner; // who queued the shares (and may cancel)
         address receiver; // who receives the assets
+        uint96 minAssetsPerShareWad; // the least a fill may pay per share (assets x 1e18 / shares), else it is refused
         uint128 shares; // shares still waiting (escrowed in the pool)
         uint64 requestedAt;
     }
@@ -29,6 +30,8 @@ interface ILiquidityPool is IERC4626 {
     error CooldownTooLong(uint256 cooldownSec, uint256 maxSec);
     /// @notice `owner` has no deferred queue payout to claim.
     error NothingToClaim(address owner);
+    /// @notice Only a keeper fills the queue until its head request has waited `keeperlessAt`.
+    error QueueKeeperOnly(address caller, uint256 keeperlessAt);
     /// @notice The core was deployed for another vault address (it fixes its vault at deployment).
     error VaultMismatch(address coreVault, address vault);
 
@@ -39,8 +42,17 @@ interface ILiquidityPool is IERC4626 {
     /// @param shares shares escrowed
     event WithdrawalRequested(uint256 indexed requestId, address indexed owner, address receiver, uint256 shares);
 
-    /// @notice A queued request was cancelled and its remaining shares returned.
+    /// @notice A queued request was cancelled (by its owner, or by a fill below its minimum) and its remaining shares
+    ///         returned.
     event WithdrawalCancelled(uint256 indexed requestId, address indexed owner, uint256 shares);
+
+    /// @notice A fill would have paid a queued request less than its minimum: the request was cancelled instead.
+    /// @param shares the request's remaining shares, returned to the owner
+    /// @param assets what the fill would have paid for them
+    /// @param minAssets the least the request accepted for them
+    event WithdrawalRefused(
+        uint256 indexed requestId, address indexed owner, uint256 shares, uint256 assets, uint256 minAssets
+    );
 
     /// @notice (Part of) a queued request was paid.
     /// @param shares shares burned in this fill
@@ -86,8 +98,11 @@ interface ILiquidityPool is IERC4626 {
     /// @notice Shares of `owner` still in their deposit cooldown.
     function lockedShares(address owner) external view returns (uint256);
 
-    /// @notice Queues `shares` for redemption to `receiver`, escrowing them in the pool.
-    function requestRedeem(uint256 shares, address receiver) external returns (uint256 requestId);
+    /// @notice Queues `shares` for redemption to `receiver`, escrowing them in the pool. A fill pays at least
+    ///         `minAssets` pro rata (per share), or cancels the request and returns its shares: the fill is
+    ///         permissionless, so whoever sends it cannot choose a moment when the NAV's LP band is wide (a sandwich of
+    ///         option trades widens it) to pay the request less than its owner accepted.
+    function requestRedeem(uint256 shares, address receiver, uint256 minAssets) external returns (uint256 requestId);
 
     /// @notice Cancels what is left of a queued request and returns its shares to the owner.
     function cancelRedeem(uint256 requestId) external;
@@ -98,8 +113,12 @@ interface ILiquidityPool is IERC4626 {
     /// @notice Queue payouts owed to `owner` after the token refused its receiver.
     function claimable(address owner) external view returns (uint256);
 
-    /// @notice Fills queued requests in order while free liquidity lasts (anyone may call). A payout the token
-    ///         refuses becomes the owner's claimable balance; it never blocks the requests behind it.
+    /// @notice Fills queued requests in order while free liquidity lasts. A payout the token refuses becomes the
+    ///         owner's claimable balance, and a fill below a request's minimum cancels it; neither blocks the requests
+    ///         behind it. Keepers (KEEPER_ROLE) fill the queue, as GMX v2's keepers execute deposits and withdrawals:
+    ///         whoever chose the moment of a fill could first widen the NAV's LP band with trades it reverses right
+    ///         after (a sandwich), and queued LPs would pay that band. Anyone may fill once the head request has waited
+    ///         KEEPERLESS_QUEUE_SEC (the keeper is down: liveness over that risk).
     /// @return filled number of requests completely filled
     function processQueue(uint256 maxRequests) external returns (uint256 filled);
 

@@ -228,9 +228,6 @@ contract OptionsBook is IOptionsBook, AccessControl {
         OptionsConfig memory cfg = _config(marketId);
         _enter(IClearingCore.Risk.Reduces, marketId);
         OptionsLogic.Ctx memory c = _context(marketId);
-        // Before the market's first volatility sample the surface centres on the book's reference price, which the
-        // refresh moves to spot: price the rebuild there too.
-        if (!c.sampled) c.samplePriceWad = c.spotWad;
         (BookView memory v, uint256 strikes) =
             OptionsLogic.rebuild(s, marketId, c, cfg, _perpConfig(marketId).oracleLagBps);
         _pushSkew(c);
@@ -295,8 +292,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
         c.lagBps = bk.refAt != 0 ? bk.lagBps : _perpConfig(b.marketId).oracleLagBps;
     }
 
-    /// @dev The market's price (pinned for the transaction, as the perpetuals use it) and the perpetual engine's sampled
-    ///      variance estimators and skew, read from its storage (slots 1, 3 and 4 of the market; layout in PerpState).
+    /// @dev The market's price (pinned for the transaction, as the perpetuals use it), the perpetual engine's variance
+    ///      estimators and last sample price with a due sample applied (volatilityNow: the first price seeds the series,
+    ///      so there is always one), and its skew, read from its storage (layout in PerpState).
     function _context(uint256 marketId) internal view returns (OptionsLogic.Ctx memory c) {
         c.marketId = marketId;
         (c.spotWad, c.varianceWad, c.longVarianceWad, c.samplePriceWad, c.sampleAt) = engine.volatilityNow(marketId);
@@ -304,12 +302,6 @@ contract OptionsBook is IOptionsBook, AccessControl {
         slots[0] = bytes32(uint256(keccak256(abi.encode(marketId, uint256(2)))) + 1);
         uint256 w = uint256(engine.extsload(slots)[0]);
         c.perpDeltaTokens = int256(uint256(uint112(w >> 112))) - int256(uint256(uint112(w)));
-        c.sampled = c.samplePriceWad != 0;
-        if (!c.sampled) {
-            // No price yet: the surface centres on the book's reference price (spot before the first option).
-            uint256 ref = s.books[marketId].refPriceWad;
-            c.samplePriceWad = ref != 0 ? ref : c.spotWad;
-        }
     }
 
     /// @dev The perpetual market's config (feed, oracle lag), decoded from the engine's ConfigStore.
@@ -372,8 +364,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
         for (uint256 m; active >> m != 0; ++m) {
             if (active >> m & 1 == 0) continue;
             if (s.books[m].refAt != 0) {
-                (int256 claim, uint256 lagRisk) = OptionsNav.marketClaim(s, engine, _perpConfig(m), m);
-                claimUsd += claim;
+                (int256 marketClaimUsd, uint256 lagRisk) = OptionsNav.marketClaim(s, engine, _perpConfig(m), m);
+                claimUsd += marketClaimUsd;
                 lagRiskUsd += lagRisk;
             }
             claimUsd -= int256(uint256(s.books[m].owedUsd));
@@ -456,7 +448,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @inheritdoc IOptionsBook
     function exactLiabilityWad(uint256 marketId) external view returns (uint256) {
-        return OptionsLogic.exactValueWad(s, marketId, _context(marketId), s.configs[marketId]);
+        return OptionsNav.exactValueWad(s, marketId, _context(marketId), s.configs[marketId]);
     }
 
     /// @inheritdoc IOptionsBook

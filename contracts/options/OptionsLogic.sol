@@ -82,7 +82,6 @@ library OptionsLogic {
         int256 lnMoneynessWad; // ln(spot / strike)
         uint256 samplePriceWad; // the perpetual estimator's last sampled price: the surface's moneyness is measured from
         // it, so implied volatilities move with the samples, not with every tick (sticky strike between samples)
-        bool sampled; // the perpetual market has sampled a price (else samplePriceWad is the book's reference price)
         uint256 lagBps; // the market's oracle lag (its feed's deviation threshold): charged on the trade's delta
     }
 
@@ -132,7 +131,7 @@ library OptionsLogic {
 
     /// @notice The last Friday, 08:00 UTC, of the month `monthsAhead` months after the month of `timestamp` (UTC).
     /// @dev Civil-calendar arithmetic after Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian).
-    function lastFridayOfMonth(uint256 timestamp, uint256 monthsAhead) public pure returns (uint256) {
+    function lastFridayOfMonth(uint256 timestamp, uint256 monthsAhead) internal pure returns (uint256) {
         // civil_from_days: the year and month (March-based internally) of the day
         uint256 z = timestamp / DAY + 719_468;
         uint256 doe = z % 146_097;
@@ -210,7 +209,7 @@ library OptionsLogic {
         Acc memory acc;
         uint256[] memory ids = s.live[marketId];
         for (uint256 j; j < ids.length; ++j) {
-            _accumulateBoard(s, acc, ids[j], c, cfg);
+            accumulateBoard(s, acc, ids[j], c, cfg);
         }
         Book storage bk = s.books[marketId];
         Book memory nb;
@@ -239,20 +238,6 @@ library OptionsLogic {
         else s.activeMarkets &= ~(1 << marketId);
         v = view_(s, marketId);
         strikes = acc.strikes;
-    }
-
-    /// @notice Every open option of a market at mid volatility, at `c`'s price and now (USD WAD).
-    function exactValueWad(State storage s, uint256 marketId, Ctx memory c, IOptionsBook.OptionsConfig memory cfg)
-        external
-        view
-        returns (uint256)
-    {
-        Acc memory acc;
-        uint256[] memory ids = s.live[marketId];
-        for (uint256 j; j < ids.length; ++j) {
-            _accumulateBoard(s, acc, ids[j], c, cfg);
-        }
-        return uint256(acc.valueWad);
     }
 
     /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) stay
@@ -372,7 +357,7 @@ library OptionsLogic {
     }
 
     /// @dev Adds every open option of a board, valued at mid volatility at `c`'s price and now, to `acc`.
-    function _accumulateBoard(
+    function accumulateBoard(
         State storage s,
         Acc memory acc,
         uint256 boardId,
@@ -633,13 +618,31 @@ library OptionsLogic {
         _recentre(
             bk, x, int256(c.spotWad) - int256(uint256(bk.refPriceWad)), int256(block.timestamp - bk.refAt), bought
         );
-        if (bought) {
-            // A buy raises the resampling bound's sums with weight 1 (the largest); a sale leaves them.
-            uint256 rootTauAmount =
-                amountWad.mulDivUp(OptionMath.sqrtYearsWad(OptionMath.yearsWad(c.expiry - block.timestamp)) + 1, WAD);
-            bk.tokensE9 += _e9Up(amountWad);
-            bk.rootTauE9 += _e9Up(rootTauAmount);
-            bk.rootTauShortE9 += _e9Up(rootTauAmount);
+        {
+            // The resampling bound's sums (upper bounds): a buy adds its amount with sqrt T now and the weight the
+            // expiry reaches when the cache does (validUntil; the weight rises as the expiry nears); a sale takes off
+            // the same weight with sqrt T now (rounded down), a lower bound of what any sold token added: each was
+            // counted at an earlier, longer T, by a buy with this weight or by the refresh with the weight at T -
+            // cacheMaxAgeSec, no smaller since validUntil <= the refresh + cacheMaxAgeSec. So a buy and its sale back
+            // leave the sums where they were.
+            uint256 rootTau = OptionMath.sqrtYearsWad(OptionMath.yearsWad(c.expiry - block.timestamp));
+            uint256 weight = MathLib.min(
+                OptionPricing.termWeightWad(
+                        c.expiry > bk.validUntil ? c.expiry - bk.validUntil : 0, cfg.meanReversionWad
+                    ) + 1,
+                WAD
+            );
+            if (bought) {
+                uint256 rootTauAmount = amountWad.mulDivUp(rootTau + 1, WAD);
+                bk.tokensE9 += _e9Up(amountWad);
+                bk.rootTauE9 += _e9Up(rootTauAmount);
+                bk.rootTauShortE9 += _e9Up(rootTauAmount.mulDivUp(weight, WAD));
+            } else {
+                uint256 rootTauAmount = amountWad.mulDivDown(rootTau, WAD);
+                bk.tokensE9 = _e9SubDown(bk.tokensE9, amountWad);
+                bk.rootTauE9 = _e9SubDown(bk.rootTauE9, rootTauAmount);
+                bk.rootTauShortE9 = _e9SubDown(bk.rootTauShortE9, rootTauAmount.mulDivDown(weight - 1, WAD));
+            }
         }
         if (bought && (bk.nearestExpiry == 0 || c.expiry < bk.nearestExpiry)) {
             // A nearer expiry narrows the range (a quarter of its sigma sqrt T): the keeper recomputes it.
@@ -704,6 +707,12 @@ library OptionsLogic {
 
     function _e9Up(uint256 wad) private pure returns (uint72) {
         return wad.mulDivUp(1, 1e9).toUint72();
+    }
+
+    /// @dev `sumE9` less `wad` in units of 1e9 (rounded down), floored at 0.
+    function _e9SubDown(uint72 sumE9, uint256 wad) private pure returns (uint72) {
+        uint256 e9 = wad / 1e9;
+        return sumE9 > e9 ? uint72(sumE9 - e9) : 0;
     }
 
     function optionId(uint256 boardId, uint256 strikeIndex, bool isCall) internal pure returns (uint256) {

@@ -67,6 +67,21 @@ library OptionsNav {
         ConfigValidation.bound("cacheSdFracBps", c.cacheSdFracBps, 1, 10_000);
     }
 
+    /// @notice Every open option of a market at mid volatility, at `c`'s price and now (USD WAD).
+    function exactValueWad(
+        OptionsLogic.State storage s,
+        uint256 marketId,
+        OptionsLogic.Ctx memory c,
+        IOptionsBook.OptionsConfig memory cfg
+    ) external view returns (uint256) {
+        OptionsLogic.Acc memory acc;
+        uint256[] memory ids = s.live[marketId];
+        for (uint256 j; j < ids.length; ++j) {
+            OptionsLogic.accumulateBoard(s, acc, ids[j], c, cfg);
+        }
+        return uint256(acc.valueWad);
+    }
+
     /// @notice One market's claim: -(expanded liability, rounded up) - owed payouts; the lag risk adds the expansion's
     ///         error bound, the oracle-lag move of the options' delta (|delta| S lagBps) and the resampling bound.
     ///         Reverts OptionsBookStale outside the expansion's range: LP flows wait for the keeper's refresh.

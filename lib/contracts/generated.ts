@@ -3418,6 +3418,32 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "function",
+    "name": "KEEPERLESS_QUEUE_SEC",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "KEEPER_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_COOLDOWN_SEC",
     "inputs": [],
     "outputs": [
@@ -4066,6 +4092,11 @@ export const liquidityPoolAbi = [
         "name": "receiver",
         "type": "address",
         "internalType": "address"
+      },
+      {
+        "name": "minAssets",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "outputs": [
@@ -4292,6 +4323,11 @@ export const liquidityPoolAbi = [
             "name": "receiver",
             "type": "address",
             "internalType": "address"
+          },
+          {
+            "name": "minAssetsPerShareWad",
+            "type": "uint96",
+            "internalType": "uint96"
           },
           {
             "name": "shares",
@@ -4640,6 +4676,43 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "event",
+    "name": "WithdrawalRefused",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "owner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "shares",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "assets",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "minAssets",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "WithdrawalRequested",
     "inputs": [
       {
@@ -4937,6 +5010,22 @@ export const liquidityPoolAbi = [
         "name": "owner",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "QueueKeeperOnly",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "keeperlessAt",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -13049,6 +13138,22 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "QueueKeeperOnly",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "keeperlessAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ReceiverInCooldown",
     "inputs": [
       {
@@ -13864,32 +13969,32 @@ export const deployments = {
     "devFeeds": true,
     "faucetToken": true,
     "addresses": {
-      "ClearingCore": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
-      "PerpEngine": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
-      "LiquidityPool": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
-      "Reader": "0x59b670e9fA9D0A427751Af201D676719a970857b",
-      "PriceUpdateRouter": "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e",
-      "FaucetToken": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
-      "OrderBook": "0x4ed7c70F96B99c776995fB64377f0d4aB3B0e1C1",
-      "OptionsBook": "0xa85233C63b9Ee964Add6F2cffe00Fd84eb32338f"
+      "ClearingCore": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
+      "PerpEngine": "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e",
+      "LiquidityPool": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
+      "Reader": "0x322813Fd9A801c5507c9de605d63CEA4f2CE6c44",
+      "PriceUpdateRouter": "0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0",
+      "FaucetToken": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
+      "OrderBook": "0xa85233C63b9Ee964Add6F2cffe00Fd84eb32338f",
+      "OptionsBook": "0x7a2088a1bFc9d81c55368AE168C2C02570cB814F"
     },
     "markets": [
       {
         "id": 0,
         "name": "ETH-USD",
-        "feed": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
+        "feed": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
         "pull": false
       },
       {
         "id": 1,
         "name": "BTC-USD",
-        "feed": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+        "feed": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
         "pull": false
       },
       {
         "id": 2,
         "name": "SOL-USD",
-        "feed": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+        "feed": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
         "pull": false
       }
     ]

@@ -326,7 +326,7 @@ export interface QuoteContext {
   spotWad: bigint;
   varianceWad: bigint;
   longVarianceWad: bigint;
-  /** the estimator's last sampled price (or, before the first sample, the book's reference price, else spot) */
+  /** the estimator's last sampled price, a due sample applied (volatilityNow: the first price seeds it) */
   samplePriceWad: bigint;
   /** the pool's perpetual delta: short tokens - long tokens */
   perpDeltaTokens: bigint;

@@ -32,7 +32,7 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
     updates.length > 0
       ? (readAfterUpdate(client as PublicClient, c, updates, c.engine, 'volatilityNow', [marketId]) as Promise<readonly [bigint, bigint, bigint, bigint, bigint]>)
       : client.readContract({ ...c.engine, functionName: 'volatilityNow', args: [marketId], blockNumber });
-  const [block, [spotWad, varianceWad, longVarianceWad, sampledWad], words, book, market] = await Promise.all([
+  const [block, [spotWad, varianceWad, longVarianceWad, samplePriceWad], words, book, market] = await Promise.all([
     client.getBlock({ blockNumber }),
     vol,
     client.readContract({ ...c.engine, functionName: 'extsload', args: [[perpMarketSlot(marketId, 1n)]], blockNumber }),
@@ -40,7 +40,6 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
     client.readContract({ ...c.reader, functionName: 'market', args: [marketId], blockNumber }),
   ]);
   const [tokens] = words as readonly `0x${string}`[];
-  const samplePriceWad = sampledWad !== 0n ? sampledWad : book.refPriceWad !== 0n ? book.refPriceWad : spotWad;
   return {
     nowSec: block.timestamp,
     spotWad,

@@ -153,7 +153,7 @@ async function optionAction(rand: () => number) {
 async function bankRun() {
   for (const lp of lps) {
     const shares = await publicClient.readContract({ ...c.pool, functionName: 'balanceOf', args: [lp.account.address] });
-    if (shares > 0n) await send(lp, { ...c.pool, functionName: 'requestRedeem', args: [shares, lp.account.address] }, 'bank run');
+    if (shares > 0n) await send(lp, { ...c.pool, functionName: 'requestRedeem', args: [shares, lp.account.address, 0n] }, 'bank run');
   }
 }
 

@@ -8,7 +8,7 @@ import { mnemonicToAccount } from 'viem/accounts';
 const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
 const poolAbi = JSON.parse(readFileSync('out/LiquidityPool.sol/LiquidityPool.json', 'utf8')).abi;
 const blocklist = JSON.parse(readFileSync('out/Mocks.sol/BlocklistFaucetToken.json', 'utf8'));
-const anyone = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 1 }), chain: client.chain, transport: http(process.env.RPC_URL) });
+const keeper = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 1 }), chain: client.chain, transport: http(process.env.RPC_URL) });
 
 test('LP: a queued withdrawal the token refuses to deliver waits on /pool and is claimed with one click', async () => {
   const browser = await launch();
@@ -21,21 +21,21 @@ test('LP: a queued withdrawal the token refuses to deliver waits on /pool and is
     await testClient.mine({ blocks: 1 });
     const shares = await client.readContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'balanceOf', args: [address] });
     const queue = await createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 14 }), chain: client.chain, transport: http(process.env.RPC_URL) })
-      .writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [shares, address] });
+      .writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [shares, address, 0n] });
     await client.waitForTransactionReceipt({ hash: queue });
 
     // The token (a USDC-like blocklist swapped in at the faucet token's address) refuses the LP as a receiver.
     await testClient.setCode({ address: d.FaucetToken, bytecode: blocklist.deployedBytecode.object });
-    const block = await anyone.writeContract({ address: d.FaucetToken, abi: blocklist.abi, functionName: 'setBlocked', args: [address, true] });
+    const block = await keeper.writeContract({ address: d.FaucetToken, abi: blocklist.abi, functionName: 'setBlocked', args: [address, true] });
     await client.waitForTransactionReceipt({ hash: block });
-    const fill = await anyone.writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'processQueue', args: [50n] });
+    const fill = await keeper.writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'processQueue', args: [50n] });
     const receipt = await client.waitForTransactionReceipt({ hash: fill });
     assert.equal(receipt.status, 'success', 'the queue moved on');
     const owed = await client.readContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'claimable', args: [address] });
     assert.ok(owed > parseUnits('1999', 6), `the payout waits for the LP (${owed})`);
 
     // Unblocked later: the page shows the undelivered payout and claims it.
-    const unblock = await anyone.writeContract({ address: d.FaucetToken, abi: blocklist.abi, functionName: 'setBlocked', args: [address, false] });
+    const unblock = await keeper.writeContract({ address: d.FaucetToken, abi: blocklist.abi, functionName: 'setBlocked', args: [address, false] });
     await client.waitForTransactionReceipt({ hash: unblock });
     await page.reload();
     await page.getByRole('button', { name: /connect wallet/i }).first().click().catch(() => {});

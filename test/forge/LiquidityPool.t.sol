@@ -90,7 +90,7 @@ contract LiquidityPoolTest is BaseTest {
         vm.expectRevert(
             abi.encodeWithSelector(ILiquidityPool.SharesLocked.selector, carol, shares, 0, block.timestamp + 60)
         );
-        pool.requestRedeem(shares, carol);
+        pool.requestRedeem(shares, carol, 0);
         // After it, they move freely, and a transfer never restarts the receiver's cooldown (no dust griefing).
         uint256 daveShares = _deposit(dave, 1000 * USD);
         skip(61);
@@ -171,9 +171,9 @@ contract LiquidityPoolTest is BaseTest {
         _refreshPrices();
 
         vm.prank(carol);
-        uint256 idC = pool.requestRedeem(cShares, carol);
+        uint256 idC = pool.requestRedeem(cShares, carol, 0);
         vm.prank(dave);
-        uint256 idD = pool.requestRedeem(dShares, dave);
+        uint256 idD = pool.requestRedeem(dShares, dave, 0);
         assertEq(pool.queuedShares(), cShares + dShares);
 
         pool.processQueue(10); // only the small free part goes to carol
@@ -193,6 +193,50 @@ contract LiquidityPoolTest is BaseTest {
         assertApproxEqAbs(usdc.balanceOf(carol) + usdc.balanceOf(dave), 100_000 * USD, 200 * USD);
     }
 
+    /// A fill that would pay a request less than its minimum refuses it (the shares go back to the owner) and moves on
+    /// to the requests behind it; the minimum holds pro rata, per share.
+    function test_queue_fillBelowMinimum_refusedAndQueueMovesOn() public {
+        uint256 cShares = _deposit(carol, 60_000 * USD);
+        uint256 dShares = _deposit(dave, 40_000 * USD);
+        skip(60);
+        _refreshPrices();
+        uint256 cValue = pool.previewRedeem(cShares);
+        vm.prank(carol);
+        uint256 idC = pool.requestRedeem(cShares, carol, cValue + 1); // one micro-USD more than it is worth
+        uint256 dValue = pool.previewRedeem(dShares);
+        vm.prank(dave);
+        uint256 idD = pool.requestRedeem(dShares, dave, dValue);
+        // (the minimum is kept per share, rounded up: the event reports it for the shares, at least cValue + 1)
+        vm.expectEmit(true, true, false, false, address(pool));
+        emit ILiquidityPool.WithdrawalRefused(idC, carol, cShares, cValue, cValue + 1);
+        assertEq(pool.processQueue(10), 1, "dave's request filled");
+        assertEq(pool.balanceOf(carol), cShares, "carol's shares returned");
+        assertEq(usdc.balanceOf(carol), 0);
+        assertEq(pool.withdrawalRequest(idC).shares, 0, "carol's request closed");
+        assertEq(pool.withdrawalRequest(idD).shares, 0);
+        assertGe(usdc.balanceOf(dave), 40_000 * USD - 1, "dave paid at least his minimum");
+        assertEq(pool.queuedShares(), 0);
+    }
+
+    /// Only a keeper fills the queue (whoever picks the moment of a fill could widen the LP band around it first),
+    /// until the head request has waited KEEPERLESS_QUEUE_SEC: then anyone may (the keeper is down).
+    function test_processQueue_keeperOnlyUntilTheHeadHasWaited() public {
+        uint256 cShares = _deposit(carol, 60_000 * USD);
+        skip(60);
+        _refreshPrices();
+        vm.prank(carol);
+        pool.requestRedeem(cShares, carol, 0);
+        uint256 keeperlessAt = block.timestamp + pool.KEEPERLESS_QUEUE_SEC();
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.QueueKeeperOnly.selector, bob, keeperlessAt));
+        vm.prank(bob);
+        pool.processQueue(10);
+        vm.warp(keeperlessAt);
+        _refreshPrices();
+        vm.prank(bob);
+        assertEq(pool.processQueue(10), 1, "anyone fills once the head has waited");
+        assertGt(usdc.balanceOf(carol), 59_000 * USD);
+    }
+
     /// @dev The Reader's queue view lists an owner's unfilled requests from the chain with what waits ahead of each:
     ///      recomputed here from the requests as queued, a cancelled one in between, and after a partial fill.
     function test_withdrawalQueue_listsOwnerRequestsWithWhatIsAhead() public {
@@ -202,14 +246,14 @@ contract LiquidityPoolTest is BaseTest {
         skip(60);
         _refreshPrices();
         vm.startPrank(carol);
-        uint256 c1 = pool.requestRedeem(cShares / 2, carol);
+        uint256 c1 = pool.requestRedeem(cShares / 2, carol, 0);
         vm.stopPrank();
         vm.prank(dave);
-        uint256 d1 = pool.requestRedeem(dShares / 4, dave);
+        uint256 d1 = pool.requestRedeem(dShares / 4, dave, 0);
         vm.prank(dave);
-        uint256 d2 = pool.requestRedeem(dShares / 4, bob); // to another receiver
+        uint256 d2 = pool.requestRedeem(dShares / 4, bob, 0); // to another receiver
         vm.prank(carol);
-        uint256 c2 = pool.requestRedeem(cShares / 4, carol);
+        uint256 c2 = pool.requestRedeem(cShares / 4, carol, 0);
         vm.prank(dave);
         pool.cancelRedeem(d1);
 
@@ -245,7 +289,7 @@ contract LiquidityPoolTest is BaseTest {
         uint256 shares = _deposit(carol, 10_000 * USD);
         skip(60);
         vm.prank(carol);
-        uint256 id = pool.requestRedeem(shares, carol);
+        uint256 id = pool.requestRedeem(shares, carol, 0);
         vm.prank(dave);
         vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.NotRequestOwner.selector, id, dave, carol));
         pool.cancelRedeem(id);
@@ -290,7 +334,7 @@ contract LiquidityPoolTest is BaseTest {
         skip(61);
         vm.prank(carol);
         vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, address(0)));
-        pool.requestRedeem(shares, address(0));
+        pool.requestRedeem(shares, address(0), 0);
     }
 
     /// P-47: a receiver the token refuses never blocks the queue: its payout becomes the owner's claimable balance,
@@ -301,9 +345,9 @@ contract LiquidityPoolTest is BaseTest {
         uint256 dShares = _deposit(dave, 20_000 * USD);
         skip(61);
         vm.prank(carol);
-        uint256 idC = pool.requestRedeem(cShares, blocked);
+        uint256 idC = pool.requestRedeem(cShares, blocked, 0);
         vm.prank(dave);
-        pool.requestRedeem(dShares, dave);
+        pool.requestRedeem(dShares, dave, 0);
         // The token refuses every transfer to `blocked` (a blocklisted address).
         vm.mockCallRevert(address(usdc), abi.encodeWithSelector(IERC20.transfer.selector, blocked), "blocked");
         uint256 expectedC = pool.convertToAssets(cShares);
@@ -359,7 +403,7 @@ contract LiquidityPoolTest is BaseTest {
         vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, address(pool)));
         pool.transferFrom(carol, address(pool), shares);
         vm.prank(carol);
-        pool.requestRedeem(shares, carol);
+        pool.requestRedeem(shares, carol, 0);
         assertEq(pool.balanceOf(address(pool)), shares, "the queue escrow still works");
     }
 }

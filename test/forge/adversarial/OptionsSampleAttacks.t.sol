@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IOptionsBook} from "../../../contracts/interfaces/IOptionsBook.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 
@@ -229,5 +230,56 @@ contract OptionsSampleAttacksTest is BaseTest {
         uint256 exactNew = options.exactLiabilityWad(ETH);
         uint256 repricingUsd = (exactNew > exactOld ? exactNew - exactOld : exactOld - exactNew) / 1e12;
         assertLe(repricingUsd, (highUsd - lowUsd) / 2, "the band covers the sample's repricing");
+    }
+
+    /// @dev Half the LP band now (USD).
+    function _halfBand() internal view returns (uint256) {
+        (uint256 lowUsd, uint256 highUsd) = core.poolValueBoundsUsd();
+        return (highUsd - lowUsd) / 2;
+    }
+
+    /// P-88: the resampling bound's sums are upper bounds kept exact across a round trip: a buy and its sale back
+    ///       leave the LP band where it was (a review found 10 round trips of weekly puts lifting it 3,244 -> 25,772
+    ///       USD until the next refresh).
+    function test_buyAndSellBack_leaveTheBandWhereItWas() public {
+        _moveBeforeBoundary(3057e18, 120); // a 1.9% move: the band is at its widest
+        uint256 before = _halfBand();
+        for (uint256 n; n < 10; ++n) {
+            _buyOption(bob, ids[2], 0, false, 1600e18);
+            vm.prank(bob);
+            options.sell(ids[2], 0, false, 1600e18, 0);
+        }
+        // Each trade adds its rounding allowance (1e-9 USD) to the error bound and the band's two bounds round up
+        // to the micro-USD; nothing else may grow.
+        assertApproxEqAbs(_halfBand(), before, 2, "the band is back where it was");
+    }
+
+    /// P-88: nobody but a keeper chooses the moment of a queue fill: an LP (half the pool) who buys out-of-the-money
+    ///       puts (the bound charges every token its largest vega) to widen the band, fills the other LP's queued
+    ///       request and sells back, in one transaction (a review measured +247k for 38.6k of premium with a
+    ///       permissionless fill), is refused; and a fill below the request's minimum is refused too (the shares go
+    ///       back), so a band widened around the keeper's fill cannot pay the request less than its owner accepted.
+    function test_queueFillSandwich_refused() public {
+        _moveBeforeBoundary(3057e18, 120);
+        uint256 shares = pool.balanceOf(carol);
+        uint256 minAssets = pool.previewRedeem(shares) * 9999 / 10_000; // 1 bp under its value now
+        vm.prank(carol);
+        uint256 id = pool.requestRedeem(shares, carol, minAssets);
+        for (uint256 j = 2; j < ids.length; ++j) {
+            _buyOption(attacker, ids[j], 0, false, 400e18);
+        }
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ILiquidityPool.QueueKeeperOnly.selector, attacker, block.timestamp + pool.KEEPERLESS_QUEUE_SEC()
+            )
+        );
+        vm.prank(attacker);
+        pool.processQueue(10);
+        // The keeper's fill while the band is widened: below carol's minimum, so refused and her shares returned.
+        assertLt(pool.previewRedeem(shares), minAssets, "the widened band would pay less than the minimum");
+        pool.processQueue(10);
+        assertEq(usdc.balanceOf(carol), 0, "nothing paid below the minimum");
+        assertEq(pool.balanceOf(carol), shares, "carol has her shares back");
+        assertEq(pool.withdrawalRequest(id).shares, 0, "the request is closed");
     }
 }

@@ -26,7 +26,7 @@ contract QueueAttacksTest is BaseTest {
         for (uint256 i; i < n; ++i) {
             attack[i] = uint256(keccak256(abi.encode(layoutSeed, i))) % 3 == 0;
             vm.prank(owners[i]);
-            pool.requestRedeem(shares[i], attack[i] ? blocked : owners[i]);
+            pool.requestRedeem(shares[i], attack[i] ? blocked : owners[i], 0);
         }
         uint256[] memory fair = new uint256[](n);
         for (uint256 i; i < n; ++i) {

@@ -143,7 +143,7 @@ contract Handler is Test {
         uint256 bal = pool.balanceOf(lp);
         if (bal == 0) return;
         vm.prank(lp);
-        try pool.requestRedeem(bound(fraction, 1, bal), lp) {
+        try pool.requestRedeem(bound(fraction, 1, bal), lp, 0) {
             calls["requestRedeem"]++;
         } catch {}
     }

@@ -65,6 +65,7 @@ abstract contract BaseTest is Test {
         core.addProduct(address(engine), 10_000);
         core.setForwarder(address(router), true);
         pool.grantRole(pool.RISK_ROLE(), admin);
+        pool.grantRole(pool.KEEPER_ROLE(), address(this)); // the tests fill the queue as the keeper
         core.grantRole(core.RISK_ROLE(), admin);
         core.grantRole(core.GUARDIAN_ROLE(), admin);
         engine.grantRole(engine.RISK_ROLE(), admin);
