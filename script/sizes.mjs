@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SIZE_LIMIT_BYTES = 22_000;
-export const DEPLOYED = ['ClearingCore', 'PerpEngine', 'PerpState', 'CapBook', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'OrderBook', 'OptionsBook', 'OptionsLogic', 'OptionsNav', 'ConfigStore', 'FaucetToken', 'DevPriceFeed', 'ChainlinkPriceFeed', 'PythPriceFeed'];
+export const DEPLOYED = ['ClearingCore', 'PerpEngine', 'PerpState', 'CapBook', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'OrderBook', 'OptionsBook', 'OptionsLogic', 'OptionsNav', 'OptionsSchedule', 'ConfigStore', 'FaucetToken', 'DevPriceFeed', 'ChainlinkPriceFeed', 'PythPriceFeed'];
 
 export function sizes() {
   return DEPLOYED.map((name) => {

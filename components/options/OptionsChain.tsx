@@ -92,7 +92,7 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
         </tbody>
       </table>
       <p className="mt-2 text-xs text-zinc-400">
-        Prices per 1 token, impact included: buy at the ask (red), sell back at the bid (green). IV is the mid; the spread is ±{fmtPct(d.cfg.spreadVolWad, 1)} of volatility.
+        Prices per 1 token, impact included: buy at the ask (red), sell back at the bid (green). IV is the mid; the spread is ±{fmtPct(d.cfg.spreadVolWad, 1)} of volatility, and after a move since the last volatility sample a trade is priced on the side of the next sample's surface that favours the pool.
       </p>
     </div>
   );

@@ -15,6 +15,14 @@ library RiskMath {
     ///         liquidated by the volatility term alone.
     uint256 internal constant MAX_MAINTENANCE_WAD = 0.5e18;
 
+    /// @notice A market's volatility estimator parameters (IPerpEngine.MarketConfig's sampling fields).
+    struct Estimator {
+        uint256 intervalSec; // one sample per interval
+        uint256 clipSigmas; // outlier rule (clippedSquaredReturnUp)
+        uint256 tauSec; // memory of the variance EWMA
+        uint256 longTauSec; // memory of the long-run variance EWMA
+    }
+
     /// @notice Kinked (two-slope) borrow rate per second for a utilization, rounded up.
     /// @param utilizationWad reserved / pool cash, WAD (may exceed 1e18).
     /// @param baseRateWad rate at zero utilization, per second.
@@ -193,6 +201,31 @@ library RiskMath {
     {
         uint256 v = (tauSec * varianceWad + squaredReturnWad).mulDivUp(1, tauSec + elapsed);
         return v < MAX_VARIANCE_WAD ? v : MAX_VARIANCE_WAD;
+    }
+
+    /// @notice Both variance EWMAs after one sample: the price `priceWad`, `elapsed` seconds after the last sample at
+    ///         `lastPriceWad`. Its squared return is winsorized at `clipSigmas` of the larger estimate over at least
+    ///         one interval (two samples either side of a boundary cannot shrink a jump to k sigma of one second).
+    ///         The perpetual estimator's step (PerpRisk.observe) and the options' preview of the next sample.
+    function sampledVariancesUp(
+        uint256 varianceWad,
+        uint256 longVarianceWad,
+        uint256 lastPriceWad,
+        uint256 priceWad,
+        uint256 elapsed,
+        Estimator memory est
+    ) internal pure returns (uint256, uint256) {
+        uint256 r2 = clippedSquaredReturnUp(
+            lastPriceWad,
+            priceWad,
+            MathLib.max(elapsed, est.intervalSec),
+            MathLib.max(varianceWad, longVarianceWad),
+            est.clipSigmas
+        );
+        return (
+            ewmaVarianceUp(varianceWad, r2, elapsed, est.tauSec),
+            ewmaVarianceUp(longVarianceWad, r2, elapsed, est.longTauSec)
+        );
     }
 
     /// @notice Volatility over the liquidation horizon, sqrt(var * h), WAD, rounded down by the square root.

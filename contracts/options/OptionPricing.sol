@@ -45,9 +45,17 @@ library OptionPricing {
         pure
         returns (uint256)
     {
+        return termVarianceAt(varianceWad, longVarianceWad, termWeightWad(tauSec, meanReversionWad));
+    }
+
+    /// @notice `termVarianceWad` at a precomputed term weight (termWeightWad).
+    function termVarianceAt(uint256 varianceWad, uint256 longVarianceWad, uint256 weightWad)
+        internal
+        pure
+        returns (uint256)
+    {
         uint256 vS = varianceWad * YEAR_SEC;
         uint256 vL = longVarianceWad * YEAR_SEC;
-        uint256 weightWad = termWeightWad(tauSec, meanReversionWad);
         int256 v = int256(vL) + (int256(vS) - int256(vL)) * int256(weightWad) / int256(WAD);
         return v > 0 ? uint256(v) : 0;
     }
@@ -84,6 +92,16 @@ library OptionPricing {
         e.boardSdWad = e.boardVolWad * e.sqrtTauWad / WAD;
         e.callCapBps = callCapBps;
         e.capLogWad = capLogWad(callCapBps);
+    }
+
+    /// @notice The same expiry on another term variance: its time and cap terms, the board volatility recomputed.
+    function withTermVariance(Expiry memory e, uint256 termVarWad) internal pure returns (Expiry memory n) {
+        n.tauWad = e.tauWad;
+        n.sqrtTauWad = e.sqrtTauWad;
+        n.boardVolWad = MathLib.sqrtDown(termVarWad * WAD);
+        n.boardSdWad = n.boardVolWad * e.sqrtTauWad / WAD;
+        n.callCapBps = e.callCapBps;
+        n.capLogWad = e.capLogWad;
     }
 
     /// @notice `midVolWad` on an expiry's precomputed terms.

@@ -8,9 +8,11 @@ import {IProduct} from "../interfaces/IProduct.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {IHistoricalPriceFeed} from "../oracles/IHistoricalPriceFeed.sol";
+import {PerpRisk} from "../perps/PerpRisk.sol";
 import {OptionPricing} from "./OptionPricing.sol";
 import {OptionsLogic} from "./OptionsLogic.sol";
 import {OptionsNav} from "./OptionsNav.sol";
+import {OptionsSchedule} from "./OptionsSchedule.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -82,7 +84,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @inheritdoc IOptionsBook
     function listBoards(uint256 marketId) external returns (uint256) {
-        return OptionsLogic.listDue(s, marketId, engine.markPrice(marketId), _config(marketId));
+        return OptionsSchedule.listDue(s, marketId, engine.markPrice(marketId), _config(marketId));
     }
 
     /// @inheritdoc IOptionsBook
@@ -287,9 +289,10 @@ contract OptionsBook is IOptionsBook, AccessControl {
         c = _context(b.marketId);
         c.strikeWad = b.firstStrikeWad + strikeIndex * b.strikeStepWad;
         c.expiry = b.expiry;
-        // The lag the book copied at its last refresh; before the market's first option, the perpetual config's.
-        OptionsLogic.Book storage bk = s.books[b.marketId];
-        c.lagBps = bk.refAt != 0 ? bk.lagBps : _perpConfig(b.marketId).oracleLagBps;
+        // The perpetual market's oracle lag (charged on the trade's delta) and its estimator (the next sample's surface).
+        IPerpEngine.MarketConfig memory pc = _perpConfig(b.marketId);
+        c.lagBps = pc.oracleLagBps;
+        c.est = PerpRisk.estimator(pc);
     }
 
     /// @dev The market's price (pinned for the transaction, as the perpetuals use it), the perpetual engine's variance

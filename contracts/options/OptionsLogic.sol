@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
 import {MathLib} from "../libraries/MathLib.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
 import {OptionMath} from "./OptionMath.sol";
 import {OptionPricing} from "./OptionPricing.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -18,12 +19,6 @@ library OptionsLogic {
     using SafeCast for int256;
 
     uint256 internal constant WAD = 1e18;
-    uint256 internal constant DAY = 1 days;
-    /// @notice Expiries fall at this time of day (UTC).
-    uint256 internal constant EXPIRY_TIME_OF_DAY = 8 hours;
-    uint256 internal constant FRIDAY = 5; // weekday index, 0 = Sunday (1970-01-01 was a Thursday: 4)
-    /// @notice Unsettled boards per market (refresh loops over them).
-    uint256 internal constant MAX_LIVE_BOARDS = 16;
     /// @notice Fixed-point truncation allowance in the NAV's error bound per expansion component (a refreshed strike
     ///         and type, or a trade since): 1e-9 USD, far above the few wei the re-centring and summing truncate.
     int256 internal constant ROUNDING_ALLOWANCE_WAD = 1e9;
@@ -62,9 +57,10 @@ library OptionsLogic {
         bool dirty;
         uint32 nearestExpiry; // G: earliest expiry with open interest (trades only)
         // What bounds the book's repricing at the next volatility sample (OptionsNav.resampleBoundWad), in units of 1e9
-        // token-wei, rounded up, and only ever raised between refreshes (a sale leaves them: still upper bounds):
+        // token-wei: a buy adds its terms rounded up, a sale takes the same terms off rounded down (sqrt T now is at
+        // most the sqrt T its buy added), so the sums stay upper bounds and a round trip leaves them where they were:
         uint72 tokensE9; // sum of open amounts a (calls and puts)
-        uint72 rootTauE9; // sum of a sqrt(T) (years), T at the refresh or the buy
+        uint72 rootTauE9; // sum of a sqrt(T) (years), T at the refresh or the trade
         uint72 rootTauShortE9; // sum of a sqrt(T) w, w >= the current variance's term weight until the cache expires
     }
 
@@ -83,6 +79,7 @@ library OptionsLogic {
         uint256 samplePriceWad; // the perpetual estimator's last sampled price: the surface's moneyness is measured from
         // it, so implied volatilities move with the samples, not with every tick (sticky strike between samples)
         uint256 lagBps; // the market's oracle lag (its feed's deviation threshold): charged on the trade's delta
+        RiskMath.Estimator est; // the perpetual estimator's parameters (trades: the next sample's preview)
     }
 
     /// @dev Sums of a market's options (what traders hold), from a refresh or an exact valuation.
@@ -102,53 +99,6 @@ library OptionsLogic {
     }
 
     // ------------------------------------------------------------ entry points (DELEGATECALL)
-
-    /// @notice Lists the market's due boards (IOptionsBook.listBoards).
-    function listDue(State storage s, uint256 marketId, uint256 spot, IOptionsBook.OptionsConfig memory cfg)
-        external
-        returns (uint256 listed)
-    {
-        _pruneSettled(s, marketId);
-        uint256 firstDaily = ((block.timestamp - EXPIRY_TIME_OF_DAY) / DAY + 1) * DAY + EXPIRY_TIME_OF_DAY;
-        for (uint256 i; i < cfg.dailyExpiries; ++i) {
-            listed += _listIfDue(s, marketId, firstDaily + i * DAY, spot, cfg);
-        }
-        uint256 weekday = (firstDaily / DAY + 4) % 7;
-        uint256 firstFriday = firstDaily + ((FRIDAY + 7 - weekday) % 7) * DAY;
-        for (uint256 i; i < cfg.weeklyExpiries; ++i) {
-            listed += _listIfDue(s, marketId, firstFriday + i * 7 * DAY, spot, cfg);
-        }
-        // Monthlies: the last Friday of this month (if still ahead) and of the following ones; one that is also a
-        // listed weekly is the same board.
-        uint256 monthlies;
-        for (uint256 k; monthlies < cfg.monthlyExpiries; ++k) {
-            uint256 expiry = lastFridayOfMonth(firstDaily, k);
-            if (expiry < firstDaily) continue;
-            listed += _listIfDue(s, marketId, expiry, spot, cfg);
-            ++monthlies;
-        }
-    }
-
-    /// @notice The last Friday, 08:00 UTC, of the month `monthsAhead` months after the month of `timestamp` (UTC).
-    /// @dev Civil-calendar arithmetic after Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian).
-    function lastFridayOfMonth(uint256 timestamp, uint256 monthsAhead) internal pure returns (uint256) {
-        // civil_from_days: the year and month (March-based internally) of the day
-        uint256 z = timestamp / DAY + 719_468;
-        uint256 doe = z % 146_097;
-        uint256 yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        uint256 mp = (5 * (doe - (365 * yoe + yoe / 4 - yoe / 100)) + 2) / 153;
-        uint256 month = (mp < 10 ? mp + 3 : mp - 9) + monthsAhead; // 1-based, may run past 12
-        uint256 year = yoe + (z / 146_097) * 400 + (mp >= 10 ? 1 : 0) + (month - 1) / 12;
-        month = (month - 1) % 12 + 1;
-        // days_from_civil of the first day of the month after, less one: the month's last day
-        (uint256 y, uint256 m) = month == 12 ? (year + 1, 1) : (year, month + 1);
-        if (m <= 2) y -= 1;
-        uint256 yoe2 = y % 400;
-        uint256 last = (y / 400) * 146_097 + yoe2 * 365 + yoe2 / 4 - yoe2 / 100 + (153 * (m > 2 ? m - 3 : m + 9) + 2)
-            / 5 - 719_468 - 1;
-        uint256 weekday = (last + 4) % 7; // 1970-01-01 was a Thursday
-        return (last - (weekday + 7 - FRIDAY) % 7) * DAY + EXPIRY_TIME_OF_DAY;
-    }
 
     /// @notice The price of a trade (IOptionsBook.quote; the trade runs the same function).
     function quote(
@@ -448,56 +398,6 @@ library OptionsLogic {
         validUntil = uint32(block.timestamp + MathLib.min(cfg.cacheMaxAgeSec, tauNear / 4));
     }
 
-    function _listIfDue(
-        State storage s,
-        uint256 marketId,
-        uint256 expiry,
-        uint256 spot,
-        IOptionsBook.OptionsConfig memory cfg
-    ) internal returns (uint256) {
-        if (expiry <= block.timestamp + cfg.tradingCutoffSec || s.boardAt[marketId][expiry] != 0) {
-            return 0;
-        }
-        uint256[] storage ids = s.live[marketId];
-        if (ids.length >= MAX_LIVE_BOARDS) revert IOptionsBook.TooManyBoards(marketId, MAX_LIVE_BOARDS);
-        uint256 step = cfg.strikeStepWad;
-        uint256 n = cfg.strikesPerSide;
-        uint256 atm = (spot + step / 2) / step * step;
-        if (atm == 0) atm = step;
-        uint256 first = atm > n * step ? atm - n * step : step;
-        s.boards
-            .push(
-                IOptionsBook.Board({
-                    marketId: uint8(marketId),
-                    expiry: uint32(expiry),
-                    strikeCount: uint8(2 * n + 1),
-                    firstStrikeWad: first.toUint96(),
-                    strikeStepWad: uint96(step),
-                    settled: false,
-                    settlementPriceWad: 0,
-                    reservedUsd: 0,
-                    owedUsd: 0,
-                    callCapBps: cfg.callCapBps
-                })
-            );
-        uint256 boardId = s.boards.length;
-        s.boardAt[marketId][expiry] = boardId;
-        ids.push(boardId);
-        emit IOptionsBook.BoardListed(boardId, marketId, expiry, first, step, 2 * n + 1);
-        return 1;
-    }
-
-    /// @dev Drops settled boards from the market's live list (swap and pop, from the end).
-    function _pruneSettled(State storage s, uint256 marketId) internal {
-        uint256[] storage ids = s.live[marketId];
-        for (uint256 j = ids.length; j > 0; --j) {
-            if (s.boards[ids[j - 1] - 1].settled) {
-                ids[j - 1] = ids[ids.length - 1];
-                ids.pop();
-            }
-        }
-    }
-
     /// @dev The price of a trade: Black-Scholes at mid +- spread (the ask at least intrinsic), plus (buy) or minus
     ///      (sell) the impact of the exposure it adds to the pool's net delta (options and perpetuals) and vega.
     function _quote(
@@ -509,16 +409,19 @@ library OptionsLogic {
         bool isBuy,
         uint256 amountWad
     ) internal view returns (IOptionsBook.Quote memory q) {
-        uint256 tau = b.expiry - block.timestamp;
-        OptionPricing.Expiry memory e = OptionPricing.expiryTerms(
-            OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, tau, cfg.meanReversionWad),
-            tau,
-            cfg.callCapBps
-        );
+        OptionPricing.Expiry memory e;
+        uint256 weightWad;
+        {
+            uint256 tau = b.expiry - block.timestamp;
+            weightWad = OptionPricing.termWeightWad(tau, cfg.meanReversionWad);
+            e = OptionPricing.expiryTerms(
+                OptionPricing.termVarianceAt(c.varianceWad, c.longVarianceWad, weightWad), tau, cfg.callCapBps
+            );
+        }
         q.spotWad = c.spotWad;
         int256 lnM = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
         q.midIvWad = OptionPricing.midVolAt(e, OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad), cfg);
-        q.ivWad = OptionPricing.tradeVolWad(q.midIvWad, isBuy, cfg);
+        q.ivWad = _tradeVolWad(c, e, weightWad, lnM, q.midIvWad, isBuy, cfg);
         q.greeks = OptionPricing.optionGreeksAt(isCall, c.spotWad, c.strikeWad, lnM, q.midIvWad, e);
         q.perTokenWad = OptionPricing.optionGreeksAt(isCall, c.spotWad, c.strikeWad, lnM, q.ivWad, e).valueWad;
         // A push oracle can lag the market by its deviation threshold unseen: whoever sees the update coming would
@@ -538,6 +441,30 @@ library OptionsLogic {
             uint256 gross = OptionPricing.toUsdDown(amountWad, q.perTokenWad);
             q.premiumUsd = gross > q.impactUsd ? gross - q.impactUsd : 0;
         }
+    }
+
+    /// @dev The volatility a trade is priced at. The next sample is the first price of the next interval, and the
+    ///      price now tells where it will put the surface (both variances, and the skew centred on it): a trade is
+    ///      priced on whichever of today's surface and that one favours the pool (a buy the higher mid, a sale the
+    ///      lower), plus or minus the spread, so nobody buys on one surface and sells back on the other (P-90).
+    function _tradeVolWad(
+        Ctx memory c,
+        OptionPricing.Expiry memory e,
+        uint256 weightWad,
+        int256 lnM,
+        uint256 midWad,
+        bool isBuy,
+        IOptionsBook.OptionsConfig memory cfg
+    ) internal view returns (uint256) {
+        (uint256 vS, uint256 vL) = RiskMath.sampledVariancesUp(
+            c.varianceWad, c.longVarianceWad, c.samplePriceWad, c.spotWad, block.timestamp - c.sampleAt, c.est
+        );
+        uint256 nextMidWad = OptionPricing.midVolAt(
+            OptionPricing.withTermVariance(e, OptionPricing.termVarianceAt(vS, vL, weightWad)), lnM, cfg
+        );
+        return OptionPricing.tradeVolWad(
+            isBuy ? MathLib.max(midWad, nextMidWad) : MathLib.min(midWad, nextMidWad), isBuy, cfg
+        );
     }
 
     /// @dev The pool's exposure is the opposite of what traders hold: options (the book's delta at this price) and the

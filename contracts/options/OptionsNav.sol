@@ -55,7 +55,7 @@ library OptionsNav {
         ConfigValidation.bound("ivMinWad", c.ivMinWad, 0.05e18, 1e18);
         ConfigValidation.bound("ivMaxWad", c.ivMaxWad, c.ivMinWad, 5e18);
         ConfigValidation.bound("spreadVolWad", c.spreadVolWad, 0.001e18, 0.5e18);
-        ConfigValidation.bound("meanReversionWad", c.meanReversionWad, 0, 365e18);
+        ConfigValidation.bound("meanReversionWad", c.meanReversionWad, 0, 18e18);
         ConfigValidation.bound("skewAbsWad", MathLib.abs(c.skewWad), 0, 0.3e18);
         ConfigValidation.bound("smileWad", c.smileWad, 0, 0.2e18);
         ConfigValidation.bound("deltaScaleUsd", c.deltaScaleUsd, 1, type(uint64).max);
@@ -98,7 +98,8 @@ library OptionsNav {
         if (st != IOptionsBook.Staleness.Fresh) revert IOptionsBook.OptionsBookStale(marketId, st);
         (uint256 liability, uint256 bound) = OptionsLogic.expand(bk, x.spotWad);
         int256 delta = bk.deltaWad + bk.gammaWad * (int256(x.spotWad) - int256(uint256(bk.refPriceWad))) / int256(WAD);
-        uint256 lagWad = MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(bk.lagBps);
+        // The lag copied at the refresh, or the perpetual config's if it was raised since.
+        uint256 lagWad = MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(MathLib.max(bk.lagBps, pc.oracleLagBps));
         uint256 resampleWad = resampleBoundWad(bk, s.configs[marketId], pc, x);
         claimUsd = -int256(liability.mulDivUp(1, 1e12));
         lagRiskUsd = (bound + lagWad + resampleWad).mulDivUp(1, 1e12);
@@ -128,7 +129,7 @@ library OptionsNav {
         {
             // r' = ln(S' / Ss) for a sample price S' within the lag of S: |r'| in [r - l', r + l'], l' = lag + lag^2
             // >= -ln(1 - lag) >= ln(1 + lag); one wei more for the logarithm's truncation.
-            uint256 lag = uint256(bk.lagBps) * 1e14;
+            uint256 lag = MathLib.max(bk.lagBps, pc.oracleLagBps) * 1e14;
             lag += lag.wadMulUp(lag) + 2;
             uint256 r = MathLib.abs(MathLib.lnWad(x.spotWad.mulDivDown(WAD, x.samplePriceWad)));
             rHi = r + lag;

@@ -81,6 +81,11 @@ library PerpRisk {
         );
     }
 
+    /// @notice The market's volatility estimator parameters.
+    function estimator(IPerpEngine.MarketConfig memory cfg) internal pure returns (RiskMath.Estimator memory) {
+        return RiskMath.Estimator(cfg.sampleIntervalSec, cfg.clipSigmas, cfg.volTauSec, cfg.longVolTauSec);
+    }
+
     /// @notice Feeds a price published at `at` to the volatility estimator of `st` (in place). Only a sample counts
     ///         (the first price of a new interval, RiskMath.isNewSample; the first price ever only starts the
     ///         series): its winsorized squared return moves both EWMAs, the schedule is re-anchored at its value now
@@ -95,22 +100,13 @@ library PerpRisk {
         uint256 sampleAt = st.lastSampleAt;
         if (sampleAt != 0) {
             if (!RiskMath.isNewSample(sampleAt, at, cfg.sampleIntervalSec)) return false;
-            uint256 elapsed = at - sampleAt;
-            uint256 v = st.varianceWad;
-            uint256 vLong = st.longVarianceWad;
-            // The clip spans at least one interval: two samples a second apart (either side of a boundary) cannot
-            // shrink a jump between them to k sigma of one second.
-            uint256 r2 = RiskMath.clippedSquaredReturnUp(
-                st.lastPriceWad,
-                priceWad,
-                MathLib.max(elapsed, cfg.sampleIntervalSec),
-                MathLib.max(v, vLong),
-                cfg.clipSigmas
-            );
             st.marginAnchorWad = uint128(maintenanceBaseUp(cfg, st, nowSec));
             st.marginAnchorAt = uint64(nowSec);
-            st.varianceWad = uint128(RiskMath.ewmaVarianceUp(v, r2, elapsed, cfg.volTauSec));
-            st.longVarianceWad = uint128(RiskMath.ewmaVarianceUp(vLong, r2, elapsed, cfg.longVolTauSec));
+            (uint256 v, uint256 vLong) = RiskMath.sampledVariancesUp(
+                st.varianceWad, st.longVarianceWad, st.lastPriceWad, priceWad, at - sampleAt, estimator(cfg)
+            );
+            st.varianceWad = uint128(v);
+            st.longVarianceWad = uint128(vLong);
             st.marginTargetWad = uint128(targetMarginUp(cfg, st.varianceWad, st.longVarianceWad));
         }
         st.lastPriceWad = uint128(MathLib.min(priceWad, type(uint96).max));

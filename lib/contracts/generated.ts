@@ -13969,32 +13969,32 @@ export const deployments = {
     "devFeeds": true,
     "faucetToken": true,
     "addresses": {
-      "ClearingCore": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
-      "PerpEngine": "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e",
-      "LiquidityPool": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
-      "Reader": "0x322813Fd9A801c5507c9de605d63CEA4f2CE6c44",
-      "PriceUpdateRouter": "0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0",
-      "FaucetToken": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
-      "OrderBook": "0xa85233C63b9Ee964Add6F2cffe00Fd84eb32338f",
-      "OptionsBook": "0x7a2088a1bFc9d81c55368AE168C2C02570cB814F"
+      "ClearingCore": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
+      "PerpEngine": "0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0",
+      "LiquidityPool": "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e",
+      "Reader": "0xa85233C63b9Ee964Add6F2cffe00Fd84eb32338f",
+      "PriceUpdateRouter": "0x0DCd1Bf9A1b36cE34237eEaFef220932846BCD82",
+      "FaucetToken": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+      "OrderBook": "0x4A679253410272dd5232B3Ff7cF5dbB88f295319",
+      "OptionsBook": "0x09635F643e140090A9A8Dcd712eD6285858ceBef"
     },
     "markets": [
       {
         "id": 0,
         "name": "ETH-USD",
-        "feed": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+        "feed": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
         "pull": false
       },
       {
         "id": 1,
         "name": "BTC-USD",
-        "feed": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+        "feed": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
         "pull": false
       },
       {
         "id": 2,
         "name": "SOL-USD",
-        "feed": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
+        "feed": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
         "pull": false
       }
     ]

@@ -6,6 +6,7 @@
  * independent double-precision Black-Scholes.
  */
 import { WAD, abs, clamp, lnWad, max, min, mulDivDown, mulDivSignedDown, mulDivUp, sqrtDown } from './fixed';
+import { type Estimator, sampledVariancesUp } from './risk';
 
 export const RAY = 10n ** 27n;
 export const YEAR_SEC = 365n * 86_400n;
@@ -187,11 +188,20 @@ export interface OptionsPricingConfig {
 }
 
 export function termVarianceWad(varianceWad: bigint, longVarianceWad: bigint, tauSec: bigint, meanReversionWad: bigint): bigint {
+  return termVarianceAt(varianceWad, longVarianceWad, termWeightWad(tauSec, meanReversionWad));
+}
+
+/** OptionPricing.termWeightWad: the current variance's weight (1 - e^(-kT)) / (kT) in an expiry's term variance. */
+export function termWeightWad(tauSec: bigint, meanReversionWad: bigint): bigint {
+  const kT = (meanReversionWad * tauSec) / YEAR_SEC;
+  return kT < 10n ** 9n ? WAD : ((WAD - expWad(-kT)) * WAD) / kT;
+}
+
+/** OptionPricing.termVarianceAt: termVarianceWad at a precomputed weight. */
+export function termVarianceAt(varianceWad: bigint, longVarianceWad: bigint, weightWad: bigint): bigint {
   const vS = varianceWad * YEAR_SEC;
   const vL = longVarianceWad * YEAR_SEC;
-  const kT = (meanReversionWad * tauSec) / YEAR_SEC;
-  const weight = kT < 10n ** 9n ? WAD : ((WAD - expWad(-kT)) * WAD) / kT;
-  const v = vL + ((vS - vL) * weight) / WAD;
+  const v = vL + ((vS - vL) * weightWad) / WAD;
   return v > 0n ? v : 0n;
 }
 
@@ -216,6 +226,12 @@ export function expiryTerms(termVarWad: bigint, tauSec: bigint, callCapBps: bigi
   const sqrtTauWad = sqrtYearsWad(tauWad);
   const boardVolWad = sqrtDown(termVarWad * WAD);
   return { tauWad, sqrtTauWad, boardVolWad, boardSdWad: (boardVolWad * sqrtTauWad) / WAD, callCapBps, capLogWad: capLogWad(callCapBps) };
+}
+
+/** OptionPricing.withTermVariance: the same expiry on another term variance. */
+export function withTermVariance(e: ExpiryTerms, termVarWad: bigint): ExpiryTerms {
+  const boardVolWad = sqrtDown(termVarWad * WAD);
+  return { ...e, boardVolWad, boardSdWad: (boardVolWad * e.sqrtTauWad) / WAD };
 }
 
 /** OptionPricing.midVolAt. */
@@ -328,9 +344,13 @@ export interface QuoteContext {
   longVarianceWad: bigint;
   /** the estimator's last sampled price, a due sample applied (volatilityNow: the first price seeds it) */
   samplePriceWad: bigint;
+  /** when that sample's price was published */
+  sampleAt: bigint;
+  /** the perpetual estimator's parameters (the next sample's preview prices trades, OptionsLogic._tradeVolWad) */
+  est: Estimator;
   /** the pool's perpetual delta: short tokens - long tokens */
   perpDeltaTokens: bigint;
-  /** the market's oracle lag (deviation threshold, bps): the book's copy once it has options, else the perpetual config's */
+  /** the perpetual market's oracle lag (its feed's deviation threshold, bps): charged on a trade's delta */
   lagBps: bigint;
   book: { refAt: bigint; refPriceWad: bigint; maxMoveWad: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint };
 }
@@ -362,10 +382,14 @@ export function quoteOption(
 ): OptionQuote {
   const tau = expiry - ctx.nowSec;
   if (tau <= 0n) throw new RangeError('board expired');
-  const e = expiryTerms(termVarianceWad(ctx.varianceWad, ctx.longVarianceWad, tau, cfg.meanReversionWad), tau, cfg.callCapBps);
+  const weightWad = termWeightWad(tau, cfg.meanReversionWad);
+  const e = expiryTerms(termVarianceAt(ctx.varianceWad, ctx.longVarianceWad, weightWad), tau, cfg.callCapBps);
   const lnM = lnMoneynessWad(ctx.spotWad, strikeWad);
   const midIvWad = midVolAt(e, lnMoneynessWad(ctx.samplePriceWad, strikeWad), cfg);
-  const ivWad = tradeVolWad(midIvWad, isBuy, cfg);
+  // OptionsLogic._tradeVolWad: priced on whichever of today's surface and the next sample's favours the pool (P-90)
+  const [vS, vL] = sampledVariancesUp(ctx.varianceWad, ctx.longVarianceWad, ctx.samplePriceWad, ctx.spotWad, ctx.nowSec - ctx.sampleAt, ctx.est);
+  const nextMidWad = midVolAt(withTermVariance(e, termVarianceAt(vS, vL, weightWad)), lnM, cfg);
+  const ivWad = tradeVolWad(isBuy ? max(midIvWad, nextMidWad) : min(midIvWad, nextMidWad), isBuy, cfg);
   const greeks = optionGreeksAt(isCall, ctx.spotWad, strikeWad, lnM, midIvWad, e);
   let perTokenWad = optionGreeksAt(isCall, ctx.spotWad, strikeWad, lnM, ivWad, e).valueWad;
   const lagWad = lagChargeUp(greeks.deltaWad, ctx.spotWad, ctx.lagBps);

@@ -101,6 +101,35 @@ export function ewmaVarianceUp(varianceWad: bigint, squaredReturnWad: bigint, el
   return v < MAX_VARIANCE_WAD ? v : MAX_VARIANCE_WAD;
 }
 
+/** A market's volatility estimator parameters (RiskMath.Estimator; PerpRisk.estimator reads them from its config). */
+export interface Estimator {
+  intervalSec: bigint;
+  clipSigmas: bigint;
+  tauSec: bigint;
+  longTauSec: bigint;
+}
+
+/** Both variance EWMAs after one sample `elapsed` seconds after the last (RiskMath.sampledVariancesUp): the estimator's
+ *  step, and the options' preview of the next sample. */
+export function sampledVariancesUp(
+  varianceWad: bigint,
+  longVarianceWad: bigint,
+  lastPriceWad: bigint,
+  priceWad: bigint,
+  elapsed: bigint,
+  est: Estimator,
+): [bigint, bigint] {
+  // the clip spans at least one interval (two samples either side of a boundary cannot shrink a jump)
+  const clipSpan = elapsed > est.intervalSec ? elapsed : est.intervalSec;
+  const r2 = clippedSquaredReturnUp(lastPriceWad, priceWad, clipSpan, max(varianceWad, longVarianceWad), est.clipSigmas);
+  return [ewmaVarianceUp(varianceWad, r2, elapsed, est.tauSec), ewmaVarianceUp(longVarianceWad, r2, elapsed, est.longTauSec)];
+}
+
+/** PerpRisk.estimator. */
+export function estimator(c: Pick<VolConfig, 'sampleIntervalSec' | 'clipSigmas' | 'volTauSec' | 'longVolTauSec'>): Estimator {
+  return { intervalSec: c.sampleIntervalSec, clipSigmas: c.clipSigmas, tauSec: c.volTauSec, longTauSec: c.longVolTauSec };
+}
+
 export function horizonVolatilityWad(varianceWad: bigint, horizonSec: bigint): bigint {
   return sqrtDown(varianceWad * horizonSec * WAD);
 }
@@ -160,14 +189,9 @@ export function observe(c: VolConfig, st: VolState, priceWad: bigint, at: bigint
   const next = { ...st };
   if (st.lastSampleAt !== 0n) {
     if (!isNewSample(st.lastSampleAt, at, c.sampleIntervalSec)) return [next, false];
-    const elapsed = at - st.lastSampleAt;
-    // the clip spans at least one interval (two samples either side of a boundary cannot shrink a jump)
-    const clipSpan = elapsed > c.sampleIntervalSec ? elapsed : c.sampleIntervalSec;
-    const r2 = clippedSquaredReturnUp(st.lastPriceWad, priceWad, clipSpan, max(st.varianceWad, st.longVarianceWad), c.clipSigmas);
     next.marginAnchorWad = maintenanceBaseUp(c, st, nowSec);
     next.marginAnchorAt = nowSec;
-    next.varianceWad = ewmaVarianceUp(st.varianceWad, r2, elapsed, c.volTauSec);
-    next.longVarianceWad = ewmaVarianceUp(st.longVarianceWad, r2, elapsed, c.longVolTauSec);
+    [next.varianceWad, next.longVarianceWad] = sampledVariancesUp(st.varianceWad, st.longVarianceWad, st.lastPriceWad, priceWad, at - st.lastSampleAt, estimator(c));
     next.marginTargetWad = targetMarginUp(c, next.varianceWad, next.longVarianceWad);
   }
   const maxPrice = (1n << 96n) - 1n;

@@ -8,6 +8,7 @@
 import { encodeAbiParameters, keccak256, type PublicClient } from 'viem';
 import { contractsFor } from '@/lib/contracts';
 import type { OptionsPricingConfig, QuoteContext } from '@/lib/math/options';
+import { estimator } from '@/lib/math/risk';
 import type { PullUpdate } from '@/lib/pyth/pull';
 import { readAfterUpdate } from '@/lib/pyth/router';
 
@@ -32,7 +33,7 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
     updates.length > 0
       ? (readAfterUpdate(client as PublicClient, c, updates, c.engine, 'volatilityNow', [marketId]) as Promise<readonly [bigint, bigint, bigint, bigint, bigint]>)
       : client.readContract({ ...c.engine, functionName: 'volatilityNow', args: [marketId], blockNumber });
-  const [block, [spotWad, varianceWad, longVarianceWad, samplePriceWad], words, book, market] = await Promise.all([
+  const [block, [spotWad, varianceWad, longVarianceWad, samplePriceWad, sampleAt], words, book, market] = await Promise.all([
     client.getBlock({ blockNumber }),
     vol,
     client.readContract({ ...c.engine, functionName: 'extsload', args: [[perpMarketSlot(marketId, 1n)]], blockNumber }),
@@ -46,8 +47,15 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
     varianceWad,
     longVarianceWad,
     samplePriceWad,
+    sampleAt,
+    est: estimator({
+      sampleIntervalSec: BigInt(market.config.sampleIntervalSec),
+      clipSigmas: BigInt(market.config.clipSigmas),
+      volTauSec: BigInt(market.config.volTauSec),
+      longVolTauSec: BigInt(market.config.longVolTauSec),
+    }),
     perpDeltaTokens: u(tokens, 112n, 112n) - u(tokens, 0n, 112n),
-    lagBps: book.refAt !== 0n ? book.lagBps : BigInt(market.config.oracleLagBps),
+    lagBps: BigInt(market.config.oracleLagBps),
     book: { refAt: book.refAt, refPriceWad: book.refPriceWad, maxMoveWad: book.maxMoveWad, deltaWad: book.deltaWad, gammaWad: book.gammaWad, vegaWad: book.vegaWad },
   };
 }

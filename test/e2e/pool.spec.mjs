@@ -131,8 +131,8 @@ test('LP: Max withdraws every share (no dust); a queued request shows its place 
     const otherShares = await client.readContract({ address: d.LiquidityPool, abi: erc20Abi, functionName: 'balanceOf', args: [other] });
     const mine = await client.readContract({ address: d.LiquidityPool, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
     await testClient.setAutomine(false); // both requests in one block, before the keeper can fill either
-    const h1 = await wallet(11).writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [otherShares, other], gas: 300_000n });
-    const h2 = await wallet(10).writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [mine / 2n, address], gas: 300_000n });
+    const h1 = await wallet(11).writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [otherShares, other, 0n], gas: 300_000n });
+    const h2 = await wallet(10).writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [mine / 2n, address, 0n], gas: 300_000n });
     await testClient.increaseTime({ seconds: 400 }); // past every feed's max age: the NAV waits for prices
     await testClient.mine({ blocks: 1 });
     await testClient.setAutomine(true);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
 import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
 import {OptionsLogic} from "../../contracts/options/OptionsLogic.sol";
+import {OptionsSchedule} from "../../contracts/options/OptionsSchedule.sol";
 import {IHistoricalPriceFeed} from "../../contracts/oracles/IHistoricalPriceFeed.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 
@@ -80,13 +81,13 @@ contract OptionsTest is BaseTest {
     function test_lastFridayOfMonth_calendar() public pure {
         uint256[4] memory nov23On = [uint256(1_700_812_800), 1_703_836_800, 1_706_256_000, 1_708_675_200];
         for (uint256 k; k < 4; ++k) {
-            assertEq(OptionsLogic.lastFridayOfMonth(1_700_000_000, k), nov23On[k]); // Nov 2023 .. Feb 2024
+            assertEq(OptionsSchedule.lastFridayOfMonth(1_700_000_000, k), nov23On[k]); // Nov 2023 .. Feb 2024
         }
-        assertEq(OptionsLogic.lastFridayOfMonth(1_709_164_800, 0), 1_708_675_200); // 2024-02-29: Fri Feb 23
-        assertEq(OptionsLogic.lastFridayOfMonth(951_782_400, 0), 951_465_600); // 2000-02-29 (leap century)
-        assertEq(OptionsLogic.lastFridayOfMonth(1_798_675_200, 0), 1_798_185_600); // 2026-12-31: Fri Dec 25
-        assertEq(OptionsLogic.lastFridayOfMonth(1_798_675_200, 1), 1_801_209_600); // Jan 2027
-        assertEq(OptionsLogic.lastFridayOfMonth(4_102_444_800, 0), 4_104_892_800); // 2100-01-01 (not leap)
+        assertEq(OptionsSchedule.lastFridayOfMonth(1_709_164_800, 0), 1_708_675_200); // 2024-02-29: Fri Feb 23
+        assertEq(OptionsSchedule.lastFridayOfMonth(951_782_400, 0), 951_465_600); // 2000-02-29 (leap century)
+        assertEq(OptionsSchedule.lastFridayOfMonth(1_798_675_200, 0), 1_798_185_600); // 2026-12-31: Fri Dec 25
+        assertEq(OptionsSchedule.lastFridayOfMonth(1_798_675_200, 1), 1_801_209_600); // Jan 2027
+        assertEq(OptionsSchedule.lastFridayOfMonth(4_102_444_800, 0), 4_104_892_800); // 2100-01-01 (not leap)
     }
 
     /// Property: the month-end is a Friday at 08:00 UTC, at or after `timestamp`'s month start, and a week later is in
@@ -94,8 +95,8 @@ contract OptionsTest is BaseTest {
     function testFuzz_lastFridayOfMonth_isTheLastFriday(uint256 timestamp, uint8 ahead) public pure {
         timestamp = bound(timestamp, 0, 4_000_000_000);
         uint256 k = bound(ahead, 0, 24);
-        uint256 r = OptionsLogic.lastFridayOfMonth(timestamp, k);
-        uint256 next = OptionsLogic.lastFridayOfMonth(timestamp, k + 1);
+        uint256 r = OptionsSchedule.lastFridayOfMonth(timestamp, k);
+        uint256 next = OptionsSchedule.lastFridayOfMonth(timestamp, k + 1);
         assertEq((r / DAY + 4) % 7, 5, "a Friday");
         assertEq(r % DAY, 8 hours, "08:00 UTC");
         assertTrue(next - r == 28 * DAY || next - r == 35 * DAY, "the next month-end is 4 or 5 weeks on");

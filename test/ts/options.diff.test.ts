@@ -10,7 +10,7 @@ import * as O from '@/lib/math/options';
 import { abs } from '@/lib/math/fixed';
 import { readQuoteContext, toPricingConfig } from '@/lib/options/context';
 import { clients, deployArtifact, isolateChain, rng } from './helpers';
-import { c, deposit, fundAndApprove, tx, USD } from './fixtures';
+import { c, deposit, fundAndApprove, price, setPrice, tx, USD } from './fixtures';
 
 const WAD = 10n ** 18n;
 const N = 400;
@@ -234,5 +234,43 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     }
     expect(compared).toBeGreaterThanOrEqual(44);
     expect(floors.has('minimum'), 'far out-of-the-money buys are priced at the minimum premium').toBe(true);
+  });
+
+  it('after a move inside the sampling interval: trades price on the side of the next sample that favours the pool (P-90)', async () => {
+    const { publicClient, testClient } = clients();
+    const boards = (await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })) as bigint[];
+    const market = (await publicClient.readContract({ ...c.reader, functionName: 'market', args: [0n] })) as { config: { sampleIntervalSec: number } };
+    const interval = BigInt(market.config.sampleIntervalSec);
+    // the sample: the first price of a fresh interval, taken by a poke; then +4% inside the same interval
+    const now = (await publicClient.getBlock()).timestamp;
+    await testClient.increaseTime({ seconds: Number(interval - (now % interval) + 1n) });
+    const p0 = await price(0);
+    await setPrice(0, p0);
+    await tx(0, { ...c.engine, functionName: 'poke', args: [0n] });
+    await testClient.increaseTime({ seconds: 30 });
+    await setPrice(0, (p0 * 104n) / 100n);
+    const blockNumber = await publicClient.getBlockNumber();
+    const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
+    const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
+    expect(ctx.spotWad, 'the price moved after the sample').not.toBe(ctx.samplePriceWad);
+    let nextSurfaceSet = 0;
+    for (const boardId of boards) {
+      const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId], blockNumber });
+      for (let k = 0n; k < BigInt(b.strikeCount); k++) {
+        for (const isCall of [true, false]) {
+          for (const isBuy of [true, false]) {
+            const chain = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, WAD], blockNumber });
+            const ours = O.quoteOption(BigInt(b.expiry), b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
+            expect(ours.ivWad, `board ${boardId} strike ${k} ${isCall ? 'call' : 'put'} ${isBuy ? 'buy' : 'sell'}`).toBe(chain.ivWad);
+            expect(ours.premiumUsd).toBe(chain.premiumUsd);
+            // the trade volatility is never on the trader's side of today's mid +- spread
+            if (isBuy) expect(chain.ivWad).toBeGreaterThanOrEqual(O.tradeVolWad(chain.midIvWad, true, cfg));
+            else expect(chain.ivWad).toBeLessThanOrEqual(O.tradeVolWad(chain.midIvWad, false, cfg));
+            if (chain.ivWad !== O.tradeVolWad(chain.midIvWad, isBuy, cfg)) nextSurfaceSet++;
+          }
+        }
+      }
+    }
+    expect(nextSurfaceSet, 'the next sample sets some prices').toBeGreaterThan(0);
   });
 });

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IOptionsBook} from "../../../contracts/interfaces/IOptionsBook.sol";
+import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 
 /// @notice Options priced on a volatility sample that is due but not yet taken. The estimator's next sample is the
@@ -233,6 +234,89 @@ contract OptionsSampleAttacksTest is BaseTest {
     }
 
     /// @dev Half the LP band now (USD).
+    /// P-90: the trader's side of a predictable sample. A move inside an interval tells everyone how the next sample
+    ///       will reprice the book (the variance rises and the skew re-centres); a trader who buys vega at the old
+    ///       implied volatilities just before the boundary and sells it back after the keeper's refresh pays the
+    ///       spread and the impact both ways, whatever the move, the option, the size and how close to the boundary:
+    ///       a trade is priced on whichever of the current surface and the next sample's favours the pool. Before,
+    ///       out-of-the-money puts on one weekly board gained +16 USD on 25 tokens after a +5% move, +106 after +15%,
+    ///       +189 on 40 tokens after +24% (the sample raised their implied volatility from 56% to 70%).
+    /// forge-config: default.fuzz.runs = 128
+    function testFuzz_traderBuyBeforeSampleSellAfter_neverProfits(
+        uint256 moveSeed,
+        uint256 whenSeed,
+        uint256 amountSeed,
+        uint256 strikeSeed
+    ) public {
+        int256 moveBps = int256(bound(moveSeed, 0, 5000)) - 2500; // -25% .. +25%
+        uint256 priceWad = uint256(int256(3000e18) * (10_000 + moveBps) / 10_000);
+        _moveBeforeBoundary(priceWad, bound(whenSeed, 1, interval / 2));
+        uint256 amount = bound(amountSeed, 1e17, 40e18);
+        uint256 k = bound(strikeSeed, 0, 21);
+        bool isCall = k > 10;
+        k %= 11;
+        uint256 paid;
+        for (uint256 j = 1; j < ids.length; ++j) {
+            paid += _buyOption(bob, ids[j], k, isCall, amount);
+        }
+        _sampleAtNextBoundary(priceWad, 1);
+        uint256 got;
+        vm.startPrank(bob);
+        for (uint256 j = 1; j < ids.length; ++j) {
+            got += options.sell(ids[j], k, isCall, amount, 0);
+        }
+        vm.stopPrank();
+        assertLe(got, paid, "buying before a predictable sample and selling after never profits");
+    }
+
+    /// P-90: the other side: a holder who sells just before a predictable sample and buys the same back after it
+    ///       (ending where it started) never gains, whatever the move and the option.
+    /// forge-config: default.fuzz.runs = 128
+    function testFuzz_traderSellBeforeSampleBuyBackAfter_neverProfits(
+        uint256 moveSeed,
+        uint256 whenSeed,
+        uint256 amountSeed,
+        uint256 strikeSeed
+    ) public {
+        uint256 amount = bound(amountSeed, 1e17, 40e18);
+        uint256 k = bound(strikeSeed, 0, 21);
+        bool isCall = k > 10;
+        k %= 11;
+        for (uint256 j = 1; j < ids.length; ++j) {
+            _buyOption(bob, ids[j], k, isCall, amount); // held from the quiet start
+        }
+        int256 moveBps = int256(bound(moveSeed, 0, 5000)) - 2500; // -25% .. +25%
+        uint256 priceWad = uint256(int256(3000e18) * (10_000 + moveBps) / 10_000);
+        _moveBeforeBoundary(priceWad, bound(whenSeed, 1, interval / 2));
+        uint256 got;
+        vm.startPrank(bob);
+        for (uint256 j = 1; j < ids.length; ++j) {
+            got += options.sell(ids[j], k, isCall, amount, 0);
+        }
+        vm.stopPrank();
+        _sampleAtNextBoundary(priceWad, 1);
+        uint256 paid;
+        for (uint256 j = 1; j < ids.length; ++j) {
+            paid += _buyOption(bob, ids[j], k, isCall, amount);
+        }
+        assertLe(got, paid, "selling before a predictable sample and buying back after never profits");
+    }
+
+    /// P-89: a raised oracle lag (a feed with a wider deviation threshold) widens the options' part of the LP band at
+    ///       once, not at the keeper's next refresh (a review found the book's copy of the lag read until then).
+    function test_lagRaise_widensTheBandBeforeTheRefresh() public {
+        _moveBeforeBoundary(3030e18, 300);
+        uint256 before = _halfBand();
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.oracleLagBps *= 2;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        uint256 raised = _halfBand();
+        assertGt(raised, before, "the band widens with the lag");
+        options.refresh(ETH);
+        assertApproxEqRel(_halfBand(), raised, 0.01e18, "the refresh confirms it");
+    }
+
     function _halfBand() internal view returns (uint256) {
         (uint256 lowUsd, uint256 highUsd) = core.poolValueBoundsUsd();
         return (highUsd - lowUsd) / 2;
