@@ -74,6 +74,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   ZeroShares: () => 'That amount is worth zero shares',
   NotRequestOwner: () => 'Only the owner of this withdrawal request can cancel it',
   RequestNotPending: () => 'This withdrawal request is no longer pending',
+  VaultSlippageExceeded: () => "The pool's value moved past your slippage tolerance since the preview (trades or prices changed the NAV's band); nothing moved: try again or raise the tolerance",
   QueueKeeperOnly: (a) => `Only the keeper fills the withdrawal queue until its first request has waited a day (${t(a[1])})`,
   ERC4626ExceededMaxWithdraw: (a) => `You can withdraw at most ${fmtUsd(u(a[2]))} right now`,
   ERC4626ExceededMaxRedeem: () => 'You cannot redeem that many shares right now (free liquidity or shares still in cooldown)',

@@ -6,13 +6,17 @@ import { useAccount, useReadContract } from 'wagmi';
 import { AmountField } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
+import { SlippageField } from '@/components/trade/SlippageField';
+import { useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
 import { fmtShares, fmtUsd } from '@/lib/format';
 import { toSharesDown } from '@/lib/math/shares';
 import { checkAmount } from '@/lib/validation';
 import type { PoolView } from './types';
 
-/** Deposit the settlement token for shares priced at the NAV's high bound (approving the vault first when needed). */
+/** Deposit the settlement token for shares priced at the NAV's high bound (approving the vault first when needed), at
+ *  least the preview less the slippage tolerance (deposit with a minimum, EIP-5143): trades sent just before it can
+ *  widen the LP band and raise its price, and the deposit is then refused rather than filled for fewer shares. */
 export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { walletUsd?: bigint; allowance?: bigint; lockedShares?: bigint; pool?: PoolView }) {
   const c = useContracts();
   const sym = useTokenSymbol();
@@ -24,6 +28,8 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
   const check = base.value !== undefined && minDeposit !== undefined && base.value < minDeposit ? { error: `Deposits start at ${fmtUsd(minDeposit)}` } : base;
   const needsApproval = check.value !== undefined && allowance !== undefined && allowance < check.value;
   const shares = check.value !== undefined && pool?.navValid ? toSharesDown(check.value, pool.totalShares, pool.navHighUsd) : undefined;
+  const [slippageBps] = useSlippage();
+  const minShares = shares !== undefined ? shares - (shares * slippageBps) / 10_000n : undefined;
 
   return (
     <form
@@ -31,12 +37,12 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
       className="card"
       onSubmit={async (e) => {
         e.preventDefault();
-        if (check.value === undefined || !address) return;
+        if (check.value === undefined || !address || minShares === undefined) return;
         if (needsApproval) {
           await send({ ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256], label: `Approve ${sym}` });
           return;
         }
-        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address], label: `Deposit ${text} ${sym}`, prices: 'all' })) setText('');
+        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address, minShares], label: `Deposit ${text} ${sym}`, prices: 'all' })) setText('');
       }}
     >
       <h2 id="deposit-title" className="mb-3 text-sm font-semibold text-zinc-300">
@@ -45,7 +51,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
       <AmountField id="deposit-amount" label={`Amount (${sym})`} value={text} onChange={setText} error={check.error} max={{ value: walletUsd, label: 'Wallet' }} />
       {shares !== undefined && (
         <p className="mt-1 text-xs text-zinc-400" data-testid="deposit-preview">
-          ≈ {fmtShares(shares)} shares at the deposit bound of the NAV
+          ≈ {fmtShares(shares)} shares at the deposit bound of the NAV; at least {fmtShares(minShares ?? 0n)}, or the deposit is refused
         </p>
       )}
       {!!lockedShares && lockedShares > 0n && (
@@ -54,7 +60,8 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
           {pool ? ` ${Number(pool.cooldownSec)} s after it` : ' after its cooldown'}.
         </p>
       )}
-      <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || check.value === undefined}>
+      <SlippageField hint="applies to deposits and withdrawals" />
+      <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || minShares === undefined}>
         {pending ? 'Confirming…' : needsApproval ? `Approve ${sym}` : 'Deposit'}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}

@@ -6,6 +6,7 @@ import { useAccount } from 'wagmi';
 import { AmountField } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
+import { useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
 import { fmtShares, fmtUsd } from '@/lib/format';
 import { toAssetsDown, toSharesUp } from '@/lib/math/shares';
@@ -62,12 +63,17 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   const queued = burns !== undefined && unlocked !== undefined ? (burns > unlocked ? unlocked : burns) : undefined;
   const queuedUsd = queued !== undefined ? toUsd(queued) : undefined;
   const queueMinUsd = queuedUsd !== undefined ? queuedUsd - (queuedUsd * QUEUE_TOLERANCE_BPS) / 10_000n : undefined;
+  // Instant ones are bounded by the slippage tolerance (EIP-5143 entry points): Max pays at least the preview less it,
+  // an amount burns at most the preview's shares plus it.
+  const [slippageBps] = useSlippage();
+  const minAllUsd = unlockedUsd !== undefined ? unlockedUsd - (unlockedUsd * slippageBps) / 10_000n : undefined;
+  const maxBurns = burns !== undefined ? burns + (burns * slippageBps) / 10_000n : undefined;
 
   async function submit() {
     if (check.value === undefined || !address || unlocked === undefined || burns === undefined || queued === undefined || !pool?.navValid) return;
     let ok: unknown;
-    if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address], label: `Withdraw all (${fmtUsd(unlockedUsd)})`, prices: 'all' });
-    else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address], label: `Withdraw ${text} ${sym}`, prices: 'all' });
+    if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address, minAllUsd ?? 0n], label: `Withdraw all (${fmtUsd(unlockedUsd)})`, prices: 'all' });
+    else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address, maxBurns ?? burns], label: `Withdraw ${text} ${sym}`, prices: 'all' });
     // Not free now: queue the shares; they are paid at the NAV of the fill, and at least `queueMinUsd`.
     else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address, queueMinUsd ?? 0n], label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} ${sym}` });
     if (ok) {
@@ -109,7 +115,9 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
         <p className="mt-1 text-xs text-zinc-400" data-testid="withdraw-preview">
           {all ? `Redeems all ${fmtShares(burns)} unlocked shares: nothing is left behind.` : `Burns ≈ ${fmtShares(burns)} shares.`}{' '}
           {instant
-            ? 'Paid now from free liquidity.'
+            ? all
+              ? `Paid now from free liquidity: at least ${fmtUsd(minAllUsd)}, or it is refused (slippage tolerance ${Number(slippageBps) / 100}%).`
+              : `Paid now from free liquidity: at most ${fmtShares(maxBurns ?? 0n)} shares burnt, or it is refused (slippage tolerance ${Number(slippageBps) / 100}%).`
             : `More than free liquidity covers now: it joins the withdrawal queue, and a fill pays at least ${fmtUsd(queueMinUsd)} (${Number(QUEUE_TOLERANCE_BPS) / 100}% under today's value; below that the request is cancelled and the shares come back).`}
         </p>
       )}

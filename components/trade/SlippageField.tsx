@@ -4,8 +4,9 @@ import { useEffect, useState } from 'react';
 import { FieldError } from '@/components/common/Stat';
 import { checkSlippage, useSlippage } from './useSlippage';
 
-/** The trader's slippage tolerance: every trade on the page (open, close, partial close) refuses to fill beyond it. */
-export function SlippageField() {
+/** The slippage tolerance: every trade on the page (open, close, partial close; on /pool, deposits and withdrawals)
+ *  refuses to fill beyond it. One stored value (useSlippage) serves every page. */
+export function SlippageField({ hint = 'applies to opens and closes' }: { hint?: string }) {
   const [bps, setBps] = useSlippage();
   const [text, setText] = useState((Number(bps) / 100).toString());
   useEffect(() => setText((Number(bps) / 100).toString()), [bps]);
@@ -29,7 +30,7 @@ export function SlippageField() {
             if (c.bps !== undefined) setBps(c.bps);
           }}
         />
-        <span className="text-xs text-zinc-400">applies to opens and closes</span>
+        <span className="text-xs text-zinc-400">{hint}</span>
       </div>
       <FieldError id="slippage-error" message={check.error} />
     </div>

@@ -155,6 +155,38 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return assets;
     }
 
+    // ------------------------------------------------------------ slippage-checked entry points (EIP-5143)
+
+    /// @inheritdoc ILiquidityPool
+    function deposit(uint256 assets, address receiver, uint256 minShares) external returns (uint256 shares) {
+        shares = deposit(assets, receiver);
+        if (shares < minShares) revert VaultSlippageExceeded(shares, minShares);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function mint(uint256 shares, address receiver, uint256 maxAssets) external returns (uint256 assets) {
+        assets = mint(shares, receiver);
+        if (assets > maxAssets) revert VaultSlippageExceeded(assets, maxAssets);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function withdraw(uint256 assets, address receiver, address owner, uint256 maxShares)
+        external
+        returns (uint256 shares)
+    {
+        shares = withdraw(assets, receiver, owner);
+        if (shares > maxShares) revert VaultSlippageExceeded(shares, maxShares);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function redeem(uint256 shares, address receiver, address owner, uint256 minAssets)
+        external
+        returns (uint256 assets)
+    {
+        assets = redeem(shares, receiver, owner);
+        if (assets < minAssets) revert VaultSlippageExceeded(assets, minAssets);
+    }
+
     /// @dev Shares sent to the vault's own address would be stuck (only the queue escrows there): refused.
     function transfer(address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
         if (to == address(this)) revert ERC20InvalidReceiver(to);

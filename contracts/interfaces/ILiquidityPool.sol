@@ -32,6 +32,9 @@ interface ILiquidityPool is IERC4626 {
     error NothingToClaim(address owner);
     /// @notice Only a keeper fills the queue until its head request has waited `keeperlessAt`.
     error QueueKeeperOnly(address caller, uint256 keeperlessAt);
+    /// @notice A slippage-checked entry point (EIP-5143) would have given `amount` against the caller's `limit`
+    ///         (fewer shares or assets out than the minimum, or more in than the maximum).
+    error VaultSlippageExceeded(uint256 amount, uint256 limit);
     /// @notice The core was deployed for another vault address (it fixes its vault at deployment).
     error VaultMismatch(address coreVault, address vault);
 
@@ -97,6 +100,24 @@ interface ILiquidityPool is IERC4626 {
 
     /// @notice Shares of `owner` still in their deposit cooldown.
     function lockedShares(address owner) external view returns (uint256);
+
+    /// @notice `deposit`, reverting VaultSlippageExceeded when it mints fewer than `minShares` (EIP-5143). The LP band can
+    ///         be widened by trades sent just before a deposit (and the NAV moves with prices): the plain ERC-4626
+    ///         entry points take whatever the pool's value is at inclusion, these take only what the caller accepted.
+    function deposit(uint256 assets, address receiver, uint256 minShares) external returns (uint256 shares);
+
+    /// @notice `mint`, reverting VaultSlippageExceeded when it takes more than `maxAssets` (EIP-5143).
+    function mint(uint256 shares, address receiver, uint256 maxAssets) external returns (uint256 assets);
+
+    /// @notice `withdraw`, reverting VaultSlippageExceeded when it burns more than `maxShares` (EIP-5143).
+    function withdraw(uint256 assets, address receiver, address owner, uint256 maxShares)
+        external
+        returns (uint256 shares);
+
+    /// @notice `redeem`, reverting VaultSlippageExceeded when it pays less than `minAssets` (EIP-5143).
+    function redeem(uint256 shares, address receiver, address owner, uint256 minAssets)
+        external
+        returns (uint256 assets);
 
     /// @notice Queues `shares` for redemption to `receiver`, escrowing them in the pool. A fill pays at least
     ///         `minAssets` pro rata (per share), or cancels the request and returns its shares: the fill is

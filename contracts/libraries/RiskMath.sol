@@ -21,6 +21,7 @@ library RiskMath {
         uint256 clipSigmas; // outlier rule (clippedSquaredReturnUp)
         uint256 tauSec; // memory of the variance EWMA
         uint256 longTauSec; // memory of the long-run variance EWMA
+        uint256 maxAgeSec; // the market's max price age: how late after its boundary a sample is assumed to come
     }
 
     /// @notice Kinked (two-slope) borrow rate per second for a utilization, rounded up.
@@ -183,8 +184,7 @@ library RiskMath {
         uint256 refVarianceWad,
         uint256 clipSigmas
     ) internal pure returns (uint256) {
-        uint256 r = MathLib.abs(MathLib.lnWad(priceWad.mulDivDown(WAD, samplePriceWad)));
-        uint256 r2 = r.mulDivUp(r, WAD);
+        uint256 r2 = squaredReturnUp(samplePriceWad, priceWad);
         uint256 cap = clipSigmas * clipSigmas * refVarianceWad * elapsed;
         return r2 < cap ? r2 : cap;
     }
@@ -206,7 +206,7 @@ library RiskMath {
     /// @notice Both variance EWMAs after one sample: the price `priceWad`, `elapsed` seconds after the last sample at
     ///         `lastPriceWad`. Its squared return is winsorized at `clipSigmas` of the larger estimate over at least
     ///         one interval (two samples either side of a boundary cannot shrink a jump to k sigma of one second).
-    ///         The perpetual estimator's step (PerpRisk.observe) and the options' preview of the next sample.
+    ///         The perpetual estimator's step (PerpRisk.observe).
     function sampledVariancesUp(
         uint256 varianceWad,
         uint256 longVarianceWad,
@@ -215,17 +215,64 @@ library RiskMath {
         uint256 elapsed,
         Estimator memory est
     ) internal pure returns (uint256, uint256) {
-        uint256 r2 = clippedSquaredReturnUp(
-            lastPriceWad,
-            priceWad,
-            MathLib.max(elapsed, est.intervalSec),
-            MathLib.max(varianceWad, longVarianceWad),
-            est.clipSigmas
-        );
-        return (
-            ewmaVarianceUp(varianceWad, r2, elapsed, est.tauSec),
-            ewmaVarianceUp(longVarianceWad, r2, elapsed, est.longTauSec)
-        );
+        return _sampledAtUp(varianceWad, longVarianceWad, squaredReturnUp(lastPriceWad, priceWad), elapsed, est);
+    }
+
+    /// @notice The variances the next sample can set if its price is `priceWad`: it is published at or after the next
+    ///         sampling boundary, `earliest` seconds after the last sample, and (while prices stay valid) at most
+    ///         `maxAgeSec` later. `highest`: an upper bound of each variance over every such time; else a lower bound
+    ///         over the assumed window.
+    /// @dev f(e) = (tau v + min(r^2, k^2 V max(e, I))) / (tau + e), V = max(v, vL): decreasing while the cap is constant
+    ///      (e < I) or does not bind, increasing while it binds and grows (I <= e < e* = r^2 / (k^2 V)). So the maximum
+    ///      over e >= earliest is at earliest or at e* (both integer neighbours), and the minimum over the window is at
+    ///      its ends or at I. A late sample after a large move sets a larger variance than a prompt one.
+    function nextSampleVariancesUp(
+        uint256 varianceWad,
+        uint256 longVarianceWad,
+        uint256 lastPriceWad,
+        uint256 priceWad,
+        uint256 earliest,
+        Estimator memory est,
+        bool highest
+    ) internal pure returns (uint256 vWad, uint256 longWad) {
+        uint256 r2 = squaredReturnUp(lastPriceWad, priceWad);
+        (vWad, longWad) = _sampledAtUp(varianceWad, longVarianceWad, r2, earliest, est);
+        uint256 e;
+        uint256 until;
+        if (highest) {
+            uint256 k2v = est.clipSigmas * est.clipSigmas * MathLib.max(varianceWad, longVarianceWad);
+            // Past the interval and `earliest` the cap binds up to e*: the peak is at its integer neighbours.
+            if (k2v == 0 || r2 <= k2v * MathLib.max(earliest, est.intervalSec)) return (vWad, longWad);
+            e = r2 / k2v;
+            until = e + 1;
+        } else {
+            until = earliest + est.maxAgeSec;
+            e = est.intervalSec > earliest && est.intervalSec < until ? est.intervalSec : until;
+        }
+        for (; e <= until; e = e == until ? until + 1 : until) {
+            (uint256 v, uint256 vL) = _sampledAtUp(varianceWad, longVarianceWad, r2, e, est);
+            (vWad, longWad) = highest
+                ? (MathLib.max(vWad, v), MathLib.max(longWad, vL))
+                : (MathLib.min(vWad, v), MathLib.min(longWad, vL));
+        }
+    }
+
+    /// @notice ln(p1/p0)^2, WAD, rounded up.
+    function squaredReturnUp(uint256 p0Wad, uint256 p1Wad) internal pure returns (uint256) {
+        uint256 r = MathLib.abs(MathLib.lnWad(p1Wad.mulDivDown(WAD, p0Wad)));
+        return r.mulDivUp(r, WAD);
+    }
+
+    /// @dev One sample's step at a squared return `r2`, `elapsed` after the last: winsorized, then both EWMAs.
+    function _sampledAtUp(uint256 v, uint256 vLong, uint256 r2, uint256 elapsed, Estimator memory est)
+        private
+        pure
+        returns (uint256, uint256)
+    {
+        uint256 cap =
+            est.clipSigmas * est.clipSigmas * MathLib.max(v, vLong) * MathLib.max(elapsed, est.intervalSec);
+        uint256 r2c = r2 < cap ? r2 : cap;
+        return (ewmaVarianceUp(v, r2c, elapsed, est.tauSec), ewmaVarianceUp(vLong, r2c, elapsed, est.longTauSec));
     }
 
     /// @notice Volatility over the liquidation horizon, sqrt(var * h), WAD, rounded down by the square root.

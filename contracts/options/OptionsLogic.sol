@@ -444,9 +444,11 @@ library OptionsLogic {
     }
 
     /// @dev The volatility a trade is priced at. The next sample is the first price of the next interval, and the
-    ///      price now tells where it will put the surface (both variances, and the skew centred on it): a trade is
-    ///      priced on whichever of today's surface and that one favours the pool (a buy the higher mid, a sale the
-    ///      lower), plus or minus the spread, so nobody buys on one surface and sells back on the other (P-90).
+    ///      price now tells where it will put the surface (both variances, and the skew centred on it), whenever it
+    ///      comes (RiskMath.nextSampleVariancesUp: a late sample after a large move sets a larger variance): a buy is
+    ///      priced at the higher of today's mid and the highest mid the next sample can give, a sale at the lower of
+    ///      today's and the lowest, plus or minus the spread, so nobody buys on one surface and sells back on the
+    ///      other (P-90). The surface rises with the board volatility (smile <= 1/9, OptionsNav.validate).
     function _tradeVolWad(
         Ctx memory c,
         OptionPricing.Expiry memory e,
@@ -455,16 +457,22 @@ library OptionsLogic {
         uint256 midWad,
         bool isBuy,
         IOptionsBook.OptionsConfig memory cfg
-    ) internal view returns (uint256) {
-        (uint256 vS, uint256 vL) = RiskMath.sampledVariancesUp(
-            c.varianceWad, c.longVarianceWad, c.samplePriceWad, c.spotWad, block.timestamp - c.sampleAt, c.est
-        );
-        uint256 nextMidWad = OptionPricing.midVolAt(
-            OptionPricing.withTermVariance(e, OptionPricing.termVarianceAt(vS, vL, weightWad)), lnM, cfg
-        );
+    ) internal pure returns (uint256) {
+        uint256 termVar = _nextTermVarianceWad(c, weightWad, isBuy);
+        uint256 nextMidWad = OptionPricing.midVolAt(OptionPricing.withTermVariance(e, termVar), lnM, cfg);
         return OptionPricing.tradeVolWad(
             isBuy ? MathLib.max(midWad, nextMidWad) : MathLib.min(midWad, nextMidWad), isBuy, cfg
         );
+    }
+
+    /// @dev The term variance of the next sample's surface that favours the pool: the highest for a buy, the lowest for
+    ///      a sale (the next sample comes at or after the next sampling boundary).
+    function _nextTermVarianceWad(Ctx memory c, uint256 weightWad, bool isBuy) internal pure returns (uint256) {
+        uint256 earliest = (c.sampleAt / c.est.intervalSec + 1) * c.est.intervalSec - c.sampleAt;
+        (uint256 v, uint256 vLong) = RiskMath.nextSampleVariancesUp(
+            c.varianceWad, c.longVarianceWad, c.samplePriceWad, c.spotWad, earliest, c.est, isBuy
+        );
+        return OptionPricing.termVarianceAt(v, vLong, weightWad);
     }
 
     /// @dev The pool's exposure is the opposite of what traders hold: options (the book's delta at this price) and the

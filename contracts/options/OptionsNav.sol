@@ -57,7 +57,9 @@ library OptionsNav {
         ConfigValidation.bound("spreadVolWad", c.spreadVolWad, 0.001e18, 0.5e18);
         ConfigValidation.bound("meanReversionWad", c.meanReversionWad, 0, 18e18);
         ConfigValidation.bound("skewAbsWad", MathLib.abs(c.skewWad), 0, 0.3e18);
-        ConfigValidation.bound("smileWad", c.smileWad, 0, 0.2e18);
+        // At most 1/9: the surface B m(x) then rises with the board volatility B (its slope is 1 - smile x^2, |x| <= 3),
+        // so a trade's worst-case surface is at the extreme variances (OptionsLogic._tradeVolWad).
+        ConfigValidation.bound("smileWad", c.smileWad, 0, 0.111e18);
         ConfigValidation.bound("deltaScaleUsd", c.deltaScaleUsd, 1, type(uint64).max);
         ConfigValidation.bound("vegaScaleUsd", c.vegaScaleUsd, 1, type(uint64).max);
         ConfigValidation.bound("maxStrikeOiWad", c.maxStrikeOiWad, 0, 1e30);

@@ -83,7 +83,10 @@ library PerpRisk {
 
     /// @notice The market's volatility estimator parameters.
     function estimator(IPerpEngine.MarketConfig memory cfg) internal pure returns (RiskMath.Estimator memory) {
-        return RiskMath.Estimator(cfg.sampleIntervalSec, cfg.clipSigmas, cfg.volTauSec, cfg.longVolTauSec);
+        return
+            RiskMath.Estimator(
+                cfg.sampleIntervalSec, cfg.clipSigmas, cfg.volTauSec, cfg.longVolTauSec, cfg.maxPriceAgeSec
+            );
     }
 
     /// @notice Feeds a price published at `at` to the volatility estimator of `st` (in place). Only a sample counts

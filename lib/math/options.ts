@@ -6,7 +6,7 @@
  * independent double-precision Black-Scholes.
  */
 import { WAD, abs, clamp, lnWad, max, min, mulDivDown, mulDivSignedDown, mulDivUp, sqrtDown } from './fixed';
-import { type Estimator, sampledVariancesUp } from './risk';
+import { type Estimator, nextSampleVariancesUp } from './risk';
 
 export const RAY = 10n ** 27n;
 export const YEAR_SEC = 365n * 86_400n;
@@ -386,8 +386,11 @@ export function quoteOption(
   const e = expiryTerms(termVarianceAt(ctx.varianceWad, ctx.longVarianceWad, weightWad), tau, cfg.callCapBps);
   const lnM = lnMoneynessWad(ctx.spotWad, strikeWad);
   const midIvWad = midVolAt(e, lnMoneynessWad(ctx.samplePriceWad, strikeWad), cfg);
-  // OptionsLogic._tradeVolWad: priced on whichever of today's surface and the next sample's favours the pool (P-90)
-  const [vS, vL] = sampledVariancesUp(ctx.varianceWad, ctx.longVarianceWad, ctx.samplePriceWad, ctx.spotWad, ctx.nowSec - ctx.sampleAt, ctx.est);
+  // OptionsLogic._tradeVolWad: priced on whichever of today's surface and the next sample's favours the pool, the next
+  // sample at its worst time for the pool (P-90)
+  const interval = ctx.est.intervalSec;
+  const earliest = (ctx.sampleAt / interval + 1n) * interval - ctx.sampleAt;
+  const [vS, vL] = nextSampleVariancesUp(ctx.varianceWad, ctx.longVarianceWad, ctx.samplePriceWad, ctx.spotWad, earliest, ctx.est, isBuy);
   const nextMidWad = midVolAt(withTermVariance(e, termVarianceAt(vS, vL, weightWad)), lnM, cfg);
   const ivWad = tradeVolWad(isBuy ? max(midIvWad, nextMidWad) : min(midIvWad, nextMidWad), isBuy, cfg);
   const greeks = optionGreeksAt(isCall, ctx.spotWad, strikeWad, lnM, midIvWad, e);

@@ -89,8 +89,7 @@ export function clippedSquaredReturnUp(
   refVarianceWad: bigint,
   clipSigmas: bigint,
 ): bigint {
-  const r = abs(lnWad(mulDivDown(priceWad, WAD, samplePriceWad)));
-  const r2 = mulDivUp(r, r, WAD);
+  const r2 = squaredReturnUp(samplePriceWad, priceWad);
   const cap = clipSigmas * clipSigmas * refVarianceWad * elapsed;
   return r2 < cap ? r2 : cap;
 }
@@ -107,10 +106,24 @@ export interface Estimator {
   clipSigmas: bigint;
   tauSec: bigint;
   longTauSec: bigint;
+  /** the market's max price age: how late after its boundary a sample is assumed to come */
+  maxAgeSec: bigint;
 }
 
-/** Both variance EWMAs after one sample `elapsed` seconds after the last (RiskMath.sampledVariancesUp): the estimator's
- *  step, and the options' preview of the next sample. */
+/** ln(p1/p0)^2, rounded up (RiskMath.squaredReturnUp). */
+export function squaredReturnUp(p0Wad: bigint, p1Wad: bigint): bigint {
+  const r = abs(lnWad(mulDivDown(p1Wad, WAD, p0Wad)));
+  return mulDivUp(r, r, WAD);
+}
+
+/** RiskMath._sampledAtUp: one sample's step at squared return `r2`, `elapsed` after the last. */
+function sampledAtUp(v: bigint, vLong: bigint, r2: bigint, elapsed: bigint, est: Estimator): [bigint, bigint] {
+  const cap = est.clipSigmas * est.clipSigmas * max(v, vLong) * max(elapsed, est.intervalSec);
+  const r2c = r2 < cap ? r2 : cap;
+  return [ewmaVarianceUp(v, r2c, elapsed, est.tauSec), ewmaVarianceUp(vLong, r2c, elapsed, est.longTauSec)];
+}
+
+/** Both variance EWMAs after one sample `elapsed` seconds after the last (RiskMath.sampledVariancesUp). */
 export function sampledVariancesUp(
   varianceWad: bigint,
   longVarianceWad: bigint,
@@ -119,15 +132,46 @@ export function sampledVariancesUp(
   elapsed: bigint,
   est: Estimator,
 ): [bigint, bigint] {
-  // the clip spans at least one interval (two samples either side of a boundary cannot shrink a jump)
-  const clipSpan = elapsed > est.intervalSec ? elapsed : est.intervalSec;
-  const r2 = clippedSquaredReturnUp(lastPriceWad, priceWad, clipSpan, max(varianceWad, longVarianceWad), est.clipSigmas);
-  return [ewmaVarianceUp(varianceWad, r2, elapsed, est.tauSec), ewmaVarianceUp(longVarianceWad, r2, elapsed, est.longTauSec)];
+  return sampledAtUp(varianceWad, longVarianceWad, squaredReturnUp(lastPriceWad, priceWad), elapsed, est);
+}
+
+/** RiskMath.nextSampleVariancesUp: the variances the next sample can set at `priceWad`, published from `earliest`
+ *  seconds after the last sample on: `highest`, an upper bound over every time; else a lower bound over the window up
+ *  to the max price age later. */
+export function nextSampleVariancesUp(
+  varianceWad: bigint,
+  longVarianceWad: bigint,
+  lastPriceWad: bigint,
+  priceWad: bigint,
+  earliest: bigint,
+  est: Estimator,
+  highest: boolean,
+): [bigint, bigint] {
+  const r2 = squaredReturnUp(lastPriceWad, priceWad);
+  let [v, vL] = sampledAtUp(varianceWad, longVarianceWad, r2, earliest, est);
+  let e: bigint;
+  let until: bigint;
+  if (highest) {
+    const k2v = est.clipSigmas * est.clipSigmas * max(varianceWad, longVarianceWad);
+    if (k2v === 0n || r2 <= k2v * max(earliest, est.intervalSec)) return [v, vL];
+    e = r2 / k2v;
+    until = e + 1n;
+  } else {
+    until = earliest + est.maxAgeSec;
+    e = est.intervalSec > earliest && est.intervalSec < until ? est.intervalSec : until;
+  }
+  for (; e <= until; e = e === until ? until + 1n : until) {
+    const [a, b] = sampledAtUp(varianceWad, longVarianceWad, r2, e, est);
+    [v, vL] = highest ? [max(v, a), max(vL, b)] : [min(v, a), min(vL, b)];
+  }
+  return [v, vL];
 }
 
 /** PerpRisk.estimator. */
-export function estimator(c: Pick<VolConfig, 'sampleIntervalSec' | 'clipSigmas' | 'volTauSec' | 'longVolTauSec'>): Estimator {
-  return { intervalSec: c.sampleIntervalSec, clipSigmas: c.clipSigmas, tauSec: c.volTauSec, longTauSec: c.longVolTauSec };
+export function estimator(
+  c: Pick<VolConfig, 'sampleIntervalSec' | 'clipSigmas' | 'volTauSec' | 'longVolTauSec'> & { maxPriceAgeSec: bigint },
+): Estimator {
+  return { intervalSec: c.sampleIntervalSec, clipSigmas: c.clipSigmas, tauSec: c.volTauSec, longTauSec: c.longVolTauSec, maxAgeSec: c.maxPriceAgeSec };
 }
 
 export function horizonVolatilityWad(varianceWad: bigint, horizonSec: bigint): bigint {
@@ -191,7 +235,7 @@ export function observe(c: VolConfig, st: VolState, priceWad: bigint, at: bigint
     if (!isNewSample(st.lastSampleAt, at, c.sampleIntervalSec)) return [next, false];
     next.marginAnchorWad = maintenanceBaseUp(c, st, nowSec);
     next.marginAnchorAt = nowSec;
-    [next.varianceWad, next.longVarianceWad] = sampledVariancesUp(st.varianceWad, st.longVarianceWad, st.lastPriceWad, priceWad, at - st.lastSampleAt, estimator(c));
+    [next.varianceWad, next.longVarianceWad] = sampledVariancesUp(st.varianceWad, st.longVarianceWad, st.lastPriceWad, priceWad, at - st.lastSampleAt, estimator({ ...c, maxPriceAgeSec: 0n }));
     next.marginTargetWad = targetMarginUp(c, next.varianceWad, next.longVarianceWad);
   }
   const maxPrice = (1n << 96n) - 1n;

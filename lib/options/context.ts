@@ -53,6 +53,7 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
       clipSigmas: BigInt(market.config.clipSigmas),
       volTauSec: BigInt(market.config.volTauSec),
       longVolTauSec: BigInt(market.config.longVolTauSec),
+      maxPriceAgeSec: BigInt(market.config.maxPriceAgeSec),
     }),
     perpDeltaTokens: u(tokens, 112n, 112n) - u(tokens, 0n, 112n),
     lagBps: BigInt(market.config.oracleLagBps),

@@ -13,6 +13,7 @@ import {PerpEngine} from "../../contracts/perps/PerpEngine.sol";
 import {Deploy} from "../../script/Deploy.s.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {HostileToken} from "./utils/Mocks.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
@@ -48,7 +49,7 @@ contract IncidentsTest is BaseTest {
         reentries[4] = abi.encodeCall(ClearingCore.poolValueUsd, ());
         reentries[5] = abi.encodeCall(PerpEngine.liquidateBatch, (refs));
         reentries[6] = abi.encodeCall(PerpEngine.poolClaimUsd, (1e18)); // reads mid-trade aggregates: callers see it
-        reentries[7] = abi.encodeCall(LiquidityPool.redeem, (1, address(this), address(this)));
+        reentries[7] = abi.encodeCall(IERC4626.redeem, (1, address(this), address(this)));
         for (uint256 i; i < 8; ++i) {
             targets[i] = i == 4 ? address(hub) : i == 7 ? address(lp) : address(eng);
         }
@@ -75,7 +76,7 @@ contract IncidentsTest is BaseTest {
         // view already counts, so the deposit still gets exactly the preview.
         skip(30);
         feed.setPrice(3000e18);
-        token.arm(address(lp), abi.encodeCall(LiquidityPool.deposit, (10e6, address(this))));
+        token.arm(address(lp), abi.encodeCall(IERC4626.deposit, (10e6, address(this))));
         lp.deposit(100e6, address(this));
         assertEq(bytes4(token.lastRevertData()), ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
         skip(30);

@@ -193,6 +193,42 @@ contract LiquidityPoolTest is BaseTest {
         assertApproxEqAbs(usdc.balanceOf(carol) + usdc.balanceOf(dave), 100_000 * USD, 200 * USD);
     }
 
+    /// P-91: the slippage-checked entry points (EIP-5143) pay exactly what the plain ones pay when the limit holds (at
+    ///       the limit included) and revert VaultSlippageExceeded with both numbers one unit past it, moving nothing.
+    function test_slippageChecked_entryPoints_holdTheirLimits() public {
+        _deposit(dave, 500_000 * USD);
+        _open(alice, ETH, true, 5000 * USD, 50_000 * USD);
+        _setPriceAfter(ETH, 3100e18, 600);
+        _mint(carol, 40_000 * USD);
+        uint256 sharesOut = pool.previewDeposit(10_000 * USD);
+        vm.startPrank(carol);
+        usdc.approve(address(pool), type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.VaultSlippageExceeded.selector, sharesOut, sharesOut + 1));
+        pool.deposit(10_000 * USD, carol, sharesOut + 1);
+        assertEq(pool.deposit(10_000 * USD, carol, sharesOut), sharesOut, "at the minimum: the plain deposit's shares");
+        uint256 assetsIn = pool.previewMint(sharesOut);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.VaultSlippageExceeded.selector, assetsIn, assetsIn - 1));
+        pool.mint(sharesOut, carol, assetsIn - 1);
+        assertEq(pool.mint(sharesOut, carol, assetsIn), assetsIn, "at the maximum: the plain mint's assets");
+        vm.stopPrank();
+        vm.warp(block.timestamp + pool.cooldownSec());
+        _refreshPrices();
+        vm.startPrank(carol);
+        uint256 sharesBurnt = pool.previewWithdraw(5000 * USD);
+        vm.expectRevert(
+            abi.encodeWithSelector(ILiquidityPool.VaultSlippageExceeded.selector, sharesBurnt, sharesBurnt - 1)
+        );
+        pool.withdraw(5000 * USD, carol, carol, sharesBurnt - 1);
+        assertEq(pool.withdraw(5000 * USD, carol, carol, sharesBurnt), sharesBurnt, "at the maximum");
+        uint256 assetsOut = pool.previewRedeem(sharesOut);
+        uint256 walletBefore = usdc.balanceOf(carol);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.VaultSlippageExceeded.selector, assetsOut, assetsOut + 1));
+        pool.redeem(sharesOut, carol, carol, assetsOut + 1);
+        assertEq(usdc.balanceOf(carol), walletBefore, "a refused redemption moves nothing");
+        assertEq(pool.redeem(sharesOut, carol, carol, assetsOut), assetsOut, "at the minimum");
+        vm.stopPrank();
+    }
+
     /// A fill that would pay a request less than its minimum refuses it (the shares go back to the owner) and moves on
     /// to the requests behind it; the minimum holds pro rata, per share.
     function test_queue_fillBelowMinimum_refusedAndQueueMovesOn() public {

@@ -6,6 +6,7 @@ import {OracleErrors} from "../../contracts/oracles/OracleErrors.sol";
 import {PriceUpdateRouter} from "../../contracts/periphery/PriceUpdateRouter.sol";
 import {Reader} from "../../contracts/periphery/Reader.sol";
 import {PythBaseTest} from "./utils/PythBase.t.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Vm} from "forge-std/Vm.sol";
 
@@ -163,7 +164,7 @@ contract PriceUpdateRouterTest is PythBaseTest {
         uint256 ethBefore = alice.balance;
         PriceUpdateRouter.PriceUpdate[] memory u = _updates(148e8);
         vm.prank(alice);
-        bytes memory ret = router.callPool{value: 10}(u, abi.encodeCall(pool.deposit, (10_000 * USD, alice)));
+        bytes memory ret = router.callPool{value: 10}(u, abi.encodeCall(IERC4626.deposit, (10_000 * USD, alice)));
         uint256 shares = abi.decode(ret, (uint256));
         assertEq(shares, direct, "the shares a direct deposit at that price mints");
         assertEq(pool.balanceOf(alice), shares, "minted to the caller");
@@ -179,13 +180,13 @@ contract PriceUpdateRouterTest is PythBaseTest {
         _mint(alice, 10_000 * USD);
         PriceUpdateRouter.PriceUpdate[] memory u = _updates(150e8);
         vm.prank(alice);
-        router.callPool{value: FEE_WEI}(u, abi.encodeCall(pool.deposit, (10_000 * USD, alice)));
+        router.callPool{value: FEE_WEI}(u, abi.encodeCall(IERC4626.deposit, (10_000 * USD, alice)));
         uint256 shares = pool.balanceOf(alice);
         skip(pool.cooldownSec());
         _refreshPrices();
 
         u = _updates(150e8);
-        bytes memory steal = abi.encodeCall(pool.redeem, (shares, bob, alice));
+        bytes memory steal = abi.encodeCall(IERC4626.redeem, (shares, bob, alice));
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, bob, 0, shares));
         router.callPool{value: FEE_WEI}(u, steal);
@@ -199,7 +200,7 @@ contract PriceUpdateRouterTest is PythBaseTest {
         uint256 before = usdc.balanceOf(alice);
         u = _updates(150e8);
         vm.prank(alice);
-        bytes memory ret = router.callPool{value: FEE_WEI}(u, abi.encodeCall(pool.redeem, (shares, alice, alice)));
+        bytes memory ret = router.callPool{value: FEE_WEI}(u, abi.encodeCall(IERC4626.redeem, (shares, alice, alice)));
         uint256 assets = abi.decode(ret, (uint256));
         assertGt(assets, 0);
         assertEq(pool.balanceOf(alice), 0);
@@ -210,7 +211,7 @@ contract PriceUpdateRouterTest is PythBaseTest {
     ///      rather than acting as itself.
     function test_pool_trustedForwarderMustAppendExactlyOneAddress() public {
         _mint(alice, 1000 * USD);
-        bytes memory call = abi.encodePacked(abi.encodeCall(pool.deposit, (1000 * USD, alice)), bytes19(0));
+        bytes memory call = abi.encodePacked(abi.encodeCall(IERC4626.deposit, (1000 * USD, alice)), bytes19(0));
         vm.prank(address(router));
         (bool ok, bytes memory err) = address(pool).call(call);
         assertFalse(ok);
@@ -218,7 +219,7 @@ contract PriceUpdateRouterTest is PythBaseTest {
     }
 
     function test_router_callPoolRefusesPaddedCalldata() public {
-        bytes memory padded = abi.encodePacked(abi.encodeCall(pool.deposit, (1, alice)), bytes1(0));
+        bytes memory padded = abi.encodePacked(abi.encodeCall(IERC4626.deposit, (1, alice)), bytes1(0));
         vm.expectRevert(abi.encodeWithSelector(PriceUpdateRouter.MalformedCall.selector, padded.length));
         router.callPool(new PriceUpdateRouter.PriceUpdate[](0), padded);
     }

@@ -240,14 +240,18 @@ contract OptionsSampleAttacksTest is BaseTest {
     ///       spread and the impact both ways, whatever the move, the option, the size and how close to the boundary:
     ///       a trade is priced on whichever of the current surface and the next sample's favours the pool. Before,
     ///       out-of-the-money puts on one weekly board gained +16 USD on 25 tokens after a +5% move, +106 after +15%,
-    ///       +189 on 40 tokens after +24% (the sample raised their implied volatility from 56% to 70%).
+    ///       +189 on 40 tokens after +24% (the sample raised their implied volatility from 56% to 70%). And a sample
+    ///       that comes late (an hourly feed's heartbeat, or whoever posts first on a quiet pull market) sets a larger
+    ///       variance than a prompt one while the outlier cap binds, so the delay is fuzzed up to an hour's max age.
     /// forge-config: default.fuzz.runs = 128
     function testFuzz_traderBuyBeforeSampleSellAfter_neverProfits(
         uint256 moveSeed,
         uint256 whenSeed,
         uint256 amountSeed,
-        uint256 strikeSeed
+        uint256 strikeSeed,
+        uint256 delaySeed
     ) public {
+        uint256 delay = bound(delaySeed, 1, _hourlyFeed() - 1);
         int256 moveBps = int256(bound(moveSeed, 0, 5000)) - 2500; // -25% .. +25%
         uint256 priceWad = uint256(int256(3000e18) * (10_000 + moveBps) / 10_000);
         _moveBeforeBoundary(priceWad, bound(whenSeed, 1, interval / 2));
@@ -259,7 +263,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         for (uint256 j = 1; j < ids.length; ++j) {
             paid += _buyOption(bob, ids[j], k, isCall, amount);
         }
-        _sampleAtNextBoundary(priceWad, 1);
+        _sampleAtNextBoundary(priceWad, delay);
         uint256 got;
         vm.startPrank(bob);
         for (uint256 j = 1; j < ids.length; ++j) {
@@ -276,8 +280,10 @@ contract OptionsSampleAttacksTest is BaseTest {
         uint256 moveSeed,
         uint256 whenSeed,
         uint256 amountSeed,
-        uint256 strikeSeed
+        uint256 strikeSeed,
+        uint256 delaySeed
     ) public {
+        uint256 delay = bound(delaySeed, 1, _hourlyFeed() - 1);
         uint256 amount = bound(amountSeed, 1e17, 40e18);
         uint256 k = bound(strikeSeed, 0, 21);
         bool isCall = k > 10;
@@ -294,7 +300,7 @@ contract OptionsSampleAttacksTest is BaseTest {
             got += options.sell(ids[j], k, isCall, amount, 0);
         }
         vm.stopPrank();
-        _sampleAtNextBoundary(priceWad, 1);
+        _sampleAtNextBoundary(priceWad, delay);
         uint256 paid;
         for (uint256 j = 1; j < ids.length; ++j) {
             paid += _buyOption(bob, ids[j], k, isCall, amount);
@@ -315,6 +321,67 @@ contract OptionsSampleAttacksTest is BaseTest {
         assertGt(raised, before, "the band widens with the lag");
         options.refresh(ETH);
         assertApproxEqRel(_halfBand(), raised, 0.01e18, "the refresh confirms it");
+    }
+
+    /// P-91: a depositor's minimum defeats a sandwich. Option trades sent just before a deposit widen the LP band,
+    ///       which raises the deposit's price (measured: a 5M deposit gets 0.21% fewer shares, 5,068 USD of value, when
+    ///       an LP buys 39k of out-of-the-money puts in front of it and sells them back after); with the minimum the
+    ///       pool page sends (the preview less the slippage tolerance) the deposit is refused instead.
+    function test_depositSandwich_refusedByTheMinimum() public {
+        address dave = makeAddr("dave");
+        _moveBeforeBoundary(3057e18, 120);
+        uint256 amount = 5_000_000 * USD;
+        _mint(dave, amount);
+        vm.prank(dave);
+        usdc.approve(address(pool), type(uint256).max);
+        uint256 minShares = pool.previewDeposit(amount) * 9990 / 10_000; // 0.1% tolerance
+        for (uint256 j = 2; j < ids.length; ++j) {
+            _buyOption(attacker, ids[j], 0, false, 400e18);
+        }
+        uint256 sandwiched = pool.previewDeposit(amount);
+        assertLt(sandwiched, minShares, "the widened band prices the deposit below the minimum");
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.VaultSlippageExceeded.selector, sandwiched, minShares));
+        vm.prank(dave);
+        pool.deposit(amount, dave, minShares);
+        assertEq(usdc.balanceOf(dave), amount, "nothing taken");
+    }
+
+    /// @dev An hourly push feed's limits on ETH (Chainlink-like: the max price age a heartbeat and a margin); returns it.
+    function _hourlyFeed() internal returns (uint256 maxAge) {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.maxPriceAgeSec = 4020;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        return cfg.maxPriceAgeSec;
+    }
+
+    /// P-90: a review's case: after +8% inside an interval an hourly feed publishes the sample at its heartbeat, an
+    ///       hour after the move. Puts bought before the boundary and sold after that sample made +4,976 USD on 16,089
+    ///       (the variance went 60% -> 109% volatility, past what a prompt sample sets); priced at the highest variance
+    ///       any sample time gives, the round trip loses.
+    function test_lateSampleAfterAMove_buyerGainsNothing() public {
+        _hourlyFeed();
+        uint256 boundary = (block.timestamp / interval + 1) * interval;
+        vm.warp(boundary - 300);
+        vm.prank(admin);
+        ethFeed.setPrice(3240e18);
+        options.refresh(ETH);
+        uint256 paid;
+        for (uint256 j; j < ids.length; ++j) {
+            paid += _buyOption(bob, ids[j], 6, false, 40e18);
+        }
+        vm.warp(boundary + 3300);
+        vm.prank(admin);
+        ethFeed.setPrice(3240e18);
+        engine.poke(ETH);
+        options.refresh(ETH);
+        uint256 got;
+        vm.startPrank(bob);
+        for (uint256 j; j < ids.length; ++j) {
+            got += options.sell(ids[j], 6, false, 40e18, 0);
+        }
+        vm.stopPrank();
+        assertLt(got, paid, "the late sample's repricing was in the buyer's price");
     }
 
     function _halfBand() internal view returns (uint256) {
