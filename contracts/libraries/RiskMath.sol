@@ -203,29 +203,41 @@ library RiskMath {
         return v < MAX_VARIANCE_WAD ? v : MAX_VARIANCE_WAD;
     }
 
-    /// @notice Both variance EWMAs after one sample: the price `priceWad`, `elapsed` seconds after the last sample at
-    ///         `lastPriceWad`. Its squared return is winsorized at `clipSigmas` of the larger estimate over at least
-    ///         one interval (two samples either side of a boundary cannot shrink a jump to k sigma of one second).
-    ///         The perpetual estimator's step (PerpRisk.observe).
+    /// @notice How many seconds a sample at `at` counts for, the last sample having been at `lastSampleAt`: the time
+    ///         since, but at most the rest of the last sample's interval plus the max price age. A sample that comes
+    ///         later (nobody traded or poked for a while) counts as one that came at the end of that window: a gap
+    ///         neither widens the outlier cap nor shortens the memory, so what the next sample can set is bounded
+    ///         whenever it comes (nextSampleVariancesUp, the options' trade prices and the LP band rely on it).
+    function sampleSpanSec(uint256 lastSampleAt, uint256 at, Estimator memory est) internal pure returns (uint256) {
+        uint256 window = est.intervalSec - lastSampleAt % est.intervalSec + est.maxAgeSec;
+        uint256 elapsed = at - lastSampleAt;
+        return elapsed < window ? elapsed : window;
+    }
+
+    /// @notice Both variance EWMAs after one sample: the price `priceWad`, counting for `spanSec` (sampleSpanSec)
+    ///         after the last sample at `lastPriceWad`. Its squared return is winsorized at `clipSigmas` of the larger
+    ///         estimate over at least one interval (two samples either side of a boundary cannot shrink a jump to k
+    ///         sigma of one second). The perpetual estimator's step (PerpRisk.observe).
     function sampledVariancesUp(
         uint256 varianceWad,
         uint256 longVarianceWad,
         uint256 lastPriceWad,
         uint256 priceWad,
-        uint256 elapsed,
+        uint256 spanSec,
         Estimator memory est
     ) internal pure returns (uint256, uint256) {
-        return _sampledAtUp(varianceWad, longVarianceWad, squaredReturnUp(lastPriceWad, priceWad), elapsed, est);
+        return _sampledAtUp(varianceWad, longVarianceWad, squaredReturnUp(lastPriceWad, priceWad), spanSec, est);
     }
 
-    /// @notice The variances the next sample can set if its price is `priceWad`: it is published at or after the next
-    ///         sampling boundary, `earliest` seconds after the last sample, and (while prices stay valid) at most
-    ///         `maxAgeSec` later. `highest`: an upper bound of each variance over every such time; else a lower bound
-    ///         over the assumed window.
-    /// @dev f(e) = (tau v + min(r^2, k^2 V max(e, I))) / (tau + e), V = max(v, vL): decreasing while the cap is constant
-    ///      (e < I) or does not bind, increasing while it binds and grows (I <= e < e* = r^2 / (k^2 V)). So the maximum
-    ///      over e >= earliest is at earliest or at e* (both integer neighbours), and the minimum over the window is at
-    ///      its ends or at I. A late sample after a large move sets a larger variance than a prompt one.
+    /// @notice The variances the next sample can set if its price is `priceWad`: it comes at or after the next
+    ///         sampling boundary, `earliest` seconds after the last sample, and counts for at most `maxAgeSec` more
+    ///         (sampleSpanSec), so a bound over that window holds whenever it comes. `highest`: an upper bound of each
+    ///         variance; else a lower bound.
+    /// @dev f(e) = (tau v + min(r^2, k^2 V max(e, I))) / (tau + e), V = max(v, vL), e in [earliest, earliest + maxAge]:
+    ///      decreasing while the cap is constant (e < I) or does not bind, increasing while it binds and grows
+    ///      (I <= e < e* = r^2 / (k^2 V)). So the maximum is at earliest or at e* (both integer neighbours, within the
+    ///      window), and the minimum at the window's ends or at I. A later sample after a large move sets a larger
+    ///      variance than a prompt one, up to the window's end.
     function nextSampleVariancesUp(
         uint256 varianceWad,
         uint256 longVarianceWad,
@@ -237,16 +249,16 @@ library RiskMath {
     ) internal pure returns (uint256 vWad, uint256 longWad) {
         uint256 r2 = squaredReturnUp(lastPriceWad, priceWad);
         (vWad, longWad) = _sampledAtUp(varianceWad, longVarianceWad, r2, earliest, est);
+        uint256 until = earliest + est.maxAgeSec;
         uint256 e;
-        uint256 until;
         if (highest) {
             uint256 k2v = est.clipSigmas * est.clipSigmas * MathLib.max(varianceWad, longVarianceWad);
             // Past the interval and `earliest` the cap binds up to e*: the peak is at its integer neighbours.
             if (k2v == 0 || r2 <= k2v * MathLib.max(earliest, est.intervalSec)) return (vWad, longWad);
             e = r2 / k2v;
-            until = e + 1;
+            if (e < until) until = e + 1;
+            else e = until;
         } else {
-            until = earliest + est.maxAgeSec;
             e = est.intervalSec > earliest && est.intervalSec < until ? est.intervalSec : until;
         }
         for (; e <= until; e = e == until ? until + 1 : until) {

@@ -91,8 +91,9 @@ library PerpRisk {
 
     /// @notice Feeds a price published at `at` to the volatility estimator of `st` (in place). Only a sample counts
     ///         (the first price of a new interval, RiskMath.isNewSample; the first price ever only starts the
-    ///         series): its winsorized squared return moves both EWMAs, the schedule is re-anchored at its value now
-    ///         and its target recomputed. Returns whether the price was a sample.
+    ///         series): its winsorized squared return moves both EWMAs over its span (at most the rest of the last
+    ///         sample's interval plus the max price age, RiskMath.sampleSpanSec), the schedule is re-anchored at its
+    ///         value now and its target recomputed. Returns whether the price was a sample.
     function observe(
         IPerpEngine.MarketConfig memory cfg,
         IPerpEngine.MarketState memory st,
@@ -105,8 +106,14 @@ library PerpRisk {
             if (!RiskMath.isNewSample(sampleAt, at, cfg.sampleIntervalSec)) return false;
             st.marginAnchorWad = uint128(maintenanceBaseUp(cfg, st, nowSec));
             st.marginAnchorAt = uint64(nowSec);
+            RiskMath.Estimator memory est = estimator(cfg);
             (uint256 v, uint256 vLong) = RiskMath.sampledVariancesUp(
-                st.varianceWad, st.longVarianceWad, st.lastPriceWad, priceWad, at - sampleAt, estimator(cfg)
+                st.varianceWad,
+                st.longVarianceWad,
+                st.lastPriceWad,
+                priceWad,
+                RiskMath.sampleSpanSec(sampleAt, at, est),
+                est
             );
             st.varianceWad = uint128(v);
             st.longVarianceWad = uint128(vLong);

@@ -123,21 +123,30 @@ function sampledAtUp(v: bigint, vLong: bigint, r2: bigint, elapsed: bigint, est:
   return [ewmaVarianceUp(v, r2c, elapsed, est.tauSec), ewmaVarianceUp(vLong, r2c, elapsed, est.longTauSec)];
 }
 
-/** Both variance EWMAs after one sample `elapsed` seconds after the last (RiskMath.sampledVariancesUp). */
+/** RiskMath.sampleSpanSec: the seconds a sample at `at` counts for, at most the rest of the last sample's interval plus
+ *  the max price age. */
+export function sampleSpanSec(lastSampleAt: bigint, at: bigint, est: Estimator): bigint {
+  const window = est.intervalSec - (lastSampleAt % est.intervalSec) + est.maxAgeSec;
+  const elapsed = at - lastSampleAt;
+  return elapsed < window ? elapsed : window;
+}
+
+/** Both variance EWMAs after one sample counting for `spanSec` (sampleSpanSec) after the last
+ *  (RiskMath.sampledVariancesUp). */
 export function sampledVariancesUp(
   varianceWad: bigint,
   longVarianceWad: bigint,
   lastPriceWad: bigint,
   priceWad: bigint,
-  elapsed: bigint,
+  spanSec: bigint,
   est: Estimator,
 ): [bigint, bigint] {
-  return sampledAtUp(varianceWad, longVarianceWad, squaredReturnUp(lastPriceWad, priceWad), elapsed, est);
+  return sampledAtUp(varianceWad, longVarianceWad, squaredReturnUp(lastPriceWad, priceWad), spanSec, est);
 }
 
-/** RiskMath.nextSampleVariancesUp: the variances the next sample can set at `priceWad`, published from `earliest`
- *  seconds after the last sample on: `highest`, an upper bound over every time; else a lower bound over the window up
- *  to the max price age later. */
+/** RiskMath.nextSampleVariancesUp: the variances the next sample can set at `priceWad`, coming `earliest` seconds after
+ *  the last sample or later and counting for at most the max price age more: `highest`, an upper bound; else a lower
+ *  bound. */
 export function nextSampleVariancesUp(
   varianceWad: bigint,
   longVarianceWad: bigint,
@@ -149,15 +158,15 @@ export function nextSampleVariancesUp(
 ): [bigint, bigint] {
   const r2 = squaredReturnUp(lastPriceWad, priceWad);
   let [v, vL] = sampledAtUp(varianceWad, longVarianceWad, r2, earliest, est);
+  let until = earliest + est.maxAgeSec;
   let e: bigint;
-  let until: bigint;
   if (highest) {
     const k2v = est.clipSigmas * est.clipSigmas * max(varianceWad, longVarianceWad);
     if (k2v === 0n || r2 <= k2v * max(earliest, est.intervalSec)) return [v, vL];
     e = r2 / k2v;
-    until = e + 1n;
+    if (e < until) until = e + 1n;
+    else e = until;
   } else {
-    until = earliest + est.maxAgeSec;
     e = est.intervalSec > earliest && est.intervalSec < until ? est.intervalSec : until;
   }
   for (; e <= until; e = e === until ? until + 1n : until) {
@@ -169,7 +178,7 @@ export function nextSampleVariancesUp(
 
 /** PerpRisk.estimator. */
 export function estimator(
-  c: Pick<VolConfig, 'sampleIntervalSec' | 'clipSigmas' | 'volTauSec' | 'longVolTauSec'> & { maxPriceAgeSec: bigint },
+  c: Pick<VolConfig, 'sampleIntervalSec' | 'clipSigmas' | 'volTauSec' | 'longVolTauSec' | 'maxPriceAgeSec'>,
 ): Estimator {
   return { intervalSec: c.sampleIntervalSec, clipSigmas: c.clipSigmas, tauSec: c.volTauSec, longTauSec: c.longVolTauSec, maxAgeSec: c.maxPriceAgeSec };
 }
@@ -209,6 +218,8 @@ export interface VolState {
 }
 export interface VolConfig {
   sampleIntervalSec: bigint;
+  /** the market's max price age: a sample counts for at most the rest of its interval plus this */
+  maxPriceAgeSec: bigint;
   volTauSec: bigint;
   longVolTauSec: bigint;
   clipSigmas: bigint;
@@ -235,7 +246,7 @@ export function observe(c: VolConfig, st: VolState, priceWad: bigint, at: bigint
     if (!isNewSample(st.lastSampleAt, at, c.sampleIntervalSec)) return [next, false];
     next.marginAnchorWad = maintenanceBaseUp(c, st, nowSec);
     next.marginAnchorAt = nowSec;
-    [next.varianceWad, next.longVarianceWad] = sampledVariancesUp(st.varianceWad, st.longVarianceWad, st.lastPriceWad, priceWad, at - st.lastSampleAt, estimator({ ...c, maxPriceAgeSec: 0n }));
+    [next.varianceWad, next.longVarianceWad] = sampledVariancesUp(st.varianceWad, st.longVarianceWad, st.lastPriceWad, priceWad, sampleSpanSec(st.lastSampleAt, at, estimator(c)), estimator(c));
     next.marginTargetWad = targetMarginUp(c, next.varianceWad, next.longVarianceWad);
   }
   const maxPrice = (1n << 96n) - 1n;

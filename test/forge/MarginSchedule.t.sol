@@ -98,11 +98,12 @@ contract MarginScheduleTest is BaseTest {
 
     /// P-63: through a week of a flat price the current variance decays toward zero, but the long-run variance floors
     /// the margin: maintenance stays above 85% of its level before (it would fall to the 0.5% rate floor without it).
+    /// The keeper samples every interval (a sample counts for at most its interval plus the max price age, P-92).
     function test_longRunFloor_keepsCalmMarginsUp() public {
         _sampleAt(3000e18, 0);
         (uint256 mmrBefore, uint256 imrBefore) = _rates();
-        for (uint256 i; i < 28; ++i) {
-            _setPriceAfter(ETH, 3000e18, 6 hours); // one sample every 6 hours, zero return
+        for (uint256 i; i < 7 days / interval; ++i) {
+            _setPriceAfter(ETH, 3000e18, interval); // one sample every interval, zero return
             engine.poke(ETH);
         }
         IPerpEngine.MarketState memory st = reader.marketState(ETH);
@@ -110,6 +111,32 @@ contract MarginScheduleTest is BaseTest {
         (uint256 mmrAfter, uint256 imrAfter) = _rates();
         assertGt(mmrAfter * 100, mmrBefore * 85, "maintenance held up by the long-run sigma");
         assertGt(imrAfter * 100, imrBefore * 85, "initial margin too");
+    }
+
+    /// P-92: a sample counts for at most the rest of the last sample's interval plus the max price age: one that comes
+    ///       after a gap (no trade or poke for hours, up to a month) sets exactly the variances one at the window's end
+    ///       sets, after a flat spell or a move of up to 10% either way. A gap neither shortens the memory (a quiet
+    ///       feed's late sample cannot drain the variance) nor widens the outlier cap (what the next sample can set is
+    ///       bounded over the window: the options' trade prices and the LP band rely on it).
+    function testFuzz_lateSample_countsAsTheWindowsEnd(uint256 gapSeed, uint256 moveSeed, uint256 offsetSeed) public {
+        _sampleAt(3000e18, bound(offsetSeed, 0, interval - 1));
+        uint256 windowEnd = (block.timestamp / interval + 1) * interval + reader.marketConfig(ETH).maxPriceAgeSec;
+        uint256 p = 3000e18 * bound(moveSeed, 9000, 11_000) / 10_000;
+        uint256 snap = vm.snapshotState();
+        vm.warp(windowEnd);
+        vm.prank(admin);
+        _feed(ETH).setPrice(p);
+        engine.poke(ETH);
+        IPerpEngine.MarketState memory atEnd = reader.marketState(ETH);
+        vm.revertToState(snap);
+        vm.warp(windowEnd + bound(gapSeed, 1, 30 days));
+        vm.prank(admin);
+        _feed(ETH).setPrice(p);
+        engine.poke(ETH);
+        IPerpEngine.MarketState memory late = reader.marketState(ETH);
+        assertEq(late.lastSampleAt, block.timestamp, "a sample");
+        assertEq(late.varianceWad, atEnd.varianceWad, "the variance as at the window's end");
+        assertEq(late.longVarianceWad, atEnd.longVarianceWad, "the long-run variance too");
     }
 
     /// P-64: a position opened at its initial margin is not liquidated at its entry price by the rising rate alone

@@ -194,7 +194,7 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
       const p0 = r.between(10n ** 12n, 10n ** 26n);
       const interval = r.between(60n, 86_400n);
       const sampleAt = i % 10 === 0 ? 0n : r.between(1n, 2n ** 32n - 1n - 3n * 86_400n);
-      const at = sampleAt + r.between(0n, 3n * interval); // same interval, next, or later
+      const at = sampleAt + r.between(0n, i % 3 === 0 ? 40n * interval : 3n * interval); // same interval, next, or later
       const move = r.between(10n ** 16n, 10n ** 20n);
       const anchorAt = r.between(1n, at + 1n);
       const now = at + r.between(0n, 600n);
@@ -218,13 +218,14 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
         r.between(60n, 7n * 86_400n),
         r.between(WAD, 5n * WAD),
         r.between(WAD / 1000n, WAD / 2n),
+        r.between(1n, 2n * 86_400n), // max price age
       ];
     });
     const out = await call<bigint[][]>('observe', cases);
     cases.forEach((c, i) => {
       const cfg = {
         sampleIntervalSec: c[10], volTauSec: c[11], longVolTauSec: c[12], clipSigmas: c[13],
-        maintenanceRampWadPerHour: c[14], horizonSec: c[15], zWad: c[16], mmrFloorWad: c[17],
+        maintenanceRampWadPerHour: c[14], horizonSec: c[15], zWad: c[16], mmrFloorWad: c[17], maxPriceAgeSec: c[18],
       };
       const st = {
         varianceWad: c[0], longVarianceWad: c[1], lastPriceWad: c[2], lastSampleAt: c[3],

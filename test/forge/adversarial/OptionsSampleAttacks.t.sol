@@ -242,7 +242,8 @@ contract OptionsSampleAttacksTest is BaseTest {
     ///       out-of-the-money puts on one weekly board gained +16 USD on 25 tokens after a +5% move, +106 after +15%,
     ///       +189 on 40 tokens after +24% (the sample raised their implied volatility from 56% to 70%). And a sample
     ///       that comes late (an hourly feed's heartbeat, or whoever posts first on a quiet pull market) sets a larger
-    ///       variance than a prompt one while the outlier cap binds, so the delay is fuzzed up to an hour's max age.
+    ///       variance than a prompt one while the outlier cap binds, so the delay is fuzzed up to four times an hour's
+    ///       max age (a sample counts for at most its window, P-92).
     /// forge-config: default.fuzz.runs = 128
     function testFuzz_traderBuyBeforeSampleSellAfter_neverProfits(
         uint256 moveSeed,
@@ -251,7 +252,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         uint256 strikeSeed,
         uint256 delaySeed
     ) public {
-        uint256 delay = bound(delaySeed, 1, _hourlyFeed() - 1);
+        uint256 delay = bound(delaySeed, 1, 4 * _hourlyFeed()); // past the max age too (P-92)
         int256 moveBps = int256(bound(moveSeed, 0, 5000)) - 2500; // -25% .. +25%
         uint256 priceWad = uint256(int256(3000e18) * (10_000 + moveBps) / 10_000);
         _moveBeforeBoundary(priceWad, bound(whenSeed, 1, interval / 2));
@@ -274,7 +275,9 @@ contract OptionsSampleAttacksTest is BaseTest {
     }
 
     /// P-90: the other side: a holder who sells just before a predictable sample and buys the same back after it
-    ///       (ending where it started) never gains, whatever the move and the option.
+    ///       (ending where it started) never gains, whatever the move, the option and however late the sample comes
+    ///       (P-92: a review found a sale's lower bound failed for a sample later than the max price age, whose
+    ///       longer span decayed the variance further).
     /// forge-config: default.fuzz.runs = 128
     function testFuzz_traderSellBeforeSampleBuyBackAfter_neverProfits(
         uint256 moveSeed,
@@ -283,7 +286,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         uint256 strikeSeed,
         uint256 delaySeed
     ) public {
-        uint256 delay = bound(delaySeed, 1, _hourlyFeed() - 1);
+        uint256 delay = bound(delaySeed, 1, 4 * _hourlyFeed()); // past the max age too (P-92)
         uint256 amount = bound(amountSeed, 1e17, 40e18);
         uint256 k = bound(strikeSeed, 0, 21);
         bool isCall = k > 10;
@@ -382,6 +385,39 @@ contract OptionsSampleAttacksTest is BaseTest {
         }
         vm.stopPrank();
         assertLt(got, paid, "the late sample's repricing was in the buyer's price");
+    }
+
+    /// P-92: a sample counts for at most the rest of its interval plus the max price age (RiskMath.sampleSpanSec), so
+    ///       the next sample's surface is bounded over that window and a buy after a move inside an interval is
+    ///       priced near what a sample can really set: a review found +8% took a weekly put's ask to 118% volatility
+    ///       while a prompt sample sets 69.5% (the bound ran over every later publish time). The ask before the
+    ///       boundary is at least the bid after any sample (no round trip gains) and its volatility within 2% of the
+    ///       highest ask volatility a sample in the window sets.
+    function test_moveInsideAnInterval_askNearTheHighestSample() public {
+        uint256 maxAge = reader.marketConfig(ETH).maxPriceAgeSec;
+        uint256 boundary = (block.timestamp / interval + 1) * interval;
+        vm.warp(boundary - 300);
+        vm.prank(admin);
+        ethFeed.setPrice(3240e18);
+        options.refresh(ETH);
+        IOptionsBook.Quote memory ask = options.quote(ids[2], 3, false, true, 1e18);
+        uint256 highest;
+        for (uint256 d = 1; d <= 4 * maxAge; d += maxAge / 8 + 1) {
+            uint256 snap = vm.snapshotState();
+            vm.warp(boundary + d);
+            vm.prank(admin);
+            ethFeed.setPrice(3240e18);
+            engine.poke(ETH);
+            options.refresh(ETH);
+            IOptionsBook.Quote memory later = options.quote(ids[2], 3, false, true, 1e18);
+            uint256 bidUsd = options.quote(ids[2], 3, false, false, 1e18).premiumUsd;
+            vm.revertToState(snap);
+            assertLe(bidUsd, ask.premiumUsd, "the ask before covers the sample");
+            if (later.ivWad > highest) highest = later.ivWad;
+        }
+        emit log_named_uint("ask volatility before the boundary", ask.ivWad);
+        emit log_named_uint("highest ask volatility after a sample", highest);
+        assertLe(ask.ivWad, highest * 102 / 100, "and is near the highest a sample sets");
     }
 
     function _halfBand() internal view returns (uint256) {

@@ -128,12 +128,12 @@ contract MathHarness {
     }
 
     /// @dev Each case: (variance, longVariance, samplePrice, sampleAt, target, anchor, anchorAt, price, at, now,
-    ///      interval, tau, longTau, clipSigmas, rampWadPerHour, horizon, z, floor) -> [variance, longVariance,
+    ///      interval, tau, longTau, clipSigmas, rampWadPerHour, horizon, z, floor, maxAge) -> [variance, longVariance,
     ///      samplePrice, sampleAt, target, anchor, anchorAt, isSample, maintenance base now] (PerpRisk.observe).
-    function observe(uint256[18][] calldata a) external pure returns (uint256[9][] memory out) {
+    function observe(uint256[19][] calldata a) external pure returns (uint256[9][] memory out) {
         out = new uint256[9][](a.length);
         for (uint256 i; i < a.length; ++i) {
-            uint256[18] calldata c = a[i];
+            uint256[19] calldata c = a[i];
             IPerpEngine.MarketConfig memory cfg;
             cfg.sampleIntervalSec = uint32(c[10]);
             cfg.volTauSec = uint64(c[11]);
@@ -143,6 +143,7 @@ contract MathHarness {
             cfg.horizonSec = uint32(c[15]);
             cfg.zWad = uint64(c[16]);
             cfg.mmrFloorWad = uint64(c[17]);
+            cfg.maxPriceAgeSec = uint32(c[18]);
             IPerpEngine.MarketState memory st;
             st.varianceWad = uint128(c[0]);
             st.longVarianceWad = uint128(c[1]);
