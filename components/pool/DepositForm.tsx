@@ -28,7 +28,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
   const check = base.value !== undefined && minDeposit !== undefined && base.value < minDeposit ? { error: `Deposits start at ${fmtUsd(minDeposit)}` } : base;
   const needsApproval = check.value !== undefined && allowance !== undefined && allowance < check.value;
   const shares = check.value !== undefined && pool?.navValid ? toSharesDown(check.value, pool.totalShares, pool.navHighUsd) : undefined;
-  const [slippageBps] = useSlippage();
+  const [slippageBps] = useSlippage('pool');
   const minShares = shares !== undefined ? shares - (shares * slippageBps) / 10_000n : undefined;
 
   return (
@@ -60,7 +60,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
           {pool ? ` ${Number(pool.cooldownSec)} s after it` : ' after its cooldown'}.
         </p>
       )}
-      <SlippageField hint="applies to deposits and withdrawals" />
+      <SlippageField kind="pool" hint="applies to deposits and withdrawals" />
       <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || minShares === undefined}>
         {pending ? 'Confirming…' : needsApproval ? `Approve ${sym}` : 'Deposit'}
       </button>

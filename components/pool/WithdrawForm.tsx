@@ -65,7 +65,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   const queueMinUsd = queuedUsd !== undefined ? queuedUsd - (queuedUsd * QUEUE_TOLERANCE_BPS) / 10_000n : undefined;
   // Instant ones are bounded by the slippage tolerance (EIP-5143 entry points): Max pays at least the preview less it,
   // an amount burns at most the preview's shares plus it.
-  const [slippageBps] = useSlippage();
+  const [slippageBps] = useSlippage('pool');
   const minAllUsd = unlockedUsd !== undefined ? unlockedUsd - (unlockedUsd * slippageBps) / 10_000n : undefined;
   const maxBurns = burns !== undefined ? burns + (burns * slippageBps) / 10_000n : undefined;
 

@@ -2,12 +2,12 @@
 
 import { useEffect, useState } from 'react';
 import { FieldError } from '@/components/common/Stat';
-import { checkSlippage, useSlippage } from './useSlippage';
+import { checkSlippage, type SlippageKind, useSlippage } from './useSlippage';
 
-/** The slippage tolerance: every trade on the page (open, close, partial close; on /pool, deposits and withdrawals)
- *  refuses to fill beyond it. One stored value (useSlippage) serves every page. */
-export function SlippageField({ hint = 'applies to opens and closes' }: { hint?: string }) {
-  const [bps, setBps] = useSlippage();
+/** A slippage tolerance: every trade on the page (open, close, partial close), or on /pool every deposit and
+ *  withdrawal (`kind` pool), refuses to fill beyond it. One stored value per kind (useSlippage). */
+export function SlippageField({ hint = 'applies to opens and closes', kind = 'trade' }: { hint?: string; kind?: SlippageKind }) {
+  const [bps, setBps] = useSlippage(kind);
   const [text, setText] = useState((Number(bps) / 100).toString());
   useEffect(() => setText((Number(bps) / 100).toString()), [bps]);
   const check = checkSlippage(text);

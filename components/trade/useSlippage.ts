@@ -2,8 +2,12 @@
 
 import { useEffect, useState } from 'react';
 
-const KEY = 'counterpool.slippageBps';
-export const DEFAULT_SLIPPAGE_BPS = 30n;
+/** Trades (perpetuals and options) and LP flows keep separate tolerances. An LP's is tighter by default: a deposit's
+ *  price moves with the LP band, which option buys sent just before it widen, so a sandwich takes up to the tolerance
+ *  of the deposit (P-91); what an honest deposit needs covers only the NAV's drift between the preview and the block. */
+export type SlippageKind = 'trade' | 'pool';
+export const DEFAULT_SLIPPAGE_BPS: Record<SlippageKind, bigint> = { trade: 30n, pool: 5n };
+const KEY: Record<SlippageKind, string> = { trade: 'counterpool.slippageBps', pool: 'counterpool.poolSlippageBps' };
 const EVENT = 'counterpool:slippage';
 
 /** Checks a typed tolerance in percent: 0.01% to 5%. */
@@ -17,21 +21,21 @@ export function checkSlippage(text: string): { bps?: bigint; error?: string } {
   return { bps: BigInt(bps) };
 }
 
-/** The trader's slippage tolerance (bps), shared by every trade on the page (opens, closes, partial closes) and kept
- *  across visits. */
-export function useSlippage(): [bigint, (bps: bigint) => void] {
-  const [bps, setBps] = useState(DEFAULT_SLIPPAGE_BPS);
+/** A slippage tolerance (bps) kept across visits: `trade` is shared by every trade (opens, closes, partial closes,
+ *  options), `pool` by deposits and withdrawals. */
+export function useSlippage(kind: SlippageKind = 'trade'): [bigint, (bps: bigint) => void] {
+  const [bps, setBps] = useState(DEFAULT_SLIPPAGE_BPS[kind]);
   useEffect(() => {
     const read = () => {
-      const v = Number(window.localStorage.getItem(KEY));
-      setBps(Number.isInteger(v) && v >= 1 && v <= 500 ? BigInt(v) : DEFAULT_SLIPPAGE_BPS);
+      const v = Number(window.localStorage.getItem(KEY[kind]));
+      setBps(Number.isInteger(v) && v >= 1 && v <= 500 ? BigInt(v) : DEFAULT_SLIPPAGE_BPS[kind]);
     };
     read();
     window.addEventListener(EVENT, read);
     return () => window.removeEventListener(EVENT, read);
-  }, []);
+  }, [kind]);
   const set = (v: bigint) => {
-    window.localStorage.setItem(KEY, v.toString());
+    window.localStorage.setItem(KEY[kind], v.toString());
     window.dispatchEvent(new Event(EVENT));
   };
   return [bps, set];

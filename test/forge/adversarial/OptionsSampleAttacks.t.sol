@@ -329,7 +329,7 @@ contract OptionsSampleAttacksTest is BaseTest {
     /// P-91: a depositor's minimum defeats a sandwich. Option trades sent just before a deposit widen the LP band,
     ///       which raises the deposit's price (measured: a 5M deposit gets 0.21% fewer shares, 5,068 USD of value, when
     ///       an LP buys 39k of out-of-the-money puts in front of it and sells them back after); with the minimum the
-    ///       pool page sends (the preview less the slippage tolerance) the deposit is refused instead.
+    ///       pool page sends (the preview less its LP tolerance, 0.05% by default) the deposit is refused instead.
     function test_depositSandwich_refusedByTheMinimum() public {
         address dave = makeAddr("dave");
         _moveBeforeBoundary(3057e18, 120);
@@ -337,7 +337,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         _mint(dave, amount);
         vm.prank(dave);
         usdc.approve(address(pool), type(uint256).max);
-        uint256 minShares = pool.previewDeposit(amount) * 9990 / 10_000; // 0.1% tolerance
+        uint256 minShares = pool.previewDeposit(amount) * 9995 / 10_000; // the pool page's default, 0.05%
         for (uint256 j = 2; j < ids.length; ++j) {
             _buyOption(attacker, ids[j], 0, false, 400e18);
         }
