@@ -112,10 +112,18 @@ const orderTrader = fresh(next++);
 await fund(orderTrader, 5_000n, c.engine.address);
 await tx(orderTrader, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256] });
 const orderKeeper = fresh(next++);
-await fund(orderKeeper, 10n, c.orderBook.address); // holds the token already: its fee slot is not new
+await fund(orderKeeper, 10n, c.orderBook.address);
 const expiresAt = (await pub.getBlock()).timestamp + 86_400n;
 const p0 = await ethPrice();
 const limitArgs = (trigger: bigint) => [0n, true, 0, trigger, 30n, 10_000n * USD, 1_000n * USD, expiresAt, USD] as const;
+// The keeper has filled an order before and not claimed yet, as a working keeper has (it claims at
+// KEEPER_CLAIM_MIN_USD): the book's credit of its fees is not a new slot. Another trader's limit long, crossed at once.
+const warmTrader = fresh(next++);
+await fund(warmTrader, 2_000n, c.engine.address);
+await tx(warmTrader, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256] });
+const warmId = await pub.readContract({ ...c.orderBook, functionName: 'nextOrderId' });
+await tx(warmTrader, { ...c.orderBook, functionName: 'createOrder', args: [0n, true, 0, (p0 * 101n) / 100n, 30n, 2_000n * USD, 500n * USD, expiresAt, USD] });
+await tx(orderKeeper, { ...c.orderBook, functionName: 'executeOrder', args: [warmId] });
 record.orderCreate = Number(await tx(orderTrader, { ...c.orderBook, functionName: 'createOrder', args: limitArgs((p0 * 99n) / 100n) }));
 const toCancel = (await pub.readContract({ ...c.orderBook, functionName: 'nextOrderId' })) ;
 await tx(orderTrader, { ...c.orderBook, functionName: 'createOrder', args: limitArgs((p0 * 90n) / 100n) });

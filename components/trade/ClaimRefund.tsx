@@ -10,8 +10,9 @@ import { useTx } from '@/components/tx/useTx';
 const ZERO = '0x0000000000000000000000000000000000000000' as const;
 
 /**
- * What the token refused to deliver to this wallet (a blocklisted address) waits to be claimed: equity a liquidation
- * returned (the core) and execution fees of cleared orders (the order book).
+ * What waits to be claimed by this wallet: equity a liquidation returned that the token refused to deliver (the core),
+ * and what the order book owes it (execution fees of orders it executed as a keeper, refunds of cleared orders the
+ * token refused).
  */
 export function ClaimRefund() {
   const c = useContracts();
@@ -19,7 +20,7 @@ export function ClaimRefund() {
   const { send, pending } = useTx();
   const enabled = { query: { enabled: !!address } };
   const fromCore = useReadContract({ ...c.core, functionName: 'refundOf', args: [address ?? ZERO], ...enabled }).data;
-  const fromOrders = useReadContract({ ...c.orderBook, functionName: 'refundOwedUsd', args: [address ?? ZERO], ...enabled }).data;
+  const fromOrders = useReadContract({ ...c.orderBook, functionName: 'owedUsd', args: [address ?? ZERO], ...enabled }).data;
   // The token refused this wallet once (a blocklist): the claim may go to another address of the owner's choosing.
   const [toText, setToText] = useState('');
   const to = (toText.trim() === '' ? address : toText.trim()) as Address | undefined;
@@ -47,8 +48,8 @@ export function ClaimRefund() {
       )}
       {!!fromOrders && (
         <p className="flex items-center justify-between gap-3" data-testid="order-refund">
-          <span>{fmtUsd(fromOrders)} of execution fees from your cleared orders could not be delivered and waits for you.</span>
-          <button className="btn-ghost" disabled={!ready} onClick={() => send({ ...c.orderBook, functionName: 'claimRefund', args: [to!], label: `Claim ${fmtUsd(fromOrders)} of order fees` })}>
+          <span>{fmtUsd(fromOrders)} of execution fees (earned executing orders, or refunds of your cleared orders the token refused) waits for you in the order book.</span>
+          <button className="btn-ghost" disabled={!ready} onClick={() => send({ ...c.orderBook, functionName: 'claim', args: [to!], label: `Claim ${fmtUsd(fromOrders)} of order fees` })}>
             Claim
           </button>
         </p>

@@ -19,7 +19,7 @@ interface IOrderBook {
     /// @notice One order, packed in two slots.
     struct Order {
         address account; // owner; zero for an order that does not exist
-        uint40 executionFeeUsd; // escrowed in the settlement token, paid to the keeper that executes
+        uint40 executionFeeUsd; // escrowed in the settlement token, credited to the keeper that executes
         uint32 expiresAt; // unix seconds; past it the order can only be cancelled (refunded)
         uint8 marketId;
         bool isLong;
@@ -45,13 +45,13 @@ interface IOrderBook {
     /// @param account the order's owner
     /// @param amountUsd the refund kept for them
     event RefundDeferred(address indexed account, uint256 amountUsd);
-    /// @notice The owner claimed deferred refunds.
-    /// @param account the owner
-    /// @param to who received them
+    /// @notice An account claimed what the book owed it (execution fees earned, refunds the token refused).
+    /// @param account the account owed
+    /// @param to who received the payment
     /// @param amountUsd the amount paid
-    event RefundClaimed(address indexed account, address indexed to, uint256 amountUsd);
+    event Claimed(address indexed account, address indexed to, uint256 amountUsd);
     /// @notice An order filled.
-    /// @param keeper who executed it and received the execution fee
+    /// @param keeper who executed it; the execution fee is added to what the book owes it (`owedUsd`, `claim`)
     /// @param priceWad the oracle price the trigger was checked against (the fill's price before impact)
     /// @param sizeDeltaUsd the size opened or closed (a reduce-only order's size shrunk to the position)
     event OrderExecuted(
@@ -105,7 +105,7 @@ interface IOrderBook {
 
     /// @notice Anyone (the keeper) fills an order whose trigger the oracle price has crossed, at the oracle price with
     ///         the usual impact, bounded around the trigger by the order's slippage and around the mark price by at
-    ///         most MAX_FILL_SLIPPAGE_BPS; the execution fee goes to the caller. A reduce-only order whose position is
+    ///         most MAX_FILL_SLIPPAGE_BPS; the execution fee is credited to the caller (`owedUsd`, `claim`). A reduce-only order whose position is
     ///         gone is removed instead, whatever the price (the caller gets the clearing share, the owner the rest),
     ///         and returns false.
     function executeOrder(uint256 orderId) external returns (bool filled);
@@ -113,7 +113,7 @@ interface IOrderBook {
     /// @notice Fills every order of `orderIds` that can fill now (one keeper transaction for many orders after a price
     ///         move); the others are skipped untouched, except expired orders and reduce-only orders whose position is
     ///         gone, which are removed (the caller gets the clearing share, the owner the rest of the fee). The fees
-    ///         of the filled orders go to the caller in one transfer.
+    ///         of the filled orders are credited to the caller in one write (`owedUsd`, `claim`).
     function executeOrders(uint256[] calldata orderIds) external returns (uint256 filled, uint256 feesUsd);
 
     /// @notice Whether `order`'s trigger is crossed at `priceWad` (the rule executeOrder applies).
@@ -122,10 +122,13 @@ interface IOrderBook {
     /// @notice An order by id (account zero when it does not exist).
     function order(uint256 orderId) external view returns (Order memory);
 
-    /// @notice Pays `msg.sender`'s deferred refunds (fees the token refused to deliver) to `to`.
+    /// @notice Pays everything the book owes `msg.sender` to `to`: the execution fees of the orders it executed, and
+    ///         refunds the token refused to deliver to it.
     /// @return amountUsd what was paid
-    function claimRefund(address to) external returns (uint256 amountUsd);
+    function claim(address to) external returns (uint256 amountUsd);
 
-    /// @notice Refunds kept for `account` because the token refused to deliver them.
-    function refundOwedUsd(address account) external view returns (uint256);
+    /// @notice What the book owes `account`: execution fees earned (a fill credits its keeper here instead of sending
+    ///         the token, one storage write instead of a transfer's two balances and its event) and refunds the token
+    ///         refused to deliver.
+    function owedUsd(address account) external view returns (uint256);
 }

@@ -49,7 +49,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     uint256 public minExecutionFeeUsd;
     mapping(uint256 orderId => Order) internal orders_;
     /// @inheritdoc IOrderBook
-    mapping(address account => uint256) public refundOwedUsd;
+    mapping(address account => uint256) public owedUsd;
 
     // ------------------------------------------------------------ constructor
 
@@ -130,12 +130,12 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IOrderBook
-    function claimRefund(address to) external nonReentrant returns (uint256 amountUsd) {
-        amountUsd = refundOwedUsd[msg.sender];
+    function claim(address to) external nonReentrant returns (uint256 amountUsd) {
+        amountUsd = owedUsd[msg.sender];
         if (amountUsd == 0) revert NothingToClaim(msg.sender);
-        refundOwedUsd[msg.sender] = 0;
+        owedUsd[msg.sender] = 0;
         token.safeTransfer(to, amountUsd);
-        emit RefundClaimed(msg.sender, to, amountUsd);
+        emit Claimed(msg.sender, to, amountUsd);
     }
 
     // ------------------------------------------------------------ keepers
@@ -144,9 +144,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     function executeOrder(uint256 orderId) external nonReentrant returns (bool filled) {
         Order memory o = orders_[orderId];
         address keeper = _keeper();
-        (Outcome outcome, uint256 priceWad, bytes memory err) = _execute(orderId, keeper);
+        (Outcome outcome, uint256 priceWad, bytes memory err) = _execute(orderId, o, keeper);
         if (outcome == Outcome.Filled) {
-            token.safeTransfer(keeper, o.executionFeeUsd);
+            owedUsd[keeper] += o.executionFeeUsd;
             return true;
         }
         if (outcome == Outcome.Orphaned) return false;
@@ -171,18 +171,17 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
                 _remove(orderIds[i], o, 1, keeper); // expired: cleared in the same batch (the caller's clearing share)
                 continue;
             }
-            uint256 fee = o.executionFeeUsd;
-            (Outcome outcome,,) = _execute(orderIds[i], keeper);
+            (Outcome outcome,,) = _execute(orderIds[i], o, keeper);
             if (outcome != Outcome.Filled) continue;
             ++filled;
-            feesUsd += fee;
+            feesUsd += o.executionFeeUsd;
         }
-        if (feesUsd > 0) token.safeTransfer(keeper, feesUsd);
+        if (feesUsd > 0) owedUsd[keeper] += feesUsd;
     }
 
     // ------------------------------------------------------------ internal
 
-    /// @dev What an execution attempt did. Filled: traded and removed (the caller pays the keeper); Orphaned: a reduce-only order whose position is gone, removed and refunded; the others changed
+    /// @dev What an execution attempt did. Filled: traded and removed (the caller credits the keeper); Orphaned: a reduce-only order whose position is gone, removed and refunded; the others changed
     ///      nothing (Failed carries the engine's revert data).
     enum Outcome {
         Filled,
@@ -196,8 +195,10 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     /// @dev One execution attempt that never reverts on the order's account: the trigger is checked against the
     ///      engine's mark price (a market without a valid price fails), a reduce-only order shrinks to the position or
     ///      leaves the book, and the trade is forwarded for the owner.
-    function _execute(uint256 orderId, address keeper) internal returns (Outcome, uint256 priceWad, bytes memory err) {
-        Order memory o = orders_[orderId];
+    function _execute(uint256 orderId, Order memory o, address keeper)
+        internal
+        returns (Outcome, uint256 priceWad, bytes memory err)
+    {
         if (o.account == address(0)) return (Outcome.NotFound, 0, err);
         if (block.timestamp > o.expiresAt) return (Outcome.Expired, 0, err);
         try engine.markPrice(o.marketId) returns (uint256 p) {
@@ -219,19 +220,30 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
             if (size > positionSize) size = positionSize;
         }
         if (!_triggered(o, priceWad)) return (Outcome.NotTriggered, priceWad, err);
-        // A buy (opening a long, closing a short) accepts at most the bound, a sell at least.
-        uint256 bound = _bound(o, opens == o.isLong, priceWad);
-        bytes memory call = opens
-            ? abi.encodeCall(IPerpEngine.increasePosition, (o.marketId, o.isLong, o.collateralUsd, size, bound))
-            : abi.encodeCall(IPerpEngine.decreasePosition, (o.marketId, o.isLong, 0, size, bound));
+        bytes memory call = _fillCall(o, opens, size, priceWad);
         delete orders_[orderId]; // before the call: nothing can fill it twice
-        (bool ok, bytes memory ret) = address(engine).call(abi.encodePacked(call, o.account));
+        (bool ok, bytes memory ret) = address(engine).call(call);
         if (!ok) {
             orders_[orderId] = o; // unfilled: back on the book as it was
             return (Outcome.Failed, priceWad, ret);
         }
         emit OrderExecuted(orderId, o.account, keeper, priceWad, size, o.executionFeeUsd);
         return (Outcome.Filled, priceWad, err);
+    }
+
+    /// @dev The engine call that fills `o` for its owner (appended, as a trusted forwarder does): an open adds the
+    ///      order's collateral, a reduce-only order closes `size`. A buy (opening a long, closing a short) accepts at
+    ///      most the bound, a sell at least.
+    function _fillCall(Order memory o, bool opens, uint256 size, uint256 priceWad)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        uint256 bound = _bound(o, opens == o.isLong, priceWad);
+        bytes memory call = opens
+            ? abi.encodeCall(IPerpEngine.increasePosition, (o.marketId, o.isLong, o.collateralUsd, size, bound))
+            : abi.encodeCall(IPerpEngine.decreasePosition, (o.marketId, o.isLong, 0, size, bound));
+        return abi.encodePacked(call, o.account);
     }
 
     /// @dev The keeper: the caller, or the account a trusted forwarder of the core (the PriceUpdateRouter) appends to its
@@ -299,7 +311,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         if (ok && (ret.length == 0 ? address(token).code.length > 0 : ret.length == 32 && abi.decode(ret, (bool)))) {
             return;
         }
-        refundOwedUsd[account] += amountUsd;
+        owedUsd[account] += amountUsd;
         emit RefundDeferred(account, amountUsd);
     }
 

@@ -9132,7 +9132,7 @@ export const orderBookAbi = [
   },
   {
     "type": "function",
-    "name": "claimRefund",
+    "name": "claim",
     "inputs": [
       {
         "name": "to",
@@ -9437,7 +9437,7 @@ export const orderBookAbi = [
   },
   {
     "type": "function",
-    "name": "refundOwedUsd",
+    "name": "owedUsd",
     "inputs": [
       {
         "name": "account",
@@ -9648,6 +9648,31 @@ export const orderBookAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "event",
+    "name": "Claimed",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amountUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
   },
   {
     "type": "event",
@@ -9879,31 +9904,6 @@ export const orderBookAbi = [
             "internalType": "uint64"
           }
         ]
-      }
-    ],
-    "anonymous": false
-  },
-  {
-    "type": "event",
-    "name": "RefundClaimed",
-    "inputs": [
-      {
-        "name": "account",
-        "type": "address",
-        "indexed": true,
-        "internalType": "address"
-      },
-      {
-        "name": "to",
-        "type": "address",
-        "indexed": true,
-        "internalType": "address"
-      },
-      {
-        "name": "amountUsd",
-        "type": "uint256",
-        "indexed": false,
-        "internalType": "uint256"
       }
     ],
     "anonymous": false

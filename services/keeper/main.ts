@@ -35,6 +35,8 @@ const ordersInFlight = new Set<bigint>();
 const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
 // 5 x 50 fills is about 21M gas: two thirds of a 30M block, the rest left to liquidations (over 100 of them)
 const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '5'));
+// The order book credits execution fees to the keeper (owedUsd); it claims them once they reach this (whole USD).
+const CLAIM_MIN_USD = BigInt(env('KEEPER_CLAIM_MIN_USD', '50'));
 const OPTIONS_EVERY_BLOCKS = BigInt(env('KEEPER_OPTIONS_EVERY_BLOCKS', '2'));
 const OPTIONS_EVERY_MS = Number(env('KEEPER_OPTIONS_EVERY_MS', '5000')); // also on a timer: a quiet chain still settles
 // One account, many concurrent sends (liquidations, order batches, options jobs): a nonce resync while another send
@@ -281,6 +283,7 @@ async function sendOrders(ids: bigint[], marketIds: number[], block: bigint): Pr
             const done = ordersSettledIn(receipt, c); // what the chain did, not what a simulation expected
             filled = done.filled.size;
             health.ordersExecuted += filled;
+            if (filled > 0) void claimOrderFees(receipt.blockNumber);
             for (const id of ids) if (done.filled.has(id) || done.removed.has(id)) orders.forget(id);
             const untouched = ids.filter((id) => !done.filled.has(id) && !done.removed.has(id));
             for (const id of ids) if (!untouched.includes(id)) orderMisses.delete(id);
@@ -328,6 +331,37 @@ async function sendWithGas(request: Parameters<typeof signer.writeContract>[0], 
     txs.sendFailed(); // a send that failed may still have used its nonce: resync before the next
     throw e;
   });
+}
+
+let claimInFlight = false;
+let tokenUnit: bigint | undefined;
+/** Claims the execution fees the order book credited to the keeper once they reach KEEPER_CLAIM_MIN_USD: one
+ *  transaction at a time, on the tracker, off the main loop. */
+async function claimOrderFees(block: bigint) {
+  if (claimInFlight) return;
+  try {
+    tokenUnit ??= 10n ** BigInt(await publicClient.readContract({ ...c.token, functionName: 'decimals' }));
+    const owed = await publicClient.readContract({ ...c.orderBook, functionName: 'owedUsd', args: [signer.account.address] });
+    if (owed === 0n || owed < CLAIM_MIN_USD * tokenUnit) return;
+    const { request } = await publicClient.simulateContract({ ...c.orderBook, functionName: 'claim', args: [signer.account.address], account: signer.account });
+    const hash = await sendCapped(request);
+    claimInFlight = true;
+    log.info('order fees claimed', { hash, owed: owed.toString() });
+    txs.track({
+      hash,
+      label: 'claim',
+      sentBlock: block,
+      onMined: (receipt) => {
+        claimInFlight = false;
+        if (receipt.status !== 'success') health.failures++;
+      },
+      onReorged: () => (claimInFlight = true),
+      onDropped: () => (claimInFlight = false),
+    });
+  } catch (e) {
+    health.failures++;
+    log.warn('order fee claim failed', { error: errorForLog(e) });
+  }
 }
 
 /** Fills the LP withdrawal queue when liquidity is free: one transaction at a time, on the tracker (no receipt wait). */

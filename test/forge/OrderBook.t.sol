@@ -57,7 +57,12 @@ contract OrderBookTest is BaseTest {
         IPerpEngine.Position memory p = engine.position(alice, ETH, true);
         assertEq(p.sizeUsd, 10_000 * USD, "opened for the owner");
         assertEq(walletBefore - usdc.balanceOf(alice), 1000 * USD, "collateral pulled from the owner when it filled");
+        assertEq(book.owedUsd(keeper), FEE, "the keeper is credited the escrowed fee");
+        assertEq(usdc.balanceOf(address(book)), FEE, "which the book holds until the keeper claims it");
+        vm.prank(keeper);
+        assertEq(book.claim(keeper), FEE);
         assertEq(usdc.balanceOf(keeper), FEE, "the keeper is paid the escrowed fee");
+        assertEq(book.owedUsd(keeper), 0);
         assertEq(book.order(id).account, address(0), "the order left the book");
         vm.expectRevert(abi.encodeWithSelector(IOrderBook.OrderNotFound.selector, id));
         _execute(id);
@@ -73,8 +78,8 @@ contract OrderBookTest is BaseTest {
         vm.prank(keeper);
         (bool ok,) = address(book).call(abi.encodePacked(abi.encodeCall(book.executeOrders, (ids)), attacker));
         assertTrue(ok);
-        assertEq(usdc.balanceOf(keeper), FEE, "the caller is paid");
-        assertEq(usdc.balanceOf(attacker), 0, "the appended address is not");
+        assertEq(book.owedUsd(keeper), FEE, "the caller is credited");
+        assertEq(book.owedUsd(attacker), 0, "the appended address is not");
         // the router, a trusted forwarder, names its caller
         uint256 id2 = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
         ids[0] = id2;
@@ -82,7 +87,7 @@ contract OrderBookTest is BaseTest {
         vm.prank(bob);
         (uint256 filled,) = router.executeOrders(none, book, ids);
         assertEq(filled, 1);
-        assertEq(usdc.balanceOf(bob), FEE, "the router's caller is paid");
+        assertEq(book.owedUsd(bob), FEE, "the router's caller is credited");
         assertEq(usdc.balanceOf(address(router)), 0, "the router keeps nothing");
         // the router calls only an order book the core trusts
         vm.prank(bob);
@@ -198,23 +203,23 @@ contract OrderBookTest is BaseTest {
         book.cancelExpired(id);
         assertEq(usdc.balanceOf(attacker), share, "the clearer is paid");
         assertEq(book.order(id).account, address(0), "the order left the book");
-        assertEq(book.refundOwedUsd(alice), FEE - share, "the owner's refund waits");
+        assertEq(book.owedUsd(alice), FEE - share, "the owner's refund waits");
         assertEq(usdc.balanceOf(address(book)), FEE - share, "and the book holds exactly it");
 
         vm.clearMockedCalls();
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IOrderBook.NothingToClaim.selector, bob));
-        book.claimRefund(bob);
+        book.claim(bob);
         uint256 before = usdc.balanceOf(alice);
         vm.prank(alice);
-        assertEq(book.claimRefund(alice), FEE - share);
+        assertEq(book.claim(alice), FEE - share);
         assertEq(usdc.balanceOf(alice) - before, FEE - share);
-        assertEq(book.refundOwedUsd(alice), 0);
+        assertEq(book.owedUsd(alice), 0);
         assertEq(usdc.balanceOf(address(book)), 0);
     }
 
     /// An order trades only for its owner: a keeper cannot redirect it, and another account cannot edit it.
-    /// A batch fills what can fill, removes orphans, and leaves the rest untouched; the fees go out in one transfer.
+    /// A batch fills what can fill, removes orphans, and leaves the rest untouched; the fees are credited in one write.
     function test_executeOrders_batch() public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         uint256 limit = _order(alice, true, IOrderBook.Kind.LimitOpen, 2950e18, 50, 5000 * USD, 1000 * USD);
@@ -231,7 +236,9 @@ contract OrderBookTest is BaseTest {
         assertApproxEqAbs(engine.position(alice, ETH, true).sizeUsd, 14_800 * USD, 1, "the limit added to the long");
         assertEq(book.order(far).account, alice, "the untriggered order waits");
         assertEq(book.order(sl).account, address(0), "the orphan is gone");
-        assertEq(usdc.balanceOf(keeper), FEE + FEE * book.CLEARING_SHARE_BPS() / 10_000);
+        assertEq(book.owedUsd(keeper), FEE, "the fill's fee credited");
+        assertEq(usdc.balanceOf(keeper), FEE * book.CLEARING_SHARE_BPS() / 10_000, "the orphan's clearing share paid");
+        assertEq(usdc.balanceOf(address(book)), FEE + FEE, "the book holds the credit and the waiting order's fee");
     }
 
     function test_order_actsOnlyForItsOwner() public {

@@ -48,7 +48,7 @@ describe('keeper fills trigger orders', () => {
 
     const lines: string[] = [];
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
-      env: { ...process.env, RPC_URL: rpcUrl(), KEEPER_PORT: '8796', KEEPER_POLL_MS: '100' },
+      env: { ...process.env, RPC_URL: rpcUrl(), KEEPER_PORT: '8796', KEEPER_POLL_MS: '100', KEEPER_CLAIM_MIN_USD: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
@@ -76,5 +76,12 @@ describe('keeper fills trigger orders', () => {
     expect(cleared.args.reason).toBe(2);
     expect(cleared.args.refundUsd).toBe(USD('0.8'));
     expect(lines.some((l) => l.includes('orders sent'))).toBe(true);
+    // the fills' fees were credited to the keeper in the book, which it claims once they reach KEEPER_CLAIM_MIN_USD
+    const keeper = fills[0].args.keeper!;
+    const claims = () => publicClient.getContractEvents({ ...c.orderBook, eventName: 'Claimed', args: { account: keeper }, fromBlock: crossedAt });
+    await waitFor('the keeper to claim its fees', async () => (await claims()).length > 0);
+    const [claimed] = await claims();
+    expect(claimed.args.to).toBe(keeper);
+    expect(claimed.args.amountUsd).toBeGreaterThanOrEqual(USD(1));
   });
 });
