@@ -53,7 +53,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   Paused: () => 'Trading is paused: only closing, collateral top-ups and liquidations are allowed',
   Locked: () => 'Another action of the clearing house is in progress in this transaction (re-entry refused)',
   NotLocked: () => 'A product tried to settle outside an action it opened',
-  NothingToClaim: () => 'There is no undelivered withdrawal to claim',
+  NothingToClaim: () => 'There is nothing waiting for you to claim',
+  ClaimExceedsOwed: (a) => `You can claim up to ${fmtUsd(u(a[2]))}; ${fmtUsd(u(a[1]))} is more than that`,
   NoRefund: (a) => `No liquidation refund waits for ${String(a[0])}`,
   PriceOlderThanLastUsed: (a) => `The oracle answered with a price from ${new Date(Number(a[1]) * 1000).toISOString()}, older than one market ${String(a[0])} already used (${new Date(Number(a[2]) * 1000).toISOString()}); post a newer price`,
   ProfitCapLoweredWithOpenInterest: (a) =>

@@ -74,8 +74,16 @@ async function main() {
     children.push(service);
   }
 
-  const web = startWeb ? await startWebApp({ port: webPort, rpcUrl, chainId, env: nextEnv(rpcUrl, chainId) }) : undefined;
-  if (web) children.push(web.child);
+  const web = startWeb
+    ? await startWebApp({
+        port: webPort,
+        rpcUrl,
+        chainId,
+        env: nextEnv(rpcUrl, chainId),
+        supervise: { onRestart: (e) => !stopping && log('start', 'web exited; restarting', { code: e.code, signal: e.signal, inMs: e.delayMs, restarts: e.restarts }) },
+      })
+    : undefined;
+  if (web) children.push(web.proc);
   console.log(`
   Counterpool is up
     web app     ${web ? `${web.url}   (local chain: choose "Dev wallet (anvil)" in Connect)` : 'not started (START_WEB=0)'}

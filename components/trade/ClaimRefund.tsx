@@ -49,7 +49,7 @@ export function ClaimRefund() {
       {!!fromOrders && (
         <p className="flex items-center justify-between gap-3" data-testid="order-refund">
           <span>{fmtUsd(fromOrders)} of execution fees (earned executing orders, or refunds of your cleared orders the token refused) waits for you in the order book.</span>
-          <button className="btn-ghost" disabled={!ready} onClick={() => send({ ...c.orderBook, functionName: 'claim', args: [to!], label: `Claim ${fmtUsd(fromOrders)} of order fees` })}>
+          <button className="btn-ghost" disabled={!ready} onClick={() => send({ ...c.orderBook, functionName: 'claim', args: [to!, fromOrders], label: `Claim ${fmtUsd(fromOrders)} of order fees` })}>
             Claim
           </button>
         </p>

@@ -101,7 +101,8 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
             : `Leverage after fees${preview.equityUsd < preview.collateralAfterUsd ? ' and the open loss' : ''} ${fmtLev(preview.leverageWad)} is above the maximum ${fmtLev(preview.maxLeverageWad)}`
           : undefined;
   const needsApproval = collateral.value !== undefined && data.allowance !== undefined && data.allowance < collateral.value;
-  const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && !orderFieldError && m?.priceValid && !newRiskWaits;
+  const [slippageValid, setSlippageValid] = useState(true);
+  const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && !orderFieldError && slippageValid && m?.priceValid && !newRiskWaits;
 
   const [slippageBps] = useSlippage();
 
@@ -208,7 +209,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         </div>
       </div>
       <FieldError id="leverage-error" message={collateralText !== '' || leverageText !== '5' ? leverageError : undefined} />
-      <SlippageField />
+      <SlippageField onValidChange={setSlippageValid} />
       {m && <MarginExplainer m={m} kinkWad={data.kinkWad} />}
 
       <dl className="mt-4 grid grid-cols-2 gap-x-3 gap-y-1 text-xs" aria-label="Preview">

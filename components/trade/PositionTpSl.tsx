@@ -9,6 +9,7 @@ import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPrice } from '@/lib/format';
 import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
+import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 import { useSlippage } from './useSlippage';
 
@@ -16,8 +17,9 @@ type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
 type Market = NonNullable<Data['markets']>[number];
 
-/** Take-profit and stop-loss for an open position: reduce-only orders on the whole position, whatever its size when
- *  they fire; once the position is gone the keeper clears them before a new one could inherit them. */
+/** Take-profit and stop-loss for an open position: reduce-only orders on the whole position (whatever its size when
+ *  they fire) or on the part of it typed in Size; once the position is gone the keeper clears them before a new one
+ *  could inherit them. */
 export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: Data; onDone: () => void }) {
   const c = useContracts();
   const sym = useTokenSymbol();
@@ -25,11 +27,13 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
   const [slippageBps] = useSlippage();
   const [tp, setTp] = useState('');
   const [sl, setSl] = useState('');
+  const [sizeText, setSizeText] = useState(''); // empty: the whole position
+  const size = sizeText.trim() === '' ? { value: WHOLE_POSITION } : checkAmount(sizeText, { max: p.position.sizeUsd, maxLabel: 'the position size' });
   const minFee = useReadContract({ ...c.orderBook, functionName: 'minExecutionFeeUsd' }).data;
   const f = checkOrderFields('market', p.isLong, m.priceWad, { trigger: '', takeProfit: tp, stopLoss: sl });
   const count = (f.takeProfit ? 1n : 0n) + (f.stopLoss ? 1n : 0n);
   const needsApproval = minFee !== undefined && (data.orderBookAllowance ?? 0n) < minFee * count;
-  const invalid = count === 0n || !!f.errors.takeProfit || !!f.errors.stopLoss || minFee === undefined;
+  const invalid = count === 0n || !!f.errors.takeProfit || !!f.errors.stopLoss || !!size.error || minFee === undefined;
   const id = `${p.marketId}-${p.isLong}`;
 
   async function submit(e: React.FormEvent) {
@@ -42,7 +46,7 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
     const expiresAt = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
     const side = p.isLong ? 'long' : 'short';
     const place = (kind: number, trigger: bigint, bound: bigint, label: string) =>
-      send({ ...c.orderBook, functionName: 'createOrder', args: [p.marketId, p.isLong, kind, trigger, bound, WHOLE_POSITION, 0n, expiresAt, minFee!], label });
+      send({ ...c.orderBook, functionName: 'createOrder', args: [p.marketId, p.isLong, kind, trigger, bound, size.value!, 0n, expiresAt, minFee!], label });
     let ok = true;
     if (f.takeProfit) ok = await place(2, f.takeProfit, slippageBps, `Take profit ${side} at ${fmtPrice(f.takeProfit)}`);
     if (ok && f.stopLoss) ok = await place(3, f.stopLoss, BigInt(NO_BOUND), `Stop loss ${side} at ${fmtPrice(f.stopLoss)}`);
@@ -65,6 +69,22 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
           <FieldError id={`${fid}-error`} message={err} />
         </div>
       ))}
+      <div className="w-44">
+        <label htmlFor={`tpsl-size-${id}`} className="label">
+          Size to close (empty: all)
+        </label>
+        <input
+          id={`tpsl-size-${id}`}
+          className="input num"
+          inputMode="decimal"
+          placeholder="whole position"
+          value={sizeText}
+          onChange={(e) => setSizeText(e.target.value)}
+          aria-invalid={!!size.error}
+          aria-describedby={`tpsl-size-${id}-error`}
+        />
+        <FieldError id={`tpsl-size-${id}-error`} message={size.error} />
+      </div>
       <button className="btn mt-5" disabled={pending || invalid}>
         {needsApproval ? 'Approve order fees' : 'Place TP/SL'}
       </button>

@@ -6,11 +6,22 @@ import { checkSlippage, type SlippageKind, useSlippage } from './useSlippage';
 
 /** A slippage tolerance: every trade on the page (open, close, partial close), or on /pool every deposit and
  *  withdrawal (`kind` pool), refuses to fill beyond it. One stored value per kind (useSlippage). */
-export function SlippageField({ hint = 'applies to opens and closes', kind = 'trade' }: { hint?: string; kind?: SlippageKind }) {
+export function SlippageField({
+  hint = 'applies to opens and closes',
+  kind = 'trade',
+  onValidChange,
+}: {
+  hint?: string;
+  kind?: SlippageKind;
+  /** told whether the typed tolerance is valid: a form sends nothing while it is not */
+  onValidChange?: (valid: boolean) => void;
+}) {
   const [bps, setBps] = useSlippage(kind);
   const [text, setText] = useState((Number(bps) / 100).toString());
   useEffect(() => setText((Number(bps) / 100).toString()), [bps]);
   const check = checkSlippage(text);
+  const valid = !check.error;
+  useEffect(() => onValidChange?.(valid), [valid, onValidChange]);
   return (
     <div className="mt-3">
       <div className="flex items-center gap-2">

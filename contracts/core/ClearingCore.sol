@@ -270,8 +270,8 @@ contract ClearingCore is IClearingCore, AccessControl {
         _requireSequencerSettled();
         (uint256 borrowIndex,,) = _accrueBorrow();
         _pinValuationPrices();
-        (uint256 nav, uint256 lagRisk) = _poolValue(borrowIndex);
-        navBeforeUsd = nav + lagRisk;
+        (uint256 nav,, uint256 riskUp) = _poolValue(borrowIndex);
+        navBeforeUsd = nav + riskUp;
         poolSt.poolCashUsd = (poolSt.poolCashUsd + amountUsd).toUint64();
     }
 
@@ -380,18 +380,24 @@ contract ClearingCore is IClearingCore, AccessControl {
         }
     }
 
-    function _poolValue(uint256 borrowIndexWad) internal view returns (uint256, uint256 lagRiskUsd) {
+    /// @dev The NAV and the risks below (redemptions) and above (deposits) it: the products' sums.
+    function _poolValue(uint256 borrowIndexWad)
+        internal
+        view
+        returns (uint256, uint256 riskDownUsd, uint256 riskUpUsd)
+    {
         Registry memory r = registry;
         int256 value = int256(uint256(poolSt.poolCashUsd));
         uint256 valued = r.valuedProducts;
         for (uint256 id; valued >> id != 0; ++id) {
             if ((valued >> id) & 1 == 0) continue; // nothing open: its claim is zero
             address product = id == 0 ? r.product0 : extraProducts[id];
-            (int256 claim, uint256 lagRisk) = IProduct(product).poolClaimUsd(borrowIndexWad);
+            (int256 claim, uint256 down, uint256 up) = IProduct(product).poolClaimUsd(borrowIndexWad);
             value += claim;
-            lagRiskUsd += lagRisk;
+            riskDownUsd += down;
+            riskUpUsd += up;
         }
-        return (value > 0 ? uint256(value) : 0, lagRiskUsd);
+        return (value > 0 ? uint256(value) : 0, riskDownUsd, riskUpUsd);
     }
 
     function _freeLiquidity() internal view returns (uint256) {
@@ -495,14 +501,14 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @inheritdoc IClearingCore
     function poolValueUsd() external view returns (uint256 navUsd) {
         if (lockHolder != address(0)) revert PoolValueUnavailable();
-        (navUsd,) = _poolValue(_borrowIndexNow());
+        (navUsd,,) = _poolValue(_borrowIndexNow());
     }
 
     /// @inheritdoc IClearingCore
     function poolValueBoundsUsd() external view returns (uint256 lowUsd, uint256 highUsd) {
         if (lockHolder != address(0)) revert PoolValueUnavailable();
-        (uint256 nav, uint256 lagRisk) = _poolValue(_borrowIndexNow());
-        return (nav > lagRisk ? nav - lagRisk : 0, nav + lagRisk);
+        (uint256 nav, uint256 riskDown, uint256 riskUp) = _poolValue(_borrowIndexNow());
+        return (nav > riskDown ? nav - riskDown : 0, nav + riskUp);
     }
 
     /// @inheritdoc IClearingCore

@@ -215,8 +215,10 @@ interface IClearingCore {
     function poolValueUsd() external view returns (uint256);
 
     /// @notice The NAV less and plus the products' oracle-lag risk (IProduct.poolClaimUsd): what the pool could be worth
-    ///         if every oracle were as far behind the market as it can be unseen, either way. LPs redeem at the low
-    ///         bound and deposit at the high one, so a price update they see coming is no edge against the other LPs.
+    ///         if every oracle were as far behind the market as it can be unseen, either way (and the options' next
+    ///         volatility sample). LPs redeem at the low bound and deposit at the high one, so a price update they see
+    ///         coming is no edge against the other LPs. The high bound leaves out what option buys in the current
+    ///         block added (P-93).
     /// @dev Reverts while an action holds the lock (read-only reentrancy guard).
     function poolValueBoundsUsd() external view returns (uint256 lowUsd, uint256 highUsd);
 

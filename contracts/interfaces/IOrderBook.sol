@@ -72,6 +72,7 @@ interface IOrderBook {
     error InvalidOrder(bytes32 field, uint256 value);
     /// @notice `account` has no deferred refund to claim.
     error NothingToClaim(address account);
+    error ClaimExceedsOwed(address account, uint256 amountUsd, uint256 owedUsd);
 
     /// @notice Places an order and escrows its execution fee (at least `minExecutionFeeUsd`) from the caller. Opens
     ///         need `collateralUsd` > 0 and the engine's approval when they fill; reduce-only orders need none.
@@ -122,10 +123,10 @@ interface IOrderBook {
     /// @notice An order by id (account zero when it does not exist).
     function order(uint256 orderId) external view returns (Order memory);
 
-    /// @notice Pays everything the book owes `msg.sender` to `to`: the execution fees of the orders it executed, and
-    ///         refunds the token refused to deliver to it.
-    /// @return amountUsd what was paid
-    function claim(address to) external returns (uint256 amountUsd);
+    /// @notice Pays `amountUsd` of what the book owes `msg.sender` (the execution fees of the orders it executed, and
+    ///         refunds the token refused to deliver to it) to `to`. A keeper leaves a unit behind so that its next
+    ///         fill's credit writes a non-empty slot (2,900 gas, not 20,000).
+    function claim(address to, uint256 amountUsd) external;
 
     /// @notice What the book owes `account`: execution fees earned (a fill credits its keeper here instead of sending
     ///         the token, one storage write instead of a transfer's two balances and its event) and refunds the token

@@ -10,10 +10,17 @@ interface IProduct {
     ///         option values). Positive: the pool is owed; negative: the pool owes. Rounded against the pool.
     /// @param borrowIndexWad the core's borrow index accrued to now
     /// @return claimUsd the claim
-    /// @return lagRiskUsd how far the claim could move if every oracle were as far behind the market as it can be
-    ///         unseen (its deviation threshold): the pool prices LP deposits that much high and redemptions that much
-    ///         low, so nobody can trade the pool on a price update they see coming (rounded up)
-    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256 claimUsd, uint256 lagRiskUsd);
+    /// @return riskDownUsd how far the claim could move against the pool before the next price update or sample that
+    ///         anyone can see coming (every oracle as far behind the market as it can be unseen, its deviation
+    ///         threshold; the options' next volatility sample): the pool prices redemptions that much low, so nobody
+    ///         can leave before a loss they see coming (rounded up)
+    /// @return riskUpUsd the same for deposits, priced that much high: at most `riskDownUsd`; the options book leaves
+    ///         out what its current block's buys added, so options bought in front of a deposit in its own block cannot
+    ///         raise its price (P-93) (rounded up)
+    function poolClaimUsd(uint256 borrowIndexWad)
+        external
+        view
+        returns (int256 claimUsd, uint256 riskDownUsd, uint256 riskUpUsd);
 
     /// @notice Pins, for the rest of the transaction, every oracle price `poolClaimUsd` reads, so all of one
     ///         transaction's LP flows are valued at the same prices: a newer signed price posted between a redemption

@@ -362,14 +362,15 @@ contract OptionsBook is IOptionsBook, AccessControl {
     /// @dev Per market with options open or payouts owed: the owed payouts, and OptionsNav.marketClaim for the open
     ///      options (the expansion, its error bound, the delta's oracle lag and the next sample's repricing bound).
     ///      Reverts OptionsBookStale outside the expansion's range: LP flows wait for the keeper's refresh.
-    function poolClaimUsd(uint256) external view returns (int256 claimUsd, uint256 lagRiskUsd) {
+    function poolClaimUsd(uint256) external view returns (int256 claimUsd, uint256 riskDownUsd, uint256 riskUpUsd) {
         uint256 active = s.activeMarkets;
         for (uint256 m; active >> m != 0; ++m) {
             if (active >> m & 1 == 0) continue;
             if (s.books[m].refAt != 0) {
-                (int256 marketClaimUsd, uint256 lagRisk) = OptionsNav.marketClaim(s, engine, _perpConfig(m), m);
+                (int256 marketClaimUsd, uint256 down, uint256 up) = OptionsNav.marketClaim(s, engine, _perpConfig(m), m);
                 claimUsd += marketClaimUsd;
-                lagRiskUsd += lagRisk;
+                riskDownUsd += down;
+                riskUpUsd += up;
             }
             claimUsd -= int256(uint256(s.books[m].owedUsd));
         }

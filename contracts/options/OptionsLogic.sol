@@ -56,12 +56,19 @@ library OptionsLogic {
         uint16 lagBps; // the market's oracle lag (deviation threshold), copied at the refresh
         bool dirty;
         uint32 nearestExpiry; // G: earliest expiry with open interest (trades only)
-        // What bounds the book's repricing at the next volatility sample (OptionsNav.resampleBoundWad), in units of 1e9
+        // What bounds the book's repricing at the next volatility sample (OptionsNav.resampleBoundsWad), in units of 1e9
         // token-wei: a buy adds its terms rounded up, a sale takes the same terms off rounded down (sqrt T now is at
         // most the sqrt T its buy added), so the sums stay upper bounds and a round trip leaves them where they were:
         uint72 tokensE9; // sum of open amounts a (calls and puts)
         uint72 rootTauE9; // sum of a sqrt(T) (years), T at the refresh or the trade
         uint72 rootTauShortE9; // sum of a sqrt(T) w, w >= the current variance's term weight until the cache expires
+        // H: what the buys of block `buysBlock` added to the three sums, net of that block's sales (never below 0). An
+        // LP deposit leaves it out of its band (OptionsNav.resampleBoundsWad, P-93): options bought in front of a
+        // deposit in its own block cannot raise its price. A refresh keeps it within its block.
+        uint40 buysBlock;
+        uint72 blockTokensE9;
+        uint72 blockRootTauE9;
+        uint72 blockRootTauShortE9;
     }
 
     /// @dev Inputs of a trade, in memory (stack).
@@ -183,6 +190,17 @@ library OptionsLogic {
         nb.rootTauE9 = _e9Up(acc.rootTauWad);
         nb.rootTauShortE9 = _e9Up(acc.rootTauShortWad);
         (nb.maxMoveWad, nb.validUntil) = _range(c, cfg, acc.nearest);
+        // This block's buys stay out of the deposit side: the record is kept (a review found a permissionless refresh
+        // between the buys and a deposit brought the sandwich back). The rebuilt sums count each of those options with
+        // terms at least its buy's (the same T now; the weight at a later time is no smaller), and the subtraction
+        // stops at zero, so what is left still bounds the options opened before the block. Otherwise a past block, not
+        // 0: the slot stays non-empty, so the next block's first buy rewrites it (2,900 gas) instead of creating it.
+        if (bk.buysBlock == block.number) {
+            (nb.buysBlock, nb.blockTokensE9, nb.blockRootTauE9, nb.blockRootTauShortE9) =
+            (bk.buysBlock, bk.blockTokensE9, bk.blockRootTauE9, bk.blockRootTauShortE9);
+        } else {
+            nb.buysBlock = 1;
+        }
         s.books[marketId] = nb;
         if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
         else s.activeMarkets &= ~(1 << marketId);
@@ -569,14 +587,19 @@ library OptionsLogic {
             );
             if (bought) {
                 uint256 rootTauAmount = amountWad.mulDivUp(rootTau + 1, WAD);
-                bk.tokensE9 += _e9Up(amountWad);
-                bk.rootTauE9 += _e9Up(rootTauAmount);
-                bk.rootTauShortE9 += _e9Up(rootTauAmount.mulDivUp(weight, WAD));
+                _addSums(bk, _e9Up(amountWad), _e9Up(rootTauAmount), _e9Up(rootTauAmount.mulDivUp(weight, WAD)));
             } else {
                 uint256 rootTauAmount = amountWad.mulDivDown(rootTau, WAD);
+                uint256 rootTauShortAmount = rootTauAmount.mulDivDown(weight - 1, WAD);
                 bk.tokensE9 = _e9SubDown(bk.tokensE9, amountWad);
                 bk.rootTauE9 = _e9SubDown(bk.rootTauE9, rootTauAmount);
-                bk.rootTauShortE9 = _e9SubDown(bk.rootTauShortE9, rootTauAmount.mulDivDown(weight - 1, WAD));
+                bk.rootTauShortE9 = _e9SubDown(bk.rootTauShortE9, rootTauShortAmount);
+                if (bk.buysBlock == block.number) {
+                    // the same terms off this block's buys (floored at 0): a buy and its sale in one block net out
+                    bk.blockTokensE9 = _e9SubDown(bk.blockTokensE9, amountWad);
+                    bk.blockRootTauE9 = _e9SubDown(bk.blockRootTauE9, rootTauAmount);
+                    bk.blockRootTauShortE9 = _e9SubDown(bk.blockRootTauShortE9, rootTauShortAmount);
+                }
             }
         }
         if (bought && (bk.nearestExpiry == 0 || c.expiry < bk.nearestExpiry)) {
@@ -638,6 +661,23 @@ library OptionsLogic {
             / int256(WAD) * dS / int256(WAD) + int256(uint256(bk.errTimeWad)) * dt;
         liabilityWad = value > 0 ? uint256(value) : 0;
         boundWad = bound > 0 ? uint256(bound) + 1 : 1;
+    }
+
+    /// @dev A buy's terms (1e9 units, rounded up) added to the resampling sums and to this block's buys.
+    function _addSums(Book storage bk, uint72 tokensE9, uint72 rootTauE9, uint72 rootTauShortE9) private {
+        bk.tokensE9 += tokensE9;
+        bk.rootTauE9 += rootTauE9;
+        bk.rootTauShortE9 += rootTauShortE9;
+        if (bk.buysBlock == block.number) {
+            bk.blockTokensE9 += tokensE9;
+            bk.blockRootTauE9 += rootTauE9;
+            bk.blockRootTauShortE9 += rootTauShortE9;
+        } else {
+            bk.buysBlock = uint40(block.number);
+            bk.blockTokensE9 = tokensE9;
+            bk.blockRootTauE9 = rootTauE9;
+            bk.blockRootTauShortE9 = rootTauShortE9;
+        }
     }
 
     function _e9Up(uint256 wad) private pure returns (uint72) {

@@ -85,32 +85,40 @@ library OptionsNav {
     }
 
     /// @notice One market's claim: -(expanded liability, rounded up) - owed payouts; the lag risk adds the expansion's
-    ///         error bound, the oracle-lag move of the options' delta (|delta| S lagBps) and the resampling bound.
-    ///         Reverts OptionsBookStale outside the expansion's range: LP flows wait for the keeper's refresh.
+    ///         error bound, the oracle-lag move of the options' delta (|delta| S lagBps) and the resampling bound: over
+    ///         every open option for redemptions (`riskDownUsd`), and without what this block's buys added for deposits
+    ///         (`riskUpUsd`, P-93). Reverts OptionsBookStale outside the expansion's range: LP flows wait for the
+    ///         keeper's refresh.
     function marketClaim(
         OptionsLogic.State storage s,
         IPerpEngine engine,
         IPerpEngine.MarketConfig memory pc,
         uint256 marketId
-    ) external view returns (int256 claimUsd, uint256 lagRiskUsd) {
+    ) external view returns (int256 claimUsd, uint256 riskDownUsd, uint256 riskUpUsd) {
         OptionsLogic.Book storage bk = s.books[marketId];
         Estimator memory x;
         (x.spotWad, x.varianceWad, x.longVarianceWad, x.samplePriceWad, x.sampleAt) = engine.volatilityNow(marketId);
         IOptionsBook.Staleness st = OptionsLogic.staleness(bk, x.spotWad, x.sampleAt);
         if (st != IOptionsBook.Staleness.Fresh) revert IOptionsBook.OptionsBookStale(marketId, st);
-        (uint256 liability, uint256 bound) = OptionsLogic.expand(bk, x.spotWad);
-        int256 delta = bk.deltaWad + bk.gammaWad * (int256(x.spotWad) - int256(uint256(bk.refPriceWad))) / int256(WAD);
-        // The lag copied at the refresh, or the perpetual config's if it was raised since.
-        uint256 lagWad = MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(MathLib.max(bk.lagBps, pc.oracleLagBps));
-        uint256 resampleWad = resampleBoundWad(bk, s.configs[marketId], pc, x);
-        claimUsd = -int256(liability.mulDivUp(1, 1e12));
-        lagRiskUsd = (bound + lagWad + resampleWad).mulDivUp(1, 1e12);
+        uint256 baseWad;
+        {
+            (uint256 liability, uint256 bound) = OptionsLogic.expand(bk, x.spotWad);
+            claimUsd = -int256(liability.mulDivUp(1, 1e12));
+            int256 delta =
+                bk.deltaWad + bk.gammaWad * (int256(x.spotWad) - int256(uint256(bk.refPriceWad))) / int256(WAD);
+            // The lag copied at the refresh, or the perpetual config's if it was raised since.
+            baseWad = bound + MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(MathLib.max(bk.lagBps, pc.oracleLagBps));
+        }
+        (uint256 resampleWad, uint256 resampleUpWad) = resampleBoundsWad(bk, s.configs[marketId], pc, x);
+        riskDownUsd = (baseWad + resampleWad).mulDivUp(1, 1e12);
+        riskUpUsd = (baseWad + resampleUpWad).mulDivUp(1, 1e12);
     }
 
     /// @notice The most the next volatility sample can change the value of the book's open options (USD WAD, rounded
     ///         up), for every sample the next valid price can make: published at or after the next sampling boundary
-    ///         and at most the market's max price age after it (the later, the more a quiet spell decays the variance),
-    ///         within the oracle's lag of the current price.
+    ///         and counting for at most the market's max price age after it (RiskMath.sampleSpanSec; the later, the
+    ///         more a quiet spell decays the variance), within the oracle's lag of the current price. `allWad` bounds
+    ///         every open option; `beforeBlockWad` leaves out what this block's buys added (net of its sales).
     /// @dev Each option's implied volatility is iv = clamp(B m(x), ivMin, ivMax) with B^2 = w vS + (1 - w) vL (annual,
     ///      w in (0, 1]) and x = clamp(ln(K / Ss) / (B sqrt T), -3, 3), m = clamp(1 - skew x + smile x^2, 0.5, 2).
     ///      A sample moves vS, vL and the sample price Ss. Step 1, B -> B' at the old Ss: d(B m)/dB is m where x or
@@ -120,27 +128,71 @@ library OptionsNav {
     ///      |d iv| <= L |ln(Ss'/Ss)| / sqrt T. Each option's vega is at most S sqrt(T) / sqrt(2 pi) at any volatility,
     ///      so |dV| <= S / sqrt(2 pi) (a sqrt(T) Mb |dB| + a L |r'|), r' = ln(Ss'/Ss). Summed with the book's sums
     ///      (a, a sqrt T and a sqrt T w, upper bounds kept by the refresh and raised by buys).
-    function resampleBoundWad(
+    function resampleBoundsWad(
         OptionsLogic.Book storage bk,
         IOptionsBook.OptionsConfig memory oc,
         IPerpEngine.MarketConfig memory pc,
         Estimator memory x
-    ) internal view returns (uint256) {
-        uint256 rHi;
-        uint256 dB;
+    ) internal view returns (uint256 allWad, uint256 beforeBlockWad) {
+        Slopes memory k;
         {
             // r' = ln(S' / Ss) for a sample price S' within the lag of S: |r'| in [r - l', r + l'], l' = lag + lag^2
             // >= -ln(1 - lag) >= ln(1 + lag); one wei more for the logarithm's truncation.
             uint256 lag = MathLib.max(bk.lagBps, pc.oracleLagBps) * 1e14;
             lag += lag.wadMulUp(lag) + 2;
             uint256 r = MathLib.abs(MathLib.lnWad(x.spotWad.mulDivDown(WAD, x.samplePriceWad)));
-            rHi = r + lag;
-            (uint256 dvS, uint256 dvL, uint256 vLo) = _estimatorMoves(pc, x, rHi, r > lag ? r - lag : 0);
-            dB = _boardVolMoves(bk, x, dvS, dvL, vLo);
+            k.rHi = r + lag;
+            uint256 vLo;
+            (k.dvS, k.dvL, vLo) = _estimatorMoves(pc, x, k.rHi, r > lag ? r - lag : 0);
+            k.rootMove = MathLib.sqrtDown(MathLib.max(k.dvS, k.dvL) * YEAR_SEC * WAD) + 1;
+            k.denominator = MathLib.sqrtDown(MathLib.min(x.varianceWad, x.longVarianceWad) * YEAR_SEC * WAD)
+                + MathLib.sqrtDown(vLo * YEAR_SEC * WAD);
         }
-        (uint256 mB, uint256 l) = _surfaceSlopesWad(oc);
-        uint256 volTokens = mB.wadMulUp(dB) + l.wadMulUp(rHi).wadMulUp(uint256(bk.tokensE9) * 1e9);
-        return volTokens.wadMulUp(x.spotWad).wadMulUp(INV_SQRT_2PI_UP_WAD);
+        (k.mB, k.l) = _surfaceSlopesWad(oc);
+        k.spotWad = x.spotWad;
+        allWad = _resampleWad(k, bk.tokensE9, bk.rootTauE9, bk.rootTauShortE9);
+        beforeBlockWad = bk.buysBlock == block.number
+            ? _resampleWad(
+                k,
+                _lessE9(bk.tokensE9, bk.blockTokensE9),
+                _lessE9(bk.rootTauE9, bk.blockRootTauE9),
+                _lessE9(bk.rootTauShortE9, bk.blockRootTauShortE9)
+            )
+            : allWad;
+    }
+
+    /// @dev What the sample can move, computed once for both sets of sums.
+    struct Slopes {
+        uint256 rHi; // the largest |r'|
+        uint256 dvS; // how far each variance estimator can move
+        uint256 dvL;
+        uint256 rootMove; // sqrt(max(dvS, dvL) Y), rounded up
+        uint256 denominator; // B + B' from below (0: only the square-root bound applies)
+        uint256 mB; // the surface's slopes (_surfaceSlopesWad)
+        uint256 l;
+        uint256 spotWad;
+    }
+
+    /// @dev The resampling bound on sums (a, a sqrt T, a sqrt T w; 1e9 units): S / sqrt(2 pi) (Mb sum a sqrt(T) |dB| +
+    ///      L |r'| sum a), with sum a sqrt(T) |dB| bounded both ways (the smaller holds): sum a sqrt(T) (w |dvS| +
+    ///      |dvL|) Y / (B + B'), and sum a sqrt(T) sqrt(max(|dvS|, |dvL|) Y).
+    function _resampleWad(Slopes memory k, uint256 tokensE9, uint256 rootTauE9, uint256 rootTauShortE9)
+        private
+        pure
+        returns (uint256)
+    {
+        uint256 rootTau = rootTauE9 * 1e9;
+        uint256 dB = rootTau.wadMulUp(k.rootMove);
+        if (k.denominator > 0) {
+            dB = MathLib.min(dB, (rootTauShortE9 * 1e9 * k.dvS + rootTau * k.dvL).mulDivUp(YEAR_SEC, k.denominator));
+        }
+        uint256 volTokens = k.mB.wadMulUp(dB) + k.l.wadMulUp(k.rHi).wadMulUp(tokensE9 * 1e9);
+        return volTokens.wadMulUp(k.spotWad).wadMulUp(INV_SQRT_2PI_UP_WAD);
+    }
+
+    /// @dev `sumE9` less `partE9`, floored at 0.
+    function _lessE9(uint256 sumE9, uint256 partE9) private pure returns (uint256) {
+        return sumE9 > partE9 ? sumE9 - partE9 : 0;
     }
 
     /// @dev The surface's slopes: Mb bounds |d(B m)/dB| and L bounds |dm/dx| (see resampleBoundWad).
@@ -149,23 +201,6 @@ library OptionsNav {
         uint256 smile9 = 9 * uint256(oc.smileWad);
         mB = MathLib.max(smile9 > WAD ? smile9 - WAD : 0, MathLib.min(2 * WAD, WAD + 3 * skewAbs + smile9));
         l = skewAbs + 6 * uint256(oc.smileWad);
-    }
-
-    /// @dev Sum over the book of a sqrt(T) |dB| (volatility x token x sqrt(year)), bounded both ways (the smaller
-    ///      holds): a sqrt(T) (w |dvS| + |dvL|) Y / (B + B'), and a sqrt(T) sqrt(max(|dvS|, |dvL|) Y).
-    function _boardVolMoves(OptionsLogic.Book storage bk, Estimator memory x, uint256 dvS, uint256 dvL, uint256 vLo)
-        private
-        view
-        returns (uint256 dB)
-    {
-        uint256 rootTau = uint256(bk.rootTauE9) * 1e9;
-        dB = rootTau.wadMulUp(MathLib.sqrtDown(MathLib.max(dvS, dvL) * YEAR_SEC * WAD) + 1);
-        uint256 denominator = MathLib.sqrtDown(MathLib.min(x.varianceWad, x.longVarianceWad) * YEAR_SEC * WAD)
-            + MathLib.sqrtDown(vLo * YEAR_SEC * WAD);
-        if (denominator > 0) {
-            uint256 viaSquare = (uint256(bk.rootTauShortE9) * 1e9 * dvS + rootTau * dvL).mulDivUp(YEAR_SEC, denominator);
-            dB = MathLib.min(dB, viaSquare);
-        }
     }
 
     /// @dev How far the next sample can move each variance estimator (the sample elapsed from the next boundary to the

@@ -130,10 +130,11 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IOrderBook
-    function claim(address to) external nonReentrant returns (uint256 amountUsd) {
-        amountUsd = owedUsd[msg.sender];
-        if (amountUsd == 0) revert NothingToClaim(msg.sender);
-        owedUsd[msg.sender] = 0;
+    function claim(address to, uint256 amountUsd) external nonReentrant {
+        uint256 owed = owedUsd[msg.sender];
+        if (owed == 0) revert NothingToClaim(msg.sender);
+        if (amountUsd == 0 || amountUsd > owed) revert ClaimExceedsOwed(msg.sender, amountUsd, owed);
+        owedUsd[msg.sender] = owed - amountUsd;
         token.safeTransfer(to, amountUsd);
         emit Claimed(msg.sender, to, amountUsd);
     }

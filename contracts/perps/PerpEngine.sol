@@ -740,7 +740,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @inheritdoc IProduct
     /// @dev PerpState.poolClaimUsd, run on this contract's storage.
-    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256, uint256) {
+    function poolClaimUsd(uint256 borrowIndexWad) external view returns (int256, uint256, uint256) {
         return PerpState.poolClaimUsd(totals, markets, capBook, borrowIndexWad);
     }
 

@@ -195,7 +195,7 @@ library PerpState {
         mapping(uint256 => MarketSlots) storage markets,
         CapBook.Book storage capBook,
         uint256 borrowIndexWad
-    ) external view returns (int256 claimUsd, uint256 lagRiskUsd) {
+    ) external view returns (int256 claimUsd, uint256 lagRiskUsd, uint256 lagRiskUpUsd) {
         ProductSlots memory tot = totals;
         address cfgStore = ConfigStore.createdAt(address(this), tot.storeNonce);
         uint256 totalSize;
@@ -219,6 +219,7 @@ library PerpState {
             if (shortOi > 0) claimUsd -= _sideLiabilityUp(capBook, st, m, false, shortOi, priceWad);
         }
         if (totalSize > 0) claimUsd += int256((borrowIndexWad * totalSize - tot.sizeBorrowSnapSum) / WAD);
+        lagRiskUpUsd = lagRiskUsd; // the oracle lag moves the claim as far either way
     }
 
     /// @dev How far the market's claim could move if its oracle lagged by `lagBps` unseen: the traders' net exposure

@@ -1980,6 +1980,11 @@ export const perpEngineAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
+      },
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "view"
@@ -9138,15 +9143,14 @@ export const orderBookAbi = [
         "name": "to",
         "type": "address",
         "internalType": "address"
-      }
-    ],
-    "outputs": [
+      },
       {
         "name": "amountUsd",
         "type": "uint256",
         "internalType": "uint256"
       }
     ],
+    "outputs": [],
     "stateMutability": "nonpayable"
   },
   {
@@ -10025,6 +10029,27 @@ export const orderBookAbi = [
   },
   {
     "type": "error",
+    "name": "ClaimExceedsOwed",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amountUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "owedUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ExecutionFeeTooLow",
     "inputs": [
       {
@@ -10846,7 +10871,12 @@ export const optionsBookAbi = [
         "internalType": "int256"
       },
       {
-        "name": "lagRiskUsd",
+        "name": "riskDownUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "riskUpUsd",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -13589,6 +13619,27 @@ export const counterpoolErrorsAbi = [
         "name": "product",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ClaimExceedsOwed",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amountUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "owedUsd",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },

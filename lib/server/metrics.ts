@@ -241,13 +241,14 @@ const HEALTH = {
   maxIndexerLagBlocks: Number(process.env.HEALTH_MAX_LAG_BLOCKS ?? 20),
   maxDataAgeSec: Number(process.env.HEALTH_MAX_DATA_AGE_SEC ?? 120),
   maxKeeperLagBlocks: Number(process.env.HEALTH_MAX_KEEPER_LAG_BLOCKS ?? 10),
+  maxKeeperFailuresInARow: Number(process.env.HEALTH_MAX_KEEPER_FAILURES ?? 3),
 };
 
 /** What is wrong, in words, from the parts' readings (empty when healthy). Every threshold is HEALTH's. */
 export function healthProblems(h: {
   head: number;
   indexer: { reachable: boolean; lagBlocks?: number | null; dataAgeSec?: number | null };
-  keeper: { lastBlock?: string | number } | null;
+  keeper: { lastBlock?: string | number; failuresInARow?: number } | null;
   staleMarkets: string[];
 }): string[] {
   const out: string[] = [];
@@ -257,7 +258,11 @@ export function healthProblems(h: {
     if (h.indexer.dataAgeSec == null || h.indexer.dataAgeSec > HEALTH.maxDataAgeSec) out.push(`data ${h.indexer.dataAgeSec ?? '?'} s old (limit ${HEALTH.maxDataAgeSec} s)`);
   }
   if (!h.keeper) out.push('keeper unreachable');
-  else if (h.head - Number(h.keeper.lastBlock ?? 0) > HEALTH.maxKeeperLagBlocks) out.push(`keeper ${h.head - Number(h.keeper.lastBlock ?? 0)} blocks behind (limit ${HEALTH.maxKeeperLagBlocks})`);
+  else {
+    // lastBlock is the last block whose pass completed: a keeper that fails every pass falls behind, and says so
+    if (h.head - Number(h.keeper.lastBlock ?? 0) > HEALTH.maxKeeperLagBlocks) out.push(`keeper ${h.head - Number(h.keeper.lastBlock ?? 0)} blocks behind (limit ${HEALTH.maxKeeperLagBlocks})`);
+    if ((h.keeper.failuresInARow ?? 0) >= HEALTH.maxKeeperFailuresInARow) out.push(`keeper failing: ${h.keeper.failuresInARow} passes in a row (limit ${HEALTH.maxKeeperFailuresInARow})`);
+  }
   for (const name of h.staleMarkets) out.push(`${name} price stale`);
   return out;
 }
@@ -272,7 +277,7 @@ export async function getHealth() {
     publicClient.readContract({ ...contracts.reader, functionName: 'markets' }),
   ]);
   const keeper = await fetch(`http://127.0.0.1:${process.env.KEEPER_PORT ?? DEFAULTS.ports.keeper}/health`, { signal: AbortSignal.timeout(500) })
-    .then((r) => r.json() as Promise<{ lastBlock?: string }>)
+    .then((r) => r.json() as Promise<{ lastBlock?: string; failuresInARow?: number }>)
     .catch(() => null);
   const cursor = cursorRows?.[0] ? Number(cursorRows[0].block_number) : null;
   const lastSnap = snapRows?.[0]?.t ? Number(snapRows[0].t) : null;

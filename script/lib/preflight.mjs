@@ -72,12 +72,19 @@ export async function deploymentToReuse(rpcUrl, chainId, env) {
   return typeof code === 'string' && code !== '0x' ? d : null;
 }
 
+/** The browser's RPC off the local chain: RPC_URL often carries an API key and is never sent to the browser there, so
+ *  the web app needs its own public NEXT_PUBLIC_RPC_URL. Returns the problems (empty when fine). */
+export function checkPublicRpc(chainId, env) {
+  if (chainId === LOCAL_CHAIN_ID || env.START_WEB === '0' || env.NEXT_PUBLIC_RPC_URL) return [];
+  return [`NEXT_PUBLIC_RPC_URL is not set: the browser reads chain ${chainId} through it (RPC_URL may carry an API key and never reaches the browser off the local chain)`];
+}
+
 /** Runs the checks; throws one error listing every problem. */
 export async function preflight(rpcUrl, env = process.env) {
   const rpcChainId = Number(await rpc(rpcUrl, 'eth_chainId'));
   const chainId = checkChainId(rpcChainId, env.CHAIN_ID);
   const reuse = await deploymentToReuse(rpcUrl, chainId, env);
-  const problems = checkKeys(chainId, env, { needsDeployer: !reuse });
+  const problems = [...checkKeys(chainId, env, { needsDeployer: !reuse }), ...checkPublicRpc(chainId, env)];
   if (problems.length > 0) throw new Error(`preflight refused to start on chain ${chainId}:\n  - ${problems.join('\n  - ')}`);
   return { chainId, reuse };
 }

@@ -9,6 +9,8 @@ export function rpc(url: string, method: string, params?: unknown[]): Promise<un
 export function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs?: number): Promise<void>;
 export function log(component: string, msg: string, extra?: Record<string, unknown>): void;
 export const ANVIL_KEY_0: string;
+/** The web app's environment for a chain: NEXT_PUBLIC_RPC_URL is RPC_URL only on the local chain. */
+export function nextEnv(rpcUrl: string, chainId?: number): Record<string, string>;
 export interface SupervisedProcess {
   name: string;
   /** the current run */

@@ -168,8 +168,9 @@ export function runOrThrow(command, args, opts = {}) {
 
 export const nextEnv = (rpcUrl, chainId = 31337) => ({
   NEXT_TELEMETRY_DISABLED: '1',
-  // The browser's RPC: a separate public setting when given (RPC_URL often carries an API key that must stay server-side).
-  NEXT_PUBLIC_RPC_URL: process.env.NEXT_PUBLIC_RPC_URL ?? rpcUrl,
+  // The browser's RPC: its own public setting (RPC_URL often carries an API key that must stay server-side); RPC_URL
+  // stands in only on the local chain (preflight refuses to start the web app elsewhere without NEXT_PUBLIC_RPC_URL).
+  NEXT_PUBLIC_RPC_URL: process.env.NEXT_PUBLIC_RPC_URL ?? (Number(chainId) === 31337 ? rpcUrl : ''),
   RPC_URL: rpcUrl,
   NEXT_PUBLIC_CHAIN_ID: String(chainId),
   CHAIN_ID: String(chainId),
@@ -177,7 +178,7 @@ export const nextEnv = (rpcUrl, chainId = 31337) => ({
 });
 
 /** `next build` then `next start` on `port`; resolves when the home page answers. */
-export async function startWebApp({ port = 3000, rpcUrl, chainId = 31337, env = {}, build = true, quiet = false }) {
+export async function startWebApp({ port = 3000, rpcUrl, chainId = 31337, env = {}, build = true, quiet = false, supervise = null }) {
   await requirePortFree(port, 'web app');
   // The HTTP server's header limit above the API's 8 KB URL limit (middleware.ts), so an oversized query gets a JSON 414
   // instead of an empty 431.
@@ -186,8 +187,11 @@ export async function startWebApp({ port = 3000, rpcUrl, chainId = 31337, env = 
   if (build) runOrThrow(bin('next'), ['build'], { env: fullEnv, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
   // WEB_HOST: the listen address (loopback by default; 0.0.0.0 behind a reverse proxy on another host).
   const host = process.env.WEB_HOST ?? '127.0.0.1';
-  const child = startProcess('web', bin('next'), ['start', '-p', String(port), '-H', host], { env: fullEnv, quiet });
+  const args = ['start', '-p', String(port), '-H', host];
+  // `supervise` (npm start): a server that exits on its own is restarted with backoff, like the services
+  const proc = supervise ? superviseProcess('web', bin('next'), args, { env: fullEnv, quiet }, supervise) : undefined;
+  const child = proc ? proc.child : startProcess('web', bin('next'), args, { env: fullEnv, quiet });
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
   await waitFor(async () => (await fetch(url)).ok, `web app on ${url}`, 60_000);
-  return { child, url };
+  return { child, url, proc };
 }

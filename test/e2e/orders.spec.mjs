@@ -7,6 +7,7 @@ import { client, faucetAndDeposit, MNEMONIC, launch, openConnected, SHOTS, waitT
 
 const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
 const feedAbi = JSON.parse(readFileSync('out/DevPriceFeed.sol/DevPriceFeed.json', 'utf8')).abi;
+const engineAbi = JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi;
 const oracle = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 0 }), chain: client.chain, transport: http(process.env.RPC_URL) });
 
 async function ethPrice() {
@@ -19,7 +20,7 @@ async function setEth(priceWad) {
 }
 const usd = (wad) => (Number(wad / 10n ** 14n) / 10_000).toFixed(2);
 
-test('orders: a limit long fills when the keeper sees the price cross it; TP/SL on the position; edit, cancel, the stop fires', async () => {
+test('orders: a limit long fills when the keeper sees the price cross it; TP/SL on the position; edit, cancel, the stop fires, then a take-profit fires', async () => {
   const browser = await launch();
   try {
     const { page } = await openConnected(browser, '/pool', 12);
@@ -43,6 +44,12 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     await page.locator('#trigger-price').fill('12abc');
     await page.locator('#trigger-price-error').filter({ hasText: /Enter a price/ }).waitFor();
     assert.ok(await submit.isDisabled(), 'nothing can be sent');
+    // and in the slippage tolerance: the form sends nothing until it is valid again
+    await page.locator('#trigger-price').fill(usd((p0 * 99n) / 100n));
+    await page.locator('#slippage').fill('abc');
+    await page.locator('#slippage-error').filter({ hasText: /Enter a percentage/ }).waitFor();
+    assert.ok(await submit.isDisabled(), 'a garbage slippage tolerance sends nothing');
+    await page.locator('#slippage').fill('0.3');
 
     // a limit long 1% below the price
     await page.locator('#trigger-price').fill(usd((p0 * 99n) / 100n));
@@ -67,6 +74,14 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     const p1 = await ethPrice();
     await row.getByRole('button', { name: 'TP/SL' }).click();
     const form = page.getByTestId('position-edit-tpsl');
+    // garbage in the position's TP/SL fields: an inline message, nothing can be sent
+    const placeTpSl = form.locator('button');
+    await form.getByRole('textbox').nth(0).fill('abc');
+    await form.locator('[id$="-error"]').filter({ hasText: /\w/ }).first().waitFor();
+    assert.ok(await placeTpSl.isDisabled(), 'a garbage take-profit sends nothing');
+    await form.getByRole('textbox').nth(0).fill(usd((p1 * 90n) / 100n)); // a long's take-profit below the price
+    await form.locator('[id$="-error"]').filter({ hasText: /\w/ }).first().waitFor();
+    assert.ok(await placeTpSl.isDisabled(), 'a take-profit on the wrong side sends nothing');
     await form.getByRole('textbox').nth(0).fill(usd((p1 * 102n) / 100n));
     await form.getByRole('textbox').nth(1).fill(usd((p1 * 95n) / 100n));
     await form.getByRole('button', { name: 'Place TP/SL' }).click();
@@ -78,6 +93,10 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     const sl = page.locator('section[aria-labelledby="orders-title"] tbody tr', { hasText: 'Stop loss' });
     await sl.getByRole('button', { name: 'Edit' }).click();
     const newSl = usd((p1 * 94n) / 100n);
+    // garbage in the edited trigger: an inline message, nothing can be sent
+    await page.locator('section[aria-labelledby="orders-title"] input').first().fill('12abc');
+    await page.locator('section[aria-labelledby="orders-title"]').getByText('Enter a price, like 2950.5').waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Save trigger' }).isDisabled(), 'a garbage trigger sends nothing');
     await page.locator('section[aria-labelledby="orders-title"] input').first().fill(newSl);
     await page.getByRole('button', { name: 'Save trigger' }).click();
     await waitToast(page, /Move order/);
@@ -95,6 +114,34 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     const actions = page.getByTestId('history-action');
     await actions.filter({ hasText: /^Stop-loss #\d+: Close$/ }).first().waitFor({ timeout: 30_000 });
     await actions.filter({ hasText: /^Limit order #\d+: Open \/ increase$/ }).first().waitFor({ timeout: 30_000 });
+
+    // a take-profit fires on its side too, here for part of a position: a new market long of $1,000, a take-profit
+    // for $400 of it 1% above; the price rises through it and $600 stays open
+    const p2 = await ethPrice();
+    await page.getByRole('tab', { name: 'market' }).click();
+    await page.locator('#collateral').fill('200');
+    await page.locator('#leverage').fill('5');
+    await page.getByRole('button', { name: 'Long', exact: true }).last().click();
+    await waitToast(page, /Long \$1,000/);
+    await row.waitFor({ timeout: 20_000 });
+    await row.getByRole('button', { name: 'TP/SL' }).click();
+    await form.getByRole('textbox').nth(0).fill(usd((p2 * 101n) / 100n));
+    const size = form.getByRole('textbox').nth(2);
+    await size.fill('2000'); // more than the position
+    await form.locator('[id$="-error"]').filter({ hasText: /above the position size/ }).waitFor();
+    assert.ok(await placeTpSl.isDisabled(), 'a size above the position sends nothing');
+    await size.fill('400');
+    await form.getByRole('button', { name: 'Place TP/SL' }).click();
+    await waitToast(page, /Take profit long/);
+    await page.locator('section[aria-labelledby="orders-title"] tbody tr', { hasText: 'Take profit' }).waitFor();
+    await setEth((p2 * 1015n) / 1000n);
+    await page.getByTestId('orders-empty').waitFor({ timeout: 20_000 });
+    await actions.filter({ hasText: /^Take-profit #\d+: Decrease \/ close$/ }).first().waitFor({ timeout: 30_000 });
+    const account = mnemonicToAccount(MNEMONIC, { addressIndex: 12 }).address; // the page's dev wallet
+    const left = await client.readContract({ address: d.PerpEngine, abi: engineAbi, functionName: 'position', args: [account, 0n, true] });
+    assert.equal(left.sizeUsd, 600_000_000n, 'the take-profit closed its $400 and left $600 open');
+    await row.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByTestId('positions-empty').waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${SHOTS}/orders-2-done.png`, fullPage: true });
   } finally {
     await browser.close();

@@ -32,8 +32,8 @@ contract ScriptedProduct is IProduct {
         claimUsd = claimUsd_;
     }
 
-    function poolClaimUsd(uint256) external view returns (int256, uint256) {
-        return (claimUsd, 0);
+    function poolClaimUsd(uint256) external view returns (int256, uint256, uint256) {
+        return (claimUsd, 0, 0);
     }
 
     function pinValuationPrices() external {}
@@ -105,7 +105,7 @@ contract ClearingCoreTest is BaseTest {
     function test_poolValue_sumsEveryProductsClaim() public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         uint256 navBefore = core.poolValueUsd();
-        (int256 perpClaim,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
+        (int256 perpClaim,,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
         assertEq(int256(navBefore), int256(_poolCash()) + perpClaim, "cash + the perpetuals claim");
         scripted.setClaim(-12_345 * int256(USD)); // the pool owes option holders
         assertEq(core.poolValueUsd(), navBefore - 12_345 * USD, "a second product's claim joins the NAV");
@@ -135,11 +135,11 @@ contract ClearingCoreTest is BaseTest {
         // The perpetuals: valued from the first open, unvalued when the last position closes.
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         _setPriceAfter(ETH, _price(ETH) * 105 / 100, 1 days);
-        (int256 perpClaim,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
+        (int256 perpClaim,,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
         assertTrue(perpClaim != 0, "an open position gives the product a claim");
         assertEq(int256(core.poolValueUsd()), int256(_poolCash()) + perpClaim, "valued while the position is open");
         _close(alice, ETH, true);
-        (perpClaim,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
+        (perpClaim,,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
         assertEq(perpClaim, 0, "nothing open: no claim");
         assertEq(core.poolValueUsd(), _poolCash(), "and not valued");
     }

@@ -114,7 +114,8 @@ contract DeployScriptTest is Test {
             PriceUpdateRouter(payable(d.router)).executeOrders{value: 1}(updates, IOrderBook(d.orderBook), ids);
         assertEq(filled, 1, "filled on the update posted in the same call");
         assertEq(feesUsd, 1e6);
-        assertEq(token.balanceOf(keeper), 1e6, "the keeper, not the router, is paid");
+        assertEq(IOrderBook(d.orderBook).owedUsd(keeper), 1e6, "the keeper, not the router, is credited");
+        assertEq(IOrderBook(d.orderBook).owedUsd(d.router), 0);
         assertEq(token.balanceOf(d.router), 0);
         // an increase realizes first and reopens the position at the price: 5,000 at 3,000 is 4,966.67 at 2,980
         assertApproxEqAbs(

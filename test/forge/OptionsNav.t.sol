@@ -71,10 +71,11 @@ contract OptionsNavTest is BaseTest {
         _setPriceAfter(ETH, uint256(int256(v.refPriceWad) + move), 0);
         _assertWithinBound("options term within its bound");
         // The NAV itself moves with it: LPs deposit and redeem at NAV +- (bound + oracle lag).
-        (int256 claim, uint256 lagRisk) = options.poolClaimUsd(0);
+        (int256 claim, uint256 riskDown, uint256 riskUp) = options.poolClaimUsd(0);
         (uint256 liability, uint256 bound) = options.navTerms(ETH);
         assertEq(claim, -int256((liability + 1e12 - 1) / 1e12), "NAV claim = -liability, rounded against the pool");
-        assertGe(lagRisk * 1e12, bound);
+        assertGe(riskDown * 1e12, bound);
+        assertGe(riskUp * 1e12, bound);
     }
 
     /// P-76: once a board with open interest has expired, LP flows wait for its settlement; a refresh cannot stand in for
@@ -141,7 +142,7 @@ contract OptionsNavTest is BaseTest {
         assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.Dirty));
         options.refresh(ETH);
         _assertWithinBound("settled board out, its payouts owed");
-        (int256 claim,) = options.poolClaimUsd(0);
+        (int256 claim,,) = options.poolClaimUsd(0);
         (uint256 liability,) = options.navTerms(ETH);
         assertEq(claim, -int256((liability + 1e12 - 1) / 1e12) - int256(uint256(options.book(ETH).owedUsd)));
         vm.prank(dave);

@@ -60,9 +60,12 @@ contract OrderBookTest is BaseTest {
         assertEq(book.owedUsd(keeper), FEE, "the keeper is credited the escrowed fee");
         assertEq(usdc.balanceOf(address(book)), FEE, "which the book holds until the keeper claims it");
         vm.prank(keeper);
-        assertEq(book.claim(keeper), FEE);
-        assertEq(usdc.balanceOf(keeper), FEE, "the keeper is paid the escrowed fee");
-        assertEq(book.owedUsd(keeper), 0);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.ClaimExceedsOwed.selector, keeper, FEE + 1, FEE));
+        book.claim(keeper, FEE + 1);
+        vm.prank(keeper);
+        book.claim(keeper, FEE - 1); // a keeper leaves a unit: its next credit writes a non-empty slot
+        assertEq(usdc.balanceOf(keeper), FEE - 1, "the keeper is paid what it claims of the escrowed fee");
+        assertEq(book.owedUsd(keeper), 1);
         assertEq(book.order(id).account, address(0), "the order left the book");
         vm.expectRevert(abi.encodeWithSelector(IOrderBook.OrderNotFound.selector, id));
         _execute(id);
@@ -150,6 +153,43 @@ contract OrderBookTest is BaseTest {
         assertEq(engine.position(alice, ETH, false).sizeUsd, 0, "closed the 6,000 left, not 25,000");
     }
 
+    /// A take-profit for part of a position closes that part and leaves the rest (and its stop-loss) in place.
+    function test_takeProfit_forPartOfAPosition_closesThatPart() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 tp = _order(alice, true, IOrderBook.Kind.TakeProfit, 3100e18, 100, 4000 * USD, 0);
+        uint256 sl = _order(alice, true, IOrderBook.Kind.StopLoss, 2700e18, NO_BOUND, 10_000 * USD, 0);
+        _setPrice(ETH, 3110e18);
+        assertTrue(_execute(tp));
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 6000 * USD, "only the take-profit's 4,000 closed");
+        assertEq(book.order(sl).account, alice, "the stop-loss still guards the rest");
+        _setPrice(ETH, 2690e18);
+        assertTrue(_execute(sl));
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0, "which it then closes, shrunk to what was left");
+    }
+
+    /// A liquidated position's take-profit and stop-loss leave the book at the next attempt, whatever the price (a new
+    /// position can never inherit them): the clearer gets the clearing share, the owner the rest of each fee.
+    function test_reduceOnly_clearedAfterALiquidation() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 tp = _order(alice, true, IOrderBook.Kind.TakeProfit, 3300e18, 100, 10_000 * USD, 0);
+        uint256 sl = _order(alice, true, IOrderBook.Kind.StopLoss, 2000e18, 100, 10_000 * USD, 0);
+        _setPrice(ETH, 2720e18); // -9.3%: under maintenance, above the stop
+        assertTrue(_status(alice, ETH, true).liquidatable, "liquidatable");
+        vm.prank(keeper);
+        engine.liquidate(alice, ETH, true);
+        uint256 before = usdc.balanceOf(alice);
+        uint256 share = FEE * book.CLEARING_SHARE_BPS() / 10_000;
+        assertFalse(_execute(tp), "orphaned: removed, not filled");
+        assertFalse(_execute(sl));
+        assertEq(book.order(tp).account, address(0));
+        assertEq(book.order(sl).account, address(0));
+        assertEq(usdc.balanceOf(alice) - before, 2 * (FEE - share), "each fee refunded less the clearing share");
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD); // a new position starts with no orders
+        _setPrice(ETH, 3400e18);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.OrderNotFound.selector, tp));
+        _execute(tp);
+    }
+
     function test_stopLoss_slippageBoundRefusesAGapUnlessUnbounded() public {
         _open(alice, ETH, true, 2000 * USD, 10_000 * USD);
         uint256 bounded = _order(alice, true, IOrderBook.Kind.StopLoss, 2900e18, 100, 10_000 * USD, 0);
@@ -209,10 +249,10 @@ contract OrderBookTest is BaseTest {
         vm.clearMockedCalls();
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IOrderBook.NothingToClaim.selector, bob));
-        book.claim(bob);
+        book.claim(bob, 1);
         uint256 before = usdc.balanceOf(alice);
         vm.prank(alice);
-        assertEq(book.claim(alice), FEE - share);
+        book.claim(alice, FEE - share);
         assertEq(usdc.balanceOf(alice) - before, FEE - share);
         assertEq(book.owedUsd(alice), 0);
         assertEq(usdc.balanceOf(address(book)), 0);

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module without types
-import { checkChainId, checkKeys, deploymentToReuse, DEV_KEYS, preflight } from '../../script/lib/preflight.mjs';
+import { checkChainId, checkKeys, checkPublicRpc, deploymentToReuse, DEV_KEYS, preflight } from '../../script/lib/preflight.mjs';
+import { nextEnv } from '../../script/lib/stack.mjs';
 import { rpcUrl } from './helpers';
 
 const REAL_KEY = `0x${'5a'.repeat(32)}`;
@@ -14,6 +15,16 @@ describe('preflight', () => {
     expect(() => checkChainId(31337, '4242')).toThrow(/CHAIN_ID=4242 but the RPC answers eth_chainId 31337/);
     expect(checkChainId(4242, undefined)).toBe(4242);
     expect(checkChainId(4242, '4242')).toBe(4242);
+  });
+
+  it('refuses to start the web app off the local chain without its own public RPC (RPC_URL stays server-side)', () => {
+    expect(checkPublicRpc(4242, { RPC_URL: 'https://rpc.example/v2/SECRET' })).toEqual([expect.stringMatching(/NEXT_PUBLIC_RPC_URL is not set/)]);
+    expect(checkPublicRpc(4242, { RPC_URL: 'https://rpc.example/v2/SECRET', NEXT_PUBLIC_RPC_URL: 'https://public.example' })).toEqual([]);
+    expect(checkPublicRpc(4242, { RPC_URL: 'https://rpc.example/v2/SECRET', START_WEB: '0' })).toEqual([]);
+    expect(checkPublicRpc(31337, {})).toEqual([]);
+    // and the web app's environment never carries RPC_URL to the browser off the local chain
+    expect(nextEnv('https://rpc.example/v2/SECRET', 4242).NEXT_PUBLIC_RPC_URL).not.toContain('SECRET');
+    expect(nextEnv('http://127.0.0.1:8545', 31337).NEXT_PUBLIC_RPC_URL).toBe('http://127.0.0.1:8545');
   });
 
   it('refuses anvil dev keys and missing keys off the local chain', () => {

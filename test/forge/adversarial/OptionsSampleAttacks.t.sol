@@ -326,21 +326,79 @@ contract OptionsSampleAttacksTest is BaseTest {
         assertApproxEqRel(_halfBand(), raised, 0.01e18, "the refresh confirms it");
     }
 
-    /// P-91: a depositor's minimum defeats a sandwich. Option trades sent just before a deposit widen the LP band,
-    ///       which raises the deposit's price (measured: a 5M deposit gets 0.21% fewer shares, 5,068 USD of value, when
-    ///       an LP buys 39k of out-of-the-money puts in front of it and sells them back after); with the minimum the
-    ///       pool page sends (the preview less its LP tolerance, 0.05% by default) the deposit is refused instead.
-    function test_depositSandwich_refusedByTheMinimum() public {
-        address dave = makeAddr("dave");
+    /// P-93: options bought in front of a deposit in its own block do not raise its price: the deposit's band leaves
+    ///       out what the block's buys added (net of its sales). A review found an LP holding half the pool who bought
+    ///       1,600 weekly puts in front of a 5M deposit (the band's per-token vega bound is several times the real
+    ///       repricing of a far out-of-the-money put, while the round trip costs only the spread) took 7,021 USD from
+    ///       it and netted +1,604. Now, against the same deposit without the attack: the attacker ends with no more
+    ///       (its round trip is a loss) and the depositor with no less (it shares that loss's gain to the pool).
+    function test_depositSandwich_sameBlock_attackerGainsNothing() public {
+        _sameBlockSandwich(false);
+    }
+
+    /// P-93: a review found that a refresh (permissionless) between the buys and the deposit cleared the block's record
+    ///       and brought the sandwich back in full (the depositor lost 5,068 USD again); the refresh keeps it.
+    function test_depositSandwich_sameBlockWithARefresh_attackerGainsNothing() public {
+        _sameBlockSandwich(true);
+    }
+
+    function _sameBlockSandwich(bool refreshBetween) internal {
+        (address dave, uint256 amount) = _depositorAfterAMove();
+        uint256 snap = vm.snapshotState();
+        vm.prank(dave);
+        uint256 control = pool.deposit(amount, dave);
+        (uint256 attackerControl,) = _values();
+        uint256 daveControl = pool.convertToAssets(control);
+        vm.revertToState(snap);
+        uint256 paid = _buyPutsInFront();
+        if (refreshBetween) options.refresh(ETH);
+        vm.prank(dave);
+        uint256 shares = pool.deposit(amount, dave);
+        vm.startPrank(attacker);
+        for (uint256 j = 2; j < ids.length; ++j) {
+            options.sell(ids[j], 0, false, 400e18, 0);
+        }
+        vm.stopPrank();
+        (uint256 attackerAttacked,) = _values();
+        assertLe(attackerAttacked - paid, attackerControl, "the sandwich gains the attacker nothing");
+        assertGe(pool.convertToAssets(shares), daveControl, "and takes nothing from the depositor");
+    }
+
+    /// @dev After +1.9% two minutes before a sampling boundary (the keeper refreshed there): a depositor with 5M
+    ///      USD, approved.
+    function _depositorAfterAMove() internal returns (address dave, uint256 amount) {
+        dave = makeAddr("dave");
         _moveBeforeBoundary(3057e18, 120);
-        uint256 amount = 5_000_000 * USD;
+        amount = 5_000_000 * USD;
         _mint(dave, amount);
         vm.prank(dave);
         usdc.approve(address(pool), type(uint256).max);
+    }
+
+    /// @dev The attacker's far out-of-the-money weekly puts (400 tokens a board), bought in this block: they widen the
+    ///      redemption side of the band, not the deposit side. Returns the premium paid (minted to the attacker).
+    function _buyPutsInFront() internal returns (uint256 paid) {
+        (uint256 lowBefore, uint256 highBefore) = core.poolValueBoundsUsd();
+        uint256 navBefore = core.poolValueUsd();
+        for (uint256 j = 2; j < ids.length; ++j) {
+            paid += _buyOption(attacker, ids[j], 0, false, 400e18);
+        }
+        (uint256 low, uint256 high) = core.poolValueBoundsUsd();
+        uint256 nav = core.poolValueUsd();
+        assertGt(nav - low, navBefore - lowBefore + 20_000 * USD, "the buys widen the redemption side of the band");
+        assertLe(high - nav, highBefore - navBefore, "but not the deposit side");
+    }
+
+    /// P-91: across blocks (buys in one, the deposit in the next: not atomic, the attacker holds the options in
+    ///       between) the band does count the buys, and the depositor's minimum (the pool page's default tolerance,
+    ///       0.05%) refuses the deposit instead (a 5M deposit would get 0.21% fewer shares).
+    function test_depositSandwich_acrossBlocks_refusedByTheMinimum() public {
+        (address dave, uint256 amount) = _depositorAfterAMove();
         uint256 minShares = pool.previewDeposit(amount) * 9995 / 10_000; // the pool page's default, 0.05%
         for (uint256 j = 2; j < ids.length; ++j) {
             _buyOption(attacker, ids[j], 0, false, 400e18);
         }
+        vm.roll(block.number + 1);
         uint256 sandwiched = pool.previewDeposit(amount);
         assertLt(sandwiched, minShares, "the widened band prices the deposit below the minimum");
         vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.VaultSlippageExceeded.selector, sandwiched, minShares));

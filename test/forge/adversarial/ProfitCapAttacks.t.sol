@@ -238,7 +238,7 @@ contract ProfitCapAttacksTest is BaseTest {
         _walkPrice(ETH, price);
         _refreshPrices();
 
-        (int256 claim,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
+        (int256 claim,,) = engine.poolClaimUsd(core.accrualNow().borrowIndexWad);
         int256 liability;
         int256 fees;
         for (uint256 i; i < 4; ++i) {
