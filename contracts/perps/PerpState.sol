@@ -63,6 +63,11 @@ library PerpState {
         uint64 marginTargetWad; // base margin rate at max(variance, long-run variance) (<= 50%)
         uint64 marginAnchorWad; // base maintenance rate at marginAnchorAt; ramps toward the target (PerpRisk)
         uint32 marginAnchorAt;
+        // The traders' tokens before the first trade of block `exposureBlock` (observePrice records them): the deposit
+        // side of the LP band prices the oracle lag on the lower of that exposure and the current one (P-94).
+        uint112 blockLongTokens;
+        uint112 blockShortTokens;
+        uint32 exposureBlock;
     }
 
     /// @dev The product in one slot, so one cold read answers "which config?", "how many markets?" and "which have
@@ -214,22 +219,35 @@ library PerpState {
             // uncapped PnL, less what the caps of the buckets the price has crossed take off, plus the losses past
             // the floors it has crossed (the pool cannot collect beyond a position's backing): exactly the sum of what
             // its positions would be paid, or could be made to pay, if they closed now (CapBook).
-            lagRiskUsd += _lagRiskUp(st, priceWad, cfg.oracleLagBps);
+            {
+                uint256 risk = _lagRiskUp(st, st.longTokens, st.shortTokens, priceWad, cfg.oracleLagBps);
+                lagRiskUsd += risk;
+                // Deposits: perpetuals opened in front of a deposit in its own block do not raise its price (P-94).
+                // A trade accrues funding first (lastFundingAt, in the slot read above): only then is the record read.
+                lagRiskUpUsd += st.lastFundingAt == block.timestamp && st.exposureBlock == uint32(block.number)
+                    ? MathLib.min(
+                        risk, _lagRiskUp(st, st.blockLongTokens, st.blockShortTokens, priceWad, cfg.oracleLagBps)
+                    )
+                    : risk;
+            }
             if (longOi > 0) claimUsd -= _sideLiabilityUp(capBook, st, m, true, longOi, priceWad);
             if (shortOi > 0) claimUsd -= _sideLiabilityUp(capBook, st, m, false, shortOi, priceWad);
         }
         if (totalSize > 0) claimUsd += int256((borrowIndexWad * totalSize - tot.sizeBorrowSnapSum) / WAD);
-        lagRiskUpUsd = lagRiskUsd; // the oracle lag moves the claim as far either way
     }
 
     /// @dev How far the market's claim could move if its oracle lagged by `lagBps` unseen: the traders' net exposure
-    ///      (|long - short| tokens x price) times the lag, rounded up.
+    ///      (|long - short| tokens x price, at `longTokens` and `shortTokens`) times the lag, rounded up.
     ///      When a cap or floor lies within the lag of the price (or is already crossed: the book bounds say so,
     ///      conservatively), positions there lose their sensitivity and the net no longer bounds the move; then each
     ///      side's sensitivity is anywhere between 0 and its tokens, and the larger side's tokens bound it.
-    function _lagRiskUp(MarketSlots storage st, uint256 priceWad, uint256 lagBps) private view returns (uint256) {
-        uint256 longTokens = st.longTokens;
-        uint256 shortTokens = st.shortTokens;
+    function _lagRiskUp(
+        MarketSlots storage st,
+        uint256 longTokens,
+        uint256 shortTokens,
+        uint256 priceWad,
+        uint256 lagBps
+    ) private view returns (uint256) {
         uint256 exposure = longTokens > shortTokens ? longTokens - shortTokens : shortTokens - longTokens;
         uint256 upper = CapGrid.bucketDown(priceWad.mulDivUp(10_000 + lagBps, 10_000));
         uint256 lower = CapGrid.bucketUp(priceWad.mulDivDown(10_000 - lagBps, 10_000));
@@ -338,6 +356,11 @@ library PerpState {
         external
         returns (uint256 priceWad, uint256 maintenanceBaseWad, uint256 targetWad)
     {
+        // Every trade, liquidation and poke starts here, before it moves the tokens: the block's first records them.
+        if (st.exposureBlock != uint32(block.number)) {
+            (st.blockLongTokens, st.blockShortTokens, st.exposureBlock) =
+            (st.longTokens, st.shortTokens, uint32(block.number));
+        }
         return _observePrice(st, cfg, marketId);
     }
 

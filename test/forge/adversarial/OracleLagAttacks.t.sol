@@ -19,6 +19,7 @@ contract OracleLagAttacksTest is BaseTest {
         pool.setCooldown(0); // the attacker's round trip is as short as it can be
         _deposit(carol, 5_000_000 * USD);
         _open(alice, ETH, true, 100_000 * USD, 800_000 * USD); // 800k of net long exposure
+        vm.roll(block.number + 1); // opened in an earlier block than the LP flows (P-94)
         skip(1);
         _refreshPrices();
     }
@@ -53,6 +54,46 @@ contract OracleLagAttacksTest is BaseTest {
         uint256 carol = pool.convertToAssets(pool.balanceOf(carol));
         vm.revertToState(snap);
         return carol;
+    }
+
+    /// P-94: a perpetual opened in front of a deposit in its own block does not raise its price. The oracle-lag term
+    ///       prices deposits at |net exposure| x the lag above the NAV, and a same-block open raised it at the cost of
+    ///       two trading fees: a review measured +3,042 USD to an attacker holding 40M of a 41M pool, opening a 2M long
+    ///       in front of a 20M deposit and closing it after (the depositor lost 3,211). The deposit side now prices the
+    ///       lag on the lower of the market's exposure before the block's first trade and now: against the same
+    ///       deposit without the attack, the attacker ends with no more (the depositor's difference is the open's
+    ///       impact, which the NAV books before the deposit and the close partly pays back after it).
+    function test_depositSandwich_perpOpenedInFront_gainsNothing() public {
+        _deposit(attacker, 35_000_000 * USD);
+        vm.roll(block.number + 1); // the pool and alice's long are from earlier blocks
+        skip(1);
+        _refreshPrices();
+        uint256 amount = 20_000_000 * USD;
+        _mint(dave, amount);
+        vm.prank(dave);
+        usdc.approve(address(pool), type(uint256).max);
+        uint256 snap = vm.snapshotState();
+        vm.prank(dave);
+        uint256 control = pool.deposit(amount, dave);
+        uint256 attackerControl = pool.convertToAssets(pool.balanceOf(attacker)) + usdc.balanceOf(attacker);
+        uint256 daveControl = pool.convertToAssets(control);
+        vm.revertToState(snap);
+        (, uint256 highBefore) = core.poolValueBoundsUsd();
+        uint256 navBefore = core.poolValueUsd();
+        uint256 minted = 400_000 * USD; // the collateral _open mints the attacker
+        _open(attacker, ETH, true, 400_000 * USD, 2_000_000 * USD);
+        (uint256 low, uint256 high) = core.poolValueBoundsUsd();
+        uint256 nav = core.poolValueUsd();
+        assertGt(nav - low, 2_000_000 * USD * LAG_BPS / 10_000, "the redemption side counts the new long");
+        assertLe(high - nav, highBefore - navBefore, "the deposit side does not");
+        vm.prank(dave);
+        uint256 shares = pool.deposit(amount, dave);
+        vm.prank(attacker);
+        engine.decreasePosition(ETH, true, 0, 2_000_000 * USD, 0);
+        uint256 attackerAttacked = pool.convertToAssets(pool.balanceOf(attacker)) + usdc.balanceOf(attacker);
+        assertLe(attackerAttacked - minted, attackerControl, "the sandwich gains the attacker nothing");
+        // The depositor pays for the NAV the open's impact raised and shares what the close pays back: at most 0.02%.
+        assertGe(pool.convertToAssets(shares) * 10_000, daveControl * 9998, "and the depositor loses at most 0.02%");
     }
 
     /// Deposit before an update that favours LPs (longs lose), redeem after: within the threshold it costs the
