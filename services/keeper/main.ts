@@ -7,7 +7,7 @@
  */
 import { encodeFunctionData, parseGwei, type AccessList } from 'viem';
 import { liquidationsIn, ordersSettledIn } from './receipts';
-import { TxTracker } from './txs';
+import { cappedFees, replaceWithHigherFees, SerialJob, TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
@@ -56,15 +56,21 @@ signer.writeContract = (async (...args: Parameters<typeof writeContract>) => {
     }
   }
 }) as typeof signer.writeContract;
-const txs = new TxTracker(publicClient, () => {
-  if (sendsInProgress > 0) resyncPending = true;
-  else resetNonce();
-}, log);
+const txs = new TxTracker(
+  publicClient,
+  () => {
+    if (sendsInProgress > 0) resyncPending = true;
+    else resetNonce();
+  },
+  log,
+  { dropAfterBlocks: 5n, finalityBlocks: 6n, maxReplacements: 3, replace: (hash) => replaceWithHigherFees(publicClient, signer, hash, MAX_FEE) },
+);
+
 // Pull-oracle (Pyth) markets: every read and action on one posts Hermes' latest update in the same call through the
 // PriceUpdateRouter, and their options settle on the first update after expiry (all unused without pull markets).
 const hermes = hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl), { apiKey: process.env.PYTH_API_KEY, timeoutMs: Number(env('KEEPER_HERMES_TIMEOUT_MS', '3000')) });
 const pull = new PullPrices(publicClient, c, log, hermes);
-const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermes, pull);
+const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermes, pull, MAX_FEE);
 let optionsRunning = false;
 let optionsLastRun = 0;
 
@@ -97,11 +103,10 @@ const health = {
   startedAt: new Date().toISOString(),
 };
 const inFlight = new Set<string>(); // position keys with a liquidation tx pending: never double-send
-let queueInFlight = false;
 const stopping = onShutdown(log, () => {
   server.close();
 });
-const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), ordersWatched: orders.size(), inFlight: inFlight.size, txsInFlight: txs.size, nonceResyncs: txs.resyncs }), log);
+const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), ordersWatched: orders.size(), inFlight: inFlight.size, txsInFlight: txs.size, nonceResyncs: txs.resyncs, replacements: txs.replacements }), log);
 
 /**
  * Reads every watched position's status market by market: a market whose read fails (its price stale, its feed down)
@@ -326,93 +331,88 @@ async function sendCapped(request: unknown): Promise<`0x${string}`> {
 /** Sends with a given gas limit (and optional access list) under the keeper's fee cap; a failed send resyncs the nonce. */
 async function sendWithGas(request: Parameters<typeof signer.writeContract>[0], gas: bigint, accessList?: AccessList): Promise<`0x${string}`> {
   type Req = Parameters<typeof signer.writeContract>[0];
-  const fees = await publicClient.estimateFeesPerGas().catch(() => null);
-  const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < MAX_FEE ? fees.maxFeePerGas : MAX_FEE;
-  const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
-  return signer.writeContract({ ...request, gas, maxFeePerGas, maxPriorityFeePerGas, ...(accessList ? { accessList } : {}) } as Req).catch((e) => {
+  const fees = await cappedFees(publicClient, MAX_FEE);
+  return signer.writeContract({ ...request, gas, ...fees, ...(accessList ? { accessList } : {}) } as Req).catch((e) => {
     txs.sendFailed(); // a send that failed may still have used its nonce: resync before the next
     throw e;
   });
 }
 
-let claimInFlight = false;
+const claimJob = new SerialJob(txs, 'claim');
+const queueJob = new SerialJob(txs, 'processQueue');
 let tokenUnit: bigint | undefined;
 /** Claims the execution fees the order book credited to the keeper once they reach KEEPER_CLAIM_MIN_USD: one
  *  transaction at a time, on the tracker, off the main loop. */
 async function claimOrderFees(block: bigint) {
-  if (claimInFlight) return;
-  try {
-    tokenUnit ??= 10n ** BigInt(await publicClient.readContract({ ...c.token, functionName: 'decimals' }));
-    const owed = await publicClient.readContract({ ...c.orderBook, functionName: 'owedUsd', args: [signer.account.address] });
-    if (owed <= 1n || owed < CLAIM_MIN_USD * tokenUnit) return;
-    // one unit stays: the next fill's credit then writes a non-empty slot (2,900 gas, not 20,000)
-    const { request } = await publicClient.simulateContract({ ...c.orderBook, functionName: 'claim', args: [signer.account.address, owed - 1n], account: signer.account });
-    const hash = await sendCapped(request);
-    claimInFlight = true;
-    log.info('order fees claimed', { hash, owed: owed.toString() });
-    txs.track({
-      hash,
-      label: 'claim',
-      sentBlock: block,
-      onMined: (receipt) => {
-        claimInFlight = false;
-        if (receipt.status !== 'success') health.failures++;
+  await claimJob
+    .run(
+      block,
+      async () => {
+        tokenUnit ??= 10n ** BigInt(await publicClient.readContract({ ...c.token, functionName: 'decimals' }));
+        const owed = await publicClient.readContract({ ...c.orderBook, functionName: 'owedUsd', args: [signer.account.address] });
+        if (owed <= 1n || owed < CLAIM_MIN_USD * tokenUnit) return null;
+        // one unit stays: the next fill's credit then writes a non-empty slot (2,900 gas, not 20,000)
+        const { request } = await publicClient.simulateContract({ ...c.orderBook, functionName: 'claim', args: [signer.account.address, owed - 1n], account: signer.account });
+        const hash = await sendCapped(request);
+        log.info('order fees claimed', { hash, owed: owed.toString() });
+        return hash;
       },
-      onReorged: () => (claimInFlight = true),
-      onDropped: () => (claimInFlight = false),
+      {
+        mined: (receipt) => {
+          if (receipt.status !== 'success') health.failures++;
+        },
+      },
+    )
+    .catch((e) => {
+      health.failures++;
+      log.warn('order fee claim failed', { error: errorForLog(e) });
     });
-  } catch (e) {
-    health.failures++;
-    log.warn('order fee claim failed', { error: errorForLog(e) });
-  }
 }
 
 /** Fills the LP withdrawal queue when liquidity is free: one transaction at a time, on the tracker (no receipt wait). */
 async function fillQueue(block: bigint) {
-  if (queueInFlight) return;
-  const [head, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
-  if (tail === head) return;
-  const free = await publicClient.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
-  if (free === 0n) return;
-  try {
-    // The fills value the pool: on a deployment with pull-oracle markets, at their updates posted in the same call.
-    const updates = await pull.updates(pull.pullMarkets);
-    if (updates === null) return; // logged: the queue waits for a Pyth update
-    const { request } =
-      updates.length > 0
-        ? await publicClient.simulateContract({
-            ...c.router,
-            functionName: 'callPool',
-            args: [updates, encodeFunctionData({ abi: c.pool.abi, functionName: 'processQueue', args: [20n] })],
-            value: pull.value(updates),
-            account: signer.account,
-          })
-        : await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
-    const hash = await sendCapped(request);
-    queueInFlight = true;
-    let counted = false;
-    log.info('withdrawal queue sent', { hash });
-    txs.track({
-      hash,
-      label: 'processQueue',
-      sentBlock: block,
-      onMined: (receipt) => {
-        queueInFlight = false;
-        counted = receipt.status === 'success';
-        if (counted) health.queueFills++;
-        else health.failures++;
+  let counted = false;
+  await queueJob
+    .run(
+      block,
+      async () => {
+        const [head, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
+        if (tail === head) return null;
+        const free = await publicClient.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
+        if (free === 0n) return null;
+        // The fills value the pool: on a deployment with pull-oracle markets, at their updates posted in the same call.
+        const updates = await pull.updates(pull.pullMarkets);
+        if (updates === null) return null; // logged: the queue waits for a Pyth update
+        const { request } =
+          updates.length > 0
+            ? await publicClient.simulateContract({
+                ...c.router,
+                functionName: 'callPool',
+                args: [updates, encodeFunctionData({ abi: c.pool.abi, functionName: 'processQueue', args: [20n] })],
+                value: pull.value(updates),
+                account: signer.account,
+              })
+            : await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
+        const hash = await sendCapped(request);
+        log.info('withdrawal queue sent', { hash });
+        return hash;
       },
-      onReorged: () => {
-        if (counted) health.queueFills--;
-        counted = false;
-        queueInFlight = true; // still tracked: it may be mined again, or given up
+      {
+        mined: (receipt) => {
+          counted = receipt.status === 'success';
+          if (counted) health.queueFills++;
+          else health.failures++;
+        },
+        reorged: () => {
+          if (counted) health.queueFills--;
+          counted = false;
+        },
       },
-      onDropped: () => (queueInFlight = false),
+    )
+    .catch((e) => {
+      health.failures++;
+      log.warn('queue processing failed', { error: errorForLog(e) });
     });
-  } catch (e) {
-    health.failures++;
-    log.warn('queue processing failed', { error: errorForLog(e) });
-  }
 }
 
 async function main() {

@@ -19,7 +19,7 @@ import { PullPrices, PYTH_FEE_ABI, type PullUpdate } from '../../lib/pyth/pull';
 import type { CounterpoolContracts } from '../../lib/contracts';
 import { gasWithHeadroom } from '../../lib/gas';
 import type { Logger } from '../lib/runtime';
-import type { TxTracker } from './txs';
+import { cappedFees, type TxTracker } from './txs';
 
 import { STALENESS } from '../../lib/options/context';
 import { errorForLog } from '../../lib/errors';
@@ -86,6 +86,8 @@ export class OptionsKeeper {
     private hermes?: Hermes,
     /** pull markets' latest updates (shared with the keeper's other jobs; its own from `hermes` when not given) */
     private pull: PullPrices = new PullPrices(client, c, log, hermes),
+    /** the keeper's fee cap per gas (KEEPER_MAX_GWEI); none: the node's estimate as it is */
+    private feeCapPerGas?: bigint,
   ) {}
 
   /** Markets with options enabled. */
@@ -254,7 +256,8 @@ export class OptionsKeeper {
       if (!worth(value)) return false;
       const gas = gasWithHeadroom(await this.client.estimateContractGas(request as Parameters<PublicClient['estimateContractGas']>[0]));
       const sentBlock = await this.client.getBlockNumber();
-      const hash = await this.signer.writeContract({ ...(request as Parameters<Signer['writeContract']>[0]), gas }).catch((e) => {
+      const fees = this.feeCapPerGas === undefined ? {} : await cappedFees(this.client, this.feeCapPerGas);
+      const hash = await this.signer.writeContract({ ...(request as Parameters<Signer['writeContract']>[0]), gas, ...fees }).catch((e) => {
         this.txs.sendFailed();
         throw e;
       });

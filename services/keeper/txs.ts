@@ -1,4 +1,4 @@
-import type { Hex, PublicClient, TransactionReceipt } from 'viem';
+import type { Account, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from 'viem';
 import type { Logger } from '../lib/runtime';
 
 interface Tracked {
@@ -14,23 +14,94 @@ interface Tracked {
   onDropped: () => void;
 }
 
+interface Entry extends Tracked {
+  /** every send of this nonce, the latest last: the first one and its fee-bumped replacements (only one can be mined) */
+  hashes: Hex[];
+  /** replacements tried, sent or not */
+  attempts: number;
+}
+
+/** EIP-1559 fees of one transaction. */
+export interface Fees {
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}
+
+/** The node's fee estimate, never above `capPerGas` (KEEPER_MAX_GWEI); the cap itself when the node gives none. */
+export async function cappedFees(client: Pick<PublicClient, 'estimateFeesPerGas'>, capPerGas: bigint): Promise<Fees> {
+  const fees = await client.estimateFeesPerGas().catch(() => null);
+  const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < capPerGas ? fees.maxFeePerGas : capPerGas;
+  const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
+  return { maxFeePerGas, maxPriorityFeePerGas };
+}
+
+/** Nodes replace a pending transaction only when both fees rise by at least 10% (geth's price bump); 25% clears it. */
+export const REPLACEMENT_BUMP_PERCENT = 25n;
+
+/**
+ * The fees of a replacement for a pending transaction with fees `old`: each at least REPLACEMENT_BUMP_PERCENT above
+ * the old one and at least the node's estimate `now`, never above `capPerGas`. Null when the cap leaves no room for a
+ * replacement the node would accept (both fees must rise by 10%): the transaction then waits, or is given up.
+ */
+export function bumpedFees(old: Fees, now: Fees | null, capPerGas: bigint): Fees | null {
+  const bump = (x: bigint) => x + (x * REPLACEMENT_BUMP_PERCENT + 99n) / 100n;
+  const atLeastTenPercent = (x: bigint, from: bigint) => x * 10n >= from * 11n && x > from;
+  const maxFeePerGas = [bump(old.maxFeePerGas), now?.maxFeePerGas ?? 0n].reduce((a, b) => (a > b ? a : b));
+  const fee = maxFeePerGas < capPerGas ? maxFeePerGas : capPerGas;
+  const tipWanted = [bump(old.maxPriorityFeePerGas), now?.maxPriorityFeePerGas ?? 0n].reduce((a, b) => (a > b ? a : b));
+  const tip = tipWanted < fee ? tipWanted : fee;
+  if (!atLeastTenPercent(fee, old.maxFeePerGas) || !atLeastTenPercent(tip, old.maxPriorityFeePerGas)) return null;
+  return { maxFeePerGas: fee, maxPriorityFeePerGas: tip };
+}
+
+/**
+ * Sends the pending transaction `hash` again (same call, gas, access list and nonce) with fees a node accepts as its
+ * replacement (bumpedFees), within `capPerGas`; null when the cap leaves no room or it is not an EIP-1559 transaction.
+ */
+export async function replaceWithHigherFees(
+  client: PublicClient,
+  signer: WalletClient<Transport, Chain, Account>,
+  hash: Hex,
+  capPerGas: bigint,
+): Promise<Hex | null> {
+  const old = await client.getTransaction({ hash });
+  if (old.maxFeePerGas === undefined || old.maxPriorityFeePerGas === undefined || !old.to) return null;
+  const fees = bumpedFees(
+    { maxFeePerGas: old.maxFeePerGas, maxPriorityFeePerGas: old.maxPriorityFeePerGas },
+    await cappedFees(client, capPerGas),
+    capPerGas,
+  );
+  if (!fees) return null;
+  return signer.sendTransaction({ to: old.to, data: old.input, value: old.value, gas: old.gas, nonce: old.nonce, accessList: old.accessList, ...fees });
+}
+
 /**
  * The keeper's transactions in flight, checked against the canonical chain each block instead of awaited: a send
  * never blocks the loop that finds new work. A transaction is done once its receipt sits in the canonical block of its
- * height for `finalityBlocks`; one that vanishes (a reorg removed it, the node dropped it) or is not mined within
- * `dropAfterBlocks` is given up, its work released for the next scan, and the account's nonce resynced from the chain
- * (otherwise the local nonce manager keeps handing out nonces above the chain's and every later send waits behind the
- * gap).
+ * height for `finalityBlocks`. One still pending after `dropAfterBlocks` is replaced: the same call and nonce sent again
+ * with higher fees (`replace`, at most `maxReplacements` times, within the keeper's fee cap), since on a real chain a
+ * transaction underpriced for the base fee holds its nonce and every later send waits behind it. One that vanishes (a
+ * reorg removed it, the node dropped it), or that cannot be replaced, is given up, its work released for the next scan,
+ * and the account's nonce resynced from the chain (otherwise the local nonce manager keeps handing out nonces above the
+ * chain's and every later send waits behind the gap).
  */
 export class TxTracker {
-  private txs = new Map<Hex, Tracked>();
+  private txs = new Map<Hex, Entry>();
   resyncs = 0;
+  /** fee-bumped replacements sent */
+  replacements = 0;
 
   constructor(
     private client: PublicClient,
     private resyncNonce: () => void,
     private log: Logger,
-    private opts = { dropAfterBlocks: 5n, finalityBlocks: 6n },
+    private opts: {
+      dropAfterBlocks: bigint;
+      finalityBlocks: bigint;
+      maxReplacements?: number;
+      /** sends the pending transaction `hash` again with higher fees; its new hash, or null when it cannot */
+      replace?: (hash: Hex) => Promise<Hex | null>;
+    } = { dropAfterBlocks: 5n, finalityBlocks: 6n },
   ) {}
 
   get size() {
@@ -45,7 +116,7 @@ export class TxTracker {
   }
 
   track(t: Omit<Tracked, 'minedIn'>) {
-    this.txs.set(t.hash, t);
+    this.txs.set(t.hash, { ...t, hashes: [t.hash], attempts: 0 });
   }
 
   /** Any send that failed in a way that may have consumed a nonce (a timeout, "nonce too low/high") resyncs it. */
@@ -57,13 +128,19 @@ export class TxTracker {
     const all = [...this.txs.values()];
     if (all.length === 0) return;
     // One round of reads for every transaction at once, each block read once: the poll costs a few round trips a
-    // block however many transactions are in flight (a flood of order batches keeps dozens tracked).
-    const receipts = await Promise.all(all.map((t) => this.client.getTransactionReceipt({ hash: t.hash }).catch(() => null)));
+    // block however many transactions are in flight (a flood of order batches keeps dozens tracked). A replaced
+    // transaction is looked up under each of its hashes: whichever send was mined holds the nonce.
+    const receipts = await Promise.all(
+      all.map(async (t) => {
+        const found = await Promise.all(t.hashes.map((hash) => this.client.getTransactionReceipt({ hash }).catch(() => null)));
+        return found.find((r) => r !== null) ?? null;
+      }),
+    );
     const heights = [...new Set(receipts.filter((r) => r !== null).map((r) => r!.blockNumber))];
     const blocks = new Map(
       await Promise.all(heights.map(async (n) => [n, await this.client.getBlock({ blockNumber: n }).catch(() => null)] as const)),
     );
-    const unmined: Tracked[] = [];
+    const unmined: Entry[] = [];
     all.forEach((t, i) => {
       const receipt = receipts[i];
       if (receipt && blocks.get(receipt.blockNumber)?.hash === receipt.blockHash) {
@@ -83,22 +160,101 @@ export class TxTracker {
       }
       unmined.push(t);
     });
-    const pending = await Promise.all(unmined.map((t) => this.client.getTransaction({ hash: t.hash }).catch(() => null)));
+    const pending = await Promise.all(unmined.map((t) => this.client.getTransaction({ hash: latest(t) }).catch(() => null)));
     let lost = 0;
-    unmined.forEach((t, i) => {
-      if (!pending[i] || head - t.sentBlock >= this.opts.dropAfterBlocks) {
-        this.log.warn('transaction given up', { label: t.label, hash: t.hash, reason: pending[i] ? 'not mined in time' : 'not on chain or in the mempool' });
+    await Promise.all(
+      unmined.map(async (t, i) => {
+        if (pending[i] && head - t.sentBlock < this.opts.dropAfterBlocks) return;
+        if (pending[i] && (await this.replace(t, head))) return;
+        this.log.warn('transaction given up', { label: t.label, hash: latest(t), reason: pending[i] ? 'not mined in time' : 'not on chain or in the mempool' });
         this.txs.delete(t.hash);
         t.onDropped();
         lost++;
-      }
-    });
+      }),
+    );
     if (lost > 0) this.resync(`${lost} transaction(s) lost`);
+  }
+
+  /** Sends a pending transaction again with higher fees; true while it stays tracked (replaced, or waiting on). */
+  private async replace(t: Entry, head: bigint): Promise<boolean> {
+    if (!this.opts.replace || t.attempts >= (this.opts.maxReplacements ?? 3)) return false;
+    t.attempts++;
+    const old = latest(t);
+    try {
+      const hash = await this.opts.replace(old);
+      if (!hash) return false; // the fee cap leaves no room: given up
+      t.hashes.push(hash);
+      this.replacements++;
+      this.log.info('transaction replaced with higher fees', { label: t.label, replaced: old, hash, attempt: t.attempts });
+    } catch (e) {
+      // e.g. "nonce too low": the old one was mined meanwhile, and the next poll finds its receipt; it waits once more
+      this.log.warn('replacement not sent', { label: t.label, hash: old, attempt: t.attempts, error: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+    }
+    t.sentBlock = head;
+    return true;
   }
 
   private resync(reason: string) {
     this.resyncs++;
     this.resyncNonce();
     this.log.info('nonce resynced from the chain', { reason });
+  }
+}
+
+/** The hash of a tracked transaction's latest send. */
+function latest(t: Entry): Hex {
+  return t.hashes[t.hashes.length - 1];
+}
+
+/**
+ * A job that keeps at most one transaction in flight (the order fee claim, the withdrawal queue): `run` does nothing
+ * while the last one is unsettled or another run is still deciding. The flag is taken before the first await, so two
+ * runs started together (several mined batches each asking for a claim) send once.
+ */
+export class SerialJob {
+  private busy = false;
+
+  constructor(
+    private txs: TxTracker,
+    private label: string,
+  ) {}
+
+  get inFlight() {
+    return this.busy;
+  }
+
+  /**
+   * Runs `send` (the hash it sent, or null when there was nothing to do) unless a run or its transaction is in flight,
+   * and tracks what it sent until it is mined or given up. `mined` sees the receipt; `reorged` undoes what it counted.
+   * An error from `send` propagates, and the job is free again.
+   */
+  async run(
+    sentBlock: bigint,
+    send: () => Promise<Hex | null>,
+    on: { mined?: (receipt: TransactionReceipt) => void; reorged?: () => void } = {},
+  ): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    let hash: Hex | null = null;
+    try {
+      hash = await send();
+    } finally {
+      if (!hash) this.busy = false;
+    }
+    if (!hash) return;
+    this.txs.track({
+      hash,
+      label: this.label,
+      sentBlock,
+      onMined: (receipt) => {
+        this.busy = false;
+        on.mined?.(receipt);
+      },
+      onReorged: () => {
+        this.busy = true; // still tracked: it may be mined again, or given up
+        on.reorged?.();
+      },
+      onDropped: () => (this.busy = false),
+    });
   }
 }

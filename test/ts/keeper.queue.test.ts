@@ -1,0 +1,64 @@
+/**
+ * The keeper fills the LP withdrawal queue (processQueue is keeper-only until a request has waited
+ * KEEPERLESS_QUEUE_SEC): a queued redemption is paid within a few blocks of the keeper seeing free liquidity, by the
+ * keeper's account, and its health counts the fill.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { parseEventLogs } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, isolateChain, rpcUrl } from './helpers';
+import { c, deposit, price, setPrice, tx, USD } from './fixtures';
+
+const HEALTH_PORT = 8794;
+let keeper: ChildProcess | null = null;
+
+isolateChain(beforeAll, afterAll);
+
+afterAll(() => {
+  if (keeper && keeper.exitCode === null) keeper.kill('SIGKILL');
+});
+
+describe('keeper: withdrawal queue', () => {
+  it('fills a queued redemption once liquidity is free, from the keeper account, and counts it', async () => {
+    const { publicClient, testClient } = clients();
+    const lp = clients(12).walletClient.account.address;
+    const receiver = clients(13).walletClient.account.address;
+    await deposit(12, USD(100_000));
+    await testClient.increaseTime({ seconds: 3_601 }); // past the deposit cooldown
+    for (let m = 0; m < c.feeds.length; m++) await setPrice(m, await price(m)); // fresh prices after the jump
+    const shares = await publicClient.readContract({ ...c.pool, functionName: 'balanceOf', args: [lp] });
+    const expected = await publicClient.readContract({ ...c.pool, functionName: 'previewRedeem', args: [shares / 2n] });
+    await tx(12, { ...c.pool, functionName: 'requestRedeem', args: [shares / 2n, receiver, (expected * 99n) / 100n] });
+    const [, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
+    const before = await publicClient.readContract({ ...c.token, functionName: 'balanceOf', args: [receiver] });
+    const fromBlock = await publicClient.getBlockNumber();
+
+    keeper = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
+      env: { ...process.env, RPC_URL: rpcUrl(), KEEPER_PORT: String(HEALTH_PORT), KEEPER_POLL_MS: '100', KEEPER_OPTIONS_EVERY_MS: '600000', KEEPER_OPTIONS_EVERY_BLOCKS: '1000000' },
+      stdio: 'ignore',
+    });
+    // the keeper looks at the queue every 5 blocks
+    for (let i = 0; i < 200; i++) {
+      const [head] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
+      if (head === tail) break;
+      await testClient.mine({ blocks: 1 });
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const [head] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
+    expect(head).toBe(tail);
+    const paid = (await publicClient.readContract({ ...c.token, functionName: 'balanceOf', args: [receiver] })) - before;
+    expect(paid).toBeGreaterThanOrEqual((expected * 99n) / 100n);
+    // filled by the keeper, once
+    const logs = await publicClient.getContractEvents({ ...c.pool, fromBlock });
+    const fills = parseEventLogs({ abi: c.pool.abi, logs, eventName: 'WithdrawalFilled' });
+    expect(fills.length).toBe(1);
+    const sent = await publicClient.getTransaction({ hash: fills[0].transactionHash });
+    expect(sent.from.toLowerCase()).toBe(clients(1).walletClient.account.address.toLowerCase());
+    let health: { queueFills: number } | null = null;
+    for (let i = 0; i < 50 && !health?.queueFills; i++) {
+      health = await fetch(`http://127.0.0.1:${HEALTH_PORT}/health`).then((r) => r.json()).catch(() => null);
+      if (!health?.queueFills) await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(health?.queueFills).toBe(1);
+  });
+});

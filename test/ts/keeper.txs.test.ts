@@ -1,0 +1,259 @@
+/**
+ * The keeper's transactions (services/keeper/txs.ts). A job with one transaction at a time sends once however many
+ * runs start together. A keeper transaction that the base fee outgrew (services/keeper/txs.ts). On a real chain it sits in the mempool and
+ * holds its nonce, so every later send waits behind it; giving it up does not help. The keeper sends the same call on
+ * the same nonce with higher fees instead. Nodes accept such a replacement only when both fees rise by at least 10%,
+ * and the keeper never offers more than its cap (KEEPER_MAX_GWEI).
+ *
+ * Anvil evicts a transaction once a block's base fee passes its fee cap, where geth keeps it pending, so the tracker's
+ * decisions run here against a small model of a geth mempool (`MempoolModel`). The replacement itself is sent to anvil.
+ */
+import { parseGwei, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bumpedFees, REPLACEMENT_BUMP_PERCENT, replaceWithHigherFees, SerialJob, TxTracker, type Fees } from '@/services/keeper/txs';
+import { createLogger } from '@/services/lib/runtime';
+import { clients, isolateChain } from './helpers';
+
+const gwei = (x: string) => parseGwei(x);
+const cap = gwei('200');
+
+describe('bumpedFees', () => {
+  it('raises both fees by the bump when the node estimates less', () => {
+    const old = { maxFeePerGas: gwei('10'), maxPriorityFeePerGas: gwei('1') };
+    const f = bumpedFees(old, { maxFeePerGas: gwei('5'), maxPriorityFeePerGas: gwei('0.5') }, cap)!;
+    expect(f.maxFeePerGas).toBe((old.maxFeePerGas * (100n + REPLACEMENT_BUMP_PERCENT)) / 100n);
+    expect(f.maxPriorityFeePerGas).toBe((old.maxPriorityFeePerGas * (100n + REPLACEMENT_BUMP_PERCENT)) / 100n);
+  });
+
+  it('follows the node when its estimate is above the bump', () => {
+    const f = bumpedFees({ maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') }, { maxFeePerGas: gwei('60'), maxPriorityFeePerGas: gwei('3') }, cap)!;
+    expect(f).toEqual({ maxFeePerGas: gwei('60'), maxPriorityFeePerGas: gwei('3') });
+  });
+
+  it('never exceeds the cap, and the tip never exceeds the fee', () => {
+    const f = bumpedFees({ maxFeePerGas: gwei('170'), maxPriorityFeePerGas: gwei('150') }, { maxFeePerGas: gwei('400'), maxPriorityFeePerGas: gwei('300') }, cap)!;
+    expect(f.maxFeePerGas).toBe(cap);
+    expect(f.maxPriorityFeePerGas).toBe(cap);
+  });
+
+  it('gives none when the cap leaves less than the 10% a node requires', () => {
+    expect(bumpedFees({ maxFeePerGas: gwei('190'), maxPriorityFeePerGas: gwei('1') }, null, cap)).toBeNull();
+    expect(bumpedFees({ maxFeePerGas: cap, maxPriorityFeePerGas: gwei('1') }, null, cap)).toBeNull();
+    // the fee has room but the tip is already at the cap
+    expect(bumpedFees({ maxFeePerGas: gwei('100'), maxPriorityFeePerGas: gwei('195') }, null, cap)).toBeNull();
+  });
+
+  it('rounds a wei-sized bump up, so a 1-wei fee still rises', () => {
+    const f = bumpedFees({ maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }, null, cap)!;
+    expect(f.maxFeePerGas).toBeGreaterThan(1n);
+    expect(f.maxPriorityFeePerGas).toBeGreaterThan(1n);
+  });
+});
+
+/** One account's transactions as geth keeps them: a pending one stays until a block's base fee is at most its fee cap;
+ *  a send on a pending nonce replaces it only with both fees 10% higher ("replacement transaction underpriced"). */
+class MempoolModel {
+  head = 100n;
+  baseFee = gwei('1');
+  private pending = new Map<bigint, { hash: Hex; fees: Fees }>(); // nonce -> tx
+  private mined = new Map<Hex, { blockNumber: bigint; nonce: bigint; fees: Fees }>();
+  private n = 0;
+
+  send(nonce: bigint, fees: Fees): Hex {
+    const old = this.pending.get(nonce);
+    if ([...this.mined.values()].some((m) => m.nonce === nonce)) throw new Error('nonce too low');
+    if (old && (fees.maxFeePerGas * 10n < old.fees.maxFeePerGas * 11n || fees.maxPriorityFeePerGas * 10n < old.fees.maxPriorityFeePerGas * 11n)) {
+      throw new Error('replacement transaction underpriced');
+    }
+    const hash = `0x${(++this.n).toString(16).padStart(64, '0')}` as Hex;
+    this.pending.set(nonce, { hash, fees });
+    return hash;
+  }
+
+  mine() {
+    this.head++;
+    for (const [nonce, t] of this.pending) {
+      if (t.fees.maxFeePerGas < this.baseFee) continue;
+      this.mined.set(t.hash, { blockNumber: this.head, nonce, fees: t.fees });
+      this.pending.delete(nonce);
+    }
+  }
+
+  minedFees(hash: Hex) {
+    return this.mined.get(hash)?.fees;
+  }
+
+  /** the PublicClient reads the tracker makes */
+  client(): PublicClient {
+    const blockHash = (n: bigint) => `0x${n.toString(16).padStart(64, 'b')}` as Hex;
+    return {
+      getTransactionReceipt: async ({ hash }: { hash: Hex }) => {
+        const m = this.mined.get(hash);
+        if (!m) throw new Error('not found');
+        return { transactionHash: hash, blockNumber: m.blockNumber, blockHash: blockHash(m.blockNumber), status: 'success' } as TransactionReceipt;
+      },
+      getBlock: async ({ blockNumber }: { blockNumber: bigint }) => ({ number: blockNumber, hash: blockHash(blockNumber) }),
+      getTransaction: async ({ hash }: { hash: Hex }) => {
+        for (const [nonce, t] of this.pending) if (t.hash === hash) return { hash, nonce, ...t.fees };
+        throw new Error('not found');
+      },
+    } as unknown as PublicClient;
+  }
+}
+
+function tracked(node: MempoolModel, replace: ((hash: Hex) => Promise<Hex | null>) | undefined) {
+  const events: string[] = [];
+  let resyncs = 0;
+  const tracker = new TxTracker(node.client(), () => resyncs++, createLogger('test'), { dropAfterBlocks: 5n, finalityBlocks: 6n, maxReplacements: 3, replace });
+  const send = (fees: Fees) => {
+    const hash = node.send(0n, fees);
+    tracker.track({
+      hash,
+      label: 'liquidateBatch',
+      sentBlock: node.head,
+      onMined: (r) => events.push(`mined ${r.transactionHash}`),
+      onReorged: () => events.push('reorged'),
+      onDropped: () => events.push('dropped'),
+    });
+    return hash;
+  };
+  return { tracker, events, send, resyncs: () => resyncs };
+}
+
+/** What the keeper's replacement does, on the model: the pending fees bumped within the cap, sent on the same nonce. */
+function replaceOn(node: MempoolModel, capPerGas: bigint) {
+  return async (hash: Hex) => {
+    const tx = (await node.client().getTransaction({ hash })) as unknown as Fees & { nonce: bigint };
+    const fees = bumpedFees(tx, { maxFeePerGas: node.baseFee * 2n, maxPriorityFeePerGas: gwei('1') }, capPerGas);
+    return fees ? node.send(tx.nonce, fees) : null;
+  };
+}
+
+describe('TxTracker: a transaction the base fee outgrew', () => {
+  it('is replaced on its nonce with higher fees after dropAfterBlocks, mined once, and nothing is given up', async () => {
+    const node = new MempoolModel();
+    const { tracker, events, send, resyncs } = tracked(node, (h) => replaceOn(node, cap)(h));
+    const first = send({ maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') });
+    node.baseFee = gwei('30'); // the base fee jumps past what it offered: it stays pending, holding nonce 0
+    for (let i = 0; i < 4; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(tracker.replacements).toBe(0); // within dropAfterBlocks it waits
+    for (let i = 0; i < 3 && events.length === 0; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(tracker.replacements).toBe(1);
+    expect(events).toEqual([expect.stringMatching(/^mined 0x/)]);
+    const minedHash = events[0].slice('mined '.length) as Hex;
+    expect(minedHash).not.toBe(first);
+    expect(node.minedFees(minedHash)!.maxFeePerGas).toBeGreaterThanOrEqual(node.baseFee);
+    expect(resyncs()).toBe(0);
+  });
+
+  it('without room under the cap, it is given up and the nonce resynced (what the keeper did before replacements)', async () => {
+    const node = new MempoolModel();
+    const { tracker, events, send, resyncs } = tracked(node, (h) => replaceOn(node, gwei('2'))(h));
+    send({ maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') });
+    node.baseFee = gwei('30');
+    for (let i = 0; i < 6; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(events).toEqual(['dropped']);
+    expect(tracker.replacements).toBe(0);
+    expect(resyncs()).toBe(1);
+  });
+
+  it('a replacement the node refuses keeps it tracked, and the original mined meanwhile counts once', async () => {
+    const node = new MempoolModel();
+    let tries = 0;
+    const { tracker, events, send, resyncs } = tracked(node, async () => {
+      tries++;
+      throw new Error('replacement transaction underpriced');
+    });
+    const first = send({ maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') });
+    node.baseFee = gwei('30');
+    for (let i = 0; i < 6; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(tries).toBe(1);
+    expect(events).toEqual([]); // still tracked: waiting another dropAfterBlocks
+    node.baseFee = gwei('1'); // the base fee falls back: the original goes in
+    node.mine();
+    await tracker.poll(node.head);
+    expect(events).toEqual([`mined ${first}`]);
+    expect(resyncs()).toBe(0);
+  });
+});
+
+describe('SerialJob', () => {
+  it('sends once when runs start together, and again once its transaction is mined', async () => {
+    const node = new MempoolModel();
+    const tracker = new TxTracker(node.client(), () => {}, createLogger('test'));
+    const job = new SerialJob(tracker, 'claim');
+    let sends = 0;
+    const send = async () => {
+      await new Promise((r) => setTimeout(r, 10)); // reads before the send: where two runs used to both pass the check
+      sends++;
+      return node.send(BigInt(sends - 1), { maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') });
+    };
+    await Promise.all([job.run(node.head, send), job.run(node.head, send), job.run(node.head, send)]);
+    expect(sends).toBe(1);
+    expect(job.inFlight).toBe(true);
+    await job.run(node.head, send); // still unsettled
+    expect(sends).toBe(1);
+    node.mine();
+    await tracker.poll(node.head);
+    expect(job.inFlight).toBe(false);
+    await job.run(node.head, send);
+    expect(sends).toBe(2);
+  });
+
+  it('is free again after a run with nothing to send or a send that throws', async () => {
+    const tracker = new TxTracker(new MempoolModel().client(), () => {}, createLogger('test'));
+    const job = new SerialJob(tracker, 'processQueue');
+    await job.run(1n, async () => null);
+    expect(job.inFlight).toBe(false);
+    await expect(job.run(1n, async () => Promise.reject(new Error('simulation reverted')))).rejects.toThrow('simulation reverted');
+    expect(job.inFlight).toBe(false);
+  });
+});
+
+describe('replaceWithHigherFees on anvil', () => {
+  isolateChain(beforeAll, afterAll);
+
+  it('sends the same call on the same nonce with both fees raised, and the replacement is what gets mined', async () => {
+    const { publicClient, testClient } = clients();
+    const { walletClient } = clients(14);
+    await testClient.setAutomine(false);
+    try {
+      const base = (await publicClient.getBlock()).baseFeePerGas!;
+      const to = clients(15).walletClient.account.address;
+      const stuck = await walletClient.sendTransaction({ to, value: 1n, data: '0x1234', maxFeePerGas: base + 2n, maxPriorityFeePerGas: 1n });
+      const old = await publicClient.getTransaction({ hash: stuck });
+      const hash = await replaceWithHigherFees(publicClient as PublicClient, walletClient, stuck, cap);
+      expect(hash).not.toBeNull();
+      await testClient.mine({ blocks: 1 });
+      const receipt = await publicClient.getTransactionReceipt({ hash: hash! });
+      expect(receipt.status).toBe('success');
+      expect(await publicClient.getTransactionReceipt({ hash: stuck }).catch(() => null)).toBeNull();
+      const mined = await publicClient.getTransaction({ hash: hash! });
+      expect(mined.nonce).toBe(old.nonce);
+      expect(mined.input).toBe(old.input);
+      expect(mined.to).toBe(old.to);
+      expect(mined.value).toBe(old.value);
+      expect(mined.maxFeePerGas! * 10n).toBeGreaterThanOrEqual(old.maxFeePerGas! * 11n);
+      expect(mined.maxPriorityFeePerGas! * 10n).toBeGreaterThanOrEqual(old.maxPriorityFeePerGas! * 11n);
+      // at the cap there is no room: nothing is sent
+      await testClient.setAutomine(true);
+      const capped = await walletClient.sendTransaction({ to, value: 1n, maxFeePerGas: base * 4n, maxPriorityFeePerGas: 1n });
+      await testClient.setAutomine(false);
+      expect(await replaceWithHigherFees(publicClient as PublicClient, walletClient, capped, base * 4n)).toBeNull();
+    } finally {
+      await testClient.setAutomine(true);
+    }
+  });
+});
