@@ -282,6 +282,14 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     /// @inheritdoc IClearingCore
+    function pinRedemptionValue() external returns (uint256 lowUsd, uint256 freeUsd) {
+        if (lockHolder != address(0)) revert PoolValueUnavailable();
+        _pinValuationPrices();
+        (uint256 nav, uint256 riskDown,) = _poolValue(_borrowIndexNow());
+        return (nav > riskDown ? nav - riskDown : 0, _freeLiquidity());
+    }
+
+    /// @inheritdoc IClearingCore
     function withdrawLiquidity(address to, uint256 amountUsd) external onlyVault lock {
         _requireSequencerSettled();
         _accrueBorrow();
@@ -370,7 +378,6 @@ contract ClearingCore is IClearingCore, AccessControl {
         return p.borrowIndexWad + rate * (block.timestamp - p.lastBorrowAt);
     }
 
-    /// @dev NAV (cash + every valued product's claim, floored at 0) and the products' summed oracle-lag risk.
     /// @dev IProduct.pinValuationPrices on every product the NAV values.
     function _pinValuationPrices() internal {
         Registry memory r = registry;

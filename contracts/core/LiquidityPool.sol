@@ -126,11 +126,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     {
         // OZ's steps (maxWithdraw, then previewWithdraw) on one valuation of the pool: the NAV's low bound, at prices
         // pinned for the transaction.
-        core.pinValuationPrices();
-        (uint256 low,) = core.poolValueBoundsUsd();
+        (uint256 low, uint256 free) = core.pinRedemptionValue();
         uint256 totalShares = totalSupply();
-        uint256 maxAssets =
-            Math.min(SharesMath.toAssetsDown(_unlocked(owner), totalShares, low), core.freeLiquidityUsd());
+        uint256 maxAssets = Math.min(SharesMath.toAssetsDown(_unlocked(owner), totalShares, low), free);
         if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets); // cooldown excluded
         uint256 shares = SharesMath.toSharesUp(assets, totalShares, low);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
@@ -147,10 +145,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         _requireUnlocked(owner, shares);
         // OZ's steps (maxRedeem, then previewRedeem) on one valuation of the pool: the NAV's low bound, at prices
         // pinned for the transaction.
-        core.pinValuationPrices();
-        (uint256 low,) = core.poolValueBoundsUsd();
+        (uint256 low, uint256 free) = core.pinRedemptionValue();
         uint256 assets = SharesMath.toAssetsDown(shares, totalSupply(), low);
-        if (assets > core.freeLiquidityUsd()) revert ERC4626ExceededMaxRedeem(owner, shares, maxRedeem(owner));
+        if (assets > free) revert ERC4626ExceededMaxRedeem(owner, shares, maxRedeem(owner));
         _withdraw(_msgSender(), receiver, owner, assets, shares);
         return assets;
     }

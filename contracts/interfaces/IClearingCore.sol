@@ -166,6 +166,13 @@ interface IClearingCore {
     ///         (PoolValueUnavailable).
     function pinValuationPrices() external;
 
+    /// @notice `pinValuationPrices`, then the NAV's low bound and the free liquidity at those prices, in one call: what
+    ///         a withdrawal or redemption reads (the vault would otherwise make three calls). Permissionless; refused
+    ///         mid-action (PoolValueUnavailable).
+    /// @return lowUsd the NAV's low bound (poolValueBoundsUsd), at which LPs redeem
+    /// @return freeUsd the free liquidity (freeLiquidityUsd)
+    function pinRedemptionValue() external returns (uint256 lowUsd, uint256 freeUsd);
+
     /// @notice Pays `amountUsd` of free liquidity to `to` (only the vault). Reverts WithdrawalExceedsFreeLiquidity
     ///         beyond the solvency limit.
     function withdrawLiquidity(address to, uint256 amountUsd) external;

@@ -35,6 +35,14 @@ library CapGrid {
         return (e << 7) + ((priceWad >> (e - 7)) - 128);
     }
 
+    /// @notice `bucketDown(priceWad)` and `bucketUp(priceWad)` at the cost of one: the bucket at or below the price and
+    ///         the one at or above it (equal when the price is a bucket's own price).
+    function bucketsAround(uint256 priceWad) internal pure returns (uint256 down, uint256 up) {
+        down = bucketDown(priceWad);
+        up = down;
+        if (priceOf(down) < priceWad && down < MAX_BUCKET) ++up;
+    }
+
     /// @notice The lowest bucket whose price is at or above `priceWad` (clamped into the grid's range).
     function bucketUp(uint256 priceWad) internal pure returns (uint256 b) {
         b = bucketDown(priceWad);

@@ -50,15 +50,30 @@ library ConfigStore {
 
     /// @notice The address a CREATE by `deployer` at `nonce` (1 to 2^32 - 1) makes: keccak256(rlp([deployer, nonce])).
     ///         The engine stores the nonce of its store instead of its address.
-    function createdAt(address deployer, uint256 nonce) internal pure returns (address) {
+    /// @dev Read on every trade and valuation, so the RLP is laid out in scratch space (bytes 0-55, below the free
+    ///      memory pointer) instead of a packed-encoding allocation: a nonce below 0x80 is its own byte
+    ///      (0xd6 0x94 deployer nonce, 23 bytes); above, n = 1 to 4 big-endian bytes behind 0x80 + n, the list header
+    ///      0xd6 + n. Checked against vm.computeCreateAddress (ConfigStoreTest) and, at every write, against the address
+    ///      the CREATE returned.
+    function createdAt(address deployer, uint256 nonce) internal pure returns (address store) {
         if (nonce == 0) return address(0); // no store yet (RLP would encode nonce 0 as 0x80)
-        bytes memory rlp;
-        if (nonce < 0x80) rlp = abi.encodePacked(bytes1(0xd6), bytes1(0x94), deployer, uint8(nonce));
-        else if (nonce < 0x100) rlp = abi.encodePacked(bytes2(0xd794), deployer, bytes1(0x81), uint8(nonce));
-        else if (nonce < 0x10000) rlp = abi.encodePacked(bytes2(0xd894), deployer, bytes1(0x82), uint16(nonce));
-        else if (nonce < 0x1000000) rlp = abi.encodePacked(bytes2(0xd994), deployer, bytes1(0x83), uint24(nonce));
-        else rlp = abi.encodePacked(bytes2(0xda94), deployer, bytes1(0x84), uint32(nonce));
-        return address(uint160(uint256(keccak256(rlp))));
+        assembly ("memory-safe") {
+            let len := 23
+            switch lt(nonce, 0x80)
+            case 1 {
+                mstore(0x00, or(shl(240, 0xd694), shl(80, deployer)))
+                mstore8(22, nonce)
+            }
+            default {
+                nonce := and(nonce, 0xffffffff)
+                let n := add(add(1, gt(nonce, 0xff)), add(gt(nonce, 0xffff), gt(nonce, 0xffffff)))
+                mstore(0x00, or(shl(240, or(shl(8, add(0xd6, n)), 0x94)), shl(80, deployer)))
+                mstore(23, shl(mul(8, sub(32, n)), nonce)) // bytes 23 .. 54: the nonce's n bytes, then zeros
+                mstore8(22, add(0x80, n))
+                len := add(23, n)
+            }
+            store := and(keccak256(0x00, len), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
     }
 
     // ------------------------------------------------------------ internal

@@ -193,8 +193,9 @@ library PerpState {
         return int32(MathLib.clamp(whole, type(int32).min, type(int32).max));
     }
 
-    /// @notice The product's claim on the pool (IProduct.poolClaimUsd): borrow and funding owed to the pool minus traders' PnL capped per side, each market in O(1) from its
-    ///      accumulators; markets without open interest cost one slot read.
+    /// @notice The product's claim on the pool (IProduct.poolClaimUsd): borrow and funding owed to the pool minus
+    ///         traders' PnL capped per side, each market in O(1) from its accumulators; markets without open interest
+    ///         cost one slot read.
     function poolClaimUsd(
         ProductSlots storage totals,
         mapping(uint256 => MarketSlots) storage markets,
@@ -230,8 +231,7 @@ library PerpState {
                     )
                     : risk;
             }
-            if (longOi > 0) claimUsd -= _sideLiabilityUp(capBook, st, m, true, longOi, priceWad);
-            if (shortOi > 0) claimUsd -= _sideLiabilityUp(capBook, st, m, false, shortOi, priceWad);
+            claimUsd -= _marketLiabilityUp(capBook, st, m, longOi, shortOi, priceWad);
         }
         if (totalSize > 0) claimUsd += int256((borrowIndexWad * totalSize - tot.sizeBorrowSnapSum) / WAD);
     }
@@ -257,21 +257,37 @@ library PerpState {
         return exposure.mulDivUp(priceWad, PositionMath.VALUE_SCALE).bpsUp(lagBps);
     }
 
+    /// @dev Both sides' liabilities (_sideLiabilityUp), the price's buckets computed once for the two (in one word:
+    ///      down << 16 | up, buckets are below 2^14).
+    function _marketLiabilityUp(
+        CapBook.Book storage capBook,
+        MarketSlots storage st,
+        uint256 m,
+        uint256 longOi,
+        uint256 shortOi,
+        uint256 priceWad
+    ) private view returns (int256 liability) {
+        (uint256 down, uint256 up) = CapGrid.bucketsAround(priceWad);
+        uint256 buckets = down << 16 | up;
+        if (longOi > 0) liability = _sideLiabilityUp(capBook, st, m, true, longOi, priceWad, buckets);
+        if (shortOi > 0) liability += _sideLiabilityUp(capBook, st, m, false, shortOi, priceWad, buckets);
+    }
+
     /// @dev One side's liability at `priceWad`: its uncapped PnL (aggregates, rounded against the pool), less the
     ///      crossed cap buckets' excess, plus the crossed floor buckets' uncollectible loss. A book is read only when
-    ///      the price has reached its bound.
+    ///      the price has reached its bound. `buckets` holds the price's buckets (_marketLiabilityUp).
     function _sideLiabilityUp(
         CapBook.Book storage capBook,
         MarketSlots storage st,
         uint256 m,
         bool isLong,
         uint256 oiUsd,
-        uint256 priceWad
+        uint256 priceWad,
+        uint256 buckets
     ) private view returns (int256 liability) {
         liability = PositionMath.sidePnlUp(isLong, oiUsd, isLong ? st.longTokens : st.shortTokens, priceWad);
         uint256 key = (m << 2) | (isLong ? 1 : 0);
-        uint256 down = CapGrid.bucketDown(priceWad);
-        uint256 up = CapGrid.bucketUp(priceWad);
+        (uint256 down, uint256 up) = (buckets >> 16, buckets & 0xffff);
         uint256 capBound = isLong ? st.longCapLow : st.shortCapHigh;
         if (capBound != 0 && (isLong ? capBound <= down : capBound >= up)) {
             liability -= int256(CapBook.excessUsd(capBook, key, capBound, priceWad));
@@ -373,9 +389,10 @@ library PerpState {
         address cfgStore = store(totals);
         bool valuation = marketMask == 0;
         if (valuation) marketMask = totals.activeMarkets;
+        IPerpEngine.MarketConfig memory cfg; // one struct, overwritten per market
         for (uint256 m; marketMask >> m != 0; ++m) {
             if ((marketMask >> m) & 1 == 0) continue;
-            IPerpEngine.MarketConfig memory cfg = ConfigStore.readMarket(cfgStore, m);
+            ConfigStore.readMarketInto(cfgStore, m, cfg);
             if (valuation) pinPrice(m, cfg, 0);
             else _observePrice(markets[m], cfg, m);
         }

@@ -391,6 +391,24 @@ export const clearingCoreAbi = [
   },
   {
     "type": "function",
+    "name": "pinRedemptionValue",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "lowUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "freeUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "pinValuationPrices",
     "inputs": [],
     "outputs": [],

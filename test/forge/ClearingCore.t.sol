@@ -265,6 +265,8 @@ contract ClearingCoreTest is BaseTest {
         core.enter(IClearingCore.Risk.Reduces);
         vm.expectRevert(IClearingCore.PoolValueUnavailable.selector);
         core.poolValueUsd();
+        vm.expectRevert(IClearingCore.PoolValueUnavailable.selector);
+        core.pinRedemptionValue();
         vm.expectRevert(IClearingCore.Locked.selector);
         core.enter(IClearingCore.Risk.Reduces);
         vm.stopPrank();
@@ -278,5 +280,19 @@ contract ClearingCoreTest is BaseTest {
         core.settle(s);
         vm.stopPrank();
         assertGt(core.poolValueUsd(), 0, "released by settle");
+    }
+
+    /// The one-call read a withdrawal makes is the NAV's low bound and the free liquidity, as the views give them.
+    function test_pinRedemptionValue_isTheLowBoundAndFreeLiquidity() public {
+        _open(alice, ETH, true, 50_000 * USD, 200_000 * USD);
+        vm.roll(block.number + 1);
+        _setPriceAfter(ETH, _price(ETH) * 98 / 100, 600);
+        _refreshPrices();
+        (uint256 low,) = core.poolValueBoundsUsd();
+        uint256 free = core.freeLiquidityUsd();
+        (uint256 lowRead, uint256 freeRead) = core.pinRedemptionValue();
+        assertEq(lowRead, low);
+        assertEq(freeRead, free);
+        assertLt(low, core.poolValueUsd(), "below the NAV: the band is priced");
     }
 }
