@@ -106,6 +106,13 @@ const strikesOpen = 22 + 1; // the first put's strike on `board` is among them
 out.refreshStrikes = strikesOpen;
 out.refreshPerStrike = Math.round(refreshGas / 22);
 out.refreshTotal = refreshGas;
+// What each further strike-type adds: 11 more on a third board (its board's reads included), then the same refresh.
+const third = boards.find((b) => b !== near && b !== board);
+if (third !== undefined) {
+  for (let k = 0n; k < 11n; k++) await buy(buyer, third, k, k % 2n === 0n, WAD / 2n);
+  const more = Number(await tx(keeper, { ...c.optionsBook, functionName: 'refresh', args: [0n] }));
+  out.refreshMarginalPerStrike = Math.round((more - refreshGas) / 11);
+}
 
 // Deposit with options live on one market, then with HOLDERS holders (each a separate account and holding).
 await pushAll();

@@ -191,7 +191,12 @@ ${[
     row('buy a call (first holding of the account)', r.buyCallFirst, 200_000),
     row('buy a put (repeat buyer)', r.buyPutRepeat, 200_000),
     row('sell a call back', r.sellCall, 180_000),
-    row(`refresh the greek cache, per strike (${r.refreshStrikes} strike-types, total ${fmt(r.refreshTotal)})`, r.refreshPerStrike, 25_000, 'keeper pays'),
+    row(
+      `refresh the greek cache, per strike (${r.refreshStrikes} strike-types, total ${fmt(r.refreshTotal)})`,
+      r.refreshPerStrike,
+      25_000,
+      r.refreshMarginalPerStrike ? `keeper pays; each further strike-type adds ${fmt(r.refreshMarginalPerStrike)} (11 more on a third board, its reads included): the rest is the refresh's fixed part` : 'keeper pays',
+    ),
     row(`settle a board (${r.settleStrikes} strikes open)`, r.settleBoard, settleTarget, '60k + 5k per strike'),
     row('claim a payoff', r.claim, undefined),
     row('deposit, perpetuals only (no options open)', r.depositNoOptions, undefined, 'the NAV skips a product with nothing open'),
