@@ -50,7 +50,7 @@ library ConfigStore {
 
     /// @notice The address a CREATE by `deployer` at `nonce` (1 to 2^32 - 1) makes: keccak256(rlp([deployer, nonce])).
     ///         The engine stores the nonce of its store instead of its address.
-    /// @dev Read on every trade and valuation, so the RLP is laid out in scratch space (bytes 0-55, below the free
+    /// @dev Read on every trade and valuation, so the RLP is laid out in scratch space (bytes 0-54, below the free
     ///      memory pointer) instead of a packed-encoding allocation: a nonce below 0x80 is its own byte
     ///      (0xd6 0x94 deployer nonce, 23 bytes); above, n = 1 to 4 big-endian bytes behind 0x80 + n, the list header
     ///      0xd6 + n. Checked against vm.computeCreateAddress (ConfigStoreTest) and, at every write, against the address
@@ -58,6 +58,7 @@ library ConfigStore {
     function createdAt(address deployer, uint256 nonce) internal pure returns (address store) {
         if (nonce == 0) return address(0); // no store yet (RLP would encode nonce 0 as 0x80)
         assembly ("memory-safe") {
+            deployer := and(deployer, 0xffffffffffffffffffffffffffffffffffffffff)
             let len := 23
             switch lt(nonce, 0x80)
             case 1 {

@@ -194,8 +194,8 @@ library PerpState {
     }
 
     /// @notice The product's claim on the pool (IProduct.poolClaimUsd): borrow and funding owed to the pool minus
-    ///         traders' PnL capped per side, each market in O(1) from its accumulators; markets without open interest
-    ///         cost one slot read.
+    ///         traders' PnL capped per side, each market in O(1) from its accumulators; only markets with open
+    ///         interest are read.
     function poolClaimUsd(
         ProductSlots storage totals,
         mapping(uint256 => MarketSlots) storage markets,
