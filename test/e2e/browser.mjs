@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { createPublicClient, createTestClient, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import DEFAULTS from '../../lib/defaults.json' with { type: 'json' };
+import { gasWithHeadroom } from '../../lib/gas.ts';
 
 export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3100';
 export const RPC_URL = process.env.RPC_URL ?? 'http://127.0.0.1:8565';
@@ -14,6 +15,15 @@ mkdirSync(SHOTS, { recursive: true });
 export const chain = { id: 31337, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [RPC_URL] } } };
 export const client = createPublicClient({ chain, transport: http(RPC_URL) });
 export const testClient = createTestClient({ chain, mode: 'anvil', transport: http(RPC_URL) });
+
+/**
+ * Sends a contract call from `wallet` with the app's gas headroom (lib/gas.ts: an estimate taken in one second can miss
+ * the accruals or volatility sample the next second's block makes) and returns its receipt.
+ */
+export async function sendTx(wallet, request) {
+  const gas = request.gas ?? gasWithHeadroom(await client.estimateContractGas({ account: wallet.account, ...request }));
+  return client.waitForTransactionReceipt({ hash: await wallet.writeContract({ ...request, gas }) });
+}
 
 export async function launch() {
   return chromium.launch({

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createWalletClient, erc20Abi, http, parseUnits } from 'viem';
-import { client, faucetAndDeposit, launch, MNEMONIC, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
+import { client, faucetAndDeposit, launch, MNEMONIC, openConnected, sendTx, SHOTS, testClient, waitToast } from './browser.mjs';
 import { mnemonicToAccount } from 'viem/accounts';
 
 const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
@@ -20,16 +20,14 @@ test('LP: a queued withdrawal the token refuses to deliver waits on /pool and is
     await testClient.increaseTime({ seconds: 61 });
     await testClient.mine({ blocks: 1 });
     const shares = await client.readContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'balanceOf', args: [address] });
-    const queue = await createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 14 }), chain: client.chain, transport: http(process.env.RPC_URL) })
-      .writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [shares, address, 0n] });
-    await client.waitForTransactionReceipt({ hash: queue });
+    const lp = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 14 }), chain: client.chain, transport: http(process.env.RPC_URL) });
+    await sendTx(lp, { address: d.LiquidityPool, abi: poolAbi, functionName: 'requestRedeem', args: [shares, address, 0n] });
 
     // The token (a USDC-like blocklist swapped in at the faucet token's address) refuses the LP as a receiver.
     await testClient.setCode({ address: d.FaucetToken, bytecode: blocklist.deployedBytecode.object });
     const block = await keeper.writeContract({ address: d.FaucetToken, abi: blocklist.abi, functionName: 'setBlocked', args: [address, true] });
     await client.waitForTransactionReceipt({ hash: block });
-    const fill = await keeper.writeContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'processQueue', args: [50n] });
-    const receipt = await client.waitForTransactionReceipt({ hash: fill });
+    const receipt = await sendTx(keeper, { address: d.LiquidityPool, abi: poolAbi, functionName: 'processQueue', args: [50n] });
     assert.equal(receipt.status, 'success', 'the queue moved on');
     const owed = await client.readContract({ address: d.LiquidityPool, abi: poolAbi, functionName: 'claimable', args: [address] });
     assert.ok(owed > parseUnits('1999', 6), `the payout waits for the LP (${owed})`);

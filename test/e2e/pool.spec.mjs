@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createWalletClient, erc20Abi, erc4626Abi, http, maxUint256, parseUnits } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
-import { client, faucetAndDeposit, launch, MNEMONIC, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
+import { client, faucetAndDeposit, launch, sendTx, MNEMONIC, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
 
 const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
 const poolAbi = JSON.parse(readFileSync('out/LiquidityPool.sol/LiquidityPool.json', 'utf8')).abi;
@@ -12,7 +12,7 @@ const tokenAbi = JSON.parse(readFileSync('out/FaucetToken.sol/FaucetToken.json',
 const feedAbi = JSON.parse(readFileSync('out/DevPriceFeed.sol/DevPriceFeed.json', 'utf8')).abi;
 const wallet = (i) => createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: i }), chain: client.chain, transport: http(process.env.RPC_URL) });
 async function send(i, request) {
-  const receipt = await client.waitForTransactionReceipt({ hash: await wallet(i).writeContract(request) });
+  const receipt = await sendTx(wallet(i), request);
   assert.equal(receipt.status, 'success', request.functionName);
 }
 /** Every dev feed re-pushes its price (the deployer owns them): fresh prices again after a time jump. */

@@ -38,7 +38,7 @@ try {
   const specs = readdirSync(join(root, 'test', 'e2e'))
     .filter((f) => f.endsWith('.spec.mjs') && (!process.env.E2E_ONLY || f.includes(process.env.E2E_ONLY)))
     .map((f) => join('test', 'e2e', f));
-  const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...specs], {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...specs], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, BASE_URL: web.url, RPC_URL: anvil.url },

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { erc20Abi, parseUnits, toFunctionSelector } from 'viem';
-import { client, faucetAndDeposit, MNEMONIC, launch, openConnected, SHOTS, testClient, waitToast } from './browser.mjs';
+import { client, faucetAndDeposit, MNEMONIC, launch, openConnected, sendTx, SHOTS, testClient, waitToast } from './browser.mjs';
 import { createWalletClient, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 
@@ -214,7 +214,7 @@ test('analytics: charts, totals, top positions, a liquidation linked to its acco
   const engineAbi = JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi;
   const tokenAbi = JSON.parse(readFileSync('out/FaucetToken.sol/FaucetToken.json', 'utf8')).abi;
   const poolAbi = JSON.parse(readFileSync('out/LiquidityPool.sol/LiquidityPool.json', 'utf8')).abi;
-  const send = async (req) => assert.equal((await client.waitForTransactionReceipt({ hash: await trader.writeContract(req) })).status, 'success');
+  const send = async (req) => assert.equal((await sendTx(trader, req)).status, 'success', req.functionName);
   try {
     await send({ address: d.FaucetToken, abi: tokenAbi, functionName: 'faucet', args: [parseUnits('10000', 6)] });
     await send({ address: d.FaucetToken, abi: erc20Abi, functionName: 'approve', args: [d.PerpEngine, parseUnits('1000', 6)] });
