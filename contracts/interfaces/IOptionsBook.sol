@@ -50,11 +50,11 @@ interface IOptionsBook is IProduct {
         uint8 strikeCount;
         uint96 firstStrikeWad; // strike i = first + i x step
         uint96 strikeStepWad;
+        uint16 callCapBps; // the cap of this board's calls, fixed at listing (a later config change leaves it)
         bool settled;
         uint96 settlementPriceWad; // 0 until settled
         uint64 reservedUsd; // the board's reserved maximum payout (after settlement: the payouts still owed)
         uint64 owedUsd; // settled payouts not yet claimed
-        uint16 callCapBps; // the cap of this board's calls, fixed at listing (a later config change leaves it)
     }
 
     /// @notice Value and greeks of one option per token (a capped call or a put), from OptionPricing.optionGreeks.

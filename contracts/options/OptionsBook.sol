@@ -94,12 +94,10 @@ contract OptionsBook is IOptionsBook, AccessControl {
     {
         address account = _sender();
         _enter(IClearingCore.Risk.Adds, _board(boardId).marketId);
-        (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
-            _tradeContext(boardId, strikeIndex, amountWad);
-        Quote memory q = OptionsLogic.quote(s, b, cfg, c, isCall, true, amountWad);
+        (OptionsConfig memory cfg, OptionsLogic.Ctx memory c) = _tradeContext(boardId, strikeIndex, amountWad);
+        (Quote memory q, uint256 reserveUsd) = OptionsLogic.trade(s, cfg, c, isCall, true, amountWad, account);
         premiumUsd = q.premiumUsd;
         if (premiumUsd > maxPremiumUsd) revert PremiumAboveMax(premiumUsd, maxPremiumUsd);
-        uint256 reserveUsd = OptionsLogic.recordBuy(s, boardId, strikeIndex, isCall, amountWad, account, q, c, cfg);
         _pushSkew(c);
 
         token.safeTransferFrom(account, address(core), premiumUsd);
@@ -125,12 +123,10 @@ contract OptionsBook is IOptionsBook, AccessControl {
     {
         address account = _sender();
         _enter(IClearingCore.Risk.Reduces, _board(boardId).marketId);
-        (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
-            _tradeContext(boardId, strikeIndex, amountWad);
-        Quote memory q = OptionsLogic.quote(s, b, cfg, c, isCall, false, amountWad);
+        (OptionsConfig memory cfg, OptionsLogic.Ctx memory c) = _tradeContext(boardId, strikeIndex, amountWad);
+        (Quote memory q, uint256 released) = OptionsLogic.trade(s, cfg, c, isCall, false, amountWad, account);
         premiumUsd = q.premiumUsd;
         if (premiumUsd < minPremiumUsd) revert PremiumBelowMin(premiumUsd, minPremiumUsd);
-        uint256 released = OptionsLogic.recordSell(s, boardId, strikeIndex, isCall, amountWad, account, q, c, cfg);
         _pushSkew(c);
 
         core.settle(
@@ -230,8 +226,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         OptionsConfig memory cfg = _config(marketId);
         _enter(IClearingCore.Risk.Reduces, marketId);
         OptionsLogic.Ctx memory c = _context(marketId);
-        (BookView memory v, uint256 strikes) =
-            OptionsLogic.rebuild(s, marketId, c, cfg, _perpConfig(marketId).oracleLagBps);
+        (BookView memory v, uint256 strikes) = OptionsLogic.rebuild(s, marketId, c, cfg, uint16(c.lagBps));
         _pushSkew(c);
         core.settle(
             IClearingCore.Settlement({
@@ -277,41 +272,50 @@ contract OptionsBook is IOptionsBook, AccessControl {
     function _tradeContext(uint256 boardId, uint256 strikeIndex, uint256 amountWad)
         internal
         view
-        returns (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c)
+        returns (OptionsConfig memory cfg, OptionsLogic.Ctx memory c)
     {
         if (amountWad == 0) revert ZeroAmount();
-        b = _board(boardId);
+        Board memory b = _board(boardId);
         if (strikeIndex >= b.strikeCount) revert UnknownStrike(boardId, strikeIndex, b.strikeCount);
         cfg = _config(b.marketId);
         cfg.callCapBps = b.callCapBps; // the cap the board's calls were listed with
         uint256 cutoffAt = b.expiry - cfg.tradingCutoffSec;
         if (b.settled || block.timestamp >= cutoffAt) revert TradingClosed(boardId, cutoffAt, block.timestamp);
         c = _context(b.marketId);
+        c.boardId = boardId;
+        c.strikeIndex = strikeIndex;
         c.strikeWad = b.firstStrikeWad + strikeIndex * b.strikeStepWad;
         c.expiry = b.expiry;
-        // The perpetual market's oracle lag (charged on the trade's delta) and its estimator (the next sample's surface).
-        IPerpEngine.MarketConfig memory pc = _perpConfig(b.marketId);
-        c.lagBps = pc.oracleLagBps;
-        c.est = PerpRisk.estimator(pc);
     }
 
     /// @dev The market's price (pinned for the transaction, as the perpetuals use it), the perpetual engine's variance
     ///      estimators and last sample price with a due sample applied (volatilityNow: the first price seeds the series,
-    ///      so there is always one), and its skew, read from its storage (layout in PerpState).
+    ///      so there is always one), its skew, read from its storage (layout in PerpState), and from its config the
+    ///      oracle lag (charged on a trade's delta) and the estimator (the next sample's surface). One storage read
+    ///      call for the skew and the config's address.
     function _context(uint256 marketId) internal view returns (OptionsLogic.Ctx memory c) {
         c.marketId = marketId;
         (c.spotWad, c.varianceWad, c.longVarianceWad, c.samplePriceWad, c.sampleAt) = engine.volatilityNow(marketId);
-        bytes32[] memory slots = new bytes32[](1);
+        bytes32[] memory slots = new bytes32[](2);
         slots[0] = bytes32(uint256(keccak256(abi.encode(marketId, uint256(2)))) + 1);
-        uint256 w = uint256(engine.extsload(slots)[0]);
+        slots[1] = bytes32(uint256(1));
+        bytes32[] memory words = engine.extsload(slots);
+        uint256 w = uint256(words[0]);
         c.perpDeltaTokens = int256(uint256(uint112(w >> 112))) - int256(uint256(uint112(w)));
+        IPerpEngine.MarketConfig memory pc = _perpConfigAt(uint256(words[1]), marketId);
+        c.lagBps = pc.oracleLagBps;
+        c.est = PerpRisk.estimator(pc);
     }
 
     /// @dev The perpetual market's config (feed, oracle lag), decoded from the engine's ConfigStore.
     function _perpConfig(uint256 marketId) internal view returns (IPerpEngine.MarketConfig memory) {
         bytes32[] memory slots = new bytes32[](1);
         slots[0] = bytes32(uint256(1));
-        uint256 w = uint256(engine.extsload(slots)[0]);
+        return _perpConfigAt(uint256(engine.extsload(slots)[0]), marketId);
+    }
+
+    /// @dev The config of `marketId` in the ConfigStore whose creation nonce the engine's slot 1 word `w` holds.
+    function _perpConfigAt(uint256 w, uint256 marketId) internal view returns (IPerpEngine.MarketConfig memory) {
         return ConfigStore.readMarket(ConfigStore.createdAt(address(engine), uint32(w >> 128)), marketId);
     }
 
@@ -432,9 +436,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
         view
         returns (Quote memory)
     {
-        (Board memory b, OptionsConfig memory cfg, OptionsLogic.Ctx memory c) =
-            _tradeContext(boardId, strikeIndex, amountWad);
-        return OptionsLogic.quote(s, b, cfg, c, isCall, isBuy, amountWad);
+        (OptionsConfig memory cfg, OptionsLogic.Ctx memory c) = _tradeContext(boardId, strikeIndex, amountWad);
+        return OptionsLogic.quote(s, cfg, c, isCall, isBuy, amountWad);
     }
 
     /// @inheritdoc IOptionsBook

@@ -74,6 +74,8 @@ library OptionsLogic {
     /// @dev Inputs of a trade, in memory (stack).
     struct Ctx {
         uint256 marketId;
+        uint256 boardId; // a trade's option (0 in a refresh)
+        uint256 strikeIndex;
         uint256 strikeWad;
         uint256 expiry;
         uint256 spotWad;
@@ -107,52 +109,41 @@ library OptionsLogic {
 
     // ------------------------------------------------------------ entry points (DELEGATECALL)
 
-    /// @notice The price of a trade (IOptionsBook.quote; the trade runs the same function).
+    /// @notice The price of a trade (IOptionsBook.quote; `trade` runs the same function).
     function quote(
         State storage s,
-        IOptionsBook.Board memory b,
         IOptionsBook.OptionsConfig memory cfg,
         Ctx memory c,
         bool isCall,
         bool isBuy,
         uint256 amountWad
     ) external view returns (IOptionsBook.Quote memory) {
-        return _quote(s, b, cfg, c, isCall, isBuy, amountWad);
+        return _quote(s, cfg, c, isCall, isBuy, amountWad);
     }
 
-    /// @notice Records a buy: open interest and board reserve (within caps), the holding, the book; returns the reserve
-    ///         the buy adds.
-    function recordBuy(
+    /// @notice Prices a trade with `quote`'s function and records it: a buy adds its open interest and board reserve
+    ///         (within caps), the holding and its expansion to the book; a sale takes them off. Returns the quote and
+    ///         the reserve the trade adds (a buy) or releases (a sale). One call does both, so the trade's inputs cross
+    ///         the library boundary once.
+    function trade(
         State storage s,
-        uint256 boardId,
-        uint256 strikeIndex,
-        bool isCall,
-        uint256 amountWad,
-        address account,
-        IOptionsBook.Quote memory q,
+        IOptionsBook.OptionsConfig memory cfg,
         Ctx memory c,
-        IOptionsBook.OptionsConfig memory cfg
-    ) external returns (uint256 reserveUsd) {
-        reserveUsd = _addOi(s, boardId, strikeIndex, isCall, amountWad, c.strikeWad, cfg);
-        s.holdings[account][optionId(boardId, strikeIndex, isCall)] += amountWad;
-        _addToBook(s, c, cfg, q.greeks, amountWad, true);
-    }
-
-    /// @notice Records a sale back to the pool; returns the reserve released.
-    function recordSell(
-        State storage s,
-        uint256 boardId,
-        uint256 strikeIndex,
         bool isCall,
+        bool isBuy,
         uint256 amountWad,
-        address account,
-        IOptionsBook.Quote memory q,
-        Ctx memory c,
-        IOptionsBook.OptionsConfig memory cfg
-    ) external returns (uint256 released) {
-        _takeHolding(s, account, optionId(boardId, strikeIndex, isCall), amountWad);
-        released = _removeOi(s, boardId, strikeIndex, isCall, amountWad, c.strikeWad, cfg.callCapBps);
-        _addToBook(s, c, cfg, q.greeks, amountWad, false);
+        address account
+    ) external returns (IOptionsBook.Quote memory q, uint256 reserveUsd) {
+        q = _quote(s, cfg, c, isCall, isBuy, amountWad);
+        uint256 id = optionId(c.boardId, c.strikeIndex, isCall);
+        if (isBuy) {
+            reserveUsd = _addOi(s, c, isCall, amountWad, cfg);
+            s.holdings[account][id] += amountWad;
+        } else {
+            _takeHolding(s, account, id, amountWad);
+            reserveUsd = _removeOi(s, c, isCall, amountWad, cfg.callCapBps);
+        }
+        _addToBook(s, c, cfg, q.greeks, amountWad, isBuy);
     }
 
     /// @notice Rebuilds a market's expansion exactly from its open interest at `c` (IOptionsBook.refresh).
@@ -267,13 +258,12 @@ library OptionsLogic {
     /// @dev Records bought open interest and reserve, within the strike's and the board's caps.
     function _addOi(
         State storage s,
-        uint256 boardId,
-        uint256 strikeIndex,
+        Ctx memory c,
         bool isCall,
         uint256 amountWad,
-        uint256 strikeWad,
         IOptionsBook.OptionsConfig memory cfg
     ) internal returns (uint256 reserveUsd) {
+        (uint256 boardId, uint256 strikeIndex, uint256 strikeWad) = (c.boardId, c.strikeIndex, c.strikeWad);
         uint256 packed = s.oi[boardId][strikeIndex];
         uint256 oldOi = isCall ? packed >> 128 : uint128(packed);
         uint256 newOi = oldOi + amountWad;
@@ -296,15 +286,11 @@ library OptionsLogic {
 
     /// @dev Removes sold open interest; returns the reserve released: the amount's own maximum payout, as reserved
     ///      when bought (same formula, same rounding), never more than the board holds.
-    function _removeOi(
-        State storage s,
-        uint256 boardId,
-        uint256 strikeIndex,
-        bool isCall,
-        uint256 amountWad,
-        uint256 strikeWad,
-        uint256 callCapBps
-    ) internal returns (uint256 released) {
+    function _removeOi(State storage s, Ctx memory c, bool isCall, uint256 amountWad, uint256 callCapBps)
+        internal
+        returns (uint256 released)
+    {
+        (uint256 boardId, uint256 strikeIndex, uint256 strikeWad) = (c.boardId, c.strikeIndex, c.strikeWad);
         uint256 packed = s.oi[boardId][strikeIndex];
         uint256 oldOi = isCall ? packed >> 128 : uint128(packed);
         packed = isCall ? packed - (amountWad << 128) : packed - amountWad;
@@ -420,7 +406,6 @@ library OptionsLogic {
     ///      (sell) the impact of the exposure it adds to the pool's net delta (options and perpetuals) and vega.
     function _quote(
         State storage s,
-        IOptionsBook.Board memory b,
         IOptionsBook.OptionsConfig memory cfg,
         Ctx memory c,
         bool isCall,
@@ -430,7 +415,7 @@ library OptionsLogic {
         OptionPricing.Expiry memory e;
         uint256 weightWad;
         {
-            uint256 tau = b.expiry - block.timestamp;
+            uint256 tau = c.expiry - block.timestamp;
             weightWad = OptionPricing.termWeightWad(tau, cfg.meanReversionWad);
             e = OptionPricing.expiryTerms(
                 OptionPricing.termVarianceAt(c.varianceWad, c.longVarianceWad, weightWad), tau, cfg.callCapBps

@@ -10320,6 +10320,11 @@ export const optionsBookAbi = [
             "internalType": "uint96"
           },
           {
+            "name": "callCapBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
             "name": "settled",
             "type": "bool",
             "internalType": "bool"
@@ -10338,11 +10343,6 @@ export const optionsBookAbi = [
             "name": "owedUsd",
             "type": "uint64",
             "internalType": "uint64"
-          },
-          {
-            "name": "callCapBps",
-            "type": "uint16",
-            "internalType": "uint16"
           }
         ]
       }
