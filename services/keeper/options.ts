@@ -244,6 +244,9 @@ export class OptionsKeeper {
     // the in-flight key names the action, not its price update (a router call posts a new one each pass)
     const key = `${opts.label ?? functionName}:${opts.target.address}:${args.filter((a) => typeof a !== 'object').map(String).join(',')}`;
     if (this.pending.has(key)) return false;
+    // Claimed before the first await: two passes that overlap (a slow tick and the next block's) never both send it.
+    this.pending.add(key);
+    let sent = false;
     try {
       const { request, result } = await this.client.simulateContract({
         ...opts.target,
@@ -261,7 +264,7 @@ export class OptionsKeeper {
         this.txs.sendFailed();
         throw e;
       });
-      this.pending.add(key);
+      sent = true;
       let counted = false; // a transaction reorged out and mined again is counted once
       this.txs.track({
         hash,
@@ -285,6 +288,8 @@ export class OptionsKeeper {
       this.stats.failures++;
       this.log.warn(`options ${functionName} not sent`, { args: args.map(String).map((a) => a.slice(0, 80)), error: errorForLog(e) });
       return false;
+    } finally {
+      if (!sent) this.pending.delete(key);
     }
   }
 }

@@ -17,8 +17,8 @@ const log = createLogger('options-keeper-test');
 
 /** An options keeper on its own transaction tracker; `tick` is one pass, then one tracker poll (as the keeper's loop
  *  does each block), so the pass's transactions are settled and counted when it returns. */
-function keeper() {
-  const { publicClient, walletClient } = clients(1);
+function keeper(index = 1) {
+  const { publicClient, walletClient } = clients(index);
   const txs = new TxTracker(publicClient, () => {}, log);
   const k = new OptionsKeeper(publicClient, walletClient as never, c, log, txs);
   // until every transaction of the pass is in a block (the chain may mine on an interval, not per transaction)
@@ -32,6 +32,12 @@ function keeper() {
   };
   return {
     stats: k.stats,
+    settle,
+    /** Two passes at once, as a caller without the keeper loop's one-pass-at-a-time flag would run them. */
+    overlappingTicks: async () => {
+      await Promise.all([k.tick(), k.tick()]);
+      await settle();
+    },
     tick: async () => {
       await k.tick();
       await settle();
@@ -150,5 +156,25 @@ describe('options keeper', () => {
     await tx(11, { ...c.optionsBook, functionName: 'claim', args: [boardId, 5n, true] });
     const after = await publicClient.readContract({ ...c.token, functionName: 'balanceOf', args: [clients(11).walletClient.account.address] });
     expect(after - before).toBe(want);
+  });
+
+  it('two overlapping passes send each action once: the in-flight key is taken before the first await', async () => {
+    const { publicClient } = clients();
+    // A day later every market has a new daily board due, and every book a refresh (its cache aged out).
+    const keep = await Promise.all(c.markets.map((m) => price(m.id)));
+    await warpTo((await publicClient.getBlock()).timestamp + 86_400n);
+    for (const m of c.markets) await setPrice(m.id, keep[m.id]);
+    const k = keeper(3);
+    const from = clients(3).walletClient.account!.address.toLowerCase();
+    const fromBlock = (await publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
+    await k.overlappingTicks();
+    const sent: string[] = [];
+    for (let n = fromBlock, to = await publicClient.getBlockNumber({ cacheTime: 0 }); n <= to; n++) {
+      const block = await publicClient.getBlock({ blockNumber: n, includeTransactions: true });
+      for (const t of block.transactions) if (t.from.toLowerCase() === from) sent.push(`${t.to}:${t.input}`);
+    }
+    expect(sent.length).toBeGreaterThanOrEqual(c.markets.length); // at least one listing per market
+    expect(new Set(sent).size).toBe(sent.length); // no call sent twice
+    expect(k.stats.failures).toBe(0);
   });
 });
