@@ -12,7 +12,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// @notice The options product's storage layout and its logic: listing, quoting, open interest, the NAV's expansion
 ///         (build, re-centre, range, value) and settlement. Its external functions run by DELEGATECALL on the
 ///         OptionsBook's storage, so the book's own code keeps to orchestration (the core's lock, tokens, events) and
-///         stays under the size limit. Quotes and trades run the same `quote`, so a preview cannot drift from a fill.
+///         stays under the size limit. Quotes (`quote`) and trades (`trade`) price with the same `_quote`, so a preview
+///         cannot drift from a fill.
 library OptionsLogic {
     using MathLib for uint256;
     using SafeCast for uint256;

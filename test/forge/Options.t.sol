@@ -137,6 +137,38 @@ contract OptionsTest is BaseTest {
     }
 
     /// P-72: buying and selling back in the same block never earns anything, whatever the option, amount or board.
+    /// A trader's premium bound holds to the unit: one unit tighter than the quote reverts with both numbers and leaves
+    /// the open interest, the holding, the reserve and the book as they were; the quote itself fills.
+    function test_trade_premiumBounds() public {
+        uint256 boardId = ids[ids.length - 1];
+        IOptionsBook.Quote memory ask = options.quote(boardId, 5, true, true, 2e18);
+        _mint(alice, ask.premiumUsd);
+        uint256 reservedBefore = core.productLedger(address(options)).reservedUsd;
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.PremiumAboveMax.selector, ask.premiumUsd, ask.premiumUsd - 1)
+        );
+        options.buy(boardId, 5, true, 2e18, ask.premiumUsd - 1);
+        (uint256 callOi,) = options.strikeOi(boardId, 5);
+        assertEq(callOi, 0, "no open interest");
+        assertEq(options.holding(alice, boardId, 5, true), 0, "no holding");
+        assertEq(core.productLedger(address(options)).reservedUsd, reservedBefore, "no reserve");
+        vm.prank(alice);
+        assertEq(options.buy(boardId, 5, true, 2e18, ask.premiumUsd), ask.premiumUsd);
+
+        IOptionsBook.Quote memory bid = options.quote(boardId, 5, true, false, 1e18);
+        IOptionsBook.BookView memory bookBefore = options.book(ETH);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.PremiumBelowMin.selector, bid.premiumUsd, bid.premiumUsd + 1)
+        );
+        options.sell(boardId, 5, true, 1e18, bid.premiumUsd + 1);
+        assertEq(options.holding(alice, boardId, 5, true), 2e18, "holding kept");
+        assertEq(options.book(ETH).valueWad, bookBefore.valueWad, "book unchanged");
+        vm.prank(alice);
+        assertEq(options.sell(boardId, 5, true, 1e18, bid.premiumUsd), bid.premiumUsd);
+    }
+
     function testFuzz_buyThenSell_neverProfits(uint256 boardSeed, uint256 k, bool isCall, uint256 amountWad) public {
         uint256 boardId = ids[bound(boardSeed, 0, ids.length - 1)];
         k = bound(k, 0, 10);

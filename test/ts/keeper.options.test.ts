@@ -3,9 +3,10 @@
  * board at the first oracle round after its expiry (not a later one), and resumes after a restart mid-settlement
  * (settled but not refreshed) without settling twice.
  */
-import { maxUint256 } from 'viem';
+import { createWalletClient, http, maxUint256 } from 'viem';
+import { mnemonicToAccount, nonceManager } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, isolateChain } from './helpers';
+import { clients, isolateChain, MNEMONIC, rpcUrl } from './helpers';
 import { c, deposit, fundAndApprove, price, setPrice, tx, USD } from './fixtures';
 import { OptionsKeeper, STALENESS, firstRoundAtOrAfter } from '@/services/keeper/options';
 import { createLogger } from '@/services/lib/runtime';
@@ -18,7 +19,13 @@ const log = createLogger('options-keeper-test');
 /** An options keeper on its own transaction tracker; `tick` is one pass, then one tracker poll (as the keeper's loop
  *  does each block), so the pass's transactions are settled and counted when it returns. */
 function keeper(index = 1) {
-  const { publicClient, walletClient } = clients(index);
+  const { publicClient } = clients(index);
+  // the keeper's signer as services/lib/runtime.ts makes it: a nonce manager, so concurrent sends take distinct nonces
+  const walletClient = createWalletClient({
+    chain: publicClient.chain,
+    transport: http(rpcUrl()),
+    account: mnemonicToAccount(MNEMONIC, { addressIndex: index, nonceManager }),
+  });
   const txs = new TxTracker(publicClient, () => {}, log);
   const k = new OptionsKeeper(publicClient, walletClient as never, c, log, txs);
   // until every transaction of the pass is in a block (the chain may mine on an interval, not per transaction)
