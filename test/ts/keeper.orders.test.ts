@@ -46,6 +46,10 @@ describe('keeper fills trigger orders', () => {
     const sl = await createOrder(10, 3, true, (p0 * 97n) / 100n, NO_BOUND, USD(10_000), 0n);
     const tp = await createOrder(10, 2, true, (p0 * 103n) / 100n, 100, USD(10_000), 0n);
 
+    // Every market's due boards listed first: the keeper's first options pass (at its start, which can fall on the
+    // crossing) then has nothing to list, so no listing of its own comes between the crossing and the fill, which is
+    // what the latency bound below is about.
+    for (const m of c.markets) await tx(4, { ...c.optionsBook, functionName: 'listBoards', args: [BigInt(m.id)] });
     const lines: string[] = [];
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
       env: { ...process.env, RPC_URL: rpcUrl(), KEEPER_PORT: '8796', KEEPER_POLL_MS: '100', KEEPER_CLAIM_MIN_USD: '1' },
