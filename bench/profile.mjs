@@ -5,12 +5,15 @@
  * frame (own opcodes, calls excluded) and every storage access with its cost.
  *   node bench/profile.mjs [open,close,...] [bench file]   (default: every figure of bench/gas-tx.bench.ts)
  * PROFILE_ACCESSES=1 lists every storage access, call and log; PROFILE_SOURCE=1 attributes every opcode's gas to the
- * Solidity function it came from (forge's source maps in out/), the functions' own gas, calls excluded.
+ * Solidity function it came from (forge's source maps in out/), the functions' own gas, calls excluded; PROFILE_GENERATED=1
+ * (after `forge build --build-info --force`) names the compiler-generated Yul function too, under the Solidity function that
+ * ran last before it (solc recompiles the build's input for the generated sources forge does not keep).
  * PROFILE_JSON=1 prints one JSON line instead: per figure, its gas by kind (bench/run.mjs's breakdown table).
  * A developer's tool: the report's tables come from bench/run.mjs.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { deployContracts, root, rpc, startAnvil, stopProcess } from '../script/lib/stack.mjs';
 
@@ -167,7 +170,7 @@ function loadArtifacts() {
           }
           const code = a.deployedBytecode?.object;
           if (!code || code.length < 10) continue;
-          list.push({ name: path.split('/').pop().replace('.json', ''), code: code.replace(/^0x/, ''), map: a.deployedBytecode.sourceMap, ids: idsOf(buildId) });
+          list.push({ name: path.split('/').pop().replace('.json', ''), source: file.sourceName, code: code.replace(/^0x/, ''), map: a.deployedBytecode.sourceMap, ids: idsOf(buildId), buildId });
         }
       }
     }
@@ -198,7 +201,7 @@ async function codeMap(url, addr) {
       entries.push(cur);
       prev = cur;
     }
-    m = { name: art.name, pcToIndex, entries, ids: art.ids };
+    m = { name: art.name, pcToIndex, entries, ids: art.ids, generated: process.env.PROFILE_GENERATED ? generatedFunctions(art) : undefined };
   }
   codeMaps.set(addr, m);
   return m;
@@ -239,9 +242,50 @@ function functionAt(path, offset) {
   return best ? `${file}.${best.name}` : `${file}:?`;
 }
 
+/** The compiler's generated Yul functions of an artifact (PROFILE_GENERATED=1): recompiles its build's input with
+ *  solc for evm.deployedBytecode.generatedSources (forge does not ask for them), checks the code is the same, and
+ *  returns the functions' spans by source id. */
+function generatedFunctions(art) {
+  const require = createRequire(import.meta.url);
+  const solc = require('solc');
+  const input = JSON.parse(readFileSync(join(root, 'out', 'build-info', `${art.buildId}.json`), 'utf8')).input;
+  if (!input) {
+    console.error(`PROFILE_GENERATED: the build of ${art.name} kept no input; run \`npx forge build --build-info --force\``);
+    return undefined;
+  }
+  input.settings.outputSelection = { [art.source]: { [art.name]: ['evm.deployedBytecode.object', 'evm.deployedBytecode.generatedSources'] } };
+  const find = (p) => {
+    for (const r of [root, join(root, 'node_modules')]) {
+      try {
+        return { contents: readFileSync(join(r, p), 'utf8') };
+      } catch {}
+    }
+    return { error: `not found: ${p}` };
+  };
+  const out = JSON.parse(solc.compile(JSON.stringify({ language: input.language, sources: input.sources, settings: input.settings }), { import: find }));
+  const d = out.contracts?.[art.source]?.[art.name]?.evm?.deployedBytecode;
+  if (!d || d.object !== art.code) return undefined;
+  const byId = new Map();
+  for (const g of d.generatedSources) {
+    const fns = [];
+    const walk = (n) => {
+      if (!n || typeof n !== 'object') return;
+      if (n.nodeType === 'YulFunctionDefinition') {
+        const [start, len] = n.src.split(':').map(Number);
+        fns.push({ name: n.name, start, end: start + len });
+      }
+      for (const v of Object.values(n)) if (typeof v === 'object') walk(v);
+    };
+    walk(g.ast);
+    byId.set(g.id, fns);
+  }
+  return byId;
+}
+
 async function sourceReport(url, tx, trace) {
   const logs = trace.structLogs;
   const codes = [tx.to.toLowerCase()];
+  const lastSolidity = [];
   const byFn = new Map();
   for (let i = 0; i < logs.length; i++) {
     const l = logs[i];
@@ -257,6 +301,13 @@ async function sourceReport(url, tx, trace) {
       const e = m.entries[m.pcToIndex.get(l.pc)];
       const path = e && e[2] >= 0 ? m.ids[String(e[2])] : undefined;
       key = path ? functionAt(path, e[0]) : `${m.name}:generated`;
+      if (path) lastSolidity[l.depth] = key;
+      else if (m.generated && e) {
+        // With PROFILE_GENERATED=1: the generated function, under the Solidity function that last ran at this depth.
+        let best;
+        for (const f of m.generated.get(e[2]) ?? []) if (f.start <= e[0] && e[0] < f.end && (!best || f.start > best.start)) best = f;
+        key = `${lastSolidity[l.depth] ?? m.name} > ${best ? best.name : e[2] < 0 ? '(no source)' : '?'}`;
+      }
     }
     const kind = l.op === 'SLOAD' || l.op === 'SSTORE' ? 'storage' : ['CALL', 'STATICCALL', 'DELEGATECALL'].includes(l.op) || l.op.startsWith('LOG') ? 'call/log' : 'compute';
     const row = byFn.get(key) ?? { total: 0, storage: 0, 'call/log': 0, compute: 0 };

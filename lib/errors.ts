@@ -23,6 +23,9 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   NoPayoff: () => 'You hold none of this option (or already claimed its payoff)',
   OptionsBookStale: (a) =>
     `LP deposits and redemptions wait a moment: the options greek cache of market ${String(a[0])} is being refreshed (${['fresh', 'rebuilding after a trade', 'too old', 'price moved past its range', 'volatility resampled', 'an expired board awaits settlement'][Number(a[1])]})`,
+  ExpOverflow: () => 'The option pricing overflowed (an exponent beyond its bound): no trade was made',
+  OutsidePricingDomain: (a) =>
+    `The option cannot be priced at a spot of ${fmtPrice(u(a[0]), 2)} and a strike of ${fmtPrice(u(a[1]), 2)}: outside the pricing's bounds (spot below 7.9e10 USD, volatility below 1,800%)`,
   TooManyBoards: (a) => `Market ${String(a[0])} already has ${String(a[1])} unsettled boards`,
   NotFirstRoundAtOrAfter: (a) => `Oracle round ${String(a[0])} (${t(a[1])}) is not the first price at or after ${t(a[3])}`,
   RoundUnavailable: (a) => `Oracle round ${String(a[0])} cannot be verified`,

@@ -23,10 +23,12 @@ for (const name of CONTRACTS) {
   src += `export const ${camel(name)}Abi = ${JSON.stringify(abiOf(name), null, 2)} as const;\n\n`;
 }
 
-// Every custom error any contract can raise (feeds' errors bubble through the engine), for decoding reverts.
+// Every custom error any contract can raise (feeds' errors bubble through the engine, the external libraries' through
+// the contracts that DELEGATECALL them), for decoding reverts.
+const LIBRARIES = ['PerpState', 'CapBook', 'OptionsLogic', 'OptionsNav', 'OptionsSchedule'];
 const seen = new Set();
 const errors = [];
-for (const name of [...CONTRACTS, 'ChainlinkPriceFeed', 'PythPriceFeed', 'OracleErrors', 'IHistoricalPriceFeed']) {
+for (const name of [...CONTRACTS, 'ChainlinkPriceFeed', 'PythPriceFeed', 'OracleErrors', 'IHistoricalPriceFeed', ...LIBRARIES]) {
   for (const item of abiOf(name)) {
     if (item.type !== 'error') continue;
     const sig = `${item.name}(${item.inputs.map((i) => i.type).join(',')})`;

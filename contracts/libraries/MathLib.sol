@@ -67,7 +67,11 @@ library MathLib {
     /// @notice Signed x * y / d, rounded toward -infinity.
     function mulDivSignedDown(int256 x, uint256 y, uint256 d) internal pure returns (int256) {
         if (x >= 0) return int256(mulDivDown(uint256(x), y, d));
-        return -int256(mulDivUp(uint256(-x), y, d));
+        // Unchecked negations: -x of type(int256).min wraps to itself, whose uint256 is its magnitude 2^255; a
+        // magnitude of 2^255 negates to type(int256).min, its exact value.
+        unchecked {
+            return -int256(mulDivUp(uint256(-x), y, d));
+        }
     }
 
     /// @notice Floor of the square root.
@@ -75,8 +79,12 @@ library MathLib {
         return Math.sqrt(x);
     }
 
+    /// @notice |x| for every int256 (|type(int256).min| = 2^255: the unchecked negation wraps to itself, whose uint256
+    ///         is exactly that).
     function abs(int256 x) internal pure returns (uint256) {
-        return x >= 0 ? uint256(x) : uint256(-x);
+        unchecked {
+            return x >= 0 ? uint256(x) : uint256(-x);
+        }
     }
 
     function min(uint256 a, uint256 b) internal pure returns (uint256) {

@@ -24,8 +24,26 @@ library OptionMath {
     /// @dev |x| below which Hart's rational approximation applies (10 / sqrt 2).
     uint256 internal constant HART_LIMIT_WAD = 7_071_067_811_865_470_000;
 
+    /// @dev The pricing domain: blackScholesAt refuses inputs beyond it (OutsidePricingDomain), so its unchecked
+    ///      arithmetic cannot wrap. A spot below 2^96 (7.9e10 USD per token); a strike below 2^104 (a board's strikes
+    ///      are below 15 x 2^96, a cap strike at most six times its strike); a volatility and a rate below 2^64 (1,800%
+    ///      a year; the surface's bound is ivMax <= 500% plus a spread <= 50%); a time below 2^70 (1.2e21 = 1,180
+    ///      years: uint32 expiries are at most 136 years away) with its square root below 2^65; |ln(S/K)| below 2^79
+    ///      (the logarithm of any 256-bit ratio is below 178e18 < 2^68).
+    uint256 internal constant MAX_SPOT_WAD = type(uint96).max;
+    uint256 internal constant MAX_STRIKE_WAD = type(uint104).max;
+    uint256 internal constant MAX_VOL_WAD = type(uint64).max;
+    uint256 internal constant MAX_TAU_WAD = (1 << 70) - 1;
+    uint256 internal constant MAX_ROOT_TAU_WAD = (1 << 65) - 1;
+    int256 internal constant MAX_LN_WAD = int256(1 << 79);
+
     /// @notice e^x above the largest argument the pricing needs (e^100 x 1e27 fits 256 bits with room).
     error ExpOverflow(int256 xWad);
+
+    /// @notice Black-Scholes inputs outside the pricing domain (MAX_SPOT_WAD and the bounds after it).
+    error OutsidePricingDomain(
+        uint256 spotWad, uint256 strikeWad, int256 lnMoneynessWad, uint256 volWad, uint256 tauWad, uint256 rateWad
+    );
 
     /// @notice Black-Scholes prices and greeks of one strike, per whole index token.
     struct Greeks {
@@ -77,7 +95,10 @@ library OptionMath {
 
     /// @notice e^(-x^2/2) for x in WAD: the Gaussian kernel shared by the density and the distribution.
     function gaussKernelWad(uint256 absXWad) internal pure returns (uint256) {
-        return absXWad >= CDF_TAIL_WAD * 2 ? 0 : expWad(-int256(absXWad * absXWad / (2 * WAD)));
+        if (absXWad >= CDF_TAIL_WAD * 2) return 0;
+        unchecked {
+            return expWad(-int256(absXWad * absXWad / (2 * WAD))); // below 18e18 squared: 3.3e38
+        }
     }
 
     /// @notice The standard normal density phi(x), WAD.
@@ -192,22 +213,32 @@ library OptionMath {
         p.volWad = volWad;
         p.rateWad = rateWad;
         p.sqrtTauWad = sqrtTauWad;
-        p.sdWad = volWad * sqrtTauWad / WAD;
-        p.kDiscWad = rateWad == 0 ? strikeWad : strikeWad * expWad(-int256(rateWad * tauWad / WAD)) / WAD;
-        if (p.sdWad == 0) {
-            g.callWad = spotWad > p.kDiscWad ? spotWad - p.kDiscWad : 0;
-            g.putWad = p.kDiscWad > spotWad ? p.kDiscWad - spotWad : 0;
-            g.callDeltaWad = spotWad > p.kDiscWad ? WAD : 0;
-            return g;
+        unchecked {
+            // Inside the domain no product below reaches 2^140: vol x sqrt(tau) < 2^64 x 2^65, (rate + vol^2 / 2) x tau
+            // < 2^68 x 2^70, (ln(S/K) + that / 1e18) x 1e18 < 2^80 x 2^60, strike x e^(-r tau) < 2^104 x 2^60.
+            if (
+                spotWad > MAX_SPOT_WAD || strikeWad > MAX_STRIKE_WAD || (volWad | rateWad) > MAX_VOL_WAD
+                    || tauWad > MAX_TAU_WAD || sqrtTauWad > MAX_ROOT_TAU_WAD
+                    || uint256(lnMoneynessWad + MAX_LN_WAD) > uint256(2 * MAX_LN_WAD)
+            ) revert OutsidePricingDomain(spotWad, strikeWad, lnMoneynessWad, volWad, tauWad, rateWad);
+            p.sdWad = volWad * sqrtTauWad / WAD;
+            p.kDiscWad = rateWad == 0 ? strikeWad : strikeWad * expWad(-int256(rateWad * tauWad / WAD)) / WAD;
+            if (p.sdWad == 0) {
+                g.callWad = spotWad > p.kDiscWad ? spotWad - p.kDiscWad : 0;
+                g.putWad = p.kDiscWad > spotWad ? p.kDiscWad - spotWad : 0;
+                g.callDeltaWad = spotWad > p.kDiscWad ? WAD : 0;
+                return g;
+            }
+            int256 d1 = (lnMoneynessWad + int256((rateWad + volWad * volWad / (2 * WAD)) * tauWad / WAD)) * int256(WAD)
+                / int256(p.sdWad);
+            _fill(g, p, d1);
         }
-        int256 d1 = (lnMoneynessWad + int256((rateWad + volWad * volWad / (2 * WAD)) * tauWad / WAD)) * int256(WAD)
-            / int256(p.sdWad);
-        _fill(g, p, d1);
     }
 
     /// @dev Prices and greeks from d1 (d2 = d1 - sd).
     function _fill(Greeks memory g, Inputs memory p, int256 d1) private pure {
-        // Inputs are bounded (price < 2^96, strike < 1e30, vol <= 5, tau <= 1 year): no product below reaches 1e70.
+        // Inputs are in the pricing domain (blackScholesAt): no product below reaches 2^180 (the largest: the rate x
+        // the discounted strike, 2^64 x 2^104; gamma's pdf x WAD / S x WAD, below 2^180).
         unchecked {
             // One exponential for both kernels: e^(-d2^2/2) = e^(-d1^2/2) x S / K e^(-r tau) (d1 sd - sd^2/2 =
             // ln(S / K e^(-r tau))). The larger kernel is computed and the smaller derived from it by a factor below

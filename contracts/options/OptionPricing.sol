@@ -105,22 +105,28 @@ library OptionPricing {
     }
 
     /// @notice `midVolWad` on an expiry's precomputed terms.
+    /// @dev `lnMoneynessWad` is a logarithm (MathLib.lnWad: |x| < 178e18 for any 256-bit ratio) and the board's terms
+    ///      come from `expiryTerms` (a volatility below 2^76: the square root of a term variance below 2^89 x 1e18), so
+    ///      no product below reaches 2^140 and the arithmetic is unchecked: ln x 1e18 < 2^68 x 2^60, skew x x < 2^63
+    ///      x 2^62, smile x x < 2^64 x 2^62, board volatility x m < 2^76 x 2^61.
     function midVolAt(Expiry memory e, int256 lnMoneynessWad, IOptionsBook.OptionsConfig memory cfg)
         internal
         pure
         returns (uint256)
     {
-        int256 x;
-        if (e.boardSdWad > 0) {
-            x = MathLib.clamp(
-                -lnMoneynessWad * int256(WAD) / int256(e.boardSdWad), -MAX_MONEYNESS_WAD, MAX_MONEYNESS_WAD
-            );
+        unchecked {
+            int256 x;
+            if (e.boardSdWad > 0) {
+                x = MathLib.clamp(
+                    -lnMoneynessWad * int256(WAD) / int256(e.boardSdWad), -MAX_MONEYNESS_WAD, MAX_MONEYNESS_WAD
+                );
+            }
+            int256 mult = int256(WAD) - int256(cfg.skewWad) * x / int256(WAD) + int256(uint256(cfg.smileWad)) * x
+                / int256(WAD) * x / int256(WAD);
+            uint256 m = uint256(MathLib.clamp(mult, int256(MIN_SKEW_MULT_WAD), int256(MAX_SKEW_MULT_WAD)));
+            uint256 iv = e.boardVolWad * m / WAD;
+            return iv < cfg.ivMinWad ? cfg.ivMinWad : (iv > cfg.ivMaxWad ? cfg.ivMaxWad : iv);
         }
-        int256 mult = int256(WAD) - int256(cfg.skewWad) * x / int256(WAD) + int256(uint256(cfg.smileWad)) * x
-            / int256(WAD) * x / int256(WAD);
-        uint256 m = uint256(MathLib.clamp(mult, int256(MIN_SKEW_MULT_WAD), int256(MAX_SKEW_MULT_WAD)));
-        uint256 iv = e.boardVolWad * m / WAD;
-        return iv < cfg.ivMinWad ? cfg.ivMinWad : (iv > cfg.ivMaxWad ? cfg.ivMaxWad : iv);
     }
 
     /// @notice The volatility a trade is priced at: mid + spread to buy, mid - spread (never below ivMin / 2) to sell.
@@ -180,30 +186,34 @@ library OptionPricing {
         OptionMath.Greeks memory g = OptionMath.blackScholesAt(
             spotWad, strikeWad, lnMoneynessWad, volWad, e.tauWad, e.sqrtTauWad, 0
         );
-        if (!isCall) {
-            o.valueWad = g.putWad;
-            o.deltaWad = int256(g.callDeltaWad) - int256(WAD);
-            o.gammaWad = int256(g.gammaWad);
-            o.grossGammaWad = g.gammaWad;
-            o.vegaWad = int256(g.vegaWad);
-            o.thetaWad = g.putThetaWad / int256(YEAR_SEC);
-            return o;
+        // Unchecked: every figure of a leg inside the pricing domain (OptionMath.blackScholesAt) is below 2^180 (the
+        // cap leg's inputs are checked there too), so the differences and the gross gamma below cannot wrap.
+        unchecked {
+            if (!isCall) {
+                o.valueWad = g.putWad;
+                o.deltaWad = int256(g.callDeltaWad) - int256(WAD);
+                o.gammaWad = int256(g.gammaWad);
+                o.grossGammaWad = g.gammaWad;
+                o.vegaWad = int256(g.vegaWad);
+                o.thetaWad = g.putThetaWad / int256(YEAR_SEC);
+                return o;
+            }
+            OptionMath.Greeks memory c = OptionMath.blackScholesAt(
+                spotWad,
+                capStrikeWad(strikeWad, e.callCapBps),
+                lnMoneynessWad - e.capLogWad,
+                volWad,
+                e.tauWad,
+                e.sqrtTauWad,
+                0
+            );
+            o.valueWad = g.callWad > c.callWad ? g.callWad - c.callWad : 0;
+            o.deltaWad = int256(g.callDeltaWad) - int256(c.callDeltaWad);
+            o.gammaWad = int256(g.gammaWad) - int256(c.gammaWad);
+            o.grossGammaWad = g.gammaWad + c.gammaWad;
+            o.vegaWad = int256(g.vegaWad) - int256(c.vegaWad);
+            o.thetaWad = (g.callThetaWad - c.callThetaWad) / int256(YEAR_SEC);
         }
-        OptionMath.Greeks memory c = OptionMath.blackScholesAt(
-            spotWad,
-            capStrikeWad(strikeWad, e.callCapBps),
-            lnMoneynessWad - e.capLogWad,
-            volWad,
-            e.tauWad,
-            e.sqrtTauWad,
-            0
-        );
-        o.valueWad = g.callWad > c.callWad ? g.callWad - c.callWad : 0;
-        o.deltaWad = int256(g.callDeltaWad) - int256(c.callDeltaWad);
-        o.gammaWad = int256(g.gammaWad) - int256(c.gammaWad);
-        o.grossGammaWad = g.gammaWad + c.gammaWad;
-        o.vegaWad = int256(g.vegaWad) - int256(c.vegaWad);
-        o.thetaWad = (g.callThetaWad - c.callThetaWad) / int256(YEAR_SEC);
     }
 
     /// @notice What one token of the option pays at `priceWad`: a put max(K - S, 0); a call min(max(S - K, 0), cap).

@@ -374,14 +374,20 @@ library OptionsLogic {
         ++acc.strikes;
     }
 
+    /// @dev Adds `amount` (an open-interest half: below 2^128) of an option with figures `g` to the sums. The value,
+    ///      delta, theta and vega of an option in the pricing domain (OptionMath.blackScholesAt) are below 2^165 per
+    ///      token, so each term is below 2^233 and a market's sums (at most MAX_LIVE_BOARDS x 15 strikes x 2 types)
+    ///      cannot wrap: those sums are unchecked. Gamma (up to 2^180 per token at a spot of a few wei) stays checked.
     function _accumulate(Acc memory acc, IOptionsBook.OptionGreeks memory g, uint256 amount) internal pure {
-        acc.valueWad += int256(amount.mulDivUp(g.valueWad, WAD));
-        acc.deltaWad += MathLib.mulDivSignedDown(g.deltaWad, amount, WAD);
         acc.gammaWad += MathLib.mulDivSignedDown(g.gammaWad, amount, WAD);
-        acc.thetaWad += MathLib.mulDivSignedDown(g.thetaWad, amount, WAD);
-        acc.vegaWad += MathLib.mulDivSignedDown(g.vegaWad, amount, WAD);
         acc.grossGammaWad += amount.mulDivUp(g.grossGammaWad, WAD);
-        acc.grossThetaWad += amount.mulDivUp(MathLib.abs(g.thetaWad), WAD);
+        unchecked {
+            acc.valueWad += int256(amount.mulDivUp(g.valueWad, WAD));
+            acc.deltaWad += MathLib.mulDivSignedDown(g.deltaWad, amount, WAD);
+            acc.thetaWad += MathLib.mulDivSignedDown(g.thetaWad, amount, WAD);
+            acc.vegaWad += MathLib.mulDivSignedDown(g.vegaWad, amount, WAD);
+            acc.grossThetaWad += amount.mulDivUp(MathLib.abs(g.thetaWad), WAD);
+        }
     }
 
     /// @dev The expansion's range after a refresh: the price move (min of cacheMaxMoveBps and cacheSdFracBps of the

@@ -14186,6 +14186,53 @@ export const counterpoolErrorsAbi = [
         "internalType": "int256"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "ExpOverflow",
+    "inputs": [
+      {
+        "name": "xWad",
+        "type": "int256",
+        "internalType": "int256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "OutsidePricingDomain",
+    "inputs": [
+      {
+        "name": "spotWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "lnMoneynessWad",
+        "type": "int256",
+        "internalType": "int256"
+      },
+      {
+        "name": "volWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "tauWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "rateWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
   }
 ] as const;
 
