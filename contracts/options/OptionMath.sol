@@ -66,9 +66,35 @@ library OptionMath {
             int256 xr = xWad * 1e9;
             int256 n = (xr + (xr >= 0 ? LN2_8_RAY / 2 : -LN2_8_RAY / 2)) / LN2_8_RAY;
             int256 r = xr - n * LN2_8_RAY;
-            int256 term = int256(RAY);
-            int256 sum = int256(RAY);
-            for (int256 i = 1; term != 0; ++i) {
+            // The series' terms r^i / i! in RAY, each from the last (truncated toward zero), summed until one is zero.
+            // With |r| <= ln2/16 the 13th is already zero, so the first twelve are written out (a zero term keeps the
+            // next ones zero, so computing them changes nothing) and the loop after them is a guard that never runs:
+            // the sum is the loop's to the wei, without its per-term jumps.
+            int256 term = r;
+            int256 sum = int256(RAY) + term;
+            term = term * r / int256(RAY) / 2;
+            sum += term;
+            term = term * r / int256(RAY) / 3;
+            sum += term;
+            term = term * r / int256(RAY) / 4;
+            sum += term;
+            term = term * r / int256(RAY) / 5;
+            sum += term;
+            term = term * r / int256(RAY) / 6;
+            sum += term;
+            term = term * r / int256(RAY) / 7;
+            sum += term;
+            term = term * r / int256(RAY) / 8;
+            sum += term;
+            term = term * r / int256(RAY) / 9;
+            sum += term;
+            term = term * r / int256(RAY) / 10;
+            sum += term;
+            term = term * r / int256(RAY) / 11;
+            sum += term;
+            term = term * r / int256(RAY) / 12;
+            sum += term;
+            for (int256 i = 13; term != 0; ++i) {
                 term = term * r / int256(RAY) / i;
                 sum += term;
             }
@@ -116,7 +142,7 @@ library OptionMath {
     }
 
     /// @dev N(-a) for a = |x| >= 0, given kernel = e^(-a^2/2).
-    function _lowerTailWad(uint256 a, uint256 kernel) private pure returns (uint256) {
+    function _lowerTailWad(uint256 a, uint256 kernel) internal pure returns (uint256) {
         if (a >= CDF_TAIL_WAD) return 0;
         if (a < HART_LIMIT_WAD) {
             // Every intermediate is below 1e40 for a < 7.08: unchecked is safe.

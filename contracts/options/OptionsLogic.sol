@@ -353,8 +353,7 @@ library OptionsLogic {
         pure
     {
         c.lnMoneynessWad = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
-        uint256 mid =
-            OptionPricing.midVolAt(c.expiryTerms, OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad), cfg);
+        uint256 mid = OptionPricing.midVolAt(c.expiryTerms, _lnSampleMoneyness(c, c.lnMoneynessWad), cfg);
         if (packed >> 128 > 0) {
             _accumulate(
                 acc,
@@ -372,6 +371,12 @@ library OptionsLogic {
             acc.tokensWad += uint128(packed);
         }
         ++acc.strikes;
+    }
+
+    /// @dev ln(sample price / strike), the surface's moneyness; when the price is the sample's (a refresh or trade right
+    ///      after the sample it took), the same as `lnSpotWad` = ln(spot / strike), so that one is reused.
+    function _lnSampleMoneyness(Ctx memory c, int256 lnSpotWad) internal pure returns (int256) {
+        return c.samplePriceWad == c.spotWad ? lnSpotWad : OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad);
     }
 
     /// @dev Adds `amount` (an open-interest half: below 2^128) of an option with figures `g` to the sums. The value,
@@ -430,7 +435,7 @@ library OptionsLogic {
         }
         q.spotWad = c.spotWad;
         int256 lnM = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
-        q.midIvWad = OptionPricing.midVolAt(e, OptionMath.lnMoneynessWad(c.samplePriceWad, c.strikeWad), cfg);
+        q.midIvWad = OptionPricing.midVolAt(e, _lnSampleMoneyness(c, lnM), cfg);
         q.ivWad = _tradeVolWad(c, e, weightWad, lnM, q.midIvWad, isBuy, cfg);
         q.greeks = OptionPricing.optionGreeksAt(isCall, c.spotWad, c.strikeWad, lnM, q.midIvWad, e);
         q.perTokenWad = OptionPricing.optionGreeksAt(isCall, c.spotWad, c.strikeWad, lnM, q.ivWad, e).valueWad;
