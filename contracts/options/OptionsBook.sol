@@ -371,7 +371,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
         for (uint256 m; active >> m != 0; ++m) {
             if (active >> m & 1 == 0) continue;
             if (s.books[m].refAt != 0) {
-                (int256 marketClaimUsd, uint256 down, uint256 up) = OptionsNav.marketClaim(s, engine, _perpConfig(m), m);
+                IPerpEngine.MarketConfig memory pc = _perpConfig(m);
+                (int256 marketClaimUsd, uint256 down, uint256 up) =
+                    OptionsNav.marketClaim(s, engine, PerpRisk.estimator(pc), pc.oracleLagBps, m);
                 claimUsd += marketClaimUsd;
                 riskDownUsd += down;
                 riskUpUsd += up;

@@ -352,6 +352,13 @@ library OptionsLogic {
         internal
         pure
     {
+        // Everything this strike allocates (its legs' greeks and inputs) is spent on `acc` before it returns, so the
+        // free memory pointer goes back where it was: a book's strikes reuse one scratch area instead of growing
+        // memory (and its quadratic cost) strike after strike.
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
         c.lnMoneynessWad = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
         uint256 mid = OptionPricing.midVolAt(c.expiryTerms, _lnSampleMoneyness(c, c.lnMoneynessWad), cfg);
         if (packed >> 128 > 0) {
@@ -371,6 +378,9 @@ library OptionsLogic {
             acc.tokensWad += uint128(packed);
         }
         ++acc.strikes;
+        assembly ("memory-safe") {
+            mstore(0x40, freeMemory)
+        }
     }
 
     /// @dev ln(sample price / strike), the surface's moneyness; when the price is the sample's (a refresh or trade right
@@ -389,9 +399,12 @@ library OptionsLogic {
         unchecked {
             acc.valueWad += int256(amount.mulDivUp(g.valueWad, WAD));
             acc.deltaWad += MathLib.mulDivSignedDown(g.deltaWad, amount, WAD);
-            acc.thetaWad += MathLib.mulDivSignedDown(g.thetaWad, amount, WAD);
             acc.vegaWad += MathLib.mulDivSignedDown(g.vegaWad, amount, WAD);
-            acc.grossThetaWad += amount.mulDivUp(MathLib.abs(g.thetaWad), WAD);
+            // |theta| x amount rounded up: for a decaying option (theta < 0, nearly always) it is exactly the signed
+            // term's magnitude (mulDivSignedDown rounds a negative away from zero), so that one is reused.
+            int256 theta = MathLib.mulDivSignedDown(g.thetaWad, amount, WAD);
+            acc.thetaWad += theta;
+            acc.grossThetaWad += g.thetaWad < 0 ? uint256(-theta) : amount.mulDivUp(uint256(g.thetaWad), WAD);
         }
     }
 

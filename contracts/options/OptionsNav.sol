@@ -89,10 +89,13 @@ library OptionsNav {
     ///         every open option for redemptions (`riskDownUsd`), and without what this block's buys added for deposits
     ///         (`riskUpUsd`, P-93). Reverts OptionsBookStale outside the expansion's range: LP flows wait for the
     ///         keeper's refresh.
+    /// @param est the perpetual market's volatility estimator parameters (PerpRisk.estimator of its config)
+    /// @param oracleLagBps the perpetual market's oracle lag (its config's `oracleLagBps`)
     function marketClaim(
         OptionsLogic.State storage s,
         IPerpEngine engine,
-        IPerpEngine.MarketConfig memory pc,
+        RiskMath.Estimator memory est,
+        uint256 oracleLagBps,
         uint256 marketId
     ) external view returns (int256 claimUsd, uint256 riskDownUsd, uint256 riskUpUsd) {
         OptionsLogic.Book storage bk = s.books[marketId];
@@ -107,9 +110,9 @@ library OptionsNav {
             int256 delta =
                 bk.deltaWad + bk.gammaWad * (int256(x.spotWad) - int256(uint256(bk.refPriceWad))) / int256(WAD);
             // The lag copied at the refresh, or the perpetual config's if it was raised since.
-            baseWad = bound + MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(MathLib.max(bk.lagBps, pc.oracleLagBps));
+            baseWad = bound + MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(MathLib.max(bk.lagBps, oracleLagBps));
         }
-        (uint256 resampleWad, uint256 resampleUpWad) = resampleBoundsWad(bk, s.configs[marketId], pc, x);
+        (uint256 resampleWad, uint256 resampleUpWad) = resampleBoundsWad(bk, s.configs[marketId], est, oracleLagBps, x);
         riskDownUsd = (baseWad + resampleWad).mulDivUp(1, 1e12);
         riskUpUsd = (baseWad + resampleUpWad).mulDivUp(1, 1e12);
     }
@@ -131,19 +134,20 @@ library OptionsNav {
     function resampleBoundsWad(
         OptionsLogic.Book storage bk,
         IOptionsBook.OptionsConfig memory oc,
-        IPerpEngine.MarketConfig memory pc,
+        RiskMath.Estimator memory est,
+        uint256 oracleLagBps,
         Estimator memory x
     ) internal view returns (uint256 allWad, uint256 beforeBlockWad) {
         Slopes memory k;
         {
             // r' = ln(S' / Ss) for a sample price S' within the lag of S: |r'| in [r - l', r + l'], l' = lag + lag^2
             // >= -ln(1 - lag) >= ln(1 + lag); one wei more for the logarithm's truncation.
-            uint256 lag = MathLib.max(bk.lagBps, pc.oracleLagBps) * 1e14;
+            uint256 lag = MathLib.max(bk.lagBps, oracleLagBps) * 1e14;
             lag += lag.wadMulUp(lag) + 2;
             uint256 r = MathLib.abs(MathLib.lnWad(x.spotWad.mulDivDown(WAD, x.samplePriceWad)));
             k.rHi = r + lag;
             uint256 vLo;
-            (k.dvS, k.dvL, vLo) = _estimatorMoves(pc, x, k.rHi, r > lag ? r - lag : 0);
+            (k.dvS, k.dvL, vLo) = _estimatorMoves(est, x, k.rHi, r > lag ? r - lag : 0);
             k.rootMove = MathLib.sqrtDown(MathLib.max(k.dvS, k.dvL) * YEAR_SEC * WAD) + 1;
             k.denominator = MathLib.sqrtDown(MathLib.min(x.varianceWad, x.longVarianceWad) * YEAR_SEC * WAD)
                 + MathLib.sqrtDown(vLo * YEAR_SEC * WAD);
@@ -206,7 +210,7 @@ library OptionsNav {
     /// @dev How far the next sample can move each variance estimator (the sample elapsed from the next boundary to the
     ///      max price age after it, or after now; the squared return between the smallest clipped and the largest
     ///      unclipped), and the lowest either can reach.
-    function _estimatorMoves(IPerpEngine.MarketConfig memory pc, Estimator memory x, uint256 rHi, uint256 rLo)
+    function _estimatorMoves(RiskMath.Estimator memory est, Estimator memory x, uint256 rHi, uint256 rLo)
         private
         view
         returns (uint256 dvS, uint256 dvL, uint256 vLo)
@@ -215,15 +219,14 @@ library OptionsNav {
         n.r2Hi = rHi.mulDivUp(rHi, WAD);
         n.r2Lo = MathLib.min(
             rLo.mulDivDown(rLo, WAD),
-            uint256(pc.clipSigmas) * pc.clipSigmas * MathLib.max(x.varianceWad, x.longVarianceWad)
-                * pc.sampleIntervalSec
+            est.clipSigmas * est.clipSigmas * MathLib.max(x.varianceWad, x.longVarianceWad) * est.intervalSec
         );
-        uint256 next = (x.sampleAt / pc.sampleIntervalSec + 1) * pc.sampleIntervalSec;
+        uint256 next = (x.sampleAt / est.intervalSec + 1) * est.intervalSec;
         n.dtMin = next - x.sampleAt;
-        n.dtMax = MathLib.max(next, block.timestamp) + pc.maxPriceAgeSec - x.sampleAt;
+        n.dtMax = MathLib.max(next, block.timestamp) + est.maxAgeSec - x.sampleAt;
         uint256 lo;
-        (dvS, vLo) = _varianceMove(x.varianceWad, n, pc.volTauSec);
-        (dvL, lo) = _varianceMove(x.longVarianceWad, n, pc.longVolTauSec);
+        (dvS, vLo) = _varianceMove(x.varianceWad, n, est.tauSec);
+        (dvL, lo) = _varianceMove(x.longVarianceWad, n, est.longTauSec);
         vLo = MathLib.min(vLo, lo);
     }
 
