@@ -238,10 +238,14 @@ The perpetuals' misses are mostly storage: an open writes a position (two new sl
 here), five market slots, the core's pool and ledger slots and two token balances, and reads each first; a
 liquidation's new slot is the equity refunded to a trader whose wallet was empty. An option trade spends as much again
 on arithmetic: a capped call prices four Black-Scholes legs (the strike and the cap, at mid and at the trade's volatility).
-Per Solidity function (PROFILE_SOURCE=1) a buy's compute is about a fifth compiler-generated code (checked arithmetic,
-memory structs, the library call's ABI coding; 27k), and a refresh of 23 strike-types spends 134k there besides 50k in
-e^x, 42k in the legs' prices and greeks, 40k in the normal distribution and 39k in ln: the legacy pipeline's overhead,
-which via-IR would cut but cannot compile the options library (stack too deep in its optimizer).
+Per Solidity function (PROFILE_SOURCE=1; PROFILE_GENERATED=1 names the compiler's Yul helpers under their caller) a
+refresh of 23 strike-types spent 134k in compiler-generated code, mostly checked arithmetic in the pricing loop; that
+arithmetic is now unchecked inside a domain Black-Scholes enforces (P-95), e^x's series is written out and ln's takes
+four terms per step (both equal to their loops to the wei), ln(sample / K) is reused when the price is the sample's,
+and a refresh's strikes share one scratch area of memory: the refresh's compute fell from about 520k to 380k (its
+remaining compute is the legs themselves: the normal distribution 40k, their prices and greeks 42k, e^x 34k, ln 21k).
+via-IR, which would cut the rest of the legacy pipeline's overhead, cannot compile the options library (stack too deep
+in its optimizer).
 
 | transaction | gas used | base | new slots | writes | cold reads | warm reads | accounts | events | compute |
 |---|---|---|---|---|---|---|---|---|---|
