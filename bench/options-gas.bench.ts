@@ -102,9 +102,12 @@ for (const b of [near, board]) for (let k = 0n; k < 11n; k++) await buy(buyer, b
 await tx(buyer, { ...c.optionsBook, functionName: 'buy', args: [near, 5n, false, WAD, (await quote(near, 5n, false, true, WAD)).premiumUsd] });
 const refreshGas = Number(await tx(keeper, { ...c.optionsBook, functionName: "refresh", args: [0n] }));
 hashOf.refreshTotal = lastHash;
-const strikesOpen = 22 + 1; // the first put's strike on `board` is among them
+// 22 strikes open (every strike of both boards), 24 strike-types: each strike's type from the loop, and on `board`
+// also the call at strike 5 and the put at strike 4 bought above (the put at 3 is the loop's type).
+const strikesOpen = 22;
 out.refreshStrikes = strikesOpen;
-out.refreshPerStrike = Math.round(refreshGas / 22);
+out.refreshStrikeTypes = 24;
+out.refreshPerStrike = Math.round(refreshGas / strikesOpen);
 out.refreshTotal = refreshGas;
 // What each further strike-type adds: 11 more on a third board (its board's reads included), then the same refresh.
 const third = boards.find((b) => b !== near && b !== board);

@@ -192,7 +192,7 @@ ${[
     row('buy a put (repeat buyer)', r.buyPutRepeat, 200_000),
     row('sell a call back', r.sellCall, 180_000),
     row(
-      `refresh the greek cache, per strike (${r.refreshStrikes} strike-types, total ${fmt(r.refreshTotal)})`,
+      `refresh the greek cache, per strike (${r.refreshStrikes} strikes on two boards, ${r.refreshStrikeTypes} strike-types, total ${fmt(r.refreshTotal)})`,
       r.refreshPerStrike,
       25_000,
       r.refreshMarginalPerStrike ? `keeper pays; each further strike-type adds ${fmt(r.refreshMarginalPerStrike)} (11 more on a third board, its reads included): the rest is the refresh's fixed part` : 'keeper pays',

@@ -55,6 +55,7 @@ interface IOptionsBook is IProduct {
         uint96 settlementPriceWad; // 0 until settled
         uint64 reservedUsd; // the board's reserved maximum payout (after settlement: the payouts still owed)
         uint64 owedUsd; // settled payouts not yet claimed
+        uint16 oiMask; // bit i: strike i has open interest (in the slot a trade rewrites for its reserve anyway)
     }
 
     /// @notice Value and greeks of one option per token (a capped call or a put), from OptionPricing.optionGreeks.

@@ -201,7 +201,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
             )
         );
         payoutUsd = MathLib.min(payoutUsd, b.owedUsd); // the sum of claims never exceeds what settlement owed
-        Board storage sb = s.boards[boardId - 1];
+        Board storage sb = s.boards[boardId];
         sb.owedUsd = uint64(b.owedUsd - payoutUsd);
         sb.reservedUsd = uint64(b.reservedUsd - payoutUsd);
         s.books[b.marketId].owedUsd -= uint64(payoutUsd);
@@ -264,8 +264,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
     }
 
     function _board(uint256 boardId) internal view returns (Board memory) {
-        if (boardId == 0 || boardId > s.boards.length) revert UnknownBoard(boardId);
-        return s.boards[boardId - 1];
+        Board memory b = s.boards[boardId];
+        if (b.expiry == 0) revert UnknownBoard(boardId); // every listed board expires after its listing
+        return b;
     }
 
     /// @dev The board, config and market inputs of a trade; checks the board is open and the strike exists.
@@ -402,15 +403,16 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @inheritdoc IOptionsBook
     function boardCount() external view returns (uint256) {
-        return s.boards.length;
+        return s.boardCount;
     }
 
     /// @inheritdoc IOptionsBook
     function liveBoards(uint256 marketId) external view returns (uint256[] memory ids) {
-        ids = s.live[marketId]; // settled boards stay listed until the next listing prunes them
+        uint32[] memory listed = s.live[marketId]; // settled boards stay listed until the next listing prunes them
+        ids = new uint256[](listed.length);
         uint256 n;
-        for (uint256 j; j < ids.length; ++j) {
-            if (!s.boards[ids[j] - 1].settled) ids[n++] = ids[j];
+        for (uint256 j; j < listed.length; ++j) {
+            if (!s.boards[listed[j]].settled) ids[n++] = listed[j];
         }
         assembly ("memory-safe") {
             mstore(ids, n)

@@ -28,10 +28,11 @@ library OptionsLogic {
     struct State {
         mapping(uint256 marketId => IOptionsBook.OptionsConfig) configs;
         mapping(uint256 marketId => Book) books;
-        mapping(uint256 marketId => uint256[]) live; // unsettled boards, in no set order (settling swaps and pops)
-        IOptionsBook.Board[] boards; // boardId = index + 1
+        // unsettled boards, in no set order (a listing prunes settled ones by swap and pop); eight ids to a slot
+        mapping(uint256 marketId => uint32[]) live;
+        mapping(uint256 boardId => IOptionsBook.Board) boards; // ids from 1; an unlisted id has expiry 0
+        uint256 boardCount;
         mapping(uint256 marketId => mapping(uint256 expiry => uint256 boardId)) boardAt;
-        mapping(uint256 boardId => uint256) oiMask; // bit i: strike i has open interest
         mapping(uint256 boardId => mapping(uint256 strikeIndex => uint256)) oi; // call OI << 128 | put OI (tokens)
         mapping(address account => mapping(uint256 optionId => uint256 amountWad)) holdings;
         uint256 activeMarkets; // bit m: market m has options open or payouts owed (the NAV reads only these)
@@ -156,7 +157,7 @@ library OptionsLogic {
         uint16 lagBps
     ) external returns (IOptionsBook.BookView memory v, uint256 strikes) {
         Acc memory acc;
-        uint256[] memory ids = s.live[marketId];
+        uint32[] memory ids = s.live[marketId];
         for (uint256 j; j < ids.length; ++j) {
             accumulateBoard(s, acc, ids[j], c, cfg);
         }
@@ -204,9 +205,9 @@ library OptionsLogic {
     ///         reserved, the rest of the reserve is released; the board leaves the book (and `liveBoards`) at once and the
     ///         stored live list at the next listing.
     function settle(State storage s, uint256 boardId, uint256 price) external returns (uint256 owed, uint256 released) {
-        IOptionsBook.Board storage sb = s.boards[boardId - 1];
+        IOptionsBook.Board storage sb = s.boards[boardId];
         uint256 callCapBps = sb.callCapBps;
-        uint256 mask = s.oiMask[boardId];
+        uint256 mask = sb.oiMask;
         uint256 first = sb.firstStrikeWad;
         uint256 step = sb.strikeStepWad;
         for (uint256 i; mask >> i != 0; ++i) {
@@ -276,13 +277,12 @@ library OptionsLogic {
         }
         s.oi[boardId][strikeIndex] =
             isCall ? (uint256(newOi.toUint128()) << 128 | uint128(packed)) : (packed >> 128 << 128 | newOi.toUint128());
-        s.oiMask[boardId] |= 1 << strikeIndex;
-        IOptionsBook.Board storage sb = s.boards[boardId - 1];
+        IOptionsBook.Board storage sb = s.boards[boardId];
         uint256 boardReserve = sb.reservedUsd + reserveUsd;
         if (boardReserve > cfg.maxBoardReserveUsd) {
             revert IOptionsBook.BoardReserveCapExceeded(boardId, boardReserve, cfg.maxBoardReserveUsd);
         }
-        sb.reservedUsd = boardReserve.toUint64();
+        (sb.reservedUsd, sb.oiMask) = (boardReserve.toUint64(), sb.oiMask | uint16(1 << strikeIndex));
     }
 
     /// @dev Removes sold open interest; returns the reserve released: the amount's own maximum payout, as reserved
@@ -296,13 +296,13 @@ library OptionsLogic {
         uint256 oldOi = isCall ? packed >> 128 : uint128(packed);
         packed = isCall ? packed - (amountWad << 128) : packed - amountWad;
         s.oi[boardId][strikeIndex] = packed;
-        if (packed == 0) s.oiMask[boardId] &= ~(1 << strikeIndex);
         // The reserve of what remains, as the buys took it: the difference of the rounded-up totals (so selling in
         // pieces releases no more than selling at once).
         released = OptionPricing.maxPayoutUp(isCall, strikeWad, oldOi, callCapBps)
             - OptionPricing.maxPayoutUp(isCall, strikeWad, oldOi - amountWad, callCapBps);
-        IOptionsBook.Board storage sb = s.boards[boardId - 1];
+        IOptionsBook.Board storage sb = s.boards[boardId];
         sb.reservedUsd = uint64(sb.reservedUsd - released);
+        if (packed == 0) sb.oiMask &= ~uint16(1 << strikeIndex);
     }
 
     function _takeHolding(State storage s, address account, uint256 id, uint256 amountWad) internal {
@@ -319,10 +319,12 @@ library OptionsLogic {
         Ctx memory c,
         IOptionsBook.OptionsConfig memory cfg
     ) internal view {
-        uint256 mask = s.oiMask[boardId];
-        if (mask == 0) return;
-        IOptionsBook.Board memory b = s.boards[boardId - 1];
-        if (b.settled) return; // its payouts are owed (the book's owedUsd), not valued
+        IOptionsBook.Board storage sb = s.boards[boardId];
+        // The mask and the settled flag share a slot: a board with nothing open costs one read. A settled board's
+        // payouts are owed (the book's owedUsd), not valued.
+        uint256 mask = sb.oiMask;
+        if (mask == 0 || sb.settled) return;
+        IOptionsBook.Board memory b = sb;
         if (acc.nearest == 0 || b.expiry < acc.nearest) acc.nearest = b.expiry;
         uint256 tauSec = b.expiry > block.timestamp ? b.expiry - block.timestamp : 0;
         c.expiryTerms = OptionPricing.expiryTerms(

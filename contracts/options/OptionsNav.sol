@@ -77,7 +77,7 @@ library OptionsNav {
         IOptionsBook.OptionsConfig memory cfg
     ) external view returns (uint256) {
         OptionsLogic.Acc memory acc;
-        uint256[] memory ids = s.live[marketId];
+        uint32[] memory ids = s.live[marketId];
         for (uint256 j; j < ids.length; ++j) {
             OptionsLogic.accumulateBoard(s, acc, ids[j], c, cfg);
         }

@@ -78,40 +78,38 @@ library OptionsSchedule {
         if (expiry <= block.timestamp + cfg.tradingCutoffSec || s.boardAt[marketId][expiry] != 0) {
             return 0;
         }
-        uint256[] storage ids = s.live[marketId];
+        uint32[] storage ids = s.live[marketId];
         if (ids.length >= MAX_LIVE_BOARDS) revert IOptionsBook.TooManyBoards(marketId, MAX_LIVE_BOARDS);
         uint256 step = cfg.strikeStepWad;
         uint256 n = cfg.strikesPerSide;
         uint256 atm = (spot + step / 2) / step * step;
         if (atm == 0) atm = step;
         uint256 first = atm > n * step ? atm - n * step : step;
-        s.boards
-            .push(
-                IOptionsBook.Board({
-                    marketId: uint8(marketId),
-                    expiry: uint32(expiry),
-                    strikeCount: uint8(2 * n + 1),
-                    firstStrikeWad: first.toUint96(),
-                    strikeStepWad: uint96(step),
-                    settled: false,
-                    settlementPriceWad: 0,
-                    reservedUsd: 0,
-                    owedUsd: 0,
-                    callCapBps: cfg.callCapBps
-                })
-            );
-        uint256 boardId = s.boards.length;
+        uint256 boardId = ++s.boardCount;
+        s.boards[boardId] = IOptionsBook.Board({
+            marketId: uint8(marketId),
+            expiry: uint32(expiry),
+            strikeCount: uint8(2 * n + 1),
+            firstStrikeWad: first.toUint96(),
+            strikeStepWad: uint96(step),
+            settled: false,
+            settlementPriceWad: 0,
+            reservedUsd: 0,
+            owedUsd: 0,
+            callCapBps: cfg.callCapBps,
+            oiMask: 0
+        });
         s.boardAt[marketId][expiry] = boardId;
-        ids.push(boardId);
+        ids.push(boardId.toUint32());
         emit IOptionsBook.BoardListed(boardId, marketId, expiry, first, step, 2 * n + 1);
         return 1;
     }
 
     /// @dev Drops settled boards from the market's live list (swap and pop, from the end).
     function _pruneSettled(OptionsLogic.State storage s, uint256 marketId) internal {
-        uint256[] storage ids = s.live[marketId];
+        uint32[] storage ids = s.live[marketId];
         for (uint256 j = ids.length; j > 0; --j) {
-            if (s.boards[ids[j - 1] - 1].settled) {
+            if (s.boards[ids[j - 1]].settled) {
                 ids[j - 1] = ids[ids.length - 1];
                 ids.pop();
             }

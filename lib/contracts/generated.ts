@@ -10343,6 +10343,11 @@ export const optionsBookAbi = [
             "name": "owedUsd",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "oiMask",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
       }

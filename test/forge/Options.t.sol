@@ -312,6 +312,32 @@ contract OptionsTest is BaseTest {
         assertEq(core.productLedger(address(options)).reservedUsd, want);
     }
 
+    /// P-70: a board's open-interest mask has bit i exactly while strike i has calls or puts open (a refresh and a
+    ///       settlement visit only those strikes); ids outside the listed range are unknown boards.
+    function test_oiMask_tracksOpenStrikes() public {
+        uint256 boardId = ids[1];
+        assertEq(options.board(boardId).oiMask, 0, "nothing open");
+        uint256 callAmount = 2e18;
+        _buy(alice, boardId, 2, true, callAmount);
+        _buy(bob, boardId, 6, false, 1e18);
+        _buy(bob, boardId, 2, false, 1e18);
+        assertEq(options.board(boardId).oiMask, (1 << 2) | (1 << 6));
+        vm.prank(alice);
+        options.sell(boardId, 2, true, callAmount, 0);
+        assertEq(options.board(boardId).oiMask, (1 << 2) | (1 << 6), "strike 2 still has a put open");
+        vm.prank(bob);
+        options.sell(boardId, 2, false, 1e18, 0);
+        assertEq(options.board(boardId).oiMask, 1 << 6, "strike 2 closed");
+        assertEq(options.board(ids[0]).oiMask, 0, "other boards untouched");
+
+        uint256 count = options.boardCount();
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.UnknownBoard.selector, 0));
+        options.board(0);
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.UnknownBoard.selector, count + 1));
+        options.board(count + 1);
+        assertGt(options.board(count).expiry, 0, "the last listed board is known");
+    }
+
     /// P-76, P-41: once every option of the market has settled, the keeper's refresh leaves no expansion: the NAV's
     ///       options term is exactly the payouts still owed, and a new volatility sample does not hold LP flows up.
     function test_refresh_nothingOpen_navCountsOwedOnly() public {
