@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IPriceFeed} from "../oracles/IPriceFeed.sol";
 
+import {RiskMath} from "../libraries/RiskMath.sol";
 import {IProduct} from "./IProduct.sol";
 
 /// @title IPerpEngine
@@ -14,6 +15,19 @@ import {IProduct} from "./IProduct.sol";
 ///      decimals; `...Wad` fractions with 18 decimals; `...Bps` fractions of 10_000; indices cumulative per USD of size.
 interface IPerpEngine is IProduct {
     // ---------------------------------------------------------------- types
+
+    /// @notice What options price from on a market, in one call (`volatilityNow`; `pinMarket` after its pin).
+    struct PricingInputs {
+        uint256 priceWad; // the price a trade would use now (`markPrice`; pinned by `pinMarket`)
+        uint256 varianceWad; // the EWMA variance per second, a due sample applied at the price
+        uint256 longVarianceWad; // the long-run EWMA variance per second, likewise
+        uint256 samplePriceWad; // the last sample's price (0 before the market's first price)
+        uint256 sampleAt; // the last sample's publish time
+        uint256 longTokens; // the perpetual longs' open interest, tokens (WAD)
+        uint256 shortTokens; // the perpetual shorts' open interest, tokens (WAD)
+        uint256 oracleLagBps; // the market config's oracle lag
+        RiskMath.Estimator est; // the market config's volatility estimator (PerpRisk.estimator)
+    }
 
     /// @notice Risk and fee parameters of one market (set by RISK_ROLE within hard bounds).
     struct MarketConfig {
@@ -293,9 +307,9 @@ interface IPerpEngine is IProduct {
     /// @notice Pins the market's price for this transaction and feeds it to the volatility estimator (taking the
     ///         sample when one is due), as a perpetual trade does first: an option trade or refresh prices at one
     ///         price per transaction (a newer signed price posted later in it changes nothing) and never on an
-    ///         estimator a due sample is about to move.
+    ///         estimator a due sample is about to move. Returns `volatilityNow` as read after the pin, in the same call.
     /// @dev Permissionless, like `poke` (which also settles): it only does what any trade on the market does first.
-    function pinPrice(uint256 marketId) external;
+    function pinMarket(uint256 marketId) external returns (PricingInputs memory);
 
     // ---------------------------------------------------------------- views
 
@@ -306,21 +320,9 @@ interface IPerpEngine is IProduct {
     /// @notice The price a trade would use now (`markPrice`) and the volatility estimator as that trade would leave
     ///         it: a due sample (the first price of a new interval) applied at this price. Options price from it, so a
     ///         quote, a fill and the NAV's check of the options cache all see a due sample before anyone takes it.
-    /// @return priceWad the price
-    /// @return varianceWad the EWMA variance per second
-    /// @return longVarianceWad the long-run EWMA variance per second
-    /// @return samplePriceWad the last sample's price (0 before the market's first price)
-    /// @return sampleAt the last sample's publish time
-    function volatilityNow(uint256 marketId)
-        external
-        view
-        returns (
-            uint256 priceWad,
-            uint256 varianceWad,
-            uint256 longVarianceWad,
-            uint256 samplePriceWad,
-            uint256 sampleAt
-        );
+    ///         With them, the other inputs of an option's price: the perpetual traders' tokens (the skew netted with
+    ///         the options book) and the config's oracle lag and estimator parameters.
+    function volatilityNow(uint256 marketId) external view returns (PricingInputs memory);
 
     function marketCount() external view returns (uint256);
 

@@ -8,7 +8,6 @@ import {IProduct} from "../interfaces/IProduct.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {IHistoricalPriceFeed} from "../oracles/IHistoricalPriceFeed.sol";
-import {PerpRisk} from "../perps/PerpRisk.sol";
 import {OptionPricing} from "./OptionPricing.sol";
 import {OptionsLogic} from "./OptionsLogic.sol";
 import {OptionsNav} from "./OptionsNav.sol";
@@ -93,8 +92,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
         returns (uint256 premiumUsd)
     {
         address account = _sender();
-        _enter(IClearingCore.Risk.Adds, _board(boardId).marketId);
-        (OptionsConfig memory cfg, OptionsLogic.Ctx memory c) = _tradeContext(boardId, strikeIndex, amountWad);
+        (OptionsConfig memory cfg, Board memory b) = _tradeBoard(boardId, strikeIndex, amountWad);
+        OptionsLogic.Ctx memory c = _enter(IClearingCore.Risk.Adds, b.marketId);
+        _atStrike(c, b, boardId, strikeIndex);
         (Quote memory q, uint256 reserveUsd) = OptionsLogic.trade(s, cfg, c, isCall, true, amountWad, account);
         premiumUsd = q.premiumUsd;
         if (premiumUsd > maxPremiumUsd) revert PremiumAboveMax(premiumUsd, maxPremiumUsd);
@@ -122,8 +122,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
         returns (uint256 premiumUsd)
     {
         address account = _sender();
-        _enter(IClearingCore.Risk.Reduces, _board(boardId).marketId);
-        (OptionsConfig memory cfg, OptionsLogic.Ctx memory c) = _tradeContext(boardId, strikeIndex, amountWad);
+        (OptionsConfig memory cfg, Board memory b) = _tradeBoard(boardId, strikeIndex, amountWad);
+        OptionsLogic.Ctx memory c = _enter(IClearingCore.Risk.Reduces, b.marketId);
+        _atStrike(c, b, boardId, strikeIndex);
         (Quote memory q, uint256 released) = OptionsLogic.trade(s, cfg, c, isCall, false, amountWad, account);
         premiumUsd = q.premiumUsd;
         if (premiumUsd < minPremiumUsd) revert PremiumBelowMin(premiumUsd, minPremiumUsd);
@@ -224,8 +225,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
     /// @inheritdoc IOptionsBook
     function refresh(uint256 marketId) external {
         OptionsConfig memory cfg = _config(marketId);
-        _enter(IClearingCore.Risk.Reduces, marketId);
-        OptionsLogic.Ctx memory c = _context(marketId);
+        OptionsLogic.Ctx memory c = _enter(IClearingCore.Risk.Reduces, marketId);
         (BookView memory v, uint256 strikes) = OptionsLogic.rebuild(s, marketId, c, cfg, uint16(c.lagBps));
         _pushSkew(c);
         core.settle(
@@ -252,10 +252,11 @@ contract OptionsBook is IOptionsBook, AccessControl {
     }
 
     /// @dev Opens the action with the core (shared lock, borrow accrual), then pins the market's price for the
-    ///      transaction and takes a due volatility sample (IPerpEngine.pinPrice), before anything is priced.
-    function _enter(IClearingCore.Risk risk, uint256 marketId) internal {
+    ///      transaction and takes a due volatility sample (IPerpEngine.pinMarket), before anything is priced; the
+    ///      market's inputs come back from that call, as `_context` reads them (the skew, the estimator, the lag).
+    function _enter(IClearingCore.Risk risk, uint256 marketId) internal returns (OptionsLogic.Ctx memory) {
         core.enter(risk);
-        engine.pinPrice(marketId);
+        return _ctx(engine.pinMarket(marketId), marketId);
     }
 
     function _config(uint256 marketId) internal view returns (OptionsConfig memory cfg) {
@@ -269,43 +270,47 @@ contract OptionsBook is IOptionsBook, AccessControl {
         return b;
     }
 
-    /// @dev The board, config and market inputs of a trade; checks the board is open and the strike exists.
-    function _tradeContext(uint256 boardId, uint256 strikeIndex, uint256 amountWad)
+    /// @dev The board and config of a trade; checks the amount, the strike and that the board is open.
+    function _tradeBoard(uint256 boardId, uint256 strikeIndex, uint256 amountWad)
         internal
         view
-        returns (OptionsConfig memory cfg, OptionsLogic.Ctx memory c)
+        returns (OptionsConfig memory cfg, Board memory b)
     {
         if (amountWad == 0) revert ZeroAmount();
-        Board memory b = _board(boardId);
+        b = _board(boardId);
         if (strikeIndex >= b.strikeCount) revert UnknownStrike(boardId, strikeIndex, b.strikeCount);
         cfg = _config(b.marketId);
         cfg.callCapBps = b.callCapBps; // the cap the board's calls were listed with
         uint256 cutoffAt = b.expiry - cfg.tradingCutoffSec;
         if (b.settled || block.timestamp >= cutoffAt) revert TradingClosed(boardId, cutoffAt, block.timestamp);
-        c = _context(b.marketId);
+    }
+
+    /// @dev Points the market inputs `c` at the trade's option.
+    function _atStrike(OptionsLogic.Ctx memory c, Board memory b, uint256 boardId, uint256 strikeIndex) internal pure {
         c.boardId = boardId;
         c.strikeIndex = strikeIndex;
         c.strikeWad = b.firstStrikeWad + strikeIndex * b.strikeStepWad;
         c.expiry = b.expiry;
     }
 
-    /// @dev The market's price (pinned for the transaction, as the perpetuals use it), the perpetual engine's variance
-    ///      estimators and last sample price with a due sample applied (volatilityNow: the first price seeds the series,
-    ///      so there is always one), its skew, read from its storage (layout in PerpState), and from its config the
-    ///      oracle lag (charged on a trade's delta) and the estimator (the next sample's surface). One storage read
-    ///      call for the skew and the config's address.
-    function _context(uint256 marketId) internal view returns (OptionsLogic.Ctx memory c) {
+    /// @dev The market's inputs as a trade would read them now (IPerpEngine.volatilityNow: the price, pinned or the
+    ///      feed's, the estimator with a due sample applied, the perpetual skew, the oracle lag and the estimator).
+    function _context(uint256 marketId) internal view returns (OptionsLogic.Ctx memory) {
+        return _ctx(engine.volatilityNow(marketId), marketId);
+    }
+
+    /// @dev The pricing context of `marketId` from the engine's inputs (`volatilityNow`, or `pinMarket` after its pin).
+    function _ctx(IPerpEngine.PricingInputs memory p, uint256 marketId)
+        internal
+        pure
+        returns (OptionsLogic.Ctx memory c)
+    {
         c.marketId = marketId;
-        (c.spotWad, c.varianceWad, c.longVarianceWad, c.samplePriceWad, c.sampleAt) = engine.volatilityNow(marketId);
-        bytes32[] memory slots = new bytes32[](2);
-        slots[0] = bytes32(uint256(keccak256(abi.encode(marketId, uint256(2)))) + 1);
-        slots[1] = bytes32(uint256(1));
-        bytes32[] memory words = engine.extsload(slots);
-        uint256 w = uint256(words[0]);
-        c.perpDeltaTokens = int256(uint256(uint112(w >> 112))) - int256(uint256(uint112(w)));
-        IPerpEngine.MarketConfig memory pc = _perpConfigAt(uint256(words[1]), marketId);
-        c.lagBps = pc.oracleLagBps;
-        c.est = PerpRisk.estimator(pc);
+        (c.spotWad, c.varianceWad, c.longVarianceWad, c.samplePriceWad, c.sampleAt) =
+        (p.priceWad, p.varianceWad, p.longVarianceWad, p.samplePriceWad, p.sampleAt);
+        c.perpDeltaTokens = int256(p.shortTokens) - int256(p.longTokens); // the pool's delta from the perpetuals
+        c.lagBps = p.oracleLagBps;
+        c.est = p.est;
     }
 
     /// @dev The perpetual market's config (feed, oracle lag), decoded from the engine's ConfigStore.
@@ -321,8 +326,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
     }
 
     /// @dev The price now and the publish time of the market's last volatility sample, a due one included.
-    function _priceAndSampleAt(uint256 marketId) internal view returns (uint256 spot, uint256 sampleAt) {
-        (spot,,,, sampleAt) = engine.volatilityNow(marketId);
+    function _priceAndSampleAt(uint256 marketId) internal view returns (uint256, uint256) {
+        IPerpEngine.PricingInputs memory p = engine.volatilityNow(marketId);
+        return (p.priceWad, p.sampleAt);
     }
 
     function _emitTrade(
@@ -372,9 +378,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
         for (uint256 m; active >> m != 0; ++m) {
             if (active >> m & 1 == 0) continue;
             if (s.books[m].refAt != 0) {
-                IPerpEngine.MarketConfig memory pc = _perpConfig(m);
                 (int256 marketClaimUsd, uint256 down, uint256 up) =
-                    OptionsNav.marketClaim(s, engine, PerpRisk.estimator(pc), pc.oracleLagBps, m);
+                    OptionsNav.marketClaim(s, engine.volatilityNow(m), m);
                 claimUsd += marketClaimUsd;
                 riskDownUsd += down;
                 riskUpUsd += up;
@@ -387,7 +392,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
     function pinValuationPrices() external {
         uint256 active = s.activeMarkets;
         for (uint256 m; active >> m != 0; ++m) {
-            if ((active >> m) & 1 == 1 && s.books[m].refAt != 0) engine.pinPrice(m);
+            if ((active >> m) & 1 == 1 && s.books[m].refAt != 0) engine.pinMarket(m);
         }
     }
 
@@ -440,7 +445,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
         view
         returns (Quote memory)
     {
-        (OptionsConfig memory cfg, OptionsLogic.Ctx memory c) = _tradeContext(boardId, strikeIndex, amountWad);
+        (OptionsConfig memory cfg, Board memory b) = _tradeBoard(boardId, strikeIndex, amountWad);
+        OptionsLogic.Ctx memory c = _context(b.marketId);
+        _atStrike(c, b, boardId, strikeIndex);
         return OptionsLogic.quote(s, cfg, c, isCall, isBuy, amountWad);
     }
 

@@ -89,18 +89,15 @@ library OptionsNav {
     ///         every open option for redemptions (`riskDownUsd`), and without what this block's buys added for deposits
     ///         (`riskUpUsd`, P-93). Reverts OptionsBookStale outside the expansion's range: LP flows wait for the
     ///         keeper's refresh.
-    /// @param est the perpetual market's volatility estimator parameters (PerpRisk.estimator of its config)
-    /// @param oracleLagBps the perpetual market's oracle lag (its config's `oracleLagBps`)
-    function marketClaim(
-        OptionsLogic.State storage s,
-        IPerpEngine engine,
-        RiskMath.Estimator memory est,
-        uint256 oracleLagBps,
-        uint256 marketId
-    ) external view returns (int256 claimUsd, uint256 riskDownUsd, uint256 riskUpUsd) {
+    /// @param p the perpetual market's inputs now (IPerpEngine.volatilityNow): price, estimator, oracle lag
+    function marketClaim(OptionsLogic.State storage s, IPerpEngine.PricingInputs memory p, uint256 marketId)
+        external
+        view
+        returns (int256 claimUsd, uint256 riskDownUsd, uint256 riskUpUsd)
+    {
         OptionsLogic.Book storage bk = s.books[marketId];
-        Estimator memory x;
-        (x.spotWad, x.varianceWad, x.longVarianceWad, x.samplePriceWad, x.sampleAt) = engine.volatilityNow(marketId);
+        Estimator memory x = Estimator(p.priceWad, p.varianceWad, p.longVarianceWad, p.samplePriceWad, p.sampleAt);
+        uint256 oracleLagBps = p.oracleLagBps;
         IOptionsBook.Staleness st = OptionsLogic.staleness(bk, x.spotWad, x.sampleAt);
         if (st != IOptionsBook.Staleness.Fresh) revert IOptionsBook.OptionsBookStale(marketId, st);
         uint256 baseWad;
@@ -112,7 +109,8 @@ library OptionsNav {
             // The lag copied at the refresh, or the perpetual config's if it was raised since.
             baseWad = bound + MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(MathLib.max(bk.lagBps, oracleLagBps));
         }
-        (uint256 resampleWad, uint256 resampleUpWad) = resampleBoundsWad(bk, s.configs[marketId], est, oracleLagBps, x);
+        (uint256 resampleWad, uint256 resampleUpWad) =
+            resampleBoundsWad(bk, s.configs[marketId], p.est, oracleLagBps, x);
         riskDownUsd = (baseWad + resampleWad).mulDivUp(1, 1e12);
         riskUpUsd = (baseWad + resampleUpWad).mulDivUp(1, 1e12);
     }

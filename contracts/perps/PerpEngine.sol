@@ -290,13 +290,30 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @inheritdoc IPerpEngine
-    function pinPrice(uint256 marketId) external knownMarket(marketId) {
-        PerpState.pinPrices(totals, markets, 1 << marketId);
+    function pinMarket(uint256 marketId) external knownMarket(marketId) returns (PricingInputs memory) {
+        // PerpState.pinMarket(totals, markets[marketId], marketId) by DELEGATECALL, its return data forwarded as this
+        // function's (the same ABI type: no decoding and re-encoding in this contract's code).
+        bytes4 selector = PerpState.pinMarket.selector;
+        address lib = address(PerpState);
+        assembly {
+            mstore(0, marketId)
+            mstore(0x20, markets.slot)
+            let marketSlot := keccak256(0, 0x40)
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), totals.slot)
+            mstore(add(ptr, 0x24), marketSlot)
+            mstore(add(ptr, 0x44), marketId)
+            let ok := delegatecall(gas(), lib, ptr, 0x64, 0, 0)
+            returndatacopy(ptr, 0, returndatasize())
+            if iszero(ok) { revert(ptr, returndatasize()) }
+            return(ptr, returndatasize())
+        }
     }
 
     /// @inheritdoc IProduct
     function pinValuationPrices() external {
-        PerpState.pinPrices(totals, markets, 0);
+        PerpState.pinPrices(totals);
     }
 
     // ------------------------------------------------------------ internal: trade lifecycle
@@ -745,20 +762,13 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @inheritdoc IPerpEngine
-    function markPrice(uint256 marketId) external view returns (uint256 priceWad) {
-        (priceWad,,,,) = volatilityNow(marketId);
+    function markPrice(uint256 marketId) external view returns (uint256) {
+        return volatilityNow(marketId).priceWad;
     }
 
     /// @inheritdoc IPerpEngine
-    function volatilityNow(uint256 marketId)
-        public
-        view
-        knownMarket(marketId)
-        returns (uint256, uint256, uint256, uint256, uint256)
-    {
-        return PerpState.volatilityNow(
-            markets[marketId], ConfigStore.readMarket(PerpState.store(totals), marketId), marketId
-        );
+    function volatilityNow(uint256 marketId) public view knownMarket(marketId) returns (PricingInputs memory) {
+        return PerpState.volatilityNow(totals, markets[marketId], marketId);
     }
 
     /// @inheritdoc IPerpEngine

@@ -380,21 +380,16 @@ library PerpState {
         return _observePrice(st, cfg, marketId);
     }
 
-    /// @notice Pins and observes (`observePrice`) the price of every market in `marketMask` (IPerpEngine.pinPrice); with
-    ///         0, pins only (no sample, no write) the price of every market the NAV values (open interest): what
+    /// @notice Pins only (no sample, no write) the price of every market the NAV values (open interest): what
     ///         IProduct.pinValuationPrices needs so one transaction's LP flows see one price per market.
-    function pinPrices(ProductSlots storage totals, mapping(uint256 => MarketSlots) storage markets, uint256 marketMask)
-        external
-    {
+    function pinPrices(ProductSlots storage totals) external {
         address cfgStore = store(totals);
-        bool valuation = marketMask == 0;
-        if (valuation) marketMask = totals.activeMarkets;
+        uint256 marketMask = totals.activeMarkets;
         IPerpEngine.MarketConfig memory cfg; // one struct, overwritten per market
         for (uint256 m; marketMask >> m != 0; ++m) {
             if ((marketMask >> m) & 1 == 0) continue;
             ConfigStore.readMarketInto(cfgStore, m, cfg);
-            if (valuation) pinPrice(m, cfg, 0);
-            else _observePrice(markets[m], cfg, m);
+            pinPrice(m, cfg, 0);
         }
     }
 
@@ -431,18 +426,32 @@ library PerpState {
         return (priceWad, PerpRisk.maintenanceBaseUp(cfg, m, block.timestamp), m.marginTargetWad);
     }
 
+    /// @notice IPerpEngine.pinMarket: pins and observes the market's price (`observePrice`: a due sample is taken),
+    ///         then reads `volatilityNow` (the sample just taken leaves nothing due).
+    function pinMarket(ProductSlots storage totals, MarketSlots storage st, uint256 marketId)
+        external
+        returns (IPerpEngine.PricingInputs memory)
+    {
+        IPerpEngine.MarketConfig memory cfg = ConfigStore.readMarket(store(totals), marketId);
+        _observePrice(st, cfg, marketId);
+        return _inputs(st, cfg, marketId);
+    }
+
     /// @notice IPerpEngine.volatilityNow: the price a trade would use now and the estimator with a due sample applied
-    ///         at it (in memory: PerpRisk.observe, the rule `observePrice` stores).
-    function volatilityNow(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, uint256 marketId)
+    ///         at it (in memory: PerpRisk.observe, the rule `observePrice` stores), the traders' tokens and the
+    ///         config's oracle lag and estimator.
+    function volatilityNow(ProductSlots storage totals, MarketSlots storage st, uint256 marketId)
         external
         view
-        returns (
-            uint256 priceWad,
-            uint256 varianceWad,
-            uint256 longVarianceWad,
-            uint256 samplePriceWad,
-            uint256 sampleAt
-        )
+        returns (IPerpEngine.PricingInputs memory)
+    {
+        return _inputs(st, ConfigStore.readMarket(store(totals), marketId), marketId);
+    }
+
+    function _inputs(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, uint256 marketId)
+        private
+        view
+        returns (IPerpEngine.PricingInputs memory p)
     {
         uint256 at;
         uint256 pinned;
@@ -450,10 +459,14 @@ library PerpState {
         assembly ("memory-safe") {
             pinned := tload(slot)
         }
-        (priceWad, at) = pinned != 0 ? (pinned >> 32, uint256(uint32(pinned))) : validatedPrice(marketId, cfg);
+        (p.priceWad, at) = pinned != 0 ? (pinned >> 32, uint256(uint32(pinned))) : validatedPrice(marketId, cfg);
         IPerpEngine.MarketState memory m = _volState(st);
-        PerpRisk.observe(cfg, m, priceWad, at, block.timestamp);
-        return (priceWad, m.varianceWad, m.longVarianceWad, m.lastPriceWad, m.lastSampleAt);
+        PerpRisk.observe(cfg, m, p.priceWad, at, block.timestamp);
+        (p.varianceWad, p.longVarianceWad, p.samplePriceWad, p.sampleAt) =
+        (m.varianceWad, m.longVarianceWad, m.lastPriceWad, m.lastSampleAt);
+        (p.longTokens, p.shortTokens) = (st.longTokens, st.shortTokens);
+        p.oracleLagBps = cfg.oracleLagBps;
+        p.est = PerpRisk.estimator(cfg);
     }
 
     // ------------------------------------------------------------ shared rules (internal)

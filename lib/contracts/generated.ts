@@ -1925,7 +1925,7 @@ export const perpEngineAbi = [
     ],
     "outputs": [
       {
-        "name": "priceWad",
+        "name": "",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -1947,7 +1947,7 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
-    "name": "pinPrice",
+    "name": "pinMarket",
     "inputs": [
       {
         "name": "marketId",
@@ -1955,7 +1955,87 @@ export const perpEngineAbi = [
         "internalType": "uint256"
       }
     ],
-    "outputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IPerpEngine.PricingInputs",
+        "components": [
+          {
+            "name": "priceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "varianceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "longVarianceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "samplePriceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "sampleAt",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "longTokens",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "shortTokens",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "oracleLagBps",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "est",
+            "type": "tuple",
+            "internalType": "struct RiskMath.Estimator",
+            "components": [
+              {
+                "name": "intervalSec",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "clipSigmas",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "tauSec",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "longTauSec",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "maxAgeSec",
+                "type": "uint256",
+                "internalType": "uint256"
+              }
+            ]
+          }
+        ]
+      }
+    ],
     "stateMutability": "nonpayable"
   },
   {
@@ -2329,28 +2409,82 @@ export const perpEngineAbi = [
     "outputs": [
       {
         "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
+        "type": "tuple",
+        "internalType": "struct IPerpEngine.PricingInputs",
+        "components": [
+          {
+            "name": "priceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "varianceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "longVarianceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "samplePriceWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "sampleAt",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "longTokens",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "shortTokens",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "oracleLagBps",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "est",
+            "type": "tuple",
+            "internalType": "struct RiskMath.Estimator",
+            "components": [
+              {
+                "name": "intervalSec",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "clipSigmas",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "tauSec",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "longTauSec",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "maxAgeSec",
+                "type": "uint256",
+                "internalType": "uint256"
+              }
+            ]
+          }
+        ]
       }
     ],
     "stateMutability": "view"

@@ -12,7 +12,7 @@ import {BaseTest} from "../utils/Base.t.sol";
 ///         sample (a permissionless poke) and sold back in one transaction earned +11,475 USD after a quiet 3 hours
 ///         and a 4% move; an LP who redeemed before the poke and deposited after took +5,040 USD from the other LP.
 ///         Quotes, fills and the NAV's cache check now see a due sample (IPerpEngine.volatilityNow), and every
-///         options trade and refresh takes it first (IPerpEngine.pinPrice).
+///         options trade and refresh takes it first (IPerpEngine.pinMarket).
 contract OptionsSampleAttacksTest is BaseTest {
     uint256[] internal ids;
     uint256 internal interval;
@@ -40,6 +40,45 @@ contract OptionsSampleAttacksTest is BaseTest {
 
     function _toNextBoundary(uint256 priceWad) internal {
         _setPriceAfter(ETH, priceWad, interval - block.timestamp % interval + 1);
+    }
+
+    /// P-86: `pinMarket` takes the due sample and returns, from the same call, what the views read after it: the pinned
+    ///       price, the estimator `volatilityNow` applied in memory before it, the perpetual traders' tokens (each position's, summed
+    ///       here) and the config's oracle lag and estimator; a newer price posted later in the transaction moves none.
+    function test_pinMarket_takesTheSampleAndReturnsTheInputs() public {
+        _open(bob, ETH, true, 50_000 * USD, 400_000 * USD);
+        _open(dave, ETH, false, 40_000 * USD, 150_000 * USD);
+        uint256 lastSample = reader.marketState(ETH).lastSampleAt;
+        _toNextBoundary(3090e18); // a sample is due
+        assertLt(lastSample, block.timestamp);
+
+        IPerpEngine.PricingInputs memory due = engine.volatilityNow(ETH); // the sample applied in memory
+        IPerpEngine.PricingInputs memory p = engine.pinMarket(ETH);
+        assertEq(p.priceWad, 3090e18);
+        assertEq(reader.marketState(ETH).lastSampleAt, block.timestamp, "the due sample is taken and stored");
+        assertGt(p.varianceWad, 0);
+        assertEq(p.priceWad, due.priceWad);
+        assertEq(p.varianceWad, due.varianceWad, "the stored sample is the one the view applied");
+        assertEq(p.longVarianceWad, due.longVarianceWad);
+        assertEq(p.samplePriceWad, due.samplePriceWad);
+        assertEq(p.samplePriceWad, 3090e18);
+        assertEq(p.sampleAt, due.sampleAt);
+        assertEq(p.sampleAt, block.timestamp);
+        assertEq(reader.marketState(ETH).varianceWad, p.varianceWad);
+        assertEq(p.longTokens, engine.position(bob, ETH, true).sizeTokens);
+        assertEq(p.shortTokens, engine.position(dave, ETH, false).sizeTokens);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        assertEq(p.oracleLagBps, cfg.oracleLagBps);
+        assertEq(p.est.intervalSec, cfg.sampleIntervalSec);
+        assertEq(p.est.clipSigmas, cfg.clipSigmas);
+        assertEq(p.est.tauSec, cfg.volTauSec);
+        assertEq(p.est.longTauSec, cfg.longVolTauSec);
+        assertEq(p.est.maxAgeSec, cfg.maxPriceAgeSec);
+
+        vm.prank(admin);
+        ethFeed.setPrice(3200e18); // later in the same transaction
+        assertEq(engine.pinMarket(ETH).priceWad, 3090e18, "one price per transaction");
+        assertEq(engine.markPrice(ETH), 3090e18);
     }
 
     /// P-86: buying, taking the due sample and selling back in one transaction never profits, whatever the quiet spell

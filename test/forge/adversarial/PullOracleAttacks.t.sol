@@ -112,7 +112,7 @@ contract PullOracleAttacksTest is PythBaseTest {
 }
 
 /// @notice The same attack on options: buy at the stored price, post a newer signed price, sell back in one transaction.
-///         Options trades pin the market's price as perpetual trades do (IPerpEngine.pinPrice), so the sale uses the
+///         Options trades pin the market's price as perpetual trades do (IPerpEngine.pinMarket), so the sale uses the
 ///         buy's price. Before, a sale after a 2% move inside the 10 s max age paid +435 USD on 1,000 calls.
 contract PullOracleOptionsAttacksTest is PythBaseTest {
     /// P-14 and P-86 for options on a pull market: fuzzed over the newer price's move (up to +-5%) and the option type.
