@@ -224,9 +224,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @inheritdoc IOptionsBook
     function refresh(uint256 marketId) external {
-        OptionsConfig memory cfg = _config(marketId);
+        if (s.configs[marketId].strikeStepWad == 0) revert OptionsNotEnabled(marketId);
         OptionsLogic.Ctx memory c = _enter(IClearingCore.Risk.Reduces, marketId);
-        (BookView memory v, uint256 strikes) = OptionsLogic.rebuild(s, marketId, c, cfg, uint16(c.lagBps));
+        OptionsLogic.rebuild(s, marketId, c); // emits BookRefreshed
         _pushSkew(c);
         core.settle(
             IClearingCore.Settlement({
@@ -240,7 +240,6 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 nothingOpen: s.activeMarkets == 0
             })
         );
-        emit BookRefreshed(marketId, c.spotWad, v.valueWad, v.deltaWad, v.gammaWad, v.vegaWad, v.thetaWad, strikes);
     }
 
     // ------------------------------------------------------------ internal

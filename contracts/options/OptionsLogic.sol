@@ -148,14 +148,10 @@ library OptionsLogic {
         _addToBook(s, c, cfg, q.greeks, amountWad, isBuy);
     }
 
-    /// @notice Rebuilds a market's expansion exactly from its open interest at `c` (IOptionsBook.refresh).
-    function rebuild(
-        State storage s,
-        uint256 marketId,
-        Ctx memory c,
-        IOptionsBook.OptionsConfig memory cfg,
-        uint16 lagBps
-    ) external returns (IOptionsBook.BookView memory v, uint256 strikes) {
+    /// @notice Rebuilds a market's expansion exactly from its open interest at `c` with its config
+    ///         (IOptionsBook.refresh, which has checked options are enabled) and emits IOptionsBook.BookRefreshed.
+    function rebuild(State storage s, uint256 marketId, Ctx memory c) external {
+        IOptionsBook.OptionsConfig memory cfg = s.configs[marketId];
         Acc memory acc;
         uint32[] memory ids = s.live[marketId];
         for (uint256 j; j < ids.length; ++j) {
@@ -177,28 +173,26 @@ library OptionsLogic {
         // first does), and the NAV counts only the payouts still owed, with no staleness to wait on.
         nb.refAt = acc.strikes > 0 ? uint32(block.timestamp) : 0;
         nb.refSampleAt = uint32(c.sampleAt);
-        nb.lagBps = lagBps;
+        nb.lagBps = uint16(c.lagBps);
         nb.nearestExpiry = uint32(acc.nearest);
         nb.tokensE9 = _e9Up(acc.tokensWad);
         nb.rootTauE9 = _e9Up(acc.rootTauWad);
         nb.rootTauShortE9 = _e9Up(acc.rootTauShortWad);
         (nb.maxMoveWad, nb.validUntil) = _range(c, cfg, acc.nearest);
-        // This block's buys stay out of the deposit side: the record is kept (a review found a permissionless refresh
-        // between the buys and a deposit brought the sandwich back). The rebuilt sums count each of those options with
-        // terms at least its buy's (the same T now; the weight at a later time is no smaller), and the subtraction
-        // stops at zero, so what is left still bounds the options opened before the block. Otherwise a past block, not
-        // 0: the slot stays non-empty, so the next block's first buy rewrites it (2,900 gas) instead of creating it.
-        if (bk.buysBlock == block.number) {
-            (nb.buysBlock, nb.blockTokensE9, nb.blockRootTauE9, nb.blockRootTauShortE9) =
-            (bk.buysBlock, bk.blockTokensE9, bk.blockRootTauE9, bk.blockRootTauShortE9);
-        } else {
-            nb.buysBlock = 1;
-        }
+        // This block's buys stay out of the deposit side: the record (slot H) is kept as it is (a review found a
+        // permissionless refresh between the buys and a deposit brought the sandwich back). The rebuilt sums count
+        // each of those options with terms at least its buy's (the same T now; the weight at a later time is no
+        // smaller), and the subtraction stops at zero, so what is left still bounds the options opened before the
+        // block. A record of a past block means nothing (every reader compares its block with this one), so it is
+        // kept too: the slot is rewritten with its own value (100 gas) and the next block's first buy resets it.
+        (nb.buysBlock, nb.blockTokensE9, nb.blockRootTauE9, nb.blockRootTauShortE9) =
+        (bk.buysBlock, bk.blockTokensE9, bk.blockRootTauE9, bk.blockRootTauShortE9);
         s.books[marketId] = nb;
         if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
         else s.activeMarkets &= ~(1 << marketId);
-        v = view_(s, marketId);
-        strikes = acc.strikes;
+        emit IOptionsBook.BookRefreshed(
+            marketId, c.spotWad, nb.valueWad, nb.deltaWad, nb.gammaWad, nb.vegaWad, nb.thetaWad, acc.strikes
+        );
     }
 
     /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) stay
