@@ -190,7 +190,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         address account = _sender();
         Board memory b = _board(boardId);
         if (!b.settled) revert BoardNotSettled(boardId);
-        uint256 id = OptionsLogic.optionId(boardId, strikeIndex, isCall);
+        uint256 id = _optionId(b, boardId, strikeIndex, isCall);
         uint256 amount = s.holdings[account][id];
         if (amount == 0) revert NoPayoff(account, id);
         core.enter(IClearingCore.Risk.Reduces);
@@ -267,6 +267,17 @@ contract OptionsBook is IOptionsBook, AccessControl {
         Board memory b = s.boards[boardId];
         if (b.expiry == 0) revert UnknownBoard(boardId); // every listed board expires after its listing
         return b;
+    }
+
+    /// @dev The id of an option of board `b`: its strike must be one of the board's (the id packs board << 8 |
+    ///      strike << 1 | type, so an index past the grid would name another board's option).
+    function _optionId(Board memory b, uint256 boardId, uint256 strikeIndex, bool isCall)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (strikeIndex >= b.strikeCount) revert UnknownStrike(boardId, strikeIndex, b.strikeCount);
+        return OptionsLogic.optionId(boardId, strikeIndex, isCall);
     }
 
     /// @dev The board and config of a trade; checks the amount, the strike and that the board is open.
@@ -435,7 +446,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         view
         returns (uint256)
     {
-        return s.holdings[account][OptionsLogic.optionId(boardId, strikeIndex, isCall)];
+        return s.holdings[account][_optionId(_board(boardId), boardId, strikeIndex, isCall)];
     }
 
     /// @inheritdoc IOptionsBook

@@ -475,6 +475,36 @@ contract OptionsTest is BaseTest {
         options.claim(boardId, 4, true);
     }
 
+    /// P-75: a claim names one of the board's strikes. An option's id packs board << 8 | strike << 1 | type, so an
+    ///       index past the board's strikes would name another board's option: a review found a holder of one cheap
+    ///       far out-of-the-money put on a later board could claim it (strike index 128 x that board's id) as a put
+    ///       far up a settled board's grid and take every payout that board still owed. The index is refused; the
+    ///       honest holder is paid in full.
+    function test_claim_strikeOutsideTheBoard_refused() public {
+        uint256 n = ids[0];
+        uint256 other = n | 2; // optionId(n, 128 x other + k) == optionId(other, k) when n's bits are other's
+        IOptionsBook.Board memory b = options.board(n);
+        assertGt(options.board(other).expiry, b.expiry, "the other board still trades after n expires");
+        assertEq(options.optionId(n, 128 * other, false), options.optionId(other, 0, false), "the aliasing refused");
+        _buy(bob, n, 6, false, 3e18); // an honest put on board n
+        _buy(attacker, other, 0, false, 1e18); // a cheap far out-of-the-money put on the other board
+        vm.warp(b.expiry + 12);
+        _setPrice(ETH, 3050e18);
+        options.settleBoard(n, IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+        assertGt(options.board(n).owedUsd, 0);
+
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.UnknownStrike.selector, n, 128 * other, b.strikeCount));
+        vm.prank(attacker);
+        options.claim(n, 128 * other, false);
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.UnknownStrike.selector, n, b.strikeCount, b.strikeCount));
+        options.holding(attacker, n, b.strikeCount, false);
+        assertEq(options.holding(attacker, other, 0, false), 1e18, "the attacker's put stays on its own board");
+
+        uint256 bobWant = 3e18 * _payoff(false, _strike(n, 6), 3050e18) / 1e30;
+        vm.prank(bob);
+        assertEq(options.claim(n, 6, false), bobWant, "the honest holder is paid in full");
+    }
+
     /// @dev After settling `boardId`: it left the live list and every other board stayed.
     uint256[] internal liveBeforeSettle;
 
