@@ -238,8 +238,12 @@ The perpetuals' misses are mostly storage: an open writes a position (two new sl
 here), five market slots, the core's pool and ledger slots and two token balances, and reads each first; a
 liquidation's new slot is the equity refunded to a trader whose wallet was empty. An option trade spends as much again
 on arithmetic: a capped call prices four Black-Scholes legs (the strike and the cap, at mid and at the trade's volatility).
+The options' storage is laid out for the paths that run most: a board's open-interest mask shares the slot a trade
+rewrites for its reserve, the live list packs eight board ids to a slot, and one engine call (pinMarket) pins the price,
+takes a due sample and returns everything an option's price needs (the estimator, the perpetual skew, the oracle lag),
+where three calls and a config read were made before; a refresh rebuilds the book without reading it back.
 Per Solidity function (PROFILE_SOURCE=1; PROFILE_GENERATED=1 names the compiler's Yul helpers under their caller) a
-refresh of 23 strike-types spent 134k in compiler-generated code, mostly checked arithmetic in the pricing loop; that
+refresh of 24 strike-types spent 134k in compiler-generated code, mostly checked arithmetic in the pricing loop; that
 arithmetic is now unchecked inside a domain Black-Scholes enforces (P-95), e^x's series is written out and ln's takes
 four terms per step (both equal to their loops to the wei), ln(sample / K) is reused when the price is the sample's,
 and a refresh's strikes share one scratch area of memory: the refresh's compute fell from about 520k to 380k (its

@@ -29,6 +29,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   TooManyBoards: (a) => `Market ${String(a[0])} already has ${String(a[1])} unsettled boards`,
   NotFirstRoundAtOrAfter: (a) => `Oracle round ${String(a[0])} (${t(a[1])}) is not the first price at or after ${t(a[3])}`,
   RoundUnavailable: (a) => `Oracle round ${String(a[0])} cannot be verified`,
+  RoundNotInCurrentPhase: (a) => `Oracle round ${String(a[0])} is from an earlier feed phase than the latest round ${String(a[1])}: only the current phase settles`,
   FallbackNotOpen: (a) => `Board ${String(a[0])} can be settled by the risk admin only from ${t(a[1])} UTC, if no oracle round can settle it`,
   FeedCannotSettle: (a) => `Market ${String(a[0])}'s price feed ${String(a[1])} cannot prove a past price, so its options could not settle`,
   LeverageTooHigh: (a) => `Leverage ${fmtLev(u(a[0]))} is above the current maximum ${fmtLev(u(a[1]))}`,

@@ -75,13 +75,17 @@ contract ChainlinkPriceFeed is IPriceFeed, IHistoricalPriceFeed {
 
     /// @inheritdoc IHistoricalPriceFeed
     /// @dev The round and the one before it must be in the same phase (the aggregator's phase id is the round id's top
-    ///      16 bits), so "the round before" is exactly roundId - 1. The answer passes the same bounds as live prices.
+    ///      16 bits), so "the round before" is exactly roundId - 1, and that phase must be the proxy's current one: an
+    ///      earlier phase's aggregator can keep publishing while a migration overlaps, and its own "first round at or
+    ///      after" would give the settler a second price to choose from. The answer passes the live prices' bounds.
     function priceAtOrAfter(uint256 timestamp, uint256 roundId)
         external
         view
         returns (uint256 priceWad, uint256 publishedAt)
     {
         if (roundId > type(uint80).max || uint64(roundId) <= 1) revert RoundUnavailable(roundId);
+        (uint80 latest,,,,) = aggregator.latestRoundData();
+        if (roundId >> 64 != uint256(latest) >> 64) revert RoundNotInCurrentPhase(roundId, latest);
         int256 answer;
         (, answer,, publishedAt,) = aggregator.getRoundData(uint80(roundId));
         (,,, uint256 previousAt,) = aggregator.getRoundData(uint80(roundId - 1));

@@ -12,6 +12,11 @@ interface IHistoricalPriceFeed {
     /// @notice The feed cannot prove the round before `roundId` (first round of a phase, or unknown round).
     error RoundUnavailable(uint256 roundId);
 
+    /// @notice `roundId` is from an earlier phase than the feed's latest round (`latestRoundId`): while an aggregator
+    ///         migration overlaps, each phase has its own first round at or after a time, so only the current one
+    ///         settles (a board whose expiry only an earlier phase covers waits for the fallback settlement).
+    error RoundNotInCurrentPhase(uint256 roundId, uint256 latestRoundId);
+
     /// @notice The price of `roundId`, verified to be the first the feed published at or after `timestamp`.
     /// @return priceWad USD per token, 18 decimals (within the feed's bounds)
     /// @return publishedAt the round's timestamp (>= `timestamp`)

@@ -8590,6 +8590,22 @@ export const devPriceFeedAbi = [
   },
   {
     "type": "error",
+    "name": "RoundNotInCurrentPhase",
+    "inputs": [
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "latestRoundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "RoundUnavailable",
     "inputs": [
       {
@@ -12615,6 +12631,22 @@ export const pythPriceFeedAbi = [
   },
   {
     "type": "error",
+    "name": "RoundNotInCurrentPhase",
+    "inputs": [
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "latestRoundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "RoundUnavailable",
     "inputs": [
       {
@@ -13658,6 +13690,22 @@ export const counterpoolErrorsAbi = [
         "name": "account",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RoundNotInCurrentPhase",
+    "inputs": [
+      {
+        "name": "roundId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "latestRoundId",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },

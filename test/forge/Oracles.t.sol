@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ChainlinkPriceFeed} from "../../contracts/oracles/ChainlinkPriceFeed.sol";
 import {DevPriceFeed} from "../../contracts/oracles/DevPriceFeed.sol";
 import {IAggregatorV3} from "../../contracts/oracles/IAggregatorV3.sol";
+import {IHistoricalPriceFeed} from "../../contracts/oracles/IHistoricalPriceFeed.sol";
 import {OracleErrors} from "../../contracts/oracles/OracleErrors.sol";
 import {PythPriceFeed} from "../../contracts/oracles/PythPriceFeed.sol";
 import {MockAggregator} from "./utils/Mocks.sol";
@@ -98,6 +99,29 @@ contract OraclesTest is Test {
         MockAggregator a = new MockAggregator(2);
         vm.expectRevert(OracleErrors.InvalidOracleConfig.selector);
         new ChainlinkPriceFeed(IAggregatorV3(address(a)), IAggregatorV3(address(0)), 1 hours, 0.001e18, 1e24);
+    }
+
+    /// P-75: a Chainlink settlement round must be the first at or after the expiry within the proxy's current phase.
+    ///       While a migration overlaps, the earlier phase's aggregator keeps publishing, and its own first round
+    ///       after the expiry would be a second price the settler could choose; it is refused.
+    function test_chainlink_settlementRoundOnlyFromTheCurrentPhase() public {
+        uint256 expiry = block.timestamp + 100;
+        vm.warp(expiry - 20);
+        agg.newPhase(3010e8, block.timestamp); // phase 2 starts before the expiry
+        uint80 p1Last = uint80(1 << 64 | 1);
+        agg.setPastRound(p1Last + 1, 3100e8, expiry + 5); // phase 1 still publishing after the expiry
+        vm.warp(expiry + 8);
+        agg.set(3020e8, block.timestamp); // phase 2's first round at or after the expiry
+        uint256 p2Round = feed.latestRoundId();
+        assertEq(p2Round >> 64, 2);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IHistoricalPriceFeed.RoundNotInCurrentPhase.selector, p1Last + 1, p2Round)
+        );
+        feed.priceAtOrAfter(expiry, p1Last + 1);
+        (uint256 price, uint256 at) = feed.priceAtOrAfter(expiry, p2Round);
+        assertEq(price, 3020e18);
+        assertEq(at, expiry + 8);
     }
 
     function test_pyth_updatesInTheSameTransactionAndChecksConfidence() public {

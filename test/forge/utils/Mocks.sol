@@ -27,6 +27,21 @@ contract MockAggregator {
         times[latestRound] = updatedAt_;
     }
 
+    /// @dev A migration: the proxy's next phase starts with round 1 (the earlier phase's rounds stay readable).
+    function newPhase(int256 answer_, uint256 updatedAt_) external {
+        latestRound = uint80((uint256(latestRound) >> 64) + 1 << 64 | 1);
+        answer = answer_;
+        updatedAt = updatedAt_;
+        answers[latestRound] = answer_;
+        times[latestRound] = updatedAt_;
+    }
+
+    /// @dev A round published by an earlier phase's aggregator (still running during the overlap): readable, not latest.
+    function setPastRound(uint80 roundId, int256 answer_, uint256 updatedAt_) external {
+        answers[roundId] = answer_;
+        times[roundId] = updatedAt_;
+    }
+
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
         return (latestRound, answer, updatedAt, updatedAt, latestRound);
     }
