@@ -58,6 +58,8 @@ function Preview({ s, q, limitUsd, minPremiumBps }: { s: Selection; q: OptionQuo
     ['Impact (in the premium)', fmtUsd(q.impactUsd)],
     [s.isBuy ? 'Most you pay (slippage)' : 'Least you receive (slippage)', fmtUsd(limitUsd)],
     ['Implied volatility (mid / trade)', `${fmtPct(q.midIvWad, 1)} / ${fmtPct(q.ivWad, 1)}`],
+    // the cap leg is the pool's short call: priced at the other side's volatility
+    ...(s.isCall ? [['Cap leg volatility', fmtPct(q.capIvWad, 1)] as [string, string]] : []),
     ['Delta per token', fmtDelta(q.greeks.deltaWad)],
   ];
   if (s.isBuy && q.askFloor !== 'model') {

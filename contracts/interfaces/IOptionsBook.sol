@@ -74,6 +74,7 @@ interface IOptionsBook is IProduct {
         // impact deducted)
         uint256 impactUsd; // part of the premium that is exposure impact
         uint256 ivWad; // volatility the trade is priced at (mid +- spread)
+        uint256 capIvWad; // a call's cap leg's volatility: the other side's (mid -+ spread); 0 for a put
         uint256 midIvWad; // the surface's mid volatility
         uint256 spotWad; // oracle price used
         uint256 perTokenWad; // premium per token before impact (ask at least intrinsic)

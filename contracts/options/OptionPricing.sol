@@ -216,6 +216,38 @@ library OptionPricing {
         }
     }
 
+    /// @notice One token's trade value, leg by leg: a put at `volWad`; a capped call as the call on the strike at
+    ///         `volWad` less the call on the cap strike at `capVolWad` (at least zero). Each vanilla leg rises with
+    ///         its volatility, so with `volWad` at or above and `capVolWad` at or below every volatility a trade may
+    ///         be priced on, the value is at least the spread's value at any of them whatever the sign of its vega
+    ///         (deep in the money the cap leg's vega is the larger): an ask. The reverse order gives a bid.
+    function tradeValueWad(
+        bool isCall,
+        uint256 spotWad,
+        uint256 strikeWad,
+        int256 lnMoneynessWad,
+        uint256 volWad,
+        uint256 capVolWad,
+        Expiry memory e
+    ) internal pure returns (uint256) {
+        OptionMath.Greeks memory g = OptionMath.blackScholesAt(
+            spotWad, strikeWad, lnMoneynessWad, volWad, e.tauWad, e.sqrtTauWad, 0
+        );
+        if (!isCall) return g.putWad;
+        uint256 capCallWad =
+            OptionMath.blackScholesAt(
+            spotWad,
+            capStrikeWad(strikeWad, e.callCapBps),
+            lnMoneynessWad - e.capLogWad,
+            capVolWad,
+            e.tauWad,
+            e.sqrtTauWad,
+            0
+        )
+        .callWad;
+        return g.callWad > capCallWad ? g.callWad - capCallWad : 0;
+    }
+
     /// @notice What one token of the option pays at `priceWad`: a put max(K - S, 0); a call min(max(S - K, 0), cap).
     function payoffWad(bool isCall, uint256 strikeWad, uint256 priceWad, uint256 callCapBps)
         internal

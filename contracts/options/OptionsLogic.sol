@@ -423,8 +423,8 @@ library OptionsLogic {
         validUntil = uint32(block.timestamp + MathLib.min(cfg.cacheMaxAgeSec, tauNear / 4));
     }
 
-    /// @dev The price of a trade: Black-Scholes at mid +- spread (the ask at least intrinsic), plus (buy) or minus
-    ///      (sell) the impact of the exposure it adds to the pool's net delta (options and perpetuals) and vega.
+    /// @dev The price of a trade: Black-Scholes at mid +- spread, a call's cap leg at mid -+ spread (the ask at least
+    ///      intrinsic), plus (buy) or minus (sell) the impact of the exposure it adds to the pool's net delta (options and perpetuals) and vega.
     function _quote(
         State storage s,
         IOptionsBook.OptionsConfig memory cfg,
@@ -447,7 +447,10 @@ library OptionsLogic {
         q.midIvWad = OptionPricing.midVolAt(e, _lnSampleMoneyness(c, lnM), cfg);
         q.ivWad = _tradeVolWad(c, e, weightWad, lnM, q.midIvWad, isBuy, cfg);
         q.greeks = OptionPricing.optionGreeksAt(isCall, c.spotWad, c.strikeWad, lnM, q.midIvWad, e);
-        q.perTokenWad = OptionPricing.optionGreeksAt(isCall, c.spotWad, c.strikeWad, lnM, q.ivWad, e).valueWad;
+        // A call's cap leg is the pool's: priced at the other side's volatility, so the ask is at or above and the bid
+        // at or below the call spread's value on either surface, whatever the sign of its vega (P-72).
+        if (isCall) q.capIvWad = _tradeVolWad(c, e, weightWad, lnM, q.midIvWad, !isBuy, cfg);
+        q.perTokenWad = OptionPricing.tradeValueWad(isCall, c.spotWad, c.strikeWad, lnM, q.ivWad, q.capIvWad, e);
         // A push oracle can lag the market by its deviation threshold unseen: whoever sees the update coming would
         // trade the option at the old price. The premium moves against the trader by that much of its delta.
         uint256 lagWad = OptionPricing.lagChargeUp(q.greeks.deltaWad, c.spotWad, c.lagBps);

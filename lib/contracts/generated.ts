@@ -11108,6 +11108,11 @@ export const optionsBookAbi = [
             "internalType": "uint256"
           },
           {
+            "name": "capIvWad",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
             "name": "midIvWad",
             "type": "uint256",
             "internalType": "uint256"

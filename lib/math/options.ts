@@ -299,6 +299,16 @@ export function optionGreeksAt(isCall: boolean, spotWad: bigint, strikeWad: bigi
   };
 }
 
+/** OptionPricing.tradeValueWad: one token priced leg by leg, a put at `volWad`, a capped call as the call on the strike
+ *  at `volWad` less the call on the cap strike at `capVolWad` (the ask's cap leg at the bid's volatility and the reverse,
+ *  so bid <= mid <= ask whatever the sign of the spread's vega). */
+export function tradeValueWad(isCall: boolean, spotWad: bigint, strikeWad: bigint, lnMoneyness: bigint, volWad: bigint, capVolWad: bigint, e: ExpiryTerms): bigint {
+  const g = blackScholesAt(spotWad, strikeWad, lnMoneyness, volWad, e.tauWad, e.sqrtTauWad, 0n);
+  if (!isCall) return g.putWad;
+  const capCallWad = blackScholesAt(spotWad, capStrikeWad(strikeWad, e.callCapBps), lnMoneyness - e.capLogWad, capVolWad, e.tauWad, e.sqrtTauWad, 0n).callWad;
+  return g.callWad > capCallWad ? g.callWad - capCallWad : 0n;
+}
+
 /** What one token pays at `priceWad` (OptionPricing.payoffWad). */
 export function payoffWad(isCall: boolean, strikeWad: bigint, priceWad: bigint, callCapBps: bigint): bigint {
   if (!isCall) return strikeWad > priceWad ? strikeWad - priceWad : 0n;
@@ -359,6 +369,8 @@ export interface OptionQuote {
   premiumUsd: bigint;
   impactUsd: bigint;
   ivWad: bigint;
+  /** a call's cap leg's volatility (the other side's); 0 for a put */
+  capIvWad: bigint;
   midIvWad: bigint;
   spotWad: bigint;
   perTokenWad: bigint;
@@ -390,11 +402,16 @@ export function quoteOption(
   // sample at its worst time for the pool (P-90)
   const interval = ctx.est.intervalSec;
   const earliest = (ctx.sampleAt / interval + 1n) * interval - ctx.sampleAt;
-  const [vS, vL] = nextSampleVariancesUp(ctx.varianceWad, ctx.longVarianceWad, ctx.samplePriceWad, ctx.spotWad, earliest, ctx.est, isBuy);
-  const nextMidWad = midVolAt(withTermVariance(e, termVarianceAt(vS, vL, weightWad)), lnM, cfg);
-  const ivWad = tradeVolWad(isBuy ? max(midIvWad, nextMidWad) : min(midIvWad, nextMidWad), isBuy, cfg);
+  const sideVolWad = (buy: boolean) => {
+    const [vS, vL] = nextSampleVariancesUp(ctx.varianceWad, ctx.longVarianceWad, ctx.samplePriceWad, ctx.spotWad, earliest, ctx.est, buy);
+    const nextMidWad = midVolAt(withTermVariance(e, termVarianceAt(vS, vL, weightWad)), lnM, cfg);
+    return tradeVolWad(buy ? max(midIvWad, nextMidWad) : min(midIvWad, nextMidWad), buy, cfg);
+  };
+  const ivWad = sideVolWad(isBuy);
+  // a call's cap leg is the pool's: priced at the other side's volatility (P-72)
+  const capIvWad = isCall ? sideVolWad(!isBuy) : 0n;
   const greeks = optionGreeksAt(isCall, ctx.spotWad, strikeWad, lnM, midIvWad, e);
-  let perTokenWad = optionGreeksAt(isCall, ctx.spotWad, strikeWad, lnM, ivWad, e).valueWad;
+  let perTokenWad = tradeValueWad(isCall, ctx.spotWad, strikeWad, lnM, ivWad, capIvWad, e);
   const lagWad = lagChargeUp(greeks.deltaWad, ctx.spotWad, ctx.lagBps);
   let askFloor: OptionQuote['askFloor'] = 'model';
   if (isBuy) {
@@ -425,5 +442,5 @@ export function quoteOption(
     const gross = toUsdDown(amountWad, perTokenWad);
     premiumUsd = gross > impactUsd ? gross - impactUsd : 0n;
   }
-  return { premiumUsd, impactUsd, ivWad, midIvWad, spotWad: ctx.spotWad, perTokenWad, reserveUsd, greeks, askFloor };
+  return { premiumUsd, impactUsd, ivWad, capIvWad, midIvWad, spotWad: ctx.spotWad, perTokenWad, reserveUsd, greeks, askFloor };
 }

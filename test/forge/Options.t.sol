@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
 import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
+import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {OptionsLogic} from "../../contracts/options/OptionsLogic.sol";
 import {OptionsSchedule} from "../../contracts/options/OptionsSchedule.sol";
 import {IHistoricalPriceFeed} from "../../contracts/oracles/IHistoricalPriceFeed.sol";
@@ -179,6 +180,51 @@ contract OptionsTest is BaseTest {
         assertLe(got, paid, "round trip never profits");
         assertEq(options.holding(attacker, boardId, k, isCall), 0);
         assertEq(core.productLedger(address(options)).reservedUsd, 0, "every reserve released");
+    }
+
+    /// P-72: a capped call's bid never exceeds its ask, whatever the sign of its vega. A capped call is the call
+    ///       spread K / capK, and deep in the money (spot nearer the cap than the strike) the cap leg's vega is the
+    ///       larger, so the spread loses value as volatility rises. Priced at one trade volatility (the ask's above
+    ///       mid, the bid's below), such a call's bid sat above its mid and its ask below: with a small oracle lag a
+    ///       buy and an immediate sale paid (found by a review). Each leg is now priced on its own side of the
+    ///       surface. Fuzzed over the cap, the lag, the move since listing (inside the sampling interval, so the next
+    ///       sample's surface differs from today's), every strike and board.
+    function testFuzz_cappedCall_bidNeverAboveAsk(
+        uint256 capSeed,
+        uint256 lagSeed,
+        uint256 moveSeed,
+        uint256 k,
+        uint256 boardSeed,
+        uint256 amountSeed
+    ) public {
+        IOptionsBook.OptionsConfig memory cfg = options.config(ETH);
+        cfg.callCapBps = uint16(bound(capSeed, 1000, 10_000));
+        vm.prank(admin);
+        options.setConfig(ETH, cfg);
+        IPerpEngine.MarketConfig memory mc = reader.marketConfig(ETH);
+        mc.oracleLagBps = uint16(bound(lagSeed, 0, 10));
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, mc);
+        // Three days on, new boards list with the new cap around 3,000.
+        _setPriceAfter(ETH, 3000e18, 3 * DAY);
+        options.listBoards(ETH);
+        uint256[] memory live = options.liveBoards(ETH);
+        uint256 boardId = live[bound(boardSeed, 0, live.length - 1)];
+        IOptionsBook.Board memory b = options.board(boardId);
+        vm.assume(b.callCapBps == cfg.callCapBps && b.expiry > block.timestamp + cfg.tradingCutoffSec + 60);
+        // Spot moves up 0-40% a few seconds later, inside the sampling interval.
+        _setPriceAfter(ETH, 3000e18 * (10_000 + bound(moveSeed, 0, 4000)) / 10_000, 5);
+        k = bound(k, 0, b.strikeCount - 1);
+        uint256 amount = bound(amountSeed, 1e17, 20e18);
+        IOptionsBook.Quote memory ask = options.quote(boardId, k, true, true, amount);
+        IOptionsBook.Quote memory bid = options.quote(boardId, k, true, false, amount);
+        assertLe(bid.perTokenWad, ask.perTokenWad, "bid <= ask per token");
+        assertLe(ask.greeks.valueWad, ask.perTokenWad, "the ask is at or above mid");
+        assertLe(bid.perTokenWad, bid.greeks.valueWad, "the bid is at or below mid");
+        uint256 paid = _buy(attacker, boardId, k, true, amount);
+        vm.prank(attacker);
+        uint256 got = options.sell(boardId, k, true, amount, 0);
+        assertLe(got, paid, "round trip never profits");
     }
 
     /// P-72: seeing a push-oracle update coming earns nothing: buying at the old price and selling back after a move

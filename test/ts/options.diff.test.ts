@@ -112,6 +112,33 @@ describe('options math: TypeScript mirror equals Solidity to the wei', () => {
     });
   });
 
+  it('trade values leg by leg (OptionPricing.tradeValueWad): bid <= mid <= ask whatever the sign of vega (P-72)', async () => {
+    const r = rng(106n);
+    // spot up to 3x the strike: deep in the money the cap leg's vega exceeds the strike leg's (negative vega)
+    const cases = Array.from({ length: N }, () => {
+      const strike = r.between(10n ** 18n, 10n ** 23n);
+      const vol = r.between(WAD / 10n, 2n * WAD);
+      const half = r.between(WAD / 1000n, WAD / 10n);
+      return [r.between(0n, 1n), (strike * r.between(50n, 300n)) / 100n, strike, vol + half, vol > half ? vol - half : vol / 2n, r.between(60n, 60n * 86_400n), r.between(1000n, 50_000n), vol];
+    });
+    const asks = await call<bigint[]>('tradeValue', cases.map((cs) => cs.slice(0, 7)));
+    const bids = await call<bigint[]>('tradeValue', cases.map((cs) => [cs[0], cs[1], cs[2], cs[4], cs[3], cs[5], cs[6]]));
+    let negativeVega = 0;
+    cases.forEach((cs, i) => {
+      const [isCall, spot, strike, hi, lo, tau, capBps, vol] = cs;
+      const e = O.expiryTerms(0n, tau, capBps);
+      const lnM = O.lnMoneynessWad(spot, strike);
+      expect(O.tradeValueWad(isCall === 1n, spot, strike, lnM, hi, lo, e), `ask ${i}`).toBe(asks[i]);
+      expect(O.tradeValueWad(isCall === 1n, spot, strike, lnM, lo, hi, e), `bid ${i}`).toBe(bids[i]);
+      const mid = O.optionGreeksAt(isCall === 1n, spot, strike, lnM, vol, e);
+      if (mid.vegaWad < 0n) negativeVega++;
+      // within the rounding of two legs (a few wei)
+      expect(asks[i] + 4n, `ask >= mid, case ${i}`).toBeGreaterThanOrEqual(mid.valueWad);
+      expect(bids[i], `bid <= mid, case ${i}`).toBeLessThanOrEqual(mid.valueWad + 4n);
+    });
+    expect(negativeVega, 'the grid reaches calls whose vega is negative').toBeGreaterThan(10);
+  });
+
   it('volatility surface: term structure, skew, smile, bounds', async () => {
     const r = rng(105n);
     const perYear = (v: bigint) => v / 31_536_000n;
@@ -218,6 +245,8 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
             expect(ours.premiumUsd, `board ${boardId} strike ${k} ${isCall ? 'call' : 'put'} ${isBuy ? 'buy' : 'sell'}`).toBe(chain.premiumUsd);
             expect(ours.impactUsd).toBe(chain.impactUsd);
             expect(ours.ivWad).toBe(chain.ivWad);
+            expect(ours.capIvWad).toBe(chain.capIvWad);
+            expect(ours.perTokenWad).toBe(chain.perTokenWad);
             expect(ours.greeks.deltaWad).toBe(chain.greeks.deltaWad);
             // the floor the preview names is the one that set the price
             const strikeWad = b.firstStrikeWad + k * b.strikeStepWad;
@@ -266,10 +295,15 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
             const chain = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, WAD], blockNumber });
             const ours = O.quoteOption(BigInt(b.expiry), b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
             expect(ours.ivWad, `board ${boardId} strike ${k} ${isCall ? 'call' : 'put'} ${isBuy ? 'buy' : 'sell'}`).toBe(chain.ivWad);
+            expect(ours.capIvWad).toBe(chain.capIvWad);
             expect(ours.premiumUsd).toBe(chain.premiumUsd);
-            // the trade volatility is never on the trader's side of today's mid +- spread
+            // the trade volatility is never on the trader's side of today's mid +- spread, and a call's cap leg (the
+            // pool's) sits on the other side (P-72)
             if (isBuy) expect(chain.ivWad).toBeGreaterThanOrEqual(O.tradeVolWad(chain.midIvWad, true, cfg));
             else expect(chain.ivWad).toBeLessThanOrEqual(O.tradeVolWad(chain.midIvWad, false, cfg));
+            if (isCall && isBuy) expect(chain.capIvWad).toBeLessThanOrEqual(O.tradeVolWad(chain.midIvWad, false, cfg));
+            if (isCall && !isBuy) expect(chain.capIvWad).toBeGreaterThanOrEqual(O.tradeVolWad(chain.midIvWad, true, cfg));
+            if (!isCall) expect(chain.capIvWad).toBe(0n);
             if (chain.ivWad !== O.tradeVolWad(chain.midIvWad, isBuy, cfg)) nextSurfaceSet++;
           }
         }

@@ -55,6 +55,17 @@ contract OptionsHarness {
         }
     }
 
+    /// @dev Each case: (isCall, spot, strike, vol, capVol, tauSec, callCapBps) -> the trade value, leg by leg.
+    function tradeValue(uint256[7][] calldata a) external pure returns (uint256[] memory out) {
+        out = new uint256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            OptionPricing.Expiry memory e = OptionPricing.expiryTerms(0, a[i][5], a[i][6]);
+            out[i] = OptionPricing.tradeValueWad(
+                a[i][0] == 1, a[i][1], a[i][2], OptionMath.lnMoneynessWad(a[i][1], a[i][2]), a[i][3], a[i][4], e
+            );
+        }
+    }
+
     /// @dev Each case: (variance, longVariance, tauSec, meanReversion, samplePrice, strike, skew (signed as uint),
     ///      smile) with ivMin 0.2, ivMax 3 -> (term variance, mid vol).
     function surface(uint256[8][] calldata a) external pure returns (uint256[2][] memory out) {
