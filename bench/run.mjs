@@ -178,8 +178,9 @@ if (want('options')) {
   sections.push(`## Contracts: options gas per whole transaction
 
 Receipts' \`gasUsed\` on anvil (bench/options-gas.bench.ts): ETH options on the local deployment, a 5M USD pool.
-A capped call prices two Black-Scholes legs (the strike and the cap) at two volatilities (mid for the book, ask or
-bid for the premium); a put one leg at two; each expiry's time, volatility and cap terms are computed once per board.
+A capped call prices two Black-Scholes legs (the strike and the cap) twice: at mid for the book, and for the premium
+the strike's leg at the trade's side of the surface and the cap leg at the other side's (so bid <= mid <= ask whatever
+the sign of its vega, P-72, which takes the next sample's bound on both sides); a put one leg at two volatilities; each expiry's time, volatility and cap terms are computed once per board.
 Every trade and refresh first pins the price and takes a due volatility sample (P-86). Refresh reprices every open
 strike and type of the market. The deposits are measured with perpetual positions open on every market, so the
 baseline is a perpetuals-only deposit, as the target states it.
@@ -241,7 +242,10 @@ on arithmetic: a capped call prices four Black-Scholes legs (the strike and the 
 The options' storage is laid out for the paths that run most: a board's open-interest mask shares the slot a trade
 rewrites for its reserve, the live list packs eight board ids to a slot, and one engine call (pinMarket) pins the price,
 takes a due sample and returns everything an option's price needs (the estimator, the perpetual skew, the oracle lag),
-where three calls and a config read were made before; a refresh rebuilds the book without reading it back.
+where three calls and a config read were made before; a refresh rebuilds the book without reading it back, and the
+block's buys (P-93) are kept apart from the book so a refresh neither reads nor rewrites them. Open interest is kept in
+lots of 1e-9 token, 64 bits each, so two strikes' calls and puts share a slot: a refresh or a settlement reads half as
+many slots as strikes are open, and a buy next to an open strike writes a slot that exists.
 Per Solidity function (PROFILE_SOURCE=1; PROFILE_GENERATED=1 names the compiler's Yul helpers under their caller) a
 refresh of 24 strike-types spent 134k in compiler-generated code, mostly checked arithmetic in the pricing loop; that
 arithmetic is now unchecked inside a domain Black-Scholes enforces (P-95), e^x's series is written out and ln's takes

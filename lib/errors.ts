@@ -1,4 +1,4 @@
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, UserRejectedRequestError, type Hex } from 'viem';
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult, formatUnits, UserRejectedRequestError, type Hex } from 'viem';
 import { counterpoolErrorsAbi } from './contracts';
 import { bytes32ToString, fmtLev, fmtPrice, fmtShares, fmtUsd } from './format';
 
@@ -49,6 +49,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
     `Only ${fmtUsd(u(a[1]))} is free to withdraw now (asked ${fmtUsd(u(a[0]))}); queue the rest`,
   PoolCashShortfall: (a) => `Pool cash ${fmtUsd(u(a[1]))} cannot cover ${fmtUsd(u(a[0]))}`,
   ZeroAmount: () => 'Enter an amount greater than zero',
+  AmountNotInLots: (a) => `Option amounts are whole lots of ${formatUnits(u(a[1]), 18)} (asked ${formatUnits(u(a[0]), 18)})`,
   UnknownMarket: (a) => `Unknown market ${String(a[0])}`,
   FeesExceedValue: (a) => `The oracle update fees (${String(a[0])} wei) exceed the value sent (${String(a[1])} wei)`,
   UnexpectedEther: (a) => `The price-update router only takes oracle fees with a call (${String(a[1])} wei refused)`,

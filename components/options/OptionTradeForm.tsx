@@ -1,7 +1,7 @@
 'use client';
 
 import { useState } from 'react';
-import { maxUint256, parseUnits } from 'viem';
+import { formatUnits, maxUint256, parseUnits } from 'viem';
 import { useAccount, useReadContracts } from 'wagmi';
 import { FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
@@ -9,7 +9,7 @@ import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
 import { fmtDelta, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
-import { capStrikeWad, quoteOption, type OptionQuote } from '@/lib/math/options';
+import { capStrikeWad, OPTION_LOT_WAD, quoteOption, type OptionQuote } from '@/lib/math/options';
 import type { Selection } from './OptionsChain';
 import dynamic from 'next/dynamic';
 import type { OptionsData } from './useOptionsData';
@@ -18,13 +18,15 @@ const PayoffChart = dynamic(() => import('./PayoffChart').then((m) => m.PayoffCh
 
 const ZERO = '0x0000000000000000000000000000000000000000' as const;
 
-/** Checks a typed option amount (index tokens, up to 18 decimals). */
+const LOT_DECIMALS = 18 - (OPTION_LOT_WAD.toString().length - 1); // 9
+
+/** Checks a typed option amount (index tokens, whole lots of 1e-9: OptionsLogic.OI_LOT_WAD). */
 export function checkOptionAmount(text: string, heldWad?: bigint): { amountWad?: bigint; error?: string } {
   const s = text.trim();
   if (s === '') return {};
   if (!/^\d*\.?\d+$/.test(s)) return { error: 'Enter an amount of the index token, like 1.5' };
   const [, frac = ''] = s.split('.');
-  if (frac.length > 18) return { error: 'At most 18 decimals' };
+  if (frac.length > LOT_DECIMALS) return { error: `At most ${LOT_DECIMALS} decimals: options trade in lots of ${formatUnits(OPTION_LOT_WAD, 18)}` };
   const amountWad = parseUnits(s, 18);
   if (amountWad === 0n) return { error: 'Enter more than zero' };
   if (heldWad !== undefined && amountWad > heldWad) return { error: `You hold ${fmtPrice(heldWad, 4)}: you can sell at most that` };
@@ -39,7 +41,7 @@ function AmountInput({ value, onChange, error, held }: { value: string; onChange
           Amount (tokens)
         </label>
         {held !== undefined && (
-          <button type="button" className="text-xs text-teal-400 hover:underline" onClick={() => onChange((Number(held) / 1e18).toString())}>
+          <button type="button" className="text-xs text-teal-400 hover:underline" onClick={() => onChange(formatUnits(held, 18))}>
             Max {fmtPrice(held, 4)}
           </button>
         )}

@@ -55,7 +55,7 @@ interface IOptionsBook is IProduct {
         uint96 settlementPriceWad; // 0 until settled
         uint64 reservedUsd; // the board's reserved maximum payout (after settlement: the payouts still owed)
         uint64 owedUsd; // settled payouts not yet claimed
-        uint16 oiMask; // bit i: strike i has open interest (in the slot a trade rewrites for its reserve anyway)
+        uint16 oiMask; // bit i: strike i has calls or puts open (in the slot a trade rewrites for its reserve anyway)
     }
 
     /// @notice Value and greeks of one option per token (a capped call or a put), from OptionPricing.optionGreeks.
@@ -121,6 +121,8 @@ interface IOptionsBook is IProduct {
     error BoardAlreadySettled(uint256 boardId);
     error BoardNotSettled(uint256 boardId);
     error ZeroAmount();
+    /// @notice Option amounts are whole lots of `lotWad` (1e-9 token): open interest is kept in lots, four to a slot.
+    error AmountNotInLots(uint256 amountWad, uint256 lotWad);
     error PremiumAboveMax(uint256 premiumUsd, uint256 maxPremiumUsd);
     error PremiumBelowMin(uint256 premiumUsd, uint256 minPremiumUsd);
     error InsufficientHolding(address account, uint256 optionId, uint256 heldWad, uint256 requestedWad);

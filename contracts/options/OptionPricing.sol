@@ -220,7 +220,8 @@ library OptionPricing {
     ///         `volWad` less the call on the cap strike at `capVolWad` (at least zero). Each vanilla leg rises with
     ///         its volatility, so with `volWad` at or above and `capVolWad` at or below every volatility a trade may
     ///         be priced on, the value is at least the spread's value at any of them whatever the sign of its vega
-    ///         (deep in the money the cap leg's vega is the larger): an ask. The reverse order gives a bid.
+    ///         (deep in the money the cap leg's vega is the larger): an ask. The reverse order gives a bid. At most
+    ///         the option's maximum payout per token.
     function tradeValueWad(
         bool isCall,
         uint256 spotWad,
@@ -233,19 +234,15 @@ library OptionPricing {
         OptionMath.Greeks memory g = OptionMath.blackScholesAt(
             spotWad, strikeWad, lnMoneynessWad, volWad, e.tauWad, e.sqrtTauWad, 0
         );
-        if (!isCall) return g.putWad;
+        // Never above what one token can pay (the legs' fixed-point error can pass it by a few wei deep in the money).
+        if (!isCall) return MathLib.min(g.putWad, strikeWad);
+        uint256 capWad = capStrikeWad(strikeWad, e.callCapBps);
         uint256 capCallWad =
             OptionMath.blackScholesAt(
-            spotWad,
-            capStrikeWad(strikeWad, e.callCapBps),
-            lnMoneynessWad - e.capLogWad,
-            capVolWad,
-            e.tauWad,
-            e.sqrtTauWad,
-            0
+            spotWad, capWad, lnMoneynessWad - e.capLogWad, capVolWad, e.tauWad, e.sqrtTauWad, 0
         )
         .callWad;
-        return g.callWad > capCallWad ? g.callWad - capCallWad : 0;
+        return g.callWad > capCallWad ? MathLib.min(g.callWad - capCallWad, capWad - strikeWad) : 0;
     }
 
     /// @notice What one token of the option pays at `priceWad`: a put max(K - S, 0); a call min(max(S - K, 0), cap).

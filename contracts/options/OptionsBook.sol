@@ -287,6 +287,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         returns (OptionsConfig memory cfg, Board memory b)
     {
         if (amountWad == 0) revert ZeroAmount();
+        if (amountWad % OptionsLogic.OI_LOT_WAD != 0) revert AmountNotInLots(amountWad, OptionsLogic.OI_LOT_WAD);
         b = _board(boardId);
         if (strikeIndex >= b.strikeCount) revert UnknownStrike(boardId, strikeIndex, b.strikeCount);
         cfg = _config(b.marketId);
@@ -436,8 +437,10 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @inheritdoc IOptionsBook
     function strikeOi(uint256 boardId, uint256 strikeIndex) external view returns (uint256, uint256) {
-        uint256 packed = s.oi[boardId][strikeIndex];
-        return (packed >> 128, uint128(packed));
+        return (
+            OptionsLogic.openInterest(s, boardId, strikeIndex, true),
+            OptionsLogic.openInterest(s, boardId, strikeIndex, false)
+        );
     }
 
     /// @inheritdoc IOptionsBook

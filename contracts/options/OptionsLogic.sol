@@ -23,6 +23,9 @@ library OptionsLogic {
     /// @notice Fixed-point truncation allowance in the NAV's error bound per expansion component (a refreshed strike
     ///         and type, or a trade since): 1e-9 USD, far above the few wei the re-centring and summing truncate.
     int256 internal constant ROUNDING_ALLOWANCE_WAD = 1e9;
+    /// @notice Option amounts are whole lots of 1e-9 token, and open interest is kept in lots: 64 bits each (the strike
+    ///         cap, at most 1e27 wei, is 1e18 lots), so two strikes' calls and puts share one slot.
+    uint256 internal constant OI_LOT_WAD = 1e9;
 
     /// @dev The product's whole storage.
     struct State {
@@ -33,9 +36,12 @@ library OptionsLogic {
         mapping(uint256 boardId => IOptionsBook.Board) boards; // ids from 1; an unlisted id has expiry 0
         uint256 boardCount;
         mapping(uint256 marketId => mapping(uint256 expiry => uint256 boardId)) boardAt;
-        mapping(uint256 boardId => mapping(uint256 strikeIndex => uint256)) oi; // call OI << 128 | put OI (tokens)
+        // Open interest in lots (OI_LOT_WAD): strikes 2j and 2j + 1, calls and puts, share slot j (`_oiLane`), so a
+        // refresh or a settlement reads a board's open interest in half as many slots as it has strikes open.
+        mapping(uint256 boardId => mapping(uint256 strikePair => uint256)) oi;
         mapping(address account => mapping(uint256 optionId => uint256 amountWad)) holdings;
         uint256 activeMarkets; // bit m: market m has options open or payouts owed (the NAV reads only these)
+        mapping(uint256 marketId => BlockBuys) blockBuys;
     }
 
     /// @dev One market's expansion (slots A-F are what the NAV reads).
@@ -64,9 +70,14 @@ library OptionsLogic {
         uint72 tokensE9; // sum of open amounts a (calls and puts)
         uint72 rootTauE9; // sum of a sqrt(T) (years), T at the refresh or the trade
         uint72 rootTauShortE9; // sum of a sqrt(T) w, w >= the current variance's term weight until the cache expires
-        // H: what the buys of block `buysBlock` added to the three sums, net of that block's sales (never below 0). An
-        // LP deposit leaves it out of its band (OptionsNav.resampleBoundsWad, P-93): options bought in front of a
-        // deposit in its own block cannot raise its price. A refresh keeps it within its block.
+    }
+
+    /// @dev What the buys of block `buysBlock` added to a book's three resampling sums, net of that block's sales (never
+    ///      below 0). An LP deposit leaves it out of its band (OptionsNav.resampleBoundsWad, P-93): options bought in
+    ///      front of a deposit in its own block cannot raise its price. Apart from the Book, so a refresh (which
+    ///      rewrites the whole Book) leaves it as it is: within the block it still counts; a past block's record
+    ///      means nothing (every reader compares its block with this one).
+    struct BlockBuys {
         uint40 buysBlock;
         uint72 blockTokensE9;
         uint72 blockRootTauE9;
@@ -179,14 +190,11 @@ library OptionsLogic {
         nb.rootTauE9 = _e9Up(acc.rootTauWad);
         nb.rootTauShortE9 = _e9Up(acc.rootTauShortWad);
         (nb.maxMoveWad, nb.validUntil) = _range(c, cfg, acc.nearest);
-        // This block's buys stay out of the deposit side: the record (slot H) is kept as it is (a review found a
+        // This block's buys stay out of the deposit side: their record (`blockBuys`) is not touched (a review found a
         // permissionless refresh between the buys and a deposit brought the sandwich back). The rebuilt sums count
         // each of those options with terms at least its buy's (the same T now; the weight at a later time is no
         // smaller), and the subtraction stops at zero, so what is left still bounds the options opened before the
-        // block. A record of a past block means nothing (every reader compares its block with this one), so it is
-        // kept too: the slot is rewritten with its own value (100 gas) and the next block's first buy resets it.
-        (nb.buysBlock, nb.blockTokensE9, nb.blockRootTauE9, nb.blockRootTauShortE9) =
-        (bk.buysBlock, bk.blockTokensE9, bk.blockRootTauE9, bk.blockRootTauShortE9);
+        // block.
         s.books[marketId] = nb;
         if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
         else s.activeMarkets &= ~(1 << marketId);
@@ -200,17 +208,8 @@ library OptionsLogic {
     ///         stored live list at the next listing.
     function settle(State storage s, uint256 boardId, uint256 price) external returns (uint256 owed, uint256 released) {
         IOptionsBook.Board storage sb = s.boards[boardId];
-        uint256 callCapBps = sb.callCapBps;
         uint256 mask = sb.oiMask;
-        uint256 first = sb.firstStrikeWad;
-        uint256 step = sb.strikeStepWad;
-        for (uint256 i; mask >> i != 0; ++i) {
-            if (mask >> i & 1 == 0) continue;
-            uint256 packed = s.oi[boardId][i];
-            uint256 strike = first + i * step;
-            owed += OptionPricing.toUsdUp(packed >> 128, OptionPricing.payoffWad(true, strike, price, callCapBps));
-            owed += OptionPricing.toUsdUp(uint128(packed), OptionPricing.payoffWad(false, strike, price, callCapBps));
-        }
+        owed = _payoutsUp(s.oi[boardId], sb, mask, price);
         uint256 reserved = sb.reservedUsd;
         owed = MathLib.min(owed, reserved);
         released = reserved - owed;
@@ -251,6 +250,48 @@ library OptionsLogic {
         v.lagBps = bk.lagBps;
     }
 
+    /// @dev What a board's open options (`mask`'s strikes) pay at `price`, each strike and type rounded up.
+    function _payoutsUp(
+        mapping(uint256 => uint256) storage boardOi,
+        IOptionsBook.Board storage sb,
+        uint256 mask,
+        uint256 price
+    ) private view returns (uint256 owed) {
+        (uint256 callCapBps, uint256 first, uint256 step) = (sb.callCapBps, sb.firstStrikeWad, sb.strikeStepWad);
+        uint256 word;
+        for (uint256 i; mask >> i != 0; ++i) {
+            if (mask >> i & 1 == 0) continue;
+            if (i & 1 == 0 || mask >> (i - 1) & 1 == 0) word = boardOi[i >> 1]; // the pair's slot, read once
+            owed += _owedAt(word >> ((i & 1) << 7), first + i * step, price, callCapBps);
+        }
+    }
+
+    /// @dev What one strike's open calls (the low 64 bits of `lanes`, lots) and puts (the next 64) pay at `price`,
+    ///      each rounded up.
+    function _owedAt(uint256 lanes, uint256 strike, uint256 price, uint256 callCapBps) private pure returns (uint256) {
+        return OptionPricing.toUsdUp(
+            uint64(lanes) * OI_LOT_WAD, OptionPricing.payoffWad(true, strike, price, callCapBps)
+        )
+            + OptionPricing.toUsdUp(
+            uint64(lanes >> 64) * OI_LOT_WAD, OptionPricing.payoffWad(false, strike, price, callCapBps)
+        );
+    }
+
+    /// @notice The open interest of strike `strikeIndex` and one type, tokens.
+    function openInterest(State storage s, uint256 boardId, uint256 strikeIndex, bool isCall)
+        internal
+        view
+        returns (uint256)
+    {
+        return uint64(s.oi[boardId][strikeIndex >> 1] >> _oiLane(strikeIndex, isCall)) * OI_LOT_WAD;
+    }
+
+    /// @dev Where strike i's open interest of one type is kept: in slot i / 2 (strikes 2j and 2j + 1 share it), at
+    ///      bit 128 (i mod 2) + 64 (a put): the lane's offset in the slot.
+    function _oiLane(uint256 strikeIndex, bool isCall) private pure returns (uint256) {
+        return (strikeIndex & 1) << 7 | (isCall ? 0 : 64);
+    }
+
     /// @dev Records bought open interest and reserve, within the strike's and the board's caps.
     function _addOi(
         State storage s,
@@ -260,8 +301,9 @@ library OptionsLogic {
         IOptionsBook.OptionsConfig memory cfg
     ) internal returns (uint256 reserveUsd) {
         (uint256 boardId, uint256 strikeIndex, uint256 strikeWad) = (c.boardId, c.strikeIndex, c.strikeWad);
-        uint256 packed = s.oi[boardId][strikeIndex];
-        uint256 oldOi = isCall ? packed >> 128 : uint128(packed);
+        uint256 shift = _oiLane(strikeIndex, isCall);
+        uint256 packed = s.oi[boardId][strikeIndex >> 1];
+        uint256 oldOi = uint64(packed >> shift) * OI_LOT_WAD;
         uint256 newOi = oldOi + amountWad;
         // The board reserves ceil(OI x max payout per token) per strike and type: a buy adds the difference.
         reserveUsd = OptionPricing.maxPayoutUp(isCall, strikeWad, newOi, cfg.callCapBps)
@@ -269,8 +311,8 @@ library OptionsLogic {
         if (newOi > cfg.maxStrikeOiWad) {
             revert IOptionsBook.StrikeOiCapExceeded(boardId, strikeIndex, newOi, cfg.maxStrikeOiWad);
         }
-        s.oi[boardId][strikeIndex] =
-            isCall ? (uint256(newOi.toUint128()) << 128 | uint128(packed)) : (packed >> 128 << 128 | newOi.toUint128());
+        // Within the cap the new lots fit in 64 bits, so the addition leaves the other lanes as they were.
+        s.oi[boardId][strikeIndex >> 1] = packed + (amountWad / OI_LOT_WAD << shift);
         IOptionsBook.Board storage sb = s.boards[boardId];
         uint256 boardReserve = sb.reservedUsd + reserveUsd;
         if (boardReserve > cfg.maxBoardReserveUsd) {
@@ -286,17 +328,20 @@ library OptionsLogic {
         returns (uint256 released)
     {
         (uint256 boardId, uint256 strikeIndex, uint256 strikeWad) = (c.boardId, c.strikeIndex, c.strikeWad);
-        uint256 packed = s.oi[boardId][strikeIndex];
-        uint256 oldOi = isCall ? packed >> 128 : uint128(packed);
-        packed = isCall ? packed - (amountWad << 128) : packed - amountWad;
-        s.oi[boardId][strikeIndex] = packed;
+        uint256 shift = _oiLane(strikeIndex, isCall);
+        uint256 packed = s.oi[boardId][strikeIndex >> 1];
+        uint256 oldOi = uint64(packed >> shift) * OI_LOT_WAD;
+        uint256 newOi = oldOi - amountWad; // checked: never below zero, so never into another lane
+        packed -= amountWad / OI_LOT_WAD << shift;
+        s.oi[boardId][strikeIndex >> 1] = packed;
         // The reserve of what remains, as the buys took it: the difference of the rounded-up totals (so selling in
         // pieces releases no more than selling at once).
         released = OptionPricing.maxPayoutUp(isCall, strikeWad, oldOi, callCapBps)
-            - OptionPricing.maxPayoutUp(isCall, strikeWad, oldOi - amountWad, callCapBps);
+            - OptionPricing.maxPayoutUp(isCall, strikeWad, newOi, callCapBps);
         IOptionsBook.Board storage sb = s.boards[boardId];
         sb.reservedUsd = uint64(sb.reservedUsd - released);
-        if (packed == 0) sb.oiMask &= ~uint16(1 << strikeIndex);
+        // The strike's calls and puts both closed (its two lanes of the pair's slot are zero): its bit clears.
+        if (packed >> ((strikeIndex & 1) << 7) & type(uint128).max == 0) sb.oiMask &= ~uint16(1 << strikeIndex);
     }
 
     function _takeHolding(State storage s, address account, uint256 id, uint256 amountWad) internal {
@@ -314,8 +359,8 @@ library OptionsLogic {
         IOptionsBook.OptionsConfig memory cfg
     ) internal view {
         IOptionsBook.Board storage sb = s.boards[boardId];
-        // The mask and the settled flag share a slot: a board with nothing open costs one read. A settled board's
-        // payouts are owed (the book's owedUsd), not valued.
+        // The mask comes first: a board with nothing open costs one read. A settled board's payouts are owed (the
+        // book's owedUsd), not valued.
         uint256 mask = sb.oiMask;
         if (mask == 0 || sb.settled) return;
         IOptionsBook.Board memory b = sb;
@@ -327,10 +372,14 @@ library OptionsLogic {
             b.callCapBps
         );
         uint256 tokensBefore = acc.tokensWad;
+        mapping(uint256 => uint256) storage boardOi = s.oi[boardId];
+        uint256 word;
         for (uint256 i; mask >> i != 0; ++i) {
             if (mask >> i & 1 == 0) continue;
+            if (i & 1 == 0 || mask >> (i - 1) & 1 == 0) word = boardOi[i >> 1]; // the pair's slot, read once
+            uint256 lane = (i & 1) << 7; // this strike's calls; its puts 64 bits up
             c.strikeWad = b.firstStrikeWad + i * b.strikeStepWad;
-            _accumulateStrike(acc, s.oi[boardId][i], c, cfg);
+            _accumulateStrike(acc, uint64(word >> lane) * OI_LOT_WAD, uint64(word >> (lane | 64)) * OI_LOT_WAD, c, cfg);
         }
         // The board's sqrt(T) (rounded up) and the largest term weight it reaches while the cache lives (the weight
         // rises as the expiry nears), rounded up.
@@ -343,11 +392,14 @@ library OptionsLogic {
         acc.rootTauShortWad += boardTokens.mulDivUp(rootTau, WAD).mulDivUp(MathLib.min(weightHi, WAD), WAD);
     }
 
-    /// @dev Adds one strike's open calls and puts (`packed` open interest) at the strike and board in `c`.
-    function _accumulateStrike(Acc memory acc, uint256 packed, Ctx memory c, IOptionsBook.OptionsConfig memory cfg)
-        internal
-        pure
-    {
+    /// @dev Adds one strike's open calls and puts at the strike and board in `c`.
+    function _accumulateStrike(
+        Acc memory acc,
+        uint256 callOi,
+        uint256 putOi,
+        Ctx memory c,
+        IOptionsBook.OptionsConfig memory cfg
+    ) internal pure {
         // Everything this strike allocates (its legs' greeks and inputs) is spent on `acc` before it returns, so the
         // free memory pointer goes back where it was: a book's strikes reuse one scratch area instead of growing
         // memory (and its quadratic cost) strike after strike.
@@ -357,21 +409,21 @@ library OptionsLogic {
         }
         c.lnMoneynessWad = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
         uint256 mid = OptionPricing.midVolAt(c.expiryTerms, _lnSampleMoneyness(c, c.lnMoneynessWad), cfg);
-        if (packed >> 128 > 0) {
+        if (callOi > 0) {
             _accumulate(
                 acc,
                 OptionPricing.optionGreeksAt(true, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms),
-                packed >> 128
+                callOi
             );
-            acc.tokensWad += packed >> 128;
+            acc.tokensWad += callOi;
         }
-        if (uint128(packed) > 0) {
+        if (putOi > 0) {
             _accumulate(
                 acc,
                 OptionPricing.optionGreeksAt(false, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms),
-                uint128(packed)
+                putOi
             );
-            acc.tokensWad += uint128(packed);
+            acc.tokensWad += putOi;
         }
         ++acc.strikes;
         assembly ("memory-safe") {
@@ -596,18 +648,25 @@ library OptionsLogic {
             );
             if (bought) {
                 uint256 rootTauAmount = amountWad.mulDivUp(rootTau + 1, WAD);
-                _addSums(bk, _e9Up(amountWad), _e9Up(rootTauAmount), _e9Up(rootTauAmount.mulDivUp(weight, WAD)));
+                _addSums(
+                    bk,
+                    s.blockBuys[c.marketId],
+                    _e9Up(amountWad),
+                    _e9Up(rootTauAmount),
+                    _e9Up(rootTauAmount.mulDivUp(weight, WAD))
+                );
             } else {
                 uint256 rootTauAmount = amountWad.mulDivDown(rootTau, WAD);
                 uint256 rootTauShortAmount = rootTauAmount.mulDivDown(weight - 1, WAD);
                 bk.tokensE9 = _e9SubDown(bk.tokensE9, amountWad);
                 bk.rootTauE9 = _e9SubDown(bk.rootTauE9, rootTauAmount);
                 bk.rootTauShortE9 = _e9SubDown(bk.rootTauShortE9, rootTauShortAmount);
-                if (bk.buysBlock == block.number) {
+                BlockBuys storage bb = s.blockBuys[c.marketId];
+                if (bb.buysBlock == block.number) {
                     // the same terms off this block's buys (floored at 0): a buy and its sale in one block net out
-                    bk.blockTokensE9 = _e9SubDown(bk.blockTokensE9, amountWad);
-                    bk.blockRootTauE9 = _e9SubDown(bk.blockRootTauE9, rootTauAmount);
-                    bk.blockRootTauShortE9 = _e9SubDown(bk.blockRootTauShortE9, rootTauShortAmount);
+                    bb.blockTokensE9 = _e9SubDown(bb.blockTokensE9, amountWad);
+                    bb.blockRootTauE9 = _e9SubDown(bb.blockRootTauE9, rootTauAmount);
+                    bb.blockRootTauShortE9 = _e9SubDown(bb.blockRootTauShortE9, rootTauShortAmount);
                 }
             }
         }
@@ -673,19 +732,18 @@ library OptionsLogic {
     }
 
     /// @dev A buy's terms (1e9 units, rounded up) added to the resampling sums and to this block's buys.
-    function _addSums(Book storage bk, uint72 tokensE9, uint72 rootTauE9, uint72 rootTauShortE9) private {
+    function _addSums(Book storage bk, BlockBuys storage bb, uint72 tokensE9, uint72 rootTauE9, uint72 rootTauShortE9)
+        private
+    {
         bk.tokensE9 += tokensE9;
         bk.rootTauE9 += rootTauE9;
         bk.rootTauShortE9 += rootTauShortE9;
-        if (bk.buysBlock == block.number) {
-            bk.blockTokensE9 += tokensE9;
-            bk.blockRootTauE9 += rootTauE9;
-            bk.blockRootTauShortE9 += rootTauShortE9;
+        if (bb.buysBlock == block.number) {
+            (bb.blockTokensE9, bb.blockRootTauE9, bb.blockRootTauShortE9) =
+            (bb.blockTokensE9 + tokensE9, bb.blockRootTauE9 + rootTauE9, bb.blockRootTauShortE9 + rootTauShortE9);
         } else {
-            bk.buysBlock = uint40(block.number);
-            bk.blockTokensE9 = tokensE9;
-            bk.blockRootTauE9 = rootTauE9;
-            bk.blockRootTauShortE9 = rootTauShortE9;
+            (bb.buysBlock, bb.blockTokensE9, bb.blockRootTauE9, bb.blockRootTauShortE9) =
+            (uint40(block.number), tokensE9, rootTauE9, rootTauShortE9);
         }
     }
 

@@ -62,7 +62,7 @@ library OptionsNav {
         ConfigValidation.bound("smileWad", c.smileWad, 0, 0.111e18);
         ConfigValidation.bound("deltaScaleUsd", c.deltaScaleUsd, 1, type(uint64).max);
         ConfigValidation.bound("vegaScaleUsd", c.vegaScaleUsd, 1, type(uint64).max);
-        ConfigValidation.bound("maxStrikeOiWad", c.maxStrikeOiWad, 0, 1e30);
+        ConfigValidation.bound("maxStrikeOiWad", c.maxStrikeOiWad, 0, 1e27); // 1e18 lots: below 2^64 (OptionsLogic)
         ConfigValidation.bound("maxBoardReserveUsd", c.maxBoardReserveUsd, 0, 1e18);
         ConfigValidation.bound("cacheMaxAgeSec", c.cacheMaxAgeSec, 60, 1 days);
         ConfigValidation.bound("cacheMaxMoveBps", c.cacheMaxMoveBps, 1, 1000);
@@ -110,7 +110,7 @@ library OptionsNav {
             baseWad = bound + MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(MathLib.max(bk.lagBps, oracleLagBps));
         }
         (uint256 resampleWad, uint256 resampleUpWad) =
-            resampleBoundsWad(bk, s.configs[marketId], p.est, oracleLagBps, x);
+            resampleBoundsWad(bk, s.blockBuys[marketId], s.configs[marketId], p.est, oracleLagBps, x);
         riskDownUsd = (baseWad + resampleWad).mulDivUp(1, 1e12);
         riskUpUsd = (baseWad + resampleUpWad).mulDivUp(1, 1e12);
     }
@@ -131,6 +131,7 @@ library OptionsNav {
     ///      (a, a sqrt T and a sqrt T w, upper bounds kept by the refresh and raised by buys).
     function resampleBoundsWad(
         OptionsLogic.Book storage bk,
+        OptionsLogic.BlockBuys storage bb,
         IOptionsBook.OptionsConfig memory oc,
         RiskMath.Estimator memory est,
         uint256 oracleLagBps,
@@ -153,12 +154,12 @@ library OptionsNav {
         (k.mB, k.l) = _surfaceSlopesWad(oc);
         k.spotWad = x.spotWad;
         allWad = _resampleWad(k, bk.tokensE9, bk.rootTauE9, bk.rootTauShortE9);
-        beforeBlockWad = bk.buysBlock == block.number
+        beforeBlockWad = bb.buysBlock == block.number
             ? _resampleWad(
                 k,
-                _lessE9(bk.tokensE9, bk.blockTokensE9),
-                _lessE9(bk.rootTauE9, bk.blockRootTauE9),
-                _lessE9(bk.rootTauShortE9, bk.blockRootTauShortE9)
+                _lessE9(bk.tokensE9, bb.blockTokensE9),
+                _lessE9(bk.rootTauE9, bb.blockRootTauE9),
+                _lessE9(bk.rootTauShortE9, bb.blockRootTauShortE9)
             )
             : allWad;
     }

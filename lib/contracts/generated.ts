@@ -11977,6 +11977,22 @@ export const optionsBookAbi = [
   },
   {
     "type": "error",
+    "name": "AmountNotInLots",
+    "inputs": [
+      {
+        "name": "amountWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "lotWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "BoardAlreadySettled",
     "inputs": [
       {
@@ -13970,6 +13986,22 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "triggerPriceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "AmountNotInLots",
+    "inputs": [
+      {
+        "name": "amountWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "lotWad",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -301,12 +301,13 @@ export function optionGreeksAt(isCall: boolean, spotWad: bigint, strikeWad: bigi
 
 /** OptionPricing.tradeValueWad: one token priced leg by leg, a put at `volWad`, a capped call as the call on the strike
  *  at `volWad` less the call on the cap strike at `capVolWad` (the ask's cap leg at the bid's volatility and the reverse,
- *  so bid <= mid <= ask whatever the sign of the spread's vega). */
+ *  so bid <= mid <= ask whatever the sign of the spread's vega); at most the maximum payout per token. */
 export function tradeValueWad(isCall: boolean, spotWad: bigint, strikeWad: bigint, lnMoneyness: bigint, volWad: bigint, capVolWad: bigint, e: ExpiryTerms): bigint {
   const g = blackScholesAt(spotWad, strikeWad, lnMoneyness, volWad, e.tauWad, e.sqrtTauWad, 0n);
-  if (!isCall) return g.putWad;
+  // never above what one token can pay (the legs' fixed-point error can pass it by a few wei deep in the money)
+  if (!isCall) return min(g.putWad, strikeWad);
   const capCallWad = blackScholesAt(spotWad, capStrikeWad(strikeWad, e.callCapBps), lnMoneyness - e.capLogWad, capVolWad, e.tauWad, e.sqrtTauWad, 0n).callWad;
-  return g.callWad > capCallWad ? g.callWad - capCallWad : 0n;
+  return g.callWad > capCallWad ? min(g.callWad - capCallWad, capStrikeWad(strikeWad, e.callCapBps) - strikeWad) : 0n;
 }
 
 /** What one token pays at `priceWad` (OptionPricing.payoffWad). */
@@ -382,6 +383,10 @@ export interface OptionQuote {
   askFloor: 'model' | 'intrinsic' | 'minimum';
 }
 
+/** OptionsLogic.OI_LOT_WAD: option amounts are whole lots of 1e-9 token (open interest is kept in lots, four to a
+ *  slot); the book refuses any other amount (AmountNotInLots), for a quote as for a trade. */
+export const OPTION_LOT_WAD = 10n ** 9n;
+
 /** The premium of a trade: the TS mirror of OptionsLogic.quote (test/ts/options.diff.test.ts: equal to the wei). */
 export function quoteOption(
   expiry: bigint,
@@ -394,6 +399,7 @@ export function quoteOption(
 ): OptionQuote {
   const tau = expiry - ctx.nowSec;
   if (tau <= 0n) throw new RangeError('board expired');
+  if (amountWad % OPTION_LOT_WAD !== 0n) throw new RangeError(`amount ${amountWad} is not a whole number of lots (${OPTION_LOT_WAD})`);
   const weightWad = termWeightWad(tau, cfg.meanReversionWad);
   const e = expiryTerms(termVarianceAt(ctx.varianceWad, ctx.longVarianceWad, weightWad), tau, cfg.callCapBps);
   const lnM = lnMoneynessWad(ctx.spotWad, strikeWad);

@@ -10,6 +10,7 @@ import { createMarketModel, type Scenario } from './model';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
 import { errorForLog } from '../../lib/errors';
+import { OPTION_LOT_WAD } from '../../lib/math/options';
 
 const { log, publicClient, contracts: c, wallet } = setup('simulator');
 const TICK_MS = Number(env('SIM_TICK_MS', '2000'));
@@ -137,7 +138,8 @@ async function optionAction(rand: () => number) {
   const held = await publicClient.readContract({ ...c.optionsBook, functionName: 'holding', args: [t.account.address, boardId, k, isCall] });
   const isBuy = held === 0n || rand() < 0.6;
   // a notional of 2,000-20,000 USD at the strike
-  const amount = isBuy ? (BigInt(Math.round(2_000 + rand() * 18_000)) * 10n ** 36n) / (b.firstStrikeWad + k * b.strikeStepWad) : held / 2n;
+  const raw = isBuy ? (BigInt(Math.round(2_000 + rand() * 18_000)) * 10n ** 36n) / (b.firstStrikeWad + k * b.strikeStepWad) : held / 2n;
+  const amount = raw - (raw % OPTION_LOT_WAD); // whole lots (the book refuses any other amount)
   if (amount === 0n) return;
   try {
     const q = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, amount] });

@@ -47,6 +47,10 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     await page.getByTestId('option-amount').fill('abc');
     await page.locator('#option-amount-error').filter({ hasText: /Enter an amount/ }).waitFor();
     assert.ok(await page.getByTestId('option-submit').isDisabled());
+    // finer than a lot (1e-9 token): refused inline, as the book would refuse it
+    await page.getByTestId('option-amount').fill('0.0000000001');
+    await page.locator('#option-amount-error').filter({ hasText: /At most 9 decimals/ }).waitFor();
+    assert.ok(await page.getByTestId('option-submit').isDisabled());
 
     await page.getByTestId('option-amount').fill('0.5');
     await page.getByTestId('option-premium').filter({ hasText: /\$/ }).waitFor();

@@ -137,7 +137,7 @@ contract OptionsNettingTest is BaseTest {
     ///       then closes: the perpetual impact never pays a rebate the perpetual skew alone would not, so the short's
     ///       round trip returns no more than its collateral.
     function testFuzz_optionsDeltaExpiry_neverFundsARebate(uint256 callsSeed, uint256 sizeSeed) public {
-        uint256 amount = bound(callsSeed, 10e18, 1000e18);
+        uint256 amount = bound(callsSeed, 10e9, 1000e9) * 1e9;
         address perpAcct = makeAddr("attacker2");
         boardId = options.liveBoards(ETH)[0]; // the nearest expiry
         _deposit(dave, 200_000_000 * USD); // room under the options' reserve cap
@@ -167,7 +167,7 @@ contract OptionsNettingTest is BaseTest {
     function testFuzz_optionsDeltaRebateFarming_neverProfits(uint256 callsSeed, uint256 sizeSeed, bool closeFirst)
         public
     {
-        uint256 amount = bound(callsSeed, 10e18, 1500e18);
+        uint256 amount = bound(callsSeed, 10e9, 1500e9) * 1e9;
         address optionsAcct = attacker;
         address perpAcct = makeAddr("attacker2");
         uint256 premium = _buy(optionsAcct, 5, true, amount);

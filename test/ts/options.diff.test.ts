@@ -239,7 +239,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
       for (let k = 0n; k < BigInt(b.strikeCount); k++) {
         for (const isCall of [true, false]) {
           for (const isBuy of [true, false]) {
-            const amount = WAD * (k + 1n) + 12_345n;
+            const amount = WAD * (k + 1n) + 12_345n * O.OPTION_LOT_WAD; // whole lots, not round
             const chain = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, amount], blockNumber });
             const ours = O.quoteOption(BigInt(b.expiry), b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, amount, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
             expect(ours.premiumUsd, `board ${boardId} strike ${k} ${isCall ? 'call' : 'put'} ${isBuy ? 'buy' : 'sell'}`).toBe(chain.premiumUsd);

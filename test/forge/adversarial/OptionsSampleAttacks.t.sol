@@ -86,7 +86,7 @@ contract OptionsSampleAttacksTest is BaseTest {
     function testFuzz_buyTakeSampleSell_neverProfits(uint256 quietSeed, uint256 moveSeed, uint256 amountSeed) public {
         uint256 quiet = bound(quietSeed, interval, 6 hours);
         int256 moveBps = int256(bound(moveSeed, 0, 1200)) - 600; // -6% .. +6%
-        uint256 amount = bound(amountSeed, 5e18, 80e18);
+        uint256 amount = bound(amountSeed, 5e9, 80e9) * 1e9;
         _setPriceAfter(ETH, uint256(int256(3000e18) * (10_000 + moveBps) / 10_000), quiet);
         // ---- one transaction
         uint256 paid;
@@ -295,7 +295,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         int256 moveBps = int256(bound(moveSeed, 0, 5000)) - 2500; // -25% .. +25%
         uint256 priceWad = uint256(int256(3000e18) * (10_000 + moveBps) / 10_000);
         _moveBeforeBoundary(priceWad, bound(whenSeed, 1, interval / 2));
-        uint256 amount = bound(amountSeed, 1e17, 40e18);
+        uint256 amount = bound(amountSeed, 1e8, 40e9) * 1e9;
         uint256 k = bound(strikeSeed, 0, 21);
         bool isCall = k > 10;
         k %= 11;
@@ -326,7 +326,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         uint256 delaySeed
     ) public {
         uint256 delay = bound(delaySeed, 1, 4 * _hourlyFeed()); // past the max age too (P-92)
-        uint256 amount = bound(amountSeed, 1e17, 40e18);
+        uint256 amount = bound(amountSeed, 1e8, 40e9) * 1e9;
         uint256 k = bound(strikeSeed, 0, 21);
         bool isCall = k > 10;
         k %= 11;
