@@ -26,7 +26,7 @@ export function checkOptionAmount(text: string, heldWad?: bigint): { amountWad?:
   if (s === '') return {};
   if (!/^\d*\.?\d+$/.test(s)) return { error: 'Enter an amount of the index token, like 1.5' };
   const [, frac = ''] = s.split('.');
-  if (frac.length > LOT_DECIMALS) return { error: `At most ${LOT_DECIMALS} decimals: options trade in lots of ${formatUnits(OPTION_LOT_WAD, 18)}` };
+  if (frac.replace(/0+$/, '').length > LOT_DECIMALS) return { error: `At most ${LOT_DECIMALS} decimals: options trade in lots of ${formatUnits(OPTION_LOT_WAD, 18)}` };
   const amountWad = parseUnits(s, 18);
   if (amountWad === 0n) return { error: 'Enter more than zero' };
   if (heldWad !== undefined && amountWad > heldWad) return { error: `You hold ${fmtPrice(heldWad, 4)}: you can sell at most that` };
@@ -64,7 +64,10 @@ function Preview({ s, q, limitUsd, minPremiumBps }: { s: Selection; q: OptionQuo
     ...(s.isCall ? [['Cap leg volatility', fmtPct(q.capIvWad, 1)] as [string, string]] : []),
     ['Delta per token', fmtDelta(q.greeks.deltaWad)],
   ];
-  if (s.isBuy && q.askFloor !== 'model') {
+  if (s.isBuy && q.askFloor === 'maximum') {
+    // the model price is above what a token can pay: the buyer pays that ceiling, and cannot gain at expiry
+    rows.push(['Priced at its ceiling', 'the most it can pay: it cannot gain at expiry', 'option-ask-floor']);
+  } else if (s.isBuy && q.askFloor !== 'model') {
     // the model price is below a floor: say which, so a flat premium across far strikes is not a surprise
     rows.push([
       'Priced at its floor',

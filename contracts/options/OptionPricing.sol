@@ -234,7 +234,8 @@ library OptionPricing {
         OptionMath.Greeks memory g = OptionMath.blackScholesAt(
             spotWad, strikeWad, lnMoneynessWad, volWad, e.tauWad, e.sqrtTauWad, 0
         );
-        // Never above what one token can pay (the legs' fixed-point error can pass it by a few wei deep in the money).
+        // Never above what one token can pay: a put's value is below its strike but for the legs' fixed-point error;
+        // a call's legs at two volatilities can pass its cap by much when the cap is narrow and the spread wide.
         if (!isCall) return MathLib.min(g.putWad, strikeWad);
         uint256 capWad = capStrikeWad(strikeWad, e.callCapBps);
         uint256 capCallWad =
@@ -262,8 +263,12 @@ library OptionPricing {
         pure
         returns (uint256)
     {
-        uint256 perToken = isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
-        return amountWad.mulDivUp(perToken, AMOUNT_TO_USD);
+        return amountWad.mulDivUp(maxPayoutWad(isCall, strikeWad, callCapBps), AMOUNT_TO_USD);
+    }
+
+    /// @notice The most one token of the option can pay: a call its cap (capStrike - strike), a put its strike.
+    function maxPayoutWad(bool isCall, uint256 strikeWad, uint256 callCapBps) internal pure returns (uint256) {
+        return isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
     }
 
     /// @notice The least an option may be sold for per token: minPremiumBps of its maximum payout (rounded up), so the
@@ -273,8 +278,7 @@ library OptionPricing {
         pure
         returns (uint256)
     {
-        uint256 perToken = isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
-        return perToken.bpsUp(minPremiumBps);
+        return maxPayoutWad(isCall, strikeWad, callCapBps).bpsUp(minPremiumBps);
     }
 
     /// @notice USD amount of `amountWad` tokens at `perTokenWad`, rounded up (what the pool charges).

@@ -437,6 +437,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @inheritdoc IOptionsBook
     function strikeOi(uint256 boardId, uint256 strikeIndex) external view returns (uint256, uint256) {
+        uint256 count = _board(boardId).strikeCount;
+        if (strikeIndex >= count) revert UnknownStrike(boardId, strikeIndex, count);
         return (
             OptionsLogic.openInterest(s, boardId, strikeIndex, true),
             OptionsLogic.openInterest(s, boardId, strikeIndex, false)

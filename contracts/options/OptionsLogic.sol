@@ -507,7 +507,7 @@ library OptionsLogic {
         // trade the option at the old price. The premium moves against the trader by that much of its delta.
         uint256 lagWad = OptionPricing.lagChargeUp(q.greeks.deltaWad, c.spotWad, c.lagBps);
         if (isBuy) {
-            q.perTokenWad = MathLib.max(q.perTokenWad + lagWad, _askFloorWad(isCall, c, cfg));
+            q.perTokenWad = _askWad(isCall, c, cfg, q.perTokenWad + lagWad);
         } else {
             q.perTokenWad = q.perTokenWad > lagWad ? q.perTokenWad - lagWad : 0;
         }
@@ -594,16 +594,20 @@ library OptionsLogic {
         return int256(bk.deltaWad) + int256(bk.gammaWad) * dS / int256(WAD);
     }
 
-    /// @dev The least an ask may be per token: the option's intrinsic value, and minPremiumBps of its maximum payout.
-    function _askFloorWad(bool isCall, Ctx memory c, IOptionsBook.OptionsConfig memory cfg)
+    /// @dev The ask per token from the model's (`modelWad`, the lag charge included): at least the option's intrinsic
+    ///      value and minPremiumBps of its maximum payout, at most the maximum payout itself (a buyer never pays more
+    ///      than a token can pay; the pool, which reserves that much, is then fully paid for it).
+    function _askWad(bool isCall, Ctx memory c, IOptionsBook.OptionsConfig memory cfg, uint256 modelWad)
         internal
         pure
         returns (uint256)
     {
-        return MathLib.max(
+        uint256 floor = MathLib.max(
             OptionPricing.payoffWad(isCall, c.strikeWad, c.spotWad, cfg.callCapBps),
             OptionPricing.minPremiumWad(isCall, c.strikeWad, cfg.callCapBps, cfg.minPremiumBps)
         );
+        return
+            MathLib.min(MathLib.max(modelWad, floor), OptionPricing.maxPayoutWad(isCall, c.strikeWad, cfg.callCapBps));
     }
 
     /// @dev Adds (bought) or removes (sold) `amountWad` of an option, expanded at this trade's price and time, to the

@@ -304,7 +304,7 @@ export function optionGreeksAt(isCall: boolean, spotWad: bigint, strikeWad: bigi
  *  so bid <= mid <= ask whatever the sign of the spread's vega); at most the maximum payout per token. */
 export function tradeValueWad(isCall: boolean, spotWad: bigint, strikeWad: bigint, lnMoneyness: bigint, volWad: bigint, capVolWad: bigint, e: ExpiryTerms): bigint {
   const g = blackScholesAt(spotWad, strikeWad, lnMoneyness, volWad, e.tauWad, e.sqrtTauWad, 0n);
-  // never above what one token can pay (the legs' fixed-point error can pass it by a few wei deep in the money)
+  // never above what one token can pay (a call's legs at two volatilities can pass its cap when the cap is narrow)
   if (!isCall) return min(g.putWad, strikeWad);
   const capCallWad = blackScholesAt(spotWad, capStrikeWad(strikeWad, e.callCapBps), lnMoneyness - e.capLogWad, capVolWad, e.tauWad, e.sqrtTauWad, 0n).callWad;
   return g.callWad > capCallWad ? min(g.callWad - capCallWad, capStrikeWad(strikeWad, e.callCapBps) - strikeWad) : 0n;
@@ -322,13 +322,16 @@ export const lagChargeUp = (deltaWad: bigint, spotWad: bigint, lagBps: bigint) =
 
 /** OptionPricing.minPremiumWad: minPremiumBps of the maximum payout per token, rounded up. */
 export function minPremiumWad(isCall: boolean, strikeWad: bigint, callCapBps: bigint, minPremiumBps: bigint): bigint {
-  const perToken = isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
-  return mulDivUp(perToken, minPremiumBps, 10_000n);
+  return mulDivUp(maxPayoutWad(isCall, strikeWad, callCapBps), minPremiumBps, 10_000n);
+}
+
+/** OptionPricing.maxPayoutWad: the most one token can pay (a call its cap, a put its strike). */
+export function maxPayoutWad(isCall: boolean, strikeWad: bigint, callCapBps: bigint): bigint {
+  return isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
 }
 
 export function maxPayoutUp(isCall: boolean, strikeWad: bigint, amountWad: bigint, callCapBps: bigint): bigint {
-  const perToken = isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
-  return mulDivUp(amountWad, perToken, AMOUNT_TO_USD);
+  return mulDivUp(amountWad, maxPayoutWad(isCall, strikeWad, callCapBps), AMOUNT_TO_USD);
 }
 
 export const toUsdUp = (amountWad: bigint, perTokenWad: bigint) => mulDivUp(amountWad, perTokenWad, AMOUNT_TO_USD);
@@ -378,9 +381,10 @@ export interface OptionQuote {
   reserveUsd: bigint;
   greeks: OptionGreeks;
   /** What set a buy's price per token: the model (Black-Scholes at the ask plus the oracle-lag charge), the intrinsic
-   *  value, or the minimum premium (minPremiumBps of the maximum payout per token, so it scales with the strike); a
-   *  sale is always 'model'. */
-  askFloor: 'model' | 'intrinsic' | 'minimum';
+   *  value, the minimum premium (minPremiumBps of the maximum payout per token, so it scales with the strike), or the
+   *  maximum payout (a ceiling: a narrow-capped call's legs at two volatilities can price above it); a sale is always
+   *  'model'. */
+  askFloor: 'model' | 'intrinsic' | 'minimum' | 'maximum';
 }
 
 /** OptionsLogic.OI_LOT_WAD: option amounts are whole lots of 1e-9 token (open interest is kept in lots, four to a
@@ -424,8 +428,9 @@ export function quoteOption(
     const model = perTokenWad + lagWad;
     const intrinsic = payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps);
     const minimum = minPremiumWad(isCall, strikeWad, cfg.callCapBps, cfg.minPremiumBps);
-    perTokenWad = max(model, max(intrinsic, minimum));
-    askFloor = perTokenWad === model ? 'model' : perTokenWad === intrinsic ? 'intrinsic' : 'minimum';
+    const most = maxPayoutWad(isCall, strikeWad, cfg.callCapBps);
+    perTokenWad = min(max(model, max(intrinsic, minimum)), most); // OptionsLogic._askWad
+    askFloor = perTokenWad === model ? 'model' : perTokenWad === intrinsic ? 'intrinsic' : perTokenWad === minimum ? 'minimum' : 'maximum';
   } else perTokenWad = perTokenWad > lagWad ? perTokenWad - lagWad : 0n;
   const reserveUsd = maxPayoutUp(isCall, strikeWad, amountWad, cfg.callCapBps);
 

@@ -287,6 +287,39 @@ contract OptionsTest is BaseTest {
         assertLe(got, paid, "round trip never profits");
     }
 
+    /// P-72: an ask never exceeds what a token can pay. Priced leg by leg, a narrow-capped call's ask (the strike's
+    ///       leg at mid + spread, the cap leg at mid - spread) can pass its cap when the spread is wide: at the
+    ///       money, a 10% cap and a 0.5 spread price a month's call spread at about 0.15 K against its 0.10 K
+    ///       maximum (found by a review). The ask stops at the maximum payout; the bid stays below it.
+    function test_buy_askNeverAboveTheMaximumPayout() public {
+        IOptionsBook.OptionsConfig memory cfg = options.config(ETH);
+        cfg.callCapBps = 1000;
+        cfg.spreadVolWad = 0.5e18;
+        cfg.monthlyExpiries = 3; // month-ends two and three months out join, with this cap
+        vm.prank(admin);
+        options.setConfig(ETH, cfg);
+        _setPriceAfter(ETH, 3000e18, 3 * DAY);
+        options.listBoards(ETH);
+        uint256[] memory live = options.liveBoards(ETH);
+        uint256 boardId; // the latest expiry, a month or more out (the live list has no set order)
+        for (uint256 j; j < live.length; ++j) {
+            if (boardId == 0 || options.board(live[j]).expiry > options.board(boardId).expiry) boardId = live[j];
+        }
+        IOptionsBook.Board memory b = options.board(boardId);
+        assertEq(b.callCapBps, 1000);
+        assertGt(b.expiry, block.timestamp + 25 * DAY);
+        uint256 k = (3000e18 - b.firstStrikeWad) / b.strikeStepWad; // at the money
+        uint256 strike = b.firstStrikeWad + k * b.strikeStepWad;
+        uint256 most = strike / 10; // the cap: 10% of the strike per token, from the documented rule
+        IOptionsBook.Quote memory ask = options.quote(boardId, k, true, true, 1e18);
+        IOptionsBook.Quote memory bid = options.quote(boardId, k, true, false, 1e18);
+        assertEq(ask.perTokenWad, most, "the ask stops at the maximum payout");
+        assertLt(bid.perTokenWad, most, "the bid below it");
+        assertLt(ask.greeks.valueWad, most, "mid below it");
+        uint256 paid = _buy(alice, boardId, k, true, 1e18);
+        assertEq(paid, most / 1e12 + ask.impactUsd, "the premium: the maximum payout plus the impact");
+    }
+
     /// P-72: seeing a push-oracle update coming earns nothing: buying at the old price and selling back after a move
     ///       up to the feed's deviation threshold (ETH: 50 bps) loses, whatever the option and board.
     function testFuzz_frontRunOracleUpdate_neverProfits(
@@ -607,6 +640,8 @@ contract OptionsTest is BaseTest {
         options.claim(n, 128 * other, false);
         vm.expectRevert(abi.encodeWithSelector(IOptionsBook.UnknownStrike.selector, n, b.strikeCount, b.strikeCount));
         options.holding(attacker, n, b.strikeCount, false);
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.UnknownStrike.selector, n, b.strikeCount, b.strikeCount));
+        options.strikeOi(n, b.strikeCount);
         assertEq(options.holding(attacker, other, 0, false), 1e18, "the attacker's put stays on its own board");
 
         uint256 bobWant = 3e18 * _payoff(false, _strike(n, 6), 3050e18) / 1e30;

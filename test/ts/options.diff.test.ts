@@ -250,12 +250,14 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
             expect(ours.greeks.deltaWad).toBe(chain.greeks.deltaWad);
             // the floor the preview names is the one that set the price
             const strikeWad = b.firstStrikeWad + k * b.strikeStepWad;
-            const floorOf = { intrinsic: O.payoffWad(isCall, strikeWad, ctx.spotWad, BigInt(b.callCapBps)), minimum: O.minPremiumWad(isCall, strikeWad, BigInt(b.callCapBps), cfg.minPremiumBps) };
+            const floorOf = { intrinsic: O.payoffWad(isCall, strikeWad, ctx.spotWad, BigInt(b.callCapBps)), minimum: O.minPremiumWad(isCall, strikeWad, BigInt(b.callCapBps), cfg.minPremiumBps), maximum: O.maxPayoutWad(isCall, strikeWad, BigInt(b.callCapBps)) };
             if (ours.askFloor !== 'model') {
               expect(isBuy).toBe(true);
               expect(ours.perTokenWad).toBe(floorOf[ours.askFloor]);
               floors.add(ours.askFloor);
             } else if (isBuy) expect(ours.perTokenWad).toBeGreaterThanOrEqual(floorOf.intrinsic > floorOf.minimum ? floorOf.intrinsic : floorOf.minimum);
+            // never above what a token can pay, buy or sell
+            expect(ours.perTokenWad).toBeLessThanOrEqual(floorOf.maximum);
             compared++;
           }
         }
