@@ -55,7 +55,7 @@ interface IOptionsBook is IProduct {
         uint96 settlementPriceWad; // 0 until settled
         uint64 reservedUsd; // the board's reserved maximum payout (after settlement: the payouts still owed)
         uint64 owedUsd; // settled payouts not yet claimed
-        uint16 oiMask; // bit i: strike i has calls or puts open (in the slot a trade rewrites for its reserve anyway)
+        uint16 oiMask; // bit i: strike i has calls or puts open (in the slot a trade rewrites for its reserve anyway); 0 once settled
     }
 
     /// @notice Value and greeks of one option per token (a capped call or a put), from OptionPricing.optionGreeks.
@@ -286,7 +286,7 @@ interface IOptionsBook is IProduct {
     /// @notice Unsettled boards of a market (listed, not yet settled), in no set order (sort by expiry to show them).
     function liveBoards(uint256 marketId) external view returns (uint256[] memory);
 
-    /// @notice Open interest of a strike (index tokens).
+    /// @notice Open interest of a strike (index tokens); 0 once the board is settled (its options are then its debt).
     function strikeOi(uint256 boardId, uint256 strikeIndex) external view returns (uint256 callOiWad, uint256 putOiWad);
 
     /// @notice Tokens of an option `account` holds.

@@ -48,6 +48,14 @@ library ConfigStore {
         }
     }
 
+    /// @notice Market `marketId`'s price feed held by `store` (its config's first word), without copying the rest.
+    function readFeed(address store, uint256 marketId) internal view returns (address feed) {
+        assembly ("memory-safe") {
+            extcodecopy(store, 0, add(1, mul(marketId, 928)), 32)
+            feed := and(mload(0), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
+    }
+
     /// @notice The address a CREATE by `deployer` at `nonce` (1 to 2^32 - 1) makes: keccak256(rlp([deployer, nonce])).
     ///         The engine stores the nonce of its store instead of its address.
     /// @dev Read on every trade and valuation, so the RLP is laid out in scratch space (bytes 0-54, below the free

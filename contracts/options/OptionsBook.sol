@@ -69,7 +69,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         if (marketId >= engine.marketCount()) revert UnknownMarket(marketId);
         OptionsNav.validate(cfg);
         // Boards settle at a verified past round: a feed that cannot prove one (a pull oracle) cannot list options.
-        address feed = address(_perpConfig(marketId).feed);
+        address feed = _perpFeed(marketId);
         try IHistoricalPriceFeed(feed).latestRoundId() returns (uint256) {}
         catch {
             revert FeedCannotSettle(marketId, feed);
@@ -152,7 +152,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         if (block.timestamp < b.expiry) revert BoardNotExpired(boardId, b.expiry, block.timestamp);
         core.enter(IClearingCore.Risk.Reduces);
         (uint256 price, uint256 publishedAt) =
-            IHistoricalPriceFeed(address(_perpConfig(b.marketId).feed)).priceAtOrAfter(b.expiry, roundId);
+            IHistoricalPriceFeed(_perpFeed(b.marketId)).priceAtOrAfter(b.expiry, roundId);
         _settle(boardId, b.marketId, price, publishedAt);
     }
 
@@ -324,16 +324,14 @@ contract OptionsBook is IOptionsBook, AccessControl {
         c.est = p.est;
     }
 
-    /// @dev The perpetual market's config (feed, oracle lag), decoded from the engine's ConfigStore.
-    function _perpConfig(uint256 marketId) internal view returns (IPerpEngine.MarketConfig memory) {
+    /// @dev The perpetual market's price feed, read from the engine's ConfigStore.
+    function _perpFeed(uint256 marketId) internal view returns (address) {
         bytes32[] memory slots = new bytes32[](1);
         slots[0] = bytes32(uint256(1));
-        return _perpConfigAt(uint256(engine.extsload(slots)[0]), marketId);
-    }
-
-    /// @dev The config of `marketId` in the ConfigStore whose creation nonce the engine's slot 1 word `w` holds.
-    function _perpConfigAt(uint256 w, uint256 marketId) internal view returns (IPerpEngine.MarketConfig memory) {
-        return ConfigStore.readMarket(ConfigStore.createdAt(address(engine), uint32(w >> 128)), marketId);
+        // The engine's slot 1 holds its ConfigStore's creation nonce at bit 128.
+        return ConfigStore.readFeed(
+            ConfigStore.createdAt(address(engine), uint32(uint256(engine.extsload(slots)[0]) >> 128)), marketId
+        );
     }
 
     /// @dev The price now and the publish time of the market's last volatility sample, a due one included.

@@ -58,12 +58,12 @@ library OptionsLogic {
         uint96 maxMoveWad;
         uint32 refAt;
         uint32 validUntil;
-        int128 vegaWad; // F
+        int128 vegaWad; // F: with what a settlement rewrites (owed, dirty, nearest expiry), so it writes one slot
         uint64 owedUsd;
-        uint32 refSampleAt; // the perpetual market's last variance sample at the refresh
+        uint32 nearestExpiry; // earliest expiry with open interest
         uint16 lagBps; // the market's oracle lag (deviation threshold), copied at the refresh
         bool dirty;
-        uint32 nearestExpiry; // G: earliest expiry with open interest (trades only)
+        uint32 refSampleAt; // G: the perpetual market's last variance sample at the refresh
         // What bounds the book's repricing at the next volatility sample (OptionsNav.resampleBoundsWad), in units of 1e9
         // token-wei: a buy adds its terms rounded up, a sale takes the same terms off rounded down (sqrt T now is at
         // most the sqrt T its buy added), so the sums stay upper bounds and a round trip leaves them where they were:
@@ -209,11 +209,12 @@ library OptionsLogic {
     function settle(State storage s, uint256 boardId, uint256 price) external returns (uint256 owed, uint256 released) {
         IOptionsBook.Board storage sb = s.boards[boardId];
         uint256 mask = sb.oiMask;
-        owed = _payoutsUp(s.oi[boardId], sb, mask, price);
+        owed = _settleOi(s.oi[boardId], sb, mask, price);
         uint256 reserved = sb.reservedUsd;
         owed = MathLib.min(owed, reserved);
         released = reserved - owed;
         sb.settled = true;
+        sb.oiMask = 0; // the open interest is now what the board owes (claims pay it from the holdings)
         sb.settlementPriceWad = price.toUint96();
         sb.reservedUsd = uint64(owed);
         sb.owedUsd = uint64(owed);
@@ -250,18 +251,23 @@ library OptionsLogic {
         v.lagBps = bk.lagBps;
     }
 
-    /// @dev What a board's open options (`mask`'s strikes) pay at `price`, each strike and type rounded up.
-    function _payoutsUp(
+    /// @dev What a board's open options (`mask`'s strikes) pay at `price`, each strike and type rounded up; clears
+    ///      their open interest, which settlement turns into the board's debt (each pair's slot read and cleared once:
+    ///      the refund pays part of the settlement).
+    function _settleOi(
         mapping(uint256 => uint256) storage boardOi,
         IOptionsBook.Board storage sb,
         uint256 mask,
         uint256 price
-    ) private view returns (uint256 owed) {
+    ) private returns (uint256 owed) {
         (uint256 callCapBps, uint256 first, uint256 step) = (sb.callCapBps, sb.firstStrikeWad, sb.strikeStepWad);
         uint256 word;
         for (uint256 i; mask >> i != 0; ++i) {
             if (mask >> i & 1 == 0) continue;
-            if (i & 1 == 0 || mask >> (i - 1) & 1 == 0) word = boardOi[i >> 1]; // the pair's slot, read once
+            if (i & 1 == 0 || mask >> (i - 1) & 1 == 0) {
+                word = boardOi[i >> 1];
+                delete boardOi[i >> 1];
+            }
             owed += _owedAt(word >> ((i & 1) << 7), first + i * step, price, callCapBps);
         }
     }

@@ -132,7 +132,7 @@ library OptionsNav {
     function resampleBoundsWad(
         OptionsLogic.Book storage bk,
         OptionsLogic.BlockBuys storage bb,
-        IOptionsBook.OptionsConfig memory oc,
+        IOptionsBook.OptionsConfig storage oc,
         RiskMath.Estimator memory est,
         uint256 oracleLagBps,
         Estimator memory x
@@ -199,11 +199,13 @@ library OptionsNav {
     }
 
     /// @dev The surface's slopes: Mb bounds |d(B m)/dB| and L bounds |dm/dx| (see resampleBoundWad).
-    function _surfaceSlopesWad(IOptionsBook.OptionsConfig memory oc) private pure returns (uint256 mB, uint256 l) {
+    ///      Reads the config's two surface fields from storage (two of its four slots), not the whole struct.
+    function _surfaceSlopesWad(IOptionsBook.OptionsConfig storage oc) private view returns (uint256 mB, uint256 l) {
         uint256 skewAbs = MathLib.abs(oc.skewWad);
-        uint256 smile9 = 9 * uint256(oc.smileWad);
+        uint256 smileWad = oc.smileWad;
+        uint256 smile9 = 9 * smileWad;
         mB = MathLib.max(smile9 > WAD ? smile9 - WAD : 0, MathLib.min(2 * WAD, WAD + 3 * skewAbs + smile9));
-        l = skewAbs + 6 * uint256(oc.smileWad);
+        l = skewAbs + 6 * smileWad;
     }
 
     /// @dev How far the next sample can move each variance estimator (the sample elapsed from the next boundary to the

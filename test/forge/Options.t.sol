@@ -594,6 +594,12 @@ contract OptionsTest is BaseTest {
         liveBeforeSettle = options.liveBoards(ETH);
         options.settleBoard(boardId, first);
         assertEq(options.board(boardId).settlementPriceWad, 3050e18);
+        // Settlement turns the open interest into the board's debt: the lanes and the mask are cleared (P-70).
+        assertEq(options.board(boardId).oiMask, 0, "no strike open after settlement");
+        for (uint256 k; k < b.strikeCount; ++k) {
+            (uint256 calls, uint256 puts) = options.strikeOi(boardId, k);
+            assertEq(calls + puts, 0, "open interest cleared");
+        }
         // The board leaves the live list; the others stay.
         _checkSettledBoardLeft(boardId);
 
