@@ -311,6 +311,13 @@ interface IPerpEngine is IProduct {
     /// @dev Permissionless, like `poke` (which also settles): it only does what any trade on the market does first.
     function pinMarket(uint256 marketId) external returns (PricingInputs memory);
 
+    /// @notice Pins the price of every market in `marketMask` (bit m: market m) for this transaction, as the engine's
+    ///         own valuation does (`pinValuationPrices`): no sample is taken and nothing is written. What another
+    ///         product valuing those markets for an LP flow needs (the options book's IProduct.pinValuationPrices).
+    /// @dev Permissionless: a price is pinned by the first read of a transaction anyway. Reverts UnknownMarket(m,
+    ///      count) for a bit m past the last market.
+    function pinPrices(uint256 marketMask) external;
+
     // ---------------------------------------------------------------- views
 
     /// @notice The price a trade on `marketId` would use now: the one this transaction has pinned, or the feed's

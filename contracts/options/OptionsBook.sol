@@ -399,10 +399,14 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @inheritdoc IProduct
     function pinValuationPrices() external {
+        // The prices the NAV's expansions are moved to (OptionsNav.marketClaim, which applies a due volatility sample
+        // in memory): pinned only, in one call; the sample is stored by the next trade or refresh.
         uint256 active = s.activeMarkets;
+        uint256 valued;
         for (uint256 m; active >> m != 0; ++m) {
-            if ((active >> m) & 1 == 1 && s.books[m].refAt != 0) engine.pinMarket(m);
+            if ((active >> m) & 1 == 1 && s.books[m].refAt != 0) valued |= 1 << m;
         }
+        if (valued != 0) engine.pinPrices(valued);
     }
 
     /// @inheritdoc IOptionsBook

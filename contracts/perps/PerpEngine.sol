@@ -313,7 +313,12 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @inheritdoc IProduct
     function pinValuationPrices() external {
-        PerpState.pinPrices(totals);
+        PerpState.pinPrices(totals, totals.activeMarkets);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function pinPrices(uint256 marketMask) external {
+        PerpState.pinPrices(totals, marketMask);
     }
 
     // ------------------------------------------------------------ internal: trade lifecycle

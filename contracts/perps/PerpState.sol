@@ -380,11 +380,13 @@ library PerpState {
         return _observePrice(st, cfg, marketId);
     }
 
-    /// @notice Pins only (no sample, no write) the price of every market the NAV values (open interest): what
-    ///         IProduct.pinValuationPrices needs so one transaction's LP flows see one price per market.
-    function pinPrices(ProductSlots storage totals) external {
+    /// @notice Pins only (no sample, no write) the price of every market in `marketMask` (bit m: market m; the
+    ///         engine's valuation passes the markets with open interest): what IProduct.pinValuationPrices needs so one
+    ///         transaction's LP flows see one price per market. Reverts UnknownMarket for a bit past the last market.
+    function pinPrices(ProductSlots storage totals, uint256 marketMask) external {
+        uint256 count = totals.marketCount;
+        if (marketMask >> count != 0) revert IPerpEngine.UnknownMarket(CapGrid.msb(marketMask), count);
         address cfgStore = store(totals);
-        uint256 marketMask = totals.activeMarkets;
         IPerpEngine.MarketConfig memory cfg; // one struct, overwritten per market
         for (uint256 m; marketMask >> m != 0; ++m) {
             if ((marketMask >> m) & 1 == 0) continue;
@@ -475,7 +477,9 @@ library PerpState {
     ///         (keyed by market and timestamp, which is fixed within a transaction). An update posted later in the same
     ///         transaction, through the router or straight to a pull oracle, changes nothing until the next one, so a
     ///         trade cannot open at one signed price and close at a newer one atomically (P-14 on pull markets). A
-    ///         price older than the newest the market has already used is refused (timestamps are monotone per market).
+    ///         price older than the newest the market has already used is refused (timestamps are monotone per market),
+    ///         pinned or not: a valuation's pin (`pinPrices`, which has no last time to check) cannot carry an older
+    ///         price into a trade.
     function pinPrice(uint256 marketId, IPerpEngine.MarketConfig memory cfg, uint256 lastUsedAt)
         internal
         returns (uint256 priceWad, uint256 updatedAt)
@@ -485,12 +489,15 @@ library PerpState {
         assembly ("memory-safe") {
             pinned := tload(slot)
         }
-        if (pinned != 0) return (pinned >> 32, uint32(pinned));
-        (priceWad, updatedAt) = validatedPrice(marketId, cfg);
-        if (updatedAt < lastUsedAt) revert IPerpEngine.PriceOlderThanLastUsed(marketId, updatedAt, lastUsedAt);
-        assembly ("memory-safe") {
-            tstore(slot, or(shl(32, priceWad), updatedAt))
+        if (pinned != 0) {
+            (priceWad, updatedAt) = (pinned >> 32, uint32(pinned));
+        } else {
+            (priceWad, updatedAt) = validatedPrice(marketId, cfg);
+            assembly ("memory-safe") {
+                tstore(slot, or(shl(32, priceWad), updatedAt))
+            }
         }
+        if (updatedAt < lastUsedAt) revert IPerpEngine.PriceOlderThanLastUsed(marketId, updatedAt, lastUsedAt);
     }
 
     /// @dev The estimator's and the margin schedule's fields of a market (slots 3 and 4), in the view struct

@@ -2040,6 +2040,19 @@ export const perpEngineAbi = [
   },
   {
     "type": "function",
+    "name": "pinPrices",
+    "inputs": [
+      {
+        "name": "marketMask",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "pinValuationPrices",
     "inputs": [],
     "outputs": [],

@@ -93,6 +93,18 @@ contract PullOracleAttacksTest is PythBaseTest {
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IPerpEngine.PriceOlderThanLastUsed.selector, sol, usedAt - 3, usedAt));
         engine.increasePosition(sol, true, 1000 * USD, 0, MAX_PRICE);
+        // Nor through a valuation's pin first in the transaction (which checks no last time): the trade still refuses it.
+        engine.pinPrices(1 << sol);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.PriceOlderThanLastUsed.selector, sol, usedAt - 3, usedAt));
+        engine.increasePosition(sol, true, 1000 * USD, 0, MAX_PRICE);
+    }
+
+    /// A valuation pin names only listed markets: a bit past the last is refused with the market count.
+    function test_pinPrices_unknownMarketRefused() public {
+        uint256 count = engine.marketCount();
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.UnknownMarket.selector, count, count));
+        engine.pinPrices(1 << count | 1);
     }
 
     /// Item 5: a pull market accepts only a price of seconds (here 10 s): a stored price older than that is refused,
