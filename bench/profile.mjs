@@ -4,7 +4,7 @@
  * figures' transactions (debug_traceTransaction, struct logs) and prints, per figure, the gas spent in each contract
  * frame (own opcodes, calls excluded) and every storage access with its cost.
  *   node bench/profile.mjs [open,close,...] [bench file]   (default: every figure of bench/gas-tx.bench.ts)
- * PROFILE_ACCESSES=1 lists every storage access, call and log; PROFILE_SOURCE=1 attributes every opcode's gas to the
+ * PROFILE_ACCESSES=1 lists every storage access, call and log (PROFILE_FULL_SLOTS=1 with whole slot numbers); PROFILE_SOURCE=1 attributes every opcode's gas to the
  * Solidity function it came from (forge's source maps in out/), the functions' own gas, calls excluded; PROFILE_GENERATED=1
  * (after `forge build --build-info --force`) names the compiler-generated Yul function too, under the Solidity function that
  * ran last before it (solc recompiles the build's input for the generated sources forge does not keep).
@@ -123,7 +123,8 @@ function report(figure, receipt, tx, trace, names) {
     }
     if (l.op === 'SSTORE' || l.op === 'SLOAD') {
       const slot = BigInt(l.stack[l.stack.length - 1]).toString(16);
-      accesses.push(`${'  '.repeat(l.depth - 1)}${l.op} ${label(frame.addr, names)} 0x${slot.slice(0, 10)}${slot.length > 10 ? '…' : ''} ${cost}`);
+      const shown = process.env.PROFILE_FULL_SLOTS || slot.length <= 10 ? slot : `${slot.slice(0, 10)}…`;
+      accesses.push(`${'  '.repeat(l.depth - 1)}${l.op} ${label(frame.addr, names)} 0x${shown} ${cost}`);
     }
     if (l.op.startsWith('LOG')) accesses.push(`${'  '.repeat(l.depth - 1)}${l.op} ${label(frame.addr, names)} ${cost}`);
     add(frame.addr, cost);

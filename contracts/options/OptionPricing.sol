@@ -140,10 +140,13 @@ library OptionPricing {
         return midWad > cfg.spreadVolWad + floor ? midWad - cfg.spreadVolWad : floor;
     }
 
-    /// @notice What an oracle lag of `lagBps` can move one token of an option with delta `deltaWad`: |delta| x S x
-    ///         lagBps, per token (WAD), rounded up. Added to the ask and taken off the bid.
-    function lagChargeUp(int256 deltaWad, uint256 spotWad, uint256 lagBps) internal pure returns (uint256) {
-        return MathLib.abs(deltaWad).wadMulUp(spotWad).bpsUp(lagBps);
+    /// @notice The price a trade is valued at: the oracle's, moved by the lag it can hide (its deviation threshold
+    ///         `lagBps`) the way that favours the pool. A capped call gains value with the price and a put loses it, so
+    ///         a buy of a call and a sale of a put are valued at S (1 + lag), rounded up, the others at S (1 - lag),
+    ///         rounded down: the option fully revalued there, its convexity included.
+    function laggedSpotWad(uint256 spotWad, uint256 lagBps, bool isCall, bool isBuy) internal pure returns (uint256) {
+        uint256 moveWad = spotWad.bpsUp(lagBps);
+        return isCall == isBuy ? spotWad + moveWad : spotWad - MathLib.min(moveWad, spotWad);
     }
 
     /// @notice The capped call's cap strike: a call pays at most K x callCapBps, so it is the call spread K / capStrike.

@@ -110,7 +110,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payoutUsd: 0,
                 badDebtUsd: 0,
                 checkSolvency: true,
-                nothingOpen: s.activeMarkets == 0
+                nothingOpen: false // the trade's market is in the NAV's set (OptionsLogic._addToBook)
             })
         );
         _emitTrade(account, boardId, strikeIndex, isCall, true, amountWad, q, c);
@@ -139,7 +139,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payoutUsd: premiumUsd,
                 badDebtUsd: 0,
                 checkSolvency: false,
-                nothingOpen: s.activeMarkets == 0
+                nothingOpen: false // as a buy: the set loses a market only at a rebuild
             })
         );
         _emitTrade(account, boardId, strikeIndex, isCall, false, amountWad, q, c);

@@ -100,7 +100,7 @@ library OptionsLogic {
         int256 lnMoneynessWad; // ln(spot / strike)
         uint256 samplePriceWad; // the perpetual estimator's last sampled price: the surface's moneyness is measured from
         // it, so implied volatilities move with the samples, not with every tick (sticky strike between samples)
-        uint256 lagBps; // the market's oracle lag (its feed's deviation threshold): charged on the trade's delta
+        uint256 lagBps; // the market's oracle lag (its feed's deviation threshold): a trade is valued at the price it can reach
         RiskMath.Estimator est; // the perpetual estimator's parameters (trades: the next sample's preview)
     }
 
@@ -508,15 +508,22 @@ library OptionsLogic {
         // A call's cap leg is the pool's: priced at the other side's volatility, so the ask is at or above and the bid
         // at or below the call spread's value on either surface, whatever the sign of its vega (P-72).
         if (isCall) q.capIvWad = _tradeVolWad(c, e, weightWad, lnM, q.midIvWad, !isBuy, cfg);
-        q.perTokenWad = OptionPricing.tradeValueWad(isCall, c.spotWad, c.strikeWad, lnM, q.ivWad, q.capIvWad, e);
-        // A push oracle can lag the market by its deviation threshold unseen: whoever sees the update coming would
-        // trade the option at the old price. The premium moves against the trader by that much of its delta.
-        uint256 lagWad = OptionPricing.lagChargeUp(q.greeks.deltaWad, c.spotWad, c.lagBps);
-        if (isBuy) {
-            q.perTokenWad = _askWad(isCall, c, cfg, q.perTokenWad + lagWad);
-        } else {
-            q.perTokenWad = q.perTokenWad > lagWad ? q.perTokenWad - lagWad : 0;
+        {
+            // A push oracle can lag the market by its deviation threshold unseen: whoever sees the update coming would
+            // trade the option at the old price. The premium is the option's value at the price the lag can reach
+            // against the pool (a full revaluation: near expiry a lag-sized move is worth far more than delta x move).
+            uint256 atWad = OptionPricing.laggedSpotWad(c.spotWad, c.lagBps, isCall, isBuy);
+            q.perTokenWad = OptionPricing.tradeValueWad(
+                isCall,
+                atWad,
+                c.strikeWad,
+                atWad == c.spotWad ? lnM : OptionMath.lnMoneynessWad(atWad, c.strikeWad),
+                q.ivWad,
+                q.capIvWad,
+                e
+            );
         }
+        if (isBuy) q.perTokenWad = _askWad(isCall, c, cfg, q.perTokenWad);
         q.reserveUsd = OptionPricing.maxPayoutUp(isCall, c.strikeWad, amountWad, cfg.callCapBps);
 
         q.impactUsd = _impactUsd(s, c, cfg, q.greeks, amountWad, isBuy);
@@ -636,6 +643,9 @@ library OptionsLogic {
             bk.maxMoveWad = uint96(c.spotWad.bpsDown(cfg.cacheMaxMoveBps));
             bk.lagBps = uint16(c.lagBps);
             bk.dirty = true; // the keeper's first refresh sets the range from the volatility
+            // The market enters the NAV's set here: a book with a reference time is always in it (a rebuild clears
+            // the time with the bit, settlement never clears the bit), so later trades need not touch the set.
+            s.activeMarkets |= 1 << c.marketId;
         }
         Acc memory x;
         _accumulate(x, g, amountWad);
@@ -686,7 +696,6 @@ library OptionsLogic {
             bk.dirty = true;
         }
         if (staleness(bk, c.spotWad, c.sampleAt) != IOptionsBook.Staleness.Fresh) bk.dirty = true;
-        s.activeMarkets |= 1 << c.marketId;
     }
 
     /// @dev Adds (s = +1) or subtracts the expansion of `x` (taken at the reference price + e, reference time + tdiff)

@@ -85,7 +85,8 @@ library OptionsNav {
     }
 
     /// @notice One market's claim: -(expanded liability, rounded up) - owed payouts; the lag risk adds the expansion's
-    ///         error bound, the oracle-lag move of the options' delta (|delta| S lagBps) and the resampling bound: over
+    ///         error bound, the oracle-lag move of the options (|delta| h + |gamma| h^2 / 2, h = S lagBps) and the
+    ///         resampling bound: over
     ///         every open option for redemptions (`riskDownUsd`), and without what this block's buys added for deposits
     ///         (`riskUpUsd`, P-93). Reverts OptionsBookStale outside the expansion's range: LP flows wait for the
     ///         keeper's refresh.
@@ -106,8 +107,13 @@ library OptionsNav {
             claimUsd = -int256(liability.mulDivUp(1, 1e12));
             int256 delta =
                 bk.deltaWad + bk.gammaWad * (int256(x.spotWad) - int256(uint256(bk.refPriceWad))) / int256(WAD);
-            // The lag copied at the refresh, or the perpetual config's if it was raised since.
-            baseWad = bound + MathLib.abs(delta).wadMulUp(x.spotWad).bpsUp(MathLib.max(bk.lagBps, oracleLagBps));
+            // The lag copied at the refresh, or the perpetual config's if it was raised since: a move h = S x lag the
+            // oracle can hide moves the expansion by at most |delta| h + |gamma| h^2 / 2, the second-order term the
+            // options' convexity makes large near expiry. The book's net gamma: a sale takes off what its buy added,
+            // so a round trip leaves the band where it was (P-88).
+            uint256 hWad = x.spotWad.bpsUp(MathLib.max(bk.lagBps, oracleLagBps));
+            baseWad = bound + MathLib.abs(delta).wadMulUp(hWad)
+                + (MathLib.abs(bk.gammaWad).wadMulUp(hWad).wadMulUp(hWad) + 1) / 2;
         }
         (uint256 resampleWad, uint256 resampleUpWad) =
             resampleBoundsWad(bk, s.blockBuys[marketId], s.configs[marketId], p.est, oracleLagBps, x);

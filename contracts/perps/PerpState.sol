@@ -390,8 +390,19 @@ library PerpState {
         IPerpEngine.MarketConfig memory cfg; // one struct, overwritten per market
         for (uint256 m; marketMask >> m != 0; ++m) {
             if ((marketMask >> m) & 1 == 0) continue;
+            // pinPrice's work, with the config read only for a market not pinned yet in this transaction (another
+            // product's valuation may have pinned it).
+            bytes32 slot = pinSlot(m);
+            uint256 pinned;
+            assembly ("memory-safe") {
+                pinned := tload(slot)
+            }
+            if (pinned != 0) continue;
             ConfigStore.readMarketInto(cfgStore, m, cfg);
-            pinPrice(m, cfg, 0);
+            (uint256 priceWad, uint256 updatedAt) = validatedPrice(m, cfg);
+            assembly ("memory-safe") {
+                tstore(slot, or(shl(32, priceWad), updatedAt))
+            }
         }
     }
 

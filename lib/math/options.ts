@@ -317,8 +317,12 @@ export function payoffWad(isCall: boolean, strikeWad: bigint, priceWad: bigint, 
   return min(priceWad - strikeWad, capStrikeWad(strikeWad, callCapBps) - strikeWad);
 }
 
-/** OptionPricing.lagChargeUp: |delta| x spot x lagBps per token, rounded up. */
-export const lagChargeUp = (deltaWad: bigint, spotWad: bigint, lagBps: bigint) => mulDivUp(mulDivUp(abs(deltaWad), spotWad, WAD), lagBps, 10_000n);
+/** OptionPricing.laggedSpotWad: the price a trade is valued at, moved by the oracle's lag the way that favours the
+ *  pool: S (1 + lag) rounded up for a call bought or a put sold, S (1 - lag) rounded down for the others. */
+export function laggedSpotWad(spotWad: bigint, lagBps: bigint, isCall: boolean, isBuy: boolean): bigint {
+  const moveWad = mulDivUp(spotWad, lagBps, 10_000n);
+  return isCall === isBuy ? spotWad + moveWad : spotWad - min(moveWad, spotWad);
+}
 
 /** OptionPricing.minPremiumWad: minPremiumBps of the maximum payout per token, rounded up. */
 export function minPremiumWad(isCall: boolean, strikeWad: bigint, callCapBps: bigint, minPremiumBps: bigint): bigint {
@@ -364,7 +368,7 @@ export interface QuoteContext {
   est: Estimator;
   /** the pool's perpetual delta: short tokens - long tokens */
   perpDeltaTokens: bigint;
-  /** the perpetual market's oracle lag (its feed's deviation threshold, bps): charged on a trade's delta */
+  /** the perpetual market's oracle lag (its feed's deviation threshold, bps): a trade is valued at the price it can reach (OptionPricing.laggedSpotWad) */
   lagBps: bigint;
   book: { refAt: bigint; refPriceWad: bigint; maxMoveWad: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint };
 }
@@ -380,7 +384,7 @@ export interface OptionQuote {
   perTokenWad: bigint;
   reserveUsd: bigint;
   greeks: OptionGreeks;
-  /** What set a buy's price per token: the model (Black-Scholes at the ask plus the oracle-lag charge), the intrinsic
+  /** What set a buy's price per token: the model (Black-Scholes at the ask volatility and at the price the oracle lag can reach), the intrinsic
    *  value, the minimum premium (minPremiumBps of the maximum payout per token, so it scales with the strike), or the
    *  maximum payout (a ceiling: a narrow-capped call's legs at two volatilities can price above it); a sale is always
    *  'model'. */
@@ -421,17 +425,18 @@ export function quoteOption(
   // a call's cap leg is the pool's: priced at the other side's volatility (P-72)
   const capIvWad = isCall ? sideVolWad(!isBuy) : 0n;
   const greeks = optionGreeksAt(isCall, ctx.spotWad, strikeWad, lnM, midIvWad, e);
-  let perTokenWad = tradeValueWad(isCall, ctx.spotWad, strikeWad, lnM, ivWad, capIvWad, e);
-  const lagWad = lagChargeUp(greeks.deltaWad, ctx.spotWad, ctx.lagBps);
+  // OptionsLogic._quote: valued at the price the oracle's lag can reach against the pool (a full revaluation)
+  const atWad = laggedSpotWad(ctx.spotWad, ctx.lagBps, isCall, isBuy);
+  let perTokenWad = tradeValueWad(isCall, atWad, strikeWad, atWad === ctx.spotWad ? lnM : lnMoneynessWad(atWad, strikeWad), ivWad, capIvWad, e);
   let askFloor: OptionQuote['askFloor'] = 'model';
   if (isBuy) {
-    const model = perTokenWad + lagWad;
+    const model = perTokenWad;
     const intrinsic = payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps);
     const minimum = minPremiumWad(isCall, strikeWad, cfg.callCapBps, cfg.minPremiumBps);
     const most = maxPayoutWad(isCall, strikeWad, cfg.callCapBps);
     perTokenWad = min(max(model, max(intrinsic, minimum)), most); // OptionsLogic._askWad
     askFloor = perTokenWad === model ? 'model' : perTokenWad === intrinsic ? 'intrinsic' : perTokenWad === minimum ? 'minimum' : 'maximum';
-  } else perTokenWad = perTokenWad > lagWad ? perTokenWad - lagWad : 0n;
+  }
   const reserveUsd = maxPayoutUp(isCall, strikeWad, amountWad, cfg.callCapBps);
 
   const bk = ctx.book;

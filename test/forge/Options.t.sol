@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
 import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {MathLib} from "../../contracts/libraries/MathLib.sol";
 import {OptionsLogic} from "../../contracts/options/OptionsLogic.sol";
 import {OptionsSchedule} from "../../contracts/options/OptionsSchedule.sol";
 import {IHistoricalPriceFeed} from "../../contracts/oracles/IHistoricalPriceFeed.sol";
@@ -340,6 +341,45 @@ contract OptionsTest is BaseTest {
         assertLe(got, paid, "the lag charge and the spread cover a move the oracle could hide");
     }
 
+    /// P-72: an update the oracle has not yet published is worth nothing to a trader who sees it coming, however near
+    ///       the expiry: the ask covers the option's own mid value after a move up to the feed's deviation threshold
+    ///       (the way the option gains: up for a call, down for a put), and the bid is at most its mid value after the
+    ///       move the other way. Recomputed from the pool's own mark after the move (its mid, the NAV's price). A review
+    ///       found the lag charged on delta alone: near expiry an option's convexity made a lag-sized move worth more
+    ///       than |delta| x S x lag (an at-the-money call an hour before the cutoff, bought before a 50 bps update,
+    ///       marked about 2 USD a token above its ask), so a buyer could hold it to settlement at the LPs' cost.
+    function testFuzz_lagWithinThreshold_revaluationCovered(uint256 k, bool isCall, uint256 moveBps, uint256 beforeSec)
+        public
+    {
+        uint256 boardId = ids[0];
+        for (uint256 j = 1; j < ids.length; ++j) {
+            if (options.board(ids[j]).expiry < options.board(boardId).expiry) boardId = ids[j];
+        }
+        uint256 lagBps = reader.marketConfig(ETH).oracleLagBps;
+        assertGt(lagBps, 0, "a push feed's deviation threshold");
+        k = bound(k, 3, 7); // the strikes around the money, where the convexity is
+        moveBps = bound(moveBps, lagBps / 2, lagBps);
+        uint256 cutoffAt = options.board(boardId).expiry - options.config(ETH).tradingCutoffSec;
+        assertGt(cutoffAt, block.timestamp + 60, "the nearest board still trades");
+        vm.warp(cutoffAt - bound(beforeSec, 60, MathLib.min(12 hours, cutoffAt - block.timestamp))); // time moves on only
+        _refreshPrices();
+        engine.poke(ETH); // the interval's sample taken (what a due sample adds is P-86's and P-90's)
+        uint256 p0 = _price(ETH);
+        uint256 ask = options.quote(boardId, k, isCall, true, 1e18).perTokenWad;
+        uint256 bid = options.quote(boardId, k, isCall, false, 1e18).perTokenWad;
+        // The next second, the update published: up or down by moveBps (the pool's mark there: its mid).
+        uint256 snap = vm.snapshotState();
+        _setPrice(ETH, p0 * (10_000 + moveBps) / 10_000);
+        uint256 midUp = options.quote(boardId, k, isCall, true, 1e18).greeks.valueWad;
+        vm.revertToState(snap);
+        _setPrice(ETH, p0 * (10_000 - moveBps) / 10_000);
+        uint256 midDown = options.quote(boardId, k, isCall, true, 1e18).greeks.valueWad;
+        // Within the pricing's stated accuracy (P-95: 1e-6 USD a token for premiums under 1 USD; one second of time
+        // passes): what a failure looked like was 7.8e-3 USD on an in-the-money call.
+        assertGe(ask + 1e12, isCall ? midUp : midDown, "the ask covers the option's value after the update");
+        assertLe(bid, (isCall ? midDown : midUp) + 1e12, "the bid is at most its value after the move the other way");
+    }
+
     /// P-77: trading stops at the cutoff; after it, holders wait for settlement.
     function test_trade_closedAtCutoff() public {
         uint256 boardId = ids[0];
@@ -504,6 +544,36 @@ contract OptionsTest is BaseTest {
         vm.prank(alice);
         options.claim(boardId, 4, true);
         assertEq(core.poolValueUsd(), _poolCash(), "claimed: nothing owed");
+    }
+
+    /// P-41: a book the keeper's refresh emptied (every option sold back: no expansion, out of the NAV's set) comes back
+    ///       with its next buy: the product is valued again at once (the core's idle flag off; the NAV waits for the
+    ///       keeper's refresh, then counts the book), and a sale back leaves it valued until the next refresh finds
+    ///       nothing open.
+    function test_buy_afterBookEmptied_valuedAgain() public {
+        uint256 boardId = ids[ids.length - 1];
+        _buy(alice, boardId, 5, true, AMOUNT);
+        vm.prank(alice);
+        options.sell(boardId, 5, true, AMOUNT, 0);
+        options.refresh(ETH);
+        assertEq(options.book(ETH).refAt, 0, "emptied: no expansion");
+        assertTrue(core.productLedger(address(options)).idle, "emptied: out of the NAV");
+        assertEq(core.poolValueUsd(), _poolCash(), "nothing open: the NAV is the cash");
+
+        _buy(bob, boardId, 4, false, AMOUNT);
+        assertFalse(core.productLedger(address(options)).idle, "bought: valued again");
+        vm.expectRevert(); // the book's first option marks it dirty: LP flows wait for the keeper, never skip it
+        core.poolValueUsd();
+        options.refresh(ETH);
+        (int256 claim,,) = options.poolClaimUsd(0);
+        assertLt(claim, 0, "the put is a liability of the pool");
+        assertEq(int256(core.poolValueUsd()), int256(_poolCash()) + claim, "the NAV counts the book");
+
+        vm.prank(bob);
+        options.sell(boardId, 4, false, AMOUNT, 0);
+        assertFalse(core.productLedger(address(options)).idle, "sold back: valued until the next refresh");
+        options.refresh(ETH);
+        assertTrue(core.productLedger(address(options)).idle, "refreshed with nothing open: skipped again");
     }
 
     /// P-75: a board's call cap is fixed at listing: a later config change neither moves its reserve nor its payoff.

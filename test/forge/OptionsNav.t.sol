@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {MathLib} from "../../contracts/libraries/MathLib.sol";
 import {IHistoricalPriceFeed} from "../../contracts/oracles/IHistoricalPriceFeed.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 
@@ -76,6 +77,33 @@ contract OptionsNavTest is BaseTest {
         assertEq(claim, -int256((liability + 1e12 - 1) / 1e12), "NAV claim = -liability, rounded against the pool");
         assertGe(riskDown * 1e12, bound);
         assertGe(riskUp * 1e12, bound);
+    }
+
+    /// P-76, P-72: an LP who sees an oracle update coming gains nothing from the options term: the band an LP action is
+    ///       priced with covers the exact mark after a move up to the feed's deviation threshold, near expiry too
+    ///       (where the options' convexity makes a lag-sized move worth more than delta x move). Recomputed from the
+    ///       exact Black-Scholes mark of every open option after the move.
+    function testFuzz_nav_lagMoveWithinBand(uint256 beforeSec, uint256 moveBps, bool up) public {
+        uint256 near = ids[0];
+        for (uint256 j = 1; j < ids.length; ++j) {
+            if (options.board(ids[j]).expiry < options.board(near).expiry) near = ids[j];
+        }
+        uint256 lagBps = reader.marketConfig(ETH).oracleLagBps;
+        moveBps = bound(moveBps, 0, lagBps);
+        uint256 cutoffAt = options.board(near).expiry - options.config(ETH).tradingCutoffSec;
+        vm.warp(cutoffAt - bound(beforeSec, 60, MathLib.min(6 hours, cutoffAt - block.timestamp)));
+        _refreshPrices();
+        engine.poke(ETH);
+        // At-the-money calls and puts about to expire: the book's gamma at its largest.
+        _buy(dave, near, 5, true, 500e18);
+        _buy(dave, near, 5, false, 500e18);
+        options.refresh(ETH);
+        (int256 claim, uint256 riskDown, uint256 riskUp) = options.poolClaimUsd(0);
+        uint256 p0 = _price(ETH);
+        _setPrice(ETH, up ? p0 * (10_000 + moveBps) / 10_000 : p0 * (10_000 - moveBps) / 10_000);
+        int256 exactAfter = int256(options.exactLiabilityWad(ETH) / 1e12);
+        assertLe(exactAfter, -claim + int256(riskDown), "a redemption before the update is not overpaid");
+        assertGe(exactAfter, -claim - int256(riskUp), "a deposit before it is not undercharged");
     }
 
     /// P-76: once a board with open interest has expired, LP flows wait for its settlement; a refresh cannot stand in for
