@@ -21,12 +21,12 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   StrikeOiCapExceeded: (a) => `Open interest at this strike would reach ${fmtPrice(u(a[2]), 2)} tokens, above its cap ${fmtPrice(u(a[3]), 2)}`,
   BoardReserveCapExceeded: (a) => `This board's reserved payouts would reach ${fmtUsd(u(a[1]), 0)}, above its cap ${fmtUsd(u(a[2]), 0)}`,
   NoPayoff: () => 'You hold none of this option (or already claimed its payoff)',
+  InvalidReceiver: (a) => `A payoff cannot be paid to ${String(a[0])}`,
   OptionsBookStale: (a) =>
     `LP deposits and redemptions wait a moment: the options greek cache of market ${String(a[0])} is being refreshed (${['fresh', 'rebuilding after a trade', 'too old', 'price moved past its range', 'volatility resampled', 'an expired board awaits settlement'][Number(a[1])]})`,
   ExpOverflow: () => 'The option pricing overflowed (an exponent beyond its bound): no trade was made',
   OutsidePricingDomain: (a) =>
     `The option cannot be priced at a spot of ${fmtPrice(u(a[0]), 2)} and a strike of ${fmtPrice(u(a[1]), 2)}: outside the pricing's bounds (spot below 7.9e10 USD, volatility below 1,800%)`,
-  TooManyBoards: (a) => `Market ${String(a[0])} already has ${String(a[1])} unsettled boards`,
   NotFirstRoundAtOrAfter: (a) => `Oracle round ${String(a[0])} (${t(a[1])}) is not the first price at or after ${t(a[3])}`,
   RoundUnavailable: (a) => `Oracle round ${String(a[0])} cannot be verified`,
   RoundNotInCurrentPhase: (a) => `Oracle round ${String(a[0])} is from an earlier feed phase than the latest round ${String(a[1])}: only the current phase settles`,

@@ -131,7 +131,8 @@ interface IOptionsBook is IProduct {
     /// @notice `account` holds none of the settled option `optionId`, or already claimed it.
     error NoPayoff(address account, uint256 optionId);
     error OptionsBookStale(uint256 marketId, Staleness reason);
-    error TooManyBoards(uint256 marketId, uint256 max);
+    /// @notice A payout cannot go to `receiver` (address(0), or the core, which holds the pool's cash).
+    error InvalidReceiver(address receiver);
     error UnknownMarket(uint256 marketId);
     /// @notice The market's feed cannot prove a price at a past time (IHistoricalPriceFeed), so boards could not settle.
     error FeedCannotSettle(uint256 marketId, address feed);
@@ -210,13 +211,15 @@ interface IOptionsBook is IProduct {
     /// @param isCall call or put
     /// @param amountWad tokens held
     /// @param payoutUsd paid
+    /// @param receiver who was paid (the holder, or the address it named with claimTo)
     event PayoffClaimed(
         address indexed account,
         uint256 indexed boardId,
         uint256 strikeIndex,
         bool isCall,
         uint256 amountWad,
-        uint256 payoutUsd
+        uint256 payoutUsd,
+        address receiver
     );
 
     /// @notice A market's options book was repriced from its open interest (the NAV's expansion point reset).
@@ -242,7 +245,9 @@ interface IOptionsBook is IProduct {
     // ---------------------------------------------------------------- actions
 
     /// @notice Lists every board the market's schedule calls for that is not yet listed (anyone; the keeper calls it).
-    ///         Strikes: the at-the-money strike (spot rounded to the step) +- strikesPerSide steps, positive only.
+    ///         Strikes: the at-the-money strike (spot rounded to the step) +- strikesPerSide steps, positive only. A
+    ///         market holds at most 16 unsettled boards: past that a due board waits (unlisted, no revert) until a
+    ///         settlement makes room, and a later listing lists it.
     /// @return listed number of boards listed
     function listBoards(uint256 marketId) external returns (uint256 listed);
 
@@ -270,6 +275,13 @@ interface IOptionsBook is IProduct {
 
     /// @notice Pays the caller's settled payoff on one option.
     function claim(uint256 boardId, uint256 strikeIndex, bool isCall) external returns (uint256 payoutUsd);
+
+    /// @notice Pays the caller's settled payoff on one option to `receiver`: a holder whose own address the token
+    ///         refuses (a blocklist) is paid elsewhere, so the payout never stays reserved for good. Reverts
+    ///         InvalidReceiver for address(0) or the core (which holds the pool's cash).
+    function claimTo(uint256 boardId, uint256 strikeIndex, bool isCall, address receiver)
+        external
+        returns (uint256 payoutUsd);
 
     /// @notice Reprices a market's whole options book at the current price and volatility (anyone; the keeper calls it
     ///         when `staleness` is not Fresh, so LPs never pay for it).

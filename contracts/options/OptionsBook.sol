@@ -186,8 +186,22 @@ contract OptionsBook is IOptionsBook, AccessControl {
     }
 
     /// @inheritdoc IOptionsBook
-    function claim(uint256 boardId, uint256 strikeIndex, bool isCall) external returns (uint256 payoutUsd) {
+    function claim(uint256 boardId, uint256 strikeIndex, bool isCall) external returns (uint256) {
         address account = _sender();
+        return _claim(account, boardId, strikeIndex, isCall, account);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function claimTo(uint256 boardId, uint256 strikeIndex, bool isCall, address receiver) external returns (uint256) {
+        if (receiver == address(0) || receiver == address(core)) revert InvalidReceiver(receiver);
+        return _claim(_sender(), boardId, strikeIndex, isCall, receiver);
+    }
+
+    /// @dev Pays `account`'s settled payoff on one option to `receiver`.
+    function _claim(address account, uint256 boardId, uint256 strikeIndex, bool isCall, address receiver)
+        internal
+        returns (uint256 payoutUsd)
+    {
         Board memory b = _board(boardId);
         if (!b.settled) revert BoardNotSettled(boardId);
         uint256 id = _optionId(b, boardId, strikeIndex, isCall);
@@ -212,14 +226,14 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 inflowUsd: 0,
                 collateralDeltaUsd: 0,
                 reserveDeltaUsd: -int256(payoutUsd),
-                payee: account,
+                payee: receiver,
                 payoutUsd: payoutUsd,
                 badDebtUsd: 0,
                 checkSolvency: false,
                 nothingOpen: s.activeMarkets == 0
             })
         );
-        emit PayoffClaimed(account, boardId, strikeIndex, isCall, amount, payoutUsd);
+        emit PayoffClaimed(account, boardId, strikeIndex, isCall, amount, payoutUsd, receiver);
     }
 
     /// @inheritdoc IOptionsBook

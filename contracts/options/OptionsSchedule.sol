@@ -79,7 +79,9 @@ library OptionsSchedule {
             return 0;
         }
         uint32[] storage ids = s.live[marketId];
-        if (ids.length >= MAX_LIVE_BOARDS) revert IOptionsBook.TooManyBoards(marketId, MAX_LIVE_BOARDS);
+        // Full (a schedule may call for more expiries than fit, and an expired board that cannot settle yet still
+        // counts): this board waits for a settlement to make room, and the listing goes on (a revert would list none).
+        if (ids.length >= MAX_LIVE_BOARDS) return 0;
         uint256 step = cfg.strikeStepWad;
         uint256 n = cfg.strikesPerSide;
         uint256 atm = (spot + step / 2) / step * step;

@@ -10682,7 +10682,41 @@ export const optionsBookAbi = [
     ],
     "outputs": [
       {
-        "name": "payoutUsd",
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "claimTo",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "strikeIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "isCall",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -11888,6 +11922,12 @@ export const optionsBookAbi = [
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
+      },
+      {
+        "name": "receiver",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
       }
     ],
     "anonymous": false
@@ -12133,6 +12173,17 @@ export const optionsBookAbi = [
   },
   {
     "type": "error",
+    "name": "InvalidReceiver",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "MalformedForwardedCall",
     "inputs": [
       {
@@ -12254,22 +12305,6 @@ export const optionsBookAbi = [
       },
       {
         "name": "capWad",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "TooManyBoards",
-    "inputs": [
-      {
-        "name": "marketId",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "max",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -14149,6 +14184,17 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "InvalidReceiver",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NoPayoff",
     "inputs": [
       {
@@ -14243,22 +14289,6 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "capWad",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "TooManyBoards",
-    "inputs": [
-      {
-        "name": "marketId",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "max",
         "type": "uint256",
         "internalType": "uint256"
       }

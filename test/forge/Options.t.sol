@@ -520,14 +520,45 @@ contract OptionsTest is BaseTest {
         assertGt(options.board(count).expiry, 0, "the last listed board is known");
     }
 
-    /// P-76, P-41: once every option of the market has settled, the keeper's refresh leaves no expansion: the NAV's
-    ///       options term is exactly the payouts still owed, and a new volatility sample does not hold LP flows up.
-    function test_refresh_nothingOpen_navCountsOwedOnly() public {
-        uint256 boardId = ids[0];
+    /// @dev Alice buys AMOUNT of the first board's 2900 call, which then settles at 3050 (owed: 150 a token).
+    function _aliceCallSettledAt3050() internal returns (uint256 boardId) {
+        boardId = ids[0];
         _buy(alice, boardId, 4, true, AMOUNT); // 2900 call
         vm.warp(options.board(boardId).expiry);
         _setPrice(ETH, 3050e18);
         options.settleBoard(boardId, IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+    }
+
+    /// P-75: a holder the token refuses (a blocklisted address) is still paid: claimTo sends the payoff elsewhere, so
+    ///       the payout never stays reserved for good (a review found claim the only way out, paying the holder
+    ///       alone). Exactly the payoff, once; never to address(0) or the core.
+    function test_claimTo_paysAHolderTheTokenRefuses() public {
+        uint256 boardId = _aliceCallSettledAt3050();
+        uint256 owed = AMOUNT * 150e18 / 1e30; // (3050 - 2900) x 10 tokens, from the payoff rule
+        vm.mockCallRevert(address(usdc), abi.encodeWithSelector(usdc.transfer.selector, alice), "blocklisted");
+        vm.prank(alice);
+        vm.expectRevert();
+        options.claim(boardId, 4, true);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.InvalidReceiver.selector, address(0)));
+        options.claimTo(boardId, 4, true, address(0));
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.InvalidReceiver.selector, address(core)));
+        options.claimTo(boardId, 4, true, address(core));
+        uint256 before = usdc.balanceOf(dave);
+        vm.prank(alice);
+        assertEq(options.claimTo(boardId, 4, true, dave), owed);
+        assertEq(usdc.balanceOf(dave) - before, owed, "paid to the address alice named");
+        assertEq(options.board(boardId).owedUsd, 0, "nothing left owed");
+        vm.prank(alice);
+        vm.expectRevert();
+        options.claimTo(boardId, 4, true, dave); // claimed once
+    }
+
+    /// P-76, P-41: once every option of the market has settled, the keeper's refresh leaves no expansion: the NAV's
+    ///       options term is exactly the payouts still owed, and a new volatility sample does not hold LP flows up.
+    function test_refresh_nothingOpen_navCountsOwedOnly() public {
+        uint256 boardId = _aliceCallSettledAt3050();
         options.refresh(ETH);
         assertEq(options.book(ETH).refAt, 0, "nothing open: no expansion to keep fresh");
         uint256 owed = AMOUNT * 150e18 / 1e30; // (3050 - 2900) x 10 tokens
@@ -574,6 +605,56 @@ contract OptionsTest is BaseTest {
         assertFalse(core.productLedger(address(options)).idle, "sold back: valued until the next refresh");
         options.refresh(ETH);
         assertTrue(core.productLedger(address(options)).idle, "refreshed with nothing open: skipped again");
+    }
+
+    /// P-70: listing never stops: a market holds at most 16 unsettled boards, and an expired board still counts until
+    ///       it settles; past that a due board waits (the listing lists what fits, never reverts) and a settlement
+    ///       makes room for it (a review found the whole listing reverted, so nothing was listed until a settlement).
+    function test_listBoards_fullList_listsWhatFitsAndWaits() public {
+        IOptionsBook.OptionsConfig memory cfg = options.config(ETH);
+        (cfg.dailyExpiries, cfg.weeklyExpiries, cfg.monthlyExpiries) = (7, 8, 3); // 15 distinct expiries ahead
+        vm.prank(admin);
+        options.setConfig(ETH, cfg);
+        options.listBoards(ETH);
+        assertEq(options.liveBoards(ETH).length, 15);
+        // Two days pass and nobody settles: each day's board expires unsettled (still counted) and a new daily is due.
+        uint256 expired1 = _nearestLive();
+        _setPriceAfter(ETH, 3000e18, 1 days);
+        options.listBoards(ETH);
+        assertEq(options.liveBoards(ETH).length, 16, "full");
+        uint256 expired2 = _nearestLiveAfter(expired1);
+        _setPriceAfter(ETH, 3000e18, 1 days);
+        vm.prank(attacker);
+        assertEq(options.listBoards(ETH), 0, "full: the due daily waits, and the call does not revert");
+        assertEq(options.liveBoards(ETH).length, 16);
+        // Settled, the two make room: the listing goes on.
+        uint256 round = IHistoricalPriceFeed(address(ethFeed)).latestRoundId();
+        for (uint256 r = round; r > 0; --r) {
+            if (!options.board(expired1).settled) {
+                try options.settleBoard(expired1, r) {} catch {}
+            }
+            if (!options.board(expired2).settled) {
+                try options.settleBoard(expired2, r) {} catch {}
+            }
+        }
+        assertTrue(options.board(expired1).settled && options.board(expired2).settled, "both settled");
+        vm.prank(attacker);
+        assertGt(options.listBoards(ETH), 0, "room again: the waiting daily is listed");
+        assertLe(options.liveBoards(ETH).length, 16);
+    }
+
+    function _nearestLive() internal view returns (uint256 id) {
+        return _nearestLiveAfter(0);
+    }
+
+    /// @dev The unsettled board with the earliest expiry after board `afterId`'s (any, for 0).
+    function _nearestLiveAfter(uint256 afterId) internal view returns (uint256 id) {
+        uint256 floor = afterId == 0 ? 0 : options.board(afterId).expiry;
+        uint256[] memory live = options.liveBoards(ETH);
+        for (uint256 j; j < live.length; ++j) {
+            uint256 e = options.board(live[j]).expiry;
+            if (e > floor && (id == 0 || e < options.board(id).expiry)) id = live[j];
+        }
     }
 
     /// P-75: a board's call cap is fixed at listing: a later config change neither moves its reserve nor its payoff.
