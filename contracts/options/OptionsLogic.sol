@@ -691,9 +691,23 @@ library OptionsLogic {
             }
         }
         if (bought && (bk.nearestExpiry == 0 || c.expiry < bk.nearestExpiry)) {
-            // A nearer expiry narrows the range (a quarter of its sigma sqrt T): the keeper recomputes it.
+            // A nearer expiry narrows the range to what a refresh now would give it (its sigma sqrt T, a quarter of
+            // its time), in place, so a buy cannot make LP flows wait for the keeper (a review found a 1-lot buy of a
+            // nearer board did, at each refresh). The range stays centred on the reference price, so it shrinks by
+            // this trade's distance from it: every price it admits is within the new range of this trade's own
+            // expansion point. Too far from the reference to hold its own price, the book waits for a refresh. (A
+            // book already marked, a market's first option among them, waits for the refresh anyway.)
             bk.nearestExpiry = uint32(c.expiry);
-            bk.dirty = true;
+            if (!bk.dirty) {
+                (uint256 moveWad, uint32 until) = _range(c, cfg, c.expiry);
+                uint256 offWad = MathLib.abs(int256(c.spotWad) - int256(uint256(bk.refPriceWad)));
+                if (moveWad > offWad) {
+                    bk.maxMoveWad = uint96(MathLib.min(bk.maxMoveWad, moveWad - offWad));
+                    if (until < bk.validUntil) bk.validUntil = until;
+                } else {
+                    bk.dirty = true;
+                }
+            }
         }
         if (staleness(bk, c.spotWad, c.sampleAt) != IOptionsBook.Staleness.Fresh) bk.dirty = true;
     }

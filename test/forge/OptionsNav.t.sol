@@ -106,6 +106,84 @@ contract OptionsNavTest is BaseTest {
         assertGe(exactAfter, -claim - int256(riskUp), "a deposit before it is not undercharged");
     }
 
+    /// P-76: a buy on a nearer expiry than the book's narrows the expansion's range in place, to what a refresh at the
+    ///       trade would set (its sigma sqrt T, a quarter of its time) less the trade's distance from the reference
+    ///       price: LP flows go on without the keeper (a review found a 1-lot buy of a nearer board made them wait at
+    ///       each refresh), and anywhere inside the narrowed range the term is within its bound of the exact mark.
+    function testFuzz_nav_nearerExpiryBuy_narrowsRangeInPlace(
+        int256 tradeMoveSeed,
+        uint256 tradeDtSeed,
+        int256 moveSeed,
+        uint256 dtSeed,
+        uint256 tradeSeed,
+        uint256 lots
+    ) public {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.sampleIntervalSec = 1 days;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        uint256 near = _emptyNearestBoard();
+        options.refresh(ETH);
+        IOptionsBook.BookView memory v = options.book(ETH);
+        assertGt(v.nearestExpiry, options.board(near).expiry, "the book starts past the emptied board");
+
+        // The buy: in the range's inner half, in its first half of time.
+        int256 tradeMove = bound(tradeMoveSeed, -int256(uint256(v.maxMoveWad / 2)), int256(uint256(v.maxMoveWad / 2)));
+        vm.warp(v.refAt + bound(tradeDtSeed, 1, (v.validUntil - v.refAt) / 2)); // a second on: a new price
+        _setPriceAfter(ETH, uint256(int256(v.refPriceWad) + tradeMove), 0);
+        uint256 refreshedMove;
+        {
+            // What a refresh at the trade would set (read and rolled back).
+            uint256 snap = vm.snapshotState();
+            _buy(dave, near, tradeSeed % 11, tradeSeed % 2 == 0, bound(lots, 1, 50e9) * 1e9);
+            options.refresh(ETH);
+            refreshedMove = options.book(ETH).maxMoveWad;
+            vm.revertToState(snap);
+        }
+        _buy(dave, near, tradeSeed % 11, tradeSeed % 2 == 0, bound(lots, 1, 50e9) * 1e9);
+        IOptionsBook.BookView memory w = options.book(ETH);
+        assertEq(w.nearestExpiry, options.board(near).expiry);
+        uint256 off = MathLib.abs(tradeMove);
+        if (2 * off <= refreshedMove) {
+            assertFalse(w.dirty, "narrowed, not marked for the keeper");
+            assertEq(
+                w.maxMoveWad, MathLib.min(v.maxMoveWad, refreshedMove - off), "the refresh's range less the offset"
+            );
+            assertLe(w.validUntil, v.validUntil);
+            assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.Fresh));
+            _mint(dave, 1000 * USD);
+            vm.prank(dave);
+            pool.deposit(1000 * USD, dave);
+        } else {
+            // Too far from the reference for the narrowed range to hold the price itself: the keeper refreshes first.
+            assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.Dirty));
+            options.refresh(ETH);
+            w = options.book(ETH);
+        }
+
+        // Anywhere inside the (narrowed) range, the term is within its bound of the exact mark.
+        int256 move = bound(moveSeed, -int256(uint256(w.maxMoveWad)), int256(uint256(w.maxMoveWad)));
+        vm.warp(bound(dtSeed, block.timestamp + 1, w.validUntil));
+        _setPriceAfter(ETH, uint256(int256(w.refPriceWad) + move), 0);
+        assertEq(uint8(options.staleness(ETH)), uint8(IOptionsBook.Staleness.Fresh));
+        _assertWithinBound("inside the narrowed range");
+    }
+
+    /// @dev Sells back every option of the nearest board (setUp's book), returning it.
+    function _emptyNearestBoard() internal returns (uint256 near) {
+        uint256 j0;
+        for (uint256 j = 1; j < ids.length; ++j) {
+            if (options.board(ids[j]).expiry < options.board(ids[j0]).expiry) j0 = j;
+        }
+        near = ids[j0];
+        for (uint256 k = 1; k < 11; k += 3) {
+            vm.prank(alice);
+            options.sell(near, k, true, (j0 + 1) * 3e18 + k * 1e17, 0);
+            vm.prank(bob);
+            options.sell(near, 10 - k, false, (k + 2) * 2e18, 0);
+        }
+    }
+
     /// P-76: once a board with open interest has expired, LP flows wait for its settlement; a refresh cannot stand in for
     ///       it (its value depends on the settlement price, not the current one).
     function test_nav_expiredBoard_refreshCannotBypassSettlement() public {
