@@ -113,6 +113,8 @@ await fund(orderTrader, 5_000n, c.engine.address);
 await tx(orderTrader, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256] });
 const orderKeeper = fresh(next++);
 await fund(orderKeeper, 10n, c.orderBook.address);
+const keeperRole = await pub.readContract({ ...c.orderBook, functionName: 'KEEPER_ROLE' });
+await tx(deployer.address, { ...c.orderBook, functionName: 'grantRole', args: [keeperRole, orderKeeper] }); // an order keeper
 const expiresAt = (await pub.getBlock()).timestamp + 86_400n;
 const p0 = await ethPrice();
 const limitArgs = (trigger: bigint) => [0n, true, 0, trigger, 30n, 10_000n * USD, 1_000n * USD, expiresAt, USD] as const;

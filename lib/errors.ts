@@ -107,6 +107,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   TriggerNotReached: (a) => `Order #${String(a[0])} has not triggered: the price is ${fmtPrice(u(a[1]))}, its trigger ${fmtPrice(u(a[2]))}`,
   OrderExpired: (a) => `Order #${String(a[0])} expired at ${t(a[1])}; clear it to refund its fee`,
   OrderNotExpired: (a) => `Order #${String(a[0])} runs until ${t(a[1])}: only its owner can cancel it before then`,
+  NotKeeper: (a) => `Only a keeper or its owner fills order #${String(a[1])} (${String(a[0])} is neither)`,
   InvalidOrder: (a) => `Order field ${bytes32ToString(String(a[0]))} = ${String(a[1])} is not allowed`,
 };
 

@@ -36,7 +36,7 @@ import {Script, console2} from "forge-std/Script.sol";
 contract Deploy is Script {
     uint256 internal constant ANVIL_KEY_0 = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
     /// @dev Anvil's account 1: the local keeper (services/keeper, KEEPER_PRIVATE_KEY unset).
-    uint256 internal constant ANVIL_KEY_1 = 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d;
+    uint256 public constant ANVIL_KEY_1 = 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d;
     uint256 internal constant YEAR = 365 days;
 
     /// @notice One market of script/markets.json.
@@ -125,10 +125,10 @@ contract Deploy is Script {
         core.addProduct(d.engine, 10_000);
         core.setForwarder(d.router, true);
         pool.grantRole(pool.RISK_ROLE(), deployer);
-        // The keeper fills the withdrawal queue (KEEPER_ROLE): KEEPER_ADDRESS, else KEEPER_PRIVATE_KEY's account.
-        pool.grantRole(
-            pool.KEEPER_ROLE(), vm.envOr("KEEPER_ADDRESS", vm.addr(vm.envOr("KEEPER_PRIVATE_KEY", ANVIL_KEY_1)))
-        );
+        // The keeper fills the withdrawal queue and trigger orders (KEEPER_ROLE): KEEPER_ADDRESS, else
+        // KEEPER_PRIVATE_KEY's account.
+        address keeper = vm.envOr("KEEPER_ADDRESS", vm.addr(vm.envOr("KEEPER_PRIVATE_KEY", ANVIL_KEY_1)));
+        pool.grantRole(pool.KEEPER_ROLE(), keeper);
         core.grantRole(core.RISK_ROLE(), deployer);
         core.grantRole(core.GUARDIAN_ROLE(), deployer);
         engine.grantRole(engine.RISK_ROLE(), deployer);
@@ -148,6 +148,7 @@ contract Deploy is Script {
         // execution fee is at least 0.50 USD (settlement-token units).
         d.orderBook = address(new OrderBook(engine, core, IERC20(d.token), deployer, MIN_EXECUTION_FEE_USD));
         core.setForwarder(d.orderBook, true);
+        OrderBook(d.orderBook).grantRole(OrderBook(d.orderBook).KEEPER_ROLE(), keeper);
         // Options on every market, written by the same pool (a second product on the core's ledger).
         OptionsBook options = new OptionsBook(core, engine, deployer);
         d.optionsBook = address(options);

@@ -1,5 +1,7 @@
 'use client';
 
+import { useAccount } from 'wagmi';
+import { ReceiverField, useReceiver } from '@/components/common/ReceiverField';
 import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
@@ -25,54 +27,69 @@ function status(d: OptionsData, h: Holding) {
 }
 
 /** The account's options on this market: mark (mid) value, what selling back pays now, PnL against the net premium
- *  paid; settled ones show their payoff and a Claim button. */
+ *  paid; settled ones show their payoff and a Claim button, paid to this wallet or, for a wallet the token refuses, to
+ *  another address (claimTo). */
 export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Selection) => void }) {
   const c = useContracts();
   const { send, pending } = useTx();
+  const { address } = useAccount();
+  const r = useReceiver(address);
   if (d.holdings.length === 0) return <p className="text-sm text-zinc-400">No options on this market yet.</p>;
+  const claimable = d.holdings.some((h) => h.settled);
+  const claim = (h: Holding, payout: bigint) => {
+    const what = `${fmtPrice(h.strikeWad, 0)} ${h.isCall ? 'call' : 'put'} payoff`;
+    if (r.other) {
+      send({ ...c.optionsBook, functionName: 'claimTo', args: [h.boardId, h.strikeIndex, h.isCall, r.receiver!], label: `Claim ${fmtUsd(payout)} ${what} to ${r.receiver!.slice(0, 8)}…` });
+    } else {
+      send({ ...c.optionsBook, functionName: 'claim', args: [h.boardId, h.strikeIndex, h.isCall], label: `Claim ${what}` });
+    }
+  };
   return (
-    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Your options (scrolls sideways)">
-      <table className="w-full text-left text-xs" data-testid="option-positions">
-        <TableHead columns={['Expiry (UTC)', 'Option', 'Amount', 'Cost', 'Mark value', 'Sell now', 'PnL (mark)', '']} />
-        <tbody>
-          {d.holdings.map((h) => {
-            const st = status(d, h);
-            const pnl = st.value !== undefined ? st.value - h.costUsd : undefined;
-            const key = `${h.boardId}-${h.strikeIndex}-${h.isCall}`;
-            return (
-              <tr key={key} className="border-t border-zinc-800/60" data-testid="option-position-row">
-                <td className="py-1 pr-3">{new Date(Number(h.expiry) * 1000).toUTCString().slice(5, 22)}</td>
-                <td className="py-1 pr-3">
-                  {fmtPrice(h.strikeWad, 0)} {h.isCall ? 'call' : 'put'}
-                </td>
-                <td className="num py-1 pr-3">{fmtPrice(h.amountWad, 4)}</td>
-                <td className="num py-1 pr-3">{fmtUsd(h.costUsd)}</td>
-                <td className="num py-1 pr-3" data-testid="option-mark">
-                  {st.kind === 'settled' ? `${fmtUsd(st.value)} payoff at ${fmtPrice(h.settlementPriceWad)}` : st.kind === 'awaiting' ? 'Awaiting settlement' : fmtUsd(st.value)}
-                </td>
-                <td className="num py-1 pr-3">{st.kind === 'live' ? (st.bid === undefined ? 'after cutoff' : fmtUsd(st.bid)) : '—'}</td>
-                <td className={`num py-1 pr-3 ${pnl === undefined ? '' : pnl >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>{pnl === undefined ? '—' : fmtUsd(pnl)}</td>
-                <td className="py-1">
-                  {st.kind === 'settled' ? (
-                    <button
-                      className="btn px-2 py-1 text-xs"
-                      data-testid="option-claim"
-                      disabled={pending}
-                      onClick={() => send({ ...c.optionsBook, functionName: 'claim', args: [h.boardId, h.strikeIndex, h.isCall], label: `Claim ${fmtPrice(h.strikeWad, 0)} ${h.isCall ? 'call' : 'put'} payoff` })}
-                    >
-                      Claim {fmtUsd(st.value)}
-                    </button>
-                  ) : st.kind === 'live' && st.bid !== undefined ? (
-                    <button className="btn-ghost px-2 py-1 text-xs" data-testid="option-sell" onClick={() => onSell({ boardId: h.boardId, expiry: h.expiry, strikeIndex: h.strikeIndex, strikeWad: h.strikeWad, isCall: h.isCall, isBuy: false, callCapBps: h.callCapBps })}>
-                      Sell
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+    <div className="space-y-2">
+      {claimable && <ReceiverField id="option-claim-to" r={r} wallet={address} />}
+      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Your options (scrolls sideways)">
+        <table className="w-full text-left text-xs" data-testid="option-positions">
+          <TableHead columns={['Expiry (UTC)', 'Option', 'Amount', 'Cost', 'Mark value', 'Sell now', 'PnL (mark)', '']} />
+          <tbody>
+            {d.holdings.map((h) => {
+              const st = status(d, h);
+              const pnl = st.value !== undefined ? st.value - h.costUsd : undefined;
+              const key = `${h.boardId}-${h.strikeIndex}-${h.isCall}`;
+              return (
+                <tr key={key} className="border-t border-zinc-800/60" data-testid="option-position-row">
+                  <td className="py-1 pr-3">{new Date(Number(h.expiry) * 1000).toUTCString().slice(5, 22)}</td>
+                  <td className="py-1 pr-3">
+                    {fmtPrice(h.strikeWad, 0)} {h.isCall ? 'call' : 'put'}
+                  </td>
+                  <td className="num py-1 pr-3">{fmtPrice(h.amountWad, 4)}</td>
+                  <td className="num py-1 pr-3">{fmtUsd(h.costUsd)}</td>
+                  <td className="num py-1 pr-3" data-testid="option-mark">
+                    {st.kind === 'settled' ? `${fmtUsd(st.value)} payoff at ${fmtPrice(h.settlementPriceWad)}` : st.kind === 'awaiting' ? 'Awaiting settlement' : fmtUsd(st.value)}
+                  </td>
+                  <td className="num py-1 pr-3">{st.kind === 'live' ? (st.bid === undefined ? 'after cutoff' : fmtUsd(st.bid)) : '—'}</td>
+                  <td className={`num py-1 pr-3 ${pnl === undefined ? '' : pnl >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>{pnl === undefined ? '—' : fmtUsd(pnl)}</td>
+                  <td className="py-1">
+                    {st.kind === 'settled' ? (
+                      <button
+                        className="btn px-2 py-1 text-xs"
+                        data-testid="option-claim"
+                        disabled={pending || !!r.error}
+                        onClick={() => claim(h, st.value)}
+                      >
+                        Claim {fmtUsd(st.value)}
+                      </button>
+                    ) : st.kind === 'live' && st.bid !== undefined ? (
+                      <button className="btn-ghost px-2 py-1 text-xs" data-testid="option-sell" onClick={() => onSell({ boardId: h.boardId, expiry: h.expiry, strikeIndex: h.strikeIndex, strikeWad: h.strikeWad, isCall: h.isCall, isBuy: false, callCapBps: h.callCapBps })}>
+                        Sell
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

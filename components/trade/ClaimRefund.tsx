@@ -1,8 +1,7 @@
 'use client';
 
-import { useState } from 'react';
-import { isAddress, type Address } from 'viem';
 import { useAccount, useReadContract } from 'wagmi';
+import { ReceiverField, useReceiver } from '@/components/common/ReceiverField';
 import { useContracts } from '@/components/common/useContracts';
 import { fmtUsd } from '@/lib/format';
 import { useTx } from '@/components/tx/useTx';
@@ -22,22 +21,13 @@ export function ClaimRefund() {
   const fromCore = useReadContract({ ...c.core, functionName: 'refundOf', args: [address ?? ZERO], ...enabled }).data;
   const fromOrders = useReadContract({ ...c.orderBook, functionName: 'owedUsd', args: [address ?? ZERO], ...enabled }).data;
   // The token refused this wallet once (a blocklist): the claim may go to another address of the owner's choosing.
-  const [toText, setToText] = useState('');
-  const to = (toText.trim() === '' ? address : toText.trim()) as Address | undefined;
-  const toError = toText.trim() !== '' && !isAddress(toText.trim()) ? 'Enter an address (0x and 40 hex digits)' : undefined;
+  const r = useReceiver(address);
+  const to = r.receiver;
   if (!address || (!fromCore && !fromOrders)) return null;
-  const ready = !pending && !toError && !!to;
+  const ready = !pending && !!to;
   return (
     <div className="card space-y-2 text-sm" data-testid="trade-refund">
-      <label htmlFor="refund-to" className="label">
-        Pay to (empty: this wallet)
-      </label>
-      <input id="refund-to" className="input num" placeholder={address} value={toText} onChange={(e) => setToText(e.target.value)} aria-invalid={!!toError} aria-describedby="refund-to-error" />
-      {toError && (
-        <p id="refund-to-error" role="alert" className="text-xs text-rose-400">
-          {toError}
-        </p>
-      )}
+      <ReceiverField id="refund-to" r={r} wallet={address} />
       {!!fromCore && (
         <p className="flex items-center justify-between gap-3">
           <span>{fmtUsd(fromCore)} of equity returned by a liquidation could not be delivered and waits for you.</span>

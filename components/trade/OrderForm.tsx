@@ -14,6 +14,7 @@ import { previewConfig } from './previewConfig';
 import { useSlippage } from './useSlippage';
 import { useSequencerGrace } from './useSequencerGrace';
 import { MarginExplainer } from './MarginExplainer';
+import { LeftoverExitsNotice } from './LeftoverExitsNotice';
 import { OrderTypeFields, type OrderTypeState } from './OrderTypeFields';
 import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
 import { annualize, fmtLev, fmtPct, fmtPctFine, fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
@@ -264,6 +265,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
             : `The L2 sequencer restarted: new positions, added size and liquidations wait until ${new Date(sequencer.graceEndsAt! * 1000).toLocaleTimeString()}. Closing and adding collateral work now.`}
         </p>
       )}
+      <LeftoverExitsNotice marketId={marketId} isLong={isLong} hasPosition={!!existing} />
       {m && !m.priceValid && (
         <p role="alert" className="mt-2 text-xs text-amber-400">
           The oracle price is stale: trading resumes with the next price update.

@@ -37,7 +37,9 @@ interface IOrderBook {
     event OrderUpdated(uint256 indexed orderId, address indexed account, Order order);
     /// @notice An order left the book without filling; its execution fee went back to the owner (less the clearing
     ///         share paid to whoever cleared an expired or orphaned order).
-    /// @param reason 0 cancelled by the owner, 1 expired, 2 its position is gone (reduce-only)
+    /// @param reason 0 cancelled by the owner, 1 expired, 2 its position is gone (reduce-only), 3 triggered while its
+    ///        owner could not fund it (an open whose collateral the owner's balance or approval of the engine no longer
+    ///        covers: it would fail at every attempt, at the keepers' cost)
     /// @param refundUsd what the owner got back
     event OrderCancelled(uint256 indexed orderId, address indexed account, uint8 reason, uint256 refundUsd);
     /// @notice The token refused to deliver a refund to the owner (a blocklisted address): it waits in the book for
@@ -73,6 +75,9 @@ interface IOrderBook {
     /// @notice `account` has no deferred refund to claim.
     error NothingToClaim(address account);
     error ClaimExceedsOwed(address account, uint256 amountUsd, uint256 owedUsd);
+    /// @notice Only an account with KEEPER_ROLE, or the order's owner, may fill an order (a fill's price depends on the
+    ///         skew, so an executor who could trade around it in the same transaction could sandwich it).
+    error NotKeeper(address caller, uint256 orderId);
 
     /// @notice Places an order and escrows its execution fee (at least `minExecutionFeeUsd`) from the caller. Opens
     ///         need `collateralUsd` > 0 and the engine's approval when they fill; reduce-only orders need none.
@@ -104,16 +109,17 @@ interface IOrderBook {
     /// @notice Anyone removes an expired order; the caller is paid the clearing share of its fee, the owner the rest.
     function cancelExpired(uint256 orderId) external;
 
-    /// @notice Anyone (the keeper) fills an order whose trigger the oracle price has crossed, at the oracle price with
-    ///         the usual impact, bounded around the trigger by the order's slippage and around the mark price by at
-    ///         most MAX_FILL_SLIPPAGE_BPS; the execution fee is credited to the caller (`owedUsd`, `claim`). A reduce-only order whose position is
-    ///         gone is removed instead, whatever the price (the caller gets the clearing share, the owner the rest),
-    ///         and returns false.
+    /// @notice A keeper (KEEPER_ROLE) or the order's owner fills an order whose trigger the oracle price has crossed,
+    ///         at the oracle price with the usual impact, bounded around the trigger by the order's slippage and around
+    ///         the mark price by at most MAX_FILL_SLIPPAGE_BPS; the execution fee is credited to the caller (`owedUsd`,
+    ///         `claim`). Anyone removes instead, and gets the clearing share for, a reduce-only order whose position is
+    ///         gone (whatever the price) and a triggered open its owner can no longer fund; it returns false.
     function executeOrder(uint256 orderId) external returns (bool filled);
 
     /// @notice Fills every order of `orderIds` that can fill now (one keeper transaction for many orders after a price
-    ///         move); the others are skipped untouched, except expired orders and reduce-only orders whose position is
-    ///         gone, which are removed (the caller gets the clearing share, the owner the rest of the fee). The fees
+    ///         move; orders the caller may not fill, see executeOrder, are skipped); the others are skipped untouched,
+    ///         except expired orders, reduce-only orders whose position is gone and triggered opens their owner cannot
+    ///         fund, which are removed (the caller gets the clearing share, the owner the rest of the fee). The fees
     ///         of the filled orders are credited to the caller in one write (`owedUsd`, `claim`).
     function executeOrders(uint256[] calldata orderIds) external returns (uint256 filled, uint256 feesUsd);
 

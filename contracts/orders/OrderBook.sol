@@ -10,8 +10,11 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /// @title OrderBook
-/// @notice Trigger orders on the perpetuals product, executed by anyone (the keeper) once the oracle price crosses
-///         them. The clearing core lists the book as a trusted forwarder, so the engine acts for the order's owner
+/// @notice Trigger orders on the perpetuals product, executed by the keepers (KEEPER_ROLE) or the order's owner once
+///         the oracle price crosses them. Executors are permissioned as GMX v2's order keepers are: a fill's price
+///         depends on the skew, and a review found an executor free to trade around the fill in the same transaction
+///         (short before a whole-position stop-loss, execute it, close) took 176k from a 20M stop-loss within its 5%
+///         bound. Clearing an order that can no longer fill stays open to anyone. The clearing core lists the book as a trusted forwarder, so the engine acts for the order's owner
 ///         (ERC-2771 style: the owner's address is appended to the forwarded call): an open pulls its collateral from
 ///         the owner's wallet when it fills (the owner's approval of the engine, as for a market order), a close pays
 ///         the owner. The book holds only the escrowed execution fees.
@@ -31,6 +34,8 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     ///         (expired, or reduce-only with its position gone): their gas; the owner gets the rest back. An owner
     ///         cancelling their own order gets all of it back.
     uint256 public constant CLEARING_SHARE_BPS = 2000;
+    /// @notice Who may fill any order (the keeper services); an owner may always fill their own.
+    bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
     /// @notice The most markets the engine lists (PerpState.MAX_MARKETS).
     uint256 internal constant MAX_MARKETS = 16;
 
@@ -154,6 +159,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         if (outcome == Outcome.NotFound) revert OrderNotFound(orderId);
         if (outcome == Outcome.Expired) revert OrderExpired(orderId, o.expiresAt, block.timestamp);
         if (outcome == Outcome.NotTriggered) revert TriggerNotReached(orderId, priceWad, o.triggerPriceWad);
+        if (outcome == Outcome.NotKeeper) revert NotKeeper(keeper, orderId);
         assembly ("memory-safe") {
             revert(add(err, 32), mload(err))
         }
@@ -182,14 +188,16 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------ internal
 
-    /// @dev What an execution attempt did. Filled: traded and removed (the caller credits the keeper); Orphaned: a reduce-only order whose position is gone, removed and refunded; the others changed
-    ///      nothing (Failed carries the engine's revert data).
+    /// @dev What an execution attempt did. Filled: traded and removed (the caller credits the keeper); Orphaned: a
+    ///      reduce-only order whose position is gone, or a triggered open its owner cannot fund, removed and refunded;
+    ///      the others changed nothing (Failed carries the engine's revert data).
     enum Outcome {
         Filled,
         Orphaned,
         NotFound,
         Expired,
         NotTriggered,
+        NotKeeper,
         Failed
     }
 
@@ -221,6 +229,13 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
             if (size > positionSize) size = positionSize;
         }
         if (!_triggered(o, priceWad)) return (Outcome.NotTriggered, priceWad, err);
+        if (opens && _unfundable(o)) {
+            // Triggered but unfundable: it would fail at every attempt, at the keepers' cost (a review burned 15M
+            // gas a batch on 50 such orders, refundable in full by cancelling). It leaves the book as an orphan does.
+            _remove(orderId, o, 3, keeper);
+            return (Outcome.Orphaned, priceWad, err);
+        }
+        if (keeper != o.account && !hasRole(KEEPER_ROLE, keeper)) return (Outcome.NotKeeper, priceWad, err);
         bytes memory call = _fillCall(o, opens, size, priceWad);
         delete orders_[orderId]; // before the call: nothing can fill it twice
         (bool ok, bytes memory ret) = address(engine).call(call);
@@ -230,6 +245,13 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         }
         emit OrderExecuted(orderId, o.account, keeper, priceWad, size, o.executionFeeUsd);
         return (Outcome.Filled, priceWad, err);
+    }
+
+    /// @dev Whether the owner's balance or approval of the engine no longer covers an open's collateral.
+    function _unfundable(Order memory o) internal view returns (bool) {
+        return
+            token.balanceOf(o.account) < o.collateralUsd
+                || token.allowance(o.account, address(engine)) < o.collateralUsd;
     }
 
     /// @dev The engine call that fills `o` for its owner (appended, as a trusted forwarder does): an open adds the

@@ -9266,6 +9266,19 @@ export const orderBookAbi = [
   },
   {
     "type": "function",
+    "name": "KEEPER_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_FILL_SLIPPAGE_BPS",
     "inputs": [],
     "outputs": [
@@ -10256,6 +10269,22 @@ export const orderBookAbi = [
       },
       {
         "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotKeeper",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "orderId",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -13951,6 +13980,22 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "NotKeeper",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NotOrderOwner",
     "inputs": [
       {
@@ -14517,7 +14562,7 @@ export const deployments = {
       "PriceUpdateRouter": "0x0DCd1Bf9A1b36cE34237eEaFef220932846BCD82",
       "FaucetToken": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
       "OrderBook": "0x4A679253410272dd5232B3Ff7cF5dbB88f295319",
-      "OptionsBook": "0x09635F643e140090A9A8Dcd712eD6285858ceBef"
+      "OptionsBook": "0xc5a5C42992dECbae36851359345FE25997F5C42d"
     },
     "markets": [
       {

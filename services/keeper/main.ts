@@ -11,7 +11,7 @@ import { cappedFees, replaceWithHigherFees, SerialJob, TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
-import { OrderWatcher } from './orders';
+import { OrderWatcher, planOrderBatches } from './orders';
 import { OptionsKeeper } from './options';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
@@ -229,8 +229,9 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>, updates: PullU
  * reduce-only ones whose position the book no longer holds go out in batches (`executeOrders`: fills what can fill,
  * clears expired and orphaned orders for the clearing share of their fee, skips the rest untouched), at most
  * ORDER_BATCHES_PER_BLOCK of ORDER_BATCH orders, without waiting for receipts: a flood of orders can neither delay a
- * liquidation scan nor make the keeper spend more than that per block. A batch that fails simulation backs its orders
- * off for 10 blocks.
+ * liquidation scan nor make the keeper spend more than that per block. Batches hold one market each, take-profits and
+ * stop-losses before opens (a flood of opens never delays an exit). A batch that fails simulation backs its orders off
+ * for 10 blocks.
  */
 function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>) {
   health.ordersWatched = orders.size();
@@ -238,13 +239,10 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
   const open = new Set(book.refs().map((r) => PositionBook.key(r)));
   const work = orders
     .actionable(prices, nowSec, (o) => open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })))
-    .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block)
-    .slice(0, ORDER_BATCH * ORDER_BATCHES_PER_BLOCK);
-  for (let i = 0; i < work.length; i += ORDER_BATCH) {
-    const batch = work.slice(i, i + ORDER_BATCH);
-    const ids = batch.map((o) => o.id);
-    ids.forEach((id) => ordersInFlight.add(id));
-    void sendOrders(ids, batch.map((o) => o.marketId), block).finally(() => ids.forEach((id) => ordersInFlight.delete(id)));
+    .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block);
+  for (const b of planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK)) {
+    b.ids.forEach((id) => ordersInFlight.add(id));
+    void sendOrders(b.ids, [b.marketId], block).finally(() => b.ids.forEach((id) => ordersInFlight.delete(id)));
   }
 }
 
@@ -417,6 +415,10 @@ async function fillQueue(block: bigint) {
 
 async function main() {
   log.info('starting', { account: signer.account.address, port: PORT, batch: BATCH, engine: c.engine.address });
+  // Only keepers (or an order's owner) fill trigger orders (P-68): say so at once if this account is not one.
+  const role = await withRetry('KEEPER_ROLE', () => publicClient.readContract({ ...c.orderBook, functionName: 'KEEPER_ROLE' }), log, { shouldStop: () => stopping() });
+  const canFill = await withRetry('hasRole', () => publicClient.readContract({ ...c.orderBook, functionName: 'hasRole', args: [role, signer.account.address] }), log, { shouldStop: () => stopping() });
+  if (!canFill) log.error('this account lacks the order book KEEPER_ROLE: trigger orders will only be cleared, not filled; grant it the role', { account: signer.account.address, orderBook: c.orderBook.address });
   let lastBlock = -1n;
   while (!stopping()) {
     try {

@@ -19,6 +19,29 @@ export interface OpenOrder {
 }
 
 /**
+ * The batches to send for `work` (actionable orders): one market per batch (P-65: a pull-oracle market without a fresh
+ * update holds back only its own orders), every market's take-profits and stop-losses before any opens (a flood of opens
+ * that cannot fill never delays a trader's exit), oldest first, at most `maxBatches` of `batchSize` orders.
+ */
+export function planOrderBatches(work: OpenOrder[], batchSize: number, maxBatches: number): { marketId: number; ids: bigint[] }[] {
+  const sorted = [...work].sort((a, b) => Number(isOpenKind(a.kind)) - Number(isOpenKind(b.kind)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const groups = new Map<string, OpenOrder[]>();
+  for (const o of sorted) {
+    const key = `${isOpenKind(o.kind) ? 1 : 0}:${o.marketId}`;
+    const list = groups.get(key);
+    if (list) list.push(o);
+    else groups.set(key, [o]);
+  }
+  const out: { marketId: number; ids: bigint[] }[] = [];
+  for (const list of groups.values()) {
+    for (let i = 0; i < list.length && out.length < maxBatches; i += batchSize) {
+      out.push({ marketId: list[0].marketId, ids: list.slice(i, i + batchSize).map((o) => o.id) });
+    }
+  }
+  return out;
+}
+
+/**
  * The open trigger orders, built from the order book's events (from the deploy block on every start, then
  * incrementally): created and updated orders enter, cancelled and executed ones leave. `due` lists the orders whose
  * trigger the given prices cross (OrderBook._triggered, mirrored in lib/orders.ts); the contract re-checks on chain.

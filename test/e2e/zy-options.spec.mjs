@@ -106,6 +106,12 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
       throw e;
     });
     assert.match(await claim.innerText(), /\$30\.00/, 'payoff 0.3 x 100');
+    // a payout can go to another address (claimTo, for a wallet the token refuses); a malformed one is refused inline
+    const payTo = page.getByLabel('Pay to (empty: this wallet)');
+    await payTo.fill('0x1234');
+    await page.getByRole('alert').filter({ hasText: 'Enter an address' }).waitFor();
+    assert.equal(await claim.isDisabled(), true, 'no claim to a malformed address');
+    await payTo.fill('');
     const before = await client.readContract({ address: d.FaucetToken, abi: tokenAbi, functionName: 'balanceOf', args: [address] });
     await claim.click();
     await waitToast(page, /Claim .* call payoff/);

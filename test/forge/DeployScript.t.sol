@@ -8,6 +8,7 @@ import {IOrderBook} from "../../contracts/interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {IUpdatablePriceFeed} from "../../contracts/oracles/IUpdatablePriceFeed.sol";
 import {PythPriceFeed} from "../../contracts/oracles/PythPriceFeed.sol";
+import {OrderBook} from "../../contracts/orders/OrderBook.sol";
 import {FaucetToken} from "../../contracts/periphery/FaucetToken.sol";
 import {PriceUpdateRouter} from "../../contracts/periphery/PriceUpdateRouter.sol";
 import {Reader} from "../../contracts/periphery/Reader.sol";
@@ -99,7 +100,10 @@ contract DeployScriptTest is Test {
             );
         vm.stopPrank();
         skip(30); // the last pulled price is now older than a pull market accepts
-        address keeper = makeAddr("keeper");
+        address keeper = vm.addr(deployer.ANVIL_KEY_1()); // the local keeper (KEEPER_ADDRESS unset)
+        assertTrue(
+            OrderBook(d.orderBook).hasRole(OrderBook(d.orderBook).KEEPER_ROLE(), keeper), "the keeper fills orders"
+        );
         uint256[] memory ids = new uint256[](1);
         ids[0] = id;
         vm.prank(keeper);

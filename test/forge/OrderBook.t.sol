@@ -22,6 +22,7 @@ contract OrderBookTest is BaseTest {
         vm.startPrank(admin);
         book = new OrderBook(engine, core, IERC20(address(usdc)), admin, 0.5e6);
         core.setForwarder(address(book), true);
+        book.grantRole(book.KEEPER_ROLE(), keeper);
         vm.stopPrank();
         _deposit(carol, 2_000_000 * USD);
         _mint(alice, 10_000 * USD);
@@ -83,19 +84,100 @@ contract OrderBookTest is BaseTest {
         assertTrue(ok);
         assertEq(book.owedUsd(keeper), FEE, "the caller is credited");
         assertEq(book.owedUsd(attacker), 0, "the appended address is not");
-        // the router, a trusted forwarder, names its caller
+        // the router, a trusted forwarder, names its caller: a keeper fills, anyone else nothing
         uint256 id2 = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
         ids[0] = id2;
         PriceUpdateRouter.PriceUpdate[] memory none = new PriceUpdateRouter.PriceUpdate[](0);
         vm.prank(bob);
         (uint256 filled,) = router.executeOrders(none, book, ids);
+        assertEq(filled, 0, "bob is not a keeper");
+        vm.prank(keeper);
+        (filled,) = router.executeOrders(none, book, ids);
         assertEq(filled, 1);
-        assertEq(book.owedUsd(bob), FEE, "the router's caller is credited");
+        assertEq(book.owedUsd(keeper), 2 * FEE, "the router's caller is credited");
         assertEq(usdc.balanceOf(address(router)), 0, "the router keeps nothing");
         // the router calls only an order book the core trusts
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(PriceUpdateRouter.UnknownOrderBook.selector, address(engine)));
         router.executeOrders(none, IOrderBook(address(engine)), ids);
+    }
+
+    /// P-68: only a keeper or the order's owner fills an order. An executor who shorts in front of a whole-position
+    ///       stop-loss, fills it and closes behind it (a review took 176k from a 20M stop-loss inside its 5% bound) is
+    ///       refused, and the stop-loss then fills exactly as it would have with no one around it.
+    function test_executeOrder_sandwichRefused_fillsAsUnsandwiched() public {
+        _open(alice, ETH, true, 2000 * USD, 20_000 * USD);
+        uint256 sl = _order(alice, true, IOrderBook.Kind.StopLoss, 2950e18, book.NO_BOUND(), 20_000 * USD, 0);
+        _setPrice(ETH, 2940e18);
+        uint256 snap = vm.snapshotState();
+        uint256 before = usdc.balanceOf(alice);
+        assertTrue(_execute(sl));
+        uint256 unsandwiched = usdc.balanceOf(alice) - before;
+        vm.revertToState(snap);
+
+        _open(attacker, ETH, false, 5000 * USD, 50_000 * USD);
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.NotKeeper.selector, attacker, sl));
+        book.executeOrder(sl);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = sl;
+        vm.prank(attacker);
+        (uint256 filled,) = book.executeOrders(ids);
+        assertEq(filled, 0, "skipped in a batch too");
+        _close(attacker, ETH, false);
+        assertEq(book.order(sl).account, alice, "still on the book");
+        before = usdc.balanceOf(alice);
+        assertTrue(_execute(sl));
+        assertEq(usdc.balanceOf(alice) - before, unsandwiched, "filled as with no one around it");
+    }
+
+    /// P-68: an owner fills their own order without the keepers (and pays the fee to themselves).
+    function test_executeOrder_ownerFillsTheirOwn() public {
+        uint256 id = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
+        _setPrice(ETH, 2890e18);
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.NotKeeper.selector, bob, id));
+        book.executeOrder(id);
+        vm.prank(alice);
+        assertTrue(book.executeOrder(id));
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 10_000 * USD);
+        assertEq(book.owedUsd(alice), FEE, "the fee is owed to the executor, here the owner");
+    }
+
+    /// P-68: a triggered open its owner no longer funds (approval of the engine revoked, balance spent) leaves the book
+    ///       at its first attempt, by anyone, instead of failing at every batch at the keepers' cost (a review burned
+    ///       15M gas a batch on 50 such orders); the clearer gets the clearing share, the owner the rest. An order not
+    ///       yet triggered stays whatever its funding.
+    function test_executeOrders_unfundableOpen_clearedOnceTriggered() public {
+        uint256 a = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
+        uint256 b = _order(alice, true, IOrderBook.Kind.LimitOpen, 2800e18, 50, 10_000 * USD, 1000 * USD);
+        vm.prank(alice);
+        usdc.approve(address(engine), 0);
+        _setPrice(ETH, 2890e18);
+        uint256 share = FEE * book.CLEARING_SHARE_BPS() / 10_000;
+        uint256 before = usdc.balanceOf(alice);
+        uint256[] memory ids = new uint256[](2);
+        (ids[0], ids[1]) = (a, b);
+        vm.expectEmit(address(book));
+        emit IOrderBook.OrderCancelled(a, alice, 3, FEE - share);
+        vm.prank(bob);
+        (uint256 filled,) = book.executeOrders(ids);
+        assertEq(filled, 0);
+        assertEq(book.order(a).account, address(0), "unfundable once triggered: cleared");
+        assertEq(book.order(b).account, alice, "not triggered: stays");
+        assertEq(usdc.balanceOf(alice) - before, FEE - share, "refunded less the clearing share");
+        assertEq(usdc.balanceOf(bob), share, "the clearer is paid its share");
+
+        // approved again but the balance spent: the same at its trigger
+        vm.startPrank(alice);
+        usdc.approve(address(engine), type(uint256).max);
+        usdc.transfer(dave, usdc.balanceOf(alice) - 999 * USD);
+        vm.stopPrank();
+        _setPrice(ETH, 2790e18);
+        vm.prank(keeper);
+        assertFalse(book.executeOrder(b));
+        assertEq(book.order(b).account, address(0));
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 0, "nothing opened");
     }
 
     /// Gains' TP/SL bug as a regression: a long's take-profit fires above, its stop-loss below; a short the reverse.

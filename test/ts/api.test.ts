@@ -25,13 +25,13 @@ beforeAll(async () => {
   await open(16, 0, true, USD(2000), USD(20_000));
   await open(17, 0, false, USD(3000), USD(15_000));
   await open(18, 1, true, USD(1000), USD(9000));
-  // A limit long whose trigger the price already satisfies, filled by a keeper (account 14).
+  // A limit long whose trigger the price already satisfies, filled by the local keeper (account 1, KEEPER_ROLE).
   await fundAndApprove(19, USD(1001));
   await tx(19, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256] });
   const expiresAt = (await clients().publicClient.getBlock()).timestamp + 86_400n;
   const created = await tx(19, { ...c.orderBook, functionName: 'createOrder', args: [0n, true, 0, ((await price(0)) * 101n) / 100n, 100n, USD(5000), USD(1000), expiresAt, USD(1)] });
   limitOrderId = BigInt(created.logs.find((l) => l.address.toLowerCase() === c.orderBook.address.toLowerCase())!.topics[1]!);
-  await tx(14, { ...c.orderBook, functionName: 'executeOrder', args: [limitOrderId] });
+  await tx(1, { ...c.orderBook, functionName: 'executeOrder', args: [limitOrderId] });
   await close(19, 0, true); // by the trader: the setup's three positions stay the only open ones
   const { publicClient } = clients();
   const ix = new Indexer(db, publicClient, c, createLogger('api-test'), { range: 500n, snapshotEvery: 1n, snapshotWindow: 5000n });

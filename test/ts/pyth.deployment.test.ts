@@ -99,6 +99,8 @@ const ctr = () => ({
 const funded = (usd: number) =>
   fundedAccount({ usd, token: ctr().token, spenders: [d.PerpEngine, d.LiquidityPool, d.OrderBook], send, setBalance: (address) => testClient.setBalance({ address, value: 10n ** 20n }) });
 
+const keeperKey = generatePrivateKey();
+
 beforeAll(async () => {
   rmSync(DEPLOYMENT_FILE, { force: true });
   anvil = startProcess('anvil-4243', bin('anvil'), ['--port', String(ANVIL_PORT), '--chain-id', String(CHAIN_ID), '--block-time', '1', '--accounts', '3', '--silent'], { quiet: true });
@@ -120,7 +122,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => hermes.listen(0, '127.0.0.1', r));
 
-  deployContracts({ rpcUrl: RPC, env: { PYTH_CONTRACT: mockPyth.address } });
+  // the keeper's account holds KEEPER_ROLE (the order book's executors, the withdrawal queue)
+  deployContracts({ rpcUrl: RPC, env: { PYTH_CONTRACT: mockPyth.address, KEEPER_ADDRESS: privateKeyToAccount(keeperKey).address } });
   d = JSON.parse(readFileSync(DEPLOYMENT_FILE, 'utf8'));
 }, 300_000);
 
@@ -267,7 +270,6 @@ describe('a deployment on Pyth: every action posts its update in the same transa
     const expiresAt = (await pub.getBlock()).timestamp + 86_400n;
     await send(buyer, { ...orderBook, functionName: 'createOrder', args: [1n, true, 0, ((btc8 * 98n) / 100n) * 10n ** 10n, 50n, USD(5_000), USD(1_000), expiresAt, USD(1)] });
 
-    const keeperKey = generatePrivateKey();
     const keeper = privateKeyToAccount(keeperKey);
     await testClient.setBalance({ address: keeper.address, value: 10n ** 20n });
     keeperProc = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
