@@ -112,8 +112,9 @@ interface IOrderBook {
     /// @notice A keeper (KEEPER_ROLE) or the order's owner fills an order whose trigger the oracle price has crossed,
     ///         at the oracle price with the usual impact, bounded around the trigger by the order's slippage and around
     ///         the mark price by at most MAX_FILL_SLIPPAGE_BPS; the execution fee is credited to the caller (`owedUsd`,
-    ///         `claim`). Anyone removes instead, and gets the clearing share for, a reduce-only order whose position is
-    ///         gone (whatever the price) and a triggered open its owner can no longer fund; it returns false.
+    ///         `claim`). A reduce-only order whose position is gone is removed instead by anyone, whatever the price,
+    ///         and a triggered open whose fill fails because its owner no longer funds it by the keeper that tried:
+    ///         the caller gets the clearing share, and it returns false.
     function executeOrder(uint256 orderId) external returns (bool filled);
 
     /// @notice Fills every order of `orderIds` that can fill now (one keeper transaction for many orders after a price

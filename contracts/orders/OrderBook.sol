@@ -229,17 +229,18 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
             if (size > positionSize) size = positionSize;
         }
         if (!_triggered(o, priceWad)) return (Outcome.NotTriggered, priceWad, err);
-        if (opens && _unfundable(o)) {
-            // Triggered but unfundable: it would fail at every attempt, at the keepers' cost (a review burned 15M
-            // gas a batch on 50 such orders, refundable in full by cancelling). It leaves the book as an orphan does.
-            _remove(orderId, o, 3, keeper);
-            return (Outcome.Orphaned, priceWad, err);
-        }
         if (keeper != o.account && !hasRole(KEEPER_ROLE, keeper)) return (Outcome.NotKeeper, priceWad, err);
         bytes memory call = _fillCall(o, opens, size, priceWad);
         delete orders_[orderId]; // before the call: nothing can fill it twice
         (bool ok, bytes memory ret) = address(engine).call(call);
         if (!ok) {
+            if (opens && _unfundable(o)) {
+                // Triggered but unfundable: it would fail at every attempt, at the keepers' cost (a review burned 15M
+                // gas a batch on 50 such orders, refundable in full by cancelling). It leaves the book as an orphan
+                // does; checked only once the fill failed, so a fill costs nothing more.
+                _remove(orderId, o, 3, keeper);
+                return (Outcome.Orphaned, priceWad, err);
+            }
             orders_[orderId] = o; // unfilled: back on the book as it was
             return (Outcome.Failed, priceWad, ret);
         }

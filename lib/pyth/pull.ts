@@ -68,6 +68,17 @@ export class PullPrices {
     }
   }
 
+  /** Each pull market of `marketIds` on its own: the updates Hermes could give, the others left out (logged), so one
+   *  market's outage does not hide the other markets' prices (the keeper's trigger scan). */
+  async availableUpdates(marketIds: readonly (bigint | number)[]): Promise<PullUpdate[]> {
+    const pull = [...new Set(marketIds.map(Number))].filter((id) => this.isPull(id));
+    if (pull.length === 0 || !this.hermes) return [];
+    const settled = await Promise.allSettled(pull.map((id) => this.one(id)));
+    const missing = pull.filter((_, i) => settled[i].status === 'rejected');
+    if (missing.length > 0) this.log.warn('no Pyth update for some pull-oracle markets: only theirs wait', { markets: missing });
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  }
+
   /** As `updates`, throwing the first failure instead of logging it. */
   async updatesOrThrow(marketIds: readonly (bigint | number)[]): Promise<PullUpdate[]> {
     const pull = [...new Set(marketIds.map(Number))].filter((id) => this.isPull(id));

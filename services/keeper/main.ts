@@ -430,8 +430,9 @@ async function main() {
         await liquidateEligible();
         await orders.sync(block);
         if (orders.size() > 0) {
-          // pull-oracle markets' prices as Hermes has them now (posted with the fills); stale ones are left out
-          const updates = (await pull.updates(pull.pullMarkets)) ?? [];
+          // pull-oracle markets' prices as Hermes has them now (posted with the fills); stale ones are left out, and a
+          // market Hermes cannot serve now hides only its own orders
+          const updates = await pull.availableUpdates(pull.pullMarkets);
           const [views, head] = await Promise.all([pull.read(updates, c.reader, 'markets', [], signer.account), publicClient.getBlock({ blockNumber: block })]);
           const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
           executeOrders(block, Number(head.timestamp), prices);

@@ -145,9 +145,9 @@ contract OrderBookTest is BaseTest {
     }
 
     /// P-68: a triggered open its owner no longer funds (approval of the engine revoked, balance spent) leaves the book
-    ///       at its first attempt, by anyone, instead of failing at every batch at the keepers' cost (a review burned
-    ///       15M gas a batch on 50 such orders); the clearer gets the clearing share, the owner the rest. An order not
-    ///       yet triggered stays whatever its funding.
+    ///       at its first attempt instead of failing at every batch at the keepers' cost (a review burned 15M gas a
+    ///       batch on 50 such orders); the keeper gets the clearing share, the owner the rest. An order not yet
+    ///       triggered stays whatever its funding.
     function test_executeOrders_unfundableOpen_clearedOnceTriggered() public {
         uint256 a = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
         uint256 b = _order(alice, true, IOrderBook.Kind.LimitOpen, 2800e18, 50, 10_000 * USD, 1000 * USD);
@@ -160,13 +160,13 @@ contract OrderBookTest is BaseTest {
         (ids[0], ids[1]) = (a, b);
         vm.expectEmit(address(book));
         emit IOrderBook.OrderCancelled(a, alice, 3, FEE - share);
-        vm.prank(bob);
+        vm.prank(keeper);
         (uint256 filled,) = book.executeOrders(ids);
         assertEq(filled, 0);
         assertEq(book.order(a).account, address(0), "unfundable once triggered: cleared");
         assertEq(book.order(b).account, alice, "not triggered: stays");
         assertEq(usdc.balanceOf(alice) - before, FEE - share, "refunded less the clearing share");
-        assertEq(usdc.balanceOf(bob), share, "the clearer is paid its share");
+        assertEq(usdc.balanceOf(keeper), share, "the keeper is paid the clearing share");
 
         // approved again but the balance spent: the same at its trigger
         vm.startPrank(alice);

@@ -72,6 +72,20 @@ describe('PullPrices', () => {
     expect(h.calls).toHaveLength(2);
   });
 
+  it("gives the markets it can when one is down, so one market's outage hides no other market's price", async () => {
+    const h = hermesCounting(5);
+    const down = new Set<string>([`0x${'3'.padStart(64, '0')}`]); // market 2's feed
+    const hermes: Hermes = { ...h.hermes, latest: async (id) => (down.has(id) ? Promise.reject(new Error('Hermes answered 500')) : h.hermes.latest(id)) };
+    const warned: unknown[] = [];
+    const p = new PullPrices(client, c, { warn: (_m, extra) => warned.push(extra) }, hermes, 0);
+    expect(await p.updates([0, 2])).toBeNull(); // all-or-nothing: what a batch posting both needs
+    const some = await p.availableUpdates([0, 1, 2]);
+    expect(some.map((u) => u.feed)).toEqual([feed(1)]); // market 0's; market 1 is a push feed
+    expect(warned.at(-1)).toEqual({ markets: [2] });
+    down.clear();
+    expect((await p.availableUpdates([0, 2])).map((u) => u.feed)).toEqual([feed(1), feed(3)]);
+  });
+
   it('without Hermes, a pull market waits and a push market needs nothing', async () => {
     const p = new PullPrices(client, c, { warn: () => {} });
     expect(await p.updates([1])).toEqual([]);
