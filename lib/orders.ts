@@ -1,6 +1,8 @@
 /** Trigger-order rules shared by the keeper and the trade page (mirrors OrderBook._triggered and _bound). */
 export const ORDER_KINDS = ['LimitOpen', 'StopOpen', 'TakeProfit', 'StopLoss'] as const;
 export type OrderKind = (typeof ORDER_KINDS)[number];
+/** How the app names each kind (by IOrderBook.Kind). */
+export const ORDER_KIND_LABELS = ['Limit open', 'Stop open', 'Take profit', 'Stop loss'] as const;
 /** `slippageBps` meaning "fill at any price" (OrderBook.NO_BOUND). */
 export const NO_BOUND = 0xffff;
 /** A reduce-only order's size meaning "the whole position, whatever it is when the order fires" (the book shrinks

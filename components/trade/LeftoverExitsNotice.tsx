@@ -1,7 +1,7 @@
 'use client';
 
 import { fmtPrice } from '@/lib/format';
-import { isOpenKind } from '@/lib/orders';
+import { isOpenKind, ORDER_KIND_LABELS } from '@/lib/orders';
 import { useOpenOrders } from './useOpenOrders';
 
 /**
@@ -15,7 +15,7 @@ export function LeftoverExitsNotice({ marketId, isLong, hasPosition }: { marketI
   if (hasPosition) return null;
   const left = (q.data ?? []).filter((o) => o.marketId === marketId && o.isLong === isLong && !isOpenKind(o.kind));
   if (left.length === 0) return null;
-  const list = left.map((o) => `#${o.id} ${o.kind === 2 ? 'take-profit' : 'stop-loss'} at ${fmtPrice(o.triggerPriceWad)}`).join(', ');
+  const list = left.map((o) => `#${o.id} ${ORDER_KIND_LABELS[o.kind].toLowerCase()} at ${fmtPrice(o.triggerPriceWad)}`).join(', ');
   return (
     <p role="status" className="mt-2 text-xs text-amber-400" data-testid="leftover-exits">
       Still on the book from a closed {isLong ? 'long' : 'short'}: {list}. It would apply to the position you open now; cancel it under Open orders if it should not.

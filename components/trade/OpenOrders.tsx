@@ -6,10 +6,8 @@ import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPrice, fmtUsd } from '@/lib/format';
-import { describeTrigger, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
+import { describeTrigger, NO_BOUND, ORDER_KIND_LABELS, WHOLE_POSITION } from '@/lib/orders';
 import { useOpenOrders, type OpenOrderRow } from './useOpenOrders';
-
-const KIND_LABEL = ['Limit open', 'Stop open', 'Take profit', 'Stop loss'];
 
 /** The account's open trigger orders, each with an inline trigger edit and a cancel (the fee is refunded). */
 export function OpenOrders() {
@@ -57,7 +55,7 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
       <tr className="border-t border-zinc-800" data-testid={`order-${o.id}`}>
         <td className="py-2 pr-3">{name}</td>
         <td className={`pr-3 ${o.isLong ? 'text-emerald-400' : 'text-rose-400'}`}>{o.isLong ? 'Long' : 'Short'}</td>
-        <td className="pr-3">{KIND_LABEL[o.kind]}</td>
+        <td className="pr-3">{ORDER_KIND_LABELS[o.kind]}</td>
         <td className="pr-3" data-testid="order-trigger">
           {describeTrigger(o)} {fmtPrice(o.triggerPriceWad)}
         </td>
