@@ -41,6 +41,9 @@ export function Analytics() {
     optionsValue: n(p.options_value, 1e18),
   }));
   const actData = activity.data?.map((p) => ({ t: p.t, fees: n(p.feesUsd, 1e6), liquidations: Number(p.liquidations), badDebt: n(p.badDebtUsd, 1e6), traderPnl: n(p.traderPnlUsd, 1e6), lpPnl: -(n(p.traderPnlUsd, 1e6) ?? 0) + (n(p.feesUsd, 1e6) ?? 0) }));
+  // A snapshot whose NAV could not be valued (a market's price too old, or an options greek cache beyond its bound)
+  // has no NAV: the line breaks there rather than drawing a value the chain would not have used.
+  const navGaps = poolData?.filter((p) => p.nav === null).length ?? 0;
   const err = pool.error ?? mk.error ?? activity.error;
 
   return (
@@ -80,7 +83,12 @@ export function Analytics() {
             <Area dataKey="utilization" stroke="#f59e0b" fill="#f59e0b33" isAnimationActive={false} />
           </AreaChart>
         </Chart>
-        <Chart title="NAV (USD) and share price" data={poolData} testId="chart-nav">
+        <Chart
+          title="NAV (USD) and share price"
+          data={poolData}
+          testId="chart-nav"
+          note={navGaps > 0 ? `${navGaps} of ${poolData?.length} points not valued (a market's price too old, or an options greek cache past its bound): LP deposits and redemptions could not be priced then, so the line breaks.` : undefined}
+        >
           <LineChart data={poolData}>
             <CartesianGrid stroke="#27272a" />
             <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />

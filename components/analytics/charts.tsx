@@ -60,7 +60,8 @@ export const AX = { stroke: '#a1a1aa', fontSize: 11 };
 export const TIME_AX = { ...AX, type: 'number' as const, scale: 'time' as const, domain: ['dataMin', 'dataMax'] as [string, string], minTickGap: 24 };
 export const TT = { contentStyle: { background: '#18181b', border: '1px solid #3f3f46' }, labelFormatter: (t: unknown) => new Date(Number(t) * 1000).toLocaleString() };
 
-export function Chart({ title, children, data, testId }: { title: string; children: React.ReactNode; data?: Point[]; testId: string }) {
+/** A titled chart card; `note` (optional) is a caption under the plot. */
+export function Chart({ title, children, data, testId, note }: { title: string; children: React.ReactNode; data?: Point[]; testId: string; note?: string }) {
   return (
     <section className="card" aria-label={title}>
       <h3 className="mb-2 text-sm font-semibold text-zinc-300">{title}</h3>
@@ -75,6 +76,7 @@ export function Chart({ title, children, data, testId }: { title: string; childr
           </ResponsiveContainer>
         </div>
       )}
+      {note && <p className="mt-2 text-xs text-zinc-400">{note}</p>}
     </section>
   );
 }

@@ -42,7 +42,7 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
           label="Deposit / withdraw at (per share)"
           testId="pool-nav-bounds"
           value={p && (p.navValid && p.totalShares > 0n ? `$${perShare(p.navHighUsd, p.totalShares)} / $${perShare(p.navLowUsd, p.totalShares)}` : '—')}
-          hint={`the share price at the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold)${p && p.navUsd > 0n ? `: a ${((Number(p.navHighUsd - p.navLowUsd) / Number(p.navUsd)) * 10_000).toFixed(1)} bps spread` : ''}`}
+          hint={`the share price at the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold); withdrawals also leave out liquidation gains still vesting${p && p.navUsd > 0n ? `: a ${((Number(p.navHighUsd - p.navLowUsd) / Number(p.navUsd)) * 10_000).toFixed(1)} bps spread` : ''}`}
         />
         <Stat label="Share price" testId="pool-share-price" value={p && (p.navValid ? `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}` : '—')} />
         <Stat label="Utilization" testId="pool-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />
@@ -51,6 +51,12 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
         <Stat label="Reserved" value={p && fmtUsd(p.reservedUsd, 0)} hint="max payouts of open positions" />
         <Stat label="Free liquidity" testId="pool-free" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="what LPs can withdraw now" />
         <Stat label="Bad debt" value={p && fmtUsd(p.badDebtUsd)} />
+        <Stat
+          label="Liquidation gains vesting"
+          testId="pool-unvested"
+          value={p && fmtUsd(p.unvestedGainUsd)}
+          hint="what liquidations earned the pool beyond their positions' marks (fee share, close impact, forfeited rebates): it vests over 6 hours, and withdrawals are paid only the vested part, so a deposit timed to a liquidation takes none of it at once"
+        />
       </dl>
       <div className="mt-4 border-t border-zinc-800 pt-4">
         <OptionsShare navUsd={p?.navValid ? p.navUsd : undefined} reservedUsd={p?.reservedUsd} />

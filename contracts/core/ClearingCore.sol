@@ -33,6 +33,9 @@ contract ClearingCore is IClearingCore, AccessControl {
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice At most this many products (the NAV loops over them).
     uint256 public constant MAX_PRODUCTS = 8;
+    /// @notice How long a liquidation's gain takes to vest, linearly: redemptions leave out the part not yet vested
+    ///         (P-96). A deposit made just before the liquidation earns it at this pace, as every LP does.
+    uint256 public constant GAIN_VEST_SEC = 6 hours;
 
     IERC20 internal immutable token;
     /// @inheritdoc IClearingCore
@@ -68,7 +71,9 @@ contract ClearingCore is IClearingCore, AccessControl {
         address product0;
         uint8 productCount;
         uint8 valuedProducts; // bit id set unless product id is idle (ProductLedger.idle)
-        uint80 badDebtUsd;
+        // Liquidation gains vesting from `lockedAt` over GAIN_VEST_SEC (P-96), read with the NAV's registry at no cost.
+        uint48 lockedGainUsd;
+        uint32 lockedAt;
     }
 
     PoolSlots internal poolSt;
@@ -79,6 +84,7 @@ contract ClearingCore is IClearingCore, AccessControl {
     mapping(address forwarder => bool) internal forwarders;
     mapping(address account => uint256) internal refunds; // deferred refunds, outside pool cash and the NAV
     uint256 internal refundsOwedUsd;
+    uint256 internal badDebtUsd; // cumulative bad debt absorbed (written only when a settlement has some)
     /// @dev Refunds paid during the current action; its settle takes them from pool cash.
     uint256 internal transient refundedUsd;
     /// @dev The shared reentrancy lock and who holds it: the product between its `enter` and `settle`, or VAULT_HOOK
@@ -213,8 +219,8 @@ contract ClearingCore is IClearingCore, AccessControl {
         );
 
         if (s.badDebtUsd > 0) {
-            uint256 total = registry.badDebtUsd + s.badDebtUsd;
-            registry.badDebtUsd = total.toUint80();
+            uint256 total = badDebtUsd + s.badDebtUsd;
+            badDebtUsd = total;
             emit BadDebtAbsorbed(msg.sender, s.badDebtUsd, total);
         }
         if (s.checkSolvency) {
@@ -236,9 +242,11 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     /// @inheritdoc IClearingCore
-    function refund(address account, uint256 amountUsd) external {
+    function refund(address account, uint256 amountUsd, uint256 lockedGainUsd) external {
         if (!ledgers[msg.sender].listed) revert NotProduct(msg.sender);
         if (lockHolder != msg.sender) revert NotLocked();
+        if (lockedGainUsd > 0) _lockGain(lockedGainUsd);
+        if (amountUsd == 0) return;
         refundedUsd += amountUsd;
         // A refused transfer (a blocklisted account) must not block the liquidation paying it: the refund waits.
         (bool ok, bytes memory ret) = address(token).call(abi.encodeCall(IERC20.transfer, (account, amountUsd)));
@@ -378,6 +386,22 @@ contract ClearingCore is IClearingCore, AccessControl {
         return p.borrowIndexWad + rate * (block.timestamp - p.lastBorrowAt);
     }
 
+    /// @dev Starts `amountUsd` vesting, with what had not vested yet (its vesting restarts: later, never sooner). Held
+    ///      at 48 bits (281M USD): past that the excess vests at once, never a revert that would block a liquidation.
+    function _lockGain(uint256 amountUsd) internal {
+        uint256 unvested = MathLib.min(_unvestedGainUsd(registry) + amountUsd, type(uint48).max);
+        registry.lockedGainUsd = uint48(unvested);
+        registry.lockedAt = uint32(block.timestamp);
+        emit GainLocked(msg.sender, amountUsd, unvested);
+    }
+
+    /// @dev The locked gain not yet vested, rounded up (a redemption is paid less).
+    function _unvestedGainUsd(Registry memory r) internal view returns (uint256) {
+        uint256 end = uint256(r.lockedAt) + GAIN_VEST_SEC;
+        if (block.timestamp >= end) return 0;
+        return uint256(r.lockedGainUsd).mulDivUp(end - block.timestamp, GAIN_VEST_SEC);
+    }
+
     /// @dev IProduct.pinValuationPrices on every product the NAV values.
     function _pinValuationPrices() internal {
         Registry memory r = registry;
@@ -404,6 +428,8 @@ contract ClearingCore is IClearingCore, AccessControl {
             riskDownUsd += down;
             riskUpUsd += up;
         }
+        // A deposit pays for the gains still vesting (they are pool cash); a redemption is paid without them (P-96).
+        riskDownUsd += _unvestedGainUsd(r);
         return (value > 0 ? uint256(value) : 0, riskDownUsd, riskUpUsd);
     }
 
@@ -479,8 +505,9 @@ contract ClearingCore is IClearingCore, AccessControl {
         v.totalCollateralUsd = uint128(collateral);
         v.borrowIndexWad = uint128(_borrowIndexNow());
         v.lastBorrowAt = uint64(block.timestamp);
-        v.badDebtUsd = r.badDebtUsd;
+        v.badDebtUsd = badDebtUsd;
         v.refundsOwedUsd = refundsOwedUsd;
+        v.unvestedGainUsd = _unvestedGainUsd(r);
     }
 
     /// @inheritdoc IClearingCore

@@ -42,6 +42,7 @@ interface IClearingCore {
         uint64 lastBorrowAt;
         uint256 badDebtUsd; // cumulative bad debt absorbed
         uint256 refundsOwedUsd; // traders' refunds the token refused to deliver, waiting to be claimed
+        uint256 unvestedGainUsd; // liquidation gains not yet vested: left out of what a redemption is paid (P-96)
     }
 
     /// @notice One product's ledger in the core.
@@ -120,6 +121,12 @@ interface IClearingCore {
     /// @param totalBadDebtUsd cumulative bad debt, every product
     event BadDebtAbsorbed(address indexed product, uint256 amountUsd, uint256 totalBadDebtUsd);
 
+    /// @notice A liquidation's gain began to vest (P-96).
+    /// @param product the product whose settlement realized it
+    /// @param amountUsd this settlement's gain
+    /// @param unvestedUsd what redemptions now leave out: this gain plus what had not vested, vesting from now
+    event GainLocked(address indexed product, uint256 amountUsd, uint256 unvestedUsd);
+
     /// @notice A product returned equity to a trader (a liquidation's equity beyond its fee).
     /// @param product the product returning it
     /// @param account the trader
@@ -137,10 +144,14 @@ interface IClearingCore {
     ///        while the sequencer is down or within its grace period (OracleErrors.SequencerDown / SequencerGracePeriod)
     function enter(Risk risk) external returns (Accrual memory);
 
-    /// @notice Pays `amountUsd` of pool cash to `account` during an action (only the product holding the lock; its
-    ///         settle then takes it from cash). A transfer the token refuses never fails the action: the amount waits
-    ///         as the account's refund, outside the NAV, for `claimRefund`.
-    function refund(address account, uint256 amountUsd) external;
+    /// @notice A liquidation's settlement with its trader (only the product holding the lock; its settle then takes
+    ///         the refund from cash). Pays `amountUsd` of pool cash to `account` (none if 0): a transfer the token
+    ///         refuses never fails the action, the amount waits as the account's refund, outside the NAV, for
+    ///         `claimRefund`. Starts `lockedGainUsd` vesting: income the liquidation realized that the NAV did not show
+    ///         before it (the fee share, the close impact it charged, the rebates it forfeited), left out of what
+    ///         redemptions are paid until it vests over GAIN_VEST_SEC, so a deposit made just before a liquidation
+    ///         anyone can trigger takes none of it at once (P-96).
+    function refund(address account, uint256 amountUsd, uint256 lockedGainUsd) external;
 
     /// @notice Sends the caller's deferred refunds to `to`.
     function claimRefund(address to) external returns (uint256 amountUsd);

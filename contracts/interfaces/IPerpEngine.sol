@@ -18,7 +18,7 @@ interface IPerpEngine is IProduct {
 
     /// @notice What options price from on a market, in one call (`volatilityNow`; `pinMarket` after its pin).
     struct PricingInputs {
-        uint256 priceWad; // the price a trade would use now (`markPrice`; pinned by `pinMarket`)
+        uint256 priceWad; // the price a trade would use now (pinned by `pinMarket`); trigger orders are checked against it
         uint256 varianceWad; // the EWMA variance per second, a due sample applied at the price
         uint256 longVarianceWad; // the long-run EWMA variance per second, likewise
         uint256 samplePriceWad; // the last sample's price (0 before the market's first price)
@@ -151,6 +151,16 @@ interface IPerpEngine is IProduct {
     error MalformedForwardedCall(address forwarder, uint256 calldataLength);
     /// @notice Open positions keep the profit cap they were opened with, so the reserve may not drop below it.
     error ProfitCapLoweredWithOpenInterest(uint256 marketId, uint256 oiUsd, uint256 fromBps, uint256 toBps);
+    /// @notice The maintenance size term (sizeTermWad per sizeScaleUsd) applies to open positions at once, so it may be
+    ///         raised only while the market has no open interest.
+    error SizeTermRaisedWithOpenInterest(
+        uint256 marketId,
+        uint256 oiUsd,
+        uint256 fromSizeTermWad,
+        uint256 fromSizeScaleUsd,
+        uint256 toSizeTermWad,
+        uint256 toSizeScaleUsd
+    );
 
     // ---------------------------------------------------------------- events
 
@@ -320,18 +330,12 @@ interface IPerpEngine is IProduct {
 
     // ---------------------------------------------------------------- views
 
-    /// @notice The price a trade on `marketId` would use now: the one this transaction has pinned, or the feed's
-    ///         validated price (reverts PriceTooOld like a trade). Trigger orders are checked against it.
-    function markPrice(uint256 marketId) external view returns (uint256 priceWad);
-
-    /// @notice The price a trade would use now (`markPrice`) and the volatility estimator as that trade would leave
+    /// @notice The price a trade would use now and the volatility estimator as that trade would leave
     ///         it: a due sample (the first price of a new interval) applied at this price. Options price from it, so a
     ///         quote, a fill and the NAV's check of the options cache all see a due sample before anyone takes it.
     ///         With them, the other inputs of an option's price: the perpetual traders' tokens (the skew netted with
     ///         the options book) and the config's oracle lag and estimator parameters.
     function volatilityNow(uint256 marketId) external view returns (PricingInputs memory);
-
-    function marketCount() external view returns (uint256);
 
     /// @notice Raw storage words, for lenses (the Reader decodes market accumulators and product totals from them).
     function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory);

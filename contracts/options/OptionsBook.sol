@@ -66,10 +66,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
     /// @notice Enables options on a perpetual market, or retunes them. Open options keep their strikes and reserves;
     ///         the book is repriced at the next refresh.
     function setConfig(uint256 marketId, OptionsConfig calldata cfg) external onlyRole(RISK_ROLE) {
-        if (marketId >= engine.marketCount()) revert UnknownMarket(marketId);
+        address feed = _perpFeed(marketId); // reverts UnknownMarket past the engine's markets
         OptionsNav.validate(cfg);
         // Boards settle at a verified past round: a feed that cannot prove one (a pull oracle) cannot list options.
-        address feed = _perpFeed(marketId);
         try IHistoricalPriceFeed(feed).latestRoundId() returns (uint256) {}
         catch {
             revert FeedCannotSettle(marketId, feed);
@@ -83,7 +82,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @inheritdoc IOptionsBook
     function listBoards(uint256 marketId) external returns (uint256) {
-        return OptionsSchedule.listDue(s, marketId, engine.markPrice(marketId), _config(marketId));
+        return OptionsSchedule.listDue(s, marketId, engine.volatilityNow(marketId).priceWad, _config(marketId));
     }
 
     /// @inheritdoc IOptionsBook
@@ -342,10 +341,10 @@ contract OptionsBook is IOptionsBook, AccessControl {
     function _perpFeed(uint256 marketId) internal view returns (address) {
         bytes32[] memory slots = new bytes32[](1);
         slots[0] = bytes32(uint256(1));
-        // The engine's slot 1 holds its ConfigStore's creation nonce at bit 128.
-        return ConfigStore.readFeed(
-            ConfigStore.createdAt(address(engine), uint32(uint256(engine.extsload(slots)[0]) >> 128)), marketId
-        );
+        // The engine's slot 1 holds its ConfigStore's creation nonce at bit 128 and its market count at bit 160.
+        uint256 w = uint256(engine.extsload(slots)[0]);
+        if (marketId >= uint8(w >> 160)) revert UnknownMarket(marketId);
+        return ConfigStore.readFeed(ConfigStore.createdAt(address(engine), uint32(w >> 128)), marketId);
     }
 
     /// @dev The price now and the publish time of the market's last volatility sample, a due one included.

@@ -18,8 +18,8 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///         (ERC-2771 style: the owner's address is appended to the forwarded call): an open pulls its collateral from
 ///         the owner's wallet when it fills (the owner's approval of the engine, as for a market order), a close pays
 ///         the owner. The book holds only the escrowed execution fees.
-/// @dev Orders are two storage slots; ids are sequential. The trigger is checked against `engine.markPrice`, the
-///      price the forwarded trade pins in the same transaction, and the fill is bounded around the trigger by the
+/// @dev Orders are two storage slots; ids are sequential. The trigger is checked against the engine's price now
+///      (`volatilityNow(..).priceWad`), the price the forwarded trade pins in the same transaction, and the fill is bounded around the trigger by the
 ///      order's slippage, so a keeper can neither fill an untriggered order nor fill one far from where it was set.
 contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
@@ -210,8 +210,8 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     {
         if (o.account == address(0)) return (Outcome.NotFound, 0, err);
         if (block.timestamp > o.expiresAt) return (Outcome.Expired, 0, err);
-        try engine.markPrice(o.marketId) returns (uint256 p) {
-            priceWad = p;
+        try engine.volatilityNow(o.marketId) returns (IPerpEngine.PricingInputs memory p) {
+            priceWad = p.priceWad;
         } catch (bytes memory reason) {
             return (Outcome.Failed, 0, reason);
         }

@@ -60,7 +60,7 @@ contract Reader {
         bool navValid; // false while a market with open interest has no valid price: the NAV (and LP actions) wait
         uint256 staleMarkets; // bit m set: market m has open interest and a stale or failing price
         uint256 navUsd; // live net asset value (0 while !navValid)
-        uint256 navLowUsd; // NAV less the oracle-lag risk: what redemptions are priced at
+        uint256 navLowUsd; // NAV less the oracle-lag risk and the unvested liquidation gains: what redemptions are priced at
         uint256 navHighUsd; // NAV plus the oracle-lag risk: what deposits are priced at
         uint256 totalShares;
         uint256 sharePriceWad; // assets per whole share (1e12 share units), WAD
@@ -71,6 +71,7 @@ contract Reader {
         uint256 utilizationWad;
         uint256 borrowRateWad;
         uint256 badDebtUsd;
+        uint256 unvestedGainUsd; // liquidation gains still vesting: left out of navLowUsd (P-96)
         uint256 queuedShares;
         uint256 queueHead;
         uint256 queueTail;
@@ -95,7 +96,7 @@ contract Reader {
     }
 
     function markets() external view returns (MarketView[] memory views) {
-        uint256 n = engine.marketCount();
+        uint256 n = marketCount();
         views = new MarketView[](n);
         for (uint256 m; m < n; ++m) {
             views[m] = market(m);
@@ -131,7 +132,7 @@ contract Reader {
 
     /// @notice Every open position of `account`, valued now.
     function accountPositions(address account) external view returns (PositionView[] memory views) {
-        uint256 n = engine.marketCount();
+        uint256 n = marketCount();
         PositionView[] memory all = new PositionView[](2 * n);
         uint256 count;
         for (uint256 m; m < n; ++m) {
@@ -202,7 +203,7 @@ contract Reader {
             (v.navLowUsd, v.navHighUsd) = core.poolValueBoundsUsd();
             v.sharePriceWad = pool.convertToAssets(1e12) * 1e12;
         } catch {
-            uint256 n = engine.marketCount();
+            uint256 n = marketCount();
             for (uint256 m; m < n; ++m) {
                 IPerpEngine.MarketState memory ms = marketState(m);
                 if (ms.longOiUsd + ms.shortOiUsd == 0) continue;
@@ -220,6 +221,7 @@ contract Reader {
         v.utilizationWad = utilization();
         v.borrowRateWad = borrowRate();
         v.badDebtUsd = st.badDebtUsd;
+        v.unvestedGainUsd = st.unvestedGainUsd;
         v.queuedShares = pool.queuedShares();
         (v.queueHead, v.queueTail) = pool.queueBounds();
         v.cooldownSec = pool.cooldownSec();
@@ -291,6 +293,13 @@ contract Reader {
         uint256 count = uint8(w >> 160);
         if (marketId >= count) revert IPerpEngine.UnknownMarket(marketId, count);
         return ConfigStore.readMarket(ConfigStore.createdAt(address(engine), uint32(w >> 128)), marketId);
+    }
+
+    /// @notice How many markets the engine lists, decoded from its storage (slot 1, bits 160-167).
+    function marketCount() public view returns (uint256) {
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = bytes32(uint256(1));
+        return uint8(uint256(engine.extsload(slots)[0]) >> 160);
     }
 
     /// @notice A market's name, decoded from the engine's storage (slot 3 mapping).
@@ -418,7 +427,7 @@ contract Reader {
         uint256 w = uint256(engine.extsload(slots)[0]);
         v.sizeBorrowSnapSum = uint128(w);
         v.badDebtUsd = uint72(w >> 184);
-        uint256 n = engine.marketCount();
+        uint256 n = marketCount();
         for (uint256 m; m < n; ++m) {
             IPerpEngine.MarketState memory st = marketState(m);
             v.totalSizeUsd += uint256(st.longOiUsd) + st.shortOiUsd;

@@ -542,7 +542,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         // What the pool was owed and does not get: the keeper is paid from the collateral, so the shortfall is the
         // reward less the equity left and the forfeited rebate (the whole reward plus the deficit when underwater).
         uint256 badDebt = _shortfall(keeperReward, s.equityUsd + int256(uint256(pos.rebateUsd)));
-        _refundEquity(t, account, s.equityUsd, size);
+        _refundEquity(t, account, s.equityUsd, size, int256(uint256(pos.rebateUsd)) - int256(keeperReward));
         out.reserveDeltaUsd += _removeFromAggregates(t, pos, size);
         delete positions[key];
         out.collateralDeltaUsd -= int256(collateral);
@@ -558,12 +558,24 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @dev Fair liquidation: the liquidation fee (the keeper's share and the pool's) is all it costs the trader; the
     ///      equity beyond it goes back to them (from the seized collateral, or from the pool for a winner's profit).
     ///      The impact a close would pay is charged too, so liquidating oneself is never a cheaper exit than closing.
-    function _refundEquity(Trade memory t, address account, int256 equityUsd, uint256 sizeUsd) internal {
+    ///      The NAV marked the position at its equity (at its floor once past it, P-56): what the pool keeps beyond
+    ///      that (the fee and impact the equity covers, plus `rebateLessRewardUsd`: the forfeited rebate less the
+    ///      keeper's reward) vests before redemptions are paid it (P-96).
+    function _refundEquity(
+        Trade memory t,
+        address account,
+        int256 equityUsd,
+        uint256 sizeUsd,
+        int256 rebateLessRewardUsd
+    ) internal {
         PerpState.MarketSlots storage st = markets[t.marketId];
         int256 impact = _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0);
-        uint256 fee = sizeUsd.bpsUp(t.cfg.liquidationFeeBps) + uint256(impact);
-        t.refundUsd = equityUsd > int256(fee) ? uint256(equityUsd) - fee : 0;
-        if (t.refundUsd > 0) core_.refund(account, t.refundUsd);
+        int256 fee = int256(sizeUsd.bpsUp(t.cfg.liquidationFeeBps)) + impact;
+        int256 kept = equityUsd > fee ? fee : equityUsd;
+        t.refundUsd = uint256(equityUsd - kept); // the equity beyond the fee, if any
+        // Past its floor (equity + rebate - reward <= 0) the NAV already valued the position at what it recovers: 0.
+        int256 gain = kept + rebateLessRewardUsd;
+        core_.refund(account, t.refundUsd, gain > 0 ? uint256(gain) : 0);
     }
 
     /// @dev The impact of moving the market's perpetual skew by `deltaUsd`, netted with the options' delta
@@ -767,18 +779,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @inheritdoc IPerpEngine
-    function markPrice(uint256 marketId) external view returns (uint256) {
-        return volatilityNow(marketId).priceWad;
-    }
-
-    /// @inheritdoc IPerpEngine
     function volatilityNow(uint256 marketId) public view knownMarket(marketId) returns (PricingInputs memory) {
         return PerpState.volatilityNow(totals, markets[marketId], marketId);
-    }
-
-    /// @inheritdoc IPerpEngine
-    function marketCount() external view returns (uint256) {
-        return totals.marketCount;
     }
 
     /// @inheritdoc IPerpEngine

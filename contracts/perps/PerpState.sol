@@ -349,6 +349,14 @@ library PerpState {
         if (cfg.maxProfitBps < old.maxProfitBps && oi > 0) {
             revert IPerpEngine.ProfitCapLoweredWithOpenInterest(marketId, oi, old.maxProfitBps, cfg.maxProfitBps);
         }
+        // The size term is not on the schedule (it applies to every open position at once), so a stricter one could
+        // liquidate a position in profit with no notice: it waits until the market has no open interest (a stricter
+        // z, floor or horizon ramps in instead, and initial margin may be raised at once).
+        if (oi > 0 && uint256(cfg.sizeTermWad) * old.sizeScaleUsd > uint256(old.sizeTermWad) * cfg.sizeScaleUsd) {
+            revert IPerpEngine.SizeTermRaisedWithOpenInterest(
+                marketId, oi, old.sizeTermWad, old.sizeScaleUsd, cfg.sizeTermWad, cfg.sizeScaleUsd
+            );
+        }
         // The margin schedule restarts from where it stands under the old parameters, toward the new target: a
         // stricter config raises maintenance at the ramp's pace, like a volatility rise (notice before margin calls).
         IPerpEngine.MarketState memory m = _volState(st);

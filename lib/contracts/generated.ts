@@ -84,6 +84,19 @@ export const clearingCoreAbi = [
   },
   {
     "type": "function",
+    "name": "GAIN_VEST_SEC",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "GUARDIAN_ROLE",
     "inputs": [],
     "outputs": [
@@ -503,6 +516,11 @@ export const clearingCoreAbi = [
             "name": "refundsOwedUsd",
             "type": "uint256",
             "internalType": "uint256"
+          },
+          {
+            "name": "unvestedGainUsd",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
       }
@@ -634,6 +652,11 @@ export const clearingCoreAbi = [
       },
       {
         "name": "amountUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "lockedGainUsd",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -987,6 +1010,31 @@ export const clearingCoreAbi = [
         "type": "bool",
         "indexed": false,
         "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "GainLocked",
+    "inputs": [
+      {
+        "name": "product",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amountUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "unvestedUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -1912,38 +1960,6 @@ export const perpEngineAbi = [
       }
     ],
     "stateMutability": "nonpayable"
-  },
-  {
-    "type": "function",
-    "name": "markPrice",
-    "inputs": [
-      {
-        "name": "marketId",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "marketCount",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -3491,6 +3507,42 @@ export const perpEngineAbi = [
       },
       {
         "name": "sizeUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SizeTermRaisedWithOpenInterest",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "oiUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "fromSizeTermWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "fromSizeScaleUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "toSizeTermWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "toSizeScaleUsd",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -6344,6 +6396,19 @@ export const readerAbi = [
   },
   {
     "type": "function",
+    "name": "marketCount",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "marketName",
     "inputs": [
       {
@@ -7285,6 +7350,11 @@ export const readerAbi = [
           },
           {
             "name": "badDebtUsd",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "unvestedGainUsd",
             "type": "uint256",
             "internalType": "uint256"
           },
@@ -13308,6 +13378,42 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "sizeUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SizeTermRaisedWithOpenInterest",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "oiUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "fromSizeTermWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "fromSizeScaleUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "toSizeTermWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "toSizeScaleUsd",
         "type": "uint256",
         "internalType": "uint256"
       }

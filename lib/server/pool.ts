@@ -24,6 +24,8 @@ export async function getLivePoolSummary() {
     utilizationWad: v.utilizationWad.toString(),
     borrowRateWad: v.borrowRateWad.toString(),
     badDebtUsd: v.badDebtUsd.toString(),
+    // liquidation gains still vesting: withdrawals are paid without them (P-96)
+    unvestedGainUsd: v.unvestedGainUsd.toString(),
     queuedShares: v.queuedShares.toString(),
     cooldownSec: Number(v.cooldownSec),
     maxUtilizationBps: Number(v.maxUtilizationBps),

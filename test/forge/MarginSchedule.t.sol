@@ -163,4 +163,48 @@ contract MarginScheduleTest is BaseTest {
         (, uint256 imrNow,) = reader.marginRates(ETH, SIZE);
         assertGt(imrNow, imr0, "the turbulence did raise margin for new risk");
     }
+
+    /// P-60: the size term applies to open positions at once, so a stricter one waits until the market has no open
+    /// interest: a review's admin raised it from 1% to 5% under a 10M long in profit (here 5M), which became liquidatable in the
+    /// same block. Looser is always allowed, and stricter once the market is flat.
+    function test_setMarketConfig_stricterSizeTerm_waitsForNoOpenInterest() public {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        IPerpEngine.MarketConfig memory stricter = reader.marketConfig(ETH);
+        stricter.sizeTermWad = cfg.sizeTermWad * 5;
+        _open(alice, ETH, true, 500_000 * USD, 5_000_000 * USD);
+        _setPriceAfter(ETH, 3030e18, 10 minutes); // +1%: the long is in profit
+        assertGt(_status(alice, ETH, true).pnlUsd, 0);
+        vm.prank(admin);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IPerpEngine.SizeTermRaisedWithOpenInterest.selector,
+                ETH,
+                5_000_000 * USD,
+                cfg.sizeTermWad,
+                cfg.sizeScaleUsd,
+                stricter.sizeTermWad,
+                cfg.sizeScaleUsd
+            )
+        );
+        engine.setMarketConfig(ETH, stricter);
+        // The same tightening by a smaller scale is the same change.
+        stricter.sizeTermWad = cfg.sizeTermWad;
+        stricter.sizeScaleUsd = cfg.sizeScaleUsd / 5;
+        vm.prank(admin);
+        vm.expectPartialRevert(IPerpEngine.SizeTermRaisedWithOpenInterest.selector);
+        engine.setMarketConfig(ETH, stricter);
+        // Looser applies at once.
+        stricter.sizeScaleUsd = cfg.sizeScaleUsd * 2;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, stricter);
+        assertFalse(_status(alice, ETH, true).liquidatable);
+        // Flat market: stricter is accepted.
+        vm.prank(alice);
+        engine.decreasePosition(ETH, true, 0, 5_000_000 * USD, 0);
+        stricter.sizeTermWad = cfg.sizeTermWad * 5;
+        stricter.sizeScaleUsd = cfg.sizeScaleUsd;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, stricter);
+        assertEq(reader.marketConfig(ETH).sizeTermWad, cfg.sizeTermWad * 5);
+    }
 }

@@ -180,7 +180,7 @@ contract PerpEngineTest is BaseTest {
         vm.expectRevert(IPerpEngine.ZeroAmount.selector);
         engine.increasePosition(ETH, true, 0, 0, MAX_PRICE);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.UnknownMarket.selector, 7, engine.marketCount()));
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.UnknownMarket.selector, 7, reader.marketCount()));
         engine.increasePosition(7, true, 1, 1, MAX_PRICE);
     }
 

@@ -80,7 +80,7 @@ describe('options keeper on a Pyth market', () => {
         functionName: 'createPriceFeedUpdateData',
         args: [PRICE_ID, price8, 1_000_000n, -8, price8, 1_000_000n, publishTime, prevPublishTime],
       })) as Hex;
-    const marketId = await publicClient.readContract({ ...c.engine, functionName: 'marketCount' });
+    const marketId = await publicClient.readContract({ ...c.reader, functionName: 'marketCount' });
     const cfg = await publicClient.readContract({ ...c.reader, functionName: 'marketConfig', args: [2n] });
     await tx(0, { ...c.engine, functionName: 'addMarket', args: [stringToHex('PYTH-USD', { size: 32 }), { ...cfg, feed: feed.address }] });
     const optionsCfg = await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [2n] });

@@ -78,7 +78,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         vm.prank(admin);
         ethFeed.setPrice(3200e18); // later in the same transaction
         assertEq(engine.pinMarket(ETH).priceWad, 3090e18, "one price per transaction");
-        assertEq(engine.markPrice(ETH), 3090e18);
+        assertEq(engine.volatilityNow(ETH).priceWad, 3090e18);
     }
 
     /// P-86: buying, taking the due sample and selling back in one transaction never profits, whatever the quiet spell

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
+import {BaseTest} from "../utils/Base.t.sol";
+
+/// @notice A liquidation raises the NAV at once: the pool keeps its share of the liquidation fee, the close impact the
+///         refund is charged and the position's forfeited rebate, none of which the NAV showed before. Anyone may
+///         liquidate, so an LP can time a deposit to the moment; when the liquidated position leans against the skew
+///         the net exposure, and with it the LP band, is near zero. Found by a review: a 50M deposit in front of such a
+///         liquidation redeemed 61 s later for +22,886 taken from the other LP. The gain now vests over GAIN_VEST_SEC
+///         and redemptions leave out what has not vested (P-96): a depositor, before or after the liquidation, earns
+///         it only at the pace it vests, as every LP does.
+contract LiquidationJitAttacksTest is BaseTest {
+    uint256 internal constant SIZE = 10_000_000 * USD;
+
+    struct Run {
+        uint256 shares;
+        uint256 navJumpUsd; // the mid NAV's rise at the liquidation
+        uint256 navAfterLiquidationUsd;
+        uint256 depositedAt;
+        uint256 supplyAfterDeposit;
+    }
+
+    function setUp() public override {
+        super.setUp();
+        _deposit(carol, 25_000_000 * USD);
+        _open(dave, ETH, true, 2_000_000 * USD, SIZE); // the whale's skew
+        (, uint256 imr,) = reader.marginRates(ETH, SIZE);
+        _open(bob, ETH, false, SIZE * imr / 1e18 + 7000 * USD, SIZE); // leans against it: a rebate, least margin
+        assertGt(engine.position(bob, ETH, false).rebateUsd, 0, "the short holds a rebate");
+    }
+
+    /// @dev Walks the price up until bob's short is liquidatable; returns that price.
+    function _walkToLiquidation() internal returns (uint256 p) {
+        p = 3000e18;
+        while (!_status(bob, ETH, false).liquidatable) {
+            p = p * 10_010 / 10_000;
+            _setPriceAfter(ETH, p, 10 minutes);
+        }
+    }
+
+    function _depositAs(address lp, uint256 amount, Run memory r) internal {
+        _mint(lp, amount);
+        vm.prank(lp);
+        r.shares = pool.deposit(amount, lp);
+        r.depositedAt = block.timestamp;
+        r.supplyAfterDeposit = pool.totalSupply();
+    }
+
+    /// The attacker deposits just before or just after a liquidation anyone may trigger (their own keeper account
+    /// triggers it), holds for the cooldown or longer, then redeems at the same price. From first principles: the
+    /// deposit's share f of the pool may earn f x the gain's vested part over its hold (gain x hold / GAIN_VEST_SEC)
+    /// plus f x what the pool earned meanwhile from fees (the mid NAV's move over the hold), never the gain at once.
+    function testFuzz_jitDeposit_earnsTheLiquidationGainOnlyAsItVests(
+        uint256 depositSeed,
+        uint256 holdSeed,
+        bool before
+    ) public {
+        uint256 amount = bound(depositSeed, 1_000_000, 50_000_000) * USD;
+        uint256 hold = bound(holdSeed, 61, 1 hours);
+        uint256 p = _walkToLiquidation();
+        Run memory r;
+        if (before) _depositAs(attacker, amount, r);
+        uint256 navBefore = core.poolValueUsd();
+        vm.prank(keeper);
+        engine.liquidate(bob, ETH, false);
+        r.navAfterLiquidationUsd = core.poolValueUsd();
+        r.navJumpUsd = r.navAfterLiquidationUsd - navBefore;
+        assertGt(r.navJumpUsd, 50_000 * USD, "the liquidation raised the NAV (fee share, impact, rebate)");
+        if (!before) _depositAs(attacker, amount, r);
+        uint256 navAtDeposit = core.poolValueUsd();
+
+        _setPriceAfter(ETH, p, hold);
+        uint256 navEnd = core.poolValueUsd();
+        uint256 before_ = usdc.balanceOf(attacker);
+        vm.prank(attacker);
+        pool.redeem(r.shares, attacker, attacker);
+        int256 pnl = int256(usdc.balanceOf(attacker) - before_) - int256(amount);
+
+        uint256 elapsed = block.timestamp - r.depositedAt;
+        uint256 vested = r.navJumpUsd * elapsed / core.GAIN_VEST_SEC() + 1; // one unit for the lock's rounding
+        uint256 income = navEnd > navAtDeposit ? navEnd - navAtDeposit : 0;
+        if (before) income = navEnd > r.navAfterLiquidationUsd ? navEnd - r.navAfterLiquidationUsd : 0;
+        uint256 bound_ = (vested + income) * r.shares / r.supplyAfterDeposit + 2 * USD;
+        assertLe(pnl, int256(bound_), "a deposit around a liquidation earns its gain only as it vests");
+    }
+
+    /// The gain the liquidation locks is what the mid NAV rose by (to rounding), vests linearly and is paid to
+    /// redemptions in full once vested: an LP who stays loses nothing to the lock.
+    function test_liquidationGain_vestsLinearlyAndIsPaidInFull() public {
+        uint256 p = _walkToLiquidation();
+        uint256 navBefore = core.poolValueUsd();
+        vm.prank(keeper);
+        engine.liquidate(bob, ETH, false);
+        uint256 jump = core.poolValueUsd() - navBefore;
+        uint256 locked = core.poolState().unvestedGainUsd;
+        assertApproxEqAbs(locked, jump, jump / 1000, "the lock is the NAV's jump: fee share, impact, rebate");
+        uint256 gap0 = _redemptionGap();
+        assertGe(gap0, locked, "redemptions leave the whole gain out at first");
+
+        // The price and the skew stay put, so the rest of the gap (the oracle-lag band) stays put too.
+        uint256 vest = core.GAIN_VEST_SEC();
+        _setPriceAfter(ETH, p, vest / 2);
+        uint256 half = core.poolState().unvestedGainUsd;
+        assertApproxEqAbs(half, locked / 2, 1, "half vested at half time");
+        assertApproxEqAbs(_redemptionGap(), gap0 - locked + half, 10 * USD, "redemptions are paid the vested half");
+
+        _setPriceAfter(ETH, p, vest / 2);
+        assertEq(core.poolState().unvestedGainUsd, 0, "all vested");
+        assertApproxEqAbs(_redemptionGap(), gap0 - locked, 10 * USD, "once vested, redemptions are paid all of it");
+    }
+
+    /// Past its floor a position is already valued at what it recovers, to the floor's grid rounding (P-56): its
+    /// liquidation locks nothing, and moves the NAV by at most one grid step of its notional (1/128 of the price,
+    /// rounded toward the pool when the floor was set): the residual P-96 states.
+    function test_bankruptLiquidation_locksNothing_navMovesAtMostOneGridStep() public {
+        _setPriceAfter(ETH, 3600e18, 10 minutes); // +20% in one step: the short is far past its bankruptcy
+        IPerpEngine.PositionStatus memory st = _status(bob, ETH, false);
+        IPerpEngine.Position memory pos = engine.position(bob, ETH, false);
+        assertLt(st.equityUsd + int256(uint256(pos.rebateUsd)), 0, "past its floor");
+        uint256 notionalUsd = uint256(pos.sizeTokens) * 3600e18 / 1e30;
+        uint256 navBefore = core.poolValueUsd();
+        vm.prank(keeper);
+        engine.liquidate(bob, ETH, false);
+        uint256 navAfter = core.poolValueUsd();
+        assertLe(navAfter, navBefore + notionalUsd / 128 + 1, "at most one grid step above what the NAV valued");
+        assertGe(navAfter + 100 * USD, navBefore, "the NAV had already valued the loss (P-56)");
+        assertEq(core.poolState().unvestedGainUsd, 0, "nothing to vest");
+    }
+
+    /// @dev How far below the mid NAV redemptions are paid.
+    function _redemptionGap() internal view returns (uint256) {
+        (uint256 low,) = core.poolValueBoundsUsd();
+        return core.poolValueUsd() - low;
+    }
+}
