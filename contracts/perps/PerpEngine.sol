@@ -558,9 +558,10 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @dev Fair liquidation: the liquidation fee (the keeper's share and the pool's) is all it costs the trader; the
     ///      equity beyond it goes back to them (from the seized collateral, or from the pool for a winner's profit).
     ///      The impact a close would pay is charged too, so liquidating oneself is never a cheaper exit than closing.
-    ///      The NAV marked the position at its equity (at its floor once past it, P-56): what the pool keeps beyond
-    ///      that (the fee and impact the equity covers, plus `rebateLessRewardUsd`: the forfeited rebate less the
-    ///      keeper's reward) vests before redemptions are paid it (P-96).
+    ///      The NAV marked the position at its equity: what the pool keeps beyond that (the fee and impact the equity
+    ///      covers, plus `rebateLessRewardUsd`: the forfeited rebate less the keeper's reward) vests before redemptions
+    ///      are paid it (P-96). Near and past its floor the NAV clamped the price at the floor's grid price (P-56);
+    ///      the up to one grid step of notional that leaves unlocked is P-96's stated residual.
     function _refundEquity(
         Trade memory t,
         address account,
@@ -573,7 +574,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         int256 fee = int256(sizeUsd.bpsUp(t.cfg.liquidationFeeBps)) + impact;
         int256 kept = equityUsd > fee ? fee : equityUsd;
         t.refundUsd = uint256(equityUsd - kept); // the equity beyond the fee, if any
-        // Past its floor (equity + rebate - reward <= 0) the NAV already valued the position at what it recovers: 0.
+        // Past its floor (equity + rebate - reward <= 0) the NAV valued the position at what it recovers, to its grid
+        // rounding: nothing is locked.
         int256 gain = kept + rebateLessRewardUsd;
         core_.refund(account, t.refundUsd, gain > 0 ? uint256(gain) : 0);
     }
