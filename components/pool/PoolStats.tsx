@@ -55,7 +55,9 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
           label="Liquidation gains vesting"
           testId="pool-unvested"
           value={p && fmtUsd(p.unvestedGainUsd)}
-          hint="what liquidations earned the pool beyond their positions' marks (fee share, close impact, forfeited rebates): it vests over 6 hours, and withdrawals are paid only the vested part, so a deposit timed to a liquidation takes none of it at once"
+          hint={`what liquidations earned the pool beyond their positions' marks (fee share, close impact, forfeited rebates): it vests over ${
+            p ? `${Number(p.gainVestSec) / 3600} hours` : 'several hours'
+          }, and withdrawals are paid only the vested part, so a deposit timed to a liquidation takes none of it at once`}
         />
       </dl>
       <div className="mt-4 border-t border-zinc-800 pt-4">

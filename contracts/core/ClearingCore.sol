@@ -33,9 +33,10 @@ contract ClearingCore is IClearingCore, AccessControl {
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice At most this many products (the NAV loops over them).
     uint256 public constant MAX_PRODUCTS = 8;
-    /// @notice How long a liquidation's gain takes to vest, linearly: redemptions leave out the part not yet vested
-    ///         (P-96). A deposit made just before the liquidation earns it at this pace, as every LP does.
-    uint256 public constant GAIN_VEST_SEC = 6 hours;
+    /// @inheritdoc IClearingCore
+    /// @dev Redemptions leave out the part not yet vested; a deposit made just before the liquidation earns it at
+    ///      this pace, as every LP does.
+    uint256 public constant override GAIN_VEST_SEC = 6 hours;
 
     IERC20 internal immutable token;
     /// @inheritdoc IClearingCore

@@ -148,10 +148,14 @@ interface IClearingCore {
     ///         the refund from cash). Pays `amountUsd` of pool cash to `account` (none if 0): a transfer the token
     ///         refuses never fails the action, the amount waits as the account's refund, outside the NAV, for
     ///         `claimRefund`. Starts `lockedGainUsd` vesting: income the liquidation realized that the NAV did not show
-    ///         before it (the fee share, the close impact it charged, the rebates it forfeited), left out of what
+    ///         before it (the fee share, the close impact it charged, the rebates it forfeited, and the loss beyond the
+    ///         position's floor grid price that the NAV had counted back), left out of what
     ///         redemptions are paid until it vests over GAIN_VEST_SEC, so a deposit made just before a liquidation
     ///         anyone can trigger takes none of it at once (P-96).
     function refund(address account, uint256 amountUsd, uint256 lockedGainUsd) external;
+
+    /// @notice How long a liquidation's gain takes to vest, linearly (P-96).
+    function GAIN_VEST_SEC() external view returns (uint256);
 
     /// @notice Sends the caller's deferred refunds to `to`.
     function claimRefund(address to) external returns (uint256 amountUsd);

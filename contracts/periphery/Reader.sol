@@ -72,6 +72,7 @@ contract Reader {
         uint256 borrowRateWad;
         uint256 badDebtUsd;
         uint256 unvestedGainUsd; // liquidation gains still vesting: left out of navLowUsd (P-96)
+        uint256 gainVestSec; // how long a liquidation's gain takes to vest (ClearingCore.GAIN_VEST_SEC)
         uint256 queuedShares;
         uint256 queueHead;
         uint256 queueTail;
@@ -222,6 +223,7 @@ contract Reader {
         v.borrowRateWad = borrowRate();
         v.badDebtUsd = st.badDebtUsd;
         v.unvestedGainUsd = st.unvestedGainUsd;
+        v.gainVestSec = core.GAIN_VEST_SEC();
         v.queuedShares = pool.queuedShares();
         (v.queueHead, v.queueTail) = pool.queueBounds();
         v.cooldownSec = pool.cooldownSec();

@@ -40,7 +40,9 @@ library CapBook {
     /// @param to the position after: tokens | capBucket << 112 | sizeUsd << 128 | collateralUsd << 192 (collateral
     ///        including unrealized rebates; 0 when it is closed). What the pool can collect from it, its backing, is
     ///        that collateral less the keeper's reward for liquidating it.
-    /// @return floorBucket the position's new floor bucket (CapGrid.floorBucketFor).
+    /// @return floorBucket the position's new floor bucket (CapGrid.floorBucketFor); when it is removed (`to` 0), what
+    ///         excessUsd counted for it in its floor book at the price instead (rounded up, as there): the loss past
+    ///         its floor's grid price the NAV left out, which a liquidation's gain lock adds back (P-96).
     function movePosition(
         Book storage book,
         PerpState.MarketSlots storage st,
@@ -57,6 +59,9 @@ library CapBook {
             floorBucket = CapGrid.floorBucketFor(
                 side & 1 == 1, sizeUsd, newTokens, collateralUsd > reward ? collateralUsd - reward : 0
             );
+        } else if (from >> 128 & 0xffff != CapGrid.NONE) {
+            floorBucket =
+                PositionMath.bucketExcessUsd(side & 1 == 0, uint112(from), from >> 128 & 0xffff, priceWad, true);
         }
         uint256 oldTokens = uint112(from);
         uint256 capKey = (side >> 1) << 2 | (side & 1); // marketId << 2 | isLong: the side's cap book

@@ -243,9 +243,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         address keeper = _sender();
         IClearingCore.Settlement memory s;
         _liquidate(t, account, keeper, true, s);
-        keeperRewardUsd = s.payoutUsd;
-        s.payee = keeper;
-        _coreSettle(s);
+        keeperRewardUsd = _payKeeper(s, keeper);
     }
 
     /// @inheritdoc IPerpEngine
@@ -267,9 +265,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
             }
             if (_liquidate(t, r.account, keeper, false, s)) ++liquidated;
         }
-        keeperRewardUsd = s.payoutUsd;
-        s.payee = keeper;
-        _coreSettle(s);
+        keeperRewardUsd = _payKeeper(s, keeper);
     }
 
     /// @inheritdoc IPerpEngine
@@ -515,6 +511,13 @@ contract PerpEngine is IPerpEngine, AccessControl {
         return core_.settle(s);
     }
 
+    /// @dev Settles liquidations with the core, the keeper paid their rewards; returns the rewards.
+    function _payKeeper(IClearingCore.Settlement memory s, address keeper) internal returns (uint256) {
+        s.payee = keeper;
+        _coreSettle(s);
+        return s.payoutUsd;
+    }
+
     /// @dev Liquidates `account`'s position on `t`'s market and side if eligible, adding its collateral, reserve,
     ///      keeper reward and bad debt to `out`. `strict` reverts when it is not eligible.
     function _liquidate(
@@ -542,8 +545,9 @@ contract PerpEngine is IPerpEngine, AccessControl {
         // What the pool was owed and does not get: the keeper is paid from the collateral, so the shortfall is the
         // reward less the equity left and the forfeited rebate (the whole reward plus the deficit when underwater).
         uint256 badDebt = _shortfall(keeperReward, s.equityUsd + int256(uint256(pos.rebateUsd)));
-        _refundEquity(t, account, s.equityUsd, size, int256(uint256(pos.rebateUsd)) - int256(keeperReward));
+        _refundEquity(t, s.equityUsd, size);
         out.reserveDeltaUsd += _removeFromAggregates(t, pos, size);
+        _lockGain(account, t, s.equityUsd + int256(uint256(pos.rebateUsd)) - int256(keeperReward));
         delete positions[key];
         out.collateralDeltaUsd -= int256(collateral);
         out.payoutUsd += keeperReward;
@@ -558,25 +562,20 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @dev Fair liquidation: the liquidation fee (the keeper's share and the pool's) is all it costs the trader; the
     ///      equity beyond it goes back to them (from the seized collateral, or from the pool for a winner's profit).
     ///      The impact a close would pay is charged too, so liquidating oneself is never a cheaper exit than closing.
-    ///      The NAV marked the position at its equity: what the pool keeps beyond that (the fee and impact the equity
-    ///      covers, plus `rebateLessRewardUsd`: the forfeited rebate less the keeper's reward) vests before redemptions
-    ///      are paid it (P-96). Near and past its floor the NAV clamped the price at the floor's grid price (P-56);
-    ///      the up to one grid step of notional that leaves unlocked is P-96's stated residual.
-    function _refundEquity(
-        Trade memory t,
-        address account,
-        int256 equityUsd,
-        uint256 sizeUsd,
-        int256 rebateLessRewardUsd
-    ) internal {
+    function _refundEquity(Trade memory t, int256 equityUsd, uint256 sizeUsd) internal view {
         PerpState.MarketSlots storage st = markets[t.marketId];
         int256 impact = _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0);
         int256 fee = int256(sizeUsd.bpsUp(t.cfg.liquidationFeeBps)) + impact;
-        int256 kept = equityUsd > fee ? fee : equityUsd;
-        t.refundUsd = uint256(equityUsd - kept); // the equity beyond the fee, if any
-        // Past its floor (equity + rebate - reward <= 0) the NAV valued the position at what it recovers, to its grid
-        // rounding: nothing is locked.
-        int256 gain = kept + rebateLessRewardUsd;
+        t.refundUsd = equityUsd > fee ? uint256(equityUsd - fee) : 0; // the equity beyond the fee, if any
+    }
+
+    /// @dev Pays a liquidated trader's refund and locks the NAV's jump (P-96). The NAV valued the position at what it
+    ///      could realize: its equity plus the rebate it forfeits, less the keeper's reward (`recoverableUsd`), plus
+    ///      the floor book's excess where the price is past its floor's grid price (P-56, left in `t.capBucket` by
+    ///      _removeFromAggregates). The pool now holds that less the refund; the difference vests before redemptions
+    ///      are paid it. Past the floor it is at most the grid rounding; below zero (bad debt) nothing is locked.
+    function _lockGain(address account, Trade memory t, int256 recoverableUsd) internal {
+        int256 gain = recoverableUsd - int256(t.refundUsd) + int256(t.capBucket);
         core_.refund(account, t.refundUsd, gain > 0 ? uint256(gain) : 0);
     }
 
@@ -630,7 +629,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         PerpState.MarketSlots storage st = markets[t.marketId];
         uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
         uint112 tokens = pos.sizeTokens;
-        _moveBooks(t, pos, 0, 0);
+        t.capBucket = _moveBooks(t, pos, 0, 0);
         int256 fundingWeight = int256(size) * pos.fundingSnapWad;
         if (t.isLong) {
             st.longOiUsd -= uint64(size);

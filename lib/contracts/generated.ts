@@ -7359,6 +7359,11 @@ export const readerAbi = [
             "internalType": "uint256"
           },
           {
+            "name": "gainVestSec",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
             "name": "queuedShares",
             "type": "uint256",
             "internalType": "uint256"

@@ -26,6 +26,7 @@ export async function getLivePoolSummary() {
     badDebtUsd: v.badDebtUsd.toString(),
     // liquidation gains still vesting: withdrawals are paid without them (P-96)
     unvestedGainUsd: v.unvestedGainUsd.toString(),
+    gainVestSec: Number(v.gainVestSec),
     queuedShares: v.queuedShares.toString(),
     cooldownSec: Number(v.cooldownSec),
     maxUtilizationBps: Number(v.maxUtilizationBps),
