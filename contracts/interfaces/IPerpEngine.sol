@@ -151,16 +151,11 @@ interface IPerpEngine is IProduct {
     error MalformedForwardedCall(address forwarder, uint256 calldataLength);
     /// @notice Open positions keep the profit cap they were opened with, so the reserve may not drop below it.
     error ProfitCapLoweredWithOpenInterest(uint256 marketId, uint256 oiUsd, uint256 fromBps, uint256 toBps);
-    /// @notice The maintenance size term (sizeTermWad per sizeScaleUsd) applies to open positions at once, so it may be
-    ///         raised only while the market has no open interest.
-    error SizeTermRaisedWithOpenInterest(
-        uint256 marketId,
-        uint256 oiUsd,
-        uint256 fromSizeTermWad,
-        uint256 fromSizeScaleUsd,
-        uint256 toSizeTermWad,
-        uint256 toSizeScaleUsd
-    );
+    /// @notice A stricter maintenance size term enters open positions through the margin schedule: the base rate drops
+    ///         by what the new term adds to a position as large as the side's open interest, then ramps back. This
+    ///         raise (`raiseWad` at `sideOiUsd`) is more than the base's room above the maintenance floor (`roomWad`):
+    ///         raise it in steps.
+    error SizeTermRaiseTooLarge(uint256 marketId, uint256 sideOiUsd, uint256 raiseWad, uint256 roomWad);
 
     // ---------------------------------------------------------------- events
 

@@ -349,18 +349,29 @@ library PerpState {
         if (cfg.maxProfitBps < old.maxProfitBps && oi > 0) {
             revert IPerpEngine.ProfitCapLoweredWithOpenInterest(marketId, oi, old.maxProfitBps, cfg.maxProfitBps);
         }
-        // The size term is not on the schedule (it applies to every open position at once), so a stricter one could
-        // liquidate a position in profit with no notice: it waits until the market has no open interest (a stricter
-        // z, floor or horizon ramps in instead, and initial margin may be raised at once).
-        if (oi > 0 && uint256(cfg.sizeTermWad) * old.sizeScaleUsd > uint256(old.sizeTermWad) * cfg.sizeScaleUsd) {
-            revert IPerpEngine.SizeTermRaisedWithOpenInterest(
-                marketId, oi, old.sizeTermWad, old.sizeScaleUsd, cfg.sizeTermWad, cfg.sizeScaleUsd
-            );
-        }
         // The margin schedule restarts from where it stands under the old parameters, toward the new target: a
         // stricter config raises maintenance at the ramp's pace, like a volatility rise (notice before margin calls).
         IPerpEngine.MarketState memory m = _volState(st);
-        st.marginAnchorWad = uint64(PerpRisk.maintenanceBaseUp(old, m, block.timestamp));
+        uint256 anchorWad = PerpRisk.maintenanceBaseUp(old, m, block.timestamp);
+        // The size term applies to open positions at once (maintenance = base + sizeTermWad x size / sizeScaleUsd),
+        // so a stricter one enters through the schedule: the base drops by what it adds to the largest position a
+        // side holds (at most that side's open interest), so no open position's maintenance rises at the change, and
+        // climbs back at the ramp's pace. The base never drops below the maintenance floor: a raise that room cannot
+        // absorb is refused and goes in steps (P-60), so open interest inflated in front of the change can only
+        // delay it, never thin every position's margin below the floor.
+        uint256 sideOiUsd = MathLib.max(st.longOiUsd, st.shortOiUsd);
+        uint256 toWad = uint256(cfg.sizeTermWad).mulDivUp(sideOiUsd, cfg.sizeScaleUsd);
+        uint256 fromWad = uint256(old.sizeTermWad).mulDivDown(sideOiUsd, old.sizeScaleUsd);
+        if (toWad > fromWad) {
+            uint256 raiseWad = toWad - fromWad + 1; // + 1: each position's term rounds up
+            if (raiseWad + cfg.mmrFloorWad > anchorWad) {
+                revert IPerpEngine.SizeTermRaiseTooLarge(
+                    marketId, sideOiUsd, raiseWad, anchorWad > cfg.mmrFloorWad ? anchorWad - cfg.mmrFloorWad : 0
+                );
+            }
+            anchorWad -= raiseWad;
+        }
+        st.marginAnchorWad = uint64(anchorWad);
         st.marginAnchorAt = uint32(block.timestamp);
         st.marginTargetWad = uint64(PerpRisk.targetMarginUp(cfg, m.varianceWad, m.longVarianceWad));
         IClearingCore.Settlement memory s;

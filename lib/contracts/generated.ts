@@ -3514,7 +3514,7 @@ export const perpEngineAbi = [
   },
   {
     "type": "error",
-    "name": "SizeTermRaisedWithOpenInterest",
+    "name": "SizeTermRaiseTooLarge",
     "inputs": [
       {
         "name": "marketId",
@@ -3522,27 +3522,17 @@ export const perpEngineAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "oiUsd",
+        "name": "sideOiUsd",
         "type": "uint256",
         "internalType": "uint256"
       },
       {
-        "name": "fromSizeTermWad",
+        "name": "raiseWad",
         "type": "uint256",
         "internalType": "uint256"
       },
       {
-        "name": "fromSizeScaleUsd",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "toSizeTermWad",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "toSizeScaleUsd",
+        "name": "baseWad",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -13390,7 +13380,7 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
-    "name": "SizeTermRaisedWithOpenInterest",
+    "name": "SizeTermRaiseTooLarge",
     "inputs": [
       {
         "name": "marketId",
@@ -13398,27 +13388,17 @@ export const counterpoolErrorsAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "oiUsd",
+        "name": "sideOiUsd",
         "type": "uint256",
         "internalType": "uint256"
       },
       {
-        "name": "fromSizeTermWad",
+        "name": "raiseWad",
         "type": "uint256",
         "internalType": "uint256"
       },
       {
-        "name": "fromSizeScaleUsd",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "toSizeTermWad",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "toSizeScaleUsd",
+        "name": "baseWad",
         "type": "uint256",
         "internalType": "uint256"
       }

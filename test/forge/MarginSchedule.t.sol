@@ -150,10 +150,11 @@ contract MarginScheduleTest is BaseTest {
         uint256 openedAt = block.timestamp;
         // half the notice: the slack (imr - mmr) over the ramp, with room for the borrow fee
         uint256 notice = (imr0 - mmr0) * 1 hours / ramp / 2;
-        // turbulence: samples of +-10% every interval, back at the entry price at the end of each pair
+        // turbulence: samples 5-10% away every interval (up or down), back at the entry price at the end of each pair
         for (uint256 i; block.timestamp + interval < openedAt + notice; ++i) {
             uint256 r = uint256(keccak256(abi.encode(seed, i)));
-            uint256 p = i % 2 == 0 ? 3000e18 * bound(r, 9000, 11_000) / 10_000 : 3000e18;
+            uint256 move = bound(r, 500, 1000);
+            uint256 p = i % 2 == 0 ? 3000e18 * (r >> 128 & 1 == 0 ? 10_000 - move : 10_000 + move) / 10_000 : 3000e18;
             _sampleAt(p, bound(r >> 64, 0, 30));
             if (p == 3000e18) {
                 assertFalse(_status(alice, ETH, true).liquidatable, "long at entry safe within notice");
@@ -164,26 +165,62 @@ contract MarginScheduleTest is BaseTest {
         assertGt(imrNow, imr0, "the turbulence did raise margin for new risk");
     }
 
-    /// P-60: the size term applies to open positions at once, so a stricter one waits until the market has no open
-    /// interest: a review's admin raised it from 1% to 5% under a 10M long in profit (here 5M), which became liquidatable in the
-    /// same block. Looser is always allowed, and stricter once the market is flat.
-    function test_setMarketConfig_stricterSizeTerm_waitsForNoOpenInterest() public {
+    /// P-60: the size term applies to open positions at once, so a stricter one enters through the schedule: the base
+    /// drops by what the new term adds at the side's open interest, so no position's maintenance rises at the change,
+    /// then climbs back at the ramp's pace. A review's admin had raised it from 1% to 5% under a 10M long in profit,
+    /// which became liquidatable in the same block.
+    function test_setMarketConfig_stricterSizeTerm_entersThroughTheSchedule() public {
         IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
-        IPerpEngine.MarketConfig memory stricter = reader.marketConfig(ETH);
-        stricter.sizeTermWad = cfg.sizeTermWad * 5;
+        _deposit(carol, 40_000_000 * USD);
         _open(alice, ETH, true, 500_000 * USD, 5_000_000 * USD);
-        _setPriceAfter(ETH, 3030e18, 10 minutes); // +1%: the long is in profit
+        _open(bob, ETH, true, 20_000 * USD, 200_000 * USD);
+        _setPriceAfter(ETH, 3030e18, 10 minutes); // +1%: the longs are in profit
+        engine.poke(ETH);
         assertGt(_status(alice, ETH, true).pnlUsd, 0);
+        uint256 aliceBefore = _status(alice, ETH, true).maintenanceMarginWad;
+        uint256 bobBefore = _status(bob, ETH, true).maintenanceMarginWad;
+
+        IPerpEngine.MarketConfig memory stricter = reader.marketConfig(ETH);
+        stricter.sizeTermWad = cfg.sizeTermWad * 2;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, stricter);
+        // From first principles: the new term adds (2% - 1%) x size / 10M; the base dropped by that at 5.2M (+1 wei).
+        uint256 added = uint256(cfg.sizeTermWad) * 5_200_000 * USD / cfg.sizeScaleUsd;
+        assertLe(_status(alice, ETH, true).maintenanceMarginWad, aliceBefore, "the largest does not rise");
+        assertApproxEqAbs(
+            _status(bob, ETH, true).maintenanceMarginWad,
+            bobBefore - added + uint256(cfg.sizeTermWad) * 200_000 * USD / cfg.sizeScaleUsd,
+            2,
+            "a smaller one gets the notice too"
+        );
+        assertFalse(_status(alice, ETH, true).liquidatable);
+
+        // Then the base ramps back: at most `ramp` an hour, until the new term is fully paid on top of the target.
+        for (uint256 h = 1; h <= 12; ++h) {
+            _setPriceAfter(ETH, 3030e18, 1 hours);
+            engine.poke(ETH);
+            uint256 mmr = _status(alice, ETH, true).maintenanceMarginWad;
+            assertLe(mmr, aliceBefore + ramp * h + 1, "rises at most at the ramp's pace");
+        }
+        (uint256 mmrNow,,) = reader.marginRates(ETH, 5_200_000 * USD);
+        (uint256 mmrOld,,) = reader.marginRates(ETH, 0);
+        assertApproxEqAbs(mmrNow - mmrOld, added * 2, 2, "the stricter term applies in full");
+        assertEq(mmrOld, reader.marketState(ETH).marginTargetWad, "the base is back on its target");
+    }
+
+    /// P-60: a raise the base cannot absorb is refused with the numbers; looser applies at once; a flat market takes
+    /// any raise (no position to give notice to).
+    function test_setMarketConfig_stricterSizeTerm_tooLargeARaiseWaits() public {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        _deposit(carol, 40_000_000 * USD);
+        _open(alice, ETH, true, 2_000_000 * USD, 10_000_000 * USD);
+        IPerpEngine.MarketConfig memory stricter = reader.marketConfig(ETH);
+        stricter.sizeTermWad = cfg.sizeTermWad * 5; // +4% at 10M: more than the base
+        uint256 room = _status(alice, ETH, true).maintenanceMarginWad - cfg.sizeTermWad - cfg.mmrFloorWad;
         vm.prank(admin);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IPerpEngine.SizeTermRaisedWithOpenInterest.selector,
-                ETH,
-                5_000_000 * USD,
-                cfg.sizeTermWad,
-                cfg.sizeScaleUsd,
-                stricter.sizeTermWad,
-                cfg.sizeScaleUsd
+                IPerpEngine.SizeTermRaiseTooLarge.selector, ETH, 10_000_000 * USD, cfg.sizeTermWad * 4 + 1, room
             )
         );
         engine.setMarketConfig(ETH, stricter);
@@ -191,20 +228,65 @@ contract MarginScheduleTest is BaseTest {
         stricter.sizeTermWad = cfg.sizeTermWad;
         stricter.sizeScaleUsd = cfg.sizeScaleUsd / 5;
         vm.prank(admin);
-        vm.expectPartialRevert(IPerpEngine.SizeTermRaisedWithOpenInterest.selector);
+        vm.expectPartialRevert(IPerpEngine.SizeTermRaiseTooLarge.selector);
         engine.setMarketConfig(ETH, stricter);
         // Looser applies at once.
+        uint256 before = _status(alice, ETH, true).maintenanceMarginWad;
         stricter.sizeScaleUsd = cfg.sizeScaleUsd * 2;
         vm.prank(admin);
         engine.setMarketConfig(ETH, stricter);
-        assertFalse(_status(alice, ETH, true).liquidatable);
+        assertLt(_status(alice, ETH, true).maintenanceMarginWad, before);
         // Flat market: stricter is accepted.
         vm.prank(alice);
-        engine.decreasePosition(ETH, true, 0, 5_000_000 * USD, 0);
+        engine.decreasePosition(ETH, true, 0, 10_000_000 * USD, 0);
         stricter.sizeTermWad = cfg.sizeTermWad * 5;
         stricter.sizeScaleUsd = cfg.sizeScaleUsd;
         vm.prank(admin);
         engine.setMarketConfig(ETH, stricter);
         assertEq(reader.marketConfig(ETH).sizeTermWad, cfg.sizeTermWad * 5);
+    }
+
+    /// P-60, fuzzed over positions on both sides and any stricter term and scale: either the change is refused (the
+    /// raise at the larger side exceeds the base's room above the floor), or no open position's maintenance rate
+    /// rises at it and the base stays at or above the floor.
+    function testFuzz_setMarketConfig_stricterSizeTerm_noMaintenanceRisesAtTheChange(
+        uint256 longSeed,
+        uint256 shortSeed,
+        uint256 termSeed,
+        uint256 scaleSeed
+    ) public {
+        uint256 longSize = bound(longSeed, 1000, 8_000_000) * USD;
+        uint256 shortSize = bound(shortSeed, 1000, 8_000_000) * USD;
+        _deposit(carol, 60_000_000 * USD);
+        _open(alice, ETH, true, longSize / 5, longSize);
+        _open(bob, ETH, false, shortSize / 5, shortSize);
+        _open(dave, ETH, true, 10_000 * USD, 50_000 * USD);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        IPerpEngine.MarketConfig memory stricter = reader.marketConfig(ETH);
+        stricter.sizeTermWad = uint64(bound(termSeed, cfg.sizeTermWad, cfg.sizeTermWad * 4));
+        stricter.sizeScaleUsd = uint128(bound(scaleSeed, cfg.sizeScaleUsd / 4, cfg.sizeScaleUsd));
+        uint256[3] memory before = [
+            _status(alice, ETH, true).maintenanceMarginWad,
+            _status(bob, ETH, false).maintenanceMarginWad,
+            _status(dave, ETH, true).maintenanceMarginWad
+        ];
+        vm.prank(admin);
+        try engine.setMarketConfig(ETH, stricter) {
+            assertLe(_status(alice, ETH, true).maintenanceMarginWad, before[0], "long");
+            assertLe(_status(bob, ETH, false).maintenanceMarginWad, before[1], "short");
+            assertLe(_status(dave, ETH, true).maintenanceMarginWad, before[2], "small");
+        } catch (bytes memory err) {
+            assertEq(bytes4(err), IPerpEngine.SizeTermRaiseTooLarge.selector, "refused only as too large");
+            // From first principles: the raise at the larger side exceeds the base's room above the floor.
+            uint256 side = longSize + 50_000 * USD > shortSize ? longSize + 50_000 * USD : shortSize;
+            uint256 raise = uint256(stricter.sizeTermWad) * side / stricter.sizeScaleUsd - uint256(cfg.sizeTermWad)
+                * side / cfg.sizeScaleUsd;
+            uint256 base = before[2] - uint256(cfg.sizeTermWad) * 50_000 * USD / cfg.sizeScaleUsd;
+            assertGe(raise + 2 + cfg.mmrFloorWad, base, "the base's room above the floor could not absorb it");
+            return;
+        }
+        // The base dropped, never below the floor.
+        (uint256 base_,,) = reader.marginRates(ETH, 0);
+        assertGe(base_, cfg.mmrFloorWad, "never below the maintenance floor");
     }
 }
