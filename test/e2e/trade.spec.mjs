@@ -245,9 +245,10 @@ test('analytics: charts, totals, top positions, a liquidation linked to its acco
       assert.ok((await chart.locator('svg path').count()) > 0, `${id} drew a line`);
     }
     // bars per 1-minute bucket over 15 minutes, empty minutes included: not one sliver per block
-    // (the 1 h range's 5-minute bars, 12-13 of them, stay on screen until the 15 m query answers: wait for it)
+    // (the 1 h range's 5-minute bars, 12-13 of them, stay on screen until the 15 m query answers: wait up to 60 s
+    // for it, as a loaded CI machine took more than 20 s once)
     const pnlBars = () => page.evaluate(() => Number(document.querySelector('[data-testid="chart-pnl"]')?.getAttribute('data-points')));
-    for (let i = 0; i < 100 && !((await pnlBars()) >= 15 && (await pnlBars()) <= 16); i++) await page.waitForTimeout(200);
+    for (let i = 0; i < 300 && !((await pnlBars()) >= 15 && (await pnlBars()) <= 16); i++) await page.waitForTimeout(200);
     const bars = await pnlBars();
     assert.ok(bars >= 15 && bars <= 16, `15 min of 1-min bars (${bars})`);
     // headline totals over three windows
