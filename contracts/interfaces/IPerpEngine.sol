@@ -153,8 +153,8 @@ interface IPerpEngine is IProduct {
     error ProfitCapLoweredWithOpenInterest(uint256 marketId, uint256 oiUsd, uint256 fromBps, uint256 toBps);
     /// @notice A stricter maintenance size term enters open positions through the margin schedule: the base rate drops
     ///         by what the new term adds to a position as large as the side's open interest, then ramps back. This
-    ///         raise (`raiseWad` at `sideOiUsd`) is more than the base's room above the maintenance floor (`roomWad`):
-    ///         raise it in steps.
+    ///         raise (`raiseWad` at `sideOiUsd`) is more than one change may take (`roomWad`: an hour of the ramp, and
+    ///         no more than the base's room above the maintenance floor): raise it in steps.
     error SizeTermRaiseTooLarge(uint256 marketId, uint256 sideOiUsd, uint256 raiseWad, uint256 roomWad);
 
     // ---------------------------------------------------------------- events

@@ -356,19 +356,18 @@ library PerpState {
         // The size term applies to open positions at once (maintenance = base + sizeTermWad x size / sizeScaleUsd),
         // so a stricter one enters through the schedule: the base drops by what it adds to the largest position a
         // side holds (at most that side's open interest), so no open position's maintenance rises at the change, and
-        // climbs back at the ramp's pace. The base never drops below the maintenance floor: a raise that room cannot
-        // absorb is refused and goes in steps (P-60), so open interest inflated in front of the change can only
-        // delay it, never thin every position's margin below the floor.
-        uint256 sideOiUsd = MathLib.max(st.longOiUsd, st.shortOiUsd);
-        uint256 toWad = uint256(cfg.sizeTermWad).mulDivUp(sideOiUsd, cfg.sizeScaleUsd);
-        uint256 fromWad = uint256(old.sizeTermWad).mulDivDown(sideOiUsd, old.sizeScaleUsd);
-        if (toWad > fromWad) {
-            uint256 raiseWad = toWad - fromWad + 1; // + 1: each position's term rounds up
-            if (raiseWad + cfg.mmrFloorWad > anchorWad) {
-                revert IPerpEngine.SizeTermRaiseTooLarge(
-                    marketId, sideOiUsd, raiseWad, anchorWad > cfg.mmrFloorWad ? anchorWad - cfg.mmrFloorWad : 0
-                );
-            }
+        // climbs back at the ramp's pace. One change may add at most an hour of the ramp there and may not take the
+        // base below the maintenance floor; a larger raise is refused and goes in steps (P-60). So open interest
+        // inflated in front of a change can cut the others' maintenance by at most an hour of the ramp, or delay it.
+        if (oi > 0 && uint256(cfg.sizeTermWad) * old.sizeScaleUsd > uint256(old.sizeTermWad) * cfg.sizeScaleUsd) {
+            uint256 sideOiUsd = MathLib.max(st.longOiUsd, st.shortOiUsd);
+            uint256 raiseWad = uint256(cfg.sizeTermWad).mulDivUp(sideOiUsd, cfg.sizeScaleUsd)
+                - uint256(old.sizeTermWad).mulDivDown(sideOiUsd, old.sizeScaleUsd) + 1; // + 1: each term rounds up
+            uint256 roomWad = MathLib.min(
+                MathLib.min(cfg.maintenanceRampWadPerHour, old.maintenanceRampWadPerHour),
+                anchorWad > cfg.mmrFloorWad ? anchorWad - cfg.mmrFloorWad : 0
+            );
+            if (raiseWad > roomWad) revert IPerpEngine.SizeTermRaiseTooLarge(marketId, sideOiUsd, raiseWad, roomWad);
             anchorWad -= raiseWad;
         }
         st.marginAnchorWad = uint64(anchorWad);

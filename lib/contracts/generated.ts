@@ -3532,7 +3532,7 @@ export const perpEngineAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "baseWad",
+        "name": "roomWad",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -13398,7 +13398,7 @@ export const counterpoolErrorsAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "baseWad",
+        "name": "roomWad",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -181,15 +181,16 @@ contract MarginScheduleTest is BaseTest {
         uint256 bobBefore = _status(bob, ETH, true).maintenanceMarginWad;
 
         IPerpEngine.MarketConfig memory stricter = reader.marketConfig(ETH);
-        stricter.sizeTermWad = cfg.sizeTermWad * 2;
+        stricter.sizeTermWad = cfg.sizeTermWad * 3 / 2;
         vm.prank(admin);
         engine.setMarketConfig(ETH, stricter);
-        // From first principles: the new term adds (2% - 1%) x size / 10M; the base dropped by that at 5.2M (+1 wei).
-        uint256 added = uint256(cfg.sizeTermWad) * 5_200_000 * USD / cfg.sizeScaleUsd;
+        // From first principles: the new term adds (1.5% - 1%) x size / 10M; the base dropped by that at 5.2M (+1 wei).
+        uint256 delta = stricter.sizeTermWad - cfg.sizeTermWad;
+        uint256 added = delta * 5_200_000 * USD / cfg.sizeScaleUsd;
         assertLe(_status(alice, ETH, true).maintenanceMarginWad, aliceBefore, "the largest does not rise");
         assertApproxEqAbs(
             _status(bob, ETH, true).maintenanceMarginWad,
-            bobBefore - added + uint256(cfg.sizeTermWad) * 200_000 * USD / cfg.sizeScaleUsd,
+            bobBefore - added + delta * 200_000 * USD / cfg.sizeScaleUsd,
             2,
             "a smaller one gets the notice too"
         );
@@ -204,12 +205,17 @@ contract MarginScheduleTest is BaseTest {
         }
         (uint256 mmrNow,,) = reader.marginRates(ETH, 5_200_000 * USD);
         (uint256 mmrOld,,) = reader.marginRates(ETH, 0);
-        assertApproxEqAbs(mmrNow - mmrOld, added * 2, 2, "the stricter term applies in full");
+        assertApproxEqAbs(
+            mmrNow - mmrOld,
+            uint256(stricter.sizeTermWad) * 5_200_000 * USD / cfg.sizeScaleUsd,
+            2,
+            "the stricter term applies in full"
+        );
         assertEq(mmrOld, reader.marketState(ETH).marginTargetWad, "the base is back on its target");
     }
 
-    /// P-60: a raise the base cannot absorb is refused with the numbers; looser applies at once; a flat market takes
-    /// any raise (no position to give notice to).
+    /// P-60: a raise larger than one change may take (an hour of the ramp, within the base's room above the floor) is
+    /// refused with the numbers; looser applies at once; a flat market takes any raise (no position to give notice to).
     function test_setMarketConfig_stricterSizeTerm_tooLargeARaiseWaits() public {
         IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         _deposit(carol, 40_000_000 * USD);
@@ -217,6 +223,7 @@ contract MarginScheduleTest is BaseTest {
         IPerpEngine.MarketConfig memory stricter = reader.marketConfig(ETH);
         stricter.sizeTermWad = cfg.sizeTermWad * 5; // +4% at 10M: more than the base
         uint256 room = _status(alice, ETH, true).maintenanceMarginWad - cfg.sizeTermWad - cfg.mmrFloorWad;
+        if (room > ramp) room = ramp;
         vm.prank(admin);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -247,8 +254,8 @@ contract MarginScheduleTest is BaseTest {
     }
 
     /// P-60, fuzzed over positions on both sides and any stricter term and scale: either the change is refused (the
-    /// raise at the larger side exceeds the base's room above the floor), or no open position's maintenance rate
-    /// rises at it and the base stays at or above the floor.
+    /// raise at the larger side exceeds an hour of the ramp or the base's room above the floor), or no open position's
+    /// maintenance rate rises at it and the base drops by at most an hour of the ramp, never below the floor.
     function testFuzz_setMarketConfig_stricterSizeTerm_noMaintenanceRisesAtTheChange(
         uint256 longSeed,
         uint256 shortSeed,
@@ -282,11 +289,13 @@ contract MarginScheduleTest is BaseTest {
             uint256 raise = uint256(stricter.sizeTermWad) * side / stricter.sizeScaleUsd - uint256(cfg.sizeTermWad)
                 * side / cfg.sizeScaleUsd;
             uint256 base = before[2] - uint256(cfg.sizeTermWad) * 50_000 * USD / cfg.sizeScaleUsd;
-            assertGe(raise + 2 + cfg.mmrFloorWad, base, "the base's room above the floor could not absorb it");
+            uint256 room = base > cfg.mmrFloorWad ? base - cfg.mmrFloorWad : 0;
+            assertGe(raise + 2, room < ramp ? room : ramp, "more than an hour of the ramp, or than the floor allows");
             return;
         }
-        // The base dropped, never below the floor.
+        // The base dropped by at most an hour of the ramp, never below the floor.
         (uint256 base_,,) = reader.marginRates(ETH, 0);
         assertGe(base_, cfg.mmrFloorWad, "never below the maintenance floor");
+        assertGe(base_ + ramp, before[2] - uint256(cfg.sizeTermWad) * 50_000 * USD / cfg.sizeScaleUsd - 1, "an hour");
     }
 }
