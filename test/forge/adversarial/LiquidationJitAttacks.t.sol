@@ -135,6 +135,41 @@ contract LiquidationJitAttacksTest is BaseTest {
         assertLe(navAfter, navBefore + notionalUsd / 20, "the jump is at most the fee, impact and rebate, or a step");
     }
 
+    /// A keeper's batch of positions, two sharing a floor bucket, past the floor: the NAV rounds a bucket's excess once,
+    /// the locks round each position's, and the sum locked is the NAV's jump to a few wei (a second review's check).
+    function testFuzz_liquidateBatch_sameFloorBucket_locksTheNavJump(uint256 overshootSeed) public {
+        address[3] memory shorts = [makeAddr("s1"), makeAddr("s2"), makeAddr("s3")];
+        _deposit(carol, 15_000_000 * USD);
+        for (uint256 i; i < 3; ++i) {
+            _open(shorts[i], ETH, false, 130_000 * USD, 3_000_000 * USD); // 23x, each paying more impact than the last
+        }
+        uint256 p = 3000e18;
+        while (
+            !_status(shorts[0], ETH, false).liquidatable || !_status(shorts[1], ETH, false).liquidatable
+                || !_status(shorts[2], ETH, false).liquidatable
+        ) {
+            p = p * 10_010 / 10_000;
+            _setPriceAfter(ETH, p, 10 minutes);
+        }
+        _setPriceAfter(ETH, p * (10_000 + bound(overshootSeed, 0, 1500)) / 10_000, 1);
+        IPerpEngine.PositionRef[] memory refs = new IPerpEngine.PositionRef[](3);
+        for (uint256 i; i < 3; ++i) {
+            refs[i] = IPerpEngine.PositionRef(shorts[i], ETH, false);
+        }
+        uint256 b0 = engine.position(shorts[0], ETH, false).floorBucket;
+        uint256 b1 = engine.position(shorts[1], ETH, false).floorBucket;
+        assertTrue(b0 == b1 || b1 == engine.position(shorts[2], ETH, false).floorBucket, "two share a floor bucket");
+        uint256 navBefore = core.poolValueUsd();
+        uint256 lockedBefore = core.poolState().unvestedGainUsd;
+        vm.prank(keeper);
+        (uint256 n,) = engine.liquidateBatch(refs);
+        assertEq(n, 3, "all three");
+        uint256 locked = core.poolState().unvestedGainUsd - lockedBefore;
+        int256 jump = int256(core.poolValueUsd()) - int256(navBefore);
+        if (jump > 0) assertApproxEqAbs(locked, uint256(jump), 10, "the lock is the NAV's jump, to wei rounding");
+        else assertLe(locked, 10, "nothing locked when the NAV falls");
+    }
+
     /// The review's residual, end to end: with the oracle-lag band at 0 (the config allows it) a 50M deposit in front
     /// of a liquidation past the position's floor's grid price, redeemed 61 s later at the same price, earns at most
     /// its share of what vested meanwhile (+23,296 before the floor excess was locked).
