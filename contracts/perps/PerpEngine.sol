@@ -624,12 +624,12 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @dev Takes a liquidated position out of every aggregate (a close at the oracle price, without impact);
-    ///      returns the change of the product's reserve.
+    ///      returns the change of the product's reserve, and leaves the floor book's excess for it in `t.capBucket`.
     function _removeFromAggregates(Trade memory t, Position storage pos, uint256 size) internal returns (int256) {
         PerpState.MarketSlots storage st = markets[t.marketId];
         uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
         uint112 tokens = pos.sizeTokens;
-        t.capBucket = _moveBooks(t, pos, 0, 0);
+        t.capBucket = _moveBooks(t, pos, 0, 0); // a removal returns its floor book's excess, for _lockGain
         int256 fundingWeight = int256(size) * pos.fundingSnapWad;
         if (t.isLong) {
             st.longOiUsd -= uint64(size);
