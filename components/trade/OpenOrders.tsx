@@ -23,8 +23,8 @@ export function OpenOrders() {
           No open orders.
         </p>
       ) : (
-        <table className="num w-full min-w-[800px] text-left text-xs">
-          <TableHead columns={['Market', 'Side', 'Type', 'Trigger', 'Fill bound', 'Size', 'Collateral', 'Keeper fee', 'Expires', '']} />
+        <table className="num w-full min-w-[900px] text-left text-xs">
+          <TableHead columns={['Market', 'Side', 'Type', 'Trigger', 'Fill bound', 'Size', 'Collateral', 'Keeper fee', 'Placed', 'Expires', '']} />
           <tbody>
             {rows.map((o) => (
               <OrderRow key={o.id.toString()} o={o} />
@@ -55,7 +55,18 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
       <tr className="border-t border-zinc-800" data-testid={`order-${o.id}`}>
         <td className="py-2 pr-3">{name}</td>
         <td className={`pr-3 ${o.isLong ? 'text-emerald-400' : 'text-rose-400'}`}>{o.isLong ? 'Long' : 'Short'}</td>
-        <td className="pr-3">{ORDER_KIND_LABELS[o.kind]}</td>
+        <td className="pr-3">
+          {ORDER_KIND_LABELS[o.kind]}
+          {o.inherited && (
+            <span
+              className="ml-1 text-amber-400"
+              data-testid="order-inherited"
+              title="placed before this position was opened: the book ties a take-profit or stop-loss to the market and side, so it carried over from a closed position; cancel it if it should not apply"
+            >
+              (from a closed position)
+            </span>
+          )}
+        </td>
         <td className="pr-3" data-testid="order-trigger">
           {describeTrigger(o)} {fmtPrice(o.triggerPriceWad)}
         </td>
@@ -63,6 +74,9 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
         <td className="pr-3">{o.sizeDeltaUsd === WHOLE_POSITION ? 'whole position' : fmtUsd(o.sizeDeltaUsd)}</td>
         <td className="pr-3">{o.collateralUsd > 0n ? fmtUsd(o.collateralUsd) : 'reduce-only'}</td>
         <td className="pr-3" title="escrowed: paid to the keeper that fills it, refunded if you cancel">{fmtUsd(BigInt(o.executionFeeUsd))}</td>
+        <td className="pr-3" data-testid="order-placed">
+          {new Date(o.placedAt * 1000).toLocaleString()}
+        </td>
         <td className="pr-3">{new Date(o.expiresAt * 1000).toLocaleString()}</td>
         <td className="whitespace-nowrap">
           <button className="btn-ghost mr-1 px-2 py-1 text-xs" onClick={() => setEditing(!editing)} aria-expanded={editing}>
@@ -79,7 +93,7 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
       </tr>
       {editing && (
         <tr>
-          <td colSpan={10} className="pb-3">
+          <td colSpan={11} className="pb-3">
             <form
               className="flex flex-wrap items-start gap-2"
               onSubmit={async (e) => {

@@ -5,11 +5,16 @@ import { getAbiItem } from 'viem';
 import { useAccount, usePublicClient } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { orderBookAbi } from '@/lib/contracts';
+import { logPlace, positionOpenedPlace } from '@/lib/orderHistory';
+import { isOpenKind } from '@/lib/orders';
 
 const created = getAbiItem({ abi: orderBookAbi, name: 'OrderCreated' });
 
 /** The connected account's open trigger orders: ids from its OrderCreated events (indexed by account), current terms
- *  from the book (an executed or cancelled order reads as account zero and is dropped). */
+ *  from the book (an executed or cancelled order reads as account zero and is dropped), when each was placed (its
+ *  event's block time: the book keeps no creation time), and whether a take-profit or stop-loss was placed before the
+ *  position it now applies to was opened (from zero): the book ties it to the market and side, not to one position,
+ *  so such an order was inherited from a closed position. */
 export function useOpenOrders() {
   const c = useContracts();
   const { address } = useAccount();
@@ -23,7 +28,28 @@ export function useOpenOrders() {
       const ids = logs.map((l) => l.args.orderId!);
       if (ids.length === 0) return [];
       const orders = await Promise.all(ids.map((id) => client!.readContract({ ...c.orderBook, functionName: 'order', args: [id] })));
-      return ids.map((id, i) => ({ id, ...orders[i] })).filter((o) => o.account !== '0x0000000000000000000000000000000000000000');
+      const open = ids
+        .map((id, i) => ({ id, log: logs[i], ...orders[i] }))
+        .filter((o) => o.account !== '0x0000000000000000000000000000000000000000');
+      const blocks = [...new Set(open.map((o) => o.log.blockNumber))];
+      const placedAt = new Map(
+        await Promise.all(blocks.map(async (n) => [n, Number((await client!.getBlock({ blockNumber: n })).timestamp)] as const)),
+      );
+      // Where each market side's current position was last opened from zero.
+      const sides = [...new Set(open.filter((o) => !isOpenKind(o.kind)).map((o) => `${o.marketId}:${o.isLong}`))];
+      const openedAt = new Map(
+        await Promise.all(
+          sides.map(async (key) => {
+            const [marketId, isLong] = [Number(key.split(':')[0]), key.endsWith('true')];
+            return [key, await positionOpenedPlace(client!, c.engine.address, address!, marketId, isLong, c.startBlock)] as const;
+          }),
+        ),
+      );
+      return open.map(({ log, ...o }) => ({
+        ...o,
+        placedAt: placedAt.get(log.blockNumber)!,
+        inherited: !isOpenKind(o.kind) && logPlace(log) < (openedAt.get(`${o.marketId}:${o.isLong}`) ?? -1n),
+      }));
     },
   });
 }

@@ -91,6 +91,9 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
 
     // edit the stop-loss's trigger
     const sl = page.locator('section[aria-labelledby="orders-title"] tbody tr', { hasText: 'Stop loss' });
+    // when it was placed: its OrderCreated event's block time (the book keeps none)
+    const placed = (await sl.getByTestId('order-placed').textContent()) ?? '';
+    assert.ok(/\d/.test(placed) && !/Invalid/.test(placed), `the order shows when it was placed (${placed})`);
     await sl.getByRole('button', { name: 'Edit' }).click();
     const newSl = usd((p1 * 94n) / 100n);
     // garbage in the edited trigger: an inline message, nothing can be sent
