@@ -9,6 +9,8 @@ import { logPlace, positionOpenedPlace } from '@/lib/orderHistory';
 import { isOpenKind } from '@/lib/orders';
 
 const created = getAbiItem({ abi: orderBookAbi, name: 'OrderCreated' });
+/** Block times by block hash (a reorged block has another hash), so a refetch every 3 s reads each block once. */
+const blockTimes = new Map<string, number>();
 
 /** The connected account's open trigger orders: ids from its OrderCreated events (indexed by account), current terms
  *  from the book (an executed or cancelled order reads as account zero and is dropped), when each was placed (its
@@ -31,10 +33,9 @@ export function useOpenOrders() {
       const open = ids
         .map((id, i) => ({ id, log: logs[i], ...orders[i] }))
         .filter((o) => o.account !== '0x0000000000000000000000000000000000000000');
-      const blocks = [...new Set(open.map((o) => o.log.blockNumber))];
-      const placedAt = new Map(
-        await Promise.all(blocks.map(async (n) => [n, Number((await client!.getBlock({ blockNumber: n })).timestamp)] as const)),
-      );
+      for (const hash of new Set(open.map((o) => o.log.blockHash))) {
+        if (!blockTimes.has(hash)) blockTimes.set(hash, Number((await client!.getBlock({ blockHash: hash })).timestamp));
+      }
       // Where each market side's current position was last opened from zero.
       const sides = [...new Set(open.filter((o) => !isOpenKind(o.kind)).map((o) => `${o.marketId}:${o.isLong}`))];
       const openedAt = new Map(
@@ -47,7 +48,7 @@ export function useOpenOrders() {
       );
       return open.map(({ log, ...o }) => ({
         ...o,
-        placedAt: placedAt.get(log.blockNumber)!,
+        placedAt: blockTimes.get(log.blockHash)!,
         inherited: !isOpenKind(o.kind) && logPlace(log) < (openedAt.get(`${o.marketId}:${o.isLong}`) ?? -1n),
       }));
     },
