@@ -19,8 +19,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///         the owner's wallet when it fills (the owner's approval of the engine, as for a market order), a close pays
 ///         the owner. The book holds only the escrowed execution fees.
 /// @dev Orders are two storage slots; ids are sequential. The trigger is checked against the engine's price now
-///      (`volatilityNow(..).priceWad`), the price the forwarded trade pins in the same transaction, and the fill is bounded around the trigger by the
-///      order's slippage, so a keeper can neither fill an untriggered order nor fill one far from where it was set.
+///      (`volatilityNow(..).priceWad`), the price the forwarded trade pins in the same transaction, and the fill is
+///      bounded around the trigger by the order's slippage, so a keeper can neither fill an untriggered order nor fill
+///      one far from where it was set.
 contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 

@@ -60,7 +60,8 @@ contract Reader {
         bool navValid; // false while a market with open interest has no valid price: the NAV (and LP actions) wait
         uint256 staleMarkets; // bit m set: market m has open interest and a stale or failing price
         uint256 navUsd; // live net asset value (0 while !navValid)
-        uint256 navLowUsd; // NAV less the oracle-lag risk and the unvested liquidation gains: what redemptions are priced at
+        // NAV less the oracle-lag risk and the unvested liquidation gains: what redemptions are priced at
+        uint256 navLowUsd;
         uint256 navHighUsd; // NAV plus the oracle-lag risk: what deposits are priced at
         uint256 totalShares;
         uint256 sharePriceWad; // assets per whole share (1e12 share units), WAD
