@@ -19,6 +19,7 @@ import {Reader} from "../contracts/periphery/Reader.sol";
 import {PerpEngine} from "../contracts/perps/PerpEngine.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {Script, console2} from "forge-std/Script.sol";
 
@@ -64,6 +65,12 @@ contract Deploy is Script {
     /// @notice Oracle lag priced into LP actions when a market does not state its feed's deviation threshold (0.5%,
     ///         Chainlink's threshold for the major pairs).
     uint16 public constant DEFAULT_ORACLE_LAG_BPS = 50;
+    /// @notice A market's trading fee per side when its oracle lag is smaller. Every fill pays at least the lag (P-97,
+    ///         ConfigValidation), so the fee per side is the larger of the two (`withOracleLag`).
+    uint16 public constant BASE_FEE_BPS = 6;
+    /// @notice How many standard deviations of the asset's move over a pull market's max price age its oracle lag
+    ///         covers (`pullLagBps`).
+    uint256 public constant PULL_LAG_SIGMAS = 3;
     /// @notice Max price age of a pull-oracle (Pyth) market: the update is posted in the trade's own transaction (the
     ///         PriceUpdateRouter), so only seconds of publishing and inclusion latency are allowed, and the engine pins
     ///         the first price a transaction reads (P-14 on pull markets).
@@ -140,7 +147,7 @@ contract Deploy is Script {
                 : d.devFeeds ? DEV_MAX_PRICE_AGE_SEC : priceAgeSec(specs[i].heartbeatSec);
             IPerpEngine.MarketConfig memory cfg =
                 marketConfig(IPriceFeed(d.feeds[i]), specs[i].annualVolPct * 1e16, maxAge);
-            cfg.oracleLagBps = uint16(specs[i].deviationBps);
+            cfg = withOracleLag(cfg, d.pull[i] ? pullLagBps(specs[i].annualVolPct) : specs[i].deviationBps);
             engine.addMarket(bytes32(bytes(specs[i].name)), cfg);
         }
         d.reader = address(new Reader(core, engine, pool));
@@ -304,6 +311,29 @@ contract Deploy is Script {
         return marketConfig(feed, annualVolWad, DEV_MAX_PRICE_AGE_SEC);
     }
 
+    /// @notice Sets a market's oracle lag (the most its price can trail the market unseen) and its fees: each side's fee
+    ///         is the larger of BASE_FEE_BPS and the lag, so a trader who sees an update coming cannot open before it
+    ///         and close after it for a profit (P-97); LP flows price the same lag (P-57).
+    function withOracleLag(IPerpEngine.MarketConfig memory cfg, uint256 lagBps)
+        public
+        pure
+        returns (IPerpEngine.MarketConfig memory)
+    {
+        cfg.oracleLagBps = uint16(lagBps);
+        uint16 feeBps = uint16(lagBps > BASE_FEE_BPS ? lagBps : BASE_FEE_BPS);
+        (cfg.openFeeBps, cfg.closeFeeBps) = (feeBps, feeBps);
+        return cfg;
+    }
+
+    /// @notice A pull (Pyth) market's oracle lag: its price is posted in the trade's own transaction and may be at most
+    ///         PULL_MAX_PRICE_AGE_SEC old, so it trails the market by what the asset moves in that time:
+    ///         PULL_LAG_SIGMAS standard deviations at `annualVolPct`, rounded up (11 bps for ETH at 60%).
+    function pullLagBps(uint256 annualVolPct) public pure returns (uint256) {
+        // sigma x sqrt(age / year) in bps = annualVolPct x 100 x sqrt(age / year); the root is taken in millionths
+        uint256 rootMillionths = Math.sqrt(uint256(PULL_MAX_PRICE_AGE_SEC) * 1e12 / YEAR);
+        return Math.ceilDiv(PULL_LAG_SIGMAS * annualVolPct * 100 * rootMillionths, 1e6);
+    }
+
     /// @param annualVolWad starting volatility estimate (annualized) before the EWMA has seen returns.
     /// @param maxPriceAgeSec oldest oracle answer trades, liquidations and the NAV accept.
     function marketConfig(IPriceFeed feed, uint256 annualVolWad, uint32 maxPriceAgeSec)
@@ -318,8 +348,8 @@ contract Deploy is Script {
         return IPerpEngine.MarketConfig({
             feed: feed,
             maxPriceAgeSec: maxPriceAgeSec,
-            openFeeBps: 6,
-            closeFeeBps: 6,
+            openFeeBps: DEFAULT_ORACLE_LAG_BPS, // at least the lag (withOracleLag)
+            closeFeeBps: DEFAULT_ORACLE_LAG_BPS,
             liquidationFeeBps: 20,
             positiveImpactBps: 5000,
             maxProfitBps: 10_000,

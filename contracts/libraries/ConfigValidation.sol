@@ -43,6 +43,8 @@ library ConfigValidation {
         // above zero.
         bound("initialVarianceWad", c.initialVarianceWad, MIN_VARIANCE_WAD, uint256(1e18) / 1 days);
         bound("oracleLagBps", c.oracleLagBps, 0, 1000);
+        bound("openFeeBps", c.openFeeBps, c.oracleLagBps, 100);
+        bound("closeFeeBps", c.closeFeeBps, c.oracleLagBps, 100);
         bound("sampleIntervalSec", c.sampleIntervalSec, 60, 1 days);
         bound("longVolTauSec", c.longVolTauSec, c.volTauSec, 365 days);
         bound("clipSigmas", c.clipSigmas, 3, 100);

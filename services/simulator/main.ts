@@ -104,7 +104,10 @@ async function traderAction(rand: () => number) {
     const maxLev = Number(maxLevWad) / 1e18;
     const lev = Math.max(1.1, Math.min(maxLev * 0.9, 1 + rand() * rand() * 30));
     const collateral = BigInt(Math.round(200 + rand() * 4800)) * 10n ** 6n;
-    const size = (collateral * BigInt(Math.round(lev * 100))) / 100n;
+    // leverage on the equity the open fee leaves (the fee is at least the market's oracle lag: P-97)
+    const { openFeeBps } = await publicClient.readContract({ ...c.reader, functionName: 'marketConfig', args: [BigInt(market)] });
+    const levX100 = BigInt(Math.round(lev * 100));
+    const size = (collateral * levX100 * 10_000n) / (100n * 10_000n + levX100 * BigInt(openFeeBps));
     const ok = await send(
       t,
       { ...c.engine, functionName: 'increasePosition', args: [BigInt(market), isLong, collateral, size, isLong ? maxUint256 : 0n] },

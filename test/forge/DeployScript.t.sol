@@ -55,6 +55,12 @@ contract DeployScriptTest is Test {
             assertEq(feed.maxAgeSec(), deployer.PULL_MAX_PRICE_AGE_SEC());
             IPerpEngine.MarketConfig memory cfg = Reader(d.reader).marketConfig(i);
             assertEq(cfg.maxPriceAgeSec, deployer.PULL_MAX_PRICE_AGE_SEC(), "seconds, not a heartbeat");
+            // P-97: the lag is what the asset moves over those seconds (3 sigma), and each fill pays at least it
+            uint256 lag = deployer.pullLagBps(specs[i].annualVolPct);
+            assertEq(cfg.oracleLagBps, lag, "a pull market's lag: seconds of movement");
+            assertLt(lag, specs[i].deviationBps, "below the push feed's threshold");
+            assertEq(cfg.openFeeBps, lag > 6 ? lag : 6, "open fee covers the lag");
+            assertEq(cfg.closeFeeBps, cfg.openFeeBps, "close fee too");
             assertEq(
                 IOptionsBook(d.optionsBook).config(i).strikeStepWad,
                 specs[i].optionStrikeStepUsd * 1e18,

@@ -144,7 +144,8 @@ contract MarginScheduleTest is BaseTest {
     function testFuzz_noLiquidationAtEntryWithinNotice(uint256 seed) public {
         _sampleAt(3000e18, 0);
         (uint256 mmr0, uint256 imr0, uint256 maxLev) = reader.marginRates(ETH, SIZE);
-        uint256 collateral = SIZE * WAD / maxLev + 100 * USD; // at the max leverage, plus the open fee and impact
+        // at the max leverage, plus the open fee and (100 USD for) the impact
+        uint256 collateral = SIZE * WAD / maxLev + SIZE * reader.marketConfig(ETH).openFeeBps / 10_000 + 100 * USD;
         _open(alice, ETH, true, collateral, SIZE);
         _open(bob, ETH, false, collateral, SIZE); // skew zero: no funding
         uint256 openedAt = block.timestamp;

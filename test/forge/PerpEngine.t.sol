@@ -32,7 +32,7 @@ contract PerpEngineTest is BaseTest {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
 
         IPerpEngine.Position memory p = engine.position(alice, ETH, true);
-        uint256 fee = 6 * USD; // 6 bps of 10,000
+        uint256 fee = 10_000 * USD * reader.marketConfig(ETH).openFeeBps / 10_000; // exact at 10,000
         uint256 impact = uint256((10_000 * USD) ** 2) / (2 * 1_000_000_000 * USD) + 0; // exact division here
         assertEq(p.sizeUsd, 10_000 * USD, "size");
         assertEq(p.collateralUsd, 1000 * USD - fee - impact, "collateral net of fee and impact");
@@ -49,18 +49,19 @@ contract PerpEngineTest is BaseTest {
     function test_increasePosition_emitsTradeWithExecutionPrice() public {
         _mint(alice, 1000 * USD);
         uint256 impact = 50_000; // (1e10)^2 / 2e15
+        uint256 fee = 10_000 * USD * reader.marketConfig(ETH).openFeeBps / 10_000;
         IPerpEngine.TradeResult memory r = IPerpEngine.TradeResult({
             sizeDeltaUsd: 10_000 * USD,
             collateralDeltaUsd: 1000 * USD,
             priceWad: 3000e18,
             executionPriceWad: uint256(3000e18) * (10_000 * USD + impact) / (10_000 * USD),
             impactUsd: int256(impact),
-            feeUsd: 6 * USD,
+            feeUsd: fee,
             borrowFeeUsd: 0,
             fundingFeeUsd: 0,
             realizedPnlUsd: 0,
             sizeUsd: 10_000 * USD,
-            collateralUsd: 1000 * USD - 6 * USD - impact
+            collateralUsd: 1000 * USD - fee - impact
         });
         vm.expectEmit(true, true, true, true, address(engine));
         emit IPerpEngine.PositionIncreased(alice, ETH, true, r);
@@ -208,7 +209,8 @@ contract PerpEngineTest is BaseTest {
         uint256 received = usdc.balanceOf(alice) - balBefore;
         // closing a long at skew 10,000 -> 0 earns a rebate of half the impact formula
         int256 rebate = (int256((10_000 * USD) ** 2) * 5000 / 10_000) / int256(2 * 1_000_000_000 * USD);
-        int256 expected = int256(collateral) + pnl - int256(6 * USD) + rebate - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
+        int256 closeFee = int256(10_000 * USD * uint256(reader.marketConfig(ETH).closeFeeBps) / 10_000);
+        int256 expected = int256(collateral) + pnl - closeFee + rebate - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
         assertEq(int256(received), expected);
         assertEq(core.poolState().totalCollateralUsd, 0);
         assertEq(core.poolState().reservedUsd, 0);
@@ -272,7 +274,9 @@ contract PerpEngineTest is BaseTest {
         _close(alice, ETH, true);
         uint256 received = usdc.balanceOf(alice) - bal;
         assertLe(received, collateral + 10_000 * USD, "payout <= collateral + cap");
-        assertGt(received, collateral + 9900 * USD);
+        // less the close fee and the cap price's grid step toward the pool (at most 1/128 of the notional)
+        uint256 closeFee = 10_000 * USD * reader.marketConfig(ETH).closeFeeBps / 10_000;
+        assertGt(received, collateral + 10_000 * USD - closeFee - 10_000 * USD / 128);
     }
 
     function test_decreasePosition_openThenCloseNeverProfits() public {
@@ -514,8 +518,10 @@ contract PerpEngineTest is BaseTest {
         IPerpEngine.MarketConfig memory btcBefore = reader.marketConfig(BTC);
         IClearingCore.PoolConfig memory poolBefore = core.poolConfig();
         cfg.maxPriceAgeSec = uint32(bound(uint256(keccak256(abi.encode(seed, 0))), 1, 1 days));
-        cfg.openFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 1))), 0, 100));
-        cfg.closeFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 2))), 0, 100));
+        cfg.oracleLagBps = uint16(bound(uint256(keccak256(abi.encode(seed, 12))), 0, 100));
+        // every fill pays at least the oracle lag (P-97)
+        cfg.openFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 1))), cfg.oracleLagBps, 100));
+        cfg.closeFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 2))), cfg.oracleLagBps, 100));
         cfg.liquidationFeeBps = uint16(bound(uint256(keccak256(abi.encode(seed, 3))), 0, 500));
         cfg.positiveImpactBps = uint16(bound(uint256(keccak256(abi.encode(seed, 4))), 0, 9999));
         // Open positions keep their cap: with open interest the cap may only rise (P-52).

@@ -27,7 +27,7 @@ contract LiquidationJitAttacksTest is BaseTest {
         _deposit(carol, 25_000_000 * USD);
         _open(dave, ETH, true, 2_000_000 * USD, SIZE); // the whale's skew
         (, uint256 imr,) = reader.marginRates(ETH, SIZE);
-        _open(bob, ETH, false, SIZE * imr / 1e18 + 7000 * USD, SIZE); // leans against it: a rebate, least margin
+        _open(bob, ETH, false, SIZE * imr / 1e18 + _openFeeUsd(ETH, SIZE) + 7000 * USD, SIZE); // a rebate, least margin
         assertGt(engine.position(bob, ETH, false).rebateUsd, 0, "the short holds a rebate");
     }
 
@@ -130,7 +130,8 @@ contract LiquidationJitAttacksTest is BaseTest {
         engine.liquidate(bob, ETH, false);
         uint256 navAfter = core.poolValueUsd();
         uint256 paidAfter = navAfter - core.poolState().unvestedGainUsd;
-        assertLe(paidAfter, paidBefore + 1, "redemptions are not paid the liquidation's jump at once");
+        // to the NAV's own rounding: its aggregate PnL rounds per side and bucket (P-03: 4 units a position)
+        assertLe(paidAfter, paidBefore + 4, "redemptions are not paid the liquidation's jump at once");
         assertGe(navAfter + 100 * USD, navBefore, "the NAV had already valued the loss (P-56)");
         assertLe(navAfter, navBefore + notionalUsd / 20, "the jump is at most the fee, impact and rebate, or a step");
     }

@@ -357,6 +357,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         uint256 before = _halfBand();
         IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         cfg.oracleLagBps *= 2;
+        (cfg.openFeeBps, cfg.closeFeeBps) = (cfg.oracleLagBps, cfg.oracleLagBps); // every fill pays the lag (P-97)
         vm.prank(admin);
         engine.setMarketConfig(ETH, cfg);
         uint256 raised = _halfBand();

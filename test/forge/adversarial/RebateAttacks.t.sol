@@ -28,7 +28,7 @@ contract RebateAttacksTest is BaseTest {
         _open(dave, ETH, true, whale / 5, whale); // the skew the attacker leans against
 
         (, uint256 imr,) = reader.marginRates(ETH, size);
-        uint256 collateral = size * imr / 1e18 * 101 / 100 + size * 6 / 10_000 + 10 * USD;
+        uint256 collateral = size * imr / 1e18 * 101 / 100 + _openFeeUsd(ETH, size) + 10 * USD;
         _mint(attacker, collateral);
         uint256 start = usdc.balanceOf(attacker) + usdc.balanceOf(keeper);
         vm.prank(attacker);

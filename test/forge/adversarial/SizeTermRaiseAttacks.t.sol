@@ -18,7 +18,8 @@ contract SizeTermRaiseAttacksTest is BaseTest {
         super.setUp();
         _deposit(carol, 60_000_000 * USD);
         _open(alice, ETH, true, 500_000 * USD, 5_000_000 * USD); // the honest whale
-        _open(eve, ETH, true, 70_000 * USD, 2_000_000 * USD); // a leveraged mid-size long (~29x)
+        // a leveraged mid-size long (~29x after the open fee)
+        _open(eve, ETH, true, 70_000 * USD + _openFeeUsd(ETH, 2_000_000 * USD), 2_000_000 * USD);
         _setPriceAfter(ETH, 3000e18, 10 minutes);
         engine.poke(ETH);
     }
@@ -72,10 +73,10 @@ contract SizeTermRaiseAttacksTest is BaseTest {
         engine.poke(ETH); // the base ramps up to the floor
         _open(alice, ETH, true, 500_000 * USD, 5_000_000 * USD);
         assertEq(_base(), c.mmrFloorWad, "base at the floor");
-        c.closeFeeBps = 7; // any unrelated change, the size term untouched
+        c.closeFeeBps += 1; // any unrelated change, the size term untouched
         vm.prank(admin);
         engine.setMarketConfig(ETH, c);
-        assertEq(reader.marketConfig(ETH).closeFeeBps, 7);
+        assertEq(reader.marketConfig(ETH).closeFeeBps, c.closeFeeBps);
         assertEq(_base(), c.mmrFloorWad, "the base did not move");
     }
 }

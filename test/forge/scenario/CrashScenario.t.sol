@@ -40,7 +40,9 @@ contract CrashScenarioTest is BaseTest {
             uint256 lev = uint256(levX10[i % 12]) * WAD / 10;
             if (lev > maxLevWad * 85 / 100) lev = maxLevWad * 85 / 100;
             uint256 collateral = (5000 + 1000 * i) * USD;
-            _open(t, ETH, i % 2 == 0, collateral, collateral * lev / WAD * 99 / 100);
+            // leverage on the equity left after the open fee: size x (1 / lev + fee) = collateral
+            uint256 size = collateral * lev / (WAD + lev * reader.marketConfig(ETH).openFeeBps / 10_000);
+            _open(t, ETH, i % 2 == 0, collateral, size * 99 / 100);
         }
     }
 

@@ -131,6 +131,11 @@ abstract contract BaseTest is Test {
         engine.increasePosition(marketId, isLong, collateral, size, isLong ? MAX_PRICE : 0);
     }
 
+    /// @dev The open fee on `size` (rounded up, as the engine charges it): at least the market's oracle lag (P-97).
+    function _openFeeUsd(uint256 marketId, uint256 size) internal view returns (uint256) {
+        return (size * reader.marketConfig(marketId).openFeeBps + 9999) / 10_000;
+    }
+
     function _close(address trader, uint256 marketId, bool isLong) internal {
         uint256 size = engine.position(trader, marketId, isLong).sizeUsd;
         vm.prank(trader);
