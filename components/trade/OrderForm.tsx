@@ -224,7 +224,12 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         {preview && preview.realizedPnlUsd !== 0n && (
           <PreviewRow label="PnL realized by adding" value={fmtUsd(preview.realizedPnlUsd, 2)} />
         )}
-        <PreviewRow label="Open fee" value={preview ? fmtUsd(preview.feeUsd) : '—'} />
+        {/* each side's fee is at least how far the market's oracle can lag (P-97); the label says when it is that */}
+        <PreviewRow
+          label={m ? `Open fee (${m.config.openFeeBps / 100}%${m.config.openFeeBps <= m.config.oracleLagBps ? ', the feed’s lag' : ''})` : 'Open fee'}
+          title="Every fill pays at least how far this market's oracle can trail the market unseen, so nobody can trade ahead of a known update at the LPs' cost."
+          value={preview ? fmtUsd(preview.feeUsd) : '—'}
+        />
         {m && sizeUsd !== undefined && (
           <PreviewRow label={`Close fee (${m.config.closeFeeBps / 100}%, on close)`} value={fmtUsd((sizeUsd * BigInt(m.config.closeFeeBps) + 9_999n) / 10_000n)} />
         )}
@@ -279,10 +284,12 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   );
 }
 
-function PreviewRow({ label, value, testId, wei }: { label: string; value: string; testId?: string; wei?: bigint }) {
+function PreviewRow({ label, value, testId, wei, title }: { label: string; value: string; testId?: string; wei?: bigint; title?: string }) {
   return (
     <>
-      <dt className="text-zinc-400">{label}</dt>
+      <dt className="text-zinc-400" title={title}>
+        {label}
+      </dt>
       <dd className="num text-right text-zinc-200" data-testid={testId} data-wei={wei?.toString()}>
         {value}
       </dd>

@@ -353,18 +353,23 @@ library PerpState {
         // stricter config raises maintenance at the ramp's pace, like a volatility rise (notice before margin calls).
         IPerpEngine.MarketState memory m = _volState(st);
         uint256 anchorWad = PerpRisk.maintenanceBaseUp(old, m, block.timestamp);
+        uint256 targetWad = PerpRisk.targetMarginUp(cfg, m.varianceWad, m.longVarianceWad);
         // The size term applies to open positions at once (maintenance = base + sizeTermWad x size / sizeScaleUsd),
         // so a stricter one enters through the schedule: the base drops by what it adds to the largest position a
         // side holds (at most that side's open interest), so no open position's maintenance rises at the change, and
-        // climbs back at the ramp's pace. One change may add at most an hour of the ramp there and may not take the
-        // base below the maintenance floor; a larger raise is refused and goes in steps (P-60). So open interest
-        // inflated in front of a change can cut the others' maintenance by at most an hour of the ramp, or delay it.
+        // climbs back at the ramp's pace. The base may not end more than an hour of the ramp below its target, nor
+        // below the maintenance floor; a larger raise is refused and goes in steps as the base climbs back (P-60).
+        // So open interest inflated in front of a change can cut the others' maintenance by at most an hour of the
+        // ramp, or delay it, however many changes are sent in a row.
         if (oi > 0 && uint256(cfg.sizeTermWad) * old.sizeScaleUsd > uint256(old.sizeTermWad) * cfg.sizeScaleUsd) {
             uint256 sideOiUsd = MathLib.max(st.longOiUsd, st.shortOiUsd);
             uint256 raiseWad = uint256(cfg.sizeTermWad).mulDivUp(sideOiUsd, cfg.sizeScaleUsd)
                 - uint256(old.sizeTermWad).mulDivDown(sideOiUsd, old.sizeScaleUsd) + 1; // + 1: each term rounds up
+            // an hour of the ramp, less how far the base already trails its target (an earlier raise or a rise)
+            uint256 hourWad = MathLib.min(cfg.maintenanceRampWadPerHour, old.maintenanceRampWadPerHour);
+            uint256 behindWad = targetWad > anchorWad ? targetWad - anchorWad : 0;
             uint256 roomWad = MathLib.min(
-                MathLib.min(cfg.maintenanceRampWadPerHour, old.maintenanceRampWadPerHour),
+                hourWad > behindWad ? hourWad - behindWad : 0,
                 anchorWad > cfg.mmrFloorWad ? anchorWad - cfg.mmrFloorWad : 0
             );
             if (raiseWad > roomWad) revert IPerpEngine.SizeTermRaiseTooLarge(marketId, sideOiUsd, raiseWad, roomWad);
@@ -372,7 +377,7 @@ library PerpState {
         }
         st.marginAnchorWad = uint64(anchorWad);
         st.marginAnchorAt = uint32(block.timestamp);
-        st.marginTargetWad = uint64(PerpRisk.targetMarginUp(cfg, m.varianceWad, m.longVarianceWad));
+        st.marginTargetWad = uint64(targetWad);
         IClearingCore.Settlement memory s;
         s.reserveDeltaUsd = int256(oi.bpsUp(cfg.maxProfitBps)) - int256(oi.bpsUp(old.maxProfitBps));
         s.checkSolvency = s.reserveDeltaUsd > 0; // a higher cap reserves more: the pool and product limits apply

@@ -120,7 +120,8 @@ test('LP: Max withdraws every share (no dust); a queued request shows its place 
     const left = await client.readContract({ address: d.LiquidityPool, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
     assert.equal(left, 0n, 'no share left behind');
     const got = (await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] })) - walletBefore;
-    assert.ok(got > parseUnits('2990', 6) && got <= parseUnits('3000', 6), `paid about the deposit (${got})`);
+    // (the simulator's trades pay the pool fees meanwhile, so a share can earn a little)
+    assert.ok(got > parseUnits('2990', 6) && got < parseUnits('3010', 6), `paid about the deposit (${got})`);
 
     // Both LPs queue; then every price goes stale, so nothing can fill the queue (the NAV cannot be valued).
     await page.locator('#deposit-amount').fill('1000');

@@ -79,4 +79,42 @@ contract SizeTermRaiseAttacksTest is BaseTest {
         assertEq(reader.marketConfig(ETH).closeFeeBps, c.closeFeeBps);
         assertEq(_base(), c.mmrFloorWad, "the base did not move");
     }
+
+    /// Raises sent back to back (each within an hour of the ramp on its own), with open interest inflated in front of
+    /// each, take at most an hour of the ramp together: a review found each step's room was measured from the base the
+    /// step before had already lowered, so two steps in one block cut two hours. The room is an hour less how far the
+    /// base already trails its target; an hour later the base has climbed back and the next step fits.
+    function test_raisesBackToBack_takeAtMostAnHourTogether() public {
+        IPerpEngine.MarketConfig memory s = reader.marketConfig(ETH);
+        uint256 ramp = s.maintenanceRampWadPerHour;
+        uint256 base0 = _base();
+        assertEq(base0, _target(), "a calm market: the base at its target");
+        _mint(attacker, 3_000_000 * USD);
+        vm.prank(attacker);
+        engine.increasePosition(ETH, true, 3_000_000 * USD, 12_000_000 * USD, MAX_PRICE); // the side: 19M
+        uint256 step = s.sizeTermWad / 5; // + 0.2% per 10M: 0.38 points at 19M, within an hour (0.5) alone
+        s.sizeTermWad += uint64(step);
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, s);
+        uint256 first = base0 - _base();
+        assertGt(first, 0, "the first step lowered the base");
+        assertLe(first, ramp, "by at most an hour");
+        s.sizeTermWad += uint64(step);
+        uint256 second = step * 19_000_000 * USD / s.sizeScaleUsd + 1;
+        vm.prank(admin);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IPerpEngine.SizeTermRaiseTooLarge.selector, ETH, 19_000_000 * USD, second, ramp - first
+            )
+        );
+        engine.setMarketConfig(ETH, s);
+        // an hour on the base is back at its target, and the second step fits
+        _setPriceAfter(ETH, 3000e18, 1 hours);
+        engine.poke(ETH);
+        assertEq(_base(), _target(), "climbed back within the hour");
+        uint256 base1 = _base();
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, s);
+        assertLe(base1 - _base(), ramp, "the second step, an hour later, within an hour again");
+    }
 }
