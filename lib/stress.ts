@@ -11,7 +11,7 @@
  * volatility and the shock's hours (lib/options/stress.ts) in place of the chain's options term now.
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
-import { cappedPnlUsd, sideLiabilityUp } from './math/position';
+import { cappedPnlUsd, sideLiabilityUp, valueClosedUsd } from './math/position';
 import { optionsLiabilityUsd, type StressOption, type StressOptionsMarket } from './options/stress';
 import { freeLiquidityDown, maintenanceMarginUp, nettedImpactCostUsd, rampedMarginUp, targetMarginUp, utilizationUp } from './math/risk';
 
@@ -31,6 +31,8 @@ export interface StressMarket {
   sizeTermWad: bigint;
   maxProfitBps: bigint;
   liquidationFeeBps: bigint;
+  /** the close fee: a liquidation costs at least it plus the keeper's reward (P-97) */
+  closeFeeBps: bigint;
   impactScaleUsd: bigint;
   /** the market's aggregates, as the chain's NAV reads them */
   longOiUsd: bigint;
@@ -144,8 +146,13 @@ export function runStress(input: StressInput, shock: Shock) {
       // ... and the impact its close would pay (none for a skew-reducing one), from the skew as liquidations proceed
       const agg0 = remaining.get(p.marketId)!;
       const skewNow = agg0[0] - agg0[1];
+      // ... on the value closed, at least the close fee plus the keeper's reward (PerpEngine._refundEquity, P-97)
+      const value = valueClosedUsd(p.isLong, p.sizeUsd, pnl);
+      const liqFee = bpsUp(value, m.liquidationFeeBps);
+      const closeCost = bpsUp(value, m.closeFeeBps) + keeperReward;
       const fee =
-        bpsUp(p.sizeUsd, m.liquidationFeeBps) + nettedImpactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd, 0n);
+        (liqFee > closeCost ? liqFee : closeCost) +
+        nettedImpactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd, 0n);
       const refund = equity > fee ? equity - fee : 0n;
       cashAfter += seized - keeperReward - refund;
       feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable

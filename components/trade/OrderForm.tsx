@@ -231,7 +231,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           value={preview ? fmtUsd(preview.feeUsd) : '—'}
         />
         {m && sizeUsd !== undefined && (
-          <PreviewRow label={`Close fee (${m.config.closeFeeBps / 100}%, on close)`} value={fmtUsd((sizeUsd * BigInt(m.config.closeFeeBps) + 9_999n) / 10_000n)} />
+          <PreviewRow label={`Close fee (${m.config.closeFeeBps / 100}% of the value closed; now)`} value={fmtUsd((sizeUsd * BigInt(m.config.closeFeeBps) + 9_999n) / 10_000n)} />
         )}
         {m && sizeUsd !== undefined && (
           <PreviewRow label="Most the pool pays (profit cap)" testId="preview-profit-cap" value={`${fmtUsd((sizeUsd * BigInt(m.config.maxProfitBps)) / 10_000n)} (${m.config.maxProfitBps / 100}% of size)`} />

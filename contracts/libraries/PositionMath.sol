@@ -40,6 +40,14 @@ library PositionMath {
         return int256(sizeUsd) - int256(sizeTokens.mulDivUp(priceWad, VALUE_SCALE));
     }
 
+    /// @notice What closing a position (or part of it) moves at the price: its entry notional plus a long's profit or a
+    ///         short's loss (`pnlUsd`, capped as paid), i.e. its tokens' value where that is larger. A fill's fee is
+    ///         charged on it (P-97: the lag a close can take is the lag times this value, not the entry size).
+    function valueClosedUsd(bool isLong, uint256 sizeUsd, int256 pnlUsd) internal pure returns (uint256) {
+        int256 gainUsd = isLong ? pnlUsd : -pnlUsd;
+        return gainUsd > 0 ? sizeUsd + uint256(gainUsd) : sizeUsd;
+    }
+
     /// @notice PnL with the profit capped by the position's cap bucket (CapGrid): the position is valued at the oracle
     ///         price limited by its cap price, with pnlUsd's rounding. Losses are never capped.
     function cappedPnlUsd(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 priceWad, uint256 capBucket)

@@ -278,11 +278,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
     /// @inheritdoc IPerpEngine
     function setOptionsSkew(uint256 marketId, int256 skewUsd) external knownMarket(marketId) {
         _onlyProduct();
-        PerpState.MarketSlots storage st = markets[marketId];
-        PerpState.accrueFunding(st, ConfigStore.readMarket(PerpState.store(totals), marketId));
-        int32 whole = PerpState.toOptionsSkew(skewUsd);
-        st.optionsSkewUsd = whole;
-        emit OptionsSkewUpdated(marketId, int256(whole) * PerpState.OPTIONS_SKEW_UNIT);
+        PerpState.setOptionsSkew(totals, markets[marketId], marketId, skewUsd);
     }
 
     /// @inheritdoc IPerpEngine
@@ -309,11 +305,11 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @inheritdoc IProduct
     function pinValuationPrices() external {
-        PerpState.pinPrices(totals, totals.activeMarkets);
+        pinPrices(totals.activeMarkets);
     }
 
     /// @inheritdoc IPerpEngine
-    function pinPrices(uint256 marketMask) external {
+    function pinPrices(uint256 marketMask) public {
         PerpState.pinPrices(totals, marketMask);
     }
 
@@ -386,7 +382,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, t.capBucket);
         t.impactUsd =
             _impactUsd(st, t.cfg, t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd), t.cfg.positiveImpactBps);
-        t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.closeFeeBps);
+        t.feeUsd = PositionMath.valueClosedUsd(t.isLong, sizeDeltaUsd, t.realizedPnlUsd).bpsUp(t.cfg.closeFeeBps);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, !t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, !t.isLong);
         t.collateralUsd += t.realizedPnlUsd - t.impactUsd - int256(t.feeUsd);
@@ -545,7 +541,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         // What the pool was owed and does not get: the keeper is paid from the collateral, so the shortfall is the
         // reward less the equity left and the forfeited rebate (the whole reward plus the deficit when underwater).
         uint256 badDebt = _shortfall(keeperReward, s.equityUsd + int256(uint256(pos.rebateUsd)));
-        _refundEquity(t, s.equityUsd, size);
+        _refundEquity(t, s, size, keeperReward);
         out.reserveDeltaUsd += _removeFromAggregates(t, pos, size);
         _lockGain(account, t, s.equityUsd + int256(uint256(pos.rebateUsd)) - int256(keeperReward));
         delete positions[key];
@@ -559,14 +555,21 @@ contract PerpEngine is IPerpEngine, AccessControl {
         return true;
     }
 
-    /// @dev Fair liquidation: the liquidation fee (the keeper's share and the pool's) is all it costs the trader; the
-    ///      equity beyond it goes back to them (from the seized collateral, or from the pool for a winner's profit).
-    ///      The impact a close would pay is charged too, so liquidating oneself is never a cheaper exit than closing.
-    function _refundEquity(Trade memory t, int256 equityUsd, uint256 sizeUsd) internal view {
+    /// @dev Fair liquidation: the liquidation fee (the keeper's share and the pool's) is all it costs the trader, or the
+    ///      close fee plus the keeper's reward where that is more (so liquidating oneself, the reward back as the
+    ///      keeper, is never a cheaper exit than closing: P-97), both on the value closed; the equity beyond it goes
+    ///      back to them (from the seized collateral, or from the pool for a winner's profit). The impact a close would
+    ///      pay is charged too.
+    function _refundEquity(Trade memory t, PositionStatus memory s, uint256 sizeUsd, uint256 keeperReward)
+        internal
+        view
+    {
         PerpState.MarketSlots storage st = markets[t.marketId];
-        int256 impact = _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0);
-        int256 fee = int256(sizeUsd.bpsUp(t.cfg.liquidationFeeBps)) + impact;
-        t.refundUsd = equityUsd > fee ? uint256(equityUsd - fee) : 0; // the equity beyond the fee, if any
+        uint256 value = PositionMath.valueClosedUsd(t.isLong, sizeUsd, s.pnlUsd);
+        int256 fee = int256(
+            MathLib.max(value.bpsUp(t.cfg.liquidationFeeBps), value.bpsUp(t.cfg.closeFeeBps) + keeperReward)
+        ) + _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0);
+        t.refundUsd = s.equityUsd > fee ? uint256(s.equityUsd - fee) : 0; // the equity beyond the fee, if any
     }
 
     /// @dev Pays a liquidated trader's refund and locks the NAV's jump (P-96). The NAV valued the position at what it

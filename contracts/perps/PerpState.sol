@@ -403,6 +403,17 @@ library PerpState {
         return _observePrice(st, cfg, marketId);
     }
 
+    /// @notice Records the options product's traders' net delta x price on market `marketId` (whole dollars), funding
+    ///         accrued first at the old skew (IPerpEngine.setOptionsSkew; the engine checks the caller).
+    function setOptionsSkew(ProductSlots storage totals, MarketSlots storage st, uint256 marketId, int256 skewUsd)
+        external
+    {
+        accrueFunding(st, ConfigStore.readMarket(store(totals), marketId));
+        int32 whole = toOptionsSkew(skewUsd);
+        st.optionsSkewUsd = whole;
+        emit IPerpEngine.OptionsSkewUpdated(marketId, int256(whole) * OPTIONS_SKEW_UNIT);
+    }
+
     /// @notice Pins only (no sample, no write) the price of every market in `marketMask` (bit m: market m; the
     ///         engine's valuation passes the markets with open interest): what IProduct.pinValuationPrices needs so one
     ///         transaction's LP flows see one price per market. Reverts UnknownMarket for a bit past the last market.

@@ -37,6 +37,13 @@ export function bucketExcessUsd(up: boolean, sizeTokens: bigint, bucket: bigint,
   return roundUp ? mulDivUp(sizeTokens, distance, VALUE_SCALE) : mulDivDown(sizeTokens, distance, VALUE_SCALE);
 }
 
+/** What closing a position (or part of it) moves at the price: its entry notional plus a long's profit or a short's
+ *  loss (the capped PnL as paid). Fees on a close or liquidation are charged on it (PositionMath.valueClosedUsd, P-97). */
+export function valueClosedUsd(isLong: boolean, sizeUsd: bigint, pnlUsd: bigint): bigint {
+  const gainUsd = isLong ? pnlUsd : -pnlUsd;
+  return gainUsd > 0n ? sizeUsd + gainUsd : sizeUsd;
+}
+
 /** PnL with the profit capped by the position's cap bucket (PositionMath.cappedPnlUsd). */
 export function cappedPnlUsd(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, priceWad: bigint, capBucket: bigint): bigint {
   return pnlUsd(isLong, sizeUsd, sizeTokens, cappedPriceWad(isLong, priceWad, capBucket));

@@ -351,6 +351,7 @@ export async function getStress(shock: Shock) {
       sizeTermWad: m.config.sizeTermWad,
       maxProfitBps: BigInt(m.config.maxProfitBps),
       liquidationFeeBps: BigInt(m.config.liquidationFeeBps),
+      closeFeeBps: BigInt(m.config.closeFeeBps),
       impactScaleUsd: m.config.impactScaleUsd,
       longOiUsd: m.state.longOiUsd,
       shortOiUsd: m.state.shortOiUsd,

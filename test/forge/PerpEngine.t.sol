@@ -209,7 +209,9 @@ contract PerpEngineTest is BaseTest {
         uint256 received = usdc.balanceOf(alice) - balBefore;
         // closing a long at skew 10,000 -> 0 earns a rebate of half the impact formula
         int256 rebate = (int256((10_000 * USD) ** 2) * 5000 / 10_000) / int256(2 * 1_000_000_000 * USD);
-        int256 closeFee = int256(10_000 * USD * uint256(reader.marketConfig(ETH).closeFeeBps) / 10_000);
+        // the close fee on the value closed: the size plus the long's profit (P-97), rounded up
+        int256 closeFee = (int256(10_000 * USD) + pnl) * int256(uint256(reader.marketConfig(ETH).closeFeeBps)) + 9999;
+        closeFee /= 10_000;
         int256 expected = int256(collateral) + pnl - closeFee + rebate - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
         assertEq(int256(received), expected);
         assertEq(core.poolState().totalCollateralUsd, 0);
@@ -275,7 +277,7 @@ contract PerpEngineTest is BaseTest {
         uint256 received = usdc.balanceOf(alice) - bal;
         assertLe(received, collateral + 10_000 * USD, "payout <= collateral + cap");
         // less the close fee and the cap price's grid step toward the pool (at most 1/128 of the notional)
-        uint256 closeFee = 10_000 * USD * reader.marketConfig(ETH).closeFeeBps / 10_000;
+        uint256 closeFee = 20_000 * USD * reader.marketConfig(ETH).closeFeeBps / 10_000; // on the value: up to twice
         assertGt(received, collateral + 10_000 * USD - closeFee - 10_000 * USD / 128);
     }
 
@@ -363,8 +365,13 @@ contract PerpEngineTest is BaseTest {
         uint256 reward = engine.liquidate(alice, ETH, true);
         assertEq(reward, 10 * USD, "20 bps of 10,000, half to the keeper");
         assertEq(usdc.balanceOf(keeper), reward);
-        // P-59: the trader gets back the equity beyond the whole liquidation fee (20 bps of the size).
-        uint256 refund = uint256(equity) - 20 * USD;
+        // P-59: the trader gets back the equity beyond the liquidation's charge: here (a long in loss, on its size) the
+        // close fee plus the keeper's reward, above the 20 bps liquidation fee (P-97)
+        uint256 charge = _liquidationChargeUsd(ETH, true, 10_000 * USD, _status(alice, ETH, true).pnlUsd, reward);
+        assertEq(
+            charge, 10_000 * USD * reader.marketConfig(ETH).closeFeeBps / 10_000 + reward, "the close fee + reward"
+        );
+        uint256 refund = uint256(equity) - charge;
         assertGt(refund, 0, "liquidated just below maintenance: equity is left");
         assertEq(usdc.balanceOf(alice) - aliceBefore, refund, "equity beyond the fee goes back to the trader");
         assertEq(_poolCash(), cash + collateral - reward - refund, "the pool keeps its fee share and the loss");
@@ -377,7 +384,8 @@ contract PerpEngineTest is BaseTest {
     function test_liquidate_refundRefusedByTheTokenWaitsAsAClaim() public {
         _open(alice, ETH, true, 500 * USD, 10_000 * USD);
         _setPrice(ETH, reader.positionLiquidationPrice(alice, ETH, true) - 1e18);
-        uint256 refund = uint256(_status(alice, ETH, true).equityUsd) - 20 * USD;
+        IPerpEngine.PositionStatus memory st = _status(alice, ETH, true);
+        uint256 refund = uint256(st.equityUsd) - _liquidationChargeUsd(ETH, true, 10_000 * USD, st.pnlUsd, 10 * USD);
         vm.mockCallRevert(address(usdc), abi.encodeWithSelector(IERC20.transfer.selector, alice), "blocked");
         vm.prank(keeper);
         engine.liquidate(alice, ETH, true);
@@ -409,7 +417,8 @@ contract PerpEngineTest is BaseTest {
         uint256 before = usdc.balanceOf(alice);
         vm.prank(keeper);
         engine.liquidate(alice, ETH, false);
-        int256 expected = st.equityUsd - int256(20 * USD) - int256(impact);
+        uint256 charge = _liquidationChargeUsd(ETH, false, 10_000 * USD, st.pnlUsd, 10 * USD); // a short in loss
+        int256 expected = st.equityUsd - int256(charge) - int256(impact);
         assertGt(impact, 0);
         assertEq(int256(usdc.balanceOf(alice) - before), expected > 0 ? expected : int256(0), "equity - fee - impact");
     }

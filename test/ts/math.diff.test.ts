@@ -297,6 +297,7 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
         P.cappedPnlUsd(isLong, c[1], tokens, c[3], C.bucketFor(isLong, c[1], tokens, c[4])),
         P.liquidationPriceWad(isLong, c[1], tokens, c[5], c[6], c[7]),
         C.bucketFor(isLong, c[1], tokens, c[4]),
+        P.valueClosedUsd(isLong, c[1], P.cappedPnlUsd(isLong, c[1], tokens, c[3], C.bucketFor(isLong, c[1], tokens, c[4]))),
       ]).toEqual(out[i]);
     });
   });

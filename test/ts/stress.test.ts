@@ -33,6 +33,7 @@ const input = (): StressInput => ({
       sizeTermWad: 10n ** 16n,
       maxProfitBps: 10_000n,
       liquidationFeeBps: 50n,
+      closeFeeBps: 50n,
       impactScaleUsd: USD(1_000_000_000),
       longOiUsd: USD(10_000),
       shortOiUsd: 0n,

@@ -5,6 +5,7 @@ import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {IPriceFeed} from "../../../contracts/oracles/IPriceFeed.sol";
 import {Deploy} from "../../../script/Deploy.s.sol";
 import {BaseTest} from "../utils/Base.t.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @notice P-97, from the attacker's side: a push feed (Chainlink) publishes only when the market has moved its
 ///         deviation threshold, so its price can trail the market by up to that much, and anyone watching the market
@@ -152,5 +153,80 @@ contract PushOracleFrontRunTest is BaseTest {
     /// @dev The attacker's wallet plus its LP shares at the NAV itself (the share price).
     function _wealth(address who) internal view returns (uint256) {
         return usdc.balanceOf(who) + pool.convertToAssets(pool.balanceOf(who));
+    }
+
+    /// The close end on a position that has moved (a second review): the lag a close can take is the lag times what
+    /// its tokens are worth now, not its entry size, so the fee is on that value. A position held through a real move
+    /// (a long up to +90%, a short down to -60%), then closed at the stale price just before a known adverse update,
+    /// gains over closing after it at most the close fee it paid. Before, a 1M long at +80% took 9,000 for a 5,000 fee.
+    function testFuzz_closeBeforeAKnownUpdate_theFeeCoversTheLagOnTheValue(uint256 moveSeed, bool isLong) public {
+        uint256 size = 1_000_000 * USD;
+        uint256 lag = reader.marketConfig(ETH).oracleLagBps;
+        _open(alice, ETH, isLong, 700_000 * USD, size);
+        uint256 moved = isLong
+            ? 3000e18 * bound(moveSeed, 10_000, 19_000) / 10_000  // long: in profit, under its cap
+            : 3000e18 * bound(moveSeed, 10_000, 16_000) / 10_000; // short: in loss
+        _setPrice(ETH, moved);
+        skip(1);
+        _refreshPrices();
+        uint256 tokens = engine.position(alice, ETH, isLong).sizeTokens;
+        uint256 snap = vm.snapshotState();
+        skip(1); // the same second as the close after the update (the same borrow and funding)
+        _refreshPrices();
+        uint256 before = usdc.balanceOf(alice);
+        vm.recordLogs();
+        _close(alice, ETH, isLong); // at the stale price
+        uint256 stale = usdc.balanceOf(alice) - before;
+        uint256 feePaid = _closeFeePaid();
+        vm.revertToState(snap);
+        _setPrice(ETH, isLong ? moved * (10_000 - lag) / 10_000 : moved * (10_000 + lag) / 10_000);
+        before = usdc.balanceOf(alice);
+        _close(alice, ETH, isLong); // after the update
+        uint256 fresh = usdc.balanceOf(alice) - before;
+        // From first principles, what the stale close took is the lag on its tokens' value at the stale price, and the
+        // fee it paid covers it: at least the lag of that value. To second order: after an adverse update a short in
+        // loss is worth the lag more, so the close after it would have paid the fee on the larger value (lag x fee).
+        uint256 valueUsd = tokens * moved / 1e30;
+        assertGe(feePaid + 1, valueUsd * lag / 10_000, "the close fee is at least the lag on the value closed");
+        assertLe(stale, fresh + feePaid + feePaid * lag / 10_000 + 2, "timing the close gains at most the fee it paid");
+    }
+
+    /// A position kept at its maintenance edge (collateral top-ups are unchecked) and liquidated by its own keeper
+    /// account at the stale price, just before a known adverse update, gets no more than closing at that price would
+    /// pay: a liquidation costs at least the close fee plus the keeper's reward (a second review: +3,750 over the close
+    /// with the 20 bps liquidation fee, half of it back as the keeper).
+    function test_selfLiquidation_neverBeatsClosing() public {
+        uint256 size = 1_000_000 * USD;
+        _open(alice, ETH, true, size / 10 + _openFeeUsd(ETH, size), size);
+        _setPrice(ETH, 2720e18); // a drift past its maintenance
+        IPerpEngine.PositionStatus memory s = _status(alice, ETH, true);
+        assertTrue(s.liquidatable, "drifted past maintenance");
+        uint256 topUp = uint256(int256(s.maintenanceUsd) - s.equityUsd) + 1; // to one unit above it
+        _mint(alice, topUp);
+        vm.prank(alice);
+        engine.increasePosition(ETH, true, topUp, 0, MAX_PRICE);
+        skip(1); // a second's accrual tips it over
+        uint256 snap = vm.snapshotState();
+        uint256 before = usdc.balanceOf(alice);
+        vm.prank(alice); // its own keeper
+        engine.liquidate(alice, ETH, true);
+        uint256 selfLiquidated = usdc.balanceOf(alice) - before;
+        vm.revertToState(snap);
+        before = usdc.balanceOf(alice);
+        _close(alice, ETH, true);
+        uint256 closed = usdc.balanceOf(alice) - before;
+        assertGt(selfLiquidated, 0, "the equity beyond the fee came back");
+        assertLe(selfLiquidated, closed, "liquidating oneself is no cheaper an exit than closing");
+    }
+
+    /// @dev The close fee of the last PositionDecreased event recorded (vm.recordLogs before the close).
+    function _closeFeePaid() internal returns (uint256) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = logs.length; i > 0; --i) {
+            if (logs[i - 1].topics[0] == IPerpEngine.PositionDecreased.selector) {
+                return abi.decode(logs[i - 1].data, (IPerpEngine.TradeResult)).feeUsd;
+            }
+        }
+        revert("no PositionDecreased");
     }
 }

@@ -83,15 +83,16 @@ contract CrashScenarioTest is BaseTest {
     }
 
     /// @dev The keeper's pass: liquidates every liquidatable position, checking each against the rules from first
-    ///      principles (fee = liquidationFeeBps of size; impact = the skew's quadratic cost of closing, 0 if it
-    ///      improves the skew; the trader gets equity - fee - impact when positive).
+    ///      principles (fee = liquidationFeeBps of the value closed, or closeFeeBps of it plus the keeper's reward where
+    ///      that is more (P-97); impact = the skew's quadratic cost of closing, 0 if it improves the skew; the trader
+    ///      gets equity - fee - impact when positive).
     function _keeperPass(Tally memory tally) internal {
         IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         for (uint256 i; i < TRADERS; ++i) {
             bool isLong = i % 2 == 0;
             IPerpEngine.PositionStatus memory s = _status(traders[i], ETH, isLong);
             if (!s.liquidatable) continue;
-            uint256 expectedRefund = _expectedRefund(cfg, traders[i], isLong, s.equityUsd);
+            uint256 expectedRefund = _expectedRefund(cfg, traders[i], isLong, s);
             uint256 balanceBefore = usdc.balanceOf(traders[i]);
             uint256 badDebtBefore = core.poolState().badDebtUsd;
             vm.prank(keeper);
@@ -106,19 +107,24 @@ contract CrashScenarioTest is BaseTest {
         }
     }
 
-    function _expectedRefund(IPerpEngine.MarketConfig memory cfg, address trader, bool isLong, int256 equityUsd)
-        internal
-        view
-        returns (uint256)
-    {
-        uint256 size = engine.position(trader, ETH, isLong).sizeUsd;
+    function _expectedRefund(
+        IPerpEngine.MarketConfig memory cfg,
+        address trader,
+        bool isLong,
+        IPerpEngine.PositionStatus memory s
+    ) internal view returns (uint256) {
+        IPerpEngine.Position memory pos = engine.position(trader, ETH, isLong);
+        uint256 size = pos.sizeUsd;
+        int256 equityUsd = s.equityUsd;
         IPerpEngine.MarketState memory st = reader.marketState(ETH);
         int256 skew = int256(uint256(st.longOiUsd)) - int256(uint256(st.shortOiUsd));
         int256 skewAfter = isLong ? skew - int256(size) : skew + int256(size);
         uint256 impact = _abs(skewAfter) > _abs(skew)
             ? _divUp(_abs(skewAfter) ** 2 - _abs(skew) ** 2, 2 * uint256(cfg.impactScaleUsd))
             : 0;
-        uint256 fee = _divUp(size * cfg.liquidationFeeBps, 10_000);
+        uint256 reward = _divUp(size * cfg.liquidationFeeBps, 10_000) * core.poolConfig().keeperShareBps / 10_000;
+        if (reward > uint256(pos.collateralUsd) + pos.rebateUsd) reward = uint256(pos.collateralUsd) + pos.rebateUsd;
+        uint256 fee = _liquidationChargeUsd(ETH, isLong, size, s.pnlUsd, reward);
         return equityUsd > int256(fee + impact) ? uint256(equityUsd) - fee - impact : 0;
     }
 

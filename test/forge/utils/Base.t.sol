@@ -136,6 +136,22 @@ abstract contract BaseTest is Test {
         return (size * reader.marketConfig(marketId).openFeeBps + 9999) / 10_000;
     }
 
+    /// @dev What a liquidation charges besides the close impact (P-59, P-97), from the documented rule: the liquidation
+    ///      fee on the value closed (the entry size plus a long's profit or a short's loss, `pnlUsd` as capped), or the
+    ///      close fee on it plus the keeper's `rewardUsd` where that is more; each fee rounded up.
+    function _liquidationChargeUsd(uint256 marketId, bool isLong, uint256 size, int256 pnlUsd, uint256 rewardUsd)
+        internal
+        view
+        returns (uint256)
+    {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(marketId);
+        int256 gain = isLong ? pnlUsd : -pnlUsd;
+        uint256 value = gain > 0 ? size + uint256(gain) : size;
+        uint256 liquidationFee = (value * cfg.liquidationFeeBps + 9999) / 10_000;
+        uint256 closeCost = (value * cfg.closeFeeBps + 9999) / 10_000 + rewardUsd;
+        return liquidationFee > closeCost ? liquidationFee : closeCost;
+    }
+
     function _close(address trader, uint256 marketId, bool isLong) internal {
         uint256 size = engine.position(trader, marketId, isLong).sizeUsd;
         vm.prank(trader);

@@ -183,8 +183,8 @@ contract MathHarness {
 
     /// @dev Per case: [isLong, sizeUsd, priceWad, closePriceWad, maxProfitBps, collateralUsd, feesOwed, mmrWad]
     ///      -> [sizeTokens, pnl, cappedPnl, liquidationPrice, capBucket]
-    function position(int256[8][] calldata a) external pure returns (int256[5][] memory out) {
-        out = new int256[5][](a.length);
+    function position(int256[8][] calldata a) external pure returns (int256[6][] memory out) {
+        out = new int256[6][](a.length);
         for (uint256 i; i < a.length; ++i) {
             bool isLong = a[i][0] == 1;
             uint256 size = uint256(a[i][1]);
@@ -194,6 +194,7 @@ contract MathHarness {
             uint256 bucket = CapGrid.bucketFor(isLong, size, tokens, uint256(a[i][4]));
             out[i][4] = int256(bucket);
             out[i][2] = PositionMath.cappedPnlUsd(isLong, size, tokens, uint256(a[i][3]), bucket);
+            out[i][5] = int256(PositionMath.valueClosedUsd(isLong, size, out[i][2]));
             out[i][3] = int256(
                 PositionMath.liquidationPriceWad(isLong, size, tokens, uint256(a[i][5]), a[i][6], uint256(a[i][7]))
             );
