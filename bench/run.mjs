@@ -72,10 +72,12 @@ ${rows.join('\n')}`);
   }
   sections.push(`## Risk: crash scenario (anti-procyclical margin, fair liquidation)
 
-24 traders on ETH-USD (longs and shorts alternately, 2x to 85% of the max leverage, collateral 5,000 to 28,000), a
-keeper liquidating everything liquidatable after each step, then three calm samples 10 minutes apart (±0.1%). The test
-asserts the targets: no position with positive PnL liquidated, every liquidation pays back its equity beyond the
-liquidation fee and the close impact (recomputed per position), max leverage at least 10x 30 minutes after the crash.
+24 traders on ETH-USD (longs and shorts alternately, 2x to 85% of the max leverage on the equity after the open fee,
+collateral 5,000 to 28,000), a keeper liquidating everything liquidatable after each step, then three calm samples 10
+minutes apart (±0.1%). The test asserts the targets: no position with positive PnL liquidated, every liquidation pays
+back its equity beyond its charge (the liquidation fee on the value closed, or the close fee plus the keeper's reward
+where that is more: P-97) and the close impact (recomputed per position), max leverage at least 10x 30 minutes after
+the crash. Fees are the deployment's for a 0.5% feed: 0.5% a side (P-97).
 Rates are for a 10,000 position; "maintenance base now" is the scheduled rate open positions are held to (it ramps toward
 the target by at most the market's maintenanceRampWadPerHour, 0.5 percentage points an hour); the initial margin applies
 the target at once. Bad debt is the gap losses of the most leveraged longs (a −12% step against up to 38x).
