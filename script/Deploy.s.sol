@@ -345,37 +345,40 @@ contract Deploy is Script {
         // skew scale is sized to this pool (a 10M USD skew is a full-skew market), so a persistent skew of a few
         // hundred thousand moves the rate by tenths of a percent APR per hour, not thousandths.
         uint64 maxFundingRate = uint64(uint256(1e18) / YEAR); // 100% a year
-        return IPerpEngine.MarketConfig({
-            feed: feed,
-            maxPriceAgeSec: maxPriceAgeSec,
-            openFeeBps: DEFAULT_ORACLE_LAG_BPS, // at least the lag (withOracleLag)
-            closeFeeBps: DEFAULT_ORACLE_LAG_BPS,
-            liquidationFeeBps: 20,
-            positiveImpactBps: 5000,
-            maxProfitBps: 10_000,
-            maxLeverage: 50,
-            horizonSec: 3600,
-            volTauSec: 2 days,
-            zWad: 2.33e18,
-            mmrFloorWad: 0.005e18,
-            sizeTermWad: 0.01e18,
-            imrMultiplierWad: 1.5e18,
-            utilTermWad: 0.05e18,
-            maxLongOiUsd: 50_000_000e6,
-            maxShortOiUsd: 50_000_000e6,
-            impactScaleUsd: 1_000_000_000e6,
-            skewScaleUsd: 10_000_000e6,
-            sizeScaleUsd: 10_000_000e6,
-            minCollateralUsd: 10e6,
-            maxFundingVelocityWad: maxFundingRate / 8 hours,
-            maxFundingRateWad: maxFundingRate,
-            initialVarianceWad: uint64(annualVolWad * annualVolWad / 1e18 / YEAR),
-            oracleLagBps: DEFAULT_ORACLE_LAG_BPS,
-            sampleIntervalSec: 10 minutes,
-            longVolTauSec: 30 days,
-            clipSigmas: 10,
-            maintenanceRampWadPerHour: 0.005e18
-        });
+        return withOracleLag(
+            IPerpEngine.MarketConfig({
+                feed: feed,
+                maxPriceAgeSec: maxPriceAgeSec,
+                openFeeBps: 0, // set with the lag (withOracleLag)
+                closeFeeBps: 0,
+                liquidationFeeBps: 20,
+                positiveImpactBps: 5000,
+                maxProfitBps: 10_000,
+                maxLeverage: 50,
+                horizonSec: 3600,
+                volTauSec: 2 days,
+                zWad: 2.33e18,
+                mmrFloorWad: 0.005e18,
+                sizeTermWad: 0.01e18,
+                imrMultiplierWad: 1.5e18,
+                utilTermWad: 0.05e18,
+                maxLongOiUsd: 50_000_000e6,
+                maxShortOiUsd: 50_000_000e6,
+                impactScaleUsd: 1_000_000_000e6,
+                skewScaleUsd: 10_000_000e6,
+                sizeScaleUsd: 10_000_000e6,
+                minCollateralUsd: 10e6,
+                maxFundingVelocityWad: maxFundingRate / 8 hours,
+                maxFundingRateWad: maxFundingRate,
+                initialVarianceWad: uint64(annualVolWad * annualVolWad / 1e18 / YEAR),
+                oracleLagBps: 0, // set with the fees (withOracleLag)
+                sampleIntervalSec: 10 minutes,
+                longVolTauSec: 30 days,
+                clipSigmas: 10,
+                maintenanceRampWadPerHour: 0.005e18
+            }),
+            DEFAULT_ORACLE_LAG_BPS
+        );
     }
 
     /// @notice A market's options: daily boards for the next two days, Friday boards for the next two weeks and month-end (last

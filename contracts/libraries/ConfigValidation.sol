@@ -18,8 +18,9 @@ library ConfigValidation {
     function validateMarket(IPerpEngine.MarketConfig memory c) internal pure {
         if (address(c.feed) == address(0)) revert IPerpEngine.InvalidParameter("feed", 0, 1, type(uint160).max);
         bound("maxPriceAgeSec", c.maxPriceAgeSec, 1, 1 days);
-        bound("openFeeBps", c.openFeeBps, 0, 100);
-        bound("closeFeeBps", c.closeFeeBps, 0, 100);
+        // every fill pays at least the oracle lag (P-97)
+        bound("openFeeBps", c.openFeeBps, c.oracleLagBps, 100);
+        bound("closeFeeBps", c.closeFeeBps, c.oracleLagBps, 100);
         bound("liquidationFeeBps", c.liquidationFeeBps, 0, 500);
         bound("positiveImpactBps", c.positiveImpactBps, 0, 9999);
         bound("maxProfitBps", c.maxProfitBps, 100, 100_000);
@@ -43,8 +44,6 @@ library ConfigValidation {
         // above zero.
         bound("initialVarianceWad", c.initialVarianceWad, MIN_VARIANCE_WAD, uint256(1e18) / 1 days);
         bound("oracleLagBps", c.oracleLagBps, 0, 1000);
-        bound("openFeeBps", c.openFeeBps, c.oracleLagBps, 100);
-        bound("closeFeeBps", c.closeFeeBps, c.oracleLagBps, 100);
         bound("sampleIntervalSec", c.sampleIntervalSec, 60, 1 days);
         bound("longVolTauSec", c.longVolTauSec, c.volTauSec, 365 days);
         bound("clipSigmas", c.clipSigmas, 3, 100);
