@@ -92,3 +92,17 @@ export function TableHead({ columns }: { columns: string[] }) {
     </thead>
   );
 }
+
+/** One label/value pair of a preview's definition list (data-wei carries the exact value for tests). */
+export function PreviewRow({ label, value, testId, wei, title }: { label: string; value: string; testId?: string; wei?: bigint; title?: string }) {
+  return (
+    <>
+      <dt className="text-zinc-400" title={title}>
+        {label}
+      </dt>
+      <dd className="num text-right text-zinc-200" data-testid={testId} data-wei={wei?.toString()}>
+        {value}
+      </dd>
+    </>
+  );
+}

@@ -3,7 +3,7 @@
 import { useMemo, useState } from 'react';
 import { maxUint256 } from 'viem';
 import { useAccount, useReadContract } from 'wagmi';
-import { AmountField, FieldError } from '@/components/common/Stat';
+import { AmountField, FieldError, PreviewRow } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
@@ -281,18 +281,5 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
     </form>
-  );
-}
-
-function PreviewRow({ label, value, testId, wei, title }: { label: string; value: string; testId?: string; wei?: bigint; title?: string }) {
-  return (
-    <>
-      <dt className="text-zinc-400" title={title}>
-        {label}
-      </dt>
-      <dd className="num text-right text-zinc-200" data-testid={testId} data-wei={wei?.toString()}>
-        {value}
-      </dd>
-    </>
   );
 }

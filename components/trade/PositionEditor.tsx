@@ -12,6 +12,7 @@ import { previewConfig } from './previewConfig';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 import { useSlippage } from './useSlippage';
+import { closeError, ClosePreview, closePreviewOf } from './ClosePreview';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -50,11 +51,13 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
           check.value ?? 0n,
         )
       : undefined;
+  const closing = mode === 'close' && !check.error && check.value !== undefined && check.value > 0n ? closePreviewOf(p, m, check.value) : undefined;
   const max = mode === 'add' ? data.balance : mode === 'remove' ? removal?.maxRemovableUsd : p.position.sizeUsd;
   let error = check.error;
   if (!error && check.value !== undefined && removal && !removal.ok) {
     error = `Leverage would be ${fmtLev(removal.leverageWad)}, above the max ${fmtLev(removal.maxLeverageWad)}: at most ${fmtUsd(removal.maxRemovableUsd)} can be removed now`;
   }
+  if (!error && closing) error = closeError(closing);
   const id = `${mode}-${p.marketId}-${p.isLong}`;
   const label = mode === 'add' ? `Collateral to add (${sym})` : mode === 'remove' ? `Collateral to remove (${sym})` : 'Size to close (USD)';
 
@@ -95,10 +98,13 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
       <button className="btn mb-1" disabled={pending || check.value === undefined || !!error}>
         {mode === 'add' ? 'Add collateral' : mode === 'remove' ? 'Remove collateral' : 'Close amount'}
       </button>
-      {mode === 'close' && check.value !== undefined && !error && (
-        <span className="mb-2 text-xs text-zinc-400">
-          {formatUnits((check.value * 10_000n) / p.position.sizeUsd, 2)}% of the position, filled within {Number(slippageBps) / 100}% of the preview
-        </span>
+      {closing && check.value !== undefined && !error && (
+        <div className="mb-1 flex flex-col gap-1">
+          <span className="text-xs text-zinc-400">
+            {formatUnits((check.value * 10_000n) / p.position.sizeUsd, 2)}% of the position, filled within {Number(slippageBps) / 100}% of the preview
+          </span>
+          <ClosePreview r={closing} closeFeeBps={m.config.closeFeeBps} />
+        </div>
       )}
     </form>
   );

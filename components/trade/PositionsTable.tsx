@@ -12,6 +12,7 @@ import { closeBound, PositionEditor, type EditMode } from './PositionEditor';
 import { useSlippage } from './useSlippage';
 import { PositionTpSl } from './PositionTpSl';
 import { useEntryPrices } from './useEntryPrices';
+import { closePreviewOf, closeSummary } from './ClosePreview';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -113,10 +114,20 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
         {/* two rows of actions at most: the table fits a laptop screen without sideways scrolling */}
         <td className="min-w-[15.5rem] py-1">
           <div className="flex flex-wrap gap-1">
-            <button className="btn-ghost px-2 py-1 text-xs" disabled={pending || !market} onClick={() => close(100n, 'Close')}>
+            <button
+              className="btn-ghost px-2 py-1 text-xs"
+              disabled={pending || !market}
+              onClick={() => close(100n, 'Close')}
+              title={market ? `Close all. ${closeSummary(closePreviewOf(p, market, size))}` : undefined}
+            >
               Close
             </button>
-            <button className="btn-ghost px-2 py-1 text-xs" disabled={pending || !market} onClick={() => close(50n, 'Close 50%')}>
+            <button
+              className="btn-ghost px-2 py-1 text-xs"
+              disabled={pending || !market}
+              onClick={() => close(50n, 'Close 50%')}
+              title={market ? `Close half. ${closeSummary(closePreviewOf(p, market, (size * 50n) / 100n))}` : undefined}
+            >
               50%
             </button>
             <button className="btn-ghost px-2 py-1 text-xs" onClick={() => toggle('close')} aria-expanded={edit === 'close'} title="Close a custom amount">

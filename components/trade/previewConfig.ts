@@ -8,6 +8,7 @@ export function previewConfig(m: Market) {
   const c = m.config;
   return toPreviewConfig({
     openFeeBps: c.openFeeBps,
+    closeFeeBps: c.closeFeeBps,
     positiveImpactBps: c.positiveImpactBps,
     impactScaleUsd: c.impactScaleUsd,
     horizonSec: c.horizonSec,

@@ -3,7 +3,7 @@
  * Solidity libraries to the wei). Inputs come from the Reader's market view at the current block.
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
-import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, VALUE_SCALE } from './position';
+import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, valueClosedUsd, VALUE_SCALE } from './position';
 import { initialMarginUp, maintenanceMarginUp, nettedImpactCostUsd, utilizationUp } from './risk';
 
 export interface PreviewMarket {
@@ -19,6 +19,7 @@ export interface PreviewMarket {
   reservedUsd: bigint; // this market's reserve
   config: {
     openFeeBps: bigint;
+    closeFeeBps: bigint;
     positiveImpactBps: bigint;
     impactScaleUsd: bigint;
     horizonSec: bigint;
@@ -159,6 +160,91 @@ export function previewCloseExecutionWad(
   const skew = m.longOiUsd - m.shortOiUsd;
   const impact = nettedImpactCostUsd(skew, skew + (isLong ? -sizeDeltaUsd : sizeDeltaUsd), m.optionsSkewUsd, m.config.impactScaleUsd, m.config.positiveImpactBps);
   return executionPriceWad(m.priceWad, sizeDeltaUsd, impact, !isLong);
+}
+
+export interface ClosePreview {
+  /** the closed share of the position's index tokens (a long's rounded down, a short's up: against the trader) */
+  closedTokensAmount: bigint;
+  /** the closed share's PnL at the oracle price, within the position's profit cap */
+  realizedPnlUsd: bigint;
+  /** the skew's impact on the closed notional: positive is paid, negative (the close reduces the skew) earned */
+  impactUsd: bigint;
+  /** what the close fee is charged on: the closed entry size plus a long's profit or a short's loss (P-97) */
+  valueClosedUsd: bigint;
+  feeUsd: bigint;
+  executionPriceWad: bigint;
+  /** borrow and funding owed since the position's last update, settled first (negative: owed to the position) */
+  feesOwedUsd: bigint;
+  /** the closed share of the position's pending impact rebates, realized into its collateral */
+  rebateRealizedUsd: bigint;
+  /** the position's collateral after the close (negative: a full close's shortfall, bad debt) */
+  collateralAfterUsd: bigint;
+  sizeAfterUsd: bigint;
+  /** a full close pays the trader everything left; a partial close keeps its result in the position's collateral */
+  payoutUsd: bigint;
+  /** what is left open fails the engine's maintenance check (the close reverts InsufficientMargin) */
+  belowMaintenance: boolean;
+  /** what is left open has collateral below the market minimum (the close reverts CollateralBelowMinimum) */
+  belowMinCollateral: boolean;
+}
+
+/** What `PerpEngine.decreasePosition` does when it closes `sizeDeltaUsd` of a position now (its _settleFees, _applyClose
+ *  and, for a partial close, _checkMaintenance), from the Reader's market and position views at one block. */
+export function previewClose(
+  m: {
+    priceWad: bigint;
+    longOiUsd: bigint;
+    shortOiUsd: bigint;
+    optionsSkewUsd: bigint;
+    maintenanceBaseWad: bigint;
+    config: Pick<PreviewMarket['config'], 'closeFeeBps' | 'impactScaleUsd' | 'positiveImpactBps' | 'minCollateralUsd' | 'sizeScaleUsd' | 'sizeTermWad'>;
+  },
+  isLong: boolean,
+  p: { sizeUsd: bigint; sizeTokens: bigint; capBucket: bigint; collateralUsd: bigint; rebateUsd: bigint; feesOwedUsd: bigint },
+  sizeDeltaUsd: bigint,
+): ClosePreview {
+  const full = sizeDeltaUsd === p.sizeUsd;
+  const closedTokensAmount = full
+    ? p.sizeTokens
+    : isLong
+      ? mulDivDown(p.sizeTokens, sizeDeltaUsd, p.sizeUsd)
+      : mulDivUp(p.sizeTokens, sizeDeltaUsd, p.sizeUsd);
+  const realizedPnlUsd = cappedPnlUsd(isLong, sizeDeltaUsd, closedTokensAmount, m.priceWad, p.capBucket);
+  const skew = m.longOiUsd - m.shortOiUsd;
+  const impactUsd = nettedImpactCostUsd(
+    skew,
+    skew + (isLong ? -sizeDeltaUsd : sizeDeltaUsd),
+    m.optionsSkewUsd,
+    m.config.impactScaleUsd,
+    m.config.positiveImpactBps,
+  );
+  const closedValueUsd = valueClosedUsd(isLong, sizeDeltaUsd, realizedPnlUsd);
+  const feeUsd = bpsUp(closedValueUsd, m.config.closeFeeBps);
+  const rebateRealizedUsd = full ? p.rebateUsd : mulDivDown(p.rebateUsd, sizeDeltaUsd, p.sizeUsd);
+  const collateralAfterUsd = p.collateralUsd - p.feesOwedUsd + realizedPnlUsd - impactUsd - feeUsd + rebateRealizedUsd;
+  const sizeAfterUsd = p.sizeUsd - sizeDeltaUsd;
+  let belowMaintenance = false;
+  if (!full) {
+    const tokensLeft = p.sizeTokens - closedTokensAmount;
+    const equity = collateralAfterUsd + cappedPnlUsd(isLong, sizeAfterUsd, tokensLeft, m.priceWad, p.capBucket);
+    const mmr = maintenanceMarginUp(m.maintenanceBaseWad, sizeAfterUsd, m.config.sizeScaleUsd, m.config.sizeTermWad);
+    belowMaintenance = equity < mulDivUp(sizeAfterUsd, mmr, WAD);
+  }
+  return {
+    closedTokensAmount,
+    realizedPnlUsd,
+    impactUsd,
+    valueClosedUsd: closedValueUsd,
+    feeUsd,
+    executionPriceWad: executionPriceWad(m.priceWad, sizeDeltaUsd, impactUsd, !isLong),
+    feesOwedUsd: p.feesOwedUsd,
+    rebateRealizedUsd,
+    collateralAfterUsd,
+    sizeAfterUsd,
+    payoutUsd: full && collateralAfterUsd > 0n ? collateralAfterUsd : 0n,
+    belowMaintenance,
+    belowMinCollateral: !full && collateralAfterUsd < m.config.minCollateralUsd,
+  };
 }
 
 /** Removing collateral runs the engine's initial-margin check (PerpEngine._checkInitialMargin): collateral after the

@@ -113,6 +113,10 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
     await row.getByRole('button', { name: 'Close…' }).click();
     const closeForm = page.getByTestId('position-edit-close');
     await closeForm.getByRole('textbox').fill('500');
+    // the close's preview: the fee on the value closed (500 plus the long's profit share) and the collateral after
+    const closeFeeWei = BigInt(await closeForm.getByTestId('close-fee').getAttribute('data-wei'));
+    assert.ok(closeFeeWei > 0n, 'the close preview shows its fee');
+    assert.match(await closeForm.getByTestId('close-preview').innerText(), /Collateral after/);
     await closeForm.getByRole('button', { name: 'Close amount' }).click();
     await waitToast(page, /Close \$500 of long/);
     const after = await client.readContract({ address: d.PerpEngine, abi: JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi, functionName: 'position', args: [address, 0n, true] });

@@ -1,13 +1,15 @@
 /**
  * The trade page's close and remove-collateral previews against the chain (P-66): at one block, the previewed
  * largest removable collateral passes the engine's initial-margin check and one unit more does not; a close bounded
- * at exactly the previewed execution price fills, and one wei tighter reverts SlippageExceeded.
+ * at exactly the previewed execution price fills, and one wei tighter reverts SlippageExceeded; and the close preview
+ * (realized PnL, impact, the fee on the value closed, the rebate, the collateral after and the payout) equals the fill's
+ * PositionDecreased event and the wallet's balance change to the wei.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, isolateChain } from './helpers';
-import { maxUint256 } from 'viem';
-import { c, deposit, fundAndApprove, open, tx, USD } from './fixtures';
-import { acceptablePriceWad, previewCloseExecutionWad, previewRemoveCollateral, toPreviewConfig } from '@/lib/math/preview';
+import { maxUint256, parseEventLogs } from 'viem';
+import { c, deposit, fundAndApprove, open, price, setPrice, tx, USD } from './fixtures';
+import { acceptablePriceWad, previewClose, previewCloseExecutionWad, previewRemoveCollateral, toPreviewConfig } from '@/lib/math/preview';
 
 isolateChain(beforeAll, afterAll);
 
@@ -26,7 +28,7 @@ async function state(index: number, market: bigint, isLong: boolean) {
 
 const config = (cfg: Record<string, bigint | number | string>) =>
   toPreviewConfig({
-    openFeeBps: cfg.openFeeBps as number, positiveImpactBps: cfg.positiveImpactBps as number, impactScaleUsd: cfg.impactScaleUsd as bigint,
+    openFeeBps: cfg.openFeeBps as number, closeFeeBps: cfg.closeFeeBps as number, positiveImpactBps: cfg.positiveImpactBps as number, impactScaleUsd: cfg.impactScaleUsd as bigint,
     horizonSec: cfg.horizonSec as number, zWad: cfg.zWad as bigint, mmrFloorWad: cfg.mmrFloorWad as bigint, sizeScaleUsd: cfg.sizeScaleUsd as bigint,
     sizeTermWad: cfg.sizeTermWad as bigint, imrMultiplierWad: cfg.imrMultiplierWad as bigint, utilTermWad: cfg.utilTermWad as bigint,
     maxLeverage: cfg.maxLeverage as number, maxProfitBps: cfg.maxProfitBps as number, minCollateralUsd: cfg.minCollateralUsd as bigint,
@@ -82,6 +84,62 @@ describe('close and remove-collateral previews equal the engine', () => {
       const tolerant = acceptablePriceWad(exec, !isLong, 30n);
       expect(isLong ? tolerant < exec : tolerant > exec).toBe(true);
       await expect(sim(tolerant)).resolves.toBeDefined();
+    });
+  }
+});
+
+describe('the close preview equals the fill to the wei', () => {
+  beforeAll(async () => {
+    // a short against ETH's long skew (the calls' delta included) earns a rebate, realized as it closes
+    await open(10, 0, false, USD(1500), USD(8_000));
+    // prices move so the closes realize a profit or a loss
+    await setPrice(0, ((await price(0)) * 103n) / 100n);
+    await setPrice(1, ((await price(1)) * 98n) / 100n);
+  });
+
+  for (const [index, market, isLong, part, what] of [
+    [7, 0n, true, 3n, 'a third of a long in profit'],
+    [10, 0n, false, 1n, 'all of a short with a rebate, at a loss'],
+    [8, 1n, false, 1n, 'all of a short in profit'],
+    [7, 0n, true, 1n, 'the rest of the long'],
+  ] as const) {
+    it(`closing ${what}`, async () => {
+      const s = await state(index, market, isLong);
+      const sizeDeltaUsd = s.p.position.sizeUsd / part;
+      const r = previewClose(
+        { priceWad: s.m.priceWad, longOiUsd: s.m.state.longOiUsd, shortOiUsd: s.m.state.shortOiUsd, optionsSkewUsd: s.m.state.optionsSkewUsd, maintenanceBaseWad: s.m.maintenanceBaseWad, config: config(s.m.config) },
+        isLong,
+        {
+          sizeUsd: s.p.position.sizeUsd,
+          sizeTokens: s.p.position.sizeTokens,
+          capBucket: BigInt(s.p.position.capBucket),
+          collateralUsd: s.p.position.collateralUsd,
+          rebateUsd: BigInt(s.p.position.rebateUsd),
+          feesOwedUsd: s.p.status.borrowFeeUsd + s.p.status.fundingFeeUsd,
+        },
+        sizeDeltaUsd,
+      );
+      expect(r.belowMaintenance || r.belowMinCollateral).toBe(false);
+      if (index === 10) expect(r.rebateRealizedUsd).toBeGreaterThan(0n);
+      expect(r.realizedPnlUsd).not.toBe(0n);
+      // the fill runs at the preview's block time, so the fees owed are the view's
+      const { timestamp } = await s.publicClient.getBlock({ blockNumber: s.blockNumber });
+      await clients().testClient.setNextBlockTimestamp({ timestamp });
+      const before = await s.publicClient.readContract({ ...c.token, functionName: 'balanceOf', args: [s.account.address] });
+      const receipt = await tx(index, { ...c.engine, functionName: 'decreasePosition', args: [market, isLong, 0n, sizeDeltaUsd, isLong ? 0n : maxUint256] });
+      const after = await s.publicClient.readContract({ ...c.token, functionName: 'balanceOf', args: [s.account.address] });
+      const [ev] = parseEventLogs({ abi: c.engine.abi, eventName: 'PositionDecreased', logs: receipt.logs });
+      const fill = ev.args.result;
+      expect(fill.realizedPnlUsd).toBe(r.realizedPnlUsd);
+      expect(fill.impactUsd).toBe(r.impactUsd);
+      expect(fill.feeUsd).toBe(r.feeUsd);
+      expect(fill.executionPriceWad).toBe(r.executionPriceWad);
+      expect(fill.borrowFeeUsd + fill.fundingFeeUsd).toBe(r.feesOwedUsd);
+      expect(fill.sizeUsd).toBe(r.sizeAfterUsd);
+      expect(fill.collateralDeltaUsd).toBe(r.payoutUsd);
+      expect(after - before).toBe(r.payoutUsd);
+      if (r.sizeAfterUsd > 0n) expect(fill.collateralUsd).toBe(r.collateralAfterUsd);
+      else expect(r.payoutUsd).toBe(r.collateralAfterUsd);
     });
   }
 });

@@ -19,6 +19,7 @@ const market = (priceWad: bigint): PreviewMarket => ({
   reservedUsd: USD(200_000),
   config: {
     openFeeBps: 6n,
+    closeFeeBps: 6n,
     positiveImpactBps: 5000n,
     impactScaleUsd: USD(100_000_000),
     horizonSec: 3600n,
