@@ -152,7 +152,7 @@ export function runStress(input: StressInput, shock: Shock) {
       const closeCost = bpsUp(value, m.closeFeeBps) + keeperReward;
       const fee =
         (liqFee > closeCost ? liqFee : closeCost) +
-        nettedImpactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd, 0n);
+        nettedImpactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd, 0n, 0n);
       const refund = equity > fee ? equity - fee : 0n;
       cashAfter += seized - keeperReward - refund;
       feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable

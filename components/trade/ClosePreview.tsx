@@ -2,7 +2,7 @@
 
 import { PreviewRow } from '@/components/common/Stat';
 import { fmtPrice, fmtSignedUsd, fmtUsd } from '@/lib/format';
-import { previewClose, type ClosePreview as Preview } from '@/lib/math/preview';
+import { acceptablePriceWad, previewClose, type ClosePreview as Preview } from '@/lib/math/preview';
 import { previewConfig } from './previewConfig';
 import type { useMarketData } from './useMarketData';
 
@@ -32,6 +32,11 @@ export function closePreviewOf(p: Row, m: Market, sizeDeltaUsd: bigint): Preview
     },
     sizeDeltaUsd,
   );
+}
+
+/** The acceptable price of closing `sizeDeltaUsd` now, within the trader's slippage tolerance (a long's close sells). */
+export function closeBound(p: Row, m: Market, sizeDeltaUsd: bigint, slippageBps: bigint): bigint {
+  return acceptablePriceWad(closePreviewOf(p, m, sizeDeltaUsd).executionPriceWad, !p.isLong, slippageBps);
 }
 
 /** Why a close cannot go through as previewed, or undefined. */

@@ -7,27 +7,17 @@ import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
 import { fmtLev, fmtUsd } from '@/lib/format';
-import { acceptablePriceWad, previewCloseExecutionWad, previewRemoveCollateral } from '@/lib/math/preview';
+import { previewRemoveCollateral } from '@/lib/math/preview';
 import { previewConfig } from './previewConfig';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 import { useSlippage } from './useSlippage';
-import { closeError, ClosePreview, closePreviewOf } from './ClosePreview';
+import { closeBound, closeError, ClosePreview, closePreviewOf } from './ClosePreview';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
 type Market = NonNullable<Data['markets']>[number];
 export type EditMode = 'add' | 'remove' | 'close';
-
-/** The acceptable price of closing `sizeDeltaUsd` now, within the trader's slippage tolerance (a long's close sells). */
-export function closeBound(m: Market, isLong: boolean, sizeDeltaUsd: bigint, slippageBps: bigint) {
-  const exec = previewCloseExecutionWad(
-    { priceWad: m.priceWad, longOiUsd: m.state.longOiUsd, shortOiUsd: m.state.shortOiUsd, optionsSkewUsd: m.state.optionsSkewUsd, config: previewConfig(m) },
-    isLong,
-    sizeDeltaUsd,
-  );
-  return acceptablePriceWad(exec, !isLong, slippageBps);
-}
 
 /** Add collateral, remove collateral (checked against the max leverage before it is sent) or close part of a position. */
 export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market; data: Data; mode: EditMode; onDone: (mode: EditMode) => void }) {
@@ -73,7 +63,7 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
           : await send({
               ...c.engine,
               functionName: 'decreasePosition',
-              args: [p.marketId, p.isLong, 0n, v, closeBound(m, p.isLong, v, slippageBps)],
+              args: [p.marketId, p.isLong, 0n, v, closeBound(p, m, v, slippageBps)],
               label: `Close ${fmtUsd(v, 0)} of ${p.isLong ? 'long' : 'short'}`,
               prices: [Number(p.marketId)],
             });

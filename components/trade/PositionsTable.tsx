@@ -8,11 +8,11 @@ import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format'
 import { explainError } from '@/lib/errors';
 import type { useMarketData } from './useMarketData';
 import { PositionSchedule } from './PositionSchedule';
-import { closeBound, PositionEditor, type EditMode } from './PositionEditor';
+import { PositionEditor, type EditMode } from './PositionEditor';
 import { useSlippage } from './useSlippage';
 import { PositionTpSl } from './PositionTpSl';
 import { useEntryPrices } from './useEntryPrices';
-import { closePreviewOf, closeSummary } from './ClosePreview';
+import { closeBound, closePreviewOf, closeSummary } from './ClosePreview';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -67,7 +67,7 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
     return send({
       ...c.engine,
       functionName: 'decreasePosition',
-      args: [p.marketId, p.isLong, 0n, delta, closeBound(market, p.isLong, delta, slippageBps)],
+      args: [p.marketId, p.isLong, 0n, delta, closeBound(p, market, delta, slippageBps)],
       label: `${label} ${name} ${p.isLong ? 'long' : 'short'}`,
       prices: [Number(p.marketId)],
     });

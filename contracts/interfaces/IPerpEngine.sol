@@ -36,7 +36,7 @@ interface IPerpEngine is IProduct {
         uint16 openFeeBps; // on size opened
         uint16 closeFeeBps; // on size closed
         uint16 liquidationFeeBps; // on size liquidated, split keeper / pool
-        uint16 positiveImpactBps; // share of the impact formula paid back on skew-improving trades (< 10_000)
+        uint16 positiveImpactBps; // share of the impact paid back on skew-improving trades (< 10_000), at most the trade's fee
         uint32 maxProfitBps; // profit cap per position, of its entry notional (fixed at open as a cap price); reserved
         uint32 maxLeverage; // hard leverage cap (x), on top of the risk-based initial margin
         uint32 horizonSec; // liquidation horizon h of the volatility margin

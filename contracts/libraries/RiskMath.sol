@@ -125,19 +125,25 @@ library RiskMath {
     ///      here over any path that returns the perpetual skew to where it started the trades pay at least what the
     ///      same path pays without options (each step is >= its perpetual-only impact), which is >= 0 by the
     ///      asymmetry of impactCostUsd. Reduces to impactCostUsd when optionsSkewUsd is 0.
+    ///      A rebate is at most `maxRebateUsd`, the fee the trade pays (P-98): no fill pays a trader net of its fee, so
+    ///      a round trip's rebates never exceed its fees whatever trades land between its legs (a trader who opens in
+    ///      front of a known order, a keeper's stop-loss fill, and closes behind it earned a rebate on both legs).
     function nettedImpactCostUsd(
         int256 perpBeforeUsd,
         int256 perpAfterUsd,
         int256 optionsSkewUsd,
         uint256 impactScaleUsd,
-        uint256 positiveImpactBps
-    ) internal pure returns (int256) {
-        int256 perpOnly = impactCostUsd(perpBeforeUsd, perpAfterUsd, impactScaleUsd, positiveImpactBps);
-        if (optionsSkewUsd == 0) return perpOnly;
-        int256 net = impactCostUsd(
-            perpBeforeUsd + optionsSkewUsd, perpAfterUsd + optionsSkewUsd, impactScaleUsd, positiveImpactBps
-        );
-        return net > perpOnly ? net : perpOnly;
+        uint256 positiveImpactBps,
+        uint256 maxRebateUsd
+    ) internal pure returns (int256 costUsd) {
+        costUsd = impactCostUsd(perpBeforeUsd, perpAfterUsd, impactScaleUsd, positiveImpactBps);
+        if (optionsSkewUsd != 0) {
+            int256 net = impactCostUsd(
+                perpBeforeUsd + optionsSkewUsd, perpAfterUsd + optionsSkewUsd, impactScaleUsd, positiveImpactBps
+            );
+            if (net > costUsd) costUsd = net;
+        }
+        if (costUsd < -int256(maxRebateUsd)) costUsd = -int256(maxRebateUsd);
     }
 
     /// @notice Funding over `elapsed` with the rate driven by the net skew (perpetual + the options traders' delta) and

@@ -353,8 +353,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
     {
         PerpState.MarketSlots storage st = markets[t.marketId];
         int256 delta = t.isLong ? int256(sizeDeltaUsd) + reopenedUsd : -int256(sizeDeltaUsd) - reopenedUsd;
-        t.impactUsd = _impactUsd(st, t.cfg, delta, t.cfg.positiveImpactBps);
         t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.openFeeBps);
+        t.impactUsd = _impactUsd(st, t.cfg, delta, t.cfg.positiveImpactBps, t.feeUsd);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, t.isLong);
         // A rebate (negative impact) is owed, not margin: it waits in `rebateUsd` until the position is closed.
@@ -380,9 +380,10 @@ contract PerpEngine is IPerpEngine, AccessControl {
                 t.isLong ? oldTokens.mulDivDown(sizeDeltaUsd, oldSize) : oldTokens.mulDivUp(sizeDeltaUsd, oldSize);
         }
         t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, t.capBucket);
-        t.impactUsd =
-            _impactUsd(st, t.cfg, t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd), t.cfg.positiveImpactBps);
         t.feeUsd = PositionMath.valueClosedUsd(t.isLong, sizeDeltaUsd, t.realizedPnlUsd).bpsUp(t.cfg.closeFeeBps);
+        t.impactUsd = _impactUsd(
+            st, t.cfg, t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd), t.cfg.positiveImpactBps, t.feeUsd
+        );
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, !t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, !t.isLong);
         t.collateralUsd += t.realizedPnlUsd - t.impactUsd - int256(t.feeUsd);
@@ -568,7 +569,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 value = PositionMath.valueClosedUsd(t.isLong, sizeUsd, s.pnlUsd);
         int256 fee = int256(
             MathLib.max(value.bpsUp(t.cfg.liquidationFeeBps), value.bpsUp(t.cfg.closeFeeBps) + keeperReward)
-        ) + _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0);
+        ) + _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0, 0);
         t.refundUsd = s.equityUsd > fee ? uint256(s.equityUsd - fee) : 0; // the equity beyond the fee, if any
     }
 
@@ -583,16 +584,18 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @dev The impact of moving the market's perpetual skew by `deltaUsd`, netted with the options' delta
-    ///      (RiskMath.nettedImpactCostUsd); `positiveImpactBps` 0 prices a liquidation's close without a rebate.
+    ///      (RiskMath.nettedImpactCostUsd), a rebate at most `maxRebateUsd` (the trade's fee, P-98); 0 and 0 price a
+    ///      liquidation's close without a rebate.
     function _impactUsd(
         PerpState.MarketSlots storage st,
         MarketConfig memory cfg,
         int256 deltaUsd,
-        uint256 positiveImpactBps
+        uint256 positiveImpactBps,
+        uint256 maxRebateUsd
     ) internal view returns (int256) {
         int256 skew = PerpState.perpSkewUsd(st);
         return RiskMath.nettedImpactCostUsd(
-            skew, skew + deltaUsd, PerpState.optionsSkewUsd(st), cfg.impactScaleUsd, positiveImpactBps
+            skew, skew + deltaUsd, PerpState.optionsSkewUsd(st), cfg.impactScaleUsd, positiveImpactBps, maxRebateUsd
         );
     }
 

@@ -96,8 +96,8 @@ export function previewOpen(
   // The reopened notional moves the skew with the added size: the engine prices the whole change as one trade.
   const skew = m.longOiUsd - m.shortOiUsd;
   const moved = sizeDeltaUsd + reopenedUsd - (existing?.sizeUsd ?? 0n);
-  const impactUsd = nettedImpactCostUsd(skew, skew + (isLong ? moved : -moved), m.optionsSkewUsd, m.config.impactScaleUsd, m.config.positiveImpactBps);
-  // A rebate (negative impact) is not margin: the engine holds it in the position until it closes.
+  const impactUsd = nettedImpactCostUsd(skew, skew + (isLong ? moved : -moved), m.optionsSkewUsd, m.config.impactScaleUsd, m.config.positiveImpactBps, feeUsd);
+  // A rebate (negative impact, at most the fee: P-98) is not margin: the engine holds it in the position until it closes.
   const rebateUsd = impactUsd < 0n ? -impactUsd : 0n;
   const collateralAfterUsd =
     (existing ? existing.collateralUsd - existing.feesOwedUsd : 0n) + realizedPnlUsd + collateralDeltaUsd - feeUsd - (impactUsd > 0n ? impactUsd : 0n);
@@ -150,18 +150,6 @@ export function acceptablePriceWad(executionPriceWad: bigint, buying: boolean, s
   return buying ? (executionPriceWad * (10_000n + slippageBps)) / 10_000n : (executionPriceWad * (10_000n - slippageBps)) / 10_000n;
 }
 
-/** The execution price of closing `sizeDeltaUsd` of a position now (PerpEngine._applyClose: the skew's impact on the
- *  closed notional, paid or earned at positiveImpactBps), from the Reader's market view. */
-export function previewCloseExecutionWad(
-  m: { priceWad: bigint; longOiUsd: bigint; shortOiUsd: bigint; optionsSkewUsd: bigint; config: { impactScaleUsd: bigint; positiveImpactBps: bigint } },
-  isLong: boolean,
-  sizeDeltaUsd: bigint,
-): bigint {
-  const skew = m.longOiUsd - m.shortOiUsd;
-  const impact = nettedImpactCostUsd(skew, skew + (isLong ? -sizeDeltaUsd : sizeDeltaUsd), m.optionsSkewUsd, m.config.impactScaleUsd, m.config.positiveImpactBps);
-  return executionPriceWad(m.priceWad, sizeDeltaUsd, impact, !isLong);
-}
-
 export interface ClosePreview {
   /** the closed share of the position's index tokens (a long's rounded down, a short's up: against the trader) */
   closedTokensAmount: bigint;
@@ -210,16 +198,18 @@ export function previewClose(
       ? mulDivDown(p.sizeTokens, sizeDeltaUsd, p.sizeUsd)
       : mulDivUp(p.sizeTokens, sizeDeltaUsd, p.sizeUsd);
   const realizedPnlUsd = cappedPnlUsd(isLong, sizeDeltaUsd, closedTokensAmount, m.priceWad, p.capBucket);
+  const closedValueUsd = valueClosedUsd(isLong, sizeDeltaUsd, realizedPnlUsd);
+  const feeUsd = bpsUp(closedValueUsd, m.config.closeFeeBps);
   const skew = m.longOiUsd - m.shortOiUsd;
+  // the skew's impact on the closed notional, a rebate at most the fee (P-98)
   const impactUsd = nettedImpactCostUsd(
     skew,
     skew + (isLong ? -sizeDeltaUsd : sizeDeltaUsd),
     m.optionsSkewUsd,
     m.config.impactScaleUsd,
     m.config.positiveImpactBps,
+    feeUsd,
   );
-  const closedValueUsd = valueClosedUsd(isLong, sizeDeltaUsd, realizedPnlUsd);
-  const feeUsd = bpsUp(closedValueUsd, m.config.closeFeeBps);
   const rebateRealizedUsd = full ? p.rebateUsd : mulDivDown(p.rebateUsd, sizeDeltaUsd, p.sizeUsd);
   const collateralAfterUsd = p.collateralUsd - p.feesOwedUsd + realizedPnlUsd - impactUsd - feeUsd + rebateRealizedUsd;
   const sizeAfterUsd = p.sizeUsd - sizeDeltaUsd;

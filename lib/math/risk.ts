@@ -36,12 +36,22 @@ export function nextFunding(
 }
 
 /** RiskMath.nettedImpactCostUsd: the larger of the impact on the net skew (perpetual + options) and on the perpetual
- *  skew alone (a hedge of the options' delta pays what it would without options, never an unfunded rebate). */
-export function nettedImpactCostUsd(perpBefore: bigint, perpAfter: bigint, optionsSkew: bigint, impactScaleUsd: bigint, positiveImpactBps: bigint): bigint {
-  const perpOnly = impactCostUsd(perpBefore, perpAfter, impactScaleUsd, positiveImpactBps);
-  if (optionsSkew === 0n) return perpOnly;
-  const net = impactCostUsd(perpBefore + optionsSkew, perpAfter + optionsSkew, impactScaleUsd, positiveImpactBps);
-  return net > perpOnly ? net : perpOnly;
+ *  skew alone (a hedge of the options' delta pays what it would without options, never an unfunded rebate), a rebate
+ *  at most `maxRebateUsd`, the fee the trade pays (P-98). */
+export function nettedImpactCostUsd(
+  perpBefore: bigint,
+  perpAfter: bigint,
+  optionsSkew: bigint,
+  impactScaleUsd: bigint,
+  positiveImpactBps: bigint,
+  maxRebateUsd: bigint,
+): bigint {
+  let cost = impactCostUsd(perpBefore, perpAfter, impactScaleUsd, positiveImpactBps);
+  if (optionsSkew !== 0n) {
+    const net = impactCostUsd(perpBefore + optionsSkew, perpAfter + optionsSkew, impactScaleUsd, positiveImpactBps);
+    if (net > cost) cost = net;
+  }
+  return cost < -maxRebateUsd ? -maxRebateUsd : cost;
 }
 
 /** RiskMath.nextFundingNetted: nextFunding driven by the net skew, with the index held still over an interval in which

@@ -19,11 +19,7 @@ contract OrderBookTest is BaseTest {
 
     function setUp() public override {
         super.setUp();
-        vm.startPrank(admin);
-        book = new OrderBook(engine, core, IERC20(address(usdc)), admin, 0.5e6);
-        core.setForwarder(address(book), true);
-        book.grantRole(book.KEEPER_ROLE(), keeper);
-        vm.stopPrank();
+        book = _deployOrderBook();
         _deposit(carol, 2_000_000 * USD);
         _mint(alice, 10_000 * USD);
         vm.prank(alice);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, isolateChain } from './helpers';
 import { maxUint256, parseEventLogs } from 'viem';
 import { c, deposit, fundAndApprove, open, price, setPrice, tx, USD } from './fixtures';
-import { acceptablePriceWad, previewClose, previewCloseExecutionWad, previewRemoveCollateral, toPreviewConfig } from '@/lib/math/preview';
+import { acceptablePriceWad, previewClose, previewRemoveCollateral, toPreviewConfig } from '@/lib/math/preview';
 
 isolateChain(beforeAll, afterAll);
 
@@ -33,6 +33,23 @@ const config = (cfg: Record<string, bigint | number | string>) =>
     sizeTermWad: cfg.sizeTermWad as bigint, imrMultiplierWad: cfg.imrMultiplierWad as bigint, utilTermWad: cfg.utilTermWad as bigint,
     maxLeverage: cfg.maxLeverage as number, maxProfitBps: cfg.maxProfitBps as number, minCollateralUsd: cfg.minCollateralUsd as bigint,
   });
+
+/** The close preview from the Reader's views at the state's block. */
+function closePreview(s: Awaited<ReturnType<typeof state>>, isLong: boolean, sizeDeltaUsd: bigint) {
+  return previewClose(
+    { priceWad: s.m.priceWad, longOiUsd: s.m.state.longOiUsd, shortOiUsd: s.m.state.shortOiUsd, optionsSkewUsd: s.m.state.optionsSkewUsd, maintenanceBaseWad: s.m.maintenanceBaseWad, config: config(s.m.config) },
+    isLong,
+    {
+      sizeUsd: s.p.position.sizeUsd,
+      sizeTokens: s.p.position.sizeTokens,
+      capBucket: BigInt(s.p.position.capBucket),
+      collateralUsd: s.p.position.collateralUsd,
+      rebateUsd: BigInt(s.p.position.rebateUsd),
+      feesOwedUsd: s.p.status.borrowFeeUsd + s.p.status.fundingFeeUsd,
+    },
+    sizeDeltaUsd,
+  );
+}
 
 describe('close and remove-collateral previews equal the engine', () => {
   beforeAll(async () => {
@@ -70,11 +87,7 @@ describe('close and remove-collateral previews equal the engine', () => {
       const s = await state(index, market, isLong);
       const delta = s.p.position.sizeUsd / 3n;
       if (market === 0n) expect(s.m.state.optionsSkewUsd).toBeGreaterThan(0n); // the calls' delta is in the skew
-      const exec = previewCloseExecutionWad(
-        { priceWad: s.m.priceWad, longOiUsd: s.m.state.longOiUsd, shortOiUsd: s.m.state.shortOiUsd, optionsSkewUsd: s.m.state.optionsSkewUsd, config: config(s.m.config) },
-        isLong,
-        delta,
-      );
+      const exec = closePreview(s, isLong, delta).executionPriceWad;
       const sim = (bound: bigint) =>
         s.publicClient.simulateContract({ ...c.engine, functionName: 'decreasePosition', args: [market, isLong, 0n, delta, bound], account: s.account, blockNumber: s.blockNumber });
       await expect(sim(exec)).resolves.toBeDefined();
@@ -106,19 +119,7 @@ describe('the close preview equals the fill to the wei', () => {
     it(`closing ${what}`, async () => {
       const s = await state(index, market, isLong);
       const sizeDeltaUsd = s.p.position.sizeUsd / part;
-      const r = previewClose(
-        { priceWad: s.m.priceWad, longOiUsd: s.m.state.longOiUsd, shortOiUsd: s.m.state.shortOiUsd, optionsSkewUsd: s.m.state.optionsSkewUsd, maintenanceBaseWad: s.m.maintenanceBaseWad, config: config(s.m.config) },
-        isLong,
-        {
-          sizeUsd: s.p.position.sizeUsd,
-          sizeTokens: s.p.position.sizeTokens,
-          capBucket: BigInt(s.p.position.capBucket),
-          collateralUsd: s.p.position.collateralUsd,
-          rebateUsd: BigInt(s.p.position.rebateUsd),
-          feesOwedUsd: s.p.status.borrowFeeUsd + s.p.status.fundingFeeUsd,
-        },
-        sizeDeltaUsd,
-      );
+      const r = closePreview(s, isLong, sizeDeltaUsd);
       expect(r.belowMaintenance || r.belowMinCollateral).toBe(false);
       if (index === 10) expect(r.rebateRealizedUsd).toBeGreaterThan(0n);
       expect(r.realizedPnlUsd).not.toBe(0n);

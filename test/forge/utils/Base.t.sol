@@ -9,6 +9,7 @@ import {OptionsBook} from "../../../contracts/options/OptionsBook.sol";
 import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
 import {IAggregatorV3} from "../../../contracts/oracles/IAggregatorV3.sol";
 import {IPriceFeed} from "../../../contracts/oracles/IPriceFeed.sol";
+import {OrderBook} from "../../../contracts/orders/OrderBook.sol";
 import {FaucetToken} from "../../../contracts/periphery/FaucetToken.sol";
 import {PriceUpdateRouter} from "../../../contracts/periphery/PriceUpdateRouter.sol";
 import {Reader} from "../../../contracts/periphery/Reader.sol";
@@ -97,6 +98,16 @@ abstract contract BaseTest is Test {
     }
 
     // ------------------------------------------------------------ helpers
+
+    /// @dev An order book as the deployment wires it: a trusted forwarder of the core, `keeper` holding its keeper role
+    ///      (0.5 USD minimum execution fee).
+    function _deployOrderBook() internal returns (OrderBook book) {
+        vm.startPrank(admin);
+        book = new OrderBook(engine, core, IERC20(address(usdc)), admin, 0.5e6);
+        core.setForwarder(address(book), true);
+        book.grantRole(book.KEEPER_ROLE(), keeper);
+        vm.stopPrank();
+    }
 
     function _mint(address to, uint256 amount) internal {
         deal(address(usdc), to, usdc.balanceOf(to) + amount);
