@@ -219,7 +219,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         <PreviewRow label="Entry (with impact)" testId="preview-entry" wei={preview?.executionPriceWad} value={fmtPrice(preview?.executionPriceWad, 4)} />
         <PreviewRow label="Price impact" testId="preview-impact" value={preview ? fmtWhoPays(preview.impactUsd, 4) : '—'} />
         {preview && preview.rebateUsd > 0n && (
-          <PreviewRow label="Impact rebate (paid on close, not margin)" value={fmtUsd(preview.rebateUsd, 2)} />
+          <PreviewRow label="Impact rebate (paid on close, not margin)" value={fmtUsd(preview.rebateUsd, 2)} title="earned by reducing the skew, at most this trade's fee" />
         )}
         {preview && preview.realizedPnlUsd !== 0n && (
           <PreviewRow label="PnL realized by adding" value={fmtUsd(preview.realizedPnlUsd, 2)} />

@@ -82,7 +82,7 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
         <td className="pr-3">
           {fmtUsd(p.position.collateralUsd)}
           {p.position.rebateUsd > 0 && (
-            <span className="block text-xs text-zinc-400" title="Impact rebate: paid as the position closes, forfeited on liquidation, not margin">
+            <span className="block text-xs text-zinc-400" title="Impact rebate (at most the fee of the trade that earned it): paid as the position closes, forfeited on liquidation, not margin">
               + {fmtUsd(BigInt(p.position.rebateUsd))} rebate on close
             </span>
           )}
