@@ -12,7 +12,7 @@ import { PositionEditor, type EditMode } from './PositionEditor';
 import { useSlippage } from './useSlippage';
 import { PositionTpSl } from './PositionTpSl';
 import { useEntryPrices } from './useEntryPrices';
-import { closeBound, closePreviewOf, closeSummary } from './ClosePreview';
+import { closeBound, closeError, closePreviewOf, closeSummary } from './ClosePreview';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -72,6 +72,9 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
       prices: [Number(p.marketId)],
     });
   };
+  // a half close is refused inline, as the editor's custom close is, when what stays open would fail the engine's checks
+  const half = market ? closePreviewOf(p, market, (size * 50n) / 100n) : undefined;
+  const halfError = half ? closeError(half) : undefined;
   const toggle = (mode: EditMode | 'tpsl') => setEdit((cur) => (cur === mode ? null : mode));
   return (
     <>
@@ -124,9 +127,9 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
             </button>
             <button
               className="btn-ghost px-2 py-1 text-xs"
-              disabled={pending || !market}
+              disabled={pending || !market || !!halfError}
               onClick={() => close(50n, 'Close 50%')}
-              title={market ? `Close half. ${closeSummary(closePreviewOf(p, market, (size * 50n) / 100n))}` : undefined}
+              title={halfError ?? (half ? `Close half. ${closeSummary(half)}` : undefined)}
             >
               50%
             </button>
