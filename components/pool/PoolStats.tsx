@@ -52,12 +52,12 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
         <Stat label="Free liquidity" testId="pool-free" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="what LPs can withdraw now" />
         <Stat label="Bad debt" value={p && fmtUsd(p.badDebtUsd)} />
         <Stat
-          label="Liquidation gains vesting"
+          label="Gains vesting"
           testId="pool-unvested"
           value={p && fmtUsd(p.unvestedGainUsd)}
-          hint={`what liquidations earned the pool beyond their positions' marks (fee share, close impact, forfeited rebates): it vests over ${
+          hint={`what liquidations earned the pool beyond their positions' marks (fee share, close impact, forfeited rebates) and large fills' price impact beyond their fee: it vests over ${
             p ? `${Number(p.gainVestSec) / 3600} hours` : 'several hours'
-          }, and withdrawals are paid only the vested part, so a deposit timed to a liquidation takes none of it at once`}
+          }, and withdrawals are paid only the vested part, so a deposit timed to a liquidation or a large fill takes none of it at once`}
         />
       </dl>
       <div className="mt-4 border-t border-zinc-800 pt-4">

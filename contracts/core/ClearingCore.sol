@@ -72,7 +72,8 @@ contract ClearingCore is IClearingCore, AccessControl {
         address product0;
         uint8 productCount;
         uint8 valuedProducts; // bit id set unless product id is idle (ProductLedger.idle)
-        // Liquidation gains vesting from `lockedAt` over GAIN_VEST_SEC (P-96), read with the NAV's registry at no cost.
+        // Gains vesting from `lockedAt` over GAIN_VEST_SEC (a liquidation's, P-96; a fill's impact beyond its fee, P-98),
+        // read with the NAV's registry at no cost.
         uint48 lockedGainUsd;
         uint32 lockedAt;
     }
@@ -237,6 +238,7 @@ contract ClearingCore is IClearingCore, AccessControl {
             uint256 mask = registry.valuedProducts;
             registry.valuedProducts = uint8(s.nothingOpen ? mask & ~bit : mask | bit);
         }
+        if (s.lockedGainUsd > 0) _lockGain(s.lockedGainUsd);
         if (s.payoutUsd > 0) token.safeTransfer(s.payee, s.payoutUsd);
         lockHolder = address(0);
         return RiskMath.utilizationUp(reserved, uint256(cash));

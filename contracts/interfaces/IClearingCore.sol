@@ -42,7 +42,7 @@ interface IClearingCore {
         uint64 lastBorrowAt;
         uint256 badDebtUsd; // cumulative bad debt absorbed
         uint256 refundsOwedUsd; // traders' refunds the token refused to deliver, waiting to be claimed
-        uint256 unvestedGainUsd; // liquidation gains not yet vested: left out of what a redemption is paid (P-96)
+        uint256 unvestedGainUsd; // gains not yet vested (P-96, P-98): left out of what a redemption is paid
     }
 
     /// @notice One product's ledger in the core.
@@ -77,6 +77,9 @@ interface IClearingCore {
         // pool is zero and the NAV skips it until a settle says otherwise. The default, false, keeps it valued, so a
         // settle that does not know costs the NAV a call, never a claim.
         bool nothingOpen;
+        // Income this action realized that a deposit timed to it must not take at once (a perpetual fill's impact,
+        // P-98): vested over GAIN_VEST_SEC as a liquidation's gain is (P-96). 0 for none.
+        uint256 lockedGainUsd;
     }
 
     // ---------------------------------------------------------------- errors

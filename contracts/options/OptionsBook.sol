@@ -109,7 +109,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payoutUsd: 0,
                 badDebtUsd: 0,
                 checkSolvency: true,
-                nothingOpen: false // the trade's market is in the NAV's set (OptionsLogic._addToBook)
+                nothingOpen: false, // the trade's market is in the NAV's set (OptionsLogic._addToBook)
+                lockedGainUsd: 0
             })
         );
         _emitTrade(account, boardId, strikeIndex, isCall, true, amountWad, q, c);
@@ -138,7 +139,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payoutUsd: premiumUsd,
                 badDebtUsd: 0,
                 checkSolvency: false,
-                nothingOpen: false // as a buy: the set loses a market only at a rebuild
+                nothingOpen: false, // as a buy: the set loses a market only at a rebuild
+                lockedGainUsd: 0
             })
         );
         _emitTrade(account, boardId, strikeIndex, isCall, false, amountWad, q, c);
@@ -178,7 +180,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payoutUsd: 0,
                 badDebtUsd: 0,
                 checkSolvency: false,
-                nothingOpen: s.activeMarkets == 0
+                nothingOpen: s.activeMarkets == 0,
+                lockedGainUsd: 0
             })
         );
         emit BoardSettled(boardId, marketId, price, publishedAt, owed, released);
@@ -229,7 +232,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payoutUsd: payoutUsd,
                 badDebtUsd: 0,
                 checkSolvency: false,
-                nothingOpen: s.activeMarkets == 0
+                nothingOpen: s.activeMarkets == 0,
+                lockedGainUsd: 0
             })
         );
         emit PayoffClaimed(account, boardId, strikeIndex, isCall, amount, payoutUsd, receiver);
@@ -250,7 +254,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 payoutUsd: 0,
                 badDebtUsd: 0,
                 checkSolvency: false,
-                nothingOpen: s.activeMarkets == 0
+                nothingOpen: s.activeMarkets == 0,
+                lockedGainUsd: 0
             })
         );
     }

@@ -163,7 +163,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
         if (sizeDeltaUsd > 0) {
             _checkOpenInterest(t);
-            _checkInitialMargin(t, newTokens);
+            _checkMargin(t, newTokens, true);
         }
         _emitTrade(t, true, sizeDeltaUsd, collateralDeltaUsd);
     }
@@ -224,8 +224,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         t.utilizationWad = _settle(t, oldCollateral, 0, account, paidOut, false);
 
         if (t.sizeUsd > 0) {
-            if (collateralOutUsd > 0) _checkInitialMargin(t, oldTokens - closedTokens);
-            else _checkMaintenance(t, oldTokens - closedTokens);
+            _checkMargin(t, oldTokens - closedTokens, collateralOutUsd > 0);
         }
         _emitTrade(t, false, sizeDeltaUsd, paidOut);
     }
@@ -496,7 +495,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
                 payoutUsd: payoutUsd,
                 badDebtUsd: t.badDebtUsd,
                 checkSolvency: addsRisk,
-                nothingOpen: false
+                nothingOpen: false,
+                lockedGainUsd: t.impactUsd > int256(t.feeUsd) ? uint256(t.impactUsd) - t.feeUsd : 0
             })
         );
     }
@@ -690,35 +690,31 @@ contract PerpEngine is IPerpEngine, AccessControl {
         }
     }
 
-    /// @dev Initial margin on the worst of (PnL, 0): unrealized profit never backs new risk.
-    function _checkInitialMargin(Trade memory t, uint256 tokens) internal view {
+    /// @dev The margin check after a trade, both on the market's minimum collateral. `initial` (new risk: an open, an
+    ///      increase, collateral taken out): initial margin on the worst of (PnL, 0), so unrealized profit never backs
+    ///      new risk. Otherwise (a partial close): maintenance on the capped PnL.
+    function _checkMargin(Trade memory t, uint256 tokens, bool initial) internal view {
         uint256 size = t.sizeUsd;
         uint256 collateral = uint256(t.collateralUsd);
         uint256 minCollateral = t.cfg.minCollateralUsd;
         if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
+        (uint256 mmr, uint256 imr) =
+            PerpRisk.marginRatesUp(t.cfg, size, t.maintenanceBaseWad, t.marginTargetWad, t.utilizationWad, t.kinkWad);
+        if (!initial) {
+            int256 held = t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, t.capBucket);
+            uint256 required = size.mulDivUp(mmr, WAD);
+            if (held < int256(required)) revert InsufficientMargin(held, required);
+            return;
+        }
         int256 pnl = PositionMath.pnlUsd(t.isLong, size, tokens, t.priceWad);
         // Profit realized in this action (an increase realizes first) does not back its risk either (P-20): it is
         // paid, but counts as collateral only from the next action on, as after a close and a reopen.
         int256 equity =
             t.collateralUsd + (pnl < 0 ? pnl : int256(0)) - (t.realizedPnlUsd > 0 ? t.realizedPnlUsd : int256(0));
-        (, uint256 imr) =
-            PerpRisk.marginRatesUp(t.cfg, size, t.maintenanceBaseWad, t.marginTargetWad, t.utilizationWad, t.kinkWad);
         if (equity <= 0) revert InsufficientMargin(equity, size.mulDivUp(imr, WAD));
         uint256 leverageWad = size.mulDivUp(WAD, uint256(equity));
         uint256 maxLeverageWad = WAD.mulDivDown(WAD, imr);
         if (leverageWad > maxLeverageWad) revert LeverageTooHigh(leverageWad, maxLeverageWad);
-    }
-
-    function _checkMaintenance(Trade memory t, uint256 tokens) internal view {
-        uint256 size = t.sizeUsd;
-        uint256 collateral = uint256(t.collateralUsd);
-        uint256 minCollateral = t.cfg.minCollateralUsd;
-        if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
-        int256 equity = t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, t.capBucket);
-        (uint256 mmr,) =
-            PerpRisk.marginRatesUp(t.cfg, size, t.maintenanceBaseWad, t.marginTargetWad, t.utilizationWad, t.kinkWad);
-        uint256 required = size.mulDivUp(mmr, WAD);
-        if (equity < int256(required)) revert InsufficientMargin(equity, required);
     }
 
     function _checkOpenInterest(Trade memory t) internal view {

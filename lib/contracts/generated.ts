@@ -887,6 +887,11 @@ export const clearingCoreAbi = [
             "name": "nothingOpen",
             "type": "bool",
             "internalType": "bool"
+          },
+          {
+            "name": "lockedGainUsd",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
       }

@@ -113,7 +113,7 @@ export function previewOpen(
   const utilizationWad = utilizationUp(reservedAfter, pool.poolCashUsd);
   const imr = initialMarginUp(mmrAtTarget, c.imrMultiplierWad, utilizationWad, pool.kinkWad, c.utilTermWad, c.maxLeverage);
   const maxLeverageWad = mulDivDown(WAD, WAD, imr);
-  // As PerpEngine._checkInitialMargin: equity = collateral + min(PnL at the oracle price, 0), so adding to a losing
+  // As PerpEngine._checkMargin (initial): equity = collateral + min(PnL at the oracle price, 0), so adding to a losing
   // position needs the margin for its loss too.
   // Profit this increase realizes does not back its own new risk (P-20).
   const pnl = pnlUsd(isLong, sizeAfterUsd, sizeTokensAfter, m.priceWad);
@@ -177,7 +177,7 @@ export interface ClosePreview {
 }
 
 /** What `PerpEngine.decreasePosition` does when it closes `sizeDeltaUsd` of a position now (its _settleFees, _applyClose
- *  and, for a partial close, _checkMaintenance), from the Reader's market and position views at one block. */
+ *  and, for a partial close, _checkMargin on maintenance), from the Reader's market and position views at one block. */
 export function previewClose(
   m: {
     priceWad: bigint;
@@ -237,7 +237,7 @@ export function previewClose(
   };
 }
 
-/** Removing collateral runs the engine's initial-margin check (PerpEngine._checkInitialMargin): collateral after the
+/** Removing collateral runs the engine's initial-margin check (PerpEngine._checkMargin (initial)): collateral after the
  *  fees owed and the removal at least the market's minimum, and size / (collateral + min(PnL, 0)) within the max
  *  leverage at the margin target and the pool's utilization. Returns the largest removable amount (0 if none) and
  *  whether `amountUsd` passes. */

@@ -24,7 +24,7 @@ export async function getLivePoolSummary() {
     utilizationWad: v.utilizationWad.toString(),
     borrowRateWad: v.borrowRateWad.toString(),
     badDebtUsd: v.badDebtUsd.toString(),
-    // liquidation gains still vesting: withdrawals are paid without them (P-96)
+    // gains still vesting (a liquidation's, a large fill's impact): withdrawals are paid without them (P-96, P-98)
     unvestedGainUsd: v.unvestedGainUsd.toString(),
     gainVestSec: Number(v.gainVestSec),
     queuedShares: v.queuedShares.toString(),

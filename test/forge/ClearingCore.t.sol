@@ -51,7 +51,8 @@ contract ScriptedProduct is IProduct {
                 payoutUsd: 0,
                 badDebtUsd: 0,
                 checkSolvency: true,
-                nothingOpen: false
+                nothingOpen: false,
+                lockedGainUsd: 0
             })
         );
     }

@@ -64,13 +64,7 @@ contract OrderSandwichAttacksTest is BaseTest {
         uint256 start = usdc.balanceOf(attacker);
         vm.prank(attacker);
         engine.increasePosition(ETH, attackLong, collateral, attackSize, attackLong ? MAX_PRICE : 0);
-        vm.roll(block.number + 1);
-        skip(2);
-        uint256[] memory ids = new uint256[](1);
-        ids[0] = sl;
-        vm.prank(keeper);
-        (uint256 n,) = book.executeOrders(ids);
-        filled = n == 1;
+        filled = _keeperFillsNextBlock(sl);
         vm.roll(block.number + 1);
         skip(2);
         int256 fundingOwedToAttacker = -reader.positionStatus(attacker, ETH, attackLong).fundingFeeUsd;
@@ -127,5 +121,98 @@ contract OrderSandwichAttacksTest is BaseTest {
         _close(attacker, ETH, false);
         // paid: collateral + the held rebate + the close's rebate - the close fee (at most zero net) - borrow owed
         assertLe(usdc.balanceOf(attacker) - before, collateral + fee, "the close's rebate is at most its fee");
+    }
+
+    /// The sandwich with a deposit timed to it (a review's second finding): the legs cost the attacker about nothing,
+    /// the stop-loss pays crossing impact to the pool, and a deposit made after the front leg (the traders' net
+    /// exposure, which prices its band, then near zero) redeemed after the cooldown took its share: +177,349 USD with
+    /// 800M into the 200M pool. A fill's impact beyond its fee now vests over GAIN_VEST_SEC like a liquidation's gain
+    /// (P-96), so the deposit takes at most its share of the fill's fee and of impact up to the fee (what a deposit
+    /// timed to any large fill takes), recomputed here from the close fee's rule.
+    function test_sandwichWithATimedDeposit_takesAtMostItsShareOfTheFees() public {
+        _setLag(deployer.pullLagBps(60));
+        uint256 victimSize = 20_000_000 * USD;
+        uint256 deposit = 800_000_000 * USD;
+        (int256 profit, uint256 navBefore, uint256 filledAt) = _timedDepositSandwich(victimSize, deposit);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        // the victim's close fee on its value closed (the long closes at a loss: its size), rounded up
+        uint256 victimFee = (victimSize * cfg.closeFeeBps + 9999) / 10_000;
+        // the fill's impact from the documented rule: the skew (0 after the front leg) to -20M, (s1^2 - s0^2) / 2K up
+        uint256 impact = (victimSize * victimSize + 2 * cfg.impactScaleUsd - 1) / (2 * cfg.impactScaleUsd);
+        // what has vested of the impact beyond the fee by the redemption (linear over GAIN_VEST_SEC)
+        uint256 vested = (impact - victimFee) * (block.timestamp - filledAt) / core.GAIN_VEST_SEC();
+        uint256 bound = (2 * victimFee + vested) * deposit / (navBefore + deposit);
+        emit log_named_int("attacker result", profit);
+        emit log_named_uint("bound: its share of the fee, impact up to the fee and what vested", bound);
+        assertLe(profit, int256(bound), "was +177,349 USD");
+    }
+
+    /// @dev The victim's 20M long (its open's impact vested), a whole-position stop-loss; the attacker shorts
+    ///      `victimSize` in front of the keeper's fill and deposits `deposit` in the same block, closes behind the fill
+    ///      and redeems after the cooldown. Returns the attacker's result, the NAV before its deposit and the fill's
+    ///      time.
+    function _timedDepositSandwich(uint256 victimSize, uint256 deposit)
+        internal
+        returns (int256 profit, uint256 navBefore, uint256 filledAt)
+    {
+        _open(alice, ETH, true, victimSize / 8, victimSize);
+        // the impact the victim's open paid has vested: the attack meets no earlier lock
+        skip(core.GAIN_VEST_SEC());
+        vm.roll(block.number + 1);
+        _refreshPrices();
+        assertEq(core.poolState().unvestedGainUsd, 0);
+        uint256 sl = _stopLoss(victimSize);
+        uint256 collateral = victimSize / 8;
+        _mint(attacker, collateral + deposit);
+        uint256 start = usdc.balanceOf(attacker);
+        vm.startPrank(attacker);
+        engine.increasePosition(ETH, false, collateral, victimSize, 0);
+        navBefore = pool.totalAssets();
+        uint256 shares = pool.deposit(deposit, attacker);
+        vm.stopPrank();
+        assertTrue(_keeperFillsNextBlock(sl), "the stop-loss filled");
+        filledAt = block.timestamp;
+        vm.roll(block.number + 1);
+        skip(2);
+        _close(attacker, ETH, false);
+        skip(61);
+        vm.roll(block.number + 1);
+        _refreshPrices();
+        vm.prank(attacker);
+        pool.redeem(shares, attacker, attacker);
+        profit = int256(usdc.balanceOf(attacker)) - int256(start);
+    }
+
+    /// @dev The keeper's batch fill of order `id` in the next block (2 s later); whether it filled.
+    function _keeperFillsNextBlock(uint256 id) internal returns (bool) {
+        vm.roll(block.number + 1);
+        skip(2);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        vm.prank(keeper);
+        (uint256 n,) = book.executeOrders(ids);
+        return n == 1;
+    }
+
+    /// @dev alice's whole-position stop-loss 0.5% below the price (any price), then the price falls 1%.
+    function _stopLoss(uint256 size) internal returns (uint256 sl) {
+        _mint(alice, EXECUTION_FEE);
+        vm.startPrank(alice);
+        usdc.approve(address(book), type(uint256).max);
+        uint256 p0 = _price(ETH);
+        sl = book.createOrder(
+            ETH,
+            true,
+            IOrderBook.Kind.StopLoss,
+            p0 * 9950 / 10_000,
+            type(uint16).max,
+            size,
+            0,
+            block.timestamp + 1 days,
+            EXECUTION_FEE
+        );
+        vm.stopPrank();
+        vm.roll(block.number + 1);
+        _setPrice(ETH, p0 * 99 / 100);
     }
 }
