@@ -37,6 +37,10 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @dev Redemptions leave out the part not yet vested; a deposit made just before the liquidation earns it at
     ///      this pace, as every LP does.
     uint256 public constant override GAIN_VEST_SEC = 6 hours;
+    /// @dev A settlement's locked gain (a fill's impact beyond its fee, P-98) vests only from this size on: what a
+    ///      deposit timed to a fill can take is then at most its share of the fee, of impact up to the fee and of this
+    ///      much, and ordinary fills never pay for the lock's write.
+    uint256 internal constant MIN_SETTLEMENT_LOCK_USD = 1000e6;
 
     IERC20 internal immutable token;
     /// @inheritdoc IClearingCore
@@ -238,7 +242,7 @@ contract ClearingCore is IClearingCore, AccessControl {
             uint256 mask = registry.valuedProducts;
             registry.valuedProducts = uint8(s.nothingOpen ? mask & ~bit : mask | bit);
         }
-        if (s.lockedGainUsd > 0) _lockGain(s.lockedGainUsd);
+        if (s.lockedGainUsd >= MIN_SETTLEMENT_LOCK_USD) _lockGain(s.lockedGainUsd);
         if (s.payoutUsd > 0) token.safeTransfer(s.payee, s.payoutUsd);
         lockHolder = address(0);
         return RiskMath.utilizationUp(reserved, uint256(cash));

@@ -77,8 +77,8 @@ interface IClearingCore {
         // pool is zero and the NAV skips it until a settle says otherwise. The default, false, keeps it valued, so a
         // settle that does not know costs the NAV a call, never a claim.
         bool nothingOpen;
-        // Income this action realized that a deposit timed to it must not take at once (a perpetual fill's impact,
-        // P-98): vested over GAIN_VEST_SEC as a liquidation's gain is (P-96). 0 for none.
+        // Income this action realized that a deposit timed to it must not take at once (a perpetual fill's impact
+        // beyond its fee, P-98): vested over GAIN_VEST_SEC as a liquidation's gain is (P-96), from 1,000 USD on.
         uint256 lockedGainUsd;
     }
 

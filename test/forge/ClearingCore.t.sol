@@ -57,6 +57,14 @@ contract ScriptedProduct is IProduct {
         );
     }
 
+    /// @dev An action that reports `amountUsd` of income to vest (a fill's impact beyond its fee, P-98).
+    function settleLockingGain(uint256 amountUsd) external {
+        core.enter(IClearingCore.Risk.Reduces);
+        IClearingCore.Settlement memory s;
+        s.lockedGainUsd = amountUsd;
+        core.settle(s);
+    }
+
     /// @dev An action settled with the default (zero) settlement.
     function settleDefault() external {
         core.enter(IClearingCore.Risk.Reduces);
@@ -103,6 +111,19 @@ contract ClearingCoreTest is BaseTest {
     }
 
     /// P-41: NAV = cash + the sum of every registered product's claim, whatever their number.
+    /// P-98: a settlement's locked gain vests over GAIN_VEST_SEC from 1,000 USD on (a redemption is paid without the
+    /// unvested part); a smaller one is not locked.
+    function test_settle_locksAGainFromAThousandUsd() public {
+        scripted.settleLockingGain(999 * USD);
+        assertEq(core.poolState().unvestedGainUsd, 0, "below the minimum: not locked");
+        scripted.settleLockingGain(50_000 * USD);
+        assertEq(core.poolState().unvestedGainUsd, 50_000 * USD, "locked whole at once");
+        skip(core.GAIN_VEST_SEC() / 2);
+        assertEq(core.poolState().unvestedGainUsd, 25_000 * USD, "half vested after half the period");
+        skip(core.GAIN_VEST_SEC() / 2);
+        assertEq(core.poolState().unvestedGainUsd, 0);
+    }
+
     function test_poolValue_sumsEveryProductsClaim() public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         uint256 navBefore = core.poolValueUsd();
