@@ -117,6 +117,7 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
     const closeFeeWei = BigInt(await closeForm.getByTestId('close-fee').getAttribute('data-wei'));
     assert.ok(closeFeeWei > 0n, 'the close preview shows its fee');
     assert.match(await closeForm.getByTestId('close-preview').innerText(), /Collateral after/);
+    await page.screenshot({ path: `${SHOTS}/flow-3b-close-preview.png`, fullPage: true });
     await closeForm.getByRole('button', { name: 'Close amount' }).click();
     await waitToast(page, /Close \$500 of long/);
     const after = await client.readContract({ address: d.PerpEngine, abi: JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi, functionName: 'position', args: [address, 0n, true] });
