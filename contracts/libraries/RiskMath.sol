@@ -71,7 +71,11 @@ library RiskMath {
     /// @param maxRateWad cap on |rate|.
     /// @param elapsed seconds since the last accrual.
     /// @return nextRateWad rate after `elapsed`.
-    /// @return indexDeltaWad funding per USD of size accrued over `elapsed` (average of both rates, truncated).
+    /// @return indexDeltaWad funding per USD of size accrued over `elapsed`: the integral of the rate, which moves
+    ///         linearly from `rateWad` (clamped to the cap) and stays at the cap once it reaches it. Until the cap it
+    ///         is the two rates' average x `elapsed`; a gap in which the rate reaches the cap adds the cap for the rest
+    ///         (cap x elapsed - (cap - rate)^2 / (2 v)), where the average alone undercounts what the crowded side
+    ///         owes. The ramp's part is truncated toward zero (at most one wei per USD of size from the exact value).
     function nextFunding(
         int64 rateWad,
         int256 skewUsd,
@@ -87,8 +91,17 @@ library RiskMath {
             int256 dt = int256(uint256(elapsed));
             int256 maxRate = int256(uint256(maxRateWad));
             int256 velocityWad = proportionalWad * int256(uint256(maxVelocityWad)) / int256(WAD);
-            nextRateWad = MathLib.clamp(rateWad + velocityWad * dt, -maxRate, maxRate);
-            indexDeltaWad = (rateWad + nextRateWad) * dt / 2;
+            int256 rate = MathLib.clamp(rateWad, -maxRate, maxRate);
+            nextRateWad = MathLib.clamp(rate + velocityWad * dt, -maxRate, maxRate);
+            // The integral of a rate that ramps at v from `rate` and holds at the cap once there: next x dt less the
+            // ramp's triangle, (next - rate)^2 / (2 v), written as rate x dt + the ramp's part; without the cap that is
+            // the two rates' average x dt. The ramp's part is truncated toward zero, and 0 when v is (EVM sdiv).
+            int256 rampWad = nextRateWad - rate;
+            int256 rampPartWad = 2 * rampWad * dt * velocityWad - rampWad * rampWad;
+            assembly ("memory-safe") {
+                rampPartWad := sdiv(rampPartWad, shl(1, velocityWad))
+            }
+            indexDeltaWad = rate * dt + rampPartWad;
         }
     }
 

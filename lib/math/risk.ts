@@ -21,6 +21,8 @@ export function borrowRateUp(u: bigint, base: bigint, slope1: bigint, slope2: bi
   return base + slope1 + mulDivUp(slope2, u - kink, WAD - kink);
 }
 
+/** RiskMath.nextFunding: velocity funding; the index delta is the exact integral of the rate, which ramps linearly and
+ *  stays at the cap once it reaches it (truncated toward zero). */
 export function nextFunding(
   rateWad: bigint,
   skewUsd: bigint,
@@ -31,8 +33,12 @@ export function nextFunding(
 ): { nextRateWad: bigint; indexDeltaWad: bigint } {
   const proportional = clamp((skewUsd * WAD) / skewScaleUsd, -WAD, WAD);
   const velocity = (proportional * maxVelocityWad) / WAD;
-  const nextRateWad = clamp(rateWad + velocity * elapsed, -maxRateWad, maxRateWad);
-  return { nextRateWad, indexDeltaWad: ((rateWad + nextRateWad) * elapsed) / 2n };
+  const rate = clamp(rateWad, -maxRateWad, maxRateWad);
+  const nextRateWad = clamp(rate + velocity * elapsed, -maxRateWad, maxRateWad);
+  // rate x dt + the ramp's part: (next - rate) x dt less the triangle above the cap, (next - rate)^2 / (2 v); 0 when v is.
+  const ramp = nextRateWad - rate;
+  const rampPart = velocity === 0n ? 0n : (2n * ramp * elapsed * velocity - ramp * ramp) / (2n * velocity);
+  return { nextRateWad, indexDeltaWad: rate * elapsed + rampPart };
 }
 
 /** RiskMath.nettedImpactCostUsd: the larger of the impact on the net skew (perpetual + options) and on the perpetual

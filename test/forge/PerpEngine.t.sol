@@ -315,6 +315,26 @@ contract PerpEngineTest is BaseTest {
         assertGt(longS.fundingFeeUsd + shortS.fundingFeeUsd, 0, "the pool keeps the imbalance");
     }
 
+    /// The rate ramps at skew / skewScale x maxVelocity per second and stays at the cap once there; a gap in which it
+    /// reaches the cap accrues the integral of that path (recomputed here from the documented rule), not the average of
+    /// the two end rates (which undercounted this month by 30%: the ramp's 17 days and then 13 at the cap).
+    function test_funding_gapThatReachesTheCap_accruesTheExactIntegral() public {
+        uint256 sizeUsd = 200_000 * USD;
+        _open(alice, ETH, true, 20_000 * USD, sizeUsd);
+        IPerpEngine.MarketConfig memory c = reader.marketConfig(ETH);
+        uint256 gap = 30 days;
+        skip(gap);
+        _refreshPrices();
+        uint256 cap = c.maxFundingRateWad;
+        uint256 velocity = sizeUsd * 1e18 / c.skewScaleUsd * c.maxFundingVelocityWad / 1e18;
+        uint256 toCap = cap / velocity; // seconds the ramp takes from 0
+        assertLt(toCap, gap, "the rate reaches the cap inside the gap");
+        uint256 integralWad = cap * toCap / 2 + cap * (gap - toCap);
+        uint256 expectedUsd = sizeUsd * integralWad / 1e18;
+        assertEq(reader.marketState(ETH).fundingRateWad, int256(cap), "at the cap");
+        assertApproxEqRel(_status(alice, ETH, true).fundingFeeUsd, int256(expectedUsd), 1e15, "the exact integral");
+    }
+
     // ------------------------------------------------------------ risk engine
 
     function test_volatility_risesWithLargeReturnsAndCutsMaxLeverage() public {
