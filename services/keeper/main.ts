@@ -3,7 +3,8 @@
  * their status each block through the Reader, and liquidates every eligible one in simulated batches. Also fills the
  * LP withdrawal queue when liquidity frees up, and fills trigger orders (limit, stop, take-profit, stop-loss) once the
  * oracle price crosses them, and runs the options book (lists boards on schedule, refreshes stale greek caches,
- * settles expired boards: services/keeper/options.ts). One account, one nonce manager, bounded gas price, retries.
+ * settles expired boards: services/keeper/options.ts), and pokes each market once per volatility sampling interval in
+ * which nothing else did (services/keeper/sampler.ts). One account, one nonce manager, bounded gas price, retries.
  */
 import { encodeFunctionData, parseGwei, type AccessList } from 'viem';
 import { liquidationsIn, ordersSettledIn } from './receipts';
@@ -13,6 +14,7 @@ import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry 
 import { PositionBook } from './book';
 import { OrderWatcher, planOrderBatches } from './orders';
 import { OptionsKeeper } from './options';
+import { Sampler } from './sampler';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
 import { hermesClient } from '../../lib/pyth/hermes';
@@ -73,6 +75,20 @@ const pull = new PullPrices(publicClient, c, log, hermes);
 const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermes, pull, MAX_FEE);
 let optionsRunning = false;
 let optionsLastRun = 0;
+// Volatility sampling on the clock: a poke for every market whose oracle published in an interval not yet sampled.
+const SAMPLING = env('KEEPER_SAMPLING', '1') !== '0';
+const sampler = new Sampler(publicClient, signer, c, log, txs, pull, MAX_FEE);
+let samplingRunning = false;
+
+/** One sampling pass off the liquidation path (its pokes are tracked, never awaited): at most one at a time. */
+function runSampling(block: bigint) {
+  if (!SAMPLING || samplingRunning) return;
+  samplingRunning = true;
+  void sampler
+    .tick(block)
+    .catch((e) => log.warn('sampling pass failed', { error: errorForLog(e) }))
+    .finally(() => (samplingRunning = false));
+}
 
 /** One options pass (list, refresh, settle) off the liquidation path: a settlement or refresh waiting for its receipt
  *  never delays a scan. Runs every OPTIONS_EVERY_BLOCKS blocks and at least every OPTIONS_EVERY_MS. */
@@ -100,6 +116,7 @@ const health = {
   failures: 0,
   stalledMarkets: [] as number[], // markets whose statuses could not be read on the last scan (stale price)
   options: optionsKeeper.stats,
+  sampling: sampler.stats,
   startedAt: new Date().toISOString(),
 };
 const inFlight = new Set<string>(); // position keys with a liquidation tx pending: never double-send
@@ -440,6 +457,7 @@ async function main() {
         if (block % 5n === 0n) await fillQueue(block);
         await txs.poll(block); // settle sends after this block's work: mined, reorged out, or lost (nonce resynced)
         runOptions(block);
+        runSampling(block);
         lastBlock = block;
         health.lastBlock = block;
         health.failuresInARow = 0;

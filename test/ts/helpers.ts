@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPublicClient, createTestClient, createWalletClient, http, maxUint256, parseUnits, type Abi, type Address, type Hex } from 'viem';
-import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { generatePrivateKey, mnemonicToAccount, nonceManager, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { inject } from 'vitest';
 import { localChain } from '@/lib/chain';
 import { DEFAULTS } from '@/lib/config';
@@ -18,6 +18,17 @@ export function clients(index = 0) {
     walletClient: createWalletClient({ chain, transport, account: account(index) }),
     testClient: createTestClient({ chain, transport, mode: 'anvil' }),
   };
+}
+
+/** The keeper's signer as services/lib/runtime.ts makes it: account `index` with a nonce manager, so concurrent sends
+ *  take distinct nonces. */
+export function keeperWallet(index = 1) {
+  const { publicClient } = clients(index);
+  return createWalletClient({
+    chain: publicClient.chain,
+    transport: http(rpcUrl()),
+    account: mnemonicToAccount(MNEMONIC, { addressIndex: index, nonceManager }),
+  });
 }
 
 /** Deploys a contract compiled by forge (out/<File>.sol/<Name>.json). */

@@ -3,10 +3,9 @@
  * board at the first oracle round after its expiry (not a later one), and resumes after a restart mid-settlement
  * (settled but not refreshed) without settling twice.
  */
-import { createWalletClient, http, maxUint256 } from 'viem';
-import { mnemonicToAccount, nonceManager } from 'viem/accounts';
+import { maxUint256 } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, isolateChain, MNEMONIC, rpcUrl } from './helpers';
+import { clients, isolateChain, keeperWallet } from './helpers';
 import { c, deposit, fundAndApprove, price, setPrice, tx, USD } from './fixtures';
 import { OptionsKeeper, STALENESS, firstRoundAtOrAfter } from '@/services/keeper/options';
 import { createLogger } from '@/services/lib/runtime';
@@ -20,12 +19,7 @@ const log = createLogger('options-keeper-test');
  *  does each block), so the pass's transactions are settled and counted when it returns. */
 function keeper(index = 1) {
   const { publicClient } = clients(index);
-  // the keeper's signer as services/lib/runtime.ts makes it: a nonce manager, so concurrent sends take distinct nonces
-  const walletClient = createWalletClient({
-    chain: publicClient.chain,
-    transport: http(rpcUrl()),
-    account: mnemonicToAccount(MNEMONIC, { addressIndex: index, nonceManager }),
-  });
+  const walletClient = keeperWallet(index);
   const txs = new TxTracker(publicClient, () => {}, log);
   const k = new OptionsKeeper(publicClient, walletClient as never, c, log, txs);
   // until every transaction of the pass is in a block (the chain may mine on an interval, not per transaction)

@@ -300,5 +300,18 @@ describe('a deployment on Pyth: every action posts its update in the same transa
     expect(h.liquidationsConfirmed).toBe(3);
     expect(h.ordersExecuted).toBe(1);
     expect(h.stalledMarkets).toEqual([]);
+
+    // A quiet interval: nobody trades, and the keeper still samples each pull market at Hermes' price, through the
+    // router (services/keeper/sampler.ts), so the estimator's clock does not wait for traffic.
+    const sampling = async () => (await health()).sampling as { pokes: number; failures: number };
+    const pokesBefore = (await sampling()).pokes;
+    const interval = BigInt((await pub.readContract({ ...ctr().reader, functionName: 'marketConfig', args: [0n] })).sampleIntervalSec);
+    const sampledBefore = (await pub.readContract({ ...ctr().reader, functionName: 'marketState', args: [0n] })).lastSampleAt;
+    await testClient.increaseTime({ seconds: Number(interval) });
+    await waitFor(async () => (await pub.readContract({ ...ctr().reader, functionName: 'marketState', args: [0n] })).lastSampleAt / interval > sampledBefore / interval, 'the keeper to sample ETH in the next interval', 30_000).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${logs()}`);
+    });
+    await waitFor(async () => (await sampling()).pokes > pokesBefore, 'the keeper to count its poke', 20_000);
+    expect((await sampling()).failures).toBe(0);
   });
 });
