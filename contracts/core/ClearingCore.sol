@@ -242,7 +242,7 @@ contract ClearingCore is IClearingCore, AccessControl {
             uint256 mask = registry.valuedProducts;
             registry.valuedProducts = uint8(s.nothingOpen ? mask & ~bit : mask | bit);
         }
-        if (s.lockedGainUsd >= MIN_SETTLEMENT_LOCK_USD) _lockGain(s.lockedGainUsd);
+        if (s.lockedGainUsd >= s.badDebtUsd + MIN_SETTLEMENT_LOCK_USD) _lockGain(s.lockedGainUsd - s.badDebtUsd);
         if (s.payoutUsd > 0) token.safeTransfer(s.payee, s.payoutUsd);
         lockHolder = address(0);
         return RiskMath.utilizationUp(reserved, uint256(cash));

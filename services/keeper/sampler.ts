@@ -21,6 +21,9 @@ import { cappedFees, SerialJob, type TxTracker } from './txs';
 
 type Signer = WalletClient<Transport, Chain, Account>;
 
+/** Blocks a market waits after a poke that failed (simulation, send or revert) before it is tried again. */
+const BACKOFF_BLOCKS = 10n;
+
 export interface SamplerStats {
   pokes: number; // pokes mined successfully
   failures: number;
@@ -35,6 +38,8 @@ export function samplingDue(lastSampleAt: bigint, priceAt: bigint, intervalSec: 
 export class Sampler {
   readonly stats: SamplerStats = { pokes: 0, failures: 0 };
   private jobs = new Map<number, SerialJob>();
+  /** market -> block before which it is not tried again after a failed poke (logged once per backoff, not per block) */
+  private backoff = new Map<number, bigint>();
 
   constructor(
     private client: PublicClient,
@@ -53,7 +58,7 @@ export class Sampler {
     for (const v of views) {
       const id = v.marketId;
       const job = this.job(Number(id));
-      if (job.inFlight) continue;
+      if (job.inFlight || (this.backoff.get(Number(id)) ?? 0n) > block) continue;
       try {
         const updates = this.pull.isPull(id) ? await this.pull.updates([id]) : [];
         if (updates === null) continue; // logged by PullPrices: no update to sample from this pass
@@ -66,6 +71,7 @@ export class Sampler {
           mined: (receipt) => {
             if (receipt.status !== 'success') {
               this.stats.failures++;
+              this.backoff.set(Number(id), block + BACKOFF_BLOCKS);
               this.log.warn('sampling poke reverted', { marketId: Number(id), hash: receipt.transactionHash });
             } else if (!counted) {
               counted = true;
@@ -79,6 +85,7 @@ export class Sampler {
         });
       } catch (e) {
         this.stats.failures++;
+        this.backoff.set(Number(id), block + BACKOFF_BLOCKS);
         this.log.warn('sampling poke not sent', { marketId: Number(id), error: errorForLog(e) });
       }
     }

@@ -57,6 +57,71 @@ contract FundingMathTest is Test {
         assertGe(wholeDelta, -capArea);
     }
 
+    /// The unchecked block against a checked reference over every value of the parameter types (not only the config
+    /// bounds): no wrap, and the result is the exact integral of the clamped ramp truncated toward zero (error in
+    /// [0, 1) wei, toward zero), so the side that pays gains under a wei of index per accrual.
+    function testFuzz_nextFunding_equalsTheCheckedIntegral(
+        int64 rate,
+        int256 skew,
+        uint256 scale,
+        uint64 velocity,
+        uint64 cap,
+        uint32 dt
+    ) public pure {
+        scale = bound(scale, 1e6, type(uint128).max);
+        skew = bound(
+            skew, -int256(uint256(type(uint64).max)) - 2 ** 31 * 1e6, int256(uint256(type(uint64).max)) + 2 ** 31 * 1e6
+        );
+        (int256 next, int256 delta) = RiskMath.nextFunding(rate, skew, scale, velocity, cap, dt);
+        int256 p = skew * 1e18 / int256(scale);
+        p = p > 1e18 ? int256(1e18) : (p < -1e18 ? -1e18 : p);
+        int256 v = p * int256(uint256(velocity)) / 1e18;
+        int256 c = int256(uint256(cap));
+        int256 r = rate > c ? c : (rate < -c ? -c : int256(rate));
+        int256 n = r + v * int256(uint256(dt));
+        n = n > c ? c : (n < -c ? -c : n);
+        assertEq(next, n, "rate");
+        if (v == 0) {
+            assertEq(delta, r * int256(uint256(dt)));
+            return;
+        }
+        // exact = r dt + ((n - r) dt - (n - r)^2 / (2 v)): the ramp's part as num / den
+        int256 num = 2 * (n - r) * int256(uint256(dt)) * v - (n - r) * (n - r);
+        int256 den = 2 * v;
+        int256 err = (delta - r * int256(uint256(dt))) * den - num; // (code - exact) x den
+        assertTrue(err <= 0 && -err < (den > 0 ? den : -den), "truncated toward zero, under a wei");
+    }
+
+    /// The netting rule (the index held still over an interval whose move would make the pool pay) makes accrual
+    /// path-dependent, but only one way: with the perpetual skew long, each part of a split interval is max(part, 0),
+    /// so a poke can never lower what the crowded side pays (it can only stop the pool paying).
+    uint64 internal constant DEPLOYED_CAP = uint64(uint256(1e18) / 365 days);
+
+    /// @dev The deployment's funding config with 5M of perpetual longs; the rate driven by `netSkew`.
+    function _netted(int256 rate, int256 netSkew, uint32 elapsed) internal pure returns (int256, int256) {
+        return RiskMath.nextFundingNetted(
+            int64(rate), netSkew, 5_000_000e6, 10_000_000e6, DEPLOYED_CAP / 8 hours, DEPLOYED_CAP, elapsed
+        );
+    }
+
+    function testFuzz_nextFundingNetted_splitNeverLowersTheCrowdedSidesPayment(
+        int256 rateSeed,
+        int256 netSkewSeed,
+        uint32 first,
+        uint32 second
+    ) public pure {
+        int256 rate = bound(rateSeed, -int256(uint256(DEPLOYED_CAP)), int256(uint256(DEPLOYED_CAP)));
+        int256 netSkew = bound(netSkewSeed, -20_000_000e6, 20_000_000e6);
+        first = uint32(bound(first, 1, 30 days));
+        second = uint32(bound(second, 1, 30 days));
+        (int256 mid, int256 d1) = _netted(rate, netSkew, first);
+        (, int256 d2) = _netted(mid, netSkew, second);
+        (, int256 whole) = _netted(rate, netSkew, first + second);
+        assertGe(d1 + d2 + 2, whole, "a split never lowers the crowded side's payment");
+        assertGe(d1, 0);
+        assertGe(d2, 0);
+    }
+
     /// The documented rule at one point: the rate starts at 0 and ramps at v = cap / 1000 per second; over 3,000 s it
     /// reaches the cap after 1,000 s: 1,000 x cap / 2 + 2,000 x cap. The two rates' average gave 1,500 x cap.
     function test_nextFunding_rampThenCap() public pure {
