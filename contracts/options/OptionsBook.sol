@@ -110,7 +110,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 badDebtUsd: 0,
                 checkSolvency: true,
                 nothingOpen: false, // the trade's market is in the NAV's set (OptionsLogic._addToBook)
-                lockedGainUsd: 0
+                lockedGainUsd: q.impactUsd // vests (P-98): a deposit timed to a large buy takes none of it at once
             })
         );
         _emitTrade(account, boardId, strikeIndex, isCall, true, amountWad, q, c);
@@ -140,7 +140,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 badDebtUsd: 0,
                 checkSolvency: false,
                 nothingOpen: false, // as a buy: the set loses a market only at a rebuild
-                lockedGainUsd: 0
+                lockedGainUsd: q.impactUsd
             })
         );
         _emitTrade(account, boardId, strikeIndex, isCall, false, amountWad, q, c);

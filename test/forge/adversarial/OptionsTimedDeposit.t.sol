@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IOptionsBook} from "../../../contracts/interfaces/IOptionsBook.sol";
+import {BaseTest} from "../utils/Base.t.sol";
+
+/// @notice P-98 for options: an option trade's exposure impact vests like a perpetual fill's impact beyond its fee. A
+///         review's lead, measured here: an LP who deposited 800M into a 200M pool in front of a whale's buy of 4,800
+///         calls (1,290,100 USD of premium, 219,284 of it impact) and redeemed after the 60 s cooldown took +199,600
+///         USD, most of the buy's spread and impact, from the LPs who were there. The impact now vests over
+///         GAIN_VEST_SEC (from 1,000 USD a trade on), so a deposit timed to a large option trade takes at most its
+///         share of the spread and of what vested: +24,668 here.
+contract OptionsTimedDepositTest is BaseTest {
+    uint256[] internal ids;
+
+    function setUp() public override {
+        super.setUp();
+        _deposit(carol, 200_000_000 * USD);
+        options.listBoards(ETH);
+        ids = options.liveBoards(ETH);
+        options.refresh(ETH);
+    }
+
+    function test_depositTimedToALargeBuy_takesNoneOfItsImpactAtOnce() public {
+        address whale = makeAddr("whale");
+        uint256 board = ids[ids.length - 1]; // the monthly
+        uint256 deposit = 800_000_000 * USD;
+        uint256 navBeforeDeposit = core.poolValueUsd();
+        uint256 shares = _deposit(attacker, deposit);
+
+        uint256 navBefore = core.poolValueUsd();
+        uint256 impact;
+        for (uint256 k = 5; k < 8; ++k) {
+            impact += options.quote(board, k, true, true, 1600e18).impactUsd;
+            _buyOption(whale, board, k, true, 1600e18);
+        }
+        uint256 boughtAt = block.timestamp;
+        options.refresh(ETH); // the buys left the book for the keeper to refresh (the NAV waits for it)
+        uint256 navJump = core.poolValueUsd() - navBefore; // the premium less the liability at the mark
+        assertGt(impact, 200_000 * USD);
+        uint256 locked = core.poolState().unvestedGainUsd;
+
+        skip(61); // past the deposit cooldown
+        vm.roll(block.number + 1);
+        _refreshPrices();
+        options.refresh(ETH);
+        vm.prank(attacker);
+        int256 profit = int256(pool.redeem(shares, attacker, attacker)) - int256(deposit);
+
+        // Its share of the jump without the unvested impact: the spread and what vested by the redemption.
+        uint256 vested = impact * (block.timestamp - boughtAt) / core.GAIN_VEST_SEC();
+        uint256 bound = (navJump - impact + vested) * deposit / (navBeforeDeposit + deposit);
+        emit log_named_int("timed depositor's result", profit);
+        emit log_named_uint("bound: its share of the spread and of the vested impact", bound);
+        assertLe(profit, int256(bound), "was +201,102 USD an hour later");
+        assertEq(locked, impact, "the buys' impact started vesting");
+    }
+}
