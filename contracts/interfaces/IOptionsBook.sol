@@ -72,7 +72,7 @@ interface IOptionsBook is IProduct {
     struct Quote {
         uint256 premiumUsd; // paid by a buyer (ask, rounded up, impact included) or to a seller (bid, rounded down,
         // impact deducted)
-        uint256 impactUsd; // part of the premium that is exposure impact
+        uint256 impactUsd; // exposure impact: added to a buy's premium, taken from a sale's bid (at most all of it)
         uint256 ivWad; // volatility the trade is priced at (mid +- spread)
         uint256 capIvWad; // a call's cap leg's volatility: the other side's (mid -+ spread); 0 for a put
         uint256 midIvWad; // the surface's mid volatility

@@ -530,8 +530,11 @@ library OptionsLogic {
         if (isBuy) {
             q.premiumUsd = OptionPricing.toUsdUp(amountWad, q.perTokenWad) + q.impactUsd;
         } else {
+            // A sale's impact is taken from its bid: at most the whole bid (the premium is then 0), and the quote
+            // reports what was taken, which is what the pool gained and may lock (P-98).
             uint256 gross = OptionPricing.toUsdDown(amountWad, q.perTokenWad);
-            q.premiumUsd = gross > q.impactUsd ? gross - q.impactUsd : 0;
+            if (q.impactUsd > gross) q.impactUsd = gross;
+            q.premiumUsd = gross - q.impactUsd;
         }
     }
 

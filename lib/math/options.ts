@@ -445,7 +445,7 @@ export function quoteOption(
   const poolDelta = ((ctx.perpDeltaTokens - bookDelta) * ctx.spotWad) / WAD;
   const poolVega = -bk.vegaWad;
   const side = isBuy ? -1n : 1n;
-  const impactUsd = impactUp(
+  let impactUsd = impactUp(
     poolDelta,
     poolDelta + (side * mulDivSignedDown(greeks.deltaWad, amountWad, WAD) * ctx.spotWad) / WAD,
     poolVega,
@@ -455,8 +455,10 @@ export function quoteOption(
   let premiumUsd: bigint;
   if (isBuy) premiumUsd = toUsdUp(amountWad, perTokenWad) + impactUsd;
   else {
+    // a sale's impact is taken from its bid, at most all of it: the quote reports what was taken (OptionsLogic.quote)
     const gross = toUsdDown(amountWad, perTokenWad);
-    premiumUsd = gross > impactUsd ? gross - impactUsd : 0n;
+    if (impactUsd > gross) impactUsd = gross;
+    premiumUsd = gross - impactUsd;
   }
   return { premiumUsd, impactUsd, ivWad, capIvWad, midIvWad, spotWad: ctx.spotWad, perTokenWad, reserveUsd, greeks, askFloor };
 }

@@ -55,4 +55,35 @@ contract OptionsTimedDepositTest is BaseTest {
         assertLe(profit, int256(bound), "was +201,102 USD an hour later");
         assertEq(locked, impact, "the buys' impact started vesting");
     }
+
+    /// A sale's impact is taken from its bid, at most all of it. A second review found a sale whose impact exceeded its
+    /// bid (1,600 at-the-money daily puts sold while a 40M perpetual long left the pool short delta: premium 0) locking
+    /// the whole quoted impact, 92,739 USD, while the NAV rose 20,283: an LP redeeming right after was paid 28,224
+    /// less than just before, though the NAV had risen. The quote now reports the impact taken (the whole bid here),
+    /// and what vests is at most the NAV's jump.
+    function test_saleWhoseImpactExceedsItsBid_locksAtMostWhatTheNavGained() public {
+        _deposit(dave, 100_000_000 * USD);
+        skip(120);
+        _refreshPrices();
+        _open(bob, ETH, true, 10_000_000 * USD, 40_000_000 * USD); // the pool is short its delta
+        uint256 board = ids[0];
+        _buyOption(attacker, board, 5, false, 1600e18);
+        vm.roll(block.number + 1);
+        skip(7 hours); // every earlier lock vested
+        _refreshPrices();
+        options.refresh(ETH);
+        assertEq(core.poolState().unvestedGainUsd, 0);
+
+        IOptionsBook.Quote memory q = options.quote(board, 5, false, false, 1600e18);
+        assertEq(q.premiumUsd, 0, "the impact takes the whole bid");
+        uint256 navBefore = core.poolValueUsd();
+        uint256 paidBefore = _redemptionNow(dave);
+
+        vm.prank(attacker);
+        options.sell(board, 5, false, 1600e18, 0);
+        options.refresh(ETH);
+        int256 navJump = int256(core.poolValueUsd()) - int256(navBefore);
+        assertLe(int256(core.poolState().unvestedGainUsd), navJump, "locked at most what the NAV gained");
+        assertGe(_redemptionNow(dave), paidBefore, "the NAV rose: redeeming after pays no less");
+    }
 }

@@ -213,4 +213,13 @@ abstract contract BaseTest is Test {
     function _poolCash() internal view returns (uint256) {
         return core.poolState().poolCashUsd;
     }
+
+    /// @dev What redeeming all of `lp`'s shares would pay now; the state is left as it was (a snapshot, reverted).
+    function _redemptionNow(address lp) internal returns (uint256 paid) {
+        uint256 snap = vm.snapshotState();
+        uint256 shares = pool.balanceOf(lp);
+        vm.prank(lp);
+        paid = pool.redeem(shares, lp, lp);
+        vm.revertToState(snap);
+    }
 }
