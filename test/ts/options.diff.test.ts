@@ -233,13 +233,18 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     const cfg = toPricingConfig(cfgRaw);
     const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
     let compared = 0;
+    let clampedSales = 0;
     const floors = new Set<string>();
     for (const boardId of boards) {
       const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId], blockNumber });
       for (let k = 0n; k < BigInt(b.strikeCount); k++) {
         for (const isCall of [true, false]) {
-          for (const isBuy of [true, false]) {
-            const amount = WAD * (k + 1n) + 12_345n * O.OPTION_LOT_WAD; // whole lots, not round
+          // the sales twice: a small one, and one large enough that on far strikes the impact takes the whole bid
+          for (const [isBuy, amount] of [
+            [true, WAD * (k + 1n) + 12_345n * O.OPTION_LOT_WAD], // whole lots, not round
+            [false, WAD * (k + 1n) + 12_345n * O.OPTION_LOT_WAD],
+            [false, 40_000n * WAD],
+          ] as const) {
             const chain = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, amount], blockNumber });
             const ours = O.quoteOption(BigInt(b.expiry), b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, amount, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
             expect(ours.premiumUsd, `board ${boardId} strike ${k} ${isCall ? 'call' : 'put'} ${isBuy ? 'buy' : 'sell'}`).toBe(chain.premiumUsd);
@@ -258,6 +263,11 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
             } else if (isBuy) expect(ours.perTokenWad).toBeGreaterThanOrEqual(floorOf.intrinsic > floorOf.minimum ? floorOf.intrinsic : floorOf.minimum);
             // never above what a token can pay, buy or sell
             expect(ours.perTokenWad).toBeLessThanOrEqual(floorOf.maximum);
+            // a sale's impact is what it takes from the bid, at most all of it
+            if (!isBuy && ours.premiumUsd === 0n) {
+              expect(ours.impactUsd).toBe(O.toUsdDown(amount, ours.perTokenWad));
+              clampedSales++;
+            }
             compared++;
           }
         }
@@ -265,6 +275,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     }
     expect(compared).toBeGreaterThanOrEqual(44);
     expect(floors.has('minimum'), 'far out-of-the-money buys are priced at the minimum premium').toBe(true);
+    expect(clampedSales, 'some large sales have their whole bid taken as impact').toBeGreaterThan(0);
   });
 
   it('after a move inside the sampling interval: trades price on the side of the next sample that favours the pool (P-90)', async () => {
