@@ -17,9 +17,8 @@ import { optionsBookAbi, pythPriceFeedAbi } from '../../lib/contracts/generated'
 import type { Hermes } from '../../lib/pyth/hermes';
 import { PullPrices, PYTH_FEE_ABI, type PullUpdate } from '../../lib/pyth/pull';
 import type { CounterpoolContracts } from '../../lib/contracts';
-import { gasWithHeadroom } from '../../lib/gas';
 import type { Logger } from '../lib/runtime';
-import { cappedFees, type TxTracker } from './txs';
+import { sendSimulated, type TxTracker } from './txs';
 
 import { STALENESS } from '../../lib/options/context';
 import { errorForLog } from '../../lib/errors';
@@ -257,13 +256,8 @@ export class OptionsKeeper {
       } as Parameters<PublicClient['simulateContract']>[0]);
       const value = opts.decode ? opts.decode(result) : typeof result === 'bigint' ? result : 1n;
       if (!worth(value)) return false;
-      const gas = gasWithHeadroom(await this.client.estimateContractGas(request as Parameters<PublicClient['estimateContractGas']>[0]));
       const sentBlock = await this.client.getBlockNumber();
-      const fees = this.feeCapPerGas === undefined ? {} : await cappedFees(this.client, this.feeCapPerGas);
-      const hash = await this.signer.writeContract({ ...(request as Parameters<Signer['writeContract']>[0]), gas, ...fees }).catch((e) => {
-        this.txs.sendFailed();
-        throw e;
-      });
+      const hash = await sendSimulated(this.client, this.signer, this.txs, request, this.feeCapPerGas);
       sent = true;
       let counted = false; // a transaction reorged out and mined again is counted once
       this.txs.track({

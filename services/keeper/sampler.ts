@@ -13,11 +13,10 @@
 import { encodeFunctionData, type Account, type Chain, type PublicClient, type Transport, type WalletClient } from 'viem';
 import type { CounterpoolContracts } from '../../lib/contracts';
 import { isNewSample } from '../../lib/math/risk';
-import { gasWithHeadroom } from '../../lib/gas';
 import { errorForLog } from '../../lib/errors';
 import type { PullPrices, PullUpdate } from '../../lib/pyth/pull';
 import type { Logger } from '../lib/runtime';
-import { cappedFees, SerialJob, type TxTracker } from './txs';
+import { sendSimulated, SerialJob, type TxTracker } from './txs';
 
 type Signer = WalletClient<Transport, Chain, Account>;
 
@@ -109,12 +108,7 @@ export class Sampler {
             account: this.signer.account,
           })
         : await this.client.simulateContract({ ...this.c.engine, functionName: 'poke', args: [marketId], account: this.signer.account });
-    const gas = gasWithHeadroom(await this.client.estimateContractGas(request as Parameters<PublicClient['estimateContractGas']>[0]));
-    const fees = this.feeCapPerGas === undefined ? {} : await cappedFees(this.client, this.feeCapPerGas);
-    const hash = await this.signer.writeContract({ ...(request as Parameters<Signer['writeContract']>[0]), gas, ...fees }).catch((e) => {
-      this.txs.sendFailed(); // a send that failed may still have used its nonce: resync before the next
-      throw e;
-    });
+    const hash = await sendSimulated(this.client, this.signer, this.txs, request, this.feeCapPerGas);
     this.log.info('sampling poke sent', { marketId: Number(marketId), hash });
     return hash;
   }

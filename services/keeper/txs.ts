@@ -1,5 +1,6 @@
 import type { Account, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from 'viem';
 import type { Logger } from '../lib/runtime';
+import { gasWithHeadroom } from '../../lib/gas';
 
 interface Tracked {
   hash: Hex;
@@ -33,6 +34,24 @@ export async function cappedFees(client: Pick<PublicClient, 'estimateFeesPerGas'
   const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < capPerGas ? fees.maxFeePerGas : capPerGas;
   const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
   return { maxFeePerGas, maxPriorityFeePerGas };
+}
+
+/** Sends a simulated `request` (simulateContract's) with its gas estimate plus headroom and fees under `capPerGas` (the
+ *  node's own estimate when none); a send that failed may still have used its nonce, so the tracker resyncs it. */
+export async function sendSimulated(
+  client: PublicClient,
+  signer: WalletClient<Transport, Chain, Account>,
+  txs: Pick<TxTracker, 'sendFailed'>,
+  request: unknown,
+  capPerGas?: bigint,
+): Promise<Hex> {
+  type Req = Parameters<typeof signer.writeContract>[0];
+  const gas = gasWithHeadroom(await client.estimateContractGas(request as Parameters<PublicClient['estimateContractGas']>[0]));
+  const fees = capPerGas === undefined ? {} : await cappedFees(client, capPerGas);
+  return signer.writeContract({ ...(request as Req), gas, ...fees } as Req).catch((e) => {
+    txs.sendFailed();
+    throw e;
+  });
 }
 
 /** Nodes replace a pending transaction only when both fees rise by at least 10% (geth's price bump); 25% clears it. */
