@@ -252,6 +252,9 @@ interface IOptionsBook is IProduct {
     function listBoards(uint256 marketId) external returns (uint256 listed);
 
     /// @notice Buys `amountWad` of an option from the pool at the ask; the premium is pulled from the caller.
+    ///         Trades (and quotes) of a market revert OptionsBookStale(marketId, Dirty) from a settlement of a board
+    ///         with open options until the next refresh (anyone may call it; the keeper does after each settlement):
+    ///         the settled options' delta and vega are in the book until then, and the impact is priced on them.
     /// @return premiumUsd paid
     function buy(uint256 boardId, uint256 strikeIndex, bool isCall, uint256 amountWad, uint256 maxPremiumUsd)
         external

@@ -309,6 +309,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
         b = _board(boardId);
         if (strikeIndex >= b.strikeCount) revert UnknownStrike(boardId, strikeIndex, b.strikeCount);
         cfg = _config(b.marketId);
+        // A settled board's options are still in the book's delta and vega until the refresh: an impact priced on
+        // them would charge a trade for exposure the pool no longer has, or waive it for exposure it adds.
+        if (s.books[b.marketId].holdsSettled) revert OptionsBookStale(b.marketId, Staleness.Dirty);
         cfg.callCapBps = b.callCapBps; // the cap the board's calls were listed with
         uint256 cutoffAt = b.expiry - cfg.tradingCutoffSec;
         if (b.settled || block.timestamp >= cutoffAt) revert TradingClosed(boardId, cutoffAt, block.timestamp);

@@ -63,6 +63,7 @@ library OptionsLogic {
         uint32 nearestExpiry; // earliest expiry with open interest
         uint16 lagBps; // the market's oracle lag (deviation threshold), copied at the refresh
         bool dirty;
+        bool holdsSettled; // a board with open options settled since the refresh: its greeks are still in A-F
         uint32 refSampleAt; // G: the perpetual market's last variance sample at the refresh
         // What bounds the book's repricing at the next volatility sample (OptionsNav.resampleBoundsWad), in units of 1e9
         // token-wei: a buy adds its terms rounded up, a sale takes the same terms off rounded down (sqrt T now is at
@@ -224,8 +225,16 @@ library OptionsLogic {
         Book storage bk = s.books[marketId];
         bk.owedUsd = (bk.owedUsd + owed).toUint64();
         if (mask != 0) {
-            bk.dirty = true; // the settled options leave the expansion at the next refresh, which finds the next expiry
-            if (bk.nearestExpiry == sb.expiry) bk.nearestExpiry = 0;
+            // The settled options leave the expansion at the next refresh, which finds the next expiry; until then
+            // their delta and vega are still in it, so trades wait for that refresh (`_quote`).
+            bk.dirty = true;
+            bk.holdsSettled = true;
+        }
+        if (bk.nearestExpiry == sb.expiry) {
+            // Whatever its open interest now (all of it may have been sold back since the refresh that set this
+            // expiry), the board no longer holds the book in AwaitingSettlement: it waits for the refresh instead.
+            bk.nearestExpiry = 0;
+            bk.dirty = true;
         }
         if (owed > 0) s.activeMarkets |= 1 << marketId;
     }

@@ -1795,7 +1795,7 @@ export const perpEngineAbi = [
     ],
     "outputs": [
       {
-        "name": "values",
+        "name": "",
         "type": "bytes32[]",
         "internalType": "bytes32[]"
       }

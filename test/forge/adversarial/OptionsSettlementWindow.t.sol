@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.28;
+
+import {IOptionsBook} from "../../../contracts/interfaces/IOptionsBook.sol";
+import {IHistoricalPriceFeed} from "../../../contracts/oracles/IHistoricalPriceFeed.sol";
+import {BaseTest} from "../utils/Base.t.sol";
+
+/// @notice P-101, from the attacker's side: the window between a board's settlement and the book's refresh. A
+///         settlement takes the board out of the open interest at once, but the book's cached delta and vega (what an
+///         option trade's impact is priced on) still hold its options until the next refresh. A review settled a board
+///         of 6,400 expired in-the-money calls (settlement is permissionless) and bought 4,800 puts in the same
+///         transaction: the stale book showed the pool 21M USD short delta, so puts that added long delta to a flat pool
+///         paid 2,406 USD of impact instead of 71,789 (the LPs lost 69,383); an honest call buyer in the keeper's window
+///         between its settle and refresh transactions paid 122,747 instead of 13,409. Trades now wait for the refresh.
+contract OptionsSettlementWindowTest is BaseTest {
+    uint256[] internal ids;
+
+    function setUp() public override {
+        super.setUp();
+        _deposit(carol, 200_000_000 * USD);
+        options.listBoards(ETH);
+        ids = options.liveBoards(ETH);
+        options.refresh(ETH);
+    }
+
+    /// @dev Bob holds 6,400 calls (strikes 2,800 to 3,100) of the first daily board; the keeper refreshed the book just
+    ///      before the cutoff at 3,300 (the calls' delta about 1 is in the cached delta) and the first price at or
+    ///      after the expiry is 3,300 (without `withCalls`, the same prices and times with nothing bought). Returns the board and that price's round.
+    function _callBoardExpiresInTheMoney(bool withCalls) internal returns (uint256 board, uint256 round) {
+        board = ids[0];
+        for (uint256 k = 3; k < 7 && withCalls; ++k) {
+            _buyOption(bob, board, k, true, 1600e18);
+        }
+        IOptionsBook.Board memory b = options.board(board);
+        vm.warp(b.expiry - options.config(ETH).tradingCutoffSec - 60);
+        _setPrice(ETH, 3300e18);
+        options.refresh(ETH);
+        vm.warp(b.expiry);
+        _setPrice(ETH, 3300e18);
+        vm.roll(block.number + 1);
+        round = IHistoricalPriceFeed(address(ethFeed)).latestRoundId();
+    }
+
+    /// @dev `who` buys 1,600 puts at each of the next daily board's 3,300, 3,400 and 3,500 strikes, one after the other:
+    ///      the summed impact (each quoted just before its buy) and premium.
+    function _buyPuts(address who) internal returns (uint256 impactUsd, uint256 premiumUsd) {
+        for (uint256 k = 8; k < 11; ++k) {
+            impactUsd += options.quote(ids[1], k, false, true, 1600e18).impactUsd;
+            premiumUsd += _buyOption(who, ids[1], k, false, 1600e18);
+        }
+    }
+
+    function test_settleThenTrade_waitsForTheRefresh() public {
+        // Control: the same prices and times with the calls never bought; the puts pay what a flat pool charges.
+        uint256 snap = vm.snapshotState();
+        (uint256 board, uint256 round) = _callBoardExpiresInTheMoney(false);
+        options.settleBoard(board, round);
+        options.refresh(ETH);
+        (uint256 flatImpact, uint256 flatPremium) = _buyPuts(attacker);
+        vm.revertToState(snap);
+
+        (board, round) = _callBoardExpiresInTheMoney(true);
+        options.settleBoard(board, round);
+        // The attacker's same-transaction trade (and any quote) is refused until the book is rebuilt.
+        bytes memory stale =
+            abi.encodeWithSelector(IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.Dirty);
+        _mint(attacker, 10_000_000 * USD);
+        vm.startPrank(attacker);
+        usdc.approve(address(options), type(uint256).max);
+        vm.expectRevert(stale);
+        options.buy(ids[1], 8, false, 1600e18, type(uint256).max);
+        vm.stopPrank();
+        vm.expectRevert(stale);
+        options.quote(ids[1], 8, false, true, 1600e18);
+
+        // Anyone may refresh; the puts then pay the impact of the long delta they add to the pool, flat again.
+        options.refresh(ETH);
+        (uint256 impact, uint256 premium) = _buyPuts(attacker);
+        assertGt(flatImpact, 50_000 * USD, "4,800 puts add delta and vega to a flat pool and pay for it");
+        assertEq(impact, flatImpact, "the impact a flat pool charges (the review's stale book charged 2,406 USD)");
+        assertEq(premium, flatPremium, "and the same premium");
+    }
+
+    function test_callBuyerAfterASettlement_paysWhatAPoolThatNeverHeldTheCallsCharges() public {
+        uint256 snap = vm.snapshotState();
+        (uint256 board, uint256 round) = _callBoardExpiresInTheMoney(false);
+        options.settleBoard(board, round);
+        options.refresh(ETH);
+        uint256 control = options.quote(ids[1], 5, true, true, 1600e18).impactUsd;
+        vm.revertToState(snap);
+
+        (board, round) = _callBoardExpiresInTheMoney(true);
+        options.settleBoard(board, round);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.Dirty)
+        );
+        options.quote(ids[1], 5, true, true, 1600e18);
+        options.refresh(ETH);
+        IOptionsBook.BookView memory v = options.book(ETH);
+        assertEq(v.deltaWad, 0, "nothing open: the rebuilt book holds no delta");
+        assertEq(v.vegaWad, 0, "nor vega");
+        uint256 impact = options.quote(ids[1], 5, true, true, 1600e18).impactUsd;
+        assertGt(control, 0);
+        assertEq(impact, control, "charged only for the exposure it adds to the pool as it is");
+    }
+
+    /// A review's lead: a board whose options were all sold back after the refresh that set its expiry as the
+    /// book's nearest settled with nothing open, which left the book AwaitingSettlement for good (the keeper waits for
+    /// a settlement before it refreshes), so deposits and redemptions waited on a manual refresh.
+    function test_boardSoldOutBeforeExpiry_settlementReleasesTheBook() public {
+        uint256 board = ids[0];
+        _buyOption(bob, board, 5, true, 1e18);
+        IOptionsBook.Board memory b = options.board(board);
+        assertEq(options.book(ETH).nearestExpiry, b.expiry, "the buy set the nearest expiry");
+        vm.prank(bob);
+        options.sell(board, 5, true, 1e18, 0);
+        vm.warp(b.expiry);
+        _setPrice(ETH, 3000e18);
+        vm.roll(block.number + 1);
+        assertEq(uint256(options.staleness(ETH)), uint256(IOptionsBook.Staleness.AwaitingSettlement));
+        options.settleBoard(board, IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+        // The keeper refreshes a Dirty book (it skips one awaiting a settlement); LP flows then go ahead.
+        assertEq(uint256(options.staleness(ETH)), uint256(IOptionsBook.Staleness.Dirty), "waits for the refresh");
+        options.refresh(ETH);
+        assertEq(uint256(options.staleness(ETH)), uint256(IOptionsBook.Staleness.Fresh));
+        _deposit(alice, 1000 * USD);
+    }
+}
