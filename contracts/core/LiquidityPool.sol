@@ -64,6 +64,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     uint256 internal tail;
     /// @inheritdoc ILiquidityPool
     uint256 public queuedShares;
+    /// @dev When a keeper last called processQueue: the queue is keeper-only until this and the head request have both
+    ///      waited KEEPERLESS_QUEUE_SEC.
+    uint256 internal keeperQueueCallAt;
 
     // ------------------------------------------------------------ constructor
 
@@ -239,8 +242,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         address caller = _msgSender();
         if (!hasRole(KEEPER_ROLE, caller)) {
             while (i < end && requests[i].shares == 0) ++i;
-            uint256 keeperlessAt = i < end ? requests[i].requestedAt + KEEPERLESS_QUEUE_SEC : 0;
+            // A head that waited a day on free liquidity while the keeper ran is no sign the keeper is down: a review
+            // freed the liquidity itself and filled the queue in one transaction at a band it widened (P-89).
+            uint256 keeperlessAt =
+                i < end ? Math.max(requests[i].requestedAt, keeperQueueCallAt) + KEEPERLESS_QUEUE_SEC : 0;
             if (block.timestamp < keeperlessAt) revert QueueKeeperOnly(caller, keeperlessAt);
+        } else {
+            keeperQueueCallAt = block.timestamp;
         }
         core.pinValuationPrices();
         uint256 free = core.freeLiquidityUsd();
@@ -415,7 +423,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     ///      never locked again. Only the receiver may add to a running cooldown: otherwise anyone could keep an LP's
     ///      recent deposit locked forever with minimum deposits in their name.
     function _mintWithCooldown(address caller, address receiver, uint256 shares) internal {
-        if (receiver == address(0)) revert ERC20InvalidReceiver(address(0));
+        // Shares minted to the vault itself would sit outside any request, redeemable by no one (as transfers to it, P-49).
+        if (receiver == address(0) || receiver == address(this)) revert ERC20InvalidReceiver(receiver);
         Account storage a = accounts[receiver];
         (uint256 locked, uint256 unlockAt) = _lock(a);
         if (locked > 0 && receiver != caller) revert ReceiverInCooldown(receiver, unlockAt);

@@ -138,8 +138,10 @@ interface ILiquidityPool is IERC4626 {
     ///         owner's claimable balance, and a fill below a request's minimum cancels it; neither blocks the requests
     ///         behind it. Keepers (KEEPER_ROLE) fill the queue, as GMX v2's keepers execute deposits and withdrawals:
     ///         whoever chose the moment of a fill could first widen the NAV's LP band with trades it reverses right
-    ///         after (a sandwich), and queued LPs would pay that band. Anyone may fill once the head request has waited
-    ///         KEEPERLESS_QUEUE_SEC (the keeper is down: liveness over that risk).
+    ///         after (a sandwich), and queued LPs would pay that band. Anyone may fill once both the head request and
+    ///         the keepers' last call of this function are KEEPERLESS_QUEUE_SEC old (the keeper is down: liveness over
+    ///         that risk); a keeper's call records itself even when nothing fills (the keeper calls it while a request
+    ///         waits for liquidity), so a request that waits on free liquidity does not open the queue to anyone.
     /// @return filled number of requests completely filled
     function processQueue(uint256 maxRequests) external returns (uint256 filled);
 

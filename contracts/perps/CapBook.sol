@@ -32,6 +32,8 @@ library CapBook {
     uint256 internal constant BITS = 255; // buckets per bitmap word; bit 255 is the sentinel
     uint256 internal constant SENTINEL = 1 << 255;
     uint256 internal constant NOT_FOUND = type(uint256).max;
+    /// @dev How far past the price an emptied bound's successor is searched: one doubling of the price (128 buckets).
+    uint256 internal constant SEARCH_PAST_PRICE = 128;
 
     /// @notice Moves a position between buckets of its market side's cap and floor books, keeping the market's bounds.
     /// @param side marketId << 1 | isLong.
@@ -164,18 +166,23 @@ library CapBook {
     }
 
     /// @dev The bound after bucket `emptied`, the book's bound, emptied: the next nonempty bucket beyond it, searched
-    ///      up to the current price; if there is none, the first bucket past the price (nothing nonempty lies before).
+    ///      up to one doubling of the price past the current price (SEARCH_PAST_PRICE buckets, a bitmap word or two);
+    ///      if there is none, that search limit (nothing nonempty lies before it). The bound is also what the LP band
+    ///      reads as "a cap or floor within the oracle lag" (PerpState._lagRiskUp): a placeholder next to the price,
+    ///      as the search up to the price alone left after a liquidation past a floor, widened every LP flow's band
+    ///      to the larger side's whole exposure although nothing was near (P-102).
     function _nextBound(Book storage book, uint256 key, bool up, uint256 emptied, uint256 priceWad)
         private
         view
         returns (uint256)
     {
         if (up) {
-            uint256 limit = CapGrid.bucketDown(priceWad) + 1;
+            uint256 limit = MathLib.min(CapGrid.bucketDown(priceWad) + 1 + SEARCH_PAST_PRICE, CapGrid.MAX_BUCKET);
             uint256 next = emptied < limit ? _next(book, key, emptied + 1, limit) : NOT_FOUND;
             return next == NOT_FOUND ? (limit > emptied ? limit : emptied + 1) : next;
         }
         uint256 lower = CapGrid.bucketUp(priceWad) - 1;
+        lower = lower > SEARCH_PAST_PRICE ? lower - SEARCH_PAST_PRICE : 0;
         uint256 prev = emptied > lower ? _prev(book, key, emptied - 1, lower) : NOT_FOUND;
         return prev == NOT_FOUND ? (lower < emptied ? lower : emptied - 1) : prev;
     }

@@ -111,6 +111,7 @@ const health = {
   liquidationsSent: 0,
   liquidationsConfirmed: 0,
   queueFills: 0,
+  queueHeartbeats: 0,
   ordersWatched: 0,
   ordersExecuted: 0,
   failures: 0,
@@ -384,9 +385,16 @@ async function claimOrderFees(block: bigint) {
     });
 }
 
-/** Fills the LP withdrawal queue when liquidity is free: one transaction at a time, on the tracker (no receipt wait). */
+// The queue is keeper-only until the keeper's last processQueue is a day old (P-89): while a request waits on liquidity
+// the keeper still calls it this often (chain seconds), so a day's wait is never read as the keeper being down.
+const QUEUE_HEARTBEAT_SEC = BigInt(env('KEEPER_QUEUE_HEARTBEAT_SEC', '3600'));
+let queueCalledAt = 0n;
+
+/** Fills the LP withdrawal queue when liquidity is free, and calls it every QUEUE_HEARTBEAT_SEC while a request waits
+ *  without any: one transaction at a time, on the tracker (no receipt wait). */
 async function fillQueue(block: bigint) {
   let counted = false;
+  let heartbeat = false;
   await queueJob
     .run(
       block,
@@ -394,7 +402,8 @@ async function fillQueue(block: bigint) {
         const [head, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
         if (tail === head) return null;
         const free = await publicClient.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
-        if (free === 0n) return null;
+        const { timestamp } = await publicClient.getBlock();
+        if (free === 0n && timestamp < queueCalledAt + QUEUE_HEARTBEAT_SEC) return null;
         // The fills value the pool: on a deployment with pull-oracle markets, at their updates posted in the same call.
         const updates = await pull.updates(pull.pullMarkets);
         if (updates === null) return null; // logged: the queue waits for a Pyth update
@@ -409,17 +418,21 @@ async function fillQueue(block: bigint) {
               })
             : await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
         const hash = await sendCapped(request);
-        log.info('withdrawal queue sent', { hash });
+        queueCalledAt = timestamp;
+        heartbeat = free === 0n;
+        log.info(free === 0n ? 'withdrawal queue heartbeat sent (no free liquidity)' : 'withdrawal queue sent', { hash });
         return hash;
       },
       {
         mined: (receipt) => {
           counted = receipt.status === 'success';
-          if (counted) health.queueFills++;
+          if (counted && heartbeat) health.queueHeartbeats++;
+          else if (counted) health.queueFills++;
           else health.failures++;
         },
         reorged: () => {
-          if (counted) health.queueFills--;
+          if (counted && heartbeat) health.queueHeartbeats--;
+          else if (counted) health.queueFills--;
           counted = false;
         },
       },

@@ -275,6 +275,42 @@ contract LiquidityPoolTest is BaseTest {
         assertGt(usdc.balanceOf(carol), 59_000 * USD);
     }
 
+    /// P-89: a head request that waits a day on free liquidity while the keeper runs does not open the queue to anyone
+    ///       (a review's attacker held the liquidity the queue waited on, then freed it and filled the queue in one
+    ///       transaction at a band it had widened with options: the queued LP lost 9,487 USD to the attacker's shares).
+    ///       Only a day without a keeper's call does, counted from its last call.
+    function test_processQueue_waitingOnLiquidity_staysKeeperOnlyWhileTheKeeperRuns() public {
+        uint256 cShares = _deposit(carol, 60_000 * USD);
+        // alice's position reserves its maximum profit: most of the pool is not free
+        _open(alice, ETH, true, 8000 * USD, 50_000 * USD);
+        skip(60);
+        _refreshPrices();
+        vm.prank(carol);
+        pool.requestRedeem(cShares, carol, 0);
+        uint256 requestedAt = block.timestamp;
+        pool.processQueue(10); // the keeper (this test): liquidity short, a partial fill at most
+        assertGt(pool.queuedShares(), 0, "the request waits on liquidity");
+        vm.warp(requestedAt + 20 hours);
+        _refreshPrices();
+        pool.processQueue(10); // the keeper's call while the request still waits
+        uint256 keeperCallAt = block.timestamp;
+        assertGt(pool.queuedShares(), 0);
+        // a day after the request: the keeper ran 4 hours ago, so the queue is still the keeper's
+        vm.warp(requestedAt + pool.KEEPERLESS_QUEUE_SEC());
+        _refreshPrices();
+        uint256 keeperlessAt = keeperCallAt + pool.KEEPERLESS_QUEUE_SEC();
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.QueueKeeperOnly.selector, bob, keeperlessAt));
+        vm.prank(bob);
+        pool.processQueue(10);
+        // a day without a keeper's call: anyone may fill (alice closes, so the liquidity is free)
+        _close(alice, ETH, true);
+        vm.warp(keeperlessAt);
+        _refreshPrices();
+        vm.prank(bob);
+        assertEq(pool.processQueue(10), 1, "anyone fills once the keeper has been silent a day");
+        assertEq(pool.queuedShares(), 0);
+    }
+
     /// @dev The Reader's queue view lists an owner's unfilled requests from the chain with what waits ahead of each:
     ///      recomputed here from the requests as queued, a cancelled one in between, and after a partial fill.
     function test_withdrawalQueue_listsOwnerRequestsWithWhatIsAhead() public {
@@ -443,5 +479,21 @@ contract LiquidityPoolTest is BaseTest {
         vm.prank(carol);
         pool.requestRedeem(shares, carol, 0);
         assertEq(pool.balanceOf(address(pool)), shares, "the queue escrow still works");
+    }
+
+    /// P-49: nor minted to it (a review's finding: a deposit naming the vault as receiver left 100,000 USD of shares
+    ///       there for good, outside any request).
+    function test_depositAndMint_toTheVaultAreRefused() public {
+        _mint(carol, 200_000 * USD);
+        vm.startPrank(carol);
+        usdc.approve(address(pool), type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, address(pool)));
+        pool.deposit(100_000 * USD, address(pool));
+        uint256 shares = pool.previewDeposit(100_000 * USD);
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, address(pool)));
+        pool.mint(shares, address(pool));
+        vm.stopPrank();
+        assertEq(pool.balanceOf(address(pool)), 0);
+        assertEq(usdc.balanceOf(carol), 200_000 * USD, "nothing taken");
     }
 }
