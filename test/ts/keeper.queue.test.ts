@@ -1,13 +1,15 @@
 /**
- * The keeper fills the LP withdrawal queue (processQueue is keeper-only until a request has waited
- * KEEPERLESS_QUEUE_SEC): a queued redemption is paid within a few blocks of the keeper seeing free liquidity, by the
- * keeper's account, and its health counts the fill.
+ * The keeper fills the LP withdrawal queue (processQueue is keeper-only until both the head request and the keeper's
+ * last call are KEEPERLESS_QUEUE_SEC old, P-89): a queued redemption is paid within a few blocks of the keeper seeing
+ * free liquidity, by the keeper's account, and its health counts the fill; while a request waits without free
+ * liquidity the keeper still calls the queue every KEEPER_QUEUE_HEARTBEAT_SEC, so a day's wait does not open it to
+ * anyone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { parseEventLogs } from 'viem';
+import { BaseError, ContractFunctionRevertedError, parseEventLogs } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, isolateChain, rpcUrl } from './helpers';
-import { c, deposit, price, setPrice, tx, USD } from './fixtures';
+import { c, deposit, open, price, setPrice, tx, USD } from './fixtures';
 
 const HEALTH_PORT = 8794;
 let keeper: ChildProcess | null = null;
@@ -60,5 +62,58 @@ describe('keeper: withdrawal queue', () => {
       if (!health?.queueFills) await new Promise((r) => setTimeout(r, 150));
     }
     expect(health?.queueFills).toBe(1);
+    keeper.kill('SIGTERM');
+    await new Promise((r) => keeper?.once('exit', r));
+  });
+
+  it('calls the queue while a request waits without free liquidity, so it stays keeper-only past a day', async () => {
+    const { publicClient, testClient } = clients();
+    const lp = clients(12).walletClient.account.address;
+    // a position reserving more than the 10% of pool cash the lowest utilization cap lets the pool reserve: no free
+    // liquidity once the cap is lowered
+    const { poolCashUsd } = await publicClient.readContract({ ...c.core, functionName: 'poolState' });
+    const size = (poolCashUsd * 12n) / 100n;
+    await open(14, 0, true, size / 5n, size);
+    const cfg = await publicClient.readContract({ ...c.core, functionName: 'poolConfig' });
+    await tx(0, { ...c.core, functionName: 'setPoolConfig', args: [{ ...cfg, maxUtilizationBps: 1000 }] });
+    expect(await publicClient.readContract({ ...c.core, functionName: 'freeLiquidityUsd' })).toBe(0n);
+    const shares = await publicClient.readContract({ ...c.pool, functionName: 'balanceOf', args: [lp] });
+    await tx(12, { ...c.pool, functionName: 'requestRedeem', args: [shares, lp, 0n] });
+    const fromBlock = await publicClient.getBlockNumber();
+
+    const health = async () =>
+      (await fetch(`http://127.0.0.1:${HEALTH_PORT}/health`).then((r) => r.json()).catch(() => null)) as { queueHeartbeats: number; queueFills: number } | null;
+    /** Mines blocks until the keeper's heartbeat count passes `n`. */
+    const heartbeatPast = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const h = await health();
+        if ((h?.queueHeartbeats ?? 0) > n) return h!.queueHeartbeats;
+        await testClient.mine({ blocks: 1 });
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      throw new Error('no queue heartbeat');
+    };
+    keeper = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
+      env: { ...process.env, RPC_URL: rpcUrl(), KEEPER_PORT: String(HEALTH_PORT), KEEPER_POLL_MS: '100', KEEPER_OPTIONS_EVERY_MS: '600000', KEEPER_OPTIONS_EVERY_BLOCKS: '1000000', KEEPER_QUEUE_HEARTBEAT_SEC: '60' },
+      stdio: 'ignore',
+    });
+    const first = await heartbeatPast(0);
+    // a day passes with the request still waiting; the keeper calls the queue again
+    const keep: bigint[] = [];
+    for (let m = 0; m < c.feeds.length; m++) keep.push(await price(m)); // read before the jump ages them past the feed's limit
+    await testClient.increaseTime({ seconds: 86_401 });
+    for (let m = 0; m < c.feeds.length; m++) await setPrice(m, keep[m]);
+    await heartbeatPast(first);
+    // anyone else is still refused: the keeper's last call is not a day old
+    const stranger = clients(15).walletClient.account;
+    const refused = await publicClient
+      .simulateContract({ ...c.pool, functionName: 'processQueue', args: [10n], account: stranger })
+      .then(() => null, (e: unknown) => e);
+    const revert = refused instanceof BaseError ? refused.walk((x) => x instanceof ContractFunctionRevertedError) : null;
+    expect(revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : String(refused)).toBe('QueueKeeperOnly');
+    // the heartbeats filled nothing and were sent by the keeper
+    const logs = await publicClient.getContractEvents({ ...c.pool, fromBlock });
+    expect(parseEventLogs({ abi: c.pool.abi, logs, eventName: 'WithdrawalFilled' }).length).toBe(0);
+    expect((await health())?.queueFills).toBe(0);
   });
 });
