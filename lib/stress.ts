@@ -149,11 +149,10 @@ export function runStress(input: StressInput, shock: Shock) {
       // ... on the value closed, at least the close fee plus the keeper's reward (PerpEngine._refundEquity, P-97)
       const value = valueClosedUsd(p.isLong, p.sizeUsd, pnl);
       const liqFee = bpsUp(value, m.liquidationFeeBps);
-      const closeFee = bpsUp(value, m.closeFeeBps);
-      const closeCost = closeFee + keeperReward;
+      const closeCost = bpsUp(value, m.closeFeeBps) + keeperReward;
       const fee =
         (liqFee > closeCost ? liqFee : closeCost) +
-        nettedImpactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd, 0n, 0n, closeFee);
+        nettedImpactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd, 0n, 0n);
       const refund = equity > fee ? equity - fee : 0n;
       cashAfter += seized - keeperReward - refund;
       feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable

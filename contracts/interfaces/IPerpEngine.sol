@@ -275,9 +275,7 @@ interface IPerpEngine is IProduct {
         uint256 acceptablePriceWad
     ) external;
 
-    /// @notice Decreases or closes a position, or withdraws collateral. Allowed while paused. The closed notional pays
-    ///         the impact of the skew it moves, at most its close fee either way: a rebate at most the fee (P-98), a
-    ///         cost at most the fee (P-100), so a close fills within its fee of the oracle price whatever the skew.
+    /// @notice Decreases or closes a position, or withdraws collateral. Allowed while paused.
     /// @param collateralOutUsd collateral to withdraw (ignored on a full close, which pays out everything)
     /// @param sizeDeltaUsd notional to close (== size closes the position)
     /// @param acceptablePriceWad worst execution price accepted (min for longs, max for shorts)

@@ -141,17 +141,13 @@ library RiskMath {
     ///      A rebate is at most `maxRebateUsd`, the fee the trade pays (P-98): no fill pays a trader net of its fee, so
     ///      a round trip's rebates never exceed its fees whatever trades land between its legs (a trader who opens in
     ///      front of a known order, a keeper's stop-loss fill, and closes behind it earned a rebate on both legs).
-    ///      A cost is at most `maxCostUsd`: a decrease's fee (P-100), so the skew someone moves in front of a known
-    ///      close (a keeper's stop-loss fill) makes it pay at most its fee again, not the skew's crossing impact; an
-    ///      increase passes type(uint256).max (its price is the trader's choice, bounded by its acceptable price).
     function nettedImpactCostUsd(
         int256 perpBeforeUsd,
         int256 perpAfterUsd,
         int256 optionsSkewUsd,
         uint256 impactScaleUsd,
         uint256 positiveImpactBps,
-        uint256 maxRebateUsd,
-        uint256 maxCostUsd
+        uint256 maxRebateUsd
     ) internal pure returns (int256 costUsd) {
         costUsd = impactCostUsd(perpBeforeUsd, perpAfterUsd, impactScaleUsd, positiveImpactBps);
         if (optionsSkewUsd != 0) {
@@ -161,7 +157,6 @@ library RiskMath {
             if (net > costUsd) costUsd = net;
         }
         if (costUsd < -int256(maxRebateUsd)) costUsd = -int256(maxRebateUsd);
-        else if (costUsd > 0 && uint256(costUsd) > maxCostUsd) costUsd = int256(maxCostUsd);
     }
 
     /// @notice Funding over `elapsed` with the rate driven by the net skew (perpetual + the options traders' delta) and

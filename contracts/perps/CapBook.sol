@@ -170,7 +170,7 @@ library CapBook {
     ///      if there is none, that search limit (nothing nonempty lies before it). The bound is also what the LP band
     ///      reads as "a cap or floor within the oracle lag" (PerpState._lagRiskUp): a placeholder next to the price,
     ///      as the search up to the price alone left after a liquidation past a floor, widened every LP flow's band
-    ///      to the larger side's whole exposure although nothing was near (P-102).
+    ///      to the larger side's whole exposure although nothing was near (P-101).
     function _nextBound(Book storage book, uint256 key, bool up, uint256 emptied, uint256 priceWad)
         private
         view

@@ -353,7 +353,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         PerpState.MarketSlots storage st = markets[t.marketId];
         int256 delta = t.isLong ? int256(sizeDeltaUsd) + reopenedUsd : -int256(sizeDeltaUsd) - reopenedUsd;
         t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.openFeeBps);
-        t.impactUsd = _impactUsd(st, t.cfg, delta, t.cfg.positiveImpactBps, t.feeUsd, type(uint256).max);
+        t.impactUsd = _impactUsd(st, t.cfg, delta, t.cfg.positiveImpactBps, t.feeUsd);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, t.isLong);
         // A rebate (negative impact) is owed, not margin: it waits in `rebateUsd` until the position is closed.
@@ -381,12 +381,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeDeltaUsd, closedTokens, t.priceWad, t.capBucket);
         t.feeUsd = PositionMath.valueClosedUsd(t.isLong, sizeDeltaUsd, t.realizedPnlUsd).bpsUp(t.cfg.closeFeeBps);
         t.impactUsd = _impactUsd(
-            st,
-            t.cfg,
-            t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd),
-            t.cfg.positiveImpactBps,
-            t.feeUsd,
-            t.feeUsd
+            st, t.cfg, t.isLong ? -int256(sizeDeltaUsd) : int256(sizeDeltaUsd), t.cfg.positiveImpactBps, t.feeUsd
         );
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, !t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, !t.isLong);
@@ -572,9 +567,9 @@ contract PerpEngine is IPerpEngine, AccessControl {
     {
         PerpState.MarketSlots storage st = markets[t.marketId];
         uint256 value = PositionMath.valueClosedUsd(t.isLong, sizeUsd, s.pnlUsd);
-        uint256 closeFee = value.bpsUp(t.cfg.closeFeeBps);
-        int256 fee = int256(MathLib.max(value.bpsUp(t.cfg.liquidationFeeBps), closeFee + keeperReward))
-            + _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0, 0, closeFee);
+        int256 fee = int256(
+            MathLib.max(value.bpsUp(t.cfg.liquidationFeeBps), value.bpsUp(t.cfg.closeFeeBps) + keeperReward)
+        ) + _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0, 0);
         t.refundUsd = s.equityUsd > fee ? uint256(s.equityUsd - fee) : 0; // the equity beyond the fee, if any
     }
 
@@ -589,25 +584,18 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @dev The impact of moving the market's perpetual skew by `deltaUsd`, netted with the options' delta
-    ///      (RiskMath.nettedImpactCostUsd), a rebate at most `maxRebateUsd` (the trade's fee, P-98) and a cost at most
-    ///      `maxCostUsd` (a decrease's fee, P-100); a liquidation's close is priced without a rebate.
+    ///      (RiskMath.nettedImpactCostUsd), a rebate at most `maxRebateUsd` (the trade's fee, P-98); 0 and 0 price a
+    ///      liquidation's close without a rebate.
     function _impactUsd(
         PerpState.MarketSlots storage st,
         MarketConfig memory cfg,
         int256 deltaUsd,
         uint256 positiveImpactBps,
-        uint256 maxRebateUsd,
-        uint256 maxCostUsd
+        uint256 maxRebateUsd
     ) internal view returns (int256) {
         int256 skew = PerpState.perpSkewUsd(st);
         return RiskMath.nettedImpactCostUsd(
-            skew,
-            skew + deltaUsd,
-            PerpState.optionsSkewUsd(st),
-            cfg.impactScaleUsd,
-            positiveImpactBps,
-            maxRebateUsd,
-            maxCostUsd
+            skew, skew + deltaUsd, PerpState.optionsSkewUsd(st), cfg.impactScaleUsd, positiveImpactBps, maxRebateUsd
         );
     }
 

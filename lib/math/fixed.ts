@@ -5,8 +5,6 @@
 export const WAD = 10n ** 18n;
 export const BPS = 10_000n;
 export const LN2_WAD = 693_147_180_559_945_309n;
-/** type(uint256).max: "no cap" where a Solidity function takes a bound. */
-export const MAX_UINT256 = (1n << 256n) - 1n;
 
 export function mulDivDown(x: bigint, y: bigint, d: bigint): bigint {
   if (d === 0n) throw new RangeError('mulDiv by zero');

@@ -2,7 +2,7 @@
  * Trade preview: what `PerpEngine.increasePosition` will do, computed with the same formulas (lib/math mirrors the
  * Solidity libraries to the wei). Inputs come from the Reader's market view at the current block.
  */
-import { bpsUp, MAX_UINT256, mulDivDown, mulDivUp, WAD } from './fixed';
+import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
 import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, valueClosedUsd, VALUE_SCALE } from './position';
 import { initialMarginUp, maintenanceMarginUp, nettedImpactCostUsd, utilizationUp } from './risk';
 
@@ -96,7 +96,7 @@ export function previewOpen(
   // The reopened notional moves the skew with the added size: the engine prices the whole change as one trade.
   const skew = m.longOiUsd - m.shortOiUsd;
   const moved = sizeDeltaUsd + reopenedUsd - (existing?.sizeUsd ?? 0n);
-  const impactUsd = nettedImpactCostUsd(skew, skew + (isLong ? moved : -moved), m.optionsSkewUsd, m.config.impactScaleUsd, m.config.positiveImpactBps, feeUsd, MAX_UINT256);
+  const impactUsd = nettedImpactCostUsd(skew, skew + (isLong ? moved : -moved), m.optionsSkewUsd, m.config.impactScaleUsd, m.config.positiveImpactBps, feeUsd);
   // A rebate (negative impact, at most the fee: P-98) is not margin: the engine holds it in the position until it closes.
   const rebateUsd = impactUsd < 0n ? -impactUsd : 0n;
   const collateralAfterUsd =
@@ -201,14 +201,13 @@ export function previewClose(
   const closedValueUsd = valueClosedUsd(isLong, sizeDeltaUsd, realizedPnlUsd);
   const feeUsd = bpsUp(closedValueUsd, m.config.closeFeeBps);
   const skew = m.longOiUsd - m.shortOiUsd;
-  // the skew's impact on the closed notional, a rebate at most the fee (P-98), a cost at most the fee (P-100)
+  // the skew's impact on the closed notional, a rebate at most the fee (P-98)
   const impactUsd = nettedImpactCostUsd(
     skew,
     skew + (isLong ? -sizeDeltaUsd : sizeDeltaUsd),
     m.optionsSkewUsd,
     m.config.impactScaleUsd,
     m.config.positiveImpactBps,
-    feeUsd,
     feeUsd,
   );
   const rebateRealizedUsd = full ? p.rebateUsd : mulDivDown(p.rebateUsd, sizeDeltaUsd, p.sizeUsd);

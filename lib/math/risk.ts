@@ -43,8 +43,7 @@ export function nextFunding(
 
 /** RiskMath.nettedImpactCostUsd: the larger of the impact on the net skew (perpetual + options) and on the perpetual
  *  skew alone (a hedge of the options' delta pays what it would without options, never an unfunded rebate), a rebate
- *  at most `maxRebateUsd`, the fee the trade pays (P-98), and a cost at most `maxCostUsd`: a decrease's fee (P-100),
- *  no cap (MAX_UINT256) for an increase. */
+ *  at most `maxRebateUsd`, the fee the trade pays (P-98). */
 export function nettedImpactCostUsd(
   perpBefore: bigint,
   perpAfter: bigint,
@@ -52,15 +51,13 @@ export function nettedImpactCostUsd(
   impactScaleUsd: bigint,
   positiveImpactBps: bigint,
   maxRebateUsd: bigint,
-  maxCostUsd: bigint,
 ): bigint {
   let cost = impactCostUsd(perpBefore, perpAfter, impactScaleUsd, positiveImpactBps);
   if (optionsSkew !== 0n) {
     const net = impactCostUsd(perpBefore + optionsSkew, perpAfter + optionsSkew, impactScaleUsd, positiveImpactBps);
     if (net > cost) cost = net;
   }
-  if (cost < -maxRebateUsd) return -maxRebateUsd;
-  return cost > maxCostUsd ? maxCostUsd : cost;
+  return cost < -maxRebateUsd ? -maxRebateUsd : cost;
 }
 
 /** RiskMath.nextFundingNetted: nextFunding driven by the net skew, with the index held still over an interval in which

@@ -443,32 +443,6 @@ contract PerpEngineTest is BaseTest {
         assertEq(int256(usdc.balanceOf(alice) - before), expected > 0 ? expected : int256(0), "equity - fee - impact");
     }
 
-    /// P-100: the close impact a liquidation charges is what a close would pay, at most the close fee on the value
-    ///      closed. Against a 20M long skew, closing a 10,000 short would cost (s1^2 - s0^2) / 2K = 200 USD uncapped.
-    function test_liquidate_closeImpactAtMostTheCloseFee() public {
-        _deposit(carol, 100_000_000 * USD);
-        _open(bob, ETH, true, 4_000_000 * USD, 20_000_000 * USD);
-        _open(alice, ETH, false, 500 * USD, 10_000 * USD);
-        _setPrice(ETH, reader.positionLiquidationPrice(alice, ETH, false) + 1e18);
-        IPerpEngine.PositionStatus memory st = _status(alice, ETH, false);
-        assertTrue(st.liquidatable);
-        uint256 s0 = reader.marketState(ETH).longOiUsd - reader.marketState(ETH).shortOiUsd;
-        uint256 s1 = s0 + 10_000 * USD;
-        uint256 uncapped = (s1 * s1 - s0 * s0 + 2 * 1_000_000_000 * USD - 1) / (2 * 1_000_000_000 * USD);
-        // the close fee on the value closed (a short in loss: its entry size plus the loss), rounded up
-        assertLt(st.pnlUsd, 0);
-        uint256 value = 10_000 * USD + uint256(-st.pnlUsd);
-        uint256 closeFee = (value * reader.marketConfig(ETH).closeFeeBps + 9999) / 10_000;
-        assertGt(uncapped, 2 * closeFee, "the uncapped impact is several close fees");
-        uint256 before = usdc.balanceOf(alice);
-        vm.prank(keeper);
-        engine.liquidate(alice, ETH, false);
-        uint256 charge = _liquidationChargeUsd(ETH, false, 10_000 * USD, st.pnlUsd, 10 * USD);
-        int256 expected = st.equityUsd - int256(charge) - int256(closeFee);
-        assertGt(expected, 0, "equity is left to refund");
-        assertEq(int256(usdc.balanceOf(alice) - before), expected, "equity - fee - impact at most the close fee");
-    }
-
     function test_liquidate_revertsWhenHealthy() public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         vm.prank(keeper);

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 
-/// @notice P-102, from the LPs' side: the LP band after a liquidation past a floor. The band prices each market's
+/// @notice P-101, from the LPs' side: the LP band after a liquidation past a floor. The band prices each market's
 ///         oracle lag on the traders' net exposure, or on the larger side's whole exposure when the cap and floor books'
 ///         bounds say a kink lies within the lag of the price. A review gapped a 200,000 long through its floor and
 ///         liquidated it: the emptied floor bound was parked one bucket under the price (its successor searched only

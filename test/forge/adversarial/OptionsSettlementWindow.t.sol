@@ -5,7 +5,7 @@ import {IOptionsBook} from "../../../contracts/interfaces/IOptionsBook.sol";
 import {IHistoricalPriceFeed} from "../../../contracts/oracles/IHistoricalPriceFeed.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 
-/// @notice P-101, from the attacker's side: the window between a board's settlement and the book's refresh. A
+/// @notice P-100, from the attacker's side: the window between a board's settlement and the book's refresh. A
 ///         settlement takes the board out of the open interest at once, but the book's cached delta and vega (what an
 ///         option trade's impact is priced on) still hold its options until the next refresh. A review settled a board
 ///         of 6,400 expired in-the-money calls (settlement is permissionless) and bought 4,800 puts in the same

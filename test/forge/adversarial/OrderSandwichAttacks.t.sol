@@ -5,7 +5,6 @@ import {IOrderBook} from "../../../contracts/interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {OrderBook} from "../../../contracts/orders/OrderBook.sol";
 import {BaseTest} from "../utils/Base.t.sol";
-import {Vm} from "forge-std/Vm.sol";
 
 /// @notice P-98, from the attacker's side. A trigger order's terms are public and a keeper fills it once the oracle
 ///         price crosses, so its fill is a known trade: keeper-only fills (P-68) stop a trade around it in the same
@@ -134,71 +133,25 @@ contract OrderSandwichAttacksTest is BaseTest {
         _setLag(deployer.pullLagBps(60));
         uint256 victimSize = 20_000_000 * USD;
         uint256 deposit = 800_000_000 * USD;
-        (int256 profit, uint256 navBefore, uint256 filledAt) = _timedDepositSandwich(victimSize, deposit, 61);
+        (int256 profit, uint256 navBefore, uint256 filledAt) = _timedDepositSandwich(victimSize, deposit);
         IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         // the victim's close fee on its value closed (the long closes at a loss: its size), rounded up
         uint256 victimFee = (victimSize * cfg.closeFeeBps + 9999) / 10_000;
-        // the fill's impact from the documented rules: the skew (0 after the front leg) to -20M, (s1^2 - s0^2) / 2K
-        // rounded up, a decrease's at most its fee (P-100)
-        uint256 impact =
-            _min((victimSize * victimSize + 2 * cfg.impactScaleUsd - 1) / (2 * cfg.impactScaleUsd), victimFee);
-        // what has vested of the impact beyond the fee by the redemption (linear over GAIN_VEST_SEC): none since P-100
-        uint256 vested = (impact - _min(impact, victimFee)) * (block.timestamp - filledAt) / core.GAIN_VEST_SEC();
-        uint256 bound = (victimFee + impact + vested) * deposit / (navBefore + deposit);
+        // the fill's impact from the documented rule: the skew (0 after the front leg) to -20M, (s1^2 - s0^2) / 2K up
+        uint256 impact = (victimSize * victimSize + 2 * cfg.impactScaleUsd - 1) / (2 * cfg.impactScaleUsd);
+        // what has vested of the impact beyond the fee by the redemption (linear over GAIN_VEST_SEC)
+        uint256 vested = (impact - victimFee) * (block.timestamp - filledAt) / core.GAIN_VEST_SEC();
+        uint256 bound = (2 * victimFee + vested) * deposit / (navBefore + deposit);
         emit log_named_int("attacker result", profit);
         emit log_named_uint("bound: its share of the fee, impact up to the fee and what vested", bound);
         assertLe(profit, int256(bound), "was +177,349 USD");
     }
 
-    /// The limit P-98 left open, from the side of an LP who stays: the sandwich's legs cost about nothing (each rebate
-    /// is its fee), so an attacker holding most of the pool could make a stop-loss pay the skew's crossing impact
-    /// (the review's 20M long: 200,000 USD, the owner's loss) and keep its share of it as it vested. A decrease's
-    /// impact is now at most its fee (P-100): the owner pays at most twice its fee, and the attacker, staying until
-    /// everything vested, takes at most its share of that.
-    function test_stopLossSandwich_byAnLpWhoStays_victimPaysAtMostTwoFees() public {
-        _setLag(deployer.pullLagBps(60));
-        uint256 victimSize = 20_000_000 * USD;
-        uint256 deposit = 800_000_000 * USD;
-        vm.recordLogs();
-        (int256 profit, uint256 navBefore,) = _timedDepositSandwich(victimSize, deposit, core.GAIN_VEST_SEC());
-        IPerpEngine.TradeResult memory fill = _decreaseOf(alice);
-        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
-        uint256 victimFee = (victimSize * cfg.closeFeeBps + 9999) / 10_000;
-        uint256 uncapped = (victimSize * victimSize + 2 * cfg.impactScaleUsd - 1) / (2 * cfg.impactScaleUsd);
-        assertGt(uncapped, 5 * victimFee, "the crossing impact is several fees");
-        assertEq(fill.feeUsd, victimFee);
-        assertEq(fill.impactUsd, int256(victimFee), "the fill's impact is its fee (was the crossing impact)");
-        uint256 bound = 2 * victimFee * deposit / (navBefore + deposit);
-        emit log_named_int("attacker result", profit);
-        emit log_named_uint("bound: its share of the fee and the impact (at most the fee)", bound);
-        assertLe(profit, int256(bound), "took a share of the crossing impact");
-    }
-
-    /// @dev The TradeResult of `account`'s last PositionDecreased among the recorded logs.
-    function _decreaseOf(address account) internal returns (IPerpEngine.TradeResult memory r) {
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        bool found;
-        for (uint256 i; i < logs.length; ++i) {
-            if (
-                logs[i].topics.length > 1 && logs[i].topics[0] == IPerpEngine.PositionDecreased.selector
-                    && address(uint160(uint256(logs[i].topics[1]))) == account
-            ) {
-                r = abi.decode(logs[i].data, (IPerpEngine.TradeResult));
-                found = true;
-            }
-        }
-        assertTrue(found, "no decrease recorded");
-    }
-
-    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a < b ? a : b;
-    }
-
     /// @dev The victim's 20M long (its open's impact vested), a whole-position stop-loss; the attacker shorts
     ///      `victimSize` in front of the keeper's fill and deposits `deposit` in the same block, closes behind the fill
-    ///      and redeems `holdSec` after (at least the cooldown). Returns the attacker's result, the NAV before its
-    ///      deposit and the fill's time.
-    function _timedDepositSandwich(uint256 victimSize, uint256 deposit, uint256 holdSec)
+    ///      and redeems after the cooldown. Returns the attacker's result, the NAV before its deposit and the fill's
+    ///      time.
+    function _timedDepositSandwich(uint256 victimSize, uint256 deposit)
         internal
         returns (int256 profit, uint256 navBefore, uint256 filledAt)
     {
@@ -222,7 +175,7 @@ contract OrderSandwichAttacksTest is BaseTest {
         vm.roll(block.number + 1);
         skip(2);
         _close(attacker, ETH, false);
-        skip(holdSec);
+        skip(61);
         vm.roll(block.number + 1);
         _refreshPrices();
         vm.prank(attacker);

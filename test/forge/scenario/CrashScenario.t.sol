@@ -122,25 +122,10 @@ contract CrashScenarioTest is BaseTest {
         uint256 impact = _abs(skewAfter) > _abs(skew)
             ? _divUp(_abs(skewAfter) ** 2 - _abs(skew) ** 2, 2 * uint256(cfg.impactScaleUsd))
             : 0;
-        impact = _atMostTheCloseFee(impact, cfg, isLong, size, s.pnlUsd);
         uint256 reward = _divUp(size * cfg.liquidationFeeBps, 10_000) * core.poolConfig().keeperShareBps / 10_000;
         if (reward > uint256(pos.collateralUsd) + pos.rebateUsd) reward = uint256(pos.collateralUsd) + pos.rebateUsd;
         uint256 fee = _liquidationChargeUsd(ETH, isLong, size, s.pnlUsd, reward);
         return equityUsd > int256(fee + impact) ? uint256(equityUsd) - fee - impact : 0;
-    }
-
-    /// @dev A close's impact is at most the close fee on the value closed (P-100): the entry size plus a long's profit
-    ///      or a short's loss, rounded up.
-    function _atMostTheCloseFee(
-        uint256 impact,
-        IPerpEngine.MarketConfig memory cfg,
-        bool isLong,
-        uint256 size,
-        int256 pnlUsd
-    ) internal pure returns (uint256) {
-        int256 gain = isLong ? pnlUsd : -pnlUsd;
-        uint256 closeFee = _divUp((gain > 0 ? size + uint256(gain) : size) * cfg.closeFeeBps, 10_000);
-        return impact > closeFee ? closeFee : impact;
     }
 
     function _crash(bool stepPerInterval) internal returns (Tally memory tally) {

@@ -95,11 +95,11 @@ contract MathHarness {
         }
     }
 
-    function nettedImpactCostUsd(int256[7][] calldata a) external pure returns (int256[] memory out) {
+    function nettedImpactCostUsd(int256[6][] calldata a) external pure returns (int256[] memory out) {
         out = new int256[](a.length);
         for (uint256 i; i < a.length; ++i) {
             out[i] = RiskMath.nettedImpactCostUsd(
-                a[i][0], a[i][1], a[i][2], uint256(a[i][3]), uint256(a[i][4]), uint256(a[i][5]), uint256(a[i][6])
+                a[i][0], a[i][1], a[i][2], uint256(a[i][3]), uint256(a[i][4]), uint256(a[i][5])
             );
         }
     }
