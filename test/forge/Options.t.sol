@@ -22,8 +22,7 @@ contract OptionsTest is BaseTest {
     function setUp() public override {
         super.setUp();
         _deposit(carol, 10_000_000 * USD);
-        options.listBoards(ETH);
-        ids = options.liveBoards(ETH);
+        ids = _listBoards(ETH);
     }
 
     // ------------------------------------------------------------ helpers

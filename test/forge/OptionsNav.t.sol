@@ -16,8 +16,7 @@ contract OptionsNavTest is BaseTest {
     function setUp() public override {
         super.setUp();
         _deposit(carol, 10_000_000 * USD);
-        options.listBoards(ETH);
-        ids = options.liveBoards(ETH);
+        ids = _listBoards(ETH);
         // A book across every board, calls and puts, in and out of the money.
         for (uint256 j; j < ids.length; ++j) {
             for (uint256 k = 1; k < 11; k += 3) {

@@ -93,8 +93,7 @@ contract DecreaseImpactCapAttacksTest is BaseTest {
     /// @dev The direct purchase against the attack: build a short skew the size of the calls' delta through pairs,
     ///      buy the calls against it (which then reduce the pool's net delta: no delta impact), close the short.
     function _callsBoughtAgainstABuiltSkew(uint256 boards) internal {
-        options.listBoards(ETH);
-        uint256[] memory ids = options.liveBoards(ETH);
+        uint256[] memory ids = _listBoards(ETH);
         options.refresh(ETH);
         uint256 x = _callsDeltaUsd(ids, boards);
         _mint(longLeg, x / 4);

@@ -24,8 +24,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         _deposit(attacker, 10_000_000 * USD);
         _toNextBoundary(3000e18);
         engine.poke(ETH); // the series' first price
-        options.listBoards(ETH);
-        ids = options.liveBoards(ETH);
+        ids = _listBoards(ETH);
         // Traders hold vega: near-the-money straddles on the later boards.
         for (uint256 j = 2; j < ids.length; ++j) {
             for (uint256 k = 4; k <= 6; ++k) {

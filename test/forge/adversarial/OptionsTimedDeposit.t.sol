@@ -16,8 +16,7 @@ contract OptionsTimedDepositTest is BaseTest {
     function setUp() public override {
         super.setUp();
         _deposit(carol, 200_000_000 * USD);
-        options.listBoards(ETH);
-        ids = options.liveBoards(ETH);
+        ids = _listBoards(ETH);
         options.refresh(ETH);
     }
 

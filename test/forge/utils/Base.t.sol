@@ -118,6 +118,12 @@ abstract contract BaseTest is Test {
         vm.stopPrank();
     }
 
+    /// @dev Lists the boards the market's schedule calls for (the keeper's call) and returns its unsettled boards.
+    function _listBoards(uint256 marketId) internal returns (uint256[] memory) {
+        options.listBoards(marketId);
+        return options.liveBoards(marketId);
+    }
+
     /// @dev `who` buys `amountWad` of an option at the quoted premium (minted first); the fill must equal the quote.
     function _buyOption(address who, uint256 boardId, uint256 k, bool isCall, uint256 amountWad)
         internal
