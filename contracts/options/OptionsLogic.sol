@@ -226,7 +226,7 @@ library OptionsLogic {
         bk.owedUsd = (bk.owedUsd + owed).toUint64();
         if (mask != 0) {
             // The settled options leave the expansion at the next refresh, which finds the next expiry; until then
-            // their delta and vega are still in it, so trades wait for that refresh (`_quote`).
+            // their delta and vega are still in it, so trades wait for that refresh (OptionsBook._tradeBoard).
             bk.dirty = true;
             bk.holdsSettled = true;
         }
