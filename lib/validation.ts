@@ -73,3 +73,20 @@ export function checkStressField(field: StressField, text: string): { value?: nu
       return { value: x };
   }
 }
+
+/** Smallest leverage the trade form takes: below it a position is almost all collateral. */
+export const MIN_LEVERAGE = 1.1;
+
+/**
+ * Checks the trade form's leverage as typed against the market's maximum now (1 / initial margin). Returns the number
+ * only when it is a plain decimal between MIN_LEVERAGE and the maximum.
+ */
+export function checkLeverage(text: string, maxLeverage: number): { value?: number; error?: string } {
+  const s = text.trim();
+  if (s === '') return { error: 'Enter a leverage' };
+  const x = Number(s);
+  if (!/^\d*\.?\d*$/.test(s) || s === '.' || !Number.isFinite(x)) return { error: 'Leverage must be a number' };
+  if (x < MIN_LEVERAGE) return { error: `Leverage starts at ${MIN_LEVERAGE}x` };
+  if (x > maxLeverage) return { error: `Leverage ${x.toFixed(1)}x is above the current maximum ${maxLeverage.toFixed(1)}x` };
+  return { value: x };
+}

@@ -139,7 +139,7 @@ export function Analytics() {
         <Chart title={`Fees, LP vs trader PnL (USD per ${barLabel(range.barRes)})`} data={actData} testId="chart-pnl">
           <BarChart data={actData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={tick} {...AX} />
+            <XAxis dataKey="t" {...AX} tickFormatter={tick} />
             <YAxis {...AX} width={70} />
             <Tooltip {...TT} />
             <Legend />
@@ -151,7 +151,7 @@ export function Analytics() {
         <Chart title={`Liquidations (count) and bad debt (USD) per ${barLabel(range.barRes)}`} data={actData} testId="chart-liquidations">
           <BarChart data={actData}>
             <CartesianGrid stroke="#27272a" />
-            <XAxis dataKey="t" tickFormatter={tick} {...AX} />
+            <XAxis dataKey="t" {...AX} tickFormatter={tick} />
             <YAxis yAxisId="l" {...AX} />
             <YAxis yAxisId="r" orientation="right" {...AX} />
             <Tooltip {...TT} />

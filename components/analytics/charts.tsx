@@ -54,11 +54,19 @@ export const tickFor = (range: Range) => (t: number) =>
   range.sec > 86_400
     ? new Date(t * 1000).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit' })
     : new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: range.sec <= 3600 ? '2-digit' : undefined });
-export const AX = { stroke: '#a1a1aa', fontSize: 11 };
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSignificantDigits: 6 });
+/** A value axis: 1,400,000 reads 1.4M and 50,000 50K; a share price keeps its six significant digits (1.00275). */
+export const AX = { stroke: '#a1a1aa', fontSize: 11, tickFormatter: (v: number) => COMPACT.format(v) };
+/** A tooltip's value: thousands separated, cents on dollar amounts, six decimals below 10 (share prices, rates). */
+const tooltipValue = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) < 10 ? 6 : 2 }) : String(v));
 /** A time axis: positions follow the clock, so a gap in the data (a stalled market, an indexer outage) shows as a gap
  *  instead of being squeezed out as it is on a category axis. */
-export const TIME_AX = { ...AX, type: 'number' as const, scale: 'time' as const, domain: ['dataMin', 'dataMax'] as [string, string], minTickGap: 24 };
-export const TT = { contentStyle: { background: '#18181b', border: '1px solid #3f3f46' }, labelFormatter: (t: unknown) => new Date(Number(t) * 1000).toLocaleString() };
+export const TIME_AX = { stroke: AX.stroke, fontSize: AX.fontSize, type: 'number' as const, scale: 'time' as const, domain: ['dataMin', 'dataMax'] as [string, string], minTickGap: 24 };
+export const TT = {
+  contentStyle: { background: '#18181b', border: '1px solid #3f3f46' },
+  labelFormatter: (t: unknown) => new Date(Number(t) * 1000).toLocaleString(),
+  formatter: tooltipValue,
+};
 
 /** A titled chart card; `note` (optional) is a caption under the plot. */
 export function Chart({ title, children, data, testId, note }: { title: string; children: React.ReactNode; data?: Point[]; testId: string; note?: string }) {

@@ -4,7 +4,7 @@ import { encodeErrorResult, erc20Abi, BaseError, ContractFunctionRevertedError }
 import { counterpoolErrorsAbi } from '@/lib/contracts';
 import { stressQuery } from '@/lib/api/schemas';
 import { describeRevert, errorForLog, explainError } from '@/lib/errors';
-import { checkAmount, checkStressField } from '@/lib/validation';
+import { checkAmount, checkLeverage, checkStressField } from '@/lib/validation';
 
 describe('checkAmount', () => {
   it.each([
@@ -23,6 +23,21 @@ describe('checkAmount', () => {
   it('parses valid amounts exactly', () => {
     expect(checkAmount('12.345678').value).toBe(12_345_678n);
     expect(checkAmount(' 7 ').value).toBe(7_000_000n);
+  });
+});
+
+describe('checkLeverage', () => {
+  it('refuses empty, non-numeric, below 1.1x and above the maximum, in plain words', () => {
+    expect(checkLeverage('', 20).error).toBe('Enter a leverage');
+    expect(checkLeverage('5x', 20).error).toBe('Leverage must be a number');
+    expect(checkLeverage('.', 20).error).toBe('Leverage must be a number');
+    expect(checkLeverage('-2', 20).error).toBe('Leverage must be a number');
+    expect(checkLeverage('1.09', 20).error).toBe('Leverage starts at 1.1x');
+    expect(checkLeverage('20.01', 20).error).toBe('Leverage 20.0x is above the current maximum 20.0x');
+  });
+  it('accepts the bounds themselves', () => {
+    expect(checkLeverage(' 1.1 ', 20)).toEqual({ value: 1.1 });
+    expect(checkLeverage('20', 20)).toEqual({ value: 20 });
   });
 });
 

@@ -1,0 +1,80 @@
+'use client';
+
+import { PreviewRow } from '@/components/common/Stat';
+import { WAD } from '@/lib/math/fixed';
+import type { OpenPreview as Preview } from '@/lib/math/preview';
+import { annualize, fmtPct, fmtPctFine, fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
+import type { useMarketData } from './useMarketData';
+
+type Market = NonNullable<ReturnType<typeof useMarketData>['market']>;
+
+/**
+ * What an open will do, from lib/math/preview.ts (the engine's rules, differential-tested to the wei): the fill, its
+ * fees, the margin it is held to and where it is liquidated now and once maintenance has ramped to the target.
+ */
+export function OpenPreview({
+  m,
+  sizeUsd,
+  preview,
+  ordersPlaced,
+  orderFeeUsd,
+}: {
+  m?: Market;
+  sizeUsd?: bigint;
+  preview?: Preview;
+  /** the limit/stop, take-profit and stop-loss orders this submit places */
+  ordersPlaced: bigint;
+  /** the keeper fee each order escrows */
+  orderFeeUsd?: bigint;
+}) {
+  return (
+    <dl className="mt-4 grid grid-cols-2 gap-x-3 gap-y-1 text-xs" aria-label="Preview">
+      <PreviewRow label="Size" value={sizeUsd !== undefined ? fmtUsd(sizeUsd) : '—'} />
+      <PreviewRow label="Oracle price" value={fmtPrice(m?.priceWad)} />
+      <PreviewRow label="Entry (with impact)" testId="preview-entry" wei={preview?.executionPriceWad} value={fmtPrice(preview?.executionPriceWad, 4)} />
+      <PreviewRow label="Price impact" testId="preview-impact" value={preview ? fmtWhoPays(preview.impactUsd, 4) : '—'} />
+      {preview && preview.rebateUsd > 0n && (
+        <PreviewRow label="Impact rebate (paid on close, not margin)" value={fmtUsd(preview.rebateUsd, 2)} title="earned by reducing the skew, at most this trade's fee" />
+      )}
+      {preview && preview.realizedPnlUsd !== 0n && <PreviewRow label="PnL realized by adding" value={fmtUsd(preview.realizedPnlUsd, 2)} />}
+      {/* each side's fee is at least how far the market's oracle can lag (P-97); the label says when it is that */}
+      <PreviewRow
+        label={m ? `Open fee (${m.config.openFeeBps / 100}%${m.config.openFeeBps <= m.config.oracleLagBps ? ', the feed’s lag' : ''})` : 'Open fee'}
+        title="Every fill pays at least how far this market's oracle can trail the market unseen, so nobody can trade ahead of a known update at the LPs' cost."
+        value={preview ? fmtUsd(preview.feeUsd) : '—'}
+      />
+      {m && sizeUsd !== undefined && (
+        <PreviewRow label={`Close fee (${m.config.closeFeeBps / 100}% of the value closed; now)`} value={fmtUsd((sizeUsd * BigInt(m.config.closeFeeBps) + 9_999n) / 10_000n)} />
+      )}
+      {m && sizeUsd !== undefined && (
+        <PreviewRow label="Most the pool pays (profit cap)" testId="preview-profit-cap" value={`${fmtUsd((sizeUsd * BigInt(m.config.maxProfitBps)) / 10_000n)} (${m.config.maxProfitBps / 100}% of size)`} />
+      )}
+      {ordersPlaced > 0n && orderFeeUsd !== undefined && (
+        <PreviewRow
+          label={`Keeper fee, ${ordersPlaced} order${ordersPlaced > 1n ? 's' : ''} (escrowed; refunded on cancel)`}
+          testId="preview-order-fee"
+          value={fmtUsd(orderFeeUsd * ordersPlaced)}
+        />
+      )}
+      <PreviewRow label="Collateral after fees" value={preview ? fmtUsd(preview.collateralAfterUsd) : '—'} />
+      <PreviewRow
+        label="Maintenance margin"
+        testId="preview-mmr"
+        wei={preview?.maintenanceMarginWad}
+        value={preview ? `${fmtPct(preview.maintenanceMarginWad)} (${fmtUsd((preview.sizeAfterUsd * preview.maintenanceMarginWad) / WAD)})` : '—'}
+      />
+      <PreviewRow label="Initial margin" value={preview ? fmtPct(preview.initialMarginWad) : '—'} />
+      <PreviewRow label="Liquidation price" testId="preview-liq" wei={preview?.liquidationPriceWad} value={fmtPrice(preview?.liquidationPriceWad, 4)} />
+      {preview && preview.maintenanceAtTargetWad > preview.maintenanceMarginWad && (
+        <PreviewRow
+          label="… once margin ramps up (σ unchanged)"
+          testId="preview-liq-target"
+          wei={preview.liquidationPriceAtTargetWad}
+          value={`${fmtPrice(preview.liquidationPriceAtTargetWad, 4)} (maintenance ${fmtPct(preview.maintenanceAtTargetWad)})`}
+        />
+      )}
+      <PreviewRow label="Borrow rate (APR)" value={m ? fmtPct(annualize(m.borrowRateWad)) : '—'} />
+      <PreviewRow label="Funding (APR, longs pay +)" value={m ? fmtPctFine(annualize(BigInt(m.state.fundingRateWad))) : '—'} />
+    </dl>
+  );
+}
