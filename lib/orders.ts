@@ -3,6 +3,10 @@ export const ORDER_KINDS = ['LimitOpen', 'StopOpen', 'TakeProfit', 'StopLoss'] a
 export type OrderKind = (typeof ORDER_KINDS)[number];
 /** How the app names each kind (by IOrderBook.Kind). */
 export const ORDER_KIND_LABELS = ['Limit open', 'Stop open', 'Take profit', 'Stop loss'] as const;
+/** Share of an order's escrowed fee (bps) a keeper is paid for each fill the engine refuses (OrderBook.FAILED_FILL_SHARE_BPS). */
+export const FAILED_FILL_SHARE_BPS = 500;
+/** Refused fills after which an order leaves the book, the rest of its fee refunded (OrderBook.MAX_FAILED_FILLS). */
+export const MAX_FAILED_FILLS = 16;
 /** `slippageBps` meaning "fill at any price" (OrderBook.NO_BOUND). */
 export const NO_BOUND = 0xffff;
 /** A reduce-only order's size meaning "the whole position, whatever it is when the order fires" (the book shrinks

@@ -6,7 +6,7 @@ import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPrice, fmtUsd } from '@/lib/format';
-import { describeTrigger, NO_BOUND, ORDER_KIND_LABELS, WHOLE_POSITION } from '@/lib/orders';
+import { describeTrigger, FAILED_FILL_SHARE_BPS, MAX_FAILED_FILLS, NO_BOUND, ORDER_KIND_LABELS, WHOLE_POSITION } from '@/lib/orders';
 import { useOpenOrders, type OpenOrderRow } from './useOpenOrders';
 
 /** The account's open trigger orders, each with an inline trigger edit and a cancel (the fee is refunded). */
@@ -64,6 +64,15 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
               title="placed before this position was opened: the book ties a take-profit or stop-loss to the market and side, so it carried over from a closed position; cancel it if it should not apply"
             >
               (from a closed position)
+            </span>
+          )}
+          {o.failedFills > 0 && (
+            <span
+              className="ml-1 text-amber-400"
+              data-testid="order-failed-fills"
+              title={`triggered, but the engine refused the keeper's fill ${o.failedFills} time${o.failedFills > 1 ? 's' : ''} (slippage bound, margin, liquidity or approval); each refusal pays the keeper ${FAILED_FILL_SHARE_BPS / 100}% of the escrowed fee, and after ${MAX_FAILED_FILLS} the order is cancelled and the rest refunded`}
+            >
+              (refused {o.failedFills}/{MAX_FAILED_FILLS})
             </span>
           )}
         </td>

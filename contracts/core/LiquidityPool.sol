@@ -31,6 +31,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
     /// @notice How long the queue's head request waits before anyone may fill the queue.
     uint256 public constant KEEPERLESS_QUEUE_SEC = 1 days;
+    /// @notice Cancelled or refused queue entries one processQueue call steps over besides the `maxRequests` it fills
+    ///         (a cold read each, about 2.2M gas at most): an entry costs its maker a request and a cancel (about 120k
+    ///         gas) and the keeper a thousandth of a call.
+    uint256 public constant MAX_SKIPPED_PER_CALL = 1000;
     uint256 public constant MAX_COOLDOWN_SEC = 7 days;
 
     IClearingCore public immutable core;
@@ -115,6 +119,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     function mint(uint256 shares, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
         if (shares == 0) revert ZeroShares();
+        _checkReceiver(_msgSender(), receiver); // the reason, before OZ's maxMint check says only 0
         core.pinValuationPrices();
         uint256 assets = super.mint(shares, receiver);
         if (assets < minDepositAssets) revert DepositTooSmall(assets, minDepositAssets);
@@ -241,24 +246,33 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         uint256 end = tail;
         address caller = _msgSender();
         if (!hasRole(KEEPER_ROLE, caller)) {
-            while (i < end && requests[i].shares == 0) ++i;
+            uint256 scanEnd = Math.min(end, i + MAX_SKIPPED_PER_CALL);
+            while (i < scanEnd && requests[i].shares == 0) ++i;
             // A head that waited a day on free liquidity while the keeper ran is no sign the keeper is down: a review
             // freed the liquidity itself and filled the queue in one transaction at a band it widened (P-89).
-            uint256 keeperlessAt =
-                i < end ? Math.max(requests[i].requestedAt, keeperQueueCallAt) + KEEPERLESS_QUEUE_SEC : 0;
+            // (past MAX_SKIPPED_PER_CALL empty entries the head is unknown: the keepers' last call alone decides)
+            uint256 keeperlessAt = i < scanEnd
+                ? Math.max(requests[i].requestedAt, keeperQueueCallAt) + KEEPERLESS_QUEUE_SEC
+                : i < end ? keeperQueueCallAt + KEEPERLESS_QUEUE_SEC : 0;
             if (block.timestamp < keeperlessAt) revert QueueKeeperOnly(caller, keeperlessAt);
         } else {
             keeperQueueCallAt = block.timestamp;
         }
         core.pinValuationPrices();
         uint256 free = core.freeLiquidityUsd();
-        for (uint256 n; i < end && n < maxRequests; ++n) {
+        uint256 skipped;
+        for (uint256 n; i < end && n < maxRequests;) {
             WithdrawalRequest storage r = requests[i];
             uint256 shares = r.shares;
             if (shares == 0) {
+                // A cancelled or refused entry is stepped over without counting against maxRequests, up to
+                // MAX_SKIPPED_PER_CALL a call: a review padded the queue with 1-share requests it cancelled at once,
+                // and each 20 of them cost the keeper a call of processQueue(20) before a real request behind them.
                 ++i;
+                if (++skipped > MAX_SKIPPED_PER_CALL) ++n;
                 continue;
             }
+            ++n;
             uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
             uint256 minAssets = Math.mulDiv(shares, r.minAssetsPerShareWad, 1e18, Math.Rounding.Ceil);
             if (assets < minAssets) {
@@ -338,8 +352,20 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     /// @dev 0 while LP flows are closed: the core's sequencer sentinel (down, or within the grace period after a
     ///      restart), as ERC-4626 asks of a temporarily disabled deposit or withdrawal.
-    function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (!_flowsOpen() || (totalSupply() > 0 && totalAssets() == 0)) return 0;
+    ///      0 too where a deposit to `receiver` by the caller reverts (EIP-4626: maxDeposit never overstates and never
+    ///      reverts): the vault itself or the zero address as receiver, a receiver in its cooldown when the caller is
+    ///      someone else (`_mintWithCooldown`), and a NAV that cannot be read now (a stale price, the core's lock).
+    function maxDeposit(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (receiver == address(0) || receiver == address(this) || !_flowsOpen()) return 0;
+        (uint256 locked,) = _lock(accounts[receiver]);
+        if (locked > 0 && receiver != _msgSender()) return 0;
+        if (totalSupply() > 0) {
+            try core.poolValueUsd() returns (uint256 navUsd) {
+                if (navUsd == 0) return 0;
+            } catch {
+                return 0;
+            }
+        }
         return type(uint256).max;
     }
 
@@ -418,16 +444,23 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return core.depositLiquidity(assets);
     }
 
+    /// @dev Refuses a deposit or mint by `caller` to `receiver`: the zero address, the vault itself (shares minted to it
+    ///      would sit outside any request, redeemable by no one, as transfers to it: P-49), or a receiver in its
+    ///      cooldown that is not the caller. Returns the receiver's locked shares.
+    function _checkReceiver(address caller, address receiver) internal view returns (uint256 locked) {
+        if (receiver == address(0) || receiver == address(this)) revert ERC20InvalidReceiver(receiver);
+        uint256 unlockAt;
+        (locked, unlockAt) = _lock(accounts[receiver]);
+        if (locked > 0 && receiver != caller) revert ReceiverInCooldown(receiver, unlockAt);
+    }
+
     /// @dev Mints `shares` locked for the cooldown, in one write of the receiver's slot. Shares minted while an
     ///      earlier deposit's cooldown runs join it (the cooldown restarts for both); shares past their cooldown are
     ///      never locked again. Only the receiver may add to a running cooldown: otherwise anyone could keep an LP's
     ///      recent deposit locked forever with minimum deposits in their name.
     function _mintWithCooldown(address caller, address receiver, uint256 shares) internal {
-        // Shares minted to the vault itself would sit outside any request, redeemable by no one (as transfers to it, P-49).
-        if (receiver == address(0) || receiver == address(this)) revert ERC20InvalidReceiver(receiver);
+        uint256 locked = _checkReceiver(caller, receiver);
         Account storage a = accounts[receiver];
-        (uint256 locked, uint256 unlockAt) = _lock(a);
-        if (locked > 0 && receiver != caller) revert ReceiverInCooldown(receiver, unlockAt);
         supply = SafeCast.toUint224(supply + shares);
         // One SSTORE of the whole Account word (a struct assignment would write its three fields one by one):
         // shares in bits 0-111, lockedShares (<= shares) in 112-223, unlockAt in 224-255.

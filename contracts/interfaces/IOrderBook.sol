@@ -29,6 +29,9 @@ interface IOrderBook {
         // trigger x (1 - s); NO_BOUND accepts any price (a stop-loss that must fill through a gap)
         uint64 sizeDeltaUsd; // size to open, or to close (reduce-only orders shrink to what is left)
         uint64 collateralUsd; // collateral an open adds, pulled from the owner's wallet when it fills
+        // Keeper batch attempts the engine refused after the order triggered (OrderBook.FAILED_FILL_SHARE_BPS of the
+        // fee each); at MAX_FAILED_FILLS the order leaves the book (OrderCancelled reason 4)
+        uint8 failedFills;
     }
 
     /// @notice A new order. Every field as stored.
@@ -39,9 +42,25 @@ interface IOrderBook {
     ///         share paid to whoever cleared an expired or orphaned order).
     /// @param reason 0 cancelled by the owner, 1 expired, 2 its position is gone (reduce-only), 3 triggered while its
     ///        owner could not fund it (an open whose collateral the owner's balance or approval of the engine no longer
-    ///        covers: it would fail at every attempt, at the keepers' cost)
+    ///        covers: it would fail at every attempt, at the keepers' cost), 4 the engine refused its fill
+    ///        MAX_FAILED_FILLS times in keepers' batches
     /// @param refundUsd what the owner got back
     event OrderCancelled(uint256 indexed orderId, address indexed account, uint8 reason, uint256 refundUsd);
+    /// @notice A keeper's batch tried to fill a triggered order and the engine refused it (the order stays on the book
+    ///         unless this was its MAX_FAILED_FILLS-th failure). The keeper is paid `chargedUsd` from the order's
+    ///         escrowed fee for the attempt (credited to `owedUsd`).
+    /// @param orderId the order
+    /// @param account its owner
+    /// @param keeper who tried (and is paid)
+    /// @param chargedUsd taken from the escrowed fee for this attempt
+    /// @param failedFills failed attempts so far, this one included
+    event OrderFillFailed(
+        uint256 indexed orderId,
+        address indexed account,
+        address indexed keeper,
+        uint256 chargedUsd,
+        uint256 failedFills
+    );
     /// @notice The token refused to deliver a refund to the owner (a blocklisted address): it waits in the book for
     ///         the owner to claim, so clearing the order never depends on the owner being able to receive.
     /// @param account the order's owner
@@ -121,7 +140,10 @@ interface IOrderBook {
     ///         move; orders the caller may not fill, see executeOrder, are skipped); the others are skipped untouched,
     ///         except expired orders, reduce-only orders whose position is gone and triggered opens their owner cannot
     ///         fund, which are removed (the caller gets the clearing share, the owner the rest of the fee). The fees
-    ///         of the filled orders are credited to the caller in one write (`owedUsd`, `claim`).
+    ///         of the filled orders are credited to the caller in one write (`owedUsd`, `claim`). A triggered order
+    ///         whose fill the engine refuses pays a keeper FAILED_FILL_SHARE_BPS of its escrowed fee for the attempt
+    ///         and counts it (`failedFills`); the MAX_FAILED_FILLS-th refusal removes it (reason 4). An owner filling
+    ///         their own order pays nothing for a refusal.
     function executeOrders(uint256[] calldata orderIds) external returns (uint256 filled, uint256 feesUsd);
 
     /// @notice Whether `order`'s trigger is crossed at `priceWad` (the rule executeOrder applies).

@@ -35,6 +35,17 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     ///         (expired, or reduce-only with its position gone): their gas; the owner gets the rest back. An owner
     ///         cancelling their own order gets all of it back.
     uint256 public constant CLEARING_SHARE_BPS = 2000;
+    /// @notice Share of an order's escrowed fee (bps) paid to the keeper for each attempt in a batch that the engine
+    ///         refuses after the order triggered (`OrderFillFailed`). A review filled the keepers' batches with
+    ///         stop-losses that could never fill (slippage 0, past their trigger): they cost the keepers a failed call
+    ///         each (96k gas) and crowded honest stop-losses out of the block, at no cost to their owner, who got the
+    ///         whole fee back on cancel. Now each refusal is paid for, and an order refused MAX_FAILED_FILLS times leaves
+    ///         the book. The keeper service spaces its attempts (2, 4, ... up to 256 blocks apart) and tries orders that
+    ///         have not failed first, so a transient refusal costs an honest order little.
+    uint256 public constant FAILED_FILL_SHARE_BPS = 500;
+    /// @notice Refused fills after which a triggered order leaves the book (OrderCancelled reason 4; the keeper gets the
+    ///         clearing share of what is left of the fee, the owner the rest).
+    uint8 public constant MAX_FAILED_FILLS = 16;
     /// @notice Who may fill any order (the keeper services); an owner may always fill their own.
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
     /// @notice The most markets the engine lists (PerpState.MAX_MARKETS).
@@ -242,7 +253,19 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
                 _remove(orderId, o, 3, keeper);
                 return (Outcome.Orphaned, priceWad, err);
             }
-            orders_[orderId] = o; // unfilled: back on the book as it was
+            if (keeper != o.account) {
+                // A keeper's refused attempt is paid from the fee and counted (executeOrder reverts it all again, so
+                // only batches count); the MAX_FAILED_FILLS-th removes the order.
+                uint256 chargeUsd = uint256(o.executionFeeUsd) * FAILED_FILL_SHARE_BPS / 10_000;
+                o.executionFeeUsd -= uint40(chargeUsd);
+                owedUsd[keeper] += chargeUsd;
+                emit OrderFillFailed(orderId, o.account, keeper, chargeUsd, ++o.failedFills);
+                if (o.failedFills >= MAX_FAILED_FILLS) {
+                    _remove(orderId, o, 4, keeper);
+                    return (Outcome.Orphaned, priceWad, ret);
+                }
+            }
+            orders_[orderId] = o; // unfilled: back on the book (a keeper's attempt counted)
             return (Outcome.Failed, priceWad, ret);
         }
         emit OrderExecuted(orderId, o.account, keeper, priceWad, size, o.executionFeeUsd);

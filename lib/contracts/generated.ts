@@ -9336,6 +9336,19 @@ export const orderBookAbi = [
   },
   {
     "type": "function",
+    "name": "FAILED_FILL_SHARE_BPS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "KEEPER_ROLE",
     "inputs": [],
     "outputs": [
@@ -9343,6 +9356,19 @@ export const orderBookAbi = [
         "name": "",
         "type": "bytes32",
         "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_FAILED_FILLS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "uint8"
       }
     ],
     "stateMutability": "view"
@@ -9697,6 +9723,11 @@ export const orderBookAbi = [
             "name": "collateralUsd",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "failedFills",
+            "type": "uint8",
+            "internalType": "uint8"
           }
         ]
       }
@@ -9861,6 +9892,11 @@ export const orderBookAbi = [
             "name": "collateralUsd",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "failedFills",
+            "type": "uint8",
+            "internalType": "uint8"
           }
         ]
       },
@@ -10050,6 +10086,11 @@ export const orderBookAbi = [
             "name": "collateralUsd",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "failedFills",
+            "type": "uint8",
+            "internalType": "uint8"
           }
         ]
       }
@@ -10092,6 +10133,43 @@ export const orderBookAbi = [
       },
       {
         "name": "executionFeeUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OrderFillFailed",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "keeper",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "chargedUsd",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "failedFills",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -10170,6 +10248,11 @@ export const orderBookAbi = [
             "name": "collateralUsd",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "failedFills",
+            "type": "uint8",
+            "internalType": "uint8"
           }
         ]
       }

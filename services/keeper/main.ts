@@ -12,7 +12,7 @@ import { cappedFees, replaceWithHigherFees, SerialJob, TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
-import { OrderWatcher, planOrderBatches } from './orders';
+import { OrderWatcher, planOrderBatches, type OpenOrder } from './orders';
 import { OptionsKeeper } from './options';
 import { Sampler } from './sampler';
 import { gasWithHeadroom } from '../../lib/gas';
@@ -248,8 +248,9 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>, updates: PullU
  * clears expired and orphaned orders for the clearing share of their fee, skips the rest untouched), at most
  * ORDER_BATCHES_PER_BLOCK of ORDER_BATCH orders, without waiting for receipts: a flood of orders can neither delay a
  * liquidation scan nor make the keeper spend more than that per block. Batches hold one market each, take-profits and
- * stop-losses before opens (a flood of opens never delays an exit). A batch that fails simulation backs its orders off
- * for 10 blocks.
+ * stop-losses before opens (a flood of opens never delays an exit), orders that never missed before those that keep
+ * missing, each account's first order before anyone's second, markets in turn (planOrderBatches). A batch that fails
+ * simulation backs its orders off for 10 blocks.
  */
 function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>) {
   health.ordersWatched = orders.size();
@@ -258,7 +259,15 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
   const work = orders
     .actionable(prices, nowSec, (o) => open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })))
     .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block);
-  for (const b of planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK)) {
+  // an order's misses plus its account's other orders still on the book after missing: a flood's orders go behind
+  // everyone else's once its first ones have failed, however many the account has left
+  const failingOf = new Map<string, number>();
+  for (const [id, m] of orderMisses) {
+    const account = orders.get(id)?.account.toLowerCase();
+    if (account && m > 0) failingOf.set(account, (failingOf.get(account) ?? 0) + 1);
+  }
+  const failures = (o: OpenOrder) => (orderMisses.get(o.id) ?? 0) + (failingOf.get(o.account.toLowerCase()) ?? 0);
+  for (const b of planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK, failures)) {
     b.ids.forEach((id) => ordersInFlight.add(id));
     void sendOrders(b.ids, [b.marketId], block).finally(() => b.ids.forEach((id) => ordersInFlight.delete(id)));
   }

@@ -311,6 +311,75 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(pool.queuedShares(), 0);
     }
 
+    /// @dev A review padded the queue with 1-share requests cancelled at once (they cost it no shares): each 20 of them
+    ///      cost the keeper a processQueue(20) call before the real request behind them. Cancelled entries are now
+    ///      stepped over without counting, up to MAX_SKIPPED_PER_CALL a call: 400 of them delay nothing.
+    function test_processQueue_stepsOverCancelledEntriesWithoutCountingThem() public {
+        uint256 cShares = _deposit(carol, 1_000_000 * USD);
+        uint256 aShares = _deposit(attacker, 1 * USD);
+        skip(61);
+        _refreshPrices();
+        vm.startPrank(attacker);
+        for (uint256 k; k < 400; ++k) {
+            pool.cancelRedeem(pool.requestRedeem(1, attacker, 0));
+        }
+        vm.stopPrank();
+        assertEq(pool.balanceOf(attacker), aShares, "the padding cost the attacker no shares");
+        vm.prank(carol);
+        uint256 id = pool.requestRedeem(cShares / 10, carol, 0);
+        assertEq(pool.processQueue(20), 1, "the real request fills in the keeper's first call");
+        assertEq(pool.withdrawalRequest(id).shares, 0);
+        (uint256 head,) = pool.queueBounds();
+        assertEq(head, id + 1);
+
+        // past MAX_SKIPPED_PER_CALL empty entries each further one counts: a call's reads stay bounded
+        uint256 cap = pool.MAX_SKIPPED_PER_CALL();
+        vm.startPrank(attacker);
+        for (uint256 k; k < cap + 5; ++k) {
+            pool.cancelRedeem(pool.requestRedeem(1, attacker, 0));
+        }
+        vm.stopPrank();
+        vm.prank(carol);
+        uint256 id2 = pool.requestRedeem(cShares / 10, carol, 0);
+        assertEq(pool.processQueue(4), 0, "1,000 skipped and 4 more counted: not there yet");
+        (head,) = pool.queueBounds();
+        assertEq(head, id + 1 + cap + 4);
+        assertEq(pool.processQueue(4), 1);
+        assertEq(pool.withdrawalRequest(id2).shares, 0);
+    }
+
+    /// @dev EIP-4626: maxDeposit and maxMint never overstate and never revert. A review found them at the maximum
+    ///      where a deposit reverts: to a receiver in its cooldown from anyone but the receiver (ReceiverInCooldown),
+    ///      and reverting themselves while the NAV cannot be read.
+    function test_maxDeposit_zeroWhereADepositWouldRevert_neverReverts() public {
+        _deposit(carol, 100_000 * USD);
+        _mint(bob, 1000 * USD);
+        vm.prank(bob);
+        usdc.approve(address(pool), type(uint256).max);
+        vm.prank(bob);
+        assertEq(pool.maxDeposit(carol), 0, "carol is in her cooldown: bob's deposit to her reverts");
+        vm.prank(bob);
+        vm.expectRevert();
+        pool.deposit(100 * USD, carol);
+        vm.prank(carol);
+        assertEq(pool.maxDeposit(carol), type(uint256).max, "carol may add to her own");
+        vm.prank(bob);
+        assertEq(pool.maxMint(carol), 0);
+        assertEq(pool.maxDeposit(address(pool)), 0, "the vault as receiver is refused");
+        assertEq(pool.maxDeposit(address(0)), 0);
+        skip(pool.cooldownSec());
+        _refreshPrices();
+        vm.prank(bob);
+        assertEq(pool.maxDeposit(carol), type(uint256).max, "after the cooldown anyone may");
+        // a NAV that cannot be read (a market with open interest and a price older than its max age): 0, no revert
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        skip(1 days);
+        vm.expectRevert();
+        pool.totalAssets();
+        assertEq(pool.maxDeposit(bob), 0);
+        assertEq(pool.maxMint(bob), 0);
+    }
+
     /// @dev The Reader's queue view lists an owner's unfilled requests from the chain with what waits ahead of each:
     ///      recomputed here from the requests as queued, a cancelled one in between, and after a partial fill.
     function test_withdrawalQueue_listsOwnerRequestsWithWhatIsAhead() public {

@@ -281,6 +281,81 @@ contract OrderBookTest is BaseTest {
         assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
     }
 
+    /// A triggered order the engine refuses (here a stop-loss bounded at its trigger after a gap) pays each keeper
+    /// batch that tries it FAILED_FILL_SHARE_BPS of its escrowed fee and counts the attempt; the MAX_FAILED_FILLS-th
+    /// removes it (reason 4), the keeper taking the clearing share of what is left. A review filled the keepers'
+    /// batches with such orders for free (the whole fee came back on cancel) and crowded honest stop-losses out.
+    function test_executeOrders_refusedFill_paysTheKeeperUntilItLeavesTheBook() public {
+        _open(alice, ETH, true, 2000 * USD, 10_000 * USD);
+        uint256 id = _order(alice, true, IOrderBook.Kind.StopLoss, 2900e18, 0, 10_000 * USD, 0);
+        _setPrice(ETH, 2850e18); // past the trigger: a sale bounded at 2,900 cannot fill
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        uint256 fee = FEE;
+        uint256 paid;
+        uint256 maxFails = book.MAX_FAILED_FILLS();
+        for (uint256 n = 1; n < maxFails; ++n) {
+            uint256 charge = fee * book.FAILED_FILL_SHARE_BPS() / 10_000;
+            vm.expectEmit(address(book));
+            emit IOrderBook.OrderFillFailed(id, alice, keeper, charge, n);
+            vm.prank(keeper);
+            (uint256 filled,) = book.executeOrders(ids);
+            assertEq(filled, 0);
+            fee -= charge;
+            paid += charge;
+            IOrderBook.Order memory o = book.order(id);
+            assertEq(o.failedFills, n, "each refused attempt counted");
+            assertEq(o.executionFeeUsd, fee, "and paid from the escrowed fee");
+            assertEq(book.owedUsd(keeper), paid, "to the keeper that tried");
+            vm.roll(block.number + 1);
+        }
+        // the last refusal: the order leaves the book; its remaining fee less the clearing share goes back
+        uint256 lastCharge = fee * book.FAILED_FILL_SHARE_BPS() / 10_000;
+        uint256 left = fee - lastCharge;
+        uint256 clearing = left * book.CLEARING_SHARE_BPS() / 10_000;
+        uint256 walletBefore = usdc.balanceOf(alice);
+        vm.expectEmit(address(book));
+        emit IOrderBook.OrderCancelled(id, alice, 4, left - clearing);
+        vm.prank(keeper);
+        book.executeOrders(ids);
+        assertEq(book.order(id).account, address(0), "refused MAX_FAILED_FILLS times: gone");
+        assertEq(usdc.balanceOf(alice) - walletBefore, left - clearing, "the owner gets the rest back");
+        assertEq(book.owedUsd(keeper) + usdc.balanceOf(keeper), paid + lastCharge + clearing, "the keeper the rest");
+        assertEq(paid + lastCharge + clearing + left - clearing, FEE, "the whole fee, no more");
+        assertEq(usdc.balanceOf(address(book)), book.owedUsd(keeper), "the book holds only the keeper's credit");
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 10_000 * USD, "the position itself is untouched");
+    }
+
+    /// Only keepers' batches count: an owner trying their own order pays nobody, and a keeper's single executeOrder
+    /// reverts with the engine's reason (nothing charged, nothing counted).
+    function test_refusedFill_ownerAndSingleAttemptsChargeNothing() public {
+        _open(alice, ETH, true, 2000 * USD, 10_000 * USD);
+        uint256 id = _order(alice, true, IOrderBook.Kind.StopLoss, 2900e18, 0, 10_000 * USD, 0);
+        _setPrice(ETH, 2850e18);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        vm.prank(alice);
+        book.executeOrders(ids);
+        vm.prank(keeper);
+        vm.expectRevert(); // SlippageExceeded, the engine's reason
+        book.executeOrder(id);
+        IOrderBook.Order memory o = book.order(id);
+        assertEq(o.failedFills, 0);
+        assertEq(o.executionFeeUsd, FEE);
+        assertEq(book.owedUsd(alice) + book.owedUsd(keeper), 0);
+        // once fillable (an update to any price) the counted order fills as any other and pays the rest of its fee
+        vm.prank(keeper);
+        book.executeOrders(ids); // refused once, counted
+        vm.prank(alice);
+        book.updateOrder(id, 2900e18, NO_BOUND, 10_000 * USD, 0, block.timestamp + 1 days);
+        assertEq(book.order(id).failedFills, 1, "an edit keeps the count (cancel and re-create to start over)");
+        vm.prank(keeper);
+        (uint256 filled, uint256 fees) = book.executeOrders(ids);
+        assertEq(filled, 1);
+        assertEq(book.owedUsd(keeper), FEE, "the charge and the fill's fee: the whole escrow");
+        assertEq(fees + FEE * book.FAILED_FILL_SHARE_BPS() / 10_000, FEE);
+    }
+
     function test_cancelAndExpiry_refundTheFee() public {
         uint256 id = _order(alice, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 10_000 * USD, 1000 * USD);
         vm.prank(attacker);

@@ -10,9 +10,9 @@ import type { OpenOrder } from '@/services/keeper/orders';
 const LIMIT_OPEN = 0;
 const STOP_LOSS = 3;
 const TAKE_PROFIT = 2;
-const order = (id: number, marketId: number, kind: number): OpenOrder => ({
+const order = (id: number, marketId: number, kind: number, account = 0xa1): OpenOrder => ({
   id: BigInt(id),
-  account: '0x00000000000000000000000000000000000000a1',
+  account: `0x${account.toString(16).padStart(40, '0')}`,
   marketId,
   isLong: true,
   kind,
@@ -39,4 +39,64 @@ describe('order batches', () => {
     expect(plan.map((b) => b.marketId)).toEqual([0, 1, 1, 0]);
     expect(plan.slice(0, 2).flatMap((b) => b.ids)).toEqual([1n, 2n]); // the exits
   });
+
+  it('puts orders that never missed first, then each account in turn, then markets in turn', () => {
+    const spam = Array.from({ length: 300 }, (_, i) => order(i + 1, 0, STOP_LOSS, 0xbad));
+    const honest = order(1000, 0, STOP_LOSS, 0xa1);
+    const other = order(1001, 1, STOP_LOSS, 0xa2);
+    const missed = new Set([5n, 6n]);
+    const plan = planOrderBatches([...spam, honest, other], 50, 5, (o) => (missed.has(o.id) ? 3 : 0));
+    expect(plan[0].marketId).toBe(0);
+    expect(plan[0].ids.slice(0, 2)).toEqual([1n, 1000n]); // the flooding account's first order, then the next account's
+    expect(plan[1]).toEqual({ marketId: 1, ids: [1001n] }); // market 1 takes its turn before market 0's second batch
+    const sent = plan.flatMap((b) => b.ids);
+    expect(sent).not.toContain(5n); // 249 orders that never missed fill the rest: the missed ones wait
+    expect(planOrderBatches([order(5, 0, STOP_LOSS, 0xbad), order(7, 0, STOP_LOSS, 0xbad)], 1, 2, (o) => (o.id === 5n ? 1 : 0)).flatMap((b) => b.ids)).toEqual([7n, 5n]);
+    expect(new Set(sent).size).toBe(sent.length);
+  });
+
+  /**
+   * The keeper's schedule, block by block: the batches planOrderBatches picks, mined the next block, each order left
+   * on the book missing once more and paused 2^min(misses, 8) blocks, ranked by its misses plus its account's other
+   * orders that missed (services/keeper/main.ts). A review placed K
+   * stop-losses that can never fill, all crossed in the same block as an honest one placed after them; before, the
+   * honest one waited until every one of them had failed (97 blocks at K = 5,000, on its market or any other).
+   */
+  function blocksUntilSent(spam: OpenOrder[], honest: OpenOrder): number {
+    const work = [...spam, honest];
+    const misses = new Map<bigint, number>();
+    const pausedUntil = new Map<bigint, number>();
+    for (let block = 0; block < 10_000; block++) {
+      const due = work.filter((o) => (pausedUntil.get(o.id) ?? 0) <= block);
+      const failingOf = new Map<string, number>();
+      for (const id of misses.keys()) {
+        const a = work.find((o) => o.id === id)!.account;
+        failingOf.set(a, (failingOf.get(a) ?? 0) + 1);
+      }
+      for (const b of planOrderBatches(due, 50, 5, (o) => (misses.get(o.id) ?? 0) + (failingOf.get(o.account) ?? 0))) {
+        if (b.ids.includes(honest.id)) return block;
+        for (const id of b.ids) {
+          const m = (misses.get(id) ?? 0) + 1;
+          misses.set(id, m);
+          pausedUntil.set(id, block + 1 + 2 ** Math.min(m, 8));
+        }
+      }
+    }
+    return Infinity;
+  }
+
+  it('an honest stop-loss goes out in the block it crosses, behind one account\'s flood of failing exits', () => {
+    const flood = Array.from({ length: 5_000 }, (_, i) => order(i + 1, 0, STOP_LOSS, 0xbad));
+    expect(blocksUntilSent(flood, order(9_999, 0, STOP_LOSS, 0xa1))).toBe(0);
+    expect(blocksUntilSent(flood, order(9_999, 1, STOP_LOSS, 0xa1))).toBe(0);
+  });
+
+  it('behind many accounts each flooding, it waits one pass over their first orders only', () => {
+    // 1,000 accounts (each with a position to keep its exits live) of 5 failing stop-losses each
+    const flood = Array.from({ length: 5_000 }, (_, i) => order(i + 1, 0, STOP_LOSS, 0x1000 + (i % 1_000)));
+    const sameMarket = blocksUntilSent(flood, order(9_999, 0, STOP_LOSS, 0xa1));
+    expect(sameMarket).toBeLessThanOrEqual(Math.ceil(1_000 / 250)); // 250 orders a block; before: 97 blocks
+    expect(blocksUntilSent(flood, order(9_999, 1, STOP_LOSS, 0xa1))).toBe(0); // another market: its turn at once
+  });
 });
+
