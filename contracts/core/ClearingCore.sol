@@ -37,10 +37,6 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @dev Redemptions leave out the part not yet vested; a deposit made just before the liquidation earns it at
     ///      this pace, as every LP does.
     uint256 public constant override GAIN_VEST_SEC = 6 hours;
-    /// @dev A settlement's locked gain (a fill's impact beyond its fee, P-98) vests only from this size on: what a
-    ///      deposit timed to a fill can take is then at most its share of the fee, of impact up to the fee and of this
-    ///      much, and ordinary fills never pay for the lock's write.
-    uint256 internal constant MIN_SETTLEMENT_LOCK_USD = 1000e6;
 
     IERC20 internal immutable token;
     /// @inheritdoc IClearingCore
@@ -242,7 +238,9 @@ contract ClearingCore is IClearingCore, AccessControl {
             uint256 mask = registry.valuedProducts;
             registry.valuedProducts = uint8(s.nothingOpen ? mask & ~bit : mask | bit);
         }
-        if (s.lockedGainUsd >= s.badDebtUsd + MIN_SETTLEMENT_LOCK_USD) _lockGain(s.lockedGainUsd - s.badDebtUsd);
+        // Every gain is locked, however small: a review split a large option buy into fills of under the 1,000 USD
+        // from which a gain was locked, and its LP account took its share of its own impact back at once (P-98).
+        if (s.lockedGainUsd > s.badDebtUsd) _lockGain(s.lockedGainUsd - s.badDebtUsd);
         if (s.payoutUsd > 0) token.safeTransfer(s.payee, s.payoutUsd);
         lockHolder = address(0);
         return RiskMath.utilizationUp(reserved, uint256(cash));

@@ -78,9 +78,9 @@ interface IClearingCore {
         // settle that does not know costs the NAV a call, never a claim.
         bool nothingOpen;
         // Income this action realized that a deposit timed to it must not take at once (a perpetual fill's impact
-        // beyond its fee, an option trade's exposure impact: P-98): vested over GAIN_VEST_SEC as a liquidation's gain is (P-96), less `badDebtUsd` (a
-        // bankrupt close's impact never reached the pool: locking it would underpay LPs who redeem while it vests),
-        // from 1,000 USD on.
+        // beyond its fee, an option trade's exposure impact: P-98): vested over GAIN_VEST_SEC as a liquidation's gain is
+        // (P-96), less `badDebtUsd` (a bankrupt close's impact never reached the pool: locking it would underpay LPs
+        // who redeem while it vests), however small (a minimum was split under).
         uint256 lockedGainUsd;
     }
 

@@ -243,7 +243,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
     function refresh(uint256 marketId) external {
         if (s.configs[marketId].strikeStepWad == 0) revert OptionsNotEnabled(marketId);
         OptionsLogic.Ctx memory c = _enter(IClearingCore.Risk.Reduces, marketId);
-        OptionsLogic.rebuild(s, marketId, c); // emits BookRefreshed
+        OptionsNav.rebuild(s, marketId, c); // emits BookRefreshed
         _pushSkew(c);
         core.settle(
             IClearingCore.Settlement({

@@ -23,6 +23,9 @@ library OptionsLogic {
     /// @notice Fixed-point truncation allowance in the NAV's error bound per expansion component (a refreshed strike
     ///         and type, or a trade since): 1e-9 USD, far above the few wei the re-centring and summing truncate.
     int256 internal constant ROUNDING_ALLOWANCE_WAD = 1e9;
+    /// @dev What trades may always add to the expansion's edge bound after a refresh (100 USD, WAD) before the book
+    ///      waits for the next one (P-104).
+    uint256 internal constant ERR_CAP_FLOOR_WAD = 100e18;
     /// @notice Option amounts are whole lots of 1e-9 token, and open interest is kept in lots: 64 bits each (the strike
     ///         cap, at most 1e27 wei, is 1e18 lots), so two strikes' calls and puts share one slot.
     uint256 internal constant OI_LOT_WAD = 1e9;
@@ -71,6 +74,9 @@ library OptionsLogic {
         uint72 tokensE9; // sum of open amounts a (calls and puts)
         uint72 rootTauE9; // sum of a sqrt(T) (years), T at the refresh or the trade
         uint72 rootTauShortE9; // sum of a sqrt(T) w, w >= the current variance's term weight until the cache expires
+        // The most trades may grow the error bound at the range's edge before LP flows wait for a refresh: 2^this >=
+        // twice the refresh's edge bound plus ERR_CAP_FLOOR_WAD (P-104)
+        uint8 errCapLog2;
     }
 
     /// @dev What the buys of block `buysBlock` added to a book's three resampling sums, net of that block's sales (never
@@ -158,50 +164,6 @@ library OptionsLogic {
             reserveUsd = _removeOi(s, c, isCall, amountWad, cfg.callCapBps);
         }
         _addToBook(s, c, cfg, q.greeks, amountWad, isBuy);
-    }
-
-    /// @notice Rebuilds a market's expansion exactly from its open interest at `c` with its config
-    ///         (IOptionsBook.refresh, which has checked options are enabled) and emits IOptionsBook.BookRefreshed.
-    function rebuild(State storage s, uint256 marketId, Ctx memory c) external {
-        IOptionsBook.OptionsConfig memory cfg = s.configs[marketId];
-        Acc memory acc;
-        uint32[] memory ids = s.live[marketId];
-        for (uint256 j; j < ids.length; ++j) {
-            accumulateBoard(s, acc, ids[j], c, cfg);
-        }
-        Book storage bk = s.books[marketId];
-        Book memory nb;
-        nb.valueWad = acc.valueWad.toInt128();
-        nb.deltaWad = acc.deltaWad.toInt128();
-        nb.gammaWad = acc.gammaWad.toInt128();
-        nb.thetaWad = acc.thetaWad.toInt128();
-        nb.vegaWad = acc.vegaWad.toInt128();
-        nb.owedUsd = bk.owedUsd;
-        nb.errConstWad = int128(int256(acc.strikes) * 2 * ROUNDING_ALLOWANCE_WAD);
-        nb.errCurveWad = ((acc.grossGammaWad + 1) / 2).toUint128();
-        nb.errTimeWad = acc.grossThetaWad.toUint128();
-        nb.refPriceWad = c.spotWad.toUint96();
-        // With nothing open there is no expansion to keep fresh: the book restarts at its next trade (as a market's
-        // first does), and the NAV counts only the payouts still owed, with no staleness to wait on.
-        nb.refAt = acc.strikes > 0 ? uint32(block.timestamp) : 0;
-        nb.refSampleAt = uint32(c.sampleAt);
-        nb.lagBps = uint16(c.lagBps);
-        nb.nearestExpiry = uint32(acc.nearest);
-        nb.tokensE9 = _e9Up(acc.tokensWad);
-        nb.rootTauE9 = _e9Up(acc.rootTauWad);
-        nb.rootTauShortE9 = _e9Up(acc.rootTauShortWad);
-        (nb.maxMoveWad, nb.validUntil) = _range(c, cfg, acc.nearest);
-        // This block's buys stay out of the deposit side: their record (`blockBuys`) is not touched (a review found a
-        // permissionless refresh between the buys and a deposit brought the sandwich back). The rebuilt sums count
-        // each of those options with terms at least its buy's (the same T now; the weight at a later time is no
-        // smaller), and the subtraction stops at zero, so what is left still bounds the options opened before the
-        // block.
-        s.books[marketId] = nb;
-        if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
-        else s.activeMarkets &= ~(1 << marketId);
-        emit IOptionsBook.BookRefreshed(
-            marketId, c.spotWad, nb.valueWad, nb.deltaWad, nb.gammaWad, nb.vegaWad, nb.thetaWad, acc.strikes
-        );
     }
 
     /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) stay
@@ -721,7 +683,37 @@ library OptionsLogic {
                 }
             }
         }
-        if (staleness(bk, c.spotWad, c.sampleAt) != IOptionsBook.Staleness.Fresh) bk.dirty = true;
+        // Every trade adds its expansion's error bound, a sale as a buy does, so round trips that leave nothing open
+        // grew the LP band without limit until the next refresh: a review's 40 round trips of 1,600 calls took it from
+        // 1,151 to 85,166 USD, and an LP holding most of the pool took 21,986 from a 20M deposit priced on it. Past
+        // the cap the refresh set, LP flows wait for the keeper's refresh.
+        if (
+            staleness(bk, c.spotWad, c.sampleAt) != IOptionsBook.Staleness.Fresh
+                || _edgeBoundWad(bk) > uint256(1) << bk.errCapLog2
+        ) bk.dirty = true;
+    }
+
+    /// @dev The expansion's error bound at the edge of its range (the farthest price it admits, its last valid time):
+    ///      errConst + |errSlope| m + errCurve m^2 + errTime (validUntil - refAt), the most the bound reaches before a
+    ///      refresh (convex in the price, rising in time).
+    function _edgeBoundWad(Book storage bk) internal view returns (uint256) {
+        int256 w = int256(WAD);
+        int256 m = int256(uint256(bk.maxMoveWad));
+        int256 dt = bk.validUntil > bk.refAt ? int256(uint256(bk.validUntil - bk.refAt)) : int256(0);
+        int256 b = bk.errConstWad + int256(MathLib.abs(bk.errSlopeWad)) * m / w + int256(uint256(bk.errCurveWad)) * m
+            / w * m / w + int256(uint256(bk.errTimeWad)) * dt;
+        return b > 0 ? uint256(b) : 0;
+    }
+
+    /// @dev The number of bits of `y` (so 2^result > y): ceil(log2(y + 1)).
+    function _bitLength(uint256 y) internal pure returns (uint8 n) {
+        for (uint256 step = 128; step > 0; step >>= 1) {
+            if (y >> step != 0) {
+                y >>= step;
+                n += uint8(step);
+            }
+        }
+        if (y != 0) ++n;
     }
 
     /// @dev Adds (s = +1) or subtracts the expansion of `x` (taken at the reference price + e, reference time + tdiff)
@@ -792,7 +784,7 @@ library OptionsLogic {
         }
     }
 
-    function _e9Up(uint256 wad) private pure returns (uint72) {
+    function _e9Up(uint256 wad) internal pure returns (uint72) {
         return wad.mulDivUp(1, 1e9).toUint72();
     }
 

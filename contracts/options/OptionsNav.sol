@@ -7,6 +7,7 @@ import {ConfigValidation} from "../libraries/ConfigValidation.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {OptionsLogic} from "./OptionsLogic.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title OptionsNav
 /// @notice The options book's risk bounds: its parameters' hard bounds (`validate`) and its O(1) claim on the pool for one market (IProduct.poolClaimUsd): the cached expansion's
@@ -18,6 +19,8 @@ import {OptionsLogic} from "./OptionsLogic.sol";
 ///      back after the keeper's refresh took the repricing from the other LPs (P-88).
 library OptionsNav {
     using MathLib for uint256;
+    using SafeCast for uint256;
+    using SafeCast for int256;
 
     uint256 internal constant WAD = 1e18;
     uint256 internal constant YEAR_SEC = 365 days;
@@ -69,6 +72,51 @@ library OptionsNav {
         ConfigValidation.bound("cacheSdFracBps", c.cacheSdFracBps, 1, 10_000);
     }
 
+    /// @notice Rebuilds a market's expansion (the cache the NAV moves) exactly from its open interest at `c` with its config
+    ///         (IOptionsBook.refresh, which has checked options are enabled) and emits IOptionsBook.BookRefreshed.
+    function rebuild(OptionsLogic.State storage s, uint256 marketId, OptionsLogic.Ctx memory c) external {
+        IOptionsBook.OptionsConfig memory cfg = s.configs[marketId];
+        OptionsLogic.Acc memory acc;
+        uint32[] memory ids = s.live[marketId];
+        for (uint256 j; j < ids.length; ++j) {
+            OptionsLogic.accumulateBoard(s, acc, ids[j], c, cfg);
+        }
+        OptionsLogic.Book storage bk = s.books[marketId];
+        OptionsLogic.Book memory nb;
+        nb.valueWad = acc.valueWad.toInt128();
+        nb.deltaWad = acc.deltaWad.toInt128();
+        nb.gammaWad = acc.gammaWad.toInt128();
+        nb.thetaWad = acc.thetaWad.toInt128();
+        nb.vegaWad = acc.vegaWad.toInt128();
+        nb.owedUsd = bk.owedUsd;
+        nb.errConstWad = int128(int256(acc.strikes) * 2 * OptionsLogic.ROUNDING_ALLOWANCE_WAD);
+        nb.errCurveWad = ((acc.grossGammaWad + 1) / 2).toUint128();
+        nb.errTimeWad = acc.grossThetaWad.toUint128();
+        nb.refPriceWad = c.spotWad.toUint96();
+        // With nothing open there is no expansion to keep fresh: the book restarts at its next trade (as a market's
+        // first does), and the NAV counts only the payouts still owed, with no staleness to wait on.
+        nb.refAt = acc.strikes > 0 ? uint32(block.timestamp) : 0;
+        nb.refSampleAt = uint32(c.sampleAt);
+        nb.lagBps = uint16(c.lagBps);
+        nb.nearestExpiry = uint32(acc.nearest);
+        nb.tokensE9 = OptionsLogic._e9Up(acc.tokensWad);
+        nb.rootTauE9 = OptionsLogic._e9Up(acc.rootTauWad);
+        nb.rootTauShortE9 = OptionsLogic._e9Up(acc.rootTauShortWad);
+        (nb.maxMoveWad, nb.validUntil) = OptionsLogic._range(c, cfg, acc.nearest);
+        // This block's buys stay out of the deposit side: their record (`blockBuys`) is not touched (a review found a
+        // permissionless refresh between the buys and a deposit brought the sandwich back). The rebuilt sums count
+        // each of those options with terms at least its buy's (the same T now; the weight at a later time is no
+        // smaller), and the subtraction stops at zero, so what is left still bounds the options opened before the
+        // block.
+        s.books[marketId] = nb;
+        bk.errCapLog2 = OptionsLogic._bitLength(2 * OptionsLogic._edgeBoundWad(bk) + OptionsLogic.ERR_CAP_FLOOR_WAD - 1);
+        if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
+        else s.activeMarkets &= ~(1 << marketId);
+        emit IOptionsBook.BookRefreshed(
+            marketId, c.spotWad, nb.valueWad, nb.deltaWad, nb.gammaWad, nb.vegaWad, nb.thetaWad, acc.strikes
+        );
+    }
+
     /// @notice Every open option of a market at mid volatility, at `c`'s price and now (USD WAD).
     function exactValueWad(
         OptionsLogic.State storage s,
@@ -112,13 +160,33 @@ library OptionsNav {
             // options' convexity makes large near expiry. The book's net gamma: a sale takes off what its buy added,
             // so a round trip leaves the band where it was (P-88).
             uint256 hWad = x.spotWad.bpsUp(MathLib.max(bk.lagBps, oracleLagBps));
-            baseWad = bound + MathLib.abs(delta).wadMulUp(hWad)
-                + (MathLib.abs(bk.gammaWad).wadMulUp(hWad).wadMulUp(hWad) + 1) / 2;
+            baseWad = bound + _lagTermWad(bk, x, hWad, delta);
         }
         (uint256 resampleWad, uint256 resampleUpWad) =
             resampleBoundsWad(bk, s.blockBuys[marketId], s.configs[marketId], p.est, oracleLagBps, x);
         riskDownUsd = (baseWad + resampleWad).mulDivUp(1, 1e12);
         riskUpUsd = (baseWad + resampleUpWad).mulDivUp(1, 1e12);
+    }
+
+    /// @dev What an oracle lag of h can hide in the book's value: |delta| h + |gamma| h^2 / 2, the second-order term a
+    ///      guide only within about one standard deviation of the nearest expiry's move (S sigma sqrt T, the smaller
+    ///      sigma). Past it (minutes before an expiry, where a lag-sized move carries an out-of-the-money strike
+    ///      through) gamma is none: a review found the band 3,136 USD short 5 minutes before expiry on 1,600 calls.
+    ///      There every open token's value moves by at most h (|delta| <= 1), which bounds it whatever the greeks.
+    function _lagTermWad(OptionsLogic.Book storage bk, Estimator memory x, uint256 hWad, int256 delta)
+        private
+        view
+        returns (uint256 lagWad)
+    {
+        lagWad =
+            MathLib.abs(delta).wadMulUp(hWad) + (MathLib.abs(bk.gammaWad).wadMulUp(hWad).wadMulUp(hWad) + 1) / 2;
+        uint256 nearest = bk.nearestExpiry;
+        if (nearest <= block.timestamp) return lagWad;
+        uint256 sdWad = x.spotWad
+            .wadMulDown(
+                MathLib.sqrtDown(MathLib.min(x.varianceWad, x.longVarianceWad) * (nearest - block.timestamp) * WAD)
+            );
+        if (hWad > sdWad) lagWad = MathLib.max(lagWad, (uint256(bk.tokensE9) * 1e9).wadMulUp(hWad));
     }
 
     /// @notice The most the next volatility sample can change the value of the book's open options (USD WAD, rounded

@@ -111,11 +111,12 @@ contract ClearingCoreTest is BaseTest {
     }
 
     /// P-41: NAV = cash + the sum of every registered product's claim, whatever their number.
-    /// P-98: a settlement's locked gain vests over GAIN_VEST_SEC from 1,000 USD on (a redemption is paid without the
-    /// unvested part); a smaller one is not locked.
-    function test_settle_locksAGainFromAThousandUsd() public {
-        scripted.settleLockingGain(999 * USD);
-        assertEq(core.poolState().unvestedGainUsd, 0, "below the minimum: not locked");
+    /// P-98: a settlement's locked gain vests over GAIN_VEST_SEC (a redemption is paid without the unvested part),
+    /// however small: a minimum (1,000 USD until a review split a buy under it) is a size to split under.
+    function test_settle_locksEveryGain() public {
+        scripted.settleLockingGain(1);
+        assertEq(core.poolState().unvestedGainUsd, 1, "one unit is locked: no minimum to split under");
+        skip(core.GAIN_VEST_SEC());
         scripted.settleLockingGain(50_000 * USD);
         assertEq(core.poolState().unvestedGainUsd, 50_000 * USD, "locked whole at once");
         skip(core.GAIN_VEST_SEC() / 2);

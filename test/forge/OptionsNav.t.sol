@@ -105,6 +105,37 @@ contract OptionsNavTest is BaseTest {
         assertGe(exactAfter, -claim - int256(riskUp), "a deposit before it is not undercharged");
     }
 
+    /// P-76 after the trading cutoff: LP flows run until expiry, where sigma sqrt T falls below the lag and a
+    ///       lag-sized move carries an out-of-the-money strike through it; a review found the second-order term 3,136 USD
+    ///       short five minutes before expiry on 1,600 calls 0.4% out of the money. Bought two hours before expiry
+    ///       (before the cutoff), valued anywhere from 50 minutes to 1 minute before it, from 1% out of the money to
+    ///       at the money: the band covers the exact mark after a move of the feed's whole deviation threshold.
+    function testFuzz_nav_lagMoveWithinBand_afterTheCutoff(uint256 beforeSec, uint256 otmBps, bool isCall) public {
+        _deposit(carol, 10_000_000 * USD); // room for the 1,600 options' reserve
+        uint256 near = ids[0];
+        for (uint256 j = 1; j < ids.length; ++j) {
+            if (options.board(ids[j]).expiry < options.board(near).expiry) near = ids[j];
+        }
+        uint256 expiry = options.board(near).expiry;
+        uint256 strike = options.board(near).firstStrikeWad + 5 * options.board(near).strikeStepWad;
+        otmBps = bound(otmBps, 0, 100);
+        uint256 spot = isCall ? strike * (10_000 - otmBps) / 10_000 : strike * (10_000 + otmBps) / 10_000;
+        vm.warp(expiry - 2 hours);
+        _setPriceAfter(ETH, spot, 0);
+        engine.poke(ETH);
+        _buy(dave, near, 5, isCall, 1600e18);
+        vm.warp(expiry - bound(beforeSec, 60, 50 minutes));
+        _setPriceAfter(ETH, spot, 0);
+        engine.poke(ETH);
+        options.refresh(ETH);
+        (int256 claim, uint256 riskDown,) = options.poolClaimUsd(0);
+        uint256 lagBps = reader.marketConfig(ETH).oracleLagBps;
+        // the update the feed can hide, toward the strike (the out-of-the-money option's worst move)
+        _setPrice(ETH, isCall ? spot * (10_000 + lagBps) / 10_000 : spot * (10_000 - lagBps) / 10_000);
+        int256 exactAfter = int256(options.exactLiabilityWad(ETH) / 1e12);
+        assertLe(exactAfter, -claim + int256(riskDown), "a redemption before the update is not overpaid");
+    }
+
     /// P-76: a buy on a nearer expiry than the book's narrows the expansion's range in place, to what a refresh at the
     ///       trade would set (its sigma sqrt T, a quarter of its time) less the trade's distance from the reference
     ///       price: LP flows go on without the keeper (a review found a 1-lot buy of a nearer board made them wait at

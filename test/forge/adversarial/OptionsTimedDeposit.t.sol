@@ -8,8 +8,9 @@ import {BaseTest} from "../utils/Base.t.sol";
 ///         review's lead, measured here: an LP who deposited 800M into a 200M pool in front of a whale's buy of 4,800
 ///         calls (1,290,100 USD of premium, 219,284 of it impact) and redeemed after the 60 s cooldown took +199,600
 ///         USD, most of the buy's spread and impact, from the LPs who were there. The impact now vests over
-///         GAIN_VEST_SEC (from 1,000 USD a trade on), so a deposit timed to a large option trade takes at most its
-///         share of the spread and of what vested: +24,668 here.
+///         GAIN_VEST_SEC (every trade's, however small: a second review split the buy into fills under the 1,000 USD
+///         a lock once started from), so a deposit timed to a large option trade takes at most its share of the spread
+///         and of what vested: +24,668 here.
 contract OptionsTimedDepositTest is BaseTest {
     uint256[] internal ids;
 
@@ -85,4 +86,64 @@ contract OptionsTimedDepositTest is BaseTest {
         assertLe(int256(core.poolState().unvestedGainUsd), navJump, "locked at most what the NAV gained");
         assertGe(_redemptionNow(dave), paidBefore, "the NAV rose: redeeming after pays no less");
     }
+
+    /// Buys `total` of strike `k` on `board` in fills whose quoted impact stays under `maxImpactUsd`; returns the
+    /// impact paid and the number of fills.
+    function _buySplit(address who, uint256 board, uint256 k, uint256 total, uint256 maxImpactUsd)
+        internal
+        returns (uint256 impactUsd, uint256 fills)
+    {
+        uint256 piece = 200e18;
+        while (total > 0) {
+            if (piece > total) piece = total;
+            IOptionsBook.Quote memory q = options.quote(board, k, true, true, piece);
+            while (q.impactUsd >= maxImpactUsd) {
+                piece = piece / 2 / 1e9 * 1e9;
+                q = options.quote(board, k, true, true, piece);
+            }
+            _buyOption(who, board, k, true, piece);
+            impactUsd += q.impactUsd;
+            total -= piece;
+            ++fills;
+        }
+    }
+
+    /// The attacker deposits 800M into the 200M pool, buys the 4,800 calls itself and redeems after the cooldown;
+    /// returns its LP account's profit, the impact its buys paid and what the core locked.
+    function _depositBuyRedeem(uint256 maxImpactUsd)
+        internal
+        returns (int256 lpProfitUsd, uint256 impactUsd, uint256 lockedUsd, uint256 fills)
+    {
+        uint256 board = ids[ids.length - 1];
+        uint256 deposit = 800_000_000 * USD;
+        uint256 shares = _deposit(attacker, deposit);
+        for (uint256 k = 5; k < 8; ++k) {
+            (uint256 i, uint256 f) = _buySplit(attacker, board, k, 1600e18, maxImpactUsd);
+            impactUsd += i;
+            fills += f;
+        }
+        lockedUsd = core.poolState().unvestedGainUsd;
+        skip(61);
+        vm.roll(block.number + 1);
+        _refreshPrices();
+        options.refresh(ETH);
+        vm.prank(attacker);
+        lpProfitUsd = int256(pool.redeem(shares, attacker, attacker)) - int256(deposit);
+    }
+
+    /// A second review split the buy into 317 fills of under 1,000 USD of impact each, the size from which a lock
+    /// started: nothing was locked and the attacker's LP account took +199,599 back (its share of its own impact),
+    /// against +24,981 with whole fills; the other LP lost 174,618 more. Every gain is locked now: the split locks
+    /// what the whole fills lock, and earns its LP account no more.
+    function test_splitBuy_locksAsMuchAsTheWholeBuy() public {
+        uint256 snap = vm.snapshotState();
+        (int256 wholeProfit, uint256 wholeImpact, uint256 wholeLocked,) = _depositBuyRedeem(type(uint256).max);
+        vm.revertToState(snap);
+        (int256 splitProfit, uint256 splitImpact, uint256 splitLocked, uint256 fills) = _depositBuyRedeem(1000 * USD);
+        assertGt(fills, 100, "split under 1,000 USD of impact a fill");
+        assertApproxEqRel(splitImpact, wholeImpact, 0.01e18, "the same impact paid either way");
+        assertGe(splitLocked + splitLocked / 100, wholeLocked, "locked as much (within the fills' rounding)");
+        assertLe(splitProfit, wholeProfit + int256(1000 * USD), "and the split earns the attacker's LP account no more");
+    }
 }
+
