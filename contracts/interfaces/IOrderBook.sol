@@ -97,6 +97,9 @@ interface IOrderBook {
     /// @notice Only an account with KEEPER_ROLE, or the order's owner, may fill an order (a fill's price depends on the
     ///         skew, so an executor who could trade around it in the same transaction could sandwich it).
     error NotKeeper(address caller, uint256 orderId);
+    /// @notice The engine call of an order's fill ran out of the gas the caller gave it (`gasBefore` was left before
+    ///         it): the batch reverts instead of counting a refusal the caller chose.
+    error FillOutOfGas(uint256 orderId, uint256 gasBefore);
 
     /// @notice Places an order and escrows its execution fee (at least `minExecutionFeeUsd`) from the caller. Opens
     ///         need `collateralUsd` > 0 and the engine's approval when they fill; reduce-only orders need none.

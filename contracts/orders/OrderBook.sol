@@ -244,7 +244,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         if (keeper != o.account && !hasRole(KEEPER_ROLE, keeper)) return (Outcome.NotKeeper, priceWad, err);
         bytes memory call = _fillCall(o, opens, size, priceWad);
         delete orders_[orderId]; // before the call: nothing can fill it twice
-        (bool ok, bytes memory ret) = address(engine).call(call);
+        (bool ok, bytes memory ret) = _callEngine(orderId, call);
         if (!ok) {
             if (opens && _unfundable(o)) {
                 // Triggered but unfundable: it would fail at every attempt, at the keepers' cost (a review burned 15M
@@ -253,23 +253,33 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
                 _remove(orderId, o, 3, keeper);
                 return (Outcome.Orphaned, priceWad, err);
             }
-            if (keeper != o.account) {
-                // A keeper's refused attempt is paid from the fee and counted (executeOrder reverts it all again, so
-                // only batches count); the MAX_FAILED_FILLS-th removes the order.
-                uint256 chargeUsd = uint256(o.executionFeeUsd) * FAILED_FILL_SHARE_BPS / 10_000;
-                o.executionFeeUsd -= uint40(chargeUsd);
-                owedUsd[keeper] += chargeUsd;
-                emit OrderFillFailed(orderId, o.account, keeper, chargeUsd, ++o.failedFills);
-                if (o.failedFills >= MAX_FAILED_FILLS) {
-                    _remove(orderId, o, 4, keeper);
-                    return (Outcome.Orphaned, priceWad, ret);
-                }
-            }
+            if (keeper != o.account && _chargeRefusal(orderId, o, keeper)) return (Outcome.Orphaned, priceWad, ret);
             orders_[orderId] = o; // unfilled: back on the book (a keeper's attempt counted)
             return (Outcome.Failed, priceWad, ret);
         }
         emit OrderExecuted(orderId, o.account, keeper, priceWad, size, o.executionFeeUsd);
         return (Outcome.Filled, priceWad, err);
+    }
+
+    /// @dev The fill's engine call. One starved of gas is the caller's doing, not the order's: the whole batch reverts
+    ///      rather than charge and count a refusal the caller chose (the call gets 63/64 of what is left, so one that
+    ///      spent all of it leaves about 1/64).
+    function _callEngine(uint256 orderId, bytes memory call) internal returns (bool ok, bytes memory ret) {
+        uint256 gasBefore = gasleft();
+        (ok, ret) = address(engine).call(call);
+        if (!ok && gasleft() <= gasBefore / 63) revert FillOutOfGas(orderId, gasBefore);
+    }
+
+    /// @dev A keeper's refused attempt, paid from the order's fee and counted in `o` (executeOrder reverts it all again,
+    ///      so only batches count); the MAX_FAILED_FILLS-th removes the order, and this returns true.
+    function _chargeRefusal(uint256 orderId, Order memory o, address keeper) internal returns (bool removed) {
+        uint256 chargeUsd = uint256(o.executionFeeUsd) * FAILED_FILL_SHARE_BPS / 10_000;
+        o.executionFeeUsd -= uint40(chargeUsd);
+        owedUsd[keeper] += chargeUsd;
+        emit OrderFillFailed(orderId, o.account, keeper, chargeUsd, ++o.failedFills);
+        if (o.failedFills < MAX_FAILED_FILLS) return false;
+        _remove(orderId, o, 4, keeper);
+        return true;
     }
 
     /// @dev Whether the owner's balance or approval of the engine no longer covers an open's collateral.

@@ -3674,6 +3674,19 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_SKIPPED_PER_CALL",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "RISK_ROLE",
     "inputs": [],
     "outputs": [
@@ -4031,7 +4044,7 @@ export const liquidityPoolAbi = [
     "name": "maxDeposit",
     "inputs": [
       {
-        "name": "",
+        "name": "receiver",
         "type": "address",
         "internalType": "address"
       }

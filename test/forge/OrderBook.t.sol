@@ -326,6 +326,30 @@ contract OrderBookTest is BaseTest {
         assertEq(engine.position(alice, ETH, true).sizeUsd, 10_000 * USD, "the position itself is untouched");
     }
 
+    /// A keeper cannot make a fillable order's fill fail by the gas it gives the batch: whatever the limit, the batch
+    /// fills the order, or reverts (FillOutOfGas, or out of gas itself), and never charges or counts a refusal.
+    function test_executeOrders_starvedOfGas_neverCountsARefusal() public {
+        _open(alice, ETH, true, 2000 * USD, 10_000 * USD);
+        uint256 id = _order(alice, true, IOrderBook.Kind.StopLoss, 2900e18, NO_BOUND, 10_000 * USD, 0);
+        _setPrice(ETH, 2850e18);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        bool filled;
+        for (uint256 gasLimit = 60_000; gasLimit <= 1_500_000 && !filled; gasLimit += 20_000) {
+            vm.prank(keeper);
+            try book.executeOrders{gas: gasLimit}(ids) returns (uint256 n, uint256) {
+                filled = n == 1;
+                if (!filled) {
+                    IOrderBook.Order memory o = book.order(id);
+                    assertEq(o.failedFills, 0, "no refusal counted for a starved call");
+                    assertEq(o.executionFeeUsd, FEE, "and nothing charged");
+                }
+            } catch {}
+        }
+        assertTrue(filled, "with enough gas it fills");
+        assertEq(book.owedUsd(keeper), FEE, "the keeper got the fill's fee, no charge");
+    }
+
     /// Only keepers' batches count: an owner trying their own order pays nobody, and a keeper's single executeOrder
     /// reverts with the engine's reason (nothing charged, nothing counted).
     function test_refusedFill_ownerAndSingleAttemptsChargeNothing() public {
