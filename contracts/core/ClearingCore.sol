@@ -37,6 +37,9 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @dev Redemptions leave out the part not yet vested; a deposit made just before the liquidation earns it at
     ///      this pace, as every LP does.
     uint256 public constant override GAIN_VEST_SEC = 6 hours;
+    /// @dev A locked gain from this size on restarts the vesting clock for everything still locked; a smaller one moves
+    ///      its end by the amounts' weights (`_lockGain`).
+    uint256 internal constant RESTART_GAIN_USD = 1000e6;
 
     IERC20 internal immutable token;
     /// @inheritdoc IClearingCore
@@ -391,12 +394,29 @@ contract ClearingCore is IClearingCore, AccessControl {
         return p.borrowIndexWad + rate * (block.timestamp - p.lastBorrowAt);
     }
 
-    /// @dev Starts `amountUsd` vesting, with what had not vested yet (its vesting restarts: later, never sooner). Held
+    /// @dev Starts `amountUsd` vesting with what had not vested yet. A gain from RESTART_GAIN_USD on restarts the clock
+    ///      for both (later, never sooner: a gain never shares an older one's nearer end, P-96). A smaller one moves the
+    ///      end to the amounts' weighted end (rounded down to the second, never sooner than it was): a review restarted a 219,284 USD lock with a one-lot option
+    ///      buy (2 wei of impact) every minute and kept 80,558 of it locked at 6 hours, underpaying every redemption.
+    ///      Within one block the weighted end is now + GAIN_VEST_SEC for every fill, so a trade split into small fills
+    ///      locks what it would whole. Kept as the amount at a virtual start (`lockedAt` = end - GAIN_VEST_SEC), held
     ///      at 48 bits (281M USD): past that the excess vests at once, never a revert that would block a liquidation.
     function _lockGain(uint256 amountUsd) internal {
-        uint256 unvested = MathLib.min(_unvestedGainUsd(registry) + amountUsd, type(uint48).max);
-        registry.lockedGainUsd = uint48(unvested);
-        registry.lockedAt = uint32(block.timestamp);
+        Registry memory r = registry;
+        uint256 left = _unvestedGainUsd(r);
+        uint256 unvested = left + amountUsd;
+        uint256 end = block.timestamp + GAIN_VEST_SEC;
+        if (amountUsd < RESTART_GAIN_USD && left > 0) {
+            // the running end moved toward now + GAIN_VEST_SEC by the new gain's weight, rounded down to the second:
+            // never sooner than it was, and a gain too small to move it a second leaves it (rounding up instead let a
+            // stream of one-lot trades push it a second each)
+            uint256 oldEnd = uint256(r.lockedAt) + GAIN_VEST_SEC;
+            end = oldEnd + (end - oldEnd).mulDivDown(amountUsd, unvested);
+        }
+        // the amount at the virtual start that leaves `unvested` now and vests linearly to 0 at `end`
+        uint256 atStart = unvested.mulDivUp(GAIN_VEST_SEC, end - block.timestamp);
+        registry.lockedGainUsd = uint48(MathLib.min(atStart, type(uint48).max));
+        registry.lockedAt = uint32(end - GAIN_VEST_SEC);
         emit GainLocked(msg.sender, amountUsd, unvested);
     }
 

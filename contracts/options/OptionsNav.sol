@@ -108,8 +108,13 @@ library OptionsNav {
         // each of those options with terms at least its buy's (the same T now; the weight at a later time is no
         // smaller), and the subtraction stops at zero, so what is left still bounds the options opened before the
         // block.
+        uint8 oldCap = bk.errCapLog2;
         s.books[marketId] = nb;
-        bk.errCapLog2 = OptionsLogic._bitLength(2 * OptionsLogic._edgeBoundWad(bk) + OptionsLogic.ERR_CAP_FLOOR_WAD - 1);
+        uint8 cap = OptionsLogic._bitLength(2 * OptionsLogic._edgeBoundWad(bk) + OptionsLogic.ERR_CAP_FLOOR_WAD - 1);
+        // Not raised in a block with buys: a review bought 1,600 calls, refreshed while holding them (the cap then
+        // covered them) and sold them back in one transaction, leaving room for round trips past P-104's bound.
+        if (s.blockBuys[marketId].buysBlock == block.number && oldCap != 0 && cap > oldCap) cap = oldCap;
+        bk.errCapLog2 = cap;
         if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
         else s.activeMarkets &= ~(1 << marketId);
         emit IOptionsBook.BookRefreshed(

@@ -3687,6 +3687,19 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "function",
+    "name": "REFUSED_PER_REQUEST",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "RISK_ROLE",
     "inputs": [],
     "outputs": [
@@ -10426,6 +10439,22 @@ export const orderBookAbi = [
   },
   {
     "type": "error",
+    "name": "FillOutOfGas",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "gasBefore",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InvalidOrder",
     "inputs": [
       {
@@ -14149,6 +14178,22 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "minFeeUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "FillOutOfGas",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "gasBefore",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -33,6 +33,8 @@ const book = new PositionBook(publicClient, c, log);
 const orders = new OrderWatcher(publicClient, c, log);
 const orderBackoff = new Map<bigint, bigint>(); // order id -> block before which a failed order is not retried
 const orderMisses = new Map<bigint, number>(); // order id -> mined batches in a row that left it untouched
+const orderRefusals = new Map<bigint, number>(); // order id -> fills the engine refused (OrderFillFailed)
+const accountRefusals = new Map<string, number>(); // owner (lowercase) -> fills of its orders the engine refused
 const ordersInFlight = new Set<bigint>();
 const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
 // 5 x 50 fills is about 21M gas: two thirds of a 30M block, the rest left to liquidations (over 100 of them)
@@ -259,14 +261,10 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
   const work = orders
     .actionable(prices, nowSec, (o) => open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })))
     .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block);
-  // an order's misses plus its account's other orders still on the book after missing: a flood's orders go behind
-  // everyone else's once its first ones have failed, however many the account has left
-  const failingOf = new Map<string, number>();
-  for (const [id, m] of orderMisses) {
-    const account = orders.get(id)?.account.toLowerCase();
-    if (account && m > 0) failingOf.set(account, (failingOf.get(account) ?? 0) + 1);
-  }
-  const failures = (o: OpenOrder) => (orderMisses.get(o.id) ?? 0) + (failingOf.get(o.account.toLowerCase()) ?? 0);
+  // the engine's refusals of the order and of its account's orders (OrderFillFailed, never forgotten while the keeper
+  // runs, so cancelling a refused order and placing a fresh one does not clear its account): a flood's orders go
+  // behind everyone else's once its first ones were refused; an order that only missed its trigger keeps its place
+  const failures = (o: OpenOrder) => (orderRefusals.get(o.id) ?? 0) + (accountRefusals.get(o.account.toLowerCase()) ?? 0);
   for (const b of planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK, failures)) {
     b.ids.forEach((id) => ordersInFlight.add(id));
     void sendOrders(b.ids, [b.marketId], block).finally(() => b.ids.forEach((id) => ordersInFlight.delete(id)));
@@ -316,7 +314,15 @@ async function sendOrders(ids: bigint[], marketIds: number[], block: bigint): Pr
             filled = done.filled.size;
             health.ordersExecuted += filled;
             if (filled > 0) void claimOrderFees(receipt.blockNumber);
-            for (const id of ids) if (done.filled.has(id) || done.removed.has(id)) orders.forget(id);
+            for (const [id, account] of done.refused) {
+              orderRefusals.set(id, (orderRefusals.get(id) ?? 0) + 1);
+              accountRefusals.set(account.toLowerCase(), (accountRefusals.get(account.toLowerCase()) ?? 0) + 1);
+            }
+            for (const id of ids) {
+              if (!done.filled.has(id) && !done.removed.has(id)) continue;
+              orders.forget(id);
+              orderRefusals.delete(id);
+            }
             const untouched = ids.filter((id) => !done.filled.has(id) && !done.removed.has(id));
             for (const id of ids) if (!untouched.includes(id)) orderMisses.delete(id);
             // Not fillable at that block (no longer crossed, or refused: margin, approval, slippage): paused 2, 4, 8 ...

@@ -22,8 +22,8 @@ export interface OpenOrder {
  * The batches to send for `work` (actionable orders), at most `maxBatches` of `batchSize` orders, one market per batch
  * (P-65: a pull-oracle market without a fresh update holds back only its own orders). Priority: every market's
  * take-profits and stop-losses before any opens (a flood of opens that cannot fill never delays a trader's exit); then
- * the lower `failures` (the caller's count of how often the order, and the other orders of its account, were mined
- * and left on the book), so orders and accounts whose orders keep failing go after those that never failed; then each
+ * the lower `failures` (the caller's count of the engine's refusals of the order and of its account's orders), so
+ * orders and accounts whose fills keep being refused go after those never refused; then each
  * account's first order before anyone's second (one account's flood waits behind everyone else's orders); then the
  * oldest. Markets take turns, one batch each per
  * round, so no market's orders crowd another's out of the block. A review's 250 never-filling stop-losses, placed in

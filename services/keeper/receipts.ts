@@ -14,9 +14,14 @@ export function liquidationsIn(receipt: Pick<TransactionReceipt, 'logs'>, c: Cou
 
 /** What a confirmed `executeOrders` did to each order: the ids it filled (OrderExecuted) and the ids it removed
  *  unfilled (OrderCancelled: expired or orphaned, refunded). Any other id in the batch was left on the book. */
-export function ordersSettledIn(receipt: Pick<TransactionReceipt, 'logs'>, c: CounterpoolContracts): { filled: Set<bigint>; removed: Set<bigint> } {
+export function ordersSettledIn(
+  receipt: Pick<TransactionReceipt, 'logs'>,
+  c: CounterpoolContracts,
+): { filled: Set<bigint>; removed: Set<bigint>; refused: Map<bigint, `0x${string}`> } {
   const ours = (l: { address: string }) => l.address.toLowerCase() === c.orderBook.address.toLowerCase();
   const filled = new Set(parseEventLogs({ abi: c.orderBook.abi, eventName: 'OrderExecuted', logs: receipt.logs }).filter(ours).map((l) => l.args.orderId));
   const removed = new Set(parseEventLogs({ abi: c.orderBook.abi, eventName: 'OrderCancelled', logs: receipt.logs }).filter(ours).map((l) => l.args.orderId));
-  return { filled, removed };
+  // triggered orders whose fill the engine refused (charged and counted on chain), with their owners
+  const refused = new Map(parseEventLogs({ abi: c.orderBook.abi, eventName: 'OrderFillFailed', logs: receipt.logs }).filter(ours).map((l) => [l.args.orderId, l.args.account] as const));
+  return { filled, removed, refused };
 }

@@ -348,6 +348,30 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(pool.withdrawalRequest(id2).shares, 0);
     }
 
+    /// @dev A later review padded it with requests refused when reached instead (1 share asking 1,000 USD: its share
+    ///      comes back, no cancel needed), which counted in full: 400 of them still cost 21 calls. A refusal now counts
+    ///      as 1/REFUSED_PER_REQUEST of a request.
+    function test_processQueue_refusedPaddingCountsAnEighth() public {
+        uint256 cShares = _deposit(carol, 1_000_000 * USD);
+        uint256 aShares = _deposit(attacker, 1 * USD);
+        skip(61);
+        _refreshPrices();
+        vm.startPrank(attacker);
+        for (uint256 k; k < 400; ++k) {
+            pool.requestRedeem(1, attacker, 1000 * USD);
+        }
+        vm.stopPrank();
+        vm.prank(carol);
+        uint256 id = pool.requestRedeem(cShares / 10, carol, 0);
+        uint256 calls;
+        while (pool.withdrawalRequest(id).shares > 0) {
+            pool.processQueue(20);
+            ++calls;
+        }
+        assertEq(calls, 400 / (20 * pool.REFUSED_PER_REQUEST()) + 1, "3 calls, not 21");
+        assertEq(pool.balanceOf(attacker), aShares, "every padding share came back");
+    }
+
     /// @dev EIP-4626: maxDeposit and maxMint never overstate and never revert. A review found them at the maximum
     ///      where a deposit reverts: to a receiver in its cooldown from anyone but the receiver (ReceiverInCooldown),
     ///      and reverting themselves while the NAV cannot be read.

@@ -4,7 +4,10 @@
  * and stop-losses before any opens, so a flood of opens that cannot fill never delays a trader's exit (P-68).
  */
 import { describe, expect, it } from 'vitest';
+import { encodeAbiParameters, encodeEventTopics } from 'viem';
+import { orderBookAbi, type CounterpoolContracts } from '@/lib/contracts';
 import { planOrderBatches } from '@/services/keeper/orders';
+import { ordersSettledIn } from '@/services/keeper/receipts';
 import type { OpenOrder } from '@/services/keeper/orders';
 
 const LIMIT_OPEN = 0;
@@ -97,6 +100,21 @@ describe('order batches', () => {
     const sameMarket = blocksUntilSent(flood, order(9_999, 0, STOP_LOSS, 0xa1));
     expect(sameMarket).toBeLessThanOrEqual(Math.ceil(1_000 / 250)); // 250 orders a block; before: 97 blocks
     expect(blocksUntilSent(flood, order(9_999, 1, STOP_LOSS, 0xa1))).toBe(0); // another market: its turn at once
+  });
+
+  it('reads the engine\'s refusals from the receipt (OrderFillFailed), which rank orders, not missed triggers', () => {
+    const book = '0x00000000000000000000000000000000000b00c5' as const;
+    const owner = '0x00000000000000000000000000000000000000a1' as const;
+    const keeper = '0x00000000000000000000000000000000000000c7' as const;
+    const log = (address: `0x${string}`) => ({
+      address,
+      topics: encodeEventTopics({ abi: orderBookAbi, eventName: 'OrderFillFailed', args: { orderId: 7n, account: owner, keeper } }),
+      data: encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }], [25_000n, 1n]),
+    });
+    const c = { orderBook: { address: book, abi: orderBookAbi } } as unknown as CounterpoolContracts;
+    const done = ordersSettledIn({ logs: [log(book), log('0x00000000000000000000000000000000000000ff')] } as never, c);
+    expect([...done.refused].map(([id, a]) => [id, a.toLowerCase()])).toEqual([[7n, owner]]); // another contract's look-alike event is ignored
+    expect(done.filled.size + done.removed.size).toBe(0);
   });
 });
 

@@ -148,4 +148,32 @@ contract OptionsBoundRoundTripsTest is BaseTest {
         assertGe(value, valueControl, "its shares worth no less than without the round trips");
         assertLe(_attackerValue(), attackerControl, "the attacker gains nothing");
     }
+
+    /// A later review set the cap through the refresh: it bought 1,600 calls, refreshed while holding them (so the cap
+    /// covered them), sold them back and did one more round trip in the same transaction: nine minutes later the band
+    /// was 5,352 USD against the control's 1,151, past the bound above. A refresh in a block with buys cannot raise
+    /// the cap: the round trips after it mark the book, or the band stays within the bound.
+    function test_buyRefreshSell_cannotRaiseTheCap() public {
+        _setUpPool(2_000_000 * USD, 18_000_000 * USD);
+        _start(3);
+        uint256 snap = vm.snapshotState();
+        _wait();
+        (, uint256 control,) = options.poolClaimUsd(0);
+        vm.revertToState(snap);
+        vm.startPrank(attacker);
+        IOptionsBook.Quote memory q = options.quote(near, 5, true, true, 1600e18);
+        options.buy(near, 5, true, 1600e18, q.premiumUsd);
+        options.refresh(ETH);
+        options.sell(near, 5, true, 1600e18, 0);
+        vm.stopPrank();
+        _roundTrips(1);
+        _wait();
+        if (options.staleness(ETH) == IOptionsBook.Staleness.Fresh) {
+            (, uint256 band,) = options.poolClaimUsd(0);
+            assertLe(band, 4 * control + 200e6, "within the bound");
+        } else {
+            assertEq(uint256(options.staleness(ETH)), uint256(IOptionsBook.Staleness.Dirty), "or it waits");
+        }
+    }
 }
+

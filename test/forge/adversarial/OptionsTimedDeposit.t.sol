@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IOptionsBook} from "../../../contracts/interfaces/IOptionsBook.sol";
+import {OptionsLogic} from "../../../contracts/options/OptionsLogic.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 
 /// @notice P-98 for options: an option trade's exposure impact vests like a perpetual fill's impact beyond its fee. A
@@ -144,6 +145,36 @@ contract OptionsTimedDepositTest is BaseTest {
         assertApproxEqRel(splitImpact, wholeImpact, 0.01e18, "the same impact paid either way");
         assertGe(splitLocked + splitLocked / 100, wholeLocked, "locked as much (within the fills' rounding)");
         assertLe(splitProfit, wholeProfit + int256(1000 * USD), "and the split earns the attacker's LP account no more");
+    }
+
+    /// A third review kept a large gain locked with the smallest trades: once every gain was locked, a one-lot buy
+    /// (2 wei of impact) restarted the clock for everything still unvested, and one every minute left 80,558 of a
+    /// 219,284 USD lock unvested at 6 hours (every redemption paid less by its share). A gain under 1,000 USD now moves
+    /// the end by the amounts' weights instead: at the whale's 6 hours only what the stream itself added is left.
+    function test_streamOfTinyBuys_doesNotHoldALargeGainLocked() public {
+        address whale = makeAddr("whale");
+        uint256 board = ids[ids.length - 1];
+        uint256 impact;
+        for (uint256 k = 5; k < 8; ++k) {
+            impact += options.quote(board, k, true, true, 1600e18).impactUsd;
+            _buyOption(whale, board, k, true, 1600e18);
+        }
+        uint256 locked = core.poolState().unvestedGainUsd;
+        assertGt(locked, 200_000 * USD, "the whale's impact is locked");
+        uint256 end = block.timestamp + core.GAIN_VEST_SEC();
+        uint256 streamGains;
+        while (block.timestamp + 60 < end) {
+            skip(60);
+            vm.roll(block.number + 1);
+            _refreshPrices();
+            options.refresh(ETH);
+            uint256 before = core.poolState().unvestedGainUsd;
+            _buyOption(attacker, board, 7, true, OptionsLogic.OI_LOT_WAD);
+            streamGains += core.poolState().unvestedGainUsd + 1 - before; // what the lot's impact added (+ rounding)
+        }
+        skip(end - block.timestamp);
+        assertLe(core.poolState().unvestedGainUsd, streamGains + 10, "the whale's gain vested on time");
+        assertLt(streamGains, USD, "the stream added under a dollar");
     }
 }
 
