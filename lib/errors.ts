@@ -110,6 +110,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   OrderExpired: (a) => `Order #${String(a[0])} expired at ${t(a[1])}; clear it to refund its fee`,
   OrderNotExpired: (a) => `Order #${String(a[0])} runs until ${t(a[1])}: only its owner can cancel it before then`,
   NotKeeper: (a) => `Only a keeper or its owner fills order #${String(a[1])} (${String(a[0])} is neither)`,
+  FillOutOfGas: (a) => `Order #${String(a[0])}'s fill ran out of the gas the batch gave it: the batch reverted so nothing was counted; send it with more gas`,
   InvalidOrder: (a) => `Order field ${bytes32ToString(String(a[0]))} = ${String(a[1])} is not allowed`,
 };
 

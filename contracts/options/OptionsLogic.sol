@@ -697,11 +697,26 @@ library OptionsLogic {
     ///      errConst + |errSlope| m + errCurve m^2 + errTime (validUntil - refAt), the most the bound reaches before a
     ///      refresh (convex in the price, rising in time).
     function _edgeBoundWad(Book storage bk) internal view returns (uint256) {
+        return edgeBoundWad(
+            bk.errConstWad, bk.errSlopeWad, bk.errCurveWad, bk.errTimeWad, bk.maxMoveWad, bk.validUntil, bk.refAt
+        );
+    }
+
+    /// @dev _edgeBoundWad on the book's fields (the refresh's, before it writes them).
+    function edgeBoundWad(
+        int256 errConst,
+        int256 errSlope,
+        uint256 errCurve,
+        uint256 errTime,
+        uint256 maxMoveWad,
+        uint256 validUntil,
+        uint256 refAt
+    ) internal pure returns (uint256) {
         int256 w = int256(WAD);
-        int256 m = int256(uint256(bk.maxMoveWad));
-        int256 dt = bk.validUntil > bk.refAt ? int256(uint256(bk.validUntil - bk.refAt)) : int256(0);
-        int256 b = bk.errConstWad + int256(MathLib.abs(bk.errSlopeWad)) * m / w + int256(uint256(bk.errCurveWad)) * m
-            / w * m / w + int256(uint256(bk.errTimeWad)) * dt;
+        int256 m = int256(maxMoveWad);
+        int256 dt = validUntil > refAt ? int256(validUntil - refAt) : int256(0);
+        int256 b =
+            errConst + int256(MathLib.abs(errSlope)) * m / w + int256(errCurve) * m / w * m / w + int256(errTime) * dt;
         return b > 0 ? uint256(b) : 0;
     }
 

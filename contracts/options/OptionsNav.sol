@@ -108,13 +108,20 @@ library OptionsNav {
         // each of those options with terms at least its buy's (the same T now; the weight at a later time is no
         // smaller), and the subtraction stops at zero, so what is left still bounds the options opened before the
         // block.
-        uint8 oldCap = bk.errCapLog2;
+        // P-104's cap: the smallest power of two at least twice the rebuilt edge bound plus the floor; not raised in
+        // a block with buys (a review bought 1,600 calls, refreshed while holding them so the cap covered them, and
+        // sold them back in one transaction, leaving room for round trips past the bound). Set before the one write.
+        uint256 oldCap = bk.errCapLog2;
+        nb.errCapLog2 = OptionsLogic._bitLength(
+            2
+                * OptionsLogic.edgeBoundWad(
+                    nb.errConstWad, 0, nb.errCurveWad, nb.errTimeWad, nb.maxMoveWad, nb.validUntil, nb.refAt
+                ) + OptionsLogic.ERR_CAP_FLOOR_WAD - 1
+        );
+        if (nb.errCapLog2 > oldCap && oldCap != 0 && s.blockBuys[marketId].buysBlock == block.number) {
+            nb.errCapLog2 = uint8(oldCap);
+        }
         s.books[marketId] = nb;
-        uint8 cap = OptionsLogic._bitLength(2 * OptionsLogic._edgeBoundWad(bk) + OptionsLogic.ERR_CAP_FLOOR_WAD - 1);
-        // Not raised in a block with buys: a review bought 1,600 calls, refreshed while holding them (the cap then
-        // covered them) and sold them back in one transaction, leaving room for round trips past P-104's bound.
-        if (s.blockBuys[marketId].buysBlock == block.number && oldCap != 0 && cap > oldCap) cap = oldCap;
-        bk.errCapLog2 = cap;
         if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
         else s.activeMarkets &= ~(1 << marketId);
         emit IOptionsBook.BookRefreshed(
