@@ -809,6 +809,33 @@ library OptionsLogic {
         return sumE9 > e9 ? uint72(sumE9 - e9) : 0;
     }
 
+    /// @dev Writes a whole Book: its seven slots (A-G) each in one SSTORE, in the layout the compiler gives the struct
+    ///      (members packed low to high in declaration order). The compiler's member-by-member copy reads and rewrites
+    ///      a slot for every member (20 of them); a refresh writes every member, so it packs them itself.
+    ///      testFuzz_storeBook_equalsTheCompilersLayout (test/forge/OptionsBookLayout.t.sol) holds it to the struct's own layout for any values.
+    function storeBook(Book storage bk, Book memory nb) internal {
+        uint256 a = uint128(nb.valueWad) | uint256(uint128(nb.deltaWad)) << 128;
+        uint256 b = uint128(nb.gammaWad) | uint256(uint128(nb.thetaWad)) << 128;
+        uint256 c = uint128(nb.errConstWad) | uint256(uint128(nb.errSlopeWad)) << 128;
+        uint256 d = nb.errCurveWad | uint256(nb.errTimeWad) << 128;
+        uint256 e =
+            nb.refPriceWad | uint256(nb.maxMoveWad) << 96 | uint256(nb.refAt) << 192 | uint256(nb.validUntil) << 224;
+        uint256 f = uint128(nb.vegaWad) | uint256(nb.owedUsd) << 128 | uint256(nb.nearestExpiry) << 192
+            | uint256(nb.lagBps) << 224 | (nb.dirty ? 1 << 240 : 0) | (nb.holdsSettled ? 1 << 248 : 0);
+        uint256 g = nb.refSampleAt | uint256(nb.tokensE9) << 32 | uint256(nb.rootTauE9) << 104
+            | uint256(nb.rootTauShortE9) << 176 | uint256(nb.errCapLog2) << 248;
+        assembly ("memory-safe") {
+            let slot := bk.slot
+            sstore(slot, a)
+            sstore(add(slot, 1), b)
+            sstore(add(slot, 2), c)
+            sstore(add(slot, 3), d)
+            sstore(add(slot, 4), e)
+            sstore(add(slot, 5), f)
+            sstore(add(slot, 6), g)
+        }
+    }
+
     function optionId(uint256 boardId, uint256 strikeIndex, bool isCall) internal pure returns (uint256) {
         return boardId << 8 | strikeIndex << 1 | (isCall ? 1 : 0);
     }

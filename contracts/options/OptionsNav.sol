@@ -121,7 +121,7 @@ library OptionsNav {
         if (nb.errCapLog2 > oldCap && oldCap != 0 && s.blockBuys[marketId].buysBlock == block.number) {
             nb.errCapLog2 = uint8(oldCap);
         }
-        s.books[marketId] = nb;
+        OptionsLogic.storeBook(bk, nb);
         if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
         else s.activeMarkets &= ~(1 << marketId);
         emit IOptionsBook.BookRefreshed(

@@ -311,14 +311,19 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(pool.queuedShares(), 0);
     }
 
+    /// @dev The queue-padding tests' start: carol (1M) and the attacker (1 USD) hold shares past the cooldown.
+    function _queuePaddingSetup() internal returns (uint256 cShares, uint256 aShares) {
+        cShares = _deposit(carol, 1_000_000 * USD);
+        aShares = _deposit(attacker, 1 * USD);
+        skip(61);
+        _refreshPrices();
+    }
+
     /// @dev A review padded the queue with 1-share requests cancelled at once (they cost it no shares): each 20 of them
     ///      cost the keeper a processQueue(20) call before the real request behind them. Cancelled entries are now
     ///      stepped over without counting, up to MAX_SKIPPED_PER_CALL a call: 400 of them delay nothing.
     function test_processQueue_stepsOverCancelledEntriesWithoutCountingThem() public {
-        uint256 cShares = _deposit(carol, 1_000_000 * USD);
-        uint256 aShares = _deposit(attacker, 1 * USD);
-        skip(61);
-        _refreshPrices();
+        (uint256 cShares, uint256 aShares) = _queuePaddingSetup();
         vm.startPrank(attacker);
         for (uint256 k; k < 400; ++k) {
             pool.cancelRedeem(pool.requestRedeem(1, attacker, 0));
@@ -352,10 +357,7 @@ contract LiquidityPoolTest is BaseTest {
     ///      comes back, no cancel needed), which counted in full: 400 of them still cost 21 calls. A refusal now counts
     ///      as 1/REFUSED_PER_REQUEST of a request.
     function test_processQueue_refusedPaddingCountsAnEighth() public {
-        uint256 cShares = _deposit(carol, 1_000_000 * USD);
-        uint256 aShares = _deposit(attacker, 1 * USD);
-        skip(61);
-        _refreshPrices();
+        (uint256 cShares, uint256 aShares) = _queuePaddingSetup();
         vm.startPrank(attacker);
         for (uint256 k; k < 400; ++k) {
             pool.requestRedeem(1, attacker, 1000 * USD);

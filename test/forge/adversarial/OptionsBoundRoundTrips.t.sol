@@ -60,6 +60,14 @@ contract OptionsBoundRoundTripsTest is BaseTest {
     }
 
     /// Nine minutes on, the price 12 bps up: inside the expansion's range and before the next sample.
+    /// @dev The band after `_wait()` with no round trips (the state is left as it was).
+    function _controlBand() internal returns (uint256 control) {
+        uint256 snap = vm.snapshotState();
+        _wait();
+        (, control,) = options.poolClaimUsd(0);
+        vm.revertToState(snap);
+    }
+
     function _wait() internal {
         skip(9 minutes);
         _setPriceAfter(ETH, 3000e18 * 10_012 / 10_000, 0);
@@ -76,10 +84,7 @@ contract OptionsBoundRoundTripsTest is BaseTest {
         trips = bound(trips, 1, 40);
         _setUpPool(10_000_000 * USD, 10_000_000 * USD);
         _start(3);
-        uint256 snap = vm.snapshotState();
-        _wait();
-        (, uint256 control,) = options.poolClaimUsd(0);
-        vm.revertToState(snap);
+        uint256 control = _controlBand();
         _roundTrips(trips);
         _wait();
         if (options.staleness(ETH) != IOptionsBook.Staleness.Fresh) {
@@ -156,10 +161,7 @@ contract OptionsBoundRoundTripsTest is BaseTest {
     function test_buyRefreshSell_cannotRaiseTheCap() public {
         _setUpPool(2_000_000 * USD, 18_000_000 * USD);
         _start(3);
-        uint256 snap = vm.snapshotState();
-        _wait();
-        (, uint256 control,) = options.poolClaimUsd(0);
-        vm.revertToState(snap);
+        uint256 control = _controlBand();
         vm.startPrank(attacker);
         IOptionsBook.Quote memory q = options.quote(near, 5, true, true, 1600e18);
         options.buy(near, 5, true, 1600e18, q.premiumUsd);
