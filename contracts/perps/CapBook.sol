@@ -42,9 +42,11 @@ library CapBook {
     /// @param to the position after: tokens | capBucket << 112 | sizeUsd << 128 | collateralUsd << 192 (collateral
     ///        including unrealized rebates; 0 when it is closed). What the pool can collect from it, its backing, is
     ///        that collateral less the keeper's reward for liquidating it.
-    /// @return floorBucket the position's new floor bucket (CapGrid.floorBucketFor); when it is removed (`to` 0), what
-    ///         excessUsd counted for it in its floor book at the price instead (rounded up, as there): the loss past
-    ///         its floor's grid price the NAV left out, which a liquidation's gain lock adds back (P-96).
+    /// @return floorBucket the position's new floor bucket (CapGrid.floorBucketFor; 0 when it is removed)
+    /// @return releasedUsd what the move takes off the floor book's excess at the price (P-56, rounded up as there):
+    ///         the loss past the old floor's grid price the NAV left out, less what the new floor leaves out. The pool
+    ///         now counts it (a liquidation, a close or a top-up realizes the position's backing, not its floor's
+    ///         grid value), so the trade locks it with its gain (P-96).
     function movePosition(
         Book storage book,
         PerpState.MarketSlots storage st,
@@ -52,8 +54,9 @@ library CapBook {
         uint256 from,
         uint256 to,
         uint256 priceWad
-    ) external returns (uint256 floorBucket) {
+    ) external returns (uint256 floorBucket, uint256 releasedUsd) {
         uint256 newTokens = uint112(to);
+        bool up = side & 1 == 0; // a floor book is crossed upward on the short side
         if (to != 0) {
             uint256 sizeUsd = uint64(to >> 128);
             uint256 collateralUsd = to >> 192;
@@ -61,9 +64,13 @@ library CapBook {
             floorBucket = CapGrid.floorBucketFor(
                 side & 1 == 1, sizeUsd, newTokens, collateralUsd > reward ? collateralUsd - reward : 0
             );
-        } else if (from >> 128 & 0xffff != CapGrid.NONE) {
-            floorBucket =
-                PositionMath.bucketExcessUsd(side & 1 == 0, uint112(from), from >> 128 & 0xffff, priceWad, true);
+        }
+        if (from >> 128 & 0xffff != CapGrid.NONE) {
+            releasedUsd = PositionMath.bucketExcessUsd(up, uint112(from), from >> 128 & 0xffff, priceWad, true);
+            if (releasedUsd > 0 && floorBucket != CapGrid.NONE) {
+                uint256 leftUsd = PositionMath.bucketExcessUsd(up, newTokens, floorBucket, priceWad, true);
+                releasedUsd = releasedUsd > leftUsd ? releasedUsd - leftUsd : 0;
+            }
         }
         uint256 oldTokens = uint112(from);
         uint256 capKey = (side >> 1) << 2 | (side & 1); // marketId << 2 | isLong: the side's cap book

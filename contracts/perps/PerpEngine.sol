@@ -82,6 +82,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         int256 reserveDeltaUsd; // change of the product's reserve, settled with the core
         uint256 badDebtUsd; // loss beyond collateral on a full close, absorbed by the pool
         uint256 refundUsd; // a liquidated trader's equity beyond the liquidation fee, returned to them
+        uint256 floorReleaseUsd; // the floor book's excess the trade takes off (CapBook.movePosition), locked (P-96)
     }
 
     // ------------------------------------------------------------ constructor
@@ -450,7 +451,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
                 st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt144();
             }
         }
-        uint256 floorBucket = _moveBooks(t, pos, newSize, newTokens);
+        uint256 floorBucket;
+        (floorBucket, t.floorReleaseUsd) = _moveBooks(t, pos, newSize, newTokens);
         PerpState.ProductSlots memory tot = totals;
         tot.sizeBorrowSnapSum =
             (tot.sizeBorrowSnapSum + newSize * t.borrowIndexWad - oldSize * uint256(pos.borrowSnapWad)).toUint128();
@@ -496,9 +498,21 @@ contract PerpEngine is IPerpEngine, AccessControl {
                 badDebtUsd: t.badDebtUsd,
                 checkSolvency: addsRisk,
                 nothingOpen: false,
-                lockedGainUsd: t.impactUsd > int256(t.feeUsd) ? uint256(t.impactUsd) - t.feeUsd : 0
+                lockedGainUsd: _lockedGainUsd(t)
             })
         );
+    }
+
+    /// @dev What a trade's settlement locks (P-98, P-96), before the core takes its bad debt off: the impact beyond the
+    ///      fee, and the floor book's excess the trade released (the NAV had valued the position at its floor's grid
+    ///      price; the pool now holds its backing). A close with bad debt locks its fee and impact whole, so what
+    ///      vests after the core subtracts the bad debt is the NAV's jump itself: the fee and impact it charged were
+    ///      never received, and the rest of that jump (the keeper's reward the floor set aside, the grid rounding) is
+    ///      what a deposit timed to the close would take.
+    function _lockedGainUsd(Trade memory t) internal pure returns (uint256) {
+        int256 fee = int256(t.feeUsd);
+        int256 gain = t.badDebtUsd > 0 ? fee + t.impactUsd : t.impactUsd - fee;
+        return t.floorReleaseUsd + (gain > 0 ? uint256(gain) : 0);
     }
 
     /// @dev Settles with the core, telling it whether the product has nothing open (no market with open interest: the
@@ -575,11 +589,11 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @dev Pays a liquidated trader's refund and locks the NAV's jump (P-96). The NAV valued the position at what it
     ///      could realize: its equity plus the rebate it forfeits, less the keeper's reward (`recoverableUsd`), plus
-    ///      the floor book's excess where the price is past its floor's grid price (P-56, left in `t.capBucket` by
+    ///      the floor book's excess where the price is past its floor's grid price (P-56, left in `t.floorReleaseUsd` by
     ///      _removeFromAggregates). The pool now holds that less the refund; the difference vests before redemptions
     ///      are paid it. Past the floor it is at most the grid rounding; below zero (bad debt) nothing is locked.
     function _lockGain(address account, Trade memory t, int256 recoverableUsd) internal {
-        int256 gain = recoverableUsd - int256(t.refundUsd) + int256(t.capBucket);
+        int256 gain = recoverableUsd - int256(t.refundUsd) + int256(t.floorReleaseUsd);
         core_.refund(account, t.refundUsd, gain > 0 ? uint256(gain) : 0);
     }
 
@@ -630,12 +644,13 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @dev Takes a liquidated position out of every aggregate (a close at the oracle price, without impact);
-    ///      returns the change of the product's reserve, and leaves the floor book's excess for it in `t.capBucket`.
+    ///      returns the change of the product's reserve, and leaves the floor book's excess for it in
+    ///      `t.floorReleaseUsd`.
     function _removeFromAggregates(Trade memory t, Position storage pos, uint256 size) internal returns (int256) {
         PerpState.MarketSlots storage st = markets[t.marketId];
         uint256 oldOi = uint256(st.longOiUsd) + st.shortOiUsd;
         uint112 tokens = pos.sizeTokens;
-        t.capBucket = _moveBooks(t, pos, 0, 0); // a removal returns its floor book's excess, for _lockGain
+        (, t.floorReleaseUsd) = _moveBooks(t, pos, 0, 0); // its floor book's excess, for _lockGain
         int256 fundingWeight = int256(size) * pos.fundingSnapWad;
         if (t.isLong) {
             st.longOiUsd -= uint64(size);
@@ -656,10 +671,10 @@ contract PerpEngine is IPerpEngine, AccessControl {
 
     /// @dev Moves a position between the buckets of its cap and floor books (CapBook.movePosition, on this contract's
     ///      storage): from its stored buckets and tokens to `newTokens` in cap bucket `t.capBucket` and the floor its
-    ///      size and collateral + unrealized rebate give; returns the new floor bucket.
+    ///      size and collateral + unrealized rebate give; returns the new floor bucket and the floor excess released.
     function _moveBooks(Trade memory t, Position storage pos, uint256 newSize, uint256 newTokens)
         internal
-        returns (uint256)
+        returns (uint256, uint256)
     {
         return CapBook.movePosition(
             capBook,

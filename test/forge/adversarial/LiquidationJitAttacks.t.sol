@@ -136,6 +136,37 @@ contract LiquidationJitAttacksTest is BaseTest {
         assertLe(navAfter, navBefore + notionalUsd / 20, "the jump is at most the fee, impact and rebate, or a step");
     }
 
+    /// The same position past its floor closed or topped up by its owner instead (a keeper's stop-loss fill is the same
+    /// close): it realizes the position's backing where the NAV had valued it at the floor's grid price, as a
+    /// liquidation does, so the trade locks what it takes off the floor book (FloorReleaseAttacks.t.sol has the
+    /// review's attacks). What redemptions are paid rises at the close by at most the close fee and impact up to the
+    /// fee (income the pool counts at once, P-98), the fee from its rule on the value closed (a short's tokens x the
+    /// price), and at a top-up of any size by nothing but the NAV's rounding; before, it rose by up to a grid step of
+    /// the notional plus the keeper's reward.
+    function testFuzz_ownerCloseOrTopUp_pastTheFloor_redemptionValueDoesNotJump(
+        uint256 overshootSeed,
+        uint256 topUpSeed,
+        bool close
+    ) public {
+        uint256 p = _walkToLiquidation();
+        p = p * (10_000 + bound(overshootSeed, 0, 2500)) / 10_000;
+        _setPriceAfter(ETH, p, 1);
+        uint256 paidBefore = core.poolValueUsd() - core.poolState().unvestedGainUsd;
+        uint256 allowedUsd;
+        if (close) {
+            uint256 valueUsd = uint256(engine.position(bob, ETH, false).sizeTokens) * p / 1e30 + 1;
+            allowedUsd = 2 * (valueUsd * reader.marketConfig(ETH).closeFeeBps / 10_000 + 1);
+            _close(bob, ETH, false);
+        } else {
+            uint256 addUsd = bound(topUpSeed, 1 * USD, 3_000_000 * USD);
+            _mint(bob, addUsd);
+            vm.prank(bob);
+            engine.increasePosition(ETH, false, addUsd, 0, 0);
+        }
+        uint256 paidAfter = core.poolValueUsd() - core.poolState().unvestedGainUsd;
+        assertLe(paidAfter, paidBefore + allowedUsd + 4, "redemptions are not paid the floor's release at once");
+    }
+
     /// A keeper's batch of positions, two sharing a floor bucket, past the floor: the NAV rounds a bucket's excess once,
     /// the locks round each position's, and the sum locked is the NAV's jump to a few wei (a second review's check).
     function testFuzz_liquidateBatch_sameFloorBucket_locksTheNavJump(uint256 overshootSeed) public {
