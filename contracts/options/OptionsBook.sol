@@ -8,6 +8,7 @@ import {IProduct} from "../interfaces/IProduct.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
 import {MathLib} from "../libraries/MathLib.sol";
 import {IHistoricalPriceFeed} from "../oracles/IHistoricalPriceFeed.sol";
+import {PerpState} from "../perps/PerpState.sol";
 import {OptionPricing} from "./OptionPricing.sol";
 import {OptionsLogic} from "./OptionsLogic.sol";
 import {OptionsNav} from "./OptionsNav.sol";
@@ -347,12 +348,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @dev The perpetual market's price feed, read from the engine's ConfigStore.
     function _perpFeed(uint256 marketId) internal view returns (address) {
-        bytes32[] memory slots = new bytes32[](1);
-        slots[0] = bytes32(uint256(1));
-        // The engine's slot 1 holds its ConfigStore's creation nonce at bit 128 and its market count at bit 160.
-        uint256 w = uint256(engine.extsload(slots)[0]);
-        if (marketId >= uint8(w >> 160)) revert UnknownMarket(marketId);
-        return ConfigStore.readFeed(ConfigStore.createdAt(address(engine), uint32(w >> 128)), marketId);
+        uint256 w = PerpState.totalsWord(engine);
+        if (marketId >= PerpState.marketCountOf(w)) revert UnknownMarket(marketId);
+        return ConfigStore.readFeed(ConfigStore.createdAt(address(engine), PerpState.storeNonceOf(w)), marketId);
     }
 
     /// @dev The price now and the publish time of the market's last volatility sample, a due one included.

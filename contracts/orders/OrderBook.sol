@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {IOrderBook} from "../interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {PerpState} from "../perps/PerpState.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -48,8 +49,6 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     uint8 public constant MAX_FAILED_FILLS = 16;
     /// @notice Who may fill any order (the keeper services); an owner may always fill their own.
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
-    /// @notice The most markets the engine lists (PerpState.MAX_MARKETS).
-    uint256 internal constant MAX_MARKETS = 16;
 
     // ------------------------------------------------------------ immutables
 
@@ -100,9 +99,12 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         uint256 expiresAt,
         uint256 executionFeeUsd
     ) external nonReentrant returns (uint256 orderId) {
-        // The engine lists at most MAX_MARKETS; an order on an id it has not listed never fills (its execution
-        // reverts UnknownMarket) and is refunded on cancel or expiry. Not asking the engine saves a cold call.
-        if (marketId >= MAX_MARKETS) revert InvalidOrder("marketId", marketId);
+        // Only a listed market (its count from the engine's storage): an order on any other id could never fill or
+        // be refused (its execution fails before either), yet a keeper would send it at every pass as an orphan, and
+        // a review's five such orders on five unlisted markets took every batch of the keeper's passes.
+        if (marketId >= PerpState.marketCountOf(PerpState.totalsWord(engine))) {
+            revert InvalidOrder("marketId", marketId);
+        }
         uint256 minFee = minExecutionFeeUsd;
         if (executionFeeUsd < minFee) revert ExecutionFeeTooLow(executionFeeUsd, minFee);
         if (executionFeeUsd > type(uint40).max) revert InvalidOrder("executionFeeUsd", executionFeeUsd);

@@ -290,19 +290,15 @@ contract Reader {
     /// @notice A market's risk parameters, read from the engine's ConfigStore data contract (its address is the
     ///         engine's CREATE address at the store nonce in slot 1). Reverts UnknownMarket past the listed markets.
     function marketConfig(uint256 marketId) public view returns (IPerpEngine.MarketConfig memory) {
-        bytes32[] memory slots = new bytes32[](1);
-        slots[0] = bytes32(uint256(1));
-        uint256 w = uint256(engine.extsload(slots)[0]);
-        uint256 count = uint8(w >> 160);
+        uint256 w = PerpState.totalsWord(engine);
+        uint256 count = PerpState.marketCountOf(w);
         if (marketId >= count) revert IPerpEngine.UnknownMarket(marketId, count);
-        return ConfigStore.readMarket(ConfigStore.createdAt(address(engine), uint32(w >> 128)), marketId);
+        return ConfigStore.readMarket(ConfigStore.createdAt(address(engine), PerpState.storeNonceOf(w)), marketId);
     }
 
     /// @notice How many markets the engine lists, decoded from its storage (slot 1, bits 160-167).
     function marketCount() public view returns (uint256) {
-        bytes32[] memory slots = new bytes32[](1);
-        slots[0] = bytes32(uint256(1));
-        return uint8(uint256(engine.extsload(slots)[0]) >> 160);
+        return PerpState.marketCountOf(PerpState.totalsWord(engine));
     }
 
     /// @notice A market's name, decoded from the engine's storage (slot 3 mapping).

@@ -84,6 +84,23 @@ library PerpState {
         uint72 badDebtUsd;
     }
 
+    /// @notice The engine's ProductSlots word (storage slot 1), read through its extsload by the contracts that decode
+    ///         its storage (the Reader, the options book, the order book): the ConfigStore's creation nonce at bit 128
+    ///         and the market count at bit 160 (storeNonceOf, marketCountOf).
+    function totalsWord(IPerpEngine engine) internal view returns (uint256) {
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = bytes32(uint256(1));
+        return uint256(engine.extsload(slots)[0]);
+    }
+
+    function storeNonceOf(uint256 totalsWord_) internal pure returns (uint32) {
+        return uint32(totalsWord_ >> 128);
+    }
+
+    function marketCountOf(uint256 totalsWord_) internal pure returns (uint256) {
+        return uint8(totalsWord_ >> 160);
+    }
+
     /// @notice The transient slot pinning market `marketId`'s price for the current transaction (PerpState.pinPrice).
     function pinSlot(uint256 marketId) internal view returns (bytes32) {
         return keccak256(abi.encode(PIN_SEED, marketId, block.timestamp));

@@ -12,6 +12,7 @@ import { ev, resultNum } from '@/lib/events';
 import { ORDER_KINDS, type OrderKind } from '@/lib/orders';
 import { BadRequest } from '@/lib/api/http';
 import { getWindowTotals } from './totals';
+import { openPositionRows, openPositionViews } from './positions';
 
 /** Event names as SQL literals (typed against the generated ABI: a renamed event fails the build). */
 const TRADES = ev('PositionIncreased', 'PositionDecreased');
@@ -311,20 +312,29 @@ export function requireListedMarket(marketId: number | undefined, { poolAllowed 
   }
 }
 
-/** Applies `shock` to the live state of every open position (accounts discovered from indexed events). */
+/** Applies `shock` to the live state of every open position (StressInput, read once per two seconds whatever the
+ *  shocks asked for: a request costs the chain nothing more than the last one did). */
 export async function getStress(shock: Shock) {
-  const accounts = await run(db, qb.selectFrom('events').select('account').distinct().where('name', '=', 'PositionIncreased').where('account', 'is not', null).$narrowType<{ account: string }>()).then((rows) => rows.map((r) => ({ account: getAddress(r.account) })));
-  const [navUsd, poolState, poolConfig, marketViews] = await Promise.all([
+  return { shock, ...runStress(await getStressInput(), shock) };
+}
+
+/**
+ * The stress test's input: the pool, every market and every open position and option, live from the chain. Which
+ * positions are open comes from the index (the last event of each left size > 0: closed ones cost nothing, however
+ * many accounts ever traded; a review found one eth_call per account that ever opened a position on every request),
+ * their state from the Reader, a hundred positions per call.
+ */
+const getStressInput = cached(2000, async (): Promise<StressInput> => {
+  const openRows = await openPositionRows();
+  const [navUsd, poolState, poolConfig, marketViews, positions] = await Promise.all([
     publicClient.readContract({ ...contracts.core, functionName: 'poolValueUsd' }),
     publicClient.readContract({ ...contracts.core, functionName: 'poolState' }),
     publicClient.readContract({ ...contracts.core, functionName: 'poolConfig' }),
     publicClient.readContract({ ...contracts.reader, functionName: 'markets' }),
+    openPositionViews(openRows),
   ]);
-  const views = await Promise.all(
-    accounts.map(async ({ account }) => ({ account, views: await publicClient.readContract({ ...contracts.reader, functionName: 'accountPositions', args: [getAddress(account)] }) })),
-  );
   const options = await readOpenOptions();
-  const input: StressInput = {
+  return {
     options: {
       ...options,
       markets: options.markets.map((o) => {
@@ -359,23 +369,20 @@ export async function getStress(shock: Shock) {
       optionsSkewUsd: m.state.optionsSkewUsd,
       shortTokens: m.state.shortTokens,
     })),
-    positions: views.flatMap(({ account, views }) =>
-      views.map((v) => ({
-        account,
-        marketId: Number(v.marketId),
-        isLong: v.isLong,
-        sizeUsd: v.position.sizeUsd,
-        sizeTokens: v.position.sizeTokens,
-        capBucket: BigInt(v.position.capBucket),
-        floorBucket: BigInt(v.position.floorBucket),
-        collateralUsd: v.position.collateralUsd,
-        rebateUsd: BigInt(v.position.rebateUsd),
-        feesOwedUsd: v.status.borrowFeeUsd + v.status.fundingFeeUsd,
-      })),
-    ),
+    positions: positions.map(({ account, view: v }) => ({
+      account,
+      marketId: Number(v.marketId),
+      isLong: v.isLong,
+      sizeUsd: v.position.sizeUsd,
+      sizeTokens: v.position.sizeTokens,
+      capBucket: BigInt(v.position.capBucket),
+      floorBucket: BigInt(v.position.floorBucket),
+      collateralUsd: v.position.collateralUsd,
+      rebateUsd: BigInt(v.position.rebateUsd),
+      feesOwedUsd: v.status.borrowFeeUsd + v.status.fundingFeeUsd,
+    })),
   };
-  return { shock, ...runStress(input, shock) };
-}
+});
 
 /** Every open option on the chain (per board and strike, from the book's open interest), the options term of the NAV
  *  now and the payouts owed: the stress test revalues them. */

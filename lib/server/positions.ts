@@ -1,5 +1,5 @@
 import 'server-only';
-import { getAddress } from 'viem';
+import { getAddress, type Address } from 'viem';
 import type { TopPosition, TopPositions } from '@/lib/api/client';
 import { ev, resultNum } from '@/lib/events';
 import { contracts, publicClient } from './chain';
@@ -17,16 +17,7 @@ const MAX_RANKED = 2000;
  * Reader, the same views the trade page shows. A market without a valid price is skipped and named in `staleMarkets`.
  */
 export async function getTopPositions(limit: number, marketId?: number): Promise<TopPositions> {
-  const open = await sql<{ account: string; market_id: number; is_long: boolean }>(
-    `SELECT account, market_id, is_long FROM (
-       SELECT DISTINCT ON (account, market_id, is_long) account, market_id, is_long, name, ${resultNum('PositionIncreased', 'sizeUsd')} AS size
-         FROM events
-        WHERE name IN (${ev('PositionIncreased', 'PositionDecreased', 'PositionLiquidated')})${marketId === undefined ? '' : ' AND market_id = $2'}
-        ORDER BY account, market_id, is_long, block_number DESC, log_index DESC) last
-      WHERE name <> ${ev('PositionLiquidated')} AND size > 0
-      ORDER BY size DESC LIMIT $1`,
-    marketId === undefined ? [MAX_RANKED] : [MAX_RANKED, marketId],
-  );
+  const open = await openPositionRows(MAX_RANKED, marketId);
   const byMarket = new Map<number, typeof open>();
   for (const r of open) byMarket.set(r.market_id, [...(byMarket.get(r.market_id) ?? []), r]);
   const staleMarkets: number[] = [];
@@ -65,5 +56,41 @@ export async function getTopPositions(limit: number, marketId?: number): Promise
   const byRisk = [...views].sort((a, b) => cmp(BigInt(a.distanceToLiquidationWad), BigInt(b.distanceToLiquidationWad))).slice(0, limit);
   return { openPositions: views.length, staleMarkets: staleMarkets.sort((a, b) => a - b), bySize, byRisk };
 }
+
+/**
+ * The positions the index holds open (the last event per account, market and side left size > 0), largest first: at
+ * most `limit` (all when undefined), on one market or all. Closed positions cost nothing here, however many there were.
+ */
+export async function openPositionRows(limit?: number, marketId?: number) {
+  const params: number[] = [];
+  const marketFilter = marketId === undefined ? '' : ` AND market_id = $${params.push(marketId)}`;
+  const limitClause = limit === undefined ? '' : ` LIMIT $${params.push(limit)}`;
+  return sql<{ account: string; market_id: number; is_long: boolean }>(
+    `SELECT account, market_id, is_long FROM (
+       SELECT DISTINCT ON (account, market_id, is_long) account, market_id, is_long, name, ${resultNum('PositionIncreased', 'sizeUsd')} AS size
+         FROM events
+        WHERE name IN (${ev('PositionIncreased', 'PositionDecreased', 'PositionLiquidated')})${marketFilter}
+        ORDER BY account, market_id, is_long, block_number DESC, log_index DESC) last
+      WHERE name <> ${ev('PositionLiquidated')} AND size > 0
+      ORDER BY size DESC${limitClause}`,
+    params,
+  );
+}
+
+/** The Reader's views of `rows` (one eth_call per VIEW_CHUNK positions), those still open on the chain. */
+export async function openPositionViews(rows: { account: string; market_id: number; is_long: boolean }[]) {
+  const out: { account: Address; view: Awaited<ReturnType<typeof readViews>>[number] }[] = [];
+  for (let i = 0; i < rows.length; i += VIEW_CHUNK) {
+    const refs = rows.slice(i, i + VIEW_CHUNK).map((r) => ({ account: getAddress(r.account), marketId: BigInt(r.market_id), isLong: r.is_long }));
+    const views = await readViews(refs);
+    views.forEach((v, j) => {
+      if (v.position.sizeUsd > 0n) out.push({ account: refs[j].account, view: v }); // closed since the last indexed event
+    });
+  }
+  return out;
+}
+
+const readViews = (refs: { account: Address; marketId: bigint; isLong: boolean }[]) =>
+  publicClient.readContract({ ...contracts.reader, functionName: 'positionViews', args: [refs] });
 
 const cmp = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);

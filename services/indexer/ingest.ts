@@ -10,12 +10,13 @@ import { qb, run, type Queryable } from '../../lib/db';
 import { foldSnapshot, rebuildRollups } from '../../lib/rollups';
 import type { Db } from './db';
 import { errorForLog } from '../../lib/errors';
+import { LogRange } from '../lib/logs';
 
 const ABI = indexedEventsAbi;
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 
 export interface IndexerOptions {
-  range: bigint; // blocks per getLogs
+  range: bigint; // blocks per getLogs, at most (fewer while the node refuses a range: LogRange)
   snapshotEvery: bigint; // blocks between snapshots
   snapshotWindow: bigint; // only snapshot blocks this close to the head (history needs an archive node)
 }
@@ -23,6 +24,7 @@ export interface IndexerOptions {
 export class Indexer {
   lastSnapshotBlock = -1n;
   stats = { head: 0n, cursor: -1n, events: 0, snapshots: 0, reorgs: 0, lastSnapshotAt: 0 };
+  private readonly range: LogRange;
 
   constructor(
     private db: Db,
@@ -30,7 +32,9 @@ export class Indexer {
     private c: CounterpoolContracts,
     private log: Logger,
     private opts: IndexerOptions,
-  ) {}
+  ) {
+    this.range = new LogRange(opts.range, log, 'indexer');
+  }
 
   async cursor(): Promise<{ block: bigint; hash: Hex } | null> {
     const rows = await run(this.db, qb.selectFrom('indexer_cursor').select(['block_number', 'block_hash']).where('id', '=', 1));
@@ -51,9 +55,7 @@ export class Indexer {
     }
     const from = cur ? cur.block + 1n : this.c.startBlock;
     if (from > head) return true;
-    const to = from + this.opts.range - 1n < head ? from + this.opts.range - 1n : head;
-
-    const logs = await this.client.getLogs({ address: indexedAddresses(this.c), fromBlock: from, toBlock: to });
+    const { to, logs } = await this.range.fetch(from, head, (fromBlock, toBlock) => this.client.getLogs({ address: indexedAddresses(this.c), fromBlock, toBlock }));
     const decoded = parseEventLogs({ abi: ABI, logs, strict: false });
     const blockNumbers = new Set<bigint>([to, ...decoded.map((l) => l.blockNumber!)]);
     const blocks = new Map<bigint, { hash: Hex; parentHash: Hex; timestamp: bigint }>();

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_account_idx ON events (account, block_number DESC);
 CREATE INDEX IF NOT EXISTS events_name_idx ON events (name, block_number DESC);
+-- the analytics windows (activity buckets, summary totals) select events by time
+CREATE INDEX IF NOT EXISTS events_timestamp_idx ON events (timestamp);
 -- One row per snapshot block and market; market_id = -1 is the pool as a whole.
 CREATE TABLE IF NOT EXISTS snapshots (
   block_number bigint NOT NULL,

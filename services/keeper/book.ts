@@ -1,5 +1,6 @@
 import { getAbiItem, type Address, type PublicClient } from 'viem';
 import { perpEngineAbi, type CounterpoolContracts } from '../../lib/contracts';
+import { LogRange } from '../lib/logs';
 import type { Logger } from '../lib/runtime';
 
 export interface Ref {
@@ -18,14 +19,16 @@ const increased = getAbiItem({ abi: perpEngineAbi, name: 'PositionIncreased' });
 export class PositionBook {
   private known = new Map<string, Ref>();
   private synced: bigint;
+  private readonly range: LogRange;
 
   constructor(
     private client: PublicClient,
     private c: CounterpoolContracts,
     private log: Logger,
-    private chunk = 5_000n,
+    chunk = 5_000n,
   ) {
     this.synced = c.startBlock - 1n;
+    this.range = new LogRange(chunk, log, 'positions');
   }
 
   static key(r: Ref) {
@@ -45,8 +48,9 @@ export class PositionBook {
     const before = this.known.size;
     while (this.synced < head) {
       const from = this.synced + 1n;
-      const to = from + this.chunk - 1n < head ? from + this.chunk - 1n : head;
-      const logs = await this.client.getLogs({ address: this.c.engine.address, event: increased, fromBlock: from, toBlock: to });
+      const { to, logs } = await this.range.fetch(from, head, (fromBlock, toBlock) =>
+        this.client.getLogs({ address: this.c.engine.address, event: increased, fromBlock, toBlock }),
+      );
       for (const l of logs) {
         const r = { account: l.args.account!, marketId: l.args.marketId!, isLong: l.args.isLong! };
         this.known.set(PositionBook.key(r), r);

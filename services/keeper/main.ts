@@ -458,6 +458,30 @@ async function fillQueue(block: bigint) {
     });
 }
 
+/** Runs one job of a block's pass; true if it completed. A job that throws is logged and counted, never rethrown. */
+async function job(name: string, fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (e) {
+    health.failures++;
+    log.error(`${name} failed`, { error: errorForLog(e) });
+    return false;
+  }
+}
+
+/** Syncs the order book's events to `block`, then sends the orders the current prices make actionable. */
+async function syncAndExecuteOrders(block: bigint) {
+  await orders.sync(block);
+  if (orders.size() === 0) return;
+  // pull-oracle markets' prices as Hermes has them now (posted with the fills); stale ones are left out, and a market
+  // Hermes cannot serve now hides only its own orders
+  const updates = await pull.availableUpdates(pull.pullMarkets);
+  const [views, head] = await Promise.all([pull.read(updates, c.reader, 'markets', [], signer.account), publicClient.getBlock({ blockNumber: block })]);
+  const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
+  executeOrders(block, Number(head.timestamp), prices);
+}
+
 async function main() {
   log.info('starting', { account: signer.account.address, port: PORT, batch: BATCH, engine: c.engine.address });
   // Only keepers (or an order's owner) fill trigger orders (P-68): say so at once if this account is not one.
@@ -471,24 +495,23 @@ async function main() {
       const block = await withRetry('getBlockNumber', () => publicClient.getBlockNumber(), log, { maxDelayMs: 1000, shouldStop: () => stopping() });
       if (block !== lastBlock) {
         health.headBlock = block;
-        await book.sync(block);
-        await liquidateEligible();
-        await orders.sync(block);
-        if (orders.size() > 0) {
-          // pull-oracle markets' prices as Hermes has them now (posted with the fills); stale ones are left out, and a
-          // market Hermes cannot serve now hides only its own orders
-          const updates = await pull.availableUpdates(pull.pullMarkets);
-          const [views, head] = await Promise.all([pull.read(updates, c.reader, 'markets', [], signer.account), publicClient.getBlock({ blockNumber: block })]);
-          const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
-          executeOrders(block, Number(head.timestamp), prices);
-        }
-        if (block % 5n === 0n) await fillQueue(block);
-        await txs.poll(block); // settle sends after this block's work: mined, reorged out, or lost (nonce resynced)
+        // Each job on its own: one that fails (a node refusing a read, a stale market) is logged and counted, and the
+        // pass goes on, so the others still run, above all txs.poll, which settles, re-sends and resyncs the keeper's
+        // own transactions (a review's node refusing the order sync's log range had stopped every job after it).
+        let ok = await job('position sync', () => book.sync(block));
+        ok = (await job('liquidations', liquidateEligible)) && ok;
+        ok = (await job('orders', () => syncAndExecuteOrders(block))) && ok;
+        if (block % 5n === 0n) ok = (await job('queue', () => fillQueue(block))) && ok;
+        ok = (await job('transactions', () => txs.poll(block))) && ok; // settle sends after this block's work
         runOptions(block);
         runSampling(block);
         lastBlock = block;
         health.lastBlock = block;
-        health.failuresInARow = 0;
+        if (ok) health.failuresInARow = 0;
+        else {
+          health.failuresInARow++;
+          await sleep(1000);
+        }
       } else {
         runOptions(null);
       }

@@ -1,6 +1,7 @@
 import { getAbiItem, type PublicClient } from 'viem';
 import { orderBookAbi, type CounterpoolContracts } from '../../lib/contracts';
 import { isOpenKind, triggered } from '../../lib/orders';
+import { LogRange } from '../lib/logs';
 import type { Logger } from '../lib/runtime';
 
 const created = getAbiItem({ abi: orderBookAbi, name: 'OrderCreated' });
@@ -81,14 +82,16 @@ export function planOrderBatches(
 export class OrderWatcher {
   private open = new Map<bigint, OpenOrder>();
   private synced: bigint;
+  private readonly range: LogRange;
 
   constructor(
     private client: PublicClient,
     private c: CounterpoolContracts,
     private log: Logger,
-    private chunk = 5_000n,
+    chunk = 5_000n,
   ) {
     this.synced = c.startBlock - 1n;
+    this.range = new LogRange(chunk, log, 'orders');
   }
 
   size() {
@@ -98,8 +101,9 @@ export class OrderWatcher {
   async sync(head: bigint) {
     while (this.synced < head) {
       const from = this.synced + 1n;
-      const to = from + this.chunk - 1n < head ? from + this.chunk - 1n : head;
-      const logs = await this.client.getLogs({ address: this.c.orderBook.address, events: [created, updated, cancelled, executed], fromBlock: from, toBlock: to });
+      const { to, logs } = await this.range.fetch(from, head, (fromBlock, toBlock) =>
+        this.client.getLogs({ address: this.c.orderBook.address, events: [created, updated, cancelled, executed], fromBlock, toBlock }),
+      );
       for (const l of logs) {
         const id = l.args.orderId!;
         if (l.eventName === 'OrderCreated' || l.eventName === 'OrderUpdated') {
@@ -115,11 +119,19 @@ export class OrderWatcher {
 
   /** Orders worth a transaction now: crossed at `prices` (market id -> price; a market without a valid price is
    *  absent), expired (cleared for the clearing share), or reduce-only with no open position (`hasPosition` false:
-   *  cleared before a new position can inherit them). */
+   *  cleared before a new position can inherit them). An unexpired order on a market the deployment does not list is
+   *  never worth one: its execution fails before it could fill, be refused or be cleared (the order book no longer
+   *  accepts one; a review's orders on unlisted markets were sent as orphans at every pass and took every batch). */
   actionable(prices: Map<number, bigint>, nowSec: number, hasPosition: (o: OpenOrder) => boolean): OpenOrder[] {
     const out: OpenOrder[] = [];
+    const listed = this.c.markets.length;
     for (const o of this.open.values()) {
-      if (o.expiresAt < nowSec || (!isOpenKind(o.kind) && !hasPosition(o))) {
+      if (o.expiresAt < nowSec) {
+        out.push(o);
+        continue;
+      }
+      if (o.marketId >= listed) continue;
+      if (!isOpenKind(o.kind) && !hasPosition(o)) {
         out.push(o);
         continue;
       }

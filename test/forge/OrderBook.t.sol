@@ -491,6 +491,11 @@ contract OrderBookTest is BaseTest {
         book.createOrder(ETH, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 1000 * USD, 100 * USD, block.timestamp, FEE);
         vm.expectRevert(abi.encodeWithSelector(IOrderBook.InvalidOrder.selector, bytes32("marketId"), 99));
         book.createOrder(99, true, IOrderBook.Kind.LimitOpen, 2900e18, 50, 1000 * USD, 100 * USD, exp, FEE);
+        // an id below the engine's limit it has not listed (the first one past its markets): such an order could never
+        // fill or be refused, and a keeper would send it as an orphan at every pass (a review's keeper starvation)
+        uint256 unlisted = reader.marketCount();
+        vm.expectRevert(abi.encodeWithSelector(IOrderBook.InvalidOrder.selector, bytes32("marketId"), unlisted));
+        book.createOrder(unlisted, true, IOrderBook.Kind.StopLoss, 2900e18, 50, 1000 * USD, 0, exp, FEE);
         vm.expectRevert(abi.encodeWithSelector(IOrderBook.InvalidOrder.selector, bytes32("triggerPriceWad"), 0));
         book.createOrder(ETH, true, IOrderBook.Kind.LimitOpen, 0, 50, 1000 * USD, 100 * USD, exp, FEE);
         vm.stopPrank();

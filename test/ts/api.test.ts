@@ -64,6 +64,8 @@ describe(`metrics API (${dbKind()})`, () => {
     // market ids come from the deployment: one past the last listed market is unknown
     [`/api/history?market=${c.markets.length}`, 'history'],
     [`/api/liquidations?market=${c.markets.length}`, 'liquidations'],
+    // a shock on an unlisted market would shock nothing while echoing it back
+    [`/api/stress?price.${c.markets.length}=-100`, 'stress'],
   ])('GET %s answers 400 with a JSON error', async (path, route) => {
     const mod = await import(`@/app/api/${route}/route`);
     const res: Response = await mod.GET(req(path));
@@ -218,6 +220,31 @@ describe(`metrics API (${dbKind()})`, () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.points.length).toBeGreaterThan(0);
+  });
+
+  it('stress reads only the open positions, and a second shock within two seconds costs the chain nothing', async () => {
+    const { openPositionRows } = await import('@/lib/server/positions');
+    const key = (r: { account: string; market_id: number; is_long: boolean }) => `${r.account.toLowerCase()}:${r.market_id}:${r.is_long}`;
+    const addr = (i: number) => clients(i).walletClient.account.address.toLowerCase();
+    // the setup opened four positions and closed account 19's: one eth_call per account that ever traded before
+    expect((await openPositionRows()).map(key).sort()).toEqual([`${addr(16)}:0:true`, `${addr(17)}:0:false`, `${addr(18)}:1:true`].sort());
+    const { getStress } = await import('@/lib/server/metrics');
+    const real = globalThis.fetch;
+    let calls = 0;
+    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (typeof init?.body === 'string' && init.body.includes('jsonrpc')) calls++;
+      return real(input, init);
+    }) as typeof fetch;
+    try {
+      const a = await getStress({ priceBps: { 0: -100 }, volMultiplier: 1, cashOutflowBps: 0 });
+      expect(calls).toBeGreaterThan(0); // the first read the chain (the pool, the markets, the positions, the options)
+      calls = 0;
+      const b = await getStress({ priceBps: { 0: -3000 }, volMultiplier: 2, cashOutflowBps: 0 });
+      expect(calls).toBe(0);
+      expect(BigInt(b.navShockedUsd)).toBeLessThan(BigInt(a.navShockedUsd)); // the shock applied to the same state
+    } finally {
+      globalThis.fetch = real;
+    }
   });
 
   it('stress NAV after a -1% ETH move equals the engine NAV after that move', async () => {

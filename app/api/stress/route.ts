@@ -1,6 +1,6 @@
 import { BadRequest, handle, queryObject } from '@/lib/api/http';
 import { SCENARIOS, scenarioQuery, stressQuery } from '@/lib/api/schemas';
-import { getStress, listedMarketIds } from '@/lib/server/metrics';
+import { getStress, listedMarketIds, requireListedMarket } from '@/lib/server/metrics';
 
 export const dynamic = 'force-dynamic';
 
@@ -27,5 +27,7 @@ export const GET = (req: Request) =>
       raw = { priceBps, volMultiplier: q.vol, cashOutflowBps: q.cashOut, hours: q.hours };
     }
     const shock = stressQuery.parse(raw);
+    // a shock on a market the deployment does not list would shock nothing while echoing it back (a review's finding)
+    for (const id of Object.keys(shock.priceBps)) requireListedMarket(Number(id));
     return getStress({ ...shock, priceBps: Object.fromEntries(Object.entries(shock.priceBps).map(([k, v]) => [Number(k), v])) });
   }, { maxAgeSec: 2 });
