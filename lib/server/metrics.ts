@@ -426,18 +426,23 @@ export async function getLpAccount(account: Address) {
       .selectFrom('events')
       .select(['name', 'args'])
       .where('account', '=', account.toLowerCase())
-      .where('name', 'in', ['Deposit', 'Withdraw', 'WithdrawalRequested', 'WithdrawalFilled', 'WithdrawalCancelled'])
+      .where('name', 'in', ['Deposit', 'Withdraw', 'WithdrawalRequested', 'WithdrawalFilled', 'WithdrawalCancelled', 'WithdrawalRefused'])
       .orderBy('block_number')
       .orderBy('log_index')
       .$narrowType<{ args: Record<string, string> }>(),
   );
   let deposited = 0n;
   let withdrawn = 0n;
+  // requests still queued as far as the index knows: only those are read from the chain (one call each), so the page
+  // costs nothing for an account's finished requests however many it made
   const ids = new Set<string>();
   for (const r of rows) {
     if (r.name === 'Deposit') deposited += BigInt(r.args.assets);
     if (r.name === 'Withdraw' || r.name === 'WithdrawalFilled') withdrawn += BigInt(r.args.assets);
     if (r.name === 'WithdrawalRequested') ids.add(r.args.requestId);
+    if (r.name === 'WithdrawalCancelled' || r.name === 'WithdrawalRefused' || (r.name === 'WithdrawalFilled' && r.args.remainingShares === '0')) {
+      ids.delete(r.args.requestId);
+    }
   }
   const requests = await Promise.all(
     [...ids].map(async (id) => {

@@ -260,3 +260,37 @@ describe(`metrics API (${dbKind()})`, () => {
     expect(Number(BigInt(result.navShockedUsd) - nav)).toBeLessThanOrEqual(200);
   });
 });
+
+describe(`LP account (${dbKind()})`, () => {
+  it('reads from the chain only the requests the index still holds queued', async () => {
+    // last in the file: it moves the clock past the deposit cooldown
+    const { publicClient, testClient } = clients();
+    const lp = clients(14).walletClient.account.address;
+    await deposit(14, USD(10_000));
+    await testClient.increaseTime({ seconds: 3_601 });
+    for (let m = 0; m < c.feeds.length; m++) await setPrice(m, await price(m)); // fresh prices after the jump
+    const ids: bigint[] = [];
+    for (let k = 0; k < 4; k++) {
+      await tx(14, { ...c.pool, functionName: 'requestRedeem', args: [USD(1), lp, 0n] });
+      const [, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
+      ids.push(tail - 1n);
+    }
+    for (const id of ids.slice(0, 3)) await tx(14, { ...c.pool, functionName: 'cancelRedeem', args: [id] });
+    const ix = new Indexer(db, publicClient, c, createLogger('api-test'), { range: 500n, snapshotEvery: 1n, snapshotWindow: 5000n });
+    while (!(await ix.step()));
+    const { getLpAccount } = await import('@/lib/server/metrics');
+    const real = globalThis.fetch;
+    let calls = 0;
+    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (typeof init?.body === 'string' && init.body.includes('jsonrpc')) calls++;
+      return real(input, init);
+    }) as typeof fetch;
+    try {
+      const page = await getLpAccount(lp);
+      expect(page.requests.map((r) => BigInt(r.requestId))).toEqual([ids[3]]);
+      expect(calls).toBe(1); // the live request only: the cancelled ones cost nothing
+    } finally {
+      globalThis.fetch = real;
+    }
+  });
+});
