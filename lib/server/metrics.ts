@@ -262,7 +262,7 @@ export function healthProblems(h: {
   else {
     // lastBlock is the last block whose pass completed: a keeper that fails every pass falls behind, and says so
     if (h.head - Number(h.keeper.lastBlock ?? 0) > HEALTH.maxKeeperLagBlocks) out.push(`keeper ${h.head - Number(h.keeper.lastBlock ?? 0)} blocks behind (limit ${HEALTH.maxKeeperLagBlocks})`);
-    if ((h.keeper.failuresInARow ?? 0) >= HEALTH.maxKeeperFailuresInARow) out.push(`keeper failing: ${h.keeper.failuresInARow} passes in a row (limit ${HEALTH.maxKeeperFailuresInARow})`);
+    if ((h.keeper.failuresInARow ?? 0) >= HEALTH.maxKeeperFailuresInARow) out.push(`keeper failing: a job failed ${h.keeper.failuresInARow} times in a row (limit ${HEALTH.maxKeeperFailuresInARow})`);
   }
   for (const name of h.staleMarkets) out.push(`${name} price stale`);
   return out;
@@ -324,7 +324,7 @@ export async function getStress(shock: Shock) {
  * many accounts ever traded; a review found one eth_call per account that ever opened a position on every request),
  * their state from the Reader, a hundred positions per call.
  */
-const getStressInput = cached(2000, async (): Promise<StressInput> => {
+async function loadStressInput(): Promise<StressInput> {
   const openRows = await openPositionRows();
   const [navUsd, poolState, poolConfig, marketViews, positions] = await Promise.all([
     publicClient.readContract({ ...contracts.core, functionName: 'poolValueUsd' }),
@@ -382,7 +382,11 @@ const getStressInput = cached(2000, async (): Promise<StressInput> => {
       feesOwedUsd: v.status.borrowFeeUsd + v.status.fundingFeeUsd,
     })),
   };
-});
+}
+
+/** Two seconds old at most: no stale-while-revalidate window, so a request after a price move never gets the state
+ *  from before it (a review found the memo's default window served it up to 10 s old). */
+const getStressInput = cached(2000, loadStressInput, 2000);
 
 /** Every open option on the chain (per board and strike, from the book's open interest), the options term of the NAV
  *  now and the payouts owed: the stress test revalues them. */

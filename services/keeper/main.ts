@@ -108,7 +108,7 @@ const health = {
   account: signer.account.address,
   headBlock: 0n, // the head the current pass works on
   lastBlock: 0n, // the last block whose pass completed (the API's health reads its lag)
-  failuresInARow: 0, // loop passes that failed since the last one that completed (the API's health reads it)
+  failuresInARow: 0, // the most times in a row one job of the loop has failed (a job that keeps failing trips the API's health whatever the others do)
   positionsWatched: 0,
   liquidationsSent: 0,
   liquidationsConfirmed: 0,
@@ -254,12 +254,12 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>, updates: PullU
  * missing, each account's first order before anyone's second, markets in turn (planOrderBatches). A batch that fails
  * simulation backs its orders off for 10 blocks.
  */
-function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>) {
+function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>, listedMarkets: number) {
   health.ordersWatched = orders.size();
   if (orders.size() === 0) return;
   const open = new Set(book.refs().map((r) => PositionBook.key(r)));
   const work = orders
-    .actionable(prices, nowSec, (o) => open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })))
+    .actionable(prices, nowSec, (o) => open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })), listedMarkets)
     .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block);
   // the engine's refusals of the order and of its account's orders (OrderFillFailed, never forgotten while the keeper
   // runs, so cancelling a refused order and placing a fresh one does not clear its account): a flood's orders go
@@ -458,16 +458,22 @@ async function fillQueue(block: bigint) {
     });
 }
 
-/** Runs one job of a block's pass; true if it completed. A job that throws is logged and counted, never rethrown. */
+const jobFailuresInARow = new Map<string, number>();
+
+/** Runs one job of a block's pass; true if it completed. A job that throws is logged and counted (in a row per job:
+ *  health.failuresInARow is the largest), never rethrown. */
 async function job(name: string, fn: () => Promise<unknown>): Promise<boolean> {
+  let ok = true;
   try {
     await fn();
-    return true;
   } catch (e) {
+    ok = false;
     health.failures++;
     log.error(`${name} failed`, { error: errorForLog(e) });
-    return false;
   }
+  jobFailuresInARow.set(name, ok ? 0 : (jobFailuresInARow.get(name) ?? 0) + 1);
+  health.failuresInARow = Math.max(...jobFailuresInARow.values());
+  return ok;
 }
 
 /** Syncs the order book's events to `block`, then sends the orders the current prices make actionable. */
@@ -479,7 +485,7 @@ async function syncAndExecuteOrders(block: bigint) {
   const updates = await pull.availableUpdates(pull.pullMarkets);
   const [views, head] = await Promise.all([pull.read(updates, c.reader, 'markets', [], signer.account), publicClient.getBlock({ blockNumber: block })]);
   const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
-  executeOrders(block, Number(head.timestamp), prices);
+  executeOrders(block, Number(head.timestamp), prices, views.length);
 }
 
 async function main() {
@@ -507,11 +513,7 @@ async function main() {
         runSampling(block);
         lastBlock = block;
         health.lastBlock = block;
-        if (ok) health.failuresInARow = 0;
-        else {
-          health.failuresInARow++;
-          await sleep(1000);
-        }
+        if (!ok) await sleep(1000);
       } else {
         runOptions(null);
       }

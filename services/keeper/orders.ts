@@ -119,18 +119,18 @@ export class OrderWatcher {
 
   /** Orders worth a transaction now: crossed at `prices` (market id -> price; a market without a valid price is
    *  absent), expired (cleared for the clearing share), or reduce-only with no open position (`hasPosition` false:
-   *  cleared before a new position can inherit them). An unexpired order on a market the deployment does not list is
-   *  never worth one: its execution fails before it could fill, be refused or be cleared (the order book no longer
-   *  accepts one; a review's orders on unlisted markets were sent as orphans at every pass and took every batch). */
-  actionable(prices: Map<number, bigint>, nowSec: number, hasPosition: (o: OpenOrder) => boolean): OpenOrder[] {
+   *  cleared before a new position can inherit them). An unexpired order on a market the engine does not list (its
+   *  `listedMarkets`, read from the chain each pass: a market listed after the keeper started counts) is never worth
+   *  one: its execution fails before it could fill, be refused or be cleared (the order book no longer accepts one; a
+   *  review's orders on unlisted markets were sent as orphans at every pass and took every batch). */
+  actionable(prices: Map<number, bigint>, nowSec: number, hasPosition: (o: OpenOrder) => boolean, listedMarkets: number): OpenOrder[] {
     const out: OpenOrder[] = [];
-    const listed = this.c.markets.length;
     for (const o of this.open.values()) {
       if (o.expiresAt < nowSec) {
         out.push(o);
         continue;
       }
-      if (o.marketId >= listed) continue;
+      if (o.marketId >= listedMarkets) continue;
       if (!isOpenKind(o.kind) && !hasPosition(o)) {
         out.push(o);
         continue;

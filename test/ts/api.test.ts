@@ -2,7 +2,7 @@
  * Metrics API route handlers, called directly: malformed input gets a 400 with a readable JSON error; the stress test
  * agrees with the engine's own NAV for a shock small enough to check by hand.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '@/services/indexer/db';
 import { Indexer } from '@/services/indexer/ingest';
 import { createLogger } from '@/services/lib/runtime';
@@ -291,6 +291,20 @@ describe(`LP account (${dbKind()})`, () => {
       expect(calls).toBe(1); // the live request only: the cancelled ones cost nothing
     } finally {
       globalThis.fetch = real;
+    }
+  });
+  it('the stress test never serves the state from before a price move: two seconds old at most', async () => {
+    const { getStress } = await import('@/lib/server/metrics');
+    const none = { priceBps: {}, volMultiplier: 1, cashOutflowBps: 0 };
+    const before = await getStress(none);
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now + 5_000); // past the two seconds, inside the memo's default stale window
+    try {
+      await setPrice(0, ((await price(0)) * 95n) / 100n); // the setup's ETH positions move
+      const after = await getStress(none);
+      expect(after.navShockedUsd).not.toBe(before.navShockedUsd);
+    } finally {
+      vi.restoreAllMocks();
     }
   });
 });

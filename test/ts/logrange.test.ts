@@ -11,7 +11,7 @@ import type { Db } from '@/services/indexer/db';
 import { Indexer } from '@/services/indexer/ingest';
 import { PositionBook } from '@/services/keeper/book';
 import { OrderWatcher } from '@/services/keeper/orders';
-import { LogRange } from '@/services/lib/logs';
+import { isRangeRefusal, LogRange } from '@/services/lib/logs';
 import { NO_BOUND } from '@/lib/orders';
 import { qb, run } from '@/lib/db';
 import { clients, isolateChain, rpcUrl } from './helpers';
@@ -58,6 +58,45 @@ describe('LogRange', () => {
     };
     await expect(range.fetch(500n, 999n, dense)).rejects.toThrow(/more than 20/);
     expect(calls).toBeLessThanOrEqual(8); // 64 -> 1 by halving: log2(64) + 1 requests
+  });
+
+  it('any other error (a rate limit, a timeout) is thrown at once, the range left as it was', async () => {
+    const range = new LogRange(5_000n, quiet, 'test');
+    for (const message of ['HTTP request failed. Status: 429', 'Too Many Requests', 'The request took too long to respond.', 'fetch failed']) {
+      let n = 0;
+      const down = async () => {
+        n++;
+        throw new Error(message);
+      };
+      await expect(range.fetch(0n, 1_000_000n, down)).rejects.toThrow(message);
+      expect(n).toBe(1); // before: 13 requests back to back into the refusing node, and a range of one block after
+      expect(range.blocks).toBe(5_000n);
+    }
+  });
+
+  it('knows the hosted nodes\' size refusals, wrapped as viem wraps them', () => {
+    for (const message of [
+      'query returned more than 10000 results',
+      'Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range',
+      'eth_getLogs is limited to a 10,000 range',
+      'block range is too large',
+      'exceed maximum block range: 5000',
+      'query timeout exceeded',
+    ]) {
+      expect(isRangeRefusal({ shortMessage: 'RPC Request failed.', cause: { details: message } })).toBe(true);
+    }
+    expect(isRangeRefusal(new Error('HTTP request failed. Status: 429 Too Many Requests'))).toBe(false);
+  });
+
+  it('a head below the start is nothing to read', async () => {
+    const range = new LogRange(8n, quiet, 'test');
+    let n = 0;
+    const got = await range.fetch(10n, 5n, async () => {
+      n++;
+      return [1];
+    });
+    expect(got).toEqual({ to: 9n, logs: [] });
+    expect(n).toBe(0);
   });
 
   it('refuses a range of no blocks', () => {
