@@ -220,10 +220,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         requestId = tail++;
         requests[requestId] = WithdrawalRequest({
             owner: owner,
+            requestedAt: uint64(block.timestamp),
             receiver: receiver,
-            minAssetsPerShareWad: SafeCast.toUint96(Math.mulDiv(minAssets, 1e18, shares, Math.Rounding.Ceil)),
+            minAssets: SafeCast.toUint96(minAssets),
             shares: uint128(shares),
-            requestedAt: uint64(block.timestamp)
+            sharesRequested: uint128(shares)
         });
         queuedShares += shares;
         emit WithdrawalRequested(requestId, owner, receiver, shares);
@@ -276,8 +277,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
                 continue;
             }
             uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
-            uint256 minAssets = Math.mulDiv(shares, r.minAssetsPerShareWad, 1e18, Math.Rounding.Ceil);
-            if (assets < minAssets) {
+            // Pro rata and exact (cross-multiplied, no rounding): a fill paying exactly the request's minimum fills
+            // (a review's request for exactly its previewRedeem was refused when the minimum was kept per share,
+            // rounded up twice).
+            if (assets * r.sharesRequested < uint256(r.minAssets) * shares) {
+                uint256 minAssets = Math.mulDiv(r.minAssets, shares, r.sharesRequested, Math.Rounding.Ceil);
                 // Below the owner's minimum: refused, the shares go back, the queue moves on. Counted as an eighth of
                 // a request (a refusal costs about 30k gas): a review padded the queue with 1-share requests whose
                 // minimum no share is worth, refused when reached, as it had with cancelled ones.
@@ -379,19 +383,35 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return maxDeposit(receiver) == 0 ? 0 : type(uint256).max;
     }
 
+    /// @dev 0, never a revert, where a withdrawal would revert for a NAV that cannot be read now (a stale price, the
+    ///      core's lock), as maxDeposit (EIP-4626: max* MUST NOT revert; a review found these two did).
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (!_flowsOpen()) return 0;
-        return Math.min(_convertToAssets(_unlocked(owner), Math.Rounding.Floor), core.freeLiquidityUsd());
+        uint256 shares = _unlocked(owner);
+        if (shares == 0 || !_flowsOpen()) return 0;
+        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free) {
+            return Math.min(assets, free);
+        } catch {
+            return 0;
+        }
     }
 
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (!_flowsOpen()) return 0;
         uint256 shares = _unlocked(owner);
-        uint256 free = core.freeLiquidityUsd();
-        // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting
-        // `free` back to shares would round the last LP's final shares away).
-        if (_convertToAssets(shares, Math.Rounding.Floor) <= free) return shares;
-        return _convertToShares(free, Math.Rounding.Floor);
+        if (shares == 0 || !_flowsOpen()) return 0;
+        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free) {
+            // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting
+            // `free` back to shares would round the last LP's final shares away).
+            if (assets <= free) return shares;
+            return _convertToShares(free, Math.Rounding.Floor);
+        } catch {
+            return 0;
+        }
+    }
+
+    /// @notice What `shares` redeem for now (rounded down) and the pool's free liquidity: the NAV read maxWithdraw and
+    ///         maxRedeem make, external so that they can catch its revert.
+    function redemptionLimits(uint256 shares) external view returns (uint256 assets, uint256 free) {
+        return (_convertToAssets(shares, Math.Rounding.Floor), core.freeLiquidityUsd());
     }
 
     /// @dev Whether the core's sentinel lets LP flows through now (no sentinel on an L1: always).

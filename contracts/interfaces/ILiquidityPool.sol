@@ -13,10 +13,11 @@ interface ILiquidityPool is IERC4626 {
     /// @notice A queued redemption.
     struct WithdrawalRequest {
         address owner; // who queued the shares (and may cancel)
-        address receiver; // who receives the assets
-        uint96 minAssetsPerShareWad; // the least a fill may pay per share (assets x 1e18 / shares), else it is refused
-        uint128 shares; // shares still waiting (escrowed in the pool)
         uint64 requestedAt;
+        address receiver; // who receives the assets
+        uint96 minAssets; // the least the whole request accepts: a fill pays at least its share of it, else it is refused
+        uint128 shares; // shares still waiting (escrowed in the pool)
+        uint128 sharesRequested; // shares queued at the request (minAssets is for these)
     }
 
     /// @notice `shares` exceed the `unlockedShares` `owner` may move; the rest unlock at `availableAt`.

@@ -4398,6 +4398,30 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "function",
+    "name": "redemptionLimits",
+    "inputs": [
+      {
+        "name": "shares",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "assets",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "free",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "renounceRole",
     "inputs": [
       {
@@ -4689,12 +4713,17 @@ export const liquidityPoolAbi = [
             "internalType": "address"
           },
           {
+            "name": "requestedAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
             "name": "receiver",
             "type": "address",
             "internalType": "address"
           },
           {
-            "name": "minAssetsPerShareWad",
+            "name": "minAssets",
             "type": "uint96",
             "internalType": "uint96"
           },
@@ -4704,9 +4733,9 @@ export const liquidityPoolAbi = [
             "internalType": "uint128"
           },
           {
-            "name": "requestedAt",
-            "type": "uint64",
-            "internalType": "uint64"
+            "name": "sharesRequested",
+            "type": "uint128",
+            "internalType": "uint128"
           }
         ]
       }

@@ -404,6 +404,33 @@ contract LiquidityPoolTest is BaseTest {
         pool.totalAssets();
         assertEq(pool.maxDeposit(bob), 0);
         assertEq(pool.maxMint(bob), 0);
+        // and the withdrawal side the same (a review found these two reverted): carol's shares are past their cooldown
+        assertEq(pool.maxWithdraw(carol), 0, "maxWithdraw: 0 while the NAV cannot be read");
+        assertEq(pool.maxRedeem(carol), 0, "maxRedeem: 0 while the NAV cannot be read");
+        assertEq(pool.maxRedeem(makeAddr("nobody")), 0, "an account without shares: 0");
+        _refreshPrices();
+        assertGt(pool.maxRedeem(carol), 0, "readable again");
+    }
+
+    /// @dev A queued request whose minimum is exactly what a fill pays is filled: its minimum is kept per share at 1e27
+    ///      (rounded up) and taken back to assets rounded down at the fill. A review's odd-sized request for exactly its
+    ///      previewRedeem was refused (both roundings up at 1e18 made the minimum 1 wei more than asked). The value is
+    ///      recomputed here from the NAV's low bound and the supply (the vault's 1e6 virtual shares and 1 virtual unit).
+    function testFuzz_queue_minimumExactlyTheValue_isFilled(uint256 sharesSeed, uint256 oddSeed) public {
+        _deposit(carol, 10_000 * USD);
+        _deposit(dave, 3333 * USD + bound(oddSeed, 0, 999_999));
+        skip(pool.cooldownSec());
+        _refreshPrices();
+        uint256 shares = bound(sharesSeed, 1e9, pool.balanceOf(carol));
+        (uint256 low,) = core.poolValueBoundsUsd();
+        uint256 value = shares * (low + 1) / (pool.totalSupply() + 1e6);
+        assertEq(pool.previewRedeem(shares), value, "the value from first principles");
+        vm.prank(carol);
+        uint256 id = pool.requestRedeem(shares, carol, value);
+        uint256 before = usdc.balanceOf(carol);
+        assertEq(pool.processQueue(1), 1, "filled");
+        assertEq(usdc.balanceOf(carol) - before, value, "paid exactly its minimum");
+        assertEq(pool.withdrawalRequest(id).shares, 0);
     }
 
     /// @dev The Reader's queue view lists an owner's unfilled requests from the chain with what waits ahead of each:
