@@ -12,7 +12,7 @@ import { cappedFees, replaceWithHigherFees, SerialJob, TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
-import { OrderWatcher, planOrderBatches, type OpenOrder } from './orders';
+import { OrderWatcher, planOrderBatches } from './orders';
 import { OptionsKeeper } from './options';
 import { Sampler } from './sampler';
 import { gasWithHeadroom } from '../../lib/gas';
@@ -33,8 +33,6 @@ const book = new PositionBook(publicClient, c, log);
 const orders = new OrderWatcher(publicClient, c, log);
 const orderBackoff = new Map<bigint, bigint>(); // order id -> block before which a failed order is not retried
 const orderMisses = new Map<bigint, number>(); // order id -> mined batches in a row that left it untouched
-const orderRefusals = new Map<bigint, number>(); // order id -> fills the engine refused (OrderFillFailed)
-const accountRefusals = new Map<string, number>(); // owner (lowercase) -> fills of its orders the engine refused
 const ordersInFlight = new Set<bigint>();
 const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
 // 5 x 50 fills is about 21M gas: two thirds of a 30M block, the rest left to liquidations (over 100 of them)
@@ -261,11 +259,11 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
   const work = orders
     .actionable(prices, nowSec, (o) => open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })), listedMarkets)
     .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block);
-  // the engine's refusals of the order and of its account's orders (OrderFillFailed, never forgotten while the keeper
-  // runs, so cancelling a refused order and placing a fresh one does not clear its account): a flood's orders go
-  // behind everyone else's once its first ones were refused; an order that only missed its trigger keeps its place
-  const failures = (o: OpenOrder) => (orderRefusals.get(o.id) ?? 0) + (accountRefusals.get(o.account.toLowerCase()) ?? 0);
-  for (const b of planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK, failures)) {
+  // the engine's refusals of the order and of its account's orders (OrderFillFailed, counted from the chain's events
+  // by the order watcher, so a restart keeps them; an account's are never forgotten, so cancelling a refused order and
+  // placing a fresh one does not clear it): a flood's orders go behind everyone else's once its first ones were
+  // refused; an order that only missed its trigger keeps its place
+  for (const b of planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK, (o) => orders.failures(o))) {
     b.ids.forEach((id) => ordersInFlight.add(id));
     void sendOrders(b.ids, [b.marketId], block).finally(() => b.ids.forEach((id) => ordersInFlight.delete(id)));
   }
@@ -314,15 +312,8 @@ async function sendOrders(ids: bigint[], marketIds: number[], block: bigint): Pr
             filled = done.filled.size;
             health.ordersExecuted += filled;
             if (filled > 0) void claimOrderFees(receipt.blockNumber);
-            for (const [id, account] of done.refused) {
-              orderRefusals.set(id, (orderRefusals.get(id) ?? 0) + 1);
-              accountRefusals.set(account.toLowerCase(), (accountRefusals.get(account.toLowerCase()) ?? 0) + 1);
-            }
-            for (const id of ids) {
-              if (!done.filled.has(id) && !done.removed.has(id)) continue;
-              orders.forget(id);
-              orderRefusals.delete(id);
-            }
+            // refusals (OrderFillFailed) are counted by the order watcher from the same events at its next sync
+            for (const id of ids) if (done.filled.has(id) || done.removed.has(id)) orders.forget(id);
             const untouched = ids.filter((id) => !done.filled.has(id) && !done.removed.has(id));
             for (const id of ids) if (!untouched.includes(id)) orderMisses.delete(id);
             // Not fillable at that block (no longer crossed, or refused: margin, approval, slippage): paused 2, 4, 8 ...

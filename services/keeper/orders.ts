@@ -8,6 +8,7 @@ const created = getAbiItem({ abi: orderBookAbi, name: 'OrderCreated' });
 const updated = getAbiItem({ abi: orderBookAbi, name: 'OrderUpdated' });
 const cancelled = getAbiItem({ abi: orderBookAbi, name: 'OrderCancelled' });
 const executed = getAbiItem({ abi: orderBookAbi, name: 'OrderExecuted' });
+const fillFailed = getAbiItem({ abi: orderBookAbi, name: 'OrderFillFailed' });
 
 export interface OpenOrder {
   id: bigint;
@@ -78,9 +79,14 @@ export function planOrderBatches(
  * The open trigger orders, built from the order book's events (from the deploy block on every start, then
  * incrementally): created and updated orders enter, cancelled and executed ones leave. `due` lists the orders whose
  * trigger the given prices cross (OrderBook._triggered, mirrored in lib/orders.ts); the contract re-checks on chain.
+ * The engine's refusals of keeper fills (OrderFillFailed) are counted from the same events, per order while it is
+ * open and per owner for good, so a restarted keeper ranks a flood's orders as the one before it did (they were kept
+ * in memory from receipts before, and a restart forgot them).
  */
 export class OrderWatcher {
   private open = new Map<bigint, OpenOrder>();
+  private orderRefusals = new Map<bigint, number>();
+  private accountRefusals = new Map<string, number>();
   private synced: bigint;
   private readonly range: LogRange;
 
@@ -102,15 +108,20 @@ export class OrderWatcher {
     while (this.synced < head) {
       const from = this.synced + 1n;
       const { to, logs } = await this.range.fetch(from, head, (fromBlock, toBlock) =>
-        this.client.getLogs({ address: this.c.orderBook.address, events: [created, updated, cancelled, executed], fromBlock, toBlock }),
+        this.client.getLogs({ address: this.c.orderBook.address, events: [created, updated, cancelled, executed, fillFailed], fromBlock, toBlock }),
       );
       for (const l of logs) {
         const id = l.args.orderId!;
         if (l.eventName === 'OrderCreated' || l.eventName === 'OrderUpdated') {
           const o = l.args.order!;
           this.open.set(id, { id, account: o.account, marketId: o.marketId, isLong: o.isLong, kind: o.kind, triggerPriceWad: o.triggerPriceWad, expiresAt: o.expiresAt });
+        } else if (l.eventName === 'OrderFillFailed') {
+          const account = l.args.account!.toLowerCase();
+          this.orderRefusals.set(id, (this.orderRefusals.get(id) ?? 0) + 1);
+          this.accountRefusals.set(account, (this.accountRefusals.get(account) ?? 0) + 1);
         } else {
           this.open.delete(id);
+          this.orderRefusals.delete(id);
         }
       }
       this.synced = to;
@@ -141,12 +152,18 @@ export class OrderWatcher {
     return out;
   }
 
+  /** The engine's refusals of `o`'s keeper fills plus those of its owner's orders: what ranks it (planOrderBatches). */
+  failures(o: OpenOrder): number {
+    return (this.orderRefusals.get(o.id) ?? 0) + (this.accountRefusals.get(o.account.toLowerCase()) ?? 0);
+  }
+
   get(id: bigint): OpenOrder | undefined {
     return this.open.get(id);
   }
 
   forget(id: bigint) {
     this.open.delete(id);
+    this.orderRefusals.delete(id);
   }
 
   /** Reads orders back from the chain (a reorg removed the transaction that filled them): the open ones re-enter. */

@@ -136,5 +136,35 @@ describe('order batches', () => {
     const ids = watcher.actionable(new Map([[0, 10n ** 20n]]), now, (o) => o.marketId === 0, 2).map((o) => o.id);
     expect(ids.sort()).toEqual([1n, 3n, 4n]);
   });
+  it('counts the engine\'s refusals from the order book\'s events, so a restarted keeper ranks orders as before', async () => {
+    const book = '0x00000000000000000000000000000000000b00c5' as const;
+    const flooder = '0x0000000000000000000000000000000000000bad' as const;
+    const honest = '0x00000000000000000000000000000000000000a1' as const;
+    const terms = (account: `0x${string}`) => ({ account, marketId: 0, isLong: true, kind: STOP_LOSS, triggerPriceWad: 1n, expiresAt: 2 ** 31 });
+    // the chain's history: the flooder's orders 1 and 2, the honest order 3; the engine refused order 1 twice and
+    // order 2 once; order 2 was then cancelled (its own count goes, its owner's stays)
+    const history = [
+      { eventName: 'OrderCreated', args: { orderId: 1n, order: terms(flooder) } },
+      { eventName: 'OrderCreated', args: { orderId: 2n, order: terms(flooder) } },
+      { eventName: 'OrderCreated', args: { orderId: 3n, order: terms(honest) } },
+      { eventName: 'OrderFillFailed', args: { orderId: 1n, account: flooder } },
+      { eventName: 'OrderFillFailed', args: { orderId: 1n, account: flooder } },
+      { eventName: 'OrderFillFailed', args: { orderId: 2n, account: flooder } },
+      { eventName: 'OrderCancelled', args: { orderId: 2n } },
+    ];
+    const client = { getLogs: async () => history };
+    const c = { startBlock: 1n, markets: [{ id: 0 }], orderBook: { address: book, abi: orderBookAbi } } as unknown as CounterpoolContracts;
+    const quiet = { info: () => {}, warn: () => {}, error: () => {} } as never;
+    for (let start = 0; start < 2; start++) {
+      // a fresh watcher each time: what a keeper that restarts builds from the deploy block
+      const watcher = new OrderWatcher(client as never, c, quiet);
+      await watcher.sync(10n);
+      expect(watcher.size()).toBe(2);
+      expect(watcher.failures(watcher.get(1n)!)).toBe(2 + 3); // its own two, its owner's three
+      expect(watcher.failures(watcher.get(3n)!)).toBe(0);
+      const plan = planOrderBatches([watcher.get(1n)!, watcher.get(3n)!], 1, 1, (o) => watcher.failures(o));
+      expect(plan[0].ids).toEqual([3n]); // the honest order first
+    }
+  });
 });
 
