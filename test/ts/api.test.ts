@@ -16,6 +16,21 @@ let db: Db;
 let limitOrderId: bigint;
 const req = (path: string) => new Request(`http://localhost${path}`);
 
+/** Runs `fn` counting the JSON-RPC requests it sends (viem's http transport goes through fetch). */
+async function withRpcCount<T>(fn: () => Promise<T>): Promise<{ value: T; calls: number }> {
+  const real = globalThis.fetch;
+  let calls = 0;
+  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (typeof init?.body === 'string' && init.body.includes('jsonrpc')) calls++;
+    return real(input, init);
+  }) as typeof fetch;
+  try {
+    return { value: await fn(), calls };
+  } finally {
+    globalThis.fetch = real;
+  }
+}
+
 isolateChain(beforeAll, afterAll);
 
 beforeAll(async () => {
@@ -229,22 +244,11 @@ describe(`metrics API (${dbKind()})`, () => {
     // the setup opened four positions and closed account 19's: one eth_call per account that ever traded before
     expect((await openPositionRows()).map(key).sort()).toEqual([`${addr(16)}:0:true`, `${addr(17)}:0:false`, `${addr(18)}:1:true`].sort());
     const { getStress } = await import('@/lib/server/metrics');
-    const real = globalThis.fetch;
-    let calls = 0;
-    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      if (typeof init?.body === 'string' && init.body.includes('jsonrpc')) calls++;
-      return real(input, init);
-    }) as typeof fetch;
-    try {
-      const a = await getStress({ priceBps: { 0: -100 }, volMultiplier: 1, cashOutflowBps: 0 });
-      expect(calls).toBeGreaterThan(0); // the first read the chain (the pool, the markets, the positions, the options)
-      calls = 0;
-      const b = await getStress({ priceBps: { 0: -3000 }, volMultiplier: 2, cashOutflowBps: 0 });
-      expect(calls).toBe(0);
-      expect(BigInt(b.navShockedUsd)).toBeLessThan(BigInt(a.navShockedUsd)); // the shock applied to the same state
-    } finally {
-      globalThis.fetch = real;
-    }
+    const a = await withRpcCount(() => getStress({ priceBps: { 0: -100 }, volMultiplier: 1, cashOutflowBps: 0 }));
+    expect(a.calls).toBeGreaterThan(0); // the first read the chain (the pool, the markets, the positions, the options)
+    const b = await withRpcCount(() => getStress({ priceBps: { 0: -3000 }, volMultiplier: 2, cashOutflowBps: 0 }));
+    expect(b.calls).toBe(0);
+    expect(BigInt(b.value.navShockedUsd)).toBeLessThan(BigInt(a.value.navShockedUsd)); // the shock applied to the same state
   });
 
   it('stress NAV after a -1% ETH move equals the engine NAV after that move', async () => {
@@ -279,19 +283,9 @@ describe(`LP account (${dbKind()})`, () => {
     const ix = new Indexer(db, publicClient, c, createLogger('api-test'), { range: 500n, snapshotEvery: 1n, snapshotWindow: 5000n });
     while (!(await ix.step()));
     const { getLpAccount } = await import('@/lib/server/metrics');
-    const real = globalThis.fetch;
-    let calls = 0;
-    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      if (typeof init?.body === 'string' && init.body.includes('jsonrpc')) calls++;
-      return real(input, init);
-    }) as typeof fetch;
-    try {
-      const page = await getLpAccount(lp);
-      expect(page.requests.map((r) => BigInt(r.requestId))).toEqual([ids[3]]);
-      expect(calls).toBe(1); // the live request only: the cancelled ones cost nothing
-    } finally {
-      globalThis.fetch = real;
-    }
+    const page = await withRpcCount(() => getLpAccount(lp));
+    expect(page.value.requests.map((r) => BigInt(r.requestId))).toEqual([ids[3]]);
+    expect(page.calls).toBe(1); // the live request only: the cancelled ones cost nothing
   });
   it('the stress test never serves the state from before a price move: two seconds old at most', async () => {
     const { getStress } = await import('@/lib/server/metrics');
