@@ -311,8 +311,16 @@ contract OptionsBook is IOptionsBook, AccessControl {
         if (strikeIndex >= b.strikeCount) revert UnknownStrike(boardId, strikeIndex, b.strikeCount);
         cfg = _config(b.marketId);
         // A settled board's options are still in the book's delta and vega until the refresh: an impact priced on
-        // them would charge a trade for exposure the pool no longer has, or waive it for exposure it adds.
-        if (s.books[b.marketId].holdsSettled) revert OptionsBookStale(b.marketId, Staleness.Dirty);
+        // them would charge a trade for exposure the pool no longer has, or waive it for exposure it adds. So are an
+        // expired board's before its settlement, whose payoff the first price at or after expiry fixes (a review
+        // bought puts on the stale delta, then settled, in one transaction: 69,384 USD of impact waived): trades
+        // wait from the book's nearest expiry until the settlement and the refresh after it.
+        OptionsLogic.Book storage bk = s.books[b.marketId];
+        if (bk.holdsSettled) revert OptionsBookStale(b.marketId, Staleness.Dirty);
+        uint256 nearest = bk.nearestExpiry;
+        if (nearest != 0 && block.timestamp >= nearest) {
+            revert OptionsBookStale(b.marketId, Staleness.AwaitingSettlement);
+        }
         cfg.callCapBps = b.callCapBps; // the cap the board's calls were listed with
         uint256 cutoffAt = b.expiry - cfg.tradingCutoffSec;
         if (b.settled || block.timestamp >= cutoffAt) revert TradingClosed(boardId, cutoffAt, block.timestamp);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {IOrderBook} from "../interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {OracleErrors} from "../oracles/OracleErrors.sol";
 import {PerpState} from "../perps/PerpState.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -47,6 +48,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     /// @notice Refused fills after which a triggered order leaves the book (OrderCancelled reason 4; the keeper gets the
     ///         clearing share of what is left of the fee, the owner the rest).
     uint8 public constant MAX_FAILED_FILLS = 16;
+    /// @dev Seed of the transient slots that mark an order whose refusal this transaction already counted (keyed by
+    ///      order and block number).
+    bytes32 private constant REFUSED_SEED = keccak256("counterpool.orderbook.refused");
     /// @notice Who may fill any order (the keeper services); an owner may always fill their own.
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
 
@@ -164,7 +168,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     function executeOrder(uint256 orderId) external nonReentrant returns (bool filled) {
         Order memory o = orders_[orderId];
         address keeper = _keeper();
-        (Outcome outcome, uint256 priceWad, bytes memory err) = _execute(orderId, o, keeper);
+        (Outcome outcome, uint256 priceWad, bytes memory err) = _execute(orderId, o, keeper, false);
         if (outcome == Outcome.Filled) {
             owedUsd[keeper] += o.executionFeeUsd;
             return true;
@@ -192,7 +196,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
                 _remove(orderIds[i], o, 1, keeper); // expired: cleared in the same batch (the caller's clearing share)
                 continue;
             }
-            (Outcome outcome,,) = _execute(orderIds[i], o, keeper);
+            (Outcome outcome,,) = _execute(orderIds[i], o, keeper, true);
             if (outcome != Outcome.Filled) continue;
             ++filled;
             feesUsd += o.executionFeeUsd;
@@ -217,8 +221,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     /// @dev One execution attempt that never reverts on the order's account: the trigger is checked against the
     ///      engine's mark price (a market without a valid price fails), a reduce-only order shrinks to the position or
-    ///      leaves the book, and the trade is forwarded for the owner.
-    function _execute(uint256 orderId, Order memory o, address keeper)
+    ///      leaves the book, and the trade is forwarded for the owner. `counts`: a refusal is charged and counted (a
+    ///      keeper's batch); a single `executeOrder` reverts with the engine's reason instead, so it never does.
+    function _execute(uint256 orderId, Order memory o, address keeper, bool counts)
         internal
         returns (Outcome, uint256 priceWad, bytes memory err)
     {
@@ -244,23 +249,29 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         }
         if (!_triggered(o, priceWad)) return (Outcome.NotTriggered, priceWad, err);
         if (keeper != o.account && !hasRole(KEEPER_ROLE, keeper)) return (Outcome.NotKeeper, priceWad, err);
-        bytes memory call = _fillCall(o, opens, size, priceWad);
         delete orders_[orderId]; // before the call: nothing can fill it twice
-        (bool ok, bytes memory ret) = _callEngine(orderId, call);
-        if (!ok) {
-            if (opens && _unfundable(o)) {
-                // Triggered but unfundable: it would fail at every attempt, at the keepers' cost (a review burned 15M
-                // gas a batch on 50 such orders, refundable in full by cancelling). It leaves the book as an orphan
-                // does; checked only once the fill failed, so a fill costs nothing more.
-                _remove(orderId, o, 3, keeper);
-                return (Outcome.Orphaned, priceWad, err);
-            }
-            if (keeper != o.account && _chargeRefusal(orderId, o, keeper)) return (Outcome.Orphaned, priceWad, ret);
-            orders_[orderId] = o; // unfilled: back on the book (a keeper's attempt counted)
-            return (Outcome.Failed, priceWad, ret);
-        }
+        (bool ok, bytes memory ret) = _callEngine(orderId, _fillCall(o, opens, size, priceWad));
+        if (!ok) return (_refused(orderId, o, keeper, opens, counts, ret), priceWad, ret);
         emit OrderExecuted(orderId, o.account, keeper, priceWad, size, o.executionFeeUsd);
         return (Outcome.Filled, priceWad, err);
+    }
+
+    /// @dev A fill the engine refused (`ret`): an open its owner can no longer fund leaves the book (triggered but
+    ///      unfundable, it would fail at every attempt at the keepers' cost: a review burned 15M gas a batch on 50 such
+    ///      orders, refundable in full by cancelling; checked only once the fill failed, so a fill costs nothing more);
+    ///      a keeper's counted attempt is charged (`_chargeRefusal`), and the order goes back on the book unless that
+    ///      was its last.
+    function _refused(uint256 orderId, Order memory o, address keeper, bool opens, bool counts, bytes memory ret)
+        internal
+        returns (Outcome)
+    {
+        if (opens && _unfundable(o)) {
+            _remove(orderId, o, 3, keeper);
+            return Outcome.Orphaned;
+        }
+        if (counts && keeper != o.account && _chargeRefusal(orderId, o, keeper, ret)) return Outcome.Orphaned;
+        orders_[orderId] = o; // unfilled: back on the book
+        return Outcome.Failed;
     }
 
     /// @dev The fill's engine call. One starved of gas is the caller's doing, not the order's: the whole batch reverts
@@ -272,9 +283,24 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         if (!ok && gasleft() <= gasBefore / 63) revert FillOutOfGas(orderId, gasBefore);
     }
 
-    /// @dev A keeper's refused attempt, paid from the order's fee and counted in `o` (executeOrder reverts it all again,
-    ///      so only batches count); the MAX_FAILED_FILLS-th removes the order, and this returns true.
-    function _chargeRefusal(uint256 orderId, Order memory o, address keeper) internal returns (bool removed) {
+    /// @dev A keeper's refused attempt in a batch, paid from the order's fee and counted in `o`; the
+    ///      MAX_FAILED_FILLS-th removes the order, and this returns true. Two refusals are never the order's doing and
+    ///      cost it nothing: the protocol refusing every new risk (a guardian pause, the sequencer down or in its grace
+    ///      period: `_haltedRefusal`), where the same order fills once it ends (a review's honest limit order was charged
+    ///      16 times and removed inside a one-hour grace period on 0.25 s blocks); and a second attempt at the same
+    ///      order in one transaction (a review's batch named one order 16 times and removed it on a one-block gap).
+    function _chargeRefusal(uint256 orderId, Order memory o, address keeper, bytes memory ret)
+        internal
+        returns (bool removed)
+    {
+        if (_haltedRefusal(ret)) return false;
+        bytes32 slot = keccak256(abi.encode(REFUSED_SEED, orderId, block.number));
+        uint256 seen;
+        assembly ("memory-safe") {
+            seen := tload(slot)
+            tstore(slot, 1)
+        }
+        if (seen != 0) return false;
         uint256 chargeUsd = uint256(o.executionFeeUsd) * FAILED_FILL_SHARE_BPS / 10_000;
         o.executionFeeUsd -= uint40(chargeUsd);
         owedUsd[keeper] += chargeUsd;
@@ -282,6 +308,16 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         if (o.failedFills < MAX_FAILED_FILLS) return false;
         _remove(orderId, o, 4, keeper);
         return true;
+    }
+
+    /// @dev Whether the engine's revert data is the core refusing all new risk: paused, or the L2 sequencer down or in
+    ///      its grace period (ClearingCore.enter), whatever the order's terms.
+    function _haltedRefusal(bytes memory ret) internal pure returns (bool) {
+        if (ret.length < 4) return false;
+        bytes4 selector = bytes4(ret);
+        return selector == IClearingCore.Paused.selector || selector == OracleErrors.SequencerDown.selector
+            || selector == OracleErrors.SequencerGracePeriod.selector
+            || selector == OracleErrors.SequencerStatusUnknown.selector;
     }
 
     /// @dev Whether the owner's balance or approval of the engine no longer covers an open's collateral.

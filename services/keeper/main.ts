@@ -6,13 +6,14 @@
  * settles expired boards: services/keeper/options.ts), and pokes each market once per volatility sampling interval in
  * which nothing else did (services/keeper/sampler.ts). One account, one nonce manager, bounded gas price, retries.
  */
-import { encodeFunctionData, parseGwei, type AccessList } from 'viem';
+import { BaseError, ContractFunctionRevertedError, encodeFunctionData, parseGwei, type AccessList } from 'viem';
 import { liquidationsIn, ordersSettledIn } from './receipts';
 import { cappedFees, replaceWithHigherFees, SerialJob, TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
 import { OrderWatcher, planOrderBatches } from './orders';
+import { isOpenKind } from '../../lib/orders';
 import { OptionsKeeper } from './options';
 import { Sampler } from './sampler';
 import { gasWithHeadroom } from '../../lib/gas';
@@ -252,13 +253,14 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>, updates: PullU
  * missing, each account's first order before anyone's second, markets in turn (planOrderBatches). A batch that fails
  * simulation backs its orders off for 10 blocks.
  */
-function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>, listedMarkets: number) {
+function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>, listedMarkets: number, opensHeld: boolean) {
   health.ordersWatched = orders.size();
   if (orders.size() === 0) return;
   const open = new Set(book.refs().map((r) => PositionBook.key(r)));
   const work = orders
     .actionable(prices, nowSec, (o) => open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })), listedMarkets)
-    .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block);
+    .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block)
+    .filter((o) => !opensHeld || !isOpenKind(o.kind) || o.expiresAt < nowSec);
   // the engine's refusals of the order and of its account's orders (OrderFillFailed, counted from the chain's events
   // by the order watcher, so a restart keeps them; an account's are never forgotten, so cancelling a refused order and
   // placing a fresh one does not clear it): a flood's orders go behind everyone else's once its first ones were
@@ -467,6 +469,23 @@ async function job(name: string, fn: () => Promise<unknown>): Promise<boolean> {
   return ok;
 }
 
+/** Whether the core refuses every new risk now: paused, or the L2 sequencer down or in its grace period (its view
+ *  reverts while the sequencer is down). Triggered opens then wait: any fill would be refused whatever its terms, and
+ *  the order book neither charges nor counts such a refusal, so sending them would only spend the keeper's gas. */
+async function newRiskRefused(): Promise<boolean> {
+  const [paused, inGrace] = await Promise.all([
+    publicClient.readContract({ ...c.core, functionName: 'paused' }),
+    publicClient.readContract({ ...c.core, functionName: 'sequencerGraceEndsAt' }).then(
+      (endsAt) => endsAt > 0n,
+      (e: unknown) => {
+        if (e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError)) return true;
+        throw e;
+      },
+    ),
+  ]);
+  return paused || inGrace;
+}
+
 /** Syncs the order book's events to `block`, then sends the orders the current prices make actionable. */
 async function syncAndExecuteOrders(block: bigint) {
   await orders.sync(block);
@@ -474,9 +493,13 @@ async function syncAndExecuteOrders(block: bigint) {
   // pull-oracle markets' prices as Hermes has them now (posted with the fills); stale ones are left out, and a market
   // Hermes cannot serve now hides only its own orders
   const updates = await pull.availableUpdates(pull.pullMarkets);
-  const [views, head] = await Promise.all([pull.read(updates, c.reader, 'markets', [], signer.account), publicClient.getBlock({ blockNumber: block })]);
+  const [views, head, opensHeld] = await Promise.all([
+    pull.read(updates, c.reader, 'markets', [], signer.account),
+    publicClient.getBlock({ blockNumber: block }),
+    newRiskRefused(),
+  ]);
   const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
-  executeOrders(block, Number(head.timestamp), prices, views.length);
+  executeOrders(block, Number(head.timestamp), prices, views.length, opensHeld);
 }
 
 async function main() {

@@ -11,6 +11,7 @@ import { c, deposit, fundAndApprove, open, price, setPrice, tx, USD } from './fi
 import { NO_BOUND } from '@/lib/orders';
 
 const children: ChildProcess[] = [];
+const lines: string[] = []; // the keeper's log
 isolateChain(beforeAll, afterAll);
 afterAll(() => {
   for (const ch of children) if (ch.exitCode === null) ch.kill('SIGKILL');
@@ -50,7 +51,6 @@ describe('keeper fills trigger orders', () => {
     // crossing) then has nothing to list, so no listing of its own comes between the crossing and the fill, which is
     // what the latency bound below is about.
     for (const m of c.markets) await tx(4, { ...c.optionsBook, functionName: 'listBoards', args: [BigInt(m.id)] });
-    const lines: string[] = [];
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/keeper/main.ts'], {
       env: { ...process.env, RPC_URL: rpcUrl(), KEEPER_PORT: '8796', KEEPER_POLL_MS: '100', KEEPER_CLAIM_MIN_USD: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,5 +91,29 @@ describe('keeper fills trigger orders', () => {
     // is that unit plus any fee credited since in the same block)
     const owedAfter = await publicClient.readContract({ ...c.orderBook, functionName: 'owedUsd', args: [keeper], blockNumber: claimed.blockNumber });
     expect(owedAfter % USD(1)).toBe(1n);
+  });
+
+  // Review L: a paused core refuses every open whatever its terms; the order book no longer charges such a refusal
+  // (OrderRefusalAttacks.t.sol), and the keeper does not send the opens while it lasts, then fills them once it ends.
+  it('holds triggered opens while the core refuses new risk', async () => {
+    const { publicClient } = clients();
+    const p0 = await price(0);
+    const owner = clients(11).walletClient.account.address;
+    await fundAndApprove(11, USD(5000));
+    await tx(11, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256] });
+    const limit = await createOrder(11, 0, true, (p0 * 99n) / 100n, 50, USD(10_000), USD(1000));
+    await tx(0, { ...c.core, functionName: 'pause' });
+    const sentBefore = lines.filter((l) => l.includes('"orders sent"')).length;
+    const from = (await setPrice(0, (p0 * 985n) / 1000n)).blockNumber; // crossed while paused
+    await new Promise((r) => setTimeout(r, 3000)); // the keeper polls every 100 ms: several passes
+    expect(lines.filter((l) => l.includes('"orders sent"')).length, 'no batch sent while paused').toBe(sentBefore);
+    const events = await publicClient.getContractEvents({ ...c.orderBook, fromBlock: from });
+    expect(events.filter((e) => e.args && 'orderId' in e.args && e.args.orderId === limit)).toEqual([]);
+    const order = await publicClient.readContract({ ...c.orderBook, functionName: 'order', args: [limit] });
+    expect(order.account).toBe(owner);
+    expect(order.failedFills).toBe(0);
+    await tx(0, { ...c.core, functionName: 'unpause' });
+    const position = () => publicClient.readContract({ ...c.engine, functionName: 'position', args: [owner, 0n, true] });
+    await waitFor('the held limit to fill after the pause', async () => (await position()).sizeUsd === USD(10_000));
   });
 });

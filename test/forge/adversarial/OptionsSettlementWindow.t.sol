@@ -49,6 +49,19 @@ contract OptionsSettlementWindowTest is BaseTest {
         }
     }
 
+    /// @dev The attacker's buy of the first put and a quote revert OptionsBookStale(ETH, `why`).
+    function _expectPutsRefused(IOptionsBook.Staleness why) internal {
+        bytes memory stale = abi.encodeWithSelector(IOptionsBook.OptionsBookStale.selector, ETH, why);
+        _mint(attacker, 10_000_000 * USD);
+        vm.startPrank(attacker);
+        usdc.approve(address(options), type(uint256).max);
+        vm.expectRevert(stale);
+        options.buy(ids[1], 8, false, 1600e18, type(uint256).max);
+        vm.stopPrank();
+        vm.expectRevert(stale);
+        options.quote(ids[1], 8, false, true, 1600e18);
+    }
+
     function test_settleThenTrade_waitsForTheRefresh() public {
         // Control: the same prices and times with the calls never bought; the puts pay what a flat pool charges.
         uint256 snap = vm.snapshotState();
@@ -61,16 +74,7 @@ contract OptionsSettlementWindowTest is BaseTest {
         (board, round) = _callBoardExpiresInTheMoney(true);
         options.settleBoard(board, round);
         // The attacker's same-transaction trade (and any quote) is refused until the book is rebuilt.
-        bytes memory stale =
-            abi.encodeWithSelector(IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.Dirty);
-        _mint(attacker, 10_000_000 * USD);
-        vm.startPrank(attacker);
-        usdc.approve(address(options), type(uint256).max);
-        vm.expectRevert(stale);
-        options.buy(ids[1], 8, false, 1600e18, type(uint256).max);
-        vm.stopPrank();
-        vm.expectRevert(stale);
-        options.quote(ids[1], 8, false, true, 1600e18);
+        _expectPutsRefused(IOptionsBook.Staleness.Dirty);
 
         // Anyone may refresh; the puts then pay the impact of the long delta they add to the pool, flat again.
         options.refresh(ETH);
@@ -78,6 +82,27 @@ contract OptionsSettlementWindowTest is BaseTest {
         assertGt(flatImpact, 50_000 * USD, "4,800 puts add delta and vega to a flat pool and pay for it");
         assertEq(impact, flatImpact, "the impact a flat pool charges (the review's stale book charged 2,406 USD)");
         assertEq(premium, flatPremium, "and the same premium");
+    }
+
+    /// The same attack in the other order (review K): buy first on the stale book, then settle, in one transaction.
+    /// From the book's nearest expiry until its settlement, whose payoff the first price at or after expiry fixes,
+    /// trades and quotes wait (AwaitingSettlement); the review's puts paid 2,406 USD of impact instead of 71,789.
+    function test_tradeThenSettle_waitsForTheSettlement() public {
+        uint256 snap = vm.snapshotState();
+        (uint256 board, uint256 round) = _callBoardExpiresInTheMoney(false);
+        options.settleBoard(board, round);
+        options.refresh(ETH);
+        (uint256 flatImpact,) = _buyPuts(attacker);
+        vm.revertToState(snap);
+
+        (board, round) = _callBoardExpiresInTheMoney(true);
+        _expectPutsRefused(IOptionsBook.Staleness.AwaitingSettlement);
+
+        options.settleBoard(board, round);
+        options.refresh(ETH);
+        (uint256 impact,) = _buyPuts(attacker);
+        assertGt(flatImpact, 50_000 * USD);
+        assertEq(impact, flatImpact, "the impact a flat pool charges");
     }
 
     function test_callBuyerAfterASettlement_paysWhatAPoolThatNeverHeldTheCallsCharges() public {
