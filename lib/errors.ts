@@ -1,6 +1,6 @@
 import { BaseError, ContractFunctionRevertedError, decodeErrorResult, formatUnits, UserRejectedRequestError, type Hex } from 'viem';
 import { counterpoolErrorsAbi } from './contracts';
-import { bytes32ToString, fmtLev, fmtPrice, fmtShares, fmtUsd } from './format';
+import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtShares, fmtUsd } from './format';
 
 type Args = readonly unknown[];
 const u = (x: unknown) => x as bigint;
@@ -20,6 +20,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   InsufficientHolding: (a) => `You hold ${fmtPrice(u(a[2]), 4)} of this option; cannot sell ${fmtPrice(u(a[3]), 4)}`,
   StrikeOiCapExceeded: (a) => `Open interest at this strike would reach ${fmtPrice(u(a[2]), 2)} tokens, above its cap ${fmtPrice(u(a[3]), 2)}`,
   BoardReserveCapExceeded: (a) => `This board's reserved payouts would reach ${fmtUsd(u(a[1]), 0)}, above its cap ${fmtUsd(u(a[2]), 0)}`,
+  UtilizationPastKink: (a) =>
+    `This buy would take the pool's utilization to ${fmtPct(u(a[0]))}, past its borrow curve's kink ${fmtPct(u(a[1]))}: the room above it is kept for perpetuals, which pay borrow on it. A smaller amount may fit`,
   NoPayoff: () => 'You hold none of this option (or already claimed its payoff)',
   InvalidReceiver: (a) => `A payoff cannot be paid to ${String(a[0])}`,
   OptionsBookStale: (a) =>

@@ -125,6 +125,8 @@ interface IOptionsBook is IProduct {
     error AmountNotInLots(uint256 amountWad, uint256 lotWad);
     error PremiumAboveMax(uint256 premiumUsd, uint256 maxPremiumUsd);
     error PremiumBelowMin(uint256 premiumUsd, uint256 minPremiumUsd);
+    /// @notice An option buy would take the pool's utilization (WAD) past the borrow curve's kink (P-106).
+    error UtilizationPastKink(uint256 utilizationWad, uint256 kinkWad);
     error InsufficientHolding(address account, uint256 optionId, uint256 heldWad, uint256 requestedWad);
     error StrikeOiCapExceeded(uint256 boardId, uint256 strikeIndex, uint256 oiWad, uint256 capWad);
     error BoardReserveCapExceeded(uint256 boardId, uint256 reservedUsd, uint256 capUsd);

@@ -274,14 +274,22 @@ library OptionPricing {
         return isCall ? capStrikeWad(strikeWad, callCapBps) - strikeWad : strikeWad;
     }
 
-    /// @notice The least an option may be sold for per token: minPremiumBps of its maximum payout (rounded up), so the
-    ///         liquidity a buy locks in the pool is never free to lock.
-    function minPremiumWad(bool isCall, uint256 strikeWad, uint256 callCapBps, uint256 minPremiumBps)
-        internal
-        pure
-        returns (uint256)
-    {
-        return maxPayoutWad(isCall, strikeWad, callCapBps).bpsUp(minPremiumBps);
+    /// @notice The least an option may be sold for per token (rounded up): minPremiumBps of its maximum payout, and at
+    ///         least the borrow rate at the pool's kink (`reserveRateWad`, per second) on that payout for the option's
+    ///         life (`tauSec`), so the liquidity a buy locks in the pool is never free to lock and never cheaper to lock
+    ///         than the perpetuals' borrow it can raise (a review locked a 100M pool's reserve with far out-of-the-money
+    ///         options at 5 bps, which pay no borrow, and its LP account collected its share of the perpetuals' borrow
+    ///         the lock raised: P-106).
+    function minPremiumWad(
+        bool isCall,
+        uint256 strikeWad,
+        uint256 callCapBps,
+        uint256 minPremiumBps,
+        uint256 reserveRateWad,
+        uint256 tauSec
+    ) internal pure returns (uint256) {
+        uint256 most = maxPayoutWad(isCall, strikeWad, callCapBps);
+        return MathLib.max(most.bpsUp(minPremiumBps), most.mulDivUp(reserveRateWad * tauSec, WAD));
     }
 
     /// @notice USD amount of `amountWad` tokens at `perTokenWad`, rounded up (what the pool charges).

@@ -95,13 +95,14 @@ contract OptionsBook is IOptionsBook, AccessControl {
         (OptionsConfig memory cfg, Board memory b) = _tradeBoard(boardId, strikeIndex, amountWad);
         OptionsLogic.Ctx memory c = _enter(IClearingCore.Risk.Adds, b.marketId);
         _atStrike(c, b, boardId, strikeIndex);
+        _withPoolTerms(c);
         (Quote memory q, uint256 reserveUsd) = OptionsLogic.trade(s, cfg, c, isCall, true, amountWad, account);
         premiumUsd = q.premiumUsd;
         if (premiumUsd > maxPremiumUsd) revert PremiumAboveMax(premiumUsd, maxPremiumUsd);
         _pushSkew(c);
 
         token.safeTransferFrom(account, address(core), premiumUsd);
-        core.settle(
+        uint256 utilizationWad = core.settle(
             IClearingCore.Settlement({
                 inflowUsd: premiumUsd,
                 collateralDeltaUsd: 0,
@@ -114,6 +115,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 lockedGainUsd: q.impactUsd // vests (P-98): a deposit timed to a large buy takes none of it at once
             })
         );
+        // Past the kink the perpetuals' borrow climbs steeply and options pay none: that room is theirs (P-106).
+        if (utilizationWad > c.kinkWad) revert UtilizationPastKink(utilizationWad, c.kinkWad);
         _emitTrade(account, boardId, strikeIndex, isCall, true, amountWad, q, c);
     }
 
@@ -354,6 +357,14 @@ contract OptionsBook is IOptionsBook, AccessControl {
         c.est = p.est;
     }
 
+    /// @dev The pool's borrow terms a buy is priced and checked with: the rate at the kink (the least premium's rate) and
+    ///         the kink itself (IClearingCore.poolConfig).
+    function _withPoolTerms(OptionsLogic.Ctx memory c) internal view {
+        IClearingCore.PoolConfig memory pc = core.poolConfig();
+        c.reserveRateWad = uint256(pc.baseRateWad) + pc.slope1Wad;
+        c.kinkWad = pc.kinkWad;
+    }
+
     /// @dev The perpetual market's price feed, read from the engine's ConfigStore.
     function _perpFeed(uint256 marketId) internal view returns (address) {
         uint256 w = PerpState.totalsWord(engine);
@@ -492,6 +503,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         (OptionsConfig memory cfg, Board memory b) = _tradeBoard(boardId, strikeIndex, amountWad);
         OptionsLogic.Ctx memory c = _context(b.marketId);
         _atStrike(c, b, boardId, strikeIndex);
+        _withPoolTerms(c);
         return OptionsLogic.quote(s, cfg, c, isCall, isBuy, amountWad);
     }
 

@@ -109,6 +109,9 @@ library OptionsLogic {
         // it, so implied volatilities move with the samples, not with every tick (sticky strike between samples)
         uint256 lagBps; // the market's oracle lag (its feed's deviation threshold): a trade is valued at the price it can reach
         RiskMath.Estimator est; // the perpetual estimator's parameters (trades: the next sample's preview)
+        // the pool's borrow rate at its kink, per second (base + slope1): a buy's least premium (OptionPricing.minPremiumWad)
+        uint256 reserveRateWad;
+        uint256 kinkWad; // the borrow curve's kink: an option buy may not take the pool's utilization past it
     }
 
     /// @dev Sums of a market's options (what traders hold), from a refresh or an exact valuation.
@@ -586,12 +589,14 @@ library OptionsLogic {
     ///      than a token can pay; the pool, which reserves that much, is then fully paid for it).
     function _askWad(bool isCall, Ctx memory c, IOptionsBook.OptionsConfig memory cfg, uint256 modelWad)
         internal
-        pure
+        view
         returns (uint256)
     {
         uint256 floor = MathLib.max(
             OptionPricing.payoffWad(isCall, c.strikeWad, c.spotWad, cfg.callCapBps),
-            OptionPricing.minPremiumWad(isCall, c.strikeWad, cfg.callCapBps, cfg.minPremiumBps)
+            OptionPricing.minPremiumWad(
+                isCall, c.strikeWad, cfg.callCapBps, cfg.minPremiumBps, c.reserveRateWad, c.expiry - block.timestamp
+            )
         );
         return
             MathLib.min(MathLib.max(modelWad, floor), OptionPricing.maxPayoutWad(isCall, c.strikeWad, cfg.callCapBps));

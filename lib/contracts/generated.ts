@@ -12629,6 +12629,22 @@ export const optionsBookAbi = [
   },
   {
     "type": "error",
+    "name": "UtilizationPastKink",
+    "inputs": [
+      {
+        "name": "utilizationWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "kinkWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ZeroAmount",
     "inputs": []
   }
@@ -14664,6 +14680,22 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "strikeCount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UtilizationPastKink",
+    "inputs": [
+      {
+        "name": "utilizationWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "kinkWad",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -324,9 +324,11 @@ export function laggedSpotWad(spotWad: bigint, lagBps: bigint, isCall: boolean, 
   return isCall === isBuy ? spotWad + moveWad : spotWad - min(moveWad, spotWad);
 }
 
-/** OptionPricing.minPremiumWad: minPremiumBps of the maximum payout per token, rounded up. */
-export function minPremiumWad(isCall: boolean, strikeWad: bigint, callCapBps: bigint, minPremiumBps: bigint): bigint {
-  return mulDivUp(maxPayoutWad(isCall, strikeWad, callCapBps), minPremiumBps, 10_000n);
+/** OptionPricing.minPremiumWad: the larger of minPremiumBps of the maximum payout per token and the pool's borrow rate at
+ *  its kink (`reserveRateWad`, per second) on that payout over the option's life (`tauSec`), each rounded up. */
+export function minPremiumWad(isCall: boolean, strikeWad: bigint, callCapBps: bigint, minPremiumBps: bigint, reserveRateWad: bigint, tauSec: bigint): bigint {
+  const most = maxPayoutWad(isCall, strikeWad, callCapBps);
+  return max(mulDivUp(most, minPremiumBps, 10_000n), mulDivUp(most, reserveRateWad * tauSec, WAD));
 }
 
 /** OptionPricing.maxPayoutWad: the most one token can pay (a call its cap, a put its strike). */
@@ -371,6 +373,9 @@ export interface QuoteContext {
   /** the perpetual market's oracle lag (its feed's deviation threshold, bps): a trade is valued at the price it can reach (OptionPricing.laggedSpotWad) */
   lagBps: bigint;
   book: { refAt: bigint; refPriceWad: bigint; maxMoveWad: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint };
+  /** the pool's borrow rate at its kink, per second (IClearingCore.poolConfig: base + slope1): a buy's least premium
+   *  covers it on the option's maximum payout for its life (P-106) */
+  reserveRateWad: bigint;
 }
 
 export interface OptionQuote {
@@ -385,7 +390,7 @@ export interface OptionQuote {
   reserveUsd: bigint;
   greeks: OptionGreeks;
   /** What set a buy's price per token: the model (Black-Scholes at the ask volatility and at the price the oracle lag can reach), the intrinsic
-   *  value, the minimum premium (minPremiumBps of the maximum payout per token, so it scales with the strike), or the
+   *  value, the minimum premium (minPremiumBps of the maximum payout per token, so it scales with the strike, and at least the pool's borrow rate at its kink on it for the option's life), or the
    *  maximum payout (a ceiling: a narrow-capped call's legs at two volatilities can price above it); a sale is always
    *  'model'. */
   askFloor: 'model' | 'intrinsic' | 'minimum' | 'maximum';
@@ -432,7 +437,7 @@ export function quoteOption(
   if (isBuy) {
     const model = perTokenWad;
     const intrinsic = payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps);
-    const minimum = minPremiumWad(isCall, strikeWad, cfg.callCapBps, cfg.minPremiumBps);
+    const minimum = minPremiumWad(isCall, strikeWad, cfg.callCapBps, cfg.minPremiumBps, ctx.reserveRateWad, tau);
     const most = maxPayoutWad(isCall, strikeWad, cfg.callCapBps);
     perTokenWad = min(max(model, max(intrinsic, minimum)), most); // OptionsLogic._askWad
     askFloor = perTokenWad === model ? 'model' : perTokenWad === intrinsic ? 'intrinsic' : perTokenWad === minimum ? 'minimum' : 'maximum';

@@ -30,10 +30,11 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
     updates.length > 0
       ? (readAfterUpdate(client as PublicClient, c, updates, c.engine, 'volatilityNow', [marketId]) as Promise<PricingInputs>)
       : readPricingInputs(client, c, marketId, blockNumber);
-  const [block, p, book] = await Promise.all([
+  const [block, p, book, pool] = await Promise.all([
     client.getBlock({ blockNumber }),
     inputs,
     client.readContract({ ...c.optionsBook, functionName: 'book', args: [marketId], blockNumber }),
+    client.readContract({ ...c.core, functionName: 'poolConfig', blockNumber }),
   ]);
   return {
     nowSec: block.timestamp,
@@ -46,6 +47,7 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
     perpDeltaTokens: p.shortTokens - p.longTokens, // the pool's delta from the perpetuals
     lagBps: p.oracleLagBps,
     book: { refAt: book.refAt, refPriceWad: book.refPriceWad, maxMoveWad: book.maxMoveWad, deltaWad: book.deltaWad, gammaWad: book.gammaWad, vegaWad: book.vegaWad },
+    reserveRateWad: pool.baseRateWad + pool.slope1Wad, // OptionsBook._withPoolTerms
   };
 }
 

@@ -81,15 +81,26 @@ async function fund(w: ReturnType<typeof actor>, amount: bigint) {
 }
 
 async function seedLiquidity() {
+  const full = (await utilization()) >= OPEN_UTILIZATION_MAX;
   for (const [i, lp] of lps.entries()) {
     await fund(lp, 1_000_000n * 10n ** 6n);
     const shares = await publicClient.readContract({ ...c.pool, functionName: 'balanceOf', args: [lp.account.address] });
-    if (shares === 0n) {
+    if (shares === 0n || full) {
       const amount = BigInt(300_000 + i * 150_000) * 10n ** 6n;
       if (await send(lp, { ...c.pool, functionName: 'deposit', args: [amount, lp.account.address] }, 'lp deposit')) stats.trades++;
     }
   }
 }
+
+/** The pool's utilization now (reserves over cash), as a fraction. */
+async function utilization(): Promise<number> {
+  const p = await publicClient.readContract({ ...c.core, functionName: 'poolState' });
+  return p.poolCashUsd === 0n ? 0 : Number((p.reservedUsd * 10_000n) / p.poolCashUsd) / 10_000;
+}
+
+/** Utilization past which simulated traders stop opening and the simulated LPs add liquidity: below the borrow curve's
+ *  kink (80% in the deployment), where option buys stop (P-106), so the demo keeps trading options. */
+const OPEN_UTILIZATION_MAX = 0.7;
 
 /** One random trader action: open, add, partial close, close or top up, sized within the live max leverage. */
 async function traderAction(rand: () => number) {
@@ -97,7 +108,11 @@ async function traderAction(rand: () => number) {
   const market = Math.floor(rand() * c.markets.length);
   const isLong = rand() < 0.55;
   const pos = await publicClient.readContract({ ...c.engine, functionName: 'position', args: [t.account.address, BigInt(market), isLong] });
-  const u = rand();
+  let u = rand();
+  if ((pos.sizeUsd === 0n || u < 0.35) && (await utilization()) >= OPEN_UTILIZATION_MAX) {
+    if (pos.sizeUsd === 0n) return; // no new risk while the pool is that full: the next action may close
+    u = 0.5; // close instead
+  }
   if (pos.sizeUsd === 0n || u < 0.35) {
     await fund(t, 200_000n * 10n ** 6n);
     const [, , maxLevWad] = await publicClient.readContract({ ...c.reader, functionName: 'marginRates', args: [BigInt(market), 10n ** 10n] });
