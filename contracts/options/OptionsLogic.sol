@@ -197,9 +197,12 @@ library OptionsLogic {
         }
         if (bk.nearestExpiry == sb.expiry) {
             // Whatever its open interest now (all of it may have been sold back since the refresh that set this
-            // expiry), the board no longer holds the book in AwaitingSettlement: it waits for the refresh instead.
+            // expiry), the board no longer holds the book in AwaitingSettlement: it waits for the refresh instead,
+            // trades included, since a later board may have expired unsettled since (a review settled an empty
+            // nearest board and bought on such a board's stale delta: 12,376 USD of impact instead of 71,766).
             bk.nearestExpiry = 0;
             bk.dirty = true;
+            bk.holdsSettled = true;
         }
         if (owed > 0) s.activeMarkets |= 1 << marketId;
     }

@@ -473,17 +473,23 @@ async function job(name: string, fn: () => Promise<unknown>): Promise<boolean> {
  *  reverts while the sequencer is down). Triggered opens then wait: any fill would be refused whatever its terms, and
  *  the order book neither charges nor counts such a refusal, so sending them would only spend the keeper's gas. */
 async function newRiskRefused(): Promise<boolean> {
-  const [paused, inGrace] = await Promise.all([
-    publicClient.readContract({ ...c.core, functionName: 'paused' }),
-    publicClient.readContract({ ...c.core, functionName: 'sequencerGraceEndsAt' }).then(
-      (endsAt) => endsAt > 0n,
-      (e: unknown) => {
-        if (e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError)) return true;
-        throw e;
-      },
-    ),
-  ]);
-  return paused || inGrace;
+  try {
+    const [paused, inGrace] = await Promise.all([
+      publicClient.readContract({ ...c.core, functionName: 'paused' }),
+      publicClient.readContract({ ...c.core, functionName: 'sequencerGraceEndsAt' }).then(
+        (endsAt) => endsAt > 0n,
+        (e: unknown) => {
+          if (e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError)) return true;
+          throw e;
+        },
+      ),
+    ]);
+    return paused || inGrace;
+  } catch (e) {
+    // unknown this pass: hold the opens, still send the exits and clearings
+    log.warn('core state unreadable: opens held this pass', { error: errorForLog(e) });
+    return true;
+  }
 }
 
 /** Syncs the order book's events to `block`, then sends the orders the current prices make actionable. */

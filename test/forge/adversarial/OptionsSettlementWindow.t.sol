@@ -43,9 +43,13 @@ contract OptionsSettlementWindowTest is BaseTest {
     /// @dev `who` buys 1,600 puts at each of the next daily board's 3,300, 3,400 and 3,500 strikes, one after the other:
     ///      the summed impact (each quoted just before its buy) and premium.
     function _buyPuts(address who) internal returns (uint256 impactUsd, uint256 premiumUsd) {
+        return _buyPutsOn(who, ids[1]);
+    }
+
+    function _buyPutsOn(address who, uint256 board) internal returns (uint256 impactUsd, uint256 premiumUsd) {
         for (uint256 k = 8; k < 11; ++k) {
-            impactUsd += options.quote(ids[1], k, false, true, 1600e18).impactUsd;
-            premiumUsd += _buyOption(who, ids[1], k, false, 1600e18);
+            impactUsd += options.quote(board, k, false, true, 1600e18).impactUsd;
+            premiumUsd += _buyOption(who, board, k, false, 1600e18);
         }
     }
 
@@ -148,5 +152,57 @@ contract OptionsSettlementWindowTest is BaseTest {
         options.refresh(ETH);
         assertEq(uint256(options.staleness(ETH)), uint256(IOptionsBook.Staleness.Fresh));
         _deposit(alice, 1000 * USD);
+    }
+
+    /// A: ids[0] bought and sold back (the nearest expiry stays A's); B: ids[1], 6,400 calls; no refresh and no
+    /// settlement until B has expired in the money (a keeper outage of a day). Returns A, B and the round at B's expiry.
+    function _emptyNearestThenExpiredBoard() internal returns (uint256 a, uint256 b, uint256 round) {
+        a = ids[0];
+        b = ids[1];
+        _buyOption(bob, a, 5, true, 1e18);
+        vm.prank(bob);
+        options.sell(a, 5, true, 1e18, 0);
+        for (uint256 k = 3; k < 7; ++k) {
+            _buyOption(bob, b, k, true, 1600e18);
+        }
+        IOptionsBook.Board memory bb = options.board(b);
+        assertEq(options.book(ETH).nearestExpiry, options.board(a).expiry, "A's expiry stays the nearest");
+        vm.warp(bb.expiry);
+        _setPrice(ETH, 3300e18);
+        vm.roll(block.number + 1);
+        round = IHistoricalPriceFeed(address(ethFeed)).latestRoundId();
+    }
+
+    /// Review N: the nearest board's options were all sold back, a later board's calls expired in the money, and
+    /// nobody refreshed or settled for a day: settling the empty board (nothing open) released AwaitingSettlement
+    /// without marking the book, so a trade went through on the expired board's stale delta before its settlement.
+    function test_settlingAnEmptyNearestBoard_tradesStillWaitForTheRefresh() public {
+        uint256 snap = vm.snapshotState();
+        (uint256 a, uint256 b, uint256 round) = _emptyNearestThenExpiredBoard();
+        options.settleBoard(a, round);
+        options.settleBoard(b, round);
+        options.refresh(ETH);
+        (uint256 fair,) = _buyPutsOn(attacker, ids[2]);
+        vm.revertToState(snap);
+
+        (a, b, round) = _emptyNearestThenExpiredBoard();
+        options.settleBoard(a, round);
+        assertFalse(options.board(b).settled, "B expired with open interest, unsettled");
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.Dirty)
+        );
+        options.quote(ids[2], 8, false, true, 1600e18);
+        options.refresh(ETH); // the rebuilt book finds B's expiry: trades wait for its settlement
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.AwaitingSettlement
+            )
+        );
+        options.quote(ids[2], 8, false, true, 1600e18);
+        options.settleBoard(b, round);
+        options.refresh(ETH);
+        (uint256 impact,) = _buyPutsOn(attacker, ids[2]);
+        assertGt(fair, 50_000 * USD);
+        assertEq(impact, fair, "the impact of a book without the settled calls");
     }
 }
