@@ -9,7 +9,7 @@ import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
 import { fmtDelta, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
-import { capStrikeWad, OPTION_LOT_WAD, quoteOption, type OptionQuote } from '@/lib/math/options';
+import { capStrikeWad, maxPayoutWad, OPTION_LOT_WAD, quoteOption, type OptionQuote } from '@/lib/math/options';
 import type { Selection } from './OptionsChain';
 import dynamic from 'next/dynamic';
 import type { OptionsData } from './useOptionsData';
@@ -71,7 +71,10 @@ function Preview({ s, q, limitUsd, minPremiumBps }: { s: Selection; q: OptionQuo
     // the model price is below a floor: say which, so a flat premium across far strikes is not a surprise
     rows.push([
       'Priced at its floor',
-      q.askFloor === 'intrinsic' ? 'intrinsic value' : `minimum: ${(minPremiumBps / 100).toFixed(2)}% of the most it can pay`,
+      q.askFloor === 'intrinsic'
+        ? 'intrinsic value'
+        : // the larger of minPremiumBps and the pool's borrow rate at its kink over the option's life (P-106)
+          `minimum: ${fmtPct((perToken * 10n ** 18n) / maxPayoutWad(s.isCall, s.strikeWad, BigInt(s.callCapBps)))} of the most it can pay (at least ${(minPremiumBps / 100).toFixed(2)}%, and the pool's borrow rate at its kink for the option's life)`,
       'option-ask-floor',
     ]);
   }
