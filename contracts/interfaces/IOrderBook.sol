@@ -136,7 +136,8 @@ interface IOrderBook {
     ///         the mark price by at most MAX_FILL_SLIPPAGE_BPS; the execution fee is credited to the caller (`owedUsd`,
     ///         `claim`). A reduce-only order whose position is gone is removed instead by anyone, whatever the price,
     ///         and a triggered open whose fill fails because its owner no longer funds it by the keeper that tried:
-    ///         the caller gets the clearing share, and it returns false.
+    ///         the caller gets the clearing share, and it returns false. Any other refused fill reverts with the
+    ///         engine's reason and charges nothing (a keeper's batch, `executeOrders`, is what pays for refusals).
     function executeOrder(uint256 orderId) external returns (bool filled);
 
     /// @notice Fills every order of `orderIds` that can fill now (one keeper transaction for many orders after a price
@@ -145,8 +146,10 @@ interface IOrderBook {
     ///         fund, which are removed (the caller gets the clearing share, the owner the rest of the fee). The fees
     ///         of the filled orders are credited to the caller in one write (`owedUsd`, `claim`). A triggered order
     ///         whose fill the engine refuses pays a keeper FAILED_FILL_SHARE_BPS of its escrowed fee for the attempt
-    ///         and counts it (`failedFills`); the MAX_FAILED_FILLS-th refusal removes it (reason 4). An owner filling
-    ///         their own order pays nothing for a refusal.
+    ///         and counts it (`failedFills`), once per transaction however many times the batch names it; the
+    ///         MAX_FAILED_FILLS-th refusal removes it (reason 4). A refusal for the core refusing every new risk (paused,
+    ///         the L2 sequencer down or in its grace period) is neither charged nor counted, and an owner filling their
+    ///         own order pays nothing for a refusal.
     function executeOrders(uint256[] calldata orderIds) external returns (uint256 filled, uint256 feesUsd);
 
     /// @notice Whether `order`'s trigger is crossed at `priceWad` (the rule executeOrder applies).
