@@ -61,6 +61,8 @@ export interface StressInput {
   reservedUsd: bigint;
   keeperShareBps: bigint;
   maxUtilizationBps: bigint;
+  /** the borrow curve's kink: LP outflows stop there (P-106) */
+  kinkWad: bigint;
   markets: StressMarket[];
   positions: StressPosition[];
   /** the options book: its term in the chain's NAV now, the payouts owed, every open option and its market's pricing */
@@ -80,7 +82,7 @@ export interface Shock {
 
 export function runStress(input: StressInput, shock: Shock) {
   const k1000 = BigInt(Math.round(shock.volMultiplier * 1000));
-  const free = freeLiquidityDown(input.poolCashUsd, input.reservedUsd, input.maxUtilizationBps);
+  const free = freeLiquidityDown(input.poolCashUsd, input.reservedUsd, input.maxUtilizationBps, input.kinkWad);
   const asked = mulDivDown(input.poolCashUsd, BigInt(shock.cashOutflowBps), 10_000n);
   const outflow = asked < free ? asked : free;
   const cash = input.poolCashUsd - outflow;

@@ -309,9 +309,11 @@ contract ClearingCore is IClearingCore, AccessControl {
     function withdrawLiquidity(address to, uint256 amountUsd) external onlyVault lock {
         _requireSequencerSettled();
         _accrueBorrow();
-        uint256 free = _freeLiquidity();
-        if (amountUsd > free) revert WithdrawalExceedsFreeLiquidity(amountUsd, free);
-        poolSt.poolCashUsd = uint64(poolSt.poolCashUsd - amountUsd);
+        (uint256 cash, uint256 reserved, uint256 maxUtilizationBps, uint256 kinkWad) = _lpLimits();
+        if (!RiskMath.fitsFreeLiquidity(cash, reserved, maxUtilizationBps, kinkWad, amountUsd)) {
+            revert WithdrawalExceedsFreeLiquidity(amountUsd, _freeLiquidity());
+        }
+        poolSt.poolCashUsd = uint64(cash - amountUsd);
         token.safeTransfer(to, amountUsd);
     }
 
@@ -458,8 +460,27 @@ contract ClearingCore is IClearingCore, AccessControl {
         return (value > 0 ? uint256(value) : 0, riskDownUsd, riskUpUsd);
     }
 
+    /// @dev What LP flows may take: withdrawals, redemptions and queue fills stop at the kink (P-106).
     function _freeLiquidity() internal view returns (uint256) {
-        return RiskMath.freeLiquidityDown(poolSt.poolCashUsd, poolSt.reservedUsd, params.maxUtilizationBps);
+        (uint256 cash, uint256 reserved, uint256 maxUtilizationBps, uint256 kinkWad) = _lpLimits();
+        return RiskMath.freeLiquidityDown(cash, reserved, maxUtilizationBps, kinkWad);
+    }
+
+    /// @dev Cash, reserved, the solvency limit and the kink in two reads (slot A: cash in bits 0-63, reserved 64-127;
+    ///      slot B: kinkWad 120-183, maxUtilizationBps 184-199), for every LP flow's check. `test_withdraw_stopsAtTheKink`
+    ///      and the solvency tests hold the offsets to the structs.
+    function _lpLimits()
+        internal
+        view
+        returns (uint256 cash, uint256 reserved, uint256 maxUtilizationBps, uint256 kinkWad)
+    {
+        uint256 a;
+        uint256 b;
+        assembly ("memory-safe") {
+            a := sload(poolSt.slot)
+            b := sload(params.slot)
+        }
+        return (uint64(a), uint64(a >> 64), uint16(b >> 184), uint64(b >> 120));
     }
 
     // ------------------------------------------------------------ views

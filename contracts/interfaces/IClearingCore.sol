@@ -249,6 +249,7 @@ interface IClearingCore {
     /// @dev Reverts while an action holds the lock (read-only reentrancy guard).
     function poolValueBoundsUsd() external view returns (uint256 lowUsd, uint256 highUsd);
 
-    /// @notice Pool cash LPs may take out now without breaking the solvency limit.
+    /// @notice Pool cash LPs may take out now: what keeps utilization within the solvency limit and at or below the
+    ///         borrow curve's kink (RiskMath.freeLiquidityDown; LP flows never take the pool past the kink, P-106).
     function freeLiquidityUsd() external view returns (uint256);
 }

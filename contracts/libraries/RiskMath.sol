@@ -52,15 +52,38 @@ library RiskMath {
         return reservedUsd.mulDivUp(WAD, cashUsd);
     }
 
-    /// @notice Pool cash LPs may take out without breaking the solvency limit: cash beyond reserved / maxUtilization
-    ///         (the locked part rounded up, so the free part rounds down).
-    function freeLiquidityDown(uint256 cashUsd, uint256 reservedUsd, uint256 maxUtilizationBps)
+    /// @notice Pool cash LPs may take out: cash beyond what keeps utilization at or below both the solvency limit
+    ///         and the borrow curve's kink, i.e. beyond max(reserved / maxUtilization, reserved / kink) (the locked
+    ///         part rounded up, so the free part rounds down). LP flows never take the pool past the kink: only new
+    ///         positions, which pay the steep part of the rate, do (P-106).
+    function freeLiquidityDown(uint256 cashUsd, uint256 reservedUsd, uint256 maxUtilizationBps, uint256 kinkWad)
         internal
         pure
         returns (uint256)
     {
-        uint256 locked = reservedUsd.mulDivUp(MathLib.BPS, maxUtilizationBps);
+        // reserved / min(limit, kink), rounded up: the larger of the two locks, in one division
+        uint256 limitWad = MathLib.min(maxUtilizationBps * (WAD / MathLib.BPS), kinkWad);
+        uint256 locked = reservedUsd.mulDivUp(WAD, limitWad);
         return cashUsd > locked ? cashUsd - locked : 0;
+    }
+
+    /// @notice Whether an LP flow of `amountUsd` fits the free liquidity: exactly amountUsd <= freeLiquidityDown(...)
+    ///         (ceil(r W / L) <= c - a  <=>  r W <= L (c - a), c - a an integer), without the division. For amounts
+    ///         below 2^64 and a kink at most 1e18 (the core's), where nothing can overflow.
+    function fitsFreeLiquidity(
+        uint256 cashUsd,
+        uint256 reservedUsd,
+        uint256 maxUtilizationBps,
+        uint256 kinkWad,
+        uint256 amountUsd
+    ) internal pure returns (bool) {
+        if (amountUsd == 0) return true; // as 0 <= freeLiquidityDown, even with nothing free
+        if (amountUsd > cashUsd) return false;
+        unchecked {
+            // amounts below 2^64 (the core's fields) and a limit at most 1e18: no product reaches 2^256
+            uint256 limitWad = MathLib.min(maxUtilizationBps * (WAD / MathLib.BPS), kinkWad);
+            return reservedUsd * WAD <= limitWad * (cashUsd - amountUsd);
+        }
     }
 
     /// @notice Velocity funding: the rate drifts toward the side that is short of open interest while skew persists.

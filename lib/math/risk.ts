@@ -10,9 +10,10 @@ export function utilizationUp(reservedUsd: bigint, cashUsd: bigint): bigint {
   return mulDivUp(reservedUsd, WAD, cashUsd);
 }
 
-/** Pool cash beyond reserved / maxUtilization (RiskMath.freeLiquidityDown). */
-export function freeLiquidityDown(cashUsd: bigint, reservedUsd: bigint, maxUtilizationBps: bigint): bigint {
-  const locked = mulDivUp(reservedUsd, BPS, maxUtilizationBps);
+/** Pool cash beyond max(reserved / maxUtilization, reserved / kink): LP flows stop at the kink (RiskMath.freeLiquidityDown, P-106). */
+export function freeLiquidityDown(cashUsd: bigint, reservedUsd: bigint, maxUtilizationBps: bigint, kinkWad: bigint): bigint {
+  const limitWad = min(maxUtilizationBps * (WAD / BPS), kinkWad);
+  const locked = mulDivUp(reservedUsd, WAD, limitWad);
   return cashUsd > locked ? cashUsd - locked : 0n;
 }
 

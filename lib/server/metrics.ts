@@ -347,6 +347,7 @@ async function loadStressInput(): Promise<StressInput> {
     reservedUsd: poolState.reservedUsd,
     keeperShareBps: BigInt(poolConfig.keeperShareBps),
     maxUtilizationBps: BigInt(poolConfig.maxUtilizationBps),
+    kinkWad: poolConfig.kinkWad,
     markets: marketViews.map((m) => ({
       marketId: Number(m.marketId),
       priceWad: m.priceWad,

@@ -101,10 +101,15 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     const r = rng(11n);
     const cases = Array.from({ length: N }, () => {
       const cash = r.between(0n, 10n ** 18n);
-      return [cash, r.between(0n, cash), r.between(1n, 10_000n)];
+      return [cash, r.between(0n, cash), r.between(1n, 10_000n), r.between(5n * 10n ** 16n, 99n * 10n ** 16n)];
     });
     const out = await call<bigint[]>('freeLiquidityDown', cases);
-    cases.forEach((c, i) => expect(R.freeLiquidityDown(c[0], c[1], c[2])).toBe(out[i]));
+    cases.forEach((c, i) => expect(R.freeLiquidityDown(c[0], c[1], c[2], c[3])).toBe(out[i]));
+    // the core's withdrawal check (no division) admits exactly the amounts up to the free liquidity: each case at its
+    // free liquidity, one unit past it, and a random amount
+    const probes = cases.flatMap((c, i) => [out[i], out[i] + 1n, r.between(0n, c[0] + 1n)].map((a) => [...c, a]));
+    const fits = await call<boolean[]>('fitsFreeLiquidity', probes);
+    probes.forEach((p, i) => expect(fits[i]).toBe(p[4] <= R.freeLiquidityDown(p[0], p[1], p[2], p[3])));
   });
 
   /** Funding cases: (rate, skew, [perpetual skew,] skew scale, max velocity, max rate, elapsed). */

@@ -18,6 +18,7 @@ const input = (): StressInput => ({
   reservedUsd: USD(450_000),
   keeperShareBps: 5000n,
   maxUtilizationBps: 9000n,
+  kinkWad: 8n * 10n ** 17n,
   markets: [
     {
       marketId: 0,
@@ -48,8 +49,13 @@ const input = (): StressInput => ({
 
 describe('runStress', () => {
   it('caps the LP run at the free liquidity', () => {
-    // locked = 450,000 / 90% = 500,000, so at most 500,000 of the 1,000,000 can leave
-    expect(runStress(input(), { priceBps: {}, volMultiplier: 1, cashOutflowBps: 8000 }).lpOutflowUsd).toBe(USD(500_000).toString());
+    // LP flows stop at the kink (P-106): locked = max(450,000 / 90%, 450,000 / 80%) = 562,500, so at most 437,500 of
+    // the 1,000,000 can leave
+    expect(runStress(input(), { priceBps: {}, volMultiplier: 1, cashOutflowBps: 8000 }).lpOutflowUsd).toBe(USD(437_500).toString());
+    // with the kink above the solvency limit, the limit binds: 450,000 / 90% = 500,000 locked
+    expect(runStress({ ...input(), kinkWad: 95n * 10n ** 16n }, { priceBps: {}, volMultiplier: 1, cashOutflowBps: 8000 }).lpOutflowUsd).toBe(
+      USD(500_000).toString(),
+    );
     expect(runStress(input(), { priceBps: {}, volMultiplier: 1, cashOutflowBps: 1000 }).lpOutflowUsd).toBe(USD(100_000).toString());
   });
 

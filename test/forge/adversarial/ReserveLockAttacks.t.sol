@@ -13,7 +13,10 @@ import {BaseTest} from "../utils/Base.t.sol";
 ///         now not take utilization past the borrow curve's kink (the room above it, where the rate climbs steeply, is
 ///         the perpetuals'), and its least premium is the rate at the kink on its maximum payout for its life, which
 ///         is at least the borrow the perpetuals pay on the utilization it adds (slope1 x utilization <= the kink
-///         rate on the reserve), so no LP share can recover it.
+///         rate on the reserve), so no LP share can recover it. A later review (N) bought to the kink and then withdrew
+///         from its LP account, taking the pool to 89.5% with the options' reserve on the curve's steep part: +23,878
+///         over 32 hours against the withdrawal alone. LP flows (withdrawals, redemptions, queue fills) now stop at the
+///         kink: only new positions, which pay the steep part themselves, take the pool past it.
 contract ReserveLockAttacksTest is BaseTest {
     /// @dev Each LP's deposit (the attacker's LP account holds half the pool) and each side's perpetual notional.
     uint256 internal constant POOL_EACH = 50_000_000 * USD;
@@ -74,19 +77,94 @@ contract ReserveLockAttacksTest is BaseTest {
         _refreshPrices();
         engine.poke(ETH);
         options.refresh(ETH);
-        if (attack) {
-            IOptionsBook.Board memory b = options.board(board);
-            for (uint256 k; k < b.strikeCount; ++k) {
-                for (uint256 c; c < 2; ++c) {
-                    uint256 h = options.holding(attackerOpt, board, k, c == 1);
-                    if (h == 0) continue;
-                    vm.prank(attackerOpt);
-                    back += options.sell(board, k, c == 1, h, 0);
-                }
-            }
-            options.refresh(ETH);
-        }
+        if (attack) back = _sellAll(board);
         lpValue = pool.convertToAssets(pool.balanceOf(attackerLp));
+    }
+
+    function _sellAll(uint256 board) internal returns (uint256 back) {
+        IOptionsBook.Board memory b = options.board(board);
+        for (uint256 k; k < b.strikeCount; ++k) {
+            for (uint256 c; c < 2; ++c) {
+                uint256 h = options.holding(attackerOpt, board, k, c == 1);
+                if (h == 0) continue;
+                vm.prank(attackerOpt);
+                back += options.sell(board, k, c == 1, h, 0);
+            }
+        }
+        options.refresh(ETH);
+    }
+
+    /// Review N's sequel to the lock: buy options to the kink, then withdraw from the attacker's LP account to put the
+    /// options' reserve on the curve's steep part. Against the same withdrawal alone (fuzzed over its size, the board
+    /// and the hold up to the cutoff), the attacker's combined result (LP value, less premiums, plus the sale) is never
+    /// positive. Fails on the code before (withdrawals went to maxUtilizationBps: +42,810 USD on its first
+    /// counterexample).
+    /// forge-config: default.fuzz.runs = 64
+    function testFuzz_reserveLockThenWithdraw_neverProfits(uint256 boardSeed, uint256 holdSec, uint256 fracBps) public {
+        skip(pool.cooldownSec());
+        vm.roll(block.number + 1);
+        _refreshPrices();
+        engine.poke(ETH);
+        options.refresh(ETH);
+        uint256 board = ids[1 + bound(boardSeed, 0, ids.length - 2)];
+        uint256 cutoff = options.board(board).expiry - options.config(ETH).tradingCutoffSec;
+        holdSec = bound(holdSec, 1 hours, cutoff - block.timestamp - 1 hours);
+        fracBps = bound(fracBps, 1000, 10_000);
+        uint256 snap = vm.snapshotState();
+        // the attack first, to size the withdrawal within what the lock leaves free
+        uint256 paid = _lock(board, 7990);
+        assertGt(paid, 0, "the attacker bought");
+        options.refresh(ETH); // anyone may: the buys moved the book past its range
+        uint256 amount = pool.maxWithdraw(attackerLp) * fracBps / 10_000;
+        (uint256 lp1, uint256 back) = _runWithdrawing(true, board, holdSec, amount);
+        vm.revertToState(snap);
+        (uint256 lp0,) = _runWithdrawing(false, board, holdSec, amount);
+        int256 combined = int256(lp1) - int256(lp0) - int256(paid) + int256(back);
+        assertLe(combined, 0, "the lock and the withdrawal never pay their maker");
+    }
+
+    /// @dev The withdrawal of `amount` from the attacker's LP account (the lock, if any, already made), the hold and,
+    ///      for the attack, the sale. Returns the attacker's LP value after and the sale's proceeds.
+    function _runWithdrawing(bool attack, uint256 board, uint256 holdSec, uint256 amount)
+        internal
+        returns (uint256 lpValue, uint256 back)
+    {
+        if (amount > 0) {
+            vm.prank(attackerLp);
+            pool.withdraw(amount, attackerLp, attackerLp);
+        }
+        (lpValue,,) = _run(false, board, holdSec);
+        if (attack) {
+            back = _sellAll(board);
+            lpValue = pool.convertToAssets(pool.balanceOf(attackerLp));
+        }
+    }
+
+    /// LP flows stop at the kink (reserved / cash <= kink after the largest withdrawal, and a unit more is refused),
+    /// while new positions may still take the pool past it, up to the solvency limit, paying the steep part.
+    function test_withdraw_stopsAtTheKink() public {
+        skip(pool.cooldownSec());
+        vm.roll(block.number + 1);
+        _refreshPrices();
+        engine.poke(ETH);
+        options.refresh(ETH);
+        IClearingCore.PoolConfig memory c = core.poolConfig();
+        uint256 max = pool.maxWithdraw(attackerLp);
+        assertGt(max, 0, "something is free");
+        vm.prank(attackerLp);
+        pool.withdraw(max, attackerLp, attackerLp);
+        IClearingCore.PoolState memory p = core.poolState();
+        assertLe(p.reservedUsd * 1e18, c.kinkWad * p.poolCashUsd, "at or below the kink");
+        assertGe(p.reservedUsd * 1e18, c.kinkWad * (p.poolCashUsd - 2), "at the kink to the rounding");
+        assertEq(pool.maxWithdraw(attackerLp), 0, "nothing more");
+        vm.prank(attackerLp);
+        vm.expectRevert();
+        pool.withdraw(1 * USD, attackerLp, attackerLp);
+        // a perpetual may go past it (it pays the steep part), up to the solvency limit
+        uint256 rateAtKink = core.accrualNow().borrowRateWad;
+        _open(alice, ETH, true, 1_000_000 * USD, 3_000_000 * USD);
+        assertGt(core.utilizationWad(), c.kinkWad, "past the kink");
+        assertGt(core.accrualNow().borrowRateWad, rateAtKink + c.slope2Wad / 20, "on the steep part");
     }
 
     /// The lock the review built (to 89%): the buy that takes utilization past the kink is refused.

@@ -12,7 +12,7 @@ contract UncollectibleLossAttacksTest is BaseTest {
     /// gap, the leverage and the side. The stated bound: fees accrued since the bankrupt positions' last update
     /// (here none: the gap comes right after the open), plus rounding.
     function testFuzz_redeemBeforeLiquidationIsNotOverpaid(uint256 gapSeed, uint256 levSeed, bool isLong) public {
-        _deposit(carol, 1_000_000 * USD);
+        _deposit(carol, 2_000_000 * USD); // so dave's whole redemption stays within the kink (P-106)
         _deposit(dave, 1_000_000 * USD);
         skip(pool.cooldownSec() + 1);
         _refreshPrices();

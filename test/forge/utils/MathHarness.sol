@@ -67,10 +67,17 @@ contract MathHarness {
         }
     }
 
-    function freeLiquidityDown(uint256[3][] calldata a) external pure returns (uint256[] memory out) {
+    function freeLiquidityDown(uint256[4][] calldata a) external pure returns (uint256[] memory out) {
         out = new uint256[](a.length);
         for (uint256 i; i < a.length; ++i) {
-            out[i] = RiskMath.freeLiquidityDown(a[i][0], a[i][1], a[i][2]);
+            out[i] = RiskMath.freeLiquidityDown(a[i][0], a[i][1], a[i][2], a[i][3]);
+        }
+    }
+
+    function fitsFreeLiquidity(uint256[5][] calldata a) external pure returns (bool[] memory out) {
+        out = new bool[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = RiskMath.fitsFreeLiquidity(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4]);
         }
     }
 
