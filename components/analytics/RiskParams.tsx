@@ -20,7 +20,8 @@ export function RiskParams() {
           <p className="mb-2 text-xs text-zinc-400">
             Borrow curve: {fmtPct(annualize(poolConfig.data.baseRateWad))} + {fmtPct(annualize(poolConfig.data.slope1Wad))} up to the{' '}
             {fmtPct(poolConfig.data.kinkWad)} kink, + {fmtPct(annualize(poolConfig.data.slope2Wad))} above (APR). Solvency: reserved ≤{' '}
-            {poolConfig.data.maxUtilizationBps / 100}% of pool cash. Keeper share of the liquidation fee: {poolConfig.data.keeperShareBps / 100}%.
+            {poolConfig.data.maxUtilizationBps / 100}% of pool cash; LP withdrawals stop at the kink and option buys 10 points below it (P-106).
+            Keeper share of the liquidation fee: {poolConfig.data.keeperShareBps / 100}%.
           </p>
         )}
         <table className="num w-full min-w-[1100px] text-left text-xs">

@@ -125,8 +125,9 @@ interface IOptionsBook is IProduct {
     error AmountNotInLots(uint256 amountWad, uint256 lotWad);
     error PremiumAboveMax(uint256 premiumUsd, uint256 maxPremiumUsd);
     error PremiumBelowMin(uint256 premiumUsd, uint256 minPremiumUsd);
-    /// @notice An option buy would take the pool's utilization (WAD) past the borrow curve's kink (P-106).
-    error UtilizationPastKink(uint256 utilizationWad, uint256 kinkWad);
+    /// @notice An option buy would take the pool's utilization (WAD) past the options' limit: the borrow curve's kink
+    ///         less LP_EXIT_ROOM_WAD (P-106).
+    error UtilizationPastOptionsLimit(uint256 utilizationWad, uint256 limitWad);
     error InsufficientHolding(address account, uint256 optionId, uint256 heldWad, uint256 requestedWad);
     error StrikeOiCapExceeded(uint256 boardId, uint256 strikeIndex, uint256 oiWad, uint256 capWad);
     error BoardReserveCapExceeded(uint256 boardId, uint256 reservedUsd, uint256 capUsd);

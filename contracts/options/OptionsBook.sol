@@ -43,6 +43,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
     bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
     /// @notice How long after expiry the risk admin may settle a board no verifiable round can settle.
     uint256 public constant FALLBACK_SETTLEMENT_DELAY = 1 days;
+    /// @notice Option buys stop this far (WAD of utilization) below the borrow curve's kink, where LP exits stop: what
+    ///         options alone lock never shuts LPs' instant exits (P-106).
+    uint256 public constant LP_EXIT_ROOM_WAD = 0.1e18;
     uint256 internal constant WAD = 1e18;
 
     IClearingCore internal immutable core;
@@ -115,8 +118,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 lockedGainUsd: q.impactUsd // vests (P-98): a deposit timed to a large buy takes none of it at once
             })
         );
-        // Past the kink the perpetuals' borrow climbs steeply and options pay none: that room is theirs (P-106).
-        if (utilizationWad > c.kinkWad) revert UtilizationPastKink(utilizationWad, c.kinkWad);
+        // Past the kink the perpetuals' borrow climbs steeply and options pay none: that room is theirs; and LP exits
+        // stop at the kink, so options stop LP_EXIT_ROOM_WAD below it, leaving LPs room to leave (P-106).
+        _requireWithinOptionsLimit(utilizationWad, c.kinkWad);
         _emitTrade(account, boardId, strikeIndex, isCall, true, amountWad, q, c);
     }
 
@@ -170,6 +174,11 @@ contract OptionsBook is IOptionsBook, AccessControl {
         if (priceWad == 0) revert ZeroAmount();
         core.enter(IClearingCore.Risk.Reduces);
         _settle(boardId, b.marketId, priceWad, block.timestamp);
+    }
+
+    function _requireWithinOptionsLimit(uint256 utilizationWad, uint256 kinkWad) internal pure {
+        uint256 limitWad = kinkWad > LP_EXIT_ROOM_WAD ? kinkWad - LP_EXIT_ROOM_WAD : 0;
+        if (utilizationWad > limitWad) revert UtilizationPastOptionsLimit(utilizationWad, limitWad);
     }
 
     /// @dev Settles at `price` (the core's lock held), releases the reserve beyond the payouts owed.

@@ -10683,6 +10683,19 @@ export const optionsBookAbi = [
   },
   {
     "type": "function",
+    "name": "LP_EXIT_ROOM_WAD",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "RISK_ROLE",
     "inputs": [],
     "outputs": [
@@ -12629,7 +12642,7 @@ export const optionsBookAbi = [
   },
   {
     "type": "error",
-    "name": "UtilizationPastKink",
+    "name": "UtilizationPastOptionsLimit",
     "inputs": [
       {
         "name": "utilizationWad",
@@ -12637,7 +12650,7 @@ export const optionsBookAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "kinkWad",
+        "name": "limitWad",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -14687,7 +14700,7 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
-    "name": "UtilizationPastKink",
+    "name": "UtilizationPastOptionsLimit",
     "inputs": [
       {
         "name": "utilizationWad",
@@ -14695,7 +14708,7 @@ export const counterpoolErrorsAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "kinkWad",
+        "name": "limitWad",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -98,9 +98,10 @@ async function utilization(): Promise<number> {
   return p.poolCashUsd === 0n ? 0 : Number((p.reservedUsd * 10_000n) / p.poolCashUsd) / 10_000;
 }
 
-/** Utilization past which simulated traders stop opening and the simulated LPs add liquidity: below the borrow curve's
- *  kink (80% in the deployment), where option buys stop (P-106), so the demo keeps trading options. */
-const OPEN_UTILIZATION_MAX = 0.7;
+/** Utilization past which simulated traders stop opening and the simulated LPs add liquidity: below where option buys
+ *  stop (the borrow curve's kink less OptionsBook.LP_EXIT_ROOM_WAD: 70% in the deployment, P-106), so the demo keeps
+ *  trading options. */
+const OPEN_UTILIZATION_MAX = 0.6;
 
 /** One random trader action: open, add, partial close, close or top up, sized within the live max leverage. */
 async function traderAction(rand: () => number) {

@@ -36,6 +36,20 @@ contract ReserveLockAttacksTest is BaseTest {
         options.refresh(ETH);
     }
 
+    /// @dev Past the LPs' deposit cooldown, with prices, the sample and the greek cache fresh.
+    function _pastTheCooldown() internal {
+        skip(pool.cooldownSec());
+        vm.roll(block.number + 1);
+        _refreshPrices();
+        engine.poke(ETH);
+        options.refresh(ETH);
+    }
+
+    /// @dev Where option buys stop: the kink less the LP exit room, in bps of utilization.
+    function _optionsLimitBps() internal view returns (uint256) {
+        return (core.poolConfig().kinkWad - options.LP_EXIT_ROOM_WAD()) / 1e14;
+    }
+
     function _utilizationBps() internal view returns (uint256) {
         IClearingCore.PoolState memory p = core.poolState();
         return p.reservedUsd * 1e4 / p.poolCashUsd;
@@ -71,7 +85,7 @@ contract ReserveLockAttacksTest is BaseTest {
         internal
         returns (uint256 lpValue, uint256 paid, uint256 back)
     {
-        if (attack) paid = _lock(board, 7990);
+        if (attack) paid = _lock(board, _optionsLimitBps() - 10);
         skip(holdSec);
         vm.roll(block.number + 1);
         _refreshPrices();
@@ -101,18 +115,14 @@ contract ReserveLockAttacksTest is BaseTest {
     /// counterexample).
     /// forge-config: default.fuzz.runs = 64
     function testFuzz_reserveLockThenWithdraw_neverProfits(uint256 boardSeed, uint256 holdSec, uint256 fracBps) public {
-        skip(pool.cooldownSec());
-        vm.roll(block.number + 1);
-        _refreshPrices();
-        engine.poke(ETH);
-        options.refresh(ETH);
+        _pastTheCooldown();
         uint256 board = ids[1 + bound(boardSeed, 0, ids.length - 2)];
         uint256 cutoff = options.board(board).expiry - options.config(ETH).tradingCutoffSec;
         holdSec = bound(holdSec, 1 hours, cutoff - block.timestamp - 1 hours);
         fracBps = bound(fracBps, 1000, 10_000);
         uint256 snap = vm.snapshotState();
         // the attack first, to size the withdrawal within what the lock leaves free
-        uint256 paid = _lock(board, 7990);
+        uint256 paid = _lock(board, _optionsLimitBps() - 10);
         assertGt(paid, 0, "the attacker bought");
         options.refresh(ETH); // anyone may: the buys moved the book past its range
         uint256 amount = pool.maxWithdraw(attackerLp) * fracBps / 10_000;
@@ -143,11 +153,7 @@ contract ReserveLockAttacksTest is BaseTest {
     /// LP flows stop at the kink (reserved / cash <= kink after the largest withdrawal, and a unit more is refused),
     /// while new positions may still take the pool past it, up to the solvency limit, paying the steep part.
     function test_withdraw_stopsAtTheKink() public {
-        skip(pool.cooldownSec());
-        vm.roll(block.number + 1);
-        _refreshPrices();
-        engine.poke(ETH);
-        options.refresh(ETH);
+        _pastTheCooldown();
         IClearingCore.PoolConfig memory c = core.poolConfig();
         uint256 max = pool.maxWithdraw(attackerLp);
         assertGt(max, 0, "something is free");
@@ -167,21 +173,45 @@ contract ReserveLockAttacksTest is BaseTest {
         assertGt(core.accrualNow().borrowRateWad, rateAtKink + c.slope2Wad / 20, "on the steep part");
     }
 
-    /// The lock the review built (to 89%): the buy that takes utilization past the kink is refused.
-    function test_buy_pastTheKink_isRefused() public {
+    /// The lock the review built (to 89%): the buy that takes utilization past the options' limit (the kink less the LP
+    /// exit room) is refused.
+    function test_buy_pastTheOptionsLimit_isRefused() public {
         uint256 board = ids[1];
-        _lock(board, 7990);
+        _lock(board, _optionsLimitBps() - 10);
         uint256 before = _utilizationBps();
-        assertLe(before, 8000, "up to the kink buys go through");
+        assertLe(before, _optionsLimitBps(), "up to the limit buys go through");
         IOptionsBook.Board memory b = options.board(board);
         uint256 amount = 200_000 * USD * 1e30 / (b.firstStrikeWad + 3 * b.strikeStepWad) / 1e9 * 1e9;
         _mint(attackerOpt, 1_000_000 * USD);
         vm.startPrank(attackerOpt);
         usdc.approve(address(options), type(uint256).max);
-        vm.expectPartialRevert(IOptionsBook.UtilizationPastKink.selector);
+        vm.expectPartialRevert(IOptionsBook.UtilizationPastOptionsLimit.selector);
         options.buy(board, 3, false, amount, type(uint256).max);
         vm.stopPrank();
         assertEq(_utilizationBps(), before, "nothing changed");
+    }
+
+    /// Review P: with LP exits stopping at the kink, options bought to the kink froze every LP exit for 5,312 USD of
+    /// premium (12,599 USD left free in a 100M pool). Options now stop LP_EXIT_ROOM_WAD below it: whatever they lock,
+    /// LPs can still take out the cash beyond reserved / kink, about 12% of the pool here, and do.
+    function test_optionsAlone_leaveLpsRoomToExit() public {
+        _pastTheCooldown();
+        for (uint256 j = 1; j < ids.length; ++j) {
+            _lock(ids[j], _optionsLimitBps() - 10); // to just under the limit, every board
+        }
+        options.refresh(ETH);
+        IClearingCore.PoolState memory p = core.poolState();
+        uint256 kinkWad = core.poolConfig().kinkWad;
+        assertLe(p.reservedUsd * 1e4, p.poolCashUsd * _optionsLimitBps(), "options stopped at their limit");
+        uint256 room = p.poolCashUsd - p.reservedUsd * 1e18 / kinkWad;
+        assertGe(core.freeLiquidityUsd() + 1, room, "LPs may take the cash beyond reserved / kink");
+        assertGe(
+            room, p.poolCashUsd / 9, "at least the exit room's share of the pool (10 points of 80%, less rounding)"
+        );
+        uint256 max = pool.maxWithdraw(carol);
+        assertGt(max, 10_000_000 * USD, "carol can leave with more than 10M at once");
+        vm.prank(carol);
+        pool.withdraw(max, carol, carol);
     }
 
     /// The attacker's combined result (its LP account's value against the control's, less the premiums, plus what the
