@@ -527,6 +527,11 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     /// @inheritdoc IClearingCore
+    function isProduct(address product) external view returns (bool) {
+        return ledgers[product].listed;
+    }
+
+    /// @inheritdoc IClearingCore
     function poolConfig() external view returns (PoolConfig memory c) {
         PoolParams memory pp = params;
         c = PoolConfig({

@@ -226,6 +226,9 @@ interface IClearingCore {
 
     function productLedger(address product) external view returns (ProductLedger memory);
 
+    /// @notice Whether `product` is a listed product (a cheap check for products and periphery).
+    function isProduct(address product) external view returns (bool);
+
     function poolConfig() external view returns (PoolConfig memory);
 
     /// @notice Pool accounting with the borrow index accrued to now.

@@ -127,7 +127,7 @@ contract PriceUpdateRouter is ReentrancyGuardTransient {
         nonReentrant
         returns (bytes memory ret)
     {
-        if (!core.productLedger(product).listed) revert UnknownProduct(product);
+        if (!core.isProduct(product)) revert UnknownProduct(product);
         // ABI-encoded calls are a selector and 32-byte words: padding would make the appended caller unreadable and
         // the product act for this router instead.
         if (data.length < 4 || (data.length - 4) % 32 != 0) revert MalformedCall(data.length);

@@ -762,7 +762,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     function _onlyProduct() internal view {
-        if (!core_.productLedger(msg.sender).listed) revert IClearingCore.NotProduct(msg.sender);
+        if (!core_.isProduct(msg.sender)) revert IClearingCore.NotProduct(msg.sender);
     }
 
     function _requireMarket(uint256 marketId) internal view {

@@ -365,6 +365,25 @@ export const clearingCoreAbi = [
   },
   {
     "type": "function",
+    "name": "isProduct",
+    "inputs": [
+      {
+        "name": "product",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "isTrustedForwarder",
     "inputs": [
       {
