@@ -21,7 +21,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   StrikeOiCapExceeded: (a) => `Open interest at this strike would reach ${fmtPrice(u(a[2]), 2)} tokens, above its cap ${fmtPrice(u(a[3]), 2)}`,
   BoardReserveCapExceeded: (a) => `This board's reserved payouts would reach ${fmtUsd(u(a[1]), 0)}, above its cap ${fmtUsd(u(a[2]), 0)}`,
   UtilizationPastOptionsLimit: (a) =>
-    `This buy would take the pool's utilization to ${fmtPct(u(a[0]))}, past the options' limit ${fmtPct(u(a[1]))} (10 points below the borrow curve's kink, so LPs keep room to withdraw and the steep part of the rate stays the perpetuals'). A smaller amount may fit`,
+    `This buy would take the pool's utilization to ${fmtPct(u(a[0]))}, past the options' limit ${fmtPct(u(a[1]))} (kept below the borrow curve's kink, so LPs keep room to withdraw and the steep part of the rate stays the perpetuals'). A smaller amount may fit`,
   NoPayoff: () => 'You hold none of this option (or already claimed its payoff)',
   InvalidReceiver: (a) => `A payoff cannot be paid to ${String(a[0])}`,
   OptionsBookStale: (a) =>

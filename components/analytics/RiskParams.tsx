@@ -11,6 +11,7 @@ export function RiskParams() {
   const c = useContracts();
   const markets = useReaderView('markets');
   const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
+  const exitRoom = useReadContract({ ...c.optionsBook, functionName: 'LP_EXIT_ROOM_WAD' });
   return (
       <section aria-labelledby="params-title" className="card overflow-x-auto" tabIndex={0}>
         <h2 id="params-title" className="mb-2 text-sm font-semibold text-zinc-300">
@@ -20,7 +21,8 @@ export function RiskParams() {
           <p className="mb-2 text-xs text-zinc-400">
             Borrow curve: {fmtPct(annualize(poolConfig.data.baseRateWad))} + {fmtPct(annualize(poolConfig.data.slope1Wad))} up to the{' '}
             {fmtPct(poolConfig.data.kinkWad)} kink, + {fmtPct(annualize(poolConfig.data.slope2Wad))} above (APR). Solvency: reserved ≤{' '}
-            {poolConfig.data.maxUtilizationBps / 100}% of pool cash; LP withdrawals stop at the kink and option buys 10 points below it (P-106).
+            {poolConfig.data.maxUtilizationBps / 100}% of pool cash; LP withdrawals stop at the kink
+            {exitRoom.data !== undefined && <> and option buys at {fmtPct(poolConfig.data.kinkWad > exitRoom.data ? poolConfig.data.kinkWad - exitRoom.data : 0n)}</>} (P-106).
             Keeper share of the liquidation fee: {poolConfig.data.keeperShareBps / 100}%.
           </p>
         )}

@@ -92,6 +92,14 @@ library CapGrid {
         return isLong ? MathLib.min(priceWad, cap) : MathLib.max(priceWad, cap);
     }
 
+    /// @notice Whether a move of `lagBps` from `priceWad` in the position's favour reaches its cap price (at or past
+    ///         it already included): the cap binds within what the oracle can lag unseen. False without a cap price.
+    function capWithinLag(bool isLong, uint256 priceWad, uint256 bucket, uint256 lagBps) internal pure returns (bool) {
+        if (bucket == NONE) return false;
+        uint256 capScaled = priceOf(bucket) * 10_000;
+        return isLong ? priceWad * (10_000 + lagBps) >= capScaled : priceWad * (10_000 - lagBps) <= capScaled;
+    }
+
     /// @notice Index of the most significant set bit of `x` (x > 0).
     function msb(uint256 x) internal pure returns (uint256 r) {
         assembly ("memory-safe") {

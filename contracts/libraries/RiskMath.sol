@@ -52,6 +52,15 @@ library RiskMath {
         return reservedUsd.mulDivUp(WAD, cashUsd);
     }
 
+    /// @notice The utilization LP flows may take the pool to: the lower of the solvency limit and the borrow curve's
+    ///         kink, WAD (P-106). The one definition freeLiquidityDown and fitsFreeLiquidity share. For a limit in
+    ///         basis points below 2^64 (the core's is 16 bits), where the product cannot overflow.
+    function lpExitLimitWad(uint256 maxUtilizationBps, uint256 kinkWad) internal pure returns (uint256) {
+        unchecked {
+            return MathLib.min(maxUtilizationBps * (WAD / MathLib.BPS), kinkWad);
+        }
+    }
+
     /// @notice Pool cash LPs may take out: cash beyond what keeps utilization at or below both the solvency limit
     ///         and the borrow curve's kink, i.e. beyond max(reserved / maxUtilization, reserved / kink) (the locked
     ///         part rounded up, so the free part rounds down). LP flows never take the pool past the kink: only new
@@ -62,8 +71,7 @@ library RiskMath {
         returns (uint256)
     {
         // reserved / min(limit, kink), rounded up: the larger of the two locks, in one division
-        uint256 limitWad = MathLib.min(maxUtilizationBps * (WAD / MathLib.BPS), kinkWad);
-        uint256 locked = reservedUsd.mulDivUp(WAD, limitWad);
+        uint256 locked = reservedUsd.mulDivUp(WAD, lpExitLimitWad(maxUtilizationBps, kinkWad));
         return cashUsd > locked ? cashUsd - locked : 0;
     }
 
@@ -81,8 +89,7 @@ library RiskMath {
         if (amountUsd > cashUsd) return false;
         unchecked {
             // amounts below 2^64 (the core's fields) and a limit at most 1e18: no product reaches 2^256
-            uint256 limitWad = MathLib.min(maxUtilizationBps * (WAD / MathLib.BPS), kinkWad);
-            return reservedUsd * WAD <= limitWad * (cashUsd - amountUsd);
+            return reservedUsd * WAD <= lpExitLimitWad(maxUtilizationBps, kinkWad) * (cashUsd - amountUsd);
         }
     }
 

@@ -353,7 +353,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
     {
         PerpState.MarketSlots storage st = markets[t.marketId];
         int256 delta = t.isLong ? int256(sizeDeltaUsd) + reopenedUsd : -int256(sizeDeltaUsd) - reopenedUsd;
-        t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.openFeeBps);
+        t.feeUsd += sizeDeltaUsd.bpsUp(t.cfg.openFeeBps); // with a realization's fee on its reopened notional
         t.impactUsd = _impactUsd(st, t.cfg, delta, t.cfg.positiveImpactBps, t.feeUsd);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, t.isLong);
@@ -412,13 +412,18 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @dev Realizes a position's capped PnL into the trade's running collateral at the oracle price; returns the
-    ///         notional it is reopened at (its tokens' value, rounded against the trader).
-    function _realize(Trade memory t, uint256 sizeUsd, uint256 tokens) internal pure returns (uint256) {
+    ///         notional it is reopened at (its tokens' value, rounded against the trader). A position whose cap price a
+    ///         move of the oracle lag reaches gets exposure back beyond it: the reopened notional pays the open fee, as a
+    ///         close and reopen would (P-107).
+    function _realize(Trade memory t, uint256 sizeUsd, uint256 tokens) internal pure returns (uint256 reopenedUsd) {
         t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeUsd, tokens, t.priceWad, t.capBucket);
         t.collateralUsd += t.realizedPnlUsd;
-        return t.isLong
+        reopenedUsd = t.isLong
             ? tokens.mulDivUp(t.priceWad, PositionMath.VALUE_SCALE)
             : tokens.mulDivDown(t.priceWad, PositionMath.VALUE_SCALE);
+        if (CapGrid.capWithinLag(t.isLong, t.priceWad, t.capBucket, t.cfg.oracleLagBps)) {
+            t.feeUsd = reopenedUsd.bpsUp(t.cfg.openFeeBps);
+        }
     }
 
     /// @dev Moves the fees owed since the position's snapshots into the trade's running collateral.

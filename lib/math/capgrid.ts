@@ -58,3 +58,11 @@ export function cappedPriceWad(isLong: boolean, priceWad: bigint, bucket: bigint
   const cap = priceOf(bucket);
   return isLong ? (priceWad < cap ? priceWad : cap) : priceWad > cap ? priceWad : cap;
 }
+
+/** Whether a move of `lagBps` from `priceWad` in the position's favour reaches its cap price (or it is past it already);
+ *  false without a cap price (CapGrid.capWithinLag). */
+export function capWithinLag(isLong: boolean, priceWad: bigint, bucket: bigint, lagBps: bigint): boolean {
+  if (bucket === NONE) return false;
+  const capScaled = priceOf(bucket) * 10_000n;
+  return isLong ? priceWad * (10_000n + lagBps) >= capScaled : priceWad * (10_000n - lagBps) <= capScaled;
+}

@@ -5,6 +5,7 @@
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
 import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, valueClosedUsd, VALUE_SCALE } from './position';
 import { initialMarginUp, maintenanceMarginUp, nettedImpactCostUsd, utilizationUp } from './risk';
+import { capWithinLag } from './capgrid';
 
 export interface PreviewMarket {
   priceWad: bigint;
@@ -20,6 +21,7 @@ export interface PreviewMarket {
   config: {
     openFeeBps: bigint;
     closeFeeBps: bigint;
+    oracleLagBps: bigint;
     positiveImpactBps: bigint;
     impactScaleUsd: bigint;
     horizonSec: bigint;
@@ -45,7 +47,10 @@ export interface ExistingPosition {
 
 export interface OpenPreview {
   impactUsd: bigint;
+  /** the whole open fee, with `resetFeeUsd` */
   feeUsd: bigint;
+  /** the open fee on the reopened position when a move of the oracle lag reaches its cap price (P-107), else 0 */
+  resetFeeUsd: bigint;
   executionPriceWad: bigint;
   collateralAfterUsd: bigint;
   sizeAfterUsd: bigint;
@@ -83,7 +88,6 @@ export function previewOpen(
   pool: { reservedUsd: bigint; poolCashUsd: bigint; kinkWad: bigint },
   existing?: ExistingPosition,
 ): OpenPreview {
-  const feeUsd = bpsUp(sizeDeltaUsd, m.config.openFeeBps);
   // As PerpEngine.increasePosition: adding size realizes the existing position's capped PnL at the oracle price and
   // reopens its tokens at their value there (rounded against the trader); a collateral top-up changes neither.
   const realizes = existing !== undefined && existing.sizeUsd > 0n && sizeDeltaUsd > 0n;
@@ -93,6 +97,10 @@ export function previewOpen(
     : isLong
       ? mulDivUp(existing.sizeTokens, m.priceWad, VALUE_SCALE)
       : mulDivDown(existing.sizeTokens, m.priceWad, VALUE_SCALE);
+  // A position whose cap price a move of the oracle lag reaches gets its exposure back beyond it: the reopened notional
+  // pays the open fee too (P-107), and the fee the trade pays is what its rebate is capped at (P-98).
+  const resetFeeUsd = realizes && capWithinLag(isLong, m.priceWad, existing.capBucket, BigInt(m.config.oracleLagBps)) ? bpsUp(reopenedUsd, m.config.openFeeBps) : 0n;
+  const feeUsd = resetFeeUsd + bpsUp(sizeDeltaUsd, m.config.openFeeBps);
   // The reopened notional moves the skew with the added size: the engine prices the whole change as one trade.
   const skew = m.longOiUsd - m.shortOiUsd;
   const moved = sizeDeltaUsd + reopenedUsd - (existing?.sizeUsd ?? 0n);
@@ -122,6 +130,7 @@ export function previewOpen(
   return {
     impactUsd,
     feeUsd,
+    resetFeeUsd,
     executionPriceWad: executionPriceWad(m.priceWad, sizeDeltaUsd, impactUsd, isLong),
     collateralAfterUsd,
     sizeAfterUsd,

@@ -10,10 +10,14 @@ export function utilizationUp(reservedUsd: bigint, cashUsd: bigint): bigint {
   return mulDivUp(reservedUsd, WAD, cashUsd);
 }
 
+/** The utilization LP flows may take the pool to: min(solvency limit, kink), WAD (RiskMath.lpExitLimitWad, P-106). */
+export function lpExitLimitWad(maxUtilizationBps: bigint, kinkWad: bigint): bigint {
+  return min(maxUtilizationBps * (WAD / BPS), kinkWad);
+}
+
 /** Pool cash beyond max(reserved / maxUtilization, reserved / kink): LP flows stop at the kink (RiskMath.freeLiquidityDown, P-106). */
 export function freeLiquidityDown(cashUsd: bigint, reservedUsd: bigint, maxUtilizationBps: bigint, kinkWad: bigint): bigint {
-  const limitWad = min(maxUtilizationBps * (WAD / BPS), kinkWad);
-  const locked = mulDivUp(reservedUsd, WAD, limitWad);
+  const locked = mulDivUp(reservedUsd, WAD, lpExitLimitWad(maxUtilizationBps, kinkWad));
   return cashUsd > locked ? cashUsd - locked : 0n;
 }
 

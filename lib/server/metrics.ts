@@ -326,14 +326,18 @@ export async function getStress(shock: Shock) {
  */
 async function loadStressInput(): Promise<StressInput> {
   const openRows = await openPositionRows();
-  const [navUsd, poolState, poolConfig, marketViews, positions] = await Promise.all([
-    publicClient.readContract({ ...contracts.core, functionName: 'poolValueUsd' }),
-    publicClient.readContract({ ...contracts.core, functionName: 'poolState' }),
-    publicClient.readContract({ ...contracts.core, functionName: 'poolConfig' }),
-    publicClient.readContract({ ...contracts.reader, functionName: 'markets' }),
-    openPositionViews(openRows),
+  // Every chain read at one block, so the NAV, the pool, the markets, the positions and the options book are one
+  // state (a trade landing between two reads would otherwise count its reserve in one and not the other).
+  const block = await publicClient.getBlock();
+  const blockNumber = block.number;
+  const [navUsd, poolState, poolConfig, marketViews, positions, options] = await Promise.all([
+    publicClient.readContract({ ...contracts.core, functionName: 'poolValueUsd', blockNumber }),
+    publicClient.readContract({ ...contracts.core, functionName: 'poolState', blockNumber }),
+    publicClient.readContract({ ...contracts.core, functionName: 'poolConfig', blockNumber }),
+    publicClient.readContract({ ...contracts.reader, functionName: 'markets', blockNumber }),
+    openPositionViews(openRows, blockNumber),
+    readOpenOptions(block),
   ]);
-  const options = await readOpenOptions();
   return {
     options: {
       ...options,
@@ -389,27 +393,28 @@ async function loadStressInput(): Promise<StressInput> {
  *  from before it (a review found the memo's default window served it up to 10 s old). */
 const getStressInput = cached(2000, loadStressInput, 2000);
 
-/** Every open option on the chain (per board and strike, from the book's open interest), the options term of the NAV
- *  now and the payouts owed: the stress test revalues them. */
-async function readOpenOptions() {
+/** Every open option on the chain at `block` (per board and strike, from the book's open interest), the options term of
+ *  the NAV then and the payouts owed: the stress test revalues them. */
+async function readOpenOptions(block: { number: bigint; timestamp: bigint }) {
   const ob = contracts.optionsBook;
-  const [block, [claimUsd]] = await Promise.all([publicClient.getBlock(), publicClient.readContract({ ...ob, functionName: 'poolClaimUsd', args: [0n] })]);
+  const blockNumber = block.number;
+  const [claimUsd] = await publicClient.readContract({ ...ob, functionName: 'poolClaimUsd', args: [0n], blockNumber });
   const open: { marketId: number; expiry: bigint; strikeWad: bigint; isCall: boolean; amountWad: bigint; callCapBps: bigint }[] = [];
   const markets: { marketId: number; cfg: ReturnType<typeof toPricingConfig> }[] = [];
   let owedUsd = 0n;
   for (const { id } of contracts.markets) {
     const m = BigInt(id);
     const [cfg, ids, bookView] = await Promise.all([
-      publicClient.readContract({ ...ob, functionName: 'config', args: [m] }),
-      publicClient.readContract({ ...ob, functionName: 'liveBoards', args: [m] }),
-      publicClient.readContract({ ...ob, functionName: 'book', args: [m] }),
+      publicClient.readContract({ ...ob, functionName: 'config', args: [m], blockNumber }),
+      publicClient.readContract({ ...ob, functionName: 'liveBoards', args: [m], blockNumber }),
+      publicClient.readContract({ ...ob, functionName: 'book', args: [m], blockNumber }),
     ]);
     owedUsd += bookView.owedUsd;
     if (cfg.strikeStepWad === 0n) continue;
     markets.push({ marketId: id, cfg: toPricingConfig(cfg) });
     for (const boardId of ids) {
-      const b = await publicClient.readContract({ ...ob, functionName: 'board', args: [boardId] });
-      const ois = await Promise.all(Array.from({ length: b.strikeCount }, (_, k) => publicClient.readContract({ ...ob, functionName: 'strikeOi', args: [boardId, BigInt(k)] })));
+      const b = await publicClient.readContract({ ...ob, functionName: 'board', args: [boardId], blockNumber });
+      const ois = await Promise.all(Array.from({ length: b.strikeCount }, (_, k) => publicClient.readContract({ ...ob, functionName: 'strikeOi', args: [boardId, BigInt(k)], blockNumber })));
       ois.forEach(([callOi, putOi], k) => {
         const strikeWad = b.firstStrikeWad + BigInt(k) * b.strikeStepWad;
         if (callOi > 0n) open.push({ marketId: id, expiry: BigInt(b.expiry), strikeWad, isCall: true, amountWad: callOi, callCapBps: BigInt(b.callCapBps) });

@@ -77,12 +77,13 @@ export async function openPositionRows(limit?: number, marketId?: number) {
   );
 }
 
-/** The Reader's views of `rows` (one eth_call per VIEW_CHUNK positions), those still open on the chain. */
-export async function openPositionViews(rows: { account: string; market_id: number; is_long: boolean }[]) {
+/** The Reader's views of `rows` (one eth_call per VIEW_CHUNK positions), those still open on the chain (at
+ *  `blockNumber` when given, so they agree with other reads pinned there; the latest block otherwise). */
+export async function openPositionViews(rows: { account: string; market_id: number; is_long: boolean }[], blockNumber?: bigint) {
   const out: { account: Address; view: Awaited<ReturnType<typeof readViews>>[number] }[] = [];
   for (let i = 0; i < rows.length; i += VIEW_CHUNK) {
     const refs = rows.slice(i, i + VIEW_CHUNK).map((r) => ({ account: getAddress(r.account), marketId: BigInt(r.market_id), isLong: r.is_long }));
-    const views = await readViews(refs);
+    const views = await readViews(refs, blockNumber);
     views.forEach((v, j) => {
       if (v.position.sizeUsd > 0n) out.push({ account: refs[j].account, view: v }); // closed since the last indexed event
     });
@@ -90,7 +91,7 @@ export async function openPositionViews(rows: { account: string; market_id: numb
   return out;
 }
 
-const readViews = (refs: { account: Address; marketId: bigint; isLong: boolean }[]) =>
-  publicClient.readContract({ ...contracts.reader, functionName: 'positionViews', args: [refs] });
+const readViews = (refs: { account: Address; marketId: bigint; isLong: boolean }[], blockNumber?: bigint) =>
+  publicClient.readContract({ ...contracts.reader, functionName: 'positionViews', args: [refs], blockNumber });
 
 const cmp = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);

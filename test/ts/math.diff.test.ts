@@ -85,6 +85,24 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     });
   });
 
+  it('whether a lag-sized move reaches a cap price (P-107), at the boundary and one wei either side', async () => {
+    const r = rng(24n);
+    const cases = Array.from({ length: N }, (_, i) => {
+      const isLong = r.between(0n, 1n);
+      const lag = r.between(0n, 1000n);
+      const bucket = i % 20 === 0 ? C.NONE : r.between(7n << 7n, (100n << 7n) + 127n);
+      const cap = C.priceOf(bucket === C.NONE ? 7n << 7n : bucket);
+      // the price from which a lag-sized move lands on the cap, then a wei either side or anywhere near it
+      const edge = isLong === 1n ? (cap * 10_000n) / (10_000n + lag) : (cap * 10_000n) / (10_000n - lag);
+      const price = [edge, edge + 1n, edge > 0n ? edge - 1n : 0n, (edge * r.between(9_000n, 11_000n)) / 10_000n][i % 4];
+      return [isLong, price, bucket, lag];
+    });
+    const out = await call<boolean[]>('capWithinLag', cases);
+    cases.forEach((c, i) => expect(C.capWithinLag(c[0] === 1n, c[1], c[2], c[3])).toBe(out[i]));
+    expect(out.filter(Boolean).length).toBeGreaterThan(N / 10); // both answers are exercised
+    expect(out.filter((x) => !x).length).toBeGreaterThan(N / 10);
+  });
+
   it('share conversion, every rounding', async () => {
     const r = rng(23n);
     const cases = Array.from({ length: N }, () => [r.between(0n, 10n ** 24n), r.between(0n, 10n ** 30n), r.between(0n, 10n ** 18n)]);

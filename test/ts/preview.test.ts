@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { WAD, mulDivUp } from '@/lib/math/fixed';
-import { bucketFor } from '@/lib/math/capgrid';
+import { bucketFor, priceOf } from '@/lib/math/capgrid';
 import { pnlUsd, sizeTokensFor } from '@/lib/math/position';
 import { previewOpen, type PreviewMarket } from '@/lib/math/preview';
 
@@ -20,6 +20,7 @@ const market = (priceWad: bigint): PreviewMarket => ({
   config: {
     openFeeBps: 6n,
     closeFeeBps: 6n,
+    oracleLagBps: 6n,
     positiveImpactBps: 5000n,
     impactScaleUsd: USD(100_000_000),
     horizonSec: 3600n,
@@ -65,6 +66,20 @@ describe('previewOpen', () => {
     expect(pnlAfter).toBeGreaterThanOrEqual(-1n);
     expect(p.equityUsd).toBe(p.collateralAfterUsd - p.realizedPnlUsd + pnlAfter);
     expect(p.exceedsMaxLeverage).toBe(false);
+  });
+
+  it('charges the open fee on the reopened notional when a lag-sized move reaches the cap (P-107), not otherwise', () => {
+    const tokens = sizeTokensFor(true, USD(100_000), 3000n * WAD);
+    const capBucket = bucketFor(true, USD(100_000), tokens, 1_500n); // a 15% cap: about 3,450
+    const existing = { sizeUsd: USD(100_000), sizeTokens: tokens, capBucket, collateralUsd: USD(20_000), feesOwedUsd: 0n };
+    const openFee = (usd: bigint) => (usd * 6n + 9_999n) / 10_000n; // 6 bps, rounded up
+    const valueAt = (price: bigint) => mulDivUp(tokens, price, 10n ** 30n);
+    // 2 bps under the cap price, within the 6 bps lag: the whole reopened value pays the fee
+    const nearPrice = (priceOf(capBucket) * 9_998n) / 10_000n;
+    const near = previewOpen(market(nearPrice), true, 0n, USD(100), pool, existing);
+    expect(near.feeUsd).toBe(openFee(valueAt(nearPrice)) + openFee(USD(100)));
+    // 3,300 is 4% below it: only the added size pays
+    expect(previewOpen(market(3300n * WAD), true, 0n, USD(100), pool, existing).feeUsd).toBe(openFee(USD(100)));
   });
 
   it('flags collateral after fees below the market minimum', () => {

@@ -56,6 +56,14 @@ contract MathHarness {
         }
     }
 
+    /// @dev Each case: (isLong 0/1, priceWad, bucket, lagBps) -> CapGrid.capWithinLag.
+    function capWithinLag(uint256[4][] calldata a) external pure returns (bool[] memory out) {
+        out = new bool[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = CapGrid.capWithinLag(a[i][0] == 1, a[i][1], a[i][2], a[i][3]);
+        }
+    }
+
     /// @dev Each case: (amount, totalShares, totalAssets); returns (toSharesDown, toSharesUp, toAssetsDown, toAssetsUp).
     function shares(uint256[3][] calldata a) external pure returns (uint256[4][] memory out) {
         out = new uint256[4][](a.length);
