@@ -118,7 +118,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
             ? all
               ? `Paid now from free liquidity: at least ${fmtUsd(minAllUsd)}, or it is refused (slippage tolerance ${Number(slippageBps) / 100}%).`
               : `Paid now from free liquidity: at most ${fmtShares(maxBurns ?? 0n)} shares burnt, or it is refused (slippage tolerance ${Number(slippageBps) / 100}%).`
-            : `More than free liquidity covers now: it joins the withdrawal queue, and a fill pays at least ${fmtUsd(queueMinUsd)} (${Number(QUEUE_TOLERANCE_BPS) / 100}% under today's value; below that the request is cancelled and the shares come back).`}
+            : `More than free liquidity covers now (requests already queued are paid first): it joins the withdrawal queue, and a fill pays at least ${fmtUsd(queueMinUsd)} (${Number(QUEUE_TOLERANCE_BPS) / 100}% under today's value; below that the request is cancelled and the shares come back).`}
         </p>
       )}
       <p id="withdraw-amount-help" className="mt-1 text-xs text-zinc-400">

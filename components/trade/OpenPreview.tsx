@@ -43,18 +43,20 @@ export function OpenPreview({
         title="Every fill pays at least how far this market's oracle can trail the market unseen, so nobody can trade ahead of a known update at the LPs' cost."
         value={preview ? fmtUsd(preview.feeUsd) : '—'}
       />
-      {preview && preview.resetFeeUsd > 0n && (
-        <PreviewRow
-          label="of which on the reopened position (at its profit cap)"
-          title="Adding size reopens the whole position with a new profit cap. This one is within the oracle's lag of its cap, so reopening gives it back exposure beyond the cap: that exposure pays the open fee, as closing and reopening would."
-          value={fmtUsd(preview.resetFeeUsd)}
-        />
-      )}
       {m && sizeUsd !== undefined && (
         <PreviewRow label={`Close fee (${m.config.closeFeeBps / 100}% of the value closed; now)`} value={fmtUsd((sizeUsd * BigInt(m.config.closeFeeBps) + 9_999n) / 10_000n)} />
       )}
       {m && sizeUsd !== undefined && (
-        <PreviewRow label="Most the pool pays (profit cap)" testId="preview-profit-cap" value={`${fmtUsd((sizeUsd * BigInt(m.config.maxProfitBps)) / 10_000n)} (${m.config.maxProfitBps / 100}% of size)`} />
+        <PreviewRow
+          label="Most the pool pays (profit cap)"
+          testId="preview-profit-cap"
+          title="A new position may earn its market's cap on its size. Adding to one keeps what it could still earn before its cap price, plus the cap on the added size: adding never resets the cap."
+          value={
+            preview && preview.sizeAfterUsd > sizeUsd
+              ? `${fmtUsd(preview.maxProfitAfterUsd)} (what is left of the cap + ${m.config.maxProfitBps / 100}% of the added size)`
+              : `${fmtUsd((sizeUsd * BigInt(m.config.maxProfitBps)) / 10_000n)} (${m.config.maxProfitBps / 100}% of size)`
+          }
+        />
       )}
       {ordersPlaced > 0n && orderFeeUsd !== undefined && (
         <PreviewRow

@@ -9,7 +9,6 @@ export function previewConfig(m: Market) {
   return toPreviewConfig({
     openFeeBps: c.openFeeBps,
     closeFeeBps: c.closeFeeBps,
-    oracleLagBps: c.oracleLagBps,
     positiveImpactBps: c.positiveImpactBps,
     impactScaleUsd: c.impactScaleUsd,
     horizonSec: c.horizonSec,

@@ -58,8 +58,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     mapping(address owner => Account) internal accounts;
-    /// @dev Share supply and the cooldown share a slot: every mint and burn needs both.
-    uint224 internal supply;
+    /// @dev Share supply, the shares waiting in the withdrawal queue and the cooldown share a slot: every mint and burn
+    ///      needs the first and last, and every instant exit reads the queue's shares to leave their value to it.
+    ///      112 bits hold 5.2e33 shares, as an Account's.
+    uint112 internal supply;
+    uint112 internal queued;
     uint32 internal cooldown;
     mapping(uint256 requestId => WithdrawalRequest) internal requests;
     /// @dev Queue payouts the token refused to deliver, owed to the request's owner (see `claim`).
@@ -68,8 +71,6 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     uint256 internal totalClaimable;
     uint256 internal head;
     uint256 internal tail;
-    /// @inheritdoc ILiquidityPool
-    uint256 public queuedShares;
     /// @dev When a keeper last called processQueue: the queue is keeper-only until this and the head request have both
     ///      waited KEEPERLESS_QUEUE_SEC.
     uint256 internal keeperQueueCallAt;
@@ -138,6 +139,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         // pinned for the transaction.
         (uint256 low, uint256 free) = core.pinRedemptionValue();
         uint256 totalShares = totalSupply();
+        free = _freeAfterQueue(free, totalShares, low);
         uint256 maxAssets = Math.min(SharesMath.toAssetsDown(_unlocked(owner), totalShares, low), free);
         if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets); // cooldown excluded
         uint256 shares = SharesMath.toSharesUp(assets, totalShares, low);
@@ -156,8 +158,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         // OZ's steps (maxRedeem, then previewRedeem) on one valuation of the pool: the NAV's low bound, at prices
         // pinned for the transaction.
         (uint256 low, uint256 free) = core.pinRedemptionValue();
-        uint256 assets = SharesMath.toAssetsDown(shares, totalSupply(), low);
-        if (assets > free) revert ERC4626ExceededMaxRedeem(owner, shares, maxRedeem(owner));
+        uint256 totalShares = totalSupply();
+        uint256 assets = SharesMath.toAssetsDown(shares, totalShares, low);
+        if (assets > _freeAfterQueue(free, totalShares, low)) {
+            revert ERC4626ExceededMaxRedeem(owner, shares, maxRedeem(owner));
+        }
         _withdraw(_msgSender(), receiver, owner, assets, shares);
         return assets;
     }
@@ -226,7 +231,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             shares: uint128(shares),
             sharesRequested: uint128(shares)
         });
-        queuedShares += shares;
+        queued += uint112(shares); // within the supply's 112 bits
         emit WithdrawalRequested(requestId, owner, receiver, shares);
     }
 
@@ -238,7 +243,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         uint256 shares = r.shares;
         if (shares == 0) revert RequestNotPending(requestId);
         r.shares = 0;
-        queuedShares -= shares;
+        queued -= uint112(shares);
         _transfer(address(this), owner, shares);
         emit WithdrawalCancelled(requestId, owner, shares);
     }
@@ -287,7 +292,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
                 // minimum no share is worth, refused when reached, as it had with cancelled ones.
                 if (++refused % REFUSED_PER_REQUEST == 0) ++n;
                 r.shares = 0;
-                queuedShares -= shares;
+                queued -= uint112(shares);
                 _transfer(address(this), r.owner, shares);
                 emit WithdrawalRefused(i, r.owner, shares, assets, minAssets);
                 emit WithdrawalCancelled(i, r.owner, shares);
@@ -303,7 +308,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             }
             uint256 remaining = shares - burnShares;
             r.shares = uint128(remaining);
-            queuedShares -= burnShares;
+            queued -= uint112(burnShares);
             free -= assets;
             _burn(address(this), burnShares);
             if (assets > 0) _payQueued(i, r.owner, r.receiver, assets);
@@ -408,10 +413,27 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         }
     }
 
-    /// @notice What `shares` redeem for now (rounded down) and the pool's free liquidity: the NAV read maxWithdraw and
-    ///         maxRedeem make, external so that they can catch its revert.
+    /// @notice What `shares` redeem for now (rounded down) and the free liquidity an instant exit may take (what the
+    ///         queued requests leave): the NAV read maxWithdraw and maxRedeem make, external so that they can catch
+    ///         its revert.
     function redemptionLimits(uint256 shares) external view returns (uint256 assets, uint256 free) {
-        return (_convertToAssets(shares, Math.Rounding.Floor), core.freeLiquidityUsd());
+        uint256 totalShares = totalSupply();
+        (uint256 low,) = core.poolValueBoundsUsd(); // the bound a redemption is paid at (_convertToAssets, Floor)
+        return
+            (
+                SharesMath.toAssetsDown(shares, totalShares, low),
+                _freeAfterQueue(core.freeLiquidityUsd(), totalShares, low)
+            );
+    }
+
+    /// @dev The free liquidity an instant withdrawal or redemption may take: what is left after the queued requests'
+    ///      value (rounded up, for the queue), so a request already waiting is paid before a later LP's instant exit
+    ///      (P-23: the queue is first in, first out, instant exits included).
+    function _freeAfterQueue(uint256 freeUsd, uint256 totalShares, uint256 navUsd) internal view returns (uint256) {
+        uint256 queuedShares_ = queued;
+        if (queuedShares_ == 0) return freeUsd;
+        uint256 queuedUsd = SharesMath.toAssetsUp(queuedShares_, totalShares, navUsd);
+        return freeUsd > queuedUsd ? freeUsd - queuedUsd : 0;
     }
 
     /// @dev Whether the core's sentinel lets LP flows through now (no sentinel on an L1: always).
@@ -487,7 +509,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function _mintWithCooldown(address caller, address receiver, uint256 shares) internal {
         uint256 locked = _checkReceiver(caller, receiver);
         Account storage a = accounts[receiver];
-        supply = SafeCast.toUint224(supply + shares);
+        supply = SafeCast.toUint112(supply + shares);
         // One SSTORE of the whole Account word (a struct assignment would write its three fields one by one):
         // shares in bits 0-111, lockedShares (<= shares) in 112-223, unlockAt in 224-255.
         uint256 word =
@@ -513,7 +535,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     ///      touches the receiver's cooldown. The queue's escrow (this contract's own balance) moves freely.
     function _update(address from, address to, uint256 value) internal override {
         if (from == address(0)) {
-            supply = SafeCast.toUint224(supply + value);
+            supply = SafeCast.toUint112(supply + value);
         } else {
             Account storage a = accounts[from];
             uint256 balance = a.shares;
@@ -524,7 +546,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             }
             a.shares = uint112(balance - value);
         }
-        if (to == address(0)) supply -= uint224(value);
+        if (to == address(0)) supply -= uint112(value);
         else accounts[to].shares += SafeCast.toUint112(value);
         emit Transfer(from, to, value);
     }
@@ -558,6 +580,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
         return supply;
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function queuedShares() external view returns (uint256) {
+        return queued;
     }
 
     /// @inheritdoc ILiquidityPool

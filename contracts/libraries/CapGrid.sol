@@ -50,20 +50,30 @@ library CapGrid {
     }
 
     /// @notice The cap bucket of a position with entry notional `sizeUsd` and `sizeTokens`, under `maxProfitBps`:
-    ///         the price at which its profit reaches maxProfitBps of its notional, rounded toward the pool onto the grid
-    ///         (a long's down, a short's up), so the profit paid at the cap never exceeds the stated cap and falls short
-    ///         of it by at most one grid step. A short capped at 100% or more has no cap price (NONE).
+    ///         bucketForProfit with maxProfitBps of the notional (rounded down).
     function bucketFor(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 maxProfitBps)
         internal
         pure
         returns (uint256)
     {
-        if (isLong) {
-            if (sizeTokens == 0) return MAX_BUCKET; // worth nothing at any price: never capped
-            return bucketDown(sizeUsd.mulDivDown((10_000 + maxProfitBps) * 1e30, sizeTokens * 10_000));
-        }
-        if (maxProfitBps >= 10_000 || sizeTokens == 0) return NONE;
-        return bucketUp(sizeUsd.mulDivUp((10_000 - maxProfitBps) * 1e30, sizeTokens * 10_000));
+        return bucketForProfit(isLong, sizeUsd, sizeTokens, sizeUsd.bpsDown(maxProfitBps));
+    }
+
+    /// @notice The cap bucket of a position with entry notional `sizeUsd` and `sizeTokens` that may earn at most
+    ///         `maxProfitUsd` from its entry: the price at which its profit reaches that, rounded toward the pool onto
+    ///         the grid (a long's down, a short's up), so the profit paid at the cap never exceeds it and falls short of
+    ///         it by at most one grid step. A short allowed its whole notional or more has no cap price (NONE); a long
+    ///         without tokens is never capped (MAX_BUCKET). An increase merges: what the reopened tokens may still earn
+    ///         (headroomUsd) plus maxProfitBps of the added size (P-107).
+    function bucketForProfit(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 maxProfitUsd)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (sizeTokens == 0) return isLong ? MAX_BUCKET : NONE; // worth nothing at any price
+        if (isLong) return bucketDown((sizeUsd + maxProfitUsd).mulDivDown(1e30, sizeTokens));
+        if (maxProfitUsd >= sizeUsd) return NONE;
+        return bucketUp((sizeUsd - maxProfitUsd).mulDivUp(1e30, sizeTokens));
     }
 
     /// @notice The floor bucket of a position with entry notional `sizeUsd`, `sizeTokens` and `backingUsd` that the pool
@@ -92,12 +102,17 @@ library CapGrid {
         return isLong ? MathLib.min(priceWad, cap) : MathLib.max(priceWad, cap);
     }
 
-    /// @notice Whether a move of `lagBps` from `priceWad` in the position's favour reaches its cap price (at or past
-    ///         it already included): the cap binds within what the oracle can lag unseen. False without a cap price.
-    function capWithinLag(bool isLong, uint256 priceWad, uint256 bucket, uint256 lagBps) internal pure returns (bool) {
-        if (bucket == NONE) return false;
-        uint256 capScaled = priceOf(bucket) * 10_000;
-        return isLong ? priceWad * (10_000 + lagBps) >= capScaled : priceWad * (10_000 - lagBps) <= capScaled;
+    /// @notice What `sizeTokens` may still earn from `priceWad` before their cap price (`bucket`): the distance to it
+    ///         times the tokens, rounded down; 0 at or past it. A short without a cap price may earn its tokens' value.
+    function headroomUsd(bool isLong, uint256 sizeTokens, uint256 priceWad, uint256 bucket)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (bucket == NONE) return sizeTokens.mulDivDown(priceWad, 1e30);
+        uint256 cap = priceOf(bucket);
+        if (isLong) return cap > priceWad ? sizeTokens.mulDivDown(cap - priceWad, 1e30) : 0;
+        return priceWad > cap ? sizeTokens.mulDivDown(priceWad - cap, 1e30) : 0;
     }
 
     /// @notice Index of the most significant set bit of `x` (x > 0).

@@ -148,12 +148,26 @@ contract PerpEngine is IPerpEngine, AccessControl {
         t.sizeUsd = oldSize;
         if (sizeDeltaUsd > 0) {
             // Adding size closes and reopens the position at the price: its capped PnL is realized first, so the
-            // cap cannot be stretched by fresh notional, and the whole position takes a new cap from its new entry.
-            if (oldSize > 0) t.sizeUsd = _realize(t, oldSize, newTokens);
+            // cap cannot be stretched by fresh notional. The reopened tokens keep only what they could still earn
+            // before their cap price; the added size brings its own cap (P-107: a reset to a fresh cap gave a capped
+            // position its exposure back for the fee on a dust increase).
+            uint256 headroomUsd;
+            if (oldSize > 0) {
+                t.sizeUsd = _realize(t, oldSize, newTokens);
+                headroomUsd = CapGrid.headroomUsd(isLong, newTokens, t.priceWad, t.capBucket);
+            }
             // The reopened notional moves the skew too: the trade's impact prices the whole change (M-1 review).
             newTokens += _applyOpen(t, sizeDeltaUsd, acceptablePriceWad, int256(t.sizeUsd) - int256(oldSize));
             t.sizeUsd += sizeDeltaUsd;
-            t.capBucket = CapGrid.bucketFor(isLong, t.sizeUsd, newTokens, t.cfg.maxProfitBps);
+            // ... and never more than maxProfitBps of the new entry notional, which is what the pool reserves for it.
+            t.capBucket = CapGrid.bucketForProfit(
+                isLong,
+                t.sizeUsd,
+                newTokens,
+                MathLib.min(
+                    headroomUsd + sizeDeltaUsd.bpsDown(t.cfg.maxProfitBps), t.sizeUsd.bpsDown(t.cfg.maxProfitBps)
+                )
+            );
         }
         if (t.collateralUsd < 0) revert InsufficientMargin(t.collateralUsd, 0);
         _replacePosition(t, pos, oldSize, newTokens);
@@ -353,7 +367,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
     {
         PerpState.MarketSlots storage st = markets[t.marketId];
         int256 delta = t.isLong ? int256(sizeDeltaUsd) + reopenedUsd : -int256(sizeDeltaUsd) - reopenedUsd;
-        t.feeUsd += sizeDeltaUsd.bpsUp(t.cfg.openFeeBps); // with a realization's fee on its reopened notional
+        t.feeUsd = sizeDeltaUsd.bpsUp(t.cfg.openFeeBps);
         t.impactUsd = _impactUsd(st, t.cfg, delta, t.cfg.positiveImpactBps, t.feeUsd);
         t.executionPriceWad = PositionMath.executionPriceWad(t.priceWad, sizeDeltaUsd, t.impactUsd, t.isLong);
         _checkAcceptable(t.executionPriceWad, acceptablePriceWad, t.isLong);
@@ -412,18 +426,13 @@ contract PerpEngine is IPerpEngine, AccessControl {
     }
 
     /// @dev Realizes a position's capped PnL into the trade's running collateral at the oracle price; returns the
-    ///         notional it is reopened at (its tokens' value, rounded against the trader). A position whose cap price a
-    ///         move of the oracle lag reaches gets exposure back beyond it: the reopened notional pays the open fee, as a
-    ///         close and reopen would (P-107).
-    function _realize(Trade memory t, uint256 sizeUsd, uint256 tokens) internal pure returns (uint256 reopenedUsd) {
+    ///         notional it is reopened at (its tokens' value, rounded against the trader).
+    function _realize(Trade memory t, uint256 sizeUsd, uint256 tokens) internal pure returns (uint256) {
         t.realizedPnlUsd = PositionMath.cappedPnlUsd(t.isLong, sizeUsd, tokens, t.priceWad, t.capBucket);
         t.collateralUsd += t.realizedPnlUsd;
-        reopenedUsd = t.isLong
+        return t.isLong
             ? tokens.mulDivUp(t.priceWad, PositionMath.VALUE_SCALE)
             : tokens.mulDivDown(t.priceWad, PositionMath.VALUE_SCALE);
-        if (CapGrid.capWithinLag(t.isLong, t.priceWad, t.capBucket, t.cfg.oracleLagBps)) {
-            t.feeUsd = reopenedUsd.bpsUp(t.cfg.openFeeBps);
-        }
     }
 
     /// @dev Moves the fees owed since the position's snapshots into the trade's running collateral.

@@ -1,5 +1,5 @@
 /** Mirrors contracts/libraries/CapGrid.sol to the wei: the price grid per-position profit caps are stored on. */
-import { mulDivDown, mulDivUp } from './fixed';
+import { bpsDown, mulDivDown, mulDivUp } from './fixed';
 
 export const NONE = 0n;
 export const MIN_PRICE = 1n << 7n;
@@ -30,15 +30,28 @@ export function bucketUp(priceWad: bigint): bigint {
   return priceOf(b) < priceWad && b < MAX_BUCKET ? b + 1n : b;
 }
 
-/** A position's cap bucket: where its profit reaches maxProfitBps of its notional, a long's rounded down onto the
- *  grid, a short's up; NONE for a short capped at 100% or more. */
+/** A position's cap bucket under maxProfitBps: bucketForProfit with maxProfitBps of the notional, rounded down. */
 export function bucketFor(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, maxProfitBps: bigint): bigint {
-  if (isLong) {
-    if (sizeTokens === 0n) return MAX_BUCKET;
-    return bucketDown(mulDivDown(sizeUsd, (10_000n + maxProfitBps) * 10n ** 30n, sizeTokens * 10_000n));
-  }
-  if (maxProfitBps >= 10_000n || sizeTokens === 0n) return NONE;
-  return bucketUp(mulDivUp(sizeUsd, (10_000n - maxProfitBps) * 10n ** 30n, sizeTokens * 10_000n));
+  return bucketForProfit(isLong, sizeUsd, sizeTokens, bpsDown(sizeUsd, maxProfitBps));
+}
+
+/** The cap bucket of a position that may earn at most `maxProfitUsd` from its entry: where its profit reaches that, a
+ *  long's rounded down onto the grid, a short's up; NONE for a short allowed its whole notional, MAX_BUCKET for a long
+ *  without tokens. An increase merges: the reopened tokens' headroomUsd plus maxProfitBps of the added size (P-107). */
+export function bucketForProfit(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, maxProfitUsd: bigint): bigint {
+  if (sizeTokens === 0n) return isLong ? MAX_BUCKET : NONE;
+  if (isLong) return bucketDown(mulDivDown(sizeUsd + maxProfitUsd, 10n ** 30n, sizeTokens));
+  if (maxProfitUsd >= sizeUsd) return NONE;
+  return bucketUp(mulDivUp(sizeUsd - maxProfitUsd, 10n ** 30n, sizeTokens));
+}
+
+/** What `sizeTokens` may still earn from `priceWad` before their cap price, rounded down; 0 at or past it; a short
+ *  without a cap price may earn its tokens' value (CapGrid.headroomUsd). */
+export function headroomUsd(isLong: boolean, sizeTokens: bigint, priceWad: bigint, bucket: bigint): bigint {
+  if (bucket === NONE) return mulDivDown(sizeTokens, priceWad, 10n ** 30n);
+  const cap = priceOf(bucket);
+  if (isLong) return cap > priceWad ? mulDivDown(sizeTokens, cap - priceWad, 10n ** 30n) : 0n;
+  return priceWad > cap ? mulDivDown(sizeTokens, priceWad - cap, 10n ** 30n) : 0n;
 }
 
 /** A position's floor bucket: where its loss exceeds its backing (collateral + unrealized rebate − the keeper's
@@ -59,10 +72,3 @@ export function cappedPriceWad(isLong: boolean, priceWad: bigint, bucket: bigint
   return isLong ? (priceWad < cap ? priceWad : cap) : priceWad > cap ? priceWad : cap;
 }
 
-/** Whether a move of `lagBps` from `priceWad` in the position's favour reaches its cap price (or it is past it already);
- *  false without a cap price (CapGrid.capWithinLag). */
-export function capWithinLag(isLong: boolean, priceWad: bigint, bucket: bigint, lagBps: bigint): boolean {
-  if (bucket === NONE) return false;
-  const capScaled = priceOf(bucket) * 10_000n;
-  return isLong ? priceWad * (10_000n + lagBps) >= capScaled : priceWad * (10_000n - lagBps) <= capScaled;
-}

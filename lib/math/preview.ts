@@ -2,10 +2,10 @@
  * Trade preview: what `PerpEngine.increasePosition` will do, computed with the same formulas (lib/math mirrors the
  * Solidity libraries to the wei). Inputs come from the Reader's market view at the current block.
  */
-import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
+import { bpsDown, bpsUp, min, mulDivDown, mulDivUp, WAD } from './fixed';
 import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, valueClosedUsd, VALUE_SCALE } from './position';
 import { initialMarginUp, maintenanceMarginUp, nettedImpactCostUsd, utilizationUp } from './risk';
-import { capWithinLag } from './capgrid';
+import { bucketForProfit, headroomUsd } from './capgrid';
 
 export interface PreviewMarket {
   priceWad: bigint;
@@ -21,7 +21,6 @@ export interface PreviewMarket {
   config: {
     openFeeBps: bigint;
     closeFeeBps: bigint;
-    oracleLagBps: bigint;
     positiveImpactBps: bigint;
     impactScaleUsd: bigint;
     horizonSec: bigint;
@@ -47,10 +46,11 @@ export interface ExistingPosition {
 
 export interface OpenPreview {
   impactUsd: bigint;
-  /** the whole open fee, with `resetFeeUsd` */
   feeUsd: bigint;
-  /** the open fee on the reopened position when a move of the oracle lag reaches its cap price (P-107), else 0 */
-  resetFeeUsd: bigint;
+  /** the most the position may earn from its new entry (its cap): what the reopened tokens could still earn before
+   *  their cap price plus maxProfitBps of the added size (P-107), and the cap price's grid bucket */
+  maxProfitAfterUsd: bigint;
+  capBucketAfter: bigint;
   executionPriceWad: bigint;
   collateralAfterUsd: bigint;
   sizeAfterUsd: bigint;
@@ -97,10 +97,7 @@ export function previewOpen(
     : isLong
       ? mulDivUp(existing.sizeTokens, m.priceWad, VALUE_SCALE)
       : mulDivDown(existing.sizeTokens, m.priceWad, VALUE_SCALE);
-  // A position whose cap price a move of the oracle lag reaches gets its exposure back beyond it: the reopened notional
-  // pays the open fee too (P-107), and the fee the trade pays is what its rebate is capped at (P-98).
-  const resetFeeUsd = realizes && capWithinLag(isLong, m.priceWad, existing.capBucket, BigInt(m.config.oracleLagBps)) ? bpsUp(reopenedUsd, m.config.openFeeBps) : 0n;
-  const feeUsd = resetFeeUsd + bpsUp(sizeDeltaUsd, m.config.openFeeBps);
+  const feeUsd = bpsUp(sizeDeltaUsd, m.config.openFeeBps);
   // The reopened notional moves the skew with the added size: the engine prices the whole change as one trade.
   const skew = m.longOiUsd - m.shortOiUsd;
   const moved = sizeDeltaUsd + reopenedUsd - (existing?.sizeUsd ?? 0n);
@@ -111,6 +108,10 @@ export function previewOpen(
     (existing ? existing.collateralUsd - existing.feesOwedUsd : 0n) + realizedPnlUsd + collateralDeltaUsd - feeUsd - (impactUsd > 0n ? impactUsd : 0n);
   const sizeAfterUsd = reopenedUsd + sizeDeltaUsd;
   const sizeTokensAfter = (existing?.sizeTokens ?? 0n) + sizeTokensFor(isLong, sizeDeltaUsd, m.priceWad);
+  // The reopened tokens keep what they could still earn before their cap price; the added size brings its own cap.
+  const headroom = realizes ? headroomUsd(isLong, existing.sizeTokens, m.priceWad, existing.capBucket) : 0n;
+  // ... and never more than maxProfitBps of the new entry notional, what the pool reserves for it.
+  const maxProfitAfterUsd = min(headroom + bpsDown(sizeDeltaUsd, m.config.maxProfitBps), bpsDown(reopenedUsd + sizeDeltaUsd, m.config.maxProfitBps));
   const c = m.config;
   // As PerpRisk.marginRatesUp: maintenance on the schedule now, initial margin from the target.
   const mmr = maintenanceMarginUp(m.maintenanceBaseWad, sizeAfterUsd, c.sizeScaleUsd, c.sizeTermWad);
@@ -130,7 +131,8 @@ export function previewOpen(
   return {
     impactUsd,
     feeUsd,
-    resetFeeUsd,
+    maxProfitAfterUsd,
+    capBucketAfter: sizeDeltaUsd > 0n ? bucketForProfit(isLong, sizeAfterUsd, sizeTokensAfter, maxProfitAfterUsd) : (existing?.capBucket ?? 0n),
     executionPriceWad: executionPriceWad(m.priceWad, sizeDeltaUsd, impactUsd, isLong),
     collateralAfterUsd,
     sizeAfterUsd,

@@ -195,6 +195,43 @@ contract LiquidityPoolTest is BaseTest {
         assertApproxEqAbs(usdc.balanceOf(carol) + usdc.balanceOf(dave), 100_000 * USD + feesUsd, 200 * USD);
     }
 
+    /// P-23: the queue is first in, first out for instant exits too. Liquidity a position frees while a request waits
+    ///       is the request's: a later LP's instant redemption or withdrawal may take only what the queued requests'
+    ///       value leaves (maxRedeem and maxWithdraw say so), so the keeper's next fill pays the request. Before, the
+    ///       later LP redeemed the freed liquidity first and the request kept waiting.
+    function test_instantExit_waitsBehindTheQueue() public {
+        uint256 cShares = _deposit(carol, 60_000 * USD);
+        _deposit(dave, 30_000 * USD);
+        uint256 bShares = _deposit(bob, 10_000 * USD);
+        _open(alice, ETH, true, 8000 * USD, 80_000 * USD);
+        skip(60);
+        _refreshPrices();
+        vm.prank(carol);
+        uint256 idC = pool.requestRedeem(cShares, carol, 0);
+        pool.processQueue(10); // carol takes what is free now and waits for the rest
+        uint256 waiting = pool.withdrawalRequest(idC).shares;
+        assertGt(waiting, 0, "carol waits on liquidity");
+
+        vm.prank(alice);
+        engine.decreasePosition(ETH, true, 0, 20_000 * USD, 0); // frees about a quarter of the reserve
+        uint256 freedUsd = core.freeLiquidityUsd();
+        assertGt(freedUsd, 10_000 * USD, "more than bob's whole balance is free");
+        assertLt(freedUsd, pool.previewRedeem(waiting), "less than carol still waits for");
+        assertEq(pool.maxRedeem(bob), 0, "nothing is left for an instant exit");
+        assertEq(pool.maxWithdraw(bob), 0);
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxRedeem.selector, bob, bShares, 0));
+        pool.redeem(bShares, bob, bob);
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, bob, 1, 0));
+        pool.withdraw(1, bob, bob);
+
+        uint256 before = usdc.balanceOf(carol);
+        pool.processQueue(10);
+        assertGe(usdc.balanceOf(carol) - before, freedUsd - 1, "carol gets all that was freed");
+        assertEq(core.freeLiquidityUsd(), 0);
+    }
+
     /// P-91: the slippage-checked entry points (EIP-5143) pay exactly what the plain ones pay when the limit holds (at
     ///       the limit included) and revert VaultSlippageExceeded with both numbers one unit past it, moving nothing.
     function test_slippageChecked_entryPoints_holdTheirLimits() public {

@@ -81,6 +81,7 @@ contract PerpEngineTest is BaseTest {
         _open(alice, ETH, true, 1000 * USD, 5000 * USD);
         _setPriceAfter(ETH, 3300e18, 1 days);
         uint256 tokensBefore = engine.position(alice, ETH, true).sizeTokens;
+        uint256 capBefore = engine.position(alice, ETH, true).capBucket;
         _open(alice, ETH, true, 500 * USD, 5000 * USD);
         IPerpEngine.Position memory p = engine.position(alice, ETH, true);
         uint256 expectedTokens = tokensBefore + PositionMath.sizeTokensFor(true, 5000 * USD, 3300e18);
@@ -89,8 +90,28 @@ contract PerpEngineTest is BaseTest {
         uint256 reopenedUsd = (tokensBefore * 3300e18 + 1e30 - 1) / 1e30;
         assertEq(p.sizeUsd, reopenedUsd + 5000 * USD, "entry notional: the old tokens' value at the price + the delta");
         assertApproxEqAbs(reopenedUsd, 5500 * USD, 1, "5,000 of ETH bought at 3,000 is worth 5,500 at 3,300");
-        // The whole position takes the cap price of its new entry (maxProfitBps above it, rounded down on the grid).
-        assertEq(p.capBucket, CapGrid.bucketFor(true, p.sizeUsd, p.sizeTokens, reader.marketConfig(ETH).maxProfitBps));
+        // The cap (P-107): the old tokens keep what they could still earn up to their cap price, the added size brings
+        // maxProfitBps of itself, and the whole may earn at most maxProfitBps of the new entry notional (what the pool
+        // reserves); the cap price is where the merged position earns that, rounded down onto the grid.
+        uint256 m = reader.marketConfig(ETH).maxProfitBps;
+        uint256 leftUsd = tokensBefore * (CapGrid.priceOf(capBefore) - 3300e18) / 1e30;
+        uint256 maxProfitUsd = leftUsd + 5000 * USD * m / 10_000;
+        if (maxProfitUsd > p.sizeUsd * m / 10_000) maxProfitUsd = p.sizeUsd * m / 10_000;
+        assertEq(p.capBucket, CapGrid.bucketDown((p.sizeUsd + maxProfitUsd) * 1e30 / p.sizeTokens), "merged cap");
+    }
+
+    /// P-107: an increase at a loss cannot leave the position a cap beyond what the pool reserves for it (maxProfitBps
+    ///        of its entry notional): its headroom to the old cap price is more than that, so the new notional's cap
+    ///        binds, as for a new position.
+    function test_increasePosition_atALoss_capWithinTheReserve() public {
+        _open(alice, ETH, true, 2000 * USD, 5000 * USD);
+        _setPriceAfter(ETH, 2400e18, 1 hours);
+        _open(alice, ETH, true, 0, 100 * USD);
+        IPerpEngine.Position memory p = engine.position(alice, ETH, true);
+        uint256 maxProfitUsd = p.sizeUsd * reader.marketConfig(ETH).maxProfitBps / 10_000;
+        uint256 profitAtCapUsd = p.sizeTokens * CapGrid.priceOf(p.capBucket) / 1e30 - p.sizeUsd;
+        assertLe(profitAtCapUsd, maxProfitUsd, "never more than the reserve");
+        assertGe(profitAtCapUsd * 129 / 128 + 1, maxProfitUsd, "within a grid step of it");
     }
 
     function test_increasePosition_addCollateralOnly() public {

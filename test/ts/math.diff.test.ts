@@ -85,22 +85,23 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     });
   });
 
-  it('whether a lag-sized move reaches a cap price (P-107), at the boundary and one wei either side', async () => {
+  it("an increase's merged cap (P-107): the reopened tokens' headroom and the cap bucket of a profit in USD", async () => {
     const r = rng(24n);
     const cases = Array.from({ length: N }, (_, i) => {
       const isLong = r.between(0n, 1n);
-      const lag = r.between(0n, 1000n);
-      const bucket = i % 20 === 0 ? C.NONE : r.between(7n << 7n, (100n << 7n) + 127n);
-      const cap = C.priceOf(bucket === C.NONE ? 7n << 7n : bucket);
-      // the price from which a lag-sized move lands on the cap, then a wei either side or anywhere near it
-      const edge = isLong === 1n ? (cap * 10_000n) / (10_000n + lag) : (cap * 10_000n) / (10_000n - lag);
-      const price = [edge, edge + 1n, edge > 0n ? edge - 1n : 0n, (edge * r.between(9_000n, 11_000n)) / 10_000n][i % 4];
-      return [isLong, price, bucket, lag];
+      const price = r.between(10n ** 17n, 10n ** 24n);
+      const size = r.between(1n, 10n ** 15n);
+      const tokens = i % 50 === 0 ? 0n : (size * 10n ** 30n) / price + r.between(0n, 1000n);
+      // buckets below, at and above the price, and a short's NONE
+      const bucket = i % 20 === 1 ? C.NONE : C.bucketDown((price * r.between(5_000n, 30_000n)) / 10_000n) + r.between(0n, 1n);
+      const maxProfit = i % 7 === 0 ? size + r.between(0n, 10n) : r.between(0n, 2n * size);
+      return [isLong, tokens, price, bucket, size, maxProfit];
     });
-    const out = await call<boolean[]>('capWithinLag', cases);
-    cases.forEach((c, i) => expect(C.capWithinLag(c[0] === 1n, c[1], c[2], c[3])).toBe(out[i]));
-    expect(out.filter(Boolean).length).toBeGreaterThan(N / 10); // both answers are exercised
-    expect(out.filter((x) => !x).length).toBeGreaterThan(N / 10);
+    const out = await call<bigint[][]>('mergedCap', cases);
+    cases.forEach((c, i) => {
+      const isLong = c[0] === 1n;
+      expect([C.headroomUsd(isLong, c[1], c[2], c[3]), C.bucketForProfit(isLong, c[4], c[1], c[5])]).toEqual(out[i]);
+    });
   });
 
   it('share conversion, every rounding', async () => {

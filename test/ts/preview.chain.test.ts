@@ -28,7 +28,7 @@ async function state(index: number, market: bigint, isLong: boolean) {
 
 const config = (cfg: Record<string, bigint | number | string>) =>
   toPreviewConfig({
-    openFeeBps: cfg.openFeeBps as number, closeFeeBps: cfg.closeFeeBps as number, oracleLagBps: cfg.oracleLagBps as number, positiveImpactBps: cfg.positiveImpactBps as number, impactScaleUsd: cfg.impactScaleUsd as bigint,
+    openFeeBps: cfg.openFeeBps as number, closeFeeBps: cfg.closeFeeBps as number, positiveImpactBps: cfg.positiveImpactBps as number, impactScaleUsd: cfg.impactScaleUsd as bigint,
     horizonSec: cfg.horizonSec as number, zWad: cfg.zWad as bigint, mmrFloorWad: cfg.mmrFloorWad as bigint, sizeScaleUsd: cfg.sizeScaleUsd as bigint,
     sizeTermWad: cfg.sizeTermWad as bigint, imrMultiplierWad: cfg.imrMultiplierWad as bigint, utilTermWad: cfg.utilTermWad as bigint,
     maxLeverage: cfg.maxLeverage as number, maxProfitBps: cfg.maxProfitBps as number, minCollateralUsd: cfg.minCollateralUsd as bigint,

@@ -3,7 +3,7 @@
  * position's open loss (never its profit), and collateral below the market minimum is flagged.
  */
 import { describe, expect, it } from 'vitest';
-import { WAD, mulDivUp } from '@/lib/math/fixed';
+import { WAD, mulDivDown, mulDivUp } from '@/lib/math/fixed';
 import { bucketFor, priceOf } from '@/lib/math/capgrid';
 import { pnlUsd, sizeTokensFor } from '@/lib/math/position';
 import { previewOpen, type PreviewMarket } from '@/lib/math/preview';
@@ -20,7 +20,6 @@ const market = (priceWad: bigint): PreviewMarket => ({
   config: {
     openFeeBps: 6n,
     closeFeeBps: 6n,
-    oracleLagBps: 6n,
     positiveImpactBps: 5000n,
     impactScaleUsd: USD(100_000_000),
     horizonSec: 3600n,
@@ -68,18 +67,23 @@ describe('previewOpen', () => {
     expect(p.exceedsMaxLeverage).toBe(false);
   });
 
-  it('charges the open fee on the reopened notional when a lag-sized move reaches the cap (P-107), not otherwise', () => {
+  it('keeps what the position could still earn before its cap price when adding size (P-107): a dust add never resets the cap', () => {
     const tokens = sizeTokensFor(true, USD(100_000), 3000n * WAD);
     const capBucket = bucketFor(true, USD(100_000), tokens, 1_500n); // a 15% cap: about 3,450
     const existing = { sizeUsd: USD(100_000), sizeTokens: tokens, capBucket, collateralUsd: USD(20_000), feesOwedUsd: 0n };
-    const openFee = (usd: bigint) => (usd * 6n + 9_999n) / 10_000n; // 6 bps, rounded up
-    const valueAt = (price: bigint) => mulDivUp(tokens, price, 10n ** 30n);
-    // 2 bps under the cap price, within the 6 bps lag: the whole reopened value pays the fee
-    const nearPrice = (priceOf(capBucket) * 9_998n) / 10_000n;
-    const near = previewOpen(market(nearPrice), true, 0n, USD(100), pool, existing);
-    expect(near.feeUsd).toBe(openFee(valueAt(nearPrice)) + openFee(USD(100)));
-    // 3,300 is 4% below it: only the added size pays
-    expect(previewOpen(market(3300n * WAD), true, 0n, USD(100), pool, existing).feeUsd).toBe(openFee(USD(100)));
+    const cap = priceOf(capBucket);
+    // 2 bps under the cap price: the old tokens may earn only the rest of the way to it
+    const near = (cap * 9_998n) / 10_000n;
+    const at = (price: bigint) => ({ ...market(price), config: { ...market(price).config, maxProfitBps: 1_500n } });
+    const p = previewOpen(at(near), true, 0n, USD(100), pool, existing);
+    const leftUsd = mulDivDown(tokens, cap - near, 10n ** 30n);
+    expect(p.maxProfitAfterUsd).toBe(leftUsd + (USD(100) * 1_500n) / 10_000n);
+    expect(p.feeUsd).toBe((USD(100) * 6n + 9_999n) / 10_000n); // the fee is on the added size only
+    // the merged cap price stays at (or, by the grid's rounding, under) the old one: no exposure comes back above it
+    expect(priceOf(p.capBucketAfter)).toBeLessThanOrEqual(cap);
+    // past the cap the old tokens add nothing: the cap is the added size's own
+    const past = previewOpen(at((cap * 10_100n) / 10_000n), true, 0n, USD(100), pool, existing);
+    expect(past.maxProfitAfterUsd).toBe((USD(100) * 1_500n) / 10_000n);
   });
 
   it('flags collateral after fees below the market minimum', () => {

@@ -5,13 +5,15 @@ import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {CapGrid} from "../../../contracts/libraries/CapGrid.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 
-/// @notice P-107, from the attacker's side (review Q). Adding size to a position realizes its capped PnL and reopens its
-///         tokens at the price with a new cap (P-20). A position at or next to its cap price has no exposure beyond it;
-///         a dust increase gives it all back. With the open fee charged on the added size alone, a trader who saw a
-///         push feed's next update coming (up to the oracle lag) reset the cap just before it and kept the move beyond
-///         the old cap: +7,673 USD on a 1M long that had doubled (100% cap), +45,153 on a 10M long at a 15% cap, each
-///         taken from the LPs. The reopened notional now pays the open fee whenever a move of the lag reaches the cap
-///         price, as a close and reopen would; the fee is at least the lag (P-97), which bounds what the move pays.
+/// @notice P-107, from the attacker's side (reviews Q and R). Adding size realizes a position's capped PnL and reopens
+///         its tokens at the price (P-20). The reopened tokens used to take a fresh cap from the new entry, so a dust
+///         increase gave a position at or next to its cap price all its exposure beyond it back: before a push feed's
+///         known update it took +7,673 USD on a 1M long that had doubled (100% cap) and +45,153 on a 10M long at a 15%
+///         cap (review Q). A fee on the reopened notional within the lag of the cap (the first fix) fell short: under
+///         P-97's model of a published move of up to twice the lag it still took +44,866, just outside the window
+///         +56,400 for no fee, and ahead of a +3% trend the reset was a free call worth +255,006 (review R). Now the
+///         reopened tokens keep only what they could still earn before their cap price (CapGrid.headroomUsd) and the
+///         added size brings its own cap (CapGrid.bucketForProfit): adding never resets a cap, so no path pays more.
 contract CapResetAttacksTest is BaseTest {
     function setUp() public override {
         super.setUp();
@@ -89,9 +91,10 @@ contract CapResetAttacksTest is BaseTest {
         assertLe(_resetGain(true, _price(ETH) * (10_000 + lag) / 10_000, 1 * USD), 0, "15% cap: was +45,153 USD");
     }
 
-    /// Any side, cap, size and distance to the cap (two lags short of it to one lag past it), any known update of up to
-    /// the lag in the position's favour: resetting the cap with a dust increase never beats holding.
-    function testFuzz_capReset_beforeAKnownUpdate_neverProfits(
+    /// Any side, cap, size and distance to the cap (two lags short of it to one lag past it), any move in the position's
+    /// favour up to twice the lag (P-97's published move) and then anything up to a 5% trend: a dust increase before it
+    /// never beats holding by more than the stated close-fee rebase and the dust's own cap.
+    function testFuzz_capReset_beforeAKnownMove_neverProfits(
         uint256 capSeed,
         uint256 sizeSeed,
         uint256 distSeed,
@@ -108,9 +111,29 @@ contract CapResetAttacksTest is BaseTest {
         uint256 d = bound(distSeed, 0, 3 * lag);
         _walkTo(isLong ? capP * (10_000 + lag - d) / 10_000 : capP * (10_000 - lag + d) / 10_000);
         uint256 p0 = _price(ETH);
-        uint256 m = bound(moveSeed, 1, lag);
+        uint256 m = bound(moveSeed, 1, 500);
         uint256 p1 = isLong ? p0 * (10_000 + m) / 10_000 : p0 * (10_000 - m) / 10_000;
-        assertLe(_resetGain(isLong, p1, 100 * USD), int256(_rebasedCloseFeeUsd(isLong, p0)), "beats holding");
+        int256 allowance =
+            int256(_rebasedCloseFeeUsd(isLong, p0) + USD * reader.marketConfig(ETH).maxProfitBps / 10_000);
+        assertLe(_resetGain(isLong, p1, 1 * USD), allowance, "beats holding");
+    }
+
+    /// Review R's cases: a 10M long at a 15% cap, reset with 1 USD before a move of twice the lag (P-97's model), inside
+    /// the first fix's window (0.1% under the cap: was +44,866) and just outside it (1.5 lags away, no fee: was
+    /// +27,890); and the free call: 1.5 lags from the cap before a +3% trend (was +255,006).
+    function test_capReset_reviewR_cases_loseNow() public {
+        _setMaxProfit(1500);
+        _open(dave, ETH, false, 5_000_000 * USD, 10_000_000 * USD);
+        _open(attacker, ETH, true, 2_000_000 * USD + _openFeeUsd(ETH, 10_000_000 * USD), 10_000_000 * USD);
+        uint256 capP = _capPrice(attacker, true);
+        uint256 lag = reader.marketConfig(ETH).oracleLagBps;
+        uint256 snap = vm.snapshotState();
+        _walkTo(capP * 9990 / 10_000);
+        assertLe(_resetGain(true, _price(ETH) * (10_000 + 2 * lag) / 10_000, 1 * USD), 0, "inside: was +44,866");
+        vm.revertToState(snap);
+        _walkTo(capP * (20_000 - 3 * lag) / 20_000);
+        assertLe(_resetGain(true, _price(ETH) * (10_000 + 2 * lag) / 10_000, 1 * USD), 0, "outside: was +27,890");
+        assertLe(_resetGain(true, _price(ETH) * 103 / 100, 1 * USD), 0, "ahead of a trend: was +255,006");
     }
 
     /// @dev The close fee an increase moves off the position's basis (P-107's stated limit, from the documented rule):

@@ -56,11 +56,14 @@ contract MathHarness {
         }
     }
 
-    /// @dev Each case: (isLong 0/1, priceWad, bucket, lagBps) -> CapGrid.capWithinLag.
-    function capWithinLag(uint256[4][] calldata a) external pure returns (bool[] memory out) {
-        out = new bool[](a.length);
+    /// @dev Each case: (isLong 0/1, tokens, priceWad, bucket, sizeUsd, maxProfitUsd)
+    ///      -> [headroomUsd(isLong, tokens, price, bucket), bucketForProfit(isLong, sizeUsd, tokens, maxProfitUsd)].
+    function mergedCap(uint256[6][] calldata a) external pure returns (uint256[2][] memory out) {
+        out = new uint256[2][](a.length);
         for (uint256 i; i < a.length; ++i) {
-            out[i] = CapGrid.capWithinLag(a[i][0] == 1, a[i][1], a[i][2], a[i][3]);
+            bool isLong = a[i][0] == 1;
+            out[i][0] = CapGrid.headroomUsd(isLong, a[i][1], a[i][2], a[i][3]);
+            out[i][1] = CapGrid.bucketForProfit(isLong, a[i][4], a[i][1], a[i][5]);
         }
     }
 

@@ -8,7 +8,8 @@ import {CapGrid} from "../../../contracts/libraries/CapGrid.sol";
 ///         position. The documented rule: a position is valued at the oracle price clamped between its floor price
 ///         (beyond which its loss exceeds what backs it: collateral + unrealized rebate - the keeper's liquidation
 ///         reward) and its cap price (where its profit reaches maxProfitBps of its entry notional). Both prices are
-///         checked here against their stated values: each lies on the pool's side of it, within one 1/128 grid step.
+///         checked here against their stated values: each lies on the pool's side of it (the floor within one 1/128
+///         grid step; the cap too as opened, and an increase may move it further toward the pool, P-107).
 library Payoffs {
     struct Terms {
         uint256 maxProfitBps;
@@ -54,11 +55,14 @@ library Payoffs {
         }
         uint256 k = CapGrid.priceOf(pos.capBucket);
         uint256 stated = size * 1e30 * (isLong ? 10_000 + maxProfitBps : 10_000 - maxProfitBps) / (tokens * 10_000);
+        // On the pool's side of the stated price always. Within one grid step of it for a position as opened; an
+        // increase may put it further on the pool's side (P-107: the reopened tokens keep only what they could still
+        // earn before their cap price, test_increasePosition_increasesExisting recomputes it).
         if (isLong) {
-            require(k <= stated && k * 129 / 128 >= stated, "long cap price within one grid step below the stated");
+            require(k <= stated, "long cap price at or below the stated");
             return p < k ? p : k;
         }
-        require(k + 1 >= stated && k * 127 / 128 <= stated + 1, "short cap price within one grid step above");
+        require(k + 1 >= stated, "short cap price at or above the stated");
         return p > k ? p : k;
     }
 
