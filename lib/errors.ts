@@ -22,6 +22,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   BoardReserveCapExceeded: (a) => `This board's reserved payouts would reach ${fmtUsd(u(a[1]), 0)}, above its cap ${fmtUsd(u(a[2]), 0)}`,
   UtilizationPastOptionsLimit: (a) =>
     `This buy would take the pool's utilization to ${fmtPct(u(a[0]))}, past the options' limit ${fmtPct(u(a[1]))} (kept below the borrow curve's kink, so LPs keep room to withdraw and the steep part of the rate stays the perpetuals'). A smaller amount may fit`,
+  AtProfitCap: (a) =>
+    `This position is at its profit cap (${fmtPrice(u(a[0]))} against the price ${fmtPrice(u(a[1]))}): adding size would leave it nothing to earn and lose value at once. Close it and open a new position instead`,
   NoPayoff: () => 'You hold none of this option (or already claimed its payoff)',
   InvalidReceiver: (a) => `A payoff cannot be paid to ${String(a[0])}`,
   OptionsBookStale: (a) =>

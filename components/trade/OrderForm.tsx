@@ -82,6 +82,8 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       ? `The pool cannot be valued right now: ${explainError(data.poolError)}`
       : preview && maxReservable !== undefined && preview.reservedAfterUsd > maxReservable
       ? `The pool can back only ${fmtUsd(maxReservable - (data.pool?.reservedUsd ?? 0n), 0)} more of max payouts right now`
+      : preview?.atProfitCap
+      ? 'This position is past its profit cap: adding would leave it nothing to earn. Close it and open a new one'
       : preview?.belowMinCollateral
         ? `Collateral after fees ${fmtUsd(preview.collateralAfterUsd)} is below the market's minimum ${fmtUsd(m?.config.minCollateralUsd)}`
         : preview?.exceedsMaxLeverage

@@ -58,11 +58,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     mapping(address owner => Account) internal accounts;
-    /// @dev Share supply, the shares waiting in the withdrawal queue and the cooldown share a slot: every mint and burn
-    ///      needs the first and last, and every instant exit reads the queue's shares to leave their value to it.
-    ///      112 bits hold 5.2e33 shares, as an Account's.
+    /// @dev Share supply, the queued shares a keeper's fill left waiting on liquidity and the cooldown share a slot:
+    ///      every mint and burn needs the first and last, and every instant exit reads the second to leave their value
+    ///      to the queue. 112 bits hold 5.2e33 shares, as an Account's.
     uint112 internal supply;
-    uint112 internal queued;
+    uint112 internal waiting;
     uint32 internal cooldown;
     mapping(uint256 requestId => WithdrawalRequest) internal requests;
     /// @dev Queue payouts the token refused to deliver, owed to the request's owner (see `claim`).
@@ -71,6 +71,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     uint256 internal totalClaimable;
     uint256 internal head;
     uint256 internal tail;
+    /// @inheritdoc ILiquidityPool
+    uint256 public queuedShares;
     /// @dev When a keeper last called processQueue: the queue is keeper-only until this and the head request have both
     ///      waited KEEPERLESS_QUEUE_SEC.
     uint256 internal keeperQueueCallAt;
@@ -231,7 +233,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             shares: uint128(shares),
             sharesRequested: uint128(shares)
         });
-        queued += uint112(shares); // within the supply's 112 bits
+        queuedShares += shares;
         emit WithdrawalRequested(requestId, owner, receiver, shares);
     }
 
@@ -243,7 +245,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         uint256 shares = r.shares;
         if (shares == 0) revert RequestNotPending(requestId);
         r.shares = 0;
-        queued -= uint112(shares);
+        uint256 left = queuedShares - shares;
+        queuedShares = left;
+        if (waiting > left) waiting = uint112(left);
         _transfer(address(this), owner, shares);
         emit WithdrawalCancelled(requestId, owner, shares);
     }
@@ -292,7 +296,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
                 // minimum no share is worth, refused when reached, as it had with cancelled ones.
                 if (++refused % REFUSED_PER_REQUEST == 0) ++n;
                 r.shares = 0;
-                queued -= uint112(shares);
+                queuedShares -= shares;
                 _transfer(address(this), r.owner, shares);
                 emit WithdrawalRefused(i, r.owner, shares, assets, minAssets);
                 emit WithdrawalCancelled(i, r.owner, shares);
@@ -308,7 +312,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             }
             uint256 remaining = shares - burnShares;
             r.shares = uint128(remaining);
-            queued -= uint112(burnShares);
+            queuedShares -= burnShares;
             free -= assets;
             _burn(address(this), burnShares);
             if (assets > 0) _payQueued(i, r.owner, r.receiver, assets);
@@ -318,6 +322,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             ++i;
         }
         head = i;
+        // A fill that ran out of liquidity leaves the rest of the queue waiting on it: instant exits leave its value
+        // to the queue until the next fill (P-23). A request made since holds nothing back until a fill finds no
+        // liquidity for it, and one whose minimum no fill meets is refused when a fill reaches it (review S).
+        waiting = free == 0 ? uint112(queuedShares) : 0; // within the supply's 112 bits (queued shares are in it)
     }
 
     /// @inheritdoc ILiquidityPool
@@ -426,13 +434,15 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             );
     }
 
-    /// @dev The free liquidity an instant withdrawal or redemption may take: what is left after the queued requests'
-    ///      value (rounded up, for the queue), so a request already waiting is paid before a later LP's instant exit
-    ///      (P-23: the queue is first in, first out, instant exits included).
+    /// @dev The free liquidity an instant withdrawal or redemption may take: what is left after the value of the
+    ///      requests the keeper's last fill left waiting on liquidity (rounded up, for the queue), so a request already
+    ///      waiting is paid before a later LP's instant exit (P-23: the queue is first in, first out, instant exits
+    ///      included). Only requests a fill has reached count: one that no fill can pay (a minimum above its value)
+    ///      cannot shut instant exits (review S).
     function _freeAfterQueue(uint256 freeUsd, uint256 totalShares, uint256 navUsd) internal view returns (uint256) {
-        uint256 queuedShares_ = queued;
-        if (queuedShares_ == 0) return freeUsd;
-        uint256 queuedUsd = SharesMath.toAssetsUp(queuedShares_, totalShares, navUsd);
+        uint256 waitingShares = waiting;
+        if (waitingShares == 0) return freeUsd;
+        uint256 queuedUsd = SharesMath.toAssetsUp(waitingShares, totalShares, navUsd);
         return freeUsd > queuedUsd ? freeUsd - queuedUsd : 0;
     }
 
@@ -580,11 +590,6 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
         return supply;
-    }
-
-    /// @inheritdoc ILiquidityPool
-    function queuedShares() external view returns (uint256) {
-        return queued;
     }
 
     /// @inheritdoc ILiquidityPool

@@ -145,6 +145,10 @@ interface IPerpEngine is IProduct {
     error OpenInterestCapExceeded(uint256 marketId, bool isLong, uint256 oiUsd, uint256 capUsd);
     error NoPosition(address account, uint256 marketId, bool isLong);
     error SizeDeltaTooLarge(uint256 sizeDeltaUsd, uint256 sizeUsd);
+    /// @notice Adding this size to a position past its profit cap price would leave the merged cap on the losing side
+    ///         of the price (P-107: the reopened tokens have nothing left to earn, and the grid rounds toward the pool);
+    ///         close the position and open a new one instead.
+    error AtProfitCap(uint256 capPriceWad, uint256 priceWad);
     error CollateralDeltaTooLarge(uint256 collateralDeltaUsd, uint256 collateralUsd);
     error NotLiquidatable(int256 equityUsd, uint256 maintenanceUsd);
     /// @notice A trusted forwarder's call did not end in exactly one appended address.

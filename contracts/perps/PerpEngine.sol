@@ -151,22 +151,13 @@ contract PerpEngine is IPerpEngine, AccessControl {
             // cap cannot be stretched by fresh notional. The reopened tokens keep only what they could still earn
             // before their cap price; the added size brings its own cap (P-107: a reset to a fresh cap gave a capped
             // position its exposure back for the fee on a dust increase).
-            uint256 headroomUsd;
-            if (oldSize > 0) {
-                t.sizeUsd = _realize(t, oldSize, newTokens);
-                headroomUsd = CapGrid.headroomUsd(isLong, newTokens, t.priceWad, t.capBucket);
-            }
+            uint256 oldTokens = newTokens;
+            if (oldSize > 0) t.sizeUsd = _realize(t, oldSize, newTokens);
             // The reopened notional moves the skew too: the trade's impact prices the whole change (M-1 review).
             newTokens += _applyOpen(t, sizeDeltaUsd, acceptablePriceWad, int256(t.sizeUsd) - int256(oldSize));
             t.sizeUsd += sizeDeltaUsd;
-            // ... and never more than maxProfitBps of the new entry notional, which is what the pool reserves for it.
-            t.capBucket = CapGrid.bucketForProfit(
-                isLong,
-                t.sizeUsd,
-                newTokens,
-                MathLib.min(
-                    headroomUsd + sizeDeltaUsd.bpsDown(t.cfg.maxProfitBps), t.sizeUsd.bpsDown(t.cfg.maxProfitBps)
-                )
+            t.capBucket = PerpState.mergedCapBucket(
+                isLong, t.sizeUsd, newTokens, oldTokens, t.capBucket, sizeDeltaUsd, t.cfg.maxProfitBps, t.priceWad
             );
         }
         if (t.collateralUsd < 0) revert InsufficientMargin(t.collateralUsd, 0);

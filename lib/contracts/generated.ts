@@ -3226,6 +3226,22 @@ export const perpEngineAbi = [
   },
   {
     "type": "error",
+    "name": "AtProfitCap",
+    "inputs": [
+      {
+        "name": "capPriceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "priceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "CollateralBelowMinimum",
     "inputs": [
       {
@@ -13332,6 +13348,22 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "freeUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "AtProfitCap",
+    "inputs": [
+      {
+        "name": "capPriceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "priceWad",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -5,7 +5,7 @@
 import { bpsDown, bpsUp, min, mulDivDown, mulDivUp, WAD } from './fixed';
 import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, valueClosedUsd, VALUE_SCALE } from './position';
 import { initialMarginUp, maintenanceMarginUp, nettedImpactCostUsd, utilizationUp } from './risk';
-import { bucketForProfit, headroomUsd } from './capgrid';
+import { bucketForProfit, cappedPriceWad, headroomUsd } from './capgrid';
 
 export interface PreviewMarket {
   priceWad: bigint;
@@ -51,6 +51,8 @@ export interface OpenPreview {
    *  their cap price plus maxProfitBps of the added size (P-107), and the cap price's grid bucket */
   maxProfitAfterUsd: bigint;
   capBucketAfter: bigint;
+  /** the merged cap lies on the losing side of the price: the engine refuses the increase (AtProfitCap, P-107) */
+  atProfitCap: boolean;
   executionPriceWad: bigint;
   collateralAfterUsd: bigint;
   sizeAfterUsd: bigint;
@@ -112,6 +114,7 @@ export function previewOpen(
   const headroom = realizes ? headroomUsd(isLong, existing.sizeTokens, m.priceWad, existing.capBucket) : 0n;
   // ... and never more than maxProfitBps of the new entry notional, what the pool reserves for it.
   const maxProfitAfterUsd = min(headroom + bpsDown(sizeDeltaUsd, m.config.maxProfitBps), bpsDown(reopenedUsd + sizeDeltaUsd, m.config.maxProfitBps));
+  const capBucketAfter = sizeDeltaUsd > 0n ? bucketForProfit(isLong, sizeAfterUsd, sizeTokensAfter, maxProfitAfterUsd) : (existing?.capBucket ?? 0n);
   const c = m.config;
   // As PerpRisk.marginRatesUp: maintenance on the schedule now, initial margin from the target.
   const mmr = maintenanceMarginUp(m.maintenanceBaseWad, sizeAfterUsd, c.sizeScaleUsd, c.sizeTermWad);
@@ -132,7 +135,8 @@ export function previewOpen(
     impactUsd,
     feeUsd,
     maxProfitAfterUsd,
-    capBucketAfter: sizeDeltaUsd > 0n ? bucketForProfit(isLong, sizeAfterUsd, sizeTokensAfter, maxProfitAfterUsd) : (existing?.capBucket ?? 0n),
+    capBucketAfter,
+    atProfitCap: sizeDeltaUsd > 0n && cappedPriceWad(isLong, m.priceWad, capBucketAfter) !== m.priceWad,
     executionPriceWad: executionPriceWad(m.priceWad, sizeDeltaUsd, impactUsd, isLong),
     collateralAfterUsd,
     sizeAfterUsd,

@@ -232,6 +232,28 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(core.freeLiquidityUsd(), 0);
     }
 
+    /// P-23 (review S): only requests a keeper's fill left waiting on liquidity hold liquidity back from instant exits.
+    ///       A large LP's request with a minimum no fill meets shut every instant exit when the whole queue counted
+    ///       (12M asked against 9.9M free; re-requested after each refusal, at no cost but gas); now it holds nothing back
+    ///       before a fill reaches it, and the fill refuses it.
+    function test_unpayableRequest_doesNotShutInstantExits() public {
+        _deposit(carol, 10_000_000 * USD);
+        uint256 bShares = _deposit(bob, 100_000 * USD);
+        uint256 aShares = _deposit(attacker, 12_000_000 * USD);
+        _open(alice, ETH, true, 2_000_000 * USD, 10_000_000 * USD);
+        skip(60);
+        _refreshPrices();
+        assertLt(core.freeLiquidityUsd(), pool.previewRedeem(aShares), "the request is worth more than is free");
+        vm.prank(attacker);
+        uint256 id = pool.requestRedeem(aShares, attacker, type(uint96).max);
+        assertEq(pool.maxRedeem(bob), bShares, "bob may still leave at once");
+        pool.processQueue(10); // the fill reaches it: refused, the shares go back
+        assertEq(pool.withdrawalRequest(id).shares, 0);
+        assertEq(pool.balanceOf(attacker), aShares);
+        vm.prank(bob);
+        assertGt(pool.redeem(bShares, bob, bob), 99_000 * USD, "bob left at once");
+    }
+
     /// P-91: the slippage-checked entry points (EIP-5143) pay exactly what the plain ones pay when the limit holds (at
     ///       the limit included) and revert VaultSlippageExceeded with both numbers one unit past it, moving nothing.
     function test_slippageChecked_entryPoints_holdTheirLimits() public {

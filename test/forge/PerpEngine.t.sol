@@ -114,6 +114,33 @@ contract PerpEngineTest is BaseTest {
         assertGe(profitAtCapUsd * 129 / 128 + 1, maxProfitUsd, "within a grid step of it");
     }
 
+    /// P-107 (review S): adding to a long past its cap price realized the capped profit, reopened the tokens at the
+    ///        price with nothing left to earn, and the grid rounded the merged cap back under the price: the position
+    ///        lost the distance at once (-5,848 USD on a 1M long at a 10% cap, -57,678 on a 10M short). Now refused.
+    function test_increasePosition_pastTheCap_refused() public {
+        _deposit(carol, 20_000_000 * USD);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.maxProfitBps = 1000;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        _open(alice, ETH, true, 200_000 * USD, 1_000_000 * USD);
+        uint256 cap = CapGrid.priceOf(engine.position(alice, ETH, true).capBucket);
+        _setPriceAfter(ETH, cap * 10_050 / 10_000, 10 minutes); // half a percent past it
+        _setPriceAfter(ETH, cap * 10_053 / 10_000, 10 minutes);
+        IPerpEngine.Position memory before = engine.position(alice, ETH, true);
+        uint256 snap = vm.snapshotState();
+        _close(alice, ETH, true);
+        uint256 closedAtOnce = usdc.balanceOf(alice);
+        vm.revertToState(snap);
+        vm.prank(alice);
+        vm.expectPartialRevert(IPerpEngine.AtProfitCap.selector);
+        engine.increasePosition(ETH, true, 0, 100 * USD, MAX_PRICE);
+        assertEq(abi.encode(engine.position(alice, ETH, true)), abi.encode(before), "nothing changed");
+        _close(alice, ETH, true);
+        assertEq(usdc.balanceOf(alice), closedAtOnce, "the capped profit is all still there");
+        assertGt(closedAtOnce, 280_000 * USD, "collateral and the 10% cap, less fees");
+    }
+
     function test_increasePosition_addCollateralOnly() public {
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         uint256 before = engine.position(alice, ETH, true).collateralUsd;

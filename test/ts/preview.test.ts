@@ -72,18 +72,22 @@ describe('previewOpen', () => {
     const capBucket = bucketFor(true, USD(100_000), tokens, 1_500n); // a 15% cap: about 3,450
     const existing = { sizeUsd: USD(100_000), sizeTokens: tokens, capBucket, collateralUsd: USD(20_000), feesOwedUsd: 0n };
     const cap = priceOf(capBucket);
-    // 2 bps under the cap price: the old tokens may earn only the rest of the way to it
-    const near = (cap * 9_998n) / 10_000n;
     const at = (price: bigint) => ({ ...market(price), config: { ...market(price).config, maxProfitBps: 1_500n } });
-    const p = previewOpen(at(near), true, 0n, USD(100), pool, existing);
-    const leftUsd = mulDivDown(tokens, cap - near, 10n ** 30n);
+    // 3% under the cap price: the old tokens may earn only the rest of the way to it, the 100 added its own 15%
+    const below = (cap * 9_700n) / 10_000n;
+    const p = previewOpen(at(below), true, 0n, USD(100), pool, existing);
+    const leftUsd = mulDivDown(tokens, cap - below, 10n ** 30n);
     expect(p.maxProfitAfterUsd).toBe(leftUsd + (USD(100) * 1_500n) / 10_000n);
     expect(p.feeUsd).toBe((USD(100) * 6n + 9_999n) / 10_000n); // the fee is on the added size only
-    // the merged cap price stays at (or, by the grid's rounding, under) the old one: no exposure comes back above it
-    expect(priceOf(p.capBucketAfter)).toBeLessThanOrEqual(cap);
-    // past the cap the old tokens add nothing: the cap is the added size's own
-    const past = previewOpen(at((cap * 10_100n) / 10_000n), true, 0n, USD(100), pool, existing);
-    expect(past.maxProfitAfterUsd).toBe((USD(100) * 1_500n) / 10_000n);
+    expect(priceOf(p.capBucketAfter)).toBeLessThanOrEqual(cap); // no exposure comes back above the old cap
+    expect(p.atProfitCap).toBe(false);
+    // 2 bps under the cap the merged cap stays on it (the added size's own allowance covers the grid's rounding);
+    // past it the merged cap would fall on the losing side of the price: the engine refuses (AtProfitCap), as here
+    const near = previewOpen(at((cap * 9_998n) / 10_000n), true, 0n, USD(100), pool, existing);
+    expect([near.atProfitCap, near.capBucketAfter]).toEqual([false, capBucket]);
+    expect(previewOpen(at((cap * 10_100n) / 10_000n), true, 0n, USD(100), pool, existing).atProfitCap).toBe(true);
+    // a collateral top-up changes no cap
+    expect(previewOpen(at((cap * 10_100n) / 10_000n), true, USD(100), 0n, pool, existing).atProfitCap).toBe(false);
   });
 
   it('flags collateral after fees below the market minimum', () => {

@@ -50,8 +50,12 @@ contract CapResetAttacksTest is BaseTest {
     function _run(bool isLong, uint256 p1, bool reset, uint256 dustUsd) internal returns (int256 resultUsd) {
         uint256 before = usdc.balanceOf(attacker);
         if (reset) {
+            // At (or within a grid step of) its cap price the increase is refused (review S): the attacker holds.
             vm.prank(attacker);
-            engine.increasePosition(ETH, isLong, 0, dustUsd, isLong ? MAX_PRICE : 0);
+            try engine.increasePosition(ETH, isLong, 0, dustUsd, isLong ? MAX_PRICE : 0) {}
+            catch (bytes memory err) {
+                assertEq(bytes4(err), IPerpEngine.AtProfitCap.selector, "refused only at the cap");
+            }
         }
         _setPrice(ETH, p1);
         _close(attacker, ETH, isLong);

@@ -150,10 +150,15 @@ contract ProfitCapAttacksTest is BaseTest {
         _close(alice, ETH, isLong);
         vm.recordLogs();
         vm.prank(bob); // collateral enough for the reopened notional (realized profit does not back it)
-        engine.increasePosition(ETH, isLong, add / 2 + 5 * size, add, isLong ? MAX_PRICE : 0);
-        IPerpEngine.TradeResult memory r = _lastTrade();
-        assertEq(r.realizedPnlUsd, cappedPnl, "the increase realizes exactly the capped PnL alice was paid");
-        assertLe(reader.positionStatus(bob, ETH, isLong).pnlUsd, 1, "nothing carried past the realization");
+        try engine.increasePosition(ETH, isLong, add / 2 + 5 * size, add, isLong ? MAX_PRICE : 0) {
+            IPerpEngine.TradeResult memory r = _lastTrade();
+            assertEq(r.realizedPnlUsd, cappedPnl, "the increase realizes exactly the capped PnL alice was paid");
+            assertLe(reader.positionStatus(bob, ETH, isLong).pnlUsd, 1, "nothing carried past the realization");
+        } catch (bytes memory err) {
+            // past its cap, an add too small to lift the merged cap over the price is refused (P-107)
+            assertEq(bytes4(err), IPerpEngine.AtProfitCap.selector, "refused only past the cap");
+            assertEq(uint256(cappedPnl), uint256(reader.positionStatus(bob, ETH, isLong).pnlUsd));
+        }
         _close(bob, ETH, isLong);
         int256 limit = int256(size * cap / 10_000);
         assertLe(_balance(alice) - aliceStart, limit, "alice within the stated cap");
@@ -217,7 +222,10 @@ contract ProfitCapAttacksTest is BaseTest {
         uint256 direct = usdc.balanceOf(attacker);
         vm.revertToState(snap);
         vm.prank(attacker);
-        engine.increasePosition(ETH, true, 10_000_000 * USD, 1 * USD, MAX_PRICE);
+        try engine.increasePosition(ETH, true, 10_000_000 * USD, 1 * USD, MAX_PRICE) {}
+        catch (bytes memory err) {
+            assertEq(bytes4(err), IPerpEngine.AtProfitCap.selector, "refused only past the cap (P-107)");
+        }
         _close(attacker, ETH, true);
         assertLe(usdc.balanceOf(attacker), direct, "adding one unit before the close gains nothing");
     }
