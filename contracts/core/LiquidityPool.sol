@@ -58,7 +58,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     mapping(address owner => Account) internal accounts;
-    /// @dev Share supply, the queued shares a keeper's fill left waiting on liquidity and the cooldown share a slot:
+    /// @dev Share supply, the queued shares the last fill left (waiting) and the cooldown share a slot:
     ///      every mint and burn needs the first and last, and every instant exit reads the second to leave their value
     ///      to the queue. 112 bits hold 5.2e33 shares, as an Account's.
     uint112 internal supply;
@@ -322,10 +322,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             ++i;
         }
         head = i;
-        // A fill that ran out of liquidity leaves the rest of the queue waiting on it: instant exits leave its value
-        // to the queue until the next fill (P-23). A request made since holds nothing back until a fill finds no
-        // liquidity for it, and one whose minimum no fill meets is refused when a fill reaches it (review S).
-        waiting = free == 0 ? uint112(queuedShares) : 0; // within the supply's 112 bits (queued shares are in it)
+        // What a fill leaves queued, for want of liquidity or of maxRequests, was asked for before any later LP's
+        // instant exit: those leave its value to the queue (P-23). A request made since holds nothing back until a
+        // fill has run, and one whose minimum no fill meets is refused when a fill reaches it (review S); a fill that
+        // stops early never clears what is left (review T: processQueue(20) behind 20 dust requests did).
+        waiting = uint112(queuedShares); // within the supply's 112 bits (queued shares are part of it)
     }
 
     /// @inheritdoc ILiquidityPool
@@ -435,10 +436,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     /// @dev The free liquidity an instant withdrawal or redemption may take: what is left after the value of the
-    ///      requests the keeper's last fill left waiting on liquidity (rounded up, for the queue), so a request already
-    ///      waiting is paid before a later LP's instant exit (P-23: the queue is first in, first out, instant exits
-    ///      included). Only requests a fill has reached count: one that no fill can pay (a minimum above its value)
-    ///      cannot shut instant exits (review S).
+    ///      requests the last fill left queued (rounded up, for the queue), so a request already waiting is paid
+    ///      before a later LP's instant exit (P-23: the queue is first in, first out, instant exits included). Only
+    ///      requests made before a fill count: one that no fill can pay (a minimum above its value) is refused when
+    ///      a fill reaches it, so it cannot shut instant exits (review S).
     function _freeAfterQueue(uint256 freeUsd, uint256 totalShares, uint256 navUsd) internal view returns (uint256) {
         uint256 waitingShares = waiting;
         if (waitingShares == 0) return freeUsd;

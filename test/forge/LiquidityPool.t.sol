@@ -254,6 +254,35 @@ contract LiquidityPoolTest is BaseTest {
         assertGt(pool.redeem(bShares, bob, bob), 99_000 * USD, "bob left at once");
     }
 
+    /// P-23 (review T): a fill that stops at maxRequests, or calls with none, never clears the queue's hold on
+    ///       liquidity. With waiting cleared whenever a fill ended with liquidity left, carol's request behind 20 dust
+    ///       requests (the keeper calls processQueue(20)) let bob redeem 10,020 USD of the liquidity due to her.
+    function test_fillStoppedByMaxRequests_keepsTheQueueFirst() public {
+        uint256 cShares = _deposit(carol, 60_000 * USD);
+        _deposit(dave, 30_000 * USD);
+        uint256 bShares = _deposit(bob, 10_000 * USD);
+        uint256 aShares = _deposit(attacker, 1000 * USD);
+        _open(alice, ETH, true, 8000 * USD, 80_000 * USD);
+        skip(60);
+        _refreshPrices();
+        for (uint256 k; k < 20; ++k) {
+            vm.prank(attacker);
+            pool.requestRedeem(aShares / 1000, attacker, 0);
+        }
+        vm.prank(carol);
+        uint256 idC = pool.requestRedeem(cShares, carol, 0);
+        vm.prank(alice);
+        engine.decreasePosition(ETH, true, 0, 20_000 * USD, 0);
+        pool.processQueue(20); // the keeper service's call: the dust only
+        pool.processQueue(0);
+        assertEq(pool.withdrawalRequest(idC).shares, cShares, "carol not reached");
+        assertGt(core.freeLiquidityUsd(), 10_000 * USD, "liquidity is free, and carol's");
+        assertEq(pool.maxRedeem(bob), 0, "none of it for a later instant exit");
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxRedeem.selector, bob, bShares, 0));
+        pool.redeem(bShares, bob, bob);
+    }
+
     /// P-91: the slippage-checked entry points (EIP-5143) pay exactly what the plain ones pay when the limit holds (at
     ///       the limit included) and revert VaultSlippageExceeded with both numbers one unit past it, moving nothing.
     function test_slippageChecked_entryPoints_holdTheirLimits() public {
