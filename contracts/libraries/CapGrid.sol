@@ -102,6 +102,50 @@ library CapGrid {
         return isLong ? MathLib.min(priceWad, cap) : MathLib.max(priceWad, cap);
     }
 
+    /// @notice The cap bucket of the position an increase leaves (P-107): what its `oldTokens` could still earn before
+    ///         their cap price `oldBucket` at `priceWad` (headroomUsd) plus maxProfitBps of the added `sizeDeltaUsd`,
+    ///         within maxProfitBps of the new entry notional `sizeUsd` (what the pool reserves), rounded toward the pool
+    ///         (bucketForProfit). A new position (no old tokens) gets maxProfitBps of its size. Adding size never resets a
+    ///         cap: a position at its cap price brings back none of the exposure beyond it.
+    function mergedBucket(
+        bool isLong,
+        uint256 sizeUsd,
+        uint256 sizeTokens,
+        uint256 oldTokens,
+        uint256 oldBucket,
+        uint256 sizeDeltaUsd,
+        uint256 maxProfitBps,
+        uint256 priceWad
+    ) internal pure returns (uint256) {
+        uint256 maxProfitUsd = mergedMaxProfitUsd(
+            isLong, sizeUsd, oldTokens, oldBucket, sizeDeltaUsd, maxProfitBps, priceWad
+        );
+        return bucketForProfit(isLong, sizeUsd, sizeTokens, maxProfitUsd);
+    }
+
+    /// @notice The most the position an increase leaves may earn from its new entry (mergedBucket's profit, before the
+    ///         grid rounds it), rounded down.
+    function mergedMaxProfitUsd(
+        bool isLong,
+        uint256 sizeUsd,
+        uint256 oldTokens,
+        uint256 oldBucket,
+        uint256 sizeDeltaUsd,
+        uint256 maxProfitBps,
+        uint256 priceWad
+    ) internal pure returns (uint256) {
+        return MathLib.min(
+            headroomUsd(isLong, oldTokens, priceWad, oldBucket) + sizeDeltaUsd.bpsDown(maxProfitBps),
+            sizeUsd.bpsDown(maxProfitBps)
+        );
+    }
+
+    /// @notice Whether a position with cap `bucket` is valued at `priceWad` itself: its cap price is not on the losing
+    ///         side of the price (a long's at or above it, a short's at or below it, or no cap price).
+    function capAhead(bool isLong, uint256 priceWad, uint256 bucket) internal pure returns (bool) {
+        return cappedPriceWad(isLong, priceWad, bucket) == priceWad;
+    }
+
     /// @notice What `sizeTokens` may still earn from `priceWad` before their cap price (`bucket`): the distance to it
     ///         times the tokens, rounded down; 0 at or past it. A short without a cap price may earn its tokens' value.
     function headroomUsd(bool isLong, uint256 sizeTokens, uint256 priceWad, uint256 bucket)

@@ -420,12 +420,10 @@ library PerpState {
         return _observePrice(st, cfg, marketId);
     }
 
-    /// @notice The cap bucket of the position an increase leaves (P-107): what its `oldTokens` could still earn before
-    ///         their cap price (`oldBucket`) plus maxProfitBps of the added size, within maxProfitBps of its new entry
-    ///         notional `sizeUsd` (what the pool reserves); a new position's is maxProfitBps of its size. Reverts
-    ///         AtProfitCap where that cap lies on the losing side of the price (a position past its cap, unless the
-    ///         added size's own allowance lifts it back: the merged position would lose value at once, review S); it is
-    ///         never rounded up past the price.
+    /// @notice The cap bucket of the position an increase leaves (CapGrid.mergedBucket, P-107). Reverts AtProfitCap where
+    ///         that cap lies on the losing side of the price (a position past its cap, unless the added size's own
+    ///         allowance lifts it back: the merged position would lose value at once, review S); it is never rounded up
+    ///         past the price.
     function mergedCapBucket(
         bool isLong,
         uint256 sizeUsd,
@@ -436,17 +434,12 @@ library PerpState {
         uint256 maxProfitBps,
         uint256 priceWad
     ) external pure returns (uint256 bucket) {
-        uint256 maxProfitUsd = MathLib.min(
-            CapGrid.headroomUsd(isLong, oldTokens, priceWad, oldBucket) + sizeDeltaUsd.bpsDown(maxProfitBps),
-            sizeUsd.bpsDown(maxProfitBps)
+        bucket = CapGrid.mergedBucket(
+            isLong, sizeUsd, sizeTokens, oldTokens, oldBucket, sizeDeltaUsd, maxProfitBps, priceWad
         );
-        bucket = CapGrid.bucketForProfit(isLong, sizeUsd, sizeTokens, maxProfitUsd);
-        _requireCapAhead(isLong, priceWad, bucket);
-    }
-
-    function _requireCapAhead(bool isLong, uint256 priceWad, uint256 bucket) private pure {
-        uint256 capWad = CapGrid.cappedPriceWad(isLong, priceWad, bucket);
-        if (capWad != priceWad) revert IPerpEngine.AtProfitCap(capWad, priceWad);
+        if (!CapGrid.capAhead(isLong, priceWad, bucket)) {
+            revert IPerpEngine.AtProfitCap(CapGrid.cappedPriceWad(isLong, priceWad, bucket), priceWad);
+        }
     }
 
     /// @notice Records the options product's traders' net delta x price on market `marketId` (whole dollars), funding

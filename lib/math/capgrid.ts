@@ -1,5 +1,5 @@
 /** Mirrors contracts/libraries/CapGrid.sol to the wei: the price grid per-position profit caps are stored on. */
-import { bpsDown, mulDivDown, mulDivUp } from './fixed';
+import { bpsDown, min, mulDivDown, mulDivUp } from './fixed';
 
 export const NONE = 0n;
 export const MIN_PRICE = 1n << 7n;
@@ -52,6 +52,43 @@ export function headroomUsd(isLong: boolean, sizeTokens: bigint, priceWad: bigin
   const cap = priceOf(bucket);
   if (isLong) return cap > priceWad ? mulDivDown(sizeTokens, cap - priceWad, 10n ** 30n) : 0n;
   return priceWad > cap ? mulDivDown(sizeTokens, priceWad - cap, 10n ** 30n) : 0n;
+}
+
+/** The cap bucket of the position an increase leaves (CapGrid.mergedBucket, P-107): the reopened `oldTokens`'
+ *  headroomUsd to their cap `oldBucket` plus maxProfitBps of the added size, within maxProfitBps of the new entry
+ *  notional `sizeUsd` (what the pool reserves), rounded toward the pool. A new position (no old tokens) gets
+ *  maxProfitBps of its size. */
+export function mergedBucket(
+  isLong: boolean,
+  sizeUsd: bigint,
+  sizeTokens: bigint,
+  oldTokens: bigint,
+  oldBucket: bigint,
+  sizeDeltaUsd: bigint,
+  maxProfitBps: bigint,
+  priceWad: bigint,
+): bigint {
+  const maxProfitUsd = mergedMaxProfitUsd(isLong, sizeUsd, oldTokens, oldBucket, sizeDeltaUsd, maxProfitBps, priceWad);
+  return bucketForProfit(isLong, sizeUsd, sizeTokens, maxProfitUsd);
+}
+
+/** The most the position an increase leaves may earn from its new entry (CapGrid.mergedMaxProfitUsd), rounded down. */
+export function mergedMaxProfitUsd(
+  isLong: boolean,
+  sizeUsd: bigint,
+  oldTokens: bigint,
+  oldBucket: bigint,
+  sizeDeltaUsd: bigint,
+  maxProfitBps: bigint,
+  priceWad: bigint,
+): bigint {
+  return min(headroomUsd(isLong, oldTokens, priceWad, oldBucket) + bpsDown(sizeDeltaUsd, maxProfitBps), bpsDown(sizeUsd, maxProfitBps));
+}
+
+/** Whether a position with cap `bucket` is valued at `priceWad` itself (CapGrid.capAhead): an increase whose merged cap
+ *  is not is refused (AtProfitCap). */
+export function capAhead(isLong: boolean, priceWad: bigint, bucket: bigint): boolean {
+  return cappedPriceWad(isLong, priceWad, bucket) === priceWad;
 }
 
 /** A position's floor bucket: where its loss exceeds its backing (collateral + unrealized rebate − the keeper's

@@ -2,10 +2,10 @@
  * Trade preview: what `PerpEngine.increasePosition` will do, computed with the same formulas (lib/math mirrors the
  * Solidity libraries to the wei). Inputs come from the Reader's market view at the current block.
  */
-import { bpsDown, bpsUp, min, mulDivDown, mulDivUp, WAD } from './fixed';
+import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
 import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, valueClosedUsd, VALUE_SCALE } from './position';
 import { initialMarginUp, maintenanceMarginUp, nettedImpactCostUsd, utilizationUp } from './risk';
-import { bucketForProfit, cappedPriceWad, headroomUsd } from './capgrid';
+import { capAhead, mergedBucket, mergedMaxProfitUsd, NONE } from './capgrid';
 
 export interface PreviewMarket {
   priceWad: bigint;
@@ -110,11 +110,15 @@ export function previewOpen(
     (existing ? existing.collateralUsd - existing.feesOwedUsd : 0n) + realizedPnlUsd + collateralDeltaUsd - feeUsd - (impactUsd > 0n ? impactUsd : 0n);
   const sizeAfterUsd = reopenedUsd + sizeDeltaUsd;
   const sizeTokensAfter = (existing?.sizeTokens ?? 0n) + sizeTokensFor(isLong, sizeDeltaUsd, m.priceWad);
-  // The reopened tokens keep what they could still earn before their cap price; the added size brings its own cap.
-  const headroom = realizes ? headroomUsd(isLong, existing.sizeTokens, m.priceWad, existing.capBucket) : 0n;
-  // ... and never more than maxProfitBps of the new entry notional, what the pool reserves for it.
-  const maxProfitAfterUsd = min(headroom + bpsDown(sizeDeltaUsd, m.config.maxProfitBps), bpsDown(reopenedUsd + sizeDeltaUsd, m.config.maxProfitBps));
-  const capBucketAfter = sizeDeltaUsd > 0n ? bucketForProfit(isLong, sizeAfterUsd, sizeTokensAfter, maxProfitAfterUsd) : (existing?.capBucket ?? 0n);
+  // The reopened tokens keep what they could still earn before their cap price; the added size brings its own cap, and
+  // the whole never more than maxProfitBps of the new entry notional, what the pool reserves for it (P-107).
+  const oldTokens = realizes ? existing.sizeTokens : 0n;
+  const oldBucket = realizes ? existing.capBucket : NONE;
+  const maxProfitAfterUsd = mergedMaxProfitUsd(isLong, sizeAfterUsd, oldTokens, oldBucket, sizeDeltaUsd, m.config.maxProfitBps, m.priceWad);
+  const capBucketAfter =
+    sizeDeltaUsd > 0n
+      ? mergedBucket(isLong, sizeAfterUsd, sizeTokensAfter, oldTokens, oldBucket, sizeDeltaUsd, m.config.maxProfitBps, m.priceWad)
+      : (existing?.capBucket ?? 0n);
   const c = m.config;
   // As PerpRisk.marginRatesUp: maintenance on the schedule now, initial margin from the target.
   const mmr = maintenanceMarginUp(m.maintenanceBaseWad, sizeAfterUsd, c.sizeScaleUsd, c.sizeTermWad);
@@ -136,7 +140,7 @@ export function previewOpen(
     feeUsd,
     maxProfitAfterUsd,
     capBucketAfter,
-    atProfitCap: sizeDeltaUsd > 0n && cappedPriceWad(isLong, m.priceWad, capBucketAfter) !== m.priceWad,
+    atProfitCap: sizeDeltaUsd > 0n && !capAhead(isLong, m.priceWad, capBucketAfter),
     executionPriceWad: executionPriceWad(m.priceWad, sizeDeltaUsd, impactUsd, isLong),
     collateralAfterUsd,
     sizeAfterUsd,

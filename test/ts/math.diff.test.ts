@@ -104,6 +104,36 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     });
   });
 
+  it("an increase's merged cap bucket and its AtProfitCap refusal (PerpState.mergedCapBucket), from real increases", async () => {
+    const r = rng(25n);
+    const cases = Array.from({ length: N }, (_, i) => {
+      const isLong = r.between(0n, 1n);
+      const bps = r.between(300n, 10_000n);
+      const entry = r.between(10n ** 17n, 10n ** 24n);
+      const oldSize = i % 10 === 0 ? 0n : r.between(10n ** 6n, 10n ** 15n); // a tenth are new positions
+      const oldTokens = (oldSize * 10n ** 30n) / entry;
+      const oldBucket = oldSize === 0n ? C.NONE : C.bucketFor(isLong === 1n, oldSize, oldTokens, bps);
+      // the price now: from half the entry to past the cap, and every fifth case exactly at the old cap price
+      const cap = oldBucket === C.NONE ? entry : C.priceOf(oldBucket);
+      const price = i % 5 === 1 ? cap : (entry * r.between(5_000n, 25_000n)) / 10_000n;
+      const reopened = (oldTokens * price) / 10n ** 30n + (isLong === 1n ? 1n : 0n);
+      const delta = i % 3 === 0 ? r.between(1n, 10n ** 3n) : r.between(1n, 10n ** 15n); // dust and real adds
+      const tokens = oldTokens + (delta * 10n ** 30n) / price;
+      return [isLong, reopened + delta, tokens, oldTokens, oldBucket, delta, bps, price];
+    });
+    const out = await call<bigint[][]>('mergedCapBucket', cases);
+    let refused = 0;
+    cases.forEach((c, i) => {
+      const isLong = c[0] === 1n;
+      const bucket = C.mergedBucket(isLong, c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+      expect([bucket, C.capAhead(isLong, c[7], bucket) ? 1n : 0n]).toEqual(out[i]);
+      if (out[i][1] === 0n) refused++;
+    });
+    // both outcomes are exercised: increases past the cap are refused, the rest get a cap at or ahead of the price
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(N);
+  });
+
   it('share conversion, every rounding', async () => {
     const r = rng(23n);
     const cases = Array.from({ length: N }, () => [r.between(0n, 10n ** 24n), r.between(0n, 10n ** 30n), r.between(0n, 10n ** 18n)]);

@@ -67,6 +67,18 @@ contract MathHarness {
         }
     }
 
+    /// @dev Each case: (isLong 0/1, sizeUsd, sizeTokens, oldTokens, oldBucket, sizeDeltaUsd, maxProfitBps, priceWad)
+    ///      -> [mergedBucket(..), capAhead(isLong, priceWad, that bucket) ? 1 : 0]: what PerpState.mergedCapBucket
+    ///      returns, or (0 in the second) that it reverts AtProfitCap.
+    function mergedCapBucket(uint256[8][] calldata a) external pure returns (uint256[2][] memory out) {
+        out = new uint256[2][](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            bool isLong = a[i][0] == 1;
+            uint256 b = CapGrid.mergedBucket(isLong, a[i][1], a[i][2], a[i][3], a[i][4], a[i][5], a[i][6], a[i][7]);
+            out[i] = [b, CapGrid.capAhead(isLong, a[i][7], b) ? 1 : 0];
+        }
+    }
+
     /// @dev Each case: (amount, totalShares, totalAssets); returns (toSharesDown, toSharesUp, toAssetsDown, toAssetsUp).
     function shares(uint256[3][] calldata a) external pure returns (uint256[4][] memory out) {
         out = new uint256[4][](a.length);
