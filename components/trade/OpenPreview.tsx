@@ -50,6 +50,7 @@ export function OpenPreview({
         <PreviewRow
           label="Most the pool pays (profit cap)"
           testId="preview-profit-cap"
+          wei={preview && preview.sizeAfterUsd > sizeUsd ? preview.maxProfitAfterUsd : (sizeUsd * BigInt(m.config.maxProfitBps)) / 10_000n}
           title="A new position may earn its market's cap on its size. Adding to one keeps what it could still earn before its cap price, plus the cap on the added size: adding never resets the cap."
           value={
             preview && preview.sizeAfterUsd > sizeUsd
