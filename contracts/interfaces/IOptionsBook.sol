@@ -257,7 +257,9 @@ interface IOptionsBook is IProduct {
     /// @notice Buys `amountWad` of an option from the pool at the ask; the premium is pulled from the caller.
     ///         Trades (and quotes) of a market revert OptionsBookStale(marketId, Dirty) from a settlement of a board
     ///         with open options until the next refresh (anyone may call it; the keeper does after each settlement):
-    ///         the settled options' delta and vega are in the book until then, and the impact is priced on them.
+    ///         the settled options' delta and vega are in the book until then, and the impact is priced on them. So do
+    ///         they past the book's range, OptionsBookStale(marketId, PriceMoved) or (marketId, TooOld), until the
+    ///         refresh: the cached greeks the impact uses hold only within it (P-108).
     /// @return premiumUsd paid
     function buy(uint256 boardId, uint256 strikeIndex, bool isCall, uint256 amountWad, uint256 maxPremiumUsd)
         external

@@ -212,9 +212,19 @@ contract OptionsNettingTest is BaseTest {
         uint256[] memory ids = options.liveBoards(ETH);
         vm.warp(options.board(ids[0]).expiry - 2 hours);
         _refreshPrices();
+        options.refresh(ETH); // the keeper's: the setup's book is past its time here
         _buyOption(alice, ids[0], 5, true, 1000e18); // 1,000 at-the-money calls
         options.refresh(ETH);
         _setPrice(ETH, 3150e18); // +5%: past the cache's range, no refresh yet
+        _mint(bob, 1000 * USD);
+        vm.startPrank(bob);
+        usdc.approve(address(options), type(uint256).max);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.PriceMoved)
+        );
+        options.buy(ids[2], 5, false, 1e12, type(uint256).max); // no trade on the stale delta (P-108)
+        vm.stopPrank();
+        options.refresh(ETH);
         _buyOption(bob, ids[2], 5, false, 1e12); // any trade pushes the book's delta
         int256 pushed = _optionsSkew();
         assertLe(pushed, int256(1000 * 3150 * USD), "at most every call at delta 1");
