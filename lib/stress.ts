@@ -13,7 +13,7 @@
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
 import { cappedPnlUsd, sideLiabilityUp, valueClosedUsd } from './math/position';
 import { optionsLiabilityUsd, type StressOption, type StressOptionsMarket } from './options/stress';
-import { freeLiquidityDown, maintenanceMarginUp, liquidationImpactUsd, rampedMarginUp, targetMarginUp, utilizationUp } from './math/risk';
+import { freeLiquidityDown, maintenanceMarginUp, nettedImpactCostUsd, rampedMarginUp, targetMarginUp, utilizationUp } from './math/risk';
 
 export interface StressMarket {
   marketId: number;
@@ -152,13 +152,9 @@ export function runStress(input: StressInput, shock: Shock) {
       const value = valueClosedUsd(p.isLong, p.sizeUsd, pnl);
       const liqFee = bpsUp(value, m.liquidationFeeBps);
       const closeCost = bpsUp(value, m.closeFeeBps) + keeperReward;
-      // ... on the lower of the skew now and before the block's liquidations (one block: the keeper's batch), as
-      // PerpState.liquidationImpactUsd
-      const agg00 = aggregates.get(p.marketId)!;
-      const movedTokens = agg0[2] - agg0[3] - (agg00[2] - agg00[3]);
       const fee =
         (liqFee > closeCost ? liqFee : closeCost) +
-        liquidationImpactUsd(skewNow, movedTokens, price, p.isLong ? -p.sizeUsd : p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd);
+        nettedImpactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd, 0n, 0n);
       const refund = equity > fee ? equity - fee : 0n;
       cashAfter += seized - keeperReward - refund;
       feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable

@@ -189,26 +189,6 @@ library RiskMath {
         if (costUsd < -int256(maxRebateUsd)) costUsd = -int256(maxRebateUsd);
     }
 
-    /// @notice The impact a liquidation's close pays (`deltaUsd`: the skew change; no rebate): the lower of its netted
-    ///         impact at the skew now and at the skew this block's earlier trades moved it from, `skewUsd` less the
-    ///         block's move of the traders' net tokens (`blockMovedTokens`, WAD) valued at `priceWad` (rounded toward
-    ///         zero). So a skew moved in front of a liquidation in its own block cannot raise what the liquidated trader
-    ///         pays (review U: an LP holding most of the pool took its share of the victim's refund that way).
-    function liquidationImpactUsd(
-        int256 skewUsd,
-        int256 blockMovedTokens,
-        uint256 priceWad,
-        int256 deltaUsd,
-        int256 optionsSkewUsd,
-        uint256 impactScaleUsd
-    ) internal pure returns (int256) {
-        int256 nowUsd = nettedImpactCostUsd(skewUsd, skewUsd + deltaUsd, optionsSkewUsd, impactScaleUsd, 0, 0);
-        if (blockMovedTokens == 0) return nowUsd; // the block's first trade: the skew now is the one before it
-        int256 startUsd = skewUsd - blockMovedTokens * int256(priceWad) / 1e30;
-        int256 beforeUsd = nettedImpactCostUsd(startUsd, startUsd + deltaUsd, optionsSkewUsd, impactScaleUsd, 0, 0);
-        return beforeUsd < nowUsd ? beforeUsd : nowUsd;
-    }
-
     /// @notice Funding over `elapsed` with the rate driven by the net skew (perpetual + the options traders' delta) and
     ///         paid by the perpetual positions: nextFunding, except that the pool is never the net payer. Payments flow
     ///         index x size between longs, shorts and the pool, so the pool receives indexDelta x perpetual skew; an

@@ -579,7 +579,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
     ///      close fee plus the keeper's reward where that is more (so liquidating oneself, the reward back as the
     ///      keeper, is never a cheaper exit than closing: P-97), both on the value closed; the equity beyond it goes
     ///      back to them (from the seized collateral, or from the pool for a winner's profit). The impact a close would
-    ///      pay is charged too, on the lower of the skew now and before this block's trades (review U).
+    ///      pay is charged too.
     function _refundEquity(Trade memory t, PositionStatus memory s, uint256 sizeUsd, uint256 keeperReward)
         internal
         view
@@ -588,10 +588,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
         uint256 value = PositionMath.valueClosedUsd(t.isLong, sizeUsd, s.pnlUsd);
         int256 fee = int256(
             MathLib.max(value.bpsUp(t.cfg.liquidationFeeBps), value.bpsUp(t.cfg.closeFeeBps) + keeperReward)
-        )
-        + PerpState.liquidationImpactUsd(
-            st, t.cfg.impactScaleUsd, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), t.priceWad
-        );
+        ) + _impactUsd(st, t.cfg, t.isLong ? -int256(sizeUsd) : int256(sizeUsd), 0, 0);
         t.refundUsd = s.equityUsd > fee ? uint256(s.equityUsd - fee) : 0; // the equity beyond the fee, if any
     }
 

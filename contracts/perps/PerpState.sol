@@ -442,24 +442,6 @@ library PerpState {
         }
     }
 
-    /// @notice The impact a liquidation's close of `deltaUsd` pays on market `st` at `priceWad`
-    ///         (RiskMath.liquidationImpactUsd): the block's move of the traders' net tokens since its first trade
-    ///         (observePrice records them) does not count against the liquidated trader (review U).
-    function liquidationImpactUsd(MarketSlots storage st, uint256 impactScaleUsd, int256 deltaUsd, uint256 priceWad)
-        external
-        view
-        returns (int256)
-    {
-        int256 moved = st.exposureBlock == uint32(block.number)
-            ? int256(uint256(st.longTokens)) - int256(uint256(st.shortTokens))
-                - (int256(uint256(st.blockLongTokens)) - int256(uint256(st.blockShortTokens)))
-            : int256(0);
-        return
-            RiskMath.liquidationImpactUsd(
-                perpSkewUsd(st), moved, priceWad, deltaUsd, optionsSkewUsd(st), impactScaleUsd
-            );
-    }
-
     /// @notice Records the options product's traders' net delta x price on market `marketId` (whole dollars), funding
     ///         accrued first at the old skew (IPerpEngine.setOptionsSkew; the engine checks the caller).
     function setOptionsSkew(ProductSlots storage totals, MarketSlots storage st, uint256 marketId, int256 skewUsd)

@@ -65,24 +65,6 @@ export function nettedImpactCostUsd(
   return cost < -maxRebateUsd ? -maxRebateUsd : cost;
 }
 
-/** RiskMath.liquidationImpactUsd: a liquidation's close impact (no rebate), the lower of the netted impact at the skew
- *  now and at the skew before this block's trades (the skew less the block's move of the traders' net tokens at the
- *  price, rounded toward zero): a skew moved in front of a liquidation in its block cannot raise what the trader pays. */
-export function liquidationImpactUsd(
-  skewUsd: bigint,
-  blockMovedTokens: bigint,
-  priceWad: bigint,
-  deltaUsd: bigint,
-  optionsSkewUsd: bigint,
-  impactScaleUsd: bigint,
-): bigint {
-  const nowUsd = nettedImpactCostUsd(skewUsd, skewUsd + deltaUsd, optionsSkewUsd, impactScaleUsd, 0n, 0n);
-  if (blockMovedTokens === 0n) return nowUsd; // the block's first trade: the skew now is the one before it
-  const startUsd = skewUsd - (blockMovedTokens * priceWad) / 10n ** 30n;
-  const beforeUsd = nettedImpactCostUsd(startUsd, startUsd + deltaUsd, optionsSkewUsd, impactScaleUsd, 0n, 0n);
-  return beforeUsd < nowUsd ? beforeUsd : nowUsd;
-}
-
 /** RiskMath.nextFundingNetted: nextFunding driven by the net skew, with the index held still over an interval in which
  *  the pool (paid index x perpetual skew) would be the net payer. */
 export function nextFundingNetted(

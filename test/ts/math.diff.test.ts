@@ -194,26 +194,6 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     cases.forEach((c, i) => expect(R.impactCostUsd(c[0], c[1], c[2], c[3])).toBe(out[i]));
   });
 
-  it("a liquidation's close impact: the lower of the skew now and before the block's trades, never a rebate", async () => {
-    const r = rng(52n);
-    const cases = Array.from({ length: N }, (_, i) => [
-      r.between(-(10n ** 15n), 10n ** 15n),
-      i % 4 === 0 ? 0n : r.between(-(10n ** 28n), 10n ** 28n), // tokens (WAD) the block's trades moved
-      r.between(10n ** 17n, 10n ** 24n),
-      r.between(-(10n ** 14n), 10n ** 14n),
-      r.bool() ? 0n : r.between(-(10n ** 15n), 10n ** 15n),
-      r.between(10n ** 6n, 10n ** 18n),
-    ]);
-    const out = await call<bigint[]>('liquidationImpactUsd', cases);
-    cases.forEach((c, i) => {
-      expect(R.liquidationImpactUsd(c[0], c[1], c[2], c[3], c[4], c[5])).toBe(out[i]);
-      // never above the impact at the skew now, never a rebate; with no move in the block, exactly that impact
-      const nowUsd = R.nettedImpactCostUsd(c[0], c[0] + c[3], c[4], c[5], 0n, 0n);
-      expect(out[i] <= nowUsd && out[i] >= 0n).toBe(true);
-      if (c[1] === 0n) expect(out[i]).toBe(nowUsd);
-    });
-  });
-
   it('price impact netted with the options delta (the larger of net and perpetual-only), the rebate at most the fee', async () => {
     const r = rng(51n);
     const cases = Array.from({ length: N }, () => [

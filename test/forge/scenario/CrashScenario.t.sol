@@ -95,9 +95,6 @@ contract CrashScenarioTest is BaseTest {
             uint256 expectedRefund = _expectedRefund(cfg, traders[i], isLong, s);
             uint256 balanceBefore = usdc.balanceOf(traders[i]);
             uint256 badDebtBefore = core.poolState().badDebtUsd;
-            // one liquidation per block, as the keeper sends them: the impact is then the one on the skew now (in a
-            // block with earlier trades it is at most that, P-59)
-            vm.roll(block.number + 1);
             vm.prank(keeper);
             engine.liquidate(traders[i], ETH, isLong);
             uint256 refund = usdc.balanceOf(traders[i]) - balanceBefore;

@@ -134,15 +134,6 @@ contract MathHarness {
         }
     }
 
-    /// @dev Each case: (skewUsd, blockMovedTokens, priceWad, deltaUsd, optionsSkewUsd, impactScaleUsd).
-    function liquidationImpactUsd(int256[6][] calldata a) external pure returns (int256[] memory out) {
-        out = new int256[](a.length);
-        for (uint256 i; i < a.length; ++i) {
-            out[i] =
-                RiskMath.liquidationImpactUsd(a[i][0], a[i][1], uint256(a[i][2]), a[i][3], a[i][4], uint256(a[i][5]));
-        }
-    }
-
     function nextFundingNetted(int256[7][] calldata a) external pure returns (int256[2][] memory out) {
         out = new int256[2][](a.length);
         for (uint256 i; i < a.length; ++i) {
