@@ -27,7 +27,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   NoPayoff: () => 'You hold none of this option (or already claimed its payoff)',
   InvalidReceiver: (a) => `A payoff cannot be paid to ${String(a[0])}`,
   OptionsBookStale: (a) =>
-    `Wait a moment: the options greek cache of market ${String(a[0])} is being refreshed (${['fresh', 'rebuilding after a trade or a settlement', 'too old', 'price moved past its range', 'volatility resampled', 'an expired board awaits settlement'][Number(a[1])]}). LP deposits and redemptions wait for it, and option trades too from an expiry until the settlement and the refresh after it`,
+    `Wait a moment: the options greek cache of market ${String(a[0])} is being refreshed (${['fresh', 'rebuilding after a trade or a settlement', 'too old', 'price moved past its range', 'volatility resampled', 'an expired board awaits settlement'][Number(a[1])]}). LP deposits and redemptions wait for it, and option trades too when the price moved past its range or it is too old, and from an expiry until the settlement and the refresh after it`,
   ExpOverflow: () => 'The option pricing overflowed (an exponent beyond its bound): no trade was made',
   OutsidePricingDomain: (a) =>
     `The option cannot be priced at a spot of ${fmtPrice(u(a[0]), 2)} and a strike of ${fmtPrice(u(a[1]), 2)}: outside the pricing's bounds (spot below 7.9e10 USD, volatility below 1,800%)`,

@@ -9,7 +9,7 @@ import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
 import { fmtDelta, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
-import { capStrikeWad, maxPayoutWad, OPTION_LOT_WAD, quoteOption, type OptionQuote } from '@/lib/math/options';
+import { capStrikeWad, maxPayoutWad, OPTION_LOT_WAD, OptionsBookStaleError, quoteOption, type OptionQuote } from '@/lib/math/options';
 import type { Selection } from './OptionsChain';
 import dynamic from 'next/dynamic';
 import type { OptionsData } from './useOptionsData';
@@ -119,8 +119,11 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
   if (a.amountWad) {
     try {
       q = quoteOption(s.expiry, s.strikeWad, s.isCall, s.isBuy, a.amountWad, { ...d.cfg, callCapBps: s.callCapBps }, d.ctx);
-    } catch {
-      quoteError = 'Trading on this board has closed';
+    } catch (e) {
+      quoteError =
+        e instanceof OptionsBookStaleError
+          ? `Trades wait for the keeper's refresh of the greek cache (${e.message}): usually a block or two`
+          : 'Trading on this board has closed';
     }
   }
   const limitUsd = q ? (s.isBuy ? q.premiumUsd + (q.premiumUsd * slippageBps) / 10_000n : q.premiumUsd - (q.premiumUsd * slippageBps) / 10_000n) : 0n;

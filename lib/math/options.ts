@@ -372,7 +372,7 @@ export interface QuoteContext {
   perpDeltaTokens: bigint;
   /** the perpetual market's oracle lag (its feed's deviation threshold, bps): a trade is valued at the price it can reach (OptionPricing.laggedSpotWad) */
   lagBps: bigint;
-  book: { refAt: bigint; refPriceWad: bigint; maxMoveWad: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint };
+  book: { refAt: bigint; refPriceWad: bigint; maxMoveWad: bigint; validUntil: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint };
   /** the pool's borrow rate at its kink, per second (IClearingCore.poolConfig: base + slope1): a buy's least premium
    *  covers it on the option's maximum payout for its life (P-106) */
   reserveRateWad: bigint;
@@ -400,6 +400,14 @@ export interface OptionQuote {
  *  slot); the book refuses any other amount (AmountNotInLots), for a quote as for a trade. */
 export const OPTION_LOT_WAD = 10n ** 9n;
 
+/** OptionsBookStale(marketId, PriceMoved | TooOld) from a quote or trade: past the greek cache's range the impact's
+ *  cached delta and vega do not hold, so trades wait for the keeper's refresh (OptionsLogic._requireInRange, P-108). */
+export class OptionsBookStaleError extends Error {
+  constructor(readonly reason: 'PriceMoved' | 'TooOld') {
+    super(reason === 'PriceMoved' ? 'the price moved past the greek cache’s range' : 'the greek cache is past its time');
+  }
+}
+
 /** The premium of a trade: the TS mirror of OptionsLogic.quote (test/ts/options.diff.test.ts: equal to the wei). */
 export function quoteOption(
   expiry: bigint,
@@ -413,6 +421,12 @@ export function quoteOption(
   const tau = expiry - ctx.nowSec;
   if (tau <= 0n) throw new RangeError('board expired');
   if (amountWad % OPTION_LOT_WAD !== 0n) throw new RangeError(`amount ${amountWad} is not a whole number of lots (${OPTION_LOT_WAD})`);
+  const bk = ctx.book;
+  if (bk.refAt !== 0n) {
+    // OptionsLogic._requireInRange
+    if (ctx.nowSec > bk.validUntil) throw new OptionsBookStaleError('TooOld');
+    if (abs(ctx.spotWad - bk.refPriceWad) > bk.maxMoveWad) throw new OptionsBookStaleError('PriceMoved');
+  }
   const weightWad = termWeightWad(tau, cfg.meanReversionWad);
   const e = expiryTerms(termVarianceAt(ctx.varianceWad, ctx.longVarianceWad, weightWad), tau, cfg.callCapBps);
   const lnM = lnMoneynessWad(ctx.spotWad, strikeWad);
@@ -444,7 +458,6 @@ export function quoteOption(
   }
   const reserveUsd = maxPayoutUp(isCall, strikeWad, amountWad, cfg.callCapBps);
 
-  const bk = ctx.book;
   const dS = clamp(ctx.spotWad - bk.refPriceWad, -bk.maxMoveWad, bk.maxMoveWad); // OptionsLogic.bookDeltaTokens
   const bookDelta = bk.refAt === 0n ? 0n : bk.deltaWad + (bk.gammaWad * dS) / WAD;
   const poolDelta = ((ctx.perpDeltaTokens - bookDelta) * ctx.spotWad) / WAD;

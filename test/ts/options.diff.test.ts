@@ -326,4 +326,31 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     }
     expect(nextSurfaceSet, 'the next sample sets some prices').toBeGreaterThan(0);
   });
+
+  it('past the greek cache\'s price range both refuse until the refresh, then agree again (P-108)', async () => {
+    const { publicClient, testClient } = clients();
+    const boards = (await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })) as bigint[];
+    const boardId = boards[boards.length - 1]; // the farthest: well before its trading cutoff
+    const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId] });
+    const strikeWad = b.firstStrikeWad + 5n * b.strikeStepWad;
+    const both = async () => {
+      const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
+      const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
+      const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
+      const chain = publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, 5n, true, true, WAD], blockNumber });
+      const ours = () => O.quoteOption(BigInt(b.expiry), strikeWad, true, true, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
+      return { ctx, chain, ours };
+    };
+    const before = await both();
+    expect(before.ctx.book.refAt, 'options are open: the book has a cache').toBeGreaterThan(0n);
+    await testClient.increaseTime({ seconds: 30 }); // a later price (the engine takes prices forward in time only)
+    await setPrice(0, before.ctx.book.refPriceWad + before.ctx.book.maxMoveWad + before.ctx.book.maxMoveWad / 2n);
+    const moved = await both();
+    await expect(moved.chain).rejects.toMatchObject({ cause: { data: { errorName: 'OptionsBookStale', args: [0n, 3] } } });
+    expect(moved.ours).toThrow(O.OptionsBookStaleError);
+    expect(() => moved.ours()).toThrow(/price moved past/);
+    await tx(0, { ...c.optionsBook, functionName: 'refresh', args: [0n] }); // the keeper's
+    const refreshed = await both();
+    expect(refreshed.ours().premiumUsd).toBe((await refreshed.chain).premiumUsd);
+  });
 });
