@@ -41,6 +41,9 @@ export function closeBound(p: Row, m: Market, sizeDeltaUsd: bigint, slippageBps:
 
 /** Why a close cannot go through as previewed, or undefined. */
 export function closeError(r: Preview): string | undefined {
+  // PerpEngine refuses it (InsufficientMargin): the fees owed are settled first, and only the closed part's PnL is realized
+  if (r.sizeAfterUsd > 0n && r.collateralAfterUsd < 0n)
+    return `The fees owed (${fmtUsd(r.feesOwedUsd)}) are more than the collateral plus what this part realizes: close a larger part, or all of it`;
   if (r.belowMinCollateral) return `What stays open would keep ${fmtUsd(r.collateralAfterUsd)} of collateral, below the market minimum: close more, or all of it`;
   if (r.belowMaintenance) return 'What stays open would be below its maintenance margin: close more, or all of it';
 }
