@@ -85,6 +85,19 @@ contract StaleGreeksImpactTest is BaseTest {
         _buyOption(attacker, board, 8, true, 1600e18);
     }
 
+    /// A book marked by a trade since its refresh (its staleness reads Dirty first) still refuses a trade past the
+    /// range: the check reads the range itself, not the staleness.
+    function test_dirtyBookPastTheRange_refusesTrades() public {
+        _buyOption(attacker, ids[ids.length - 1], 8, true, 1e18); // marks the book
+        skip(60);
+        _setPrice(ETH, _price(ETH) * 10_300 / 10_000);
+        assertEq(uint256(options.staleness(ETH)), uint256(IOptionsBook.Staleness.Dirty));
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.PriceMoved)
+        );
+        options.quote(ids[ids.length - 1], 8, true, true, 1e18);
+    }
+
     /// Within the range the book is fresh and trades go on (LP flows are open there too).
     function test_buyWithinTheRange_trades() public {
         skip(60);
