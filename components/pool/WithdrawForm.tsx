@@ -2,7 +2,7 @@
 
 import { useState } from 'react';
 import { formatUnits } from 'viem';
-import { useAccount } from 'wagmi';
+import { useAccount, useReadContract } from 'wagmi';
 import { AmountField } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
@@ -63,6 +63,9 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   const queued = burns !== undefined && unlocked !== undefined ? (burns > unlocked ? unlocked : burns) : undefined;
   const queuedUsd = queued !== undefined ? toUsd(queued) : undefined;
   const queueMinUsd = queuedUsd !== undefined ? queuedUsd - (queuedUsd * QUEUE_TOLERANCE_BPS) / 10_000n : undefined;
+  // A queued request must be worth at least the vault's minimum deposit (RequestTooSmall): dust requests padded the queue.
+  const minRequestUsd = useReadContract({ ...c.pool, functionName: 'minDepositAssets' }).data;
+  const tooSmall = !instant && queuedUsd !== undefined && minRequestUsd !== undefined && queuedUsd < minRequestUsd;
   // Instant ones are bounded by the slippage tolerance (EIP-5143 entry points): Max pays at least the preview less it,
   // an amount burns at most the preview's shares plus it.
   const [slippageBps] = useSlippage('pool');
@@ -70,7 +73,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   const maxBurns = burns !== undefined ? burns + (burns * slippageBps) / 10_000n : undefined;
 
   async function submit() {
-    if (check.value === undefined || !address || unlocked === undefined || burns === undefined || queued === undefined || !pool?.navValid) return;
+    if (check.value === undefined || !address || unlocked === undefined || burns === undefined || queued === undefined || !pool?.navValid || tooSmall) return;
     let ok: unknown;
     if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address, minAllUsd ?? 0n], label: `Withdraw all (${fmtUsd(unlockedUsd)})`, prices: 'all' });
     else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address, maxBurns ?? burns], label: `Withdraw ${text} ${sym}`, prices: 'all' });
@@ -102,7 +105,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
           setText(v);
           setMaxPressed(false);
         }}
-        error={check.error}
+        error={check.error ?? (tooSmall ? `A queued withdrawal must be worth at least ${fmtUsd(minRequestUsd)}: withdraw it once liquidity frees` : undefined)}
         help="yes"
         max={{ value: unlockedUsd, label: 'Unlocked' }}
         onMax={() => {
@@ -130,7 +133,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
           Withdrawals wait for every market with open interest to have a fresh price (the NAV cannot be valued now).
         </p>
       )}
-      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined || !navValid}>
+      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined || !navValid || tooSmall}>
         {pending ? 'Confirming…' : check.value === undefined || instant ? (all ? 'Withdraw all' : 'Withdraw') : all ? 'Queue withdrawal of all' : 'Queue withdrawal'}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}

@@ -37,6 +37,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     uint256 public constant MAX_SKIPPED_PER_CALL = 1000;
     /// @notice Requests refused for their minimum that count as one of a processQueue call's `maxRequests`.
     uint256 public constant REFUSED_PER_REQUEST = 8;
+    /// @notice The least room a queued request's minimum leaves under its value at the request (basis points): a
+    ///         review queued a request no fill could pay behind 20 dust requests (the keeper's processQueue(20) never
+    ///         reached it) and shut every instant exit block after block (P-23). Now the NAV's low bound must fall by
+    ///         this much before the keeper's fill to refuse a request, and a request the fill does not refuse takes
+    ///         the liquidity it held back. Kept small: a wider room is what a band widened around the keeper's fill
+    ///         may take from a request (P-88).
+    uint256 public constant QUEUE_MIN_ROOM_BPS = 1;
     uint256 public constant MAX_COOLDOWN_SEC = 7 days;
 
     IClearingCore public immutable core;
@@ -222,6 +229,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     {
         if (shares == 0) revert ZeroShares();
         if (receiver == address(0) || receiver == address(this)) revert ERC20InvalidReceiver(receiver);
+        _checkRequest(shares, minAssets);
         address owner = _msgSender();
         _transfer(owner, address(this), shares); // only shares past their cooldown can move (_update)
         requestId = tail++;
@@ -339,6 +347,29 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         totalClaimable -= assets;
         IERC20(asset()).safeTransfer(to, assets);
         emit Claimed(owner, to, assets);
+    }
+
+    /// @dev A request is worth at least the vault's minimum deposit and leaves QUEUE_MIN_ROOM_BPS under its value for
+    ///      its minimum, valued as a fill values it (the NAV's low bound, rounded down) at this transaction's prices.
+    ///      While the NAV cannot be valued (a stale price or a greek cache waiting for its refresh: nothing can fill the
+    ///      queue either) a request is still taken, with no minimum: it can always be paid, so it holds back only what
+    ///      it will take (P-23).
+    function _checkRequest(uint256 shares, uint256 minAssets) internal {
+        uint256 lowUsd;
+        bool valued;
+        try core.pinValuationPrices() {
+            try core.poolValueBoundsUsd() returns (uint256 low, uint256) {
+                (lowUsd, valued) = (low, true);
+            } catch {}
+        } catch {}
+        if (!valued) {
+            if (minAssets != 0) revert RequestMinimumTooHigh(minAssets, 0);
+            return;
+        }
+        uint256 valueUsd = SharesMath.toAssetsDown(shares, totalSupply(), lowUsd);
+        if (valueUsd < minDepositAssets) revert RequestTooSmall(valueUsd, minDepositAssets);
+        uint256 maxMinAssets = valueUsd - Math.mulDiv(valueUsd, QUEUE_MIN_ROOM_BPS, 10_000, Math.Rounding.Ceil);
+        if (minAssets > maxMinAssets) revert RequestMinimumTooHigh(minAssets, maxMinAssets);
     }
 
     /// @dev Pays a queued fill: the core pays this vault, which forwards to the receiver; if the token refuses (a

@@ -26,6 +26,13 @@ interface ILiquidityPool is IERC4626 {
     error ReceiverInCooldown(address receiver, uint256 availableAt);
     error DepositTooSmall(uint256 assets, uint256 minAssets);
     error ZeroShares();
+    /// @notice A queued request must be worth at least `minValueUsd` (the vault's minimum deposit) at the NAV's low
+    ///         bound now; `valueUsd` is what `shares` are worth (P-103: dust requests filled for nothing padded the
+    ///         queue).
+    error RequestTooSmall(uint256 valueUsd, uint256 minValueUsd);
+    /// @notice A queued request's minimum must leave QUEUE_MIN_ROOM_BPS of room under its value now: `minAssets` asked,
+    ///         `maxMinAssets` the most it may be (P-23: a minimum no fill meets held liquidity back from instant exits).
+    error RequestMinimumTooHigh(uint256 minAssets, uint256 maxMinAssets);
     error NotRequestOwner(uint256 requestId, address caller, address owner);
     error RequestNotPending(uint256 requestId);
     error CooldownTooLong(uint256 cooldownSec, uint256 maxSec);
@@ -123,7 +130,10 @@ interface ILiquidityPool is IERC4626 {
     /// @notice Queues `shares` for redemption to `receiver`, escrowing them in the pool. A fill pays at least
     ///         `minAssets` pro rata (per share), or cancels the request and returns its shares: the fill is
     ///         permissionless, so whoever sends it cannot choose a moment when the NAV's LP band is wide (a sandwich of
-    ///         option trades widens it) to pay the request less than its owner accepted.
+    ///         option trades widens it) to pay the request less than its owner accepted. The shares must be worth at
+    ///         least the vault's minimum deposit now (RequestTooSmall), and `minAssets` at most their value now less
+    ///         QUEUE_MIN_ROOM_BPS (RequestMinimumTooHigh): a request no fill could pay would hold liquidity back from
+    ///         instant exits without ever taking it (P-23).
     function requestRedeem(uint256 shares, address receiver, uint256 minAssets) external returns (uint256 requestId);
 
     /// @notice Cancels what is left of a queued request and returns its shares to the owner.

@@ -3722,6 +3722,19 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "function",
+    "name": "QUEUE_MIN_ROOM_BPS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "REFUSED_PER_REQUEST",
     "inputs": [],
     "outputs": [
@@ -5485,10 +5498,42 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "error",
+    "name": "RequestMinimumTooHigh",
+    "inputs": [
+      {
+        "name": "minAssets",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxMinAssets",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "RequestNotPending",
     "inputs": [
       {
         "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RequestTooSmall",
+    "inputs": [
+      {
+        "name": "valueUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "minValueUsd",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -13964,10 +14009,42 @@ export const counterpoolErrorsAbi = [
   },
   {
     "type": "error",
+    "name": "RequestMinimumTooHigh",
+    "inputs": [
+      {
+        "name": "minAssets",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxMinAssets",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "RequestNotPending",
     "inputs": [
       {
         "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RequestTooSmall",
+    "inputs": [
+      {
+        "name": "valueUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "minValueUsd",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -232,10 +232,11 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(core.freeLiquidityUsd(), 0);
     }
 
-    /// P-23 (review S): only requests a keeper's fill left waiting on liquidity hold liquidity back from instant exits.
-    ///       A large LP's request with a minimum no fill meets shut every instant exit when the whole queue counted
-    ///       (12M asked against 9.9M free; re-requested after each refusal, at no cost but gas); now it holds nothing back
-    ///       before a fill reaches it, and the fill refuses it.
+    /// P-23 (reviews S and X): only requests a keeper's fill left waiting on liquidity hold liquidity back from instant
+    ///       exits, and a request that holds it takes it when the fill reaches it. A large LP's request with a minimum
+    ///       no fill meets shut every instant exit (review S: 12M asked against 9.9M free, re-requested after each
+    ///       refusal; review X: behind 20 dust requests, where the keeper's processQueue(20) left it waiting, block after
+    ///       block). Such a minimum is now refused at the request, and one with the room it must leave is paid.
     function test_unpayableRequest_doesNotShutInstantExits() public {
         _deposit(carol, 10_000_000 * USD);
         uint256 bShares = _deposit(bob, 100_000 * USD);
@@ -243,15 +244,20 @@ contract LiquidityPoolTest is BaseTest {
         _open(alice, ETH, true, 2_000_000 * USD, 10_000_000 * USD);
         skip(60);
         _refreshPrices();
-        assertLt(core.freeLiquidityUsd(), pool.previewRedeem(aShares), "the request is worth more than is free");
+        uint256 value = pool.previewRedeem(aShares);
+        uint256 free = core.freeLiquidityUsd();
+        assertLt(free, value, "the request is worth more than is free");
+        uint256 maxMin = _maxQueueMinimum(value);
         vm.prank(attacker);
-        uint256 id = pool.requestRedeem(aShares, attacker, type(uint96).max);
-        assertEq(pool.maxRedeem(bob), bShares, "bob may still leave at once");
-        pool.processQueue(10); // the fill reaches it: refused, the shares go back
-        assertEq(pool.withdrawalRequest(id).shares, 0);
-        assertEq(pool.balanceOf(attacker), aShares);
-        vm.prank(bob);
-        assertGt(pool.redeem(bShares, bob, bob), 99_000 * USD, "bob left at once");
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestMinimumTooHigh.selector, type(uint96).max, maxMin));
+        pool.requestRedeem(aShares, attacker, type(uint96).max);
+        vm.prank(attacker);
+        uint256 id = pool.requestRedeem(aShares, attacker, maxMin);
+        assertEq(pool.maxRedeem(bob), bShares, "bob may still leave at once: no fill has run since the request");
+        pool.processQueue(10); // the fill reaches it: it takes what is free, pro rata above its minimum
+        assertEq(usdc.balanceOf(attacker), free, "the request took all the free liquidity it could hold back");
+        assertGt(pool.withdrawalRequest(id).shares, 0, "the rest waits");
+        assertEq(core.freeLiquidityUsd(), 0);
     }
 
     /// P-23 (review T): a fill that stops at maxRequests, or calls with none, never clears the queue's hold on
@@ -324,23 +330,30 @@ contract LiquidityPoolTest is BaseTest {
     function test_queue_fillBelowMinimum_refusedAndQueueMovesOn() public {
         uint256 cShares = _deposit(carol, 60_000 * USD);
         uint256 dShares = _deposit(dave, 40_000 * USD);
+        _open(alice, ETH, true, 4000 * USD, 20_000 * USD);
         skip(60);
         _refreshPrices();
         uint256 cValue = pool.previewRedeem(cShares);
+        uint256 cMin = _maxQueueMinimum(cValue); // the most it may ask: 1 bp under its value now
         vm.prank(carol);
-        uint256 idC = pool.requestRedeem(cShares, carol, cValue + 1); // one micro-USD more than it is worth
+        uint256 idC = pool.requestRedeem(cShares, carol, cMin);
+        // alice's long gains 10%: about 2% of the pool's value, past carol's room
+        _setPriceAfter(ETH, _price(ETH) * 110 / 100, 1);
+        uint256 cNow = pool.previewRedeem(cShares);
+        assertLt(cNow, cMin, "carol's shares are now worth less than her minimum");
         uint256 dValue = pool.previewRedeem(dShares);
+        uint256 dMin = _maxQueueMinimum(dValue);
         vm.prank(dave);
-        uint256 idD = pool.requestRedeem(dShares, dave, dValue);
-        // (the minimum is kept per share, rounded up: the event reports it for the shares, at least cValue + 1)
-        vm.expectEmit(true, true, false, false, address(pool));
-        emit ILiquidityPool.WithdrawalRefused(idC, carol, cShares, cValue, cValue + 1);
+        uint256 idD = pool.requestRedeem(dShares, dave, dMin);
+        // (the minimum is kept per share, rounded up: the event reports it for the shares)
+        vm.expectEmit(true, true, false, true, address(pool));
+        emit ILiquidityPool.WithdrawalRefused(idC, carol, cShares, cNow, cMin);
         assertEq(pool.processQueue(10), 1, "dave's request filled");
         assertEq(pool.balanceOf(carol), cShares, "carol's shares returned");
         assertEq(usdc.balanceOf(carol), 0);
         assertEq(pool.withdrawalRequest(idC).shares, 0, "carol's request closed");
         assertEq(pool.withdrawalRequest(idD).shares, 0);
-        assertGe(usdc.balanceOf(dave), 40_000 * USD - 1, "dave paid at least his minimum");
+        assertEq(usdc.balanceOf(dave), dValue, "dave paid his shares' value, above his minimum");
         assertEq(pool.queuedShares(), 0);
     }
 
@@ -402,7 +415,7 @@ contract LiquidityPoolTest is BaseTest {
     /// @dev The queue-padding tests' start: carol (1M) and the attacker (1 USD) hold shares past the cooldown.
     function _queuePaddingSetup() internal returns (uint256 cShares, uint256 aShares) {
         cShares = _deposit(carol, 1_000_000 * USD);
-        aShares = _deposit(attacker, 1 * USD);
+        aShares = _deposit(attacker, 1000 * USD); // 400 requests of 2.50 (each at least the vault's minimum, P-103)
         skip(61);
         _refreshPrices();
     }
@@ -414,7 +427,7 @@ contract LiquidityPoolTest is BaseTest {
         (uint256 cShares, uint256 aShares) = _queuePaddingSetup();
         vm.startPrank(attacker);
         for (uint256 k; k < 400; ++k) {
-            pool.cancelRedeem(pool.requestRedeem(1, attacker, 0));
+            pool.cancelRedeem(pool.requestRedeem(aShares / 400, attacker, 0));
         }
         vm.stopPrank();
         assertEq(pool.balanceOf(attacker), aShares, "the padding cost the attacker no shares");
@@ -429,7 +442,7 @@ contract LiquidityPoolTest is BaseTest {
         uint256 cap = pool.MAX_SKIPPED_PER_CALL();
         vm.startPrank(attacker);
         for (uint256 k; k < cap + 5; ++k) {
-            pool.cancelRedeem(pool.requestRedeem(1, attacker, 0));
+            pool.cancelRedeem(pool.requestRedeem(aShares / 400, attacker, 0));
         }
         vm.stopPrank();
         vm.prank(carol);
@@ -443,14 +456,23 @@ contract LiquidityPoolTest is BaseTest {
 
     /// @dev A later review padded it with requests refused when reached instead (1 share asking 1,000 USD: its share
     ///      comes back, no cancel needed), which counted in full: 400 of them still cost 21 calls. A refusal now counts
-    ///      as 1/REFUSED_PER_REQUEST of a request.
+    ///      as 1/REFUSED_PER_REQUEST of a request. Such a request is refused at once now (review X: a request worth less
+    ///      than the vault's minimum, or asking more than its value less 1 bp); here the NAV falls 2% after 400 requests
+    ///      at the highest minimum allowed, so each is refused when reached.
     function test_processQueue_refusedPaddingCountsAnEighth() public {
         (uint256 cShares, uint256 aShares) = _queuePaddingSetup();
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, 0, pool.minDepositAssets()));
+        pool.requestRedeem(1, attacker, 0);
+        _open(alice, ETH, true, 40_000 * USD, 200_000 * USD);
+        uint256 value = pool.previewRedeem(aShares / 400);
         vm.startPrank(attacker);
         for (uint256 k; k < 400; ++k) {
-            pool.requestRedeem(1, attacker, 1000 * USD);
+            pool.requestRedeem(aShares / 400, attacker, _maxQueueMinimum(value));
         }
         vm.stopPrank();
+        _setPriceAfter(ETH, _price(ETH) * 110 / 100, 1); // alice's long gains 20,000: 2% of the pool
+        assertLt(pool.previewRedeem(aShares / 400), _maxQueueMinimum(value), "below every padding minimum");
         vm.prank(carol);
         uint256 id = pool.requestRedeem(cShares / 10, carol, 0);
         uint256 calls;
@@ -500,6 +522,43 @@ contract LiquidityPoolTest is BaseTest {
         assertGt(pool.maxRedeem(carol), 0, "readable again");
     }
 
+    /// @dev P-23 (review X): a request is valued at the request as a fill values it. One worth less than the vault's
+    ///      minimum deposit is refused (dust requests filled for nothing padded the queue), as is a minimum above its
+    ///      value less QUEUE_MIN_ROOM_BPS; while the NAV cannot be valued (a stale price) a request is still taken, with
+    ///      no minimum, so it can always be paid.
+    function test_requestRedeem_valuedAtTheRequest() public {
+        uint256 shares = _deposit(carol, 10_000 * USD);
+        skip(61);
+        _refreshPrices();
+        uint256 small = pool.previewWithdraw(pool.minDepositAssets()) - 2; // worth just under the minimum
+        uint256 smallValue = pool.previewRedeem(small);
+        assertLt(smallValue, pool.minDepositAssets());
+        vm.prank(carol);
+        vm.expectRevert(
+            abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, smallValue, pool.minDepositAssets())
+        );
+        pool.requestRedeem(small, carol, 0);
+        uint256 value = pool.previewRedeem(shares / 2);
+        uint256 maxMin = _maxQueueMinimum(value);
+        assertEq(maxMin, value - (value + 9999) / 10_000, "1 bp of room, rounded up");
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestMinimumTooHigh.selector, maxMin + 1, maxMin));
+        pool.requestRedeem(shares / 2, carol, maxMin + 1);
+        vm.prank(carol);
+        pool.requestRedeem(shares / 2, carol, maxMin);
+        // every price stale: no NAV, so no minimum (no fill can run before the prices return)
+        _open(alice, ETH, true, 1000 * USD, 5000 * USD);
+        skip(reader.marketConfig(ETH).maxPriceAgeSec + 1);
+        vm.expectRevert();
+        pool.previewRedeem(1e12);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestMinimumTooHigh.selector, 1, 0));
+        pool.requestRedeem(shares / 4, carol, 1);
+        vm.prank(carol);
+        uint256 id = pool.requestRedeem(shares / 4, carol, 0);
+        assertEq(pool.withdrawalRequest(id).shares, shares / 4, "taken with no minimum");
+    }
+
     /// @dev A queued request whose minimum is exactly what a fill pays is filled: its minimum is kept per share at 1e27
     ///      (rounded up) and taken back to assets rounded down at the fill. A review's odd-sized request for exactly its
     ///      previewRedeem was refused (both roundings up at 1e18 made the minimum 1 wei more than asked). The value is
@@ -509,12 +568,22 @@ contract LiquidityPoolTest is BaseTest {
         _deposit(dave, 3333 * USD + bound(oddSeed, 0, 999_999));
         skip(pool.cooldownSec());
         _refreshPrices();
-        uint256 shares = bound(sharesSeed, 1e9, pool.balanceOf(carol));
+        uint256 shares = bound(sharesSeed, pool.convertToShares(2 * USD), pool.balanceOf(carol)); // past the minimum
         (uint256 low,) = core.poolValueBoundsUsd();
         uint256 value = shares * (low + 1) / (pool.totalSupply() + 1e6);
         assertEq(pool.previewRedeem(shares), value, "the value from first principles");
+        // The most a request may ask is its value less QUEUE_MIN_ROOM_BPS (P-23), rounded against the request.
+        uint256 maxMin = _maxQueueMinimum(value);
         vm.prank(carol);
-        uint256 id = pool.requestRedeem(shares, carol, value);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestMinimumTooHigh.selector, maxMin + 1, maxMin));
+        pool.requestRedeem(shares, carol, maxMin + 1);
+        vm.prank(carol);
+        uint256 id = pool.requestRedeem(shares, carol, maxMin);
+        // The NAV fell to exactly the minimum: emulated by writing the stored minimum up to the fill's value (the
+        // fill's arithmetic is what is tested; the request slot is requests[id] + 1: receiver, then minAssets).
+        bytes32 slot = bytes32(uint256(keccak256(abi.encode(id, uint256(8)))) + 1);
+        vm.store(address(pool), slot, bytes32(uint256(uint160(carol)) | (value << 160)));
+        assertEq(pool.withdrawalRequest(id).minAssets, value, "the stored minimum is the value");
         uint256 before = usdc.balanceOf(carol);
         assertEq(pool.processQueue(1), 1, "filled");
         assertEq(usdc.balanceOf(carol) - before, value, "paid exactly its minimum");

@@ -274,8 +274,10 @@ describe(`LP account (${dbKind()})`, () => {
     await testClient.increaseTime({ seconds: 3_601 });
     for (let m = 0; m < c.feeds.length; m++) await setPrice(m, await price(m)); // fresh prices after the jump
     const ids: bigint[] = [];
+    // each request worth 2 USD: a queued request is worth at least the vault's minimum deposit (RequestTooSmall)
+    const each = await publicClient.readContract({ ...c.pool, functionName: 'previewWithdraw', args: [USD(2)] });
     for (let k = 0; k < 4; k++) {
-      await tx(14, { ...c.pool, functionName: 'requestRedeem', args: [USD(1), lp, 0n] });
+      await tx(14, { ...c.pool, functionName: 'requestRedeem', args: [each, lp, 0n] });
       const [, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
       ids.push(tail - 1n);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {BaseTest} from "../utils/Base.t.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
@@ -52,5 +53,54 @@ contract QueueAttacksTest is BaseTest {
         pool.setCooldown(bound(cooldownSeed, 0, 7 days));
         assertEq(pool.lockedShares(carol), 0, "ended cooldowns stay ended");
         assertEq(pool.maxRedeem(carol), shares, "all of it redeemable");
+    }
+
+    /// P-23 and P-103 (review X): an LP queued 20 one-share requests (each filled for nothing) and then a request whose
+    /// minimum no fill meets; the keeper's processQueue(20) filled the dust and left the large request waiting, so it
+    /// held 4.77M of free liquidity back from every instant exit, re-placed each block for 20 shares (0 USD) and gas,
+    /// and was refused (its shares returned) whenever a fill reached it. Now a request is worth at least the vault's
+    /// minimum and its minimum leaves room (QUEUE_MIN_ROOM_BPS): the padding costs real requests, and the held request, once reached,
+    /// takes the liquidity it held (the attacker exits at the NAV, which is what the queue is for).
+    function testFuzz_requestBehindPadding_takesWhatItHolds(uint256 freeSeed, uint256 paddingSeed) public {
+        address attacker2 = makeAddr("attacker2");
+        _deposit(carol, 10_000_000 * USD);
+        uint256 bShares = _deposit(bob, 100_000 * USD);
+        uint256 aShares = _deposit(attacker, 12_000_000 * USD);
+        uint256 pShares = _deposit(attacker2, 1000 * USD);
+        _open(alice, ETH, true, 2_800_000 * USD, bound(freeSeed, 10_000_000, 14_000_000) * USD);
+        skip(60);
+        _refreshPrices();
+        // dust is refused outright
+        vm.prank(attacker2);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, 0, pool.minDepositAssets()));
+        pool.requestRedeem(1, attacker2, 0);
+        // the padding: 20 requests of the smallest allowed value or more
+        uint256 each = pool.previewWithdraw(bound(paddingSeed, 1, 50) * USD); // worth that at the fill's value
+        vm.startPrank(attacker2);
+        for (uint256 k; k < 20; ++k) {
+            pool.requestRedeem(each, attacker2, 0);
+        }
+        vm.stopPrank();
+        uint256 value = pool.previewRedeem(aShares);
+        uint256 maxMin = _maxQueueMinimum(value);
+        vm.startPrank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestMinimumTooHigh.selector, type(uint96).max, maxMin));
+        pool.requestRedeem(aShares, attacker, type(uint96).max);
+        uint256 id = pool.requestRedeem(aShares, attacker, maxMin);
+        vm.stopPrank();
+        pool.processQueue(20); // the keeper: the padding only
+        uint256 free = core.freeLiquidityUsd();
+        assertGt(free, 0, "liquidity is free");
+        assertEq(pool.maxRedeem(bob), 0, "held for the request ahead of bob (first in, first out)");
+        vm.roll(block.number + 1);
+        skip(1);
+        _refreshPrices();
+        free = core.freeLiquidityUsd();
+        pool.processQueue(20); // the keeper's next call reaches it
+        assertGe(usdc.balanceOf(attacker), free, "the request took every dollar it held back");
+        assertGt(pool.withdrawalRequest(id).shares, 0, "and waits for the rest");
+        assertEq(pool.balanceOf(attacker), 0, "nothing was refused back to it");
+        assertEq(bShares, pool.balanceOf(bob));
+        assertGe(pool.balanceOf(attacker2) + 20 * each, pShares, "the padding's shares were paid, not kept");
     }
 }

@@ -142,6 +142,12 @@ abstract contract BaseTest is Test {
         shares = pool.deposit(amount, lp);
     }
 
+    /// @dev The highest minimum a queued request worth `valueUsd` now may ask (P-23): its value less
+    ///      QUEUE_MIN_ROOM_BPS of it, the room rounded up.
+    function _maxQueueMinimum(uint256 valueUsd) internal view returns (uint256) {
+        return valueUsd - (valueUsd * pool.QUEUE_MIN_ROOM_BPS() + 9999) / 10_000;
+    }
+
     function _open(address trader, uint256 marketId, bool isLong, uint256 collateral, uint256 size) internal {
         _mint(trader, collateral);
         vm.prank(trader);
