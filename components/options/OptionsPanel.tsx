@@ -5,11 +5,11 @@ import { FaucetButton } from '@/components/common/FaucetButton';
 import { Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { fmtPct, fmtPrice } from '@/lib/format';
+import { outOfCacheRange } from '@/lib/math/options';
 import { OptionPositions } from './OptionPositions';
 import { OptionsChain, type Selection } from './OptionsChain';
 import { OptionTradeForm } from './OptionTradeForm';
-import { useOptionsData } from './useOptionsData';
-
+import { useOptionsData, type OptionsData } from './useOptionsData';
 
 const STALE_TEXT: Record<string, string> = {
   Dirty: 'the greek cache is being rebuilt after a trade or settlement',
@@ -80,6 +80,7 @@ export function OptionsPanel() {
                   </button>
                 ))}
               </div>
+              <TradingPaused d={d} />
               <OptionsChain d={d} board={board} selected={sel} onSelect={setSel} />
             </>
           )}
@@ -99,5 +100,17 @@ export function OptionsPanel() {
         {d ? <OptionPositions d={d} onSell={setSel} /> : <div className="skeleton h-16" />}
       </section>
     </div>
+  );
+}
+
+/** Past the greek cache's range every quote and trade on the market waits for the keeper's refresh (P-108): the chain's
+ *  prices show as dashes until then, and this says why. */
+function TradingPaused({ d }: { d: OptionsData }) {
+  const stale = outOfCacheRange(d.ctx);
+  if (!stale) return null;
+  return (
+    <p role="status" data-testid="options-paused" className="mb-3 rounded border border-amber-700/60 bg-amber-950/40 px-3 py-2 text-xs text-amber-200">
+      Trading waits for the keeper&apos;s refresh of the greek cache: {stale.message}. Option prices here use the cache&apos;s delta and vega, which hold only inside its range; the refresh usually lands within a block or two.
+    </p>
   );
 }

@@ -408,6 +408,16 @@ export class OptionsBookStaleError extends Error {
   }
 }
 
+/** OptionsLogic._requireInRange: why every quote and trade on the market waits for the keeper's refresh now (past the
+ *  greek cache's time or price range), or undefined while the range holds (or before the book's first refresh). */
+export function outOfCacheRange(ctx: QuoteContext): OptionsBookStaleError | undefined {
+  const bk = ctx.book;
+  if (bk.refAt === 0n) return undefined;
+  if (ctx.nowSec > bk.validUntil) return new OptionsBookStaleError('TooOld');
+  if (abs(ctx.spotWad - bk.refPriceWad) > bk.maxMoveWad) return new OptionsBookStaleError('PriceMoved');
+  return undefined;
+}
+
 /** The premium of a trade: the TS mirror of OptionsLogic.quote (test/ts/options.diff.test.ts: equal to the wei). */
 export function quoteOption(
   expiry: bigint,
@@ -422,11 +432,8 @@ export function quoteOption(
   if (tau <= 0n) throw new RangeError('board expired');
   if (amountWad % OPTION_LOT_WAD !== 0n) throw new RangeError(`amount ${amountWad} is not a whole number of lots (${OPTION_LOT_WAD})`);
   const bk = ctx.book;
-  if (bk.refAt !== 0n) {
-    // OptionsLogic._requireInRange
-    if (ctx.nowSec > bk.validUntil) throw new OptionsBookStaleError('TooOld');
-    if (abs(ctx.spotWad - bk.refPriceWad) > bk.maxMoveWad) throw new OptionsBookStaleError('PriceMoved');
-  }
+  const stale = outOfCacheRange(ctx);
+  if (stale) throw stale;
   const weightWad = termWeightWad(tau, cfg.meanReversionWad);
   const e = expiryTerms(termVarianceAt(ctx.varianceWad, ctx.longVarianceWad, weightWad), tau, cfg.callCapBps);
   const lnM = lnMoneynessWad(ctx.spotWad, strikeWad);

@@ -66,3 +66,18 @@ export async function faucetAndDeposit(page, amount) {
   await page.getByRole('button', { name: 'Deposit', exact: true }).click();
   await waitToast(page, new RegExp(`Deposit ${amount}`));
 }
+
+/**
+ * From any page: opens /trade on market tab `name` (its price loaded), fills the order's collateral and leverage and
+ * approves USDC for trading, so the Long and Short buttons send the order.
+ */
+export async function openTradeOnMarket(page, name, collateral, leverage) {
+  await page.getByRole('navigation').getByRole('link', { name: 'Trade', exact: true }).click();
+  await page.getByRole('tab', { name }).click();
+  await page.getByRole('tab', { name, selected: true }).waitFor();
+  await page.getByTestId('market-price').filter({ hasText: /\d/ }).waitFor();
+  await page.locator('#collateral').fill(String(collateral));
+  await page.locator('#leverage').fill(String(leverage));
+  await page.getByRole('button', { name: 'Approve USDC' }).click();
+  await waitToast(page, /Approve USDC for trading/);
+}

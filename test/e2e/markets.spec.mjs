@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { client, faucetAndDeposit, launch, openConnected, SHOTS, waitToast } from './browser.mjs';
+import { client, faucetAndDeposit, launch, openConnected, openTradeOnMarket, SHOTS, waitToast } from './browser.mjs';
 
 const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
 const engineAbi = JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi;
@@ -19,14 +19,7 @@ test(`every listed market trades: open and close a long on ${name} (market ${mar
     // The pool backs every trade: give it liquidity first (this spec may run before the others).
     await faucetAndDeposit(page, 5000);
 
-    await page.getByRole('navigation').getByRole('link', { name: 'Trade', exact: true }).click();
-    await page.getByRole('tab', { name }).click();
-    await page.getByRole('tab', { name, selected: true }).waitFor();
-    await page.getByTestId('market-price').filter({ hasText: /\d/ }).waitFor();
-    await page.locator('#collateral').fill('150');
-    await page.locator('#leverage').fill('5');
-    await page.getByRole('button', { name: 'Approve USDC' }).click();
-    await waitToast(page, /Approve USDC for trading/);
+    await openTradeOnMarket(page, name, 150, 5);
     await page.getByRole('button', { name: 'Long', exact: true }).last().click();
     await waitToast(page, /Long \$750/);
 

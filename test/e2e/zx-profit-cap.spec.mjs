@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createWalletClient, http, maxUint256 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { bucketDown, priceOf } from '../../lib/math/capgrid.ts';
-import { client, faucetAndDeposit, launch, MNEMONIC, openConnected, sendTx, SHOTS, waitToast } from './browser.mjs';
+import { client, faucetAndDeposit, launch, MNEMONIC, openConnected, openTradeOnMarket, sendTx, SHOTS, waitToast } from './browser.mjs';
 
 const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
 const engineAbi = JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi;
@@ -30,14 +30,7 @@ test(`P-107: adding to a long past its profit cap is refused in the form and on 
     await faucetAndDeposit(page, 5000);
     // A 3% cap, so a small move carries the position past it (positions keep the cap they open with, P-52).
     await setCapBps(cfg, 300);
-    await page.getByRole('navigation').getByRole('link', { name: 'Trade', exact: true }).click();
-    await page.getByRole('tab', { name }).click();
-    await page.getByRole('tab', { name, selected: true }).waitFor();
-    await page.getByTestId('market-price').filter({ hasText: /\d/ }).waitFor();
-    await page.locator('#collateral').fill('150');
-    await page.locator('#leverage').fill('5');
-    await page.getByRole('button', { name: 'Approve USDC' }).click();
-    await waitToast(page, /Approve USDC for trading/);
+    await openTradeOnMarket(page, name, 150, 5);
     await page.getByTestId('preview-profit-cap').and(page.locator('[data-wei="22500000"]')).waitFor(); // 3% of 750
     await page.getByRole('button', { name: 'Long', exact: true }).last().click();
     await waitToast(page, /Long \$750/);

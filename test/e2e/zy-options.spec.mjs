@@ -92,6 +92,40 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     await waitToast(page, /Sell 0\.2 .* call/);
     await page.getByTestId('option-position-row').first().locator('td').nth(2).filter({ hasText: '0.3000' }).waitFor({ timeout: 20_000 });
 
+    // P-108: past the greek cache's price range every quote and trade waits for the keeper's refresh, and the page says
+    // so. Mining pauses while the price moves, so the page reads the stale book before the keeper's refresh can land.
+    const bk = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'book', args: [0n] });
+    const beforeMove = await price(0);
+    await testClient.setAutomine(false);
+    try {
+      const hash = await oracle.writeContract({ address: d.feeds[0], abi: feedAbi, functionName: 'setPrice', args: [bk.refPriceWad + 2n * bk.maxMoveWad] });
+      await testClient.mine({ blocks: 1 });
+      await client.waitForTransactionReceipt({ hash });
+      const st = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'staleness', args: [0n] });
+      assert.notEqual(st, 0, 'the book is stale (Dirty reads first if a trade marked it since its refresh)');
+      await page.getByTestId('options-paused').filter({ hasText: /price moved past the greek cache/ }).waitFor({ timeout: 20_000 });
+      assert.ok(await page.getByTestId(`chain-ask-call-${k}`).isDisabled(), 'no price to buy at');
+      await page.getByTestId('option-position-row').first().getByText('after the refresh').waitFor(); // not "after cutoff"
+      await page.screenshot({ path: `${SHOTS}/options-paused.png`, fullPage: true });
+      // the chain refuses the same buy with the reason the page gives
+      await assert.rejects(
+        client.simulateContract({ account: address, address: d.OptionsBook, abi: optionsAbi, functionName: 'buy', args: [ids[listed.indexOf(board)], k, true, 10n ** 17n, 10n ** 12n] }),
+        (e) => {
+          const err = e.walk((x) => x.data?.errorName);
+          assert.equal(err?.data.errorName, 'OptionsBookStale');
+          assert.equal(Number(err.data.args[1]), 3, 'Staleness.PriceMoved');
+          return true;
+        },
+      );
+    } finally {
+      await testClient.setAutomine(true);
+      await testClient.mine({ blocks: 1 }); // whatever the keeper sent meanwhile (its refresh)
+    }
+    // the keeper's refresh (or the next one) reopens trading at the new price
+    await page.getByTestId('options-paused').waitFor({ state: 'detached', timeout: 40_000 });
+    await page.getByTestId(`chain-ask-call-${k}`).and(page.locator(':enabled')).waitFor({ timeout: 20_000 });
+    await push(0, beforeMove);
+
     // expiry: the clock moves past the board's expiry, the oracle publishes, the keeper settles and refreshes
     // (the other markets' prices are read before the jump: the nearest expiry can be more than a day away, past a dev
     // feed's age limit, when the clock is within the 1 h cutoff before today's 08:00)
