@@ -353,7 +353,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     ///      its minimum, valued as a fill values it (the NAV's low bound, rounded down) at this transaction's prices.
     ///      While the NAV cannot be valued (a stale price or a greek cache waiting for its refresh: nothing can fill the
     ///      queue either) a request is still taken, with no minimum: it can always be paid, so it holds back only what
-    ///      it will take (P-23).
+    ///      it will take (P-23); its floor is then counted at the first deposit's share price.
     function _checkRequest(uint256 shares, uint256 minAssets) internal {
         uint256 lowUsd;
         bool valued;
@@ -363,6 +363,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             } catch {}
         } catch {}
         if (!valued) {
+            // No NAV: the floor at the first deposit's share price (VIRTUAL_SHARES per unit), and no minimum.
+            uint256 atFirstPriceUsd = shares / SharesMath.VIRTUAL_SHARES;
+            if (atFirstPriceUsd < minDepositAssets) revert RequestTooSmall(atFirstPriceUsd, minDepositAssets);
             if (minAssets != 0) revert RequestMinimumTooHigh(minAssets, 0);
             return;
         }
