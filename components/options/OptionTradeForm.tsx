@@ -122,7 +122,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
     } catch (e) {
       quoteError =
         e instanceof OptionsBookStaleError
-          ? `Trades wait for the keeper's refresh of the greek cache (${e.message}): usually a block or two`
+          ? `Trades wait for the keeper (${e.message}): usually a block or two`
           : 'Trading on this board has closed';
     }
   }

@@ -5,7 +5,7 @@ import { FaucetButton } from '@/components/common/FaucetButton';
 import { Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { fmtPct, fmtPrice } from '@/lib/format';
-import { outOfCacheRange } from '@/lib/math/options';
+import { tradingPausedBy } from '@/lib/math/options';
 import { OptionPositions } from './OptionPositions';
 import { OptionsChain, type Selection } from './OptionsChain';
 import { OptionTradeForm } from './OptionTradeForm';
@@ -103,14 +103,15 @@ export function OptionsPanel() {
   );
 }
 
-/** Past the greek cache's range every quote and trade on the market waits for the keeper's refresh (P-108): the chain's
- *  prices show as dashes until then, and this says why. */
+/** While the greek cache cannot price a trade's impact (past its range, P-108; from an expiry until the settlement and
+ *  the refresh after it) every quote and trade on the market waits: the chain's prices show as dashes, and this says why. */
 function TradingPaused({ d }: { d: OptionsData }) {
-  const stale = outOfCacheRange(d.ctx);
+  const stale = tradingPausedBy(d.ctx);
   if (!stale) return null;
   return (
     <p role="status" data-testid="options-paused" className="mb-3 rounded border border-amber-700/60 bg-amber-950/40 px-3 py-2 text-xs text-amber-200">
-      Trading waits for the keeper&apos;s refresh of the greek cache: {stale.message}. Option prices here use the cache&apos;s delta and vega, which hold only inside its range; the refresh usually lands within a block or two.
+      Trading waits for the keeper: {stale.message}. A trade&apos;s impact is priced on the greek cache&apos;s delta and vega, which must hold now; the keeper{' '}
+      {stale.reason === 'AwaitingSettlement' ? 'settles the board at the first price after its expiry, then refreshes' : 'refreshes it'}, usually within a block or two.
     </p>
   );
 }

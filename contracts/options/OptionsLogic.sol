@@ -226,6 +226,7 @@ library OptionsLogic {
         v.owedUsd = bk.owedUsd;
         v.liveBoards = s.live[marketId].length;
         v.lagBps = bk.lagBps;
+        v.holdsSettled = bk.holdsSettled;
     }
 
     /// @dev What a board's open options (`mask`'s strikes) pay at `price`, each strike and type rounded up; clears

@@ -10961,6 +10961,11 @@ export const optionsBookAbi = [
             "name": "lagBps",
             "type": "uint256",
             "internalType": "uint256"
+          },
+          {
+            "name": "holdsSettled",
+            "type": "bool",
+            "internalType": "bool"
           }
         ]
       }

@@ -372,7 +372,11 @@ export interface QuoteContext {
   perpDeltaTokens: bigint;
   /** the perpetual market's oracle lag (its feed's deviation threshold, bps): a trade is valued at the price it can reach (OptionPricing.laggedSpotWad) */
   lagBps: bigint;
-  book: { refAt: bigint; refPriceWad: bigint; maxMoveWad: bigint; validUntil: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint };
+  book: {
+    refAt: bigint; refPriceWad: bigint; maxMoveWad: bigint; validUntil: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint;
+    /** the earliest expiry with open options (0: none) and whether a board settled since the refresh is still in the greeks */
+    nearestExpiry: bigint; holdsSettled: boolean;
+  };
   /** the pool's borrow rate at its kink, per second (IClearingCore.poolConfig: base + slope1): a buy's least premium
    *  covers it on the option's maximum payout for its life (P-106) */
   reserveRateWad: bigint;
@@ -400,18 +404,29 @@ export interface OptionQuote {
  *  slot); the book refuses any other amount (AmountNotInLots), for a quote as for a trade. */
 export const OPTION_LOT_WAD = 10n ** 9n;
 
-/** OptionsBookStale(marketId, PriceMoved | TooOld) from a quote or trade: past the greek cache's range the impact's
- *  cached delta and vega do not hold, so trades wait for the keeper's refresh (OptionsLogic._requireInRange, P-108). */
+const PAUSED_BECAUSE = {
+  Dirty: 'a board settled since the last refresh is still in the greek cache',
+  AwaitingSettlement: 'an expired board waits for its settlement',
+  TooOld: 'the greek cache is past its time',
+  PriceMoved: 'the price moved past the greek cache’s range',
+} as const;
+
+/** OptionsBookStale(marketId, reason) from a quote or trade: the impact's cached delta and vega do not hold, so trades
+ *  wait: from the book's nearest expiry until the settlement, and from a settlement until the refresh after it
+ *  (OptionsBook._tradeInputs), and past the cache's time or price range until the keeper's refresh
+ *  (OptionsLogic._requireInRange, P-108). */
 export class OptionsBookStaleError extends Error {
-  constructor(readonly reason: 'PriceMoved' | 'TooOld') {
-    super(reason === 'PriceMoved' ? 'the price moved past the greek cache’s range' : 'the greek cache is past its time');
+  constructor(readonly reason: keyof typeof PAUSED_BECAUSE) {
+    super(PAUSED_BECAUSE[reason]);
   }
 }
 
-/** OptionsLogic._requireInRange: why every quote and trade on the market waits for the keeper's refresh now (past the
- *  greek cache's time or price range), or undefined while the range holds (or before the book's first refresh). */
-export function outOfCacheRange(ctx: QuoteContext): OptionsBookStaleError | undefined {
+/** Why every quote and trade on the market waits now, in the chain's order (OptionsBook._tradeInputs, then
+ *  OptionsLogic._requireInRange), or undefined while they may go on. */
+export function tradingPausedBy(ctx: QuoteContext): OptionsBookStaleError | undefined {
   const bk = ctx.book;
+  if (bk.holdsSettled) return new OptionsBookStaleError('Dirty');
+  if (bk.nearestExpiry !== 0n && ctx.nowSec >= bk.nearestExpiry) return new OptionsBookStaleError('AwaitingSettlement');
   if (bk.refAt === 0n) return undefined;
   if (ctx.nowSec > bk.validUntil) return new OptionsBookStaleError('TooOld');
   if (abs(ctx.spotWad - bk.refPriceWad) > bk.maxMoveWad) return new OptionsBookStaleError('PriceMoved');
@@ -429,11 +444,11 @@ export function quoteOption(
   ctx: QuoteContext,
 ): OptionQuote {
   const tau = expiry - ctx.nowSec;
-  if (tau <= 0n) throw new RangeError('board expired');
   if (amountWad % OPTION_LOT_WAD !== 0n) throw new RangeError(`amount ${amountWad} is not a whole number of lots (${OPTION_LOT_WAD})`);
   const bk = ctx.book;
-  const stale = outOfCacheRange(ctx);
-  if (stale) throw stale;
+  const paused = tradingPausedBy(ctx);
+  if (paused) throw paused;
+  if (tau <= 0n) throw new RangeError('board expired');
   const weightWad = termWeightWad(tau, cfg.meanReversionWad);
   const e = expiryTerms(termVarianceAt(ctx.varianceWad, ctx.longVarianceWad, weightWad), tau, cfg.callCapBps);
   const lnM = lnMoneynessWad(ctx.spotWad, strikeWad);

@@ -353,4 +353,38 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     const refreshed = await both();
     expect(refreshed.ours().premiumUsd).toBe((await refreshed.chain).premiumUsd);
   });
+
+  it('from an expiry to its settlement, and from the settlement to the refresh, both refuse; then agree again', async () => {
+    const { publicClient, testClient } = clients();
+    const boards = (await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })) as bigint[];
+    const expiries = await Promise.all(boards.map(async (id) => ({ id, b: await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [id] }) })));
+    const bk = await publicClient.readContract({ ...c.optionsBook, functionName: 'book', args: [0n] });
+    expect(bk.nearestExpiry, 'options are open on an expiry').toBeGreaterThan(0n);
+    const expiring = expiries.find((e) => BigInt(e.b.expiry) === bk.nearestExpiry)!;
+    const far = expiries.reduce((x, y) => (y.b.expiry > x.b.expiry ? y : x));
+    const strikeWad = far.b.firstStrikeWad + 5n * far.b.strikeStepWad;
+    const both = async () => {
+      const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
+      const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
+      const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
+      const chain = publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [far.id, 5n, true, true, WAD], blockNumber });
+      const ours = () => O.quoteOption(BigInt(far.b.expiry), strikeWad, true, true, WAD, { ...cfg, callCapBps: BigInt(far.b.callCapBps) }, ctx);
+      return { chain, ours };
+    };
+    // past the nearest expiry: every market's price posted after it (the first ETH price is the settlement's)
+    const now = (await publicClient.getBlock()).timestamp;
+    await testClient.increaseTime({ seconds: Number(bk.nearestExpiry - now + 5n) });
+    for (let m = 0; m < c.feeds.length; m++) await setPrice(m, await price(m));
+    const waiting = await both();
+    await expect(waiting.chain).rejects.toMatchObject({ cause: { data: { errorName: 'OptionsBookStale', args: [0n, 5] } } });
+    expect(waiting.ours).toThrow(/expired board waits for its settlement/);
+    const round = await publicClient.readContract({ ...c.feeds[0], functionName: 'latestRoundId' });
+    await tx(0, { ...c.optionsBook, functionName: 'settleBoard', args: [expiring.id, round] });
+    const settled = await both();
+    await expect(settled.chain).rejects.toMatchObject({ cause: { data: { errorName: 'OptionsBookStale', args: [0n, 1] } } });
+    expect(settled.ours).toThrow(/settled since the last refresh/);
+    await tx(0, { ...c.optionsBook, functionName: 'refresh', args: [0n] }); // the keeper's
+    const refreshed = await both();
+    expect(refreshed.ours().premiumUsd).toBe((await refreshed.chain).premiumUsd);
+  });
 });
