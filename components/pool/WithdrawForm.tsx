@@ -78,7 +78,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
     if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address, minAllUsd ?? 0n], label: `Withdraw all (${fmtUsd(unlockedUsd)})`, prices: 'all' });
     else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address, maxBurns ?? burns], label: `Withdraw ${text} ${sym}`, prices: 'all' });
     // Not free now: queue the shares; they are paid at the NAV of the fill, and at least `queueMinUsd`.
-    else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address, queueMinUsd ?? 0n], label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} ${sym}` });
+    else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address, queueMinUsd ?? 0n], prices: 'all', label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} ${sym}` });
     if (ok) {
       setText('');
       setMaxPressed(false);

@@ -83,6 +83,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     /// @dev When a keeper last called processQueue: the queue is keeper-only until this and the head request have both
     ///      waited KEEPERLESS_QUEUE_SEC.
     uint256 internal keeperQueueCallAt;
+    /// @dev The queue's tail at the last fill: the requests below it are those the fill left queued, whose shares
+    ///      `waiting` counts (a cancel of one of them takes its shares off; a later request's cancel changes nothing).
+    uint256 internal waitingEnd;
 
     // ------------------------------------------------------------ constructor
 
@@ -253,9 +256,16 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         uint256 shares = r.shares;
         if (shares == 0) revert RequestNotPending(requestId);
         r.shares = 0;
-        uint256 left = queuedShares - shares;
-        queuedShares = left;
-        if (waiting > left) waiting = uint112(left);
+        queuedShares -= shares;
+        if (requestId < waitingEnd) {
+            // A request the last fill left waiting holds free liquidity back from instant exits, and the next fill pays
+            // it from what is free: while anything is, it stays (review Y queued a second request, then cancelled the
+            // waiting one every block, so the hold passed to the new one and never took a dollar, P-23).
+            uint256 freeUsd = core.freeLiquidityUsd();
+            if (freeUsd > 0) revert RequestWaitingForFill(requestId, freeUsd);
+            uint256 w = waiting;
+            waiting = uint112(w > shares ? w - shares : 0);
+        }
         _transfer(address(this), owner, shares);
         emit WithdrawalCancelled(requestId, owner, shares);
     }
@@ -335,6 +345,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         // fill has run, and one whose minimum no fill meets is refused when a fill reaches it (review S); a fill that
         // stops early never clears what is left (review T: processQueue(20) behind 20 dust requests did).
         waiting = uint112(queuedShares); // within the supply's 112 bits (queued shares are part of it)
+        waitingEnd = end;
     }
 
     /// @inheritdoc ILiquidityPool

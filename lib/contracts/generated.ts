@@ -5541,6 +5541,22 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "error",
+    "name": "RequestWaitingForFill",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "freeUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "SafeCastOverflowedUintDowncast",
     "inputs": [
       {
@@ -14050,6 +14066,22 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "minValueUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RequestWaitingForFill",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "freeUsd",
         "type": "uint256",
         "internalType": "uint256"
       }

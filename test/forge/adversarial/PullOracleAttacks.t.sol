@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {IPriceFeed} from "../../../contracts/oracles/IPriceFeed.sol";
 import {PriceUpdateRouter} from "../../../contracts/periphery/PriceUpdateRouter.sol";
@@ -148,5 +149,35 @@ contract PullOracleOptionsAttacksTest is PythBaseTest {
         uint256 got = options.sell(boardId, 5, isCall, amount, 0);
         vm.stopPrank();
         assertLe(got, paid, "the sale used the buy's price");
+    }
+
+    /// P-23 (review Y): a queued withdrawal is valued when made (its floor and its minimum's room), so on a pull-oracle
+    /// market the app posts the latest update with it, through the router, as it does for instant exits. Without it,
+    /// past the market's max price age between trades, the NAV cannot be valued and only a request with no minimum is
+    /// taken: the app's request (a minimum 2% under its value) reverted.
+    function test_queuedWithdrawal_postsThePriceItIsValuedAt() public {
+        _deposit(carol, 4_000_000 * USD);
+        uint256 shares = _deposit(attacker, 1_000_000 * USD);
+        vm.deal(alice, 1 ether);
+        _mint(alice, 200_000 * USD);
+        vm.startPrank(alice);
+        usdc.approve(address(router), type(uint256).max);
+        router.increasePosition{value: FEE_WEI}(_updates(150e8), sol, true, 200_000 * USD, 1_000_000 * USD, MAX_PRICE);
+        vm.stopPrank();
+        skip(pool.cooldownSec() + 1);
+        uint256 snap = vm.snapshotState();
+        _post(150e8, block.timestamp);
+        uint256 value = pool.previewRedeem(shares);
+        vm.revertToState(snap);
+        uint256 appMin = value - value * 200 / 10_000; // components/pool/WithdrawForm.tsx QUEUE_TOLERANCE_BPS
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestMinimumTooHigh.selector, appMin, 0));
+        pool.requestRedeem(shares, attacker, appMin);
+        vm.deal(attacker, 1 ether);
+        PriceUpdateRouter.PriceUpdate[] memory u = _updates(150e8);
+        vm.prank(attacker);
+        router.callPool{value: FEE_WEI}(u, abi.encodeCall(ILiquidityPool.requestRedeem, (shares, attacker, appMin)));
+        assertEq(pool.balanceOf(attacker), 0, "queued, valued at the posted price");
+        assertEq(pool.queuedShares(), shares);
     }
 }

@@ -103,4 +103,61 @@ contract QueueAttacksTest is BaseTest {
         assertEq(bShares, pool.balanceOf(bob));
         assertGe(pool.balanceOf(attacker2) + 20 * each, pShares, "the padding's shares were paid, not kept");
     }
+
+    /// P-23 (review Y): the hold without the take, by cancel. Between two keeper fills the attacker queued 20 paid
+    /// padding requests and a second tranche of its shares, then cancelled the tranche the last fill had left waiting:
+    /// a cancel only capped `waiting` at what was left queued, so the hold passed to the new tranche, which the next
+    /// processQueue(20) left waiting behind the padding; every block, 5.4M of free liquidity held back from every
+    /// instant exit and not a dollar taken. Now a cancel takes its own shares off the hold, and a waiting request
+    /// cannot be cancelled while liquidity is free: the next fill pays it.
+    function test_cancelAfterRequeue_cannotKeepTheHold() public {
+        address tranche2 = makeAddr("tranche2");
+        address padder = makeAddr("padder");
+        _deposit(carol, 10_000_000 * USD);
+        uint256 bShares = _deposit(bob, 100_000 * USD);
+        uint256 sA = _deposit(attacker, 10_000_000 * USD);
+        uint256 sB = _deposit(tranche2, 10_000_000 * USD);
+        _deposit(padder, 1000 * USD);
+        _open(alice, ETH, true, 3_500_000 * USD, 20_000_000 * USD);
+        skip(61);
+        _refreshPrices();
+        uint256 each = pool.previewWithdraw(2 * USD);
+        vm.startPrank(padder);
+        for (uint256 k; k < 20; ++k) {
+            pool.requestRedeem(each, padder, 0);
+        }
+        vm.stopPrank();
+        vm.prank(attacker);
+        uint256 idA = pool.requestRedeem(sA, attacker, 0);
+        pool.processQueue(20); // the keeper: the padding only; tranche A waits
+        uint256 free = core.freeLiquidityUsd();
+        assertGt(free, 0, "liquidity is free");
+        assertEq(pool.maxRedeem(bob), 0, "held for tranche A, ahead of bob");
+        vm.roll(block.number + 1);
+        skip(1);
+        _refreshPrices();
+        // the attacker's next transaction: queue tranche B, then cancel A
+        vm.prank(tranche2);
+        uint256 idB = pool.requestRedeem(sB, tranche2, 0);
+        free = core.freeLiquidityUsd();
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestWaitingForFill.selector, idA, free));
+        pool.cancelRedeem(idA);
+        // B was queued after the fill: it holds nothing, and its cancel is free
+        vm.prank(tranche2);
+        pool.cancelRedeem(idB);
+        assertEq(pool.maxRedeem(bob), 0, "A still holds what is free");
+        pool.processQueue(20); // the keeper's next fill pays A from what is free
+        assertGe(usdc.balanceOf(attacker), free, "the hold became the take");
+        // with nothing free, a waiting request may leave the queue, and takes its shares off the hold
+        assertEq(core.freeLiquidityUsd(), 0);
+        uint256 left = pool.withdrawalRequest(idA).shares;
+        assertGt(left, 0);
+        vm.prank(attacker);
+        pool.cancelRedeem(idA);
+        assertEq(pool.balanceOf(attacker), left, "its remaining shares are back");
+        vm.prank(alice);
+        engine.decreasePosition(ETH, true, 0, 5_000_000 * USD, 0);
+        assertEq(pool.maxRedeem(bob), bShares, "liquidity freed later is bob's: the cancel released the hold");
+    }
 }
