@@ -84,7 +84,6 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   ReceiverInCooldown: (a) => `That account's own deposit cooldown runs until ${t(a[1])}; only it can add to the pool before then`,
   DepositTooSmall: (a) => `Deposits start at ${fmtUsd(u(a[1]))}`,
   ZeroShares: () => 'That amount is worth zero shares',
-  RequestWaitingForFill: (a) => `Withdrawal #${String(a[0])} is next to be paid: ${fmtUsd(u(a[1]))} is free and the keeper's next fill pays it, so it cannot be cancelled now`,
   RequestTooSmall: (a) => `A queued withdrawal must be worth at least ${fmtUsd(u(a[1]))} (this one is worth ${fmtUsd(u(a[0]))})`,
   RequestMinimumTooHigh: (a) => `A queued withdrawal's minimum may be at most ${fmtUsd(u(a[1]))}: its value now less 0.01%, so a fill can pay it`,
   NotRequestOwner: () => 'Only the owner of this withdrawal request can cancel it',

@@ -258,11 +258,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         r.shares = 0;
         queuedShares -= shares;
         if (requestId < waitingEnd) {
-            // A request the last fill left waiting holds free liquidity back from instant exits, and the next fill pays
-            // it from what is free: while anything is, it stays (review Y queued a second request, then cancelled the
-            // waiting one every block, so the hold passed to the new one and never took a dollar, P-23).
-            uint256 freeUsd = core.freeLiquidityUsd();
-            if (freeUsd > 0) revert RequestWaitingForFill(requestId, freeUsd);
+            // Only a request the last fill left waiting holds liquidity back, and its cancel releases exactly its own
+            // shares: review Y queued a second request, then cancelled the waiting one, and the hold (capped at what
+            // was left queued) passed to the new one, which no fill had passed (P-23).
             uint256 w = waiting;
             waiting = uint112(w > shares ? w - shares : 0);
         }

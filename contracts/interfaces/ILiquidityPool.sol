@@ -35,9 +35,6 @@ interface ILiquidityPool is IERC4626 {
     error RequestMinimumTooHigh(uint256 minAssets, uint256 maxMinAssets);
     error NotRequestOwner(uint256 requestId, address caller, address owner);
     error RequestNotPending(uint256 requestId);
-    /// @notice Request `requestId` was left waiting by the last fill and `freeUsd` is free: the next fill pays it, so it
-    ///         cannot be cancelled until then (P-23).
-    error RequestWaitingForFill(uint256 requestId, uint256 freeUsd);
     error CooldownTooLong(uint256 cooldownSec, uint256 maxSec);
     /// @notice `owner` has no deferred queue payout to claim.
     error NothingToClaim(address owner);
@@ -139,8 +136,8 @@ interface ILiquidityPool is IERC4626 {
     ///         instant exits without ever taking it (P-23).
     function requestRedeem(uint256 shares, address receiver, uint256 minAssets) external returns (uint256 requestId);
 
-    /// @notice Cancels what is left of a queued request and returns its shares to the owner; a request the last fill
-    ///         left waiting cannot be cancelled while liquidity is free (RequestWaitingForFill): the next fill pays it.
+    /// @notice Cancels what is left of a queued request and returns its shares to the owner; if the last fill left it
+    ///         waiting, its shares stop holding liquidity back from instant exits (P-23).
     function cancelRedeem(uint256 requestId) external;
 
     /// @notice Pays `to` the queue payouts the token refused to deliver to the caller's receivers.

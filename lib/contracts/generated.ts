@@ -5541,22 +5541,6 @@ export const liquidityPoolAbi = [
   },
   {
     "type": "error",
-    "name": "RequestWaitingForFill",
-    "inputs": [
-      {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "freeUsd",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
     "name": "SafeCastOverflowedUintDowncast",
     "inputs": [
       {
@@ -14066,22 +14050,6 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "minValueUsd",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "RequestWaitingForFill",
-    "inputs": [
-      {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "freeUsd",
         "type": "uint256",
         "internalType": "uint256"
       }

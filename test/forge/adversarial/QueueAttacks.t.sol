@@ -108,9 +108,9 @@ contract QueueAttacksTest is BaseTest {
     /// padding requests and a second tranche of its shares, then cancelled the tranche the last fill had left waiting:
     /// a cancel only capped `waiting` at what was left queued, so the hold passed to the new tranche, which the next
     /// processQueue(20) left waiting behind the padding; every block, 5.4M of free liquidity held back from every
-    /// instant exit and not a dollar taken. Now a cancel takes its own shares off the hold, and a waiting request
-    /// cannot be cancelled while liquidity is free: the next fill pays it.
-    function test_cancelAfterRequeue_cannotKeepTheHold() public {
+    /// instant exit and not a dollar taken. Now a cancel releases exactly its own shares, and only if the last fill
+    /// left it waiting: the new tranche holds nothing until a fill passes it.
+    function test_cancelAfterRequeue_releasesTheHold() public {
         address tranche2 = makeAddr("tranche2");
         address padder = makeAddr("padder");
         _deposit(carol, 10_000_000 * USD);
@@ -130,34 +130,92 @@ contract QueueAttacksTest is BaseTest {
         vm.prank(attacker);
         uint256 idA = pool.requestRedeem(sA, attacker, 0);
         pool.processQueue(20); // the keeper: the padding only; tranche A waits
-        uint256 free = core.freeLiquidityUsd();
-        assertGt(free, 0, "liquidity is free");
+        assertGt(core.freeLiquidityUsd(), 0, "liquidity is free");
         assertEq(pool.maxRedeem(bob), 0, "held for tranche A, ahead of bob");
         vm.roll(block.number + 1);
         skip(1);
         _refreshPrices();
         // the attacker's next transaction: queue tranche B, then cancel A
         vm.prank(tranche2);
-        uint256 idB = pool.requestRedeem(sB, tranche2, 0);
-        free = core.freeLiquidityUsd();
-        vm.prank(attacker);
-        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestWaitingForFill.selector, idA, free));
-        pool.cancelRedeem(idA);
-        // B was queued after the fill: it holds nothing, and its cancel is free
-        vm.prank(tranche2);
-        pool.cancelRedeem(idB);
-        assertEq(pool.maxRedeem(bob), 0, "A still holds what is free");
-        pool.processQueue(20); // the keeper's next fill pays A from what is free
-        assertGe(usdc.balanceOf(attacker), free, "the hold became the take");
-        // with nothing free, a waiting request may leave the queue, and takes its shares off the hold
-        assertEq(core.freeLiquidityUsd(), 0);
-        uint256 left = pool.withdrawalRequest(idA).shares;
-        assertGt(left, 0);
+        pool.requestRedeem(sB, tranche2, 0);
         vm.prank(attacker);
         pool.cancelRedeem(idA);
-        assertEq(pool.balanceOf(attacker), left, "its remaining shares are back");
-        vm.prank(alice);
-        engine.decreasePosition(ETH, true, 0, 5_000_000 * USD, 0);
-        assertEq(pool.maxRedeem(bob), bShares, "liquidity freed later is bob's: the cancel released the hold");
+        assertEq(pool.balanceOf(attacker), sA, "A's shares are back");
+        assertEq(pool.maxRedeem(bob), bShares, "the hold went with A: B, queued after the fill, holds nothing");
+        vm.prank(bob);
+        assertGt(pool.redeem(bShares, bob, bob), 99_000 * USD, "bob left at once");
+    }
+
+    /// @dev `waiting` (packed after the supply in slot 7) and `waitingEnd` (slot 15), read from storage.
+    function _waiting() internal view returns (uint256) {
+        return uint256(vm.load(address(pool), bytes32(uint256(7)))) >> 112 & type(uint112).max;
+    }
+
+    function _waitingEnd() internal view returns (uint256) {
+        return uint256(vm.load(address(pool), bytes32(uint256(15))));
+    }
+
+    /// P-23 (review Z): random requests, cancels, fills (any batch) and positions moving the free liquidity to and from
+    /// 0: the hold `waiting` always equals the shares still pending in the requests the last fill left queued (those
+    /// below `waitingEnd`), recomputed request by request, and never exceeds the queued shares.
+    function testFuzz_waitingMatchesTheRequestsItCounts(uint256 seed) public {
+        address[4] memory lps = [makeAddr("l0"), makeAddr("l1"), makeAddr("l2"), makeAddr("l3")];
+        _deposit(carol, 1_000_000 * USD);
+        for (uint256 k; k < 4; ++k) {
+            _deposit(lps[k], 200_000 * USD);
+        }
+        skip(61);
+        _refreshPrices();
+        bool open;
+        for (uint256 step; step < 40; ++step) {
+            uint256 r = uint256(keccak256(abi.encode(seed, step)));
+            uint256 op = r % 5;
+            address lp = lps[(r >> 8) % 4];
+            if (op == 0 || op == 4) {
+                uint256 sh = pool.balanceOf(lp) * (1 + (r >> 16) % 60) / 100;
+                if (sh > 0 && pool.previewRedeem(sh) >= 2 * USD) {
+                    vm.prank(lp);
+                    pool.requestRedeem(sh, lp, 0);
+                }
+            } else if (op == 1) {
+                (uint256 h, uint256 t) = pool.queueBounds();
+                if (t > h) {
+                    uint256 id = h + (r >> 24) % (t - h);
+                    ILiquidityPool.WithdrawalRequest memory q = pool.withdrawalRequest(id);
+                    if (q.shares > 0) {
+                        vm.prank(q.owner);
+                        pool.cancelRedeem(id);
+                    }
+                }
+            } else if (op == 2) {
+                pool.processQueue((r >> 32) % 4);
+                (, uint256 tail) = pool.queueBounds();
+                assertEq(_waitingEnd(), tail, "a fill leaves every queued request waiting");
+                assertEq(_waiting(), pool.queuedShares());
+            } else if (!open) {
+                uint256 size = core.freeLiquidityUsd() * (80 + (r >> 40) % 60) / 100;
+                if (size > 10_000 * USD) {
+                    _mint(alice, size);
+                    vm.startPrank(alice);
+                    usdc.approve(address(engine), type(uint256).max);
+                    try engine.increasePosition(ETH, true, size / 4, size, MAX_PRICE) {
+                        open = true;
+                    } catch {}
+                    vm.stopPrank();
+                }
+            } else {
+                _close(alice, ETH, true);
+                open = false;
+            }
+            skip(2);
+            _refreshPrices();
+            (uint256 h2, uint256 t2) = pool.queueBounds();
+            uint256 sum;
+            for (uint256 id = h2; id < _waitingEnd() && id < t2; ++id) {
+                sum += pool.withdrawalRequest(id).shares;
+            }
+            assertEq(_waiting(), sum, "the hold is the pending shares the last fill left queued");
+            assertLe(_waiting(), pool.queuedShares());
+        }
     }
 }
