@@ -182,7 +182,7 @@ library PerpState {
         // Fields of one slot read together (one SLOAD each pair); the caller read the skew from the first slot.
         int256 index = st.fundingIndexWad;
         int256 netSnapSum = st.netFundingSnapSum;
-        (index,) = fundingAt(index, st.fundingRateWad, st.lastFundingAt, netSkewUsd(st), perpSkew, cfg);
+        (index,) = fundingAt(index, st.fundingRateWad, st.lastFundingAt, perpSkew + optionsSkewUsd(st), perpSkew, cfg);
         return MathLib.mulDivSignedDown(index * perpSkew - netSnapSum, 1, WAD);
     }
 

@@ -65,8 +65,9 @@ export function nettedImpactCostUsd(
   return cost < -maxRebateUsd ? -maxRebateUsd : cost;
 }
 
-/** RiskMath.nextFundingNetted: nextFunding driven by the net skew, with the index held still over an interval in which
- *  the pool (paid index x perpetual skew) would be the net payer. */
+/** RiskMath.nextFundingNetted: nextFunding driven by the net skew, the index moving by the rate's integral only where
+ *  its sign makes the perpetual skew's side pay (the pool, paid index x perpetual skew, is never the payer): the path is
+ *  monotone, so the pool-paying part is -rate^2 / (2 v) up to the one zero crossing, and one accrual equals any split. */
 export function nextFundingNetted(
   rateWad: bigint,
   netSkew: bigint,
@@ -77,8 +78,16 @@ export function nextFundingNetted(
   elapsed: bigint,
 ): { nextRateWad: bigint; indexDeltaWad: bigint } {
   const r = nextFunding(rateWad, netSkew, skewScaleUsd, maxVelocityWad, maxRateWad, elapsed);
-  if ((r.indexDeltaWad > 0n && perpSkew < 0n) || (r.indexDeltaWad < 0n && perpSkew > 0n)) return { nextRateWad: r.nextRateWad, indexDeltaWad: 0n };
-  return r;
+  if (perpSkew === 0n) return r;
+  const rate = clamp(rateWad, -maxRateWad, maxRateWad);
+  const longsPay = perpSkew > 0n;
+  const startPays = longsPay ? rate >= 0n : rate <= 0n;
+  const endPays = longsPay ? r.nextRateWad >= 0n : r.nextRateWad <= 0n;
+  if (startPays && endPays) return r;
+  if (!startPays && !endPays) return { nextRateWad: r.nextRateWad, indexDeltaWad: 0n };
+  const v = (clamp((netSkew * WAD) / skewScaleUsd, -WAD, WAD) * maxVelocityWad) / WAD;
+  const toCrossing = -(rate * rate) / (2n * v); // BigInt division truncates toward zero, as Solidity's
+  return { nextRateWad: r.nextRateWad, indexDeltaWad: startPays ? toCrossing : r.indexDeltaWad - toCrossing };
 }
 
 /** Positive: the trader pays; negative: rebate. */

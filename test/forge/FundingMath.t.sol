@@ -92,9 +92,9 @@ contract FundingMathTest is Test {
         assertTrue(err <= 0 && -err < (den > 0 ? den : -den), "truncated toward zero, under a wei");
     }
 
-    /// The netting rule (the index held still over an interval whose move would make the pool pay) makes accrual
-    /// path-dependent, but only one way: with the perpetual skew long, each part of a split interval is max(part, 0),
-    /// so a poke can never lower what the crowded side pays (it can only stop the pool paying).
+    /// The netting rule (the index moves only while the rate's sign makes the perpetual skew's side pay) holds per
+    /// instant, so accrual stays path-independent: one accrual equals two over any split, within 2 wei per accrual
+    /// (review AB: zeroing a whole gap by its net sign let a poke at the zero crossing move 45,662 USD between sides).
     uint64 internal constant DEPLOYED_CAP = uint64(uint256(1e18) / 365 days);
 
     /// @dev The deployment's funding config with 5M of perpetual longs; the rate driven by `netSkew`.
@@ -104,7 +104,7 @@ contract FundingMathTest is Test {
         );
     }
 
-    function testFuzz_nextFundingNetted_splitNeverLowersTheCrowdedSidesPayment(
+    function testFuzz_nextFundingNetted_splittingAGapChangesNothing(
         int256 rateSeed,
         int256 netSkewSeed,
         uint32 first,
@@ -117,9 +117,34 @@ contract FundingMathTest is Test {
         (int256 mid, int256 d1) = _netted(rate, netSkew, first);
         (, int256 d2) = _netted(mid, netSkew, second);
         (, int256 whole) = _netted(rate, netSkew, first + second);
-        assertGe(d1 + d2 + 2, whole, "a split never lowers the crowded side's payment");
+        assertApproxEqAbs(d1 + d2, whole, 4, "one accrual equals two over any split");
         assertGe(d1, 0);
         assertGe(d2, 0);
+    }
+
+    /// The rule from first principles, with the longs crowded (the index may only rise): the rate starts at -cap/2 and
+    /// ramps up at v = cap / 1000 per second over 3,000 s. It is negative (the pool would pay) for the first 500 s, then
+    /// ramps 0 -> cap over 1,000 s (a triangle of 500 x cap) and holds the cap for 1,500 s: 2,000 x cap. Zeroing by
+    /// the whole gap's net sign gave 1,875 x cap (the negative part netted against the rest).
+    function test_nextFundingNetted_crossingUpward_countsOnlyThePayingPart() public pure {
+        uint64 cap = 1e12;
+        (int256 rate, int256 delta) =
+            RiskMath.nextFundingNetted(-int64(cap / 2), 1e18, 1e18, 1e18, cap / 1000, cap, 3000);
+        assertEq(rate, int256(uint256(cap)));
+        assertEq(delta, 2000 * int256(uint256(cap)));
+    }
+
+    /// The other way: the rate starts at the cap and ramps down at v = -cap / 1000 while the longs stay crowded: it
+    /// is positive for 1,000 s (a triangle of 500 x cap), then negative (0 -> -cap over 1,000 s, then -cap): the index
+    /// rises by 500 x cap. Zeroing by the net sign (500 - 500 - 1,000 = -1,000 x cap) gave 0.
+    function test_nextFundingNetted_crossingDownward_countsOnlyThePayingPart() public pure {
+        uint64 cap = 1e12;
+        (int256 rate, int256 delta) = RiskMath.nextFundingNetted(int64(cap), -1e18, 1e18, 1e18, cap / 1000, cap, 3000);
+        assertEq(rate, -int256(uint256(cap)));
+        assertEq(delta, 500 * int256(uint256(cap)));
+        // and with the shorts crowded the same path pays the negative part only: -(500 + 1,000) x cap
+        (, delta) = RiskMath.nextFundingNetted(int64(cap), -1e18, -1e18, 1e18, cap / 1000, cap, 3000);
+        assertEq(delta, -1500 * int256(uint256(cap)));
     }
 
     /// The documented rule at one point: the rate starts at 0 and ramps at v = cap / 1000 per second; over 3,000 s it

@@ -221,11 +221,15 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
   it('funding driven by the net skew, the pool never the net payer', async () => {
     const cases = fundingCases(41n, true);
     const out = await call<[bigint, bigint][]>('nextFundingNetted', cases);
+    let crossings = 0;
     cases.forEach((c, i) => {
       const got = R.nextFundingNetted(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
       expect([got.nextRateWad, got.indexDeltaWad]).toEqual([out[i][0], out[i][1]]);
       expect(out[i][1] * c[2] >= 0n).toBe(true); // the pool receives index delta x perpetual skew >= 0
+      const rate = c[0] > c[5] ? c[5] : c[0] < -c[5] ? -c[5] : c[0];
+      if (c[2] !== 0n && ((rate > 0n && got.nextRateWad < 0n) || (rate < 0n && got.nextRateWad > 0n))) crossings++;
     });
+    expect(crossings).toBeGreaterThan(N / 50); // the zero-crossing branch is exercised
   });
 
   it('winsorized squared return and continuous-time EWMA variance', async () => {

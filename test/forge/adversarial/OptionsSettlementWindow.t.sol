@@ -205,4 +205,46 @@ contract OptionsSettlementWindowTest is BaseTest {
         assertGt(fair, 50_000 * USD);
         assertEq(impact, fair, "the impact of a book without the settled calls");
     }
+
+    /// Stated limit (P-76, review AA, Low): any open interest on the nearest board holds LP flows and the market's
+    /// option trades from its expiry to its settlement, one lot (0.000003 USD) as much as a real holding, until the
+    /// feed's first price at or after the expiry exists; then the keeper's settle and refresh end it. Measured: the
+    /// same deposit goes through without the lot, and through after the next round with it.
+    function test_oneLotAtExpiry_holdsLpFlowsUntilTheNextRound() public {
+        _buyOption(bob, ids[1], 7, true, 1600e18); // an honest holder of a later board
+        IOptionsBook.Board memory b = options.board(ids[0]);
+        uint256 snap = vm.snapshotState();
+        for (uint256 withLot; withLot < 2; ++withLot) {
+            vm.revertToState(snap);
+            uint256 cost = withLot == 1 ? _buyOption(attacker, ids[0], 7, true, 1e9) : 0; // one lot: 1e-9 ETH
+            assertLt(cost, 10, "a lot costs under 10 micro-USD");
+            vm.warp(b.expiry - 31);
+            _setPrice(ETH, _price(ETH));
+            options.refresh(ETH);
+            vm.warp(b.expiry + 1); // no round since the expiry yet: the last price is still fresh
+            vm.roll(block.number + 1);
+            _mint(dave, 5_000_000 * USD);
+            vm.startPrank(dave);
+            usdc.approve(address(pool), type(uint256).max);
+            if (withLot == 0) {
+                assertGt(pool.deposit(5_000_000 * USD, dave), 0, "without open interest at the expiry, flows run");
+                vm.stopPrank();
+                continue;
+            }
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.AwaitingSettlement
+                )
+            );
+            pool.deposit(5_000_000 * USD, dave);
+            vm.stopPrank();
+            // the next round ends it: settled and refreshed as the keeper does, the same deposit goes through
+            skip(60);
+            _setPrice(ETH, _price(ETH));
+            options.settleBoard(ids[0], IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+            options.refresh(ETH);
+            vm.prank(dave);
+            assertGt(pool.deposit(5_000_000 * USD, dave), 0, "flows resume at the settlement");
+        }
+    }
 }
