@@ -251,7 +251,11 @@ library RiskMath {
                     // starting on the paying side: the part up to the crossing; ending on it: the rest
                     switch endOff
                     case 1 { indexDeltaWad := toCrossingWad }
-                    default { indexDeltaWad := sub(indexDeltaWad, toCrossingWad) }
+                    default {
+                        // the whole less the part before, each truncated: within 2 wei, never past 0 (review AC)
+                        indexDeltaWad := sub(indexDeltaWad, toCrossingWad)
+                        if slt(mul(indexDeltaWad, sign), 0) { indexDeltaWad := 0 }
+                    }
                 }
             }
         }

@@ -87,7 +87,10 @@ export function nextFundingNetted(
   if (!startPays && !endPays) return { nextRateWad: r.nextRateWad, indexDeltaWad: 0n };
   const v = (clamp((netSkew * WAD) / skewScaleUsd, -WAD, WAD) * maxVelocityWad) / WAD;
   const toCrossing = -(rate * rate) / (2n * v); // BigInt division truncates toward zero, as Solidity's
-  return { nextRateWad: r.nextRateWad, indexDeltaWad: startPays ? toCrossing : r.indexDeltaWad - toCrossing };
+  if (startPays) return { nextRateWad: r.nextRateWad, indexDeltaWad: toCrossing };
+  // the whole less the part before, each truncated: within 2 wei, never past 0
+  const rest = r.indexDeltaWad - toCrossing;
+  return { nextRateWad: r.nextRateWad, indexDeltaWad: (longsPay ? rest < 0n : rest > 0n) ? 0n : rest };
 }
 
 /** Positive: the trader pays; negative: rebate. */
