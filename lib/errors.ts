@@ -68,6 +68,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   PriceOlderThanLastUsed: (a) => `The oracle answered with a price from ${new Date(Number(a[1]) * 1000).toISOString()}, older than one market ${String(a[0])} already used (${new Date(Number(a[2]) * 1000).toISOString()}); post a newer price`,
   SizeTermRaiseTooLarge: (a) =>
     `A stricter size term enters open positions through the margin schedule, whose base rate must absorb it: on market ${String(a[0])} it would add ${Number(a[2]) / 1e16}% to a ${Number(a[1]) / 1e6} USD position, more than one change may take (${Number(a[3]) / 1e16}%: an hour of the margin ramp, and no more than the base's room above the maintenance floor); raise it in smaller steps as the base ramps back`,
+  RampRaisedBehindTarget: (a) =>
+    `The maintenance ramp is the notice open positions get: market ${String(a[0])}'s base rate ${Number(a[1]) / 1e16}% still trails its target ${Number(a[2]) / 1e16}%, and a faster ramp would call that margin at once. Raise the ramp once the base reaches its target, or lower the target first`,
   ProfitCapLoweredWithOpenInterest: (a) =>
     `Open positions keep the profit cap they were opened with: market ${String(a[0])} can lower its cap from ${Number(a[2]) / 100}% to ${Number(a[3]) / 100}% only once it has no open interest`,
   UnknownOrderBook: (a) => `${String(a[0])} is not an order book the clearing core trusts: the router executes orders only there`,

@@ -160,6 +160,10 @@ interface IPerpEngine is IProduct {
     ///         raise (`raiseWad` at `sideOiUsd`) is more than one change may take (`roomWad`: an hour of the ramp, and
     ///         no more than the base's room above the maintenance floor): raise it in steps.
     error SizeTermRaiseTooLarge(uint256 marketId, uint256 sideOiUsd, uint256 raiseWad, uint256 roomWad);
+    /// @notice A faster maintenance ramp while market `marketId` has open interest and its base maintenance rate
+    ///         (`baseWad`) trails its target (`targetWad`): it would call the trailing margin at once (P-60). Raise it
+    ///         once the base reaches the target, or lower the target first.
+    error RampRaisedBehindTarget(uint256 marketId, uint256 baseWad, uint256 targetWad);
 
     // ---------------------------------------------------------------- events
 

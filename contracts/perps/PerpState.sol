@@ -392,6 +392,12 @@ library PerpState {
             if (raiseWad > roomWad) revert IPerpEngine.SizeTermRaiseTooLarge(marketId, sideOiUsd, raiseWad, roomWad);
             anchorWad -= raiseWad;
         }
+        // The ramp is the notice itself: a faster one applied to a base already trailing its target would call the
+        // margin it was giving notice of at once (review AD: 0.5 -> 50 points an hour made a winner liquidatable two
+        // minutes after the change). With open interest it may rise only while the base stands on its target.
+        if (oi > 0 && cfg.maintenanceRampWadPerHour > old.maintenanceRampWadPerHour && targetWad > anchorWad) {
+            revert IPerpEngine.RampRaisedBehindTarget(marketId, anchorWad, targetWad);
+        }
         st.marginAnchorWad = uint64(anchorWad);
         st.marginAnchorAt = uint32(block.timestamp);
         st.marginTargetWad = uint64(targetWad);

@@ -3495,6 +3495,27 @@ export const perpEngineAbi = [
   },
   {
     "type": "error",
+    "name": "RampRaisedBehindTarget",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "baseWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "targetWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "SafeCastOverflowedIntDowncast",
     "inputs": [
       {
@@ -13630,6 +13651,27 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "toBps",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RampRaisedBehindTarget",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "baseWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "targetWad",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -166,6 +166,71 @@ contract MarginScheduleTest is BaseTest {
         assertGt(imrNow, imr0, "the turbulence did raise margin for new risk");
     }
 
+    /// @dev Alice's ~43x long opened at 3,000, then six samples an interval apart of +-6% each (clipped), ending at
+    ///      3,003: she is in profit and the schedule's base trails its raised target (review AD's setup).
+    function _winnerBehindARise() internal {
+        _deposit(carol, 2_000_000 * USD);
+        _open(alice, ETH, true, 2850 * USD, 100_000 * USD);
+        uint256 t0 = block.timestamp - block.timestamp % interval;
+        uint256[6] memory px = [uint256(3180e18), 2999e18, 3180e18, 2999e18, 3180e18, 3003e18];
+        for (uint256 i; i < 6; ++i) {
+            vm.warp(t0 + (i + 1) * interval);
+            _setPrice(ETH, px[i]);
+            engine.poke(ETH);
+        }
+        assertGt(_status(alice, ETH, true).pnlUsd, 0, "alice is in profit");
+        assertFalse(_status(alice, ETH, true).liquidatable);
+    }
+
+    /// P-60 (review AD): the ramp is the notice. Raised from 0.5 to 50 points an hour while the base trailed its
+    /// target, it made this winner liquidatable two minutes after the change (maintenance 3,587 USD against equity
+    /// 2,445). A faster ramp is refused while the base trails its target with open interest; at the old ramp she is
+    /// still safe two minutes on (and an hour on).
+    function test_setMarketConfig_fasterRampBehindTarget_refused() public {
+        _winnerBehindARise();
+        IPerpEngine.MarketState memory st = reader.marketState(ETH);
+        uint256 base = reader.market(ETH).maintenanceBaseWad;
+        assertGt(st.marginTargetWad, base, "the base trails its target");
+        IPerpEngine.MarketConfig memory faster = reader.marketConfig(ETH);
+        faster.maintenanceRampWadPerHour = 0.5e18;
+        vm.prank(admin);
+        vm.expectRevert(
+            abi.encodeWithSelector(IPerpEngine.RampRaisedBehindTarget.selector, ETH, base, st.marginTargetWad)
+        );
+        engine.setMarketConfig(ETH, faster);
+        _setPriceAfter(ETH, 3003e18, 2 minutes);
+        assertFalse(_status(alice, ETH, true).liquidatable, "the old ramp's notice still holds");
+        _setPriceAfter(ETH, 3003e18, 58 minutes);
+        assertFalse(_status(alice, ETH, true).liquidatable, "an hour on at the old ramp");
+
+        // A slower ramp is always taken (it only lengthens the notice).
+        IPerpEngine.MarketConfig memory slower = reader.marketConfig(ETH);
+        slower.maintenanceRampWadPerHour = uint64(ramp / 2);
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, slower);
+        assertEq(reader.marketConfig(ETH).maintenanceRampWadPerHour, ramp / 2);
+    }
+
+    /// Once the base stands on its target, or with no open interest, a faster ramp is taken: it applies to later
+    /// rises only.
+    function test_setMarketConfig_fasterRampOnTarget_taken() public {
+        _winnerBehindARise();
+        IPerpEngine.MarketConfig memory faster = reader.marketConfig(ETH);
+        faster.maintenanceRampWadPerHour = uint64(ramp * 2);
+        // the base reaches the target: it climbs at the old pace while flat samples bring the target down
+        for (uint256 i; i < 48 && reader.market(ETH).maintenanceBaseWad < reader.marketState(ETH).marginTargetWad; ++i) {
+            vm.warp(block.timestamp + 1 hours);
+            _setPrice(ETH, 3003e18);
+            engine.poke(ETH); // a flat sample: the variance decays, the target with it
+        }
+        uint256 base = reader.market(ETH).maintenanceBaseWad;
+        assertGe(base, reader.marketState(ETH).marginTargetWad, "the base caught up");
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, faster);
+        assertEq(reader.marketConfig(ETH).maintenanceRampWadPerHour, ramp * 2);
+        assertEq(reader.market(ETH).maintenanceBaseWad, base, "nothing moves at the change");
+    }
+
     /// P-60: the size term applies to open positions at once, so a stricter one enters through the schedule: the base
     /// drops by what the new term adds at the side's open interest, so no position's maintenance rises at the change,
     /// then climbs back at the ramp's pace. A review's admin had raised it from 1% to 5% under a 10M long in profit,
