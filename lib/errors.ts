@@ -160,6 +160,17 @@ export function explainError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Refusals that clear by themselves within seconds, so the app simulates again instead of failing at once: the
+ *  options greek cache awaiting the keeper's refresh (LP flows and option trades wait for it), a price older than the
+ *  market's max age (the next oracle update ends it). */
+export const TRANSIENT_REVERTS: ReadonlySet<string> = new Set(['OptionsBookStale', 'PriceTooOld']);
+
+/** Whether `err` is a refusal in TRANSIENT_REVERTS. */
+export function isTransientRevert(err: unknown): boolean {
+  const decoded = decodeRevert(err);
+  return decoded !== undefined && TRANSIENT_REVERTS.has(decoded.errorName);
+}
+
 /** One line for logs and API answers: the decoded error's name and arguments and what it means, else the message. */
 export function errorForLog(err: unknown): string {
   const decoded = decodeRevert(err);

@@ -78,6 +78,13 @@ export function StressPanel() {
           </div>
         </dl>
       )}
+      {r && (
+        <p className="mt-2 text-xs text-zinc-400" data-testid="stress-explain">
+          NAV after shock is the chain’s NAV formula at the shocked prices: a position’s loss counts only up to what it can pay (its floor, P-56), so the bad debt is
+          already out of it. Liquidations then keep the fees and close impact the liquidated positions pay, less the keepers’ rewards, so the NAV after them can be
+          higher. Bad debt is what bankrupt positions owe beyond their collateral, the keepers’ rewards included.
+        </p>
+      )}
     </section>
   );
 }

@@ -51,7 +51,7 @@ export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Sel
       {claimable && <ReceiverField id="option-claim-to" r={r} wallet={address} />}
       <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Your options (scrolls sideways)">
         <table className="w-full text-left text-xs" data-testid="option-positions">
-          <TableHead columns={['Expiry (UTC)', 'Option', 'Amount', 'Cost', 'Mark value', 'Sell now', 'PnL (mark)', '']} />
+          <TableHead columns={['Expiry (UTC)', 'Option', 'Amount', 'Cost (average)', 'Mark value', 'Sell now', 'PnL (mark)', '']} />
           <tbody>
             {d.holdings.map((h) => {
               const st = status(d, h);
@@ -64,7 +64,10 @@ export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Sel
                     {fmtPrice(h.strikeWad, 0)} {h.isCall ? 'call' : 'put'}
                   </td>
                   <td className="num py-1 pr-3">{fmtPrice(h.amountWad, 4)}</td>
-                  <td className="num py-1 pr-3">{fmtUsd(h.costUsd)}</td>
+                  <td className="num py-1 pr-3" title={h.realizedUsd !== 0n ? `Sales realized ${fmtUsd(h.realizedUsd)} against the average cost` : undefined}>
+                    {fmtUsd(h.costUsd)}
+                    {h.realizedUsd !== 0n && <span className={`block text-[10px] ${h.realizedUsd >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>realized {fmtUsd(h.realizedUsd)}</span>}
+                  </td>
                   <td className="num py-1 pr-3" data-testid="option-mark">
                     {st.kind === 'settled' ? `${fmtUsd(st.value)} payoff at ${fmtPrice(h.settlementPriceWad)}` : st.kind === 'awaiting' ? 'Awaiting settlement' : fmtUsd(st.value)}
                   </td>

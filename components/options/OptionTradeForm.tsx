@@ -52,12 +52,14 @@ function AmountInput({ value, onChange, error, held }: { value: string; onChange
   );
 }
 
-function Preview({ s, q, limitUsd, minPremiumBps }: { s: Selection; q: OptionQuote; limitUsd: bigint; minPremiumBps: number }) {
+function Preview({ s, q, lagUsd, lagBps, limitUsd, minPremiumBps }: { s: Selection; q: OptionQuote; lagUsd?: bigint; lagBps: bigint; limitUsd: bigint; minPremiumBps: number }) {
   const perToken = q.perTokenWad;
   const breakeven = s.isCall ? s.strikeWad + perToken : s.strikeWad > perToken ? s.strikeWad - perToken : 0n;
   const rows: [string, string, string?][] = [
     [s.isBuy ? 'Premium you pay' : 'Premium you receive', fmtUsd(q.premiumUsd), 'option-premium'],
     ['Impact (in the premium)', fmtUsd(q.impactUsd)],
+    // what pricing at the spot moved by the oracle's lag costs against the same option at the spot (OptionPricing.laggedSpotWad)
+    ...(lagUsd !== undefined && lagUsd > 0n ? [[`Oracle-lag allowance (spot ${s.isBuy === s.isCall ? '+' : '−'}${(Number(lagBps) / 100).toFixed(2)}%)`, fmtUsd(lagUsd), 'option-lag'] as [string, string, string]] : []),
     [s.isBuy ? 'Most you pay (slippage)' : 'Least you receive (slippage)', fmtUsd(limitUsd)],
     ['Implied volatility (mid / trade)', `${fmtPct(q.midIvWad, 1)} / ${fmtPct(q.ivWad, 1)}`],
     // the cap leg is the pool's short call: priced at the other side's volatility
@@ -126,6 +128,16 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
           : 'Trading on this board has closed';
     }
   }
+  // The same trade priced at the spot itself: the difference is the oracle-lag allowance in the premium.
+  let lagUsd: bigint | undefined;
+  if (q && a.amountWad && d.ctx.lagBps > 0n) {
+    try {
+      const atSpot = quoteOption(s.expiry, s.strikeWad, s.isCall, s.isBuy, a.amountWad, { ...d.cfg, callCapBps: s.callCapBps }, { ...d.ctx, lagBps: 0n });
+      lagUsd = s.isBuy ? q.premiumUsd - atSpot.premiumUsd : atSpot.premiumUsd - q.premiumUsd;
+    } catch {
+      lagUsd = undefined;
+    }
+  }
   const limitUsd = q ? (s.isBuy ? q.premiumUsd + (q.premiumUsd * slippageBps) / 10_000n : q.premiumUsd - (q.premiumUsd * slippageBps) / 10_000n) : 0n;
   const balance = wallet.data?.[0];
   const allowance = wallet.data?.[1] ?? 0n;
@@ -152,7 +164,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
         {s.isBuy ? 'Buy' : 'Sell back'} the {fmtPrice(s.strikeWad, 0)} {s.isCall ? 'call' : 'put'} expiring {new Date(Number(s.expiry) * 1000).toUTCString().slice(0, 22)} UTC
       </p>
       <AmountInput value={text} onChange={setText} error={a.error ?? quoteError ?? short} held={s.isBuy ? undefined : (held ?? 0n)} />
-      {q && <Preview s={s} q={q} limitUsd={limitUsd} minPremiumBps={Number(d.cfg.minPremiumBps)} />}
+      {q && <Preview s={s} q={q} lagUsd={lagUsd} lagBps={d.ctx.lagBps} limitUsd={limitUsd} minPremiumBps={Number(d.cfg.minPremiumBps)} />}
       {/* the profit of exactly this order: its amount, at its premium */}
       {q && s.isBuy && a.amountWad && (
         <PayoffChart isCall={s.isCall} strikeWad={s.strikeWad} amountWad={a.amountWad} premiumUsd={q.premiumUsd} spotWad={d.ctx.spotWad} callCapBps={s.callCapBps} />

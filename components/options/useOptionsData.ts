@@ -8,6 +8,7 @@ import { api } from '@/lib/api/client';
 import { readAfterUpdate } from '@/lib/pyth/router';
 import { optionsBookAbi } from '@/lib/contracts';
 import { optionGreeks, lnMoneynessWad, midVolWad, termVarianceWad } from '@/lib/math/options';
+import { averageCost } from '@/lib/options/cost';
 import { readQuoteContext, STALENESS, toPricingConfig } from '@/lib/options/context';
 
 const traded = getAbiItem({ abi: optionsBookAbi, name: 'OptionTraded' });
@@ -29,8 +30,11 @@ export interface Holding {
   strikeWad: bigint;
   isCall: boolean;
   amountWad: bigint;
-  /** net premium paid for the amount held (buys - sells), from the account's OptionTraded events */
+  /** what the amount held cost at the average premium paid (each sale takes its share of the cost at that average),
+   *  from the account's OptionTraded events */
   costUsd: bigint;
+  /** what sales realized: their premiums less the cost they took */
+  realizedUsd: bigint;
   settled: boolean;
   settlementPriceWad: bigint;
   callCapBps: bigint;
@@ -104,20 +108,21 @@ async function readHoldings(
   boardOf: (id: bigint) => Promise<BoardRow>,
 ): Promise<Holding[]> {
   const logs = await pc.getLogs({ address: c.optionsBook.address, event: traded, args: { account, marketId }, fromBlock: c.startBlock, toBlock: blockNumber });
-  const cost = new Map<string, bigint>();
+  const books = new Map<string, { amountWad: bigint; costUsd: bigint; realizedUsd: bigint }>();
   const keys = new Map<string, { boardId: bigint; strikeIndex: bigint; isCall: boolean; strikeWad: bigint }>();
   for (const l of logs) {
     const a = l.args;
     const key = `${a.boardId}-${a.strikeIndex}-${a.isCall}`;
     keys.set(key, { boardId: a.boardId!, strikeIndex: a.strikeIndex!, isCall: a.isCall!, strikeWad: a.strikeWad! });
-    cost.set(key, (cost.get(key) ?? 0n) + (a.isBuy ? a.premiumUsd! : -a.premiumUsd!));
+    books.set(key, averageCost(books.get(key), a.isBuy!, a.amountWad!, a.premiumUsd!));
   }
   const out: Holding[] = [];
   for (const [key, k] of keys) {
     const amountWad = await pc.readContract({ ...c.optionsBook, functionName: 'holding', args: [account, k.boardId, k.strikeIndex, k.isCall], blockNumber });
     if (amountWad === 0n) continue;
     const b = await boardOf(k.boardId);
-    out.push({ ...k, amountWad, costUsd: cost.get(key)!, expiry: b.expiry, settled: b.settled, settlementPriceWad: b.settlementPriceWad, callCapBps: b.callCapBps });
+    const { costUsd, realizedUsd } = books.get(key)!;
+    out.push({ ...k, amountWad, costUsd, realizedUsd, expiry: b.expiry, settled: b.settled, settlementPriceWad: b.settlementPriceWad, callCapBps: b.callCapBps });
   }
   return out.sort((a, b) => Number(a.expiry - b.expiry) || Number(a.strikeWad - b.strikeWad));
 }

@@ -16,12 +16,15 @@ export function OpenPreview({
   m,
   sizeUsd,
   preview,
+  triggerWad,
   ordersPlaced,
   orderFeeUsd,
 }: {
   m?: Market;
   sizeUsd?: bigint;
   preview?: Preview;
+  /** a limit or stop order's trigger: the preview is at that price (today's skew, margin and pool) */
+  triggerWad?: bigint;
   /** the limit/stop, take-profit and stop-loss orders this submit places */
   ordersPlaced: bigint;
   /** the keeper fee each order escrows */
@@ -30,7 +33,16 @@ export function OpenPreview({
   return (
     <dl className="mt-4 grid grid-cols-2 gap-x-3 gap-y-1 text-xs" aria-label="Preview">
       <PreviewRow label="Size" value={sizeUsd !== undefined ? fmtUsd(sizeUsd) : '—'} />
-      <PreviewRow label="Oracle price" value={fmtPrice(m?.priceWad)} />
+      <PreviewRow label="Oracle price" value={m && m.priceWad > 0n ? fmtPrice(m.priceWad) : '— (no fresh price)'} />
+      {triggerWad !== undefined && (
+        <PreviewRow
+          label="Previewed at the trigger"
+          testId="preview-trigger"
+          wei={triggerWad}
+          title="The order fills once the oracle price crosses its trigger: entry, margin and liquidation below are at the trigger, with today's skew, margin rates and pool"
+          value={fmtPrice(triggerWad)}
+        />
+      )}
       <PreviewRow label="Entry (with impact)" testId="preview-entry" wei={preview?.executionPriceWad} value={fmtPrice(preview?.executionPriceWad, 4)} />
       <PreviewRow label="Price impact" testId="preview-impact" value={preview ? fmtWhoPays(preview.impactUsd, 4) : '—'} />
       {preview && preview.rebateUsd > 0n && (

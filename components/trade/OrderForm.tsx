@@ -47,11 +47,13 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   const { value: leverage, error: leverageError } = checkLeverage(leverageText, m ? Number(m.maxLeverageWad) / 1e18 : 50);
   const sizeUsd = collateral.value !== undefined && leverage !== undefined ? (collateral.value * BigInt(Math.round(leverage * 100))) / 100n : undefined;
 
+  // A limit or stop order fills once the oracle price crosses its trigger: previewed at the trigger, not at the price now.
+  const triggerWad = orderType.type !== 'market' ? orderFields.trigger : undefined;
   const preview = useMemo(() => {
     if (!m || sizeUsd === undefined || collateral.value === undefined || data.pool === undefined || data.kinkWad === undefined) return undefined;
     return previewOpen(
       {
-        priceWad: m.priceWad,
+        priceWad: triggerWad ?? m.priceWad,
         longOiUsd: m.state.longOiUsd,
         shortOiUsd: m.state.shortOiUsd,
         optionsSkewUsd: m.state.optionsSkewUsd,
@@ -74,7 +76,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           }
         : undefined,
     );
-  }, [m, sizeUsd, collateral.value, data.pool, data.kinkWad, isLong, existing]);
+  }, [m, triggerWad, sizeUsd, collateral.value, data.pool, data.kinkWad, isLong, existing]);
 
   const maxReservable = data.pool ? (data.pool.poolCashUsd * BigInt(data.pool.maxUtilizationBps)) / 10_000n : undefined;
   const poolError =
@@ -155,7 +157,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       <SlippageField onValidChange={setSlippageValid} />
       {m && <MarginExplainer m={m} kinkWad={data.kinkWad} />}
 
-      <OpenPreview m={m} sizeUsd={sizeUsd} preview={preview} ordersPlaced={ordersPlaced} orderFeeUsd={minFee} />
+      <OpenPreview m={m} sizeUsd={sizeUsd} preview={preview} triggerWad={triggerWad} ordersPlaced={ordersPlaced} orderFeeUsd={minFee} />
       {poolError && (
         <p role="alert" className="mt-2 text-xs text-rose-400" data-testid="order-error">
           {poolError}

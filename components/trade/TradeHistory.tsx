@@ -25,6 +25,14 @@ export function historyAction(name: string, x: Result, order?: TradeRow['order']
   return order ? `${ORDER_LABEL[order.kind]} #${order.id}: ${action}` : action;
 }
 
+/** A fill's impact in words: an open's or increase's rebate is credited to the position and paid on its close. */
+export function historyImpact(name: string, impactUsd?: string): string {
+  if (impactUsd === undefined) return '—';
+  const usd = BigInt(impactUsd);
+  if (name === 'PositionIncreased' && usd < 0n) return `rebate ${fmtUsd(-usd)}, paid on close`;
+  return fmtWhoPays(usd);
+}
+
 /** An account's trades, collateral changes and liquidations: the connected wallet's, or `account`'s (analytics). */
 export function TradeHistory({ account }: { account?: string } = {}) {
   const connected = useAccount().address;
@@ -65,7 +73,7 @@ export function TradeHistory({ account }: { account?: string } = {}) {
                   <td className="pr-3" data-testid="history-action">{historyAction(r.name, x, r.order)}</td>
                   <td className="pr-3">{fmtUsd(BigInt(x.sizeDeltaUsd ?? x.sizeUsd ?? '0'))}</td>
                   <td className="pr-3">{fmtPrice(BigInt(x.executionPriceWad && x.executionPriceWad !== '0' ? x.executionPriceWad : x.priceWad))}</td>
-                  <td className="pr-3" data-testid="history-impact">{x.impactUsd !== undefined ? fmtWhoPays(BigInt(x.impactUsd)) : '—'}</td>
+                  <td className="pr-3" data-testid="history-impact">{historyImpact(r.name, x.impactUsd)}</td>
                   <td className="pr-3">{x.feeUsd ? fmtUsd(BigInt(x.feeUsd)) : x.keeperRewardUsd ? fmtUsd(BigInt(x.keeperRewardUsd)) : '—'}</td>
                   <td className="pr-3">{x.realizedPnlUsd ? fmtUsd(BigInt(x.realizedPnlUsd)) : x.badDebtUsd ? `bad debt ${fmtUsd(BigInt(x.badDebtUsd))}` : '—'}</td>
                 </tr>

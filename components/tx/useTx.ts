@@ -7,13 +7,17 @@ import { useAccount, useConfig } from 'wagmi';
 import { getPublicClient, simulateContract, waitForTransactionReceipt, writeContract } from 'wagmi/actions';
 import { gasWithHeadroom } from '@/lib/gas';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
-import { explainError } from '@/lib/errors';
+import { explainError, isTransientRevert } from '@/lib/errors';
 import { api } from '@/lib/api/client';
 import { pullMarketsAmong, throughRouter, type PlainCall } from '@/lib/pyth/router';
 import { useContracts } from '@/components/common/useContracts';
 import { useToasts } from './Toasts';
 
 type Mutability = 'nonpayable' | 'payable';
+
+/** How often and how long a transient refusal (lib/errors TRANSIENT_REVERTS) is simulated again: 6 x 2 s. */
+const TRANSIENT_RETRIES = 6;
+const TRANSIENT_RETRY_MS = 2000;
 
 /** A transaction over one of the generated ABIs: a misspelled function or wrong arguments do not compile. */
 export interface TxRequest<abi extends Abi, fn extends ContractFunctionName<abi, Mutability>> {
@@ -52,22 +56,38 @@ export function useTx() {
       let toastId: number | undefined;
       try {
         const pull = req.prices ? pullMarketsAmong(c, req.prices) : [];
-        const call = pull.length > 0 ? throughRouter(c, req as PlainCall, await api.pythUpdates(pull)) : { ...req, value: undefined };
-        const { request } = await simulateContract(config, {
-          address: call.address,
-          abi: [...call.abi, ...counterpoolErrorsAbi],
-          functionName: call.functionName,
-          args: call.args,
-          value: call.value,
-          account: address,
-        } as Parameters<typeof simulateContract>[1]);
+        let request;
+        // A refusal that clears by itself (the keeper's refresh of a greek cache, the next oracle update) is simulated
+        // again, with the latest prices, for up to TRANSIENT_RETRIES x TRANSIENT_RETRY_MS before it fails.
+        for (let attempt = 0; ; attempt++) {
+          const call = pull.length > 0 ? throughRouter(c, req as PlainCall, await api.pythUpdates(pull)) : { ...req, value: undefined };
+          try {
+            ({ request } = await simulateContract(config, {
+              address: call.address,
+              abi: [...call.abi, ...counterpoolErrorsAbi],
+              functionName: call.functionName,
+              args: call.args,
+              value: call.value,
+              account: address,
+            } as Parameters<typeof simulateContract>[1]));
+            break;
+          } catch (e) {
+            if (attempt >= TRANSIENT_RETRIES || !isTransientRevert(e)) throw e;
+            const waiting = { kind: 'pending' as const, title: `${req.label}: waiting`, detail: `${explainError(e)} (trying again)` };
+            if (toastId === undefined) toastId = toasts.push(waiting);
+            else toasts.update(toastId, waiting);
+            await new Promise((r) => setTimeout(r, TRANSIENT_RETRY_MS));
+          }
+        }
         const client = getPublicClient(config);
         const estimate = client
           ? await client.estimateContractGas(request as Parameters<typeof client.estimateContractGas>[0])
           : undefined;
         const gas = estimate === undefined ? undefined : gasWithHeadroom(estimate);
         const hash = await writeContract(config, { ...request, gas } as Parameters<typeof writeContract>[1]);
-        toastId = toasts.push({ kind: 'pending', title: `${req.label}: pending`, detail: hash });
+        const sent = { kind: 'pending' as const, title: `${req.label}: pending`, detail: hash };
+        if (toastId === undefined) toastId = toasts.push(sent);
+        else toasts.update(toastId, sent);
         const receipt = await waitForTransactionReceipt(config, { hash });
         if (receipt.status !== 'success') throw new Error('Transaction reverted on chain');
         toasts.update(toastId, { kind: 'success', title: `${req.label}: confirmed`, detail: `block ${receipt.blockNumber}` });

@@ -51,8 +51,12 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     assert.ok(await submit.isDisabled(), 'a garbage slippage tolerance sends nothing');
     await page.locator('#slippage').fill('0.3');
 
-    // a limit long 1% below the price
+    // a limit long 1% below the price: previewed at its trigger, not at the price now
     await page.locator('#trigger-price').fill(usd((p0 * 99n) / 100n));
+    const triggerWad = BigInt(Math.round(Number(usd((p0 * 99n) / 100n)) * 100)) * 10n ** 16n;
+    await page.locator(`[data-testid="preview-trigger"][data-wei="${triggerWad}"]`).waitFor();
+    const entryAtTrigger = BigInt((await page.getByTestId('preview-entry').getAttribute('data-wei')) ?? '0');
+    assert.ok(entryAtTrigger < (p0 * 995n) / 1000n, `the entry ${entryAtTrigger} is previewed near the trigger, below the price ${p0}`);
     await page.getByRole('button', { name: 'Approve USDC' }).click();
     await waitToast(page, /Approve USDC for trading/);
     await page.getByRole('button', { name: 'Approve order fees' }).click();

@@ -55,6 +55,8 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     await page.getByTestId('option-amount').fill('0.5');
     await page.getByTestId('option-premium').filter({ hasText: /\$/ }).waitFor();
     await page.getByTestId('payoff-chart').waitFor();
+    // the oracle-lag allowance in the premium is shown (the buy is priced at the spot moved against the buyer)
+    await page.getByTestId('option-lag').filter({ hasText: /\$/ }).waitFor();
     await page.getByRole('button', { name: 'Approve USDC' }).click();
     await waitToast(page, /Approve USDC for options/);
     const preview = dollars(await page.getByTestId('option-premium').innerText());

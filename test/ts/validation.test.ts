@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { encodeErrorResult, erc20Abi, BaseError, ContractFunctionRevertedError } from 'viem';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
 import { stressQuery } from '@/lib/api/schemas';
-import { describeRevert, errorForLog, explainError } from '@/lib/errors';
+import { describeRevert, errorForLog, explainError, isTransientRevert, TRANSIENT_REVERTS } from '@/lib/errors';
+import { averageCost } from '@/lib/options/cost';
+import { historyImpact } from '@/components/trade/TradeHistory';
 import { checkAmount, checkLeverage, checkStressField } from '@/lib/validation';
 
 describe('checkAmount', () => {
@@ -50,6 +52,18 @@ describe('revert decoding', () => {
     const data = encodeErrorResult({ abi: counterpoolErrorsAbi, errorName: 'InsufficientLiquidity', args: [2_000_000_000_000n, 1_800_000_000_000n] });
     const err = new BaseError('reverted', { cause: new ContractFunctionRevertedError({ abi: counterpoolErrorsAbi, data, functionName: 'increasePosition' }) });
     expect(explainError(err)).toBe('The pool cannot back this: reserved payouts $2,000,000 would exceed the $1,800,000 it may reserve');
+  });
+
+  it('a refusal that clears by itself (the keeper refresh, the next price) is retried; others fail at once', () => {
+    const revert = (errorName: 'OptionsBookStale' | 'PriceTooOld' | 'InsufficientLiquidity', args: readonly bigint[]) =>
+      new BaseError('reverted', {
+        cause: new ContractFunctionRevertedError({ abi: counterpoolErrorsAbi, data: encodeErrorResult({ abi: counterpoolErrorsAbi, errorName, args } as never), functionName: 'deposit' }),
+      });
+    expect(isTransientRevert(revert('OptionsBookStale', [1n, 3n]))).toBe(true);
+    expect(isTransientRevert(revert('PriceTooOld', [1n, 100n, 500n, 300n]))).toBe(true);
+    expect(isTransientRevert(revert('InsufficientLiquidity', [2n, 1n]))).toBe(false);
+    expect(isTransientRevert(new Error('network down'))).toBe(false);
+    for (const name of TRANSIENT_REVERTS) expect(counterpoolErrorsAbi.some((e) => e.name === name)).toBe(true);
   });
 
   it('every contract error has a plain-words message', () => {
@@ -117,5 +131,29 @@ describe('reverts named in logs and API answers', () => {
       throw new Error('fetch failed\nmore');
     });
     expect(await down.json()).toEqual({ error: 'upstream unavailable', detail: 'fetch failed' });
+  });
+});
+
+describe('option holdings at average cost', () => {
+  it('a partial sale takes its share of the cost and realizes the rest', () => {
+    // bought 0.5 for 9.67, sold 0.25 for 1.51 (the review's case): 0.25 left at a cost of 4.835, -3.325 realized
+    let b = averageCost(undefined, true, 5n * 10n ** 17n, 9_670_000n);
+    b = averageCost(b, false, 25n * 10n ** 16n, 1_510_000n);
+    expect(b).toEqual({ amountWad: 25n * 10n ** 16n, costUsd: 4_835_000n, realizedUsd: 1_510_000n - 4_835_000n });
+    // a second buy adds at its own premium; selling everything leaves no cost and realizes the total
+    b = averageCost(b, true, 25n * 10n ** 16n, 3_000_000n);
+    b = averageCost(b, false, 5n * 10n ** 17n, 10_000_000n);
+    expect(b.amountWad).toBe(0n);
+    expect(b.costUsd).toBe(0n);
+    expect(b.realizedUsd).toBe(1_510_000n + 10_000_000n - 9_670_000n - 3_000_000n); // proceeds - everything paid
+  });
+});
+
+describe('trade history impact', () => {
+  it('an open’s rebate is credited and paid on close; other fills say who pays', () => {
+    expect(historyImpact('PositionIncreased', '-80000')).toBe('rebate $0.08, paid on close');
+    expect(historyImpact('PositionIncreased', '120000')).toBe('you pay $0.12');
+    expect(historyImpact('PositionDecreased', '-80000')).toBe('you receive $0.08');
+    expect(historyImpact('PositionLiquidated', undefined)).toBe('—');
   });
 });
