@@ -245,6 +245,15 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             sharesRequested: uint128(shares)
         });
         queuedShares += shares;
+        // Every earlier request counted and nothing free: a fill now would pay nothing and leave this one waiting, so
+        // it holds its place at once. The keeper fills at once while liquidity is free, but with none free it calls
+        // only every heartbeat, and a request made in between held nothing: liquidity a trader freed then went to
+        // the trader's own instant exit in the same transaction, ahead of it (review AE: 100,382 USD ahead of an
+        // honest 300,096 request). Its cancel releases exactly its shares, as for one a fill left waiting (P-23).
+        if (requestId == waitingEnd && core.freeLiquidityUsd() == 0) {
+            waiting += uint112(shares); // within the supply's 112 bits, as queuedShares
+            waitingEnd = requestId + 1;
+        }
         emit WithdrawalRequested(requestId, owner, receiver, shares);
     }
 
@@ -301,6 +310,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
                 if (++skipped > MAX_SKIPPED_PER_CALL) ++n;
                 continue;
             }
+            // Nothing free: no fill can pay anyone, so the request keeps its place, whatever its minimum (review AE: a
+            // heartbeat with nothing free refused an honest request at the head on a NAV dip it was never paid at).
+            if (free == 0) break;
             uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
             // Pro rata and exact (cross-multiplied, no rounding): a fill paying exactly the request's minimum fills
             // (a review's request for exactly its previewRedeem was refused when the minimum was kept per share,
@@ -322,7 +334,6 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             ++n;
             uint256 burnShares = shares;
             if (assets > free) {
-                if (free == 0) break;
                 assets = free;
                 burnShares = Math.min(_convertToShares(assets, Math.Rounding.Ceil), shares);
             }
@@ -340,7 +351,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         head = i;
         // What a fill leaves queued, for want of liquidity or of maxRequests, was asked for before any later LP's
         // instant exit: those leave its value to the queue (P-23). A request made since holds nothing back until a
-        // fill has run, and one whose minimum no fill meets is refused when a fill reaches it (review S); a fill that
+        // fill has run (unless made while nothing was free: requestRedeem counts it at once), and one whose minimum no fill meets is refused when a fill reaches it (review S); a fill that
         // stops early never clears what is left (review T: processQueue(20) behind 20 dust requests did).
         waiting = uint112(queuedShares); // within the supply's 112 bits (queued shares are part of it)
         waitingEnd = end;
@@ -442,8 +453,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     /// @dev 0, never a revert, where a withdrawal would revert for a NAV that cannot be read now (a stale price, the
     ///      core's lock), as maxDeposit (EIP-4626: max* MUST NOT revert; a review found these two did).
+    ///      The vault's own balance is the queue's escrow, which no one can redeem (it approves no one): 0 (review AE).
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        uint256 shares = _unlocked(owner);
+        uint256 shares = owner == address(this) ? 0 : _unlocked(owner);
         if (shares == 0 || !_flowsOpen()) return 0;
         try this.redemptionLimits(shares) returns (uint256 assets, uint256 free) {
             return Math.min(assets, free);
@@ -453,7 +465,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        uint256 shares = _unlocked(owner);
+        uint256 shares = owner == address(this) ? 0 : _unlocked(owner);
         if (shares == 0 || !_flowsOpen()) return 0;
         try this.redemptionLimits(shares) returns (uint256 assets, uint256 free) {
             // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting

@@ -218,4 +218,82 @@ contract QueueAttacksTest is BaseTest {
             assertLe(_waiting(), pool.queuedShares());
         }
     }
+
+    /// P-23 (review AE): with nothing free the keeper calls only every heartbeat (an hour), so a request made then held
+    /// nothing until the next fill: a trader who freed liquidity took it with an instant exit in the same transaction,
+    /// ahead of the earlier request (100,382 USD ahead of an honest 300,096 request, which was paid 205,070). A request
+    /// made while nothing is free behind only counted ones now holds its place at once.
+    function test_requestWhileNothingFree_holdsItsPlaceAtOnce() public {
+        _deposit(carol, 600_000 * USD);
+        uint256 dShares = _deposit(dave, 300_000 * USD);
+        uint256 aShares = _deposit(attacker, 100_000 * USD);
+        _open(attacker, ETH, true, 80_000 * USD, 800_000 * USD); // the attacker's position takes the free liquidity
+        skip(61);
+        _refreshPrices();
+        uint256 carolQueued = pool.balanceOf(carol) / 4;
+        vm.prank(carol);
+        pool.requestRedeem(carolQueued, carol, 0);
+        pool.processQueue(20); // the keeper's last call: carol left waiting, nothing free
+        assertEq(core.freeLiquidityUsd(), 0);
+
+        skip(600);
+        _refreshPrices();
+        uint256 dValue = pool.previewRedeem(dShares);
+        vm.prank(dave);
+        uint256 id = pool.requestRedeem(dShares, dave, dValue * 98 / 100);
+        assertEq(_waitingEnd(), id + 1, "counted at once: a fill now would leave it waiting");
+        assertEq(_waiting(), pool.queuedShares());
+
+        // the attacker frees liquidity and exits in the same block, before the keeper's next call
+        skip(600);
+        _refreshPrices();
+        vm.prank(attacker);
+        engine.decreasePosition(ETH, true, 0, 360_000 * USD, 0);
+        uint256 maxR = pool.maxRedeem(attacker);
+        assertLt(pool.previewRedeem(maxR), 5000 * USD, "the exit waits behind the earlier requests");
+        assertLt(maxR, aShares);
+        vm.prank(attacker);
+        pool.redeem(maxR, attacker, attacker);
+        uint256 before = usdc.balanceOf(dave);
+        pool.processQueue(20);
+        assertGe(usdc.balanceOf(dave) - before, dValue * 98 / 100, "dave, queued first, is paid");
+        assertEq(pool.withdrawalRequest(id).shares, 0, "in full");
+    }
+
+    /// P-23 (review AE): a fill with nothing free pays no one, so it keeps the head request whatever its minimum: the
+    /// keeper's heartbeat refused an honest request during a NAV dip it was never going to be paid at, and its owner
+    /// lost their place.
+    function test_fillWithNothingFree_keepsTheHeadWhateverItsMinimum() public {
+        _deposit(carol, 600_000 * USD);
+        uint256 dShares = _deposit(dave, 300_000 * USD);
+        _open(attacker, ETH, true, 80_000 * USD, 800_000 * USD);
+        skip(61);
+        _refreshPrices();
+        uint256 w = pool.maxWithdraw(carol);
+        vm.prank(carol);
+        pool.withdraw(w, carol, carol); // takes what is free
+        assertEq(core.freeLiquidityUsd(), 0);
+        uint256 dValue = pool.previewRedeem(dShares);
+        vm.prank(dave);
+        uint256 id = pool.requestRedeem(dShares, dave, dValue * 98 / 100); // the pool form's 2%
+        _setPriceAfter(ETH, _price(ETH) * 104 / 100, 60); // the long gains: the NAV dips past 2%
+        _refreshPrices();
+        assertEq(core.freeLiquidityUsd(), 0);
+        assertLt(pool.previewRedeem(dShares), dValue * 98 / 100, "below its minimum now");
+        pool.processQueue(20); // the keeper's heartbeat
+        assertEq(pool.withdrawalRequest(id).shares, dShares, "kept in its place");
+        assertEq(pool.balanceOf(dave), 0);
+    }
+
+    /// EIP-4626 (review AE): the vault's own balance is the queue's escrow, which no one can redeem: max* report 0.
+    function test_maxRedeemOfTheEscrow_isZero() public {
+        uint256 cShares = _deposit(carol, 100_000 * USD);
+        skip(61);
+        _refreshPrices();
+        vm.prank(carol);
+        pool.requestRedeem(cShares / 2, carol, 0);
+        assertEq(pool.balanceOf(address(pool)), cShares / 2);
+        assertEq(pool.maxRedeem(address(pool)), 0);
+        assertEq(pool.maxWithdraw(address(pool)), 0);
+    }
 }
