@@ -245,13 +245,15 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             sharesRequested: uint128(shares)
         });
         queuedShares += shares;
-        // Every earlier request counted and nothing free: a fill now would pay nothing and leave this one waiting, so
-        // it holds its place at once. The keeper fills at once while liquidity is free, but with none free it calls
-        // only every heartbeat, and a request made in between held nothing: liquidity a trader freed then went to
-        // the trader's own instant exit in the same transaction, ahead of it (review AE: 100,382 USD ahead of an
-        // honest 300,096 request). Its cancel releases exactly its shares, as for one a fill left waiting (P-23).
-        if (requestId == waitingEnd && core.freeLiquidityUsd() == 0) {
-            waiting += uint112(shares); // within the supply's 112 bits, as queuedShares
+        // Nothing free: a fill now would pay no one and leave every request waiting (processQueue keeps them all,
+        // whatever their minimums), so the request does what that fill would: the hold counts every pending request,
+        // this one included. The keeper fills at once while liquidity is free, but with none free it calls only every
+        // heartbeat, and a request made in between held nothing: liquidity a trader freed then went to the trader's
+        // own instant exit in the same transaction, ahead of it (review AE: 100,382 USD ahead of an honest 300,096
+        // request; review AF: counting only this request, when every earlier one was counted, let one minimum-size
+        // request made while liquidity was free switch that off). A cancel releases exactly its shares (P-23).
+        if (core.freeLiquidityUsd() == 0) {
+            waiting = uint112(queuedShares); // within the supply's 112 bits (queued shares are part of it)
             waitingEnd = requestId + 1;
         }
         emit WithdrawalRequested(requestId, owner, receiver, shares);
@@ -351,7 +353,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         head = i;
         // What a fill leaves queued, for want of liquidity or of maxRequests, was asked for before any later LP's
         // instant exit: those leave its value to the queue (P-23). A request made since holds nothing back until a
-        // fill has run (unless made while nothing was free: requestRedeem counts it at once), and one whose minimum no fill meets is refused when a fill reaches it (review S); a fill that
+        // fill has run (unless made while nothing was free: requestRedeem then counts them all, as this fill would), and one whose minimum no fill meets is refused when a fill reaches it (review S); a fill that
         // stops early never clears what is left (review T: processQueue(20) behind 20 dust requests did).
         waiting = uint112(queuedShares); // within the supply's 112 bits (queued shares are part of it)
         waitingEnd = end;

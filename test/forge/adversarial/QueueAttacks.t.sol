@@ -296,4 +296,65 @@ contract QueueAttacksTest is BaseTest {
         assertEq(pool.maxRedeem(address(pool)), 0);
         assertEq(pool.maxWithdraw(address(pool)), 0);
     }
+
+    /// P-23 (review AF): counting only the new request when every earlier one was counted left a way around: one
+    /// minimum-size request made while liquidity was still free (never counted until the next fill) switched the rule
+    /// off, and review AE's attack took 100,381 USD ahead of dave again (dave paid 200,559 of 300,097). With nothing
+    /// free a request now counts every pending one, as a fill then would. `gap` adds that request; `blip` makes the
+    /// gap after a heartbeat counted everything (a sliver of the attacker's long closed, the request, reopened).
+    function testFuzz_requestWhileNothingFree_countsEveryPendingRequest(bool gap, bool blip) public {
+        _deposit(carol, 600_000 * USD);
+        uint256 dShares = _deposit(dave, 300_000 * USD);
+        _deposit(attacker, 100_000 * USD);
+        skip(61);
+        _refreshPrices();
+        uint256 small = pool.balanceOf(carol) / 100;
+        vm.prank(carol);
+        pool.requestRedeem(small, carol, 0);
+        pool.processQueue(20); // the keeper's last fill, with liquidity free
+        uint256 minimum = pool.previewWithdraw(pool.minDepositAssets() + USD);
+        if (gap && !blip) {
+            vm.prank(attacker);
+            pool.requestRedeem(minimum, attacker, 0); // not counted: liquidity is free
+        }
+        _open(attacker, ETH, true, 80_000 * USD, 800_000 * USD); // takes the free liquidity
+        assertEq(core.freeLiquidityUsd(), 0);
+        if (blip) {
+            pool.processQueue(20); // a heartbeat: everything counted
+            vm.prank(attacker);
+            engine.decreasePosition(ETH, true, 0, 60_000 * USD, 0); // liquidity free for a moment
+            assertGt(core.freeLiquidityUsd(), 0);
+            vm.prank(attacker);
+            pool.requestRedeem(minimum, attacker, 0); // not counted
+            _mint(attacker, 10_000 * USD);
+            vm.prank(attacker);
+            engine.increasePosition(ETH, true, 10_000 * USD, 120_000 * USD, MAX_PRICE);
+            assertEq(core.freeLiquidityUsd(), 0);
+        }
+        uint256 quarter = pool.balanceOf(carol) / 4;
+        vm.prank(carol);
+        pool.requestRedeem(quarter, carol, 0); // carol queues first: the queue then asks for more than will free
+        skip(600);
+        _refreshPrices();
+        uint256 dValue = pool.previewRedeem(dShares);
+        vm.prank(dave);
+        uint256 id = pool.requestRedeem(dShares, dave, dValue * 98 / 100);
+        assertEq(_waitingEnd(), id + 1, "every pending request counted");
+        assertEq(_waiting(), pool.queuedShares());
+
+        skip(600);
+        _refreshPrices();
+        vm.prank(attacker);
+        engine.decreasePosition(ETH, true, 0, 360_000 * USD, 0);
+        uint256 maxR = pool.maxRedeem(attacker);
+        assertLt(pool.previewRedeem(maxR), 10_000 * USD, "the exit waits behind the earlier requests");
+        if (maxR > 0) {
+            vm.prank(attacker);
+            pool.redeem(maxR, attacker, attacker);
+        }
+        uint256 before = usdc.balanceOf(dave);
+        pool.processQueue(20);
+        // what freed went to the queue in order: dave is paid past his minimum, or all of it went to the requests
+        assertTrue(usdc.balanceOf(dave) - before >= dValue * 98 / 100 || core.freeLiquidityUsd() == 0, "dave first");
+    }
 }
