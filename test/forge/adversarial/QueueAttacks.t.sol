@@ -219,6 +219,31 @@ contract QueueAttacksTest is BaseTest {
         }
     }
 
+    /// @dev Ten minutes on, with nothing free, dave queues all his shares at the pool form's 2% minimum (counted at
+    ///      once: a fill then would leave it waiting); ten minutes later the attacker cuts its long by 360,000 and
+    ///      takes what it can instantly in the same block. Returns dave's request, its value and the attacker's exit.
+    function _daveQueuesThenAttackerFreesAndExits(uint256 dShares)
+        internal
+        returns (uint256 id, uint256 dValue, uint256 exitUsd)
+    {
+        skip(600);
+        _refreshPrices();
+        dValue = pool.previewRedeem(dShares);
+        vm.prank(dave);
+        id = pool.requestRedeem(dShares, dave, dValue * 98 / 100);
+        assertEq(_waitingEnd(), id + 1, "every pending request counted at once");
+        assertEq(_waiting(), pool.queuedShares());
+        skip(600);
+        _refreshPrices();
+        vm.prank(attacker);
+        engine.decreasePosition(ETH, true, 0, 360_000 * USD, 0);
+        uint256 maxR = pool.maxRedeem(attacker);
+        if (maxR > 0) {
+            vm.prank(attacker);
+            exitUsd = pool.redeem(maxR, attacker, attacker);
+        }
+    }
+
     /// P-23 (review AE): with nothing free the keeper calls only every heartbeat (an hour), so a request made then held
     /// nothing until the next fill: a trader who freed liquidity took it with an instant exit in the same transaction,
     /// ahead of the earlier request (100,382 USD ahead of an honest 300,096 request, which was paid 205,070). A request
@@ -235,25 +260,9 @@ contract QueueAttacksTest is BaseTest {
         pool.requestRedeem(carolQueued, carol, 0);
         pool.processQueue(20); // the keeper's last call: carol left waiting, nothing free
         assertEq(core.freeLiquidityUsd(), 0);
-
-        skip(600);
-        _refreshPrices();
-        uint256 dValue = pool.previewRedeem(dShares);
-        vm.prank(dave);
-        uint256 id = pool.requestRedeem(dShares, dave, dValue * 98 / 100);
-        assertEq(_waitingEnd(), id + 1, "counted at once: a fill now would leave it waiting");
-        assertEq(_waiting(), pool.queuedShares());
-
-        // the attacker frees liquidity and exits in the same block, before the keeper's next call
-        skip(600);
-        _refreshPrices();
-        vm.prank(attacker);
-        engine.decreasePosition(ETH, true, 0, 360_000 * USD, 0);
-        uint256 maxR = pool.maxRedeem(attacker);
-        assertLt(pool.previewRedeem(maxR), 5000 * USD, "the exit waits behind the earlier requests");
-        assertLt(maxR, aShares);
-        vm.prank(attacker);
-        pool.redeem(maxR, attacker, attacker);
+        (uint256 id, uint256 dValue, uint256 exitUsd) = _daveQueuesThenAttackerFreesAndExits(dShares);
+        assertLt(exitUsd, 5000 * USD, "the exit waits behind the earlier requests");
+        assertGt(pool.balanceOf(attacker), aShares / 2, "most of its stake stays behind the queue");
         uint256 before = usdc.balanceOf(dave);
         pool.processQueue(20);
         assertGe(usdc.balanceOf(dave) - before, dValue * 98 / 100, "dave, queued first, is paid");
@@ -334,24 +343,8 @@ contract QueueAttacksTest is BaseTest {
         uint256 quarter = pool.balanceOf(carol) / 4;
         vm.prank(carol);
         pool.requestRedeem(quarter, carol, 0); // carol queues first: the queue then asks for more than will free
-        skip(600);
-        _refreshPrices();
-        uint256 dValue = pool.previewRedeem(dShares);
-        vm.prank(dave);
-        uint256 id = pool.requestRedeem(dShares, dave, dValue * 98 / 100);
-        assertEq(_waitingEnd(), id + 1, "every pending request counted");
-        assertEq(_waiting(), pool.queuedShares());
-
-        skip(600);
-        _refreshPrices();
-        vm.prank(attacker);
-        engine.decreasePosition(ETH, true, 0, 360_000 * USD, 0);
-        uint256 maxR = pool.maxRedeem(attacker);
-        assertLt(pool.previewRedeem(maxR), 10_000 * USD, "the exit waits behind the earlier requests");
-        if (maxR > 0) {
-            vm.prank(attacker);
-            pool.redeem(maxR, attacker, attacker);
-        }
+        (uint256 id, uint256 dValue, uint256 exitUsd) = _daveQueuesThenAttackerFreesAndExits(dShares);
+        assertLt(exitUsd, 10_000 * USD, "the exit waits behind the earlier requests");
         uint256 before = usdc.balanceOf(dave);
         pool.processQueue(20);
         // what freed went to the queue in order: dave is paid past his minimum, or all of it went to the requests
