@@ -8,6 +8,7 @@ import { AX, Chart, n, RANGES, tickFor, TIME_AX, TT, useActivity, useHistory } f
 import { HeadlineTotals } from './HeadlineTotals';
 import { LiquidationsTable } from './LiquidationsTable';
 import { OptionsBoards } from './OptionsBoards';
+import { PoolNow } from './PoolNow';
 import { RiskParams } from './RiskParams';
 import { StressPanel } from './StressPanel';
 import { TopPositions } from './TopPositions';
@@ -48,6 +49,7 @@ export function Analytics() {
 
   return (
     <div className="grid gap-4">
+      <PoolNow />
       <HeadlineTotals />
       <div className="flex flex-wrap items-center gap-3">
         <div role="group" aria-label="Time range" className="flex gap-1">

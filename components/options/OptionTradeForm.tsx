@@ -13,6 +13,8 @@ import { capStrikeWad, maxPayoutWad, OPTION_LOT_WAD, OptionsBookStaleError, quot
 import type { Selection } from './OptionsChain';
 import dynamic from 'next/dynamic';
 import type { OptionsData } from './useOptionsData';
+import { useBuyLimits } from './useBuyLimits';
+import { buyLimitError } from '@/lib/options/limits';
 
 const PayoffChart = dynamic(() => import('./PayoffChart').then((m) => m.PayoffChart), { ssr: false, loading: () => <div className="skeleton h-48" /> });
 
@@ -115,6 +117,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
     allowFailure: false,
     query: { enabled: !!address, refetchInterval: 4000 },
   });
+  const limits = useBuyLimits(d.marketId, s);
   const a = checkOptionAmount(text, s.isBuy ? undefined : (held ?? 0n));
   let q: OptionQuote | undefined;
   let quoteError: string | undefined;
@@ -142,12 +145,14 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
   const balance = wallet.data?.[0];
   const allowance = wallet.data?.[1] ?? 0n;
   const short = s.isBuy && q && balance !== undefined && balance < limitUsd ? `Your ${sym} balance ${fmtUsd(balance)} is below ${fmtUsd(limitUsd)}` : undefined;
+  // a cap the buy would pass, said here rather than at the wallet's simulation
+  const capError = q && a.amountWad && limits ? buyLimitError(limits, s.boardId, s.strikeIndex, a.amountWad, q.reserveUsd, q.premiumUsd) : undefined;
   const needsApproval = s.isBuy && q !== undefined && allowance < limitUsd;
   const label = `${s.isBuy ? 'Buy' : 'Sell'} ${text} ${fmtPrice(s.strikeWad, 0)} ${s.isCall ? 'call' : 'put'}`;
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    if (!q || !a.amountWad || short) return;
+    if (!q || !a.amountWad || short || capError) return;
     if (needsApproval) {
       await send({ ...c.token, functionName: 'approve', args: [c.optionsBook.address, maxUint256], label: `Approve ${sym} for options` });
       return;
@@ -163,13 +168,13 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
       <p className="text-sm text-zinc-300">
         {s.isBuy ? 'Buy' : 'Sell back'} the {fmtPrice(s.strikeWad, 0)} {s.isCall ? 'call' : 'put'} expiring {new Date(Number(s.expiry) * 1000).toUTCString().slice(0, 22)} UTC
       </p>
-      <AmountInput value={text} onChange={setText} error={a.error ?? quoteError ?? short} held={s.isBuy ? undefined : (held ?? 0n)} />
+      <AmountInput value={text} onChange={setText} error={a.error ?? quoteError ?? capError ?? short} held={s.isBuy ? undefined : (held ?? 0n)} />
       {q && <Preview s={s} q={q} lagUsd={lagUsd} lagBps={d.ctx.lagBps} limitUsd={limitUsd} minPremiumBps={Number(d.cfg.minPremiumBps)} />}
       {/* the profit of exactly this order: its amount, at its premium */}
       {q && s.isBuy && a.amountWad && (
         <PayoffChart isCall={s.isCall} strikeWad={s.strikeWad} amountWad={a.amountWad} premiumUsd={q.premiumUsd} spotWad={d.ctx.spotWad} callCapBps={s.callCapBps} />
       )}
-      <button type="submit" className="btn" data-testid="option-submit" disabled={!address || !q || !!short || pending}>
+      <button type="submit" className="btn" data-testid="option-submit" disabled={!address || !q || !!short || !!capError || pending}>
         {!address ? 'Connect a wallet' : pending ? 'Confirm in wallet…' : needsApproval ? `Approve ${sym}` : label}
       </button>
       {error && (

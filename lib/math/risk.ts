@@ -26,6 +26,12 @@ export function borrowRateUp(u: bigint, base: bigint, slope1: bigint, slope2: bi
   return base + slope1 + mulDivUp(slope2, u - kink, WAD - kink);
 }
 
+/** The funding rate's velocity, WAD per second per second: the skew as a share of `skewScaleUsd`, within +-1, times
+ *  `maxVelocityWad`, truncated toward zero (RiskMath.fundingVelocityWad). */
+export function fundingVelocityWad(skewUsd: bigint, skewScaleUsd: bigint, maxVelocityWad: bigint): bigint {
+  return (clamp((skewUsd * WAD) / skewScaleUsd, -WAD, WAD) * maxVelocityWad) / WAD;
+}
+
 /** RiskMath.nextFunding: velocity funding; the index delta is the exact integral of the rate, which ramps linearly and
  *  stays at the cap once it reaches it (truncated toward zero). */
 export function nextFunding(
@@ -36,8 +42,7 @@ export function nextFunding(
   maxRateWad: bigint,
   elapsed: bigint,
 ): { nextRateWad: bigint; indexDeltaWad: bigint } {
-  const proportional = clamp((skewUsd * WAD) / skewScaleUsd, -WAD, WAD);
-  const velocity = (proportional * maxVelocityWad) / WAD;
+  const velocity = fundingVelocityWad(skewUsd, skewScaleUsd, maxVelocityWad);
   const rate = clamp(rateWad, -maxRateWad, maxRateWad);
   const nextRateWad = clamp(rate + velocity * elapsed, -maxRateWad, maxRateWad);
   // rate x dt + the ramp's part: (next - rate) x dt less the triangle above the cap, (next - rate)^2 / (2 v); 0 when v is.
@@ -85,7 +90,7 @@ export function nextFundingNetted(
   const endPays = longsPay ? r.nextRateWad >= 0n : r.nextRateWad <= 0n;
   if (startPays && endPays) return r;
   if (!startPays && !endPays) return { nextRateWad: r.nextRateWad, indexDeltaWad: 0n };
-  const v = (clamp((netSkew * WAD) / skewScaleUsd, -WAD, WAD) * maxVelocityWad) / WAD;
+  const v = fundingVelocityWad(netSkew, skewScaleUsd, maxVelocityWad);
   const toCrossing = -(rate * rate) / (2n * v); // BigInt division truncates toward zero, as Solidity's
   if (startPays) return { nextRateWad: r.nextRateWad, indexDeltaWad: toCrossing };
   // the whole less the part before, each truncated: within 2 wei, never past 0

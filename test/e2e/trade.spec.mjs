@@ -260,6 +260,9 @@ test('analytics: charts, totals, top positions, a liquidation linked to its acco
     for (let i = 0; i < 300 && !((await pnlBars()) >= 15 && (await pnlBars()) <= 16); i++) await page.waitForTimeout(200);
     const bars = await pnlBars();
     assert.ok(bars >= 15 && bars <= 16, `15 min of 1-min bars (${bars})`);
+    // the pool as the chain values it now, above the charts that trace it
+    await page.getByTestId('analytics-nav').filter({ hasText: /^\$[1-9]/ }).waitFor({ timeout: 20_000 });
+    await page.getByTestId('analytics-share-price').filter({ hasText: /^\$\d\.\d{6}$/ }).waitFor();
     // headline totals over three windows
     const totals = page.getByTestId('headline-totals');
     await totals.getByText('All time').waitFor();
