@@ -305,11 +305,20 @@ describe('a deployment on Pyth: every action posts its update in the same transa
     // router (services/keeper/sampler.ts), so the estimator's clock does not wait for traffic.
     const sampling = async () => (await health()).sampling as { pokes: number; failures: number };
     // (a poke raced by the liquidations above, e.g. its Hermes update older than one a liquidation already used, may
-    // have failed and backed off; the quiet interval must sample without a new failure)
+    // have failed and backed off; the quiet interval must sample without a new failure.) The test's clock jump is no
+    // real chain's: a poke in flight across it would be mined after it with a price the jump made too old. So Hermes
+    // pauses while what is in flight is mined, the clock jumps, and Hermes answers again once a block past the jump
+    // is the latest (its updates are signed at the latest block's time).
+    hermesDown = true;
+    const settled = (await pub.getBlockNumber({ cacheTime: 0 })) + 3n;
+    await waitFor(async () => (await pub.getBlockNumber({ cacheTime: 0 })) >= settled, 'three blocks for pokes in flight', 20_000);
     const { pokes: pokesBefore, failures: failuresBefore } = await sampling();
     const interval = BigInt((await pub.readContract({ ...ctr().reader, functionName: 'marketConfig', args: [0n] })).sampleIntervalSec);
     const sampledBefore = (await pub.readContract({ ...ctr().reader, functionName: 'marketState', args: [0n] })).lastSampleAt;
+    const jumpedTo = (await pub.getBlock({ blockTag: 'latest' })).timestamp + interval;
     await testClient.increaseTime({ seconds: Number(interval) });
+    await waitFor(async () => (await pub.getBlock({ blockTag: 'latest' })).timestamp >= jumpedTo, 'a block past the clock jump', 20_000);
+    hermesDown = false;
     await waitFor(async () => (await pub.readContract({ ...ctr().reader, functionName: 'marketState', args: [0n] })).lastSampleAt / interval > sampledBefore / interval, 'the keeper to sample ETH in the next interval', 30_000).catch((e) => {
       throw new Error(`${(e as Error).message}\n${logs()}`);
     });
