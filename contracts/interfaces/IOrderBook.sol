@@ -146,7 +146,7 @@ interface IOrderBook {
     ///         fund, which are removed (the caller gets the clearing share, the owner the rest of the fee). The fees
     ///         of the filled orders are credited to the caller in one write (`owedUsd`, `claim`). A triggered order
     ///         whose fill the engine refuses pays a keeper FAILED_FILL_SHARE_BPS of its escrowed fee for the attempt
-    ///         and counts it (`failedFills`), once per transaction however many times the batch names it; the
+    ///         and counts it (`failedFills`), once per block however many batches or keepers name it; the
     ///         MAX_FAILED_FILLS-th refusal removes it (reason 4). A refusal for the core refusing every new risk (paused,
     ///         the L2 sequencer down or in its grace period) is neither charged nor counted, and an owner filling their
     ///         own order pays nothing for a refusal.

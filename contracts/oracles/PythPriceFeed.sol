@@ -11,7 +11,7 @@ import {PythStructs} from "@pythnetwork/pyth-sdk-solidity/PythStructs.sol";
 
 /// @title PythPriceFeed
 /// @notice Pyth pull-oracle adapter. A trader (or keeper) posts signed update data with `updatePrice` in the same
-///         transaction as the trade, through the engine's PriceUpdateRouter; reads reject stale, future, non-positive
+///         transaction as the trade, through the engine's PriceUpdateRouter; reads reject stale, non-positive
 ///         and low-confidence prices.
 ///         Options settle on it too (IHistoricalPriceFeed): anyone records, once per settlement time, the first Pyth
 ///         price published at or after that time and within SETTLEMENT_WINDOW_SEC of it, proven by Pyth's uniqueness
@@ -21,6 +21,11 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
     /// @notice How long after a settlement time its price may be published (Pyth publishes several times a second;
     ///         a minute without any update leaves the board to the options book's fallback settlement).
     uint256 public constant SETTLEMENT_WINDOW_SEC = 60;
+    /// @notice How far ahead of the chain's clock a publish time may be (an L1 block's timestamp is its slot's start,
+    ///         an L2's can trail wall time): such a price is served as published now. Pyth keeps only its newest
+    ///         update, so refusing it would freeze the market (no liquidation, close or order fill) until the clock
+    ///         caught up, and anyone could keep posting newer ones (review AG).
+    uint256 public constant MAX_FUTURE_SEC = 15;
 
     IPyth public immutable pyth;
     bytes32 public immutable priceId;
@@ -68,7 +73,13 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
     function latestPrice() external view returns (uint256 priceWad, uint256 updatedAt) {
         PythStructs.Price memory p = pyth.getPriceUnsafe(priceId);
         updatedAt = p.publishTime;
-        if (updatedAt > block.timestamp) revert OracleErrors.FuturePrice(updatedAt, block.timestamp);
+        if (updatedAt > block.timestamp) {
+            if (updatedAt > block.timestamp + MAX_FUTURE_SEC) {
+                revert OracleErrors.FuturePrice(updatedAt, block.timestamp);
+            }
+            // ages, the per-market order of prices and volatility samples stay on the chain's clock
+            updatedAt = block.timestamp;
+        }
         if (block.timestamp - updatedAt > maxAgeSec) {
             revert OracleErrors.StalePrice(updatedAt, block.timestamp, maxAgeSec);
         }

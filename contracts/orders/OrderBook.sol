@@ -48,9 +48,6 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     /// @notice Refused fills after which a triggered order leaves the book (OrderCancelled reason 4; the keeper gets the
     ///         clearing share of what is left of the fee, the owner the rest).
     uint8 public constant MAX_FAILED_FILLS = 16;
-    /// @dev Seed of the transient slots that mark an order whose refusal this transaction already counted (keyed by
-    ///      order and block number).
-    bytes32 private constant REFUSED_SEED = keccak256("counterpool.orderbook.refused");
     /// @notice Who may fill any order (the keeper services); an owner may always fill their own.
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
 
@@ -70,6 +67,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     mapping(uint256 orderId => Order) internal orders_;
     /// @inheritdoc IOrderBook
     mapping(address account => uint256) public owedUsd;
+    /// @dev The block of each order's last counted refusal: one per block, however many transactions or keepers try it
+    ///      (review AG: a transient mark lasted one transaction, so sixteen transactions removed an order in one block).
+    mapping(uint256 orderId => uint256) internal refusedAtBlock;
 
     // ------------------------------------------------------------ constructor
 
@@ -288,19 +288,15 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     ///      cost it nothing: the protocol refusing every new risk (a guardian pause, the sequencer down or in its grace
     ///      period: `_haltedRefusal`), where the same order fills once it ends (a review's honest limit order was charged
     ///      16 times and removed inside a one-hour grace period on 0.25 s blocks); and a second attempt at the same
-    ///      order in one transaction (a review's batch named one order 16 times and removed it on a one-block gap).
+    ///      order in one block, in one batch or several transactions (a review's batch named one order 16 times and
+    ///      removed it on a one-block gap; a later one sent 16 one-order batches in one block).
     function _chargeRefusal(uint256 orderId, Order memory o, address keeper, bytes memory ret)
         internal
         returns (bool removed)
     {
         if (_haltedRefusal(ret)) return false;
-        bytes32 slot = keccak256(abi.encode(REFUSED_SEED, orderId, block.number));
-        uint256 seen;
-        assembly ("memory-safe") {
-            seen := tload(slot)
-            tstore(slot, 1)
-        }
-        if (seen != 0) return false;
+        if (refusedAtBlock[orderId] == block.number) return false;
+        refusedAtBlock[orderId] = block.number;
         uint256 chargeUsd = uint256(o.executionFeeUsd) * FAILED_FILL_SHARE_BPS / 10_000;
         o.executionFeeUsd -= uint40(chargeUsd);
         owedUsd[keeper] += chargeUsd;

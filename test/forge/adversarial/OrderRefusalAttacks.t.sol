@@ -131,6 +131,37 @@ contract OrderRefusalAttacksTest is BaseTest {
         assertEq(o.executionFeeUsd, FEE - charge);
     }
 
+    /// Review AG: the once-per-block rule held only within one transaction (a transient mark), so sixteen one-order
+    /// batches in one block (two keeper instances, or one sending several transactions) charged an order sixteen
+    /// times and removed it in that block, where the keeper's back-off spreads the attempts over about 2,500 blocks.
+    /// Run isolated (each call its own transaction, as on a chain): one refusal counted per block, however many
+    /// transactions or keepers try it; the next block counts again.
+    /// forge-config: default.isolate = true
+    function test_executeOrders_manyTransactionsInOneBlock_countOnce() public {
+        _open(alice, ETH, true, 2000 * USD, 10_000 * USD);
+        vm.prank(alice);
+        uint256 id = book.createOrder(
+            ETH, true, IOrderBook.Kind.StopLoss, 2900e18, 0, 10_000 * USD, 0, block.timestamp + 7 days, FEE
+        );
+        _setPrice(ETH, 2850e18); // past the trigger: a sale bounded at 2,900 cannot fill
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        uint256 attempts = book.MAX_FAILED_FILLS();
+        for (uint256 n; n < attempts; ++n) {
+            vm.prank(keeper);
+            book.executeOrders(ids); // a transaction each, one block
+        }
+        IOrderBook.Order memory o = book.order(id);
+        assertEq(o.account, alice, "still on the book");
+        assertEq(o.failedFills, 1, "one refusal counted in the block");
+        uint256 charge = FEE * book.FAILED_FILL_SHARE_BPS() / 10_000;
+        assertEq(book.owedUsd(keeper), charge, "one charge");
+        vm.roll(block.number + 1);
+        vm.prank(keeper);
+        book.executeOrders(ids);
+        assertEq(book.order(id).failedFills, 2, "the next block counts again");
+    }
+
     /// A keeper's single executeOrder reverts with the engine's reason and changes nothing, the refusal that would be
     /// the order's last included (it returned false and removed the order before).
     function test_executeOrder_lastRefusal_revertsAndChargesNothing() public {
