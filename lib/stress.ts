@@ -11,7 +11,7 @@
  * volatility and the shock's hours (lib/options/stress.ts) in place of the chain's options term now.
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
-import { cappedPnlUsd, sideLiabilityUp, valueClosedUsd } from './math/position';
+import { cappedPnlUsd, marginNotionalUp, sideLiabilityUp, valueClosedUsd } from './math/position';
 import { optionsLiabilityUsd, type StressOption, type StressOptionsMarket } from './options/stress';
 import { freeLiquidityDown, maintenanceMarginUp, nettedImpactCostUsd, rampedMarginUp, targetMarginUp, utilizationUp } from './math/risk';
 
@@ -139,7 +139,7 @@ export function runStress(input: StressInput, shock: Shock) {
     const pnl = cappedPnlUsd(p.isLong, p.sizeUsd, p.sizeTokens, price, p.capBucket); // the liquidation rule's PnL
     const mmr = maintenanceMarginUp(baseAfter(m), p.sizeUsd, m.sizeScaleUsd, m.sizeTermWad);
     const equity = p.collateralUsd + pnl - p.feesOwedUsd;
-    const maintenance = mulDivUp(p.sizeUsd, mmr, WAD);
+    const maintenance = mulDivUp(marginNotionalUp(p.isLong, p.sizeUsd, p.sizeTokens, price), mmr, WAD);
     if (equity < maintenance) {
       const reward = bpsUp(p.sizeUsd, m.liquidationFeeBps) * input.keeperShareBps / 10_000n;
       const seized = p.collateralUsd + p.rebateUsd;

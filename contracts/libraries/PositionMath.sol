@@ -48,6 +48,21 @@ library PositionMath {
         return gainUsd > 0 ? sizeUsd + uint256(gainUsd) : sizeUsd;
     }
 
+    /// @notice The notional a position's margins are measured on, rounded up: its entry notional, or a short's tokens'
+    ///         value where that is larger (a short in loss). A short's loss grows with what its tokens are worth,
+    ///         without bound, so margin on its entry notional covered only entry / value of a move (review AH: a 1x
+    ///         short after +80% took collateral out to 64x on what it held, and a 2.5% gap left 17,995 USD of bad
+    ///         debt). A long's tokens are worth more than its entry only while its PnL, which its equity counts, is
+    ///         positive, so a long reaches maintenance near or below its entry, where its entry notional is the larger.
+    function marginNotionalUp(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 priceWad)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (isLong) return sizeUsd;
+        return MathLib.max(sizeUsd, sizeTokens.mulDivUp(priceWad, VALUE_SCALE));
+    }
+
     /// @notice PnL with the profit capped by the position's cap bucket (CapGrid): the position is valued at the oracle
     ///         price limited by its cap price, with pnlUsd's rounding. Losses are never capped.
     function cappedPnlUsd(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 priceWad, uint256 capBucket)
@@ -100,7 +115,8 @@ library PositionMath {
         return MathLib.mulDivSignedUp(delta, sizeUsd, 1e18);
     }
 
-    /// @notice Price at which equity equals the maintenance requirement, given fees owed and the margin rate.
+    /// @notice Price at which equity equals the maintenance requirement, given fees owed and the margin rate, on the
+    ///         notional margins are measured on (marginNotionalUp).
     /// @dev Long: rounded up (earlier), short: rounded down (earlier). 0 when a long cannot be liquidated at a positive
     ///      price; type(uint256).max when a short never reaches it.
     function liquidationPriceWad(
@@ -120,6 +136,11 @@ library PositionMath {
         }
         int256 shortValueAtLiq = int256(sizeUsd) + int256(collateralUsd) - feesOwedUsd - marginUsd;
         if (shortValueAtLiq <= 0) return 0;
+        if (shortValueAtLiq > int256(sizeUsd)) {
+            // there its margin is on its tokens' value (marginNotionalUp): size + collateral - fees = value x (1 + rate)
+            return uint256(int256(sizeUsd) + int256(collateralUsd) - feesOwedUsd)
+                .mulDivDown(VALUE_SCALE * 1e18, sizeTokens * (1e18 + maintenanceWad));
+        }
         return uint256(shortValueAtLiq).mulDivDown(VALUE_SCALE, sizeTokens);
     }
 }

@@ -720,9 +720,11 @@ contract PerpEngine is IPerpEngine, AccessControl {
         if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         (uint256 mmr, uint256 imr) =
             PerpRisk.marginRatesUp(t.cfg, size, t.maintenanceBaseWad, t.marginTargetWad, t.utilizationWad, t.kinkWad);
+        // margins are measured on the entry notional, or a short's tokens' value where larger (review AH)
+        uint256 notional = PositionMath.marginNotionalUp(t.isLong, size, tokens, t.priceWad);
         if (!initial) {
             int256 held = t.collateralUsd + PositionMath.cappedPnlUsd(t.isLong, size, tokens, t.priceWad, t.capBucket);
-            uint256 required = size.mulDivUp(mmr, WAD);
+            uint256 required = notional.mulDivUp(mmr, WAD);
             if (held < int256(required)) revert InsufficientMargin(held, required);
             return;
         }
@@ -731,8 +733,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         // paid, but counts as collateral only from the next action on, as after a close and a reopen.
         int256 equity =
             t.collateralUsd + (pnl < 0 ? pnl : int256(0)) - (t.realizedPnlUsd > 0 ? t.realizedPnlUsd : int256(0));
-        if (equity <= 0) revert InsufficientMargin(equity, size.mulDivUp(imr, WAD));
-        uint256 leverageWad = size.mulDivUp(WAD, uint256(equity));
+        if (equity <= 0) revert InsufficientMargin(equity, notional.mulDivUp(imr, WAD));
+        uint256 leverageWad = notional.mulDivUp(WAD, uint256(equity));
         uint256 maxLeverageWad = WAD.mulDivDown(WAD, imr);
         if (leverageWad > maxLeverageWad) revert LeverageTooHigh(leverageWad, maxLeverageWad);
     }

@@ -33,9 +33,11 @@ library PerpRisk {
         s.borrowFeeUsd = PositionMath.borrowFeeUp(size, m.borrowIndexWad, pos.borrowSnapWad);
         s.fundingFeeUsd = PositionMath.fundingFeeUp(m.isLong, size, m.fundingIndexWad, pos.fundingSnapWad);
         s.equityUsd = int256(uint256(pos.collateralUsd)) + s.pnlUsd - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
+        // the rate's size term reads the entry notional; the rate applies to what margins are measured on
         s.maintenanceMarginWad =
             RiskMath.maintenanceMarginUp(m.maintenanceBaseWad, size, cfg.sizeScaleUsd, cfg.sizeTermWad);
-        s.maintenanceUsd = size.mulDivUp(s.maintenanceMarginWad, 1e18);
+        s.maintenanceUsd = PositionMath.marginNotionalUp(m.isLong, size, pos.sizeTokens, m.priceWad)
+            .mulDivUp(s.maintenanceMarginWad, 1e18);
         s.liquidatable = s.equityUsd < int256(s.maintenanceUsd);
     }
 

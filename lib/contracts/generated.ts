@@ -12798,6 +12798,19 @@ export const pythPriceFeedAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_FUTURE_SEC",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "SETTLEMENT_WINDOW_SEC",
     "inputs": [],
     "outputs": [

@@ -76,6 +76,14 @@ export function fundingFeeUp(isLong: boolean, sizeUsd: bigint, indexWad: bigint,
   return mulDivSignedUp(delta, sizeUsd, 10n ** 18n);
 }
 
+/** The notional margins are measured on: the entry notional, or a short's tokens' value where larger, rounded up
+ *  (PositionMath.marginNotionalUp). */
+export function marginNotionalUp(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, priceWad: bigint): bigint {
+  if (isLong) return sizeUsd;
+  const valueUsd = mulDivUp(sizeTokens, priceWad, VALUE_SCALE);
+  return valueUsd > sizeUsd ? valueUsd : sizeUsd;
+}
+
 export function liquidationPriceWad(
   isLong: boolean,
   sizeUsd: bigint,
@@ -91,5 +99,8 @@ export function liquidationPriceWad(
     return v <= 0n ? 0n : mulDivUp(v, VALUE_SCALE, sizeTokens);
   }
   const v = sizeUsd + collateralUsd - feesOwedUsd - margin;
-  return v <= 0n ? 0n : mulDivDown(v, VALUE_SCALE, sizeTokens);
+  if (v <= 0n) return 0n;
+  // past its entry notional a short's margin is on its tokens' value: size + collateral - fees = value x (1 + rate)
+  if (v > sizeUsd) return mulDivDown(sizeUsd + collateralUsd - feesOwedUsd, VALUE_SCALE * 10n ** 18n, sizeTokens * (10n ** 18n + maintenanceWad));
+  return mulDivDown(v, VALUE_SCALE, sizeTokens);
 }

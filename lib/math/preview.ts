@@ -3,7 +3,7 @@
  * Solidity libraries to the wei). Inputs come from the Reader's market view at the current block.
  */
 import { bpsUp, mulDivDown, mulDivUp, WAD } from './fixed';
-import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, pnlUsd, sizeTokensFor, valueClosedUsd, VALUE_SCALE } from './position';
+import { cappedPnlUsd, executionPriceWad, liquidationPriceWad, marginNotionalUp, pnlUsd, sizeTokensFor, valueClosedUsd, VALUE_SCALE } from './position';
 import { initialMarginUp, maintenanceMarginUp, nettedImpactCostUsd, utilizationUp } from './risk';
 import { capAhead, mergedBucket, mergedMaxProfitUsd, NONE } from './capgrid';
 
@@ -134,7 +134,8 @@ export function previewOpen(
   // Profit this increase realizes does not back its own new risk (P-20).
   const pnl = pnlUsd(isLong, sizeAfterUsd, sizeTokensAfter, m.priceWad);
   const equityUsd = collateralAfterUsd - (realizedPnlUsd > 0n ? realizedPnlUsd : 0n) + (pnl < 0n ? pnl : 0n);
-  const leverageWad = equityUsd > 0n ? mulDivUp(sizeAfterUsd, WAD, equityUsd) : 0n;
+  // on the notional margins are measured on: a short's tokens' value where larger (PositionMath.marginNotionalUp)
+  const leverageWad = equityUsd > 0n ? mulDivUp(marginNotionalUp(isLong, sizeAfterUsd, sizeTokensAfter, m.priceWad), WAD, equityUsd) : 0n;
   return {
     impactUsd,
     feeUsd,
@@ -237,7 +238,7 @@ export function previewClose(
     const tokensLeft = p.sizeTokens - closedTokensAmount;
     const equity = collateralAfterUsd + cappedPnlUsd(isLong, sizeAfterUsd, tokensLeft, m.priceWad, p.capBucket);
     const mmr = maintenanceMarginUp(m.maintenanceBaseWad, sizeAfterUsd, m.config.sizeScaleUsd, m.config.sizeTermWad);
-    belowMaintenance = equity < mulDivUp(sizeAfterUsd, mmr, WAD);
+    belowMaintenance = equity < mulDivUp(marginNotionalUp(isLong, sizeAfterUsd, tokensLeft, m.priceWad), mmr, WAD);
   }
   return {
     closedTokensAmount,
@@ -257,7 +258,8 @@ export function previewClose(
 }
 
 /** Removing collateral runs the engine's initial-margin check (PerpEngine._checkMargin (initial)): collateral after the
- *  fees owed and the removal at least the market's minimum, and size / (collateral + min(PnL, 0)) within the max
+ *  fees owed and the removal at least the market's minimum, and the margin notional (a short's tokens' value where
+ *  larger than its size: marginNotionalUp) / (collateral + min(PnL, 0)) within the max
  *  leverage at the margin target and the pool's utilization. Returns the largest removable amount (0 if none) and
  *  whether `amountUsd` passes. */
 export function previewRemoveCollateral(
@@ -272,13 +274,14 @@ export function previewRemoveCollateral(
   const maxLeverageWad = mulDivDown(WAD, WAD, imr);
   const pnl = pnlUsd(p.isLong, p.sizeUsd, p.sizeTokens, m.priceWad);
   const base = p.collateralUsd - p.feesOwedUsd;
+  const notional = marginNotionalUp(p.isLong, p.sizeUsd, p.sizeTokens, m.priceWad);
   const passes = (x: bigint) => {
     const collateral = base - x;
     const equity = collateral + (pnl < 0n ? pnl : 0n);
-    return collateral >= c.minCollateralUsd && equity > 0n && mulDivUp(p.sizeUsd, WAD, equity) <= maxLeverageWad;
+    return collateral >= c.minCollateralUsd && equity > 0n && mulDivUp(notional, WAD, equity) <= maxLeverageWad;
   };
-  // equity must reach size / maxLeverage: solve, then step down over the roundings until the exact check holds
-  let x = base + (pnl < 0n ? pnl : 0n) - mulDivUp(p.sizeUsd, WAD, maxLeverageWad);
+  // equity must reach notional / maxLeverage: solve, then step down over the roundings until the exact check holds
+  let x = base + (pnl < 0n ? pnl : 0n) - mulDivUp(notional, WAD, maxLeverageWad);
   const byMin = base - c.minCollateralUsd;
   if (byMin < x) x = byMin;
   for (let i = 0; x > 0n && !passes(x); i++) x = i < 100 ? x - 1n : 0n; // the roundings are a few units at most
@@ -286,7 +289,7 @@ export function previewRemoveCollateral(
   return {
     maxRemovableUsd: x > 0n ? x : 0n,
     ok: passes(amountUsd),
-    leverageWad: equityAfter > 0n ? mulDivUp(p.sizeUsd, WAD, equityAfter) : 0n,
+    leverageWad: equityAfter > 0n ? mulDivUp(notional, WAD, equityAfter) : 0n,
     maxLeverageWad,
   };
 }

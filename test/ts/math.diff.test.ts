@@ -337,7 +337,7 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     });
   });
 
-  it('position size, PnL, profit cap and liquidation price', async () => {
+  it('position size, PnL, profit cap, liquidation price and margin notional', async () => {
     const r = rng(8n);
     const cases = Array.from({ length: N }, () => {
       const size = r.between(10n ** 6n, 10n ** 15n);
@@ -364,6 +364,7 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
         P.liquidationPriceWad(isLong, c[1], tokens, c[5], c[6], c[7]),
         C.bucketFor(isLong, c[1], tokens, c[4]),
         P.valueClosedUsd(isLong, c[1], P.cappedPnlUsd(isLong, c[1], tokens, c[3], C.bucketFor(isLong, c[1], tokens, c[4]))),
+        P.marginNotionalUp(isLong, c[1], tokens, c[3]),
       ]).toEqual(out[i]);
     });
   });

@@ -36,17 +36,6 @@ contract ProfitCapAttacksTest is BaseTest {
         return Payoffs.Terms(cfg.maxProfitBps, cfg.liquidationFeeBps, core.poolConfig().keeperShareBps);
     }
 
-    /// @dev Walks a market's price to `target` in +-10% daily steps, so the volatility estimate stays calm (each
-    ///      step's return is spread over a day) and only the profit cap is under test.
-    function _walkPrice(uint256 m, uint256 target) internal {
-        uint256 p = _price(m);
-        while (p != target) {
-            uint256 next = target > p ? _min(p * 11 / 10, target) : _max(p * 9 / 10, target);
-            _setPriceAfter(m, next, 1 days);
-            p = next;
-        }
-    }
-
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {
         return a < b ? a : b;
     }

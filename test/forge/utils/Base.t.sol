@@ -200,6 +200,19 @@ abstract contract BaseTest is Test {
         lastPushed[marketId] = priceWad;
     }
 
+    /// @dev Walks a market's price to `target` in +-10% daily steps, so the volatility estimate stays calm (each step's
+    ///      return is spread over a day).
+    function _walkPrice(uint256 marketId, uint256 target) internal {
+        uint256 p = _price(marketId);
+        while (p != target) {
+            uint256 up = p * 11 / 10;
+            uint256 down = p * 9 / 10;
+            uint256 next = target > p ? (up < target ? up : target) : (down > target ? down : target);
+            _setPriceAfter(marketId, next, 1 days);
+            p = next;
+        }
+    }
+
     function _price(uint256 marketId) internal view returns (uint256) {
         uint256 p = lastPushed[marketId];
         return p != 0 ? p : deployer.marketSpecs()[marketId].devPriceUsd * 1e18;

@@ -214,9 +214,9 @@ contract MathHarness {
     }
 
     /// @dev Per case: [isLong, sizeUsd, priceWad, closePriceWad, maxProfitBps, collateralUsd, feesOwed, mmrWad]
-    ///      -> [sizeTokens, pnl, cappedPnl, liquidationPrice, capBucket]
-    function position(int256[8][] calldata a) external pure returns (int256[6][] memory out) {
-        out = new int256[6][](a.length);
+    ///      -> [sizeTokens, pnl, cappedPnl, liquidationPrice, capBucket, valueClosed, marginNotional at closePrice]
+    function position(int256[8][] calldata a) external pure returns (int256[7][] memory out) {
+        out = new int256[7][](a.length);
         for (uint256 i; i < a.length; ++i) {
             bool isLong = a[i][0] == 1;
             uint256 size = uint256(a[i][1]);
@@ -227,6 +227,7 @@ contract MathHarness {
             out[i][4] = int256(bucket);
             out[i][2] = PositionMath.cappedPnlUsd(isLong, size, tokens, uint256(a[i][3]), bucket);
             out[i][5] = int256(PositionMath.valueClosedUsd(isLong, size, out[i][2]));
+            out[i][6] = int256(PositionMath.marginNotionalUp(isLong, size, tokens, uint256(a[i][3])));
             out[i][3] = int256(
                 PositionMath.liquidationPriceWad(isLong, size, tokens, uint256(a[i][5]), a[i][6], uint256(a[i][7]))
             );
