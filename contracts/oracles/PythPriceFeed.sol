@@ -9,6 +9,9 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {PythStructs} from "@pythnetwork/pyth-sdk-solidity/PythStructs.sol";
 
+/// @dev PythPriceFeed.MAX_FUTURE_SEC, at file level so the deploy script sizes pull markets' lag on it.
+uint256 constant PYTH_MAX_FUTURE_SEC = 3;
+
 /// @title PythPriceFeed
 /// @notice Pyth pull-oracle adapter. A trader (or keeper) posts signed update data with `updatePrice` in the same
 ///         transaction as the trade, through the engine's PriceUpdateRouter; reads reject stale, non-positive
@@ -24,8 +27,10 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
     /// @notice How far ahead of the chain's clock a publish time may be (an L1 block's timestamp is its slot's start,
     ///         an L2's can trail wall time): such a price is served as published now. Pyth keeps only its newest
     ///         update, so refusing it would freeze the market (no liquidation, close or order fill) until the clock
-    ///         caught up, and anyone could keep posting newer ones (review AG).
-    uint256 public constant MAX_FUTURE_SEC = 15;
+    ///         caught up, and anyone could keep posting newer ones (review AG). A round trip can see this lead on top
+    ///         of a market's max price age, so a market's oracle lag is sized on their sum (Deploy.pullLagBps,
+    ///         review AI).
+    uint256 public constant MAX_FUTURE_SEC = PYTH_MAX_FUTURE_SEC;
 
     IPyth public immutable pyth;
     bytes32 public immutable priceId;

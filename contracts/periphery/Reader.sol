@@ -51,7 +51,7 @@ contract Reader {
         IPerpEngine.Position position;
         IPerpEngine.PositionStatus status;
         uint256 entryPriceWad; // sizeUsd / sizeTokens
-        uint256 leverageWad; // size / equity (0 when equity <= 0)
+        uint256 leverageWad; // margin notional (PositionMath.marginNotionalUp) / equity (0 when equity <= 0)
         uint256 liquidationPriceWad; // price at which equity meets maintenance, at the current sigma
         int256 distanceToLiquidationWad; // (price - liquidation price) / price, signed toward safety
     }
@@ -178,7 +178,9 @@ contract Reader {
             : int256(v.liquidationPriceWad) - int256(priceWad);
         v.distanceToLiquidationWad = gap * int256(WAD) / int256(priceWad);
         if (v.status.equityUsd > 0) {
-            v.leverageWad = uint256(p.sizeUsd).mulDivUp(WAD, uint256(v.status.equityUsd));
+            // on the notional margins are measured on (a short's tokens' value where larger: P-109)
+            v.leverageWad = PositionMath.marginNotionalUp(isLong, p.sizeUsd, p.sizeTokens, priceWad)
+                .mulDivUp(WAD, uint256(v.status.equityUsd));
         }
     }
 

@@ -68,7 +68,7 @@ export interface OpenPreview {
   maxLeverageWad: bigint;
   /** collateral after fees plus the position's unrealized loss (a profit does not count), what the engine divides by */
   equityUsd: bigint;
-  leverageWad: bigint; // size / equity
+  leverageWad: bigint; // margin notional (marginNotionalUp) / equity
   /** collateral after fees below the market's minimum (the engine reverts CollateralBelowMinimum) */
   belowMinCollateral: boolean;
   liquidationPriceWad: bigint;

@@ -372,9 +372,12 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
       return { chain, ours };
     };
     // past the nearest expiry: every market's price posted after it (the first ETH price is the settlement's)
+    // (each price read before the jump: the nearest expiry can be more than the feeds' max age away)
+    const prices = [];
+    for (let m = 0; m < c.feeds.length; m++) prices.push(await price(m));
     const now = (await publicClient.getBlock()).timestamp;
     await testClient.increaseTime({ seconds: Number(bk.nearestExpiry - now + 5n) });
-    for (let m = 0; m < c.feeds.length; m++) await setPrice(m, await price(m));
+    for (let m = 0; m < c.feeds.length; m++) await setPrice(m, prices[m]);
     const waiting = await both();
     await expect(waiting.chain).rejects.toMatchObject({ cause: { data: { errorName: 'OptionsBookStale', args: [0n, 5] } } });
     expect(waiting.ours).toThrow(/expired board waits for its settlement/);

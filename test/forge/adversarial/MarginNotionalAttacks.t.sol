@@ -57,6 +57,9 @@ contract MarginNotionalAttacksTest is BaseTest {
         uint256 leverageOnValueWad = value * 1e18 / uint256(s.equityUsd);
         assertLe(leverageOnValueWad, maxLeverageWad, "leverage on what it holds within the max");
         assertGe(uint256(s.equityUsd), value * imr / 1e18, "equity covers the initial margin on its value");
+        // the Reader reports leverage on the same notional (review AI: 19.83x shown for 35.70x held)
+        uint256 equity = uint256(s.equityUsd);
+        assertEq(reader.positionView(attacker, ETH, false).leverageWad, (value * 1e18 + equity - 1) / equity);
 
         uint256 badDebtBefore = core.poolState().badDebtUsd;
         _setPrice(ETH, _price(ETH) * 1025 / 1000); // the review's +2.5% gap

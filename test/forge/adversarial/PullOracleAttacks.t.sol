@@ -85,7 +85,7 @@ contract PullOracleAttacksTest is PythBaseTest {
         vm.prank(alice);
         router.increasePosition{value: FEE_WEI}(u, sol, true, 1000 * USD, 5000 * USD, MAX_PRICE);
         uint256 usedAt = block.timestamp;
-        skip(5);
+        skip(3); // the mocked price (3 s before the used one) stays within the max age
         vm.mockCall(
             address(solFeed),
             abi.encodeWithSelector(IPriceFeed.latestPrice.selector),
@@ -108,7 +108,7 @@ contract PullOracleAttacksTest is PythBaseTest {
         engine.pinPrices(1 << count | 1);
     }
 
-    /// Item 5: a pull market accepts only a price of seconds (here 10 s): a stored price older than that is refused,
+    /// Item 5: a pull market accepts only a price of seconds (here 7 s): a stored price older than that is refused,
     ///       so the option of trading on an old price while a newer one is known is bounded by seconds of movement.
     function test_pull_storedPriceOlderThanSecondsIsRefused() public {
         uint256 maxAge = deployer.PULL_MAX_PRICE_AGE_SEC();

@@ -128,4 +128,37 @@ contract PythClockSkewAttacksTest is PythBaseTest {
         assertEq(n, 1, "liquidated on the wick");
         assertEq(engine.position(attacker, sol, true).sizeUsd, 0);
     }
+
+    /// Review AI: a round trip sees the stored price's age plus the lead of a price served as published now. With a
+    /// 15 s lead on a 10 s age, an open on a price 10 s old and a close in the same block (its own transaction) on one
+    /// published 15 s ahead took +2,187.50 USD on a 1M long from a 5 bp/s trend, where the fees were sized on 10 s.
+    /// Now the lead is 3 s and the age 7 s (Deploy.pullLagBps sizes the lag on their sum): over the widest span a
+    /// round trip can see, a move up to the market's lag never pays. Isolated: each call is its own transaction.
+    /// forge-config: default.isolate = true
+    function testFuzz_roundTripOverAgePlusLead_neverProfits(uint256 moveBps, bool isLong) public {
+        _deposit(carol, 10_000_000 * USD);
+        uint256 lagBps = reader.marketConfig(sol).oracleLagBps;
+        moveBps = bound(moveBps, 0, lagBps);
+        uint256 t0 = block.timestamp;
+        _post(150e8, t0);
+        skip(deployer.PULL_MAX_PRICE_AGE_SEC()); // the stored price is as old as the market accepts
+        _mint(attacker, 200_000 * USD);
+        vm.deal(attacker, 1 ether);
+        uint256 start = usdc.balanceOf(attacker);
+        vm.prank(attacker);
+        engine.increasePosition(sol, isLong, 200_000 * USD, 1_000_000 * USD, isLong ? MAX_PRICE : 0);
+        uint256 sizeUsd = engine.position(attacker, sol, isLong).sizeUsd;
+        // the same block, a price published as far ahead as the feed serves, moved the position's way
+        int64 later = int64(int256(150e8) * int256(isLong ? 10_000 + moveBps : 10_000 - moveBps) / 10_000);
+        PriceUpdateRouter.PriceUpdate[] memory u = _updatesAt(later, block.timestamp + solFeed.MAX_FUTURE_SEC());
+        vm.prank(attacker);
+        router.decreasePosition{value: FEE_WEI}(u, sol, isLong, 0, sizeUsd, isLong ? 0 : MAX_PRICE);
+        assertEq(engine.position(attacker, sol, isLong).sizeUsd, 0, "closed");
+        assertLe(usdc.balanceOf(attacker), start, "the round trip never pays");
+        // and a price published further ahead is not served, so no round trip sees more
+        bytes[] memory beyond = _data(later, block.timestamp + solFeed.MAX_FUTURE_SEC() + 1);
+        solFeed.updatePrice{value: FEE_WEI}(beyond);
+        vm.expectPartialRevert(OracleErrors.FuturePrice.selector);
+        solFeed.latestPrice();
+    }
 }
