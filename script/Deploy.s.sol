@@ -11,7 +11,7 @@ import {ChainlinkPriceFeed} from "../contracts/oracles/ChainlinkPriceFeed.sol";
 import {DevPriceFeed} from "../contracts/oracles/DevPriceFeed.sol";
 import {IAggregatorV3} from "../contracts/oracles/IAggregatorV3.sol";
 import {IPriceFeed} from "../contracts/oracles/IPriceFeed.sol";
-import {PYTH_MAX_FUTURE_SEC, PythPriceFeed} from "../contracts/oracles/PythPriceFeed.sol";
+import {PythPriceFeed} from "../contracts/oracles/PythPriceFeed.sol";
 import {OrderBook} from "../contracts/orders/OrderBook.sol";
 import {FaucetToken} from "../contracts/periphery/FaucetToken.sol";
 import {PriceUpdateRouter} from "../contracts/periphery/PriceUpdateRouter.sol";
@@ -73,9 +73,15 @@ contract Deploy is Script {
     uint256 public constant PULL_LAG_SIGMAS = 3;
     /// @notice Max price age of a pull-oracle (Pyth) market: the update is posted in the trade's own transaction (the
     ///         PriceUpdateRouter), so only seconds of publishing and inclusion latency are allowed, and the engine pins
-    ///         the first price a transaction reads (P-14 on pull markets). With the feed's lead
-    ///         (PythPriceFeed.MAX_FUTURE_SEC) it spans the 10 s of published prices a round trip can see (pullLagBps).
+    ///         the first price a transaction reads (P-14 on pull markets). With the feeds' lead (PULL_MAX_LEAD_SEC) it
+    ///         spans the 10 s of published prices a round trip can see (pullLagBps).
     uint32 public constant PULL_MAX_PRICE_AGE_SEC = 7;
+    /// @notice How far ahead of the chain's clock a Pyth publish time is served (PythPriceFeed.maxLeadSec): sized for
+    ///         an L2 whose sequencer stamps blocks at wall time. On a chain whose timestamps trail more (an L1 block is
+    ///         stamped at its slot's start, up to 12 s), raise it to that trail: a shorter lead lets anyone freeze a
+    ///         market with updates published beyond it, and the keeper's simulations at the latest block fail the same
+    ///         way; the lag and fees then grow with the root of the span (pullLagBps).
+    uint32 public constant PULL_MAX_LEAD_SEC = 3;
     /// @notice The options product's credit line: its reserved maximum payouts stay within half the pool's cash.
     uint16 public constant OPTIONS_RESERVE_CAP_BPS = 5000;
     /// @notice Open interest cap per strike and type, in USD of notional at the dev price.
@@ -273,7 +279,9 @@ contract Deploy is Script {
                 feeds[i] = address(new DevPriceFeed(deployer, specs[i].devPriceUsd * 1e18, 1 days));
             } else if (pull[i]) {
                 feeds[i] = address(
-                    new PythPriceFeed(IPyth(pyth), specs[i].pythPriceId, PULL_MAX_PRICE_AGE_SEC, PYTH_MAX_CONF_BPS)
+                    new PythPriceFeed(
+                        IPyth(pyth), specs[i].pythPriceId, PULL_MAX_PRICE_AGE_SEC, PULL_MAX_LEAD_SEC, PYTH_MAX_CONF_BPS
+                    )
                 );
             } else {
                 feeds[i] = address(
@@ -328,12 +336,12 @@ contract Deploy is Script {
 
     /// @notice A pull (Pyth) market's oracle lag: its price is posted in the trade's own transaction and may be at most
     ///         PULL_MAX_PRICE_AGE_SEC old, and a later transaction in the same block may post one published up to
-    ///         PythPriceFeed.MAX_FUTURE_SEC ahead of the chain's clock (review AI), so a round trip can see that much
+    ///         PULL_MAX_LEAD_SEC ahead of the chain's clock (review AI), so a round trip can see that much
     ///         of published prices: PULL_LAG_SIGMAS standard deviations of the move over the sum at `annualVolPct`,
     ///         rounded up (11 bps for ETH at 60% over 10 s).
     function pullLagBps(uint256 annualVolPct) public pure returns (uint256) {
         // sigma x sqrt(span / year) in bps = annualVolPct x 100 x sqrt(span / year); the root is taken in millionths
-        uint256 spanSec = uint256(PULL_MAX_PRICE_AGE_SEC) + PYTH_MAX_FUTURE_SEC;
+        uint256 spanSec = uint256(PULL_MAX_PRICE_AGE_SEC) + PULL_MAX_LEAD_SEC;
         uint256 rootMillionths = Math.sqrt(spanSec * 1e12 / YEAR);
         return Math.ceilDiv(PULL_LAG_SIGMAS * annualVolPct * 100 * rootMillionths, 1e6);
     }

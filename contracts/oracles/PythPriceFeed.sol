@@ -9,9 +9,6 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {PythStructs} from "@pythnetwork/pyth-sdk-solidity/PythStructs.sol";
 
-/// @dev PythPriceFeed.MAX_FUTURE_SEC, at file level so the deploy script sizes pull markets' lag on it.
-uint256 constant PYTH_MAX_FUTURE_SEC = 3;
-
 /// @title PythPriceFeed
 /// @notice Pyth pull-oracle adapter. A trader (or keeper) posts signed update data with `updatePrice` in the same
 ///         transaction as the trade, through the engine's PriceUpdateRouter; reads reject stale, non-positive
@@ -24,17 +21,17 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
     /// @notice How long after a settlement time its price may be published (Pyth publishes several times a second;
     ///         a minute without any update leaves the board to the options book's fallback settlement).
     uint256 public constant SETTLEMENT_WINDOW_SEC = 60;
-    /// @notice How far ahead of the chain's clock a publish time may be (an L1 block's timestamp is its slot's start,
-    ///         an L2's can trail wall time): such a price is served as published now. Pyth keeps only its newest
-    ///         update, so refusing it would freeze the market (no liquidation, close or order fill) until the clock
-    ///         caught up, and anyone could keep posting newer ones (review AG). A round trip can see this lead on top
-    ///         of a market's max price age, so a market's oracle lag is sized on their sum (Deploy.pullLagBps,
-    ///         review AI).
-    uint256 public constant MAX_FUTURE_SEC = PYTH_MAX_FUTURE_SEC;
-
     IPyth public immutable pyth;
     bytes32 public immutable priceId;
     uint256 public immutable maxAgeSec;
+    /// @notice How far ahead of the chain's clock a publish time may be, per chain: as far as its block timestamps
+    ///         trail wall time (an L1 block is stamped at its slot's start; an L2 sequencer's clock trails by little).
+    ///         Such a price is served as published now. Pyth keeps only its newest update, so refusing one froze the
+    ///         market (no liquidation, close or order fill) until the clock caught up while anyone re-posted newer
+    ///         ones (review AG), and a lead shorter than the chain's trail brings that back (review AJ). A round trip
+    ///         can see this lead on top of the market's max price age, so its oracle lag is sized on their sum
+    ///         (Deploy.pullLagBps, review AI).
+    uint256 public immutable maxLeadSec;
     /// @notice Largest accepted confidence interval, in bps of the price.
     uint256 public immutable maxConfBps;
 
@@ -57,13 +54,17 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
     /// @notice `timestamp` is still in the future: nothing can be published at or after it yet.
     error SettlementTimeNotReached(uint256 timestamp, uint256 nowTs);
 
-    constructor(IPyth pyth_, bytes32 priceId_, uint256 maxAgeSec_, uint256 maxConfBps_) {
-        if (address(pyth_) == address(0) || maxAgeSec_ == 0 || maxConfBps_ == 0 || maxConfBps_ > 10_000) {
+    constructor(IPyth pyth_, bytes32 priceId_, uint256 maxAgeSec_, uint256 maxLeadSec_, uint256 maxConfBps_) {
+        if (
+            address(pyth_) == address(0) || maxAgeSec_ == 0 || maxLeadSec_ > SETTLEMENT_WINDOW_SEC || maxConfBps_ == 0
+                || maxConfBps_ > 10_000
+        ) {
             revert OracleErrors.InvalidOracleConfig();
         }
         pyth = pyth_;
         priceId = priceId_;
         maxAgeSec = maxAgeSec_;
+        maxLeadSec = maxLeadSec_;
         maxConfBps = maxConfBps_;
     }
 
@@ -79,7 +80,7 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
         PythStructs.Price memory p = pyth.getPriceUnsafe(priceId);
         updatedAt = p.publishTime;
         if (updatedAt > block.timestamp) {
-            if (updatedAt > block.timestamp + MAX_FUTURE_SEC) {
+            if (updatedAt > block.timestamp + maxLeadSec) {
                 revert OracleErrors.FuturePrice(updatedAt, block.timestamp);
             }
             // ages, the per-market order of prices and volatility samples stay on the chain's clock

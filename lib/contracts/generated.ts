@@ -12789,25 +12789,17 @@ export const pythPriceFeedAbi = [
         "internalType": "uint256"
       },
       {
+        "name": "maxLeadSec_",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
         "name": "maxConfBps_",
         "type": "uint256",
         "internalType": "uint256"
       }
     ],
     "stateMutability": "nonpayable"
-  },
-  {
-    "type": "function",
-    "name": "MAX_FUTURE_SEC",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -12869,6 +12861,19 @@ export const pythPriceFeedAbi = [
   {
     "type": "function",
     "name": "maxConfBps",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "maxLeadSec",
     "inputs": [],
     "outputs": [
       {

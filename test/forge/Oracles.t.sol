@@ -127,7 +127,7 @@ contract OraclesTest is Test {
     function test_pyth_updatesInTheSameTransactionAndChecksConfidence() public {
         MockPyth pyth = new MockPyth(60, 1);
         bytes32 id = keccak256("ETH/USD");
-        PythPriceFeed pf = new PythPriceFeed(IPyth(address(pyth)), id, 60, 50);
+        PythPriceFeed pf = new PythPriceFeed(IPyth(address(pyth)), id, 60, 3, 50);
         bytes[] memory data = new bytes[](1);
         data[0] = pyth.createPriceFeedUpdateData(id, 3000e8, 1e8, -8, 3000e8, 1e8, uint64(block.timestamp), 0);
         pf.updatePrice{value: 1}(data);

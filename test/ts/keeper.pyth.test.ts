@@ -72,7 +72,7 @@ describe('options keeper on a Pyth market', () => {
     // A fourth market on a Pyth feed (MockPyth behind Pyth's uniqueness rule), options on it like SOL-USD's.
     const mock = await deployArtifact('MockPyth.sol', 'MockPyth', [3600n, 1n]);
     const unique = await deployArtifact('Mocks.sol', 'UniqueMockPyth', [mock.address]);
-    const feed = await deployArtifact('PythPriceFeed.sol', 'PythPriceFeed', [unique.address, PRICE_ID, 3600n, 100n]);
+    const feed = await deployArtifact('PythPriceFeed.sol', 'PythPriceFeed', [unique.address, PRICE_ID, 3600n, 3n, 100n]);
     const update = async (price8: bigint, publishTime: bigint, prevPublishTime: bigint) =>
       (await publicClient.readContract({
         address: mock.address,

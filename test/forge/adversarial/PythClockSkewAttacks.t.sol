@@ -4,15 +4,17 @@ pragma solidity ^0.8.28;
 import {IOrderBook} from "../../../contracts/interfaces/IOrderBook.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {OracleErrors} from "../../../contracts/oracles/OracleErrors.sol";
+import {PythPriceFeed} from "../../../contracts/oracles/PythPriceFeed.sol";
 import {OrderBook} from "../../../contracts/orders/OrderBook.sol";
 import {PriceUpdateRouter} from "../../../contracts/periphery/PriceUpdateRouter.sol";
 import {PythBaseTest} from "../utils/PythBase.t.sol";
+import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 
 /// @notice Review AG: a genuine Pyth update published ahead of the chain's clock (an L1 block is stamped at its slot's
 ///         start, an L2's timestamp can trail wall time; Pyth's own SDK takes |now - publishTime|). Pyth keeps only
 ///         its newest update, so an adapter that refused it froze the market until the clock caught up: no
 ///         liquidation, close or order fill, and an attacker re-posting the newest such update each block kept it
-///         frozen through a wick. Now a publish time up to MAX_FUTURE_SEC ahead is served as published now (P-24).
+///         frozen through a wick. Now a publish time up to the feed's maxLeadSec ahead is served as published now (P-24).
 contract PythClockSkewAttacksTest is PythBaseTest {
     IPerpEngine.PositionRef[] internal refs;
 
@@ -34,7 +36,7 @@ contract PythClockSkewAttacksTest is PythBaseTest {
 
     function test_updateAheadOfTheClock_isServedAsPublishedNow() public {
         uint256 nowTs = block.timestamp;
-        _post(151e8, nowTs + solFeed.MAX_FUTURE_SEC());
+        _post(151e8, nowTs + solFeed.maxLeadSec());
         (uint256 priceWad, uint256 updatedAt) = solFeed.latestPrice();
         assertEq(priceWad, 151e18);
         assertEq(updatedAt, nowTs, "on the chain's clock");
@@ -43,14 +45,14 @@ contract PythClockSkewAttacksTest is PythBaseTest {
         vm.prank(alice);
         engine.increasePosition(sol, true, 500 * USD, 2000 * USD, MAX_PRICE);
         skip(1);
-        PriceUpdateRouter.PriceUpdate[] memory u = _updatesAt(152e8, nowTs + solFeed.MAX_FUTURE_SEC() + 1);
+        PriceUpdateRouter.PriceUpdate[] memory u = _updatesAt(152e8, nowTs + solFeed.maxLeadSec() + 1);
         vm.prank(alice);
         router.decreasePosition{value: FEE_WEI}(u, sol, true, 0, 2000 * USD, 0);
         assertEq(engine.position(alice, sol, true).sizeUsd, 0, "closed");
     }
 
     function test_updateBeyondTheTolerance_refusedWithItsNumbers() public {
-        uint256 ahead = block.timestamp + solFeed.MAX_FUTURE_SEC() + 1;
+        uint256 ahead = block.timestamp + solFeed.maxLeadSec() + 1;
         _post(151e8, ahead);
         vm.expectRevert(abi.encodeWithSelector(OracleErrors.FuturePrice.selector, ahead, block.timestamp));
         solFeed.latestPrice();
@@ -150,15 +152,32 @@ contract PythClockSkewAttacksTest is PythBaseTest {
         uint256 sizeUsd = engine.position(attacker, sol, isLong).sizeUsd;
         // the same block, a price published as far ahead as the feed serves, moved the position's way
         int64 later = int64(int256(150e8) * int256(isLong ? 10_000 + moveBps : 10_000 - moveBps) / 10_000);
-        PriceUpdateRouter.PriceUpdate[] memory u = _updatesAt(later, block.timestamp + solFeed.MAX_FUTURE_SEC());
+        PriceUpdateRouter.PriceUpdate[] memory u = _updatesAt(later, block.timestamp + solFeed.maxLeadSec());
         vm.prank(attacker);
         router.decreasePosition{value: FEE_WEI}(u, sol, isLong, 0, sizeUsd, isLong ? 0 : MAX_PRICE);
         assertEq(engine.position(attacker, sol, isLong).sizeUsd, 0, "closed");
         assertLe(usdc.balanceOf(attacker), start, "the round trip never pays");
         // and a price published further ahead is not served, so no round trip sees more
-        bytes[] memory beyond = _data(later, block.timestamp + solFeed.MAX_FUTURE_SEC() + 1);
+        bytes[] memory beyond = _data(later, block.timestamp + solFeed.maxLeadSec() + 1);
         solFeed.updatePrice{value: FEE_WEI}(beyond);
         vm.expectPartialRevert(OracleErrors.FuturePrice.selector);
         solFeed.latestPrice();
+    }
+
+    /// Review AJ: a lead shorter than the chain's clock trail brings the freeze back (updates 4 s ahead on a 3 s lead
+    /// froze a fall and left 263.35 USD of bad debt), so the lead is the feed's, set per chain at deployment: a feed
+    /// deployed with a 15 s lead (an L1, whose blocks are stamped at their slot's start) serves that update.
+    function test_leadIsSetPerChain() public {
+        PythPriceFeed l1Feed = new PythPriceFeed(IPyth(address(pyth)), SOL_ID, 60, 15, 100);
+        uint256 ahead = block.timestamp + solFeed.maxLeadSec() + 1;
+        _post(151e8, ahead);
+        vm.expectRevert(abi.encodeWithSelector(OracleErrors.FuturePrice.selector, ahead, block.timestamp));
+        solFeed.latestPrice();
+        (uint256 priceWad, uint256 updatedAt) = l1Feed.latestPrice();
+        assertEq(priceWad, 151e18);
+        assertEq(updatedAt, block.timestamp);
+        uint256 tooLong = l1Feed.SETTLEMENT_WINDOW_SEC() + 1;
+        vm.expectRevert(OracleErrors.InvalidOracleConfig.selector);
+        new PythPriceFeed(IPyth(address(pyth)), SOL_ID, 60, tooLong, 100);
     }
 }

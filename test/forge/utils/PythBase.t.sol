@@ -25,7 +25,8 @@ abstract contract PythBaseTest is BaseTest {
         super.setUp();
         pyth = new MockPyth(60, FEE_WEI);
         // Pyth's uniqueness rule on settlement parses (MockPyth skips it): UniqueMockPyth adds it in front of the mock.
-        solFeed = new PythPriceFeed(IPyth(address(new UniqueMockPyth(pyth))), SOL_ID, 60, 100);
+        solFeed =
+            new PythPriceFeed(IPyth(address(new UniqueMockPyth(pyth))), SOL_ID, 60, deployer.PULL_MAX_LEAD_SEC(), 100);
         _post(150e8, block.timestamp);
         IPerpEngine.MarketConfig memory cfg =
             deployer.marketConfig(IPriceFeed(address(solFeed)), 0.8e18, deployer.PULL_MAX_PRICE_AGE_SEC());
