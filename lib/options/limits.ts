@@ -6,6 +6,7 @@
 import type { PublicClient } from 'viem';
 import type { CounterpoolContracts } from '../contracts';
 import { describeRevert } from '../errors';
+import { bpsDown } from '../math/fixed';
 import { utilizationUp } from '../math/risk';
 
 export interface BuyLimits {
@@ -38,10 +39,10 @@ export function buyLimitError(l: BuyLimits, boardId: bigint, strikeIndex: bigint
   if (boardReserveUsd > l.maxBoardReserveUsd) return describeRevert('BoardReserveCapExceeded', [boardId, boardReserveUsd, l.maxBoardReserveUsd]);
   const reservedUsd = l.poolReservedUsd + reserveUsd;
   const cashUsd = l.poolCashUsd + premiumUsd;
-  const maxReservableUsd = (cashUsd * l.maxUtilizationBps) / 10_000n;
+  const maxReservableUsd = bpsDown(cashUsd, l.maxUtilizationBps);
   if (reservedUsd > maxReservableUsd) return describeRevert('InsufficientLiquidity', [reservedUsd, maxReservableUsd]);
   const productReservedUsd = l.productReservedUsd + reserveUsd;
-  const productCapUsd = (cashUsd * l.reserveCapBps) / 10_000n;
+  const productCapUsd = bpsDown(cashUsd, l.reserveCapBps);
   if (productReservedUsd > productCapUsd) return describeRevert('ProductReserveCapExceeded', [l.product, productReservedUsd, productCapUsd]);
   const limitWad = l.kinkWad > l.lpExitRoomWad ? l.kinkWad - l.lpExitRoomWad : 0n;
   const utilizationWad = utilizationUp(reservedUsd, cashUsd);
