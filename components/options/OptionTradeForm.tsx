@@ -15,6 +15,7 @@ import dynamic from 'next/dynamic';
 import type { OptionsData } from './useOptionsData';
 import { useBuyLimits } from './useBuyLimits';
 import { buyLimitError } from '@/lib/options/limits';
+import { bpsDown } from '@/lib/math/fixed';
 
 const PayoffChart = dynamic(() => import('./PayoffChart').then((m) => m.PayoffChart), { ssr: false, loading: () => <div className="skeleton h-48" /> });
 
@@ -128,7 +129,9 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
       quoteError =
         e instanceof OptionsBookStaleError
           ? `Trades wait for the keeper (${e.message}): usually a block or two`
-          : 'Trading on this board has closed';
+          : e instanceof RangeError && e.message === 'board expired'
+            ? 'Trading on this board has closed'
+            : `This trade cannot be priced (${e instanceof Error ? e.message : String(e)}): try a smaller amount`;
     }
   }
   // The same trade priced at the spot itself: the difference is the oracle-lag allowance in the premium.
@@ -141,7 +144,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
       lagUsd = undefined;
     }
   }
-  const limitUsd = q ? (s.isBuy ? q.premiumUsd + (q.premiumUsd * slippageBps) / 10_000n : q.premiumUsd - (q.premiumUsd * slippageBps) / 10_000n) : 0n;
+  const limitUsd = q ? (s.isBuy ? q.premiumUsd + bpsDown(q.premiumUsd, slippageBps) : q.premiumUsd - bpsDown(q.premiumUsd, slippageBps)) : 0n;
   const balance = wallet.data?.[0];
   const allowance = wallet.data?.[1] ?? 0n;
   const short = s.isBuy && q && balance !== undefined && balance < limitUsd ? `Your ${sym} balance ${fmtUsd(balance)} is below ${fmtUsd(limitUsd)}` : undefined;

@@ -15,6 +15,9 @@ export interface Selection {
 }
 
 const ONE = 10n ** 18n;
+/** Header positions of the Δ and IV columns: a phone shows bid, strike and ask only, so the chain fits without scrolling. */
+const GREEK_COLUMNS = new Set([0, 1, 7, 8]);
+const GREEK_CELL = 'num hidden py-0.5 pr-2 text-right text-zinc-400 sm:table-cell';
 
 function safeQuote(d: OptionsData, b: BoardRow, strikeWad: bigint, isCall: boolean, isBuy: boolean) {
   try {
@@ -52,19 +55,25 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
       <table className="w-full text-left text-xs" data-testid="options-chain">
         <thead className="text-zinc-400">
           <tr>
-            <th scope="col" className="py-1 pr-2 font-medium" colSpan={4}>
+            <th scope="col" className="hidden py-1 pr-2 font-medium sm:table-cell" colSpan={4}>
               Calls (payout capped at {Number(board.callCapBps) / 100}% of strike)
+            </th>
+            <th scope="col" className="py-1 pr-2 font-medium sm:hidden" colSpan={2}>
+              Calls (capped at {Number(board.callCapBps) / 100}%)
             </th>
             <th scope="col" className="py-1 pr-2 text-center font-medium">
               Strike
             </th>
-            <th scope="col" className="py-1 pr-2 font-medium" colSpan={4}>
+            <th scope="col" className="hidden py-1 pr-2 font-medium sm:table-cell" colSpan={4}>
+              Puts
+            </th>
+            <th scope="col" className="py-1 pr-2 font-medium sm:hidden" colSpan={2}>
               Puts
             </th>
           </tr>
           <tr>
             {['Δ', 'IV', 'Bid', 'Ask', '', 'Bid', 'Ask', 'IV', 'Δ'].map((h, i) => (
-              <th key={i} scope="col" className="py-1 pr-2 text-right font-normal">
+              <th key={i} scope="col" className={`py-1 pr-2 text-right font-normal ${GREEK_COLUMNS.has(i) ? 'hidden sm:table-cell' : ''}`}>
                 {h}
               </th>
             ))}
@@ -77,22 +86,22 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
             const atm = i > 0 && board.strikes[i - 1] < spot && k >= spot;
             return (
               <tr key={i} className={`border-t border-zinc-800/60 ${atm ? 'border-t-teal-700' : ''}`}>
-                <td className="num py-0.5 pr-2 text-right text-zinc-400">{fmtDelta(call.greeks.deltaWad)}</td>
-                <td className="num py-0.5 pr-2 text-right text-zinc-400">{fmtPct(call.iv, 1)}</td>
+                <td className={GREEK_CELL}>{fmtDelta(call.greeks.deltaWad)}</td>
+                <td className={GREEK_CELL}>{fmtPct(call.iv, 1)}</td>
                 {cell(i, true, false)}
                 {cell(i, true, true)}
                 <td className={`num py-0.5 pr-2 text-center font-medium ${k < spot ? 'text-zinc-100' : 'text-zinc-300'}`}>{fmtPrice(k, 0)}</td>
                 {cell(i, false, false)}
                 {cell(i, false, true)}
-                <td className="num py-0.5 pr-2 text-right text-zinc-400">{fmtPct(put.iv, 1)}</td>
-                <td className="num py-0.5 pr-2 text-right text-zinc-400">{fmtDelta(put.greeks.deltaWad)}</td>
+                <td className={GREEK_CELL}>{fmtPct(put.iv, 1)}</td>
+                <td className={GREEK_CELL}>{fmtDelta(put.greeks.deltaWad)}</td>
               </tr>
             );
           })}
         </tbody>
       </table>
       <p className="mt-2 text-xs text-zinc-400">
-        Prices per 1 token, impact included: buy at the ask (red), sell back at the bid (green). IV is the mid. Each side is priced at the spot moved {(Number(d.ctx.lagBps) / 100).toFixed(2)}% against the trader (the most the oracle can lag the market: without it a trader who sees the next price first would trade on the stale one), at ±{fmtPct(d.cfg.spreadVolWad, 1)} of volatility, and after a move since the last volatility sample on the side of the next sample's surface that favours the pool. Near expiry the lag is most of the spread.
+        Prices per 1 token, impact included: buy at the ask (red), sell back at the bid (green). IV is the mid (shown with Δ on wider screens). Each side is priced at the spot moved {(Number(d.ctx.lagBps) / 100).toFixed(2)}% against the trader (the most the oracle can lag the market: without it a trader who sees the next price first would trade on the stale one), at ±{fmtPct(d.cfg.spreadVolWad, 1)} of volatility, and after a move since the last volatility sample on the side of the next sample's surface that favours the pool. Near expiry the lag is most of the spread.
       </p>
     </div>
   );

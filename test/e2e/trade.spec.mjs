@@ -304,9 +304,16 @@ test('phone width: every route fits a 390 px screen without page-level horizonta
   const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
-    for (const path of ['/trade', '/pool', '/analytics']) {
+    for (const path of ['/trade', '/options', '/pool', '/analytics']) {
       await page.goto(`${process.env.BASE_URL}${path}`);
       await page.getByRole('main').waitFor();
+      if (path === '/options') {
+        // the chain shows bid, strike and ask on a phone (Δ and IV from the sm breakpoint): it fits without its own scrollbar
+        const chain = page.getByRole('region', { name: /Option chain/ });
+        await page.getByTestId('options-chain').waitFor({ timeout: 60_000 });
+        const { scroll, client } = await chain.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+        assert.ok(scroll <= client + 1, `/options: the chain is ${scroll}px wide in a ${client}px card`);
+      }
       await page.waitForTimeout(1500);
       // the document and the page's own scrolling box (the app shell scrolls #page) both fit the screen's width
       const { doc, page: inner, box, width } = await page.evaluate(() => {

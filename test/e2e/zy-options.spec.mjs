@@ -34,7 +34,7 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     await page.getByTestId('chain-ask-call-0').waitFor({ timeout: 30_000 });
     // the board the page shows first: the nearest expiry still before its trading cutoff (the live list has no set order)
     const ids = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'liveBoards', args: [0n] });
-    const { tradingCutoffSec } = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'config', args: [0n] });
+    const { tradingCutoffSec, maxStrikeOiWad } = await client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'config', args: [0n] });
     const now = (await client.getBlock()).timestamp;
     const listed = await Promise.all(ids.map((id) => client.readContract({ address: d.OptionsBook, abi: optionsAbi, functionName: 'board', args: [id] })));
     const board = listed.filter((b) => BigInt(b.expiry) - BigInt(tradingCutoffSec) > now).sort((x, y) => x.expiry - y.expiry)[0];
@@ -50,6 +50,10 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     // finer than a lot (1e-9 token): refused inline, as the book would refuse it
     await page.getByTestId('option-amount').fill('0.0000000001');
     await page.locator('#option-amount-error').filter({ hasText: /At most 9 decimals/ }).waitFor();
+    assert.ok(await page.getByTestId('option-submit').isDisabled());
+    // past the strike's open-interest cap: the book's refusal (StrikeOiCapExceeded), said inline before any wallet prompt
+    await page.getByTestId('option-amount').fill((maxStrikeOiWad / 10n ** 18n + 1n).toString());
+    await page.locator('#option-amount-error').filter({ hasText: /Open interest at this strike would reach .* above its cap/ }).waitFor({ timeout: 20_000 });
     assert.ok(await page.getByTestId('option-submit').isDisabled());
 
     await page.getByTestId('option-amount').fill('0.5');

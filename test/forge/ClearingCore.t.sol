@@ -5,6 +5,7 @@ import {ClearingCore} from "../../contracts/core/ClearingCore.sol";
 import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {IProduct} from "../../contracts/interfaces/IProduct.sol";
+import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
@@ -55,6 +56,14 @@ contract ScriptedProduct is IProduct {
                 lockedGainUsd: 0
             })
         );
+    }
+
+    /// @dev An action that releases `reserve` of what the product reserved (a close: no solvency check).
+    function release(uint256 reserve) external {
+        core.enter(IClearingCore.Risk.Reduces);
+        IClearingCore.Settlement memory s;
+        s.reserveDeltaUsd = -int256(reserve);
+        core.settle(s);
     }
 
     /// @dev An action that reports `amountUsd` of income to vest (a fill's impact beyond its fee, P-98).
@@ -205,6 +214,44 @@ contract ClearingCoreTest is BaseTest {
         vm.prank(dave);
         vm.expectPartialRevert(IClearingCore.InsufficientLiquidity.selector);
         engine.increasePosition(ETH, true, 1000 * USD, 5000 * USD, MAX_PRICE);
+    }
+
+    /// P-71 (review AL): a product's own cap is a credit line on the risk it adds; LP exits are held by the pool-wide
+    /// limit only. Exits can leave a product above its cap (up to the exit limit of the cash left), it then adds
+    /// nothing until back under the cap, and what it releases still goes through.
+    function test_productCap_bindsNewRisk_exitsHeldByThePoolLimit() public {
+        _mint(bob, 1000 * USD);
+        vm.prank(bob);
+        usdc.approve(address(scripted), type(uint256).max);
+        uint256 cap = _poolCash() * 2000 / 10_000;
+        scripted.open(bob, 0, cap);
+        skip(pool.cooldownSec());
+        uint256 max = pool.maxWithdraw(carol);
+        vm.prank(carol);
+        pool.withdraw(max, carol, carol);
+        IClearingCore.PoolState memory ps = core.poolState();
+        uint256 reserved = core.productLedger(address(scripted)).reservedUsd;
+        uint256 cash = _poolCash();
+        assertGt(reserved * 10_000, cash * 2000, "the exit left the product above its 20% cap");
+        IClearingCore.PoolConfig memory pc = core.poolConfig();
+        assertLe(
+            ps.reservedUsd * 1e18,
+            RiskMath.lpExitLimitWad(pc.maxUtilizationBps, pc.kinkWad) * cash,
+            "within the pool-wide exit limit"
+        );
+        assertEq(pool.maxWithdraw(carol), 0, "no LP exit past that limit");
+        // no new risk until the product is back under its cap
+        uint256 now_ = cash * 2000 / 10_000;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IClearingCore.ProductReserveCapExceeded.selector, address(scripted), reserved + 1, now_
+            )
+        );
+        scripted.open(bob, 0, 1);
+        // what it releases goes through, and once under its cap it adds again
+        scripted.release(reserved - now_ + 10 * USD);
+        scripted.open(bob, 0, 10 * USD);
+        assertEq(core.productLedger(address(scripted)).reservedUsd, now_, "back at its cap");
     }
 
     /// P-43: forwarders are the core's set: a removed forwarder's appended account is ignored.
