@@ -100,6 +100,7 @@ interface IOptionsBook is IProduct {
         uint256 liveBoards; // entries of the stored live list: settled boards stay until the next listing prunes them
         uint256 lagBps; // the market's oracle lag copied at the last refresh: charged on each trade's delta
         bool holdsSettled; // a board settled since the refresh is still in the greeks: trades wait for the refresh
+        uint256 tokensWad; // tokens open, calls and puts (an upper bound: 1e-9 token units rounded up); bounds |delta|
     }
 
     /// @notice Why the NAV cannot price a market's options now (LP deposits and redemptions wait for a refresh).

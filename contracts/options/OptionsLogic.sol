@@ -227,6 +227,7 @@ library OptionsLogic {
         v.liveBoards = s.live[marketId].length;
         v.lagBps = bk.lagBps;
         v.holdsSettled = bk.holdsSettled;
+        v.tokensWad = uint256(bk.tokensE9) * 1e9;
     }
 
     /// @dev What a board's open options (`mask`'s strikes) pay at `price`, each strike and type rounded up; clears
@@ -594,13 +595,16 @@ library OptionsLogic {
 
     /// @dev The options traders' net delta on a market at `c`'s price, index tokens (WAD): the book's cached delta
     ///      moved along its gamma (the expansion's derivative), the move clamped to the expansion's range: past it the
-    ///      cache is stale, and a straight-line gamma would push any skew (8.5M USD for 3.15M of calls after +5%).
+    ///      cache is stale, and a straight-line gamma would push any skew (8.5M USD for 3.15M of calls after +5%). The
+    ///      result is within the tokens open (`tokensE9`, an upper bound): a call's delta is within [0, 1] per token, a
+    ///      put's within [-1, 0], so no linear move can make the book's delta larger than its notional (P-83).
     function bookDeltaTokens(State storage s, Ctx memory c) internal view returns (int256) {
         Book storage bk = s.books[c.marketId];
         if (bk.refAt == 0) return 0;
         int256 maxMove = int256(uint256(bk.maxMoveWad));
         int256 dS = MathLib.clamp(int256(c.spotWad) - int256(uint256(bk.refPriceWad)), -maxMove, maxMove);
-        return int256(bk.deltaWad) + int256(bk.gammaWad) * dS / int256(WAD);
+        int256 tokens = int256(uint256(bk.tokensE9) * 1e9);
+        return MathLib.clamp(int256(bk.deltaWad) + int256(bk.gammaWad) * dS / int256(WAD), -tokens, tokens);
     }
 
     /// @dev The ask per token from the model's (`modelWad`, the lag charge included): at least the option's intrinsic
@@ -637,10 +641,12 @@ library OptionsLogic {
             bk.refPriceWad = c.spotWad.toUint96();
             bk.refAt = uint32(block.timestamp);
             bk.refSampleAt = uint32(c.sampleAt);
-            bk.validUntil = uint32(block.timestamp + MathLib.min(cfg.cacheMaxAgeSec, (c.expiry - block.timestamp) / 4));
-            bk.maxMoveWad = uint96(c.spotWad.bpsDown(cfg.cacheMaxMoveBps));
+            // The range a refresh now would set (sigma sqrt T of this expiry, a quarter of its time): trades price on
+            // the book's delta inside it, so a flat 2% would let its gamma run to several times the true delta near
+            // expiry (review AK: 3,507 tokens pushed for 3,200 held, 11,509 USD of a later buy's impact waived).
+            (bk.maxMoveWad, bk.validUntil) = _range(c, cfg, c.expiry);
             bk.lagBps = uint16(c.lagBps);
-            bk.dirty = true; // the keeper's first refresh sets the range from the volatility
+            bk.dirty = true; // the keeper's first refresh rebuilds the book (its error cap, its sums)
             // The market enters the NAV's set here: a book with a reference time is always in it (a rebuild clears
             // the time with the bit, settlement never clears the bit), so later trades need not touch the set.
             s.activeMarkets |= 1 << c.marketId;
@@ -693,18 +699,17 @@ library OptionsLogic {
             // its time), in place, so a buy cannot make LP flows wait for the keeper (a review found a 1-lot buy of a
             // nearer board did, at each refresh). The range stays centred on the reference price, so it shrinks by
             // this trade's distance from it: every price it admits is within the new range of this trade's own
-            // expansion point. Too far from the reference to hold its own price, the book waits for a refresh. (A
-            // book already marked, a market's first option among them, waits for the refresh anyway.)
+            // expansion point. Too far from the reference to hold its own price, the book waits for a refresh. A book
+            // already marked narrows too: trades do not wait for its refresh, only LP flows do, and they price on its
+            // delta (review AK: a dirty book kept a later board's 2% while an at-the-money daily's was 17 bps).
             bk.nearestExpiry = uint32(c.expiry);
-            if (!bk.dirty) {
-                (uint256 moveWad, uint32 until) = _range(c, cfg, c.expiry);
-                uint256 offWad = MathLib.abs(int256(c.spotWad) - int256(uint256(bk.refPriceWad)));
-                if (moveWad > offWad) {
-                    bk.maxMoveWad = uint96(MathLib.min(bk.maxMoveWad, moveWad - offWad));
-                    if (until < bk.validUntil) bk.validUntil = until;
-                } else {
-                    bk.dirty = true;
-                }
+            (uint256 moveWad, uint32 until) = _range(c, cfg, c.expiry);
+            uint256 offWad = MathLib.abs(int256(c.spotWad) - int256(uint256(bk.refPriceWad)));
+            if (moveWad > offWad) {
+                bk.maxMoveWad = uint96(MathLib.min(bk.maxMoveWad, moveWad - offWad));
+                if (until < bk.validUntil) bk.validUntil = until;
+            } else {
+                bk.dirty = true;
             }
         }
         // Every trade adds its expansion's error bound, a sale as a buy does, so round trips that leave nothing open

@@ -10987,6 +10987,11 @@ export const optionsBookAbi = [
             "name": "holdsSettled",
             "type": "bool",
             "internalType": "bool"
+          },
+          {
+            "name": "tokensWad",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
       }

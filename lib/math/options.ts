@@ -376,6 +376,8 @@ export interface QuoteContext {
     refAt: bigint; refPriceWad: bigint; maxMoveWad: bigint; validUntil: bigint; deltaWad: bigint; gammaWad: bigint; vegaWad: bigint;
     /** the earliest expiry with open options (0: none) and whether a board settled since the refresh is still in the greeks */
     nearestExpiry: bigint; holdsSettled: boolean;
+    /** tokens open, calls and puts (an upper bound): the book's delta stays within plus or minus this */
+    tokensWad: bigint;
   };
   /** the pool's borrow rate at its kink, per second (IClearingCore.poolConfig: base + slope1): a buy's least premium
    *  covers it on the option's maximum payout for its life (P-106) */
@@ -481,7 +483,7 @@ export function quoteOption(
   const reserveUsd = maxPayoutUp(isCall, strikeWad, amountWad, cfg.callCapBps);
 
   const dS = clamp(ctx.spotWad - bk.refPriceWad, -bk.maxMoveWad, bk.maxMoveWad); // OptionsLogic.bookDeltaTokens
-  const bookDelta = bk.refAt === 0n ? 0n : bk.deltaWad + (bk.gammaWad * dS) / WAD;
+  const bookDelta = bk.refAt === 0n ? 0n : clamp(bk.deltaWad + (bk.gammaWad * dS) / WAD, -bk.tokensWad, bk.tokensWad);
   const poolDelta = ((ctx.perpDeltaTokens - bookDelta) * ctx.spotWad) / WAD;
   const poolVega = -bk.vegaWad;
   const side = isBuy ? -1n : 1n;

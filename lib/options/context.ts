@@ -46,7 +46,7 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
     est: { ...p.est },
     perpDeltaTokens: p.shortTokens - p.longTokens, // the pool's delta from the perpetuals
     lagBps: p.oracleLagBps,
-    book: { refAt: book.refAt, refPriceWad: book.refPriceWad, maxMoveWad: book.maxMoveWad, validUntil: book.validUntil, deltaWad: book.deltaWad, gammaWad: book.gammaWad, vegaWad: book.vegaWad, nearestExpiry: book.nearestExpiry, holdsSettled: book.holdsSettled },
+    book: { refAt: book.refAt, refPriceWad: book.refPriceWad, maxMoveWad: book.maxMoveWad, validUntil: book.validUntil, deltaWad: book.deltaWad, gammaWad: book.gammaWad, vegaWad: book.vegaWad, nearestExpiry: book.nearestExpiry, holdsSettled: book.holdsSettled, tokensWad: book.tokensWad },
     reserveRateWad: pool.baseRateWad + pool.slope1Wad, // OptionsBook._withPoolTerms
   };
 }
