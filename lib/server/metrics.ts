@@ -107,16 +107,17 @@ export const getHistory = cached(2000, async (marketId: number, from: number, to
              SELECT timestamp, block_number, ${fields} FROM snapshots
               WHERE market_id = $1 AND ((timestamp >= $2 AND timestamp < $6) OR (timestamp >= $7 AND timestamp <= $3)))
            SELECT DISTINCT ON (bucket) (timestamp / $4) * $4 AS bucket, ${fields}
-             FROM pts ORDER BY bucket, timestamp DESC, block_number DESC LIMIT 5000`,
+             FROM pts ORDER BY bucket DESC, timestamp DESC, block_number DESC LIMIT 5000`,
           [marketId, from, to, resolutionSec, r, lo, hi],
         )
       : await sql<Record<string, string>>(
           `SELECT DISTINCT ON (bucket) (timestamp / $4) * $4 AS bucket, ${fields}
              FROM snapshots WHERE market_id = $1 AND timestamp >= $2 AND timestamp <= $3
-            ORDER BY bucket, timestamp DESC, block_number DESC LIMIT 5000`,
+            ORDER BY bucket DESC, timestamp DESC, block_number DESC LIMIT 5000`,
           [marketId, from, to, resolutionSec],
         );
-  return rows.map((r) => {
+  // newest first under the limit, so a range of more buckets than it keeps the latest (the current value), as candles do
+  return rows.reverse().map((r) => {
     const out: Record<string, string | number | null> = { t: Number(r.bucket) };
     for (const f of HISTORY_FIELDS) out[f] = r[f] ?? null;
     return out;
@@ -136,10 +137,10 @@ export const getActivity = cached(2000, async (from: number, to: number, resolut
             coalesce(sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS bad_debt,
             coalesce(sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE name = ${ev('PositionDecreased')}), 0)
               - coalesce(sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS trader_pnl
-       FROM events WHERE timestamp >= $1 AND timestamp <= $2 GROUP BY bucket ORDER BY bucket LIMIT 5000`,
+       FROM events WHERE timestamp >= $1 AND timestamp <= $2 GROUP BY bucket ORDER BY bucket DESC LIMIT 5000`,
     [from, to, resolutionSec],
   );
-  return rows.map((r) => ({ t: Number(r.bucket), feesUsd: r.fees, volumeUsd: r.volume, liquidations: Number(r.liquidations), badDebtUsd: r.bad_debt, traderPnlUsd: r.trader_pnl }));
+  return rows.reverse().map((r) => ({ t: Number(r.bucket), feesUsd: r.fees, volumeUsd: r.volume, liquidations: Number(r.liquidations), badDebtUsd: r.bad_debt, traderPnlUsd: r.trader_pnl }));
 });
 
 /** An account's latest trades, collateral changes and liquidations; a trade a keeper filled from one of the account's

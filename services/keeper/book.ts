@@ -1,6 +1,6 @@
 import { getAbiItem, type Address, type PublicClient } from 'viem';
 import { perpEngineAbi, type CounterpoolContracts } from '../../lib/contracts';
-import { LogRange } from '../lib/logs';
+import { LogRange, SyncCheckpoints } from '../lib/logs';
 import type { Logger } from '../lib/runtime';
 
 export interface Ref {
@@ -20,6 +20,7 @@ export class PositionBook {
   private known = new Map<string, Ref>();
   private synced: bigint;
   private readonly range: LogRange;
+  private readonly checkpoints: SyncCheckpoints;
 
   constructor(
     private client: PublicClient,
@@ -29,6 +30,7 @@ export class PositionBook {
   ) {
     this.synced = c.startBlock - 1n;
     this.range = new LogRange(chunk, log, 'positions');
+    this.checkpoints = new SyncCheckpoints(client);
   }
 
   static key(r: Ref) {
@@ -46,6 +48,14 @@ export class PositionBook {
   /** Adds every position ever opened up to `head`. Closed ones are dropped by `remove` when a status read shows size 0. */
   async sync(head: bigint) {
     const before = this.known.size;
+    // A reorg under the synced blocks: read again after the newest block still on the chain (from the deploy block if
+    // none is). Positions only enter here, so reading a block twice adds nothing twice; closed ones leave by status.
+    const fork = await this.checkpoints.fork();
+    if (fork.kind !== 'none') {
+      this.synced = fork.kind === 'rewound' ? fork.to : this.c.startBlock - 1n;
+      this.log.warn('reorg: positions read again', { fromBlock: this.synced + 1n });
+    }
+    const headHash = this.synced < head ? await this.checkpoints.hashOf(head) : null;
     while (this.synced < head) {
       const from = this.synced + 1n;
       const { to, logs } = await this.range.fetch(from, head, (fromBlock, toBlock) =>
@@ -57,6 +67,7 @@ export class PositionBook {
       }
       this.synced = to;
     }
+    if (headHash && this.synced === head) this.checkpoints.record(head, headHash);
     if (this.known.size !== before) this.log.info('book synced', { block: this.synced, watched: this.known.size });
   }
 

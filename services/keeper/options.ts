@@ -12,13 +12,14 @@
  * not mined, a settle mined but the refresh not yet sent) resumes where the chain is; each action is simulated first,
  * so an action another keeper already took is skipped, not reverted.
  */
-import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex, type PublicClient, type WalletClient, type Account, type Chain, type Transport } from 'viem';
+import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex, type PublicClient, type WalletClient, type Account, type Chain, type Transport, type TransactionReceipt } from 'viem';
 import { optionsBookAbi, pythPriceFeedAbi } from '../../lib/contracts/generated';
 import type { Hermes } from '../../lib/pyth/hermes';
 import { PullPrices, PYTH_FEE_ABI, type PullUpdate } from '../../lib/pyth/pull';
 import type { CounterpoolContracts } from '../../lib/contracts';
 import type { Logger } from '../lib/runtime';
 import { sendSimulated, type TxTracker } from './txs';
+import { boardsListedIn } from './receipts';
 
 import { STALENESS } from '../../lib/options/context';
 import { errorForLog } from '../../lib/errors';
@@ -112,7 +113,7 @@ export class OptionsKeeper {
     const updates = this.c.markets[Number(marketId)]?.pull ? await this.pullUpdates(marketId) : undefined;
     if (updates === null) return; // logged: no update to post this pass
     await this.refreshIfStale(marketId, updates);
-    await this.bookCall(marketId, 'listBoards', (n) => n > 0n, (n) => (this.stats.boardsListed += Number(n)), updates);
+    await this.bookCall(marketId, 'listBoards', (n) => n > 0n, (_, receipt) => (this.stats.boardsListed += boardsListedIn(receipt, this.c)), updates);
   }
 
   /** Hermes' latest update of a pull market's feed with Pyth's fee for it, or null (logged) when there is none. */
@@ -128,7 +129,7 @@ export class OptionsKeeper {
     marketId: bigint,
     functionName: 'listBoards' | 'refresh',
     worth: (r: bigint) => boolean,
-    done: (r: bigint) => void,
+    done: (r: bigint, receipt: TransactionReceipt) => void,
     updates?: PullUpdate[],
   ) {
     if (!updates) return this.send(functionName, [marketId], worth, done);
@@ -237,7 +238,7 @@ export class OptionsKeeper {
     functionName: F,
     args: readonly unknown[],
     worth: (result: bigint) => boolean,
-    done: (result: bigint) => void,
+    done: (result: bigint, receipt: TransactionReceipt) => void,
     opts: { target: { address: Address; abi: Abi }; value?: bigint; decode?: (ret: unknown) => bigint; label?: string } = { target: this.c.optionsBook },
   ): Promise<boolean> {
     // the in-flight key names the action, not its price update (a router call posts a new one each pass)
@@ -267,7 +268,7 @@ export class OptionsKeeper {
         onMined: (receipt) => {
           this.pending.delete(key);
           if (receipt.status === 'success') {
-            if (!counted) done(value);
+            if (!counted) done(value, receipt);
             counted = true;
             return;
           }

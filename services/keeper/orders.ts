@@ -1,7 +1,7 @@
 import { getAbiItem, type PublicClient } from 'viem';
 import { orderBookAbi, type CounterpoolContracts } from '../../lib/contracts';
 import { isOpenKind, triggered } from '../../lib/orders';
-import { LogRange } from '../lib/logs';
+import { LogRange, SyncCheckpoints } from '../lib/logs';
 import type { Logger } from '../lib/runtime';
 
 const created = getAbiItem({ abi: orderBookAbi, name: 'OrderCreated' });
@@ -89,6 +89,7 @@ export class OrderWatcher {
   private accountRefusals = new Map<string, number>();
   private synced: bigint;
   private readonly range: LogRange;
+  private readonly checkpoints: SyncCheckpoints;
 
   constructor(
     private client: PublicClient,
@@ -98,6 +99,7 @@ export class OrderWatcher {
   ) {
     this.synced = c.startBlock - 1n;
     this.range = new LogRange(chunk, log, 'orders');
+    this.checkpoints = new SyncCheckpoints(client);
   }
 
   size() {
@@ -105,6 +107,17 @@ export class OrderWatcher {
   }
 
   async sync(head: bigint) {
+    // A reorg under the synced blocks: the book is built again from the deploy block, as at a start. Replaying only the
+    // blocks after the fork would keep what the lost blocks did (an order they cancelled or filled, open again on the
+    // chain) and count their refusals twice.
+    if ((await this.checkpoints.fork()).kind !== 'none') {
+      this.open.clear();
+      this.orderRefusals.clear();
+      this.accountRefusals.clear();
+      this.synced = this.c.startBlock - 1n;
+      this.log.warn('reorg: orders read again from the deploy block', { fromBlock: this.synced + 1n });
+    }
+    const headHash = this.synced < head ? await this.checkpoints.hashOf(head) : null;
     while (this.synced < head) {
       const from = this.synced + 1n;
       const { to, logs } = await this.range.fetch(from, head, (fromBlock, toBlock) =>
@@ -126,6 +139,7 @@ export class OrderWatcher {
       }
       this.synced = to;
     }
+    if (headHash && this.synced === head) this.checkpoints.record(head, headHash);
   }
 
   /** Orders worth a transaction now: crossed at `prices` (market id -> price; a market without a valid price is

@@ -25,3 +25,12 @@ export function ordersSettledIn(
   const refused = new Map(parseEventLogs({ abi: c.orderBook.abi, eventName: 'OrderFillFailed', logs: receipt.logs }).filter(ours).map((l) => [l.args.orderId, l.args.account] as const));
   return { filled, removed, refused };
 }
+
+/** Boards a confirmed `listBoards` actually listed: the options book's BoardListed events in its receipt. Listing is
+ *  open to anyone, so another caller can list some of the same boards between the keeper's simulation and its
+ *  inclusion; its transaction then succeeds and lists fewer than simulated (review AN). */
+export function boardsListedIn(receipt: Pick<TransactionReceipt, 'logs'>, c: CounterpoolContracts): number {
+  return parseEventLogs({ abi: c.optionsBook.abi, eventName: 'BoardListed', logs: receipt.logs }).filter(
+    (l) => l.address.toLowerCase() === c.optionsBook.address.toLowerCase(),
+  ).length;
+}

@@ -63,3 +63,51 @@ export function isRangeRefusal(e: unknown): boolean {
   }
   return false;
 }
+
+/** What `SyncCheckpoints.fork` finds: the newest recorded block still on the chain, or none. */
+export type Fork = { kind: 'none' } | { kind: 'rewound'; to: bigint } | { kind: 'lost' };
+
+/**
+ * The hashes of the last blocks a log follower synced to, so it notices a reorg under what it already read (a block it
+ * synced replaced by one with other logs at the same or a lower height). Record a block's hash read before the logs
+ * up to it: a reorg between the two reads leaves a hash the chain no longer has, so the next `fork` finds it (a review
+ * found the keeper's position and order syncs never looked back: a position opened in a block that replaced a synced
+ * one was never watched, so never liquidated, until a restart).
+ */
+export class SyncCheckpoints {
+  private points: { number: bigint; hash: string }[] = [];
+
+  constructor(
+    private readonly client: { getBlock: (args: { blockNumber: bigint }) => Promise<{ hash: string | null }> },
+    private readonly keep = 64,
+  ) {}
+
+  /** The chain's hash of block `n` now (null: no such block). */
+  async hashOf(n: bigint): Promise<string | null> {
+    const b = await this.client.getBlock({ blockNumber: n }).catch((e: unknown) => {
+      if (/not found|could not be found/i.test(String((e as { message?: unknown })?.message ?? e))) return null;
+      throw e;
+    });
+    return b?.hash ?? null;
+  }
+
+  record(number: bigint, hash: string) {
+    this.points.push({ number, hash });
+    if (this.points.length > this.keep) this.points.shift();
+  }
+
+  /** 'none' while the newest recorded block is still the chain's; else the newest that is ('rewound': sync again
+   *  after it; newer records dropped) or 'lost' when none of the kept ones is (records cleared: sync from the start). */
+  async fork(): Promise<Fork> {
+    for (let i = this.points.length - 1; i >= 0; i--) {
+      const p = this.points[i];
+      if ((await this.hashOf(p.number)) !== p.hash) continue;
+      if (i === this.points.length - 1) return { kind: 'none' };
+      this.points.length = i + 1;
+      return { kind: 'rewound', to: p.number };
+    }
+    if (this.points.length === 0) return { kind: 'none' };
+    this.points = [];
+    return { kind: 'lost' };
+  }
+}

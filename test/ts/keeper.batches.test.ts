@@ -152,7 +152,7 @@ describe('order batches', () => {
       { eventName: 'OrderFillFailed', args: { orderId: 2n, account: flooder } },
       { eventName: 'OrderCancelled', args: { orderId: 2n } },
     ];
-    const client = { getLogs: async () => history };
+    const client = { getLogs: async () => history, getBlock: async ({ blockNumber }: { blockNumber: bigint }) => ({ hash: `0x${blockNumber.toString(16)}` }) };
     const c = { startBlock: 1n, markets: [{ id: 0 }], orderBook: { address: book, abi: orderBookAbi } } as unknown as CounterpoolContracts;
     const quiet = { info: () => {}, warn: () => {}, error: () => {} } as never;
     for (let start = 0; start < 2; start++) {
