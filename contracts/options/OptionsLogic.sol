@@ -699,16 +699,19 @@ library OptionsLogic {
             // its time), in place, so a buy cannot make LP flows wait for the keeper (a review found a 1-lot buy of a
             // nearer board did, at each refresh). The range stays centred on the reference price, so it shrinks by
             // this trade's distance from it: every price it admits is within the new range of this trade's own
-            // expansion point. Too far from the reference to hold its own price, the book waits for a refresh. A book
-            // already marked narrows too: trades do not wait for its refresh, only LP flows do, and they price on its
-            // delta (review AK: a dirty book kept a later board's 2% while an at-the-money daily's was 17 bps).
+            // expansion point. Too far from the reference to hold its own price, the range closes (this trade is
+            // done; the next waits for the refresh, PriceMoved), since a dirty book stops only LP flows: trades price
+            // on its delta (review AM: a book that kept a later board's 60 USD, where the daily's was 5.17, priced
+            // 2,869 tokens of delta for 1,619 and waived 36,934 USD of a put buyer's impact). A book already marked
+            // narrows too (review AK: a dirty book kept a later board's 2% while an at-the-money daily's was 17 bps).
             bk.nearestExpiry = uint32(c.expiry);
             (uint256 moveWad, uint32 until) = _range(c, cfg, c.expiry);
             uint256 offWad = MathLib.abs(int256(c.spotWad) - int256(uint256(bk.refPriceWad)));
+            if (until < bk.validUntil) bk.validUntil = until;
             if (moveWad > offWad) {
                 bk.maxMoveWad = uint96(MathLib.min(bk.maxMoveWad, moveWad - offWad));
-                if (until < bk.validUntil) bk.validUntil = until;
             } else {
+                bk.maxMoveWad = 0;
                 bk.dirty = true;
             }
         }

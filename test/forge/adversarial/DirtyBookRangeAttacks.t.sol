@@ -148,4 +148,48 @@ contract DirtyBookRangeAttacksTest is BaseTest {
         uint256 collFresh = engine.position(bob, ETH, true).collateralUsd;
         assertGe(collStale, collFresh, "not charged above the refreshed book");
     }
+
+    /// Review AM: a nearer-expiry buy farther from the reference than its range (a later board refreshed at 3000, the
+    /// price drifted +0.5%, the daily's range 5.17 USD) closes the range: that trade is done, the next waits for the
+    /// refresh. It kept the later board's 60 USD, and a put buyer at +1.9% paid 36,934 USD less impact than on the
+    /// refreshed book (an honest 5M long 19,107 more).
+    function test_farNearerExpiryBuy_tradesWaitForTheRefresh() public {
+        _buyOption(alice, later, 5, true, 50e18);
+        vm.warp(options.board(near).expiry - 70 minutes);
+        _setPriceAfter(ETH, 3000e18, 0);
+        engine.poke(ETH);
+        options.refresh(ETH);
+        _setPriceAfter(ETH, 3015e18, 60);
+        _buyOption(attacker, near, 5, true, 1600e18);
+        assertEq(options.book(ETH).maxMoveWad, 0, "the range is closed");
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.PriceMoved)
+        );
+        options.quote(near, 5, false, true, 1600e18);
+        options.refresh(ETH);
+        _buyOption(attacker, near, 5, false, 1600e18); // on the refreshed book
+    }
+
+    /// Whatever the drift before a nearer-expiry buy, trades after it price only inside a range no wider than a
+    /// refresh at that moment sets, or wait for it.
+    function testFuzz_nearerExpiryBuy_rangeNoWiderThanTheRefreshs(uint256 driftSeed, bool up) public {
+        _buyOption(alice, later, 5, true, 50e18);
+        vm.warp(options.board(near).expiry - 70 minutes);
+        _setPriceAfter(ETH, 3000e18, 0);
+        engine.poke(ETH);
+        options.refresh(ETH);
+        uint256 drift = bound(driftSeed, 0, 50e18); // inside the later board's 60 USD
+        _setPriceAfter(ETH, up ? 3000e18 + drift : 3000e18 - drift, 60);
+        _buyOption(attacker, near, 5, true, 100e18);
+        IOptionsBook.BookView memory kept = options.book(ETH);
+        uint256 snap = vm.snapshotState();
+        options.refresh(ETH);
+        IOptionsBook.BookView memory refreshed = options.book(ETH);
+        vm.revertToState(snap);
+        // every price the kept range admits is within the refresh's range of the new reference
+        uint256 spot = up ? 3000e18 + drift : 3000e18 - drift;
+        uint256 off = kept.refPriceWad > spot ? kept.refPriceWad - spot : spot - kept.refPriceWad;
+        assertLe(kept.maxMoveWad + off, refreshed.maxMoveWad + (kept.maxMoveWad == 0 ? off : 0), "no wider");
+        assertLe(kept.validUntil, refreshed.validUntil, "no longer");
+    }
 }
