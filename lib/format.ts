@@ -1,4 +1,5 @@
 import { formatUnits } from 'viem';
+import { liquidatableAtAnyPrice } from './math/position';
 
 export const USD_DECIMALS = 6;
 
@@ -19,6 +20,13 @@ export function fmtSignedUsd(v: bigint | undefined, digits = 2): string {
 }
 
 /** WAD price -> "3,012.45". */
+/** A position's liquidation price (Reader.positionView, PositionMath.liquidationPriceWad): "any price" when no price
+ *  saves it (a long's maxUint256, a short's 0: fees owed past what its capped profit can back). */
+export function fmtLiquidationPrice(isLong: boolean, v: bigint | undefined, digits = 2): string {
+  if (v === undefined) return '—';
+  return liquidatableAtAnyPrice(isLong, v) ? 'any price' : fmtPrice(v, digits);
+}
+
 export function fmtPrice(v: bigint | undefined, digits = 2): string {
   if (v === undefined) return '—';
   return Number(formatUnits(v, 18)).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });

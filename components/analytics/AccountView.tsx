@@ -7,7 +7,7 @@ import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { TradeHistory } from '@/components/trade/TradeHistory';
 import { api } from '@/lib/api/client';
-import { fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { fmtLev, fmtLiquidationPrice, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 
 /** One account as analysts see it: its open positions valued now and its trade and liquidation history. */
 export function AccountView({ address }: { address: string }) {
@@ -56,7 +56,7 @@ export function AccountView({ address }: { address: string }) {
                   <td className={`pr-3 ${BigInt(p.pnlUsd) >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>{fmtUsd(BigInt(p.pnlUsd))}</td>
                   <td className="pr-3">{fmtUsd(BigInt(p.equityUsd))}</td>
                   <td className="pr-3">{BigInt(p.leverageWad) > 0n ? fmtLev(BigInt(p.leverageWad)) : '—'}</td>
-                  <td className="pr-3">{fmtPrice(BigInt(p.liquidationPriceWad))}</td>
+                  <td className="pr-3">{fmtLiquidationPrice(p.isLong, BigInt(p.liquidationPriceWad))}</td>
                   <td className="pr-3">{p.liquidatable ? 'liquidatable' : fmtPct(BigInt(p.distanceToLiquidationWad))}</td>
                 </tr>
               ))}

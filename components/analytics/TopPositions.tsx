@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { api, type TopPosition } from '@/lib/api/client';
-import { fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { fmtLev, fmtLiquidationPrice, fmtPct, fmtUsd } from '@/lib/format';
 import { AccountLink } from './AccountLink';
 
 /** The book's largest positions and those closest to liquidation, valued live from the chain. */
@@ -57,7 +57,7 @@ function PositionTable({ title, rows, testId }: { title: string; rows: TopPositi
                 <td className="pr-3">{fmtUsd(BigInt(p.sizeUsd), 0)}</td>
                 <td className="pr-3">{BigInt(p.leverageWad) > 0n ? fmtLev(BigInt(p.leverageWad)) : '—'}</td>
                 <td className={`pr-3 ${BigInt(p.pnlUsd) >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>{fmtUsd(BigInt(p.pnlUsd))}</td>
-                <td className="pr-3">{fmtPrice(BigInt(p.liquidationPriceWad))}</td>
+                <td className="pr-3">{fmtLiquidationPrice(p.isLong, BigInt(p.liquidationPriceWad))}</td>
                 <td className={`pr-3 ${p.liquidatable ? 'text-rose-400' : ''}`} title="price move to the liquidation price, toward it">
                   {p.liquidatable ? 'liquidatable' : fmtPct(BigInt(p.distanceToLiquidationWad))}
                 </td>

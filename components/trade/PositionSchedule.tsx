@@ -1,6 +1,6 @@
 'use client';
 
-import { fmtPct, fmtPrice } from '@/lib/format';
+import { fmtLiquidationPrice, fmtPct } from '@/lib/format';
 import { maintenanceScheduleUp } from '@/lib/math/risk';
 import { liquidationPriceWad } from '@/lib/math/position';
 import type { useMarketData } from './useMarketData';
@@ -54,7 +54,7 @@ export function PositionSchedule({ p, m }: { p: Row; m: Market }) {
             <td className="pr-4">liq. price</td>
             {rates.map((r, i) => (
               <td key={HOURS[i]} className="pr-4 text-right">
-                {fmtPrice(liquidationPriceWad(p.isLong, p.position.sizeUsd, p.position.sizeTokens, p.position.collateralUsd, fees, r))}
+                {fmtLiquidationPrice(p.isLong, liquidationPriceWad(p.isLong, p.position.sizeUsd, p.position.sizeTokens, p.position.collateralUsd, fees, r, BigInt(p.position.capBucket)))}
               </td>
             ))}
           </tr>

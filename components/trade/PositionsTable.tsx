@@ -4,7 +4,7 @@ import { TableHead } from '@/components/common/Stat';
 import { useState } from 'react';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
-import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
+import { bytes32ToString, fmtLev, fmtLiquidationPrice, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { explainError } from '@/lib/errors';
 import type { useMarketData } from './useMarketData';
 import { PositionSchedule } from './PositionSchedule';
@@ -111,7 +111,7 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
         <td className="pr-3">{fmtUsd(p.status.equityUsd)}</td>
         <td className="pr-3">{fmtLev(p.leverageWad)}</td>
         <td className="pr-3" data-testid="position-liq" data-wei={p.liquidationPriceWad.toString()}>
-          {fmtPrice(p.liquidationPriceWad)}
+          {fmtLiquidationPrice(p.isLong, p.liquidationPriceWad)}
         </td>
         <td className={`pr-3 ${p.distanceToLiquidationWad < 5n * 10n ** 16n ? 'text-amber-400' : ''}`}>{fmtPct(p.distanceToLiquidationWad)}</td>
         {/* two rows of actions at most: the table fits a laptop screen without sideways scrolling */}

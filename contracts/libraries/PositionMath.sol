@@ -116,31 +116,43 @@ library PositionMath {
     }
 
     /// @notice Price at which equity equals the maintenance requirement, given fees owed and the margin rate, on the
-    ///         notional margins are measured on (marginNotionalUp).
-    /// @dev Long: rounded up (earlier), short: rounded down (earlier). 0 when a long cannot be liquidated at a positive
-    ///      price; type(uint256).max when a short never reaches it.
+    ///         notional margins are measured on (marginNotionalUp) and with the profit capped at `capBucket` (CapGrid):
+    ///         the price past which the engine's rule (PerpRisk.statusOf) liquidates, on the early side of it.
+    /// @dev Long: rounded up (earlier), short: rounded down (earlier), so at the reported price the position stands. 0
+    ///      when a long cannot be liquidated at a positive price, or when a short is liquidatable at any price;
+    ///      type(uint256).max when a long is liquidatable at any price. Past its cap price a position's equity no
+    ///      longer grows, so when the root lies beyond it (fees owed above collateral plus the capped profit less
+    ///      maintenance) no price saves the position (review AO: a 25x long past a 3% cap showed 14.25% from a
+    ///      liquidation the engine would make at once).
     function liquidationPriceWad(
         bool isLong,
         uint256 sizeUsd,
         uint256 sizeTokens,
         uint256 collateralUsd,
         int256 feesOwedUsd,
-        uint256 maintenanceWad
-    ) internal pure returns (uint256) {
+        uint256 maintenanceWad,
+        uint256 capBucket
+    ) internal pure returns (uint256 priceWad) {
         if (sizeTokens == 0) return 0;
         int256 marginUsd = int256(sizeUsd.mulDivUp(maintenanceWad, 1e18));
         if (isLong) {
             int256 valueAtLiq = int256(sizeUsd) + marginUsd + feesOwedUsd - int256(collateralUsd);
             if (valueAtLiq <= 0) return 0;
-            return uint256(valueAtLiq).mulDivUp(VALUE_SCALE, sizeTokens);
+            priceWad = uint256(valueAtLiq).mulDivUp(VALUE_SCALE, sizeTokens);
+            return capBucket != CapGrid.NONE && priceWad > CapGrid.priceOf(capBucket) ? type(uint256).max : priceWad;
         }
         int256 shortValueAtLiq = int256(sizeUsd) + int256(collateralUsd) - feesOwedUsd - marginUsd;
         if (shortValueAtLiq <= 0) return 0;
         if (shortValueAtLiq > int256(sizeUsd)) {
-            // there its margin is on its tokens' value (marginNotionalUp): size + collateral - fees = value x (1 + rate)
-            return uint256(int256(sizeUsd) + int256(collateralUsd) - feesOwedUsd)
-                .mulDivDown(VALUE_SCALE * 1e18, sizeTokens * (1e18 + maintenanceWad));
+            // there its margin is on its tokens' value (marginNotionalUp): size + collateral - fees = value x (1 + rate).
+            // The engine rounds that value up and the margin on it up: 3 micro-USD off the left side keep the reported
+            // price one where the short stands (a review found it liquidatable one wei below: short by 1 micro-USD).
+            int256 backingUsd = int256(sizeUsd) + int256(collateralUsd) - feesOwedUsd - 3;
+            if (backingUsd <= 0) return 0;
+            priceWad = uint256(backingUsd).mulDivDown(VALUE_SCALE * 1e18, sizeTokens * (1e18 + maintenanceWad));
+        } else {
+            priceWad = uint256(shortValueAtLiq).mulDivDown(VALUE_SCALE, sizeTokens);
         }
-        return uint256(shortValueAtLiq).mulDivDown(VALUE_SCALE, sizeTokens);
+        return capBucket != CapGrid.NONE && priceWad < CapGrid.priceOf(capBucket) ? 0 : priceWad;
     }
 }

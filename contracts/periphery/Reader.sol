@@ -52,7 +52,9 @@ contract Reader {
         IPerpEngine.PositionStatus status;
         uint256 entryPriceWad; // sizeUsd / sizeTokens
         uint256 leverageWad; // margin notional (PositionMath.marginNotionalUp) / equity (0 when equity <= 0)
-        uint256 liquidationPriceWad; // price at which equity meets maintenance, at the current sigma
+        // price at which equity meets maintenance, at the current sigma and the profit cap (a long liquidatable at any
+        // price: type(uint256).max; a short: 0)
+        uint256 liquidationPriceWad;
         int256 distanceToLiquidationWad; // (price - liquidation price) / price, signed toward safety
     }
 
@@ -173,10 +175,14 @@ contract Reader {
         v.entryPriceWad = uint256(p.sizeUsd).mulDivDown(1e30, p.sizeTokens);
         v.liquidationPriceWad = liquidationPrice(p, isLong, v.status);
         (uint256 priceWad,) = marketConfig(marketId).feed.latestPrice();
-        int256 gap = isLong
-            ? int256(priceWad) - int256(v.liquidationPriceWad)
-            : int256(v.liquidationPriceWad) - int256(priceWad);
-        v.distanceToLiquidationWad = gap * int256(WAD) / int256(priceWad);
+        if (v.liquidationPriceWad == type(uint256).max) {
+            v.distanceToLiquidationWad = -int256(WAD); // a long liquidatable at any price (past its cap price)
+        } else {
+            int256 gap = isLong
+                ? int256(priceWad) - int256(v.liquidationPriceWad)
+                : int256(v.liquidationPriceWad) - int256(priceWad);
+            v.distanceToLiquidationWad = gap * int256(WAD) / int256(priceWad);
+        }
         if (v.status.equityUsd > 0) {
             // on the notional margins are measured on (a short's tokens' value where larger: P-109)
             v.leverageWad = PositionMath.marginNotionalUp(isLong, p.sizeUsd, p.sizeTokens, priceWad)
@@ -275,7 +281,8 @@ contract Reader {
             p.sizeTokens,
             p.collateralUsd,
             int256(s.borrowFeeUsd) + s.fundingFeeUsd,
-            s.maintenanceMarginWad
+            s.maintenanceMarginWad,
+            p.capBucket
         );
     }
 

@@ -84,6 +84,9 @@ export function marginNotionalUp(isLong: boolean, sizeUsd: bigint, sizeTokens: b
   return valueUsd > sizeUsd ? valueUsd : sizeUsd;
 }
 
+/** PositionMath.liquidationPriceWad: where the engine's rule liquidates, on the early side (a long's rounded up, a
+ *  short's down), with the profit capped at `capBucket`. 0: a long never liquidated at a positive price, or a short at
+ *  any price; maxUint256: a long liquidatable at any price (its root past its cap price). */
 export function liquidationPriceWad(
   isLong: boolean,
   sizeUsd: bigint,
@@ -91,16 +94,31 @@ export function liquidationPriceWad(
   collateralUsd: bigint,
   feesOwedUsd: bigint,
   maintenanceWad: bigint,
+  capBucket: bigint,
 ): bigint {
   if (sizeTokens === 0n) return 0n;
   const margin = mulDivUp(sizeUsd, maintenanceWad, 10n ** 18n);
   if (isLong) {
     const v = sizeUsd + margin + feesOwedUsd - collateralUsd;
-    return v <= 0n ? 0n : mulDivUp(v, VALUE_SCALE, sizeTokens);
+    if (v <= 0n) return 0n;
+    const p = mulDivUp(v, VALUE_SCALE, sizeTokens);
+    return capBucket !== NONE && p > priceOf(capBucket) ? ANY_PRICE : p;
   }
   const v = sizeUsd + collateralUsd - feesOwedUsd - margin;
   if (v <= 0n) return 0n;
-  // past its entry notional a short's margin is on its tokens' value: size + collateral - fees = value x (1 + rate)
-  if (v > sizeUsd) return mulDivDown(sizeUsd + collateralUsd - feesOwedUsd, VALUE_SCALE * 10n ** 18n, sizeTokens * (10n ** 18n + maintenanceWad));
-  return mulDivDown(v, VALUE_SCALE, sizeTokens);
+  let p: bigint;
+  if (v > sizeUsd) {
+    // past its entry notional a short's margin is on its tokens' value: size + collateral - fees = value x (1 + rate),
+    // less the 3 micro-USD the engine's two roundings up can take
+    const backing = sizeUsd + collateralUsd - feesOwedUsd - 3n;
+    if (backing <= 0n) return 0n;
+    p = mulDivDown(backing, VALUE_SCALE * 10n ** 18n, sizeTokens * (10n ** 18n + maintenanceWad));
+  } else p = mulDivDown(v, VALUE_SCALE, sizeTokens);
+  return capBucket !== NONE && p < priceOf(capBucket) ? 0n : p;
 }
+
+/** What liquidationPriceWad returns for a long liquidatable at any price. */
+export const ANY_PRICE = 2n ** 256n - 1n;
+
+/** Whether a liquidation price says "at any price": a long's maxUint256, a short's 0. */
+export const liquidatableAtAnyPrice = (isLong: boolean, liquidationPriceWad: bigint) => (isLong ? liquidationPriceWad === ANY_PRICE : liquidationPriceWad === 0n);

@@ -155,9 +155,9 @@ export function previewOpen(
     equityUsd,
     leverageWad,
     belowMinCollateral: collateralAfterUsd < c.minCollateralUsd,
-    liquidationPriceWad: collateralAfterUsd > 0n ? liquidationPriceWad(isLong, sizeAfterUsd, sizeTokensAfter, collateralAfterUsd, 0n, mmr) : 0n,
+    liquidationPriceWad: collateralAfterUsd > 0n ? liquidationPriceWad(isLong, sizeAfterUsd, sizeTokensAfter, collateralAfterUsd, 0n, mmr, capBucketAfter) : 0n,
     liquidationPriceAtTargetWad:
-      collateralAfterUsd > 0n ? liquidationPriceWad(isLong, sizeAfterUsd, sizeTokensAfter, collateralAfterUsd, 0n, mmrAtTarget) : 0n,
+      collateralAfterUsd > 0n ? liquidationPriceWad(isLong, sizeAfterUsd, sizeTokensAfter, collateralAfterUsd, 0n, mmrAtTarget, capBucketAfter) : 0n,
     exceedsMaxLeverage: equityUsd <= 0n || leverageWad > maxLeverageWad,
     utilizationAfterWad: utilizationWad,
     reservedAfterUsd: reservedAfter,

@@ -229,7 +229,9 @@ contract MathHarness {
             out[i][5] = int256(PositionMath.valueClosedUsd(isLong, size, out[i][2]));
             out[i][6] = int256(PositionMath.marginNotionalUp(isLong, size, tokens, uint256(a[i][3])));
             out[i][3] = int256(
-                PositionMath.liquidationPriceWad(isLong, size, tokens, uint256(a[i][5]), a[i][6], uint256(a[i][7]))
+                PositionMath.liquidationPriceWad(
+                    isLong, size, tokens, uint256(a[i][5]), a[i][6], uint256(a[i][7]), bucket
+                )
             );
         }
     }
