@@ -3,7 +3,7 @@
 import { PreviewRow } from '@/components/common/Stat';
 import { WAD } from '@/lib/math/fixed';
 import type { OpenPreview as Preview } from '@/lib/math/preview';
-import { annualize, fmtPct, fmtPctFine, fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
+import { annualize, fmtLiquidationPrice, fmtPct, fmtPctFine, fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
 import type { useMarketData } from './useMarketData';
 
 type Market = NonNullable<ReturnType<typeof useMarketData>['market']>;
@@ -86,13 +86,13 @@ export function OpenPreview({
         value={preview ? `${fmtPct(preview.maintenanceMarginWad)} (${fmtUsd((preview.sizeAfterUsd * preview.maintenanceMarginWad) / WAD)})` : '—'}
       />
       <PreviewRow label="Initial margin" value={preview ? fmtPct(preview.initialMarginWad) : '—'} />
-      <PreviewRow label="Liquidation price" testId="preview-liq" wei={preview?.liquidationPriceWad} value={fmtPrice(preview?.liquidationPriceWad, 4)} />
+      <PreviewRow label="Liquidation price" testId="preview-liq" wei={preview?.liquidationPriceWad} value={preview ? fmtLiquidationPrice(preview.isLong, preview.liquidationPriceWad, 4) : '—'} />
       {preview && preview.maintenanceAtTargetWad > preview.maintenanceMarginWad && (
         <PreviewRow
           label="… once margin ramps up (σ unchanged)"
           testId="preview-liq-target"
           wei={preview.liquidationPriceAtTargetWad}
-          value={`${fmtPrice(preview.liquidationPriceAtTargetWad, 4)} (maintenance ${fmtPct(preview.maintenanceAtTargetWad)})`}
+          value={`${fmtLiquidationPrice(preview.isLong, preview.liquidationPriceAtTargetWad, 4)} (maintenance ${fmtPct(preview.maintenanceAtTargetWad)})`}
         />
       )}
       <PreviewRow label="Borrow rate (APR)" value={m ? fmtPct(annualize(m.borrowRateWad)) : '—'} />

@@ -45,6 +45,8 @@ export interface ExistingPosition {
 }
 
 export interface OpenPreview {
+  /** the side previewed (what reads its liquidation price: "any price" is a long's maxUint256, a short's 0) */
+  isLong: boolean;
   impactUsd: bigint;
   feeUsd: bigint;
   /** the most the position may earn from its new entry (its cap): what the reopened tokens could still earn before
@@ -137,6 +139,7 @@ export function previewOpen(
   // on the notional margins are measured on: a short's tokens' value where larger (PositionMath.marginNotionalUp)
   const leverageWad = equityUsd > 0n ? mulDivUp(marginNotionalUp(isLong, sizeAfterUsd, sizeTokensAfter, m.priceWad), WAD, equityUsd) : 0n;
   return {
+    isLong,
     impactUsd,
     feeUsd,
     maxProfitAfterUsd,

@@ -51,23 +51,26 @@ export class PositionBook {
     // A reorg under the synced blocks: read again after the newest block still on the chain (from the deploy block if
     // none is). Positions only enter here, so reading a block twice adds nothing twice; closed ones leave by status.
     const fork = await this.checkpoints.fork();
+    if (fork.kind === 'unknown') return; // the node lacks the last block read: the next pass decides
     if (fork.kind !== 'none') {
       this.synced = fork.kind === 'rewound' ? fork.to : this.c.startBlock - 1n;
       this.log.warn('reorg: positions read again', { fromBlock: this.synced + 1n });
     }
-    const headHash = this.synced < head ? await this.checkpoints.hashOf(head) : null;
     while (this.synced < head) {
       const from = this.synced + 1n;
-      const { to, logs } = await this.range.fetch(from, head, (fromBlock, toBlock) =>
-        this.client.getLogs({ address: this.c.engine.address, event: increased, fromBlock, toBlock }),
-      );
+      let hash = '';
+      const { to, logs } = await this.range.fetch(from, head, async (fromBlock, toBlock) => {
+        const r = await this.checkpoints.readRange(fromBlock, toBlock, (f, t) => this.client.getLogs({ address: this.c.engine.address, event: increased, fromBlock: f, toBlock: t }));
+        hash = r.hash;
+        return r.logs;
+      });
       for (const l of logs) {
         const r = { account: l.args.account!, marketId: l.args.marketId!, isLong: l.args.isLong! };
         this.known.set(PositionBook.key(r), r);
       }
       this.synced = to;
+      this.checkpoints.record(to, hash);
     }
-    if (headHash && this.synced === head) this.checkpoints.record(head, headHash);
     if (this.known.size !== before) this.log.info('book synced', { block: this.synced, watched: this.known.size });
   }
 

@@ -110,19 +110,25 @@ export class OrderWatcher {
     // A reorg under the synced blocks: the book is built again from the deploy block, as at a start. Replaying only the
     // blocks after the fork would keep what the lost blocks did (an order they cancelled or filled, open again on the
     // chain) and count their refusals twice.
-    if ((await this.checkpoints.fork()).kind !== 'none') {
+    const fork = await this.checkpoints.fork();
+    if (fork.kind === 'unknown') return; // the node lacks the last block read: the next pass decides
+    if (fork.kind !== 'none') {
       this.open.clear();
       this.orderRefusals.clear();
       this.accountRefusals.clear();
       this.synced = this.c.startBlock - 1n;
       this.log.warn('reorg: orders read again from the deploy block', { fromBlock: this.synced + 1n });
     }
-    const headHash = this.synced < head ? await this.checkpoints.hashOf(head) : null;
     while (this.synced < head) {
       const from = this.synced + 1n;
-      const { to, logs } = await this.range.fetch(from, head, (fromBlock, toBlock) =>
-        this.client.getLogs({ address: this.c.orderBook.address, events: [created, updated, cancelled, executed, fillFailed], fromBlock, toBlock }),
-      );
+      let hash = '';
+      const { to, logs } = await this.range.fetch(from, head, async (fromBlock, toBlock) => {
+        const r = await this.checkpoints.readRange(fromBlock, toBlock, (f, t) =>
+          this.client.getLogs({ address: this.c.orderBook.address, events: [created, updated, cancelled, executed, fillFailed], fromBlock: f, toBlock: t }),
+        );
+        hash = r.hash;
+        return r.logs;
+      });
       for (const l of logs) {
         const id = l.args.orderId!;
         if (l.eventName === 'OrderCreated' || l.eventName === 'OrderUpdated') {
@@ -138,8 +144,8 @@ export class OrderWatcher {
         }
       }
       this.synced = to;
+      this.checkpoints.record(to, hash);
     }
-    if (headHash && this.synced === head) this.checkpoints.record(head, headHash);
   }
 
   /** Orders worth a transaction now: crossed at `prices` (market id -> price; a market without a valid price is
