@@ -1,4 +1,5 @@
 /** Mirrors contracts/libraries/PositionMath.sol to the wei. */
+import { maxUint256 } from 'viem';
 import { NONE, cappedPriceWad, priceOf } from './capgrid';
 import { mulDivDown, mulDivSignedUp, mulDivUp } from './fixed';
 
@@ -118,7 +119,7 @@ export function liquidationPriceWad(
 }
 
 /** What liquidationPriceWad returns for a long liquidatable at any price. */
-export const ANY_PRICE = 2n ** 256n - 1n;
+export const ANY_PRICE = maxUint256;
 
 /** Whether a liquidation price says "at any price": a long's maxUint256, a short's 0. */
 export const liquidatableAtAnyPrice = (isLong: boolean, liquidationPriceWad: bigint) => (isLong ? liquidationPriceWad === ANY_PRICE : liquidationPriceWad === 0n);
