@@ -43,6 +43,8 @@ export interface SnapshotMetrics {
   long_oi: NullableInt;
   short_oi: NullableInt;
   net_exposure: NullableInt;
+  /** perpetual longs' tokens less shorts' (WAD): with options_delta, the pool's net delta at the snapshot's price */
+  perp_net_tokens: NullableInt;
   funding_rate: NullableInt;
   borrow_rate: NullableInt;
   sigma: NullableInt;

@@ -10,7 +10,7 @@ import type { Queryable } from './db';
 /** Rollup resolutions, seconds. A history resolution that is a multiple of one of them can use it. */
 export const ROLLUP_RESOLUTIONS = [60, 300, 3600, 86_400] as const;
 
-export const SNAPSHOT_FIELDS = ['price', 'long_oi', 'short_oi', 'net_exposure', 'funding_rate', 'borrow_rate', 'sigma', 'mmr', 'max_leverage', 'utilization', 'nav', 'share_price', 'pool_cash', 'reserved', 'free_liquidity', 'bad_debt', 'options_value', 'options_delta', 'options_gamma', 'options_vega', 'options_theta'] as const;
+export const SNAPSHOT_FIELDS = ['price', 'long_oi', 'short_oi', 'net_exposure', 'perp_net_tokens', 'funding_rate', 'borrow_rate', 'sigma', 'mmr', 'max_leverage', 'utilization', 'nav', 'share_price', 'pool_cash', 'reserved', 'free_liquidity', 'bad_debt', 'options_value', 'options_delta', 'options_gamma', 'options_vega', 'options_theta'] as const;
 
 const cols = SNAPSHOT_FIELDS.join(', ');
 const res = `(VALUES ${ROLLUP_RESOLUTIONS.map((r) => `(${r})`).join(', ')}) AS r(res)`;

@@ -35,8 +35,9 @@ export function Analytics() {
     sigma: n(p.sigma, 1e16),
     mmr: n(p.mmr, 1e16),
     maxLev: n(p.max_leverage, 1e18),
-    // the pool's side: short the perpetual skew and short the options traders hold
-    netDelta: p.price === null || p.net_exposure === null ? null : -(n(p.net_exposure, 1e6) ?? 0) - ((n(p.options_delta, 1e18) ?? 0) * (n(p.price, 1e18) ?? 0)),
+    // the pool's side: short the perpetual traders' net tokens and the options traders' delta, at the price (the
+    // skew in entry notional is not a delta once the price has moved: review AS)
+    netDelta: p.price === null || p.perp_net_tokens === null || p.perp_net_tokens === undefined ? null : -((n(p.perp_net_tokens, 1e18) ?? 0) + (n(p.options_delta, 1e18) ?? 0)) * (n(p.price, 1e18) ?? 0),
     optionsDelta: p.price === null ? null : -((n(p.options_delta, 1e18) ?? 0) * (n(p.price, 1e18) ?? 0)),
     optionsVega: p.options_vega === null || p.options_vega === undefined ? null : -(n(p.options_vega, 1e18) ?? 0) / 100,
     optionsValue: n(p.options_value, 1e18),

@@ -28,7 +28,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
   const check = base.value !== undefined && minDeposit !== undefined && base.value < minDeposit ? { error: `Deposits start at ${fmtUsd(minDeposit)}` } : base;
   const needsApproval = check.value !== undefined && allowance !== undefined && allowance < check.value;
   const shares = check.value !== undefined && pool?.navValid ? toSharesDown(check.value, pool.totalShares, pool.navHighUsd) : undefined;
-  const [slippageBps] = useSlippage('pool');
+  const [slippageBps, , slippageValid] = useSlippage('pool');
   const minShares = shares !== undefined ? shares - (shares * slippageBps) / 10_000n : undefined;
 
   return (
@@ -37,7 +37,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
       className="card"
       onSubmit={async (e) => {
         e.preventDefault();
-        if (check.value === undefined || !address || minShares === undefined) return;
+        if (check.value === undefined || !address || minShares === undefined || !slippageValid) return;
         if (needsApproval) {
           await send({ ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256], label: `Approve ${sym}` });
           return;
@@ -61,7 +61,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
         </p>
       )}
       <SlippageField kind="pool" hint="applies to deposits and withdrawals" />
-      <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || minShares === undefined}>
+      <button type="submit" className="btn mt-3 w-full" disabled={!isConnected || pending || minShares === undefined || !slippageValid}>
         {pending ? 'Confirming…' : needsApproval ? `Approve ${sym}` : 'Deposit'}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}

@@ -49,7 +49,7 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
         <Stat label="Borrow APR" value={p && fmtPct(annualize(p.borrowRateWad))} />
         <Stat label="Pool cash" value={p && fmtUsd(p.poolCashUsd, 0)} />
         <Stat label="Reserved" value={p && fmtUsd(p.reservedUsd, 0)} hint="max payouts of open positions" />
-        <Stat label="Free liquidity" testId="pool-free" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="what LPs can withdraw now: withdrawals stop where utilization reaches the borrow curve's kink (only new positions, which pay the steep part of the rate, go past it); the rest waits in the queue" />
+        <Stat label="Free liquidity" testId="pool-free" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="cash that backs no position, before the queue: requests already waiting are paid from it first (your withdraw form shows what you can take now); withdrawals stop where utilization reaches the borrow curve's kink (only new positions, which pay the steep part of the rate, go past it); the rest waits in the queue" />
         <Stat label="Bad debt" value={p && fmtUsd(p.badDebtUsd)} />
         <Stat
           label="Gains vesting"

@@ -68,7 +68,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   const tooSmall = !instant && queuedUsd !== undefined && minRequestUsd !== undefined && queuedUsd < minRequestUsd;
   // Instant ones are bounded by the slippage tolerance (EIP-5143 entry points): Max pays at least the preview less it,
   // an amount burns at most the preview's shares plus it.
-  const [slippageBps] = useSlippage('pool');
+  const [slippageBps, , slippageValid] = useSlippage('pool');
   const minAllUsd = unlockedUsd !== undefined ? unlockedUsd - (unlockedUsd * slippageBps) / 10_000n : undefined;
   const maxBurns = burns !== undefined ? burns + (burns * slippageBps) / 10_000n : undefined;
 
@@ -133,7 +133,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
           Withdrawals wait for every market with open interest to have a fresh price (the NAV cannot be valued now).
         </p>
       )}
-      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined || !navValid || tooSmall}>
+      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined || !navValid || tooSmall || !slippageValid}>
         {pending ? 'Confirming…' : check.value === undefined || instant ? (all ? 'Withdraw all' : 'Withdraw') : all ? 'Queue withdrawal of all' : 'Queue withdrawal'}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}

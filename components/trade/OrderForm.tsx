@@ -17,7 +17,8 @@ import { LeverageField } from './LeverageField';
 import { OpenPreview } from './OpenPreview';
 import { checkOrderFields } from '@/lib/orders';
 import { fmtLev, fmtUsd } from '@/lib/format';
-import { explainError } from '@/lib/errors';
+import { describeRevert, explainError } from '@/lib/errors';
+import { bpsDown } from '@/lib/math/fixed';
 import { checkAmount, checkLeverage } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 
@@ -78,12 +79,21 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
     );
   }, [m, triggerWad, sizeUsd, collateral.value, data.pool, data.kinkWad, isLong, existing]);
 
-  const maxReservable = data.pool ? (data.pool.poolCashUsd * BigInt(data.pool.maxUtilizationBps)) / 10_000n : undefined;
+  const maxReservable = data.pool ? bpsDown(data.pool.poolCashUsd, BigInt(data.pool.maxUtilizationBps)) : undefined;
+  // the engine's caps on new size, in its order: the side's open interest, then the core's pool-wide and product limits
+  const addsSize = sizeUsd !== undefined && sizeUsd > 0n;
+  const oiCapUsd = m ? (isLong ? m.config.maxLongOiUsd : m.config.maxShortOiUsd) : undefined;
+  const productReservedAfterUsd = preview && data.pool && data.perpLedger ? data.perpLedger.reservedUsd + preview.reservedAfterUsd - data.pool.reservedUsd : undefined;
+  const productCapUsd = data.pool && data.perpLedger ? bpsDown(data.pool.poolCashUsd, BigInt(data.perpLedger.reserveCapBps)) : undefined;
   const poolError =
     data.pool === undefined && data.poolError
       ? `The pool cannot be valued right now: ${explainError(data.poolError)}`
+      : preview && addsSize && oiCapUsd !== undefined && preview.openInterestAfterUsd > oiCapUsd
+      ? describeRevert('OpenInterestCapExceeded', [BigInt(marketId), isLong, preview.openInterestAfterUsd, oiCapUsd])
       : preview && maxReservable !== undefined && preview.reservedAfterUsd > maxReservable
       ? `The pool can back only ${fmtUsd(maxReservable - (data.pool?.reservedUsd ?? 0n), 0)} more of max payouts right now`
+      : addsSize && productReservedAfterUsd !== undefined && productCapUsd !== undefined && productReservedAfterUsd > productCapUsd
+      ? describeRevert('ProductReserveCapExceeded', [c.engine.address, productReservedAfterUsd, productCapUsd])
       : preview?.atProfitCap
       ? 'This position is past its profit cap: adding would leave it nothing to earn. Close it and open a new one'
       : preview?.belowMinCollateral

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import { FieldError } from '@/components/common/Stat';
-import { checkSlippage, type SlippageKind, useSlippage } from './useSlippage';
+import { checkSlippage, markSlippageTyped, type SlippageKind, useSlippage } from './useSlippage';
 
 /** A slippage tolerance: every trade on the page (open, close, partial close), or on /pool every deposit and
  *  withdrawal (`kind` pool), refuses to fill beyond it. One stored value per kind (useSlippage). */
@@ -22,6 +22,10 @@ export function SlippageField({
   const check = checkSlippage(text);
   const valid = !check.error;
   useEffect(() => onValidChange?.(valid), [valid, onValidChange]);
+  useEffect(() => {
+    markSlippageTyped(kind, valid);
+    return () => markSlippageTyped(kind, true); // a field that leaves the page holds no form back
+  }, [kind, valid]);
   return (
     <div className="mt-3">
       <div className="flex items-center gap-2">

@@ -17,6 +17,8 @@ export function useMarketData(marketId: number) {
   const markets = useReaderView('markets', undefined, { refetchInterval: 2000 });
   const pool = useReaderView('poolView', undefined, { refetchInterval: 3000 });
   const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
+  // the perpetuals' own reserve and its cap (bps of pool cash): new risk past it reverts ProductReserveCapExceeded
+  const perpLedger = useReadContract({ ...c.core, functionName: 'productLedger', args: [c.engine.address], query: { refetchInterval: 3000 } });
   const wallet = useReadContracts({
     contracts: [
       { ...c.token, functionName: 'balanceOf', args: [user] },
@@ -34,6 +36,7 @@ export function useMarketData(marketId: number) {
     marketsError: markets.error,
     pool: pool.data,
     kinkWad: poolConfig.data?.kinkWad,
+    perpLedger: perpLedger.data,
     balance: wallet.data?.[0],
     allowance: wallet.data?.[1],
     /** what the order book may take for execution fees */

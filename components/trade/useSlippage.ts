@@ -14,21 +14,37 @@ const EVENT = 'counterpool:slippage';
 export function checkSlippage(text: string): { bps?: bigint; error?: string } {
   const s = text.trim();
   if (!/^\d*\.?\d+$/.test(s)) return { error: 'Enter a percentage, like 0.3' };
-  const bps = Math.round(Number(s) * 100);
-  if (Number(s) * 100 !== bps) return { error: 'At most two decimals (0.01% steps)' };
+  // Counted on the digits, not a float: 0.07 * 100 is 7.000000000000001, 1.1 * 100 is 110.00000000000001.
+  const [whole, frac = ''] = s.split('.');
+  if (frac.length > 2) return { error: 'At most two decimals (0.01% steps)' };
+  const bps = Number(whole || '0') * 100 + Number(frac.padEnd(2, '0'));
   if (bps < 1) return { error: 'At least 0.01%' };
   if (bps > 500) return { error: 'At most 5%: beyond that a price move could fill far from the preview' };
   return { bps: BigInt(bps) };
 }
 
+/** Whether the tolerance typed in a kind's field is invalid: the stored value is then the last valid one, which is not
+ *  what the field shows, so the forms of that kind send nothing until it is corrected. */
+const typedInvalid: Record<SlippageKind, boolean> = { trade: false, pool: false };
+
+/** Told by a SlippageField whether its typed text is valid (every form of the kind hears it). */
+export function markSlippageTyped(kind: SlippageKind, valid: boolean) {
+  if (typedInvalid[kind] === !valid) return;
+  typedInvalid[kind] = !valid;
+  window.dispatchEvent(new Event(EVENT));
+}
+
 /** A slippage tolerance (bps) kept across visits: `trade` is shared by every trade (opens, closes, partial closes,
- *  options), `pool` by deposits and withdrawals. */
-export function useSlippage(kind: SlippageKind = 'trade'): [bigint, (bps: bigint) => void] {
+ *  options), `pool` by deposits and withdrawals. The third value is false while the kind's field shows an invalid
+ *  tolerance (a form then sends nothing: it would fill at the stored one, not the one on screen). */
+export function useSlippage(kind: SlippageKind = 'trade'): [bigint, (bps: bigint) => void, boolean] {
   const [bps, setBps] = useState(DEFAULT_SLIPPAGE_BPS[kind]);
+  const [valid, setValid] = useState(true);
   useEffect(() => {
     const read = () => {
       const v = Number(window.localStorage.getItem(KEY[kind]));
       setBps(Number.isInteger(v) && v >= 1 && v <= 500 ? BigInt(v) : DEFAULT_SLIPPAGE_BPS[kind]);
+      setValid(!typedInvalid[kind]);
     };
     read();
     window.addEventListener(EVENT, read);
@@ -38,5 +54,5 @@ export function useSlippage(kind: SlippageKind = 'trade'): [bigint, (bps: bigint
     window.localStorage.setItem(KEY[kind], v.toString());
     window.dispatchEvent(new Event(EVENT));
   };
-  return [bps, set];
+  return [bps, set, valid];
 }

@@ -27,7 +27,7 @@ async function get<T>(path: string, init?: RequestInit): Promise<T> {
 }
 
 /** One snapshot bucket: pool fields (nav, share_price, pool_cash, reserved, free_liquidity, bad_debt, utilization,
- *  borrow_rate) or market fields (price, long_oi, short_oi, net_exposure, funding_rate, borrow_rate, sigma, mmr,
+ *  borrow_rate) or market fields (price, long_oi, short_oi, net_exposure, perp_net_tokens, funding_rate, borrow_rate, sigma, mmr,
  *  max_leverage, utilization); absent ones are null. */
 export type HistoryPoint = { t: number } & Record<string, string | number | null>;
 

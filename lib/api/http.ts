@@ -34,8 +34,10 @@ export async function handle<T>(run: () => Promise<T>, { maxAgeSec = 2, status }
 
 export class BadRequest extends Error {}
 
+/** A request's query parameters. An empty value is no value (`?market=` is `?`): its default applies, or a required
+ *  one is missing (400), where coercing it would read 0 (market 0, a volatility multiplier of 0). */
 export function queryObject(url: string): Record<string, string> {
-  return Object.fromEntries(new URL(url).searchParams.entries());
+  return Object.fromEntries([...new URL(url).searchParams.entries()].filter(([, v]) => v.trim() !== ''));
 }
 
 /** A 0x address, answered back checksummed (EIP-55) whatever case the client sent. */

@@ -82,6 +82,9 @@ export interface OpenPreview {
   utilizationAfterWad: bigint;
   /** whether the pool can reserve the max payout: reserved <= cash * maxUtilization */
   reservedAfterUsd: bigint;
+  /** the side's open interest after the trade (entry notional: the old entry size out, the reopened size and the added
+   *  size in), what PerpEngine._checkOpenInterest holds to the side's cap (OpenInterestCapExceeded) */
+  openInterestAfterUsd: bigint;
 }
 
 export function previewOpen(
@@ -164,6 +167,7 @@ export function previewOpen(
     exceedsMaxLeverage: equityUsd <= 0n || leverageWad > maxLeverageWad,
     utilizationAfterWad: utilizationWad,
     reservedAfterUsd: reservedAfter,
+    openInterestAfterUsd: (isLong ? m.longOiUsd : m.shortOiUsd) - (existing?.sizeUsd ?? 0n) + sizeAfterUsd,
   };
 }
 

@@ -24,7 +24,7 @@ export async function getWindowTotals(nowSec: number, navNowUsd: bigint | null):
   const [flows, [first], [end], starts] = await Promise.all([
     sql<Record<string, string | null>>(
       `SELECT w.name,
-              count(*) FILTER (WHERE e.name IN (${TRADES})) AS trades,
+              count(*) FILTER (WHERE e.name IN (${TRADES}) AND ${resultNum('PositionIncreased', 'sizeDeltaUsd')} > 0) AS trades,
               sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS volume,
               sum(${resultNum('PositionIncreased', 'feeUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS trade_fees,
               sum(${resultNum('PositionIncreased', 'impactUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS impact,

@@ -223,7 +223,8 @@ async function insertSnapshot(q: Queryable, s: Snapshot) {
     price: m.priceValid ? m.priceWad : null,
     long_oi: m.state.longOiUsd,
     short_oi: m.state.shortOiUsd,
-    net_exposure: m.skewUsd,
+    net_exposure: m.skewUsd, // long less short open interest at entry (USD): what impact and funding read
+    perp_net_tokens: BigInt(m.state.longTokens) - BigInt(m.state.shortTokens),
     funding_rate: m.state.fundingRateWad,
     borrow_rate: m.borrowRateWad,
     sigma: m.volatilityWad,

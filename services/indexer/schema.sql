@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
   long_oi numeric,
   short_oi numeric,
   net_exposure numeric,
+  perp_net_tokens numeric,
   funding_rate numeric,
   borrow_rate numeric,
   sigma numeric,
@@ -76,3 +77,7 @@ ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS options_delta numeric;
 ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS options_gamma numeric;
 ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS options_vega numeric;
 ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS options_theta numeric;
+-- The perpetuals' net position in tokens (longs less shorts, WAD): the pool's perpetual delta at any price, which
+-- net_exposure (entry notional) is not once the price has moved. Databases created before get the column here.
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS perp_net_tokens numeric;
+ALTER TABLE snapshot_rollups ADD COLUMN IF NOT EXISTS perp_net_tokens numeric;

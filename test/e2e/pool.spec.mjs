@@ -79,6 +79,19 @@ test('LP: every invalid deposit amount shows its message and disables the button
     }
     await input.fill('');
     assert.equal(await submit.isDisabled(), true, 'submit disabled when empty');
+    // The slippage tolerance: 0.07% is two decimals (a float check read 7.000000000000001 and refused it), and an
+    // invalid one holds the deposit back rather than send the last valid one the field no longer shows.
+    await input.fill('100');
+    const slippage = page.locator('#slippage');
+    await slippage.fill('0.07');
+    await page.getByTestId('deposit-preview').waitFor();
+    assert.equal(await page.locator('#slippage-error').count(), 0, 'no error for 0.07');
+    await page.waitForFunction(() => !document.querySelector('form[aria-labelledby="deposit-title"] button[type="submit"]')?.disabled);
+    await slippage.fill('0.071');
+    await page.locator('#slippage-error').filter({ hasText: /At most two decimals/ }).waitFor({ timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('form[aria-labelledby="deposit-title"] button[type="submit"]')?.disabled === true);
+    await slippage.fill('0.05');
+    await page.waitForFunction(() => !document.querySelector('form[aria-labelledby="deposit-title"] button[type="submit"]')?.disabled);
     await page.screenshot({ path: `${SHOTS}/pool-invalid.png`, fullPage: true });
   } finally {
     await browser.close();

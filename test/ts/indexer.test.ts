@@ -77,6 +77,14 @@ describe(`indexer (${dbKind()})`, () => {
     const [snap] = await db.query<{ nav: string; block_number: string }>('SELECT nav, block_number FROM snapshots WHERE market_id = -1 ORDER BY block_number DESC LIMIT 1');
     const nav = await publicClient.readContract({ address: c.pool.address, abi: c.pool.abi, functionName: 'totalAssets', blockNumber: BigInt(snap.block_number) });
     expect(snap.nav).toBe(nav.toString());
+    // each market's perpetual net tokens (the pool's perpetual delta at any price) as the engine holds them then
+    const block = BigInt(snap.block_number);
+    for (let m = 0; m < 2; m++) {
+      const [row] = await db.query<{ perp_net_tokens: string }>('SELECT perp_net_tokens FROM snapshots WHERE market_id = $1 AND block_number = $2', [m, snap.block_number]);
+      const st = await publicClient.readContract({ ...c.reader, functionName: 'marketState', args: [BigInt(m)], blockNumber: block });
+      expect(row.perp_net_tokens).toBe((st.longTokens - st.shortTokens).toString());
+      expect(row.perp_net_tokens).not.toBe('0'); // a long left open on market 0, two shorts on market 1
+    }
     expect(await rollupMismatches()).toEqual([]);
   });
 

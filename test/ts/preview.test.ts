@@ -90,6 +90,20 @@ describe('previewOpen', () => {
     expect(previewOpen(at((cap * 10_100n) / 10_000n), true, USD(100), 0n, pool, existing).atProfitCap).toBe(false);
   });
 
+  it('gives the side’s open interest after the trade, what the engine holds to its cap (review AS: the form never checked it)', () => {
+    const entry = 3000n * WAD;
+    const tokens = sizeTokensFor(false, USD(10_000), entry);
+    const existing = { sizeUsd: USD(10_000), sizeTokens: tokens, capBucket: bucketFor(false, USD(10_000), tokens, 10_000n), collateralUsd: USD(1500), feesOwedUsd: 0n };
+    // a new long adds its size to the long side; a short's increase at 2,700 takes its 10,000 of entry out and puts
+    // its tokens back at their value there (rounded down for a short, the engine's _realize) plus the added 500
+    expect(previewOpen(market(entry), true, USD(500), USD(2000), pool).openInterestAfterUsd).toBe(USD(102_000));
+    const p = previewOpen(market(2700n * WAD), false, 0n, USD(500), pool, existing);
+    expect(p.openInterestAfterUsd).toBe(USD(100_000) - USD(10_000) + mulDivDown(tokens, 2700n * WAD, 10n ** 30n) + USD(500));
+    expect(p.openInterestAfterUsd).toBeLessThan(USD(100_000));
+    // a collateral top-up moves none
+    expect(previewOpen(market(2700n * WAD), false, USD(100), 0n, pool, existing).openInterestAfterUsd).toBe(USD(100_000));
+  });
+
   it('flags collateral after fees below the market minimum', () => {
     const p = previewOpen(market(3000n * WAD), true, USD(10), USD(100), pool);
     expect(p.collateralAfterUsd).toBeLessThan(USD(10));

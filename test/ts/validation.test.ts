@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { encodeErrorResult, erc20Abi, BaseError, ContractFunctionRevertedError } from 'viem';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
-import { stressQuery } from '@/lib/api/schemas';
+import { candlesQuery, historyQuery, stressQuery, topPositionsQuery } from '@/lib/api/schemas';
+import { queryObject } from '@/lib/api/http';
+import { checkSlippage } from '@/components/trade/useSlippage';
 import { describeRevert, errorForLog, explainError, isTransientRevert, TRANSIENT_REVERTS } from '@/lib/errors';
 import { averageCost } from '@/lib/options/cost';
 import { historyImpact } from '@/components/trade/TradeHistory';
@@ -25,6 +27,37 @@ describe('checkAmount', () => {
   it('parses valid amounts exactly', () => {
     expect(checkAmount('12.345678').value).toBe(12_345_678n);
     expect(checkAmount(' 7 ').value).toBe(7_000_000n);
+  });
+});
+
+describe('checkSlippage', () => {
+  it('takes every tolerance of 0.01% to 5% in 0.01% steps as typed (review AS: 67 of them read as three decimals)', () => {
+    for (let bps = 1; bps <= 500; bps++) {
+      const typed = (bps / 100).toString();
+      expect(checkSlippage(typed), typed).toEqual({ bps: BigInt(bps) });
+    }
+    expect(checkSlippage('.5')).toEqual({ bps: 50n });
+    expect(checkSlippage('0.30')).toEqual({ bps: 30n });
+  });
+  it.each([
+    ['0.071', 'At most two decimals'],
+    ['0.005', 'At most two decimals'],
+    ['0', 'At least 0.01%'],
+    ['5.01', 'At most 5%'],
+    ['1e2', 'Enter a percentage'],
+    ['-1', 'Enter a percentage'],
+  ])('refuses %s', (typed, message) => expect(checkSlippage(typed).error).toContain(message));
+});
+
+describe('API query parameters', () => {
+  const q = (search: string) => queryObject(`http://localhost/api/x?${search}`);
+  it('reads an empty value as no value: the default applies, or a required one is missing (review AS: they read 0)', () => {
+    expect(historyQuery.parse(q('market=')).market).toBe(-1);
+    expect(topPositionsQuery.parse(q('market=&limit=')).market).toBeUndefined();
+    expect(topPositionsQuery.parse(q('limit= ')).limit).toBe(20);
+    expect(stressQuery.parse({ volMultiplier: q('vol=').vol, hours: q('hours=').hours }).volMultiplier).toBe(1);
+    expect(candlesQuery.safeParse(q('market=')).success).toBe(false);
+    expect(candlesQuery.parse(q('market=2')).market).toBe(2);
   });
 });
 
