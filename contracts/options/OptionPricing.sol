@@ -304,8 +304,10 @@ library OptionPricing {
 
     /// @notice Impact of a trade that moves the pool's net delta (USD) from `deltaBeforeWad` to `deltaAfterWad` and its
     ///         net vega (USD per 1.0 of volatility) likewise: (after^2 - before^2) / (2 scale) for each, counted only
-    ///         when the trade adds exposure. Trades that reduce the pool's risk pay none; none is ever paid out, so no
-    ///         sequence of trades earns impact back. Rounded up, USD (6 decimals).
+    ///         when the trade adds exposure, and from zero onward when it carries the exposure through zero (as the
+    ///         perpetuals' impact: one trade from -S to +S pays S^2 / (2 scale), as its two halves do). Trades that
+    ///         reduce the pool's risk pay none; none is ever paid out, so no sequence of trades earns impact back.
+    ///         Rounded up, USD (6 decimals).
     function impactUp(
         int256 deltaBeforeWad,
         int256 deltaAfterWad,
@@ -317,9 +319,11 @@ library OptionPricing {
             + _quadraticUp(vegaBeforeWad, vegaAfterWad, cfg.vegaScaleUsd);
     }
 
-    /// @dev max(0, a^2 - b^2) / (2 scale), a and b in USD WAD, scale in whole USD; result USD (6 decimals), up.
+    /// @dev max(0, a^2 - b^2) / (2 scale), a and b in USD WAD, scale in whole USD; result USD (6 decimals), up. Across
+    ///      zero b is 0: the way to zero reduces the exposure (free), the way past it adds a^2 (review AR: the flip of a
+    ///      4M USD delta paid nothing in one trade and 8,000 USD in two).
     function _quadraticUp(int256 beforeWad, int256 afterWad, uint256 scaleUsd) private pure returns (uint256) {
-        uint256 b = MathLib.abs(beforeWad);
+        uint256 b = (beforeWad < 0) == (afterWad < 0) ? MathLib.abs(beforeWad) : 0;
         uint256 a = MathLib.abs(afterWad);
         if (a <= b || scaleUsd == 0) return 0;
         // (a - b)(a + b) / (2 scale): WAD^2 / (USD) -> 6-decimal USD: divide by 2 x scale x 1e30.

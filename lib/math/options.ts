@@ -343,8 +343,9 @@ export function maxPayoutUp(isCall: boolean, strikeWad: bigint, amountWad: bigin
 export const toUsdUp = (amountWad: bigint, perTokenWad: bigint) => mulDivUp(amountWad, perTokenWad, AMOUNT_TO_USD);
 export const toUsdDown = (amountWad: bigint, perTokenWad: bigint) => mulDivDown(amountWad, perTokenWad, AMOUNT_TO_USD);
 
+/** OptionPricing._quadraticUp: across zero only the exposure past it counts. */
 function quadraticUp(before: bigint, after: bigint, scaleUsd: bigint): bigint {
-  const b = abs(before);
+  const b = before < 0n === after < 0n ? abs(before) : 0n;
   const a = abs(after);
   if (a <= b || scaleUsd === 0n) return 0n;
   return mulDivUp(a - b, a + b, 2n * scaleUsd * 10n ** 30n);

@@ -211,6 +211,24 @@ test('trade form: invalid inputs show inline messages and disable the order butt
     await page.locator('#leverage').fill('abc');
     await page.locator('#leverage-error').filter({ hasText: /must be a number/ }).waitFor();
     await page.screenshot({ path: `${SHOTS}/trade-invalid.png`, fullPage: true });
+
+    // A side at its open-interest cap: the form says so before the wallet is asked (review AS: it was found only by
+    // the simulation, and a trigger order past it lost its fee at each fill the keeper tried). The risk role closes
+    // market 0's long side for a moment and puts the config back.
+    const engineAbi = JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi;
+    const cfg = await client.readContract({ address: d.Reader, abi: readerAbi, functionName: 'marketConfig', args: [0n] });
+    const setCfg = async (config) =>
+      client.waitForTransactionReceipt({ hash: await oracle.writeContract({ address: d.PerpEngine, abi: engineAbi, functionName: 'setMarketConfig', args: [0n, config] }) });
+    await setCfg({ ...cfg, maxLongOiUsd: 0n });
+    try {
+      await page.locator('#leverage').fill('5');
+      await page.getByTestId('order-error').filter({ hasText: /Open interest on the long side would reach .*above its cap/ }).waitFor({ timeout: 15_000 });
+      assert.equal(await submit.isDisabled(), true, 'disabled at the cap');
+      await page.getByRole('radio', { name: /short/i }).click();
+      await page.getByTestId('order-error').waitFor({ state: 'detached', timeout: 15_000 }); // the short side has room
+    } finally {
+      await setCfg(cfg);
+    }
   } finally {
     await browser.close();
   }

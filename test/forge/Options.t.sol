@@ -34,6 +34,18 @@ contract OptionsTest is BaseTest {
         return _buyOption(who, boardId, k, isCall, amountWad);
     }
 
+    /// @dev ETH options' per-strike and per-board caps raised, for trades larger than the deployed caps allow.
+    function _liftOptionCaps(uint256 maxStrikeOiWad, uint256 maxBoardReserveUsd)
+        internal
+        returns (IOptionsBook.OptionsConfig memory cfg)
+    {
+        cfg = options.config(ETH);
+        cfg.maxStrikeOiWad = uint128(maxStrikeOiWad);
+        cfg.maxBoardReserveUsd = uint64(maxBoardReserveUsd);
+        vm.prank(admin);
+        options.setConfig(ETH, cfg);
+    }
+
     function _strike(uint256 boardId, uint256 k) internal view returns (uint256) {
         IOptionsBook.Board memory b = options.board(boardId);
         return b.firstStrikeWad + k * b.strikeStepWad;
@@ -188,11 +200,7 @@ contract OptionsTest is BaseTest {
     ///       1e27 wei, keeps each lane below 2^64 lots), and the mask bit is set exactly while it is above zero.
     function testFuzz_openInterest_pairedStrikesStayApart(uint256 seed) public {
         uint256 boardId = ids[ids.length - 1];
-        IOptionsBook.OptionsConfig memory cfg = options.config(ETH);
-        cfg.maxStrikeOiWad = 1e27;
-        cfg.maxBoardReserveUsd = 1e18;
-        vm.prank(admin);
-        options.setConfig(ETH, cfg);
+        _liftOptionCaps(1e27, 1e18);
         _deposit(carol, 1_000_000_000 * USD);
         uint256[8] memory want; // strike 4, 5 (one pair) x call, put, held by alice or bob
         for (uint256 step; step < 12; ++step) {
@@ -458,6 +466,29 @@ contract OptionsTest is BaseTest {
         assertLt(offset.impactUsd, flat.impactUsd, "a put offsets the pool's short delta");
         IOptionsBook.Quote memory adds = options.quote(boardId, 5, true, true, 100e18);
         assertGt(adds.impactUsd, flat.impactUsd, "a call adds to it");
+    }
+
+    /// P-79: a trade that carries the pool's net delta through zero pays for the exposure past zero, as the
+    ///       perpetuals' impact does: the same buys in one trade or in two pay the same (review AR: one trade from -S to
+    ///       +S paid no delta impact, two halves S^2 / 2K, 7,998 USD on a 4M USD flip).
+    function test_impact_crossingZero_samePaidInOneTradeOrTwo() public {
+        IOptionsBook.OptionsConfig memory cfg = _liftOptionCaps(1e24, 1e15);
+        _deposit(carol, 90_000_000 * USD);
+        uint256 boardId = ids[3];
+        _open(alice, ETH, true, 1_000_000 * USD, 4_000_000 * USD); // the pool is short about 4M USD of ETH
+        IOptionsBook.Quote memory one = options.quote(boardId, 5, false, true, 1e18);
+        // puts with about 8M USD of delta: the pool's net delta goes from about -4M to about +4M
+        uint256 amount = (8_000_000e36 / (uint256(-one.greeks.deltaWad) * _price(ETH) / 1e18)) / 2e9 * 2e9;
+        IOptionsBook.Quote memory whole = options.quote(boardId, 5, false, true, amount);
+        uint256 snap = vm.snapshotState();
+        uint256 halves = options.quote(boardId, 5, false, true, amount / 2).impactUsd;
+        _buy(bob, boardId, 5, false, amount / 2);
+        halves += options.quote(boardId, 5, false, true, amount / 2).impactUsd;
+        vm.revertToState(snap);
+        // the delta part past zero alone is about (4M)^2 / (2 x deltaScaleUsd), 8,000 USD at the deployed 1B
+        uint256 pastZeroUsd = uint256(4_000_000) ** 2 * USD / (2 * cfg.deltaScaleUsd);
+        assertGt(whole.impactUsd, pastZeroUsd * 9 / 10, "the flip pays for the exposure past zero");
+        assertApproxEqRel(whole.impactUsd, halves, 0.01e18, "one trade or two: the same impact");
     }
 
     /// P-71: liquidity is never free to lock: the ask is at least minPremiumBps of the maximum payout it reserves, so a

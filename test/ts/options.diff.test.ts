@@ -139,6 +139,28 @@ describe('options math: TypeScript mirror equals Solidity to the wei', () => {
     expect(negativeVega, 'the grid reaches calls whose vega is negative').toBeGreaterThan(10);
   });
 
+  it('impact on the net delta and vega, through zero included (OptionPricing.impactUp)', async () => {
+    const r = rng(106n);
+    const signed = (max: bigint) => (r.between(0n, 1n) === 0n ? -1n : 1n) * r.between(0n, max);
+    const cases = Array.from({ length: N }, (_, i) => {
+      const before = signed(10n ** 26n);
+      // a quarter of the cases cross zero, a few end on it
+      const after = i % 4 === 0 ? -before / r.between(1n, 3n) : i % 17 === 0 ? 0n : signed(10n ** 26n);
+      return [before, after, signed(10n ** 24n), signed(10n ** 24n), r.between(1n, 10n ** 10n), r.between(1n, 10n ** 9n)];
+    });
+    const out = await call<bigint[]>('impact', cases);
+    cases.forEach((cs, i) => {
+      const cfg = { deltaScaleUsd: cs[4], vegaScaleUsd: cs[5] } as O.OptionsPricingConfig;
+      expect(O.impactUp(cs[0], cs[1], cs[2], cs[3], cfg), `case ${i}`).toBe(out[i]);
+    });
+    // from first principles: a flip from -S to +S pays S^2 / (2 scale) (what its two halves pay), a move to zero none
+    const S = 4_000_000n * WAD;
+    const cfg = { deltaScaleUsd: 1_000_000_000n, vegaScaleUsd: 1n } as O.OptionsPricingConfig;
+    expect(O.impactUp(-S, S, 0n, 0n, cfg)).toBe(8_000n * 10n ** 6n);
+    expect(O.impactUp(-S, 0n, 0n, 0n, cfg) + O.impactUp(0n, S, 0n, 0n, cfg)).toBe(8_000n * 10n ** 6n);
+    expect(O.impactUp(S, 0n, 0n, 0n, cfg)).toBe(0n);
+  });
+
   it('volatility surface: term structure, skew, smile, bounds', async () => {
     const r = rng(105n);
     const perYear = (v: bigint) => v / 31_536_000n;

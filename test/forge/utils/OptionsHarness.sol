@@ -66,6 +66,17 @@ contract OptionsHarness {
         }
     }
 
+    /// @dev Each case: (deltaBefore, deltaAfter, vegaBefore, vegaAfter, deltaScaleUsd, vegaScaleUsd) -> the impact.
+    function impact(int256[6][] calldata a) external pure returns (uint256[] memory out) {
+        out = new uint256[](a.length);
+        IOptionsBook.OptionsConfig memory cfg;
+        for (uint256 i; i < a.length; ++i) {
+            cfg.deltaScaleUsd = uint64(uint256(a[i][4]));
+            cfg.vegaScaleUsd = uint64(uint256(a[i][5]));
+            out[i] = OptionPricing.impactUp(a[i][0], a[i][1], a[i][2], a[i][3], cfg);
+        }
+    }
+
     /// @dev Each case: (variance, longVariance, tauSec, meanReversion, samplePrice, strike, skew (signed as uint),
     ///      smile) with ivMin 0.2, ivMax 3 -> (term variance, mid vol).
     function surface(uint256[8][] calldata a) external pure returns (uint256[2][] memory out) {
