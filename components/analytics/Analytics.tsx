@@ -36,8 +36,16 @@ export function Analytics() {
     mmr: n(p.mmr, 1e16),
     maxLev: n(p.max_leverage, 1e18),
     // the pool's side: short the perpetual traders' net tokens and the options traders' delta, at the price (the
-    // skew in entry notional is not a delta once the price has moved: review AS)
-    netDelta: p.price === null || p.perp_net_tokens === null || p.perp_net_tokens === undefined ? null : -((n(p.perp_net_tokens, 1e18) ?? 0) + (n(p.options_delta, 1e18) ?? 0)) * (n(p.price, 1e18) ?? 0),
+    // skew in entry notional is not a delta once the price has moved: review AS). Snapshots indexed before the
+    // column existed have none: there the skew stands in, as it did then.
+    netDelta:
+      p.price === null
+        ? null
+        : p.perp_net_tokens === null || p.perp_net_tokens === undefined
+          ? p.net_exposure === null
+            ? null
+            : -(n(p.net_exposure, 1e6) ?? 0) - (n(p.options_delta, 1e18) ?? 0) * (n(p.price, 1e18) ?? 0)
+          : -((n(p.perp_net_tokens, 1e18) ?? 0) + (n(p.options_delta, 1e18) ?? 0)) * (n(p.price, 1e18) ?? 0),
     optionsDelta: p.price === null ? null : -((n(p.options_delta, 1e18) ?? 0) * (n(p.price, 1e18) ?? 0)),
     optionsVega: p.options_vega === null || p.options_vega === undefined ? null : -(n(p.options_vega, 1e18) ?? 0) / 100,
     optionsValue: n(p.options_value, 1e18),

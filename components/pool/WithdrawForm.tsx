@@ -6,7 +6,7 @@ import { useAccount, useReadContract } from 'wagmi';
 import { AmountField } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
-import { useSlippage } from '@/components/trade/useSlippage';
+import { SLIPPAGE_FIRST, useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
 import { fmtShares, fmtUsd } from '@/lib/format';
 import { toAssetsDown, toSharesUp } from '@/lib/math/shares';
@@ -73,7 +73,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   const maxBurns = burns !== undefined ? burns + (burns * slippageBps) / 10_000n : undefined;
 
   async function submit() {
-    if (check.value === undefined || !address || unlocked === undefined || burns === undefined || queued === undefined || !pool?.navValid || tooSmall) return;
+    if (check.value === undefined || !address || unlocked === undefined || burns === undefined || queued === undefined || !pool?.navValid || tooSmall || (instant && !slippageValid)) return;
     let ok: unknown;
     if (all && instant) ok = await send({ ...c.pool, functionName: 'redeem', args: [unlocked, address, address, minAllUsd ?? 0n], label: `Withdraw all (${fmtUsd(unlockedUsd)})`, prices: 'all' });
     else if (instant) ok = await send({ ...c.pool, functionName: 'withdraw', args: [check.value, address, address, maxBurns ?? burns], label: `Withdraw ${text} ${sym}`, prices: 'all' });
@@ -133,7 +133,12 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
           Withdrawals wait for every market with open interest to have a fresh price (the NAV cannot be valued now).
         </p>
       )}
-      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined || !navValid || tooSmall || !slippageValid}>
+      {instant && !slippageValid && (
+        <p role="alert" className="mt-2 text-xs text-rose-400" data-testid="withdraw-slippage">
+          {SLIPPAGE_FIRST}: an instant withdrawal is bounded by the tolerance in the deposit card (queued ones are not)
+        </p>
+      )}
+      <button type="submit" className="btn mt-3" disabled={!isConnected || pending || check.value === undefined || !navValid || tooSmall || (instant && !slippageValid)}>
         {pending ? 'Confirming…' : check.value === undefined || instant ? (all ? 'Withdraw all' : 'Withdraw') : all ? 'Queue withdrawal of all' : 'Queue withdrawal'}
       </button>
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}

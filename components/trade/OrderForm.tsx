@@ -80,7 +80,8 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   }, [m, triggerWad, sizeUsd, collateral.value, data.pool, data.kinkWad, isLong, existing]);
 
   const maxReservable = data.pool ? bpsDown(data.pool.poolCashUsd, BigInt(data.pool.maxUtilizationBps)) : undefined;
-  // the engine's caps on new size, in its order: the side's open interest, then the core's pool-wide and product limits
+  // the engine's caps on new size, in its order: the core's pool-wide and product limits (its settle), then the side's
+  // open interest (PerpEngine._checkOpenInterest)
   const addsSize = sizeUsd !== undefined && sizeUsd > 0n;
   const oiCapUsd = m ? (isLong ? m.config.maxLongOiUsd : m.config.maxShortOiUsd) : undefined;
   const productReservedAfterUsd = preview && data.pool && data.perpLedger ? data.perpLedger.reservedUsd + preview.reservedAfterUsd - data.pool.reservedUsd : undefined;
@@ -88,12 +89,12 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   const poolError =
     data.pool === undefined && data.poolError
       ? `The pool cannot be valued right now: ${explainError(data.poolError)}`
-      : preview && addsSize && oiCapUsd !== undefined && preview.openInterestAfterUsd > oiCapUsd
-      ? describeRevert('OpenInterestCapExceeded', [BigInt(marketId), isLong, preview.openInterestAfterUsd, oiCapUsd])
       : preview && maxReservable !== undefined && preview.reservedAfterUsd > maxReservable
       ? `The pool can back only ${fmtUsd(maxReservable - (data.pool?.reservedUsd ?? 0n), 0)} more of max payouts right now`
       : addsSize && productReservedAfterUsd !== undefined && productCapUsd !== undefined && productReservedAfterUsd > productCapUsd
       ? describeRevert('ProductReserveCapExceeded', [c.engine.address, productReservedAfterUsd, productCapUsd])
+      : preview && addsSize && oiCapUsd !== undefined && preview.openInterestAfterUsd > oiCapUsd
+      ? describeRevert('OpenInterestCapExceeded', [BigInt(marketId), isLong, preview.openInterestAfterUsd, oiCapUsd])
       : preview?.atProfitCap
       ? 'This position is past its profit cap: adding would leave it nothing to earn. Close it and open a new one'
       : preview?.belowMinCollateral

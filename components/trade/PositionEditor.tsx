@@ -11,7 +11,7 @@ import { previewRemoveCollateral } from '@/lib/math/preview';
 import { previewConfig } from './previewConfig';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
-import { useSlippage } from './useSlippage';
+import { SLIPPAGE_FIRST, useSlippage } from './useSlippage';
 import { closeBound, closeError, ClosePreview, closePreviewOf } from './ClosePreview';
 
 type Data = ReturnType<typeof useMarketData>;
@@ -24,7 +24,7 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
   const c = useContracts();
   const sym = useTokenSymbol();
   const { send, pending } = useTx();
-  const [slippageBps] = useSlippage();
+  const [slippageBps, , slippageValid] = useSlippage();
   const [amount, setAmount] = useState('');
   const fees = p.status.borrowFeeUsd + p.status.fundingFeeUsd;
   // a removal is checked against the collateral here and against the max leverage (the engine's rule) below
@@ -85,7 +85,7 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
           max={max !== undefined ? { value: max, label: mode === 'add' ? 'Wallet' : mode === 'remove' ? 'Removable' : 'Size' } : undefined}
         />
       </div>
-      <button className="btn mb-1" disabled={pending || check.value === undefined || !!error}>
+      <button className="btn mb-1" disabled={pending || check.value === undefined || !!error || !slippageValid} title={slippageValid ? undefined : SLIPPAGE_FIRST}>
         {mode === 'add' ? 'Add collateral' : mode === 'remove' ? 'Remove collateral' : 'Close amount'}
       </button>
       {closing && check.value !== undefined && !error && (

@@ -11,7 +11,7 @@ import { fmtPrice } from '@/lib/format';
 import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
-import { useSlippage } from './useSlippage';
+import { SLIPPAGE_FIRST, useSlippage } from './useSlippage';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -24,7 +24,7 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
   const c = useContracts();
   const sym = useTokenSymbol();
   const { send, pending } = useTx();
-  const [slippageBps] = useSlippage();
+  const [slippageBps, , slippageValid] = useSlippage();
   const [tp, setTp] = useState('');
   const [sl, setSl] = useState('');
   const [sizeText, setSizeText] = useState(''); // empty: the whole position
@@ -85,7 +85,7 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
         />
         <FieldError id={`tpsl-size-${id}-error`} message={size.error} />
       </div>
-      <button className="btn mt-5" disabled={pending || invalid}>
+      <button className="btn mt-5" disabled={pending || invalid || !slippageValid} title={slippageValid ? undefined : SLIPPAGE_FIRST}>
         {needsApproval ? 'Approve order fees' : 'Place TP/SL'}
       </button>
     </form>

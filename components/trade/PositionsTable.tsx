@@ -9,7 +9,7 @@ import { explainError } from '@/lib/errors';
 import type { useMarketData } from './useMarketData';
 import { PositionSchedule } from './PositionSchedule';
 import { PositionEditor, type EditMode } from './PositionEditor';
-import { useSlippage } from './useSlippage';
+import { SLIPPAGE_FIRST, useSlippage } from './useSlippage';
 import { PositionTpSl } from './PositionTpSl';
 import { useEntryPrices } from './useEntryPrices';
 import { closeBound, closeError, closePreviewOf, closeSummary } from './ClosePreview';
@@ -51,7 +51,7 @@ export function PositionsTable({ data }: { data: Data }) {
 function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: bigint }) {
   const c = useContracts();
   const { send, pending } = useTx();
-  const [slippageBps] = useSlippage();
+  const [slippageBps, , slippageValid] = useSlippage(); // an invalid typed tolerance holds closes back
   const [edit, setEdit] = useState<null | EditMode | 'tpsl'>(null);
   const [showSchedule, setShowSchedule] = useState(false);
   const market = data.markets?.[Number(p.marketId)];
@@ -119,17 +119,17 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
           <div className="flex flex-wrap gap-1">
             <button
               className="btn-ghost px-2 py-1 text-xs"
-              disabled={pending || !market}
+              disabled={pending || !market || !slippageValid}
               onClick={() => close(100n, 'Close')}
-              title={market ? `Close all. ${closeSummary(closePreviewOf(p, market, size))}` : undefined}
+              title={!slippageValid ? SLIPPAGE_FIRST : market ? `Close all. ${closeSummary(closePreviewOf(p, market, size))}` : undefined}
             >
               Close
             </button>
             <button
               className="btn-ghost px-2 py-1 text-xs"
-              disabled={pending || !market || !!halfError}
+              disabled={pending || !market || !!halfError || !slippageValid}
               onClick={() => close(50n, 'Close 50%')}
-              title={halfError ?? (half ? `Close half. ${closeSummary(half)}` : undefined)}
+              title={!slippageValid ? SLIPPAGE_FIRST : halfError ?? (half ? `Close half. ${closeSummary(half)}` : undefined)}
             >
               50%
             </button>

@@ -38,9 +38,10 @@ export function useOpenSubmit() {
   const c = useContracts();
   const sym = useTokenSymbol();
   const { send, pending, error } = useTx();
-  const [slippageBps] = useSlippage();
+  const [slippageBps, , slippageValid] = useSlippage();
 
   async function submit(r: OpenRequest): Promise<boolean> {
+    if (!slippageValid) return false; // the form shows the field's error; the stored tolerance is not the one on screen
     if (r.approve) {
       const spender = r.approve === 'engine' ? c.engine.address : c.orderBook.address;
       await send({ ...c.token, functionName: 'approve', args: [spender, maxUint256], label: `Approve ${sym} for ${r.approve === 'engine' ? 'trading' : 'order fees'}` });

@@ -23,6 +23,9 @@ export function checkSlippage(text: string): { bps?: bigint; error?: string } {
   return { bps: BigInt(bps) };
 }
 
+/** Why a trade or LP button waits: the tolerance field shows an invalid value. */
+export const SLIPPAGE_FIRST = 'Correct the slippage tolerance first';
+
 /** Whether the tolerance typed in a kind's field is invalid: the stored value is then the last valid one, which is not
  *  what the field shows, so the forms of that kind send nothing until it is corrected. */
 const typedInvalid: Record<SlippageKind, boolean> = { trade: false, pool: false };

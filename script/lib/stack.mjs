@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import DEFAULTS from '../../lib/defaults.json' with { type: 'json' };
-import { foundryBin } from '../foundry.mjs';
+import { FOUNDRY_TOOLS, foundryBin } from '../foundry.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** A tool from node_modules; Foundry's from their platform packages (the npm wrapper drops the exit status: script/foundry.mjs). */
-export const bin = (name) => (['forge', 'anvil', 'cast'].includes(name) ? foundryBin(name) : join(root, 'node_modules', '.bin', name));
+export const bin = (name) => (FOUNDRY_TOOLS.includes(name) ? foundryBin(name) : join(root, 'node_modules', '.bin', name));
 
 /** anvil's well-known dev keys are derived from this mnemonic (public test data, never for real funds). */
 export const ANVIL_MNEMONIC = DEFAULTS.devMnemonic;

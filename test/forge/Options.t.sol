@@ -473,6 +473,9 @@ contract OptionsTest is BaseTest {
     ///       +S paid no delta impact, two halves S^2 / 2K, 7,998 USD on a 4M USD flip).
     function test_impact_crossingZero_samePaidInOneTradeOrTwo() public {
         IOptionsBook.OptionsConfig memory cfg = _liftOptionCaps(1e24, 1e15);
+        cfg.vegaScaleUsd = type(uint64).max; // the vega impact out of the way: the delta's alone is measured
+        vm.prank(admin);
+        options.setConfig(ETH, cfg);
         _deposit(carol, 90_000_000 * USD);
         uint256 boardId = ids[3];
         _open(alice, ETH, true, 1_000_000 * USD, 4_000_000 * USD); // the pool is short about 4M USD of ETH
@@ -488,6 +491,7 @@ contract OptionsTest is BaseTest {
         // the delta part past zero alone is about (4M)^2 / (2 x deltaScaleUsd), 8,000 USD at the deployed 1B
         uint256 pastZeroUsd = uint256(4_000_000) ** 2 * USD / (2 * cfg.deltaScaleUsd);
         assertGt(whole.impactUsd, pastZeroUsd * 9 / 10, "the flip pays for the exposure past zero");
+        assertLt(whole.impactUsd, pastZeroUsd * 11 / 10, "and for nothing more");
         assertApproxEqRel(whole.impactUsd, halves, 0.01e18, "one trade or two: the same impact");
     }
 

@@ -71,6 +71,10 @@ describe(`metrics API (${dbKind()})`, () => {
     ['/api/stress?vol=banana', 'stress'],
     ['/api/stress?scenario=meteor', 'stress'],
     ['/api/stress?pirce.0=-100', 'stress'],
+    // an empty value is no value, but a misspelled name or an empty scenario is still refused (review AT)
+    ['/api/stress?pirce.0=', 'stress'],
+    ['/api/stress?scenario=', 'stress'],
+    ['/api/candles?market=', 'candles'],
     ['/api/stress?price.0=-10000', 'stress'],
     ['/api/positions?limit=0', 'positions'],
     ['/api/candles?market=0&resolution=120', 'candles'],

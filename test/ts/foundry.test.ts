@@ -4,6 +4,9 @@
  * or fmt check exited 0 there, and CI could not see it.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bin } from '@/script/lib/stack.mjs';
 
@@ -15,8 +18,20 @@ describe('Foundry exit status', () => {
     expect(spawnSync('node', ['script/foundry.mjs', 'make'], { encoding: 'utf8' }).status).toBe(2);
   });
 
+  it('runs when called through a symlinked checkout (it once exited 0 there without running anything)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cp-foundry-'));
+    try {
+      symlinkSync(process.cwd(), join(dir, 'repo'));
+      const script = join(dir, 'repo', 'script', 'foundry.mjs');
+      expect(spawnSync('node', [script, 'make']).status).toBe(2);
+      expect(spawnSync('node', [script, 'forge', 'snapshot', '--no-such-flag']).status).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stack.bin runs the platform binary, whose status is the tool’s', () => {
-    for (const tool of ['forge', 'anvil', 'cast']) expect(bin(tool)).not.toContain('node_modules/.bin');
+    for (const tool of ['forge', 'anvil', 'cast']) expect(bin(tool)).not.toContain(join('node_modules', '.bin'));
     expect(spawnSync(bin('forge'), ['--no-such-flag']).status).not.toBe(0);
     expect(spawnSync(bin('cast'), ['--version']).status).toBe(0);
   });

@@ -13,6 +13,12 @@ export const dynamic = 'force-dynamic';
 export const GET = (req: Request) =>
   handle(async () => {
     const q = queryObject(req.url);
+    // names are checked as sent: an empty value is no value (queryObject), a misspelled name is still refused
+    const sent = new URL(req.url).searchParams;
+    for (const k of sent.keys()) {
+      if (k !== 'scenario' && !/^price\./.test(k) && !['vol', 'cashOut', 'hours'].includes(k)) throw new BadRequest(`unknown parameter "${k}"`);
+    }
+    if (sent.has('scenario') && q.scenario === undefined) throw new BadRequest(`empty scenario; use one of ${Object.keys(SCENARIOS).join(', ')}`);
     let raw;
     if (q.scenario !== undefined) {
       raw = scenarioQuery(q.scenario, listedMarketIds());
@@ -22,7 +28,6 @@ export const GET = (req: Request) =>
       for (const [k, v] of Object.entries(q)) {
         const m = /^price\.(.+)$/.exec(k);
         if (m) priceBps[m[1]] = v;
-        else if (!['vol', 'cashOut', 'hours'].includes(k)) throw new BadRequest(`unknown parameter "${k}"`);
       }
       raw = { priceBps, volMultiplier: q.vol, cashOutflowBps: q.cashOut, hours: q.hours };
     }
