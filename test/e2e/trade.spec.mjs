@@ -151,10 +151,21 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
     const untouched = await client.readContract({ address: d.PerpEngine, abi: JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi, functionName: 'position', args: [address, 0n, true] });
     assert.equal(untouched.sizeUsd, parseUnits('1500', 6), 'the refused close changed nothing');
     await pushPrice(0, 101); // back to where it was (0.99 x 1.0101)
+    // An invalid tolerance on screen holds closes back rather than send the last valid one (review AT)
+    const closeAll = row.getByRole('button', { name: 'Close', exact: true });
+    const disabledWithin = async (want, what) => {
+      for (const t0 = Date.now(); (await closeAll.isDisabled()) !== want; await new Promise((r) => setTimeout(r, 100))) {
+        assert.ok(Date.now() - t0 < 10_000, what);
+      }
+    };
+    await page.locator('#slippage').fill('0.071');
+    await page.locator('#slippage-error').filter({ hasText: /At most two decimals/ }).waitFor();
+    await disabledWithin(true, 'Close waits while the tolerance is invalid');
     await page.locator('#slippage').fill('0.3');
+    await disabledWithin(false, 'and is back once it is valid');
 
     const balBefore = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
-    await row.getByRole('button', { name: 'Close', exact: true }).click();
+    await closeAll.click();
     await waitToast(page, /Close ETH-USD long/);
     await page.getByTestId('positions-empty').waitFor();
     const balAfter = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
