@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { FieldError } from '@/components/common/Stat';
 import { checkSlippage, markSlippageTyped, type SlippageKind, useSlippage } from './useSlippage';
 
@@ -17,15 +17,16 @@ export function SlippageField({
   onValidChange?: (valid: boolean) => void;
 }) {
   const [bps, setBps] = useSlippage(kind);
+  const fieldId = useId();
   const [text, setText] = useState((Number(bps) / 100).toString());
   useEffect(() => setText((Number(bps) / 100).toString()), [bps]);
   const check = checkSlippage(text);
   const valid = !check.error;
   useEffect(() => onValidChange?.(valid), [valid, onValidChange]);
   useEffect(() => {
-    markSlippageTyped(kind, valid);
-    return () => markSlippageTyped(kind, true); // a field that leaves the page holds no form back
-  }, [kind, valid]);
+    markSlippageTyped(kind, fieldId, valid);
+    return () => markSlippageTyped(kind, fieldId, true); // a field that leaves the page holds no form back
+  }, [kind, fieldId, valid]);
   return (
     <div className="mt-3">
       <div className="flex items-center gap-2">

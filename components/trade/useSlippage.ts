@@ -26,15 +26,23 @@ export function checkSlippage(text: string): { bps?: bigint; error?: string } {
 /** Why a trade or LP button waits: the tolerance field shows an invalid value. */
 export const SLIPPAGE_FIRST = 'Correct the slippage tolerance first';
 
-/** Whether the tolerance typed in a kind's field is invalid: the stored value is then the last valid one, which is not
- *  what the field shows, so the forms of that kind send nothing until it is corrected. */
-const typedInvalid: Record<SlippageKind, boolean> = { trade: false, pool: false };
+/** The fields of each kind whose typed tolerance is invalid (by a field's id): the stored value is then the last valid
+ *  one, which is not what that field shows, so the forms of that kind send nothing until every field of the kind is
+ *  corrected or unmounted. A set, not one flag, so that a second field of a kind cannot clear the first one's state. */
+const invalidFields: Record<SlippageKind, Set<string>> = { trade: new Set(), pool: new Set() };
 
-/** Told by a SlippageField whether its typed text is valid (every form of the kind hears it). */
-export function markSlippageTyped(kind: SlippageKind, valid: boolean) {
-  if (typedInvalid[kind] === !valid) return;
-  typedInvalid[kind] = !valid;
-  window.dispatchEvent(new Event(EVENT));
+/** Whether every mounted field of `kind` shows a valid tolerance. */
+export function slippageTypedValid(kind: SlippageKind): boolean {
+  return invalidFields[kind].size === 0;
+}
+
+/** Told by a SlippageField (`fieldId`) whether its typed text is valid (every form of the kind hears it). */
+export function markSlippageTyped(kind: SlippageKind, fieldId: string, valid: boolean) {
+  const set = invalidFields[kind];
+  if (set.has(fieldId) === !valid) return;
+  if (valid) set.delete(fieldId);
+  else set.add(fieldId);
+  if (typeof window !== 'undefined') window.dispatchEvent(new Event(EVENT));
 }
 
 /** A slippage tolerance (bps) kept across visits: `trade` is shared by every trade (opens, closes, partial closes,
@@ -47,7 +55,7 @@ export function useSlippage(kind: SlippageKind = 'trade'): [bigint, (bps: bigint
     const read = () => {
       const v = Number(window.localStorage.getItem(KEY[kind]));
       setBps(Number.isInteger(v) && v >= 1 && v <= 500 ? BigInt(v) : DEFAULT_SLIPPAGE_BPS[kind]);
-      setValid(!typedInvalid[kind]);
+      setValid(slippageTypedValid(kind));
     };
     read();
     window.addEventListener(EVENT, read);

@@ -4,7 +4,7 @@ import { encodeErrorResult, erc20Abi, BaseError, ContractFunctionRevertedError }
 import { counterpoolErrorsAbi } from '@/lib/contracts';
 import { candlesQuery, historyQuery, stressQuery, topPositionsQuery } from '@/lib/api/schemas';
 import { queryObject } from '@/lib/api/http';
-import { checkSlippage } from '@/components/trade/useSlippage';
+import { checkSlippage, markSlippageTyped, slippageTypedValid } from '@/components/trade/useSlippage';
 import { describeRevert, errorForLog, explainError, isTransientRevert, TRANSIENT_REVERTS } from '@/lib/errors';
 import { averageCost } from '@/lib/options/cost';
 import { historyImpact } from '@/components/trade/TradeHistory';
@@ -27,6 +27,21 @@ describe('checkAmount', () => {
   it('parses valid amounts exactly', () => {
     expect(checkAmount('12.345678').value).toBe(12_345_678n);
     expect(checkAmount(' 7 ').value).toBe(7_000_000n);
+  });
+});
+
+describe('markSlippageTyped', () => {
+  it('holds a kind back while any of its fields is invalid, and only that kind', () => {
+    expect(slippageTypedValid('trade')).toBe(true);
+    markSlippageTyped('trade', 'a', false);
+    markSlippageTyped('trade', 'b', true); // a second valid field does not clear the first one's invalid text
+    expect(slippageTypedValid('trade')).toBe(false);
+    expect(slippageTypedValid('pool')).toBe(true);
+    markSlippageTyped('trade', 'b', false);
+    markSlippageTyped('trade', 'a', true);
+    expect(slippageTypedValid('trade')).toBe(false);
+    markSlippageTyped('trade', 'b', true); // corrected or unmounted
+    expect(slippageTypedValid('trade')).toBe(true);
   });
 });
 
