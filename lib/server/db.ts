@@ -20,9 +20,19 @@ export const pool =
 globalForPool.cpPool = pool;
 /** The deployment's schema in the indexer's database (lib/deployment.ts): every connection reads there. */
 export const DEPLOYMENT_SCHEMA = deploymentSchema(appChain.id, contracts.core.address);
+/** The longest a query of the API may run on the database (ms): the indexer writes to the same database, so a client
+ *  whose queries scan large tables (an activity span of years, `to` moved a second per request past the cache) cannot
+ *  hold its connections; such a query fails as the database being unavailable (503) instead (review AV). */
+export const STATEMENT_TIMEOUT_MS = Math.max(100, Number(process.env.API_STATEMENT_TIMEOUT_MS ?? 5000) || 5000);
 if (!(pool as unknown as { cpSchemaHook?: boolean }).cpSchemaHook) {
   // never run in another schema: a client that cannot set it is closed, and its queries fail instead
-  pool.on('connect', (client) => void client.query(`SET search_path TO ${DEPLOYMENT_SCHEMA}`).catch(() => void (client as unknown as pg.Client).end().catch(() => {})));
+  pool.on(
+    'connect',
+    (client) =>
+      void client
+        .query(`SET search_path TO ${DEPLOYMENT_SCHEMA}; SET statement_timeout = ${STATEMENT_TIMEOUT_MS}`)
+        .catch(() => void (client as unknown as pg.Client).end().catch(() => {})),
+  );
   (pool as unknown as { cpSchemaHook?: boolean }).cpSchemaHook = true;
 }
 

@@ -1,7 +1,10 @@
 /**
  * Event ingestion and snapshots. Per block range, one transaction stores the events (unique by block and log index,
  * so replays are no-ops), the range's boundary block hash and the cursor. Before each range the stored cursor hash is
- * compared with the chain; on a mismatch the indexer rewinds to the newest stored block still on the chain.
+ * compared with the chain; on a mismatch, or a cursor block the node says it does not have, the indexer rewinds to the
+ * newest stored block still on the chain. Any other failed read (a timeout, a 5xx, a rate limit) is thrown to the main
+ * loop's retry, never taken for a reorg. The range's last block is read before its logs, and every log must carry the
+ * hash stored for its block, so a reorg while a range is read is either retried or found by the next cursor check.
  */
 import { parseEventLogs, type Hex, type PublicClient } from 'viem';
 import { indexedAddresses, indexedEventsAbi, type CounterpoolContracts } from '../../lib/contracts';
@@ -11,6 +14,7 @@ import { foldSnapshot, rebuildRollups } from '../../lib/rollups';
 import type { Db } from './db';
 import { errorForLog } from '../../lib/errors';
 import { LogRange } from '../lib/logs';
+import { nullIfNotFound } from '../lib/notFound';
 
 const ABI = indexedEventsAbi;
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
@@ -47,7 +51,9 @@ export class Indexer {
     this.stats.head = head;
     let cur = await this.cursor();
     if (cur) {
-      const onChain = await this.client.getBlock({ blockNumber: cur.block }).catch(() => null);
+      // Only the node's "not found" is a missing block: a timeout, a 5xx or a rate limit is thrown to the main loop's
+      // retry (review AV: read as a reorg, a few minutes of 503s rewound and deleted the whole index, snapshots too).
+      const onChain = await this.client.getBlock({ blockNumber: cur.block }).catch(nullIfNotFound('BlockNotFoundError'));
       if (!onChain || onChain.hash !== cur.hash) {
         await this.rewind();
         cur = await this.cursor();
@@ -55,14 +61,25 @@ export class Indexer {
     }
     const from = cur ? cur.block + 1n : this.c.startBlock;
     if (from > head) return true;
-    const { to, logs } = await this.range.fetch(from, head, (fromBlock, toBlock) => this.client.getLogs({ address: indexedAddresses(this.c), fromBlock, toBlock }));
-    const decoded = parseEventLogs({ abi: ABI, logs, strict: false });
-    const blockNumbers = new Set<bigint>([to, ...decoded.map((l) => l.blockNumber!)]);
+    // The range's last block is read before its logs, as the keeper's syncs do (SyncCheckpoints.readRange): a reorg
+    // after that read leaves the cursor on a hash the chain no longer has, which the next step finds and rewinds.
     const blocks = new Map<bigint, { hash: Hex; parentHash: Hex; timestamp: bigint }>();
-    const nums = [...blockNumbers];
+    const { to, logs } = await this.range.fetch(from, head, async (fromBlock, toBlock) => {
+      const b = await this.client.getBlock({ blockNumber: toBlock });
+      blocks.set(toBlock, { hash: b.hash!, parentHash: b.parentHash, timestamp: b.timestamp });
+      return this.client.getLogs({ address: indexedAddresses(this.c), fromBlock, toBlock });
+    });
+    for (const n of blocks.keys()) if (n !== to) blocks.delete(n); // the read of a larger range the node refused
+    const decoded = parseEventLogs({ abi: ABI, logs, strict: false });
+    const nums = [...new Set(decoded.map((l) => l.blockNumber!))].filter((n) => !blocks.has(n));
     for (let i = 0; i < nums.length; i += 50) {
       const got = await Promise.all(nums.slice(i, i + 50).map((n) => this.client.getBlock({ blockNumber: n })));
       for (const b of got) blocks.set(b.number!, { hash: b.hash!, parentHash: b.parentHash, timestamp: b.timestamp });
+    }
+    // Every log must be of the block whose hash is stored with it: one that changed while the range was read is
+    // retried, so no event of an orphaned block is kept under its replacement's hash (review AV).
+    for (const l of decoded) {
+      if (blocks.get(l.blockNumber!)!.hash !== l.blockHash) throw new Error(`block ${l.blockNumber} changed while its logs were read: retried`);
     }
     const end = blocks.get(to)!;
     const due = head - to <= this.opts.snapshotWindow && (this.lastSnapshotBlock < 0n || to - this.lastSnapshotBlock >= this.opts.snapshotEvery);
@@ -105,7 +122,7 @@ export class Indexer {
     const stored = await run(this.db, qb.selectFrom('blocks').select(['number', 'hash']).orderBy('number', 'desc').limit(512));
     let ancestor: { number: bigint; hash: string } | null = null;
     for (const b of stored) {
-      const onChain = await this.client.getBlock({ blockNumber: BigInt(b.number) }).catch(() => null);
+      const onChain = await this.client.getBlock({ blockNumber: BigInt(b.number) }).catch(nullIfNotFound('BlockNotFoundError'));
       if (onChain && onChain.hash === b.hash) {
         ancestor = { number: BigInt(b.number), hash: b.hash };
         break;
@@ -167,7 +184,7 @@ async function insertBlocks(q: Queryable, blocks: Map<bigint, { hash: Hex; paren
   }
 }
 
-type DecodedLog = { blockNumber: bigint | null; logIndex: number | null; transactionHash: Hex | null; address: Hex; eventName?: string; args?: unknown };
+type DecodedLog = { blockNumber: bigint | null; blockHash?: Hex | null; logIndex: number | null; transactionHash: Hex | null; address: Hex; eventName?: string; args?: unknown };
 
 /** Which of the indexed contracts emitted a log (the `events.contract` column). */
 function contractOf(address: Hex, c: CounterpoolContracts): 'core' | 'engine' | 'pool' | 'options' | 'orders' {

@@ -10,6 +10,7 @@ import { BaseError, ContractFunctionRevertedError, encodeFunctionData, parseGwei
 import { liquidationsIn, ordersSettledIn } from './receipts';
 import { cappedFees, replaceWithHigherFees, SerialJob, TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
+import { NonceGuard } from './nonces';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
 import { OrderWatcher, planOrderBatches } from './orders';
@@ -28,7 +29,10 @@ const BATCH = Number(env('KEEPER_BATCH', '100'));
 const MAX_FEE = parseGwei(env('KEEPER_MAX_GWEI', '200'));
 const POLL_MS = Number(env('KEEPER_POLL_MS', '500'));
 const MAX_INFLIGHT = Number(env('KEEPER_MAX_INFLIGHT', '16')); // batches in flight at once
-const signer = wallet(accountFromEnv('KEEPER', 1));
+// One account, many concurrent sends (liquidations, order batches, options jobs): every nonce reset, the keeper's and
+// viem's own after a failed send, waits until no send is in progress (NonceGuard).
+const nonces = new NonceGuard(nonceManager);
+const signer = wallet(accountFromEnv('KEEPER', 1, nonces.manager));
 
 const book = new PositionBook(publicClient, c, log);
 const orders = new OrderWatcher(publicClient, c, log);
@@ -42,29 +46,12 @@ const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '5'
 const CLAIM_MIN_USD = BigInt(env('KEEPER_CLAIM_MIN_USD', '50'));
 const OPTIONS_EVERY_BLOCKS = BigInt(env('KEEPER_OPTIONS_EVERY_BLOCKS', '2'));
 const OPTIONS_EVERY_MS = Number(env('KEEPER_OPTIONS_EVERY_MS', '5000')); // also on a timer: a quiet chain still settles
-// One account, many concurrent sends (liquidations, order batches, options jobs): a nonce resync while another send
-// holds a locally assigned nonce would hand that nonce out twice, so a resync waits until no send is in progress.
-let sendsInProgress = 0;
-let resyncPending = false;
-const resetNonce = () => nonceManager.reset({ address: signer.account.address, chainId: publicClient.chain!.id });
+const resetNonce = () => nonces.reset({ address: signer.account.address, chainId: publicClient.chain!.id });
 const writeContract = signer.writeContract.bind(signer);
-signer.writeContract = (async (...args: Parameters<typeof writeContract>) => {
-  sendsInProgress++;
-  try {
-    return await writeContract(...args);
-  } finally {
-    if (--sendsInProgress === 0 && resyncPending) {
-      resyncPending = false;
-      resetNonce();
-    }
-  }
-}) as typeof signer.writeContract;
+signer.writeContract = ((...args: Parameters<typeof writeContract>) => nonces.send(() => writeContract(...args))) as typeof signer.writeContract;
 const txs = new TxTracker(
   publicClient,
-  () => {
-    if (sendsInProgress > 0) resyncPending = true;
-    else resetNonce();
-  },
+  resetNonce,
   log,
   { dropAfterBlocks: 5n, finalityBlocks: 6n, maxReplacements: 3, replace: (hash) => replaceWithHigherFees(publicClient, signer, hash, MAX_FEE) },
 );

@@ -1,6 +1,7 @@
 import type { Account, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from 'viem';
 import type { Logger } from '../lib/runtime';
 import { gasWithHeadroom } from '../../lib/gas';
+import { isNotFound, type NotFoundName } from '../lib/notFound';
 
 interface Tracked {
   hash: Hex;
@@ -148,20 +149,38 @@ export class TxTracker {
     if (all.length === 0) return;
     // One round of reads for every transaction at once, each block read once: the poll costs a few round trips a
     // block however many transactions are in flight (a flood of order batches keeps dozens tracked). A replaced
-    // transaction is looked up under each of its hashes: whichever send was mined holds the nonce.
+    // transaction is looked up under each of its hashes: whichever send was mined holds the nonce. Only the node's
+    // "not found" is an answer: a transaction any of whose reads failed otherwise (a timeout, a 5xx, a rate limit) is
+    // left as it was until the next poll (review AV: one timed-out read gave up a pending liquidation batch, released
+    // its positions and sent them again on a new nonce).
+    const unread = new Set<Entry>();
+    const orUnread = (t: Entry, name: NotFoundName) => (e: unknown) => {
+      if (!isNotFound(e, name)) unread.add(t);
+      return null;
+    };
     const receipts = await Promise.all(
       all.map(async (t) => {
-        const found = await Promise.all(t.hashes.map((hash) => this.client.getTransactionReceipt({ hash }).catch(() => null)));
+        const found = await Promise.all(t.hashes.map((hash) => this.client.getTransactionReceipt({ hash }).catch(orUnread(t, 'TransactionReceiptNotFoundError'))));
         return found.find((r) => r !== null) ?? null;
       }),
     );
     const heights = [...new Set(receipts.filter((r) => r !== null).map((r) => r!.blockNumber))];
+    const unreadBlocks = new Set<bigint>();
     const blocks = new Map(
-      await Promise.all(heights.map(async (n) => [n, await this.client.getBlock({ blockNumber: n }).catch(() => null)] as const)),
+      await Promise.all(
+        heights.map(async (n) => {
+          const b = await this.client.getBlock({ blockNumber: n }).catch((e: unknown) => {
+            if (!isNotFound(e, 'BlockNotFoundError')) unreadBlocks.add(n);
+            return null;
+          });
+          return [n, b] as const;
+        }),
+      ),
     );
     const unmined: Entry[] = [];
     all.forEach((t, i) => {
       const receipt = receipts[i];
+      if (receipt ? unreadBlocks.has(receipt.blockNumber) : unread.has(t)) return; // decided at the next poll
       if (receipt && blocks.get(receipt.blockNumber)?.hash === receipt.blockHash) {
         if (!t.minedIn || t.minedIn.hash !== receipt.blockHash) {
           if (t.minedIn) t.onReorged(); // re-mined in another block after a reorg: count it once
@@ -179,10 +198,11 @@ export class TxTracker {
       }
       unmined.push(t);
     });
-    const pending = await Promise.all(unmined.map((t) => this.client.getTransaction({ hash: latest(t) }).catch(() => null)));
+    const pending = await Promise.all(unmined.map((t) => this.client.getTransaction({ hash: latest(t) }).catch(orUnread(t, 'TransactionNotFoundError'))));
     let lost = 0;
     await Promise.all(
       unmined.map(async (t, i) => {
+        if (unread.has(t)) return; // its mempool read failed: decided at the next poll
         if (pending[i] && head - t.sentBlock < this.opts.dropAfterBlocks) return;
         if (pending[i] && (await this.replace(t, head))) return;
         this.log.warn('transaction given up', { label: t.label, hash: latest(t), reason: pending[i] ? 'not mined in time' : 'not on chain or in the mempool' });

@@ -10,6 +10,7 @@
  * `log` is the service's Logger (runtime.ts).
  */
 import { errorForLog } from '../../lib/errors';
+import { nullIfNotFound } from './notFound';
 
 export class LogRange {
   private span: bigint;
@@ -49,10 +50,11 @@ export class LogRange {
 
 /** The wordings hosted nodes refuse an eth_getLogs range with for its size (results, blocks or bytes): Geth and Infura
  *  "query returned more than 10000 results", Alchemy "Log response size exceeded", QuickNode "eth_getLogs is limited to
- *  a 10,000 range", others "block range is too large", "exceed maximum block range", "query timeout exceeded". A rate
+ *  a 10,000 range", Infura's newer "range 1000000 exceeds limit of 10000", others "block range is too large", "exceed maximum
+ *  block range", "more than 10.000 blocks", "ranges over 10000 blocks are not supported", "query timeout exceeded". A rate
  *  limit ("Too Many Requests", HTTP 429) is not one. */
 const RANGE_REFUSAL =
-  /more than \d+ (results|logs)|too many (results|logs|blocks)|response size|block range|range (is )?too (large|wide|big)|(limited|limit) to (a )?[\d,]+ (block )?range|exceeds? (the )?max(imum)? (block )?range|query timeout|logs? (response )?(size )?exceed/i;
+  /more than [\d.,]+ (results|logs|blocks)|too many (results|logs|blocks)|response size|blocks? range|range (is )?too (large|wide|big)|(limited|limit) to (a )?[\d,]+ (blocks? )?range|exceeds? (the )?max(imum)? (block )?range|range \d+ exceeds? (the )?limit|ranges? over [\d.,]+ blocks|query timeout|logs? (response )?(size )?exceed/i;
 
 /** Whether `e` (or an error it wraps, as viem's do) is a node refusing a log range for its size. */
 export function isRangeRefusal(e: unknown): boolean {
@@ -89,10 +91,7 @@ export class SyncCheckpoints {
   /** The chain's hash of block `n` now, or null when the node has no such block (viem's BlockNotFoundError; any
    *  other error is thrown to the caller's retry). */
   async hashOf(n: bigint): Promise<string | null> {
-    const b = await this.client.getBlock({ blockNumber: n }).catch((e: unknown) => {
-      if ((e as { name?: unknown })?.name === 'BlockNotFoundError') return null;
-      throw e;
-    });
+    const b = await this.client.getBlock({ blockNumber: n }).catch(nullIfNotFound('BlockNotFoundError'));
     return b?.hash ?? null;
   }
 

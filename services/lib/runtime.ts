@@ -3,7 +3,7 @@
  * backoff, graceful shutdown, and a tiny health endpoint.
  */
 import { createServer, type Server } from 'node:http';
-import { createPublicClient, createWalletClient, http, type Chain } from 'viem';
+import { createPublicClient, createWalletClient, http, type Chain, type NonceManager } from 'viem';
 import { mnemonicToAccount, nonceManager, privateKeyToAccount } from 'viem/accounts';
 import { defineChain } from 'viem';
 import { contractsFor } from '../../lib/contracts';
@@ -39,11 +39,12 @@ export function chainFromEnv(): { chain: Chain; rpcUrl: string } {
   return { chain, rpcUrl };
 }
 
-/** An account from `<PREFIX>_PRIVATE_KEY`, else anvil dev account `devIndex` (local chains only). */
-export function accountFromEnv(prefix: string, devIndex: number) {
+/** An account from `<PREFIX>_PRIVATE_KEY`, else anvil dev account `devIndex` (local chains only), with viem's shared
+ *  nonce manager or the one given (the keeper's guarded one, services/keeper/nonces.ts). */
+export function accountFromEnv(prefix: string, devIndex: number, manager: NonceManager = nonceManager) {
   const key = process.env[`${prefix}_PRIVATE_KEY`];
-  if (key) return privateKeyToAccount(key as `0x${string}`, { nonceManager });
-  return mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: devIndex, nonceManager });
+  if (key) return privateKeyToAccount(key as `0x${string}`, { nonceManager: manager });
+  return mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: devIndex, nonceManager: manager });
 }
 
 export function setup(component: string) {

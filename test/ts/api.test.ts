@@ -60,6 +60,15 @@ afterAll(async () => {
 });
 
 describe(`metrics API (${dbKind()})`, () => {
+  it("runs every API query under the statement timeout, so a scan a client triggers cannot hold the indexer's database", async () => {
+    const { sql, STATEMENT_TIMEOUT_MS } = await import('@/lib/server/db');
+    const rows = await sql<{ statement_timeout: string }>('SHOW statement_timeout');
+    expect(rows[0].statement_timeout).toBe(`${STATEMENT_TIMEOUT_MS / 1000}s`);
+    // a query past it fails (the route then answers 503) instead of running on; PGlite, a single-threaded embedded
+    // server for local use, keeps the setting but cannot interrupt a query
+    if (dbKind() === 'postgres') await expect(sql(`SELECT pg_sleep(${(STATEMENT_TIMEOUT_MS + 1000) / 1000})`)).rejects.toThrow(/statement timeout|canceling/i);
+  }, 20_000);
+
   it.each([
     ['/api/history?from=100&to=50', 'history'],
     ['/api/history?market=abc', 'history'],

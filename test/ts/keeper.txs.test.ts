@@ -89,13 +89,13 @@ class MempoolModel {
     return {
       getTransactionReceipt: async ({ hash }: { hash: Hex }) => {
         const m = this.mined.get(hash);
-        if (!m) throw new Error('not found');
+        if (!m) throw Object.assign(new Error('not found'), { name: 'TransactionReceiptNotFoundError' }); // as viem's
         return { transactionHash: hash, blockNumber: m.blockNumber, blockHash: blockHash(m.blockNumber), status: 'success' } as TransactionReceipt;
       },
       getBlock: async ({ blockNumber }: { blockNumber: bigint }) => ({ number: blockNumber, hash: blockHash(blockNumber) }),
       getTransaction: async ({ hash }: { hash: Hex }) => {
         for (const [nonce, t] of this.pending) if (t.hash === hash) return { hash, nonce, ...t.fees };
-        throw new Error('not found');
+        throw Object.assign(new Error('not found'), { name: 'TransactionNotFoundError' });
       },
     } as unknown as PublicClient;
   }

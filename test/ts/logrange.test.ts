@@ -82,6 +82,11 @@ describe('LogRange', () => {
       'block range is too large',
       'exceed maximum block range: 5000',
       'query timeout exceeded',
+      // review AV: wordings the pattern missed (each retried the same range forever)
+      'range 1000000 exceeds limit of 10000',
+      'eth_getLogs is limited to a 10,000 blocks range',
+      'Query requested more than 10.000 blocks',
+      'ranges over 10000 blocks are not supported',
     ]) {
       expect(isRangeRefusal({ shortMessage: 'RPC Request failed.', cause: { details: message } })).toBe(true);
     }

@@ -1,0 +1,136 @@
+/**
+ * The keeper's transactions and nonces against a scripted node that fails as hosted nodes do (no anvil). Review AV:
+ *  - TxTracker read any RPC error (a timeout, a 5xx, a rate limit) on a receipt, block or transaction read as "not
+ *    found": a pending transaction was given up at once, its work released and sent again on a new nonce, and a mined
+ *    one whose receipt read failed was counted as reorged out;
+ *  - viem's sendTransaction resets the account's nonce manager whenever a send fails, which bypassed the keeper's
+ *    rule that a resync waits until no send is in progress, and handed a nonce still in flight out again.
+ */
+import { describe, expect, it } from 'vitest';
+import { createWalletClient, custom, parseTransaction, toHex, type Hex, type TransactionReceipt } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { createNonceManager, jsonRpc } from 'viem/nonce';
+import { TxTracker } from '@/services/keeper/txs';
+import { NonceGuard } from '@/services/keeper/nonces';
+import { createLogger } from '@/services/lib/runtime';
+
+const log = createLogger('keeper-test');
+const hash = ('0x' + 'ab'.repeat(32)) as Hex;
+const blockHash = ('0x' + 'cd'.repeat(32)) as Hex;
+const rpcDown = () => Promise.reject(new Error('The request took too long to respond. (TimeoutError)'));
+const notFound = (name: string) => Promise.reject(Object.assign(new Error('not found'), { name }));
+
+function tracker(client: object) {
+  const seen = { dropped: 0, mined: 0, reorged: 0, resyncs: 0 };
+  const txs = new TxTracker(client as never, () => seen.resyncs++, log, { dropAfterBlocks: 5n, finalityBlocks: 6n });
+  txs.track({ hash, label: 'liquidateBatch', sentBlock: 100n, onMined: () => seen.mined++, onReorged: () => seen.reorged++, onDropped: () => seen.dropped++ });
+  return { txs, seen };
+}
+
+describe('TxTracker on a flaky node', () => {
+  it('does not give up a pending transaction because one poll could not read it', async () => {
+    let flaky = true;
+    const { txs, seen } = tracker({
+      // pending in the mempool: no receipt yet, the transaction is there
+      getTransactionReceipt: () => (flaky ? rpcDown() : notFound('TransactionReceiptNotFoundError')),
+      getTransaction: () => (flaky ? rpcDown() : Promise.resolve({ hash })),
+      getBlock: rpcDown,
+    });
+    await txs.poll(101n); // one block later, the node times out
+    flaky = false;
+    await txs.poll(102n);
+    expect(seen).toEqual({ dropped: 0, mined: 0, reorged: 0, resyncs: 0 });
+    expect(txs.size).toBe(1);
+  });
+
+  it('a mined transaction whose receipt or block read fails is not counted as reorged out', async () => {
+    let step = 0; // 0: mined and read; 1: the receipt read fails; 2: the block read fails; 3: both read again
+    const receipt = { blockNumber: 101n, blockHash, status: 'success' } as unknown as TransactionReceipt;
+    const { txs, seen } = tracker({
+      getTransactionReceipt: () => (step === 1 ? rpcDown() : Promise.resolve(receipt)),
+      getTransaction: () => Promise.resolve({ hash }),
+      getBlock: () => (step === 2 ? rpcDown() : Promise.resolve({ hash: blockHash })),
+    });
+    for (; step < 4; step++) await txs.poll(102n);
+    expect(seen).toEqual({ dropped: 0, mined: 1, reorged: 0, resyncs: 0 });
+  });
+
+  it('a transaction the node has no record of is still given up (a real drop)', async () => {
+    const { txs, seen } = tracker({
+      getTransactionReceipt: () => notFound('TransactionReceiptNotFoundError'),
+      getTransaction: () => notFound('TransactionNotFoundError'),
+      getBlock: rpcDown,
+    });
+    await txs.poll(101n);
+    expect(seen).toEqual({ dropped: 1, mined: 0, reorged: 0, resyncs: 1 });
+    expect(txs.size).toBe(0);
+  });
+});
+
+describe('NonceGuard', () => {
+  /** A node that refuses the first send and delays the second, with sends through `guard` (or none). */
+  async function concurrentSends(guarded: boolean) {
+    const inner = createNonceManager({ source: jsonRpc() });
+    const guard = new NonceGuard(inner);
+    const account = privateKeyToAccount(('0x' + '11'.repeat(32)) as Hex, { nonceManager: guarded ? guard.manager : inner });
+    const accepted = new Map<number, Hex>(); // the node's mempool: nonce -> tx
+    const refused: string[] = [];
+    let call = 0;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const transport = custom(
+      {
+        async request({ method, params }: { method: string; params: unknown[] }) {
+          if (method === 'eth_chainId') return '0x1';
+          if (method === 'eth_getTransactionCount') {
+            let n = 0;
+            while (accepted.has(n)) n++;
+            return toHex(n); // the pending nonce: next after the contiguous ones
+          }
+          if (method === 'eth_getBlockByNumber') return { baseFeePerGas: '0x1', number: '0x1', hash: '0x' + '00'.repeat(32), timestamp: '0x1', transactions: [] };
+          if (method === 'eth_sendRawTransaction') {
+            const raw = params[0] as Hex;
+            const nonce = parseTransaction(raw).nonce!;
+            const me = ++call;
+            if (me === 1) {
+              await sleep(20);
+              throw new Error('max fee per gas less than block base fee'); // send A fails at the node
+            }
+            if (me === 2) await sleep(100); // send B is slow to arrive (its nonce assigned, not yet in the pool)
+            if (accepted.has(nonce)) {
+              refused.push(`nonce ${nonce}`);
+              throw new Error('replacement transaction underpriced');
+            }
+            accepted.set(nonce, raw);
+            return ('0x' + nonce.toString(16).padStart(64, '0')) as Hex;
+          }
+          throw new Error(`unexpected ${method}`);
+        },
+      },
+      { retryCount: 0 },
+    );
+    const signer = createWalletClient({ account, chain: { id: 1, name: 't', nativeCurrency: { name: 'E', symbol: 'E', decimals: 18 }, rpcUrls: { default: { http: ['http://x'] } } }, transport });
+    const tx = { to: ('0x' + '22'.repeat(20)) as Hex, gas: 21000n, maxFeePerGas: 10n, maxPriorityFeePerGas: 1n };
+    const send = () => guard.send(() => signer.sendTransaction(tx)).catch((e: Error) => e.message);
+    const a = send();
+    const b = send();
+    await a; // A failed; B (nonce 1) is still on its way
+    await Promise.all([b, send(), send()]);
+    return { refused, accepted: accepted.size, sending: guard.sending };
+  }
+
+  it("a failed send does not hand a nonce still in flight to the next send (viem's reset waits for the sends)", async () => {
+    expect(await concurrentSends(true)).toEqual({ refused: [], accepted: 3, sending: 0 });
+  });
+
+  it('without the guard viem hands it out twice (the case the guard is for)', async () => {
+    expect((await concurrentSends(false)).refused.length).toBeGreaterThan(0);
+  });
+
+  it('a reset asked for with no send in progress happens at once', () => {
+    let resets = 0;
+    const inner = { consume: async () => 0, increment: () => {}, get: async () => 0, reset: () => void resets++ };
+    const guard = new NonceGuard(inner);
+    guard.reset({ address: ('0x' + '11'.repeat(20)) as Hex, chainId: 1 });
+    expect(resets).toBe(1);
+  });
+});
