@@ -9,10 +9,13 @@ import { checkSlippage, markSlippageTyped, type SlippageKind, useSlippage } from
 export function SlippageField({
   hint = 'applies to opens and closes',
   kind = 'trade',
+  id = 'slippage',
   onValidChange,
 }: {
   hint?: string;
   kind?: SlippageKind;
+  /** the input's DOM id (its error's is `${id}-error`): a second field on one page passes its own */
+  id?: string;
   /** told whether the typed tolerance is valid: a form sends nothing while it is not */
   onValidChange?: (valid: boolean) => void;
 }) {
@@ -30,16 +33,16 @@ export function SlippageField({
   return (
     <div className="mt-3">
       <div className="flex items-center gap-2">
-        <label htmlFor="slippage" className="label mb-0">
+        <label htmlFor={id} className="label mb-0">
           Slippage tolerance %
         </label>
         <input
-          id="slippage"
+          id={id}
           className="input num w-20 py-1"
           inputMode="decimal"
           value={text}
           aria-invalid={!!check.error}
-          aria-describedby="slippage-error"
+          aria-describedby={`${id}-error`}
           onChange={(e) => {
             setText(e.target.value);
             const c = checkSlippage(e.target.value);
@@ -48,7 +51,7 @@ export function SlippageField({
         />
         <span className="text-xs text-zinc-400">{hint}</span>
       </div>
-      <FieldError id="slippage-error" message={check.error} />
+      <FieldError id={`${id}-error`} message={check.error} />
     </div>
   );
 }

@@ -59,7 +59,7 @@ export const getSummary = cached(2000, async () => {
   ]);
   // Headline totals per window (24 h, 7 d, all time), each with the span its data really covers; null when the
   // database is unreachable (the chain part of the summary still answers).
-  const windows = await getWindowTotals(Number(block.timestamp), pool.navValid ? pool.navUsd : null).catch(() => null);
+  const windows = await getWindowTotals(Number(block.timestamp)).catch(() => null);
   return {
     blockNumber: s(block.number),
     timestamp: Number(block.timestamp),

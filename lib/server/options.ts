@@ -1,9 +1,25 @@
 import 'server-only';
 import { run, qb } from '../db';
-import { db } from './db';
+import { cached, db } from './db';
 
 type Row = { name: string; market_id: number | null; timestamp: string; args: Record<string, unknown> };
 const big = (v: unknown) => BigInt(String(v ?? 0));
+
+/** A market's (or every market's) option events in order, one database read per 2 s however many requests ask
+ *  (review AW: every request read them all). */
+const optionsEvents = cached(2000, async (marketId: number | null) => {
+  return (await run(
+    db,
+    qb
+      .selectFrom('events')
+      .select(['name', 'market_id', 'timestamp', 'args'])
+      .where('contract', '=', 'options')
+      .where('name', 'in', ['BoardListed', 'OptionTraded', 'BoardSettled'])
+      .$if(marketId !== null, (q) => q.where('market_id', '=', marketId!))
+      .orderBy('block_number', 'asc')
+      .orderBy('log_index', 'asc'),
+  )) as Row[];
+});
 
 /**
  * The options book from indexed events: every board with its open interest per type (bought minus sold back, index
@@ -12,17 +28,7 @@ const big = (v: unknown) => BigInt(String(v ?? 0));
  * All integers as decimal strings: USD 6 decimals, prices and amounts WAD.
  */
 export async function getOptionsSummary(marketId?: number, sinceSec?: number) {
-  const rows = (await run(
-    db,
-    qb
-      .selectFrom('events')
-      .select(['name', 'market_id', 'timestamp', 'args'])
-      .where('contract', '=', 'options')
-      .where('name', 'in', ['BoardListed', 'OptionTraded', 'BoardSettled'])
-      .$if(marketId !== undefined, (q) => q.where('market_id', '=', marketId!))
-      .orderBy('block_number', 'asc')
-      .orderBy('log_index', 'asc'),
-  )) as Row[];
+  const rows = await optionsEvents(marketId ?? null);
   type Board = {
     boardId: string;
     marketId: number;

@@ -14,12 +14,12 @@ const TRADES = ev('PositionIncreased', 'PositionDecreased');
 const LIQ = ev('PositionLiquidated');
 const num = (v: string | null | undefined) => BigInt(String(v ?? '0').split('.')[0]);
 
-
 /**
  * Headline totals per window from the indexed events, and the LPs' PnL from the pool's NAV snapshots (to the last
- * valued one; `navNowUsd`, the live NAV or null, only before the first). O(events in the window) per call; the summary route memoizes it per block.
+ * valued one; unknown, null, before the first: the flows are summed up to that snapshot's block, so a live NAV there
+ * counted every deposit as LP profit, review AW). O(events in the window) per call; the summary route memoizes it per block.
  */
-export async function getWindowTotals(nowSec: number, navNowUsd: bigint | null): Promise<WindowTotals[]> {
+export async function getWindowTotals(nowSec: number): Promise<WindowTotals[]> {
   const sinces = WINDOWS.map((w) => (w.sec === null ? 0 : nowSec - w.sec));
   const [flows, [first], [end], starts] = await Promise.all([
     sql<Record<string, string | null>>(
@@ -35,7 +35,7 @@ export async function getWindowTotals(nowSec: number, navNowUsd: bigint | null):
               sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE e.name = ${LIQ}) AS bad_debt,
               count(*) FILTER (WHERE e.name = ${LIQ}) AS liquidations
          FROM (VALUES ${WINDOWS.map((w, i) => `('${w.window}', $${i + 1}::bigint)`).join(', ')}) AS w(name, since)
-         JOIN events e ON e.timestamp >= w.since
+         JOIN events e ON e.timestamp >= w.since AND e.name IN (${TRADES}, ${LIQ})
         GROUP BY w.name`,
       sinces,
     ),
@@ -79,7 +79,7 @@ export async function getWindowTotals(nowSec: number, navNowUsd: bigint | null):
       // Events before the window but no snapshot to start it from (snapshots only near the head during a backfill):
       // the window's LP PnL is unknown, not the all-time one.
       const unknownStart = !start && sinces[i] > 0 && firstSec < sinces[i];
-      const navEnd = end ? BigInt(end.nav) : navNowUsd;
+      const navEnd = end ? BigInt(end.nav) : null;
       // The window clipped to where the data begins: the span the sums cover and an APR annualizes over.
       const fromSec = Math.max(sinces[i], firstSec);
       const traderPnl = v('pnl') - v('liq_gain');

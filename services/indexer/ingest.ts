@@ -1,9 +1,9 @@
 /**
  * Event ingestion and snapshots. Per block range, one transaction stores the events (unique by block and log index,
  * so replays are no-ops), the range's boundary block hash and the cursor. Before each range the stored cursor hash is
- * compared with the chain; on a mismatch, or a cursor block the node says it does not have, the indexer rewinds to the
- * newest stored block still on the chain. Any other failed read (a timeout, a 5xx, a rate limit) is thrown to the main
- * loop's retry, never taken for a reorg. The range's last block is read before its logs, and every log must carry the
+ * compared with the chain; on another hash there the indexer rewinds to the newest stored block still on the chain. A
+ * block the node does not have (a node behind the head) and any failed read (a timeout, a 5xx, a rate limit) are thrown
+ * to the main loop's retry, never taken for a reorg. The range's last block is read before its logs, and every log must carry the
  * hash stored for its block, so a reorg while a range is read is either retried or found by the next cursor check.
  */
 import { parseEventLogs, type Hex, type PublicClient } from 'viem';
@@ -51,10 +51,14 @@ export class Indexer {
     this.stats.head = head;
     let cur = await this.cursor();
     if (cur) {
-      // Only the node's "not found" is a missing block: a timeout, a 5xx or a rate limit is thrown to the main loop's
-      // retry (review AV: read as a reorg, a few minutes of 503s rewound and deleted the whole index, snapshots too).
+      // Only another hash at the cursor's height is a reorg. A failed read (a timeout, a 5xx, a rate limit) is thrown
+      // to the main loop's retry (review AV: read as a reorg, a few minutes of 503s rewound and deleted the whole index,
+      // snapshots too), and so is a block the node does not have: a backend behind a load balancer that lags the head
+      // (review AW: taken for a reorg, it wiped the index the same way), or a chain a reorg shortened, which grows past
+      // the cursor again and then shows its other hash.
       const onChain = await this.client.getBlock({ blockNumber: cur.block }).catch(nullIfNotFound('BlockNotFoundError'));
-      if (!onChain || onChain.hash !== cur.hash) {
+      if (!onChain) throw new NodeBehindError(cur.block);
+      if (onChain.hash !== cur.hash) {
         await this.rewind();
         cur = await this.cursor();
       }
@@ -117,13 +121,15 @@ export class Indexer {
     return to === head;
   }
 
-  /** Rolls back to the newest stored block whose hash is still canonical. */
+  /** Rolls back to the newest stored block whose hash is still canonical. A stored block the node does not have
+   *  stops it (thrown, retried): nothing is deleted on the word of a node that is behind. */
   async rewind() {
     const stored = await run(this.db, qb.selectFrom('blocks').select(['number', 'hash']).orderBy('number', 'desc').limit(512));
     let ancestor: { number: bigint; hash: string } | null = null;
     for (const b of stored) {
       const onChain = await this.client.getBlock({ blockNumber: BigInt(b.number) }).catch(nullIfNotFound('BlockNotFoundError'));
-      if (onChain && onChain.hash === b.hash) {
+      if (!onChain) throw new NodeBehindError(BigInt(b.number));
+      if (onChain.hash === b.hash) {
         ancestor = { number: BigInt(b.number), hash: b.hash };
         break;
       }
@@ -164,6 +170,14 @@ export class Indexer {
       Promise.all(this.c.markets.map((m) => this.client.readContract({ ...this.c.optionsBook, functionName: 'book', args: [BigInt(m.id)], blockNumber }))),
     ]);
     return { blockNumber, timestamp, pool, markets, books };
+  }
+}
+
+/** The node does not have a block the index holds: it is behind (or a reorg shortened the chain); the step waits. */
+export class NodeBehindError extends Error {
+  constructor(readonly blockNumber: bigint) {
+    super(`the node does not have block ${blockNumber}, which the index holds (a node behind the head, or a chain a reorg shortened): retried`);
+    this.name = 'NodeBehindError';
   }
 }
 

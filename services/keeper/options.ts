@@ -100,9 +100,12 @@ export class OptionsKeeper {
     return out;
   }
 
+  /** Every market's pass; one market's failure (a read, Hermes, a fee quote) does not hold the later markets back:
+   *  each runs, then the first failure is thrown to the caller's retry (review AW: a failure that kept happening on
+   *  one market stalled every market after it). */
   async tick(): Promise<void> {
     const block = await this.client.getBlock();
-    for (const marketId of await this.markets()) await this.tickMarket(marketId, block.timestamp);
+    await eachThenThrow(await this.markets(), (marketId) => this.tickMarket(marketId, block.timestamp));
   }
 
   /** One market's pass: settle what expired, refresh a stale cache, list what the schedule calls for. On a
@@ -145,24 +148,24 @@ export class OptionsKeeper {
 
   async settleExpired(marketId: bigint, nowSec: bigint): Promise<void> {
     const ids = await this.client.readContract({ ...this.c.optionsBook, functionName: 'liveBoards', args: [marketId] });
-    for (const boardId of ids) {
+    await eachThenThrow(ids, async (boardId) => {
       const b = await this.client.readContract({ ...this.c.optionsBook, functionName: 'board', args: [boardId] });
-      if (b.settled || BigInt(b.expiry) > nowSec) continue;
+      if (b.settled || BigInt(b.expiry) > nowSec) return;
       if (this.c.markets[Number(marketId)]?.pull) {
         await this.settlePull(marketId, boardId, BigInt(b.expiry));
-        continue;
+        return;
       }
       const feed = this.c.feeds[Number(marketId)];
       const round = await firstRoundAtOrAfter(this.client, feed, BigInt(b.expiry));
       if (round === null) {
         this.log.info('board expired, waiting for the first price after expiry', { boardId, marketId, expiry: b.expiry });
-        continue;
+        return;
       }
       await this.send('settleBoard', [boardId, round], () => true, () => {
         this.stats.boardsSettled++;
         this.log.info('board settled', { boardId, marketId, round });
       });
-    }
+    });
   }
 
   /** A pull-oracle (Pyth) board: once the adapter holds the first update at or after expiry, settle on it; until
@@ -287,4 +290,17 @@ export class OptionsKeeper {
       if (!sent) this.pending.delete(key);
     }
   }
+}
+
+/** Runs `fn` on every item in order, each whatever the others did, then throws the first failure (if any). */
+export async function eachThenThrow<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let first: { e: unknown } | undefined;
+  for (const item of items) {
+    try {
+      await fn(item);
+    } catch (e) {
+      first ??= { e };
+    }
+  }
+  if (first) throw first.e;
 }

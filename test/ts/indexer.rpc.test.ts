@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAbiParameters, encodeEventTopics, type Hex } from 'viem';
 import type { Db } from '@/services/indexer/db';
-import { Indexer } from '@/services/indexer/ingest';
+import { Indexer, NodeBehindError } from '@/services/indexer/ingest';
 import { contractsFor, indexedEventsAbi } from '@/lib/contracts';
 import { createLogger } from '@/services/lib/runtime';
 import { openTestDb } from './db';
@@ -77,25 +77,33 @@ describe('indexer on a flaky or reorging node', () => {
     expect(await count('indexer_cursor')).toBe(1);
   });
 
-  it('a block the node says it does not have is a reorg: the index rewinds to the newest block still on the chain', async () => {
+  it('a node behind the index waits (nothing deleted); a reorg found by another hash rewinds to the newest block still on the chain', async () => {
     const S = c.startBlock;
     await seedIndex(S);
-    // the chain was shortened to S+6: S+10 is gone (viem's BlockNotFoundError), S+5 is still there
+    // first a backend behind a load balancer at S+3 (review AW): it has neither S+5 nor S+10 (viem's BlockNotFoundError)
+    let tip = S + 3n;
+    const fork = (n: bigint) => (n > S + 6n ? 'b' : 'a'); // the chain the node serves once caught up: S+7 on replaced
     const client = {
-      getBlockNumber: async () => S + 6n,
+      getBlockNumber: async () => S + 12n,
       getBlock: async ({ blockNumber: n }: { blockNumber: bigint }) => {
-        if (n > S + 6n) throw Object.assign(new Error(`Block at number "${n}" could not be found.`), { name: 'BlockNotFoundError' });
-        return { number: n, hash: h(n), parentHash: h(n - 1n), timestamp: 1000n + n };
+        if (n > tip) throw Object.assign(new Error(`Block at number "${n}" could not be found.`), { name: 'BlockNotFoundError' });
+        return { number: n, hash: h(n, fork(n)), parentHash: h(n - 1n, fork(n - 1n)), timestamp: 1000n + n };
       },
       getLogs: async () => [],
       getCode: async () => '0x',
     };
     const ix = new Indexer(db, client as never, c, log, { range: 100n, snapshotEvery: 3n, snapshotWindow: 50n });
+    await expect(ix.step()).rejects.toThrow(NodeBehindError);
+    expect(await count('events')).toBe(2);
+    expect(await count('indexer_cursor')).toBe(1);
+    // caught up, with S+10 replaced by a reorg that kept S+5: rewound to S+5, then ingested to the head
+    tip = S + 12n;
     await ix.step();
     const rows = await db.query<{ block_number: string }>('SELECT block_number FROM events');
     expect(rows.map((r) => BigInt(r.block_number))).toEqual([S + 5n]);
-    const cursor = await db.query<{ block_number: string }>('SELECT block_number FROM indexer_cursor');
-    expect(BigInt(cursor[0].block_number)).toBe(S + 6n);
+    const cursor = await db.query<{ block_number: string; block_hash: string }>('SELECT block_number, block_hash FROM indexer_cursor');
+    expect([BigInt(cursor[0].block_number), cursor[0].block_hash]).toEqual([S + 12n, h(S + 12n, 'b')]);
+    expect(ix.stats.reorgs).toBe(1);
   });
 
   it('a reorg between getLogs and getBlock leaves no orphaned event under the new hash', async () => {

@@ -12,6 +12,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { createNonceManager, jsonRpc } from 'viem/nonce';
 import { TxTracker } from '@/services/keeper/txs';
 import { NonceGuard } from '@/services/keeper/nonces';
+import { eachThenThrow } from '@/services/keeper/options';
 import { createLogger } from '@/services/lib/runtime';
 
 const log = createLogger('keeper-test');
@@ -115,11 +116,22 @@ describe('NonceGuard', () => {
     const b = send();
     await a; // A failed; B (nonce 1) is still on its way
     await Promise.all([b, send(), send()]);
-    return { refused, accepted: accepted.size, sending: guard.sending };
+    return { refused, accepted: [...accepted.keys()].sort((x, y) => x - y), sending: guard.sending };
   }
 
-  it("a failed send does not hand a nonce still in flight to the next send (viem's reset waits for the sends)", async () => {
-    expect(await concurrentSends(true)).toEqual({ refused: [], accepted: 3, sending: 0 });
+  it("a failed send's nonce is taken back by the next send, and no nonce still in flight is handed out again", async () => {
+    // A's nonce 0 failed at the node; B holds 1 on its way; C takes 0 back (the gap filled), D goes on at 2
+    expect(await concurrentSends(true)).toEqual({ refused: [], accepted: [0, 1, 2], sending: 0 });
+  });
+
+  it('a released nonce the node already counts (a send that timed out after reaching it) is not reused', async () => {
+    const inner = createNonceManager({ source: jsonRpc() });
+    const guard = new NonceGuard(inner);
+    const address = ('0x' + '11'.repeat(20)) as Hex;
+    const client = { request: async ({ method }: { method: string }) => (method === 'eth_getTransactionCount' ? '0x6' : '0x1') };
+    guard.manager.reset({ address, chainId: 1, nonce: 4 }); // 4 reached the node: its pending count is 6
+    const n = await guard.manager.consume({ address, chainId: 1, client: client as never });
+    expect(n).toBe(6);
   });
 
   it('without the guard viem hands it out twice (the case the guard is for)', async () => {
@@ -132,5 +144,63 @@ describe('NonceGuard', () => {
     const guard = new NonceGuard(inner);
     guard.reset({ address: ('0x' + '11'.repeat(20)) as Hex, chainId: 1 });
     expect(resets).toBe(1);
+  });
+});
+
+describe('NonceGuard under overlapping sends', () => {
+  it('a reset asked for during sends happens before any send that starts later takes a nonce (review AW: never, while sends overlapped)', async () => {
+    const events: string[] = [];
+    const inner = {
+      consume: async () => 0,
+      increment: () => {},
+      get: async () => 0,
+      reset: () => void events.push('reset'),
+    };
+    const guard = new NonceGuard(inner);
+    const account = { address: ('0x' + '11'.repeat(20)) as Hex, chainId: 1 };
+    const gate = () => {
+      let open!: () => void;
+      const p = new Promise<void>((r) => (open = r));
+      return { p, open };
+    };
+    // send 0 fails (viem resets the manager inside it); sends 1..20 each start before the previous one ends
+    let prev = gate();
+    const all = [
+      guard.send(async () => {
+        guard.manager.reset(account);
+        await prev.p;
+      }),
+    ];
+    for (let i = 1; i <= 20; i++) {
+      const next = gate();
+      const mine = prev;
+      all.push(
+        guard.send(async () => {
+          events.push(`send ${i}`);
+          await next.p;
+        }),
+      );
+      mine.open();
+      for (let k = 0; k < 5; k++) await Promise.resolve();
+      prev = next;
+    }
+    prev.open();
+    await Promise.all(all);
+    expect(events.slice(0, 2)).toEqual(['reset', 'send 1']);
+    expect(events.filter((e) => e === 'reset')).toHaveLength(1);
+    expect(guard.sending).toBe(0);
+  });
+});
+
+describe("the options keeper's passes", () => {
+  it('one market or board that keeps failing does not hold the later ones back; the first failure still reaches the retry', async () => {
+    const ran: number[] = [];
+    const pass = eachThenThrow([0, 1, 2], async (m) => {
+      ran.push(m);
+      if (m === 0) throw new Error('getUpdateFee reverted');
+      if (m === 1) throw new Error('second');
+    });
+    await expect(pass).rejects.toThrow('getUpdateFee reverted');
+    expect(ran).toEqual([0, 1, 2]);
   });
 });
