@@ -7,17 +7,24 @@ import { sql } from './db';
 
 /** Positions read from the chain per call to the Reader (one eth_call each). */
 const VIEW_CHUNK = 100;
-/** The most open positions ranked: the largest by size from the index; enough for any book this pool carries. */
+/** The most open positions ranked: the largest by size from the index, and as many of the most leveraged at their last
+ *  trade (a small position is the likeliest close to liquidation: review AW found only the 2,000 largest ranked). */
 const MAX_RANKED = 2000;
-
 
 /**
  * The open book's largest positions and those closest to liquidation. Which positions are open comes from the index
  * (the last event per account, market and side left size > 0); their state is read live from the chain through the
  * Reader, the same views the trade page shows. A market without a valid price is skipped and named in `staleMarkets`.
  */
-export async function getTopPositions(limit: number, marketId?: number): Promise<TopPositions> {
-  const open = await openPositionRows(MAX_RANKED, marketId);
+export async function getTopPositions(limit: number, marketId?: number, maxRanked = MAX_RANKED): Promise<TopPositions> {
+  let open = await openPositionRows(maxRanked, marketId);
+  // More open than ranked: add the most leveraged, and count them all in the index.
+  const indexedOpen = open.length < maxRanked ? undefined : await countOpenPositions(marketId);
+  if (indexedOpen !== undefined) {
+    const key = (r: (typeof open)[number]) => `${r.account}:${r.market_id}:${r.is_long}`;
+    const seen = new Set(open.map(key));
+    open = [...open, ...(await openPositionRows(maxRanked, marketId, 'leverage')).filter((r) => !seen.has(key(r)))];
+  }
   const byMarket = new Map<number, typeof open>();
   for (const r of open) byMarket.set(r.market_id, [...(byMarket.get(r.market_id) ?? []), r]);
   const staleMarkets: number[] = [];
@@ -54,27 +61,40 @@ export async function getTopPositions(limit: number, marketId?: number): Promise
   }
   const bySize = [...views].sort((a, b) => cmp(BigInt(b.sizeUsd), BigInt(a.sizeUsd))).slice(0, limit);
   const byRisk = [...views].sort((a, b) => cmp(BigInt(a.distanceToLiquidationWad), BigInt(b.distanceToLiquidationWad))).slice(0, limit);
-  return { openPositions: views.length, staleMarkets: staleMarkets.sort((a, b) => a - b), bySize, byRisk };
+  // the live count of those read, or the index's count when there are more open than ranked
+  return { openPositions: indexedOpen ?? views.length, staleMarkets: staleMarkets.sort((a, b) => a - b), bySize, byRisk };
 }
 
-/**
- * The positions the index holds open (the last event per account, market and side left size > 0), largest first: at
- * most `limit` (all when undefined), on one market or all. Closed positions cost nothing here, however many there were.
- */
-export async function openPositionRows(limit?: number, marketId?: number) {
-  const params: number[] = [];
-  const marketFilter = marketId === undefined ? '' : ` AND market_id = $${params.push(marketId)}`;
-  const limitClause = limit === undefined ? '' : ` LIMIT $${params.push(limit)}`;
-  return sql<{ account: string; market_id: number; is_long: boolean }>(
-    `SELECT account, market_id, is_long FROM (
-       SELECT DISTINCT ON (account, market_id, is_long) account, market_id, is_long, name, ${resultNum('PositionIncreased', 'sizeUsd')} AS size
+/** The index's open positions: the last event per account, market and side left size > 0 (SQL, on one market or all). */
+function openPositionsSql(marketFilter: string) {
+  return `SELECT account, market_id, is_long, size, collateral FROM (
+       SELECT DISTINCT ON (account, market_id, is_long) account, market_id, is_long, name,
+              ${resultNum('PositionIncreased', 'sizeUsd')} AS size, ${resultNum('PositionIncreased', 'collateralUsd')} AS collateral
          FROM events
         WHERE name IN (${ev('PositionIncreased', 'PositionDecreased', 'PositionLiquidated')})${marketFilter}
         ORDER BY account, market_id, is_long, block_number DESC, log_index DESC) last
-      WHERE name <> ${ev('PositionLiquidated')} AND size > 0
-      ORDER BY size DESC${limitClause}`,
-    params,
-  );
+      WHERE name <> ${ev('PositionLiquidated')} AND size > 0`;
+}
+
+/**
+ * The positions the index holds open, largest first (`rank` size) or most leveraged at their last trade first
+ * (`leverage`): at most `limit` (all when undefined), on one market or all. Closed positions cost nothing here,
+ * however many there were.
+ */
+export async function openPositionRows(limit?: number, marketId?: number, rank: 'size' | 'leverage' = 'size') {
+  const params: number[] = [];
+  const marketFilter = marketId === undefined ? '' : ` AND market_id = $${params.push(marketId)}`;
+  const limitClause = limit === undefined ? '' : ` LIMIT $${params.push(limit)}`;
+  const order = rank === 'size' ? 'size DESC' : 'size / GREATEST(collateral, 1) DESC, size DESC';
+  return sql<{ account: string; market_id: number; is_long: boolean }>(`${openPositionsSql(marketFilter)} ORDER BY ${order}${limitClause}`, params);
+}
+
+/** How many positions the index holds open, on one market or all. */
+async function countOpenPositions(marketId?: number): Promise<number> {
+  const params: number[] = [];
+  const marketFilter = marketId === undefined ? '' : ` AND market_id = $${params.push(marketId)}`;
+  const [row] = await sql<{ n: string }>(`SELECT count(*)::text AS n FROM (${openPositionsSql(marketFilter)}) open`, params);
+  return Number(row?.n ?? 0);
 }
 
 /** The Reader's views of `rows` (one eth_call per VIEW_CHUNK positions), those still open on the chain (at

@@ -250,6 +250,19 @@ describe(`metrics API (${dbKind()})`, () => {
     expect(body.points.length).toBeGreaterThan(0);
   });
 
+  it('top positions: past the ranked count the most leveraged join the largest, and the count is the index\'s (review AW)', async () => {
+    const { getTopPositions, openPositionRows } = await import('@/lib/server/positions');
+    const addr = (i: number) => clients(i).walletClient.account.address.toLowerCase();
+    const who = (rows: { account: string }[]) => rows.map((r) => r.account.toLowerCase());
+    // 16: 20,000 at 10x, 17: 15,000 at 5x, 18: 9,000 at 9x
+    expect(who(await openPositionRows(undefined, undefined, 'size'))).toEqual([addr(16), addr(17), addr(18)]);
+    expect(who(await openPositionRows(undefined, undefined, 'leverage'))).toEqual([addr(16), addr(18), addr(17)]);
+    // ranking two: the two largest (16, 17) and the two most leveraged (16, 18); three open in the index
+    const top = await getTopPositions(10, undefined, 2);
+    expect(top.openPositions).toBe(3);
+    expect(who(top.byRisk).sort()).toEqual([addr(16), addr(17), addr(18)].sort());
+  });
+
   it('stress reads only the open positions, and a second shock within two seconds costs the chain nothing', async () => {
     const { openPositionRows } = await import('@/lib/server/positions');
     const key = (r: { account: string; market_id: number; is_long: boolean }) => `${r.account.toLowerCase()}:${r.market_id}:${r.is_long}`;
