@@ -343,10 +343,8 @@ async function sendCapped(request: unknown): Promise<`0x${string}`> {
 async function sendWithGas(request: Parameters<typeof signer.writeContract>[0], gas: bigint, accessList?: AccessList): Promise<`0x${string}`> {
   type Req = Parameters<typeof signer.writeContract>[0];
   const fees = await cappedFees(publicClient, MAX_FEE);
-  return signer.writeContract({ ...request, gas, ...fees, ...(accessList ? { accessList } : {}) } as Req).catch((e) => {
-    txs.sendFailed(); // a send that failed may still have used its nonce: resync before the next
-    throw e;
-  });
+  // a send that fails after taking a nonce releases it to the next send (viem's reset through the NonceGuard)
+  return signer.writeContract({ ...request, gas, ...fees, ...(accessList ? { accessList } : {}) } as Req);
 }
 
 const claimJob = new SerialJob(txs, 'claim');

@@ -261,7 +261,7 @@ export class OptionsKeeper {
       const value = opts.decode ? opts.decode(result) : typeof result === 'bigint' ? result : 1n;
       if (!worth(value)) return false;
       const sentBlock = await this.client.getBlockNumber();
-      const hash = await sendSimulated(this.client, this.signer, this.txs, request, this.feeCapPerGas);
+      const hash = await sendSimulated(this.client, this.signer, request, this.feeCapPerGas);
       sent = true;
       let counted = false; // a transaction reorged out and mined again is counted once
       this.txs.track({

@@ -108,7 +108,7 @@ export class Sampler {
             account: this.signer.account,
           })
         : await this.client.simulateContract({ ...this.c.engine, functionName: 'poke', args: [marketId], account: this.signer.account });
-    const hash = await sendSimulated(this.client, this.signer, this.txs, request, this.feeCapPerGas);
+    const hash = await sendSimulated(this.client, this.signer, request, this.feeCapPerGas);
     this.log.info('sampling poke sent', { marketId: Number(marketId), hash });
     return hash;
   }

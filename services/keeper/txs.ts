@@ -38,21 +38,19 @@ export async function cappedFees(client: Pick<PublicClient, 'estimateFeesPerGas'
 }
 
 /** Sends a simulated `request` (simulateContract's) with its gas estimate plus headroom and fees under `capPerGas` (the
- *  node's own estimate when none); a send that failed may still have used its nonce, so the tracker resyncs it. */
+ *  node's own estimate when none). A send that fails after taking a nonce needs nothing more here: viem resets the
+ *  account's nonce manager with that nonce, which the keeper's NonceGuard takes back for the next send once the node
+ *  shows it free (a send that timed out may have reached the node), services/keeper/nonces.ts. */
 export async function sendSimulated(
   client: PublicClient,
   signer: WalletClient<Transport, Chain, Account>,
-  txs: Pick<TxTracker, 'sendFailed'>,
   request: unknown,
   capPerGas?: bigint,
 ): Promise<Hex> {
   type Req = Parameters<typeof signer.writeContract>[0];
   const gas = gasWithHeadroom(await client.estimateContractGas(request as Parameters<PublicClient['estimateContractGas']>[0]));
   const fees = capPerGas === undefined ? {} : await cappedFees(client, capPerGas);
-  return signer.writeContract({ ...(request as Req), gas, ...fees } as Req).catch((e) => {
-    txs.sendFailed();
-    throw e;
-  });
+  return signer.writeContract({ ...(request as Req), gas, ...fees } as Req);
 }
 
 /** Nodes replace a pending transaction only when both fees rise by at least 10% (geth's price bump); 25% clears it. */
@@ -137,11 +135,6 @@ export class TxTracker {
 
   track(t: Omit<Tracked, 'minedIn'>) {
     this.txs.set(t.hash, { ...t, hashes: [t.hash], attempts: 0 });
-  }
-
-  /** Any send that failed in a way that may have consumed a nonce (a timeout, "nonce too low/high") resyncs it. */
-  sendFailed() {
-    this.resync('send failed');
   }
 
   async poll(head: bigint) {
