@@ -2,8 +2,9 @@
  * Event ingestion and snapshots. Per block range, one transaction stores the events (unique by block and log index,
  * so replays are no-ops), the range's boundary block hash and the cursor. Before each range the stored cursor hash is
  * compared with the chain; on another hash there the indexer rewinds to the newest stored block still on the chain. A
- * block the node does not have (a node behind the head) and any failed read (a timeout, a 5xx, a rate limit) are thrown
- * to the main loop's retry, never taken for a reorg. The range's last block is read before its logs, and every log must carry the
+ * cursor block the node does not have is a node behind the head (thrown to the main loop's retry) unless the node
+ * disagrees on the oldest stored block (another chain: rewound); any failed read (a timeout, a 5xx, a rate limit) is
+ * thrown to the retry, never taken for a reorg. The range's last block is read before its logs, and every log must carry the
  * hash stored for its block, so a reorg while a range is read is either retried or found by the next cursor check.
  */
 import { parseEventLogs, type Hex, type PublicClient } from 'viem';
@@ -56,9 +57,11 @@ export class Indexer {
       // snapshots too), and so is a block the node does not have: a backend behind a load balancer that lags the head
       // (review AW: taken for a reorg, it wiped the index the same way), or a chain a reorg shortened, which grows past
       // the cursor again and then shows its other hash.
+      // A node without the cursor's block is another chain only if it disagrees on the oldest block the index holds
+      // (a local chain started anew under the same deployment addresses); else the step waits for it.
       const onChain = await this.client.getBlock({ blockNumber: cur.block }).catch(nullIfNotFound('BlockNotFoundError'));
-      if (!onChain) throw new NodeBehindError(cur.block);
-      if (onChain.hash !== cur.hash) {
+      if (!onChain && !(await this.oldestDiffers())) throw new NodeBehindError(cur.block);
+      if (!onChain || onChain.hash !== cur.hash) {
         await this.rewind();
         cur = await this.cursor();
       }
@@ -121,15 +124,22 @@ export class Indexer {
     return to === head;
   }
 
-  /** Rolls back to the newest stored block whose hash is still canonical. A stored block the node does not have
-   *  stops it (thrown, retried): nothing is deleted on the word of a node that is behind. */
+  /** Whether the node has the oldest block the index holds under another hash: it serves another chain. */
+  private async oldestDiffers(): Promise<boolean> {
+    const [oldest] = await run(this.db, qb.selectFrom('blocks').select(['number', 'hash']).orderBy('number', 'asc').limit(1));
+    if (!oldest) return true; // nothing stored to disagree with: the cursor alone, which the node does not have
+    const onChain = await this.client.getBlock({ blockNumber: BigInt(oldest.number) }).catch(nullIfNotFound('BlockNotFoundError'));
+    return onChain !== null && onChain.hash !== oldest.hash;
+  }
+
+  /** Rolls back to the newest stored block whose hash is still canonical (a stored block the node does not have is
+   *  passed over: the chain diverged below it, which the caller has found). */
   async rewind() {
     const stored = await run(this.db, qb.selectFrom('blocks').select(['number', 'hash']).orderBy('number', 'desc').limit(512));
     let ancestor: { number: bigint; hash: string } | null = null;
     for (const b of stored) {
       const onChain = await this.client.getBlock({ blockNumber: BigInt(b.number) }).catch(nullIfNotFound('BlockNotFoundError'));
-      if (!onChain) throw new NodeBehindError(BigInt(b.number));
-      if (onChain.hash === b.hash) {
+      if (onChain && onChain.hash === b.hash) {
         ancestor = { number: BigInt(b.number), hash: b.hash };
         break;
       }

@@ -106,6 +106,26 @@ describe('indexer on a flaky or reorging node', () => {
     expect(ix.stats.reorgs).toBe(1);
   });
 
+  it('a node serving another chain (a local chain started anew at the same addresses) is rewound, not waited on', async () => {
+    const S = c.startBlock;
+    await seedIndex(S);
+    // the node's chain is at S+6 and has other hashes everywhere: S+10 is not there, S+5 is another block
+    const client = {
+      getBlockNumber: async () => S + 6n,
+      getBlock: async ({ blockNumber: n }: { blockNumber: bigint }) => {
+        if (n > S + 6n) throw Object.assign(new Error(`Block at number "${n}" could not be found.`), { name: 'BlockNotFoundError' });
+        return { number: n, hash: h(n, 'c'), parentHash: h(n - 1n, 'c'), timestamp: 1000n + n };
+      },
+      getLogs: async () => [],
+      getCode: async () => '0x',
+    };
+    const ix = new Indexer(db, client as never, c, log, { range: 100n, snapshotEvery: 3n, snapshotWindow: 50n });
+    await ix.step();
+    expect(await count('events')).toBe(0);
+    const cursor = await db.query<{ block_number: string; block_hash: string }>('SELECT block_number, block_hash FROM indexer_cursor');
+    expect([BigInt(cursor[0].block_number), cursor[0].block_hash]).toEqual([S + 6n, h(S + 6n, 'c')]);
+  });
+
   it('a reorg between getLogs and getBlock leaves no orphaned event under the new hash', async () => {
     const S = c.startBlock;
     await db.query(`DELETE FROM events; DELETE FROM blocks; DELETE FROM snapshots; DELETE FROM indexer_cursor;`);
