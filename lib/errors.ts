@@ -72,6 +72,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
     `The maintenance ramp is the notice open positions get: market ${String(a[0])}'s base rate ${Number(a[1]) / 1e16}% still trails its target ${Number(a[2]) / 1e16}%, and a faster ramp would call that margin at once. Raise the ramp once the base reaches its target, or lower the target first`,
   ProfitCapLoweredWithOpenInterest: (a) =>
     `Open positions keep the profit cap they were opened with: market ${String(a[0])} can lower its cap from ${Number(a[2]) / 100}% to ${Number(a[3]) / 100}% only once it has no open interest`,
+  FeedFixed: (a) => `Market ${String(a[0])}'s price feed is fixed at ${String(a[1])}: a config change cannot move it to ${String(a[2])} (list a new market for a new source)`,
   UnknownOrderBook: (a) => `${String(a[0])} is not an order book the clearing core trusts: the router executes orders only there`,
   UnknownProduct: (a) => `${String(a[0])} is not a product the clearing core lists: the router forwards only to its products`,
   MalformedCall: (a) => `The forwarded call is ${String(a[0])} bytes: not a selector followed by whole 32-byte words`,

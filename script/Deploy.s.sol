@@ -19,6 +19,7 @@ import {Reader} from "../contracts/periphery/Reader.sol";
 import {PerpEngine} from "../contracts/perps/PerpEngine.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {Script, console2} from "forge-std/Script.sol";
@@ -34,6 +35,7 @@ import {Script, console2} from "forge-std/Script.sol";
 ///      contract's DEFAULT_ADMIN_ROLE: config, product registry, forwarders), RISK_ADDRESS (RISK_ROLE: risk parameters,
 ///      the options fallback settlement) and GUARDIAN_ADDRESS (the pause), each defaulting to ADMIN_ADDRESS: when
 ///      ADMIN_ADDRESS is set the deployer hands every role over and renounces its own (a multisig in production).
+///      Off the local chain the local defaults are refused (`_requireRealChainSettings`; DEV_DEFAULTS=1 for a test chain).
 contract Deploy is Script {
     uint256 internal constant ANVIL_KEY_0 = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
     /// @dev Anvil's account 1: the local keeper (services/keeper, KEEPER_PRIVATE_KEY unset).
@@ -116,8 +118,12 @@ contract Deploy is Script {
 
         d.token = vm.envOr("SETTLEMENT_TOKEN", address(0));
         d.faucet = d.token == address(0);
+        // Every amount is in USD with 6 decimals (the settlement stablecoin's): an 18-decimal token would make the 50M
+        // open-interest cap 0.00005 of it (review AX).
+        if (!d.faucet) require(IERC20Metadata(d.token).decimals() == 6, "SETTLEMENT_TOKEN must have 6 decimals");
         if (d.faucet) d.token = address(new FaucetToken("USD Coin (Counterpool faucet)", "USDC"));
         (d.feeds, d.devFeeds, d.pull) = _feeds(specs, deployer);
+        _requireRealChainSettings(key, d);
 
         // The core fixes its vault at deployment: the vault is the deployer's next contract.
         address vaultAddress = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
@@ -298,6 +304,23 @@ contract Deploy is Script {
     }
 
     /// @notice Borrow curve: 0% at zero utilization, 10% a year at the 80% kink, 110% a year at 100%.
+    /// @notice Off the local chain (31337) the local defaults are refused, whoever runs the script (npm start's preflight
+    ///         checks the same before it deploys; review AX found a direct `forge script` run fell back to them): a
+    ///         deployer key other than anvil's public one, a SETTLEMENT_TOKEN (no faucet anyone can mint), a real feed
+    ///         for every market (no dev feed the deployer sets), ADMIN_ADDRESS (the roles leave the deployer) and a keeper
+    ///         other than anvil's account 1. DEV_DEFAULTS=1 allows them on a test chain of one's own.
+    function _requireRealChainSettings(uint256 key, Deployed memory d) internal view {
+        if (block.chainid == 31_337 || vm.envOr("DEV_DEFAULTS", false)) return;
+        require(
+            key != ANVIL_KEY_0, "PRIVATE_KEY: anvil's public dev key off the local chain (DEV_DEFAULTS=1 allows it)"
+        );
+        require(!d.faucet, "SETTLEMENT_TOKEN is required off the local chain (DEV_DEFAULTS=1 deploys a faucet token)");
+        require(!d.devFeeds, "every market's feed variable (or PYTH_CONTRACT) is required off the local chain");
+        require(vm.envOr("ADMIN_ADDRESS", address(0)) != address(0), "ADMIN_ADDRESS is required off the local chain");
+        address keeper = vm.envOr("KEEPER_ADDRESS", vm.addr(vm.envOr("KEEPER_PRIVATE_KEY", ANVIL_KEY_1)));
+        require(keeper != vm.addr(ANVIL_KEY_1), "KEEPER_ADDRESS: anvil's public dev account off the local chain");
+    }
+
     function poolConfig() public pure returns (IClearingCore.PoolConfig memory) {
         return IClearingCore.PoolConfig({
             baseRateWad: 0,

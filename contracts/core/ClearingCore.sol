@@ -101,7 +101,9 @@ contract ClearingCore is IClearingCore, AccessControl {
 
     /// @param vault_ the LP vault, deployed next (its address is known in advance; the vault checks it is the one).
     /// @param sequencerUptimeFeed_ the L2 sequencer-uptime feed (address(0) on an L1: no sentinel)
-    /// @param sequencerGraceSec_ how long after a restart risk-adding actions, liquidations and LP flows wait
+    /// @param sequencerGraceSec_ how long after a restart risk-adding actions, liquidations and LP flows wait: with a
+    ///        sentinel, 10 minutes to 4 hours (immutable: 0 would give no grace, and a mistyped value would hold
+    ///        liquidations and LP flows for as long after every restart, review AX)
     constructor(
         IERC20 token_,
         address admin,
@@ -112,6 +114,9 @@ contract ClearingCore is IClearingCore, AccessControl {
     ) {
         token = token_;
         vault = vault_;
+        if (address(sequencerUptimeFeed_) != address(0)) {
+            ConfigValidation.bound("sequencerGraceSec", sequencerGraceSec_, 10 minutes, 4 hours);
+        }
         sequencer = sequencerUptimeFeed_;
         sequencerGraceSec = sequencerGraceSec_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);

@@ -155,6 +155,9 @@ interface IPerpEngine is IProduct {
     error MalformedForwardedCall(address forwarder, uint256 calldataLength);
     /// @notice Open positions keep the profit cap they were opened with, so the reserve may not drop below it.
     error ProfitCapLoweredWithOpenInterest(uint256 marketId, uint256 oiUsd, uint256 fromBps, uint256 toBps);
+    /// @notice A market's price feed is fixed when it is listed: positions, options settlements and the volatility
+    ///         estimator are all on its prices, and a config change may not move them to another source's.
+    error FeedFixed(uint256 marketId, address feed, address requested);
     /// @notice A stricter maintenance size term enters open positions through the margin schedule: the base rate drops
     ///         by what the new term adds to a position as large as the side's open interest, then ramps back. This
     ///         raise (`raiseWad` at `sideOiUsd`) is more than one change may take (`roomWad`: an hour of the ramp, and

@@ -348,7 +348,10 @@ library PerpState {
     /// @notice Updates a market's risk parameters within hard bounds, inside the core's lock (funding accrues under
     ///         the old parameters first). Open positions follow the new values, except the profit cap: each position
     ///         keeps the cap price it was opened with, so the cap may rise at any time (the reserve rises with it, checked
-    ///         for solvency) but falls only while the market has no open interest.
+    ///         for solvency) but falls only while the market has no open interest. The price feed is never changed
+    ///         (`FeedFixed`): the risk role could otherwise price every position, liquidation and option settlement
+    ///         of the market on a source of its choosing (review AX: a swapped feed made a healthy 5x long
+    ///         liquidatable at a price the market never showed); a new source is a new market.
     function setMarketConfig(
         ProductSlots storage totals,
         mapping(uint256 => MarketSlots) storage markets,
@@ -359,6 +362,9 @@ library PerpState {
         core_.enter(IClearingCore.Risk.Reduces);
         address oldStore = store(totals);
         IPerpEngine.MarketConfig memory old = ConfigStore.readMarket(oldStore, marketId);
+        if (address(cfg.feed) != address(old.feed)) {
+            revert IPerpEngine.FeedFixed(marketId, address(old.feed), address(cfg.feed));
+        }
         accrueFunding(markets[marketId], old);
         _setStore(totals, ConfigStore.writeMarket(oldStore, totals.marketCount, marketId, cfg));
         MarketSlots storage st = markets[marketId];

@@ -3274,6 +3274,27 @@ export const perpEngineAbi = [
   },
   {
     "type": "error",
+    "name": "FeedFixed",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "feed",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "requested",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InsufficientMargin",
     "inputs": [
       {
@@ -13492,6 +13513,27 @@ export const counterpoolErrorsAbi = [
         "name": "collateralUsd",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "FeedFixed",
+    "inputs": [
+      {
+        "name": "marketId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "feed",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "requested",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },

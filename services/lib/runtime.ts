@@ -44,6 +44,9 @@ export function chainFromEnv(): { chain: Chain; rpcUrl: string } {
 export function accountFromEnv(prefix: string, devIndex: number, manager: NonceManager = nonceManager) {
   const key = process.env[`${prefix}_PRIVATE_KEY`];
   if (key) return privateKeyToAccount(key as `0x${string}`, { nonceManager: manager });
+  // the dev mnemonic's keys are public: off the local chain a service would sign with a key anyone holds (review AX)
+  const chainId = Number(env('CHAIN_ID', String(DEFAULTS.chainId)));
+  if (chainId !== DEFAULTS.chainId) throw new Error(`${prefix}_PRIVATE_KEY is required on chain ${chainId}: the dev mnemonic's accounts are for the local chain only`);
   return mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: devIndex, nonceManager: manager });
 }
 

@@ -328,6 +328,23 @@ contract ClearingCoreTest is BaseTest {
         engine.setMarketConfig(ETH, cfg);
     }
 
+    /// P-42: a market's price feed is fixed when it is listed (review AX: the risk role swapped it under a healthy 5x
+    ///       long, which its own feed then made liquidatable at a price the market never showed).
+    function test_setMarketConfig_feedFixed() public {
+        _open(alice, ETH, true, 10_000 * USD, 50_000 * USD);
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        address listed = address(cfg.feed);
+        cfg.feed = btcFeed; // any other source, with open interest or without
+        vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.FeedFixed.selector, ETH, listed, address(btcFeed)));
+        engine.setMarketConfig(ETH, cfg);
+        _close(alice, ETH, true);
+        vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IPerpEngine.FeedFixed.selector, ETH, listed, address(btcFeed)));
+        engine.setMarketConfig(ETH, cfg);
+        assertEq(address(reader.marketConfig(ETH).feed), listed);
+    }
+
     /// P-44: a product action holds the lock across the core: while it is held no vault hook, NAV read or other
     ///       product action starts (checked with the product's own hostile callback in IncidentsTest; here directly).
     function test_lock_heldFromEnterToSettle() public {

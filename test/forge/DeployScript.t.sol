@@ -16,6 +16,7 @@ import {PerpEngine} from "../../contracts/perps/PerpEngine.sol";
 import {Deploy} from "../../script/Deploy.s.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {MockPyth} from "@pythnetwork/pyth-sdk-solidity/MockPyth.sol";
 import {Test} from "forge-std/Test.sol";
 
@@ -29,6 +30,36 @@ contract DeployScriptTest is Test {
     function test_deploy_realChainSettings() public {
         _pythMarketsWhenPythContractIsSet();
         _handsRolesToConfiguredHolders();
+        _refusesLocalDefaultsOffTheLocalChain();
+    }
+
+    /// Off the local chain the script itself refuses its local defaults, whoever runs it (review AX: a direct
+    /// `forge script` run deployed a faucet token, dev feeds and anvil's account 1 as the keeper on chain 8453), and a
+    /// settlement token without 6 decimals anywhere.
+    function _refusesLocalDefaultsOffTheLocalChain() internal {
+        vm.chainId(8453);
+        Deploy deployer = new Deploy();
+        vm.expectRevert(bytes("PRIVATE_KEY: anvil's public dev key off the local chain (DEV_DEFAULTS=1 allows it)"));
+        deployer.run();
+        vm.stopBroadcast(); // the refused run's broadcast (a script run ends with its revert)
+        vm.setEnv("PRIVATE_KEY", vm.toString(uint256(0xbeef)));
+        vm.expectRevert(
+            bytes("SETTLEMENT_TOKEN is required off the local chain (DEV_DEFAULTS=1 deploys a faucet token)")
+        );
+        deployer.run();
+        vm.stopBroadcast(); // the refused run's broadcast (a script run ends with its revert)
+        vm.setEnv("SETTLEMENT_TOKEN", vm.toString(address(new Token18())));
+        vm.expectRevert(bytes("SETTLEMENT_TOKEN must have 6 decimals"));
+        deployer.run();
+        vm.stopBroadcast(); // the refused run's broadcast (a script run ends with its revert)
+        vm.setEnv("SETTLEMENT_TOKEN", vm.toString(address(new FaucetToken("USD", "USD"))));
+        vm.expectRevert(bytes("every market's feed variable (or PYTH_CONTRACT) is required off the local chain"));
+        deployer.run();
+        vm.stopBroadcast(); // the refused run's broadcast (a script run ends with its revert)
+        vm.setEnv("SETTLEMENT_TOKEN", vm.toString(address(0)));
+        vm.setEnv(
+            "PRIVATE_KEY", vm.toString(uint256(0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80))
+        );
     }
     bytes32 internal constant RISK_ROLE = keccak256("RISK_ROLE");
 
@@ -40,8 +71,10 @@ contract DeployScriptTest is Test {
         vm.chainId(4243); // its own deployments file, removed below
         MockPyth pyth = new MockPyth(60, 1);
         vm.setEnv("PYTH_CONTRACT", vm.toString(address(pyth)));
+        vm.setEnv("DEV_DEFAULTS", "true"); // a test chain: anvil's keys and a faucet token
         Deploy deployer = new Deploy();
         Deploy.Deployed memory d = deployer.run();
+        vm.setEnv("DEV_DEFAULTS", "false");
         vm.setEnv("PYTH_CONTRACT", vm.toString(address(0)));
         vm.removeFile(string.concat(vm.projectRoot(), "/deployments/4243.json"));
 
@@ -146,8 +179,10 @@ contract DeployScriptTest is Test {
         vm.setEnv("ADMIN_ADDRESS", vm.toString(admin));
         vm.setEnv("RISK_ADDRESS", vm.toString(risk));
         vm.setEnv("GUARDIAN_ADDRESS", vm.toString(guardian));
+        vm.setEnv("DEV_DEFAULTS", "true"); // a test chain: anvil's keys and a faucet token
         Deploy deployer = new Deploy();
         Deploy.Deployed memory d = deployer.run();
+        vm.setEnv("DEV_DEFAULTS", "false");
         for (uint256 i; i < 3; ++i) {
             vm.setEnv(["ADMIN_ADDRESS", "RISK_ADDRESS", "GUARDIAN_ADDRESS"][i], vm.toString(address(0)));
         }
@@ -177,4 +212,9 @@ contract DeployScriptTest is Test {
         core.pause();
         assertTrue(core.paused());
     }
+}
+
+/// An 18-decimal token (DAI-like): not a settlement token here.
+contract Token18 is ERC20 {
+    constructor() ERC20("Dai", "DAI") {}
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
+import {ClearingCore} from "../../contracts/core/ClearingCore.sol";
+import {IClearingCore} from "../../contracts/interfaces/IClearingCore.sol";
 import {IOptionsBook} from "../../contracts/interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {ChainlinkPriceFeed} from "../../contracts/oracles/ChainlinkPriceFeed.sol";
@@ -9,6 +11,7 @@ import {IPriceFeed} from "../../contracts/oracles/IPriceFeed.sol";
 import {OracleErrors} from "../../contracts/oracles/OracleErrors.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {MockAggregator} from "./utils/Mocks.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @notice P-81: the core's sequencer sentinel on an L2. After the sequencer comes back, its grace period refuses new
 ///         risk (opens, increases, collateral withdrawals), liquidations and LP deposits and withdrawals, while closes
@@ -163,19 +166,23 @@ contract SequencerGraceTest is BaseTest {
         agg.set(3000e8, block.timestamp);
         ChainlinkPriceFeed feed =
             new ChainlinkPriceFeed(IAggregatorV3(address(agg)), IAggregatorV3(address(sequencer)), 1 hours, 1e18, 1e24);
+        // a market on the Chainlink feed (a market's feed is fixed when it is listed: FeedFixed), alice long on it
         IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         cfg.feed = IPriceFeed(address(feed));
         vm.prank(admin);
-        engine.setMarketConfig(ETH, cfg);
+        uint256 m = engine.addMarket("ETH-USD-CL", cfg);
+        _open(alice, m, true, 2000 * USD, 10_000 * USD);
+        skip(1); // another transaction: the open's pinned price is not the close's
+        agg.set(3000e8, block.timestamp);
 
         sequencer.set(1, block.timestamp); // down
         vm.prank(alice);
         vm.expectRevert(OracleErrors.SequencerDown.selector);
-        engine.decreasePosition(ETH, true, 0, 10_000 * USD, 0);
+        engine.decreasePosition(m, true, 0, 10_000 * USD, 0);
         _mint(dave, 1000 * USD);
         vm.prank(dave);
         vm.expectRevert(OracleErrors.SequencerDown.selector);
-        engine.increasePosition(ETH, false, 1000 * USD, 5000 * USD, 0);
+        engine.increasePosition(m, false, 1000 * USD, 5000 * USD, 0);
         vm.expectRevert(OracleErrors.SequencerDown.selector);
         core.sequencerGraceEndsAt();
 
@@ -188,13 +195,31 @@ contract SequencerGraceTest is BaseTest {
         vm.expectRevert(
             abi.encodeWithSelector(OracleErrors.PriceBeforeSequencerRestart.selector, downAt, block.timestamp)
         );
-        engine.decreasePosition(ETH, true, 0, 10_000 * USD, 0);
+        engine.decreasePosition(m, true, 0, 10_000 * USD, 0);
         skip(30);
         agg.set(2700e8, block.timestamp); // the first round after the restart
         uint256 before = usdc.balanceOf(alice);
-        _close(alice, ETH, true); // in the grace period, at the post-restart price
-        assertEq(engine.position(alice, ETH, true).sizeUsd, 0);
+        _close(alice, m, true); // in the grace period, at the post-restart price
+        assertEq(engine.position(alice, m, true).sizeUsd, 0);
         assertLt(usdc.balanceOf(alice) - before, 2000 * USD - 900 * USD, "closed at the fallen price: lost ~1,000");
+    }
+
+    /// With a sentinel the grace is 10 minutes to 4 hours: it is immutable, and 0 (no grace) or a mistyped value (held
+    /// for as long after every restart) could never be fixed (review AX).
+    function test_constructor_graceBounded() public {
+        address vaultAddress = makeAddr("vault");
+        IClearingCore.PoolConfig memory pc = deployer.poolConfig();
+        for (uint256 i; i < 2; ++i) {
+            uint256 grace = i == 0 ? 0 : 36_000_000;
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IPerpEngine.InvalidParameter.selector, bytes32("sequencerGraceSec"), grace, 10 minutes, 4 hours
+                )
+            );
+            new ClearingCore(IERC20(address(usdc)), admin, pc, vaultAddress, IAggregatorV3(address(sequencer)), grace);
+        }
+        new ClearingCore(IERC20(address(usdc)), admin, pc, vaultAddress, IAggregatorV3(address(sequencer)), 10 minutes);
+        new ClearingCore(IERC20(address(usdc)), admin, pc, vaultAddress, IAggregatorV3(address(0)), 0); // no sentinel
     }
 
     function test_sentinel_fixedAtDeployment() public view {

@@ -62,3 +62,24 @@ describe('preflight', () => {
     await expect(preflight(rpcUrl(), { CHAIN_ID: '1' })).rejects.toThrow(/CHAIN_ID=1/);
   });
 });
+
+describe('service keys', () => {
+  it("a service without its key signs with the dev mnemonic on the local chain only (review AX: on any chain)", async () => {
+    const { accountFromEnv } = await import('@/services/lib/runtime');
+    const saved = { chain: process.env.CHAIN_ID, key: process.env.KEEPER_PRIVATE_KEY };
+    try {
+      delete process.env.KEEPER_PRIVATE_KEY;
+      process.env.CHAIN_ID = '31337';
+      expect(accountFromEnv('KEEPER', 1).address).toBe('0x70997970C51812dc3A010C7d01b50e0d17dc79C8');
+      process.env.CHAIN_ID = '8453';
+      expect(() => accountFromEnv('KEEPER', 1)).toThrow(/KEEPER_PRIVATE_KEY is required on chain 8453/);
+      process.env.KEEPER_PRIVATE_KEY = REAL_KEY;
+      expect(accountFromEnv('KEEPER', 1).address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    } finally {
+      if (saved.chain === undefined) delete process.env.CHAIN_ID;
+      else process.env.CHAIN_ID = saved.chain;
+      if (saved.key === undefined) delete process.env.KEEPER_PRIVATE_KEY;
+      else process.env.KEEPER_PRIVATE_KEY = saved.key;
+    }
+  });
+});

@@ -123,7 +123,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => hermes.listen(0, '127.0.0.1', r));
 
   // the keeper's account holds KEEPER_ROLE (the order book's executors, the withdrawal queue)
-  deployContracts({ rpcUrl: RPC, env: { PYTH_CONTRACT: mockPyth.address, KEEPER_ADDRESS: privateKeyToAccount(keeperKey).address } });
+  deployContracts({ rpcUrl: RPC, env: { PYTH_CONTRACT: mockPyth.address, KEEPER_ADDRESS: privateKeyToAccount(keeperKey).address, DEV_DEFAULTS: 'true' } }); // a test chain: anvil's deployer key and a faucet token
   d = JSON.parse(readFileSync(DEPLOYMENT_FILE, 'utf8'));
 }, 300_000);
 
