@@ -23,6 +23,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";
 import {Script, console2} from "forge-std/Script.sol";
+import {VmSafe} from "forge-std/Vm.sol";
 
 /// @notice Deploys Counterpool and writes deployments/<chainId>.json.
 /// @dev Markets come from script/markets.json (name, dev price, starting volatility, the env variable naming its
@@ -447,7 +448,13 @@ contract Deploy is Script {
         });
     }
 
+    /// @dev Not in a dry run (`forge script` without --broadcast): the file names what a broadcast made, and a dry run's
+    ///      predicted addresses over a live deployment's would have had the next start deploy an empty stack (review AX).
     function write(Deployed memory d) internal {
+        if (vm.isContext(VmSafe.ForgeContext.ScriptDryRun)) {
+            console2.log("dry run: deployments file not written");
+            return;
+        }
         string memory o = "deployment";
         vm.serializeUint(o, "chainId", block.chainid);
         vm.serializeUint(o, "startBlock", d.startBlock);

@@ -68,8 +68,40 @@ export async function deploymentToReuse(rpcUrl, chainId, env) {
   const file = join(root, 'deployments', `${chainId}.json`);
   if (!existsSync(file) || env.REDEPLOY === '1') return null;
   const d = JSON.parse(readFileSync(file, 'utf8'));
-  const code = await rpc(rpcUrl, 'eth_getCode', [d.ClearingCore, 'latest']);
-  return typeof code === 'string' && code !== '0x' ? d : null;
+  if (!(await hasCode(rpcUrl, d.ClearingCore))) return null;
+  // Reused only when complete (review AX: a broadcast killed after 20 transactions left a core, an engine and a pool
+  // with the deployer still their admin, and the file was reused as if whole): every contract and feed it names has
+  // code, and its admin holds each contract's DEFAULT_ADMIN_ROLE, the deploy's last step.
+  const problems = [];
+  for (const [name, address] of [...DEPLOYED_CONTRACTS.map((k) => [k, d[k]]), ...(d.feeds ?? []).map((f, i) => [`feeds[${i}]`, f])]) {
+    if (!(await hasCode(rpcUrl, address))) problems.push(`${name} (${address}) has no code`);
+  }
+  for (const name of ADMINISTERED) {
+    if (problems.length === 0 && !(await hasRole(rpcUrl, d[name], DEFAULT_ADMIN_ROLE, d.admin))) problems.push(`the admin ${d.admin} does not hold ${name}'s DEFAULT_ADMIN_ROLE`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`deployments/${chainId}.json names an incomplete deployment (an interrupted deploy?): ${problems.join('; ')}. Set REDEPLOY=1 to deploy anew.`);
+  }
+  return d;
+}
+
+/** The contracts a deployment file names (deployments/<chainId>.json), and those whose admin role the deploy hands over. */
+const DEPLOYED_CONTRACTS = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'OrderBook', 'OptionsBook', 'FaucetToken'];
+const ADMINISTERED = ['ClearingCore', 'PerpEngine', 'LiquidityPool', 'OrderBook', 'OptionsBook'];
+const DEFAULT_ADMIN_ROLE = `0x${'0'.repeat(64)}`;
+
+async function hasCode(rpcUrl, address) {
+  if (typeof address !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(address)) return false;
+  const code = await rpc(rpcUrl, 'eth_getCode', [address, 'latest']);
+  return typeof code === 'string' && code !== '0x';
+}
+
+/** AccessControl.hasRole(role, account) by eth_call (selector 0x91d14854). */
+async function hasRole(rpcUrl, contract, role, account) {
+  if (typeof account !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(account)) return false;
+  const data = `0x91d14854${role.slice(2)}${account.slice(2).toLowerCase().padStart(64, '0')}`;
+  const out = await rpc(rpcUrl, 'eth_call', [{ to: contract, data }, 'latest']);
+  return typeof out === 'string' && BigInt(out) === 1n;
 }
 
 /** The browser's RPC off the local chain: RPC_URL often carries an API key and is never sent to the browser there, so

@@ -2,10 +2,12 @@
  * Production preflight (issue 16 items 3 and 4): CHAIN_ID must be the RPC's; off the local chain anvil's public dev
  * keys and missing keys are refused; an existing deployment is reused unless REDEPLOY=1.
  */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module without types
 import { checkChainId, checkKeys, checkPublicRpc, deploymentToReuse, DEV_KEYS, preflight } from '../../script/lib/preflight.mjs';
-import { nextEnv } from '../../script/lib/stack.mjs';
+import { nextEnv, root } from '../../script/lib/stack.mjs';
 import { rpcUrl } from './helpers';
 
 const REAL_KEY = `0x${'5a'.repeat(32)}`;
@@ -60,6 +62,23 @@ describe('preflight', () => {
     const checked = await preflight(rpcUrl(), { CHAIN_ID: '31337' });
     expect(checked.chainId).toBe(31337);
     await expect(preflight(rpcUrl(), { CHAIN_ID: '1' })).rejects.toThrow(/CHAIN_ID=1/);
+  });
+
+  it('refuses to reuse an incomplete deployment: a contract without code, or an admin without its role (review AX: an interrupted deploy was reused)', async () => {
+    const local = readFileSync(join(root, 'deployments', '31337.json'), 'utf8');
+    const file = join(root, 'deployments', '4251.json'); // the local deployment, as if on another chain's file
+    const d = JSON.parse(local);
+    try {
+      writeFileSync(file, local);
+      expect((await deploymentToReuse(rpcUrl(), 4251, {}))?.ClearingCore).toBe(d.ClearingCore);
+      writeFileSync(file, JSON.stringify({ ...d, OptionsBook: `0x${'12'.repeat(20)}` }));
+      await expect(deploymentToReuse(rpcUrl(), 4251, {})).rejects.toThrow(/OptionsBook \(0x1212.*\) has no code.*REDEPLOY=1/);
+      writeFileSync(file, JSON.stringify({ ...d, admin: `0x${'34'.repeat(20)}` }));
+      await expect(deploymentToReuse(rpcUrl(), 4251, {})).rejects.toThrow(/does not hold ClearingCore's DEFAULT_ADMIN_ROLE/);
+      expect(await deploymentToReuse(rpcUrl(), 4251, { REDEPLOY: '1' })).toBeNull();
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });
 
