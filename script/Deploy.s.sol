@@ -320,6 +320,27 @@ contract Deploy is Script {
         require(vm.envOr("ADMIN_ADDRESS", address(0)) != address(0), "ADMIN_ADDRESS is required off the local chain");
         address keeper = vm.envOr("KEEPER_ADDRESS", vm.addr(vm.envOr("KEEPER_PRIVATE_KEY", ANVIL_KEY_1)));
         require(keeper != vm.addr(ANVIL_KEY_1), "KEEPER_ADDRESS: anvil's public dev account off the local chain");
+        // Both given and different: the roles would go to an account the keeper does not sign with, and its queue
+        // fills and order executions would revert for want of KEEPER_ROLE.
+        if (vm.envExists("KEEPER_ADDRESS") && vm.envExists("KEEPER_PRIVATE_KEY")) {
+            require(
+                keeper == vm.addr(vm.envUint("KEEPER_PRIVATE_KEY")),
+                "KEEPER_ADDRESS is not KEEPER_PRIVATE_KEY's account (the keeper could not use its role)"
+            );
+        }
+        // An L2 whose sequencer can stop: without its uptime feed, prices gone stale in an outage are traded and
+        // liquidated on the moment it restarts (Chainlink publishes one on each of these).
+        require(
+            !hasSequencerFeed(block.chainid) || vm.envOr("SEQUENCER_UPTIME_FEED", address(0)) != address(0),
+            "SEQUENCER_UPTIME_FEED is required on this L2 (Chainlink's L2 sequencer uptime feed)"
+        );
+    }
+
+    /// @notice Chains with a sequencer Chainlink publishes an uptime feed for: Arbitrum One, OP Mainnet, Base, Metis
+    ///         Andromeda, Scroll, zkSync Era. Another L2 with a sequencer needs its feed too; this list is the check.
+    function hasSequencerFeed(uint256 chainId) public pure returns (bool) {
+        return chainId == 42_161 || chainId == 10 || chainId == 8453 || chainId == 1088 || chainId == 534_352
+            || chainId == 324;
     }
 
     function poolConfig() public pure returns (IClearingCore.PoolConfig memory) {

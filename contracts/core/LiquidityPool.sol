@@ -86,6 +86,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     /// @dev The queue's tail at the last fill: the requests below it are those the fill left queued, whose shares
     ///      `waiting` counts (a cancel of one of them takes its shares off; a later request's cancel changes nothing).
     uint256 internal waitingEnd;
+    /// @dev Depositors each LP lets deposit in its name while its cooldown runs (setDepositor).
+    mapping(address receiver => mapping(address depositor => bool)) public isDepositor;
 
     // ------------------------------------------------------------ constructor
 
@@ -108,6 +110,15 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (cooldownSec_ > MAX_COOLDOWN_SEC) revert CooldownTooLong(cooldownSec_, MAX_COOLDOWN_SEC);
         cooldown = uint32(cooldownSec_);
         emit CooldownUpdated(cooldownSec_);
+    }
+
+    // ------------------------------------------------------------ LPs
+
+    /// @inheritdoc ILiquidityPool
+    function setDepositor(address depositor, bool approved) external {
+        address receiver = _msgSender();
+        isDepositor[receiver][depositor] = approved;
+        emit DepositorSet(receiver, depositor, approved);
     }
 
     // ------------------------------------------------------------ ERC-4626 entry points
@@ -438,7 +449,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function maxDeposit(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
         if (receiver == address(0) || receiver == address(this) || !_flowsOpen()) return 0;
         (uint256 locked,) = _lock(accounts[receiver]);
-        if (locked > 0 && receiver != _msgSender()) return 0;
+        if (locked > 0 && receiver != _msgSender() && !isDepositor[receiver][_msgSender()]) return 0;
         if (totalSupply() > 0) {
             try core.poolValueUsd() returns (uint256 navUsd) {
                 if (navUsd == 0) return 0;
@@ -459,7 +470,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 shares = owner == address(this) ? 0 : _unlocked(owner);
         if (shares == 0 || !_flowsOpen()) return 0;
-        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free) {
+        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free, uint256) {
             return Math.min(assets, free);
         } catch {
             return 0;
@@ -469,27 +480,26 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 shares = owner == address(this) ? 0 : _unlocked(owner);
         if (shares == 0 || !_flowsOpen()) return 0;
-        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free) {
+        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free, uint256 lowUsd) {
             // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting
             // `free` back to shares would round the last LP's final shares away).
             if (assets <= free) return shares;
-            return _convertToShares(free, Math.Rounding.Floor);
+            // At the bound a redemption is paid at (review AY: the high bound, _convertToShares', understated it by the
+            // band's share of the free liquidity); what these shares pay, rounded down, is at most `free`.
+            return SharesMath.toSharesDown(free, totalSupply(), lowUsd);
         } catch {
             return 0;
         }
     }
 
-    /// @notice What `shares` redeem for now (rounded down) and the free liquidity an instant exit may take (what the
-    ///         queued requests leave): the NAV read maxWithdraw and maxRedeem make, external so that they can catch
-    ///         its revert.
-    function redemptionLimits(uint256 shares) external view returns (uint256 assets, uint256 free) {
+    /// @notice What `shares` redeem for now (rounded down), the free liquidity an instant exit may take (what the
+    ///         queued requests leave) and the NAV's low bound redemptions are paid at: the NAV read maxWithdraw and
+    ///         maxRedeem make, external so that they can catch its revert.
+    function redemptionLimits(uint256 shares) external view returns (uint256 assets, uint256 free, uint256 lowUsd) {
         uint256 totalShares = totalSupply();
-        (uint256 low,) = core.poolValueBoundsUsd(); // the bound a redemption is paid at (_convertToAssets, Floor)
-        return
-            (
-                SharesMath.toAssetsDown(shares, totalShares, low),
-                _freeAfterQueue(core.freeLiquidityUsd(), totalShares, low)
-            );
+        (lowUsd,) = core.poolValueBoundsUsd(); // the bound a redemption is paid at (_convertToAssets, Floor)
+        assets = SharesMath.toAssetsDown(shares, totalShares, lowUsd);
+        free = _freeAfterQueue(core.freeLiquidityUsd(), totalShares, lowUsd);
     }
 
     /// @dev The free liquidity an instant withdrawal or redemption may take: what is left after the value of the
@@ -567,13 +577,16 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (receiver == address(0) || receiver == address(this)) revert ERC20InvalidReceiver(receiver);
         uint256 unlockAt;
         (locked, unlockAt) = _lock(accounts[receiver]);
-        if (locked > 0 && receiver != caller) revert ReceiverInCooldown(receiver, unlockAt);
+        if (locked > 0 && receiver != caller && !isDepositor[receiver][caller]) {
+            revert ReceiverInCooldown(receiver, unlockAt);
+        }
     }
 
     /// @dev Mints `shares` locked for the cooldown, in one write of the receiver's slot. Shares minted while an
     ///      earlier deposit's cooldown runs join it (the cooldown restarts for both); shares past their cooldown are
     ///      never locked again. Only the receiver may add to a running cooldown: otherwise anyone could keep an LP's
-    ///      recent deposit locked forever with minimum deposits in their name.
+    ///      recent deposit locked forever with minimum deposits in their name; a depositor the receiver approved
+    ///      (setDepositor) counts as the receiver.
     function _mintWithCooldown(address caller, address receiver, uint256 shares) internal {
         uint256 locked = _checkReceiver(caller, receiver);
         Account storage a = accounts[receiver];

@@ -22,7 +22,8 @@ interface ILiquidityPool is IERC4626 {
 
     /// @notice `shares` exceed the `unlockedShares` `owner` may move; the rest unlock at `availableAt`.
     error SharesLocked(address owner, uint256 shares, uint256 unlockedShares, uint256 availableAt);
-    /// @notice Only `receiver` itself may deposit while its own deposit cooldown runs (until `availableAt`).
+    /// @notice Only `receiver` itself, or a depositor it approved (setDepositor), may deposit while its deposit
+    ///         cooldown runs (until `availableAt`).
     error ReceiverInCooldown(address receiver, uint256 availableAt);
     error DepositTooSmall(uint256 assets, uint256 minAssets);
     error ZeroShares();
@@ -95,6 +96,12 @@ interface ILiquidityPool is IERC4626 {
     /// @notice The deposit cooldown changed.
     event CooldownUpdated(uint256 cooldownSec);
 
+    /// @notice `receiver` approved or revoked `depositor` to deposit in its name while its cooldown runs.
+    /// @param receiver the LP whose cooldown the depositor may restart
+    /// @param depositor the account (a zap, a payroll or treasury contract) depositing for it
+    /// @param approved whether it may
+    event DepositorSet(address indexed receiver, address indexed depositor, bool approved);
+
     /// @notice Seconds newly minted shares stay locked (no transfer, redeem or queue). A deposit made while the
     ///         receiver's earlier one is still locked joins it and restarts the cooldown for both. A change of this
     ///         parameter applies to later deposits only.
@@ -102,6 +109,15 @@ interface ILiquidityPool is IERC4626 {
 
     /// @notice Smallest deposit, in assets.
     function minDepositAssets() external view returns (uint256);
+
+    /// @notice Lets `depositor` deposit in the caller's name while the caller's cooldown runs (each of its deposits
+    ///         restarts that cooldown, as the caller's own do). Anyone may deposit for an LP whose shares are all
+    ///         unlocked, which starts a cooldown; without approvals a dust deposit timed to each cooldown's end would
+    ///         shut every third-party deposit out (review AY). The caller's own deposits need no approval.
+    function setDepositor(address depositor, bool approved) external;
+
+    /// @notice Whether `depositor` may deposit for `receiver` while `receiver`'s cooldown runs.
+    function isDepositor(address receiver, address depositor) external view returns (bool);
 
     /// @notice When `owner`'s locked shares unlock (0 when none are locked).
     function withdrawableAt(address owner) external view returns (uint256);

@@ -10,9 +10,11 @@
  * through the PriceUpdateRouter with Hermes' latest update posted in the same call.
  * Nothing is kept between passes: everything is read from the chain, so a restart mid-settlement (a settle sent but
  * not mined, a settle mined but the refresh not yet sent) resumes where the chain is; each action is simulated first,
- * so an action another keeper already took is skipped, not reverted.
+ * so an action another keeper already took is skipped, not reverted. Boards and simulations are read at the node's
+ * pending block, which holds its mempool: a settle a restarted keeper's predecessor sent and the node has not mined yet
+ * counts as done, not sent again to revert (review AW); a node that cannot serve the pending block is read at the latest.
  */
-import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex, type PublicClient, type WalletClient, type Account, type Chain, type Transport, type TransactionReceipt } from 'viem';
+import { BaseError, ContractFunctionRevertedError, decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex, type PublicClient, type WalletClient, type Account, type Chain, type Transport, type TransactionReceipt } from 'viem';
 import { optionsBookAbi, pythPriceFeedAbi } from '../../lib/contracts/generated';
 import type { Hermes } from '../../lib/pyth/hermes';
 import { PullPrices, PYTH_FEE_ABI, type PullUpdate } from '../../lib/pyth/pull';
@@ -69,11 +71,20 @@ export async function firstRoundAtOrAfter(client: PublicClient, feed: Feed, time
   return hi;
 }
 
+/** The first delay before a refused pull-oracle settlement update is asked for again (then doubled each time). */
+export const REFUSED_RETRY_MS = 60_000;
+
 export class OptionsKeeper {
   readonly stats: OptionsKeeperStats = { boardsListed: 0, boardsSettled: 0, refreshes: 0, failures: 0 };
 
   /** function + arguments of the transactions in flight: a pass never sends one twice before the first settles. */
   private pending = new Set<string>();
+
+  /** Pull-oracle boards whose settlement update the chain refused (Hermes' first update after expiry is outside the
+   *  adapter's window: Pyth published none in it, or Hermes answered with a later one): asked again after a delay that
+   *  doubles from REFUSED_RETRY_MS to an hour, not on every pass (review AW). Past the book's FALLBACK_SETTLEMENT_DELAY
+   *  the risk role settles such a board (settleBoardFallback). */
+  private refused = new Map<bigint, { retryAtMs: number; delayMs: number }>();
 
   /** `txs`: the keeper's transaction tracker (shared with its other sends: one account, one nonce). */
   constructor(
@@ -149,7 +160,7 @@ export class OptionsKeeper {
   async settleExpired(marketId: bigint, nowSec: bigint): Promise<void> {
     const ids = await this.client.readContract({ ...this.c.optionsBook, functionName: 'liveBoards', args: [marketId] });
     await eachThenThrow(ids, async (boardId) => {
-      const b = await this.client.readContract({ ...this.c.optionsBook, functionName: 'board', args: [boardId] });
+      const b = await atPending((blockTag) => this.client.readContract({ ...this.c.optionsBook, functionName: 'board', args: [boardId], blockTag }));
       if (b.settled || BigInt(b.expiry) > nowSec) return;
       if (this.c.markets[Number(marketId)]?.pull) {
         await this.settlePull(marketId, boardId, BigInt(b.expiry));
@@ -173,7 +184,7 @@ export class OptionsKeeper {
    *  and settle on the next pass. */
   async settlePull(marketId: bigint, boardId: bigint, expiry: bigint): Promise<void> {
     const feed = { address: this.c.markets[Number(marketId)].feed, abi: pythPriceFeedAbi } as const;
-    const recorded = await this.client.readContract({ ...feed, functionName: 'priceAtOrAfter', args: [expiry, 0n] }).then(
+    const recorded = await atPending((blockTag) => this.client.readContract({ ...feed, functionName: 'priceAtOrAfter', args: [expiry, 0n], blockTag })).then(
       () => true,
       () => false,
     );
@@ -184,6 +195,8 @@ export class OptionsKeeper {
       });
       return;
     }
+    const refused = this.refused.get(boardId);
+    if (refused && Date.now() < refused.retryAtMs) return;
     if (!this.hermes) {
       this.log.warn('pull-oracle board expired and no Hermes configured: waiting (or the fallback settlement)', { boardId, marketId });
       return;
@@ -203,13 +216,25 @@ export class OptionsKeeper {
     }
     const pyth = await this.client.readContract({ ...feed, functionName: 'pyth' });
     const fee = await this.client.readContract({ address: pyth, abi: PYTH_FEE_ABI, functionName: 'getUpdateFee', args: [updateData] });
-    await this.send(
+    const sent = await this.send(
       'recordSettlementPrice',
       [updateData, expiry],
       () => true,
       () => this.log.info('first Pyth update after expiry recorded', { boardId, marketId, expiry }),
       { target: feed, value: fee },
     );
+    if (sent) {
+      this.refused.delete(boardId);
+      return;
+    }
+    const delayMs = Math.min(refused ? refused.delayMs * 2 : REFUSED_RETRY_MS, 3_600_000);
+    this.refused.set(boardId, { retryAtMs: Date.now() + delayMs, delayMs });
+    this.log.warn('the first Pyth update after expiry was refused on chain (none published within the window?): asking Hermes again later; the risk role can settle it by the fallback', {
+      boardId,
+      marketId,
+      expiry,
+      retryInSec: delayMs / 1000,
+    });
   }
 
   async refreshIfStale(marketId: bigint, updates?: PullUpdate[]): Promise<void> {
@@ -251,13 +276,16 @@ export class OptionsKeeper {
     this.pending.add(key);
     let sent = false;
     try {
-      const { request, result } = await this.client.simulateContract({
-        ...opts.target,
-        functionName,
-        args,
-        value: opts.value,
-        account: this.signer.account,
-      } as Parameters<PublicClient['simulateContract']>[0]);
+      const { request, result } = await atPending((blockTag) =>
+        this.client.simulateContract({
+          ...opts.target,
+          functionName,
+          args,
+          value: opts.value,
+          account: this.signer.account,
+          blockTag,
+        } as Parameters<PublicClient['simulateContract']>[0]),
+      );
       const value = opts.decode ? opts.decode(result) : typeof result === 'bigint' ? result : 1n;
       if (!worth(value)) return false;
       const sentBlock = await this.client.getBlockNumber();
@@ -289,6 +317,17 @@ export class OptionsKeeper {
     } finally {
       if (!sent) this.pending.delete(key);
     }
+  }
+}
+
+/** `read` at the node's pending block (its mempool's transactions applied); at the latest block when the pending
+ *  block cannot be read (a node that does not serve it), never when the call reverts there. */
+export async function atPending<T>(read: (blockTag: 'pending' | 'latest') => Promise<T>): Promise<T> {
+  try {
+    return await read('pending');
+  } catch (e) {
+    if (e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError)) throw e;
+    return read('latest');
   }
 }
 

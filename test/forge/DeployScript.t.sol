@@ -56,10 +56,31 @@ contract DeployScriptTest is Test {
         vm.expectRevert(bytes("every market's feed variable (or PYTH_CONTRACT) is required off the local chain"));
         deployer.run();
         vm.stopBroadcast(); // the refused run's broadcast (a script run ends with its revert)
+        // Every market on Pyth (each has a price id), an admin and a keeper of its own: on Base the sequencer's uptime
+        // feed is required, and a KEEPER_ADDRESS that is not KEEPER_PRIVATE_KEY's account is refused.
+        vm.setEnv("PYTH_CONTRACT", vm.toString(address(new MockPyth(60, 1))));
+        vm.setEnv("ADMIN_ADDRESS", vm.toString(makeAddr("multisig")));
+        vm.setEnv("KEEPER_PRIVATE_KEY", vm.toString(uint256(0xc0ffee)));
+        vm.setEnv("KEEPER_ADDRESS", vm.toString(makeAddr("anotherKeeper")));
+        vm.expectRevert(bytes("KEEPER_ADDRESS is not KEEPER_PRIVATE_KEY's account (the keeper could not use its role)"));
+        deployer.run();
+        vm.stopBroadcast();
+        vm.setEnv("KEEPER_ADDRESS", vm.toString(vm.addr(0xc0ffee)));
+        vm.expectRevert(bytes("SEQUENCER_UPTIME_FEED is required on this L2 (Chainlink's L2 sequencer uptime feed)"));
+        deployer.run();
+        vm.stopBroadcast();
+        assertTrue(
+            deployer.hasSequencerFeed(42_161) && !deployer.hasSequencerFeed(1), "Arbitrum One has one, mainnet none"
+        );
+        // back to the local defaults (the environment is the process's)
+        vm.setEnv("PYTH_CONTRACT", vm.toString(address(0)));
+        vm.setEnv("ADMIN_ADDRESS", vm.toString(address(0)));
         vm.setEnv("SETTLEMENT_TOKEN", vm.toString(address(0)));
         vm.setEnv(
             "PRIVATE_KEY", vm.toString(uint256(0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80))
         );
+        vm.setEnv("KEEPER_PRIVATE_KEY", vm.toString(deployer.ANVIL_KEY_1()));
+        vm.setEnv("KEEPER_ADDRESS", vm.toString(vm.addr(deployer.ANVIL_KEY_1())));
     }
     bytes32 internal constant RISK_ROLE = keccak256("RISK_ROLE");
 

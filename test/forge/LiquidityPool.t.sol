@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ILiquidityPool} from "../../contracts/interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
+import {SharesMath} from "../../contracts/libraries/SharesMath.sol";
 import {Reader} from "../../contracts/periphery/Reader.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
@@ -146,6 +147,67 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(pool.maxRedeem(carol), shares, "carol's own shares stay free");
         vm.prank(carol);
         pool.redeem(shares, carol, carol);
+    }
+
+    /// Review AY: a dust deposit in carol's name at each cooldown's end kept a zap from ever depositing for her. A
+    /// depositor carol approved deposits whatever cooldown runs (restarting it, as her own deposits do); an
+    /// unapproved one is still refused, and a revoked one again.
+    function test_setDepositor_approvedDepositorJoinsARunningCooldown() public {
+        _deposit(dave, 1_000_000 * USD);
+        address zap = makeAddr("zap");
+        _mint(zap, 100_000 * USD);
+        vm.prank(zap);
+        usdc.approve(address(pool), type(uint256).max);
+        _mint(attacker, 10 * USD);
+        vm.prank(attacker);
+        pool.deposit(1 * USD, carol); // starts carol's cooldown
+        vm.prank(zap);
+        assertEq(pool.maxDeposit(carol), 0, "unapproved: refused while the cooldown runs");
+        vm.prank(zap);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.ReceiverInCooldown.selector, carol, block.timestamp + 60));
+        pool.deposit(10_000 * USD, carol);
+
+        vm.expectEmit(address(pool));
+        emit ILiquidityPool.DepositorSet(carol, zap, true);
+        vm.prank(carol);
+        pool.setDepositor(zap, true);
+        assertTrue(pool.isDepositor(carol, zap));
+        skip(30);
+        vm.prank(zap);
+        assertEq(pool.maxDeposit(carol), type(uint256).max, "approved: maxDeposit says so");
+        uint256 before = pool.lockedShares(carol);
+        vm.prank(zap);
+        uint256 shares = pool.deposit(10_000 * USD, carol);
+        assertEq(pool.lockedShares(carol), before + shares, "joins the running cooldown");
+        assertEq(pool.withdrawableAt(carol), block.timestamp + 60, "which restarts, as for carol's own deposits");
+
+        vm.prank(carol);
+        pool.setDepositor(zap, false);
+        vm.prank(zap);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.ReceiverInCooldown.selector, carol, block.timestamp + 60));
+        pool.deposit(10_000 * USD, carol);
+        // the approval is carol's alone: the zap approved by carol is no depositor for dave
+        assertFalse(pool.isDepositor(dave, zap));
+    }
+
+    /// Review AY: when free liquidity binds, maxRedeem converted it to shares at the NAV's high bound while a
+    /// redemption pays at the low one, understating the exit by the band's share of it (0.69% of the free liquidity
+    /// in the review's case). Now maxRedeem takes all of it, to one USD unit.
+    function test_maxRedeem_atTheBoundRedemptionsPay() public {
+        _deposit(carol, 10_000_000 * USD);
+        _open(alice, ETH, true, 1_000_000 * USD, 7_000_000 * USD);
+        skip(61);
+        _setPrice(ETH, 3000e18);
+        (uint256 low, uint256 high) = core.poolValueBoundsUsd();
+        assertGt(high, low, "a band");
+        uint256 maxShares = pool.maxRedeem(carol);
+        assertLt(maxShares, pool.balanceOf(carol), "free liquidity binds");
+        uint256 free = core.freeLiquidityUsd(); // nothing queued: all of it is an instant exit's
+        assertLe(pool.previewRedeem(maxShares), free, "maxRedeem pays within the free liquidity");
+        assertLe(free - pool.previewRedeem(maxShares), 1, "and leaves at most one USD unit of it unused");
+        uint256 want = SharesMath.toAssetsDown(maxShares, pool.totalSupply(), low); // paid at the low bound
+        vm.prank(carol);
+        assertEq(pool.redeem(maxShares, carol, carol), want);
     }
 
     function test_withdraw_limitedToFreeLiquidity() public {

@@ -34,6 +34,8 @@ function keeper(index = 1) {
   return {
     stats: k.stats,
     settle,
+    /** the keeper itself: its passes without waiting for their transactions */
+    pass: k,
     /** Two passes at once, as a caller without the keeper loop's one-pass-at-a-time flag would run them. */
     overlappingTicks: async () => {
       await Promise.all([k.tick(), k.tick()]);
@@ -133,10 +135,29 @@ describe('options keeper', () => {
     expect(await firstRoundAtOrAfter(publicClient, c.feeds[0], BigInt(b.expiry))).toBe(first);
     expect(await staleness(0n)).toBe('AwaitingSettlement');
 
-    // Restart mid-settlement: the first keeper settles and dies before refreshing; a fresh one picks up from the chain.
+    // Restart mid-settlement, the settle in flight: the first keeper sends it and dies before it is mined (the node
+    // mines on demand for this part); a fresh keeper reads the board at the pending block and does not send it again
+    // (review AW: simulated at the latest block it was sent twice, the second to revert).
     const now = (await publicClient.getBlock()).timestamp;
-    await k1.settleExpired(0n, now);
+    const keeperAddress = keeperWallet(1).account.address;
+    const inMempool = async () =>
+      (await publicClient.getTransactionCount({ address: keeperAddress, blockTag: 'pending' })) -
+      (await publicClient.getTransactionCount({ address: keeperAddress, blockTag: 'latest' }));
+    await publicClient.request({ method: 'evm_setAutomine' as never, params: [false] as never });
+    try {
+      await k1.pass.settleExpired(0n, now);
+      expect(await inMempool()).toBe(1);
+      const restarted = keeper();
+      await restarted.pass.settleExpired(0n, now);
+      expect(await inMempool()).toBe(1); // nothing sent again
+      expect(restarted.stats.failures).toBe(0);
+    } finally {
+      await publicClient.request({ method: 'evm_setAutomine' as never, params: [true] as never });
+    }
+    await publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+    await k1.settle();
     expect(k1.stats.boardsSettled).toBe(1);
+    // ... and a settle mined, the refresh not yet sent: a fresh keeper picks up from the chain.
     const settled = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId] });
     expect(settled.settled).toBe(true);
     expect(settled.settlementPriceWad).toBe(3100n * WAD);

@@ -130,9 +130,14 @@ describe('options keeper on a Pyth market', () => {
     await publicClient.request({ method: 'evm_mine' as never, params: [] as never });
 
     // A Hermes that answers with a later update (its previous one already after expiry): refused on chain, not sent.
-    const liar = keeperFor(async () => [await update(190n * 10n ** 8n, expiry + 20n, expiry + 3n)]);
+    let liarAsked = 0;
+    const liar = keeperFor(async () => (liarAsked++, [await update(190n * 10n ** 8n, expiry + 20n, expiry + 3n)]));
     await liar.pass();
     expect(liar.stats.failures).toBeGreaterThanOrEqual(1);
+    // ... and not asked again on the next pass: a refused board waits REFUSED_RETRY_MS, doubling (Pyth may have
+    // published nothing within the window, so it may never settle this way)
+    await liar.pass();
+    expect(liarAsked).toBe(1);
     expect((await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId] })).settled).toBe(false);
 
     // The honest answer: the first update at or after expiry. One pass records it, the next settles on it.
