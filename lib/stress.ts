@@ -9,11 +9,24 @@
  * excess of every cap bucket the price has crossed, plus the uncollectible loss past every floor bucket it has crossed,
  * as PerpState.poolClaimUsd and CapBook compute it). The options book is revalued at the shocked prices, the scaled
  * volatility and the shock's hours (lib/options/stress.ts) in place of the chain's options term now.
+ * Over the shock's hours borrow and funding accrue as the chain accrues them, with today's utilization and skews held:
+ * the borrow index at the borrow curve's rate, each market's funding index along its rate's path from now
+ * (RiskMath.nextFundingNetted); each position owes its share (rounded up, against the trader) and the pool's receivable
+ * grows by the aggregate's (rounded down). Review AZ: a 24-hour shock left every position's fees where they stood.
  */
-import { bpsUp, mulDivDown, mulDivUp, WAD } from './math/fixed';
-import { cappedPnlUsd, marginNotionalUp, sideLiabilityUp, valueClosedUsd } from './math/position';
+import { bpsUp, mulDivDown, mulDivSignedDown, mulDivUp, WAD } from './math/fixed';
+import { borrowFeeUp, cappedPnlUsd, fundingFeeUp, marginNotionalUp, sideLiabilityUp, valueClosedUsd } from './math/position';
 import { optionsLiabilityUsd, type StressOption, type StressOptionsMarket } from './options/stress';
-import { freeLiquidityDown, maintenanceMarginUp, nettedImpactCostUsd, rampedMarginUp, targetMarginUp, utilizationUp } from './math/risk';
+import {
+  borrowRateUp,
+  freeLiquidityDown,
+  maintenanceMarginUp,
+  nettedImpactCostUsd,
+  nextFundingNetted,
+  rampedMarginUp,
+  targetMarginUp,
+  utilizationUp,
+} from './math/risk';
 
 export interface StressMarket {
   marketId: number;
@@ -41,6 +54,12 @@ export interface StressMarket {
   shortTokens: bigint;
   /** the options traders' net delta in USD, netted into the skew that prices a liquidation's impact */
   optionsSkewUsd: bigint;
+  /** funding as stored (Reader.market().state: the rate at lastFundingAt) and its parameters (the market's config) */
+  fundingRateWad: bigint;
+  lastFundingAt: bigint;
+  skewScaleUsd: bigint;
+  maxFundingVelocityWad: bigint;
+  maxFundingRateWad: bigint;
 }
 export interface StressPosition {
   account: string;
@@ -63,6 +82,12 @@ export interface StressInput {
   maxUtilizationBps: bigint;
   /** the borrow curve's kink: LP outflows stop there (P-106) */
   kinkWad: bigint;
+  /** the rest of the borrow curve (ClearingCore.poolConfig, per second) */
+  baseRateWad: bigint;
+  slope1Wad: bigint;
+  slope2Wad: bigint;
+  /** the block the state was read at (its timestamp): fees are owed to it, and accrue from it */
+  nowSec: bigint;
   markets: StressMarket[];
   positions: StressPosition[];
   /** the options book: its term in the chain's NAV now, the payouts owed, every open option and its market's pricing */
@@ -97,6 +122,27 @@ export function runStress(input: StressInput, shock: Shock) {
     return rampedMarginUp(m.maintenanceBaseWad, 0n, target, m.maintenanceRampWadPerHour, elapsedSec);
   };
   const shockedPrice = (m: StressMarket) => mulDivDown(m.priceWad, BigInt(10_000 + (shock.priceBps[m.marketId] ?? 0)), 10_000n);
+  // Borrow and funding over the shock's hours, as the chain accrues them with today's utilization and skews.
+  const borrowDeltaWad =
+    borrowRateUp(utilizationUp(input.reservedUsd, input.poolCashUsd), input.baseRateWad, input.slope1Wad, input.slope2Wad, input.kinkWad) * elapsedSec;
+  const fundingDeltaWad = new Map(
+    input.markets.map((m) => {
+      const perpSkew = m.longOiUsd - m.shortOiUsd;
+      const accrue = (rateWad: bigint, sec: bigint) =>
+        nextFundingNetted(rateWad, perpSkew + m.optionsSkewUsd, perpSkew, m.skewScaleUsd, m.maxFundingVelocityWad, m.maxFundingRateWad, sec);
+      const rateNow = input.nowSec > m.lastFundingAt ? accrue(m.fundingRateWad, input.nowSec - m.lastFundingAt).nextRateWad : m.fundingRateWad;
+      return [m.marketId, elapsedSec > 0n ? accrue(rateNow, elapsedSec).indexDeltaWad : 0n];
+    }),
+  );
+  const feesAccruedUsd = (p: StressPosition) =>
+    borrowFeeUp(p.sizeUsd, borrowDeltaWad, 0n) + fundingFeeUp(p.isLong, p.sizeUsd, fundingDeltaWad.get(p.marketId)!, 0n);
+  const poolAccruedUsd = input.markets.reduce(
+    (sum, m) =>
+      sum +
+      mulDivDown(m.longOiUsd + m.shortOiUsd, borrowDeltaWad, WAD) +
+      mulDivSignedDown(fundingDeltaWad.get(m.marketId)! * (m.longOiUsd - m.shortOiUsd), 1n, WAD),
+    0n,
+  );
 
   // Index tokens per cap and floor bucket, per market and side (the chain's CapBook), from the positions:
   // [long caps, short caps, long floors, short floors].
@@ -123,7 +169,7 @@ export function runStress(input: StressInput, shock: Shock) {
   // Fees owed to the pool exactly as the chain counts them (borrow and funding receivables, aggregate rounding).
   // ... less the options term now (NAV - cash = fees - trader PnL + options claim), revalued below at the shock.
   const opt = input.options;
-  const feesClaim = input.navUsd - input.poolCashUsd + pnlTerm((m) => m.priceWad, aggregates, books) - (opt?.claimUsd ?? 0n);
+  const feesClaim = input.navUsd - input.poolCashUsd + pnlTerm((m) => m.priceWad, aggregates, books) - (opt?.claimUsd ?? 0n) + poolAccruedUsd;
   const optionsShocked = opt
     ? optionsLiabilityUsd(opt.open, new Map(opt.markets.map((m) => [m.marketId, m])), (id) => shockedPrice(byId.get(id)!), k1000, opt.nowSec, elapsedSec) + opt.owedUsd
     : 0n;
@@ -138,7 +184,8 @@ export function runStress(input: StressInput, shock: Shock) {
     const price = shockedPrice(m);
     const pnl = cappedPnlUsd(p.isLong, p.sizeUsd, p.sizeTokens, price, p.capBucket); // the liquidation rule's PnL
     const mmr = maintenanceMarginUp(baseAfter(m), p.sizeUsd, m.sizeScaleUsd, m.sizeTermWad);
-    const equity = p.collateralUsd + pnl - p.feesOwedUsd;
+    const feesOwed = p.feesOwedUsd + feesAccruedUsd(p);
+    const equity = p.collateralUsd + pnl - feesOwed;
     const maintenance = mulDivUp(marginNotionalUp(p.isLong, p.sizeUsd, p.sizeTokens, price), mmr, WAD);
     if (equity < maintenance) {
       const reward = bpsUp(p.sizeUsd, m.liquidationFeeBps) * input.keeperShareBps / 10_000n;
@@ -157,7 +204,7 @@ export function runStress(input: StressInput, shock: Shock) {
         nettedImpactCostUsd(skewNow, p.isLong ? skewNow - p.sizeUsd : skewNow + p.sizeUsd, m.optionsSkewUsd, m.impactScaleUsd, 0n, 0n);
       const refund = equity > fee ? equity - fee : 0n;
       cashAfter += seized - keeperReward - refund;
-      feesOfLiquidated += p.feesOwedUsd; // settled by the seized collateral, no longer a receivable
+      feesOfLiquidated += feesOwed; // settled by the seized collateral, no longer a receivable
       const agg = remaining.get(p.marketId)!;
       agg[p.isLong ? 0 : 1] -= p.sizeUsd;
       agg[p.isLong ? 2 : 3] -= p.sizeTokens;

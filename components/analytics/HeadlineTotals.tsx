@@ -8,7 +8,7 @@ import { coverageLabel } from '@/components/pool/AprBreakdown';
 const ROWS: [string, (w: WindowTotals) => string, string][] = [
   ['Volume', (w) => fmtUsd(BigInt(w.volumeUsd), 0), 'notional opened and closed'],
   ['Fees paid to the pool', (w) => fmtUsd(BigInt(w.feesUsd)), 'open/close fees, price impact, borrow and funding'],
-  ["Traders' PnL (realized)", (w) => fmtUsd(BigInt(w.traderPnlUsd)), 'closes, less what liquidations kept; positive when traders won'],
+  ["Traders' PnL (realized)", (w) => fmtUsd(BigInt(w.traderPnlUsd)), 'closes, less what liquidations kept, plus what closes left as bad debt (as the pool settled them); positive when traders won'],
   ["LPs' PnL", (w) => (w.lpPnlUsd === null ? '—' : fmtUsd(BigInt(w.lpPnlUsd))), 'NAV now − NAV at the start − net deposits: realized and unrealized, options included'],
   ['Trades', (w) => w.trades.toLocaleString('en-US'), ''],
   ['Liquidations', (w) => w.liquidations.toLocaleString('en-US'), ''],

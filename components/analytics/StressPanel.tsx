@@ -27,7 +27,9 @@ export function StressPanel() {
       <StressForm markets={markets} pending={run.isPending} onRun={run.mutate} />
       <p className="mt-2 text-xs text-zinc-400">
         A σ shock moves maintenance as the chain does: open positions are held to a rate that ramps toward the shocked target by at most the
-        market’s ramp per hour, so it liquidates more the longer it lasts (0 hours: the instant of the shock).
+        market’s ramp per hour, so it liquidates more the longer it lasts (0 hours: the instant of the shock). Over those hours borrow and
+        funding accrue as the chain accrues them, at today’s utilization and skews; the shock’s own price move is not a new volatility
+        sample (scale σ for that).
       </p>
       {run.isError && (
         <p role="alert" className="mt-2 text-xs text-rose-400">

@@ -47,7 +47,9 @@ export interface ActivityPoint {
   feesUsd: string;
   volumeUsd: string;
   liquidations: number;
+  /** losses beyond collateral the pool absorbed: closes' and liquidations' (the engine's BadDebt events) */
   badDebtUsd: string;
+  /** traders' realized PnL as the pool settled it (lib/server/totals.ts tradersNetPnl) */
   traderPnlUsd: string;
 }
 
@@ -156,7 +158,8 @@ export interface WindowTotals {
   volumeUsd: string;
   /** Everything traders paid the pool: open/close fees, price impact, borrow and funding. */
   feesUsd: string;
-  /** Traders' realized PnL (closes, minus what liquidations kept): positive when traders won. */
+  /** Traders' realized PnL as the pool settled it (closes, minus what liquidations kept, plus the bad debt of closes,
+   *  whose realized loss the pool collected only up to the collateral): positive when traders won. */
   traderPnlUsd: string;
   /** Realized LP income by source (the pool's side of the same flows). */
   lpIncomeUsd: { tradingFeesUsd: string; borrowFeesUsd: string; fundingUsd: string; traderPnlUsd: string };
@@ -167,6 +170,7 @@ export interface WindowTotals {
    */
   lpPnlUsd: string | null;
   liquidations: number;
+  /** Losses beyond collateral the pool absorbed, closes' and liquidations'. */
   badDebtUsd: string;
 }
 

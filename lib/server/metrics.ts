@@ -8,10 +8,10 @@ import { qb, run } from '../db';
 import { cached, db, sql } from './db';
 import { DEFAULTS } from '@/lib/config';
 import { toPricingConfig } from '@/lib/options/context';
-import { ev, resultNum } from '@/lib/events';
+import { argNum, ev, resultNum } from '@/lib/events';
 import { ORDER_KINDS, type OrderKind } from '@/lib/orders';
 import { BadRequest } from '@/lib/api/http';
-import { getWindowTotals } from './totals';
+import { getWindowTotals, tradersNetPnl } from './totals';
 import { openPositionRows, openPositionViews } from './positions';
 
 /** Event names as SQL literals (typed against the generated ABI: a renamed event fails the build). */
@@ -125,7 +125,8 @@ export const getHistory = cached(2000, async (marketId: number, from: number, to
 });
 
 /** Per-bucket event aggregates: what trades paid the pool (open/close fees, impact, borrow and funding: the same
- *  sources as the pool page's APR), volume, liquidations, bad debt, trader realized PnL. */
+ *  sources as the pool page's APR), volume, liquidations, bad debt (closes' and liquidations'), trader realized PnL as
+ *  the pool settled it (tradersNetPnl). */
 export const getActivity = cached(2000, async (from: number, to: number, resolutionSec: number) => {
   const rows = await sql<Record<string, string>>(
     `SELECT (timestamp / $3) * $3 AS bucket,
@@ -134,13 +135,22 @@ export const getActivity = cached(2000, async (from: number, to: number, resolut
               FILTER (WHERE name IN (${TRADES})), 0) AS fees,
             coalesce(sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE name IN (${TRADES})), 0) AS volume,
             count(*) FILTER (WHERE name = ${LIQ}) AS liquidations,
-            coalesce(sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS bad_debt,
-            coalesce(sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE name = ${ev('PositionDecreased')}), 0)
-              - coalesce(sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS trader_pnl
+            coalesce(sum(${argNum('BadDebt', 'amountUsd')}) FILTER (WHERE name = ${ev('BadDebt')}), 0) AS bad_debt,
+            coalesce(sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS liq_bad_debt,
+            coalesce(sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE name = ${ev('PositionDecreased')}), 0) AS pnl,
+            coalesce(sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS liq_gain
        FROM events WHERE timestamp >= $1 AND timestamp <= $2 GROUP BY bucket ORDER BY bucket DESC LIMIT 5000`,
     [from, to, resolutionSec],
   );
-  return rows.reverse().map((r) => ({ t: Number(r.bucket), feesUsd: r.fees, volumeUsd: r.volume, liquidations: Number(r.liquidations), badDebtUsd: r.bad_debt, traderPnlUsd: r.trader_pnl }));
+  const n = (x: string) => BigInt(String(x).split('.')[0]);
+  return rows.reverse().map((r) => ({
+    t: Number(r.bucket),
+    feesUsd: r.fees,
+    volumeUsd: r.volume,
+    liquidations: Number(r.liquidations),
+    badDebtUsd: r.bad_debt,
+    traderPnlUsd: tradersNetPnl(n(r.pnl), n(r.liq_gain), n(r.bad_debt), n(r.liq_bad_debt)).toString(),
+  }));
 });
 
 /** An account's latest trades, collateral changes and liquidations; a trade a keeper filled from one of the account's
@@ -353,6 +363,10 @@ async function loadStressInput(): Promise<StressInput> {
     keeperShareBps: BigInt(poolConfig.keeperShareBps),
     maxUtilizationBps: BigInt(poolConfig.maxUtilizationBps),
     kinkWad: poolConfig.kinkWad,
+    baseRateWad: poolConfig.baseRateWad,
+    slope1Wad: poolConfig.slope1Wad,
+    slope2Wad: poolConfig.slope2Wad,
+    nowSec: block.timestamp,
     markets: marketViews.map((m) => ({
       marketId: Number(m.marketId),
       priceWad: m.priceWad,
@@ -374,6 +388,11 @@ async function loadStressInput(): Promise<StressInput> {
       longTokens: m.state.longTokens,
       optionsSkewUsd: m.state.optionsSkewUsd,
       shortTokens: m.state.shortTokens,
+      fundingRateWad: m.state.fundingRateWad,
+      lastFundingAt: BigInt(m.state.lastFundingAt),
+      skewScaleUsd: m.config.skewScaleUsd,
+      maxFundingVelocityWad: m.config.maxFundingVelocityWad,
+      maxFundingRateWad: m.config.maxFundingRateWad,
     })),
     positions: positions.map(({ account, view: v }) => ({
       account,

@@ -12,7 +12,19 @@ export const WINDOWS: readonly { window: WindowName; sec: number | null }[] = [
 
 const TRADES = ev('PositionIncreased', 'PositionDecreased');
 const LIQ = ev('PositionLiquidated');
+const BAD_DEBT = ev('BadDebt');
 const num = (v: string | null | undefined) => BigInt(String(v ?? '0').split('.')[0]);
+
+/**
+ * The traders' realized PnL as the pool settled it: what closes realized (PositionDecreased) less what liquidations
+ * paid the pool (PositionLiquidated.poolGainUsd, the cash it kept), plus the bad debt of closes (BadDebt events less
+ * the liquidations' own, already netted in their gain): a close through bankruptcy realizes its whole loss and fee,
+ * of which the pool collects only the collateral (review AZ: the rest was counted as LP income, 6,002.5 USD too much
+ * on a 10x long closed after a 15% fall, and in no bad-debt total).
+ */
+export function tradersNetPnl(closesPnl: bigint, liquidationsGain: bigint, badDebt: bigint, liquidationsBadDebt: bigint): bigint {
+  return closesPnl - liquidationsGain + (badDebt - liquidationsBadDebt);
+}
 
 /**
  * Headline totals per window from the indexed events, and the LPs' PnL from the pool's NAV snapshots (to the last
@@ -32,10 +44,11 @@ export async function getWindowTotals(nowSec: number): Promise<WindowTotals[]> {
               sum(${resultNum('PositionIncreased', 'fundingFeeUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS funding,
               sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE e.name = ${ev('PositionDecreased')}) AS pnl,
               sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE e.name = ${LIQ}) AS liq_gain,
-              sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE e.name = ${LIQ}) AS bad_debt,
+              sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE e.name = ${LIQ}) AS liq_bad_debt,
+              sum(${argNum('BadDebt', 'amountUsd')}) FILTER (WHERE e.name = ${BAD_DEBT}) AS bad_debt,
               count(*) FILTER (WHERE e.name = ${LIQ}) AS liquidations
          FROM (VALUES ${WINDOWS.map((w, i) => `('${w.window}', $${i + 1}::bigint)`).join(', ')}) AS w(name, since)
-         JOIN events e ON e.timestamp >= w.since AND e.name IN (${TRADES}, ${LIQ})
+         JOIN events e ON e.timestamp >= w.since AND e.name IN (${TRADES}, ${LIQ}, ${BAD_DEBT})
         GROUP BY w.name`,
       sinces,
     ),
@@ -82,7 +95,7 @@ export async function getWindowTotals(nowSec: number): Promise<WindowTotals[]> {
       const navEnd = end ? BigInt(end.nav) : null;
       // The window clipped to where the data begins: the span the sums cover and an APR annualizes over.
       const fromSec = Math.max(sinces[i], firstSec);
-      const traderPnl = v('pnl') - v('liq_gain');
+      const traderPnl = tradersNetPnl(v('pnl'), v('liq_gain'), v('bad_debt'), v('liq_bad_debt'));
       return {
         window: w.window,
         fromSec,

@@ -29,7 +29,7 @@ contract MarginScheduleTest is BaseTest {
 
     /// @dev The next sampling boundary plus `offset` seconds, with a new price there.
     function _sampleAt(uint256 priceWad, uint256 offset) internal {
-        _setPriceAfter(ETH, priceWad, interval - block.timestamp % interval + offset);
+        _setPriceAtBoundary(ETH, priceWad, offset);
         engine.poke(ETH);
     }
 

@@ -19,6 +19,10 @@ const input = (): StressInput => ({
   keeperShareBps: 5000n,
   maxUtilizationBps: 9000n,
   kinkWad: 8n * 10n ** 17n,
+  baseRateWad: 0n, // no borrow or funding accrues (the test of their accrual sets rates)
+  slope1Wad: 0n,
+  slope2Wad: 0n,
+  nowSec: 1_000_000n,
   markets: [
     {
       marketId: 0,
@@ -41,6 +45,11 @@ const input = (): StressInput => ({
       longTokens: TOKENS,
       shortTokens: 0n,
       optionsSkewUsd: 0n,
+      fundingRateWad: 0n,
+      lastFundingAt: 1_000_000n,
+      skewScaleUsd: USD(10_000_000),
+      maxFundingVelocityWad: 0n,
+      maxFundingRateWad: 0n,
     },
   ],
   // a 10x long bought at 3,000: 10,000 of size, 1,000 of collateral
@@ -71,6 +80,33 @@ describe('runStress', () => {
     const x14 = runStress(input(), { priceBps: {}, volMultiplier: 14, cashOutflowBps: 0, hours: 24 });
     expect(x14.positionsLiquidated).toBe(1); // target 10.7% > 10% equity, reached by the ramp within 24 h
     expect(runStress(input(), { priceBps: {}, volMultiplier: 14, cashOutflowBps: 0, hours: 17 }).positionsLiquidated).toBe(0); // ramp at 9.5%
+  });
+
+  it("accrues borrow and funding over the shock's hours as the chain would (review AZ)", () => {
+    // 10% a year of borrow at this utilization (the curve's base rate alone), funding at its 100%-a-year cap with the
+    // longs paying (velocity 0: the rate holds). First principles over 24 h: the long owes 10,000 x (10% + 100%) x
+    // 86,400 / 31,536,000 = 30.1369... USD, and the pool's receivable grows by as much.
+    const YEAR = 31_536_000n;
+    const rates = (x: StressInput): StressInput => ({
+      ...x,
+      baseRateWad: WAD / 10n / YEAR,
+      markets: x.markets.map((m) => ({ ...m, fundingRateWad: WAD / YEAR, maxFundingRateWad: WAD / YEAR })),
+    });
+    const owedUsd = (USD(10_000) * ((WAD / 10n / YEAR) * 86_400n) + USD(10_000) * ((WAD / YEAR) * 86_400n)) / WAD;
+    expect(Number(owedUsd) / 1e6).toBeCloseTo(30.137, 3);
+    const at = (x: StressInput, hours: number) => runStress(x, { priceBps: {}, volMultiplier: 1, cashOutflowBps: 0, hours });
+    const nav0 = BigInt(at(rates(input()), 0).navShockedUsd);
+    const nav24 = BigInt(at(rates(input()), 24).navShockedUsd);
+    expect(nav24 - nav0 - owedUsd).toBeGreaterThanOrEqual(-2n); // the receivable rounds down
+    expect(nav24 - nav0 - owedUsd).toBeLessThanOrEqual(0n);
+    // without rates nothing accrues, and the fees push a thin position under its maintenance within the hours
+    expect(at(input(), 24).navShockedUsd).toBe(at(input(), 0).navShockedUsd);
+    // (maintenance 0.78% of 10,000 here: the schedule follows the lower target at once, z sigma_h = 2.33 x 0.33%, plus
+    // the size term)
+    const thin = (x: StressInput): StressInput => ({ ...x, positions: x.positions.map((p) => ({ ...p, collateralUsd: USD(100) })) });
+    expect(at(rates(thin(input())), 0).positionsLiquidated).toBe(0); // equity 100 against maintenance 78
+    expect(at(rates(thin(input())), 24).positionsLiquidated).toBe(1); // 100 - 30.14 < 78
+    expect(at(thin(input()), 24).positionsLiquidated).toBe(0);
   });
 
   it('adds liquidated collateral, less the keeper reward, back to cash for the utilization after', () => {

@@ -71,6 +71,12 @@ beforeAll(async () => {
   await deposit(5, USD(100_000));
   await open(9, 1, false, USD(2000), USD(10_000)); // left open: unrealized PnL is in the NAV, not in realized sums
   await open(9, 1, false, USD(500), 0n); // collateral added: its PositionIncreased moves no size and is no trade
+  // A close through bankruptcy: a 10x long closed after a 15% fall (its loss and fees exceed its collateral, the pool
+  // keeps the collateral and absorbs the rest as bad debt).
+  const pNow = await price(0);
+  await open(10, 0, true, USD(10_000), USD(100_000));
+  await setPrice(0, (pNow * 85n) / 100n);
+  await close(10, 0, true);
   await indexToHead();
 });
 
@@ -116,7 +122,12 @@ describe(`headline totals (${dbKind()})`, () => {
       expect(w.volumeUsd).toBe(sum(trades, res('sizeDeltaUsd')).toString());
       const fees = sum(trades, res('feeUsd')) + sum(trades, res('impactUsd')) + sum(trades, res('borrowFeeUsd')) + sum(trades, res('fundingFeeUsd'));
       expect(w.feesUsd).toBe(fees.toString());
-      const traderPnl = sum(['PositionDecreased'], res('realizedPnlUsd')) - sum(['PositionLiquidated'], res('poolGainUsd'));
+      // the pool's side: what closes realized, less what liquidations kept, plus the closes' bad debt (the BadDebt
+      // events less the liquidations' own)
+      const badDebt = sum(['BadDebt'], (a) => a.amountUsd as bigint);
+      const liqBadDebt = sum(['PositionLiquidated'], res('badDebtUsd'));
+      const traderPnl = sum(['PositionDecreased'], res('realizedPnlUsd')) - sum(['PositionLiquidated'], res('poolGainUsd')) + badDebt - liqBadDebt;
+      expect(w.badDebtUsd).toBe(badDebt.toString());
       expect(w.traderPnlUsd).toBe(traderPnl.toString());
       expect(w.lpIncomeUsd.traderPnlUsd).toBe((-traderPnl).toString());
 
@@ -149,5 +160,33 @@ describe(`headline totals (${dbKind()})`, () => {
     expect(d1.coveredSec).toBe(DAY);
     expect(d7).toMatchObject({ trades: all.trades, volumeUsd: all.volumeUsd, lpPnlUsd: all.lpPnlUsd, coveredSec: all.coveredSec });
     expect(all.coveredSec).toBeLessThan(7 * DAY);
+  });
+
+  it("the LPs' realized income is the cash traders left with the pool, a close through bankruptcy included", async () => {
+    // From first principles, the last day (traders 8, 9 and 10, each first trading in it): the settlement tokens they
+    // moved to the core less what the core paid them, less what still backs the position left open (its collateral
+    // and pending rebate). Review AZ: the bankrupt close's whole loss and fee were counted, 6,002.5 USD more than the
+    // collateral the pool kept, and its bad debt was in no total.
+    const { getSummary } = await import('@/lib/server/metrics');
+    const { publicClient } = clients();
+    const now = Number((await publicClient.getBlock()).timestamp);
+    const from = (await blockAtOrBefore(now - DAY - 1, c.startBlock, await publicClient.getBlockNumber()))! + 1n;
+    const traders = [8, 9, 10].map((i) => clients(i).walletClient.account.address.toLowerCase());
+    const core = c.core.address.toLowerCase();
+    let cash = 0n;
+    for (const t of await publicClient.getContractEvents({ ...c.token, eventName: 'Transfer', fromBlock: from })) {
+      const [src, dst] = [String(t.args.from).toLowerCase(), String(t.args.to).toLowerCase()];
+      if (traders.includes(src) && dst === core) cash += t.args.value!;
+      if (src === core && traders.includes(dst)) cash -= t.args.value!;
+    }
+    const open = await publicClient.readContract({ ...c.engine, functionName: 'position', args: [clients(9).walletClient.account.address, 1n, false] });
+    cash -= BigInt(open.collateralUsd) + BigInt(open.rebateUsd);
+    const badDebt = (await publicClient.getContractEvents({ ...c.engine, eventName: 'BadDebt', fromBlock: from })).reduce((t, e) => t + e.args.amountUsd!, 0n);
+    expect(badDebt).toBeGreaterThan(0n); // the scenario holds a bankrupt close
+
+    const d1 = (await getSummary()).windows![0];
+    const income = d1.lpIncomeUsd;
+    expect(BigInt(income.tradingFeesUsd) + BigInt(income.borrowFeesUsd) + BigInt(income.fundingUsd) + BigInt(income.traderPnlUsd)).toBe(cash);
+    expect(d1.badDebtUsd).toBe(badDebt.toString());
   });
 });

@@ -18,13 +18,9 @@ contract OptionsCrossProductAttacksTest is BaseTest {
         super.setUp();
         interval = reader.marketConfig(ETH).sampleIntervalSec;
         _deposit(carol, 100_000_000 * USD);
-        _toNextBoundary(3000e18);
+        _setPriceAtBoundary(ETH, 3000e18, 1);
         engine.poke(ETH);
         ids = _listBoards(ETH);
-    }
-
-    function _toNextBoundary(uint256 priceWad) internal {
-        _setPriceAfter(ETH, priceWad, interval - block.timestamp % interval + 1);
     }
 
     function _holdVega() internal {
@@ -40,7 +36,7 @@ contract OptionsCrossProductAttacksTest is BaseTest {
     /// Direction 1: deposit on the stale (but in-range) expansion, refresh, redeem after the cooldown.
     function _refreshSandwich(uint256 movedPrice, uint256 wait, bool refreshBetween) internal returns (int256) {
         _holdVega();
-        _toNextBoundary(3000e18);
+        _setPriceAtBoundary(ETH, 3000e18, 1);
         engine.poke(ETH);
         options.refresh(ETH);
         vm.roll(block.number + 1);
@@ -89,7 +85,7 @@ contract OptionsCrossProductAttacksTest is BaseTest {
     /// Direction 1b: honest whale's buy, attacker deposits before, refresh, redeem after cooldown, 2 accounts.
     function test_lpSandwich_aroundWhaleBuy() public {
         _holdVega();
-        _toNextBoundary(3000e18);
+        _setPriceAtBoundary(ETH, 3000e18, 1);
         engine.poke(ETH);
         options.refresh(ETH);
         vm.roll(block.number + 1);

@@ -23,7 +23,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         interval = reader.marketConfig(ETH).sampleIntervalSec;
         _deposit(carol, 10_000_000 * USD);
         _deposit(attacker, 10_000_000 * USD);
-        _toNextBoundary(3000e18);
+        _setPriceAtBoundary(ETH, 3000e18, 1);
         engine.poke(ETH); // the series' first price
         ids = _listBoards(ETH);
         // Traders hold vega: near-the-money straddles on the later boards.
@@ -33,13 +33,9 @@ contract OptionsSampleAttacksTest is BaseTest {
                 _buyOption(alice, ids[j], k, false, 90e18);
             }
         }
-        _toNextBoundary(3000e18);
+        _setPriceAtBoundary(ETH, 3000e18, 1);
         engine.poke(ETH); // a quiet sample
         options.refresh(ETH);
-    }
-
-    function _toNextBoundary(uint256 priceWad) internal {
-        _setPriceAfter(ETH, priceWad, interval - block.timestamp % interval + 1);
     }
 
     /// P-86: `pinMarket` takes the due sample and returns, from the same call, what the views read after it: the pinned
@@ -49,7 +45,7 @@ contract OptionsSampleAttacksTest is BaseTest {
         _open(bob, ETH, true, 50_000 * USD, 400_000 * USD);
         _open(dave, ETH, false, 40_000 * USD, 150_000 * USD);
         uint256 lastSample = reader.marketState(ETH).lastSampleAt;
-        _toNextBoundary(3090e18); // a sample is due
+        _setPriceAtBoundary(ETH, 3090e18, 1); // a sample is due
         assertLt(lastSample, block.timestamp);
 
         IPerpEngine.PricingInputs memory due = engine.volatilityNow(ETH); // the sample applied in memory

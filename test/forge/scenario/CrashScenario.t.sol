@@ -29,7 +29,7 @@ contract CrashScenarioTest is BaseTest {
         super.setUp();
         interval = reader.marketConfig(ETH).sampleIntervalSec;
         _deposit(carol, 20_000_000 * USD);
-        _setPriceAfter(ETH, 3000e18, interval - block.timestamp % interval);
+        _setPriceAtBoundary(ETH, 3000e18, 0);
         engine.poke(ETH);
         // 24 traders, longs and shorts alternately, from 2x to just under the max leverage
         (,, uint256 maxLevWad) = reader.marginRates(ETH, 100_000 * USD);
@@ -133,7 +133,7 @@ contract CrashScenarioTest is BaseTest {
         uint256 p = 3000e18;
         for (uint256 step = 1; step <= 4; ++step) {
             p = p * 8801 / 10_000; // 0.6^(1/4): -40% over four steps
-            if (stepPerInterval) _setPriceAfter(ETH, p, interval - block.timestamp % interval);
+            if (stepPerInterval) _setPriceAtBoundary(ETH, p, 0);
             else _setPrice(ETH, p); // ticks 1 s apart: all four inside one interval (the simulator's crash)
             engine.poke(ETH);
             _keeperPass(tally);
@@ -142,7 +142,7 @@ contract CrashScenarioTest is BaseTest {
         // calm: three samples 10 minutes apart with +-0.1% moves
         for (uint256 i; i < 3; ++i) {
             p = i % 2 == 0 ? p * 10_010 / 10_000 : p * 10_000 / 10_010;
-            _setPriceAfter(ETH, p, interval - block.timestamp % interval);
+            _setPriceAtBoundary(ETH, p, 0);
             engine.poke(ETH);
             _keeperPass(tally);
         }
@@ -176,7 +176,7 @@ contract CrashScenarioTest is BaseTest {
         for (uint256 i = 1; i <= 48; ++i) {
             uint256 noise = uint256(keccak256(abi.encode(i))) % 301; // 0 .. 300 bps
             p = p * 9884 / 10_000 * (10_000 + noise - 150) / 10_000;
-            _setPriceAfter(ETH, p, interval - block.timestamp % interval);
+            _setPriceAtBoundary(ETH, p, 0);
             engine.poke(ETH);
             _keeperPass(tally);
             if (i % 12 == 0) _row(string.concat(vm.toString(i / 6), " h"), tally);

@@ -200,6 +200,12 @@ abstract contract BaseTest is Test {
         lastPushed[marketId] = priceWad;
     }
 
+    /// @dev Posts `priceWad` on `marketId` `offsetSec` after its next volatility-sampling boundary (0: at it).
+    function _setPriceAtBoundary(uint256 marketId, uint256 priceWad, uint256 offsetSec) internal {
+        uint256 interval = reader.marketConfig(marketId).sampleIntervalSec;
+        _setPriceAfter(marketId, priceWad, interval - block.timestamp % interval + offsetSec);
+    }
+
     /// @dev Walks a market's price to `target` in +-10% daily steps, so the volatility estimate stays calm (each step's
     ///      return is spread over a day).
     function _walkPrice(uint256 marketId, uint256 target) internal {
