@@ -80,6 +80,12 @@ export function StressPanel() {
           </div>
         </dl>
       )}
+      {r && BigInt(r.unindexedOiUsd) > 0n && (
+        <p role="status" className="mt-2 text-xs text-amber-400" data-testid="stress-unindexed">
+          The index is behind the chain: {fmtUsd(BigInt(r.unindexedOiUsd))} of open interest is in positions it has not reached yet, which this run does not
+          test. Run it again in a few seconds.
+        </p>
+      )}
       {r && (
         <p className="mt-2 text-xs text-zinc-400" data-testid="stress-explain">
           NAV after shock is the chain’s NAV formula at the shocked prices: a position’s loss counts only up to what it can pay (its floor, P-56), so the bad debt is

@@ -137,6 +137,8 @@ export interface StressResult {
   lpOutflowUsd: string;
   positionsLiquidated: number;
   positionsTotal: number;
+  /** open interest the markets hold beyond the positions tested (the index behind the chain): left out of the result */
+  unindexedOiUsd: string;
   utilizationBeforeWad: string;
   utilizationAfterWad: string;
   /** holders' options plus payouts owed: in the NAV now, and revalued under the shock */

@@ -109,6 +109,13 @@ describe('runStress', () => {
     expect(at(thin(input()), 24).positionsLiquidated).toBe(0);
   });
 
+  it('says how much open interest it did not test (the index behind the chain)', () => {
+    expect(runStress(input(), { priceBps: {}, volMultiplier: 1, cashOutflowBps: 0 }).unindexedOiUsd).toBe('0');
+    const ahead = input();
+    ahead.markets[0] = { ...ahead.markets[0], longOiUsd: USD(25_000) }; // a 15,000 long the index has not reached
+    expect(runStress(ahead, { priceBps: {}, volMultiplier: 1, cashOutflowBps: 0 }).unindexedOiUsd).toBe(USD(15_000).toString());
+  });
+
   it('adds liquidated collateral, less the keeper reward, back to cash for the utilization after', () => {
     const r = runStress(input(), { priceBps: { 0: -1500 }, volMultiplier: 1, cashOutflowBps: 1000 });
     expect(r.positionsLiquidated).toBe(1);
