@@ -214,9 +214,17 @@ contract Deploy is Script {
         }
     }
 
-    /// @notice The markets listed in script/markets.json, in order (market id = index).
-    function marketSpecs() public view returns (MarketSpec[] memory specs) {
-        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/script/markets.json"));
+    /// @notice The markets listed in MARKETS_FILE (a path from the project root; default script/markets.json), in
+    ///         order (market id = index). A chain whose feeds beat differently (Arbitrum's ETH/USD: 24 h and 0.05%, not
+    ///         1 h and 0.5%) gets a file of its own, since the heartbeat sets the max price age and the deviation the
+    ///         oracle lag and fees.
+    function marketSpecs() public view returns (MarketSpec[] memory) {
+        return marketSpecsAt(vm.envOr("MARKETS_FILE", string("script/markets.json")));
+    }
+
+    /// @notice The markets listed in the file at `path` (from the project root).
+    function marketSpecsAt(string memory path) public view returns (MarketSpec[] memory specs) {
+        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/", path));
         uint256 n;
         while (vm.keyExistsJson(json, string.concat(".markets[", vm.toString(n), "]"))) ++n;
         specs = new MarketSpec[](n);

@@ -22,9 +22,10 @@ export function checkChainId(rpcChainId, envChainId) {
   return rpcChainId;
 }
 
-/** script/markets.json's markets (name, feedEnv, pythPriceId). */
-function marketSpecs() {
-  return JSON.parse(readFileSync(join(root, 'script', 'markets.json'), 'utf8')).markets;
+/** The deploy's markets (name, feedEnv, pythPriceId): MARKETS_FILE (relative to the project root), else
+ *  script/markets.json, as Deploy.marketSpecs reads them. */
+function marketSpecs(env) {
+  return JSON.parse(readFileSync(join(root, env.MARKETS_FILE || join('script', 'markets.json')), 'utf8')).markets;
 }
 
 /** anvil's dev accounts' addresses (lower case): no role may go to one off the local chain. */
@@ -48,7 +49,7 @@ export function checkKeys(chainId, env, { needsDeployer = true } = {}) {
     // A real chain settles in a real stablecoin and prices from real feeds: the deploy's fallbacks (a faucet token
     // anyone can mint, dev feeds the deployer sets) are for the local chain only.
     if (!env.SETTLEMENT_TOKEN) problems.push('SETTLEMENT_TOKEN is not set: off the local chain the pool settles in a real stablecoin, not a faucet token');
-    for (const m of marketSpecs()) {
+    for (const m of marketSpecs(env)) {
       if (env.PYTH_CONTRACT && m.pythPriceId) continue;
       if (!env[m.feedEnv]) problems.push(`${m.feedEnv} is not set: ${m.name} needs its Chainlink aggregator (or PYTH_CONTRACT for its Pyth price id); without it every market would get a dev feed the deployer sets`);
     }

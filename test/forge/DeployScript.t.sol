@@ -26,6 +26,29 @@ import {Test} from "forge-std/Test.sol";
 contract DeployScriptTest is Test {
     uint256 internal constant USD = 1e6;
 
+    /// A chain whose feeds beat differently deploys from its own markets file (MARKETS_FILE): the same markets with
+    /// 24-hour heartbeats (Arbitrum's ETH/USD) get a day's max price age, not the hour of script/markets.json.
+    /// (marketSpecsAt is what marketSpecs reads MARKETS_FILE through: the environment is left alone, other tests read it.)
+    function test_marketSpecsAt_readsAChainsOwnFile() public {
+        Deploy deployer = new Deploy();
+        string memory path = "deployments/markets.heartbeat-test.json";
+        string memory src = vm.readFile(string.concat(vm.projectRoot(), "/script/markets.json"));
+        vm.writeFile(
+            string.concat(vm.projectRoot(), "/", path),
+            vm.replace(src, "\"heartbeatSec\": 3600", "\"heartbeatSec\": 86400")
+        );
+        Deploy.MarketSpec[] memory base = deployer.marketSpecs();
+        Deploy.MarketSpec[] memory daily = deployer.marketSpecsAt(path);
+        vm.removeFile(string.concat(vm.projectRoot(), "/", path));
+        assertEq(daily.length, base.length);
+        for (uint256 i; i < base.length; ++i) {
+            assertEq(daily[i].name, base[i].name);
+            assertEq(base[i].heartbeatSec, 3600);
+            assertEq(daily[i].heartbeatSec, 86_400);
+            assertEq(deployer.priceAgeSec(daily[i].heartbeatSec), 86_400 + 8640 + 60, "a day and its margins");
+        }
+    }
+
     /// One test, the cases in sequence: the environment is process-wide and forge runs test functions in parallel.
     function test_deploy_realChainSettings() public {
         _pythMarketsWhenPythContractIsSet();

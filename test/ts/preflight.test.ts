@@ -52,6 +52,17 @@ describe('preflight', () => {
     expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN, GUARDIAN_ADDRESS: 'nope' })).toEqual([expect.stringMatching(/GUARDIAN_ADDRESS is not an address/)]);
     expect(checkKeys(4242, { KEEPER_PRIVATE_KEY: REAL_KEY }, { needsDeployer: false })).toEqual([]); // reusing: no deploy key
     expect(checkKeys(31337, {})).toEqual([]); // the local chain runs on dev keys
+    // MARKETS_FILE: the chain's own market list (the deploy reads the same file), here ETH-USD alone: only its feed
+    const file = join('deployments', `markets.preflight-test-${process.pid}.json`);
+    const markets = JSON.parse(readFileSync(join(root, 'script', 'markets.json'), 'utf8'));
+    writeFileSync(join(root, file), JSON.stringify({ markets: markets.markets.slice(0, 1) }));
+    try {
+      const withEthFeed = { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...partial, SETTLEMENT_TOKEN: FEEDS.SETTLEMENT_TOKEN, MARKETS_FILE: file };
+      expect(checkKeys(4242, withEthFeed)).toEqual([]); // BTC_USD_FEED is not asked for
+      expect(checkKeys(4242, { ...withEthFeed, MARKETS_FILE: undefined })).toEqual([expect.stringMatching(/BTC_USD_FEED is not set/)]);
+    } finally {
+      rmSync(join(root, file));
+    }
   });
 
   it('reuses the deployment that has code on the chain, unless REDEPLOY=1', async () => {
