@@ -219,7 +219,8 @@ contract Deploy is Script {
     ///         1 h and 0.5%) gets a file of its own, since the heartbeat sets the max price age and the deviation the
     ///         oracle lag and fees.
     function marketSpecs() public view returns (MarketSpec[] memory) {
-        return marketSpecsAt(vm.envOr("MARKETS_FILE", string("script/markets.json")));
+        string memory path = vm.envOr("MARKETS_FILE", string(""));
+        return marketSpecsAt(bytes(path).length == 0 ? "script/markets.json" : path); // empty: unset, as the preflight
     }
 
     /// @notice The markets listed in the file at `path` (from the project root).

@@ -113,7 +113,9 @@ interface ILiquidityPool is IERC4626 {
     /// @notice Lets `depositor` deposit in the caller's name while the caller's cooldown runs (each of its deposits
     ///         restarts that cooldown, as the caller's own do). Anyone may deposit for an LP whose shares are all
     ///         unlocked, which starts a cooldown; without approvals a dust deposit timed to each cooldown's end would
-    ///         shut every third-party deposit out (review AY). The caller's own deposits need no approval.
+    ///         shut every third-party deposit out (review AY). The caller's own deposits need no approval. Approve only
+    ///         a depositor that deposits for you alone: through a public router that deposits for whoever names you,
+    ///         anyone could restart your cooldown at each end and keep your recent shares locked until you revoke it.
     function setDepositor(address depositor, bool approved) external;
 
     /// @notice Whether `depositor` may deposit for `receiver` while `receiver`'s cooldown runs.

@@ -12,7 +12,8 @@
  * not mined, a settle mined but the refresh not yet sent) resumes where the chain is; each action is simulated first,
  * so an action another keeper already took is skipped, not reverted. Boards and simulations are read at the node's
  * pending block, which holds its mempool: a settle a restarted keeper's predecessor sent and the node has not mined yet
- * counts as done, not sent again to revert (review AW); a node that cannot serve the pending block is read at the latest.
+ * counts as done, not sent again to revert (review AW); a node that cannot serve the pending block (probed once with a
+ * read that cannot revert) is read at the latest.
  */
 import { BaseError, ContractFunctionRevertedError, decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex, type PublicClient, type WalletClient, type Account, type Chain, type Transport, type TransactionReceipt } from 'viem';
 import { optionsBookAbi, pythPriceFeedAbi } from '../../lib/contracts/generated';
@@ -101,6 +102,28 @@ export class OptionsKeeper {
     private feeCapPerGas?: bigint,
   ) {}
 
+  /** Whether the node serves reads at its pending block: unknown until a probe answers (review BA: telling a node's
+   *  refusal of the tag from a revert by the error alone misread both ways). */
+  private pendingServed: boolean | undefined;
+
+  /** The block the keeper reads and simulates at: the pending one where the node serves it, probed once with a read
+   *  that cannot revert (the options book's live boards of market 0); the latest while the probe has no answer. */
+  private async tag(): Promise<'pending' | 'latest'> {
+    if (this.pendingServed === undefined) {
+      const probe = (blockTag: 'pending' | 'latest') =>
+        this.client.readContract({ ...this.c.optionsBook, functionName: 'liveBoards', args: [0n], blockTag }).then(
+          () => true,
+          () => false,
+        );
+      if (await probe('pending')) this.pendingServed = true;
+      else if (await probe('latest')) {
+        this.pendingServed = false; // the node answers, not at the pending block
+        this.log.warn('the node does not serve the pending block: the options keeper reads at the latest');
+      }
+    }
+    return this.pendingServed ? 'pending' : 'latest';
+  }
+
   /** Markets with options enabled. */
   async markets(): Promise<bigint[]> {
     const out: bigint[] = [];
@@ -160,7 +183,9 @@ export class OptionsKeeper {
   async settleExpired(marketId: bigint, nowSec: bigint): Promise<void> {
     const ids = await this.client.readContract({ ...this.c.optionsBook, functionName: 'liveBoards', args: [marketId] });
     await eachThenThrow(ids, async (boardId) => {
-      const b = await atPending((blockTag) => this.client.readContract({ ...this.c.optionsBook, functionName: 'board', args: [boardId], blockTag }));
+      const blockTag = await this.tag();
+      const b = await this.client.readContract({ ...this.c.optionsBook, functionName: 'board', args: [boardId], blockTag });
+      if (b.settled) this.refused.delete(boardId);
       if (b.settled || BigInt(b.expiry) > nowSec) return;
       if (this.c.markets[Number(marketId)]?.pull) {
         await this.settlePull(marketId, boardId, BigInt(b.expiry));
@@ -184,11 +209,13 @@ export class OptionsKeeper {
    *  and settle on the next pass. */
   async settlePull(marketId: bigint, boardId: bigint, expiry: bigint): Promise<void> {
     const feed = { address: this.c.markets[Number(marketId)].feed, abi: pythPriceFeedAbi } as const;
-    const recorded = await atPending((blockTag) => this.client.readContract({ ...feed, functionName: 'priceAtOrAfter', args: [expiry, 0n], blockTag })).then(
+    const blockTag = await this.tag();
+    const recorded = await this.client.readContract({ ...feed, functionName: 'priceAtOrAfter', args: [expiry, 0n], blockTag }).then(
       () => true,
       () => false,
     );
     if (recorded) {
+      this.refused.delete(boardId);
       await this.send('settleBoard', [boardId, 0n], () => true, () => {
         this.stats.boardsSettled++;
         this.log.info('board settled on the recorded Pyth update', { boardId, marketId, expiry });
@@ -216,17 +243,16 @@ export class OptionsKeeper {
     }
     const pyth = await this.client.readContract({ ...feed, functionName: 'pyth' });
     const fee = await this.client.readContract({ address: pyth, abi: PYTH_FEE_ABI, functionName: 'getUpdateFee', args: [updateData] });
-    const sent = await this.send(
+    let reverted = false;
+    await this.send(
       'recordSettlementPrice',
       [updateData, expiry],
       () => true,
       () => this.log.info('first Pyth update after expiry recorded', { boardId, marketId, expiry }),
-      { target: feed, value: fee },
+      { target: feed, value: fee, onRevert: () => (reverted = true) },
     );
-    if (sent) {
-      this.refused.delete(boardId);
-      return;
-    }
+    // only the chain's refusal backs off (an update in flight, a node or fee error is tried again next pass)
+    if (!reverted) return;
     const delayMs = Math.min(refused ? refused.delayMs * 2 : REFUSED_RETRY_MS, 3_600_000);
     this.refused.set(boardId, { retryAtMs: Date.now() + delayMs, delayMs });
     this.log.warn('the first Pyth update after expiry was refused on chain (none published within the window?): asking Hermes again later; the risk role can settle it by the fallback', {
@@ -267,7 +293,9 @@ export class OptionsKeeper {
     args: readonly unknown[],
     worth: (result: bigint) => boolean,
     done: (result: bigint, receipt: TransactionReceipt) => void,
-    opts: { target: { address: Address; abi: Abi }; value?: bigint; decode?: (ret: unknown) => bigint; label?: string } = { target: this.c.optionsBook },
+    opts: { target: { address: Address; abi: Abi }; value?: bigint; decode?: (ret: unknown) => bigint; label?: string; onRevert?: () => void } = {
+      target: this.c.optionsBook,
+    },
   ): Promise<boolean> {
     // the in-flight key names the action, not its price update (a router call posts a new one each pass)
     const key = `${opts.label ?? functionName}:${opts.target.address}:${args.filter((a) => typeof a !== 'object').map(String).join(',')}`;
@@ -276,16 +304,20 @@ export class OptionsKeeper {
     this.pending.add(key);
     let sent = false;
     try {
-      const { request, result } = await atPending((blockTag) =>
-        this.client.simulateContract({
+      const blockTag = await this.tag();
+      const { request, result } = await this.client
+        .simulateContract({
           ...opts.target,
           functionName,
           args,
           value: opts.value,
           account: this.signer.account,
           blockTag,
-        } as Parameters<PublicClient['simulateContract']>[0]),
-      );
+        } as Parameters<PublicClient['simulateContract']>[0])
+        .catch((e: unknown) => {
+          if (e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError)) opts.onRevert?.();
+          throw e;
+        });
       const value = opts.decode ? opts.decode(result) : typeof result === 'bigint' ? result : 1n;
       if (!worth(value)) return false;
       const sentBlock = await this.client.getBlockNumber();
@@ -317,17 +349,6 @@ export class OptionsKeeper {
     } finally {
       if (!sent) this.pending.delete(key);
     }
-  }
-}
-
-/** `read` at the node's pending block (its mempool's transactions applied); at the latest block when the pending
- *  block cannot be read (a node that does not serve it), never when the call reverts there. */
-export async function atPending<T>(read: (blockTag: 'pending' | 'latest') => Promise<T>): Promise<T> {
-  try {
-    return await read('pending');
-  } catch (e) {
-    if (e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError)) throw e;
-    return read('latest');
   }
 }
 

@@ -12,7 +12,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { createNonceManager, jsonRpc } from 'viem/nonce';
 import { TxTracker } from '@/services/keeper/txs';
 import { NonceGuard } from '@/services/keeper/nonces';
-import { eachThenThrow } from '@/services/keeper/options';
+import { eachThenThrow, OptionsKeeper } from '@/services/keeper/options';
 import { createLogger } from '@/services/lib/runtime';
 
 const log = createLogger('keeper-test');
@@ -202,5 +202,26 @@ describe("the options keeper's passes", () => {
     });
     await expect(pass).rejects.toThrow('getUpdateFee reverted');
     expect(ran).toEqual([0, 1, 2]);
+  });
+
+  it('reads at the latest block on a node that refuses the pending one, found by one probe (review BA)', async () => {
+    // The node answers every read at the latest block and refuses the pending tag with an internal error (-32603,
+    // which viem reports as a revert: telling it from one by the error misread it).
+    const reads: string[] = [];
+    const client = {
+      readContract: (p: { functionName: string; blockTag?: string }) => {
+        reads.push(`${p.functionName}@${p.blockTag ?? 'latest'}`);
+        if (p.blockTag === 'pending') return Promise.reject(new Error('Internal JSON-RPC error.'));
+        if (p.functionName === 'liveBoards') return Promise.resolve([7n]);
+        return Promise.resolve({ settled: true, expiry: 1 }); // the board: settled already
+      },
+    };
+    const c = { optionsBook: { address: '0x0000000000000000000000000000000000000001', abi: [] }, markets: [{ id: 0, pull: false }] };
+    const k = new OptionsKeeper(client as never, {} as never, c as never, log, {} as never);
+    await k.settleExpired(0n, 100n);
+    await k.settleExpired(0n, 100n);
+    // probed once (pending refused, latest answered), then every read at the latest block
+    expect(reads).toEqual(['liveBoards@latest', 'liveBoards@pending', 'liveBoards@latest', 'board@latest', 'liveBoards@latest', 'board@latest']);
+    expect(k.stats.failures).toBe(0);
   });
 });
