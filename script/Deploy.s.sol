@@ -345,11 +345,15 @@ contract Deploy is Script {
         );
     }
 
-    /// @notice Chains with a sequencer Chainlink publishes an uptime feed for: Arbitrum One, OP Mainnet, Base, Metis
-    ///         Andromeda, Scroll, zkSync Era. Another L2 with a sequencer needs its feed too; this list is the check.
-    function hasSequencerFeed(uint256 chainId) public pure returns (bool) {
-        return chainId == 42_161 || chainId == 10 || chainId == 8453 || chainId == 1088 || chainId == 534_352
-            || chainId == 324;
+    /// @notice Whether `chainId` has a sequencer Chainlink publishes an uptime feed for (script/chains.json, which the
+    ///         preflight reads too).
+    function hasSequencerFeed(uint256 chainId) public view returns (bool) {
+        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/script/chains.json"));
+        uint256[] memory ids = vm.parseJsonUintArray(json, ".sequencerFeedChains");
+        for (uint256 i; i < ids.length; ++i) {
+            if (ids[i] == chainId) return true;
+        }
+        return false;
     }
 
     function poolConfig() public pure returns (IClearingCore.PoolConfig memory) {

@@ -53,6 +53,12 @@ export function checkKeys(chainId, env, { needsDeployer = true } = {}) {
       if (env.PYTH_CONTRACT && m.pythPriceId) continue;
       if (!env[m.feedEnv]) problems.push(`${m.feedEnv} is not set: ${m.name} needs its Chainlink aggregator (or PYTH_CONTRACT for its Pyth price id); without it every market would get a dev feed the deployer sets`);
     }
+    // An L2 whose sequencer can stop (script/chains.json, as the deploy checks it): without its uptime feed, prices
+    // gone stale in an outage would be traded and liquidated the moment it restarts.
+    const { sequencerFeedChains } = JSON.parse(readFileSync(join(root, 'script', 'chains.json'), 'utf8'));
+    if (sequencerFeedChains.includes(chainId) && !env.SEQUENCER_UPTIME_FEED) {
+      problems.push(`SEQUENCER_UPTIME_FEED is not set: chain ${chainId} is an L2 whose sequencer Chainlink publishes an uptime feed for (script/chains.json)`);
+    }
     for (const name of ['ADMIN_ADDRESS', 'RISK_ADDRESS', 'GUARDIAN_ADDRESS']) {
       const a = env[name];
       if (!a) {

@@ -52,6 +52,10 @@ describe('preflight', () => {
     expect(checkKeys(4242, { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN, GUARDIAN_ADDRESS: 'nope' })).toEqual([expect.stringMatching(/GUARDIAN_ADDRESS is not an address/)]);
     expect(checkKeys(4242, { KEEPER_PRIVATE_KEY: REAL_KEY }, { needsDeployer: false })).toEqual([]); // reusing: no deploy key
     expect(checkKeys(31337, {})).toEqual([]); // the local chain runs on dev keys
+    // an L2 with a sequencer uptime feed (Base, script/chains.json) needs it, as the deploy does
+    const full = { PRIVATE_KEY: REAL_KEY, KEEPER_PRIVATE_KEY: REAL_KEY, ...ADMIN };
+    expect(checkKeys(8453, full)).toEqual([expect.stringMatching(/SEQUENCER_UPTIME_FEED is not set: chain 8453/)]);
+    expect(checkKeys(8453, { ...full, SEQUENCER_UPTIME_FEED: '0x7' })).toEqual([]);
     // MARKETS_FILE: the chain's own market list (the deploy reads the same file), here ETH-USD alone: only its feed
     const file = join('deployments', `markets.preflight-test-${process.pid}.json`);
     const markets = JSON.parse(readFileSync(join(root, 'script', 'markets.json'), 'utf8'));
