@@ -8,13 +8,37 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SIZE_LIMIT_BYTES = 22_000;
-export const DEPLOYED = ['ClearingCore', 'PerpEngine', 'PerpState', 'CapBook', 'LiquidityPool', 'Reader', 'PriceUpdateRouter', 'OrderBook', 'OptionsBook', 'OptionsLogic', 'OptionsNav', 'OptionsSchedule', 'ConfigStore', 'FaucetToken', 'DevPriceFeed', 'ChainlinkPriceFeed', 'PythPriceFeed'];
+
+const artifact = (name) => {
+  const file = join(root, 'out', `${name}.sol`, `${name}.json`);
+  if (!existsSync(file)) throw new Error(`missing ${file}: run \`forge build\` first`);
+  return JSON.parse(readFileSync(file, 'utf8'));
+};
+
+/** Every contract the deploy script creates (`new X(` in script/Deploy.s.sol) and every external library their code
+ *  links, transitively: what a deployment puts on chain, found from the deploy itself, so a new contract or library
+ *  is measured without anyone listing it. In deploy order, each library after the first contract that links it. */
+export function deployedContracts() {
+  const deploy = readFileSync(join(root, 'script', 'Deploy.s.sol'), 'utf8');
+  const created = [...deploy.matchAll(/\bnew\s+([A-Z][A-Za-z0-9_]*)\s*\(/g)]
+    .sort((a, b) => a.index - b.index)
+    .map((m) => m[1]);
+  const out = [];
+  const visit = (name) => {
+    if (out.includes(name)) return;
+    out.push(name);
+    const a = artifact(name);
+    for (const refs of [a.bytecode?.linkReferences ?? {}, a.deployedBytecode?.linkReferences ?? {}]) {
+      for (const libs of Object.values(refs)) for (const lib of Object.keys(libs)) visit(lib);
+    }
+  };
+  for (const name of created) visit(name);
+  return out;
+}
 
 export function sizes() {
-  return DEPLOYED.map((name) => {
-    const file = join(root, 'out', `${name}.sol`, `${name}.json`);
-    if (!existsSync(file)) throw new Error(`missing ${file}: run \`forge build\` first`);
-    const hex = JSON.parse(readFileSync(file, 'utf8')).deployedBytecode.object.replace(/^0x/, '');
+  return deployedContracts().map((name) => {
+    const hex = artifact(name).deployedBytecode.object.replace(/^0x/, '');
     return { name, bytes: hex.length / 2 };
   });
 }

@@ -22,7 +22,7 @@ export function Analytics() {
   const pool = useHistory(-1, range);
   const mk = useHistory(market, range);
   const activity = useActivity(range);
-  const markets = useReaderView('markets');
+  const markets = useReaderView('markets', []);
 
   const poolData = pool.data?.map((p) => ({ t: p.t, utilization: n(p.utilization, 1e16), nav: n(p.nav, 1e6), sharePrice: n(p.share_price, 1e18), reserved: n(p.reserved, 1e6), free: n(p.free_liquidity, 1e6), badDebt: n(p.bad_debt, 1e6) }));
   const mkData = mk.data?.map((p) => ({

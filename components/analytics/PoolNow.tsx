@@ -6,7 +6,7 @@ import { fmtPct, fmtUsd } from '@/lib/format';
 
 /** The pool as the chain values it now (Reader.poolView at fresh prices): the figures the charts below trace over time. */
 export function PoolNow() {
-  const q = useReaderView('poolView', undefined, { refetchInterval: 5_000 });
+  const q = useReaderView('poolView', [], { refetchInterval: 5_000 });
   const p = q.data;
   return (
     <section aria-labelledby="pool-now-title" className="card" data-testid="pool-now">

@@ -9,7 +9,7 @@ import { annualize, bytes32ToString, fmtPct, fmtPctFine, fmtUsd } from '@/lib/fo
 /** Every market's risk parameters and oracle policy in force, read from the chain, with the live funding rate. */
 export function RiskParams() {
   const c = useContracts();
-  const markets = useReaderView('markets');
+  const markets = useReaderView('markets', []);
   const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
   const exitRoom = useReadContract({ ...c.optionsBook, functionName: 'LP_EXIT_ROOM_WAD' });
   return (
@@ -70,7 +70,8 @@ export function RiskParams() {
         <p className="mt-2 text-xs text-zinc-400">
           Oracles: prices older than the market&apos;s max age, in the future, zero or negative, at a Chainlink feed&apos;s min/max answer bounds,
           while an L2 sequencer is down or within its grace period, or with a Pyth confidence wider than its bound are rejected; one price per
-          transaction; σ is a continuous-time EWMA of log returns updated on every new price.
+          transaction; σ is an EWMA of log returns that takes one sample per sampling interval (the first price of each interval, whoever
+          posts it and however many ticks arrive; a sample&apos;s move counts at most the clip in σ), with a long-run σ as its floor.
         </p>
       </section>
   );

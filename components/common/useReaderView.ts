@@ -25,7 +25,7 @@ type Answer<A extends Abi, F extends ContractFunctionName<A, 'view'>> = {
 export function useViewAtPrices<const A extends Abi, const F extends ContractFunctionName<A, 'view'>>(
   target: { address: Address; abi: A },
   functionName: F,
-  args?: ContractFunctionArgs<A, 'view', F>,
+  args: ContractFunctionArgs<A, 'view', F>,
   { enabled = true, refetchInterval }: Opts = {},
 ): Answer<A, F> {
   const c = useContracts();
@@ -41,15 +41,16 @@ export function useViewAtPrices<const A extends Abi, const F extends ContractFun
     queryKey: ['viewAtPulledPrices', c.chainId, target.address, functionName, JSON.stringify(args ?? [], (_, v) => (typeof v === 'bigint' ? v.toString() : v))],
     enabled: enabled && pull.length > 0 && !!client,
     refetchInterval: refetchInterval ?? 3000,
-    queryFn: async () => readAfterUpdate(client!, c, await api.pythUpdates(pull), target, functionName, (args ?? []) as readonly unknown[]),
+    queryFn: async () => readAfterUpdate(client!, c, await api.pythUpdates(pull), target, functionName, args),
   });
-  return (pull.length > 0 ? pulled : direct) as unknown as Answer<A, F>;
+  const answer = pull.length > 0 ? pulled : direct;
+  return { data: answer.data as Answer<A, F>['data'], error: answer.error, isLoading: answer.isLoading };
 }
 
 /** A Reader view at fresh prices (useViewAtPrices on the Reader). */
 export function useReaderView<const F extends ContractFunctionName<typeof readerAbi, 'view'>>(
   functionName: F,
-  args?: ContractFunctionArgs<typeof readerAbi, 'view', F>,
+  args: ContractFunctionArgs<typeof readerAbi, 'view', F>,
   opts: Opts = {},
 ) {
   const c = useContracts();

@@ -20,7 +20,7 @@ function status(d: OptionsData, h: Holding) {
   let bid: bigint | undefined;
   let paused = false;
   try {
-    bid = quoteOption(h.expiry, h.strikeWad, h.isCall, false, h.amountWad, boardCfg(d, h.callCapBps), d.ctx).premiumUsd;
+    bid = quoteOption(h, h.strikeWad, h.isCall, false, h.amountWad, boardCfg(d, h.callCapBps), d.ctx).premiumUsd;
   } catch (e) {
     // past the greek cache's range, sales wait for the keeper's refresh; past the trading cutoff, held to settlement
     paused = e instanceof OptionsBookStaleError;
@@ -84,7 +84,7 @@ export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Sel
                         Claim {fmtUsd(st.value)}
                       </button>
                     ) : st.kind === 'live' && st.bid !== undefined ? (
-                      <button className="btn-ghost px-2 py-1 text-xs" data-testid="option-sell" onClick={() => onSell({ boardId: h.boardId, expiry: h.expiry, strikeIndex: h.strikeIndex, strikeWad: h.strikeWad, isCall: h.isCall, isBuy: false, callCapBps: h.callCapBps })}>
+                      <button className="btn-ghost px-2 py-1 text-xs" data-testid="option-sell" onClick={() => onSell({ boardId: h.boardId, expiry: h.expiry, strikeIndex: h.strikeIndex, strikeWad: h.strikeWad, isCall: h.isCall, isBuy: false, callCapBps: h.callCapBps, topStrikeWad: h.topStrikeWad })}>
                         Sell
                       </button>
                     ) : null}

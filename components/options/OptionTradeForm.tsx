@@ -79,7 +79,9 @@ function Preview({ s, q, lagUsd, lagBps, limitUsd, minPremiumBps }: { s: Selecti
       q.askFloor === 'intrinsic'
         ? 'intrinsic value'
         : // the larger of minPremiumBps and the pool's borrow rate at its kink over the option's life (P-106)
-          `minimum: ${fmtPct((perToken * 10n ** 18n) / maxPayoutWad(s.isCall, s.strikeWad, BigInt(s.callCapBps)))} of the most it can pay (at least ${(minPremiumBps / 100).toFixed(2)}%, and the pool's borrow rate at its kink for the option's life)`,
+          s.isCall
+          ? `minimum: ${fmtPct((perToken * 10n ** 18n) / maxPayoutWad(true, s.topStrikeWad, BigInt(s.callCapBps)))} of the most the board's highest-strike call can pay (at least ${(minPremiumBps / 100).toFixed(2)}%, and the pool's borrow rate at its kink for the option's life), so no call here costs less than a higher strike's`
+          : `minimum: ${fmtPct((perToken * 10n ** 18n) / maxPayoutWad(false, s.strikeWad, BigInt(s.callCapBps)))} of the most it can pay (at least ${(minPremiumBps / 100).toFixed(2)}%, and the pool's borrow rate at its kink for the option's life)`,
       'option-ask-floor',
     ]);
   }
@@ -124,7 +126,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
   let quoteError: string | undefined;
   if (a.amountWad) {
     try {
-      q = quoteOption(s.expiry, s.strikeWad, s.isCall, s.isBuy, a.amountWad, { ...d.cfg, callCapBps: s.callCapBps }, d.ctx);
+      q = quoteOption(s, s.strikeWad, s.isCall, s.isBuy, a.amountWad, { ...d.cfg, callCapBps: s.callCapBps }, d.ctx);
     } catch (e) {
       quoteError =
         e instanceof OptionsBookStaleError
@@ -138,7 +140,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
   let lagUsd: bigint | undefined;
   if (q && a.amountWad && d.ctx.lagBps > 0n) {
     try {
-      const atSpot = quoteOption(s.expiry, s.strikeWad, s.isCall, s.isBuy, a.amountWad, { ...d.cfg, callCapBps: s.callCapBps }, { ...d.ctx, lagBps: 0n });
+      const atSpot = quoteOption(s, s.strikeWad, s.isCall, s.isBuy, a.amountWad, { ...d.cfg, callCapBps: s.callCapBps }, { ...d.ctx, lagBps: 0n });
       lagUsd = s.isBuy ? q.premiumUsd - atSpot.premiumUsd : atSpot.premiumUsd - q.premiumUsd;
     } catch {
       lagUsd = undefined;

@@ -12,6 +12,7 @@ export interface Selection {
   isCall: boolean;
   isBuy: boolean;
   callCapBps: bigint;
+  topStrikeWad: bigint;
 }
 
 const ONE = 10n ** 18n;
@@ -21,7 +22,7 @@ const GREEK_CELL = 'num hidden py-0.5 pr-2 text-right text-zinc-400 sm:table-cel
 
 function safeQuote(d: OptionsData, b: BoardRow, strikeWad: bigint, isCall: boolean, isBuy: boolean) {
   try {
-    return quoteOption(b.expiry, strikeWad, isCall, isBuy, ONE, boardCfg(d, b.callCapBps), d.ctx).premiumUsd;
+    return quoteOption(b, strikeWad, isCall, isBuy, ONE, boardCfg(d, b.callCapBps), d.ctx).premiumUsd;
   } catch {
     return undefined;
   }
@@ -41,7 +42,7 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
           type="button"
           data-testid={`chain-${isBuy ? 'ask' : 'bid'}-${isCall ? 'call' : 'put'}-${strikeIndex}`}
           disabled={premium === undefined || (!isBuy && premium < 5_000n)} // a bid under half a cent shows as $0.00: nothing to sell for
-          onClick={() => onSelect({ boardId: board.id, expiry: board.expiry, strikeIndex: BigInt(strikeIndex), strikeWad, isCall, isBuy, callCapBps: board.callCapBps })}
+          onClick={() => onSelect({ boardId: board.id, expiry: board.expiry, strikeIndex: BigInt(strikeIndex), strikeWad, isCall, isBuy, callCapBps: board.callCapBps, topStrikeWad: board.topStrikeWad })}
           className={`num w-full rounded px-1.5 py-0.5 text-right ${active ? 'bg-teal-500 text-zinc-950' : isBuy ? 'text-rose-300 hover:bg-zinc-800' : 'text-emerald-300 hover:bg-zinc-800'} disabled:opacity-40`}
           aria-label={`${isBuy ? 'Buy' : 'Sell'} ${isCall ? 'call' : 'put'} ${fmtPrice(strikeWad, 0)} at ${fmtUsd(premium)}`}
         >

@@ -7,7 +7,7 @@ import { useContracts } from '@/components/common/useContracts';
 import { api } from '@/lib/api/client';
 import { readAfterUpdate } from '@/lib/pyth/router';
 import { optionsBookAbi } from '@/lib/contracts';
-import { optionGreeks, lnMoneynessWad, midVolWad, termVarianceWad } from '@/lib/math/options';
+import { optionGreeks, lnMoneynessWad, midVolWad, termVarianceWad, topStrikeWad } from '@/lib/math/options';
 import { averageCost } from '@/lib/options/cost';
 import { readQuoteContext, STALENESS, toPricingConfig } from '@/lib/options/context';
 
@@ -21,6 +21,8 @@ export interface BoardRow {
   settlementPriceWad: bigint;
   /** the cap of this board's calls, fixed at listing */
   callCapBps: bigint;
+  /** the board's highest strike (its calls' least premium is that strike's) */
+  topStrikeWad: bigint;
 }
 
 export interface Holding {
@@ -38,6 +40,7 @@ export interface Holding {
   settled: boolean;
   settlementPriceWad: bigint;
   callCapBps: bigint;
+  topStrikeWad: bigint;
 }
 
 /**
@@ -63,7 +66,7 @@ export function useOptionsData(marketId: number) {
         pc.readContract({ ...c.optionsBook, functionName: 'config', args: [m], blockNumber }),
         pc.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [m], blockNumber }),
         (updates.length > 0
-          ? (readAfterUpdate(pc, c, updates, c.optionsBook, 'staleness', [m]) as Promise<number>)
+          ? readAfterUpdate(pc, c, updates, c.optionsBook, 'staleness', [m])
           : pc.readContract({ ...c.optionsBook, functionName: 'staleness', args: [m], blockNumber })
         ).catch(() => null),
         readQuoteContext(pc, m, blockNumber, c.chainId, updates),
@@ -77,6 +80,7 @@ export function useOptionsData(marketId: number) {
           settled: b.settled,
           settlementPriceWad: b.settlementPriceWad,
           callCapBps: BigInt(b.callCapBps),
+          topStrikeWad: topStrikeWad(b),
         };
       };
       const boards = await Promise.all(ids.map(boardOf));
@@ -122,7 +126,7 @@ async function readHoldings(
     if (amountWad === 0n) continue;
     const b = await boardOf(k.boardId);
     const { costUsd, realizedUsd } = books.get(key)!;
-    out.push({ ...k, amountWad, costUsd, realizedUsd, expiry: b.expiry, settled: b.settled, settlementPriceWad: b.settlementPriceWad, callCapBps: b.callCapBps });
+    out.push({ ...k, amountWad, costUsd, realizedUsd, expiry: b.expiry, settled: b.settled, settlementPriceWad: b.settlementPriceWad, callCapBps: b.callCapBps, topStrikeWad: b.topStrikeWad });
   }
   return out.sort((a, b) => Number(a.expiry - b.expiry) || Number(a.strikeWad - b.strikeWad));
 }

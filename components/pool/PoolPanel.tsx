@@ -19,7 +19,7 @@ export function PoolPanel() {
   const c = useContracts();
   const { address, isConnected } = useAccount();
   const user = address ?? ZERO_ADDRESS;
-  const pool = useReaderView('poolView');
+  const pool = useReaderView('poolView', []);
   const acct = useReadContracts({
     contracts: [
       { ...c.token, functionName: 'balanceOf', args: [user] },

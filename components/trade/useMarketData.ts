@@ -14,8 +14,8 @@ export function useMarketData(marketId: number) {
   const { address } = useAccount();
   const user = address ?? ZERO;
   // at the prices the next transaction posts (pull-oracle markets: useReaderView)
-  const markets = useReaderView('markets', undefined, { refetchInterval: 2000 });
-  const pool = useReaderView('poolView', undefined, { refetchInterval: 3000 });
+  const markets = useReaderView('markets', [], { refetchInterval: 2000 });
+  const pool = useReaderView('poolView', [], { refetchInterval: 3000 });
   const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
   // the perpetuals' own reserve and its cap (bps of pool cash): new risk past it reverts ProductReserveCapExceeded
   const perpLedger = useReadContract({ ...c.core, functionName: 'productLedger', args: [c.engine.address], query: { refetchInterval: 3000 } });

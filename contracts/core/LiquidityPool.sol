@@ -242,7 +242,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         returns (uint256 requestId)
     {
         if (shares == 0) revert ZeroShares();
-        if (receiver == address(0) || receiver == address(this)) revert ERC20InvalidReceiver(receiver);
+        _checkPayee(receiver);
         _checkRequest(shares, minAssets);
         address owner = _msgSender();
         _transfer(owner, address(this), shares); // only shares past their cooldown can move (_update)
@@ -372,7 +372,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     /// @inheritdoc ILiquidityPool
     function claim(address to) external nonReentrant returns (uint256 assets) {
-        if (to == address(0)) revert ERC20InvalidReceiver(to);
+        _checkPayee(to);
         address owner = _msgSender();
         assets = claimableAssets[owner];
         if (assets == 0) revert NothingToClaim(owner);
@@ -601,10 +601,20 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         emit Transfer(address(0), receiver, shares);
     }
 
+    /// @dev Refuses a payout to an address where the assets would be stuck (P-49): the zero address, this vault (its
+    ///      balance is the claimants' deferred payouts, counted by totalClaimable) and the core (its pool cash is its
+    ///      ledger, not its balance).
+    function _checkPayee(address receiver) internal view {
+        if (receiver == address(0) || receiver == address(this) || receiver == address(core)) {
+            revert ERC20InvalidReceiver(receiver);
+        }
+    }
+
     function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
         internal
         override
     {
+        _checkPayee(receiver);
         if (caller != owner) _spendAllowance(owner, caller, shares);
         _burn(owner, shares);
         core.withdrawLiquidity(receiver, assets);

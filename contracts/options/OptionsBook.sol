@@ -343,6 +343,7 @@ contract OptionsBook is IOptionsBook, AccessControl {
         c.boardId = boardId;
         c.strikeIndex = strikeIndex;
         c.strikeWad = b.firstStrikeWad + strikeIndex * b.strikeStepWad;
+        c.topStrikeWad = b.firstStrikeWad + (b.strikeCount - 1) * b.strikeStepWad;
         c.expiry = b.expiry;
     }
 

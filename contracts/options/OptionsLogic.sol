@@ -97,6 +97,9 @@ library OptionsLogic {
         uint256 boardId; // a trade's option (0 in a refresh)
         uint256 strikeIndex;
         uint256 strikeWad;
+        // the board's highest strike: a call's least premium is that strike's (_askWad), so no call on a board asks
+        // less than a higher strike's (premium non-increasing in strike, P-72)
+        uint256 topStrikeWad;
         uint256 expiry;
         uint256 spotWad;
         uint256 varianceWad;
@@ -608,8 +611,11 @@ library OptionsLogic {
     }
 
     /// @dev The ask per token from the model's (`modelWad`, the lag charge included): at least the option's intrinsic
-    ///      value and minPremiumBps of its maximum payout, at most the maximum payout itself (a buyer never pays more
-    ///      than a token can pay; the pool, which reserves that much, is then fully paid for it).
+    ///      value and its least premium (OptionPricing.minPremiumWad), at most the maximum payout itself (a buyer never
+    ///      pays more than a token can pay; the pool, which reserves that much, is then fully paid for it). A call's
+    ///      least premium is the board's highest strike's: a call's maximum payout is a share of its strike, so each
+    ///      strike's own would make far out-of-the-money calls ask more the higher their strike (review BC: 1.60, 1.65,
+    ///      1.70, 1.75 USD from 3,200 to 3,500). It is never less than the strike's own, which P-106 needs.
     function _askWad(bool isCall, Ctx memory c, IOptionsBook.OptionsConfig memory cfg, uint256 modelWad)
         internal
         view
@@ -618,7 +624,12 @@ library OptionsLogic {
         uint256 floor = MathLib.max(
             OptionPricing.payoffWad(isCall, c.strikeWad, c.spotWad, cfg.callCapBps),
             OptionPricing.minPremiumWad(
-                isCall, c.strikeWad, cfg.callCapBps, cfg.minPremiumBps, c.reserveRateWad, c.expiry - block.timestamp
+                isCall,
+                isCall ? c.topStrikeWad : c.strikeWad,
+                cfg.callCapBps,
+                cfg.minPremiumBps,
+                c.reserveRateWad,
+                c.expiry - block.timestamp
             )
         );
         return

@@ -397,7 +397,7 @@ export interface OptionQuote {
   reserveUsd: bigint;
   greeks: OptionGreeks;
   /** What set a buy's price per token: the model (Black-Scholes at the ask volatility and at the price the oracle lag can reach), the intrinsic
-   *  value, the minimum premium (minPremiumBps of the maximum payout per token, so it scales with the strike, and at least the pool's borrow rate at its kink on it for the option's life), or the
+   *  value, the minimum premium (minPremiumBps of the maximum payout per token, a call's at its board's highest strike so no call asks less than a higher strike's, and at least the pool's borrow rate at its kink on it for the option's life), or the
    *  maximum payout (a ceiling: a narrow-capped call's legs at two volatilities can price above it); a sale is always
    *  'model'. */
   askFloor: 'model' | 'intrinsic' | 'minimum' | 'maximum';
@@ -436,9 +436,21 @@ export function tradingPausedBy(ctx: QuoteContext): OptionsBookStaleError | unde
   return undefined;
 }
 
+/** The board terms a quote needs: its expiry and its highest strike (a call's least premium is that strike's,
+ *  OptionsLogic._askWad, so no call on a board asks less than a higher strike's). */
+export interface QuoteBoard {
+  expiry: bigint;
+  topStrikeWad: bigint;
+}
+
+/** A listed board's highest strike (IOptionsBook.Board: strike i = first + i x step). */
+export function topStrikeWad(b: { firstStrikeWad: bigint; strikeStepWad: bigint; strikeCount: number | bigint }): bigint {
+  return b.firstStrikeWad + (BigInt(b.strikeCount) - 1n) * b.strikeStepWad;
+}
+
 /** The premium of a trade: the TS mirror of OptionsLogic.quote (test/ts/options.diff.test.ts: equal to the wei). */
 export function quoteOption(
-  expiry: bigint,
+  board: QuoteBoard,
   strikeWad: bigint,
   isCall: boolean,
   isBuy: boolean,
@@ -446,7 +458,7 @@ export function quoteOption(
   cfg: OptionsPricingConfig,
   ctx: QuoteContext,
 ): OptionQuote {
-  const tau = expiry - ctx.nowSec;
+  const tau = board.expiry - ctx.nowSec;
   if (amountWad % OPTION_LOT_WAD !== 0n) throw new RangeError(`amount ${amountWad} is not a whole number of lots (${OPTION_LOT_WAD})`);
   const bk = ctx.book;
   const paused = tradingPausedBy(ctx);
@@ -476,7 +488,7 @@ export function quoteOption(
   if (isBuy) {
     const model = perTokenWad;
     const intrinsic = payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps);
-    const minimum = minPremiumWad(isCall, strikeWad, cfg.callCapBps, cfg.minPremiumBps, ctx.reserveRateWad, tau);
+    const minimum = minPremiumWad(isCall, isCall ? board.topStrikeWad : strikeWad, cfg.callCapBps, cfg.minPremiumBps, ctx.reserveRateWad, tau);
     const most = maxPayoutWad(isCall, strikeWad, cfg.callCapBps);
     perTokenWad = min(max(model, max(intrinsic, minimum)), most); // OptionsLogic._askWad
     askFloor = perTokenWad === model ? 'model' : perTokenWad === intrinsic ? 'intrinsic' : perTokenWad === minimum ? 'minimum' : 'maximum';

@@ -16,8 +16,6 @@ type Client = Pick<PublicClient, 'readContract' | 'getBlock' | 'chain'>;
 /** IOptionsBook.Staleness, by value. */
 export const STALENESS = ['Fresh', 'Dirty', 'TooOld', 'PriceMoved', 'VolatilityResampled', 'AwaitingSettlement'] as const;
 
-type PricingInputs = Awaited<ReturnType<typeof readPricingInputs>>;
-
 function readPricingInputs(client: Client, c: ReturnType<typeof contractsFor>, marketId: bigint, blockNumber: bigint) {
   return client.readContract({ ...c.engine, functionName: 'volatilityNow', args: [marketId], blockNumber });
 }
@@ -28,7 +26,7 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
   const c = contractsFor(chainId);
   const inputs =
     updates.length > 0
-      ? (readAfterUpdate(client as PublicClient, c, updates, c.engine, 'volatilityNow', [marketId]) as Promise<PricingInputs>)
+      ? readAfterUpdate(client as PublicClient, c, updates, c.engine, 'volatilityNow', [marketId])
       : readPricingInputs(client, c, marketId, blockNumber);
   const [block, p, book, pool] = await Promise.all([
     client.getBlock({ blockNumber }),

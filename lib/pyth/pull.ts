@@ -7,7 +7,7 @@
  *   - `value(updates)`: the native fee a call posting them sends.
  * A push-feed market needs none of this (`updates` leaves it out), so on a deployment without Pyth nothing changes.
  */
-import { parseAbi, type decodeFunctionResult, type Abi, type Account, type Address, type ContractFunctionName, type Hex, type PublicClient } from 'viem';
+import { parseAbi, type Abi, type Account, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hex, type PublicClient } from 'viem';
 import { pythPriceFeedAbi } from '../contracts/generated';
 import type { CounterpoolContracts } from '../contracts';
 import type { Hermes } from './hermes';
@@ -133,14 +133,14 @@ export class PullPrices {
 
   /** What view `functionName(args)` of `target` answers with `updates` posted first, simulated from `account`
    *  (lib/pyth/router.ts readAfterUpdate; a direct read when there are none). */
-  async read<const A extends Abi, F extends ContractFunctionName<A, 'view' | 'pure'>>(
+  async read<const A extends Abi, F extends ContractFunctionName<A, 'view' | 'pure'>, const Args extends ContractFunctionArgs<A, 'view' | 'pure', F>>(
     updates: readonly PullUpdate[],
     target: { address: Address; abi: A },
     functionName: F,
-    args: readonly unknown[],
+    args: Args,
     account: Account | Address,
   ) {
     const from = typeof account === 'string' ? account : account.address;
-    return (await readAfterUpdate(this.client, this.c, updates, target, functionName, args, from)) as Awaited<ReturnType<typeof decodeFunctionResult<A, F>>>;
+    return readAfterUpdate(this.client, this.c, updates, target, functionName, args, from);
   }
 }

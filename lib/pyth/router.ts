@@ -4,7 +4,20 @@
  * option as `callProduct`, an LP action as `callPool`, with the updates' fees as the value. The app's transaction
  * hook uses it for every action whose market reads Pyth; on push feeds nothing is wrapped.
  */
-import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex, type PublicClient } from 'viem';
+import {
+  decodeFunctionResult,
+  encodeFunctionData,
+  type Abi,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
+  type DecodeFunctionResultParameters,
+  type EncodeFunctionDataParameters,
+  type Hex,
+  type PublicClient,
+  type ReadContractParameters,
+} from 'viem';
 import { priceUpdateRouterAbi } from '../contracts/generated';
 import type { CounterpoolContracts } from '../contracts';
 import type { PullUpdate } from './pull';
@@ -49,7 +62,7 @@ export function throughRouter(c: CounterpoolContracts, call: PlainCall, updates:
   const value = updates.reduce((s, u) => s + u.fee, 0n);
   const base = { address: c.router.address, abi: priceUpdateRouterAbi, value };
   const args = call.args ?? [];
-  const data = () => encodeFunctionData({ abi: call.abi as Abi, functionName: call.functionName, args } as never) as Hex;
+  const data = (): Hex => encodeFunctionData({ abi: call.abi, functionName: call.functionName, args } as EncodeFunctionDataParameters);
   if (same(call.address, c.engine.address) && (call.functionName === 'increasePosition' || call.functionName === 'decreasePosition')) {
     return { ...base, functionName: call.functionName, args: [updates, ...args] };
   }
@@ -74,18 +87,27 @@ const PROBE = '0x000000000000000000000000000000000000c0de' as Address;
 
 /** What view `functionName(args)` of `target` answers with `updates` posted first (PriceUpdateRouter.readAfterUpdate
  *  simulated; a direct read when there are none): how the app and the keeper read pull-oracle markets. */
-export async function readAfterUpdate(
+export async function readAfterUpdate<
+  const A extends Abi,
+  F extends ContractFunctionName<A, 'pure' | 'view'>,
+  const Args extends ContractFunctionArgs<A, 'pure' | 'view', F>,
+>(
   client: PublicClient,
   c: CounterpoolContracts,
   updates: readonly PullUpdate[],
-  target: { address: Address; abi: Abi | readonly unknown[] },
-  functionName: string,
-  args: readonly unknown[] = [],
+  target: { address: Address; abi: A },
+  functionName: F,
+  args: Args,
   account: Address = PROBE,
-): Promise<unknown> {
-  if (updates.length === 0) return client.readContract({ ...target, functionName, args } as never);
+): Promise<ContractFunctionReturnType<A, 'pure' | 'view', F, Args>> {
+  // viem's parameter types are conditional on A and F, which TypeScript cannot resolve inside a generic body: the
+  // signature above is what callers are checked against
+  const call = { abi: target.abi, functionName, args } as { abi: Abi; functionName: string; args: readonly unknown[] };
+  if (updates.length === 0) {
+    return client.readContract({ address: target.address, ...call } as ReadContractParameters) as Promise<ContractFunctionReturnType<A, 'pure' | 'view', F, Args>>;
+  }
   const value = updates.reduce((s, u) => s + u.fee, 0n);
-  const data = encodeFunctionData({ abi: target.abi as Abi, functionName, args } as never);
+  const data = encodeFunctionData(call as EncodeFunctionDataParameters);
   const { result } = await client.simulateContract({
     ...c.router,
     functionName: 'readAfterUpdate',
@@ -94,5 +116,5 @@ export async function readAfterUpdate(
     account,
     stateOverride: account === PROBE ? [{ address: PROBE, balance: value }] : undefined,
   });
-  return decodeFunctionResult({ abi: target.abi as Abi, functionName, data: result } as never);
+  return decodeFunctionResult({ abi: call.abi, functionName: call.functionName, data: result } as DecodeFunctionResultParameters) as ContractFunctionReturnType<A, 'pure' | 'view', F, Args>;
 }

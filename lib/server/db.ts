@@ -10,7 +10,12 @@ import { contracts } from './chain';
 /** Reads the indexer's database: a real Postgres, or the indexer's embedded PGlite over its local wire socket. */
 export const DATABASE_URL = process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.INDEXER_PG_PORT ?? DEFAULTS.ports.embeddedDb}/postgres?sslmode=disable`;
 
-const globalForPool = globalThis as unknown as { cpPool?: pg.Pool };
+declare global {
+  // one pool per server process, kept across Next.js dev reloads of this module
+  var cpPool: pg.Pool | undefined;
+  var cpPoolSchemaHook: boolean | undefined;
+}
+const globalForPool = globalThis;
 export const pool =
   globalForPool.cpPool ??
   new pg.Pool({ connectionString: libpqUrl(DATABASE_URL), max: 8, connectionTimeoutMillis: 3000 }).on('error', (e) => {
@@ -24,16 +29,21 @@ export const DEPLOYMENT_SCHEMA = deploymentSchema(appChain.id, contracts.core.ad
  *  whose queries scan large tables (an activity span of years, `to` moved a second per request past the cache) cannot
  *  hold its connections; such a query fails as the database being unavailable (503) instead (review AV). */
 export const STATEMENT_TIMEOUT_MS = Math.max(100, Number(process.env.API_STATEMENT_TIMEOUT_MS ?? 5000) || 5000);
-if (!(pool as unknown as { cpSchemaHook?: boolean }).cpSchemaHook) {
+if (!globalForPool.cpPoolSchemaHook) {
   // never run in another schema: a client that cannot set it is closed, and its queries fail instead
   pool.on(
     'connect',
     (client) =>
       void client
         .query(`SET search_path TO ${DEPLOYMENT_SCHEMA}; SET statement_timeout = ${STATEMENT_TIMEOUT_MS}`)
-        .catch(() => void (client as unknown as pg.Client).end().catch(() => {})),
+        .catch(() => void closeClient(client)),
   );
-  (pool as unknown as { cpSchemaHook?: boolean }).cpSchemaHook = true;
+  globalForPool.cpPoolSchemaHook = true;
+}
+
+/** Closes a pooled connection that cannot be used (its schema could not be set): the pool's clients are pg.Clients. */
+function closeClient(client: pg.PoolClient): void {
+  if (client instanceof pg.Client) client.end().catch(() => {});
 }
 
 export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {

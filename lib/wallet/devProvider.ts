@@ -4,6 +4,7 @@ import {
   http,
   numberToHex,
   type Chain,
+  type EIP1193Provider,
   type Hex,
   type TransactionRequest,
 } from 'viem';
@@ -51,14 +52,14 @@ type RpcTx = { from?: Hex; to?: Hex; data?: Hex; value?: Hex; gas?: Hex; nonce?:
  * An EIP-1193 provider over a viem local account: signs in the browser with one of anvil's dev keys and forwards
  * reads to the chain's RPC. Only for the local chain.
  */
-export function createDevProvider(chain: Chain, addressIndex: number): DevProvider {
+export function createDevProvider(chain: Chain, addressIndex: number): DevProvider & EIP1193Provider {
   const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex });
   const transport = http(chain.rpcUrls.default.http[0]);
   const wallet = createWalletClient({ account, chain, transport });
   const reader = createPublicClient({ chain, transport });
   const listeners = new Map<string, Set<Listener>>();
 
-  return {
+  const provider: DevProvider = {
     async request({ method, params }) {
       const p = (params ?? []) as unknown[];
       switch (method) {
@@ -113,4 +114,6 @@ export function createDevProvider(chain: Chain, addressIndex: number): DevProvid
       listeners.get(event)?.delete(listener);
     },
   };
+  // EIP1193Provider's request is typed per method; this one answers the methods above and forwards the rest
+  return provider as DevProvider & EIP1193Provider;
 }

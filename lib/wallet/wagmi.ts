@@ -29,7 +29,7 @@ const devWallet = (): Wallet => ({
   createConnector: (details) =>
     createConnector((config) => ({
       ...injected({
-        target: () => ({ id: 'counterpool-dev', name: 'Dev wallet (anvil)', provider: createDevProvider(appChain, devAccountIndex()) as never }),
+        target: () => ({ id: 'counterpool-dev', name: 'Dev wallet (anvil)', provider: createDevProvider(appChain, devAccountIndex()) }),
       })(config),
       ...details,
     })),

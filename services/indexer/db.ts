@@ -46,7 +46,7 @@ async function openPostgres(url: string, schema: string): Promise<Db> {
   pool.on('error', () => {});
   // queued on each new connection before anything it is handed out for
   // never run in another schema: a client that cannot set it is closed, and its queries fail instead
-  pool.on('connect', (client) => void client.query(`SET search_path TO ${schema}`).catch(() => void (client as unknown as pg.Client).end().catch(() => {})));
+  pool.on('connect', (client) => void client.query(`SET search_path TO ${schema}`).catch(() => void (client instanceof pg.Client ? client.end().catch(() => {}) : undefined)));
   const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[];
   return {
     url,

@@ -3,7 +3,15 @@
  * occasional jumps) and drives a dozen simulated LPs and traders, so a fresh `npm start` shows a living market.
  * Scenarios (crash, spike, volsurge, bankrun) are triggered over HTTP: `npm run scenario -- crash`.
  */
-import { formatUnits, maxUint256, parseUnits, type Address } from 'viem';
+import {
+  formatUnits,
+  maxUint256,
+  parseUnits,
+  type Abi,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+} from 'viem';
 import { mnemonicToAccount, nonceManager } from 'viem/accounts';
 import { ANVIL_MNEMONIC, accountFromEnv, env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
 import { createMarketModel, type Scenario } from './model';
@@ -11,6 +19,7 @@ import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
 import { errorForLog } from '../../lib/errors';
 import { OPTION_LOT_WAD } from '../../lib/math/options';
+import { utilizationUp } from '../../lib/math/risk';
 
 const { log, publicClient, contracts: c, wallet } = setup('simulator');
 const TICK_MS = Number(env('SIM_TICK_MS', '2000'));
@@ -45,11 +54,19 @@ const server = healthServer(PORT, () => ({ ...stats, scenarioQueue: model.pendin
   },
 });
 
-async function send(w: ReturnType<typeof actor>, req: Record<string, unknown>, label: string): Promise<boolean> {
+/** Simulates, then sends with gas headroom; a refusal is logged and counted, never thrown. Typed over the generated
+ *  ABIs: a misspelled function or wrong arguments do not compile. */
+async function send<
+  const A extends Abi,
+  F extends ContractFunctionName<A, 'nonpayable' | 'payable'>,
+  const Args extends ContractFunctionArgs<A, 'nonpayable' | 'payable', F>,
+>(w: ReturnType<typeof actor>, req: { address: Address; abi: A; functionName: F; args: Args }, label: string): Promise<boolean> {
   try {
-    const { request } = await publicClient.simulateContract({ ...req, account: w.account } as never);
-    const gas = gasWithHeadroom(await publicClient.estimateContractGas(request as never));
-    const hash = await w.writeContract({ ...(request as object), gas } as never);
+    // viem's parameter types are conditional on A and F, unresolvable inside this generic body: callers are checked above
+    const call = req as { address: Address; abi: Abi; functionName: string; args: readonly unknown[] };
+    const { request } = await publicClient.simulateContract({ ...call, account: w.account });
+    const gas = gasWithHeadroom(await publicClient.estimateContractGas(request));
+    const hash = await w.writeContract({ ...request, gas });
     await publicClient.waitForTransactionReceipt({ hash });
     return true;
   } catch (e) {
@@ -95,7 +112,7 @@ async function seedLiquidity() {
 /** The pool's utilization now (reserves over cash), as a fraction. */
 async function utilization(): Promise<number> {
   const p = await publicClient.readContract({ ...c.core, functionName: 'poolState' });
-  return p.poolCashUsd === 0n ? 0 : Number((p.reservedUsd * 10_000n) / p.poolCashUsd) / 10_000;
+  return Number(formatUnits(utilizationUp(p.reservedUsd, p.poolCashUsd), 18));
 }
 
 /** Utilization past which simulated traders stop opening and the simulated LPs add liquidity: below where option buys

@@ -843,4 +843,44 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(pool.balanceOf(address(pool)), 0);
         assertEq(usdc.balanceOf(carol), 200_000 * USD, "nothing taken");
     }
+
+    /// P-49: nor are assets paid to the vault or the core, where they would be stuck outside every ledger (review BB:
+    ///       a redemption naming the vault as receiver left 10,000 USD there for good, and the NAV fell by as much).
+    function test_payouts_toTheVaultOrTheCoreAreRefused() public {
+        uint256 shares = _deposit(carol, 10_000 * USD);
+        skip(61);
+        uint256 navBefore = pool.totalAssets();
+        address[2] memory sinks = [address(pool), address(core)];
+        for (uint256 i; i < 2; ++i) {
+            vm.startPrank(carol);
+            vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, sinks[i]));
+            pool.redeem(shares, sinks[i], carol);
+            vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, sinks[i]));
+            pool.withdraw(1000 * USD, sinks[i], carol);
+            vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, sinks[i]));
+            pool.requestRedeem(shares, sinks[i], 0);
+            vm.stopPrank();
+        }
+        assertEq(pool.balanceOf(carol), shares, "nothing burnt");
+        assertEq(pool.totalAssets(), navBefore, "the NAV is whole");
+
+        // A deferred payout cannot be claimed to them either.
+        address blocked = makeAddr("blocked");
+        vm.prank(carol);
+        pool.requestRedeem(shares, blocked, 0);
+        vm.mockCallRevert(address(usdc), abi.encodeWithSelector(IERC20.transfer.selector, blocked), "blocked");
+        pool.processQueue(1);
+        vm.clearMockedCalls();
+        uint256 owed = pool.claimable(carol);
+        assertGt(owed, 0);
+        for (uint256 i; i < 2; ++i) {
+            vm.prank(carol);
+            vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, sinks[i]));
+            pool.claim(sinks[i]);
+        }
+        assertEq(pool.claimable(carol), owed, "still owed");
+        vm.prank(carol);
+        pool.claim(carol);
+        assertEq(usdc.balanceOf(carol), owed);
+    }
 }

@@ -10,6 +10,9 @@ import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, isolateChain, rpcUrl } from './helpers';
 import { c, deposit, fundAndApprove, open, price, setPrice, tx, USD } from './fixtures';
+import { openTestDb } from './db';
+import { Indexer } from '@/services/indexer/ingest';
+import { createLogger } from '@/services/lib/runtime';
 
 const HEALTH_PORT = 8793;
 let keeper: ChildProcess | null = null;
@@ -40,6 +43,23 @@ async function keeperPending(): Promise<Hex[]> {
   return block.transactions.filter((t) => t.from.toLowerCase() === keeperAccount.toLowerCase()).map((t) => t.hash);
 }
 
+/** With automine off: ETH -6% in one block of its own, then the keeper's liquidation pending in the mempool (its hash). */
+async function crashThenKeeperSends(): Promise<Hex> {
+  const crash = setPrice(0, ((await price(0)) * 94n) / 100n);
+  const oracle = clients(0).walletClient.account.address.toLowerCase();
+  await until('the price update pending', async () => {
+    const b = await clients().publicClient.getBlock({ blockTag: 'pending', includeTransactions: true });
+    return b.transactions.some((t) => t.from.toLowerCase() === oracle);
+  });
+  await clients().testClient.mine({ blocks: 1 });
+  await crash;
+  const [sent] = await until('a pending liquidation', async () => {
+    const p = await keeperPending();
+    return p.length ? p : null;
+  });
+  return sent;
+}
+
 isolateChain(beforeAll, afterAll);
 
 beforeAll(async () => {
@@ -66,21 +86,8 @@ describe('keeper transactions', () => {
   it('a liquidation dropped from the mempool is given up, the nonce resynced, and the position liquidated', async () => {
     const { testClient } = clients();
     await testClient.setAutomine(false);
-    const p0 = await price(0);
-    const crash = setPrice(0, (p0 * 94n) / 100n);
-    // one block with the price update in it, then none until the keeper's liquidation is in the mempool
-    const oracle = clients(0).walletClient.account.address.toLowerCase();
-    await until('the price update pending', async () => {
-      const b = await clients().publicClient.getBlock({ blockTag: 'pending', includeTransactions: true });
-      return b.transactions.some((t) => t.from.toLowerCase() === oracle);
-    });
-    await testClient.mine({ blocks: 1 });
-    await crash;
     // the keeper sees the crash and sends; the node loses the transaction before any block includes it
-    const [lost] = await until('a pending liquidation', async () => {
-      const p = await keeperPending();
-      return p.length ? p : null;
-    });
+    const lost = await crashThenKeeperSends();
     await testClient.dropTransaction({ hash: lost });
     const before = (await health())!.nonceResyncs;
     // blocks go on; the keeper must notice, resync its nonce (its next send would otherwise wait behind a gap) and resend
@@ -103,6 +110,50 @@ describe('keeper transactions', () => {
     await until('position 6 liquidated again', async () => (await size(6)) === 0n, () => testClient.mine({ blocks: 1 }), 60_000);
     const onChain = (await publicClient.getContractEvents({ ...c.engine, eventName: 'PositionLiquidated', fromBlock: 0n })).length;
     await until('health agrees with the chain', async () => ((await health())!.liquidationsConfirmed === onChain ? true : null), () => testClient.mine({ blocks: 1 }));
+  });
+
+  it('a batch a rival liquidation beat is not counted: the keeper health and /api/liquidations agree (P-50)', async () => {
+    const { publicClient, testClient } = clients();
+    const victim = clients(7).walletClient.account.address;
+    await open(7, 0, true, USD(500), USD(10_000));
+    await until('keeper watching position 7', async () => ((await health())!.positionsWatched >= 1 ? true : null));
+    const counted = (await health())!.liquidationsConfirmed;
+    await testClient.setAutomine(false);
+    const sent = await crashThenKeeperSends();
+    // a rival keeper liquidates the same position ahead of it in the block (a higher tip): the keeper's batch still
+    // succeeds, with nothing left to liquidate
+    const keeperTx = await publicClient.getTransaction({ hash: sent });
+    const rival = clients(8).walletClient;
+    const tip = (keeperTx.maxPriorityFeePerGas ?? 0n) * 4n + 10n ** 9n;
+    const rivalHash = await rival.writeContract({ ...c.engine, functionName: 'liquidate', args: [victim, 0n, true], gas: 3_000_000n, maxPriorityFeePerGas: tip, maxFeePerGas: (keeperTx.maxFeePerGas ?? 0n) * 4n + tip } as never);
+    await testClient.mine({ blocks: 1 });
+    await testClient.setAutomine(true);
+    const [rivalReceipt, keeperReceipt] = await Promise.all([publicClient.getTransactionReceipt({ hash: rivalHash }), publicClient.getTransactionReceipt({ hash: sent })]);
+    expect(rivalReceipt.blockNumber).toBe(keeperReceipt.blockNumber);
+    expect(rivalReceipt.transactionIndex).toBeLessThan(keeperReceipt.transactionIndex);
+    expect(keeperReceipt.status).toBe('success'); // the batch skips what is no longer liquidatable
+    expect(await size(7)).toBe(0n);
+    await until('keeper past the block', async () => (BigInt((await health())!.lastBlock) > keeperReceipt.blockNumber ? true : null), () => testClient.mine({ blocks: 1 }));
+    expect((await health())!.liquidationsConfirmed, 'the empty batch is not a liquidation').toBe(counted);
+
+    // /api/liquidations (the indexer's rows) lists as many of the keeper's liquidations as its health counts
+    process.env.RPC_URL = rpcUrl();
+    const db = await openTestDb(5557);
+    try {
+      const ix = new Indexer(db, publicClient, c, createLogger('keeper-reorg-test'), { range: 500n, snapshotEvery: 1n, snapshotWindow: 5000n });
+      while (!(await ix.step()));
+      const { GET } = await import('@/app/api/liquidations/route');
+      const res = await GET(new Request('http://localhost/api/liquidations?limit=100'));
+      expect(res.status).toBe(200);
+      const { liquidations } = (await res.json()) as { liquidations: { args: { result: { keeper: string } } }[] };
+      const byKeeper = liquidations.filter((l) => l.args.result.keeper.toLowerCase() === keeperAccount.toLowerCase()).length;
+      expect(liquidations.length).toBe(byKeeper + 1); // the rival's one
+      expect((await health())!.liquidationsConfirmed).toBe(byKeeper);
+    } finally {
+      const { pool } = await import('@/lib/server/db');
+      await pool.end();
+      await db.close();
+    }
   });
 
   it('an order fill dropped from the mempool is given up and the order filled by the next send', async () => {

@@ -268,7 +268,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
             [false, 40_000n * WAD],
           ] as const) {
             const chain = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, amount], blockNumber });
-            const ours = O.quoteOption(BigInt(b.expiry), b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, amount, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
+            const ours = O.quoteOption({ expiry: BigInt(b.expiry), topStrikeWad: O.topStrikeWad(b) }, b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, amount, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
             expect(ours.premiumUsd, `board ${boardId} strike ${k} ${isCall ? 'call' : 'put'} ${isBuy ? 'buy' : 'sell'}`).toBe(chain.premiumUsd);
             expect(ours.impactUsd).toBe(chain.impactUsd);
             expect(ours.ivWad).toBe(chain.ivWad);
@@ -277,7 +277,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
             expect(ours.greeks.deltaWad).toBe(chain.greeks.deltaWad);
             // the floor the preview names is the one that set the price
             const strikeWad = b.firstStrikeWad + k * b.strikeStepWad;
-            const floorOf = { intrinsic: O.payoffWad(isCall, strikeWad, ctx.spotWad, BigInt(b.callCapBps)), minimum: O.minPremiumWad(isCall, strikeWad, BigInt(b.callCapBps), cfg.minPremiumBps, ctx.reserveRateWad, BigInt(b.expiry) - ctx.nowSec), maximum: O.maxPayoutWad(isCall, strikeWad, BigInt(b.callCapBps)) };
+            const floorOf = { intrinsic: O.payoffWad(isCall, strikeWad, ctx.spotWad, BigInt(b.callCapBps)), minimum: O.minPremiumWad(isCall, isCall ? O.topStrikeWad(b) : strikeWad, BigInt(b.callCapBps), cfg.minPremiumBps, ctx.reserveRateWad, BigInt(b.expiry) - ctx.nowSec), maximum: O.maxPayoutWad(isCall, strikeWad, BigInt(b.callCapBps)) };
             if (ours.askFloor !== 'model') {
               expect(isBuy).toBe(true);
               expect(ours.perTokenWad).toBe(floorOf[ours.askFloor]);
@@ -298,6 +298,51 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     expect(compared).toBeGreaterThanOrEqual(44);
     expect(floors.has('minimum'), 'far out-of-the-money buys are priced at the minimum premium').toBe(true);
     expect(clampedSales, 'some large sales have their whole bid taken as impact').toBeGreaterThan(0);
+  });
+
+  it("the chain's quotes: premiums monotone in strike, and put-call parity of mid prices within the spread", async () => {
+    const { publicClient } = clients();
+    const boards = (await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })) as bigint[];
+    const blockNumber = await publicClient.getBlockNumber();
+    const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
+    const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
+    const quote = async (boardId: bigint, k: bigint, isCall: boolean, isBuy: boolean) =>
+      publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, WAD], blockNumber });
+    const USD_TO_WAD = 10n ** 12n; // a premium for one token, 6 decimals, as a WAD price
+    let minimumAsks = 0;
+    let parities = 0;
+    for (const boardId of boards) {
+      const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId], blockNumber });
+      const tau = BigInt(b.expiry) - ctx.nowSec;
+      let last: { callAsk: bigint; callBid: bigint; putAsk: bigint; putBid: bigint } | undefined;
+      for (let k = 0n; k < BigInt(b.strikeCount); k++) {
+        const strikeWad = b.firstStrikeWad + k * b.strikeStepWad;
+        const [callAsk, callBid, putAsk, putBid] = await Promise.all([quote(boardId, k, true, true), quote(boardId, k, true, false), quote(boardId, k, false, true), quote(boardId, k, false, false)]);
+        const at = { callAsk: callAsk.premiumUsd, callBid: callBid.premiumUsd, putAsk: putAsk.premiumUsd, putBid: putBid.premiumUsd };
+        const where = `board ${boardId} strike ${strikeWad / WAD}`;
+        if (last) {
+          // a higher strike: calls no dearer, puts no cheaper, on both sides (the least premium included: a call's is
+          // the board's highest strike's, review BC found far out-of-the-money call asks rising 1.60 -> 1.75 USD)
+          expect(at.callAsk, `${where} call ask`).toBeLessThanOrEqual(last.callAsk);
+          expect(at.callBid, `${where} call bid`).toBeLessThanOrEqual(last.callBid);
+          expect(at.putAsk, `${where} put ask`).toBeGreaterThanOrEqual(last.putAsk);
+          expect(at.putBid, `${where} put bid`).toBeGreaterThanOrEqual(last.putBid);
+        }
+        last = at;
+        const ours = O.quoteOption({ expiry: BigInt(b.expiry), topStrikeWad: O.topStrikeWad(b) }, strikeWad, true, true, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
+        if (ours.askFloor === 'minimum') minimumAsks++;
+        // Parity at the strike's mid volatility: capped call + the cap leg's call - put = S - K (r = 0; the capped call is
+        // C(K) - C(cap) at one volatility). The quotes straddle their mids (P-72), so the chain's bid and ask bracket it.
+        const capWad = O.capStrikeWad(strikeWad, BigInt(b.callCapBps));
+        const capLegWad = O.blackScholes(ctx.spotWad, capWad, O.lnMoneynessWad(ctx.spotWad, capWad), callAsk.midIvWad, tau, 0n).callWad;
+        const forwardWad = ctx.spotWad - strikeWad;
+        expect(at.callAsk * USD_TO_WAD + capLegWad - at.putBid * USD_TO_WAD, `${where} parity, buy side`).toBeGreaterThanOrEqual(forwardWad - USD_TO_WAD);
+        expect(at.callBid * USD_TO_WAD + capLegWad - at.putAsk * USD_TO_WAD, `${where} parity, sell side`).toBeLessThanOrEqual(forwardWad + 2n * USD_TO_WAD);
+        parities++;
+      }
+    }
+    expect(parities).toBeGreaterThanOrEqual(22);
+    expect(minimumAsks, 'the least premium sets some call asks: the monotonicity covers it').toBeGreaterThan(1);
   });
 
   it('after a move inside the sampling interval: trades price on the side of the next sample that favours the pool (P-90)', async () => {
@@ -330,7 +375,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
         for (const isCall of [true, false]) {
           for (const isBuy of [true, false]) {
             const chain = await publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, k, isCall, isBuy, WAD], blockNumber });
-            const ours = O.quoteOption(BigInt(b.expiry), b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
+            const ours = O.quoteOption({ expiry: BigInt(b.expiry), topStrikeWad: O.topStrikeWad(b) }, b.firstStrikeWad + k * b.strikeStepWad, isCall, isBuy, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
             expect(ours.ivWad, `board ${boardId} strike ${k} ${isCall ? 'call' : 'put'} ${isBuy ? 'buy' : 'sell'}`).toBe(chain.ivWad);
             expect(ours.capIvWad).toBe(chain.capIvWad);
             expect(ours.premiumUsd).toBe(chain.premiumUsd);
@@ -360,7 +405,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
       const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
       const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
       const chain = publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, 5n, true, true, WAD], blockNumber });
-      const ours = () => O.quoteOption(BigInt(b.expiry), strikeWad, true, true, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
+      const ours = () => O.quoteOption({ expiry: BigInt(b.expiry), topStrikeWad: O.topStrikeWad(b) }, strikeWad, true, true, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
       return { ctx, chain, ours };
     };
     const before = await both();
@@ -390,7 +435,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
       const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
       const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
       const chain = publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [far.id, 5n, true, true, WAD], blockNumber });
-      const ours = () => O.quoteOption(BigInt(far.b.expiry), strikeWad, true, true, WAD, { ...cfg, callCapBps: BigInt(far.b.callCapBps) }, ctx);
+      const ours = () => O.quoteOption({ expiry: BigInt(far.b.expiry), topStrikeWad: O.topStrikeWad(far.b) }, strikeWad, true, true, WAD, { ...cfg, callCapBps: BigInt(far.b.callCapBps) }, ctx);
       return { chain, ours };
     };
     // past the nearest expiry: every market's price posted after it (the first ETH price is the settlement's)

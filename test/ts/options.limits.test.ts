@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRevert, describeRevert } from '@/lib/errors';
-import { OPTION_LOT_WAD, quoteOption } from '@/lib/math/options';
+import { OPTION_LOT_WAD, quoteOption, topStrikeWad } from '@/lib/math/options';
 import { readQuoteContext, toPricingConfig } from '@/lib/options/context';
 import { buyLimitError, readBuyLimits } from '@/lib/options/limits';
 import { clients, isolateChain } from './helpers';
@@ -25,7 +25,7 @@ async function both(strikeIndex: bigint, isCall: boolean, amountWad: bigint) {
   const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId], blockNumber });
   const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
   const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
-  const q = quoteOption(BigInt(b.expiry), b.firstStrikeWad + strikeIndex * b.strikeStepWad, isCall, true, amountWad, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
+  const q = quoteOption({ expiry: BigInt(b.expiry), topStrikeWad: topStrikeWad(b) }, b.firstStrikeWad + strikeIndex * b.strikeStepWad, isCall, true, amountWad, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
   const limits = await readBuyLimits(publicClient, c, 0n, boardId, strikeIndex, isCall, blockNumber);
   const ours = buyLimitError(limits, boardId, strikeIndex, amountWad, q.reserveUsd, q.premiumUsd);
   let chain: { errorName: string; args: readonly unknown[] } | undefined;
