@@ -4,6 +4,7 @@
  * indexer inside its range transaction on PGlite or Postgres, the API on a `pg` pool), so transactions stay where
  * they are. Integers come back as strings (int8 and numeric are exact raw on-chain units; see schema.sql).
  */
+import type { IndexedEvent } from './events';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type ColumnType, type Compilable } from 'kysely';
 
 /** int8 / numeric column: read as a decimal string, written from a string, bigint or number. */
@@ -28,7 +29,8 @@ export interface EventsTable {
   log_index: number;
   tx_hash: string;
   contract: 'core' | 'engine' | 'pool' | 'options' | 'orders';
-  name: string;
+  /** the event's name in the generated ABIs: a filter on a name no contract emits does not compile */
+  name: IndexedEvent;
   market_id: number | null;
   account: string | null;
   is_long: boolean | null;

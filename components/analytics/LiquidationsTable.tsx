@@ -7,7 +7,8 @@ import { api } from '@/lib/api/client';
 import { fmtPrice, fmtUsd } from '@/lib/format';
 import { AccountLink } from './AccountLink';
 
-/** Recent liquidations from the index: when, whose, what, at which price, the keeper's reward and any bad debt. */
+/** Recent liquidations from the index: when, whose, what, at which price and PnL, the keeper's reward, the trader's
+ *  refund and any bad debt. */
 export function LiquidationsTable() {
   const c = useContracts();
   const q = useQuery({ queryKey: ['liquidations'], queryFn: () => api.liquidations(50), refetchInterval: 5000 });
@@ -24,12 +25,12 @@ export function LiquidationsTable() {
         <p className="text-sm text-zinc-400">No liquidations yet.</p>
       ) : (
         <table className="num w-full min-w-[900px] text-left text-xs">
-          <TableHead columns={['Time', 'Account', 'Market', 'Size', 'Price', 'Equity', 'Keeper reward', 'Refund to trader', 'Bad debt']} />
+          <TableHead columns={['Time', 'Account', 'Market', 'Size', 'Price', 'PnL', 'Equity', 'Keeper reward', 'Refund to trader', 'Bad debt']} />
           <tbody>
             {q.data.map((l) => {
               const r = l.args.result;
               return (
-                <tr key={`${l.tx_hash}-${l.account}-${l.market_id}-${l.is_long}`} className="border-t border-zinc-800">
+                <tr key={`${l.tx_hash}-${l.account}-${l.market_id}-${l.is_long}`} className="border-t border-zinc-800" data-tx={l.tx_hash}>
                   <td className="py-1 pr-3">{new Date(Number(l.timestamp) * 1000).toLocaleString()}</td>
                   <td className="pr-3">
                     <AccountLink account={l.account} />
@@ -39,6 +40,10 @@ export function LiquidationsTable() {
                   </td>
                   <td className="pr-3">{fmtUsd(BigInt(r.sizeUsd), 0)}</td>
                   <td className="pr-3">{fmtPrice(BigInt(r.priceWad))}</td>
+                  {/* the capped PnL at the liquidation price: a margin-rate jump alone never liquidates a winner (P-64) */}
+                  <td className={`pr-3 ${BigInt(r.pnlUsd) > 0n ? 'text-emerald-400' : ''}`} data-testid="liq-pnl" data-wei={String(r.pnlUsd)}>
+                    {fmtUsd(BigInt(r.pnlUsd))}
+                  </td>
                   <td className="pr-3">{fmtUsd(BigInt(r.equityUsd))}</td>
                   <td className="pr-3">{fmtUsd(BigInt(r.keeperRewardUsd))}</td>
                   <td className="pr-3">{fmtUsd(BigInt(r.traderRefundUsd))}</td>

@@ -288,7 +288,8 @@ interface IOptionsBook is IProduct {
 
     /// @notice Pays the caller's settled payoff on one option to `receiver`: a holder whose own address the token
     ///         refuses (a blocklist) is paid elsewhere, so the payout never stays reserved for good. Reverts
-    ///         InvalidReceiver for address(0) or the core (which holds the pool's cash).
+    ///         InvalidReceiver for address(0), the core (which holds the pool's cash) or the LP vault (whose balance
+    ///         is its claimants' deferred payouts): a payout sent there would be stuck.
     function claimTo(uint256 boardId, uint256 strikeIndex, bool isCall, address receiver)
         external
         returns (uint256 payoutUsd);

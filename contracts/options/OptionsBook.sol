@@ -208,7 +208,11 @@ contract OptionsBook is IOptionsBook, AccessControl {
 
     /// @inheritdoc IOptionsBook
     function claimTo(uint256 boardId, uint256 strikeIndex, bool isCall, address receiver) external returns (uint256) {
-        if (receiver == address(0) || receiver == address(core)) revert InvalidReceiver(receiver);
+        // where a payout would be stuck outside every ledger: the core's cash is a ledger, the vault's balance is its
+        // claimants' deferred payouts (P-49)
+        if (receiver == address(0) || receiver == address(core) || receiver == core.vault()) {
+            revert InvalidReceiver(receiver);
+        }
         return _claim(_sender(), boardId, strikeIndex, isCall, receiver);
     }
 

@@ -14,6 +14,7 @@ import { qb, run, type Queryable } from '../../lib/db';
 import { foldSnapshot, rebuildRollups } from '../../lib/rollups';
 import type { Db } from './db';
 import { errorForLog } from '../../lib/errors';
+import type { IndexedEvent } from '../../lib/events';
 import { LogRange } from '../lib/logs';
 import { nullIfNotFound } from '../lib/notFound';
 
@@ -208,7 +209,8 @@ async function insertBlocks(q: Queryable, blocks: Map<bigint, { hash: Hex; paren
   }
 }
 
-type DecodedLog = { blockNumber: bigint | null; blockHash?: Hex | null; logIndex: number | null; transactionHash: Hex | null; address: Hex; eventName?: string; args?: unknown };
+/** A log parseEventLogs decoded against the indexed ABIs (it drops the rest), so its name is one of theirs. */
+type DecodedLog = { blockNumber: bigint | null; blockHash?: Hex | null; logIndex: number | null; transactionHash: Hex | null; address: Hex; eventName: IndexedEvent; args?: unknown };
 
 /** Which of the indexed contracts emitted a log (the `events.contract` column). */
 function contractOf(address: Hex, c: CounterpoolContracts): 'core' | 'engine' | 'pool' | 'options' | 'orders' {
@@ -227,7 +229,7 @@ async function insertEvents(q: Queryable, logs: DecodedLog[], blocks: Map<bigint
       log_index: l.logIndex!,
       tx_hash: l.transactionHash!,
       contract: contractOf(l.address, c),
-      name: l.eventName ?? 'Unknown',
+      name: l.eventName,
       market_id: args.marketId !== undefined ? Number(args.marketId) : null,
       account: typeof args.account === 'string' ? args.account.toLowerCase() : typeof args.owner === 'string' ? args.owner.toLowerCase() : null,
       is_long: typeof args.isLong === 'boolean' ? args.isLong : null,

@@ -1,4 +1,5 @@
-// Runs last (file order): the rate-limit burst must not starve the other specs' pages.
+// Runs after the specs that load pages (file order): the rate-limit burst must not starve them; it waits for the
+// bucket to refill before the crash spec, the last, loads /analytics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL } from './browser.mjs';

@@ -579,6 +579,10 @@ contract OptionsTest is BaseTest {
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IOptionsBook.InvalidReceiver.selector, address(core)));
         options.claimTo(boardId, 4, true, address(core));
+        // nor the vault, whose balance is its claimants' deferred payouts (review BD: a payoff sent there was stuck)
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IOptionsBook.InvalidReceiver.selector, address(pool)));
+        options.claimTo(boardId, 4, true, address(pool));
         uint256 before = usdc.balanceOf(dave);
         vm.prank(alice);
         assertEq(options.claimTo(boardId, 4, true, dave), owed);

@@ -116,7 +116,8 @@ describe('keeper transactions', () => {
     const { publicClient, testClient } = clients();
     const victim = clients(7).walletClient.account.address;
     await open(7, 0, true, USD(500), USD(10_000));
-    await until('keeper watching position 7', async () => ((await health())!.positionsWatched >= 1 ? true : null));
+    const opened = await publicClient.getBlockNumber();
+    await until('keeper synced past the open', async () => (BigInt((await health())!.lastBlock) >= opened ? true : null));
     const counted = (await health())!.liquidationsConfirmed;
     await testClient.setAutomine(false);
     const sent = await crashThenKeeperSends();

@@ -31,3 +31,24 @@ export const typedEventSql = [
   // @ts-expect-error an event no indexed contract emits
   ev('PositionLiquidate'),
 ];
+
+import { qb } from '@/lib/db';
+import { readAfterUpdate } from '@/lib/pyth/router';
+import { readerAbi } from '@/lib/contracts';
+
+/** The query builder's event filters name events of the generated ABIs; the router's reads are typed over them too. */
+export const typedQueries = [
+  qb.selectFrom('events').select('args').where('name', '=', 'PositionLiquidated'),
+  // @ts-expect-error an event no indexed contract emits (the Kysely schema types `events.name` from the ABIs)
+  qb.selectFrom('events').select('args').where('name', '=', 'PositionLiquidate'),
+];
+
+export async function typedReads(client: import('viem').PublicClient, c: import('@/lib/contracts').CounterpoolContracts) {
+  const pool = await readAfterUpdate(client, c, [], { address, abi: readerAbi }, 'poolView', []);
+  const nav: bigint = pool.navUsd; // the answer is typed from the ABI
+  // @ts-expect-error misspelled view
+  await readAfterUpdate(client, c, [], { address, abi: readerAbi }, 'poolVeiw', []);
+  // @ts-expect-error wrong arguments (market ids are bigints)
+  await readAfterUpdate(client, c, [], { address, abi: readerAbi }, 'market', [0]);
+  return nav;
+}
