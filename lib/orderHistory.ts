@@ -1,5 +1,6 @@
 import { getAbiItem, type Address, type PublicClient } from 'viem';
 import { perpEngineAbi } from './contracts';
+import { logsInRanges } from './logRange';
 
 const increased = getAbiItem({ abi: perpEngineAbi, name: 'PositionIncreased' });
 
@@ -19,8 +20,11 @@ export async function positionOpenedPlace(
   marketId: number,
   isLong: boolean,
   fromBlock: bigint,
+  toBlock: bigint,
 ): Promise<bigint> {
-  const logs = await client.getLogs({ address: engine, event: increased, args: { account, marketId: BigInt(marketId), isLong }, fromBlock });
+  const logs = await logsInRanges(`opened:${engine}:${account}:${marketId}:${isLong}`, fromBlock, toBlock, (from, to) =>
+    client.getLogs({ address: engine, event: increased, args: { account, marketId: BigInt(marketId), isLong }, fromBlock: from, toBlock: to }),
+  );
   const fromZero = logs.filter((l) => l.args.result!.sizeUsd === l.args.result!.sizeDeltaUsd);
   return fromZero.length > 0 ? logPlace(fromZero[fromZero.length - 1]) : -1n;
 }

@@ -4,9 +4,10 @@ import { useState } from 'react';
 import { formatUnits, parseUnits } from 'viem';
 import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
+import { useReaderView } from '@/components/common/useReaderView';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPrice, fmtUsd } from '@/lib/format';
-import { describeTrigger, FAILED_FILL_SHARE_BPS, MAX_FAILED_FILLS, NO_BOUND, ORDER_KIND_LABELS, WHOLE_POSITION } from '@/lib/orders';
+import { describeTrigger, FAILED_FILL_SHARE_BPS, MAX_FAILED_FILLS, NO_BOUND, ORDER_KIND_LABELS, triggered, WHOLE_POSITION } from '@/lib/orders';
 import { useOpenOrders, type OpenOrderRow } from './useOpenOrders';
 
 /** The account's open trigger orders, each with an inline trigger edit and a cancel (the fee is refunded). */
@@ -18,7 +19,14 @@ export function OpenOrders() {
       <h2 id="orders-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Open orders
       </h2>
-      {rows.length === 0 ? (
+      {q.isError && !q.data ? (
+        // a failed read is not an empty book: a live stop-loss must not read as "no open orders" (review BG)
+        <p role="alert" className="text-sm text-amber-400" data-testid="orders-error">
+          Orders unavailable (the node did not answer the read; retrying): {(q.error as Error).message.split('\n')[0]}
+        </p>
+      ) : q.isLoading ? (
+        <div className="skeleton h-10 w-full" />
+      ) : rows.length === 0 ? (
         <p className="text-sm text-zinc-400" data-testid="orders-empty">
           No open orders.
         </p>
@@ -50,6 +58,11 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
   } catch {
     error = 'Enter a price, like 2950.5';
   }
+  // the same query the trade page polls (one read): a trigger moved past the price fills at the keeper's next pass
+  const priceWad = useReaderView('markets', [], { refetchInterval: 2000 }).data?.[Number(o.marketId)]?.priceWad;
+  const firesNow = !error && newTrigger !== undefined && priceWad !== undefined && triggered({ ...o, triggerPriceWad: newTrigger }, priceWad);
+  const expired = o.expiresAt * 1000 <= Date.now();
+  if (!error && expired) error = 'This order has expired: cancel it (the fee is refunded) and place a new one';
   return (
     <>
       <tr className="border-t border-zinc-800" data-testid={`order-${o.id}`}>
@@ -127,6 +140,11 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
               {error && (
                 <span id={`trigger-err-${o.id}`} role="alert" className="self-center text-xs text-rose-400">
                   {error}
+                </span>
+              )}
+              {firesNow && (
+                <span className="self-center text-xs text-amber-400" data-testid="trigger-fires-now">
+                  Already crossed at {fmtPrice(priceWad!)} ({describeTrigger(o)} {fmtPrice(newTrigger!)}): the keeper fills it at once, within its fill bound
                 </span>
               )}
             </form>

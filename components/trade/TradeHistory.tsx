@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, type TradeRow } from '@/lib/api/client';
 import type { OrderKind } from '@/lib/orders';
 import { useAccount } from 'wagmi';
-import { fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
+import { fmtPrice, fmtSignedUsd, fmtUsd, fmtWhoPays } from '@/lib/format';
 import { useContracts } from '@/components/common/useContracts';
 
 const LABEL: Record<string, string> = { PositionIncreased: 'Open / increase', PositionDecreased: 'Decrease / close', PositionLiquidated: 'Liquidated' };
@@ -31,6 +31,19 @@ export function historyImpact(name: string, impactUsd?: string): string {
   const usd = BigInt(impactUsd);
   if (name === 'PositionIncreased' && usd < 0n) return `rebate ${fmtUsd(-usd)}, paid on close`;
   return fmtWhoPays(usd);
+}
+
+/** A row's PnL: what a close or an increase realized (an increase realizes the position's PnL first), a
+ *  liquidation's PnL at its price and the bad debt it left, if any. The indexed fields are decimal strings, so "0" is
+ *  read as zero (review BG: a liquidation without shortfall read "bad debt $0.00", and its PnL was not shown). */
+export function historyPnl(name: string, x: Result): string {
+  const n = (v?: string) => BigInt(v ?? '0');
+  if (name === 'PositionLiquidated') {
+    const badDebt = n(x.badDebtUsd);
+    return `${fmtSignedUsd(n(x.pnlUsd))}${badDebt > 0n ? `, bad debt ${fmtUsd(badDebt)}` : ''}`;
+  }
+  const pnl = n(x.realizedPnlUsd);
+  return pnl === 0n && name === 'PositionIncreased' ? '—' : fmtSignedUsd(pnl);
 }
 
 /** An account's trades, collateral changes and liquidations: the connected wallet's, or `account`'s (analytics). */
@@ -75,7 +88,7 @@ export function TradeHistory({ account }: { account?: string } = {}) {
                   <td className="pr-3">{fmtPrice(BigInt(x.executionPriceWad && x.executionPriceWad !== '0' ? x.executionPriceWad : x.priceWad))}</td>
                   <td className="pr-3" data-testid="history-impact">{historyImpact(r.name, x.impactUsd)}</td>
                   <td className="pr-3">{x.feeUsd ? fmtUsd(BigInt(x.feeUsd)) : x.keeperRewardUsd ? fmtUsd(BigInt(x.keeperRewardUsd)) : '—'}</td>
-                  <td className="pr-3">{x.realizedPnlUsd ? fmtUsd(BigInt(x.realizedPnlUsd)) : x.badDebtUsd ? `bad debt ${fmtUsd(BigInt(x.badDebtUsd))}` : '—'}</td>
+                  <td className="pr-3" data-testid="history-pnl">{historyPnl(r.name, x)}</td>
                 </tr>
               );
             })}

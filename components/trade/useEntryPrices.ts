@@ -23,6 +23,7 @@ export function useEntryPrices(positions: readonly { marketId: bigint; isLong: b
         name: r.name,
         sizeDeltaUsd: BigInt(r.args.result.sizeDeltaUsd ?? '0'),
         executionPriceWad: BigInt(r.args.result.executionPriceWad ?? '0'),
+        priceWad: BigInt(r.args.result.priceWad ?? '0'),
         // a liquidation reports the size it closed: the position is gone after it
         sizeUsd: r.name === 'PositionLiquidated' ? 0n : BigInt(r.args.result.sizeUsd ?? '0'),
       }));

@@ -5,6 +5,7 @@ import { getAbiItem } from 'viem';
 import { useAccount, usePublicClient } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { orderBookAbi } from '@/lib/contracts';
+import { logsInRanges } from '@/lib/logRange';
 import { logPlace, positionOpenedPlace } from '@/lib/orderHistory';
 import { isOpenKind } from '@/lib/orders';
 
@@ -26,7 +27,10 @@ export function useOpenOrders() {
     enabled: !!address && !!client,
     refetchInterval: 3000,
     queryFn: async () => {
-      const logs = await client!.getLogs({ address: c.orderBook.address, event: created, args: { account: address }, fromBlock: c.startBlock });
+      const head = await client!.getBlockNumber({ cacheTime: 0 });
+      const logs = await logsInRanges(`orders:${c.orderBook.address}:${address}`, c.startBlock, head, (fromBlock, toBlock) =>
+        client!.getLogs({ address: c.orderBook.address, event: created, args: { account: address }, fromBlock, toBlock }),
+      );
       const ids = logs.map((l) => l.args.orderId!);
       if (ids.length === 0) return [];
       const orders = await Promise.all(ids.map((id) => client!.readContract({ ...c.orderBook, functionName: 'order', args: [id] })));
@@ -42,7 +46,7 @@ export function useOpenOrders() {
         await Promise.all(
           sides.map(async (key) => {
             const [marketId, isLong] = [Number(key.split(':')[0]), key.endsWith('true')];
-            return [key, await positionOpenedPlace(client!, c.engine.address, address!, marketId, isLong, c.startBlock)] as const;
+            return [key, await positionOpenedPlace(client!, c.engine.address, address!, marketId, isLong, c.startBlock, head)] as const;
           }),
         ),
       );

@@ -432,6 +432,21 @@ library PerpState {
         return _observePrice(st, cfg, marketId);
     }
 
+    /// @dev A liquidation's tokens leave the block's starting exposure too (observePrice recorded it earlier in the
+    ///      transaction): the deposit side of the band takes the lower of that record and now (P-94) to leave out
+    ///      opens in front of a deposit, and the exposure a liquidation leaves is not the depositor's own. Review BE: a
+    ///      keeper liquidated the short that balanced a 5M long and deposited 180M in the same block, ahead of an update
+    ///      the market already showed: the deposit paid a band of 1 unit and the update gave it 22,712 USD.
+    function dropFromBlockExposure(MarketSlots storage st, bool isLong, uint256 tokens) internal {
+        if (isLong) {
+            uint256 b = st.blockLongTokens;
+            st.blockLongTokens = uint112(b > tokens ? b - tokens : 0);
+        } else {
+            uint256 b = st.blockShortTokens;
+            st.blockShortTokens = uint112(b > tokens ? b - tokens : 0);
+        }
+    }
+
     /// @notice The cap bucket of the position an increase leaves (CapGrid.mergedBucket, P-107). Reverts AtProfitCap where
     ///         that cap lies on the losing side of the price (a position past its cap, unless the added size's own
     ///         allowance lifts it back: the merged position would lose value at once, review S); it is never rounded up

@@ -160,8 +160,8 @@ export interface WindowTotals {
   volumeUsd: string;
   /** Everything traders paid the pool: open/close fees, price impact, borrow and funding. */
   feesUsd: string;
-  /** Traders' realized PnL as the pool settled it (closes, minus what liquidations kept, plus the bad debt of closes,
-   *  whose realized loss the pool collected only up to the collateral): positive when traders won. */
+  /** Traders' realized PnL as the pool settled it (closes and increases, minus what liquidations kept, plus the bad
+   *  debt of closes, whose realized loss the pool collected only up to the collateral): positive when traders won. */
   traderPnlUsd: string;
   /** Realized LP income by source (the pool's side of the same flows). */
   lpIncomeUsd: { tradingFeesUsd: string; borrowFeesUsd: string; fundingUsd: string; traderPnlUsd: string };

@@ -46,7 +46,7 @@ export function openApiDocument() {
       '/api/markets': get('every market: price, open interest, funding, volatility, margin rates and schedule'),
       '/api/history': get('snapshot history of a market (0..n-1) or the pool (-1)', queryParams(historyQuery)),
       '/api/candles': get('OHLC candles (1 min, 5 min, 1 h) of a market\'s indexed oracle prices', queryParams(candlesQuery)),
-      '/api/activity': get('per-bucket fees, volume, liquidations, bad debt and trader PnL', queryParams(historyQuery)),
+      '/api/activity': get('per-bucket fees, volume, liquidations, bad debt and trader PnL of a market (0..n-1) or of every market (-1)', queryParams(historyQuery)),
       '/api/pyth/updates': get('the latest signed Pyth update of each pull-oracle market asked for, with its fee in wei: what a trade, an option or an LP action on them posts through the PriceUpdateRouter (push markets are left out; 503 when Hermes cannot answer)', queryParams(pythUpdatesQuery)),
       '/api/liquidations': get('recent liquidations', queryParams(limitQuery)),
       '/api/positions': get('the largest open positions and those closest to liquidation, valued live from the chain', queryParams(topPositionsQuery)),

@@ -124,10 +124,10 @@ export const getHistory = cached(2000, async (marketId: number, from: number, to
   });
 });
 
-/** Per-bucket event aggregates: what trades paid the pool (open/close fees, impact, borrow and funding: the same
+/** Per-bucket event aggregates, of one market or (-1) every market: what trades paid the pool (open/close fees, impact, borrow and funding: the same
  *  sources as the pool page's APR), volume, liquidations, bad debt (closes' and liquidations'), trader realized PnL as
  *  the pool settled it (tradersNetPnl). */
-export const getActivity = cached(2000, async (from: number, to: number, resolutionSec: number) => {
+export const getActivity = cached(2000, async (from: number, to: number, resolutionSec: number, marketId = -1) => {
   const rows = await sql<Record<string, string>>(
     `SELECT (timestamp / $3) * $3 AS bucket,
             coalesce(sum(${resultNum('PositionIncreased', 'feeUsd')} + ${resultNum('PositionIncreased', 'impactUsd')}
@@ -137,10 +137,11 @@ export const getActivity = cached(2000, async (from: number, to: number, resolut
             count(*) FILTER (WHERE name = ${LIQ}) AS liquidations,
             coalesce(sum(${argNum('BadDebt', 'amountUsd')}) FILTER (WHERE name = ${ev('BadDebt')}), 0) AS bad_debt,
             coalesce(sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS liq_bad_debt,
-            coalesce(sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE name = ${ev('PositionDecreased')}), 0) AS pnl,
+            coalesce(sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE name IN (${TRADES})), 0) AS pnl,
             coalesce(sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS liq_gain
-       FROM events WHERE timestamp >= $1 AND timestamp <= $2 GROUP BY bucket ORDER BY bucket DESC LIMIT 5000`,
-    [from, to, resolutionSec],
+       FROM events WHERE timestamp >= $1 AND timestamp <= $2 AND ($4::int = -1 OR market_id = $4::int)
+       GROUP BY bucket ORDER BY bucket DESC LIMIT 5000`,
+    [from, to, resolutionSec, marketId],
   );
   const n = (x: string) => BigInt(String(x).split('.')[0]);
   return rows.reverse().map((r) => ({
@@ -271,7 +272,8 @@ export function healthProblems(h: {
   }
   if (!h.keeper) out.push('keeper unreachable');
   else {
-    // lastBlock is the last block whose pass completed: a keeper that fails every pass falls behind, and says so
+    // lastBlock is the block of the keeper's last pass, run to its end whatever its jobs did: a keeper stuck (an RPC
+    // outage, a hung loop) falls behind; a job that fails pass after pass is failuresInARow's to report
     if (h.head - Number(h.keeper.lastBlock ?? 0) > HEALTH.maxKeeperLagBlocks) out.push(`keeper ${h.head - Number(h.keeper.lastBlock ?? 0)} blocks behind (limit ${HEALTH.maxKeeperLagBlocks})`);
     if ((h.keeper.failuresInARow ?? 0) >= HEALTH.maxKeeperFailuresInARow) out.push(`keeper failing: a job failed ${h.keeper.failuresInARow} times in a row (limit ${HEALTH.maxKeeperFailuresInARow})`);
   }

@@ -16,14 +16,16 @@ const BAD_DEBT = ev('BadDebt');
 const num = (v: string | null | undefined) => BigInt(String(v ?? '0').split('.')[0]);
 
 /**
- * The traders' realized PnL as the pool settled it: what closes realized (PositionDecreased) less what liquidations
- * paid the pool (PositionLiquidated.poolGainUsd, the cash it kept), plus the bad debt of closes (BadDebt events less
- * the liquidations' own, already netted in their gain): a close through bankruptcy realizes its whole loss and fee,
- * of which the pool collects only the collateral (review AZ: the rest was counted as LP income, 6,002.5 USD too much
- * on a 10x long closed after a 15% fall, and in no bad-debt total).
+ * The traders' realized PnL as the pool settled it: what trades realized (PositionDecreased, and PositionIncreased,
+ * since an increase realizes the position's PnL first, P-107: review BG found a winner's add paid from pool cash and
+ * counted nowhere, its PnL taken as LP income) less what liquidations paid the pool (PositionLiquidated.poolGainUsd,
+ * the cash it kept), plus the bad debt of closes (BadDebt events less the liquidations' own, already netted in their
+ * gain): a close through bankruptcy realizes its whole loss and fee, of which the pool collects only the collateral
+ * (review AZ: the rest was counted as LP income, 6,002.5 USD too much on a 10x long closed after a 15% fall, and in no
+ * bad-debt total).
  */
-export function tradersNetPnl(closesPnl: bigint, liquidationsGain: bigint, badDebt: bigint, liquidationsBadDebt: bigint): bigint {
-  return closesPnl - liquidationsGain + (badDebt - liquidationsBadDebt);
+export function tradersNetPnl(tradesPnl: bigint, liquidationsGain: bigint, badDebt: bigint, liquidationsBadDebt: bigint): bigint {
+  return tradesPnl - liquidationsGain + (badDebt - liquidationsBadDebt);
 }
 
 /**
@@ -42,7 +44,7 @@ export async function getWindowTotals(nowSec: number): Promise<WindowTotals[]> {
               sum(${resultNum('PositionIncreased', 'impactUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS impact,
               sum(${resultNum('PositionIncreased', 'borrowFeeUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS borrow,
               sum(${resultNum('PositionIncreased', 'fundingFeeUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS funding,
-              sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE e.name = ${ev('PositionDecreased')}) AS pnl,
+              sum(${resultNum('PositionDecreased', 'realizedPnlUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS pnl,
               sum(${resultNum('PositionLiquidated', 'poolGainUsd')}) FILTER (WHERE e.name = ${LIQ}) AS liq_gain,
               sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE e.name = ${LIQ}) AS liq_bad_debt,
               sum(${argNum('BadDebt', 'amountUsd')}) FILTER (WHERE e.name = ${BAD_DEBT}) AS bad_debt,

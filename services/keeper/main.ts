@@ -93,7 +93,7 @@ function runOptions(block: bigint | null) {
 const health = {
   account: signer.account.address,
   headBlock: 0n, // the head the current pass works on
-  lastBlock: 0n, // the last block whose pass completed (the API's health reads its lag)
+  lastBlock: 0n, // the block of the last pass run to its end, whatever its jobs did (the API's health reads its lag)
   failuresInARow: 0, // the most times in a row one job of the loop has failed (a job that keeps failing trips the API's health whatever the others do)
   positionsWatched: 0,
   liquidationsSent: 0,

@@ -15,7 +15,7 @@ describe('health', () => {
     expect(healthProblems({ ...fine, indexer: { reachable: false } })).toEqual(['indexer database unreachable']);
     expect(healthProblems({ ...fine, keeper: null })).toEqual(['keeper unreachable']);
     expect(healthProblems({ ...fine, keeper: { lastBlock: '50' } })).toEqual(['keeper 50 blocks behind (limit 10)']);
-    // a keeper whose passes fail says so at once, before it falls behind (its lastBlock is its last completed pass)
+    // a keeper whose jobs keep failing says so, though its passes run on to the head (lastBlock: its last pass's block)
     expect(healthProblems({ ...fine, keeper: { ...fine.keeper, failuresInARow: 284 } })).toEqual(['keeper failing: a job failed 284 times in a row (limit 3)']);
     expect(healthProblems({ ...fine, keeper: { ...fine.keeper, failuresInARow: 2 } })).toEqual([]);
     expect(healthProblems({ ...fine, staleMarkets: ['BTC-USD'] })).toEqual(['BTC-USD price stale']);

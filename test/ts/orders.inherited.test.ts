@@ -31,7 +31,7 @@ describe('take-profit inherited by a reopened position', () => {
     await fundAndApprove(trader, USD(10_000));
     await tx(trader, { ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256] });
     const p0 = await price(0);
-    const opened = () => positionOpenedPlace(publicClient, c.engine.address, account, 0, true, c.startBlock);
+    const opened = async () => positionOpenedPlace(publicClient, c.engine.address, account, 0, true, c.startBlock, await publicClient.getBlockNumber({ cacheTime: 0 }));
 
     expect(await opened()).toBe(-1n); // never opened
     await open(trader, 0, true, USD(1000), USD(10_000));

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEventLogs } from 'viem';
 import { indexedAddresses, indexedEventsAbi } from '@/lib/contracts';
+import type { ActivityPoint } from '@/lib/api/client';
 import type { Db } from '@/services/indexer/db';
 import { Indexer } from '@/services/indexer/ingest';
 import { createLogger } from '@/services/lib/runtime';
@@ -67,6 +68,7 @@ beforeAll(async () => {
   for (let m = 0; m < c.markets.length; m++) await setPrice(m, await lastPrice(m)); // fresh again after the jump
   await open(8, 0, true, USD(3000), USD(25_000));
   await setPrice(0, (p0 * 1010n) / 1000n);
+  await open(8, 0, true, USD(1000), USD(5000)); // an increase realizes the position's PnL first (P-107), settled with the pool
   await close(8, 0, true);
   await deposit(5, USD(100_000));
   await open(9, 1, false, USD(2000), USD(10_000)); // left open: unrealized PnL is in the NAV, not in realized sums
@@ -122,11 +124,13 @@ describe(`headline totals (${dbKind()})`, () => {
       expect(w.volumeUsd).toBe(sum(trades, res('sizeDeltaUsd')).toString());
       const fees = sum(trades, res('feeUsd')) + sum(trades, res('impactUsd')) + sum(trades, res('borrowFeeUsd')) + sum(trades, res('fundingFeeUsd'));
       expect(w.feesUsd).toBe(fees.toString());
-      // the pool's side: what closes realized, less what liquidations kept, plus the closes' bad debt (the BadDebt
-      // events less the liquidations' own)
+      // the pool's side: what trades realized (closes, and increases, which realize first), less what liquidations
+      // kept, plus the closes' bad debt (the BadDebt events less the liquidations' own)
       const badDebt = sum(['BadDebt'], (a) => a.amountUsd as bigint);
       const liqBadDebt = sum(['PositionLiquidated'], res('badDebtUsd'));
-      const traderPnl = sum(['PositionDecreased'], res('realizedPnlUsd')) - sum(['PositionLiquidated'], res('poolGainUsd')) + badDebt - liqBadDebt;
+      // the increase that realized PnL is in the 24 h window (review BG: increases' PnL was left out)
+      if (w.window === '24h') expect(inWindow.some((e) => e.name === 'PositionIncreased' && res('realizedPnlUsd')(e.args) !== 0n)).toBe(true);
+      const traderPnl = sum(trades, res('realizedPnlUsd')) - sum(['PositionLiquidated'], res('poolGainUsd')) + badDebt - liqBadDebt;
       expect(w.badDebtUsd).toBe(badDebt.toString());
       expect(w.traderPnlUsd).toBe(traderPnl.toString());
       expect(w.lpIncomeUsd.traderPnlUsd).toBe((-traderPnl).toString());
@@ -160,6 +164,43 @@ describe(`headline totals (${dbKind()})`, () => {
     expect(d1.coveredSec).toBe(DAY);
     expect(d7).toMatchObject({ trades: all.trades, volumeUsd: all.volumeUsd, lpPnlUsd: all.lpPnlUsd, coveredSec: all.coveredSec });
     expect(all.coveredSec).toBeLessThan(7 * DAY);
+  });
+
+  it('/api/activity over all time equals the all-time window, and its markets add up to it (review BG)', async () => {
+    const { getSummary } = await import('@/lib/server/metrics');
+    const mod = await import('@/app/api/activity/route');
+    const all = (await getSummary()).windows!.find((w) => w.window === 'all')!;
+    const { publicClient } = clients();
+    const now = Number((await publicClient.getBlock()).timestamp);
+    const from = Number((await publicClient.getBlock({ blockNumber: c.startBlock })).timestamp); // the first event's
+    type Totals = { fees: bigint; volume: bigint; pnl: bigint; badDebt: bigint; liquidations: number };
+    const totals = async (market: number): Promise<Totals> => {
+      const res: Response = await mod.GET(new Request(`http://x/api/activity?market=${market}&from=${from}&to=${now}&resolution=${DAY}`));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { market: number; points: ActivityPoint[] };
+      expect(body.market).toBe(market);
+      return body.points.reduce(
+        (t, p) => ({
+          fees: t.fees + BigInt(p.feesUsd),
+          volume: t.volume + BigInt(p.volumeUsd),
+          pnl: t.pnl + BigInt(p.traderPnlUsd),
+          badDebt: t.badDebt + BigInt(p.badDebtUsd),
+          liquidations: t.liquidations + p.liquidations,
+        }),
+        { fees: 0n, volume: 0n, pnl: 0n, badDebt: 0n, liquidations: 0 },
+      );
+    };
+    const pool = await totals(-1);
+    expect(pool).toEqual({ fees: BigInt(all.feesUsd), volume: BigInt(all.volumeUsd), pnl: BigInt(all.traderPnlUsd), badDebt: BigInt(all.badDebtUsd), liquidations: all.liquidations });
+    // per market: the scenario traded on markets 0 and 1, so each is a part and not the whole (the filter was ignored)
+    const parts = await Promise.all(c.markets.map((_, m) => totals(m)));
+    expect(parts[0].volume).toBeGreaterThan(0n);
+    expect(parts[1].volume).toBeGreaterThan(0n);
+    const sum = parts.reduce((t, p) => ({ fees: t.fees + p.fees, volume: t.volume + p.volume, pnl: t.pnl + p.pnl, badDebt: t.badDebt + p.badDebt, liquidations: t.liquidations + p.liquidations }));
+    expect(sum).toEqual(pool);
+    // an unlisted market is refused, not answered with the pool's figures
+    const unknown: Response = await mod.GET(new Request(`http://x/api/activity?market=${c.markets.length}`));
+    expect(unknown.status).toBe(400);
   });
 
   it("the LPs' realized income is the cash traders left with the pool, a close through bankruptcy included", async () => {

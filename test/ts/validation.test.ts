@@ -7,7 +7,7 @@ import { queryObject } from '@/lib/api/http';
 import { checkSlippage, markSlippageTyped, slippageTypedValid } from '@/components/trade/useSlippage';
 import { describeRevert, errorForLog, explainError, isTransientRevert, TRANSIENT_REVERTS } from '@/lib/errors';
 import { averageCost } from '@/lib/options/cost';
-import { historyImpact } from '@/components/trade/TradeHistory';
+import { historyImpact, historyPnl } from '@/components/trade/TradeHistory';
 import { checkAmount, checkLeverage, checkStressField } from '@/lib/validation';
 
 describe('checkAmount', () => {
@@ -203,5 +203,18 @@ describe('trade history impact', () => {
     expect(historyImpact('PositionIncreased', '120000')).toBe('you pay $0.12');
     expect(historyImpact('PositionDecreased', '-80000')).toBe('you receive $0.08');
     expect(historyImpact('PositionLiquidated', undefined)).toBe('—');
+  });
+});
+
+describe('trade history PnL (review BG)', () => {
+  it('reads the indexed decimal strings as numbers: "0" is zero, a liquidation shows its PnL', () => {
+    // a liquidation without shortfall: its PnL, no bad debt (before: "bad debt $0.00")
+    expect(historyPnl('PositionLiquidated', { pnlUsd: '-950000000', badDebtUsd: '0' })).toBe('−$950.00');
+    expect(historyPnl('PositionLiquidated', { pnlUsd: '-1200000000', badDebtUsd: '150000000' })).toBe('−$1,200.00, bad debt $150.00');
+    expect(historyPnl('PositionDecreased', { realizedPnlUsd: '-12500000' })).toBe('−$12.50');
+    expect(historyPnl('PositionDecreased', { realizedPnlUsd: '0' })).toBe('$0.00');
+    // an increase realizes the position's PnL first; an open realizes nothing
+    expect(historyPnl('PositionIncreased', { realizedPnlUsd: '40000000' })).toBe('+$40.00');
+    expect(historyPnl('PositionIncreased', { realizedPnlUsd: '0' })).toBe('—');
   });
 });
