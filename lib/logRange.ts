@@ -69,7 +69,7 @@ export function isRangeRefusal(e: unknown): boolean {
 /** Blocks below the head a remembered log must be: deeper reorgs than this are not expected on any supported chain. */
 export const LOG_CACHE_DEPTH = 64n;
 
-type Remembered<T> = { from: bigint; upTo: bigint; logs: T[]; range: LogRange; busy?: Promise<unknown> };
+type Remembered<T> = { from: bigint; upTo: bigint; upToHash?: string; logs: T[]; range: LogRange; busy?: Promise<unknown> };
 const remembered = new Map<string, Remembered<unknown>>();
 const quiet = { warn: () => undefined };
 
@@ -77,38 +77,51 @@ const quiet = { warn: () => undefined };
  * The app's log reads (an account's orders, option trades, position opens): every log `get` returns from `from` to
  * `to`, read in ranges the node answers (a hosted RPC refuses one eth_getLogs from the deployment to the head once the
  * chain is some thousands of blocks past it; review BG: the orders table then read "No open orders" and /options
- * "Options data unavailable"). What lies LOG_CACHE_DEPTH blocks below `to` is remembered under `key`, so a refetch
- * every few seconds reads only the newest blocks; the rest is read again each time, so a reorg there is seen. Calls
- * under one key run one at a time.
+ * "Options data unavailable"). What lies LOG_CACHE_DEPTH blocks below `to` is remembered under `key`, with the hash of
+ * the last block it reaches (`hashAt`: the block's hash, null when the node does not have it), so a refetch every few
+ * seconds reads only the newest blocks; the rest is read again each time, so a reorg there is seen. The remembered
+ * logs are dropped when that block's hash is no longer the chain's (a deeper reorg, or a local chain restarted at the
+ * same addresses: review BH), and a block the node does not have yet is not remembered (a lagging node's empty
+ * answer). Calls under one key run one at a time.
  */
 export async function logsInRanges<T extends { blockNumber: bigint | null }>(
   key: string,
   from: bigint,
   to: bigint,
   get: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>,
+  hashAt: (block: bigint) => Promise<string | null>,
   maxSpan = 10_000n,
 ): Promise<T[]> {
   let r = remembered.get(key) as Remembered<T> | undefined;
-  if (!r || r.from !== from || r.upTo > to) {
+  if (!r || r.from !== from) {
     r = { from, upTo: from - 1n, logs: [], range: new LogRange(maxSpan, quiet, key) };
     remembered.set(key, r);
   }
   const entry = r;
+  const read = async (a: bigint, b: bigint) => {
+    const out: T[] = [];
+    for (let f = a; f <= b; ) {
+      const { to: end, logs } = await entry.range.fetch(f, b, get);
+      out.push(...logs);
+      f = end + 1n;
+    }
+    return out;
+  };
   const run = async () => {
+    if (entry.upTo >= from && (entry.upTo > to || (await hashAt(entry.upTo)) !== entry.upToHash)) {
+      entry.logs = [];
+      entry.upTo = from - 1n;
+      entry.upToHash = undefined;
+    }
     const settled = to > LOG_CACHE_DEPTH ? to - LOG_CACHE_DEPTH : -1n;
-    const read = async (a: bigint, b: bigint) => {
-      const out: T[] = [];
-      for (let f = a; f <= b; ) {
-        const { to: end, logs } = await entry.range.fetch(f, b, get);
-        out.push(...logs);
-        f = end + 1n;
-      }
-      return out;
-    };
     if (settled > entry.upTo) {
-      const logs = await read(entry.upTo + 1n, settled);
-      entry.logs.push(...logs);
-      entry.upTo = settled;
+      const hash = await hashAt(settled);
+      if (hash !== null) {
+        const logs = await read(entry.upTo + 1n, settled);
+        entry.logs.push(...logs);
+        entry.upTo = settled;
+        entry.upToHash = hash;
+      }
     }
     return [...entry.logs, ...(await read(entry.upTo + 1n, to))];
   };
@@ -116,4 +129,16 @@ export async function logsInRanges<T extends { blockNumber: bigint | null }>(
   const mine = previous.catch(() => undefined).then(run);
   entry.busy = mine;
   return mine;
+}
+
+/** `hashAt` for logsInRanges from a viem client: the block's hash, null when the node does not have the block. */
+export function blockHashAt(client: { getBlock: (a: { blockNumber: bigint }) => Promise<{ hash: string | null }> }) {
+  return (block: bigint) =>
+    client.getBlock({ blockNumber: block }).then(
+      (b) => b.hash,
+      (e: unknown) => {
+        if (e instanceof Error && e.name === 'BlockNotFoundError') return null;
+        throw e;
+      },
+    );
 }

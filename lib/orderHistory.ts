@@ -1,6 +1,6 @@
 import { getAbiItem, type Address, type PublicClient } from 'viem';
 import { perpEngineAbi } from './contracts';
-import { logsInRanges } from './logRange';
+import { blockHashAt, logsInRanges } from './logRange';
 
 const increased = getAbiItem({ abi: perpEngineAbi, name: 'PositionIncreased' });
 
@@ -22,9 +22,9 @@ export async function positionOpenedPlace(
   fromBlock: bigint,
   toBlock: bigint,
 ): Promise<bigint> {
-  const logs = await logsInRanges(`opened:${engine}:${account}:${marketId}:${isLong}`, fromBlock, toBlock, (from, to) =>
-    client.getLogs({ address: engine, event: increased, args: { account, marketId: BigInt(marketId), isLong }, fromBlock: from, toBlock: to }),
-  );
+  const read = (from: bigint, to: bigint) =>
+    client.getLogs({ address: engine, event: increased, args: { account, marketId: BigInt(marketId), isLong }, fromBlock: from, toBlock: to });
+  const logs = await logsInRanges(`opened:${engine}:${account}:${marketId}:${isLong}`, fromBlock, toBlock, read, blockHashAt(client));
   const fromZero = logs.filter((l) => l.args.result!.sizeUsd === l.args.result!.sizeDeltaUsd);
   return fromZero.length > 0 ? logPlace(fromZero[fromZero.length - 1]) : -1n;
 }

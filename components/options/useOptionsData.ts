@@ -5,7 +5,7 @@ import { getAbiItem, type Address } from 'viem';
 import { useAccount, usePublicClient } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { api } from '@/lib/api/client';
-import { logsInRanges } from '@/lib/logRange';
+import { blockHashAt, logsInRanges } from '@/lib/logRange';
 import { readAfterUpdate } from '@/lib/pyth/router';
 import { optionsBookAbi } from '@/lib/contracts';
 import { optionGreeks, lnMoneynessWad, midVolWad, termVarianceWad, topStrikeWad } from '@/lib/math/options';
@@ -112,9 +112,8 @@ async function readHoldings(
   blockNumber: bigint,
   boardOf: (id: bigint) => Promise<BoardRow>,
 ): Promise<Holding[]> {
-  const logs = await logsInRanges(`options:${c.optionsBook.address}:${account}:${marketId}`, c.startBlock, blockNumber, (fromBlock, toBlock) =>
-    pc.getLogs({ address: c.optionsBook.address, event: traded, args: { account, marketId }, fromBlock, toBlock }),
-  );
+  const read = (fromBlock: bigint, toBlock: bigint) => pc.getLogs({ address: c.optionsBook.address, event: traded, args: { account, marketId }, fromBlock, toBlock });
+  const logs = await logsInRanges(`options:${c.optionsBook.address}:${account}:${marketId}`, c.startBlock, blockNumber, read, blockHashAt(pc));
   const books = new Map<string, { amountWad: bigint; costUsd: bigint; realizedUsd: bigint }>();
   const keys = new Map<string, { boardId: bigint; strikeIndex: bigint; isCall: boolean; strikeWad: bigint }>();
   for (const l of logs) {

@@ -33,14 +33,16 @@ export function historyImpact(name: string, impactUsd?: string): string {
   return fmtWhoPays(usd);
 }
 
-/** A row's PnL: what a close or an increase realized (an increase realizes the position's PnL first), a
- *  liquidation's PnL at its price and the bad debt it left, if any. The indexed fields are decimal strings, so "0" is
- *  read as zero (review BG: a liquidation without shortfall read "bad debt $0.00", and its PnL was not shown). */
+/** A row's PnL: what a close or an increase realized (an increase realizes the position's PnL first); for a
+ *  liquidation, what the trader came out with net of every fee (the refund less the collateral seized) and its PnL at
+ *  the price, and the bad debt it left, if any. The indexed fields are decimal strings, so "0" is read as zero (review
+ *  BG: a liquidation without shortfall read "bad debt $0.00", and its PnL was not shown). */
 export function historyPnl(name: string, x: Result): string {
   const n = (v?: string) => BigInt(v ?? '0');
   if (name === 'PositionLiquidated') {
     const badDebt = n(x.badDebtUsd);
-    return `${fmtSignedUsd(n(x.pnlUsd))}${badDebt > 0n ? `, bad debt ${fmtUsd(badDebt)}` : ''}`;
+    const net = n(x.traderRefundUsd) - n(x.collateralUsd);
+    return `${fmtSignedUsd(net)} net (PnL ${fmtSignedUsd(n(x.pnlUsd))})${badDebt > 0n ? `, bad debt ${fmtUsd(badDebt)}` : ''}`;
   }
   const pnl = n(x.realizedPnlUsd);
   return pnl === 0n && name === 'PositionIncreased' ? '—' : fmtSignedUsd(pnl);

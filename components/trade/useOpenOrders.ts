@@ -5,7 +5,7 @@ import { getAbiItem } from 'viem';
 import { useAccount, usePublicClient } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { orderBookAbi } from '@/lib/contracts';
-import { logsInRanges } from '@/lib/logRange';
+import { blockHashAt, logsInRanges } from '@/lib/logRange';
 import { logPlace, positionOpenedPlace } from '@/lib/orderHistory';
 import { isOpenKind } from '@/lib/orders';
 
@@ -28,15 +28,14 @@ export function useOpenOrders() {
     refetchInterval: 3000,
     queryFn: async () => {
       const head = await client!.getBlockNumber({ cacheTime: 0 });
-      const logs = await logsInRanges(`orders:${c.orderBook.address}:${address}`, c.startBlock, head, (fromBlock, toBlock) =>
-        client!.getLogs({ address: c.orderBook.address, event: created, args: { account: address }, fromBlock, toBlock }),
-      );
+      const read = (fromBlock: bigint, toBlock: bigint) => client!.getLogs({ address: c.orderBook.address, event: created, args: { account: address }, fromBlock, toBlock });
+      const logs = await logsInRanges(`orders:${c.orderBook.address}:${address}`, c.startBlock, head, read, blockHashAt(client!));
       const ids = logs.map((l) => l.args.orderId!);
       if (ids.length === 0) return [];
       const orders = await Promise.all(ids.map((id) => client!.readContract({ ...c.orderBook, functionName: 'order', args: [id] })));
       const open = ids
         .map((id, i) => ({ id, log: logs[i], ...orders[i] }))
-        .filter((o) => o.account !== '0x0000000000000000000000000000000000000000');
+        .filter((o) => o.account.toLowerCase() === address!.toLowerCase()); // executed or cancelled orders read as account zero
       for (const hash of new Set(open.map((o) => o.log.blockHash))) {
         if (!blockTimes.has(hash)) blockTimes.set(hash, Number((await client!.getBlock({ blockHash: hash })).timestamp));
       }

@@ -180,7 +180,9 @@ interface IPerpEngine is IProduct {
         uint256 feeUsd; // open or close fee
         uint256 borrowFeeUsd; // borrow fee settled
         int256 fundingFeeUsd; // funding settled (negative: received)
-        int256 realizedPnlUsd; // PnL realized on the closed part (capped); 0 on increases
+        // PnL realized (capped): a decrease's on the part closed, an increase's on the whole position before the size
+        // is added (P-107: its tokens reopen at the oracle price); 0 on an open or a collateral change
+        int256 realizedPnlUsd;
         uint256 sizeUsd; // size after (0: closed)
         uint256 collateralUsd; // collateral after
     }

@@ -666,7 +666,7 @@ contract PerpEngine is IPerpEngine, AccessControl {
             st.shortTokens -= tokens;
             st.netFundingSnapSum = (st.netFundingSnapSum + fundingWeight).toInt144();
         }
-        PerpState.dropFromBlockExposure(st, t.isLong, tokens);
+        PerpState.capBlockExposure(st, t.isLong);
         PerpState.ProductSlots memory tot = totals;
         tot.sizeBorrowSnapSum -= uint128(size * uint256(pos.borrowSnapWad));
         tot.activeMarkets = _activeMask(tot.activeMarkets, t.marketId, oldOi - size);

@@ -5,7 +5,7 @@
  * the burst was indexed and the keeper's order sync (and every job after it in the pass) stopped. Here the node's cap is
  * scaled down to 20 logs.
  */
-import { createPublicClient, custom, http, maxUint256, type PublicClient } from 'viem';
+import { createPublicClient, custom, http, maxUint256 } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/services/indexer/db';
 import { Indexer } from '@/services/indexer/ingest';
@@ -13,8 +13,6 @@ import { PositionBook } from '@/services/keeper/book';
 import { OrderWatcher } from '@/services/keeper/orders';
 import { isRangeRefusal, LogRange } from '@/services/lib/logs';
 import { NO_BOUND } from '@/lib/orders';
-import { LOG_CACHE_DEPTH, logsInRanges } from '@/lib/logRange';
-import { logPlace, positionOpenedPlace } from '@/lib/orderHistory';
 import { qb, run } from '@/lib/db';
 import { clients, isolateChain, rpcUrl } from './helpers';
 import { openTestDb } from './db';
@@ -108,55 +106,6 @@ describe('LogRange', () => {
 
   it('refuses a range of no blocks', () => {
     expect(() => new LogRange(0n, quiet, 'test')).toThrow(/at least one block/);
-  });
-});
-
-describe("the app's log reads (logsInRanges: review BG)", () => {
-  // a hosted node: no eth_getLogs over 2,000 blocks (its wording), a head 50,000 blocks past the deployment at 100
-  const node = (logBlocks: bigint[]) => {
-    const requests: [bigint, bigint][] = [];
-    const get = async (from: bigint, to: bigint) => {
-      if (to - from + 1n > 2_000n) throw new Error('eth_getLogs is limited to a 2,000 range');
-      requests.push([from, to]); // answered
-      return logBlocks.filter((b) => b >= from && b <= to).map((b) => ({ blockNumber: b, logIndex: 0 }));
-    };
-    return { get, requests };
-  };
-
-  it('reads from the deployment to the head in ranges the node answers, every log once', async () => {
-    const blocks = [150n, 20_000n, 49_990n, 50_100n];
-    const n = node(blocks);
-    const got = await logsInRanges('t1', 100n, 50_100n, n.get);
-    expect(got.map((l) => l.blockNumber)).toEqual(blocks);
-    // answered ranges cover the blocks once, in order
-    expect(n.requests[0][0]).toBe(100n);
-    for (let i = 1; i < n.requests.length; i++) expect(n.requests[i][0]).toBe(n.requests[i - 1][1] + 1n);
-    expect(n.requests[n.requests.length - 1][1]).toBe(50_100n);
-  });
-
-  it('a refetch reads only the blocks since, and re-reads the last LOG_CACHE_DEPTH (a reorg there is seen)', async () => {
-    const blocks = [150n, 30_000n, 50_090n];
-    const n = node(blocks);
-    expect((await logsInRanges('t2', 100n, 50_100n, n.get)).map((l) => l.blockNumber)).toEqual(blocks);
-    n.requests.length = 0;
-    // 10 blocks later a reorg removed the log at 50,090 (within the depth) and a new one is at 50,105
-    blocks.splice(2, 1, 50_105n);
-    expect((await logsInRanges('t2', 100n, 50_110n, n.get)).map((l) => l.blockNumber)).toEqual([150n, 30_000n, 50_105n]);
-    expect(n.requests.every(([a]) => a >= 50_100n - LOG_CACHE_DEPTH)).toBe(true);
-    expect(n.requests.length).toBeLessThanOrEqual(2);
-  });
-
-  it("positionOpenedPlace finds an opening 50,000 blocks before the head on such a node", async () => {
-    const account = '0x00000000000000000000000000000000000000aa' as const;
-    const opened = { blockNumber: 120n, logIndex: 3, args: { account, marketId: 0n, isLong: true, result: { sizeUsd: 10n ** 10n, sizeDeltaUsd: 10n ** 10n } } };
-    const client = {
-      getLogs: async ({ fromBlock, toBlock }: { fromBlock: bigint; toBlock: bigint }) => {
-        if (toBlock - fromBlock + 1n > 10_000n) throw new Error('eth_getLogs is limited to a 10,000 range');
-        return fromBlock <= opened.blockNumber && opened.blockNumber <= toBlock ? [opened] : [];
-      },
-    };
-    const place = await positionOpenedPlace(client as unknown as PublicClient, '0x0000000000000000000000000000000000000001', account, 0, true, 1n, 50_000n);
-    expect(place).toBe(logPlace(opened));
   });
 });
 

@@ -208,9 +208,10 @@ describe('trade history impact', () => {
 
 describe('trade history PnL (review BG)', () => {
   it('reads the indexed decimal strings as numbers: "0" is zero, a liquidation shows its PnL', () => {
-    // a liquidation without shortfall: its PnL, no bad debt (before: "bad debt $0.00")
-    expect(historyPnl('PositionLiquidated', { pnlUsd: '-950000000', badDebtUsd: '0' })).toBe('−$950.00');
-    expect(historyPnl('PositionLiquidated', { pnlUsd: '-1200000000', badDebtUsd: '150000000' })).toBe('−$1,200.00, bad debt $150.00');
+    // a liquidation without shortfall: net of fees (refund - collateral) and its PnL, no bad debt (before: "bad debt
+    // $0.00", no PnL)
+    expect(historyPnl('PositionLiquidated', { collateralUsd: '1000000000', traderRefundUsd: '20000000', pnlUsd: '-950000000', badDebtUsd: '0' })).toBe('−$980.00 net (PnL −$950.00)');
+    expect(historyPnl('PositionLiquidated', { collateralUsd: '1000000000', traderRefundUsd: '0', pnlUsd: '-1200000000', badDebtUsd: '150000000' })).toBe('−$1,000.00 net (PnL −$1,200.00), bad debt $150.00');
     expect(historyPnl('PositionDecreased', { realizedPnlUsd: '-12500000' })).toBe('−$12.50');
     expect(historyPnl('PositionDecreased', { realizedPnlUsd: '0' })).toBe('$0.00');
     // an increase realizes the position's PnL first; an open realizes nothing

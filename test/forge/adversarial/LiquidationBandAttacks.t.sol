@@ -36,32 +36,14 @@ contract LiquidationBandAttacksTest is BaseTest {
         assertTrue(_status(bob, ETH, false).liquidatable, "bob liquidatable");
         vm.prank(attacker);
         engine.liquidate(bob, ETH, false);
-        uint256 navUsd = core.poolValueUsd();
-        uint256 supply = pool.totalSupply();
-        vm.prank(attacker);
-        uint256 shares = pool.deposit(depositUsd, attacker);
-        // what the deposit paid over the NAV: the band, less the attacker's share of it once in the pool
-        bandPaidUsd = depositUsd - shares * (navUsd + depositUsd) / (supply + shares);
-        vm.roll(block.number + 1);
-        skip(1);
-        _setPrice(ETH, uint256(int256(p1) * (10_000 + nextMoveBps) / 10_000));
-        vm.roll(block.number + 1);
-        skip(60);
-        _refreshPrices();
-        _close(alice, ETH, true);
-        skip(6 hours + 1); // the liquidation's and the close's locked gains vest (P-96)
-        vm.roll(block.number + 1);
-        _refreshPrices();
-        vm.prank(attacker);
-        pool.redeem(shares, attacker, attacker);
-        profit = int256(usdc.balanceOf(attacker)) - int256(start);
+        (profit, bandPaidUsd) = _depositThenRedeem(start, p1, nextMoveBps);
         vm.revertToState(snap);
     }
 
     /// Knowing the next update (-0.5%, the feed's deviation threshold, which the market already shows) gains a
     /// deposit made in the liquidation's block no more than the band it paid (P-57): it pays the band on the long the
     /// liquidation left, which is what the update then gives it. Before: the block's record held the balanced book, the
-    /// deposit paid no band (1 unit) and the update gave it +22,708 USD, from carol.
+    /// deposit paid no band (1 unit) and the update gave it +22,712 USD, from carol.
     function test_liquidateThenDepositInOneBlock_paysTheBandOnWhatTheLiquidationLeft() public {
         (int256 still, uint256 bandPaid) = _run(0);
         (int256 moved,) = _run(-50);
@@ -81,5 +63,80 @@ contract LiquidationBandAttacksTest is BaseTest {
         (int256 still, uint256 bandPaid) = _run(0);
         (int256 moved,) = _run(moveBps);
         assertLe(moved - still, int256(bandPaid), "the update pays the deposit more than its band");
+    }
+
+    /// @dev Review BH's history: alice's 5M long stands from an earlier block, the book holds nothing else. In the
+    ///      attack block dave opens a 5M long at about 31x, an update in the same block (a pull oracle's, or an L2's
+    ///      blocks under one L1 number) makes it liquidatable, the attacker's keeper account liquidates it and its LP
+    ///      account deposits; without `liquidated` the block has only a poke. The next update is `nextMoveBps`.
+    function _runSameBlockOpen(bool liquidated, int256 nextMoveBps)
+        internal
+        returns (int256 profit, uint256 bandPaidUsd)
+    {
+        uint256 snap = vm.snapshotState();
+        _close(bob, ETH, false); // only alice's long is left
+        vm.roll(block.number + 1);
+        skip(1);
+        _refreshPrices();
+        _mint(attacker, depositUsd);
+        uint256 start = usdc.balanceOf(attacker);
+        vm.roll(block.number + 1);
+        uint256 p1 = P0;
+        if (liquidated) {
+            _refreshPrices();
+            _open(dave, ETH, true, 230_000 * USD, 5_000_000 * USD);
+            p1 = P0 * 9800 / 10_000;
+            _setPrice(ETH, p1);
+            assertTrue(_status(dave, ETH, true).liquidatable, "dave liquidatable");
+            vm.prank(attacker);
+            engine.liquidate(dave, ETH, true);
+        } else {
+            _setPrice(ETH, p1);
+            vm.prank(attacker);
+            engine.poke(ETH);
+        }
+        (profit, bandPaidUsd) = _depositThenRedeem(start, p1, nextMoveBps);
+        vm.revertToState(snap);
+    }
+
+    /// A position opened and liquidated in the deposit's block was never in the block's record: its liquidation
+    /// leaves the older exposure (alice's long) in the band. Review BH: subtracting its tokens from the record erased
+    /// alice's, the deposit paid a band of 0 (22,493 without the liquidation) and the known update gave it 22,014 USD.
+    function test_openedAndLiquidatedInTheDepositsBlock_leavesTheOlderExposureInTheBand() public {
+        (, uint256 bandControl) = _runSameBlockOpen(false, 0);
+        (int256 still, uint256 bandPaid) = _runSameBlockOpen(true, 0);
+        (int256 moved,) = _runSameBlockOpen(true, -50);
+        emit log_named_uint("band, no liquidation", bandControl);
+        emit log_named_uint("band after the same-block open and liquidation", bandPaid);
+        emit log_named_int("what the known -0.5% update gave the deposit", moved - still);
+        assertGt(bandPaid, 20_000 * USD, "alice's older long is in the band");
+        assertLe(moved - still, int256(bandPaid), "the known update pays the deposit more than its band");
+    }
+
+    /// @dev The attacker's LP account deposits depositUsd now; the next update moves the price `nextMoveBps` from `p1`;
+    ///      alice closes later, the gains vest and the attacker redeems. Returns the attacker's profit since its
+    ///      balance was `start` and what the deposit paid over the NAV (the band, less the attacker's share of it).
+    function _depositThenRedeem(uint256 start, uint256 p1, int256 nextMoveBps)
+        internal
+        returns (int256 profit, uint256 bandPaidUsd)
+    {
+        uint256 navUsd = core.poolValueUsd();
+        uint256 supply = pool.totalSupply();
+        vm.prank(attacker);
+        uint256 shares = pool.deposit(depositUsd, attacker);
+        bandPaidUsd = depositUsd - shares * (navUsd + depositUsd) / (supply + shares);
+        vm.roll(block.number + 1);
+        skip(1);
+        _setPrice(ETH, uint256(int256(p1) * (10_000 + nextMoveBps) / 10_000));
+        vm.roll(block.number + 1);
+        skip(60);
+        _refreshPrices();
+        _close(alice, ETH, true);
+        skip(6 hours + 1); // the liquidation's and the close's locked gains vest (P-96)
+        vm.roll(block.number + 1);
+        _refreshPrices();
+        vm.prank(attacker);
+        pool.redeem(shares, attacker, attacker);
+        profit = int256(usdc.balanceOf(attacker)) - int256(start);
     }
 }
