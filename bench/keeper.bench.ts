@@ -54,7 +54,9 @@ while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));
     continue;
   }
-  const logs = await pub.getLogs({ address: c.engine.address, event: ev, fromBlock: shockBlock + 1n });
+  // only this bench's positions: an earlier section's on the same chain may be liquidated by the shock too
+  const mine = new Set(accounts.map((a) => a.toLowerCase()));
+  const logs = (await pub.getLogs({ address: c.engine.address, event: ev, fromBlock: shockBlock + 1n })).filter((l) => mine.has(l.args.account!.toLowerCase()));
   count = logs.length;
   if (count >= accounts.length * marketIds.length) {
     lastBlock = logs.reduce((m, l) => (l.blockNumber! > m ? l.blockNumber! : m), 0n);
