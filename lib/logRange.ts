@@ -10,6 +10,7 @@
  * `log` is any logger (a service's Logger, runtime.ts; the app's reads pass a quiet one).
  */
 import { errorForLog } from './errors';
+import { nullIfNotFound } from './notFound';
 
 export class LogRange {
   private span: bigint;
@@ -64,7 +65,6 @@ export function isRangeRefusal(e: unknown): boolean {
   }
   return false;
 }
-
 
 /** Blocks below the head a remembered log must be: deeper reorgs than this are not expected on any supported chain. */
 export const LOG_CACHE_DEPTH = 64n;
@@ -134,11 +134,5 @@ export async function logsInRanges<T extends { blockNumber: bigint | null }>(
 /** `hashAt` for logsInRanges from a viem client: the block's hash, null when the node does not have the block. */
 export function blockHashAt(client: { getBlock: (a: { blockNumber: bigint }) => Promise<{ hash: string | null }> }) {
   return (block: bigint) =>
-    client.getBlock({ blockNumber: block }).then(
-      (b) => b.hash,
-      (e: unknown) => {
-        if (e instanceof Error && e.name === 'BlockNotFoundError') return null;
-        throw e;
-      },
-    );
+    client.getBlock({ blockNumber: block }).then((b) => b.hash, nullIfNotFound('BlockNotFoundError'));
 }

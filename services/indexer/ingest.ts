@@ -16,7 +16,7 @@ import type { Db } from './db';
 import { errorForLog } from '../../lib/errors';
 import type { IndexedEvent } from '../../lib/events';
 import { LogRange } from '../lib/logs';
-import { nullIfNotFound } from '../lib/notFound';
+import { nullIfNotFound } from '../../lib/notFound';
 
 const ABI = indexedEventsAbi;
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));

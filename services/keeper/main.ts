@@ -139,9 +139,10 @@ async function liquidateEligible() {
   health.stalledMarkets = stalled;
 }
 
-// Positions per status read (Reader.statuses). A read's gas grows faster than its count (the Reader re-reads each
-// position's market): 250 positions cost 17.8M gas, 500 went past anvil's 30M call cap after a crash and the keeper
-// skipped that market for good (its bench liquidated 668 of 1,002). A read that runs out of gas is halved (outOfGas).
+// Positions per status read (Reader.statuses, about 28k gas each however many: 200 are near 6M, under any node's
+// cap for calls). Before the Reader handed back each status's scratch memory, 500 positions went past anvil's 30M cap
+// after a crash and the keeper skipped that market for good; a read that runs out of gas is still halved (outOfGas),
+// for a node with a lower cap.
 const STATUS_CHUNK = Number(env('KEEPER_STATUS_CHUNK', '200'));
 const statusChunk = new Map<bigint, number>(); // per market, once a read at the default size ran out of gas
 

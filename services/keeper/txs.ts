@@ -1,7 +1,7 @@
 import type { Account, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from 'viem';
 import type { Logger } from '../lib/runtime';
 import { gasWithHeadroom } from '../../lib/gas';
-import { isNotFound, type NotFoundName } from '../lib/notFound';
+import { isNotFound, type NotFoundName } from '../../lib/notFound';
 
 interface Tracked {
   hash: Hex;
@@ -21,6 +21,8 @@ interface Entry extends Tracked {
   hashes: Hex[];
   /** replacements tried, sent or not */
   attempts: number;
+  /** the head at which the node first had no record of it (neither mined nor pending), while that lasts */
+  missingAt?: bigint;
 }
 
 /** EIP-1559 fees of one transaction. */
@@ -175,6 +177,7 @@ export class TxTracker {
       const receipt = receipts[i];
       if (receipt ? unreadBlocks.has(receipt.blockNumber) : unread.has(t)) return; // decided at the next poll
       if (receipt && blocks.get(receipt.blockNumber)?.hash === receipt.blockHash) {
+        t.missingAt = undefined;
         if (!t.minedIn || t.minedIn.hash !== receipt.blockHash) {
           if (t.minedIn) t.onReorged(); // re-mined in another block after a reorg: count it once
           t.minedIn = { number: receipt.blockNumber, hash: receipt.blockHash };
@@ -196,6 +199,14 @@ export class TxTracker {
     await Promise.all(
       unmined.map(async (t, i) => {
         if (unread.has(t)) return; // its mempool read failed: decided at the next poll
+        // Gone from the node only when it is still gone at a later head: a hosted RPC spreads reads over nodes, and
+        // one that has not yet seen a transaction just sent (or an anvil mid-mine) answers "not found" for it once
+        // (the keeper gave up a fee claim that was then mined, and resynced its nonce for nothing).
+        if (!pending[i] && (t.missingAt === undefined || t.missingAt === head)) {
+          t.missingAt ??= head;
+          return;
+        }
+        if (pending[i]) t.missingAt = undefined;
         if (pending[i] && head - t.sentBlock < this.opts.dropAfterBlocks) return;
         if (pending[i] && (await this.replace(t, head))) return;
         this.log.warn('transaction given up', { label: t.label, hash: latest(t), reason: pending[i] ? 'not mined in time' : 'not on chain or in the mempool' });

@@ -2,7 +2,7 @@
  * Log syncs that notice reorgs (SyncCheckpoints). The adaptive log range (LogRange) is shared with the app's own
  * reads: lib/logRange.ts.
  */
-import { nullIfNotFound } from './notFound';
+import { nullIfNotFound } from '../../lib/notFound';
 
 export { isRangeRefusal, LogRange } from '../../lib/logRange';
 

@@ -56,15 +56,30 @@ describe('TxTracker on a flaky node', () => {
     expect(seen).toEqual({ dropped: 0, mined: 1, reorged: 0, resyncs: 0 });
   });
 
-  it('a transaction the node has no record of is still given up (a real drop)', async () => {
+  it('a transaction the node has no record of at two heads is given up (a real drop)', async () => {
     const { txs, seen } = tracker({
       getTransactionReceipt: () => notFound('TransactionReceiptNotFoundError'),
       getTransaction: () => notFound('TransactionNotFoundError'),
       getBlock: rpcDown,
     });
     await txs.poll(101n);
+    await txs.poll(101n); // polled again at the same head: still waits for the chain to move
+    expect(seen).toEqual({ dropped: 0, mined: 0, reorged: 0, resyncs: 0 });
+    await txs.poll(102n);
     expect(seen).toEqual({ dropped: 1, mined: 0, reorged: 0, resyncs: 1 });
     expect(txs.size).toBe(0);
+  });
+
+  it('a transaction one read misses (a load-balanced node that has not seen it yet) is kept, then mined once', async () => {
+    let poll = 0; // 0: no record anywhere; 1: pending; 2: no record again; 3: mined
+    const receipt = { blockNumber: 103n, blockHash, status: 'success' } as unknown as TransactionReceipt;
+    const { txs, seen } = tracker({
+      getTransactionReceipt: () => (poll === 3 ? Promise.resolve(receipt) : notFound('TransactionReceiptNotFoundError')),
+      getTransaction: () => (poll === 1 ? Promise.resolve({ hash }) : notFound('TransactionNotFoundError')),
+      getBlock: () => Promise.resolve({ hash: blockHash }),
+    });
+    for (; poll < 4; poll++) await txs.poll(101n + BigInt(poll));
+    expect(seen).toEqual({ dropped: 0, mined: 1, reorged: 0, resyncs: 0 });
   });
 });
 
