@@ -593,6 +593,40 @@ contract OptionsTest is BaseTest {
         options.claimTo(boardId, 4, true, dave); // claimed once
     }
 
+    /// P-75 (review BF, held): three holders of odd amounts of in-the-money calls and puts on one board each claim
+    ///       their payoff from the rule (to 2 micro-USD), a second claim pays nothing, the claims never exceed what
+    ///       settlement owed, and what stays reserved after every claim is rounding dust (nothing paid twice or stuck).
+    function test_claims_sumToOwed_noneTwice_noneStuck() public {
+        uint256 board = ids[0];
+        address[3] memory holders = [alice, bob, attacker];
+        uint256[3] memory amounts = [uint256(123.456789123e18), uint256(7.000000001e18), uint256(3.141592653e18)];
+        for (uint256 i; i < 3; ++i) {
+            _buy(holders[i], board, 4, true, amounts[i]); // 2,900 call
+            _buy(holders[i], board, 6, false, amounts[i]); // 3,100 put
+        }
+        vm.warp(options.board(board).expiry);
+        _setPrice(ETH, 3013.37e18);
+        options.settleBoard(board, IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
+        uint256 owed = options.board(board).owedUsd;
+        uint256 paid;
+        for (uint256 i; i < 3; ++i) {
+            uint256 before = usdc.balanceOf(holders[i]);
+            vm.startPrank(holders[i]);
+            paid += options.claim(board, 4, true);
+            paid += options.claim(board, 6, false);
+            vm.expectRevert(
+                abi.encodeWithSelector(IOptionsBook.NoPayoff.selector, holders[i], options.optionId(board, 4, true))
+            );
+            options.claim(board, 4, true);
+            vm.stopPrank();
+            uint256 expected = amounts[i] * (3013.37e18 - 2900e18) / 1e30 + amounts[i] * (3100e18 - 3013.37e18) / 1e30;
+            assertApproxEqAbs(usdc.balanceOf(holders[i]) - before, expected, 2, "each holder paid its payoff");
+        }
+        assertLe(paid, owed, "claims never exceed what settlement owed");
+        assertLe(options.board(board).reservedUsd, 6, "what stays reserved is rounding dust");
+        assertLe(core.productLedger(address(options)).reservedUsd, 6, "and so is the options ledger's reserve");
+    }
+
     /// P-76, P-41: once every option of the market has settled, the keeper's refresh leaves no expansion: the NAV's
     ///       options term is exactly the payouts still owed, and a new volatility sample does not hold LP flows up.
     function test_refresh_nothingOpen_navCountsOwedOnly() public {
