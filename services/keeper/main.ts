@@ -17,6 +17,7 @@ import { OrderWatcher, planOrderBatches } from './orders';
 import { isOpenKind } from '../../lib/orders';
 import { OptionsKeeper } from './options';
 import { Sampler } from './sampler';
+import { StatusReads } from './statuses';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
 import { hermesClient } from '../../lib/pyth/hermes';
@@ -139,21 +140,7 @@ async function liquidateEligible() {
   health.stalledMarkets = stalled;
 }
 
-// Positions per status read (Reader.statuses, about 28k gas each however many: 200 are near 6M, under any node's
-// cap for calls). Before the Reader handed back each status's scratch memory, 500 positions went past anvil's 30M cap
-// after a crash and the keeper skipped that market for good; a read that runs out of gas is still halved (outOfGas),
-// for a node with a lower cap.
-const STATUS_CHUNK = Number(env('KEEPER_STATUS_CHUNK', '200'));
-const statusChunk = new Map<bigint, number>(); // per market, once a read at the default size ran out of gas
-
-/** Whether a call failed for gas: the node's words for it, or a revert no ABI error or reason string explains. */
-function outOfGas(e: unknown): boolean {
-  if (!(e instanceof BaseError)) return false;
-  if (/out ?of ?gas|gas required exceeds|exceeds (block )?gas limit|gas cap/i.test(e.message)) return true;
-  // no error the ABI or Solidity names (a stale price reverts PriceTooOld, decoded): what a call out of gas leaves
-  const revert = e.walk((x) => x instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
-  return revert !== null && !revert.data?.errorName && !revert.signature;
-}
+const statusReads = new StatusReads(Number(env('KEEPER_STATUS_CHUNK', '200')), log);
 
 /** Reads the statuses of `markets`' watched positions (at `updates`' prices on a pull-oracle market) and sends every
  *  eligible one in batches that post only their own market's update. */
@@ -164,29 +151,11 @@ async function scanAndSend(markets: [bigint, ReturnType<PositionBook['refs']>][]
     const eligible: Refs = [];
     const own = updates.filter((u) => u.feed.toLowerCase() === c.markets[Number(marketId)]?.feed.toLowerCase());
     try {
-      for (let i = 0; i < marketRefs.length; ) {
-        const size = statusChunk.get(marketId) ?? STATUS_CHUNK;
-        const chunk = marketRefs.slice(i, i + size);
-        let statuses;
-        try {
-          statuses = await pull.read(own, c.reader, 'statuses', [chunk], signer.account);
-        } catch (e) {
-          // a read past the node's gas cap for calls (an empty revert) is asked again in halves, and the market's
-          // reads stay that size; a revert with a reason (a stale price) or an RPC failure skips the market as before
-          if (size > 1 && outOfGas(e)) {
-            statusChunk.set(marketId, Math.ceil(size / 2));
-            log.warn('status read over the gas cap: asking half', { marketId: Number(marketId), positions: size });
-            continue;
-          }
-          statusChunk.delete(marketId); // one position failing is the market's failure: the next pass starts over
-          throw e;
-        }
-        statuses.forEach((s, j) => {
-          if (s.maintenanceUsd === 0n) book.remove(chunk[j]); // closed: size 0 has no maintenance requirement
-          else if (s.liquidatable && !inFlight.has(PositionBook.key(chunk[j]))) eligible.push(chunk[j]);
-        });
-        i += chunk.length;
-      }
+      const statuses = await statusReads.read(marketId, marketRefs, (chunk) => pull.read(own, c.reader, 'statuses', [chunk], signer.account));
+      statuses.forEach((s, j) => {
+        if (s.maintenanceUsd === 0n) book.remove(marketRefs[j]); // closed: size 0 has no maintenance requirement
+        else if (s.liquidatable && !inFlight.has(PositionBook.key(marketRefs[j]))) eligible.push(marketRefs[j]);
+      });
     } catch (e) {
       stalled.push(Number(marketId));
       if (!health.stalledMarkets.includes(Number(marketId))) {
