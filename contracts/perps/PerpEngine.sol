@@ -455,6 +455,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
                 st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
                 st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt144();
             }
+            // a close or a partial one takes its tokens out of the block's exposure record too (P-94, review BI)
+            if (newTokens < oldTokens) PerpState.capBlockExposure(st, t.isLong);
         }
         uint256 floorBucket;
         (floorBucket, t.floorReleaseUsd) = _moveBooks(t, pos, newSize, newTokens);

@@ -432,13 +432,15 @@ library PerpState {
         return _observePrice(st, cfg, marketId);
     }
 
-    /// @dev After a liquidation, the liquidated side's record of the block's starting tokens (observePrice, earlier in
-    ///      the transaction) is at most the side's tokens now. The deposit side of the band takes the lower of the lag
+    /// @dev After a liquidation, a close or a partial close, that side's record of the block's starting tokens
+    ///      (observePrice, earlier in the transaction) is at most the side's tokens now. The deposit side of the band takes the lower of the lag
     ///      risk at that record and now (P-94) to leave out opens in front of a deposit; the exposure a liquidation
     ///      leaves is not the depositor's own. Review BE: a keeper liquidated the short that balanced a 5M long and
     ///      deposited 180M in the same block, ahead of an update the market already showed: the deposit paid a band
     ///      of 1 unit and the update gave it 22,712 USD. Capping, not subtracting the position's tokens: a position
     ///      opened in the block was never in the record, and subtracting it erased others' older exposure (review BH).
+    ///      Review BI: a close left the record at the balanced book the same way (a deposit behind an honest close of
+    ///      the short that balanced a 5M long paid a band of 1 unit, and the update gave it 22,489 USD).
     ///      A side's record then lies between its tokens before the block less what was liquidated and closed on it,
     ///      and those tokens before the block: opens in the block can only keep it higher, as P-94 wants them left out.
     function capBlockExposure(MarketSlots storage st, bool isLong) internal {

@@ -104,7 +104,11 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     await page.locator('section[aria-labelledby="orders-title"] input').first().fill('12abc');
     await page.locator('section[aria-labelledby="orders-title"]').getByText('Enter a price, like 2950.5').waitFor();
     assert.ok(await page.getByRole('button', { name: 'Save trigger' }).isDisabled(), 'a garbage trigger sends nothing');
+    // a long's stop moved above the price is already crossed: the form says the keeper would fill it at once
+    await page.locator('section[aria-labelledby="orders-title"] input').first().fill(usd((p1 * 110n) / 100n));
+    await page.getByTestId('trigger-fires-now').filter({ hasText: /^Already crossed at/ }).waitFor();
     await page.locator('section[aria-labelledby="orders-title"] input').first().fill(newSl);
+    await page.getByTestId('trigger-fires-now').waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Save trigger' }).click();
     await waitToast(page, /Move order/);
     await sl.getByTestId('order-trigger').filter({ hasText: new RegExp(Number(newSl).toLocaleString('en-US').split('.')[0]) }).waitFor();

@@ -321,6 +321,11 @@ test('analytics: charts, totals, top positions, a liquidation linked to its acco
     await page.waitForURL(/\/analytics\/accounts\/0x/);
     await page.getByTestId('account-positions').locator('tbody tr', { hasText: /BTC-USD short/ }).waitFor({ timeout: 20_000 });
     await page.getByTestId('history-action').filter({ hasText: 'Liquidated' }).first().waitFor({ timeout: 20_000 });
+    // its result: what the trader got back net of fees, and the PnL (a 20x long after -4.5%: a loss); no "bad debt $0"
+    const liqRow = page.locator('tr', { has: page.getByTestId('history-action').filter({ hasText: 'Liquidated' }) }).first();
+    const liqResult = (await liqRow.getByTestId('history-pnl').textContent()) ?? '';
+    assert.match(liqResult, /^[−+]?\$[\d,.]+ net \(PnL −\$[\d,.]+\)/, `the liquidation's net result and PnL (${liqResult})`);
+    assert.ok(!/bad debt \$0\.00/.test(liqResult), `no empty bad debt (${liqResult})`);
     await page.screenshot({ path: `${SHOTS}/analytics-account.png`, fullPage: true });
     // leave the book as it was for the specs after this one
     const short = await client.readContract({ address: d.PerpEngine, abi: engineAbi, functionName: 'position', args: [account, 1n, false] });
