@@ -3,25 +3,16 @@ pragma solidity ^0.8.28;
 
 import {IOrderBook} from "../../../contracts/interfaces/IOrderBook.sol";
 import {OrderBook} from "../../../contracts/orders/OrderBook.sol";
-import {BaseTest} from "../utils/Base.t.sol";
+import {BlockBandBase} from "../utils/BlockBandBase.t.sol";
 
 /// @notice P-94 through a close (review BI): an honest close, partial close or stop-loss fill of the short that
 ///         balanced a 5M long, then the attacker's deposit in the same block, ahead of a -0.5% update the market
 ///         already shows (the feed's threshold). The deposit must pay the band the exposure the close left calls
 ///         for, as it does one block later: before the fix the block's record kept the balanced book, the deposit
 ///         paid a band of 1 unit and the update gave it 22,489 USD, taken from the other LP.
-contract CloseBandAttacksTest is BaseTest {
-    uint256 internal constant P0 = 3000e18;
-    uint256 internal depositUsd = 180_000_000 * USD;
-
-    function setUp() public override {
-        super.setUp();
-        _deposit(carol, 20_000_000 * USD);
-        _open(alice, ETH, true, 1_000_000 * USD, 5_000_000 * USD); // honest long, 5x
-        _open(bob, ETH, false, 1_000_000 * USD, 5_000_000 * USD); // honest short, 5x: net exposure ~0
-        vm.roll(block.number + 1);
-        skip(1);
-        _refreshPrices();
+contract CloseBandAttacksTest is BlockBandBase {
+    function _bobCollateralUsd() internal pure override returns (uint256) {
+        return 1_000_000 * USD; // 5x
     }
 
     /// @dev Bob closes `closeUsd` of the short (in the deposit's block, or the one before) and the attacker's LP
@@ -40,31 +31,6 @@ contract CloseBandAttacksTest is BaseTest {
         if (!sameBlock) vm.roll(block.number + 1);
         (profit, bandPaidUsd) = _depositThenRedeem(start, P0, nextMoveBps);
         vm.revertToState(snap);
-    }
-
-    /// @dev The attacker deposits, the update moves the price, alice closes, the gains vest, the attacker redeems.
-    function _depositThenRedeem(uint256 start, uint256 p1, int256 nextMoveBps)
-        internal
-        returns (int256 profit, uint256 bandPaidUsd)
-    {
-        uint256 navUsd = core.poolValueUsd();
-        uint256 supply = pool.totalSupply();
-        vm.prank(attacker);
-        uint256 shares = pool.deposit(depositUsd, attacker);
-        bandPaidUsd = depositUsd - shares * (navUsd + depositUsd) / (supply + shares);
-        vm.roll(block.number + 1);
-        skip(1);
-        _setPrice(ETH, uint256(int256(p1) * (10_000 + nextMoveBps) / 10_000));
-        vm.roll(block.number + 1);
-        skip(60);
-        _refreshPrices();
-        _close(alice, ETH, true);
-        skip(6 hours + 1);
-        vm.roll(block.number + 1);
-        _refreshPrices();
-        vm.prank(attacker);
-        pool.redeem(shares, attacker, attacker);
-        if (shares > 0) profit = int256(usdc.balanceOf(attacker)) - int256(start);
     }
 
     /// A deposit behind a close in its block pays what the same deposit pays one block later (the band prices the
@@ -105,9 +71,7 @@ contract CloseBandAttacksTest is BaseTest {
     /// same-block deposit about 4,500 USD more). Against the band alone the round trip can gain the redemption band's
     /// own move on the short still open (the update lowers what that short's tokens are worth: 90 USD at 4M left), so
     /// the comparison is with the next block, which prices the deposit on the book as it stands.
-    function testFuzz_partialCloseThenDeposit_noBetterThanOneBlockLater(uint256 closeSeed, uint256 depositSeed)
-        public
-    {
+    function testFuzz_partialCloseThenDeposit_noBetterThanOneBlockLater(uint256 closeSeed, uint256 depositSeed) public {
         uint256 closeUsd = bound(closeSeed, 1_000_000, 5_000_000) * USD;
         depositUsd = bound(depositSeed, 5_000_000, 180_000_000) * USD;
         (int256 sameBlock,) = _runClose(true, closeUsd, -50);

@@ -1,25 +1,16 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
-import {BaseTest} from "../utils/Base.t.sol";
+import {BlockBandBase} from "../utils/BlockBandBase.t.sol";
 
 /// @notice P-94 and liquidations (review BE): the deposit side of the LP band takes the lower of the lag risk at the
 ///         block's first trade and now, to leave out perpetuals opened in front of a deposit. A liquidation in the
 ///         deposit's own block raises the net exposure (the liquidated side leaves, the other stays) and is not the
 ///         depositor's position, so its tokens leave the block's record too: a keeper who liquidates and deposits in one
 ///         block, ahead of an update the market already shows, pays the band on what the liquidation left.
-contract LiquidationBandAttacksTest is BaseTest {
-    uint256 internal constant P0 = 3000e18;
-    uint256 internal depositUsd = 180_000_000 * USD;
-
-    function setUp() public override {
-        super.setUp();
-        _deposit(carol, 20_000_000 * USD);
-        _open(alice, ETH, true, 1_000_000 * USD, 5_000_000 * USD); // honest long, 5x
-        _open(bob, ETH, false, 175_000 * USD, 5_000_000 * USD); // honest short, ~29x: net exposure ~0
-        vm.roll(block.number + 1);
-        skip(1);
-        _refreshPrices();
+contract LiquidationBandAttacksTest is BlockBandBase {
+    function _bobCollateralUsd() internal pure override returns (uint256) {
+        return 175_000 * USD; // ~29x: liquidatable after +1.5%
     }
 
     /// @dev The attacker's keeper account liquidates bob after a +1.5% update and its LP account deposits depositUsd in
@@ -111,32 +102,5 @@ contract LiquidationBandAttacksTest is BaseTest {
         emit log_named_int("what the known -0.5% update gave the deposit", moved - still);
         assertGt(bandPaid, 20_000 * USD, "alice's older long is in the band");
         assertLe(moved - still, int256(bandPaid), "the known update pays the deposit more than its band");
-    }
-
-    /// @dev The attacker's LP account deposits depositUsd now; the next update moves the price `nextMoveBps` from `p1`;
-    ///      alice closes later, the gains vest and the attacker redeems. Returns the attacker's profit since its
-    ///      balance was `start` and what the deposit paid over the NAV (the band, less the attacker's share of it).
-    function _depositThenRedeem(uint256 start, uint256 p1, int256 nextMoveBps)
-        internal
-        returns (int256 profit, uint256 bandPaidUsd)
-    {
-        uint256 navUsd = core.poolValueUsd();
-        uint256 supply = pool.totalSupply();
-        vm.prank(attacker);
-        uint256 shares = pool.deposit(depositUsd, attacker);
-        bandPaidUsd = depositUsd - shares * (navUsd + depositUsd) / (supply + shares);
-        vm.roll(block.number + 1);
-        skip(1);
-        _setPrice(ETH, uint256(int256(p1) * (10_000 + nextMoveBps) / 10_000));
-        vm.roll(block.number + 1);
-        skip(60);
-        _refreshPrices();
-        _close(alice, ETH, true);
-        skip(6 hours + 1); // the liquidation's and the close's locked gains vest (P-96)
-        vm.roll(block.number + 1);
-        _refreshPrices();
-        vm.prank(attacker);
-        pool.redeem(shares, attacker, attacker);
-        profit = int256(usdc.balanceOf(attacker)) - int256(start);
     }
 }
