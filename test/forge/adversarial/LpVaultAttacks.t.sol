@@ -382,6 +382,9 @@ contract LpVaultAttacksTest is BaseTest {
         pool.redeem(sh, attacker, attacker);
         uint256 got = usdc.balanceOf(attacker) + usdc.balanceOf(attacker2);
         emit log_named_int("attacker net", int256(got) - int256(spent));
+        uint256 carolAttacked = pool.previewRedeem(pool.balanceOf(carol));
+        emit log_named_int("carol against the control", int256(carolAttacked) - int256(carolControl));
+        assertGe(carolAttacked, carolControl, "carol ends no worse than without the deposit");
         assertLe(got, spent + 50_000 * USD, "sanity");
         // compare with the control: attacker's accounts without the deposit
         vm.revertToState(snap);
@@ -392,7 +395,6 @@ contract LpVaultAttacksTest is BaseTest {
             "deposit's gain over the control", int256(got) - int256(gotControl) - int256(20_000_000 * USD)
         );
         assertLe(got, gotControl + 20_000_000 * USD, "the deposit round trip takes nothing of the liquidation");
-        carolControl;
     }
 
     // ------------------------------------------------------------ events
