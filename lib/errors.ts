@@ -1,6 +1,6 @@
 import { BaseError, ContractFunctionRevertedError, decodeErrorResult, formatUnits, UserRejectedRequestError, type Hex } from 'viem';
 import { counterpoolErrorsAbi } from './contracts';
-import { bytes32ToString, fmtLev, fmtPct, fmtPrice, fmtShares, fmtUsd } from './format';
+import { bytes32ToString, fmtLevApart, fmtPct, fmtPrice, fmtShares, fmtUsd } from './format';
 
 type Args = readonly unknown[];
 const u = (x: unknown) => x as bigint;
@@ -36,7 +36,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   RoundNotInCurrentPhase: (a) => `Oracle round ${String(a[0])} is from an earlier feed phase than the latest round ${String(a[1])}: only the current phase settles`,
   FallbackNotOpen: (a) => `Board ${String(a[0])} can be settled by the risk admin only from ${t(a[1])} UTC, if no oracle round can settle it`,
   FeedCannotSettle: (a) => `Market ${String(a[0])}'s price feed ${String(a[1])} cannot prove a past price, so its options could not settle`,
-  LeverageTooHigh: (a) => `Leverage ${fmtLev(u(a[0]))} is above the current maximum ${fmtLev(u(a[1]))}`,
+  LeverageTooHigh: (a) => `Leverage ${fmtLevApart(u(a[0]), u(a[1]))[0]} is above the current maximum ${fmtLevApart(u(a[0]), u(a[1]))[1]}`,
   InsufficientMargin: (a) => `Equity ${fmtUsd(u(a[0]))} is below the ${fmtUsd(u(a[1]))} margin required`,
   CollateralBelowMinimum: (a) => `Collateral ${fmtUsd(u(a[0]))} is below the minimum ${fmtUsd(u(a[1]))}`,
   SlippageExceeded: (a) => `Execution price ${fmtPrice(u(a[0]))} is worse than your acceptable price ${fmtPrice(u(a[1]))}`,

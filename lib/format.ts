@@ -64,6 +64,14 @@ export function fmtLev(v: bigint | undefined, digits = 1): string {
   return `${Number(formatUnits(v, 18)).toFixed(digits)}x`;
 }
 
+/** Two leverages with enough decimals to tell them apart (review BK: "33.5x is above the current maximum 33.5x"). */
+export function fmtLevApart(a: bigint, b: bigint): [string, string] {
+  for (let digits = 1; digits < 4; digits++) {
+    if (fmtLev(a, digits) !== fmtLev(b, digits)) return [fmtLev(a, digits), fmtLev(b, digits)];
+  }
+  return [fmtLev(a, 4), fmtLev(b, 4)];
+}
+
 /** LP shares: 12 decimals (the 6-decimal asset plus the vault's 6-decimal virtual offset). */
 export function fmtShares(v: bigint | undefined, digits = 4): string {
   if (v === undefined) return '—';

@@ -10,6 +10,9 @@ import { pullMarketsAmong, readAfterUpdate } from '@/lib/pyth/router';
 import { useContracts } from './useContracts';
 
 type Opts = { enabled?: boolean; refetchInterval?: number };
+
+/** How often a view is read again when its caller names no interval. */
+const VIEW_POLL_MS = 3000;
 type Answer<A extends Abi, F extends ContractFunctionName<A, 'view'>> = {
   data: ContractFunctionReturnType<A, 'view', F> | undefined;
   error: Error | null;
@@ -31,16 +34,20 @@ export function useViewAtPrices<const A extends Abi, const F extends ContractFun
   const c = useContracts();
   const client = usePublicClient();
   const pull = useMemo(() => pullMarketsAmong(c, 'all'), [c]);
+  // Polled on both paths (every 3 s unless the caller says otherwise): an explicit `refetchInterval: undefined` in a
+  // query's options overrides the client's default and stops polling, which froze /pool's NAV, its withdrawable amount
+  // after the cooldown and its "waiting for prices" state until a reload (review BK).
+  const every = refetchInterval ?? VIEW_POLL_MS;
   const direct = useReadContract({
     ...target,
     functionName,
     args,
-    query: { enabled: enabled && pull.length === 0, refetchInterval },
+    query: { enabled: enabled && pull.length === 0, refetchInterval: every },
   } as Parameters<typeof useReadContract>[0]);
   const pulled = useQuery({
     queryKey: ['viewAtPulledPrices', c.chainId, target.address, functionName, JSON.stringify(args ?? [], (_, v) => (typeof v === 'bigint' ? v.toString() : v))],
     enabled: enabled && pull.length > 0 && !!client,
-    refetchInterval: refetchInterval ?? 3000,
+    refetchInterval: every,
     queryFn: async () => readAfterUpdate(client!, c, await api.pythUpdates(pull), target, functionName, args),
   });
   const answer = pull.length > 0 ? pulled : direct;

@@ -7,6 +7,7 @@ import { FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useSlippage } from '@/components/trade/useSlippage';
+import { SlippageField } from '@/components/trade/SlippageField';
 import { useTx } from '@/components/tx/useTx';
 import { fmtDelta, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 import { capStrikeWad, maxPayoutWad, OPTION_LOT_WAD, OptionsBookStaleError, quoteOption, type OptionQuote } from '@/lib/math/options';
@@ -111,6 +112,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
   const { address } = useAccount();
   const { send, pending, error } = useTx();
   const [slippageBps] = useSlippage();
+  const [slippageValid, setSlippageValid] = useState(true);
   const [text, setText] = useState('1');
   const wallet = useReadContracts({
     contracts: [
@@ -146,7 +148,24 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
       lagUsd = undefined;
     }
   }
-  const limitUsd = q ? (s.isBuy ? q.premiumUsd + bpsDown(q.premiumUsd, slippageBps) : q.premiumUsd - bpsDown(q.premiumUsd, slippageBps)) : 0n;
+  // The tolerance is on the underlying's price, as on /trade: the bound is the premium at the spot moved that far
+  // either way (the TS mirror again), plus the tolerance on the premium itself for the impact and the clock. A bound
+  // of 0.3% on the premium alone was a 0.005% move of the spot for an out-of-the-money option, and most buys failed
+  // on the next oracle tick (review BK: 7 of 10).
+  let limitUsd = 0n;
+  if (q && a.amountWad) {
+    let worst = q.premiumUsd;
+    for (const spotWad of [d.ctx.spotWad + bpsDown(d.ctx.spotWad, slippageBps), d.ctx.spotWad - bpsDown(d.ctx.spotWad, slippageBps)]) {
+      try {
+        const moved = quoteOption(s, s.strikeWad, s.isCall, s.isBuy, a.amountWad, { ...d.cfg, callCapBps: s.callCapBps }, { ...d.ctx, spotWad }).premiumUsd;
+        worst = s.isBuy ? (moved > worst ? moved : worst) : moved < worst ? moved : worst;
+      } catch {
+        // past the cache's range the trade waits for the keeper anyway: the premium's own tolerance stands
+      }
+    }
+    const own = bpsDown(q.premiumUsd, slippageBps);
+    limitUsd = s.isBuy ? worst + own : worst > own ? worst - own : 0n;
+  }
   const balance = wallet.data?.[0];
   const allowance = wallet.data?.[1] ?? 0n;
   const short = s.isBuy && q && balance !== undefined && balance < limitUsd ? `Your ${sym} balance ${fmtUsd(balance)} is below ${fmtUsd(limitUsd)}` : undefined;
@@ -157,7 +176,7 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    if (!q || !a.amountWad || short || capError) return;
+    if (!q || !a.amountWad || short || capError || !slippageValid) return;
     if (needsApproval) {
       await send({ ...c.token, functionName: 'approve', args: [c.optionsBook.address, maxUint256], label: `Approve ${sym} for options` });
       return;
@@ -174,12 +193,13 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
         {s.isBuy ? 'Buy' : 'Sell back'} the {fmtPrice(s.strikeWad, 0)} {s.isCall ? 'call' : 'put'} expiring {new Date(Number(s.expiry) * 1000).toUTCString().slice(0, 22)} UTC
       </p>
       <AmountInput value={text} onChange={setText} error={a.error ?? quoteError ?? capError ?? short} held={s.isBuy ? undefined : (held ?? 0n)} />
+      <SlippageField onValidChange={setSlippageValid} hint="of the price: the bound is the premium if the price moves this far before the trade lands" />
       {q && <Preview s={s} q={q} lagUsd={lagUsd} lagBps={d.ctx.lagBps} limitUsd={limitUsd} minPremiumBps={Number(d.cfg.minPremiumBps)} />}
       {/* the profit of exactly this order: its amount, at its premium */}
       {q && s.isBuy && a.amountWad && (
         <PayoffChart isCall={s.isCall} strikeWad={s.strikeWad} amountWad={a.amountWad} premiumUsd={q.premiumUsd} spotWad={d.ctx.spotWad} callCapBps={s.callCapBps} />
       )}
-      <button type="submit" className="btn" data-testid="option-submit" disabled={!address || !q || !!short || !!capError || pending}>
+      <button type="submit" className="btn" data-testid="option-submit" disabled={!address || !q || !!short || !!capError || !slippageValid || pending}>
         {!address ? 'Connect a wallet' : pending ? 'Confirm in wallet…' : needsApproval ? `Approve ${sym}` : label}
       </button>
       {error && (

@@ -31,7 +31,7 @@ export function PoolPanel() {
     ],
     // Each read stands alone: while the NAV cannot be valued (a stale market) maxWithdraw and maxRedeem revert, and
     // the balances, the cooldown and the queue (with its Cancel buttons) must still show.
-    query: { enabled: isConnected },
+    query: { enabled: isConnected, refetchInterval: 3000 },
   });
   const d = acct.data;
   const [walletUsd, allowance, shares, withdrawableAt, lockedShares, queue] = [

@@ -15,8 +15,8 @@ import { LeftoverExitsNotice } from './LeftoverExitsNotice';
 import { OrderTypeFields, type OrderTypeState } from './OrderTypeFields';
 import { LeverageField } from './LeverageField';
 import { OpenPreview } from './OpenPreview';
-import { checkOrderFields } from '@/lib/orders';
-import { fmtLev, fmtUsd } from '@/lib/format';
+import { checkOrderFields, describeTrigger, triggered } from '@/lib/orders';
+import { fmtLev, fmtPrice, fmtUsd } from '@/lib/format';
 import { describeRevert, explainError } from '@/lib/errors';
 import { bpsDown } from '@/lib/math/fixed';
 import { checkAmount, checkLeverage } from '@/lib/validation';
@@ -49,7 +49,12 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   const sizeUsd = collateral.value !== undefined && leverage !== undefined ? (collateral.value * BigInt(Math.round(leverage * 100))) / 100n : undefined;
 
   // A limit or stop order fills once the oracle price crosses its trigger: previewed at the trigger, not at the price now.
-  const triggerWad = orderType.type !== 'market' ? orderFields.trigger : undefined;
+  // One whose trigger the price has already crossed fills at once, at the price now (review BK: a limit long above
+  // the price was previewed at its trigger, 2,932, and filled in the next block at 2,806): previewed there, and said.
+  const typedTrigger = orderType.type !== 'market' ? orderFields.trigger : undefined;
+  const terms = typedTrigger !== undefined ? { kind: orderType.type === 'limit' ? 0 : 1, isLong, triggerPriceWad: typedTrigger } : undefined;
+  const crossedNow = terms !== undefined && m !== undefined && triggered(terms, m.priceWad);
+  const triggerWad = crossedNow ? undefined : typedTrigger;
   const preview = useMemo(() => {
     if (!m || sizeUsd === undefined || collateral.value === undefined || data.pool === undefined || data.kinkWad === undefined) return undefined;
     return previewOpen(
@@ -168,6 +173,12 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       <SlippageField onValidChange={setSlippageValid} />
       {m && <MarginExplainer m={m} kinkWad={data.kinkWad} />}
 
+      {crossedNow && (
+        <p className="mt-2 text-xs text-amber-400" data-testid="order-trigger-crossed">
+          The price {fmtPrice(m!.priceWad)} has already crossed this trigger ({describeTrigger(terms!)} {fmtPrice(typedTrigger!)}): the
+          keeper fills it at once, at the price then, previewed below at the price now.
+        </p>
+      )}
       <OpenPreview m={m} sizeUsd={sizeUsd} preview={preview} triggerWad={triggerWad} ordersPlaced={ordersPlaced} orderFeeUsd={minFee} />
       {poolError && (
         <p role="alert" className="mt-2 text-xs text-rose-400" data-testid="order-error">

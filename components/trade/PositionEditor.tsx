@@ -19,6 +19,9 @@ type Row = NonNullable<Data['positions']>[number];
 type Market = NonNullable<Data['markets']>[number];
 export type EditMode = 'add' | 'remove' | 'close';
 
+/** What Max leaves on a collateral removal for the price and fees to move before it lands, in bps of the size. */
+const REMOVE_MAX_ROOM_BPS = 20n;
+
 /** Add collateral, remove collateral (checked against the max leverage before it is sent) or close part of a position. */
 export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market; data: Data; mode: EditMode; onDone: (mode: EditMode) => void }) {
   const c = useContracts();
@@ -42,7 +45,10 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
         )
       : undefined;
   const closing = mode === 'close' && !check.error && check.value !== undefined && check.value > 0n ? closePreviewOf(p, m, check.value) : undefined;
-  const max = mode === 'add' ? data.balance : mode === 'remove' ? removal?.maxRemovableUsd : p.position.sizeUsd;
+  // Max on a removal leaves room for the price to move 0.2% of the notional before the transaction lands: the exact
+  // maximum failed every time (a tick or a second of fees later the leverage was just past it, review BK).
+  const removable = removal ? removal.maxRemovableUsd - (p.position.sizeUsd * REMOVE_MAX_ROOM_BPS) / 10_000n : undefined;
+  const max = mode === 'add' ? data.balance : mode === 'remove' ? (removable === undefined || removable > 0n ? removable : 0n) : p.position.sizeUsd;
   let error = check.error;
   if (!error && check.value !== undefined && removal && !removal.ok) {
     error = `Leverage would be ${fmtLev(removal.leverageWad)}, above the max ${fmtLev(removal.maxLeverageWad)}: at most ${fmtUsd(removal.maxRemovableUsd)} can be removed now`;

@@ -57,14 +57,16 @@ export function useTx() {
       try {
         const pull = req.prices ? pullMarketsAmong(c, req.prices) : [];
         let request;
+        let abi: Abi = [];
         // A refusal that clears by itself (the keeper's refresh of a greek cache, the next oracle update) is simulated
         // again, with the latest prices, for up to TRANSIENT_RETRIES x TRANSIENT_RETRY_MS before it fails.
         for (let attempt = 0; ; attempt++) {
           const call = pull.length > 0 ? throughRouter(c, req as PlainCall, await api.pythUpdates(pull)) : { ...req, value: undefined };
+          abi = [...call.abi, ...counterpoolErrorsAbi];
           try {
             ({ request } = await simulateContract(config, {
               address: call.address,
-              abi: [...call.abi, ...counterpoolErrorsAbi],
+              abi,
               functionName: call.functionName,
               args: call.args,
               value: call.value,
@@ -79,6 +81,10 @@ export function useTx() {
             await new Promise((r) => setTimeout(r, TRANSIENT_RETRY_MS));
           }
         }
+        // The simulation's request keeps only the function's ABI entry: the errors go back in, so a refusal that
+        // appears only at the estimate (the price moved in between) is decoded too, not shown as "custom error
+        // 0x303bce6c" (review BK: PremiumAboveMax).
+        request = { ...request, abi };
         const client = getPublicClient(config);
         const estimate = client
           ? await client.estimateContractGas(request as Parameters<typeof client.estimateContractGas>[0])

@@ -202,7 +202,8 @@ export class TxTracker {
         // Gone from the node only when it is still gone at a later head: a hosted RPC spreads reads over nodes, and
         // one that has not yet seen a transaction just sent (or an anvil mid-mine) answers "not found" for it once
         // (the keeper gave up a fee claim that was then mined, and resynced its nonce for nothing).
-        if (!pending[i] && (t.missingAt === undefined || t.missingAt === head)) {
+        // (a later head, not merely another one: a load-balanced RPC can answer a lagging node's lower head)
+        if (!pending[i] && (t.missingAt === undefined || head <= t.missingAt)) {
           t.missingAt ??= head;
           return;
         }

@@ -51,8 +51,12 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     assert.ok(await submit.isDisabled(), 'a garbage slippage tolerance sends nothing');
     await page.locator('#slippage').fill('0.3');
 
+    // a limit long above the price is already crossed: the form says it fills at once, at the price then
+    await page.locator('#trigger-price').fill(usd((p0 * 101n) / 100n));
+    await page.getByTestId('order-trigger-crossed').waitFor();
     // a limit long 1% below the price: previewed at its trigger, not at the price now
     await page.locator('#trigger-price').fill(usd((p0 * 99n) / 100n));
+    await page.getByTestId('order-trigger-crossed').waitFor({ state: 'detached' });
     const triggerWad = BigInt(Math.round(Number(usd((p0 * 99n) / 100n)) * 100)) * 10n ** 16n;
     await page.locator(`[data-testid="preview-trigger"][data-wei="${triggerWad}"]`).waitFor();
     const entryAtTrigger = BigInt((await page.getByTestId('preview-entry').getAttribute('data-wei')) ?? '0');

@@ -123,8 +123,10 @@ test('LP: Max withdraws every share (no dust); a queued request shows its place 
     // Past the cooldown: Max, then "Withdraw all" redeems the exact shares.
     await testClient.increaseTime({ seconds: 61 });
     await refreshPrices();
-    await page.reload();
-    await page.getByTestId('lp-max-withdraw').filter({ hasText: /[1-9]/ }).waitFor();
+    // no reload: the page polls its views, so the cooldown's end shows by itself (review BK: "Withdrawable now $0.00"
+    // stayed until a reload, and the form offered only a queue request that the chain refused)
+    await page.getByTestId('lp-max-withdraw').filter({ hasText: /[1-9]/ }).waitFor({ timeout: 20_000 });
+    await page.locator('span', { hasText: /^Unlocked\s+[1-9]/ }).first().waitFor({ timeout: 20_000 });
     await page.getByTestId('withdraw-amount-max').click();
     await page.getByTestId('withdraw-preview').filter({ hasText: /Redeems all/ }).waitFor();
     const walletBefore = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });

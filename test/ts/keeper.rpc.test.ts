@@ -70,6 +70,19 @@ describe('TxTracker on a flaky node', () => {
     expect(txs.size).toBe(0);
   });
 
+  it('a lower head (a lagging node behind a load balancer) is not a later one: the transaction is kept (review BL)', async () => {
+    const { txs, seen } = tracker({
+      getTransactionReceipt: () => notFound('TransactionReceiptNotFoundError'),
+      getTransaction: () => notFound('TransactionNotFoundError'),
+      getBlock: rpcDown,
+    });
+    await txs.poll(101n);
+    await txs.poll(100n);
+    expect(seen).toEqual({ dropped: 0, mined: 0, reorged: 0, resyncs: 0 });
+    await txs.poll(102n);
+    expect(seen.dropped).toBe(1);
+  });
+
   it('a transaction one read misses (a load-balanced node that has not seen it yet) is kept, then mined once', async () => {
     let poll = 0; // 0: no record anywhere; 1: pending; 2: no record again; 3: mined
     const receipt = { blockNumber: 103n, blockHash, status: 'success' } as unknown as TransactionReceipt;

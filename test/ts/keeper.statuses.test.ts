@@ -65,6 +65,18 @@ describe('StatusReads', () => {
     expect(reads.chunkFor(1n)).toBe(500);
   });
 
+  it('halves what it sent, not the size: a market of 3 positions is read in 3 calls, not 9 (review BL)', async () => {
+    const reads = new StatusReads(500, log);
+    const node = reader(0, () => new BaseError('reverted', { cause: emptyRevert() }));
+    await expect(reads.read(3n, refs.slice(0, 3), node.read)).rejects.toThrow();
+    expect(node.sizes).toEqual([3, 2, 1]);
+  });
+
+  it('refuses an answer that does not have one status per position', async () => {
+    const reads = new StatusReads(10, log);
+    await expect(reads.read(4n, refs.slice(0, 5), async () => [])).rejects.toThrow(/answered 0 for 5/);
+  });
+
   it('gives up when even one position cannot be read', async () => {
     const reads = new StatusReads(4, log);
     const node = reader(0, () => new BaseError('out of gas'));
