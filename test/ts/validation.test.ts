@@ -94,6 +94,8 @@ describe('checkLeverage', () => {
 describe('revert decoding', () => {
   it('explains LeverageTooHigh with both numbers', () => {
     expect(describeRevert('LeverageTooHigh', [40n * 10n ** 18n, 25n * 10n ** 18n])).toBe('Leverage 40.0x is above the current maximum 25.0x');
+    // with the decimals that tell them apart, never "33.5x is above 33.5x" (review BK)
+    expect(describeRevert('LeverageTooHigh', [33_512n * 10n ** 15n, 33_497n * 10n ** 15n])).toBe('Leverage 33.51x is above the current maximum 33.50x');
   });
 
   it('decodes a raw custom error from any contract through the merged error ABI', () => {
