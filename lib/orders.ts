@@ -21,6 +21,17 @@ export interface OrderTerms {
 
 export const isOpenKind = (kind: number) => kind === 0 || kind === 1;
 
+/** How long the app's orders live: an entry (limit or stop open) a week; a take-profit or stop-loss 30 days, however
+ *  it was placed (with the open or on the position: review BK found the two lasted 7 and 30 days). */
+export const ENTRY_ORDER_LIFETIME_SEC = 7 * 86_400;
+export const EXIT_ORDER_LIFETIME_SEC = 30 * 86_400;
+
+/** Whether a stop-loss at `stopWad` lies past the position's liquidation price, where the keeper liquidates first (the
+ *  shown liquidation price is the last one the engine holds, P-30: a stop there still fires first). */
+export function stopPastLiquidation(isLong: boolean, stopWad: bigint, liquidationPriceWad: bigint): boolean {
+  return isLong ? stopWad < liquidationPriceWad : stopWad > liquidationPriceWad;
+}
+
 /** Whether the order's trigger is crossed at `priceWad`: a long's limit open and stop-loss (a short's stop open and
  *  take-profit) at or below the trigger, the others at or above. */
 export function triggered(o: OrderTerms, priceWad: bigint): boolean {

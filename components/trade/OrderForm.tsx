@@ -15,7 +15,7 @@ import { LeftoverExitsNotice } from './LeftoverExitsNotice';
 import { OrderTypeFields, type OrderTypeState } from './OrderTypeFields';
 import { LeverageField } from './LeverageField';
 import { OpenPreview } from './OpenPreview';
-import { checkOrderFields, describeTrigger, triggered } from '@/lib/orders';
+import { checkOrderFields, describeTrigger, stopPastLiquidation, triggered } from '@/lib/orders';
 import { fmtLev, fmtPrice, fmtUsd } from '@/lib/format';
 import { describeRevert, explainError } from '@/lib/errors';
 import { bpsDown } from '@/lib/math/fixed';
@@ -177,6 +177,11 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         <p className="mt-2 text-xs text-amber-400" data-testid="order-trigger-crossed">
           The price {fmtPrice(m!.priceWad)} has already crossed this trigger ({describeTrigger(terms!)} {fmtPrice(typedTrigger!)}): the
           keeper fills it at once, at the price then, previewed below at the price now.
+        </p>
+      )}
+      {orderFields.stopLoss !== undefined && preview && preview.liquidationPriceWad > 0n && stopPastLiquidation(isLong, orderFields.stopLoss, preview.liquidationPriceWad) && (
+        <p className="mt-2 text-xs text-amber-400" data-testid="stop-past-liquidation">
+          The stop-loss {fmtPrice(orderFields.stopLoss)} is past the previewed liquidation price {fmtPrice(preview.liquidationPriceWad)}: the position would be liquidated before it fires.
         </p>
       )}
       <OpenPreview m={m} sizeUsd={sizeUsd} preview={preview} triggerWad={triggerWad} ordersPlaced={ordersPlaced} orderFeeUsd={minFee} />

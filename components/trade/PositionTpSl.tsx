@@ -8,7 +8,7 @@ import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPrice } from '@/lib/format';
-import { checkOrderFields, NO_BOUND, WHOLE_POSITION } from '@/lib/orders';
+import { checkOrderFields, EXIT_ORDER_LIFETIME_SEC, NO_BOUND, stopPastLiquidation, WHOLE_POSITION } from '@/lib/orders';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 import { SLIPPAGE_FIRST, useSlippage } from './useSlippage';
@@ -43,7 +43,7 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
       await send({ ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], label: `Approve ${sym} for order fees` });
       return;
     }
-    const expiresAt = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
+    const expiresAt = BigInt(Math.floor(Date.now() / 1000) + EXIT_ORDER_LIFETIME_SEC);
     const side = p.isLong ? 'long' : 'short';
     const place = (kind: number, trigger: bigint, bound: bigint, label: string) =>
       send({ ...c.orderBook, functionName: 'createOrder', args: [p.marketId, p.isLong, kind, trigger, bound, size.value!, 0n, expiresAt, minFee!], label });
@@ -88,6 +88,12 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
       <button className="btn mt-5" disabled={pending || invalid || !slippageValid} title={slippageValid ? undefined : SLIPPAGE_FIRST}>
         {needsApproval ? 'Approve order fees' : 'Place TP/SL'}
       </button>
+      {f.stopLoss !== undefined && stopPastLiquidation(p.isLong, f.stopLoss, p.liquidationPriceWad) && (
+        <p className="basis-full text-xs text-amber-400" data-testid="stop-past-liquidation">
+          This stop is past the liquidation price {fmtPrice(p.liquidationPriceWad)}: the position would be liquidated before it fires.
+        </p>
+      )}
+      <p className="basis-full text-xs text-zinc-500">Take-profit and stop-loss orders last {EXIT_ORDER_LIFETIME_SEC / 86_400} days.</p>
     </form>
   );
 }

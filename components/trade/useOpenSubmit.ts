@@ -5,7 +5,7 @@ import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
 import { acceptablePriceWad } from '@/lib/math/preview';
-import { NO_BOUND, WHOLE_POSITION, type OrderType } from '@/lib/orders';
+import { ENTRY_ORDER_LIFETIME_SEC, EXIT_ORDER_LIFETIME_SEC, isOpenKind, NO_BOUND, WHOLE_POSITION, type OrderType } from '@/lib/orders';
 import { fmtPrice, fmtUsd } from '@/lib/format';
 import { useSlippage } from './useSlippage';
 
@@ -28,8 +28,6 @@ export interface OpenRequest {
   approve?: 'engine' | 'orderBook';
 }
 
-const WEEK_SEC = 7 * 86_400;
-
 /**
  * Sends what the trade form asks for through the one transaction hook. Resolves true when everything it sent landed
  * (so the form can clear); an approval alone resolves false (the trader submits again to trade).
@@ -47,10 +45,12 @@ export function useOpenSubmit() {
       await send({ ...c.token, functionName: 'approve', args: [spender, maxUint256], label: `Approve ${sym} for ${r.approve === 'engine' ? 'trading' : 'order fees'}` });
       return false;
     }
-    const expiresAt = BigInt(Math.floor(Date.now() / 1000) + WEEK_SEC);
+    const now = Math.floor(Date.now() / 1000);
     const side = r.isLong ? 'long' : 'short';
-    const place = (kind: number, trigger: bigint, bound: bigint, size: bigint, collateral: bigint, label: string) =>
-      send({ ...c.orderBook, functionName: 'createOrder', args: [BigInt(r.marketId), r.isLong, kind, trigger, bound, size, collateral, expiresAt, r.orderFeeUsd], label });
+    const place = (kind: number, trigger: bigint, bound: bigint, size: bigint, collateral: bigint, label: string) => {
+      const expiresAt = BigInt(now + (isOpenKind(kind) ? ENTRY_ORDER_LIFETIME_SEC : EXIT_ORDER_LIFETIME_SEC));
+      return send({ ...c.orderBook, functionName: 'createOrder', args: [BigInt(r.marketId), r.isLong, kind, trigger, bound, size, collateral, expiresAt, r.orderFeeUsd], label });
+    };
     let ok: boolean;
     if (r.type === 'market') {
       ok = await send({

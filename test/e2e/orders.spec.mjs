@@ -37,6 +37,10 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     await page.locator('#take-profit-error').filter({ hasText: /must be above the price/ }).waitFor();
     await page.locator('#stop-loss').fill('-5');
     await page.locator('#stop-loss-error').filter({ hasText: /Enter a price/ }).waitFor();
+    // a 10x long's stop-loss at half the price is past its liquidation price: said, before anything is sent
+    await page.locator('#stop-loss').fill(usd(p0 / 2n));
+    await page.getByTestId('stop-past-liquidation').waitFor();
+    await page.locator('#stop-loss').fill('-5');
     assert.ok(await submit.isDisabled(), 'nothing can be sent');
     await page.locator('#take-profit').fill('');
     await page.locator('#stop-loss').fill('');

@@ -9,6 +9,7 @@ import { describeRevert, errorForLog, explainError, isTransientRevert, TRANSIENT
 import { averageCost } from '@/lib/options/cost';
 import { historyImpact, historyPnl } from '@/components/trade/TradeHistory';
 import { checkAmount, checkLeverage, checkStressField } from '@/lib/validation';
+import { stopPastLiquidation } from '@/lib/orders';
 
 describe('checkAmount', () => {
   it.each([
@@ -219,5 +220,17 @@ describe('trade history PnL (review BG)', () => {
     // an increase realizes the position's PnL first; an open realizes nothing
     expect(historyPnl('PositionIncreased', { realizedPnlUsd: '40000000' })).toBe('+$40.00');
     expect(historyPnl('PositionIncreased', { realizedPnlUsd: '0' })).toBe('—');
+  });
+});
+
+describe('stopPastLiquidation', () => {
+  it("warns of a stop the liquidation would beat, on each side, and not of one at the shown price (the engine's last held one)", () => {
+    const liq = 2_500n * 10n ** 18n;
+    expect(stopPastLiquidation(true, liq - 1n, liq)).toBe(true);
+    expect(stopPastLiquidation(true, liq, liq)).toBe(false);
+    expect(stopPastLiquidation(true, liq + 1n, liq)).toBe(false);
+    expect(stopPastLiquidation(false, liq + 1n, liq)).toBe(true);
+    expect(stopPastLiquidation(false, liq, liq)).toBe(false);
+    expect(stopPastLiquidation(false, liq - 1n, liq)).toBe(false);
   });
 });
