@@ -3,7 +3,7 @@
 import { PreviewRow } from '@/components/common/Stat';
 import { WAD } from '@/lib/math/fixed';
 import type { OpenPreview as Preview } from '@/lib/math/preview';
-import { annualize, fmtLiquidationPrice, fmtPct, fmtPctFine, fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
+import { annualize, fmtLev, fmtLiquidationPrice, fmtPct, fmtPctFine, fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
 import type { useMarketData } from './useMarketData';
 
 type Market = NonNullable<ReturnType<typeof useMarketData>['market']>;
@@ -30,9 +30,20 @@ export function OpenPreview({
   /** the keeper fee each order escrows */
   orderFeeUsd?: bigint;
 }) {
+  const merges = preview !== undefined && sizeUsd !== undefined && preview.sizeAfterUsd > sizeUsd;
   return (
     <dl className="mt-4 grid grid-cols-2 gap-x-3 gap-y-1 text-xs" aria-label="Preview">
-      <PreviewRow label="Size" value={sizeUsd !== undefined ? fmtUsd(sizeUsd) : '—'} />
+      {/* an order on a side already open adds to that position: what it adds, then the position it makes (review BK:
+          the added size stood next to the combined collateral, with nothing saying the two merge) */}
+      <PreviewRow label={merges ? 'Size added' : 'Size'} value={sizeUsd !== undefined ? fmtUsd(sizeUsd) : '—'} />
+      {merges && preview && (
+        <PreviewRow
+          label="Position after (merged)"
+          testId="preview-merged"
+          value={`${fmtUsd(preview.sizeAfterUsd)} at ${fmtLev(preview.leverageWad)}`}
+          title="This order adds to your open position on this side: one position with the combined size and collateral, its PnL realized first and its tokens reopened at the oracle price"
+        />
+      )}
       <PreviewRow label="Oracle price" value={m && m.priceWad > 0n ? fmtPrice(m.priceWad) : '— (no fresh price)'} />
       {triggerWad !== undefined && (
         <PreviewRow
