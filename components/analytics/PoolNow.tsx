@@ -23,7 +23,7 @@ export function PoolNow() {
           <Stat label="Share price" testId="analytics-share-price" value={p && (p.navValid && p.totalShares > 0n ? `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}` : '—')} />
           <Stat label="Utilization" testId="analytics-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />
           <Stat label="Reserved" value={p && fmtUsd(p.reservedUsd, 0)} hint="max payouts of open positions and options" />
-          <Stat label="Free liquidity" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="what LPs can withdraw now; the rest waits in the queue" />
+          <Stat label="Free liquidity" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="cash that backs no position, up to the borrow curve's kink, before the queue: requests already waiting are paid from it first, then LPs withdraw at once from what is left" />
           <Stat label="Bad debt" value={p && fmtUsd(p.badDebtUsd)} hint="losses beyond collateral, absorbed by the pool" />
         </dl>
       )}

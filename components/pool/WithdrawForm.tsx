@@ -130,7 +130,9 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
       </p>
       {pool && !navValid && (
         <p className="mt-1 text-xs text-amber-400" data-testid="withdraw-waits">
-          Withdrawals wait for every market with open interest to have a fresh price (the NAV cannot be valued now).
+          {pool.staleMarkets > 0n
+            ? 'Withdrawals wait for every market with open interest to have a fresh price (the NAV cannot be valued now).'
+            : "Withdrawals wait for the keeper's refresh of the options book's greek cache (the NAV cannot be valued now): usually a block or two."}
         </p>
       )}
       {instant && !slippageValid && (
