@@ -8,3 +8,17 @@ export function AccountLink({ account }: { account: string }) {
     </Link>
   );
 }
+
+/** A position table's two leading cells: its account (linked) and "market side". */
+export function AccountPositionCells({ account, market, isLong }: { account: string; market: string | number; isLong: boolean }) {
+  return (
+    <>
+      <td className="py-1 pr-3">
+        <AccountLink account={account} />
+      </td>
+      <td className="pr-3">
+        {market} {isLong ? 'long' : 'short'}
+      </td>
+    </>
+  );
+}

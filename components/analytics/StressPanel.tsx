@@ -4,10 +4,12 @@ import { useMutation } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
 import { fmtPct, fmtUsd } from '@/lib/format';
 import { useContracts } from '@/components/common/useContracts';
+import { StressApplied, StressLiquidated } from './StressDetails';
 import { StressForm } from './StressForm';
 
 export function StressPanel() {
   const markets = useContracts().markets;
+  const names = markets.map((m) => m.name);
   const run = useMutation({
     mutationFn: api.stress,
   });
@@ -80,6 +82,8 @@ export function StressPanel() {
           </div>
         </dl>
       )}
+      {r && <StressApplied r={r} names={names} />}
+      {r && <StressLiquidated r={r} names={names} />}
       {r && BigInt(r.unindexedOiUsd) > 0n && (
         <p role="status" className="mt-2 text-xs text-amber-400" data-testid="stress-unindexed">
           The index is behind the chain: {fmtUsd(BigInt(r.unindexedOiUsd))} of open interest is in positions it has not reached yet, which this run does not

@@ -5,7 +5,7 @@ import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { api, type TopPosition } from '@/lib/api/client';
 import { fmtLev, fmtLiquidationPrice, fmtPct, fmtUsd } from '@/lib/format';
-import { AccountLink } from './AccountLink';
+import { AccountPositionCells } from './AccountLink';
 
 /** The book's largest positions and those closest to liquidation, valued live from the chain. */
 export function TopPositions() {
@@ -48,12 +48,7 @@ function PositionTable({ title, rows, testId }: { title: string; rows: TopPositi
           <tbody>
             {rows.map((p) => (
               <tr key={`${p.account}-${p.marketId}-${p.isLong}`} className="border-t border-zinc-800">
-                <td className="py-1 pr-3">
-                  <AccountLink account={p.account} />
-                </td>
-                <td className="pr-3">
-                  {c.markets.find((m) => m.id === p.marketId)?.name ?? p.marketId} {p.isLong ? 'long' : 'short'}
-                </td>
+                <AccountPositionCells account={p.account} market={c.markets.find((m) => m.id === p.marketId)?.name ?? p.marketId} isLong={p.isLong} />
                 <td className="pr-3">{fmtUsd(BigInt(p.sizeUsd), 0)}</td>
                 <td className="pr-3">{BigInt(p.leverageWad) > 0n ? fmtLev(BigInt(p.leverageWad)) : '—'}</td>
                 <td className={`pr-3 ${BigInt(p.pnlUsd) >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>{fmtUsd(BigInt(p.pnlUsd))}</td>

@@ -79,12 +79,13 @@ export function AmountField({
 }
 
 /** Column headers of the app's dense data tables. */
-export function TableHead({ columns }: { columns: string[] }) {
+/** A table's header row; `stickyFirst` keeps the first column's header in view with a sticky first column. */
+export function TableHead({ columns, stickyFirst = false }: { columns: string[]; stickyFirst?: boolean }) {
   return (
     <thead className="text-zinc-400">
       <tr>
-        {columns.map((h) => (
-          <th key={h} scope="col" className="py-1 pr-3 font-medium">
+        {columns.map((h, i) => (
+          <th key={h} scope="col" className={`py-1 pr-3 font-medium${stickyFirst && i === 0 ? ' sticky left-0 z-10 bg-[#121214]' : ''}`}>
             {h}
           </th>
         ))}

@@ -30,17 +30,21 @@ function status(d: OptionsData, h: Holding) {
 
 /** The account's options on this market: mark (mid) value, what selling back pays now, PnL against the net premium
  *  paid; settled ones show their payoff and a Claim button, paid to this wallet or, for a wallet the token refuses, to
- *  another address (claimTo). */
+ *  another address (claimTo); a worthless one says so, and Clear (a claim of 0) moves it to the history. */
 export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Selection) => void }) {
   const c = useContracts();
   const { send, pending } = useTx();
   const { address } = useAccount();
   const r = useReceiver(address);
   if (d.holdings.length === 0) return <p className="text-sm text-zinc-400">No options on this market yet.</p>;
-  const claimable = d.holdings.some((h) => h.settled);
+  // the receiver field is for payouts: a worthless option's claim pays nothing
+  const claimable = d.holdings.some((h) => h.settled && status(d, h).value !== 0n);
   const claim = (h: Holding, payout: bigint) => {
     const what = `${fmtPrice(h.strikeWad, 0)} ${h.isCall ? 'call' : 'put'} payoff`;
-    if (r.other) {
+    // a worthless option's claim pays nothing: it only records the expiry and takes the row off this table
+    if (payout === 0n) {
+      send({ ...c.optionsBook, functionName: 'claim', args: [h.boardId, h.strikeIndex, h.isCall], label: `Clear the worthless ${fmtPrice(h.strikeWad, 0)} ${h.isCall ? 'call' : 'put'}` });
+    } else if (r.other) {
       send({ ...c.optionsBook, functionName: 'claimTo', args: [h.boardId, h.strikeIndex, h.isCall, r.receiver!], label: `Claim ${fmtUsd(payout)} ${what} to ${r.receiver!.slice(0, 8)}…` });
     } else {
       send({ ...c.optionsBook, functionName: 'claim', args: [h.boardId, h.strikeIndex, h.isCall], label: `Claim ${what}` });
@@ -69,12 +73,26 @@ export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Sel
                     {h.realizedUsd !== 0n && <span className={`block text-[10px] ${h.realizedUsd >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>realized {fmtUsd(h.realizedUsd)}</span>}
                   </td>
                   <td className="num py-1 pr-3" data-testid="option-mark">
-                    {st.kind === 'settled' ? `${fmtUsd(st.value)} payoff at ${fmtPrice(h.settlementPriceWad)}` : st.kind === 'awaiting' ? 'Awaiting settlement' : fmtUsd(st.value)}
+                    {st.kind === 'settled'
+                      ? st.value === 0n
+                        ? `Expired worthless at ${fmtPrice(h.settlementPriceWad)}`
+                        : `${fmtUsd(st.value)} payoff at ${fmtPrice(h.settlementPriceWad)}`
+                      : st.kind === 'awaiting' ? 'Awaiting settlement' : fmtUsd(st.value)}
                   </td>
                   <td className="num py-1 pr-3">{st.kind === 'live' ? (st.bid !== undefined ? fmtUsd(st.bid) : st.paused ? 'after the refresh' : 'after cutoff') : '—'}</td>
                   <td className={`num py-1 pr-3 ${pnl === undefined ? '' : pnl >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>{pnl === undefined ? '—' : fmtUsd(pnl)}</td>
                   <td className="py-1">
-                    {st.kind === 'settled' ? (
+                    {st.kind === 'settled' && st.value === 0n ? (
+                      <button
+                        className="btn-ghost px-2 py-1 text-xs"
+                        data-testid="option-clear"
+                        disabled={pending}
+                        title="Pays nothing: records the expiry on chain and moves the option to your history"
+                        onClick={() => claim(h, st.value)}
+                      >
+                        Clear
+                      </button>
+                    ) : st.kind === 'settled' ? (
                       <button
                         className="btn px-2 py-1 text-xs"
                         data-testid="option-claim"

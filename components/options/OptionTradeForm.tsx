@@ -197,7 +197,15 @@ export function OptionTradeForm({ d, s, held, onDone }: { d: OptionsData; s: Sel
       {q && <Preview s={s} q={q} lagUsd={lagUsd} lagBps={d.ctx.lagBps} limitUsd={limitUsd} minPremiumBps={Number(d.cfg.minPremiumBps)} />}
       {/* the profit of exactly this order: its amount, at its premium */}
       {q && s.isBuy && a.amountWad && (
-        <PayoffChart isCall={s.isCall} strikeWad={s.strikeWad} amountWad={a.amountWad} premiumUsd={q.premiumUsd} spotWad={d.ctx.spotWad} callCapBps={s.callCapBps} />
+        <PayoffChart
+          isCall={s.isCall}
+          strikeWad={s.strikeWad}
+          amountWad={a.amountWad}
+          premiumUsd={q.premiumUsd}
+          spotWad={d.ctx.spotWad}
+          callCapBps={s.callCapBps}
+          sigmaSqrtT={Math.sqrt((Number(d.ctx.varianceWad) / 1e18) * Math.max(0, Number(s.expiry - d.ctx.nowSec)))}
+        />
       )}
       <button type="submit" className="btn" data-testid="option-submit" disabled={!address || !q || !!short || !!capError || !slippageValid || pending}>
         {!address ? 'Connect a wallet' : pending ? 'Confirm in wallet…' : needsApproval ? `Approve ${sym}` : label}

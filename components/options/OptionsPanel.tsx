@@ -6,6 +6,7 @@ import { Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { fmtPct, fmtPrice } from '@/lib/format';
 import { tradingPausedBy } from '@/lib/math/options';
+import { OptionHistory } from './OptionHistory';
 import { OptionPositions } from './OptionPositions';
 import { OptionsChain, type Selection } from './OptionsChain';
 import { OptionTradeForm } from './OptionTradeForm';
@@ -99,6 +100,7 @@ export function OptionsPanel() {
         <h2 className="mb-2 text-sm font-medium text-zinc-300">Your options</h2>
         {d ? <OptionPositions d={d} onSell={setSel} /> : <div className="skeleton h-16" />}
       </section>
+      <OptionHistory />
     </div>
   );
 }

@@ -9,10 +9,12 @@ import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { SlippageField } from '@/components/trade/SlippageField';
 import { useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
-import { fmtShares, fmtUsd } from '@/lib/format';
-import { toSharesDown } from '@/lib/math/shares';
-import { checkAmount } from '@/lib/validation';
+import { fmtPct, fmtShares, fmtUsd } from '@/lib/format';
+import { min } from '@/lib/math/fixed';
+import { toAssetsDown, toSharesDown } from '@/lib/math/shares';
+import { checkAmount, clearIfUnchanged } from '@/lib/validation';
 import type { PoolView } from './types';
+import { useOptionsClaim } from './useOptionsClaim';
 
 /** Deposit the settlement token for shares priced at the NAV's high bound (approving the vault first when needed), at
  *  least the preview less the slippage tolerance (deposit with a minimum, EIP-5143): trades sent just before it can
@@ -30,6 +32,11 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
   const shares = check.value !== undefined && pool?.navValid ? toSharesDown(check.value, pool.totalShares, pool.navHighUsd) : undefined;
   const [slippageBps, , slippageValid] = useSlippage('pool');
   const minShares = shares !== undefined ? shares - (shares * slippageBps) / 10_000n : undefined;
+  // The LP band (P-57, P-76): deposits are priced at the NAV plus how far it could move before an oracle update nobody
+  // sees yet, so the shares are worth less than the deposit at the NAV now; what of it the options book adds.
+  const bandUsd = pool?.navValid ? pool.navHighUsd - pool.navUsd : undefined;
+  const bandCostUsd = shares !== undefined && pool && pool.totalShares > 0n ? check.value! - toAssetsDown(shares, pool.totalShares, pool.navUsd) : undefined;
+  const optionsRiskUpUsd = useOptionsClaim().riskUpUsd;
 
   return (
     <form
@@ -42,7 +49,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
           await send({ ...c.token, functionName: 'approve', args: [c.pool.address, maxUint256], label: `Approve ${sym}` });
           return;
         }
-        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address, minShares], label: `Deposit ${text} ${sym}`, prices: 'all' })) setText('');
+        if (await send({ ...c.pool, functionName: 'deposit', args: [check.value, address, minShares], label: `Deposit ${text} ${sym}`, prices: 'all' })) setText(clearIfUnchanged(text));
       }}
     >
       <h2 id="deposit-title" className="mb-3 text-sm font-semibold text-zinc-300">
@@ -52,6 +59,13 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
       {shares !== undefined && (
         <p className="mt-1 text-xs text-zinc-400" data-testid="deposit-preview">
           ≈ {fmtShares(shares)} shares at the deposit bound of the NAV; at least {fmtShares(minShares ?? 0n)}, or the deposit is refused
+        </p>
+      )}
+      {bandCostUsd !== undefined && bandUsd !== undefined && bandUsd > 0n && (
+        <p className="mt-1 text-xs text-zinc-400" data-testid="deposit-band">
+          Priced {((Number(bandUsd) / Number(pool!.navUsd)) * 10_000).toFixed(2)} bps above the NAV: the LP band, what the NAV could move before
+          an oracle update the feeds may not show yet{optionsRiskUpUsd !== undefined ? ` (the options book adds ${fmtPct((min(optionsRiskUpUsd, bandUsd) * 10n ** 18n) / bandUsd, 0)} of it)` : ''}. This
+          deposit pays <span data-testid="deposit-band-cost">{fmtUsd(bandCostUsd)}</span> for it: its shares are worth that much less at the NAV now.
         </p>
       )}
       {!!lockedShares && lockedShares > 0n && (

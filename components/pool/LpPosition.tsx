@@ -33,7 +33,18 @@ export function LpPosition({ lp: a, pool }: { lp: LpAccountState; pool?: PoolVie
   // The PnL sums indexed flows: right after this app confirmed a deposit or withdrawal, wait for the indexer to reach
   // that block instead of showing a PnL that misses it (set by useTx; a disabled query just follows the cache).
   const lastTx = useQuery<bigint>({ queryKey: lastTxBlockKey(user), queryFn: () => 0n, enabled: false });
-  const synced = !!flows.data && (lastTx.data === undefined || (flows.data.indexedBlock !== null && BigInt(flows.data.indexedBlock) >= lastTx.data));
+  // The same for a keeper's fill of the LP's queued request, which no transaction of this app marks: the chain shows
+  // the shares gone before the index has the payout (the API compares the two).
+  // Until the API's next answer the chain's own queue (read every few seconds) tells: shares waiting on chain that differ
+  // from the answer's mean a fill since it.
+  const sum = (xs: readonly bigint[]) => xs.reduce((t, x) => t + x, 0n);
+  const queueMatches =
+    !a.queueScannedAll || !flows.data || sum(a.queue.map((q) => q.shares)) === sum(flows.data.requests.map((r) => BigInt(r.sharesPending)));
+  const synced =
+    !!flows.data &&
+    !flows.data.fillUnindexed &&
+    queueMatches &&
+    (lastTx.data === undefined || (flows.data.indexedBlock !== null && BigInt(flows.data.indexedBlock) >= lastTx.data));
   // While the NAV cannot be valued (a stale market), value-based reads revert: say so instead of loading forever.
   const waiting = pool !== undefined && !pool.navValid ? 'waiting for prices' : undefined;
   const pnl =

@@ -1,24 +1,13 @@
 'use client';
 
-import { useReadContracts } from 'wagmi';
 import { Stat } from '@/components/common/Stat';
-import { useContracts } from '@/components/common/useContracts';
 import { fmtPct, fmtUsd } from '@/lib/format';
+import { useOptionsClaim } from './useOptionsClaim';
 
 /** The options product's part of the pool: what its open options are worth to holders (the NAV's options term, from
  *  the cached greeks) against the NAV, and its reserved maximum payouts against all reserves. */
 export function OptionsShare({ navUsd, reservedUsd }: { navUsd?: bigint; reservedUsd?: bigint }) {
-  const c = useContracts();
-  const r = useReadContracts({
-    contracts: [
-      { ...c.optionsBook, functionName: 'poolClaimUsd', args: [0n] },
-      { ...c.core, functionName: 'productLedger', args: [c.optionsBook.address] },
-    ],
-    query: { refetchInterval: 4000 },
-  });
-  const claim = r.data?.[0]?.status === 'success' ? r.data[0].result[0] : undefined;
-  const stale = r.data?.[0]?.status === 'failure';
-  const ledger = r.data?.[1]?.status === 'success' ? r.data[1].result : undefined;
+  const { claimUsd: claim, stale, ledger } = useOptionsClaim();
   const liability = claim !== undefined ? -claim : undefined;
   const share = (part?: bigint, whole?: bigint) => (part !== undefined && whole ? fmtPct((part * 10n ** 18n) / whole, 1) : '—');
   return (

@@ -3,14 +3,18 @@
 import { Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { annualize, fmtPct, fmtUsd, staleMarketIds } from '@/lib/format';
+import { min } from '@/lib/math/fixed';
 import { OptionsShare } from './OptionsShare';
 import type { PoolView } from './types';
+import { useOptionsClaim } from './useOptionsClaim';
 
 /** The pool's live state: NAV and its LP bounds, share price, utilization, cash, reserves and free liquidity. */
 export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | null }) {
   const c = useContracts();
   const p = pool;
   const stale = p ? staleMarketIds(p.staleMarkets) : [];
+  const optionsRiskUpUsd = useOptionsClaim().riskUpUsd;
+  const depositBandUsd = p && p.navValid ? p.navHighUsd - p.navUsd : 0n;
   return (
     <section aria-labelledby="pool-stats" className="card lg:col-span-2">
       <h2 id="pool-stats" className="mb-3 text-sm font-semibold text-zinc-300">
@@ -42,7 +46,9 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
           label="Deposit / withdraw at (per share)"
           testId="pool-nav-bounds"
           value={p && (p.navValid && p.totalShares > 0n ? `$${perShare(p.navHighUsd, p.totalShares)} / $${perShare(p.navLowUsd, p.totalShares)}` : '—')}
-          hint={`the share price at the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold); withdrawals also leave out liquidation gains still vesting${p && p.navUsd > 0n ? `: a ${((Number(p.navHighUsd - p.navLowUsd) / Number(p.navUsd)) * 10_000).toFixed(1)} bps spread` : ''}`}
+          hint={`the share price at the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold, and the options book's delta and gamma over the same move); withdrawals also leave out liquidation gains still vesting${p && p.navUsd > 0n ? `: a ${((Number(p.navHighUsd - p.navLowUsd) / Number(p.navUsd)) * 10_000).toFixed(1)} bps spread` : ''}${
+            optionsRiskUpUsd !== undefined && depositBandUsd > 0n ? `, the options book's part of the deposit side ${fmtPct((min(optionsRiskUpUsd, depositBandUsd) * 10n ** 18n) / depositBandUsd, 0)}` : ''
+          }`}
         />
         <Stat label="Share price" testId="pool-share-price" value={p && (p.navValid ? `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}` : '—')} />
         <Stat label="Utilization" testId="pool-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />

@@ -10,7 +10,7 @@ import { SLIPPAGE_FIRST, useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
 import { fmtShares, fmtUsd } from '@/lib/format';
 import { toAssetsDown, toSharesUp } from '@/lib/math/shares';
-import { checkAmount } from '@/lib/validation';
+import { checkAmount, clearIfUnchanged } from '@/lib/validation';
 import type { PoolView } from './types';
 
 /** An amount within a cent of everything unlocked means everything: redeem the exact shares, leave no dust. */
@@ -80,7 +80,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
     // Not free now: queue the shares; they are paid at the NAV of the fill, and at least `queueMinUsd`.
     else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address, queueMinUsd ?? 0n], prices: 'all', label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} ${sym}` });
     if (ok) {
-      setText('');
+      setText(clearIfUnchanged(text));
       setMaxPressed(false);
     }
   }

@@ -19,7 +19,7 @@ import { checkOrderFields, describeTrigger, stopPastLiquidation, triggered } fro
 import { fmtLev, fmtPrice, fmtUsd } from '@/lib/format';
 import { describeRevert, explainError } from '@/lib/errors';
 import { bpsDown } from '@/lib/math/fixed';
-import { checkAmount, checkLeverage } from '@/lib/validation';
+import { checkAmount, checkLeverage, clearIfUnchanged } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 
 type Data = ReturnType<typeof useMarketData>;
@@ -45,7 +45,8 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
 
   const existing = data.positions?.find((p) => Number(p.marketId) === marketId && p.isLong === isLong);
   const collateral = checkAmount(collateralText, { max: data.balance, maxLabel: 'your wallet balance' });
-  const { value: leverage, error: leverageError } = checkLeverage(leverageText, m ? Number(m.maxLeverageWad) / 1e18 : 50);
+  const openFeeBps = m ? Number(m.config.openFeeBps) : undefined;
+  const { value: leverage, error: leverageError } = checkLeverage(leverageText, m ? Number(m.maxLeverageWad) / 1e18 : 50, openFeeBps);
   const sizeUsd = collateral.value !== undefined && leverage !== undefined ? (collateral.value * BigInt(Math.round(leverage * 100))) / 100n : undefined;
 
   // A limit or stop order fills once the oracle price crosses its trigger: previewed at the trigger, not at the price now.
@@ -117,6 +118,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
     e.preventDefault();
     if (!preview || collateral.value === undefined || sizeUsd === undefined || !address || orderFieldError) return;
     if (minFee === undefined && !needsApproval) return;
+    const sent = { collateralText, trigger: orderType.trigger, takeProfit: orderType.takeProfit, stopLoss: orderType.stopLoss };
     const ok = await submit({
       marketId,
       isLong,
@@ -131,8 +133,13 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       approve: needsApproval ? 'engine' : needsOrderApproval ? 'orderBook' : undefined,
     });
     if (ok) {
-      setCollateralText('');
-      setOrderType({ ...orderType, trigger: '', takeProfit: '', stopLoss: '' });
+      setCollateralText(clearIfUnchanged(sent.collateralText));
+      setOrderType((cur) => ({
+        ...cur,
+        trigger: clearIfUnchanged(sent.trigger)(cur.trigger),
+        takeProfit: clearIfUnchanged(sent.takeProfit)(cur.takeProfit),
+        stopLoss: clearIfUnchanged(sent.stopLoss)(cur.stopLoss),
+      }));
     }
   }
 
@@ -168,6 +175,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         text={leverageText}
         onChange={setLeverageText}
         maxLeverageWad={m?.maxLeverageWad}
+        openFeeBps={openFeeBps}
         error={collateralText !== '' || leverageText !== '5' ? leverageError : undefined}
       />
       <SlippageField onValidChange={setSlippageValid} />

@@ -35,7 +35,7 @@ export function PositionsTable({ data }: { data: Data }) {
         </p>
       ) : (
         <table className="num w-full min-w-[900px] text-left text-xs">
-          <TableHead columns={['Market', 'Side', 'Size', 'Collateral', 'Entry', 'Mark', 'PnL (ROE)', 'Fees owed', 'Equity', 'Leverage', 'Liq. price', 'To liq.', '']} />
+          <TableHead stickyFirst columns={['Position', 'Size', 'Collateral', 'Entry', 'Mark', 'PnL (ROE)', 'Fees owed', 'Equity', 'Leverage', 'Liq. price', 'To liq.', '']} />
           <tbody>
             {rows.map((p) => (
               <PositionRow key={`${p.marketId}-${p.isLong}`} p={p} data={data} entryWad={entries.get(`${p.marketId}:${p.isLong}`)} />
@@ -79,8 +79,11 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
   return (
     <>
       <tr className="border-t border-zinc-800" data-testid={`position-${name}-${p.isLong ? 'long' : 'short'}`}>
-        <td className="sticky left-0 bg-[#121214] py-2 pr-3" title="stays in view when the table scrolls sideways">{name}</td>
-        <td className={`pr-3 ${p.isLong ? 'text-emerald-400' : 'text-rose-400'}`}>{p.isLong ? 'Long' : 'Short'}</td>
+        {/* market and side stay in view together when the table scrolls sideways (review BK: at 390 px the sticky market
+            cell slid over the side's own column) */}
+        <td className="sticky left-0 z-10 whitespace-nowrap bg-[#121214] py-2 pr-3">
+          {name} <span className={p.isLong ? 'text-emerald-400' : 'text-rose-400'}>{p.isLong ? 'Long' : 'Short'}</span>
+        </td>
         <td className="pr-3">{fmtUsd(size)}</td>
         <td className="pr-3">
           {fmtUsd(p.position.collateralUsd)}
@@ -153,21 +156,21 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
       </tr>
       {showSchedule && market && (
         <tr>
-          <td colSpan={13} className="pb-3">
+          <td colSpan={12} className="pb-3">
             <PositionSchedule p={p} m={market} />
           </td>
         </tr>
       )}
       {edit === 'tpsl' && market && (
         <tr>
-          <td colSpan={13} className="pb-3">
+          <td colSpan={12} className="pb-3">
             <PositionTpSl p={p} m={market} data={data} onDone={() => setEdit((cur) => (cur === 'tpsl' ? null : cur))} />
           </td>
         </tr>
       )}
       {edit && edit !== 'tpsl' && market && (
         <tr>
-          <td colSpan={13} className="pb-3">
+          <td colSpan={12} className="pb-3">
             <PositionEditor key={edit} p={p} m={market} data={data} mode={edit} onDone={(mode) => setEdit((cur) => (cur === mode ? null : cur))} />
           </td>
         </tr>

@@ -1,5 +1,6 @@
 'use client';
 
+import { HistoryCard } from '@/components/common/HistoryCard';
 import { TableHead } from '@/components/common/Stat';
 import { useQuery } from '@tanstack/react-query';
 import { api, type TradeRow } from '@/lib/api/client';
@@ -60,25 +61,12 @@ export function TradeHistory({ account }: { account?: string } = {}) {
     refetchInterval: 4000,
   });
   return (
-    <section aria-labelledby="history-title" className="card overflow-x-auto" tabIndex={0}>
-      <h2 id="history-title" className="mb-3 text-sm font-semibold text-zinc-300">
-        Trade and liquidation history
-      </h2>
-      {!address ? (
-        <p className="text-sm text-zinc-400">Connect a wallet to see your history.</p>
-      ) : q.isError ? (
-        <p role="alert" className="text-sm text-amber-400">
-          History unavailable (indexer not reachable): {(q.error as Error).message}
-        </p>
-      ) : q.isLoading ? (
-        <div className="skeleton h-16 w-full" />
-      ) : (q.data ?? []).length === 0 ? (
-        <p className="text-sm text-zinc-400">No trades yet.</p>
-      ) : (
+    <HistoryCard id="history-title" title="Trade and liquidation history" address={address} q={q} empty="No trades yet.">
+      {(rows) => (
         <table className="num w-full min-w-[820px] text-left text-xs">
           <TableHead columns={['Time', 'Market', 'Side', 'Action', 'Size Δ', 'Price (execution)', 'Impact', 'Fee', 'Realized PnL']} />
           <tbody>
-            {q.data!.map((r) => {
+            {rows.map((r) => {
               const x = r.args.result;
               return (
                 <tr key={`${r.block_number}-${r.log_index}`} className="border-t border-zinc-800" data-testid="history-row">
@@ -97,6 +85,6 @@ export function TradeHistory({ account }: { account?: string } = {}) {
           </tbody>
         </table>
       )}
-    </section>
+    </HistoryCard>
   );
 }

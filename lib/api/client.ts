@@ -67,11 +67,35 @@ export interface TradeRow {
   order: { id: string; kind: OrderKind } | null;
 }
 
+/** One row of an account's option history (/api/accounts/:address/options): integers as decimal strings (USD 6
+ *  decimals, prices and amounts WAD). `usd` is the premium paid (buy) or received (sell), or the payoff claimed. */
+export interface OptionHistoryRow {
+  block_number: string;
+  tx_hash: string;
+  timestamp: string;
+  kind: 'buy' | 'sell' | 'claim';
+  boardId: string;
+  /** null only for a board the indexer has not seen listed */
+  marketId: number | null;
+  expiry: string | null;
+  strikeWad: string | null;
+  isCall: boolean;
+  amountWad: string;
+  usd: string;
+  /** a trade's implied volatility and oracle price (null on a claim) */
+  ivWad: string | null;
+  spotWad: string | null;
+  /** the board's settlement price once settled */
+  settlementPriceWad: string | null;
+}
+
 export interface LpAccount {
   depositedUsd: string;
   withdrawnUsd: string;
   /** last block the indexer has ingested (flows after it are not in the sums yet); null before its first range */
   indexedBlock: number | null;
+  /** the chain shows a fill of one of the account's requests that the index has not reached: the sums miss its payout */
+  fillUnindexed: boolean;
   requests: { requestId: string; receiver: string; sharesPending: string; requestedAt: number }[];
 }
 
@@ -145,6 +169,10 @@ export interface StressResult {
   optionsLiabilityNowUsd: string;
   optionsLiabilityShockedUsd: string;
   shockedPricesWad: Record<string, string>;
+  /** the shock as applied (a named scenario expanded over the listed markets) */
+  shock: { priceBps: Record<string, number>; volMultiplier: number; hours?: number; cashOutflowBps: number };
+  /** the positions the shock liquidates (the first 200), with their equity at the shocked prices (USD 6 decimals) */
+  liquidated: { account: string; marketId: number; isLong: boolean; equityUsd: string; sizeUsd: string }[];
 }
 
 export type WindowName = '24h' | '7d' | 'all';
@@ -208,6 +236,7 @@ export const api = {
   activity: (from: number, resolution: number) =>
     get<{ points: ActivityPoint[] }>(`/api/activity?from=${from}&resolution=${resolution}`).then((b) => b.points),
   trades: (account: string, limit = 50) => get<{ trades: TradeRow[] }>(`/api/accounts/${account}/trades?limit=${limit}`).then((b) => b.trades),
+  optionHistory: (account: string, limit = 50) => get<{ history: OptionHistoryRow[] }>(`/api/accounts/${account}/options?limit=${limit}`).then((b) => b.history),
   lp: (account: string) => get<LpAccount>(`/api/accounts/${account}/lp`),
   liquidations: (limit = 50) => get<{ liquidations: LiquidationRow[] }>(`/api/liquidations?limit=${limit}`).then((b) => b.liquidations),
   topPositions: (limit = 10) => get<TopPositions>(`/api/positions?limit=${limit}`),

@@ -53,6 +53,7 @@ export function openApiDocument() {
       '/api/options': get('option boards with open interest per type, premiums in and out, settlement and payouts; premium income totals (all time and 24 h)', queryParams(optionsQuery)),
       '/api/accounts/{address}/positions': get("an account's open positions valued now", [address]),
       '/api/accounts/{address}/trades': get("an account's trades and liquidations, newest first", [address, ...queryParams(limitQuery).filter((p) => p.name === 'limit')]),
+      '/api/accounts/{address}/options': get("an account's option purchases, sales back and claimed payoffs (a worthless one's claim pays 0), newest first, each with its board's expiry and settlement price", [address, ...queryParams(limitQuery).filter((p) => p.name === 'limit')]),
       '/api/accounts/{address}/lp': get("an LP's indexed deposits, withdrawals and queued requests", [address]),
       '/api/stress': get('stress test of the live book', stressParams),
       '/api/health': { get: { summary: 'health of chain, indexer and keeper: 200 ok, 503 degraded with the problems in words', responses: answers('ok') } },

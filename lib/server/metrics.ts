@@ -467,19 +467,21 @@ export async function getLpAccount(account: Address) {
   let withdrawn = 0n;
   // requests still queued as far as the index knows: only those are read from the chain (one call each), so the page
   // costs nothing for an account's finished requests however many it made
-  const ids = new Set<string>();
+  // request id -> the shares it still waits for as far as the index knows
+  const ids = new Map<string, bigint>();
   for (const r of rows) {
     if (r.name === 'Deposit') deposited += BigInt(r.args.assets);
     if (r.name === 'Withdraw' || r.name === 'WithdrawalFilled') withdrawn += BigInt(r.args.assets);
-    if (r.name === 'WithdrawalRequested') ids.add(r.args.requestId);
+    if (r.name === 'WithdrawalRequested') ids.set(r.args.requestId, BigInt(r.args.shares));
+    if (r.name === 'WithdrawalFilled') ids.set(r.args.requestId, BigInt(r.args.remainingShares));
     if (r.name === 'WithdrawalCancelled' || r.name === 'WithdrawalRefused' || (r.name === 'WithdrawalFilled' && r.args.remainingShares === '0')) {
       ids.delete(r.args.requestId);
     }
   }
   const requests = await Promise.all(
-    [...ids].map(async (id) => {
+    [...ids].map(async ([id, indexedShares]) => {
       const q = await publicClient.readContract({ ...contracts.pool, functionName: 'withdrawalRequest', args: [BigInt(id)] });
-      return { requestId: id, receiver: q.receiver, sharesPending: s(q.shares), requestedAt: Number(q.requestedAt) };
+      return { requestId: id, receiver: q.receiver, sharesPending: s(q.shares), requestedAt: Number(q.requestedAt), filledUnindexed: q.shares < indexedShares };
     }),
   );
   return {
@@ -487,6 +489,10 @@ export async function getLpAccount(account: Address) {
     depositedUsd: s(deposited),
     withdrawnUsd: s(withdrawn),
     indexedBlock: cursor[0] ? Number(cursor[0].block_number) : null,
-    requests: requests.filter((r) => r.sharesPending !== '0'),
+    // a fill (a keeper's, not this account's transaction) the chain shows and the index has not reached: the sums
+    // above miss what it paid out, so an LP's PnL from them would show the filled value as lost (review BK: -4,000 USD
+    // for a block or two after the keeper's fill)
+    fillUnindexed: requests.some((r) => r.filledUnindexed),
+    requests: requests.filter((r) => r.sharesPending !== '0').map(({ filledUnindexed: _, ...r }) => r),
   };
 }

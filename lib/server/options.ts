@@ -109,3 +109,71 @@ export async function getOptionsSummary(marketId?: number, sinceSec?: number) {
     },
   };
 }
+
+/**
+ * An account's option history, newest first: each purchase and sale back (OptionTraded) and each settled option it
+ * claimed (PayoffClaimed, a worthless one included: its claim pays 0). Each row's expiry comes from its board's listing
+ * (a claim's market and strike too: the event names the board and the strike's index) and, once settled, the board's
+ * settlement price. Integers as decimal
+ * strings: USD 6 decimals, prices and amounts WAD.
+ */
+export async function getOptionHistory(account: string, limit: number) {
+  const who = account.toLowerCase();
+  const rows = await run(
+    db,
+    qb
+      .selectFrom('events')
+      .select(['block_number', 'log_index', 'tx_hash', 'name', 'timestamp', 'args'])
+      .where('contract', '=', 'options')
+      .where('account', '=', who)
+      .where('name', 'in', ['OptionTraded', 'PayoffClaimed'])
+      .orderBy('block_number', 'desc')
+      .orderBy('log_index', 'desc')
+      .limit(limit),
+  );
+  const argsOf = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>;
+  const rowBoards = new Set(rows.map((r) => String(argsOf(r.args).boardId)));
+  const boards = new Map<string, { marketId: number; expiry: string; firstStrikeWad: bigint; strikeStepWad: bigint; settlementPriceWad: string | null }>();
+  if (rowBoards.size > 0) {
+    const listed = await run(
+      db,
+      qb
+        .selectFrom('events')
+        .select(['name', 'args'])
+        .where('contract', '=', 'options')
+        .where('name', 'in', ['BoardListed', 'BoardSettled'])
+        .orderBy('block_number', 'asc')
+        .orderBy('log_index', 'asc'),
+    );
+    for (const l of listed) {
+      const a = argsOf(l.args);
+      const id = String(a.boardId);
+      if (!rowBoards.has(id)) continue;
+      if (l.name === 'BoardListed') {
+        boards.set(id, { marketId: Number(a.marketId), expiry: String(a.expiry), firstStrikeWad: big(a.firstStrikeWad), strikeStepWad: big(a.strikeStepWad), settlementPriceWad: null });
+      } else {
+        const b = boards.get(id);
+        if (b) b.settlementPriceWad = String(a.settlementPriceWad);
+      }
+    }
+  }
+  return rows.map((r) => {
+    const a = argsOf(r.args);
+    const b = boards.get(String(a.boardId));
+    const base = {
+      block_number: String(r.block_number),
+      tx_hash: r.tx_hash,
+      timestamp: String(r.timestamp),
+      boardId: String(a.boardId),
+      marketId: b?.marketId ?? (a.marketId === undefined ? null : Number(a.marketId)),
+      expiry: b?.expiry ?? null,
+      isCall: Boolean(a.isCall),
+      amountWad: String(a.amountWad),
+      settlementPriceWad: b?.settlementPriceWad ?? null,
+    };
+    if (r.name === 'OptionTraded') {
+      return { ...base, kind: a.isBuy ? ('buy' as const) : ('sell' as const), strikeWad: String(a.strikeWad), usd: String(a.premiumUsd), ivWad: String(a.ivWad), spotWad: String(a.spotWad) };
+    }
+    return { ...base, kind: 'claim' as const, strikeWad: b ? String(b.firstStrikeWad + big(a.strikeIndex) * b.strikeStepWad) : null, usd: String(a.payoutUsd), ivWad: null, spotWad: null };
+  });
+}

@@ -36,8 +36,11 @@ try {
   children.push(web.child);
   log('e2e', 'stack up', { web: web.url, rpc: anvil.url });
   const specs = readdirSync(join(root, 'test', 'e2e'))
-    .filter((f) => f.endsWith('.spec.mjs') && (!process.env.E2E_ONLY || f.includes(process.env.E2E_ONLY)))
+    // E2E_ONLY: comma-separated parts of spec file names
+    .filter((f) => f.endsWith('.spec.mjs') && (!process.env.E2E_ONLY || process.env.E2E_ONLY.split(',').some((part) => part !== '' && f.includes(part))))
     .map((f) => join('test', 'e2e', f));
+  // node --test with no file runs every test it finds (the whole npm test): a filter that matches nothing is an error
+  if (specs.length === 0) throw new Error(`E2E_ONLY=${process.env.E2E_ONLY} matches no test/e2e/*.spec.mjs file name`);
   const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...specs], {
     cwd: root,
     stdio: 'inherit',

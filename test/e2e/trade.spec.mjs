@@ -315,6 +315,10 @@ test('analytics: charts, totals, top positions, a liquidation linked to its acco
     assert.equal(await runButton.isDisabled(), false, 'Run enabled when every field is valid');
     await runButton.click();
     await page.getByTestId('stress-result').waitFor({ timeout: 20_000 });
+    // what the run applied, in words, with the price each market moved to
+    const applied = await page.getByTestId('stress-applied').innerText();
+    assert.match(applied, /ETH-USD -30\.00% to [\d,.]+;/, applied);
+    assert.match(applied, /σ ×2 \(the instant of the shock\)/, applied);
     await page.screenshot({ path: `${SHOTS}/analytics.png`, fullPage: true });
     // the account page: its open BTC short, and its history shows the liquidation
     await link.click();

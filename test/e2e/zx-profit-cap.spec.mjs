@@ -45,7 +45,15 @@ test(`P-107: adding to a long past its profit cap is refused in the form and on 
     await page.locator('#collateral').fill('10');
     await page.locator('#leverage').fill('1.1');
     const error = page.getByTestId('order-error');
-    await error.filter({ hasText: /past its profit cap/ }).waitFor({ timeout: 20_000 });
+    await error
+      .filter({ hasText: /past its profit cap/ })
+      .waitFor({ timeout: 20_000 })
+      .catch(async (e) => {
+        await page.screenshot({ path: `${SHOTS}/profit-cap-not-refused.png`, fullPage: true });
+        const alerts = await page.getByRole('alert').allInnerTexts();
+        const form = await page.locator('form[aria-labelledby="order-title"]').innerText();
+        throw new Error(`${e.message}\nalerts: ${JSON.stringify(alerts)}\nform: ${form}`);
+      });
     assert.ok(await page.getByRole('button', { name: 'Long', exact: true }).last().isDisabled(), 'the add cannot be sent');
     await page.screenshot({ path: `${SHOTS}/profit-cap-refused.png`, fullPage: true });
     // the chain refuses the same add with the cap price and the price

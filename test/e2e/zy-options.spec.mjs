@@ -23,7 +23,7 @@ async function price(market) {
 }
 const dollars = (text) => Number(text.replace(/[^0-9.-]/g, ''));
 
-test('options: buy a call from the chain at the previewed premium, sell part back, settle at expiry and claim the payoff', async () => {
+test('options: buy a call from the chain at the previewed premium, sell part back, settle at expiry, claim the payoff, clear a worthless put; the history keeps them', async () => {
   const browser = await launch();
   try {
     const { page, address } = await openConnected(browser, '/pool', 13);
@@ -97,6 +97,13 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     await page.getByTestId('option-submit').click();
     await waitToast(page, /Sell 0\.2 .* call/);
     await page.getByTestId('option-position-row').first().locator('td').nth(2).filter({ hasText: '0.3000' }).waitFor({ timeout: 20_000 });
+    // a put at the same strike, which the settlement above it leaves worthless
+    await page.getByTestId(`chain-ask-put-${k}`).click();
+    await page.getByTestId('option-amount').fill('0.1');
+    await page.getByTestId('option-premium').filter({ hasText: /\$/ }).waitFor();
+    await page.getByTestId('option-submit').click();
+    await waitToast(page, /Buy 0\.1 .* put/);
+    await page.getByTestId('option-position-row').nth(1).waitFor({ timeout: 20_000 });
 
     // P-108: past the greek cache's price range every quote and trade waits for the keeper's refresh, and the page says
     // so. Mining pauses while the price moves, so the page reads the stale book before the keeper's refresh can land.
@@ -157,6 +164,21 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     await waitToast(page, /Claim .* call payoff/);
     const after = await client.readContract({ address: d.FaucetToken, abi: tokenAbi, functionName: 'balanceOf', args: [address] });
     assert.equal(after - before, 30_000_000n, 'exactly the payoff, to the unit');
+    // the worthless put says so; Clear (a claim of 0) pays nothing and moves it to the history with the rest
+    const clear = page.getByTestId('option-clear');
+    await clear.waitFor({ timeout: 20_000 });
+    await page.getByTestId('option-position-row').filter({ hasText: /put/ }).getByTestId('option-mark').filter({ hasText: /Expired worthless/ }).waitFor();
+    await clear.click();
+    await waitToast(page, /Clear the worthless .* put/);
+    const cleared = await client.readContract({ address: d.FaucetToken, abi: tokenAbi, functionName: 'balanceOf', args: [address] });
+    assert.equal(cleared, after, 'a worthless claim pays nothing');
+    await page.getByText('No options on this market yet.').waitFor({ timeout: 20_000 });
+    const history = page.getByTestId('option-history-action');
+    // newest first: the two claims, the put's buy, the call's sale back and its buy (the indexer reads them within seconds)
+    const want = ['Expired worthless', 'Payoff claimed', 'Buy', 'Sell back', 'Buy'];
+    for (let i = 0; i < 60 && (await history.allInnerTexts()).join('|') !== want.join('|'); i++) await page.waitForTimeout(500);
+    assert.deepEqual(await history.allInnerTexts(), want, 'every trade and claim stays in the history');
+    await page.getByTestId('option-history-row').nth(1).filter({ hasText: '+$30.00' }).waitFor();
     await page.screenshot({ path: `${SHOTS}/options-2-claimed.png`, fullPage: true });
   } finally {
     await browser.close();

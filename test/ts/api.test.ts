@@ -8,7 +8,7 @@ import { Indexer } from '@/services/indexer/ingest';
 import { createLogger } from '@/services/lib/runtime';
 import { clients, isolateChain, rpcUrl } from './helpers';
 import { dbKind, openTestDb } from './db';
-import { maxUint256 } from 'viem';
+import { maxUint256, parseEventLogs } from 'viem';
 import { historyAction } from '@/components/trade/TradeHistory';
 import { c, close, deposit, fundAndApprove, open, price, setPrice, tx, USD } from './fixtures';
 
@@ -314,6 +314,29 @@ describe(`LP account (${dbKind()})`, () => {
     const page = await withRpcCount(() => getLpAccount(lp));
     expect(page.value.requests.map((r) => BigInt(r.requestId))).toEqual([ids[3]]);
     expect(page.calls).toBe(1); // the live request only: the cancelled ones cost nothing
+  });
+  it("says when the chain shows a keeper's fill of a request that the index has not reached (the PnL would count its value as lost)", async () => {
+    const { publicClient } = clients();
+    const lp = clients(14).walletClient.account.address;
+    const ix = new Indexer(db, publicClient, c, createLogger('api-test'), { range: 500n, snapshotEvery: 1n, snapshotWindow: 5000n });
+    while (!(await ix.step()));
+    const { getLpAccount } = await import('@/lib/server/metrics');
+    const before = await getLpAccount(lp);
+    expect(before.fillUnindexed).toBe(false);
+    expect(before.requests).toHaveLength(1);
+    const receipt = await tx(1, { ...c.pool, functionName: 'processQueue', args: [10n] }); // the keeper's account fills it
+    const [fill] = parseEventLogs({ abi: c.pool.abi, eventName: 'WithdrawalFilled', logs: receipt.logs });
+    expect(fill.args.remainingShares).toBe(0n);
+    const unindexed = await getLpAccount(lp);
+    expect(unindexed.fillUnindexed).toBe(true); // the request is gone on chain, its payout not yet in the sums
+    expect(unindexed.withdrawnUsd).toBe(before.withdrawnUsd);
+    // the client caches the head for its polling interval: step until the index holds the fill's block
+    for (let i = 0; i < 100 && ((await ix.step()), BigInt((await getLpAccount(lp)).indexedBlock ?? 0) < receipt.blockNumber); i++) await new Promise((r) => setTimeout(r, 100));
+    const indexed = await getLpAccount(lp);
+    expect(BigInt(indexed.indexedBlock ?? 0)).toBeGreaterThanOrEqual(receipt.blockNumber);
+    expect(indexed.fillUnindexed).toBe(false);
+    expect(indexed.requests).toHaveLength(0);
+    expect(BigInt(indexed.withdrawnUsd) - BigInt(before.withdrawnUsd)).toBe(fill.args.assets);
   });
   it('the stress test never serves the state from before a price move: two seconds old at most', async () => {
     const { getStress } = await import('@/lib/server/metrics');

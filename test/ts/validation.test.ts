@@ -8,7 +8,7 @@ import { checkSlippage, markSlippageTyped, slippageTypedValid } from '@/componen
 import { describeRevert, errorForLog, explainError, isTransientRevert, TRANSIENT_REVERTS } from '@/lib/errors';
 import { averageCost } from '@/lib/options/cost';
 import { historyImpact, historyPnl } from '@/components/trade/TradeHistory';
-import { checkAmount, checkLeverage, checkStressField } from '@/lib/validation';
+import { checkAmount, checkLeverage, checkStressField, clearIfUnchanged, floorTenth, maxTypedLeverage } from '@/lib/validation';
 import { stopPastLiquidation } from '@/lib/orders';
 
 describe('checkAmount', () => {
@@ -89,6 +89,27 @@ describe('checkLeverage', () => {
   it('accepts the bounds themselves', () => {
     expect(checkLeverage(' 1.1 ', 20)).toEqual({ value: 1.1 });
     expect(checkLeverage('20', 20)).toEqual({ value: 20 });
+  });
+  it('with an open fee, caps what can be typed at the leverage the engine counts after the fee (review BK: 20x offered on SOL, refused)', () => {
+    // 1% fee, 20x maximum after it: the collateral C keeps C - 0.01 S, and S / (C - 0.01 S) <= 20 holds up to S = 16.67 C
+    expect(maxTypedLeverage(20, 100)).toBeCloseTo(20 / 1.2, 12);
+    expect(checkLeverage('16.6', 20, 100)).toEqual({ value: 16.6 });
+    expect(checkLeverage('16.7', 20, 100).error).toBe('Leverage 16.7x is above the current maximum 16.6x: 20.0x counted after the 1.00% open fee');
+    // from first principles: at the typed maximum, the leverage after the fee is the engine's maximum
+    const typed = maxTypedLeverage(33, 10);
+    const collateral = 1_000;
+    const size = typed * collateral;
+    expect(size / (collateral - (size * 10) / 10_000)).toBeCloseTo(33, 9);
+    expect(floorTenth(16.66)).toBe('16.6');
+    expect(floorTenth(16.0)).toBe('16.0');
+  });
+});
+
+describe('clearIfUnchanged', () => {
+  it('clears a field after its transaction lands only if it still holds what was sent (typing after the toast is kept)', () => {
+    expect(clearIfUnchanged('150')('150')).toBe('');
+    expect(clearIfUnchanged('150')('10')).toBe('10');
+    expect(clearIfUnchanged('')('')).toBe('');
   });
 });
 
