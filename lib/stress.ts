@@ -237,7 +237,8 @@ export function runStress(input: StressInput, shock: Shock) {
     positionsLiquidated: liquidated.length,
     positionsTotal: input.positions.length,
     unindexedOiUsd: unindexedOiUsd(input).toString(),
-    liquidated: liquidated.slice(0, 200),
+    // the 200 with the least equity (the most exposed first), however many the shock liquidates
+    liquidated: liquidated.sort((a, b) => (BigInt(a.equityUsd) < BigInt(b.equityUsd) ? -1 : BigInt(a.equityUsd) > BigInt(b.equityUsd) ? 1 : 0)).slice(0, 200),
     utilizationBeforeWad: util(input.reservedUsd, input.poolCashUsd).toString(),
     utilizationAfterWad: util(reservedAfter, cashAfter).toString(),
     /** what holders' options are worth (plus payouts owed), in the NAV now and after the shock */

@@ -81,28 +81,25 @@ export const MIN_LEVERAGE = 1.1;
  * Checks the trade form's leverage as typed against the market's maximum now (1 / initial margin). Returns the number
  * only when it is a plain decimal between MIN_LEVERAGE and the maximum.
  */
-export function checkLeverage(text: string, maxLeverage: number, openFeeBps?: number): { value?: number; error?: string } {
+export function checkLeverage(text: string, maxLeverage: number, engineMax?: number): { value?: number; error?: string } {
   const s = text.trim();
   if (s === '') return { error: 'Enter a leverage' };
   const x = Number(s);
   if (!/^\d*\.?\d*$/.test(s) || s === '.' || !Number.isFinite(x)) return { error: 'Leverage must be a number' };
   if (x < MIN_LEVERAGE) return { error: `Leverage starts at ${MIN_LEVERAGE}x` };
-  if (openFeeBps !== undefined && openFeeBps > 0) {
-    const typedMax = maxTypedLeverage(maxLeverage, openFeeBps);
-    if (x > typedMax) {
-      return { error: `Leverage ${x.toFixed(1)}x is above the current maximum ${floorTenth(typedMax)}x: ${maxLeverage.toFixed(1)}x counted after the ${(openFeeBps / 100).toFixed(2)}% open fee` };
-    }
-    return { value: x };
+  if (x > maxLeverage) {
+    // the typed text as typed, the maximum rounded down: never "31.9x is above 31.9x"
+    const after = engineMax !== undefined && engineMax > maxLeverage ? `: ${floorTenth(engineMax)}x counted on the collateral after the fee and the price impact` : '';
+    return { error: `Leverage ${s}x is above the current maximum ${floorTenth(maxLeverage)}x${after}` };
   }
-  if (x > maxLeverage) return { error: `Leverage ${x.toFixed(1)}x is above the current maximum ${maxLeverage.toFixed(1)}x` };
   return { value: x };
 }
 
 /**
- * The highest leverage a trader can type (size over the collateral they send) when the engine's maximum counts the
- * collateral left after the open fee: size / (collateral − fee·size) ≤ max gives size / collateral ≤ max / (1 + fee·max).
- * At 1% and a 20x maximum that is 16.7x, not 20x (review BK: the form offered 20x on SOL and the engine refused it).
- * The price impact is left to the preview, which checks the exact leverage after fees and impact.
+ * The most a trader can type when the engine's maximum counts the collateral left after the open fee: size /
+ * (collateral − fee·size) ≤ max gives size / collateral ≤ max / (1 + fee·max), 16.7x at 1% and 20x. The estimate
+ * before a collateral is typed; with one, the form searches the preview itself (maxOpenLeverageTenths), impact and
+ * utilization included.
  */
 export function maxTypedLeverage(maxLeverage: number, openFeeBps: number): number {
   return maxLeverage / (1 + (openFeeBps / 10_000) * maxLeverage);

@@ -24,7 +24,8 @@ export function StressApplied({ r, names }: { r: StressResult; names: string[] }
 /** The positions a run liquidates, the least equity first: who, where, their size and their equity at the shock. */
 export function StressLiquidated({ r, names }: { r: StressResult; names: string[] }) {
   if (r.liquidated.length === 0) return null;
-  const rows = [...r.liquidated].sort((a, b) => (BigInt(a.equityUsd) < BigInt(b.equityUsd) ? -1 : 1)).slice(0, 20);
+  // the API lists them by equity, the least first
+  const rows = r.liquidated.slice(0, 20);
   return (
     <div className="mt-3 overflow-x-auto" tabIndex={0} role="region" aria-label="Positions the shock liquidates (scrolls sideways)">
       <table className="num w-full min-w-[480px] text-left text-xs" data-testid="stress-liquidated-list">

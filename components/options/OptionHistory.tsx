@@ -29,7 +29,7 @@ export function OptionHistory() {
           <tbody>
             {rows.map((r) => (
               <tr key={`${r.tx_hash}-${r.kind}-${r.boardId}-${r.strikeWad}-${r.isCall}`} className="border-t border-zinc-800" data-testid="option-history-row">
-                <td className="py-1 pr-3">{new Date(Number(r.timestamp) * 1000).toLocaleTimeString()}</td>
+                <td className="py-1 pr-3">{new Date(Number(r.timestamp) * 1000).toLocaleString()}</td>
                 <td className="pr-3">{r.marketId === null ? '—' : (names[r.marketId] ?? r.marketId)}</td>
                 <td className="pr-3">{r.expiry === null ? '—' : new Date(Number(r.expiry) * 1000).toUTCString().slice(5, 22)}</td>
                 <td className="pr-3">

@@ -75,7 +75,9 @@ export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Sel
                   <td className="num py-1 pr-3" data-testid="option-mark">
                     {st.kind === 'settled'
                       ? st.value === 0n
-                        ? `Expired worthless at ${fmtPrice(h.settlementPriceWad)}`
+                        ? payoffWad(h.isCall, h.strikeWad, h.settlementPriceWad, h.callCapBps) > 0n
+                          ? `Pays under a cent at ${fmtPrice(h.settlementPriceWad)}`
+                          : `Expired worthless at ${fmtPrice(h.settlementPriceWad)}`
                         : `${fmtUsd(st.value)} payoff at ${fmtPrice(h.settlementPriceWad)}`
                       : st.kind === 'awaiting' ? 'Awaiting settlement' : fmtUsd(st.value)}
                   </td>
@@ -88,6 +90,7 @@ export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Sel
                         data-testid="option-clear"
                         disabled={pending}
                         title="Pays nothing: records the expiry on chain and moves the option to your history"
+                        aria-label={`Clear the worthless ${fmtPrice(h.strikeWad, 0)} ${h.isCall ? 'call' : 'put'}: pays nothing, moves it to your history`}
                         onClick={() => claim(h, st.value)}
                       >
                         Clear

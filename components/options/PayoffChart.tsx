@@ -33,9 +33,11 @@ export function PayoffChart({
   // three standard deviations either way, at least 2% of spot so a last-minute option still shows its kink
   const move = spot * Math.max(0.02, Math.min(0.9, 3 * sigmaSqrtT));
   const lo = Math.max(0, Math.min(spot - move, strike, breakeven) * 0.98);
-  // a call's cap joins the range when it lies within twice the move; past it, the cap is said under the chart
-  const capShown = isCall && capPrice <= spot + 2 * move;
-  const hi = Math.max(spot + move, strike, breakeven, capShown ? capPrice : 0) * 1.02;
+  // a call's cap joins the range when it lies within twice the move or inside the range anyway; past it, the cap is said
+  // under the chart
+  const hiBase = Math.max(spot + move, strike, breakeven) * 1.02;
+  const capShown = isCall && (capPrice <= spot + 2 * move || capPrice <= hiBase);
+  const hi = Math.max(hiBase, capShown ? capPrice * 1.02 : 0);
   const points = Array.from({ length: 61 }, (_, i) => {
     const price = lo + ((hi - lo) * i) / 60;
     const priceWad = BigInt(Math.round(price * 1e6)) * 10n ** 12n;
@@ -69,7 +71,8 @@ export function PayoffChart({
       </div>
       {isCall && !capShown && (
         <p className="text-[10px] text-zinc-400" data-testid="payoff-cap-note">
-          Gain capped at {usd(maxGain)}, reached at an index of {capPrice.toLocaleString('en-US', { maximumFractionDigits: 0 })} (off this chart).
+          {maxGain > 0 ? `Gain capped at ${usd(maxGain)}` : `At best a loss of ${usd(maxGain)} (the premium is above the capped payout)`}, reached at an index of{' '}
+          {capPrice.toLocaleString('en-US', { maximumFractionDigits: 0 })} (off this chart).
         </p>
       )}
     </div>

@@ -56,7 +56,7 @@ export function useOptionsData(marketId: number) {
   return useQuery({
     queryKey: ['options', c.chainId, marketId, address ?? null],
     enabled: !!client,
-    refetchInterval: 3000,
+    refetchInterval: 2000,
     queryFn: async () => {
       const pc = client!;
       const m = BigInt(marketId);
@@ -84,8 +84,7 @@ export function useOptionsData(marketId: number) {
           topStrikeWad: topStrikeWad(b),
         };
       };
-      const boards = await Promise.all(ids.map(boardOf));
-      const holdings = address ? await readHoldings(pc, c, address, m, blockNumber, boardOf) : [];
+      const [boards, holdings] = await Promise.all([Promise.all(ids.map(boardOf)), address ? readHoldings(pc, c, address, m, blockNumber, boardOf) : []]);
       return {
         marketId,
         blockNumber,
@@ -122,14 +121,20 @@ async function readHoldings(
     keys.set(key, { boardId: a.boardId!, strikeIndex: a.strikeIndex!, isCall: a.isCall!, strikeWad: a.strikeWad! });
     books.set(key, averageCost(books.get(key), a.isBuy!, a.amountWad!, a.premiumUsd!));
   }
-  const out: Holding[] = [];
-  for (const [key, k] of keys) {
-    const amountWad = await pc.readContract({ ...c.optionsBook, functionName: 'holding', args: [account, k.boardId, k.strikeIndex, k.isCall], blockNumber });
-    if (amountWad === 0n) continue;
-    const b = await boardOf(k.boardId);
-    const { costUsd, realizedUsd } = books.get(key)!;
-    out.push({ ...k, amountWad, costUsd, realizedUsd, expiry: b.expiry, settled: b.settled, settlementPriceWad: b.settlementPriceWad, callCapBps: b.callCapBps, topStrikeWad: b.topStrikeWad });
-  }
+  // every option's holding and board at once (one round trip each way, not one per option in turn: review BK found the
+  // page's data 3-6 s behind the 2 s price ticks)
+  const boardsById = new Map<bigint, Promise<BoardRow>>();
+  const held = await Promise.all(
+    [...keys].map(async ([key, k]) => {
+      const amountWad = await pc.readContract({ ...c.optionsBook, functionName: 'holding', args: [account, k.boardId, k.strikeIndex, k.isCall], blockNumber });
+      if (amountWad === 0n) return undefined;
+      if (!boardsById.has(k.boardId)) boardsById.set(k.boardId, boardOf(k.boardId));
+      const b = await boardsById.get(k.boardId)!;
+      const { costUsd, realizedUsd } = books.get(key)!;
+      return { ...k, amountWad, costUsd, realizedUsd, expiry: b.expiry, settled: b.settled, settlementPriceWad: b.settlementPriceWad, callCapBps: b.callCapBps, topStrikeWad: b.topStrikeWad };
+    }),
+  );
+  const out = held.filter((h): h is Holding => h !== undefined);
   return out.sort((a, b) => Number(a.expiry - b.expiry) || Number(a.strikeWad - b.strikeWad));
 }
 

@@ -35,7 +35,10 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
   // The LP band (P-57, P-76): deposits are priced at the NAV plus how far it could move before an oracle update nobody
   // sees yet, so the shares are worth less than the deposit at the NAV now; what of it the options book adds.
   const bandUsd = pool?.navValid ? pool.navHighUsd - pool.navUsd : undefined;
-  const bandCostUsd = shares !== undefined && pool && pool.totalShares > 0n ? check.value! - toAssetsDown(shares, pool.totalShares, pool.navUsd) : undefined;
+  // what the shares are worth at the NAV once the deposit's cash is in it (review: valued before it, the cost read 9% high
+  // on a tenth of the pool and double on a deposit the pool's size)
+  const bandCostUsd =
+    shares !== undefined && pool && pool.totalShares > 0n ? check.value! - toAssetsDown(shares, pool.totalShares + shares, pool.navUsd + check.value!) : undefined;
   const optionsRiskUpUsd = useOptionsClaim().riskUpUsd;
 
   return (
@@ -65,7 +68,7 @@ export function DepositForm({ walletUsd, allowance, lockedShares, pool }: { wall
         <p className="mt-1 text-xs text-zinc-400" data-testid="deposit-band">
           Priced {((Number(bandUsd) / Number(pool!.navUsd)) * 10_000).toFixed(2)} bps above the NAV: the LP band, what the NAV could move before
           an oracle update the feeds may not show yet{optionsRiskUpUsd !== undefined ? ` (the options book adds ${fmtPct((min(optionsRiskUpUsd, bandUsd) * 10n ** 18n) / bandUsd, 0)} of it)` : ''}. This
-          deposit pays <span data-testid="deposit-band-cost">{fmtUsd(bandCostUsd)}</span> for it: its shares are worth that much less at the NAV now.
+          deposit pays <span data-testid="deposit-band-cost">{fmtUsd(bandCostUsd)}</span> for it: its shares are worth that much less at the NAV with it.
         </p>
       )}
       {!!lockedShares && lockedShares > 0n && (

@@ -46,7 +46,7 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
           label="Deposit / withdraw at (per share)"
           testId="pool-nav-bounds"
           value={p && (p.navValid && p.totalShares > 0n ? `$${perShare(p.navHighUsd, p.totalShares)} / $${perShare(p.navLowUsd, p.totalShares)}` : '—')}
-          hint={`the share price at the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold, and the options book's delta and gamma over the same move); withdrawals also leave out liquidation gains still vesting${p && p.navUsd > 0n ? `: a ${((Number(p.navHighUsd - p.navLowUsd) / Number(p.navUsd)) * 10_000).toFixed(1)} bps spread` : ''}${
+          hint={`the share price at the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold; for the options book, how far its mark can move over the same lag, the error bound of its cached greeks and its next volatility sample); withdrawals also leave out liquidation gains still vesting${p && p.navUsd > 0n ? `: a ${((Number(p.navHighUsd - p.navLowUsd) / Number(p.navUsd)) * 10_000).toFixed(1)} bps spread` : ''}${
             optionsRiskUpUsd !== undefined && depositBandUsd > 0n ? `, the options book's part of the deposit side ${fmtPct((min(optionsRiskUpUsd, depositBandUsd) * 10n ** 18n) / depositBandUsd, 0)}` : ''
           }`}
         />

@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { formatUnits } from 'viem';
 import { useAccount, useReadContract } from 'wagmi';
 import { AmountField } from '@/components/common/Stat';
@@ -10,7 +10,7 @@ import { SLIPPAGE_FIRST, useSlippage } from '@/components/trade/useSlippage';
 import { useTx } from '@/components/tx/useTx';
 import { fmtShares, fmtUsd } from '@/lib/format';
 import { toAssetsDown, toSharesUp } from '@/lib/math/shares';
-import { checkAmount, clearIfUnchanged } from '@/lib/validation';
+import { checkAmount } from '@/lib/validation';
 import type { PoolView } from './types';
 
 /** An amount within a cent of everything unlocked means everything: redeem the exact shares, leave no dust. */
@@ -40,6 +40,8 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   const { address, isConnected } = useAccount();
   const { send, pending, error } = useTx();
   const [text, setText] = useState('');
+  const textNow = useRef(text);
+  textNow.current = text;
   const [maxPressed, setMaxPressed] = useState(false);
   // Shares still in their deposit cooldown can neither be withdrawn nor queued: only the rest is available.
   const unlocked = shares !== undefined && lockedShares !== undefined ? shares - lockedShares : undefined;
@@ -80,8 +82,11 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
     // Not free now: queue the shares; they are paid at the NAV of the fill, and at least `queueMinUsd`.
     else ok = await send({ ...c.pool, functionName: 'requestRedeem', args: [queued, address, queueMinUsd ?? 0n], prices: 'all', label: all ? 'Queue withdrawal of all' : `Queue withdrawal of ${text} ${sym}` });
     if (ok) {
-      setText(clearIfUnchanged(text));
-      setMaxPressed(false);
+      // cleared only if unchanged since it was sent: a Max pressed meanwhile stays pressed, with its text
+      if (textNow.current === text) {
+        setText('');
+        setMaxPressed(false);
+      }
     }
   }
 

@@ -2,28 +2,27 @@
 
 import { FieldError } from '@/components/common/Stat';
 import { fmtLev } from '@/lib/format';
-import { floorTenth, MIN_LEVERAGE, maxTypedLeverage } from '@/lib/validation';
+import { floorTenth, MIN_LEVERAGE } from '@/lib/validation';
 
 /** The trade form's leverage: a slider up to the most that can be typed now (the market's maximum counts the
- *  collateral left after the open fee) and the exact number beside it. */
+ *  collateral left after the open fee and the impact) and the exact number beside it. */
 export function LeverageField({
   text,
   onChange,
   maxLeverageWad,
-  openFeeBps,
+  typedMax,
   error,
 }: {
   text: string;
   onChange: (text: string) => void;
   /** the market's maximum now (1 / initial margin); undefined while it loads */
   maxLeverageWad?: bigint;
-  /** the market's open fee: the engine's maximum is counted on the collateral after it */
-  openFeeBps?: number;
+  /** the most that can be typed now (the form's search of its preview, or the fee-only estimate) */
+  typedMax?: number;
   /** shown under the field; the form passes it once the trader has typed something */
   error?: string;
 }) {
-  const afterFee = maxLeverageWad !== undefined ? Number(maxLeverageWad) / 1e18 : 50;
-  const max = openFeeBps ? maxTypedLeverage(afterFee, openFeeBps) : afterFee;
+  const max = typedMax ?? 50;
   const sliderMax = Math.max(MIN_LEVERAGE, Math.floor(max * 10 + 1e-9) / 10);
   const typed = Number(text);
   return (
@@ -31,8 +30,8 @@ export function LeverageField({
       <div className="mt-3 flex items-end gap-3">
         <div className="flex-1">
           <label htmlFor="leverage-range" className="label">
-            Leverage (max {maxLeverageWad === undefined ? fmtLev(undefined) : `${floorTenth(max)}x`} now
-            {openFeeBps && maxLeverageWad !== undefined ? `: ${fmtLev(maxLeverageWad)} after the ${(openFeeBps / 100).toFixed(2)}% fee` : ''})
+            Leverage (max {typedMax === undefined ? fmtLev(undefined) : `${floorTenth(typedMax)}x`} now
+            {typedMax !== undefined && maxLeverageWad !== undefined ? `, ${floorTenth(Number(maxLeverageWad) / 1e18)}x after the fee and impact` : ''})
           </label>
           <input
             id="leverage-range"

@@ -5,7 +5,7 @@ import { useAccount, useReadContract } from 'wagmi';
 import { AmountField } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
-import { previewOpen } from '@/lib/math/preview';
+import { maxOpenLeverageTenths, previewOpen, sizeAtLeverageDown } from '@/lib/math/preview';
 import { SlippageField } from './SlippageField';
 import { previewConfig } from './previewConfig';
 import { useOpenSubmit } from './useOpenSubmit';
@@ -19,7 +19,7 @@ import { checkOrderFields, describeTrigger, stopPastLiquidation, triggered } fro
 import { fmtLev, fmtPrice, fmtUsd } from '@/lib/format';
 import { describeRevert, explainError } from '@/lib/errors';
 import { bpsDown } from '@/lib/math/fixed';
-import { checkAmount, checkLeverage, clearIfUnchanged } from '@/lib/validation';
+import { checkAmount, checkLeverage, clearIfUnchanged, maxTypedLeverage } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 
 type Data = ReturnType<typeof useMarketData>;
@@ -45,9 +45,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
 
   const existing = data.positions?.find((p) => Number(p.marketId) === marketId && p.isLong === isLong);
   const collateral = checkAmount(collateralText, { max: data.balance, maxLabel: 'your wallet balance' });
-  const openFeeBps = m ? Number(m.config.openFeeBps) : undefined;
-  const { value: leverage, error: leverageError } = checkLeverage(leverageText, m ? Number(m.maxLeverageWad) / 1e18 : 50, openFeeBps);
-  const sizeUsd = collateral.value !== undefined && leverage !== undefined ? (collateral.value * BigInt(Math.round(leverage * 100))) / 100n : undefined;
+  const engineMax = m ? Number(m.maxLeverageWad) / 1e18 : undefined;
 
   // A limit or stop order fills once the oracle price crosses its trigger: previewed at the trigger, not at the price now.
   // One whose trigger the price has already crossed fills at once, at the price now (review BK: a limit long above
@@ -56,9 +54,12 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   const terms = typedTrigger !== undefined ? { kind: orderType.type === 'limit' ? 0 : 1, isLong, triggerPriceWad: typedTrigger } : undefined;
   const crossedNow = terms !== undefined && m !== undefined && triggered(terms, m.priceWad);
   const triggerWad = crossedNow ? undefined : typedTrigger;
-  const preview = useMemo(() => {
-    if (!m || sizeUsd === undefined || collateral.value === undefined || data.pool === undefined || data.kinkWad === undefined) return undefined;
-    return previewOpen(
+  // the preview at any size of this collateral, as the engine will check it
+  const previewAt = useMemo(() => {
+    if (!m || collateral.value === undefined || data.pool === undefined || data.kinkWad === undefined) return undefined;
+    const pool = { reservedUsd: data.pool.reservedUsd, poolCashUsd: data.pool.poolCashUsd, kinkWad: data.kinkWad };
+    const collateralUsd = collateral.value;
+    return (sizeUsd: bigint) => previewOpen(
       {
         priceWad: triggerWad ?? m.priceWad,
         longOiUsd: m.state.longOiUsd,
@@ -70,9 +71,9 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         config: previewConfig(m),
       },
       isLong,
-      collateral.value,
+      collateralUsd,
       sizeUsd,
-      { reservedUsd: data.pool.reservedUsd, poolCashUsd: data.pool.poolCashUsd, kinkWad: data.kinkWad },
+      pool,
       existing
         ? {
             sizeUsd: existing.position.sizeUsd,
@@ -83,7 +84,19 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           }
         : undefined,
     );
-  }, [m, triggerWad, sizeUsd, collateral.value, data.pool, data.kinkWad, isLong, existing]);
+  }, [m, triggerWad, collateral.value, data.pool, data.kinkWad, isLong, existing]);
+  // The most this collateral can be levered now: the engine counts leverage after the fee and the impact, at the size
+  // and utilization after the trade, so the market's maximum cannot be typed (review BK). Before a collateral is
+  // typed, the fee-only estimate.
+  const maxTenths = useMemo(
+    () => (previewAt && collateral.value && engineMax !== undefined ? maxOpenLeverageTenths((s) => previewAt(s).exceedsMaxLeverage, collateral.value, Math.floor(engineMax * 10)) : undefined),
+    [previewAt, collateral.value, engineMax],
+  );
+  const typedMax =
+    maxTenths !== undefined && maxTenths > 0 ? maxTenths / 10 : engineMax !== undefined && m ? Math.floor(maxTypedLeverage(engineMax, Number(m.config.openFeeBps)) * 10) / 10 : 50;
+  const { value: leverage, error: leverageError } = checkLeverage(leverageText, typedMax, engineMax);
+  const sizeUsd = collateral.value !== undefined && leverage !== undefined ? sizeAtLeverageDown(collateral.value, Math.floor(leverage * 100 + 1e-6)) : undefined;
+  const preview = useMemo(() => (previewAt && sizeUsd !== undefined ? previewAt(sizeUsd) : undefined), [previewAt, sizeUsd]);
 
   const maxReservable = data.pool ? bpsDown(data.pool.poolCashUsd, BigInt(data.pool.maxUtilizationBps)) : undefined;
   // the engine's caps on new size, in its order: the core's pool-wide and product limits (its settle), then the side's
@@ -175,7 +188,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         text={leverageText}
         onChange={setLeverageText}
         maxLeverageWad={m?.maxLeverageWad}
-        openFeeBps={openFeeBps}
+        typedMax={m ? typedMax : undefined}
         error={collateralText !== '' || leverageText !== '5' ? leverageError : undefined}
       />
       <SlippageField onValidChange={setSlippageValid} />

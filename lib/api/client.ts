@@ -171,7 +171,7 @@ export interface StressResult {
   shockedPricesWad: Record<string, string>;
   /** the shock as applied (a named scenario expanded over the listed markets) */
   shock: { priceBps: Record<string, number>; volMultiplier: number; hours?: number; cashOutflowBps: number };
-  /** the positions the shock liquidates (the first 200), with their equity at the shocked prices (USD 6 decimals) */
+  /** the positions the shock liquidates, the 200 with the least equity at the shocked prices first (USD 6 decimals) */
   liquidated: { account: string; marketId: number; isLong: boolean; equityUsd: string; sizeUsd: string }[];
 }
 

@@ -87,6 +87,34 @@ export interface OpenPreview {
   openInterestAfterUsd: bigint;
 }
 
+/**
+ * The highest leverage, in tenths (11 = 1.1x), at which `collateralUsd` opens without the engine's initial-margin
+ * refusal (`exceeds`: previewOpen's exceedsMaxLeverage at a size). The engine counts leverage on the collateral left
+ * after the fee and the price impact, at the size and utilization after the trade, so the market's maximum is more
+ * than a trader can type (review BK: SOL offered 20x at a 1% fee and refused it); this searches the preview itself
+ * between 1.1x and `upToTenths`, taking the size at each leverage rounded down (sizeAtLeverageDown). 0 when even 1.1x is
+ * refused. Assumes the refusal is monotone in size, as it is: a larger size has less equity per unit and a higher rate.
+ */
+export function maxOpenLeverageTenths(exceeds: (sizeUsd: bigint) => boolean, collateralUsd: bigint, upToTenths: number): number {
+  const at = (tenths: number) => exceeds(sizeAtLeverageDown(collateralUsd, tenths * 10));
+  let lo = 11;
+  if (upToTenths < lo || at(lo)) return 0;
+  let hi = upToTenths;
+  if (!at(hi)) return hi;
+  // at(lo) passes, at(hi) is refused
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (at(mid)) hi = mid;
+    else lo = mid;
+  }
+  return lo;
+}
+
+/** The size a collateral opens at a leverage given in hundredths (500 = 5x), rounded down. */
+export function sizeAtLeverageDown(collateralUsd: bigint, hundredths: number): bigint {
+  return (collateralUsd * BigInt(hundredths)) / 100n;
+}
+
 export function previewOpen(
   m: PreviewMarket,
   isLong: boolean,

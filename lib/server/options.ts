@@ -1,5 +1,6 @@
 import 'server-only';
 import { run, qb } from '../db';
+import { sql } from 'kysely';
 import { cached, db } from './db';
 
 type Row = { name: string; market_id: number | null; timestamp: string; args: Record<string, unknown> };
@@ -142,13 +143,14 @@ export async function getOptionHistory(account: string, limit: number) {
         .select(['name', 'args'])
         .where('contract', '=', 'options')
         .where('name', 'in', ['BoardListed', 'BoardSettled'])
+        // only the boards on this page (a review found every board's listing read on each poll)
+        .where(sql<string>`args->>'boardId'`, 'in', [...rowBoards])
         .orderBy('block_number', 'asc')
         .orderBy('log_index', 'asc'),
     );
     for (const l of listed) {
       const a = argsOf(l.args);
       const id = String(a.boardId);
-      if (!rowBoards.has(id)) continue;
       if (l.name === 'BoardListed') {
         boards.set(id, { marketId: Number(a.marketId), expiry: String(a.expiry), firstStrikeWad: big(a.firstStrikeWad), strikeStepWad: big(a.strikeStepWad), settlementPriceWad: null });
       } else {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { WAD, mulDivDown, mulDivUp } from '@/lib/math/fixed';
 import { bucketFor, priceOf } from '@/lib/math/capgrid';
 import { pnlUsd, sizeTokensFor } from '@/lib/math/position';
-import { previewOpen, type PreviewMarket } from '@/lib/math/preview';
+import { maxOpenLeverageTenths, previewOpen, sizeAtLeverageDown, type PreviewMarket } from '@/lib/math/preview';
+import { maxTypedLeverage } from '@/lib/validation';
 
 const USD = (n: number) => BigInt(Math.round(n * 1e6));
 const market = (priceWad: bigint): PreviewMarket => ({
@@ -109,5 +110,39 @@ describe('previewOpen', () => {
     expect(p.collateralAfterUsd).toBeLessThan(USD(10));
     expect(p.belowMinCollateral).toBe(true);
     expect(previewOpen(market(3000n * WAD), true, USD(20), USD(100), pool).belowMinCollateral).toBe(false);
+  });
+});
+
+describe('maxOpenLeverageTenths', () => {
+  it("finds the most a collateral can be levered: the engine's maximum counted after the fee and the impact (review BK)", () => {
+    const m = market(3000n * WAD);
+    m.config.openFeeBps = 100n; // 1%, as SOL
+    m.longOiUsd = USD(3_000_000); // a long widens a 2.9M skew: it pays impact
+    m.config.impactScaleUsd = USD(20_000_000);
+    const collateral = USD(50_000);
+    const at = (tenths: number) => previewOpen(m, true, collateral, (collateral * BigInt(tenths)) / 10n, pool);
+    const engineMax = Number(at(11).maxLeverageWad) / 1e18;
+    const found = maxOpenLeverageTenths((s) => previewOpen(m, true, collateral, s, pool).exceedsMaxLeverage, collateral, Math.floor(engineMax * 10));
+    expect(found).toBeGreaterThan(11);
+    expect(at(found).exceedsMaxLeverage).toBe(false);
+    expect(at(found + 1).exceedsMaxLeverage).toBe(true);
+    // from first principles at the found size: leverage = size / (collateral - fee - impact) stays within the maximum,
+    // and one tenth more crosses it
+    const lev = (tenths: number) => {
+      const p = at(tenths);
+      const size = (collateral * BigInt(tenths)) / 10n;
+      return Number(size) / Number(collateral - p.feeUsd - (p.impactUsd > 0n ? p.impactUsd : 0n)) / (Number(p.maxLeverageWad) / 1e18);
+    };
+    expect(lev(found)).toBeLessThanOrEqual(1);
+    expect(lev(found + 1)).toBeGreaterThan(1);
+    // below the fee-only estimate: the impact takes equity too
+    expect(found / 10).toBeLessThan(maxTypedLeverage(engineMax, 100));
+    expect(at(found).impactUsd).toBeGreaterThan(0n);
+  });
+  it('is 0 when even 1.1x is refused, and the cap itself when nothing is refused', () => {
+    expect(maxOpenLeverageTenths(() => true, USD(100), 200)).toBe(0);
+    expect(maxOpenLeverageTenths(() => false, USD(100), 200)).toBe(200);
+    expect(maxOpenLeverageTenths((s) => s > USD(100 * 7.3), USD(100), 500)).toBe(73);
+    expect(sizeAtLeverageDown(USD(10), 1666)).toBe(USD(166.6));
   });
 });

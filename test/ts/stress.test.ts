@@ -116,6 +116,19 @@ describe('runStress', () => {
     expect(runStress(ahead, { priceBps: {}, volMultiplier: 1, cashOutflowBps: 0 }).unindexedOiUsd).toBe(USD(15_000).toString());
   });
 
+  it('lists the liquidated positions by their equity at the shock, the least first', () => {
+    const base = input();
+    // the setup's long three times over, with less collateral each: all liquidated by -15%, the thinnest the most in debt
+    const positions = [USD(1000), USD(600), USD(800)].map((collateralUsd, i) => ({ ...base.positions[0], account: `0x${i + 1}`, collateralUsd }));
+    const m = { ...base.markets[0], longOiUsd: base.markets[0].longOiUsd * 3n, longTokens: base.markets[0].longTokens * 3n };
+    const r = runStress({ ...base, markets: [m], positions }, { priceBps: { 0: -1500 }, volMultiplier: 1, cashOutflowBps: 0 });
+    expect(r.liquidated.map((p) => p.account)).toEqual(['0x2', '0x3', '0x1']);
+    const equity = r.liquidated.map((p) => BigInt(p.equityUsd));
+    // from first principles: each equity is its collateral less the same loss, so they differ by the collateral
+    expect(equity[1] - equity[0]).toBe(USD(200));
+    expect(equity[2] - equity[1]).toBe(USD(200));
+  });
+
   it('adds liquidated collateral, less the keeper reward, back to cash for the utilization after', () => {
     const r = runStress(input(), { priceBps: { 0: -1500 }, volMultiplier: 1, cashOutflowBps: 1000 });
     expect(r.positionsLiquidated).toBe(1);

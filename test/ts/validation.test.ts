@@ -84,17 +84,20 @@ describe('checkLeverage', () => {
     expect(checkLeverage('.', 20).error).toBe('Leverage must be a number');
     expect(checkLeverage('-2', 20).error).toBe('Leverage must be a number');
     expect(checkLeverage('1.09', 20).error).toBe('Leverage starts at 1.1x');
-    expect(checkLeverage('20.01', 20).error).toBe('Leverage 20.0x is above the current maximum 20.0x');
+    expect(checkLeverage('20.01', 20).error).toBe('Leverage 20.01x is above the current maximum 20.0x');
   });
   it('accepts the bounds themselves', () => {
     expect(checkLeverage(' 1.1 ', 20)).toEqual({ value: 1.1 });
     expect(checkLeverage('20', 20)).toEqual({ value: 20 });
   });
-  it('with an open fee, caps what can be typed at the leverage the engine counts after the fee (review BK: 20x offered on SOL, refused)', () => {
+  it('says the typed text against the maximum rounded down, and the engine maximum it comes from (review BK: 20x offered on SOL, refused)', () => {
     // 1% fee, 20x maximum after it: the collateral C keeps C - 0.01 S, and S / (C - 0.01 S) <= 20 holds up to S = 16.67 C
     expect(maxTypedLeverage(20, 100)).toBeCloseTo(20 / 1.2, 12);
-    expect(checkLeverage('16.6', 20, 100)).toEqual({ value: 16.6 });
-    expect(checkLeverage('16.7', 20, 100).error).toBe('Leverage 16.7x is above the current maximum 16.6x: 20.0x counted after the 1.00% open fee');
+    const typedMax = maxTypedLeverage(20, 100);
+    expect(checkLeverage('16.66', typedMax, 20)).toEqual({ value: 16.66 });
+    expect(checkLeverage('16.7', typedMax, 20).error).toBe('Leverage 16.7x is above the current maximum 16.6x: 20.0x counted on the collateral after the fee and the price impact');
+    // never "31.9x is above 31.9x": the text as typed
+    expect(checkLeverage('31.949', maxTypedLeverage(33, 10)).error).toBe('Leverage 31.949x is above the current maximum 31.9x');
     // from first principles: at the typed maximum, the leverage after the fee is the engine's maximum
     const typed = maxTypedLeverage(33, 10);
     const collateral = 1_000;
