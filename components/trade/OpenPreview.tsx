@@ -40,6 +40,7 @@ export function OpenPreview({
         <PreviewRow
           label="Position after (merged)"
           testId="preview-merged"
+          wei={preview.sizeAfterUsd}
           value={`${fmtUsd(preview.sizeAfterUsd)} at ${fmtLev(preview.leverageWad)}`}
           title="This order adds to your open position on this side: one position with the combined size and collateral, its PnL realized first and its tokens reopened at the oracle price"
         />

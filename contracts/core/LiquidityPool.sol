@@ -446,6 +446,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     ///      0 too where a deposit to `receiver` by the caller reverts (EIP-4626: maxDeposit never overstates and never
     ///      reverts): the vault itself or the zero address as receiver, a receiver in its cooldown when the caller is
     ///      someone else (`_mintWithCooldown`), and a NAV that cannot be read now (a stale price, the core's lock).
+    ///      At most what the core's pool cash can still hold (it is stored in 64 bits, 1.8e13 USD; a deposit past it
+    ///      reverts), and 0 when that is below the minimum deposit.
     function maxDeposit(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
         if (receiver == address(0) || receiver == address(this) || !_flowsOpen()) return 0;
         (uint256 locked,) = _lock(accounts[receiver]);
@@ -457,11 +459,16 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
                 return 0;
             }
         }
-        return type(uint256).max;
+        uint256 cashUsd = core.poolState().poolCashUsd;
+        uint256 roomUsd = cashUsd < type(uint64).max ? type(uint64).max - cashUsd : 0;
+        return roomUsd < minDepositAssets ? 0 : roomUsd;
     }
 
+    /// @dev The shares maxDeposit's assets buy at the deposit bound, rounded down: minting them costs at most those
+    ///      assets (rounded up at the same bound).
     function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
-        return maxDeposit(receiver) == 0 ? 0 : type(uint256).max;
+        uint256 assets = maxDeposit(receiver);
+        return assets == 0 ? 0 : _convertToShares(assets, Math.Rounding.Floor);
     }
 
     /// @dev 0, never a revert, where a withdrawal would revert for a NAV that cannot be read now (a stale price, the

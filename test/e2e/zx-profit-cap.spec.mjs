@@ -72,6 +72,10 @@ test(`P-107: adding to a long past its profit cap is refused in the form and on 
     await page.locator('#leverage').fill('5');
     await error.waitFor({ state: 'detached', timeout: 20_000 });
     const previewMax = BigInt(await page.getByTestId('preview-profit-cap').getAttribute('data-wei'));
+    // the add is previewed as what it adds and the position it merges into
+    const mergedPreview = page.getByTestId('preview-merged');
+    assert.match(await mergedPreview.innerText(), /\$[\d,.]+ at [\d.]+x/);
+    const mergedSizeWei = BigInt(await mergedPreview.getAttribute('data-wei'));
     assert.equal(previewMax, 22_500_000n, "past its cap the old size has nothing left: the merged cap is the added size's 3%");
     const toasts = page.locator('[data-testid="toast-success"]', { hasText: /Long \$750/ });
     const before = await toasts.count(); // the first open's toast may still show
@@ -79,6 +83,7 @@ test(`P-107: adding to a long past its profit cap is refused in the form and on 
     await toasts.nth(before).waitFor({ timeout: 30_000 });
     const merged = await client.readContract({ address: d.PerpEngine, abi: engineAbi, functionName: 'position', args: [address, marketId, true] });
     assert.ok(merged.sizeTokens > opened.sizeTokens, 'the add filled');
+    assert.equal(merged.sizeUsd, mergedSizeWei, 'the merged size is the previewed one (the price did not move in between)');
     assert.ok(priceOf(BigInt(merged.capBucket)) >= pastWad, 'the merged position is valued at the price');
     // it can earn at most what the preview said: at its cap price its tokens are worth its entry notional plus that
     const atCapUsd = (merged.sizeTokens * priceOf(BigInt(merged.capBucket))) / 10n ** 30n;

@@ -174,7 +174,7 @@ contract LiquidityPoolTest is BaseTest {
         assertTrue(pool.isDepositor(carol, zap));
         skip(30);
         vm.prank(zap);
-        assertEq(pool.maxDeposit(carol), type(uint256).max, "approved: maxDeposit says so");
+        assertEq(pool.maxDeposit(carol), _cashRoom(), "approved: maxDeposit says so");
         uint256 before = pool.lockedShares(carol);
         vm.prank(zap);
         uint256 shares = pool.deposit(10_000 * USD, carol);
@@ -560,7 +560,7 @@ contract LiquidityPoolTest is BaseTest {
         vm.expectRevert();
         pool.deposit(100 * USD, carol);
         vm.prank(carol);
-        assertEq(pool.maxDeposit(carol), type(uint256).max, "carol may add to her own");
+        assertEq(pool.maxDeposit(carol), _cashRoom(), "carol may add to her own");
         vm.prank(bob);
         assertEq(pool.maxMint(carol), 0);
         assertEq(pool.maxDeposit(address(pool)), 0, "the vault as receiver is refused");
@@ -568,7 +568,7 @@ contract LiquidityPoolTest is BaseTest {
         skip(pool.cooldownSec());
         _refreshPrices();
         vm.prank(bob);
-        assertEq(pool.maxDeposit(carol), type(uint256).max, "after the cooldown anyone may");
+        assertEq(pool.maxDeposit(carol), _cashRoom(), "after the cooldown anyone may");
         // a NAV that cannot be read (a market with open interest and a price older than its max age): 0, no revert
         _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
         skip(1 days);
@@ -582,6 +582,35 @@ contract LiquidityPoolTest is BaseTest {
         assertEq(pool.maxRedeem(makeAddr("nobody")), 0, "an account without shares: 0");
         _refreshPrices();
         assertGt(pool.maxRedeem(carol), 0, "readable again");
+    }
+
+    /// @dev What the core's pool cash (64 bits) can still take.
+    function _cashRoom() internal view returns (uint256) {
+        return type(uint64).max - core.poolState().poolCashUsd;
+    }
+
+    /// @dev EIP-4626: maxDeposit and maxMint never overstate. The core keeps pool cash in 64 bits (1.8e13 USD): they
+    ///      said uint256 max, and a deposit past the field reverted (SafeCast). Now a deposit of maxDeposit fills,
+    ///      one unit more reverts, and maxMint's shares cost at most maxDeposit's assets.
+    function test_maxDeposit_isWhatThePoolCashCanHold() public {
+        _deposit(carol, 100_000 * USD);
+        uint256 cash = core.poolState().poolCashUsd;
+        uint256 room = pool.maxDeposit(bob);
+        assertEq(room, uint256(type(uint64).max) - cash, "the cash field's room, from first principles");
+        _mint(bob, room + 1);
+        // one unit past it reverts
+        vm.prank(bob);
+        vm.expectRevert();
+        pool.deposit(room + 1, bob);
+        // maxMint's shares cost no more than maxDeposit's assets
+        uint256 shares = pool.maxMint(bob);
+        assertLe(pool.previewMint(shares), room, "maxMint within maxDeposit");
+        assertGt(pool.previewMint(shares) + 1e6, room, "and within a dollar of it");
+        vm.prank(bob);
+        pool.deposit(room, bob);
+        assertEq(core.poolState().poolCashUsd, type(uint64).max, "the field is full");
+        assertEq(pool.maxDeposit(bob), 0, "nothing more fits");
+        assertEq(pool.maxMint(bob), 0);
     }
 
     /// @dev P-23 (review X): a request is valued at the request as a fill values it. One worth less than the vault's
