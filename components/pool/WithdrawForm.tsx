@@ -1,6 +1,6 @@
 'use client';
 
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatUnits } from 'viem';
 import { useAccount, useReadContract } from 'wagmi';
 import { AmountField } from '@/components/common/Stat';
@@ -40,8 +40,11 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
   const { address, isConnected } = useAccount();
   const { send, pending, error } = useTx();
   const [text, setText] = useState('');
+  // the text on screen when a transaction resolves (a ref, set after each render: the submit's closure holds the old one)
   const textNow = useRef(text);
-  textNow.current = text;
+  useEffect(() => {
+    textNow.current = text;
+  }, [text]);
   const [maxPressed, setMaxPressed] = useState(false);
   // Shares still in their deposit cooldown can neither be withdrawn nor queued: only the rest is available.
   const unlocked = shares !== undefined && lockedShares !== undefined ? shares - lockedShares : undefined;

@@ -11,6 +11,7 @@ export function LeverageField({
   onChange,
   maxLeverageWad,
   typedMax,
+  noneFits = false,
   error,
 }: {
   text: string;
@@ -19,6 +20,8 @@ export function LeverageField({
   maxLeverageWad?: bigint;
   /** the most that can be typed now (the form's search of its preview, or the fee-only estimate) */
   typedMax?: number;
+  /** not even the least leverage opens with this collateral now (the preview says why) */
+  noneFits?: boolean;
   /** shown under the field; the form passes it once the trader has typed something */
   error?: string;
 }) {
@@ -30,8 +33,14 @@ export function LeverageField({
       <div className="mt-3 flex items-end gap-3">
         <div className="flex-1">
           <label htmlFor="leverage-range" className="label">
-            Leverage (max {typedMax === undefined ? fmtLev(undefined) : `${floorTenth(typedMax)}x`} now
-            {typedMax !== undefined && maxLeverageWad !== undefined ? `, ${floorTenth(Number(maxLeverageWad) / 1e18)}x after the fee and impact` : ''})
+            {noneFits ? (
+              'Leverage (none fits this collateral now: see the preview)'
+            ) : (
+              <>
+                Leverage (max {typedMax === undefined ? fmtLev(undefined) : `${floorTenth(typedMax)}x`} now
+                {typedMax !== undefined && maxLeverageWad !== undefined ? `, ${floorTenth(Number(maxLeverageWad) / 1e18)}x after the fee and impact` : ''})
+              </>
+            )}
           </label>
           <input
             id="leverage-range"

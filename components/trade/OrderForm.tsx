@@ -189,6 +189,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         onChange={setLeverageText}
         maxLeverageWad={m?.maxLeverageWad}
         typedMax={m ? typedMax : undefined}
+        noneFits={maxTenths === 0}
         error={collateralText !== '' || leverageText !== '5' ? leverageError : undefined}
       />
       <SlippageField onValidChange={setSlippageValid} />

@@ -452,12 +452,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (receiver == address(0) || receiver == address(this) || !_flowsOpen()) return 0;
         (uint256 locked,) = _lock(accounts[receiver]);
         if (locked > 0 && receiver != _msgSender() && !isDepositor[receiver][_msgSender()]) return 0;
-        if (totalSupply() > 0) {
-            try core.poolValueUsd() returns (uint256 navUsd) {
-                if (navUsd == 0) return 0;
-            } catch {
-                return 0;
-            }
+        // a NAV that cannot be read (the core's lock, a stale price) refuses a deposit whatever the supply
+        try core.poolValueUsd() returns (uint256 navUsd) {
+            if (navUsd == 0 && totalSupply() > 0) return 0;
+        } catch {
+            return 0;
         }
         uint256 cashUsd = core.poolState().poolCashUsd;
         uint256 roomUsd = cashUsd < type(uint64).max ? type(uint64).max - cashUsd : 0;
@@ -468,7 +467,12 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     ///      assets (rounded up at the same bound).
     function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 assets = maxDeposit(receiver);
-        return assets == 0 ? 0 : _convertToShares(assets, Math.Rounding.Floor);
+        if (assets == 0) return 0;
+        try core.poolValueBoundsUsd() returns (uint256, uint256 highUsd) {
+            return SharesMath.toSharesDown(assets, totalSupply(), highUsd);
+        } catch {
+            return 0;
+        }
     }
 
     /// @dev 0, never a revert, where a withdrawal would revert for a NAV that cannot be read now (a stale price, the

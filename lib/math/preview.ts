@@ -93,7 +93,8 @@ export interface OpenPreview {
  * after the fee and the price impact, at the size and utilization after the trade, so the market's maximum is more
  * than a trader can type (review BK: SOL offered 20x at a 1% fee and refused it); this searches the preview itself
  * between 1.1x and `upToTenths`, taking the size at each leverage rounded down (sizeAtLeverageDown). 0 when even 1.1x is
- * refused. Assumes the refusal is monotone in size, as it is: a larger size has less equity per unit and a higher rate.
+ * refused. It only ever returns a leverage the preview passes; where the refusal is not monotone in size (an add to a
+ * losing position across a skew smaller than its loss pays less impact as it grows) it can understate, never overstate.
  */
 export function maxOpenLeverageTenths(exceeds: (sizeUsd: bigint) => boolean, collateralUsd: bigint, upToTenths: number): number {
   const at = (tenths: number) => exceeds(sizeAtLeverageDown(collateralUsd, tenths * 10));

@@ -10,6 +10,7 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 contract LiquidityPoolTest is BaseTest {
     function test_deposit_mintsAtShareOfNav() public {
@@ -598,19 +599,38 @@ contract LiquidityPoolTest is BaseTest {
         uint256 room = pool.maxDeposit(bob);
         assertEq(room, uint256(type(uint64).max) - cash, "the cash field's room, from first principles");
         _mint(bob, room + 1);
-        // one unit past it reverts
+        // one unit past it reverts where the core adds it to the cash field
         vm.prank(bob);
-        vm.expectRevert();
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 64, cash + room + 1));
         pool.deposit(room + 1, bob);
-        // maxMint's shares cost no more than maxDeposit's assets
+        // maxMint's shares cost no more than maxDeposit's assets, and minting them fills
         uint256 shares = pool.maxMint(bob);
         assertLe(pool.previewMint(shares), room, "maxMint within maxDeposit");
         assertGt(pool.previewMint(shares) + 1e6, room, "and within a dollar of it");
+        uint256 cost = pool.previewMint(shares);
+        uint256 snap = vm.snapshotState();
+        vm.prank(bob);
+        assertEq(pool.mint(shares, bob), cost, "maxMint's shares mint at their preview");
+        vm.revertToState(snap);
         vm.prank(bob);
         pool.deposit(room, bob);
         assertEq(core.poolState().poolCashUsd, type(uint64).max, "the field is full");
         assertEq(pool.maxDeposit(bob), 0, "nothing more fits");
         assertEq(pool.maxMint(bob), 0);
+    }
+
+    /// @dev maxDeposit and maxMint return 0, never revert, while the NAV cannot be read, whatever the supply: with no
+    ///      shares yet maxDeposit skipped its NAV read, so under the core's lock it stated the room and maxMint reverted
+    ///      reading the bounds (a review's finding).
+    function test_maxDepositAndMint_zeroWhileTheNavCannotBeRead_evenWithNoShares() public {
+        assertEq(pool.totalSupply(), 0);
+        assertGt(pool.maxMint(bob), 0, "an empty vault takes deposits");
+        vm.mockCallRevert(address(core), abi.encodeWithSelector(core.poolValueUsd.selector), "");
+        vm.mockCallRevert(address(core), abi.encodeWithSelector(core.poolValueBoundsUsd.selector), "");
+        assertEq(pool.maxDeposit(bob), 0);
+        assertEq(pool.maxMint(bob), 0);
+        vm.clearMockedCalls();
+        assertGt(pool.maxDeposit(bob), 0, "readable again");
     }
 
     /// @dev P-23 (review X): a request is valued at the request as a fill values it. One worth less than the vault's
