@@ -23,3 +23,21 @@ export type ArgField<E extends IndexedEvent> = keyof GetEventArgs<IndexedAbi, E,
 
 /** SQL: a numeric top-level argument of the event, e.g. `(args->>'assets')::numeric`. */
 export const argNum = <E extends IndexedEvent>(_event: E, field: ArgField<E>) => `(args->>'${field}')::numeric`;
+
+/** A value as the indexer stores it in JSON: bigints as decimal strings, everything else as decoded. */
+type Stored<T> = T extends bigint ? string : T extends readonly (infer U)[] ? Stored<U>[] : T extends object ? { [K in keyof T]: Stored<T[K]> } : T;
+
+/** The stored arguments of event `E`, typed from the generated ABI. */
+export type StoredArgs<E extends IndexedEvent> = Stored<GetEventArgs<IndexedAbi, E, { EnableUnion: false; IndexedOnly: false; Required: true }>>;
+
+/**
+ * An indexed row's `args` read as event `E`'s arguments (a driver may hand JSON back as text or parsed). The caller has
+ * already selected or checked the row's event name; the type names every field, so reading one the event lacks (or
+ * one since renamed) fails the type check instead of yielding `undefined`.
+ */
+export function storedArgs<E extends IndexedEvent>(_event: E, args: unknown): StoredArgs<E> {
+  return (typeof args === 'string' ? JSON.parse(args) : args) as StoredArgs<E>;
+}
+
+/** SQL: a top-level argument of the event as text, e.g. `args->>'boardId'`. */
+export const argText = <E extends IndexedEvent>(_event: E, field: ArgField<E>) => `args->>'${field}'`;

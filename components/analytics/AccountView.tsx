@@ -6,6 +6,7 @@ import { isAddress } from 'viem';
 import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { TradeHistory } from '@/components/trade/TradeHistory';
+import { useEntryPrices } from '@/components/trade/useEntryPrices';
 import { api } from '@/lib/api/client';
 import { fmtLev, fmtLiquidationPrice, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
 
@@ -14,6 +15,12 @@ export function AccountView({ address }: { address: string }) {
   const c = useContracts();
   const valid = isAddress(address, { strict: false });
   const q = useQuery({ queryKey: ['account-positions', address], enabled: valid, queryFn: () => api.accountPositions(address), refetchInterval: 5000 });
+  // the entry as /trade shows it: the average execution price of the fills, impact included (the oracle entry until
+  // the history reaches the position's opening)
+  const entries = useEntryPrices(
+    (q.data?.positions ?? []).map((p) => ({ marketId: BigInt(p.marketId), isLong: p.isLong, position: { sizeUsd: BigInt(p.sizeUsd) } })),
+    valid ? address : undefined,
+  );
   if (!valid) {
     return (
       <p role="alert" className="card text-sm text-rose-400">
@@ -52,7 +59,9 @@ export function AccountView({ address }: { address: string }) {
                   </td>
                   <td className="pr-3">{fmtUsd(BigInt(p.sizeUsd), 0)}</td>
                   <td className="pr-3">{fmtUsd(BigInt(p.collateralUsd))}</td>
-                  <td className="pr-3">{fmtPrice(BigInt(p.entryPriceWad))}</td>
+                  <td className="pr-3" title={entries.has(`${p.marketId}:${p.isLong}`) ? 'average execution price of the fills, impact included' : 'oracle price at entry: the fills are not indexed yet'}>
+                    {fmtPrice(entries.get(`${p.marketId}:${p.isLong}`) ?? BigInt(p.entryPriceWad))}
+                  </td>
                   <td className={`pr-3 ${BigInt(p.pnlUsd) >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>{fmtUsd(BigInt(p.pnlUsd))}</td>
                   <td className="pr-3">{fmtUsd(BigInt(p.equityUsd))}</td>
                   <td className="pr-3">{BigInt(p.leverageWad) > 0n ? fmtLev(BigInt(p.leverageWad)) : '—'}</td>

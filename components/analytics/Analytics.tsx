@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { useReaderView } from '@/components/common/useReaderView';
 import { bytes32ToString, SECONDS_PER_YEAR } from '@/lib/format';
-import { AX, Chart, n, RANGES, tickFor, TIME_AX, TT, useActivity, useHistory } from './charts';
+import { AX, Chart, n, RANGES, tickFor, TIME_AX, TT, useActivity, useHistory, type Point } from './charts';
 import { HeadlineTotals } from './HeadlineTotals';
 import { LiquidationsTable } from './LiquidationsTable';
 import { OptionsBoards } from './OptionsBoards';
@@ -24,7 +24,7 @@ export function Analytics() {
   const activity = useActivity(range);
   const markets = useReaderView('markets', []);
 
-  const poolData = pool.data?.map((p) => ({ t: p.t, utilization: n(p.utilization, 1e16), nav: n(p.nav, 1e6), sharePrice: n(p.share_price, 1e18), reserved: n(p.reserved, 1e6), free: n(p.free_liquidity, 1e6), badDebt: n(p.bad_debt, 1e6) }));
+  const poolData = pool.data?.map((p) => ({ t: p.t, utilization: n(p.utilization, 1e16), nav: n(p.nav, 1e6), sharePrice: n(p.share_price, 1e18), reserved: n(p.reserved, 1e6), free: n(p.free_liquidity, 1e6), held: heldBack(p), badDebt: n(p.bad_debt, 1e6) }));
   const mkData = mk.data?.map((p) => ({
     t: p.t,
     long: n(p.long_oi, 1e6),
@@ -184,7 +184,8 @@ export function Analytics() {
             <Line yAxisId="r" dataKey="optionsVega" name="options vega" stroke="#e879f9" dot={false} isAnimationActive={false} />
           </LineChart>
         </Chart>
-        <Chart title="Reserved vs free liquidity (USD)" data={poolData} testId="chart-liquidity">
+        {/* the three parts add up to the pool's cash (review: reserved + free alone added up to nothing) */}
+        <Chart title="Pool cash: reserved, held back, free (USD)" data={poolData} testId="chart-liquidity">
           <AreaChart data={poolData}>
             <CartesianGrid stroke="#27272a" />
             <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
@@ -192,6 +193,7 @@ export function Analytics() {
             <Tooltip {...TT} />
             <Legend />
             <Area dataKey="reserved" stackId="1" stroke="#f97316" fill="#f9731633" isAnimationActive={false} />
+            <Area dataKey="held" name="held back (utilization cap)" stackId="1" stroke="#a1a1aa" fill="#a1a1aa33" isAnimationActive={false} />
             <Area dataKey="free" stackId="1" stroke="#22c55e" fill="#22c55e33" isAnimationActive={false} />
           </AreaChart>
         </Chart>
@@ -203,4 +205,13 @@ export function Analytics() {
       <RiskParams />
     </div>
   );
+}
+
+/** The cash neither reserved nor free: what the utilization limit (the borrow curve's kink or the maximum) holds back
+ *  so reserved payouts stay within their share of the cash. Null where the snapshot lacks a field. */
+function heldBack(p: Point): number | null {
+  const [cash, reserved, free] = [p.pool_cash, p.reserved, p.free_liquidity];
+  if (cash == null || reserved == null || free == null) return null;
+  const held = BigInt(cash) - BigInt(reserved) - BigInt(free);
+  return Number(held > 0n ? held : 0n) / 1e6;
 }

@@ -28,8 +28,13 @@ export function OptionsBoards() {
         <Stat label="Payoffs owed at settlement" value={d ? fmtUsd(usd(d.totals.payoutsUsd)) : undefined} />
         <Stat label="Net, settled and open" value={d ? fmtUsd(BigInt(d.totals.premiumIncomeUsd) - BigInt(d.totals.payoutsUsd)) : undefined} hint="premium income − payoffs owed (open options are still a liability: see the pool page)" />
       </dl>
+      {d && boards.length < d.boards.length && (
+        <p className="mb-2 text-xs text-zinc-400" data-testid="options-boards-hidden">
+          {d.boards.length - boards.length} board{d.boards.length - boards.length > 1 ? 's' : ''} settled more than 7 days ago not listed below; the totals above include them.
+        </p>
+      )}
       {d && boards.length === 0 ? (
-        <p className="text-sm text-zinc-400">No boards listed yet.</p>
+        <p className="text-sm text-zinc-400">{d.boards.length === 0 ? 'No boards listed yet.' : 'No board open or settled in the last 7 days.'}</p>
       ) : (
         <table className="w-full text-left text-xs">
           <TableHead columns={['Market', 'Expiry (UTC)', 'Strikes', 'Call OI', 'Put OI', 'Premiums in', 'Paid back', 'Settlement', 'Payoffs']} />

@@ -3,6 +3,7 @@
 import { Stat } from '@/components/common/Stat';
 import { useReaderView } from '@/components/common/useReaderView';
 import { fmtPct, fmtUsd } from '@/lib/format';
+import { describeReadError } from '@/lib/api/client';
 
 /** The pool as the chain values it now (Reader.poolView at fresh prices): the figures the charts below trace over time. */
 export function PoolNow() {
@@ -15,7 +16,7 @@ export function PoolNow() {
       </h2>
       {q.error && !p ? (
         <p role="alert" className="text-sm text-amber-400">
-          The chain is unreachable: {q.error.message.split('\n')[0]}
+          {describeReadError(q.error)}
         </p>
       ) : (
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-6">

@@ -27,7 +27,7 @@ export function RiskParams() {
           </p>
         )}
         <table className="num w-full min-w-[1100px] text-left text-xs">
-          <TableHead columns={['Market', 'Max oracle age', 'Fees open/close', 'Liq. fee', 'Max lev.', 'Profit cap', 'MMR floor', 'z', 'Horizon', 'σ memory τ', 'IMR ×', 'OI caps L/S', 'Skew L−S (options Δ)', 'Funding now (APR)', 'Funding max, full-skew ramp']} />
+          <TableHead columns={['Market', 'Max oracle age', 'Fees open/close', 'Liq. fee', 'Leverage cap', 'Profit cap', 'MMR floor', 'z', 'Horizon', 'σ memory τ', 'IMR ×', 'OI caps L/S', 'Skew L−S (options Δ)', 'Funding now (APR)', 'Funding max, full-skew ramp']} />
           <tbody>
             {(markets.data ?? []).map((m, i) => (
               <tr key={i} className="border-t border-zinc-800">

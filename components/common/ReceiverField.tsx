@@ -23,7 +23,7 @@ export function ReceiverField({ id, r, wallet }: { id: string; r: ReturnType<typ
       </label>
       <input id={id} className="input num" placeholder={wallet} value={r.text} onChange={(e) => r.setText(e.target.value)} aria-invalid={!!r.error} aria-describedby={`${id}-error`} />
       {r.error && (
-        <p id={`${id}-error`} role="alert" className="text-xs text-rose-400">
+        <p id={`${id}-error`} role="status" className="text-xs text-rose-400">
           {r.error}
         </p>
       )}

@@ -15,10 +15,12 @@ export function Stat({ label, value, hint, testId }: { label: string; value: Rea
   );
 }
 
+/** A field's error, tied to it by aria-describedby; a polite live region (review: an assertive alert on every keystroke
+ *  interrupted the screen reader while the user typed). */
 export function FieldError({ id, message }: { id: string; message?: string }) {
   if (!message) return null;
   return (
-    <p id={id} role="alert" className="mt-1 text-xs text-rose-400">
+    <p id={id} role="status" className="mt-1 text-xs text-rose-400">
       {message}
     </p>
   );

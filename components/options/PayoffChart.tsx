@@ -54,7 +54,7 @@ export function PayoffChart({
   const maxGain = (Number(amountWad) / 1e18) * (capPrice - strike) - Number(premiumUsd) / 1e6;
   const usd = (v: number) => `$${Math.abs(v).toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
   return (
-    <div data-testid="payoff-chart" aria-label="Profit at expiry by index price">
+    <div data-testid="payoff-chart" role="img" aria-label="Profit at expiry by index price">
       <div className="h-56">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={points} margin={{ left: 8, right: 8, top: 8, bottom: 12 }}>

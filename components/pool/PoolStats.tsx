@@ -3,18 +3,17 @@
 import { Stat } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { annualize, fmtPct, fmtUsd, staleMarketIds } from '@/lib/format';
-import { min } from '@/lib/math/fixed';
 import { OptionsShare } from './OptionsShare';
 import type { PoolView } from './types';
-import { useOptionsClaim } from './useOptionsClaim';
+import { useDepositBand } from './useOptionsClaim';
+import { describeReadError } from '@/lib/api/client';
 
 /** The pool's live state: NAV and its LP bounds, share price, utilization, cash, reserves and free liquidity. */
 export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | null }) {
   const c = useContracts();
   const p = pool;
   const stale = p ? staleMarketIds(p.staleMarkets) : [];
-  const optionsRiskUpUsd = useOptionsClaim().riskUpUsd;
-  const depositBandUsd = p && p.navValid ? p.navHighUsd - p.navUsd : 0n;
+  const { optionsShareWad } = useDepositBand(p);
   return (
     <section aria-labelledby="pool-stats" className="card lg:col-span-2">
       <h2 id="pool-stats" className="mb-3 text-sm font-semibold text-zinc-300">
@@ -22,7 +21,7 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
       </h2>
       {error && (
         <p role="alert" className="text-sm text-rose-400">
-          The chain is unreachable: {error.message.split('\n')[0]}
+          {describeReadError(error)}
         </p>
       )}
       {p && !p.navValid && (
@@ -47,14 +46,14 @@ export function PoolStats({ pool, error }: { pool?: PoolView; error?: Error | nu
           testId="pool-nav-bounds"
           value={p && (p.navValid && p.totalShares > 0n ? `$${perShare(p.navHighUsd, p.totalShares)} / $${perShare(p.navLowUsd, p.totalShares)}` : '—')}
           hint={`the share price at the NAV ± how far it could move if the oracles were as far behind the market as they can be unseen (traders' net exposure × each feed's deviation threshold; for the options book, how far its mark can move over the same lag, the error bound of its cached greeks and its next volatility sample); withdrawals also leave out liquidation gains still vesting${p && p.navUsd > 0n ? `: a ${((Number(p.navHighUsd - p.navLowUsd) / Number(p.navUsd)) * 10_000).toFixed(1)} bps spread` : ''}${
-            optionsRiskUpUsd !== undefined && depositBandUsd > 0n ? `, the options book's part of the deposit side ${fmtPct((min(optionsRiskUpUsd, depositBandUsd) * 10n ** 18n) / depositBandUsd, 0)}` : ''
+            optionsShareWad !== undefined ? `, the options book's part of the deposit side ${fmtPct(optionsShareWad, 0)}` : ''
           }`}
         />
         <Stat label="Share price" testId="pool-share-price" value={p && (p.navValid ? `$${(Number(p.sharePriceWad) / 1e18).toFixed(6)}` : '—')} />
         <Stat label="Utilization" testId="pool-utilization" value={p && fmtPct(p.utilizationWad)} hint="reserved payouts / pool cash" />
         <Stat label="Borrow APR" value={p && fmtPct(annualize(p.borrowRateWad))} />
         <Stat label="Pool cash" value={p && fmtUsd(p.poolCashUsd, 0)} />
-        <Stat label="Reserved" value={p && fmtUsd(p.reservedUsd, 0)} hint="max payouts of open positions" />
+        <Stat label="Reserved" value={p && fmtUsd(p.reservedUsd, 0)} hint="max payouts of open positions and options" />
         <Stat label="Free liquidity" testId="pool-free" value={p && fmtUsd(p.freeLiquidityUsd, 0)} hint="cash that backs no position, before the queue: requests already waiting are paid from it first (your withdraw form shows what you can take now); withdrawals stop where utilization reaches the borrow curve's kink (only new positions, which pay the steep part of the rate, go past it); the rest waits in the queue" />
         <Stat label="Bad debt" value={p && fmtUsd(p.badDebtUsd)} />
         <Stat

@@ -31,7 +31,7 @@ export function QueuedRequests({ requests, scannedAll, pool }: { requests: reado
               <div className="flex items-center justify-between gap-2">
                 <span className="num">
                   #{r.requestId.toString()}: {fmtShares(r.shares)} shares{own !== undefined && <> ≈ {fmtUsd(own)}</>}, since{' '}
-                  {new Date(Number(r.requestedAt) * 1000).toLocaleTimeString()}
+                  {new Date(Number(r.requestedAt) * 1000).toLocaleString()}
                 </span>
                 <button
                   className="btn-ghost px-2 py-1 text-xs"

@@ -2,6 +2,8 @@
 
 import { useReadContracts } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
+import { min } from '@/lib/math/fixed';
+import type { PoolView } from './types';
 
 /**
  * The options product's claim on the pool (IProduct.poolClaimUsd) and its ledger: the NAV's options term (negative:
@@ -26,4 +28,16 @@ export function useOptionsClaim() {
     stale: r.data?.[0]?.status === 'failure',
     ledger: r.data?.[1]?.status === 'success' ? r.data[1].result : undefined,
   };
+}
+
+/**
+ * The deposit side of the LP band (P-57, P-76): deposits are priced at the NAV plus how far it could move before an
+ * oracle update nobody sees yet (`navHighUsd - navUsd`), and the options book's part of it (its `riskUpUsd`, at most the
+ * band), as a WAD fraction. Both undefined while the NAV cannot be valued; the share also while the book cannot.
+ */
+export function useDepositBand(pool?: PoolView): { bandUsd?: bigint; optionsShareWad?: bigint } {
+  const riskUpUsd = useOptionsClaim().riskUpUsd;
+  const bandUsd = pool?.navValid ? pool.navHighUsd - pool.navUsd : undefined;
+  const optionsShareWad = riskUpUsd !== undefined && bandUsd !== undefined && bandUsd > 0n ? (min(riskUpUsd, bandUsd) * 10n ** 18n) / bandUsd : undefined;
+  return { bandUsd, optionsShareWad };
 }

@@ -2,6 +2,7 @@
 
 import { useState } from 'react';
 import { formatUnits, parseUnits } from 'viem';
+import { useAccount } from 'wagmi';
 import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useReaderView } from '@/components/common/useReaderView';
@@ -13,13 +14,18 @@ import { useOpenOrders, type OpenOrderRow } from './useOpenOrders';
 /** The account's open trigger orders, each with an inline trigger edit and a cancel (the fee is refunded). */
 export function OpenOrders() {
   const q = useOpenOrders();
+  const { isConnected } = useAccount();
   const rows = q.data ?? [];
   return (
     <section aria-labelledby="orders-title" className="card overflow-x-auto" tabIndex={0}>
       <h2 id="orders-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Open orders
       </h2>
-      {q.isError && !q.data ? (
+      {!isConnected ? (
+        <p className="text-sm text-zinc-400" data-testid="orders-disconnected">
+          Connect a wallet to see your orders.
+        </p>
+      ) : q.isError && !q.data ? (
         // a failed read is not an empty book: a live stop-loss must not read as "no open orders" (review BG)
         <p role="alert" className="text-sm text-amber-400" data-testid="orders-error">
           Orders unavailable (the node did not answer the read; retrying): {(q.error as Error).message.split('\n')[0]}

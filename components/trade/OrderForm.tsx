@@ -28,7 +28,9 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   const c = useContracts();
   const sym = useTokenSymbol();
   const { address, isConnected } = useAccount();
-  const { submit, pending, error } = useOpenSubmit();
+  const { submit, pending, error, blocked } = useOpenSubmit();
+  // exit orders the last submit could not place (the position or entry order itself landed)
+  const [exitsMissed, setExitsMissed] = useState<string | undefined>();
   const [isLong, setIsLong] = useState(true);
   const [collateralText, setCollateralText] = useState('');
   const [leverageText, setLeverageText] = useState('5');
@@ -44,7 +46,15 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
   const needsOrderApproval = ordersPlaced > 0n && minFee !== undefined && (data.orderBookAllowance ?? 0n) < minFee * ordersPlaced;
 
   const existing = data.positions?.find((p) => Number(p.marketId) === marketId && p.isLong === isLong);
-  const collateral = checkAmount(collateralText, { max: data.balance, maxLabel: 'your wallet balance' });
+  // The orders' keeper fees are taken from the wallet as they are placed, and a limit or stop order's collateral when it
+  // fills: both must fit (review: at Max, the take-profit after a market open failed for want of its fee, and an entry
+  // order's fill found the wallet short and was refused).
+  const ordersFeeUsd = minFee !== undefined ? minFee * ordersPlaced : 0n;
+  const walletForCollateral = data.balance === undefined ? undefined : data.balance > ordersFeeUsd ? data.balance - ordersFeeUsd : 0n;
+  const collateral = checkAmount(collateralText, {
+    max: walletForCollateral,
+    maxLabel: ordersFeeUsd > 0n ? `your wallet balance less the orders' keeper fees (${fmtUsd(ordersFeeUsd)})` : 'your wallet balance',
+  });
   const engineMax = m ? Number(m.maxLeverageWad) / 1e18 : undefined;
 
   // A limit or stop order fills once the oracle price crosses its trigger: previewed at the trigger, not at the price now.
@@ -125,14 +135,14 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
           : undefined;
   const needsApproval = collateral.value !== undefined && data.allowance !== undefined && data.allowance < collateral.value;
   const [slippageValid, setSlippageValid] = useState(true);
-  const canSubmit = isConnected && !pending && !!preview && !leverageError && !collateral.error && !poolError && !orderFieldError && slippageValid && m?.priceValid && !newRiskWaits;
+  const canSubmit = !blocked && !pending && !!preview && !leverageError && !collateral.error && !poolError && !orderFieldError && slippageValid && m?.priceValid && !newRiskWaits && (ordersPlaced === 0n || minFee !== undefined);
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
     if (!preview || collateral.value === undefined || sizeUsd === undefined || !address || orderFieldError) return;
-    if (minFee === undefined && !needsApproval) return;
     const sent = { collateralText, trigger: orderType.trigger, takeProfit: orderType.takeProfit, stopLoss: orderType.stopLoss };
-    const ok = await submit({
+    setExitsMissed(undefined);
+    const res = await submit({
       marketId,
       isLong,
       collateralUsd: collateral.value,
@@ -145,13 +155,17 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       orderFeeUsd: minFee ?? 0n,
       approve: needsApproval ? 'engine' : needsOrderApproval ? 'orderBook' : undefined,
     });
-    if (ok) {
+    if (res.sent) {
+      // the open landed: its collateral is spent whatever became of the exits, so the field clears (a second press
+      // would open again); an exit that was not placed keeps its price for the position's TP/SL form
+      const missed = [orderFields.stopLoss !== undefined && !res.stopLoss && 'stop-loss', orderFields.takeProfit !== undefined && !res.takeProfit && 'take-profit'].filter(Boolean);
+      if (missed.length > 0) setExitsMissed(`${orderType.type === 'market' ? 'The position is open' : 'The order is placed'}, but its ${missed.join(' and ')} ${missed.length > 1 ? 'were' : 'was'} not: set ${missed.length > 1 ? 'them' : 'it'} with the position's TP/SL.`);
       setCollateralText(clearIfUnchanged(sent.collateralText));
       setOrderType((cur) => ({
         ...cur,
         trigger: clearIfUnchanged(sent.trigger)(cur.trigger),
-        takeProfit: clearIfUnchanged(sent.takeProfit)(cur.takeProfit),
-        stopLoss: clearIfUnchanged(sent.stopLoss)(cur.stopLoss),
+        takeProfit: res.takeProfit ? clearIfUnchanged(sent.takeProfit)(cur.takeProfit) : cur.takeProfit,
+        stopLoss: res.stopLoss ? clearIfUnchanged(sent.stopLoss)(cur.stopLoss) : cur.stopLoss,
       }));
     }
   }
@@ -182,7 +196,7 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         value={collateralText}
         onChange={setCollateralText}
         error={collateral.error}
-        max={isConnected ? { value: data.balance, label: 'Wallet' } : undefined}
+        max={isConnected ? { value: walletForCollateral, label: ordersFeeUsd > 0n ? 'Wallet less order fees' : 'Wallet' } : undefined}
       />
       <LeverageField
         text={leverageText}
@@ -226,8 +240,13 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
         </p>
       )}
       <button type="submit" className={`btn mt-4 w-full ${isLong ? '' : 'bg-rose-700 hover:bg-rose-600'}`} disabled={!canSubmit}>
-        {pending ? 'Confirming…' : needsApproval ? `Approve ${sym}` : needsOrderApproval ? 'Approve order fees' : `${orderType.type === 'market' ? '' : orderType.type === 'limit' ? 'Limit ' : 'Stop '}${isLong ? 'Long' : 'Short'}`}
+        {blocked ?? (pending ? 'Confirming…' : needsApproval ? `Approve ${sym}` : needsOrderApproval ? 'Approve order fees' : `${orderType.type === 'market' ? '' : orderType.type === 'limit' ? 'Limit ' : 'Stop '}${isLong ? 'Long' : 'Short'}`)}
       </button>
+      {exitsMissed && (
+        <p role="alert" className="mt-2 text-xs text-amber-400" data-testid="order-exits-missed">
+          {exitsMissed}
+        </p>
+      )}
       {error && <p className="mt-2 text-xs text-rose-400">{error}</p>}
     </form>
   );

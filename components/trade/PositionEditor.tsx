@@ -1,13 +1,13 @@
 'use client';
 
-import { formatUnits } from 'viem';
+import { formatUnits, maxUint256 } from 'viem';
 import { useState } from 'react';
-import { AmountField } from '@/components/common/Stat';
+import { AmountField, PreviewRow } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
-import { fmtLev, fmtUsd } from '@/lib/format';
-import { previewRemoveCollateral } from '@/lib/math/preview';
+import { fmtLev, fmtLiquidationPrice, fmtUsd } from '@/lib/format';
+import { previewCollateralChange, previewRemoveCollateral } from '@/lib/math/preview';
 import { previewConfig } from './previewConfig';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
@@ -44,6 +44,18 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
           check.value ?? 0n,
         )
       : undefined;
+  // what the position becomes, as its row will show it (review: the leverage after a removal appeared only in its error)
+  const changed =
+    mode !== 'close' && check.value !== undefined && check.value > 0n
+      ? previewCollateralChange(
+          m.priceWad,
+          { isLong: p.isLong, sizeUsd: p.position.sizeUsd, sizeTokens: p.position.sizeTokens, collateralUsd: p.position.collateralUsd, capBucket: BigInt(p.position.capBucket) },
+          { equityUsd: p.status.equityUsd, feesOwedUsd: fees, maintenanceMarginWad: p.status.maintenanceMarginWad },
+          mode === 'add' ? check.value : -check.value,
+        )
+      : undefined;
+  // adding collateral pulls it from the wallet: the engine must be allowed to take it first
+  const needsApproval = mode === 'add' && check.value !== undefined && data.allowance !== undefined && data.allowance < check.value;
   const closing = mode === 'close' && !check.error && check.value !== undefined && check.value > 0n ? closePreviewOf(p, m, check.value) : undefined;
   // Max on a removal leaves room for the price to move 0.2% of the notional before the transaction lands: the exact
   // maximum failed every time (a tick or a second of fees later the leverage was just past it, review BK).
@@ -61,6 +73,10 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
     e.preventDefault();
     if (check.value === undefined || error) return;
     const v = check.value;
+    if (needsApproval) {
+      await send({ ...c.token, functionName: 'approve', args: [c.engine.address, maxUint256], label: `Approve ${sym} for trading` });
+      return;
+    }
     const ok =
       mode === 'add'
         ? await send({ ...c.engine, functionName: 'increasePosition', args: [p.marketId, p.isLong, v, 0n, 0n], label: `Add ${fmtUsd(v)} collateral`, prices: [Number(p.marketId)] })
@@ -92,8 +108,21 @@ export function PositionEditor({ p, m, data, mode, onDone }: { p: Row; m: Market
         />
       </div>
       <button className="btn mb-1" disabled={pending || check.value === undefined || !!error || !slippageValid} title={slippageValid ? undefined : SLIPPAGE_FIRST}>
-        {mode === 'add' ? 'Add collateral' : mode === 'remove' ? 'Remove collateral' : 'Close amount'}
+        {needsApproval ? `Approve ${sym}` : mode === 'add' ? 'Add collateral' : mode === 'remove' ? 'Remove collateral' : 'Close amount'}
       </button>
+      {changed && !error && (
+        <dl className="mb-1 grid w-72 grid-cols-2 gap-x-3 gap-y-0.5 text-xs" data-testid="collateral-preview">
+          <PreviewRow label="Collateral after" value={fmtUsd(changed.collateralAfterUsd)} testId="collateral-after" wei={changed.collateralAfterUsd} />
+          <PreviewRow label="Leverage" value={`${fmtLev(p.leverageWad)} → ${fmtLev(changed.leverageWad)}`} testId="collateral-leverage" wei={changed.leverageWad} />
+          <PreviewRow
+            label="Liq. price"
+            value={`${fmtLiquidationPrice(p.isLong, p.liquidationPriceWad)} → ${fmtLiquidationPrice(p.isLong, changed.liquidationPriceWad)}`}
+            testId="collateral-liq"
+            wei={changed.liquidationPriceWad}
+            title="at the position's maintenance rate now; its Margin schedule shows how the rate may move"
+          />
+        </dl>
+      )}
       {closing && check.value !== undefined && !error && (
         <div className="mb-1 flex flex-col gap-1">
           <span className="text-xs text-zinc-400">

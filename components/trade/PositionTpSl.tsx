@@ -7,7 +7,7 @@ import { FieldError } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTokenSymbol } from '@/components/common/useTokenSymbol';
 import { useTx } from '@/components/tx/useTx';
-import { fmtPrice } from '@/lib/format';
+import { fmtPrice, fmtUsd } from '@/lib/format';
 import { checkOrderFields, EXIT_ORDER_LIFETIME_SEC, NO_BOUND, stopPastLiquidation, WHOLE_POSITION } from '@/lib/orders';
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
@@ -33,7 +33,10 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
   const f = checkOrderFields('market', p.isLong, m.priceWad, { trigger: '', takeProfit: tp, stopLoss: sl });
   const count = (f.takeProfit ? 1n : 0n) + (f.stopLoss ? 1n : 0n);
   const needsApproval = minFee !== undefined && (data.orderBookAllowance ?? 0n) < minFee * count;
-  const invalid = count === 0n || !!f.errors.takeProfit || !!f.errors.stopLoss || !!size.error || minFee === undefined;
+  // each order escrows its keeper fee from the wallet as it is placed
+  const feesUsd = minFee !== undefined ? minFee * count : undefined;
+  const short = feesUsd !== undefined && data.balance !== undefined && data.balance < feesUsd;
+  const invalid = count === 0n || !!f.errors.takeProfit || !!f.errors.stopLoss || !!size.error || minFee === undefined || short;
   const id = `${p.marketId}-${p.isLong}`;
 
   async function submit(e: React.FormEvent) {
@@ -47,10 +50,12 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
     const side = p.isLong ? 'long' : 'short';
     const place = (kind: number, trigger: bigint, bound: bigint, label: string) =>
       send({ ...c.orderBook, functionName: 'createOrder', args: [p.marketId, p.isLong, kind, trigger, bound, size.value!, 0n, expiresAt, minFee!], label });
-    let ok = true;
-    if (f.takeProfit) ok = await place(2, f.takeProfit, slippageBps, `Take profit ${side} at ${fmtPrice(f.takeProfit)}`);
-    if (ok && f.stopLoss) ok = await place(3, f.stopLoss, BigInt(NO_BOUND), `Stop loss ${side} at ${fmtPrice(f.stopLoss)}`);
-    if (ok) onDone();
+    // the stop-loss, the protective one, first; each tried whatever became of the other, and a placed one's field clears
+    const slOk = f.stopLoss ? await place(3, f.stopLoss, BigInt(NO_BOUND), `Stop loss ${side} at ${fmtPrice(f.stopLoss)}`) : true;
+    if (f.stopLoss && slOk) setSl('');
+    const tpOk = f.takeProfit ? await place(2, f.takeProfit, slippageBps, `Take profit ${side} at ${fmtPrice(f.takeProfit)}`) : true;
+    if (f.takeProfit && tpOk) setTp('');
+    if (slOk && tpOk) onDone();
   }
 
   return (
@@ -93,7 +98,15 @@ export function PositionTpSl({ p, m, data, onDone }: { p: Row; m: Market; data: 
           This stop is past the liquidation price {fmtPrice(p.liquidationPriceWad)}: the position would be liquidated before it fires.
         </p>
       )}
-      <p className="basis-full text-xs text-zinc-500">Take-profit and stop-loss orders last {EXIT_ORDER_LIFETIME_SEC / 86_400} days.</p>
+      <p className="basis-full text-xs text-zinc-500" data-testid="tpsl-fee">
+        Take-profit and stop-loss orders last {EXIT_ORDER_LIFETIME_SEC / 86_400} days
+        {minFee !== undefined && `; each escrows a keeper fee of ${fmtUsd(minFee)} from your wallet${count > 0n ? ` (${fmtUsd(feesUsd!)} for ${count})` : ''}: paid to the keeper that fills it, refunded in full if you cancel it`}.
+      </p>
+      {short && (
+        <p role="alert" className="basis-full text-xs text-rose-400">
+          Your wallet holds {fmtUsd(data.balance!)}, less than the keeper fees of {fmtUsd(feesUsd!)}.
+        </p>
+      )}
     </form>
   );
 }

@@ -2,6 +2,7 @@
 
 import { TableHead } from '@/components/common/Stat';
 import { useState } from 'react';
+import { useAccount } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { bytes32ToString, fmtLev, fmtLiquidationPrice, fmtPct, fmtPrice, fmtUsd } from '@/lib/format';
@@ -12,7 +13,7 @@ import { PositionEditor, type EditMode } from './PositionEditor';
 import { SLIPPAGE_FIRST, useSlippage } from './useSlippage';
 import { PositionTpSl } from './PositionTpSl';
 import { useEntryPrices } from './useEntryPrices';
-import { closeBound, closeError, closePreviewOf, closeSummary } from './ClosePreview';
+import { ClosePreview, closeBound, closeError, closePreviewOf, closeSummary } from './ClosePreview';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -20,12 +21,17 @@ type Row = NonNullable<Data['positions']>[number];
 export function PositionsTable({ data }: { data: Data }) {
   const rows = data.positions ?? [];
   const entries = useEntryPrices(rows);
+  const { isConnected } = useAccount();
   return (
     <section aria-labelledby="positions-title" className="card overflow-x-auto" tabIndex={0}>
       <h2 id="positions-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Positions
       </h2>
-      {rows.length === 0 && data.positionsError ? (
+      {!isConnected ? (
+        <p className="text-sm text-zinc-400" data-testid="positions-disconnected">
+          Connect a wallet to see your positions.
+        </p>
+      ) : rows.length === 0 && data.positionsError ? (
         <p role="alert" className="text-sm text-amber-400" data-testid="positions-error">
           Your positions cannot be valued right now: {explainError(data.positionsError)}
         </p>
@@ -54,6 +60,8 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
   const [slippageBps, , slippageValid] = useSlippage(); // an invalid typed tolerance holds closes back
   const [edit, setEdit] = useState<null | EditMode | 'tpsl'>(null);
   const [showSchedule, setShowSchedule] = useState(false);
+  // a one-press close (all or half) waits for a confirmation that shows what it pays (review: one click closed)
+  const [armed, setArmed] = useState<50n | 100n | null>(null);
   const market = data.markets?.[Number(p.marketId)];
   const name = market ? bytes32ToString(market.name) : `#${p.marketId}`;
   const pnl = p.status.pnlUsd;
@@ -123,7 +131,8 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
             <button
               className="btn-ghost px-2 py-1 text-xs"
               disabled={pending || !market || !slippageValid}
-              onClick={() => close(100n, 'Close')}
+              onClick={() => setArmed((cur) => (cur === 100n ? null : 100n))}
+              aria-expanded={armed === 100n}
               title={!slippageValid ? SLIPPAGE_FIRST : market ? `Close all. ${closeSummary(closePreviewOf(p, market, size))}` : undefined}
             >
               Close
@@ -131,7 +140,8 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
             <button
               className="btn-ghost px-2 py-1 text-xs"
               disabled={pending || !market || !!halfError || !slippageValid}
-              onClick={() => close(50n, 'Close 50%')}
+              onClick={() => setArmed((cur) => (cur === 50n ? null : 50n))}
+              aria-expanded={armed === 50n}
               title={!slippageValid ? SLIPPAGE_FIRST : halfError ?? (half ? `Close half. ${closeSummary(half)}` : undefined)}
             >
               50%
@@ -154,6 +164,29 @@ function PositionRow({ p, data, entryWad }: { p: Row; data: Data; entryWad?: big
           </div>
         </td>
       </tr>
+      {armed !== null && market && (
+        <tr>
+          <td colSpan={12} className="pb-3">
+            <div role="group" aria-label={`Confirm ${armed === 100n ? 'closing' : 'closing half of'} ${name} ${p.isLong ? 'long' : 'short'}`} className="flex flex-wrap items-end gap-4" data-testid="close-confirm">
+              <ClosePreview r={closePreviewOf(p, market, (size * armed) / 100n)} closeFeeBps={Number(market.config.closeFeeBps)} />
+              <div className="flex gap-2">
+                <button
+                  className="btn px-2 py-1 text-xs"
+                  disabled={pending || !slippageValid || (armed === 50n && !!halfError)}
+                  onClick={async () => {
+                    if (await close(armed, armed === 100n ? 'Close' : 'Close 50%')) setArmed(null);
+                  }}
+                >
+                  {armed === 100n ? 'Confirm close' : 'Confirm close 50%'}
+                </button>
+                <button className="btn-ghost px-2 py-1 text-xs" onClick={() => setArmed(null)}>
+                  Cancel
+                </button>
+              </div>
+            </div>
+          </td>
+        </tr>
+      )}
       {showSchedule && market && (
         <tr>
           <td colSpan={12} className="pb-3">

@@ -70,7 +70,7 @@ export function TradeHistory({ account }: { account?: string } = {}) {
               const x = r.args.result;
               return (
                 <tr key={`${r.block_number}-${r.log_index}`} className="border-t border-zinc-800" data-testid="history-row">
-                  <td className="py-1 pr-3">{new Date(Number(r.timestamp) * 1000).toLocaleTimeString()}</td>
+                  <td className="py-1 pr-3">{new Date(Number(r.timestamp) * 1000).toLocaleString()}</td>
                   <td className="pr-3">{names[r.market_id] ?? r.market_id}</td>
                   <td className="pr-3">{r.is_long ? 'Long' : 'Short'}</td>
                   <td className="pr-3" data-testid="history-action">{historyAction(r.name, x, r.order)}</td>

@@ -12,6 +12,7 @@ import { OpenOrders } from './OpenOrders';
 import { PositionsTable } from './PositionsTable';
 import { TradeHistory } from './TradeHistory';
 import { useMarketData } from './useMarketData';
+import { describeReadError } from '@/lib/api/client';
 
 // recharts is the heaviest dependency: load the chart after the order form is interactive.
 const PriceChart = dynamic(() => import('./PriceChart').then((m) => m.PriceChart), {
@@ -44,7 +45,7 @@ export function TradePanel() {
       </div>
       {data.marketsError && (
         <p role="alert" className="card text-sm text-rose-400">
-          The chain is unreachable: {data.marketsError.message.split('\n')[0]}
+          {describeReadError(data.marketsError)}
         </p>
       )}
       <LiquidationNotice />

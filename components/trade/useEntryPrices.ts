@@ -9,9 +9,11 @@ import { executionEntryPriceWad, type Fill } from '@/lib/math/entry';
  * Each open position's entry as the trader paid it (the average execution price of its fills, impact included), keyed
  * `${marketId}:${isLong}`, from the indexed history the history table also reads (one cached query). Missing while the
  * history is unavailable or does not reach back to the position's opening; the table then shows the oracle entry.
+ * `account`: whose positions (the connected wallet's by default).
  */
-export function useEntryPrices(positions: readonly { marketId: bigint; isLong: boolean; position: { sizeUsd: bigint } }[]) {
-  const { address } = useAccount();
+export function useEntryPrices(positions: readonly { marketId: bigint; isLong: boolean; position: { sizeUsd: bigint } }[], account?: string) {
+  const connected = useAccount().address;
+  const address = account ?? connected;
   const q = useQuery({ queryKey: ['trades', address, 500], enabled: !!address && positions.length > 0, queryFn: () => api.trades(address!, 500), refetchInterval: 4000 });
   const out = new Map<string, bigint>();
   if (!q.data) return out;

@@ -28,22 +28,32 @@ export interface OpenRequest {
   approve?: 'engine' | 'orderBook';
 }
 
+/** What one submit landed: the open or entry order itself, and the exit orders placed with it. */
+export interface OpenResult {
+  /** the market open or the limit/stop order landed (false for an approval alone: the trader submits again) */
+  sent: boolean;
+  takeProfit: boolean;
+  stopLoss: boolean;
+}
+
 /**
- * Sends what the trade form asks for through the one transaction hook. Resolves true when everything it sent landed
- * (so the form can clear); an approval alone resolves false (the trader submits again to trade).
+ * Sends what the trade form asks for through the one transaction hook: the open (or entry order), then the stop-loss
+ * and then the take-profit, each tried whatever became of the other (review: a refused take-profit skipped the
+ * stop-loss silently, and the form, seeing a failure, kept the collateral for a second open).
  */
 export function useOpenSubmit() {
   const c = useContracts();
   const sym = useTokenSymbol();
-  const { send, pending, error } = useTx();
+  const { send, pending, error, blocked } = useTx();
   const [slippageBps, , slippageValid] = useSlippage();
 
-  async function submit(r: OpenRequest): Promise<boolean> {
-    if (!slippageValid) return false; // the form shows the field's error; the stored tolerance is not the one on screen
+  async function submit(r: OpenRequest): Promise<OpenResult> {
+    const none = { sent: false, takeProfit: false, stopLoss: false };
+    if (!slippageValid) return none; // the form shows the field's error; the stored tolerance is not the one on screen
     if (r.approve) {
       const spender = r.approve === 'engine' ? c.engine.address : c.orderBook.address;
       await send({ ...c.token, functionName: 'approve', args: [spender, maxUint256], label: `Approve ${sym} for ${r.approve === 'engine' ? 'trading' : 'order fees'}` });
-      return false;
+      return none;
     }
     const now = Math.floor(Date.now() / 1000);
     const side = r.isLong ? 'long' : 'short';
@@ -51,9 +61,9 @@ export function useOpenSubmit() {
       const expiresAt = BigInt(now + (isOpenKind(kind) ? ENTRY_ORDER_LIFETIME_SEC : EXIT_ORDER_LIFETIME_SEC));
       return send({ ...c.orderBook, functionName: 'createOrder', args: [BigInt(r.marketId), r.isLong, kind, trigger, bound, size, collateral, expiresAt, r.orderFeeUsd], label });
     };
-    let ok: boolean;
+    let sent: boolean;
     if (r.type === 'market') {
-      ok = await send({
+      sent = await send({
         ...c.engine,
         functionName: 'increasePosition',
         args: [BigInt(r.marketId), r.isLong, r.collateralUsd, r.sizeUsd, acceptablePriceWad(r.executionPriceWad, r.isLong, slippageBps)],
@@ -62,14 +72,16 @@ export function useOpenSubmit() {
       });
     } else {
       const label = `${r.type === 'limit' ? 'Limit' : 'Stop'} ${side} ${fmtUsd(r.sizeUsd, 0)} at ${fmtPrice(r.trigger)}`;
-      ok = await place(r.type === 'limit' ? 0 : 1, r.trigger!, slippageBps, r.sizeUsd, r.collateralUsd, label);
+      sent = await place(r.type === 'limit' ? 0 : 1, r.trigger!, slippageBps, r.sizeUsd, r.collateralUsd, label);
     }
-    // Take-profit and stop-loss guard the whole position, whatever its size when they fire (reduce-only);
-    // a stop-loss fills at any price once crossed, a take-profit within the slippage tolerance of its price.
-    if (ok && r.takeProfit) ok = await place(2, r.takeProfit, slippageBps, WHOLE_POSITION, 0n, `Take profit ${side} at ${fmtPrice(r.takeProfit)}`);
-    if (ok && r.stopLoss) ok = await place(3, r.stopLoss, BigInt(NO_BOUND), WHOLE_POSITION, 0n, `Stop loss ${side} at ${fmtPrice(r.stopLoss)}`);
-    return ok;
+    if (!sent) return none;
+    // Take-profit and stop-loss guard the whole position, whatever its size when they fire (reduce-only); the
+    // stop-loss, the protective one, first. A stop-loss fills at any price once crossed, a take-profit within the
+    // slippage tolerance of its price.
+    const stopLoss = r.stopLoss ? await place(3, r.stopLoss, BigInt(NO_BOUND), WHOLE_POSITION, 0n, `Stop loss ${side} at ${fmtPrice(r.stopLoss)}`) : false;
+    const takeProfit = r.takeProfit ? await place(2, r.takeProfit, slippageBps, WHOLE_POSITION, 0n, `Take profit ${side} at ${fmtPrice(r.takeProfit)}`) : false;
+    return { sent, takeProfit, stopLoss };
   }
 
-  return { submit, pending, error };
+  return { submit, pending, error, blocked };
 }

@@ -24,8 +24,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const push = useCallback(
     (t: Omit<Toast, 'id'>) => {
       const id = Date.now() + Math.random();
-      setToasts((ts) => [...ts.slice(-4), { ...t, id }]);
-      if (t.kind !== 'pending') setTimeout(() => dismiss(id), 8000);
+      setToasts((ts) => keepRecent([...ts, { ...t, id }]));
+      if (autoDismisses(t.kind)) setTimeout(() => dismiss(id), AUTO_DISMISS_MS);
       return id;
     },
     [dismiss],
@@ -33,7 +33,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const update = useCallback(
     (id: number, patch: Partial<Omit<Toast, 'id'>>) => {
       setToasts((ts) => ts.map((t) => (t.id === id ? { ...t, ...patch } : t)));
-      if (patch.kind && patch.kind !== 'pending') setTimeout(() => dismiss(id), 8000);
+      if (patch.kind && autoDismisses(patch.kind)) setTimeout(() => dismiss(id), AUTO_DISMISS_MS);
     },
     [dismiss],
   );
@@ -49,10 +49,11 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       {children}
       {/* In flow below the page (the layout's last row): it takes its own height while it has toasts and none when
           empty, so the page above shrinks instead of being covered. Newest last, at most three shown. */}
-      <div aria-live="polite" data-testid="toast-tray" className={`flex-none border-zinc-800 bg-zinc-950 ${toasts.length ? 'border-t' : ''}`}>
+      <div data-testid="toast-tray" className={`flex-none border-zinc-800 bg-zinc-950 ${toasts.length ? 'border-t' : ''}`}>
         <div className="mx-auto grid max-w-7xl gap-2 px-3 sm:px-6 lg:grid-cols-3 [&:not(:empty)]:py-2">
           {toasts.slice(-3).map((t) => (
-            <div key={t.id} role="status" data-testid={`toast-${t.kind}`} className={`rounded border-l-4 bg-zinc-900 p-2 text-sm ${color[t.kind]}`}>
+            // each toast is its own live region: a failure assertive (and kept until dismissed), the rest polite
+            <div key={t.id} role={t.kind === 'error' ? 'alert' : 'status'} data-testid={`toast-${t.kind}`} className={`rounded border-l-4 bg-zinc-900 p-2 text-sm ${color[t.kind]}`}>
               <div className="flex items-start justify-between gap-2">
                 <span className="font-medium text-zinc-100">{t.title}</span>
                 <button aria-label="Dismiss notification" className="text-zinc-400 hover:text-zinc-200" onClick={() => dismiss(t.id)}>
@@ -66,6 +67,21 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       </div>
     </ToastContext.Provider>
   );
+}
+
+/** Success and info toasts leave after this; a pending one stays until its outcome, a failure until dismissed. */
+const AUTO_DISMISS_MS = 8000;
+const autoDismisses = (kind: ToastKind) => kind === 'success' || kind === 'info';
+
+/** At most five kept: the oldest settled ones go first, so a pending transaction's toast is never pushed out before
+ *  it can show the outcome. */
+function keepRecent(ts: Toast[]): Toast[] {
+  const out = [...ts];
+  while (out.length > 5) {
+    const i = out.findIndex((t) => t.kind !== 'pending');
+    out.splice(i === -1 ? 0 : i, 1);
+  }
+  return out;
 }
 
 export function useToasts(): ToastApi {

@@ -11,6 +11,7 @@ import { explainError, isTransientRevert } from '@/lib/errors';
 import { api } from '@/lib/api/client';
 import { pullMarketsAmong, throughRouter, type PlainCall } from '@/lib/pyth/router';
 import { useContracts } from '@/components/common/useContracts';
+import { appChain } from '@/lib/chain';
 import { useToasts } from './Toasts';
 
 type Mutability = 'nonpayable' | 'payable';
@@ -43,7 +44,10 @@ export const lastTxBlockKey = (account: string) => ['lastTxBlock', account.toLow
 export function useTx() {
   const config = useConfig();
   const c = useContracts();
-  const { address } = useAccount();
+  const { address, isConnected, chainId } = useAccount();
+  // Why nothing can be sent now, for the forms' buttons: every call below also names the app's chain, so a wallet on
+  // another chain is refused by wagmi before it signs (review: it signed the same calldata for its own chain).
+  const blocked = !isConnected ? 'Connect a wallet' : chainId !== appChain.id ? `Switch your wallet to ${appChain.name}` : undefined;
   const queryClient = useQueryClient();
   const toasts = useToasts();
   const [pending, setPending] = useState(false);
@@ -51,6 +55,10 @@ export function useTx() {
 
   const send = useCallback(
     async <const abi extends Abi, fn extends ContractFunctionName<abi, Mutability>>(req: TxRequest<abi, fn>): Promise<boolean> => {
+      if (blocked) {
+        setError(`${blocked} to send: ${req.label}`);
+        return false;
+      }
       setError(null);
       setPending(true);
       let toastId: number | undefined;
@@ -71,6 +79,7 @@ export function useTx() {
               args: call.args,
               value: call.value,
               account: address,
+              chainId: appChain.id,
             } as Parameters<typeof simulateContract>[1]));
             break;
           } catch (e) {
@@ -85,16 +94,16 @@ export function useTx() {
         // appears only at the estimate (the price moved in between) is decoded too, not shown as "custom error
         // 0x303bce6c" (review BK: PremiumAboveMax).
         request = { ...request, abi };
-        const client = getPublicClient(config);
+        const client = getPublicClient(config, { chainId: appChain.id });
         const estimate = client
           ? await client.estimateContractGas(request as Parameters<typeof client.estimateContractGas>[0])
           : undefined;
         const gas = estimate === undefined ? undefined : gasWithHeadroom(estimate);
-        const hash = await writeContract(config, { ...request, gas } as Parameters<typeof writeContract>[1]);
+        const hash = await writeContract(config, { ...request, gas, chainId: appChain.id } as Parameters<typeof writeContract>[1]);
         const sent = { kind: 'pending' as const, title: `${req.label}: pending`, detail: hash };
         if (toastId === undefined) toastId = toasts.push(sent);
         else toasts.update(toastId, sent);
-        const receipt = await waitForTransactionReceipt(config, { hash });
+        const receipt = await waitForTransactionReceipt(config, { hash, chainId: appChain.id });
         if (receipt.status !== 'success') throw new Error('Transaction reverted on chain');
         toasts.update(toastId, { kind: 'success', title: `${req.label}: confirmed`, detail: `block ${receipt.blockNumber}` });
         // Views built on indexed data compare this with the indexer's cursor before trusting it (see lastTxBlockKey).
@@ -111,8 +120,9 @@ export function useTx() {
         setPending(false);
       }
     },
-    [config, c, address, queryClient, toasts],
+    [config, c, address, blocked, queryClient, toasts],
   );
 
-  return { send, pending, error };
+  /** `blocked`: why no transaction can be sent now (no wallet, or a wallet on another chain), for the submit buttons. */
+  return { send, pending, error, blocked };
 }

@@ -66,6 +66,8 @@ interface IOptionsBook is IProduct {
         uint256 grossGammaWad; // sum of the legs' gammas (a capped call has two): the NAV error bound's input
         int256 vegaWad;
         int256 thetaWad; // per second
+        uint256 grossThetaWad; // sum of the legs' |theta| per second, rounded up: the NAV error bound's time input (a
+        // capped call's legs' thetas cancel near the geometric mean of its strikes, its value's drift over time not)
     }
 
     /// @notice A trade's price.

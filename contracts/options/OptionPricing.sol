@@ -199,6 +199,7 @@ library OptionPricing {
                 o.grossGammaWad = g.gammaWad;
                 o.vegaWad = int256(g.vegaWad);
                 o.thetaWad = g.putThetaWad / int256(YEAR_SEC);
+                o.grossThetaWad = _perSecondUp(MathLib.abs(g.putThetaWad));
                 return o;
             }
             OptionMath.Greeks memory c = OptionMath.blackScholesAt(
@@ -216,7 +217,13 @@ library OptionPricing {
             o.grossGammaWad = g.gammaWad + c.gammaWad;
             o.vegaWad = int256(g.vegaWad) - int256(c.vegaWad);
             o.thetaWad = (g.callThetaWad - c.callThetaWad) / int256(YEAR_SEC);
+            o.grossThetaWad = _perSecondUp(MathLib.abs(g.callThetaWad) + MathLib.abs(c.callThetaWad));
         }
+    }
+
+    /// @dev An annual theta magnitude per second, rounded up.
+    function _perSecondUp(uint256 annualWad) private pure returns (uint256) {
+        return (annualWad + YEAR_SEC - 1) / YEAR_SEC;
     }
 
     /// @notice One token's trade value, leg by leg: a put at `volWad`; a capped call as the call on the strike at

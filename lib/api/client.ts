@@ -16,6 +16,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * What a failed read of live state says to the user: a refusal from this app's own API (on pull-oracle deployments
+ * views are read at the price service's latest updates) is the price service's, not the chain's (review: both read
+ * "The chain is unreachable").
+ */
+export function describeReadError(e: Error): string {
+  return e instanceof ApiError ? `The price service is unavailable: ${e.message}` : `The chain is unreachable: ${e.message.split('\n')[0]}`;
+}
+
 async function get<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, init);
   const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));

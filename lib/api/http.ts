@@ -28,8 +28,18 @@ export async function handle<T>(run: () => Promise<T>, { maxAgeSec = 2, status }
         { status: 503, headers: stale ? { 'retry-after': '5' } : undefined },
       );
     }
-    return NextResponse.json({ error: 'upstream unavailable', detail: errorForLog(e) }, { status: 503 });
+    const detail = errorForLog(e);
+    console.error(JSON.stringify({ level: 'error', msg: 'api: upstream unavailable', detail }));
+    return NextResponse.json({ error: 'upstream unavailable', detail: publicDetail(detail) }, { status: 503 });
   }
+}
+
+/** An upstream error's first line as the client may see it: URLs, IP addresses and host:port pairs (an RPC's or the
+ *  database's, e.g. "connect ECONNREFUSED 10.0.3.7:5432") are left out; the server logs them whole. */
+export function publicDetail(message: string): string {
+  return message
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, '<url>')
+    .replace(/\[?[0-9a-f]*:[0-9a-f:]+\]?:\d{2,5}\b|\b\d{1,3}(\.\d{1,3}){3}(:\d{2,5})?\b|\b[a-z0-9-]*[a-z][a-z0-9-]*(\.[a-z0-9-]+)*:\d{2,5}\b/gi, '<host>');
 }
 
 export class BadRequest extends Error {}

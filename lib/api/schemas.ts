@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STRESS_LIMITS } from '../validation';
+import { BadRequest } from './http';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -15,6 +16,7 @@ export const historyQuery = z
     to: int(0, 2 ** 40).optional(),
     resolution: int(1, 86_400 * 7).default(60),
   })
+  .strict()
   .refine((q) => q.to === undefined || q.from === undefined || q.to > q.from, { message: '`to` must be after `from`', path: ['to'] });
 
 /** The candle timeframes the trade page offers (seconds per candle). */
@@ -32,6 +34,7 @@ export const candlesQuery = z
       .refine((r) => (CANDLE_RESOLUTIONS as readonly number[]).includes(r), { message: `resolution is one of ${CANDLE_RESOLUTIONS.join(', ')} seconds` })
       .default(60),
   })
+  .strict()
   .refine((q) => q.to === undefined || q.from === undefined || q.to > q.from, { message: '`to` must be after `from`', path: ['to'] });
 
 /** A history query with its defaults at `nowSec` (the chain's time), refused when it spans more than MAX_BUCKETS. */
@@ -46,21 +49,26 @@ export function withHistoryDefaults<Q extends { from?: number; to?: number; reso
   return { ...q, from, to } as const;
 }
 
-export const limitQuery = z.object({ limit: int(1, 500).default(50), market: int(0, 15).optional() });
+/** /api/liquidations: the newest `limit`, of one market or all. Every query schema is strict: a misspelled parameter is
+ *  refused (400), never dropped for its default. */
+export const limitQuery = z.object({ limit: int(1, 500).default(50), market: int(0, 15).optional() }).strict();
 
-/** /api/positions: the largest open positions and those closest to liquidation, `limit` of each. */
+/** An account's history (/api/accounts/:address/trades and /options): the newest `limit`, every market. */
+export const accountHistoryQuery = z.object({ limit: int(1, 500).default(50) }).strict();
+
 /** /api/pyth/updates: comma-separated market ids (at most 16, each once). */
 export const pythUpdatesQuery = z.object({
   markets: z
     .string()
     .regex(/^\d{1,2}(,\d{1,2}){0,15}$/, 'comma-separated market ids, e.g. 0,2')
     .transform((s) => [...new Set(s.split(',').map(Number))]),
-});
+}).strict();
 
-export const topPositionsQuery = z.object({ limit: int(1, 100).default(20), market: int(0, 15).optional() });
+/** /api/positions: the largest open positions and those closest to liquidation, `limit` of each. */
+export const topPositionsQuery = z.object({ limit: int(1, 100).default(20), market: int(0, 15).optional() }).strict();
 
 /** /api/options: one market's boards, or every market's. */
-export const optionsQuery = z.object({ market: int(0, 15).optional() });
+export const optionsQuery = z.object({ market: int(0, 15).optional() }).strict();
 
 /** /api/stress: price shocks in bps per market (e.g. eth=-4000), a sigma multiplier, an LP cash outflow in bps. */
 const L = STRESS_LIMITS;
@@ -92,4 +100,32 @@ export function scenarioQuery(name: string, marketIds: number[]): z.input<typeof
   const { everyMarketBps, ...rest } = s;
   const priceBps = everyMarketBps === undefined ? {} : Object.fromEntries(marketIds.map((id) => [String(id), everyMarketBps]));
   return { ...rest, priceBps };
+}
+
+/**
+ * /api/stress's query: `scenario` (a named shock over `marketIds`), or a custom one from `price.<id>` (bps), `vol`,
+ * `cashOut` and `hours`. Names are checked as sent (an empty value is no value, a misspelled name is refused); the
+ * values by `stressQuery`.
+ */
+export function parseStressQuery(params: URLSearchParams, marketIds: number[]) {
+  for (const k of params.keys()) {
+    if (k !== 'scenario' && !/^price\./.test(k) && !['vol', 'cashOut', 'hours'].includes(k)) throw new BadRequest(`unknown parameter "${k}"`);
+  }
+  const q = Object.fromEntries([...params.entries()].filter(([, v]) => v.trim() !== ''));
+  const names = Object.keys(SCENARIOS).join(', ');
+  if (params.has('scenario') && q.scenario === undefined) throw new BadRequest(`empty scenario; use one of ${names}`);
+  let raw;
+  if (q.scenario !== undefined) {
+    raw = scenarioQuery(q.scenario, marketIds);
+    if (!raw) throw new BadRequest(`unknown scenario "${q.scenario}"; use one of ${names}`);
+  } else {
+    const priceBps: Record<string, string> = {};
+    for (const [k, v] of Object.entries(q)) {
+      const m = /^price\.(.+)$/.exec(k);
+      if (m) priceBps[m[1]] = v;
+    }
+    raw = { priceBps, volMultiplier: q.vol, cashOutflowBps: q.cashOut, hours: q.hours };
+  }
+  const shock = stressQuery.parse(raw);
+  return { ...shock, priceBps: Object.fromEntries(Object.entries(shock.priceBps).map(([k, v]) => [Number(k), v])) };
 }

@@ -11683,6 +11683,11 @@ export const optionsBookAbi = [
                 "name": "thetaWad",
                 "type": "int256",
                 "internalType": "int256"
+              },
+              {
+                "name": "grossThetaWad",
+                "type": "uint256",
+                "internalType": "uint256"
               }
             ]
           }

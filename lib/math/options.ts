@@ -260,7 +260,12 @@ export interface OptionGreeks {
   grossGammaWad: bigint;
   vegaWad: bigint;
   thetaWad: bigint;
+  /** the legs' |theta| per second, rounded up: the NAV error bound's time input */
+  grossThetaWad: bigint;
 }
+
+/** OptionPricing._perSecondUp: an annual theta magnitude per second, rounded up. */
+const perSecondUp = (annualWad: bigint) => (annualWad + YEAR_SEC - 1n) / YEAR_SEC;
 
 /** OptionPricing.optionGreeks: a capped call (call spread K / capStrike) or a put, per token. */
 export function optionGreeks(
@@ -286,6 +291,7 @@ export function optionGreeksAt(isCall: boolean, spotWad: bigint, strikeWad: bigi
       grossGammaWad: g.gammaWad,
       vegaWad: g.vegaWad,
       thetaWad: g.putThetaWad / YEAR_SEC,
+      grossThetaWad: perSecondUp(abs(g.putThetaWad)),
     };
   }
   const c = blackScholesAt(spotWad, capStrikeWad(strikeWad, e.callCapBps), lnMoneyness - e.capLogWad, volWad, e.tauWad, e.sqrtTauWad, 0n);
@@ -296,6 +302,7 @@ export function optionGreeksAt(isCall: boolean, spotWad: bigint, strikeWad: bigi
     grossGammaWad: g.gammaWad + c.gammaWad,
     vegaWad: g.vegaWad - c.vegaWad,
     thetaWad: (g.callThetaWad - c.callThetaWad) / YEAR_SEC,
+    grossThetaWad: perSecondUp(abs(g.callThetaWad) + abs(c.callThetaWad)),
   };
 }
 

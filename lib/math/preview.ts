@@ -330,6 +330,28 @@ export function previewRemoveCollateral(
   };
 }
 
+/**
+ * What adding (`deltaUsd` > 0) or removing (< 0) collateral leaves, as the Reader shows the position at the same block:
+ * the collateral, the leverage (Reader.positionView: margin notional / equity, rounded up; 0 once equity is gone) and
+ * the liquidation price (Reader.liquidationPrice at the position's maintenance rate and fees owed). Collateral moves
+ * equity one for one: the PnL, the fees owed and the rate do not depend on it.
+ */
+export function previewCollateralChange(
+  priceWad: bigint,
+  p: { isLong: boolean; sizeUsd: bigint; sizeTokens: bigint; collateralUsd: bigint; capBucket: bigint },
+  s: { equityUsd: bigint; feesOwedUsd: bigint; maintenanceMarginWad: bigint },
+  deltaUsd: bigint,
+): { collateralAfterUsd: bigint; leverageWad: bigint; liquidationPriceWad: bigint } {
+  const collateralAfterUsd = p.collateralUsd + deltaUsd;
+  const equityAfter = s.equityUsd + deltaUsd;
+  return {
+    collateralAfterUsd,
+    leverageWad: equityAfter > 0n ? mulDivUp(marginNotionalUp(p.isLong, p.sizeUsd, p.sizeTokens, priceWad), WAD, equityAfter) : 0n,
+    liquidationPriceWad:
+      collateralAfterUsd > 0n ? liquidationPriceWad(p.isLong, p.sizeUsd, p.sizeTokens, collateralAfterUsd, s.feesOwedUsd, s.maintenanceMarginWad, p.capBucket) : 0n,
+  };
+}
+
 /** The preview's config from the Reader's MarketConfig (whose narrow integer fields decode as numbers). */
 export function toPreviewConfig(c: Record<keyof PreviewMarket['config'], bigint | number>): PreviewMarket['config'] {
   const out = {} as PreviewMarket['config'];

@@ -8,7 +8,7 @@ import { qb, run } from '../db';
 import { cached, db, sql } from './db';
 import { DEFAULTS } from '@/lib/config';
 import { toPricingConfig } from '@/lib/options/context';
-import { argNum, ev, resultNum } from '@/lib/events';
+import { argNum, ev, resultNum, storedArgs } from '@/lib/events';
 import { ORDER_KINDS, type OrderKind } from '@/lib/orders';
 import { BadRequest } from '@/lib/api/http';
 import { getWindowTotals, tradersNetPnl } from './totals';
@@ -183,7 +183,7 @@ export async function getTrades(account: Address, limit: number) {
       .where('tx_hash', 'in', txs)
       .orderBy('log_index', 'asc'),
   );
-  const orderIds = [...new Set(fills.map((f) => String(parseArgs(f.args).orderId)))];
+  const orderIds = [...new Set(fills.map((f) => storedArgs('OrderExecuted', f.args).orderId))];
   const kinds = new Map<string, OrderKind>();
   if (orderIds.length > 0) {
     const created = await run(
@@ -191,20 +191,16 @@ export async function getTrades(account: Address, limit: number) {
       qb.selectFrom('events').select(['args']).where('contract', '=', 'orders').where('name', '=', 'OrderCreated').where('account', '=', who).orderBy('block_number', 'desc').limit(5000),
     );
     for (const row of created) {
-      const a = parseArgs(row.args) as { orderId?: unknown; order?: { kind?: unknown } };
-      const kind = ORDER_KINDS[Number(a.order?.kind)];
-      if (kind && orderIds.includes(String(a.orderId))) kinds.set(String(a.orderId), kind);
+      const a = storedArgs('OrderCreated', row.args);
+      const kind = ORDER_KINDS[Number(a.order.kind)];
+      if (kind && orderIds.includes(a.orderId)) kinds.set(a.orderId, kind);
     }
   }
   return trades.map((t) => {
     const fill = t.name === 'PositionLiquidated' ? undefined : fills.find((f) => f.tx_hash === t.tx_hash && f.log_index > t.log_index);
-    const id = fill ? String(parseArgs(fill.args).orderId) : undefined;
+    const id = fill ? storedArgs('OrderExecuted', fill.args).orderId : undefined;
     return { ...t, order: id !== undefined && kinds.has(id) ? { id, kind: kinds.get(id)! } : null };
   });
-}
-
-function parseArgs(args: unknown): Record<string, unknown> {
-  return (typeof args === 'string' ? JSON.parse(args) : args) as Record<string, unknown>;
 }
 
 export async function getLiquidations(limit: number, marketId?: number) {
@@ -460,8 +456,7 @@ export async function getLpAccount(account: Address) {
       .where('account', '=', account.toLowerCase())
       .where('name', 'in', ['Deposit', 'Withdraw', 'WithdrawalRequested', 'WithdrawalFilled', 'WithdrawalCancelled', 'WithdrawalRefused'])
       .orderBy('block_number')
-      .orderBy('log_index')
-      .$narrowType<{ args: Record<string, string> }>(),
+      .orderBy('log_index'),
   );
   let deposited = 0n;
   let withdrawn = 0n;
@@ -470,13 +465,18 @@ export async function getLpAccount(account: Address) {
   // request id -> the shares it still waits for as far as the index knows
   const ids = new Map<string, bigint>();
   for (const r of rows) {
-    if (r.name === 'Deposit') deposited += BigInt(r.args.assets);
-    if (r.name === 'Withdraw' || r.name === 'WithdrawalFilled') withdrawn += BigInt(r.args.assets);
-    if (r.name === 'WithdrawalRequested') ids.set(r.args.requestId, BigInt(r.args.shares));
-    if (r.name === 'WithdrawalFilled') ids.set(r.args.requestId, BigInt(r.args.remainingShares));
-    if (r.name === 'WithdrawalCancelled' || r.name === 'WithdrawalRefused' || (r.name === 'WithdrawalFilled' && r.args.remainingShares === '0')) {
-      ids.delete(r.args.requestId);
-    }
+    if (r.name === 'Deposit') deposited += BigInt(storedArgs('Deposit', r.args).assets);
+    else if (r.name === 'Withdraw') withdrawn += BigInt(storedArgs('Withdraw', r.args).assets);
+    else if (r.name === 'WithdrawalRequested') {
+      const a = storedArgs('WithdrawalRequested', r.args);
+      ids.set(a.requestId, BigInt(a.shares));
+    } else if (r.name === 'WithdrawalFilled') {
+      const a = storedArgs('WithdrawalFilled', r.args);
+      withdrawn += BigInt(a.assets);
+      if (a.remainingShares === '0') ids.delete(a.requestId);
+      else ids.set(a.requestId, BigInt(a.remainingShares));
+    } else if (r.name === 'WithdrawalCancelled') ids.delete(storedArgs('WithdrawalCancelled', r.args).requestId);
+    else if (r.name === 'WithdrawalRefused') ids.delete(storedArgs('WithdrawalRefused', r.args).requestId);
   }
   const requests = await Promise.all(
     [...ids].map(async ([id, indexedShares]) => {

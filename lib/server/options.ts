@@ -1,10 +1,10 @@
 import 'server-only';
 import { run, qb } from '../db';
 import { sql } from 'kysely';
+import { argText, storedArgs } from '@/lib/events';
 import { cached, db } from './db';
 
-type Row = { name: string; market_id: number | null; timestamp: string; args: Record<string, unknown> };
-const big = (v: unknown) => BigInt(String(v ?? 0));
+type Row = { name: string; market_id: number | null; timestamp: string; args: unknown };
 
 /** A market's (or every market's) option events in order, one database read per 2 s however many requests ask
  *  (review AW: every request read them all). */
@@ -52,16 +52,15 @@ export async function getOptionsSummary(marketId?: number, sinceSec?: number) {
   let recentOut = 0n;
   let payouts = 0n;
   for (const r of rows) {
-    const a = r.args;
-    const id = String(a.boardId);
     if (r.name === 'BoardListed') {
-      boards.set(id, {
-        boardId: id,
+      const a = storedArgs('BoardListed', r.args);
+      boards.set(a.boardId, {
+        boardId: a.boardId,
         marketId: Number(a.marketId),
-        expiry: String(a.expiry),
+        expiry: a.expiry,
         strikeCount: Number(a.strikeCount),
-        firstStrikeWad: String(a.firstStrikeWad),
-        strikeStepWad: String(a.strikeStepWad),
+        firstStrikeWad: a.firstStrikeWad,
+        strikeStepWad: a.strikeStepWad,
         callOiWad: 0n,
         putOiWad: 0n,
         premiumsInUsd: 0n,
@@ -72,13 +71,14 @@ export async function getOptionsSummary(marketId?: number, sinceSec?: number) {
       });
       continue;
     }
-    const b = boards.get(id);
-    if (!b) continue;
     if (r.name === 'OptionTraded') {
-      const amount = big(a.amountWad) * (a.isBuy ? 1n : -1n);
+      const a = storedArgs('OptionTraded', r.args);
+      const b = boards.get(a.boardId);
+      if (!b) continue;
+      const amount = BigInt(a.amountWad) * (a.isBuy ? 1n : -1n);
       if (a.isCall) b.callOiWad += amount;
       else b.putOiWad += amount;
-      const premium = big(a.premiumUsd);
+      const premium = BigInt(a.premiumUsd);
       const recent = sinceSec !== undefined && Number(r.timestamp) >= sinceSec;
       if (a.isBuy) {
         b.premiumsInUsd += premium;
@@ -89,10 +89,13 @@ export async function getOptionsSummary(marketId?: number, sinceSec?: number) {
         premiumsOut += premium;
         if (recent) recentOut += premium;
       }
-    } else {
+    } else if (r.name === 'BoardSettled') {
+      const a = storedArgs('BoardSettled', r.args);
+      const b = boards.get(a.boardId);
+      if (!b) continue;
       b.settled = true;
-      b.settlementPriceWad = String(a.settlementPriceWad);
-      b.payoutUsd = big(a.payoutUsd);
+      b.settlementPriceWad = a.settlementPriceWad;
+      b.payoutUsd = BigInt(a.payoutUsd);
       payouts += b.payoutUsd;
     }
   }
@@ -132,8 +135,9 @@ export async function getOptionHistory(account: string, limit: number) {
       .orderBy('log_index', 'desc')
       .limit(limit),
   );
-  const argsOf = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>;
-  const rowBoards = new Set(rows.map((r) => String(argsOf(r.args).boardId)));
+  // both events name the board the same way
+  const rowArgs = (r: (typeof rows)[number]) => (r.name === 'OptionTraded' ? storedArgs('OptionTraded', r.args) : storedArgs('PayoffClaimed', r.args));
+  const rowBoards = new Set(rows.map((r) => rowArgs(r).boardId));
   const boards = new Map<string, { marketId: number; expiry: string; firstStrikeWad: bigint; strikeStepWad: bigint; settlementPriceWad: string | null }>();
   if (rowBoards.size > 0) {
     const listed = await run(
@@ -144,38 +148,47 @@ export async function getOptionHistory(account: string, limit: number) {
         .where('contract', '=', 'options')
         .where('name', 'in', ['BoardListed', 'BoardSettled'])
         // only the boards on this page (a review found every board's listing read on each poll)
-        .where(sql<string>`args->>'boardId'`, 'in', [...rowBoards])
+        .where(sql.raw<string>(argText('BoardListed', 'boardId')), 'in', [...rowBoards])
         .orderBy('block_number', 'asc')
         .orderBy('log_index', 'asc'),
     );
     for (const l of listed) {
-      const a = argsOf(l.args);
-      const id = String(a.boardId);
       if (l.name === 'BoardListed') {
-        boards.set(id, { marketId: Number(a.marketId), expiry: String(a.expiry), firstStrikeWad: big(a.firstStrikeWad), strikeStepWad: big(a.strikeStepWad), settlementPriceWad: null });
+        const a = storedArgs('BoardListed', l.args);
+        boards.set(a.boardId, { marketId: Number(a.marketId), expiry: a.expiry, firstStrikeWad: BigInt(a.firstStrikeWad), strikeStepWad: BigInt(a.strikeStepWad), settlementPriceWad: null });
       } else {
-        const b = boards.get(id);
-        if (b) b.settlementPriceWad = String(a.settlementPriceWad);
+        const a = storedArgs('BoardSettled', l.args);
+        const b = boards.get(a.boardId);
+        if (b) b.settlementPriceWad = a.settlementPriceWad;
       }
     }
   }
   return rows.map((r) => {
-    const a = argsOf(r.args);
-    const b = boards.get(String(a.boardId));
+    const a = rowArgs(r);
+    const b = boards.get(a.boardId);
     const base = {
       block_number: String(r.block_number),
       tx_hash: r.tx_hash,
       timestamp: String(r.timestamp),
-      boardId: String(a.boardId),
-      marketId: b?.marketId ?? (a.marketId === undefined ? null : Number(a.marketId)),
+      boardId: a.boardId,
       expiry: b?.expiry ?? null,
-      isCall: Boolean(a.isCall),
-      amountWad: String(a.amountWad),
+      isCall: a.isCall,
+      amountWad: a.amountWad,
       settlementPriceWad: b?.settlementPriceWad ?? null,
     };
     if (r.name === 'OptionTraded') {
-      return { ...base, kind: a.isBuy ? ('buy' as const) : ('sell' as const), strikeWad: String(a.strikeWad), usd: String(a.premiumUsd), ivWad: String(a.ivWad), spotWad: String(a.spotWad) };
+      const t = storedArgs('OptionTraded', r.args);
+      return { ...base, marketId: Number(t.marketId), kind: t.isBuy ? ('buy' as const) : ('sell' as const), strikeWad: t.strikeWad, usd: t.premiumUsd, ivWad: t.ivWad, spotWad: t.spotWad };
     }
-    return { ...base, kind: 'claim' as const, strikeWad: b ? String(b.firstStrikeWad + big(a.strikeIndex) * b.strikeStepWad) : null, usd: String(a.payoutUsd), ivWad: null, spotWad: null };
+    const c = storedArgs('PayoffClaimed', r.args);
+    return {
+      ...base,
+      marketId: b?.marketId ?? null,
+      kind: 'claim' as const,
+      strikeWad: b ? String(b.firstStrikeWad + BigInt(c.strikeIndex) * b.strikeStepWad) : null,
+      usd: c.payoutUsd,
+      ivWad: null,
+      spotWad: null,
+    };
   });
 }

@@ -29,6 +29,7 @@ test(`every listed market trades: open and close a long on ${name} (market ${mar
     await row.waitFor();
     await page.screenshot({ path: `${SHOTS}/market-${name}.png`, fullPage: true });
     await row.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByTestId('close-confirm').getByRole('button', { name: 'Confirm close', exact: true }).click();
     await waitToast(page, new RegExp(`Close ${name} long`));
     const after = await client.readContract({ address: d.PerpEngine, abi: engineAbi, functionName: 'position', args: [address, BigInt(marketId), true] });
     assert.equal(after.sizeUsd, 0n, 'closed');

@@ -160,6 +160,7 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     const left = await client.readContract({ address: d.PerpEngine, abi: engineAbi, functionName: 'position', args: [account, 0n, true] });
     assert.equal(left.sizeUsd, 600_000_000n, 'the take-profit closed its $400 and left $600 open');
     await row.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByTestId('close-confirm').getByRole('button', { name: 'Confirm close', exact: true }).click();
     await page.getByTestId('positions-empty').waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${SHOTS}/orders-2-done.png`, fullPage: true });
   } finally {

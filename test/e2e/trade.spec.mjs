@@ -165,7 +165,11 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
     await disabledWithin(false, 'and is back once it is valid');
 
     const balBefore = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
+    // one press shows what the close pays and waits for the confirmation
     await closeAll.click();
+    const confirm = page.getByTestId('close-confirm');
+    const previewPayout = BigInt(await confirm.getByTestId('close-payout').getAttribute('data-wei'));
+    await confirm.getByRole('button', { name: 'Confirm close', exact: true }).click();
     await waitToast(page, /Close ETH-USD long/);
     await page.getByTestId('positions-empty').waitFor();
     const balAfter = await client.readContract({ address: d.FaucetToken, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
@@ -174,6 +178,9 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
     const { openFeeBps, closeFeeBps } = await client.readContract({ address: d.Reader, abi: readerAbi, functionName: 'marketConfig', args: [0n] });
     const feesUsd = (parseUnits('2000', 6) * BigInt(openFeeBps + closeFeeBps)) / 10_000n;
     assert.ok(balAfter > balBefore + parseUnits('230', 6) - feesUsd, `closing paid collateral plus profit less fees (${balAfter - balBefore})`);
+    // what the confirmation said it pays, within the borrow and funding of the seconds between preview and fill
+    const paid = balAfter - balBefore;
+    assert.ok(paid <= previewPayout + 10_000n && paid >= previewPayout - 10_000n, `the confirmation showed ${previewPayout}, the close paid ${paid}`);
     await page.getByTestId('history-row').first().waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${SHOTS}/flow-4-closed.png`, fullPage: true });
 

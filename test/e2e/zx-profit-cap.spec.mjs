@@ -91,6 +91,7 @@ test(`P-107: adding to a long past its profit cap is refused in the form and on 
 
     const row = page.getByTestId(`position-${name}-long`);
     await row.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByTestId('close-confirm').getByRole('button', { name: 'Confirm close', exact: true }).click();
     await waitToast(page, new RegExp(`Close ${name} long`));
   } finally {
     await setPrice(startPrice);

@@ -156,7 +156,7 @@ test('options: buy a call from the chain at the previewed premium, sell part bac
     // a payout can go to another address (claimTo, for a wallet the token refuses); a malformed one is refused inline
     const payTo = page.getByLabel('Pay to (empty: this wallet)');
     await payTo.fill('0x1234');
-    await page.getByRole('alert').filter({ hasText: 'Enter an address' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Enter an address' }).waitFor();
     assert.equal(await claim.isDisabled(), true, 'no claim to a malformed address');
     await payTo.fill('');
     const before = await client.readContract({ address: d.FaucetToken, abi: tokenAbi, functionName: 'balanceOf', args: [address] });

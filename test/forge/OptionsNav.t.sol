@@ -287,3 +287,64 @@ contract OptionsNavTest is BaseTest {
         pool.deposit(500 * USD, dave);
     }
 }
+
+/// @notice P-76's time term counts each leg's theta: a capped call's two thetas cancel where the spot is near the
+///         geometric mean of its strikes, while the spread's value still drifts over time (review BO).
+contract OptionsNavThetaCrossingTest is BaseTest {
+    function setUp() public override {
+        super.setUp();
+        _deposit(carol, 10_000_000 * USD);
+        // no volatility sample falls due, so the expansion's whole time range is open (as testFuzz_nav_optionsTermWithinBound)
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.sampleIntervalSec = 1 days;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        // a narrow cap (10%, the review's case): the legs' thetas cancel near the money
+        IOptionsBook.OptionsConfig memory oc = options.config(ETH);
+        oc.callCapBps = 1000;
+        vm.prank(admin);
+        options.setConfig(ETH, oc);
+    }
+
+    /// The book: one capped call strike, refreshed at the price where its net theta crosses zero (found by bisection
+    /// between the strike and the cap); over the expansion's whole time range with the price still, the exact mark moves
+    /// by the spread's drift, which a bound on the net theta (about zero there) did not cover.
+    function test_nav_cappedCallAtItsThetaCrossing_withinBound() public {
+        uint256 boardId = _listBoards(ETH)[0];
+        IOptionsBook.Board memory b = options.board(boardId);
+        uint256 k = 5;
+        uint256 strike = uint256(b.firstStrikeWad) + k * uint256(b.strikeStepWad);
+        uint256 amount = 400e18;
+        IOptionsBook.Quote memory q = options.quote(boardId, k, true, true, amount);
+        _mint(dave, q.premiumUsd);
+        vm.prank(dave);
+        options.buy(boardId, k, true, amount, q.premiumUsd);
+
+        // net theta < 0 near the strike (the long leg decays), > 0 near the cap (the short leg does); a second apart
+        // each, as the engine pins one price per block
+        uint256 lo = strike;
+        uint256 hi = strike + strike * b.callCapBps / 10_000;
+        for (uint256 i; i < 48 && hi - lo > 1e9; ++i) {
+            uint256 mid = (lo + hi) / 2;
+            _setPriceAfter(ETH, mid, 1);
+            options.refresh(ETH);
+            if (options.book(ETH).thetaWad < 0) lo = mid;
+            else hi = mid;
+        }
+        _setPriceAfter(ETH, lo, 1);
+        options.refresh(ETH);
+        IOptionsBook.BookView memory v = options.book(ETH);
+        // the book's net theta is about nothing over the range: under a cent per hour on 400 tokens
+        assertLt(MathLib.abs(v.thetaWad) * 1 hours, 1e16, "at the crossing");
+
+        vm.warp(v.validUntil);
+        _setPriceAfter(ETH, lo, 0);
+        (uint256 liability, uint256 bound) = options.navTerms(ETH);
+        uint256 exact = options.exactLiabilityWad(ETH);
+        uint256 diff = liability > exact ? liability - exact : exact - liability;
+        // the drift itself is real (so the case tests something): about 0.07 USD, far past the rounding allowance and
+        // the 0.0006 USD the net theta's bound held
+        assertGt(diff, 1e15, "the spread's value drifted");
+        assertLe(diff, bound, "options term within its bound at the theta crossing");
+    }
+}

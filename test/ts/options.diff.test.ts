@@ -108,7 +108,7 @@ describe('options math: TypeScript mirror equals Solidity to the wei', () => {
     cases.forEach((cs, i) => {
       const cfg = { callCapBps: cs[5] } as O.OptionsPricingConfig;
       const g = O.optionGreeks(cs[0] === 1n, cs[1], cs[2], O.lnMoneynessWad(cs[1], cs[2]), cs[3], cs[4], cfg);
-      expect([g.valueWad, g.deltaWad, g.gammaWad, g.grossGammaWad, g.vegaWad, g.thetaWad], `case ${i}`).toEqual(out[i]);
+      expect([g.valueWad, g.deltaWad, g.gammaWad, g.grossGammaWad, g.vegaWad, g.thetaWad, g.grossThetaWad], `case ${i}`).toEqual(out[i]);
     });
   });
 

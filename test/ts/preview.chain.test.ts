@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, isolateChain } from './helpers';
 import { maxUint256, parseEventLogs } from 'viem';
 import { c, deposit, fundAndApprove, open, price, setPrice, tx, USD } from './fixtures';
-import { acceptablePriceWad, previewClose, previewRemoveCollateral, toPreviewConfig } from '@/lib/math/preview';
+import { acceptablePriceWad, previewClose, previewCollateralChange, previewRemoveCollateral, toPreviewConfig } from '@/lib/math/preview';
 
 isolateChain(beforeAll, afterAll);
 
@@ -81,6 +81,35 @@ describe('close and remove-collateral previews equal the engine', () => {
         s.publicClient.simulateContract({ ...c.engine, functionName: 'decreasePosition', args: [market, isLong, amount, 0n, 0n], account: s.account, blockNumber: s.blockNumber });
       await expect(sim(r.maxRemovableUsd)).resolves.toBeDefined();
       await expect(sim(r.maxRemovableUsd + 1n)).rejects.toThrow(/LeverageTooHigh|InsufficientMargin|CollateralBelowMinimum/);
+    });
+
+    it(`add or remove collateral: the previewed leverage and liquidation price are the Reader's for that collateral (${isLong ? 'long' : 'short'})`, async () => {
+      const s = await state(index, market, isLong);
+      const pos = s.p.position;
+      const status = { equityUsd: s.p.status.equityUsd, feesOwedUsd: s.p.status.borrowFeeUsd + s.p.status.fundingFeeUsd, maintenanceMarginWad: s.p.status.maintenanceMarginWad };
+      const of = (delta: bigint) =>
+        previewCollateralChange(s.m.priceWad, { isLong, sizeUsd: pos.sizeUsd, sizeTokens: pos.sizeTokens, collateralUsd: pos.collateralUsd, capBucket: BigInt(pos.capBucket) }, status, delta);
+      // no change: the row's own figures
+      expect(of(0n).leverageWad).toBe(s.p.leverageWad);
+      expect(of(0n).liquidationPriceWad).toBe(s.p.liquidationPriceWad);
+      for (const delta of [USD(500), -USD(700), USD(1) + 3n]) {
+        const r = of(delta);
+        const onChain = await s.publicClient.readContract({
+          ...c.reader,
+          functionName: 'liquidationPrice',
+          args: [{ ...pos, collateralUsd: pos.collateralUsd + delta }, isLong, s.p.status],
+          blockNumber: s.blockNumber,
+        });
+        expect(r.liquidationPriceWad).toBe(onChain);
+        expect(r.collateralAfterUsd).toBe(pos.collateralUsd + delta);
+        // a long's liquidation price falls as collateral is added, a short's rises
+        expect(delta > 0n === (isLong ? r.liquidationPriceWad < s.p.liquidationPriceWad : r.liquidationPriceWad > s.p.liquidationPriceWad)).toBe(true);
+        // leverage: the same notional over an equity the delta moves one for one (equity = collateral + PnL - fees), so
+        // leverage x equity is the notional (x 1e18) before and after, each within its rounding up (less than the equity)
+        const eq = s.p.status.equityUsd;
+        const gap = r.leverageWad * (eq + delta) - s.p.leverageWad * eq;
+        expect(gap < 0n ? -gap : gap).toBeLessThan(eq + (delta > 0n ? delta : 0n));
+      }
     });
 
     it(`close: bounded at the previewed execution price it fills, one wei tighter it reverts (${isLong ? 'long' : 'short'})`, async () => {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeErrorResult, erc20Abi, BaseError, ContractFunctionRevertedError } from 'viem';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
-import { candlesQuery, historyQuery, stressQuery, topPositionsQuery } from '@/lib/api/schemas';
-import { queryObject } from '@/lib/api/http';
+import { accountHistoryQuery, candlesQuery, historyQuery, limitQuery, optionsQuery, parseStressQuery, pythUpdatesQuery, stressQuery, topPositionsQuery } from '@/lib/api/schemas';
+import { BadRequest, publicDetail, queryObject } from '@/lib/api/http';
 import { checkSlippage, markSlippageTyped, slippageTypedValid } from '@/components/trade/useSlippage';
 import { describeRevert, errorForLog, explainError, isTransientRevert, TRANSIENT_REVERTS } from '@/lib/errors';
 import { averageCost } from '@/lib/options/cost';
@@ -74,6 +74,40 @@ describe('API query parameters', () => {
     expect(stressQuery.parse({ volMultiplier: q('vol=').vol, hours: q('hours=').hours }).volMultiplier).toBe(1);
     expect(candlesQuery.safeParse(q('market=')).success).toBe(false);
     expect(candlesQuery.parse(q('market=2')).market).toBe(2);
+  });
+
+  it('refuses a parameter it does not know, naming it, instead of dropping it for the default (review: ?resolutoin=300 answered 60 s buckets)', () => {
+    const refused = (schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, search: string, name: string) => {
+      const r = schema.safeParse(q(search));
+      expect(r.success).toBe(false);
+      expect(r.error!.issues.map((i) => i.message).join(' ')).toContain(name);
+    };
+    refused(historyQuery, 'market=0&resolutoin=300', 'resolutoin');
+    refused(candlesQuery, 'market=0&form=5', 'form');
+    refused(limitQuery, 'limit=5&markt=1', 'markt');
+    refused(topPositionsQuery, 'limit=5&sort=pnl', 'sort');
+    refused(optionsQuery, 'market=0&board=3', 'board');
+    refused(pythUpdatesQuery, 'markets=0&fresh=1', 'fresh');
+    // an account's history is of every market: a market filter it would ignore is refused, not accepted
+    refused(accountHistoryQuery, 'limit=5&market=3', 'market');
+    expect(accountHistoryQuery.parse(q('limit=5')).limit).toBe(5);
+    // the stress query's names are checked as sent
+    const stress = (search: string) => parseStressQuery(new URL(`http://localhost/api/stress?${search}`).searchParams, [0, 1, 2]);
+    expect(() => stress('price.0=-100&volMultiplier=2')).toThrow(BadRequest);
+    expect(() => stress('scenario=')).toThrow(/empty scenario/);
+    expect(() => stress('scenario=meltdown')).toThrow(/unknown scenario "meltdown"/);
+    expect(stress('scenario=crash').priceBps).toEqual({ 0: -4000, 1: -4000, 2: -4000 });
+    expect(stress('price.2=-2500&vol=2&hours=').priceBps).toEqual({ 2: -2500 });
+  });
+
+  it("an upstream failure's detail leaves out where the service is (the server logs it whole)", () => {
+    expect(publicDetail('connect ECONNREFUSED 10.0.3.7:5432')).toBe('connect ECONNREFUSED <host>');
+    expect(publicDetail('getaddrinfo ENOTFOUND db.internal:5432')).toBe('getaddrinfo ENOTFOUND <host>');
+    expect(publicDetail('HTTP request failed. URL: http://rpc.internal:8545/key/abc Status: 500')).toBe('HTTP request failed. URL: <url> Status: 500');
+    expect(publicDetail('connect ECONNREFUSED ::1:5432')).toBe('connect ECONNREFUSED <host>');
+    // what is not a location stays as it was
+    expect(publicDetail('Hermes answered 500')).toBe('Hermes answered 500');
+    expect(publicDetail('timed out at 12:30')).toBe('timed out at 12:30');
   });
 });
 

@@ -1,5 +1,5 @@
-import { BadRequest, handle, queryObject } from '@/lib/api/http';
-import { SCENARIOS, scenarioQuery, stressQuery } from '@/lib/api/schemas';
+import { handle } from '@/lib/api/http';
+import { parseStressQuery } from '@/lib/api/schemas';
 import { getStress, listedMarketIds, requireListedMarket } from '@/lib/server/metrics';
 
 export const dynamic = 'force-dynamic';
@@ -12,27 +12,8 @@ export const dynamic = 'force-dynamic';
  */
 export const GET = (req: Request) =>
   handle(async () => {
-    const q = queryObject(req.url);
-    // names are checked as sent: an empty value is no value (queryObject), a misspelled name is still refused
-    const sent = new URL(req.url).searchParams;
-    for (const k of sent.keys()) {
-      if (k !== 'scenario' && !/^price\./.test(k) && !['vol', 'cashOut', 'hours'].includes(k)) throw new BadRequest(`unknown parameter "${k}"`);
-    }
-    if (sent.has('scenario') && q.scenario === undefined) throw new BadRequest(`empty scenario; use one of ${Object.keys(SCENARIOS).join(', ')}`);
-    let raw;
-    if (q.scenario !== undefined) {
-      raw = scenarioQuery(q.scenario, listedMarketIds());
-      if (!raw) throw new BadRequest(`unknown scenario "${q.scenario}"; use one of ${Object.keys(SCENARIOS).join(', ')}`);
-    } else {
-      const priceBps: Record<string, string> = {};
-      for (const [k, v] of Object.entries(q)) {
-        const m = /^price\.(.+)$/.exec(k);
-        if (m) priceBps[m[1]] = v;
-      }
-      raw = { priceBps, volMultiplier: q.vol, cashOutflowBps: q.cashOut, hours: q.hours };
-    }
-    const shock = stressQuery.parse(raw);
+    const shock = parseStressQuery(new URL(req.url).searchParams, listedMarketIds());
     // a shock on a market the deployment does not list would shock nothing while echoing it back (a review's finding)
     for (const id of Object.keys(shock.priceBps)) requireListedMarket(Number(id));
-    return getStress({ ...shock, priceBps: Object.fromEntries(Object.entries(shock.priceBps).map(([k, v]) => [Number(k), v])) });
+    return getStress(shock);
   }, { maxAgeSec: 2 });

@@ -247,4 +247,43 @@ contract OptionsSettlementWindowTest is BaseTest {
             assertGt(pool.deposit(5_000_000 * USD, dave), 0, "flows resume at the settlement");
         }
     }
+
+    /// P-76, stated limit (review BO): when no round can prove the settlement price (a Chainlink phase change between
+    ///       the expiry and the next round, an answer outside the aggregator's bounds, no Pyth update in the window),
+    ///       LP flows wait for the risk role's fallback settlement, FALLBACK_SETTLEMENT_DELAY after the expiry; fresh
+    ///       prices meanwhile do not end the wait, and the fallback does.
+    function test_unprovableRound_holdsLpFlowsUntilTheFallback() public {
+        _buyOption(bob, ids[0], 7, true, 10e18);
+        IOptionsBook.Board memory b = options.board(ids[0]);
+        // every round the feed can offer fails the proof
+        vm.mockCallRevert(
+            address(ethFeed), abi.encodeWithSelector(IHistoricalPriceFeed.priceAtOrAfter.selector), "no provable round"
+        );
+        uint256 opensAt = b.expiry + options.FALLBACK_SETTLEMENT_DELAY();
+        _mint(dave, 10_000_000 * USD);
+        vm.prank(dave);
+        usdc.approve(address(pool), type(uint256).max);
+        for (uint256 t = b.expiry + 1 hours; t < opensAt; t += 6 hours) {
+            vm.warp(t);
+            vm.roll(block.number + 1);
+            _setPrice(ETH, _price(ETH));
+            vm.expectRevert("no provable round");
+            options.settleBoard(ids[0], 0);
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IOptionsBook.OptionsBookStale.selector, ETH, IOptionsBook.Staleness.AwaitingSettlement
+                )
+            );
+            vm.prank(dave);
+            pool.deposit(1_000_000 * USD, dave);
+        }
+        vm.warp(opensAt);
+        vm.roll(block.number + 1);
+        _setPrice(ETH, _price(ETH));
+        vm.prank(admin);
+        options.settleBoardFallback(ids[0], _price(ETH));
+        options.refresh(ETH);
+        vm.prank(dave);
+        assertGt(pool.deposit(1_000_000 * USD, dave), 0, "flows resume at the fallback settlement");
+    }
 }

@@ -42,16 +42,25 @@ contract OptionsHarness {
         }
     }
 
-    /// @dev Each case: (isCall, spot, strike, vol, tauSec, callCapBps) -> (value, delta, gamma, grossGamma, vega, theta).
-    function optionGreeks(uint256[6][] calldata a) external pure returns (int256[6][] memory out) {
-        out = new int256[6][](a.length);
+    /// @dev Each case: (isCall, spot, strike, vol, tauSec, callCapBps) -> (value, delta, gamma, grossGamma, vega, theta,
+    ///      grossTheta).
+    function optionGreeks(uint256[6][] calldata a) external pure returns (int256[7][] memory out) {
+        out = new int256[7][](a.length);
         IOptionsBook.OptionsConfig memory cfg;
         for (uint256 i; i < a.length; ++i) {
             cfg.callCapBps = uint16(a[i][5]);
             IOptionsBook.OptionGreeks memory g = OptionPricing.optionGreeks(
                 a[i][0] == 1, a[i][1], a[i][2], OptionMath.lnMoneynessWad(a[i][1], a[i][2]), a[i][3], a[i][4], cfg
             );
-            out[i] = [int256(g.valueWad), g.deltaWad, g.gammaWad, int256(g.grossGammaWad), g.vegaWad, g.thetaWad];
+            out[i] = [
+                int256(g.valueWad),
+                g.deltaWad,
+                g.gammaWad,
+                int256(g.grossGammaWad),
+                g.vegaWad,
+                g.thetaWad,
+                int256(g.grossThetaWad)
+            ];
         }
     }
 

@@ -1,6 +1,6 @@
 import { getAddress } from 'viem';
 import { address, handle, queryObject } from '@/lib/api/http';
-import { limitQuery } from '@/lib/api/schemas';
+import { accountHistoryQuery } from '@/lib/api/schemas';
 import { getOptionHistory } from '@/lib/server/options';
 
 export const dynamic = 'force-dynamic';
@@ -9,6 +9,6 @@ export const dynamic = 'force-dynamic';
 export const GET = (req: Request, ctx: { params: Promise<{ address: string }> }) =>
   handle(async () => {
     const a = address.parse((await ctx.params).address);
-    const { limit } = limitQuery.parse(queryObject(req.url));
+    const { limit } = accountHistoryQuery.parse(queryObject(req.url));
     return { account: a, history: await getOptionHistory(getAddress(a), limit) };
   });
