@@ -156,16 +156,20 @@ export function OrderForm({ marketId, data }: { marketId: number; data: Data }) 
       approve: needsApproval ? 'engine' : needsOrderApproval ? 'orderBook' : undefined,
     });
     if (res.sent) {
-      // the open landed: its collateral is spent whatever became of the exits, so the field clears (a second press
-      // would open again); an exit that was not placed keeps its price for the position's TP/SL form
-      const missed = [orderFields.stopLoss !== undefined && !res.stopLoss && 'stop-loss', orderFields.takeProfit !== undefined && !res.takeProfit && 'take-profit'].filter(Boolean);
+      // the open landed: its collateral is spent whatever became of the exits, so the fields clear (a second press
+      // would open again, and an exit left typed would ride on the next open); an exit that was not placed is named
+      // with its price, to set with the position's TP/SL
+      const missed = [
+        orderFields.stopLoss !== undefined && !res.stopLoss && `stop-loss at ${fmtPrice(orderFields.stopLoss)}`,
+        orderFields.takeProfit !== undefined && !res.takeProfit && `take-profit at ${fmtPrice(orderFields.takeProfit)}`,
+      ].filter(Boolean);
       if (missed.length > 0) setExitsMissed(`${orderType.type === 'market' ? 'The position is open' : 'The order is placed'}, but its ${missed.join(' and ')} ${missed.length > 1 ? 'were' : 'was'} not: set ${missed.length > 1 ? 'them' : 'it'} with the position's TP/SL.`);
       setCollateralText(clearIfUnchanged(sent.collateralText));
       setOrderType((cur) => ({
         ...cur,
         trigger: clearIfUnchanged(sent.trigger)(cur.trigger),
-        takeProfit: res.takeProfit ? clearIfUnchanged(sent.takeProfit)(cur.takeProfit) : cur.takeProfit,
-        stopLoss: res.stopLoss ? clearIfUnchanged(sent.stopLoss)(cur.stopLoss) : cur.stopLoss,
+        takeProfit: clearIfUnchanged(sent.takeProfit)(cur.takeProfit),
+        stopLoss: clearIfUnchanged(sent.stopLoss)(cur.stopLoss),
       }));
     }
   }

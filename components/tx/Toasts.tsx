@@ -49,11 +49,12 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       {children}
       {/* In flow below the page (the layout's last row): it takes its own height while it has toasts and none when
           empty, so the page above shrinks instead of being covered. Newest last, at most three shown. */}
-      <div data-testid="toast-tray" className={`flex-none border-zinc-800 bg-zinc-950 ${toasts.length ? 'border-t' : ''}`}>
+      {/* one polite live region that is always there (a region inserted with its text is often not read out); a
+          failure's own role=alert is read at once */}
+      <div aria-live="polite" data-testid="toast-tray" className={`flex-none border-zinc-800 bg-zinc-950 ${toasts.length ? 'border-t' : ''}`}>
         <div className="mx-auto grid max-w-7xl gap-2 px-3 sm:px-6 lg:grid-cols-3 [&:not(:empty)]:py-2">
           {toasts.slice(-3).map((t) => (
-            // each toast is its own live region: a failure assertive (and kept until dismissed), the rest polite
-            <div key={t.id} role={t.kind === 'error' ? 'alert' : 'status'} data-testid={`toast-${t.kind}`} className={`rounded border-l-4 bg-zinc-900 p-2 text-sm ${color[t.kind]}`}>
+            <div key={t.id} role={t.kind === 'error' ? 'alert' : undefined} data-testid={`toast-${t.kind}`} className={`rounded border-l-4 bg-zinc-900 p-2 text-sm ${color[t.kind]}`}>
               <div className="flex items-start justify-between gap-2">
                 <span className="font-medium text-zinc-100">{t.title}</span>
                 <button aria-label="Dismiss notification" className="text-zinc-400 hover:text-zinc-200" onClick={() => dismiss(t.id)}>

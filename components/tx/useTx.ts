@@ -56,7 +56,10 @@ export function useTx() {
   const send = useCallback(
     async <const abi extends Abi, fn extends ContractFunctionName<abi, Mutability>>(req: TxRequest<abi, fn>): Promise<boolean> => {
       if (blocked) {
+        // said where every button can be seen from, not only in the forms that show `error` (review: a table's Close
+        // on the wrong chain did nothing visible)
         setError(`${blocked} to send: ${req.label}`);
+        toasts.push({ kind: 'error', title: `${req.label}: not sent`, detail: blocked });
         return false;
       }
       setError(null);

@@ -66,7 +66,7 @@ interface IOptionsBook is IProduct {
         uint256 grossGammaWad; // sum of the legs' gammas (a capped call has two): the NAV error bound's input
         int256 vegaWad;
         int256 thetaWad; // per second
-        uint256 grossThetaWad; // sum of the legs' |theta| per second, rounded up: the NAV error bound's time input (a
+        uint256 grossThetaWad; // sum of the legs' |theta| per second, plus one unit (above the exact quotient): the NAV error bound's time input (a
         // capped call's legs' thetas cancel near the geometric mean of its strikes, its value's drift over time not)
     }
 

@@ -185,45 +185,66 @@ library OptionPricing {
         int256 lnMoneynessWad,
         uint256 volWad,
         Expiry memory e
-    ) internal pure returns (IOptionsBook.OptionGreeks memory o) {
-        OptionMath.Greeks memory g = OptionMath.blackScholesAt(
-            spotWad, strikeWad, lnMoneynessWad, volWad, e.tauWad, e.sqrtTauWad, 0
-        );
-        // Unchecked: every figure of a leg inside the pricing domain (OptionMath.blackScholesAt) is below 2^180 (the
-        // cap leg's inputs are checked there too), so the differences and the gross gamma below cannot wrap.
+    ) internal pure returns (IOptionsBook.OptionGreeks memory) {
+        OptionMath.Greeks memory g = strikeLeg(spotWad, strikeWad, lnMoneynessWad, volWad, e);
+        return isCall ? callFromLeg(g, spotWad, strikeWad, lnMoneynessWad, volWad, e) : putFromLeg(g);
+    }
+
+    /// @notice The Black-Scholes leg on the strike itself (rate 0): a put is this leg, a capped call this leg less the
+    ///         cap's. A strike with calls and puts open prices it once for both.
+    function strikeLeg(uint256 spotWad, uint256 strikeWad, int256 lnMoneynessWad, uint256 volWad, Expiry memory e)
+        internal
+        pure
+        returns (OptionMath.Greeks memory)
+    {
+        return OptionMath.blackScholesAt(spotWad, strikeWad, lnMoneynessWad, volWad, e.tauWad, e.sqrtTauWad, 0);
+    }
+
+    /// @notice A put's figures from its strike leg `g`.
+    function putFromLeg(OptionMath.Greeks memory g) internal pure returns (IOptionsBook.OptionGreeks memory o) {
+        // Unchecked: every figure of a leg inside the pricing domain (OptionMath.blackScholesAt) is below 2^180, so
+        // nothing below can wrap; at rate 0 a theta is the decay, <= 0.
         unchecked {
-            if (!isCall) {
-                o.valueWad = g.putWad;
-                o.deltaWad = int256(g.callDeltaWad) - int256(WAD);
-                o.gammaWad = int256(g.gammaWad);
-                o.grossGammaWad = g.gammaWad;
-                o.vegaWad = int256(g.vegaWad);
-                o.thetaWad = g.putThetaWad / int256(YEAR_SEC);
-                o.grossThetaWad = _perSecondUp(MathLib.abs(g.putThetaWad));
-                return o;
-            }
-            OptionMath.Greeks memory c = OptionMath.blackScholesAt(
-                spotWad,
-                capStrikeWad(strikeWad, e.callCapBps),
-                lnMoneynessWad - e.capLogWad,
-                volWad,
-                e.tauWad,
-                e.sqrtTauWad,
-                0
-            );
+            o.valueWad = g.putWad;
+            o.deltaWad = int256(g.callDeltaWad) - int256(WAD);
+            o.gammaWad = int256(g.gammaWad);
+            o.grossGammaWad = g.gammaWad;
+            o.vegaWad = int256(g.vegaWad);
+            o.thetaWad = g.putThetaWad / int256(YEAR_SEC);
+            o.grossThetaWad = uint256(-g.putThetaWad) / YEAR_SEC + 1;
+        }
+    }
+
+    /// @notice A capped call's figures from its strike leg `g` and the cap leg (priced here at the same volatility).
+    function callFromLeg(
+        OptionMath.Greeks memory g,
+        uint256 spotWad,
+        uint256 strikeWad,
+        int256 lnMoneynessWad,
+        uint256 volWad,
+        Expiry memory e
+    ) internal pure returns (IOptionsBook.OptionGreeks memory o) {
+        OptionMath.Greeks memory c = OptionMath.blackScholesAt(
+            spotWad,
+            capStrikeWad(strikeWad, e.callCapBps),
+            lnMoneynessWad - e.capLogWad,
+            volWad,
+            e.tauWad,
+            e.sqrtTauWad,
+            0
+        );
+        // Unchecked: both legs' figures are below 2^180 (the cap leg's inputs are checked in blackScholesAt too), so
+        // the differences and the gross sums cannot wrap.
+        unchecked {
             o.valueWad = g.callWad > c.callWad ? g.callWad - c.callWad : 0;
             o.deltaWad = int256(g.callDeltaWad) - int256(c.callDeltaWad);
             o.gammaWad = int256(g.gammaWad) - int256(c.gammaWad);
             o.grossGammaWad = g.gammaWad + c.gammaWad;
             o.vegaWad = int256(g.vegaWad) - int256(c.vegaWad);
             o.thetaWad = (g.callThetaWad - c.callThetaWad) / int256(YEAR_SEC);
-            o.grossThetaWad = _perSecondUp(MathLib.abs(g.callThetaWad) + MathLib.abs(c.callThetaWad));
+            // each leg's |theta| (at rate 0 both are the decay, <= 0), per second and above the exact quotient
+            o.grossThetaWad = uint256(-g.callThetaWad - c.callThetaWad) / YEAR_SEC + 1;
         }
-    }
-
-    /// @dev An annual theta magnitude per second, rounded up.
-    function _perSecondUp(uint256 annualWad) private pure returns (uint256) {
-        return (annualWad + YEAR_SEC - 1) / YEAR_SEC;
     }
 
     /// @notice One token's trade value, leg by leg: a put at `volWad`; a capped call as the call on the strike at

@@ -397,20 +397,19 @@ library OptionsLogic {
         }
         c.lnMoneynessWad = OptionMath.lnMoneynessWad(c.spotWad, c.strikeWad);
         uint256 mid = OptionPricing.midVolAt(c.expiryTerms, _lnSampleMoneyness(c, c.lnMoneynessWad), cfg);
+        // the strike's own leg once, for its calls and its puts
+        OptionMath.Greeks memory leg =
+            OptionPricing.strikeLeg(c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms);
         if (callOi > 0) {
             _accumulate(
                 acc,
-                OptionPricing.optionGreeksAt(true, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms),
+                OptionPricing.callFromLeg(leg, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms),
                 callOi
             );
             acc.tokensWad += callOi;
         }
         if (putOi > 0) {
-            _accumulate(
-                acc,
-                OptionPricing.optionGreeksAt(false, c.spotWad, c.strikeWad, c.lnMoneynessWad, mid, c.expiryTerms),
-                putOi
-            );
+            _accumulate(acc, OptionPricing.putFromLeg(leg), putOi);
             acc.tokensWad += putOi;
         }
         ++acc.strikes;

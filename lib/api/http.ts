@@ -34,20 +34,24 @@ export async function handle<T>(run: () => Promise<T>, { maxAgeSec = 2, status }
   }
 }
 
-/** An upstream error's first line as the client may see it: URLs, IP addresses and host:port pairs (an RPC's or the
- *  database's, e.g. "connect ECONNREFUSED 10.0.3.7:5432") are left out; the server logs them whole. */
+/** An upstream error's first line as the client may see it: URLs, the host a system error names (Node's "connect
+ *  ECONNREFUSED 10.0.3.7:5432", "getaddrinfo ENOTFOUND postgres.internal"), IP addresses and host:port pairs are left
+ *  out; the server logs them whole. */
 export function publicDetail(message: string): string {
   return message
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, '<url>')
-    .replace(/\[?[0-9a-f]*:[0-9a-f:]+\]?:\d{2,5}\b|\b\d{1,3}(\.\d{1,3}){3}(:\d{2,5})?\b|\b[a-z0-9-]*[a-z][a-z0-9-]*(\.[a-z0-9-]+)*:\d{2,5}\b/gi, '<host>');
+    .replace(/\b(E[A-Z_]{3,}|getaddrinfo|connect)\s+(?:E[A-Z_]{3,}\s+)?(?!E[A-Z_]{3,}\b)[^\s,;)]+/g, (m) => `${m.split(/\s+/).slice(0, -1).join(' ')} <host>`)
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?\b/g, '<host>')
+    .replace(/\b(localhost|[\w-]+(\.[\w-]+)+):\d{1,5}\b/gi, '<host>');
 }
 
 export class BadRequest extends Error {}
 
 /** A request's query parameters. An empty value is no value (`?market=` is `?`): its default applies, or a required
  *  one is missing (400), where coercing it would read 0 (market 0, a volatility multiplier of 0). */
-export function queryObject(url: string): Record<string, string> {
-  return Object.fromEntries([...new URL(url).searchParams.entries()].filter(([, v]) => v.trim() !== ''));
+export function queryObject(url: string): Record<string, string | undefined> {
+  // kept as undefined rather than dropped, so a strict schema still refuses a misspelled name sent empty
+  return Object.fromEntries([...new URL(url).searchParams.entries()].map(([k, v]) => [k, v.trim() === '' ? undefined : v]));
 }
 
 /** A 0x address, answered back checksummed (EIP-55) whatever case the client sent. */

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { STRESS_LIMITS } from '../validation';
 import { BadRequest } from './http';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** An integer parameter: absent (or sent empty) is absent, so `.default` and `.optional` apply and a required one is
+ *  missing (coercing would read it as 0 or NaN). */
+const int = (min: number, max: number) => z.preprocess((v) => (v === undefined ? v : Number(v)), z.number().int().min(min).max(max));
 
 /** The most buckets a history or activity query may span ((to - from) / resolution). */
 export const MAX_BUCKETS = 5000;

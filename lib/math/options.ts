@@ -260,12 +260,12 @@ export interface OptionGreeks {
   grossGammaWad: bigint;
   vegaWad: bigint;
   thetaWad: bigint;
-  /** the legs' |theta| per second, rounded up: the NAV error bound's time input */
+  /** the legs' |theta| per second, plus one unit: the NAV error bound's time input */
   grossThetaWad: bigint;
 }
 
-/** OptionPricing._perSecondUp: an annual theta magnitude per second, rounded up. */
-const perSecondUp = (annualWad: bigint) => (annualWad + YEAR_SEC - 1n) / YEAR_SEC;
+/** OptionPricing's gross theta: legs' annual |theta| (each <= 0 at rate 0) per second, plus one unit. */
+const grossPerSecond = (annualWad: bigint) => annualWad / YEAR_SEC + 1n;
 
 /** OptionPricing.optionGreeks: a capped call (call spread K / capStrike) or a put, per token. */
 export function optionGreeks(
@@ -291,7 +291,7 @@ export function optionGreeksAt(isCall: boolean, spotWad: bigint, strikeWad: bigi
       grossGammaWad: g.gammaWad,
       vegaWad: g.vegaWad,
       thetaWad: g.putThetaWad / YEAR_SEC,
-      grossThetaWad: perSecondUp(abs(g.putThetaWad)),
+      grossThetaWad: grossPerSecond(-g.putThetaWad),
     };
   }
   const c = blackScholesAt(spotWad, capStrikeWad(strikeWad, e.callCapBps), lnMoneyness - e.capLogWad, volWad, e.tauWad, e.sqrtTauWad, 0n);
@@ -302,7 +302,7 @@ export function optionGreeksAt(isCall: boolean, spotWad: bigint, strikeWad: bigi
     grossGammaWad: g.gammaWad + c.gammaWad,
     vegaWad: g.vegaWad - c.vegaWad,
     thetaWad: (g.callThetaWad - c.callThetaWad) / YEAR_SEC,
-    grossThetaWad: perSecondUp(abs(g.callThetaWad) + abs(c.callThetaWad)),
+    grossThetaWad: grossPerSecond(-g.callThetaWad - c.callThetaWad),
   };
 }
 

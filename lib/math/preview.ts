@@ -331,10 +331,11 @@ export function previewRemoveCollateral(
 }
 
 /**
- * What adding (`deltaUsd` > 0) or removing (< 0) collateral leaves, as the Reader shows the position at the same block:
- * the collateral, the leverage (Reader.positionView: margin notional / equity, rounded up; 0 once equity is gone) and
- * the liquidation price (Reader.liquidationPrice at the position's maintenance rate and fees owed). Collateral moves
- * equity one for one: the PnL, the fees owed and the rate do not depend on it.
+ * What adding (`deltaUsd` > 0) or removing (< 0) collateral leaves, as the Reader shows the position after it in the
+ * same second: the engine first settles the borrow and funding owed into the collateral (PerpEngine._settleFees), so
+ * the collateral is collateral + delta - fees owed, with none owed after; the leverage (Reader.positionView: margin
+ * notional / equity, rounded up; 0 once equity is gone) and the liquidation price (Reader.liquidationPrice at the
+ * position's maintenance rate). Collateral moves equity one for one: the PnL and the rate do not depend on it.
  */
 export function previewCollateralChange(
   priceWad: bigint,
@@ -342,13 +343,13 @@ export function previewCollateralChange(
   s: { equityUsd: bigint; feesOwedUsd: bigint; maintenanceMarginWad: bigint },
   deltaUsd: bigint,
 ): { collateralAfterUsd: bigint; leverageWad: bigint; liquidationPriceWad: bigint } {
-  const collateralAfterUsd = p.collateralUsd + deltaUsd;
+  const collateralAfterUsd = p.collateralUsd + deltaUsd - s.feesOwedUsd;
   const equityAfter = s.equityUsd + deltaUsd;
   return {
     collateralAfterUsd,
     leverageWad: equityAfter > 0n ? mulDivUp(marginNotionalUp(p.isLong, p.sizeUsd, p.sizeTokens, priceWad), WAD, equityAfter) : 0n,
     liquidationPriceWad:
-      collateralAfterUsd > 0n ? liquidationPriceWad(p.isLong, p.sizeUsd, p.sizeTokens, collateralAfterUsd, s.feesOwedUsd, s.maintenanceMarginWad, p.capBucket) : 0n,
+      collateralAfterUsd > 0n ? liquidationPriceWad(p.isLong, p.sizeUsd, p.sizeTokens, collateralAfterUsd, 0n, s.maintenanceMarginWad, p.capBucket) : 0n,
   };
 }
 

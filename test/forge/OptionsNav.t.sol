@@ -294,16 +294,7 @@ contract OptionsNavThetaCrossingTest is BaseTest {
     function setUp() public override {
         super.setUp();
         _deposit(carol, 10_000_000 * USD);
-        // no volatility sample falls due, so the expansion's whole time range is open (as testFuzz_nav_optionsTermWithinBound)
-        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
-        cfg.sampleIntervalSec = 1 days;
-        vm.prank(admin);
-        engine.setMarketConfig(ETH, cfg);
-        // a narrow cap (10%, the review's case): the legs' thetas cancel near the money
-        IOptionsBook.OptionsConfig memory oc = options.config(ETH);
-        oc.callCapBps = 1000;
-        vm.prank(admin);
-        options.setConfig(ETH, oc);
+        _dailySamplesNarrowCaps(); // the review's case: a 10% cap, over the expansion's whole time range
     }
 
     /// The book: one capped call strike, refreshed at the price where its net theta crosses zero (found by bisection

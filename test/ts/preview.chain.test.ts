@@ -83,33 +83,43 @@ describe('close and remove-collateral previews equal the engine', () => {
       await expect(sim(r.maxRemovableUsd + 1n)).rejects.toThrow(/LeverageTooHigh|InsufficientMargin|CollateralBelowMinimum/);
     });
 
-    it(`add or remove collateral: the previewed leverage and liquidation price are the Reader's for that collateral (${isLong ? 'long' : 'short'})`, async () => {
-      const s = await state(index, market, isLong);
-      const pos = s.p.position;
-      const status = { equityUsd: s.p.status.equityUsd, feesOwedUsd: s.p.status.borrowFeeUsd + s.p.status.fundingFeeUsd, maintenanceMarginWad: s.p.status.maintenanceMarginWad };
-      const of = (delta: bigint) =>
-        previewCollateralChange(s.m.priceWad, { isLong, sizeUsd: pos.sizeUsd, sizeTokens: pos.sizeTokens, collateralUsd: pos.collateralUsd, capBucket: BigInt(pos.capBucket) }, status, delta);
-      // no change: the row's own figures
-      expect(of(0n).leverageWad).toBe(s.p.leverageWad);
-      expect(of(0n).liquidationPriceWad).toBe(s.p.liquidationPriceWad);
+    it(`add or remove collateral: the preview is the position the Reader shows after the engine's add or removal, to the wei (${isLong ? 'long' : 'short'})`, async () => {
+      const { testClient, publicClient } = clients(index);
+      // an hour of borrow and funding owed (the engine settles it into the collateral first); another account's trade
+      // on the market then takes the hour's volatility sample, so the add's own pin changes no rate
+      await testClient.increaseTime({ seconds: 3600 });
+      for (let m = 0; m < c.feeds.length; m++) await setPrice(m, await price(m));
+      await open(10, Number(market), !isLong, USD(100), USD(400));
+      const { walletClient } = clients(index);
       for (const delta of [USD(500), -USD(700), USD(1) + 3n]) {
-        const r = of(delta);
-        const onChain = await s.publicClient.readContract({
-          ...c.reader,
-          functionName: 'liquidationPrice',
-          args: [{ ...pos, collateralUsd: pos.collateralUsd + delta }, isLong, s.p.status],
-          blockNumber: s.blockNumber,
-        });
-        expect(r.liquidationPriceWad).toBe(onChain);
-        expect(r.collateralAfterUsd).toBe(pos.collateralUsd + delta);
-        // a long's liquidation price falls as collateral is added, a short's rises
-        expect(delta > 0n === (isLong ? r.liquidationPriceWad < s.p.liquidationPriceWad : r.liquidationPriceWad > s.p.liquidationPriceWad)).toBe(true);
-        // leverage: the same notional over an equity the delta moves one for one (equity = collateral + PnL - fees), so
-        // leverage x equity is the notional (x 1e18) before and after, each within its rounding up (less than the equity)
-        const eq = s.p.status.equityUsd;
-        const gap = r.leverageWad * (eq + delta) - s.p.leverageWad * eq;
-        expect(gap < 0n ? -gap : gap).toBeLessThan(eq + (delta > 0n ? delta : 0n));
+        if (delta > 0n) await fundAndApprove(index, delta); // its blocks before the measured second
+        const snap = await testClient.snapshot();
+        // the preview from the state one second on (an empty block), then the add or removal in that same second
+        const t = (await publicClient.getBlock()).timestamp + 1n;
+        await testClient.setNextBlockTimestamp({ timestamp: t });
+        await testClient.mine({ blocks: 1 });
+        const s = await state(index, market, isLong);
+        expect(s.p.status.borrowFeeUsd + s.p.status.fundingFeeUsd).not.toBe(0n); // fees owed, so their settle shows
+        const pos = s.p.position;
+        const r = previewCollateralChange(
+          s.m.priceWad,
+          { isLong, sizeUsd: pos.sizeUsd, sizeTokens: pos.sizeTokens, collateralUsd: pos.collateralUsd, capBucket: BigInt(pos.capBucket) },
+          { equityUsd: s.p.status.equityUsd, feesOwedUsd: s.p.status.borrowFeeUsd + s.p.status.fundingFeeUsd, maintenanceMarginWad: s.p.status.maintenanceMarginWad },
+          delta,
+        );
+        await testClient.revert({ id: snap });
+        const again = await testClient.snapshot();
+        await testClient.setNextBlockTimestamp({ timestamp: t });
+        await tx(index, { ...c.engine, functionName: delta > 0n ? 'increasePosition' : 'decreasePosition', args: delta > 0n ? [market, isLong, delta, 0n, 0n] : [market, isLong, -delta, 0n, 0n] });
+        expect((await publicClient.getBlock()).timestamp).toBe(t);
+        const after = await publicClient.readContract({ ...c.reader, functionName: 'positionView', args: [walletClient.account.address, market, isLong] });
+        expect(after.position.collateralUsd).toBe(r.collateralAfterUsd);
+        expect(after.leverageWad).toBe(r.leverageWad);
+        expect(after.liquidationPriceWad).toBe(r.liquidationPriceWad);
+        await testClient.revert({ id: again });
       }
+      // every feed fresh again for the tests after this hour
+      for (let m = 0; m < c.feeds.length; m++) await setPrice(m, await price(m));
     });
 
     it(`close: bounded at the previewed execution price it fills, one wei tighter it reverts (${isLong ? 'long' : 'short'})`, async () => {

@@ -90,6 +90,9 @@ describe('API query parameters', () => {
     refused(pythUpdatesQuery, 'markets=0&fresh=1', 'fresh');
     // an account's history is of every market: a market filter it would ignore is refused, not accepted
     refused(accountHistoryQuery, 'limit=5&market=3', 'market');
+    // a misspelled name sent empty is refused too (an empty value is no value, not no parameter)
+    refused(historyQuery, 'market=0&resolutoin=', 'resolutoin');
+    expect(candlesQuery.safeParse(q('market=')).error!.issues[0].message).toMatch(/received undefined/); // missing, not read as 0
     expect(accountHistoryQuery.parse(q('limit=5')).limit).toBe(5);
     // the stress query's names are checked as sent
     const stress = (search: string) => parseStressQuery(new URL(`http://localhost/api/stress?${search}`).searchParams, [0, 1, 2]);
@@ -102,12 +105,17 @@ describe('API query parameters', () => {
 
   it("an upstream failure's detail leaves out where the service is (the server logs it whole)", () => {
     expect(publicDetail('connect ECONNREFUSED 10.0.3.7:5432')).toBe('connect ECONNREFUSED <host>');
-    expect(publicDetail('getaddrinfo ENOTFOUND db.internal:5432')).toBe('getaddrinfo ENOTFOUND <host>');
+    expect(publicDetail('getaddrinfo ENOTFOUND postgres.internal')).toBe('getaddrinfo ENOTFOUND <host>');
+    expect(publicDetail('getaddrinfo EAI_AGAIN db')).toBe('getaddrinfo EAI_AGAIN <host>');
+    expect(publicDetail('connect ECONNREFUSED counterpool_db:5432')).toBe('connect ECONNREFUSED <host>');
+    expect(publicDetail('dial db.internal:5432 failed')).toBe('dial <host> failed');
     expect(publicDetail('HTTP request failed. URL: http://rpc.internal:8545/key/abc Status: 500')).toBe('HTTP request failed. URL: <url> Status: 500');
     expect(publicDetail('connect ECONNREFUSED ::1:5432')).toBe('connect ECONNREFUSED <host>');
     // what is not a location stays as it was
     expect(publicDetail('Hermes answered 500')).toBe('Hermes answered 500');
-    expect(publicDetail('timed out at 12:30')).toBe('timed out at 12:30');
+    for (const kept of ['timed out at 12:30', '2026-12-07T10:11:29Z', 'error code:500', 'read ECONNRESET', 'connect ECONNREFUSED', 'Connection terminated unexpectedly']) {
+      expect(publicDetail(kept)).toBe(kept);
+    }
   });
 });
 

@@ -156,6 +156,12 @@ contract OptionsHandler is Test {
             if (b.settled || block.timestamp < b.expiry) continue;
             (bool found, uint256 roundId, uint256 at) = _firstRoundAtOrAfter(b.expiry);
             if (!found) return;
+            // a settler naming a later round (a price of its choosing) is refused
+            if (roundId < feed.latestRoundId()) {
+                try options.settleBoard(boardId, roundId + 1) {
+                    flagSettledOffTheFirstRound = true;
+                } catch {}
+            }
             try options.settleBoard(boardId, roundId) {
                 (uint256 p,) = feed.roundAt(roundId);
                 if (options.board(boardId).settlementPriceWad != p || at < b.expiry) {
@@ -176,6 +182,17 @@ contract OptionsHandler is Test {
         uint256 next = price * bound(bps, 9700, 10_300) / 10_000;
         _push(next, bound(dt, 1, 600));
         calls["movePrice"]++;
+    }
+
+    /// Time passes inside the greek cache's range and the price moves within its price range: where the NAV prices
+    /// through the cached expansion (P-76), so the invariant compares it with the exact mark away from the refresh.
+    function drift(uint256 dtSeed, int256 moveSeed) external {
+        IOptionsBook.BookView memory v = options.book(MARKET);
+        if (v.refAt == 0 || block.timestamp >= v.validUntil) return;
+        int256 maxMove = int256(v.maxMoveWad);
+        int256 target = int256(v.refPriceWad) + bound(moveSeed, -maxMove, maxMove);
+        _push(uint256(target), bound(dtSeed, 1, v.validUntil - block.timestamp));
+        calls["drift"]++;
     }
 
     /// Time passes (up to eight hours: boards expire), the price stays.

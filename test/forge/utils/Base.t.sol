@@ -118,6 +118,20 @@ abstract contract BaseTest is Test {
         vm.stopPrank();
     }
 
+    /// @dev ETH's options where the NAV prices through its expansion for a cache's whole range: a daily volatility
+    ///      sample (none falls due inside the range) and calls capped at 10% (their legs' thetas cancel near the money:
+    ///      the case the bound's time term must still cover, P-76).
+    function _dailySamplesNarrowCaps() internal {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.sampleIntervalSec = 1 days;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        IOptionsBook.OptionsConfig memory oc = options.config(ETH);
+        oc.callCapBps = 1000;
+        vm.prank(admin);
+        options.setConfig(ETH, oc);
+    }
+
     /// @dev Lists the boards the market's schedule calls for (the keeper's call) and returns its unsettled boards.
     function _listBoards(uint256 marketId) internal returns (uint256[] memory) {
         options.listBoards(marketId);
