@@ -229,11 +229,18 @@ export function runStress(input: StressInput, shock: Shock) {
   const navAfter = cashAfter + feesClaim - feesOfLiquidated - pnlTerm(shockedPrice, remaining, book(input.positions.filter((p) => !gone.has(p)))) - optionsShocked;
   if (reservedAfter < 0n) reservedAfter = 0n;
   const util = utilizationUp;
+  // the NAV with no shock by the same formula (the chain's now, plus the accrual since the block), so a withdrawal
+  // reads as what it is: LPs leaving with their share, not a loss (review: the bank run's NAV looked halved)
+  const navBefore = input.navUsd + poolAccruedUsd;
+  const lpLoss = navBefore - outflow - (navAfter > 0n ? navAfter : 0n);
   return {
+    navBeforeUsd: navBefore.toString(),
     navShockedUsd: (navShocked > 0n ? navShocked : 0n).toString(),
     navAfterLiquidationsUsd: (navAfter > 0n ? navAfter : 0n).toString(),
     badDebtUsd: badDebt.toString(),
     lpOutflowUsd: outflow.toString(),
+    /** what the remaining LPs lose: NAV before, less the outflow, less the NAV after liquidations (negative: a gain) */
+    lpLossUsd: lpLoss.toString(),
     positionsLiquidated: liquidated.length,
     positionsTotal: input.positions.length,
     unindexedOiUsd: unindexedOiUsd(input).toString(),

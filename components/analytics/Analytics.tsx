@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { useReaderView } from '@/components/common/useReaderView';
 import { bytes32ToString, SECONDS_PER_YEAR } from '@/lib/format';
+import { IndexLagNotice } from './IndexLagNotice';
 import { AX, Chart, n, RANGES, tickFor, TIME_AX, TT, useActivity, useHistory, type Point } from './charts';
 import { HeadlineTotals } from './HeadlineTotals';
 import { LiquidationsTable } from './LiquidationsTable';
@@ -53,11 +54,12 @@ export function Analytics() {
   const actData = activity.data?.map((p) => ({ t: p.t, fees: n(p.feesUsd, 1e6), liquidations: Number(p.liquidations), badDebt: n(p.badDebtUsd, 1e6), traderPnl: n(p.traderPnlUsd, 1e6), lpPnl: -(n(p.traderPnlUsd, 1e6) ?? 0) + (n(p.feesUsd, 1e6) ?? 0) }));
   // A snapshot whose NAV could not be valued (a market's price too old, or an options greek cache beyond its bound)
   // has no NAV: the line breaks there rather than drawing a value the chain would not have used.
-  const navGaps = poolData?.filter((p) => p.nav === null).length ?? 0;
+  const navGaps = pool.data?.filter((p) => !p.gap && (p.nav === null || p.nav === undefined)).length ?? 0;
   const err = pool.error ?? mk.error ?? activity.error;
 
   return (
     <div className="grid gap-4">
+      <IndexLagNotice />
       <PoolNow />
       <HeadlineTotals />
       <div className="flex flex-wrap items-center gap-3">
@@ -120,10 +122,10 @@ export function Analytics() {
             <Legend />
             <Line dataKey="long" stroke="#10b981" dot={false} isAnimationActive={false} />
             <Line dataKey="short" stroke="#f43f5e" dot={false} isAnimationActive={false} />
-            <Line dataKey="net" name="net (pool is short this)" stroke="#eab308" dot={false} isAnimationActive={false} />
+            <Line dataKey="net" name="net at entry notional (pool is short this)" stroke="#eab308" dot={false} isAnimationActive={false} />
           </LineChart>
         </Chart>
-        <Chart title="Funding and borrow rates (APR %)" data={mkData} testId="chart-rates">
+        <Chart title="Funding (positive: longs pay) and borrow rates (APR %)" data={mkData} testId="chart-rates">
           <LineChart data={mkData}>
             <CartesianGrid stroke="#27272a" />
             <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
@@ -134,7 +136,7 @@ export function Analytics() {
             <Line dataKey="borrow" stroke="#f97316" dot={false} isAnimationActive={false} />
           </LineChart>
         </Chart>
-        <Chart title="σ over the horizon and maintenance margin (%), max leverage (x)" data={mkData} testId="chart-risk">
+        <Chart title="σ over the liquidation horizon and maintenance margin (%), max leverage (x), for a minimum-size position" data={mkData} testId="chart-risk">
           <LineChart data={mkData}>
             <CartesianGrid stroke="#27272a" />
             <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
@@ -154,9 +156,9 @@ export function Analytics() {
             <YAxis {...AX} width={70} />
             <Tooltip {...TT} />
             <Legend />
-            <Bar dataKey="fees" name="fees, impact, borrow, funding" fill="#2dd4bf" isAnimationActive={false} />
+            <Bar dataKey="fees" name="perpetuals: fees, impact, borrow, funding" fill="#2dd4bf" isAnimationActive={false} />
             <Bar dataKey="traderPnl" name="trader realized PnL" fill="#f43f5e" isAnimationActive={false} />
-            <Bar dataKey="lpPnl" name="LP (fees − trader PnL)" fill="#a78bfa" isAnimationActive={false} />
+            <Bar dataKey="lpPnl" name="LP, perpetuals realized (fees − trader PnL)" fill="#a78bfa" isAnimationActive={false} />
           </BarChart>
         </Chart>
         <Chart title={`Liquidations (count) and bad debt (USD) per ${barLabel(range.barRes)}`} data={actData} testId="chart-liquidations">

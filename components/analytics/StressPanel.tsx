@@ -41,7 +41,19 @@ export function StressPanel() {
       {r && (
         <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-8" data-testid="stress-result">
           <div>
-            <dt className="text-xs text-zinc-400">NAV after shock</dt>
+            <dt className="text-xs text-zinc-400">NAV before</dt>
+            <dd className="num" data-testid="stress-nav-before">{fmtUsd(BigInt(r.navBeforeUsd))}</dd>
+          </div>
+          <div>
+            <dt className="text-xs text-zinc-400" title="the shock's loss to the LPs who stay: NAV before, less what withdrawing LPs took with their shares, less the NAV after liquidations">
+              LP loss (withdrawals aside)
+            </dt>
+            <dd className={`num ${BigInt(r.lpLossUsd) > 0n ? 'text-rose-400' : ''}`} data-testid="stress-lp-loss">
+              {BigInt(r.lpLossUsd) > 0n ? fmtUsd(BigInt(r.lpLossUsd)) : `gain ${fmtUsd(-BigInt(r.lpLossUsd))}`}
+            </dd>
+          </div>
+          <div>
+            <dt className="text-xs text-zinc-400" title="after the shock and the LP outflow, before liquidations">NAV after shock</dt>
             <dd className="num">{fmtUsd(BigInt(r.navShockedUsd))}</dd>
           </div>
           <div>

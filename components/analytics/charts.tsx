@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import { usePublicClient } from 'wagmi';
 import { ResponsiveContainer } from 'recharts';
 import { api } from '@/lib/api/client';
 
@@ -16,19 +17,43 @@ export type Range = (typeof RANGES)[number];
 export type Point = Record<string, string | number | null>;
 
 export function useHistory(market: number, range: Range) {
+  const client = usePublicClient();
   return useQuery({
     queryKey: ['history', market, range.sec],
-    queryFn: (): Promise<Point[]> => api.history(market, Math.floor(Date.now() / 1000) - range.sec, range.res),
+    queryFn: async (): Promise<Point[]> => withGaps(await api.history(market, (await chainNowSec(client)) - range.sec, range.res), range.res),
     refetchInterval: 5000,
   });
 }
 
+/** The chain's time (its latest block's), which the API's buckets follow: the browser's clock can be hours off a
+ *  local chain moved forward, and a range from it asked for more buckets than the API serves (review). */
+async function chainNowSec(client: ReturnType<typeof usePublicClient>): Promise<number> {
+  const block = client ? await client.getBlock().catch(() => undefined) : undefined;
+  return block ? Number(block.timestamp) : Math.floor(Date.now() / 1000);
+}
+
+/**
+ * A history with a blank point (`gap: 1`, no values) after every bucket the next one does not follow: the API returns
+ * only buckets with snapshots, and a line drawn on through an indexer outage or a stalled market looked like data
+ * (review). Lines break at the blank; counts of unvalued points leave blanks out.
+ */
+export function withGaps(points: Point[], res: number): Point[] {
+  const out: Point[] = [];
+  for (let i = 0; i < points.length; i++) {
+    out.push(points[i]);
+    const t = Number(points[i].t);
+    if (i + 1 < points.length && Number(points[i + 1].t) - t > res) out.push({ t: t + res, gap: 1 });
+  }
+  return out;
+}
+
 /** Activity per bar bucket over the range, every bucket present (zero when nothing happened). */
 export function useActivity(range: Range) {
+  const client = usePublicClient();
   return useQuery({
     queryKey: ['activity', range.sec],
     queryFn: async (): Promise<Point[]> => {
-      const to = Math.floor(Date.now() / 1000);
+      const to = await chainNowSec(client);
       const from = to - range.sec;
       const rows = await api.activity(from, range.barRes);
       return fillBuckets(rows.map((r) => ({ ...r })), from, to, range.barRes);
@@ -59,8 +84,8 @@ const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSig
 export const AX = { stroke: '#a1a1aa', fontSize: 11, tickFormatter: (v: number) => COMPACT.format(v) };
 /** A tooltip's value: thousands separated, cents on dollar amounts, six decimals below 10 (share prices, rates). */
 const tooltipValue = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) < 10 ? 6 : 2 }) : String(v));
-/** A time axis: positions follow the clock, so a gap in the data (a stalled market, an indexer outage) shows as a gap
- *  instead of being squeezed out as it is on a category axis. */
+/** A time axis: positions follow the clock, so a gap in the data (a stalled market, an indexer outage) keeps its width
+ *  instead of being squeezed out as it is on a category axis; `withGaps` breaks the lines across it. */
 export const TIME_AX = { stroke: AX.stroke, fontSize: AX.fontSize, type: 'number' as const, scale: 'time' as const, domain: ['dataMin', 'dataMax'] as [string, string], minTickGap: 24 };
 export const TT = {
   contentStyle: { background: '#18181b', border: '1px solid #3f3f46' },

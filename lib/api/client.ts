@@ -162,12 +162,24 @@ export interface AccountPosition {
   liquidatable: boolean;
 }
 
+/** /api/health: `problems` names each part behind its threshold or down (empty when `ok`). */
+export interface HealthBody {
+  status: 'ok' | 'degraded';
+  problems: string[];
+  indexer: { reachable: boolean; cursor?: number | null; lagBlocks?: number | null; dataAgeSec?: number | null };
+}
+
 export interface StressResult {
+  /** the NAV with no shock, by the same formula */
+  navBeforeUsd: string;
+  /** after the shock and the LP outflow (which leaves with its shares: not a loss) */
   navShockedUsd: string;
   navAfterLiquidationsUsd: string;
   badDebtUsd: string;
   /** what the LP run actually took out: the asked share of cash, capped at free liquidity */
   lpOutflowUsd: string;
+  /** what the remaining LPs lose: NAV before less the outflow less the NAV after liquidations (negative: a gain) */
+  lpLossUsd: string;
   positionsLiquidated: number;
   positionsTotal: number;
   /** open interest the markets hold beyond the positions tested (the index behind the chain): left out of the result */
@@ -251,6 +263,8 @@ export const api = {
   topPositions: (limit = 10) => get<TopPositions>(`/api/positions?limit=${limit}`),
   accountPositions: (account: string) => get<{ account: string; positions: AccountPosition[] }>(`/api/accounts/${account}/positions`),
   summary: () => get<{ timestamp: number; windows: WindowTotals[] | null }>('/api/summary'),
+  /** /api/health's body, a degraded one (503) included: the parts' state and what is behind, in words. */
+  health: (): Promise<HealthBody> => fetch('/api/health', { cache: 'no-store' }).then((r) => r.json() as Promise<HealthBody>),
   options: (market?: number) => get<OptionsSummary>(`/api/options${market === undefined ? '' : `?market=${market}`}`),
   /** `query`: `scenario=crash` or `price.<marketId>=<bps>&vol=<k>&cashOut=<bps>` */
   stress: (query: string) => get<StressResult>(`/api/stress?${query}`),

@@ -524,3 +524,23 @@ export function quoteOption(
   }
   return { premiumUsd, impactUsd, ivWad, capIvWad, midIvWad, spotWad: ctx.spotWad, perTokenWad, reserveUsd, greeks, askFloor };
 }
+
+/**
+ * The options book's mark and delta at `spotWad` and `nowSec` from its cached expansion, as the chain moves them:
+ * OptionsLogic.expand's value (V + delta dS + gamma dS^2 / 2 + theta dt, each product truncated toward zero in the same
+ * order) and the delta along its gamma (OptionsNav.marketClaim: delta + gamma dS). Traders' side, USD and tokens WAD; a
+ * book with no expansion (nothing open at its last refresh) is worth nothing.
+ */
+export function bookAt(
+  b: { valueWad: bigint; deltaWad: bigint; gammaWad: bigint; thetaWad: bigint; refPriceWad: bigint; refAt: bigint },
+  spotWad: bigint,
+  nowSec: bigint,
+): { valueWad: bigint; deltaWad: bigint } {
+  if (b.refAt === 0n) return { valueWad: b.valueWad, deltaWad: b.deltaWad };
+  const dS = spotWad - b.refPriceWad;
+  const dt = nowSec - b.refAt;
+  return {
+    valueWad: b.valueWad + (b.deltaWad * dS) / WAD + (((b.gammaWad * dS) / WAD) * dS) / WAD / 2n + b.thetaWad * dt,
+    deltaWad: b.deltaWad + (b.gammaWad * dS) / WAD,
+  };
+}

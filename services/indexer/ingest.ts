@@ -17,6 +17,7 @@ import { errorForLog } from '../../lib/errors';
 import type { IndexedEvent } from '../../lib/events';
 import { LogRange } from '../lib/logs';
 import { nullIfNotFound } from '../../lib/notFound';
+import { bookAt } from '../../lib/math/options';
 
 const ABI = indexedEventsAbi;
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
@@ -243,6 +244,13 @@ async function insertEvents(q: Queryable, logs: DecodedLog[], blocks: Map<bigint
   }
 }
 
+/** A market's options book at the snapshot's price and time (undefined without a book or a valid price). */
+function optionsAt(s: Snapshot, m: Snapshot['markets'][number]) {
+  const b = s.books[Number(m.marketId)];
+  if (!b || !m.priceValid) return undefined;
+  return bookAt(b, m.priceWad, s.timestamp);
+}
+
 async function insertSnapshot(q: Queryable, s: Snapshot) {
   const p = s.pool;
   const at = { block_number: s.blockNumber, timestamp: s.timestamp };
@@ -274,10 +282,11 @@ async function insertSnapshot(q: Queryable, s: Snapshot) {
     mmr: m.priceValid ? m.maintenanceMarginWad : null,
     max_leverage: m.priceValid ? m.maxLeverageWad : null,
     utilization: m.utilizationWad,
-    // options held by traders on this market (the pool is short them): value at the cache's reference point (USD
-    // WAD), delta (tokens), gamma, vega (USD per 1.0 of volatility), theta (USD per second), all WAD
-    options_value: s.books[Number(m.marketId)]?.valueWad ?? null,
-    options_delta: s.books[Number(m.marketId)]?.deltaWad ?? null,
+    // options held by traders on this market (the pool is short them): value (USD WAD) and delta (tokens) moved from
+    // the cache's reference point to this price and time as the chain's NAV moves them (review: the reference point's
+    // delta read a third low 2% away from it), gamma, vega (USD per 1.0 of volatility), theta (USD per second), all WAD
+    options_value: optionsAt(s, m)?.valueWad ?? null,
+    options_delta: optionsAt(s, m)?.deltaWad ?? null,
     options_gamma: s.books[Number(m.marketId)]?.gammaWad ?? null,
     options_vega: s.books[Number(m.marketId)]?.vegaWad ?? null,
     options_theta: s.books[Number(m.marketId)]?.thetaWad ?? null,

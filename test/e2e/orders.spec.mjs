@@ -8,6 +8,7 @@ import { client, faucetAndDeposit, MNEMONIC, launch, openConnected, SHOTS, waitT
 const d = JSON.parse(readFileSync('deployments/31337.json', 'utf8'));
 const feedAbi = JSON.parse(readFileSync('out/DevPriceFeed.sol/DevPriceFeed.json', 'utf8')).abi;
 const engineAbi = JSON.parse(readFileSync('out/PerpEngine.sol/PerpEngine.json', 'utf8')).abi;
+const bookAbi = JSON.parse(readFileSync('out/OrderBook.sol/OrderBook.json', 'utf8')).abi;
 const oracle = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 0 }), chain: client.chain, transport: http(process.env.RPC_URL) });
 
 async function ethPrice() {
@@ -96,9 +97,12 @@ test('orders: a limit long fills when the keeper sees the price cross it; TP/SL 
     assert.ok(await placeTpSl.isDisabled(), 'a take-profit on the wrong side sends nothing');
     await form.getByRole('textbox').nth(0).fill(usd((p1 * 102n) / 100n));
     await form.getByRole('textbox').nth(1).fill(usd((p1 * 95n) / 100n));
+    // what the two orders escrow from the wallet, said before they are sent
+    const minFee = await client.readContract({ address: d.OrderBook, abi: bookAbi, functionName: 'minExecutionFeeUsd' });
+    await form.getByTestId('tpsl-fee').filter({ hasText: `($${usd(2n * minFee * 10n ** 12n)} for 2)` }).waitFor();
     await form.getByRole('button', { name: 'Place TP/SL' }).click();
+    await waitToast(page, /Stop loss long/); // the protective one first
     await waitToast(page, /Take profit long/);
-    await waitToast(page, /Stop loss long/);
     await page.locator('section[aria-labelledby="orders-title"] tbody tr', { hasText: 'Stop loss' }).waitFor();
 
     // edit the stop-loss's trigger

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { erc20Abi, parseUnits, toFunctionSelector } from 'viem';
-import { client, faucetAndDeposit, MNEMONIC, launch, openConnected, sendTx, SHOTS, testClient, waitToast } from './browser.mjs';
+import { BASE_URL, client, faucetAndDeposit, MNEMONIC, launch, openConnected, sendTx, SHOTS, testClient, waitToast } from './browser.mjs';
 import { createWalletClient, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 
@@ -204,6 +204,15 @@ test('trader and LP: faucet, deposit, open long at the previewed liquidation pri
 test('trade form: invalid inputs show inline messages and disable the order button', async () => {
   const browser = await launch();
   try {
+    // Without a wallet the page says what is missing, not an empty book and a dead button
+    const anonymous = await browser.newContext();
+    const anon = await anonymous.newPage();
+    await anon.goto(BASE_URL + '/trade');
+    await anon.locator('form[aria-labelledby="order-title"] button[type="submit"]').filter({ hasText: 'Connect a wallet' }).waitFor({ timeout: 20_000 });
+    await anon.getByTestId('positions-disconnected').waitFor();
+    await anon.getByTestId('orders-disconnected').waitFor();
+    await anonymous.close();
+
     const { page } = await openConnected(browser, '/trade', 19);
     await page.getByRole('button', { name: /get 10,000 test usdc/i }).click();
     await waitToast(page, /Faucet/);

@@ -457,4 +457,32 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     const refreshed = await both();
     expect(refreshed.ours().premiumUsd).toBe((await refreshed.chain).premiumUsd);
   });
+
+  it("the analytics' options mark away from the cache's reference point is the NAV's own (OptionsLogic.expand) to the wei", async () => {
+    const { publicClient, testClient } = clients();
+    // calls on the farthest board (the nearer ones may have settled above), then the keeper's refresh
+    const boards = (await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })) as bigint[];
+    const far = (await Promise.all(boards.map(async (id) => ({ id, b: await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [id] }) })))).reduce((x, y) => (y.b.expiry > x.b.expiry ? y : x));
+    await tx(2, { ...c.optionsBook, functionName: 'buy', args: [far.id, 5n, true, 2n * WAD, 10n ** 12n] });
+    await tx(0, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
+    const bk = await publicClient.readContract({ ...c.optionsBook, functionName: 'book', args: [0n] });
+    expect(bk.refAt, 'options are open: the book has a cache').toBeGreaterThan(0n);
+    // later and 0.7 of the range away, still inside it (the NAV prices through the expansion)
+    await testClient.increaseTime({ seconds: 120 });
+    for (let m = 0; m < c.feeds.length; m++) await setPrice(m, m === 0 ? bk.refPriceWad - (bk.maxMoveWad * 7n) / 10n : await price(m));
+    const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
+    const [book, [liabilityWad], block, spotWad] = await Promise.all([
+      publicClient.readContract({ ...c.optionsBook, functionName: 'book', args: [0n], blockNumber }),
+      publicClient.readContract({ ...c.optionsBook, functionName: 'navTerms', args: [0n], blockNumber }),
+      publicClient.getBlock({ blockNumber }),
+      publicClient.readContract({ ...c.feeds[0], functionName: 'latestPrice', blockNumber }).then(([p]) => p),
+    ]);
+    const at = O.bookAt(book, spotWad, block.timestamp);
+    expect(at.valueWad).toBeGreaterThan(0n);
+    expect(at.valueWad).toBe(liabilityWad);
+    // and it moved: the reference point's value is not the mark now
+    expect(at.valueWad).not.toBe(book.valueWad);
+    // the delta along the gamma: with the price below the reference, less delta where the book is long gamma
+    expect(at.deltaWad < book.deltaWad).toBe(book.gammaWad > 0n);
+  });
 });

@@ -68,6 +68,23 @@ describe('runStress', () => {
     expect(runStress(input(), { priceBps: {}, volMultiplier: 1, cashOutflowBps: 1000 }).lpOutflowUsd).toBe(USD(100_000).toString());
   });
 
+  it('a bank run is LPs leaving with their share, not a loss: the NAV before, the outflow and the loss add up (review)', () => {
+    const i = input();
+    const run = runStress(i, { priceBps: {}, volMultiplier: 1, cashOutflowBps: 1000 });
+    expect(run.navBeforeUsd).toBe(i.navUsd.toString()); // no rates: nothing accrues
+    // the NAV after the run is the NAV before less the cash that left, to the unit; nothing else moved
+    expect(BigInt(run.navShockedUsd)).toBe(i.navUsd - USD(100_000));
+    expect(run.lpLossUsd).toBe('0');
+    // a price shock on top: the loss is what the move cost, the outflow aside (recomputed: the long's PnL at 3,000 and
+    // at -5%, 2,850: the long loses 500 to the pool, so the LPs who stay gain it)
+    const hit = runStress(i, { priceBps: { 0: -500 }, volMultiplier: 1, cashOutflowBps: 1000 });
+    const pnlBefore = sidePnlUp(true, USD(10_000), TOKENS, 3000n * WAD);
+    const pnlAfter = sidePnlUp(true, USD(10_000), TOKENS, 2850n * WAD);
+    expect(hit.positionsLiquidated).toBe(0);
+    expect(BigInt(hit.lpLossUsd)).toBe(pnlAfter - pnlBefore);
+    expect(BigInt(hit.navBeforeUsd) - BigInt(hit.lpOutflowUsd) - BigInt(hit.lpLossUsd)).toBe(BigInt(hit.navAfterLiquidationsUsd));
+  });
+
   it('applies the chain margin schedule: a sigma shock moves maintenance at the ramp pace, not at once', () => {
     // A 10x long at entry with 1,000 of collateral: equity 1,000 against maintenance 1% (base) + 0.01% (size term).
     // sigma x12 makes the target base z * 12 * sigma_h = 2.33 * 12 * sqrt(3e9 * 3600) / 1e9 = 9.19% (so 9.2% with the

@@ -10,6 +10,7 @@ import { averageCost } from '@/lib/options/cost';
 import { historyImpact, historyPnl } from '@/components/trade/TradeHistory';
 import { checkAmount, checkLeverage, checkStressField, clearIfUnchanged, floorTenth, maxTypedLeverage } from '@/lib/validation';
 import { stopPastLiquidation } from '@/lib/orders';
+import { withGaps } from '@/components/analytics/charts';
 
 describe('checkAmount', () => {
   it.each([
@@ -298,5 +299,13 @@ describe('stopPastLiquidation', () => {
     expect(stopPastLiquidation(false, liq + 1n, liq)).toBe(true);
     expect(stopPastLiquidation(false, liq, liq)).toBe(false);
     expect(stopPastLiquidation(false, liq - 1n, liq)).toBe(false);
+  });
+});
+
+describe('history charts break across missing buckets (review)', () => {
+  it('puts one blank after each bucket the next does not follow, and none between consecutive ones', () => {
+    const pts = [{ t: 0, nav: '1' }, { t: 60, nav: '2' }, { t: 300, nav: '3' }, { t: 360, nav: null }];
+    expect(withGaps(pts, 60)).toEqual([{ t: 0, nav: '1' }, { t: 60, nav: '2' }, { t: 120, gap: 1 }, { t: 300, nav: '3' }, { t: 360, nav: null }]);
+    expect(withGaps([], 60)).toEqual([]);
   });
 });
