@@ -26,6 +26,10 @@ export function Analytics() {
   const markets = useReaderView('markets', []);
 
   const poolData = pool.data?.map((p) => ({ t: p.t, utilization: n(p.utilization, 1e16), nav: n(p.nav, 1e6), sharePrice: n(p.share_price, 1e18), reserved: n(p.reserved, 1e6), free: n(p.free_liquidity, 1e6), held: heldBack(p), badDebt: n(p.bad_debt, 1e6) }));
+  // σ is indexed over the market's liquidation horizon; analysts read volatility a year: σ_h × √(year / horizon), at the
+  // horizon the market has now
+  const horizonSec = markets.data?.[market]?.config.horizonSec;
+  const perYear = horizonSec ? Math.sqrt(Number(SECONDS_PER_YEAR) / Number(horizonSec)) : null;
   const mkData = mk.data?.map((p) => ({
     t: p.t,
     long: n(p.long_oi, 1e6),
@@ -34,6 +38,7 @@ export function Analytics() {
     funding: n(p.funding_rate, 1e16 / Number(SECONDS_PER_YEAR)),
     borrow: n(p.borrow_rate, 1e16 / Number(SECONDS_PER_YEAR)),
     sigma: n(p.sigma, 1e16),
+    sigmaYear: perYear === null || p.sigma === null || p.sigma === undefined ? null : (n(p.sigma, 1e16) ?? 0) * perYear,
     mmr: n(p.mmr, 1e16),
     maxLev: n(p.max_leverage, 1e18),
     // the pool's side: short the perpetual traders' net tokens and the options traders' delta, at the price (the
@@ -136,7 +141,7 @@ export function Analytics() {
             <Line dataKey="borrow" stroke="#f97316" dot={false} isAnimationActive={false} />
           </LineChart>
         </Chart>
-        <Chart title="σ over the liquidation horizon and maintenance margin (%), max leverage (x), for a minimum-size position" data={mkData} testId="chart-risk">
+        <Chart title="σ over the liquidation horizon and maintenance margin (%, left); max leverage (x) and σ a year (%, right); for a minimum-size position" data={mkData} testId="chart-risk">
           <LineChart data={mkData}>
             <CartesianGrid stroke="#27272a" />
             <XAxis dataKey="t" tickFormatter={tick} {...TIME_AX} />
@@ -147,6 +152,7 @@ export function Analytics() {
             <Line yAxisId="l" dataKey="sigma" name="σ_h %" stroke="#e879f9" dot={false} isAnimationActive={false} />
             <Line yAxisId="l" dataKey="mmr" name="maintenance %" stroke="#fb7185" dot={false} isAnimationActive={false} />
             <Line yAxisId="r" dataKey="maxLev" name="max leverage" stroke="#a3e635" dot={false} isAnimationActive={false} />
+            <Line yAxisId="r" dataKey="sigmaYear" name="σ a year %" stroke="#c084fc" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
           </LineChart>
         </Chart>
         <Chart title={`Fees, LP vs trader PnL (USD per ${barLabel(range.barRes)})`} data={actData} testId="chart-pnl">

@@ -6,7 +6,7 @@ import { fmtUsd } from '@/lib/format';
 import { coverageLabel } from '@/components/pool/AprBreakdown';
 
 const ROWS: [string, (w: WindowTotals) => string, string][] = [
-  ['Volume', (w) => fmtUsd(BigInt(w.volumeUsd), 0), 'notional opened and closed'],
+  ['Volume', (w) => fmtUsd(BigInt(w.volumeUsd), 0), 'notional opened, closed and liquidated'],
   ['Fees paid to the pool', (w) => fmtUsd(BigInt(w.feesUsd)), 'open/close fees, price impact, borrow and funding'],
   ["Traders' PnL (realized)", (w) => fmtUsd(BigInt(w.traderPnlUsd)), 'closes, less what liquidations kept, plus what closes left as bad debt (as the pool settled them); positive when traders won'],
   ["LPs' PnL", (w) => (w.lpPnlUsd === null ? '—' : fmtUsd(BigInt(w.lpPnlUsd))), 'NAV now − NAV at the start − net deposits: realized and unrealized, options included'],

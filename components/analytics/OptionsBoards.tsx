@@ -21,6 +21,7 @@ export function OptionsBoards() {
       <h2 id="options-title" className="mb-3 text-sm font-semibold text-zinc-300">
         Options: premium income and open interest per board
       </h2>
+      <p className="mb-2 text-xs text-zinc-400">Open interest in tokens of the market&apos;s asset, on boards not yet settled; a settled board&apos;s holders claim its payoffs.</p>
       {q.error && <p className="text-sm text-amber-400">Options data unavailable: {(q.error as Error).message}</p>}
       <dl className="mb-3 grid grid-cols-2 gap-4 sm:grid-cols-4">
         <Stat label="Premium income, all time" testId="options-premium-income" value={d ? fmtUsd(usd(d.totals.premiumIncomeUsd)) : undefined} hint="premiums in − premiums paid back on sales" />
@@ -46,11 +47,12 @@ export function OptionsBoards() {
                 <td className="num py-1 pr-3">
                   {fmtPrice(BigInt(b.firstStrikeWad), 0)}–{fmtPrice(BigInt(b.firstStrikeWad) + BigInt(b.strikeStepWad) * BigInt(b.strikeCount - 1), 0)}
                 </td>
-                <td className="num py-1 pr-3">{fmtPrice(BigInt(b.callOiWad), 3)}</td>
-                <td className="num py-1 pr-3">{fmtPrice(BigInt(b.putOiWad), 3)}</td>
+                {/* a settled board's holdings are claims at a known payoff, no longer open risk (review BP) */}
+                <td className="num py-1 pr-3">{b.settled ? '—' : fmtPrice(BigInt(b.callOiWad), 3)}</td>
+                <td className="num py-1 pr-3">{b.settled ? '—' : fmtPrice(BigInt(b.putOiWad), 3)}</td>
                 <td className="num py-1 pr-3">{fmtUsd(BigInt(b.premiumsInUsd))}</td>
                 <td className="num py-1 pr-3">{fmtUsd(BigInt(b.premiumsOutUsd))}</td>
-                <td className="num py-1 pr-3">{b.settled && b.settlementPriceWad ? fmtPrice(BigInt(b.settlementPriceWad)) : 'open'}</td>
+                <td className="num py-1 pr-3">{b.settled && b.settlementPriceWad ? fmtPrice(BigInt(b.settlementPriceWad)) : Number(b.expiry) <= now ? 'awaiting settlement' : 'open'}</td>
                 <td className="num py-1 pr-3">{b.settled ? fmtUsd(BigInt(b.payoutUsd)) : '—'}</td>
               </tr>
             ))}

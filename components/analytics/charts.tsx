@@ -54,13 +54,17 @@ export function useActivity(range: Range) {
     queryKey: ['activity', range.sec],
     queryFn: async (): Promise<Point[]> => {
       const to = await chainNowSec(client);
-      const from = to - range.sec;
+      const from = wholeBucketsFrom(to, range.sec, range.barRes);
       const rows = await api.activity(from, range.barRes);
       return fillBuckets(rows.map((r) => ({ ...r })), from, to, range.barRes);
     },
     refetchInterval: 5000,
   });
 }
+
+/** The start of the first whole `res`-second bucket that covers the last `sec` seconds before `to`: a range that started
+ *  inside a bucket drew it as a bar of part of its span, lower than the rest for no reason in the data. */
+export const wholeBucketsFrom = (to: number, sec: number, res: number) => Math.floor((to - sec) / res) * res;
 
 /** One point per `res`-second bucket from `from` to `to`: the given rows where they exist, zeros elsewhere. */
 export function fillBuckets(rows: Point[], from: number, to: number, res: number): Point[] {

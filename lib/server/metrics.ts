@@ -125,7 +125,7 @@ export const getHistory = cached(2000, async (marketId: number, from: number, to
 });
 
 /** Per-bucket event aggregates, of one market or (-1) every market: what trades paid the pool (open/close fees, impact, borrow and funding: the same
- *  sources as the pool page's APR), volume, liquidations, bad debt (closes' and liquidations'), trader realized PnL as
+ *  sources as the pool page's APR), volume (opened, closed and liquidated notional), liquidations, bad debt (closes' and liquidations'), trader realized PnL as
  *  the pool settled it (tradersNetPnl). */
 export const getActivity = cached(2000, async (from: number, to: number, resolutionSec: number, marketId = -1) => {
   const rows = await sql<Record<string, string>>(
@@ -133,7 +133,8 @@ export const getActivity = cached(2000, async (from: number, to: number, resolut
             coalesce(sum(${resultNum('PositionIncreased', 'feeUsd')} + ${resultNum('PositionIncreased', 'impactUsd')}
               + ${resultNum('PositionIncreased', 'borrowFeeUsd')} + ${resultNum('PositionIncreased', 'fundingFeeUsd')})
               FILTER (WHERE name IN (${TRADES})), 0) AS fees,
-            coalesce(sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE name IN (${TRADES})), 0) AS volume,
+            coalesce(sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE name IN (${TRADES})), 0)
+              + coalesce(sum(${resultNum('PositionLiquidated', 'sizeUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS volume,
             count(*) FILTER (WHERE name = ${LIQ}) AS liquidations,
             coalesce(sum(${argNum('BadDebt', 'amountUsd')}) FILTER (WHERE name = ${ev('BadDebt')}), 0) AS bad_debt,
             coalesce(sum(${resultNum('PositionLiquidated', 'badDebtUsd')}) FILTER (WHERE name = ${LIQ}), 0) AS liq_bad_debt,

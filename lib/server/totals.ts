@@ -39,7 +39,8 @@ export async function getWindowTotals(nowSec: number): Promise<WindowTotals[]> {
     sql<Record<string, string | null>>(
       `SELECT w.name,
               count(*) FILTER (WHERE e.name IN (${TRADES}) AND ${resultNum('PositionIncreased', 'sizeDeltaUsd')} > 0) AS trades,
-              sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS volume,
+              coalesce(sum(${resultNum('PositionIncreased', 'sizeDeltaUsd')}) FILTER (WHERE e.name IN (${TRADES})), 0)
+                + coalesce(sum(${resultNum('PositionLiquidated', 'sizeUsd')}) FILTER (WHERE e.name = ${LIQ}), 0) AS volume,
               sum(${resultNum('PositionIncreased', 'feeUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS trade_fees,
               sum(${resultNum('PositionIncreased', 'impactUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS impact,
               sum(${resultNum('PositionIncreased', 'borrowFeeUsd')}) FILTER (WHERE e.name IN (${TRADES})) AS borrow,

@@ -79,6 +79,11 @@ beforeAll(async () => {
   await open(10, 0, true, USD(10_000), USD(100_000));
   await setPrice(0, (pNow * 85n) / 100n);
   await close(10, 0, true);
+  // A liquidation: a 20x long after a 4% fall, liquidated by another account (its size is volume too).
+  const pLiq = await price(0);
+  await open(11, 0, true, USD(5000), USD(100_000));
+  await setPrice(0, (pLiq * 96n) / 100n);
+  await tx(12, { ...c.engine, functionName: 'liquidate', args: [clients(11).walletClient.account.address, 0n, true] });
   await indexToHead();
 });
 
@@ -121,7 +126,9 @@ describe(`headline totals (${dbKind()})`, () => {
       const sized = inWindow.filter((e) => trades.includes(e.name));
       if (w.window === '24h') expect(sized.some((e) => res('sizeDeltaUsd')(e.args) === 0n)).toBe(true);
       expect(w.trades).toBe(sized.filter((e) => res('sizeDeltaUsd')(e.args) > 0n).length);
-      expect(w.volumeUsd).toBe(sum(trades, res('sizeDeltaUsd')).toString());
+      // volume is every notional that changed hands with the pool: opened, closed and liquidated (review BP)
+      if (w.window === '24h') expect(inWindow.some((e) => e.name === 'PositionLiquidated')).toBe(true);
+      expect(w.volumeUsd).toBe((sum(trades, res('sizeDeltaUsd')) + sum(['PositionLiquidated'], res('sizeUsd'))).toString());
       const fees = sum(trades, res('feeUsd')) + sum(trades, res('impactUsd')) + sum(trades, res('borrowFeeUsd')) + sum(trades, res('fundingFeeUsd'));
       expect(w.feesUsd).toBe(fees.toString());
       // the pool's side: what trades realized (closes, and increases, which realize first), less what liquidations
@@ -212,7 +219,8 @@ describe(`headline totals (${dbKind()})`, () => {
     const { publicClient } = clients();
     const now = Number((await publicClient.getBlock()).timestamp);
     const from = (await blockAtOrBefore(now - DAY - 1, c.startBlock, await publicClient.getBlockNumber()))! + 1n;
-    const traders = [8, 9, 10].map((i) => clients(i).walletClient.account.address.toLowerCase());
+    // the window's traders, and the keeper whose liquidation reward the core paid out of the liquidated collateral
+    const traders = [8, 9, 10, 11, 12].map((i) => clients(i).walletClient.account.address.toLowerCase());
     const core = c.core.address.toLowerCase();
     let cash = 0n;
     for (const t of await publicClient.getContractEvents({ ...c.token, eventName: 'Transfer', fromBlock: from })) {

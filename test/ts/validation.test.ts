@@ -10,7 +10,7 @@ import { averageCost } from '@/lib/options/cost';
 import { historyImpact, historyPnl } from '@/components/trade/TradeHistory';
 import { checkAmount, checkLeverage, checkStressField, clearIfUnchanged, floorTenth, maxTypedLeverage } from '@/lib/validation';
 import { stopPastLiquidation } from '@/lib/orders';
-import { withGaps } from '@/components/analytics/charts';
+import { fillBuckets, wholeBucketsFrom, withGaps } from '@/components/analytics/charts';
 
 describe('checkAmount', () => {
   it.each([
@@ -307,5 +307,21 @@ describe('history charts break across missing buckets (review)', () => {
     const pts = [{ t: 0, nav: '1' }, { t: 60, nav: '2' }, { t: 300, nav: '3' }, { t: 360, nav: null }];
     expect(withGaps(pts, 60)).toEqual([{ t: 0, nav: '1' }, { t: 60, nav: '2' }, { t: 120, gap: 1 }, { t: 300, nav: '3' }, { t: 360, nav: null }]);
     expect(withGaps([], 60)).toEqual([]);
+  });
+});
+
+describe('activity bars cover whole buckets (review BP)', () => {
+  it('starts the range at a bucket boundary, so the first bar counts its whole span', () => {
+    const res = 3600;
+    const to = 10 * res + 1234;
+    const from = wholeBucketsFrom(to, 6 * res, res);
+    expect(from % res).toBe(0);
+    expect(from).toBeLessThanOrEqual(to - 6 * res);
+    expect(to - 6 * res - from).toBeLessThan(res);
+    // the query's from is the first bar's own start: no event of that bucket is left out
+    const bars = fillBuckets([], from, to, res);
+    expect(bars[0].t).toBe(from);
+    expect(bars.length).toBe(7);
+    expect(wholeBucketsFrom(10 * res, 6 * res, res)).toBe(4 * res);
   });
 });
