@@ -42,8 +42,21 @@ process.on('SIGTERM', () => shutdown(0));
 // START_WEB=0 runs the chain side only (deploy or reuse, keeper, indexer): a node whose web app is served elsewhere.
 const startWeb = process.env.START_WEB !== '0';
 
-async function main() {
+/** Every port the stack will listen on, checked before anything starts: a service whose port is taken would run
+ *  without its health endpoint (the app's /api/health and `npm run scenario` then talk to whatever holds it), and a
+ *  taken embedded-database port would restart the indexer forever. */
+async function requirePortsFree() {
+  const port = (name, fallback) => Number(process.env[name] ?? fallback);
   if (startWeb) await requirePortFree(webPort, 'web app');
+  await requirePortFree(port('KEEPER_PORT', DEFAULTS.ports.keeper), 'keeper health, KEEPER_PORT');
+  await requirePortFree(port('INDEXER_PORT', DEFAULTS.ports.indexer), 'indexer health, INDEXER_PORT');
+  // the simulator drives the dev feeds: it runs on the local chain (and a deployment with dev feeds)
+  if (!external) await requirePortFree(port('SIM_PORT', DEFAULTS.ports.simulator), 'simulator, SIM_PORT');
+  if (!process.env.DATABASE_URL) await requirePortFree(port('INDEXER_PG_PORT', DEFAULTS.ports.embeddedDb), 'embedded database, INDEXER_PG_PORT');
+}
+
+async function main() {
+  await requirePortsFree();
   if (!external) {
     const anvil = await startAnvil({ port: Number(process.env.ANVIL_PORT ?? DEFAULTS.ports.anvil), blockTime: 1 });
     children.push(anvil.child);

@@ -6,7 +6,7 @@ import { TableHead } from '@/components/common/Stat';
 import { useContracts } from '@/components/common/useContracts';
 import { useTx } from '@/components/tx/useTx';
 import { fmtPrice, fmtUsd } from '@/lib/format';
-import { OptionsBookStaleError, payoffWad, quoteOption, toUsdDown } from '@/lib/math/options';
+import { OptionsBookStaleError, payoffWad, quoteOption, toUsdDown, TradingClosedError } from '@/lib/math/options';
 import type { Selection } from './OptionsChain';
 import { boardCfg, markOf, type Holding, type OptionsData } from './useOptionsData';
 
@@ -18,14 +18,16 @@ function status(d: OptionsData, h: Holding) {
   if (h.expiry <= d.ctx.nowSec) return { kind: 'awaiting' as const, value: undefined };
   const mark = toUsdDown(h.amountWad, markOf(d, h.expiry, h.strikeWad, h.isCall, h.callCapBps).greeks.valueWad);
   let bid: bigint | undefined;
+  let closed = false;
   let paused = false;
   try {
     bid = quoteOption(h, h.strikeWad, h.isCall, false, h.amountWad, boardCfg(d, h.callCapBps), d.ctx).premiumUsd;
   } catch (e) {
     // past the greek cache's range, sales wait for the keeper's refresh; past the trading cutoff, held to settlement
     paused = e instanceof OptionsBookStaleError;
+    closed = e instanceof TradingClosedError;
   }
-  return { kind: 'live' as const, value: mark, bid, paused };
+  return { kind: 'live' as const, value: mark, bid, paused, closed };
 }
 
 /** The account's options on this market: mark (mid) value, what selling back pays now, PnL against the net premium
@@ -81,7 +83,7 @@ export function OptionPositions({ d, onSell }: { d: OptionsData; onSell: (s: Sel
                         : `${fmtUsd(st.value)} payoff at ${fmtPrice(h.settlementPriceWad)}`
                       : st.kind === 'awaiting' ? 'Awaiting settlement' : fmtUsd(st.value)}
                   </td>
-                  <td className="num py-1 pr-3">{st.kind === 'live' ? (st.bid !== undefined ? fmtUsd(st.bid) : st.paused ? 'after the refresh' : 'after cutoff') : '—'}</td>
+                  <td className="num py-1 pr-3">{st.kind === 'live' ? (st.bid !== undefined ? fmtUsd(st.bid) : st.paused ? 'after the refresh' : st.closed ? 'closed: held to expiry' : 'cannot be priced') : '—'}</td>
                   <td className={`num py-1 pr-3 ${pnl === undefined ? '' : pnl >= 0n ? 'text-emerald-400' : 'text-rose-400'}`}>{pnl === undefined ? '—' : fmtUsd(pnl)}</td>
                   <td className="py-1">
                     {st.kind === 'settled' && st.value === 0n ? (

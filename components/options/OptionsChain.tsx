@@ -102,7 +102,7 @@ export function OptionsChain({ d, board, selected, onSelect }: { d: OptionsData;
         </tbody>
       </table>
       <p className="mt-2 text-xs text-zinc-400">
-        Prices per 1 token, impact included: buy at the ask (red), sell back at the bid (green). IV is the mid (shown with Δ on wider screens). Each side is priced at the spot moved {(Number(d.ctx.lagBps) / 100).toFixed(2)}% against the trader (the most the oracle can lag the market: without it a trader who sees the next price first would trade on the stale one), at ±{fmtPct(d.cfg.spreadVolWad, 1)} of volatility, and after a move since the last volatility sample on the side of the next sample's surface that favours the pool. Near expiry the lag is most of the spread.
+        Prices per 1 token, impact included: buy at the ask (red), sell back at the bid (green). IV is the mid (shown with Δ on wider screens). Each side is priced at the spot moved {(Number(d.ctx.lagBps) / 100).toFixed(2)}% against the trader (the most the oracle can lag the market: without it a trader who sees the next price first would trade on the stale one), at ±{(Number(d.cfg.spreadVolWad) / 1e16).toFixed(1)} volatility points (the implied volatility plus or minus that much), and after a move since the last volatility sample on the side of the next sample's surface that favours the pool. Near expiry the lag is most of the spread.
       </p>
     </div>
   );

@@ -71,7 +71,7 @@ export function OptionsPanel() {
           ) : !d.enabled ? (
             <p className="text-sm text-zinc-400">Options are not enabled on this market.</p>
           ) : d.boards.length === 0 || !board ? (
-            <p className="text-sm text-zinc-400">No board is open for trading yet: the keeper lists boards on the schedule (daily and weekly, 08:00 UTC).</p>
+            <p className="text-sm text-zinc-400">No board is open for trading yet: the keeper lists boards on the schedule (dailies, Fridays and the month's last Friday, 08:00 UTC).</p>
           ) : (
             <>
               <div role="tablist" aria-label="Expiry" className="mb-3 flex flex-wrap gap-2">

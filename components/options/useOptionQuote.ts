@@ -1,7 +1,7 @@
 'use client';
 
 import { bpsDown } from '@/lib/math/fixed';
-import { OptionsBookStaleError, quoteOption, type OptionQuote } from '@/lib/math/options';
+import { OptionsBookStaleError, quoteOption, TradingClosedError, type OptionQuote } from '@/lib/math/options';
 import { checkOptionAmount } from './OptionAmountField';
 import type { Selection } from './OptionsChain';
 import type { OptionsData } from './useOptionsData';
@@ -26,8 +26,8 @@ export function useOptionQuote(d: OptionsData, s: Selection, text: string, held:
       quoteError =
         e instanceof OptionsBookStaleError
           ? `Trades wait for the keeper (${e.message}): usually a block or two`
-          : e instanceof RangeError && e.message === 'board expired'
-            ? 'Trading on this board has closed'
+          : e instanceof TradingClosedError || (e instanceof RangeError && e.message === 'board expired')
+            ? 'Trading on this board has closed: its options are held to settlement'
             : `This trade cannot be priced (${e instanceof Error ? e.message : String(e)}): try a smaller amount`;
     }
   }

@@ -13,11 +13,15 @@ export function MarginExplainer({ m, kinkWad }: { m: Market; kinkWad?: bigint })
   const nowSec = BigInt(Math.floor(Date.now() / 1000));
   const hours = hoursToTarget(m.maintenanceBaseWad, nowSec, m.marginTargetWad, c.maintenanceRampWadPerHour, nowSec);
   const floorBinds = m.longRunVolatilityWad > m.annualizedVolatilityWad;
+  // RiskMath.initialMarginUp's floor: 1 / maxLeverage, rounded up as the chain rounds it
+  const capWad = (10n ** 18n + BigInt(c.maxLeverage) - 1n) / BigInt(c.maxLeverage);
+  const capBinds = m.initialMarginWad === capWad;
   return (
     <div className="mt-2 space-y-1 text-xs text-zinc-400" data-testid="max-leverage-why">
       <p>
-        Max leverage = 1 / initial margin {fmtPct(m.initialMarginWad)}: the margin target {fmtPct(m.marginTargetWad)} × {(Number(c.imrMultiplierWad) / 1e18).toFixed(2)} + size
-        term + utilization term (pool utilization {fmtPct(m.utilizationWad)}, kink {fmtPct(kinkWad)}).
+        Max leverage = 1 / initial margin {fmtPct(m.initialMarginWad)}: (the margin target {fmtPct(m.marginTargetWad)} + size term) × {(Number(c.imrMultiplierWad) / 1e18).toFixed(2)} +
+        utilization term (pool utilization {fmtPct(m.utilizationWad)}, kink {fmtPct(kinkWad)}), at least 1 / {c.maxLeverage.toString()} ({fmtPct(capWad)}: the leverage cap)
+        {capBinds ? '; the cap is what binds now' : ''}.
       </p>
       <p data-testid="margin-target-why">
         Target = z {(Number(c.zWad) / 1e18).toFixed(2)} × σ over {Number(c.horizonSec) / 60} min, with σ the larger of now {fmtPct(m.annualizedVolatilityWad)} and long-run{' '}

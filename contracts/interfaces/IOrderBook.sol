@@ -116,6 +116,9 @@ interface IOrderBook {
     ) external returns (uint256 orderId);
 
     /// @notice The owner changes an order's trigger, slippage, size, collateral and expiry (kind, side and market stay).
+    ///         An expired order cannot be changed (OrderExpired): it can only leave the book. Reviving one let its owner
+    ///         turn an order a keeper's batch had priced as a cheap clearing into a fill in front of the batch, whose gas
+    ///         then ran out with other traders' stop-losses in it (review BQ).
     function updateOrder(
         uint256 orderId,
         uint256 triggerPriceWad,

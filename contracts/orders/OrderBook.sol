@@ -135,6 +135,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         uint256 expiresAt
     ) external nonReentrant {
         Order memory o = _ownOrder(orderId);
+        if (block.timestamp > o.expiresAt) revert OrderExpired(orderId, o.expiresAt, block.timestamp);
         _setTerms(o, triggerPriceWad, slippageBps, sizeDeltaUsd, collateralUsd, expiresAt);
         orders_[orderId] = o;
         emit OrderUpdated(orderId, o.account, o);

@@ -185,6 +185,8 @@ export interface OptionsPricingConfig {
   smileWad: bigint;
   deltaScaleUsd: bigint;
   vegaScaleUsd: bigint;
+  /** trading on a board closes this long before its expiry (OptionsBook._tradeInputs: TradingClosed) */
+  tradingCutoffSec: bigint;
 }
 
 export function termVarianceWad(varianceWad: bigint, longVarianceWad: bigint, tauSec: bigint, meanReversionWad: bigint): bigint {
@@ -425,6 +427,13 @@ const PAUSED_BECAUSE = {
  *  wait: from the book's nearest expiry until the settlement, and from a settlement until the refresh after it
  *  (OptionsBook._tradeInputs), and past the cache's time or price range until the keeper's refresh
  *  (OptionsLogic._requireInRange, P-108). */
+/** OptionsBook.TradingClosed: the board is past its trading cutoff (`cutoffAt`), its options held to settlement. */
+export class TradingClosedError extends Error {
+  constructor(readonly cutoffAt: bigint) {
+    super(`trading on this board closed at ${new Date(Number(cutoffAt) * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, before its expiry`);
+  }
+}
+
 export class OptionsBookStaleError extends Error {
   constructor(readonly reason: keyof typeof PAUSED_BECAUSE) {
     super(PAUSED_BECAUSE[reason]);
@@ -470,6 +479,9 @@ export function quoteOption(
   const bk = ctx.book;
   const paused = tradingPausedBy(ctx);
   if (paused) throw paused;
+  // the chain's next check: no trade from the board's cutoff on (a sale there reverted while the app quoted a bid)
+  const cutoffAt = board.expiry - cfg.tradingCutoffSec;
+  if (ctx.nowSec >= cutoffAt) throw new TradingClosedError(cutoffAt);
   if (tau <= 0n) throw new RangeError('board expired');
   const weightWad = termWeightWad(tau, cfg.meanReversionWad);
   const e = expiryTerms(termVarianceAt(ctx.varianceWad, ctx.longVarianceWad, weightWad), tau, cfg.callCapBps);

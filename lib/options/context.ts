@@ -52,7 +52,7 @@ export async function readQuoteContext(client: Client, marketId: bigint, blockNu
 /** The pricing fields of IOptionsBook.OptionsConfig as bigints. */
 export function toPricingConfig(cfg: {
   callCapBps: number; minPremiumBps: number; ivMinWad: bigint; ivMaxWad: bigint; spreadVolWad: bigint; meanReversionWad: bigint;
-  skewWad: bigint; smileWad: bigint; deltaScaleUsd: bigint; vegaScaleUsd: bigint;
+  skewWad: bigint; smileWad: bigint; deltaScaleUsd: bigint; vegaScaleUsd: bigint; tradingCutoffSec: number;
 }): OptionsPricingConfig {
   return {
     callCapBps: BigInt(cfg.callCapBps),
@@ -65,5 +65,6 @@ export function toPricingConfig(cfg: {
     smileWad: cfg.smileWad,
     deltaScaleUsd: cfg.deltaScaleUsd,
     vegaScaleUsd: cfg.vegaScaleUsd,
+    tradingCutoffSec: BigInt(cfg.tradingCutoffSec),
   };
 }

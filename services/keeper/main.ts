@@ -13,7 +13,7 @@ import { nonceManager } from 'viem/accounts';
 import { NonceGuard } from './nonces';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
-import { OrderWatcher, planOrderBatches } from './orders';
+import { isolateOrders, orderBatchGas, OrderWatcher, planOrderBatches } from './orders';
 import { isOpenKind } from '../../lib/orders';
 import { OptionsKeeper } from './options';
 import { Sampler } from './sampler';
@@ -39,10 +39,13 @@ const book = new PositionBook(publicClient, c, log);
 const orders = new OrderWatcher(publicClient, c, log);
 const orderBackoff = new Map<bigint, bigint>(); // order id -> block before which a failed order is not retried
 const orderMisses = new Map<bigint, number>(); // order id -> mined batches in a row that left it untouched
+const orderIsolated = new Map<bigint, bigint>(); // order id -> block until which it goes out alone (its batch reverted)
 const ordersInFlight = new Set<bigint>();
 const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
 // 5 x 50 fills is about 21M gas: two thirds of a 30M block, the rest left to liquidations (over 100 of them)
 const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '5'));
+// how long the orders of a reverted batch go out one per transaction
+const ORDER_ISOLATION_BLOCKS = 20n;
 // The order book credits execution fees to the keeper (owedUsd); it claims them once they reach this (whole USD).
 const CLAIM_MIN_USD = BigInt(env('KEEPER_CLAIM_MIN_USD', '50'));
 const OPTIONS_EVERY_BLOCKS = BigInt(env('KEEPER_OPTIONS_EVERY_BLOCKS', '2'));
@@ -238,7 +241,8 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>, updates: PullU
  * liquidation scan nor make the keeper spend more than that per block. Batches hold one market each, take-profits and
  * stop-losses before opens (a flood of opens never delays an exit), orders that never missed before those that keep
  * missing, each account's first order before anyone's second, markets in turn (planOrderBatches). A batch that fails
- * simulation backs its orders off for 10 blocks.
+ * simulation backs its orders off for 10 blocks; one that reverts on chain sends its orders one per transaction for
+ * ORDER_ISOLATION_BLOCKS, so an order whose state changed in front of it holds back no one else's.
  */
 function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>, listedMarkets: number, opensHeld: boolean) {
   health.ordersWatched = orders.size();
@@ -252,9 +256,14 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
   // by the order watcher, so a restart keeps them; an account's are never forgotten, so cancelling a refused order and
   // placing a fresh one does not clear it): a flood's orders go behind everyone else's once its first ones were
   // refused; an order that only missed its trigger keeps its place
-  for (const b of planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK, (o) => orders.failures(o))) {
+  // orders the estimate will see as a cheap clearing (expired, or reduce-only with no position): each gets a whole
+  // fill's gas, since its state can change before the batch lands (orderBatchGas)
+  const cheap = new Set(work.filter((o) => o.expiresAt < nowSec || (!isOpenKind(o.kind) && !open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })))).map((o) => o.id));
+  const planned = planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK, (o) => orders.failures(o));
+  for (const b of isolateOrders(planned, (id) => (orderIsolated.get(id) ?? 0n) > block, ORDER_BATCHES_PER_BLOCK)) {
     b.ids.forEach((id) => ordersInFlight.add(id));
-    void sendOrders(b.ids, [b.marketId], block).finally(() => b.ids.forEach((id) => ordersInFlight.delete(id)));
+    const cheapOrders = b.ids.filter((id) => cheap.has(id)).length;
+    void sendOrders(b.ids, [b.marketId], block, cheapOrders).finally(() => b.ids.forEach((id) => ordersInFlight.delete(id)));
   }
 }
 
@@ -264,7 +273,7 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
  *  mined, the receipt says what happened to each order: filled and removed ones leave the book (the event sync does the
  *  same), and any the batch left untouched (no longer crossed, or a fill the engine refused) pause for 2 blocks,
  *  doubling while they keep missing (up to 256). */
-async function sendOrders(ids: bigint[], marketIds: number[], block: bigint): Promise<void> {
+async function sendOrders(ids: bigint[], marketIds: number[], block: bigint, cheapOrders: number): Promise<void> {
   const backOff = (which: bigint[], blocks = 10n) => which.forEach((id) => orderBackoff.set(id, block + blocks));
   try {
     // Orders on pull-oracle (Pyth) markets fill at the update posted in the same call, through the router (P-82).
@@ -283,7 +292,7 @@ async function sendOrders(ids: bigint[], marketIds: number[], block: bigint): Pr
       data: encodeFunctionData(request as Parameters<typeof encodeFunctionData>[0]),
     });
     // gasUsed is what the transaction is charged, net of refunds (up to a fifth); it needs that much more to run
-    const hash = await sendWithGas(request as Parameters<typeof signer.writeContract>[0], gasWithHeadroom(gasUsed + gasUsed / 4n), accessList);
+    const hash = await sendWithGas(request as Parameters<typeof signer.writeContract>[0], orderBatchGas(gasUsed, cheapOrders), accessList);
     log.info('orders sent', { hash, orders: ids.length });
     let filled = 0;
     await new Promise<void>((settled) =>
@@ -294,8 +303,13 @@ async function sendOrders(ids: bigint[], marketIds: number[], block: bigint): Pr
         onMined: (receipt) => {
           if (receipt.status !== 'success') {
             health.failures++;
-            backOff(ids);
-            log.warn('order batch reverted', { hash });
+            if (ids.length > 1) {
+              // whatever made it revert (an order's state changed in front of it), the other orders do not wait for
+              // it: each goes out alone from the next block for a while, and only the one that fails again waits
+              ids.forEach((id) => orderIsolated.set(id, block + ORDER_ISOLATION_BLOCKS));
+              backOff(ids, 1n);
+            } else backOff(ids);
+            log.warn('order batch reverted', { hash, orders: ids.length });
           } else {
             const done = ordersSettledIn(receipt, c); // what the chain did, not what a simulation expected
             filled = done.filled.size;
@@ -305,12 +319,14 @@ async function sendOrders(ids: bigint[], marketIds: number[], block: bigint): Pr
             for (const id of ids) if (done.filled.has(id) || done.removed.has(id)) orders.forget(id);
             const untouched = ids.filter((id) => !done.filled.has(id) && !done.removed.has(id));
             for (const id of ids) if (!untouched.includes(id)) orderMisses.delete(id);
-            // Not fillable at that block (no longer crossed, or refused: margin, approval, slippage): paused 2, 4, 8 ...
-            // up to 256 blocks while it keeps missing, so an order that cannot fill does not cost a batch every block.
+            // Not fillable at that block: paused 2, 4, 8 ... blocks while it keeps missing, so an order that cannot
+            // fill does not cost a batch every block; up to 256 once the engine refused it (margin, approval,
+            // slippage), up to 8 while it was only no longer crossed (a newer price posted in front of the batch), so
+            // a stop-loss the price keeps testing is never held back long when it breaks through (review BQ: 256).
             for (const id of untouched) {
               const misses = (orderMisses.get(id) ?? 0) + 1;
               orderMisses.set(id, misses);
-              backOff([id], 1n << BigInt(Math.min(misses, 8)));
+              backOff([id], 1n << BigInt(Math.min(misses, done.refused.has(id) ? 8 : 3)));
             }
             log.info('orders settled', { hash, filled, removed: done.removed.size, untouched: untouched.length });
           }

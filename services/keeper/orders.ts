@@ -1,5 +1,6 @@
 import { getAbiItem, type PublicClient } from 'viem';
 import { orderBookAbi, type CounterpoolContracts } from '../../lib/contracts';
+import { gasWithHeadroom } from '../../lib/gas';
 import { isOpenKind, triggered } from '../../lib/orders';
 import { LogRange, SyncCheckpoints } from '../lib/logs';
 import type { Logger } from '../lib/runtime';
@@ -73,6 +74,34 @@ export function planOrderBatches(
     }
   }
   return out;
+}
+
+/** Gas a fill may take beyond what the batch's estimate saw for an order it priced as a cheap clearing (an orphaned
+ *  take-profit or stop-loss, or an expired order): about a close's fill in a batch with a new slot, with room. */
+export const ORDER_FILL_GAS = 250_000n;
+
+/**
+ * An order batch's gas limit: the estimate's own gas with headroom (refunds, the accruals of a new second:
+ * gasWithHeadroom), plus a whole fill for each order the estimate saw as a cheap clearing. Such an order's state can
+ * change before the batch lands (a position opened in front of it makes an orphaned stop-loss a fill), and a batch
+ * out of gas reverts with every other order in it: a review made stop-loss batches revert that way at no cost.
+ */
+export function orderBatchGas(estimatedGas: bigint, cheapOrders: number): bigint {
+  return gasWithHeadroom(estimatedGas + estimatedGas / 4n) + BigInt(cheapOrders) * ORDER_FILL_GAS;
+}
+
+/**
+ * The planned batches with the orders of a batch that reverted sent one per transaction (`isolated`), so whatever made
+ * that batch fail holds back only its own order, at most `maxBatches` in all. Non-isolated orders keep their batch.
+ */
+export function isolateOrders(batches: { marketId: number; ids: bigint[] }[], isolated: (id: bigint) => boolean, maxBatches: number): { marketId: number; ids: bigint[] }[] {
+  const out: { marketId: number; ids: bigint[] }[] = [];
+  for (const b of batches) {
+    const together = b.ids.filter((id) => !isolated(id));
+    if (together.length > 0) out.push({ marketId: b.marketId, ids: together });
+    for (const id of b.ids) if (isolated(id)) out.push({ marketId: b.marketId, ids: [id] });
+  }
+  return out.slice(0, maxBatches);
 }
 
 /**

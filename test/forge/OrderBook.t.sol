@@ -407,6 +407,28 @@ contract OrderBookTest is BaseTest {
         assertEq(usdc.balanceOf(address(book)), 0, "the book holds nothing once its orders are gone");
     }
 
+    /// An expired order can only leave the book: its owner cannot revive it in front of a keeper's batch that priced
+    /// it as a cheap clearing (review BQ: revived orders filled instead, the batch ran out of gas and the honest
+    /// stop-losses in it waited), and the batch clears it.
+    function test_updateOrder_expiredRefused() public {
+        _open(alice, ETH, true, 1000 * USD, 10_000 * USD);
+        uint256 id = _order(alice, true, IOrderBook.Kind.StopLoss, 2700e18, NO_BOUND, 10_000 * USD, 0);
+        skip(1 days + 1);
+        _refreshPrices();
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOrderBook.OrderExpired.selector, id, block.timestamp - 1, block.timestamp)
+        );
+        book.updateOrder(id, 2700e18, NO_BOUND, 10_000 * USD, 0, block.timestamp + 1 days);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        vm.prank(keeper);
+        (uint256 filled,) = book.executeOrders(ids);
+        assertEq(filled, 0, "cleared, not filled");
+        assertEq(book.order(id).account, address(0), "the expired order left the book");
+        assertEq(engine.position(alice, ETH, true).sizeUsd, 10_000 * USD, "the position stands");
+    }
+
     /// An owner the token refuses to pay (a USDC blocklist) cannot block the clearing of their expired order: the
     /// clearer is paid, the owner's refund waits in the book, and the owner claims it once they can receive.
     function test_cancelExpired_blocklistedOwnerDoesNotBlockClearing() public {

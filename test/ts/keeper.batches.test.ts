@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAbiParameters, encodeEventTopics } from 'viem';
 import { orderBookAbi, type CounterpoolContracts } from '@/lib/contracts';
-import { OrderWatcher, planOrderBatches } from '@/services/keeper/orders';
+import { isolateOrders, OrderWatcher, planOrderBatches } from '@/services/keeper/orders';
 import { ordersSettledIn } from '@/services/keeper/receipts';
 import type { OpenOrder } from '@/services/keeper/orders';
 
@@ -168,3 +168,20 @@ describe('order batches', () => {
   });
 });
 
+describe('a reverted batch (review BQ)', () => {
+  it("sends its orders one per transaction, keeps the other batches whole, within the per-block cap", () => {
+    const plan = [
+      { marketId: 0, ids: [1n, 2n, 3n] },
+      { marketId: 1, ids: [4n, 5n] },
+    ];
+    const reverted = new Set([2n, 3n]);
+    expect(isolateOrders(plan, (id) => reverted.has(id), 5)).toEqual([
+      { marketId: 0, ids: [1n] },
+      { marketId: 0, ids: [2n] },
+      { marketId: 0, ids: [3n] },
+      { marketId: 1, ids: [4n, 5n] },
+    ]);
+    expect(isolateOrders(plan, (id) => reverted.has(id), 2)).toHaveLength(2);
+    expect(isolateOrders(plan, () => false, 5)).toEqual(plan);
+  });
+});

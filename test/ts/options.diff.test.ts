@@ -421,6 +421,50 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     expect(refreshed.ours().premiumUsd).toBe((await refreshed.chain).premiumUsd);
   });
 
+  it("at a board's trading cutoff both refuse, a second before it both price (a holding's sale showed a bid the chain refused)", async () => {
+    const { publicClient, testClient } = clients();
+    const bk = await publicClient.readContract({ ...c.optionsBook, functionName: 'book', args: [0n] });
+    expect(bk.nearestExpiry, 'options are open on an expiry').toBeGreaterThan(0n);
+    const boards = (await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })) as bigint[];
+    const all = await Promise.all(boards.map(async (id) => ({ id, b: await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [id] }) })));
+    const { id: boardId, b } = all.find((e) => BigInt(e.b.expiry) === bk.nearestExpiry)!;
+    const cutoffSec = BigInt((await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n] })).tradingCutoffSec);
+    expect(cutoffSec).toBeGreaterThan(0n);
+    const cutoffAt = BigInt(b.expiry) - cutoffSec;
+    const strikeWad = b.firstStrikeWad + 5n * b.strikeStepWad;
+    const both = async (isBuy: boolean) => {
+      const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
+      const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
+      const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
+      const chain = publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, 5n, true, isBuy, WAD], blockNumber });
+      const ours = () => O.quoteOption({ expiry: BigInt(b.expiry), topStrikeWad: O.topStrikeWad(b) }, strikeWad, true, isBuy, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
+      return { ctx, chain, ours };
+    };
+    // to just before the cutoff: fresh prices on every market and the keeper's refresh, then a block a second before it
+    const prices = [];
+    for (let m = 0; m < c.feeds.length; m++) prices.push(await price(m));
+    const now = (await publicClient.getBlock()).timestamp;
+    expect(cutoffAt - now, 'the nearest board is still before its cutoff').toBeGreaterThan(30n);
+    await testClient.increaseTime({ seconds: Number(cutoffAt - now - 20n) });
+    for (let m = 0; m < c.feeds.length; m++) await setPrice(m, prices[m]);
+    await tx(0, { ...c.optionsBook, functionName: 'refresh', args: [0n] });
+    await testClient.setNextBlockTimestamp({ timestamp: cutoffAt - 1n });
+    await testClient.mine({ blocks: 1 });
+    for (const isBuy of [true, false]) {
+      const open = await both(isBuy);
+      expect(open.ctx.nowSec).toBe(cutoffAt - 1n);
+      expect(open.ours().premiumUsd).toBe((await open.chain).premiumUsd);
+    }
+    await testClient.setNextBlockTimestamp({ timestamp: cutoffAt }); // the cutoff's second
+    await testClient.mine({ blocks: 1 });
+    for (const isBuy of [true, false]) {
+      const closed = await both(isBuy);
+      expect(closed.ctx.nowSec).toBe(cutoffAt);
+      await expect(closed.chain).rejects.toMatchObject({ cause: { data: { errorName: 'TradingClosed', args: [boardId, cutoffAt, cutoffAt] } } });
+      expect(closed.ours).toThrow(O.TradingClosedError);
+    }
+  });
+
   it('from an expiry to its settlement, and from the settlement to the refresh, both refuse; then agree again', async () => {
     const { publicClient, testClient } = clients();
     const boards = (await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })) as bigint[];

@@ -180,7 +180,7 @@ describe('runStress', () => {
 });
 
 describe('runStress with options', () => {
-  const cfg = { callCapBps: 10_000n, minPremiumBps: 5n, ivMinWad: WAD / 5n, ivMaxWad: 3n * WAD, spreadVolWad: WAD / 50n, meanReversionWad: 12n * WAD, skewWad: 5n * 10n ** 16n, smileWad: 2n * 10n ** 16n, deltaScaleUsd: 10n ** 9n, vegaScaleUsd: 10n ** 7n };
+  const cfg = { callCapBps: 10_000n, minPremiumBps: 5n, ivMinWad: WAD / 5n, ivMaxWad: 3n * WAD, spreadVolWad: WAD / 50n, meanReversionWad: 12n * WAD, skewWad: 5n * 10n ** 16n, smileWad: 2n * 10n ** 16n, deltaScaleUsd: 10n ** 9n, vegaScaleUsd: 10n ** 7n, tradingCutoffSec: 3600n };
   const now = 1_700_000_000n;
   const open = [
     { marketId: 0, expiry: now + 7n * 86_400n, strikeWad: 3000n * WAD, isCall: true, amountWad: 10n * WAD, callCapBps: 10_000n },
