@@ -239,6 +239,18 @@ describe('options math: within 1e-9 of a double-precision Black-Scholes', () => 
   });
 });
 
+/** The chain's quote for one call on strike 5 of `boardId` and the options page's (the TS mirror), at one block. */
+async function quotesAt(boardId: bigint, b: { expiry: number | bigint; firstStrikeWad: bigint; strikeStepWad: bigint; strikeCount: number | bigint; callCapBps: number | bigint }, isBuy = true) {
+  const { publicClient } = clients();
+  const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
+  const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
+  const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
+  const chain = publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, 5n, true, isBuy, WAD], blockNumber });
+  const strikeWad = b.firstStrikeWad + 5n * b.strikeStepWad;
+  const ours = () => O.quoteOption({ expiry: BigInt(b.expiry), topStrikeWad: O.topStrikeWad(b) }, strikeWad, true, isBuy, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
+  return { ctx, chain, ours };
+}
+
 describe('the options page quote equals OptionsBook.quote at one block', () => {
   it('every strike of every ETH board, calls and puts, buy and sell', async () => {
     const { publicClient } = clients();
@@ -399,15 +411,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     const boards = (await publicClient.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [0n] })) as bigint[];
     const boardId = boards[boards.length - 1]; // the farthest: well before its trading cutoff
     const b = await publicClient.readContract({ ...c.optionsBook, functionName: 'board', args: [boardId] });
-    const strikeWad = b.firstStrikeWad + 5n * b.strikeStepWad;
-    const both = async () => {
-      const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
-      const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
-      const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
-      const chain = publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, 5n, true, true, WAD], blockNumber });
-      const ours = () => O.quoteOption({ expiry: BigInt(b.expiry), topStrikeWad: O.topStrikeWad(b) }, strikeWad, true, true, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
-      return { ctx, chain, ours };
-    };
+    const both = () => quotesAt(boardId, b);
     const before = await both();
     expect(before.ctx.book.refAt, 'options are open: the book has a cache').toBeGreaterThan(0n);
     await testClient.increaseTime({ seconds: 30 }); // a later price (the engine takes prices forward in time only)
@@ -431,15 +435,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     const cutoffSec = BigInt((await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n] })).tradingCutoffSec);
     expect(cutoffSec).toBeGreaterThan(0n);
     const cutoffAt = BigInt(b.expiry) - cutoffSec;
-    const strikeWad = b.firstStrikeWad + 5n * b.strikeStepWad;
-    const both = async (isBuy: boolean) => {
-      const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
-      const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
-      const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
-      const chain = publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [boardId, 5n, true, isBuy, WAD], blockNumber });
-      const ours = () => O.quoteOption({ expiry: BigInt(b.expiry), topStrikeWad: O.topStrikeWad(b) }, strikeWad, true, isBuy, WAD, { ...cfg, callCapBps: BigInt(b.callCapBps) }, ctx);
-      return { ctx, chain, ours };
-    };
+    const both = (isBuy: boolean) => quotesAt(boardId, b, isBuy);
     // to just before the cutoff: fresh prices on every market and the keeper's refresh, then a block a second before it
     const prices = [];
     for (let m = 0; m < c.feeds.length; m++) prices.push(await price(m));
@@ -473,15 +469,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
     expect(bk.nearestExpiry, 'options are open on an expiry').toBeGreaterThan(0n);
     const expiring = expiries.find((e) => BigInt(e.b.expiry) === bk.nearestExpiry)!;
     const far = expiries.reduce((x, y) => (y.b.expiry > x.b.expiry ? y : x));
-    const strikeWad = far.b.firstStrikeWad + 5n * far.b.strikeStepWad;
-    const both = async () => {
-      const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
-      const cfg = toPricingConfig(await publicClient.readContract({ ...c.optionsBook, functionName: 'config', args: [0n], blockNumber }));
-      const ctx = await readQuoteContext(publicClient, 0n, blockNumber);
-      const chain = publicClient.readContract({ ...c.optionsBook, functionName: 'quote', args: [far.id, 5n, true, true, WAD], blockNumber });
-      const ours = () => O.quoteOption({ expiry: BigInt(far.b.expiry), topStrikeWad: O.topStrikeWad(far.b) }, strikeWad, true, true, WAD, { ...cfg, callCapBps: BigInt(far.b.callCapBps) }, ctx);
-      return { chain, ours };
-    };
+    const both = () => quotesAt(far.id, far.b);
     // past the nearest expiry: every market's price posted after it (the first ETH price is the settlement's)
     // (each price read before the jump: the nearest expiry can be more than the feeds' max age away)
     const prices = [];
