@@ -80,6 +80,8 @@ async function main() {
     const entry = join(root, 'services', svc, 'main.ts');
     if (!existsSync(entry)) continue;
     if (svc === 'simulator' && !(deployment?.devFeeds ?? chainId === 31337)) continue;
+    // an external chain with dev feeds runs the simulator too: its port is known to be needed only now
+    if (svc === 'simulator' && external) await requirePortFree(Number(process.env.SIM_PORT ?? DEFAULTS.ports.simulator), 'simulator, SIM_PORT');
     // a service that exits on its own is restarted with backoff (1 s doubling to 30 s, reset after a minute of running)
     const service = superviseProcess(svc, process.execPath, ['--import', 'tsx', entry], { env: serviceEnv }, {
       onRestart: (e) => !stopping && log('start', `${svc} exited; restarting`, { code: e.code, signal: e.signal, inMs: e.delayMs, restarts: e.restarts }),

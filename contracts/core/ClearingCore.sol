@@ -185,6 +185,7 @@ contract ClearingCore is IClearingCore, AccessControl {
         params.paused = true;
     }
 
+    /// @notice Lets new risk in again after a pause.
     function unpause() external onlyRole(GUARDIAN_ROLE) {
         params.paused = false;
     }

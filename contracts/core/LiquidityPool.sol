@@ -106,6 +106,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     // ------------------------------------------------------------ admin
 
+    /// @notice Sets the deposit cooldown: how long freshly minted shares stay locked (RISK_ROLE; bounded).
     function setCooldown(uint256 cooldownSec_) external onlyRole(RISK_ROLE) {
         if (cooldownSec_ > MAX_COOLDOWN_SEC) revert CooldownTooLong(cooldownSec_, MAX_COOLDOWN_SEC);
         cooldown = uint32(cooldownSec_);
@@ -123,6 +124,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     // ------------------------------------------------------------ ERC-4626 entry points
 
+    /// @inheritdoc IERC4626
     function deposit(uint256 assets, address receiver)
         public
         override(ERC4626, IERC4626)
@@ -143,6 +145,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return shares;
     }
 
+    /// @inheritdoc IERC4626
     function mint(uint256 shares, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
         if (shares == 0) revert ZeroShares();
         _checkReceiver(_msgSender(), receiver); // the reason, before OZ's maxMint check says only 0
@@ -152,6 +155,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return assets;
     }
 
+    /// @inheritdoc IERC4626
     function withdraw(uint256 assets, address receiver, address owner)
         public
         override(ERC4626, IERC4626)
@@ -170,6 +174,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return shares;
     }
 
+    /// @inheritdoc IERC4626
     function redeem(uint256 shares, address receiver, address owner)
         public
         override(ERC4626, IERC4626)
@@ -222,12 +227,14 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (assets < minAssets) revert VaultSlippageExceeded(assets, minAssets);
     }
 
+    /// @inheritdoc IERC20
     /// @dev Shares sent to the vault's own address would be stuck (only the queue escrows there): refused.
     function transfer(address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
         if (to == address(this)) revert ERC20InvalidReceiver(to);
         return super.transfer(to, value);
     }
 
+    /// @inheritdoc IERC20
     function transferFrom(address from, address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
         if (to == address(this)) revert ERC20InvalidReceiver(to);
         return super.transferFrom(from, to, value);
@@ -436,11 +443,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         }
     }
 
+    /// @inheritdoc IERC4626
     /// @dev Live NAV from the core (reverts while an action holds the core's lock: read-only reentrancy guard).
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
         return core.poolValueUsd();
     }
 
+    /// @inheritdoc IERC4626
     /// @dev 0 while LP flows are closed: the core's sequencer sentinel (down, or within the grace period after a
     ///      restart), as ERC-4626 asks of a temporarily disabled deposit or withdrawal.
     ///      0 too where a deposit to `receiver` by the caller reverts (EIP-4626: maxDeposit never overstates and never
@@ -463,6 +472,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return roomUsd < minDepositAssets ? 0 : roomUsd;
     }
 
+    /// @inheritdoc IERC4626
     /// @dev The shares maxDeposit's assets buy at the deposit bound, rounded down: minting them costs at most those
     ///      assets (rounded up at the same bound).
     function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
@@ -475,6 +485,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         }
     }
 
+    /// @inheritdoc IERC4626
     /// @dev 0, never a revert, where a withdrawal would revert for a NAV that cannot be read now (a stale price, the
     ///      core's lock), as maxDeposit (EIP-4626: max* MUST NOT revert; a review found these two did).
     ///      The vault's own balance is the queue's escrow, which no one can redeem (it approves no one): 0 (review AE).
@@ -488,6 +499,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         }
     }
 
+    /// @inheritdoc IERC4626
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 shares = owner == address(this) ? 0 : _unlocked(owner);
         if (shares == 0 || !_flowsOpen()) return 0;
@@ -676,10 +688,12 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     // ------------------------------------------------------------ views
 
+    /// @inheritdoc IERC20
     function balanceOf(address owner) public view override(ERC20, IERC20) returns (uint256) {
         return accounts[owner].shares;
     }
 
+    /// @inheritdoc IERC20
     function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
         return supply;
     }
@@ -714,6 +728,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         return (head, tail);
     }
 
+    /// @inheritdoc AccessControl
     function supportsInterface(bytes4 id) public view override returns (bool) {
         return super.supportsInterface(id);
     }

@@ -110,6 +110,8 @@ interface IClearingCore {
     event ProductAdded(address indexed product, uint256 indexed id, uint256 reserveCapBps);
 
     /// @notice A product's reserve cap changed.
+    /// @param product the product contract
+    /// @param reserveCapBps its new reserve cap, of pool cash
     event ProductReserveCapUpdated(address indexed product, uint256 reserveCapBps);
 
     /// @notice A trusted forwarder (a periphery contract that acts for its caller) was added or removed.
@@ -118,6 +120,7 @@ interface IClearingCore {
     event ForwarderUpdated(address indexed forwarder, bool trusted);
 
     /// @notice The pool's borrow curve, utilization limit or keeper share were set.
+    /// @param config every pool parameter as now stored
     event PoolConfigUpdated(PoolConfig config);
 
     /// @notice Bad debt was absorbed by the pool.
@@ -140,6 +143,9 @@ interface IClearingCore {
     event Refunded(address indexed product, address indexed account, uint256 amountUsd, bool deferred);
 
     /// @notice A trader claimed a deferred refund.
+    /// @param account the trader the refund was kept for
+    /// @param to who received it
+    /// @param amountUsd the amount paid
     event RefundClaimed(address indexed account, address indexed to, uint256 amountUsd);
 
     // ---------------------------------------------------------------- products
@@ -208,6 +214,7 @@ interface IClearingCore {
     /// @notice Whether `forwarder` may act for the account it appends to its calls (ERC-2771 style).
     function isTrustedForwarder(address forwarder) external view returns (bool);
 
+    /// @notice Whether the guardian paused new risk (opens, increases, option buys and deposits are refused).
     function paused() external view returns (bool);
 
     /// @notice The L2 sequencer-uptime feed the core's sentinel reads (answer 0 = up); address(0) on an L1.
@@ -220,10 +227,13 @@ interface IClearingCore {
     ///         reverts SequencerDown / SequencerStatusUnknown as `enter` would.
     function sequencerGraceEndsAt() external view returns (uint256);
 
+    /// @notice How many products were ever registered (ids 0 to count - 1).
     function productCount() external view returns (uint256);
 
+    /// @notice The product registered as `id`.
     function productAt(uint256 id) external view returns (address);
 
+    /// @notice A product's ledger in the core: its reserve, collateral, reserve cap, id and whether it is listed and idle.
     function productLedger(address product) external view returns (ProductLedger memory);
 
     /// @notice Whether `product` is a listed product (a cheap check for products and periphery).

@@ -56,9 +56,14 @@ interface ILiquidityPool is IERC4626 {
 
     /// @notice A queued request was cancelled (by its owner, or by a fill below its minimum) and its remaining shares
     ///         returned.
+    /// @param requestId the request
+    /// @param owner its owner, who got the shares back
+    /// @param shares the shares returned
     event WithdrawalCancelled(uint256 indexed requestId, address indexed owner, uint256 shares);
 
     /// @notice A fill would have paid a queued request less than its minimum: the request was cancelled instead.
+    /// @param requestId the request
+    /// @param owner its owner
     /// @param shares the request's remaining shares, returned to the owner
     /// @param assets what the fill would have paid for them
     /// @param minAssets the least the request accepted for them
@@ -67,6 +72,9 @@ interface ILiquidityPool is IERC4626 {
     );
 
     /// @notice (Part of) a queued request was paid.
+    /// @param requestId the request
+    /// @param owner its owner
+    /// @param receiver who was paid
     /// @param shares shares burned in this fill
     /// @param assets assets paid (NAV at the fill)
     /// @param remainingShares shares still queued
@@ -94,6 +102,7 @@ interface ILiquidityPool is IERC4626 {
     event Claimed(address indexed owner, address indexed to, uint256 assets);
 
     /// @notice The deposit cooldown changed.
+    /// @param cooldownSec seconds a deposit's shares stay locked from now on
     event CooldownUpdated(uint256 cooldownSec);
 
     /// @notice `receiver` approved or revoked `depositor` to deposit in its name while its cooldown runs.

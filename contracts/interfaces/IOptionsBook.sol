@@ -149,6 +149,8 @@ interface IOptionsBook is IProduct {
     // ---------------------------------------------------------------- events
 
     /// @notice A market's options parameters were set.
+    /// @param marketId the market
+    /// @param config every parameter as now stored
     event OptionsConfigUpdated(uint256 indexed marketId, OptionsConfig config);
 
     /// @notice A board was listed by the schedule.
@@ -302,10 +304,13 @@ interface IOptionsBook is IProduct {
 
     // ---------------------------------------------------------------- views
 
+    /// @notice A market's options parameters (pricing, caps, schedule, cache bounds).
     function config(uint256 marketId) external view returns (OptionsConfig memory);
 
+    /// @notice A board as stored: its market, expiry, strike grid, call cap, reserve and settlement.
     function board(uint256 boardId) external view returns (Board memory);
 
+    /// @notice How many boards were ever listed (ids 1 to count).
     function boardCount() external view returns (uint256);
 
     /// @notice Unsettled boards of a market (listed, not yet settled), in no set order (sort by expiry to show them).
@@ -326,6 +331,7 @@ interface IOptionsBook is IProduct {
         view
         returns (Quote memory);
 
+    /// @notice A market's greek cache (the expansion the NAV moves to the live price and time) and its bounds.
     function book(uint256 marketId) external view returns (BookView memory);
 
     /// @notice Whether the NAV can price the market's options now, and if not why.

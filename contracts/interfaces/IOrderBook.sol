@@ -35,8 +35,15 @@ interface IOrderBook {
     }
 
     /// @notice A new order. Every field as stored.
+    /// @param orderId the order's id (sequential, never reused)
+    /// @param account its owner
+    /// @param marketId the market it trades
+    /// @param order every field as stored
     event OrderCreated(uint256 indexed orderId, address indexed account, uint256 indexed marketId, Order order);
     /// @notice The owner edited an order (trigger, slippage, size, collateral, expiry).
+    /// @param orderId the order
+    /// @param account its owner
+    /// @param order every field as now stored
     event OrderUpdated(uint256 indexed orderId, address indexed account, Order order);
     /// @notice An order left the book without filling; its execution fee went back to the owner (less the clearing
     ///         share paid to whoever cleared an expired or orphaned order).
@@ -44,6 +51,8 @@ interface IOrderBook {
     ///        owner could not fund it (an open whose collateral the owner's balance or approval of the engine no longer
     ///        covers: it would fail at every attempt, at the keepers' cost), 4 the engine refused its fill
     ///        MAX_FAILED_FILLS times in keepers' batches
+    /// @param orderId the order
+    /// @param account its owner
     /// @param refundUsd what the owner got back
     event OrderCancelled(uint256 indexed orderId, address indexed account, uint8 reason, uint256 refundUsd);
     /// @notice A keeper's batch tried to fill a triggered order and the engine refused it (the order stays on the book
@@ -72,9 +81,12 @@ interface IOrderBook {
     /// @param amountUsd the amount paid
     event Claimed(address indexed account, address indexed to, uint256 amountUsd);
     /// @notice An order filled.
+    /// @param orderId the order
+    /// @param account its owner, for whom the engine traded
     /// @param keeper who executed it; the execution fee is added to what the book owes it (`owedUsd`, `claim`)
     /// @param priceWad the oracle price the trigger was checked against (the fill's price before impact)
     /// @param sizeDeltaUsd the size opened or closed (a reduce-only order's size shrunk to the position)
+    /// @param executionFeeUsd the fee credited to the keeper
     event OrderExecuted(
         uint256 indexed orderId,
         address indexed account,

@@ -226,11 +226,14 @@ interface IPerpEngine is IProduct {
     );
 
     /// @notice A position left bad debt, absorbed by the pool (the core also reports it in BadDebtAbsorbed).
+    /// @param account the position's owner
+    /// @param marketId its market
     /// @param amountUsd this position's bad debt
     /// @param totalBadDebtUsd cumulative bad debt of the perpetuals product
     event BadDebt(address indexed account, uint256 indexed marketId, uint256 amountUsd, uint256 totalBadDebtUsd);
 
     /// @notice Indices accrued (emitted when a market is touched after time passed).
+    /// @param marketId the market touched
     /// @param borrowIndexWad pool borrow index
     /// @param borrowRateWad borrow rate that applied, per second
     /// @param fundingIndexWad market funding index
@@ -246,6 +249,7 @@ interface IPerpEngine is IProduct {
     );
 
     /// @notice The volatility estimator took a sample, and the margin schedule was re-anchored.
+    /// @param marketId the market sampled
     /// @param priceWad the sample's price
     /// @param varianceWad new variance per second
     /// @param longVarianceWad new long-run variance per second (the margin's floor)
@@ -262,14 +266,18 @@ interface IPerpEngine is IProduct {
         uint256 publishedAt
     );
 
-    /// @notice A market was listed (its config follows in MarketConfigUpdated).
     /// @notice The options product set a market's options skew (netted into the perpetuals' skew).
     /// @param marketId the market
     /// @param optionsSkewUsd the options traders' net delta x price, USD (6 decimals; whole dollars as stored)
     event OptionsSkewUpdated(uint256 indexed marketId, int256 optionsSkewUsd);
 
+    /// @notice A market was listed (its config follows in MarketConfigUpdated).
+    /// @param marketId the new market's index
+    /// @param name its name (e.g. "ETH-USD")
     event MarketAdded(uint256 indexed marketId, bytes32 indexed name);
     /// @notice A market's parameters were set.
+    /// @param marketId the market
+    /// @param config every parameter as now stored
     event MarketConfigUpdated(uint256 indexed marketId, MarketConfig config);
 
     // ---------------------------------------------------------------- traders

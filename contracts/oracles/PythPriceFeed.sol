@@ -53,6 +53,8 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
     error SettlementPriceNotRecorded(uint256 timestamp);
     /// @notice `timestamp` is still in the future: nothing can be published at or after it yet.
     error SettlementTimeNotReached(uint256 timestamp, uint256 nowTs);
+    /// @notice The caller refused the update fee's change (`amount` wei of native currency sent back to `to`).
+    error RefundFailed(address to, uint256 amount);
 
     constructor(IPyth pyth_, bytes32 priceId_, uint256 maxAgeSec_, uint256 maxLeadSec_, uint256 maxConfBps_) {
         if (
@@ -146,7 +148,7 @@ contract PythPriceFeed is IUpdatablePriceFeed, IHistoricalPriceFeed {
     function _refund(uint256 amount) internal {
         if (amount == 0) return;
         (bool ok,) = msg.sender.call{value: amount}("");
-        require(ok);
+        if (!ok) revert RefundFailed(msg.sender, amount);
     }
 
     /// @dev A Pyth price in WAD: positive, exponent at most 18 decimals, and (when `checkConf`) confidence within

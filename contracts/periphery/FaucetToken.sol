@@ -14,6 +14,7 @@ contract FaucetToken is ERC20 {
 
     constructor(string memory name_, string memory symbol_) ERC20(name_, symbol_) {}
 
+    /// @notice 6, as USDC: every USD amount in the contracts is in this token's units.
     function decimals() public pure override returns (uint8) {
         return 6;
     }

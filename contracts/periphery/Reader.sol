@@ -99,6 +99,7 @@ contract Reader {
         pool = pool_;
     }
 
+    /// @notice Every listed market's view (`market`), in id order: what the app, the keeper and the indexer read.
     function markets() external view returns (MarketView[] memory views) {
         uint256 n = marketCount();
         views = new MarketView[](n);
@@ -107,6 +108,8 @@ contract Reader {
         }
     }
 
+    /// @notice One market now, post-accrual: its config and state, price, open interest and skew, funding and borrow
+    ///         rates, volatility (over the horizon, a year and long-run), the margin schedule and the pool's terms.
     function market(uint256 marketId) public view returns (MarketView memory v) {
         v.marketId = marketId;
         v.config = marketConfig(marketId); // reverts on an unknown market
@@ -214,6 +217,7 @@ contract Reader {
         }
     }
 
+    /// @notice The pool now: its NAV and bounds, cash, reserves, utilization, rates, bad debt and the products' shares.
     function poolView() external view returns (PoolView memory v) {
         IClearingCore.PoolState memory st = core.poolState();
         v.totalShares = pool.totalSupply();

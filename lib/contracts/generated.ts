@@ -13209,6 +13209,22 @@ export const pythPriceFeedAbi = [
   },
   {
     "type": "error",
+    "name": "RefundFailed",
+    "inputs": [
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "RoundNotInCurrentPhase",
     "inputs": [
       {

@@ -423,10 +423,6 @@ const PAUSED_BECAUSE = {
   PriceMoved: 'the price moved past the greek cache’s range',
 } as const;
 
-/** OptionsBookStale(marketId, reason) from a quote or trade: the impact's cached delta and vega do not hold, so trades
- *  wait: from the book's nearest expiry until the settlement, and from a settlement until the refresh after it
- *  (OptionsBook._tradeInputs), and past the cache's time or price range until the keeper's refresh
- *  (OptionsLogic._requireInRange, P-108). */
 /** OptionsBook.TradingClosed: the board is past its trading cutoff (`cutoffAt`), its options held to settlement. */
 export class TradingClosedError extends Error {
   constructor(readonly cutoffAt: bigint) {
@@ -434,6 +430,10 @@ export class TradingClosedError extends Error {
   }
 }
 
+/** OptionsBookStale(marketId, reason) from a quote or trade: the impact's cached delta and vega do not hold, so trades
+ *  wait: from the book's nearest expiry until the settlement, and from a settlement until the refresh after it
+ *  (OptionsBook._tradeInputs), and past the cache's time or price range until the keeper's refresh
+ *  (OptionsLogic._requireInRange, P-108). */
 export class OptionsBookStaleError extends Error {
   constructor(readonly reason: keyof typeof PAUSED_BECAUSE) {
     super(PAUSED_BECAUSE[reason]);
@@ -443,9 +443,21 @@ export class OptionsBookStaleError extends Error {
 /** Why every quote and trade on the market waits now, in the chain's order (OptionsBook._tradeInputs, then
  *  OptionsLogic._requireInRange), or undefined while they may go on. */
 export function tradingPausedBy(ctx: QuoteContext): OptionsBookStaleError | undefined {
+  return settlementPauseBy(ctx) ?? rangePauseBy(ctx);
+}
+
+/** OptionsBook._tradeBoard's own checks, before the board's trading cutoff: a board settled since the refresh, or the
+ *  nearest expiry passed and not settled. */
+function settlementPauseBy(ctx: QuoteContext): OptionsBookStaleError | undefined {
   const bk = ctx.book;
   if (bk.holdsSettled) return new OptionsBookStaleError('Dirty');
   if (bk.nearestExpiry !== 0n && ctx.nowSec >= bk.nearestExpiry) return new OptionsBookStaleError('AwaitingSettlement');
+  return undefined;
+}
+
+/** OptionsLogic._requireInRange, after the cutoff: the cache too old, or the price past its range. */
+function rangePauseBy(ctx: QuoteContext): OptionsBookStaleError | undefined {
+  const bk = ctx.book;
   if (bk.refAt === 0n) return undefined;
   if (ctx.nowSec > bk.validUntil) return new OptionsBookStaleError('TooOld');
   if (abs(ctx.spotWad - bk.refPriceWad) > bk.maxMoveWad) return new OptionsBookStaleError('PriceMoved');
@@ -477,11 +489,14 @@ export function quoteOption(
   const tau = board.expiry - ctx.nowSec;
   if (amountWad % OPTION_LOT_WAD !== 0n) throw new RangeError(`amount ${amountWad} is not a whole number of lots (${OPTION_LOT_WAD})`);
   const bk = ctx.book;
-  const paused = tradingPausedBy(ctx);
-  if (paused) throw paused;
-  // the chain's next check: no trade from the board's cutoff on (a sale there reverted while the app quoted a bid)
+  // in the chain's order: the settlement pauses, the board's cutoff (a sale past it reverted while the app quoted a
+  // bid), then the cache's range
+  const settling = settlementPauseBy(ctx);
+  if (settling) throw settling;
   const cutoffAt = board.expiry - cfg.tradingCutoffSec;
   if (ctx.nowSec >= cutoffAt) throw new TradingClosedError(cutoffAt);
+  const stale = rangePauseBy(ctx);
+  if (stale) throw stale;
   if (tau <= 0n) throw new RangeError('board expired');
   const weightWad = termWeightWad(tau, cfg.meanReversionWad);
   const e = expiryTerms(termVarianceAt(ctx.varianceWad, ctx.longVarianceWad, weightWad), tau, cfg.callCapBps);

@@ -13,7 +13,7 @@ import { nonceManager } from 'viem/accounts';
 import { NonceGuard } from './nonces';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
-import { isolateOrders, orderBatchGas, OrderWatcher, planOrderBatches } from './orders';
+import { orderBatchGas, OrderWatcher, planOrderBatches, splitCapped, type OpenOrder } from './orders';
 import { isOpenKind } from '../../lib/orders';
 import { OptionsKeeper } from './options';
 import { Sampler } from './sampler';
@@ -39,13 +39,13 @@ const book = new PositionBook(publicClient, c, log);
 const orders = new OrderWatcher(publicClient, c, log);
 const orderBackoff = new Map<bigint, bigint>(); // order id -> block before which a failed order is not retried
 const orderMisses = new Map<bigint, number>(); // order id -> mined batches in a row that left it untouched
-const orderIsolated = new Map<bigint, bigint>(); // order id -> block until which it goes out alone (its batch reverted)
+const orderCaps = new Map<bigint, { cap: number; until: bigint }>(); // order id -> the batch size it goes out in, until a block (its batch reverted)
 const ordersInFlight = new Set<bigint>();
 const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
 // 5 x 50 fills is about 21M gas: two thirds of a 30M block, the rest left to liquidations (over 100 of them)
 const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '5'));
-// how long the orders of a reverted batch go out one per transaction
-const ORDER_ISOLATION_BLOCKS = 20n;
+// how long the orders of a reverted batch go out in batches of at most half its size
+const ORDER_SPLIT_BLOCKS = BigInt(env('KEEPER_ORDER_SPLIT_BLOCKS', '20'));
 // The order book credits execution fees to the keeper (owedUsd); it claims them once they reach this (whole USD).
 const CLAIM_MIN_USD = BigInt(env('KEEPER_CLAIM_MIN_USD', '50'));
 const OPTIONS_EVERY_BLOCKS = BigInt(env('KEEPER_OPTIONS_EVERY_BLOCKS', '2'));
@@ -241,8 +241,10 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>, updates: PullU
  * liquidation scan nor make the keeper spend more than that per block. Batches hold one market each, take-profits and
  * stop-losses before opens (a flood of opens never delays an exit), orders that never missed before those that keep
  * missing, each account's first order before anyone's second, markets in turn (planOrderBatches). A batch that fails
- * simulation backs its orders off for 10 blocks; one that reverts on chain sends its orders one per transaction for
- * ORDER_ISOLATION_BLOCKS, so an order whose state changed in front of it holds back no one else's.
+ * simulation backs its orders off for 10 blocks; one that reverts on chain sends its orders in batches of half its size
+ * for ORDER_SPLIT_BLOCKS, so an order whose state changed in front of it holds back no one else's for long. Expired and
+ * orphaned orders are cleared in batches of their own, and an exit batch's gas covers a whole fill per order
+ * (orderBatchGas).
  */
 function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>, listedMarkets: number, opensHeld: boolean) {
   health.ordersWatched = orders.size();
@@ -256,14 +258,16 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
   // by the order watcher, so a restart keeps them; an account's are never forgotten, so cancelling a refused order and
   // placing a fresh one does not clear it): a flood's orders go behind everyone else's once its first ones were
   // refused; an order that only missed its trigger keeps its place
-  // orders the estimate will see as a cheap clearing (expired, or reduce-only with no position): each gets a whole
-  // fill's gas, since its state can change before the batch lands (orderBatchGas)
-  const cheap = new Set(work.filter((o) => o.expiresAt < nowSec || (!isOpenKind(o.kind) && !open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })))).map((o) => o.id));
-  const planned = planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK, (o) => orders.failures(o));
-  for (const b of isolateOrders(planned, (id) => (orderIsolated.get(id) ?? 0n) > block, ORDER_BATCHES_PER_BLOCK)) {
+  // clearings (expired, or reduce-only with no position) go in batches of their own, never with an exit that must fill
+  const clearing = (o: OpenOrder) => o.expiresAt < nowSec || (!isOpenKind(o.kind) && !open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })));
+  for (const [id, c] of orderCaps) if (c.until <= block) orderCaps.delete(id);
+  const planned = planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK, (o) => orders.failures(o), clearing);
+  const byId = new Map(work.map((o) => [o.id, o]));
+  for (const b of splitCapped(planned, (id) => orderCaps.get(id)?.cap, ORDER_BATCHES_PER_BLOCK)) {
     b.ids.forEach((id) => ordersInFlight.add(id));
-    const cheapOrders = b.ids.filter((id) => cheap.has(id)).length;
-    void sendOrders(b.ids, [b.marketId], block, cheapOrders).finally(() => b.ids.forEach((id) => ordersInFlight.delete(id)));
+    const first = byId.get(b.ids[0])!;
+    const exits = !clearing(first) && !isOpenKind(first.kind) ? b.ids.length : 0; // a batch holds one class
+    void sendOrders(b.ids, [b.marketId], block, exits).finally(() => b.ids.forEach((id) => ordersInFlight.delete(id)));
   }
 }
 
@@ -272,8 +276,8 @@ function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint
  *  execution (eth_createAccessList), not a simulation and an estimate's search: a flood of batches stays cheap. Once
  *  mined, the receipt says what happened to each order: filled and removed ones leave the book (the event sync does the
  *  same), and any the batch left untouched (no longer crossed, or a fill the engine refused) pause for 2 blocks,
- *  doubling while they keep missing (up to 256). */
-async function sendOrders(ids: bigint[], marketIds: number[], block: bigint, cheapOrders: number): Promise<void> {
+ *  doubling while they keep missing (up to 256 blocks once the engine refused them, 8 while only no longer crossed). */
+async function sendOrders(ids: bigint[], marketIds: number[], block: bigint, exitOrders: number): Promise<void> {
   const backOff = (which: bigint[], blocks = 10n) => which.forEach((id) => orderBackoff.set(id, block + blocks));
   try {
     // Orders on pull-oracle (Pyth) markets fill at the update posted in the same call, through the router (P-82).
@@ -292,7 +296,7 @@ async function sendOrders(ids: bigint[], marketIds: number[], block: bigint, che
       data: encodeFunctionData(request as Parameters<typeof encodeFunctionData>[0]),
     });
     // gasUsed is what the transaction is charged, net of refunds (up to a fifth); it needs that much more to run
-    const hash = await sendWithGas(request as Parameters<typeof signer.writeContract>[0], orderBatchGas(gasUsed, cheapOrders), accessList);
+    const hash = await sendWithGas(request as Parameters<typeof signer.writeContract>[0], orderBatchGas(gasUsed, exitOrders), accessList);
     log.info('orders sent', { hash, orders: ids.length });
     let filled = 0;
     await new Promise<void>((settled) =>
@@ -304,9 +308,11 @@ async function sendOrders(ids: bigint[], marketIds: number[], block: bigint, che
           if (receipt.status !== 'success') {
             health.failures++;
             if (ids.length > 1) {
-              // whatever made it revert (an order's state changed in front of it), the other orders do not wait for
-              // it: each goes out alone from the next block for a while, and only the one that fails again waits
-              ids.forEach((id) => orderIsolated.set(id, block + ORDER_ISOLATION_BLOCKS));
+              // whatever made it revert (an order's state changed in front of it), the other orders do not wait 10
+              // blocks for it: from the next block they go out in batches of half the size, halving again if one of
+              // those reverts, so the cause is cornered in a few rounds while the rest fill
+              const cap = Math.ceil(ids.length / 2);
+              ids.forEach((id) => orderCaps.set(id, { cap: Math.min(cap, orderCaps.get(id)?.cap ?? cap), until: receipt.blockNumber + ORDER_SPLIT_BLOCKS }));
               backOff(ids, 1n);
             } else backOff(ids);
             log.warn('order batch reverted', { hash, orders: ids.length });

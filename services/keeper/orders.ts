@@ -38,8 +38,11 @@ export function planOrderBatches(
   batchSize: number,
   maxBatches: number,
   failures: (o: OpenOrder) => number = () => 0,
+  clearing: (o: OpenOrder) => boolean = () => false,
 ): { marketId: number; ids: bigint[] }[] {
-  const exitsFirst = (o: OpenOrder) => Number(isOpenKind(o.kind));
+  // exits, then clearings (expired, or reduce-only with the position gone: never in an exit's batch, so one revived in
+  // front of the batch can only fail its own, review BQ), then opens
+  const exitsFirst = (o: OpenOrder) => (clearing(o) ? 1 : isOpenKind(o.kind) ? 2 : 0);
   const oldest = (a: OpenOrder, b: OpenOrder) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   const tier = (a: OpenOrder, b: OpenOrder) => exitsFirst(a) - exitsFirst(b) || failures(a) - failures(b);
   const byTier = [...work].sort((a, b) => tier(a, b) || oldest(a, b));
@@ -54,7 +57,7 @@ export function planOrderBatches(
   }
   const sorted = byTier.sort((a, b) => tier(a, b) || rank.get(a.id)! - rank.get(b.id)! || oldest(a, b));
   const out: { marketId: number; ids: bigint[] }[] = [];
-  for (const cls of [0, 1]) {
+  for (const cls of [0, 1, 2]) {
     const groups = new Map<number, OpenOrder[]>();
     for (const o of sorted) {
       if (exitsFirst(o) !== cls) continue;
@@ -76,30 +79,47 @@ export function planOrderBatches(
   return out;
 }
 
-/** Gas a fill may take beyond what the batch's estimate saw for an order it priced as a cheap clearing (an orphaned
- *  take-profit or stop-loss, or an expired order): about a close's fill in a batch with a new slot, with room. */
-export const ORDER_FILL_GAS = 250_000n;
+/** Gas an exit's fill takes in a batch before refunds, with room (keeper.batchgas.test measures about 117k). */
+export const EXIT_FILL_GAS = 140_000n;
 
 /**
  * An order batch's gas limit: the estimate's own gas with headroom (refunds, the accruals of a new second:
- * gasWithHeadroom), plus a whole fill for each order the estimate saw as a cheap clearing. Such an order's state can
- * change before the batch lands (a position opened in front of it makes an orphaned stop-loss a fill), and a batch
- * out of gas reverts with every other order in it: a review made stop-loss batches revert that way at no cost.
+ * gasWithHeadroom), and for a batch of exits at least a whole fill per order. An exit the estimate saw as cheap (its
+ * position closed after the keeper's read, so a clearing) can be a fill again when the batch lands (the position
+ * reopened in front of it), and a batch out of gas reverts with every honest stop-loss in it: a review's ten such orders
+ * did that at no cost. An all-fill batch of exits asks about this much anyway; clearing and open batches keep the
+ * estimate's headroom (what their orders can turn into fails only their own batch).
  */
-export function orderBatchGas(estimatedGas: bigint, cheapOrders: number): bigint {
-  return gasWithHeadroom(estimatedGas + estimatedGas / 4n) + BigInt(cheapOrders) * ORDER_FILL_GAS;
+export function orderBatchGas(estimatedGas: bigint, exitOrders: number): bigint {
+  const headroom = gasWithHeadroom(estimatedGas + estimatedGas / 4n);
+  const floor = BigInt(exitOrders) * EXIT_FILL_GAS + 40_000n;
+  return exitOrders > 0 && floor > headroom ? floor : headroom;
 }
 
 /**
- * The planned batches with the orders of a batch that reverted sent one per transaction (`isolated`), so whatever made
- * that batch fail holds back only its own order, at most `maxBatches` in all. Non-isolated orders keep their batch.
+ * The planned batches, each split into chunks of at most `capOf(id)` orders (a reverted batch's orders are capped at
+ * half its size for a while, so whatever made it fail is narrowed down in a few rounds while the rest fill), at most two
+ * chunks of a planned batch per pass (the other markets keep their turns; the rest go at the next pass), at most
+ * `maxBatches` in all.
  */
-export function isolateOrders(batches: { marketId: number; ids: bigint[] }[], isolated: (id: bigint) => boolean, maxBatches: number): { marketId: number; ids: bigint[] }[] {
+export function splitCapped(batches: { marketId: number; ids: bigint[] }[], capOf: (id: bigint) => number | undefined, maxBatches: number): { marketId: number; ids: bigint[] }[] {
   const out: { marketId: number; ids: bigint[] }[] = [];
   for (const b of batches) {
-    const together = b.ids.filter((id) => !isolated(id));
-    if (together.length > 0) out.push({ marketId: b.marketId, ids: together });
-    for (const id of b.ids) if (isolated(id)) out.push({ marketId: b.marketId, ids: [id] });
+    const chunks: bigint[][] = [];
+    let chunk: bigint[] = [];
+    let cap = Infinity;
+    for (const id of b.ids) {
+      const own = capOf(id) ?? Infinity;
+      if (chunk.length > 0 && chunk.length >= Math.min(cap, own)) {
+        chunks.push(chunk);
+        chunk = [];
+        cap = Infinity;
+      }
+      chunk.push(id);
+      cap = Math.min(cap, own);
+    }
+    if (chunk.length > 0) chunks.push(chunk);
+    for (const ids of chunks.slice(0, 2)) out.push({ marketId: b.marketId, ids });
   }
   return out.slice(0, maxBatches);
 }

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { createPublicClient, createWalletClient, http, type Chain, type NonceManager } from 'viem';
 import { mnemonicToAccount, nonceManager, privateKeyToAccount } from 'viem/accounts';
-import { defineChain } from 'viem';
+import { chainAt } from '../../lib/chain';
 import { contractsFor } from '../../lib/contracts';
 
 import { DEFAULTS, LOCAL_RPC_URL } from '../../lib/config';
@@ -34,8 +34,7 @@ export type Logger = ReturnType<typeof createLogger>;
 
 export function chainFromEnv(): { chain: Chain; rpcUrl: string } {
   const rpcUrl = env('RPC_URL', LOCAL_RPC_URL);
-  const id = Number(env('CHAIN_ID', '31337'));
-  const chain = defineChain({ id, name: id === 31337 ? 'Counterpool Local' : `Chain ${id}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
+  const chain = chainAt(Number(env('CHAIN_ID', String(DEFAULTS.chainId))), rpcUrl);
   return { chain, rpcUrl };
 }
 

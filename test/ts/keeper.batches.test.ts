@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAbiParameters, encodeEventTopics } from 'viem';
 import { orderBookAbi, type CounterpoolContracts } from '@/lib/contracts';
-import { isolateOrders, OrderWatcher, planOrderBatches } from '@/services/keeper/orders';
+import { OrderWatcher, planOrderBatches, splitCapped } from '@/services/keeper/orders';
 import { ordersSettledIn } from '@/services/keeper/receipts';
 import type { OpenOrder } from '@/services/keeper/orders';
 
@@ -168,20 +168,31 @@ describe('order batches', () => {
   });
 });
 
-describe('a reverted batch (review BQ)', () => {
-  it("sends its orders one per transaction, keeps the other batches whole, within the per-block cap", () => {
+describe('a reverted batch and clearings (review BQ)', () => {
+  it("sends a reverted batch's orders in chunks of its cap, two a pass, without taking the other markets' turns", () => {
     const plan = [
-      { marketId: 0, ids: [1n, 2n, 3n] },
-      { marketId: 1, ids: [4n, 5n] },
+      { marketId: 0, ids: [1n, 2n, 3n, 4n, 5n, 6n] },
+      { marketId: 1, ids: [7n, 8n] },
     ];
-    const reverted = new Set([2n, 3n]);
-    expect(isolateOrders(plan, (id) => reverted.has(id), 5)).toEqual([
-      { marketId: 0, ids: [1n] },
-      { marketId: 0, ids: [2n] },
-      { marketId: 0, ids: [3n] },
-      { marketId: 1, ids: [4n, 5n] },
+    const caps = new Map([[1n, 2], [2n, 2], [3n, 2], [4n, 2], [5n, 2]]); // 6 was not in the reverted batch
+    const out = splitCapped(plan, (id) => caps.get(id), 5);
+    expect(out).toEqual([
+      { marketId: 0, ids: [1n, 2n] },
+      { marketId: 0, ids: [3n, 4n] }, // two chunks of market 0 this pass; 5 and 6 at the next
+      { marketId: 1, ids: [7n, 8n] }, // market 1 keeps its turn
     ]);
-    expect(isolateOrders(plan, (id) => reverted.has(id), 2)).toHaveLength(2);
-    expect(isolateOrders(plan, () => false, 5)).toEqual(plan);
+    expect(splitCapped(plan, () => undefined, 5)).toEqual(plan);
+    expect(splitCapped(plan, (id) => caps.get(id), 2).map((b) => b.marketId)).toEqual([0, 0]);
+  });
+
+  it('puts clearings (expired, orphaned) in batches of their own, after the exits and before the opens', () => {
+    const orphan = (id: number) => order(id, 0, STOP_LOSS, 0xbad);
+    const work = [orphan(1), orphan(2), order(3, 0, STOP_LOSS), order(4, 0, LIMIT_OPEN), orphan(5)];
+    const plan = planOrderBatches(work, 50, 5, () => 0, (o) => o.account.endsWith('bad'));
+    expect(plan).toEqual([
+      { marketId: 0, ids: [3n] },
+      { marketId: 0, ids: [1n, 2n, 5n] },
+      { marketId: 0, ids: [4n] },
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * An exit batch's gas covers orders whose state changes in front of it (services/keeper/orders.ts orderBatchGas; review
- * BQ): the keeper estimates a batch with an honest stop-loss and an attacker's orphaned stop-losses (reduce-only orders
- * whose position is gone, a cheap clearing in the estimate); before the batch lands the attacker opens the positions,
- * so each orphan becomes a fill. On the estimate's headroom alone the batch ran out of gas and reverted with the honest
- * stop-loss in it, at no cost to the attacker; with a fill's gas for each order the estimate saw as a clearing, it lands
- * and fills the honest stop-loss.
+ * An exit batch's gas covers exits whose state changes in front of it (services/keeper/orders.ts orderBatchGas; review
+ * BQ): the keeper's book holds an honest long with a stop-loss and an attacker's ten longs with stop-losses, all
+ * crossed, so it batches the eleven exits together. The attacker closes its positions before the keeper's estimate
+ * (which then prices its stop-losses as cheap clearings) and opens them again before the batch lands (each a fill once
+ * more). On the estimate's headroom alone the batch ran out of gas and reverted with the honest stop-loss in it, at no
+ * cost to the attacker; with a fill's gas per exit it lands and fills the honest stop-loss. (Orders the keeper already
+ * sees as clearings go in batches of their own: keeper.batches.test.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFunctionData, maxUint256 } from 'viem';
@@ -51,8 +52,8 @@ describe('order batch gas (review BQ)', () => {
     await open(HONEST, ETH, true, USD(5000), USD(50_000));
     const trigger = (p0 * 99n) / 100n;
     const honest = await stopLoss(HONEST, trigger, USD(50_000));
-    const orphans = [];
-    for (const a of ATTACKERS) orphans.push(await stopLoss(a, trigger, USD(20_000))); // no position: orphans
+    const orphans = []; // the attacker's stop-losses
+    for (const a of ATTACKERS) orphans.push(await stopLoss(a, trigger, USD(20_000)));
     await setPrice(ETH, (p0 * 98n) / 100n); // every stop-loss crossed
     const ids = [honest, ...orphans];
     const attackersOpen = async () => {
@@ -60,18 +61,24 @@ describe('order batch gas (review BQ)', () => {
     };
     const honestSize = async () => (await clients().publicClient.readContract({ ...c.engine, functionName: 'position', args: [clients(HONEST).walletClient.account.address, BigInt(ETH), true] })).sizeUsd;
 
+    const attackersClose = async () => {
+      for (const a of ATTACKERS) await close(a, ETH, true);
+    };
+    await attackersOpen(); // what the keeper's book reads: eleven crossed exits
+
     // before: the estimate's headroom alone
+    await attackersClose();
     const before = await estimate(ids);
     await attackersOpen();
     const reverted = await send(ids, gasWithHeadroom(before + before / 4n));
     expect(reverted.status, 'the batch ran out of gas on the revived orders').toBe('reverted');
     expect(await honestSize()).toBe(USD(50_000));
 
-    // the same again, the batch given a fill's gas for each order the estimate saw as a clearing
-    for (const a of ATTACKERS) await close(a, ETH, true);
+    // the same again, the batch given a fill's gas per exit
+    await attackersClose();
     const estimated = await estimate(ids);
     await attackersOpen();
-    const landed = await send(ids, orderBatchGas(estimated, orphans.length));
+    const landed = await send(ids, orderBatchGas(estimated, ids.length)); // an exit batch: a fill's gas per order
     expect(landed.status).toBe('success');
     expect(await honestSize(), 'the honest stop-loss filled').toBe(0n);
     expect(landed.gasUsed).toBeGreaterThan(gasWithHeadroom(estimated + estimated / 4n) - 20_000n);

@@ -459,6 +459,16 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
       await expect(closed.chain).rejects.toMatchObject({ cause: { data: { errorName: 'TradingClosed', args: [boardId, cutoffAt, cutoffAt] } } });
       expect(closed.ours).toThrow(O.TradingClosedError);
     }
+    // past the cache's price range as well: the chain names the cutoff first, and so does the app (it had said the
+    // trade waits for the keeper's refresh)
+    const probe = await both(true);
+    await expect(probe.chain).rejects.toThrow(); // closed, as above
+    const { book } = probe.ctx;
+    await setPrice(0, book.refPriceWad + 2n * book.maxMoveWad);
+    const staleToo = await both(true);
+    expect(O.tradingPausedBy(staleToo.ctx)).toBeInstanceOf(O.OptionsBookStaleError);
+    await expect(staleToo.chain).rejects.toMatchObject({ cause: { data: { errorName: 'TradingClosed' } } });
+    expect(staleToo.ours).toThrow(O.TradingClosedError);
   });
 
   it('from an expiry to its settlement, and from the settlement to the refresh, both refuse; then agree again', async () => {
