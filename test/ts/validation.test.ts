@@ -325,3 +325,35 @@ describe('activity bars cover whole buckets (review BP)', () => {
     expect(wholeBucketsFrom(10 * res, 6 * res, res)).toBe(4 * res);
   });
 });
+
+describe("the order form's refusals, in the engine's order (orderLimitError)", () => {
+  it('names the first limit the open would hit, and nothing for an open that fits', async () => {
+    const { orderLimitError } = await import('@/components/trade/orderLimits');
+    const USD = 10n ** 6n;
+    const fits = { reservedAfterUsd: 100n * USD, openInterestAfterUsd: 1000n * USD, atProfitCap: false, belowMinCollateral: false, collateralAfterUsd: 100n * USD, exceedsMaxLeverage: false, equityUsd: 100n * USD, leverageWad: 10n ** 19n, maxLeverageWad: 5n * 10n ** 19n };
+    const base = {
+      preview: fits as never,
+      pool: { reservedUsd: 50n * USD, poolCashUsd: 10_000n * USD, maxUtilizationBps: 8000 },
+      poolError: undefined,
+      perpLedger: { reservedUsd: 50n * USD, reserveCapBps: 9000 },
+      engineAddress: '0x0000000000000000000000000000000000000001' as const,
+      marketId: 2,
+      isLong: true,
+      oiCapUsd: 5000n * USD,
+      minCollateralUsd: 10n * USD,
+      addsSize: true,
+    };
+    expect(orderLimitError(base)).toBeUndefined();
+    expect(orderLimitError({ ...base, pool: undefined, poolError: new Error('PriceTooOld') })).toMatch(/cannot be valued/);
+    expect(orderLimitError({ ...base, preview: { ...fits, reservedAfterUsd: 8001n * USD } as never })).toMatch(/can back only \$7,950 more/);
+    expect(orderLimitError({ ...base, perpLedger: { reservedUsd: 50n * USD, reserveCapBps: 50 } })).toBeDefined();
+    expect(orderLimitError({ ...base, oiCapUsd: 999n * USD })).toBeDefined();
+    expect(orderLimitError({ ...base, oiCapUsd: 999n * USD, addsSize: false })).toBeUndefined(); // collateral only
+    expect(orderLimitError({ ...base, preview: { ...fits, atProfitCap: true } as never })).toMatch(/profit cap/);
+    expect(orderLimitError({ ...base, preview: { ...fits, belowMinCollateral: true } as never })).toMatch(/below the market's minimum/);
+    expect(orderLimitError({ ...base, preview: { ...fits, exceedsMaxLeverage: true, equityUsd: 0n } as never })).toMatch(/use up all the collateral/);
+    expect(orderLimitError({ ...base, preview: { ...fits, exceedsMaxLeverage: true } as never })).toMatch(/is above the maximum/);
+    // the pool-wide limit comes before the side's open-interest cap, as in the engine
+    expect(orderLimitError({ ...base, oiCapUsd: 999n * USD, preview: { ...fits, reservedAfterUsd: 8001n * USD } as never })).toMatch(/can back only/);
+  });
+});
