@@ -1,20 +1,20 @@
 /**
  * Keeper: watches every open position (rebuilt from the engine's events, so a kill -9 restart misses nothing), reads
- * their status each block through the Reader, and liquidates every eligible one in simulated batches. Also fills the
- * LP withdrawal queue when liquidity frees up, and fills trigger orders (limit, stop, take-profit, stop-loss) once the
- * oracle price crosses them, and runs the options book (lists boards on schedule, refreshes stale greek caches,
- * settles expired boards: services/keeper/options.ts), and pokes each market once per volatility sampling interval in
- * which nothing else did (services/keeper/sampler.ts). One account, one nonce manager, bounded gas price, retries.
+ * their status each block through the Reader, and liquidates every eligible one in simulated batches (this module).
+ * Its other jobs, one module each: trigger orders (limit, stop, take-profit, stop-loss) filled once the oracle price
+ * crosses them (orderJob.ts), the LP withdrawal queue (queueJob.ts), the options book (lists boards on schedule,
+ * refreshes stale greek caches, settles expired boards: options.ts), a poke per volatility sampling interval in which
+ * nothing else did (sampler.ts). One account, one nonce manager, bounded gas price, retries.
  */
-import { BaseError, ContractFunctionRevertedError, encodeFunctionData, parseGwei, type AccessList } from 'viem';
-import { liquidationsIn, ordersSettledIn } from './receipts';
-import { cappedFees, replaceWithHigherFees, SerialJob, TxTracker } from './txs';
+import { parseGwei, type AccessList } from 'viem';
+import { liquidationsIn } from './receipts';
+import { cappedFees, replaceWithHigherFees, TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { NonceGuard } from './nonces';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
-import { orderBatchGas, OrderWatcher, planOrderBatches, splitCapped, type OpenOrder } from './orders';
-import { isOpenKind } from '../../lib/orders';
+import { OrderJob } from './orderJob';
+import { QueueJob } from './queueJob';
 import { OptionsKeeper } from './options';
 import { Sampler } from './sampler';
 import { StatusReads } from './statuses';
@@ -36,11 +36,6 @@ const nonces = new NonceGuard(nonceManager);
 const signer = wallet(accountFromEnv('KEEPER', 1, nonces.manager));
 
 const book = new PositionBook(publicClient, c, log);
-const orders = new OrderWatcher(publicClient, c, log);
-const orderBackoff = new Map<bigint, bigint>(); // order id -> block before which a failed order is not retried
-const orderMisses = new Map<bigint, number>(); // order id -> mined batches in a row that left it untouched
-const orderCaps = new Map<bigint, { cap: number; until: bigint }>(); // order id -> the batch size it goes out in, until a block (its batch reverted)
-const ordersInFlight = new Set<bigint>();
 const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
 // 5 x 50 fills is about 21M gas: two thirds of a 30M block, the rest left to liquidations (over 100 of them)
 const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '5'));
@@ -113,10 +108,19 @@ const health = {
   startedAt: new Date().toISOString(),
 };
 const inFlight = new Set<string>(); // position keys with a liquidation tx pending: never double-send
+const orderJob = new OrderJob(publicClient, signer, c, log, txs, pull, book, health, { withGas: sendWithGas, capped: sendCapped }, {
+  batchSize: ORDER_BATCH,
+  batchesPerBlock: ORDER_BATCHES_PER_BLOCK,
+  splitBlocks: ORDER_SPLIT_BLOCKS,
+  claimMinUsd: CLAIM_MIN_USD,
+});
+// The queue is keeper-only until the keeper's last processQueue is a day old (P-89): while a request waits on liquidity
+// the keeper still calls it this often (chain seconds), so a day's wait is never read as the keeper being down.
+const queueJob = new QueueJob(publicClient, signer, c, log, txs, pull, health, sendCapped, BigInt(env('KEEPER_QUEUE_HEARTBEAT_SEC', '3600')));
 const stopping = onShutdown(log, () => {
   server.close();
 });
-const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), ordersWatched: orders.size(), inFlight: inFlight.size, txsInFlight: txs.size, nonceResyncs: txs.resyncs, replacements: txs.replacements }), log);
+const server = healthServer(PORT, () => ({ ...health, positionsWatched: book.size(), ordersWatched: orderJob.orders.size(), inFlight: inFlight.size, txsInFlight: txs.size, nonceResyncs: txs.resyncs, replacements: txs.replacements }), log);
 
 /**
  * Reads every watched position's status market by market: a market whose read fails (its price stale, its feed down)
@@ -233,126 +237,6 @@ async function sendBatch(batch: ReturnType<PositionBook['refs']>, updates: PullU
   }
 }
 
-/**
- * Trigger orders, off the liquidation path: each block, the orders the current prices cross, the expired ones and the
- * reduce-only ones whose position the book no longer holds go out in batches (`executeOrders`: fills what can fill,
- * clears expired and orphaned orders for the clearing share of their fee, skips the rest untouched), at most
- * ORDER_BATCHES_PER_BLOCK of ORDER_BATCH orders, without waiting for receipts: a flood of orders can neither delay a
- * liquidation scan nor make the keeper spend more than that per block. Batches hold one market each, take-profits and
- * stop-losses before opens (a flood of opens never delays an exit), orders that never missed before those that keep
- * missing, each account's first order before anyone's second, markets in turn (planOrderBatches). A batch that fails
- * simulation backs its orders off for 10 blocks; one that reverts on chain sends its orders in batches of half its size
- * for ORDER_SPLIT_BLOCKS, so an order whose state changed in front of it holds back no one else's for long. Expired and
- * orphaned orders are cleared in batches of their own, and an exit batch's gas covers a whole fill per order
- * (orderBatchGas).
- */
-function executeOrders(block: bigint, nowSec: number, prices: Map<number, bigint>, listedMarkets: number, opensHeld: boolean) {
-  health.ordersWatched = orders.size();
-  if (orders.size() === 0) return;
-  const open = new Set(book.refs().map((r) => PositionBook.key(r)));
-  const work = orders
-    .actionable(prices, nowSec, (o) => open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })), listedMarkets)
-    .filter((o) => !ordersInFlight.has(o.id) && (orderBackoff.get(o.id) ?? 0n) <= block)
-    .filter((o) => !opensHeld || !isOpenKind(o.kind) || o.expiresAt < nowSec);
-  // the engine's refusals of the order and of its account's orders (OrderFillFailed, counted from the chain's events
-  // by the order watcher, so a restart keeps them; an account's are never forgotten, so cancelling a refused order and
-  // placing a fresh one does not clear it): a flood's orders go behind everyone else's once its first ones were
-  // refused; an order that only missed its trigger keeps its place
-  // clearings (expired, or reduce-only with no position) go in batches of their own, never with an exit that must fill
-  const clearing = (o: OpenOrder) => o.expiresAt < nowSec || (!isOpenKind(o.kind) && !open.has(PositionBook.key({ account: o.account, marketId: BigInt(o.marketId), isLong: o.isLong })));
-  for (const [id, c] of orderCaps) if (c.until <= block) orderCaps.delete(id);
-  const planned = planOrderBatches(work, ORDER_BATCH, ORDER_BATCHES_PER_BLOCK, (o) => orders.failures(o), clearing);
-  const byId = new Map(work.map((o) => [o.id, o]));
-  for (const b of splitCapped(planned, (id) => orderCaps.get(id)?.cap, ORDER_BATCHES_PER_BLOCK)) {
-    b.ids.forEach((id) => ordersInFlight.add(id));
-    const first = byId.get(b.ids[0])!;
-    const exits = !clearing(first) && !isOpenKind(first.kind) ? b.ids.length : 0; // a batch holds one class
-    void sendOrders(b.ids, [b.marketId], block, exits).finally(() => b.ids.forEach((id) => ordersInFlight.delete(id)));
-  }
-}
-
-/** Estimates, sends and hands an order batch to the tracker; resolves once the transaction is settled (mined, or given
- *  up), so its orders stay in flight until then and are never sent twice. Its gas and access list come from one
- *  execution (eth_createAccessList), not a simulation and an estimate's search: a flood of batches stays cheap. Once
- *  mined, the receipt says what happened to each order: filled and removed ones leave the book (the event sync does the
- *  same), and any the batch left untouched (no longer crossed, or a fill the engine refused) pause for 2 blocks,
- *  doubling while they keep missing (up to 256 blocks once the engine refused them, 8 while only no longer crossed). */
-async function sendOrders(ids: bigint[], marketIds: number[], block: bigint, exitOrders: number): Promise<void> {
-  const backOff = (which: bigint[], blocks = 10n) => which.forEach((id) => orderBackoff.set(id, block + blocks));
-  try {
-    // Orders on pull-oracle (Pyth) markets fill at the update posted in the same call, through the router (P-82).
-    const updates = await pull.updates(marketIds);
-    if (updates === null) throw new Error('no Pyth update for a pull-oracle market of the batch');
-    const value = pull.value(updates);
-    const request =
-      updates.length > 0
-        ? { ...c.router, functionName: 'executeOrders' as const, args: [updates, c.orderBook.address, ids] as const, value, account: signer.account }
-        : { ...c.orderBook, functionName: 'executeOrders' as const, args: [ids] as const, account: signer.account };
-    // One execution gives the gas and the access list (eth_createAccessList), where an estimate searches over several.
-    const { gasUsed, accessList } = await publicClient.createAccessList({
-      account: signer.account,
-      to: request.address,
-      value: updates.length > 0 ? value : undefined,
-      data: encodeFunctionData(request as Parameters<typeof encodeFunctionData>[0]),
-    });
-    // gasUsed is what the transaction is charged, net of refunds (up to a fifth); it needs that much more to run
-    const hash = await sendWithGas(request as Parameters<typeof signer.writeContract>[0], orderBatchGas(gasUsed, exitOrders), accessList);
-    log.info('orders sent', { hash, orders: ids.length });
-    let filled = 0;
-    await new Promise<void>((settled) =>
-      txs.track({
-        hash,
-        label: 'executeOrders',
-        sentBlock: block,
-        onMined: (receipt) => {
-          if (receipt.status !== 'success') {
-            health.failures++;
-            if (ids.length > 1) {
-              // whatever made it revert (an order's state changed in front of it), the other orders do not wait 10
-              // blocks for it: from the next block they go out in batches of half the size, halving again if one of
-              // those reverts, so the cause is cornered in a few rounds while the rest fill
-              const cap = Math.ceil(ids.length / 2);
-              ids.forEach((id) => orderCaps.set(id, { cap: Math.min(cap, orderCaps.get(id)?.cap ?? cap), until: receipt.blockNumber + ORDER_SPLIT_BLOCKS }));
-              backOff(ids, 1n);
-            } else backOff(ids);
-            log.warn('order batch reverted', { hash, orders: ids.length });
-          } else {
-            const done = ordersSettledIn(receipt, c); // what the chain did, not what a simulation expected
-            filled = done.filled.size;
-            health.ordersExecuted += filled;
-            if (filled > 0) void claimOrderFees(receipt.blockNumber);
-            // refusals (OrderFillFailed) are counted by the order watcher from the same events at its next sync
-            for (const id of ids) if (done.filled.has(id) || done.removed.has(id)) orders.forget(id);
-            const untouched = ids.filter((id) => !done.filled.has(id) && !done.removed.has(id));
-            for (const id of ids) if (!untouched.includes(id)) orderMisses.delete(id);
-            // Not fillable at that block: paused 2, 4, 8 ... blocks while it keeps missing, so an order that cannot
-            // fill does not cost a batch every block; up to 256 once the engine refused it (margin, approval,
-            // slippage), up to 8 while it was only no longer crossed (a newer price posted in front of the batch), so
-            // a stop-loss the price keeps testing is never held back long when it breaks through (review BQ: 256).
-            for (const id of untouched) {
-              const misses = (orderMisses.get(id) ?? 0) + 1;
-              orderMisses.set(id, misses);
-              backOff([id], 1n << BigInt(Math.min(misses, done.refused.has(id) ? 8 : 3)));
-            }
-            log.info('orders settled', { hash, filled, removed: done.removed.size, untouched: untouched.length });
-          }
-          settled();
-        },
-        onReorged: () => {
-          health.ordersExecuted -= filled;
-          filled = 0;
-          void orders.restore(ids).catch((e) => log.warn('orders not restored after a reorg', { error: errorForLog(e) }));
-        },
-        onDropped: () => settled(), // not mined: the orders are still open and go out again
-      }),
-    );
-  } catch (e) {
-    backOff(ids);
-    health.failures++;
-    log.warn('order batch not sent', { orders: ids.length, error: errorForLog(e) });
-  }
-}
-
 /** Sends a request with the estimate plus headroom as its gas and the keeper's fee cap (the estimate reverts exactly
  *  when the call would); a failed send resyncs the nonce. */
 async function sendCapped(request: unknown): Promise<`0x${string}`> {
@@ -367,95 +251,6 @@ async function sendWithGas(request: Parameters<typeof signer.writeContract>[0], 
   const fees = await cappedFees(publicClient, MAX_FEE);
   // a send that fails after taking a nonce releases it to the next send (viem's reset through the NonceGuard)
   return signer.writeContract({ ...request, gas, ...fees, ...(accessList ? { accessList } : {}) } as Req);
-}
-
-const claimJob = new SerialJob(txs, 'claim');
-const queueJob = new SerialJob(txs, 'processQueue');
-let tokenUnit: bigint | undefined;
-/** Claims the execution fees the order book credited to the keeper once they reach KEEPER_CLAIM_MIN_USD: one
- *  transaction at a time, on the tracker, off the main loop. */
-async function claimOrderFees(block: bigint) {
-  await claimJob
-    .run(
-      block,
-      async () => {
-        tokenUnit ??= 10n ** BigInt(await publicClient.readContract({ ...c.token, functionName: 'decimals' }));
-        const owed = await publicClient.readContract({ ...c.orderBook, functionName: 'owedUsd', args: [signer.account.address] });
-        if (owed <= 1n || owed < CLAIM_MIN_USD * tokenUnit) return null;
-        // one unit stays: the next fill's credit then writes a non-empty slot (2,900 gas, not 20,000)
-        const { request } = await publicClient.simulateContract({ ...c.orderBook, functionName: 'claim', args: [signer.account.address, owed - 1n], account: signer.account });
-        const hash = await sendCapped(request);
-        log.info('order fees claimed', { hash, owed: owed.toString() });
-        return hash;
-      },
-      {
-        mined: (receipt) => {
-          if (receipt.status !== 'success') health.failures++;
-        },
-      },
-    )
-    .catch((e) => {
-      health.failures++;
-      log.warn('order fee claim failed', { error: errorForLog(e) });
-    });
-}
-
-// The queue is keeper-only until the keeper's last processQueue is a day old (P-89): while a request waits on liquidity
-// the keeper still calls it this often (chain seconds), so a day's wait is never read as the keeper being down.
-const QUEUE_HEARTBEAT_SEC = BigInt(env('KEEPER_QUEUE_HEARTBEAT_SEC', '3600'));
-let queueCalledAt = 0n;
-
-/** Fills the LP withdrawal queue when liquidity is free, and calls it every QUEUE_HEARTBEAT_SEC while a request waits
- *  without any: one transaction at a time, on the tracker (no receipt wait). */
-async function fillQueue(block: bigint) {
-  let counted = false;
-  let heartbeat = false;
-  await queueJob
-    .run(
-      block,
-      async () => {
-        const [head, tail] = await publicClient.readContract({ ...c.pool, functionName: 'queueBounds' });
-        if (tail === head) return null;
-        const free = await publicClient.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
-        const { timestamp } = await publicClient.getBlock();
-        if (free === 0n && timestamp < queueCalledAt + QUEUE_HEARTBEAT_SEC) return null;
-        // The fills value the pool: on a deployment with pull-oracle markets, at their updates posted in the same call.
-        const updates = await pull.updates(pull.pullMarkets);
-        if (updates === null) return null; // logged: the queue waits for a Pyth update
-        const { request } =
-          updates.length > 0
-            ? await publicClient.simulateContract({
-                ...c.router,
-                functionName: 'callPool',
-                args: [updates, encodeFunctionData({ abi: c.pool.abi, functionName: 'processQueue', args: [20n] })],
-                value: pull.value(updates),
-                account: signer.account,
-              })
-            : await publicClient.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
-        const hash = await sendCapped(request);
-        queueCalledAt = timestamp;
-        heartbeat = free === 0n;
-        log.info(free === 0n ? 'withdrawal queue heartbeat sent (no free liquidity)' : 'withdrawal queue sent', { hash });
-        return hash;
-      },
-      {
-        mined: (receipt) => {
-          counted = receipt.status === 'success';
-          if (counted && heartbeat) health.queueHeartbeats++;
-          else if (counted) health.queueFills++;
-          else health.failures++;
-        },
-        reorged: () => {
-          if (counted && heartbeat) health.queueHeartbeats--;
-          else if (counted) health.queueFills--;
-          counted = false;
-        },
-      },
-    )
-    .catch((e) => {
-      health.failures++;
-      log.warn('queue processing failed', { error: errorForLog(e) });
-    });
 }
 
 const jobFailuresInARow = new Map<string, number>();
@@ -476,45 +271,6 @@ async function job(name: string, fn: () => Promise<unknown>): Promise<boolean> {
   return ok;
 }
 
-/** Whether the core refuses every new risk now: paused, or the L2 sequencer down or in its grace period (its view
- *  reverts while the sequencer is down). Triggered opens then wait: any fill would be refused whatever its terms, and
- *  the order book neither charges nor counts such a refusal, so sending them would only spend the keeper's gas. */
-async function newRiskRefused(): Promise<boolean> {
-  try {
-    const [paused, inGrace] = await Promise.all([
-      publicClient.readContract({ ...c.core, functionName: 'paused' }),
-      publicClient.readContract({ ...c.core, functionName: 'sequencerGraceEndsAt' }).then(
-        (endsAt) => endsAt > 0n,
-        (e: unknown) => {
-          if (e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError)) return true;
-          throw e;
-        },
-      ),
-    ]);
-    return paused || inGrace;
-  } catch (e) {
-    // unknown this pass: hold the opens, still send the exits and clearings
-    log.warn('core state unreadable: opens held this pass', { error: errorForLog(e) });
-    return true;
-  }
-}
-
-/** Syncs the order book's events to `block`, then sends the orders the current prices make actionable. */
-async function syncAndExecuteOrders(block: bigint) {
-  await orders.sync(block);
-  if (orders.size() === 0) return;
-  // pull-oracle markets' prices as Hermes has them now (posted with the fills); stale ones are left out, and a market
-  // Hermes cannot serve now hides only its own orders
-  const updates = await pull.availableUpdates(pull.pullMarkets);
-  const [views, head, opensHeld] = await Promise.all([
-    pull.read(updates, c.reader, 'markets', [], signer.account),
-    publicClient.getBlock({ blockNumber: block }),
-    newRiskRefused(),
-  ]);
-  const prices = new Map(views.filter((m) => m.priceValid).map((m) => [Number(m.marketId), m.priceWad]));
-  executeOrders(block, Number(head.timestamp), prices, views.length, opensHeld);
-}
-
 async function main() {
   log.info('starting', { account: signer.account.address, port: PORT, batch: BATCH, engine: c.engine.address });
   // Only keepers (or an order's owner) fill trigger orders (P-68): say so at once if this account is not one.
@@ -533,8 +289,8 @@ async function main() {
         // own transactions (a review's node refusing the order sync's log range had stopped every job after it).
         let ok = await job('position sync', () => book.sync(block));
         ok = (await job('liquidations', liquidateEligible)) && ok;
-        ok = (await job('orders', () => syncAndExecuteOrders(block))) && ok;
-        if (block % 5n === 0n) ok = (await job('queue', () => fillQueue(block))) && ok;
+        ok = (await job('orders', () => orderJob.run(block))) && ok;
+        if (block % 5n === 0n) ok = (await job('queue', () => queueJob.run(block))) && ok;
         ok = (await job('transactions', () => txs.poll(block))) && ok; // settle sends after this block's work
         runOptions(block);
         runSampling(block);

@@ -1,0 +1,93 @@
+/**
+ * The keeper's LP withdrawal-queue job: fills queued requests when liquidity is free, and calls the queue every
+ * `heartbeatSec` (chain seconds) while a request waits without any, so a day's wait is never read as the keeper being
+ * down (the queue is keeper-only until the keeper's last processQueue is a day old, P-89). One transaction at a time,
+ * on the tracker (no receipt wait); on a deployment with pull-oracle markets the fills value the pool at their updates,
+ * posted in the same call.
+ */
+import { encodeFunctionData, type Account, type Chain, type PublicClient, type Transport, type WalletClient } from 'viem';
+import type { CounterpoolContracts } from '../../lib/contracts';
+import { errorForLog } from '../../lib/errors';
+import type { PullPrices } from '../../lib/pyth/pull';
+import type { Logger } from '../lib/runtime';
+import { SerialJob, type TxTracker } from './txs';
+
+type Signer = WalletClient<Transport, Chain, Account>;
+
+/** The keeper's counters this job moves (its /health). */
+export interface QueueJobHealth {
+  queueFills: number;
+  queueHeartbeats: number;
+  failures: number;
+}
+
+export class QueueJob {
+  private readonly job: SerialJob;
+  private calledAt = 0n;
+
+  constructor(
+    private client: PublicClient,
+    private signer: Signer,
+    private c: CounterpoolContracts,
+    private log: Logger,
+    txs: TxTracker,
+    private pull: PullPrices,
+    private health: QueueJobHealth,
+    /** sends with the estimate plus headroom under the keeper's fee cap */
+    private sendCapped: (request: unknown) => Promise<`0x${string}`>,
+    private heartbeatSec: bigint,
+  ) {
+    this.job = new SerialJob(txs, 'processQueue');
+  }
+
+  async run(block: bigint) {
+    const { c, signer, health, log } = this;
+    let counted = false;
+    let heartbeat = false;
+    await this.job
+      .run(
+        block,
+        async () => {
+          const [head, tail] = await this.client.readContract({ ...c.pool, functionName: 'queueBounds' });
+          if (tail === head) return null;
+          const free = await this.client.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
+          const { timestamp } = await this.client.getBlock();
+          if (free === 0n && timestamp < this.calledAt + this.heartbeatSec) return null;
+          const updates = await this.pull.updates(this.pull.pullMarkets);
+          if (updates === null) return null; // logged: the queue waits for a Pyth update
+          const { request } =
+            updates.length > 0
+              ? await this.client.simulateContract({
+                  ...c.router,
+                  functionName: 'callPool',
+                  args: [updates, encodeFunctionData({ abi: c.pool.abi, functionName: 'processQueue', args: [20n] })],
+                  value: this.pull.value(updates),
+                  account: signer.account,
+                })
+              : await this.client.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
+          const hash = await this.sendCapped(request);
+          this.calledAt = timestamp;
+          heartbeat = free === 0n;
+          log.info(free === 0n ? 'withdrawal queue heartbeat sent (no free liquidity)' : 'withdrawal queue sent', { hash });
+          return hash;
+        },
+        {
+          mined: (receipt) => {
+            counted = receipt.status === 'success';
+            if (counted && heartbeat) health.queueHeartbeats++;
+            else if (counted) health.queueFills++;
+            else health.failures++;
+          },
+          reorged: () => {
+            if (counted && heartbeat) health.queueHeartbeats--;
+            else if (counted) health.queueFills--;
+            counted = false;
+          },
+        },
+      )
+      .catch((e) => {
+        health.failures++;
+        log.warn('queue processing failed', { error: errorForLog(e) });
+      });
+  }
+}
