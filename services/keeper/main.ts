@@ -13,6 +13,7 @@ import { nonceManager } from 'viem/accounts';
 import { NonceGuard } from './nonces';
 import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
+import type { KeeperContext } from './context';
 import { OrderJob } from './orderJob';
 import { QueueJob } from './queueJob';
 import { OptionsKeeper } from './options';
@@ -108,7 +109,8 @@ const health = {
   startedAt: new Date().toISOString(),
 };
 const inFlight = new Set<string>(); // position keys with a liquidation tx pending: never double-send
-const orderJob = new OrderJob(publicClient, signer, c, log, txs, pull, book, health, { withGas: sendWithGas, capped: sendCapped }, {
+const jobs: KeeperContext = { client: publicClient, signer, c, log, txs, pull };
+const orderJob = new OrderJob(jobs, book, health, { withGas: sendWithGas, capped: sendCapped }, {
   batchSize: ORDER_BATCH,
   batchesPerBlock: ORDER_BATCHES_PER_BLOCK,
   splitBlocks: ORDER_SPLIT_BLOCKS,
@@ -116,7 +118,7 @@ const orderJob = new OrderJob(publicClient, signer, c, log, txs, pull, book, hea
 });
 // The queue is keeper-only until the keeper's last processQueue is a day old (P-89): while a request waits on liquidity
 // the keeper still calls it this often (chain seconds), so a day's wait is never read as the keeper being down.
-const queueJob = new QueueJob(publicClient, signer, c, log, txs, pull, health, sendCapped, BigInt(env('KEEPER_QUEUE_HEARTBEAT_SEC', '3600')));
+const queueJob = new QueueJob(jobs, health, sendCapped, BigInt(env('KEEPER_QUEUE_HEARTBEAT_SEC', '3600')));
 const stopping = onShutdown(log, () => {
   server.close();
 });

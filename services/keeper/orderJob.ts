@@ -11,18 +11,15 @@
  * state changed in front of it holds back no one else's for long; an exit batch's gas covers a whole fill per order
  * (orderBatchGas). The fees the order book credits the keeper are claimed once they reach `claimMinUsd`.
  */
-import { BaseError, ContractFunctionRevertedError, encodeFunctionData, type Account, type AccessList, type Chain, type PublicClient, type Transport, type WalletClient } from 'viem';
-import type { CounterpoolContracts } from '../../lib/contracts';
+import { BaseError, ContractFunctionRevertedError, encodeFunctionData, type AccessList } from 'viem';
 import { errorForLog } from '../../lib/errors';
 import { isOpenKind } from '../../lib/orders';
-import type { PullPrices } from '../../lib/pyth/pull';
-import type { Logger } from '../lib/runtime';
 import { PositionBook } from './book';
+import type { KeeperContext, Signer } from './context';
 import { orderBatchGas, OrderWatcher, planOrderBatches, splitCapped, type OpenOrder } from './orders';
 import { ordersSettledIn } from './receipts';
-import { SerialJob, type TxTracker } from './txs';
+import { SerialJob } from './txs';
 
-type Signer = WalletClient<Transport, Chain, Account>;
 type Request = Parameters<Signer['writeContract']>[0];
 
 export interface OrderJobConfig {
@@ -57,20 +54,21 @@ export class OrderJob {
   private readonly claimJob: SerialJob;
   private tokenUnit: bigint | undefined;
 
+  private readonly client: KeeperContext['client'];
+  private readonly signer: Signer;
+  private readonly c: KeeperContext['c'];
+  private readonly log: KeeperContext['log'];
+
   constructor(
-    private client: PublicClient,
-    private signer: Signer,
-    private c: CounterpoolContracts,
-    private log: Logger,
-    private txs: TxTracker,
-    private pull: PullPrices,
+    private ctx: KeeperContext,
     private book: PositionBook,
     private health: OrderJobHealth,
     private send: OrderJobSend,
     private cfg: OrderJobConfig,
   ) {
-    this.orders = new OrderWatcher(client, c, log);
-    this.claimJob = new SerialJob(txs, 'claim');
+    ({ client: this.client, signer: this.signer, c: this.c, log: this.log } = ctx);
+    this.orders = new OrderWatcher(ctx.client, ctx.c, ctx.log);
+    this.claimJob = new SerialJob(ctx.txs, 'claim');
   }
 
   /** Syncs the order book's events to `block`, then sends the orders the current prices make actionable. */
@@ -79,9 +77,9 @@ export class OrderJob {
     if (this.orders.size() === 0) return;
     // pull-oracle markets' prices as Hermes has them now (posted with the fills); stale ones are left out, and a market
     // Hermes cannot serve now hides only its own orders
-    const updates = await this.pull.availableUpdates(this.pull.pullMarkets);
+    const updates = await this.ctx.pull.availableUpdates(this.ctx.pull.pullMarkets);
     const [views, head, opensHeld] = await Promise.all([
-      this.pull.read(updates, this.c.reader, 'markets', [], this.signer.account),
+      this.ctx.pull.read(updates, this.c.reader, 'markets', [], this.signer.account),
       this.client.getBlock({ blockNumber: block }),
       this.newRiskRefused(),
     ]);
@@ -126,9 +124,9 @@ export class OrderJob {
     const backOff = (which: bigint[], blocks = 10n) => which.forEach((id) => this.backoff.set(id, block + blocks));
     try {
       // Orders on pull-oracle (Pyth) markets fill at the update posted in the same call, through the router (P-82).
-      const updates = await this.pull.updates(marketIds);
+      const updates = await this.ctx.pull.updates(marketIds);
       if (updates === null) throw new Error('no Pyth update for a pull-oracle market of the batch');
-      const value = this.pull.value(updates);
+      const value = this.ctx.pull.value(updates);
       const request =
         updates.length > 0
           ? { ...c.router, functionName: 'executeOrders' as const, args: [updates, c.orderBook.address, ids] as const, value, account: signer.account }
@@ -145,7 +143,7 @@ export class OrderJob {
       log.info('orders sent', { hash, orders: ids.length });
       let filled = 0;
       await new Promise<void>((settled) =>
-        this.txs.track({
+        this.ctx.txs.track({
           hash,
           label: 'executeOrders',
           sentBlock: block,

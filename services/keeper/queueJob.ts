@@ -5,14 +5,10 @@
  * on the tracker (no receipt wait); on a deployment with pull-oracle markets the fills value the pool at their updates,
  * posted in the same call.
  */
-import { encodeFunctionData, type Account, type Chain, type PublicClient, type Transport, type WalletClient } from 'viem';
-import type { CounterpoolContracts } from '../../lib/contracts';
+import { encodeFunctionData } from 'viem';
 import { errorForLog } from '../../lib/errors';
-import type { PullPrices } from '../../lib/pyth/pull';
-import type { Logger } from '../lib/runtime';
-import { SerialJob, type TxTracker } from './txs';
-
-type Signer = WalletClient<Transport, Chain, Account>;
+import type { KeeperContext } from './context';
+import { SerialJob } from './txs';
 
 /** The keeper's counters this job moves (its /health). */
 export interface QueueJobHealth {
@@ -26,45 +22,41 @@ export class QueueJob {
   private calledAt = 0n;
 
   constructor(
-    private client: PublicClient,
-    private signer: Signer,
-    private c: CounterpoolContracts,
-    private log: Logger,
-    txs: TxTracker,
-    private pull: PullPrices,
+    private ctx: KeeperContext,
     private health: QueueJobHealth,
     /** sends with the estimate plus headroom under the keeper's fee cap */
     private sendCapped: (request: unknown) => Promise<`0x${string}`>,
     private heartbeatSec: bigint,
   ) {
-    this.job = new SerialJob(txs, 'processQueue');
+    this.job = new SerialJob(ctx.txs, 'processQueue');
   }
 
   async run(block: bigint) {
-    const { c, signer, health, log } = this;
+    const { c, signer, log, client, pull } = this.ctx;
+    const { health } = this;
     let counted = false;
     let heartbeat = false;
     await this.job
       .run(
         block,
         async () => {
-          const [head, tail] = await this.client.readContract({ ...c.pool, functionName: 'queueBounds' });
+          const [head, tail] = await client.readContract({ ...c.pool, functionName: 'queueBounds' });
           if (tail === head) return null;
-          const free = await this.client.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
-          const { timestamp } = await this.client.getBlock();
+          const free = await client.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
+          const { timestamp } = await client.getBlock();
           if (free === 0n && timestamp < this.calledAt + this.heartbeatSec) return null;
-          const updates = await this.pull.updates(this.pull.pullMarkets);
+          const updates = await pull.updates(pull.pullMarkets);
           if (updates === null) return null; // logged: the queue waits for a Pyth update
           const { request } =
             updates.length > 0
-              ? await this.client.simulateContract({
+              ? await client.simulateContract({
                   ...c.router,
                   functionName: 'callPool',
                   args: [updates, encodeFunctionData({ abi: c.pool.abi, functionName: 'processQueue', args: [20n] })],
-                  value: this.pull.value(updates),
+                  value: pull.value(updates),
                   account: signer.account,
                 })
-              : await this.client.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
+              : await client.simulateContract({ ...c.pool, functionName: 'processQueue', args: [20n], account: signer.account });
           const hash = await this.sendCapped(request);
           this.calledAt = timestamp;
           heartbeat = free === 0n;
