@@ -1,6 +1,7 @@
-import { BadRequest, handle, queryObject } from '@/lib/api/http';
-import { historyQuery, withHistoryDefaults } from '@/lib/api/schemas';
-import { chainNowSec, getHistory, requireListedMarket } from '@/lib/server/metrics';
+import { handle } from '@/lib/api/http';
+import { historyQuery } from '@/lib/api/schemas';
+import { getHistory } from '@/lib/server/metrics';
+import { rangeQuery } from '@/lib/server/rangeQuery';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,9 +14,6 @@ export const dynamic = 'force-dynamic';
  */
 export const GET = (req: Request) =>
   handle(async () => {
-    const parsed = historyQuery.parse(queryObject(req.url));
-    requireListedMarket(parsed.market, { poolAllowed: true });
-    const q = withHistoryDefaults(parsed, await chainNowSec());
-    if ('error' in q) throw new BadRequest(q.error);
+    const q = await rangeQuery(req, historyQuery, { poolAllowed: true });
     return { ...q, points: await getHistory(q.market, q.from, q.to, q.resolution) };
   });
