@@ -64,7 +64,7 @@ library CapGrid {
     ///         the grid (a long's down, a short's up), so the profit paid at the cap never exceeds it and falls short of
     ///         it by at most one grid step. A short allowed its whole notional or more has no cap price (NONE); a long
     ///         without tokens is never capped (MAX_BUCKET). An increase merges: what the reopened tokens may still earn
-    ///         (headroomUsd) plus maxProfitBps of the added size (P-107).
+    ///         (headroomDown) plus maxProfitBps of the added size (P-107).
     function bucketForProfit(bool isLong, uint256 sizeUsd, uint256 sizeTokens, uint256 maxProfitUsd)
         internal
         pure
@@ -103,7 +103,7 @@ library CapGrid {
     }
 
     /// @notice The cap bucket of the position an increase leaves (P-107): what its `oldTokens` could still earn before
-    ///         their cap price `oldBucket` at `priceWad` (headroomUsd) plus maxProfitBps of the added `sizeDeltaUsd`,
+    ///         their cap price `oldBucket` at `priceWad` (headroomDown) plus maxProfitBps of the added `sizeDeltaUsd`,
     ///         within maxProfitBps of the new entry notional `sizeUsd` (what the pool reserves), rounded toward the pool
     ///         (bucketForProfit). A new position (no old tokens) gets maxProfitBps of its size. Adding size never resets a
     ///         cap: a position at its cap price brings back none of the exposure beyond it.
@@ -135,7 +135,7 @@ library CapGrid {
         uint256 priceWad
     ) internal pure returns (uint256) {
         return MathLib.min(
-            headroomUsd(isLong, oldTokens, priceWad, oldBucket) + sizeDeltaUsd.bpsDown(maxProfitBps),
+            headroomDown(isLong, oldTokens, priceWad, oldBucket) + sizeDeltaUsd.bpsDown(maxProfitBps),
             sizeUsd.bpsDown(maxProfitBps)
         );
     }
@@ -148,7 +148,7 @@ library CapGrid {
 
     /// @notice What `sizeTokens` may still earn from `priceWad` before their cap price (`bucket`): the distance to it
     ///         times the tokens, rounded down; 0 at or past it. A short without a cap price may earn its tokens' value.
-    function headroomUsd(bool isLong, uint256 sizeTokens, uint256 priceWad, uint256 bucket)
+    function headroomDown(bool isLong, uint256 sizeTokens, uint256 priceWad, uint256 bucket)
         internal
         pure
         returns (uint256)

@@ -388,7 +388,7 @@ library RiskMath {
     }
 
     /// @notice Volatility over the liquidation horizon, sqrt(var * h), WAD, rounded down by the square root.
-    function horizonVolatilityWad(uint256 varianceWad, uint256 horizonSec) internal pure returns (uint256) {
+    function horizonVolatilityDown(uint256 varianceWad, uint256 horizonSec) internal pure returns (uint256) {
         return MathLib.sqrtDown(varianceWad * horizonSec * WAD);
     }
 
@@ -399,7 +399,7 @@ library RiskMath {
         pure
         returns (uint256)
     {
-        uint256 volTerm = zWad.mulDivUp(horizonVolatilityWad(varianceWad, horizonSec), WAD);
+        uint256 volTerm = zWad.mulDivUp(horizonVolatilityDown(varianceWad, horizonSec), WAD);
         return MathLib.min(MathLib.max(floorWad, volTerm), MAX_MAINTENANCE_WAD);
     }
 

@@ -179,13 +179,13 @@ library OptionMath {
     }
 
     /// @notice Years in `tauSec` seconds, WAD (floor).
-    function yearsWad(uint256 tauSec) internal pure returns (uint256) {
+    function yearsDown(uint256 tauSec) internal pure returns (uint256) {
         return tauSec * WAD / YEAR_SEC;
     }
 
     /// @notice sigma x sqrt(tau): the standard deviation of the log price to expiry, WAD (floor).
-    function stdDevWad(uint256 volWad, uint256 tauSec) internal pure returns (uint256) {
-        return volWad * sqrtYearsWad(yearsWad(tauSec)) / WAD;
+    function stdDevDown(uint256 volWad, uint256 tauSec) internal pure returns (uint256) {
+        return volWad * sqrtYearsWad(yearsDown(tauSec)) / WAD;
     }
 
     /// @dev Black-Scholes inputs after the time conversions.
@@ -214,7 +214,7 @@ library OptionMath {
         uint256 tauSec,
         uint256 rateWad
     ) internal pure returns (Greeks memory) {
-        uint256 tauWad = yearsWad(tauSec);
+        uint256 tauWad = yearsDown(tauSec);
         return blackScholesAt(spotWad, strikeWad, lnMoneynessWad, volWad, tauWad, sqrtYearsWad(tauWad), rateWad);
     }
 
@@ -224,7 +224,7 @@ library OptionMath {
     }
 
     /// @notice `blackScholes` with the expiry's time terms computed once by the caller (a board prices many strikes
-    ///         and legs on one expiry): `tauWad` = yearsWad(tauSec), `sqrtTauWad` = sqrtYearsWad(tauWad).
+    ///         and legs on one expiry): `tauWad` = yearsDown(tauSec), `sqrtTauWad` = sqrtYearsWad(tauWad).
     function blackScholesAt(
         uint256 spotWad,
         uint256 strikeWad,

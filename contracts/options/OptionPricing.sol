@@ -27,7 +27,7 @@ library OptionPricing {
 
     /// @notice What every strike and leg of one expiry shares, computed once per board (`expiryTerms`).
     struct Expiry {
-        uint256 tauWad; // years to expiry (OptionMath.yearsWad)
+        uint256 tauWad; // years to expiry (OptionMath.yearsDown)
         uint256 sqrtTauWad; // its square root (OptionMath.sqrtYearsWad)
         uint256 boardVolWad; // sqrt of the term variance: the board's at-the-money volatility before the skew
         uint256 boardSdWad; // boardVol x sqrtTau: the standardizer of the skew's moneyness
@@ -86,7 +86,7 @@ library OptionPricing {
         pure
         returns (Expiry memory e)
     {
-        e.tauWad = OptionMath.yearsWad(tauSec);
+        e.tauWad = OptionMath.yearsDown(tauSec);
         e.sqrtTauWad = OptionMath.sqrtYearsWad(e.tauWad);
         e.boardVolWad = MathLib.sqrtDown(termVarWad * WAD);
         e.boardSdWad = e.boardVolWad * e.sqrtTauWad / WAD;
@@ -308,7 +308,7 @@ library OptionPricing {
     ///         than the perpetuals' borrow it can raise (a review locked a 100M pool's reserve with far out-of-the-money
     ///         options at 5 bps, which pay no borrow, and its LP account collected its share of the perpetuals' borrow
     ///         the lock raised: P-106).
-    function minPremiumWad(
+    function minPremiumUp(
         bool isCall,
         uint256 strikeWad,
         uint256 callCapBps,

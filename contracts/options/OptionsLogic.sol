@@ -112,7 +112,7 @@ library OptionsLogic {
         // it, so implied volatilities move with the samples, not with every tick (sticky strike between samples)
         uint256 lagBps; // the market's oracle lag (its feed's deviation threshold): a trade is valued at the price it can reach
         RiskMath.Estimator est; // the perpetual estimator's parameters (trades: the next sample's preview)
-        // the pool's borrow rate at its kink, per second (base + slope1): a buy's least premium (OptionPricing.minPremiumWad)
+        // the pool's borrow rate at its kink, per second (base + slope1): a buy's least premium (OptionPricing.minPremiumUp)
         uint256 reserveRateWad;
         uint256 kinkWad; // the borrow curve's kink: an option buy may not take the pool's utilization past it
     }
@@ -453,7 +453,7 @@ library OptionsLogic {
         if (nearest == 0) return (type(uint96).max, type(uint32).max);
         uint256 tauNear = nearest > block.timestamp ? nearest - block.timestamp : 0;
         uint256 termVar = OptionPricing.termVarianceWad(c.varianceWad, c.longVarianceWad, tauNear, cfg.meanReversionWad);
-        uint256 sdNear = OptionMath.stdDevWad(MathLib.sqrtDown(termVar * WAD), tauNear);
+        uint256 sdNear = OptionMath.stdDevDown(MathLib.sqrtDown(termVar * WAD), tauNear);
         maxMoveWad = uint96(
             MathLib.min(
                 c.spotWad.bpsDown(cfg.cacheMaxMoveBps), c.spotWad.wadMulDown(sdNear).bpsDown(cfg.cacheSdFracBps)
@@ -610,7 +610,7 @@ library OptionsLogic {
     }
 
     /// @dev The ask per token from the model's (`modelWad`, the lag charge included): at least the option's intrinsic
-    ///      value and its least premium (OptionPricing.minPremiumWad), at most the maximum payout itself (a buyer never
+    ///      value and its least premium (OptionPricing.minPremiumUp), at most the maximum payout itself (a buyer never
     ///      pays more than a token can pay; the pool, which reserves that much, is then fully paid for it). A call's
     ///      least premium is the board's highest strike's: a call's maximum payout is a share of its strike, so each
     ///      strike's own would make far out-of-the-money calls ask more the higher their strike (review BC: 1.60, 1.65,
@@ -622,7 +622,7 @@ library OptionsLogic {
     {
         uint256 floor = MathLib.max(
             OptionPricing.payoffWad(isCall, c.strikeWad, c.spotWad, cfg.callCapBps),
-            OptionPricing.minPremiumWad(
+            OptionPricing.minPremiumUp(
                 isCall,
                 isCall ? c.topStrikeWad : c.strikeWad,
                 cfg.callCapBps,
@@ -673,7 +673,7 @@ library OptionsLogic {
             // counted at an earlier, longer T, by a buy with this weight or by the refresh with the weight at T -
             // cacheMaxAgeSec, no smaller since validUntil <= the refresh + cacheMaxAgeSec. So a buy and its sale back
             // leave the sums where they were.
-            uint256 rootTau = OptionMath.sqrtYearsWad(OptionMath.yearsWad(c.expiry - block.timestamp));
+            uint256 rootTau = OptionMath.sqrtYearsWad(OptionMath.yearsDown(c.expiry - block.timestamp));
             uint256 weight = MathLib.min(
                 OptionPricing.termWeightWad(
                         c.expiry > bk.validUntil ? c.expiry - bk.validUntil : 0, cfg.meanReversionWad

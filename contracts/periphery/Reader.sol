@@ -126,9 +126,9 @@ contract Reader {
         // The state the next trade would see: the current price observed (a sample moves the estimator).
         if (v.priceValid) PerpRisk.observe(v.config, v.state, v.priceWad, v.priceUpdatedAt, block.timestamp);
         v.varianceWad = v.state.varianceWad;
-        v.volatilityWad = RiskMath.horizonVolatilityWad(v.varianceWad, v.config.horizonSec);
-        v.annualizedVolatilityWad = RiskMath.horizonVolatilityWad(v.varianceWad, 365 days);
-        v.longRunVolatilityWad = RiskMath.horizonVolatilityWad(v.state.longVarianceWad, 365 days);
+        v.volatilityWad = RiskMath.horizonVolatilityDown(v.varianceWad, v.config.horizonSec);
+        v.annualizedVolatilityWad = RiskMath.horizonVolatilityDown(v.varianceWad, 365 days);
+        v.longRunVolatilityWad = RiskMath.horizonVolatilityDown(v.state.longVarianceWad, 365 days);
         v.maintenanceBaseWad = PerpRisk.maintenanceBaseUp(v.config, v.state, block.timestamp);
         v.marginTargetWad = v.state.marginTargetWad;
         if (v.priceValid) {

@@ -249,13 +249,17 @@ export interface OptionsSummary {
   totals: { premiumsInUsd: string; premiumsOutUsd: string; premiumIncomeUsd: string; premiumIncomeSinceUsd: string | null; payoutsUsd: string };
 }
 
+/** A range's start on its resolution's grid: every viewer of a chart then asks the server the same question (its
+ *  answers are memoized per question), and the first bucket is whole. */
+const onGrid = (from: number, resolution: number) => Math.floor(from / resolution) * resolution;
+
 export const api = {
   history: (market: number, from: number, resolution: number) =>
-    get<{ points: HistoryPoint[] }>(`/api/history?market=${market}&from=${from}&resolution=${resolution}`).then((b) => b.points),
+    get<{ points: HistoryPoint[] }>(`/api/history?market=${market}&from=${onGrid(from, resolution)}&resolution=${resolution}`).then((b) => b.points),
   candles: (market: number, from: number, resolution: number) =>
-    get<{ candles: Candle[] }>(`/api/candles?market=${market}&from=${from}&resolution=${resolution}`).then((b) => b.candles),
+    get<{ candles: Candle[] }>(`/api/candles?market=${market}&from=${onGrid(from, resolution)}&resolution=${resolution}`).then((b) => b.candles),
   activity: (from: number, resolution: number) =>
-    get<{ points: ActivityPoint[] }>(`/api/activity?from=${from}&resolution=${resolution}`).then((b) => b.points),
+    get<{ points: ActivityPoint[] }>(`/api/activity?from=${onGrid(from, resolution)}&resolution=${resolution}`).then((b) => b.points),
   trades: (account: string, limit = 50) => get<{ trades: TradeRow[] }>(`/api/accounts/${account}/trades?limit=${limit}`).then((b) => b.trades),
   optionHistory: (account: string, limit = 50) => get<{ history: OptionHistoryRow[] }>(`/api/accounts/${account}/options?limit=${limit}`).then((b) => b.history),
   lp: (account: string) => get<LpAccount>(`/api/accounts/${account}/lp`),

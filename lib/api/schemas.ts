@@ -8,6 +8,9 @@ const int = (min: number, max: number) => z.preprocess((v) => (v === undefined ?
 
 /** The most buckets a history or activity query may span ((to - from) / resolution). */
 export const MAX_BUCKETS = 5000;
+/** The longest span a range query may cover, whatever its resolution (review BR: 5,000 weekly buckets were 95 years of
+ *  events scanned per request). */
+export const MAX_SPAN_SEC = 366 * 86_400;
 
 /** /api/history and /api/activity: unix seconds, to > from, at most MAX_BUCKETS buckets. `to` defaults to now (the
  *  chain's latest block, filled in by `withHistoryDefaults`), `from` to the last MAX_BUCKETS buckets before it. */
@@ -42,8 +45,9 @@ export const candlesQuery = z
 /** A history query with its defaults at `nowSec` (the chain's time), refused when it spans more than MAX_BUCKETS. */
 export function withHistoryDefaults<Q extends { from?: number; to?: number; resolution: number }>(q: Q, nowSec: number) {
   const to = q.to ?? nowSec;
-  const from = q.from ?? Math.max(0, to - q.resolution * MAX_BUCKETS);
+  const from = q.from ?? Math.max(0, to - Math.min(q.resolution * MAX_BUCKETS, MAX_SPAN_SEC));
   if (to <= from) return { error: '`to` must be after `from`' } as const;
+  if (to - from > MAX_SPAN_SEC) return { error: `at most ${MAX_SPAN_SEC / 86_400} days per query: narrow from..to` } as const;
   const buckets = Math.ceil((to - from) / q.resolution);
   if (buckets > MAX_BUCKETS) {
     return { error: `at most ${MAX_BUCKETS} buckets per query: (to - from) / resolution is ${buckets}; raise resolution or narrow from..to` } as const;

@@ -37,7 +37,7 @@ export function bucketFor(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, 
 
 /** The cap bucket of a position that may earn at most `maxProfitUsd` from its entry: where its profit reaches that, a
  *  long's rounded down onto the grid, a short's up; NONE for a short allowed its whole notional, MAX_BUCKET for a long
- *  without tokens. An increase merges: the reopened tokens' headroomUsd plus maxProfitBps of the added size (P-107). */
+ *  without tokens. An increase merges: the reopened tokens' headroomDown plus maxProfitBps of the added size (P-107). */
 export function bucketForProfit(isLong: boolean, sizeUsd: bigint, sizeTokens: bigint, maxProfitUsd: bigint): bigint {
   if (sizeTokens === 0n) return isLong ? MAX_BUCKET : NONE;
   if (isLong) return bucketDown(mulDivDown(sizeUsd + maxProfitUsd, 10n ** 30n, sizeTokens));
@@ -46,8 +46,8 @@ export function bucketForProfit(isLong: boolean, sizeUsd: bigint, sizeTokens: bi
 }
 
 /** What `sizeTokens` may still earn from `priceWad` before their cap price, rounded down; 0 at or past it; a short
- *  without a cap price may earn its tokens' value (CapGrid.headroomUsd). */
-export function headroomUsd(isLong: boolean, sizeTokens: bigint, priceWad: bigint, bucket: bigint): bigint {
+ *  without a cap price may earn its tokens' value (CapGrid.headroomDown). */
+export function headroomDown(isLong: boolean, sizeTokens: bigint, priceWad: bigint, bucket: bigint): bigint {
   if (bucket === NONE) return mulDivDown(sizeTokens, priceWad, 10n ** 30n);
   const cap = priceOf(bucket);
   if (isLong) return cap > priceWad ? mulDivDown(sizeTokens, cap - priceWad, 10n ** 30n) : 0n;
@@ -55,7 +55,7 @@ export function headroomUsd(isLong: boolean, sizeTokens: bigint, priceWad: bigin
 }
 
 /** The cap bucket of the position an increase leaves (CapGrid.mergedBucket, P-107): the reopened `oldTokens`'
- *  headroomUsd to their cap `oldBucket` plus maxProfitBps of the added size, within maxProfitBps of the new entry
+ *  headroomDown to their cap `oldBucket` plus maxProfitBps of the added size, within maxProfitBps of the new entry
  *  notional `sizeUsd` (what the pool reserves), rounded toward the pool. A new position (no old tokens) gets
  *  maxProfitBps of its size. */
 export function mergedBucket(
@@ -82,7 +82,7 @@ export function mergedMaxProfitUsd(
   maxProfitBps: bigint,
   priceWad: bigint,
 ): bigint {
-  return min(headroomUsd(isLong, oldTokens, priceWad, oldBucket) + bpsDown(sizeDeltaUsd, maxProfitBps), bpsDown(sizeUsd, maxProfitBps));
+  return min(headroomDown(isLong, oldTokens, priceWad, oldBucket) + bpsDown(sizeDeltaUsd, maxProfitBps), bpsDown(sizeUsd, maxProfitBps));
 }
 
 /** Whether a position with cap `bucket` is valued at `priceWad` itself (CapGrid.capAhead): an increase whose merged cap

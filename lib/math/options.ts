@@ -90,10 +90,10 @@ export function normCdfWad(x: bigint): bigint {
   return x > 0n ? WAD - tail : tail;
 }
 
-export const yearsWad = (tauSec: bigint) => (tauSec * WAD) / YEAR_SEC;
+export const yearsDown = (tauSec: bigint) => (tauSec * WAD) / YEAR_SEC;
 /** OptionMath.sqrtYearsWad: sqrt of `tauWad` years (floor), shared by every strike of one expiry. */
 export const sqrtYearsWad = (tauWad: bigint) => sqrtDown(tauWad * WAD);
-export const stdDevWad = (volWad: bigint, tauSec: bigint) => (volWad * sqrtYearsWad(yearsWad(tauSec))) / WAD;
+export const stdDevDown = (volWad: bigint, tauSec: bigint) => (volWad * sqrtYearsWad(yearsDown(tauSec))) / WAD;
 export const lnMoneynessWad = (spotWad: bigint, strikeWad: bigint) => lnWad((spotWad * WAD) / strikeWad);
 
 export interface BsGreeks {
@@ -115,7 +115,7 @@ export function blackScholes(
   tauSec: bigint,
   rateWad: bigint,
 ): BsGreeks {
-  const tauWad = yearsWad(tauSec);
+  const tauWad = yearsDown(tauSec);
   return blackScholesAt(spotWad, strikeWad, lnMoneyness, volWad, tauWad, sqrtYearsWad(tauWad), rateWad);
 }
 
@@ -224,7 +224,7 @@ export interface ExpiryTerms {
 
 /** OptionPricing.expiryTerms. */
 export function expiryTerms(termVarWad: bigint, tauSec: bigint, callCapBps: bigint): ExpiryTerms {
-  const tauWad = yearsWad(tauSec);
+  const tauWad = yearsDown(tauSec);
   const sqrtTauWad = sqrtYearsWad(tauWad);
   const boardVolWad = sqrtDown(termVarWad * WAD);
   return { tauWad, sqrtTauWad, boardVolWad, boardSdWad: (boardVolWad * sqrtTauWad) / WAD, callCapBps, capLogWad: capLogWad(callCapBps) };
@@ -333,9 +333,9 @@ export function laggedSpotWad(spotWad: bigint, lagBps: bigint, isCall: boolean, 
   return isCall === isBuy ? spotWad + moveWad : spotWad - min(moveWad, spotWad);
 }
 
-/** OptionPricing.minPremiumWad: the larger of minPremiumBps of the maximum payout per token and the pool's borrow rate at
+/** OptionPricing.minPremiumUp: the larger of minPremiumBps of the maximum payout per token and the pool's borrow rate at
  *  its kink (`reserveRateWad`, per second) on that payout over the option's life (`tauSec`), each rounded up. */
-export function minPremiumWad(isCall: boolean, strikeWad: bigint, callCapBps: bigint, minPremiumBps: bigint, reserveRateWad: bigint, tauSec: bigint): bigint {
+export function minPremiumUp(isCall: boolean, strikeWad: bigint, callCapBps: bigint, minPremiumBps: bigint, reserveRateWad: bigint, tauSec: bigint): bigint {
   const most = maxPayoutWad(isCall, strikeWad, callCapBps);
   return max(mulDivUp(most, minPremiumBps, 10_000n), mulDivUp(most, reserveRateWad * tauSec, WAD));
 }
@@ -522,7 +522,7 @@ export function quoteOption(
   if (isBuy) {
     const model = perTokenWad;
     const intrinsic = payoffWad(isCall, strikeWad, ctx.spotWad, cfg.callCapBps);
-    const minimum = minPremiumWad(isCall, isCall ? board.topStrikeWad : strikeWad, cfg.callCapBps, cfg.minPremiumBps, ctx.reserveRateWad, tau);
+    const minimum = minPremiumUp(isCall, isCall ? board.topStrikeWad : strikeWad, cfg.callCapBps, cfg.minPremiumBps, ctx.reserveRateWad, tau);
     const most = maxPayoutWad(isCall, strikeWad, cfg.callCapBps);
     perTokenWad = min(max(model, max(intrinsic, minimum)), most); // OptionsLogic._askWad
     askFloor = perTokenWad === model ? 'model' : perTokenWad === intrinsic ? 'intrinsic' : perTokenWad === minimum ? 'minimum' : 'maximum';
@@ -566,8 +566,9 @@ export function bookAt(
   if (b.refAt === 0n) return { valueWad: b.valueWad, deltaWad: b.deltaWad };
   const dS = spotWad - b.refPriceWad;
   const dt = nowSec - b.refAt;
+  const valueWad = b.valueWad + (b.deltaWad * dS) / WAD + (((b.gammaWad * dS) / WAD) * dS) / WAD / 2n + b.thetaWad * dt;
   return {
-    valueWad: b.valueWad + (b.deltaWad * dS) / WAD + (((b.gammaWad * dS) / WAD) * dS) / WAD / 2n + b.thetaWad * dt,
+    valueWad: valueWad > 0n ? valueWad : 0n, // the liability floored at 0, as OptionsLogic.expand floors it
     deltaWad: b.deltaWad + (b.gammaWad * dS) / WAD,
   };
 }

@@ -221,13 +221,13 @@ export function estimator(
   return { intervalSec: c.sampleIntervalSec, clipSigmas: c.clipSigmas, tauSec: c.volTauSec, longTauSec: c.longVolTauSec, maxAgeSec: c.maxPriceAgeSec };
 }
 
-export function horizonVolatilityWad(varianceWad: bigint, horizonSec: bigint): bigint {
+export function horizonVolatilityDown(varianceWad: bigint, horizonSec: bigint): bigint {
   return sqrtDown(varianceWad * horizonSec * WAD);
 }
 
 /** min(max(floor, z * sigma_h), 50%), rounded up (RiskMath.baseMarginUp). */
 export function baseMarginUp(varianceWad: bigint, horizonSec: bigint, zWad: bigint, floorWad: bigint): bigint {
-  const volTerm = mulDivUp(zWad, horizonVolatilityWad(varianceWad, horizonSec), WAD);
+  const volTerm = mulDivUp(zWad, horizonVolatilityDown(varianceWad, horizonSec), WAD);
   return min(max(floorWad, volTerm), MAX_MAINTENANCE_WAD);
 }
 

@@ -1,6 +1,6 @@
 import 'server-only';
 import type { Candle } from '@/lib/api/client';
-import { cached, sql } from './db';
+import { cached, RANGE_CACHE_ENTRIES, sql } from './db';
 
 
 /**
@@ -22,4 +22,4 @@ export const getCandles = cached(2000, async (marketId: number, from: number, to
   );
   // newest first under the limit (a range one bucket over it keeps the current candle), then oldest first
   return rows.reverse().map((r) => ({ t: Number(r.bucket), open: String(r.open), high: String(r.high), low: String(r.low), close: String(r.close), samples: Number(r.n) }));
-});
+}, 10_000, RANGE_CACHE_ENTRIES);

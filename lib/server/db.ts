@@ -53,12 +53,15 @@ export async function sql<T = Record<string, unknown>>(text: string, params: unk
 /** The pool as a runner for queries built with `qb` (lib/db.ts). */
 export const db: Queryable = { query: sql };
 
+/** The keys a time-range loader (history, activity, candles) keeps: each answer is up to MAX_BUCKETS rows. */
+export const RANGE_CACHE_ENTRIES = 64;
+
 /**
  * Memoizes a loader per key for `ttlMs` (the data changes per block; a few seconds of cache is exact enough), then
  * serves the last value while one request refreshes it in the background (stale-while-revalidate), for up to
  * `staleMs`; older than that, callers wait for the refresh. Concurrent misses share one load; failures are not kept.
  */
-export function cached<A extends unknown[], T>(ttlMs: number, fn: (...args: A) => Promise<T>, staleMs = ttlMs * 5) {
+export function cached<A extends unknown[], T>(ttlMs: number, fn: (...args: A) => Promise<T>, staleMs = ttlMs * 5, maxEntries = 500) {
   type Entry = { at: number; has: boolean; value?: T; pending?: Promise<T> };
   const store = new Map<string, Entry>();
   const load = (key: string, args: A, entry: Entry): Promise<T> => {
@@ -82,7 +85,7 @@ export function cached<A extends unknown[], T>(ttlMs: number, fn: (...args: A) =
     if (!entry) {
       entry = { at: 0, has: false };
       store.set(key, entry);
-      if (store.size > 500) store.delete(store.keys().next().value as string);
+      if (store.size > maxEntries) store.delete(store.keys().next().value as string);
     }
     const age = Date.now() - entry.at;
     if (entry.has && age < ttlMs) return Promise.resolve(entry.value as T);

@@ -5,7 +5,7 @@ import { runStress, type Shock, type StressInput } from '../stress';
 import { contracts, publicClient } from './chain';
 import { rollupFor, SNAPSHOT_FIELDS } from '../rollups';
 import { qb, run } from '../db';
-import { cached, db, sql } from './db';
+import { cached, db, RANGE_CACHE_ENTRIES, sql } from './db';
 import { DEFAULTS } from '@/lib/config';
 import { toPricingConfig } from '@/lib/options/context';
 import { argNum, ev, resultNum, storedArgs } from '@/lib/events';
@@ -122,7 +122,7 @@ export const getHistory = cached(2000, async (marketId: number, from: number, to
     for (const f of HISTORY_FIELDS) out[f] = r[f] ?? null;
     return out;
   });
-});
+}, 10_000, RANGE_CACHE_ENTRIES);
 
 /** Per-bucket event aggregates, of one market or (-1) every market: what trades paid the pool (open/close fees, impact, borrow and funding: the same
  *  sources as the pool page's APR), volume (opened, closed and liquidated notional), liquidations, bad debt (closes' and liquidations'), trader realized PnL as
@@ -153,7 +153,7 @@ export const getActivity = cached(2000, async (from: number, to: number, resolut
     badDebtUsd: r.bad_debt,
     traderPnlUsd: tradersNetPnl(n(r.pnl), n(r.liq_gain), n(r.bad_debt), n(r.liq_bad_debt)).toString(),
   }));
-});
+}, 10_000, RANGE_CACHE_ENTRIES);
 
 /** An account's latest trades, collateral changes and liquidations; a trade a keeper filled from one of the account's
  *  trigger orders carries that order (`order`: its id and kind), found as the OrderExecuted the order book logged right

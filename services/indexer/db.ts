@@ -53,16 +53,19 @@ async function openPostgres(url: string, schema: string): Promise<Db> {
     query,
     async tx(fn) {
       const client = await pool.connect();
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const out = await fn({ query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params as unknown[])).rows as T[] });
         await client.query('COMMIT');
         return out;
       } catch (e) {
-        await client.query('ROLLBACK');
+        // a rollback that fails (the server gone in a failover) must not hide the error, and its connection is
+        // discarded rather than handed to the next transaction (review BR)
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         throw e;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     close: () => pool.end(),

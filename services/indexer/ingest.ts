@@ -26,6 +26,11 @@ export interface IndexerOptions {
   range: bigint; // blocks per getLogs, at most (fewer while the node refuses a range: LogRange)
   snapshotEvery: bigint; // blocks between snapshots
   snapshotWindow: bigint; // only snapshot blocks this close to the head (history needs an archive node)
+  confirmations?: bigint; // blocks behind the node's head the index stays (default 0: the head itself)
+  /** whether a node on which no stored block is canonical may wipe the index and start over (a local chain restarted
+   *  under the same addresses; the default); if not, the indexer stops instead (a wrong RPC_URL, or a reorg deeper than
+   *  the blocks it keeps: review BR found the whole history, snapshots included, deleted for good) */
+  allowReset?: boolean;
 }
 
 export class Indexer {
@@ -50,7 +55,11 @@ export class Indexer {
 
   /** Ingests up to one range; returns true when it reached the head. */
   async step(): Promise<boolean> {
-    const head = await this.client.getBlockNumber();
+    // a node's head less the confirmations asked for: a backend behind a load balancer that lags the head by fewer
+    // blocks than that cannot answer a range's logs short of its end (INDEXER_CONFIRMATIONS, review BR)
+    const latest = await this.client.getBlockNumber();
+    const confirmations = this.opts.confirmations ?? 0n;
+    const head = latest > confirmations ? latest - confirmations : 0n;
     this.stats.head = head;
     let cur = await this.cursor();
     if (cur) {
@@ -79,6 +88,14 @@ export class Indexer {
       return this.client.getLogs({ address: indexedAddresses(this.c), fromBlock, toBlock });
     });
     for (const n of blocks.keys()) if (n !== to) blocks.delete(n); // the read of a larger range the node refused
+    // The range must follow the cursor's block: a reorg (or a backend behind a load balancer still on the old chain)
+    // between the cursor's check and these reads would otherwise keep the replaced block's events under a cursor on
+    // the new chain, counted twice with their re-mined copies, and never rewound (review BR). Retried: the next step
+    // checks the cursor again and rewinds if it is gone.
+    if (cur) {
+      const first = from === to ? blocks.get(to)! : await this.client.getBlock({ blockNumber: from });
+      if (first.parentHash !== cur.hash) throw new Error(`block ${from} does not follow the cursor's block ${cur.block}: retried`);
+    }
     const decoded = parseEventLogs({ abi: ABI, logs, strict: false });
     const nums = [...new Set(decoded.map((l) => l.blockNumber!))].filter((n) => !blocks.has(n));
     for (let i = 0; i < nums.length; i += 50) {
@@ -146,6 +163,9 @@ export class Indexer {
         break;
       }
     }
+    if (!ancestor && this.opts.allowReset === false) {
+      throw new IndexResetRefused(stored.length);
+    }
     const keep = ancestor ? ancestor.number : this.c.startBlock - 1n;
     await this.db.tx(async (q) => {
       await run(q, qb.deleteFrom('events').where('block_number', '>', keep.toString()));
@@ -186,6 +206,14 @@ export class Indexer {
 }
 
 /** The node does not have a block the index holds: it is behind (or a reorg shortened the chain); the step waits. */
+/** No block the index holds is on the node's chain, and the index may not be wiped (IndexerOptions.allowReset). */
+export class IndexResetRefused extends Error {
+  constructor(readonly storedBlocks: number) {
+    super(`none of the ${storedBlocks} newest indexed blocks is on the node's chain (RPC_URL on another network, or a reorg deeper than the index keeps): stopped rather than delete the index; check RPC_URL, or set INDEXER_ALLOW_RESET=1 to rebuild it`);
+    this.name = 'IndexResetRefused';
+  }
+}
+
 export class NodeBehindError extends Error {
   constructor(readonly blockNumber: bigint) {
     super(`the node does not have block ${blockNumber}, which the index holds (a node behind the head, or a chain a reorg shortened): retried`);

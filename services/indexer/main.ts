@@ -3,9 +3,9 @@
  * DATABASE_URL) and keeps periodic pool and market snapshots for the metrics API. Resumable, idempotent, reorg-safe.
  */
 import { redactUrl } from '../lib/redact';
-import { env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
+import { env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { openDb } from './db';
-import { Indexer } from './ingest';
+import { IndexResetRefused, Indexer } from './ingest';
 import { DEFAULTS } from '../../lib/config';
 import { errorForLog } from '../../lib/errors';
 import { deploymentSchema } from '../../lib/deployment';
@@ -17,10 +17,16 @@ async function main() {
   const schema = deploymentSchema(chain.id, contracts.core.address);
   const db = await openDb({ dataDir: env('INDEXER_DATA_DIR', '.data/pglite'), schema });
   log.info('database ready', { url: redactUrl(db.url), schema });
+  // the node must serve the deployment's chain: a wrong RPC_URL would otherwise read as a reorg past every stored block
+  const nodeChainId = await withRetry('getChainId', () => publicClient.getChainId(), log);
+  if (nodeChainId !== chain.id) throw new Error(`RPC_URL serves chain ${nodeChainId}, the deployment is on chain ${chain.id}: check RPC_URL and CHAIN_ID`);
   const indexer = new Indexer(db, publicClient, contracts, log, {
     range: BigInt(env('INDEXER_RANGE', '2000')),
     snapshotEvery: BigInt(env('INDEXER_SNAPSHOT_EVERY', '3')),
     snapshotWindow: BigInt(env('INDEXER_SNAPSHOT_WINDOW', '50')),
+    confirmations: BigInt(env('INDEXER_CONFIRMATIONS', '0')),
+    // a local chain restarted under the same addresses starts the index over; anywhere else that takes an operator
+    allowReset: chain.id === DEFAULTS.chainId || env('INDEXER_ALLOW_RESET', '0') === '1',
   });
   const server = healthServer(PORT, () => ({ ...indexer.stats, lag: indexer.stats.head - indexer.stats.cursor, database: redactUrl(db.url) }), log);
   const stopping = onShutdown(log, async () => {
@@ -34,6 +40,7 @@ async function main() {
       delay = 250;
       if (atHead) await sleep(Number(env('INDEXER_POLL_MS', '500')));
     } catch (e) {
+      if (e instanceof IndexResetRefused) throw e; // an operator's decision: fatal, alerted
       log.warn('ingest failed, retrying', { delayMs: delay, error: errorForLog(e) });
       await sleep(delay);
       delay = Math.min(10_000, delay * 2);

@@ -117,6 +117,19 @@ describe(`metrics API (${dbKind()})`, () => {
     expect(body.from).toBe(body.to - 60 * MAX_BUCKETS);
   });
 
+  it('a range query spans at most MAX_SPAN_SEC whatever its resolution; its default range stops there too (review BR)', async () => {
+    const { MAX_SPAN_SEC } = await import('@/lib/api/schemas');
+    const activity = await import('@/app/api/activity/route');
+    const week = 7 * 86_400; // 5,000 weekly buckets were 95 years of events scanned per request
+    const tooLong = await activity.GET(req(`/api/activity?from=0&to=${MAX_SPAN_SEC + week}&resolution=${week}`));
+    expect(tooLong.status).toBe(400);
+    expect((await tooLong.json()).error).toContain(`at most ${MAX_SPAN_SEC / 86_400} days`);
+    const byDefault: Response = await activity.GET(req(`/api/activity?resolution=${week}`));
+    expect(byDefault.status).toBe(200);
+    const body = await byDefault.json();
+    expect(body.to - body.from).toBe(MAX_SPAN_SEC);
+  });
+
   it('GET /api/history serves every listed market, the last one included', async () => {
     const mod = await import('@/app/api/history/route');
     const res: Response = await mod.GET(req(`/api/history?market=${c.markets.length - 1}&resolution=1`));

@@ -24,6 +24,9 @@ describe('health', () => {
   it('never shows a database password', () => {
     expect(redactUrl('postgres://app:s3cret@db.example.com:5432/counterpool?sslmode=verify-full')).toBe('postgres://app:***@db.example.com:5432/counterpool?sslmode=verify-full');
     expect(redactUrl('postgres://postgres@127.0.0.1:5433/postgres')).toBe('postgres://postgres@127.0.0.1:5433/postgres');
+    // libpq's keyword form (review BR: its password reached the logs and /health)
+    expect(redactUrl('host=db.example.com port=5432 user=app password=s3cret dbname=counterpool')).toBe('host=db.example.com port=5432 user=app password=*** dbname=counterpool');
+    expect(redactUrl("host=db password='a b\\'c' dbname=x")).toBe('host=db password=*** dbname=x');
     expect(redactUrl(undefined)).toBeUndefined();
   });
 });

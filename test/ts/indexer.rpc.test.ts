@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAbiParameters, encodeEventTopics, type Hex } from 'viem';
 import type { Db } from '@/services/indexer/db';
-import { Indexer, NodeBehindError } from '@/services/indexer/ingest';
+import { IndexResetRefused, Indexer, NodeBehindError } from '@/services/indexer/ingest';
 import { contractsFor, indexedEventsAbi } from '@/lib/contracts';
 import { createLogger } from '@/services/lib/runtime';
 import { openTestDb } from './db';
@@ -124,6 +124,43 @@ describe('indexer on a flaky or reorging node', () => {
     expect(await count('events')).toBe(0);
     const cursor = await db.query<{ block_number: string; block_hash: string }>('SELECT block_number, block_hash FROM indexer_cursor');
     expect([BigInt(cursor[0].block_number), cursor[0].block_hash]).toEqual([S + 6n, h(S + 6n, 'c')]);
+  });
+
+  it('a range that does not follow the cursor is refused (review BR: the replaced block stayed, its re-mined copy counted again)', async () => {
+    const S = c.startBlock;
+    await seedIndex(S);
+    // the cursor's block S+10 still answers under its old hash (a backend still on the old chain, or a reorg right after
+    // the check); the range read after it is the new chain, whose S+11 descends from another S+10 and re-mines its event
+    const fork = (n: bigint) => (n > S + 10n ? 'b' : 'a');
+    const client = {
+      getBlockNumber: async () => S + 12n,
+      getBlock: async ({ blockNumber: n }: { blockNumber: bigint }) => ({ number: n, hash: h(n, fork(n)), parentHash: h(n - 1n, n > S + 10n ? 'b' : 'a'), timestamp: 1000n + n }),
+      getLogs: async () => [refundLog(S + 11n, h(S + 11n, 'b'))],
+      getCode: async () => '0x',
+    };
+    const ix = new Indexer(db, client as never, c, log, { range: 100n, snapshotEvery: 3n, snapshotWindow: 50n });
+    await expect(ix.step()).rejects.toThrow(/does not follow the cursor/);
+    expect(await count('events')).toBe(2); // neither the new chain's event under the old cursor nor a moved cursor
+    const cursor = await db.query<{ block_number: string }>('SELECT block_number FROM indexer_cursor');
+    expect(BigInt(cursor[0].block_number)).toBe(S + 10n);
+  });
+
+  it('off the local chain, a node on which no indexed block is canonical stops the indexer instead of wiping it', async () => {
+    const S = c.startBlock;
+    await seedIndex(S);
+    await db.query('INSERT INTO snapshots (block_number, timestamp, market_id) VALUES ($1, $2, -1)', [(S + 10n).toString(), (1010n + S).toString()]);
+    // another network's node (a wrong RPC_URL): every block has other hashes
+    const client = {
+      getBlockNumber: async () => S + 20n,
+      getBlock: async ({ blockNumber: n }: { blockNumber: bigint }) => ({ number: n, hash: h(n, 'd'), parentHash: h(n - 1n, 'd'), timestamp: 1000n + n }),
+      getLogs: async () => [],
+      getCode: async () => '0x',
+    };
+    const ix = new Indexer(db, client as never, c, log, { range: 100n, snapshotEvery: 3n, snapshotWindow: 50n, allowReset: false });
+    await expect(ix.step()).rejects.toThrow(IndexResetRefused);
+    expect(await count('events')).toBe(2);
+    expect(await count('snapshots')).toBe(1);
+    expect(await count('indexer_cursor')).toBe(1);
   });
 
   it('a reorg between getLogs and getBlock leaves no orphaned event under the new hash', async () => {

@@ -100,7 +100,7 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     const out = await call<bigint[][]>('mergedCap', cases);
     cases.forEach((c, i) => {
       const isLong = c[0] === 1n;
-      expect([C.headroomUsd(isLong, c[1], c[2], c[3]), C.bucketForProfit(isLong, c[4], c[1], c[5])]).toEqual(out[i]);
+      expect([C.headroomDown(isLong, c[1], c[2], c[3]), C.bucketForProfit(isLong, c[4], c[1], c[5])]).toEqual(out[i]);
     });
   });
 

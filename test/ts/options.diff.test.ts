@@ -289,7 +289,7 @@ describe('the options page quote equals OptionsBook.quote at one block', () => {
             expect(ours.greeks.deltaWad).toBe(chain.greeks.deltaWad);
             // the floor the preview names is the one that set the price
             const strikeWad = b.firstStrikeWad + k * b.strikeStepWad;
-            const floorOf = { intrinsic: O.payoffWad(isCall, strikeWad, ctx.spotWad, BigInt(b.callCapBps)), minimum: O.minPremiumWad(isCall, isCall ? O.topStrikeWad(b) : strikeWad, BigInt(b.callCapBps), cfg.minPremiumBps, ctx.reserveRateWad, BigInt(b.expiry) - ctx.nowSec), maximum: O.maxPayoutWad(isCall, strikeWad, BigInt(b.callCapBps)) };
+            const floorOf = { intrinsic: O.payoffWad(isCall, strikeWad, ctx.spotWad, BigInt(b.callCapBps)), minimum: O.minPremiumUp(isCall, isCall ? O.topStrikeWad(b) : strikeWad, BigInt(b.callCapBps), cfg.minPremiumBps, ctx.reserveRateWad, BigInt(b.expiry) - ctx.nowSec), maximum: O.maxPayoutWad(isCall, strikeWad, BigInt(b.callCapBps)) };
             if (ours.askFloor !== 'model') {
               expect(isBuy).toBe(true);
               expect(ours.perTokenWad).toBe(floorOf[ours.askFloor]);

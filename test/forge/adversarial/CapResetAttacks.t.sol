@@ -12,7 +12,7 @@ import {BaseTest} from "../utils/Base.t.sol";
 ///         cap (review Q). A fee on the reopened notional within the lag of the cap (the first fix) fell short: under
 ///         P-97's model of a published move of up to twice the lag it still took +44,866, just outside the window
 ///         +56,400 for no fee, and ahead of a +3% trend the reset was a free call worth +255,006 (review R). Now the
-///         reopened tokens keep only what they could still earn before their cap price (CapGrid.headroomUsd) and the
+///         reopened tokens keep only what they could still earn before their cap price (CapGrid.headroomDown) and the
 ///         added size brings its own cap (CapGrid.bucketForProfit): adding never resets a cap, so no path pays more.
 contract CapResetAttacksTest is BaseTest {
     function setUp() public override {

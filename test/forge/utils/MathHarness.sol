@@ -57,12 +57,12 @@ contract MathHarness {
     }
 
     /// @dev Each case: (isLong 0/1, tokens, priceWad, bucket, sizeUsd, maxProfitUsd)
-    ///      -> [headroomUsd(isLong, tokens, price, bucket), bucketForProfit(isLong, sizeUsd, tokens, maxProfitUsd)].
+    ///      -> [headroomDown(isLong, tokens, price, bucket), bucketForProfit(isLong, sizeUsd, tokens, maxProfitUsd)].
     function mergedCap(uint256[6][] calldata a) external pure returns (uint256[2][] memory out) {
         out = new uint256[2][](a.length);
         for (uint256 i; i < a.length; ++i) {
             bool isLong = a[i][0] == 1;
-            out[i][0] = CapGrid.headroomUsd(isLong, a[i][1], a[i][2], a[i][3]);
+            out[i][0] = CapGrid.headroomDown(isLong, a[i][1], a[i][2], a[i][3]);
             out[i][1] = CapGrid.bucketForProfit(isLong, a[i][4], a[i][1], a[i][5]);
         }
     }
