@@ -4,7 +4,8 @@
  * a 1-share queue request) let anyone put more than that into one range: a fixed range would then fail at the same
  * blocks forever, stopping the indexer and the keeper's order and position syncs for everyone. A range the node
  * refuses for its size is halved and asked again, down to one block (a refusal there is the node's, and is thrown to
- * the caller's retry); each answered range doubles the next one, back up to the configured maximum. Any other error
+ * the caller's retry); each answered range doubles the next one, back up to the configured maximum but below the
+ * smallest span refused in the last CEILING_REQUESTS answers. Any other error
  * (a rate limit, a timeout, a node down) is thrown at once with the range as it was, so the caller's backoff applies:
  * halving on those would send a burst of requests into a node that is already refusing them (a review's finding).
  * `log` is any logger (a service's Logger, runtime.ts; the app's reads pass a quiet one).
@@ -12,8 +13,15 @@
 import { errorForLog } from './errors';
 import { nullIfNotFound } from './notFound';
 
+/** Answered requests a refused span stays the ceiling for: a node capping its block span refuses every range past it,
+ *  and growing straight back to the maximum had every other request refused (review BR); a refusal for a dense
+ *  stretch of logs is forgotten once past it. */
+const CEILING_REQUESTS = 64;
+
 export class LogRange {
   private span: bigint;
+  private ceiling: bigint | undefined; // the smallest span refused lately: growth stops below it
+  private ceilingLeft = 0;
 
   constructor(
     private readonly maxSpan: bigint,
@@ -37,11 +45,18 @@ export class LogRange {
       const to = from + this.span - 1n < head ? from + this.span - 1n : head;
       try {
         const logs = await get(from, to);
-        if (this.span < this.maxSpan) this.span = this.span * 2n < this.maxSpan ? this.span * 2n : this.maxSpan;
+        if (this.ceiling !== undefined && --this.ceilingLeft <= 0) this.ceiling = undefined;
+        const top = this.ceiling !== undefined && this.ceiling < this.maxSpan ? this.ceiling : this.maxSpan;
+        if (this.span < top) this.span = this.span * 2n < top ? this.span * 2n : top;
         return { to, logs };
       } catch (e) {
         if (to === from || !isRangeRefusal(e)) throw e;
         this.span = (to - from + 1n) / 2n; // at least 1: to > from here
+        // a refusal of the block span itself (not of the logs in it) caps the range at the half asked next, for a while
+        if (SPAN_REFUSAL.test(refusalText(e))) {
+          if (this.ceiling === undefined || this.span < this.ceiling) this.ceiling = this.span;
+          this.ceilingLeft = CEILING_REQUESTS;
+        }
         this.log.warn('log range refused: asking half', { range: this.name, fromBlock: from, toBlock: to, nextBlocks: this.span, error: errorForLog(e) });
       }
     }
@@ -55,6 +70,18 @@ export class LogRange {
  *  limit ("Too Many Requests", HTTP 429) is not one. */
 const RANGE_REFUSAL =
   /more than [\d.,]+ (results|logs|blocks)|too many (results|logs|blocks)|response size|blocks? range|range (is )?too (large|wide|big)|(limited|limit) to (a )?[\d,]+ (blocks? )?range|exceeds? (the )?max(imum)? (block )?range|range \d+ exceeds? (the )?limit|ranges? over [\d.,]+ blocks|query timeout|logs? (response )?(size )?exceed/i;
+
+/** The wordings of a refusal of the block span itself (a provider's cap on blocks per request, whatever the logs). */
+const SPAN_REFUSAL = /more than [\d.,]+ blocks|too many blocks|blocks? range|range (is )?too (large|wide|big)|(limited|limit) to (a )?[\d,]+ (blocks? )?range|exceeds? (the )?max(imum)? (block )?range|range \d+ exceeds? (the )?limit|ranges? over [\d.,]+ blocks/i;
+
+/** The text of `e` and the errors it wraps. */
+function refusalText(e: unknown): string {
+  const parts: string[] = [];
+  for (let x = e as { message?: unknown; details?: unknown; shortMessage?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 8; x = x.cause as typeof x, depth++) {
+    parts.push(...[x.message, x.details, x.shortMessage].filter((t): t is string => typeof t === 'string'));
+  }
+  return parts.join(' ');
+}
 
 /** Whether `e` (or an error it wraps, as viem's do) is a node refusing a log range for its size. */
 export function isRangeRefusal(e: unknown): boolean {

@@ -48,6 +48,22 @@ describe('LogRange', () => {
     expect(range.blocks).toBeGreaterThan(spans[0]); // and back up once past the dense blocks
   });
 
+  it('a node that caps the block span is not asked past the cap again and again (review BR: every other request refused)', async () => {
+    const range = new LogRange(2_000n, quiet, 'test');
+    let refusals = 0;
+    const capped = async (from: bigint, to: bigint) => {
+      if (to - from + 1n > 1_000n) {
+        refusals++;
+        throw new Error('block range is too large');
+      }
+      return [];
+    };
+    let from = 0n;
+    for (let i = 0; i < 20; i++) from = (await range.fetch(from, 1_000_000n, capped)).to + 1n;
+    expect(refusals).toBe(1);
+    expect(range.blocks).toBe(1_000n);
+  });
+
   it('a block the node refuses on its own is the node\'s error, thrown to the caller', async () => {
     const range = new LogRange(64n, quiet, 'test');
     calls = 0;
