@@ -227,6 +227,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (assets < minAssets) revert VaultSlippageExceeded(assets, minAssets);
     }
 
+    // ------------------------------------------------------------ share transfers
+
     /// @inheritdoc IERC20
     /// @dev Shares sent to the vault's own address would be stuck (only the queue escrows there): refused.
     function transfer(address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
@@ -389,6 +391,23 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         emit Claimed(owner, to, assets);
     }
 
+    // ------------------------------------------------------------ internals
+
+    /// @dev The account a trusted forwarder of the core (the Pyth PriceUpdateRouter) names by appending it to an
+    ///      ABI-encoded call, so an LP on a pull-oracle deployment deposits or redeems with the price update posted in
+    ///      the same transaction, as themselves; any other caller is itself, whatever it appends (the products' rule,
+    ///      P-34). OpenZeppelin's ERC-20, ERC-4626 and AccessControl all ask this function, so allowances, share
+    ///      locks and roles follow the named account. A plain call (whole 32-byte words) costs no external read; the
+    ///      constructor (empty calldata) is itself; a trusted forwarder appending anything but one address reverts.
+    function _msgSender() internal view override returns (address account) {
+        uint256 n = msg.data.length;
+        if (n < 4 || (n - 4) % 32 == 0 || !core.isTrustedForwarder(msg.sender)) return msg.sender;
+        if ((n - 4) % 32 != 20) revert IPerpEngine.MalformedForwardedCall(msg.sender, n);
+        assembly ("memory-safe") {
+            account := shr(96, calldataload(sub(calldatasize(), 20)))
+        }
+    }
+
     /// @dev A request is worth at least the vault's minimum deposit and leaves QUEUE_MIN_ROOM_BPS under its value for
     ///      its minimum, valued as a fill values it (the NAV's low bound, rounded down) at this transaction's prices.
     ///      While the NAV cannot be valued (a stale price or a greek cache waiting for its refresh: nothing can fill the
@@ -426,105 +445,6 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         emit PayoutDeferred(requestId, owner, receiver, assets);
     }
 
-    // ------------------------------------------------------------ ERC-4626 internals
-
-    /// @dev The account a trusted forwarder of the core (the Pyth PriceUpdateRouter) names by appending it to an
-    ///      ABI-encoded call, so an LP on a pull-oracle deployment deposits or redeems with the price update posted in
-    ///      the same transaction, as themselves; any other caller is itself, whatever it appends (the products' rule,
-    ///      P-34). OpenZeppelin's ERC-20, ERC-4626 and AccessControl all ask this function, so allowances, share
-    ///      locks and roles follow the named account. A plain call (whole 32-byte words) costs no external read; the
-    ///      constructor (empty calldata) is itself; a trusted forwarder appending anything but one address reverts.
-    function _msgSender() internal view override returns (address account) {
-        uint256 n = msg.data.length;
-        if (n < 4 || (n - 4) % 32 == 0 || !core.isTrustedForwarder(msg.sender)) return msg.sender;
-        if ((n - 4) % 32 != 20) revert IPerpEngine.MalformedForwardedCall(msg.sender, n);
-        assembly ("memory-safe") {
-            account := shr(96, calldataload(sub(calldatasize(), 20)))
-        }
-    }
-
-    /// @inheritdoc IERC4626
-    /// @dev Live NAV from the core (reverts while an action holds the core's lock: read-only reentrancy guard).
-    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
-        return core.poolValueUsd();
-    }
-
-    /// @inheritdoc IERC4626
-    /// @dev 0 while LP flows are closed: the core's sequencer sentinel (down, or within the grace period after a
-    ///      restart), as ERC-4626 asks of a temporarily disabled deposit or withdrawal.
-    ///      0 too where a deposit to `receiver` by the caller reverts (EIP-4626: maxDeposit never overstates and never
-    ///      reverts): the vault itself or the zero address as receiver, a receiver in its cooldown when the caller is
-    ///      someone else (`_mintWithCooldown`), and a NAV that cannot be read now (a stale price, the core's lock).
-    ///      At most what the core's pool cash can still hold (it is stored in 64 bits, 1.8e13 USD; a deposit past it
-    ///      reverts), and 0 when that is below the minimum deposit.
-    function maxDeposit(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (receiver == address(0) || receiver == address(this) || !_flowsOpen()) return 0;
-        (uint256 locked,) = _lock(accounts[receiver]);
-        if (locked > 0 && receiver != _msgSender() && !isDepositor[receiver][_msgSender()]) return 0;
-        // a NAV that cannot be read (the core's lock, a stale price) refuses a deposit whatever the supply
-        try core.poolValueUsd() returns (uint256 navUsd) {
-            if (navUsd == 0 && totalSupply() > 0) return 0;
-        } catch {
-            return 0;
-        }
-        uint256 cashUsd = core.poolState().poolCashUsd;
-        uint256 roomUsd = cashUsd < type(uint64).max ? type(uint64).max - cashUsd : 0;
-        return roomUsd < minDepositAssets ? 0 : roomUsd;
-    }
-
-    /// @inheritdoc IERC4626
-    /// @dev The shares maxDeposit's assets buy at the deposit bound, rounded down: minting them costs at most those
-    ///      assets (rounded up at the same bound).
-    function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
-        uint256 assets = maxDeposit(receiver);
-        if (assets == 0) return 0;
-        try core.poolValueBoundsUsd() returns (uint256, uint256 highUsd) {
-            return SharesMath.toSharesDown(assets, totalSupply(), highUsd);
-        } catch {
-            return 0;
-        }
-    }
-
-    /// @inheritdoc IERC4626
-    /// @dev 0, never a revert, where a withdrawal would revert for a NAV that cannot be read now (a stale price, the
-    ///      core's lock), as maxDeposit (EIP-4626: max* MUST NOT revert; a review found these two did).
-    ///      The vault's own balance is the queue's escrow, which no one can redeem (it approves no one): 0 (review AE).
-    function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        uint256 shares = owner == address(this) ? 0 : _unlocked(owner);
-        if (shares == 0 || !_flowsOpen()) return 0;
-        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free, uint256) {
-            return Math.min(assets, free);
-        } catch {
-            return 0;
-        }
-    }
-
-    /// @inheritdoc IERC4626
-    function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        uint256 shares = owner == address(this) ? 0 : _unlocked(owner);
-        if (shares == 0 || !_flowsOpen()) return 0;
-        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free, uint256 lowUsd) {
-            // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting
-            // `free` back to shares would round the last LP's final shares away).
-            if (assets <= free) return shares;
-            // At the bound a redemption is paid at (review AY: the high bound, _convertToShares', understated it by the
-            // band's share of the free liquidity); what these shares pay, rounded down, is at most `free`.
-            return SharesMath.toSharesDown(free, totalSupply(), lowUsd);
-        } catch {
-            return 0;
-        }
-    }
-
-    /// @notice What `shares` redeem for now (rounded down), the free liquidity an instant exit may take (what the
-    ///         queued requests leave) and the NAV's low bound redemptions are paid at: the NAV read maxWithdraw and
-    ///         maxRedeem make, external so that they can catch its revert.
-    function redemptionLimits(uint256 shares) external view returns (uint256 assets, uint256 free, uint256 lowUsd) {
-        uint256 totalShares = totalSupply();
-        (lowUsd,) = core.poolValueBoundsUsd(); // the bound a redemption is paid at (_convertToAssets, Floor)
-        assets = SharesMath.toAssetsDown(shares, totalShares, lowUsd);
-        free = _freeAfterQueue(core.freeLiquidityUsd(), totalShares, lowUsd);
-    }
-
     /// @dev The free liquidity an instant withdrawal or redemption may take: what is left after the value of the
     ///      requests the last fill left queued (rounded up, for the queue), so a request already waiting is paid
     ///      before a later LP's instant exit (P-23: the queue is first in, first out, instant exits included). Only
@@ -549,16 +469,6 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
 
     function _decimalsOffset() internal pure override returns (uint8) {
         return 6; // SharesMath.VIRTUAL_SHARES = 10 ** 6
-    }
-
-    /// @notice Shares worth `assets` at the NAV itself (ERC-4626: no bound, no fee; the share price shown to LPs).
-    function convertToShares(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
-        return SharesMath.toSharesDown(assets, totalSupply(), totalAssets());
-    }
-
-    /// @notice Assets `shares` are worth at the NAV itself (ERC-4626: no bound, no fee; the share price).
-    function convertToAssets(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
-        return SharesMath.toAssetsDown(shares, totalSupply(), totalAssets());
     }
 
     /// @dev OZ's conversions, through the one definition (SharesMath) with the rounding OZ asks for, at the NAV bound
@@ -684,6 +594,100 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         Account storage a = accounts[owner];
         (uint256 locked,) = _lock(a);
         return a.shares - locked;
+    }
+
+    // ------------------------------------------------------------ ERC-4626 views
+
+    /// @inheritdoc IERC4626
+    /// @dev Live NAV from the core (reverts while an action holds the core's lock: read-only reentrancy guard).
+    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        return core.poolValueUsd();
+    }
+
+    /// @inheritdoc IERC4626
+    /// @dev 0 while LP flows are closed: the core's sequencer sentinel (down, or within the grace period after a
+    ///      restart), as ERC-4626 asks of a temporarily disabled deposit or withdrawal.
+    ///      0 too where a deposit to `receiver` by the caller reverts (EIP-4626: maxDeposit never overstates and never
+    ///      reverts): the vault itself or the zero address as receiver, a receiver in its cooldown when the caller is
+    ///      someone else (`_mintWithCooldown`), and a NAV that cannot be read now (a stale price, the core's lock).
+    ///      At most what the core's pool cash can still hold (it is stored in 64 bits, 1.8e13 USD; a deposit past it
+    ///      reverts), and 0 when that is below the minimum deposit.
+    function maxDeposit(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (receiver == address(0) || receiver == address(this) || !_flowsOpen()) return 0;
+        (uint256 locked,) = _lock(accounts[receiver]);
+        if (locked > 0 && receiver != _msgSender() && !isDepositor[receiver][_msgSender()]) return 0;
+        // a NAV that cannot be read (the core's lock, a stale price) refuses a deposit whatever the supply
+        try core.poolValueUsd() returns (uint256 navUsd) {
+            if (navUsd == 0 && totalSupply() > 0) return 0;
+        } catch {
+            return 0;
+        }
+        uint256 cashUsd = core.poolState().poolCashUsd;
+        uint256 roomUsd = cashUsd < type(uint64).max ? type(uint64).max - cashUsd : 0;
+        return roomUsd < minDepositAssets ? 0 : roomUsd;
+    }
+
+    /// @inheritdoc IERC4626
+    /// @dev The shares maxDeposit's assets buy at the deposit bound, rounded down: minting them costs at most those
+    ///      assets (rounded up at the same bound).
+    function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
+        uint256 assets = maxDeposit(receiver);
+        if (assets == 0) return 0;
+        try core.poolValueBoundsUsd() returns (uint256, uint256 highUsd) {
+            return SharesMath.toSharesDown(assets, totalSupply(), highUsd);
+        } catch {
+            return 0;
+        }
+    }
+
+    /// @inheritdoc IERC4626
+    /// @dev 0, never a revert, where a withdrawal would revert for a NAV that cannot be read now (a stale price, the
+    ///      core's lock), as maxDeposit (EIP-4626: max* MUST NOT revert; a review found these two did).
+    ///      The vault's own balance is the queue's escrow, which no one can redeem (it approves no one): 0 (review AE).
+    function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        uint256 shares = owner == address(this) ? 0 : _unlocked(owner);
+        if (shares == 0 || !_flowsOpen()) return 0;
+        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free, uint256) {
+            return Math.min(assets, free);
+        } catch {
+            return 0;
+        }
+    }
+
+    /// @inheritdoc IERC4626
+    function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        uint256 shares = owner == address(this) ? 0 : _unlocked(owner);
+        if (shares == 0 || !_flowsOpen()) return 0;
+        try this.redemptionLimits(shares) returns (uint256 assets, uint256 free, uint256 lowUsd) {
+            // Compared in assets: when free liquidity covers the whole balance, every share is redeemable (converting
+            // `free` back to shares would round the last LP's final shares away).
+            if (assets <= free) return shares;
+            // At the bound a redemption is paid at (review AY: the high bound, _convertToShares', understated it by the
+            // band's share of the free liquidity); what these shares pay, rounded down, is at most `free`.
+            return SharesMath.toSharesDown(free, totalSupply(), lowUsd);
+        } catch {
+            return 0;
+        }
+    }
+
+    /// @notice What `shares` redeem for now (rounded down), the free liquidity an instant exit may take (what the
+    ///         queued requests leave) and the NAV's low bound redemptions are paid at: the NAV read maxWithdraw and
+    ///         maxRedeem make, external so that they can catch its revert.
+    function redemptionLimits(uint256 shares) external view returns (uint256 assets, uint256 free, uint256 lowUsd) {
+        uint256 totalShares = totalSupply();
+        (lowUsd,) = core.poolValueBoundsUsd(); // the bound a redemption is paid at (_convertToAssets, Floor)
+        assets = SharesMath.toAssetsDown(shares, totalShares, lowUsd);
+        free = _freeAfterQueue(core.freeLiquidityUsd(), totalShares, lowUsd);
+    }
+
+    /// @notice Shares worth `assets` at the NAV itself (ERC-4626: no bound, no fee; the share price shown to LPs).
+    function convertToShares(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
+        return SharesMath.toSharesDown(assets, totalSupply(), totalAssets());
+    }
+
+    /// @notice Assets `shares` are worth at the NAV itself (ERC-4626: no bound, no fee; the share price).
+    function convertToAssets(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return SharesMath.toAssetsDown(shares, totalSupply(), totalAssets());
     }
 
     // ------------------------------------------------------------ views

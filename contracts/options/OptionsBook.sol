@@ -176,6 +176,59 @@ contract OptionsBook is IOptionsBook, AccessControl {
         _settle(boardId, b.marketId, priceWad, block.timestamp);
     }
 
+    /// @inheritdoc IOptionsBook
+    function claim(uint256 boardId, uint256 strikeIndex, bool isCall) external returns (uint256) {
+        address account = _sender();
+        return _claim(account, boardId, strikeIndex, isCall, account);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function claimTo(uint256 boardId, uint256 strikeIndex, bool isCall, address receiver) external returns (uint256) {
+        // where a payout would be stuck outside every ledger: the core's cash is a ledger, the vault's balance is its
+        // claimants' deferred payouts (P-49)
+        if (receiver == address(0) || receiver == address(core) || receiver == core.vault()) {
+            revert InvalidReceiver(receiver);
+        }
+        return _claim(_sender(), boardId, strikeIndex, isCall, receiver);
+    }
+
+    /// @inheritdoc IOptionsBook
+    function refresh(uint256 marketId) external {
+        if (s.configs[marketId].strikeStepWad == 0) revert OptionsNotEnabled(marketId);
+        OptionsLogic.Ctx memory c = _enter(IClearingCore.Risk.Reduces, marketId);
+        OptionsNav.rebuild(s, marketId, c); // emits BookRefreshed
+        _pushSkew(c);
+        core.settle(
+            IClearingCore.Settlement({
+                inflowUsd: 0,
+                collateralDeltaUsd: 0,
+                reserveDeltaUsd: 0,
+                payee: address(0),
+                payoutUsd: 0,
+                badDebtUsd: 0,
+                checkSolvency: false,
+                nothingOpen: s.activeMarkets == 0,
+                lockedGainUsd: 0
+            })
+        );
+    }
+
+    /// @inheritdoc IProduct
+    function pinValuationPrices() external {
+        // The prices the NAV's expansions are moved to (OptionsNav.marketClaim, which applies a due volatility sample
+        // in memory): pinned only, in one call; the sample is stored by the next trade or refresh.
+        uint256 active = s.activeMarkets;
+        uint256 valued;
+        for (uint256 m; active >> m != 0; ++m) {
+            if ((active >> m) & 1 == 1 && s.books[m].refAt != 0) valued |= 1 << m;
+        }
+        if (valued != 0) engine.pinPrices(valued);
+    }
+
+    // ------------------------------------------------------------ internal
+
+    /// @dev A buy leaves LP_EXIT_ROOM_WAD of utilization under the borrow curve's kink (P-106): `utilizationWad` after it
+    ///      must be at most kink - room, else UtilizationPastOptionsLimit with both numbers.
     function _requireWithinOptionsLimit(uint256 utilizationWad, uint256 kinkWad) internal pure {
         uint256 limitWad = kinkWad > LP_EXIT_ROOM_WAD ? kinkWad - LP_EXIT_ROOM_WAD : 0;
         if (utilizationWad > limitWad) revert UtilizationPastOptionsLimit(utilizationWad, limitWad);
@@ -198,22 +251,6 @@ contract OptionsBook is IOptionsBook, AccessControl {
             })
         );
         emit BoardSettled(boardId, marketId, price, publishedAt, owed, released);
-    }
-
-    /// @inheritdoc IOptionsBook
-    function claim(uint256 boardId, uint256 strikeIndex, bool isCall) external returns (uint256) {
-        address account = _sender();
-        return _claim(account, boardId, strikeIndex, isCall, account);
-    }
-
-    /// @inheritdoc IOptionsBook
-    function claimTo(uint256 boardId, uint256 strikeIndex, bool isCall, address receiver) external returns (uint256) {
-        // where a payout would be stuck outside every ledger: the core's cash is a ledger, the vault's balance is its
-        // claimants' deferred payouts (P-49)
-        if (receiver == address(0) || receiver == address(core) || receiver == core.vault()) {
-            revert InvalidReceiver(receiver);
-        }
-        return _claim(_sender(), boardId, strikeIndex, isCall, receiver);
     }
 
     /// @dev Pays `account`'s settled payoff on one option to `receiver`.
@@ -255,29 +292,6 @@ contract OptionsBook is IOptionsBook, AccessControl {
         );
         emit PayoffClaimed(account, boardId, strikeIndex, isCall, amount, payoutUsd, receiver);
     }
-
-    /// @inheritdoc IOptionsBook
-    function refresh(uint256 marketId) external {
-        if (s.configs[marketId].strikeStepWad == 0) revert OptionsNotEnabled(marketId);
-        OptionsLogic.Ctx memory c = _enter(IClearingCore.Risk.Reduces, marketId);
-        OptionsNav.rebuild(s, marketId, c); // emits BookRefreshed
-        _pushSkew(c);
-        core.settle(
-            IClearingCore.Settlement({
-                inflowUsd: 0,
-                collateralDeltaUsd: 0,
-                reserveDeltaUsd: 0,
-                payee: address(0),
-                payoutUsd: 0,
-                badDebtUsd: 0,
-                checkSolvency: false,
-                nothingOpen: s.activeMarkets == 0,
-                lockedGainUsd: 0
-            })
-        );
-    }
-
-    // ------------------------------------------------------------ internal
 
     /// @dev Tells the perpetual engine the options traders' net delta in USD at this price (delta tokens x price), which
     ///      it nets into the skew that prices perpetual impact and drives funding (PerpState.netSkewUsd).
@@ -447,18 +461,6 @@ contract OptionsBook is IOptionsBook, AccessControl {
             }
             claimUsd -= int256(uint256(s.books[m].owedUsd));
         }
-    }
-
-    /// @inheritdoc IProduct
-    function pinValuationPrices() external {
-        // The prices the NAV's expansions are moved to (OptionsNav.marketClaim, which applies a due volatility sample
-        // in memory): pinned only, in one call; the sample is stored by the next trade or refresh.
-        uint256 active = s.activeMarkets;
-        uint256 valued;
-        for (uint256 m; active >> m != 0; ++m) {
-            if ((active >> m) & 1 == 1 && s.books[m].refAt != 0) valued |= 1 << m;
-        }
-        if (valued != 0) engine.pinPrices(valued);
     }
 
     /// @inheritdoc IOptionsBook

@@ -99,6 +99,8 @@ contract Reader {
         pool = pool_;
     }
 
+    // ------------------------------------------------------------ views: markets, positions and the pool
+
     /// @notice Every listed market's view (`market`), in id order: what the app, the keeper and the indexer read.
     function markets() external view returns (MarketView[] memory views) {
         uint256 n = marketCount();
@@ -421,28 +423,6 @@ contract Reader {
         return int256(uint256(v.longOiUsd)) - int256(uint256(v.shortOiUsd)) + v.optionsSkewUsd;
     }
 
-    /// @dev The engine's funding index and rate accrued to now (RiskMath.nextFunding, as the engine accrues).
-    function _fundingNow(IPerpEngine.MarketState memory v, IPerpEngine.MarketConfig memory cfg, bytes32 w0, bytes32 w2)
-        internal
-        view
-        returns (int256 index, int256 rate)
-    {
-        rate = int64(uint64(uint256(w0) >> 160));
-        uint256 lastFundingAt = uint32(uint256(w0) >> 224);
-        index = int256(int80(uint80(uint256(w2) >> 144)));
-        if (block.timestamp <= lastFundingAt) return (index, rate);
-        (int256 nextRate, int256 delta) = RiskMath.nextFundingNetted(
-            int64(rate),
-            netSkewUsd(v),
-            int256(uint256(v.longOiUsd)) - int256(uint256(v.shortOiUsd)),
-            cfg.skewScaleUsd,
-            cfg.maxFundingVelocityWad,
-            cfg.maxFundingRateWad,
-            uint32(block.timestamp - lastFundingAt)
-        );
-        return (index + delta, nextRate);
-    }
-
     /// @notice The engine's product totals (slot 1: borrow snapshot sum, store nonce, market count, active-market
     ///         mask, bad debt) with the borrow base summed over markets.
     function productTotals() public view returns (IPerpEngine.ProductTotals memory v) {
@@ -483,18 +463,6 @@ contract Reader {
         );
     }
 
-    /// @dev The feed's price, refused when older than the market's limit (the engine's rule).
-    function _validPrice(uint256 marketId, IPerpEngine.MarketConfig memory cfg)
-        internal
-        view
-        returns (uint256 priceWad, uint256 at)
-    {
-        (priceWad, at) = cfg.feed.latestPrice();
-        if (at > block.timestamp || block.timestamp - at > cfg.maxPriceAgeSec) {
-            revert IPerpEngine.PriceTooOld(marketId, at, block.timestamp, cfg.maxPriceAgeSec);
-        }
-    }
-
     /// @notice Variance per second (WAD) the engine would use now, including the latest oracle price (reverts on a
     ///         stale or invalid price, like the engine).
     function varianceWad(uint256 marketId) external view returns (uint256) {
@@ -512,5 +480,41 @@ contract Reader {
     /// @notice Borrow rate per second at the current utilization (what the core's next accrual applies).
     function borrowRate() public view returns (uint256) {
         return core.accrualNow().borrowRateWad;
+    }
+
+    // ------------------------------------------------------------ internal
+
+    /// @dev The engine's funding index and rate accrued to now (RiskMath.nextFunding, as the engine accrues).
+    function _fundingNow(IPerpEngine.MarketState memory v, IPerpEngine.MarketConfig memory cfg, bytes32 w0, bytes32 w2)
+        internal
+        view
+        returns (int256 index, int256 rate)
+    {
+        rate = int64(uint64(uint256(w0) >> 160));
+        uint256 lastFundingAt = uint32(uint256(w0) >> 224);
+        index = int256(int80(uint80(uint256(w2) >> 144)));
+        if (block.timestamp <= lastFundingAt) return (index, rate);
+        (int256 nextRate, int256 delta) = RiskMath.nextFundingNetted(
+            int64(rate),
+            netSkewUsd(v),
+            int256(uint256(v.longOiUsd)) - int256(uint256(v.shortOiUsd)),
+            cfg.skewScaleUsd,
+            cfg.maxFundingVelocityWad,
+            cfg.maxFundingRateWad,
+            uint32(block.timestamp - lastFundingAt)
+        );
+        return (index + delta, nextRate);
+    }
+
+    /// @dev The feed's price, refused when older than the market's limit (the engine's rule).
+    function _validPrice(uint256 marketId, IPerpEngine.MarketConfig memory cfg)
+        internal
+        view
+        returns (uint256 priceWad, uint256 at)
+    {
+        (priceWad, at) = cfg.feed.latestPrice();
+        if (at > block.timestamp || block.timestamp - at > cfg.maxPriceAgeSec) {
+            revert IPerpEngine.PriceTooOld(marketId, at, block.timestamp, cfg.maxPriceAgeSec);
+        }
     }
 }
