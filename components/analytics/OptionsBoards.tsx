@@ -14,7 +14,8 @@ export function OptionsBoards() {
   const c = useContracts();
   const q = useQuery({ queryKey: ['api-options'], queryFn: () => api.options(), refetchInterval: 5000 });
   const d = q.data;
-  const now = Date.now() / 1000;
+  // the chain's clock (the API's 24 h window ends there), not the browser's: a local chain's can run days ahead
+  const now = d ? d.last24hFromSec + 86_400 : Date.now() / 1000;
   const boards = (d?.boards ?? []).filter((b) => !b.settled || Number(b.expiry) > now - 7 * 86_400);
   return (
     <section aria-labelledby="options-title" className="card overflow-x-auto" tabIndex={0} data-testid="analytics-options">
