@@ -3,13 +3,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, type WindowTotals } from '@/lib/api/client';
 import { fmtUsd } from '@/lib/format';
-import { coverageLabel } from '@/components/pool/AprBreakdown';
+import { coverageLabel, lpPnlSince } from '@/components/pool/AprBreakdown';
 
 const ROWS: [string, (w: WindowTotals) => string, string][] = [
   ['Volume', (w) => fmtUsd(BigInt(w.volumeUsd), 0), 'notional opened, closed and liquidated'],
   ['Fees paid to the pool', (w) => fmtUsd(BigInt(w.feesUsd)), 'open/close fees, price impact, borrow and funding'],
   ["Traders' PnL (realized)", (w) => fmtUsd(BigInt(w.traderPnlUsd)), 'closes, less what liquidations kept, plus what closes left as bad debt (as the pool settled them); positive when traders won'],
-  ["LPs' PnL", (w) => (w.lpPnlUsd === null ? '—' : fmtUsd(BigInt(w.lpPnlUsd))), 'NAV now − NAV at the start − net deposits: realized and unrealized, options included'],
+  ["LPs' PnL", (w) => (w.lpPnlUsd === null ? '—' : `${fmtUsd(BigInt(w.lpPnlUsd))}${lpPnlSince(w) ? ` (since ${lpPnlSince(w)})` : ''}`), 'NAV now − NAV at the start − net deposits: realized and unrealized, options included'],
   ['Trades', (w) => w.trades.toLocaleString('en-US'), ''],
   ['Liquidations', (w) => w.liquidations.toLocaleString('en-US'), ''],
   ['Bad debt', (w) => fmtUsd(BigInt(w.badDebtUsd)), 'losses beyond collateral, absorbed by the pool'],

@@ -28,6 +28,12 @@ export function coverageLabel(w: WindowTotals): string {
   return `since ${new Date(w.fromSec * 1000).toLocaleString()} (${duration(w.coveredSec)} of data)`;
 }
 
+/** When the LP PnL starts more than an hour before its window (its start snapshot is the last valued one before the
+ *  window: an indexer outage or an unvalued stretch puts it earlier), that time; undefined when it starts on time. */
+export function lpPnlSince(w: Pick<WindowTotals, 'fromSec' | 'lpPnlFromSec'>): string | undefined {
+  return w.fromSec - w.lpPnlFromSec > 3600 ? new Date(w.lpPnlFromSec * 1000).toLocaleString() : undefined;
+}
+
 /** LP APR by source: realized income over the span the window really covers, annualized over that span. */
 export function AprBreakdown({ navUsd }: { navUsd?: bigint }) {
   const [name, setName] = useState<WindowName>('24h');
@@ -80,6 +86,7 @@ export function AprBreakdown({ navUsd }: { navUsd?: bigint }) {
             <dt className="text-zinc-400">LP PnL, NAV based</dt>
             <dd className="num text-right" data-testid="pool-lp-pnl" title="NAV now − NAV at the window's start − net deposits: realized and unrealized, options included">
               {w.lpPnlUsd === null ? '—' : fmtSignedUsd(BigInt(w.lpPnlUsd))}
+              {w.lpPnlUsd !== null && lpPnlSince(w) && <span className="block text-[10px] text-amber-400">since {lpPnlSince(w)}</span>}
             </dd>
             <dd />
           </dl>

@@ -220,6 +220,10 @@ export interface WindowTotals {
    * when no snapshot reaches back to the window's start.
    */
   lpPnlUsd: string | null;
+  /** Where the LP PnL starts: the time of the pool's last valued snapshot at or before the window's start (much
+   *  earlier than `fromSec` after an indexer outage or a stretch the NAV could not be valued), or `fromSec` when
+   *  indexing began inside the window. */
+  lpPnlFromSec: number;
   liquidations: number;
   /** Losses beyond collateral the pool absorbed, closes' and liquidations'. */
   badDebtUsd: string;

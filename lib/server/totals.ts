@@ -114,6 +114,8 @@ export async function getWindowTotals(nowSec: number): Promise<WindowTotals[]> {
           traderPnlUsd: (-traderPnl).toString(),
         },
         lpPnlUsd: navEnd === null || unknownStart ? null : (navEnd - navStart - (num(net?.deposits) - num(net?.withdrawals))).toString(),
+        // the LP PnL's own start, which an outage can put well before the window's (review BR)
+        lpPnlFromSec: start ? Number(start.timestamp) : fromSec,
         liquidations: Number(row?.liquidations ?? 0),
         badDebtUsd: v('bad_debt').toString(),
       };

@@ -159,6 +159,9 @@ describe(`headline totals (${dbKind()})`, () => {
         after.filter((e) => e.name === 'Deposit').reduce((t, e) => t + (e.args.assets as bigint), 0n) -
         after.filter((e) => e.name === 'Withdraw' || e.name === 'WithdrawalFilled').reduce((t, e) => t + (e.args.assets as bigint), 0n);
       expect(w.lpPnlUsd).toBe((navNow - navStart - flows).toString());
+      // the LP PnL says where it starts: its start snapshot's block time (review BR: after an outage, well before `since`)
+      const lpFrom = startBlock === null ? Math.max(since, firstTs) : Number((await publicClient.getBlock({ blockNumber: startBlock })).timestamp);
+      expect(w.lpPnlFromSec).toBe(lpFrom);
       const fromSec = Math.max(since, firstTs);
       expect(w.fromSec).toBe(fromSec);
       expect(w.coveredSec).toBe(now - fromSec);
