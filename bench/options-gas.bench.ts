@@ -9,11 +9,11 @@
 import { encodeAbiParameters, keccak256, maxUint256, type Address, type Hash } from 'viem';
 import { gasWithHeadroom } from '../lib/gas';
 import { c, chain, devAccount, pub, test, wallet } from './lib/chain';
+import { WAD } from '../lib/math/fixed';
 
 const HOLDERS = Number(process.env.BENCH_OPTION_HOLDERS ?? 1000);
 const deployer = devAccount(0);
 const USD = 10n ** 6n;
-const WAD = 10n ** 18n;
 let lastHash: Hash | undefined;
 
 async function tx(account: Address, req: Record<string, unknown>): Promise<bigint> {

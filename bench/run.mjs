@@ -444,7 +444,7 @@ if (postgres) await postgres.stop();
 function webSection() {
   // First-load JS per route = the client chunks its HTML references, from the prerendered HTML of each route.
   const serverApp = join(root, '.next', 'server', 'app');
-  const routes = ['index', 'trade', 'pool', 'analytics', 'bare'];
+  const routes = ['index', 'trade', 'options', 'pool', 'analytics', 'bare'];
   const rows = [];
   for (const r of routes) {
     const html = join(serverApp, `${r}.html`);

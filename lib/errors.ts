@@ -5,6 +5,9 @@ import { bytes32ToString, fmtLevApart, fmtPct, fmtPrice, fmtShares, fmtUsd } fro
 type Args = readonly unknown[];
 const u = (x: unknown) => x as bigint;
 const t = (x: unknown) => new Date(Number(x) * 1000).toISOString().replace('T', ' ').slice(0, 19);
+/** How far a vault fill missed its bound, relative to the bound (either direction), as a percentage. */
+const slippageGap = (amount: bigint, limit: bigint) =>
+  limit === 0n ? 'far' : `${(Number(((amount > limit ? amount - limit : limit - amount) * 1_000_000n) / limit) / 10_000).toFixed(2)}%`;
 
 /** Plain-words messages for every custom error the contracts can raise, with their numbers. */
 const MESSAGES: Record<string, (a: Args) => string> = {
@@ -91,10 +94,14 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   RequestMinimumTooHigh: (a) => `A queued withdrawal's minimum may be at most ${fmtUsd(u(a[1]))}: its value now less 0.01%, so a fill can pay it`,
   NotRequestOwner: () => 'Only the owner of this withdrawal request can cancel it',
   RequestNotPending: () => 'This withdrawal request is no longer pending',
-  VaultSlippageExceeded: () => "The pool's value moved past your slippage tolerance since the preview (trades or prices changed the NAV's band); nothing moved: try again or raise the tolerance",
+  // (amount, limit): shares or assets, by entry point; the gap between them is unit-free
+  VaultSlippageExceeded: (a) =>
+    `The pool's value moved past your slippage tolerance since the preview (trades or prices changed the NAV's band): the fill was ${slippageGap(u(a[0]), u(a[1]))} worse than your bound; nothing moved: try again or raise the tolerance`,
   QueueKeeperOnly: (a) => `Only the keeper fills the withdrawal queue until its first request has waited a day (${t(a[1])})`,
   ERC4626ExceededMaxWithdraw: (a) => `You can withdraw at most ${fmtUsd(u(a[2]))} right now`,
-  ERC4626ExceededMaxRedeem: () => 'You cannot redeem that many shares right now (free liquidity or shares still in cooldown)',
+  ERC4626ExceededMaxRedeem: (a) =>
+    `You can redeem at most ${fmtShares(u(a[2]))} shares right now, not ${fmtShares(u(a[1]))} (free liquidity or shares still in cooldown)`,
+  ERC4626ExceededMaxDeposit: (a) => `The pool takes at most ${fmtUsd(u(a[2]))} of deposits from this account right now (asked ${fmtUsd(u(a[1]))})`,
   ERC20InsufficientBalance: (a) => `Balance ${fmtUsd(u(a[1]))} is below the ${fmtUsd(u(a[2]))} needed`,
   ERC20InsufficientAllowance: (a) => `Approval ${fmtUsd(u(a[1]))} is below the ${fmtUsd(u(a[2]))} needed: approve first`,
   FaucetLimitExceeded: (a) => `The faucet gives at most ${fmtUsd(u(a[1]), 0)} per call`,
@@ -108,8 +115,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   SequencerStatusUnknown: () => 'The L2 sequencer status is unknown (its uptime feed has no valid round): trading waits',
   SequencerDown: () => 'The L2 sequencer is down: trading waits until it is back',
   PriceBeforeSequencerRestart: () => 'The last oracle price is from before the L2 sequencer restarted: trading waits for the first price after it',
-  SequencerGracePeriod: () =>
-    'The L2 sequencer restarted recently: opening, adding size, withdrawing collateral, LP deposits and withdrawals and liquidations wait for the grace period; closing and adding collateral work now',
+  SequencerGracePeriod: (a) =>
+    `The L2 sequencer restarted at ${t(a[0])}: opening, adding size, withdrawing collateral, LP deposits and withdrawals and liquidations wait for the grace period, until ${t(u(a[0]) + u(a[1]))}; closing and adding collateral work now`,
   InvalidParameter: (a) => `Parameter ${bytes32ToString(String(a[0]))} = ${String(a[1])} is outside [${String(a[2])}, ${String(a[3])}]`,
   PoolValueUnavailable: () => 'Pool value is unavailable during another call',
   OrderNotFound: (a) => `Order #${String(a[0])} is not on the book (filled, cancelled or never placed)`,

@@ -45,14 +45,14 @@ export function Analytics() {
     // skew in entry notional is not a delta once the price has moved: review AS). Snapshots indexed before the
     // column existed have none: there the skew stands in, as it did then.
     netDelta:
-      p.price === null
+      p.price === null || p.price === undefined // a gap's blank point has no price: the line breaks there
         ? null
         : p.perp_net_tokens === null || p.perp_net_tokens === undefined
           ? p.net_exposure === null
             ? null
             : -(n(p.net_exposure, 1e6) ?? 0) - (n(p.options_delta, 1e18) ?? 0) * (n(p.price, 1e18) ?? 0)
           : -((n(p.perp_net_tokens, 1e18) ?? 0) + (n(p.options_delta, 1e18) ?? 0)) * (n(p.price, 1e18) ?? 0),
-    optionsDelta: p.price === null ? null : -((n(p.options_delta, 1e18) ?? 0) * (n(p.price, 1e18) ?? 0)),
+    optionsDelta: p.price === null || p.price === undefined ? null : -((n(p.options_delta, 1e18) ?? 0) * (n(p.price, 1e18) ?? 0)),
     optionsVega: p.options_vega === null || p.options_vega === undefined ? null : -(n(p.options_vega, 1e18) ?? 0) / 100,
     optionsValue: n(p.options_value, 1e18),
   }));

@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { usePublicClient } from 'wagmi';
 import { ResponsiveContainer } from 'recharts';
 import { api } from '@/lib/api/client';
+import { chainNowSec } from '@/components/common/chainClock';
 
 /** The analytics ranges: snapshot resolution for the lines, a coarser one for the per-bucket bars (readable bars). */
 export const RANGES = [
@@ -23,13 +24,6 @@ export function useHistory(market: number, range: Range) {
     queryFn: async (): Promise<Point[]> => withGaps(await api.history(market, (await chainNowSec(client)) - range.sec, range.res), range.res),
     refetchInterval: 5000,
   });
-}
-
-/** The chain's time (its latest block's), which the API's buckets follow: the browser's clock can be hours off a
- *  local chain moved forward, and a range from it asked for more buckets than the API serves (review). */
-async function chainNowSec(client: ReturnType<typeof usePublicClient>): Promise<number> {
-  const block = client ? await client.getBlock().catch(() => undefined) : undefined;
-  return block ? Number(block.timestamp) : Math.floor(Date.now() / 1000);
 }
 
 /**

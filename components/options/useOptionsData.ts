@@ -63,7 +63,7 @@ export function useOptionsData(marketId: number) {
       const blockNumber = await pc.getBlockNumber();
       // A pull-oracle (Pyth) market is priced and checked at its latest update, as the buy will post it.
       const updates = c.markets[marketId]?.pull ? await api.pythUpdates([marketId]) : [];
-      const [rawCfg, ids, staleness, ctx] = await Promise.all([
+      const [rawCfg, ids, staleness, ctx, paused] = await Promise.all([
         pc.readContract({ ...c.optionsBook, functionName: 'config', args: [m], blockNumber }),
         pc.readContract({ ...c.optionsBook, functionName: 'liveBoards', args: [m], blockNumber }),
         (updates.length > 0
@@ -71,6 +71,7 @@ export function useOptionsData(marketId: number) {
           : pc.readContract({ ...c.optionsBook, functionName: 'staleness', args: [m], blockNumber })
         ).catch(() => null),
         readQuoteContext(pc, m, blockNumber, c.chainId, updates),
+        pc.readContract({ ...c.core, functionName: 'paused', blockNumber }),
       ]);
       const boardOf = async (id: bigint): Promise<BoardRow> => {
         const b = await pc.readContract({ ...c.optionsBook, functionName: 'board', args: [id], blockNumber });
@@ -95,6 +96,8 @@ export function useOptionsData(marketId: number) {
         // nearest expiry first (the book's live list has no set order)
         boards: boards.filter((b) => b.expiry - BigInt(rawCfg.tradingCutoffSec) > ctx.nowSec).sort((x, y) => (x.expiry < y.expiry ? -1 : x.expiry > y.expiry ? 1 : 0)),
         staleness: staleness === null ? null : STALENESS[staleness],
+        /** the guardian's pause: buys wait (new risk), sales and claims go on */
+        paused,
         holdings,
       };
     },

@@ -11,6 +11,7 @@ import { api } from '@/lib/api/client';
 import { fmtShares, fmtUsd } from '@/lib/format';
 import { QueuedRequests } from './QueuedRequests';
 import { ZERO_ADDRESS, type PoolView, type QueuedRequest } from './types';
+import { useChainNowSec } from '@/components/common/chainClock';
 
 export interface LpAccountState {
   walletUsd?: bigint;
@@ -27,6 +28,7 @@ export interface LpAccountState {
 /** "Your liquidity": value, withdrawable now, PnL from indexed flows, shares, cooldown, the queue and claims. */
 export function LpPosition({ lp: a, pool }: { lp: LpAccountState; pool?: PoolView }) {
   const sym = useTokenSymbol();
+  const chainNow = useChainNowSec(); // the cooldown ends on the chain's clock
   const { address, isConnected } = useAccount();
   const user = address ?? ZERO_ADDRESS;
   const flows = useQuery({ queryKey: ['lp', address], enabled: !!address, queryFn: () => api.lp(address!), refetchInterval: 4000 });
@@ -58,7 +60,7 @@ export function LpPosition({ lp: a, pool }: { lp: LpAccountState; pool?: PoolVie
   const cooldown =
     a.withdrawableAt === undefined || a.lockedShares === undefined
       ? undefined
-      : a.lockedShares === 0n || Number(a.withdrawableAt) * 1000 < Date.now()
+      : a.lockedShares === 0n || a.withdrawableAt < chainNow
         ? 'none'
         : `until ${new Date(Number(a.withdrawableAt) * 1000).toLocaleTimeString()}`;
 

@@ -4,6 +4,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '@/lib/api/client';
+import { usePublicClient } from 'wagmi';
+import { chainNowSec } from '@/components/common/chainClock';
 
 const RANGES = [
   { label: '1h', sec: 3600, res: 15 },
@@ -38,9 +40,10 @@ export function sharePriceSeries(points: { t: number; share_price?: string | num
 /** LP history: the share price and the APR it implies, from the indexer's pool snapshots. */
 export function SharePriceChart() {
   const [range, setRange] = useState(RANGES[1]);
+  const client = usePublicClient();
   const q = useQuery({
     queryKey: ['history', -1, 'share', range.sec],
-    queryFn: () => api.history(-1, Math.floor(Date.now() / 1000) - range.sec, range.res),
+    queryFn: async () => api.history(-1, (await chainNowSec(client)) - range.sec, range.res),
     refetchInterval: 10_000,
   });
   const data = q.data ? sharePriceSeries(q.data) : undefined;

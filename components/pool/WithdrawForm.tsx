@@ -76,7 +76,7 @@ export function WithdrawForm({ pool, shares, lockedShares, unlockAt, maxWithdraw
       <AmountField
         id="withdraw-amount"
         label={`Amount (${sym})`}
-        value={text}
+        value={maxPressed && unlockedUsd !== undefined && unlockedUsd > 0n ? formatUnits(unlockedUsd, 6) : text}
         onChange={(v) => {
           setText(v);
           setMaxPressed(false);

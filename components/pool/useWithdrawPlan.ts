@@ -5,7 +5,7 @@ import { useContracts } from '@/components/common/useContracts';
 import { useSlippage } from '@/components/trade/useSlippage';
 import { fmtUsd } from '@/lib/format';
 import { toAssetsDown, toSharesUp } from '@/lib/math/shares';
-import { checkAmount } from '@/lib/validation';
+import { checkAmount, type AmountCheck } from '@/lib/validation';
 import type { WithdrawFormProps } from './WithdrawForm';
 
 /** An amount within a cent of everything unlocked means everything: redeem the exact shares, leave no dust. */
@@ -30,8 +30,12 @@ export function useWithdrawPlan({ pool, shares, lockedShares, unlockAt, maxWithd
   const heldUsd = shares !== undefined ? toUsd(shares) : undefined;
 
   const base = checkAmount(text, { max: heldUsd, maxLabel: 'your pool value' });
-  const check =
-    base.value !== undefined && unlockedUsd !== undefined && base.value > unlockedUsd
+  // Max means every unlocked share, valued live: the NAV's low bound moves with every price, so the amount Max wrote
+  // is re-read, not re-parsed (parsed, a lower NAV made it "above your pool value" seconds later).
+  const check: AmountCheck =
+    maxPressed && unlockedUsd !== undefined && unlockedUsd > 0n
+      ? { value: unlockedUsd }
+      : base.value !== undefined && unlockedUsd !== undefined && base.value > unlockedUsd
       ? { error: `Only ${fmtUsd(unlockedUsd)} is past its deposit cooldown; the rest unlocks at ${new Date(Number(unlockAt ?? 0n) * 1000).toLocaleTimeString()}` }
       : base;
   const all = check.value !== undefined && unlockedUsd !== undefined && (maxPressed || check.value + DUST_USD >= unlockedUsd);

@@ -3,6 +3,7 @@
 import { fmtPct } from '@/lib/format';
 import { hoursToTarget } from '@/lib/math/risk';
 import type { useMarketData } from './useMarketData';
+import { useChainNowSec } from '@/components/common/chainClock';
 
 type Market = NonNullable<ReturnType<typeof useMarketData>['markets']>[number];
 
@@ -10,7 +11,7 @@ type Market = NonNullable<ReturnType<typeof useMarketData>['markets']>[number];
  *  its ramp, and the utilization term (PerpRisk.marginRatesUp). */
 export function MarginExplainer({ m, kinkWad }: { m: Market; kinkWad?: bigint }) {
   const c = m.config;
-  const nowSec = BigInt(Math.floor(Date.now() / 1000));
+  const nowSec = useChainNowSec(); // the schedule the Reader reports is at the chain's time
   const hours = hoursToTarget(m.maintenanceBaseWad, nowSec, m.marginTargetWad, c.maintenanceRampWadPerHour, nowSec);
   const floorBinds = m.longRunVolatilityWad > m.annualizedVolatilityWad;
   // RiskMath.initialMarginUp's floor: 1 / maxLeverage, rounded up as the chain rounds it

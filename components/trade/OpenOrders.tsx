@@ -10,6 +10,7 @@ import { useTx } from '@/components/tx/useTx';
 import { fmtPrice, fmtUsd } from '@/lib/format';
 import { describeTrigger, FAILED_FILL_SHARE_BPS, MAX_FAILED_FILLS, NO_BOUND, ORDER_KIND_LABELS, triggered, WHOLE_POSITION } from '@/lib/orders';
 import { useOpenOrders, type OpenOrderRow } from './useOpenOrders';
+import { useChainNowSec } from '@/components/common/chainClock';
 
 /** The account's open trigger orders, each with an inline trigger edit and a cancel (the fee is refunded). */
 export function OpenOrders() {
@@ -65,9 +66,11 @@ function OrderRow({ o }: { o: OpenOrderRow }) {
     error = 'Enter a price, like 2950.5';
   }
   // the same query the trade page polls (one read): a trigger moved past the price fills at the keeper's next pass
+  const chainNow = useChainNowSec();
   const priceWad = useReaderView('markets', [], { refetchInterval: 2000 }).data?.[Number(o.marketId)]?.priceWad;
   const firesNow = !error && newTrigger !== undefined && priceWad !== undefined && triggered({ ...o, triggerPriceWad: newTrigger }, priceWad);
-  const expired = o.expiresAt * 1000 <= Date.now();
+  // the next block comes after the latest: an order at its expiry second now is past it when an edit lands
+  const expired = BigInt(o.expiresAt) <= chainNow;
   if (!error && expired) error = 'This order has expired: cancel it (the fee is refunded) and place a new one';
   return (
     <>

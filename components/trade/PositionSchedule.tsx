@@ -4,6 +4,7 @@ import { fmtLiquidationPrice, fmtPct } from '@/lib/format';
 import { maintenanceScheduleUp } from '@/lib/math/risk';
 import { liquidationPriceWad } from '@/lib/math/position';
 import type { useMarketData } from './useMarketData';
+import { useChainNowSec } from '@/components/common/chainClock';
 
 type Data = ReturnType<typeof useMarketData>;
 type Row = NonNullable<Data['positions']>[number];
@@ -14,7 +15,7 @@ const HOURS = [0, 1, 4, 12, 24];
 /** An open position's maintenance and liquidation price over the next hours on the market's margin schedule, if no
  *  new volatility sample arrives (Reader.maintenanceSchedule, mirrored by lib/math/risk maintenanceScheduleUp). */
 export function PositionSchedule({ p, m }: { p: Row; m: Market }) {
-  const nowSec = BigInt(Math.floor(Date.now() / 1000));
+  const nowSec = useChainNowSec(); // the Reader's rows are at the chain's time: the schedule starts there
   const times = HOURS.map((h) => nowSec + BigInt(h * 3600));
   const rates = maintenanceScheduleUp(
     { maintenanceRampWadPerHour: m.config.maintenanceRampWadPerHour, sizeScaleUsd: m.config.sizeScaleUsd, sizeTermWad: m.config.sizeTermWad },

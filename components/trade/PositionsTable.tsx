@@ -40,6 +40,14 @@ export function PositionsTable({ data }: { data: Data }) {
           No open positions.
         </p>
       ) : (
+        <>
+          {data.positionsError && (
+            // The last read stays on screen (react-query keeps it) while a market's price is stale or failing: say so,
+            // or its PnL, equity and liquidation distance read as live.
+            <p role="alert" className="mb-2 text-xs text-amber-400" data-testid="positions-stale">
+              Showing your positions as last valued: they cannot be valued right now ({explainError(data.positionsError)}).
+            </p>
+          )}
         <table className="num w-full min-w-[900px] text-left text-xs">
           <TableHead stickyFirst columns={['Position', 'Size', 'Collateral', 'Entry', 'Mark', 'PnL (ROE)', 'Fees owed', 'Equity', 'Leverage', 'Liq. price', 'To liq.', '']} />
           <tbody>
@@ -48,6 +56,7 @@ export function PositionsTable({ data }: { data: Data }) {
             ))}
           </tbody>
         </table>
+        </>
       )}
     </section>
   );

@@ -4,6 +4,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Bar, ComposedChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, type Candle } from '@/lib/api/client';
+import { usePublicClient } from 'wagmi';
+import { chainNowSec } from '@/components/common/chainClock';
 
 /** Timeframes: seconds per candle and how many candles the chart shows. */
 const FRAMES = [
@@ -54,9 +56,11 @@ function CandleShape(props: { x?: number; y?: number; width?: number; height?: n
 /** The market's oracle price as candles (1m, 5m, 1h) from the indexer's price snapshots. */
 export function PriceChart({ marketId, name }: { marketId: number; name: string }) {
   const [frame, setFrame] = useState<(typeof FRAMES)[number]>(FRAMES[0]);
+  const client = usePublicClient();
   const q = useQuery({
     queryKey: ['candles', marketId, frame.res],
-    queryFn: () => api.candles(marketId, Math.floor(Date.now() / 1000) - frame.res * frame.count, frame.res),
+    // the last `count` candles on the chain's clock, as the API buckets them (the browser's can be hours off)
+    queryFn: async () => api.candles(marketId, (await chainNowSec(client)) - frame.res * frame.count, frame.res),
     refetchInterval: 5000,
   });
   const points = q.data ? toCandlePoints(q.data) : [];

@@ -18,15 +18,18 @@ export interface OrderLimitInputs {
   oiCapUsd: bigint | undefined;
   minCollateralUsd: bigint | undefined;
   addsSize: boolean;
+  /** the guardian's pause holds a market order that adds size (a trigger order may still be placed) */
+  paused?: boolean;
 }
 
 /**
- * Why the engine would refuse this open, in its order, or undefined: the pool cannot be valued; the core's pool-wide
+ * Why the engine would refuse this open, in its order, or undefined: the guardian's pause; the pool cannot be valued; the core's pool-wide
  * reserve limit and the product's reserve cap (its settle); the side's open interest (PerpEngine._checkOpenInterest);
  * the position's profit cap, minimum collateral and maximum leverage (after fees and the open loss).
  */
 export function orderLimitError(x: OrderLimitInputs): string | undefined {
   const { preview, pool } = x;
+  if (x.paused && x.addsSize) return describeRevert('Paused', []);
   if (pool === undefined && x.poolError) return `The pool cannot be valued right now: ${explainError(x.poolError)}`;
   const maxReservable = pool ? bpsDown(pool.poolCashUsd, BigInt(pool.maxUtilizationBps)) : undefined;
   if (preview && maxReservable !== undefined && preview.reservedAfterUsd > maxReservable) {

@@ -1,7 +1,5 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import { useAccount, useReadContract, useReadContracts } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { useReaderView } from '@/components/common/useReaderView';
@@ -18,6 +16,8 @@ export function useMarketData(marketId: number) {
   const pool = useReaderView('poolView', [], { refetchInterval: 3000 });
   const poolConfig = useReadContract({ ...c.core, functionName: 'poolConfig' });
   // the perpetuals' own reserve and its cap (bps of pool cash): new risk past it reverts ProductReserveCapExceeded
+  // the guardian's pause (ClearingCore.paused): new risk reverts Paused; closes and collateral top-ups still work
+  const paused = useReadContract({ ...c.core, functionName: 'paused', query: { refetchInterval: 5000 } });
   const perpLedger = useReadContract({ ...c.core, functionName: 'productLedger', args: [c.engine.address], query: { refetchInterval: 3000 } });
   const wallet = useReadContracts({
     contracts: [
@@ -37,6 +37,8 @@ export function useMarketData(marketId: number) {
     pool: pool.data,
     kinkWad: poolConfig.data?.kinkWad,
     perpLedger: perpLedger.data,
+    /** true while the guardian has paused new risk (opens, increases, collateral withdrawals, option buys) */
+    paused: paused.data === true,
     balance: wallet.data?.[0],
     allowance: wallet.data?.[1],
     /** what the order book may take for execution fees */
@@ -46,14 +48,4 @@ export function useMarketData(marketId: number) {
     positionsError: positions.error,
     poolError: pool.error,
   };
-}
-
-
-/** Snapshot history for a market (or the pool, -1) from the metrics API. */
-export function useHistory(market: number, windowSec: number, resolution: number) {
-  return useQuery({
-    queryKey: ['history', market, windowSec, resolution],
-    queryFn: () => api.history(market, Math.floor(Date.now() / 1000) - windowSec, resolution),
-    refetchInterval: 5000,
-  });
 }

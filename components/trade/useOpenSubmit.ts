@@ -8,6 +8,7 @@ import { acceptablePriceWad } from '@/lib/math/preview';
 import { ENTRY_ORDER_LIFETIME_SEC, EXIT_ORDER_LIFETIME_SEC, isOpenKind, NO_BOUND, WHOLE_POSITION, type OrderType } from '@/lib/orders';
 import { fmtPrice, fmtUsd } from '@/lib/format';
 import { useSlippage } from './useSlippage';
+import { deadlineBaseSec, useChainNowSec } from '@/components/common/chainClock';
 
 /** One submit of the trade form: a market open or a limit/stop order, with an optional take-profit and stop-loss. */
 export interface OpenRequest {
@@ -46,6 +47,7 @@ export function useOpenSubmit() {
   const sym = useTokenSymbol();
   const { send, pending, error, blocked } = useTx();
   const [slippageBps, , slippageValid] = useSlippage();
+  const chainNow = useChainNowSec(); // orders expire on the chain's clock
 
   async function submit(r: OpenRequest): Promise<OpenResult> {
     const none = { sent: false, takeProfit: false, stopLoss: false };
@@ -55,7 +57,7 @@ export function useOpenSubmit() {
       await send({ ...c.token, functionName: 'approve', args: [spender, maxUint256], label: `Approve ${sym} for ${r.approve === 'engine' ? 'trading' : 'order fees'}` });
       return none;
     }
-    const now = Math.floor(Date.now() / 1000);
+    const now = Number(deadlineBaseSec(chainNow));
     const side = r.isLong ? 'long' : 'short';
     const place = (kind: number, trigger: bigint, bound: bigint, size: bigint, collateral: bigint, label: string) => {
       const expiresAt = BigInt(now + (isOpenKind(kind) ? ENTRY_ORDER_LIFETIME_SEC : EXIT_ORDER_LIFETIME_SEC));

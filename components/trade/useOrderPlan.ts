@@ -112,6 +112,7 @@ export function useOrderPlan(marketId: number, data: Data) {
     oiCapUsd: m ? (isLong ? m.config.maxLongOiUsd : m.config.maxShortOiUsd) : undefined,
     minCollateralUsd: m?.config.minCollateralUsd,
     addsSize: sizeUsd !== undefined && sizeUsd > 0n,
+    paused: data.paused && orderType.type === 'market',
   });
   const needsApproval = collateral.value !== undefined && data.allowance !== undefined && data.allowance < collateral.value;
   const canSubmit = !blocked && !pending && !!preview && !leverageError && !collateral.error && !poolError && !orderFieldError && slippageValid && m?.priceValid && !newRiskWaits && (ordersPlaced === 0n || minFee !== undefined);

@@ -1,5 +1,6 @@
 'use client';
 
+import { describeRevert } from '@/lib/errors';
 import { fmtLev, fmtUsd } from '@/lib/format';
 import { previewCollateralChange, previewRemoveCollateral } from '@/lib/math/preview';
 import { checkAmount } from '@/lib/validation';
@@ -58,5 +59,7 @@ export function usePositionEdit(p: Row, m: Market, data: Data, mode: EditMode, a
     error = `Leverage would be ${fmtLev(removal.leverageWad)}, above the max ${fmtLev(removal.maxLeverageWad)}: at most ${fmtUsd(removal.maxRemovableUsd)} can be removed now`;
   }
   if (!error && closing) error = closeError(closing);
+  // Taking collateral out of an open position adds risk, which the guardian's pause holds (closes and top-ups go on).
+  if (!error && mode === 'remove' && data.paused) error = describeRevert('Paused', []);
   return { check, changed, closing, needsApproval, max, error };
 }

@@ -11,6 +11,7 @@ import { checkOrderFields, EXIT_ORDER_LIFETIME_SEC, NO_BOUND, WHOLE_POSITION } f
 import { checkAmount } from '@/lib/validation';
 import type { useMarketData } from './useMarketData';
 import { useSlippage } from './useSlippage';
+import { deadlineBaseSec, useChainNowSec } from '@/components/common/chainClock';
 
 export type Data = ReturnType<typeof useMarketData>;
 export type Row = NonNullable<Data['positions']>[number];
@@ -24,6 +25,7 @@ export function useTpSlPlan(p: Row, m: Market, data: Data, onDone: () => void) {
   const sym = useTokenSymbol();
   const { send, pending, blocked } = useTx();
   const [slippageBps, , slippageValid] = useSlippage();
+  const chainNow = useChainNowSec(); // orders expire on the chain's clock
   const [tp, setTp] = useState('');
   const [sl, setSl] = useState('');
   const [sizeText, setSizeText] = useState(''); // empty: the whole position
@@ -43,7 +45,7 @@ export function useTpSlPlan(p: Row, m: Market, data: Data, onDone: () => void) {
       await send({ ...c.token, functionName: 'approve', args: [c.orderBook.address, maxUint256], label: `Approve ${sym} for order fees` });
       return;
     }
-    const expiresAt = BigInt(Math.floor(Date.now() / 1000) + EXIT_ORDER_LIFETIME_SEC);
+    const expiresAt = deadlineBaseSec(chainNow) + BigInt(EXIT_ORDER_LIFETIME_SEC);
     const side = p.isLong ? 'long' : 'short';
     const place = (kind: number, trigger: bigint, bound: bigint, label: string) =>
       send({ ...c.orderBook, functionName: 'createOrder', args: [p.marketId, p.isLong, kind, trigger, bound, size.value!, 0n, expiresAt, minFee!], label });

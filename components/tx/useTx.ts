@@ -107,7 +107,19 @@ export function useTx() {
         if (toastId === undefined) toastId = toasts.push(sent);
         else toasts.update(toastId, sent);
         const receipt = await waitForTransactionReceipt(config, { hash, chainId: appChain.id });
-        if (receipt.status !== 'success') throw new Error('Transaction reverted on chain');
+        if (receipt.status !== 'success') {
+          // Passed its simulation but reverted when mined: almost always a bound the price moved past in between
+          // (SlippageExceeded, PremiumAboveMax, VaultSlippageExceeded). The call replayed on its block's state says
+          // which, with its numbers; the views are refreshed so the next attempt starts from the new quote.
+          let reason = 'Transaction reverted on chain';
+          try {
+            await client?.simulateContract({ ...request, blockNumber: receipt.blockNumber } as Parameters<typeof client.simulateContract>[0]);
+          } catch (replayed) {
+            reason = `Reverted on chain: ${explainError(replayed)}`;
+          }
+          await queryClient.invalidateQueries();
+          throw new Error(reason);
+        }
         toasts.update(toastId, { kind: 'success', title: `${req.label}: confirmed`, detail: `block ${receipt.blockNumber}` });
         // Views built on indexed data compare this with the indexer's cursor before trusting it (see lastTxBlockKey).
         if (address) queryClient.setQueryData(lastTxBlockKey(address), receipt.blockNumber);

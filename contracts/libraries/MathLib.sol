@@ -3,11 +3,13 @@ pragma solidity ^0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+/// @dev 1e18: the fixed-point unit of every `...Wad` value, defined once (imported with MathLib).
+uint256 constant WAD = 1e18;
+
 /// @title MathLib
 /// @notice Fixed-point helpers. Every name says which way it rounds; callers pick the direction that favours the pool.
 /// @dev WAD = 1e18. All functions are mirrored bit-for-bit in lib/math/fixed.ts.
 library MathLib {
-    uint256 internal constant WAD = 1e18;
     uint256 internal constant BPS = 10_000;
     /// @dev ln(2) in WAD, floor.
     int256 internal constant LN2_WAD = 693_147_180_559_945_309;

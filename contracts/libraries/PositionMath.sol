@@ -85,19 +85,30 @@ library PositionMath {
             : int256(oiUsd) - int256(sizeTokens.mulDivDown(priceWad, VALUE_SCALE));
     }
 
-    /// @notice What one bucket of a cap or floor book changes in the NAV's liability at `priceWad`: tokens x the
-    ///         distance the price is past the bucket's price, upward (`up`: a long's cap, a short's floor) or downward
-    ///         (a short's cap, a long's floor), else 0. Caps take it off the liability, rounded down; floors add the
-    ///         loss the pool cannot collect, rounded up (`roundUp`): either way the liability is never understated.
-    function bucketExcessUsd(bool up, uint256 sizeTokens, uint256 bucket, uint256 priceWad, bool roundUp)
+    /// @notice What one cap bucket takes off its side's uncapped PnL at `priceWad`: tokens x the distance the price is
+    ///         past the bucket's price, upward for a long's cap (`up`) or downward for a short's, else 0. Rounded down,
+    ///         so the liability it is taken from is never understated.
+    function capExcessDown(bool up, uint256 sizeTokens, uint256 bucket, uint256 priceWad)
         internal
         pure
         returns (uint256)
     {
         uint256 k = CapGrid.priceOf(bucket);
         if (up ? priceWad <= k : priceWad >= k) return 0;
-        uint256 distance = up ? priceWad - k : k - priceWad;
-        return roundUp ? sizeTokens.mulDivUp(distance, VALUE_SCALE) : sizeTokens.mulDivDown(distance, VALUE_SCALE);
+        return sizeTokens.mulDivDown(up ? priceWad - k : k - priceWad, VALUE_SCALE);
+    }
+
+    /// @notice What one floor bucket adds to its side's liability at `priceWad`: the loss the pool cannot collect, tokens x
+    ///         the distance the price is past the bucket's price, upward for a short's floor (`up`) or downward for a
+    ///         long's, else 0. Rounded up, so the liability is never understated.
+    function floorExcessUp(bool up, uint256 sizeTokens, uint256 bucket, uint256 priceWad)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 k = CapGrid.priceOf(bucket);
+        if (up ? priceWad <= k : priceWad >= k) return 0;
+        return sizeTokens.mulDivUp(up ? priceWad - k : k - priceWad, VALUE_SCALE);
     }
 
     /// @notice Borrow fee owed since the position's index snapshot, rounded up.

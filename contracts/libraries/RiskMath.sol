@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
-import {MathLib} from "./MathLib.sol";
+import {MathLib, WAD} from "./MathLib.sol";
 
 /// @title RiskMath
 /// @notice The clearing house's rate, impact, volatility and margin formulas, as pure functions.
@@ -10,7 +10,6 @@ import {MathLib} from "./MathLib.sol";
 library RiskMath {
     using MathLib for uint256;
 
-    uint256 internal constant WAD = 1e18;
     /// @notice Ceiling of the maintenance margin rate: whatever sigma does, a position at 2x or less is never
     ///         liquidated by the volatility term alone.
     uint256 internal constant MAX_MAINTENANCE_WAD = 0.5e18;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.28;
 
-import {MathLib} from "../libraries/MathLib.sol";
+import {MathLib, WAD} from "../libraries/MathLib.sol";
 
 /// @title OptionMath
 /// @notice Black-Scholes in 18-decimal fixed point: e^x, the normal density and distribution, prices and greeks.
@@ -12,7 +12,6 @@ import {MathLib} from "../libraries/MathLib.sol";
 library OptionMath {
     using MathLib for uint256;
 
-    uint256 internal constant WAD = 1e18;
     uint256 internal constant RAY = 1e27;
     uint256 internal constant YEAR_SEC = 365 days;
     /// @dev ln 2 / 8 in RAY (27 decimals), floor.

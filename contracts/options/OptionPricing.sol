@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
-import {MathLib} from "../libraries/MathLib.sol";
+import {MathLib, WAD} from "../libraries/MathLib.sol";
 import {OptionMath} from "./OptionMath.sol";
 
 /// @title OptionPricing
@@ -15,7 +15,6 @@ import {OptionMath} from "./OptionMath.sol";
 library OptionPricing {
     using MathLib for uint256;
 
-    uint256 internal constant WAD = 1e18;
     uint256 internal constant YEAR_SEC = 365 days;
     /// @dev WAD amount x WAD price = 1e36 per USD; USD amounts have 6 decimals.
     uint256 internal constant AMOUNT_TO_USD = 1e30;

@@ -6,7 +6,7 @@ import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IProduct} from "../interfaces/IProduct.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
-import {MathLib} from "../libraries/MathLib.sol";
+import {MathLib, WAD} from "../libraries/MathLib.sol";
 import {IHistoricalPriceFeed} from "../oracles/IHistoricalPriceFeed.sol";
 import {PerpState} from "../perps/PerpState.sol";
 import {OptionPricing} from "./OptionPricing.sol";
@@ -46,7 +46,6 @@ contract OptionsBook is IOptionsBook, AccessControl {
     /// @notice Option buys stop this far (WAD of utilization) below the borrow curve's kink, where LP exits stop: what
     ///         options alone lock never shuts LPs' instant exits (P-106).
     uint256 public constant LP_EXIT_ROOM_WAD = 0.1e18;
-    uint256 internal constant WAD = 1e18;
 
     IClearingCore internal immutable core;
     IPerpEngine public immutable engine;

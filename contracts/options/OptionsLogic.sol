@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
-import {MathLib} from "../libraries/MathLib.sol";
+import {MathLib, WAD} from "../libraries/MathLib.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {OptionMath} from "./OptionMath.sol";
 import {OptionPricing} from "./OptionPricing.sol";
@@ -19,7 +19,6 @@ library OptionsLogic {
     using SafeCast for uint256;
     using SafeCast for int256;
 
-    uint256 internal constant WAD = 1e18;
     /// @notice Fixed-point truncation allowance in the NAV's error bound per expansion component (a refreshed strike
     ///         and type, or a trade since): 1e-9 USD, far above the few wei the re-centring and summing truncate.
     int256 internal constant ROUNDING_ALLOWANCE_WAD = 1e9;

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {ConfigValidation} from "../libraries/ConfigValidation.sol";
-import {MathLib} from "../libraries/MathLib.sol";
+import {MathLib, WAD} from "../libraries/MathLib.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {OptionsLogic} from "./OptionsLogic.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -22,7 +22,6 @@ library OptionsNav {
     using SafeCast for uint256;
     using SafeCast for int256;
 
-    uint256 internal constant WAD = 1e18;
     uint256 internal constant YEAR_SEC = 365 days;
     /// @dev 1/sqrt(2 pi), rounded up: the largest vega per token per unit of volatility per sqrt(year) per USD of spot
     ///      (vega = S sqrt(T) phi(d1) <= S sqrt(T) / sqrt(2 pi), for a put, a call and a capped call's difference).

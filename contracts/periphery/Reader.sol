@@ -5,7 +5,7 @@ import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {ILiquidityPool} from "../interfaces/ILiquidityPool.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
-import {MathLib} from "../libraries/MathLib.sol";
+import {MathLib, WAD} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {PerpRisk} from "../perps/PerpRisk.sol";
@@ -16,8 +16,6 @@ import {PerpState} from "../perps/PerpState.sol";
 ///         pool's full state with every index accrued to the current block.
 contract Reader {
     using MathLib for uint256;
-
-    uint256 internal constant WAD = 1e18;
 
     IClearingCore public immutable core;
     IPerpEngine public immutable engine;

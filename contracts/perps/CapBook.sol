@@ -66,9 +66,9 @@ library CapBook {
             );
         }
         if (from >> 128 & 0xffff != CapGrid.NONE) {
-            releasedUsd = PositionMath.bucketExcessUsd(up, uint112(from), from >> 128 & 0xffff, priceWad, true);
+            releasedUsd = PositionMath.floorExcessUp(up, uint112(from), from >> 128 & 0xffff, priceWad);
             if (releasedUsd > 0 && floorBucket != CapGrid.NONE) {
-                uint256 leftUsd = PositionMath.bucketExcessUsd(up, newTokens, floorBucket, priceWad, true);
+                uint256 leftUsd = PositionMath.floorExcessUp(up, newTokens, floorBucket, priceWad);
                 releasedUsd = releasedUsd > leftUsd ? releasedUsd - leftUsd : 0;
             }
         }
@@ -89,7 +89,8 @@ library CapBook {
 
     /// @notice What one book's crossed buckets change in its side's liability at `priceWad`: for a cap book, what the
     ///         caps take off the uncapped PnL (rounded down); for a floor book, the loss the pool cannot collect
-    ///         (rounded up). Sums PositionMath.bucketExcessUsd over the nonempty buckets from `bound` to the price.
+    ///         (rounded up). Sums PositionMath.capExcessDown (floorExcessUp for a floor book) over the nonempty buckets
+    ///         from `bound` to the price.
     /// @param key marketId << 2 | isFloor << 1 | isLong.
     function excessUsd(Book storage book, uint256 key, uint256 bound, uint256 priceWad)
         external
@@ -97,7 +98,7 @@ library CapBook {
         returns (uint256 total)
     {
         bool up = (key & 1 == 1) != (key & 2 == 2);
-        bool roundUp = key & 2 == 2;
+        bool isFloor = key & 2 == 2;
         if (up) {
             uint256 to = CapGrid.bucketDown(priceWad);
             for (
@@ -105,7 +106,10 @@ library CapBook {
                 b != NOT_FOUND;
                 b = b < to ? _next(book, key, b + 1, to) : NOT_FOUND
             ) {
-                total += PositionMath.bucketExcessUsd(true, book.tokens[(key << 16) | b] - 1, b, priceWad, roundUp);
+                uint256 tokens = book.tokens[(key << 16) | b] - 1;
+                total += isFloor
+                    ? PositionMath.floorExcessUp(true, tokens, b, priceWad)
+                    : PositionMath.capExcessDown(true, tokens, b, priceWad);
             }
         } else {
             uint256 to = CapGrid.bucketUp(priceWad);
@@ -114,7 +118,10 @@ library CapBook {
                 b != NOT_FOUND;
                 b = b > to ? _prev(book, key, b - 1, to) : NOT_FOUND
             ) {
-                total += PositionMath.bucketExcessUsd(false, book.tokens[(key << 16) | b] - 1, b, priceWad, roundUp);
+                uint256 tokens = book.tokens[(key << 16) | b] - 1;
+                total += isFloor
+                    ? PositionMath.floorExcessUp(false, tokens, b, priceWad)
+                    : PositionMath.capExcessDown(false, tokens, b, priceWad);
             }
         }
     }

@@ -6,7 +6,7 @@ import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IProduct} from "../interfaces/IProduct.sol";
 import {CapGrid} from "../libraries/CapGrid.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
-import {MathLib} from "../libraries/MathLib.sol";
+import {MathLib, WAD} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {IPriceFeed} from "../oracles/IPriceFeed.sol";
@@ -40,7 +40,6 @@ contract PerpEngine is IPerpEngine, AccessControl {
     // ------------------------------------------------------------ constants & immutables
 
     bytes32 public constant RISK_ROLE = keccak256("RISK_ROLE");
-    uint256 internal constant WAD = 1e18;
 
     IERC20 internal immutable token;
     IClearingCore internal immutable core_;

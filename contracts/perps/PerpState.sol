@@ -5,7 +5,7 @@ import {IClearingCore} from "../interfaces/IClearingCore.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {CapGrid} from "../libraries/CapGrid.sol";
 import {ConfigStore} from "../libraries/ConfigStore.sol";
-import {MathLib} from "../libraries/MathLib.sol";
+import {MathLib, WAD} from "../libraries/MathLib.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {IPriceFeed} from "../oracles/IPriceFeed.sol";
@@ -21,7 +21,6 @@ library PerpState {
     using MathLib for uint256;
     using SafeCast for int256;
 
-    uint256 internal constant WAD = 1e18;
     uint256 internal constant MAX_MARKETS = 16;
     /// @dev One whole USD in the engine's USD units (the settlement token's 6 decimals): the options skew's unit.
     int256 internal constant OPTIONS_SKEW_UNIT = 1e6;

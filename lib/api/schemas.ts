@@ -115,7 +115,10 @@ export function scenarioQuery(name: string, marketIds: number[]): z.input<typeof
  */
 export function parseStressQuery(params: URLSearchParams, marketIds: number[]) {
   for (const k of params.keys()) {
-    if (k !== 'scenario' && !/^price\./.test(k) && !['vol', 'cashOut', 'hours'].includes(k)) throw new BadRequest(`unknown parameter "${k}"`);
+    if (k !== 'scenario' && !/^price\.\d+$/.test(k) && !['vol', 'cashOut', 'hours'].includes(k)) {
+      // `price.` with no market id (or one not a number) named a shock it would not apply
+      throw new BadRequest(/^price\./.test(k) ? `"${k}" names no market: use price.<market id>, e.g. price.0` : `unknown parameter "${k}"`);
+    }
   }
   const q = Object.fromEntries([...params.entries()].filter(([, v]) => v.trim() !== ''));
   const names = Object.keys(SCENARIOS).join(', ');
@@ -127,7 +130,7 @@ export function parseStressQuery(params: URLSearchParams, marketIds: number[]) {
   } else {
     const priceBps: Record<string, string> = {};
     for (const [k, v] of Object.entries(q)) {
-      const m = /^price\.(.+)$/.exec(k);
+      const m = /^price\.(\d+)$/.exec(k);
       if (m) priceBps[m[1]] = v;
     }
     raw = { priceBps, volMultiplier: q.vol, cashOutflowBps: q.cashOut, hours: q.hours };

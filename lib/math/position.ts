@@ -29,13 +29,22 @@ export function sidePnlUp(isLong: boolean, oiUsd: bigint, sizeTokens: bigint, pr
   return isLong ? mulDivUp(sizeTokens, priceWad, VALUE_SCALE) - oiUsd : oiUsd - mulDivDown(sizeTokens, priceWad, VALUE_SCALE);
 }
 
-/** What one bucket of a cap or floor book changes in the NAV's liability (PositionMath.bucketExcessUsd): tokens x the
- *  distance the price is past the bucket's price, upward or downward; caps round down, floors round up. */
-export function bucketExcessUsd(up: boolean, sizeTokens: bigint, bucket: bigint, priceWad: bigint, roundUp: boolean): bigint {
+/** What one cap bucket takes off its side's uncapped PnL (PositionMath.capExcessDown): tokens x the distance the price
+ *  is past the bucket's price, upward for a long's cap (`up`) or downward for a short's, else 0; rounded down. */
+export function capExcessDown(up: boolean, sizeTokens: bigint, bucket: bigint, priceWad: bigint): bigint {
+  return mulDivDown(sizeTokens, pastBucketWad(up, bucket, priceWad), VALUE_SCALE);
+}
+
+/** What one floor bucket adds to its side's liability, the loss the pool cannot collect (PositionMath.floorExcessUp):
+ *  tokens x the distance the price is past the bucket's price, upward for a short's floor (`up`); rounded up. */
+export function floorExcessUp(up: boolean, sizeTokens: bigint, bucket: bigint, priceWad: bigint): bigint {
+  return mulDivUp(sizeTokens, pastBucketWad(up, bucket, priceWad), VALUE_SCALE);
+}
+
+function pastBucketWad(up: boolean, bucket: bigint, priceWad: bigint): bigint {
   const k = priceOf(bucket);
   if (up ? priceWad <= k : priceWad >= k) return 0n;
-  const distance = up ? priceWad - k : k - priceWad;
-  return roundUp ? mulDivUp(sizeTokens, distance, VALUE_SCALE) : mulDivDown(sizeTokens, distance, VALUE_SCALE);
+  return up ? priceWad - k : k - priceWad;
 }
 
 /** What closing a position (or part of it) moves at the price: its entry notional plus a long's profit or a short's
@@ -63,8 +72,8 @@ export function sideLiabilityUp(
 ): bigint {
   if (oiUsd === 0n) return 0n;
   let liability = sidePnlUp(isLong, oiUsd, sizeTokens, priceWad);
-  for (const [bucket, tokens] of caps) if (bucket !== NONE) liability -= bucketExcessUsd(isLong, tokens, bucket, priceWad, false);
-  for (const [bucket, tokens] of floors) if (bucket !== NONE) liability += bucketExcessUsd(!isLong, tokens, bucket, priceWad, true);
+  for (const [bucket, tokens] of caps) if (bucket !== NONE) liability -= capExcessDown(isLong, tokens, bucket, priceWad);
+  for (const [bucket, tokens] of floors) if (bucket !== NONE) liability += floorExcessUp(!isLong, tokens, bucket, priceWad);
   return liability;
 }
 

@@ -10,9 +10,9 @@ import { c, deposit, fundAndApprove, price, setPrice, tx, USD } from './fixtures
 import { OptionsKeeper, STALENESS, firstRoundAtOrAfter } from '@/services/keeper/options';
 import { createLogger } from '@/services/lib/runtime';
 import { TxTracker } from '@/services/keeper/txs';
+import { WAD } from '@/lib/math/fixed';
 
 isolateChain(beforeAll, afterAll);
-const WAD = 10n ** 18n;
 const log = createLogger('options-keeper-test');
 
 /** An options keeper on its own transaction tracker; `tick` is one pass, then one tracker poll (as the keeper's loop

@@ -14,9 +14,9 @@ import { OptionsKeeper } from '@/services/keeper/options';
 import { HermesError, hermesClient, type Hermes } from '@/lib/pyth/hermes';
 import { createLogger } from '@/services/lib/runtime';
 import { TxTracker } from '@/services/keeper/txs';
+import { WAD } from '@/lib/math/fixed';
 
 isolateChain(beforeAll, afterAll);
-const WAD = 10n ** 18n;
 const PRICE_ID = '0x' + 'ab'.repeat(32) as Hex;
 const log = createLogger('pyth-keeper-test');
 

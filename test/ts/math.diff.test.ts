@@ -11,7 +11,7 @@ import * as R from '@/lib/math/risk';
 import * as S from '@/lib/math/shares';
 import { clients, deployArtifact, rng } from './helpers';
 
-const WAD = 10n ** 18n;
+const { WAD } = F;
 const N = 1000;
 let harness: { address: Address; abi: Abi };
 
@@ -75,11 +75,11 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
       const isLong = c[0] === 1n;
       expect([
         P.sidePnlUp(isLong, c[1], c[2], c[3]),
-        P.bucketExcessUsd(isLong, c[2], c[4], c[3], false),
+        P.capExcessDown(isLong, c[2], c[4], c[3]),
         C.priceOf(c[4]),
         C.bucketDown(c[3]),
         C.bucketUp(c[3]),
-        P.bucketExcessUsd(!isLong, c[2], c[4], c[3], true),
+        P.floorExcessUp(!isLong, c[2], c[4], c[3]),
         C.floorBucketFor(isLong, c[1], c[2], c[4] * 10n ** 6n),
       ]).toEqual(out[i]);
     });

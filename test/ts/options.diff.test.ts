@@ -7,12 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Abi, Address } from 'viem';
 import * as O from '@/lib/math/options';
-import { abs } from '@/lib/math/fixed';
+import { abs, WAD } from '@/lib/math/fixed';
 import { readQuoteContext, toPricingConfig } from '@/lib/options/context';
 import { clients, deployArtifact, isolateChain, rng } from './helpers';
 import { c, deposit, fundAndApprove, price, setPrice, tx, USD } from './fixtures';
 
-const WAD = 10n ** 18n;
 const N = 400;
 let harness: { address: Address; abi: Abi };
 

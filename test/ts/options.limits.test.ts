@@ -10,8 +10,8 @@ import { readQuoteContext, toPricingConfig } from '@/lib/options/context';
 import { buyLimitError, readBuyLimits } from '@/lib/options/limits';
 import { clients, isolateChain } from './helpers';
 import { c, deposit, fundAndApprove, tx, USD } from './fixtures';
+import { WAD } from '@/lib/math/fixed';
 
-const WAD = 10n ** 18n;
 const BUYER = 2;
 
 isolateChain(beforeAll, afterAll);

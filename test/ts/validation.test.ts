@@ -102,6 +102,9 @@ describe('API query parameters', () => {
     expect(() => stress('scenario=meltdown')).toThrow(/unknown scenario "meltdown"/);
     expect(stress('scenario=crash').priceBps).toEqual({ 0: -4000, 1: -4000, 2: -4000 });
     expect(stress('price.2=-2500&vol=2&hours=').priceBps).toEqual({ 2: -2500 });
+    // a price shock naming no market was answered 200 with no shock applied (review)
+    expect(() => stress('price.=-5000')).toThrow(/names no market/);
+    expect(() => stress('price.eth=-5000')).toThrow(/names no market/);
   });
 
   it("an upstream failure's detail leaves out where the service is (the server logs it whole)", () => {
@@ -164,6 +167,15 @@ describe('revert decoding', () => {
     expect(describeRevert('LeverageTooHigh', [40n * 10n ** 18n, 25n * 10n ** 18n])).toBe('Leverage 40.0x is above the current maximum 25.0x');
     // with the decimals that tell them apart, never "33.5x is above 33.5x" (review BK)
     expect(describeRevert('LeverageTooHigh', [33_512n * 10n ** 15n, 33_497n * 10n ** 15n])).toBe('Leverage 33.51x is above the current maximum 33.50x');
+  });
+
+  it('LP refusals carry their numbers: the slippage gap, the redeemable maximum, the grace period end', () => {
+    // a deposit whose shares came 1.25% under the minimum, and a withdrawal that would burn 0.5% more than the maximum
+    expect(describeRevert('VaultSlippageExceeded', [98_750n, 100_000n])).toMatch(/was 1\.25% worse than your bound/);
+    expect(describeRevert('VaultSlippageExceeded', [100_500n, 100_000n])).toMatch(/was 0\.50% worse than your bound/);
+    expect(describeRevert('ERC4626ExceededMaxRedeem', ['0x0000000000000000000000000000000000000001', 5n * 10n ** 12n, 2n * 10n ** 12n])).toMatch(/at most 2 shares right now, not 5 /);
+    expect(describeRevert('ERC4626ExceededMaxDeposit', ['0x0000000000000000000000000000000000000001', 5_000_000n, 1_000_000n])).toMatch(/at most \$1\.00 .*asked \$5\.00/);
+    expect(describeRevert('SequencerGracePeriod', [1_800_000_000n, 3600n])).toMatch(/restarted at 2027-01-15 08:00:00.*until 2027-01-15 09:00:00/);
   });
 
   it('decodes a raw custom error from any contract through the merged error ABI', () => {

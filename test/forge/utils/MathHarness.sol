@@ -40,18 +40,18 @@ contract MathHarness {
     }
 
     /// @dev Each case: (isLong 0/1, oiUsd, sizeTokens, priceWad, bucket)
-    ///      -> [sidePnlUp, bucketExcessUsd(up, round down), priceOf(bucket), bucketDown(price), bucketUp(price),
-    ///          bucketExcessUsd(down, round up), floorBucketFor(isLong, oiUsd, sizeTokens, backing = bucket x 1e6)].
+    ///      -> [sidePnlUp, capExcessDown(isLong), priceOf(bucket), bucketDown(price), bucketUp(price),
+    ///          floorExcessUp(!isLong), floorBucketFor(isLong, oiUsd, sizeTokens, backing = bucket x 1e6)].
     function sideTerms(uint256[5][] calldata a) external pure returns (int256[7][] memory out) {
         out = new int256[7][](a.length);
         for (uint256 i; i < a.length; ++i) {
             bool isLong = a[i][0] == 1;
             out[i][0] = PositionMath.sidePnlUp(isLong, a[i][1], a[i][2], a[i][3]);
-            out[i][1] = int256(PositionMath.bucketExcessUsd(isLong, a[i][2], a[i][4], a[i][3], false));
+            out[i][1] = int256(PositionMath.capExcessDown(isLong, a[i][2], a[i][4], a[i][3]));
             out[i][2] = int256(CapGrid.priceOf(a[i][4]));
             out[i][3] = int256(CapGrid.bucketDown(a[i][3]));
             out[i][4] = int256(CapGrid.bucketUp(a[i][3]));
-            out[i][5] = int256(PositionMath.bucketExcessUsd(!isLong, a[i][2], a[i][4], a[i][3], true));
+            out[i][5] = int256(PositionMath.floorExcessUp(!isLong, a[i][2], a[i][4], a[i][3]));
             out[i][6] = int256(CapGrid.floorBucketFor(isLong, a[i][1], a[i][2], a[i][4] * 1e6));
         }
     }
