@@ -14,7 +14,7 @@ export function WithdrawPreview({ plan }: { plan: ReturnType<typeof useWithdrawP
         ? all
           ? `Paid now from free liquidity: at least ${fmtUsd(minAllUsd)}, or it is refused (slippage tolerance ${Number(slippageBps) / 100}%).`
           : `Paid now from free liquidity: at most ${fmtShares(maxBurns ?? 0n)} shares burnt, or it is refused (slippage tolerance ${Number(slippageBps) / 100}%).`
-        : `More than free liquidity covers now (requests already queued are paid first): it joins the withdrawal queue, and a fill pays at least ${fmtUsd(queueMinUsd)} (${Number(QUEUE_TOLERANCE_BPS) / 100}% under today's value; below that the request is cancelled and the shares come back).`}
+        : `More than free liquidity covers now (requests already queued are paid first): it joins the withdrawal queue, and a fill pays at least ${fmtUsd(queueMinUsd)} (${Number(QUEUE_TOLERANCE_BPS) / 100}% under today's value; below that the request is cancelled and the shares come back). The fill is valued at the NAV then, less no wider a risk band than today's.`}
     </p>
   );
 }

@@ -1,4 +1,4 @@
-import { toPreviewConfig } from '@/lib/math/preview';
+import { toPreviewConfig, type PreviewMarket } from '@/lib/math/preview';
 import type { useMarketData } from './useMarketData';
 
 type Market = NonNullable<ReturnType<typeof useMarketData>['markets']>[number];
@@ -22,4 +22,18 @@ export function previewConfig(m: Market) {
     maxProfitBps: c.maxProfitBps,
     minCollateralUsd: c.minCollateralUsd,
   });
+}
+
+/** A Reader market view as the open preview reads it, at `priceWad` (a trigger order's price) or the oracle's. */
+export function previewMarket(m: Market, priceWad: bigint = m.priceWad): PreviewMarket {
+  return {
+    priceWad,
+    longOiUsd: m.state.longOiUsd,
+    shortOiUsd: m.state.shortOiUsd,
+    optionsSkewUsd: m.state.optionsSkewUsd,
+    maintenanceBaseWad: m.maintenanceBaseWad,
+    marginTargetWad: m.marginTargetWad,
+    reservedUsd: m.state.reservedUsd,
+    config: previewConfig(m),
+  };
 }

@@ -8,7 +8,7 @@ import { maxOpenLeverageTenths, previewOpen, sizeAtLeverageDown } from '@/lib/ma
 import { checkOrderFields, triggered } from '@/lib/orders';
 import { checkAmount, checkLeverage, clearIfUnchanged, maxTypedLeverage } from '@/lib/validation';
 import { orderLimitError } from './orderLimits';
-import { previewConfig } from './previewConfig';
+import { previewMarket } from './previewConfig';
 import type { OrderTypeState } from './OrderTypeFields';
 import type { useMarketData } from './useMarketData';
 import { useOpenSubmit } from './useOpenSubmit';
@@ -67,16 +67,7 @@ export function useOrderPlan(marketId: number, data: Data) {
     if (!m || collateral.value === undefined || data.pool === undefined || data.kinkWad === undefined) return undefined;
     const pool = { reservedUsd: data.pool.reservedUsd, poolCashUsd: data.pool.poolCashUsd, kinkWad: data.kinkWad };
     const collateralUsd = collateral.value;
-    const market = {
-      priceWad: triggerWad ?? m.priceWad,
-      longOiUsd: m.state.longOiUsd,
-      shortOiUsd: m.state.shortOiUsd,
-      optionsSkewUsd: m.state.optionsSkewUsd,
-      maintenanceBaseWad: m.maintenanceBaseWad,
-      marginTargetWad: m.marginTargetWad,
-      reservedUsd: m.state.reservedUsd,
-      config: previewConfig(m),
-    };
+    const market = previewMarket(m, triggerWad ?? m.priceWad);
     const held = existing
       ? {
           sizeUsd: existing.position.sizeUsd,

@@ -597,9 +597,14 @@ contract ClearingCore is IClearingCore, AccessControl {
 
     /// @inheritdoc IClearingCore
     function poolValueBoundsUsd() external view returns (uint256 lowUsd, uint256 highUsd) {
+        (, lowUsd, highUsd) = poolValueTermsUsd();
+    }
+
+    /// @inheritdoc IClearingCore
+    function poolValueTermsUsd() public view returns (uint256 navUsd, uint256 lowUsd, uint256 highUsd) {
         if (lockHolder != address(0)) revert PoolValueUnavailable();
         (uint256 nav, uint256 riskDown, uint256 riskUp) = _poolValue(_borrowIndexNow());
-        return (nav > riskDown ? nav - riskDown : 0, nav + riskUp);
+        return (nav, nav > riskDown ? nav - riskDown : 0, nav + riskUp);
     }
 
     /// @inheritdoc IClearingCore

@@ -252,13 +252,14 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     {
         if (shares == 0) revert ZeroShares();
         _checkPayee(receiver);
-        _checkRequest(shares, minAssets);
+        uint256 bandBps = _checkRequest(shares, minAssets);
         address owner = _msgSender();
         _transfer(owner, address(this), shares); // only shares past their cooldown can move (_update)
         requestId = tail++;
         requests[requestId] = WithdrawalRequest({
             owner: owner,
             requestedAt: uint64(block.timestamp),
+            bandBps: uint16(bandBps),
             receiver: receiver,
             minAssets: SafeCast.toUint96(minAssets),
             shares: uint128(shares),
@@ -318,7 +319,6 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             keeperQueueCallAt = block.timestamp;
         }
         core.pinValuationPrices();
-        uint256 free = core.freeLiquidityUsd();
         uint256 skipped;
         uint256 refused;
         for (uint256 n; i < end && n < maxRequests;) {
@@ -332,10 +332,14 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
                 if (++skipped > MAX_SKIPPED_PER_CALL) ++n;
                 continue;
             }
+            // Read for each request: a receiver's token hook between two fills may have reserved liquidity (a stale
+            // figure reverted the whole call at the next payout, every time: a stuck queue).
+            uint256 free = core.freeLiquidityUsd();
             // Nothing free: no fill can pay anyone, so the request keeps its place, whatever its minimum (review AE: a
             // heartbeat with nothing free refused an honest request at the head on a NAV dip it was never paid at).
             if (free == 0) break;
-            uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
+            uint256 fillUsd = _fillValueUsd(r.bandBps);
+            uint256 assets = SharesMath.toAssetsDown(shares, totalSupply(), fillUsd);
             // Pro rata and exact (cross-multiplied, no rounding): a fill paying exactly the request's minimum fills
             // (a review's request for exactly its previewRedeem was refused when the minimum was kept per share,
             // rounded up twice).
@@ -357,12 +361,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             uint256 burnShares = shares;
             if (assets > free) {
                 assets = free;
-                burnShares = Math.min(_convertToShares(assets, Math.Rounding.Ceil), shares);
+                burnShares = Math.min(SharesMath.toSharesUp(assets, totalSupply(), fillUsd), shares);
             }
             uint256 remaining = shares - burnShares;
             r.shares = uint128(remaining);
             queuedShares -= burnShares;
-            free -= assets;
             _burn(address(this), burnShares);
             if (assets > 0) _payQueued(i, r.owner, r.receiver, assets);
             emit WithdrawalFilled(i, r.owner, r.receiver, burnShares, assets, remaining);
@@ -413,12 +416,14 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     ///      While the NAV cannot be valued (a stale price or a greek cache waiting for its refresh: nothing can fill the
     ///      queue either) a request is still taken, with no minimum: it can always be paid, so it holds back only what
     ///      it will take (P-23); its floor is then counted at the first deposit's share price.
-    function _checkRequest(uint256 shares, uint256 minAssets) internal {
+    ///      Returns the NAV's low band now in bps of the NAV, rounded up (the request's `bandBps`; 10,000 unvalued).
+    function _checkRequest(uint256 shares, uint256 minAssets) internal returns (uint256 bandBps) {
         uint256 lowUsd;
         bool valued;
         try core.pinValuationPrices() {
-            try core.poolValueBoundsUsd() returns (uint256 low, uint256) {
+            try core.poolValueTermsUsd() returns (uint256 nav, uint256 low, uint256) {
                 (lowUsd, valued) = (low, true);
+                bandBps = nav == 0 ? 10_000 : Math.mulDiv(nav - low, 10_000, nav, Math.Rounding.Ceil);
             } catch {}
         } catch {}
         if (!valued) {
@@ -426,12 +431,19 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
             uint256 atFirstPriceUsd = shares / SharesMath.VIRTUAL_SHARES;
             if (atFirstPriceUsd < minDepositAssets) revert RequestTooSmall(atFirstPriceUsd, minDepositAssets);
             if (minAssets != 0) revert RequestMinimumTooHigh(minAssets, 0);
-            return;
+            return 10_000;
         }
         uint256 valueUsd = SharesMath.toAssetsDown(shares, totalSupply(), lowUsd);
         if (valueUsd < minDepositAssets) revert RequestTooSmall(valueUsd, minDepositAssets);
         uint256 maxMinAssets = valueUsd - Math.mulDiv(valueUsd, QUEUE_MIN_ROOM_BPS, 10_000, Math.Rounding.Ceil);
         if (minAssets > maxMinAssets) revert RequestMinimumTooHigh(minAssets, maxMinAssets);
+    }
+
+    /// @dev The NAV a queue fill pays at: the low bound, but at no wider a band than the request's `bandBps` (the band
+    ///      it saw, rounded up), so a band widened after the request cannot lower its fill (P-89). At most the NAV.
+    function _fillValueUsd(uint256 bandBps) internal view returns (uint256) {
+        (uint256 navUsd, uint256 lowUsd,) = core.poolValueTermsUsd();
+        return Math.max(lowUsd, navUsd - Math.mulDiv(navUsd, bandBps, 10_000, Math.Rounding.Ceil));
     }
 
     /// @dev Pays a queued fill: the core pays this vault, which forwards to the receiver; if the token refuses (a

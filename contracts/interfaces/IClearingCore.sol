@@ -262,6 +262,11 @@ interface IClearingCore {
     /// @dev Reverts while an action holds the lock (read-only reentrancy guard).
     function poolValueBoundsUsd() external view returns (uint256 lowUsd, uint256 highUsd);
 
+    /// @notice The NAV and its two bounds (poolValueBoundsUsd) from one valuation: a queue fill pays at the low bound
+    ///         but at no wider a band, relative to the NAV, than the request saw (ILiquidityPool.requestRedeem).
+    /// @dev Reverts while an action holds the lock (read-only reentrancy guard).
+    function poolValueTermsUsd() external view returns (uint256 navUsd, uint256 lowUsd, uint256 highUsd);
+
     /// @notice Pool cash LPs may take out now: what keeps utilization within the solvency limit and at or below the
     ///         borrow curve's kink (RiskMath.freeLiquidityDown; LP flows never take the pool past the kink, P-106).
     function freeLiquidityUsd() external view returns (uint256);

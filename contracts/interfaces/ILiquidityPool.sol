@@ -14,6 +14,10 @@ interface ILiquidityPool is IERC4626 {
     struct WithdrawalRequest {
         address owner; // who queued the shares (and may cancel)
         uint64 requestedAt;
+        // The NAV's low band when the request was made, in bps of the NAV (rounded up; 10,000 when it could not be
+        // valued): a fill pays at the low bound, but at no wider a band than this (trades after the request that widen
+        // it, e.g. cheap puts bought before the keeper's fill, cannot lower what the request is paid).
+        uint16 bandBps;
         address receiver; // who receives the assets
         uint96 minAssets; // the least the whole request accepts: a fill pays at least its share of it, else it is refused
         uint128 shares; // shares still waiting (escrowed in the pool)
@@ -160,7 +164,9 @@ interface ILiquidityPool is IERC4626 {
     ///         option trades widens it) to pay the request less than its owner accepted. The shares must be worth at
     ///         least the vault's minimum deposit now (RequestTooSmall), and `minAssets` at most their value now less
     ///         QUEUE_MIN_ROOM_BPS (RequestMinimumTooHigh): a request no fill could pay would hold liquidity back from
-    ///         instant exits without ever taking it (P-23).
+    ///         instant exits without ever taking it (P-23). The request keeps the NAV's low band it sees (bandBps): a
+    ///         fill pays at the low bound then, but at no wider a band than that, so whoever frees liquidity and widens
+    ///         the band before the keeper's fill cannot pay the request less (P-89).
     function requestRedeem(uint256 shares, address receiver, uint256 minAssets) external returns (uint256 requestId);
 
     /// @notice Cancels what is left of a queued request and returns its shares to the owner; if the last fill left it

@@ -566,6 +566,29 @@ export const clearingCoreAbi = [
   },
   {
     "type": "function",
+    "name": "poolValueTermsUsd",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "navUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "lowUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "highUsd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "poolValueUsd",
     "inputs": [],
     "outputs": [
@@ -4853,6 +4876,11 @@ export const liquidityPoolAbi = [
             "name": "requestedAt",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "bandBps",
+            "type": "uint16",
+            "internalType": "uint16"
           },
           {
             "name": "receiver",

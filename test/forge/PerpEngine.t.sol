@@ -360,7 +360,33 @@ contract PerpEngineTest is BaseTest {
         IPerpEngine.PositionStatus memory shortS = _status(bob, ETH, false);
         assertGt(longS.fundingFeeUsd, 0);
         assertLt(shortS.fundingFeeUsd, 0, "shorts receive");
-        assertGt(longS.fundingFeeUsd + shortS.fundingFeeUsd, 0, "the pool keeps the imbalance");
+        // P-28, from the documented rule: the rate ramps from 0 at skew / skewScale x maxVelocity a second (capped), so
+        // a side pays its size x the rate's integral and the pool keeps exactly the imbalance's share of it.
+        uint256 integralWad = _rampIntegralWad(150_000 * USD, 1 days, reader.marketConfig(ETH));
+        assertApproxEqRel(
+            longS.fundingFeeUsd, int256(200_000 * USD * integralWad / 1e18), 1e15, "longs pay the integral"
+        );
+        assertApproxEqRel(-shortS.fundingFeeUsd, int256(50_000 * USD * integralWad / 1e18), 1e15, "shorts are paid it");
+        assertApproxEqRel(
+            longS.fundingFeeUsd + shortS.fundingFeeUsd,
+            int256(150_000 * USD * integralWad / 1e18),
+            1e15,
+            "the pool keeps exactly the imbalance"
+        );
+    }
+
+    /// @dev The funding rate's integral over `gap` seconds from a zero rate under a constant skew: a ramp at
+    ///      skew / skewScale x maxVelocity a second up to the rate cap, then the cap.
+    function _rampIntegralWad(uint256 skewUsd, uint256 gap, IPerpEngine.MarketConfig memory c)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 velocity = skewUsd * 1e18 / c.skewScaleUsd * c.maxFundingVelocityWad / 1e18;
+        uint256 cap = c.maxFundingRateWad;
+        if (velocity * gap <= cap) return velocity * gap * gap / 2;
+        uint256 toCap = cap / velocity;
+        return cap * toCap / 2 + cap * (gap - toCap);
     }
 
     /// The rate ramps at skew / skewScale x maxVelocity per second and stays at the cap once there; a gap in which it

@@ -3,13 +3,15 @@
  * largest removable collateral passes the engine's initial-margin check and one unit more does not; a close bounded
  * at exactly the previewed execution price fills, and one wei tighter reverts SlippageExceeded; and the close preview
  * (realized PnL, impact, the fee on the value closed, the rebate, the collateral after and the payout) equals the fill's
- * PositionDecreased event and the wallet's balance change to the wei.
+ * PositionDecreased event and the wallet's balance change to the wei. The open preview too: the maximum leverage the
+ * trade form offers fills and a tenth more is refused, and the position opened is the preview's to the wei.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, isolateChain } from './helpers';
 import { maxUint256, parseEventLogs } from 'viem';
 import { c, deposit, fundAndApprove, open, price, setPrice, tx, USD } from './fixtures';
-import { acceptablePriceWad, previewClose, previewCollateralChange, previewRemoveCollateral, toPreviewConfig } from '@/lib/math/preview';
+import { previewMarket } from '@/components/trade/previewConfig';
+import { acceptablePriceWad, maxOpenLeverageTenths, previewClose, previewCollateralChange, previewOpen, previewRemoveCollateral, sizeAtLeverageDown, toPreviewConfig } from '@/lib/math/preview';
 
 isolateChain(beforeAll, afterAll);
 
@@ -180,6 +182,49 @@ describe('the close preview equals the fill to the wei', () => {
       expect(after - before).toBe(r.payoutUsd);
       if (r.sizeAfterUsd > 0n) expect(fill.collateralUsd).toBe(r.collateralAfterUsd);
       else expect(r.payoutUsd).toBe(r.collateralAfterUsd);
+    });
+  }
+});
+
+describe('the open preview equals the engine (the trade form: its maximum leverage and its fill)', () => {
+  for (const [index, market, isLong] of [
+    [11, 0n, true],
+    [12, 2n, false],
+  ] as const) {
+    it(`the previewed maximum leverage fills, a tenth more is refused, and the fill is the preview (${isLong ? 'long' : 'short'})`, async () => {
+      const collateral = USD(1500);
+      await fundAndApprove(index, collateral);
+      const { publicClient, walletClient } = clients(index);
+      const blockNumber = await publicClient.getBlockNumber();
+      const [m, pool, poolConfig] = await Promise.all([
+        publicClient.readContract({ ...c.reader, functionName: 'market', args: [market], blockNumber }),
+        publicClient.readContract({ ...c.reader, functionName: 'poolView', blockNumber }),
+        publicClient.readContract({ ...c.core, functionName: 'poolConfig', blockNumber }),
+      ]);
+      const view = previewMarket(m); // as the trade form builds it (useOrderPlan)
+      const at = (sizeUsd: bigint) => previewOpen(view, isLong, collateral, sizeUsd, { reservedUsd: pool.reservedUsd, poolCashUsd: pool.poolCashUsd, kinkWad: poolConfig.kinkWad });
+      // as the form searches it (useOrderPlan), up to the market's hard cap
+      const tenths = maxOpenLeverageTenths((s) => at(s).exceedsMaxLeverage, collateral, Number(m.config.maxLeverage) * 10);
+      expect(tenths).toBeGreaterThan(10);
+      const sim = (sizeUsd: bigint) =>
+        publicClient.simulateContract({ ...c.engine, functionName: 'increasePosition', args: [market, isLong, collateral, sizeUsd, isLong ? maxUint256 : 0n], account: walletClient.account, blockNumber });
+      const maxSize = sizeAtLeverageDown(collateral, tenths * 10);
+      const past = sizeAtLeverageDown(collateral, (tenths + 1) * 10);
+      expect(at(past).exceedsMaxLeverage).toBe(true);
+      await expect(sim(maxSize)).resolves.toBeDefined();
+      await expect(sim(past)).rejects.toThrow(/LeverageTooHigh/);
+
+      // the fill in the next block: a new position owes no fees yet, and the impact and fee depend on the skew and
+      // the size alone, so the position is the preview's to the wei
+      const r = at(maxSize);
+      const receipt = await tx(index, { ...c.engine, functionName: 'increasePosition', args: [market, isLong, collateral, maxSize, isLong ? maxUint256 : 0n] });
+      expect(receipt.blockNumber).toBe(blockNumber + 1n);
+      const pos = await publicClient.readContract({ ...c.engine, functionName: 'position', args: [walletClient.account.address, market, isLong] });
+      expect(pos.sizeUsd).toBe(r.sizeAfterUsd);
+      expect(pos.sizeTokens).toBe(r.sizeTokensAfter);
+      expect(pos.collateralUsd).toBe(r.collateralAfterUsd);
+      expect(BigInt(pos.rebateUsd)).toBe(r.rebateUsd);
+      expect(BigInt(pos.capBucket)).toBe(r.capBucketAfter);
     });
   }
 });

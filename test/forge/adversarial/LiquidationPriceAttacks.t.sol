@@ -78,10 +78,16 @@ contract LiquidationPriceAttacksTest is BaseTest {
         engine.poke(ETH);
         uint256 liq = reader.positionLiquidationPrice(alice, ETH, isLong);
         if (liq == 0 || liq == type(uint256).max) return; // never, or at any price (the cap tests)
-        if (isLong ? liq >= _price(ETH) : liq <= _price(ETH)) return; // already past it
+        if (isLong ? liq >= _price(ETH) : liq <= _price(ETH)) {
+            assertTrue(_status(alice, ETH, isLong).liquidatable, "already past its price: liquidatable");
+            return;
+        }
         vm.prank(admin);
         _feed(ETH).setPrice(isLong ? liq + 1 : liq - 1); // same block: no second of fees
         assertFalse(_status(alice, ETH, isLong).liquidatable, "one wei on the safe side stands");
+        vm.prank(admin);
+        _feed(ETH).setPrice(isLong ? liq - liq / 10_000 : liq + liq / 10_000);
+        assertTrue(_status(alice, ETH, isLong).liquidatable, "one basis point past it falls");
     }
 
     /// The case the review found: a 15.5x short of 4.999M after +1.53%, one wei below the shown price.

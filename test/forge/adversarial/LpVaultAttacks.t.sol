@@ -315,6 +315,8 @@ contract LpVaultAttacksTest is BaseTest {
         vm.roll(block.number + 1);
         _setPriceAtBoundary(ETH, 3000e18, 1); // a fresh sampling interval
         options.refresh(ETH); // the keeper's refresh after the buys (a dirty book holds LP flows)
+        // at least one buy went through (an empty book would make the band's check below trivially true)
+        assertGt(options.book(ETH).valueWad, 0, "options are open");
         vm.roll(block.number + 1);
         uint256 dt = bound(dtSeed, 1, reader.marketConfig(ETH).sampleIntervalSec - 3);
         int256 moveBps = int256(bound(moveSeed, 0, 160)) - 80; // within the cache's range at most

@@ -63,10 +63,9 @@ contract MarginNotionalAttacksTest is BaseTest {
 
         uint256 badDebtBefore = core.poolState().badDebtUsd;
         _setPrice(ETH, _price(ETH) * 1025 / 1000); // the review's +2.5% gap
-        if (_status(attacker, ETH, false).liquidatable) {
-            vm.prank(keeper);
-            engine.liquidate(attacker, ETH, false);
-        }
+        assertTrue(_status(attacker, ETH, false).liquidatable, "the gap makes it liquidatable");
+        vm.prank(keeper);
+        engine.liquidate(attacker, ETH, false);
         assertEq(core.poolState().badDebtUsd, badDebtBefore, "the gap leaves the pool no bad debt (17,995 before)");
     }
 

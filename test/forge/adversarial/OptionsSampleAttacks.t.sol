@@ -554,17 +554,26 @@ contract OptionsSampleAttacksTest is BaseTest {
         assertApproxEqAbs(_halfBand(), before + locked / 2, 3, "the band is back where it was, but for the lock");
     }
 
-    /// P-88: nobody but a keeper chooses the moment of a queue fill: an LP (half the pool) who buys out-of-the-money
-    ///       puts (the bound charges every token its largest vega) to widen the band, fills the other LP's queued
-    ///       request and sells back, in one transaction (a review measured +247k for 38.6k of premium with a
-    ///       permissionless fill), is refused; and a fill below the request's minimum is refused too (the shares go
-    ///       back), so a band widened around the keeper's fill cannot pay the request less than its owner accepted.
-    function test_queueFillSandwich_refused() public {
+    /// P-89: nobody but a keeper chooses the moment of a queue fill, and a band widened after a request does not
+    ///       lower its fill. An LP (half the pool) buys out-of-the-money puts (the bound charges every token its largest
+    ///       vega) to widen the band: filling the other LP's queued request itself in the same transaction is refused
+    ///       (a review measured +247k for 38.6k of premium with a permissionless fill), and the keeper's fill, which
+    ///       the attacker can time by freeing liquidity just before it (review BS), pays the request at the band it
+    ///       saw: before, that fill fell below the request's minimum, so the request was cancelled, or with a looser
+    ///       minimum paid the widened band.
+    function test_queueFillSandwich_bandWidenedAfterTheRequest_paysTheRequestsBand() public {
         _moveBeforeBoundary(3057e18, 120);
         uint256 shares = pool.balanceOf(carol);
-        uint256 minAssets = _maxQueueMinimum(pool.previewRedeem(shares)); // 1 bp under its value now: the most allowed
+        uint256 valueAtRequest = pool.previewRedeem(shares);
+        uint256 minAssets = _maxQueueMinimum(valueAtRequest); // 1 bp under its value now: the most allowed
         vm.prank(carol);
         uint256 id = pool.requestRedeem(shares, carol, minAssets);
+        (uint256 navAtRequest, uint256 lowAtRequest,) = core.poolValueTermsUsd();
+        assertEq(
+            pool.withdrawalRequest(id).bandBps,
+            ((navAtRequest - lowAtRequest) * 10_000 + navAtRequest - 1) / navAtRequest,
+            "the request keeps the band it saw, rounded up"
+        );
         for (uint256 j = 2; j < ids.length; ++j) {
             _buyOption(attacker, ids[j], 0, false, 400e18);
         }
@@ -575,11 +584,16 @@ contract OptionsSampleAttacksTest is BaseTest {
         );
         vm.prank(attacker);
         pool.processQueue(10);
-        // The keeper's fill while the band is widened: below carol's minimum, so refused and her shares returned.
+        // The widened band: an instant redemption now would be paid below the request's minimum.
         assertLt(pool.previewRedeem(shares), minAssets, "the widened band would pay less than the minimum");
-        pool.processQueue(10);
-        assertEq(usdc.balanceOf(carol), 0, "nothing paid below the minimum");
-        assertEq(pool.balanceOf(carol), shares, "carol has her shares back");
-        assertEq(pool.withdrawalRequest(id).shares, 0, "the request is closed");
+        pool.processQueue(10); // the keeper's fill
+        uint256 paid = usdc.balanceOf(carol);
+        assertEq(pool.withdrawalRequest(id).shares, 0, "filled in full");
+        assertGe(paid, minAssets, "at least the minimum");
+        // At the request's band on the NAV now: the puts' premium above their mid raised the NAV, so at least the
+        // value at the request, never the widened band's; and never above the shares' part of the NAV itself.
+        assertGe(paid, valueAtRequest, "paid at the band the request saw");
+        (uint256 navNow,,) = core.poolValueTermsUsd();
+        assertLe(paid, shares * (navNow + paid) / (pool.totalSupply() + shares), "at most its part of the NAV");
     }
 }

@@ -8,6 +8,7 @@ import {DevPriceFeed} from "../../../contracts/oracles/DevPriceFeed.sol";
 import {FaucetToken} from "../../../contracts/periphery/FaucetToken.sol";
 import {Reader} from "../../../contracts/periphery/Reader.sol";
 import {PerpEngine} from "../../../contracts/perps/PerpEngine.sol";
+import {Payoffs} from "../utils/Payoffs.sol";
 import {Test} from "forge-std/Test.sol";
 
 /// @notice Drives the system through every external entry point with named actors (traders, LPs, a liquidator)
@@ -30,6 +31,8 @@ contract Handler is Test {
 
     // ghost state
     uint256 public ghostDonated;
+    uint256 public ghostDonatedToCore; // P-01: what donations added to the core's balance (outside every ledger)
+    uint256 public badDebtMismatches; // P-18: liquidations whose recorded bad debt differs from the recomputed one
     uint256 public ghostLiquidations;
     uint256 public ghostBadDebt;
     bool public flagEligibleLiquidationFailed; // P-09
@@ -37,8 +40,7 @@ contract Handler is Test {
     bool public flagDonationMovedPrice; // P-05
     bool public flagLpActionMovedPrice; // P-07
     bool public flagCooldownExtendedByOther; // P-38
-    bool public flagRoundTripGained; // P-11
-    mapping(bytes32 => uint256) public calls;
+    mapping(bytes32 => uint256) public calls; // actions that went through
 
     constructor(
         ClearingCore core_,
@@ -233,12 +235,14 @@ contract Handler is Test {
             return; // no valid price: nobody can act
         }
         if (!s.liquidatable) return;
+        uint256 expectedBadDebt = _liquidationShortfall(engine.position(t, m, isLong), isLong, m, s);
         uint256 badBefore = core.poolState().badDebtUsd;
         vm.prank(liquidator);
         try engine.liquidate(t, m, isLong) {
             calls["liquidate"]++;
             ghostLiquidations++;
-            ghostBadDebt += core.poolState().badDebtUsd - badBefore;
+            if (core.poolState().badDebtUsd - badBefore != expectedBadDebt) ++badDebtMismatches;
+            ghostBadDebt += expectedBadDebt;
         } catch {
             flagEligibleLiquidationFailed = true;
         }
@@ -275,11 +279,32 @@ contract Handler is Test {
         deal(address(usdc), address(this), amount);
         usdc.transfer(toVault ? address(pool) : address(core), amount);
         ghostDonated += amount;
+        if (!toVault) ghostDonatedToCore += amount;
         if (sharePrice() != before) flagDonationMovedPrice = true;
         calls["donate"]++;
     }
 
     // ------------------------------------------------------------ internal
+
+    /// @dev The bad debt a liquidation leaves, from the documented rule: the keeper's reward (the liquidation fee's
+    ///      keeper share of the size, at most the collateral and rebate seized) less what the position still backs it
+    ///      with (collateral + rebate + its PnL at the oracle price with only its cap applied, less the fees it owes),
+    ///      if positive. Only the fees owed come from the engine (its accrued indices).
+    function _liquidationShortfall(
+        IPerpEngine.Position memory pos,
+        bool isLong,
+        uint256 m,
+        IPerpEngine.PositionStatus memory s
+    ) internal view returns (uint256) {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(m);
+        uint256 seized = uint256(pos.collateralUsd) + pos.rebateUsd;
+        uint256 feeUsd = (uint256(pos.sizeUsd) * cfg.liquidationFeeBps + 9999) / 10_000;
+        uint256 reward = feeUsd * core.poolConfig().keeperShareBps / 10_000;
+        if (reward > seized) reward = seized;
+        int256 backing = int256(seized) + Payoffs.cappedPnlAt(pos, isLong, _price(m), cfg.maxProfitBps)
+            - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
+        return int256(reward) > backing ? uint256(int256(reward) - backing) : 0;
+    }
 
     function _price(uint256 m) internal view returns (uint256 p) {
         (p,) = feeds[m].latestPrice();
