@@ -304,11 +304,11 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     /// @inheritdoc IClearingCore
-    function pinRedemptionValue() external returns (uint256 lowUsd, uint256 freeUsd) {
+    function pinRedemptionValue() external returns (uint256 lowUsd, uint256 freeUsd, uint256 redeemableUsd) {
         if (lockHolder != address(0)) revert PoolValueUnavailable();
         _pinValuationPrices();
-        (uint256 nav, uint256 riskDown,) = _poolValue(_borrowIndexNow());
-        return (nav > riskDown ? nav - riskDown : 0, _freeLiquidity());
+        (redeemableUsd, lowUsd,) = _valueTerms();
+        freeUsd = _freeLiquidity();
     }
 
     /// @inheritdoc IClearingCore
@@ -433,6 +433,16 @@ contract ClearingCore is IClearingCore, AccessControl {
         uint256 end = uint256(r.lockedAt) + GAIN_VEST_SEC;
         if (block.timestamp >= end) return 0;
         return uint256(r.lockedGainUsd).mulDivUp(end - block.timestamp, GAIN_VEST_SEC);
+    }
+
+    /// @dev The NAV less the gains still vesting (what a redemption may be paid at most), the low bound (that less the
+    ///      products' oracle-lag risk) and the high bound (the NAV plus theirs), from one valuation.
+    function _valueTerms() internal view returns (uint256 redeemableUsd, uint256 lowUsd, uint256 highUsd) {
+        (uint256 nav, uint256 riskDown, uint256 riskUp) = _poolValue(_borrowIndexNow());
+        uint256 unvested = _unvestedGainUsd(registry);
+        redeemableUsd = nav > unvested ? nav - unvested : 0;
+        lowUsd = nav > riskDown ? nav - riskDown : 0;
+        highUsd = nav + riskUp;
     }
 
     /// @dev IProduct.pinValuationPrices on every product the NAV values.
@@ -601,10 +611,9 @@ contract ClearingCore is IClearingCore, AccessControl {
     }
 
     /// @inheritdoc IClearingCore
-    function poolValueTermsUsd() public view returns (uint256 navUsd, uint256 lowUsd, uint256 highUsd) {
+    function poolValueTermsUsd() public view returns (uint256 redeemableUsd, uint256 lowUsd, uint256 highUsd) {
         if (lockHolder != address(0)) revert PoolValueUnavailable();
-        (uint256 nav, uint256 riskDown, uint256 riskUp) = _poolValue(_borrowIndexNow());
-        return (nav, nav > riskDown ? nav - riskDown : 0, nav + riskUp);
+        return _valueTerms();
     }
 
     /// @inheritdoc IClearingCore

@@ -164,9 +164,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     {
         // OZ's steps (maxWithdraw, then previewWithdraw) on one valuation of the pool: the NAV's low bound, at prices
         // pinned for the transaction.
-        (uint256 low, uint256 free) = core.pinRedemptionValue();
+        (uint256 low, uint256 free, uint256 redeemable) = core.pinRedemptionValue();
         uint256 totalShares = totalSupply();
-        free = _freeAfterQueue(free, totalShares, low);
+        free = _freeAfterQueue(free, totalShares, redeemable);
         uint256 maxAssets = Math.min(SharesMath.toAssetsDown(_unlocked(owner), totalShares, low), free);
         if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets); // cooldown excluded
         uint256 shares = SharesMath.toSharesUp(assets, totalShares, low);
@@ -185,10 +185,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         _requireUnlocked(owner, shares);
         // OZ's steps (maxRedeem, then previewRedeem) on one valuation of the pool: the NAV's low bound, at prices
         // pinned for the transaction.
-        (uint256 low, uint256 free) = core.pinRedemptionValue();
+        (uint256 low, uint256 free, uint256 redeemable) = core.pinRedemptionValue();
         uint256 totalShares = totalSupply();
         uint256 assets = SharesMath.toAssetsDown(shares, totalShares, low);
-        if (assets > _freeAfterQueue(free, totalShares, low)) {
+        if (assets > _freeAfterQueue(free, totalShares, redeemable)) {
             revert ERC4626ExceededMaxRedeem(owner, shares, maxRedeem(owner));
         }
         _withdraw(_msgSender(), receiver, owner, assets, shares);
@@ -421,9 +421,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         uint256 lowUsd;
         bool valued;
         try core.pinValuationPrices() {
-            try core.poolValueTermsUsd() returns (uint256 nav, uint256 low, uint256) {
+            try core.poolValueTermsUsd() returns (uint256 redeemable, uint256 low, uint256) {
                 (lowUsd, valued) = (low, true);
-                bandBps = nav == 0 ? 10_000 : Math.mulDiv(nav - low, 10_000, nav, Math.Rounding.Ceil);
+                // the products' band below the NAV net of vesting gains (low <= redeemable: the band includes them)
+                bandBps =
+                    redeemable == 0 ? 10_000 : Math.mulDiv(redeemable - low, 10_000, redeemable, Math.Rounding.Ceil);
             } catch {}
         } catch {}
         if (!valued) {
@@ -439,11 +441,12 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
         if (minAssets > maxMinAssets) revert RequestMinimumTooHigh(minAssets, maxMinAssets);
     }
 
-    /// @dev The NAV a queue fill pays at: the low bound, but at no wider a band than the request's `bandBps` (the band
-    ///      it saw, rounded up), so a band widened after the request cannot lower its fill (P-89). At most the NAV.
+    /// @dev The NAV a queue fill pays at: the low bound, but at no wider a band below the NAV net of vesting gains than
+    ///      the request's `bandBps` (the band it saw, rounded up), so a band widened after the request cannot lower its
+    ///      fill (P-89) and a gain vesting since is still left out (P-96). At most the NAV net of vesting gains.
     function _fillValueUsd(uint256 bandBps) internal view returns (uint256) {
-        (uint256 navUsd, uint256 lowUsd,) = core.poolValueTermsUsd();
-        return Math.max(lowUsd, navUsd - Math.mulDiv(navUsd, bandBps, 10_000, Math.Rounding.Ceil));
+        (uint256 redeemableUsd, uint256 lowUsd,) = core.poolValueTermsUsd();
+        return Math.max(lowUsd, redeemableUsd - Math.mulDiv(redeemableUsd, bandBps, 10_000, Math.Rounding.Ceil));
     }
 
     /// @dev Pays a queued fill: the core pays this vault, which forwards to the receiver; if the token refuses (a
@@ -458,7 +461,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     }
 
     /// @dev The free liquidity an instant withdrawal or redemption may take: what is left after the value of the
-    ///      requests the last fill left queued (rounded up, for the queue), so a request already waiting is paid
+    ///      requests the last fill left queued (at `navUsd`, the NAV net of vesting gains: no fill pays more; rounded
+    ///      up, for the queue), so a request already waiting is paid
     ///      before a later LP's instant exit (P-23: the queue is first in, first out, instant exits included). Only
     ///      requests made before a fill count: one that no fill can pay (a minimum above its value) is refused when
     ///      a fill reaches it, so it cannot shut instant exits (review S).
@@ -687,9 +691,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     ///         maxRedeem make, external so that they can catch its revert.
     function redemptionLimits(uint256 shares) external view returns (uint256 assets, uint256 free, uint256 lowUsd) {
         uint256 totalShares = totalSupply();
-        (lowUsd,) = core.poolValueBoundsUsd(); // the bound a redemption is paid at (_convertToAssets, Floor)
+        uint256 redeemableUsd;
+        (redeemableUsd, lowUsd,) = core.poolValueTermsUsd(); // the bound a redemption is paid at (_convertToAssets)
         assets = SharesMath.toAssetsDown(shares, totalShares, lowUsd);
-        free = _freeAfterQueue(core.freeLiquidityUsd(), totalShares, lowUsd);
+        free = _freeAfterQueue(core.freeLiquidityUsd(), totalShares, redeemableUsd);
     }
 
     /// @notice Shares worth `assets` at the NAV itself (ERC-4626: no bound, no fee; the share price shown to LPs).

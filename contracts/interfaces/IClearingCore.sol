@@ -197,7 +197,9 @@ interface IClearingCore {
     ///         mid-action (PoolValueUnavailable).
     /// @return lowUsd the NAV's low bound (poolValueBoundsUsd), at which LPs redeem
     /// @return freeUsd the free liquidity (freeLiquidityUsd)
-    function pinRedemptionValue() external returns (uint256 lowUsd, uint256 freeUsd);
+    /// @return redeemableUsd the NAV less the gains still vesting (poolValueTermsUsd): the most any redemption or queue
+    ///         fill is paid at, so what the queue holds back is valued at it
+    function pinRedemptionValue() external returns (uint256 lowUsd, uint256 freeUsd, uint256 redeemableUsd);
 
     /// @notice Pays `amountUsd` of free liquidity to `to` (only the vault). Reverts WithdrawalExceedsFreeLiquidity
     ///         beyond the solvency limit.
@@ -262,10 +264,15 @@ interface IClearingCore {
     /// @dev Reverts while an action holds the lock (read-only reentrancy guard).
     function poolValueBoundsUsd() external view returns (uint256 lowUsd, uint256 highUsd);
 
-    /// @notice The NAV and its two bounds (poolValueBoundsUsd) from one valuation: a queue fill pays at the low bound
-    ///         but at no wider a band, relative to the NAV, than the request saw (ILiquidityPool.requestRedeem).
+    /// @notice The NAV's two bounds (poolValueBoundsUsd) and, from the same valuation, the NAV less the liquidation and
+    ///         impact gains still vesting (P-96, P-98): the most a redemption or a queue fill is paid at. A queue fill
+    ///         pays at the low bound, but at no wider a band below this than the request saw
+    ///         (ILiquidityPool.requestRedeem), so a gain that vests after the request is still left out of its fill.
     /// @dev Reverts while an action holds the lock (read-only reentrancy guard).
-    function poolValueTermsUsd() external view returns (uint256 navUsd, uint256 lowUsd, uint256 highUsd);
+    /// @return redeemableUsd the NAV less the gains still vesting
+    /// @return lowUsd that less the products' oracle-lag risk (the low bound)
+    /// @return highUsd the NAV plus the products' oracle-lag risk (the high bound)
+    function poolValueTermsUsd() external view returns (uint256 redeemableUsd, uint256 lowUsd, uint256 highUsd);
 
     /// @notice Pool cash LPs may take out now: what keeps utilization within the solvency limit and at or below the
     ///         borrow curve's kink (RiskMath.freeLiquidityDown; LP flows never take the pool past the kink, P-106).

@@ -435,6 +435,11 @@ export const clearingCoreAbi = [
         "name": "freeUsd",
         "type": "uint256",
         "internalType": "uint256"
+      },
+      {
+        "name": "redeemableUsd",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "nonpayable"
@@ -570,7 +575,7 @@ export const clearingCoreAbi = [
     "inputs": [],
     "outputs": [
       {
-        "name": "navUsd",
+        "name": "redeemableUsd",
         "type": "uint256",
         "internalType": "uint256"
       },

@@ -369,17 +369,22 @@ contract ClearingCoreTest is BaseTest {
         assertGt(core.poolValueUsd(), 0, "released by settle");
     }
 
-    /// The one-call read a withdrawal makes is the NAV's low bound and the free liquidity, as the views give them.
-    function test_pinRedemptionValue_isTheLowBoundAndFreeLiquidity() public {
+    /// The one-call read a withdrawal makes is the NAV's low bound, the free liquidity and the NAV less the gains still
+    /// vesting, as the views give them; the last is the NAV less exactly the unvested gain.
+    function test_pinRedemptionValue_isTheLowBoundFreeLiquidityAndRedeemableNav() public {
         _open(alice, ETH, true, 50_000 * USD, 200_000 * USD);
         vm.roll(block.number + 1);
         _setPriceAfter(ETH, _price(ETH) * 98 / 100, 600);
         _refreshPrices();
         (uint256 low,) = core.poolValueBoundsUsd();
         uint256 free = core.freeLiquidityUsd();
-        (uint256 lowRead, uint256 freeRead) = core.pinRedemptionValue();
+        (uint256 redeemable, uint256 lowTerms,) = core.poolValueTermsUsd();
+        (uint256 lowRead, uint256 freeRead, uint256 redeemableRead) = core.pinRedemptionValue();
         assertEq(lowRead, low);
+        assertEq(lowTerms, low);
         assertEq(freeRead, free);
-        assertLt(low, core.poolValueUsd(), "below the NAV: the band is priced");
+        assertEq(redeemableRead, redeemable);
+        assertEq(redeemable, core.poolValueUsd() - core.poolState().unvestedGainUsd, "the NAV less the vesting gains");
+        assertLt(low, redeemable, "below it: the band is priced");
     }
 }

@@ -91,6 +91,62 @@ contract IncidentsTest is BaseTest {
         assertEq(shares, 100e6 * (supplyBefore + 1e6) / (navHighBefore + 1), "priced at the live NAV's upper bound");
     }
 
+    /// A token that calls back on transfer (ERC-777 style) cannot stick the withdrawal queue: the head request's payout
+    /// hook opens a position that reserves liquidity between two fills; the fill reads free liquidity for each request
+    /// (it used one figure for the whole call, so the next payout asked the core for more than was free and the
+    /// keeper's every call reverted), so the next request is paid what is free and the rest waits. P-89.
+    function test_incident_queuePayoutHookCannotStickTheQueue() public {
+        HostileToken token = new HostileToken();
+        Deploy d = new Deploy();
+        DevPriceFeed feed = new DevPriceFeed(address(this), 3000e18, 1 days);
+        address vaultAddress = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        ClearingCore hub = new ClearingCore(
+            IERC20(address(token)), address(this), d.poolConfig(), vaultAddress, IAggregatorV3(address(0)), 0
+        );
+        LiquidityPool lp = new LiquidityPool(hub, address(this), 0, 1e6);
+        PerpEngine eng = new PerpEngine(hub, address(this));
+        hub.addProduct(address(eng), 10_000);
+        eng.addMarket("ETH-USD", d.marketConfig(IPriceFeed(address(feed)), 0.6e18));
+        lp.grantRole(lp.KEEPER_ROLE(), address(this));
+        address other = address(0xB0B);
+        token.mint(address(this), 1_000_000e6);
+        token.mint(other, 1_000_000e6);
+        token.approve(address(lp), type(uint256).max);
+        vm.prank(other);
+        token.approve(address(lp), type(uint256).max);
+        lp.deposit(1_000_000e6, address(this));
+        vm.prank(other);
+        lp.deposit(1_000_000e6, other);
+        // The hook's trader is the token contract itself: it approves the engine (a hook on a transfer) and is funded.
+        token.mint(address(token), 100_000e6);
+        token.arm(address(token), abi.encodeCall(IERC20.approve, (address(eng), type(uint256).max)));
+        token.transfer(address(this), 0);
+        assertTrue(token.lastCallSucceeded(), "the hook's trader approved the engine");
+
+        // Half the free liquidity first, then all of the other LP's shares (more than the rest is free).
+        uint256 free = hub.freeLiquidityUsd();
+        uint256 first = lp.convertToShares(free / 2);
+        lp.requestRedeem(first, address(this), 0);
+        uint256 second = lp.balanceOf(other);
+        vm.prank(other);
+        lp.requestRedeem(second, other, 0);
+        // The head's payout (the vault's transfer to its receiver, after the core's to the vault) opens a long whose
+        // reserve takes more of the free liquidity than the head's payout left.
+        token.armAfter(
+            1,
+            address(eng),
+            abi.encodeCall(PerpEngine.increasePosition, (0, true, 80_000e6, 400_000e6, type(uint256).max))
+        );
+        lp.processQueue(10);
+        assertTrue(token.lastCallSucceeded(), "the hook opened its position between the fills");
+        assertGt(eng.position(address(token), 0, true).sizeUsd, 0);
+        assertEq(lp.withdrawalRequest(0).shares, 0, "the head filled");
+        uint256 left = lp.withdrawalRequest(1).shares;
+        assertGt(left, 0, "the next request paid what was free, the rest waits");
+        assertLt(left, second, "and was paid part");
+        assertEq(hub.freeLiquidityUsd(), 0, "every free unit went to the queue");
+    }
+
     /// ERC-4626 inflation (Hundred Finance 2023): first deposit + donation cannot steal a later deposit. P-5, P-6.
     function test_incident_firstDepositorDonationInflation() public {
         _deposit(attacker, 1 * USD);

@@ -86,6 +86,25 @@ contract LiquidationJitAttacksTest is BaseTest {
         assertLe(pnl, int256(bound_), "a deposit around a liquidation earns its gain only as it vests");
     }
 
+    /// A queued request is paid a liquidation's gain only as it vests, like an instant redemption (P-89, P-96): the
+    /// attacker deposits, queues all its shares while the skew is hedged (the band is narrow), liquidates, and the
+    /// keeper fills it. From first principles its fill is at most its shares' part of the mid NAV less the gain still
+    /// vesting (review of BS: the fill's cap at the request's band was taken on the NAV with the gain in it).
+    function test_queuedRequest_liquidationAfterTheRequest_earnsTheGainOnlyAsItVests() public {
+        uint256 shares = _deposit(attacker, 10_000_000 * USD);
+        _walkToLiquidation(); // past the attacker's cooldown
+        vm.prank(attacker);
+        pool.requestRedeem(shares, attacker, 0);
+        vm.prank(keeper);
+        engine.liquidate(bob, ETH, false);
+        uint256 unvested = core.poolState().unvestedGainUsd;
+        assertGt(unvested, 50_000 * USD, "the liquidation locked its gain");
+        uint256 cap = shares * (core.poolValueUsd() - unvested) / pool.totalSupply() + 1;
+        pool.processQueue(10); // the keeper's fill, right after
+        assertLe(usdc.balanceOf(attacker), cap, "the fill leaves the unvested gain out");
+        assertGt(usdc.balanceOf(attacker), 0, "and fills");
+    }
+
     /// The gain the liquidation locks is what the mid NAV rose by (to rounding), vests linearly and is paid to
     /// redemptions in full once vested: an LP who stays loses nothing to the lock.
     function test_liquidationGain_vestsLinearlyAndIsPaidInFull() public {

@@ -228,10 +228,14 @@ contract InvariantsTest is BaseTest {
         handler.redeem(0, 1e15);
         handler.requestRedeem(0, 1e15);
         handler.cancelRedeem(0);
+        handler.requestRedeem(0, 1e15);
+        handler.processQueue(1);
+        handler.giftDeposit(0, 1, 1000 * USD);
         handler.movePrice(0, 9000, 60);
         handler.donate(1000 * USD, false);
-        bytes32[10] memory actions = [
+        bytes32[12] memory actions = [
             bytes32("deposit"),
+            "giftDeposit",
             "open",
             "decrease",
             "addCollateral",
@@ -239,6 +243,7 @@ contract InvariantsTest is BaseTest {
             "redeem",
             "requestRedeem",
             "cancelRedeem",
+            "processQueue",
             "movePrice",
             "donate"
         ];

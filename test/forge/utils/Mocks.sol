@@ -58,6 +58,7 @@ contract HostileToken is ERC20 {
     bool public lastCallSucceeded;
     bytes public lastRevertData;
     bool internal armed;
+    uint256 internal transfersToSkip;
 
     constructor() ERC20("Hostile USD", "hUSD") {}
 
@@ -76,9 +77,21 @@ contract HostileToken is ERC20 {
         armed = true;
     }
 
+    /// @notice As `arm`, on the transfer after the next `skip` ones (a payout that follows a core transfer).
+    function armAfter(uint256 skip, address target_, bytes calldata payload_) external {
+        target = target_;
+        payload = payload_;
+        transfersToSkip = skip;
+        armed = true;
+    }
+
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
         if (armed) {
+            if (transfersToSkip > 0) {
+                --transfersToSkip;
+                return;
+            }
             armed = false;
             (lastCallSucceeded, lastRevertData) = target.call(payload);
         }
