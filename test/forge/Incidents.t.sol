@@ -22,17 +22,7 @@ contract IncidentsTest is BaseTest {
     /// GMX v1 (Jul 2025): a callback re-entered the core mid-trade. Every entry point of the product, the core's
     /// product and vault hooks and the NAV view refuse: one lock spans the core and its products. P-21, P-22.
     function test_incident_crossContractReentrancyIsRefused() public {
-        HostileToken token = new HostileToken();
-        Deploy d = new Deploy();
-        DevPriceFeed feed = new DevPriceFeed(address(this), 3000e18, 1 days);
-        address vaultAddress = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        ClearingCore hub = new ClearingCore(
-            IERC20(address(token)), address(this), d.poolConfig(), vaultAddress, IAggregatorV3(address(0)), 0
-        );
-        LiquidityPool lp = new LiquidityPool(hub, address(this), 0, 1e6);
-        PerpEngine eng = new PerpEngine(hub, address(this));
-        hub.addProduct(address(eng), 10_000);
-        eng.addMarket("ETH-USD", d.marketConfig(IPriceFeed(address(feed)), 0.6e18));
+        (HostileToken token, DevPriceFeed feed, ClearingCore hub, LiquidityPool lp, PerpEngine eng) = _hostileStack();
         token.mint(address(this), 2_000_000e6);
         token.approve(address(lp), type(uint256).max);
         token.approve(address(eng), type(uint256).max);
@@ -96,17 +86,7 @@ contract IncidentsTest is BaseTest {
     /// (it used one figure for the whole call, so the next payout asked the core for more than was free and the
     /// keeper's every call reverted), so the next request is paid what is free and the rest waits. P-89.
     function test_incident_queuePayoutHookCannotStickTheQueue() public {
-        HostileToken token = new HostileToken();
-        Deploy d = new Deploy();
-        DevPriceFeed feed = new DevPriceFeed(address(this), 3000e18, 1 days);
-        address vaultAddress = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        ClearingCore hub = new ClearingCore(
-            IERC20(address(token)), address(this), d.poolConfig(), vaultAddress, IAggregatorV3(address(0)), 0
-        );
-        LiquidityPool lp = new LiquidityPool(hub, address(this), 0, 1e6);
-        PerpEngine eng = new PerpEngine(hub, address(this));
-        hub.addProduct(address(eng), 10_000);
-        eng.addMarket("ETH-USD", d.marketConfig(IPriceFeed(address(feed)), 0.6e18));
+        (HostileToken token,, ClearingCore hub, LiquidityPool lp, PerpEngine eng) = _hostileStack();
         lp.grantRole(lp.KEEPER_ROLE(), address(this));
         address other = address(0xB0B);
         token.mint(address(this), 1_000_000e6);
@@ -262,5 +242,23 @@ contract IncidentsTest is BaseTest {
         engine.decreasePosition(ETH, true, 0, 2_000_000 * USD, 0);
         vm.stopPrank();
         assertLt(usdc.balanceOf(attacker) + 1000 * USD, bal, "loses fees and impact");
+    }
+
+    /// @dev A core, vault and perpetual engine (one ETH market) over a token that calls back on transfer.
+    function _hostileStack()
+        internal
+        returns (HostileToken token, DevPriceFeed feed, ClearingCore hub, LiquidityPool lp, PerpEngine eng)
+    {
+        token = new HostileToken();
+        Deploy d = new Deploy();
+        feed = new DevPriceFeed(address(this), 3000e18, 1 days);
+        address vaultAddress = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        hub = new ClearingCore(
+            IERC20(address(token)), address(this), d.poolConfig(), vaultAddress, IAggregatorV3(address(0)), 0
+        );
+        lp = new LiquidityPool(hub, address(this), 0, 1e6);
+        eng = new PerpEngine(hub, address(this));
+        hub.addProduct(address(eng), 10_000);
+        eng.addMarket("ETH-USD", d.marketConfig(IPriceFeed(address(feed)), 0.6e18));
     }
 }
