@@ -292,7 +292,7 @@ contract ClearingCore is IClearingCore, AccessControl {
         _requireSequencerSettled();
         (uint256 borrowIndex,,) = _accrueBorrow();
         _pinValuationPrices();
-        (uint256 nav,, uint256 riskUp) = _poolValue(borrowIndex);
+        (uint256 nav,, uint256 riskUp,) = _poolValue(borrowIndex);
         navBeforeUsd = nav + riskUp;
         poolSt.poolCashUsd = (poolSt.poolCashUsd + amountUsd).toUint64();
     }
@@ -438,8 +438,7 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @dev The NAV less the gains still vesting (what a redemption may be paid at most), the low bound (that less the
     ///      products' oracle-lag risk) and the high bound (the NAV plus theirs), from one valuation.
     function _valueTerms() internal view returns (uint256 redeemableUsd, uint256 lowUsd, uint256 highUsd) {
-        (uint256 nav, uint256 riskDown, uint256 riskUp) = _poolValue(_borrowIndexNow());
-        uint256 unvested = _unvestedGainUsd(registry);
+        (uint256 nav, uint256 riskDown, uint256 riskUp, uint256 unvested) = _poolValue(_borrowIndexNow());
         redeemableUsd = nav > unvested ? nav - unvested : 0;
         lowUsd = nav > riskDown ? nav - riskDown : 0;
         highUsd = nav + riskUp;
@@ -454,11 +453,12 @@ contract ClearingCore is IClearingCore, AccessControl {
         }
     }
 
-    /// @dev The NAV and the risks below (redemptions) and above (deposits) it: the products' sums.
+    /// @dev The NAV and the risks below (redemptions: the products' and the gains still vesting) and above (deposits)
+    ///      it, and the gains still vesting alone.
     function _poolValue(uint256 borrowIndexWad)
         internal
         view
-        returns (uint256, uint256 riskDownUsd, uint256 riskUpUsd)
+        returns (uint256, uint256 riskDownUsd, uint256 riskUpUsd, uint256 unvestedUsd)
     {
         Registry memory r = registry;
         int256 value = int256(uint256(poolSt.poolCashUsd));
@@ -472,8 +472,9 @@ contract ClearingCore is IClearingCore, AccessControl {
             riskUpUsd += up;
         }
         // A deposit pays for the gains still vesting (they are pool cash); a redemption is paid without them (P-96).
-        riskDownUsd += _unvestedGainUsd(r);
-        return (value > 0 ? uint256(value) : 0, riskDownUsd, riskUpUsd);
+        unvestedUsd = _unvestedGainUsd(r);
+        riskDownUsd += unvestedUsd;
+        return (value > 0 ? uint256(value) : 0, riskDownUsd, riskUpUsd, unvestedUsd);
     }
 
     /// @dev What LP flows may take: withdrawals, redemptions and queue fills stop at the kink (P-106).
@@ -602,7 +603,7 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @inheritdoc IClearingCore
     function poolValueUsd() external view returns (uint256 navUsd) {
         if (lockHolder != address(0)) revert PoolValueUnavailable();
-        (navUsd,,) = _poolValue(_borrowIndexNow());
+        (navUsd,,,) = _poolValue(_borrowIndexNow());
     }
 
     /// @inheritdoc IClearingCore

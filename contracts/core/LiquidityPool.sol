@@ -416,7 +416,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, ReentrancyGuar
     ///      While the NAV cannot be valued (a stale price or a greek cache waiting for its refresh: nothing can fill the
     ///      queue either) a request is still taken, with no minimum: it can always be paid, so it holds back only what
     ///      it will take (P-23); its floor is then counted at the first deposit's share price.
-    ///      Returns the NAV's low band now in bps of the NAV, rounded up (the request's `bandBps`; 10,000 unvalued).
+    ///      Returns the NAV's low band now in bps of the NAV less the gains still vesting, rounded up (the request's
+    ///      `bandBps`; 10,000 unvalued).
     function _checkRequest(uint256 shares, uint256 minAssets) internal returns (uint256 bandBps) {
         uint256 lowUsd;
         bool valued;

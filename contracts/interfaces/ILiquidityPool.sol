@@ -14,9 +14,9 @@ interface ILiquidityPool is IERC4626 {
     struct WithdrawalRequest {
         address owner; // who queued the shares (and may cancel)
         uint64 requestedAt;
-        // The NAV's low band when the request was made, in bps of the NAV (rounded up; 10,000 when it could not be
-        // valued): a fill pays at the low bound, but at no wider a band than this (trades after the request that widen
-        // it, e.g. cheap puts bought before the keeper's fill, cannot lower what the request is paid).
+        // The NAV's low band when the request was made, in bps of the NAV less the gains still vesting (rounded up;
+        // 10,000 when it could not be valued): a fill pays at the low bound, but at no wider a band than this (trades
+        // after the request that widen it, e.g. cheap puts bought before the keeper's fill, cannot lower its fill).
         uint16 bandBps;
         address receiver; // who receives the assets
         uint96 minAssets; // the least the whole request accepts: a fill pays at least its share of it, else it is refused
