@@ -1,5 +1,6 @@
 'use client';
 
+import dynamic from 'next/dynamic';
 import { useAccount, useReadContracts } from 'wagmi';
 import { useContracts } from '@/components/common/useContracts';
 import { useReaderView, useViewAtPrices } from '@/components/common/useReaderView';
@@ -7,9 +8,15 @@ import { AprBreakdown } from './AprBreakdown';
 import { DepositForm } from './DepositForm';
 import { LpPosition } from './LpPosition';
 import { PoolStats } from './PoolStats';
-import { SharePriceChart } from './SharePriceChart';
 import { ZERO_ADDRESS } from './types';
 import { WithdrawForm } from './WithdrawForm';
+
+// recharts is the heaviest dependency: load the share-price chart after the deposit and withdraw forms are interactive
+// (as /trade loads its price chart).
+const SharePriceChart = dynamic(() => import('./SharePriceChart').then((m) => m.SharePriceChart), {
+  ssr: false,
+  loading: () => <div className="card skeleton h-72" />,
+});
 
 /** Requests the page reads from the queue's head: enough for any realistic queue, bounded for the RPC call. */
 const QUEUE_SCAN = 500n;
