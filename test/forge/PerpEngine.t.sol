@@ -530,6 +530,13 @@ contract PerpEngineTest is BaseTest {
         _open(alice, ETH, true, 500 * USD, 10_000 * USD);
         _setPrice(ETH, 2400e18); // -20% on 20x: equity ~ -1,500
         IPerpEngine.PositionStatus memory s = _status(alice, ETH, true);
+        // The equity from first principles: collateral + the tokens' value at the price (rounded down: the pool's
+        // side) - the entry notional - the fees owed (a unit at most: the price was set a moment after the open).
+        IPerpEngine.Position memory pos = engine.position(alice, ETH, true);
+        assertLe(s.borrowFeeUsd + uint256(s.fundingFeeUsd > 0 ? s.fundingFeeUsd : -s.fundingFeeUsd), 2);
+        int256 equity = int256(uint256(pos.collateralUsd)) + int256(uint256(pos.sizeTokens) * 2400e18 / 1e30)
+            - int256(uint256(pos.sizeUsd)) - int256(s.borrowFeeUsd) - s.fundingFeeUsd;
+        assertEq(s.equityUsd, equity, "equity = collateral + value at the price - entry notional");
         assertLt(s.equityUsd, 0);
         uint256 cashBefore = _poolCash();
         uint256 collateral = engine.position(alice, ETH, true).collateralUsd;
