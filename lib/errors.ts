@@ -154,6 +154,12 @@ export function decodeRevert(err: unknown): { errorName: string; args: Args } | 
   }
 }
 
+/** Whether the call reverted on chain (a contract's refusal), as against a transport failure (a timeout, a 429, a node
+ *  down), which callers must not read as the contract's answer. */
+export function isContractRevert(err: unknown): boolean {
+  return err instanceof BaseError && err.walk((e) => e instanceof ContractFunctionRevertedError) instanceof ContractFunctionRevertedError;
+}
+
 /** Turns any wagmi/viem error into one sentence for a toast or an inline message. */
 export function explainError(err: unknown): string {
   if (err instanceof BaseError) {

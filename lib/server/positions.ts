@@ -1,6 +1,7 @@
 import 'server-only';
 import { getAddress, type Address } from 'viem';
 import type { TopPosition, TopPositions } from '@/lib/api/client';
+import { isContractRevert } from '@/lib/errors';
 import { ev, resultNum } from '@/lib/events';
 import { contracts, publicClient } from './chain';
 import { sql } from './db';
@@ -55,7 +56,10 @@ export async function getTopPositions(limit: number, marketId?: number, maxRanke
         });
       }
       views.push(...market);
-    } catch {
+    } catch (e) {
+      // A refusal (no valid price) marks the market stale; an RPC failure is not a stale price and fails the request
+      // (503), where it used to answer 200 with the market's positions missing.
+      if (!isContractRevert(e)) throw e;
       staleMarkets.push(m); // no valid price: its positions cannot be valued now
     }
   }

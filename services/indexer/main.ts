@@ -3,7 +3,7 @@
  * DATABASE_URL) and keeps periodic pool and market snapshots for the metrics API. Resumable, idempotent, reorg-safe.
  */
 import { redactUrl } from '../lib/redact';
-import { env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
+import { env, envBigInt, envInt, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { openDb } from './db';
 import { IndexResetRefused, Indexer } from './ingest';
 import { DEFAULTS } from '../../lib/config';
@@ -11,7 +11,7 @@ import { errorForLog } from '../../lib/errors';
 import { deploymentSchema } from '../../lib/deployment';
 
 const { log, publicClient, contracts, chain } = setup('indexer');
-const PORT = Number(env('INDEXER_PORT', String(DEFAULTS.ports.indexer)));
+const PORT = envInt('INDEXER_PORT', DEFAULTS.ports.indexer, { max: 65535 });
 
 async function main() {
   const schema = deploymentSchema(chain.id, contracts.core.address);
@@ -21,10 +21,10 @@ async function main() {
   const nodeChainId = await withRetry('getChainId', () => publicClient.getChainId(), log);
   if (nodeChainId !== chain.id) throw new Error(`RPC_URL serves chain ${nodeChainId}, the deployment is on chain ${chain.id}: check RPC_URL and CHAIN_ID`);
   const indexer = new Indexer(db, publicClient, contracts, log, {
-    range: BigInt(env('INDEXER_RANGE', '2000')),
-    snapshotEvery: BigInt(env('INDEXER_SNAPSHOT_EVERY', '3')),
-    snapshotWindow: BigInt(env('INDEXER_SNAPSHOT_WINDOW', '50')),
-    confirmations: BigInt(env('INDEXER_CONFIRMATIONS', '0')),
+    range: envBigInt('INDEXER_RANGE', 2000),
+    snapshotEvery: envBigInt('INDEXER_SNAPSHOT_EVERY', 3),
+    snapshotWindow: envBigInt('INDEXER_SNAPSHOT_WINDOW', 50),
+    confirmations: envBigInt('INDEXER_CONFIRMATIONS', 0, { min: 0 }),
     // a local chain restarted under the same addresses starts the index over; anywhere else that takes an operator
     allowReset: chain.id === DEFAULTS.chainId || env('INDEXER_ALLOW_RESET', '0') === '1',
   });
@@ -38,7 +38,7 @@ async function main() {
     try {
       const atHead = await indexer.step();
       delay = 250;
-      if (atHead) await sleep(Number(env('INDEXER_POLL_MS', '500')));
+      if (atHead) await sleep(envInt('INDEXER_POLL_MS', 500, { min: 0 }));
     } catch (e) {
       if (e instanceof IndexResetRefused) throw e; // an operator's decision: fatal, alerted
       log.warn('ingest failed, retrying', { delayMs: delay, error: errorForLog(e) });

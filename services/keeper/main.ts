@@ -11,7 +11,7 @@ import { liquidationsIn } from './receipts';
 import { cappedFees, replaceWithHigherFees, TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { NonceGuard } from './nonces';
-import { accountFromEnv, env, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
+import { accountFromEnv, env, envBigInt, envInt, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
 import { PositionBook } from './book';
 import type { KeeperContext } from './context';
 import { OrderJob } from './orderJob';
@@ -26,26 +26,26 @@ import { PullPrices, type PullUpdate } from '../../lib/pyth/pull';
 import { errorForLog } from '../../lib/errors';
 
 const { log, publicClient, contracts: c, wallet } = setup('keeper');
-const PORT = Number(env('KEEPER_PORT', String(DEFAULTS.ports.keeper)));
-const BATCH = Number(env('KEEPER_BATCH', '100'));
+const PORT = envInt('KEEPER_PORT', DEFAULTS.ports.keeper, { max: 65535 });
+const BATCH = envInt('KEEPER_BATCH', 100);
 const MAX_FEE = parseGwei(env('KEEPER_MAX_GWEI', '200'));
-const POLL_MS = Number(env('KEEPER_POLL_MS', '500'));
-const MAX_INFLIGHT = Number(env('KEEPER_MAX_INFLIGHT', '16')); // batches in flight at once
+const POLL_MS = envInt('KEEPER_POLL_MS', 500, { min: 0 });
+const MAX_INFLIGHT = envInt('KEEPER_MAX_INFLIGHT', 16); // batches in flight at once
 // One account, many concurrent sends (liquidations, order batches, options jobs): every nonce reset, the keeper's and
 // viem's own after a failed send, waits until no send is in progress (NonceGuard).
 const nonces = new NonceGuard(nonceManager);
 const signer = wallet(accountFromEnv('KEEPER', 1, nonces.manager));
 
 const book = new PositionBook(publicClient, c, log);
-const ORDER_BATCH = Number(env('KEEPER_ORDER_BATCH', '50'));
+const ORDER_BATCH = envInt('KEEPER_ORDER_BATCH', 50);
 // 5 x 50 fills is about 21M gas: two thirds of a 30M block, the rest left to liquidations (over 100 of them)
-const ORDER_BATCHES_PER_BLOCK = Number(env('KEEPER_ORDER_BATCHES_PER_BLOCK', '5'));
+const ORDER_BATCHES_PER_BLOCK = envInt('KEEPER_ORDER_BATCHES_PER_BLOCK', 5);
 // how long the orders of a reverted batch go out in batches of at most half its size
-const ORDER_SPLIT_BLOCKS = BigInt(env('KEEPER_ORDER_SPLIT_BLOCKS', '20'));
+const ORDER_SPLIT_BLOCKS = envBigInt('KEEPER_ORDER_SPLIT_BLOCKS', 20);
 // The order book credits execution fees to the keeper (owedUsd); it claims them once they reach this (whole USD).
-const CLAIM_MIN_USD = BigInt(env('KEEPER_CLAIM_MIN_USD', '50'));
-const OPTIONS_EVERY_BLOCKS = BigInt(env('KEEPER_OPTIONS_EVERY_BLOCKS', '2'));
-const OPTIONS_EVERY_MS = Number(env('KEEPER_OPTIONS_EVERY_MS', '5000')); // also on a timer: a quiet chain still settles
+const CLAIM_MIN_USD = envBigInt('KEEPER_CLAIM_MIN_USD', 50, { min: 0 });
+const OPTIONS_EVERY_BLOCKS = envBigInt('KEEPER_OPTIONS_EVERY_BLOCKS', 2);
+const OPTIONS_EVERY_MS = envInt('KEEPER_OPTIONS_EVERY_MS', 5000); // also on a timer: a quiet chain still settles
 const resetNonce = () => nonces.reset({ address: signer.account.address, chainId: publicClient.chain!.id });
 const writeContract = signer.writeContract.bind(signer);
 signer.writeContract = ((...args: Parameters<typeof writeContract>) => nonces.send(() => writeContract(...args))) as typeof signer.writeContract;
@@ -53,12 +53,12 @@ const txs = new TxTracker(
   publicClient,
   resetNonce,
   log,
-  { dropAfterBlocks: 5n, finalityBlocks: 6n, maxReplacements: 3, replace: (hash) => replaceWithHigherFees(publicClient, signer, hash, MAX_FEE) },
+  { dropAfterBlocks: 5n, finalityBlocks: 6n, replace: (hash) => replaceWithHigherFees(publicClient, signer, hash, MAX_FEE) },
 );
 
 // Pull-oracle (Pyth) markets: every read and action on one posts Hermes' latest update in the same call through the
 // PriceUpdateRouter, and their options settle on the first update after expiry (all unused without pull markets).
-const hermes = hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl), { apiKey: process.env.PYTH_API_KEY, timeoutMs: Number(env('KEEPER_HERMES_TIMEOUT_MS', '3000')) });
+const hermes = hermesClient(env('HERMES_URL', DEFAULTS.hermesUrl), { apiKey: process.env.PYTH_API_KEY, timeoutMs: envInt('KEEPER_HERMES_TIMEOUT_MS', 3000) });
 const pull = new PullPrices(publicClient, c, log, hermes);
 const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermes, pull, MAX_FEE);
 let optionsRunning = false;
@@ -118,7 +118,7 @@ const orderJob = new OrderJob(jobs, book, health, { withGas: sendWithGas, capped
 });
 // The queue is keeper-only until the keeper's last processQueue is a day old (P-89): while a request waits on liquidity
 // the keeper still calls it this often (chain seconds), so a day's wait is never read as the keeper being down.
-const queueJob = new QueueJob(jobs, health, sendCapped, BigInt(env('KEEPER_QUEUE_HEARTBEAT_SEC', '3600')));
+const queueJob = new QueueJob(jobs, health, sendCapped, envBigInt('KEEPER_QUEUE_HEARTBEAT_SEC', 3600));
 const stopping = onShutdown(log, () => {
   server.close();
 });
@@ -135,7 +135,11 @@ async function liquidateEligible() {
   health.positionsWatched = refs.length;
   if (refs.length === 0) return;
   const byMarket = new Map<bigint, typeof refs>();
-  for (const r of refs) byMarket.set(r.marketId, [...(byMarket.get(r.marketId) ?? []), r]);
+  for (const r of refs) {
+    const list = byMarket.get(r.marketId);
+    if (list) list.push(r);
+    else byMarket.set(r.marketId, [r]);
+  }
   // Push-feed markets first, while the pull markets' updates are fetched (in parallel): a slow or silent Hermes never
   // delays a liquidation that does not need it.
   const pullIds = [...byMarket.keys()].filter((id) => pull.isPull(id));
@@ -149,7 +153,7 @@ async function liquidateEligible() {
   health.stalledMarkets = stalled;
 }
 
-const statusReads = new StatusReads(Number(env('KEEPER_STATUS_CHUNK', '200')), log);
+const statusReads = new StatusReads(envInt('KEEPER_STATUS_CHUNK', 200), log);
 
 /** Reads the statuses of `markets`' watched positions (at `updates`' prices on a pull-oracle market) and sends every
  *  eligible one in batches that post only their own market's update. */
@@ -292,7 +296,7 @@ async function main() {
         let ok = await job('position sync', () => book.sync(block));
         ok = (await job('liquidations', liquidateEligible)) && ok;
         ok = (await job('orders', () => orderJob.run(block))) && ok;
-        if (block % 5n === 0n) ok = (await job('queue', () => queueJob.run(block))) && ok;
+        ok = (await job('queue', () => queueJob.run(block))) && ok; // looks every 5 blocks
         ok = (await job('transactions', () => txs.poll(block))) && ok; // settle sends after this block's work
         runOptions(block);
         runSampling(block);

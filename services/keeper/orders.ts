@@ -132,6 +132,9 @@ export function splitCapped(batches: { marketId: number; ids: bigint[] }[], capO
  * open and per owner for good, so a restarted keeper ranks a flood's orders as the one before it did (they were kept
  * in memory from receipts before, and a restart forgot them).
  */
+/** Blocks whose hashes (and order books) a sync keeps to find a reorg's fork (SyncCheckpoints' default). */
+const CHECKPOINTS_KEPT = 64;
+
 export class OrderWatcher {
   private open = new Map<bigint, OpenOrder>();
   private orderRefusals = new Map<bigint, number>();
@@ -139,6 +142,9 @@ export class OrderWatcher {
   private synced: bigint;
   private readonly range: LogRange;
   private readonly checkpoints: SyncCheckpoints;
+  /** The book as it stood at each recorded block (the orders are immutable records, so a copy is of the maps only):
+   *  a reorg rewinds to the newest block still on the chain, never to the deploy block while one is kept. */
+  private states = new Map<bigint, { open: Map<bigint, OpenOrder>; orderRefusals: Map<bigint, number>; accountRefusals: Map<string, number> }>();
 
   constructor(
     private client: PublicClient,
@@ -148,7 +154,7 @@ export class OrderWatcher {
   ) {
     this.synced = c.startBlock - 1n;
     this.range = new LogRange(chunk, log, 'orders');
-    this.checkpoints = new SyncCheckpoints(client);
+    this.checkpoints = new SyncCheckpoints(client, CHECKPOINTS_KEPT);
   }
 
   size() {
@@ -156,17 +162,22 @@ export class OrderWatcher {
   }
 
   async sync(head: bigint) {
-    // A reorg under the synced blocks: the book is built again from the deploy block, as at a start. Replaying only the
-    // blocks after the fork would keep what the lost blocks did (an order they cancelled or filled, open again on the
-    // chain) and count their refusals twice.
+    // A reorg under the synced blocks: the book goes back to what it was at the newest block still on the chain (its
+    // kept copy) and reads on from there; with none kept, it is built again from the deploy block, as at a start.
+    // Replaying the blocks after the fork onto the current book would keep what the lost blocks did (an order they
+    // cancelled or filled, open again on the chain) and count their refusals twice. (A review: rebuilding from the
+    // deploy block on every one-block reorg held the keeper's loop, liquidations included, for the whole history.)
     const fork = await this.checkpoints.fork();
     if (fork.kind === 'unknown') return; // the node lacks the last block read: the next pass decides
     if (fork.kind !== 'none') {
-      this.open.clear();
-      this.orderRefusals.clear();
-      this.accountRefusals.clear();
-      this.synced = this.c.startBlock - 1n;
-      this.log.warn('reorg: orders read again from the deploy block', { fromBlock: this.synced + 1n });
+      const to = fork.kind === 'rewound' ? fork.to : undefined;
+      const kept = to === undefined ? undefined : this.states.get(to);
+      this.open = new Map(kept?.open);
+      this.orderRefusals = new Map(kept?.orderRefusals);
+      this.accountRefusals = new Map(kept?.accountRefusals);
+      this.synced = kept && to !== undefined ? to : this.c.startBlock - 1n;
+      for (const n of this.states.keys()) if (!kept || to === undefined || n > to) this.states.delete(n);
+      this.log.warn(kept ? 'reorg: orders rewound to the newest block still on the chain' : 'reorg: orders read again from the deploy block', { fromBlock: this.synced + 1n });
     }
     while (this.synced < head) {
       const from = this.synced + 1n;
@@ -194,6 +205,8 @@ export class OrderWatcher {
       }
       this.synced = to;
       this.checkpoints.record(to, hash);
+      this.states.set(to, { open: new Map(this.open), orderRefusals: new Map(this.orderRefusals), accountRefusals: new Map(this.accountRefusals) });
+      if (this.states.size > CHECKPOINTS_KEPT) this.states.delete(this.states.keys().next().value!);
     }
   }
 

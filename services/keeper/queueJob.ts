@@ -20,6 +20,7 @@ export interface QueueJobHealth {
 export class QueueJob {
   private readonly job: SerialJob;
   private calledAt = 0n;
+  private checkedBlock: bigint | undefined;
 
   constructor(
     private ctx: KeeperContext,
@@ -27,11 +28,16 @@ export class QueueJob {
     /** sends with the estimate plus headroom under the keeper's fee cap */
     private sendCapped: (request: unknown) => Promise<`0x${string}`>,
     private heartbeatSec: bigint,
+    /** blocks between two looks at the queue (counted from the last look, so a loop that skips heads still looks) */
+    private everyBlocks = 5n,
   ) {
     this.job = new SerialJob(ctx.txs, 'processQueue');
   }
 
   async run(block: bigint) {
+    // Blocks elapsed, not `block % n`: a loop that skips heads on a fast chain could miss every multiple for long.
+    if (this.checkedBlock !== undefined && block >= this.checkedBlock && block < this.checkedBlock + this.everyBlocks) return;
+    this.checkedBlock = block;
     const { c, signer, log, client, pull } = this.ctx;
     const { health } = this;
     let counted = false;

@@ -31,11 +31,23 @@ export interface Fees {
   maxPriorityFeePerGas: bigint;
 }
 
-/** The node's fee estimate, never above `capPerGas` (KEEPER_MAX_GWEI); the cap itself when the node gives none. */
+/**
+ * The node's fee estimate, never above `capPerGas` (KEEPER_MAX_GWEI). A failed estimate throws (the job is logged and
+ * tried again at the next block): a review found the cap sent as both fee and tip whenever the estimate failed once,
+ * 200 gwei a gas on a chain at 0.01, for every send of a liquidation cascade. A tip of 0 stays 0.
+ */
 export async function cappedFees(client: Pick<PublicClient, 'estimateFeesPerGas'>, capPerGas: bigint): Promise<Fees> {
-  const fees = await client.estimateFeesPerGas().catch(() => null);
-  const maxFeePerGas = fees?.maxFeePerGas && fees.maxFeePerGas < capPerGas ? fees.maxFeePerGas : capPerGas;
-  const maxPriorityFeePerGas = fees?.maxPriorityFeePerGas && fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
+  let fees: Awaited<ReturnType<PublicClient['estimateFeesPerGas']>>;
+  try {
+    fees = await client.estimateFeesPerGas();
+  } catch (e) {
+    throw new Error(`fee estimate failed, nothing sent: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  if (fees.maxFeePerGas === undefined || fees.maxPriorityFeePerGas === undefined) {
+    throw new Error('the node gave no EIP-1559 fee estimate, nothing sent');
+  }
+  const maxFeePerGas = fees.maxFeePerGas < capPerGas ? fees.maxFeePerGas : capPerGas;
+  const maxPriorityFeePerGas = fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas;
   return { maxFeePerGas, maxPriorityFeePerGas };
 }
 
@@ -64,7 +76,7 @@ export const REPLACEMENT_BUMP_PERCENT = 25n;
  * replacement the node would accept (both fees must rise by 10%): the transaction then waits, or is given up.
  */
 export function bumpedFees(old: Fees, now: Fees | null, capPerGas: bigint): Fees | null {
-  const bump = (x: bigint) => x + (x * REPLACEMENT_BUMP_PERCENT + 99n) / 100n;
+  const bump = (x: bigint) => (x === 0n ? 1n : x + (x * REPLACEMENT_BUMP_PERCENT + 99n) / 100n); // a 0 tip rises to 1 wei
   const atLeastTenPercent = (x: bigint, from: bigint) => x * 10n >= from * 11n && x > from;
   const maxFeePerGas = [bump(old.maxFeePerGas), now?.maxFeePerGas ?? 0n].reduce((a, b) => (a > b ? a : b));
   const fee = maxFeePerGas < capPerGas ? maxFeePerGas : capPerGas;
@@ -88,7 +100,7 @@ export async function replaceWithHigherFees(
   if (old.maxFeePerGas === undefined || old.maxPriorityFeePerGas === undefined || !old.to) return null;
   const fees = bumpedFees(
     { maxFeePerGas: old.maxFeePerGas, maxPriorityFeePerGas: old.maxPriorityFeePerGas },
-    await cappedFees(client, capPerGas),
+    await cappedFees(client, capPerGas).catch(() => null), // no estimate: the bump alone
     capPerGas,
   );
   if (!fees) return null;
@@ -99,11 +111,14 @@ export async function replaceWithHigherFees(
  * The keeper's transactions in flight, checked against the canonical chain each block instead of awaited: a send
  * never blocks the loop that finds new work. A transaction is done once its receipt sits in the canonical block of its
  * height for `finalityBlocks`. One still pending after `dropAfterBlocks` is replaced: the same call and nonce sent again
- * with higher fees (`replace`, at most `maxReplacements` times, within the keeper's fee cap), since on a real chain a
- * transaction underpriced for the base fee holds its nonce and every later send waits behind it. One that vanishes (a
- * reorg removed it, the node dropped it), or that cannot be replaced, is given up, its work released for the next scan,
- * and the account's nonce resynced from the chain (otherwise the local nonce manager keeps handing out nonces above the
- * chain's and every later send waits behind the gap).
+ * with higher fees (`replace`, every `dropAfterBlocks` while the keeper's fee cap leaves room), since on a real chain a
+ * transaction underpriced for the base fee holds its nonce and every later send waits behind it. One still pending is
+ * never given up: it holds its nonce whatever the keeper does, so releasing its work would only queue the same work
+ * again behind it (a review: at the cap in a base-fee spike the keeper gave up, resynced and re-sent behind the nonce it
+ * still held); it waits at the cap, logged, until the base fee falls. One that vanishes (a reorg removed it, the node
+ * dropped it) is given up, its work released for the next scan, and the account's nonce resynced from the chain
+ * (otherwise the local nonce manager keeps handing out nonces above the chain's and every later send waits behind the
+ * gap).
  */
 export class TxTracker {
   private txs = new Map<Hex, Entry>();
@@ -118,6 +133,7 @@ export class TxTracker {
     private opts: {
       dropAfterBlocks: bigint;
       finalityBlocks: bigint;
+      /** replacements at most (unbounded by default: the fee cap bounds them) */
       maxReplacements?: number;
       /** sends the pending transaction `hash` again with higher fees; its new hash, or null when it cannot */
       replace?: (hash: Hex) => Promise<Hex | null>;
@@ -209,8 +225,8 @@ export class TxTracker {
         }
         if (pending[i]) t.missingAt = undefined;
         if (pending[i] && head - t.sentBlock < this.opts.dropAfterBlocks) return;
-        if (pending[i] && (await this.replace(t, head))) return;
-        this.log.warn('transaction given up', { label: t.label, hash: latest(t), reason: pending[i] ? 'not mined in time' : 'not on chain or in the mempool' });
+        if (pending[i]) return this.replace(t, head); // it holds its nonce: bumped, or left waiting at the cap
+        this.log.warn('transaction given up', { label: t.label, hash: latest(t), reason: 'not on chain or in the mempool' });
         this.txs.delete(t.hash);
         t.onDropped();
         lost++;
@@ -219,14 +235,22 @@ export class TxTracker {
     if (lost > 0) this.resync(`${lost} transaction(s) lost`);
   }
 
-  /** Sends a pending transaction again with higher fees; true while it stays tracked (replaced, or waiting on). */
-  private async replace(t: Entry, head: bigint): Promise<boolean> {
-    if (!this.opts.replace || t.attempts >= (this.opts.maxReplacements ?? 3)) return false;
-    t.attempts++;
+  /** Sends a pending transaction again with higher fees, or leaves it waiting (logged) when the cap leaves no room;
+   *  it is looked at again `dropAfterBlocks` later either way. */
+  private async replace(t: Entry, head: bigint): Promise<void> {
     const old = latest(t);
+    t.sentBlock = head;
+    if (!this.opts.replace || t.attempts >= (this.opts.maxReplacements ?? Infinity)) {
+      this.log.warn('transaction pending, not replaced: it keeps its nonce and waits', { label: t.label, hash: old, attempts: t.attempts });
+      return;
+    }
+    t.attempts++;
     try {
       const hash = await this.opts.replace(old);
-      if (!hash) return false; // the fee cap leaves no room: given up
+      if (!hash) {
+        this.log.warn('transaction pending at the fee cap: it keeps its nonce and waits for the base fee to fall', { label: t.label, hash: old });
+        return;
+      }
       t.hashes.push(hash);
       this.replacements++;
       this.log.info('transaction replaced with higher fees', { label: t.label, replaced: old, hash, attempt: t.attempts });
@@ -234,8 +258,6 @@ export class TxTracker {
       // e.g. "nonce too low": the old one was mined meanwhile, and the next poll finds its receipt; it waits once more
       this.log.warn('replacement not sent', { label: t.label, hash: old, attempt: t.attempts, error: e instanceof Error ? e.message.split('\n')[0] : String(e) });
     }
-    t.sentBlock = head;
-    return true;
   }
 
   private resync(reason: string) {

@@ -19,6 +19,27 @@ export function env(name: string, fallback?: string): string {
   return v;
 }
 
+/**
+ * A whole-number setting from the environment (its default when unset), at least `min` (1 unless given) and at most
+ * `max`: anything else (`100k`, `0` for a batch size, a negative count) stops the service at startup with the setting's
+ * name and value, instead of a batch of NaN that never liquidates or a zero step that loops forever.
+ */
+export function envInt(name: string, fallback: number, opts: { min?: number; max?: number } = {}): number {
+  const raw = env(name, String(fallback)).trim();
+  const min = opts.min ?? 1;
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  const v = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new Error(`env ${name} must be a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any size' : max}, got ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
+/** envInt as a bigint (block counts, whole USD). */
+export function envBigInt(name: string, fallback: number, opts: { min?: number; max?: number } = {}): bigint {
+  return BigInt(envInt(name, fallback, opts));
+}
+
 export function createLogger(component: string) {
   const write = (level: string, msg: string, extra?: Record<string, unknown>) =>
     process.stdout.write(
@@ -34,7 +55,7 @@ export type Logger = ReturnType<typeof createLogger>;
 
 export function chainFromEnv(): { chain: Chain; rpcUrl: string } {
   const rpcUrl = env('RPC_URL', LOCAL_RPC_URL);
-  const chain = chainAt(Number(env('CHAIN_ID', String(DEFAULTS.chainId))), rpcUrl);
+  const chain = chainAt(envInt('CHAIN_ID', DEFAULTS.chainId), rpcUrl);
   return { chain, rpcUrl };
 }
 
@@ -44,7 +65,7 @@ export function accountFromEnv(prefix: string, devIndex: number, manager: NonceM
   const key = process.env[`${prefix}_PRIVATE_KEY`];
   if (key) return privateKeyToAccount(key as `0x${string}`, { nonceManager: manager });
   // the dev mnemonic's keys are public: off the local chain a service would sign with a key anyone holds (review AX)
-  const chainId = Number(env('CHAIN_ID', String(DEFAULTS.chainId)));
+  const chainId = envInt('CHAIN_ID', DEFAULTS.chainId);
   if (chainId !== DEFAULTS.chainId) throw new Error(`${prefix}_PRIVATE_KEY is required on chain ${chainId}: the dev mnemonic's accounts are for the local chain only`);
   return mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: devIndex, nonceManager: manager });
 }

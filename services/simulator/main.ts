@@ -13,7 +13,7 @@ import {
   type ContractFunctionName,
 } from 'viem';
 import { mnemonicToAccount, nonceManager } from 'viem/accounts';
-import { ANVIL_MNEMONIC, accountFromEnv, env, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
+import { ANVIL_MNEMONIC, accountFromEnv, envInt, healthServer, onShutdown, setup, sleep } from '../lib/runtime';
 import { createMarketModel, type Scenario } from './model';
 import { gasWithHeadroom } from '../../lib/gas';
 import { DEFAULTS } from '../../lib/config';
@@ -22,9 +22,9 @@ import { OPTION_LOT_WAD } from '../../lib/math/options';
 import { utilizationUp } from '../../lib/math/risk';
 
 const { log, publicClient, contracts: c, wallet } = setup('simulator');
-const TICK_MS = Number(env('SIM_TICK_MS', '2000'));
-const PORT = Number(env('SIM_PORT', String(DEFAULTS.ports.simulator)));
-const seed = Number(env('SIM_SEED', String(Date.now() % 1_000_000)));
+const TICK_MS = envInt('SIM_TICK_MS', 2000);
+const PORT = envInt('SIM_PORT', DEFAULTS.ports.simulator, { max: 65535 });
+const seed = envInt('SIM_SEED', Date.now() % 1_000_000, { min: 0 });
 
 const oracle = wallet(accountFromEnv('ORACLE', 0));
 const lpIdx = [3, 4, 5];

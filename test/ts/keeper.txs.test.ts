@@ -10,7 +10,7 @@
  */
 import { parseGwei, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bumpedFees, REPLACEMENT_BUMP_PERCENT, replaceWithHigherFees, SerialJob, TxTracker, type Fees } from '@/services/keeper/txs';
+import { bumpedFees, cappedFees, REPLACEMENT_BUMP_PERCENT, replaceWithHigherFees, SerialJob, TxTracker, type Fees } from '@/services/keeper/txs';
 import { createLogger } from '@/services/lib/runtime';
 import { clients, isolateChain } from './helpers';
 
@@ -43,10 +43,31 @@ describe('bumpedFees', () => {
     expect(bumpedFees({ maxFeePerGas: gwei('100'), maxPriorityFeePerGas: gwei('195') }, null, cap)).toBeNull();
   });
 
+  it('raises a tip of 0 to 1 wei, so a transaction sent with none can still be replaced', () => {
+    const f = bumpedFees({ maxFeePerGas: gwei('1'), maxPriorityFeePerGas: 0n }, null, cap)!;
+    expect(f.maxPriorityFeePerGas).toBe(1n);
+  });
+
   it('rounds a wei-sized bump up, so a 1-wei fee still rises', () => {
     const f = bumpedFees({ maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }, null, cap)!;
     expect(f.maxFeePerGas).toBeGreaterThan(1n);
     expect(f.maxPriorityFeePerGas).toBeGreaterThan(1n);
+  });
+});
+
+describe('cappedFees', () => {
+  const node = (estimate: () => Promise<Fees>) => ({ estimateFeesPerGas: estimate }) as unknown as Pick<PublicClient, 'estimateFeesPerGas'>;
+
+  it('throws when the estimate fails, instead of sending at the cap', async () => {
+    await expect(cappedFees(node(() => Promise.reject(new Error('429 Too Many Requests'))), cap)).rejects.toThrow(/fee estimate failed.*429/);
+  });
+
+  it("keeps the node's estimate under the cap, a tip of 0 included", async () => {
+    expect(await cappedFees(node(async () => ({ maxFeePerGas: gwei('0.02'), maxPriorityFeePerGas: 0n })), cap)).toEqual({ maxFeePerGas: gwei('0.02'), maxPriorityFeePerGas: 0n });
+  });
+
+  it('caps both fees, the tip at the fee', async () => {
+    expect(await cappedFees(node(async () => ({ maxFeePerGas: gwei('900'), maxPriorityFeePerGas: gwei('500') })), cap)).toEqual({ maxFeePerGas: cap, maxPriorityFeePerGas: cap });
   });
 });
 
@@ -104,7 +125,7 @@ class MempoolModel {
 function tracked(node: MempoolModel, replace: ((hash: Hex) => Promise<Hex | null>) | undefined) {
   const events: string[] = [];
   let resyncs = 0;
-  const tracker = new TxTracker(node.client(), () => resyncs++, createLogger('test'), { dropAfterBlocks: 5n, finalityBlocks: 6n, maxReplacements: 3, replace });
+  const tracker = new TxTracker(node.client(), () => resyncs++, createLogger('test'), { dropAfterBlocks: 5n, finalityBlocks: 6n, replace });
   const send = (fees: Fees) => {
     const hash = node.send(0n, fees);
     tracker.track({
@@ -152,18 +173,41 @@ describe('TxTracker: a transaction the base fee outgrew', () => {
     expect(resyncs()).toBe(0);
   });
 
-  it('without room under the cap, it is given up and the nonce resynced (what the keeper did before replacements)', async () => {
+  it('without room under the cap, it keeps its nonce and waits (never given up while pending), and is mined once the base fee falls', async () => {
     const node = new MempoolModel();
-    const { tracker, events, send, resyncs } = tracked(node, (h) => replaceOn(node, gwei('2'))(h));
-    send({ maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') });
+    let tries = 0;
+    const { tracker, events, send, resyncs } = tracked(node, (h) => (tries++, replaceOn(node, gwei('2'))(h)));
+    const first = send({ maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') });
     node.baseFee = gwei('30');
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 30; i++) {
       node.mine();
       await tracker.poll(node.head);
     }
-    expect(events).toEqual(['dropped']);
+    // Given up, its work would only be sent again behind the nonce it still holds (what the keeper did before).
+    expect(events).toEqual([]);
+    expect(tracker.size).toBe(1);
     expect(tracker.replacements).toBe(0);
-    expect(resyncs()).toBe(1);
+    expect(tries).toBeGreaterThanOrEqual(5); // it kept trying, once every dropAfterBlocks
+    expect(resyncs()).toBe(0);
+    node.baseFee = gwei('1');
+    node.mine();
+    await tracker.poll(node.head);
+    expect(events).toEqual([`mined ${first}`]);
+  });
+
+  it('keeps bumping while the cap leaves room, past any fixed number of attempts, and never above the cap', async () => {
+    const node = new MempoolModel();
+    const { tracker, events, send } = tracked(node, (h) => replaceOn(node, cap)(h));
+    send({ maxFeePerGas: gwei('1'), maxPriorityFeePerGas: gwei('1') });
+    node.baseFee = gwei('150'); // six 25% bumps and more from 1 gwei (the model's estimate is twice the base fee, capped)
+    for (let i = 0; i < 60 && events.length === 0; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(events).toEqual([expect.stringMatching(/^mined 0x/)]);
+    const fees = node.minedFees(events[0].slice('mined '.length) as Hex)!;
+    expect(fees.maxFeePerGas).toBeGreaterThanOrEqual(node.baseFee);
+    expect(fees.maxFeePerGas).toBeLessThanOrEqual(cap);
   });
 
   it('a replacement the node refuses keeps it tracked, and the original mined meanwhile counts once', async () => {

@@ -1,11 +1,11 @@
 /** Form validation and error decoding: the logic behind every inline message and toast. */
 import { describe, expect, it } from 'vitest';
-import { encodeErrorResult, erc20Abi, BaseError, ContractFunctionRevertedError } from 'viem';
+import { encodeErrorResult, erc20Abi, BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError } from 'viem';
 import { counterpoolErrorsAbi } from '@/lib/contracts';
 import { accountHistoryQuery, candlesQuery, historyQuery, limitQuery, optionsQuery, parseStressQuery, pythUpdatesQuery, stressQuery, topPositionsQuery } from '@/lib/api/schemas';
 import { BadRequest, publicDetail, queryObject } from '@/lib/api/http';
 import { checkSlippage, markSlippageTyped, slippageTypedValid } from '@/components/trade/useSlippage';
-import { describeRevert, errorForLog, explainError, isTransientRevert, TRANSIENT_REVERTS } from '@/lib/errors';
+import { describeRevert, errorForLog, explainError, isContractRevert, isTransientRevert, TRANSIENT_REVERTS } from '@/lib/errors';
 import { averageCost } from '@/lib/options/cost';
 import { historyImpact, historyPnl } from '@/components/trade/TradeHistory';
 import { checkAmount, checkLeverage, checkStressField, clearIfUnchanged, floorTenth, maxTypedLeverage } from '@/lib/validation';
@@ -194,6 +194,15 @@ describe('revert decoding', () => {
     expect(isTransientRevert(revert('InsufficientLiquidity', [2n, 1n]))).toBe(false);
     expect(isTransientRevert(new Error('network down'))).toBe(false);
     for (const name of TRANSIENT_REVERTS) expect(counterpoolErrorsAbi.some((e) => e.name === name)).toBe(true);
+  });
+
+  it("a contract's refusal is a revert; a transport failure is not (so /api/positions never reads an RPC timeout as a stale market)", () => {
+    const data = encodeErrorResult({ abi: counterpoolErrorsAbi, errorName: 'PriceTooOld', args: [1n, 100n, 500n, 300n] });
+    const refused = new BaseError('reverted', { cause: new ContractFunctionRevertedError({ abi: counterpoolErrorsAbi, data, functionName: 'positionViews' }) });
+    expect(isContractRevert(refused)).toBe(true);
+    expect(isContractRevert(new HttpRequestError({ url: 'http://node', status: 429, details: 'Too Many Requests' }))).toBe(false);
+    expect(isContractRevert(new TimeoutError({ body: {}, url: 'http://node' }))).toBe(false);
+    expect(isContractRevert(new Error('socket hang up'))).toBe(false);
   });
 
   it('every contract error has a plain-words message', () => {
