@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IOptionsBook} from "../interfaces/IOptionsBook.sol";
 import {MathLib, WAD} from "../libraries/MathLib.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
+import {IPriceFeed} from "../oracles/IPriceFeed.sol";
 import {OptionMath} from "./OptionMath.sol";
 import {OptionPricing} from "./OptionPricing.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -15,6 +16,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///         stays under the size limit. Quotes (`quote`) and trades (`trade`) price with the same `_quote`, so a preview
 ///         cannot drift from a fill.
 library OptionsLogic {
+    /// @notice How far a fallback settlement price may be from the feed's latest price: a factor either way.
+    uint256 internal constant FALLBACK_PRICE_FACTOR = 4;
     using MathLib for uint256;
     using SafeCast for uint256;
     using SafeCast for int256;
@@ -169,6 +172,19 @@ library OptionsLogic {
             reserveUsd = _removeOi(s, c, isCall, amountWad, cfg.callCapBps);
         }
         _addToBook(s, c, cfg, q.greeks, amountWad, isBuy);
+    }
+
+    /// @notice Refuses a fallback settlement price (IOptionsBook.settleBoardFallback) more than FALLBACK_PRICE_FACTOR
+    ///         from the feed's latest price, when the feed gives one: a unit slip (3,000e6 for 3,000e18) or a price of 1
+    ///         (every put paid its strike) fails, where any nonzero price settled the board before (a review).
+    /// @dev The latest price, not the expiry's (the fallback exists because the feed cannot prove that one); a feed
+    ///      that gives none (stale, out of bounds) bounds nothing, so the board can always be settled.
+    function checkFallbackPrice(address feed, uint256 boardId, uint256 priceWad) external view {
+        try IPriceFeed(feed).latestPrice() returns (uint256 feedPriceWad, uint256) {
+            if (priceWad > feedPriceWad * FALLBACK_PRICE_FACTOR || priceWad * FALLBACK_PRICE_FACTOR < feedPriceWad) {
+                revert IOptionsBook.FallbackPriceOutOfRange(boardId, priceWad, feedPriceWad, FALLBACK_PRICE_FACTOR);
+            }
+        } catch {}
     }
 
     /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) stay

@@ -46,7 +46,7 @@ library OptionsNav {
 
     /// @notice Hard bounds on a market's options parameters (InvalidParameter(name, value, min, max) beyond them).
     function validate(IOptionsBook.OptionsConfig memory c) external pure {
-        ConfigValidation.bound("strikeStepWad", c.strikeStepWad, 1e12, 1e30);
+        ConfigValidation.bound("strikeStepWad", c.strikeStepWad, 1e12, type(uint96).max); // the field is 96 bits
         ConfigValidation.bound("strikesPerSide", c.strikesPerSide, 1, 7);
         ConfigValidation.bound("dailyExpiries", c.dailyExpiries, 0, 7);
         ConfigValidation.bound("weeklyExpiries", c.weeklyExpiries, 0, 8);

@@ -12639,6 +12639,32 @@ export const optionsBookAbi = [
   },
   {
     "type": "error",
+    "name": "FallbackPriceOutOfRange",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "priceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "feedPriceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "factor",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "FeedCannotSettle",
     "inputs": [
       {
@@ -14841,6 +14867,32 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "nowAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "FallbackPriceOutOfRange",
+    "inputs": [
+      {
+        "name": "boardId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "priceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "feedPriceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "factor",
         "type": "uint256",
         "internalType": "uint256"
       }

@@ -8,6 +8,7 @@ import {MathLib} from "../../contracts/libraries/MathLib.sol";
 import {OptionsLogic} from "../../contracts/options/OptionsLogic.sol";
 import {OptionsSchedule} from "../../contracts/options/OptionsSchedule.sol";
 import {IHistoricalPriceFeed} from "../../contracts/oracles/IHistoricalPriceFeed.sol";
+import {IPriceFeed} from "../../contracts/oracles/IPriceFeed.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 
 /// @notice The options product: listing schedule, trading, reserves, settlement, caps (P-70 to P-75, P-77 to P-79).
@@ -778,6 +779,37 @@ contract OptionsTest is BaseTest {
         options.settleBoardFallback(boardId, 3100e18);
         vm.prank(alice);
         assertEq(options.claim(boardId, 4, true), AMOUNT * 200e18 / 1e30);
+    }
+
+    /// P-75: the fallback price must be within a factor of 4 of the feed's latest price when it gives one: a unit slip
+    ///       or a price of 1 (every put paid its strike) is refused; a feed that gives none bounds nothing.
+    function test_settleFallback_refusesAPriceFarFromTheFeed() public {
+        uint256 boardId = ids[0];
+        _buy(bob, boardId, 6, false, AMOUNT);
+        IOptionsBook.Board memory b = options.board(boardId);
+        vm.warp(b.expiry + options.FALLBACK_SETTLEMENT_DELAY());
+        _setPrice(ETH, 3000e18);
+        uint256[3] memory bad = [uint256(3000e6), 1, 12_001e18];
+        for (uint256 i; i < bad.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IOptionsBook.FallbackPriceOutOfRange.selector, boardId, bad[i], 3000e18, 4)
+            );
+            vm.prank(admin);
+            options.settleBoardFallback(boardId, bad[i]);
+        }
+        // at the edges of the range it settles; a feed that cannot give a price bounds nothing
+        uint256 snap = vm.snapshotState();
+        vm.prank(admin);
+        options.settleBoardFallback(boardId, 750e18);
+        vm.prank(bob);
+        uint256 paid = options.claim(boardId, 6, false);
+        uint256 strike = b.firstStrikeWad + 6 * b.strikeStepWad;
+        assertEq(paid, AMOUNT * (strike - 750e18) / 1e30, "a put pays strike - price");
+        vm.revertToState(snap);
+        vm.mockCallRevert(address(ethFeed), abi.encodeWithSelector(IPriceFeed.latestPrice.selector), "");
+        vm.prank(admin);
+        options.settleBoardFallback(boardId, 1);
+        assertTrue(options.board(boardId).settled);
     }
 
     /// P-75: options cannot be enabled on a feed that cannot prove a past round (a pull oracle): its boards could not
