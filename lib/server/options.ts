@@ -1,118 +1,103 @@
 import 'server-only';
 import { run, qb } from '../db';
 import { sql } from 'kysely';
-import { argText, storedArgs } from '@/lib/events';
-import { cached, db } from './db';
+import { argNum, argText, ev, storedArgs } from '@/lib/events';
+import { cached, db, sql as query } from './db';
 
-type Row = { name: string; market_id: number | null; timestamp: string; args: unknown };
-
-/** A market's (or every market's) option events in order, one database read per 2 s however many requests ask
- *  (review AW: every request read them all). */
-const optionsEvents = cached(2000, async (marketId: number | null) => {
-  return (await run(
-    db,
-    qb
-      .selectFrom('events')
-      .select(['name', 'market_id', 'timestamp', 'args'])
-      .where('contract', '=', 'options')
-      .where('name', 'in', ['BoardListed', 'OptionTraded', 'BoardSettled'])
-      .$if(marketId !== null, (q) => q.where('market_id', '=', marketId!))
-      .orderBy('block_number', 'asc')
-      .orderBy('log_index', 'asc'),
-  )) as Row[];
-});
+const OPTION_EVENTS = `contract = 'options'`;
+const BOARD = argText('OptionTraded', 'boardId'); // every options event names its board the same way
+const AMOUNT = argNum('OptionTraded', 'amountWad');
+const PREMIUM = argNum('OptionTraded', 'premiumUsd');
+const IS_BUY = `(${argText('OptionTraded', 'isBuy')})::boolean`;
+const IS_CALL = `(${argText('OptionTraded', 'isCall')})::boolean`;
 
 /**
- * The options book from indexed events: every board with its open interest per type (bought minus sold back, index
- * tokens), the premiums the pool took in and paid back, and, once settled, its settlement price and payouts; the
- * totals give the pool's premium income (premiums in minus premiums paid on sales back) against the payoffs it owed.
- * All integers as decimal strings: USD 6 decimals, prices and amounts WAD.
+ * The options book from indexed events, aggregated in the database (a review: the summary read every option event ever
+ * into the server on each refresh, which grows with every trade until the query passes the statement timeout and the
+ * route answers 503 for good): every board with its open interest per type (bought minus sold back, index tokens),
+ * the premiums the pool took in and paid back, and, once settled, its settlement price and payouts; the totals give
+ * the pool's premium income (premiums in minus premiums paid on sales back) against the payoffs it owed, all time and
+ * since `sinceSec`. All integers as decimal strings: USD 6 decimals, prices and amounts WAD. One database read per 2 s
+ * per market however many requests ask (review AW).
  */
-export async function getOptionsSummary(marketId?: number, sinceSec?: number) {
-  const rows = await optionsEvents(marketId ?? null);
-  type Board = {
-    boardId: string;
-    marketId: number;
-    expiry: string;
-    strikeCount: number;
-    firstStrikeWad: string;
-    strikeStepWad: string;
-    callOiWad: bigint;
-    putOiWad: bigint;
-    premiumsInUsd: bigint;
-    premiumsOutUsd: bigint;
-    settled: boolean;
-    settlementPriceWad: string | null;
-    payoutUsd: bigint;
-  };
-  const boards = new Map<string, Board>();
-  let premiumsIn = 0n;
-  let premiumsOut = 0n;
-  let recentIn = 0n;
-  let recentOut = 0n;
-  let payouts = 0n;
-  for (const r of rows) {
-    if (r.name === 'BoardListed') {
-      const a = storedArgs('BoardListed', r.args);
-      boards.set(a.boardId, {
-        boardId: a.boardId,
-        marketId: Number(a.marketId),
-        expiry: a.expiry,
-        strikeCount: Number(a.strikeCount),
-        firstStrikeWad: a.firstStrikeWad,
-        strikeStepWad: a.strikeStepWad,
-        callOiWad: 0n,
-        putOiWad: 0n,
-        premiumsInUsd: 0n,
-        premiumsOutUsd: 0n,
-        settled: false,
-        settlementPriceWad: null,
-        payoutUsd: 0n,
-      });
-      continue;
-    }
-    if (r.name === 'OptionTraded') {
-      const a = storedArgs('OptionTraded', r.args);
-      const b = boards.get(a.boardId);
-      if (!b) continue;
-      const amount = BigInt(a.amountWad) * (a.isBuy ? 1n : -1n);
-      if (a.isCall) b.callOiWad += amount;
-      else b.putOiWad += amount;
-      const premium = BigInt(a.premiumUsd);
-      const recent = sinceSec !== undefined && Number(r.timestamp) >= sinceSec;
-      if (a.isBuy) {
-        b.premiumsInUsd += premium;
-        premiumsIn += premium;
-        if (recent) recentIn += premium;
-      } else {
-        b.premiumsOutUsd += premium;
-        premiumsOut += premium;
-        if (recent) recentOut += premium;
-      }
-    } else if (r.name === 'BoardSettled') {
-      const a = storedArgs('BoardSettled', r.args);
-      const b = boards.get(a.boardId);
-      if (!b) continue;
-      b.settled = true;
-      b.settlementPriceWad = a.settlementPriceWad;
-      b.payoutUsd = BigInt(a.payoutUsd);
-      payouts += b.payoutUsd;
-    }
-  }
-  const s = (v: bigint) => v.toString();
+export const getOptionsSummary = cached(2000, async (marketId?: number, sinceSec?: number) => {
+  const market = marketId === undefined ? [] : [marketId];
+  const onMarket = (n: number) => (marketId === undefined ? '' : ` AND market_id = $${n}`);
+  const oi = `sum(CASE WHEN ${IS_BUY} THEN ${AMOUNT} ELSE -${AMOUNT} END)`;
+  const [boards, totals] = await Promise.all([
+    query<{
+      market_id: number;
+      args: unknown;
+      call_oi: string | null;
+      put_oi: string | null;
+      premiums_in: string | null;
+      premiums_out: string | null;
+      settled: unknown;
+    }>(
+      `WITH listed AS (
+         SELECT ${BOARD} AS board_id, market_id, args FROM events WHERE ${OPTION_EVENTS} AND name = ${ev('BoardListed')}${onMarket(1)}
+       ), traded AS (
+         SELECT ${BOARD} AS board_id,
+                ${oi} FILTER (WHERE ${IS_CALL}) AS call_oi,
+                ${oi} FILTER (WHERE NOT ${IS_CALL}) AS put_oi,
+                sum(${PREMIUM}) FILTER (WHERE ${IS_BUY}) AS premiums_in,
+                sum(${PREMIUM}) FILTER (WHERE NOT ${IS_BUY}) AS premiums_out
+           FROM events WHERE ${OPTION_EVENTS} AND name = ${ev('OptionTraded')}${onMarket(1)}
+          GROUP BY 1
+       ), settled AS (
+         SELECT DISTINCT ON (${BOARD}) ${BOARD} AS board_id, args FROM events
+          WHERE ${OPTION_EVENTS} AND name = ${ev('BoardSettled')}${onMarket(1)}
+          ORDER BY ${BOARD}, block_number, log_index
+       )
+       SELECT l.market_id, l.args, t.call_oi, t.put_oi, t.premiums_in, t.premiums_out, s.args AS settled
+         FROM listed l LEFT JOIN traded t USING (board_id) LEFT JOIN settled s USING (board_id)`,
+      market,
+    ),
+    query<{ premiums_in: string | null; premiums_out: string | null; recent_in: string | null; recent_out: string | null; payouts: string | null }>(
+      `SELECT sum(${PREMIUM}) FILTER (WHERE name = ${ev('OptionTraded')} AND ${IS_BUY}) AS premiums_in,
+              sum(${PREMIUM}) FILTER (WHERE name = ${ev('OptionTraded')} AND NOT ${IS_BUY}) AS premiums_out,
+              sum(${PREMIUM}) FILTER (WHERE name = ${ev('OptionTraded')} AND ${IS_BUY} AND timestamp >= $1) AS recent_in,
+              sum(${PREMIUM}) FILTER (WHERE name = ${ev('OptionTraded')} AND NOT ${IS_BUY} AND timestamp >= $1) AS recent_out,
+              sum(${argNum('BoardSettled', 'payoutUsd')}) FILTER (WHERE name = ${ev('BoardSettled')}) AS payouts
+         FROM events WHERE ${OPTION_EVENTS} AND name IN (${ev('OptionTraded', 'BoardSettled')})${onMarket(2)}`,
+      [sinceSec ?? 0, ...market],
+    ),
+  ]);
+  const int = (v: string | null | undefined) => BigInt(v ?? '0').toString(); // numeric sums come back as text
+  const out = boards.map((r) => {
+    const a = storedArgs('BoardListed', r.args);
+    const settled = r.settled === null ? null : storedArgs('BoardSettled', r.settled);
+    return {
+      boardId: a.boardId,
+      marketId: Number(r.market_id),
+      expiry: a.expiry,
+      strikeCount: Number(a.strikeCount),
+      firstStrikeWad: a.firstStrikeWad,
+      strikeStepWad: a.strikeStepWad,
+      callOiWad: int(r.call_oi),
+      putOiWad: int(r.put_oi),
+      premiumsInUsd: int(r.premiums_in),
+      premiumsOutUsd: int(r.premiums_out),
+      settled: settled !== null,
+      settlementPriceWad: settled?.settlementPriceWad ?? null,
+      payoutUsd: int(settled?.payoutUsd),
+    };
+  });
+  out.sort((x, y) => Number(BigInt(x.expiry) - BigInt(y.expiry)) || x.marketId - y.marketId);
+  const t = totals[0] ?? { premiums_in: null, premiums_out: null, recent_in: null, recent_out: null, payouts: null };
+  const premiumsIn = BigInt(int(t.premiums_in));
+  const premiumsOut = BigInt(int(t.premiums_out));
   return {
-    boards: [...boards.values()]
-      .sort((x, y) => Number(BigInt(x.expiry) - BigInt(y.expiry)) || x.marketId - y.marketId)
-      .map((b) => ({ ...b, callOiWad: s(b.callOiWad), putOiWad: s(b.putOiWad), premiumsInUsd: s(b.premiumsInUsd), premiumsOutUsd: s(b.premiumsOutUsd), payoutUsd: s(b.payoutUsd) })),
+    boards: out,
     totals: {
-      premiumsInUsd: s(premiumsIn),
-      premiumsOutUsd: s(premiumsOut),
-      premiumIncomeUsd: s(premiumsIn - premiumsOut),
-      premiumIncomeSinceUsd: sinceSec === undefined ? null : s(recentIn - recentOut),
-      payoutsUsd: s(payouts),
+      premiumsInUsd: premiumsIn.toString(),
+      premiumsOutUsd: premiumsOut.toString(),
+      premiumIncomeUsd: (premiumsIn - premiumsOut).toString(),
+      premiumIncomeSinceUsd: sinceSec === undefined ? null : (BigInt(int(t.recent_in)) - BigInt(int(t.recent_out))).toString(),
+      payoutsUsd: int(t.payouts),
     },
   };
-}
+});
 
 /**
  * An account's option history, newest first: each purchase and sale back (OptionTraded) and each settled option it
