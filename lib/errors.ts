@@ -39,7 +39,7 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   RoundNotInCurrentPhase: (a) => `Oracle round ${String(a[0])} is from an earlier feed phase than the latest round ${String(a[1])}: only the current phase settles`,
   FallbackNotOpen: (a) => `Board ${String(a[0])} can be settled by the risk admin only from ${t(a[1])} UTC, if no oracle round can settle it`,
   FallbackPriceOutOfRange: (a) =>
-    `A fallback settlement price of ${fmtPrice(u(a[1]), 2)} for board ${String(a[0])} is more than ${String(a[3])}x away from the feed's latest price ${fmtPrice(u(a[2]), 2)}`,
+    `A fallback settlement price of ${fmtPrice(u(a[1]), 2)} for board ${String(a[0])} is more than ${String(a[4])}x away from both its listing price ${fmtPrice(u(a[2]), 2)} and the feed's latest price ${u(a[3]) === 0n ? '(none)' : fmtPrice(u(a[3]), 2)}`,
   FeedCannotSettle: (a) => `Market ${String(a[0])}'s price feed ${String(a[1])} cannot prove a past price, so its options could not settle`,
   LeverageTooHigh: (a) => `Leverage ${fmtLevApart(u(a[0]), u(a[1]))[0]} is above the current maximum ${fmtLevApart(u(a[0]), u(a[1]))[1]}`,
   InsufficientMargin: (a) => `Equity ${fmtUsd(u(a[0]))} is below the ${fmtUsd(u(a[1]))} margin required`,

@@ -145,9 +145,12 @@ interface IOptionsBook is IProduct {
     error FeedCannotSettle(uint256 marketId, address feed);
     /// @notice The fallback settlement opens only after `opensAt`, and only if no verifiable round settled the board.
     error FallbackNotOpen(uint256 boardId, uint256 opensAt, uint256 nowAt);
-    /// @notice A fallback settlement price `priceWad` more than `factor` times above or below the feed's latest price
-    ///         `feedPriceWad` (a unit slip, a price no market traded at).
-    error FallbackPriceOutOfRange(uint256 boardId, uint256 priceWad, uint256 feedPriceWad, uint256 factor);
+    /// @notice A fallback settlement price `priceWad` more than `factor` times above or below both the board's listing
+    ///         price `listingPriceWad` (its strike grid's middle) and the feed's latest price `feedPriceWad` (0: none)
+    ///         (a unit slip, a price no market traded at).
+    error FallbackPriceOutOfRange(
+        uint256 boardId, uint256 priceWad, uint256 listingPriceWad, uint256 feedPriceWad, uint256 factor
+    );
 
     // ---------------------------------------------------------------- events
 
@@ -288,7 +291,7 @@ interface IOptionsBook is IProduct {
     /// @notice Settles a board the feed cannot prove a round for (no round after expiry within the phase, an answer out
     ///         of bounds) at a price the risk admin states, only once FALLBACK_SETTLEMENT_DELAY has passed since expiry.
     ///         Without it the board's payouts and the LP flows waiting on it would be stuck for good. The price must be
-    ///         within a factor of 4 of the feed's latest price when the feed gives one (FallbackPriceOutOfRange).
+    ///         within a factor of 4 of the board's listing price or of the feed's latest price (FallbackPriceOutOfRange).
     function settleBoardFallback(uint256 boardId, uint256 priceWad) external;
 
     /// @notice Pays the caller's settled payoff on one option.

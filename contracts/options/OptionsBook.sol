@@ -172,7 +172,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
         if (block.timestamp < opensAt) revert FallbackNotOpen(boardId, opensAt, block.timestamp);
         if (priceWad == 0) revert ZeroAmount();
         core.enter(IClearingCore.Risk.Reduces);
-        OptionsLogic.checkFallbackPrice(_perpFeed(b.marketId), boardId, priceWad);
+        OptionsLogic.checkFallbackPrice(
+            _perpFeed(b.marketId), boardId, priceWad, b.firstStrikeWad + b.strikeStepWad * (b.strikeCount / 2)
+        );
         _settle(boardId, b.marketId, priceWad, block.timestamp);
     }
 

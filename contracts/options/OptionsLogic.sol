@@ -175,16 +175,31 @@ library OptionsLogic {
     }
 
     /// @notice Refuses a fallback settlement price (IOptionsBook.settleBoardFallback) more than FALLBACK_PRICE_FACTOR
-    ///         from the feed's latest price, when the feed gives one: a unit slip (3,000e6 for 3,000e18) or a price of 1
-    ///         (every put paid its strike) fails, where any nonzero price settled the board before (a review).
-    /// @dev The latest price, not the expiry's (the fallback exists because the feed cannot prove that one); a feed
-    ///      that gives none (stale, out of bounds) bounds nothing, so the board can always be settled.
-    function checkFallbackPrice(address feed, uint256 boardId, uint256 priceWad) external view {
-        try IPriceFeed(feed).latestPrice() returns (uint256 feedPriceWad, uint256) {
-            if (priceWad > feedPriceWad * FALLBACK_PRICE_FACTOR || priceWad * FALLBACK_PRICE_FACTOR < feedPriceWad) {
-                revert IOptionsBook.FallbackPriceOutOfRange(boardId, priceWad, feedPriceWad, FALLBACK_PRICE_FACTOR);
-            }
+    ///         from both the board's listing price (its strike grid's middle) and the feed's latest price: a unit slip
+    ///         (3,000e6 for 3,000e18) or a price of 1 (every put paid its strike) fails, where any nonzero price settled
+    ///         the board before (a review).
+    /// @dev Two references, so a true price far from one of them (a market that moved fourfold since the listing, or a
+    ///      feed publishing a wrong price now) still settles (a second review); the fallback exists because the feed
+    ///      cannot prove the expiry's price. A feed that gives no price leaves the listing's bound.
+    function checkFallbackPrice(address feed, uint256 boardId, uint256 priceWad, uint256 listingPriceWad)
+        external
+        view
+    {
+        if (_withinFactor(priceWad, listingPriceWad)) return;
+        uint256 feedPriceWad;
+        try IPriceFeed(feed).latestPrice() returns (uint256 p, uint256) {
+            feedPriceWad = p;
         } catch {}
+        if (!_withinFactor(priceWad, feedPriceWad)) {
+            revert IOptionsBook.FallbackPriceOutOfRange(
+                boardId, priceWad, listingPriceWad, feedPriceWad, FALLBACK_PRICE_FACTOR
+            );
+        }
+    }
+
+    /// @dev Whether `priceWad` is within FALLBACK_PRICE_FACTOR of `refWad` either way (never for a reference of 0).
+    function _withinFactor(uint256 priceWad, uint256 refWad) private pure returns (bool) {
+        return priceWad <= refWad * FALLBACK_PRICE_FACTOR && priceWad * FALLBACK_PRICE_FACTOR >= refWad && refWad > 0;
     }
 
     /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) stay

@@ -12652,6 +12652,11 @@ export const optionsBookAbi = [
         "internalType": "uint256"
       },
       {
+        "name": "listingPriceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
         "name": "feedPriceWad",
         "type": "uint256",
         "internalType": "uint256"
@@ -14883,6 +14888,11 @@ export const counterpoolErrorsAbi = [
       },
       {
         "name": "priceWad",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "listingPriceWad",
         "type": "uint256",
         "internalType": "uint256"
       },

@@ -53,7 +53,13 @@ const txs = new TxTracker(
   publicClient,
   resetNonce,
   log,
-  { dropAfterBlocks: 5n, finalityBlocks: 6n, replace: (hash) => replaceWithHigherFees(publicClient, signer, hash, MAX_FEE) },
+  {
+    dropAfterBlocks: 5n,
+    finalityBlocks: 6n,
+    replace: (hash) => replaceWithHigherFees(publicClient, signer, hash, MAX_FEE),
+    // a gap below queued sends (a send that failed after taking its nonce, and no later send took it back)
+    fillGap: async (nonce) => signer.sendTransaction({ to: signer.account.address, value: 0n, gas: 21_000n, nonce, ...(await cappedFees(publicClient, MAX_FEE)) }),
+  },
 );
 
 // Pull-oracle (Pyth) markets: every read and action on one posts Hermes' latest update in the same call through the
@@ -63,6 +69,7 @@ const pull = new PullPrices(publicClient, c, log, hermes);
 const optionsKeeper = new OptionsKeeper(publicClient, signer, c, log, txs, hermes, pull, MAX_FEE);
 let optionsRunning = false;
 let optionsLastRun = 0;
+let optionsLastBlock: bigint | undefined;
 // Volatility sampling on the clock: a poke for every market whose oracle published in an interval not yet sampled.
 const SAMPLING = env('KEEPER_SAMPLING', '1') !== '0';
 const sampler = new Sampler(publicClient, signer, c, log, txs, pull, MAX_FEE);
@@ -81,10 +88,12 @@ function runSampling(block: bigint) {
 /** One options pass (list, refresh, settle) off the liquidation path: a settlement or refresh waiting for its receipt
  *  never delays a scan. Runs every OPTIONS_EVERY_BLOCKS blocks and at least every OPTIONS_EVERY_MS. */
 function runOptions(block: bigint | null) {
-  const due = (block !== null && block % OPTIONS_EVERY_BLOCKS === 0n) || Date.now() - optionsLastRun >= OPTIONS_EVERY_MS;
+  // blocks elapsed since the last pass, not `block % n`: a loop that skips heads could miss every multiple
+  const due = (block !== null && (optionsLastBlock === undefined || block >= optionsLastBlock + OPTIONS_EVERY_BLOCKS)) || Date.now() - optionsLastRun >= OPTIONS_EVERY_MS;
   if (!due || optionsRunning) return;
   optionsRunning = true;
   optionsLastRun = Date.now();
+  if (block !== null) optionsLastBlock = block;
   void optionsKeeper
     .tick()
     .catch((e) => log.warn('options pass failed', { error: errorForLog(e) }))

@@ -142,9 +142,9 @@ export class OrderWatcher {
   private synced: bigint;
   private readonly range: LogRange;
   private readonly checkpoints: SyncCheckpoints;
-  /** The book as it stood at each recorded block (the orders are immutable records, so a copy is of the maps only):
-   *  a reorg rewinds to the newest block still on the chain, never to the deploy block while one is kept. */
-  private states = new Map<bigint, { open: Map<bigint, OpenOrder>; orderRefusals: Map<bigint, number>; accountRefusals: Map<string, number> }>();
+  /** How to undo each recorded range (its last block, and a step per change, in order): a reorg rewinds to the newest
+   *  block still on the chain, never to the deploy block while one is kept. One entry per checkpoint, kept as long. */
+  private undo: { block: bigint; steps: (() => void)[] }[] = [];
 
   constructor(
     private client: PublicClient,
@@ -169,15 +169,20 @@ export class OrderWatcher {
     // deploy block on every one-block reorg held the keeper's loop, liquidations included, for the whole history.)
     const fork = await this.checkpoints.fork();
     if (fork.kind === 'unknown') return; // the node lacks the last block read: the next pass decides
-    if (fork.kind !== 'none') {
-      const to = fork.kind === 'rewound' ? fork.to : undefined;
-      const kept = to === undefined ? undefined : this.states.get(to);
-      this.open = new Map(kept?.open);
-      this.orderRefusals = new Map(kept?.orderRefusals);
-      this.accountRefusals = new Map(kept?.accountRefusals);
-      this.synced = kept && to !== undefined ? to : this.c.startBlock - 1n;
-      for (const n of this.states.keys()) if (!kept || to === undefined || n > to) this.states.delete(n);
-      this.log.warn(kept ? 'reorg: orders rewound to the newest block still on the chain' : 'reorg: orders read again from the deploy block', { fromBlock: this.synced + 1n });
+    if (fork.kind === 'rewound') {
+      for (let r = this.undo.at(-1); r && r.block > fork.to; r = this.undo.at(-1)) {
+        for (const step of r.steps.reverse()) step();
+        this.undo.pop();
+      }
+      this.synced = fork.to;
+      this.log.warn('reorg: orders rewound to the newest block still on the chain', { fromBlock: this.synced + 1n });
+    } else if (fork.kind === 'lost') {
+      this.open.clear();
+      this.orderRefusals.clear();
+      this.accountRefusals.clear();
+      this.undo = [];
+      this.synced = this.c.startBlock - 1n;
+      this.log.warn('reorg: orders read again from the deploy block', { fromBlock: this.synced + 1n });
     }
     while (this.synced < head) {
       const from = this.synced + 1n;
@@ -189,24 +194,32 @@ export class OrderWatcher {
         hash = r.hash;
         return r.logs;
       });
+      const steps: (() => void)[] = [];
+      // each change with the step that puts the key back as it was
+      const put = <K, V>(map: Map<K, V>, key: K, value: V | undefined) => {
+        const was = map.get(key);
+        steps.push(() => (was === undefined ? map.delete(key) : map.set(key, was)));
+        if (value === undefined) map.delete(key);
+        else map.set(key, value);
+      };
       for (const l of logs) {
         const id = l.args.orderId!;
         if (l.eventName === 'OrderCreated' || l.eventName === 'OrderUpdated') {
           const o = l.args.order!;
-          this.open.set(id, { id, account: o.account, marketId: o.marketId, isLong: o.isLong, kind: o.kind, triggerPriceWad: o.triggerPriceWad, expiresAt: o.expiresAt });
+          put(this.open, id, { id, account: o.account, marketId: o.marketId, isLong: o.isLong, kind: o.kind, triggerPriceWad: o.triggerPriceWad, expiresAt: o.expiresAt });
         } else if (l.eventName === 'OrderFillFailed') {
           const account = l.args.account!.toLowerCase();
-          this.orderRefusals.set(id, (this.orderRefusals.get(id) ?? 0) + 1);
-          this.accountRefusals.set(account, (this.accountRefusals.get(account) ?? 0) + 1);
+          put(this.orderRefusals, id, (this.orderRefusals.get(id) ?? 0) + 1);
+          put(this.accountRefusals, account, (this.accountRefusals.get(account) ?? 0) + 1);
         } else {
-          this.open.delete(id);
-          this.orderRefusals.delete(id);
+          put(this.open, id, undefined);
+          put(this.orderRefusals, id, undefined);
         }
       }
       this.synced = to;
       this.checkpoints.record(to, hash);
-      this.states.set(to, { open: new Map(this.open), orderRefusals: new Map(this.orderRefusals), accountRefusals: new Map(this.accountRefusals) });
-      if (this.states.size > CHECKPOINTS_KEPT) this.states.delete(this.states.keys().next().value!);
+      this.undo.push({ block: to, steps });
+      if (this.undo.length > CHECKPOINTS_KEPT) this.undo.shift();
     }
   }
 

@@ -72,15 +72,18 @@ export const REPLACEMENT_BUMP_PERCENT = 25n;
 
 /**
  * The fees of a replacement for a pending transaction with fees `old`: each at least REPLACEMENT_BUMP_PERCENT above
- * the old one and at least the node's estimate `now`, never above `capPerGas`. Null when the cap leaves no room for a
- * replacement the node would accept (both fees must rise by 10%): the transaction then waits, or is given up.
+ * the old one and at least the node's estimate `now`, never above `capPerGas`. Null when there is nothing a replacement
+ * would gain or the node would not take it: no estimate, fees that already meet it (the transaction waits for another
+ * reason, and bumping it each time until the cap only overpays: a review), or a cap that leaves less than the 10% a
+ * node requires on both fees.
  */
 export function bumpedFees(old: Fees, now: Fees | null, capPerGas: bigint): Fees | null {
+  if (!now || (old.maxFeePerGas >= now.maxFeePerGas && old.maxPriorityFeePerGas >= now.maxPriorityFeePerGas)) return null;
   const bump = (x: bigint) => (x === 0n ? 1n : x + (x * REPLACEMENT_BUMP_PERCENT + 99n) / 100n); // a 0 tip rises to 1 wei
   const atLeastTenPercent = (x: bigint, from: bigint) => x * 10n >= from * 11n && x > from;
-  const maxFeePerGas = [bump(old.maxFeePerGas), now?.maxFeePerGas ?? 0n].reduce((a, b) => (a > b ? a : b));
+  const maxFeePerGas = [bump(old.maxFeePerGas), now.maxFeePerGas].reduce((a, b) => (a > b ? a : b));
   const fee = maxFeePerGas < capPerGas ? maxFeePerGas : capPerGas;
-  const tipWanted = [bump(old.maxPriorityFeePerGas), now?.maxPriorityFeePerGas ?? 0n].reduce((a, b) => (a > b ? a : b));
+  const tipWanted = [bump(old.maxPriorityFeePerGas), now.maxPriorityFeePerGas].reduce((a, b) => (a > b ? a : b));
   const tip = tipWanted < fee ? tipWanted : fee;
   if (!atLeastTenPercent(fee, old.maxFeePerGas) || !atLeastTenPercent(tip, old.maxPriorityFeePerGas)) return null;
   return { maxFeePerGas: fee, maxPriorityFeePerGas: tip };
@@ -100,7 +103,7 @@ export async function replaceWithHigherFees(
   if (old.maxFeePerGas === undefined || old.maxPriorityFeePerGas === undefined || !old.to) return null;
   const fees = bumpedFees(
     { maxFeePerGas: old.maxFeePerGas, maxPriorityFeePerGas: old.maxPriorityFeePerGas },
-    await cappedFees(client, capPerGas).catch(() => null), // no estimate: the bump alone
+    await cappedFees(client, capPerGas).catch(() => null), // no estimate: not replaced this time
     capPerGas,
   );
   if (!fees) return null;
@@ -133,8 +136,11 @@ export class TxTracker {
     private opts: {
       dropAfterBlocks: bigint;
       finalityBlocks: bigint;
-      /** replacements at most (unbounded by default: the fee cap bounds them) */
+      /** replacements at most (unbounded by default: a replacement is sent only while the node's estimate is above the
+       *  fees offered, and never above the cap) */
       maxReplacements?: number;
+      /** sends a transaction (a 0-value self-transfer) on `nonce`, a gap below pending transactions; its hash or null */
+      fillGap?: (nonce: number) => Promise<Hex | null>;
       /** sends the pending transaction `hash` again with higher fees; its new hash, or null when it cannot */
       replace?: (hash: Hex) => Promise<Hex | null>;
     } = { dropAfterBlocks: 5n, finalityBlocks: 6n },
@@ -210,7 +216,17 @@ export class TxTracker {
       }
       unmined.push(t);
     });
-    const pending = await Promise.all(unmined.map((t) => this.client.getTransaction({ hash: latest(t) }).catch(orUnread(t, 'TransactionNotFoundError'))));
+    // Pending under any of its hashes (newest first): a replacement a load-balanced node has not seen leaves the
+    // original pending there, and a transaction still pending is never given up (a review of the first version).
+    const pending = await Promise.all(
+      unmined.map(async (t) => {
+        for (const hash of [...t.hashes].reverse()) {
+          const tx = await this.client.getTransaction({ hash }).catch(orUnread(t, 'TransactionNotFoundError'));
+          if (tx) return tx;
+        }
+        return null;
+      }),
+    );
     let lost = 0;
     await Promise.all(
       unmined.map(async (t, i) => {
@@ -225,7 +241,21 @@ export class TxTracker {
         }
         if (pending[i]) t.missingAt = undefined;
         if (pending[i] && head - t.sentBlock < this.opts.dropAfterBlocks) return;
-        if (pending[i]) return this.replace(t, head); // it holds its nonce: bumped, or left waiting at the cap
+        if (pending[i]) {
+          // Queued behind a nonce no transaction holds (a send that failed after taking it, with no later send to take it
+          // back): its nonce is past the node's pending count, and only a transaction on the gap lets it in.
+          const tx = pending[i]!;
+          if (this.opts.fillGap && tx.from) {
+            const next = await this.client.getTransactionCount({ address: tx.from, blockTag: 'pending' });
+            if (tx.nonce > next) {
+              t.sentBlock = head;
+              const hash = await this.opts.fillGap(next).catch((e: unknown) => (this.log.warn('nonce gap not filled', { nonce: next, error: e instanceof Error ? e.message.split('\n')[0] : String(e) }), null));
+              if (hash) this.log.warn('nonce gap filled with a self-transfer', { nonce: next, hash, behind: t.label });
+              return;
+            }
+          }
+          return this.replace(t, head); // it holds its nonce: bumped while underpriced, or left waiting
+        }
         this.log.warn('transaction given up', { label: t.label, hash: latest(t), reason: 'not on chain or in the mempool' });
         this.txs.delete(t.hash);
         t.onDropped();
@@ -248,7 +278,7 @@ export class TxTracker {
     try {
       const hash = await this.opts.replace(old);
       if (!hash) {
-        this.log.warn('transaction pending at the fee cap: it keeps its nonce and waits for the base fee to fall', { label: t.label, hash: old });
+        this.log.warn('transaction pending, not replaced (its fees meet the node estimate, or the fee cap leaves no room): it keeps its nonce and waits', { label: t.label, hash: old });
         return;
       }
       t.hashes.push(hash);

@@ -781,34 +781,49 @@ contract OptionsTest is BaseTest {
         assertEq(options.claim(boardId, 4, true), AMOUNT * 200e18 / 1e30);
     }
 
-    /// P-75: the fallback price must be within a factor of 4 of the feed's latest price when it gives one: a unit slip
-    ///       or a price of 1 (every put paid its strike) is refused; a feed that gives none bounds nothing.
-    function test_settleFallback_refusesAPriceFarFromTheFeed() public {
+    /// P-75: the fallback price must be within a factor of 4 of the board's listing price (its grid's middle) or of the
+    ///       feed's latest price: a unit slip or a price of 1 (every put paid its strike) is refused; a true price far
+    ///       from one reference (the market moved fourfold, the feed is wrong now) still settles.
+    function test_settleFallback_refusesAPriceFarFromTheListingAndTheFeed() public {
         uint256 boardId = ids[0];
         _buy(bob, boardId, 6, false, AMOUNT);
         IOptionsBook.Board memory b = options.board(boardId);
+        uint256 listing = uint256(b.firstStrikeWad) + uint256(b.strikeStepWad) * (b.strikeCount / 2);
         vm.warp(b.expiry + options.FALLBACK_SETTLEMENT_DELAY());
-        _setPrice(ETH, 3000e18);
-        uint256[3] memory bad = [uint256(3000e6), 1, 12_001e18];
+        _setPrice(ETH, listing);
+        uint256[3] memory bad = [listing / 1e12, 1, listing * 4 + 1];
         for (uint256 i; i < bad.length; ++i) {
             vm.expectRevert(
-                abi.encodeWithSelector(IOptionsBook.FallbackPriceOutOfRange.selector, boardId, bad[i], 3000e18, 4)
+                abi.encodeWithSelector(
+                    IOptionsBook.FallbackPriceOutOfRange.selector, boardId, bad[i], listing, listing, 4
+                )
             );
             vm.prank(admin);
             options.settleBoardFallback(boardId, bad[i]);
         }
-        // at the edges of the range it settles; a feed that cannot give a price bounds nothing
+        // at the edge of the range it settles, and the put pays strike - price
         uint256 snap = vm.snapshotState();
         vm.prank(admin);
-        options.settleBoardFallback(boardId, 750e18);
+        options.settleBoardFallback(boardId, listing / 4);
         vm.prank(bob);
-        uint256 paid = options.claim(boardId, 6, false);
         uint256 strike = b.firstStrikeWad + 6 * b.strikeStepWad;
-        assertEq(paid, AMOUNT * (strike - 750e18) / 1e30, "a put pays strike - price");
+        assertEq(options.claim(boardId, 6, false), AMOUNT * (strike - listing / 4) / 1e30, "a put pays strike - price");
+        // far from the listing but near the feed's price (the market moved fourfold): settles
+        vm.revertToState(snap);
+        _setPrice(ETH, listing * 5);
+        vm.prank(admin);
+        options.settleBoardFallback(boardId, listing * 4 + 1);
+        assertTrue(options.board(boardId).settled);
+        // a feed that gives no price leaves the listing's bound
         vm.revertToState(snap);
         vm.mockCallRevert(address(ethFeed), abi.encodeWithSelector(IPriceFeed.latestPrice.selector), "");
+        vm.expectRevert(
+            abi.encodeWithSelector(IOptionsBook.FallbackPriceOutOfRange.selector, boardId, 1, listing, 0, 4)
+        );
         vm.prank(admin);
         options.settleBoardFallback(boardId, 1);
+        vm.prank(admin);
+        options.settleBoardFallback(boardId, listing * 2);
         assertTrue(options.board(boardId).settled);
     }
 

@@ -18,11 +18,18 @@ const gwei = (x: string) => parseGwei(x);
 const cap = gwei('200');
 
 describe('bumpedFees', () => {
-  it('raises both fees by the bump when the node estimates less', () => {
+  it('raises both fees by the bump when the node estimates a little more', () => {
     const old = { maxFeePerGas: gwei('10'), maxPriorityFeePerGas: gwei('1') };
-    const f = bumpedFees(old, { maxFeePerGas: gwei('5'), maxPriorityFeePerGas: gwei('0.5') }, cap)!;
+    const f = bumpedFees(old, { maxFeePerGas: gwei('11'), maxPriorityFeePerGas: gwei('0.5') }, cap)!;
     expect(f.maxFeePerGas).toBe((old.maxFeePerGas * (100n + REPLACEMENT_BUMP_PERCENT)) / 100n);
     expect(f.maxPriorityFeePerGas).toBe((old.maxPriorityFeePerGas * (100n + REPLACEMENT_BUMP_PERCENT)) / 100n);
+  });
+
+  it('gives none when its fees already meet the estimate, or with no estimate: it waits for something else, and bumping only overpays', () => {
+    const old = { maxFeePerGas: gwei('10'), maxPriorityFeePerGas: gwei('1') };
+    expect(bumpedFees(old, { maxFeePerGas: gwei('5'), maxPriorityFeePerGas: gwei('0.5') }, cap)).toBeNull();
+    expect(bumpedFees(old, old, cap)).toBeNull();
+    expect(bumpedFees(old, null, cap)).toBeNull();
   });
 
   it('follows the node when its estimate is above the bump', () => {
@@ -37,19 +44,20 @@ describe('bumpedFees', () => {
   });
 
   it('gives none when the cap leaves less than the 10% a node requires', () => {
-    expect(bumpedFees({ maxFeePerGas: gwei('190'), maxPriorityFeePerGas: gwei('1') }, null, cap)).toBeNull();
-    expect(bumpedFees({ maxFeePerGas: cap, maxPriorityFeePerGas: gwei('1') }, null, cap)).toBeNull();
+    const high = { maxFeePerGas: gwei('900'), maxPriorityFeePerGas: gwei('900') };
+    expect(bumpedFees({ maxFeePerGas: gwei('190'), maxPriorityFeePerGas: gwei('1') }, high, cap)).toBeNull();
+    expect(bumpedFees({ maxFeePerGas: cap, maxPriorityFeePerGas: gwei('1') }, high, cap)).toBeNull();
     // the fee has room but the tip is already at the cap
-    expect(bumpedFees({ maxFeePerGas: gwei('100'), maxPriorityFeePerGas: gwei('195') }, null, cap)).toBeNull();
+    expect(bumpedFees({ maxFeePerGas: gwei('100'), maxPriorityFeePerGas: gwei('195') }, high, cap)).toBeNull();
   });
 
   it('raises a tip of 0 to 1 wei, so a transaction sent with none can still be replaced', () => {
-    const f = bumpedFees({ maxFeePerGas: gwei('1'), maxPriorityFeePerGas: 0n }, null, cap)!;
+    const f = bumpedFees({ maxFeePerGas: gwei('1'), maxPriorityFeePerGas: 0n }, { maxFeePerGas: gwei('2'), maxPriorityFeePerGas: 0n }, cap)!;
     expect(f.maxPriorityFeePerGas).toBe(1n);
   });
 
   it('rounds a wei-sized bump up, so a 1-wei fee still rises', () => {
-    const f = bumpedFees({ maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }, null, cap)!;
+    const f = bumpedFees({ maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }, { maxFeePerGas: 2n, maxPriorityFeePerGas: 1n }, cap)!;
     expect(f.maxFeePerGas).toBeGreaterThan(1n);
     expect(f.maxPriorityFeePerGas).toBeGreaterThan(1n);
   });
@@ -79,6 +87,8 @@ class MempoolModel {
   private pending = new Map<bigint, { hash: Hex; fees: Fees }>(); // nonce -> tx
   private mined = new Map<Hex, { blockNumber: bigint; nonce: bigint; fees: Fees }>();
   private n = 0;
+  /** the account's mined transactions (its next nonce on chain) */
+  private count = 0n;
 
   send(nonce: bigint, fees: Fees): Hex {
     const old = this.pending.get(nonce);
@@ -91,12 +101,13 @@ class MempoolModel {
     return hash;
   }
 
+  /** A block: the account's pending transactions in nonce order from its next nonce, while each pays the base fee
+   *  (a transaction past a gap, or behind an underpriced one, waits). */
   mine() {
     this.head++;
-    for (const [nonce, t] of this.pending) {
-      if (t.fees.maxFeePerGas < this.baseFee) continue;
-      this.mined.set(t.hash, { blockNumber: this.head, nonce, fees: t.fees });
-      this.pending.delete(nonce);
+    for (let t = this.pending.get(this.count); t && t.fees.maxFeePerGas >= this.baseFee; t = this.pending.get(this.count)) {
+      this.mined.set(t.hash, { blockNumber: this.head, nonce: this.count, fees: t.fees });
+      this.pending.delete(this.count++);
     }
   }
 
@@ -115,19 +126,27 @@ class MempoolModel {
       },
       getBlock: async ({ blockNumber }: { blockNumber: bigint }) => ({ number: blockNumber, hash: blockHash(blockNumber) }),
       getTransaction: async ({ hash }: { hash: Hex }) => {
-        for (const [nonce, t] of this.pending) if (t.hash === hash) return { hash, nonce, ...t.fees };
+        for (const [nonce, t] of this.pending) if (t.hash === hash) return { hash, nonce: Number(nonce), from: SENDER, ...t.fees };
         throw Object.assign(new Error('not found'), { name: 'TransactionNotFoundError' });
+      },
+      // geth's counts: 'pending' runs on over the pending transactions that follow the mined ones without a gap
+      getTransactionCount: async ({ blockTag }: { blockTag: 'latest' | 'pending' }) => {
+        let n = this.count;
+        if (blockTag === 'pending') while (this.pending.has(n)) n++;
+        return Number(n);
       },
     } as unknown as PublicClient;
   }
 }
 
-function tracked(node: MempoolModel, replace: ((hash: Hex) => Promise<Hex | null>) | undefined) {
+const SENDER = '0x000000000000000000000000000000000000cafe';
+
+function tracked(node: MempoolModel, replace: ((hash: Hex) => Promise<Hex | null>) | undefined, fillGap?: (nonce: number) => Promise<Hex | null>) {
   const events: string[] = [];
   let resyncs = 0;
-  const tracker = new TxTracker(node.client(), () => resyncs++, createLogger('test'), { dropAfterBlocks: 5n, finalityBlocks: 6n, replace });
-  const send = (fees: Fees) => {
-    const hash = node.send(0n, fees);
+  const tracker = new TxTracker(node.client(), () => resyncs++, createLogger('test'), { dropAfterBlocks: 5n, finalityBlocks: 6n, replace, fillGap });
+  const send = (fees: Fees, nonce = 0n) => {
+    const hash = node.send(nonce, fees);
     tracker.track({
       hash,
       label: 'liquidateBatch',
@@ -144,9 +163,9 @@ function tracked(node: MempoolModel, replace: ((hash: Hex) => Promise<Hex | null
 /** What the keeper's replacement does, on the model: the pending fees bumped within the cap, sent on the same nonce. */
 function replaceOn(node: MempoolModel, capPerGas: bigint) {
   return async (hash: Hex) => {
-    const tx = (await node.client().getTransaction({ hash })) as unknown as Fees & { nonce: bigint };
+    const tx = (await node.client().getTransaction({ hash })) as unknown as Fees & { nonce: number };
     const fees = bumpedFees(tx, { maxFeePerGas: node.baseFee * 2n, maxPriorityFeePerGas: gwei('1') }, capPerGas);
-    return fees ? node.send(tx.nonce, fees) : null;
+    return fees ? node.send(BigInt(tx.nonce), fees) : null;
   };
 }
 
@@ -208,6 +227,50 @@ describe('TxTracker: a transaction the base fee outgrew', () => {
     const fees = node.minedFees(events[0].slice('mined '.length) as Hex)!;
     expect(fees.maxFeePerGas).toBeGreaterThanOrEqual(node.baseFee);
     expect(fees.maxFeePerGas).toBeLessThanOrEqual(cap);
+  });
+
+  it('is not given up while its original is pending and its replacement unseen (a load-balanced node, a silent relay)', async () => {
+    const node = new MempoolModel();
+    const unseen = `0x${'e'.repeat(64)}` as Hex; // accepted by a relay that never forwarded it
+    const { tracker, events, send, resyncs } = tracked(node, async () => unseen);
+    const first = send({ maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') });
+    node.baseFee = gwei('30');
+    for (let i = 0; i < 12; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(events).toEqual([]); // the first version looked only at the latest hash: "not found" twice, given up
+    expect(resyncs()).toBe(0);
+    node.baseFee = gwei('1');
+    node.mine();
+    await tracker.poll(node.head);
+    expect(events).toEqual([`mined ${first}`]);
+  });
+
+  it('one queued behind a nonce no transaction holds gets a self-transfer on the gap, and is mined after it', async () => {
+    const node = new MempoolModel();
+    const gaps: number[] = [];
+    const fees = { maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') };
+    const { tracker, events, send } = tracked(
+      node,
+      (h) => replaceOn(node, cap)(h),
+      async (nonce) => (gaps.push(nonce), node.send(BigInt(nonce), fees)),
+    );
+    const queued = send(fees, 1n); // nonce 0 was taken by a send that failed before reaching the node
+    for (let i = 0; i < 4; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(gaps).toEqual([]); // within dropAfterBlocks it waits
+    for (let i = 0; i < 3 && events.length === 0; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(gaps).toEqual([0]);
+    node.mine();
+    await tracker.poll(node.head);
+    expect(events).toEqual([`mined ${queued}`]);
+    expect(tracker.replacements).toBe(0); // not bumped: its fees were never the problem
   });
 
   it('a replacement the node refuses keeps it tracked, and the original mined meanwhile counts once', async () => {

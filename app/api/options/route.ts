@@ -11,7 +11,8 @@ export const GET = (req: Request) =>
     async () => {
       const { market } = optionsQuery.parse(queryObject(req.url));
       requireListedMarket(market);
-      const since = (await chainNowSec()) - 86_400;
+      // to the minute: the summary's cache is keyed on it, and the chain's clock moves every block
+      const since = Math.floor(((await chainNowSec()) - 86_400) / 60) * 60;
       return { last24hFromSec: since, ...(await getOptionsSummary(market, since)) };
     },
     { maxAgeSec: 2 },
