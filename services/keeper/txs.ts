@@ -139,7 +139,8 @@ export class TxTracker {
       /** replacements at most (unbounded by default: a replacement is sent only while the node's estimate is above the
        *  fees offered, and never above the cap) */
       maxReplacements?: number;
-      /** sends a transaction (a 0-value self-transfer) on `nonce`, a gap below pending transactions; its hash or null */
+      /** sends a transaction (a 0-value self-transfer) on `nonce`, a gap or a transaction the tracker does not know below
+       *  its pending ones; its hash or null */
       fillGap?: (nonce: number) => Promise<Hex | null>;
       /** sends the pending transaction `hash` again with higher fees; its new hash, or null when it cannot */
       replace?: (hash: Hex) => Promise<Hex | null>;
@@ -227,6 +228,10 @@ export class TxTracker {
         return null;
       }),
     );
+    const ourNonces = new Set(pending.filter((tx) => tx !== null).map((tx) => tx!.nonce));
+    // only when every unmined transaction of ours was read as pending: one the node did not show (a lagging node, a
+    // failed read) could be the one on the nonce that looks free, and a self-transfer would cancel it
+    const allSeen = unread.size === 0 && pending.every((tx) => tx !== null);
     let lost = 0;
     await Promise.all(
       unmined.map(async (t, i) => {
@@ -242,15 +247,22 @@ export class TxTracker {
         if (pending[i]) t.missingAt = undefined;
         if (pending[i] && head - t.sentBlock < this.opts.dropAfterBlocks) return;
         if (pending[i]) {
-          // Queued behind a nonce no transaction holds (a send that failed after taking it, with no later send to take it
-          // back): its nonce is past the node's pending count, and only a transaction on the gap lets it in.
+          // Waiting behind a nonce none of the keeper's tracked transactions holds: a gap (a send that failed after
+          // taking it, with no later send to take it back: the node's pending count stops below this one), or a
+          // transaction of an earlier run of the keeper, which this tracker never knew and so never bumps (the oldest
+          // unmined nonce, below this one and not ours). Only a transaction on that nonce lets this one in: a 0-value
+          // self-transfer at the node's estimate, which replaces an underpriced one.
           const tx = pending[i]!;
-          if (this.opts.fillGap && tx.from) {
-            const next = await this.client.getTransactionCount({ address: tx.from, blockTag: 'pending' });
-            if (tx.nonce > next) {
+          if (this.opts.fillGap && tx.from && allSeen) {
+            const [next, mined] = await Promise.all([
+              this.client.getTransactionCount({ address: tx.from, blockTag: 'pending' }),
+              this.client.getTransactionCount({ address: tx.from, blockTag: 'latest' }),
+            ]);
+            const blocker = tx.nonce > next ? next : tx.nonce > mined && !ourNonces.has(mined) ? mined : undefined;
+            if (blocker !== undefined) {
               t.sentBlock = head;
-              const hash = await this.opts.fillGap(next).catch((e: unknown) => (this.log.warn('nonce gap not filled', { nonce: next, error: e instanceof Error ? e.message.split('\n')[0] : String(e) }), null));
-              if (hash) this.log.warn('nonce gap filled with a self-transfer', { nonce: next, hash, behind: t.label });
+              const hash = await this.opts.fillGap(blocker).catch((e: unknown) => (this.log.warn('blocking nonce not replaced', { nonce: blocker, error: e instanceof Error ? e.message.split('\n')[0] : String(e) }), null));
+              if (hash) this.log.warn('blocking nonce replaced with a self-transfer', { nonce: blocker, hash, behind: t.label, gap: blocker === next });
               return;
             }
           }

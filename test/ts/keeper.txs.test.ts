@@ -273,6 +273,26 @@ describe('TxTracker: a transaction the base fee outgrew', () => {
     expect(tracker.replacements).toBe(0); // not bumped: its fees were never the problem
   });
 
+  it("one behind an earlier run's transaction the base fee outgrew (never tracked here) gets a self-transfer on that nonce at the estimate", async () => {
+    const node = new MempoolModel();
+    const replaced: { nonce: number; fees: Fees }[] = [];
+    const now = { maxFeePerGas: gwei('60'), maxPriorityFeePerGas: gwei('2') };
+    const { tracker, events, send } = tracked(
+      node,
+      (h) => replaceOn(node, cap)(h),
+      async (nonce) => (replaced.push({ nonce, fees: now }), node.send(BigInt(nonce), now)),
+    );
+    node.send(0n, { maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') }); // sent by the keeper before its restart
+    node.baseFee = gwei('30');
+    const ours = send({ maxFeePerGas: gwei('60'), maxPriorityFeePerGas: gwei('2') }, 1n);
+    for (let i = 0; i < 8 && events.length === 0; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(replaced.map((r) => r.nonce)).toEqual([0]);
+    expect(events).toEqual([`mined ${ours}`]);
+  });
+
   it('a replacement the node refuses keeps it tracked, and the original mined meanwhile counts once', async () => {
     const node = new MempoolModel();
     let tries = 0;
