@@ -127,7 +127,7 @@ const orderJob = new OrderJob(jobs, book, health, { withGas: sendWithGas, capped
 });
 // The queue is keeper-only until the keeper's last processQueue is a day old (P-89): while a request waits on liquidity
 // the keeper still calls it this often (chain seconds), so a day's wait is never read as the keeper being down.
-const queueJob = new QueueJob(jobs, health, sendCapped, envBigInt('KEEPER_QUEUE_HEARTBEAT_SEC', 3600));
+const queueJob = new QueueJob(jobs, health, sendCapped, envBigInt('KEEPER_QUEUE_HEARTBEAT_SEC', 3600), 5n, envBigInt('KEEPER_QUEUE_MIN_FILL_USD', 100, { min: 0 }) * 1_000_000n);
 const stopping = onShutdown(log, () => {
   server.close();
 });

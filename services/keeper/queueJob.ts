@@ -30,6 +30,10 @@ export class QueueJob {
     private heartbeatSec: bigint,
     /** blocks between two looks at the queue (counted from the last look, so a loop that skips heads still looks) */
     private everyBlocks = 5n,
+    /** free liquidity (USD, 6 decimals) below which a fill waits, unless it pays the head request whole or the
+     *  heartbeat is due: each fill costs the keeper a transaction, and a few cents freed since the last one are not
+     *  worth it */
+    private minFillUsd = 100_000_000n,
   ) {
     this.job = new SerialJob(ctx.txs, 'processQueue');
   }
@@ -50,7 +54,14 @@ export class QueueJob {
           if (tail === head) return null;
           const free = await client.readContract({ ...c.core, functionName: 'freeLiquidityUsd' });
           const { timestamp } = await client.getBlock();
-          if (free === 0n && timestamp < this.calledAt + this.heartbeatSec) return null;
+          const heartbeatDue = timestamp >= this.calledAt + this.heartbeatSec;
+          if (free === 0n && !heartbeatDue) return null;
+          if (free < this.minFillUsd && !heartbeatDue) {
+            const q = await client.readContract({ ...c.pool, functionName: 'withdrawalRequest', args: [head] });
+            // unvalued (a stale price): the fill decides
+            const valueUsd = await client.readContract({ ...c.pool, functionName: 'convertToAssets', args: [q.shares] }).catch(() => 0n);
+            if (free < valueUsd) return null; // dust against the head request: wait for more, or the heartbeat
+          }
           const updates = await pull.updates(pull.pullMarkets);
           if (updates === null) return null; // logged: the queue waits for a Pyth update
           const { request } =

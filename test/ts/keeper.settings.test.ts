@@ -1,7 +1,8 @@
 /**
  * Services' numeric settings (services/lib/runtime.ts envInt) and the keeper's withdrawal-queue schedule
- * (services/keeper/queueJob.ts): a bad setting stops the service at startup with its name, and the queue job looks
- * every few blocks counted from its last look, whichever heads the loop sees.
+ * (services/keeper/queueJob.ts): a bad setting stops the service at startup with its name; the queue job looks
+ * every few blocks counted from its last look, whichever heads the loop sees, and does not spend a transaction on a
+ * few cents of free liquidity against a larger request.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { envBigInt, envInt } from '@/services/lib/runtime';
@@ -51,5 +52,34 @@ describe('QueueJob schedule', () => {
     for (block of [1n, 2n, 4n, 6n, 8n, 9n, 11n, 13n, 14n, 16n, 19n, 21n]) await job.run(block);
     // `block % 5 === 0` never held on these heads: the old schedule never looked
     expect(looked).toEqual([1n, 6n, 11n, 16n, 21n]);
+  });
+});
+
+describe('QueueJob dust', () => {
+  /** A queue with one request worth `valueUsd`, `freeUsd` free, the heartbeat `heartbeatDue` or not: whether a fill is sent. */
+  async function sends(freeUsd: bigint, valueUsd: bigint, heartbeatDue: boolean): Promise<boolean> {
+    let sent = false;
+    const client = {
+      readContract: async ({ functionName }: { functionName: string }) =>
+        ({ queueBounds: [0n, 1n], freeLiquidityUsd: freeUsd, withdrawalRequest: { shares: 10n ** 12n }, convertToAssets: valueUsd })[functionName],
+      getBlock: async () => ({ timestamp: 10_000n }),
+      simulateContract: async () => ({ request: {} }),
+    };
+    const log = createLogger('test');
+    const pull = { updates: async () => [], pullMarkets: [], value: () => 0n };
+    const ctx = { client, log, c: { pool: {}, core: {} }, pull, signer: { account: {} }, txs: new TxTracker(client as never, () => {}, log) } as unknown as KeeperContext;
+    const job = new QueueJob(ctx, { queueFills: 0, queueHeartbeats: 0, failures: 0 }, async () => ((sent = true), '0x01'), heartbeatDue ? 3600n : 20_000n, 5n, 100_000_000n);
+    await job.run(1n);
+    return sent;
+  }
+
+  it('waits while less than the minimum is free and it does not pay the head request whole', async () => {
+    expect(await sends(5_000_000n, 1_000_000_000n, false)).toBe(false); // 5 USD free against a 1,000 USD request
+  });
+
+  it('fills the head request whole, a minimum or more, or dust at the heartbeat', async () => {
+    expect(await sends(5_000_000n, 4_000_000n, false)).toBe(true); // pays the 4 USD request whole
+    expect(await sends(100_000_000n, 1_000_000_000n, false)).toBe(true); // the minimum
+    expect(await sends(5_000_000n, 1_000_000_000n, true)).toBe(true); // the heartbeat
   });
 });
