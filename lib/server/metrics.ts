@@ -444,6 +444,9 @@ async function readOpenOptions(block: { number: bigint; timestamp: bigint }) {
   return { nowSec: block.timestamp, claimUsd, owedUsd, open, markets };
 }
 
+/** Withdrawal requests read from the chain at once, at most (getLpAccount). */
+const LP_REQUEST_READS = 10;
+
 /** An LP's flows from indexed events (USD 6 decimals) and their withdrawal requests with live state. */
 export async function getLpAccount(account: Address) {
   // The cursor first: the sums below then include at least every block up to it (an ingest committing in between
@@ -479,12 +482,19 @@ export async function getLpAccount(account: Address) {
     } else if (r.name === 'WithdrawalCancelled') ids.delete(storedArgs('WithdrawalCancelled', r.args).requestId);
     else if (r.name === 'WithdrawalRefused') ids.delete(storedArgs('WithdrawalRefused', r.args).requestId);
   }
-  const requests = await Promise.all(
-    [...ids].map(async ([id, indexedShares]) => {
-      const q = await publicClient.readContract({ ...contracts.pool, functionName: 'withdrawalRequest', args: [BigInt(id)] });
-      return { requestId: id, receiver: q.receiver, sharesPending: s(q.shares), requestedAt: Number(q.requestedAt), filledUnindexed: q.shares < indexedShares };
-    }),
-  );
+  // read LP_REQUEST_READS at a time: an account with many requests queued does not fire them all at the node at once
+  const requests: { requestId: string; receiver: Address; sharesPending: string; requestedAt: number; filledUnindexed: boolean }[] = [];
+  const queued = [...ids];
+  for (let i = 0; i < queued.length; i += LP_REQUEST_READS) {
+    requests.push(
+      ...(await Promise.all(
+        queued.slice(i, i + LP_REQUEST_READS).map(async ([id, indexedShares]) => {
+          const q = await publicClient.readContract({ ...contracts.pool, functionName: 'withdrawalRequest', args: [BigInt(id)] });
+          return { requestId: id, receiver: q.receiver, sharesPending: s(q.shares), requestedAt: Number(q.requestedAt), filledUnindexed: q.shares < indexedShares };
+        }),
+      )),
+    );
+  }
   return {
     account,
     depositedUsd: s(deposited),
