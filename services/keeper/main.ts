@@ -8,7 +8,7 @@
  */
 import { parseGwei, type AccessList } from 'viem';
 import { liquidationsIn } from './receipts';
-import { cappedFees, replaceWithHigherFees, TxTracker } from './txs';
+import { cappedFees, GapFees, replaceWithHigherFees, TxTracker } from './txs';
 import { nonceManager } from 'viem/accounts';
 import { NonceGuard } from './nonces';
 import { accountFromEnv, env, envBigInt, envInt, healthServer, onShutdown, setup, sleep, withRetry } from '../lib/runtime';
@@ -49,6 +49,7 @@ const OPTIONS_EVERY_MS = envInt('KEEPER_OPTIONS_EVERY_MS', 5000); // also on a t
 const resetNonce = () => nonces.reset({ address: signer.account.address, chainId: publicClient.chain!.id });
 const writeContract = signer.writeContract.bind(signer);
 signer.writeContract = ((...args: Parameters<typeof writeContract>) => nonces.send(() => writeContract(...args))) as typeof signer.writeContract;
+const gapFees = new GapFees();
 const txs = new TxTracker(
   publicClient,
   resetNonce,
@@ -58,7 +59,10 @@ const txs = new TxTracker(
     finalityBlocks: 6n,
     replace: (hash) => replaceWithHigherFees(publicClient, signer, hash, MAX_FEE),
     // a gap below queued sends (a send that failed after taking its nonce, and no later send took it back)
-    fillGap: async (nonce) => signer.sendTransaction({ to: signer.account.address, value: 0n, gas: 21_000n, nonce, ...(await cappedFees(publicClient, MAX_FEE)) }),
+    fillGap: async (nonce) => {
+      const fees = gapFees.next(nonce, await cappedFees(publicClient, MAX_FEE), MAX_FEE);
+      return fees ? signer.sendTransaction({ to: signer.account.address, value: 0n, gas: 21_000n, nonce, ...fees }) : null;
+    },
   },
 );
 
@@ -288,6 +292,8 @@ async function job(name: string, fn: () => Promise<unknown>): Promise<boolean> {
 
 async function main() {
   log.info('starting', { account: signer.account.address, port: PORT, batch: BATCH, engine: c.engine.address });
+  // an earlier run's transactions still pending: the only ones besides a gap a self-transfer may replace (TxTracker)
+  await withRetry('nonces', () => txs.recordEarlierRun(signer.account.address), log, { shouldStop: () => stopping() });
   // Only keepers (or an order's owner) fill trigger orders (P-68): say so at once if this account is not one.
   const role = await withRetry('KEEPER_ROLE', () => publicClient.readContract({ ...c.orderBook, functionName: 'KEEPER_ROLE' }), log, { shouldStop: () => stopping() });
   const canFill = await withRetry('hasRole', () => publicClient.readContract({ ...c.orderBook, functionName: 'hasRole', args: [role, signer.account.address] }), log, { shouldStop: () => stopping() });

@@ -79,6 +79,34 @@ export const REPLACEMENT_BUMP_PERCENT = 25n;
  */
 export function bumpedFees(old: Fees, now: Fees | null, capPerGas: bigint): Fees | null {
   if (!now || (old.maxFeePerGas >= now.maxFeePerGas && old.maxPriorityFeePerGas >= now.maxPriorityFeePerGas)) return null;
+  return raisedFees(old, now, capPerGas);
+}
+
+/**
+ * The fees of a self-transfer that replaces whatever blocks the keeper on `nonce` (TxTracker's `fillGap`): the node's
+ * estimate the first time, then each try's fees raised by the bump (raisedFees) over the last try's, so a transaction
+ * sent at the estimate and bumped since is outbid after a few tries (a node takes a replacement only with both fees 10%
+ * higher). Null once the cap leaves no room. Kept for the last `keep` nonces.
+ */
+export class GapFees {
+  private last = new Map<number, Fees>();
+
+  constructor(private readonly keep = 64) {}
+
+  next(nonce: number, estimate: Fees, capPerGas: bigint): Fees | null {
+    const before = this.last.get(nonce);
+    const fees = before ? raisedFees(before, estimate, capPerGas) : estimate;
+    if (!fees) return null;
+    this.last.delete(nonce);
+    this.last.set(nonce, fees);
+    if (this.last.size > this.keep) this.last.delete(this.last.keys().next().value!);
+    return fees;
+  }
+}
+
+/** `old` raised by REPLACEMENT_BUMP_PERCENT, to at least `now`, within `capPerGas`; null when the cap leaves less than
+ *  the 10% on both fees a node requires of a replacement. */
+function raisedFees(old: Fees, now: Fees, capPerGas: bigint): Fees | null {
   const bump = (x: bigint) => (x === 0n ? 1n : x + (x * REPLACEMENT_BUMP_PERCENT + 99n) / 100n); // a 0 tip rises to 1 wei
   const atLeastTenPercent = (x: bigint, from: bigint) => x * 10n >= from * 11n && x > from;
   const maxFeePerGas = [bump(old.maxFeePerGas), now.maxFeePerGas].reduce((a, b) => (a > b ? a : b));
@@ -146,6 +174,19 @@ export class TxTracker {
       replace?: (hash: Hex) => Promise<Hex | null>;
     } = { dropAfterBlocks: 5n, finalityBlocks: 6n },
   ) {}
+
+  /** Nonces pending when this run started ([from, to)): an earlier run's transactions, which a self-transfer may
+   *  replace when they block this run's (never another sender's on a shared account, sent since). */
+  private earlierRun: { from: number; to: number } | undefined;
+
+  /** Records the account's nonces pending now, before this run sends anything (the keeper's start). */
+  async recordEarlierRun(address: Hex) {
+    const [from, to] = await Promise.all([
+      this.client.getTransactionCount({ address, blockTag: 'latest' }),
+      this.client.getTransactionCount({ address, blockTag: 'pending' }),
+    ]);
+    this.earlierRun = { from, to };
+  }
 
   get size() {
     return this.txs.size;
@@ -231,7 +272,8 @@ export class TxTracker {
     const ourNonces = new Set(pending.filter((tx) => tx !== null).map((tx) => tx!.nonce));
     // only when every unmined transaction of ours was read as pending: one the node did not show (a lagging node, a
     // failed read) could be the one on the nonce that looks free, and a self-transfer would cancel it
-    const allSeen = unread.size === 0 && pending.every((tx) => tx !== null);
+    const allSeen = unread.size === 0 && unreadBlocks.size === 0 && pending.every((tx) => tx !== null);
+    const tried = new Set<number>(); // blocking nonces sent a self-transfer this poll
     let lost = 0;
     await Promise.all(
       unmined.map(async (t, i) => {
@@ -249,21 +291,26 @@ export class TxTracker {
         if (pending[i]) {
           // Waiting behind a nonce none of the keeper's tracked transactions holds: a gap (a send that failed after
           // taking it, with no later send to take it back: the node's pending count stops below this one), or a
-          // transaction of an earlier run of the keeper, which this tracker never knew and so never bumps (the oldest
-          // unmined nonce, below this one and not ours). Only a transaction on that nonce lets this one in: a 0-value
-          // self-transfer at the node's estimate, which replaces an underpriced one.
+          // transaction this run never sent, pending when it started (an earlier run's, which it never bumps: the
+          // oldest unmined nonce). Only a transaction on that nonce lets this one in: a 0-value self-transfer
+          // (`fillGap`, its fees raised on each try for that nonce). Once per nonce per poll; if it cannot be sent,
+          // this transaction's own bump is tried instead.
           const tx = pending[i]!;
           if (this.opts.fillGap && tx.from && allSeen) {
             const [next, mined] = await Promise.all([
               this.client.getTransactionCount({ address: tx.from, blockTag: 'pending' }),
               this.client.getTransactionCount({ address: tx.from, blockTag: 'latest' }),
             ]);
-            const blocker = tx.nonce > next ? next : tx.nonce > mined && !ourNonces.has(mined) ? mined : undefined;
-            if (blocker !== undefined) {
-              t.sentBlock = head;
+            const earlier = this.earlierRun !== undefined && mined >= this.earlierRun.from && mined < this.earlierRun.to;
+            const blocker = tx.nonce > next ? next : tx.nonce > mined && earlier ? mined : undefined;
+            if (blocker !== undefined && !ourNonces.has(blocker) && !tried.has(blocker)) {
+              tried.add(blocker);
               const hash = await this.opts.fillGap(blocker).catch((e: unknown) => (this.log.warn('blocking nonce not replaced', { nonce: blocker, error: e instanceof Error ? e.message.split('\n')[0] : String(e) }), null));
-              if (hash) this.log.warn('blocking nonce replaced with a self-transfer', { nonce: blocker, hash, behind: t.label, gap: blocker === next });
-              return;
+              if (hash) {
+                this.log.warn('blocking nonce replaced with a self-transfer', { nonce: blocker, hash, behind: t.label, gap: blocker === next });
+                t.sentBlock = head;
+                return;
+              }
             }
           }
           return this.replace(t, head); // it holds its nonce: bumped while underpriced, or left waiting

@@ -10,7 +10,7 @@
  */
 import { parseGwei, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bumpedFees, cappedFees, REPLACEMENT_BUMP_PERCENT, replaceWithHigherFees, SerialJob, TxTracker, type Fees } from '@/services/keeper/txs';
+import { bumpedFees, cappedFees, GapFees, REPLACEMENT_BUMP_PERCENT, replaceWithHigherFees, SerialJob, TxTracker, type Fees } from '@/services/keeper/txs';
 import { createLogger } from '@/services/lib/runtime';
 import { clients, isolateChain } from './helpers';
 
@@ -60,6 +60,23 @@ describe('bumpedFees', () => {
     const f = bumpedFees({ maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }, { maxFeePerGas: 2n, maxPriorityFeePerGas: 1n }, cap)!;
     expect(f.maxFeePerGas).toBeGreaterThan(1n);
     expect(f.maxPriorityFeePerGas).toBeGreaterThan(1n);
+  });
+});
+
+describe('GapFees', () => {
+  it('takes the estimate first, then raises each try for the same nonce by the bump, so a bumped blocker is outbid', () => {
+    const g = new GapFees();
+    const estimate = { maxFeePerGas: gwei('10'), maxPriorityFeePerGas: gwei('1') };
+    expect(g.next(7, estimate, cap)).toEqual(estimate);
+    const second = g.next(7, estimate, cap)!; // refused as underpriced, or stuck: the next try pays more
+    expect(second.maxFeePerGas * 100n).toBeGreaterThanOrEqual(estimate.maxFeePerGas * (100n + REPLACEMENT_BUMP_PERCENT));
+    expect(second.maxPriorityFeePerGas * 100n).toBeGreaterThanOrEqual(estimate.maxPriorityFeePerGas * (100n + REPLACEMENT_BUMP_PERCENT));
+    expect(g.next(8, estimate, cap)).toEqual(estimate); // another nonce starts at the estimate
+    let f = second;
+    for (let i = 0; i < 40; i++) f = g.next(7, estimate, cap) ?? f;
+    expect(f.maxFeePerGas).toBeLessThanOrEqual(cap); // never above the cap: up to the last 10% step under it
+    expect(f.maxFeePerGas * 11n).toBeGreaterThan(cap * 10n);
+    expect(g.next(7, estimate, cap)).toBeNull(); // and none once the cap leaves no room
   });
 });
 
@@ -283,6 +300,7 @@ describe('TxTracker: a transaction the base fee outgrew', () => {
       async (nonce) => (replaced.push({ nonce, fees: now }), node.send(BigInt(nonce), now)),
     );
     node.send(0n, { maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') }); // sent by the keeper before its restart
+    await tracker.recordEarlierRun(SENDER); // the keeper's start
     node.baseFee = gwei('30');
     const ours = send({ maxFeePerGas: gwei('60'), maxPriorityFeePerGas: gwei('2') }, 1n);
     for (let i = 0; i < 8 && events.length === 0; i++) {
@@ -291,6 +309,25 @@ describe('TxTracker: a transaction the base fee outgrew', () => {
     }
     expect(replaced.map((r) => r.nonce)).toEqual([0]);
     expect(events).toEqual([`mined ${ours}`]);
+  });
+
+  it('never replaces a transaction sent since the start by another sender of a shared account (a deploy key), only bumps its own', async () => {
+    const node = new MempoolModel();
+    const gaps: number[] = [];
+    const { tracker, send } = tracked(
+      node,
+      (h) => replaceOn(node, cap)(h),
+      async (nonce) => (gaps.push(nonce), null),
+    );
+    await tracker.recordEarlierRun(SENDER); // nothing pending at the start
+    node.send(0n, { maxFeePerGas: gwei('2'), maxPriorityFeePerGas: gwei('1') }); // the admin's, on the same key
+    node.baseFee = gwei('30');
+    send({ maxFeePerGas: gwei('60'), maxPriorityFeePerGas: gwei('2') }, 1n);
+    for (let i = 0; i < 12; i++) {
+      node.mine();
+      await tracker.poll(node.head);
+    }
+    expect(gaps).toEqual([]);
   });
 
   it('a replacement the node refuses keeps it tracked, and the original mined meanwhile counts once', async () => {
