@@ -164,9 +164,6 @@ export class TxTracker {
     private opts: {
       dropAfterBlocks: bigint;
       finalityBlocks: bigint;
-      /** replacements at most (unbounded by default: a replacement is sent only while the node's estimate is above the
-       *  fees offered, and never above the cap) */
-      maxReplacements?: number;
       /** sends a transaction (a 0-value self-transfer) on `nonce`, a gap or a transaction the tracker does not know below
        *  its pending ones; its hash or null */
       fillGap?: (nonce: number) => Promise<Hex | null>;
@@ -329,8 +326,10 @@ export class TxTracker {
   private async replace(t: Entry, head: bigint): Promise<void> {
     const old = latest(t);
     t.sentBlock = head;
-    if (!this.opts.replace || t.attempts >= (this.opts.maxReplacements ?? Infinity)) {
-      this.log.warn('transaction pending, not replaced: it keeps its nonce and waits', { label: t.label, hash: old, attempts: t.attempts });
+    // no fixed number of tries: a replacement is sent only while the node's estimate is above the fees offered, and
+    // never above the cap (bumpedFees)
+    if (!this.opts.replace) {
+      this.log.warn('transaction pending, not replaced: it keeps its nonce and waits', { label: t.label, hash: old });
       return;
     }
     t.attempts++;
