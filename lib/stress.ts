@@ -90,8 +90,9 @@ export interface StressInput {
   nowSec: bigint;
   markets: StressMarket[];
   positions: StressPosition[];
-  /** the options book: its term in the chain's NAV now, the payouts owed, every open option and its market's pricing */
-  options?: { nowSec: bigint; claimUsd: bigint; owedUsd: bigint; open: StressOption[]; markets: StressOptionsMarket[] };
+  /** the options book: its term in the chain's NAV now (the open options: payouts owed left the pool's cash when their
+   *  board settled), every open option and its market's pricing */
+  options?: { nowSec: bigint; claimUsd: bigint; open: StressOption[]; markets: StressOptionsMarket[] };
 }
 export interface Shock {
   /** price change per market id, in bps (-4000 = -40%) */
@@ -180,7 +181,7 @@ export function runStress(input: StressInput, shock: Shock) {
   const opt = input.options;
   const feesClaim = input.navUsd - input.poolCashUsd + pnlTerm((m) => m.priceWad, aggregates, books) - (opt?.claimUsd ?? 0n) + poolAccruedUsd;
   const optionsShocked = opt
-    ? optionsLiabilityUsd(opt.open, new Map(opt.markets.map((m) => [m.marketId, m])), (id) => shockedPrice(byId.get(id)!), k1000, opt.nowSec, elapsedSec) + opt.owedUsd
+    ? optionsLiabilityUsd(opt.open, new Map(opt.markets.map((m) => [m.marketId, m])), (id) => shockedPrice(byId.get(id)!), k1000, opt.nowSec, elapsedSec)
     : 0n;
   const remaining = new Map([...aggregates].map(([k, v]) => [k, [...v]]));
   let feesOfLiquidated = 0n;
@@ -248,7 +249,7 @@ export function runStress(input: StressInput, shock: Shock) {
     liquidated: liquidated.sort((a, b) => (BigInt(a.equityUsd) < BigInt(b.equityUsd) ? -1 : BigInt(a.equityUsd) > BigInt(b.equityUsd) ? 1 : 0)).slice(0, 200),
     utilizationBeforeWad: util(input.reservedUsd, input.poolCashUsd).toString(),
     utilizationAfterWad: util(reservedAfter, cashAfter).toString(),
-    /** what holders' options are worth (plus payouts owed), in the NAV now and after the shock */
+    /** what holders' open options are worth, in the NAV now and after the shock */
     optionsLiabilityNowUsd: (opt ? -opt.claimUsd : 0n).toString(),
     optionsLiabilityShockedUsd: optionsShocked.toString(),
     shockedPricesWad: Object.fromEntries(input.markets.map((m) => [m.marketId, shockedPrice(m).toString()])),

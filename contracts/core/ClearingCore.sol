@@ -40,6 +40,8 @@ contract ClearingCore is IClearingCore, AccessControl {
     /// @dev A locked gain from this size on restarts the vesting clock for everything still locked; a smaller one moves
     ///      its end by the amounts' weights (`_lockGain`).
     uint256 internal constant RESTART_GAIN_USD = 1000e6;
+    /// @dev A gain from 1/RESTART_SHARE of the gains still vesting restarts the clock too (_lockGain).
+    uint256 internal constant RESTART_SHARE = 100;
 
     IERC20 internal immutable token;
     /// @inheritdoc IClearingCore
@@ -293,7 +295,10 @@ contract ClearingCore is IClearingCore, AccessControl {
         (uint256 borrowIndex,,) = _accrueBorrow();
         _pinValuationPrices();
         (uint256 nav,, uint256 riskUp,) = _poolValue(borrowIndex);
-        navBeforeUsd = nav + riskUp;
+        // A pool worth nothing (its liabilities at or past its assets: the NAV is floored at 0) reports 0, which the
+        // vault refuses while shares exist, as maxDeposit does: the band must not price a deposit that would only fill
+        // the deficit for the traders it owes (a review: 1M deposited at a 10k band into a pool 1M short).
+        navBeforeUsd = nav == 0 ? 0 : nav + riskUp;
         poolSt.poolCashUsd = (poolSt.poolCashUsd + amountUsd).toUint64();
     }
 
@@ -402,8 +407,10 @@ contract ClearingCore is IClearingCore, AccessControl {
         return p.borrowIndexWad + rate * (block.timestamp - p.lastBorrowAt);
     }
 
-    /// @dev Starts `amountUsd` vesting with what had not vested yet. A gain from RESTART_GAIN_USD on restarts the clock
-    ///      for both (later, never sooner: a gain never shares an older one's nearer end, P-96). A smaller one moves the
+    /// @dev Starts `amountUsd` vesting with what had not vested yet. A gain from RESTART_GAIN_USD on, or from
+    ///      1/RESTART_SHARE of what is still vesting, restarts the clock for both (later, never sooner: such a gain
+    ///      never shares an older one's nearer end, P-96; a review took 999 USD next to a lock 10 minutes from its end
+    ///      in 22 minutes). A smaller one moves the
     ///      end to the amounts' weighted end (rounded down to the second, never sooner than it was): a review restarted a 219,284 USD lock with a one-lot option
     ///      buy (2 wei of impact) every minute and kept 80,558 of it locked at 6 hours, underpaying every redemption.
     ///      Within one block the weighted end is now + GAIN_VEST_SEC for every fill, so a trade split into small fills
@@ -414,7 +421,7 @@ contract ClearingCore is IClearingCore, AccessControl {
         uint256 left = _unvestedGainUsd(r);
         uint256 unvested = left + amountUsd;
         uint256 end = block.timestamp + GAIN_VEST_SEC;
-        if (amountUsd < RESTART_GAIN_USD && left > 0) {
+        if (amountUsd < RESTART_GAIN_USD && amountUsd * RESTART_SHARE < left) {
             // the running end moved toward now + GAIN_VEST_SEC by the new gain's weight, rounded down to the second:
             // never sooner than it was, and a gain too small to move it a second leaves it (rounding up instead let a
             // stream of one-lot trades push it a second each)

@@ -48,7 +48,7 @@ interface IClearingCore {
     /// @notice One product's ledger in the core.
     struct ProductLedger {
         uint64 reservedUsd; // maximum payout the product's open positions may claim from the pool
-        uint64 collateralUsd; // traders' collateral the product holds here
+        uint64 collateralUsd; // traders' money the product holds here (collateral; an options book's settled payouts owed)
         uint16 reserveCapBps; // reservedUsd <= pool cash * this (the product's own credit line)
         uint8 id; // index in the registry
         bool listed;
@@ -182,7 +182,7 @@ interface IClearingCore {
 
     /// @notice Adds `amountUsd` the vault has just moved here to the pool's cash (only the vault).
     /// @return navBeforeUsd the NAV's upper bound before the deposit (borrow accrued; poolValueBoundsUsd), at which the
-    ///         vault prices the shares
+    ///         vault prices the shares; 0 when the NAV itself is 0 (a pool worth nothing takes no deposit)
     function depositLiquidity(uint256 amountUsd) external returns (uint256 navBeforeUsd);
 
     /// @notice Pins every oracle price the NAV reads for the rest of the transaction (IProduct.pinValuationPrices on
@@ -216,7 +216,8 @@ interface IClearingCore {
     /// @notice Whether `forwarder` may act for the account it appends to its calls (ERC-2771 style).
     function isTrustedForwarder(address forwarder) external view returns (bool);
 
-    /// @notice Whether the guardian paused new risk (opens, increases, option buys and deposits are refused).
+    /// @notice Whether the guardian paused new risk (opens, increases and option buys are refused; exits, top-ups,
+    ///         liquidations and LP flows go on).
     function paused() external view returns (bool);
 
     /// @notice The L2 sequencer-uptime feed the core's sentinel reads (answer 0 = up); address(0) on an L1.

@@ -53,7 +53,7 @@ interface IOptionsBook is IProduct {
         uint16 callCapBps; // the cap of this board's calls, fixed at listing (a later config change leaves it)
         bool settled;
         uint96 settlementPriceWad; // 0 until settled
-        uint64 reservedUsd; // the board's reserved maximum payout (after settlement: the payouts still owed)
+        uint64 reservedUsd; // the board's reserved maximum payout (0 after settlement: its payouts owed are collateral)
         uint64 owedUsd; // settled payouts not yet claimed
         uint16 oiMask; // bit i: strike i has calls or puts open (in the slot a trade rewrites for its reserve anyway); 0 once settled
     }
@@ -208,8 +208,9 @@ interface IOptionsBook is IProduct {
     /// @param marketId its market
     /// @param settlementPriceWad the oracle's first price at or after expiry
     /// @param publishedAt that price's timestamp
-    /// @param payoutUsd total owed to holders (each claim rounds down, so the claims never exceed it)
-    /// @param releasedUsd reserve returned to free liquidity
+    /// @param payoutUsd total owed to holders (each claim rounds down, so the claims never exceed it): it leaves the
+    ///        pool's cash for the product's collateral ledger, which the claims pay from
+    /// @param releasedUsd the rest of the board's reserve, returned to free liquidity
     event BoardSettled(
         uint256 indexed boardId,
         uint256 indexed marketId,

@@ -30,7 +30,9 @@ library ConfigValidation {
         bound("zWad", c.zWad, 1e18, 5e18);
         bound("mmrFloorWad", c.mmrFloorWad, 0.001e18, 0.5e18);
         bound("sizeTermWad", c.sizeTermWad, 0, 0.5e18);
-        bound("imrMultiplierWad", c.imrMultiplierWad, 1e18, 5e18);
+        // At least 1.2: the initial margin above the target is the notice period of a position opened at it ((imr - mmr) /
+        // ramp, P-64); at 1 a rising target could liquidate it at its entry price a minute after the next sample.
+        bound("imrMultiplierWad", c.imrMultiplierWad, 1.2e18, 5e18);
         bound("utilTermWad", c.utilTermWad, 0, 1e18);
         bound("maxLongOiUsd", c.maxLongOiUsd, 0, MAX_OI_USD);
         bound("maxShortOiUsd", c.maxShortOiUsd, 0, MAX_OI_USD);

@@ -303,12 +303,17 @@ library RiskMath {
     }
 
     /// @notice How many seconds a sample at `at` counts for, the last sample having been at `lastSampleAt`: the time
-    ///         since, but at most the rest of the last sample's interval plus the max price age. A sample that comes
-    ///         later (nobody traded or poked for a while) counts as one that came at the end of that window: a gap
-    ///         neither widens the outlier cap nor shortens the memory, so what the next sample can set is bounded
-    ///         whenever it comes (nextSampleVariancesUp, the options' trade prices and the LP band rely on it).
+    ///         since, but at most one sampling interval plus the max price age. A sample that comes later (nobody
+    ///         traded or poked for a while) counts as one that came at the end of that window: a gap neither widens the
+    ///         outlier cap nor shortens the memory, so what the next sample can set is bounded whenever it comes
+    ///         (nextSampleVariancesUp, the options' trade prices and the LP band rely on it).
+    /// @dev The window is measured from the last sample, not from its interval's boundary: the return spans the time
+    ///      since the last sample, so it must count for that time wherever in their intervals the two samples fall
+    ///      (a review: measured from the boundary, a sample late in its interval left the next one a window of the
+    ///      max age alone, 14 s on a 7 s pull feed, and samples late in every interval counted 600 s returns for 14 s,
+    ///      about 43 times the variance in steady state).
     function sampleSpanSec(uint256 lastSampleAt, uint256 at, Estimator memory est) internal pure returns (uint256) {
-        uint256 window = est.intervalSec - lastSampleAt % est.intervalSec + est.maxAgeSec;
+        uint256 window = est.intervalSec + est.maxAgeSec;
         uint256 elapsed = at - lastSampleAt;
         return elapsed < window ? elapsed : window;
     }
@@ -329,10 +334,10 @@ library RiskMath {
     }
 
     /// @notice The variances the next sample can set if its price is `priceWad`: it comes at or after the next
-    ///         sampling boundary, `earliest` seconds after the last sample, and counts for at most `maxAgeSec` more
-    ///         (sampleSpanSec), so a bound over that window holds whenever it comes. `highest`: an upper bound of each
+    ///         sampling boundary, `earliest` seconds after the last sample, and counts for at most one interval plus
+    ///         `maxAgeSec` (sampleSpanSec), so a bound over that window holds whenever it comes. `highest`: an upper bound of each
     ///         variance; else a lower bound.
-    /// @dev f(e) = (tau v + min(r^2, k^2 V max(e, I))) / (tau + e), V = max(v, vL), e in [earliest, earliest + maxAge]:
+    /// @dev f(e) = (tau v + min(r^2, k^2 V max(e, I))) / (tau + e), V = max(v, vL), e in [earliest, I + maxAge]:
     ///      decreasing while the cap is constant (e < I) or does not bind, increasing while it binds and grows
     ///      (I <= e < e* = r^2 / (k^2 V)). So the maximum is at earliest or at e* (both integer neighbours, within the
     ///      window), and the minimum at the window's ends or at I. A later sample after a large move sets a larger
@@ -348,7 +353,7 @@ library RiskMath {
     ) internal pure returns (uint256 vWad, uint256 longWad) {
         uint256 r2 = squaredReturnUp(lastPriceWad, priceWad);
         (vWad, longWad) = _sampledAtUp(varianceWad, longVarianceWad, r2, earliest, est);
-        uint256 until = earliest + est.maxAgeSec;
+        uint256 until = est.intervalSec + est.maxAgeSec; // earliest <= I: the window is never empty
         uint256 e;
         if (highest) {
             uint256 k2v = est.clipSigmas * est.clipSigmas * MathLib.max(varianceWad, longVarianceWad);

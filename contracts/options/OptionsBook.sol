@@ -239,11 +239,13 @@ contract OptionsBook is IOptionsBook, AccessControl {
     /// @dev Settles at `price` (the core's lock held), releases the reserve beyond the payouts owed.
     function _settle(uint256 boardId, uint256 marketId, uint256 price, uint256 publishedAt) internal {
         (uint256 owed, uint256 released) = OptionsLogic.settle(s, boardId, price);
+        // The payouts owed move from the pool's cash to the product's collateral (the holders' money now, paid out by
+        // their claims), so the NAV and the reserves no longer carry them.
         core.settle(
             IClearingCore.Settlement({
                 inflowUsd: 0,
-                collateralDeltaUsd: 0,
-                reserveDeltaUsd: -int256(released),
+                collateralDeltaUsd: int256(owed),
+                reserveDeltaUsd: -int256(released + owed),
                 payee: address(0),
                 payoutUsd: 0,
                 badDebtUsd: 0,
@@ -276,14 +278,13 @@ contract OptionsBook is IOptionsBook, AccessControl {
         payoutUsd = MathLib.min(payoutUsd, b.owedUsd); // the sum of claims never exceeds what settlement owed
         Board storage sb = s.boards[boardId];
         sb.owedUsd = uint64(b.owedUsd - payoutUsd);
-        sb.reservedUsd = uint64(b.reservedUsd - payoutUsd);
         s.books[b.marketId].owedUsd -= uint64(payoutUsd);
 
         core.settle(
             IClearingCore.Settlement({
                 inflowUsd: 0,
-                collateralDeltaUsd: 0,
-                reserveDeltaUsd: -int256(payoutUsd),
+                collateralDeltaUsd: -int256(payoutUsd),
+                reserveDeltaUsd: 0,
                 payee: receiver,
                 payoutUsd: payoutUsd,
                 badDebtUsd: 0,
@@ -447,9 +448,9 @@ contract OptionsBook is IOptionsBook, AccessControl {
     // ------------------------------------------------------------ views
 
     /// @inheritdoc IProduct
-    /// @dev Per market with options open or payouts owed: the owed payouts, and OptionsNav.marketClaim for the open
-    ///      options (the expansion, its error bound, the delta's oracle lag and the next sample's repricing bound).
-    ///      Reverts OptionsBookStale outside the expansion's range: LP flows wait for the keeper's refresh.
+    /// @dev Per market with options open: OptionsNav.marketClaim (the expansion, its error bound, the delta's oracle
+    ///      lag and the next sample's repricing bound). Payouts owed are not valued: settlement moved them out of the
+    ///      pool's cash into the product's collateral ledger. Reverts OptionsBookStale outside the expansion's range: LP flows wait for the keeper's refresh.
     function poolClaimUsd(uint256) external view returns (int256 claimUsd, uint256 riskDownUsd, uint256 riskUpUsd) {
         uint256 active = s.activeMarkets;
         for (uint256 m; active >> m != 0; ++m) {
@@ -461,7 +462,6 @@ contract OptionsBook is IOptionsBook, AccessControl {
                 riskDownUsd += down;
                 riskUpUsd += up;
             }
-            claimUsd -= int256(uint256(s.books[m].owedUsd));
         }
     }
 

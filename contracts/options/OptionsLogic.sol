@@ -45,7 +45,7 @@ library OptionsLogic {
         // refresh or a settlement reads a board's open interest in half as many slots as it has strikes open.
         mapping(uint256 boardId => mapping(uint256 strikePair => uint256)) oi;
         mapping(address account => mapping(uint256 optionId => uint256 amountWad)) holdings;
-        uint256 activeMarkets; // bit m: market m has options open or payouts owed (the NAV reads only these)
+        uint256 activeMarkets; // bit m: market m has options open (the NAV reads only these)
         mapping(uint256 marketId => BlockBuys) blockBuys;
     }
 
@@ -202,9 +202,10 @@ library OptionsLogic {
         return priceWad <= refWad * FALLBACK_PRICE_FACTOR && priceWad * FALLBACK_PRICE_FACTOR >= refWad && refWad > 0;
     }
 
-    /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) stay
-    ///         reserved, the rest of the reserve is released; the board leaves the book (and `liveBoards`) at once and the
-    ///         stored live list at the next listing.
+    /// @notice Settles a board at `price`: the payouts owed (each strike rounded up, never above the reserve) leave the
+    ///         pool's cash for the product's collateral ledger, where the holders' claims are paid from (so the NAV no
+    ///         longer values them), and the whole reserve is released; the board leaves the book (and `liveBoards`) at
+    ///         once and the stored live list at the next listing.
     function settle(State storage s, uint256 boardId, uint256 price) external returns (uint256 owed, uint256 released) {
         IOptionsBook.Board storage sb = s.boards[boardId];
         uint256 mask = sb.oiMask;
@@ -215,7 +216,7 @@ library OptionsLogic {
         sb.settled = true;
         sb.oiMask = 0; // the open interest is now what the board owes (claims pay it from the holdings)
         sb.settlementPriceWad = price.toUint96();
-        sb.reservedUsd = uint64(owed);
+        sb.reservedUsd = 0;
         sb.owedUsd = uint64(owed);
         uint256 marketId = sb.marketId;
         // The board stays in the live list, marked settled, until the next listing prunes it (the keeper pays that):
@@ -237,7 +238,6 @@ library OptionsLogic {
             bk.dirty = true;
             bk.holdsSettled = true;
         }
-        if (owed > 0) s.activeMarkets |= 1 << marketId;
     }
 
     // ------------------------------------------------------------ internal

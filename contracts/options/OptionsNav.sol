@@ -93,7 +93,8 @@ library OptionsNav {
         nb.errTimeWad = acc.grossThetaWad.toUint128();
         nb.refPriceWad = c.spotWad.toUint96();
         // With nothing open there is no expansion to keep fresh: the book restarts at its next trade (as a market's
-        // first does), and the NAV counts only the payouts still owed, with no staleness to wait on.
+        // first does), and the NAV skips the market (the payouts still owed left the pool's cash at settlement), with
+        // no staleness to wait on.
         nb.refAt = acc.strikes > 0 ? uint32(block.timestamp) : 0;
         nb.refSampleAt = uint32(c.sampleAt);
         nb.lagBps = uint16(c.lagBps);
@@ -121,7 +122,7 @@ library OptionsNav {
             nb.errCapLog2 = uint8(oldCap);
         }
         OptionsLogic.storeBook(bk, nb);
-        if (acc.strikes > 0 || nb.owedUsd > 0) s.activeMarkets |= 1 << marketId;
+        if (acc.strikes > 0) s.activeMarkets |= 1 << marketId;
         else s.activeMarkets &= ~(1 << marketId);
         emit IOptionsBook.BookRefreshed(
             marketId, c.spotWad, nb.valueWad, nb.deltaWad, nb.gammaWad, nb.vegaWad, nb.thetaWad, acc.strikes
@@ -143,7 +144,7 @@ library OptionsNav {
         return uint256(acc.valueWad);
     }
 
-    /// @notice One market's claim: -(expanded liability, rounded up) - owed payouts; the lag risk adds the expansion's
+    /// @notice One market's claim: -(expanded liability, rounded up); the lag risk adds the expansion's
     ///         error bound, the oracle-lag move of the options (|delta| h + |gamma| h^2 / 2, h = S lagBps) and the
     ///         resampling bound: over
     ///         every open option for redemptions (`riskDownUsd`), and without what this block's buys added for deposits
@@ -202,8 +203,8 @@ library OptionsNav {
 
     /// @notice The most the next volatility sample can change the value of the book's open options (USD WAD, rounded
     ///         up), for every sample the next valid price can make: published at or after the next sampling boundary
-    ///         and counting for at most the market's max price age after it (RiskMath.sampleSpanSec; the later, the
-    ///         more a quiet spell decays the variance), within the oracle's lag of the current price. `allWad` bounds
+    ///         and counting for at most one interval plus the market's max price age (RiskMath.sampleSpanSec; the
+    ///         later, the more a quiet spell decays the variance), within the oracle's lag of the current price. `allWad` bounds
     ///         every open option; `beforeBlockWad` leaves out what this block's buys added (net of its sales).
     /// @dev Each option's implied volatility is iv = clamp(B m(x), ivMin, ivMax) with B^2 = w vS + (1 - w) vL (annual,
     ///      w in (0, 1]) and x = clamp(ln(K / Ss) / (B sqrt T), -3, 3), m = clamp(1 - skew x + smile x^2, 0.5, 2).
@@ -309,7 +310,7 @@ library OptionsNav {
         );
         uint256 next = (x.sampleAt / est.intervalSec + 1) * est.intervalSec;
         n.dtMin = next - x.sampleAt;
-        n.dtMax = MathLib.max(next, block.timestamp) + est.maxAgeSec - x.sampleAt;
+        n.dtMax = est.intervalSec + est.maxAgeSec; // the longest span a sample counts for (RiskMath.sampleSpanSec)
         uint256 lo;
         (dvS, vLo) = _varianceMove(x.varianceWad, n, est.tauSec);
         (dvL, lo) = _varianceMove(x.longVarianceWad, n, est.longTauSec);

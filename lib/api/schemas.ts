@@ -71,7 +71,9 @@ export const pythUpdatesQuery = z.object({
 }).strict();
 
 /** /api/positions: the largest open positions and those closest to liquidation, `limit` of each. */
-export const topPositionsQuery = z.object({ limit: int(1, 100).default(20), market: int(0, 15).optional() }).strict();
+/** The longest list /api/positions returns. */
+export const TOP_POSITIONS_MAX = 100;
+export const topPositionsQuery = z.object({ limit: int(1, TOP_POSITIONS_MAX).default(20), market: int(0, 15).optional() }).strict();
 
 /** /api/options: one market's boards, or every market's. */
 export const optionsQuery = z.object({ market: int(0, 15).optional() }).strict();

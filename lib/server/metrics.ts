@@ -252,6 +252,8 @@ const HEALTH = {
   maxDataAgeSec: Number(process.env.HEALTH_MAX_DATA_AGE_SEC ?? 120),
   maxKeeperLagBlocks: Number(process.env.HEALTH_MAX_KEEPER_LAG_BLOCKS ?? 10),
   maxKeeperFailuresInARow: Number(process.env.HEALTH_MAX_KEEPER_FAILURES ?? 3),
+  /** the blocks the indexer stays behind the head on purpose (its own setting): not lag */
+  indexerConfirmations: Number(process.env.INDEXER_CONFIRMATIONS ?? DEFAULTS.indexerConfirmations),
 };
 
 /** What is wrong, in words, from the parts' readings (empty when healthy). Every threshold is HEALTH's. */
@@ -295,7 +297,7 @@ export async function getHealth() {
   const indexer =
     cursorRows === null
       ? { reachable: false }
-      : { reachable: true, cursor, lagBlocks: cursor === null ? null : Number(head.number) - cursor, dataAgeSec: lastSnap === null ? null : Number(head.timestamp) - lastSnap };
+      : { reachable: true, cursor, lagBlocks: cursor === null ? null : Math.max(0, Number(head.number) - HEALTH.indexerConfirmations - cursor), dataAgeSec: lastSnap === null ? null : Number(head.timestamp) - lastSnap };
   const staleMarkets = markets.filter((m) => !m.priceValid).map((m) => bytes32ToString(m.name));
   const problems = healthProblems({ head: Number(head.number), indexer, keeper, staleMarkets });
   return {
@@ -412,23 +414,20 @@ async function loadStressInput(): Promise<StressInput> {
  *  from before it (a review found the memo's default window served it up to 10 s old). */
 const getStressInput = cached(2000, loadStressInput, 2000);
 
-/** Every open option on the chain at `block` (per board and strike, from the book's open interest), the options term of
- *  the NAV then and the payouts owed: the stress test revalues them. */
+/** Every open option on the chain at `block` (per board and strike, from the book's open interest) and the options term
+ *  of the NAV then: the stress test revalues them. */
 async function readOpenOptions(block: { number: bigint; timestamp: bigint }) {
   const ob = contracts.optionsBook;
   const blockNumber = block.number;
   const [claimUsd] = await publicClient.readContract({ ...ob, functionName: 'poolClaimUsd', args: [0n], blockNumber });
   const open: { marketId: number; expiry: bigint; strikeWad: bigint; isCall: boolean; amountWad: bigint; callCapBps: bigint }[] = [];
   const markets: { marketId: number; cfg: ReturnType<typeof toPricingConfig> }[] = [];
-  let owedUsd = 0n;
   for (const { id } of contracts.markets) {
     const m = BigInt(id);
-    const [cfg, ids, bookView] = await Promise.all([
+    const [cfg, ids] = await Promise.all([
       publicClient.readContract({ ...ob, functionName: 'config', args: [m], blockNumber }),
       publicClient.readContract({ ...ob, functionName: 'liveBoards', args: [m], blockNumber }),
-      publicClient.readContract({ ...ob, functionName: 'book', args: [m], blockNumber }),
     ]);
-    owedUsd += bookView.owedUsd;
     if (cfg.strikeStepWad === 0n) continue;
     markets.push({ marketId: id, cfg: toPricingConfig(cfg) });
     for (const boardId of ids) {
@@ -441,7 +440,7 @@ async function readOpenOptions(block: { number: bigint; timestamp: bigint }) {
       });
     }
   }
-  return { nowSec: block.timestamp, claimUsd, owedUsd, open, markets };
+  return { nowSec: block.timestamp, claimUsd, open, markets };
 }
 
 /** Withdrawal requests read from the chain at once, at most (getLpAccount). */

@@ -1,16 +1,28 @@
 import 'server-only';
 import { getAddress, type Address } from 'viem';
 import type { TopPosition, TopPositions } from '@/lib/api/client';
+import { TOP_POSITIONS_MAX } from '@/lib/api/schemas';
 import { isContractRevert } from '@/lib/errors';
 import { ev, resultNum } from '@/lib/events';
 import { contracts, publicClient } from './chain';
-import { sql } from './db';
+import { cached, sql } from './db';
 
 /** Positions read from the chain per call to the Reader (one eth_call each). */
 const VIEW_CHUNK = 100;
 /** The most open positions ranked: the largest by size from the index, and as many of the most leveraged at their last
  *  trade (a small position is the likeliest close to liquidation: review AW found only the 2,000 largest ranked). */
 const MAX_RANKED = 2000;
+
+/** The ranking at the route's longest list, memoized 2 s per market with no stale window (positions move with every
+ *  price): every request in that time shares one index scan and one round of Reader calls (a review found each request
+ *  ran both, so a burst of them loaded the database and the node with up to 40 eth_calls each). */
+const rankedNow = cached(2000, (marketId: number | undefined) => getTopPositions(TOP_POSITIONS_MAX, marketId), 2000);
+
+/** GET /api/positions's answer: the memoized ranking, cut to `limit`. */
+export async function getTopPositionsNow(limit: number, marketId?: number): Promise<TopPositions> {
+  const top = await rankedNow(marketId);
+  return { ...top, bySize: top.bySize.slice(0, limit), byRisk: top.byRisk.slice(0, limit) };
+}
 
 /**
  * The open book's largest positions and those closest to liquidation. Which positions are open comes from the index

@@ -24,7 +24,7 @@ async function main() {
     range: envBigInt('INDEXER_RANGE', 2000),
     snapshotEvery: envBigInt('INDEXER_SNAPSHOT_EVERY', 3),
     snapshotWindow: envBigInt('INDEXER_SNAPSHOT_WINDOW', 50),
-    confirmations: envBigInt('INDEXER_CONFIRMATIONS', 0, { min: 0 }),
+    confirmations: envBigInt('INDEXER_CONFIRMATIONS', DEFAULTS.indexerConfirmations, { min: 0 }),
     // a local chain restarted under the same addresses starts the index over; anywhere else that takes an operator
     allowReset: chain.id === DEFAULTS.chainId || env('INDEXER_ALLOW_RESET', '0') === '1',
   });

@@ -8,11 +8,13 @@ import {IProduct} from "../../contracts/interfaces/IProduct.sol";
 import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {BaseTest} from "./utils/Base.t.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 
 /// @notice A second product for the registry tests: it reserves, holds collateral and claims on the pool as told.
 contract ScriptedProduct is IProduct {
     ClearingCore internal immutable core;
     int256 public claimUsd;
+    uint256 public riskUsd; // the LP band it reports both ways
 
     constructor(ClearingCore core_) {
         core = core_;
@@ -34,7 +36,11 @@ contract ScriptedProduct is IProduct {
     }
 
     function poolClaimUsd(uint256) external view returns (int256, uint256, uint256) {
-        return (claimUsd, 0, 0);
+        return (claimUsd, riskUsd, riskUsd);
+    }
+
+    function setRisk(uint256 riskUsd_) external {
+        riskUsd = riskUsd_;
     }
 
     function pinValuationPrices() external {}
@@ -132,6 +138,55 @@ contract ClearingCoreTest is BaseTest {
         assertEq(core.poolState().unvestedGainUsd, 25_000 * USD, "half vested after half the period");
         skip(core.GAIN_VEST_SEC() / 2);
         assertEq(core.poolState().unvestedGainUsd, 0);
+    }
+
+    /// P-96, P-98 (a review): a gain from 1% of the lock still vesting restarts the clock for both, so it vests no
+    ///       faster than GAIN_VEST_SEC (from first principles: at t after it, at least gain x (1 - t / GAIN_VEST_SEC) is
+    ///       still locked). Before, a 999 USD gain next to a 1M lock 10 minutes from its end took the lock's near end
+    ///       (weighted): all of it vested 22 minutes later, so a deposit timed to it took it at once.
+    function test_lockGain_aPercentOfTheLockRestartsTheClock() public {
+        uint256 vest = core.GAIN_VEST_SEC();
+        scripted.settleLockingGain(1_000_000 * USD);
+        skip(vest - 10 minutes);
+        uint256 left = core.poolState().unvestedGainUsd;
+        uint256 gain = 999 * USD;
+        assertGe(gain * 100, left, "at least 1% of the lock");
+        scripted.settleLockingGain(gain);
+        uint256 lockedAt = block.timestamp;
+        uint256[4] memory checks = [uint256(10 minutes), 22 minutes, 3 hours, vest - 1];
+        for (uint256 i; i < checks.length; ++i) {
+            vm.warp(lockedAt + checks[i]);
+            assertGe(
+                core.poolState().unvestedGainUsd,
+                gain * (vest - checks[i]) / vest,
+                "the new gain vests no faster than GAIN_VEST_SEC"
+            );
+        }
+        vm.warp(lockedAt + vest);
+        assertEq(core.poolState().unvestedGainUsd, 0, "and all of it by then");
+    }
+
+    /// (a review) A pool worth nothing (a product owes more than the cash: the NAV is floored at 0) takes no deposit,
+    ///       whatever band its products report: a deposit priced at the band alone only filled the deficit for the
+    ///       product's traders, and mint and maxDeposit already refused it.
+    function test_deposit_intoAPoolWorthNothing_refused() public {
+        scripted.setClaim(-2_000_000 * int256(USD)); // owes more than the 1M of cash
+        scripted.setRisk(10_000 * USD);
+        assertEq(core.poolValueUsd(), 0, "the NAV is floored at 0");
+        assertEq(pool.maxDeposit(bob), 0, "maxDeposit refuses");
+        _mint(bob, 1_000_000 * USD);
+        vm.startPrank(bob);
+        usdc.approve(address(pool), type(uint256).max);
+        vm.expectRevert(
+            abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxDeposit.selector, bob, 1_000_000 * USD, uint256(0))
+        );
+        pool.deposit(1_000_000 * USD, bob);
+        vm.stopPrank();
+        assertEq(usdc.balanceOf(bob), 1_000_000 * USD, "nothing taken");
+
+        scripted.setClaim(-999_000 * int256(USD)); // solvent again: 1,000 USD of value
+        vm.prank(bob);
+        assertGt(pool.deposit(1000 * USD, bob), 0, "a pool worth something takes deposits");
     }
 
     function test_poolValue_sumsEveryProductsClaim() public {

@@ -113,14 +113,14 @@ contract MarginScheduleTest is BaseTest {
         assertGt(imrAfter * 100, imrBefore * 85, "initial margin too");
     }
 
-    /// P-92: a sample counts for at most the rest of the last sample's interval plus the max price age: one that comes
-    ///       after a gap (no trade or poke for hours, up to a month) sets exactly the variances one at the window's end
+    /// P-92: a sample counts for at most one interval plus the max price age after the last: one that comes after a
+    ///       gap (no trade or poke for hours, up to a month) sets exactly the variances one at the window's end
     ///       sets, after a flat spell or a move of up to 10% either way. A gap neither shortens the memory (a quiet
     ///       feed's late sample cannot drain the variance) nor widens the outlier cap (what the next sample can set is
     ///       bounded over the window: the options' trade prices and the LP band rely on it).
     function testFuzz_lateSample_countsAsTheWindowsEnd(uint256 gapSeed, uint256 moveSeed, uint256 offsetSeed) public {
         _sampleAt(3000e18, bound(offsetSeed, 0, interval - 1));
-        uint256 windowEnd = (block.timestamp / interval + 1) * interval + reader.marketConfig(ETH).maxPriceAgeSec;
+        uint256 windowEnd = block.timestamp + interval + reader.marketConfig(ETH).maxPriceAgeSec;
         uint256 p = 3000e18 * bound(moveSeed, 9000, 11_000) / 10_000;
         uint256 snap = vm.snapshotState();
         vm.warp(windowEnd);
@@ -137,6 +137,52 @@ contract MarginScheduleTest is BaseTest {
         assertEq(late.lastSampleAt, block.timestamp, "a sample");
         assertEq(late.varianceWad, atEnd.varianceWad, "the variance as at the window's end");
         assertEq(late.longVarianceWad, atEnd.longVarianceWad, "the long-run variance too");
+    }
+
+    /// P-92 (a review): the estimator counts each return for the time it spans, wherever in their intervals the samples
+    ///       fall. The same prices sampled late in every interval (offset 593 of 600 on a 7 s pull feed: the window
+    ///       was measured from the last sample's boundary, so each 600 s return counted for 14 s) and early (offset 2)
+    ///       set the same variances; before, the late path's were about 43 times higher in steady state.
+    function testFuzz_samplesLateInTheirIntervals_countTheirWholeReturn(uint256 moveSeed, uint256 offsetSeed) public {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.maxPriceAgeSec = 7; // a pull feed's
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        uint256 late = bound(offsetSeed, interval / 2, interval - 1);
+        uint256 moveBps = bound(moveSeed, 10, 200);
+        uint256 snap = vm.snapshotState();
+        (uint256 vLate, uint256 vLongLate) = _alternatingSamples(late, moveBps);
+        vm.revertToState(snap);
+        (uint256 vEarly, uint256 vLongEarly) = _alternatingSamples(2, moveBps);
+        assertEq(vLate, vEarly, "the variance does not depend on where in its interval a sample falls");
+        assertEq(vLongLate, vLongEarly, "nor does the long-run variance");
+    }
+
+    /// @dev 24 samples one interval apart at `offset` seconds past each boundary, alternating the price +-moveBps.
+    function _alternatingSamples(uint256 offset, uint256 moveBps) internal returns (uint256, uint256) {
+        for (uint256 i; i < 24; ++i) {
+            _sampleAt(3000e18 * (i % 2 == 0 ? 10_000 + moveBps : 10_000 - moveBps) / 10_000, offset);
+        }
+        IPerpEngine.MarketState memory st = reader.marketState(ETH);
+        return (st.varianceWad, st.longVarianceWad);
+    }
+
+    /// P-64 (a review): the initial multiplier is at least 1.2, so a position opened at its initial margin always has
+    ///       a notice period; at 1 the initial margin was the target and the next sample's ramp could liquidate it.
+    function test_setMarketConfig_initialMultiplierLeavesANotice() public {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.imrMultiplierWad = 1.19e18;
+        vm.prank(admin);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IPerpEngine.InvalidParameter.selector, bytes32("imrMultiplierWad"), 1.19e18, 1.2e18, 5e18
+            )
+        );
+        engine.setMarketConfig(ETH, cfg);
+        cfg.imrMultiplierWad = 1.2e18;
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        assertEq(reader.marketConfig(ETH).imrMultiplierWad, 1.2e18);
     }
 
     /// P-64: a position opened at its initial margin is not liquidated at its entry price by the rising rate alone

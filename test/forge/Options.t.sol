@@ -636,30 +636,43 @@ contract OptionsTest is BaseTest {
             assertApproxEqAbs(usdc.balanceOf(holders[i]) - before, expected, 2, "each holder paid its payoff");
         }
         assertLe(paid, owed, "claims never exceed what settlement owed");
-        assertLe(options.board(board).reservedUsd, 6, "what stays reserved is rounding dust");
-        assertLe(core.productLedger(address(options)).reservedUsd, 6, "and so is the options ledger's reserve");
+        assertEq(options.board(board).reservedUsd, 0, "a settled board reserves nothing");
+        assertEq(core.productLedger(address(options)).reservedUsd, 0, "nor does the options ledger");
+        assertEq(core.productLedger(address(options)).collateralUsd, owed - paid, "the holders' money less the claims");
+        assertLe(owed - paid, 6, "what stays is rounding dust");
     }
 
-    /// P-76, P-41: once every option of the market has settled, the keeper's refresh leaves no expansion: the NAV's
-    ///       options term is exactly the payouts still owed, and a new volatility sample does not hold LP flows up.
+    /// P-76, P-41: once every option of the market has settled, the keeper's refresh leaves no expansion and takes the
+    ///       product out of the NAV's set: the payouts still owed left the pool's cash at settlement (the holders'
+    ///       money in the product's collateral ledger), so the NAV is the cash less exactly them, unvalued, and a new
+    ///       volatility sample does not hold LP flows up; a claim does not move the NAV.
     function test_refresh_nothingOpen_navCountsOwedOnly() public {
-        uint256 boardId = _aliceCallSettledAt3050();
+        uint256 boardId = ids[0];
+        _buy(alice, boardId, 4, true, AMOUNT); // 2900 call
+        vm.warp(options.board(boardId).expiry);
+        _setPrice(ETH, 3050e18);
+        uint256 cash0 = _poolCash();
+        options.settleBoard(boardId, IHistoricalPriceFeed(address(ethFeed)).latestRoundId());
         options.refresh(ETH);
         assertEq(options.book(ETH).refAt, 0, "nothing open: no expansion to keep fresh");
-        uint256 owed = AMOUNT * 150e18 / 1e30; // (3050 - 2900) x 10 tokens
+        assertTrue(core.productLedger(address(options)).idle, "only payouts owed: the NAV skips the product");
+        uint256 owed = AMOUNT * 150e18 / 1e30; // (3050 - 2900) x 10 tokens, from the payoff rule
         assertEq(options.book(ETH).owedUsd, owed);
-        assertEq(core.poolValueUsd(), _poolCash() - owed, "the options term is the payouts owed");
+        assertEq(core.productLedger(address(options)).collateralUsd, owed, "held for the holders");
+        assertEq(core.poolValueUsd(), cash0 - owed, "the NAV is the cash less the payouts owed");
 
         // A later interval's price is a new volatility sample (a trade or a poke takes it): LP flows go on.
         _setPriceAfter(ETH, 3080e18, reader.marketConfig(ETH).sampleIntervalSec);
         engine.poke(ETH);
         assertEq(uint256(options.staleness(ETH)), uint256(IOptionsBook.Staleness.Fresh));
-        assertEq(core.poolValueUsd(), _poolCash() - owed);
+        assertEq(core.poolValueUsd(), cash0 - owed);
         uint256 shares = _deposit(bob, 1000 * USD);
         assertGt(shares, 0);
+        uint256 navBefore = core.poolValueUsd();
         vm.prank(alice);
-        options.claim(boardId, 4, true);
-        assertEq(core.poolValueUsd(), _poolCash(), "claimed: nothing owed");
+        assertEq(options.claim(boardId, 4, true), owed);
+        assertEq(core.poolValueUsd(), navBefore, "a claim pays the holders' money: the NAV does not move");
+        assertEq(core.productLedger(address(options)).collateralUsd, 0, "claimed: nothing held");
     }
 
     /// P-41: a book the keeper's refresh emptied (every option sold back: no expansion, out of the NAV's set) comes back
@@ -888,7 +901,7 @@ contract OptionsTest is BaseTest {
         uint256 aliceWant = AMOUNT * _payoff(true, 2900e18, 3050e18) / 1e30; // 1,500
         uint256 bobWant = 3e18 * _payoff(false, 3100e18, 3050e18) / 1e30; // 150
         uint256 daveWant = (7e18 + 123e9) * _payoff(true, 2500e18, 3050e18) / 1e30; // 3,850
-        assertEq(options.board(boardId).reservedUsd, options.board(boardId).owedUsd, "only the payouts stay reserved");
+        cash0 = _assertPayoutsLeftTheCash(boardId, cash0, aliceWant + bobWant + daveWant);
         vm.prank(alice);
         assertEq(options.claim(boardId, 4, true), aliceWant);
         vm.prank(bob);
@@ -896,13 +909,36 @@ contract OptionsTest is BaseTest {
         vm.prank(dave);
         assertEq(options.claim(boardId, 0, true), daveWant);
         assertEq(usdc.balanceOf(alice), aliceWant);
-        assertEq(_poolCash(), cash0 - aliceWant - bobWant - daveWant, "the pool paid exactly the payoffs");
+        assertEq(_poolCash(), cash0, "claims do not touch the pool's cash");
+        assertEq(
+            core.productLedger(address(options)).collateralUsd,
+            options.board(boardId).owedUsd,
+            "the claims paid from the holders' collateral"
+        );
         assertLe(options.board(boardId).owedUsd, 2, "at most a wei of rounding per strike and type left");
         vm.expectRevert(
             abi.encodeWithSelector(IOptionsBook.NoPayoff.selector, alice, options.optionId(boardId, 4, true))
         );
         vm.prank(alice);
         options.claim(boardId, 4, true);
+    }
+
+    /// @dev Settlement moved what the board owes (its holders' payoffs `payoffsUsd`, from the payoff rule, to a wei of
+    ///      rounding per strike and type) out of the pool's cash into the product's collateral and released the whole
+    ///      reserve; returns the cash after.
+    function _assertPayoutsLeftTheCash(uint256 boardId, uint256 cash0, uint256 payoffsUsd)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 owed = options.board(boardId).owedUsd;
+        assertGe(owed, payoffsUsd, "owed covers every payoff");
+        assertLe(owed, payoffsUsd + 3, "to a wei of rounding per strike and type");
+        assertEq(options.board(boardId).reservedUsd, 0, "settled: nothing stays reserved");
+        assertEq(core.productLedger(address(options)).reservedUsd, 0, "nor in the options ledger");
+        assertEq(_poolCash(), cash0 - owed, "the payouts owed left the pool's cash");
+        assertEq(core.productLedger(address(options)).collateralUsd, owed, "they are the holders' money now");
+        return cash0 - owed;
     }
 
     /// P-75: a claim names one of the board's strikes. An option's id packs board << 8 | strike << 1 | type, so an

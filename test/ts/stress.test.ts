@@ -190,8 +190,8 @@ describe('runStress with options', () => {
   const withOptions = () => {
     const base = input();
     const liability = optionsLiabilityUsd(open, new Map(markets.map((m) => [m.marketId, m])), () => 3000n * WAD, 1000n, now, 0n);
-    base.navUsd -= liability + USD(25);
-    base.options = { nowSec: now, claimUsd: -(liability + USD(25)), owedUsd: USD(25), open, markets };
+    base.navUsd -= liability;
+    base.options = { nowSec: now, claimUsd: -liability, open, markets };
     return { base, liability };
   };
 
@@ -200,19 +200,19 @@ describe('runStress with options', () => {
     expect(liability).toBeGreaterThan(USD(500));
     const calm = runStress(base, { priceBps: {}, volMultiplier: 1, cashOutflowBps: 0 });
     expect(calm.navShockedUsd).toBe(base.navUsd.toString());
-    expect(calm.optionsLiabilityShockedUsd).toBe((liability + USD(25)).toString());
+    expect(calm.optionsLiabilityShockedUsd).toBe(liability.toString());
     const volUp = runStress(base, { priceBps: {}, volMultiplier: 2, cashOutflowBps: 0 });
-    expect(BigInt(volUp.optionsLiabilityShockedUsd)).toBeGreaterThan(liability + USD(25));
+    expect(BigInt(volUp.optionsLiabilityShockedUsd)).toBeGreaterThan(liability);
     expect(BigInt(volUp.navShockedUsd)).toBeLessThan(base.navUsd);
   });
 
   it('values options past their expiry at the payoff (first principles)', () => {
     const { base } = withOptions();
-    // +10% and 10 days: the 3,000 calls pay 10 x 300, the 2,800 puts nothing; owed payouts stay owed.
+    // +10% and 10 days: the 3,000 calls pay 10 x 300, the 2,800 puts nothing.
     const r = runStress(base, { priceBps: { 0: 1000 }, volMultiplier: 1, cashOutflowBps: 0, hours: 240 });
-    expect(r.optionsLiabilityShockedUsd).toBe((USD(3000) + USD(25)).toString());
+    expect(r.optionsLiabilityShockedUsd).toBe(USD(3000).toString());
     // -20%: the puts pay 4 x (2,800 - 2,400), the calls nothing.
     const down = runStress(base, { priceBps: { 0: -2000 }, volMultiplier: 1, cashOutflowBps: 0, hours: 240 });
-    expect(down.optionsLiabilityShockedUsd).toBe((USD(1600) + USD(25)).toString());
+    expect(down.optionsLiabilityShockedUsd).toBe(USD(1600).toString());
   });
 });

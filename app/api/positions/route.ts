@@ -1,7 +1,7 @@
 import { handle, queryObject } from '@/lib/api/http';
 import { topPositionsQuery } from '@/lib/api/schemas';
 import { requireListedMarket } from '@/lib/server/metrics';
-import { getTopPositions } from '@/lib/server/positions';
+import { getTopPositionsNow } from '@/lib/server/positions';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,5 +10,5 @@ export const GET = (req: Request) =>
   handle(async () => {
     const { limit, market } = topPositionsQuery.parse(queryObject(req.url));
     requireListedMarket(market);
-    return getTopPositions(limit, market);
+    return getTopPositionsNow(limit, market);
   });

@@ -32,16 +32,18 @@ contract OptionsInvariantsTest is BaseTest {
 
     /// P-71: the options product's reserve in the core is, board by board, each unsettled strike's open interest
     ///       times its most a token can pay (a put its strike, a call its strike x the board's cap), rounded up per
-    ///       strike and type, plus what settled boards still owe; and the open interest is what the holders hold.
+    ///       strike and type; a settled board reserves nothing, its payouts still owed being the holders' money in the
+    ///       product's collateral ledger; and the open interest is what the holders hold.
     function invariant_P71_reserveIsEveryBoardsMaxPayout() public view {
         uint256 reserved;
+        uint256 owed;
         uint256 n = options.boardCount();
         for (uint256 id = 1; id <= n; ++id) {
             IOptionsBook.Board memory b = options.board(id);
             if (b.marketId != ETH) continue;
             if (b.settled) {
-                assertEq(b.reservedUsd, b.owedUsd, "a settled board reserves what it still owes");
-                reserved += b.owedUsd;
+                assertEq(b.reservedUsd, 0, "a settled board reserves nothing");
+                owed += b.owedUsd;
                 continue;
             }
             uint256 boardReserve;
@@ -58,8 +60,14 @@ contract OptionsInvariantsTest is BaseTest {
             reserved += boardReserve;
         }
         assertEq(core.productLedger(address(options)).reservedUsd, reserved, "core ledger = the boards' reserves");
+        assertEq(core.productLedger(address(options)).collateralUsd, owed, "its collateral = what settled boards owe");
         IClearingCore.PoolState memory ps = core.poolState();
         assertLe(ps.reservedUsd, ps.poolCashUsd, "reserves within pool cash");
+        assertEq(
+            usdc.balanceOf(address(core)),
+            ps.poolCashUsd + ps.totalCollateralUsd + ps.refundsOwedUsd,
+            "custody: the core holds the pool's cash and the traders' money, the payouts owed included"
+        );
         assertEq(usdc.balanceOf(address(options)), 0, "the product holds no tokens");
     }
 
