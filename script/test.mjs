@@ -9,7 +9,7 @@
 import { bin, root, runOrThrow } from './lib/stack.mjs';
 
 const only = process.argv[2];
-const DB_FILES = ['test/ts/indexer.test.ts', 'test/ts/indexer.rpc.test.ts', 'test/ts/indexer.kill.test.ts', 'test/ts/api.test.ts', 'test/ts/api.options.test.ts', 'test/ts/keeper.stale.test.ts', 'test/ts/totals.test.ts', 'test/ts/rehearsal.test.ts'];
+const DB_FILES = ['test/ts/indexer.test.ts', 'test/ts/indexer.isolation.test.ts', 'test/ts/indexer.rpc.test.ts', 'test/ts/indexer.kill.test.ts', 'test/ts/api.test.ts', 'test/ts/api.options.test.ts', 'test/ts/keeper.stale.test.ts', 'test/ts/totals.test.ts', 'test/ts/rehearsal.test.ts'];
 const steps = [
   ['forge', () => runOrThrow(bin('forge'), ['test', '--no-match-contract', 'GasScaling'])],
   ['gas', () => runOrThrow(bin('forge'), ['snapshot', '--check', '--match-contract', '^GasTest$'])],

@@ -79,7 +79,9 @@ interface IOrderBook {
     /// @param account the account owed
     /// @param to who received the payment
     /// @param amountUsd the amount paid
-    event Claimed(address indexed account, address indexed to, uint256 amountUsd);
+    /// @dev Not `Claimed`: the vault has an event of that signature, and one event id for two events let the indexer
+    ///      decode the book's claims under the vault's field names (a review).
+    event OwedClaimed(address indexed account, address indexed to, uint256 amountUsd);
     /// @notice An order filled.
     /// @param orderId the order
     /// @param account its owner, for whom the engine traded

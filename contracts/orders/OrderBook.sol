@@ -160,7 +160,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         if (amountUsd == 0 || amountUsd > owed) revert ClaimExceedsOwed(msg.sender, amountUsd, owed);
         owedUsd[msg.sender] = owed - amountUsd;
         token.safeTransfer(to, amountUsd);
-        emit Claimed(msg.sender, to, amountUsd);
+        emit OwedClaimed(msg.sender, to, amountUsd);
     }
 
     // ------------------------------------------------------------ keepers

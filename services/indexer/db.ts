@@ -40,8 +40,8 @@ export async function openDb({
   return db;
 }
 
-async function openPostgres(url: string, schema: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: libpqUrl(url), max: 5 });
+async function openPostgres(url: string, schema: string, connections = 5): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: libpqUrl(url), max: connections });
   // an idle connection the server dropped (a restart, a failover): the pool replaces it; unheard it would crash the process
   pool.on('error', () => {});
   // queued on each new connection before anything it is handed out for
@@ -81,23 +81,23 @@ async function openEmbedded(dataDir: string, port: number, schema: string): Prom
   await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
   const server = new PGLiteSocketServer({ db: lite, port, host: '127.0.0.1', maxConnections: 32 });
   await server.start();
-  const query = async <T>(sql: string, params?: unknown[]) => {
-    if (!params || params.length === 0) {
-      const results = await lite.exec(sql);
-      return (results.at(-1)?.rows ?? []) as T[];
-    }
-    return (await lite.query(sql, params)).rows as T[];
-  };
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+  // The indexer reads and writes through the socket too, on one connection: while a transaction is open the server
+  // runs only the connection that opened it, so the API's reads wait for the commit. Through PGlite's own transaction
+  // the server went on running the last socket connection's queries inside it (a review): an API read could see a
+  // half-written range or a rewind's deleted events, and a failing one aborted the indexer's transaction.
+  let viaSocket: Db;
+  try {
+    viaSocket = await openPostgres(url, schema, 1);
+  } catch (e) {
+    await server.stop();
+    await lite.close();
+    throw e;
+  }
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
-    query,
-    tx: (fn) =>
-      lite.transaction(async (t) =>
-        fn({
-          query: async <T>(sql: string, params?: unknown[]) => (await t.query(sql, params)).rows as T[],
-        }),
-      ),
+    ...viaSocket,
     async close() {
+      await viaSocket.close();
       await server.stop();
       await lite.close();
     },

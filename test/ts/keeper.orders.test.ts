@@ -82,7 +82,7 @@ describe('keeper fills trigger orders', () => {
     expect(lines.some((l) => l.includes('orders sent'))).toBe(true);
     // the fills' fees were credited to the keeper in the book, which it claims once they reach KEEPER_CLAIM_MIN_USD
     const keeper = fills[0].args.keeper!;
-    const claims = () => publicClient.getContractEvents({ ...c.orderBook, eventName: 'Claimed', args: { account: keeper }, fromBlock: crossedAt });
+    const claims = () => publicClient.getContractEvents({ ...c.orderBook, eventName: 'OwedClaimed', args: { account: keeper }, fromBlock: crossedAt });
     await waitFor('the keeper to claim its fees', async () => (await claims()).length > 0);
     const [claimed] = await claims();
     expect(claimed.args.to).toBe(keeper);
