@@ -36,7 +36,7 @@ interface IClearingCore {
     /// @notice Pool-wide accounting (a view; stored packed).
     struct PoolState {
         uint128 poolCashUsd; // tokens owned by LPs (excludes trader collateral)
-        uint128 totalCollateralUsd; // tokens owned by traders, summed over products
+        uint128 totalCollateralUsd; // tokens owned by traders, summed over products (settled option payouts included)
         uint128 reservedUsd; // sum of the products' reserved maximum payouts
         uint128 borrowIndexWad; // cumulative borrow fee per USD of borrowed size, accrued to now
         uint64 lastBorrowAt;
@@ -73,7 +73,7 @@ interface IClearingCore {
         uint256 payoutUsd; // tokens paid out of the core
         uint256 badDebtUsd; // losses beyond collateral absorbed by the pool in this action
         bool checkSolvency; // true when the action added risk (reserves and utilization limit are checked)
-        // True when the product has nothing open after this action (no positions, no payouts owed): its claim on the
+        // True when the product has nothing open after this action (no positions, no options): its claim on the
         // pool is zero and the NAV skips it until a settle says otherwise. The default, false, keeps it valued, so a
         // settle that does not know costs the NAV a call, never a claim.
         bool nothingOpen;

@@ -303,17 +303,19 @@ library RiskMath {
     }
 
     /// @notice How many seconds a sample at `at` counts for, the last sample having been at `lastSampleAt`: the time
-    ///         since, but at most one sampling interval plus the max price age. A sample that comes later (nobody
-    ///         traded or poked for a while) counts as one that came at the end of that window: a gap neither widens the
-    ///         outlier cap nor shortens the memory, so what the next sample can set is bounded whenever it comes
+    ///         since, but at most two sampling intervals plus the max price age (the longest two samples of
+    ///         consecutive intervals can be apart). A sample that comes later (a whole interval went unsampled: nobody
+    ///         traded or poked) counts as one that came at the end of that window: a gap neither widens the outlier cap
+    ///         nor shortens the memory, so what the next sample can set is bounded whenever it comes
     ///         (nextSampleVariancesUp, the options' trade prices and the LP band rely on it).
-    /// @dev The window is measured from the last sample, not from its interval's boundary: the return spans the time
-    ///      since the last sample, so it must count for that time wherever in their intervals the two samples fall
-    ///      (a review: measured from the boundary, a sample late in its interval left the next one a window of the
-    ///      max age alone, 14 s on a 7 s pull feed, and samples late in every interval counted 600 s returns for 14 s,
-    ///      about 43 times the variance in steady state).
+    /// @dev Measured from the last sample, and long enough that every return between samples of consecutive intervals
+    ///      counts for the whole time it spans, wherever in their intervals the samples fall. Two reviews: measured
+    ///      from the last sample's boundary, a sample late in its interval left the next one a window of the max age
+    ///      alone (14 s on a 7 s pull feed: samples late in every interval counted 600 s returns for 14 s, about 43
+    ///      times the variance); one interval plus the max age still counted a 1,199 s return (one interval's start to
+    ///      the next one's end) for 607 s, so alternating samples doubled it. Only a skipped interval is capped.
     function sampleSpanSec(uint256 lastSampleAt, uint256 at, Estimator memory est) internal pure returns (uint256) {
-        uint256 window = est.intervalSec + est.maxAgeSec;
+        uint256 window = 2 * est.intervalSec + est.maxAgeSec;
         uint256 elapsed = at - lastSampleAt;
         return elapsed < window ? elapsed : window;
     }
@@ -334,10 +336,10 @@ library RiskMath {
     }
 
     /// @notice The variances the next sample can set if its price is `priceWad`: it comes at or after the next
-    ///         sampling boundary, `earliest` seconds after the last sample, and counts for at most one interval plus
+    ///         sampling boundary, `earliest` seconds after the last sample, and counts for at most two intervals plus
     ///         `maxAgeSec` (sampleSpanSec), so a bound over that window holds whenever it comes. `highest`: an upper bound of each
     ///         variance; else a lower bound.
-    /// @dev f(e) = (tau v + min(r^2, k^2 V max(e, I))) / (tau + e), V = max(v, vL), e in [earliest, I + maxAge]:
+    /// @dev f(e) = (tau v + min(r^2, k^2 V max(e, I))) / (tau + e), V = max(v, vL), e in [earliest, 2 I + maxAge]:
     ///      decreasing while the cap is constant (e < I) or does not bind, increasing while it binds and grows
     ///      (I <= e < e* = r^2 / (k^2 V)). So the maximum is at earliest or at e* (both integer neighbours, within the
     ///      window), and the minimum at the window's ends or at I. A later sample after a large move sets a larger
@@ -353,7 +355,7 @@ library RiskMath {
     ) internal pure returns (uint256 vWad, uint256 longWad) {
         uint256 r2 = squaredReturnUp(lastPriceWad, priceWad);
         (vWad, longWad) = _sampledAtUp(varianceWad, longVarianceWad, r2, earliest, est);
-        uint256 until = est.intervalSec + est.maxAgeSec; // earliest <= I: the window is never empty
+        uint256 until = 2 * est.intervalSec + est.maxAgeSec; // earliest <= I: the window is never empty
         uint256 e;
         if (highest) {
             uint256 k2v = est.clipSigmas * est.clipSigmas * MathLib.max(varianceWad, longVarianceWad);

@@ -236,7 +236,8 @@ contract OptionsBook is IOptionsBook, AccessControl {
         if (utilizationWad > limitWad) revert UtilizationPastOptionsLimit(utilizationWad, limitWad);
     }
 
-    /// @dev Settles at `price` (the core's lock held), releases the reserve beyond the payouts owed.
+    /// @dev Settles at `price` (the core's lock held): the payouts owed move to the product's collateral, the whole
+    ///      reserve is released.
     function _settle(uint256 boardId, uint256 marketId, uint256 price, uint256 publishedAt) internal {
         (uint256 owed, uint256 released) = OptionsLogic.settle(s, boardId, price);
         // The payouts owed move from the pool's cash to the product's collateral (the holders' money now, paid out by

@@ -203,7 +203,7 @@ library OptionsNav {
 
     /// @notice The most the next volatility sample can change the value of the book's open options (USD WAD, rounded
     ///         up), for every sample the next valid price can make: published at or after the next sampling boundary
-    ///         and counting for at most one interval plus the market's max price age (RiskMath.sampleSpanSec; the
+    ///         and counting for at most two intervals plus the market's max price age (RiskMath.sampleSpanSec; the
     ///         later, the more a quiet spell decays the variance), within the oracle's lag of the current price. `allWad` bounds
     ///         every open option; `beforeBlockWad` leaves out what this block's buys added (net of its sales).
     /// @dev Each option's implied volatility is iv = clamp(B m(x), ivMin, ivMax) with B^2 = w vS + (1 - w) vL (annual,
@@ -294,8 +294,8 @@ library OptionsNav {
         l = skewAbs + 6 * smileWad;
     }
 
-    /// @dev How far the next sample can move each variance estimator (the sample elapsed from the next boundary to the
-    ///      max price age after it, or after now; the squared return between the smallest clipped and the largest
+    /// @dev How far the next sample can move each variance estimator (its span from the next boundary to the longest a
+    ///      sample counts for, RiskMath.sampleSpanSec; the squared return between the smallest clipped and the largest
     ///      unclipped), and the lowest either can reach.
     function _estimatorMoves(RiskMath.Estimator memory est, Estimator memory x, uint256 rHi, uint256 rLo)
         private
@@ -310,7 +310,7 @@ library OptionsNav {
         );
         uint256 next = (x.sampleAt / est.intervalSec + 1) * est.intervalSec;
         n.dtMin = next - x.sampleAt;
-        n.dtMax = est.intervalSec + est.maxAgeSec; // the longest span a sample counts for (RiskMath.sampleSpanSec)
+        n.dtMax = 2 * est.intervalSec + est.maxAgeSec; // the longest span a sample counts for (RiskMath.sampleSpanSec)
         uint256 lo;
         (dvS, vLo) = _varianceMove(x.varianceWad, n, est.tauSec);
         (dvL, lo) = _varianceMove(x.longVarianceWad, n, est.longTauSec);

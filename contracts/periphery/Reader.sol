@@ -66,7 +66,7 @@ contract Reader {
         uint256 totalShares;
         uint256 sharePriceWad; // assets per whole share (1e12 share units), WAD
         uint256 poolCashUsd;
-        uint256 totalCollateralUsd;
+        uint256 totalCollateralUsd; // traders' collateral and settled option payouts not yet claimed
         uint256 reservedUsd;
         uint256 freeLiquidityUsd;
         uint256 utilizationWad;

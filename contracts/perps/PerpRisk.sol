@@ -94,7 +94,7 @@ library PerpRisk {
     /// @notice Feeds a price published at `at` to the volatility estimator of `st` (in place). Only a sample counts
     ///         (the first price of a new interval, RiskMath.isNewSample; the first price ever only starts the
     ///         series): its winsorized squared return moves both EWMAs over its span (the time since the last
-    ///         sample, at most one interval plus the max price age, RiskMath.sampleSpanSec), the schedule is re-anchored at its
+    ///         sample, at most two intervals plus the max price age, RiskMath.sampleSpanSec), the schedule is re-anchored at its
     ///         value now and its target recomputed. Returns whether the price was a sample.
     function observe(
         IPerpEngine.MarketConfig memory cfg,

@@ -186,7 +186,7 @@ export interface StressResult {
   unindexedOiUsd: string;
   utilizationBeforeWad: string;
   utilizationAfterWad: string;
-  /** holders' options plus payouts owed: in the NAV now, and revalued under the shock */
+  /** holders' open options: in the NAV now, and revalued under the shock (settled payouts owed left the pool's cash) */
   optionsLiabilityNowUsd: string;
   optionsLiabilityShockedUsd: string;
   shockedPricesWad: Record<string, string>;

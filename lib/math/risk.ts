@@ -161,10 +161,10 @@ function sampledAtUp(v: bigint, vLong: bigint, r2: bigint, elapsed: bigint, est:
   return [ewmaVarianceUp(v, r2c, elapsed, est.tauSec), ewmaVarianceUp(vLong, r2c, elapsed, est.longTauSec)];
 }
 
-/** RiskMath.sampleSpanSec: the seconds a sample at `at` counts for, the time since the last sample but at most one
- *  interval plus the max price age. */
+/** RiskMath.sampleSpanSec: the seconds a sample at `at` counts for, the time since the last sample but at most two
+ *  intervals plus the max price age. */
 export function sampleSpanSec(lastSampleAt: bigint, at: bigint, est: Estimator): bigint {
-  const window = est.intervalSec + est.maxAgeSec;
+  const window = 2n * est.intervalSec + est.maxAgeSec;
   const elapsed = at - lastSampleAt;
   return elapsed < window ? elapsed : window;
 }
@@ -183,7 +183,7 @@ export function sampledVariancesUp(
 }
 
 /** RiskMath.nextSampleVariancesUp: the variances the next sample can set at `priceWad`, coming `earliest` seconds after
- *  the last sample or later and counting for at most one interval plus the max price age: `highest`, an upper bound;
+ *  the last sample or later and counting for at most two intervals plus the max price age: `highest`, an upper bound;
  *  else a lower bound. */
 export function nextSampleVariancesUp(
   varianceWad: bigint,
@@ -196,7 +196,7 @@ export function nextSampleVariancesUp(
 ): [bigint, bigint] {
   const r2 = squaredReturnUp(lastPriceWad, priceWad);
   let [v, vL] = sampledAtUp(varianceWad, longVarianceWad, r2, earliest, est);
-  let until = est.intervalSec + est.maxAgeSec;
+  let until = 2n * est.intervalSec + est.maxAgeSec;
   let e: bigint;
   if (highest) {
     const k2v = est.clipSigmas * est.clipSigmas * max(varianceWad, longVarianceWad);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IPerpEngine} from "../../contracts/interfaces/IPerpEngine.sol";
 import {BaseTest} from "./utils/Base.t.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @notice The anti-procyclical margin rules (PROPERTIES.md P-60 to P-64), checked against the documented rules:
 ///         maintenance of open positions rises at most `maintenanceRampWadPerHour` per hour and never at the instant of
@@ -113,14 +114,14 @@ contract MarginScheduleTest is BaseTest {
         assertGt(imrAfter * 100, imrBefore * 85, "initial margin too");
     }
 
-    /// P-92: a sample counts for at most one interval plus the max price age after the last: one that comes after a
+    /// P-92: a sample counts for at most two intervals plus the max price age after the last: one that comes after a
     ///       gap (no trade or poke for hours, up to a month) sets exactly the variances one at the window's end
     ///       sets, after a flat spell or a move of up to 10% either way. A gap neither shortens the memory (a quiet
     ///       feed's late sample cannot drain the variance) nor widens the outlier cap (what the next sample can set is
     ///       bounded over the window: the options' trade prices and the LP band rely on it).
     function testFuzz_lateSample_countsAsTheWindowsEnd(uint256 gapSeed, uint256 moveSeed, uint256 offsetSeed) public {
         _sampleAt(3000e18, bound(offsetSeed, 0, interval - 1));
-        uint256 windowEnd = block.timestamp + interval + reader.marketConfig(ETH).maxPriceAgeSec;
+        uint256 windowEnd = block.timestamp + 2 * interval + reader.marketConfig(ETH).maxPriceAgeSec;
         uint256 p = 3000e18 * bound(moveSeed, 9000, 11_000) / 10_000;
         uint256 snap = vm.snapshotState();
         vm.warp(windowEnd);
@@ -156,6 +157,40 @@ contract MarginScheduleTest is BaseTest {
         (uint256 vEarly, uint256 vLongEarly) = _alternatingSamples(2, moveBps);
         assertEq(vLate, vEarly, "the variance does not depend on where in its interval a sample falls");
         assertEq(vLongLate, vLongEarly, "nor does the long-run variance");
+    }
+
+    /// P-92 (a second review): samples alternating between an interval's start and the next one's end (1,199 s, then
+    ///       1 s apart) keep the variance where returns of the same per-second variance sampled once per interval do:
+    ///       each return counts for the time it spans. With a window of one interval plus the max age the 1,199 s
+    ///       returns counted for 607 s, and two days of such samples raised the variance by about a third.
+    function test_samplesAlternatingAcrossIntervals_countTheirWholeReturn() public {
+        IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
+        cfg.maxPriceAgeSec = 7; // a pull feed's
+        vm.prank(admin);
+        engine.setMarketConfig(ETH, cfg);
+        _sampleAt(3000e18, 0);
+        uint256 perSecondWad = reader.marketState(ETH).varianceWad; // the returns' variance: the estimate's own
+        uint256 snap = vm.snapshotState();
+        uint256 vAlternating = _samplesAtVariance(perSecondWad, true);
+        vm.revertToState(snap);
+        uint256 vRegular = _samplesAtVariance(perSecondWad, false);
+        assertApproxEqRel(vAlternating, vRegular, 0.02e18, "the spacing of the samples does not bias the estimate");
+        assertApproxEqRel(vRegular, perSecondWad, 0.02e18, "returns at the estimate's variance keep it");
+    }
+
+    /// @dev 288 samples (two days) whose returns are +-sqrt(v x elapsed) (alternating signs): at offsets alternating
+    ///      between interval - 1 and 0 of consecutive intervals, or at offset 0 of every interval.
+    function _samplesAtVariance(uint256 perSecondWad, bool alternating) internal returns (uint256) {
+        uint256 p = 3000e18;
+        for (uint256 i; i < 288; ++i) {
+            uint256 last = block.timestamp;
+            uint256 offset = alternating && i % 2 == 0 ? interval - 1 : 0;
+            uint256 at = (block.timestamp / interval + 1) * interval + offset;
+            uint256 rWad = Math.sqrt(perSecondWad * (at - last) * WAD); // the return's size, WAD
+            p = i % 2 == 0 ? p * (WAD + rWad) / WAD : p * WAD / (WAD + rWad);
+            _sampleAt(p, offset);
+        }
+        return reader.marketState(ETH).varianceWad;
     }
 
     /// @dev 24 samples one interval apart at `offset` seconds past each boundary, alternating the price +-moveBps.
