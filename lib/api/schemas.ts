@@ -70,9 +70,9 @@ export const pythUpdatesQuery = z.object({
     .transform((s) => [...new Set(s.split(',').map(Number))]),
 }).strict();
 
-/** /api/positions: the largest open positions and those closest to liquidation, `limit` of each. */
 /** The longest list /api/positions returns. */
 export const TOP_POSITIONS_MAX = 100;
+/** /api/positions: the largest open positions and those closest to liquidation, `limit` of each. */
 export const topPositionsQuery = z.object({ limit: int(1, TOP_POSITIONS_MAX).default(20), market: int(0, 15).optional() }).strict();
 
 /** /api/options: one market's boards, or every market's. */
