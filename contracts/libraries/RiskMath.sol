@@ -315,9 +315,14 @@ library RiskMath {
     ///      times the variance); one interval plus the max age still counted a 1,199 s return (one interval's start to
     ///      the next one's end) for 607 s, so alternating samples doubled it. Only a skipped interval is capped.
     function sampleSpanSec(uint256 lastSampleAt, uint256 at, Estimator memory est) internal pure returns (uint256) {
-        uint256 window = 2 * est.intervalSec + est.maxAgeSec;
+        uint256 window = maxSampleSpanSec(est);
         uint256 elapsed = at - lastSampleAt;
         return elapsed < window ? elapsed : window;
+    }
+
+    /// @notice The longest a sample counts for (sampleSpanSec): two sampling intervals plus the max price age.
+    function maxSampleSpanSec(Estimator memory est) internal pure returns (uint256) {
+        return 2 * est.intervalSec + est.maxAgeSec;
     }
 
     /// @notice Both variance EWMAs after one sample: the price `priceWad`, counting for `spanSec` (sampleSpanSec)
@@ -355,7 +360,7 @@ library RiskMath {
     ) internal pure returns (uint256 vWad, uint256 longWad) {
         uint256 r2 = squaredReturnUp(lastPriceWad, priceWad);
         (vWad, longWad) = _sampledAtUp(varianceWad, longVarianceWad, r2, earliest, est);
-        uint256 until = 2 * est.intervalSec + est.maxAgeSec; // earliest <= I: the window is never empty
+        uint256 until = maxSampleSpanSec(est); // earliest <= I: the window is never empty
         uint256 e;
         if (highest) {
             uint256 k2v = est.clipSigmas * est.clipSigmas * MathLib.max(varianceWad, longVarianceWad);

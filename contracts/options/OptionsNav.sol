@@ -310,7 +310,7 @@ library OptionsNav {
         );
         uint256 next = (x.sampleAt / est.intervalSec + 1) * est.intervalSec;
         n.dtMin = next - x.sampleAt;
-        n.dtMax = 2 * est.intervalSec + est.maxAgeSec; // the longest span a sample counts for (RiskMath.sampleSpanSec)
+        n.dtMax = RiskMath.maxSampleSpanSec(est);
         uint256 lo;
         (dvS, vLo) = _varianceMove(x.varianceWad, n, est.tauSec);
         (dvL, lo) = _varianceMove(x.longVarianceWad, n, est.longTauSec);

@@ -161,10 +161,15 @@ function sampledAtUp(v: bigint, vLong: bigint, r2: bigint, elapsed: bigint, est:
   return [ewmaVarianceUp(v, r2c, elapsed, est.tauSec), ewmaVarianceUp(vLong, r2c, elapsed, est.longTauSec)];
 }
 
-/** RiskMath.sampleSpanSec: the seconds a sample at `at` counts for, the time since the last sample but at most two
- *  intervals plus the max price age. */
+/** RiskMath.maxSampleSpanSec: the longest a sample counts for, two intervals plus the max price age. */
+export function maxSampleSpanSec(est: Estimator): bigint {
+  return 2n * est.intervalSec + est.maxAgeSec;
+}
+
+/** RiskMath.sampleSpanSec: the seconds a sample at `at` counts for, the time since the last sample but at most
+ *  maxSampleSpanSec. */
 export function sampleSpanSec(lastSampleAt: bigint, at: bigint, est: Estimator): bigint {
-  const window = 2n * est.intervalSec + est.maxAgeSec;
+  const window = maxSampleSpanSec(est);
   const elapsed = at - lastSampleAt;
   return elapsed < window ? elapsed : window;
 }
@@ -196,7 +201,7 @@ export function nextSampleVariancesUp(
 ): [bigint, bigint] {
   const r2 = squaredReturnUp(lastPriceWad, priceWad);
   let [v, vL] = sampledAtUp(varianceWad, longVarianceWad, r2, earliest, est);
-  let until = 2n * est.intervalSec + est.maxAgeSec;
+  let until = maxSampleSpanSec(est);
   let e: bigint;
   if (highest) {
     const k2v = est.clipSigmas * est.clipSigmas * max(varianceWad, longVarianceWad);
