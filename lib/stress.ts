@@ -11,7 +11,7 @@
  * volatility and the shock's hours (lib/options/stress.ts) in place of the chain's options term now.
  * Over the shock's hours borrow and funding accrue as the chain accrues them, with today's utilization and skews held:
  * the borrow index at the borrow curve's rate, each market's funding index along its rate's path from now
- * (RiskMath.nextFundingNetted); each position owes its share (rounded up, against the trader) and the pool's receivable
+ * (RiskMath.nextFundingSplit); each position owes its share (rounded up, against the trader) and the pool's receivable
  * grows by the aggregate's (rounded down). Review AZ: a 24-hour shock left every position's fees where they stood.
  */
 import { bpsUp, mulDivDown, mulDivSignedDown, mulDivUp, WAD } from './math/fixed';
@@ -22,7 +22,7 @@ import {
   freeLiquidityDown,
   maintenanceMarginUp,
   nettedImpactCostUsd,
-  nextFundingNetted,
+  nextFundingSplit,
   rampedMarginUp,
   targetMarginUp,
   utilizationUp,
@@ -135,24 +135,24 @@ export function runStress(input: StressInput, shock: Shock) {
   // Borrow and funding over the shock's hours, as the chain accrues them with today's utilization and skews.
   const borrowDeltaWad =
     borrowRateUp(utilizationUp(input.reservedUsd, input.poolCashUsd), input.baseRateWad, input.slope1Wad, input.slope2Wad, input.kinkWad) * elapsedSec;
+  // Each side's index move (a long owes the long one, a short is owed the short one: RiskMath.nextFundingSplit).
   const fundingDeltaWad = new Map(
     input.markets.map((m) => {
-      const perpSkew = m.longOiUsd - m.shortOiUsd;
       const accrue = (rateWad: bigint, sec: bigint) =>
-        nextFundingNetted(rateWad, perpSkew + m.optionsSkewUsd, perpSkew, m.skewScaleUsd, m.maxFundingVelocityWad, m.maxFundingRateWad, sec);
+        nextFundingSplit(rateWad, m.longOiUsd, m.shortOiUsd, m.longOiUsd - m.shortOiUsd + m.optionsSkewUsd, m.skewScaleUsd, m.maxFundingVelocityWad, m.maxFundingRateWad, sec);
       const rateNow = input.nowSec > m.lastFundingAt ? accrue(m.fundingRateWad, input.nowSec - m.lastFundingAt).nextRateWad : m.fundingRateWad;
-      return [m.marketId, elapsedSec > 0n ? accrue(rateNow, elapsedSec).indexDeltaWad : 0n];
+      const d = elapsedSec > 0n ? accrue(rateNow, elapsedSec) : { longDeltaWad: 0n, shortDeltaWad: 0n };
+      return [m.marketId, d];
     }),
   );
-  const feesAccruedUsd = (p: StressPosition) =>
-    borrowFeeUp(p.sizeUsd, borrowDeltaWad, 0n) + fundingFeeUp(p.isLong, p.sizeUsd, fundingDeltaWad.get(p.marketId)!, 0n);
-  const poolAccruedUsd = input.markets.reduce(
-    (sum, m) =>
-      sum +
-      mulDivDown(m.longOiUsd + m.shortOiUsd, borrowDeltaWad, WAD) +
-      mulDivSignedDown(fundingDeltaWad.get(m.marketId)! * (m.longOiUsd - m.shortOiUsd), 1n, WAD),
-    0n,
-  );
+  const feesAccruedUsd = (p: StressPosition) => {
+    const d = fundingDeltaWad.get(p.marketId)!;
+    return borrowFeeUp(p.sizeUsd, borrowDeltaWad, 0n) + fundingFeeUp(p.isLong, p.sizeUsd, p.isLong ? d.longDeltaWad : d.shortDeltaWad, 0n);
+  };
+  const poolAccruedUsd = input.markets.reduce((sum, m) => {
+    const d = fundingDeltaWad.get(m.marketId)!;
+    return sum + mulDivDown(m.longOiUsd + m.shortOiUsd, borrowDeltaWad, WAD) + mulDivSignedDown(d.longDeltaWad * m.longOiUsd - d.shortDeltaWad * m.shortOiUsd, 1n, WAD);
+  }, 0n);
 
   // Index tokens per cap and floor bucket, per market and side (the chain's CapBook), from the positions:
   // [long caps, short caps, long floors, short floors].

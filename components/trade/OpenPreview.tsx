@@ -3,10 +3,20 @@
 import { PreviewRow } from '@/components/common/Stat';
 import { WAD } from '@/lib/math/fixed';
 import type { OpenPreview as Preview } from '@/lib/math/preview';
+import { fundingRatesBySide } from '@/lib/math/risk';
 import { annualize, fmtLev, fmtLiquidationPrice, fmtPct, fmtPctFine, fmtPrice, fmtUsd, fmtWhoPays } from '@/lib/format';
 import type { useMarketData } from './useMarketData';
 
 type Market = NonNullable<ReturnType<typeof useMarketData>['market']>;
+
+/** What a position of this side pays per second at today's rate once `addUsd` more is open on it (negative: is paid):
+ *  RiskMath.nextFundingSplit at one instant. */
+function sideFundingRateWad(state: Market['state'], isLong: boolean, addUsd: bigint): bigint {
+  const longOi = BigInt(state.longOiUsd) + (isLong ? addUsd : 0n);
+  const shortOi = BigInt(state.shortOiUsd) + (isLong ? 0n : addUsd);
+  const r = fundingRatesBySide(BigInt(state.fundingRateWad), longOi, shortOi, longOi - shortOi + BigInt(state.optionsSkewUsd));
+  return isLong ? r.longWad : r.shortWad;
+}
 
 /**
  * What an open will do, from lib/math/preview.ts (the engine's rules, differential-tested to the wei): the fill, its
@@ -108,7 +118,13 @@ export function OpenPreview({
         />
       )}
       <PreviewRow label="Borrow rate (APR)" value={m ? fmtPct(annualize(m.borrowRateWad)) : '—'} />
-      <PreviewRow label="Funding (APR, longs pay +)" value={m ? fmtPctFine(annualize(BigInt(m.state.fundingRateWad))) : '—'} />
+      {preview && m && (
+        <PreviewRow
+          label={`Funding, ${preview.isLong ? 'long' : 'short'} (APR, pays +)`}
+          title="At today's rate with this order open. The side the rate names pays it; the pool keeps its share on the net skew (options delta included) and the other side is paid the rest, at most the rate"
+          value={fmtPctFine(annualize(sideFundingRateWad(m.state, preview.isLong, sizeUsd ?? 0n)))}
+        />
+      )}
     </dl>
   );
 }

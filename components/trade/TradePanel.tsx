@@ -57,7 +57,7 @@ export function TradePanel() {
           <Stat
             label="Funding APR"
             value={m && fmtPctFine(annualize(BigInt(m.state.fundingRateWad)))}
-            hint={`positive: longs pay. Driven by long − short open interest plus the options traders' delta${m ? ` (${fmtUsd(m.state.optionsSkewUsd, 0)})` : ''}; trades that add to that sum pay its impact`}
+            hint={`positive: longs pay. Driven by long − short open interest plus the options traders' delta${m ? ` (${fmtUsd(m.state.optionsSkewUsd, 0)})` : ''}; trades that add to that sum pay its impact. The pool keeps its share on that net skew and the other side is paid the rest, at most the rate (the order preview shows your side's)`}
           />
           <Stat label="Borrow APR" value={m && fmtPct(annualize(m.borrowRateWad))} />
           <Stat label="σ (annualized)" value={m && fmtPct(m.annualizedVolatilityWad)} />

@@ -71,7 +71,9 @@ interface IPerpEngine is IProduct {
         uint128 shortOiUsd; // sum of short entry notionals
         uint128 longTokens; // sum of long sizes in index tokens
         uint128 shortTokens; // sum of short sizes in index tokens
-        int128 fundingIndexWad; // cumulative funding per USD of size (longs pay when it rises)
+        int128 fundingIndexWad; // the long index: cumulative funding a long owes per USD of size (negative: is owed)
+        int128 shortFundingIndexWad; // the short index: what a short is owed per USD of size (the long index less the
+        // funding withheld from receivers as the pool's share on the net skew; equal while none was)
         int64 fundingRateWad; // current funding rate per second
         uint64 lastFundingAt;
         int256 netFundingSnapSum; // sum over longs - sum over shorts of sizeUsd * funding snapshot (USD * WAD)
@@ -236,7 +238,9 @@ interface IPerpEngine is IProduct {
     /// @param marketId the market touched
     /// @param borrowIndexWad pool borrow index
     /// @param borrowRateWad borrow rate that applied, per second
-    /// @param fundingIndexWad market funding index
+    /// @param fundingIndexWad the market's long funding index: what a long owes per USD of size since listing (the
+    ///        short index, what a short is owed, is it less the funding withheld from receivers as the pool's share on
+    ///        the net skew: RiskMath.nextFundingSplit, Reader.marketState)
     /// @param fundingRateWad new funding rate, per second
     /// @param utilizationWad pool utilization at accrual
     event Accrued(
@@ -326,7 +330,7 @@ interface IPerpEngine is IProduct {
     /// @dev Only a product listed in the core may call it (the options book, at every trade and refresh);
     ///      otherwise IClearingCore.NotProduct. One options product per engine: the value is the last writer's.
     ///      The value never funds a rebate and never makes the pool pay funding (RiskMath.nettedImpactCostUsd,
-    ///      RiskMath.nextFundingNetted), so a wrong value can mis-steer the rate between traders but take nothing
+    ///      RiskMath.nextFundingSplit), so a wrong value can mis-steer the rate between traders but take nothing
     ///      from the pool.
     function setOptionsSkew(uint256 marketId, int256 skewUsd) external;
 

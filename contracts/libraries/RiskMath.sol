@@ -210,54 +210,96 @@ library RiskMath {
         if (costUsd < -int256(maxRebateUsd)) costUsd = -int256(maxRebateUsd);
     }
 
-    /// @notice Funding over `elapsed` with the rate driven by the net skew (perpetual + the options traders' delta) and
-    ///         paid by the perpetual positions: nextFunding, except that the pool is never the net payer. Payments flow
-    ///         index x size between longs, shorts and the pool, so the pool receives indexDelta x perpetual skew; the
-    ///         index moves by the integral of the rate where its sign makes the perpetual skew's side pay, and by 0
-    ///         where it would make the pool pay (no one pays for that part).
-    /// @dev Without the rule an options holder could pin the rate with delta that pays no funding and have the pool
-    ///      pay the perpetual shorts that hedge it. With perpetuals alone it only stops the pool paying while the rate
-    ///      lags a skew that changed sides. The rule holds per instant, not per accrual: the rate's path is monotone
-    ///      over a gap (a ramp, then the cap), so it has the pool-paying sign on at most one side of one zero crossing,
-    ///      at t* = -rate / v, and that side's integral is rate^2 / (2 v) in size. Hence one accrual equals any split
-    ///      of the gap (P-99; zeroing a whole gap by its net sign let one poke at the crossing move 45,662 USD between
-    ///      the sides over 200 quiet hours, review AB). Truncated toward zero, under 2 wei.
-    function nextFundingNetted(
+    /// @notice Funding over `elapsed`, split between the perpetual sides and the pool. The rate follows the net skew
+    ///         (perpetual + the options traders' delta, `netSkewUsd`); while it is positive the longs pay its integral
+    ///         on their open interest, while negative the shorts do. The pool, the counterparty of the net skew, keeps
+    ///         its share first: the net skew on the paying side (0 if the net is on the other side), up to the payers'
+    ///         whole interest; the receiving side is paid what is left, and never more than the rate (P-83):
+    ///         receivers' rate = rate x min(receiverOi, max(0, payerOi - max(net on the paying side, 0))) / receiverOi.
+    ///         The pool's take, payerOi x paid - receiverOi x received, is never negative, so it never pays.
+    /// @dev Without options the net skew is the perpetual one and, while the crowded side pays, the receivers get the
+    ///      whole rate (payerOi - skew = receiverOi), as a single index pays; while the rate lags a skew that changed
+    ///      sides the pool's share is 0 and the receivers share what the payers pay (payerOi / receiverOi of the rate).
+    ///      With options the receivers' share shrinks by the options' delta on the paying side, so options cannot
+    ///      pin a rate whose payments the pool's perpetual counterparties then receive in its place (a review's
+    ///      diversion: a perpetual skew matched to 0 while calls kept the rate at its cap). The rate's path is
+    ///      monotone, so it changes sign at most once, at t* = -rate / v, where the part before the crossing is
+    ///      -rate^2 / (2 v) (truncated toward zero); the OIs and the net skew are constant between accruals, so one
+    ///      accrual equals any split of the gap up to rounding, which withholds from the receivers (never the pool).
+    /// @return nextRateWad the rate after `elapsed`
+    /// @return longDeltaWad what a long owes per unit of size (negative: is owed), the long index's move
+    /// @return shortDeltaWad what a short is owed per unit of size (negative: owes), the short index's move
+    function nextFundingSplit(
         int64 rateWad,
+        uint256 longOiUsd,
+        uint256 shortOiUsd,
         int256 netSkewUsd,
-        int256 perpSkewUsd,
         uint256 skewScaleUsd,
         uint64 maxVelocityWad,
         uint64 maxRateWad,
         uint32 elapsed
-    ) internal pure returns (int256 nextRateWad, int256 indexDeltaWad) {
+    ) internal pure returns (int256 nextRateWad, int256 longDeltaWad, int256 shortDeltaWad) {
+        uint256 longsPayWad;
+        uint256 shortsPayWad;
+        (nextRateWad, longsPayWad, shortsPayWad) =
+            paidPerUnit(rateWad, netSkewUsd, skewScaleUsd, maxVelocityWad, maxRateWad, elapsed);
+        (longDeltaWad, shortDeltaWad) = splitPaid(longsPayWad, shortsPayWad, longOiUsd, shortOiUsd, netSkewUsd);
+    }
+
+    /// @notice nextFundingSplit's first step: the rate after `elapsed` and what each side pays per unit of size over
+    ///         it (both >= 0): the rate's integral's positive part falls on the longs, its negative part on the
+    ///         shorts; a crossing splits it at -rate^2 / (2 v) (v != 0 there; |rate|, |v| < 2^64), each part
+    ///         truncated toward zero and the second floored at 0 (review AC).
+    function paidPerUnit(
+        int64 rateWad,
+        int256 netSkewUsd,
+        uint256 skewScaleUsd,
+        uint64 maxVelocityWad,
+        uint64 maxRateWad,
+        uint32 elapsed
+    ) internal pure returns (int256 nextRateWad, uint256 longsPayWad, uint256 shortsPayWad) {
         int256 velocityWad = fundingVelocityWad(netSkewUsd, skewScaleUsd, maxVelocityWad);
+        int256 totalWad;
         int256 rate;
-        (nextRateWad, indexDeltaWad, rate) = _rateIntegral(rateWad, velocityWad, maxRateWad, elapsed);
-        // The perpetual skew's side pays while the rate has the skew's sign (0 pays nothing either way); with no
-        // perpetual skew the pool receives 0 whatever the index does. The path is monotone, so it is on the
-        // pool-paying side at both ends, at neither, or on one side of its one zero crossing (v != 0 there), where
-        // the integral from the start is -rate^2 / (2 v), truncated toward zero. |rate|, |v| < 2^64: no wrap.
-        assembly ("memory-safe") {
-            let sign := sub(sgt(perpSkewUsd, 0), slt(perpSkewUsd, 0))
-            let startOff := slt(mul(rate, sign), 0)
-            let endOff := slt(mul(nextRateWad, sign), 0)
-            if or(startOff, endOff) {
-                switch and(startOff, endOff)
-                case 1 { indexDeltaWad := 0 }
-                default {
-                    let toCrossingWad := sdiv(sub(0, mul(rate, rate)), shl(1, velocityWad))
-                    // starting on the paying side: the part up to the crossing; ending on it: the rest
-                    switch endOff
-                    case 1 { indexDeltaWad := toCrossingWad }
-                    default {
-                        // the whole less the part before, each truncated: within 2 wei, never past 0 (review AC)
-                        indexDeltaWad := sub(indexDeltaWad, toCrossingWad)
-                        if slt(mul(indexDeltaWad, sign), 0) { indexDeltaWad := 0 }
-                    }
-                }
-            }
-        }
+        (nextRateWad, totalWad, rate) = _rateIntegral(rateWad, velocityWad, maxRateWad, elapsed);
+        if (rate >= 0 && nextRateWad >= 0) return (nextRateWad, uint256(totalWad), 0);
+        if (rate <= 0 && nextRateWad <= 0) return (nextRateWad, 0, uint256(-totalWad));
+        int256 toCrossingWad = -(rate * rate) / (2 * velocityWad);
+        int256 restWad = totalWad - toCrossingWad;
+        if (rate > 0) return (nextRateWad, uint256(toCrossingWad), restWad < 0 ? uint256(-restWad) : 0);
+        return (nextRateWad, restWad > 0 ? uint256(restWad) : 0, uint256(-toCrossingWad));
+    }
+
+    /// @notice nextFundingSplit's second step: the long and short index moves when the longs pay `longsPayWad` and
+    ///         the shorts `shortsPayWad` per unit (receivedDown on each side). A side with no open interest moves with
+    ///         the other: its index is no one's (a position opened there snapshots it), so nothing is withheld.
+    function splitPaid(
+        uint256 longsPayWad,
+        uint256 shortsPayWad,
+        uint256 longOiUsd,
+        uint256 shortOiUsd,
+        int256 netSkewUsd
+    ) internal pure returns (int256 longDeltaWad, int256 shortDeltaWad) {
+        uint256 netShort = netSkewUsd < 0 ? uint256(-netSkewUsd) : 0;
+        longDeltaWad = int256(longsPayWad) - int256(receivedDown(shortsPayWad, shortOiUsd, longOiUsd, netShort));
+        uint256 netLong = netSkewUsd > 0 ? uint256(netSkewUsd) : 0;
+        shortDeltaWad = int256(receivedDown(longsPayWad, longOiUsd, shortOiUsd, netLong)) - int256(shortsPayWad);
+        if (shortOiUsd == 0) shortDeltaWad = longDeltaWad;
+        else if (longOiUsd == 0) longDeltaWad = shortDeltaWad;
+    }
+
+    /// @notice What the receiving side is paid per unit when the payers pay `paidWad` per unit: the payers' total less
+    ///         the pool's share on the net skew (`netOnPayersUsd`), spread over the receivers, at most `paidWad`;
+    ///         rounded down (the rounding stays with the pool). 0 without receivers.
+    function receivedDown(uint256 paidWad, uint256 payerOiUsd, uint256 receiverOiUsd, uint256 netOnPayersUsd)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (paidWad == 0 || receiverOiUsd == 0) return 0;
+        uint256 fundedOi = payerOiUsd > netOnPayersUsd ? payerOiUsd - netOnPayersUsd : 0;
+        if (fundedOi >= receiverOiUsd) return paidWad;
+        return paidWad * fundedOi / receiverOiUsd; // paid < 2^97 (a 64-bit rate over a 32-bit gap), OI < 2^128
     }
 
     /// @notice Largest variance the estimator stores (the engine's 64-bit fields): far above the level where

@@ -334,15 +334,16 @@ contract Reader {
     }
 
     /// @notice A market's accumulators with funding accrued to now, decoded from the engine's storage (slot 2 mapping:
-    ///         five words per market, layout in PerpState.MarketSlots). The estimator's fields are as stored (the
+    ///         words 0-4 and 6 of the market, layout in PerpState.MarketSlots). The estimator's fields are as stored (the
     ///         last sample); `market` and `observedState` add the current price.
     function marketState(uint256 marketId) public view returns (IPerpEngine.MarketState memory v) {
         IPerpEngine.MarketConfig memory cfg = marketConfig(marketId); // reverts on an unknown market
         uint256 base = uint256(keccak256(abi.encode(marketId, uint256(2))));
-        bytes32[] memory slots = new bytes32[](5);
+        bytes32[] memory slots = new bytes32[](6);
         for (uint256 i; i < 5; ++i) {
             slots[i] = bytes32(base + i);
         }
+        slots[5] = bytes32(base + 6); // the funding withheld
         bytes32[] memory w = engine.extsload(slots);
         v.longOiUsd = uint128(uint64(uint256(w[0])));
         v.shortOiUsd = uint128(uint64(uint256(w[0]) >> 64));
@@ -358,8 +359,10 @@ contract Reader {
         v.marginTargetWad = uint128(uint64(uint256(w[4]) >> 64));
         v.marginAnchorWad = uint128(uint64(uint256(w[4]) >> 128));
         v.marginAnchorAt = uint64(uint32(uint256(w[4]) >> 192));
-        (int256 index, int256 rateNow) = _fundingNow(v, cfg, w[0], w[2]);
+        (int256 rateNow, int256 indexDelta, uint256 withheldDelta) = PerpState.fundingNow(uint256(w[0]), cfg);
+        int256 index = int80(uint80(uint256(w[2]) >> 144)) + indexDelta;
         v.fundingIndexWad = int128(index);
+        v.shortFundingIndexWad = int128(index - int256(uint256(uint80(uint256(w[5]))) + withheldDelta));
         v.fundingRateWad = int64(rateNow);
         v.lastFundingAt = uint64(block.timestamp);
         v.reservedUsd = uint128((uint256(v.longOiUsd) + v.shortOiUsd).bpsUp(cfg.maxProfitBps));
@@ -456,7 +459,7 @@ contract Reader {
                 priceWad: priceWad,
                 maintenanceBaseWad: PerpRisk.maintenanceBaseUp(cfg, st, block.timestamp),
                 borrowIndexWad: a.borrowIndexWad,
-                fundingIndexWad: st.fundingIndexWad
+                fundingIndexWad: isLong ? st.fundingIndexWad : st.shortFundingIndexWad
             })
         );
     }
@@ -481,28 +484,6 @@ contract Reader {
     }
 
     // ------------------------------------------------------------ internal
-
-    /// @dev The engine's funding index and rate accrued to now (RiskMath.nextFunding, as the engine accrues).
-    function _fundingNow(IPerpEngine.MarketState memory v, IPerpEngine.MarketConfig memory cfg, bytes32 w0, bytes32 w2)
-        internal
-        view
-        returns (int256 index, int256 rate)
-    {
-        rate = int64(uint64(uint256(w0) >> 160));
-        uint256 lastFundingAt = uint32(uint256(w0) >> 224);
-        index = int256(int80(uint80(uint256(w2) >> 144)));
-        if (block.timestamp <= lastFundingAt) return (index, rate);
-        (int256 nextRate, int256 delta) = RiskMath.nextFundingNetted(
-            int64(rate),
-            netSkewUsd(v),
-            int256(uint256(v.longOiUsd)) - int256(uint256(v.shortOiUsd)),
-            cfg.skewScaleUsd,
-            cfg.maxFundingVelocityWad,
-            cfg.maxFundingRateWad,
-            uint32(block.timestamp - lastFundingAt)
-        );
-        return (index + delta, nextRate);
-    }
 
     /// @dev The feed's price, refused when older than the market's limit (the engine's rule).
     function _validPrice(uint256 marketId, IPerpEngine.MarketConfig memory cfg)

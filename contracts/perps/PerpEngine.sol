@@ -325,8 +325,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         return core_.enter(risk);
     }
 
-    /// @dev Loads the config, pins the price and feeds the volatility estimator (PerpState.observePrice), accrues
-    ///      funding (the borrow index was accrued by the core in `a`).
+    /// @dev Loads the config, pins the price, feeds the volatility estimator and accrues funding
+    ///      (PerpState.observePrice; the borrow index was accrued by the core in `a`).
     function _beginTrade(uint256 marketId, bool isLong, IClearingCore.Accrual memory a)
         internal
         returns (Trade memory t)
@@ -337,13 +337,14 @@ contract PerpEngine is IPerpEngine, AccessControl {
         t.utilizationWad = a.utilizationWad;
         t.kinkWad = a.kinkWad;
         t.keeperShareBps = a.keeperShareBps;
-        (t.priceWad, t.maintenanceBaseWad, t.marginTargetWad) =
-            PerpState.observePrice(markets[marketId], t.cfg, marketId);
+        PerpState.Observed memory o = PerpState.observePrice(markets[marketId], t.cfg, marketId, isLong);
+        (t.priceWad, t.maintenanceBaseWad, t.marginTargetWad) = (o.priceWad, o.maintenanceBaseWad, o.targetWad);
         t.borrowIndexWad = a.borrowIndexWad;
-        (int256 fundingIndex, int256 fundingRate, bool moved) = PerpState.accrueFunding(markets[marketId], t.cfg);
-        t.fundingIndexWad = fundingIndex;
-        if (moved) {
-            emit Accrued(marketId, a.borrowIndexWad, a.borrowRateWad, fundingIndex, fundingRate, a.utilizationWad);
+        t.fundingIndexWad = o.fundingIndexWad;
+        if (o.fundingMoved) {
+            emit Accrued(
+                marketId, a.borrowIndexWad, a.borrowRateWad, o.longFundingIndexWad, o.fundingRateWad, a.utilizationWad
+            );
         }
     }
 

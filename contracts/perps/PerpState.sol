@@ -26,11 +26,11 @@ library PerpState {
     int256 internal constant OPTIONS_SKEW_UNIT = 1e6;
     bytes32 internal constant PIN_SEED = keccak256("counterpool.perps.pinnedPrice");
 
-    /// @dev One market in five slots; the NAV reads the first three (open interest and funding, tokens and cap bounds,
-    ///      funding snapshots and floor bounds), trades also the last two (price, volatility, margin schedule). The
-    ///      market's reserve is not stored: it is
-    ///      (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is kept (the NAV
-    ///      needs nothing else), next to the index it is measured against.
+    /// @dev One market in seven slots; the NAV reads the first three (open interest and funding, tokens and cap
+    ///      bounds, funding snapshots and floor bounds) and the last (the funding withheld, when there are shorts),
+    ///      trades also the others (price, volatility, margin schedule, the block's exposure). The market's reserve is
+    ///      not stored: it is (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is
+    ///      kept (the NAV needs nothing else), next to the long index; the short index is it less the funding withheld.
     ///      Token sums are 112-bit (5.2e15 whole index tokens per side; an open beyond that reverts in SafeCast).
     ///      The volatility estimator's inputs saturate instead of reverting, so no price can block a liquidation:
     ///      variance at 2^64 - 1 (far above the level where maintenance hits its 50% ceiling) and the last price at
@@ -47,11 +47,12 @@ library PerpState {
         uint112 shortTokens;
         uint16 longCapLow; // no long cap bucket is nonempty below this (0: none yet); CapBook
         uint16 shortCapHigh; // no short cap bucket is nonempty above this (0: none)
-        // Sum over longs - sum over shorts of sizeUsd x funding snapshot (USD x WAD). The funding index moves at most
-        // maxFundingRateWad (<= 1%/hour) a second, so it stays within +-2^78 WAD (3.0e5) for over 3,000 years; with
-        // each side's open interest below 2^64, the sum stays within 2^143 and 144 bits hold it (and the index 80).
+        // Sum over longs - sum over shorts of sizeUsd x funding snapshot (USD x WAD), each side's snapshot taken on its
+        // own index (the long index below; the short index is it less fundingWithheldWad). Either index moves at most
+        // maxFundingRateWad (<= 1%/hour) a second, so both stay within +-2^78 WAD (3.0e5) for over 3,000 years; with
+        // each side's open interest below 2^64, each side's sum stays within 2^142 and 144 bits hold their difference.
         int144 netFundingSnapSum;
-        int80 fundingIndexWad;
+        int80 fundingIndexWad; // the long index: what a long owes per unit of size since listing (negative: is owed)
         uint16 longFloorHigh; // no long floor bucket is nonempty above this (0: none); CapBook
         uint16 shortFloorLow; // no short floor bucket is nonempty below this (0: none yet)
         uint64 varianceWad;
@@ -67,6 +68,11 @@ library PerpState {
         uint112 blockLongTokens;
         uint112 blockShortTokens;
         uint32 exposureBlock;
+        // Funding withheld from the receiving side, per unit of size, since the market was listed (RiskMath
+        // .nextFundingSplit: the pool's share on the net skew): the long index less the short one. Only the shorts'
+        // settlements and the NAV read it, and an accrual writes it only when something was withheld; it starts at 1
+        // so its slot is never written from zero. Never decreasing, it stays below the index's bound (80 bits).
+        uint80 fundingWithheldWad;
     }
 
     /// @dev The product in one slot, so one cold read answers "which config?", "how many markets?" and "which have
@@ -148,46 +154,72 @@ library PerpState {
         }
     }
 
-    /// @dev Funding index and rate now, from the last accrual's index, rate and time and the current skew.
-    function fundingAt(
-        int256 indexWad,
-        int64 rateWad,
-        uint256 lastAt,
-        int256 netSkewUsd_,
-        int256 perpSkewUsd_,
-        IPerpEngine.MarketConfig memory cfg
-    ) internal view returns (int256, int256) {
-        if (block.timestamp == lastAt) return (indexWad, rateWad);
-        (int256 nextRateWad, int256 deltaWad) = RiskMath.nextFundingNetted(
-            rateWad,
-            netSkewUsd_,
-            perpSkewUsd_,
+    /// @dev The rate now and how far the long index and the funding withheld moved since the last accrual, from the
+    ///      market's first slot as stored (`word0`: open interest, options skew, rate and last accrual, MarketSlots) at
+    ///      the current skew (RiskMath.nextFundingSplit): the short index is the long index less the funding
+    ///      withheld. The receivers' share never exceeds the payers', so the withheld part only grows. The Reader
+    ///      decodes the same word through this function (one definition).
+    function fundingAt(uint256 word0, IPerpEngine.MarketConfig memory cfg)
+        internal
+        view
+        returns (int256 nextRateWad, int256 longDeltaWad, uint256 withheldDeltaWad)
+    {
+        if (block.timestamp <= uint32(word0 >> 224)) return (int64(uint64(word0 >> 160)), 0, 0);
+        int256 shortDeltaWad;
+        (nextRateWad, longDeltaWad, shortDeltaWad) = RiskMath.nextFundingSplit(
+            int64(uint64(word0 >> 160)),
+            uint64(word0),
+            uint64(word0 >> 64),
+            int256(uint256(uint64(word0))) - int256(uint256(uint64(word0 >> 64))) + int256(int32(uint32(word0 >> 128)))
+                * OPTIONS_SKEW_UNIT,
             cfg.skewScaleUsd,
             cfg.maxFundingVelocityWad,
             cfg.maxFundingRateWad,
-            uint32(block.timestamp - lastAt) // timestamps are 32-bit in storage
+            uint32(block.timestamp - uint32(word0 >> 224)) // timestamps are 32-bit in storage
         );
-        return (indexWad + deltaWad, nextRateWad);
+        withheldDeltaWad = uint256(longDeltaWad - shortDeltaWad);
     }
 
-    /// @dev Funding the market's traders owe the pool, net, accrued to now: index x skew - net snapshot sum (rounded
-    ///      down: a receivable is never overstated).
-    ///      Only the perpetuals' own skew pays or earns funding; the net skew (with the options' delta) drives the rate.
-    function _fundingOwedToPool(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, int256 perpSkew)
-        private
+    /// @notice fundingAt for a contract that decodes the engine's storage (the Reader), by DELEGATECALL: the same
+    ///         definition, kept out of that contract's code.
+    function fundingNow(uint256 word0, IPerpEngine.MarketConfig memory cfg)
+        external
         view
-        returns (int256)
+        returns (int256 nextRateWad, int256 longDeltaWad, uint256 withheldDeltaWad)
     {
+        return fundingAt(word0, cfg);
+    }
+
+    /// @dev The market's first slot as one word (fundingAt's input).
+    function _word0(MarketSlots storage st) private view returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := sload(st.slot)
+        }
+    }
+
+    /// @dev Funding the market's traders owe the pool, net, accrued to now (rounded down: a receivable is never
+    ///      overstated): longs owe long index x long OI, shorts short index x short OI (negated), less the snapshot
+    ///      sum: index x skew + withheld x short OI - net snapshot sum. Only the perpetuals pay or receive funding;
+    ///      the net skew (with the options' delta) drives the rate and sets the pool's share.
+    function _fundingOwedToPool(
+        MarketSlots storage st,
+        IPerpEngine.MarketConfig memory cfg,
+        uint256 shortOi,
+        int256 perpSkew
+    ) private view returns (int256) {
         // Fields of one slot read together (one SLOAD each pair); the caller read the skew from the first slot.
         int256 index = st.fundingIndexWad;
         int256 netSnapSum = st.netFundingSnapSum;
-        (index,) = fundingAt(index, st.fundingRateWad, st.lastFundingAt, perpSkew + optionsSkewUsd(st), perpSkew, cfg);
-        return MathLib.mulDivSignedDown(index * perpSkew - netSnapSum, 1, WAD);
+        uint256 withheld = shortOi > 0 ? st.fundingWithheldWad : 0; // withheld x short OI: no read without shorts
+        (, int256 indexDelta, uint256 withheldDelta) = fundingAt(_word0(st), cfg);
+        index += indexDelta;
+        withheld += withheldDelta;
+        return MathLib.mulDivSignedDown(index * perpSkew + int256(withheld * shortOi) - netSnapSum, 1, WAD);
     }
 
     /// @dev The skew that drives the funding rate: the perpetuals' long minus short notional plus the options product's
-    ///      traders' net delta in USD (OptionsBook pushes it at every trade and refresh). Funding is paid on the
-    ///      perpetual skew only, and the pool is never the net payer (RiskMath.nextFundingNetted); impact charges the
+    ///      traders' net delta in USD (OptionsBook pushes it at every trade and refresh). The perpetuals pay
+    ///      and receive funding, the pool keeping its share on this net skew (RiskMath.nextFundingSplit); impact charges the
     ///      larger of the net and the perpetual-only impact (RiskMath.nettedImpactCostUsd).
     function netSkewUsd(MarketSlots storage st) internal view returns (int256) {
         return perpSkewUsd(st) + optionsSkewUsd(st);
@@ -230,7 +262,7 @@ library PerpState {
             uint256 shortOi = st.shortOiUsd;
             totalSize += longOi + shortOi;
             ConfigStore.readMarketInto(cfgStore, m, cfg);
-            claimUsd += _fundingOwedToPool(st, cfg, int256(longOi) - int256(shortOi));
+            claimUsd += _fundingOwedToPool(st, cfg, shortOi, int256(longOi) - int256(shortOi));
             uint256 priceWad = currentPrice(m, cfg);
             // A side without open interest has no PnL (and no tokens): its term is skipped. Each side owes its
             // uncapped PnL, less what the caps of the buckets the price has crossed take off, plus the losses past
@@ -333,6 +365,7 @@ library PerpState {
         // The funding index starts at 1e18, like the borrow index: fees only use index differences, and a nonzero
         // origin keeps the snapshot sum's slot nonzero (no 20k zero-to-nonzero writes).
         st.fundingIndexWad = int80(int256(WAD));
+        st.fundingWithheldWad = 1;
         st.lastFundingAt = uint32(block.timestamp);
         st.varianceWad = cfg.initialVarianceWad;
         st.longVarianceWad = cfg.initialVarianceWad;
@@ -364,7 +397,7 @@ library PerpState {
         if (address(cfg.feed) != address(old.feed)) {
             revert IPerpEngine.FeedFixed(marketId, address(old.feed), address(cfg.feed));
         }
-        accrueFunding(markets[marketId], old);
+        accrueFunding(markets[marketId], old, true);
         _setStore(totals, ConfigStore.writeMarket(oldStore, totals.marketCount, marketId, cfg));
         MarketSlots storage st = markets[marketId];
         uint256 oi = uint256(st.longOiUsd) + st.shortOiUsd;
@@ -418,17 +451,30 @@ library PerpState {
 
     /// @notice A trade's view of its market: pins the price (PerpState.pinPrice), feeds it to the volatility estimator
     ///         (a sample re-anchors the margin schedule: PerpRisk.observe) and returns the base maintenance rate on the
-    ///         schedule now and the target that initial margin applies at once.
-    function observePrice(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, uint256 marketId)
+    ///         schedule now and the target that initial margin applies at once; then accrues funding (accrueFunding:
+    ///         the side's index, the long index, the rate, and whether it moved).
+    function observePrice(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, uint256 marketId, bool isLong)
         external
-        returns (uint256 priceWad, uint256 maintenanceBaseWad, uint256 targetWad)
+        returns (Observed memory o)
     {
         // Every trade, liquidation and poke starts here, before it moves the tokens: the block's first records them.
         if (st.exposureBlock != uint32(block.number)) {
             (st.blockLongTokens, st.blockShortTokens, st.exposureBlock) =
             (st.longTokens, st.shortTokens, uint32(block.number));
         }
-        return _observePrice(st, cfg, marketId);
+        (o.priceWad, o.maintenanceBaseWad, o.targetWad) = _observePrice(st, cfg, marketId);
+        (o.fundingIndexWad, o.longFundingIndexWad, o.fundingRateWad, o.fundingMoved) = accrueFunding(st, cfg, isLong);
+    }
+
+    /// @dev What observePrice returns to a trade.
+    struct Observed {
+        uint256 priceWad;
+        uint256 maintenanceBaseWad; // the base maintenance rate on the schedule now
+        uint256 targetWad; // the target initial margin applies at once
+        int256 fundingIndexWad; // the funding index the trade's side settles against
+        int256 longFundingIndexWad; // the long index (Accrued)
+        int256 fundingRateWad;
+        bool fundingMoved; // funding accrued (time passed since the last accrual)
     }
 
     /// @dev After a liquidation, a close or a partial close, that side's record of the block's starting tokens
@@ -479,7 +525,7 @@ library PerpState {
     function setOptionsSkew(ProductSlots storage totals, MarketSlots storage st, uint256 marketId, int256 skewUsd)
         external
     {
-        accrueFunding(st, ConfigStore.readMarket(store(totals), marketId));
+        accrueFunding(st, ConfigStore.readMarket(store(totals), marketId), true);
         int32 whole = toOptionsSkew(skewUsd);
         st.optionsSkewUsd = whole;
         emit IPerpEngine.OptionsSkewUpdated(marketId, int256(whole) * OPTIONS_SKEW_UNIT);
@@ -628,29 +674,32 @@ library PerpState {
         m.marginAnchorAt = st.marginAnchorAt;
     }
 
-    /// @notice Accrues a market's funding to now; `moved` is false when it was already current.
-    function accrueFunding(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg)
+    /// @notice Accrues a market's funding to now; `moved` is false when it was already current. Returns the index a
+    ///         position of side `isLong` settles against (the short index is the long one less the funding withheld,
+    ///         read only for a short or when the accrual withheld some) and the long index and rate.
+    function accrueFunding(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg, bool isLong)
         internal
-        returns (int256 indexWad, int256 rateWad, bool moved)
+        returns (int256 sideIndexWad, int256 longIndexWad, int256 rateWad, bool moved)
     {
-        if (st.lastFundingAt == block.timestamp) return (st.fundingIndexWad, st.fundingRateWad, false);
-        (indexWad, rateWad) = currentFunding(st, cfg);
-        st.fundingIndexWad = indexWad.toInt80();
-        st.fundingRateWad = rateWad.toInt64();
-        st.lastFundingAt = uint32(block.timestamp);
-        return (indexWad, rateWad, true);
-    }
-
-    /// @dev The market's funding index and rate accrued to now (the one definition: accrual writes what this returns).
-    function currentFunding(MarketSlots storage st, IPerpEngine.MarketConfig memory cfg)
-        internal
-        view
-        returns (int256 indexWad, int256 rateWad)
-    {
-        // The fields of the first slot read together (one SLOAD).
-        uint256 lastAt = st.lastFundingAt;
-        int64 rate = st.fundingRateWad;
-        return fundingAt(st.fundingIndexWad, rate, lastAt, netSkewUsd(st), perpSkewUsd(st), cfg);
+        uint256 withheldDelta;
+        longIndexWad = st.fundingIndexWad;
+        if (st.lastFundingAt == block.timestamp) {
+            rateWad = st.fundingRateWad;
+        } else {
+            int256 indexDelta;
+            (rateWad, indexDelta, withheldDelta) = fundingAt(_word0(st), cfg);
+            longIndexWad += indexDelta;
+            st.fundingIndexWad = longIndexWad.toInt80();
+            st.fundingRateWad = rateWad.toInt64();
+            st.lastFundingAt = uint32(block.timestamp);
+            moved = true;
+        }
+        sideIndexWad = longIndexWad;
+        if (withheldDelta != 0 || !isLong) {
+            uint256 withheld = st.fundingWithheldWad + withheldDelta;
+            if (withheldDelta != 0) st.fundingWithheldWad = uint80(withheld);
+            if (!isLong) sideIndexWad -= int256(withheld);
+        }
     }
 
     /// @dev The market config store: this contract's CREATE address at the nonce that deployed it.

@@ -6374,6 +6374,11 @@ export const readerAbi = [
                 "internalType": "int128"
               },
               {
+                "name": "shortFundingIndexWad",
+                "type": "int128",
+                "internalType": "int128"
+              },
+              {
                 "name": "fundingRateWad",
                 "type": "int64",
                 "internalType": "int64"
@@ -6745,6 +6750,11 @@ export const readerAbi = [
             "internalType": "int128"
           },
           {
+            "name": "shortFundingIndexWad",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
             "name": "fundingRateWad",
             "type": "int64",
             "internalType": "int64"
@@ -7032,6 +7042,11 @@ export const readerAbi = [
                 "internalType": "int128"
               },
               {
+                "name": "shortFundingIndexWad",
+                "type": "int128",
+                "internalType": "int128"
+              },
+              {
                 "name": "fundingRateWad",
                 "type": "int64",
                 "internalType": "int64"
@@ -7194,6 +7209,11 @@ export const readerAbi = [
           },
           {
             "name": "fundingIndexWad",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
+            "name": "shortFundingIndexWad",
             "type": "int128",
             "internalType": "int128"
           },
@@ -7464,6 +7484,11 @@ export const readerAbi = [
           },
           {
             "name": "fundingIndexWad",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
+            "name": "shortFundingIndexWad",
             "type": "int128",
             "internalType": "int128"
           },

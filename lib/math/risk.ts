@@ -70,32 +70,63 @@ export function nettedImpactCostUsd(
   return cost < -maxRebateUsd ? -maxRebateUsd : cost;
 }
 
-/** RiskMath.nextFundingNetted: nextFunding driven by the net skew, the index moving by the rate's integral only where
- *  its sign makes the perpetual skew's side pay (the pool, paid index x perpetual skew, is never the payer): the path is
- *  monotone, so the pool-paying part is -rate^2 / (2 v) up to the one zero crossing, and one accrual equals any split. */
-export function nextFundingNetted(
+/** RiskMath.nextFundingSplit: the rate follows the net skew (perpetual + options delta); the side its sign names pays
+ *  the rate's integral, the pool keeps its share on the net skew on the paying side and the receivers are paid the rest,
+ *  at most the rate. The path is monotone, so a crossing splits the integral once, at -rate^2 / (2 v). */
+export function nextFundingSplit(
   rateWad: bigint,
+  longOiUsd: bigint,
+  shortOiUsd: bigint,
   netSkew: bigint,
-  perpSkew: bigint,
   skewScaleUsd: bigint,
   maxVelocityWad: bigint,
   maxRateWad: bigint,
   elapsed: bigint,
-): { nextRateWad: bigint; indexDeltaWad: bigint } {
+): { nextRateWad: bigint; longDeltaWad: bigint; shortDeltaWad: bigint } {
   const r = nextFunding(rateWad, netSkew, skewScaleUsd, maxVelocityWad, maxRateWad, elapsed);
-  if (perpSkew === 0n) return r;
   const rate = clamp(rateWad, -maxRateWad, maxRateWad);
-  const longsPay = perpSkew > 0n;
-  const startPays = longsPay ? rate >= 0n : rate <= 0n;
-  const endPays = longsPay ? r.nextRateWad >= 0n : r.nextRateWad <= 0n;
-  if (startPays && endPays) return r;
-  if (!startPays && !endPays) return { nextRateWad: r.nextRateWad, indexDeltaWad: 0n };
-  const v = fundingVelocityWad(netSkew, skewScaleUsd, maxVelocityWad);
-  const toCrossing = -(rate * rate) / (2n * v); // BigInt division truncates toward zero, as Solidity's
-  if (startPays) return { nextRateWad: r.nextRateWad, indexDeltaWad: toCrossing };
-  // the whole less the part before, each truncated: within 2 wei, never past 0
-  const rest = r.indexDeltaWad - toCrossing;
-  return { nextRateWad: r.nextRateWad, indexDeltaWad: (longsPay ? rest < 0n : rest > 0n) ? 0n : rest };
+  const total = r.indexDeltaWad;
+  let longsPay = 0n;
+  let shortsPay = 0n;
+  if (rate >= 0n && r.nextRateWad >= 0n) longsPay = total;
+  else if (rate <= 0n && r.nextRateWad <= 0n) shortsPay = -total;
+  else {
+    const v = fundingVelocityWad(netSkew, skewScaleUsd, maxVelocityWad);
+    const toCrossing = -(rate * rate) / (2n * v); // BigInt division truncates toward zero, as Solidity's
+    const rest = total - toCrossing; // each truncated: within 2 wei, floored at 0
+    if (rate > 0n) {
+      longsPay = toCrossing;
+      shortsPay = rest < 0n ? -rest : 0n;
+    } else {
+      shortsPay = -toCrossing;
+      longsPay = rest > 0n ? rest : 0n;
+    }
+  }
+  const netLong = netSkew > 0n ? netSkew : 0n;
+  const netShort = netSkew < 0n ? -netSkew : 0n;
+  let longDeltaWad = longsPay - receivedDown(shortsPay, shortOiUsd, longOiUsd, netShort);
+  let shortDeltaWad = receivedDown(longsPay, longOiUsd, shortOiUsd, netLong) - shortsPay;
+  // a side with no open interest moves with the other (its index is no one's): nothing is withheld
+  if (shortOiUsd === 0n) shortDeltaWad = longDeltaWad;
+  else if (longOiUsd === 0n) longDeltaWad = shortDeltaWad;
+  return { nextRateWad: r.nextRateWad, longDeltaWad, shortDeltaWad };
+}
+
+/** The funding rate each side pays now, per second (negative: is paid), at the rate `rateWad` and the sides' open
+ *  interest and net skew: the split nextFundingSplit applies to the rate's integral, at one instant (the receivers'
+ *  share of the rate, rounded down as the chain rounds it). */
+export function fundingRatesBySide(rateWad: bigint, longOiUsd: bigint, shortOiUsd: bigint, netSkew: bigint): { longWad: bigint; shortWad: bigint } {
+  const s = nextFundingSplit(rateWad, longOiUsd, shortOiUsd, netSkew, 1n, 0n, rateWad < 0n ? -rateWad : rateWad, 1n);
+  return { longWad: s.longDeltaWad, shortWad: -s.shortDeltaWad };
+}
+
+/** RiskMath.receivedDown: what the receivers are paid per unit when the payers pay `paidWad`: the payers' total less
+ *  the pool's share on the net skew, over the receivers, at most `paidWad`, rounded down; 0 without receivers. */
+export function receivedDown(paidWad: bigint, payerOiUsd: bigint, receiverOiUsd: bigint, netOnPayersUsd: bigint): bigint {
+  if (paidWad === 0n || receiverOiUsd === 0n) return 0n;
+  const funded = payerOiUsd > netOnPayersUsd ? payerOiUsd - netOnPayersUsd : 0n;
+  if (funded >= receiverOiUsd) return paidWad;
+  return (paidWad * funded) / receiverOiUsd;
 }
 
 /** Positive: the trader pays; negative: rebate. */

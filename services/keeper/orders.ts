@@ -247,9 +247,13 @@ export class OrderWatcher {
     return out;
   }
 
-  /** The engine's refusals of `o`'s keeper fills plus those of its owner's orders: what ranks it (planOrderBatches). */
+  /** The engine's refusals of `o`'s keeper fills, plus one if its owner's orders were ever refused: what ranks it
+   *  (planOrderBatches). The owner's part is capped at one: uncapped, an honest account's past refusals (a limit open
+   *  refused 16 times at a cap) put every later stop-loss of its behind about eight attempts of each order in a
+   *  flood from fresh accounts (a review's Low: some 34 blocks of exits for about 210 USD of fees); capped, it waits
+   *  at most one attempt of each, and a flooder's orders that were never refused still rank behind everyone's. */
   failures(o: OpenOrder): number {
-    return (this.orderRefusals.get(o.id) ?? 0) + (this.accountRefusals.get(o.account.toLowerCase()) ?? 0);
+    return (this.orderRefusals.get(o.id) ?? 0) + Math.min(this.accountRefusals.get(o.account.toLowerCase()) ?? 0, 1);
   }
 
   get(id: bigint): OpenOrder | undefined {

@@ -92,66 +92,112 @@ contract FundingMathTest is Test {
         assertTrue(err <= 0 && -err < (den > 0 ? den : -den), "truncated toward zero, under a wei");
     }
 
-    /// The netting rule (the index moves only while the rate's sign makes the perpetual skew's side pay) holds per
-    /// instant, so accrual stays path-independent: one accrual equals two over any split, within 2 wei per accrual
-    /// (review AB: zeroing a whole gap by its net sign let a poke at the zero crossing move 45,662 USD between sides).
     uint64 internal constant DEPLOYED_CAP = uint64(uint256(1e18) / 365 days);
 
-    /// @dev The deployment's funding config with 5M of perpetual longs; the rate driven by `netSkew`.
-    function _netted(int256 rate, int256 netSkew, uint32 elapsed) internal pure returns (int256, int256) {
-        return RiskMath.nextFundingNetted(
-            int64(rate), netSkew, 5_000_000e6, 10_000_000e6, DEPLOYED_CAP / 8 hours, DEPLOYED_CAP, elapsed
+    /// @dev The split with the deployment's funding config (skew scale 10M, velocity cap / 8 h).
+    function _split(int256 rate, uint256 longOi, uint256 shortOi, int256 netSkew, uint32 elapsed)
+        internal
+        pure
+        returns (int256 next, int256 longDelta, int256 shortDelta)
+    {
+        return RiskMath.nextFundingSplit(
+            int64(rate), longOi, shortOi, netSkew, 10_000_000e6, DEPLOYED_CAP / 8 hours, DEPLOYED_CAP, elapsed
         );
     }
 
-    function testFuzz_nextFundingNetted_splittingAGapChangesNothing(
+    /// @dev The pool's take per unit of WAD: what the longs owe less what the shorts are owed, over the sides' sizes.
+    function _poolTake(int256 longDelta, int256 shortDelta, uint256 longOi, uint256 shortOi)
+        internal
+        pure
+        returns (int256)
+    {
+        return longDelta * int256(longOi) - shortDelta * int256(shortOi);
+    }
+
+    /// @dev One accrual's inputs but the rate and the gap.
+    struct SplitCase {
+        uint256 longOi;
+        uint256 shortOi;
+        int256 net;
+        uint256 scale;
+        uint64 velocity;
+        uint64 cap;
+    }
+
+    function _run(SplitCase memory c, int256 rate, uint32 elapsed) internal pure returns (int256, int256, int256) {
+        return RiskMath.nextFundingSplit(int64(rate), c.longOi, c.shortOi, c.net, c.scale, c.velocity, c.cap, elapsed);
+    }
+
+    /// @dev Two accruals over `first` then `second` against one over both: equal within a few wei per side, the pool's
+    ///      take never negative, no receiver paid more per unit than the payers pay.
+    function _checkSplit(SplitCase memory c, int256 rate, uint32 first, uint32 second) internal pure {
+        (int256 mid, int256 l1, int256 s1) = _run(c, rate, first);
+        (, int256 l2, int256 s2) = _run(c, mid, second);
+        assertGe(_poolTake(l1, s1, c.longOi, c.shortOi), 0, "the pool never pays");
+        assertGe(_poolTake(l2, s2, c.longOi, c.shortOi), 0, "the pool never pays");
+        (, int256 lw, int256 sw) = _run(c, rate, first + second);
+        assertGe(_poolTake(lw, sw, c.longOi, c.shortOi), 0, "the pool never pays");
+        assertGe(lw, sw, "the receivers get at most what the payers pay, per unit");
+        assertApproxEqAbs(l1 + l2, lw, 6, "longs: one accrual equals two");
+        assertApproxEqAbs(s1 + s2, sw, 6, "shorts: one accrual equals two");
+    }
+
+    /// One accrual equals two over any split (the OIs and the net skew are constant between accruals, so the split is
+    /// per instant), within a few wei per side; the pool's take is never negative on either part or the whole.
+    function testFuzz_nextFundingSplit_splittingAGapChangesNothing(
         int256 rateSeed,
-        int256 netSkewSeed,
+        uint256 longOi,
+        uint256 shortOi,
+        int256 optionsSeed,
         uint32 first,
         uint32 second
     ) public pure {
         int256 rate = bound(rateSeed, -int256(uint256(DEPLOYED_CAP)), int256(uint256(DEPLOYED_CAP)));
-        int256 netSkew = bound(netSkewSeed, -20_000_000e6, 20_000_000e6);
-        first = uint32(bound(first, 1, 30 days));
-        second = uint32(bound(second, 1, 30 days));
-        (int256 mid, int256 d1) = _netted(rate, netSkew, first);
-        (, int256 d2) = _netted(mid, netSkew, second);
-        (, int256 whole) = _netted(rate, netSkew, first + second);
-        assertApproxEqAbs(d1 + d2, whole, 4, "one accrual equals two over any split");
-        assertGe(d1, 0);
-        assertGe(d2, 0);
+        longOi = bound(longOi, 0, 20_000_000e6);
+        shortOi = bound(shortOi, 0, 20_000_000e6);
+        int256 net = int256(longOi) - int256(shortOi) + bound(optionsSeed, -20_000_000e6, 20_000_000e6);
+        SplitCase memory c = SplitCase(longOi, shortOi, net, 10_000_000e6, DEPLOYED_CAP / 8 hours, DEPLOYED_CAP);
+        _checkSplit(c, rate, uint32(bound(first, 1, 30 days)), uint32(bound(second, 1, 30 days)));
     }
 
-    /// The rule from first principles, with the longs crowded (the index may only rise): the rate starts at -cap/2 and
-    /// ramps up at v = cap / 1000 per second over 3,000 s. It is negative (the pool would pay) for the first 500 s, then
-    /// ramps 0 -> cap over 1,000 s (a triangle of 500 x cap) and holds the cap for 1,500 s: 2,000 x cap. Zeroing by
-    /// the whole gap's net sign gave 1,875 x cap (the negative part netted against the rest).
-    function test_nextFundingNetted_crossingUpward_countsOnlyThePayingPart() public pure {
+    /// From first principles (3 longs, 2 shorts, no options: net skew 1 long): the rate starts at -cap/2 and ramps up
+    /// at v = cap / 1000 per second over 3,000 s. The shorts pay its negative part, a triangle of 500 s x cap/2 / 2 =
+    /// 125 x cap, and the pool's share on the net skew is 0 there (the net is long), so the 2 shorts' 250 x cap go to
+    /// the 3 longs: 83.33 x cap each. Then the longs pay the positive part, 500 x cap (0 -> cap over 1,000 s) + 1,500 x
+    /// cap at the cap = 2,000 x cap; the pool keeps the net skew's share (1 of the 3) and the 2 shorts are paid the
+    /// rest, 2,000 x cap each (the whole rate). Before, the negative part moved nothing (the pool would have paid).
+    function test_nextFundingSplit_crossingUpward_eachPartToItsPayers() public pure {
         uint64 cap = 1e12;
-        (int256 rate, int256 delta) =
-            RiskMath.nextFundingNetted(-int64(cap / 2), 1e18, 1e18, 1e18, cap / 1000, cap, 3000);
+        (int256 rate, int256 longDelta, int256 shortDelta) =
+            RiskMath.nextFundingSplit(-int64(cap / 2), 3e18, 2e18, 1e18, 1e18, cap / 1000, cap, 3000);
         assertEq(rate, int256(uint256(cap)));
-        assertEq(delta, 2000 * int256(uint256(cap)));
+        int256 negative = 125 * int256(uint256(cap));
+        assertEq(longDelta, 2000 * int256(uint256(cap)) - negative * 2 / 3, "longs pay 2,000 and receive 2/3 of 125");
+        assertEq(shortDelta, 2000 * int256(uint256(cap)) - negative, "shorts receive 2,000 and pay 125");
+        // the pool: the net skew's share of the positive part, and the third of a wei the longs' share rounds off
+        assertEq(_poolTake(longDelta, shortDelta, 3e18, 2e18), 2000 * int256(uint256(cap)) * 1e18 + 1e18);
     }
 
-    /// Rounding never takes the index past 0 (review AC): v = 3 wei/s^2 over 5 s from -14 ends at +1; the exact paying
-    /// part is 1 / 6 of a wei, and the whole less the part before, each truncated, gave -1 (the pool paying).
-    function test_nextFundingNetted_crossingRounding_neverMakesThePoolPay() public pure {
-        (int256 rate, int256 delta) = RiskMath.nextFundingNetted(-14, 1e18, 1e18, 1e18, 3, 1e12, 5);
+    /// Rounding never makes the pool pay (review AC): v = 3 wei/s^2 over 5 s from -14 ends at +1; the exact positive
+    /// part is 1 / 6 of a wei and the whole less the part before, each truncated, gives -1: floored at 0.
+    function test_nextFundingSplit_crossingRounding_neverMakesThePoolPay() public pure {
+        (int256 rate, int256 longDelta, int256 shortDelta) =
+            RiskMath.nextFundingSplit(-14, 2e18, 1e18, 1e18, 1e18, 3, 1e12, 5);
         assertEq(rate, 1);
-        assertEq(delta, 0);
-        (rate, delta) = RiskMath.nextFundingNetted(14, -1e18, -1e18, 1e18, 3, 1e12, 5);
+        assertGe(_poolTake(longDelta, shortDelta, 2e18, 1e18), 0);
+        (rate, longDelta, shortDelta) = RiskMath.nextFundingSplit(14, 1e18, 2e18, -1e18, 1e18, 3, 1e12, 5);
         assertEq(rate, -1);
-        assertEq(delta, 0);
+        assertGe(_poolTake(longDelta, shortDelta, 1e18, 2e18), 0);
     }
 
-    /// Over every parameter, not only the deployment's (any velocity and cap, a starting rate above a lowered cap,
-    /// options delta of either sign against a perpetual skew of either sign or none): the index never moves the way
-    /// that makes the pool pay, and one accrual equals two over any split within 4 wei (review AC's fuzz).
-    function testFuzz_nextFundingNetted_anyParameters_poolNeverPaysAndSplitChangesNothing(
+    /// Over every parameter, not only the deployment's (any velocity and cap, a starting rate above a lowered cap, any
+    /// sides and options delta): the pool's take is never negative, no receiver is paid more per unit than the payers
+    /// pay, and one accrual equals two over any split.
+    function testFuzz_nextFundingSplit_anyParameters_poolNeverPaysAndSplitChangesNothing(
         int64 rate,
-        int256 netSkew,
-        int256 perpSkew,
+        uint256 longOi,
+        uint256 shortOi,
+        int256 optionsSkew,
         uint64 velocity,
         uint64 cap,
         uint32 first,
@@ -159,32 +205,63 @@ contract FundingMathTest is Test {
     ) public pure {
         cap = uint64(bound(cap, 1, uint64(type(int64).max)));
         rate = int64(bound(rate, type(int64).min + 1, type(int64).max));
-        netSkew = bound(netSkew, -1e30, 1e30);
-        perpSkew = bound(perpSkew, -1e30, 1e30);
-        first = uint32(bound(first, 1, 365 days));
-        second = uint32(bound(second, 1, 365 days));
-        (int256 mid, int256 d1) = RiskMath.nextFundingNetted(rate, netSkew, perpSkew, 1e24, velocity, cap, first);
-        (, int256 d2) = RiskMath.nextFundingNetted(int64(mid), netSkew, perpSkew, 1e24, velocity, cap, second);
-        (, int256 whole) = RiskMath.nextFundingNetted(rate, netSkew, perpSkew, 1e24, velocity, cap, first + second);
-        if (perpSkew != 0) {
-            assertGe(d1 * (perpSkew > 0 ? int256(1) : -1), 0, "the pool never pays");
-            assertGe(d2 * (perpSkew > 0 ? int256(1) : -1), 0, "the pool never pays");
-            assertGe(whole * (perpSkew > 0 ? int256(1) : -1), 0, "the pool never pays");
-        }
-        assertApproxEqAbs(d1 + d2, whole, 4, "one accrual equals two over any split");
+        longOi = bound(longOi, 0, 1e30);
+        shortOi = bound(shortOi, 0, 1e30);
+        int256 net = int256(longOi) - int256(shortOi) + bound(optionsSkew, -1e30, 1e30);
+        _checkSplit(
+            SplitCase(longOi, shortOi, net, 1e24, velocity, cap),
+            rate,
+            uint32(bound(first, 1, 365 days)),
+            uint32(bound(second, 1, 365 days))
+        );
     }
 
-    /// The other way: the rate starts at the cap and ramps down at v = -cap / 1000 while the longs stay crowded: it
-    /// is positive for 1,000 s (a triangle of 500 x cap), then negative (0 -> -cap over 1,000 s, then -cap): the index
-    /// rises by 500 x cap. Zeroing by the net sign (500 - 500 - 1,000 = -1,000 x cap) gave 0.
-    function test_nextFundingNetted_crossingDownward_countsOnlyThePayingPart() public pure {
+    /// The review's diversion (P-83): a crowded long side matched by a short (perpetual skew 0) while options delta
+    /// keeps the net skew, and so the rate, where it was. The longs pay the rate; the pool, the net skew's
+    /// counterparty, keeps its share first: with options delta at least the longs' interest the short is paid nothing
+    /// (before: the whole rate, 350,066 USD over 30 days at the cap on 4.32M); with less, the rest of the payers' money.
+    function test_nextFundingSplit_optionsDeltaCannotDivertThePoolsFunding() public pure {
+        uint256 oi = 4_320_000e6;
+        // options delta 5M long: the net skew covers the longs' whole interest
+        (, int256 longDelta, int256 shortDelta) = _split(int256(uint256(DEPLOYED_CAP)), oi, oi, 5_000_000e6, 30 days);
+        assertEq(longDelta, int256(uint256(DEPLOYED_CAP)) * 30 days, "the longs pay the rate");
+        assertEq(shortDelta, 0, "the matching short is paid nothing");
+        assertEq(_poolTake(longDelta, shortDelta, oi, oi), longDelta * int256(oi), "the pool keeps it all");
+        // options delta 1.08M long (a quarter of the longs): the short is paid the other three quarters
+        (, longDelta, shortDelta) = _split(int256(uint256(DEPLOYED_CAP)), oi, oi, 1_080_000e6, 30 days);
+        assertEq(shortDelta, longDelta * 3 / 4, "paid what the payers fund beyond the pool's share");
+        // without options the same balanced book pays the short the whole rate: nothing is the pool's
+        (, longDelta, shortDelta) = _split(int256(uint256(DEPLOYED_CAP)), oi, oi, 0, 30 days);
+        assertEq(shortDelta, longDelta);
+    }
+
+    /// A perpetual short that hedges the options' delta (calls open, the shorts crowded, the net still long): the
+    /// longs pay and the shorts are paid what the longs fund beyond the net skew, the pool's share. Before, the index
+    /// did not move at all there (the pool would have paid the shorts' excess).
+    function test_nextFundingSplit_hedgersPaidWhatThePayersFundBeyondTheNet() public pure {
+        // longs 2M, shorts 3M, options delta +2M: net +1M
+        (, int256 longDelta, int256 shortDelta) =
+            _split(int256(uint256(DEPLOYED_CAP)), 2_000_000e6, 3_000_000e6, 1_000_000e6, 1 days);
+        assertEq(longDelta, int256(uint256(DEPLOYED_CAP)) * 1 days);
+        assertEq(shortDelta, longDelta / 3, "the 3M shorts share the 1M the longs fund beyond the net");
+        assertApproxEqAbs(
+            _poolTake(longDelta, shortDelta, 2_000_000e6, 3_000_000e6), longDelta * 1_000_000e6, 3_000_000e6
+        );
+    }
+
+    /// The other way: the rate starts at the cap and ramps down at v = -cap / 1000 with the shorts crowded (1 long, 2
+    /// shorts): it is positive for 1,000 s (a triangle of 500 x cap), which the long pays and the shorts share (the
+    /// net is short: the pool's share on the longs' side is 0): 250 x cap each; then negative (0 -> -cap over 1,000 s,
+    /// then -cap for 1,000 s: 1,500 x cap), which the shorts pay, the pool keeping the net's share (1 of 2) and the
+    /// long paid the whole rate.
+    function test_nextFundingSplit_crossingDownward_eachPartToItsPayers() public pure {
         uint64 cap = 1e12;
-        (int256 rate, int256 delta) = RiskMath.nextFundingNetted(int64(cap), -1e18, 1e18, 1e18, cap / 1000, cap, 3000);
-        assertEq(rate, -int256(uint256(cap)));
-        assertEq(delta, 500 * int256(uint256(cap)));
-        // and with the shorts crowded the same path pays the negative part only: -(500 + 1,000) x cap
-        (, delta) = RiskMath.nextFundingNetted(int64(cap), -1e18, -1e18, 1e18, cap / 1000, cap, 3000);
-        assertEq(delta, -1500 * int256(uint256(cap)));
+        int256 c = int256(uint256(cap));
+        (int256 rate, int256 longDelta, int256 shortDelta) =
+            RiskMath.nextFundingSplit(int64(cap), 1e18, 2e18, -1e18, 1e18, cap / 1000, cap, 3000);
+        assertEq(rate, -c);
+        assertEq(longDelta, 500 * c - 1500 * c, "pays 500, receives 1,500");
+        assertEq(shortDelta, 250 * c - 1500 * c, "receives 250, pays 1,500");
     }
 
     /// The documented rule at one point: the rate starts at 0 and ramps at v = cap / 1000 per second; over 3,000 s it

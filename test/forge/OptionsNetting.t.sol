@@ -92,12 +92,14 @@ contract OptionsNettingTest is BaseTest {
     }
 
     /// P-83: the options' delta drives the funding rate: with calls open and the perpetuals balanced, the rate rises
-    ///       at (skew / skewScale) x maxFundingVelocity, so the pool pays a short who hedges it and a long pays.
+    ///       at (skew / skewScale) x maxFundingVelocity; the long pays it and the short is paid what the long funds
+    ///       beyond the options' delta (the pool's share on the net skew): (100k - delta) / 100k of it.
     function test_funding_drivenByTheOptionsDelta() public {
         _open(dave, ETH, true, 20_000 * USD, 100_000 * USD);
         _open(makeAddr("erin"), ETH, false, 20_000 * USD, 100_000 * USD);
-        _buy(alice, 5, true, CALLS);
+        _buy(alice, 5, true, CALLS / 20); // a delta below the perpetuals' interest
         int256 s0 = _optionsSkew();
+        assertLt(s0, 100_000 * int256(USD));
         IPerpEngine.MarketConfig memory cfg = reader.marketConfig(ETH);
         int256 rate0 = reader.marketState(ETH).fundingRateWad;
         uint256 dt = 1 hours;
@@ -112,8 +114,29 @@ contract OptionsNettingTest is BaseTest {
         assertEq(reader.marketState(ETH).fundingRateWad, want, "the rate moved with the options' skew");
         skip(1 hours);
         _refreshPrices();
-        assertGt(_status(dave, ETH, true).fundingFeeUsd, 0, "the long pays funding");
-        assertLt(_status(makeAddr("erin"), ETH, false).fundingFeeUsd, 0, "the hedging short is paid");
+        int256 longPays = _status(dave, ETH, true).fundingFeeUsd;
+        int256 shortGets = -_status(makeAddr("erin"), ETH, false).fundingFeeUsd;
+        assertGt(longPays, 0, "the long pays funding");
+        assertGt(shortGets, 0, "the short is paid");
+        // the same size on both sides: the short gets the long's payment less the options delta's share of it
+        int256 net = _optionsSkew();
+        assertApproxEqAbs(shortGets, longPays * (100_000 * int256(USD) - net) / (100_000 * int256(USD)), 10);
+    }
+
+    /// P-83 (a review's diversion): a crowded long side matched by the attacker's short (perpetual skew 0) while the
+    ///       attacker's calls keep the net skew, and so the rate, up. The long pays the rate; the pool, the net skew's
+    ///       counterparty, keeps its share first, here all of it (the calls' delta covers the long's whole interest),
+    ///       so the matching short is paid nothing. Before, it was paid the whole rate (the review: +15,856 USD over
+    ///       30 days against a 4.32M short at the rate cap, net of the options' spread and decay).
+    function test_funding_optionsDeltaCannotDivertThePoolsFunding() public {
+        _open(dave, ETH, true, 20_000 * USD, 100_000 * USD);
+        _buy(attacker, 5, true, CALLS);
+        _open(attacker, ETH, false, 20_000 * USD, 100_000 * USD);
+        assertGe(_optionsSkew(), 100_000 * int256(USD), "the calls' delta covers the longs");
+        _pokeHourly(24);
+        assertGt(reader.marketState(ETH).fundingRateWad, 0, "the calls hold the rate up");
+        assertGt(_status(dave, ETH, true).fundingFeeUsd, 0, "the long pays");
+        assertEq(_status(attacker, ETH, false).fundingFeeUsd, 0, "the matching short is paid nothing");
     }
 
     /// P-83: the pool is never the net payer of funding: calls drive the rate up while the perpetuals are net short

@@ -160,11 +160,37 @@ describe('order batches', () => {
       const watcher = new OrderWatcher(client as never, c, quiet);
       await watcher.sync(10n);
       expect(watcher.size()).toBe(2);
-      expect(watcher.failures(watcher.get(1n)!)).toBe(2 + 3); // its own two, its owner's three
+      expect(watcher.failures(watcher.get(1n)!)).toBe(2 + 1); // its own two, one for its owner's (capped)
       expect(watcher.failures(watcher.get(3n)!)).toBe(0);
       const plan = planOrderBatches([watcher.get(1n)!, watcher.get(3n)!], 1, 1, (o) => watcher.failures(o));
       expect(plan[0].ids).toEqual([3n]); // the honest order first
     }
+  });
+
+  it("an account's past refusals put its stop-loss behind one attempt of a fresh account's flood, not eight (review)", async () => {
+    const book = '0x00000000000000000000000000000000000b00c5' as const;
+    const honest = '0x00000000000000000000000000000000000000a1' as const;
+    const fresh = '0x0000000000000000000000000000000000000f00' as const;
+    const terms = (account: `0x${string}`) => ({ account, marketId: 0, isLong: true, kind: STOP_LOSS, triggerPriceWad: 1n, expiresAt: 2 ** 31 });
+    // the honest account's limit order 1 was refused 16 times and removed; its stop-loss 2 is new. A fresh account's
+    // never-filling stop-loss 3 (placed later) has been refused twice.
+    const history = [
+      { eventName: 'OrderCreated', args: { orderId: 1n, order: terms(honest) } },
+      ...Array.from({ length: 16 }, () => ({ eventName: 'OrderFillFailed', args: { orderId: 1n, account: honest } })),
+      { eventName: 'OrderCancelled', args: { orderId: 1n } },
+      { eventName: 'OrderCreated', args: { orderId: 2n, order: terms(honest) } },
+      { eventName: 'OrderCreated', args: { orderId: 3n, order: terms(fresh) } },
+      { eventName: 'OrderFillFailed', args: { orderId: 3n, account: fresh } },
+      { eventName: 'OrderFillFailed', args: { orderId: 3n, account: fresh } },
+    ];
+    const client = { getLogs: async () => history, getBlock: async ({ blockNumber }: { blockNumber: bigint }) => ({ hash: `0x${blockNumber.toString(16)}` }) };
+    const c = { startBlock: 1n, markets: [{ id: 0 }], orderBook: { address: book, abi: orderBookAbi } } as unknown as CounterpoolContracts;
+    const watcher = new OrderWatcher(client as never, c, { info: () => {}, warn: () => {}, error: () => {} } as never);
+    await watcher.sync(10n);
+    expect(watcher.failures(watcher.get(2n)!)).toBe(0 + 1); // uncapped: 16, behind 3 (2 + 1)
+    expect(watcher.failures(watcher.get(3n)!)).toBe(2 + 1);
+    const plan = planOrderBatches([watcher.get(3n)!, watcher.get(2n)!], 1, 1, (o) => watcher.failures(o));
+    expect(plan[0].ids).toEqual([2n]);
   });
 });
 

@@ -162,19 +162,14 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
   });
 
   /** Funding cases: (rate, skew, [perpetual skew,] skew scale, max velocity, max rate, elapsed). */
-  const fundingCases = (seed: bigint, withPerpSkew: boolean) => {
-    const r = rng(seed);
-    const maxRate = WAD / 3600n / 100n;
-    return Array.from({ length: N }, () => {
-      const maxR = r.between(0n, maxRate);
-      const skews = [r.between(-(10n ** 15n), 10n ** 15n), ...(withPerpSkew ? [r.between(-(10n ** 15n), 10n ** 15n)] : [])];
-      // rates up to twice the cap: a lowered cap clamps the stored rate first
-      return [r.between(-2n * maxR, 2n * maxR), ...skews, r.between(10n ** 6n, 10n ** 15n), r.between(0n, maxR), maxR, r.between(0n, 365n * 86_400n)];
-    });
-  };
-
   it('velocity funding', async () => {
-    const cases = fundingCases(4n, false);
+    const r = rng(4n);
+    const maxRate = WAD / 3600n / 100n;
+    const cases = Array.from({ length: N }, () => {
+      const maxR = r.between(0n, maxRate);
+      // rates up to twice the cap: a lowered cap clamps the stored rate first
+      return [r.between(-2n * maxR, 2n * maxR), r.between(-(10n ** 15n), 10n ** 15n), r.between(10n ** 6n, 10n ** 15n), r.between(0n, maxR), maxR, r.between(0n, 365n * 86_400n)];
+    });
     const out = await call<[bigint, bigint][]>('nextFunding', cases);
     cases.forEach((c, i) => {
       const got = R.nextFunding(c[0], c[1], c[2], c[3], c[4], c[5]);
@@ -218,18 +213,31 @@ describe('TypeScript math mirror equals Solidity to the wei', () => {
     expect(capped).toBeGreaterThan(N / 20); // the cap binds in a share of the cases
   });
 
-  it('funding driven by the net skew, the pool never the net payer', async () => {
-    const cases = fundingCases(41n, true);
-    const out = await call<[bigint, bigint][]>('nextFundingNetted', cases);
+  it('funding split: the payers pay the rate, the pool keeps its share on the net skew, the receivers the rest', async () => {
+    const r = rng(41n);
+    const maxRate = WAD / 3600n / 100n;
+    const cases = Array.from({ length: N }, () => {
+      const maxR = r.between(0n, maxRate);
+      const longOi = r.bool() ? 0n : r.between(0n, 10n ** 15n);
+      const shortOi = r.bool() ? 0n : r.between(0n, 10n ** 15n);
+      const net = longOi - shortOi + (r.bool() ? 0n : r.between(-(10n ** 15n), 10n ** 15n));
+      return [r.between(-2n * maxR, 2n * maxR), longOi, shortOi, net, r.between(10n ** 6n, 10n ** 15n), r.between(0n, maxR), maxR, r.between(0n, 365n * 86_400n)];
+    });
+    const out = await call<[bigint, bigint, bigint][]>('nextFundingSplit', cases);
     let crossings = 0;
+    let withheld = 0;
     cases.forEach((c, i) => {
-      const got = R.nextFundingNetted(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
-      expect([got.nextRateWad, got.indexDeltaWad]).toEqual([out[i][0], out[i][1]]);
-      expect(out[i][1] * c[2] >= 0n).toBe(true); // the pool receives index delta x perpetual skew >= 0
-      const rate = c[0] > c[5] ? c[5] : c[0] < -c[5] ? -c[5] : c[0];
-      if (c[2] !== 0n && ((rate > 0n && got.nextRateWad < 0n) || (rate < 0n && got.nextRateWad > 0n))) crossings++;
+      const got = R.nextFundingSplit(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+      expect([got.nextRateWad, got.longDeltaWad, got.shortDeltaWad]).toEqual([out[i][0], out[i][1], out[i][2]]);
+      // the pool's take, longs' owed less shorts' due, is never negative; no receiver gets more than the payers pay
+      expect(got.longDeltaWad * c[1] - got.shortDeltaWad * c[2] >= 0n).toBe(true);
+      expect(got.longDeltaWad >= got.shortDeltaWad).toBe(true);
+      const rate = c[0] > c[6] ? c[6] : c[0] < -c[6] ? -c[6] : c[0];
+      if ((rate > 0n && got.nextRateWad < 0n) || (rate < 0n && got.nextRateWad > 0n)) crossings++;
+      if (got.longDeltaWad !== got.shortDeltaWad) withheld++;
     });
     expect(crossings).toBeGreaterThan(N / 50); // the zero-crossing branch is exercised
+    expect(withheld).toBeGreaterThan(N / 10); // and the pool's share
   });
 
   it('winsorized squared return and continuous-time EWMA variance', async () => {

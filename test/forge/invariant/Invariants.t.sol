@@ -289,7 +289,7 @@ contract InvariantsTest is BaseTest {
         view
         returns (int256 fees, int256 pnl, uint256 n)
     {
-        int256 fundingIndex = reader.marketState(m).fundingIndexWad;
+        IPerpEngine.MarketState memory ms = reader.marketState(m);
         IPerpEngine.MarketConfig memory cfg = reader.marketConfig(m);
         Payoffs.Terms memory terms =
             Payoffs.Terms(cfg.maxProfitBps, cfg.liquidationFeeBps, core.poolConfig().keeperShareBps);
@@ -300,7 +300,9 @@ contract InvariantsTest is BaseTest {
             ++n;
             pnl += Payoffs.owedAt(pos, isLong, p, terms);
             fees += int256(PositionMath.borrowFeeUp(pos.sizeUsd, borrowIndex, pos.borrowSnapWad));
-            fees += PositionMath.fundingFeeUp(isLong, pos.sizeUsd, fundingIndex, pos.fundingSnapWad);
+            fees += PositionMath.fundingFeeUp(
+                isLong, pos.sizeUsd, isLong ? ms.fundingIndexWad : ms.shortFundingIndexWad, pos.fundingSnapWad
+            );
         }
     }
 }

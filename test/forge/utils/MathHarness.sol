@@ -134,17 +134,18 @@ contract MathHarness {
         }
     }
 
-    function nextFundingNetted(int256[7][] calldata a) external pure returns (int256[2][] memory out) {
-        out = new int256[2][](a.length);
+    function nextFundingSplit(int256[8][] calldata a) external pure returns (int256[3][] memory out) {
+        out = new int256[3][](a.length);
         for (uint256 i; i < a.length; ++i) {
-            (out[i][0], out[i][1]) = RiskMath.nextFundingNetted(
+            (out[i][0], out[i][1], out[i][2]) = RiskMath.nextFundingSplit(
                 int64(a[i][0]),
-                a[i][1],
-                a[i][2],
-                uint256(a[i][3]),
-                uint64(uint256(a[i][4])),
+                uint256(a[i][1]),
+                uint256(a[i][2]),
+                a[i][3],
+                uint256(a[i][4]),
                 uint64(uint256(a[i][5])),
-                uint32(uint256(a[i][6]))
+                uint64(uint256(a[i][6])),
+                uint32(uint256(a[i][7]))
             );
         }
     }
