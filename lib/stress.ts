@@ -10,7 +10,7 @@
  * as PerpState.poolClaimUsd and CapBook compute it). The options book is revalued at the shocked prices, the scaled
  * volatility and the shock's hours (lib/options/stress.ts) in place of the chain's options term now.
  * Over the shock's hours borrow and funding accrue as the chain accrues them, with today's utilization and skews held:
- * the borrow index at the borrow curve's rate, each market's funding index along its rate's path from now
+ * the borrow index at the borrow curve's rate, each market's two funding indices along its rate's path from now
  * (RiskMath.nextFundingSplit); each position owes its share (rounded up, against the trader) and the pool's receivable
  * grows by the aggregate's (rounded down). Review AZ: a 24-hour shock left every position's fees where they stood.
  */

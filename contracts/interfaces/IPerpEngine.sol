@@ -100,7 +100,8 @@ interface IPerpEngine is IProduct {
         uint112 sizeTokens; // index tokens
         uint16 capBucket; // the profit cap as a price on CapGrid, fixed when the position is opened or increased
         uint96 borrowSnapWad; // borrow index at last settlement (the core's index is 96-bit too)
-        int96 fundingSnapWad; // funding index at last settlement (the market's index is 80-bit: PerpState)
+        int96 fundingSnapWad; // its side's funding index at last settlement (the long index is 80-bit, the short one
+        // the long less the funding withheld, also 80-bit: PerpState)
         // Skew-reducing impact rebates not yet realized: paid out as the position is closed, forfeited to the pool on
         // liquidation, never margin (held in the core's collateral ledger, outside the NAV).
         uint48 rebateUsd;
@@ -330,8 +331,8 @@ interface IPerpEngine is IProduct {
     /// @dev Only a product listed in the core may call it (the options book, at every trade and refresh);
     ///      otherwise IClearingCore.NotProduct. One options product per engine: the value is the last writer's.
     ///      The value never funds a rebate and never makes the pool pay funding (RiskMath.nettedImpactCostUsd,
-    ///      RiskMath.nextFundingSplit), so a wrong value can mis-steer the rate between traders but take nothing
-    ///      from the pool.
+    ///      RiskMath.nextFundingSplit), so a wrong value can mis-steer the rate between traders and move the pool's
+    ///      share of funding (the net skew on the paying side), but never make the pool pay.
     function setOptionsSkew(uint256 marketId, int256 skewUsd) external;
 
     /// @notice Pins the market's price for this transaction and feeds it to the volatility estimator (taking the

@@ -264,10 +264,13 @@ library RiskMath {
         (nextRateWad, totalWad, rate) = _rateIntegral(rateWad, velocityWad, maxRateWad, elapsed);
         if (rate >= 0 && nextRateWad >= 0) return (nextRateWad, uint256(totalWad), 0);
         if (rate <= 0 && nextRateWad <= 0) return (nextRateWad, 0, uint256(-totalWad));
-        int256 toCrossingWad = -(rate * rate) / (2 * velocityWad);
-        int256 restWad = totalWad - toCrossingWad;
-        if (rate > 0) return (nextRateWad, uint256(toCrossingWad), restWad < 0 ? uint256(-restWad) : 0);
-        return (nextRateWad, restWad > 0 ? uint256(restWad) : 0, uint256(-toCrossingWad));
+        // Unchecked: |rate|, |v| < 2^64 and |total| < 2^97 (a 64-bit rate over a 32-bit gap).
+        unchecked {
+            int256 toCrossingWad = -(rate * rate) / (2 * velocityWad);
+            int256 restWad = totalWad - toCrossingWad;
+            if (rate > 0) return (nextRateWad, uint256(toCrossingWad), restWad < 0 ? uint256(-restWad) : 0);
+            return (nextRateWad, restWad > 0 ? uint256(restWad) : 0, uint256(-toCrossingWad));
+        }
     }
 
     /// @notice nextFundingSplit's second step: the long and short index moves when the longs pay `longsPayWad` and
@@ -281,9 +284,12 @@ library RiskMath {
         int256 netSkewUsd
     ) internal pure returns (int256 longDeltaWad, int256 shortDeltaWad) {
         uint256 netShort = netSkewUsd < 0 ? uint256(-netSkewUsd) : 0;
-        longDeltaWad = int256(longsPayWad) - int256(receivedDown(shortsPayWad, shortOiUsd, longOiUsd, netShort));
         uint256 netLong = netSkewUsd > 0 ? uint256(netSkewUsd) : 0;
-        shortDeltaWad = int256(receivedDown(longsPayWad, longOiUsd, shortOiUsd, netLong)) - int256(shortsPayWad);
+        // Unchecked: every amount is below 2^97 (paidPerUnit), and a receiver's share below its payers'.
+        unchecked {
+            longDeltaWad = int256(longsPayWad) - int256(receivedDown(shortsPayWad, shortOiUsd, longOiUsd, netShort));
+            shortDeltaWad = int256(receivedDown(longsPayWad, longOiUsd, shortOiUsd, netLong)) - int256(shortsPayWad);
+        }
         if (shortOiUsd == 0) shortDeltaWad = longDeltaWad;
         else if (longOiUsd == 0) longDeltaWad = shortDeltaWad;
     }

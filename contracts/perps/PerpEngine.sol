@@ -23,12 +23,13 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///         volatility and utilization, and liquidates. Tokens, pool cash, the borrow index, bad debt and the solvency
 ///         check live in the ClearingCore: every action opens with `core.enter` (shared lock, borrow accrual) and
 ///         ends with one `core.settle` carrying its collateral, reserve, payout and bad-debt changes.
-/// @dev All accrual is O(1) per action: the core's pool-wide borrow index (utilization is pool-wide) and a per-market
-///      funding index, with running sums of size x snapshot (product-wide for borrow, one net sum per market for
-///      funding) so pending fees and trader PnL never need a loop over positions; `poolClaimUsd` gives the core the
-///      product's claim on the pool in O(markets).
+/// @dev All accrual is O(1) per action: the core's pool-wide borrow index (utilization is pool-wide) and each market's
+///      two funding indices (the long one, and the short one: it less the funding withheld as the pool's share), with
+///      running sums of size x snapshot (product-wide for borrow, one net sum per market for funding, each position's
+///      snapshot on its side's index) so pending fees and trader PnL never need a loop over positions; `poolClaimUsd`
+///      gives the core the product's claim on the pool in O(markets).
 ///      Gas layout: risk parameters live in a ConfigStore data contract (one EXTCODECOPY per action instead of a dozen
-///      cold SLOADs); product totals in one slot, each market in five, each position in two. The narrower integers
+///      cold SLOADs); product totals in one slot, each market in seven, each position in two. The narrower integers
 ///      are safe because ConfigValidation bounds open interest to 1e12 USD per side and every write goes through
 ///      SafeCast.
 contract PerpEngine is IPerpEngine, AccessControl {

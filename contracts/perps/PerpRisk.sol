@@ -18,7 +18,7 @@ library PerpRisk {
         uint256 priceWad; // oracle price
         uint256 maintenanceBaseWad; // the market's base maintenance rate on its schedule now (maintenanceBaseUp)
         uint256 borrowIndexWad; // the core's borrow index
-        int256 fundingIndexWad; // the market's funding index
+        int256 fundingIndexWad; // the funding index of the position's side (the long or the short index)
     }
 
     /// @notice A position's capped PnL, fees owed, equity, maintenance and liquidation status at `m`: the one rule

@@ -525,8 +525,9 @@ library PerpState {
     function setOptionsSkew(ProductSlots storage totals, MarketSlots storage st, uint256 marketId, int256 skewUsd)
         external
     {
-        accrueFunding(st, ConfigStore.readMarket(store(totals), marketId), true);
         int32 whole = toOptionsSkew(skewUsd);
+        if (whole == st.optionsSkewUsd) return; // nothing changes: the next accrual integrates on as it would
+        accrueFunding(st, ConfigStore.readMarket(store(totals), marketId), true);
         st.optionsSkewUsd = whole;
         emit IPerpEngine.OptionsSkewUpdated(marketId, int256(whole) * OPTIONS_SKEW_UNIT);
     }
@@ -697,7 +698,7 @@ library PerpState {
         sideIndexWad = longIndexWad;
         if (withheldDelta != 0 || !isLong) {
             uint256 withheld = st.fundingWithheldWad + withheldDelta;
-            if (withheldDelta != 0) st.fundingWithheldWad = uint80(withheld);
+            if (withheldDelta != 0) st.fundingWithheldWad = SafeCast.toUint80(withheld);
             if (!isLong) sideIndexWad -= int256(withheld);
         }
     }

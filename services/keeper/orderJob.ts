@@ -99,8 +99,9 @@ export class OrderJob {
       .filter((o) => !opensHeld || !isOpenKind(o.kind) || o.expiresAt < nowSec);
     // ranked by the engine's refusals of the order and of its account's orders (OrderFillFailed, counted from the
     // chain's events by the order watcher, so a restart keeps them; an account's are never forgotten, so cancelling a
-    // refused order and placing a fresh one does not clear it): a flood's orders go behind everyone else's once its
-    // first ones were refused; an order that only missed its trigger keeps its place
+    // refused order and placing a fresh one does not clear it, though those of orders refused out of the book or
+    // filled count once: OrderWatcher.failures): a flood's orders go behind everyone else's once its first ones were
+    // refused; an order that only missed its trigger keeps its place
     const clearing = (o: OpenOrder) => o.expiresAt < nowSec || (!isOpenKind(o.kind) && !hasPosition(o));
     for (const [id, cap] of this.caps) if (cap.until <= block) this.caps.delete(id);
     const planned = planOrderBatches(work, this.cfg.batchSize, this.cfg.batchesPerBlock, (o) => this.orders.failures(o), clearing);

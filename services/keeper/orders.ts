@@ -139,6 +139,8 @@ export class OrderWatcher {
   private open = new Map<bigint, OpenOrder>();
   private orderRefusals = new Map<bigint, number>();
   private accountRefusals = new Map<string, number>();
+  /** refusals of an account's orders that left the book refused out (the 16th refusal) or filled: counted at most once */
+  private accountPastRefusals = new Map<string, number>();
   private synced: bigint;
   private readonly range: LogRange;
   private readonly checkpoints: SyncCheckpoints;
@@ -180,6 +182,7 @@ export class OrderWatcher {
       this.open.clear();
       this.orderRefusals.clear();
       this.accountRefusals.clear();
+      this.accountPastRefusals.clear();
       this.undo = [];
       this.synced = this.c.startBlock - 1n;
       this.log.warn('reorg: orders read again from the deploy block', { fromBlock: this.synced + 1n });
@@ -212,6 +215,18 @@ export class OrderWatcher {
           put(this.orderRefusals, id, (this.orderRefusals.get(id) ?? 0) + 1);
           put(this.accountRefusals, account, (this.accountRefusals.get(account) ?? 0) + 1);
         } else {
+          // An order the engine refused out of the book (reason 4) or that filled moves its refusals into its owner's
+          // past, which ranks once (a review's Low: an honest account with 16 old refusals waited behind about eight
+          // attempts of each order of a flood from fresh accounts). Any other leaving is the owner's doing (a cancel, an
+          // expiry, a closed position, pulled funds) and keeps them counted in full, so a flood cannot shed its count.
+          const refused = this.orderRefusals.get(id) ?? 0;
+          const gone = this.open.get(id);
+          const past = l.eventName === 'OrderExecuted' || (l.eventName === 'OrderCancelled' && Number(l.args.reason) === 4);
+          if (refused > 0 && gone && past) {
+            const account = gone.account.toLowerCase();
+            put(this.accountRefusals, account, (this.accountRefusals.get(account) ?? 0) - refused);
+            put(this.accountPastRefusals, account, (this.accountPastRefusals.get(account) ?? 0) + refused);
+          }
           put(this.open, id, undefined);
           put(this.orderRefusals, id, undefined);
         }
@@ -247,13 +262,12 @@ export class OrderWatcher {
     return out;
   }
 
-  /** The engine's refusals of `o`'s keeper fills, plus one if its owner's orders were ever refused: what ranks it
-   *  (planOrderBatches). The owner's part is capped at one: uncapped, an honest account's past refusals (a limit open
-   *  refused 16 times at a cap) put every later stop-loss of its behind about eight attempts of each order in a
-   *  flood from fresh accounts (a review's Low: some 34 blocks of exits for about 210 USD of fees); capped, it waits
-   *  at most one attempt of each, and a flooder's orders that were never refused still rank behind everyone's. */
+  /** The engine's refusals of `o`'s keeper fills plus those of its owner's other orders (open, or gone by the owner's
+   *  doing), and one if its owner's orders that were refused out of the book or filled had any: what ranks it
+   *  (planOrderBatches). */
   failures(o: OpenOrder): number {
-    return (this.orderRefusals.get(o.id) ?? 0) + Math.min(this.accountRefusals.get(o.account.toLowerCase()) ?? 0, 1);
+    const account = o.account.toLowerCase();
+    return (this.orderRefusals.get(o.id) ?? 0) + (this.accountRefusals.get(account) ?? 0) + Math.min(this.accountPastRefusals.get(account) ?? 0, 1);
   }
 
   get(id: bigint): OpenOrder | undefined {

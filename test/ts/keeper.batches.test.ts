@@ -160,7 +160,7 @@ describe('order batches', () => {
       const watcher = new OrderWatcher(client as never, c, quiet);
       await watcher.sync(10n);
       expect(watcher.size()).toBe(2);
-      expect(watcher.failures(watcher.get(1n)!)).toBe(2 + 1); // its own two, one for its owner's (capped)
+      expect(watcher.failures(watcher.get(1n)!)).toBe(2 + 3); // its own two, its owner's three (one cancelled)
       expect(watcher.failures(watcher.get(3n)!)).toBe(0);
       const plan = planOrderBatches([watcher.get(1n)!, watcher.get(3n)!], 1, 1, (o) => watcher.failures(o));
       expect(plan[0].ids).toEqual([3n]); // the honest order first
@@ -177,7 +177,7 @@ describe('order batches', () => {
     const history = [
       { eventName: 'OrderCreated', args: { orderId: 1n, order: terms(honest) } },
       ...Array.from({ length: 16 }, () => ({ eventName: 'OrderFillFailed', args: { orderId: 1n, account: honest } })),
-      { eventName: 'OrderCancelled', args: { orderId: 1n } },
+      { eventName: 'OrderCancelled', args: { orderId: 1n, reason: 4 } }, // refused out of the book
       { eventName: 'OrderCreated', args: { orderId: 2n, order: terms(honest) } },
       { eventName: 'OrderCreated', args: { orderId: 3n, order: terms(fresh) } },
       { eventName: 'OrderFillFailed', args: { orderId: 3n, account: fresh } },
@@ -187,10 +187,38 @@ describe('order batches', () => {
     const c = { startBlock: 1n, markets: [{ id: 0 }], orderBook: { address: book, abi: orderBookAbi } } as unknown as CounterpoolContracts;
     const watcher = new OrderWatcher(client as never, c, { info: () => {}, warn: () => {}, error: () => {} } as never);
     await watcher.sync(10n);
-    expect(watcher.failures(watcher.get(2n)!)).toBe(0 + 1); // uncapped: 16, behind 3 (2 + 1)
-    expect(watcher.failures(watcher.get(3n)!)).toBe(2 + 1);
+    expect(watcher.failures(watcher.get(2n)!)).toBe(0 + 1); // uncapped: 16, behind 3 (2 + 2)
+    expect(watcher.failures(watcher.get(3n)!)).toBe(2 + 2);
     const plan = planOrderBatches([watcher.get(3n)!, watcher.get(2n)!], 1, 1, (o) => watcher.failures(o));
     expect(plan[0].ids).toEqual([2n]);
+  });
+
+  it("a flood's untried orders stay behind an honest exit refused once, however the flood's refused orders left", async () => {
+    const book = '0x00000000000000000000000000000000000b00c5' as const;
+    const honest = '0x00000000000000000000000000000000000000a1' as const;
+    const flooder = '0x0000000000000000000000000000000000000bad' as const;
+    const terms = (account: `0x${string}`) => ({ account, marketId: 0, isLong: true, kind: STOP_LOSS, triggerPriceWad: 1n, expiresAt: 2 ** 31 });
+    const refuse = (orderId: bigint, account: `0x${string}`, n: number) => Array.from({ length: n }, () => ({ eventName: 'OrderFillFailed', args: { orderId, account } }));
+    // the flooder's orders 1 (refused 3 times, open), 2 (refused twice, then cancelled by its owner) and 3 (refused
+    // once, then expired), and its untried order 4; the honest stop-loss 9, refused once (slippage in a fast move)
+    const history = [
+      ...[1n, 2n, 3n, 4n].map((orderId) => ({ eventName: 'OrderCreated', args: { orderId, order: terms(flooder) } })),
+      { eventName: 'OrderCreated', args: { orderId: 9n, order: terms(honest) } },
+      ...refuse(1n, flooder, 3),
+      ...refuse(2n, flooder, 2),
+      ...refuse(3n, flooder, 1),
+      ...refuse(9n, honest, 1),
+      { eventName: 'OrderCancelled', args: { orderId: 2n, reason: 0 } },
+      { eventName: 'OrderCancelled', args: { orderId: 3n, reason: 1 } },
+    ];
+    const client = { getLogs: async () => history, getBlock: async ({ blockNumber }: { blockNumber: bigint }) => ({ hash: `0x${blockNumber.toString(16)}` }) };
+    const c = { startBlock: 1n, markets: [{ id: 0 }], orderBook: { address: book, abi: orderBookAbi } } as unknown as CounterpoolContracts;
+    const watcher = new OrderWatcher(client as never, c, { info: () => {}, warn: () => {}, error: () => {} } as never);
+    await watcher.sync(10n);
+    expect(watcher.failures(watcher.get(4n)!)).toBe(0 + 6); // every refusal of its owner's, cancelled and expired too
+    expect(watcher.failures(watcher.get(9n)!)).toBe(1 + 1);
+    const plan = planOrderBatches([watcher.get(4n)!, watcher.get(9n)!], 1, 1, (o) => watcher.failures(o));
+    expect(plan[0].ids).toEqual([9n]); // capped at one per account, the flood's untried order ranked 1 and went first
   });
 });
 
