@@ -350,7 +350,9 @@ contract Reader {
         v.optionsSkewUsd = int256(int32(uint32(uint256(w[0]) >> 128))) * PerpState.OPTIONS_SKEW_UNIT;
         v.longTokens = uint128(uint112(uint256(w[1])));
         v.shortTokens = uint128(uint112(uint256(w[1]) >> 112));
-        v.netFundingSnapSum = int256(int144(uint144(uint256(w[2]))));
+        // the engine keeps the net sum less withheld x short OI (PerpState.MarketSlots): the view gives the sum itself
+        v.netFundingSnapSum =
+            int256(int144(uint144(uint256(w[2])))) + int256(uint256(uint80(uint256(w[5]))) * v.shortOiUsd);
         v.varianceWad = uint128(uint64(uint256(w[3])));
         v.lastPriceWad = uint128(uint96(uint256(w[3]) >> 64));
         v.lastPriceAt = uint64(uint32(uint256(w[3]) >> 160));

@@ -454,7 +454,12 @@ contract PerpEngine is IPerpEngine, AccessControl {
             } else {
                 st.shortOiUsd = (st.shortOiUsd + newSize - oldSize).toUint64();
                 st.shortTokens = (st.shortTokens + newTokens - oldTokens).toUint112();
-                st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight).toInt144();
+                // the net sum holds the funding withheld x short OI too (PerpState.MarketSlots): the long index, just
+                // accrued, less the short one the trade settles at is that withheld
+                int256 withheld = st.fundingIndexWad - t.fundingIndexWad;
+                st.netFundingSnapSum = (st.netFundingSnapSum - newFundingWeight + oldFundingWeight - withheld
+                        * (int256(newSize) - int256(oldSize)))
+                .toInt144();
             }
             // a close or a partial one takes its tokens out of the block's exposure record too (P-94, review BI)
             if (newTokens < oldTokens) PerpState.capBlockExposure(st, t.isLong);
@@ -667,7 +672,8 @@ contract PerpEngine is IPerpEngine, AccessControl {
         } else {
             st.shortOiUsd -= uint64(size);
             st.shortTokens -= tokens;
-            st.netFundingSnapSum = (st.netFundingSnapSum + fundingWeight).toInt144();
+            int256 withheld = st.fundingIndexWad - t.fundingIndexWad; // as in _replacePosition
+            st.netFundingSnapSum = (st.netFundingSnapSum + fundingWeight + withheld * int256(size)).toInt144();
         }
         PerpState.capBlockExposure(st, t.isLong);
         PerpState.ProductSlots memory tot = totals;

@@ -27,8 +27,8 @@ library PerpState {
     bytes32 internal constant PIN_SEED = keccak256("counterpool.perps.pinnedPrice");
 
     /// @dev One market in seven slots; the NAV reads the first three (open interest and funding, tokens and cap
-    ///      bounds, funding snapshots and floor bounds) and the last (the funding withheld, when there are shorts),
-    ///      trades also the others (price, volatility, margin schedule, the block's exposure). The market's reserve is
+    ///      bounds, funding snapshots and floor bounds), trades also the others (the last, the funding withheld, only
+    ///      short trades and an accrual that withholds) (price, volatility, margin schedule, the block's exposure). The market's reserve is
     ///      not stored: it is (long + short OI) x maxProfitBps. Only the net of the per-side funding snapshot sums is
     ///      kept (the NAV needs nothing else), next to the long index; the short index is it less the funding withheld.
     ///      Token sums are 112-bit (5.2e15 whole index tokens per side; an open beyond that reverts in SafeCast).
@@ -48,9 +48,11 @@ library PerpState {
         uint16 longCapLow; // no long cap bucket is nonempty below this (0: none yet); CapBook
         uint16 shortCapHigh; // no short cap bucket is nonempty above this (0: none)
         // Sum over longs - sum over shorts of sizeUsd x funding snapshot (USD x WAD), each side's snapshot taken on its
-        // own index (the long index below; the short index is it less fundingWithheldWad). Either index moves at most
-        // maxFundingRateWad (<= 1%/hour) a second, so both stay within +-2^78 WAD (3.0e5) for over 3,000 years; with
-        // each side's open interest below 2^64, each side's sum stays within 2^142 and 144 bits hold their difference.
+        // own index (the long index below; the short index is it less fundingWithheldWad), less fundingWithheldWad x
+        // short open interest: so the NAV's receivable, long index x skew + withheld x short OI - the net sum, is long
+        // index x skew - this, plus only what an accrual since withheld, with no read of the withheld slot. Either
+        // index moves at most maxFundingRateWad (<= 1%/hour) a second, so both stay within +-2^78 WAD (3.0e5) for
+        // over 3,000 years; with each side's open interest below 2^64, 144 bits hold the sum (SafeCast on writes).
         int144 netFundingSnapSum;
         int80 fundingIndexWad; // the long index: what a long owes per unit of size since listing (negative: is owed)
         uint16 longFloorHigh; // no long floor bucket is nonempty above this (0: none); CapBook
@@ -69,9 +71,10 @@ library PerpState {
         uint112 blockShortTokens;
         uint32 exposureBlock;
         // Funding withheld from the receiving side, per unit of size, since the market was listed (RiskMath
-        // .nextFundingSplit: the pool's share on the net skew): the long index less the short one. Only the shorts'
-        // settlements and the NAV read it, and an accrual writes it only when something was withheld; it starts at 1
-        // so its slot is never written from zero. Never decreasing, it stays below the index's bound (80 bits).
+        // .nextFundingSplit: the pool's share on the net skew): the long index less the short one. Only short trades
+        // read it, and an accrual writes it only when something was withheld (taking withheld x short OI off the net
+        // snapshot sum with it); it starts at 1 so its slot is never written from zero. Never decreasing, it stays
+        // below the index's bound (80 bits).
         uint80 fundingWithheldWad;
     }
 
@@ -199,8 +202,10 @@ library PerpState {
 
     /// @dev Funding the market's traders owe the pool, net, accrued to now (rounded down: a receivable is never
     ///      overstated): longs owe long index x long OI, shorts short index x short OI (negated), less the snapshot
-    ///      sum: index x skew + withheld x short OI - net snapshot sum. Only the perpetuals pay or receive funding;
-    ///      the net skew (with the options' delta) drives the rate and sets the pool's share.
+    ///      sums: index x skew + withheld x short OI - net snapshot sum, where the stored sum already holds the
+    ///      withheld term up to the last accrual, so only what an accrual would withhold now is added. Only the
+    ///      perpetuals pay or receive funding; the net skew (with the options' delta) drives the rate and sets the
+    ///      pool's share.
     function _fundingOwedToPool(
         MarketSlots storage st,
         IPerpEngine.MarketConfig memory cfg,
@@ -210,11 +215,9 @@ library PerpState {
         // Fields of one slot read together (one SLOAD each pair); the caller read the skew from the first slot.
         int256 index = st.fundingIndexWad;
         int256 netSnapSum = st.netFundingSnapSum;
-        uint256 withheld = shortOi > 0 ? st.fundingWithheldWad : 0; // withheld x short OI: no read without shorts
         (, int256 indexDelta, uint256 withheldDelta) = fundingAt(_word0(st), cfg);
         index += indexDelta;
-        withheld += withheldDelta;
-        return MathLib.mulDivSignedDown(index * perpSkew + int256(withheld * shortOi) - netSnapSum, 1, WAD);
+        return MathLib.mulDivSignedDown(index * perpSkew + int256(withheldDelta * shortOi) - netSnapSum, 1, WAD);
     }
 
     /// @dev The skew that drives the funding rate: the perpetuals' long minus short notional plus the options product's
@@ -698,7 +701,10 @@ library PerpState {
         sideIndexWad = longIndexWad;
         if (withheldDelta != 0 || !isLong) {
             uint256 withheld = st.fundingWithheldWad + withheldDelta;
-            if (withheldDelta != 0) st.fundingWithheldWad = SafeCast.toUint80(withheld);
+            if (withheldDelta != 0) {
+                st.fundingWithheldWad = SafeCast.toUint80(withheld);
+                st.netFundingSnapSum = (st.netFundingSnapSum - int256(withheldDelta * st.shortOiUsd)).toInt144();
+            }
             if (!isLong) sideIndexWad -= int256(withheld);
         }
     }
